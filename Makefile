@@ -1,0 +1,136 @@
+# logvault — one GNU Makefile. Dependencies through pkg-config; objects and
+# dependency files under build/. See README.md for the two commands a new
+# machine needs.
+#
+#   make              build/logvault (release, -O2)
+#   make test         sanitizer build (ASan + UBSan), unit then integration tests
+#   make run          build and serve on 127.0.0.1:4566 with ./logvault-data
+#   make gen          regenerate src/model/gen/ from data/aws-models
+#   make fuzz         build the libFuzzer targets in tests/fuzz (clang)
+#   make fuzz-smoke   run each of them for FUZZ_SECONDS (part of make test)
+#   make bench        run the benchmarks in bench/
+
+VERSION := 0.1.0
+PKGS := libmicrohttpd jansson libcrypto libzstd libpcre2-8 sqlite3 libcurl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS := $(shell pkg-config --libs $(PKGS))
+
+CC ?= cc
+CXX ?= c++
+WARN := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wvla \
+        -Wwrite-strings -Wno-missing-field-initializers -Werror
+CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Isrc -include src/util/banned.h \
+        -DLV_VERSION='"$(VERSION)"' $(WARN) $(PKG_CFLAGS) -MMD -MP -pthread
+LDLIBS := $(PKG_LIBS) -pthread -lm
+
+SANITIZE ?=
+ifeq ($(SANITIZE),)
+  OUT := build
+  OPT := -O2 -g
+else ifeq ($(SANITIZE),fuzz)
+  OUT ?= build/fuzz
+else
+  OUT := build/san
+  OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=$(SANITIZE) \
+         -fno-sanitize-recover=all
+endif
+
+SRCS := $(shell find src -name '*.c' | sort)
+LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+LIB_OBJS := $(LIB_SRCS:%.c=$(OUT)/obj/%.o)
+MAIN_OBJ := $(OUT)/obj/src/main.o
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
+HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
+HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(OUT)/tests/%)
+
+.PHONY: all test unit integration run gen gen-check fuzz fuzz-smoke bench \
+        clean
+all: $(OUT)/logvault
+
+# `make V=1` shows the full commands.
+ifeq ($(V),1)
+  Q :=
+  say = @true
+else
+  Q := @
+  say = @echo "  $(1) $(2)"
+endif
+
+$(OUT)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)
+	$(Q)$(CC) $(CFLAGS_BASE) $(OPT) $(CFLAGS) -c -o $@ $<
+
+$(OUT)/liblogvault.a: $(LIB_OBJS)
+	@rm -f $@
+	$(call say,AR,$@)
+	$(Q)ar rcs $@ $^
+
+$(OUT)/logvault: $(MAIN_OBJ) $(OUT)/liblogvault.a
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(OPT) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(OUT)/tests/test_%: tests/unit/test_%.c $(OUT)/liblogvault.a
+	@mkdir -p $(dir $@)
+	$(call say,TEST,$@)
+	$(Q)$(CC) $(CFLAGS_BASE) -Wno-missing-prototypes -Itests $(OPT) \
+	    $(CFLAGS) -o $@ $< $(OUT)/liblogvault.a $(LDLIBS) -lcmocka
+
+$(OUT)/tests/%: tests/helpers/%.c $(OUT)/liblogvault.a
+	@mkdir -p $(dir $@)
+	$(call say,TOOL,$@)
+	$(Q)$(CC) $(CFLAGS_BASE) -Itests $(OPT) $(CFLAGS) \
+	    -o $@ $< $(OUT)/liblogvault.a $(LDLIBS)
+
+# libFuzzer targets (clang, from Debian's clang package): every parser.
+# Built against a clang-compiled copy of the library under build/fuzz/.
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -g -O1
+fuzz:
+	$(MAKE) CC=clang OUT=build/fuzz OPT="$(FUZZ_FLAGS)" \
+	    SANITIZE=fuzz build/fuzz/liblogvault.a
+	$(MAKE) CC=clang $(FUZZ_BINS)
+
+# A short run of every fuzzer (FUZZ_SECONDS each), part of `make test`:
+# a crash, leak or sanitizer report fails it.
+FUZZ_SECONDS ?= 10
+fuzz-smoke: fuzz
+	@tests/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz/liblogvault.a
+	$(call say,FUZZ,$@)
+	$(Q)clang $(CFLAGS_BASE) -Wno-missing-prototypes \
+	    -fsanitize=fuzzer,address,undefined -g -O1 -o $@ $< \
+	    build/fuzz/liblogvault.a $(LDLIBS)
+
+# The test build: ASan + UBSan, unit tests first, then integration tests
+# that drive build/san/logvault with the real AWS CLI and boto3.
+test:
+	$(MAKE) SANITIZE=address,undefined unit integration
+	$(MAKE) fuzz-smoke
+
+unit: $(UNIT_BINS)
+	@tests/run-unit.sh $(UNIT_BINS)
+
+integration: $(OUT)/logvault $(HELPER_BINS)
+	@LOGVAULT_BIN=$(abspath $(OUT)/logvault) \
+	 LV_TEST_TOOLS=$(abspath $(OUT)/tests) tests/integration/run.sh
+
+run: $(OUT)/logvault
+	$(OUT)/logvault serve
+
+gen:
+	python3 tools/genmodel.py
+
+gen-check:
+	python3 tools/genmodel.py --check
+
+bench: build/logvault
+	bench/run.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

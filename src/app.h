@@ -1,0 +1,27 @@
+/*
+ * app: the server-wide state every request shares — configuration,
+ * credentials, the store and the route table. Built once by `serve`
+ * (src/serve.c) before the HTTP front starts, torn down after it stops.
+ * Nothing here is mutated while requests run, except where a field says so.
+ */
+#ifndef LV_APP_H
+#define LV_APP_H
+
+#include <stdint.h>
+
+#include "config.h"
+
+struct lv_creds;
+struct lv_store;
+struct lv_route;
+
+struct lv_app {
+    struct lv_config cfg;
+    struct lv_creds *creds;
+    struct lv_store *store;
+    struct lv_route *route;
+    uint8_t root_key[32];       /* seals KMS key material; wiped at exit */
+    int64_t started_ms;
+};
+
+#endif

@@ -1,0 +1,271 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/err.h"
+#include "util/mem.h"
+
+enum opt_type { OPT_STR, OPT_LONG };
+
+struct opt {
+    const char *name;       /* flag --name, file key name, env LOGVAULT_NAME */
+    enum opt_type type;
+    const char *def;
+    size_t off;
+    long min, max;
+    const char *help;
+};
+
+static const struct opt opts[] = {
+    { "listen", OPT_STR, "127.0.0.1:4566", offsetof(struct lv_config, listen),
+      0, 0, "address and port to listen on (loopback unless told)" },
+    { "data-dir", OPT_STR, "./logvault-data",
+      offsetof(struct lv_config, data_dir), 0, 0,
+      "directory of the store, the root key and the lock file" },
+    { "store", OPT_STR, "sqlite", offsetof(struct lv_config, store), 0, 0,
+      "storage backend: sqlite (embedded, in the data dir)" },
+    { "credentials", OPT_STR, NULL, offsetof(struct lv_config, credentials),
+      0, 0, "INI file of access keys (default: test/test, 123456789012)" },
+    { "root-key-file", OPT_STR, NULL,
+      offsetof(struct lv_config, root_key_file), 0, 0,
+      "32-byte root key sealing KMS material (default DATA_DIR/root.key)" },
+    { "config", OPT_STR, NULL, offsetof(struct lv_config, config_file), 0, 0,
+      "file of `name = value` lines with any of these options" },
+    { "log-level", OPT_STR, "info", offsetof(struct lv_config, log_level), 0,
+      0, "debug, info, warn or error" },
+    { "threads", OPT_LONG, "8", offsetof(struct lv_config, threads), 1, 256,
+      "HTTP worker threads" },
+    /* The largest valid PutLogEvents body is 1,048,576 bytes of messages
+     * plus 26 per event for 10,000 events; JSON escaping can make a message
+     * up to six times longer (\u00XX) and the envelope adds member names
+     * and timestamps, so 8 MiB holds every valid request with room.
+     * https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutLogEvents.html */
+    { "max-body", OPT_LONG, "8388608", offsetof(struct lv_config, max_body),
+      65536, 1L << 30, "largest request body accepted, in bytes" },
+    { "timeout", OPT_LONG, "30", offsetof(struct lv_config, timeout_s), 1,
+      3600, "seconds before an idle or stalled connection is closed" },
+};
+
+static const struct opt *find_opt(const char *name, size_t len)
+{
+    for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+        if (strlen(opts[i].name) == len &&
+            strncmp(opts[i].name, name, len) == 0) {
+            return &opts[i];
+        }
+    }
+    return NULL;
+}
+
+static int set_opt(struct lv_config *cfg, const struct opt *o,
+                   const char *value, const char *from, struct lv_err *err)
+{
+    char *end;
+    long v;
+
+    if (o->type == OPT_STR) {
+        char **slot = (char **)((char *)cfg + o->off);
+        free(*slot);
+        *slot = value ? lv_xstrdup(value) : NULL;
+        return 0;
+    }
+    errno = 0;
+    v = strtol(value, &end, 10);
+    if (errno || end == value || *end || v < o->min || v > o->max) {
+        return lv_err_set(err, LV_E_INVALID_PARAMETER,
+                          "%s: %s must be a number from %ld to %ld, not '%s'",
+                          from, o->name, o->min, o->max, value);
+    }
+    *(long *)((char *)cfg + o->off) = v;
+    return 0;
+}
+
+static char *trim(char *s)
+{
+    char *e;
+
+    while (isspace((unsigned char)*s)) {
+        s++;
+    }
+    e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1])) {
+        *--e = '\0';
+    }
+    return s;
+}
+
+static int load_file(struct lv_config *cfg, const char *path,
+                     struct lv_err *err)
+{
+    FILE *f = fopen(path, "r");
+    char line[4096];
+    char where[600];
+    int lineno = 0;
+    int ret = -1;
+
+    if (!f) {
+        return lv_err_set(err, LV_E_INVALID_PARAMETER,
+                          "cannot read config file %s: %s", path,
+                          strerror(errno));
+    }
+    while (fgets(line, sizeof(line), f)) {
+        char *s = trim(line);
+        char *eq;
+        const struct opt *o;
+
+        lineno++;
+        if (!*s || *s == '#' || *s == ';') {
+            continue;
+        }
+        snprintf(where, sizeof(where), "%s:%d", path, lineno);
+        eq = strchr(s, '=');
+        if (!eq) {
+            lv_err_set(err, LV_E_INVALID_PARAMETER,
+                       "%s: expected `name = value`", where);
+            goto out;
+        }
+        *eq = '\0';
+        s = trim(s);
+        o = find_opt(s, strlen(s));
+        if (!o || strcmp(o->name, "config") == 0) {
+            lv_err_set(err, LV_E_INVALID_PARAMETER, "%s: unknown option '%s'",
+                       where, s);
+            goto out;
+        }
+        if (set_opt(cfg, o, trim(eq + 1), where, err) < 0) {
+            goto out;
+        }
+    }
+    ret = 0;
+out:
+    fclose(f);
+    return ret;
+}
+
+static void env_name(const char *opt, char *out, size_t n)
+{
+    size_t i = 0;
+    size_t j = snprintf(out, n, "LOGVAULT_");
+
+    for (; opt[i] && j + 1 < n; i++, j++) {
+        out[j] = opt[i] == '-' ? '_' : (char)toupper((unsigned char)opt[i]);
+    }
+    out[j] = '\0';
+}
+
+void lv_config_usage(void *fp)
+{
+    FILE *out = fp;
+
+    fprintf(out,
+            "usage: logvault serve [options]\n\n"
+            "Serve the AWS CloudWatch Logs and AWS KMS APIs over HTTP on one\n"
+            "port, for every region (the region comes from each request's\n"
+            "SigV4 scope). Point any AWS client at it with --endpoint-url.\n\n"
+            "options (also LOGVAULT_<NAME> in the environment, or\n"
+            "`name = value` lines in --config FILE):\n");
+    for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+        char flag[64];
+
+        snprintf(flag, sizeof(flag), "--%s %s", opts[i].name,
+                 opts[i].type == OPT_LONG ? "N" : "VALUE");
+        fprintf(out, "  %-26s %s", flag, opts[i].help);
+        if (opts[i].def) {
+            fprintf(out, " [%s]", opts[i].def);
+        }
+        fputc('\n', out);
+    }
+    fprintf(out, "  %-26s %s\n", "-h, --help", "show this help");
+}
+
+int lv_config_parse(struct lv_config *cfg, int argc, char **argv,
+                    struct lv_err *err)
+{
+    const char *cfile = NULL;
+    char name[64];
+
+    memset(cfg, 0, sizeof(*cfg));
+    for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+        if (opts[i].def && set_opt(cfg, &opts[i], opts[i].def, "default",
+                                   err) < 0) {
+            LV_BUG("bad default for %s", opts[i].name);
+        }
+    }
+    /* The config file first: flags and environment override it. */
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            cfile = argv[i + 1];
+        } else if (strncmp(argv[i], "--config=", 9) == 0) {
+            cfile = argv[i] + 9;
+        }
+    }
+    if (!cfile) {
+        cfile = getenv("LOGVAULT_CONFIG");
+    }
+    if (cfile) {
+        if (load_file(cfg, cfile, err) < 0) {
+            return -1;
+        }
+        set_opt(cfg, find_opt("config", 6), cfile, "", err);
+    }
+    for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+        const char *v;
+
+        env_name(opts[i].name, name, sizeof(name));
+        v = getenv(name);
+        if (v && strcmp(opts[i].name, "config") != 0 &&
+            set_opt(cfg, &opts[i], v, name, err) < 0) {
+            return -1;
+        }
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *eq;
+        const char *value;
+        const struct opt *o;
+
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            return 1;
+        }
+        if (strncmp(a, "--", 2) != 0) {
+            return lv_err_set(err, LV_E_INVALID_PARAMETER,
+                              "unexpected argument '%s'", a);
+        }
+        a += 2;
+        eq = strchr(a, '=');
+        o = find_opt(a, eq ? (size_t)(eq - a) : strlen(a));
+        if (!o) {
+            return lv_err_set(err, LV_E_INVALID_PARAMETER,
+                              "unknown option '%s'", argv[i]);
+        }
+        if (eq) {
+            value = eq + 1;
+        } else if (i + 1 < argc) {
+            value = argv[++i];
+        } else {
+            return lv_err_set(err, LV_E_INVALID_PARAMETER,
+                              "option --%s needs a value", o->name);
+        }
+        if (set_opt(cfg, o, value, "command line", err) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void lv_config_release(struct lv_config *cfg)
+{
+    for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+        if (opts[i].type == OPT_STR) {
+            char **slot = (char **)((char *)cfg + opts[i].off);
+            free(*slot);
+            *slot = NULL;
+        }
+    }
+}

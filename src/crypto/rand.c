@@ -1,0 +1,135 @@
+/*
+ * rand: random bytes from OpenSSL's DRBG (seeded by the kernel), UUID v4
+ * strings and KMS key ids (RFC 9562, section 5.4).
+ */
+#include "crypto/crypto.h"
+
+#include <assert.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <openssl/rand.h>
+
+/* RAND_bytes takes an int length: longer requests go in pieces. */
+#define RAND_STEP ((size_t)1 << 30)
+
+static _Atomic(lv_rand_fn *) rand_source;
+
+static void openssl_rand(void *p, size_t n)
+{
+    unsigned char *q = p;
+
+    while (n > 0) {
+        size_t step = n < RAND_STEP ? n : RAND_STEP;
+
+        if (RAND_bytes(q, (int)step) != 1) {
+            /* No entropy: nothing we could encrypt would be safe. */
+            fputs("fatal: RAND_bytes failed: no usable random source\n",
+                  stderr);
+            abort();
+        }
+        q += step;
+        n -= step;
+    }
+}
+
+void lv_rand_bytes(void *p, size_t n)
+{
+    lv_rand_fn *fn = atomic_load(&rand_source);
+
+    assert(p || n == 0);
+    if (n == 0) {
+        return;
+    }
+    if (fn) {
+        fn(p, n);
+    } else {
+        openssl_rand(p, n);
+    }
+}
+
+void lv_rand_set_source(lv_rand_fn *fn)
+{
+    atomic_store(&rand_source, fn);
+}
+
+void lv_keyid_new(uint8_t out[16])
+{
+    lv_rand_bytes(out, 16);
+    out[6] = (uint8_t)((out[6] & 0x0f) | 0x40);    /* version 4 */
+    out[8] = (uint8_t)((out[8] & 0x3f) | 0x80);    /* variant 10 */
+}
+
+void lv_uuid4(char out[37])
+{
+    uint8_t id[16];
+
+    lv_keyid_new(id);
+    lv_keyid_format(id, out);
+}
+
+void lv_keyid_format(const uint8_t id[16], char out[37])
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+
+    for (size_t i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) {
+            out[o++] = '-';
+        }
+        out[o++] = hex[id[i] >> 4];
+        out[o++] = hex[id[i] & 15];
+    }
+    out[o] = '\0';
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+int lv_keyid_parse(const char *s, uint8_t out[16])
+{
+    uint8_t id[16];
+    size_t n = 0;
+
+    if (!s) {
+        return -1;
+    }
+    for (size_t i = 0; i < 36; i += 2) {
+        int hi;
+        int lo;
+
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i] != '-') {
+                return -1;
+            }
+            i++;
+        }
+        /* s[i] is not NUL here, so reading s[i + 1] stays in bounds. */
+        hi = hexval(s[i]);
+        if (hi < 0) {
+            return -1;
+        }
+        lo = hexval(s[i + 1]);
+        if (lo < 0) {
+            return -1;
+        }
+        id[n++] = (uint8_t)(hi << 4 | lo);
+    }
+    if (s[36] != '\0' || n != 16) {
+        return -1;
+    }
+    memcpy(out, id, sizeof(id));
+    return 0;
+}

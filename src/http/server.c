@@ -1,0 +1,419 @@
+#include "http/http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "app.h"
+#include "auth/creds.h"
+#include "auth/sigv4.h"
+#include "crypto/crypto.h"
+#include "http/reply.h"
+#include "http/route.h"
+#include "model/model.h"
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/req.h"
+
+/* Responses are built in memory; the largest a handler may write. AWS caps
+ * a GetLogEvents / FilterLogEvents page at 1 MB of events, which JSON
+ * escaping can grow up to six times. */
+#define LV_MAX_RESPONSE_BYTES (16u * 1024 * 1024)
+/* More headers than any client sends; beyond this the request is refused. */
+#define LV_MAX_HEADERS 64
+
+struct lv_http {
+    struct MHD_Daemon *d;
+    struct lv_app *app;
+};
+
+/* Per-request state, freed in the completion callback. */
+struct conn {
+    struct lv_buf body;
+    int too_large;
+    int64_t start_us;
+};
+
+struct headers {
+    struct lv_sigv4_header h[LV_MAX_HEADERS];
+    size_t n;
+    int overflow;
+};
+
+static int64_t now_us(void)
+{
+    struct timeval tv;
+
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind,
+                                      const char *key, const char *value)
+{
+    struct headers *hs = cls;
+
+    (void)kind;
+    if (hs->n == LV_MAX_HEADERS) {
+        hs->overflow = 1;
+        return MHD_NO;
+    }
+    hs->h[hs->n].name = key;
+    hs->h[hs->n].value = value ? value : "";
+    hs->n++;
+    return MHD_YES;
+}
+
+static enum MHD_Result send_body(struct MHD_Connection *c, int status,
+                                 const char *ctype, const char *req_id,
+                                 struct lv_buf *body)
+{
+    struct MHD_Response *r;
+    enum MHD_Result ret;
+    size_t len;
+    char *data = lv_buf_detach(body, &len);
+
+    r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(data);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", ctype);
+    if (req_id) {
+        MHD_add_response_header(r, "x-amzn-RequestId", req_id);
+    }
+    ret = MHD_queue_response(c, (unsigned int)status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result health(struct lv_app *app, struct MHD_Connection *c)
+{
+    struct lv_buf out = LV_BUF_INIT(4096);
+    struct lv_err err = LV_ERR_INIT;
+    int ok = lv_store_ping(app->store, &err) == 0;
+
+    lv_buf_addf(&out,
+                "{\"status\":\"%s\",\"version\":\"%s\","
+                "\"services\":[\"%s\",\"%s\"],\"store\":\"%s\"}",
+                ok ? "ok" : "unavailable", LV_VERSION, lv_model_logs.name,
+                lv_model_kms.name, app->cfg.store);
+    return send_body(c, ok ? 200 : 503, "application/json", NULL, &out);
+}
+
+/*
+ * The request pipeline, in AWS's order: authenticate (SigV4), route
+ * (X-Amz-Target), check that the credential scope names the target's
+ * service, parse the body, validate it against the model, run the handler.
+ */
+static int process(struct lv_app *app, struct MHD_Connection *c,
+                   const char *url, struct conn *st, struct lv_req *rq,
+                   struct lv_buf *out, struct lv_err *err)
+{
+    struct headers hs = { .n = 0 };
+    struct lv_sigv4_request sreq;
+    struct lv_sigv4_scope scope;
+    const char *target;
+    lv_handler_fn fn = NULL;
+    json_t *in = NULL;
+    json_error_t jerr;
+    int ret = -1;
+
+    MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &hs);
+    if (hs.overflow) {
+        return lv_err_set(err, LV_E_SERIALIZATION,
+                          "Too many headers (at most %d are accepted)",
+                          LV_MAX_HEADERS);
+    }
+    sreq.method = "POST";
+    sreq.path = url;
+    sreq.query = "";
+    sreq.headers = hs.h;
+    sreq.n_headers = hs.n;
+    sreq.body = st->body.data;
+    sreq.body_len = st->body.len;
+    if (lv_sigv4_verify(&sreq, app->creds, rq->now, &rq->who, &scope,
+                        err) < 0) {
+        goto out;
+    }
+    snprintf(rq->region, sizeof(rq->region), "%s", scope.region);
+
+    target = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Amz-Target");
+    if (lv_route_find(app->route, target, &rq->svc, &rq->op, &fn, err) < 0) {
+        goto out;
+    }
+    if (strcmp(scope.service, rq->svc->signing_name) != 0) {
+        lv_err_set(err, LV_E_INVALID_SIGNATURE,
+                   "Credential should be scoped to correct service: '%s'. ",
+                   rq->svc->signing_name);
+        goto out;
+    }
+
+    /* botocore sends "{}" for an empty input; an empty body means the same. */
+    if (st->body.len == 0) {
+        in = json_object();
+    } else if (memchr(st->body.data, '\0', st->body.len)) {
+        /* JSON text never holds a raw NUL; jansson would stop at it. */
+        snprintf(jerr.text, sizeof(jerr.text), "NUL byte in request body");
+    } else {
+        in = json_loadb(st->body.data, st->body.len, 0, &jerr);
+    }
+    if (!in || !json_is_object(in)) {
+        lv_err_set(err, LV_E_SERIALIZATION,
+                   in ? "Start of structure or map not found"
+                      : "Invalid JSON in request body: %s", jerr.text);
+        goto out;
+    }
+    if (lv_model_validate(rq->svc, rq->op, in, err) < 0) {
+        goto out;
+    }
+    if (!fn) {
+        lv_err_set(err, LV_E_NOT_IMPLEMENTED,
+                   "Operation %s of %s is not implemented by logvault %s yet",
+                   rq->op->name, rq->svc->full_name, LV_VERSION);
+        goto out;
+    }
+    rq->body = st->body.data;
+    rq->body_len = st->body.len;
+    ret = fn(rq, in, out, err);
+    if (ret == 0 && out->len == 0) {
+        lv_buf_adds(out, "{}");
+    }
+out:
+    json_decref(in);
+    return ret;
+}
+
+static void log_request(const struct lv_req *rq, const struct conn *st,
+                        int status)
+{
+    lv_log(LV_LOG_INFO,
+           "http: req=%s op=%s%s%s principal=%s region=%s status=%d ms=%.1f",
+           rq->id, rq->svc ? rq->svc->target_prefix : "-",
+           rq->op ? "." : "", rq->op ? rq->op->name : "",
+           rq->who.arn[0] ? rq->who.arn : "-",
+           rq->region[0] ? rq->region : "-", status,
+           (double)(now_us() - st->start_us) / 1000.0);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
+                                  const char *url, const char *method,
+                                  const char *version,
+                                  const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    struct lv_app *app = cls;
+    struct conn *st = *con_cls;
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_buf out = LV_BUF_INIT(LV_MAX_RESPONSE_BYTES);
+    struct lv_req rq;
+    int status;
+
+    (void)version;
+    if (!st) {
+        const char *cl;
+
+        st = lv_xcalloc(1, sizeof(*st));
+        lv_buf_init(&st->body, (size_t)app->cfg.max_body);
+        st->start_us = now_us();
+        *con_cls = st;
+        /* Refuse an announced oversized body before reading any of it. */
+        cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                         "Content-Length");
+        if (cl && strtoull(cl, NULL, 10) > (unsigned long long)
+                                               app->cfg.max_body) {
+            st->too_large = 1;
+        } else {
+            return MHD_YES;
+        }
+    }
+    if (*upload_data_size) {
+        if (!st->too_large &&
+            lv_buf_add(&st->body, upload_data, *upload_data_size) < 0) {
+            st->too_large = 1;
+        }
+        *upload_data_size = 0;
+        if (!st->too_large) {
+            return MHD_YES;
+        }
+    }
+
+    memset(&rq, 0, sizeof(rq));
+    lv_uuid4(rq.id);
+    rq.now = time(NULL);
+    rq.now_ms = (int64_t)rq.now * 1000;
+    rq.app = app;
+    rq.store = app->store;
+
+    if (st->too_large) {
+        /* The rest of the body is never read: MHD closes the connection
+         * after this answer, which is what a client sending too much
+         * deserves. */
+        lv_buf_release(&st->body);
+        lv_err_set(&err, LV_E_REQUEST_ENTITY_TOO_LARGE,
+                   "Request body is larger than %ld bytes",
+                   app->cfg.max_body);
+        status = lv_reply_error(&err, &out);
+    } else if (strcmp(url, "/health") == 0 && strcmp(method, "GET") == 0) {
+        return health(app, c);
+    } else if (strcmp(method, "POST") != 0 || strcmp(url, "/") != 0) {
+        /* AWS JSON 1.1 services take only POST /. */
+        lv_err_set(&err, LV_E_UNKNOWN_OPERATION, NULL);
+        status = lv_reply_error(&err, &out);
+    } else if (process(app, c, url, st, &rq, &out, &err) < 0) {
+        if (lv_err_status(err.code) >= 500 &&
+            err.code != LV_E_NOT_IMPLEMENTED) {
+            lv_log(LV_LOG_ERROR, "http: req=%s fault type=%s", rq.id,
+                   lv_err_type(err.code));
+        }
+        status = lv_reply_error(&err, &out);
+    } else {
+        status = 200;
+    }
+    log_request(&rq, st, status);
+    return send_body(c, status, "application/x-amz-json-1.1", rq.id, &out);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct conn *st = *con_cls;
+
+    (void)cls;
+    (void)c;
+    (void)toe;
+    if (st) {
+        lv_buf_release(&st->body);
+        free(st);
+        *con_cls = NULL;
+    }
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char line[512];
+
+    (void)cls;
+    vsnprintf(line, sizeof(line), fmt, ap);
+    line[strcspn(line, "\n")] = '\0';
+    lv_log(LV_LOG_DEBUG, "http: mhd %s", line);
+}
+
+/* "127.0.0.1:4566", "[::1]:4566" or ":4566" (loopback). */
+static int parse_listen(const char *s, struct sockaddr_storage *ss,
+                        socklen_t *len, struct lv_err *err)
+{
+    char host[128];
+    const char *colon = strrchr(s, ':');
+    char *end;
+    long port;
+    size_t hl;
+
+    memset(ss, 0, sizeof(*ss));
+    if (!colon) {
+        goto bad;
+    }
+    port = strtol(colon + 1, &end, 10);
+    if (end == colon + 1 || *end || port < 0 || port > 65535) {
+        goto bad;
+    }
+    hl = (size_t)(colon - s);
+    if (hl >= sizeof(host)) {
+        goto bad;
+    }
+    memcpy(host, s, hl);
+    host[hl] = '\0';
+    if (hl == 0) {
+        snprintf(host, sizeof(host), "127.0.0.1");
+    }
+    if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
+        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+        host[hl - 1] = '\0';
+        if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) != 1) {
+            goto bad;
+        }
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)port);
+        *len = sizeof(*a6);
+        return 0;
+    } else {
+        struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+
+        if (strcmp(host, "localhost") == 0) {
+            snprintf(host, sizeof(host), "127.0.0.1");
+        }
+        if (inet_pton(AF_INET, host, &a4->sin_addr) != 1) {
+            goto bad;
+        }
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons((uint16_t)port);
+        *len = sizeof(*a4);
+        return 0;
+    }
+bad:
+    return lv_err_set(err, LV_E_INVALID_PARAMETER,
+                      "--listen: '%s' is not ADDR:PORT (e.g. 127.0.0.1:4566"
+                      " or [::1]:4566)", s);
+}
+
+struct lv_http *lv_http_start(struct lv_app *app, int *port,
+                              struct lv_err *err)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    struct lv_http *h;
+    const union MHD_DaemonInfo *info;
+    unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+
+    if (parse_listen(app->cfg.listen, &ss, &sl, err) < 0) {
+        return NULL;
+    }
+    (void)sl; /* MHD reads the length from the address family */
+    if (ss.ss_family == AF_INET6) {
+        flags |= MHD_USE_IPv6;
+    }
+    h = lv_xcalloc(1, sizeof(*h));
+    h->app = app;
+    h->d = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, app,
+        MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)app->cfg.threads,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)app->cfg.timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
+        MHD_OPTION_END);
+    if (!h->d) {
+        free(h);
+        lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                   "cannot listen on %s: %s", app->cfg.listen,
+                   errno ? strerror(errno) : "address unavailable");
+        return NULL;
+    }
+    info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+    *port = info ? (int)info->port : 0;
+    return h;
+}
+
+void lv_http_stop(struct lv_http *h)
+{
+    if (!h) {
+        return;
+    }
+    MHD_stop_daemon(h->d);
+    free(h);
+}

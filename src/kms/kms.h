@@ -1,0 +1,88 @@
+/*
+ * kms: the AWS KMS service — its operation handlers (one AWS operation, one
+ * handler), registered in tables by area, and the internal interface
+ * through which other services (CloudWatch Logs) call KMS as a service
+ * principal, with the same authorization path, condition keys and
+ * key-state rules as an outside caller. An operation of the model with no
+ * handler answers NotImplemented (HTTP 501).
+ */
+#ifndef LV_KMS_KMS_H
+#define LV_KMS_KMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "util/req.h"
+
+struct lv_buf;
+struct lv_err;
+struct lv_kv;
+
+/* Handler tables, each terminated by { NULL, NULL }:
+ * keys.c (keys, aliases, policies, tags), ops.c (cryptographic
+ * operations), admin.c (rotation, grants). */
+extern const struct lv_handler lv_kms_key_handlers[];
+extern const struct lv_handler lv_kms_crypto_handlers[];
+extern const struct lv_handler lv_kms_admin_handlers[];
+/* All of them, NULL-terminated. */
+extern const struct lv_handler *const lv_kms_handler_tables[];
+
+/* ---- the internal interface (internal.c) -------------------------------- */
+
+/* Who calls: a service principal acting for an account in a region. */
+struct lv_kms_service_call {
+    struct lv_app *app;
+    struct lv_store *store;
+    const char *service;        /* "logs.eu-west-2.amazonaws.com" */
+    const char *account;        /* the account it acts for */
+    const char *region;
+    const char *request_id;     /* of the request that caused the call */
+    time_t now;
+};
+
+/* What a service needs to know of a key. */
+struct lv_kms_key_info {
+    char arn[256];
+    char key_spec[32];
+    char key_usage[32];
+    char state[32];
+};
+
+/*
+ * DescribeKey as the service principal: key_ref is a key id, key ARN,
+ * alias name or alias ARN of c->account in c->region. Errors as KMS gives
+ * them to an outside caller (NotFoundException, AccessDeniedException …).
+ */
+int lv_kms_svc_describe_key(const struct lv_kms_service_call *c,
+                            const char *key_ref, struct lv_kms_key_info *out,
+                            struct lv_err *err);
+
+/*
+ * GenerateDataKey (AES_256) as the service principal under key_ref with the
+ * encryption context ctx: writes the 32-byte plaintext data key to
+ * `plaintext` (the caller wipes it), appends the ciphertext blob to *blob
+ * and the key's ARN to key_arn. The key policy (or a grant) must allow
+ * kms:GenerateDataKey for c->service with that context; the key must be
+ * enabled, symmetric and ENCRYPT_DECRYPT.
+ */
+int lv_kms_svc_generate_data_key(const struct lv_kms_service_call *c,
+                                 const char *key_ref, const struct lv_kv *ctx,
+                                 size_t n_ctx, uint8_t plaintext[32],
+                                 struct lv_buf *blob, char key_arn[256],
+                                 struct lv_err *err);
+
+/*
+ * Decrypt of a data-key blob made by lv_kms_svc_generate_data_key, as the
+ * service principal, with the same context: writes the 32-byte key to
+ * `plaintext` (the caller wipes it) and the key's ARN to key_arn. Fails as
+ * Decrypt does: InvalidCiphertextException, NotFoundException (key
+ * deleted), DisabledException, KMSInvalidStateException,
+ * AccessDeniedException (the policy no longer allows c->service).
+ */
+int lv_kms_svc_decrypt(const struct lv_kms_service_call *c, const void *blob,
+                       size_t len, const struct lv_kv *ctx, size_t n_ctx,
+                       uint8_t plaintext[32], char key_arn[256],
+                       struct lv_err *err);
+
+#endif

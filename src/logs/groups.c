@@ -1,0 +1,7 @@
+#include "logs/logs.h"
+
+#include <stddef.h>
+
+const struct lv_handler lv_logs_group_handlers[] = {
+    { NULL, NULL },
+};

@@ -1,0 +1,210 @@
+#include "serve.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "auth/creds.h"
+#include "crypto/crypto.h"
+#include "http/http.h"
+#include "http/route.h"
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+#define ROOT_KEY_CHECK "root_key_check"
+
+/* Takes DATA_DIR/LOCK so that a second serve on the same data dir is
+ * refused instead of sharing the root key and the store behind our back.
+ * The lock dies with the process, so a crash never leaves it stale. */
+static int lock_data_dir(const char *dir, int *fd_out, struct lv_err *err)
+{
+    char path[4096];
+    char pid[32];
+    int fd;
+
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+        return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                          "cannot create data dir %s: %s", dir,
+                          strerror(errno));
+    }
+    snprintf(path, sizeof(path), "%s/LOCK", dir);
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE, "cannot open %s: %s",
+                          path, strerror(errno));
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        ssize_t n = read(fd, pid, sizeof(pid) - 1);
+
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        close(fd);
+        return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                          "data dir %s is in use by another logvault serve"
+                          "%s%s%s; refusing to start", dir,
+                          pid[0] ? " (pid " : "", pid, pid[0] ? ")" : "");
+    }
+    if (ftruncate(fd, 0) == 0) {
+        int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+        if (write(fd, pid, (size_t)n) != n) {
+            lv_log(LV_LOG_WARN, "serve: cannot write pid to %s", path);
+        }
+    }
+    *fd_out = fd;
+    return 0;
+}
+
+/* The root key must be the one this data dir was created with: its check
+ * value is recorded in the store on first start and compared after. */
+static int check_root_key(struct lv_app *app, struct lv_err *err)
+{
+    uint8_t cv[32];
+    struct lv_buf stored = LV_BUF_INIT(1024);
+    int ret = -1;
+    int found;
+
+    if (lv_rootkey_load(app->cfg.data_dir, app->cfg.root_key_file,
+                        app->root_key, err) < 0) {
+        goto out;
+    }
+    lv_rootkey_check_value(app->root_key, cv);
+    found = lv_store_meta_get(app->store, ROOT_KEY_CHECK, &stored, err);
+    if (found < 0) {
+        goto out;
+    }
+    if (found) {
+        ret = lv_rootkey_verify_check(app->root_key,
+                                      (const uint8_t *)stored.data,
+                                      stored.len, err);
+    } else {
+        ret = lv_store_meta_add(app->store, ROOT_KEY_CHECK, cv, sizeof(cv),
+                                err) < 0 ? -1 : 0;
+    }
+out:
+    lv_buf_release(&stored);
+    return ret;
+}
+
+static int set_log_level(const char *s)
+{
+    static const char *const names[] = { "debug", "info", "warn", "error" };
+
+    for (int i = 0; i < 4; i++) {
+        if (strcmp(s, names[i]) == 0) {
+            lv_log_level = i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int lv_serve_main(int argc, char **argv)
+{
+    struct lv_app app;
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_store_config scfg;
+    struct lv_http *http = NULL;
+    sigset_t sigs;
+    struct timeval tv;
+    int lock_fd = -1;
+    int port = 0;
+    int sig = 0;
+    int rc;
+    int status = 1;
+
+    memset(&app, 0, sizeof(app));
+    rc = lv_config_parse(&app.cfg, argc, argv, &err);
+    if (rc == 1) {
+        lv_config_usage(stdout);
+        lv_config_release(&app.cfg);
+        return 0;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "logvault serve: %s\n(see logvault serve --help)\n",
+                err.msg);
+        lv_config_release(&app.cfg);
+        return 2;
+    }
+    if (set_log_level(app.cfg.log_level) < 0) {
+        fprintf(stderr, "logvault serve: --log-level must be debug, info, "
+                        "warn or error\n");
+        lv_config_release(&app.cfg);
+        return 2;
+    }
+    if (strcmp(app.cfg.store, "sqlite") != 0) {
+        fprintf(stderr, "logvault serve: --store %s is not supported; this "
+                        "build serves sqlite\n", app.cfg.store);
+        lv_config_release(&app.cfg);
+        return 2;
+    }
+    gettimeofday(&tv, NULL);
+    app.started_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+
+    /* Workers inherit this mask, so the signals reach only sigwait below. */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (lock_data_dir(app.cfg.data_dir, &lock_fd, &err) < 0) {
+        goto out;
+    }
+    app.creds = app.cfg.credentials
+                    ? lv_creds_load(app.cfg.credentials, &err)
+                    : lv_creds_new_default();
+    if (!app.creds) {
+        goto out;
+    }
+    scfg.spec = app.cfg.store;
+    scfg.data_dir = app.cfg.data_dir;
+    app.store = lv_store_open(&scfg, &err);
+    if (!app.store) {
+        goto out;
+    }
+    if (check_root_key(&app, &err) < 0) {
+        goto out;
+    }
+    app.route = lv_route_new();
+    http = lv_http_start(&app, &port, &err);
+    if (!http) {
+        goto out;
+    }
+    lv_log(LV_LOG_INFO, "serve: listening on %s port=%d data_dir=%s "
+           "store=%s version=%s", app.cfg.listen, port, app.cfg.data_dir,
+           app.cfg.store, LV_VERSION);
+    while (sigwait(&sigs, &sig) != 0) {
+    }
+    lv_log(LV_LOG_INFO, "serve: signal %d, finishing requests in flight",
+           sig);
+    status = 0;
+out:
+    if (status != 0) {
+        fprintf(stderr, "logvault serve: %s\n", err.msg);
+    }
+    lv_http_stop(http);
+    lv_route_free(app.route);
+    lv_store_close(app.store);
+    lv_creds_free(app.creds);
+    lv_secret_wipe(app.root_key, sizeof(app.root_key));
+    if (lock_fd >= 0) {
+        close(lock_fd);
+    }
+    if (status == 0) {
+        lv_log(LV_LOG_INFO, "serve: stopped");
+    }
+    lv_config_release(&app.cfg);
+    return status;
+}

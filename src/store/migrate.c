@@ -1,0 +1,145 @@
+/*
+ * migrate.c: the schema migration runner (lv_store_migrate, store_int.h).
+ * It speaks only through the backend vtable, so any backend gets it; the
+ * steps themselves live in schema_core.c, schema_kms.c and schema_logs.c.
+ */
+#include "store/store_int.h"
+
+#include <string.h>
+
+#include "util/err.h"
+#include "util/log.h"
+
+const struct lv_migration *const lv_store_migrations[] = {
+    lv_store_migrations_core,
+    lv_store_migrations_kms,
+    lv_store_migrations_logs,
+    NULL,
+};
+
+/* Portable SQL: every backend accepts it. */
+static const char create_version_table[] =
+    "CREATE TABLE IF NOT EXISTS schema_version ("
+    " component TEXT PRIMARY KEY,"
+    " version INTEGER NOT NULL)";
+
+/* The highest version of `component` the lists know, 0 if none. */
+static int known_version(const struct lv_migration *const *lists,
+                         const char *component)
+{
+    int max = 0;
+
+    for (size_t i = 0; lists[i]; i++) {
+        for (const struct lv_migration *m = lists[i]; m->component; m++) {
+            if (strcmp(m->component, component) == 0 && m->version > max) {
+                max = m->version;
+            }
+        }
+    }
+    return max;
+}
+
+struct check {
+    const struct lv_migration *const *lists;
+    const char *where;
+    struct lv_err *err;
+};
+
+static int check_row(void *arg, const char *component, int version)
+{
+    struct check *c = arg;
+    int known = known_version(c->lists, component);
+
+    if (version <= known) {
+        return 0;
+    }
+    lv_log(LV_LOG_ERROR, "store: refusing newer schema file=%s component=%s "
+           "version=%d known=%d", c->where, component, version, known);
+    lv_err_set(c->err, LV_E_SERVICE_UNAVAILABLE,
+               "store: %s has schema %s version %d, newer than this "
+               "logvault understands (%d); upgrade logvault",
+               c->where, component, version, known);
+    return 1;
+}
+
+/* One step in its own transaction, with its version bump. A step already
+ * applied (by another process since the check) is skipped. */
+static int apply_step(struct lv_store *s, const struct lv_migration *m,
+                      struct lv_err *err)
+{
+    const struct lv_store_backend *be = s->be;
+    int cur = 0;
+
+    if (be->begin(s->impl, err) < 0) {
+        goto fail;
+    }
+    if (be->version_get(s->impl, m->component, &cur, err) < 0) {
+        be->rollback(s->impl);
+        goto fail;
+    }
+    if (cur >= m->version) {
+        be->rollback(s->impl);
+        return 0;
+    }
+    if (cur != m->version - 1) {
+        LV_BUG("migration %s %d follows version %d: the list has a gap",
+               m->component, m->version, cur);
+    }
+    if (be->exec(s->impl, m->sql, err) < 0 ||
+        be->version_set(s->impl, m->component, m->version, err) < 0) {
+        be->rollback(s->impl);
+        goto fail;
+    }
+    if (be->commit(s->impl, err) < 0) {
+        goto fail;
+    }
+    lv_log(LV_LOG_INFO, "store: migrated file=%s component=%s version=%d",
+           s->where, m->component, m->version);
+    return 0;
+fail:
+    /* The backend logged the cause; the operator reads this at startup. */
+    return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                      "store: %s: migrating schema %s to version %d failed "
+                      "(see the log); the database keeps its earlier version",
+                      s->where, m->component, m->version);
+}
+
+int lv_store_migrate(struct lv_store *s,
+                     const struct lv_migration *const *lists,
+                     struct lv_err *err)
+{
+    struct check c = { lists, s->where, err };
+    int cur;
+    int rc;
+
+    if (s->be->exec(s->impl, create_version_table, err) < 0) {
+        goto unreadable;
+    }
+    /* Refuse a newer database before touching anything. */
+    rc = s->be->version_each(s->impl, check_row, &c, err);
+    if (rc > 0) {
+        return -1;
+    }
+    if (rc < 0) {
+        goto unreadable;
+    }
+    for (size_t i = 0; lists[i]; i++) {
+        for (const struct lv_migration *m = lists[i]; m->component; m++) {
+            if (s->be->version_get(s->impl, m->component, &cur, err) < 0) {
+                goto unreadable;
+            }
+            if (cur >= m->version) {
+                continue;
+            }
+            if (apply_step(s, m, err) < 0) {
+                return -1;
+            }
+        }
+    }
+    return 0;
+unreadable:
+    /* The backend logged the cause; the operator reads this at startup. */
+    return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                      "store: %s: cannot read the schema version (see the "
+                      "log)", s->where);
+}

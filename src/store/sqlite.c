@@ -1,0 +1,784 @@
+/*
+ * sqlite.c: the embedded backend. One database file, DATA_DIR/logvault.db,
+ * in WAL mode with synchronous=FULL (a commit is on disk when it returns),
+ * foreign keys on, and a busy timeout so that writers on several threads
+ * wait for each other instead of failing.
+ *
+ * Each thread uses its own connection (SQLITE_OPEN_NOMUTEX: a connection is
+ * never shared), found through a pthread key and opened on first use. A
+ * process-wide registry lists every open connection so that a thread's exit
+ * (the key's destructor) and lv_store_close() each close exactly the ones
+ * still open, whichever comes first. Each connection keeps its own cache of
+ * prepared statements, keyed by the address of their SQL text.
+ */
+#include "store/store_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+#define DB_FILE "logvault.db"
+#define CACHE_MIN_SLOTS 32
+
+struct slot {
+    const char *sql;        /* the key: a pointer, not the text */
+    sqlite3_stmt *st;
+};
+
+struct conn {
+    struct lv_sqlite *owner;
+    sqlite3 *db;
+    int depth;              /* open transaction levels, 0 = autocommit */
+    struct slot *slots;     /* open addressing, nslots a power of two */
+    size_t nslots;
+    size_t used;
+    struct conn *prev;      /* in all_conns, under registry_lock */
+    struct conn *next;
+};
+
+struct lv_sqlite {
+    char *path;
+    pthread_key_t key;      /* this thread's struct conn */
+    size_t nconns;          /* under registry_lock */
+};
+
+/* Every open connection of every store. A thread's exit and
+ * lv_store_close() race to close a connection; whoever unlinks it here
+ * closes it. */
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct conn *all_conns;
+
+int lv_sqlite_fail(sqlite3 *db, int rc, const char *what, struct lv_err *err)
+{
+    lv_log(LV_LOG_ERROR, "store: %s failed rc=%d (%s) ext=%d: %s", what, rc,
+           sqlite3_errstr(rc), db ? sqlite3_extended_errcode(db) : rc,
+           db ? sqlite3_errmsg(db) : "no connection");
+    return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE, "%s",
+                      LV_STORE_UNAVAILABLE_MSG);
+}
+
+/* ---- connections ---- */
+
+static void conn_close(struct conn *c)
+{
+    for (size_t i = 0; i < c->nslots; i++) {
+        if (c->slots[i].st) {
+            sqlite3_finalize(c->slots[i].st);
+        }
+    }
+    free(c->slots);
+    /* _v2: a statement leaked outside the cache delays the close instead
+     * of failing it. An open transaction is rolled back. */
+    sqlite3_close_v2(c->db);
+    free(c);
+}
+
+static void unlink_conn(struct conn *c)
+{
+    if (c->prev) {
+        c->prev->next = c->next;
+    } else {
+        all_conns = c->next;
+    }
+    if (c->next) {
+        c->next->prev = c->prev;
+    }
+    c->prev = NULL;
+    c->next = NULL;
+    c->owner->nconns--;
+}
+
+/* The pthread key's destructor: the thread is exiting. The connection may
+ * already be gone (lv_store_close ran first), so it is only closed if it is
+ * still registered. */
+static void thread_exit(void *p)
+{
+    struct conn *c;
+
+    pthread_mutex_lock(&registry_lock);
+    for (c = all_conns; c && c != p; c = c->next) {
+    }
+    if (c) {
+        unlink_conn(c);
+    }
+    pthread_mutex_unlock(&registry_lock);
+    if (c) {
+        conn_close(c);
+    }
+}
+
+/* *rc: SQLite's result, for a caller that names the cause. */
+static struct conn *conn_open(struct lv_sqlite *q, int *rc_out,
+                              struct lv_err *err)
+{
+    static const char pragmas[] =
+        "PRAGMA foreign_keys = ON;"
+        "PRAGMA synchronous = FULL;";
+    struct conn *c = NULL;
+    sqlite3 *db = NULL;
+    int rc;
+
+    rc = sqlite3_open_v2(q->path, &db,
+                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                         SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        lv_sqlite_fail(db, rc, "open connection", err);
+        goto fail;
+    }
+    rc = sqlite3_busy_timeout(db, LV_SQLITE_BUSY_TIMEOUT_MS);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_exec(db, pragmas, NULL, NULL, NULL);
+    }
+    if (rc != SQLITE_OK) {
+        lv_sqlite_fail(db, rc, "configure connection", err);
+        goto fail;
+    }
+    c = lv_xcalloc(1, sizeof(*c));
+    c->owner = q;
+    c->db = db;
+    if (pthread_setspecific(q->key, c) != 0) {
+        LV_BUG("pthread_setspecific failed");
+    }
+    pthread_mutex_lock(&registry_lock);
+    c->next = all_conns;
+    if (all_conns) {
+        all_conns->prev = c;
+    }
+    all_conns = c;
+    q->nconns++;
+    pthread_mutex_unlock(&registry_lock);
+    return c;
+fail:
+    sqlite3_close_v2(db);
+    *rc_out = rc;
+    return NULL;
+}
+
+static struct conn *get_conn(struct lv_sqlite *q, struct lv_err *err)
+{
+    struct conn *c = pthread_getspecific(q->key);
+    int rc;
+
+    return c ? c : conn_open(q, &rc, err);
+}
+
+sqlite3 *lv_sqlite_conn(struct lv_store *s, struct lv_err *err)
+{
+    struct conn *c;
+
+    if (!s->sqlite) {
+        LV_BUG("lv_sqlite_conn on a %s store", s->be->name);
+    }
+    c = get_conn(s->sqlite, err);
+    return c ? c->db : NULL;
+}
+
+size_t lv_sqlite_conn_count(struct lv_store *s)
+{
+    size_t n;
+
+    if (!s->sqlite) {
+        return 0;
+    }
+    pthread_mutex_lock(&registry_lock);
+    n = s->sqlite->nconns;
+    pthread_mutex_unlock(&registry_lock);
+    return n;
+}
+
+/* ---- statement cache ---- */
+
+static size_t slot_of(const struct conn *c, const char *sql)
+{
+    uint64_t h = (uint64_t)(uintptr_t)sql * UINT64_C(0x9E3779B97F4A7C15);
+
+    return (size_t)(h >> 32) & (c->nslots - 1);
+}
+
+static void cache_put(struct conn *c, const char *sql, sqlite3_stmt *st);
+
+static void cache_grow(struct conn *c)
+{
+    struct slot *old = c->slots;
+    size_t nold = c->nslots;
+
+    c->nslots = nold ? nold * 2 : CACHE_MIN_SLOTS;
+    c->slots = lv_xcalloc(c->nslots, sizeof(*c->slots));
+    c->used = 0;
+    for (size_t i = 0; i < nold; i++) {
+        if (old[i].sql) {
+            cache_put(c, old[i].sql, old[i].st);
+        }
+    }
+    free(old);
+}
+
+static void cache_put(struct conn *c, const char *sql, sqlite3_stmt *st)
+{
+    size_t i;
+
+    if ((c->used + 1) * 2 > c->nslots) {
+        cache_grow(c);
+    }
+    for (i = slot_of(c, sql); c->slots[i].sql; i = (i + 1) & (c->nslots - 1)) {
+    }
+    c->slots[i].sql = sql;
+    c->slots[i].st = st;
+    c->used++;
+}
+
+static sqlite3_stmt *cache_get(const struct conn *c, const char *sql)
+{
+    if (!c->nslots) {
+        return NULL;
+    }
+    for (size_t i = slot_of(c, sql); c->slots[i].sql;
+         i = (i + 1) & (c->nslots - 1)) {
+        if (c->slots[i].sql == sql) {
+            return c->slots[i].st;
+        }
+    }
+    return NULL;
+}
+
+static sqlite3_stmt *prepare(struct conn *c, const char *sql,
+                             struct lv_err *err)
+{
+    sqlite3_stmt *st = cache_get(c, sql);
+    int rc;
+
+    if (st) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        return st;
+    }
+    rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+                            NULL);
+    if (rc != SQLITE_OK) {
+        lv_sqlite_fail(c->db, rc, "prepare statement", err);
+        return NULL;
+    }
+    cache_put(c, sql, st);
+    return st;
+}
+
+sqlite3_stmt *lv_sqlite_prepare(struct lv_store *s, const char *sql,
+                                struct lv_err *err)
+{
+    struct conn *c;
+
+    if (!s->sqlite) {
+        LV_BUG("lv_sqlite_prepare on a %s store", s->be->name);
+    }
+    c = get_conn(s->sqlite, err);
+    return c ? prepare(c, sql, err) : NULL;
+}
+
+/* ---- open and close ---- */
+
+/* mkdir -p, new directories 0700. */
+static int make_dirs(const char *dir, struct lv_err *err)
+{
+    char *path = lv_xstrdup(dir);
+    struct stat st;
+    char *p;
+    char saved;
+    int ret = -1;
+
+    for (p = path + 1; ; p++) {
+        if (*p != '/' && *p != '\0') {
+            continue;
+        }
+        saved = *p;
+        *p = '\0';
+        if (mkdir(path, 0700) < 0 && errno != EEXIST) {
+            lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                       "store: cannot create data directory %s: %s", path,
+                       strerror(errno));
+            goto out;
+        }
+        *p = saved;
+        if (!saved) {
+            break;
+        }
+    }
+    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                   "store: data directory %s is not a directory", dir);
+        goto out;
+    }
+    ret = 0;
+out:
+    free(path);
+    return ret;
+}
+
+static void sq_close(void *impl)
+{
+    struct lv_sqlite *q = impl;
+    struct conn *mine = NULL;
+    struct conn *c;
+    struct conn *next;
+
+    /* No destructor starts for this key from here on. */
+    pthread_key_delete(q->key);
+    pthread_mutex_lock(&registry_lock);
+    for (c = all_conns; c; c = next) {
+        next = c->next;
+        if (c->owner == q) {
+            unlink_conn(c);
+            c->next = mine;
+            mine = c;
+        }
+    }
+    pthread_mutex_unlock(&registry_lock);
+    for (c = mine; c; c = next) {
+        next = c->next;
+        conn_close(c);
+    }
+    free(q->path);
+    free(q);
+}
+
+/* The first statement on the file: switches it to WAL (kept in the file)
+ * and so proves it is a database we can read. Its failures name the cause,
+ * for the operator reading them at startup. */
+static int first_use(struct lv_store *s, struct lv_err *err)
+{
+    static const char wal[] = "PRAGMA journal_mode = WAL";
+    struct conn *c;
+    sqlite3_stmt *st = NULL;
+    const char *mode;
+    int rc = SQLITE_OK;
+    int ret = -1;
+
+    c = conn_open(s->sqlite, &rc, err);
+    if (!c) {
+        lv_err_set(err, LV_E_SERVICE_UNAVAILABLE, "store: cannot open %s: %s",
+                   s->where, sqlite3_errstr(rc));
+        goto out;
+    }
+    rc = sqlite3_prepare_v2(c->db, wal, -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+    }
+    if (rc != SQLITE_ROW) {
+        lv_sqlite_fail(c->db, rc, "open database", err);
+        lv_err_set(err, LV_E_SERVICE_UNAVAILABLE, "store: cannot open %s: %s",
+                   s->where, sqlite3_errstr(rc));
+        goto out;
+    }
+    mode = (const char *)sqlite3_column_text(st, 0);
+    if (!mode || strcmp(mode, "wal") != 0) {
+        lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                   "store: cannot put %s in WAL mode (journal_mode is %s)",
+                   s->where, mode ? mode : "unknown");
+        goto out;
+    }
+    ret = 0;
+out:
+    sqlite3_finalize(st);
+    return ret;
+}
+
+static int sq_open(struct lv_store *s, const struct lv_store_config *cfg,
+                   struct lv_err *err)
+{
+    struct lv_sqlite *q = NULL;
+    char *path = NULL;
+    int fd;
+    int ret = -1;
+
+    if (!cfg->data_dir || !*cfg->data_dir) {
+        lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                   "store: no data directory given");
+        goto out;
+    }
+    if (make_dirs(cfg->data_dir, err) < 0) {
+        goto out;
+    }
+    path = lv_xasprintf("%s/%s", cfg->data_dir, DB_FILE);
+    /* Create it 0600 ourselves: SQLite would use 0644 less the umask. Its
+     * -wal and -shm files copy the database file's mode. */
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        lv_err_set(err, LV_E_SERVICE_UNAVAILABLE, "store: cannot open %s: %s",
+                   path, strerror(errno));
+        goto out;
+    }
+    close(fd);
+    q = lv_xcalloc(1, sizeof(*q));
+    if (pthread_key_create(&q->key, thread_exit) != 0) {
+        lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                   "store: cannot open %s: out of thread keys", path);
+        goto out;
+    }
+    q->path = path;
+    path = NULL;
+    s->impl = q;
+    s->sqlite = q;
+    s->where = lv_xstrdup(q->path);
+    q = NULL;
+    /* From here the store owns q: lv_store_close() releases it. */
+    ret = first_use(s, err);
+out:
+    free(q);
+    free(path);
+    return ret;
+}
+
+/* ---- operations ---- */
+
+static int sq_ping(void *impl, struct lv_err *err)
+{
+    static const char sql[] = "SELECT 1";
+    struct conn *c = get_conn(impl, err);
+    sqlite3_stmt *st;
+    int rc;
+
+    if (!c || !(st = prepare(c, sql, err))) {
+        return -1;
+    }
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW) {
+        return lv_sqlite_fail(c->db, rc, "ping", err);
+    }
+    return 0;
+}
+
+static int sq_exec(void *impl, const char *sql, struct lv_err *err)
+{
+    struct conn *c = get_conn(impl, err);
+    int rc;
+
+    if (!c) {
+        return -1;
+    }
+    rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        return lv_sqlite_fail(c->db, rc, "exec", err);
+    }
+    return 0;
+}
+
+static int run(struct conn *c, const char *sql)
+{
+    return sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+}
+
+/* Undoes and closes savepoint `level` (1 = the first inside BEGIN). */
+static void rollback_savepoint(struct conn *c, int level)
+{
+    char sql[64];
+    int rc;
+
+    snprintf(sql, sizeof(sql), "ROLLBACK TO lv_sp%d; RELEASE lv_sp%d", level,
+             level);
+    rc = run(c, sql);
+    if (rc != SQLITE_OK) {
+        lv_sqlite_fail(c->db, rc, "rollback to savepoint", NULL);
+    }
+}
+
+static int sq_begin(void *impl, struct lv_err *err)
+{
+    struct conn *c = get_conn(impl, err);
+    char sql[32];
+    int rc;
+
+    if (!c) {
+        return -1;
+    }
+    if (c->depth == 0) {
+        rc = run(c, "BEGIN IMMEDIATE");
+    } else {
+        snprintf(sql, sizeof(sql), "SAVEPOINT lv_sp%d", c->depth);
+        rc = run(c, sql);
+    }
+    if (rc != SQLITE_OK) {
+        return lv_sqlite_fail(c->db, rc, "begin", err);
+    }
+    c->depth++;
+    return 0;
+}
+
+static struct conn *conn_in_txn(void *impl, const char *what)
+{
+    struct lv_sqlite *q = impl;
+    struct conn *c = pthread_getspecific(q->key);
+
+    if (!c || c->depth == 0) {
+        LV_BUG("store: %s with no transaction open", what);
+    }
+    return c;
+}
+
+static int sq_commit(void *impl, struct lv_err *err)
+{
+    struct conn *c = conn_in_txn(impl, "commit");
+    int level = c->depth;
+    char sql[32];
+    int rc;
+
+    c->depth--;
+    if (sqlite3_get_autocommit(c->db)) {
+        /* SQLite rolled the whole transaction back under us (disk full,
+         * I/O error); its caller saw that failure already. */
+        lv_log(LV_LOG_WARN, "store: commit of a transaction already rolled "
+               "back level=%d", level);
+        return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE, "%s",
+                          LV_STORE_UNAVAILABLE_MSG);
+    }
+    if (level > 1) {
+        snprintf(sql, sizeof(sql), "RELEASE lv_sp%d", level - 1);
+        rc = run(c, sql);
+        if (rc != SQLITE_OK) {
+            lv_sqlite_fail(c->db, rc, "release savepoint", err);
+            rollback_savepoint(c, level - 1);
+            return -1;
+        }
+        return 0;
+    }
+    rc = run(c, "COMMIT");
+    if (rc != SQLITE_OK) {
+        lv_sqlite_fail(c->db, rc, "commit", err);
+        if (!sqlite3_get_autocommit(c->db)) {
+            rc = run(c, "ROLLBACK");
+            if (rc != SQLITE_OK) {
+                lv_sqlite_fail(c->db, rc, "rollback", NULL);
+            }
+        }
+        return -1;
+    }
+    return 0;
+}
+
+static void sq_rollback(void *impl)
+{
+    struct conn *c = conn_in_txn(impl, "rollback");
+    int level = c->depth;
+    int rc;
+
+    c->depth--;
+    if (sqlite3_get_autocommit(c->db)) {
+        return;     /* already rolled back by SQLite */
+    }
+    if (level > 1) {
+        rollback_savepoint(c, level - 1);
+        return;
+    }
+    rc = run(c, "ROLLBACK");
+    if (rc != SQLITE_OK) {
+        lv_sqlite_fail(c->db, rc, "rollback", NULL);
+    }
+}
+
+/* Binds key as ?1 and steps st once: SQLITE_ROW, SQLITE_DONE or an error.
+ * The caller resets st. */
+static int step_with_key(sqlite3_stmt *st, const char *key)
+{
+    int rc = sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+
+    return rc == SQLITE_OK ? sqlite3_step(st) : rc;
+}
+
+static int sq_version_get(void *impl, const char *component, int *version,
+                          struct lv_err *err)
+{
+    static const char sql[] =
+        "SELECT version FROM schema_version WHERE component = ?1";
+    struct conn *c = get_conn(impl, err);
+    sqlite3_stmt *st;
+    int rc;
+
+    if (!c || !(st = prepare(c, sql, err))) {
+        return -1;
+    }
+    rc = step_with_key(st, component);
+    if (rc == SQLITE_ROW) {
+        *version = sqlite3_column_int(st, 0);
+    } else if (rc == SQLITE_DONE) {
+        *version = 0;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        return lv_sqlite_fail(c->db, rc, "read schema version", err);
+    }
+    return 0;
+}
+
+static int sq_version_set(void *impl, const char *component, int version,
+                          struct lv_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO schema_version (component, version) VALUES (?1, ?2)"
+        " ON CONFLICT (component) DO UPDATE SET version = excluded.version";
+    struct conn *c = get_conn(impl, err);
+    sqlite3_stmt *st;
+    int rc;
+
+    if (!c || !(st = prepare(c, sql, err))) {
+        return -1;
+    }
+    rc = sqlite3_bind_int(st, 2, version);
+    if (rc == SQLITE_OK) {
+        rc = step_with_key(st, component);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        return lv_sqlite_fail(c->db, rc, "write schema version", err);
+    }
+    return 0;
+}
+
+static int sq_version_each(void *impl,
+                           int (*fn)(void *arg, const char *component,
+                                     int version),
+                           void *arg, struct lv_err *err)
+{
+    static const char sql[] =
+        "SELECT component, version FROM schema_version ORDER BY component";
+    struct conn *c = get_conn(impl, err);
+    sqlite3_stmt *st;
+    int rc;
+    int stop = 0;
+
+    if (!c || !(st = prepare(c, sql, err))) {
+        return -1;
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        stop = fn(arg, (const char *)sqlite3_column_text(st, 0),
+                  sqlite3_column_int(st, 1));
+        if (stop) {
+            break;
+        }
+    }
+    sqlite3_reset(st);
+    if (stop) {
+        return stop;
+    }
+    if (rc != SQLITE_DONE) {
+        return lv_sqlite_fail(c->db, rc, "read schema versions", err);
+    }
+    return 0;
+}
+
+static int sq_meta_get(void *impl, const char *key, struct lv_buf *out,
+                       struct lv_err *err)
+{
+    static const char sql[] = "SELECT value FROM meta WHERE key = ?1";
+    struct conn *c = get_conn(impl, err);
+    sqlite3_stmt *st;
+    const void *value;
+    size_t len;
+    int rc;
+    int ret = -1;
+
+    if (!c || !(st = prepare(c, sql, err))) {
+        return -1;
+    }
+    rc = step_with_key(st, key);
+    if (rc == SQLITE_DONE) {
+        ret = 0;
+        goto out;
+    }
+    if (rc != SQLITE_ROW) {
+        lv_sqlite_fail(c->db, rc, "read meta", err);
+        goto out;
+    }
+    value = sqlite3_column_blob(st, 0);
+    len = (size_t)sqlite3_column_bytes(st, 0);
+    if (len > out->max) {
+        lv_log(LV_LOG_ERROR, "store: meta value too long key=%s len=%zu "
+               "max=%zu", key, len, out->max);
+        lv_err_set(err, LV_E_SERVICE_UNAVAILABLE, "%s",
+                   LV_STORE_UNAVAILABLE_MSG);
+        goto out;
+    }
+    lv_buf_reset(out);
+    if (len && lv_buf_add(out, value, len) < 0) {
+        LV_BUG("lv_buf_add past a checked max");
+    }
+    ret = 1;
+out:
+    sqlite3_reset(st);
+    return ret;
+}
+
+/* Runs an insert of (?1 key, ?2 value) and returns sqlite3_changes(). */
+static int meta_write(void *impl, const char *sql, const char *key,
+                      const void *value, size_t len, struct lv_err *err)
+{
+    struct conn *c = get_conn(impl, err);
+    sqlite3_stmt *st;
+    int rc;
+
+    if (len > INT_MAX) {
+        LV_BUG("meta value of %zu bytes", len);
+    }
+    if (!c || !(st = prepare(c, sql, err))) {
+        return -1;
+    }
+    /* A zero-length blob, never NULL, even when value is NULL. */
+    rc = len ? sqlite3_bind_blob(st, 2, value, (int)len, SQLITE_STATIC)
+             : sqlite3_bind_zeroblob(st, 2, 0);
+    if (rc == SQLITE_OK) {
+        rc = step_with_key(st, key);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        return lv_sqlite_fail(c->db, rc, "write meta", err);
+    }
+    return sqlite3_changes(c->db);
+}
+
+static int sq_meta_set(void *impl, const char *key, const void *value,
+                       size_t len, struct lv_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+
+    return meta_write(impl, sql, key, value, len, err) < 0 ? -1 : 0;
+}
+
+static int sq_meta_add(void *impl, const char *key, const void *value,
+                       size_t len, struct lv_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)"
+        " ON CONFLICT (key) DO NOTHING";
+    int n = meta_write(impl, sql, key, value, len, err);
+
+    return n < 0 ? -1 : n > 0;
+}
+
+const struct lv_store_backend lv_store_sqlite_backend = {
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .ping = sq_ping,
+    .exec = sq_exec,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .version_get = sq_version_get,
+    .version_set = sq_version_set,
+    .version_each = sq_version_each,
+    .meta_get = sq_meta_get,
+    .meta_set = sq_meta_set,
+    .meta_add = sq_meta_add,
+};

@@ -1,0 +1,129 @@
+/*
+ * store.c: the public functions of store.h. Each picks nothing itself: it
+ * dispatches through the backend vtable chosen at open (store_int.h).
+ */
+#include "store/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_int.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+#define POSTGRES_PREFIX "postgresql://"
+
+/* The backend named by cfg->spec. The spec is never echoed: a postgresql
+ * URL may carry a password. */
+static const struct lv_store_backend *pick_backend(
+    const struct lv_store_config *cfg, struct lv_err *err)
+{
+    const char *spec = cfg->spec;
+
+    if (!spec || !*spec || strcmp(spec, "sqlite") == 0) {
+        return &lv_store_sqlite_backend;
+    }
+    if (strncmp(spec, POSTGRES_PREFIX, strlen(POSTGRES_PREFIX)) == 0 ||
+        strncmp(spec, "postgres://", strlen("postgres://")) == 0) {
+        lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                   "store: the postgresql backend is not built into this "
+                   "logvault; use --store sqlite");
+        return NULL;
+    }
+    lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+               "store: unknown store kind; expected \"sqlite\" or "
+               "\"postgresql://…\"");
+    return NULL;
+}
+
+struct lv_store *lv_store_open_with(const struct lv_store_config *cfg,
+                                    const struct lv_migration *const *lists,
+                                    struct lv_err *err)
+{
+    const struct lv_store_backend *be;
+    struct lv_store *s = NULL;
+    struct lv_store *ret = NULL;
+
+    be = pick_backend(cfg, err);
+    if (!be) {
+        goto out;
+    }
+    s = lv_xcalloc(1, sizeof(*s));
+    s->be = be;
+    if (be->open(s, cfg, err) < 0) {
+        goto out;
+    }
+    if (lv_store_migrate(s, lists, err) < 0) {
+        goto out;
+    }
+    lv_log(LV_LOG_INFO, "store: opened backend=%s file=%s", be->name,
+           s->where);
+    ret = s;
+    s = NULL;
+out:
+    lv_store_close(s);
+    return ret;
+}
+
+struct lv_store *lv_store_open(const struct lv_store_config *cfg,
+                               struct lv_err *err)
+{
+    return lv_store_open_with(cfg, lv_store_migrations, err);
+}
+
+void lv_store_close(struct lv_store *s)
+{
+    if (!s) {
+        return;
+    }
+    if (s->impl) {
+        s->be->close(s->impl);
+    }
+    free(s->where);
+    free(s);
+}
+
+int lv_store_ping(struct lv_store *s, struct lv_err *err)
+{
+    return s->be->ping(s->impl, err);
+}
+
+int lv_store_schema_version(struct lv_store *s, const char *component,
+                            int *version, struct lv_err *err)
+{
+    return s->be->version_get(s->impl, component, version, err);
+}
+
+int lv_store_begin(struct lv_store *s, struct lv_err *err)
+{
+    return s->be->begin(s->impl, err);
+}
+
+int lv_store_commit(struct lv_store *s, struct lv_err *err)
+{
+    return s->be->commit(s->impl, err);
+}
+
+void lv_store_rollback(struct lv_store *s)
+{
+    s->be->rollback(s->impl);
+}
+
+int lv_store_meta_get(struct lv_store *s, const char *key,
+                      struct lv_buf *out, struct lv_err *err)
+{
+    return s->be->meta_get(s->impl, key, out, err);
+}
+
+int lv_store_meta_set(struct lv_store *s, const char *key, const void *value,
+                      size_t len, struct lv_err *err)
+{
+    return s->be->meta_set(s->impl, key, value, len, err);
+}
+
+int lv_store_meta_add(struct lv_store *s, const char *key, const void *value,
+                      size_t len, struct lv_err *err)
+{
+    return s->be->meta_add(s->impl, key, value, len, err);
+}

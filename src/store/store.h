@@ -1,0 +1,92 @@
+/*
+ * store: where logvault keeps everything, spoken in domain terms (keys,
+ * aliases, grants, groups, streams, chunks, data keys, tags), never in SQL.
+ * The services call these functions; the backend behind them is chosen at
+ * open time (sqlite now, postgresql later) through a vtable (store_int.h),
+ * which is also where the tests' fault-injection wrapper sits.
+ *
+ * Threads: a store handle is shared by all worker threads; each thread uses
+ * its own backend connection, opened on first use and closed at
+ * lv_store_close(). Every function may be called from any thread.
+ *
+ * Schema: each component (core, kms, logs) owns an ordered list of forward
+ * migrations; open applies the missing ones in one transaction per step and
+ * refuses a database written by a newer logvault.
+ *
+ * Domain functions for the services live in their own headers beside this
+ * one (kms_store.h, logs_store.h).
+ */
+#ifndef LV_STORE_STORE_H
+#define LV_STORE_STORE_H
+
+#include <stddef.h>
+
+struct lv_buf;
+struct lv_err;
+struct lv_store;
+
+struct lv_store_config {
+    const char *spec;       /* "sqlite" (default); "postgresql://…" later */
+    const char *data_dir;   /* the sqlite file is DATA_DIR/logvault.db */
+};
+
+/* Opens (creating when absent) and migrates. NULL with *err filled
+ * (LV_E_SERVICE_UNAVAILABLE with a message naming the file and the cause)
+ * when the store cannot be used. */
+struct lv_store *lv_store_open(const struct lv_store_config *cfg,
+                               struct lv_err *err);
+
+/* Closes every connection; NULL is a no-op. No call may be in flight. */
+void lv_store_close(struct lv_store *s);
+
+/* Answers whether the store is reachable from this thread. */
+int lv_store_ping(struct lv_store *s, struct lv_err *err);
+
+/* The schema version of `component` ("core", "kms", "logs"), 0 if none. */
+int lv_store_schema_version(struct lv_store *s, const char *component,
+                            int *version, struct lv_err *err);
+
+/* A transaction on this thread's connection. Domain functions called
+ * between begin and commit join it; outside one, each is its own.
+ *
+ * Nesting is allowed: the outermost begin is BEGIN IMMEDIATE (it takes the
+ * write lock at once, waiting up to the busy timeout for another writer),
+ * an inner begin is a savepoint. An inner commit keeps its work inside the
+ * outer transaction; an inner rollback undoes only its own level. Nothing
+ * reaches disk before the outermost commit.
+ *
+ * commit: 0, or -1 (LV_E_SERVICE_UNAVAILABLE) with the level it closes
+ * already rolled back — do not call rollback after a failed commit. If the
+ * backend aborted the whole transaction underneath (disk full, I/O error),
+ * every remaining commit up to the outermost fails.
+ * rollback: closes the innermost level, undoing its work; cannot fail.
+ * commit or rollback with no transaction open is a bug (LV_BUG). */
+int lv_store_begin(struct lv_store *s, struct lv_err *err);
+int lv_store_commit(struct lv_store *s, struct lv_err *err);
+void lv_store_rollback(struct lv_store *s);
+
+/*
+ * The meta table: small named values that belong to the store as a whole
+ * (the root key's check value, the creation time "core.created", …). Keys
+ * are short ASCII names, by convention "component.name". Values are bytes.
+ * Like domain functions, these join a transaction open on this thread.
+ */
+
+/* 1 and the value in *out (reset first; written only on success), 0 when
+ * the key is absent (*out untouched), -1 with *err filled on failure or
+ * when the value is longer than out->max. */
+int lv_store_meta_get(struct lv_store *s, const char *key,
+                      struct lv_buf *out, struct lv_err *err);
+
+/* Stores value (len bytes; value may be NULL when len is 0) under key,
+ * replacing any earlier value. 0 or -1. */
+int lv_store_meta_set(struct lv_store *s, const char *key, const void *value,
+                      size_t len, struct lv_err *err);
+
+/* Stores value under key only if the key is absent: 1 when stored, 0 when a
+ * value was already there (left unchanged), -1 on failure. For values that
+ * are written once, even by two processes starting together. */
+int lv_store_meta_add(struct lv_store *s, const char *key, const void *value,
+                      size_t len, struct lv_err *err);
+
+#endif

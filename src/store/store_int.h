@@ -1,0 +1,172 @@
+/*
+ * store_int: what the files of src/store/ share, and nothing the services
+ * may include. It holds
+ *   - the backend vtable (struct lv_store_backend) that every public
+ *     function in store.h dispatches through, so that a postgresql backend
+ *     or a fault-injection wrapper can sit behind the same functions;
+ *   - the migration lists (struct lv_migration) and their runner;
+ *   - the SQLite helpers the domain files (sqlite_kms.c, sqlite_logs.c)
+ *     use to reach this thread's connection: lv_sqlite_conn(),
+ *     lv_sqlite_prepare(), lv_sqlite_fail().
+ *
+ * It does not hold domain functions (keys, groups, chunks …): those live in
+ * kms_store.h / logs_store.h and their sqlite_*.c files. Those files speak
+ * SQLite directly, so a fault-injection wrapper placed in the vtable sees
+ * begin/commit/exec but not their statements; faults under them belong in a
+ * SQLite VFS shim (sqlite3_vfs_register), which needs nothing from here.
+ */
+#ifndef LV_STORE_STORE_INT_H
+#define LV_STORE_STORE_INT_H
+
+#include <stddef.h>
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+struct lv_buf;
+struct lv_sqlite;
+
+/* The message a client reads when the store fails underneath a request; the
+ * detail (rc, SQLite's text) goes to the log only. */
+#define LV_STORE_UNAVAILABLE_MSG "Service is unavailable; please try again"
+
+/*
+ * A backend. `open` fills s->impl (the backend's state, passed back to every
+ * other operation), s->where (what messages name: the database path) and,
+ * for sqlite, s->sqlite. Every operation except open/close acts on the
+ * calling thread's connection. Fallible ones return 0 / -1 with *err filled
+ * (LV_E_SERVICE_UNAVAILABLE for faults), and log the detail themselves.
+ *
+ * A wrapper (fault injection) keeps the inner backend and impl in its own
+ * impl and replaces s->be / s->impl after open; s->sqlite stays.
+ */
+struct lv_store_backend {
+    const char *name;
+    int (*open)(struct lv_store *s, const struct lv_store_config *cfg,
+                struct lv_err *err);
+    void (*close)(void *impl);
+    int (*ping)(void *impl, struct lv_err *err);
+    /* Runs a script of one or more statements that take no parameters and
+     * whose rows, if any, are ignored (DDL, migrations). */
+    int (*exec)(void *impl, const char *sql, struct lv_err *err);
+    /* Nesting, see lv_store_begin() in store.h. commit failing leaves the
+     * level it closes rolled back; rollback cannot fail (it logs). */
+    int (*begin)(void *impl, struct lv_err *err);
+    int (*commit)(void *impl, struct lv_err *err);
+    void (*rollback)(void *impl);
+    /* schema_version rows: get (0 when absent), set (insert or update),
+     * and a walk over every row, stopping early when fn returns non-zero
+     * (that value is then returned). */
+    int (*version_get)(void *impl, const char *component, int *version,
+                       struct lv_err *err);
+    int (*version_set)(void *impl, const char *component, int version,
+                       struct lv_err *err);
+    int (*version_each)(void *impl,
+                        int (*fn)(void *arg, const char *component,
+                                  int version),
+                        void *arg, struct lv_err *err);
+    /* The meta table; contracts as lv_store_meta_get/set/add in store.h. */
+    int (*meta_get)(void *impl, const char *key, struct lv_buf *out,
+                    struct lv_err *err);
+    int (*meta_set)(void *impl, const char *key, const void *value,
+                    size_t len, struct lv_err *err);
+    int (*meta_add)(void *impl, const char *key, const void *value,
+                    size_t len, struct lv_err *err);
+};
+
+struct lv_store {
+    const struct lv_store_backend *be;
+    void *impl;
+    char *where;                /* owned; e.g. "/var/lib/lv/logvault.db" */
+    struct lv_sqlite *sqlite;   /* the sqlite state, NULL for other backends;
+                                 * stays set when a wrapper replaces be */
+};
+
+extern const struct lv_store_backend lv_store_sqlite_backend;
+
+/*
+ * Migrations. Each component owns an array of steps, ordered by version
+ * (1, 2, 3 … with no gap), ended by LV_MIGRATION_END. A step's SQL is a
+ * script (several statements allowed) in SQLite's dialect; it runs in its
+ * own transaction (BEGIN IMMEDIATE) together with the version bump, so a
+ * failing step leaves the database at the version before it. Steps are
+ * never edited once released: a change is a new step.
+ */
+struct lv_migration {
+    const char *component;  /* "core", "kms", "logs" */
+    int version;            /* the version the database has after this step */
+    const char *sql;
+};
+
+#define LV_MIGRATION_END { NULL, 0, NULL }
+
+/* schema_core.c, schema_kms.c, schema_logs.c: one array per component. */
+extern const struct lv_migration lv_store_migrations_core[];
+extern const struct lv_migration lv_store_migrations_kms[];
+extern const struct lv_migration lv_store_migrations_logs[];
+/* { core, kms, logs, NULL }: what lv_store_open() applies, in that order. */
+extern const struct lv_migration *const lv_store_migrations[];
+
+/*
+ * Brings the database up to date with `lists` (a NULL-terminated array of
+ * migration arrays, applied in order). First, touching nothing, it refuses
+ * (-1, LV_E_SERVICE_UNAVAILABLE, "store: FILE has schema C version N, newer
+ * than this logvault understands (M); upgrade logvault") a database holding
+ * a component at a version above the highest the lists know (0 for a
+ * component they do not name). Then it applies each missing step in its
+ * own transaction; on a failing step it stops with -1, the database left at
+ * the last step that succeeded. A step list with a gap is a bug (LV_BUG).
+ */
+int lv_store_migrate(struct lv_store *s,
+                     const struct lv_migration *const *lists,
+                     struct lv_err *err);
+
+/* lv_store_open() with other migration lists (tests); lv_store_open() is
+ * lv_store_open_with(cfg, lv_store_migrations, err). */
+struct lv_store *lv_store_open_with(const struct lv_store_config *cfg,
+                                    const struct lv_migration *const *lists,
+                                    struct lv_err *err);
+
+/*
+ * SQLite helpers for the sqlite_*.c domain files. All act on the calling
+ * thread's connection, opened on first use (busy_timeout, foreign_keys on,
+ * synchronous=FULL) and closed when the thread exits or at lv_store_close().
+ * A store that is not backed by sqlite is a bug (LV_BUG).
+ */
+
+/* This thread's connection: a loan valid until the thread exits or the
+ * store closes; never pass it to another thread. NULL with *err filled when
+ * it cannot be opened. */
+sqlite3 *lv_sqlite_conn(struct lv_store *s, struct lv_err *err);
+
+/*
+ * A prepared statement for `sql` on this thread's connection, reset and with
+ * its bindings cleared, ready to bind and step. Cached per connection and
+ * keyed by the pointer `sql`, so `sql` must have static storage (a string
+ * literal or a static const array) — never a built string. The statement is
+ * a loan: do not finalize it; call sqlite3_reset() when done so it does not
+ * hold a read snapshot open, and do not use the same SQL twice at once.
+ * NULL with *err filled (and a log line) on failure.
+ */
+sqlite3_stmt *lv_sqlite_prepare(struct lv_store *s, const char *sql,
+                                struct lv_err *err);
+
+/*
+ * Maps a failing SQLite result to an error: logs "store: WHAT failed rc=N
+ * (text) ext=N: sqlite's message" (no bound values, so no secrets), sets
+ * *err to LV_E_SERVICE_UNAVAILABLE with the generic LV_STORE_UNAVAILABLE_MSG
+ * and returns -1. `db` may be NULL. `what` names the operation
+ * ("insert key", "read chunk").
+ */
+int lv_sqlite_fail(sqlite3 *db, int rc, const char *what,
+                   struct lv_err *err);
+
+/* How many connections the store holds open now (diagnostics, tests). */
+size_t lv_sqlite_conn_count(struct lv_store *s);
+
+/* The busy timeout every connection gets: a writer waits this long for
+ * another's transaction to end before failing with SQLITE_BUSY. */
+#define LV_SQLITE_BUSY_TIMEOUT_MS 5000
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * buf: a growable byte buffer with a ceiling. Always NUL-terminated,
+ * binary-safe, `data` never NULL after init. The ceiling lives in the
+ * buffer: an append that would pass `max` fails and leaves the buffer as it
+ * was, so callers that read client input need not each check a limit.
+ */
+#ifndef LV_UTIL_BUF_H
+#define LV_UTIL_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct lv_buf {
+    char *data;
+    size_t len;
+    size_t cap;     /* bytes allocated at data, 0 while data is the empty "" */
+    size_t max;     /* the most len may reach; SIZE_MAX for no ceiling */
+};
+
+extern char lv_buf_empty[];
+#define LV_BUF_INIT(maxlen) { lv_buf_empty, 0, 0, (maxlen) }
+
+void lv_buf_init(struct lv_buf *b, size_t max);
+void lv_buf_release(struct lv_buf *b);
+/* Makes room for `extra` more bytes; -1 (buffer unchanged) past max. */
+int lv_buf_grow(struct lv_buf *b, size_t extra);
+int lv_buf_add(struct lv_buf *b, const void *data, size_t len);
+int lv_buf_adds(struct lv_buf *b, const char *s);
+int lv_buf_addc(struct lv_buf *b, char c);
+int lv_buf_addf(struct lv_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int lv_buf_vaddf(struct lv_buf *b, const char *fmt, va_list ap);
+/* Appends s as the inside of a JSON string (escaped, no quotes). */
+int lv_buf_add_json_str(struct lv_buf *b, const char *s, size_t len);
+void lv_buf_reset(struct lv_buf *b);
+/* Hands the data to the caller (free() it) and leaves b empty. */
+char *lv_buf_detach(struct lv_buf *b, size_t *len);
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * req: what a service handler knows about the request it serves — who asks,
+ * in which region, when, and for which operation — and the handler type.
+ * A handler never sees HTTP: the front (src/http/) fills this in after
+ * authentication and validation, and writes what the handler returns.
+ */
+#ifndef LV_UTIL_REQ_H
+#define LV_UTIL_REQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "auth/creds.h"
+
+struct json_t;
+struct lv_app;
+struct lv_buf;
+struct lv_err;
+struct lv_op;
+struct lv_service;
+struct lv_store;
+
+struct lv_req {
+    char id[37];                    /* request id, a UUID */
+    time_t now;                     /* the clock, read once per request */
+    int64_t now_ms;
+    char region[64];                /* from the SigV4 credential scope */
+    struct lv_principal who;
+    const struct lv_service *svc;
+    const struct lv_op *op;
+    struct lv_app *app;             /* server-wide state (src/app.h) */
+    struct lv_store *store;
+    const char *body;               /* the raw request body */
+    size_t body_len;
+};
+
+/*
+ * One AWS operation. `in` is the validated input object (never NULL). The
+ * handler appends its JSON response object to `out` (an empty output is
+ * written as "{}" by the front) and returns 0, or returns -1 with *err.
+ */
+typedef int (*lv_handler_fn)(struct lv_req *rq, const struct json_t *in,
+                             struct lv_buf *out, struct lv_err *err);
+
+struct lv_handler {
+    const char *op;                 /* the model's operation name */
+    lv_handler_fn fn;
+};
+
+#endif

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Start, refuse a second server on the same data dir, stop on SIGTERM and
+# SIGINT with status 0, restart on the same data dir, refuse bad options.
+. "$(dirname "$0")/lib.sh"
+
+lv_start
+first_pid=$LV_PID
+first_log=$LV_LOG
+out=$("$LOGVAULT_BIN" serve --listen 127.0.0.1:0 --data-dir "$LV_DATA" 2>&1)
+rc=$?
+expect_eq "a second serve on the same data dir fails" 1 $rc
+[[ $out == *"is in use by another logvault serve (pid $first_pid)"* ]] \
+    || fail "second serve message: $out"
+[[ -f $LV_DATA/root.key ]] || fail "no root key in the data dir"
+mode=$(stat -c %a "$LV_DATA/root.key")
+expect_eq "root key mode" 600 "$mode"
+lv_stop
+
+# Restart on the same data dir, then SIGINT.
+lv_start
+aws kms list-keys >/dev/null 2>&1
+kill -INT "$LV_PID"
+wait "$LV_PID"
+expect_eq "SIGINT exits 0" 0 $?
+sanitizer_check "$LV_LOG"
+LV_PID=
+grep -q "serve: stopped" "$LV_LOG" || fail "no 'stopped' line after SIGINT"
+
+# Another root key for this data dir is refused, and nothing changes.
+head -c 32 /dev/urandom >"$LV_SCRATCH/other.key"
+chmod 600 "$LV_SCRATCH/other.key"
+before=$(sha256sum "$LV_DATA/root.key")
+out=$("$LOGVAULT_BIN" serve --listen 127.0.0.1:0 --data-dir "$LV_DATA" \
+      --root-key-file "$LV_SCRATCH/other.key" 2>&1)
+expect_eq "wrong root key exits 1" 1 $?
+[[ $out == *"root key does not match"* ]] || fail "wrong root key: $out"
+expect_eq "root key untouched" "$before" "$(sha256sum "$LV_DATA/root.key")"
+
+# Bad options are refused with a clear message.
+out=$("$LOGVAULT_BIN" serve --listen nonsense --data-dir "$LV_SCRATCH/d2" 2>&1)
+expect_eq "bad --listen exits 1" 1 $?
+[[ $out == *"is not ADDR:PORT"* ]] || fail "bad listen: $out"
+printf '[AKIA]\naccount_id = 1\n' >"$LV_SCRATCH/bad.ini"
+out=$("$LOGVAULT_BIN" serve --listen 127.0.0.1:0 --data-dir "$LV_SCRATCH/d3" \
+      --credentials "$LV_SCRATCH/bad.ini" 2>&1)
+expect_eq "bad credentials file exits 1" 1 $?
+[[ $out == *"bad.ini"* ]] || fail "bad credentials message: $out"
+out=$("$LOGVAULT_BIN" serve --store postgresql://x --data-dir "$LV_SCRATCH/d4" 2>&1)
+expect_eq "unsupported store exits 2" 2 $?
