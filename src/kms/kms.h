@@ -85,4 +85,16 @@ int lv_kms_svc_decrypt(const struct lv_kms_service_call *c, const void *blob,
                        uint8_t plaintext[32], char key_arn[256],
                        struct lv_err *err);
 
+/*
+ * Would KMS allow c->service kms:<action> ("Decrypt") on the key `key_arn`
+ * with the context ctx, now? The authorization and key-state checks of that
+ * operation without the cryptography: for a service that caches plaintext
+ * data keys and must still honour a disabled key or a changed policy on the
+ * very next request. Errors as the operation would give them.
+ */
+int lv_kms_svc_authorize(const struct lv_kms_service_call *c,
+                         const char *key_arn, const char *action,
+                         const struct lv_kv *ctx, size_t n_ctx,
+                         struct lv_err *err);
+
 #endif

@@ -14,6 +14,7 @@ const struct lv_migration *const lv_store_migrations[] = {
     lv_store_migrations_core,
     lv_store_migrations_kms,
     lv_store_migrations_logs,
+    lv_store_migrations_events,
     NULL,
 };
 

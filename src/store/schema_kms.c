@@ -1,11 +1,83 @@
 /*
  * schema_kms.c: the kms component's schema steps (see struct lv_migration
- * in store_int.h). Versions start at 1 and have no gap; each step runs in
- * its own transaction with its version bump; a released step is never
- * edited: a change is a new step. Tables are prefixed kms_.
+ * in store_int.h).
+ *
+ * KMS engineers: append your steps here, in order, before the terminator:
+ *     { "kms", 1, "CREATE TABLE kms_keys (…); CREATE INDEX …;" },
+ *     { "kms", 2, "ALTER TABLE …;" },
+ * Versions start at 1 and have no gap. Each step runs in its own
+ * transaction with its version bump. Never edit a step once released: a
+ * change is a new step. Tables are prefixed kms_.
+ *
+ * Dates are epoch seconds (REAL). Text columns are NOT NULL: "" stands for
+ * "none", as in struct lv_kms_key / lv_kms_grant (kms_store.h).
  */
 #include "store/store_int.h"
 
 const struct lv_migration lv_store_migrations_kms[] = {
+    { "kms", 1,
+      /* One row per key, in every scope; key ids are UUIDs, unique
+       * across accounts and regions. */
+      "CREATE TABLE kms_keys ("
+      " id TEXT NOT NULL PRIMARY KEY,"
+      " arn TEXT NOT NULL,"
+      " account TEXT NOT NULL,"
+      " region TEXT NOT NULL,"
+      " description TEXT NOT NULL DEFAULT '',"
+      " key_spec TEXT NOT NULL,"
+      " key_usage TEXT NOT NULL,"
+      " state TEXT NOT NULL,"
+      " origin TEXT NOT NULL,"
+      " creation_date REAL NOT NULL,"
+      " deletion_date REAL NOT NULL DEFAULT 0,"
+      " pending_window_days INTEGER NOT NULL DEFAULT 0,"
+      " policy TEXT NOT NULL DEFAULT '',"
+      " rotation_enabled INTEGER NOT NULL DEFAULT 0,"
+      " rotation_period_days INTEGER NOT NULL DEFAULT 0,"
+      " next_rotation_date REAL NOT NULL DEFAULT 0,"
+      " current_version INTEGER NOT NULL DEFAULT 1,"
+      " on_demand_rotations INTEGER NOT NULL DEFAULT 0,"
+      " material_destroyed INTEGER NOT NULL DEFAULT 0);"
+      /* ListKeys: a scope's keys in id order. */
+      "CREATE INDEX kms_keys_scope ON kms_keys (account, region, id);"
+      /* The background task's work list (lv_store_kms_key_due). */
+      "CREATE INDEX kms_keys_deletion ON kms_keys (state, deletion_date);"
+      "CREATE INDEX kms_keys_rotation ON kms_keys (next_rotation_date);"
+      /* Sealed key material, one row per version; never in clear. */
+      "CREATE TABLE kms_material ("
+      " key_id TEXT NOT NULL REFERENCES kms_keys (id),"
+      " version INTEGER NOT NULL,"
+      " created REAL NOT NULL,"
+      " rotation_type TEXT NOT NULL DEFAULT '',"
+      " sealed BLOB NOT NULL,"
+      " PRIMARY KEY (key_id, version));"
+      "CREATE TABLE kms_aliases ("
+      " account TEXT NOT NULL,"
+      " region TEXT NOT NULL,"
+      " name TEXT NOT NULL,"
+      " key_id TEXT NOT NULL,"
+      " creation_date REAL NOT NULL,"
+      " last_updated REAL NOT NULL,"
+      " PRIMARY KEY (account, region, name));"
+      "CREATE INDEX kms_aliases_key ON kms_aliases (key_id);"
+      "CREATE TABLE kms_grants ("
+      " id TEXT NOT NULL PRIMARY KEY,"
+      " key_id TEXT NOT NULL,"
+      " name TEXT NOT NULL DEFAULT '',"
+      " grantee TEXT NOT NULL,"
+      " retiring TEXT NOT NULL DEFAULT '',"
+      " issuing_account TEXT NOT NULL,"
+      " operations TEXT NOT NULL,"
+      " constraints TEXT NOT NULL DEFAULT '',"
+      " creation_date REAL NOT NULL);"
+      /* ListGrants (by key) and ListRetirableGrants (by retiring
+       * principal), both in id order. */
+      "CREATE INDEX kms_grants_key ON kms_grants (key_id, id);"
+      "CREATE INDEX kms_grants_retiring ON kms_grants (retiring, id);"
+      "CREATE TABLE kms_tags ("
+      " key_id TEXT NOT NULL,"
+      " tag_key TEXT NOT NULL,"
+      " value TEXT NOT NULL,"
+      " PRIMARY KEY (key_id, tag_key));" },
     LV_MIGRATION_END,
 };

@@ -101,11 +101,15 @@ struct lv_migration {
 
 #define LV_MIGRATION_END { NULL, 0, NULL }
 
-/* schema_core.c, schema_kms.c, schema_logs.c: one array per component. */
+/* schema_core.c, schema_kms.c, schema_logs.c, schema_events.c: one array
+ * per component ("events" holds the Logs service's chunks and data keys;
+ * it may reference the tables of "logs"). */
 extern const struct lv_migration lv_store_migrations_core[];
 extern const struct lv_migration lv_store_migrations_kms[];
 extern const struct lv_migration lv_store_migrations_logs[];
-/* { core, kms, logs, NULL }: what lv_store_open() applies, in that order. */
+extern const struct lv_migration lv_store_migrations_events[];
+/* { core, kms, logs, events, NULL }: what lv_store_open() applies, in that
+ * order. */
 extern const struct lv_migration *const lv_store_migrations[];
 
 /*

@@ -1,0 +1,675 @@
+#include "kms/kms_int.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "crypto/crypto.h"
+#include "model/model.h"
+#include "policy/policy.h"
+#include "store/kms_store.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/json.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+/* ---- key references ----------------------------------------------------- */
+
+void lv_kms_key_arn(const struct lv_req *rq, const char *id, char out[256])
+{
+    snprintf(out, 256, "arn:aws:kms:%s:%s:key/%s", rq->region,
+             rq->who.account, id);
+}
+
+/* Splits "arn:aws:kms:REGION:ACCOUNT:RESOURCE" into its parts (pointers
+ * into s, lengths). Returns 0, or -1 when s is not a KMS ARN. */
+static int split_kms_arn(const char *s, const char **region, size_t *rlen,
+                         const char **account, size_t *alen,
+                         const char **resource)
+{
+    const char *p;
+    const char *q;
+
+    if (strncmp(s, "arn:aws:kms:", 12) != 0) {
+        return -1;
+    }
+    p = s + 12;
+    q = strchr(p, ':');
+    if (!q) {
+        return -1;
+    }
+    *region = p;
+    *rlen = (size_t)(q - p);
+    p = q + 1;
+    q = strchr(p, ':');
+    if (!q) {
+        return -1;
+    }
+    *account = p;
+    *alen = (size_t)(q - p);
+    *resource = q + 1;
+    return 0;
+}
+
+static int get_key_in_scope(struct lv_req *rq, const char *id,
+                            const char *account, const char *region,
+                            struct lv_kms_key *out, struct lv_err *err)
+{
+    int found = lv_store_kms_key_get(rq->store, id, out, err);
+
+    if (found < 0) {
+        return -1;
+    }
+    if (!found || strcmp(out->account, account) != 0 ||
+        strcmp(out->region, region) != 0 || out->material_destroyed) {
+        /* A deleted key is gone, as on AWS: not found. */
+        return lv_err_set(err, LV_E_NOT_FOUND, "Key 'arn:aws:kms:%s:%s:key/%s'"
+                          " does not exist", region, account, id);
+    }
+    return 0;
+}
+
+static int is_key_id(const char *s)
+{
+    uint8_t raw[16];
+
+    return strlen(s) == 36 && lv_keyid_parse(s, raw) == 0;
+}
+
+static int resolve_alias(struct lv_req *rq, const char *account,
+                         const char *region, const char *name,
+                         struct lv_kms_key *out, struct lv_err *err)
+{
+    struct lv_kms_alias a;
+    int found;
+
+    found = lv_store_kms_alias_get(rq->store, account, region, name, &a, err);
+    if (found < 0) {
+        return -1;
+    }
+    if (!found) {
+        return lv_err_set(err, LV_E_NOT_FOUND,
+                          "Alias arn:aws:kms:%s:%s:%s is not found.", region,
+                          account, name);
+    }
+    return get_key_in_scope(rq, a.key_id, account, region, out, err);
+}
+
+int lv_kms_resolve(struct lv_req *rq, const char *ref, unsigned flags,
+                   struct lv_kms_key *out, struct lv_err *err)
+{
+    const char *region;
+    const char *account;
+    const char *res;
+    size_t rlen;
+    size_t alen;
+    char acct[13];
+    char reg[64];
+
+    if (strncmp(ref, "alias/", 6) == 0) {
+        if (!(flags & LV_KMS_ALIAS_OK)) {
+            /* An operation that takes only keys was given an alias. */
+            return lv_err_set(err, LV_E_NOT_FOUND, "Invalid keyId '%s'", ref);
+        }
+        return resolve_alias(rq, rq->who.account, rq->region, ref, out, err);
+    }
+    if (strncmp(ref, "arn:", 4) != 0) {
+        if (!is_key_id(ref)) {
+            return lv_err_set(err, LV_E_NOT_FOUND, "Invalid keyId '%s'", ref);
+        }
+        return get_key_in_scope(rq, ref, rq->who.account, rq->region, out,
+                                err);
+    }
+    if (split_kms_arn(ref, &region, &rlen, &account, &alen, &res) < 0 ||
+        alen != 12 || rlen == 0 || rlen >= sizeof(reg) ||
+        strspn(account, "0123456789") < 12) {
+        return lv_err_set(err, LV_E_INVALID_ARN, "Invalid arn %s", ref);
+    }
+    memcpy(acct, account, 12);
+    acct[12] = '\0';
+    memcpy(reg, region, rlen);
+    reg[rlen] = '\0';
+    /* A key lives in one region: an ARN of another region cannot name a
+     * key this request can reach (multi-Region keys are not served). */
+    if (strcmp(reg, rq->region) != 0) {
+        return lv_err_set(err, LV_E_INVALID_ARN,
+                          "ARN %s is in region %s, not in the request's "
+                          "region %s", ref, reg, rq->region);
+    }
+    if (strcmp(acct, rq->who.account) != 0 && !(flags & LV_KMS_CROSS_ACCOUNT)) {
+        return lv_err_set(err, LV_E_INVALID_ARN,
+                          "ARN %s belongs to another account; this operation"
+                          " acts only on keys of account %s", ref,
+                          rq->who.account);
+    }
+    if (strncmp(res, "key/", 4) == 0) {
+        if (!is_key_id(res + 4)) {
+            return lv_err_set(err, LV_E_NOT_FOUND, "Invalid keyId '%s'", ref);
+        }
+        return get_key_in_scope(rq, res + 4, acct, reg, out, err);
+    }
+    if (strncmp(res, "alias/", 6) == 0 && (flags & LV_KMS_ALIAS_OK)) {
+        return resolve_alias(rq, acct, reg, res, out, err);
+    }
+    return lv_err_set(err, LV_E_INVALID_ARN, "Invalid arn %s", ref);
+}
+
+/* ---- key policy cache ------------------------------------------------------ */
+
+/* Parsing a policy costs far more than comparing its text, so each key's
+ * parsed policy is kept with the text it came from; a different text (after
+ * PutKeyPolicy, on this or another node) is parsed anew. */
+#define POLICY_CACHE_SLOTS 256
+
+struct policy_slot {
+    char key_id[37];
+    char *text;
+    struct lv_policy *policy;
+    unsigned refs;
+};
+
+static struct policy_slot policy_cache[POLICY_CACHE_SLOTS];
+static pthread_mutex_t policy_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static unsigned slot_of(const char *key_id)
+{
+    unsigned h = 2166136261u;
+
+    for (const char *p = key_id; *p; p++) {
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    }
+    return h % POLICY_CACHE_SLOTS;
+}
+
+/* A shared parsed policy for k (release with policy_put), or NULL with
+ * *err when the stored text does not parse (it was validated when put, so
+ * that is a fault). */
+static struct policy_slot *policy_get(const struct lv_kms_key *k,
+                                      struct lv_err *err)
+{
+    struct policy_slot *slot = &policy_cache[slot_of(k->id)];
+    struct lv_policy *p;
+
+    pthread_mutex_lock(&policy_mu);
+    if (slot->policy && strcmp(slot->key_id, k->id) == 0 &&
+        strcmp(slot->text, k->policy) == 0) {
+        slot->refs++;
+        pthread_mutex_unlock(&policy_mu);
+        return slot;
+    }
+    pthread_mutex_unlock(&policy_mu);
+
+    p = lv_policy_parse(k->policy, strlen(k->policy), err);
+    if (!p) {
+        lv_log(LV_LOG_ERROR, "kms: stored policy of key %s does not parse",
+               k->id);
+        lv_err_set(err, LV_E_KMS_INTERNAL, "The key policy of %s cannot "
+                   "be read", k->arn);
+        return NULL;
+    }
+    pthread_mutex_lock(&policy_mu);
+    /* Replace the slot only when nobody is evaluating with it. */
+    if (slot->refs == 0) {
+        lv_policy_free(slot->policy);
+        free(slot->text);
+        snprintf(slot->key_id, sizeof(slot->key_id), "%s", k->id);
+        slot->text = lv_xstrdup(k->policy);
+        slot->policy = p;
+        slot->refs = 1;
+        pthread_mutex_unlock(&policy_mu);
+        return slot;
+    }
+    pthread_mutex_unlock(&policy_mu);
+    /* Busy slot: a private slot for this call only. */
+    {
+        struct policy_slot *own = lv_xcalloc(1, sizeof(*own));
+
+        own->policy = p;
+        own->refs = (unsigned)-1;
+        return own;
+    }
+}
+
+static void policy_put(struct policy_slot *slot)
+{
+    if (slot->refs == (unsigned)-1) {
+        lv_policy_free(slot->policy);
+        free(slot);
+        return;
+    }
+    pthread_mutex_lock(&policy_mu);
+    slot->refs--;
+    pthread_mutex_unlock(&policy_mu);
+}
+
+void lv_kms_policy_cache_drop(const char *key_id)
+{
+    struct policy_slot *slot = &policy_cache[slot_of(key_id)];
+
+    pthread_mutex_lock(&policy_mu);
+    if (slot->policy && slot->refs == 0 &&
+        strcmp(slot->key_id, key_id) == 0) {
+        lv_policy_free(slot->policy);
+        free(slot->text);
+        memset(slot, 0, sizeof(*slot));
+    }
+    pthread_mutex_unlock(&policy_mu);
+}
+
+/* ---- authorization ---------------------------------------------------------- */
+
+/* Does grant g allow `op` for this principal and context? */
+struct grant_search {
+    const struct lv_req *rq;
+    const char *op;
+    const struct lv_kv *ctx;
+    size_t n_ctx;
+    int allowed;
+};
+
+static const char *ctx_value(const struct lv_kv *ctx, size_t n,
+                             const char *key)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(ctx[i].key, key) == 0) {
+            return ctx[i].value;
+        }
+    }
+    return NULL;
+}
+
+/* Grant constraints, as AWS documents them: EncryptionContextEquals — the
+ * request's context is exactly this map; EncryptionContextSubset — the
+ * request's context contains every pair of this map. */
+static int constraints_hold(const char *constraints, const struct lv_kv *ctx,
+                            size_t n_ctx)
+{
+    json_t *c;
+    const json_t *eq;
+    const json_t *sub;
+    const char *k;
+    const json_t *v;
+    int ok = 1;
+
+    if (!constraints || !constraints[0]) {
+        return 1;
+    }
+    c = json_loads(constraints, 0, NULL);
+    if (!c) {
+        return 0;
+    }
+    eq = json_object_get(c, "EncryptionContextEquals");
+    sub = json_object_get(c, "EncryptionContextSubset");
+    if (json_is_object(eq)) {
+        if (json_object_size(eq) != n_ctx) {
+            ok = 0;
+        }
+        json_object_foreach((json_t *)eq, k, v) {
+            const char *have = ctx_value(ctx, n_ctx, k);
+
+            if (!have || !json_is_string(v) ||
+                strcmp(have, json_string_value(v)) != 0) {
+                ok = 0;
+            }
+        }
+    }
+    if (json_is_object(sub)) {
+        json_object_foreach((json_t *)sub, k, v) {
+            const char *have = ctx_value(ctx, n_ctx, k);
+
+            if (!have || !json_is_string(v) ||
+                strcmp(have, json_string_value(v)) != 0) {
+                ok = 0;
+            }
+        }
+    }
+    json_decref(c);
+    return ok;
+}
+
+static int grant_matches(void *arg, const struct lv_kms_grant *g)
+{
+    struct grant_search *gs = arg;
+    const char *who = gs->rq->who.service[0] ? gs->rq->who.service
+                                             : gs->rq->who.arn;
+    json_t *ops;
+    size_t i;
+    json_t *v;
+    int listed = 0;
+
+    if (strcmp(g->grantee, who) != 0) {
+        return 0;
+    }
+    ops = json_loads(g->operations, 0, NULL);
+    json_array_foreach(ops, i, v) {
+        if (json_is_string(v) && strcmp(json_string_value(v), gs->op) == 0) {
+            listed = 1;
+        }
+    }
+    json_decref(ops);
+    if (listed && constraints_hold(g->constraints, gs->ctx, gs->n_ctx)) {
+        gs->allowed = 1;
+        return 1;
+    }
+    return 0;
+}
+
+int lv_kms_authorize(struct lv_req *rq, const struct lv_kms_key *k,
+                     const char *action, const struct lv_kv *ctx,
+                     size_t n_ctx, const struct lv_policy_ctx_value *extra,
+                     size_t n_extra, struct lv_err *err)
+{
+    struct lv_policy_ctx_value cv[LV_KMS_MAX_CONTEXT_PAIRS + 16];
+    const char *ctx_keys[LV_KMS_MAX_CONTEXT_PAIRS];
+    char names[LV_KMS_MAX_CONTEXT_PAIRS][160];
+    const char *values[LV_KMS_MAX_CONTEXT_PAIRS][1];
+    char full_action[64];
+    struct lv_policy_request pr;
+    struct policy_slot *slot;
+    enum lv_policy_decision d;
+    struct grant_search gs;
+    int via_account = 0;
+    size_t n = 0;
+    const int is_service = rq->who.service[0] != '\0';
+    const char *who_text = is_service ? rq->who.service : rq->who.arn;
+
+    if (n_ctx > LV_KMS_MAX_CONTEXT_PAIRS ||
+        n_extra > sizeof(cv) / sizeof(cv[0]) - LV_KMS_MAX_CONTEXT_PAIRS - 1) {
+        LV_BUG("too many condition keys");
+    }
+    snprintf(full_action, sizeof(full_action), "kms:%s", action);
+    for (size_t i = 0; i < n_ctx; i++) {
+        snprintf(names[i], sizeof(names[i]), "kms:EncryptionContext:%s",
+                 ctx[i].key);
+        values[i][0] = ctx[i].value;
+        cv[n].key = names[i];
+        cv[n].values = values[i];
+        cv[n].n = 1;
+        n++;
+        ctx_keys[i] = ctx[i].key;
+    }
+    if (n_ctx) {
+        cv[n].key = "kms:EncryptionContextKeys";
+        cv[n].values = ctx_keys;
+        cv[n].n = n_ctx;
+        n++;
+    }
+    for (size_t i = 0; i < n_extra; i++) {
+        cv[n++] = extra[i];
+    }
+
+    memset(&pr, 0, sizeof(pr));
+    pr.action = full_action;
+    pr.resource = k->arn;
+    pr.resource_account = k->account;
+    if (is_service) {
+        pr.principal_service = rq->who.service;
+    } else {
+        pr.principal_arn = rq->who.arn;
+        pr.principal_account = rq->who.account;
+    }
+    pr.ctx = cv;
+    pr.n_ctx = n;
+
+    slot = policy_get(k, err);
+    if (!slot) {
+        return -1;
+    }
+    d = lv_policy_eval(slot->policy, &pr, &via_account);
+    policy_put(slot);
+    if (d == LV_POLICY_EXPLICIT_DENY) {
+        return lv_err_set(err, LV_E_ACCESS_DENIED,
+                          "User: %s is not authorized to perform: %s on "
+                          "resource: %s with an explicit deny in a "
+                          "resource-based policy", who_text, full_action,
+                          k->arn);
+    }
+    if (d == LV_POLICY_ALLOW) {
+        /* Allowed through the account: on AWS the identity's own IAM
+         * policy decides next. logvault configures no identity policies,
+         * so an identity may act within its own account; a key of another
+         * account needs the policy to name the identity itself. */
+        if (!via_account || strcmp(rq->who.account, k->account) == 0) {
+            return 0;
+        }
+    }
+    gs.rq = rq;
+    gs.op = action;
+    gs.ctx = ctx;
+    gs.n_ctx = n_ctx;
+    gs.allowed = 0;
+    if (lv_store_kms_grant_list(rq->store, k->id, NULL, "", 100000,
+                                grant_matches, &gs, err) < 0) {
+        return -1;
+    }
+    if (gs.allowed) {
+        return 0;
+    }
+    return lv_err_set(err, LV_E_ACCESS_DENIED,
+                      "User: %s is not authorized to perform: %s on "
+                      "resource: %s because no resource-based policy allows "
+                      "the %s action", who_text, full_action, k->arn,
+                      full_action);
+}
+
+/* ---- state and usage ----------------------------------------------------------- */
+
+int lv_kms_check_enabled(const struct lv_kms_key *k, struct lv_err *err)
+{
+    if (strcmp(k->state, "Enabled") == 0) {
+        return 0;
+    }
+    if (strcmp(k->state, "Disabled") == 0) {
+        return lv_err_set(err, LV_E_DISABLED, "%s is disabled.", k->arn);
+    }
+    if (strcmp(k->state, "PendingDeletion") == 0) {
+        return lv_err_set(err, LV_E_KMS_INVALID_STATE,
+                          "%s is pending deletion.", k->arn);
+    }
+    return lv_err_set(err, LV_E_KMS_INVALID_STATE, "%s is %s.", k->arn,
+                      k->state);
+}
+
+int lv_kms_check_usage(const struct lv_kms_key *k, const char *usage,
+                       const char *op, struct lv_err *err)
+{
+    if (strcmp(k->key_usage, usage) == 0) {
+        return 0;
+    }
+    return lv_err_set(err, LV_E_INVALID_KEY_USAGE,
+                      "%s key usage is %s which is not valid for %s.",
+                      k->arn, k->key_usage, op);
+}
+
+/* ---- material ---------------------------------------------------------------- */
+
+int lv_kms_material(struct lv_req *rq, const struct lv_kms_key *k,
+                    uint32_t version, uint8_t **mat, size_t *len,
+                    struct lv_err *err)
+{
+    struct lv_buf sealed = LV_BUF_INIT(1u << 20);
+    int found;
+    int ret = -1;
+
+    found = lv_store_kms_material_get(rq->store, k->id, version, &sealed,
+                                      err);
+    if (found < 0) {
+        goto out;
+    }
+    if (!found) {
+        /* A blob naming a version this key never had is not ours. */
+        lv_err_set(err, LV_E_INVALID_CIPHERTEXT, NULL);
+        goto out;
+    }
+    if (lv_unseal_alloc(rq->app->root_key, k->arn, version, sealed.data,
+                        sealed.len, mat, len, err) < 0) {
+        lv_log(LV_LOG_ERROR, "kms: material of key %s version %u does not "
+               "unseal req=%s", k->id, version, rq->id);
+        lv_err_set(err, LV_E_KMS_INTERNAL, "The key material of %s cannot"
+                   " be read", k->arn);
+        goto out;
+    }
+    ret = 0;
+out:
+    lv_buf_release(&sealed);
+    return ret;
+}
+
+int lv_kms_seal(struct lv_req *rq, const struct lv_kms_key *k,
+                uint32_t version, const void *mat, size_t len,
+                struct lv_buf *sealed, struct lv_err *err)
+{
+    if (lv_seal(rq->app->root_key, k->arn, version, mat, len, sealed) < 0) {
+        return lv_err_set(err, LV_E_KMS_INTERNAL,
+                          "Key material could not be sealed");
+    }
+    return 0;
+}
+
+/* ---- request helpers ------------------------------------------------------------ */
+
+int lv_kms_context(const json_t *in, const char *member, struct lv_kv *pairs,
+                   size_t cap, size_t *n, struct lv_err *err)
+{
+    const json_t *o = lv_json_obj(in, member);
+    const char *k;
+    json_t *v;
+    size_t i = 0;
+
+    *n = 0;
+    if (!o) {
+        return 0;
+    }
+    if (json_object_size(o) > cap) {
+        return lv_err_set(err, LV_E_VALIDATION,
+                          "1 validation error detected: Value at '%c%s' "
+                          "failed to satisfy constraint: Member must have "
+                          "at most %zu entries", member[0] + 32, member + 1,
+                          cap);
+    }
+    json_object_foreach((json_t *)o, k, v) {
+        if (!json_is_string(v)) {
+            return lv_err_set(err, LV_E_SERIALIZATION,
+                              "Encryption context values must be strings");
+        }
+        pairs[i].key = k;
+        pairs[i].value = json_string_value(v);
+        i++;
+    }
+    *n = i;
+    return 0;
+}
+
+/* ---- algorithms per key spec ----------------------------------------------------- */
+
+static const char *const alg_symmetric[] = { "SYMMETRIC_DEFAULT", NULL };
+static const char *const alg_rsa_enc[] = { "RSAES_OAEP_SHA_1",
+                                           "RSAES_OAEP_SHA_256", NULL };
+static const char *const alg_rsa_sign[] = {
+    "RSASSA_PSS_SHA_256", "RSASSA_PSS_SHA_384", "RSASSA_PSS_SHA_512",
+    "RSASSA_PKCS1_V1_5_SHA_256", "RSASSA_PKCS1_V1_5_SHA_384",
+    "RSASSA_PKCS1_V1_5_SHA_512", NULL };
+static const char *const alg_p256[] = { "ECDSA_SHA_256", NULL };
+static const char *const alg_p384[] = { "ECDSA_SHA_384", NULL };
+static const char *const alg_p521[] = { "ECDSA_SHA_512", NULL };
+static const char *const mac_256[] = { "HMAC_SHA_256", NULL };
+static const char *const mac_384[] = { "HMAC_SHA_384", NULL };
+static const char *const mac_512[] = { "HMAC_SHA_512", NULL };
+
+const char *const *lv_kms_encryption_algorithms(const char *spec)
+{
+    if (strcmp(spec, "SYMMETRIC_DEFAULT") == 0) {
+        return alg_symmetric;
+    }
+    if (strncmp(spec, "RSA_", 4) == 0) {
+        return alg_rsa_enc;
+    }
+    return NULL;
+}
+
+const char *const *lv_kms_signing_algorithms(const char *spec)
+{
+    if (strncmp(spec, "RSA_", 4) == 0) {
+        return alg_rsa_sign;
+    }
+    if (strcmp(spec, "ECC_NIST_P256") == 0) {
+        return alg_p256;
+    }
+    if (strcmp(spec, "ECC_NIST_P384") == 0) {
+        return alg_p384;
+    }
+    if (strcmp(spec, "ECC_NIST_P521") == 0) {
+        return alg_p521;
+    }
+    return NULL;
+}
+
+const char *const *lv_kms_mac_algorithms(const char *spec)
+{
+    if (strcmp(spec, "HMAC_256") == 0) {
+        return mac_256;
+    }
+    if (strcmp(spec, "HMAC_384") == 0) {
+        return mac_384;
+    }
+    if (strcmp(spec, "HMAC_512") == 0) {
+        return mac_512;
+    }
+    return NULL;
+}
+
+/* ---- KeyMetadata ------------------------------------------------------------------- */
+
+static void write_list(struct lv_jw *w, const char *key,
+                       const char *const *list)
+{
+    if (!list) {
+        return;
+    }
+    lv_jw_key(w, key);
+    lv_jw_arr_open(w);
+    for (; *list; list++) {
+        lv_jw_str(w, *list);
+    }
+    lv_jw_arr_close(w);
+}
+
+/* Member order as AWS sends KeyMetadata. */
+void lv_kms_write_metadata(struct lv_jw *w, const struct lv_kms_key *k)
+{
+    lv_jw_obj_open(w);
+    lv_jw_kstr(w, "AWSAccountId", k->account);
+    lv_jw_kstr(w, "KeyId", k->id);
+    lv_jw_kstr(w, "Arn", k->arn);
+    lv_jw_key(w, "CreationDate");
+    lv_jw_double(w, k->creation_date);
+    lv_jw_kbool(w, "Enabled", strcmp(k->state, "Enabled") == 0);
+    lv_jw_kstr(w, "Description", k->description ? k->description : "");
+    lv_jw_kstr(w, "KeyUsage", k->key_usage);
+    lv_jw_kstr(w, "KeyState", k->state);
+    if (k->deletion_date > 0) {
+        lv_jw_key(w, "DeletionDate");
+        lv_jw_double(w, k->deletion_date);
+    }
+    lv_jw_kstr(w, "Origin", k->origin);
+    lv_jw_kstr(w, "KeyManager", "CUSTOMER");
+    lv_jw_kstr(w, "CustomerMasterKeySpec", k->key_spec);
+    lv_jw_kstr(w, "KeySpec", k->key_spec);
+    write_list(w, "EncryptionAlgorithms",
+               strcmp(k->key_usage, "ENCRYPT_DECRYPT") == 0
+                   ? lv_kms_encryption_algorithms(k->key_spec) : NULL);
+    write_list(w, "SigningAlgorithms",
+               strcmp(k->key_usage, "SIGN_VERIFY") == 0
+                   ? lv_kms_signing_algorithms(k->key_spec) : NULL);
+    write_list(w, "MacAlgorithms", lv_kms_mac_algorithms(k->key_spec));
+    lv_jw_kbool(w, "MultiRegion", 0);
+    if (k->pending_window_days > 0) {
+        lv_jw_kint64(w, "PendingDeletionWindowInDays",
+                     k->pending_window_days);
+    }
+    lv_jw_obj_close(w);
+}

@@ -1,0 +1,44 @@
+/*
+ * logs_int: what the Logs handlers share — finding the log group a request
+ * names (logGroupName, or logGroupIdentifier as a name or an ARN), the ARNs
+ * AWS shows, and the KMS service call the Logs service makes as the
+ * principal logs.<region>.amazonaws.com.
+ */
+#ifndef LV_LOGS_LOGS_INT_H
+#define LV_LOGS_LOGS_INT_H
+
+#include <stddef.h>
+
+#include "kms/kms.h"
+#include "store/logs_store.h"
+#include "util/req.h"
+
+struct json_t;
+
+/* "arn:aws:logs:REGION:ACCOUNT:log-group:NAME" with ":*" when `star`
+ * (the `arn` member of DescribeLogGroups), without (logGroupArn, and the
+ * aws:logs:arn encryption context). out has room for 700 bytes. */
+#define LV_LOGS_ARN_MAX 700
+void lv_logs_group_arn(const struct lv_log_group *g, int star, char *out);
+
+/*
+ * The group that `in` names through logGroupName or logGroupIdentifier (a
+ * name, or an ARN with or without ":*" — of rq's account and region), in
+ * rq's scope. Both given → InvalidParameterException; neither →
+ * InvalidParameterException; missing → ResourceNotFoundException "The
+ * specified log group does not exist.". Fills *g.
+ */
+int lv_logs_find_group(struct lv_req *rq, const struct json_t *in,
+                       struct lv_log_group *g, struct lv_err *err);
+
+/* Same, for a name or ARN already read. */
+int lv_logs_find_group_by(struct lv_req *rq, const char *name_or_arn,
+                          struct lv_log_group *g, struct lv_err *err);
+
+/* The KMS service call of this request: principal
+ * logs.<rq->region>.amazonaws.com acting for rq's account. `service` is
+ * caller storage of 128 bytes that c points into. */
+void lv_logs_kms_call(struct lv_req *rq, struct lv_kms_service_call *c,
+                      char service[128]);
+
+#endif

@@ -1,0 +1,194 @@
+/*
+ * kms_store: the KMS service's records in the store — keys, their sealed
+ * material versions, aliases, grants and tags — in domain terms.
+ *
+ * Key material is only ever stored sealed (crypto/ lv_seal under the root
+ * key); this layer never sees it in clear and never interprets it. Records
+ * are scoped by (account, region); key and grant ids are globally unique.
+ * Every function acts on the calling thread's connection and joins a
+ * transaction opened with lv_store_begin(). Functions returning int answer
+ * 0 (or 1 found / 0 absent for getters) and -1 with *err
+ * (LV_E_SERVICE_UNAVAILABLE) on a store fault.
+ */
+#ifndef LV_STORE_KMS_STORE_H
+#define LV_STORE_KMS_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct lv_buf;
+struct lv_err;
+struct lv_store;
+
+/* One KMS key, as DescribeKey shows it plus what logvault needs. */
+struct lv_kms_key {
+    char id[37];                /* UUID */
+    char arn[256];              /* arn:aws:kms:REGION:ACCOUNT:key/ID */
+    char account[13];
+    char region[64];
+    char *description;          /* owned, never NULL after get */
+    char key_spec[32];          /* SYMMETRIC_DEFAULT, RSA_2048, … */
+    char key_usage[32];         /* ENCRYPT_DECRYPT, SIGN_VERIFY, … */
+    char state[32];             /* Enabled, Disabled, PendingDeletion,
+                                 * PendingImport, Unavailable, … */
+    char origin[16];            /* AWS_KMS */
+    double creation_date;       /* epoch seconds */
+    double deletion_date;       /* 0 unless PendingDeletion */
+    int pending_window_days;    /* 0 unless PendingDeletion */
+    char *policy;               /* owned, the key policy document */
+    int rotation_enabled;
+    int rotation_period_days;   /* 0 when rotation was never enabled */
+    double next_rotation_date;  /* 0 when rotation is off */
+    uint32_t current_version;   /* material version new ciphertexts use */
+    int on_demand_rotations;    /* RotateKeyOnDemand calls so far */
+    int material_destroyed;     /* 1 once deletion destroyed the material */
+};
+
+void lv_kms_key_init(struct lv_kms_key *k);
+void lv_kms_key_release(struct lv_kms_key *k);
+
+/* Inserts a new key with its first sealed material version (version 1,
+ * created at k->creation_date). */
+int lv_store_kms_key_insert(struct lv_store *s, const struct lv_kms_key *k,
+                            const void *sealed, size_t sealed_len,
+                            struct lv_err *err);
+
+/* Reads the key `id` (any account/region: callers check the scope). */
+int lv_store_kms_key_get(struct lv_store *s, const char *id,
+                         struct lv_kms_key *out, struct lv_err *err);
+
+/* Writes every mutable field of `k` (found by k->id): description, state,
+ * deletion date and window, policy, rotation fields, current_version,
+ * on_demand_rotations, material_destroyed. */
+int lv_store_kms_key_update(struct lv_store *s, const struct lv_kms_key *k,
+                            struct lv_err *err);
+
+/* Keys of (account, region) with id > `after` ("" for the first page),
+ * ordered by id, at most `limit`; calls fn for each (a loan valid during
+ * the call). A non-zero return from fn stops the walk and is returned. */
+typedef int (*lv_kms_key_fn)(void *arg, const struct lv_kms_key *k);
+int lv_store_kms_key_list(struct lv_store *s, const char *account,
+                          const char *region, const char *after, int limit,
+                          lv_kms_key_fn fn, void *arg, struct lv_err *err);
+
+/* Keys of every scope whose state is PendingDeletion with deletion_date <=
+ * now, or whose rotation is due (next_rotation_date <= now): the
+ * background task's work list. */
+int lv_store_kms_key_due(struct lv_store *s, double now, lv_kms_key_fn fn,
+                         void *arg, struct lv_err *err);
+
+/* ---- material versions ------------------------------------------------ */
+
+struct lv_kms_material {
+    uint32_t version;
+    double created;             /* epoch seconds */
+    char rotation_type[16];     /* "" for the first, AUTOMATIC, ON_DEMAND */
+};
+
+int lv_store_kms_material_add(struct lv_store *s, const char *key_id,
+                              const struct lv_kms_material *m,
+                              const void *sealed, size_t sealed_len,
+                              struct lv_err *err);
+
+/* The sealed bytes of (key_id, version) into *sealed (reset first). */
+int lv_store_kms_material_get(struct lv_store *s, const char *key_id,
+                              uint32_t version, struct lv_buf *sealed,
+                              struct lv_err *err);
+
+/* Versions of key_id, oldest first, with version > after, at most limit. */
+typedef int (*lv_kms_material_fn)(void *arg, const struct lv_kms_material *m);
+int lv_store_kms_material_list(struct lv_store *s, const char *key_id,
+                               uint32_t after, int limit,
+                               lv_kms_material_fn fn, void *arg,
+                               struct lv_err *err);
+
+/* Destroys every sealed version of key_id (crypto-shredding at deletion). */
+int lv_store_kms_material_destroy(struct lv_store *s, const char *key_id,
+                                  struct lv_err *err);
+
+/* ---- aliases ------------------------------------------------------------ */
+
+struct lv_kms_alias {
+    char account[13];
+    char region[64];
+    char name[257];             /* "alias/…" */
+    char key_id[37];
+    double creation_date;
+    double last_updated;
+};
+
+/* Inserts; returns 1 when the name already exists in the scope (nothing
+ * written), 0 when inserted. */
+int lv_store_kms_alias_insert(struct lv_store *s, const struct lv_kms_alias *a,
+                              struct lv_err *err);
+int lv_store_kms_alias_get(struct lv_store *s, const char *account,
+                           const char *region, const char *name,
+                           struct lv_kms_alias *out, struct lv_err *err);
+/* Points the alias at key_id and sets last_updated. */
+int lv_store_kms_alias_update(struct lv_store *s, const struct lv_kms_alias *a,
+                              struct lv_err *err);
+int lv_store_kms_alias_delete(struct lv_store *s, const char *account,
+                              const char *region, const char *name,
+                              struct lv_err *err);
+/* Aliases of the scope (key_id NULL: all; else only that key's) with
+ * name > after, ordered by name, at most limit. */
+typedef int (*lv_kms_alias_fn)(void *arg, const struct lv_kms_alias *a);
+int lv_store_kms_alias_list(struct lv_store *s, const char *account,
+                            const char *region, const char *key_id,
+                            const char *after, int limit, lv_kms_alias_fn fn,
+                            void *arg, struct lv_err *err);
+/* Deletes every alias of key_id (key deletion). */
+int lv_store_kms_alias_delete_for_key(struct lv_store *s, const char *key_id,
+                                      struct lv_err *err);
+
+/* ---- grants --------------------------------------------------------------- */
+
+struct lv_kms_grant {
+    char id[65];                /* grant id (hex) */
+    char key_id[37];
+    char *name;                 /* owned, "" when none */
+    char *grantee;              /* owned: principal ARN or service name */
+    char *retiring;             /* owned, "" when none */
+    char *issuing_account;      /* owned: arn:aws:iam::ACCOUNT:root */
+    char *operations;           /* owned: JSON array of operation names */
+    char *constraints;          /* owned: JSON object or "" */
+    double creation_date;
+};
+
+void lv_kms_grant_init(struct lv_kms_grant *g);
+void lv_kms_grant_release(struct lv_kms_grant *g);
+
+int lv_store_kms_grant_insert(struct lv_store *s, const struct lv_kms_grant *g,
+                              struct lv_err *err);
+int lv_store_kms_grant_get(struct lv_store *s, const char *grant_id,
+                           struct lv_kms_grant *out, struct lv_err *err);
+int lv_store_kms_grant_delete(struct lv_store *s, const char *grant_id,
+                              struct lv_err *err);
+/* Grants of key_id (NULL: any key) whose retiring principal is `retiring`
+ * (NULL: any), with id > after, ordered by id, at most limit. */
+typedef int (*lv_kms_grant_fn)(void *arg, const struct lv_kms_grant *g);
+int lv_store_kms_grant_list(struct lv_store *s, const char *key_id,
+                            const char *retiring, const char *after,
+                            int limit, lv_kms_grant_fn fn, void *arg,
+                            struct lv_err *err);
+int lv_store_kms_grant_delete_for_key(struct lv_store *s, const char *key_id,
+                                      struct lv_err *err);
+
+/* ---- tags ------------------------------------------------------------------ */
+
+/* Sets (inserts or replaces) one tag. */
+int lv_store_kms_tag_set(struct lv_store *s, const char *key_id,
+                         const char *tag_key, const char *value,
+                         struct lv_err *err);
+int lv_store_kms_tag_delete(struct lv_store *s, const char *key_id,
+                            const char *tag_key, struct lv_err *err);
+/* Tags of key_id with tag_key > after, ordered by tag key, at most limit. */
+typedef int (*lv_kms_tag_fn)(void *arg, const char *tag_key,
+                             const char *value);
+int lv_store_kms_tag_list(struct lv_store *s, const char *key_id,
+                          const char *after, int limit, lv_kms_tag_fn fn,
+                          void *arg, struct lv_err *err);
+int lv_store_kms_tag_count(struct lv_store *s, const char *key_id, int *n,
+                           struct lv_err *err);
+
+#endif

@@ -1,0 +1,193 @@
+/*
+ * logs_store: the CloudWatch Logs service's records in the store, in
+ * domain terms — log groups, log streams, tags (sqlite_logs.c, schema
+ * component "logs"), and event chunks with the wrapped data keys that
+ * encrypt them (sqlite_events.c, schema component "events").
+ *
+ * Event text never reaches this layer in clear: a chunk's payload is
+ * already compressed and encrypted, and a data key is stored only wrapped
+ * (a KMS ciphertext blob, or sealed under the service's own key). Records
+ * are scoped by (account, region). Every function acts on the calling
+ * thread's connection and joins a transaction opened with lv_store_begin().
+ * Functions returning int answer 0 (or 1 found / 0 absent for getters) and
+ * -1 with *err (LV_E_SERVICE_UNAVAILABLE) on a store fault.
+ */
+#ifndef LV_STORE_LOGS_STORE_H
+#define LV_STORE_LOGS_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct lv_buf;
+struct lv_err;
+struct lv_store;
+
+/* ---- groups (sqlite_logs.c) --------------------------------------------- */
+
+#define LV_LOGS_MAX_NAME 512
+
+struct lv_log_group {
+    int64_t id;                     /* store id, assigned at insert */
+    char account[13];
+    char region[64];
+    char name[LV_LOGS_MAX_NAME + 1];
+    int64_t creation_time;          /* epoch ms */
+    int retention_days;             /* 0: never expire */
+    char kms_key_arn[256];          /* "" while no key is associated */
+    char log_group_class[32];       /* STANDARD | INFREQUENT_ACCESS | … */
+    int deletion_protection;
+    int64_t stored_bytes;           /* maintained by chunk insert/delete */
+};
+
+/* Inserts g (g->id is set); returns 1 when the name exists in the scope
+ * (nothing written), 0 when inserted. */
+int lv_store_logs_group_insert(struct lv_store *s, struct lv_log_group *g,
+                               struct lv_err *err);
+int lv_store_logs_group_get(struct lv_store *s, const char *account,
+                            const char *region, const char *name,
+                            struct lv_log_group *out, struct lv_err *err);
+int lv_store_logs_group_get_by_id(struct lv_store *s, int64_t id,
+                                  struct lv_log_group *out,
+                                  struct lv_err *err);
+/* Writes retention_days, kms_key_arn, deletion_protection, class. */
+int lv_store_logs_group_update(struct lv_store *s,
+                               const struct lv_log_group *g,
+                               struct lv_err *err);
+/* Deletes the group with its streams, tags, chunks and data keys. */
+int lv_store_logs_group_delete(struct lv_store *s, int64_t id,
+                               struct lv_err *err);
+/* Groups of the scope whose name starts with `prefix` ("" all) and is >
+ * after ("" from the start), ordered by name, at most limit (<= 0: no
+ * limit). fn's non-zero return stops the walk and is returned. */
+typedef int (*lv_log_group_fn)(void *arg, const struct lv_log_group *g);
+int lv_store_logs_group_list(struct lv_store *s, const char *account,
+                             const char *region, const char *prefix,
+                             const char *after, int limit, lv_log_group_fn fn,
+                             void *arg, struct lv_err *err);
+/* Every group of every scope with a retention set (the retention task). */
+int lv_store_logs_group_list_retained(struct lv_store *s, lv_log_group_fn fn,
+                                      void *arg, struct lv_err *err);
+
+/* ---- streams (sqlite_logs.c) ---------------------------------------------- */
+
+struct lv_log_stream {
+    int64_t id;
+    int64_t group_id;
+    char name[LV_LOGS_MAX_NAME + 1];
+    int64_t creation_time;          /* epoch ms */
+    int64_t first_event_ts;         /* 0 while empty */
+    int64_t last_event_ts;
+    int64_t last_ingestion_time;
+    int64_t stored_bytes;
+    int64_t next_seq;               /* chunks appended so far; the next
+                                     * chunk's sequence number */
+};
+
+/* Inserts st (st->id set); 1 when the name exists in the group. */
+int lv_store_logs_stream_insert(struct lv_store *s, struct lv_log_stream *st,
+                                struct lv_err *err);
+int lv_store_logs_stream_get(struct lv_store *s, int64_t group_id,
+                             const char *name, struct lv_log_stream *out,
+                             struct lv_err *err);
+/* Deletes the stream with its chunks. */
+int lv_store_logs_stream_delete(struct lv_store *s, int64_t id,
+                                struct lv_err *err);
+/* Streams of a group whose name starts with prefix and is > after, in
+ * name order (at most limit), for DescribeLogStreams by name. */
+typedef int (*lv_log_stream_fn)(void *arg, const struct lv_log_stream *st);
+int lv_store_logs_stream_list(struct lv_store *s, int64_t group_id,
+                              const char *prefix, const char *after,
+                              int limit, lv_log_stream_fn fn, void *arg,
+                              struct lv_err *err);
+/* Streams of a group ordered by last_event_ts (then name), ascending or
+ * descending, all of them (DescribeLogStreams orderBy LastEventTime pages
+ * over this with an offset token). */
+int lv_store_logs_stream_list_by_time(struct lv_store *s, int64_t group_id,
+                                      int descending, lv_log_stream_fn fn,
+                                      void *arg, struct lv_err *err);
+/* After an append: widens first/last event timestamps to [first, last],
+ * sets last_ingestion_time, adds bytes, and bumps next_seq by chunks. */
+int lv_store_logs_stream_note_append(struct lv_store *s, int64_t stream_id,
+                                     int64_t first_ts, int64_t last_ts,
+                                     int64_t ingestion_time, int64_t bytes,
+                                     int64_t chunks, struct lv_err *err);
+
+/* ---- tags (sqlite_logs.c) ---------------------------------------------------- */
+
+int lv_store_logs_tag_set(struct lv_store *s, int64_t group_id,
+                          const char *key, const char *value,
+                          struct lv_err *err);
+int lv_store_logs_tag_delete(struct lv_store *s, int64_t group_id,
+                             const char *key, struct lv_err *err);
+typedef int (*lv_log_tag_fn)(void *arg, const char *key, const char *value);
+int lv_store_logs_tag_list(struct lv_store *s, int64_t group_id,
+                           lv_log_tag_fn fn, void *arg, struct lv_err *err);
+int lv_store_logs_tag_count(struct lv_store *s, int64_t group_id, int *n,
+                            struct lv_err *err);
+
+/* ---- data keys (sqlite_events.c) ---------------------------------------------- */
+
+struct lv_log_data_key {
+    int64_t id;
+    int64_t group_id;
+    char kms_key_arn[256];          /* "" for the service's own key */
+    int64_t created_ms;
+    /* the wrapped key is passed separately (bytes) */
+};
+
+/* Inserts dk with its wrapped bytes (dk->id set). */
+int lv_store_logs_data_key_insert(struct lv_store *s,
+                                  struct lv_log_data_key *dk,
+                                  const void *wrapped, size_t len,
+                                  struct lv_err *err);
+/* Reads dk `id`; the wrapped bytes go to *wrapped (reset first). */
+int lv_store_logs_data_key_get(struct lv_store *s, int64_t id,
+                               struct lv_log_data_key *out,
+                               struct lv_buf *wrapped, struct lv_err *err);
+
+/* ---- chunks (sqlite_events.c) --------------------------------------------------- */
+
+/* A chunk: a run of one stream's events (from one PutLogEvents request),
+ * serialized, zstd-compressed and encrypted under a data key. */
+struct lv_log_chunk {
+    int64_t id;
+    int64_t group_id;
+    int64_t stream_id;
+    int64_t seq;                    /* the stream's chunk sequence number */
+    int64_t first_ts, last_ts;      /* event timestamps, ms */
+    int64_t ingestion_time;         /* ms, the same for the chunk's events */
+    int32_t n_events;
+    int64_t raw_bytes;              /* message bytes + 26 per event */
+    int64_t data_key_id;
+};
+
+/* Inserts c with its payload (c->id set) and adds raw_bytes to the group's
+ * stored_bytes. */
+int lv_store_logs_chunk_insert(struct lv_store *s, struct lv_log_chunk *c,
+                               const void *payload, size_t len,
+                               struct lv_err *err);
+/* Chunks of a stream overlapping [start_ts, end_ts) (end_ts INT64_MAX for
+ * open-ended), ordered by (first_ts, seq), ascending or descending. fn gets
+ * the chunk's metadata; the payload is read separately, so a reader
+ * decrypts only what it needs. */
+typedef int (*lv_log_chunk_fn)(void *arg, const struct lv_log_chunk *c);
+int lv_store_logs_chunk_list_stream(struct lv_store *s, int64_t stream_id,
+                                    int64_t start_ts, int64_t end_ts,
+                                    int descending, lv_log_chunk_fn fn,
+                                    void *arg, struct lv_err *err);
+/* Chunks of a group overlapping [start_ts, end_ts), ordered by first_ts
+ * (FilterLogEvents). */
+int lv_store_logs_chunk_list_group(struct lv_store *s, int64_t group_id,
+                                   int64_t start_ts, int64_t end_ts,
+                                   lv_log_chunk_fn fn, void *arg,
+                                   struct lv_err *err);
+int lv_store_logs_chunk_payload(struct lv_store *s, int64_t chunk_id,
+                                struct lv_buf *payload, struct lv_err *err);
+/* Deletes the chunks of a group whose last_ts < before_ts (retention) and
+ * subtracts their bytes from the group's and streams' stored_bytes; the
+ * number deleted goes to *n. */
+int lv_store_logs_chunk_expire(struct lv_store *s, int64_t group_id,
+                               int64_t before_ts, int64_t *n,
+                               struct lv_err *err);
+
+#endif
