@@ -1,0 +1,333 @@
+/*
+ * aliases: CreateAlias, UpdateAlias, DeleteAlias, ListAliases — friendly
+ * names ("alias/…") for KMS keys, one name per account and region.
+ * Resolving an alias to its key for other operations is lv_kms_resolve's
+ * (core.c); deleting a deleted key's aliases is the sweeper's.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html
+ *
+ * Not served: the AWS managed aliases (alias/aws/…) that AWS services
+ * create in an account; that prefix is refused.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kms/keys_int.h"
+#include "kms/kms_int.h"
+#include "store/kms_store.h"
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/json.h"
+#include "util/log.h"
+
+/* Alias names: "alias/" then letters, digits, "/", "_" and "-"
+ * (API_CreateAlias: AliasName). */
+static int check_alias_name(const char *name, struct lv_err *err)
+{
+    const char *p;
+
+    if (strncmp(name, "alias/", 6) != 0) {
+        return lv_err_set(err, LV_E_VALIDATION,
+                          "Alias must start with the prefix \"alias/\". "
+                          "Please see https://docs.aws.amazon.com/kms/"
+                          "latest/developerguide/kms-alias.html");
+    }
+    for (p = name + 6; *p; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9') || *p == '/' || *p == '_' ||
+              *p == '-')) {
+            break;
+        }
+    }
+    if (name[6] == '\0' || *p != '\0') {
+        return lv_err_set(err, LV_E_VALIDATION,
+                          "1 validation error detected: Value '%s' at "
+                          "'aliasName' failed to satisfy constraint: Member "
+                          "must satisfy regular expression pattern: "
+                          "^alias/[a-zA-Z0-9/_-]+$", name);
+    }
+    return 0;
+}
+
+/* alias/aws/ names belong to AWS managed keys. AWS answers
+ * NotAuthorizedException there, a type outside the KMS model (and so
+ * outside errors.def); AccessDeniedException is the modelled type that
+ * says the same thing. */
+static int check_not_reserved(const char *name, struct lv_err *err)
+{
+    if (strncmp(name, "alias/aws/", 10) == 0) {
+        return lv_err_set(err, LV_E_ACCESS_DENIED,
+                          "Cannot create, update or delete an alias with "
+                          "the prefix alias/aws/: it is reserved for AWS "
+                          "managed keys");
+    }
+    return 0;
+}
+
+static int check_target_not_alias(const char *target, struct lv_err *err)
+{
+    if (strncmp(target, "alias/", 6) == 0 ||
+        (strncmp(target, "arn:", 4) == 0 && strstr(target, ":alias/"))) {
+        return lv_err_set(err, LV_E_VALIDATION,
+                          "Aliases must refer to keys. Not aliases");
+    }
+    return 0;
+}
+
+static void alias_arn(const struct lv_req *rq, const char *name,
+                      char out[512])
+{
+    snprintf(out, 512, "arn:aws:kms:%s:%s:%s", rq->region, rq->who.account,
+             name);
+}
+
+static int get_alias(struct lv_req *rq, const char *name,
+                     struct lv_kms_alias *a, struct lv_err *err)
+{
+    char arn[512];
+    int found = lv_store_kms_alias_get(rq->store, rq->who.account,
+                                       rq->region, name, a, err);
+
+    if (found < 0) {
+        return -1;
+    }
+    if (!found) {
+        alias_arn(rq, name, arn);
+        return lv_err_set(err, LV_E_NOT_FOUND, "Alias %s is not found.",
+                          arn);
+    }
+    return 0;
+}
+
+/* Key "type" as UpdateAlias compares it: symmetric, asymmetric or HMAC. */
+static const char *key_type(const struct lv_kms_key *k)
+{
+    if (strcmp(k->key_spec, "SYMMETRIC_DEFAULT") == 0) {
+        return "symmetric";
+    }
+    if (strncmp(k->key_spec, "HMAC_", 5) == 0) {
+        return "HMAC";
+    }
+    return "asymmetric";
+}
+
+int lv_kms_op_create_alias(struct lv_req *rq, const json_t *in,
+                           struct lv_buf *out, struct lv_err *err)
+{
+    const char *name = lv_json_str(in, "AliasName");
+    const char *target = lv_json_str(in, "TargetKeyId");
+    struct lv_kms_key k;
+    struct lv_kms_alias a;
+    char arn[512];
+    int rc;
+    int ret = -1;
+
+    (void)out;
+    lv_kms_key_init(&k);
+    if (!name || !target) {
+        LV_BUG("CreateAlias input passed validation without members");
+    }
+    if (check_alias_name(name, err) < 0 ||
+        check_not_reserved(name, err) < 0 ||
+        check_target_not_alias(target, err) < 0 ||
+        lv_kms_resolve(rq, target, 0, &k, err) < 0 ||
+        lv_kms_authorize(rq, &k, "CreateAlias", NULL, 0, NULL, 0,
+                         err) < 0 ||
+        lv_kms_check_manageable(&k, err) < 0) {
+        goto out;
+    }
+    memset(&a, 0, sizeof(a));
+    snprintf(a.account, sizeof(a.account), "%s", rq->who.account);
+    snprintf(a.region, sizeof(a.region), "%s", rq->region);
+    snprintf(a.name, sizeof(a.name), "%s", name);
+    snprintf(a.key_id, sizeof(a.key_id), "%s", k.id);
+    a.creation_date = (double)rq->now;
+    a.last_updated = (double)rq->now;
+    rc = lv_store_kms_alias_insert(rq->store, &a, err);
+    if (rc < 0) {
+        goto out;
+    }
+    if (rc == 1) {
+        alias_arn(rq, name, arn);
+        lv_err_set(err, LV_E_ALREADY_EXISTS,
+                   "An alias with the name %s already exists", arn);
+        goto out;
+    }
+    lv_log(LV_LOG_INFO, "kms: alias created name=%s key=%s req=%s", name,
+           k.id, rq->id);
+    ret = 0;
+out:
+    lv_kms_key_release(&k);
+    return ret;
+}
+
+int lv_kms_op_update_alias(struct lv_req *rq, const json_t *in,
+                           struct lv_buf *out, struct lv_err *err)
+{
+    const char *name = lv_json_str(in, "AliasName");
+    const char *target = lv_json_str(in, "TargetKeyId");
+    struct lv_kms_key cur;
+    struct lv_kms_key k;
+    struct lv_kms_alias a;
+    int ret = -1;
+
+    (void)out;
+    lv_kms_key_init(&cur);
+    lv_kms_key_init(&k);
+    if (!name || !target) {
+        LV_BUG("UpdateAlias input passed validation without members");
+    }
+    if (check_alias_name(name, err) < 0 ||
+        check_not_reserved(name, err) < 0 ||
+        check_target_not_alias(target, err) < 0 ||
+        get_alias(rq, name, &a, err) < 0 ||
+        lv_kms_resolve(rq, a.key_id, 0, &cur, err) < 0 ||
+        lv_kms_authorize(rq, &cur, "UpdateAlias", NULL, 0, NULL, 0,
+                         err) < 0 ||
+        lv_kms_resolve(rq, target, 0, &k, err) < 0 ||
+        lv_kms_authorize(rq, &k, "UpdateAlias", NULL, 0, NULL, 0, err) < 0 ||
+        lv_kms_check_manageable(&k, err) < 0) {
+        goto out;
+    }
+    /* API_UpdateAlias: "The current and new KMS key must be the same type
+     * (both symmetric or both asymmetric or both HMAC), and they must have
+     * the same key usage." */
+    if (strcmp(key_type(&cur), key_type(&k)) != 0 ||
+        strcmp(cur.key_usage, k.key_usage) != 0) {
+        lv_err_set(err, LV_E_VALIDATION,
+                   "Alias %s points to a %s key with KeyUsage %s; it cannot"
+                   " be updated to %s, a %s key with KeyUsage %s. The "
+                   "current and new KMS key must be the same type and have"
+                   " the same key usage.", name, key_type(&cur),
+                   cur.key_usage, k.arn, key_type(&k), k.key_usage);
+        goto out;
+    }
+    snprintf(a.key_id, sizeof(a.key_id), "%s", k.id);
+    a.last_updated = (double)rq->now;
+    if (lv_store_kms_alias_update(rq->store, &a, err) < 0) {
+        goto out;
+    }
+    lv_log(LV_LOG_INFO, "kms: alias updated name=%s key=%s req=%s", name,
+           k.id, rq->id);
+    ret = 0;
+out:
+    lv_kms_key_release(&cur);
+    lv_kms_key_release(&k);
+    return ret;
+}
+
+int lv_kms_op_delete_alias(struct lv_req *rq, const json_t *in,
+                           struct lv_buf *out, struct lv_err *err)
+{
+    const char *name = lv_json_str(in, "AliasName");
+    struct lv_kms_key k;
+    struct lv_kms_alias a;
+    int ret = -1;
+
+    (void)out;
+    lv_kms_key_init(&k);
+    if (!name) {
+        LV_BUG("DeleteAlias input passed validation without AliasName");
+    }
+    if (check_alias_name(name, err) < 0 ||
+        check_not_reserved(name, err) < 0 ||
+        get_alias(rq, name, &a, err) < 0 ||
+        lv_kms_resolve(rq, a.key_id, 0, &k, err) < 0 ||
+        lv_kms_authorize(rq, &k, "DeleteAlias", NULL, 0, NULL, 0, err) < 0) {
+        goto out;
+    }
+    if (lv_store_kms_alias_delete(rq->store, rq->who.account, rq->region,
+                                  name, err) < 0) {
+        goto out;
+    }
+    lv_log(LV_LOG_INFO, "kms: alias deleted name=%s req=%s", name, rq->id);
+    ret = 0;
+out:
+    lv_kms_key_release(&k);
+    return ret;
+}
+
+struct alias_page {
+    const struct lv_req *rq;
+    struct lv_jw *w;
+    int limit;
+    int count;
+    int truncated;
+    char last[257];
+};
+
+static int page_alias(void *arg, const struct lv_kms_alias *a)
+{
+    struct alias_page *p = arg;
+    char arn[512];
+
+    if (p->count == p->limit) {
+        p->truncated = 1;
+        return 1;
+    }
+    alias_arn(p->rq, a->name, arn);
+    lv_jw_obj_open(p->w);
+    lv_jw_kstr(p->w, "AliasName", a->name);
+    lv_jw_kstr(p->w, "AliasArn", arn);
+    lv_jw_kstr(p->w, "TargetKeyId", a->key_id);
+    lv_jw_key(p->w, "CreationDate");
+    lv_jw_double(p->w, a->creation_date);
+    lv_jw_key(p->w, "LastUpdatedDate");
+    lv_jw_double(p->w, a->last_updated);
+    lv_jw_obj_close(p->w);
+    snprintf(p->last, sizeof(p->last), "%s", a->name);
+    p->count++;
+    return 0;
+}
+
+/* ListAliases is authorized by IAM policy alone, even with a KeyId (the
+ * key policy is not consulted), so every caller may list its own
+ * account's aliases. */
+int lv_kms_op_list_aliases(struct lv_req *rq, const json_t *in,
+                           struct lv_buf *out, struct lv_err *err)
+{
+    const char *ref = lv_json_str(in, "KeyId");
+    struct lv_kms_key k;
+    struct alias_page p;
+    struct lv_jw w;
+    char after[300];
+    int ret = -1;
+
+    lv_kms_key_init(&k);
+    if (lv_kms_marker_read(in, "alias", after, sizeof(after), err) < 0) {
+        goto out;
+    }
+    if (ref && lv_kms_resolve(rq, ref, 0, &k, err) < 0) {
+        goto out;
+    }
+    memset(&p, 0, sizeof(p));
+    p.rq = rq;
+    p.w = &w;
+    p.limit = lv_kms_limit(in);
+    lv_jw_init(&w, out);
+    lv_jw_obj_open(&w);
+    lv_jw_key(&w, "Aliases");
+    lv_jw_arr_open(&w);
+    if (lv_store_kms_alias_list(rq->store, rq->who.account, rq->region,
+                                ref ? k.id : NULL, after, p.limit + 1,
+                                page_alias, &p, err) < 0) {
+        lv_jw_finish(&w);
+        goto out;
+    }
+    lv_jw_arr_close(&w);
+    if (p.truncated) {
+        lv_kms_marker_write(&w, "alias", p.last);
+    }
+    lv_jw_kbool(&w, "Truncated", p.truncated);
+    lv_jw_obj_close(&w);
+    if (lv_jw_finish(&w) < 0) {
+        lv_err_set(err, LV_E_KMS_INTERNAL,
+                   "The response could not be written");
+        goto out;
+    }
+    ret = 0;
+out:
+    lv_kms_key_release(&k);
+    return ret;
+}

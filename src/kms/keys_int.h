@@ -1,0 +1,112 @@
+/*
+ * keys_int: what the key-management handlers (keys.c, aliases.c,
+ * policies.c, tags.c) share — their handler functions, registered in one
+ * table in keys.c, and the small helpers they have in common: opaque
+ * paging markers, tag-list validation, the management key-state rule.
+ * Private to src/kms/.
+ */
+#ifndef LV_KMS_KEYS_INT_H
+#define LV_KMS_KEYS_INT_H
+
+#include <stddef.h>
+
+#include "util/req.h"
+
+struct json_t;
+struct lv_buf;
+struct lv_err;
+struct lv_jw;
+struct lv_kms_key;
+
+/* AWS limits. https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html */
+#define LV_KMS_MAX_TAGS 50              /* tags per key */
+#define LV_KMS_LIST_DEFAULT 100         /* Limit when a List* omits it */
+
+/* keys.c */
+int lv_kms_op_create_key(struct lv_req *rq, const struct json_t *in,
+                         struct lv_buf *out, struct lv_err *err);
+int lv_kms_op_describe_key(struct lv_req *rq, const struct json_t *in,
+                           struct lv_buf *out, struct lv_err *err);
+int lv_kms_op_list_keys(struct lv_req *rq, const struct json_t *in,
+                        struct lv_buf *out, struct lv_err *err);
+int lv_kms_op_update_key_description(struct lv_req *rq,
+                                     const struct json_t *in,
+                                     struct lv_buf *out, struct lv_err *err);
+int lv_kms_op_enable_key(struct lv_req *rq, const struct json_t *in,
+                         struct lv_buf *out, struct lv_err *err);
+int lv_kms_op_disable_key(struct lv_req *rq, const struct json_t *in,
+                          struct lv_buf *out, struct lv_err *err);
+int lv_kms_op_schedule_key_deletion(struct lv_req *rq, const struct json_t *in,
+                                    struct lv_buf *out, struct lv_err *err);
+int lv_kms_op_cancel_key_deletion(struct lv_req *rq, const struct json_t *in,
+                                  struct lv_buf *out, struct lv_err *err);
+
+/* aliases.c */
+int lv_kms_op_create_alias(struct lv_req *rq, const struct json_t *in,
+                           struct lv_buf *out, struct lv_err *err);
+int lv_kms_op_update_alias(struct lv_req *rq, const struct json_t *in,
+                           struct lv_buf *out, struct lv_err *err);
+int lv_kms_op_delete_alias(struct lv_req *rq, const struct json_t *in,
+                           struct lv_buf *out, struct lv_err *err);
+int lv_kms_op_list_aliases(struct lv_req *rq, const struct json_t *in,
+                           struct lv_buf *out, struct lv_err *err);
+
+/* policies.c */
+int lv_kms_op_get_key_policy(struct lv_req *rq, const struct json_t *in,
+                             struct lv_buf *out, struct lv_err *err);
+int lv_kms_op_put_key_policy(struct lv_req *rq, const struct json_t *in,
+                             struct lv_buf *out, struct lv_err *err);
+int lv_kms_op_list_key_policies(struct lv_req *rq, const struct json_t *in,
+                                struct lv_buf *out, struct lv_err *err);
+/*
+ * Parses and checks a key policy text for key_arn as CreateKey and
+ * PutKeyPolicy do: MalformedPolicyDocumentException when it does not
+ * parse, and the policy lockout safety check for rq's principal unless
+ * `bypass`. 0 or -1 with *err.
+ */
+int lv_kms_policy_check(struct lv_req *rq, const char *policy,
+                        const char *key_arn, int bypass, struct lv_err *err);
+
+/* tags.c */
+int lv_kms_op_tag_resource(struct lv_req *rq, const struct json_t *in,
+                           struct lv_buf *out, struct lv_err *err);
+int lv_kms_op_untag_resource(struct lv_req *rq, const struct json_t *in,
+                             struct lv_buf *out, struct lv_err *err);
+int lv_kms_op_list_resource_tags(struct lv_req *rq, const struct json_t *in,
+                                 struct lv_buf *out, struct lv_err *err);
+/*
+ * Checks a Tags list ([{TagKey, TagValue}], lengths already validated by
+ * the model): TagException for a key starting "aws:" (any case) and for a
+ * key given twice. 0 or -1 with *err.
+ */
+int lv_kms_tags_check(const struct json_t *tags, struct lv_err *err);
+/* Stores every tag of a checked list on key_id (within the caller's
+ * transaction). */
+int lv_kms_tags_store(struct lv_req *rq, const char *key_id,
+                      const struct json_t *tags, struct lv_err *err);
+
+/* ---- shared helpers (keys.c) --------------------------------------------- */
+
+/*
+ * Paging markers are opaque to clients: base64 of "<kind>:<last item>".
+ * lv_kms_marker_write writes the NextMarker member for `last`;
+ * lv_kms_marker_read reads the input Marker (absent: *after = "", 0) into
+ * after (cap bytes), or answers InvalidMarkerException when it is not one
+ * we made for `kind`.
+ */
+void lv_kms_marker_write(struct lv_jw *w, const char *kind, const char *last);
+int lv_kms_marker_read(const struct json_t *in, const char *kind, char *after,
+                       size_t cap, struct lv_err *err);
+
+/* The Limit member (1–1000 checked by the model), or the default 100. */
+int lv_kms_limit(const struct json_t *in);
+
+/*
+ * The rule of most management operations (UpdateKeyDescription, EnableKey,
+ * TagResource, CreateAlias …): a key pending deletion cannot be changed —
+ * KMSInvalidStateException "ARN is pending deletion."; Enabled and
+ * Disabled pass; any other state → KMSInvalidStateException "ARN is STATE.".
+ */
+int lv_kms_check_manageable(const struct lv_kms_key *k, struct lv_err *err);
+
+#endif

@@ -1,0 +1,132 @@
+"""KMS aliases through boto3: CreateAlias, UpdateAlias, DeleteAlias,
+ListAliases (all, by key, paging), their errors with AWS's messages, and
+that a restart keeps them."""
+import datetime
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lvtest import Server, T  # noqa: E402
+
+t = T()
+ACCOUNT = "123456789012"
+REGION = "eu-west-2"
+
+
+def alias_arn(name):
+    return "arn:aws:kms:%s:%s:%s" % (REGION, ACCOUNT, name)
+
+
+with Server() as srv:
+    kms = srv.client("kms")
+    k1 = kms.create_key()["KeyMetadata"]
+    k2 = kms.create_key()["KeyMetadata"]
+    rsa = kms.create_key(KeySpec="RSA_2048",
+                         KeyUsage="SIGN_VERIFY")["KeyMetadata"]
+
+    r = kms.create_alias(AliasName="alias/app", TargetKeyId=k1["KeyId"])
+    t.eq("create output is empty", ["ResponseMetadata"], sorted(r))
+    kms.create_alias(AliasName="alias/by-arn", TargetKeyId=k1["Arn"])
+    kms.create_alias(AliasName="alias/team/sub_1-x",
+                     TargetKeyId=k2["KeyId"])
+    t.eq("alias resolves", k1["KeyId"],
+         kms.describe_key(KeyId="alias/app")["KeyMetadata"]["KeyId"])
+
+    t.error("duplicate", "AlreadyExistsException", kms.create_alias,
+            AliasName="alias/app", TargetKeyId=k2["KeyId"],
+            msg="An alias with the name %s already exists" %
+                alias_arn("alias/app"))
+    t.error("no prefix", "ValidationException", kms.create_alias,
+            AliasName="app2", TargetKeyId=k1["KeyId"],
+            msg='Alias must start with the prefix "alias/".')
+    t.error("reserved prefix", "AccessDeniedException", kms.create_alias,
+            AliasName="alias/aws/mine", TargetKeyId=k1["KeyId"],
+            msg="alias/aws/")
+    t.error("colon in name", "ValidationException", kms.create_alias,
+            AliasName="alias/a:b", TargetKeyId=k1["KeyId"],
+            msg="^alias/[a-zA-Z0-9/_-]+$")
+    t.error("target is an alias", "ValidationException", kms.create_alias,
+            AliasName="alias/x", TargetKeyId="alias/app",
+            msg="Aliases must refer to keys. Not aliases")
+    t.error("target missing", "NotFoundException", kms.create_alias,
+            AliasName="alias/x",
+            TargetKeyId="11111111-2222-3333-4444-555555555555",
+            msg="does not exist")
+    t.error("bad pattern", "ValidationException", kms.create_alias,
+            AliasName="alias/a b", TargetKeyId=k1["KeyId"])
+
+    # ListAliases.
+    r = kms.list_aliases()
+    names = [a["AliasName"] for a in r["Aliases"]]
+    t.eq("list all", ["alias/app", "alias/by-arn", "alias/team/sub_1-x"],
+         names)
+    t.eq("list truncated", False, r["Truncated"])
+    a = r["Aliases"][0]
+    t.eq("entry members", ["AliasArn", "AliasName", "CreationDate",
+                           "LastUpdatedDate", "TargetKeyId"], sorted(a))
+    t.eq("entry arn", alias_arn("alias/app"), a["AliasArn"])
+    t.eq("entry target", k1["KeyId"], a["TargetKeyId"])
+    t.ok("entry dates", isinstance(a["CreationDate"], datetime.datetime) and
+         isinstance(a["LastUpdatedDate"], datetime.datetime))
+    r = kms.list_aliases(KeyId=k1["KeyId"])
+    t.eq("list by key", ["alias/app", "alias/by-arn"],
+         [a["AliasName"] for a in r["Aliases"]])
+    r = kms.list_aliases(KeyId=k2["Arn"])
+    t.eq("list by key arn", ["alias/team/sub_1-x"],
+         [a["AliasName"] for a in r["Aliases"]])
+    t.error("list by unknown key", "NotFoundException", kms.list_aliases,
+            KeyId="11111111-2222-3333-4444-555555555555")
+    r = kms.list_aliases(Limit=2)
+    t.eq("page 1", (2, True), (len(r["Aliases"]), r["Truncated"]))
+    r2 = kms.list_aliases(Limit=2, Marker=r["NextMarker"])
+    t.eq("page 2", ["alias/team/sub_1-x"],
+         [a["AliasName"] for a in r2["Aliases"]])
+    t.eq("page 2 not truncated", False, r2["Truncated"])
+    t.error("bad marker", "InvalidMarkerException", kms.list_aliases,
+            Marker="bm9wZQ==")
+
+    # UpdateAlias.
+    kms.update_alias(AliasName="alias/app", TargetKeyId=k2["KeyId"])
+    t.eq("updated target", k2["KeyId"],
+         kms.describe_key(KeyId="alias/app")["KeyMetadata"]["KeyId"])
+    t.error("update to other type", "ValidationException", kms.update_alias,
+            AliasName="alias/app", TargetKeyId=rsa["KeyId"],
+            msg="same type")
+    t.error("update missing alias", "NotFoundException", kms.update_alias,
+            AliasName="alias/none", TargetKeyId=k1["KeyId"],
+            msg="Alias %s is not found." % alias_arn("alias/none"))
+    t.error("update to alias", "ValidationException", kms.update_alias,
+            AliasName="alias/app", TargetKeyId="alias/by-arn",
+            msg="Aliases must refer to keys. Not aliases")
+
+    # Key state: a key pending deletion takes no new alias.
+    k3 = kms.create_key()["KeyMetadata"]
+    kms.schedule_key_deletion(KeyId=k3["KeyId"], PendingWindowInDays=7)
+    t.error("alias to pending key", "KMSInvalidStateException",
+            kms.create_alias, AliasName="alias/late",
+            TargetKeyId=k3["KeyId"],
+            msg="%s is pending deletion." % k3["Arn"])
+    t.error("update to pending key", "KMSInvalidStateException",
+            kms.update_alias, AliasName="alias/app",
+            TargetKeyId=k3["KeyId"])
+
+    # DeleteAlias.
+    r = kms.delete_alias(AliasName="alias/by-arn")
+    t.eq("delete output", ["ResponseMetadata"], sorted(r))
+    t.error("delete again", "NotFoundException", kms.delete_alias,
+            AliasName="alias/by-arn",
+            msg="Alias %s is not found." % alias_arn("alias/by-arn"))
+    t.error("deleted alias no longer resolves", "NotFoundException",
+            kms.describe_key, KeyId="alias/by-arn")
+
+    # Aliases are per region.
+    other = srv.client("kms", region="us-east-1")
+    t.eq("other region has none", [], other.list_aliases()["Aliases"])
+
+    srv.restart()
+    kms = srv.client("kms")
+    t.eq("restart keeps aliases", ["alias/app", "alias/team/sub_1-x"],
+         [a["AliasName"] for a in kms.list_aliases()["Aliases"]])
+    t.eq("restart keeps targets", k2["KeyId"],
+         kms.describe_key(KeyId="alias/app")["KeyMetadata"]["KeyId"])
+t.done()
