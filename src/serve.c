@@ -17,6 +17,9 @@
 #include "crypto/crypto.h"
 #include "http/http.h"
 #include "http/route.h"
+#include "kms/sweeper.h"
+#include "logs/events_int.h"
+#include "logs/retention.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -116,6 +119,8 @@ int lv_serve_main(int argc, char **argv)
     struct lv_err err = LV_ERR_INIT;
     struct lv_store_config scfg;
     struct lv_http *http = NULL;
+    struct lv_kms_sweeper *sweeper = NULL;
+    struct lv_logs_retention *retention = NULL;
     sigset_t sigs;
     struct timeval tv;
     int lock_fd = -1;
@@ -178,8 +183,26 @@ int lv_serve_main(int argc, char **argv)
         goto out;
     }
     app.route = lv_route_new();
+    /* PutLogEvents' group committer (src/logs/events_int.h). */
+    if (lv_logs_commit_start(app.store, &err) < 0) {
+        goto out;
+    }
     http = lv_http_start(&app, &port, &err);
     if (!http) {
+        goto out;
+    }
+    /* Key deletion and automatic rotation when due (src/kms/sweeper.h). */
+    sweeper = lv_kms_sweeper_start(&app, 1000);
+    if (!sweeper) {
+        lv_err_set(&err, LV_E_SERVICE_UNAVAILABLE,
+                   "cannot start the KMS background task");
+        goto out;
+    }
+    /* Log events past their group's retention (src/logs/retention.h). */
+    retention = lv_logs_retention_start(&app, 60000);
+    if (!retention) {
+        lv_err_set(&err, LV_E_SERVICE_UNAVAILABLE,
+                   "cannot start the Logs retention task");
         goto out;
     }
     lv_log(LV_LOG_INFO, "serve: listening on %s port=%d data_dir=%s "
@@ -194,7 +217,10 @@ out:
     if (status != 0) {
         fprintf(stderr, "logvault serve: %s\n", err.msg);
     }
+    lv_logs_retention_stop(retention);
+    lv_kms_sweeper_stop(sweeper);
     lv_http_stop(http);
+    lv_logs_commit_stop();
     lv_route_free(app.route);
     lv_store_close(app.store);
     lv_creds_free(app.creds);

@@ -167,7 +167,9 @@ int lv_store_logs_chunk_insert(struct lv_store *s, struct lv_log_chunk *c,
                                const void *payload, size_t len,
                                struct lv_err *err);
 /* Chunks of a stream overlapping [start_ts, end_ts) (end_ts INT64_MAX for
- * open-ended), ordered by (first_ts, seq), ascending or descending. fn gets
+ * open-ended), ordered ascending by (first_ts, seq) — or, with descending,
+ * by (last_ts, seq) from the newest, so that a backward reader can stop at
+ * the first chunk that ends before what it has already found. fn gets
  * the chunk's metadata; the payload is read separately, so a reader
  * decrypts only what it needs. */
 typedef int (*lv_log_chunk_fn)(void *arg, const struct lv_log_chunk *c);
@@ -181,6 +183,11 @@ int lv_store_logs_chunk_list_group(struct lv_store *s, int64_t group_id,
                                    int64_t start_ts, int64_t end_ts,
                                    lv_log_chunk_fn fn, void *arg,
                                    struct lv_err *err);
+/* The highest chunk seq of a stream in *max, or -1 when it has none (so
+ * that a restarted server never reuses a seq, even after a failed commit
+ * left a gap). */
+int lv_store_logs_chunk_max_seq(struct lv_store *s, int64_t stream_id,
+                                int64_t *max, struct lv_err *err);
 int lv_store_logs_chunk_payload(struct lv_store *s, int64_t chunk_id,
                                 struct lv_buf *payload, struct lv_err *err);
 /* Deletes the chunks of a group whose last_ts < before_ts (retention) and
@@ -189,5 +196,57 @@ int lv_store_logs_chunk_payload(struct lv_store *s, int64_t chunk_id,
 int lv_store_logs_chunk_expire(struct lv_store *s, int64_t group_id,
                                int64_t before_ts, int64_t *n,
                                struct lv_err *err);
+
+/* ---- metric filters (sqlite_metric.c) ------------------------------------ */
+
+/* AWS: "The maximum number of metric filters that can be associated with a
+ * log group is 100" (API_PutMetricFilter). */
+#define LV_LOGS_MAX_METRIC_FILTERS 100
+
+/* A metric filter. The strings behind the pointers are loans: the
+ * caller's for put, the store's for a list callback (valid only during the
+ * call). */
+struct lv_log_metric_filter {
+    int64_t group_id;
+    const char *group_name;         /* set by list */
+    const char *name;
+    const char *pattern;
+    const char *transformations;    /* JSON text of metricTransformations */
+    const char *metric_name;
+    const char *metric_namespace;
+    const char *options;            /* JSON object text, "{}" for none */
+    int64_t creation_time;          /* epoch ms */
+};
+
+/* Creates or replaces the filter (group_id, name). When the filter is new
+ * and the group already has `max` filters, writes nothing and returns 1;
+ * else 0 once stored. Atomic (its own transaction, or the caller's). */
+int lv_store_logs_metric_filter_put(struct lv_store *s,
+                                    const struct lv_log_metric_filter *f,
+                                    int max, struct lv_err *err);
+/* Deletes the filter: 1 deleted, 0 there was none. */
+int lv_store_logs_metric_filter_delete(struct lv_store *s, int64_t group_id,
+                                       const char *name, struct lv_err *err);
+/* How many metric filters group_id has, in *n. */
+int lv_store_logs_metric_filter_count(struct lv_store *s, int64_t group_id,
+                                      int *n, struct lv_err *err);
+/*
+ * The filters of the scope (account, region), ordered by (filter name,
+ * group name), each > (after_name, after_group) (both "" to start), at
+ * most limit (<= 0: all): of group_id only when it is not 0; whose name
+ * starts with prefix ("" any); with that metric name and namespace when
+ * they are not NULL. fn's non-zero return stops the walk and is returned.
+ */
+typedef int (*lv_log_metric_filter_fn)(void *arg,
+                                       const struct lv_log_metric_filter *f);
+int lv_store_logs_metric_filter_list(struct lv_store *s, const char *account,
+                                     const char *region, int64_t group_id,
+                                     const char *prefix,
+                                     const char *metric_name,
+                                     const char *metric_namespace,
+                                     const char *after_name,
+                                     const char *after_group, int limit,
+                                     lv_log_metric_filter_fn fn, void *arg,
+                                     struct lv_err *err);
 
 #endif

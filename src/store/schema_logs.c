@@ -9,9 +9,52 @@
  * Versions start at 1 and have no gap. Each step runs in its own
  * transaction with its version bump. Never edit a step once released: a
  * change is a new step. Tables are prefixed logs_.
+ *
+ * Times are epoch milliseconds (INTEGER). Text columns are NOT NULL: ""
+ * stands for "none", as in struct lv_log_group (logs_store.h). Names
+ * compare with SQLite's BINARY collation, which is the byte order AWS
+ * sorts names in ("ASCII-sorted").
  */
 #include "store/store_int.h"
 
 const struct lv_migration lv_store_migrations_logs[] = {
+    { "logs", 1,
+      /* One row per log group, in every scope. */
+      "CREATE TABLE logs_groups ("
+      " id INTEGER PRIMARY KEY,"
+      " account TEXT NOT NULL,"
+      " region TEXT NOT NULL,"
+      " name TEXT NOT NULL,"
+      " creation_time INTEGER NOT NULL,"
+      " retention_days INTEGER NOT NULL DEFAULT 0,"
+      " kms_key_arn TEXT NOT NULL DEFAULT '',"
+      " log_group_class TEXT NOT NULL DEFAULT 'STANDARD',"
+      " deletion_protection INTEGER NOT NULL DEFAULT 0,"
+      " stored_bytes INTEGER NOT NULL DEFAULT 0,"
+      " UNIQUE (account, region, name));"
+      /* The retention task's work list. */
+      "CREATE INDEX logs_groups_retained ON logs_groups (retention_days)"
+      " WHERE retention_days > 0;"
+      "CREATE TABLE logs_streams ("
+      " id INTEGER PRIMARY KEY,"
+      " group_id INTEGER NOT NULL"
+      "  REFERENCES logs_groups (id) ON DELETE CASCADE,"
+      " name TEXT NOT NULL,"
+      " creation_time INTEGER NOT NULL,"
+      " first_event_ts INTEGER NOT NULL DEFAULT 0,"
+      " last_event_ts INTEGER NOT NULL DEFAULT 0,"
+      " last_ingestion_time INTEGER NOT NULL DEFAULT 0,"
+      " stored_bytes INTEGER NOT NULL DEFAULT 0,"
+      " next_seq INTEGER NOT NULL DEFAULT 0,"
+      " UNIQUE (group_id, name));"
+      /* DescribeLogStreams orderBy LastEventTime. */
+      "CREATE INDEX logs_streams_time ON logs_streams"
+      " (group_id, last_event_ts, name);"
+      "CREATE TABLE logs_tags ("
+      " group_id INTEGER NOT NULL"
+      "  REFERENCES logs_groups (id) ON DELETE CASCADE,"
+      " key TEXT NOT NULL,"
+      " value TEXT NOT NULL,"
+      " PRIMARY KEY (group_id, key)) WITHOUT ROWID;" },
     LV_MIGRATION_END,
 };

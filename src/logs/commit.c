@@ -1,0 +1,299 @@
+/*
+ * commit.c: the group committer of PutLogEvents and the per-stream chunk
+ * sequence numbers (events_int.h).
+ *
+ * One thread owns the queue's far end. A request links its job onto the
+ * queue, signals `work` and sleeps on `done_cv` until its job is marked
+ * done. The committer takes the whole queue (up to MAX_BATCH jobs) at
+ * once, so while it is busy with one batch the next one gathers, and the
+ * fsync of a commit is shared by every request that arrived meanwhile.
+ */
+#include "logs/events_int.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "logs/datakey.h"
+#include "store/store.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+#define MAX_BATCH 512
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t work = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t done_cv = PTHREAD_COND_INITIALIZER;
+static struct lv_commit_job *head;
+static struct lv_commit_job **tail = &head;
+static int running;
+static int stopping;
+static pthread_t thread;
+static struct lv_store *store;
+
+/* ---- applying a job ------------------------------------------------------ */
+
+/* Writes one job inside the open transaction, in a savepoint of its own. */
+static int apply(struct lv_store *s, struct lv_commit_job *job,
+                 struct lv_err *err)
+{
+    if (lv_store_begin(s, err) < 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < job->n; i++) {
+        struct lv_commit_chunk *c = &job->chunks[i];
+
+        if (lv_store_logs_chunk_insert(s, &c->meta, c->payload.data,
+                                       c->payload.len, err) < 0) {
+            lv_store_rollback(s);
+            return -1;
+        }
+    }
+    if (lv_store_logs_stream_note_append(s, job->stream_id, job->first_ts,
+                                         job->last_ts, job->ingestion_time,
+                                         job->bytes, (int64_t)job->n,
+                                         err) < 0) {
+        lv_store_rollback(s);
+        return -1;
+    }
+    return lv_store_commit(s, err);
+}
+
+static void fail_job(struct lv_commit_job *job, const struct lv_err *e)
+{
+    job->rc = -1;
+    job->err = *e;
+}
+
+/* Runs a batch (a list linked by next) in one transaction. */
+static void run_batch(struct lv_store *s, struct lv_commit_job *batch)
+{
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_commit_job *j;
+    size_t n = 0;
+
+    if (lv_store_begin(s, &err) < 0) {
+        for (j = batch; j; j = j->next) {
+            fail_job(j, &err);
+        }
+        return;
+    }
+    for (j = batch; j; j = j->next) {
+        struct lv_err jerr = LV_ERR_INIT;
+
+        j->rc = 0;
+        if (apply(s, j, &jerr) < 0) {
+            fail_job(j, &jerr);
+        }
+        n++;
+    }
+    if (lv_store_commit(s, &err) < 0) {
+        lv_log(LV_LOG_ERROR, "logs: group commit failed jobs=%zu", n);
+        for (j = batch; j; j = j->next) {
+            fail_job(j, &err);
+        }
+        return;
+    }
+    lv_log(LV_LOG_DEBUG, "logs: group commit jobs=%zu", n);
+}
+
+/* ---- the committer thread ------------------------------------------------- */
+
+static void *committer(void *arg)
+{
+    struct lv_store *s = arg;
+
+    pthread_mutex_lock(&mu);
+    for (;;) {
+        struct lv_commit_job *batch;
+        struct lv_commit_job *last;
+        struct lv_commit_job *j;
+        size_t n = 1;
+
+        while (!head && !stopping) {
+            pthread_cond_wait(&work, &mu);
+        }
+        if (!head) {
+            break;
+        }
+        batch = head;
+        last = head;
+        while (last->next && n < MAX_BATCH) {
+            last = last->next;
+            n++;
+        }
+        head = last->next;
+        if (!head) {
+            tail = &head;
+        }
+        last->next = NULL;
+        pthread_mutex_unlock(&mu);
+
+        run_batch(s, batch);
+
+        pthread_mutex_lock(&mu);
+        for (j = batch; j;) {
+            struct lv_commit_job *next = j->next;
+
+            j->next = NULL;
+            j->done = 1;
+            j = next;
+        }
+        pthread_cond_broadcast(&done_cv);
+    }
+    pthread_mutex_unlock(&mu);
+    return NULL;
+}
+
+int lv_logs_commit_start(struct lv_store *s, struct lv_err *err)
+{
+    int rc;
+
+    pthread_mutex_lock(&mu);
+    if (running) {
+        pthread_mutex_unlock(&mu);
+        return 0;
+    }
+    store = s;
+    stopping = 0;
+    rc = pthread_create(&thread, NULL, committer, s);
+    if (rc != 0) {
+        pthread_mutex_unlock(&mu);
+        return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                          "cannot start the log committer thread: %s",
+                          strerror(rc));
+    }
+    running = 1;
+    pthread_mutex_unlock(&mu);
+    return 0;
+}
+
+void lv_logs_commit_stop(void)
+{
+    pthread_mutex_lock(&mu);
+    if (!running) {
+        pthread_mutex_unlock(&mu);
+        lv_datakey_cache_clear();
+        return;
+    }
+    stopping = 1;
+    pthread_cond_signal(&work);
+    pthread_mutex_unlock(&mu);
+    pthread_join(thread, NULL);
+    pthread_mutex_lock(&mu);
+    running = 0;
+    store = NULL;
+    pthread_mutex_unlock(&mu);
+    lv_datakey_cache_clear();
+}
+
+int lv_logs_commit(struct lv_store *s, struct lv_commit_job *job,
+                   struct lv_err *err)
+{
+    job->done = 0;
+    job->rc = 0;
+    job->next = NULL;
+    pthread_mutex_lock(&mu);
+    if (!running || stopping || store != s) {
+        pthread_mutex_unlock(&mu);
+        job->next = NULL;
+        run_batch(s, job);
+        job->done = 1;
+    } else {
+        *tail = job;
+        tail = &job->next;
+        pthread_cond_signal(&work);
+        while (!job->done) {
+            pthread_cond_wait(&done_cv, &mu);
+        }
+        pthread_mutex_unlock(&mu);
+    }
+    if (job->rc < 0) {
+        *err = job->err;
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- chunk sequence numbers ------------------------------------------------ */
+
+/* stream id → next seq, open addressing (linear probing), grown at 1/2. */
+struct seq_slot {
+    int64_t stream_id;      /* 0: empty (store ids start at 1) */
+    int64_t next;
+};
+
+static pthread_mutex_t seq_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct seq_slot *seqs;
+static size_t seq_cap;
+static size_t seq_used;
+
+static struct seq_slot *seq_find(int64_t stream_id)
+{
+    size_t i = (size_t)((uint64_t)stream_id * 0x9e3779b97f4a7c15ULL) &
+               (seq_cap - 1);
+
+    while (seqs[i].stream_id && seqs[i].stream_id != stream_id) {
+        i = (i + 1) & (seq_cap - 1);
+    }
+    return &seqs[i];
+}
+
+static void seq_grow(void)
+{
+    struct seq_slot *old = seqs;
+    size_t old_cap = seq_cap;
+
+    seq_cap = seq_cap ? seq_cap * 2 : 1024;
+    seqs = lv_xcalloc(seq_cap, sizeof(*seqs));
+    for (size_t i = 0; i < old_cap; i++) {
+        if (old[i].stream_id) {
+            *seq_find(old[i].stream_id) = old[i];
+        }
+    }
+    free(old);
+}
+
+int lv_logs_seq_reserve(struct lv_store *s, int64_t stream_id,
+                        int64_t row_next_seq, int n, int64_t *first,
+                        struct lv_err *err)
+{
+    struct seq_slot *slot;
+    int64_t max_seq;
+
+    pthread_mutex_lock(&seq_mu);
+    if (seq_cap) {
+        slot = seq_find(stream_id);
+        if (slot->stream_id) {
+            *first = slot->next;
+            slot->next += n;
+            pthread_mutex_unlock(&seq_mu);
+            return 0;
+        }
+    }
+    pthread_mutex_unlock(&seq_mu);
+    /* First use of the stream in this process: start after everything
+     * stored (a gap left by a failed commit stays a gap). */
+    if (lv_store_logs_chunk_max_seq(s, stream_id, &max_seq, err) < 0) {
+        return -1;
+    }
+    if (max_seq + 1 > row_next_seq) {
+        row_next_seq = max_seq + 1;
+    }
+    pthread_mutex_lock(&seq_mu);
+    if (seq_used * 2 >= seq_cap) {
+        seq_grow();
+    }
+    slot = seq_find(stream_id);
+    if (!slot->stream_id) {
+        slot->stream_id = stream_id;
+        slot->next = row_next_seq;
+        seq_used++;
+    } else if (slot->next < row_next_seq) {
+        slot->next = row_next_seq;
+    }
+    *first = slot->next;
+    slot->next += n;
+    pthread_mutex_unlock(&seq_mu);
+    return 0;
+}

@@ -1,0 +1,88 @@
+/*
+ * events_int: what the files of the Logs events path share — the
+ * PutLogEvents and GetLogEvents handlers (ingest.c, read.c, registered in
+ * events.c), the group committer that makes PutLogEvents durable
+ * (commit.c), and the per-stream chunk sequence numbers.
+ *
+ * Group commit: a PutLogEvents request hands its encrypted chunks to one
+ * committer thread and sleeps; the committer takes every request queued,
+ * writes them in one transaction (each request in its own savepoint, so
+ * one request's failure does not touch the others), commits once — one
+ * fsync for the batch, synchronous=FULL — and wakes each request with its
+ * own result. When that commit fails, every request of the batch gets
+ * ServiceUnavailableException and nothing of the batch is stored.
+ *
+ * Not here: the chunk format (chunk.h), data keys (datakey.h).
+ */
+#ifndef LV_LOGS_EVENTS_INT_H
+#define LV_LOGS_EVENTS_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/logs_store.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/req.h"
+
+struct json_t;
+struct lv_store;
+
+/* ---- handlers ----------------------------------------------------------- */
+
+int lv_logs_put_log_events(struct lv_req *rq, const struct json_t *in,
+                           struct lv_buf *out, struct lv_err *err);
+int lv_logs_get_log_events(struct lv_req *rq, const struct json_t *in,
+                           struct lv_buf *out, struct lv_err *err);
+
+/* ---- group commit (commit.c) -------------------------------------------- */
+
+struct lv_commit_chunk {
+    struct lv_log_chunk meta;       /* id is set once committed */
+    struct lv_buf payload;
+};
+
+/* One request's writes: its chunks of one stream, and the stream's
+ * summary update (lv_store_logs_stream_note_append). */
+struct lv_commit_job {
+    int64_t stream_id;
+    struct lv_commit_chunk *chunks;
+    size_t n;
+    int64_t first_ts, last_ts, ingestion_time, bytes;
+    /* the committer's answer */
+    int done;
+    int rc;
+    struct lv_err err;
+    struct lv_commit_job *next;
+};
+
+/*
+ * Starts the committer thread on store s (once per process; from serve,
+ * before the HTTP front starts). Returns 0, or -1 with *err.
+ */
+int lv_logs_commit_start(struct lv_store *s, struct lv_err *err);
+
+/* Commits what is queued, stops the thread and wipes the data-key cache
+ * (after the HTTP front stopped, before the store closes). A no-op when
+ * not started. */
+void lv_logs_commit_stop(void);
+
+/*
+ * Makes job's writes durable: 0 once committed (fsync'd), or -1 with *err
+ * (ServiceUnavailableException; nothing of the job stored). Blocks. Without
+ * a running committer (tests, tools) it commits in the calling thread.
+ */
+int lv_logs_commit(struct lv_store *s, struct lv_commit_job *job,
+                   struct lv_err *err);
+
+/*
+ * Reserves n consecutive chunk sequence numbers of a stream, atomically
+ * across threads: the first goes to *first. Numbers are never reused in
+ * the life of the data dir (a failed commit leaves a gap). row_next_seq is
+ * the stream row's next_seq, read by the caller. 0 or -1 with *err.
+ */
+int lv_logs_seq_reserve(struct lv_store *s, int64_t stream_id,
+                        int64_t row_next_seq, int n, int64_t *first,
+                        struct lv_err *err);
+
+#endif

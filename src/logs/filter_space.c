@@ -1,0 +1,424 @@
+/*
+ * filter_space: space-delimited filter patterns —
+ * [ip, user, ..., status_code = 4* || status_code = 5*, bytes > 1000].
+ *
+ * AWS page: FilterAndPatternSyntax.html, "Matching terms in space-delimited
+ * log events": the event splits at blanks, except that text between double
+ * quotes or square brackets is one field (without the quotes or brackets);
+ * the pattern names the fields in order, "..." stands for any number of
+ * fields, and without "..." the event must have exactly as many fields as
+ * the pattern. A field's condition compares it with = != (text, '*'
+ * wildcards, %regex%) or < > <= >= (numbers), several joined with && and
+ * || — all about that same field (AWS rejects
+ * [..., status_code = 4* && bytes > 1000]). Extracted values name every
+ * field: "$name", or "$N" for a field matched by "..." or left unnamed.
+ */
+#include "logs/filter.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "logs/filter_int.h"
+#include "util/err.h"
+#include "util/mem.h"
+
+/* Event fields kept on the stack before falling back to the heap. */
+#define STACK_FIELDS 64
+
+struct sparse {
+    struct flex lx;
+    struct lv_filter *f;
+    int nregex;
+    struct lv_err *err;
+};
+
+static int name_ok(const struct ftok *t)
+{
+    size_t i;
+
+    if (t->type != TK_WORD || t->len == 0) {
+        return 0;
+    }
+    for (i = 0; i < t->len; i++) {
+        if (!isalnum((unsigned char)t->s[i]) && t->s[i] != '_') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int tok_op(enum ftok_type t, enum fop *op)
+{
+    switch (t) {
+    case TK_EQ: *op = OP_EQ; return 1;
+    case TK_NE: *op = OP_NE; return 1;
+    case TK_LT: *op = OP_LT; return 1;
+    case TK_LE: *op = OP_LE; return 1;
+    case TK_GT: *op = OP_GT; return 1;
+    case TK_GE: *op = OP_GE; return 1;
+    default: return 0;
+    }
+}
+
+/* [NAME] OP VALUE, NAME being the field's own (already read for the
+ * first comparison of a field). */
+static int parse_cmp(struct sparse *sp, struct ffield *fd, int have_name)
+{
+    struct fnode n;
+
+    memset(&n, 0, sizeof(n));
+    n.type = FN_COND;
+    if (!have_name) {
+        const struct ftok *t = &sp->lx.tok;
+
+        if (!name_ok(t)) {
+            return t->type == TK_WORD ? lv_ferr_term(sp->err, t->s, t->len)
+                                      : lv_ferr_unexpected(sp->err, &sp->lx);
+        }
+        if (strlen(fd->name) != t->len ||
+            memcmp(fd->name, t->s, t->len) != 0) {
+            return lv_err_set(sp->err, LV_E_INVALID_PARAMETER,
+                              "Invalid filter pattern: the condition at "
+                              "position %zu names '%.*s' inside field '%s'",
+                              t->pos + 1, (int)(t->len > 64 ? 64 : t->len),
+                              t->s, fd->name);
+        }
+        if (lv_flex_next(&sp->lx, sp->err) < 0) {
+            return -1;
+        }
+    }
+    if (!tok_op(sp->lx.tok.type, &n.op)) {
+        return lv_ferr_unexpected(sp->err, &sp->lx);
+    }
+    if (lv_flex_next(&sp->lx, sp->err) < 0 ||
+        lv_fval_from_tok(&sp->lx, n.op, &n.val, &sp->nregex, sp->err) < 0) {
+        return -1;
+    }
+    if (lv_flex_next(&sp->lx, sp->err) < 0) {
+        lv_fval_release(&n.val);
+        return -1;
+    }
+    return lv_fexpr_add(&fd->cond, &n);
+}
+
+static int parse_fand(struct sparse *sp, struct ffield *fd, int have_name)
+{
+    int left = parse_cmp(sp, fd, have_name);
+
+    while (left >= 0 && sp->lx.tok.type == TK_AND) {
+        struct fnode n;
+        int right;
+
+        if (lv_flex_next(&sp->lx, sp->err) < 0) {
+            return -1;
+        }
+        right = parse_cmp(sp, fd, 0);
+        if (right < 0) {
+            return -1;
+        }
+        memset(&n, 0, sizeof(n));
+        n.type = FN_AND;
+        n.left = left;
+        n.right = right;
+        left = lv_fexpr_add(&fd->cond, &n);
+    }
+    return left;
+}
+
+static int parse_for(struct sparse *sp, struct ffield *fd)
+{
+    int left = parse_fand(sp, fd, 1);
+
+    while (left >= 0 && sp->lx.tok.type == TK_OR) {
+        struct fnode n;
+        int right;
+
+        if (lv_flex_next(&sp->lx, sp->err) < 0) {
+            return -1;
+        }
+        right = parse_fand(sp, fd, 0);
+        if (right < 0) {
+            return -1;
+        }
+        memset(&n, 0, sizeof(n));
+        n.type = FN_OR;
+        n.left = left;
+        n.right = right;
+        left = lv_fexpr_add(&fd->cond, &n);
+    }
+    return left;
+}
+
+static struct ffield *add_field(struct lv_filter *f)
+{
+    struct ffield *fd;
+
+    f->fields = lv_xrealloc(f->fields, (f->nfields + 1) * sizeof(*f->fields));
+    fd = &f->fields[f->nfields++];
+    memset(fd, 0, sizeof(*fd));
+    fd->cond.root = -1;
+    return fd;
+}
+
+int lv_filter_parse_space(struct lv_filter *f, const char *pat, size_t start,
+                          size_t end, struct lv_err *err)
+{
+    struct sparse sp;
+
+    memset(&sp, 0, sizeof(sp));
+    sp.lx.pat = pat;
+    sp.lx.pos = start;
+    sp.lx.end = end;
+    sp.f = f;
+    sp.err = err;
+    if (lv_flex_next(&sp.lx, err) < 0) {
+        return -1;
+    }
+    if (sp.lx.tok.type == TK_END) {
+        return 0;               /* []: events with no fields */
+    }
+    for (;;) {
+        struct ffield *fd = add_field(f);
+        const struct ftok *t = &sp.lx.tok;
+
+        if (t->type == TK_WORD && t->len == 3 && memcmp(t->s, "...", 3) == 0) {
+            fd->ellipsis = 1;
+            f->nellipsis++;
+            if (lv_flex_next(&sp.lx, err) < 0) {
+                return -1;
+            }
+        } else if (t->type == TK_WORD) {
+            if (!name_ok(t)) {
+                return lv_ferr_term(err, t->s, t->len);
+            }
+            fd->name = lv_xstrndup(t->s, t->len);
+            if (lv_flex_next(&sp.lx, err) < 0) {
+                return -1;
+            }
+            if (sp.lx.tok.type != TK_COMMA && sp.lx.tok.type != TK_END) {
+                fd->cond.root = parse_for(&sp, fd);
+                if (fd->cond.root < 0) {
+                    return -1;
+                }
+            }
+        } else if (t->type != TK_COMMA && t->type != TK_END) {
+            return lv_ferr_unexpected(err, &sp.lx);
+        }
+        /* else: an empty, unnamed field, as in [..., status_code=4*,] */
+        if (sp.lx.tok.type == TK_END) {
+            return 0;
+        }
+        if (sp.lx.tok.type != TK_COMMA) {
+            return lv_ferr_unexpected(err, &sp.lx);
+        }
+        if (lv_flex_next(&sp.lx, err) < 0) {
+            return -1;
+        }
+    }
+}
+
+void lv_filter_release_space(struct lv_filter *f)
+{
+    size_t k;
+
+    for (k = 0; k < f->nfields; k++) {
+        free(f->fields[k].name);
+        lv_fexpr_release(&f->fields[k].cond);
+    }
+    free(f->fields);
+    f->fields = NULL;
+    f->nfields = 0;
+}
+
+/* ---- matching ---------------------------------------------------------- */
+
+struct span {
+    const char *s;
+    size_t len;
+};
+
+static int blank(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+           c == '\f';
+}
+
+/* Splits msg into fields; returns how many, growing *v past `stack`
+ * (heap, the caller frees it when it is not `stack`) when needed. */
+static size_t split(const char *msg, size_t len, struct span **v,
+                    size_t *cap, struct span *stack)
+{
+    size_t n = 0;
+    size_t i = 0;
+
+    while (i < len) {
+        struct span sp;
+
+        while (i < len && blank((unsigned char)msg[i])) {
+            i++;
+        }
+        if (i >= len) {
+            break;
+        }
+        if (msg[i] == '"' || msg[i] == '[') {
+            char close = msg[i] == '"' ? '"' : ']';
+            const char *e = memchr(msg + i + 1, close, len - i - 1);
+            size_t stop = e ? (size_t)(e - msg) : len;
+
+            sp.s = msg + i + 1;
+            sp.len = stop - i - 1;
+            i = e ? stop + 1 : len;
+        } else {
+            size_t j = i;
+
+            while (j < len && !blank((unsigned char)msg[j])) {
+                j++;
+            }
+            sp.s = msg + i;
+            sp.len = j - i;
+            i = j;
+        }
+        if (n == *cap) {
+            size_t ncap = *cap * 2;
+            struct span *nv = lv_xmalloc(ncap * sizeof(*nv));
+
+            memcpy(nv, *v, n * sizeof(*nv));
+            if (*v != stack) {
+                free(*v);
+            }
+            *v = nv;
+            *cap = ncap;
+        }
+        (*v)[n++] = sp;
+    }
+    return n;
+}
+
+static int eval(const struct fexpr *e, int node, const struct fscalar *s)
+{
+    const struct fnode *n = &e->nodes[node];
+
+    switch (n->type) {
+    case FN_AND:
+        return eval(e, n->left, s) && eval(e, n->right, s);
+    case FN_OR:
+        return eval(e, n->left, s) || eval(e, n->right, s);
+    case FN_COND:
+        break;
+    }
+    return lv_fval_test(n->op, &n->val, s);
+}
+
+static int field_ok(const struct ffield *fd, const struct span *sp)
+{
+    struct fscalar s;
+
+    if (fd->cond.root < 0) {
+        return 1;
+    }
+    s.is_number = 0;
+    s.text = sp->s;
+    s.len = sp->len;
+    return eval(&fd->cond, fd->cond.root, &s);
+}
+
+/* Pattern fields against event fields, "..." as a star: the classic
+ * wildcard match that backtracks only to the last star, which is exact
+ * when every other item matches exactly one field. pos[p] records the
+ * event field that pattern field p took. */
+static int align(const struct lv_filter *f, const struct span *ev, size_t ne,
+                 size_t *pos)
+{
+    size_t np = f->nfields;
+    size_t p = 0, e = 0;
+    size_t star_p = 0, star_e = 0;
+    int star = 0;
+
+    while (e < ne) {
+        if (p < np && f->fields[p].ellipsis) {
+            star = 1;
+            star_p = p++;
+            star_e = e;
+        } else if (p < np && field_ok(&f->fields[p], &ev[e])) {
+            pos[p++] = e++;
+        } else if (star) {
+            p = star_p + 1;
+            e = ++star_e;
+        } else {
+            return 0;
+        }
+    }
+    while (p < np && f->fields[p].ellipsis) {
+        p++;
+    }
+    return p == np;
+}
+
+static json_t *extract(const struct lv_filter *f, const struct span *ev,
+                       size_t ne, const size_t *pos)
+{
+    json_t *out = json_object();
+    size_t *owner = lv_xmalloc((ne ? ne : 1) * sizeof(*owner));
+    size_t k;
+
+    for (k = 0; k < ne; k++) {
+        owner[k] = (size_t)-1;
+    }
+    for (k = 0; k < f->nfields; k++) {
+        if (!f->fields[k].ellipsis && f->fields[k].name) {
+            owner[pos[k]] = k;
+        }
+    }
+    for (k = 0; k < ne; k++) {
+        char key[96];
+        json_t *val;
+
+        if (owner[k] != (size_t)-1) {
+            snprintf(key, sizeof(key), "$%s", f->fields[owner[k]].name);
+        } else {
+            snprintf(key, sizeof(key), "$%zu", k + 1);
+        }
+        /* Event bytes need not be UTF-8; jansson refuses those. */
+        val = json_stringn(ev[k].s, ev[k].len);
+        json_object_set_new(out, key, val ? val : json_string(""));
+    }
+    free(owner);
+    return out;
+}
+
+int lv_filter_match_space(const struct lv_filter *f, const char *msg,
+                          size_t len, json_t **extracted)
+{
+    struct span stack[STACK_FIELDS];
+    struct span *ev = stack;
+    size_t cap = STACK_FIELDS;
+    size_t pos_stack[STACK_FIELDS];
+    size_t *pos = pos_stack;
+    size_t ne;
+    int m = 0;
+
+    ne = split(msg, len, &ev, &cap, stack);
+    if (f->nellipsis == 0 && ne != f->nfields) {
+        goto out;
+    }
+    if (ne + f->nellipsis < f->nfields) {
+        goto out;
+    }
+    if (f->nfields > STACK_FIELDS) {
+        pos = lv_xmalloc(f->nfields * sizeof(*pos));
+    }
+    m = align(f, ev, ne, pos);
+    if (m && extracted) {
+        *extracted = extract(f, ev, ne, pos);
+    }
+out:
+    if (pos != pos_stack) {
+        free(pos);
+    }
+    if (ev != stack) {
+        free(ev);
+    }
+    return m;
+}

@@ -1,0 +1,115 @@
+/*
+ * groups_int: what the files of the groups area share (groups.c,
+ * streams.c, tags.c, kmskey.c): the handlers that groups.c registers in
+ * lv_logs_group_handlers, the opaque paging tokens, and the KMS key rule
+ * for a log group.
+ *
+ * Not here: finding a group and its ARNs (logs_int.h), events (events.c).
+ */
+#ifndef LV_LOGS_GROUPS_INT_H
+#define LV_LOGS_GROUPS_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "logs/logs_int.h"
+
+struct json_t;
+struct lv_buf;
+struct lv_err;
+struct lv_jw;
+
+/* ---- paging tokens (groups.c) ------------------------------------------- */
+
+/*
+ * nextToken values are opaque: base64 of a cursor followed by a 16-byte
+ * HMAC-SHA256 tag under a key derived from the root key, over the token's
+ * kind ("DescribeLogGroups", …), the caller's account and region, a
+ * `scope` string (a group id, an order) and the cursor. A token is valid
+ * only for the listing that issued it; anything else is refused.
+ */
+#define LV_LOGS_CURSOR_MAX 2100
+
+/* Writes member "nextToken" carrying `cursor` (any bytes but NUL). */
+void lv_logs_token_write(struct lv_req *rq, struct lv_jw *w, const char *kind,
+                         const char *scope, const char *cursor);
+
+/*
+ * Reads in's "nextToken": 0 when absent (cursor ""), 1 with the cursor
+ * (at most LV_LOGS_CURSOR_MAX - 1 bytes) in `cursor`, or -1 with
+ * InvalidParameterException "The specified nextToken is invalid." for a
+ * token this listing did not issue.
+ */
+int lv_logs_token_read(struct lv_req *rq, const struct json_t *in,
+                       const char *kind, const char *scope,
+                       char cursor[LV_LOGS_CURSOR_MAX], struct lv_err *err);
+
+/* ---- editing a group (groups.c) ----------------------------------------- */
+
+/*
+ * In one store transaction: finds the group `name_or_arn` names (as
+ * lv_logs_find_group_by), lets fn change it, and writes it back
+ * (lv_store_logs_group_update). fn returns 0, or -1 with *err to leave the
+ * group as it was. 0, or -1 with *err (ResourceNotFoundException, fn's
+ * error, ServiceUnavailableException).
+ */
+typedef int (*lv_logs_group_edit_fn)(void *arg, struct lv_log_group *g,
+                                     struct lv_err *err);
+int lv_logs_group_edit(struct lv_req *rq, const char *name_or_arn,
+                       lv_logs_group_edit_fn fn, void *arg,
+                       struct lv_err *err);
+
+/* ---- the KMS key rule (kmskey.c) ---------------------------------------- */
+
+/*
+ * Checks that the Logs service may use `key_id` for the group named
+ * `name` in rq's scope, as AWS does for CreateLogGroup and AssociateKmsKey:
+ * key_id must be a key ARN (or an alias ARN, resolved to its key); acting
+ * as logs.<region>.amazonaws.com with the encryption context
+ * {"aws:logs:arn": "arn:aws:logs:R:A:log-group:NAME"}, the key policy (or
+ * a grant) must allow GenerateDataKey and Decrypt, and the key must be
+ * enabled, symmetric and ENCRYPT_DECRYPT. 0 with the key's ARN in key_arn,
+ * or -1 with the Logs error (InvalidParameterException,
+ * AccessDeniedException, ServiceUnavailableException).
+ */
+int lv_logs_check_kms_key(struct lv_req *rq, const char *name,
+                          const char *key_id, char key_arn[256],
+                          struct lv_err *err);
+
+/* ---- handlers ----------------------------------------------------------- */
+
+/* streams.c */
+int lv_logs_op_create_log_stream(struct lv_req *rq, const struct json_t *in,
+                                 struct lv_buf *out, struct lv_err *err);
+int lv_logs_op_delete_log_stream(struct lv_req *rq, const struct json_t *in,
+                                 struct lv_buf *out, struct lv_err *err);
+int lv_logs_op_describe_log_streams(struct lv_req *rq,
+                                    const struct json_t *in,
+                                    struct lv_buf *out, struct lv_err *err);
+/* tags.c */
+int lv_logs_op_tag_resource(struct lv_req *rq, const struct json_t *in,
+                            struct lv_buf *out, struct lv_err *err);
+int lv_logs_op_untag_resource(struct lv_req *rq, const struct json_t *in,
+                              struct lv_buf *out, struct lv_err *err);
+int lv_logs_op_list_tags_for_resource(struct lv_req *rq,
+                                      const struct json_t *in,
+                                      struct lv_buf *out, struct lv_err *err);
+int lv_logs_op_tag_log_group(struct lv_req *rq, const struct json_t *in,
+                             struct lv_buf *out, struct lv_err *err);
+int lv_logs_op_untag_log_group(struct lv_req *rq, const struct json_t *in,
+                               struct lv_buf *out, struct lv_err *err);
+int lv_logs_op_list_tags_log_group(struct lv_req *rq, const struct json_t *in,
+                                   struct lv_buf *out, struct lv_err *err);
+/* Sets `tags` (an object of strings) on group_id inside the caller's
+ * transaction, refusing (TooManyTagsException) more than 50 in all and
+ * keys beginning with "aws:" (InvalidParameterException). */
+int lv_logs_tags_apply(struct lv_req *rq, int64_t group_id,
+                       const struct json_t *tags, struct lv_err *err);
+/* kmskey.c */
+int lv_logs_op_associate_kms_key(struct lv_req *rq, const struct json_t *in,
+                                 struct lv_buf *out, struct lv_err *err);
+int lv_logs_op_disassociate_kms_key(struct lv_req *rq,
+                                    const struct json_t *in,
+                                    struct lv_buf *out, struct lv_err *err);
+
+#endif

@@ -1,0 +1,436 @@
+/*
+ * read.c: GetLogEvents — one page of a stream's events, in timestamp
+ * order then ingestion order, forwards or backwards, at most `limit`
+ * events and 1 MB (message bytes + 26 per event, AWS's measure).
+ *
+ * https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/
+ * API_GetLogEvents.html
+ *
+ * Every stored event has a key (timestamp, chunk seq, index in chunk),
+ * unique in its stream and ordered as AWS orders events. A token names a
+ * boundary between keys and a direction:
+ *   "f/<K>/s"  the events with key >= K, oldest first
+ *   "b/<K>/s"  the events with key <  K, newest first (returned oldest
+ *              first, as every page is)
+ * where <K> is 56 digits: timestamp (19), seq (19), index (6) and the
+ * stream's id modulo 10^12 (12), so a token of another stream or a
+ * hand-made one is refused ("The specified nextToken is invalid."). After
+ * a page, nextForwardToken is f/ just past its last event and
+ * nextBackwardToken b/ at its first; an empty page hands back the token it
+ * was given (the end of the stream, as AWS documents), and the other
+ * direction at the same boundary.
+ *
+ * Only the chunks that overlap the asked range are decrypted, in an order
+ * that lets the walk stop as soon as no unread chunk can hold an event of
+ * the page. A chunk in range whose data key cannot be used (its KMS key
+ * disabled, pending deletion, deleted, or no longer allowing the logs
+ * principal) fails the whole call with AccessDeniedException, as AWS does:
+ * the caller narrows the time range to read around it.
+ *
+ * The response is written straight into the output buffer.
+ */
+#include "logs/events_int.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "logs/chunk.h"
+#include "logs/datakey.h"
+#include "logs/logs_int.h"
+#include "util/json.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+#define DEFAULT_LIMIT 10000
+#define MAX_LIMIT 10000
+#define PAGE_BYTES 1048576
+#define DAY_MS (24LL * 3600 * 1000)
+#define TOKEN_DIGITS 56
+#define STREAM_MOD 1000000000000LL
+
+struct key {
+    int64_t ts;
+    int64_t seq;
+    int64_t idx;
+};
+
+struct item {
+    struct key k;
+    int64_t ingestion;
+    char *msg;                  /* plaintext copy, wiped when freed */
+    size_t len;
+};
+
+struct scan {
+    struct lv_req *rq;
+    struct lv_datakey_session ds;
+    int forward;
+    struct key bound;           /* forward: >= bound; backward: < bound */
+    int64_t lo, hi;             /* timestamps: [lo, hi) */
+    int limit;
+    struct item *items;
+    size_t n, cap;
+    size_t bytes;
+    int full;                   /* the page is decided up to `cut` */
+    struct key cut;             /* forward: the last kept; backward: first */
+    struct lv_buf payload;
+    struct lv_err *err;
+};
+
+static int key_cmp(const struct key *a, const struct key *b)
+{
+    if (a->ts != b->ts) {
+        return a->ts < b->ts ? -1 : 1;
+    }
+    if (a->seq != b->seq) {
+        return a->seq < b->seq ? -1 : 1;
+    }
+    if (a->idx != b->idx) {
+        return a->idx < b->idx ? -1 : 1;
+    }
+    return 0;
+}
+
+static int item_cmp(const void *a, const void *b)
+{
+    return key_cmp(&((const struct item *)a)->k,
+                   &((const struct item *)b)->k);
+}
+
+static void item_free(struct item *it)
+{
+    lv_secret_free(it->msg, it->len);
+    it->msg = NULL;
+}
+
+/* ---- tokens ------------------------------------------------------------ */
+
+#define TOKEN_MAX 128
+
+static int64_t clamp0(int64_t v)
+{
+    return v < 0 ? 0 : v;
+}
+
+static void token_format(char out[TOKEN_MAX], int forward,
+                         const struct key *k, int64_t stream_id)
+{
+    snprintf(out, TOKEN_MAX, "%c/%019" PRId64 "%019" PRId64 "%06" PRId64
+             "%012" PRId64 "/s", forward ? 'f' : 'b', clamp0(k->ts),
+             clamp0(k->seq), clamp0(k->idx) % 1000000,
+             (int64_t)(clamp0(stream_id) % STREAM_MOD));
+}
+
+/* Reads `n` decimal digits at p into *v; -1 when not digits or past
+ * INT64_MAX. */
+static int digits(const char *p, int n, int64_t *v)
+{
+    uint64_t x = 0;
+
+    for (int i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9') {
+            return -1;
+        }
+        x = x * 10 + (uint64_t)(p[i] - '0');
+        if (x > (uint64_t)INT64_MAX) {
+            return -1;
+        }
+    }
+    *v = (int64_t)x;
+    return 0;
+}
+
+static int token_parse(const char *t, int64_t stream_id, int *forward,
+                       struct key *k, struct lv_err *err)
+{
+    int64_t sid;
+
+    if (strlen(t) != 2 + TOKEN_DIGITS + 2 || (t[0] != 'f' && t[0] != 'b') ||
+        t[1] != '/' || strcmp(t + 2 + TOKEN_DIGITS, "/s") != 0 ||
+        digits(t + 2, 19, &k->ts) < 0 || digits(t + 21, 19, &k->seq) < 0 ||
+        digits(t + 40, 6, &k->idx) < 0 || digits(t + 46, 12, &sid) < 0 ||
+        sid != stream_id % STREAM_MOD) {
+        return lv_err_set(err, LV_E_INVALID_PARAMETER,
+                          "The specified nextToken is invalid.");
+    }
+    *forward = t[0] == 'f';
+    return 0;
+}
+
+/* ---- the walk ------------------------------------------------------------ */
+
+/* Sorts and keeps what fits the page: from the front going forwards, from
+ * the back going backwards. */
+static void trim(struct scan *sc)
+{
+    size_t keep = 0;
+    size_t bytes = 0;
+
+    qsort(sc->items, sc->n, sizeof(*sc->items), item_cmp);
+    if (sc->forward) {
+        while (keep < sc->n && keep < (size_t)sc->limit &&
+               bytes + sc->items[keep].len + LV_CHUNK_EVENT_OVERHEAD <=
+                   PAGE_BYTES) {
+            bytes += sc->items[keep].len + LV_CHUNK_EVENT_OVERHEAD;
+            keep++;
+        }
+        for (size_t i = keep; i < sc->n; i++) {
+            item_free(&sc->items[i]);
+        }
+        sc->cut = sc->items[keep - 1].k;
+    } else {
+        size_t first;
+
+        while (keep < sc->n && keep < (size_t)sc->limit &&
+               bytes + sc->items[sc->n - 1 - keep].len +
+                       LV_CHUNK_EVENT_OVERHEAD <= PAGE_BYTES) {
+            bytes += sc->items[sc->n - 1 - keep].len +
+                     LV_CHUNK_EVENT_OVERHEAD;
+            keep++;
+        }
+        first = sc->n - keep;
+        for (size_t i = 0; i < first; i++) {
+            item_free(&sc->items[i]);
+        }
+        memmove(sc->items, sc->items + first, keep * sizeof(*sc->items));
+        sc->cut = sc->items[0].k;
+    }
+    sc->n = keep;
+    sc->bytes = bytes;
+    sc->full = 1;
+}
+
+static int want(const struct scan *sc, const struct key *k)
+{
+    if (k->ts < sc->lo || k->ts >= sc->hi) {
+        return 0;
+    }
+    return sc->forward ? key_cmp(k, &sc->bound) >= 0
+                       : key_cmp(k, &sc->bound) < 0;
+}
+
+static void add_item(struct scan *sc, const struct key *k, int64_t ingestion,
+                     const char *msg, size_t len)
+{
+    struct item *it;
+
+    if (sc->n == sc->cap) {
+        sc->cap = sc->cap ? sc->cap * 2 : 256;
+        sc->items = lv_xrealloc(sc->items, sc->cap * sizeof(*sc->items));
+    }
+    it = &sc->items[sc->n++];
+    it->k = *k;
+    it->ingestion = ingestion;
+    it->msg = lv_xmalloc(len ? len : 1);
+    memcpy(it->msg, msg, len);
+    it->len = len;
+    sc->bytes += len + LV_CHUNK_EVENT_OVERHEAD;
+}
+
+/* One chunk of the walk: 0 go on, 1 stop, -1 failed. */
+static int visit(void *arg, const struct lv_log_chunk *c)
+{
+    struct scan *sc = arg;
+    struct lv_chunk_plain plain = LV_CHUNK_PLAIN_INIT;
+    uint8_t key[32];
+    int found;
+    int ret = -1;
+
+    if (sc->full) {
+        /* Forward: chunks come by first_ts, so nothing in this chunk or a
+         * later one sorts before the page's last event if it starts after
+         * it. Backward: they come by last_ts, newest first. */
+        if (sc->forward ? c->first_ts > sc->cut.ts
+                        : c->last_ts < sc->cut.ts) {
+            return 1;
+        }
+    }
+    found = lv_store_logs_chunk_payload(sc->rq->store, c->id, &sc->payload,
+                                        sc->err);
+    if (found <= 0) {
+        /* Gone meanwhile (retention): nothing to read. */
+        return found < 0 ? -1 : 0;
+    }
+    if (lv_datakey_for_read(&sc->ds, c->data_key_id, key, sc->err) < 0) {
+        return -1;
+    }
+    if (lv_chunk_open(key, c, sc->payload.data, sc->payload.len, &plain,
+                      sc->err) < 0) {
+        lv_log(LV_LOG_ERROR, "logs: chunk does not open id=%lld stream=%lld"
+               " req=%s", (long long)c->id, (long long)c->stream_id,
+               sc->rq->id);
+        goto out;
+    }
+    for (size_t i = 0; i < plain.n; i++) {
+        struct key k = { plain.ev[i].ts, c->seq, (int64_t)i };
+
+        if (want(sc, &k)) {
+            add_item(sc, &k, c->ingestion_time, plain.ev[i].msg,
+                     plain.ev[i].len);
+        }
+    }
+    if (sc->n > (size_t)sc->limit || sc->bytes > PAGE_BYTES) {
+        trim(sc);
+    }
+    ret = 0;
+out:
+    lv_secret_wipe(key, sizeof(key));
+    lv_chunk_plain_release(&plain);
+    return ret;
+}
+
+/* ---- the response ---------------------------------------------------------- */
+
+static int write_page(struct scan *sc, const struct lv_log_stream *st,
+                      const char *given, struct lv_buf *out)
+{
+    char fwd[TOKEN_MAX];
+    char bwd[TOKEN_MAX];
+
+    if (sc->n > 0) {
+        struct key after = sc->items[sc->n - 1].k;
+
+        after.idx++;
+        token_format(fwd, 1, &after, st->id);
+        token_format(bwd, 0, &sc->items[0].k, st->id);
+    } else {
+        token_format(fwd, 1, &sc->bound, st->id);
+        token_format(bwd, 0, &sc->bound, st->id);
+        if (given) {
+            /* At the end: the token passed in comes back unchanged. */
+            snprintf(sc->forward ? fwd : bwd, TOKEN_MAX, "%s", given);
+        }
+    }
+    if (lv_buf_adds(out, "{\"events\":[") < 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < sc->n; i++) {
+        const struct item *it = &sc->items[i];
+
+        if (lv_buf_addf(out, "%s{\"timestamp\":%" PRId64 ",\"message\":\"",
+                        i ? "," : "", it->k.ts) < 0 ||
+            lv_buf_add_json_str(out, it->msg, it->len) < 0 ||
+            lv_buf_addf(out, "\",\"ingestionTime\":%" PRId64 "}",
+                        it->ingestion) < 0) {
+            return -1;
+        }
+    }
+    return lv_buf_addf(out, "],\"nextForwardToken\":\"%s\","
+                       "\"nextBackwardToken\":\"%s\"}", fwd, bwd);
+}
+
+int lv_logs_get_log_events(struct lv_req *rq, const json_t *in,
+                           struct lv_buf *out, struct lv_err *err)
+{
+    struct lv_log_group g;
+    struct lv_log_stream st;
+    struct scan sc;
+    const char *stream_name = lv_json_str(in, "logStreamName");
+    const char *token = lv_json_str(in, "nextToken");
+    int64_t v;
+    int head = 0;
+    int found;
+    int rc;
+    int ret = -1;
+
+    memset(&sc, 0, sizeof(sc));
+    lv_buf_init(&sc.payload, 2 * (size_t)LV_CHUNK_MAX_RAW + 4096);
+    sc.rq = rq;
+    sc.err = err;
+    sc.limit = DEFAULT_LIMIT;
+    sc.lo = 0;
+    sc.hi = INT64_MAX;
+    if (lv_json_int64(in, "limit", &v)) {
+        if (v < 1 || v > MAX_LIMIT) {
+            lv_err_set(err, LV_E_INVALID_PARAMETER,
+                       "1 validation error detected: Value '%" PRId64 "' at "
+                       "'limit' failed to satisfy constraint: Member must "
+                       "have value %s %d", v,
+                       v < 1 ? "greater than or equal to"
+                             : "less than or equal to",
+                       v < 1 ? 1 : MAX_LIMIT);
+            goto out;
+        }
+        sc.limit = (int)v;
+    }
+    if (lv_json_int64(in, "startTime", &v) && v > sc.lo) {
+        sc.lo = v;
+    }
+    if (lv_json_int64(in, "endTime", &v)) {
+        sc.hi = v;
+    }
+    lv_json_bool(in, "startFromHead", &head);
+    if (lv_logs_find_group(rq, in, &g, err) < 0) {
+        goto out;
+    }
+    found = stream_name ? lv_store_logs_stream_get(rq->store, g.id,
+                                                   stream_name, &st, err)
+                        : 0;
+    if (found < 0) {
+        goto out;
+    }
+    if (!found) {
+        lv_err_set(err, LV_E_RESOURCE_NOT_FOUND,
+                   "The specified log stream does not exist.");
+        goto out;
+    }
+    if (token) {
+        if (token_parse(token, st.id, &sc.forward, &sc.bound, err) < 0) {
+            goto out;
+        }
+    } else {
+        sc.forward = head;
+        sc.bound.ts = sc.forward ? INT64_MIN : INT64_MAX;
+        sc.bound.seq = sc.bound.ts;
+        sc.bound.idx = sc.bound.ts;
+    }
+    /* Events past the group's retention are never returned. */
+    if (g.retention_days > 0 &&
+        rq->now_ms - (int64_t)g.retention_days * DAY_MS > sc.lo) {
+        sc.lo = rq->now_ms - (int64_t)g.retention_days * DAY_MS;
+    }
+    lv_datakey_session_init(&sc.ds, rq, &g);
+    if (sc.lo < sc.hi) {
+        int64_t lo = sc.lo;
+        int64_t hi = sc.hi;
+
+        if (sc.forward && sc.bound.ts > lo) {
+            lo = sc.bound.ts;
+        }
+        if (!sc.forward && sc.bound.ts < INT64_MAX &&
+            sc.bound.ts + 1 < hi) {
+            hi = sc.bound.ts + 1;
+        }
+        rc = lv_store_logs_chunk_list_stream(rq->store, st.id, lo, hi,
+                                             !sc.forward, visit, &sc, err);
+        if (rc < 0) {
+            goto out;
+        }
+        if (sc.n > 0) {
+            trim(&sc);
+        }
+    }
+    if (!token) {
+        /* An empty first page: both tokens at the start of the range, so
+         * that following nextForwardToken finds events ingested later. */
+        sc.bound.ts = sc.lo;
+        sc.bound.seq = 0;
+        sc.bound.idx = 0;
+    }
+    if (write_page(&sc, &st, token, out) < 0) {
+        lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                   "Service is unavailable; please try again");
+        goto out;
+    }
+    ret = 0;
+out:
+    for (size_t i = 0; i < sc.n; i++) {
+        item_free(&sc.items[i]);
+    }
+    free(sc.items);
+    lv_buf_release(&sc.payload);
+    return ret;
+}

@@ -1,0 +1,484 @@
+/*
+ * sqlite_events.c: the data-key and chunk part of logs_store.h on the
+ * embedded SQLite backend (tables logs_data_keys and logs_chunks,
+ * schema_events.c).
+ *
+ * Every statement is static SQL through lv_sqlite_prepare() (cached per
+ * connection), reset before the function returns, on error paths too.
+ * Payloads and wrapped keys are bound and read as blobs and never logged.
+ *
+ * Chunk lists run in batches: up to WALK_BATCH rows are copied out, the
+ * statement is reset, and only then is the caller's function called, so
+ * that it may read a payload (another statement) or stop early. The next
+ * batch resumes after the last row seen (keyset paging on (first_ts, seq)
+ * or (first_ts, id)).
+ */
+#include "store/logs_store.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_int.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+#define WALK_BATCH 64
+
+/* PutLogEvents refuses a batch that spans more than 24 hours, and a chunk
+ * holds events of one batch, so no chunk spans more: a chunk overlapping
+ * [start, end) has first_ts >= start - MAX_SPAN, which lets the
+ * (stream_id, first_ts) index bound the scan from below. */
+#define MAX_SPAN_MS (24LL * 3600 * 1000)
+
+/* Binds parameters ?1, ?2 … in order; the first failure sticks. */
+struct bind {
+    sqlite3_stmt *st;
+    int i;
+    int rc;
+};
+
+static void bind_start(struct bind *b, sqlite3_stmt *st)
+{
+    b->st = st;
+    b->i = 0;
+    b->rc = SQLITE_OK;
+}
+
+static void bind_int64(struct bind *b, int64_t v)
+{
+    b->i++;
+    if (b->rc == SQLITE_OK) {
+        b->rc = sqlite3_bind_int64(b->st, b->i, v);
+    }
+}
+
+static void bind_field(struct bind *b, const char *field, size_t cap)
+{
+    b->i++;
+    if (b->rc == SQLITE_OK) {
+        b->rc = sqlite3_bind_text(b->st, b->i, field,
+                                  (int)strnlen(field, cap), SQLITE_STATIC);
+    }
+}
+
+/* STATIC: the statement is reset before the caller's bytes go away. */
+static void bind_blob(struct bind *b, const void *p, size_t len)
+{
+    b->i++;
+    if (b->rc != SQLITE_OK) {
+        return;
+    }
+    if (len > INT_MAX) {
+        b->rc = SQLITE_TOOBIG;
+        return;
+    }
+    b->rc = sqlite3_bind_blob(b->st, b->i, len ? p : "", (int)len,
+                              SQLITE_STATIC);
+}
+
+static int stmt_fail(sqlite3_stmt *st, int rc, const char *what,
+                     struct lv_err *err)
+{
+    lv_sqlite_fail(sqlite3_db_handle(st), rc, what, err);
+    sqlite3_reset(st);
+    return -1;
+}
+
+static int run_done(sqlite3_stmt *st, const struct bind *b,
+                    const char *what, struct lv_err *err)
+{
+    int rc = b->rc;
+
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+    }
+    if (rc != SQLITE_DONE) {
+        return stmt_fail(st, rc, what, err);
+    }
+    sqlite3_reset(st);
+    return 0;
+}
+
+/* Copies blob column i into *out (reset first); -1 past out->max. */
+static int col_blob(sqlite3_stmt *st, int i, struct lv_buf *out)
+{
+    const void *p = sqlite3_column_blob(st, i);
+    int n = sqlite3_column_bytes(st, i);
+
+    lv_buf_reset(out);
+    return lv_buf_add(out, p, (size_t)n);
+}
+
+/* ---- data keys ----------------------------------------------------------- */
+
+int lv_store_logs_data_key_insert(struct lv_store *s,
+                                  struct lv_log_data_key *dk,
+                                  const void *wrapped, size_t len,
+                                  struct lv_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO logs_data_keys (group_id, kms_key_arn, created_ms,"
+        " wrapped) VALUES (?1, ?2, ?3, ?4)";
+    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
+    struct bind b;
+
+    if (!st) {
+        return -1;
+    }
+    bind_start(&b, st);
+    bind_int64(&b, dk->group_id);
+    bind_field(&b, dk->kms_key_arn, sizeof(dk->kms_key_arn));
+    bind_int64(&b, dk->created_ms);
+    bind_blob(&b, wrapped, len);
+    if (run_done(st, &b, "insert data key", err) < 0) {
+        return -1;
+    }
+    dk->id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
+    return 0;
+}
+
+int lv_store_logs_data_key_get(struct lv_store *s, int64_t id,
+                               struct lv_log_data_key *out,
+                               struct lv_buf *wrapped, struct lv_err *err)
+{
+    static const char sql[] =
+        "SELECT id, group_id, kms_key_arn, created_ms, wrapped"
+        " FROM logs_data_keys WHERE id = ?1";
+    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
+    struct lv_log_data_key dk;
+    const unsigned char *arn;
+    int rc;
+
+    if (!st) {
+        return -1;
+    }
+    rc = sqlite3_bind_int64(st, 1, id);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+    }
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset(st);
+        return 0;
+    }
+    if (rc != SQLITE_ROW) {
+        return stmt_fail(st, rc, "read data key", err);
+    }
+    memset(&dk, 0, sizeof(dk));
+    dk.id = sqlite3_column_int64(st, 0);
+    dk.group_id = sqlite3_column_int64(st, 1);
+    arn = sqlite3_column_text(st, 2);
+    if (arn && (size_t)sqlite3_column_bytes(st, 2) < sizeof(dk.kms_key_arn)) {
+        memcpy(dk.kms_key_arn, arn, (size_t)sqlite3_column_bytes(st, 2));
+    } else if (arn) {
+        lv_log(LV_LOG_WARN, "store: data key arn too long id=%lld",
+               (long long)id);
+        sqlite3_reset(st);
+        return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE, "%s",
+                          LV_STORE_UNAVAILABLE_MSG);
+    }
+    dk.created_ms = sqlite3_column_int64(st, 3);
+    if (col_blob(st, 4, wrapped) < 0) {
+        sqlite3_reset(st);
+        lv_log(LV_LOG_WARN, "store: wrapped data key too long id=%lld",
+               (long long)id);
+        return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE, "%s",
+                          LV_STORE_UNAVAILABLE_MSG);
+    }
+    sqlite3_reset(st);
+    *out = dk;
+    return 1;
+}
+
+/* ---- chunks -------------------------------------------------------------- */
+
+int lv_store_logs_chunk_insert(struct lv_store *s, struct lv_log_chunk *c,
+                               const void *payload, size_t len,
+                               struct lv_err *err)
+{
+    static const char ins[] =
+        "INSERT INTO logs_chunks (group_id, stream_id, seq, first_ts,"
+        " last_ts, ingestion_time, n_events, raw_bytes, data_key_id,"
+        " payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+    static const char upd[] =
+        "UPDATE logs_groups SET stored_bytes = stored_bytes + ?2"
+        " WHERE id = ?1";
+    sqlite3_stmt *st;
+    struct bind b;
+    int64_t id;
+
+    if (lv_store_begin(s, err) < 0) {
+        return -1;
+    }
+    st = lv_sqlite_prepare(s, ins, err);
+    if (!st) {
+        goto fail;
+    }
+    bind_start(&b, st);
+    bind_int64(&b, c->group_id);
+    bind_int64(&b, c->stream_id);
+    bind_int64(&b, c->seq);
+    bind_int64(&b, c->first_ts);
+    bind_int64(&b, c->last_ts);
+    bind_int64(&b, c->ingestion_time);
+    bind_int64(&b, c->n_events);
+    bind_int64(&b, c->raw_bytes);
+    bind_int64(&b, c->data_key_id);
+    bind_blob(&b, payload, len);
+    if (run_done(st, &b, "insert chunk", err) < 0) {
+        goto fail;
+    }
+    id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
+    st = lv_sqlite_prepare(s, upd, err);
+    if (!st) {
+        goto fail;
+    }
+    bind_start(&b, st);
+    bind_int64(&b, c->group_id);
+    bind_int64(&b, c->raw_bytes);
+    if (run_done(st, &b, "update group stored bytes", err) < 0) {
+        goto fail;
+    }
+    if (lv_store_commit(s, err) < 0) {
+        return -1;
+    }
+    c->id = id;
+    return 0;
+fail:
+    lv_store_rollback(s);
+    return -1;
+}
+
+#define CHUNK_COLS                                                           \
+    "id, group_id, stream_id, seq, first_ts, last_ts, ingestion_time,"      \
+    " n_events, raw_bytes, data_key_id"
+
+static void read_chunk(sqlite3_stmt *st, struct lv_log_chunk *c)
+{
+    c->id = sqlite3_column_int64(st, 0);
+    c->group_id = sqlite3_column_int64(st, 1);
+    c->stream_id = sqlite3_column_int64(st, 2);
+    c->seq = sqlite3_column_int64(st, 3);
+    c->first_ts = sqlite3_column_int64(st, 4);
+    c->last_ts = sqlite3_column_int64(st, 5);
+    c->ingestion_time = sqlite3_column_int64(st, 6);
+    c->n_events = (int32_t)sqlite3_column_int64(st, 7);
+    c->raw_bytes = sqlite3_column_int64(st, 8);
+    c->data_key_id = sqlite3_column_int64(st, 9);
+}
+
+/*
+ * A chunk walk: `sql` takes ?1 owner id, ?2 start_ts, ?3 end_ts, ?4 an
+ * index bound (see MAX_SPAN_MS), ?5/?6 the keyset cursor (k1, k2) of the
+ * last row seen (the first batch binds a cursor before every row), ?7 the
+ * batch size. k1 is first_ts (ascending) or last_ts (descending); k2 is
+ * seq for streams, id for groups.
+ */
+static int chunk_walk(struct lv_store *s, const char *sql, const char *what,
+                      int64_t owner, int64_t start_ts, int64_t end_ts,
+                      int descending, int by_seq, lv_log_chunk_fn fn,
+                      void *arg, struct lv_err *err)
+{
+    struct lv_log_chunk *rows = lv_xcalloc(WALK_BATCH, sizeof(*rows));
+    int64_t c1 = descending ? INT64_MAX : INT64_MIN;
+    int64_t c2 = descending ? INT64_MAX : INT64_MIN;
+    int64_t bound;
+    sqlite3_stmt *st;
+    struct bind b;
+    int n;
+    int rc;
+    int ret = -1;
+
+    if (descending) {
+        bound = end_ts < INT64_MAX - MAX_SPAN_MS ? end_ts + MAX_SPAN_MS
+                                                 : INT64_MAX;
+    } else {
+        bound = start_ts > INT64_MIN + MAX_SPAN_MS ? start_ts - MAX_SPAN_MS
+                                                   : INT64_MIN;
+    }
+    for (;;) {
+        st = lv_sqlite_prepare(s, sql, err);
+        if (!st) {
+            goto out;
+        }
+        bind_start(&b, st);
+        bind_int64(&b, owner);
+        bind_int64(&b, start_ts);
+        bind_int64(&b, end_ts);
+        bind_int64(&b, bound);
+        bind_int64(&b, c1);
+        bind_int64(&b, c2);
+        bind_int64(&b, WALK_BATCH);
+        n = 0;
+        rc = b.rc;
+        while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+            rc = sqlite3_step(st);
+            if (rc == SQLITE_ROW && n < WALK_BATCH) {
+                read_chunk(st, &rows[n++]);
+            }
+        }
+        if (rc != SQLITE_DONE) {
+            stmt_fail(st, rc, what, err);
+            goto out;
+        }
+        sqlite3_reset(st);
+        for (int i = 0; i < n; i++) {
+            int r = fn(arg, &rows[i]);
+
+            if (r != 0) {
+                ret = r;
+                goto out;
+            }
+        }
+        if (n < WALK_BATCH) {
+            break;
+        }
+        c1 = descending ? rows[n - 1].last_ts : rows[n - 1].first_ts;
+        c2 = by_seq ? rows[n - 1].seq : rows[n - 1].id;
+    }
+    ret = 0;
+out:
+    free(rows);
+    return ret;
+}
+
+int lv_store_logs_chunk_list_stream(struct lv_store *s, int64_t stream_id,
+                                    int64_t start_ts, int64_t end_ts,
+                                    int descending, lv_log_chunk_fn fn,
+                                    void *arg, struct lv_err *err)
+{
+    static const char asc[] =
+        "SELECT " CHUNK_COLS " FROM logs_chunks WHERE stream_id = ?1"
+        " AND first_ts < ?3 AND last_ts >= ?2 AND first_ts >= ?4"
+        " AND (first_ts, seq) > (?5, ?6)"
+        " ORDER BY first_ts, seq LIMIT ?7";
+    static const char desc[] =
+        "SELECT " CHUNK_COLS " FROM logs_chunks WHERE stream_id = ?1"
+        " AND first_ts < ?3 AND last_ts >= ?2 AND last_ts < ?4"
+        " AND (last_ts, seq) < (?5, ?6)"
+        " ORDER BY last_ts DESC, seq DESC LIMIT ?7";
+
+    return chunk_walk(s, descending ? desc : asc, "list stream chunks",
+                      stream_id, start_ts, end_ts, descending, 1, fn, arg,
+                      err);
+}
+
+int lv_store_logs_chunk_list_group(struct lv_store *s, int64_t group_id,
+                                   int64_t start_ts, int64_t end_ts,
+                                   lv_log_chunk_fn fn, void *arg,
+                                   struct lv_err *err)
+{
+    static const char sql[] =
+        "SELECT " CHUNK_COLS " FROM logs_chunks WHERE group_id = ?1"
+        " AND first_ts < ?3 AND last_ts >= ?2 AND first_ts >= ?4"
+        " AND (first_ts, id) > (?5, ?6)"
+        " ORDER BY first_ts, id LIMIT ?7";
+
+    return chunk_walk(s, sql, "list group chunks", group_id, start_ts,
+                      end_ts, 0, 0, fn, arg, err);
+}
+
+int lv_store_logs_chunk_max_seq(struct lv_store *s, int64_t stream_id,
+                                int64_t *max, struct lv_err *err)
+{
+    static const char sql[] =
+        "SELECT COALESCE(MAX(seq), -1) FROM logs_chunks WHERE stream_id = ?1";
+    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
+    int rc;
+
+    if (!st) {
+        return -1;
+    }
+    rc = sqlite3_bind_int64(st, 1, stream_id);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+    }
+    if (rc != SQLITE_ROW) {
+        return stmt_fail(st, rc, "read max chunk seq", err);
+    }
+    *max = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return 0;
+}
+
+int lv_store_logs_chunk_payload(struct lv_store *s, int64_t chunk_id,
+                                struct lv_buf *payload, struct lv_err *err)
+{
+    static const char sql[] =
+        "SELECT payload FROM logs_chunks WHERE id = ?1";
+    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
+    int rc;
+
+    if (!st) {
+        return -1;
+    }
+    rc = sqlite3_bind_int64(st, 1, chunk_id);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+    }
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset(st);
+        return 0;
+    }
+    if (rc != SQLITE_ROW) {
+        return stmt_fail(st, rc, "read chunk payload", err);
+    }
+    if (col_blob(st, 0, payload) < 0) {
+        sqlite3_reset(st);
+        lv_log(LV_LOG_WARN, "store: chunk payload too long id=%lld",
+               (long long)chunk_id);
+        return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE, "%s",
+                          LV_STORE_UNAVAILABLE_MSG);
+    }
+    sqlite3_reset(st);
+    return 1;
+}
+
+int lv_store_logs_chunk_expire(struct lv_store *s, int64_t group_id,
+                               int64_t before_ts, int64_t *n,
+                               struct lv_err *err)
+{
+    static const char streams[] =
+        "UPDATE logs_streams SET stored_bytes = stored_bytes -"
+        " (SELECT COALESCE(SUM(c.raw_bytes), 0) FROM logs_chunks c"
+        "  WHERE c.stream_id = logs_streams.id AND c.last_ts < ?2)"
+        " WHERE group_id = ?1";
+    static const char group[] =
+        "UPDATE logs_groups SET stored_bytes = stored_bytes -"
+        " (SELECT COALESCE(SUM(raw_bytes), 0) FROM logs_chunks"
+        "  WHERE group_id = ?1 AND last_ts < ?2) WHERE id = ?1";
+    static const char del[] =
+        "DELETE FROM logs_chunks WHERE group_id = ?1 AND last_ts < ?2";
+    const char *const steps[] = { streams, group, del };
+    sqlite3_stmt *st = NULL;
+    struct bind b;
+    int64_t deleted;
+
+    if (lv_store_begin(s, err) < 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        st = lv_sqlite_prepare(s, steps[i], err);
+        if (!st) {
+            goto fail;
+        }
+        bind_start(&b, st);
+        bind_int64(&b, group_id);
+        bind_int64(&b, before_ts);
+        if (run_done(st, &b, "expire chunks", err) < 0) {
+            goto fail;
+        }
+    }
+    deleted = sqlite3_changes(sqlite3_db_handle(st));
+    if (lv_store_commit(s, err) < 0) {
+        return -1;
+    }
+    *n = deleted;
+    return 0;
+fail:
+    lv_store_rollback(s);
+    return -1;
+}

@@ -1,0 +1,847 @@
+/*
+ * sqlite_logs.c: the groups, streams and tags sections of logs_store.h on
+ * the embedded SQLite backend, in the logs_groups, logs_streams and
+ * logs_tags tables (schema_logs.c). Chunks and data keys live in
+ * sqlite_events.c; their tables reference ours with ON DELETE CASCADE, so
+ * deleting a group or a stream row takes its data with it.
+ *
+ * Every statement is static SQL through lv_sqlite_prepare() (cached per
+ * connection), reset before the function returns, on error paths too.
+ * Strings are copied out of SQLite before the reset.
+ *
+ * Lists run in batches (walk_run), as in sqlite_kms.c: up to WALK_BATCH
+ * rows are copied out, the statement is reset, and only then is the
+ * caller's function called, so that it may itself use the store. The next
+ * batch resumes after the last row seen (keyset paging).
+ */
+#include "store/logs_store.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_int.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+#define WALK_BATCH 64
+
+/* Tag keys are at most 128 characters and values 256 (TagKey, TagValue in
+ * the model), so at most 4 bytes of UTF-8 each. */
+#define TAG_KEY_MAX (128 * 4)
+#define TAG_VALUE_MAX (256 * 4)
+
+/* ---- binding and reading --------------------------------------------- */
+
+/* Binds parameters ?1, ?2 … in order; the first failure sticks. */
+struct bind {
+    sqlite3_stmt *st;
+    int i;
+    int rc;
+};
+
+static void bind_start(struct bind *b, sqlite3_stmt *st)
+{
+    b->st = st;
+    b->i = 0;
+    b->rc = SQLITE_OK;
+}
+
+static void bind_textn(struct bind *b, const char *s, size_t len)
+{
+    b->i++;
+    if (b->rc != SQLITE_OK) {
+        return;
+    }
+    if (len > INT_MAX) {
+        b->rc = SQLITE_TOOBIG;
+        return;
+    }
+    /* TRANSIENT: a cursor may point into a row the walk overwrites. */
+    b->rc = sqlite3_bind_text(b->st, b->i, s ? s : "", (int)len,
+                              SQLITE_TRANSIENT);
+}
+
+static void bind_text(struct bind *b, const char *s)
+{
+    bind_textn(b, s, s ? strlen(s) : 0);
+}
+
+/* A fixed-size field: never reads past its end even when unterminated. */
+static void bind_field(struct bind *b, const char *field, size_t cap)
+{
+    bind_textn(b, field, strnlen(field, cap));
+}
+
+static void bind_int64(struct bind *b, int64_t v)
+{
+    b->i++;
+    if (b->rc == SQLITE_OK) {
+        b->rc = sqlite3_bind_int64(b->st, b->i, v);
+    }
+}
+
+/* Copies text column i into a fixed field; a value too long for it is a
+ * bug in whoever wrote it: truncated (never overflowing) and logged. */
+static void col_field(sqlite3_stmt *st, int i, char *dst, size_t cap,
+                      const char *field)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    int n = sqlite3_column_bytes(st, i);
+
+    if (!t) {
+        t = (const unsigned char *)"";
+        n = 0;
+    }
+    if ((size_t)n >= cap) {
+        lv_log(LV_LOG_WARN, "store: logs value too long for its field "
+               "field=%s len=%d max=%zu, truncated", field, n, cap - 1);
+        n = (int)(cap - 1);
+    }
+    memcpy(dst, t, (size_t)n);
+    dst[n] = '\0';
+}
+
+/* Reports a failed step or bind (before the reset, while SQLite's message
+ * is still there), then resets. Returns -1. */
+static int stmt_fail(sqlite3_stmt *st, int rc, const char *what,
+                     struct lv_err *err)
+{
+    lv_sqlite_fail(sqlite3_db_handle(st), rc, what, err);
+    sqlite3_reset(st);
+    return -1;
+}
+
+/* Steps a bound statement that returns no rows, then resets it. */
+static int run_done(sqlite3_stmt *st, const struct bind *b,
+                    const char *what, struct lv_err *err)
+{
+    int rc = b->rc;
+
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+    }
+    if (rc != SQLITE_DONE) {
+        return stmt_fail(st, rc, what, err);
+    }
+    sqlite3_reset(st);
+    return 0;
+}
+
+/* Rows the last statement on st's connection changed. */
+static int changes(sqlite3_stmt *st)
+{
+    return sqlite3_changes(sqlite3_db_handle(st));
+}
+
+/*
+ * Steps a bound single-row query: 1 with read(st, row) called, 0 when there
+ * is no row, -1 on a fault. Resets the statement in every case.
+ */
+static int run_one(sqlite3_stmt *st, const struct bind *b,
+                   void (*read)(sqlite3_stmt *st, void *row), void *row,
+                   const char *what, struct lv_err *err)
+{
+    int rc = b->rc == SQLITE_OK ? sqlite3_step(st) : b->rc;
+
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset(st);
+        return 0;
+    }
+    if (rc != SQLITE_ROW) {
+        return stmt_fail(st, rc, what, err);
+    }
+    read(st, row);
+    sqlite3_reset(st);
+    return 1;
+}
+
+/* ---- batched walks ----------------------------------------------------- */
+
+/*
+ * A list query. Its SQL ends with a keyset condition and "LIMIT ?n"; bind
+ * binds every parameter: the rows after `last` (a row of the previous
+ * batch, or NULL for the first batch), at most `n` of them.
+ */
+struct walk {
+    const char *sql;
+    const char *what;
+    size_t size;                /* bytes of one row */
+    int limit;                  /* rows in all; <= 0: no limit */
+    void *ctx;
+    void (*bind)(struct bind *b, void *ctx, const void *last, int n);
+    void (*read)(sqlite3_stmt *st, void *row);  /* into a zeroed row */
+    int (*call)(void *ctx, const void *row);
+};
+
+/* Runs w batch by batch: 0 when done, the first non-zero value a call
+ * returned, or -1 with *err on a store fault. */
+static int walk_run(struct lv_store *s, const struct walk *w,
+                    struct lv_err *err)
+{
+    char *rows = lv_xcalloc(WALK_BATCH, w->size);
+    struct bind b;
+    sqlite3_stmt *st;
+    int total = 0;
+    int n = 0;
+    int want;
+    int rc;
+    int ret = -1;
+
+    for (;;) {
+        want = WALK_BATCH;
+        if (w->limit > 0 && w->limit - total < want) {
+            want = w->limit - total;
+        }
+        if (want <= 0) {
+            break;
+        }
+        st = lv_sqlite_prepare(s, w->sql, err);
+        if (!st) {
+            goto out;
+        }
+        bind_start(&b, st);
+        w->bind(&b, w->ctx, n ? rows + (size_t)(n - 1) * w->size : NULL,
+                want);
+        memset(rows, 0, (size_t)WALK_BATCH * w->size);
+        n = 0;
+        rc = b.rc;
+        while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+            if (n == want) {
+                rc = SQLITE_DONE;
+                break;
+            }
+            rc = sqlite3_step(st);
+            if (rc == SQLITE_ROW) {
+                w->read(st, rows + (size_t)n * w->size);
+                n++;
+            }
+        }
+        if (rc != SQLITE_DONE) {
+            stmt_fail(st, rc, w->what, err);
+            goto out;
+        }
+        sqlite3_reset(st);
+        for (int i = 0; i < n; i++) {
+            int r = w->call(w->ctx, rows + (size_t)i * w->size);
+
+            if (r != 0) {
+                ret = r;
+                goto out;
+            }
+        }
+        total += n;
+        if (n < want) {
+            break;
+        }
+    }
+    ret = 0;
+out:
+    free(rows);
+    return ret;
+}
+
+/*
+ * The smallest byte string above every string that starts with `prefix`:
+ * the prefix with its last byte raised by one (UTF-8 never holds 0xff, so
+ * there is always room), or "\xff" — above every UTF-8 string — for "".
+ * BINARY collation compares bytes, so "name >= prefix AND name < upper" is
+ * an index range. out has room for LV_LOGS_MAX_NAME * 4 + 2 bytes.
+ */
+#define UPPER_MAX (LV_LOGS_MAX_NAME * 4 + 2)
+
+static void prefix_upper(const char *prefix, char *out)
+{
+    size_t n = strlen(prefix);
+
+    if (n == 0 || n >= UPPER_MAX) {
+        out[0] = (char)0xff;
+        out[1] = '\0';
+        return;
+    }
+    memcpy(out, prefix, n + 1);
+    out[n - 1] = (char)((unsigned char)out[n - 1] + 1);
+}
+
+/* ---- groups -------------------------------------------------------------- */
+
+#define GROUP_COLS                                                           \
+    "id, account, region, name, creation_time, retention_days,"             \
+    " kms_key_arn, log_group_class, deletion_protection, stored_bytes"
+
+#define F(p, f) (p)->f, sizeof((p)->f)
+
+static void read_group(sqlite3_stmt *st, void *row)
+{
+    struct lv_log_group *g = row;
+
+    g->id = sqlite3_column_int64(st, 0);
+    col_field(st, 1, F(g, account), "group account");
+    col_field(st, 2, F(g, region), "group region");
+    col_field(st, 3, F(g, name), "group name");
+    g->creation_time = sqlite3_column_int64(st, 4);
+    g->retention_days = sqlite3_column_int(st, 5);
+    col_field(st, 6, F(g, kms_key_arn), "group kms key");
+    col_field(st, 7, F(g, log_group_class), "group class");
+    g->deletion_protection = sqlite3_column_int(st, 8);
+    g->stored_bytes = sqlite3_column_int64(st, 9);
+}
+
+int lv_store_logs_group_insert(struct lv_store *s, struct lv_log_group *g,
+                               struct lv_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO logs_groups (account, region, name, creation_time,"
+        " retention_days, kms_key_arn, log_group_class, deletion_protection,"
+        " stored_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0)"
+        " ON CONFLICT (account, region, name) DO NOTHING";
+    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
+    struct bind b;
+
+    if (!st) {
+        return -1;
+    }
+    bind_start(&b, st);
+    bind_field(&b, F(g, account));
+    bind_field(&b, F(g, region));
+    bind_field(&b, F(g, name));
+    bind_int64(&b, g->creation_time);
+    bind_int64(&b, g->retention_days);
+    bind_field(&b, F(g, kms_key_arn));
+    bind_field(&b, g->log_group_class[0] ? g->log_group_class : "STANDARD",
+               sizeof(g->log_group_class));
+    bind_int64(&b, g->deletion_protection ? 1 : 0);
+    if (run_done(st, &b, "insert log group", err) < 0) {
+        return -1;
+    }
+    if (changes(st) == 0) {
+        return 1;
+    }
+    g->id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
+    if (!g->log_group_class[0]) {
+        snprintf(g->log_group_class, sizeof(g->log_group_class),
+                 "STANDARD");
+    }
+    g->stored_bytes = 0;
+    return 0;
+}
+
+int lv_store_logs_group_get(struct lv_store *s, const char *account,
+                            const char *region, const char *name,
+                            struct lv_log_group *out, struct lv_err *err)
+{
+    static const char sql[] =
+        "SELECT " GROUP_COLS " FROM logs_groups"
+        " WHERE account = ?1 AND region = ?2 AND name = ?3";
+    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
+    struct lv_log_group g;
+    struct bind b;
+    int found;
+
+    if (!st) {
+        return -1;
+    }
+    memset(&g, 0, sizeof(g));
+    bind_start(&b, st);
+    bind_text(&b, account);
+    bind_text(&b, region);
+    bind_text(&b, name);
+    found = run_one(st, &b, read_group, &g, "read log group", err);
+    if (found == 1) {
+        *out = g;
+    }
+    return found;
+}
+
+int lv_store_logs_group_get_by_id(struct lv_store *s, int64_t id,
+                                  struct lv_log_group *out,
+                                  struct lv_err *err)
+{
+    static const char sql[] =
+        "SELECT " GROUP_COLS " FROM logs_groups WHERE id = ?1";
+    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
+    struct lv_log_group g;
+    struct bind b;
+    int found;
+
+    if (!st) {
+        return -1;
+    }
+    memset(&g, 0, sizeof(g));
+    bind_start(&b, st);
+    bind_int64(&b, id);
+    found = run_one(st, &b, read_group, &g, "read log group", err);
+    if (found == 1) {
+        *out = g;
+    }
+    return found;
+}
+
+int lv_store_logs_group_update(struct lv_store *s,
+                               const struct lv_log_group *g,
+                               struct lv_err *err)
+{
+    static const char sql[] =
+        "UPDATE logs_groups SET retention_days = ?1, kms_key_arn = ?2,"
+        " deletion_protection = ?3, log_group_class = ?4 WHERE id = ?5";
+    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
+    struct bind b;
+
+    if (!st) {
+        return -1;
+    }
+    bind_start(&b, st);
+    bind_int64(&b, g->retention_days);
+    bind_field(&b, F(g, kms_key_arn));
+    bind_int64(&b, g->deletion_protection ? 1 : 0);
+    bind_field(&b, g->log_group_class[0] ? g->log_group_class : "STANDARD",
+               sizeof(g->log_group_class));
+    bind_int64(&b, g->id);
+    return run_done(st, &b, "update log group", err);
+}
+
+int lv_store_logs_group_delete(struct lv_store *s, int64_t id,
+                               struct lv_err *err)
+{
+    /* Streams, tags, chunks and data keys go with it (ON DELETE CASCADE;
+     * foreign_keys is on for every connection). */
+    static const char sql[] = "DELETE FROM logs_groups WHERE id = ?1";
+    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
+    struct bind b;
+
+    if (!st) {
+        return -1;
+    }
+    bind_start(&b, st);
+    bind_int64(&b, id);
+    return run_done(st, &b, "delete log group", err);
+}
+
+struct group_walk {
+    const char *account;
+    const char *region;
+    const char *prefix;
+    const char *after;
+    char upper[UPPER_MAX];
+    lv_log_group_fn fn;
+    void *arg;
+};
+
+static int call_group(void *ctx, const void *row)
+{
+    struct group_walk *gw = ctx;
+
+    return gw->fn(gw->arg, row);
+}
+
+static void bind_group_list(struct bind *b, void *ctx, const void *last,
+                            int n)
+{
+    struct group_walk *gw = ctx;
+    const struct lv_log_group *g = last;
+
+    bind_text(b, gw->account);
+    bind_text(b, gw->region);
+    bind_text(b, gw->prefix);
+    bind_text(b, gw->upper);
+    bind_text(b, g ? g->name : gw->after);
+    bind_int64(b, n);
+}
+
+int lv_store_logs_group_list(struct lv_store *s, const char *account,
+                             const char *region, const char *prefix,
+                             const char *after, int limit, lv_log_group_fn fn,
+                             void *arg, struct lv_err *err)
+{
+    static const char sql[] =
+        "SELECT " GROUP_COLS " FROM logs_groups"
+        " WHERE account = ?1 AND region = ?2 AND name >= ?3 AND name < ?4"
+        " AND name > ?5 ORDER BY name LIMIT ?6";
+    struct group_walk gw;
+    struct walk w = {
+        sql, "list log groups", sizeof(struct lv_log_group), limit, &gw,
+        bind_group_list, read_group, call_group,
+    };
+
+    memset(&gw, 0, sizeof(gw));
+    gw.account = account;
+    gw.region = region;
+    gw.prefix = prefix ? prefix : "";
+    gw.after = after ? after : "";
+    gw.fn = fn;
+    gw.arg = arg;
+    prefix_upper(gw.prefix, gw.upper);
+    return walk_run(s, &w, err);
+}
+
+static void bind_group_retained(struct bind *b, void *ctx, const void *last,
+                                int n)
+{
+    const struct lv_log_group *g = last;
+
+    (void)ctx;
+    bind_int64(b, g ? g->id : 0);
+    bind_int64(b, n);
+}
+
+int lv_store_logs_group_list_retained(struct lv_store *s, lv_log_group_fn fn,
+                                      void *arg, struct lv_err *err)
+{
+    static const char sql[] =
+        "SELECT " GROUP_COLS " FROM logs_groups"
+        " WHERE retention_days > 0 AND id > ?1 ORDER BY id LIMIT ?2";
+    struct group_walk gw;
+    struct walk w = {
+        sql, "list retained log groups", sizeof(struct lv_log_group), 0,
+        &gw, bind_group_retained, read_group, call_group,
+    };
+
+    memset(&gw, 0, sizeof(gw));
+    gw.fn = fn;
+    gw.arg = arg;
+    return walk_run(s, &w, err);
+}
+
+/* ---- streams ------------------------------------------------------------- */
+
+#define STREAM_COLS                                                          \
+    "id, group_id, name, creation_time, first_event_ts, last_event_ts,"     \
+    " last_ingestion_time, stored_bytes, next_seq"
+
+static void read_stream(sqlite3_stmt *st, void *row)
+{
+    struct lv_log_stream *t = row;
+
+    t->id = sqlite3_column_int64(st, 0);
+    t->group_id = sqlite3_column_int64(st, 1);
+    col_field(st, 2, F(t, name), "stream name");
+    t->creation_time = sqlite3_column_int64(st, 3);
+    t->first_event_ts = sqlite3_column_int64(st, 4);
+    t->last_event_ts = sqlite3_column_int64(st, 5);
+    t->last_ingestion_time = sqlite3_column_int64(st, 6);
+    t->stored_bytes = sqlite3_column_int64(st, 7);
+    t->next_seq = sqlite3_column_int64(st, 8);
+}
+
+int lv_store_logs_stream_insert(struct lv_store *s, struct lv_log_stream *t,
+                                struct lv_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO logs_streams (group_id, name, creation_time,"
+        " first_event_ts, last_event_ts, last_ingestion_time, stored_bytes,"
+        " next_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+        " ON CONFLICT (group_id, name) DO NOTHING";
+    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
+    struct bind b;
+
+    if (!st) {
+        return -1;
+    }
+    bind_start(&b, st);
+    bind_int64(&b, t->group_id);
+    bind_field(&b, F(t, name));
+    bind_int64(&b, t->creation_time);
+    bind_int64(&b, t->first_event_ts);
+    bind_int64(&b, t->last_event_ts);
+    bind_int64(&b, t->last_ingestion_time);
+    bind_int64(&b, t->stored_bytes);
+    bind_int64(&b, t->next_seq);
+    if (run_done(st, &b, "insert log stream", err) < 0) {
+        return -1;
+    }
+    if (changes(st) == 0) {
+        return 1;
+    }
+    t->id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
+    return 0;
+}
+
+int lv_store_logs_stream_get(struct lv_store *s, int64_t group_id,
+                             const char *name, struct lv_log_stream *out,
+                             struct lv_err *err)
+{
+    static const char sql[] =
+        "SELECT " STREAM_COLS " FROM logs_streams"
+        " WHERE group_id = ?1 AND name = ?2";
+    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
+    struct lv_log_stream t;
+    struct bind b;
+    int found;
+
+    if (!st) {
+        return -1;
+    }
+    memset(&t, 0, sizeof(t));
+    bind_start(&b, st);
+    bind_int64(&b, group_id);
+    bind_text(&b, name);
+    found = run_one(st, &b, read_stream, &t, "read log stream", err);
+    if (found == 1) {
+        *out = t;
+    }
+    return found;
+}
+
+int lv_store_logs_stream_delete(struct lv_store *s, int64_t id,
+                                struct lv_err *err)
+{
+    /* Its chunks go with it (ON DELETE CASCADE). */
+    static const char sql[] = "DELETE FROM logs_streams WHERE id = ?1";
+    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
+    struct bind b;
+
+    if (!st) {
+        return -1;
+    }
+    bind_start(&b, st);
+    bind_int64(&b, id);
+    return run_done(st, &b, "delete log stream", err);
+}
+
+struct stream_walk {
+    int64_t group_id;
+    const char *prefix;
+    const char *after;
+    char upper[UPPER_MAX];
+    lv_log_stream_fn fn;
+    void *arg;
+};
+
+static int call_stream(void *ctx, const void *row)
+{
+    struct stream_walk *sw = ctx;
+
+    return sw->fn(sw->arg, row);
+}
+
+static void bind_stream_list(struct bind *b, void *ctx, const void *last,
+                             int n)
+{
+    struct stream_walk *sw = ctx;
+    const struct lv_log_stream *t = last;
+
+    bind_int64(b, sw->group_id);
+    bind_text(b, sw->prefix);
+    bind_text(b, sw->upper);
+    bind_text(b, t ? t->name : sw->after);
+    bind_int64(b, n);
+}
+
+int lv_store_logs_stream_list(struct lv_store *s, int64_t group_id,
+                              const char *prefix, const char *after,
+                              int limit, lv_log_stream_fn fn, void *arg,
+                              struct lv_err *err)
+{
+    static const char sql[] =
+        "SELECT " STREAM_COLS " FROM logs_streams"
+        " WHERE group_id = ?1 AND name >= ?2 AND name < ?3 AND name > ?4"
+        " ORDER BY name LIMIT ?5";
+    struct stream_walk sw;
+    struct walk w = {
+        sql, "list log streams", sizeof(struct lv_log_stream), limit, &sw,
+        bind_stream_list, read_stream, call_stream,
+    };
+
+    memset(&sw, 0, sizeof(sw));
+    sw.group_id = group_id;
+    sw.prefix = prefix ? prefix : "";
+    sw.after = after ? after : "";
+    sw.fn = fn;
+    sw.arg = arg;
+    prefix_upper(sw.prefix, sw.upper);
+    return walk_run(s, &w, err);
+}
+
+/* Keyset over (last_event_ts, name): ?2 is 1 for the first batch. */
+static void bind_stream_time(struct bind *b, void *ctx, const void *last,
+                             int n)
+{
+    struct stream_walk *sw = ctx;
+    const struct lv_log_stream *t = last;
+
+    bind_int64(b, sw->group_id);
+    bind_int64(b, t ? 0 : 1);
+    bind_int64(b, t ? t->last_event_ts : 0);
+    bind_text(b, t ? t->name : "");
+    bind_int64(b, n);
+}
+
+int lv_store_logs_stream_list_by_time(struct lv_store *s, int64_t group_id,
+                                      int descending, lv_log_stream_fn fn,
+                                      void *arg, struct lv_err *err)
+{
+    static const char asc[] =
+        "SELECT " STREAM_COLS " FROM logs_streams WHERE group_id = ?1"
+        " AND (?2 OR last_event_ts > ?3"
+        " OR (last_event_ts = ?3 AND name > ?4))"
+        " ORDER BY last_event_ts, name LIMIT ?5";
+    static const char desc[] =
+        "SELECT " STREAM_COLS " FROM logs_streams WHERE group_id = ?1"
+        " AND (?2 OR last_event_ts < ?3"
+        " OR (last_event_ts = ?3 AND name < ?4))"
+        " ORDER BY last_event_ts DESC, name DESC LIMIT ?5";
+    struct stream_walk sw;
+    struct walk w = {
+        descending ? desc : asc, "list log streams by time",
+        sizeof(struct lv_log_stream), 0, &sw, bind_stream_time, read_stream,
+        call_stream,
+    };
+
+    memset(&sw, 0, sizeof(sw));
+    sw.group_id = group_id;
+    sw.fn = fn;
+    sw.arg = arg;
+    return walk_run(s, &w, err);
+}
+
+int lv_store_logs_stream_note_append(struct lv_store *s, int64_t stream_id,
+                                     int64_t first_ts, int64_t last_ts,
+                                     int64_t ingestion_time, int64_t bytes,
+                                     int64_t chunks, struct lv_err *err)
+{
+    /* first_event_ts 0 means "no events yet" (PutLogEvents refuses events
+     * older than 14 days, so 0 is never a real first timestamp). */
+    static const char sql[] =
+        "UPDATE logs_streams SET"
+        " first_event_ts = CASE WHEN first_event_ts = 0"
+        "  OR ?2 < first_event_ts THEN ?2 ELSE first_event_ts END,"
+        " last_event_ts = max(last_event_ts, ?3),"
+        " last_ingestion_time = max(last_ingestion_time, ?4),"
+        " stored_bytes = stored_bytes + ?5,"
+        " next_seq = next_seq + ?6"
+        " WHERE id = ?1";
+    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
+    struct bind b;
+
+    if (!st) {
+        return -1;
+    }
+    bind_start(&b, st);
+    bind_int64(&b, stream_id);
+    bind_int64(&b, first_ts);
+    bind_int64(&b, last_ts);
+    bind_int64(&b, ingestion_time);
+    bind_int64(&b, bytes);
+    bind_int64(&b, chunks);
+    return run_done(st, &b, "update log stream", err);
+}
+
+/* ---- tags -------------------------------------------------------------- */
+
+int lv_store_logs_tag_set(struct lv_store *s, int64_t group_id,
+                          const char *key, const char *value,
+                          struct lv_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO logs_tags (group_id, key, value) VALUES (?1, ?2, ?3)"
+        " ON CONFLICT (group_id, key) DO UPDATE SET value = excluded.value";
+    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
+    struct bind b;
+
+    if (!st) {
+        return -1;
+    }
+    bind_start(&b, st);
+    bind_int64(&b, group_id);
+    bind_text(&b, key);
+    bind_text(&b, value);
+    return run_done(st, &b, "set log group tag", err);
+}
+
+int lv_store_logs_tag_delete(struct lv_store *s, int64_t group_id,
+                             const char *key, struct lv_err *err)
+{
+    static const char sql[] =
+        "DELETE FROM logs_tags WHERE group_id = ?1 AND key = ?2";
+    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
+    struct bind b;
+
+    if (!st) {
+        return -1;
+    }
+    bind_start(&b, st);
+    bind_int64(&b, group_id);
+    bind_text(&b, key);
+    return run_done(st, &b, "delete log group tag", err);
+}
+
+struct tag_row {
+    char key[TAG_KEY_MAX + 1];
+    char value[TAG_VALUE_MAX + 1];
+};
+
+struct tag_walk {
+    int64_t group_id;
+    lv_log_tag_fn fn;
+    void *arg;
+};
+
+static void read_tag(sqlite3_stmt *st, void *row)
+{
+    struct tag_row *t = row;
+
+    col_field(st, 0, F(t, key), "tag key");
+    col_field(st, 1, F(t, value), "tag value");
+}
+
+static void bind_tag_list(struct bind *b, void *ctx, const void *last, int n)
+{
+    struct tag_walk *tw = ctx;
+    const struct tag_row *t = last;
+
+    bind_int64(b, tw->group_id);
+    bind_text(b, t ? t->key : "");
+    bind_int64(b, n);
+}
+
+static int call_tag(void *ctx, const void *row)
+{
+    struct tag_walk *tw = ctx;
+    const struct tag_row *t = row;
+
+    return tw->fn(tw->arg, t->key, t->value);
+}
+
+int lv_store_logs_tag_list(struct lv_store *s, int64_t group_id,
+                           lv_log_tag_fn fn, void *arg, struct lv_err *err)
+{
+    static const char sql[] =
+        "SELECT key, value FROM logs_tags WHERE group_id = ?1 AND key > ?2"
+        " ORDER BY key LIMIT ?3";
+    struct tag_walk tw = { group_id, fn, arg };
+    struct walk w = {
+        sql, "list log group tags", sizeof(struct tag_row), 0, &tw,
+        bind_tag_list, read_tag, call_tag,
+    };
+
+    return walk_run(s, &w, err);
+}
+
+static void read_count(sqlite3_stmt *st, void *row)
+{
+    *(int *)row = sqlite3_column_int(st, 0);
+}
+
+int lv_store_logs_tag_count(struct lv_store *s, int64_t group_id, int *n,
+                            struct lv_err *err)
+{
+    static const char sql[] =
+        "SELECT count(*) FROM logs_tags WHERE group_id = ?1";
+    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
+    struct bind b;
+    int count = 0;
+
+    if (!st) {
+        return -1;
+    }
+    bind_start(&b, st);
+    bind_int64(&b, group_id);
+    if (run_one(st, &b, read_count, &count, "count log group tags",
+                err) < 0) {
+        return -1;
+    }
+    *n = count;
+    return 0;
+}

@@ -1,0 +1,369 @@
+/*
+ * sqlite_metric.c: the metric filter section of logs_store.h on the
+ * embedded SQLite backend (table logs_metric_filters, step 2 of the
+ * "events" component in schema_events.c). Rows go away with their group
+ * (ON DELETE CASCADE).
+ *
+ * Every statement is static SQL through lv_sqlite_prepare() (cached per
+ * connection), reset before the function returns, on error paths too.
+ * Lists run in batches: up to WALK_BATCH rows are copied out, the
+ * statement is reset, and only then is the caller's function called, so
+ * that it may use the store; the next batch resumes after the last row
+ * seen (keyset paging on (name, group name)).
+ */
+#include "store/logs_store.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_int.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+#define WALK_BATCH 64
+
+/* Binds parameters ?1, ?2 … in order; the first failure sticks. */
+struct bind {
+    sqlite3_stmt *st;
+    int i;
+    int rc;
+};
+
+static void bind_start(struct bind *b, sqlite3_stmt *st)
+{
+    b->st = st;
+    b->i = 0;
+    b->rc = SQLITE_OK;
+}
+
+static void bind_int64(struct bind *b, int64_t v)
+{
+    b->i++;
+    if (b->rc == SQLITE_OK) {
+        b->rc = sqlite3_bind_int64(b->st, b->i, v);
+    }
+}
+
+/* A string, or SQL NULL for NULL. STATIC: the statement is reset before
+ * the caller's bytes go away. */
+static void bind_text(struct bind *b, const char *s)
+{
+    size_t len;
+
+    b->i++;
+    if (b->rc != SQLITE_OK) {
+        return;
+    }
+    if (!s) {
+        b->rc = sqlite3_bind_null(b->st, b->i);
+        return;
+    }
+    len = strlen(s);
+    if (len > INT_MAX) {
+        b->rc = SQLITE_TOOBIG;
+        return;
+    }
+    b->rc = sqlite3_bind_text(b->st, b->i, s, (int)len, SQLITE_STATIC);
+}
+
+static int stmt_fail(sqlite3_stmt *st, int rc, const char *what,
+                     struct lv_err *err)
+{
+    lv_sqlite_fail(sqlite3_db_handle(st), rc, what, err);
+    sqlite3_reset(st);
+    return -1;
+}
+
+static int run_done(sqlite3_stmt *st, const struct bind *b,
+                    const char *what, struct lv_err *err)
+{
+    int rc = b->rc;
+
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+    }
+    if (rc != SQLITE_DONE) {
+        return stmt_fail(st, rc, what, err);
+    }
+    sqlite3_reset(st);
+    return 0;
+}
+
+/* A single integer result (COUNT). */
+static int run_int(sqlite3_stmt *st, const struct bind *b, int64_t *v,
+                   const char *what, struct lv_err *err)
+{
+    int rc = b->rc == SQLITE_OK ? sqlite3_step(st) : b->rc;
+
+    if (rc != SQLITE_ROW) {
+        return stmt_fail(st, rc, what, err);
+    }
+    *v = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return 0;
+}
+
+static char *col_dup(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    size_t n = (size_t)sqlite3_column_bytes(st, i);
+    char *s = lv_xmalloc(n + 1);
+
+    if (t) {
+        memcpy(s, t, n);
+    }
+    s[n] = '\0';
+    return s;
+}
+
+/* ---- put / delete / count ------------------------------------------------ */
+
+int lv_store_logs_metric_filter_count(struct lv_store *s, int64_t group_id,
+                                      int *n, struct lv_err *err)
+{
+    static const char sql[] =
+        "SELECT COUNT(*) FROM logs_metric_filters WHERE group_id = ?1";
+    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
+    struct bind b;
+    int64_t v;
+
+    if (!st) {
+        return -1;
+    }
+    bind_start(&b, st);
+    bind_int64(&b, group_id);
+    if (run_int(st, &b, &v, "count metric filters", err) < 0) {
+        return -1;
+    }
+    *n = (int)v;
+    return 0;
+}
+
+int lv_store_logs_metric_filter_put(struct lv_store *s,
+                                    const struct lv_log_metric_filter *f,
+                                    int max, struct lv_err *err)
+{
+    static const char exists[] =
+        "SELECT COUNT(*) FROM logs_metric_filters"
+        " WHERE group_id = ?1 AND name = ?2";
+    static const char upsert[] =
+        "INSERT INTO logs_metric_filters (group_id, name, pattern,"
+        " transformations, creation_time, metric_name, metric_namespace,"
+        " options) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+        " ON CONFLICT (group_id, name) DO UPDATE SET"
+        " pattern = excluded.pattern,"
+        " transformations = excluded.transformations,"
+        " creation_time = excluded.creation_time,"
+        " metric_name = excluded.metric_name,"
+        " metric_namespace = excluded.metric_namespace,"
+        " options = excluded.options";
+    sqlite3_stmt *st;
+    struct bind b;
+    int64_t found;
+    int n;
+
+    if (lv_store_begin(s, err) < 0) {
+        return -1;
+    }
+    st = lv_sqlite_prepare(s, exists, err);
+    if (!st) {
+        goto fail;
+    }
+    bind_start(&b, st);
+    bind_int64(&b, f->group_id);
+    bind_text(&b, f->name);
+    if (run_int(st, &b, &found, "find metric filter", err) < 0) {
+        goto fail;
+    }
+    if (!found) {
+        if (lv_store_logs_metric_filter_count(s, f->group_id, &n, err) < 0) {
+            goto fail;
+        }
+        if (n >= max) {
+            lv_store_rollback(s);
+            return 1;
+        }
+    }
+    st = lv_sqlite_prepare(s, upsert, err);
+    if (!st) {
+        goto fail;
+    }
+    bind_start(&b, st);
+    bind_int64(&b, f->group_id);
+    bind_text(&b, f->name);
+    bind_text(&b, f->pattern);
+    bind_text(&b, f->transformations);
+    bind_int64(&b, f->creation_time);
+    bind_text(&b, f->metric_name);
+    bind_text(&b, f->metric_namespace);
+    bind_text(&b, f->options ? f->options : "{}");
+    if (run_done(st, &b, "put metric filter", err) < 0) {
+        goto fail;
+    }
+    return lv_store_commit(s, err);
+fail:
+    lv_store_rollback(s);
+    return -1;
+}
+
+int lv_store_logs_metric_filter_delete(struct lv_store *s, int64_t group_id,
+                                       const char *name, struct lv_err *err)
+{
+    static const char sql[] =
+        "DELETE FROM logs_metric_filters WHERE group_id = ?1 AND name = ?2";
+    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
+    struct bind b;
+
+    if (!st) {
+        return -1;
+    }
+    bind_start(&b, st);
+    bind_int64(&b, group_id);
+    bind_text(&b, name);
+    if (run_done(st, &b, "delete metric filter", err) < 0) {
+        return -1;
+    }
+    return sqlite3_changes(sqlite3_db_handle(st)) > 0;
+}
+
+/* ---- list ------------------------------------------------------------------ */
+
+struct row {
+    int64_t group_id;
+    int64_t creation_time;
+    char *group_name;
+    char *name;
+    char *pattern;
+    char *transformations;
+    char *metric_name;
+    char *metric_namespace;
+    char *options;
+};
+
+static void row_release(struct row *r)
+{
+    free(r->group_name);
+    free(r->name);
+    free(r->pattern);
+    free(r->transformations);
+    free(r->metric_name);
+    free(r->metric_namespace);
+    free(r->options);
+    memset(r, 0, sizeof(*r));
+}
+
+int lv_store_logs_metric_filter_list(struct lv_store *s, const char *account,
+                                     const char *region, int64_t group_id,
+                                     const char *prefix,
+                                     const char *metric_name,
+                                     const char *metric_namespace,
+                                     const char *after_name,
+                                     const char *after_group, int limit,
+                                     lv_log_metric_filter_fn fn, void *arg,
+                                     struct lv_err *err)
+{
+    /* substr/length count characters on both sides, so the prefix test is
+     * exact for any UTF-8 name. */
+    static const char sql[] =
+        "SELECT f.group_id, g.name, f.name, f.pattern, f.transformations,"
+        " f.creation_time, f.metric_name, f.metric_namespace, f.options"
+        " FROM logs_metric_filters f JOIN logs_groups g ON g.id = f.group_id"
+        " WHERE g.account = ?1 AND g.region = ?2"
+        " AND (?3 = 0 OR f.group_id = ?3)"
+        " AND substr(f.name, 1, length(?4)) = ?4"
+        " AND (?5 IS NULL OR f.metric_name = ?5)"
+        " AND (?6 IS NULL OR f.metric_namespace = ?6)"
+        " AND (f.name, g.name) > (?7, ?8)"
+        " ORDER BY f.name, g.name LIMIT ?9";
+    struct row rows[WALK_BATCH];
+    char *last_name = lv_xstrdup(after_name ? after_name : "");
+    char *last_group = lv_xstrdup(after_group ? after_group : "");
+    int seen = 0;
+    int n = 0;
+    int ret = -1;
+
+    memset(rows, 0, sizeof(rows));
+    for (;;) {
+        sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
+        struct bind b;
+        int want = WALK_BATCH;
+        int rc;
+
+        if (!st) {
+            goto out;
+        }
+        if (limit > 0 && limit - seen < want) {
+            want = limit - seen;
+        }
+        bind_start(&b, st);
+        bind_text(&b, account);
+        bind_text(&b, region);
+        bind_int64(&b, group_id);
+        bind_text(&b, prefix ? prefix : "");
+        bind_text(&b, metric_name);
+        bind_text(&b, metric_namespace);
+        bind_text(&b, last_name);
+        bind_text(&b, last_group);
+        bind_int64(&b, want);
+        n = 0;
+        rc = b.rc;
+        while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+            rc = sqlite3_step(st);
+            if (rc == SQLITE_ROW && n < WALK_BATCH) {
+                struct row *r = &rows[n++];
+
+                r->group_id = sqlite3_column_int64(st, 0);
+                r->group_name = col_dup(st, 1);
+                r->name = col_dup(st, 2);
+                r->pattern = col_dup(st, 3);
+                r->transformations = col_dup(st, 4);
+                r->creation_time = sqlite3_column_int64(st, 5);
+                r->metric_name = col_dup(st, 6);
+                r->metric_namespace = col_dup(st, 7);
+                r->options = col_dup(st, 8);
+            }
+        }
+        if (rc != SQLITE_DONE) {
+            stmt_fail(st, rc, "list metric filters", err);
+            goto out;
+        }
+        sqlite3_reset(st);
+        for (int i = 0; i < n; i++) {
+            struct lv_log_metric_filter f = {
+                rows[i].group_id, rows[i].group_name, rows[i].name,
+                rows[i].pattern, rows[i].transformations,
+                rows[i].metric_name, rows[i].metric_namespace,
+                rows[i].options, rows[i].creation_time,
+            };
+            int r = fn(arg, &f);
+
+            if (r != 0) {
+                ret = r;
+                goto out;
+            }
+        }
+        seen += n;
+        if (n < want || (limit > 0 && seen >= limit)) {
+            break;
+        }
+        free(last_name);
+        free(last_group);
+        last_name = lv_xstrdup(rows[n - 1].name);
+        last_group = lv_xstrdup(rows[n - 1].group_name);
+        for (int i = 0; i < n; i++) {
+            row_release(&rows[i]);
+        }
+        n = 0;
+    }
+    ret = 0;
+out:
+    for (int i = 0; i < WALK_BATCH; i++) {
+        row_release(&rows[i]);
+    }
+    free(last_name);
+    free(last_group);
+    return ret;
+}

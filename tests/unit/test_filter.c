@@ -1,0 +1,904 @@
+/*
+ * test_filter: the CloudWatch Logs filter pattern compiler and matcher.
+ * Every example of AWS's page "Filter pattern syntax for metric filters,
+ * subscription filters, filter log events, and Live Tail"
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/
+ * FilterAndPatternSyntax.html, and its earlier "Filter and Pattern Syntax"
+ * edition) with the sample events the page gives and the matches it
+ * states; behaviour observed against AWS by public test suites that call
+ * TestMetricFilter; then our own edge cases, syntax errors with their
+ * messages, extracted values, and garbage / truncated / bit-flipped
+ * patterns.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "logs/filter.h"
+#include "util/err.h"
+#include "util/mem.h"
+
+/* ---- sample events ------------------------------------------------------ */
+
+/* Unstructured examples (current page). */
+#define U400 "[ERROR 400] BAD REQUEST"
+#define U401 "[ERROR 401] UNAUTHORIZED REQUEST"
+#define U419 "[ERROR 419] MISSING ARGUMENTS"
+#define U420 "[ERROR 420] INVALID ARGUMENTS"
+#define U500 "[ERROR 500] INTERNAL SERVER ERROR"
+#define U200 "[SUCCESS 200] AUTHORIZED REQUEST"
+/* Earlier edition's examples. */
+#define E_FATAL "[ERROR] A fatal exception has occurred"
+#define E_EXIT "Exiting with ERRORCODE: -1"
+#define E_IAE "[ERROR] Caught IllegalArgumentException"
+#define E_UNH "[ERROR] Unhandled Exception"
+#define E_WARNF "[WARN] Failed to process the request"
+#define E_CONT "[ERROR] Unable to continue: Failed to process the request"
+/* "OR Pattern Matching" */
+#define OR1 "ERROR WARN message"
+#define OR2 "ERROR message"
+#define OR3 "WARN message"
+
+/* "JSON Metric Filter Examples" */
+#define J1 "{\"eventType\": \"UpdateTrail\", " \
+    "\"sourceIPAddress\": \"111.111.111.111\", " \
+    "\"arrayKey\": [\"value\", \"another value\"], " \
+    "\"objectList\": [{\"name\": \"a\", \"id\": 1}, " \
+    "{\"name\": \"b\", \"id\": 2}], " \
+    "\"SomeObject\": null, \"ThisFlag\": true}"
+/* "JSON Compound Conditions" */
+#define J2 "{\"user\": {\"id\": 1, \"email\": \"John.Stiles@example.com\"}, " \
+    "\"users\": [{\"id\": 2, \"email\": \"John.Doe@example.com\"}, " \
+    "{\"id\": 3, \"email\": \"Jane.Doe@example.com\"}], " \
+    "\"actions\": [\"GET\", \"PUT\", \"DELETE\"], " \
+    "\"coordinates\": [[0, 1, 2], [4, 5, 6], [7, 8, 9]]}"
+/* "Numeric Comparisons": an event for the page's example patterns. */
+#define JN "{\"latency\": 1500, \"numbers\": [0.001, 2], " \
+    "\"processes\": [{}, {}, {}, {}, {\"averageRuntime\": 55.5}], " \
+    "\"errorCode\": 400}"
+/* Observed against AWS (TestMetricFilter) by a public test suite. */
+#define JO "{\"eventType\": \"UpdateTrail\", " \
+    "\"someString\": \"111.111.111.111\", \"someInt\": 123, " \
+    "\"someFloat\": 12.34, \"someFloat2\": 12.0, \"someObject\": {}, " \
+    "\"someArray\": [], \"SomeObject\": null, \"ThisFlag\": true}"
+
+/* "Using Metric Filters to Extract Values from Space-Delimited Log Events" */
+#define A1 "127.0.0.1 - frank [10/Oct/2000:13:25:15 -0700] " \
+    "\"GET /apache_pb.gif HTTP/1.0\" 200 1534"
+#define A2 "127.0.0.1 - frank [10/Oct/2000:13:35:22 -0700] " \
+    "\"GET /apache_pb.gif HTTP/1.0\" 500 5324"
+#define A3 "127.0.0.1 - frank [10/Oct/2000:13:50:35 -0700] " \
+    "\"GET /apache_pb.gif HTTP/1.0\" 200 4355"
+#define A4 "127.0.0.1 - frank [10/Oct/2000:13:25:15 -0700] " \
+    "\"GET /index.html HTTP/1.0\" 404 1534"
+#define APACHE "[ip, user, username, timestamp, request, status_code, bytes"
+
+/* ---- match cases -------------------------------------------------------- */
+
+struct mcase {
+    const char *name;
+    const char *pattern;
+    const char *event;
+    int want;
+};
+
+static const struct mcase mcases[] = {
+    /* ---- unstructured, current page ---- */
+    { "doc: ERROR matches 400", "ERROR", U400, 1 },
+    { "doc: ERROR matches 401", "ERROR", U401, 1 },
+    { "doc: ERROR matches 419", "ERROR", U419, 1 },
+    { "doc: ERROR matches 420", "ERROR", U420, 1 },
+    { "doc: ERROR not SUCCESS", "ERROR", U200, 0 },
+    { "doc: ERROR ARGUMENTS 419", "ERROR ARGUMENTS", U419, 1 },
+    { "doc: ERROR ARGUMENTS 420", "ERROR ARGUMENTS", U420, 1 },
+    { "doc: ERROR ARGUMENTS not 400", "ERROR ARGUMENTS", U400, 0 },
+    { "doc: ERROR ARGUMENTS not 401", "ERROR ARGUMENTS", U401, 0 },
+    { "doc: ?ERROR ?ARGUMENTS 400", "?ERROR ?ARGUMENTS", U400, 1 },
+    { "doc: ?ERROR ?ARGUMENTS 420", "?ERROR ?ARGUMENTS", U420, 1 },
+    { "doc: ?ERROR ?ARGUMENTS not SUCCESS", "?ERROR ?ARGUMENTS", U200, 0 },
+    { "doc: exact phrase", "\"INTERNAL SERVER ERROR\"", U500, 1 },
+    { "doc: exact phrase not 400", "\"INTERNAL SERVER ERROR\"", U400, 0 },
+    { "doc: ERROR -ARGUMENTS 400", "ERROR -ARGUMENTS", U400, 1 },
+    { "doc: ERROR -ARGUMENTS 401", "ERROR -ARGUMENTS", U401, 1 },
+    { "doc: ERROR -ARGUMENTS not 419", "ERROR -ARGUMENTS", U419, 0 },
+    { "doc: ERROR -ARGUMENTS not 420", "ERROR -ARGUMENTS", U420, 0 },
+    { "doc: \" \" matches everything", "\" \"", U400, 1 },
+    { "doc: \" \" matches no-space event", "\" \"", "x", 1 },
+    { "doc: %AUTHORIZED% 401", "%AUTHORIZED%", U401, 1 },
+    { "doc: %AUTHORIZED% 200", "%AUTHORIZED%", U200, 1 },
+    { "doc: %AUTHORIZED% not 400", "%AUTHORIZED%", U400, 0 },
+    { "doc: regex IP", "%\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}%",
+      "from 10.0.12.7 port 22", 1 },
+    { "doc: regex alternation Error", "%[Ee]rror|[Ff]ail%", "an error", 1 },
+    { "doc: regex alternation Fail", "%[Ee]rror|[Ff]ail%", "Failed", 1 },
+    { "doc: regex alternation none", "%[Ee]rror|[Ff]ail%", "ok", 0 },
+    { "doc: regex ^ anchors", "%^[hc]at%", "hat trick", 1 },
+    { "doc: regex ^ anchors not mid", "%^[hc]at%", "the cat", 0 },
+    { "doc: regex $ anchors", "%[hc]at$%", "the cat", 1 },
+    { "doc: regex colou?r", "%colou?r%", "colour", 1 },
+    { "doc: regex colou?r color", "%colou?r%", "color", 1 },
+    { "doc: regex a{3,5}", "%a{3,5}%", "baaab", 1 },
+    { "doc: regex a{3,5} too few", "%a{3,5}%", "baab", 0 },
+    /* ---- unstructured, earlier edition ---- */
+    { "old: ERROR fatal", "ERROR", E_FATAL, 1 },
+    { "old: ERROR in ERRORCODE", "ERROR", E_EXIT, 1 },
+    { "old: ERROR -Exiting excludes", "ERROR -Exiting", E_EXIT, 0 },
+    { "old: ERROR -Exiting keeps", "ERROR -Exiting", E_FATAL, 1 },
+    { "old: ERROR Exception IAE", "ERROR Exception", E_IAE, 1 },
+    { "old: ERROR Exception unhandled", "ERROR Exception", E_UNH, 1 },
+    { "old: ERROR Exception needs both", "ERROR Exception", E_FATAL, 0 },
+    { "old: terms Failed to process WARN",
+      "Failed to process the request", E_WARNF, 1 },
+    { "old: quoted Failed to process WARN",
+      "\"Failed to process the request\"", E_WARNF, 1 },
+    { "old: quoted Failed to process ERROR",
+      "\"Failed to process the request\"", E_CONT, 1 },
+    { "old: OR ERROR 1", "ERROR", OR1, 1 },
+    { "old: OR ERROR 2", "ERROR", OR2, 1 },
+    { "old: OR ERROR not 3", "ERROR", OR3, 0 },
+    { "old: ?ERROR ?WARN 1", "?ERROR ?WARN", OR1, 1 },
+    { "old: ?ERROR ?WARN 2", "?ERROR ?WARN", OR2, 1 },
+    { "old: ?ERROR ?WARN 3", "?ERROR ?WARN", OR3, 1 },
+    { "old: ERROR WARN 1", "ERROR WARN", OR1, 1 },
+    { "old: ERROR WARN not 2", "ERROR WARN", OR2, 0 },
+    { "old: ERROR WARN not 3", "ERROR WARN", OR3, 0 },
+    { "old: ERROR -WARN not 1", "ERROR -WARN", OR1, 0 },
+    { "old: ERROR -WARN 2", "ERROR -WARN", OR2, 1 },
+    { "old: ERROR -WARN not 3", "ERROR -WARN", OR3, 0 },
+    { "old: \"\" matches all", "", OR3, 1 },
+    /* ---- unstructured, our edge cases ---- */
+    { "case-sensitive", "error", U400, 0 },
+    { "substring inside word", "RROR", U400, 1 },
+    { "blank pattern matches", "   \t ", "anything", 1 },
+    { "empty event, empty pattern", "", "", 1 },
+    { "empty event, term", "ERROR", "", 0 },
+    { "-term alone excludes", "-ERROR", U400, 0 },
+    { "-term alone keeps others", "-ERROR", U200, 1 },
+    { "-\"phrase\" excludes", "ERROR -\"BAD REQUEST\"", U400, 0 },
+    { "-\"phrase\" keeps", "ERROR -\"BAD REQUEST\"", U401, 1 },
+    { "?\"phrase\"", "?\"BAD REQUEST\" ?MISSING", U419, 1 },
+    { "required plus optional: both", "ERROR ?BAD ?MISSING", U419, 1 },
+    { "required plus optional: no optional", "ERROR ?BAD ?MISSING", U401, 0 },
+    { "required plus optional: no required", "SUCCESS ?BAD ?AUTHORIZED",
+      U401, 0 },
+    { "quoted escape quote", "\"say \\\"hi\\\"\"", "they say \"hi\" twice", 1 },
+    { "quoted escape backslash", "\"a\\\\b\"", "path a\\b", 1 },
+    { "quoted keeps punctuation", "\"user@example.com\"",
+      "login user@example.com ok", 1 },
+    { "quoted brackets", "\"[ERROR 400]\"", U400, 1 },
+    { "unicode in quotes", "\"\xc3\xa9t\xc3\xa9\"", "l'\xc3\xa9t\xc3\xa9 chaud",
+      1 },
+    { "unicode event plain term", "chaud", "l'\xc3\xa9t\xc3\xa9 chaud", 1 },
+    { "underscore term", "MAX_RETRIES", "hit MAX_RETRIES=3", 1 },
+    { "digits term", "404", A4, 1 },
+    { "regex with other terms", "ERROR %4[0-9]{2}%", U419, 1 },
+    { "regex with other terms miss", "ERROR %5[0-9]{2}%", U419, 0 },
+    { "excluded regex", "ERROR -%4[0-9]{2}%", U500, 1 },
+    { "regex is case-sensitive", "%authorized%", U200, 0 },
+    { "regex over binary event", "%AB%", "x\x01\xff" "AB", 1 },
+    /* ---- JSON, earlier edition "JSON Metric Filter Examples" ---- */
+    { "doc: eventType", "{ $.eventType = \"UpdateTrail\" }", J1, 1 },
+    { "doc: sourceIP outside 123.123", "{ $.sourceIPAddress != 123.123.* }",
+      J1, 1 },
+    { "doc: arrayKey[0]", "{ $.arrayKey[0] = \"value\" }", J1, 1 },
+    { "doc: objectList[1].id", "{ $.objectList[1].id = 2 }", J1, 1 },
+    { "doc: IS NULL", "{ $.SomeObject IS NULL }", J1, 1 },
+    { "doc: NOT EXISTS", "{ $.SomeOtherObject NOT EXISTS }", J1, 1 },
+    { "doc: IS TRUE", "{ $.ThisFlag IS TRUE }", J1, 1 },
+    { "doc: IS FALSE on true", "{ $.ThisFlag IS FALSE }", J1, 0 },
+    { "doc: arrayKey not array is false", "{ $.eventType[0] = \"value\" }",
+      J1, 0 },
+    { "doc: objectList[0].id = 2 false", "{ $.objectList[0].id = 2 }", J1, 0 },
+    { "doc: *Event matches PutEvent", "{ $.e = *Event }",
+      "{\"e\": \"PutEvent\"}", 1 },
+    { "doc: Event* matches EventName", "{ $.e = Event* }",
+      "{\"e\": \"EventName\"}", 1 },
+    /* ---- JSON compound conditions ---- */
+    { "doc: compound 1 matches",
+      "{ ($.user.id = 1) && ($.users[0].email = \"John.Doe@example.com\") }",
+      J2, 1 },
+    { "doc: compound 2 does not match",
+      "{ ($.user.id = 2 && $.users[0].email = \"nonmatch\") || "
+      "$.actions[2] = \"GET\" }", J2, 0 },
+    { "doc: compound 3 matches (&& before ||)",
+      "{ $.user.email = \"John.Stiles@example.com\" || "
+      "$.coordinates[0][1] = nonmatch && $.actions[2] = nomatch }", J2, 1 },
+    { "doc: compound 4 does not match",
+      "{ ($.user.email = \"John.Stiles@example.com\" || "
+      "$.coordinates[0][1] = nonmatch) && $.actions[2] = nomatch }", J2, 0 },
+    { "nested arrays coordinates[2][0]", "{ $.coordinates[2][0] = 7 }", J2,
+      1 },
+    { "nested arrays out of range", "{ $.coordinates[3][0] = 7 }", J2, 0 },
+    { "doc: users = 1 on array fails", "{ $.users = 1 }",
+      "{\"users\": [1, 2, 3]}", 0 },
+    { "doc: users != 1 on array fails", "{ $.users != 1 }",
+      "{\"users\": [1, 2, 3]}", 0 },
+    { "object selector != fails", "{ $.user != \"x\" }", J2, 0 },
+    /* ---- JSON OR (earlier edition) ---- */
+    { "doc: foo = bar", "{$.foo = bar}", "{\"foo\": \"bar\"}", 1 },
+    { "doc: foo = bar not baz", "{$.foo = bar}", "{\"foo\": \"baz\"}", 0 },
+    { "doc: foo = baz", "{$.foo = baz }", "{\"foo\": \"baz\"}", 1 },
+    { "doc: foo bar || baz 1", "{$.foo = bar || $.foo = baz }",
+      "{\"foo\": \"bar\"}", 1 },
+    { "doc: foo bar || baz 2", "{$.foo = bar || $.foo = baz }",
+      "{\"foo\": \"baz\"}", 1 },
+    /* ---- JSON numeric comparisons (page examples) ---- */
+    { "doc: latency >= 500", "{ $.latency >= 500 }", JN, 1 },
+    { "doc: numbers[0] < 10e3", "{ $.numbers[0] < 10e3 }", JN, 1 },
+    { "doc: numbers[0] < 10e-3", "{ $.numbers[0] < 10e-3 }", JN, 1 },
+    { "doc: numbers[1] < 10e-3 false", "{ $.numbers[1] < 10e-3 }", JN, 0 },
+    { "doc: averageRuntime <= 55.5",
+      "{ $.processes[4].averageRuntime <= 55.5 }", JN, 1 },
+    { "doc: errorCode = 400", "{ $.errorCode = 400 }", JN, 1 },
+    { "doc: errorCode != 500", "{ $.errorCode != 500 }", JN, 1 },
+    { "doc: latency > +1000", "{ $.latency > +1000 }", JN, 1 },
+    { "doc: latency = * (metric value example)", "{ $.latency = * }", JN, 1 },
+    { "exponent: latency = 1.5e3", "{ $.latency = 1.5e3 }", JN, 1 },
+    { "exponent: latency < 1E+4", "{ $.latency < 1E+4 }", JN, 1 },
+    { "exponent in event", "{ $.v > 100 }", "{\"v\": 1.5e3}", 1 },
+    { "negative number", "{ $.v <= -2.5 }", "{\"v\": -3}", 1 },
+    { "big integers compare exactly", "{ $.v = 9007199254740993 }",
+      "{\"v\": 9007199254740993}", 1 },
+    { "big integers differ", "{ $.v = 9007199254740993 }",
+      "{\"v\": 9007199254740992}", 0 },
+    { "numeric op on string value fails", "{ $.eventType >= 123 }", JO, 0 },
+    { "numeric op on numeric string", "{ $.v > 10 }", "{\"v\": \"12\"}", 1 },
+    /* ---- JSON, observed against AWS (TestMetricFilter) ---- */
+    { "aws: someInt = 123", "{ $.someInt = 123 }", JO, 1 },
+    { "aws: someInt = 123.0", "{ $.someInt = 123.0 }", JO, 1 },
+    { "aws: someInt != 111", "{ $.someInt != 111 }", JO, 1 },
+    { "aws: someInt != 123 false", "{ $.someInt != 123 }", JO, 0 },
+    { "aws: someInt > 1", "{ $.someInt > 1 }", JO, 1 },
+    { "aws: someInt <= 1000", "{ $.someInt <= 1000 }", JO, 1 },
+    { "aws: someFloat = 12.34", "{ $.someFloat = 12.34 }", JO, 1 },
+    { "aws: someFloat   >= 1.0", "{ $.someFloat   >= 1.0 }", JO, 1 },
+    { "aws: someFloat2 = 12", "{ $.someFloat2 = 12 }", JO, 1 },
+    { "aws: someInt = 1*", "{ $.someInt = 1* }", JO, 1 },
+    { "aws: someInt = *23", "{ $.someInt = *23 }", JO, 1 },
+    { "aws: someInt != 32*", "{ $.someInt != 32* }", JO, 1 },
+    { "aws: someFloat = 12.*", "{ $.someFloat = 12.* }", JO, 1 },
+    { "aws: someFloat = *.34", "{ $.someFloat = *.34 }", JO, 1 },
+    { "aws: someFloat = *}", "{ $.someFloat = *}", JO, 1 },
+    { "aws: quoted \"123\" = int", "{ $.someInt = \"123\" }", JO, 1 },
+    { "aws: quoted \"123.0\" != int", "{ $.someInt != \"123.0\" }", JO, 1 },
+    { "aws: quoted \"12\" != 12.0", "{ $.someFloat2 != \"12\" }", JO, 1 },
+    { "aws: quoted \"12.34\" = float", "{ $.someFloat = \"12.34\" }", JO, 1 },
+    { "aws: quoted \"*\"", "{ $.someString = \"*\" }", JO, 1 },
+    { "aws: quoted \"111*\"", "{ $.someString = \"111*\" }", JO, 1 },
+    { "aws: quoted \"*.111.111.111\"",
+      "{ $.someString = \"*.111.111.111\" }", JO, 1 },
+    { "aws: unquoted IP", "{ $.someString = 111.111.111.111 }", JO, 1 },
+    { "aws: 1*3 matches 123 (so != is false)", "{ $.someInt != \"1*3\" }", JO,
+      0 },
+    { "aws: missing != is false", "{ $.notExisted != \"UpdateTrail\" }", JO,
+      0 },
+    { "aws: missing = is false", "{ $.notExisted = UpdateTrail }", JO, 0 },
+    { "aws: object = string false", "{ $.someObject = \"someString\" }", JO,
+      0 },
+    { "aws: array != string false", "{ $.someArray != \"someString\" }", JO,
+      0 },
+    { "aws: ThisFlag[0] false", "{ $.ThisFlag[0] = \"value\" }", J1, 0 },
+    { "aws: objectList[1].number false", "{ $.objectList[1].number = 2 }",
+      J1, 0 },
+    { "aws: NOT EXISTS with spaces", "{ $.SomeOtherObject NOT EXISTS   }",
+      J1, 1 },
+    /* ---- JSON, our edge cases ---- */
+    { "not JSON never matches", "{ $.a NOT EXISTS }", "plain text", 0 },
+    { "truncated JSON never matches", "{ $.a NOT EXISTS }", "{\"a\": 1", 0 },
+    { "JSON array root never matches", "{ $.a NOT EXISTS }", "[1, 2]", 0 },
+    { "leading blanks in event are fine", "{ $.a = 1 }", "  \n{\"a\": 1}", 1 },
+    { "NOT EXISTS on existing", "{ $.eventType NOT EXISTS }", J1, 0 },
+    { "IS NULL on missing", "{ $.nothing IS NULL }", J1, 0 },
+    { "IS NULL on value", "{ $.eventType IS NULL }", J1, 0 },
+    { "IS FALSE", "{ $.f IS FALSE }", "{\"f\": false}", 1 },
+    { "bool = string does not match", "{ $.f = true }", "{\"f\": true}", 0 },
+    { "hyphen in selector", "{ $.detail-type = \"EC2 Instance State\" }",
+      "{\"detail-type\": \"EC2 Instance State\"}", 1 },
+    { "selector names are case-sensitive", "{ $.EventType = UpdateTrail }",
+      J1, 0 },
+    { "string compare is case-sensitive", "{ $.eventType = updatetrail }",
+      J1, 0 },
+    { "unicode value", "{ $.city = \"Z\xc3\xbcrich\" }",
+      "{\"city\": \"Z\\u00fcrich\"}", 1 },
+    { "escaped quote in value", "{ $.m = \"say \\\"hi\\\"\" }",
+      "{\"m\": \"say \\\"hi\\\"\"}", 1 },
+    { "empty quoted value", "{ $.m = \"\" }", "{\"m\": \"\"}", 1 },
+    { "glob prefix and suffix anchored", "{ $.m = a*c }",
+      "{\"m\": \"abcabc\"}", 1 },
+    { "glob middle pieces in order", "{ $.m = a*b*c }",
+      "{\"m\": \"aXcXbXc\"}", 1 },
+    { "glob pieces must not overlap", "{ $.m = ab*bc }", "{\"m\": \"abc\"}",
+      0 },
+    { "escaped star is literal", "{ $.m = \"a\\*b\" }", "{\"m\": \"a*b\"}", 1 },
+    { "escaped star not wildcard", "{ $.m = \"a\\*b\" }", "{\"m\": \"axb\"}",
+      0 },
+    { "regex value", "{ $.eventType = %Update[A-Z][a-z]+% }", J1, 1 },
+    { "regex value !=", "{ $.eventType != %^Delete% }", J1, 1 },
+    { "regex on number text", "{ $.someInt = %^1[0-9]+$% }", JO, 1 },
+    { "two regexes", "{ $.a = %x% || $.b = %y% }", "{\"b\": \"y\"}", 1 },
+    { "parens nest", "{ (($.a = 1) || ($.b = 2)) && $.c = 3 }",
+      "{\"b\": 2, \"c\": 3}", 1 },
+    { "no spaces at all", "{$.a=1&&$.b!=2}", "{\"a\": 1, \"b\": 3}", 1 },
+    { "duplicate keys: last wins", "{ $.a = 2 }", "{\"a\": 1, \"a\": 2}", 1 },
+    /* ---- space-delimited (page examples) ---- */
+    { "doc: all seven fields", APACHE "]", A1, 1 },
+    { "doc: [..., status_code, bytes]", "[..., status_code, bytes]", A1, 1 },
+    { "doc: [ip, user, ..., status_code, bytes]",
+      "[ip, user, ..., status_code, bytes]", A1, 1 },
+    { "doc: [ip, user, ...]", "[ip, user, ...]", A1, 1 },
+    { "doc: bytes > 1000", APACHE " > 1000]", A1, 1 },
+    { "doc: bytes > 5000 only A2", APACHE " > 5000]", A1, 0 },
+    { "doc: bytes > 5000 A2", APACHE " > 5000]", A2, 1 },
+    { "doc: status_code = 200 A1",
+      "[ip, user, username, timestamp, request, status_code = 200, bytes]",
+      A1, 1 },
+    { "doc: status_code = 200 not A2",
+      "[ip, user, username, timestamp, request, status_code = 200, bytes]",
+      A2, 0 },
+    { "doc: status_code = 200 A3",
+      "[ip, user, username, timestamp, request, status_code = 200, bytes]",
+      A3, 1 },
+    { "doc: status_code = 4* A4",
+      "[ip, user, username, timestamp, request, status_code = 4*, bytes]",
+      A4, 1 },
+    { "doc: status_code = 4* not A1",
+      "[ip, user, username, timestamp, request, status_code = 4*, bytes]",
+      A1, 0 },
+    { "doc: request = *html* A4",
+      "[ip, user, username, timestamp, request = *html*, status_code = 4*, "
+      "bytes]", A4, 1 },
+    { "doc: request = *.html* A4",
+      "[ip, user, username, timestamp, request = *.html*, status_code = 4*, "
+      "bytes]", A4, 1 },
+    { "doc: request = *html* not A1",
+      "[ip, user, username, timestamp, request = *html*, status_code, "
+      "bytes]", A1, 0 },
+    { "doc: 403 || 404",
+      "[ip, user, username, timestamp, request, status_code = 403 || "
+      "status_code = 404, bytes]", A4, 1 },
+    { "doc: 403 || 404 not 200",
+      "[ip, user, username, timestamp, request, status_code = 403 || "
+      "status_code = 404, bytes]", A1, 0 },
+    { "doc: 4* && != 403",
+      "[ip, user, username, timestamp, request, status_code = 4* && "
+      "status_code != 403, bytes]", A4, 1 },
+    { "doc: [..., request=*.html*, status_code=4*,]",
+      "[..., request=*.html*, status_code=4*,]", A4, 1 },
+    { "doc: [w1=ERROR, w2] 2", "[w1=ERROR, w2]", OR2, 1 },
+    { "doc: [w1=ERROR, w2] not 1 (3 fields)", "[w1=ERROR, w2]", OR1, 0 },
+    { "doc: [w1=ERROR, w2] not 3", "[w1=ERROR, w2]", OR3, 0 },
+    { "doc: ERROR || WARN 2", "[w1=ERROR || w1=WARN, w2]", OR2, 1 },
+    { "doc: ERROR || WARN 3", "[w1=ERROR || w1=WARN, w2]", OR3, 1 },
+    { "doc: ERROR || WARN not 1", "[w1=ERROR || w1=WARN, w2]", OR1, 0 },
+    /* The page says this one matches event 1; it cannot (event 1 has three
+     * fields and its first is ERROR), and matches none. */
+    { "doc: != ERROR && != WARN 1", "[w1!=ERROR&&w1!=WARN, w2]", OR1, 0 },
+    { "doc: != ERROR && != WARN 2", "[w1!=ERROR&&w1!=WARN, w2]", OR2, 0 },
+    { "doc: != ERROR && != WARN other", "[w1!=ERROR&&w1!=WARN, w2]",
+      "INFO message", 1 },
+    /* ---- space-delimited, our edge cases ---- */
+    { "too few fields", APACHE ", extra]", A1, 0 },
+    { "too many fields", "[ip, user]", A1, 0 },
+    { "ellipsis needs the rest to fit", "[a, b, c, ...]", "x y", 0 },
+    { "[...] matches anything", "[...]", A1, 1 },
+    { "[...] matches empty", "[...]", "", 1 },
+    { "[] matches no fields", "[]", "", 1 },
+    { "[] does not match a field", "[]", "x", 0 },
+    { "two ellipses", "[..., code = 404, ...]", A4, 1 },
+    { "two ellipses, absent", "[..., code = 418, ...]", A4, 0 },
+    { "ellipsis in the middle backtracks", "[a = x, ..., b = x]",
+      "x x y x y x", 1 },
+    { "quoted field value", "[a, b = \"GET /index.html HTTP/1.0\", c]",
+      "1 \"GET /index.html HTTP/1.0\" 3", 1 },
+    { "bracket field is one field", "[a, b = *-0700, c]",
+      "1 [10/Oct/2000:13:25:15 -0700] 3", 1 },
+    { "tabs delimit (Lambda logs)", "[ts, id, level = ERROR, ...]",
+      "2024-01-01T00:00:00Z\tabc-123\tERROR\tboom happened", 1 },
+    { "several blanks are one", "[a, b]", "x    y", 1 },
+    { "numeric compare of text field", "[a, n >= 10]", "x 10.0", 1 },
+    { "numeric op on text is false", "[a, n > 1]", "x abc", 0 },
+    { "= number matches 404.0", "[a, n = 404]", "x 404.0", 1 },
+    { "!= number on text", "[a, n != 404]", "x abc", 1 },
+    { "regex field", "[a, b = %^[0-9]+$%]", "x 12345", 1 },
+    { "regex field miss", "[a, b = %^[0-9]+$%]", "x 12a45", 0 },
+    { "&& binds tighter in fields",
+      "[a = 1 || a = 2 && a = 3]", "1", 1 },
+    { "unterminated quote in event", "[a, b = *open]", "x \"still open", 1 },
+    { "non-UTF-8 event field", "[a, b]", "\xff\xfe z", 1 },
+};
+
+/* ---- syntax errors ----------------------------------------------------- */
+
+struct ecase {
+    const char *name;
+    const char *pattern;
+    const char *msg;        /* the whole message */
+};
+
+static const struct ecase ecases[] = {
+    { "aws: colon in term", "?Status: timeout",
+      "Invalid character(s) in term ':'" },
+    { "aws: @ in term", "email@domain.com",
+      "Invalid character(s) in term '@'" },
+    { "aws: ( in term", "failed (retry)", "Invalid character(s) in term '('" },
+    { "aws: [ in term", "\"retrievedReferences\":[]",
+      "Invalid character(s) in term ':'" },
+    { "aws: backslash in term", "level\\\"",
+      "Invalid character(s) in term '\\'" },
+    { "aws: backtick", "`ERROR", "Invalid character(s) in term '`'" },
+    { "aws: empty quotes", "\"\"", "Invalid character(s) in term '\"\"'" },
+    { "aws: $.\"quoted\" selector", "{ $.\"sc-status\" = 5* }",
+      "Invalid character(s) in term '$.\"'" },
+    { "aws: JSON must end with }", "{$.a = 1 && $.b = 2",
+      "If a filter pattern starts with '{' it must end with '}'" },
+    { "aws: trailing blank after }", "{ $.a = 1 } ",
+      "If a filter pattern starts with '{' it must end with '}'" },
+    { "aws: leading blank before {", " {$.ThisFlag IS TRUE} ",
+      "Invalid character(s) in term '{'" },
+    { "aws: >= quoted string", "{ $.someInt >= \"someString\" }",
+      "Invalid character(s) in term '\"someString\"'" },
+    { "aws: >= unquoted string", "{ $.someInt >= someString }",
+      "Invalid character(s) in term 'someString'" },
+    { "aws: > on quoted", "{ $.eventType > \"UpdateTrail\" }",
+      "Invalid character(s) in term '\"UpdateTrail\"'" },
+    { "aws: cross-field && in space-delimited",
+      "[ip, user, username, timestamp, request, status_code = 4* && "
+      "bytes > 1000]",
+      "Invalid filter pattern: the condition at position 62 names 'bytes' "
+      "inside field 'status_code'" },
+    { "space must end with ]", "[a, b", "If a filter pattern starts with "
+      "'[' it must end with ']'" },
+    { "lone {", "{", "If a filter pattern starts with '{' it must end with "
+      "'}'" },
+    { "dash alone", "ERROR -", "Invalid character(s) in term '-'" },
+    { "question alone", "? ERROR", "Invalid character(s) in term '?'" },
+    { "hyphen inside term", "ERROR-CODE", "Invalid character(s) in term '-'" },
+    { "dot inside term", "10.0.0.1", "Invalid character(s) in term '.'" },
+    { "unicode bare term", "\xc3\xa9t\xc3\xa9",
+      "Invalid character(s) in term '\xc3\xa9'" },
+    { "text after closing quote", "\"abc\"def",
+      "Invalid character(s) in term 'd'" },
+    { "unterminated quote", "ERROR \"abc", "Invalid filter pattern: "
+      "unterminated quoted string at position 7" },
+    { "unterminated regex", "%abc", "Invalid filter pattern: unterminated "
+      "regular expression at position 1" },
+    { "doc: regex ! rejected", "%something!%",
+      "Invalid character(s) in term '%something!%'" },
+    { "regex parentheses rejected", "%(a|b)%",
+      "Invalid character(s) in term '%(a|b)%'" },
+    { "regex space rejected", "{ $.a = %a b% }",
+      "Invalid character(s) in term '%a b%'" },
+    { "regex multibyte rejected", "%\xc3\xa9%",
+      "Invalid character(s) in term '%\xc3\xa9%'" },
+    { "empty regex", "%%", "Invalid character(s) in term '%%'" },
+    { "bad regex", "%[a-%", "Invalid filter pattern: invalid regular "
+      "expression '%[a-%': missing terminating ] for character class at "
+      "offset 3" },
+    { "three regexes", "{ $.a = %a% || $.b = %b% || $.c = %c% }",
+      "Invalid filter pattern: a filter pattern may contain at most 2 "
+      "regular expressions" },
+    { "three regex terms", "%a% %b% %c%", "Invalid filter pattern: a filter "
+      "pattern may contain at most 2 regular expressions" },
+    { "regex with <", "{ $.a < %1% }", "Invalid character(s) in term '%1%'" },
+    { "empty JSON", "{ }", "Invalid filter pattern: unexpected end of "
+      "pattern at position 3" },
+    { "selector without $", "{ eventType = 1 }",
+      "Invalid character(s) in term 'eventType'" },
+    { "bare $", "{ $ = 1 }", "Invalid character(s) in term '$'" },
+    { "selector ends with dot", "{ $.a. = 1 }",
+      "Invalid character(s) in term '$.a.'" },
+    { "index must follow property", "{ $[0] = 1 }",
+      "Invalid character(s) in term '$['" },
+    { "index wildcard", "{ $.a[*] = 1 }", "Invalid character(s) in term "
+      "'$.a[*'" },
+    { "missing operator", "{ $.a 1 }", "Invalid filter pattern: unexpected "
+      "'1' at position 7" },
+    { "missing value", "{ $.a = }", "Invalid filter pattern: unexpected end "
+      "of pattern at position 9" },
+    { "lowercase is null", "{ $.a is null }", "Invalid filter pattern: "
+      "unexpected 'is' at position 7" },
+    { "IS MAYBE", "{ $.a IS MAYBE }", "Invalid filter pattern: unexpected "
+      "'MAYBE' at position 10" },
+    { "NOT without EXISTS", "{ $.a NOT NULL }", "Invalid filter pattern: "
+      "unexpected 'NULL' at position 11" },
+    { "single &", "{ $.a = 1 & $.b = 2 }", "Invalid character(s) in term "
+      "'&'" },
+    { "single |", "{ $.a = 1 | $.b = 2 }", "Invalid character(s) in term "
+      "'|'" },
+    { "bare !", "{ $.a ! 1 }", "Invalid character(s) in term '!'" },
+    { "dangling &&", "{ $.a = 1 && }", "Invalid filter pattern: unexpected "
+      "end of pattern at position 14" },
+    { "unbalanced (", "{ ($.a = 1 }", "Invalid filter pattern: unexpected "
+      "end of pattern at position 12" },
+    { "unbalanced )", "{ $.a = 1) }", "Invalid filter pattern: unexpected "
+      "')' at position 10" },
+    { "two JSON patterns", "{ $.a = 1 } || { $.b = 2 }",
+      "Invalid filter pattern: unexpected '}' at position 11" },
+    { "unquoted value with colon", "{ $.t = 10:00 }",
+      "Invalid character(s) in term '10:00'" },
+    { "unquoted value with @", "{ $.e = a@b.c }",
+      "Invalid character(s) in term 'a@b.c'" },
+    { "JSON unterminated string", "{ $.a = \"x }", "Invalid filter pattern: "
+      "unterminated quoted string at position 9" },
+    { "space: bad field name", "[ip-addr, b]",
+      "Invalid character(s) in term 'ip-addr'" },
+    { "space: value needs quotes", "[a = x/y]",
+      "Invalid character(s) in term 'x/y'" },
+    { "space: missing comma", "[a b]", "Invalid filter pattern: unexpected "
+      "'b' at position 4" },
+    { "space: > on text", "[a > big]", "Invalid character(s) in term 'big'" },
+    { "space: IS NULL not allowed", "[a IS NULL]", "Invalid filter pattern: "
+      "unexpected 'IS' at position 4" },
+    { "space: parens not allowed", "[(a = 1)]", "Invalid filter pattern: "
+      "unexpected '(' at position 2" },
+    { "space: ellipsis with condition", "[... = 1]", "Invalid filter "
+      "pattern: unexpected '=' at position 6" },
+};
+
+/* ---- extracted values (TestMetricFilter) ------------------------------- */
+
+struct xcase {
+    const char *name;
+    const char *pattern;
+    const char *event;
+    const char *want;       /* JSON object; NULL: no match */
+};
+
+static const struct xcase xcases[] = {
+    /* The page's example (its event text differs from its output; this
+     * is the event it shows, with the output that event gives). */
+    { "doc: [..., request=*.html*, status_code=4*,]",
+      "[..., request=*.html*, status_code=4*,]", A4,
+      "{\"$status_code\": \"404\", "
+      "\"$request\": \"GET /index.html HTTP/1.0\", \"$7\": \"1534\", "
+      "\"$4\": \"10/Oct/2000:13:25:15 -0700\", \"$3\": \"frank\", "
+      "\"$2\": \"-\", \"$1\": \"127.0.0.1\"}" },
+    { "space: all named", "[a, b, c]", "x y z",
+      "{\"$a\": \"x\", \"$b\": \"y\", \"$c\": \"z\"}" },
+    { "space: ellipsis in the middle", "[first, ..., last]", "a b c d",
+      "{\"$first\": \"a\", \"$2\": \"b\", \"$3\": \"c\", \"$last\": \"d\"}" },
+    { "space: no match", "[a, b]", "x", NULL },
+    { "json: selectors used", "{ $.eventType = \"UpdateTrail\" && "
+      "$.objectList[1].id = 2 }", J1,
+      "{\"$.eventType\": \"UpdateTrail\", \"$.objectList[1].id\": \"2\"}" },
+    { "json: latency for metric value", "{ $.latency = * }", JN,
+      "{\"$.latency\": \"1500\"}" },
+    { "json: real keeps its form", "{ $.someFloat2 > 1 }", JO,
+      "{\"$.someFloat2\": \"12.0\"}" },
+    { "json: missing selector left out", "{ $.a = 1 || $.b NOT EXISTS }",
+      "{\"a\": 1}", "{\"$.a\": \"1\"}" },
+    { "json: null and bool as text", "{ $.n IS NULL && $.t IS TRUE }",
+      "{\"n\": null, \"t\": true}", "{\"$.n\": \"null\", \"$.t\": \"true\"}" },
+    { "json: no match", "{ $.a = 2 }", "{\"a\": 1}", NULL },
+    { "text: empty object", "ERROR", U400, "{}" },
+    { "all: empty object", "", "x", "{}" },
+};
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static struct lv_filter *compile(const char *p, struct lv_err *err)
+{
+    return lv_filter_compile(p, strlen(p), err);
+}
+
+/* ---- tests ------------------------------------------------------------- */
+
+static void test_match(void **state)
+{
+    size_t k;
+    int failed = 0;
+
+    (void)state;
+    for (k = 0; k < sizeof(mcases) / sizeof(mcases[0]); k++) {
+        const struct mcase *c = &mcases[k];
+        struct lv_err err = LV_ERR_INIT;
+        struct lv_filter *f = compile(c->pattern, &err);
+        int got;
+
+        if (!f) {
+            print_error("FAIL %s: compile: %s\n", c->name, err.msg);
+            failed++;
+            continue;
+        }
+        got = lv_filter_match(f, c->event, strlen(c->event));
+        if (got != c->want) {
+            print_error("FAIL %s: pattern %s on %s: got %d want %d\n",
+                        c->name, c->pattern, c->event, got, c->want);
+            failed++;
+        }
+        lv_filter_free(f);
+    }
+    print_message("%zu match cases\n", k);
+    assert_int_equal(failed, 0);
+}
+
+static void test_errors(void **state)
+{
+    size_t k;
+    int failed = 0;
+
+    (void)state;
+    for (k = 0; k < sizeof(ecases) / sizeof(ecases[0]); k++) {
+        const struct ecase *c = &ecases[k];
+        struct lv_err err = LV_ERR_INIT;
+        struct lv_filter *f = compile(c->pattern, &err);
+
+        if (f) {
+            print_error("FAIL %s: %s compiled\n", c->name, c->pattern);
+            lv_filter_free(f);
+            failed++;
+            continue;
+        }
+        if (err.code != LV_E_INVALID_PARAMETER ||
+            strcmp(err.msg, c->msg) != 0) {
+            print_error("FAIL %s: got \"%s\"\n      want \"%s\"\n", c->name,
+                        err.msg, c->msg);
+            failed++;
+        }
+    }
+    print_message("%zu error cases\n", k);
+    assert_int_equal(failed, 0);
+}
+
+static void test_extract(void **state)
+{
+    size_t k;
+    int failed = 0;
+
+    (void)state;
+    for (k = 0; k < sizeof(xcases) / sizeof(xcases[0]); k++) {
+        const struct xcase *c = &xcases[k];
+        struct lv_err err = LV_ERR_INIT;
+        struct lv_filter *f = compile(c->pattern, &err);
+        json_t *got = (json_t *)1;
+        json_t *want = NULL;
+        int m;
+
+        if (!f) {
+            print_error("FAIL %s: compile: %s\n", c->name, err.msg);
+            failed++;
+            continue;
+        }
+        m = lv_filter_match_extract(f, c->event, strlen(c->event), &got);
+        if (c->want) {
+            want = json_loads(c->want, 0, NULL);
+            assert_non_null(want);
+        }
+        if (m != (c->want != NULL) || (!want && got) ||
+            (want && !json_equal(want, got))) {
+            char *s = got ? json_dumps(got, JSON_SORT_KEYS) : NULL;
+
+            print_error("FAIL %s: match %d, got %s\n", c->name, m,
+                        s ? s : "NULL");
+            free(s);
+            failed++;
+        }
+        json_decref(want);
+        json_decref(got);
+        lv_filter_free(f);
+    }
+    assert_int_equal(failed, 0);
+}
+
+static void test_kind_and_prefilter(void **state)
+{
+    static const struct {
+        const char *pattern;
+        enum lv_filter_kind kind;
+        size_t nreq;
+    } rows[] = {
+        { "", LV_FILTER_ALL, 0 },
+        { "  ", LV_FILTER_ALL, 0 },
+        { "\" \"", LV_FILTER_ALL, 0 },
+        { "ERROR", LV_FILTER_TEXT, 1 },
+        { "ERROR \"BAD REQUEST\" -x ?y ?z %q%", LV_FILTER_TEXT, 2 },
+        { "-ERROR", LV_FILTER_TEXT, 0 },
+        { "{ $.a = 1 }", LV_FILTER_JSON, 0 },
+        { "[a, ...]", LV_FILTER_SPACE, 0 },
+        { "[]", LV_FILTER_SPACE, 0 },
+    };
+    const struct lv_filter_lit *lits;
+    size_t k;
+
+    (void)state;
+    for (k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
+        struct lv_err err = LV_ERR_INIT;
+        struct lv_filter *f = compile(rows[k].pattern, &err);
+
+        assert_non_null(f);
+        assert_int_equal(lv_filter_kind(f), rows[k].kind);
+        assert_int_equal(lv_filter_required(f, &lits), rows[k].nreq);
+        lv_filter_free(f);
+    }
+    {
+        struct lv_err err = LV_ERR_INIT;
+        struct lv_filter *f = compile("ERROR \"BAD REQUEST\"", &err);
+
+        assert_int_equal(lv_filter_required(f, &lits), 2);
+        assert_int_equal(lits[1].len, 11);
+        assert_memory_equal(lits[1].data, "BAD REQUEST", 11);
+        lv_filter_free(f);
+    }
+}
+
+static void test_long(void **state)
+{
+    size_t n = 256 * 1024;
+    char *msg = lv_xmalloc(n + 1);
+    char pat[LV_FILTER_MAX_PATTERN + 2];
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_filter *f;
+    size_t k;
+
+    (void)state;
+    /* A 256 KB event (AWS's maximum): term at the very end. */
+    memset(msg, 'a', n);
+    memcpy(msg + n - 6, "NEEDLE", 6);
+    f = compile("NEEDLE", &err);
+    assert_int_equal(lv_filter_match(f, msg, n), 1);
+    assert_int_equal(lv_filter_match(f, msg, n - 1), 0);
+    lv_filter_free(f);
+    /* Catastrophic regex on it: bounded, answers no. */
+    f = compile("%a*a*a*a*a*a*a*b%", &err);
+    assert_non_null(f);
+    assert_int_equal(lv_filter_match(f, msg, n - 6), 0);
+    lv_filter_free(f);
+    /* Many fields against a pattern with two ellipses. */
+    for (k = 0; k < n; k += 2) {
+        msg[k] = 'x';
+        msg[k + 1] = ' ';
+    }
+    f = compile("[..., a = y, ...]", &err);
+    assert_int_equal(lv_filter_match(f, msg, n), 0);
+    msg[n / 2] = 'y';
+    assert_int_equal(lv_filter_match(f, msg, n), 1);
+    lv_filter_free(f);
+    /* Pattern lengths: 1024 is fine, 1025 is not. */
+    memset(pat, 'A', sizeof(pat));
+    f = lv_filter_compile(pat, LV_FILTER_MAX_PATTERN, &err);
+    assert_non_null(f);
+    lv_filter_free(f);
+    f = lv_filter_compile(pat, LV_FILTER_MAX_PATTERN + 1, &err);
+    assert_null(f);
+    assert_string_equal(err.msg, "Invalid filter pattern: longer than 1024 "
+                        "characters");
+    /* Deep parentheses. */
+    {
+        char deep[LV_FILTER_MAX_PATTERN + 1];
+        size_t d = 300, p = 0;
+
+        deep[p++] = '{';
+        for (k = 0; k < d; k++) {
+            deep[p++] = '(';
+        }
+        memcpy(deep + p, "$.a=1", 5);
+        p += 5;
+        for (k = 0; k < d; k++) {
+            deep[p++] = ')';
+        }
+        deep[p++] = '}';
+        f = lv_filter_compile(deep, p, &err);
+        assert_non_null(f);
+        assert_int_equal(lv_filter_match(f, "{\"a\":1}", 7), 1);
+        lv_filter_free(f);
+    }
+    free(msg);
+}
+
+/* Garbage, truncated and bit-flipped patterns compile or fail cleanly,
+ * and whatever compiles matches without harm. */
+static void test_garbage(void **state)
+{
+    static const char *const seeds[] = {
+        "{ ($.user.id = 1) && ($.users[0].email = \"John.Doe@example.com\") }",
+        "[..., request=*.html*, status_code=4* && status_code != 403,]",
+        "ERROR -\"BAD REQUEST\" ?%4[0-9]{2}% ?x",
+        "{ $.a = %^x[a-z]{1,3}$% || $.b NOT EXISTS && $.c IS TRUE }",
+    };
+    static const char *const events[] = { J1, J2, A4, U400, "", "{" };
+    unsigned int seed = 12345;
+    size_t s, k, e;
+
+    (void)state;
+    for (s = 0; s < sizeof(seeds) / sizeof(seeds[0]); s++) {
+        size_t len = strlen(seeds[s]);
+        char buf[256];
+
+        for (k = 0; k <= len; k++) {            /* every truncation */
+            struct lv_err err = LV_ERR_INIT;
+            struct lv_filter *f = lv_filter_compile(seeds[s], k, &err);
+
+            for (e = 0; f && e < sizeof(events) / sizeof(events[0]); e++) {
+                json_t *x = NULL;
+
+                lv_filter_match_extract(f, events[e], strlen(events[e]), &x);
+                json_decref(x);
+            }
+            if (!f) {
+                assert_int_equal(err.code, LV_E_INVALID_PARAMETER);
+                assert_true(err.msg[0] != '\0');
+            }
+            lv_filter_free(f);
+        }
+        for (k = 0; k < 2000; k++) {            /* bit flips */
+            struct lv_err err = LV_ERR_INIT;
+            struct lv_filter *f;
+
+            memcpy(buf, seeds[s], len);
+            seed = seed * 1103515245u + 12345u;
+            buf[(seed >> 8) % len] ^= (char)(1u << ((seed >> 20) % 8));
+            seed = seed * 1103515245u + 12345u;
+            buf[(seed >> 8) % len] = (char)(seed >> 24);
+            f = lv_filter_compile(buf, len, &err);
+            for (e = 0; f && e < sizeof(events) / sizeof(events[0]); e++) {
+                json_t *x = NULL;
+
+                lv_filter_match_extract(f, events[e], strlen(events[e]), &x);
+                json_decref(x);
+            }
+            if (!f) {
+                assert_int_equal(err.code, LV_E_INVALID_PARAMETER);
+            }
+            lv_filter_free(f);
+        }
+    }
+}
+
+/* One compiled filter, several threads at once (each keeps its own PCRE2
+ * match data; the sanitizer build checks they neither race nor leak). */
+static void *match_loop(void *arg)
+{
+    const struct lv_filter *f = arg;
+    long hits = 0;
+    int k;
+
+    for (k = 0; k < 2000; k++) {
+        hits += lv_filter_match(f, U419, strlen(U419));
+        hits += lv_filter_match(f, U400, strlen(U400));
+    }
+    return (void *)hits;
+}
+
+static void test_threads(void **state)
+{
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_filter *f = compile("ERROR %4[0-9]9% ?MISSING ?INVALID", &err);
+    pthread_t th[4];
+    size_t k;
+
+    (void)state;
+    assert_non_null(f);
+    for (k = 0; k < 4; k++) {
+        assert_int_equal(pthread_create(&th[k], NULL, match_loop, f), 0);
+    }
+    for (k = 0; k < 4; k++) {
+        void *hits;
+
+        assert_int_equal(pthread_join(th[k], &hits), 0);
+        assert_int_equal((long)hits, 2000);
+    }
+    lv_filter_free(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_match),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_extract),
+        cmocka_unit_test(test_kind_and_prefilter),
+        cmocka_unit_test(test_long),
+        cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_threads),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
