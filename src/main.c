@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "serve.h"
 
 static void usage(FILE *out)
@@ -42,9 +43,7 @@ int main(int argc, char **argv)
         return lv_serve_main(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "logs") == 0 || strcmp(cmd, "kms") == 0) {
-        fprintf(stderr, "logvault %s: the client is not built yet; use the "
-                        "AWS CLI with --endpoint-url meanwhile\n", cmd);
-        return 2;
+        return lv_cli_main(argc - 1, argv + 1);
     }
     fprintf(stderr, "logvault: unknown command '%s'\n\n", cmd);
     usage(stderr);

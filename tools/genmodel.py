@@ -6,6 +6,8 @@ writes:
   src/model/gen/errors.def   one X(ENUM, "Type", status) line per error type
   src/model/gen/logs_model.c the Logs service's shapes and operations
   src/model/gen/kms_model.c  the KMS service's shapes and operations
+  src/model/gen/docs_logs.c  the CLI's names (botocore's xform_name), help
+  src/model/gen/docs_kms.c   text (HTML stripped) and paginator result keys
 
 Run by `make gen`; the outputs are checked in so that a build needs no
 Python. Every output's first line names this generator and says "do not edit".
@@ -184,6 +186,89 @@ def gen_service(svc, model, pag):
     return "".join(out)
 
 
+# botocore's xform_name (botocore/__init__.py), ported exactly: the AWS CLI
+# derives command and option names with it.
+_FIRST_CAP = re.compile(r"(.)([A-Z][a-z]+)")
+_END_CAP = re.compile(r"([a-z0-9])([A-Z])")
+_SPECIAL = re.compile(r"[A-Z]{2,}s$")
+
+
+def xform_name(name, sep="-"):
+    if sep in name:
+        return name
+    m = _SPECIAL.search(name)
+    if m is not None:
+        matched = m.group()
+        name = name[:-len(matched)] + sep + matched.lower()
+    s1 = _FIRST_CAP.sub(r"\1" + sep + r"\2", name)
+    return _END_CAP.sub(r"\1" + sep + r"\2", s1).lower()
+
+
+_ENTITIES = {"&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": '"',
+             "&apos;": "'", "&#39;": "'", "&nbsp;": " "}
+
+
+def plain(html):
+    """HTML documentation as plain text: paragraphs separated by a blank
+    line, list items as lines that start with "* " (the C side wraps)."""
+    if not html:
+        return ""
+    s = re.sub(r"\s+", " ", html)
+    s = re.sub(r"<li>\s*(<p>\s*)?", "\x01* ", s, flags=re.I)
+    s = re.sub(r"</?(p|ul|ol|dl|dt|dd|note|important|br ?/?)\b[^>]*>",
+               "\x02", s, flags=re.I)
+    s = re.sub(r"<[^>]+>", "", s)
+    for k, v in _ENTITIES.items():
+        s = s.replace(k, v)
+    paras = []
+    for chunk in re.split(r"[\x01\x02]", s):
+        chunk = chunk.strip()
+        if chunk:
+            paras.append(chunk)
+    return "\n\n".join(paras)
+
+
+def gen_docs(svc, model, pag):
+    shapes = model["shapes"]
+    names = sorted(shapes)
+    ops = model["operations"]
+    opnames = sorted(ops)
+    out = [HEADER, '#include "model/model.h"\n\n']
+    for i, n in enumerate(names):
+        sh = shapes[n]
+        if sh["type"] == "structure" and sh.get("members"):
+            out.append("static const struct lv_member_docs md%d[] = {\n" % i)
+            for mname, m in sh["members"].items():
+                out.append("    { %s, %s },\n" % (
+                    cstr(xform_name(mname)), cstr(plain(
+                        m.get("documentation", "")))))
+            out.append("};\n")
+    for on in opnames:
+        p = pag.get(on)
+        if p and p.get("result_key"):
+            rk = p["result_key"]
+            if not isinstance(rk, list):
+                rk = [rk]
+            out.append("static const char *const rk_%s[] = {%s, NULL};\n" % (
+                on, ", ".join(cstr(k) for k in rk)))
+    out.append("\nstatic const struct lv_shape_docs shapes[] = {\n")
+    for i, n in enumerate(names):
+        sh = shapes[n]
+        has = sh["type"] == "structure" and sh.get("members")
+        out.append("    { %s },\n" % ("md%d" % i if has else "NULL"))
+    out.append("};\n\nstatic const struct lv_op_docs ops[] = {\n")
+    for on in opnames:
+        p = pag.get(on)
+        out.append("    { %s, %s, %s },\n" % (
+            cstr(xform_name(on)), cstr(plain(ops[on].get("documentation"))),
+            "rk_%s" % on if p and p.get("result_key") else "NULL"))
+    out.append("};\n\n")
+    out.append("const struct lv_service_docs lv_docs_%s = {\n" % svc)
+    out.append("    &lv_model_%s, %s, shapes, ops,\n};\n" % (
+        svc, cstr(plain(model.get("documentation")))))
+    return "".join(out)
+
+
 def write(path, text):
     old = None
     if os.path.exists(path):
@@ -202,6 +287,8 @@ def main():
         "errors.def": gen_errors([logs, kms]),
         "logs_model.c": gen_service("logs", logs, logs_pag),
         "kms_model.c": gen_service("kms", kms, kms_pag),
+        "docs_logs.c": gen_docs("logs", logs, logs_pag),
+        "docs_kms.c": gen_docs("kms", kms, kms_pag),
     }
     stale = []
     for name, text in outputs.items():

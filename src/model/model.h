@@ -76,6 +76,37 @@ struct lv_service {
 extern const struct lv_service lv_model_logs;
 extern const struct lv_service lv_model_kms;
 
+/*
+ * What only the CLI needs (src/model/gen/docs_*.c): the names the AWS CLI
+ * derives with botocore's xform_name, the documentation as plain text
+ * (paragraphs separated by a blank line, list items starting "* "), and
+ * the paginators' result keys. The arrays run parallel to the service's.
+ */
+struct lv_member_docs {
+    const char *cli_name;       /* "log-group-name" (no leading dashes) */
+    const char *doc;            /* "" when the model has none */
+};
+
+struct lv_shape_docs {
+    const struct lv_member_docs *members;   /* parallel to members, or NULL */
+};
+
+struct lv_op_docs {
+    const char *cli_name;       /* "associate-kms-key" */
+    const char *doc;
+    const char *const *result_keys;     /* NULL-terminated, or NULL */
+};
+
+struct lv_service_docs {
+    const struct lv_service *svc;
+    const char *doc;
+    const struct lv_shape_docs *shapes;     /* parallel to svc->shapes */
+    const struct lv_op_docs *ops;           /* parallel to svc->ops */
+};
+
+extern const struct lv_service_docs lv_docs_logs;
+extern const struct lv_service_docs lv_docs_kms;
+
 /* The service whose target prefix is `prefix` (len bytes), or NULL. */
 const struct lv_service *lv_model_service_by_prefix(const char *prefix,
                                                     size_t len);

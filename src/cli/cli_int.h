@@ -1,0 +1,106 @@
+/*
+ * cli_int: what the files of src/cli share and nothing outside uses — the
+ * state of one client run, and the steps cli.c drives: argument parsing
+ * (args.c), sending (send.c), pagination (paginate.c), help (help.c) and
+ * `logs tail` (tail.c).
+ */
+#ifndef LV_CLI_CLI_INT_H
+#define LV_CLI_CLI_INT_H
+
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "cli/config.h"
+#include "model/model.h"
+
+struct lv_buf;
+
+/* Exit codes of the AWS CLI v2 (awscli/constants.py). */
+#define LV_CLI_RC_USAGE 252
+#define LV_CLI_RC_CONFIG 253
+#define LV_CLI_RC_CLIENT 254
+#define LV_CLI_RC_GENERAL 255
+
+struct lv_cli_http;
+
+struct lv_cli {
+    const struct lv_service *svc;
+    const struct lv_service_docs *docs;
+    const struct lv_op *op;             /* NULL for tail and help */
+    const struct lv_op_docs *opd;
+    /* global options */
+    const char *endpoint_url, *region, *profile, *output, *query;
+    int no_paginate;
+    int debug;
+    long read_timeout;                  /* seconds; 0 = none */
+    long connect_timeout;
+    /* paging options (paginated operations only) */
+    const char *starting_token;
+    long page_size;                     /* 0 = not given */
+    long max_items;                     /* 0 = not given */
+    int manual_paging;                  /* the op's own token or limit given */
+    struct lv_cli_config cfg;
+    struct lv_cli_http *http;
+};
+
+/* Prints the AWS CLI's usage block then "logvault: error: MSG" to stderr
+ * and returns LV_CLI_RC_USAGE. */
+int lv_cli_usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+/* "\nMSG\n" on stderr, as awscli's error handlers print; returns rc. */
+int lv_cli_fail(int rc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* --debug line on stderr (never given secrets). */
+void lv_cli_debug(const struct lv_cli *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * args.c: parses the operation's options (argv after the operation name,
+ * globals already removed) into the request JSON, as the AWS CLI does:
+ * argparse rules, file:// and fileb://, typed scalars, shorthand and JSON,
+ * --cli-input-json, then botocore's client-side parameter validation.
+ * Returns 0 with *params (new reference), 1 when the user asked for help
+ * (`help` or `--help`), or an exit code > 1 with the error printed.
+ */
+int lv_cli_parse_args(struct lv_cli *c, int argc, char **argv,
+                      json_t **params);
+
+/* xform_name's inverse lookups: the operation whose CLI name is `name`. */
+int lv_cli_find_op(const struct lv_service_docs *d, const char *name);
+
+/*
+ * send.c: one signed POST of `params` for operation `opname`. On HTTP 200
+ * returns 0 with *resp (the parsed body, key order kept; {} for an empty
+ * body). On a service error prints the AWS CLI's message and returns 254;
+ * on a connection failure 255. Retries as botocore's standard mode does.
+ */
+int lv_cli_call(struct lv_cli *c, const char *opname, const json_t *params,
+                json_t **resp);
+void lv_cli_http_free(struct lv_cli_http *h);
+
+/*
+ * Converts a response as botocore parses it under `shape`: only the
+ * model's members, in model order; timestamps as ISO 8601 with the local
+ * offset (cli_timestamp_format iso8601). Returns a new reference.
+ */
+json_t *lv_cli_shape_output(const struct lv_service *svc, int shape,
+                            const json_t *v);
+
+/* paginate.c: the full result of a paginated operation (pages merged as
+ * botocore's build_full_result does), or one call when paging is off.
+ * Same returns as lv_cli_call. */
+int lv_cli_paginate(struct lv_cli *c, json_t *params, json_t **result);
+
+/* help.c: prints help for the service (op NULL) or an operation. */
+int lv_cli_help(const struct lv_cli *c, FILE *out);
+
+/* tail.c: `logs tail`. argv after "tail". Returns the exit code. */
+int lv_cli_tail(struct lv_cli *c, int argc, char **argv);
+
+/* cli.c: --query and --output applied to `v`, written to stdout. */
+int lv_cli_print(const struct lv_cli *c, const json_t *v, const char *title);
+
+#endif
