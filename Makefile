@@ -11,7 +11,8 @@
 #   make bench        run the benchmarks in bench/
 
 VERSION := 0.1.0
-PKGS := libmicrohttpd jansson libcrypto libzstd libpcre2-8 sqlite3 libcurl
+PKGS := libmicrohttpd jansson libcrypto libzstd libpcre2-8 sqlite3 libcurl \
+        simdjson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 
@@ -21,7 +22,13 @@ WARN := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wvla \
         -Wwrite-strings -Wno-missing-field-initializers -Werror
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Isrc -include src/util/banned.h \
         -DLV_VERSION='"$(VERSION)"' $(WARN) $(PKG_CFLAGS) -MMD -MP -pthread
-LDLIBS := $(PKG_LIBS) -pthread -lm
+# The one C++ file (src/util/fastjson.cc, simdjson; DESIGN.md "Hot paths"):
+# the same flags but C++17 and without the C-only warnings, and the C++
+# runtime on every link line (LDLIBS).
+WARN_CXX := $(filter-out -Wstrict-prototypes -Wmissing-prototypes,$(WARN))
+CXXFLAGS_BASE := -std=c++17 -D_GNU_SOURCE -Isrc -DLV_VERSION='"$(VERSION)"' \
+        $(WARN_CXX) $(PKG_CFLAGS) -MMD -MP -pthread
+LDLIBS := $(PKG_LIBS) -lstdc++ -pthread -lm
 
 SANITIZE ?=
 ifeq ($(SANITIZE),)
@@ -37,7 +44,8 @@ endif
 
 SRCS := $(shell find src -name '*.c' | sort)
 LIB_SRCS := $(filter-out src/main.c,$(SRCS))
-LIB_OBJS := $(LIB_SRCS:%.c=$(OUT)/obj/%.o)
+CXX_SRCS := $(shell find src -name '*.cc' | sort)
+LIB_OBJS := $(LIB_SRCS:%.c=$(OUT)/obj/%.o) $(CXX_SRCS:%.cc=$(OUT)/obj/%.o)
 MAIN_OBJ := $(OUT)/obj/src/main.o
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
@@ -61,6 +69,11 @@ $(OUT)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(CFLAGS_BASE) $(OPT) $(CFLAGS) -c -o $@ $<
+
+$(OUT)/obj/%.o: %.cc
+	@mkdir -p $(dir $@)
+	$(call say,CXX,$<)
+	$(Q)$(CXX) $(CXXFLAGS_BASE) $(OPT) $(CXXFLAGS) -c -o $@ $<
 
 $(OUT)/liblogvault.a: $(LIB_OBJS)
 	@rm -f $@
@@ -89,9 +102,9 @@ FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -g -O1
 fuzz:
-	$(MAKE) CC=clang OUT=build/fuzz OPT="$(FUZZ_FLAGS)" \
+	$(MAKE) CC=clang CXX=clang++ OUT=build/fuzz OPT="$(FUZZ_FLAGS)" \
 	    SANITIZE=fuzz build/fuzz/liblogvault.a
-	$(MAKE) CC=clang $(FUZZ_BINS)
+	$(MAKE) CC=clang CXX=clang++ $(FUZZ_BINS)
 
 # A short run of every fuzzer (FUZZ_SECONDS each), part of `make test`:
 # a crash, leak or sanitizer report fails it.
@@ -102,8 +115,8 @@ fuzz-smoke: fuzz
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz/liblogvault.a
 	$(call say,FUZZ,$@)
 	$(Q)clang $(CFLAGS_BASE) -Wno-missing-prototypes \
-	    -fsanitize=fuzzer,address,undefined -g -O1 -o $@ $< \
-	    build/fuzz/liblogvault.a $(LDLIBS)
+	    -fsanitize=fuzzer,address,undefined -fsanitize-link-c++-runtime \
+	    -g -O1 -o $@ $< build/fuzz/liblogvault.a $(LDLIBS)
 
 # The test build: ASan + UBSan, unit tests first, then integration tests
 # that drive build/san/logvault with the real AWS CLI and boto3.
@@ -127,8 +140,17 @@ gen:
 gen-check:
 	python3 tools/genmodel.py --check
 
-bench: build/logvault
+# The load generator and the ceiling, linked against the release library
+# (SigV4 signing, AES-GCM, zstd).
+BENCH_BINS := build/bench/loadgen build/bench/ceiling
+bench: build/logvault $(BENCH_BINS)
 	bench/run.sh
+
+build/bench/%: bench/%.c bench/gen.c bench/gen.h build/liblogvault.a
+	@mkdir -p $(dir $@)
+	$(call say,BENCH,$@)
+	$(Q)$(CC) $(CFLAGS_BASE) -Ibench -O2 -g $(CFLAGS) -o $@ $< bench/gen.c \
+	    build/liblogvault.a $(LDLIBS)
 
 clean:
 	rm -rf build

@@ -9,6 +9,7 @@
 #include "auth/creds.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,11 +25,34 @@
  * https://docs.aws.amazon.com/IAM/latest/APIReference/API_User.html */
 #define MAX_USER 64
 
+/* A derived SigV4 signing key (see lv_creds_signing_key_get). */
+#define KEY_SLOTS 64
+
+struct key_slot {
+    const struct lv_cred *cred;     /* NULL: empty */
+    char scope[LV_CREDS_MAX_SCOPE + 1];
+    unsigned char key[LV_CREDS_SIGNING_KEY_BYTES];
+};
+
 struct lv_creds {
     struct lv_cred *v;
     size_t n;
     size_t cap;
+    /* The signing-key cache: mutable in a table that is otherwise read
+     * only once loaded, so reached through const pointers. */
+    pthread_mutex_t key_mu;
+    struct key_slot keys[KEY_SLOTS];
 };
+
+static struct lv_creds *creds_new(void)
+{
+    struct lv_creds *c = lv_xcalloc(1, sizeof(*c));
+
+    if (pthread_mutex_init(&c->key_mu, NULL) != 0) {
+        LV_BUG("pthread_mutex_init failed");
+    }
+    return c;
+}
 
 struct entry_src {
     size_t line;        /* of the [section], for "missing secret" */
@@ -49,7 +73,7 @@ static void add_entry(struct lv_creds *c, const char *key)
 
 struct lv_creds *lv_creds_new_default(void)
 {
-    struct lv_creds *c = lv_xcalloc(1, sizeof(*c));
+    struct lv_creds *c = creds_new();
     struct lv_cred *e;
 
     add_entry(c, "test");
@@ -75,7 +99,65 @@ void lv_creds_free(struct lv_creds *c)
         free((char *)c->v[i].user);
     }
     free(c->v);
+    lv_secret_wipe(c->keys, sizeof(c->keys));
+    pthread_mutex_destroy(&c->key_mu);
     free(c);
+}
+
+static struct key_slot *key_slot_of(const struct lv_creds *c,
+                                    const struct lv_cred *cred,
+                                    const char *scope)
+{
+    unsigned h = 2166136261u;
+
+    for (const char *p = cred->access_key; *p; p++) {
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    }
+    for (const char *p = scope; *p; p++) {
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    }
+    return (struct key_slot *)&c->keys[h % KEY_SLOTS];
+}
+
+int lv_creds_signing_key_get(const struct lv_creds *c,
+                             const struct lv_cred *cred, const char *scope,
+                             unsigned char key[LV_CREDS_SIGNING_KEY_BYTES])
+{
+    struct lv_creds *m = (struct lv_creds *)c;
+    struct key_slot *slot;
+    int hit = 0;
+
+    if (strlen(scope) > LV_CREDS_MAX_SCOPE) {
+        return 0;
+    }
+    slot = key_slot_of(c, cred, scope);
+    pthread_mutex_lock(&m->key_mu);
+    if (slot->cred == cred && strcmp(slot->scope, scope) == 0) {
+        memcpy(key, slot->key, LV_CREDS_SIGNING_KEY_BYTES);
+        hit = 1;
+    }
+    pthread_mutex_unlock(&m->key_mu);
+    return hit;
+}
+
+void lv_creds_signing_key_put(const struct lv_creds *c,
+                              const struct lv_cred *cred, const char *scope,
+                              const unsigned char
+                                  key[LV_CREDS_SIGNING_KEY_BYTES])
+{
+    struct lv_creds *m = (struct lv_creds *)c;
+    struct key_slot *slot;
+
+    if (strlen(scope) > LV_CREDS_MAX_SCOPE) {
+        return;
+    }
+    slot = key_slot_of(c, cred, scope);
+    pthread_mutex_lock(&m->key_mu);
+    lv_secret_wipe(slot, sizeof(*slot));
+    slot->cred = cred;
+    memcpy(slot->scope, scope, strlen(scope) + 1);
+    memcpy(slot->key, key, LV_CREDS_SIGNING_KEY_BYTES);
+    pthread_mutex_unlock(&m->key_mu);
 }
 
 const struct lv_cred *lv_creds_find(const struct lv_creds *c,
@@ -330,7 +412,7 @@ static int parse_line(struct lv_creds *c, struct entry_src *src, char *raw,
 
 struct lv_creds *lv_creds_load(const char *path, struct lv_err *err)
 {
-    struct lv_creds *c = lv_xcalloc(1, sizeof(*c));
+    struct lv_creds *c = creds_new();
     struct entry_src src;
     char buf[MAX_LINE + 2];
     size_t line = 0;

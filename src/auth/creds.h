@@ -58,6 +58,25 @@ const struct lv_cred *lv_creds_find(const struct lv_creds *c,
 /* Fills *p for the identity of `cred`. */
 void lv_creds_principal(const struct lv_cred *cred, struct lv_principal *p);
 
+/*
+ * A cache of derived SigV4 signing keys (kSigning, the result of Task 3)
+ * per (entry, scope "YYYYMMDD/REGION/SERVICE"), kept in the table for
+ * lv_sigv4_verify(): a hit saves four HMACs per request. The table only
+ * stores the bytes; it does no signing. _get copies the cached key of
+ * (cred, scope) into key and returns 1, or returns 0; _put stores one,
+ * wiping what its slot held. Thread-safe. Scopes longer than
+ * LV_CREDS_MAX_SCOPE are never cached. lv_creds_free() wipes them all.
+ */
+#define LV_CREDS_SIGNING_KEY_BYTES 32
+#define LV_CREDS_MAX_SCOPE 160
+int lv_creds_signing_key_get(const struct lv_creds *c,
+                             const struct lv_cred *cred, const char *scope,
+                             unsigned char key[LV_CREDS_SIGNING_KEY_BYTES]);
+void lv_creds_signing_key_put(const struct lv_creds *c,
+                              const struct lv_cred *cred, const char *scope,
+                              const unsigned char
+                                  key[LV_CREDS_SIGNING_KEY_BYTES]);
+
 /* Wipes the secrets and frees; NULL is a no-op. */
 void lv_creds_free(struct lv_creds *c);
 

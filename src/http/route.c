@@ -12,7 +12,7 @@
 /* Per service: the handler of each model operation, by operation index. */
 struct svc_routes {
     const struct lv_service *svc;
-    lv_handler_fn *fns;
+    const struct lv_handler **fns;  /* NULL where no handler */
 };
 
 struct lv_route {
@@ -36,7 +36,7 @@ static void fill(struct svc_routes *sr, const struct lv_service *svc,
             if (sr->fns[op - svc->ops]) {
                 LV_BUG("two handlers for %s.%s", svc->target_prefix, h->op);
             }
-            sr->fns[op - svc->ops] = h->fn;
+            sr->fns[op - svc->ops] = h;
         }
     }
 }
@@ -63,7 +63,7 @@ void lv_route_free(struct lv_route *r)
 
 int lv_route_find(const struct lv_route *r, const char *target,
                   const struct lv_service **svc, const struct lv_op **op,
-                  lv_handler_fn *fn, struct lv_err *err)
+                  const struct lv_handler **h, struct lv_err *err)
 {
     const char *dot = target ? strchr(target, '.') : NULL;
 
@@ -83,7 +83,7 @@ int lv_route_find(const struct lv_route *r, const char *target,
             }
             *svc = sr->svc;
             *op = o;
-            *fn = sr->fns[o - sr->svc->ops];
+            *h = sr->fns[o - sr->svc->ops];
             return 0;
         }
     }

@@ -16,12 +16,13 @@ void lv_route_free(struct lv_route *r);
 
 /*
  * Resolves `target` ("Logs_20140328.PutLogEvents"). On success fills *svc,
- * *op and *fn (NULL when the model has the operation but no handler does,
- * which the front answers with NotImplemented) and returns 0. A missing,
+ * *op and *h (the handler's table entry; NULL when the model has the
+ * operation but no handler does, which the front answers with
+ * NotImplemented) and returns 0. A missing,
  * garbled or unknown target returns -1 with UnknownOperationException.
  */
 int lv_route_find(const struct lv_route *r, const char *target,
                   const struct lv_service **svc, const struct lv_op **op,
-                  lv_handler_fn *fn, struct lv_err *err);
+                  const struct lv_handler **h, struct lv_err *err);
 
 #endif

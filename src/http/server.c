@@ -117,6 +117,9 @@ static enum MHD_Result health(struct lv_app *app, struct MHD_Connection *c)
  * The request pipeline, in AWS's order: authenticate (SigV4), route
  * (X-Amz-Target), check that the credential scope names the target's
  * service, parse the body, validate it against the model, run the handler.
+ * A handler registered with LV_HANDLER_RAW_BODY parses and validates the
+ * body itself (the same way, through lv_model_parse_input, for anything
+ * its own decoder does not take).
  */
 static int process(struct lv_app *app, struct MHD_Connection *c,
                    const char *url, struct conn *st, struct lv_req *rq,
@@ -126,9 +129,8 @@ static int process(struct lv_app *app, struct MHD_Connection *c,
     struct lv_sigv4_request sreq;
     struct lv_sigv4_scope scope;
     const char *target;
-    lv_handler_fn fn = NULL;
+    const struct lv_handler *h = NULL;
     json_t *in = NULL;
-    json_error_t jerr;
     int ret = -1;
 
     MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &hs);
@@ -151,7 +153,7 @@ static int process(struct lv_app *app, struct MHD_Connection *c,
     snprintf(rq->region, sizeof(rq->region), "%s", scope.region);
 
     target = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Amz-Target");
-    if (lv_route_find(app->route, target, &rq->svc, &rq->op, &fn, err) < 0) {
+    if (lv_route_find(app->route, target, &rq->svc, &rq->op, &h, err) < 0) {
         goto out;
     }
     if (strcmp(scope.service, rq->svc->signing_name) != 0) {
@@ -161,25 +163,18 @@ static int process(struct lv_app *app, struct MHD_Connection *c,
         goto out;
     }
 
-    /* botocore sends "{}" for an empty input; an empty body means the same. */
-    if (st->body.len == 0) {
-        in = json_object();
-    } else if (memchr(st->body.data, '\0', st->body.len)) {
-        /* JSON text never holds a raw NUL; jansson would stop at it. */
-        snprintf(jerr.text, sizeof(jerr.text), "NUL byte in request body");
-    } else {
-        in = json_loadb(st->body.data, st->body.len, 0, &jerr);
-    }
-    if (!in || !json_is_object(in)) {
-        lv_err_set(err, LV_E_SERIALIZATION,
-                   in ? "Start of structure or map not found"
-                      : "Invalid JSON in request body: %s", jerr.text);
+    if (h && (h->flags & LV_HANDLER_RAW_BODY)) {
+        /* The handler decodes the body itself; offer it readable zeros
+         * past the end so that simdjson parses in place. */
+        if (lv_buf_grow(&st->body, LV_REQ_BODY_PAD) == 0) {
+            memset(st->body.data + st->body.len, 0, LV_REQ_BODY_PAD + 1);
+            rq->body_pad = LV_REQ_BODY_PAD;
+        }
+    } else if (lv_model_parse_input(rq->svc, rq->op, st->body.data,
+                                    st->body.len, &in, err) < 0) {
         goto out;
     }
-    if (lv_model_validate(rq->svc, rq->op, in, err) < 0) {
-        goto out;
-    }
-    if (!fn) {
+    if (!h) {
         lv_err_set(err, LV_E_NOT_IMPLEMENTED,
                    "Operation %s of %s is not implemented by logvault %s yet",
                    rq->op->name, rq->svc->full_name, LV_VERSION);
@@ -187,7 +182,7 @@ static int process(struct lv_app *app, struct MHD_Connection *c,
     }
     rq->body = st->body.data;
     rq->body_len = st->body.len;
-    ret = fn(rq, in, out, err);
+    ret = h->fn(rq, in, out, err);
     if (ret == 0 && out->len == 0) {
         lv_buf_adds(out, "{}");
     }

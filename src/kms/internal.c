@@ -182,7 +182,7 @@ int lv_kms_svc_decrypt(const struct lv_kms_service_call *c, const void *blob,
         goto out;
     }
     lv_keyid_format(id, id_text);
-    found = lv_store_kms_key_get(rq.store, id_text, &k, err);
+    found = lv_kms_key_get(&rq, id_text, &k, err);
     if (found < 0) {
         goto out;
     }

@@ -45,6 +45,20 @@ int lv_kms_resolve(struct lv_req *rq, const char *ref, unsigned flags,
                    struct lv_kms_key *out, struct lv_err *err);
 
 /*
+ * The key `id` (any account and region: the caller checks the scope) as
+ * lv_store_kms_key_get() reads it — 1 found (*out, init'd by the caller,
+ * replaced), 0 absent, -1 on a store fault — through the cache of key
+ * records (core.c), which every KMS write of this process invalidates.
+ * lv_kms_resolve() and lv_kms_material() use the same cache.
+ */
+int lv_kms_key_get(struct lv_req *rq, const char *id, struct lv_kms_key *out,
+                   struct lv_err *err);
+
+/* Empties the cache of keys, aliases and material, wiping the material
+ * (tests; shutdown). */
+void lv_kms_cache_clear(void);
+
+/*
  * Authorizes kms:<action> ("Encrypt") on key k for rq's principal with the
  * encryption context ctx (n_ctx pairs, may be 0) as AWS does for KMS: an
  * explicit Deny in the key policy wins; else the key policy must allow,

@@ -119,7 +119,7 @@ static const char *alg_or_default(const json_t *in, const char *member)
 }
 
 /* The material of version v of a symmetric key, which must be an AES-256
- * key. (Where a material cache would go.) */
+ * key (lv_kms_material() caches it). */
 static int sym_material(struct lv_req *rq, const struct lv_kms_key *k,
                         uint32_t v, uint8_t **mat, size_t *len,
                         struct lv_err *err)
@@ -272,7 +272,7 @@ static int decrypt_asym(struct lv_req *rq, const struct dec_in *d,
 static int blob_key(struct lv_req *rq, const char *id, struct lv_kms_key *k,
                     struct lv_err *err)
 {
-    int found = lv_store_kms_key_get(rq->store, id, k, err);
+    int found = lv_kms_key_get(rq, id, k, err);
 
     if (found < 0) {
         return -1;

@@ -1,7 +1,5 @@
 #include "kms/sweeper.h"
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +12,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/ticker.h"
 #include "util/req.h"
 
 /* Keys handled per pass; the rest wait for the next one. */
@@ -25,12 +24,7 @@
 #define STATE_DELETED "Deleted"
 
 struct lv_kms_sweeper {
-    struct lv_app *app;
-    int interval_ms;
-    pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;          /* on CLOCK_MONOTONIC */
-    int stop;
+    struct lv_ticker *ticker;
 };
 
 struct due_list {
@@ -147,8 +141,9 @@ out:
     return ret;
 }
 
-static void sweep(struct lv_app *app)
+static void sweep(void *arg)
 {
+    struct lv_app *app = arg;
     struct due_list *d = lv_xcalloc(1, sizeof(*d));
     struct lv_err err = LV_ERR_INIT;
     time_t now = time(NULL);
@@ -173,59 +168,13 @@ out:
     free(d);
 }
 
-static void deadline_after(struct timespec *ts, int ms)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += ms / 1000;
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
-static void *run(void *arg)
-{
-    struct lv_kms_sweeper *s = arg;
-    struct timespec until;
-
-    pthread_mutex_lock(&s->mu);
-    while (!s->stop) {
-        pthread_mutex_unlock(&s->mu);
-        sweep(s->app);
-        pthread_mutex_lock(&s->mu);
-        deadline_after(&until, s->interval_ms);
-        while (!s->stop &&
-               pthread_cond_timedwait(&s->cv, &s->mu, &until) != ETIMEDOUT) {
-        }
-    }
-    pthread_mutex_unlock(&s->mu);
-    return NULL;
-}
-
 struct lv_kms_sweeper *lv_kms_sweeper_start(struct lv_app *app,
                                             int interval_ms)
 {
     struct lv_kms_sweeper *s = lv_xcalloc(1, sizeof(*s));
-    pthread_condattr_t ca;
-    int rc;
 
-    if (interval_ms <= 0) {
-        LV_BUG("sweeper interval %d ms", interval_ms);
-    }
-    s->app = app;
-    s->interval_ms = interval_ms;
-    pthread_mutex_init(&s->mu, NULL);
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&s->cv, &ca);
-    pthread_condattr_destroy(&ca);
-    rc = pthread_create(&s->thread, NULL, run, s);
-    if (rc != 0) {
-        lv_log(LV_LOG_ERROR, "kms: cannot start the sweeper thread: %s",
-               strerror(rc));
-        pthread_cond_destroy(&s->cv);
-        pthread_mutex_destroy(&s->mu);
+    s->ticker = lv_ticker_start("kms sweeper", interval_ms, sweep, app);
+    if (!s->ticker) {
         free(s);
         return NULL;
     }
@@ -237,12 +186,6 @@ void lv_kms_sweeper_stop(struct lv_kms_sweeper *s)
     if (!s) {
         return;
     }
-    pthread_mutex_lock(&s->mu);
-    s->stop = 1;
-    pthread_cond_signal(&s->cv);
-    pthread_mutex_unlock(&s->mu);
-    pthread_join(s->thread, NULL);
-    pthread_cond_destroy(&s->cv);
-    pthread_mutex_destroy(&s->mu);
+    lv_ticker_stop(s->ticker);
     free(s);
 }

@@ -21,6 +21,7 @@
 
 #include "app.h"
 #include "crypto/crypto.h"
+#include "logs/chunk.h"
 #include "store/logs_store.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -464,5 +465,33 @@ int lv_datakey_for_read(struct lv_datakey_session *ds, int64_t id,
 out:
     entry_wipe(&e);
     lv_buf_release(&wrapped);
+    return ret;
+}
+
+int lv_datakey_open_chunk(struct lv_datakey_session *ds,
+                          const struct lv_log_chunk *c,
+                          struct lv_buf *payload, struct lv_chunk_plain *out,
+                          struct lv_err *err)
+{
+    uint8_t key[32];
+    int found;
+    int ret = -1;
+
+    found = lv_store_logs_chunk_payload(ds->rq->store, c->id, payload, err);
+    if (found <= 0) {
+        return found;
+    }
+    if (lv_datakey_for_read(ds, c->data_key_id, key, err) < 0) {
+        goto out;
+    }
+    if (lv_chunk_open(key, c, payload->data, payload->len, out, err) < 0) {
+        lv_log(LV_LOG_ERROR, "logs: chunk does not open id=%lld stream=%lld"
+               " req=%s", (long long)c->id, (long long)c->stream_id,
+               ds->rq->id);
+        goto out;
+    }
+    ret = 1;
+out:
+    lv_secret_wipe(key, sizeof(key));
     return ret;
 }

@@ -39,7 +39,10 @@
 
 #include "logs/logs_int.h"
 
+struct lv_buf;
+struct lv_chunk_plain;
 struct lv_err;
+struct lv_log_chunk;
 
 #define LV_DATAKEY_REUSE_MS (5 * 60 * 1000)
 #define LV_DATAKEY_REUSE_CHUNKS 100000
@@ -79,6 +82,21 @@ int lv_datakey_for_write(struct lv_datakey_session *ds, int n_chunks,
  */
 int lv_datakey_for_read(struct lv_datakey_session *ds, int64_t id,
                         uint8_t key[32], struct lv_err *err);
+
+/*
+ * Reads stored chunk c for a read request: its payload from the store into
+ * *payload (a scratch buffer the caller keeps across chunks; its max must
+ * hold the largest payload), its data key through lv_datakey_for_read, and
+ * opens it (lv_chunk_open) into *out. Returns 1 opened; 0 the chunk is gone
+ * (retention deleted it meanwhile: nothing to read), *out untouched; -1
+ * with *err: AccessDeniedException when the data key's KMS key can no
+ * longer be used, ServiceUnavailableException on a store fault or a chunk
+ * that does not open (logged). The plaintext key is wiped before return.
+ */
+int lv_datakey_open_chunk(struct lv_datakey_session *ds,
+                          const struct lv_log_chunk *c,
+                          struct lv_buf *payload, struct lv_chunk_plain *out,
+                          struct lv_err *err);
 
 /* Wipes and drops every cached key (at shutdown, and in tests). */
 void lv_datakey_cache_clear(void);

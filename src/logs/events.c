@@ -9,7 +9,8 @@
 #include "logs/events_int.h"
 
 const struct lv_handler lv_logs_event_handlers[] = {
-    { "PutLogEvents", lv_logs_put_log_events },
-    { "GetLogEvents", lv_logs_get_log_events },
-    { NULL, NULL },
+    /* The ingest hot path decodes its body itself (ingest.c). */
+    { "PutLogEvents", lv_logs_put_log_events, LV_HANDLER_RAW_BODY },
+    { "GetLogEvents", lv_logs_get_log_events, 0 },
+    { NULL, NULL, 0 },
 };

@@ -30,6 +30,8 @@ struct lv_store;
 
 /* ---- handlers ----------------------------------------------------------- */
 
+/* Registered with LV_HANDLER_RAW_BODY: `in` is NULL from the front (the
+ * handler decodes rq->body), or an already validated input object. */
 int lv_logs_put_log_events(struct lv_req *rq, const struct json_t *in,
                            struct lv_buf *out, struct lv_err *err);
 int lv_logs_get_log_events(struct lv_req *rq, const struct json_t *in,

@@ -65,6 +65,29 @@ int lv_fnum_parse(const char *s, size_t len, double *d, int *is_int,
     if (s[p] == '+' || s[p] == '-') {
         p++;
     }
+    /* The common case, a plain integer of at most 18 digits: what strtoll
+     * would give, and as a double what strtod would (the conversion rounds
+     * to nearest like strtod; "-0" is -0.0 as strtod has it). */
+    if (len - p <= 18 && len > p) {
+        long long v = 0;
+        size_t q = p;
+
+        while (q < len && (unsigned)(s[q] - '0') < 10u) {
+            v = v * 10 + (s[q] - '0');
+            q++;
+        }
+        if (q == len) {
+            if (s[0] == '-') {
+                v = -v;
+                *d = v == 0 ? -0.0 : (double)v;
+            } else {
+                *d = (double)v;
+            }
+            *is_int = 1;
+            *i = v;
+            return 1;
+        }
+    }
     while (p < len && isdigit((unsigned char)s[p])) {
         p++;
         digits++;
@@ -750,11 +773,7 @@ static void finish_text(struct lv_filter *f)
             trivial = 0;
         }
         if (t->mode == TERM_REQUIRED && !t->re && t->len > 0) {
-            f->required = lv_xrealloc(f->required, (f->nrequired + 1) *
-                                      sizeof(*f->required));
-            f->required[f->nrequired].data = t->lit;
-            f->required[f->nrequired].len = t->len;
-            f->nrequired++;
+            lv_filter_add_required(f, t->lit, t->len, 0, 0);
         }
     }
     if (trivial) {
@@ -799,6 +818,63 @@ static int match_text(const struct lv_filter *f, const char *msg, size_t len)
         }
     }
     return any;
+}
+
+/* ---- the prefilter ----------------------------------------------------- */
+
+void lv_filter_add_required(struct lv_filter *f, const char *data,
+                            size_t len, int or_backslash, int copy)
+{
+    struct lv_filter_lit *l;
+    size_t k;
+
+    for (k = 0; k < f->nrequired; k++) {
+        l = &f->required[k];
+        if (l->len == len && l->or_backslash == or_backslash &&
+            memcmp(l->data, data, len) == 0) {
+            return;
+        }
+    }
+    if (copy) {
+        char *c = lv_xmalloc(len + 1);
+
+        memcpy(c, data, len);
+        c[len] = '\0';
+        f->owned = lv_xrealloc(f->owned, (f->nowned + 1) * sizeof(*f->owned));
+        f->owned[f->nowned++] = c;
+        data = c;
+    }
+    f->required = lv_xrealloc(f->required, (f->nrequired + 1) *
+                              sizeof(*f->required));
+    l = &f->required[f->nrequired++];
+    l->data = data;
+    l->len = len;
+    l->or_backslash = or_backslash;
+}
+
+int lv_filter_lits_present(const struct lv_filter_lit *lits, size_t n,
+                           const char *text, size_t len)
+{
+    int backslash = -1;         /* not looked for yet */
+    size_t k;
+
+    for (k = 0; k < n; k++) {
+        if (lits[k].len == 0 ||
+            (len >= lits[k].len &&
+             memmem(text, len, lits[k].data, lits[k].len))) {
+            continue;
+        }
+        if (!lits[k].or_backslash) {
+            return 0;
+        }
+        if (backslash < 0) {
+            backslash = memchr(text, '\\', len) != NULL;
+        }
+        if (!backslash) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 /* ---- entry points ------------------------------------------------------ */
@@ -865,6 +941,10 @@ void lv_filter_free(struct lv_filter *f)
     }
     free(f->terms);
     free(f->required);
+    for (k = 0; k < f->nowned; k++) {
+        free(f->owned[k]);
+    }
+    free(f->owned);
     lv_filter_release_json(f);
     lv_filter_release_space(f);
     free(f);

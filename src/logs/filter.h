@@ -47,10 +47,14 @@ enum lv_filter_kind {
     LV_FILTER_SPACE,    /* [ ... ] */
 };
 
-/* A literal that every matching message contains (see lv_filter_required). */
+/* A literal that every matching message contains (see lv_filter_required):
+ * the bytes data[0..len), or — when or_backslash is set — at least one
+ * '\\' anywhere (a JSON string or member name written with an escape need
+ * not show its text). */
 struct lv_filter_lit {
     const char *data;
     size_t len;
+    int or_backslash;
 };
 
 /* Compiles `pattern` (len bytes, need not be NUL-terminated). Returns a new
@@ -89,12 +93,28 @@ int lv_filter_match_extract(const struct lv_filter *f, const char *msg,
                             size_t len, json_t **extracted);
 
 /* A prefilter for scans: the number of literals every message that matches
- * f must contain as substrings (the plain and quoted terms of a text
- * pattern; none for the other kinds), with *lits pointed at them. The
- * array and the bytes belong to f and live as long as it does. A scanner
- * may memmem a whole decompressed chunk for one of them and skip the chunk
- * when it is absent. */
+ * f must contain (see struct lv_filter_lit), with *lits pointed at them.
+ * The array and the bytes belong to f and live as long as it does.
+ *   - text: the plain and quoted required terms;
+ *   - JSON: for each condition that the pattern's && chain requires (not
+ *     under ||, not NOT EXISTS): each member name of its selector as
+ *     "name" (or a backslash), the value of = "text" as "text" (or a
+ *     backslash) when no number can be written as text, the literal
+ *     pieces of = "a*b" likewise, and true / false / null for IS TRUE /
+ *     IS FALSE / IS NULL;
+ *   - space-delimited: for each field's conditions that its && chain
+ *     requires: the text of = text, the literal pieces of = a*b.
+ * (The rules and why each is sound are in filter_json.c and
+ * filter_space.c.) A scanner may look for them in a whole decompressed
+ * chunk and skip the chunk when one is absent (lv_filter_lits_present);
+ * lv_filter_match checks them on each message itself. */
 size_t lv_filter_required(const struct lv_filter *f,
                           const struct lv_filter_lit **lits);
+
+/* 1 when text (len bytes) satisfies every one of the n literals: holds the
+ * literal's bytes, or (or_backslash) holds a '\\'. An empty literal is
+ * always satisfied. */
+int lv_filter_lits_present(const struct lv_filter_lit *lits, size_t n,
+                           const char *text, size_t len);
 
 #endif

@@ -3,7 +3,8 @@
  * lexer for JSON and space-delimited patterns, condition values (text,
  * number, wildcard, regex) and their evaluation against one scalar, the
  * boolean expression tree, and the compiled filter itself. Not for use
- * outside src/logs/filter*.c.
+ * outside src/logs/filter*.c (and the filter tests, for the two
+ * single-path evaluations at the end).
  */
 #ifndef LV_LOGS_FILTER_INT_H
 #define LV_LOGS_FILTER_INT_H
@@ -14,6 +15,7 @@
 #include <pcre2.h>
 
 #include "logs/filter.h"
+#include "util/fastjson.h"
 
 struct lv_err;
 
@@ -174,12 +176,16 @@ struct lv_filter {
     struct fterm *terms;
     size_t nterms;
     size_t noptional;
-    struct lv_filter_lit *required;
+    struct lv_filter_lit *required;     /* every kind: the prefilter */
     size_t nrequired;
+    char **owned;       /* literal bytes made for `required` (JSON, space) */
+    size_t nowned;
     /* LV_FILTER_JSON */
     struct fexpr expr;
     struct fsel *sels;
     size_t nsels;
+    struct lv_fastjson_path *fj_paths;  /* sels[k] for lv_fastjson_select */
+    struct lv_fastjson_step *fj_steps;  /* their steps, back to back */
     /* LV_FILTER_SPACE */
     struct ffield *fields;
     size_t nfields;
@@ -197,5 +203,20 @@ int lv_filter_match_space(const struct lv_filter *f, const char *msg,
                           size_t len, json_t **extracted);
 void lv_filter_release_json(struct lv_filter *f);
 void lv_filter_release_space(struct lv_filter *f);
+
+/* Adds a literal to f->required (a copy of data when copy is set, else
+ * data must live as long as f); an equal one already there is not added
+ * twice. */
+void lv_filter_add_required(struct lv_filter *f, const char *data,
+                            size_t len, int or_backslash, int copy);
+
+/* The JSON evaluation by one path only, for the differential tests
+ * (tests/unit/test_filter.c, tests/fuzz/fuzz_filter_json.c): 1 or 0; the
+ * fast one answers -1 when it cannot decide (lv_filter_match_json then
+ * asks jansson). Neither looks at the prefilter literals. */
+int lv_filter_json_fast(const struct lv_filter *f, const char *msg,
+                        size_t len);
+int lv_filter_json_jansson(const struct lv_filter *f, const char *msg,
+                           size_t len);
 
 #endif

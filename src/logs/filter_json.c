@@ -11,9 +11,12 @@
  * neither = nor != (both { $.users = 1 } and { $.users != 1 } fail on
  * "users": [1, 2, 3]); nor does a missing one.
  *
- * Parsing the event is kept apart from evaluation: resolve() and
- * scalar_of() are all that touch jansson, so a faster decoder can take
- * their place.
+ * Parsing the event is kept apart from evaluation: the selectors' values
+ * are resolved once per message, by simdjson (util/fastjson, no tree
+ * built) or, where it cannot be sure to agree with jansson, by jansson;
+ * the expression is then evaluated on those values. A message must also
+ * hold the pattern's prefilter literals (required(), each rule argued
+ * there) before either decoder runs.
  */
 #include "logs/filter.h"
 
@@ -289,6 +292,156 @@ static int parse_or(struct jparse *jp)
     return left;
 }
 
+/* ---- compiled forms: fast-path selectors and the prefilter ------------- */
+
+/* The selectors as lv_fastjson_select takes them. */
+static void build_paths(struct lv_filter *f)
+{
+    size_t total = 0;
+    size_t k, j, at = 0;
+
+    for (k = 0; k < f->nsels; k++) {
+        total += f->sels[k].nsteps;
+    }
+    f->fj_paths = lv_xcalloc(f->nsels ? f->nsels : 1, sizeof(*f->fj_paths));
+    f->fj_steps = lv_xcalloc(total ? total : 1, sizeof(*f->fj_steps));
+    for (k = 0; k < f->nsels; k++) {
+        f->fj_paths[k].steps = f->fj_steps + at;
+        f->fj_paths[k].nsteps = f->sels[k].nsteps;
+        for (j = 0; j < f->sels[k].nsteps; j++) {
+            const struct fstep *st = &f->sels[k].steps[j];
+            struct lv_fastjson_step *o = &f->fj_steps[at++];
+
+            o->is_index = st->is_index;
+            o->name = st->name;
+            o->name_len = st->name_len;
+            o->index = st->index;
+        }
+    }
+}
+
+/* Could a JSON number's text (number_text: "%lld", or "%.17g" with ".0"
+ * added; never inf or nan, which JSON cannot produce, but counted anyway)
+ * be made of these bytes? Only then may an = "text" condition be met by a
+ * number, whose raw form ("5.03e2" for "503.0") need not show the text. */
+static int numberish(const char *s, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        if (!strchr("0123456789+-.eEinfaINFA", s[i]) || s[i] == '\0') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Adds '"' + s + '"' (quote_l / quote_r saying which quotes). */
+static void add_quoted(struct lv_filter *f, const char *s, size_t len,
+                       int quote_l, int quote_r)
+{
+    char *buf = lv_xmalloc(len + 2);
+    size_t n = 0;
+
+    if (quote_l) {
+        buf[n++] = '"';
+    }
+    memcpy(buf + n, s, len);
+    n += len;
+    if (quote_r) {
+        buf[n++] = '"';
+    }
+    lv_filter_add_required(f, buf, n, 1, 1);
+    free(buf);
+}
+
+/*
+ * The prefilter: literals every message that matches must contain (struct
+ * lv_filter_lit). Why each is sound — "M matches" means jansson parsed M
+ * into an object tree T and eval() said 1:
+ *
+ *  - Only conditions on the && spine from the root are used: eval() of an
+ *    FN_AND is 1 only when both sides are 1, so each condition reached
+ *    through && alone is 1 on M. Under || nothing is taken.
+ *  - A condition other than NOT EXISTS is 1 only when its selector
+ *    resolves (resolve() != NULL: every op tests v first). Then each
+ *    .name step went through json_object_getn on an object of T, so an
+ *    object of M has a member whose unescaped name is `name`. A member
+ *    name is written "raw" with its bytes copied as they are, except for
+ *    escapes, each of which starts with '\\'. So M holds "name" with its
+ *    quotes, or M holds a backslash: literal `"name"`, or_backslash.
+ *  - IS TRUE / IS FALSE / IS NULL are 1 only on the tokens true / false /
+ *    null, which JSON writes one way only: literals `true`, `false`,
+ *    `null`, no alternative.
+ *  - = "text" (FV_TEXT) is 1 when the scalar's text equals `text`. If the
+ *    value is a number its text is number_text()'s, made only of
+ *    [0-9+-.e] (inf/nan cannot come from JSON); numberish() rules those
+ *    texts out, so for any other text the value is a string whose
+ *    unescaped bytes are `text`: as for names, M holds "text" with its
+ *    quotes, or a backslash. (An unquoted word that is a number is
+ *    FV_NUMBER and gives nothing: 503 may be written 5.03e2.)
+ *  - = glob (FV_GLOB, "a*b"): the value's text holds every literal piece,
+ *    the first at its start unless the glob starts with '*', the last at
+ *    its end unless it ends with '*'. For a string value those pieces are
+ *    in M as they are — with the string's opening quote before a first
+ *    anchored piece and its closing quote after a last anchored one —
+ *    unless M has a backslash. A piece that is numberish() might come
+ *    from a number's text instead and is skipped; the quote is added only
+ *    on a piece we keep, and only because that piece is not numberish, so
+ *    the value is a string.
+ *  - !=, <, >, <=, >=, %regex% and FV_NUMBER give no value literal.
+ */
+static void required(struct lv_filter *f, int node)
+{
+    const struct fnode *n = &f->expr.nodes[node];
+    const struct fsel *sel;
+    size_t k;
+
+    if (n->type == FN_AND) {
+        required(f, n->left);
+        required(f, n->right);
+        return;
+    }
+    if (n->type != FN_COND || n->op == OP_NOT_EXISTS) {
+        return;
+    }
+    sel = &f->sels[n->target];
+    for (k = 0; k < sel->nsteps; k++) {
+        if (!sel->steps[k].is_index) {
+            add_quoted(f, sel->steps[k].name, sel->steps[k].name_len, 1, 1);
+        }
+    }
+    switch (n->op) {
+    case OP_IS_TRUE:
+        lv_filter_add_required(f, "true", 4, 0, 0);
+        return;
+    case OP_IS_FALSE:
+        lv_filter_add_required(f, "false", 5, 0, 0);
+        return;
+    case OP_IS_NULL:
+        lv_filter_add_required(f, "null", 4, 0, 0);
+        return;
+    case OP_EQ:
+        break;
+    default:
+        return;
+    }
+    if (n->val.kind == FV_TEXT && !numberish(n->val.text, n->val.len)) {
+        add_quoted(f, n->val.text, n->val.len, 1, 1);
+    } else if (n->val.kind == FV_GLOB) {
+        for (k = 0; k < n->val.nseg; k++) {
+            const char *seg = n->val.text + n->val.seg_off[k];
+            size_t len = n->val.seg_len[k];
+
+            if (len == 0 || numberish(seg, len)) {
+                continue;
+            }
+            add_quoted(f, seg, len, k == 0 && !n->val.lead_star,
+                       k + 1 == n->val.nseg && !n->val.trail_star);
+        }
+    }
+}
+
 int lv_filter_parse_json(struct lv_filter *f, const char *pat, size_t start,
                          size_t end, struct lv_err *err)
 {
@@ -312,6 +465,8 @@ int lv_filter_parse_json(struct lv_filter *f, const char *pat, size_t start,
         return lv_ferr_unexpected(err, &jp.lx);
     }
     f->expr.root = root;
+    build_paths(f);
+    required(f, root);
     return 0;
 }
 
@@ -326,15 +481,31 @@ void lv_filter_release_json(struct lv_filter *f)
     free(f->sels);
     f->sels = NULL;
     f->nsels = 0;
+    free(f->fj_paths);
+    free(f->fj_steps);
+    f->fj_paths = NULL;
+    f->fj_steps = NULL;
 }
 
-/* ---- evaluation (the only code that knows jansson) --------------------- */
+/* ---- evaluation -------------------------------------------------------- */
 
-static json_t *resolve(json_t *root, const struct fsel *sel)
+/*
+ * Evaluation works on what each selector names (struct lv_fastjson_val),
+ * resolved once per message by one of two decoders: lv_fastjson_select
+ * (simdjson, no tree built) or, when it cannot decide, jansson —
+ * resolve() is the only code here that knows jansson.
+ */
+
+/* Selector values kept on the stack before the heap. */
+#define STACK_SELS 32
+
+static void resolve(json_t *root, const struct fsel *sel,
+                    struct lv_fastjson_val *out)
 {
     json_t *v = root;
     size_t k;
 
+    memset(out, 0, sizeof(*out));
     for (k = 0; k < sel->nsteps && v; k++) {
         const struct fstep *st = &sel->steps[k];
 
@@ -345,22 +516,43 @@ static json_t *resolve(json_t *root, const struct fsel *sel)
                                                      st->name_len) : NULL;
         }
     }
-    return v;
+    if (!v) {
+        out->kind = LV_FASTJSON_MISSING;
+    } else if (json_is_string(v)) {
+        out->kind = LV_FASTJSON_STRING;
+        out->str = json_string_value(v);
+        out->len = json_string_length(v);
+    } else if (json_is_integer(v)) {
+        out->kind = LV_FASTJSON_INT;
+        out->i = (int64_t)json_integer_value(v);
+    } else if (json_is_real(v)) {
+        out->kind = LV_FASTJSON_REAL;
+        out->d = json_real_value(v);
+    } else if (json_is_true(v)) {
+        out->kind = LV_FASTJSON_TRUE;
+    } else if (json_is_false(v)) {
+        out->kind = LV_FASTJSON_FALSE;
+    } else if (json_is_null(v)) {
+        out->kind = LV_FASTJSON_NULL;
+    } else {
+        out->kind = LV_FASTJSON_CONTAINER;
+    }
 }
 
 /* A number's text as it would be written: integers plainly, reals in the
  * shortest form that reads back the same, always with a '.' or exponent
  * (12.0 stays "12.0", so { $.f = "12" } does not match it). */
-static void number_text(const json_t *v, char *buf, size_t size)
+static void number_text(const struct lv_fastjson_val *v, char *buf,
+                        size_t size)
 {
     double d;
     int prec;
 
-    if (json_is_integer(v)) {
-        snprintf(buf, size, "%lld", (long long)json_integer_value(v));
+    if (v->kind == LV_FASTJSON_INT) {
+        snprintf(buf, size, "%lld", (long long)v->i);
         return;
     }
-    d = json_real_value(v);
+    d = v->d;
     for (prec = 15; prec <= 17; prec++) {
         snprintf(buf, size, "%.*g", prec, d);
         if (strtod(buf, NULL) == d) {
@@ -377,16 +569,16 @@ static void number_text(const json_t *v, char *buf, size_t size)
 }
 
 /* The scalar view of a string or number; 0 for anything else. */
-static int scalar_of(const json_t *v, struct fscalar *s, char *buf,
-                     size_t size)
+static int scalar_of(const struct lv_fastjson_val *v, struct fscalar *s,
+                     char *buf, size_t size)
 {
-    if (json_is_string(v)) {
+    if (v->kind == LV_FASTJSON_STRING) {
         s->is_number = 0;
-        s->text = json_string_value(v);
-        s->len = json_string_length(v);
+        s->text = v->str ? v->str : "";
+        s->len = v->len;
         return 1;
     }
-    if (json_is_number(v)) {
+    if (v->kind == LV_FASTJSON_INT || v->kind == LV_FASTJSON_REAL) {
         number_text(v, buf, size);
         s->is_number = 1;
         s->text = buf;
@@ -396,58 +588,59 @@ static int scalar_of(const json_t *v, struct fscalar *s, char *buf,
     return 0;
 }
 
-static int eval(const struct lv_filter *f, int node, json_t *root)
+static int eval(const struct lv_filter *f, int node,
+                const struct lv_fastjson_val *vals)
 {
     const struct fnode *n = &f->expr.nodes[node];
+    const struct lv_fastjson_val *v;
     struct fscalar s;
     char buf[64];
-    json_t *v;
 
     switch (n->type) {
     case FN_AND:
-        return eval(f, n->left, root) && eval(f, n->right, root);
+        return eval(f, n->left, vals) && eval(f, n->right, vals);
     case FN_OR:
-        return eval(f, n->left, root) || eval(f, n->right, root);
+        return eval(f, n->left, vals) || eval(f, n->right, vals);
     case FN_COND:
         break;
     }
-    v = resolve(root, &f->sels[n->target]);
+    v = &vals[n->target];
     switch (n->op) {
     case OP_NOT_EXISTS:
-        return v == NULL;
+        return v->kind == LV_FASTJSON_MISSING;
     case OP_IS_NULL:
-        return v && json_is_null(v);
+        return v->kind == LV_FASTJSON_NULL;
     case OP_IS_TRUE:
-        return v && json_is_true(v);
+        return v->kind == LV_FASTJSON_TRUE;
     case OP_IS_FALSE:
-        return v && json_is_false(v);
+        return v->kind == LV_FASTJSON_FALSE;
     default:
-        if (!v || !scalar_of(v, &s, buf, sizeof(buf))) {
+        if (!scalar_of(v, &s, buf, sizeof(buf))) {
             return 0;
         }
         return lv_fval_test(n->op, &n->val, &s);
     }
 }
 
-static json_t *extract(const struct lv_filter *f, json_t *root)
+static json_t *extract(const struct lv_filter *f,
+                       const struct lv_fastjson_val *vals)
 {
     json_t *out = json_object();
     size_t k;
 
     for (k = 0; k < f->nsels; k++) {
-        json_t *v = resolve(root, &f->sels[k]);
+        const struct lv_fastjson_val *v = &vals[k];
         struct fscalar s;
         char buf[64];
         json_t *str = NULL;
 
-        if (!v) {
-            continue;
-        }
         if (scalar_of(v, &s, buf, sizeof(buf))) {
             str = json_stringn_nocheck(s.text, s.len);
-        } else if (json_is_true(v) || json_is_false(v) || json_is_null(v)) {
-            str = json_string(json_is_null(v) ? "null" :
-                              json_is_true(v) ? "true" : "false");
+        } else if (v->kind == LV_FASTJSON_TRUE ||
+                   v->kind == LV_FASTJSON_FALSE ||
+                   v->kind == LV_FASTJSON_NULL) {
+            str = json_string(v->kind == LV_FASTJSON_NULL ? "null" :
+                              v->kind == LV_FASTJSON_TRUE ? "true" : "false");
         }
         if (str) {
             json_object_set_new(out, f->sels[k].text, str);
@@ -456,30 +649,87 @@ static json_t *extract(const struct lv_filter *f, json_t *root)
     return out;
 }
 
-int lv_filter_match_json(const struct lv_filter *f, const char *msg,
-                         size_t len, json_t **extracted)
+/* A JSON object starts with '{' (after blanks): the cheap rejection. */
+static int starts_object(const char *msg, size_t len)
 {
-    json_error_t jerr;
-    json_t *root;
     size_t i = 0;
-    int m;
 
-    /* Cheap rejection before a parse: a JSON object starts with '{'. */
     while (i < len && isspace((unsigned char)msg[i])) {
         i++;
     }
-    if (i >= len || msg[i] != '{') {
+    return i < len && msg[i] == '{';
+}
+
+/* Evaluates f on msg by one decoder: fast (lv_fastjson_select) or jansson.
+ * 1 / 0, or -1 when the fast one cannot decide. *extracted is filled on a
+ * match when extracted is not NULL. */
+static int evaluate(const struct lv_filter *f, const char *msg, size_t len,
+                    int fast, json_t **extracted)
+{
+    struct lv_fastjson_val stack[STACK_SELS];
+    struct lv_fastjson_val *vals = stack;
+    json_error_t jerr;
+    json_t *root = NULL;
+    size_t k;
+    int m = 0;
+
+    if (!starts_object(msg, len)) {
         return 0;
     }
-    root = json_loadb(msg, len, JSON_ALLOW_NUL, &jerr);
-    if (!root || !json_is_object(root)) {
-        json_decref(root);
-        return 0;
+    if (f->nsels > STACK_SELS) {
+        vals = lv_xcalloc(f->nsels, sizeof(*vals));
     }
-    m = eval(f, f->expr.root, root);
+    if (fast) {
+        if (lv_fastjson_select(msg, len, f->fj_paths, f->nsels, vals) !=
+            LV_FASTJSON_OK) {
+            m = -1;
+            goto out;
+        }
+    } else {
+        root = json_loadb(msg, len, JSON_ALLOW_NUL, &jerr);
+        if (!root || !json_is_object(root)) {
+            goto out;
+        }
+        for (k = 0; k < f->nsels; k++) {
+            resolve(root, &f->sels[k], &vals[k]);
+        }
+    }
+    m = eval(f, f->expr.root, vals);
     if (m && extracted) {
-        *extracted = extract(f, root);
+        *extracted = extract(f, vals);
     }
+out:
     json_decref(root);
+    if (vals != stack) {
+        free(vals);
+    }
+    return m;
+}
+
+int lv_filter_json_fast(const struct lv_filter *f, const char *msg,
+                        size_t len)
+{
+    return evaluate(f, msg, len, 1, NULL);
+}
+
+int lv_filter_json_jansson(const struct lv_filter *f, const char *msg,
+                           size_t len)
+{
+    return evaluate(f, msg, len, 0, NULL);
+}
+
+int lv_filter_match_json(const struct lv_filter *f, const char *msg,
+                         size_t len, json_t **extracted)
+{
+    int m;
+
+    if (!starts_object(msg, len) ||
+        !lv_filter_lits_present(f->required, f->nrequired, msg, len)) {
+        return 0;
+    }
+    m = evaluate(f, msg, len, 1, extracted);
+    if (m < 0) {
+        m = evaluate(f, msg, len, 0, extracted);
+    }
     return m;
 }

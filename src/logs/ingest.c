@@ -12,11 +12,13 @@
  * group's retention are rejected (not stored) while the rest are. The
  * sequence token is ignored.
  *
- * Hot path note: the events are read from `in`, the jansson tree the front
- * built. A faster decoder (DESIGN.md "Hot paths": simdjson behind a C API)
- * would read rq->body straight into the struct lv_chunk_event array built
- * by read_events(), with the messages as loans into a decoded buffer; the
- * rest of this file would not change.
+ * Hot path (DESIGN.md "Hot paths"): the handler is registered with
+ * LV_HANDLER_RAW_BODY, so the front does not parse the body. It is decoded
+ * by simdjson (util/fastjson.h) straight into the events; any body that
+ * decoder does not accept as plainly valid goes the ordinary way —
+ * lv_model_parse_input (jansson + lv_model_validate, the front's own step)
+ * and read_events() — so every answer, error messages included, is the
+ * one the ordinary path gives. Both paths meet at check_batch().
  */
 #include "logs/events_int.h"
 
@@ -29,6 +31,8 @@
 #include "logs/chunk.h"
 #include "logs/datakey.h"
 #include "logs/logs_int.h"
+#include "model/model.h"
+#include "util/fastjson.h"
 #include "util/json.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -40,6 +44,39 @@
 #define MAX_AGE_MS (14LL * 24 * 3600 * 1000)
 #define DAY_MS (24LL * 3600 * 1000)
 
+/* The batch rules that follow decoding; frees ev on failure. */
+static int check_batch(struct lv_chunk_event *ev, size_t n,
+                       struct lv_err *err)
+{
+    size_t total = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        total += ev[i].len + LV_CHUNK_EVENT_OVERHEAD;
+    }
+    if (total > MAX_BATCH_BYTES) {
+        free(ev);
+        /* AWS's wording for an oversized batch. */
+        return lv_err_set(err, LV_E_INVALID_PARAMETER,
+                          "Upload too large: %zu bytes exceeds limit of %d",
+                          total, MAX_BATCH_BYTES);
+    }
+    for (size_t i = 1; i < n; i++) {
+        if (ev[i].ts < ev[i - 1].ts) {
+            free(ev);
+            return lv_err_set(err, LV_E_INVALID_PARAMETER,
+                              "Log events in a single PutLogEvents request "
+                              "must be in chronological order.");
+        }
+    }
+    if (ev[n - 1].ts - ev[0].ts > MAX_SPAN_MS) {
+        free(ev);
+        return lv_err_set(err, LV_E_INVALID_PARAMETER,
+                          "The batch of log events in a single PutLogEvents "
+                          "request cannot span more than 24 hours.");
+    }
+    return 0;
+}
+
 /* Reads and checks the batch; the events are loans into `in`. */
 static int read_events(const json_t *in, struct lv_chunk_event **out,
                        size_t *n_out, struct lv_err *err)
@@ -47,7 +84,6 @@ static int read_events(const json_t *in, struct lv_chunk_event **out,
     const json_t *arr = lv_json_arr(in, "logEvents");
     struct lv_chunk_event *ev = NULL;
     size_t n = arr ? json_array_size(arr) : 0;
-    size_t total = 0;
 
     if (n < 1 || n > MAX_EVENTS) {
         return lv_err_set(err, LV_E_INVALID_PARAMETER,
@@ -76,32 +112,50 @@ static int read_events(const json_t *in, struct lv_chunk_event **out,
         ev[i].ts = ts;
         ev[i].msg = msg;
         ev[i].len = len;
-        total += len + LV_CHUNK_EVENT_OVERHEAD;
     }
-    if (total > MAX_BATCH_BYTES) {
-        free(ev);
-        /* AWS's wording for an oversized batch. */
-        return lv_err_set(err, LV_E_INVALID_PARAMETER,
-                          "Upload too large: %zu bytes exceeds limit of %d",
-                          total, MAX_BATCH_BYTES);
-    }
-    for (size_t i = 1; i < n; i++) {
-        if (ev[i].ts < ev[i - 1].ts) {
-            free(ev);
-            return lv_err_set(err, LV_E_INVALID_PARAMETER,
-                              "Log events in a single PutLogEvents request "
-                              "must be in chronological order.");
-        }
-    }
-    if (ev[n - 1].ts - ev[0].ts > MAX_SPAN_MS) {
-        free(ev);
-        return lv_err_set(err, LV_E_INVALID_PARAMETER,
-                          "The batch of log events in a single PutLogEvents "
-                          "request cannot span more than 24 hours.");
+    if (check_batch(ev, n, err) < 0) {
+        return -1;
     }
     *out = ev;
     *n_out = n;
     return 0;
+}
+
+/* The events of a request the fast decoder read (loans into fp), checked. */
+static int fast_events(const struct lv_fastjson_put *fp,
+                       struct lv_chunk_event **out, size_t *n_out,
+                       struct lv_err *err)
+{
+    struct lv_chunk_event *ev = lv_xcalloc(fp->n, sizeof(*ev));
+
+    for (size_t i = 0; i < fp->n; i++) {
+        ev[i].ts = fp->ev[i].ts;
+        ev[i].msg = fp->ev[i].msg;
+        ev[i].len = fp->ev[i].len;
+    }
+    if (check_batch(ev, fp->n, err) < 0) {
+        return -1;
+    }
+    *out = ev;
+    *n_out = fp->n;
+    return 0;
+}
+
+/*
+ * Decodes rq->body (the handler is LV_HANDLER_RAW_BODY): into *fp when the
+ * fast decoder takes it, else into *in through the front's own parse and
+ * validation (a new reference), whose error is then the answer.
+ */
+static int decode_body(struct lv_req *rq, struct lv_fastjson_put *fp,
+                       json_t **in, struct lv_err *err)
+{
+    if (lv_fastjson_put_decode(rq->body, rq->body_len,
+                               rq->body_len + rq->body_pad,
+                               fp) == LV_FASTJSON_OK) {
+        return 0;
+    }
+    return lv_model_parse_input(rq->svc, rq->op, rq->body, rq->body_len, in,
+                                err);
 }
 
 /* The part of the batch that is stored: [*from, *to). */
@@ -239,10 +293,12 @@ int lv_logs_put_log_events(struct lv_req *rq, const json_t *in,
 {
     struct lv_log_group g;
     struct lv_log_stream st;
+    struct lv_fastjson_put fp = LV_FASTJSON_PUT_INIT;
+    json_t *own = NULL;
     struct lv_chunk_event *ev = NULL;
     struct rejected rej;
     struct lv_jw w;
-    const char *stream_name = lv_json_str(in, "logStreamName");
+    const char *stream_name;
     char token[64];
     size_t n = 0;
     size_t from;
@@ -251,11 +307,24 @@ int lv_logs_put_log_events(struct lv_req *rq, const json_t *in,
     int found;
     int ret = -1;
 
-    if (read_events(in, &ev, &n, err) < 0) {
-        goto out;
+    if (!in) {
+        if (decode_body(rq, &fp, &own, err) < 0) {
+            goto out;
+        }
+        in = own;
     }
-    if (lv_logs_find_group(rq, in, &g, err) < 0) {
-        goto out;
+    if (in) {
+        stream_name = lv_json_str(in, "logStreamName");
+        if (read_events(in, &ev, &n, err) < 0 ||
+            lv_logs_find_group(rq, in, &g, err) < 0) {
+            goto out;
+        }
+    } else {
+        stream_name = fp.stream;
+        if (fast_events(&fp, &ev, &n, err) < 0 ||
+            lv_logs_find_group_by(rq, fp.group, &g, err) < 0) {
+            goto out;
+        }
     }
     found = stream_name ? lv_store_logs_stream_get(rq->store, g.id,
                                                    stream_name, &st, err)
@@ -307,5 +376,7 @@ int lv_logs_put_log_events(struct lv_req *rq, const json_t *in,
     ret = 0;
 out:
     free(ev);
+    lv_fastjson_put_release(&fp);
+    json_decref(own);
     return ret;
 }

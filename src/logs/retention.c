@@ -1,7 +1,5 @@
 #include "logs/retention.h"
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -11,6 +9,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/ticker.h"
 
 #define MS_PER_DAY INT64_C(86400000)
 
@@ -20,12 +19,7 @@
 #define RETAIN_BATCH 1000
 
 struct lv_logs_retention {
-    struct lv_app *app;
-    int interval_ms;
-    pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;          /* on CLOCK_MONOTONIC */
-    int stop;
+    struct lv_ticker *ticker;
 };
 
 struct retained {
@@ -85,8 +79,9 @@ out:
     return ret;
 }
 
-static void pass(struct lv_app *app)
+static void pass(void *arg)
 {
+    struct lv_app *app = arg;
     struct lv_err err = LV_ERR_INIT;
     struct timespec ts;
     int64_t n = 0;
@@ -102,59 +97,13 @@ static void pass(struct lv_app *app)
     }
 }
 
-static void deadline_after(struct timespec *ts, int ms)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += ms / 1000;
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
-static void *run(void *arg)
-{
-    struct lv_logs_retention *r = arg;
-    struct timespec until;
-
-    pthread_mutex_lock(&r->mu);
-    while (!r->stop) {
-        pthread_mutex_unlock(&r->mu);
-        pass(r->app);
-        pthread_mutex_lock(&r->mu);
-        deadline_after(&until, r->interval_ms);
-        while (!r->stop &&
-               pthread_cond_timedwait(&r->cv, &r->mu, &until) != ETIMEDOUT) {
-        }
-    }
-    pthread_mutex_unlock(&r->mu);
-    return NULL;
-}
-
 struct lv_logs_retention *lv_logs_retention_start(struct lv_app *app,
                                                   int interval_ms)
 {
     struct lv_logs_retention *r = lv_xcalloc(1, sizeof(*r));
-    pthread_condattr_t ca;
-    int rc;
 
-    if (interval_ms <= 0) {
-        LV_BUG("retention interval %d ms", interval_ms);
-    }
-    r->app = app;
-    r->interval_ms = interval_ms;
-    pthread_mutex_init(&r->mu, NULL);
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&r->cv, &ca);
-    pthread_condattr_destroy(&ca);
-    rc = pthread_create(&r->thread, NULL, run, r);
-    if (rc != 0) {
-        lv_log(LV_LOG_ERROR, "logs: cannot start the retention thread: %s",
-               strerror(rc));
-        pthread_cond_destroy(&r->cv);
-        pthread_mutex_destroy(&r->mu);
+    r->ticker = lv_ticker_start("logs retention", interval_ms, pass, app);
+    if (!r->ticker) {
         free(r);
         return NULL;
     }
@@ -166,12 +115,6 @@ void lv_logs_retention_stop(struct lv_logs_retention *r)
     if (!r) {
         return;
     }
-    pthread_mutex_lock(&r->mu);
-    r->stop = 1;
-    pthread_cond_signal(&r->cv);
-    pthread_mutex_unlock(&r->mu);
-    pthread_join(r->thread, NULL);
-    pthread_cond_destroy(&r->cv);
-    pthread_mutex_destroy(&r->mu);
+    lv_ticker_stop(r->ticker);
     free(r);
 }

@@ -23,7 +23,7 @@
  * store by first_ts; chunks of streams not asked for are skipped unread;
  * the others are decrypted (their data key through lv_datakey_for_read,
  * so a KMS key that can no longer be used fails the call with the same
- * AccessDeniedException as GetLogEvents), decompressed and decoded. A text
+ * AccessDeniedException as GetLogEvents), decompressed and decoded. A
  * pattern's required literals (lv_filter_required) are first looked for in
  * the whole decoded chunk with memmem, and a chunk that lacks one is
  * skipped without matching event by event. Once a page is full the walk
@@ -359,18 +359,15 @@ static void add_item(struct fscan *sc, const struct ekey *k,
     sc->bytes += len + LV_CHUNK_EVENT_OVERHEAD;
 }
 
-/* 1 when every required literal occurs in the decoded chunk (a literal
- * absent from the whole text is absent from each of its messages). */
+/* 1 when the decoded chunk satisfies every required literal (one absent
+ * from the whole text — and, for a literal that a backslash may stand
+ * for, with no backslash in the text either — is absent from each of its
+ * messages). */
 static int chunk_may_match(const struct fscan *sc,
                            const struct lv_chunk_plain *p)
 {
-    for (size_t i = 0; i < sc->n_lits; i++) {
-        if (sc->lits[i].len > 0 &&
-            !memmem(p->data, p->len, sc->lits[i].data, sc->lits[i].len)) {
-            return 0;
-        }
-    }
-    return 1;
+    return lv_filter_lits_present(sc->lits, sc->n_lits,
+                                  (const char *)p->data, p->len);
 }
 
 /* One chunk of the walk: 0 go on, 1 stop, -1 failed. */
@@ -379,7 +376,6 @@ static int visit(void *arg, const struct lv_log_chunk *c)
     struct fscan *sc = arg;
     struct lv_chunk_plain plain = LV_CHUNK_PLAIN_INIT;
     int all = lv_filter_kind(sc->f) == LV_FILTER_ALL;
-    uint8_t key[32];
     int found;
     int ret = -1;
 
@@ -403,21 +399,11 @@ static int visit(void *arg, const struct lv_log_chunk *c)
         sc->stop_at.idx = 0;
         return 1;
     }
-    found = lv_store_logs_chunk_payload(sc->rq->store, c->id, &sc->payload,
-                                        sc->err);
+    found = lv_datakey_open_chunk(&sc->ds, c, &sc->payload, &plain,
+                                 sc->err);
     if (found <= 0) {
-        /* Gone meanwhile (retention): nothing to read. */
-        return found < 0 ? -1 : 0;
-    }
-    if (lv_datakey_for_read(&sc->ds, c->data_key_id, key, sc->err) < 0) {
-        return -1;
-    }
-    if (lv_chunk_open(key, c, sc->payload.data, sc->payload.len, &plain,
-                      sc->err) < 0) {
-        lv_log(LV_LOG_ERROR, "logs: chunk does not open id=%lld stream=%lld"
-               " req=%s", (long long)c->id, (long long)c->stream_id,
-               sc->rq->id);
-        goto out;
+        /* 0: gone meanwhile (retention), nothing to read. */
+        return found;
     }
     sc->scanned += c->raw_bytes;
     if (!chunk_may_match(sc, &plain)) {
@@ -442,7 +428,6 @@ static int visit(void *arg, const struct lv_log_chunk *c)
     }
     ret = 0;
 out:
-    lv_secret_wipe(key, sizeof(key));
     lv_chunk_plain_release(&plain);
     return ret;
 }

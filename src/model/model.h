@@ -133,6 +133,17 @@ int lv_model_validate(const struct lv_service *svc, const struct lv_op *op,
                       const struct json_t *in, struct lv_err *err);
 
 /*
+ * The front's deserialization of a request body: parses `body` (len bytes;
+ * empty means "{}") as the JSON input object of `op` and validates it with
+ * lv_model_validate. On success *in is a new reference (json_decref it) and
+ * 0 is returned; otherwise -1 with *err: SerializationException for a body
+ * that is not a JSON object, or lv_model_validate's error.
+ */
+int lv_model_parse_input(const struct lv_service *svc, const struct lv_op *op,
+                         const char *body, size_t len, struct json_t **in,
+                         struct lv_err *err);
+
+/*
  * Compiles (and caches) every member pattern of `svc` now rather than at
  * first use; a server may call it at start, tests call it to prove every
  * model pattern compiles. Returns the number of patterns PCRE2 could not

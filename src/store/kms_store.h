@@ -45,6 +45,18 @@ struct lv_kms_key {
 };
 
 void lv_kms_key_init(struct lv_kms_key *k);
+
+/*
+ * The KMS generation, for caches of KMS records (kms/core.c): a number that
+ * every write of this interface in this process moves (at the write, and
+ * again when the transaction that made it ends), so a record read at
+ * generation g is still the stored one while the generation is g. It says
+ * nothing of writes by other processes or nodes. Returns 1 with *gen set;
+ * 0 (*gen untouched) when the caller must not use a cache: its thread's
+ * open transaction has KMS writes not committed yet (it must see them, and
+ * no one else may), or the backend keeps no generation.
+ */
+int lv_store_kms_generation(struct lv_store *s, uint64_t *gen);
 void lv_kms_key_release(struct lv_kms_key *k);
 
 /* Inserts a new key with its first sealed material version (version 1,

@@ -13,10 +13,13 @@
  */
 #include "store/store_int.h"
 
+#include "store/kms_store.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +34,7 @@
 
 #define DB_FILE "logvault.db"
 #define CACHE_MIN_SLOTS 32
+#define LV_SQLITE_CACHE_KIB "1024"  /* page cache per connection */
 
 struct slot {
     const char *sql;        /* the key: a pointer, not the text */
@@ -41,6 +45,7 @@ struct conn {
     struct lv_sqlite *owner;
     sqlite3 *db;
     int depth;              /* open transaction levels, 0 = autocommit */
+    int kms_dirty;          /* the open transaction wrote KMS records */
     struct slot *slots;     /* open addressing, nslots a power of two */
     size_t nslots;
     size_t used;
@@ -59,6 +64,13 @@ struct lv_sqlite {
  * closes it. */
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct conn *all_conns;
+
+/* lv_store_kms_generation(): bumped by every KMS write (sqlite_kms.c calls
+ * lv_sqlite_kms_changed() after each) and again when the transaction that
+ * made it ends, so that a reader that cached what it read before the
+ * commit (the old record, under the new generation) is invalidated by the
+ * commit itself. */
+static _Atomic uint64_t kms_generation = 1;
 
 int lv_sqlite_fail(sqlite3 *db, int rc, const char *what, struct lv_err *err)
 {
@@ -123,9 +135,16 @@ static void thread_exit(void *p)
 static struct conn *conn_open(struct lv_sqlite *q, int *rc_out,
                               struct lv_err *err)
 {
+    /* cache_size: each thread has its own connection and so its own page
+     * cache; bounded explicitly (in KiB when negative) so that the server's
+     * footprint is threads x this, whatever the size of the database.
+     * journal_size_limit: a WAL that grew during a burst is truncated back
+     * after the next checkpoint instead of staying at its largest. */
     static const char pragmas[] =
         "PRAGMA foreign_keys = ON;"
-        "PRAGMA synchronous = FULL;";
+        "PRAGMA synchronous = FULL;"
+        "PRAGMA cache_size = -" LV_SQLITE_CACHE_KIB ";"
+        "PRAGMA journal_size_limit = 16777216;";
     struct conn *c = NULL;
     sqlite3 *db = NULL;
     int rc;
@@ -526,9 +545,19 @@ static struct conn *conn_in_txn(void *impl, const char *what)
     return c;
 }
 
-static int sq_commit(void *impl, struct lv_err *err)
+/* The outermost transaction of c has ended (committed or rolled back):
+ * when it wrote KMS records, the generation moves again, now that what
+ * it wrote (or the state it restored) is what every reader sees. */
+static void txn_ended(struct conn *c)
 {
-    struct conn *c = conn_in_txn(impl, "commit");
+    if (c->depth == 0 && c->kms_dirty) {
+        c->kms_dirty = 0;
+        atomic_fetch_add(&kms_generation, 1);
+    }
+}
+
+static int commit_level(struct conn *c, struct lv_err *err)
+{
     int level = c->depth;
     char sql[32];
     int rc;
@@ -566,9 +595,17 @@ static int sq_commit(void *impl, struct lv_err *err)
     return 0;
 }
 
-static void sq_rollback(void *impl)
+static int sq_commit(void *impl, struct lv_err *err)
 {
-    struct conn *c = conn_in_txn(impl, "rollback");
+    struct conn *c = conn_in_txn(impl, "commit");
+    int rc = commit_level(c, err);
+
+    txn_ended(c);
+    return rc;
+}
+
+static void rollback_level(struct conn *c)
+{
     int level = c->depth;
     int rc;
 
@@ -584,6 +621,41 @@ static void sq_rollback(void *impl)
     if (rc != SQLITE_OK) {
         lv_sqlite_fail(c->db, rc, "rollback", NULL);
     }
+}
+
+static void sq_rollback(void *impl)
+{
+    struct conn *c = conn_in_txn(impl, "rollback");
+
+    rollback_level(c);
+    txn_ended(c);
+}
+
+/* ---- the KMS generation ---- */
+
+void lv_sqlite_kms_changed(struct lv_store *s)
+{
+    struct conn *c = s->sqlite ? pthread_getspecific(s->sqlite->key) : NULL;
+
+    if (c && c->depth > 0) {
+        c->kms_dirty = 1;
+    }
+    atomic_fetch_add(&kms_generation, 1);
+}
+
+int lv_store_kms_generation(struct lv_store *s, uint64_t *gen)
+{
+    struct conn *c;
+
+    if (!s->sqlite) {
+        return 0;       /* another backend: no in-process generation */
+    }
+    c = pthread_getspecific(s->sqlite->key);
+    if (c && c->kms_dirty) {
+        return 0;
+    }
+    *gen = atomic_load(&kms_generation);
+    return 1;
 }
 
 /* Binds key as ?1 and steps st once: SQLITE_ROW, SQLITE_DONE or an error.

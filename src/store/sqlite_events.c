@@ -7,8 +7,8 @@
  * connection), reset before the function returns, on error paths too.
  * Payloads and wrapped keys are bound and read as blobs and never logged.
  *
- * Chunk lists run in batches: up to WALK_BATCH rows are copied out, the
- * statement is reset, and only then is the caller's function called, so
+ * Chunk lists run in batches (lv_sqlite_walk_run()): a batch of rows is
+ * copied out, the statement is reset, and only then is the caller's function called, so
  * that it may read a payload (another statement) or stop early. The next
  * batch resumes after the last row seen (keyset paging on (first_ts, seq)
  * or (first_ts, id)).
@@ -26,92 +26,11 @@
 #include "util/log.h"
 #include "util/mem.h"
 
-#define WALK_BATCH 64
-
 /* PutLogEvents refuses a batch that spans more than 24 hours, and a chunk
  * holds events of one batch, so no chunk spans more: a chunk overlapping
  * [start, end) has first_ts >= start - MAX_SPAN, which lets the
  * (stream_id, first_ts) index bound the scan from below. */
 #define MAX_SPAN_MS (24LL * 3600 * 1000)
-
-/* Binds parameters ?1, ?2 … in order; the first failure sticks. */
-struct bind {
-    sqlite3_stmt *st;
-    int i;
-    int rc;
-};
-
-static void bind_start(struct bind *b, sqlite3_stmt *st)
-{
-    b->st = st;
-    b->i = 0;
-    b->rc = SQLITE_OK;
-}
-
-static void bind_int64(struct bind *b, int64_t v)
-{
-    b->i++;
-    if (b->rc == SQLITE_OK) {
-        b->rc = sqlite3_bind_int64(b->st, b->i, v);
-    }
-}
-
-static void bind_field(struct bind *b, const char *field, size_t cap)
-{
-    b->i++;
-    if (b->rc == SQLITE_OK) {
-        b->rc = sqlite3_bind_text(b->st, b->i, field,
-                                  (int)strnlen(field, cap), SQLITE_STATIC);
-    }
-}
-
-/* STATIC: the statement is reset before the caller's bytes go away. */
-static void bind_blob(struct bind *b, const void *p, size_t len)
-{
-    b->i++;
-    if (b->rc != SQLITE_OK) {
-        return;
-    }
-    if (len > INT_MAX) {
-        b->rc = SQLITE_TOOBIG;
-        return;
-    }
-    b->rc = sqlite3_bind_blob(b->st, b->i, len ? p : "", (int)len,
-                              SQLITE_STATIC);
-}
-
-static int stmt_fail(sqlite3_stmt *st, int rc, const char *what,
-                     struct lv_err *err)
-{
-    lv_sqlite_fail(sqlite3_db_handle(st), rc, what, err);
-    sqlite3_reset(st);
-    return -1;
-}
-
-static int run_done(sqlite3_stmt *st, const struct bind *b,
-                    const char *what, struct lv_err *err)
-{
-    int rc = b->rc;
-
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_step(st);
-    }
-    if (rc != SQLITE_DONE) {
-        return stmt_fail(st, rc, what, err);
-    }
-    sqlite3_reset(st);
-    return 0;
-}
-
-/* Copies blob column i into *out (reset first); -1 past out->max. */
-static int col_blob(sqlite3_stmt *st, int i, struct lv_buf *out)
-{
-    const void *p = sqlite3_column_blob(st, i);
-    int n = sqlite3_column_bytes(st, i);
-
-    lv_buf_reset(out);
-    return lv_buf_add(out, p, (size_t)n);
-}
 
 /* ---- data keys ----------------------------------------------------------- */
 
@@ -124,17 +43,17 @@ int lv_store_logs_data_key_insert(struct lv_store *s,
         "INSERT INTO logs_data_keys (group_id, kms_key_arn, created_ms,"
         " wrapped) VALUES (?1, ?2, ?3, ?4)";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
-    struct bind b;
+    struct lv_sqlite_bind b;
 
     if (!st) {
         return -1;
     }
-    bind_start(&b, st);
-    bind_int64(&b, dk->group_id);
-    bind_field(&b, dk->kms_key_arn, sizeof(dk->kms_key_arn));
-    bind_int64(&b, dk->created_ms);
-    bind_blob(&b, wrapped, len);
-    if (run_done(st, &b, "insert data key", err) < 0) {
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_int64(&b, dk->group_id);
+    lv_sqlite_bind_field(&b, dk->kms_key_arn, sizeof(dk->kms_key_arn));
+    lv_sqlite_bind_int64(&b, dk->created_ms);
+    lv_sqlite_bind_blob(&b, wrapped, len);
+    if (lv_sqlite_run_done(st, &b, "insert data key", err) < 0) {
         return -1;
     }
     dk->id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
@@ -165,7 +84,7 @@ int lv_store_logs_data_key_get(struct lv_store *s, int64_t id,
         return 0;
     }
     if (rc != SQLITE_ROW) {
-        return stmt_fail(st, rc, "read data key", err);
+        return lv_sqlite_stmt_fail(st, rc, "read data key", err);
     }
     memset(&dk, 0, sizeof(dk));
     dk.id = sqlite3_column_int64(st, 0);
@@ -181,7 +100,7 @@ int lv_store_logs_data_key_get(struct lv_store *s, int64_t id,
                           LV_STORE_UNAVAILABLE_MSG);
     }
     dk.created_ms = sqlite3_column_int64(st, 3);
-    if (col_blob(st, 4, wrapped) < 0) {
+    if (lv_sqlite_col_blob(st, 4, wrapped) < 0) {
         sqlite3_reset(st);
         lv_log(LV_LOG_WARN, "store: wrapped data key too long id=%lld",
                (long long)id);
@@ -207,7 +126,7 @@ int lv_store_logs_chunk_insert(struct lv_store *s, struct lv_log_chunk *c,
         "UPDATE logs_groups SET stored_bytes = stored_bytes + ?2"
         " WHERE id = ?1";
     sqlite3_stmt *st;
-    struct bind b;
+    struct lv_sqlite_bind b;
     int64_t id;
 
     if (lv_store_begin(s, err) < 0) {
@@ -217,18 +136,18 @@ int lv_store_logs_chunk_insert(struct lv_store *s, struct lv_log_chunk *c,
     if (!st) {
         goto fail;
     }
-    bind_start(&b, st);
-    bind_int64(&b, c->group_id);
-    bind_int64(&b, c->stream_id);
-    bind_int64(&b, c->seq);
-    bind_int64(&b, c->first_ts);
-    bind_int64(&b, c->last_ts);
-    bind_int64(&b, c->ingestion_time);
-    bind_int64(&b, c->n_events);
-    bind_int64(&b, c->raw_bytes);
-    bind_int64(&b, c->data_key_id);
-    bind_blob(&b, payload, len);
-    if (run_done(st, &b, "insert chunk", err) < 0) {
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_int64(&b, c->group_id);
+    lv_sqlite_bind_int64(&b, c->stream_id);
+    lv_sqlite_bind_int64(&b, c->seq);
+    lv_sqlite_bind_int64(&b, c->first_ts);
+    lv_sqlite_bind_int64(&b, c->last_ts);
+    lv_sqlite_bind_int64(&b, c->ingestion_time);
+    lv_sqlite_bind_int64(&b, c->n_events);
+    lv_sqlite_bind_int64(&b, c->raw_bytes);
+    lv_sqlite_bind_int64(&b, c->data_key_id);
+    lv_sqlite_bind_blob(&b, payload, len);
+    if (lv_sqlite_run_done(st, &b, "insert chunk", err) < 0) {
         goto fail;
     }
     id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
@@ -236,10 +155,10 @@ int lv_store_logs_chunk_insert(struct lv_store *s, struct lv_log_chunk *c,
     if (!st) {
         goto fail;
     }
-    bind_start(&b, st);
-    bind_int64(&b, c->group_id);
-    bind_int64(&b, c->raw_bytes);
-    if (run_done(st, &b, "update group stored bytes", err) < 0) {
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_int64(&b, c->group_id);
+    lv_sqlite_bind_int64(&b, c->raw_bytes);
+    if (lv_sqlite_run_done(st, &b, "update group stored bytes", err) < 0) {
         goto fail;
     }
     if (lv_store_commit(s, err) < 0) {
@@ -282,12 +201,12 @@ static int chunk_walk(struct lv_store *s, const char *sql, const char *what,
                       int descending, int by_seq, lv_log_chunk_fn fn,
                       void *arg, struct lv_err *err)
 {
-    struct lv_log_chunk *rows = lv_xcalloc(WALK_BATCH, sizeof(*rows));
+    struct lv_log_chunk *rows = lv_xcalloc(LV_SQLITE_WALK_BATCH, sizeof(*rows));
     int64_t c1 = descending ? INT64_MAX : INT64_MIN;
     int64_t c2 = descending ? INT64_MAX : INT64_MIN;
     int64_t bound;
     sqlite3_stmt *st;
-    struct bind b;
+    struct lv_sqlite_bind b;
     int n;
     int rc;
     int ret = -1;
@@ -304,24 +223,24 @@ static int chunk_walk(struct lv_store *s, const char *sql, const char *what,
         if (!st) {
             goto out;
         }
-        bind_start(&b, st);
-        bind_int64(&b, owner);
-        bind_int64(&b, start_ts);
-        bind_int64(&b, end_ts);
-        bind_int64(&b, bound);
-        bind_int64(&b, c1);
-        bind_int64(&b, c2);
-        bind_int64(&b, WALK_BATCH);
+        lv_sqlite_bind_start(&b, st);
+        lv_sqlite_bind_int64(&b, owner);
+        lv_sqlite_bind_int64(&b, start_ts);
+        lv_sqlite_bind_int64(&b, end_ts);
+        lv_sqlite_bind_int64(&b, bound);
+        lv_sqlite_bind_int64(&b, c1);
+        lv_sqlite_bind_int64(&b, c2);
+        lv_sqlite_bind_int64(&b, LV_SQLITE_WALK_BATCH);
         n = 0;
         rc = b.rc;
         while (rc == SQLITE_OK || rc == SQLITE_ROW) {
             rc = sqlite3_step(st);
-            if (rc == SQLITE_ROW && n < WALK_BATCH) {
+            if (rc == SQLITE_ROW && n < LV_SQLITE_WALK_BATCH) {
                 read_chunk(st, &rows[n++]);
             }
         }
         if (rc != SQLITE_DONE) {
-            stmt_fail(st, rc, what, err);
+            lv_sqlite_stmt_fail(st, rc, what, err);
             goto out;
         }
         sqlite3_reset(st);
@@ -333,7 +252,7 @@ static int chunk_walk(struct lv_store *s, const char *sql, const char *what,
                 goto out;
             }
         }
-        if (n < WALK_BATCH) {
+        if (n < LV_SQLITE_WALK_BATCH) {
             break;
         }
         c1 = descending ? rows[n - 1].last_ts : rows[n - 1].first_ts;
@@ -397,7 +316,7 @@ int lv_store_logs_chunk_max_seq(struct lv_store *s, int64_t stream_id,
         rc = sqlite3_step(st);
     }
     if (rc != SQLITE_ROW) {
-        return stmt_fail(st, rc, "read max chunk seq", err);
+        return lv_sqlite_stmt_fail(st, rc, "read max chunk seq", err);
     }
     *max = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
@@ -424,9 +343,9 @@ int lv_store_logs_chunk_payload(struct lv_store *s, int64_t chunk_id,
         return 0;
     }
     if (rc != SQLITE_ROW) {
-        return stmt_fail(st, rc, "read chunk payload", err);
+        return lv_sqlite_stmt_fail(st, rc, "read chunk payload", err);
     }
-    if (col_blob(st, 0, payload) < 0) {
+    if (lv_sqlite_col_blob(st, 0, payload) < 0) {
         sqlite3_reset(st);
         lv_log(LV_LOG_WARN, "store: chunk payload too long id=%lld",
                (long long)chunk_id);
@@ -454,7 +373,7 @@ int lv_store_logs_chunk_expire(struct lv_store *s, int64_t group_id,
         "DELETE FROM logs_chunks WHERE group_id = ?1 AND last_ts < ?2";
     const char *const steps[] = { streams, group, del };
     sqlite3_stmt *st = NULL;
-    struct bind b;
+    struct lv_sqlite_bind b;
     int64_t deleted;
 
     if (lv_store_begin(s, err) < 0) {
@@ -465,10 +384,10 @@ int lv_store_logs_chunk_expire(struct lv_store *s, int64_t group_id,
         if (!st) {
             goto fail;
         }
-        bind_start(&b, st);
-        bind_int64(&b, group_id);
-        bind_int64(&b, before_ts);
-        if (run_done(st, &b, "expire chunks", err) < 0) {
+        lv_sqlite_bind_start(&b, st);
+        lv_sqlite_bind_int64(&b, group_id);
+        lv_sqlite_bind_int64(&b, before_ts);
+        if (lv_sqlite_run_done(st, &b, "expire chunks", err) < 0) {
             goto fail;
         }
     }

@@ -8,12 +8,13 @@
  * Strings are copied out of SQLite before the reset. The sealed material is
  * bound and read as a blob and never logged.
  *
- * Lists run in batches (walk_run): up to WALK_BATCH rows are copied out,
- * the statement is reset, and only then is the caller's function called, so
- * that it may itself use the store (update the key it is shown, list
- * another thing) without meeting a statement still stepping. The next batch
- * resumes after the last row seen (keyset paging), so rows written by the
- * callback into the part already walked are not seen twice.
+ * Lists run in batches (lv_sqlite_walk_run() in sqlite_util.c): a batch of
+ * rows is copied out, the statement is reset, and only then is the
+ * caller's function called, so that it may itself use the store (update
+ * the key it is shown, list another thing) without meeting a statement
+ * still stepping. The next batch resumes after the last row seen (keyset
+ * paging), so rows written by the callback into the part already walked
+ * are not seen twice.
  */
 #include "store/kms_store.h"
 
@@ -27,243 +28,6 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/mem.h"
-
-#define WALK_BATCH 64
-
-/* ---- binding and reading --------------------------------------------- */
-
-/* Binds parameters ?1, ?2 … in order; the first failure sticks. */
-struct bind {
-    sqlite3_stmt *st;
-    int i;
-    int rc;
-};
-
-static void bind_start(struct bind *b, sqlite3_stmt *st)
-{
-    b->st = st;
-    b->i = 0;
-    b->rc = SQLITE_OK;
-}
-
-static void bind_textn(struct bind *b, const char *s, size_t len)
-{
-    b->i++;
-    if (b->rc != SQLITE_OK) {
-        return;
-    }
-    if (len > INT_MAX) {
-        b->rc = SQLITE_TOOBIG;
-        return;
-    }
-    /* TRANSIENT: a cursor may point into a row the walk is about to
-     * overwrite. */
-    b->rc = sqlite3_bind_text(b->st, b->i, s ? s : "", (int)len,
-                              SQLITE_TRANSIENT);
-}
-
-/* An owned string; NULL binds as "". */
-static void bind_text(struct bind *b, const char *s)
-{
-    bind_textn(b, s, s ? strlen(s) : 0);
-}
-
-/* A fixed-size field: never reads past its end even when unterminated. */
-static void bind_field(struct bind *b, const char *field, size_t cap)
-{
-    bind_textn(b, field, strnlen(field, cap));
-}
-
-static void bind_int64(struct bind *b, int64_t v)
-{
-    b->i++;
-    if (b->rc == SQLITE_OK) {
-        b->rc = sqlite3_bind_int64(b->st, b->i, v);
-    }
-}
-
-static void bind_double(struct bind *b, double v)
-{
-    b->i++;
-    if (b->rc == SQLITE_OK) {
-        b->rc = sqlite3_bind_double(b->st, b->i, v);
-    }
-}
-
-/* STATIC: the statement is reset before the caller's bytes go away. */
-static void bind_blob(struct bind *b, const void *p, size_t len)
-{
-    b->i++;
-    if (b->rc != SQLITE_OK) {
-        return;
-    }
-    if (len > INT_MAX) {
-        b->rc = SQLITE_TOOBIG;
-        return;
-    }
-    b->rc = sqlite3_bind_blob(b->st, b->i, len ? p : "", (int)len,
-                              SQLITE_STATIC);
-}
-
-/* Copies text column i into a fixed field. A value too long for it is a
- * bug in whoever wrote it: truncated (never overflowing) and logged. */
-static void col_field(sqlite3_stmt *st, int i, char *dst, size_t cap,
-                      const char *field)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    int n = sqlite3_column_bytes(st, i);
-
-    if (!t) {
-        t = (const unsigned char *)"";
-        n = 0;
-    }
-    if ((size_t)n >= cap) {
-        lv_log(LV_LOG_WARN, "store: kms value too long for its field "
-               "field=%s len=%d max=%zu, truncated", field, n, cap - 1);
-        n = (int)(cap - 1);
-    }
-    snprintf(dst, cap, "%.*s", n, (const char *)t);
-}
-
-/* Text column i as a fresh string ("" for NULL). */
-static char *col_dup(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    int n = sqlite3_column_bytes(st, i);
-
-    return t ? lv_xstrndup((const char *)t, (size_t)n) : lv_xstrdup("");
-}
-
-/* Reports a failed step or bind (before the reset, while SQLite's message
- * is still there), then resets. Returns -1. */
-static int stmt_fail(sqlite3_stmt *st, int rc, const char *what,
-                     struct lv_err *err)
-{
-    lv_sqlite_fail(sqlite3_db_handle(st), rc, what, err);
-    sqlite3_reset(st);
-    return -1;
-}
-
-/* Steps a bound statement that returns no rows, then resets it. */
-static int run_done(sqlite3_stmt *st, const struct bind *b,
-                    const char *what, struct lv_err *err)
-{
-    int rc = b->rc;
-
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_step(st);
-    }
-    if (rc != SQLITE_DONE) {
-        return stmt_fail(st, rc, what, err);
-    }
-    sqlite3_reset(st);
-    return 0;
-}
-
-/* Rows the last statement on st's connection changed. */
-static int changes(sqlite3_stmt *st)
-{
-    return sqlite3_changes(sqlite3_db_handle(st));
-}
-
-/* ---- batched walks ----------------------------------------------------- */
-
-/*
- * A list query. Its SQL ends with a keyset condition and "LIMIT ?n"; bind
- * binds every parameter: the rows after `last` (a row of the previous
- * batch, or NULL for the first batch: then the caller's `after`), at most
- * `n` of them.
- */
-struct walk {
-    const char *sql;
-    const char *what;
-    size_t size;                /* bytes of one row */
-    int limit;                  /* rows in all; <= 0: no limit */
-    void *ctx;
-    void (*bind)(struct bind *b, void *ctx, const void *last, int n);
-    void (*read)(sqlite3_stmt *st, void *row);  /* into a zeroed row */
-    void (*release)(void *row);                 /* and zero it; or NULL */
-    int (*call)(void *ctx, const void *row);
-};
-
-static void walk_release(const struct walk *w, char *rows, int n)
-{
-    for (int i = 0; i < n; i++) {
-        if (w->release) {
-            w->release(rows + (size_t)i * w->size);
-        } else {
-            memset(rows + (size_t)i * w->size, 0, w->size);
-        }
-    }
-}
-
-/* Runs w batch by batch: 0 when done, the first non-zero value a call
- * returned, or -1 with *err on a store fault. */
-static int walk_run(struct lv_store *s, const struct walk *w,
-                    struct lv_err *err)
-{
-    char *rows = lv_xcalloc(WALK_BATCH, w->size);
-    struct bind b;
-    sqlite3_stmt *st;
-    int total = 0;
-    int n = 0;
-    int want;
-    int rc;
-    int ret = -1;
-
-    for (;;) {
-        want = WALK_BATCH;
-        if (w->limit > 0 && w->limit - total < want) {
-            want = w->limit - total;
-        }
-        if (want <= 0) {
-            break;
-        }
-        st = lv_sqlite_prepare(s, w->sql, err);
-        if (!st) {
-            goto out;
-        }
-        bind_start(&b, st);
-        w->bind(&b, w->ctx, n ? rows + (size_t)(n - 1) * w->size : NULL,
-                want);
-        walk_release(w, rows, n);   /* the cursor is bound (copied) */
-        n = 0;
-        rc = b.rc;
-        while (rc == SQLITE_OK || rc == SQLITE_ROW) {
-            if (n == want) {
-                rc = SQLITE_DONE;
-                break;
-            }
-            rc = sqlite3_step(st);
-            if (rc == SQLITE_ROW) {
-                w->read(st, rows + (size_t)n * w->size);
-                n++;
-            }
-        }
-        if (rc != SQLITE_DONE) {
-            stmt_fail(st, rc, w->what, err);
-            goto out;
-        }
-        sqlite3_reset(st);
-        for (int i = 0; i < n; i++) {
-            int r = w->call(w->ctx, rows + (size_t)i * w->size);
-
-            if (r != 0) {
-                ret = r;
-                goto out;
-            }
-        }
-        total += n;
-        if (n < want) {
-            break;
-        }
-    }
-    ret = 0;
-out:
-    walk_release(w, rows, n);
-    free(rows);
-    return ret;
-}
 
 /* ---- keys -------------------------------------------------------------- */
 
@@ -289,22 +53,32 @@ void lv_kms_key_release(struct lv_kms_key *k)
 
 #define F(k, f) (k)->f, sizeof((k)->f)
 
+/* Passes rc through after a write of KMS records, which moves the KMS
+ * generation (lv_store_kms_generation(): kms/core.c's cache of keys,
+ * aliases and material is current only while it stands still). Called
+ * after the statement, whatever its outcome. */
+static int changed(struct lv_store *s, int rc)
+{
+    lv_sqlite_kms_changed(s);
+    return rc;
+}
+
 /* A row of KEY_COLS into k (initialised, owning nothing). */
 static void read_key(sqlite3_stmt *st, struct lv_kms_key *k)
 {
-    col_field(st, 0, F(k, id), "key id");
-    col_field(st, 1, F(k, arn), "key arn");
-    col_field(st, 2, F(k, account), "key account");
-    col_field(st, 3, F(k, region), "key region");
-    k->description = col_dup(st, 4);
-    col_field(st, 5, F(k, key_spec), "key spec");
-    col_field(st, 6, F(k, key_usage), "key usage");
-    col_field(st, 7, F(k, state), "key state");
-    col_field(st, 8, F(k, origin), "key origin");
+    lv_sqlite_col_field(st, 0, F(k, id), "key id");
+    lv_sqlite_col_field(st, 1, F(k, arn), "key arn");
+    lv_sqlite_col_field(st, 2, F(k, account), "key account");
+    lv_sqlite_col_field(st, 3, F(k, region), "key region");
+    k->description = lv_sqlite_col_dup(st, 4);
+    lv_sqlite_col_field(st, 5, F(k, key_spec), "key spec");
+    lv_sqlite_col_field(st, 6, F(k, key_usage), "key usage");
+    lv_sqlite_col_field(st, 7, F(k, state), "key state");
+    lv_sqlite_col_field(st, 8, F(k, origin), "key origin");
     k->creation_date = sqlite3_column_double(st, 9);
     k->deletion_date = sqlite3_column_double(st, 10);
     k->pending_window_days = sqlite3_column_int(st, 11);
-    k->policy = col_dup(st, 12);
+    k->policy = lv_sqlite_col_dup(st, 12);
     k->rotation_enabled = sqlite3_column_int(st, 13);
     k->rotation_period_days = sqlite3_column_int(st, 14);
     k->next_rotation_date = sqlite3_column_double(st, 15);
@@ -333,18 +107,18 @@ static int material_insert(struct lv_store *s, const char *key_id,
         "INSERT INTO kms_material (key_id, version, created, rotation_type,"
         " sealed) VALUES (?1, ?2, ?3, ?4, ?5)";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
-    struct bind b;
+    struct lv_sqlite_bind b;
 
     if (!st) {
         return -1;
     }
-    bind_start(&b, st);
-    bind_field(&b, key_id, key_id_cap);
-    bind_int64(&b, m->version);
-    bind_double(&b, m->created);
-    bind_field(&b, F(m, rotation_type));
-    bind_blob(&b, sealed, sealed_len);
-    return run_done(st, &b, "insert kms material", err);
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_field(&b, key_id, key_id_cap);
+    lv_sqlite_bind_int64(&b, m->version);
+    lv_sqlite_bind_double(&b, m->created);
+    lv_sqlite_bind_field(&b, F(m, rotation_type));
+    lv_sqlite_bind_blob(&b, sealed, sealed_len);
+    return changed(s, lv_sqlite_run_done(st, &b, "insert kms material", err));
 }
 
 static int key_insert_row(struct lv_store *s, const struct lv_kms_key *k,
@@ -354,32 +128,32 @@ static int key_insert_row(struct lv_store *s, const struct lv_kms_key *k,
         "INSERT INTO kms_keys (" KEY_COLS ") VALUES (?1, ?2, ?3, ?4, ?5,"
         " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
-    struct bind b;
+    struct lv_sqlite_bind b;
 
     if (!st) {
         return -1;
     }
-    bind_start(&b, st);
-    bind_field(&b, F(k, id));
-    bind_field(&b, F(k, arn));
-    bind_field(&b, F(k, account));
-    bind_field(&b, F(k, region));
-    bind_text(&b, k->description);
-    bind_field(&b, F(k, key_spec));
-    bind_field(&b, F(k, key_usage));
-    bind_field(&b, F(k, state));
-    bind_field(&b, F(k, origin));
-    bind_double(&b, k->creation_date);
-    bind_double(&b, k->deletion_date);
-    bind_int64(&b, k->pending_window_days);
-    bind_text(&b, k->policy);
-    bind_int64(&b, k->rotation_enabled);
-    bind_int64(&b, k->rotation_period_days);
-    bind_double(&b, k->next_rotation_date);
-    bind_int64(&b, k->current_version);
-    bind_int64(&b, k->on_demand_rotations);
-    bind_int64(&b, k->material_destroyed);
-    return run_done(st, &b, "insert kms key", err);
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_field(&b, F(k, id));
+    lv_sqlite_bind_field(&b, F(k, arn));
+    lv_sqlite_bind_field(&b, F(k, account));
+    lv_sqlite_bind_field(&b, F(k, region));
+    lv_sqlite_bind_text(&b, k->description);
+    lv_sqlite_bind_field(&b, F(k, key_spec));
+    lv_sqlite_bind_field(&b, F(k, key_usage));
+    lv_sqlite_bind_field(&b, F(k, state));
+    lv_sqlite_bind_field(&b, F(k, origin));
+    lv_sqlite_bind_double(&b, k->creation_date);
+    lv_sqlite_bind_double(&b, k->deletion_date);
+    lv_sqlite_bind_int64(&b, k->pending_window_days);
+    lv_sqlite_bind_text(&b, k->policy);
+    lv_sqlite_bind_int64(&b, k->rotation_enabled);
+    lv_sqlite_bind_int64(&b, k->rotation_period_days);
+    lv_sqlite_bind_double(&b, k->next_rotation_date);
+    lv_sqlite_bind_int64(&b, k->current_version);
+    lv_sqlite_bind_int64(&b, k->on_demand_rotations);
+    lv_sqlite_bind_int64(&b, k->material_destroyed);
+    return changed(s, lv_sqlite_run_done(st, &b, "insert kms key", err));
 }
 
 int lv_store_kms_key_insert(struct lv_store *s, const struct lv_kms_key *k,
@@ -411,21 +185,21 @@ int lv_store_kms_key_get(struct lv_store *s, const char *id,
         "SELECT " KEY_COLS " FROM kms_keys WHERE id = ?1";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_kms_key k;
-    struct bind b;
+    struct lv_sqlite_bind b;
     int rc;
 
     if (!st) {
         return -1;
     }
-    bind_start(&b, st);
-    bind_text(&b, id);
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_text(&b, id);
     rc = b.rc == SQLITE_OK ? sqlite3_step(st) : b.rc;
     if (rc == SQLITE_DONE) {
         sqlite3_reset(st);
         return 0;
     }
     if (rc != SQLITE_ROW) {
-        return stmt_fail(st, rc, "read kms key", err);
+        return lv_sqlite_stmt_fail(st, rc, "read kms key", err);
     }
     lv_kms_key_init(&k);
     read_key(st, &k);
@@ -446,28 +220,28 @@ int lv_store_kms_key_update(struct lv_store *s, const struct lv_kms_key *k,
         " on_demand_rotations = ?10, material_destroyed = ?11"
         " WHERE id = ?12";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
-    struct bind b;
+    struct lv_sqlite_bind b;
 
     if (!st) {
         return -1;
     }
-    bind_start(&b, st);
-    bind_text(&b, k->description);
-    bind_field(&b, F(k, state));
-    bind_double(&b, k->deletion_date);
-    bind_int64(&b, k->pending_window_days);
-    bind_text(&b, k->policy);
-    bind_int64(&b, k->rotation_enabled);
-    bind_int64(&b, k->rotation_period_days);
-    bind_double(&b, k->next_rotation_date);
-    bind_int64(&b, k->current_version);
-    bind_int64(&b, k->on_demand_rotations);
-    bind_int64(&b, k->material_destroyed);
-    bind_field(&b, F(k, id));
-    if (run_done(st, &b, "update kms key", err) < 0) {
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_text(&b, k->description);
+    lv_sqlite_bind_field(&b, F(k, state));
+    lv_sqlite_bind_double(&b, k->deletion_date);
+    lv_sqlite_bind_int64(&b, k->pending_window_days);
+    lv_sqlite_bind_text(&b, k->policy);
+    lv_sqlite_bind_int64(&b, k->rotation_enabled);
+    lv_sqlite_bind_int64(&b, k->rotation_period_days);
+    lv_sqlite_bind_double(&b, k->next_rotation_date);
+    lv_sqlite_bind_int64(&b, k->current_version);
+    lv_sqlite_bind_int64(&b, k->on_demand_rotations);
+    lv_sqlite_bind_int64(&b, k->material_destroyed);
+    lv_sqlite_bind_field(&b, F(k, id));
+    if (changed(s, lv_sqlite_run_done(st, &b, "update kms key", err)) < 0) {
         return -1;
     }
-    if (changes(st) == 0) {
+    if (lv_sqlite_changes(st) == 0) {
         /* Keys are never removed, so the caller read one that is not
          * there: a bug upstream, reported rather than silently lost. */
         lv_log(LV_LOG_WARN, "store: update of a missing kms key id=%.*s",
@@ -494,15 +268,16 @@ static int call_key(void *ctx, const void *row)
     return kw->fn(kw->arg, row);
 }
 
-static void bind_key_list(struct bind *b, void *ctx, const void *last, int n)
+static void bind_key_list(struct lv_sqlite_bind *b, void *ctx,
+                          const void *last, int n)
 {
     struct key_walk *kw = ctx;
     const struct lv_kms_key *k = last;
 
-    bind_text(b, kw->account);
-    bind_text(b, kw->region);
-    bind_text(b, k ? k->id : kw->after);
-    bind_int64(b, n);
+    lv_sqlite_bind_text(b, kw->account);
+    lv_sqlite_bind_text(b, kw->region);
+    lv_sqlite_bind_text(b, k ? k->id : kw->after);
+    lv_sqlite_bind_int64(b, n);
 }
 
 int lv_store_kms_key_list(struct lv_store *s, const char *account,
@@ -514,22 +289,23 @@ int lv_store_kms_key_list(struct lv_store *s, const char *account,
         " WHERE account = ?1 AND region = ?2 AND id > ?3"
         " ORDER BY id LIMIT ?4";
     struct key_walk kw = { account, region, after, 0, fn, arg };
-    struct walk w = {
+    struct lv_sqlite_walk w = {
         sql, "list kms keys", sizeof(struct lv_kms_key), limit, &kw,
         bind_key_list, read_key_row, release_key_row, call_key,
     };
 
-    return walk_run(s, &w, err);
+    return lv_sqlite_walk_run(s, &w, err);
 }
 
-static void bind_key_due(struct bind *b, void *ctx, const void *last, int n)
+static void bind_key_due(struct lv_sqlite_bind *b, void *ctx,
+                         const void *last, int n)
 {
     struct key_walk *kw = ctx;
     const struct lv_kms_key *k = last;
 
-    bind_double(b, kw->now);
-    bind_text(b, k ? k->id : "");
-    bind_int64(b, n);
+    lv_sqlite_bind_double(b, kw->now);
+    lv_sqlite_bind_text(b, k ? k->id : "");
+    lv_sqlite_bind_int64(b, n);
 }
 
 int lv_store_kms_key_due(struct lv_store *s, double now, lv_kms_key_fn fn,
@@ -547,12 +323,12 @@ int lv_store_kms_key_due(struct lv_store *s, double now, lv_kms_key_fn fn,
         " AND id > ?2"
         " ORDER BY 1 LIMIT ?3";
     struct key_walk kw = { NULL, NULL, NULL, now, fn, arg };
-    struct walk w = {
+    struct lv_sqlite_walk w = {
         sql, "list due kms keys", sizeof(struct lv_kms_key), 0, &kw,
         bind_key_due, read_key_row, release_key_row, call_key,
     };
 
-    return walk_run(s, &w, err);
+    return lv_sqlite_walk_run(s, &w, err);
 }
 
 /* ---- material versions ------------------------------------------------- */
@@ -573,7 +349,7 @@ int lv_store_kms_material_get(struct lv_store *s, const char *key_id,
     static const char sql[] =
         "SELECT sealed FROM kms_material WHERE key_id = ?1 AND version = ?2";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
-    struct bind b;
+    struct lv_sqlite_bind b;
     const void *p;
     int n;
     int rc;
@@ -581,16 +357,16 @@ int lv_store_kms_material_get(struct lv_store *s, const char *key_id,
     if (!st) {
         return -1;
     }
-    bind_start(&b, st);
-    bind_text(&b, key_id);
-    bind_int64(&b, version);
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_text(&b, key_id);
+    lv_sqlite_bind_int64(&b, version);
     rc = b.rc == SQLITE_OK ? sqlite3_step(st) : b.rc;
     if (rc == SQLITE_DONE) {
         sqlite3_reset(st);
         return 0;
     }
     if (rc != SQLITE_ROW) {
-        return stmt_fail(st, rc, "read kms material", err);
+        return lv_sqlite_stmt_fail(st, rc, "read kms material", err);
     }
     p = sqlite3_column_blob(st, 0);
     n = sqlite3_column_bytes(st, 0);
@@ -617,15 +393,15 @@ struct material_walk {
     void *arg;
 };
 
-static void bind_material(struct bind *b, void *ctx, const void *last,
+static void bind_material(struct lv_sqlite_bind *b, void *ctx, const void *last,
                           int n)
 {
     struct material_walk *mw = ctx;
     const struct lv_kms_material *m = last;
 
-    bind_text(b, mw->key_id);
-    bind_int64(b, m ? m->version : mw->after);
-    bind_int64(b, n);
+    lv_sqlite_bind_text(b, mw->key_id);
+    lv_sqlite_bind_int64(b, m ? m->version : mw->after);
+    lv_sqlite_bind_int64(b, n);
 }
 
 static void read_material(sqlite3_stmt *st, void *row)
@@ -634,7 +410,7 @@ static void read_material(sqlite3_stmt *st, void *row)
 
     m->version = (uint32_t)sqlite3_column_int64(st, 0);
     m->created = sqlite3_column_double(st, 1);
-    col_field(st, 2, F(m, rotation_type), "material rotation type");
+    lv_sqlite_col_field(st, 2, F(m, rotation_type), "material rotation type");
 }
 
 static int call_material(void *ctx, const void *row)
@@ -653,12 +429,12 @@ int lv_store_kms_material_list(struct lv_store *s, const char *key_id,
         "SELECT version, created, rotation_type FROM kms_material"
         " WHERE key_id = ?1 AND version > ?2 ORDER BY version LIMIT ?3";
     struct material_walk mw = { key_id, after, fn, arg };
-    struct walk w = {
+    struct lv_sqlite_walk w = {
         sql, "list kms material", sizeof(struct lv_kms_material), limit,
         &mw, bind_material, read_material, NULL, call_material,
     };
 
-    return walk_run(s, &w, err);
+    return lv_sqlite_walk_run(s, &w, err);
 }
 
 int lv_store_kms_material_destroy(struct lv_store *s, const char *key_id,
@@ -666,14 +442,15 @@ int lv_store_kms_material_destroy(struct lv_store *s, const char *key_id,
 {
     static const char sql[] = "DELETE FROM kms_material WHERE key_id = ?1";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
-    struct bind b;
+    struct lv_sqlite_bind b;
 
     if (!st) {
         return -1;
     }
-    bind_start(&b, st);
-    bind_text(&b, key_id);
-    return run_done(st, &b, "destroy kms material", err);
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_text(&b, key_id);
+    return changed(s, lv_sqlite_run_done(st, &b, "destroy kms material",
+                                         err));
 }
 
 /* ---- aliases ----------------------------------------------------------- */
@@ -684,10 +461,10 @@ static void read_alias(sqlite3_stmt *st, void *row)
 {
     struct lv_kms_alias *a = row;
 
-    col_field(st, 0, F(a, account), "alias account");
-    col_field(st, 1, F(a, region), "alias region");
-    col_field(st, 2, F(a, name), "alias name");
-    col_field(st, 3, F(a, key_id), "alias key id");
+    lv_sqlite_col_field(st, 0, F(a, account), "alias account");
+    lv_sqlite_col_field(st, 1, F(a, region), "alias region");
+    lv_sqlite_col_field(st, 2, F(a, name), "alias name");
+    lv_sqlite_col_field(st, 3, F(a, key_id), "alias key id");
     a->creation_date = sqlite3_column_double(st, 4);
     a->last_updated = sqlite3_column_double(st, 5);
 }
@@ -702,22 +479,22 @@ int lv_store_kms_alias_insert(struct lv_store *s, const struct lv_kms_alias *a,
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
         " ON CONFLICT (account, region, name) DO NOTHING";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
-    struct bind b;
+    struct lv_sqlite_bind b;
 
     if (!st) {
         return -1;
     }
-    bind_start(&b, st);
-    bind_field(&b, F(a, account));
-    bind_field(&b, F(a, region));
-    bind_field(&b, F(a, name));
-    bind_field(&b, F(a, key_id));
-    bind_double(&b, a->creation_date);
-    bind_double(&b, a->last_updated);
-    if (run_done(st, &b, "insert kms alias", err) < 0) {
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_field(&b, F(a, account));
+    lv_sqlite_bind_field(&b, F(a, region));
+    lv_sqlite_bind_field(&b, F(a, name));
+    lv_sqlite_bind_field(&b, F(a, key_id));
+    lv_sqlite_bind_double(&b, a->creation_date);
+    lv_sqlite_bind_double(&b, a->last_updated);
+    if (changed(s, lv_sqlite_run_done(st, &b, "insert kms alias", err)) < 0) {
         return -1;
     }
-    return changes(st) == 0 ? 1 : 0;
+    return lv_sqlite_changes(st) == 0 ? 1 : 0;
 }
 
 int lv_store_kms_alias_get(struct lv_store *s, const char *account,
@@ -729,23 +506,23 @@ int lv_store_kms_alias_get(struct lv_store *s, const char *account,
         " WHERE account = ?1 AND region = ?2 AND name = ?3";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_kms_alias a;
-    struct bind b;
+    struct lv_sqlite_bind b;
     int rc;
 
     if (!st) {
         return -1;
     }
-    bind_start(&b, st);
-    bind_text(&b, account);
-    bind_text(&b, region);
-    bind_text(&b, name);
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_text(&b, account);
+    lv_sqlite_bind_text(&b, region);
+    lv_sqlite_bind_text(&b, name);
     rc = b.rc == SQLITE_OK ? sqlite3_step(st) : b.rc;
     if (rc == SQLITE_DONE) {
         sqlite3_reset(st);
         return 0;
     }
     if (rc != SQLITE_ROW) {
-        return stmt_fail(st, rc, "read kms alias", err);
+        return lv_sqlite_stmt_fail(st, rc, "read kms alias", err);
     }
     memset(&a, 0, sizeof(a));
     read_alias(st, &a);
@@ -761,21 +538,21 @@ int lv_store_kms_alias_update(struct lv_store *s, const struct lv_kms_alias *a,
         "UPDATE kms_aliases SET key_id = ?1, last_updated = ?2"
         " WHERE account = ?3 AND region = ?4 AND name = ?5";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
-    struct bind b;
+    struct lv_sqlite_bind b;
 
     if (!st) {
         return -1;
     }
-    bind_start(&b, st);
-    bind_field(&b, F(a, key_id));
-    bind_double(&b, a->last_updated);
-    bind_field(&b, F(a, account));
-    bind_field(&b, F(a, region));
-    bind_field(&b, F(a, name));
-    if (run_done(st, &b, "update kms alias", err) < 0) {
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_field(&b, F(a, key_id));
+    lv_sqlite_bind_double(&b, a->last_updated);
+    lv_sqlite_bind_field(&b, F(a, account));
+    lv_sqlite_bind_field(&b, F(a, region));
+    lv_sqlite_bind_field(&b, F(a, name));
+    if (changed(s, lv_sqlite_run_done(st, &b, "update kms alias", err)) < 0) {
         return -1;
     }
-    if (changes(st) == 0) {
+    if (lv_sqlite_changes(st) == 0) {
         lv_log(LV_LOG_WARN, "store: update of a missing kms alias");
         return lv_err_set(err, LV_E_NOT_FOUND,
                           "Alias arn:aws:kms:%.*s:%.*s:%.*s is not found.",
@@ -796,16 +573,16 @@ int lv_store_kms_alias_delete(struct lv_store *s, const char *account,
         "DELETE FROM kms_aliases"
         " WHERE account = ?1 AND region = ?2 AND name = ?3";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
-    struct bind b;
+    struct lv_sqlite_bind b;
 
     if (!st) {
         return -1;
     }
-    bind_start(&b, st);
-    bind_text(&b, account);
-    bind_text(&b, region);
-    bind_text(&b, name);
-    return run_done(st, &b, "delete kms alias", err);
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_text(&b, account);
+    lv_sqlite_bind_text(&b, region);
+    lv_sqlite_bind_text(&b, name);
+    return changed(s, lv_sqlite_run_done(st, &b, "delete kms alias", err));
 }
 
 struct alias_walk {
@@ -817,18 +594,18 @@ struct alias_walk {
     void *arg;
 };
 
-static void bind_alias_list(struct bind *b, void *ctx, const void *last,
-                            int n)
+static void bind_alias_list(struct lv_sqlite_bind *b, void *ctx,
+                            const void *last, int n)
 {
     struct alias_walk *aw = ctx;
     const struct lv_kms_alias *a = last;
 
-    bind_text(b, aw->account);
-    bind_text(b, aw->region);
-    bind_text(b, a ? a->name : aw->after);
-    bind_int64(b, n);
+    lv_sqlite_bind_text(b, aw->account);
+    lv_sqlite_bind_text(b, aw->region);
+    lv_sqlite_bind_text(b, a ? a->name : aw->after);
+    lv_sqlite_bind_int64(b, n);
     if (aw->key_id) {
-        bind_text(b, aw->key_id);
+        lv_sqlite_bind_text(b, aw->key_id);
     }
 }
 
@@ -853,13 +630,13 @@ int lv_store_kms_alias_list(struct lv_store *s, const char *account,
         " WHERE account = ?1 AND region = ?2 AND name > ?3 AND key_id = ?5"
         " ORDER BY name LIMIT ?4";
     struct alias_walk aw = { account, region, key_id, after, fn, arg };
-    struct walk w = {
+    struct lv_sqlite_walk w = {
         key_id ? sql_key : sql_all, "list kms aliases",
         sizeof(struct lv_kms_alias), limit, &aw, bind_alias_list,
         read_alias, NULL, call_alias,
     };
 
-    return walk_run(s, &w, err);
+    return lv_sqlite_walk_run(s, &w, err);
 }
 
 int lv_store_kms_alias_delete_for_key(struct lv_store *s, const char *key_id,
@@ -867,14 +644,15 @@ int lv_store_kms_alias_delete_for_key(struct lv_store *s, const char *key_id,
 {
     static const char sql[] = "DELETE FROM kms_aliases WHERE key_id = ?1";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
-    struct bind b;
+    struct lv_sqlite_bind b;
 
     if (!st) {
         return -1;
     }
-    bind_start(&b, st);
-    bind_text(&b, key_id);
-    return run_done(st, &b, "delete kms aliases of key", err);
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_text(&b, key_id);
+    return changed(s, lv_sqlite_run_done(st, &b, "delete kms aliases of key",
+                                         err));
 }
 
 /* ---- grants ------------------------------------------------------------ */
@@ -909,14 +687,14 @@ static void read_grant(sqlite3_stmt *st, void *row)
 {
     struct lv_kms_grant *g = row;
 
-    col_field(st, 0, F(g, id), "grant id");
-    col_field(st, 1, F(g, key_id), "grant key id");
-    g->name = col_dup(st, 2);
-    g->grantee = col_dup(st, 3);
-    g->retiring = col_dup(st, 4);
-    g->issuing_account = col_dup(st, 5);
-    g->operations = col_dup(st, 6);
-    g->constraints = col_dup(st, 7);
+    lv_sqlite_col_field(st, 0, F(g, id), "grant id");
+    lv_sqlite_col_field(st, 1, F(g, key_id), "grant key id");
+    g->name = lv_sqlite_col_dup(st, 2);
+    g->grantee = lv_sqlite_col_dup(st, 3);
+    g->retiring = lv_sqlite_col_dup(st, 4);
+    g->issuing_account = lv_sqlite_col_dup(st, 5);
+    g->operations = lv_sqlite_col_dup(st, 6);
+    g->constraints = lv_sqlite_col_dup(st, 7);
     g->creation_date = sqlite3_column_double(st, 8);
 }
 
@@ -932,22 +710,22 @@ int lv_store_kms_grant_insert(struct lv_store *s, const struct lv_kms_grant *g,
         "INSERT INTO kms_grants (" GRANT_COLS ")"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
-    struct bind b;
+    struct lv_sqlite_bind b;
 
     if (!st) {
         return -1;
     }
-    bind_start(&b, st);
-    bind_field(&b, F(g, id));
-    bind_field(&b, F(g, key_id));
-    bind_text(&b, g->name);
-    bind_text(&b, g->grantee);
-    bind_text(&b, g->retiring);
-    bind_text(&b, g->issuing_account);
-    bind_text(&b, g->operations);
-    bind_text(&b, g->constraints);
-    bind_double(&b, g->creation_date);
-    return run_done(st, &b, "insert kms grant", err);
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_field(&b, F(g, id));
+    lv_sqlite_bind_field(&b, F(g, key_id));
+    lv_sqlite_bind_text(&b, g->name);
+    lv_sqlite_bind_text(&b, g->grantee);
+    lv_sqlite_bind_text(&b, g->retiring);
+    lv_sqlite_bind_text(&b, g->issuing_account);
+    lv_sqlite_bind_text(&b, g->operations);
+    lv_sqlite_bind_text(&b, g->constraints);
+    lv_sqlite_bind_double(&b, g->creation_date);
+    return changed(s, lv_sqlite_run_done(st, &b, "insert kms grant", err));
 }
 
 int lv_store_kms_grant_get(struct lv_store *s, const char *grant_id,
@@ -957,21 +735,21 @@ int lv_store_kms_grant_get(struct lv_store *s, const char *grant_id,
         "SELECT " GRANT_COLS " FROM kms_grants WHERE id = ?1";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_kms_grant g;
-    struct bind b;
+    struct lv_sqlite_bind b;
     int rc;
 
     if (!st) {
         return -1;
     }
-    bind_start(&b, st);
-    bind_text(&b, grant_id);
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_text(&b, grant_id);
     rc = b.rc == SQLITE_OK ? sqlite3_step(st) : b.rc;
     if (rc == SQLITE_DONE) {
         sqlite3_reset(st);
         return 0;
     }
     if (rc != SQLITE_ROW) {
-        return stmt_fail(st, rc, "read kms grant", err);
+        return lv_sqlite_stmt_fail(st, rc, "read kms grant", err);
     }
     lv_kms_grant_init(&g);
     read_grant(st, &g);
@@ -986,14 +764,14 @@ int lv_store_kms_grant_delete(struct lv_store *s, const char *grant_id,
 {
     static const char sql[] = "DELETE FROM kms_grants WHERE id = ?1";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
-    struct bind b;
+    struct lv_sqlite_bind b;
 
     if (!st) {
         return -1;
     }
-    bind_start(&b, st);
-    bind_text(&b, grant_id);
-    return run_done(st, &b, "delete kms grant", err);
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_text(&b, grant_id);
+    return changed(s, lv_sqlite_run_done(st, &b, "delete kms grant", err));
 }
 
 struct grant_walk {
@@ -1006,19 +784,19 @@ struct grant_walk {
 
 /* ?1 after, ?2 limit, then ?3 key_id and/or ?3|?4 retiring as the chosen
  * statement names them. */
-static void bind_grant_list(struct bind *b, void *ctx, const void *last,
-                            int n)
+static void bind_grant_list(struct lv_sqlite_bind *b, void *ctx,
+                            const void *last, int n)
 {
     struct grant_walk *gw = ctx;
     const struct lv_kms_grant *g = last;
 
-    bind_text(b, g ? g->id : gw->after);
-    bind_int64(b, n);
+    lv_sqlite_bind_text(b, g ? g->id : gw->after);
+    lv_sqlite_bind_int64(b, n);
     if (gw->key_id) {
-        bind_text(b, gw->key_id);
+        lv_sqlite_bind_text(b, gw->key_id);
     }
     if (gw->retiring) {
-        bind_text(b, gw->retiring);
+        lv_sqlite_bind_text(b, gw->retiring);
     }
 }
 
@@ -1052,13 +830,13 @@ int lv_store_kms_grant_list(struct lv_store *s, const char *key_id,
     static const char *const sqls[4] = { sql_any, sql_key, sql_ret,
                                          sql_both };
     struct grant_walk gw = { key_id, retiring, after, fn, arg };
-    struct walk w = {
+    struct lv_sqlite_walk w = {
         sqls[(key_id != NULL) + 2 * (retiring != NULL)], "list kms grants",
         sizeof(struct lv_kms_grant), limit, &gw, bind_grant_list,
         read_grant, release_grant_row, call_grant,
     };
 
-    return walk_run(s, &w, err);
+    return lv_sqlite_walk_run(s, &w, err);
 }
 
 int lv_store_kms_grant_delete_for_key(struct lv_store *s, const char *key_id,
@@ -1066,14 +844,15 @@ int lv_store_kms_grant_delete_for_key(struct lv_store *s, const char *key_id,
 {
     static const char sql[] = "DELETE FROM kms_grants WHERE key_id = ?1";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
-    struct bind b;
+    struct lv_sqlite_bind b;
 
     if (!st) {
         return -1;
     }
-    bind_start(&b, st);
-    bind_text(&b, key_id);
-    return run_done(st, &b, "delete kms grants of key", err);
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_text(&b, key_id);
+    return changed(s, lv_sqlite_run_done(st, &b, "delete kms grants of key",
+                                         err));
 }
 
 /* ---- tags -------------------------------------------------------------- */
@@ -1086,16 +865,16 @@ int lv_store_kms_tag_set(struct lv_store *s, const char *key_id,
         "INSERT INTO kms_tags (key_id, tag_key, value) VALUES (?1, ?2, ?3)"
         " ON CONFLICT (key_id, tag_key) DO UPDATE SET value = excluded.value";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
-    struct bind b;
+    struct lv_sqlite_bind b;
 
     if (!st) {
         return -1;
     }
-    bind_start(&b, st);
-    bind_text(&b, key_id);
-    bind_text(&b, tag_key);
-    bind_text(&b, value);
-    return run_done(st, &b, "set kms tag", err);
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_text(&b, key_id);
+    lv_sqlite_bind_text(&b, tag_key);
+    lv_sqlite_bind_text(&b, value);
+    return lv_sqlite_run_done(st, &b, "set kms tag", err);
 }
 
 int lv_store_kms_tag_delete(struct lv_store *s, const char *key_id,
@@ -1104,15 +883,15 @@ int lv_store_kms_tag_delete(struct lv_store *s, const char *key_id,
     static const char sql[] =
         "DELETE FROM kms_tags WHERE key_id = ?1 AND tag_key = ?2";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
-    struct bind b;
+    struct lv_sqlite_bind b;
 
     if (!st) {
         return -1;
     }
-    bind_start(&b, st);
-    bind_text(&b, key_id);
-    bind_text(&b, tag_key);
-    return run_done(st, &b, "delete kms tag", err);
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_text(&b, key_id);
+    lv_sqlite_bind_text(&b, tag_key);
+    return lv_sqlite_run_done(st, &b, "delete kms tag", err);
 }
 
 struct tag_row {
@@ -1127,22 +906,23 @@ struct tag_walk {
     void *arg;
 };
 
-static void bind_tag_list(struct bind *b, void *ctx, const void *last, int n)
+static void bind_tag_list(struct lv_sqlite_bind *b, void *ctx,
+                          const void *last, int n)
 {
     struct tag_walk *tw = ctx;
     const struct tag_row *t = last;
 
-    bind_text(b, tw->key_id);
-    bind_text(b, t ? t->key : tw->after);
-    bind_int64(b, n);
+    lv_sqlite_bind_text(b, tw->key_id);
+    lv_sqlite_bind_text(b, t ? t->key : tw->after);
+    lv_sqlite_bind_int64(b, n);
 }
 
 static void read_tag(sqlite3_stmt *st, void *row)
 {
     struct tag_row *t = row;
 
-    t->key = col_dup(st, 0);
-    t->value = col_dup(st, 1);
+    t->key = lv_sqlite_col_dup(st, 0);
+    t->value = lv_sqlite_col_dup(st, 1);
 }
 
 static void release_tag_row(void *row)
@@ -1171,12 +951,12 @@ int lv_store_kms_tag_list(struct lv_store *s, const char *key_id,
         "SELECT tag_key, value FROM kms_tags"
         " WHERE key_id = ?1 AND tag_key > ?2 ORDER BY tag_key LIMIT ?3";
     struct tag_walk tw = { key_id, after, fn, arg };
-    struct walk w = {
+    struct lv_sqlite_walk w = {
         sql, "list kms tags", sizeof(struct tag_row), limit, &tw,
         bind_tag_list, read_tag, release_tag_row, call_tag,
     };
 
-    return walk_run(s, &w, err);
+    return lv_sqlite_walk_run(s, &w, err);
 }
 
 int lv_store_kms_tag_count(struct lv_store *s, const char *key_id, int *n,
@@ -1185,17 +965,17 @@ int lv_store_kms_tag_count(struct lv_store *s, const char *key_id, int *n,
     static const char sql[] =
         "SELECT count(*) FROM kms_tags WHERE key_id = ?1";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
-    struct bind b;
+    struct lv_sqlite_bind b;
     int rc;
 
     if (!st) {
         return -1;
     }
-    bind_start(&b, st);
-    bind_text(&b, key_id);
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_text(&b, key_id);
     rc = b.rc == SQLITE_OK ? sqlite3_step(st) : b.rc;
     if (rc != SQLITE_ROW) {
-        return stmt_fail(st, rc, "count kms tags", err);
+        return lv_sqlite_stmt_fail(st, rc, "count kms tags", err);
     }
     *n = sqlite3_column_int(st, 0);
     sqlite3_reset(st);

@@ -9,8 +9,8 @@
  * connection), reset before the function returns, on error paths too.
  * Strings are copied out of SQLite before the reset.
  *
- * Lists run in batches (walk_run), as in sqlite_kms.c: up to WALK_BATCH
- * rows are copied out, the statement is reset, and only then is the
+ * Lists run in batches (lv_sqlite_walk_run() in sqlite_util.c): a batch of
+ * rows is copied out, the statement is reset, and only then is the
  * caller's function called, so that it may itself use the store. The next
  * batch resumes after the last row seen (keyset paging).
  */
@@ -26,222 +26,10 @@
 #include "util/log.h"
 #include "util/mem.h"
 
-#define WALK_BATCH 64
-
 /* Tag keys are at most 128 characters and values 256 (TagKey, TagValue in
  * the model), so at most 4 bytes of UTF-8 each. */
 #define TAG_KEY_MAX (128 * 4)
 #define TAG_VALUE_MAX (256 * 4)
-
-/* ---- binding and reading --------------------------------------------- */
-
-/* Binds parameters ?1, ?2 … in order; the first failure sticks. */
-struct bind {
-    sqlite3_stmt *st;
-    int i;
-    int rc;
-};
-
-static void bind_start(struct bind *b, sqlite3_stmt *st)
-{
-    b->st = st;
-    b->i = 0;
-    b->rc = SQLITE_OK;
-}
-
-static void bind_textn(struct bind *b, const char *s, size_t len)
-{
-    b->i++;
-    if (b->rc != SQLITE_OK) {
-        return;
-    }
-    if (len > INT_MAX) {
-        b->rc = SQLITE_TOOBIG;
-        return;
-    }
-    /* TRANSIENT: a cursor may point into a row the walk overwrites. */
-    b->rc = sqlite3_bind_text(b->st, b->i, s ? s : "", (int)len,
-                              SQLITE_TRANSIENT);
-}
-
-static void bind_text(struct bind *b, const char *s)
-{
-    bind_textn(b, s, s ? strlen(s) : 0);
-}
-
-/* A fixed-size field: never reads past its end even when unterminated. */
-static void bind_field(struct bind *b, const char *field, size_t cap)
-{
-    bind_textn(b, field, strnlen(field, cap));
-}
-
-static void bind_int64(struct bind *b, int64_t v)
-{
-    b->i++;
-    if (b->rc == SQLITE_OK) {
-        b->rc = sqlite3_bind_int64(b->st, b->i, v);
-    }
-}
-
-/* Copies text column i into a fixed field; a value too long for it is a
- * bug in whoever wrote it: truncated (never overflowing) and logged. */
-static void col_field(sqlite3_stmt *st, int i, char *dst, size_t cap,
-                      const char *field)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    int n = sqlite3_column_bytes(st, i);
-
-    if (!t) {
-        t = (const unsigned char *)"";
-        n = 0;
-    }
-    if ((size_t)n >= cap) {
-        lv_log(LV_LOG_WARN, "store: logs value too long for its field "
-               "field=%s len=%d max=%zu, truncated", field, n, cap - 1);
-        n = (int)(cap - 1);
-    }
-    memcpy(dst, t, (size_t)n);
-    dst[n] = '\0';
-}
-
-/* Reports a failed step or bind (before the reset, while SQLite's message
- * is still there), then resets. Returns -1. */
-static int stmt_fail(sqlite3_stmt *st, int rc, const char *what,
-                     struct lv_err *err)
-{
-    lv_sqlite_fail(sqlite3_db_handle(st), rc, what, err);
-    sqlite3_reset(st);
-    return -1;
-}
-
-/* Steps a bound statement that returns no rows, then resets it. */
-static int run_done(sqlite3_stmt *st, const struct bind *b,
-                    const char *what, struct lv_err *err)
-{
-    int rc = b->rc;
-
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_step(st);
-    }
-    if (rc != SQLITE_DONE) {
-        return stmt_fail(st, rc, what, err);
-    }
-    sqlite3_reset(st);
-    return 0;
-}
-
-/* Rows the last statement on st's connection changed. */
-static int changes(sqlite3_stmt *st)
-{
-    return sqlite3_changes(sqlite3_db_handle(st));
-}
-
-/*
- * Steps a bound single-row query: 1 with read(st, row) called, 0 when there
- * is no row, -1 on a fault. Resets the statement in every case.
- */
-static int run_one(sqlite3_stmt *st, const struct bind *b,
-                   void (*read)(sqlite3_stmt *st, void *row), void *row,
-                   const char *what, struct lv_err *err)
-{
-    int rc = b->rc == SQLITE_OK ? sqlite3_step(st) : b->rc;
-
-    if (rc == SQLITE_DONE) {
-        sqlite3_reset(st);
-        return 0;
-    }
-    if (rc != SQLITE_ROW) {
-        return stmt_fail(st, rc, what, err);
-    }
-    read(st, row);
-    sqlite3_reset(st);
-    return 1;
-}
-
-/* ---- batched walks ----------------------------------------------------- */
-
-/*
- * A list query. Its SQL ends with a keyset condition and "LIMIT ?n"; bind
- * binds every parameter: the rows after `last` (a row of the previous
- * batch, or NULL for the first batch), at most `n` of them.
- */
-struct walk {
-    const char *sql;
-    const char *what;
-    size_t size;                /* bytes of one row */
-    int limit;                  /* rows in all; <= 0: no limit */
-    void *ctx;
-    void (*bind)(struct bind *b, void *ctx, const void *last, int n);
-    void (*read)(sqlite3_stmt *st, void *row);  /* into a zeroed row */
-    int (*call)(void *ctx, const void *row);
-};
-
-/* Runs w batch by batch: 0 when done, the first non-zero value a call
- * returned, or -1 with *err on a store fault. */
-static int walk_run(struct lv_store *s, const struct walk *w,
-                    struct lv_err *err)
-{
-    char *rows = lv_xcalloc(WALK_BATCH, w->size);
-    struct bind b;
-    sqlite3_stmt *st;
-    int total = 0;
-    int n = 0;
-    int want;
-    int rc;
-    int ret = -1;
-
-    for (;;) {
-        want = WALK_BATCH;
-        if (w->limit > 0 && w->limit - total < want) {
-            want = w->limit - total;
-        }
-        if (want <= 0) {
-            break;
-        }
-        st = lv_sqlite_prepare(s, w->sql, err);
-        if (!st) {
-            goto out;
-        }
-        bind_start(&b, st);
-        w->bind(&b, w->ctx, n ? rows + (size_t)(n - 1) * w->size : NULL,
-                want);
-        memset(rows, 0, (size_t)WALK_BATCH * w->size);
-        n = 0;
-        rc = b.rc;
-        while (rc == SQLITE_OK || rc == SQLITE_ROW) {
-            if (n == want) {
-                rc = SQLITE_DONE;
-                break;
-            }
-            rc = sqlite3_step(st);
-            if (rc == SQLITE_ROW) {
-                w->read(st, rows + (size_t)n * w->size);
-                n++;
-            }
-        }
-        if (rc != SQLITE_DONE) {
-            stmt_fail(st, rc, w->what, err);
-            goto out;
-        }
-        sqlite3_reset(st);
-        for (int i = 0; i < n; i++) {
-            int r = w->call(w->ctx, rows + (size_t)i * w->size);
-
-            if (r != 0) {
-                ret = r;
-                goto out;
-            }
-        }
-        total += n;
-        if (n < want) {
-            break;
-        }
-    }
-    ret = 0;
-out:
-    free(rows);
-    return ret;
-}
 
 /*
  * The smallest byte string above every string that starts with `prefix`:
@@ -278,13 +66,13 @@ static void read_group(sqlite3_stmt *st, void *row)
     struct lv_log_group *g = row;
 
     g->id = sqlite3_column_int64(st, 0);
-    col_field(st, 1, F(g, account), "group account");
-    col_field(st, 2, F(g, region), "group region");
-    col_field(st, 3, F(g, name), "group name");
+    lv_sqlite_col_field(st, 1, F(g, account), "group account");
+    lv_sqlite_col_field(st, 2, F(g, region), "group region");
+    lv_sqlite_col_field(st, 3, F(g, name), "group name");
     g->creation_time = sqlite3_column_int64(st, 4);
     g->retention_days = sqlite3_column_int(st, 5);
-    col_field(st, 6, F(g, kms_key_arn), "group kms key");
-    col_field(st, 7, F(g, log_group_class), "group class");
+    lv_sqlite_col_field(st, 6, F(g, kms_key_arn), "group kms key");
+    lv_sqlite_col_field(st, 7, F(g, log_group_class), "group class");
     g->deletion_protection = sqlite3_column_int(st, 8);
     g->stored_bytes = sqlite3_column_int64(st, 9);
 }
@@ -298,25 +86,26 @@ int lv_store_logs_group_insert(struct lv_store *s, struct lv_log_group *g,
         " stored_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0)"
         " ON CONFLICT (account, region, name) DO NOTHING";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
-    struct bind b;
+    struct lv_sqlite_bind b;
 
     if (!st) {
         return -1;
     }
-    bind_start(&b, st);
-    bind_field(&b, F(g, account));
-    bind_field(&b, F(g, region));
-    bind_field(&b, F(g, name));
-    bind_int64(&b, g->creation_time);
-    bind_int64(&b, g->retention_days);
-    bind_field(&b, F(g, kms_key_arn));
-    bind_field(&b, g->log_group_class[0] ? g->log_group_class : "STANDARD",
-               sizeof(g->log_group_class));
-    bind_int64(&b, g->deletion_protection ? 1 : 0);
-    if (run_done(st, &b, "insert log group", err) < 0) {
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_field(&b, F(g, account));
+    lv_sqlite_bind_field(&b, F(g, region));
+    lv_sqlite_bind_field(&b, F(g, name));
+    lv_sqlite_bind_int64(&b, g->creation_time);
+    lv_sqlite_bind_int64(&b, g->retention_days);
+    lv_sqlite_bind_field(&b, F(g, kms_key_arn));
+    lv_sqlite_bind_field(&b, g->log_group_class[0] ? g->log_group_class
+                                                   : "STANDARD",
+                         sizeof(g->log_group_class));
+    lv_sqlite_bind_int64(&b, g->deletion_protection ? 1 : 0);
+    if (lv_sqlite_run_done(st, &b, "insert log group", err) < 0) {
         return -1;
     }
-    if (changes(st) == 0) {
+    if (lv_sqlite_changes(st) == 0) {
         return 1;
     }
     g->id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
@@ -337,18 +126,18 @@ int lv_store_logs_group_get(struct lv_store *s, const char *account,
         " WHERE account = ?1 AND region = ?2 AND name = ?3";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_log_group g;
-    struct bind b;
+    struct lv_sqlite_bind b;
     int found;
 
     if (!st) {
         return -1;
     }
     memset(&g, 0, sizeof(g));
-    bind_start(&b, st);
-    bind_text(&b, account);
-    bind_text(&b, region);
-    bind_text(&b, name);
-    found = run_one(st, &b, read_group, &g, "read log group", err);
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_text(&b, account);
+    lv_sqlite_bind_text(&b, region);
+    lv_sqlite_bind_text(&b, name);
+    found = lv_sqlite_run_one(st, &b, read_group, &g, "read log group", err);
     if (found == 1) {
         *out = g;
     }
@@ -363,16 +152,16 @@ int lv_store_logs_group_get_by_id(struct lv_store *s, int64_t id,
         "SELECT " GROUP_COLS " FROM logs_groups WHERE id = ?1";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_log_group g;
-    struct bind b;
+    struct lv_sqlite_bind b;
     int found;
 
     if (!st) {
         return -1;
     }
     memset(&g, 0, sizeof(g));
-    bind_start(&b, st);
-    bind_int64(&b, id);
-    found = run_one(st, &b, read_group, &g, "read log group", err);
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_int64(&b, id);
+    found = lv_sqlite_run_one(st, &b, read_group, &g, "read log group", err);
     if (found == 1) {
         *out = g;
     }
@@ -387,19 +176,20 @@ int lv_store_logs_group_update(struct lv_store *s,
         "UPDATE logs_groups SET retention_days = ?1, kms_key_arn = ?2,"
         " deletion_protection = ?3, log_group_class = ?4 WHERE id = ?5";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
-    struct bind b;
+    struct lv_sqlite_bind b;
 
     if (!st) {
         return -1;
     }
-    bind_start(&b, st);
-    bind_int64(&b, g->retention_days);
-    bind_field(&b, F(g, kms_key_arn));
-    bind_int64(&b, g->deletion_protection ? 1 : 0);
-    bind_field(&b, g->log_group_class[0] ? g->log_group_class : "STANDARD",
-               sizeof(g->log_group_class));
-    bind_int64(&b, g->id);
-    return run_done(st, &b, "update log group", err);
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_int64(&b, g->retention_days);
+    lv_sqlite_bind_field(&b, F(g, kms_key_arn));
+    lv_sqlite_bind_int64(&b, g->deletion_protection ? 1 : 0);
+    lv_sqlite_bind_field(&b, g->log_group_class[0] ? g->log_group_class
+                                                   : "STANDARD",
+                         sizeof(g->log_group_class));
+    lv_sqlite_bind_int64(&b, g->id);
+    return lv_sqlite_run_done(st, &b, "update log group", err);
 }
 
 int lv_store_logs_group_delete(struct lv_store *s, int64_t id,
@@ -409,14 +199,14 @@ int lv_store_logs_group_delete(struct lv_store *s, int64_t id,
      * foreign_keys is on for every connection). */
     static const char sql[] = "DELETE FROM logs_groups WHERE id = ?1";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
-    struct bind b;
+    struct lv_sqlite_bind b;
 
     if (!st) {
         return -1;
     }
-    bind_start(&b, st);
-    bind_int64(&b, id);
-    return run_done(st, &b, "delete log group", err);
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_int64(&b, id);
+    return lv_sqlite_run_done(st, &b, "delete log group", err);
 }
 
 struct group_walk {
@@ -436,18 +226,18 @@ static int call_group(void *ctx, const void *row)
     return gw->fn(gw->arg, row);
 }
 
-static void bind_group_list(struct bind *b, void *ctx, const void *last,
-                            int n)
+static void bind_group_list(struct lv_sqlite_bind *b, void *ctx,
+                            const void *last, int n)
 {
     struct group_walk *gw = ctx;
     const struct lv_log_group *g = last;
 
-    bind_text(b, gw->account);
-    bind_text(b, gw->region);
-    bind_text(b, gw->prefix);
-    bind_text(b, gw->upper);
-    bind_text(b, g ? g->name : gw->after);
-    bind_int64(b, n);
+    lv_sqlite_bind_text(b, gw->account);
+    lv_sqlite_bind_text(b, gw->region);
+    lv_sqlite_bind_text(b, gw->prefix);
+    lv_sqlite_bind_text(b, gw->upper);
+    lv_sqlite_bind_text(b, g ? g->name : gw->after);
+    lv_sqlite_bind_int64(b, n);
 }
 
 int lv_store_logs_group_list(struct lv_store *s, const char *account,
@@ -460,9 +250,9 @@ int lv_store_logs_group_list(struct lv_store *s, const char *account,
         " WHERE account = ?1 AND region = ?2 AND name >= ?3 AND name < ?4"
         " AND name > ?5 ORDER BY name LIMIT ?6";
     struct group_walk gw;
-    struct walk w = {
+    struct lv_sqlite_walk w = {
         sql, "list log groups", sizeof(struct lv_log_group), limit, &gw,
-        bind_group_list, read_group, call_group,
+        bind_group_list, read_group, NULL, call_group,
     };
 
     memset(&gw, 0, sizeof(gw));
@@ -473,17 +263,17 @@ int lv_store_logs_group_list(struct lv_store *s, const char *account,
     gw.fn = fn;
     gw.arg = arg;
     prefix_upper(gw.prefix, gw.upper);
-    return walk_run(s, &w, err);
+    return lv_sqlite_walk_run(s, &w, err);
 }
 
-static void bind_group_retained(struct bind *b, void *ctx, const void *last,
-                                int n)
+static void bind_group_retained(struct lv_sqlite_bind *b, void *ctx,
+                                const void *last, int n)
 {
     const struct lv_log_group *g = last;
 
     (void)ctx;
-    bind_int64(b, g ? g->id : 0);
-    bind_int64(b, n);
+    lv_sqlite_bind_int64(b, g ? g->id : 0);
+    lv_sqlite_bind_int64(b, n);
 }
 
 int lv_store_logs_group_list_retained(struct lv_store *s, lv_log_group_fn fn,
@@ -493,15 +283,15 @@ int lv_store_logs_group_list_retained(struct lv_store *s, lv_log_group_fn fn,
         "SELECT " GROUP_COLS " FROM logs_groups"
         " WHERE retention_days > 0 AND id > ?1 ORDER BY id LIMIT ?2";
     struct group_walk gw;
-    struct walk w = {
+    struct lv_sqlite_walk w = {
         sql, "list retained log groups", sizeof(struct lv_log_group), 0,
-        &gw, bind_group_retained, read_group, call_group,
+        &gw, bind_group_retained, read_group, NULL, call_group,
     };
 
     memset(&gw, 0, sizeof(gw));
     gw.fn = fn;
     gw.arg = arg;
-    return walk_run(s, &w, err);
+    return lv_sqlite_walk_run(s, &w, err);
 }
 
 /* ---- streams ------------------------------------------------------------- */
@@ -516,7 +306,7 @@ static void read_stream(sqlite3_stmt *st, void *row)
 
     t->id = sqlite3_column_int64(st, 0);
     t->group_id = sqlite3_column_int64(st, 1);
-    col_field(st, 2, F(t, name), "stream name");
+    lv_sqlite_col_field(st, 2, F(t, name), "stream name");
     t->creation_time = sqlite3_column_int64(st, 3);
     t->first_event_ts = sqlite3_column_int64(st, 4);
     t->last_event_ts = sqlite3_column_int64(st, 5);
@@ -534,24 +324,24 @@ int lv_store_logs_stream_insert(struct lv_store *s, struct lv_log_stream *t,
         " next_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
         " ON CONFLICT (group_id, name) DO NOTHING";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
-    struct bind b;
+    struct lv_sqlite_bind b;
 
     if (!st) {
         return -1;
     }
-    bind_start(&b, st);
-    bind_int64(&b, t->group_id);
-    bind_field(&b, F(t, name));
-    bind_int64(&b, t->creation_time);
-    bind_int64(&b, t->first_event_ts);
-    bind_int64(&b, t->last_event_ts);
-    bind_int64(&b, t->last_ingestion_time);
-    bind_int64(&b, t->stored_bytes);
-    bind_int64(&b, t->next_seq);
-    if (run_done(st, &b, "insert log stream", err) < 0) {
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_int64(&b, t->group_id);
+    lv_sqlite_bind_field(&b, F(t, name));
+    lv_sqlite_bind_int64(&b, t->creation_time);
+    lv_sqlite_bind_int64(&b, t->first_event_ts);
+    lv_sqlite_bind_int64(&b, t->last_event_ts);
+    lv_sqlite_bind_int64(&b, t->last_ingestion_time);
+    lv_sqlite_bind_int64(&b, t->stored_bytes);
+    lv_sqlite_bind_int64(&b, t->next_seq);
+    if (lv_sqlite_run_done(st, &b, "insert log stream", err) < 0) {
         return -1;
     }
-    if (changes(st) == 0) {
+    if (lv_sqlite_changes(st) == 0) {
         return 1;
     }
     t->id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
@@ -567,17 +357,17 @@ int lv_store_logs_stream_get(struct lv_store *s, int64_t group_id,
         " WHERE group_id = ?1 AND name = ?2";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_log_stream t;
-    struct bind b;
+    struct lv_sqlite_bind b;
     int found;
 
     if (!st) {
         return -1;
     }
     memset(&t, 0, sizeof(t));
-    bind_start(&b, st);
-    bind_int64(&b, group_id);
-    bind_text(&b, name);
-    found = run_one(st, &b, read_stream, &t, "read log stream", err);
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_int64(&b, group_id);
+    lv_sqlite_bind_text(&b, name);
+    found = lv_sqlite_run_one(st, &b, read_stream, &t, "read log stream", err);
     if (found == 1) {
         *out = t;
     }
@@ -590,14 +380,14 @@ int lv_store_logs_stream_delete(struct lv_store *s, int64_t id,
     /* Its chunks go with it (ON DELETE CASCADE). */
     static const char sql[] = "DELETE FROM logs_streams WHERE id = ?1";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
-    struct bind b;
+    struct lv_sqlite_bind b;
 
     if (!st) {
         return -1;
     }
-    bind_start(&b, st);
-    bind_int64(&b, id);
-    return run_done(st, &b, "delete log stream", err);
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_int64(&b, id);
+    return lv_sqlite_run_done(st, &b, "delete log stream", err);
 }
 
 struct stream_walk {
@@ -616,17 +406,17 @@ static int call_stream(void *ctx, const void *row)
     return sw->fn(sw->arg, row);
 }
 
-static void bind_stream_list(struct bind *b, void *ctx, const void *last,
-                             int n)
+static void bind_stream_list(struct lv_sqlite_bind *b, void *ctx,
+                             const void *last, int n)
 {
     struct stream_walk *sw = ctx;
     const struct lv_log_stream *t = last;
 
-    bind_int64(b, sw->group_id);
-    bind_text(b, sw->prefix);
-    bind_text(b, sw->upper);
-    bind_text(b, t ? t->name : sw->after);
-    bind_int64(b, n);
+    lv_sqlite_bind_int64(b, sw->group_id);
+    lv_sqlite_bind_text(b, sw->prefix);
+    lv_sqlite_bind_text(b, sw->upper);
+    lv_sqlite_bind_text(b, t ? t->name : sw->after);
+    lv_sqlite_bind_int64(b, n);
 }
 
 int lv_store_logs_stream_list(struct lv_store *s, int64_t group_id,
@@ -639,9 +429,9 @@ int lv_store_logs_stream_list(struct lv_store *s, int64_t group_id,
         " WHERE group_id = ?1 AND name >= ?2 AND name < ?3 AND name > ?4"
         " ORDER BY name LIMIT ?5";
     struct stream_walk sw;
-    struct walk w = {
+    struct lv_sqlite_walk w = {
         sql, "list log streams", sizeof(struct lv_log_stream), limit, &sw,
-        bind_stream_list, read_stream, call_stream,
+        bind_stream_list, read_stream, NULL, call_stream,
     };
 
     memset(&sw, 0, sizeof(sw));
@@ -651,21 +441,21 @@ int lv_store_logs_stream_list(struct lv_store *s, int64_t group_id,
     sw.fn = fn;
     sw.arg = arg;
     prefix_upper(sw.prefix, sw.upper);
-    return walk_run(s, &w, err);
+    return lv_sqlite_walk_run(s, &w, err);
 }
 
 /* Keyset over (last_event_ts, name): ?2 is 1 for the first batch. */
-static void bind_stream_time(struct bind *b, void *ctx, const void *last,
-                             int n)
+static void bind_stream_time(struct lv_sqlite_bind *b, void *ctx,
+                             const void *last, int n)
 {
     struct stream_walk *sw = ctx;
     const struct lv_log_stream *t = last;
 
-    bind_int64(b, sw->group_id);
-    bind_int64(b, t ? 0 : 1);
-    bind_int64(b, t ? t->last_event_ts : 0);
-    bind_text(b, t ? t->name : "");
-    bind_int64(b, n);
+    lv_sqlite_bind_int64(b, sw->group_id);
+    lv_sqlite_bind_int64(b, t ? 0 : 1);
+    lv_sqlite_bind_int64(b, t ? t->last_event_ts : 0);
+    lv_sqlite_bind_text(b, t ? t->name : "");
+    lv_sqlite_bind_int64(b, n);
 }
 
 int lv_store_logs_stream_list_by_time(struct lv_store *s, int64_t group_id,
@@ -683,17 +473,17 @@ int lv_store_logs_stream_list_by_time(struct lv_store *s, int64_t group_id,
         " OR (last_event_ts = ?3 AND name < ?4))"
         " ORDER BY last_event_ts DESC, name DESC LIMIT ?5";
     struct stream_walk sw;
-    struct walk w = {
+    struct lv_sqlite_walk w = {
         descending ? desc : asc, "list log streams by time",
         sizeof(struct lv_log_stream), 0, &sw, bind_stream_time, read_stream,
-        call_stream,
+        NULL, call_stream,
     };
 
     memset(&sw, 0, sizeof(sw));
     sw.group_id = group_id;
     sw.fn = fn;
     sw.arg = arg;
-    return walk_run(s, &w, err);
+    return lv_sqlite_walk_run(s, &w, err);
 }
 
 int lv_store_logs_stream_note_append(struct lv_store *s, int64_t stream_id,
@@ -713,19 +503,19 @@ int lv_store_logs_stream_note_append(struct lv_store *s, int64_t stream_id,
         " next_seq = next_seq + ?6"
         " WHERE id = ?1";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
-    struct bind b;
+    struct lv_sqlite_bind b;
 
     if (!st) {
         return -1;
     }
-    bind_start(&b, st);
-    bind_int64(&b, stream_id);
-    bind_int64(&b, first_ts);
-    bind_int64(&b, last_ts);
-    bind_int64(&b, ingestion_time);
-    bind_int64(&b, bytes);
-    bind_int64(&b, chunks);
-    return run_done(st, &b, "update log stream", err);
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_int64(&b, stream_id);
+    lv_sqlite_bind_int64(&b, first_ts);
+    lv_sqlite_bind_int64(&b, last_ts);
+    lv_sqlite_bind_int64(&b, ingestion_time);
+    lv_sqlite_bind_int64(&b, bytes);
+    lv_sqlite_bind_int64(&b, chunks);
+    return lv_sqlite_run_done(st, &b, "update log stream", err);
 }
 
 /* ---- tags -------------------------------------------------------------- */
@@ -738,16 +528,16 @@ int lv_store_logs_tag_set(struct lv_store *s, int64_t group_id,
         "INSERT INTO logs_tags (group_id, key, value) VALUES (?1, ?2, ?3)"
         " ON CONFLICT (group_id, key) DO UPDATE SET value = excluded.value";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
-    struct bind b;
+    struct lv_sqlite_bind b;
 
     if (!st) {
         return -1;
     }
-    bind_start(&b, st);
-    bind_int64(&b, group_id);
-    bind_text(&b, key);
-    bind_text(&b, value);
-    return run_done(st, &b, "set log group tag", err);
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_int64(&b, group_id);
+    lv_sqlite_bind_text(&b, key);
+    lv_sqlite_bind_text(&b, value);
+    return lv_sqlite_run_done(st, &b, "set log group tag", err);
 }
 
 int lv_store_logs_tag_delete(struct lv_store *s, int64_t group_id,
@@ -756,15 +546,15 @@ int lv_store_logs_tag_delete(struct lv_store *s, int64_t group_id,
     static const char sql[] =
         "DELETE FROM logs_tags WHERE group_id = ?1 AND key = ?2";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
-    struct bind b;
+    struct lv_sqlite_bind b;
 
     if (!st) {
         return -1;
     }
-    bind_start(&b, st);
-    bind_int64(&b, group_id);
-    bind_text(&b, key);
-    return run_done(st, &b, "delete log group tag", err);
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_int64(&b, group_id);
+    lv_sqlite_bind_text(&b, key);
+    return lv_sqlite_run_done(st, &b, "delete log group tag", err);
 }
 
 struct tag_row {
@@ -782,18 +572,19 @@ static void read_tag(sqlite3_stmt *st, void *row)
 {
     struct tag_row *t = row;
 
-    col_field(st, 0, F(t, key), "tag key");
-    col_field(st, 1, F(t, value), "tag value");
+    lv_sqlite_col_field(st, 0, F(t, key), "tag key");
+    lv_sqlite_col_field(st, 1, F(t, value), "tag value");
 }
 
-static void bind_tag_list(struct bind *b, void *ctx, const void *last, int n)
+static void bind_tag_list(struct lv_sqlite_bind *b, void *ctx,
+                          const void *last, int n)
 {
     struct tag_walk *tw = ctx;
     const struct tag_row *t = last;
 
-    bind_int64(b, tw->group_id);
-    bind_text(b, t ? t->key : "");
-    bind_int64(b, n);
+    lv_sqlite_bind_int64(b, tw->group_id);
+    lv_sqlite_bind_text(b, t ? t->key : "");
+    lv_sqlite_bind_int64(b, n);
 }
 
 static int call_tag(void *ctx, const void *row)
@@ -811,12 +602,12 @@ int lv_store_logs_tag_list(struct lv_store *s, int64_t group_id,
         "SELECT key, value FROM logs_tags WHERE group_id = ?1 AND key > ?2"
         " ORDER BY key LIMIT ?3";
     struct tag_walk tw = { group_id, fn, arg };
-    struct walk w = {
+    struct lv_sqlite_walk w = {
         sql, "list log group tags", sizeof(struct tag_row), 0, &tw,
-        bind_tag_list, read_tag, call_tag,
+        bind_tag_list, read_tag, NULL, call_tag,
     };
 
-    return walk_run(s, &w, err);
+    return lv_sqlite_walk_run(s, &w, err);
 }
 
 static void read_count(sqlite3_stmt *st, void *row)
@@ -830,16 +621,16 @@ int lv_store_logs_tag_count(struct lv_store *s, int64_t group_id, int *n,
     static const char sql[] =
         "SELECT count(*) FROM logs_tags WHERE group_id = ?1";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
-    struct bind b;
+    struct lv_sqlite_bind b;
     int count = 0;
 
     if (!st) {
         return -1;
     }
-    bind_start(&b, st);
-    bind_int64(&b, group_id);
-    if (run_one(st, &b, read_count, &count, "count log group tags",
-                err) < 0) {
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_int64(&b, group_id);
+    if (lv_sqlite_run_one(st, &b, read_count, &count,
+                          "count log group tags", err) < 0) {
         return -1;
     }
     *n = count;

@@ -6,7 +6,7 @@
  *
  * Every statement is static SQL through lv_sqlite_prepare() (cached per
  * connection), reset before the function returns, on error paths too.
- * Lists run in batches: up to WALK_BATCH rows are copied out, the
+ * Lists run in batches: up to LV_SQLITE_WALK_BATCH rows are copied out, the
  * statement is reset, and only then is the caller's function called, so
  * that it may use the store; the next batch resumes after the last row
  * seen (keyset paging on (name, group name)).
@@ -23,102 +23,6 @@
 #include "util/log.h"
 #include "util/mem.h"
 
-#define WALK_BATCH 64
-
-/* Binds parameters ?1, ?2 … in order; the first failure sticks. */
-struct bind {
-    sqlite3_stmt *st;
-    int i;
-    int rc;
-};
-
-static void bind_start(struct bind *b, sqlite3_stmt *st)
-{
-    b->st = st;
-    b->i = 0;
-    b->rc = SQLITE_OK;
-}
-
-static void bind_int64(struct bind *b, int64_t v)
-{
-    b->i++;
-    if (b->rc == SQLITE_OK) {
-        b->rc = sqlite3_bind_int64(b->st, b->i, v);
-    }
-}
-
-/* A string, or SQL NULL for NULL. STATIC: the statement is reset before
- * the caller's bytes go away. */
-static void bind_text(struct bind *b, const char *s)
-{
-    size_t len;
-
-    b->i++;
-    if (b->rc != SQLITE_OK) {
-        return;
-    }
-    if (!s) {
-        b->rc = sqlite3_bind_null(b->st, b->i);
-        return;
-    }
-    len = strlen(s);
-    if (len > INT_MAX) {
-        b->rc = SQLITE_TOOBIG;
-        return;
-    }
-    b->rc = sqlite3_bind_text(b->st, b->i, s, (int)len, SQLITE_STATIC);
-}
-
-static int stmt_fail(sqlite3_stmt *st, int rc, const char *what,
-                     struct lv_err *err)
-{
-    lv_sqlite_fail(sqlite3_db_handle(st), rc, what, err);
-    sqlite3_reset(st);
-    return -1;
-}
-
-static int run_done(sqlite3_stmt *st, const struct bind *b,
-                    const char *what, struct lv_err *err)
-{
-    int rc = b->rc;
-
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_step(st);
-    }
-    if (rc != SQLITE_DONE) {
-        return stmt_fail(st, rc, what, err);
-    }
-    sqlite3_reset(st);
-    return 0;
-}
-
-/* A single integer result (COUNT). */
-static int run_int(sqlite3_stmt *st, const struct bind *b, int64_t *v,
-                   const char *what, struct lv_err *err)
-{
-    int rc = b->rc == SQLITE_OK ? sqlite3_step(st) : b->rc;
-
-    if (rc != SQLITE_ROW) {
-        return stmt_fail(st, rc, what, err);
-    }
-    *v = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return 0;
-}
-
-static char *col_dup(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    size_t n = (size_t)sqlite3_column_bytes(st, i);
-    char *s = lv_xmalloc(n + 1);
-
-    if (t) {
-        memcpy(s, t, n);
-    }
-    s[n] = '\0';
-    return s;
-}
-
 /* ---- put / delete / count ------------------------------------------------ */
 
 int lv_store_logs_metric_filter_count(struct lv_store *s, int64_t group_id,
@@ -127,15 +31,15 @@ int lv_store_logs_metric_filter_count(struct lv_store *s, int64_t group_id,
     static const char sql[] =
         "SELECT COUNT(*) FROM logs_metric_filters WHERE group_id = ?1";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
-    struct bind b;
+    struct lv_sqlite_bind b;
     int64_t v;
 
     if (!st) {
         return -1;
     }
-    bind_start(&b, st);
-    bind_int64(&b, group_id);
-    if (run_int(st, &b, &v, "count metric filters", err) < 0) {
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_int64(&b, group_id);
+    if (lv_sqlite_run_int(st, &b, &v, "count metric filters", err) < 0) {
         return -1;
     }
     *n = (int)v;
@@ -161,7 +65,7 @@ int lv_store_logs_metric_filter_put(struct lv_store *s,
         " metric_namespace = excluded.metric_namespace,"
         " options = excluded.options";
     sqlite3_stmt *st;
-    struct bind b;
+    struct lv_sqlite_bind b;
     int64_t found;
     int n;
 
@@ -172,10 +76,10 @@ int lv_store_logs_metric_filter_put(struct lv_store *s,
     if (!st) {
         goto fail;
     }
-    bind_start(&b, st);
-    bind_int64(&b, f->group_id);
-    bind_text(&b, f->name);
-    if (run_int(st, &b, &found, "find metric filter", err) < 0) {
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_int64(&b, f->group_id);
+    lv_sqlite_bind_text_or_null(&b, f->name);
+    if (lv_sqlite_run_int(st, &b, &found, "find metric filter", err) < 0) {
         goto fail;
     }
     if (!found) {
@@ -191,16 +95,16 @@ int lv_store_logs_metric_filter_put(struct lv_store *s,
     if (!st) {
         goto fail;
     }
-    bind_start(&b, st);
-    bind_int64(&b, f->group_id);
-    bind_text(&b, f->name);
-    bind_text(&b, f->pattern);
-    bind_text(&b, f->transformations);
-    bind_int64(&b, f->creation_time);
-    bind_text(&b, f->metric_name);
-    bind_text(&b, f->metric_namespace);
-    bind_text(&b, f->options ? f->options : "{}");
-    if (run_done(st, &b, "put metric filter", err) < 0) {
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_int64(&b, f->group_id);
+    lv_sqlite_bind_text_or_null(&b, f->name);
+    lv_sqlite_bind_text_or_null(&b, f->pattern);
+    lv_sqlite_bind_text_or_null(&b, f->transformations);
+    lv_sqlite_bind_int64(&b, f->creation_time);
+    lv_sqlite_bind_text_or_null(&b, f->metric_name);
+    lv_sqlite_bind_text_or_null(&b, f->metric_namespace);
+    lv_sqlite_bind_text_or_null(&b, f->options ? f->options : "{}");
+    if (lv_sqlite_run_done(st, &b, "put metric filter", err) < 0) {
         goto fail;
     }
     return lv_store_commit(s, err);
@@ -215,15 +119,15 @@ int lv_store_logs_metric_filter_delete(struct lv_store *s, int64_t group_id,
     static const char sql[] =
         "DELETE FROM logs_metric_filters WHERE group_id = ?1 AND name = ?2";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
-    struct bind b;
+    struct lv_sqlite_bind b;
 
     if (!st) {
         return -1;
     }
-    bind_start(&b, st);
-    bind_int64(&b, group_id);
-    bind_text(&b, name);
-    if (run_done(st, &b, "delete metric filter", err) < 0) {
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_int64(&b, group_id);
+    lv_sqlite_bind_text_or_null(&b, name);
+    if (lv_sqlite_run_done(st, &b, "delete metric filter", err) < 0) {
         return -1;
     }
     return sqlite3_changes(sqlite3_db_handle(st)) > 0;
@@ -278,7 +182,7 @@ int lv_store_logs_metric_filter_list(struct lv_store *s, const char *account,
         " AND (?6 IS NULL OR f.metric_namespace = ?6)"
         " AND (f.name, g.name) > (?7, ?8)"
         " ORDER BY f.name, g.name LIMIT ?9";
-    struct row rows[WALK_BATCH];
+    struct row rows[LV_SQLITE_WALK_BATCH];
     char *last_name = lv_xstrdup(after_name ? after_name : "");
     char *last_group = lv_xstrdup(after_group ? after_group : "");
     int seen = 0;
@@ -288,8 +192,8 @@ int lv_store_logs_metric_filter_list(struct lv_store *s, const char *account,
     memset(rows, 0, sizeof(rows));
     for (;;) {
         sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
-        struct bind b;
-        int want = WALK_BATCH;
+        struct lv_sqlite_bind b;
+        int want = LV_SQLITE_WALK_BATCH;
         int rc;
 
         if (!st) {
@@ -298,36 +202,36 @@ int lv_store_logs_metric_filter_list(struct lv_store *s, const char *account,
         if (limit > 0 && limit - seen < want) {
             want = limit - seen;
         }
-        bind_start(&b, st);
-        bind_text(&b, account);
-        bind_text(&b, region);
-        bind_int64(&b, group_id);
-        bind_text(&b, prefix ? prefix : "");
-        bind_text(&b, metric_name);
-        bind_text(&b, metric_namespace);
-        bind_text(&b, last_name);
-        bind_text(&b, last_group);
-        bind_int64(&b, want);
+        lv_sqlite_bind_start(&b, st);
+        lv_sqlite_bind_text_or_null(&b, account);
+        lv_sqlite_bind_text_or_null(&b, region);
+        lv_sqlite_bind_int64(&b, group_id);
+        lv_sqlite_bind_text_or_null(&b, prefix ? prefix : "");
+        lv_sqlite_bind_text_or_null(&b, metric_name);
+        lv_sqlite_bind_text_or_null(&b, metric_namespace);
+        lv_sqlite_bind_text_or_null(&b, last_name);
+        lv_sqlite_bind_text_or_null(&b, last_group);
+        lv_sqlite_bind_int64(&b, want);
         n = 0;
         rc = b.rc;
         while (rc == SQLITE_OK || rc == SQLITE_ROW) {
             rc = sqlite3_step(st);
-            if (rc == SQLITE_ROW && n < WALK_BATCH) {
+            if (rc == SQLITE_ROW && n < LV_SQLITE_WALK_BATCH) {
                 struct row *r = &rows[n++];
 
                 r->group_id = sqlite3_column_int64(st, 0);
-                r->group_name = col_dup(st, 1);
-                r->name = col_dup(st, 2);
-                r->pattern = col_dup(st, 3);
-                r->transformations = col_dup(st, 4);
+                r->group_name = lv_sqlite_col_dup(st, 1);
+                r->name = lv_sqlite_col_dup(st, 2);
+                r->pattern = lv_sqlite_col_dup(st, 3);
+                r->transformations = lv_sqlite_col_dup(st, 4);
                 r->creation_time = sqlite3_column_int64(st, 5);
-                r->metric_name = col_dup(st, 6);
-                r->metric_namespace = col_dup(st, 7);
-                r->options = col_dup(st, 8);
+                r->metric_name = lv_sqlite_col_dup(st, 6);
+                r->metric_namespace = lv_sqlite_col_dup(st, 7);
+                r->options = lv_sqlite_col_dup(st, 8);
             }
         }
         if (rc != SQLITE_DONE) {
-            stmt_fail(st, rc, "list metric filters", err);
+            lv_sqlite_stmt_fail(st, rc, "list metric filters", err);
             goto out;
         }
         sqlite3_reset(st);
@@ -360,7 +264,7 @@ int lv_store_logs_metric_filter_list(struct lv_store *s, const char *account,
     }
     ret = 0;
 out:
-    for (int i = 0; i < WALK_BATCH; i++) {
+    for (int i = 0; i < LV_SQLITE_WALK_BATCH; i++) {
         row_release(&rows[i]);
     }
     free(last_name);

@@ -5,9 +5,12 @@
  *     function in store.h dispatches through, so that a postgresql backend
  *     or a fault-injection wrapper can sit behind the same functions;
  *   - the migration lists (struct lv_migration) and their runner;
- *   - the SQLite helpers the domain files (sqlite_kms.c, sqlite_logs.c)
- *     use to reach this thread's connection: lv_sqlite_conn(),
- *     lv_sqlite_prepare(), lv_sqlite_fail().
+ *   - the SQLite helpers the domain files (sqlite_kms.c, sqlite_logs.c,
+ *     sqlite_events.c, sqlite_metric.c) use to reach this thread's
+ *     connection: lv_sqlite_conn(), lv_sqlite_prepare(), lv_sqlite_fail();
+ *     and to bind, read, step and walk their statements (sqlite_util.c):
+ *     lv_sqlite_bind_*(), lv_sqlite_col_*(), lv_sqlite_run_*(),
+ *     lv_sqlite_walk_run().
  *
  * It does not hold domain functions (keys, groups, chunks …): those live in
  * kms_store.h / logs_store.h and their sqlite_*.c files. Those files speak
@@ -19,6 +22,7 @@
 #define LV_STORE_STORE_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <sqlite3.h>
 
@@ -165,6 +169,107 @@ sqlite3_stmt *lv_sqlite_prepare(struct lv_store *s, const char *sql,
  */
 int lv_sqlite_fail(sqlite3 *db, int rc, const char *what,
                    struct lv_err *err);
+
+/*
+ * Statement helpers (sqlite_util.c) for the sqlite_*.c domain files.
+ *
+ * Binding: parameters ?1, ?2 … are bound in call order; the first failure
+ * sticks in b->rc and later calls only count, so a caller binds everything
+ * and checks once (lv_sqlite_run_*() do). Text is bound TRANSIENT (copied:
+ * a walk's cursor may point into a row about to be overwritten); blobs are
+ * bound STATIC, so their bytes must outlive the step (every helper resets
+ * the statement before returning).
+ */
+struct lv_sqlite_bind {
+    sqlite3_stmt *st;
+    int i;          /* the last parameter bound */
+    int rc;         /* SQLITE_OK, or the first failure */
+};
+
+void lv_sqlite_bind_start(struct lv_sqlite_bind *b, sqlite3_stmt *st);
+/* len bytes of s; NULL binds "". Longer than INT_MAX: SQLITE_TOOBIG. */
+void lv_sqlite_bind_textn(struct lv_sqlite_bind *b, const char *s,
+                          size_t len);
+/* A string; NULL binds "". */
+void lv_sqlite_bind_text(struct lv_sqlite_bind *b, const char *s);
+/* A string; NULL binds SQL NULL. */
+void lv_sqlite_bind_text_or_null(struct lv_sqlite_bind *b, const char *s);
+/* A fixed-size char field: never reads past cap even when unterminated. */
+void lv_sqlite_bind_field(struct lv_sqlite_bind *b, const char *field,
+                          size_t cap);
+void lv_sqlite_bind_int64(struct lv_sqlite_bind *b, int64_t v);
+void lv_sqlite_bind_double(struct lv_sqlite_bind *b, double v);
+/* len bytes at p (STATIC, see above); len 0 binds an empty blob. */
+void lv_sqlite_bind_blob(struct lv_sqlite_bind *b, const void *p,
+                         size_t len);
+
+/* Copies text column i into the fixed field dst[cap], always terminated.
+ * A value too long for it is a bug in whoever wrote it: truncated (never
+ * overflowing) and logged with `field`, its length, never its text. */
+void lv_sqlite_col_field(sqlite3_stmt *st, int i, char *dst, size_t cap,
+                         const char *field);
+/* Text column i as a fresh string, "" for NULL; the caller frees it. */
+char *lv_sqlite_col_dup(sqlite3_stmt *st, int i);
+/* Copies blob column i into *out (reset first); -1 when it would pass
+ * out->max, out then empty. */
+int lv_sqlite_col_blob(sqlite3_stmt *st, int i, struct lv_buf *out);
+
+/* Reports a failed step or bind through lv_sqlite_fail() (before the
+ * reset, while SQLite's message is still there), then resets st.
+ * Returns -1. */
+int lv_sqlite_stmt_fail(sqlite3_stmt *st, int rc, const char *what,
+                        struct lv_err *err);
+/* Steps a bound statement that returns no rows: 0, or -1 with *err when a
+ * bind or the step failed. Resets st in every case. */
+int lv_sqlite_run_done(sqlite3_stmt *st, const struct lv_sqlite_bind *b,
+                       const char *what, struct lv_err *err);
+/* Steps a bound single-row query: 1 with read(st, row) called, 0 when there
+ * is no row, -1 with *err on a fault. Resets st in every case. */
+int lv_sqlite_run_one(sqlite3_stmt *st, const struct lv_sqlite_bind *b,
+                      void (*read)(sqlite3_stmt *st, void *row), void *row,
+                      const char *what, struct lv_err *err);
+/* Steps a bound query with one integer result (COUNT …) into *v: 0, or -1
+ * with *err (no row is a fault too). Resets st in every case. */
+int lv_sqlite_run_int(sqlite3_stmt *st, const struct lv_sqlite_bind *b,
+                      int64_t *v, const char *what, struct lv_err *err);
+/* Rows the last statement on st's connection changed. */
+int lv_sqlite_changes(sqlite3_stmt *st);
+
+/*
+ * A batched list walk. Its SQL ends with a keyset condition and "LIMIT ?n";
+ * `bind` binds every parameter: the rows after `last` (the last row of the
+ * previous batch, or NULL for the first batch: then the caller's own
+ * starting point), at most `n` of them. Up to LV_SQLITE_WALK_BATCH rows are
+ * read (`read`, into a zeroed row of `size` bytes), the statement is reset,
+ * and only then is `call` run on each, so that it may itself use the store
+ * (another statement, a write) and rows it writes into the part already
+ * walked are not seen twice. `release` frees what read allocated in a row
+ * and zeroes it; NULL when rows own nothing.
+ */
+#define LV_SQLITE_WALK_BATCH 64
+
+struct lv_sqlite_walk {
+    const char *sql;            /* static storage, see lv_sqlite_prepare() */
+    const char *what;           /* names the operation in log lines */
+    size_t size;                /* bytes of one row */
+    int limit;                  /* rows in all; <= 0: no limit */
+    void *ctx;
+    void (*bind)(struct lv_sqlite_bind *b, void *ctx, const void *last,
+                 int n);
+    void (*read)(sqlite3_stmt *st, void *row);
+    void (*release)(void *row);
+    int (*call)(void *ctx, const void *row);
+};
+
+/* Runs w batch by batch: 0 when done, the first non-zero value a call
+ * returned (the walk stops there), or -1 with *err on a store fault. */
+int lv_sqlite_walk_run(struct lv_store *s, const struct lv_sqlite_walk *w,
+                       struct lv_err *err);
+
+/* Called by sqlite_kms.c after every write of KMS records: moves the KMS
+ * generation (kms_store.h lv_store_kms_generation()) now and again when the
+ * calling thread's open transaction, if any, ends. */
+void lv_sqlite_kms_changed(struct lv_store *s);
 
 /* How many connections the store holds open now (diagnostics, tests). */
 size_t lv_sqlite_conn_count(struct lv_store *s);

@@ -33,19 +33,37 @@ struct lv_req {
     struct lv_store *store;
     const char *body;               /* the raw request body */
     size_t body_len;
+    /* Bytes after body[body_len] that may be read (zeros): at least
+     * LV_REQ_BODY_PAD for an LV_HANDLER_RAW_BODY handler, except when the
+     * body is at the size limit (then 0). */
+    size_t body_pad;
 };
 
+/* What the front offers a raw-body handler to read past the body (the
+ * simdjson padding, LV_FASTJSON_PADDING in util/fastjson.h). */
+#define LV_REQ_BODY_PAD 64
+
 /*
- * One AWS operation. `in` is the validated input object (never NULL). The
+ * One AWS operation. `in` is the validated input object, never NULL unless
+ * the handler is registered with LV_HANDLER_RAW_BODY (then always NULL). The
  * handler appends its JSON response object to `out` (an empty output is
  * written as "{}" by the front) and returns 0, or returns -1 with *err.
  */
 typedef int (*lv_handler_fn)(struct lv_req *rq, const struct json_t *in,
                              struct lv_buf *out, struct lv_err *err);
 
+/*
+ * LV_HANDLER_RAW_BODY: the front neither parses nor validates the body; the
+ * handler decodes rq->body itself (a hot path, DESIGN.md "Hot paths") and
+ * must answer every body exactly as the front would, e.g. by falling back
+ * to lv_model_parse_input (model.h) for anything its decoder refuses.
+ */
+#define LV_HANDLER_RAW_BODY 1u
+
 struct lv_handler {
     const char *op;                 /* the model's operation name */
     lv_handler_fn fn;
+    unsigned flags;                 /* LV_HANDLER_*; 0 for most */
 };
 
 #endif

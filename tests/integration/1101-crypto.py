@@ -11,28 +11,9 @@ import subprocess
 import sys
 import tempfile
 
-import botocore.exceptions  # noqa: E402
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lvtest import Server, T  # noqa: E402
+from lvtest import Server, T, kms_call as raw  # noqa: E402
 
-
-def raw(srv, op, key="test", secret="test"):
-    """A signed call that botocore does not validate: Debian's botocore
-    predates DryRun and RotateKeyOnDemand. Blobs (bytes) are base64'd;
-    an error is raised as botocore's ClientError, as a client would."""
-    def call(**kw):
-        body = {k: base64.b64encode(v).decode() if isinstance(v, bytes)
-                else v for k, v in kw.items()}
-        st, _, data = srv.raw(json.dumps(body), target="TrentService." + op,
-                              key=key, secret=secret)
-        out = json.loads(data or b"{}")
-        if st != 200:
-            raise botocore.exceptions.ClientError({"Error": {
-                "Code": out.get("__type", "").split("#")[-1],
-                "Message": out.get("message", out.get("Message", ""))}}, op)
-        return out
-    return call
 
 t = T()
 DRY = "The request would have succeeded, but the DryRun option is set."

@@ -9,10 +9,9 @@ import json
 import os
 import re
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lvtest import Server, T  # noqa: E402
+from lvtest import Server, T, write_creds  # noqa: E402
 
 t = T()
 A1, A2 = "111122223333", "444455556666"
@@ -22,18 +21,6 @@ CAROL = "arn:aws:iam::%s:user/carol" % A2
 USERS = {"alice": ("AKIAALICE", A1, "alice"), "bob": ("AKIABOB", A1, "bob"),
          "root1": ("AKIAROOT1", A1, None), "carol": ("AKIACAROL", A2,
                                                      "carol")}
-
-
-def write_creds():
-    fd, path = tempfile.mkstemp(prefix="lv-1202-", suffix=".ini")
-    with os.fdopen(fd, "w") as f:
-        for name, (key, acct, user) in USERS.items():
-            f.write("[%s]\nsecret_access_key = %s-secret\naccount_id = %s\n"
-                    % (key, name, acct))
-            if user:
-                f.write("user = %s\n" % user)
-            f.write("\n")
-    return path
 
 
 def client(srv, name):
@@ -65,7 +52,7 @@ POLICY = {
     ],
 }
 
-creds = write_creds()
+creds = write_creds(USERS, "lv-1202-")
 try:
     with Server("--credentials", creds) as srv:
         alice, bob, carol = (client(srv, "alice"), client(srv, "bob"),

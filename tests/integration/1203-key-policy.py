@@ -8,10 +8,9 @@ documents; the Logs service principal's tutorial statement is accepted."""
 import json
 import os
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lvtest import Server, T  # noqa: E402
+from lvtest import Server, T, write_creds  # noqa: E402
 
 t = T()
 A1, A2 = "111122223333", "444455556666"
@@ -21,18 +20,6 @@ BOB = "arn:aws:iam::%s:user/bob" % A1
 CAROL = "arn:aws:iam::%s:user/carol" % A2
 USERS = {"root1": ("AKIAROOT1", A1, None), "alice": ("AKIAALICE", A1, "alice"),
          "bob": ("AKIABOB", A1, "bob"), "carol": ("AKIACAROL", A2, "carol")}
-
-
-def write_creds():
-    fd, path = tempfile.mkstemp(prefix="lv-1203-", suffix=".ini")
-    with os.fdopen(fd, "w") as f:
-        for name, (key, acct, user) in USERS.items():
-            f.write("[%s]\nsecret_access_key = %s-secret\naccount_id = %s\n"
-                    % (key, name, acct))
-            if user:
-                f.write("user = %s\n" % user)
-            f.write("\n")
-    return path
 
 
 def no_policy_msg(who, action, key_arn):
@@ -62,7 +49,7 @@ def doc(*statements):
 
 ROOT_ALL = stmt("Enable IAM User Permissions", "Allow", ROOT1, "kms:*")
 
-creds = write_creds()
+creds = write_creds(USERS, "lv-1203-")
 try:
     with Server("--credentials", creds) as srv:
         c = {n: srv.client("kms", key=k, secret=n + "-secret")

@@ -4,14 +4,14 @@ deletion protection), DescribeLogGroups (fields in AWS's order, prefix,
 pattern, class, identifiers, limit and nextToken paging, bad tokens,
 mutual exclusions), ListLogGroups, PutLogGroupDeletionProtection,
 DeleteLogGroup, and that everything survives a restart."""
-import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lvtest import Server, T  # noqa: E402
+from lvtest import Server, T, logs_call as call  # noqa: E402
 
 t = T()
+err = t.logs_error
 ACCOUNT = "123456789012"
 REGION = "eu-west-2"
 
@@ -21,26 +21,11 @@ def arn(name, star=True):
                                                   ":*" if star else "")
 
 
-def call(srv, op, body, region=REGION):
-    """A signed raw Logs request: (status, decoded body)."""
-    status, _, data = srv.raw(json.dumps(body), target="Logs_20140328." + op,
-                              service="logs", region=region)
-    return status, (json.loads(data) if data else {})
-
-
 def ok(srv, op, **body):
     status, out = call(srv, op, body)
     if status != 200:
         raise RuntimeError("%s: %d %r" % (op, status, out))
     return out
-
-
-def err(name, code, srv, op, msg=None, **body):
-    status, out = call(srv, op, body)
-    good = status == 400 and out.get("__type") == code and (
-        msg is None or msg in out.get("message", ""))
-    return t.ok(name, good, "expected %s %r, got %d %r" % (code, msg, status,
-                                                         out))
 
 
 def describe_all(logs, **kw):

@@ -3,33 +3,19 @@ by the group's ARN, and TagLogGroup / UntagLogGroup /
 ListTagsLogGroup by name), the 50-tag limit, and retention policies: AWS's
 list of days only, shown as retentionInDays, removed by
 DeleteRetentionPolicy."""
-import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lvtest import Server, T  # noqa: E402
+from lvtest import Server, T, logs_call as call  # noqa: E402
 
 t = T()
+err = t.logs_error
 ACCOUNT = "123456789012"
 REGION = "eu-west-2"
 ARN = "arn:aws:logs:%s:%s:log-group:/tags/g" % (REGION, ACCOUNT)
 DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
         1827, 2192, 2557, 2922, 3288, 3653]
-
-
-def call(srv, op, body):
-    status, _, data = srv.raw(json.dumps(body), target="Logs_20140328." + op,
-                              service="logs", region=REGION)
-    return status, (json.loads(data) if data else {})
-
-
-def err(name, code, srv, op, msg=None, **body):
-    status, out = call(srv, op, body)
-    good = status == 400 and out.get("__type") == code and (
-        msg is None or msg in out.get("message", ""))
-    return t.ok(name, good, "expected %s %r, got %d %r" % (code, msg, status,
-                                                         out))
 
 
 with Server() as srv:

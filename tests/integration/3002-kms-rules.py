@@ -10,9 +10,10 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lvtest import Server, T  # noqa: E402
+from lvtest import Server, T, logs_call as call  # noqa: E402
 
 t = T()
+err = t.logs_error
 ACCOUNT = "123456789012"
 REGION = "eu-west-2"
 ROOT = {"Sid": "Enable IAM User Permissions", "Effect": "Allow",
@@ -38,20 +39,6 @@ def logs_statement(region=REGION, condition=None, effect="Allow"):
     if condition:
         s["Condition"] = condition
     return s
-
-
-def call(srv, op, body):
-    status, _, data = srv.raw(json.dumps(body), target="Logs_20140328." + op,
-                              service="logs", region=REGION)
-    return status, (json.loads(data) if data else {})
-
-
-def err(name, code, srv, op, msg=None, **body):
-    status, out = call(srv, op, body)
-    good = status == 400 and out.get("__type") == code and (
-        msg is None or msg in out.get("message", ""))
-    return t.ok(name, good, "expected %s %r, got %d %r" % (code, msg, status,
-                                                         out))
 
 
 def key_of(logs, name):

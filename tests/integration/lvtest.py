@@ -13,6 +13,7 @@ A test module does:
 
 Exit status: 0 all checks passed, 1 a check failed, 77 skipped.
 """
+import base64
 import http.client
 import json
 import os
@@ -69,6 +70,15 @@ class T:
             return self.ok(name, good, "expected %s %r, got %s %r" % (
                 code, msg, got, text)) and e
         return self.ok(name, False, "expected %s, but it succeeded" % code)
+
+    def logs_error(self, name, code, srv, op, msg=None, **body):
+        """The raw Logs request op(**body) must fail with HTTP 400 and
+        __type `code` (and a message containing msg)."""
+        status, out = logs_call(srv, op, body)
+        good = status == 400 and out.get("__type") == code and (
+            msg is None or msg in out.get("message", ""))
+        return self.ok(name, good, "expected %s %r, got %d %r" % (
+            code, msg, status, out))
 
     def done(self):
         if self.checks == 0:
@@ -210,6 +220,50 @@ class Server:
         if own:
             conn.close()
         return out
+
+
+def kms_call(srv, op, key="test", secret="test"):
+    """A signed KMS call that botocore does not validate (Debian's botocore
+    predates DryRun and RotateKeyOnDemand), as a function of the request's
+    members: kms_call(srv, "Encrypt")(KeyId=..., Plaintext=b"..."). Blobs
+    (bytes) are base64'd; an error is raised as botocore's ClientError, as
+    a client would."""
+    def call(**kw):
+        body = {k: base64.b64encode(v).decode() if isinstance(v, bytes)
+                else v for k, v in kw.items()}
+        st, _, data = srv.raw(json.dumps(body), target="TrentService." + op,
+                              key=key, secret=secret)
+        out = json.loads(data or b"{}")
+        if st != 200:
+            raise botocore.exceptions.ClientError({"Error": {
+                "Code": out.get("__type", "").split("#")[-1],
+                "Message": out.get("message", out.get("Message", ""))}}, op)
+        return out
+    return call
+
+
+def logs_call(srv, op, body, region="eu-west-2"):
+    """A signed raw Logs request (no botocore validation, so members newer
+    than Debian's botocore work): (status, decoded body)."""
+    status, _, data = srv.raw(json.dumps(body), target="Logs_20140328." + op,
+                              service="logs", region=region)
+    return status, (json.loads(data) if data else {})
+
+
+def write_creds(users, prefix):
+    """A credentials file for `logvault serve --credentials`: users maps a
+    name to (access key, account, IAM user name or None for the account's
+    root); each secret is "<name>-secret". Returns its path (the caller
+    removes it)."""
+    fd, path = tempfile.mkstemp(prefix=prefix, suffix=".ini")
+    with os.fdopen(fd, "w") as f:
+        for name, (key, acct, user) in users.items():
+            f.write("[%s]\nsecret_access_key = %s-secret\naccount_id = %s\n"
+                    % (key, name, acct))
+            if user:
+                f.write("user = %s\n" % user)
+            f.write("\n")
+    return path
 
 
 def aws_type(body):

@@ -12,7 +12,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,14 +31,7 @@
 #include "util/mem.h"
 #include "util/req.h"
 
-#define CHECK(name, cond)                                                     \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            fail_msg("%s: %s (line %d)", (name), #cond, __LINE__);           \
-        }                                                                     \
-    } while (0)
-
-#define N(a) (sizeof(a) / sizeof((a)[0]))
+#include "helpers.h"
 
 static const uint8_t key_a[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
 static const uint8_t key_b[32] = { 9, 9, 9 };
@@ -350,53 +342,19 @@ static void test_garbage_frames(void **state)
 /* ---- store, data keys, commit ------------------------------------------ */
 
 struct fx {
-    char dir[64];
+    char dir[LV_TEST_DIR_MAX];
     struct lv_store *s;
     struct lv_app app;
     struct lv_log_group g;
     struct lv_log_stream st;
 };
 
-static void rm_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    struct dirent *e;
-
-    if (!d) {
-        return;
-    }
-    while ((e = readdir(d))) {
-        char p[512];
-
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
-            continue;
-        }
-        snprintf(p, sizeof(p), "%s/%s", path, e->d_name);
-        if (unlink(p) < 0) {
-            rm_tree(p);
-        }
-    }
-    closedir(d);
-    rmdir(path);
-}
-
 static int setup(void **state)
 {
     struct fx *f = lv_xcalloc(1, sizeof(*f));
-    struct lv_store_config cfg = { "sqlite", NULL };
     struct lv_err err = LV_ERR_INIT;
 
-    lv_log_level = LV_LOG_WARN;
-    snprintf(f->dir, sizeof(f->dir), "/tmp/lv-test-chunk-XXXXXX");
-    if (!mkdtemp(f->dir)) {
-        free(f);
-        return -1;
-    }
-    cfg.data_dir = f->dir;
-    f->s = lv_store_open(&cfg, &err);
-    if (!f->s) {
-        print_error("lv_store_open: %s\n", err.msg);
-        rm_tree(f->dir);
+    if (lv_test_store_open("chunk", f->dir, &f->s) < 0) {
         free(f);
         return -1;
     }
@@ -422,8 +380,7 @@ static int teardown(void **state)
     struct fx *f = *state;
 
     lv_datakey_cache_clear();
-    lv_store_close(f->s);
-    rm_tree(f->dir);
+    lv_test_store_close(f->s, f->dir);
     free(f);
     return 0;
 }

@@ -27,14 +27,7 @@
 #include "util/err.h"
 #include "util/mem.h"
 
-#define CHECK(name, cond)                                                     \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            fail_msg("%s: %s (line %d)", (name), #cond, __LINE__);           \
-        }                                                                     \
-    } while (0)
-
-#define N(a) (sizeof(a) / sizeof((a)[0]))
+#include "helpers.h"
 
 static size_t unhex(const char *s, uint8_t *out, size_t cap)
 {

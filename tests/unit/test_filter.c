@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "logs/filter.h"
+#include "logs/filter_int.h"    /* the single-path JSON evaluations */
 #include "util/err.h"
 #include "util/mem.h"
 
@@ -701,7 +702,7 @@ static void test_kind_and_prefilter(void **state)
         { "ERROR", LV_FILTER_TEXT, 1 },
         { "ERROR \"BAD REQUEST\" -x ?y ?z %q%", LV_FILTER_TEXT, 2 },
         { "-ERROR", LV_FILTER_TEXT, 0 },
-        { "{ $.a = 1 }", LV_FILTER_JSON, 0 },
+        { "{ $.a = 1 }", LV_FILTER_JSON, 1 },        /* "a" */
         { "[a, ...]", LV_FILTER_SPACE, 0 },
         { "[]", LV_FILTER_SPACE, 0 },
     };
@@ -852,6 +853,345 @@ static void test_garbage(void **state)
     }
 }
 
+
+/* ---- the prefilter ------------------------------------------------------ */
+
+/* The literals each pattern gets: "lit" or "\\lit" for or_backslash,
+ * NULL-terminated. */
+struct pcase {
+    const char *name;
+    const char *pattern;
+    const char *lits[8];
+};
+
+static const struct pcase pcases[] = {
+    { "json: names of a path", "{ $.a.b[0].c = 1 }",
+      { "\\\"a\"", "\\\"b\"", "\\\"c\"", NULL } },
+    { "json: text value", "{ $.level = \"ERROR\" }",
+      { "\\\"level\"", "\\\"ERROR\"", NULL } },
+    { "json: unquoted word value", "{ $.level = ERROR }",
+      { "\\\"level\"", "\\\"ERROR\"", NULL } },
+    { "json: number value gives nothing", "{ $.status = 503 }",
+      { "\\\"status\"", NULL } },
+    { "json: numeric text gives nothing", "{ $.s = \"503.0\" }",
+      { "\\\"s\"", NULL } },
+    { "json: numeric-looking 1e5 text gives nothing", "{ $.s = \"1e5\" }",
+      { "\\\"s\"", NULL } },
+    { "json: inf text gives nothing", "{ $.s = \"inf\" }",
+      { "\\\"s\"", NULL } },
+    { "json: glob pieces", "{ $.u = \"ab*cd*gh\" }",
+      { "\\\"u\"", "\\\"ab", "\\cd", "\\gh\"", NULL } },
+    { "json: glob piece of e and f skipped", "{ $.u = \"ab*ef\" }",
+      { "\\\"u\"", "\\\"ab", NULL } },
+    { "json: glob open ends", "{ $.u = \"*ab*\" }",
+      { "\\\"u\"", "\\ab", NULL } },
+    { "json: glob numeric piece skipped", "{ $.u = \"5*x\" }",
+      { "\\\"u\"", "\\x\"", NULL } },
+    { "json: && chain", "{ $.status = 503 && $.latency_ms > 500 }",
+      { "\\\"status\"", "\\\"latency_ms\"", NULL } },
+    { "json: || gives nothing", "{ $.a = \"x\" || $.b = \"y\" }",
+      { NULL } },
+    { "json: && under ||", "{ ($.a = \"x\" && $.b = 1) || $.c = 2 }",
+      { NULL } },
+    { "json: || under &&", "{ $.k = 1 && ($.a = \"x\" || $.b = 1) }",
+      { "\\\"k\"", NULL } },
+    { "json: NOT EXISTS gives nothing", "{ $.a NOT EXISTS }", { NULL } },
+    { "json: != names only", "{ $.a != \"x\" }", { "\\\"a\"", NULL } },
+    { "json: regex names only", "{ $.a = %x% }", { "\\\"a\"", NULL } },
+    { "json: IS TRUE", "{ $.f IS TRUE }", { "\\\"f\"", "true", NULL } },
+    { "json: IS FALSE", "{ $.f IS FALSE }", { "\\\"f\"", "false", NULL } },
+    { "json: IS NULL", "{ $.f IS NULL }", { "\\\"f\"", "null", NULL } },
+    { "json: same name once", "{ $.a = 1 && $.a < 5 }",
+      { "\\\"a\"", NULL } },
+    { "space: text", "[ip, user = frank, ...]", { "frank", NULL } },
+    { "space: quoted text", "[a = \"x y\", b]", { "x y", NULL } },
+    { "space: numeric text is still text", "[a = \"503\"]",
+      { "503", NULL } },
+    { "space: number gives nothing",
+      "[ip, ident, user, ts, request, status = 503, bytes, referer, agent]",
+      { NULL } },
+    { "space: glob pieces", "[..., request = *.html*, s = 4*]",
+      { ".html", "4", NULL } },
+    { "space: && on a field", "[a = x* && a != xy]", { "x", NULL } },
+    { "space: || on a field", "[a = x || a = y]", { NULL } },
+    { "text: unchanged", "ERROR \"BAD REQUEST\"",
+      { "ERROR", "BAD REQUEST", NULL } },
+};
+
+static void test_prefilter_rules(void **state)
+{
+    size_t k, j;
+    int failed = 0;
+
+    (void)state;
+    for (k = 0; k < sizeof(pcases) / sizeof(pcases[0]); k++) {
+        const struct pcase *c = &pcases[k];
+        struct lv_err err = LV_ERR_INIT;
+        struct lv_filter *f = compile(c->pattern, &err);
+        const struct lv_filter_lit *lits;
+        size_t n;
+
+        assert_non_null(f);
+        n = lv_filter_required(f, &lits);
+        for (j = 0; c->lits[j]; j++) {
+            const char *w = c->lits[j];
+            int bs = w[0] == '\\';
+
+            if (bs) {
+                w++;
+            }
+            if (j >= n || lits[j].len != strlen(w) ||
+                memcmp(lits[j].data, w, lits[j].len) != 0 ||
+                lits[j].or_backslash != bs) {
+                print_error("FAIL %s: literal %zu: got %.*s (%d), want "
+                            "%s\n", c->name, j,
+                            j < n ? (int)lits[j].len : 4,
+                            j < n ? lits[j].data : "none",
+                            j < n ? lits[j].or_backslash : -1, c->lits[j]);
+                failed++;
+            }
+        }
+        if (n != j) {
+            print_error("FAIL %s: %zu literals, want %zu\n", c->name, n, j);
+            failed++;
+        }
+        lv_filter_free(f);
+    }
+    assert_int_equal(failed, 0);
+}
+
+/* Events that DO match, written to dodge each literal rule: escapes in
+ * names and values, numbers spelt otherwise, duplicates, odd fields. Each
+ * must still match through lv_filter_match (which applies the prefilter),
+ * and through the whole-chunk check too. */
+static const struct mcase breakers[] = {
+    { "escaped name", "{ $.status = 503 }", "{\"st\\u0061tus\": 503}", 1 },
+    { "escaped name, escaped slash elsewhere", "{ $.a = 1 }",
+      "{\"\\u0061\": 1, \"p\": \"\\/\"}", 1 },
+    { "escaped value", "{ $.level = \"ERROR\" }",
+      "{\"level\": \"\\u0045RROR\"}", 1 },
+    { "value with escaped quote", "{ $.m = \"say \\\"hi\\\"\" }",
+      "{\"m\": \"say \\\"hi\\\"\"}", 1 },
+    { "number as exponent", "{ $.status = 503 }", "{\"status\": 5.03e2}", 1 },
+    { "number with fraction", "{ $.status = 503 }", "{\"status\": 503.0}",
+      1 },
+    { "number in a string", "{ $.status = 503 }", "{\"status\": \"+503\"}",
+      1 },
+    { "numeric text against exponent", "{ $.s = \"503.0\" }",
+      "{\"s\": 5.03e2}", 1 },
+    { "numeric text 12.0", "{ $.s = \"12.0\" }", "{\"s\": 1.2e1}", 1 },
+    { "glob against number", "{ $.s = \"50*\" }", "{\"s\": 5.03e2}", 1 },
+    { "glob against escaped string", "{ $.u = \"ab*ef\" }",
+      "{\"u\": \"\\u0061bcdef\"}", 1 },
+    { "glob, piece escaped", "{ $.u = \"*/x*\" }",
+      "{\"u\": \"a\\/x\"}", 1 },
+    { "duplicate name, last wins", "{ $.a = \"y\" }",
+      "{\"a\": \"x\", \"a\": \"y\"}", 1 },
+    { "IS TRUE", "{ $.f IS TRUE }", "{\"f\":true}", 1 },
+    { "unicode value escaped in the event", "{ $.n = \"caf\xc3\xa9\" }",
+      "{\"n\": \"caf\\u00e9\"}", 1 },
+    { "unicode value raw", "{ $.n = \"caf\xc3\xa9\" }",
+      "{\"n\": \"caf\xc3\xa9\"}", 1 },
+    { "space: number spelt 5.03e2",
+      "[ip, ident, user, ts, request, status = 503, bytes]",
+      "1.2.3.4 - - [x] \"GET /\" 5.03e2 10", 1 },
+    { "space: number +503", "[a, status = 503]", "x +503", 1 },
+    { "space: quoted text field", "[a = \"x y\", b]", "\"x y\" z", 1 },
+    { "space: bracket field glob", "[a = *May*, b]", "[01/May/2024] z", 1 },
+    { "space: text with ellipsis", "[..., a = frank, ...]",
+      "1 2 frank 3", 1 },
+};
+
+static void test_prefilter_sound(void **state)
+{
+    size_t k;
+    int failed = 0;
+
+    (void)state;
+    for (k = 0; k < sizeof(breakers) / sizeof(breakers[0]); k++) {
+        const struct mcase *c = &breakers[k];
+        struct lv_err err = LV_ERR_INIT;
+        struct lv_filter *f = compile(c->pattern, &err);
+        const struct lv_filter_lit *lits;
+        size_t n, len = strlen(c->event);
+
+        assert_non_null(f);
+        n = lv_filter_required(f, &lits);
+        if (lv_filter_match(f, c->event, len) != c->want ||
+            (c->want && !lv_filter_lits_present(lits, n, c->event, len))) {
+            print_error("FAIL %s: %s on %s\n", c->name, c->pattern,
+                        c->event);
+            failed++;
+        }
+        if (lv_filter_kind(f) == LV_FILTER_JSON &&
+            lv_filter_json_jansson(f, c->event, len) != c->want) {
+            print_error("FAIL %s: jansson disagrees\n", c->name);
+            failed++;
+        }
+        lv_filter_free(f);
+    }
+    assert_int_equal(failed, 0);
+}
+
+/* ---- fast JSON evaluation against jansson ------------------------------ */
+
+static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
+
+static unsigned rnd(unsigned n)
+{
+    rnd_state ^= rnd_state << 13;
+    rnd_state ^= rnd_state >> 7;
+    rnd_state ^= rnd_state << 17;
+    return (unsigned)(rnd_state % n);
+}
+
+static void put_s(char *b, size_t *n, size_t cap, const char *s)
+{
+    size_t l = strlen(s);
+
+    if (*n + l < cap) {
+        memcpy(b + *n, s, l);
+        *n += l;
+    }
+}
+
+static const char *const keys[] = {
+    "\"a\"", "\"b\"", "\"c\"", "\"status\"", "\"x-y\"", "\"\\u0061\"",
+    "\"a\\u0000\"", "\"\"", "\"st\\u0061tus\"", "\"B\"",
+};
+
+static const char *const scalars[] = {
+    "1", "-1", "0", "-0", "503", "503.0", "5.03e2", "-0.0", "1e-400",
+    "1e400", "0.1", "12.0", "1.5E+3", "9223372036854775807",
+    "-9223372036854775808", "9223372036854775808", "18446744073709551616",
+    "123456789012345678901", "1234567890123456789.5", "true", "false",
+    "null", "\"x\"", "\"503\"", "\"+503\"", "\"\\u0035\\u00303\"", "\"\"",
+    "\"ERROR\"", "\"\\u0045RROR\"", "\"a\\u0000b\"", "\"\\ud83d\\ude00\"",
+    "\"\\udc00\"", "\"\\ud800\"", "\"caf\xc3\xa9\"", "\"\\\"q\\\\\"",
+    "\"ab cd\"", "\"x*y\"", "\"12.0\"",
+};
+
+static void gen_value(char *b, size_t *n, size_t cap, int depth);
+
+static void gen_object(char *b, size_t *n, size_t cap, int depth)
+{
+    unsigned k, m = rnd(5);
+
+    put_s(b, n, cap, "{");
+    for (k = 0; k < m; k++) {
+        if (k) {
+            put_s(b, n, cap, rnd(8) ? "," : " , ");
+        }
+        put_s(b, n, cap, keys[rnd(sizeof(keys) / sizeof(keys[0]))]);
+        put_s(b, n, cap, rnd(2) ? ":" : " : ");
+        gen_value(b, n, cap, depth + 1);
+    }
+    put_s(b, n, cap, "}");
+}
+
+static void gen_value(char *b, size_t *n, size_t cap, int depth)
+{
+    unsigned r = rnd(10);
+
+    if (depth < 4 && r < 2) {
+        gen_object(b, n, cap, depth);
+    } else if (depth < 4 && r < 3) {
+        unsigned k, m = rnd(4);
+
+        put_s(b, n, cap, "[");
+        for (k = 0; k < m; k++) {
+            if (k) {
+                put_s(b, n, cap, ",");
+            }
+            gen_value(b, n, cap, depth + 1);
+        }
+        put_s(b, n, cap, "]");
+    } else {
+        put_s(b, n, cap, scalars[rnd(sizeof(scalars) / sizeof(scalars[0]))]);
+    }
+}
+
+static const char *const djpatterns[] = {
+    "{ $.a = 1 }", "{ $.a != 1 }", "{ $.a > 0 }", "{ $.a <= -1 }",
+    "{ $.status = 503 }", "{ $.status = \"503\" }", "{ $.status = 503.0 }",
+    "{ $.a = \"x\" }", "{ $.a = x* }", "{ $.a = \"*\" }", "{ $.a = %^x% }",
+    "{ $.a IS TRUE }", "{ $.a IS FALSE }", "{ $.a IS NULL }",
+    "{ $.a NOT EXISTS }", "{ $.a.b = 1 || $.a.c = \"x\" }",
+    "{ $.a[0] = 1 }", "{ $.a[1].b IS NULL }", "{ $.b[0][0] = \"ERROR\" }",
+    "{ $.x-y = -0 }", "{ $.a = \"12.0\" }", "{ $.a = \"0\" }",
+    "{ $.a = \"caf\xc3\xa9\" }", "{ $.c = 1e-400 }", "{ $.B = 0.1 }",
+    "{ $.a = \"ERROR\" && $.b != 2 }", "{ ($.a = 1 || $.b = 1) && $.c }",
+    "{ $.c = \"a*b\" }", "{ $.a = 9223372036854775807 }",
+    "{ $.a = \"-0.0\" }", "{ $.a = \"\\\"q\\\\\" }",
+};
+
+static void test_json_differential(void **state)
+{
+    struct lv_filter *fs[sizeof(djpatterns) / sizeof(djpatterns[0])];
+    size_t np = sizeof(djpatterns) / sizeof(djpatterns[0]);
+    size_t k, p;
+    long decided = 0, matched = 0, total = 0;
+    int failed = 0;
+
+    (void)state;
+    for (p = 0; p < np; p++) {
+        struct lv_err err = LV_ERR_INIT;
+
+        fs[p] = compile(djpatterns[p], &err);
+        if (!fs[p]) {
+            /* "{ ... && $.c }" is not a pattern: keep the slot empty. */
+            continue;
+        }
+    }
+    for (k = 0; k < 20000; k++) {
+        char b[2048];
+        size_t n = 0;
+
+        if (rnd(4) == 0) {
+            put_s(b, &n, sizeof(b), rnd(2) ? " " : "\n\t");
+        }
+        gen_object(b, &n, sizeof(b), 0);
+        switch (rnd(12)) {        /* damage a few */
+        case 0: n = n > 1 ? n - 1 - rnd((unsigned)(n - 1)) : n; break;
+        case 1: b[rnd((unsigned)n)] ^= (char)(1 << rnd(8)); break;
+        case 2: put_s(b, &n, sizeof(b), rnd(2) ? " x" : " \r\n"); break;
+        case 3: b[0] = '\v'; break;
+        default: break;
+        }
+        for (p = 0; p < np; p++) {
+            const struct lv_filter_lit *lits;
+            size_t nl;
+            int fast, slow;
+
+            if (!fs[p]) {
+                continue;
+            }
+            total++;
+            fast = lv_filter_json_fast(fs[p], b, n);
+            slow = lv_filter_json_jansson(fs[p], b, n);
+            nl = lv_filter_required(fs[p], &lits);
+            decided += fast >= 0;
+            matched += slow == 1;
+            if ((fast >= 0 && fast != slow) ||
+                lv_filter_match(fs[p], b, n) != slow ||
+                (slow == 1 && !lv_filter_lits_present(lits, nl, b, n))) {
+                if (failed++ < 10) {
+                    print_error("FAIL %s on %.*s: fast %d jansson %d\n",
+                                djpatterns[p], (int)n, b, fast, slow);
+                }
+            }
+        }
+    }
+    print_message("%ld evaluations, %ld decided by simdjson, %ld "
+                  "matches\n", total, decided, matched);
+    for (p = 0; p < np; p++) {
+        lv_filter_free(fs[p]);
+    }
+    assert_int_equal(failed, 0);
+    assert_true(decided > total / 4);
+    assert_true(matched > 100);
+}
+
 /* One compiled filter, several threads at once (each keeps its own PCRE2
  * match data; the sanitizer build checks they neither race nor leak). */
 static void *match_loop(void *arg)
@@ -895,6 +1235,9 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_extract),
         cmocka_unit_test(test_kind_and_prefilter),
+        cmocka_unit_test(test_prefilter_rules),
+        cmocka_unit_test(test_prefilter_sound),
+        cmocka_unit_test(test_json_differential),
         cmocka_unit_test(test_long),
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_threads),

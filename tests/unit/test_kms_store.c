@@ -10,7 +10,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,80 +23,21 @@
 #include "util/log.h"
 #include "util/mem.h"
 
-#define CHECK(name, cond)                                                     \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            fail_msg("%s: %s (line %d)", (name), #cond, __LINE__);           \
-        }                                                                     \
-    } while (0)
-
-#define N(a) (sizeof(a) / sizeof((a)[0]))
+#include "helpers.h"
 
 #define ACCT_A "111111111111"
 #define ACCT_B "222222222222"
 
 /* ---- fixture ------------------------------------------------------------ */
 
-struct fx {
-    char dir[64];
-    struct lv_store *s;
-};
-
-static void rm_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    struct dirent *e;
-
-    if (!d) {
-        return;
-    }
-    while ((e = readdir(d))) {
-        char p[512];
-
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
-            continue;
-        }
-        snprintf(p, sizeof(p), "%s/%s", path, e->d_name);
-        if (unlink(p) < 0) {
-            rm_tree(p);
-        }
-    }
-    closedir(d);
-    rmdir(path);
-}
-
 static int setup(void **state)
 {
-    struct fx *f = lv_xcalloc(1, sizeof(*f));
-    struct lv_store_config cfg = { "sqlite", NULL };
-    struct lv_err err = LV_ERR_INIT;
-
-    lv_log_level = LV_LOG_WARN;
-    snprintf(f->dir, sizeof(f->dir), "/tmp/lv-test-kms-store-XXXXXX");
-    if (!mkdtemp(f->dir)) {
-        free(f);
-        return -1;
-    }
-    cfg.data_dir = f->dir;
-    f->s = lv_store_open(&cfg, &err);
-    if (!f->s) {
-        print_error("lv_store_open: %s\n", err.msg);
-        rm_tree(f->dir);
-        free(f);
-        return -1;
-    }
-    *state = f;
-    return 0;
+    return lv_test_store_new(state, "kms-store");
 }
 
 static int teardown(void **state)
 {
-    struct fx *f = *state;
-
-    lv_store_close(f->s);
-    rm_tree(f->dir);
-    free(f);
-    return 0;
+    return lv_test_store_free(state);
 }
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -241,7 +181,7 @@ static const struct key_case key_cases[] = {
 
 static void test_key_round_trip(void **state)
 {
-    struct fx *f = *state;
+    struct lv_test_store *f = *state;
 
     for (size_t i = 0; i < N(key_cases); i++) {
         const struct key_case *c = &key_cases[i];
@@ -301,7 +241,7 @@ static void test_key_round_trip(void **state)
 
 static void test_key_update_missing(void **state)
 {
-    struct fx *f = *state;
+    struct lv_test_store *f = *state;
     struct lv_err err = LV_ERR_INIT;
     struct lv_kms_key k;
 
@@ -313,7 +253,7 @@ static void test_key_update_missing(void **state)
 
 static void test_get_missing(void **state)
 {
-    struct fx *f = *state;
+    struct lv_test_store *f = *state;
     struct lv_err err = LV_ERR_INIT;
     struct lv_kms_key k;
     struct lv_kms_grant g;
@@ -414,7 +354,7 @@ static int scope_index(const char *account, const char *region)
 
 static void test_key_list(void **state)
 {
-    struct fx *f = *state;
+    struct lv_test_store *f = *state;
 
     put_scoped_keys(f->s);
     for (size_t i = 0; i < N(list_cases); i++) {
@@ -471,7 +411,7 @@ static int count_disabled(void *arg, const struct lv_kms_key *k)
 
 static void test_key_list_reentrant(void **state)
 {
-    struct fx *f = *state;
+    struct lv_test_store *f = *state;
     struct lv_err err = LV_ERR_INIT;
     int n = 0;
 
@@ -507,7 +447,7 @@ static const struct due_case due_cases[] = {
 
 static void test_key_due(void **state)
 {
-    struct fx *f = *state;
+    struct lv_test_store *f = *state;
     struct lv_err err = LV_ERR_INIT;
     char want[512] = "";
     struct seen sn;
@@ -553,7 +493,7 @@ static void test_key_due(void **state)
  * neither the key nor its material. */
 static void test_key_insert_rollback(void **state)
 {
-    struct fx *f = *state;
+    struct lv_test_store *f = *state;
     struct lv_err err = LV_ERR_INIT;
     struct lv_buf b = LV_BUF_INIT(1024);
     struct lv_kms_key k;
@@ -586,7 +526,7 @@ static void test_key_insert_rollback(void **state)
 /* A value stored longer than its fixed field is cut, never overflowing. */
 static void test_key_field_too_long(void **state)
 {
-    struct fx *f = *state;
+    struct lv_test_store *f = *state;
     struct lv_err err = LV_ERR_INIT;
     struct lv_kms_key k;
     sqlite3 *db;
@@ -610,7 +550,7 @@ static void test_key_field_too_long(void **state)
 
 static void test_material(void **state)
 {
-    struct fx *f = *state;
+    struct lv_test_store *f = *state;
     struct lv_err err = LV_ERR_INIT;
     struct lv_buf b = LV_BUF_INIT(64);
     struct lv_buf tiny = LV_BUF_INIT(4);
@@ -728,7 +668,7 @@ static const struct alias_list_case alias_list_cases[] = {
 
 static void test_alias(void **state)
 {
-    struct fx *f = *state;
+    struct lv_test_store *f = *state;
     struct lv_err err = LV_ERR_INIT;
     struct lv_kms_alias a, got;
     struct seen sn;
@@ -857,7 +797,7 @@ static const struct grant_list_case grant_list_cases[] = {
 
 static void test_grants(void **state)
 {
-    struct fx *f = *state;
+    struct lv_test_store *f = *state;
     struct lv_err err = LV_ERR_INIT;
     struct lv_kms_grant g, got;
     struct seen sn;
@@ -931,7 +871,7 @@ static void test_grants(void **state)
 
 static void test_tags(void **state)
 {
-    struct fx *f = *state;
+    struct lv_test_store *f = *state;
     struct lv_err err = LV_ERR_INIT;
     struct seen sn;
     int n = -1;
@@ -983,7 +923,7 @@ static void test_tags(void **state)
 
 static void test_schema_version(void **state)
 {
-    struct fx *f = *state;
+    struct lv_test_store *f = *state;
     struct lv_err err = LV_ERR_INIT;
     int v = 0;
 

@@ -10,7 +10,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,14 +23,7 @@
 #include "util/log.h"
 #include "util/mem.h"
 
-#define CHECK(name, cond)                                                     \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            fail_msg("%s: %s (line %d)", (name), #cond, __LINE__);           \
-        }                                                                     \
-    } while (0)
-
-#define N(a) (sizeof(a) / sizeof((a)[0]))
+#include "helpers.h"
 
 #define ACCT_A "111111111111"
 #define ACCT_B "222222222222"
@@ -39,66 +31,14 @@
 
 /* ---- fixture ------------------------------------------------------------ */
 
-struct fx {
-    char dir[64];
-    struct lv_store *s;
-};
-
-static void rm_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    struct dirent *e;
-
-    if (!d) {
-        return;
-    }
-    while ((e = readdir(d))) {
-        char p[512];
-
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
-            continue;
-        }
-        snprintf(p, sizeof(p), "%s/%s", path, e->d_name);
-        if (unlink(p) < 0) {
-            rm_tree(p);
-        }
-    }
-    closedir(d);
-    rmdir(path);
-}
-
 static int setup(void **state)
 {
-    struct fx *f = lv_xcalloc(1, sizeof(*f));
-    struct lv_store_config cfg = { "sqlite", NULL };
-    struct lv_err err = LV_ERR_INIT;
-
-    lv_log_level = LV_LOG_WARN;
-    snprintf(f->dir, sizeof(f->dir), "/tmp/lv-test-logs-store-XXXXXX");
-    if (!mkdtemp(f->dir)) {
-        free(f);
-        return -1;
-    }
-    cfg.data_dir = f->dir;
-    f->s = lv_store_open(&cfg, &err);
-    if (!f->s) {
-        print_error("lv_store_open: %s\n", err.msg);
-        rm_tree(f->dir);
-        free(f);
-        return -1;
-    }
-    *state = f;
-    return 0;
+    return lv_test_store_new(state, "logs-store");
 }
 
 static int teardown(void **state)
 {
-    struct fx *f = *state;
-
-    lv_store_close(f->s);
-    rm_tree(f->dir);
-    free(f);
-    return 0;
+    return lv_test_store_free(state);
 }
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -180,7 +120,7 @@ static int tag_pair(void *arg, const char *key, const char *value)
 
 static void test_group_crud(void **state)
 {
-    struct fx *f = *state;
+    struct lv_test_store *f = *state;
     struct lv_err err = LV_ERR_INIT;
     struct lv_log_group g;
     struct lv_log_group dup;
@@ -262,7 +202,7 @@ static void test_group_list(void **state)
         { "prefix case-sensitive", "/APP", "", 0, 0, "", 0 },
         { "callback stops", "", "", 0, 2, "#x,/ap", 7 },
     };
-    struct fx *f = *state;
+    struct lv_test_store *f = *state;
     struct lv_err err = LV_ERR_INIT;
 
     for (size_t i = 0; i < N(names); i++) {
@@ -289,7 +229,7 @@ static void test_group_list(void **state)
 static void test_group_list_many(void **state)
 {
     /* More than one batch of the walk (64). */
-    struct fx *f = *state;
+    struct lv_test_store *f = *state;
     struct lv_err err = LV_ERR_INIT;
     struct names ns;
     char name[32];
@@ -317,7 +257,7 @@ static void test_group_list_many(void **state)
 
 static void test_group_list_retained(void **state)
 {
-    struct fx *f = *state;
+    struct lv_test_store *f = *state;
     struct lv_err err = LV_ERR_INIT;
     struct lv_log_group g;
     struct names ns;
@@ -343,7 +283,7 @@ static void test_group_list_retained(void **state)
 
 static void test_stream_crud(void **state)
 {
-    struct fx *f = *state;
+    struct lv_test_store *f = *state;
     struct lv_err err = LV_ERR_INIT;
     struct lv_log_stream st;
     int64_t gid = add_group(f->s, ACCT_A, "g");
@@ -406,7 +346,7 @@ static void test_stream_list(void **state)
         { "after", "", "a/2", 0, "b,z,\xc3\xa9,\xc3\xa9t\xc3\xa9" },
         { "prefix after limit", "a", "a", 1, "a/1" },
     };
-    struct fx *f = *state;
+    struct lv_test_store *f = *state;
     struct lv_err err = LV_ERR_INIT;
     int64_t gid = add_group(f->s, ACCT_A, "g");
     int64_t other = add_group(f->s, ACCT_A, "h");
@@ -432,7 +372,7 @@ static void test_stream_list(void **state)
 
 static void test_stream_list_by_time(void **state)
 {
-    struct fx *f = *state;
+    struct lv_test_store *f = *state;
     struct lv_err err = LV_ERR_INIT;
     struct names ns;
     char name[16];
@@ -473,7 +413,7 @@ static void test_stream_list_by_time(void **state)
 
 static void test_tags(void **state)
 {
-    struct fx *f = *state;
+    struct lv_test_store *f = *state;
     struct lv_err err = LV_ERR_INIT;
     struct names ns;
     int n = -1;
@@ -502,7 +442,7 @@ static void test_tags(void **state)
 
 static void test_group_delete_cascades(void **state)
 {
-    struct fx *f = *state;
+    struct lv_test_store *f = *state;
     struct lv_err err = LV_ERR_INIT;
     struct lv_log_stream st;
     struct names ns;
@@ -528,7 +468,7 @@ static void test_group_delete_cascades(void **state)
 
 static void test_transaction_rollback(void **state)
 {
-    struct fx *f = *state;
+    struct lv_test_store *f = *state;
     struct lv_err err = LV_ERR_INIT;
     struct lv_log_group g;
     int64_t gid;
@@ -545,7 +485,7 @@ static void test_retention_pass(void **state)
 {
     /* The pass walks every retained group (past one batch) and asks the
      * events store to expire each; with no chunks nothing goes. */
-    struct fx *f = *state;
+    struct lv_test_store *f = *state;
     struct lv_err err = LV_ERR_INIT;
     struct lv_log_group g;
     char name[16];
