@@ -1,0 +1,1172 @@
+/*
+ * loadgen: the load generator of `make bench` — drives a CloudWatch Logs /
+ * KMS endpoint (logvault, or moto for comparison) over HTTP/1.1 keep-alive
+ * connections with requests signed by SigV4 as botocore signs them
+ * (content-type;host;x-amz-date;x-amz-target), and prints one line of
+ * key=value figures per run for bench/run.py to collect.
+ *
+ *   loadgen ingest  --group G [--stream S] --conns C --batch B
+ *                   (--seconds T | --events N) [--create]
+ *   loadgen read    --group G --stream S
+ *   loadgen search  --group G --pattern P --raw-bytes X
+ *   loadgen kms     --op Encrypt|Decrypt|GenerateDataKey --conns C
+ *                   --seconds T
+ *   loadgen startup -- COMMAND…   (runs COMMAND, times the first answer)
+ *   common:         --port P [--cpu N] [--server-pid PID] [--seed S]
+ *
+ * Connections are blocking sockets, one thread each, all pinned to --cpu
+ * (the server runs on the other core). PutLogEvents bodies are built and
+ * signed before the clock starts (a pool per connection, reused in turn;
+ * the sequence token is ignored by the API, so a body can be sent again),
+ * so the generator spends its time on the socket, not on JSON or SHA-256.
+ *
+ * Without --stream each connection writes its own stream "s-<conn>". A
+ * batch holds --batch events unless that passes PutLogEvents' 1,048,576
+ * bytes (message bytes + 26 per event); then it holds as many as fit, and
+ * the figures say so (batch_actual=).
+ *
+ * It does not: judge results, compute medians, or start logvault (run.py
+ * does), except for `startup`, which must own the clock from fork.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "auth/sigv4.h"
+#include "gen.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/mem.h"
+
+#define MAX_BATCH_BYTES 1048576
+#define EVENT_OVERHEAD 26
+#define MAX_CONNS 64
+#define LOGS_TARGET "Logs_20140328."
+#define KMS_TARGET "TrentService."
+
+struct opts {
+    const char *mode;
+    int port;
+    int cpu;
+    long server_pid;
+    uint64_t seed;
+    const char *group;
+    const char *stream;
+    int conns;
+    size_t batch;
+    double seconds;
+    size_t events;
+    int create;
+    const char *pattern;
+    double raw_bytes;
+    const char *op;
+    size_t pool_mb;
+    size_t gen_events;
+    char **cmd;
+};
+
+static struct opts O = {
+    .port = 0, .cpu = -1, .seed = 7, .conns = 1, .batch = 1000,
+    .pool_mb = 96, .gen_events = 400000,
+};
+
+/* One HTTP request ready to write: head + body. */
+struct req {
+    char *head;
+    size_t head_len;
+    char *body;
+    size_t body_len;
+    size_t n_events;
+    size_t raw;             /* message bytes */
+};
+
+struct conn {
+    int fd;
+    char *in;               /* response buffer */
+    size_t in_cap;
+    size_t in_len;
+    int status;
+    char *body;             /* into `in` */
+    size_t body_len;
+    int must_close;
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what)
+{
+    fprintf(stderr, "loadgen: %s\n", what);
+    exit(1);
+}
+
+static void pin(int cpu)
+{
+    cpu_set_t set;
+
+    if (cpu < 0) {
+        return;
+    }
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (sched_setaffinity(0, sizeof(set), &set) != 0) {
+        fprintf(stderr, "loadgen: could not pin to cpu %d\n", cpu);
+    }
+}
+
+/* ---- server process figures (/proc) ------------------------------------ */
+
+static double proc_cpu_s(long pid)
+{
+    char path[64];
+    char line[4096];
+    FILE *f;
+    char *p;
+    unsigned long ut = 0;
+    unsigned long st = 0;
+
+    if (pid <= 0) {
+        return 0;
+    }
+    snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+    f = fopen(path, "r");
+    if (!f) {
+        return 0;
+    }
+    if (!fgets(line, sizeof(line), f)) {
+        fclose(f);
+        return 0;
+    }
+    fclose(f);
+    /* fields after "(comm)": state is field 3; utime 14, stime 15 */
+    p = strrchr(line, ')');
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+                     "%lu %lu", &ut, &st) != 2) {
+        return 0;
+    }
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static long proc_kb(long pid, const char *field)
+{
+    char path[64];
+    char line[256];
+    FILE *f;
+    long kb = -1;
+    size_t fl = strlen(field);
+
+    if (pid <= 0) {
+        return -1;
+    }
+    snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+    f = fopen(path, "r");
+    if (!f) {
+        return -1;
+    }
+    while (fgets(line, sizeof(line), f)) {
+        if (strncmp(line, field, fl) == 0 && line[fl] == ':') {
+            kb = strtol(line + fl + 1, NULL, 10);
+            break;
+        }
+    }
+    fclose(f);
+    return kb;
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+static void amz_date(char out[17])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+
+    gmtime_r(&t, &tm);
+    strftime(out, 17, "%Y%m%dT%H%M%SZ", &tm);
+}
+
+/* Builds a signed POST of `body` (taken over) to the JSON 1.1 target. */
+static void make_req(struct req *r, const char *service, const char *target,
+                     char *body, size_t body_len)
+{
+    char host[32];
+    char date[17];
+    struct lv_sigv4_header h[4];
+    struct lv_sigv4_request sr;
+    struct lv_buf authz = LV_BUF_INIT(SIZE_MAX);
+    struct lv_buf head = LV_BUF_INIT(SIZE_MAX);
+    struct lv_err err;
+
+    snprintf(host, sizeof(host), "127.0.0.1:%d", O.port);
+    amz_date(date);
+    h[0].name = "Content-Type";
+    h[0].value = "application/x-amz-json-1.1";
+    h[1].name = "Host";
+    h[1].value = host;
+    h[2].name = "X-Amz-Date";
+    h[2].value = date;
+    h[3].name = "X-Amz-Target";
+    h[3].value = target;
+    memset(&sr, 0, sizeof(sr));
+    sr.method = "POST";
+    sr.path = "/";
+    sr.query = "";
+    sr.headers = h;
+    sr.n_headers = 4;
+    sr.body = body;
+    sr.body_len = body_len;
+    if (lv_sigv4_sign(&sr, "test", "test", "us-east-1", service, date,
+                      &authz, NULL, NULL, &err) != 0) {
+        die("signing failed");
+    }
+    lv_buf_addf(&head, "POST / HTTP/1.1\r\nHost: %s\r\n"
+                "Content-Type: application/x-amz-json-1.1\r\n"
+                "X-Amz-Date: %s\r\nX-Amz-Target: %s\r\n"
+                "Authorization: %s\r\nContent-Length: %zu\r\n\r\n",
+                host, date, target, authz.data, body_len);
+    r->head = lv_buf_detach(&head, &r->head_len);
+    r->body = body;
+    r->body_len = body_len;
+    lv_buf_release(&authz);
+}
+
+static void free_req(struct req *r)
+{
+    free(r->head);
+    free(r->body);
+    memset(r, 0, sizeof(*r));
+}
+
+static void add_json_str(struct lv_buf *b, const char *s, size_t len)
+{
+    size_t i;
+    size_t from = 0;
+
+    lv_buf_addc(b, '"');
+    for (i = 0; i < len; i++) {
+        if (s[i] == '"' || s[i] == '\\') {
+            lv_buf_add(b, s + from, i - from);
+            lv_buf_addc(b, '\\');
+            from = i;
+        }
+    }
+    lv_buf_add(b, s + from, len - from);
+    lv_buf_addc(b, '"');
+}
+
+/* A PutLogEvents body of at most `want` events from g starting at `first`
+ * (fewer if the batch would pass 1,048,576 bytes). */
+static void put_body(struct req *r, const struct lv_gen *g, size_t first,
+                     size_t want, const char *stream, int64_t base_ms)
+{
+    struct lv_buf b = LV_BUF_INIT(SIZE_MAX);
+    size_t total = 0;
+    size_t i;
+    size_t len;
+    char *body;
+
+    lv_buf_grow(&b, want * 260 + 256);
+    lv_buf_adds(&b, "{\"logGroupName\":");
+    add_json_str(&b, O.group, strlen(O.group));
+    lv_buf_adds(&b, ",\"logStreamName\":");
+    add_json_str(&b, stream, strlen(stream));
+    lv_buf_adds(&b, ",\"logEvents\":[");
+    r->n_events = 0;
+    r->raw = 0;
+    for (i = first; i < first + want && i < g->n; i++) {
+        if (total + g->len[i] + EVENT_OVERHEAD > MAX_BATCH_BYTES) {
+            break;
+        }
+        total += g->len[i] + EVENT_OVERHEAD;
+        lv_buf_addf(&b, "%s{\"timestamp\":%" PRId64 ",\"message\":",
+                    i == first ? "" : ",", base_ms + (int64_t)i);
+        add_json_str(&b, g->data + g->off[i], g->len[i]);
+        lv_buf_addc(&b, '}');
+        r->n_events++;
+        r->raw += g->len[i];
+    }
+    lv_buf_adds(&b, "]}");
+    body = lv_buf_detach(&b, &len);
+    make_req(r, "logs", LOGS_TARGET "PutLogEvents", body, len);
+}
+
+/* ---- HTTP/1.1 client ------------------------------------------------------ */
+
+static int conn_open(struct conn *c)
+{
+    struct sockaddr_in sa;
+    int one = 1;
+
+    c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (c->fd < 0) {
+        return -1;
+    }
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)O.port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+        close(c->fd);
+        c->fd = -1;
+        return -1;
+    }
+    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    c->must_close = 0;
+    return 0;
+}
+
+static void conn_close(struct conn *c)
+{
+    if (c->fd >= 0) {
+        close(c->fd);
+    }
+    c->fd = -1;
+}
+
+static int fill(struct conn *c)
+{
+    ssize_t n;
+
+    if (c->in_cap - c->in_len < 65536) {
+        c->in_cap = c->in_cap ? c->in_cap * 2 : 1 << 20;
+        c->in = lv_xrealloc(c->in, c->in_cap + 1);
+    }
+    do {
+        n = read(c->fd, c->in + c->in_len, c->in_cap - c->in_len);
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) {
+        return n == 0 ? 0 : -1;
+    }
+    c->in_len += (size_t)n;
+    c->in[c->in_len] = '\0';
+    return 1;
+}
+
+static const char *find_header(const char *head, size_t head_len,
+                               const char *name)
+{
+    size_t nl = strlen(name);
+    const char *p = head;
+    const char *end = head + head_len;
+
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+
+        if (!eol) {
+            break;
+        }
+        if ((size_t)(eol - p) > nl && strncasecmp(p, name, nl) == 0 &&
+            p[nl] == ':') {
+            p += nl + 1;
+            while (*p == ' ') {
+                p++;
+            }
+            return p;
+        }
+        p = eol + 1;
+    }
+    return NULL;
+}
+
+/* Decodes a chunked body in place at `b` (with `avail` bytes read so far);
+ * returns the body length, or -1 if more input is needed. */
+static long dechunk(char *b, size_t avail, size_t *consumed)
+{
+    size_t in = 0;
+    size_t out = 0;
+
+    for (;;) {
+        char *eol = memmem(b + in, avail - in, "\r\n", 2);
+        unsigned long sz;
+
+        if (!eol) {
+            return -1;
+        }
+        sz = strtoul(b + in, NULL, 16);
+        in = (size_t)(eol - b) + 2;
+        if (sz == 0) {
+            if (avail - in < 2) {
+                return -1;
+            }
+            *consumed = in + 2;
+            return (long)out;
+        }
+        if (avail - in < sz + 2) {
+            return -1;
+        }
+        memmove(b + out, b + in, sz);
+        out += sz;
+        in += sz + 2;
+    }
+}
+
+/* Sends r and reads the whole answer into c (status, body). 0 or -1. */
+static int roundtrip(struct conn *c, const struct req *r)
+{
+    struct iovec iov[2];
+    size_t off = 0;
+    size_t total = r->head_len + r->body_len;
+    char *hend = NULL;
+    size_t head_len;
+    const char *v;
+
+    if (c->fd < 0 && conn_open(c) != 0) {
+        return -1;
+    }
+    while (off < total) {
+        ssize_t n;
+        int k = 0;
+
+        if (off < r->head_len) {
+            iov[k].iov_base = r->head + off;
+            iov[k++].iov_len = r->head_len - off;
+            iov[k].iov_base = r->body;
+            iov[k++].iov_len = r->body_len;
+        } else {
+            iov[k].iov_base = r->body + (off - r->head_len);
+            iov[k++].iov_len = total - off;
+        }
+        n = writev(c->fd, iov, k);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            conn_close(c);
+            return -1;
+        }
+        off += (size_t)n;
+    }
+    c->in_len = 0;
+    for (;;) {
+        int got;
+
+        if (c->in_len) {
+            hend = memmem(c->in, c->in_len, "\r\n\r\n", 4);
+            if (hend) {
+                break;
+            }
+        }
+        got = fill(c);
+        if (got <= 0) {
+            conn_close(c);
+            return -1;
+        }
+    }
+    head_len = (size_t)(hend - c->in) + 4;
+    c->status = (int)strtol(c->in + 9, NULL, 10);
+    c->must_close = strncmp(c->in, "HTTP/1.0", 8) == 0;
+    v = find_header(c->in, head_len, "Connection");
+    if (v && strncasecmp(v, "close", 5) == 0) {
+        c->must_close = 1;
+    } else if (v && strncasecmp(v, "keep-alive", 10) == 0) {
+        c->must_close = 0;
+    }
+    v = find_header(c->in, head_len, "Content-Length");
+    if (v) {
+        size_t want = head_len + strtoull(v, NULL, 10);
+
+        while (c->in_len < want) {
+            if (fill(c) <= 0) {
+                conn_close(c);
+                return -1;
+            }
+        }
+        c->body = c->in + head_len;
+        c->body_len = want - head_len;
+    } else if ((v = find_header(c->in, head_len, "Transfer-Encoding")) &&
+               strncasecmp(v, "chunked", 7) == 0) {
+        long blen;
+        size_t used;
+
+        for (;;) {
+            /* decode a copy so a partial decode never corrupts input */
+            char *tmp = lv_xmalloc(c->in_len - head_len + 1);
+
+            memcpy(tmp, c->in + head_len, c->in_len - head_len);
+            blen = dechunk(tmp, c->in_len - head_len, &used);
+            if (blen >= 0) {
+                memcpy(c->in + head_len, tmp, (size_t)blen);
+                c->in[head_len + (size_t)blen] = '\0';
+                free(tmp);
+                break;
+            }
+            free(tmp);
+            if (fill(c) <= 0) {
+                conn_close(c);
+                return -1;
+            }
+        }
+        c->body = c->in + head_len;
+        c->body_len = (size_t)blen;
+    } else {
+        while (fill(c) > 0) {
+        }
+        c->body = c->in + head_len;
+        c->body_len = c->in_len - head_len;
+        c->must_close = 1;
+    }
+    if (c->must_close) {
+        conn_close(c);
+    }
+    return 0;
+}
+
+/* One signed JSON call on a fresh or kept connection; dies unless 200. */
+static void call(struct conn *c, const char *service, const char *target,
+                 const char *body)
+{
+    struct req r;
+
+    make_req(&r, service, target, lv_xstrdup(body), strlen(body));
+    if (roundtrip(c, &r) != 0) {
+        die("request failed (connection)");
+    }
+    if (c->status != 200) {
+        fprintf(stderr, "loadgen: %s: HTTP %d: %.*s\n", target, c->status,
+                (int)(c->body_len > 400 ? 400 : c->body_len), c->body);
+        exit(1);
+    }
+    free_req(&r);
+}
+
+/* The string value of "key" in a flat JSON answer, copied; or NULL. */
+static char *json_str(const char *body, const char *key)
+{
+    char pat[64];
+    const char *p;
+    const char *e;
+
+    snprintf(pat, sizeof(pat), "\"%s\"", key);
+    p = strstr(body, pat);
+    if (!p) {
+        return NULL;
+    }
+    p += strlen(pat);
+    while (*p == ' ' || *p == ':') {
+        p++;
+    }
+    if (*p != '"') {
+        return NULL;
+    }
+    p++;
+    e = strchr(p, '"');
+    return e ? lv_xstrndup(p, (size_t)(e - p)) : NULL;
+}
+
+static size_t count(const char *s, size_t len, const char *needle)
+{
+    size_t n = 0;
+    size_t nl = strlen(needle);
+    const char *p = s;
+    const char *end = s + len;
+
+    while ((p = memmem(p, (size_t)(end - p), needle, nl)) != NULL) {
+        n++;
+        p += nl;
+    }
+    return n;
+}
+
+/* ---- ingest ----------------------------------------------------------------- */
+
+struct worker {
+    pthread_t th;
+    int id;
+    struct req *pool;
+    size_t n_pool;
+    size_t quota;           /* events to send, 0 = until told to stop */
+    size_t sent_events;
+    size_t sent_raw;
+    size_t sent_reqs;
+    size_t errors;
+    size_t rejected;
+    const char *target;
+    char err_sample[256];
+};
+
+static pthread_barrier_t start_line;
+static int stop_flag;       /* set by main when --seconds have passed */
+
+static int stopped(void)
+{
+    return __atomic_load_n(&stop_flag, __ATOMIC_RELAXED);
+}
+
+/* After the start line: sleeps `seconds`, then tells the workers to stop. */
+static void stop_after(double seconds)
+{
+    struct timespec ts;
+
+    if (seconds <= 0) {
+        return;
+    }
+    ts.tv_sec = (time_t)seconds;
+    ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+    __atomic_store_n(&stop_flag, 1, __ATOMIC_RELAXED);
+}
+
+static void *ingest_worker(void *arg)
+{
+    struct worker *w = arg;
+    struct conn c = { .fd = -1 };
+    size_t i = 0;
+
+    pin(O.cpu);
+    if (conn_open(&c) != 0) {
+        die("cannot connect");
+    }
+    pthread_barrier_wait(&start_line);
+    for (;;) {
+        const struct req *r = &w->pool[i % w->n_pool];
+
+        if (w->quota ? w->sent_events >= w->quota : stopped()) {
+            break;
+        }
+        if (roundtrip(&c, r) != 0) {
+            w->errors++;
+            if (w->errors > 100) {
+                break;
+            }
+            continue;
+        }
+        i++;
+        w->sent_reqs++;
+        if (c.status == 200) {
+            w->sent_events += r->n_events;
+            w->sent_raw += r->raw;
+            if (memmem(c.body, c.body_len, "rejectedLogEventsInfo", 21)) {
+                w->rejected++;
+            }
+        } else {
+            w->errors++;
+            if (!w->err_sample[0]) {
+                snprintf(w->err_sample, sizeof(w->err_sample), "%d %.*s",
+                         c.status, (int)(c.body_len > 200 ? 200
+                                                           : c.body_len),
+                         c.body);
+            }
+        }
+    }
+    conn_close(&c);
+    free(c.in);
+    return NULL;
+}
+
+static void stream_name(int conn, char *out, size_t n)
+{
+    if (O.stream) {
+        snprintf(out, n, "%s", O.stream);
+    } else {
+        snprintf(out, n, "s-%d", conn);
+    }
+}
+
+static int run_ingest(void)
+{
+    struct lv_gen g;
+    struct worker *w;
+    struct conn c = { .fd = -1 };
+    size_t per_conn_batches = 0;
+    size_t pool_cap;
+    int64_t base_ms;
+    double t0;
+    double t1;
+    double cpu0;
+    double cpu1;
+    size_t ev = 0;
+    size_t raw = 0;
+    size_t errors = 0;
+    size_t rejected = 0;
+    size_t reqs = 0;
+    size_t batch_actual = 0;
+    size_t n_batches = 0;
+    int k;
+
+    if (!O.group || O.conns < 1 || O.conns > MAX_CONNS || O.batch < 1) {
+        die("ingest needs --group, --conns 1..64, --batch >= 1");
+    }
+    pin(O.cpu);
+    lv_gen_events(&g, O.seed, O.gen_events);
+    if (O.create) {
+        char body[512];
+
+        snprintf(body, sizeof(body), "{\"logGroupName\":\"%s\"}", O.group);
+        call(&c, "logs", LOGS_TARGET "CreateLogGroup", body);
+        for (k = 0; k < (O.stream ? 1 : O.conns); k++) {
+            char s[128];
+
+            stream_name(k, s, sizeof(s));
+            snprintf(body, sizeof(body), "{\"logGroupName\":\"%s\","
+                     "\"logStreamName\":\"%s\"}", O.group, s);
+            call(&c, "logs", LOGS_TARGET "CreateLogStream", body);
+        }
+        conn_close(&c);
+    }
+    /* Timestamps: event i of the generated set is at base + i ms, an hour
+     * ago, well inside what PutLogEvents accepts. */
+    base_ms = (int64_t)time(NULL) * 1000 - 3600 * 1000;
+    if (O.events) {
+        per_conn_batches = (O.events + O.batch * (size_t)O.conns - 1) /
+                           (O.batch * (size_t)O.conns);
+    }
+    pool_cap = O.pool_mb * 1000000 / (size_t)O.conns /
+               (O.batch * 260 + 512) + 1;
+    w = lv_xcalloc((size_t)O.conns, sizeof(*w));
+    pthread_barrier_init(&start_line, NULL, (unsigned)O.conns + 1);
+    for (k = 0; k < O.conns; k++) {
+        size_t np = per_conn_batches ? per_conn_batches : pool_cap;
+        size_t span = g.n > O.batch ? g.n - O.batch : 1;
+        char s[128];
+        size_t j;
+
+        if (np > pool_cap) {
+            np = pool_cap;
+        }
+        stream_name(k, s, sizeof(s));
+        w[k].id = k;
+        w[k].pool = lv_xcalloc(np, sizeof(*w[k].pool));
+        w[k].n_pool = np;
+        w[k].quota = O.events ? (O.events + (size_t)O.conns - 1) /
+                                (size_t)O.conns : 0;
+        for (j = 0; j < np; j++) {
+            size_t first = (((size_t)k * np + j) * O.batch) % span;
+
+            put_body(&w[k].pool[j], &g, first, O.batch, s, base_ms);
+            batch_actual += w[k].pool[j].n_events;
+            n_batches++;
+        }
+    }
+    batch_actual /= n_batches;
+    cpu0 = proc_cpu_s(O.server_pid);
+    for (k = 0; k < O.conns; k++) {
+        pthread_create(&w[k].th, NULL, ingest_worker, &w[k]);
+    }
+    pthread_barrier_wait(&start_line);
+    t0 = now_s();
+    if (!O.events) {
+        stop_after(O.seconds);
+    }
+    for (k = 0; k < O.conns; k++) {
+        pthread_join(w[k].th, NULL);
+        ev += w[k].sent_events;
+        raw += w[k].sent_raw;
+        errors += w[k].errors;
+        rejected += w[k].rejected;
+        reqs += w[k].sent_reqs;
+        if (w[k].err_sample[0]) {
+            fprintf(stderr, "loadgen: error sample: %s\n", w[k].err_sample);
+        }
+    }
+    t1 = now_s();
+    cpu1 = proc_cpu_s(O.server_pid);
+    printf("ingest conns=%d batch=%zu batch_actual=%zu events=%zu "
+           "raw_bytes=%zu requests=%zu errors=%zu rejected=%zu seconds=%.3f "
+           "eps=%.0f mbps=%.2f server_cpu_s=%.3f cpu_s_per_m=%.3f "
+           "vmhwm_kb=%ld vmrss_kb=%ld\n", O.conns, O.batch, batch_actual, ev,
+           raw, reqs, errors, rejected, t1 - t0, (double)ev / (t1 - t0),
+           (double)raw / 1e6 / (t1 - t0), cpu1 - cpu0,
+           ev ? (cpu1 - cpu0) / ((double)ev / 1e6) : 0.0,
+           proc_kb(O.server_pid, "VmHWM"), proc_kb(O.server_pid, "VmRSS"));
+    for (k = 0; k < O.conns; k++) {
+        size_t j;
+
+        for (j = 0; j < w[k].n_pool; j++) {
+            free_req(&w[k].pool[j]);
+        }
+        free(w[k].pool);
+    }
+    free(w);
+    free(c.in);
+    lv_gen_release(&g);
+    return errors ? 1 : 0;
+}
+
+/* ---- read and search ----------------------------------------------------------- */
+
+static int run_read(void)
+{
+    struct conn c = { .fd = -1 };
+    char *token = NULL;
+    size_t pages = 0;
+    size_t events = 0;
+    size_t bytes = 0;
+    double t0;
+    double t1;
+
+    if (!O.group || !O.stream) {
+        die("read needs --group and --stream");
+    }
+    pin(O.cpu);
+    t0 = now_s();
+    for (;;) {
+        struct lv_buf b = LV_BUF_INIT(SIZE_MAX);
+        char *next;
+        size_t n;
+
+        lv_buf_addf(&b, "{\"logGroupName\":\"%s\",\"logStreamName\":\"%s\","
+                    "\"startFromHead\":true,\"limit\":10000", O.group,
+                    O.stream);
+        if (token) {
+            lv_buf_addf(&b, ",\"nextToken\":\"%s\"", token);
+        }
+        lv_buf_addc(&b, '}');
+        call(&c, "logs", LOGS_TARGET "GetLogEvents", b.data);
+        lv_buf_release(&b);
+        n = count(c.body, c.body_len, "\"ingestionTime\"");
+        next = json_str(c.body, "nextForwardToken");
+        bytes += c.body_len;
+        if (n) {
+            pages++;
+            events += n;
+        }
+        /* The end: the token passed in comes back (AWS's rule). A page
+         * may be empty before the end, so an empty page alone is not. */
+        if (!next || (token && strcmp(next, token) == 0)) {
+            free(next);
+            break;
+        }
+        free(token);
+        token = next;
+    }
+    t1 = now_s();
+    printf("read pages=%zu events=%zu resp_mb=%.1f seconds=%.3f "
+           "pages_per_s=%.1f eps=%.0f events_per_page=%.0f\n", pages, events,
+           (double)bytes / 1e6, t1 - t0, (double)pages / (t1 - t0),
+           (double)events / (t1 - t0),
+           pages ? (double)events / (double)pages : 0.0);
+    free(token);
+    conn_close(&c);
+    free(c.in);
+    return 0;
+}
+
+static int run_search(void)
+{
+    struct conn c = { .fd = -1 };
+    char *token = NULL;
+    size_t pages = 0;
+    size_t matches = 0;
+    double t0;
+    double t1;
+    double cpu0;
+    double cpu1;
+
+    if (!O.group || !O.pattern) {
+        die("search needs --group and --pattern");
+    }
+    pin(O.cpu);
+    cpu0 = proc_cpu_s(O.server_pid);
+    t0 = now_s();
+    for (;;) {
+        struct lv_buf b = LV_BUF_INIT(SIZE_MAX);
+        char *next;
+
+        lv_buf_addf(&b, "{\"logGroupName\":\"%s\",\"filterPattern\":",
+                    O.group);
+        add_json_str(&b, O.pattern, strlen(O.pattern));
+        if (token) {
+            lv_buf_addf(&b, ",\"nextToken\":\"%s\"", token);
+        }
+        lv_buf_addc(&b, '}');
+        call(&c, "logs", LOGS_TARGET "FilterLogEvents", b.data);
+        lv_buf_release(&b);
+        matches += count(c.body, c.body_len, "\"eventId\"");
+        pages++;
+        next = json_str(c.body, "nextToken");
+        free(token);
+        token = next;
+        if (!next) {
+            break;
+        }
+    }
+    t1 = now_s();
+    cpu1 = proc_cpu_s(O.server_pid);
+    printf("search pages=%zu matches=%zu seconds=%.3f mbps=%.1f "
+           "server_cpu_s=%.3f\n", pages, matches, t1 - t0,
+           O.raw_bytes / 1e6 / (t1 - t0), cpu1 - cpu0);
+    conn_close(&c);
+    free(c.in);
+    return 0;
+}
+
+/* ---- KMS -------------------------------------------------------------------- */
+
+static void *kms_worker(void *arg)
+{
+    struct worker *w = arg;
+    struct conn c = { .fd = -1 };
+
+    pin(O.cpu);
+    if (conn_open(&c) != 0) {
+        die("cannot connect");
+    }
+    pthread_barrier_wait(&start_line);
+    while (!stopped()) {
+        if (roundtrip(&c, &w->pool[0]) != 0 || c.status != 200) {
+            w->errors++;
+            if (!w->err_sample[0] && c.body) {
+                snprintf(w->err_sample, sizeof(w->err_sample), "%d %.*s",
+                         c.status, (int)(c.body_len > 200 ? 200
+                                                           : c.body_len),
+                         c.body);
+            }
+            if (w->errors > 1000) {
+                break;
+            }
+            continue;
+        }
+        w->sent_reqs++;
+    }
+    conn_close(&c);
+    free(c.in);
+    return NULL;
+}
+
+static int run_kms(void)
+{
+    struct conn c = { .fd = -1 };
+    struct worker *w;
+    char *key_id;
+    char *blob = NULL;
+    char body[4096];
+    const char *pt = "cGxhaW50ZXh0IG9mIDMyIGJ5dGVzLCBmb3IgYmVuY2g=";
+    size_t reqs = 0;
+    size_t errors = 0;
+    double t0;
+    double t1;
+    double cpu0;
+    double cpu1;
+    int k;
+
+    if (!O.op || O.conns < 1 || O.conns > MAX_CONNS) {
+        die("kms needs --op and --conns 1..64");
+    }
+    pin(O.cpu);
+    call(&c, "kms", KMS_TARGET "CreateKey", "{}");
+    key_id = json_str(c.body, "KeyId");
+    if (!key_id) {
+        die("CreateKey answered no KeyId");
+    }
+    snprintf(body, sizeof(body), "{\"KeyId\":\"%s\",\"Plaintext\":\"%s\"}",
+             key_id, pt);
+    if (strcmp(O.op, "Decrypt") == 0) {
+        call(&c, "kms", KMS_TARGET "Encrypt", body);
+        blob = json_str(c.body, "CiphertextBlob");
+        if (!blob) {
+            die("Encrypt answered no CiphertextBlob");
+        }
+        snprintf(body, sizeof(body), "{\"CiphertextBlob\":\"%s\"}", blob);
+    } else if (strcmp(O.op, "GenerateDataKey") == 0) {
+        snprintf(body, sizeof(body), "{\"KeyId\":\"%s\","
+                 "\"KeySpec\":\"AES_256\"}", key_id);
+    } else if (strcmp(O.op, "Encrypt") != 0) {
+        die("--op is Encrypt, Decrypt or GenerateDataKey");
+    }
+    conn_close(&c);
+    w = lv_xcalloc((size_t)O.conns, sizeof(*w));
+    pthread_barrier_init(&start_line, NULL, (unsigned)O.conns + 1);
+    for (k = 0; k < O.conns; k++) {
+        char target[64];
+
+        snprintf(target, sizeof(target), KMS_TARGET "%s", O.op);
+        w[k].pool = lv_xcalloc(1, sizeof(*w[k].pool));
+        w[k].n_pool = 1;
+        make_req(&w[k].pool[0], "kms", target, lv_xstrdup(body),
+                 strlen(body));
+        pthread_create(&w[k].th, NULL, kms_worker, &w[k]);
+    }
+    pthread_barrier_wait(&start_line);
+    cpu0 = proc_cpu_s(O.server_pid);
+    t0 = now_s();
+    stop_after(O.seconds);
+    for (k = 0; k < O.conns; k++) {
+        pthread_join(w[k].th, NULL);
+        reqs += w[k].sent_reqs;
+        errors += w[k].errors;
+        if (w[k].err_sample[0]) {
+            fprintf(stderr, "loadgen: error sample: %s\n", w[k].err_sample);
+        }
+        free_req(&w[k].pool[0]);
+        free(w[k].pool);
+    }
+    t1 = now_s();
+    cpu1 = proc_cpu_s(O.server_pid);
+    printf("kms op=%s conns=%d requests=%zu errors=%zu seconds=%.3f "
+           "rps=%.0f server_cpu_s=%.3f\n", O.op, O.conns, reqs, errors,
+           t1 - t0, (double)reqs / (t1 - t0), cpu1 - cpu0);
+    free(w);
+    free(key_id);
+    free(blob);
+    free(c.in);
+    return errors ? 1 : 0;
+}
+
+/* ---- startup ------------------------------------------------------------------ */
+
+static int run_startup(void)
+{
+    struct conn c = { .fd = -1 };
+    struct req r;
+    double t0;
+    double t_listen = 0;
+    double t1 = 0;
+    pid_t pid;
+    int st;
+
+    if (!O.cmd || !O.cmd[0]) {
+        die("startup needs -- COMMAND");
+    }
+    make_req(&r, "kms", KMS_TARGET "ListKeys", lv_xstrdup("{}"), 2);
+    t0 = now_s();
+    pid = fork();
+    if (pid < 0) {
+        die("fork failed");
+    }
+    if (pid == 0) {
+        execvp(O.cmd[0], O.cmd);
+        _exit(127);
+    }
+    while (now_s() - t0 < 10) {
+        if (conn_open(&c) != 0) {
+            struct timespec ts = { 0, 100000 };
+
+            if (waitpid(pid, &st, WNOHANG) == pid) {
+                die("the server exited before answering");
+            }
+            nanosleep(&ts, NULL);
+            continue;
+        }
+        if (!t_listen) {
+            t_listen = now_s();
+        }
+        if (roundtrip(&c, &r) == 0 && c.status == 200) {
+            t1 = now_s();
+            break;
+        }
+    }
+    kill(pid, SIGTERM);
+    waitpid(pid, &st, 0);
+    if (!t1) {
+        die("no answer within 10 s");
+    }
+    printf("startup ms=%.2f listen_ms=%.2f\n", (t1 - t0) * 1e3,
+           (t_listen - t0) * 1e3);
+    conn_close(&c);
+    free(c.in);
+    free_req(&r);
+    return 0;
+}
+
+/* ---- main ------------------------------------------------------------------------ */
+
+int main(int argc, char **argv)
+{
+    int i;
+
+    if (argc < 2) {
+        fprintf(stderr, "usage: loadgen ingest|read|search|kms|startup "
+                "--port P [options] (see bench/loadgen.c)\n");
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    O.mode = argv[1];
+    for (i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+        if (strcmp(a, "--") == 0) {
+            O.cmd = argv + i + 1;
+            break;
+        }
+        if (strcmp(a, "--create") == 0) {
+            O.create = 1;
+            continue;
+        }
+        if (!v) {
+            fprintf(stderr, "loadgen: %s needs a value\n", a);
+            return 2;
+        }
+        i++;
+        if (strcmp(a, "--port") == 0) {
+            O.port = (int)strtol(v, NULL, 10);
+        } else if (strcmp(a, "--cpu") == 0) {
+            O.cpu = (int)strtol(v, NULL, 10);
+        } else if (strcmp(a, "--server-pid") == 0) {
+            O.server_pid = strtol(v, NULL, 10);
+        } else if (strcmp(a, "--seed") == 0) {
+            O.seed = strtoull(v, NULL, 10);
+        } else if (strcmp(a, "--group") == 0) {
+            O.group = v;
+        } else if (strcmp(a, "--stream") == 0) {
+            O.stream = v;
+        } else if (strcmp(a, "--conns") == 0) {
+            O.conns = (int)strtol(v, NULL, 10);
+        } else if (strcmp(a, "--batch") == 0) {
+            O.batch = strtoull(v, NULL, 10);
+        } else if (strcmp(a, "--seconds") == 0) {
+            O.seconds = strtod(v, NULL);
+        } else if (strcmp(a, "--events") == 0) {
+            O.events = strtoull(v, NULL, 10);
+        } else if (strcmp(a, "--pattern") == 0) {
+            O.pattern = v;
+        } else if (strcmp(a, "--raw-bytes") == 0) {
+            O.raw_bytes = strtod(v, NULL);
+        } else if (strcmp(a, "--op") == 0) {
+            O.op = v;
+        } else if (strcmp(a, "--pool-mb") == 0) {
+            O.pool_mb = strtoull(v, NULL, 10);
+        } else if (strcmp(a, "--gen-events") == 0) {
+            O.gen_events = strtoull(v, NULL, 10);
+        } else {
+            fprintf(stderr, "loadgen: unknown option %s\n", a);
+            return 2;
+        }
+    }
+    if (O.port <= 0) {
+        die("--port is required");
+    }
+    if (strcmp(O.mode, "ingest") == 0) {
+        if (!O.events && O.seconds <= 0) {
+            die("ingest needs --events or --seconds");
+        }
+        return run_ingest();
+    }
+    if (strcmp(O.mode, "read") == 0) {
+        return run_read();
+    }
+    if (strcmp(O.mode, "search") == 0) {
+        return run_search();
+    }
+    if (strcmp(O.mode, "kms") == 0) {
+        if (O.seconds <= 0) {
+            O.seconds = 2;
+        }
+        return run_kms();
+    }
+    if (strcmp(O.mode, "startup") == 0) {
+        return run_startup();
+    }
+    die("unknown mode");
+    return 2;
+}
