@@ -1,5 +1,6 @@
 #include "kms/kms_int.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -803,10 +804,12 @@ int lv_kms_context(const json_t *in, const char *member, struct lv_kv *pairs,
         return 0;
     }
     if (json_object_size(o) > cap) {
+        /* KMS names members lower-camel in validation messages. */
         return lv_err_set(err, LV_E_VALIDATION,
                           "1 validation error detected: Value at '%c%s' "
                           "failed to satisfy constraint: Member must have "
-                          "at most %zu entries", member[0] + 32, member + 1,
+                          "at most %zu entries",
+                          tolower((unsigned char)member[0]), member + 1,
                           cap);
     }
     json_object_foreach((json_t *)o, k, v) {
