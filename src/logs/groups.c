@@ -327,7 +327,7 @@ struct describe_page {
     int count;
     int more;
     int brief;
-    const char *pattern;        /* case-insensitive substring, or NULL */
+    const char *pattern;        /* case-sensitive substring, or NULL */
     const char *cls;            /* logGroupClass filter, or NULL */
     char last[LV_LOGS_MAX_NAME + 1];
 };
@@ -336,7 +336,9 @@ static int describe_each(void *arg, const struct lv_log_group *g)
 {
     struct describe_page *p = arg;
 
-    if (p->pattern && !strcasestr(g->name, p->pattern)) {
+    /* "a case-sensitive substring search": DataLogs matches aws/DataLogs
+     * but not datalogs (DescribeLogGroups, API reference). */
+    if (p->pattern && !strstr(g->name, p->pattern)) {
         return 0;
     }
     if (p->cls && strcmp(g->log_group_class, p->cls) != 0) {

@@ -130,10 +130,14 @@ with Server() as srv:
     t.eq("prefix", ["/svc/B", "/svc/a", "/svc/c/DataLogs", "/svc/delivery"],
          [g["logGroupName"] for g in
           logs.describe_log_groups(logGroupNamePrefix="/svc/")["logGroups"]])
-    r = logs.describe_log_groups(logGroupNamePattern="datalogs")["logGroups"]
-    t.eq("pattern is a case-insensitive substring",
-         ["/other/datalogs", "/svc/c/DataLogs"],
+    # AWS: "a case-sensitive substring search" — DataLogs matches
+    # aws/DataLogs but not datalogs.
+    r = logs.describe_log_groups(logGroupNamePattern="DataLogs")["logGroups"]
+    t.eq("pattern is a case-sensitive substring", ["/svc/c/DataLogs"],
          [g["logGroupName"] for g in r])
+    t.eq("pattern does not fold case", ["/other/datalogs"],
+         [g["logGroupName"] for g in logs.describe_log_groups(
+             logGroupNamePattern="datalogs")["logGroups"]])
     t.eq("pattern answers name, creationTime, arn",
          ["logGroupName", "creationTime", "arn"], list(r[0].keys()))
     t.eq("class filter", ["/svc/delivery"],
@@ -177,7 +181,7 @@ with Server() as srv:
     t.ok("last page has no token", "nextToken" not in r2)
     r = logs.describe_log_groups(logGroupNamePrefix="/page/g0", limit=10)
     t.ok("exact fit has no token", "nextToken" not in r)
-    full, _ = describe_all(logs, logGroupNamePattern="PAGE/G1", limit=3)
+    full, _ = describe_all(logs, logGroupNamePattern="page/g1", limit=3)
     t.eq("pattern pages", ["/page/g%02d" % i for i in range(10, 20)],
          [g["logGroupName"] for g in full])
     tok = logs.describe_log_groups(limit=1)["nextToken"]
