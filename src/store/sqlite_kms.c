@@ -193,17 +193,12 @@ int lv_store_kms_key_get(struct lv_store *s, const char *id,
     }
     lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_text(&b, id);
-    rc = b.rc == SQLITE_OK ? sqlite3_step(st) : b.rc;
-    if (rc == SQLITE_DONE) {
-        sqlite3_reset(st);
-        return 0;
-    }
-    if (rc != SQLITE_ROW) {
-        return lv_sqlite_stmt_fail(st, rc, "read kms key", err);
-    }
     lv_kms_key_init(&k);
-    read_key(st, &k);
-    sqlite3_reset(st);
+    rc = lv_sqlite_run_one(st, &b, read_key_row, &k, "read kms key", err);
+    if (rc != 1) {
+        lv_kms_key_release(&k);
+        return rc;
+    }
     lv_kms_key_release(out);
     *out = k;
     return 1;
@@ -743,17 +738,12 @@ int lv_store_kms_grant_get(struct lv_store *s, const char *grant_id,
     }
     lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_text(&b, grant_id);
-    rc = b.rc == SQLITE_OK ? sqlite3_step(st) : b.rc;
-    if (rc == SQLITE_DONE) {
-        sqlite3_reset(st);
-        return 0;
-    }
-    if (rc != SQLITE_ROW) {
-        return lv_sqlite_stmt_fail(st, rc, "read kms grant", err);
-    }
     lv_kms_grant_init(&g);
-    read_grant(st, &g);
-    sqlite3_reset(st);
+    rc = lv_sqlite_run_one(st, &b, read_grant, &g, "read kms grant", err);
+    if (rc != 1) {
+        lv_kms_grant_release(&g);
+        return rc;
+    }
     lv_kms_grant_release(out);
     *out = g;
     return 1;
