@@ -52,8 +52,8 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
 HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(OUT)/tests/%)
 
-.PHONY: all test unit integration run gen gen-check fuzz fuzz-smoke bench \
-        clean
+.PHONY: all test test-bins unit integration run gen gen-check fuzz fuzz-smoke \
+        bench clean
 all: $(OUT)/logvault
 
 # `make V=1` shows the full commands.
@@ -120,9 +120,16 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz/liblogvault.a
 
 # The test build: ASan + UBSan, unit tests first, then integration tests
 # that drive build/san/logvault with the real AWS CLI and boto3.
+# Builds run on every core (JOBS); the tests themselves pace their own
+# parallelism (tests/integration/run.sh, tests/run-fuzz.sh).
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test:
+	$(MAKE) -j$(JOBS) SANITIZE=address,undefined test-bins
 	$(MAKE) SANITIZE=address,undefined unit integration
+	$(MAKE) -j$(JOBS) fuzz
 	$(MAKE) fuzz-smoke
+
+test-bins: $(OUT)/logvault $(UNIT_BINS) $(HELPER_BINS)
 
 unit: $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
