@@ -4,8 +4,12 @@
  *
  * A grant lets its grantee principal perform the listed operations on one
  * key, within its encryption-context constraints; lv_kms_authorize (core.c)
- * consults the stored grants after the key policy. Grants live with their
- * key (its account and region) and go when it is deleted.
+ * consults the stored grants after the key policy. A grant that lists
+ * CreateGrant lets its grantee create only grants within its own terms,
+ * and who may retire a grant is the grant's own business: both are rules
+ * of lv_kms_authorize_how, which the handlers here hand the grant to be
+ * created or retired. Grants live with their key (its account and region)
+ * and go when it is deleted.
  *
  * Grant ids are 32 random bytes in hex (64 characters, as AWS's). Grant
  * tokens are not stored: a token is base64 of
@@ -103,32 +107,6 @@ static int check_grant_id(const char *s, struct lv_err *err)
                           "%s", s);
     }
     return 0;
-}
-
-/* The caller as a principal string: its ARN, or the service name. */
-static const char *who(const struct lv_req *rq)
-{
-    return rq->who.service[0] ? rq->who.service : rq->who.arn;
-}
-
-/* Does principal text `p` (from a grant) name the caller? An exact match,
- * or the caller's account given as its root ARN or its id, which names
- * every identity of that account (as a key policy's Principal does). */
-static int names_caller(const struct lv_req *rq, const char *p)
-{
-    char root[64];
-
-    if (!p || !p[0]) {
-        return 0;
-    }
-    if (strcmp(p, who(rq)) == 0) {
-        return 1;
-    }
-    if (rq->who.service[0]) {
-        return 0;
-    }
-    snprintf(root, sizeof(root), "arn:aws:iam::%s:root", rq->who.account);
-    return strcmp(p, root) == 0 || strcmp(p, rq->who.account) == 0;
 }
 
 /* ---- grant tokens ------------------------------------------------------- */
@@ -471,6 +449,8 @@ int lv_kms_create_grant(struct lv_req *rq, const json_t *in,
     struct lv_kms_key k;
     struct lv_kms_grant g;
     struct new_grant ng;
+    struct lv_kms_grant_shape shape;
+    struct lv_kms_authz how;
     struct lv_kv ctx[MAX_CONSTRAINT_PAIRS];
     size_t n_ctx = 0;
     const char *ctype = NULL;
@@ -488,6 +468,7 @@ int lv_kms_create_grant(struct lv_req *rq, const json_t *in,
 
     lv_kms_key_init(&k);
     lv_kms_grant_init(&g);
+    lv_kms_authz_init(&how);
     memset(&ng, 0, sizeof(ng));
     if (lv_json_req_str(in, "KeyId", 1, 2048, &ref, err) < 0 ||
         lv_json_req_str(in, "GranteePrincipal", 1, 256, &ng.grantee,
@@ -538,9 +519,20 @@ int lv_kms_create_grant(struct lv_req *rq, const json_t *in,
         cv[n_cv].n = 1;
         n_cv++;
     }
-    if (lv_kms_authorize(rq, &k, "CreateGrant", ctx, n_ctx, cv, n_cv,
-                         err) < 0) {
+    /* A grant that lets the caller create grants lets it create only
+     * grants within its own terms: the authorization checks the new grant
+     * against it. */
+    shape.ops = ng.ops;
+    shape.n_ops = ng.n_ops;
+    shape.constraints = ng.constraints;
+    how.child = &shape;
+    if (lv_kms_authorize_how(rq, &k, "CreateGrant", ctx, n_ctx, cv, n_cv,
+                             &how, err) < 0) {
         goto out;
+    }
+    if (how.source == LV_KMS_AUTHZ_GRANT) {
+        lv_log(LV_LOG_DEBUG, "kms: CreateGrant allowed by grant=%s "
+               "key=%s req=%s", how.grant.id, k.id, rq->id);
     }
     /* Key states: CreateGrant works on enabled and disabled keys, not on
      * one pending deletion (the developer guide's key-state table). */
@@ -591,6 +583,7 @@ int lv_kms_create_grant(struct lv_req *rq, const json_t *in,
     }
     ret = 0;
 out:
+    lv_kms_authz_release(&how);
     free(token);
     free(ng.constraints);
     lv_kms_grant_release(&g);
@@ -857,33 +850,12 @@ static int load_grant(struct lv_req *rq, const char *gid,
     return 0;
 }
 
-/* Is the caller allowed to retire g by the grant itself? Its retiring
- * principal; its grantee when RetireGrant is among its operations; an
- * identity of the account that issued it (API_RetireGrant: "and by the
- * Amazon Web Services account in which the grant is created" — with no
- * identity policies configured, every identity of that account). */
-static int grant_lets_retire(const struct lv_req *rq,
-                             const struct lv_kms_grant *g)
-{
-    char root[64];
-
-    if (names_caller(rq, g->retiring)) {
-        return 1;
-    }
-    if (names_caller(rq, g->grantee) &&
-        strstr(g->operations, "\"RetireGrant\"") != NULL) {
-        return 1;
-    }
-    snprintf(root, sizeof(root), "arn:aws:iam::%s:root", rq->who.account);
-    return !rq->who.service[0] && strcmp(g->issuing_account, root) == 0;
-}
-
 int lv_kms_retire_grant(struct lv_req *rq, const json_t *in,
                         struct lv_buf *out, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct lv_kms_grant g;
-    struct lv_err denied;
+    struct lv_kms_authz how;
     const char *token = lv_json_str(in, "GrantToken");
     const char *ref = lv_json_str(in, "KeyId");
     const char *gid_in = lv_json_str(in, "GrantId");
@@ -894,6 +866,7 @@ int lv_kms_retire_grant(struct lv_req *rq, const json_t *in,
     (void)out;
     lv_kms_key_init(&k);
     lv_kms_grant_init(&g);
+    lv_kms_authz_init(&how);
     if (token) {
         if (parse_token(rq, token, gid, err) < 0) {
             goto out;
@@ -932,23 +905,19 @@ int lv_kms_retire_grant(struct lv_req *rq, const json_t *in,
             goto out;
         }
     }
-    /* Permission comes from the grant itself, or from the key policy (or
-     * another grant) allowing kms:RetireGrant. An explicit Deny of
-     * kms:RetireGrant in the key policy wins over both (strictest
-     * reading). */
-    if (lv_kms_authorize(rq, &k, "RetireGrant", NULL, 0, NULL, 0,
-                         &denied) < 0) {
-        if (!grant_lets_retire(rq, &g) ||
-            strstr(denied.msg, "with an explicit deny") != NULL) {
-            *err = denied;
-            goto out;
-        }
+    /* Permission comes from the grant itself (lv_kms_authorize_how); an
+     * explicit Deny of kms:RetireGrant in the key policy wins. */
+    how.target = &g;
+    if (lv_kms_authorize_how(rq, &k, "RetireGrant", NULL, 0, NULL, 0, &how,
+                             err) < 0) {
+        goto out;
     }
     if (lv_kms_admin_dry_run(in, err)) {
         goto out;
     }
     ret = lv_store_kms_grant_delete(rq->store, g.id, err);
 out:
+    lv_kms_authz_release(&how);
     lv_kms_grant_release(&g);
     lv_kms_key_release(&k);
     return ret;

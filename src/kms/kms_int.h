@@ -65,7 +65,8 @@ void lv_kms_cache_clear(void);
  * naming the principal or its account (which delegates to the identity's
  * own policy — none is configured here, so the identity may act in its own
  * account); else a grant for the principal that lists the operation and
- * whose constraints the context satisfies. `extra` adds condition keys
+ * whose constraints the context satisfies (the rules of grants are at
+ * lv_kms_authorize_how, below). `extra` adds condition keys
  * (kms:GrantOperations …), may be NULL. Returns 0 or -1 with
  * AccessDeniedException "User: P is not authorized to perform: kms:A on
  * resource: K because no resource-based policy allows the kms:A action"
@@ -76,6 +77,95 @@ int lv_kms_authorize(struct lv_req *rq, const struct lv_kms_key *k,
                      const char *action, const struct lv_kv *ctx,
                      size_t n_ctx, const struct lv_policy_ctx_value *extra,
                      size_t n_extra, struct lv_err *err);
+
+/*
+ * A grant as a CreateGrant request would make it: its operations and its
+ * constraints as stored with a grant (canonical JSON such as
+ * {"EncryptionContextSubset":{"a":"b"}}; NULL or "" for none).
+ */
+struct lv_kms_grant_shape {
+    const char *const *ops;
+    size_t n_ops;
+    const char *constraints;
+};
+
+/* Where a permission came from. */
+enum lv_kms_authz_source {
+    LV_KMS_AUTHZ_NONE = 0,
+    LV_KMS_AUTHZ_POLICY,        /* the key policy, on its own */
+    LV_KMS_AUTHZ_GRANT,         /* the grant in `grant` */
+};
+
+/*
+ * What lv_kms_authorize_how needs to know about the request beyond its
+ * action, and what it answers besides yes or no. lv_kms_authz_init()
+ * before use, lv_kms_authz_release() after.
+ */
+struct lv_kms_authz {
+    /* in: NULL where it does not apply */
+    const struct lv_kms_grant_shape *child;     /* CreateGrant: the grant
+                                                 * it would create */
+    const struct lv_kms_grant *target;          /* RetireGrant: the grant
+                                                 * it would retire */
+    /* out, on success */
+    enum lv_kms_authz_source source;
+    struct lv_kms_grant grant;  /* LV_KMS_AUTHZ_GRANT: a copy of the grant
+                                 * that allowed the request */
+};
+
+void lv_kms_authz_init(struct lv_kms_authz *a);
+void lv_kms_authz_release(struct lv_kms_authz *a);
+
+/*
+ * lv_kms_authorize, saying how the request was allowed (how may be NULL,
+ * which is lv_kms_authorize). Grants authorize only grant operations
+ * (API_CreateGrant's Operations), and each grant only within its own
+ * terms (https://docs.aws.amazon.com/kms/latest/developerguide/grants.html
+ * and create-grant-overview.html#grant-creategrant):
+ *   - a cryptographic operation: the grant lists it and the request's
+ *     encryption context satisfies the grant's constraint;
+ *   - DescribeKey: the grant lists it; the constraint does not apply;
+ *   - CreateGrant: the grant lists it and covers how->child, the grant
+ *     to be created (lv_kms_grant_covers); without how->child no grant
+ *     allows CreateGrant. One grant must cover the whole child: grants
+ *     are not combined, since a child grant has one parent whose terms
+ *     it narrows (two parents with different constraints would give the
+ *     child permissions neither had);
+ *   - RetireGrant: only how->target itself — its retiring principal, its
+ *     grantee when it lists RetireGrant, or an identity of the account
+ *     that issued it; another grant listing RetireGrant does not let its
+ *     grantee retire other grants, and a key policy's Allow of
+ *     kms:RetireGrant is not effective (grant-manage.html, "Retiring and
+ *     revoking grants"); an explicit Deny in the key policy still wins.
+ * A key policy that allows CreateGrant on its own allows any grant (its
+ * conditions, such as kms:GrantOperations, narrow it), as on AWS.
+ */
+int lv_kms_authorize_how(struct lv_req *rq, const struct lv_kms_key *k,
+                         const char *action, const struct lv_kv *ctx,
+                         size_t n_ctx,
+                         const struct lv_policy_ctx_value *extra,
+                         size_t n_extra, struct lv_kms_authz *how,
+                         struct lv_err *err);
+
+/*
+ * Is grant constraint `child` at least as strict as `parent` (both as
+ * stored: canonical JSON, or NULL/"" for none)? 1 when every encryption
+ * context that satisfies child also satisfies parent: no constraint is
+ * EncryptionContextSubset {}; Subset P is covered by Subset or Equals of
+ * a map holding every pair of P; Equals P only by Equals P itself. 0
+ * otherwise, and for text that is not a constraint.
+ */
+int lv_kms_constraint_covers(const char *parent, const char *child);
+
+/*
+ * Does a grant with operations parent_ops (a JSON array, as stored) and
+ * constraints parent_constraints let its grantee create `child`? Every
+ * operation of child is among parent_ops, and child's constraint is at
+ * least as strict (lv_kms_constraint_covers). 1 or 0.
+ */
+int lv_kms_grant_covers(const char *parent_ops,
+                        const char *parent_constraints,
+                        const struct lv_kms_grant_shape *child);
 
 /*
  * Key state for use in a cryptographic operation: Enabled passes;
