@@ -49,7 +49,7 @@ int lv_err_set(struct lv_err *err, enum lv_errcode code, const char *fmt, ...)
     if (!err) {
         return -1;
     }
-    if (err->whole) {
+    if (err->whole == LV_ERR_WHOLE_MARK) {
         old = err->full;
         err->full = NULL;
     }
@@ -60,7 +60,7 @@ int lv_err_set(struct lv_err *err, enum lv_errcode code, const char *fmt, ...)
         n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
         va_end(ap);
         if (n >= (int)sizeof(err->msg)) {
-            if (err->whole) {
+            if (err->whole == LV_ERR_WHOLE_MARK) {
                 /* Bounded by what was formatted: the values quoted come
                  * from a request whose size the front bounded. */
                 err->full = lv_xmalloc((size_t)n + 1);
@@ -77,12 +77,13 @@ int lv_err_set(struct lv_err *err, enum lv_errcode code, const char *fmt, ...)
 
 const char *lv_err_msg(const struct lv_err *err)
 {
-    return err->whole && err->full ? err->full : err->msg;
+    return err->whole == LV_ERR_WHOLE_MARK && err->full ? err->full
+                                                       : err->msg;
 }
 
 void lv_err_release(struct lv_err *err)
 {
-    if (err->whole) {
+    if (err->whole == LV_ERR_WHOLE_MARK) {
         free(err->full);
         err->full = NULL;
     }

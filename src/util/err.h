@@ -32,11 +32,15 @@ struct lv_err {
     enum lv_errcode code;
     char msg[512];      /* the AWS-style message, cut to fit; may be empty */
     char *full;         /* the whole message when it did not fit msg */
-    int whole;          /* 1: keep long messages whole in `full` */
+    unsigned whole;     /* LV_ERR_WHOLE_MARK: keep long messages whole */
 };
 
+/* Not 1: an err left uninitialised (against the style) must not pass for
+ * a WHOLE one whose `full` lv_err_set would free. */
+#define LV_ERR_WHOLE_MARK 0x77686f6cu
+
 #define LV_ERR_INIT { LV_E_NONE, { 0 }, NULL, 0 }
-#define LV_ERR_INIT_WHOLE { LV_E_NONE, { 0 }, NULL, 1 }
+#define LV_ERR_INIT_WHOLE { LV_E_NONE, { 0 }, NULL, LV_ERR_WHOLE_MARK }
 
 /* Fills *err (when not NULL) and returns -1, so a function can end with
  * `return lv_err_set(...)`. A message longer than msg is cut there, and
