@@ -756,39 +756,6 @@ static void test_values_quoted_whole(void **state)
     }
 }
 
-/* lv_err_set itself: a WHOLE err keeps a long message whole and frees
- * the one it replaces; a plain err cuts at a character boundary. */
-static void test_err_set_whole(void **state)
-{
-    struct lv_err whole = LV_ERR_INIT_WHOLE;
-    struct lv_err plain = LV_ERR_INIT;
-    char *big = repeat("\xe2\x82\xac", 400, 0);    /* 1200 bytes */
-
-    (void)state;
-    lv_err_set(&whole, LV_E_VALIDATION, "x%s", big);
-    assert_int_equal(strlen(lv_err_msg(&whole)), 1201);
-    assert_int_equal(strncmp(lv_err_msg(&whole) + 1, big, 1200), 0);
-    /* Replaced by a long one, then a short one: nothing leaks. */
-    lv_err_set(&whole, LV_E_VALIDATION, "%s%s", big, big);
-    assert_int_equal(strlen(lv_err_msg(&whole)), 2400);
-    lv_err_set(&whole, LV_E_VALIDATION, "short");
-    assert_string_equal(lv_err_msg(&whole), "short");
-    /* An argument may be the message being replaced. */
-    lv_err_set(&whole, LV_E_VALIDATION, "%s", big);
-    lv_err_set(&whole, LV_E_VALIDATION, "again: %s", lv_err_msg(&whole));
-    assert_int_equal(strlen(lv_err_msg(&whole)), 1207);
-    lv_err_release(&whole);
-    lv_err_set(&plain, LV_E_VALIDATION, "x%s", big);
-    /* 1 + 170 * 3 = 511 bytes fit exactly. */
-    assert_int_equal(strlen(plain.msg), 511);
-    assert_ptr_equal(lv_err_msg(&plain), plain.msg);
-    lv_err_set(&plain, LV_E_VALIDATION, "xy%s", big);
-    /* 2 + 169 * 3 = 509: the 170th euro sign would not fit whole. */
-    assert_int_equal(strlen(plain.msg), 509);
-    lv_err_release(&plain);
-    free(big);
-}
-
 static void test_lookups(void **state)
 {
     const struct lv_service *svcs[] = { &lv_model_logs, &lv_model_kms };
@@ -842,7 +809,6 @@ int main(void)
         cmocka_unit_test(test_every_op_empty),
         cmocka_unit_test(test_every_member_every_type),
         cmocka_unit_test(test_values_quoted_whole),
-        cmocka_unit_test(test_err_set_whole),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
