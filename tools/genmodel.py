@@ -35,6 +35,9 @@ EXTRA_ERRORS = [
     ("RequestEntityTooLarge", 413),
     ("InternalFailure", 500),
     ("InvalidClientTokenId", 403),
+    # KMS answers CreateAlias/UpdateAlias/DeleteAlias on alias/aws/ with
+    # it, though no KMS operation lists it (kms/aliases.c).
+    ("NotAuthorizedException", 400),
 ]
 
 TYPES = {

@@ -10,8 +10,9 @@ struct lv_buf;
 struct lv_err;
 
 /* Writes the envelope of *err into *out (reset first); returns the HTTP
- * status of the error. An empty message is left out, as AWS does for
- * InvalidCiphertextException and UnknownOperationException. */
+ * status of the error. The message is lv_err_msg(err), whole; an empty
+ * one is left out, as AWS does for InvalidCiphertextException and
+ * UnknownOperationException. */
 int lv_reply_error(const struct lv_err *err, struct lv_buf *out);
 
 #endif

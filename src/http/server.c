@@ -211,7 +211,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 {
     struct lv_app *app = cls;
     struct conn *st = *con_cls;
-    struct lv_err err = LV_ERR_INIT;
+    /* Whole: the client reads AWS's message in full (e.g. a rejected
+     * value quoted whole); released below, after the reply is written. */
+    struct lv_err err = LV_ERR_INIT_WHOLE;
     struct lv_buf out = LV_BUF_INIT(LV_MAX_RESPONSE_BYTES);
     struct lv_req rq;
     int status;
@@ -277,6 +279,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     } else {
         status = 200;
     }
+    lv_err_release(&err);
     log_request(&rq, st, status);
     return send_body(c, status, "application/x-amz-json-1.1", rq.id, &out);
 }

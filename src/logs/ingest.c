@@ -7,10 +7,11 @@
  * https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/
  * API_PutLogEvents.html — the batch constraints: 1..10,000 events; at most
  * 1,048,576 bytes counting each message's UTF-8 bytes plus 26 per event;
- * chronological order; a span of at most 24 hours; events more than 2
- * hours in the future, more than 14 days in the past or older than the
- * group's retention are rejected (not stored) while the rest are. The
- * sequence token is ignored.
+ * chronological order; events more than 2 hours in the future, more than
+ * 14 days in the past or older than the group's retention are rejected
+ * (not stored, reported in rejectedLogEventsInfo) while the rest are; the
+ * events left once the too old and too new are set aside span at most 24
+ * hours (check_batch). The sequence token is ignored.
  *
  * Hot path (DESIGN.md "Hot paths"): the handler is registered with
  * LV_HANDLER_RAW_BODY, so the front does not parse the body. It is decoded
@@ -44,11 +45,46 @@
 #define MAX_AGE_MS (14LL * 24 * 3600 * 1000)
 #define DAY_MS (24LL * 3600 * 1000)
 
-/* The batch rules that follow decoding; frees ev on failure. */
-static int check_batch(struct lv_chunk_event *ev, size_t n,
+/*
+ * The events of a sorted batch that are neither too old nor too new:
+ * ev[*lo..*hi). Too new: more than 2 hours after now; too old: more than
+ * 14 days before now (API_PutLogEvents).
+ */
+static void time_window(const struct lv_chunk_event *ev, size_t n,
+                        int64_t now, size_t *lo, size_t *hi)
+{
+    size_t a = 0;
+    size_t b = n;
+
+    while (b > 0 && ev[b - 1].ts > now + MAX_FUTURE_MS) {
+        b--;
+    }
+    while (a < n && ev[a].ts < now - MAX_AGE_MS) {
+        a++;
+    }
+    *lo = a < b ? a : b;
+    *hi = b;
+}
+
+/*
+ * The batch rules that follow decoding, at `now` (ms); frees ev on
+ * failure. Size, then order (over the whole batch: "A batch of log events
+ * in a single request must be in a chronological order. Otherwise, the
+ * operation fails."), then the 24-hour span — over the events that are
+ * not set aside as too old or too new, as the PutLogEvents reference
+ * says: "For valid events (within 14 days in the past to 2 hours in
+ * future), the time span in a single batch cannot exceed 24 hours.
+ * Otherwise, the operation fails." (botocore logs-2014-03-28 model, the
+ * operation's documentation). Events older than the group's retention
+ * but within those 14 days still count: the reference defines "valid"
+ * by the 14 days and 2 hours alone, so the stricter reading is kept.
+ */
+static int check_batch(struct lv_chunk_event *ev, size_t n, int64_t now,
                        struct lv_err *err)
 {
     size_t total = 0;
+    size_t lo;
+    size_t hi;
 
     for (size_t i = 0; i < n; i++) {
         total += ev[i].len + LV_CHUNK_EVENT_OVERHEAD;
@@ -68,7 +104,8 @@ static int check_batch(struct lv_chunk_event *ev, size_t n,
                               "must be in chronological order.");
         }
     }
-    if (ev[n - 1].ts - ev[0].ts > MAX_SPAN_MS) {
+    time_window(ev, n, now, &lo, &hi);
+    if (hi > lo && ev[hi - 1].ts - ev[lo].ts > MAX_SPAN_MS) {
         free(ev);
         return lv_err_set(err, LV_E_INVALID_PARAMETER,
                           "The batch of log events in a single PutLogEvents "
@@ -78,8 +115,9 @@ static int check_batch(struct lv_chunk_event *ev, size_t n,
 }
 
 /* Reads and checks the batch; the events are loans into `in`. */
-static int read_events(const json_t *in, struct lv_chunk_event **out,
-                       size_t *n_out, struct lv_err *err)
+static int read_events(const json_t *in, int64_t now,
+                       struct lv_chunk_event **out, size_t *n_out,
+                       struct lv_err *err)
 {
     const json_t *arr = lv_json_arr(in, "logEvents");
     struct lv_chunk_event *ev = NULL;
@@ -113,7 +151,7 @@ static int read_events(const json_t *in, struct lv_chunk_event **out,
         ev[i].msg = msg;
         ev[i].len = len;
     }
-    if (check_batch(ev, n, err) < 0) {
+    if (check_batch(ev, n, now, err) < 0) {
         return -1;
     }
     *out = ev;
@@ -122,7 +160,7 @@ static int read_events(const json_t *in, struct lv_chunk_event **out,
 }
 
 /* The events of a request the fast decoder read (loans into fp), checked. */
-static int fast_events(const struct lv_fastjson_put *fp,
+static int fast_events(const struct lv_fastjson_put *fp, int64_t now,
                        struct lv_chunk_event **out, size_t *n_out,
                        struct lv_err *err)
 {
@@ -133,7 +171,7 @@ static int fast_events(const struct lv_fastjson_put *fp,
         ev[i].msg = fp->ev[i].msg;
         ev[i].len = fp->ev[i].len;
     }
-    if (check_batch(ev, fp->n, err) < 0) {
+    if (check_batch(ev, fp->n, now, err) < 0) {
         return -1;
     }
     *out = ev;
@@ -171,16 +209,8 @@ static void classify(const struct lv_req *rq, const struct lv_log_group *g,
 {
     int64_t now = rq->now_ms;
 
-    r->too_new_start = n;
-    r->too_old_end = 0;
+    time_window(ev, n, now, &r->too_old_end, &r->too_new_start);
     r->expired_end = 0;
-    while (r->too_new_start > 0 &&
-           ev[r->too_new_start - 1].ts > now + MAX_FUTURE_MS) {
-        r->too_new_start--;
-    }
-    while (r->too_old_end < n && ev[r->too_old_end].ts < now - MAX_AGE_MS) {
-        r->too_old_end++;
-    }
     if (g->retention_days > 0) {
         int64_t cut = now - (int64_t)g->retention_days * DAY_MS;
 
@@ -315,13 +345,13 @@ int lv_logs_put_log_events(struct lv_req *rq, const json_t *in,
     }
     if (in) {
         stream_name = lv_json_str(in, "logStreamName");
-        if (read_events(in, &ev, &n, err) < 0 ||
+        if (read_events(in, rq->now_ms, &ev, &n, err) < 0 ||
             lv_logs_find_group(rq, in, &g, err) < 0) {
             goto out;
         }
     } else {
         stream_name = fp.stream;
-        if (fast_events(&fp, &ev, &n, err) < 0 ||
+        if (fast_events(&fp, rq->now_ms, &ev, &n, err) < 0 ||
             lv_logs_find_group_by(rq, fp.group, &g, err) < 0) {
             goto out;
         }

@@ -41,14 +41,11 @@
 /* The models' shapes nest a few levels deep and are not recursive; this
  * only guards against a future recursive shape. */
 #define MAX_DEPTH 32
-/* A value quoted in a message is cut (at a character boundary, without a
- * marker) to at most VALUE_CAP bytes, and less when the path and the
- * constraint text are long, so that one entry always fits struct lv_err's
- * 512 bytes with its header (ENTRY_BUDGET bytes per entry). AWS quotes
- * values whole. */
-#define VALUE_CAP 256
-#define VALUE_MIN 32
-#define ENTRY_BUDGET 460
+/* A value quoted in a message is quoted whole, as AWS quotes it (a
+ * 513-character log group name shows all 513): the message is built on
+ * the heap and handed to a WHOLE err (util/err.h). Its size is bounded by
+ * the request body the front accepted, times the few levels of nesting
+ * that can quote the same value (a list and its member). */
 /* Backtracking budget of one pattern match; the models' patterns are
  * simple, so only a pathological value reaches it (it then fails). */
 #define MATCH_LIMIT 1000000
@@ -312,18 +309,18 @@ static int blob_type_error(const struct lv_shape *sh, const json_t *v,
         return 0;
     case LV_B64_BAD_LENGTH:
         return lv_err_set(err, LV_E_SERIALIZATION,
-                          "'%.64s' can not be converted to a Blob: Base64 "
+                          "'%s' can not be converted to a Blob: Base64 "
                           "encoded length is expected a multiple of 4 bytes "
                           "but found: %zu", shown, n);
     case LV_B64_BAD_CHAR:
         return lv_err_set(err, LV_E_SERIALIZATION,
-                          "'%.64s' can not be converted to a Blob: Invalid "
+                          "'%s' can not be converted to a Blob: Invalid "
                           "Base64 character: '%c'", shown,
                           bad >= 0x20 && bad < 0x7f ? bad : '?');
     case LV_B64_BAD_TAIL:
         /* "dectected" is AWS's spelling. */
         return lv_err_set(err, LV_E_SERIALIZATION,
-                          "'%.64s' can not be converted to a Blob: Invalid "
+                          "'%s' can not be converted to a Blob: Invalid "
                           "last non-pad Base64 character dectected", shown);
     }
     return 0;
@@ -372,15 +369,17 @@ static int check_scalar_type(const struct lv_shape *sh, const json_t *v,
             return 0;
         }
         if (json_is_string(v)) {
-            char up[65];
+            /* Quoted whole, upper-cased as Coral shows it. */
+            char *up = lv_xstrdup(json_string_value(v));
             size_t i;
 
-            snprintf(up, sizeof(up), "%s", json_string_value(v));
             for (i = 0; up[i]; i++) {
                 up[i] = (char)toupper((unsigned char)up[i]);
             }
-            return lv_err_set(err, LV_E_SERIALIZATION,
-                              "'%s' can not be converted to an Boolean", up);
+            lv_err_set(err, LV_E_SERIALIZATION,
+                       "'%s' can not be converted to an Boolean", up);
+            free(up);
+            return -1;
         }
         break;
     default:
@@ -489,37 +488,6 @@ enum {
     V_ENUM = 1 << 5,
 };
 
-/* Appends s to c->out while c->left bytes remain, whole characters only. */
-struct capped {
-    struct lv_buf *out;
-    size_t left;
-};
-
-static void cap_add(struct capped *c, const char *s, size_t n)
-{
-    size_t i = 0;
-
-    while (i < n && c->left) {
-        size_t k = 1;
-
-        while (i + k < n && ((unsigned char)s[i + k] & 0xc0) == 0x80) {
-            k++;
-        }
-        if (k > c->left) {
-            c->left = 0;
-            break;
-        }
-        lv_buf_add(c->out, s + i, k);
-        i += k;
-        c->left -= k;
-    }
-}
-
-static void cap_adds(struct capped *c, const char *s)
-{
-    cap_add(c, s, strlen(s));
-}
-
 static void fmt_double(char *text, size_t sz, double v)
 {
     int prec;
@@ -538,7 +506,7 @@ static void fmt_double(char *text, size_t sz, double v)
  * (AWS prints a structure as its class name and hash; we show content).
  * `as_int`: the member is an integer, so a real shows truncated.
  */
-static void render(struct capped *c, const json_t *v, int as_int, int depth)
+static void render(struct lv_buf *b, const json_t *v, int as_int, int depth)
 {
     char text[40];
     const char *key;
@@ -546,21 +514,18 @@ static void render(struct capped *c, const json_t *v, int as_int, int depth)
     size_t i;
     int64_t iv;
 
-    if (!c->left) {
-        return;
-    }
     if (depth > MAX_DEPTH) {
-        cap_adds(c, "...");
+        lv_buf_adds(b, "...");
         return;
     }
     switch (json_typeof(v)) {
     case JSON_STRING:
-        cap_add(c, json_string_value(v), json_string_length(v));
+        lv_buf_add(b, json_string_value(v), json_string_length(v));
         break;
     case JSON_INTEGER:
         snprintf(text, sizeof(text), "%lld",
                  (long long)json_integer_value(v));
-        cap_adds(c, text);
+        lv_buf_adds(b, text);
         break;
     case JSON_REAL:
         if (as_int && number_as_int64(v, &iv) == 0) {
@@ -568,45 +533,39 @@ static void render(struct capped *c, const json_t *v, int as_int, int depth)
         } else {
             fmt_double(text, sizeof(text), json_real_value(v));
         }
-        cap_adds(c, text);
+        lv_buf_adds(b, text);
         break;
     case JSON_TRUE:
-        cap_adds(c, "true");
+        lv_buf_adds(b, "true");
         break;
     case JSON_FALSE:
-        cap_adds(c, "false");
+        lv_buf_adds(b, "false");
         break;
     case JSON_NULL:
-        cap_adds(c, "null");
+        lv_buf_adds(b, "null");
         break;
     case JSON_ARRAY:
-        cap_adds(c, "[");
+        lv_buf_addc(b, '[');
         json_array_foreach(v, i, child) {
-            if (!c->left) {
-                return;
-            }
             if (i) {
-                cap_adds(c, ", ");
+                lv_buf_adds(b, ", ");
             }
-            render(c, child, 0, depth + 1);
+            render(b, child, 0, depth + 1);
         }
-        cap_adds(c, "]");
+        lv_buf_addc(b, ']');
         break;
     case JSON_OBJECT:
-        cap_adds(c, "{");
+        lv_buf_addc(b, '{');
         i = 0;
         json_object_foreach((json_t *)v, key, child) {
-            if (!c->left) {
-                return;
-            }
             if (i++) {
-                cap_adds(c, ", ");
+                lv_buf_adds(b, ", ");
             }
-            cap_adds(c, key);
-            cap_adds(c, "=");
-            render(c, child, 0, depth + 1);
+            lv_buf_adds(b, key);
+            lv_buf_addc(b, '=');
+            render(b, child, 0, depth + 1);
         }
-        cap_adds(c, "}");
+        lv_buf_addc(b, '}');
         break;
     }
 }
@@ -620,15 +579,9 @@ static void add_error(struct vstate *st, const json_t *v, int hide,
                       int as_int, const char *what)
 {
     struct lv_buf e = LV_BUF_INIT(SIZE_MAX);
-    size_t fixed = st->path.len + strlen(what) + 60;
-    struct capped c = { &e, VALUE_CAP };
 
     if (st->n_errs >= MAX_ERRORS) {
         return;
-    }
-    if (fixed + VALUE_CAP > ENTRY_BUDGET) {
-        c.left = fixed + VALUE_MIN < ENTRY_BUDGET ? ENTRY_BUDGET - fixed
-                                                  : VALUE_MIN;
     }
     if (!v) {
         lv_buf_adds(&e, "Value null");
@@ -636,7 +589,7 @@ static void add_error(struct vstate *st, const json_t *v, int hide,
         lv_buf_adds(&e, "Value");
     } else {
         lv_buf_adds(&e, "Value '");
-        render(&c, v, as_int, 0);
+        render(&e, v, as_int, 0);
         lv_buf_adds(&e, "'");
     }
     lv_buf_addf(&e, " at '%s' failed to satisfy constraint: %s",
@@ -1006,44 +959,27 @@ static void check_value(struct vstate *st, int shape, const json_t *v,
 }
 
 /*
- * "N validation error(s) detected: e1; e2" within struct lv_err. N counts
- * every violation found (at most ten); when they do not all fit in the 512
- * bytes, only the whole entries that fit are listed (the first one is cut
- * if even it alone is too long).
+ * "N validation error(s) detected: e1; e2", every entry whole (N counts
+ * the violations found, at most ten), into a WHOLE err as it is; an
+ * LV_ERR_INIT err keeps what fits (util/err.h).
  */
 static int report(struct vstate *st, struct lv_err *err)
 {
-    char msg[sizeof(err->msg)];
-    size_t len;
+    struct lv_buf msg = LV_BUF_INIT(SIZE_MAX);
     int i;
 
-    len = (size_t)snprintf(msg, sizeof(msg), "%d validation error%s "
-                           "detected: ", st->n_errs,
-                           st->n_errs == 1 ? "" : "s");
+    lv_buf_addf(&msg, "%d validation error%s detected: ", st->n_errs,
+                st->n_errs == 1 ? "" : "s");
     for (i = 0; i < st->n_errs; i++) {
-        const char *sep = i ? "; " : "";
-        size_t need = strlen(sep) + strlen(st->errs[i]);
-
-        if (len + need >= sizeof(msg)) {
-            if (i == 0) {
-                /* Cannot happen with ENTRY_BUDGET; cut at a character. */
-                size_t end = sizeof(msg) - 1;
-
-                snprintf(msg + len, sizeof(msg) - len, "%s", st->errs[i]);
-                while (end > len && ((unsigned char)msg[end] & 0xc0) == 0x80) {
-                    end--;
-                }
-                msg[end] = '\0';
-            }
-            break;
+        if (i) {
+            lv_buf_adds(&msg, "; ");
         }
-        memcpy(msg + len, sep, strlen(sep));
-        memcpy(msg + len + strlen(sep), st->errs[i], strlen(st->errs[i]));
-        len += need;
-        msg[len] = '\0';
+        lv_buf_adds(&msg, st->errs[i]);
     }
-    return lv_err_set(err, (enum lv_errcode)st->svc->validation_code, "%s",
-                      msg);
+    lv_err_set(err, (enum lv_errcode)st->svc->validation_code, "%s",
+               msg.data);
+    lv_buf_release(&msg);
+    return -1;
 }
 
 int lv_model_validate(const struct lv_service *svc, const struct lv_op *op,

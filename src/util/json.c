@@ -160,7 +160,7 @@ static int req_fail(const char *key, const char *value, const char *what,
                           "not be null", first, key + 1);
     }
     return lv_err_set(err, req_code(key),
-                      "1 validation error detected: Value '%.256s' at '%c%s' "
+                      "1 validation error detected: Value '%s' at '%c%s' "
                       "failed to satisfy constraint: Member must have %s %lld",
                       value, first, key + 1, what, bound);
 }

@@ -1,7 +1,8 @@
 /*
  * libFuzzer target: arbitrary bytes → json_loadb → lv_model_validate on
  * every operation of both services. Must never crash, hang or leak;
- * whatever it answers must be a well-formed message within struct lv_err.
+ * whatever it answers must be a well-formed message, whole in a WHOLE
+ * struct lv_err and its cut prefix in err.msg.
  *
  *   clang -fsanitize=fuzzer,address,undefined ... tests/fuzz/fuzz_validate.c
  */
@@ -21,13 +22,16 @@ static void run(const struct lv_service *svc, const json_t *in)
     int i;
 
     for (i = 0; i < svc->n_ops; i++) {
-        struct lv_err err = LV_ERR_INIT;
+        struct lv_err err = LV_ERR_INIT_WHOLE;
 
+        /* The whole message, as the server keeps it; err.msg its cut. */
         if (lv_model_validate(svc, &svc->ops[i], in, &err) < 0 &&
             (err.code == LV_E_NONE ||
-             memchr(err.msg, '\0', sizeof(err.msg)) == NULL)) {
+             memchr(err.msg, '\0', sizeof(err.msg)) == NULL ||
+             strncmp(lv_err_msg(&err), err.msg, strlen(err.msg)) != 0)) {
             __builtin_trap();
         }
+        lv_err_release(&err);
     }
 }
 

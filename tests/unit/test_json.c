@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,6 +129,25 @@ static void test_required(void **state)
     assert_int_equal(lv_json_req_str(kms, "KeyId", 0, 0, &s, &err), -1);
     assert_non_null(strstr(err.msg, "less than or equal to 0"));
 
+    /* The value is quoted whole, as AWS quotes it (not cut at 256). */
+    {
+        char name[601];
+        char want[800];
+        struct lv_err whole = LV_ERR_INIT_WHOLE;
+        json_t *o;
+
+        memset(name, 'n', 600);
+        name[600] = '\0';
+        o = json_pack("{s:s}", "logGroupName", name);
+        assert_int_equal(lv_json_req_str(o, "logGroupName", 1, 512, &s,
+                                          &whole), -1);
+        snprintf(want, sizeof(want), "1 validation error detected: Value "
+                 "'%s' at 'logGroupName' failed to satisfy constraint: "
+                 "Member must have length less than or equal to 512", name);
+        assert_string_equal(lv_err_msg(&whole), want);
+        lv_err_release(&whole);
+        json_decref(o);
+    }
     assert_int_equal(lv_json_req_int(logs, "retentionInDays", &v, &err), 0);
     assert_int_equal(v, 7);
     assert_int_equal(lv_json_req_int(logs, "big", &v, &err), -1);

@@ -441,7 +441,8 @@ static const struct row rows[] = {
 
 static void run_row(const struct row *r)
 {
-    struct lv_err err = LV_ERR_INIT;
+    struct lv_err err = LV_ERR_INIT_WHOLE;
+    const char *msg;
     const struct lv_op *op;
     json_error_t jerr;
     json_t *in;
@@ -458,30 +459,32 @@ static void run_row(const struct row *r)
     }
     rc = lv_model_validate(r->svc, op, in, &err);
     json_decref(in);
+    msg = lv_err_msg(&err);
     if (r->code == LV_E_NONE) {
         if (rc != 0) {
             fail_msg("%s: expected valid, got %s: %s", r->name,
-                     lv_err_type(err.code), err.msg);
+                     lv_err_type(err.code), msg);
         }
         return;
     }
     if (rc != -1 || err.code != r->code) {
         fail_msg("%s: expected %s, got rc=%d %s: %s", r->name,
-                 lv_err_type(r->code), rc, lv_err_type(err.code), err.msg);
+                 lv_err_type(r->code), rc, lv_err_type(err.code), msg);
     }
-    if (r->exact && strcmp(err.msg, r->exact) != 0) {
+    if (r->exact && strcmp(msg, r->exact) != 0) {
         fail_msg("%s:\n  expected: %s\n  got:      %s", r->name, r->exact,
-                 err.msg);
+                 msg);
     }
     for (i = 0; i < 3 && r->has[i]; i++) {
-        if (!strstr(err.msg, r->has[i])) {
-            fail_msg("%s:\n  missing:  %s\n  in:       %s", r->name,
-                     r->has[i], err.msg);
+        if (!strstr(msg, r->has[i])) {
+            fail_msg("%s:\n  missing:  %s\n  in:       %.600s", r->name,
+                     r->has[i], msg);
         }
     }
     if (strlen(err.msg) >= sizeof(err.msg)) {
         fail_msg("%s: message overflow", r->name);
     }
+    lv_err_release(&err);
 }
 
 static void test_rows(void **state)
@@ -626,6 +629,133 @@ static void test_patterns_compile(void **state)
     }
 }
 
+/*
+ * Values are quoted whole, as AWS quotes them, however long: into a WHOLE
+ * err the message is exactly AWS's; into a plain err it is the same
+ * message cut to msg's 511 bytes at a character boundary.
+ */
+struct whole_row {
+    const char *name;
+    const struct lv_service *svc;
+    const char *op;
+    const char *member;         /* a string member set to the value (the
+                                 * op's other required members, if any,
+                                 * are member2) */
+    const char *member2;        /* a second one set to value2, or NULL */
+    const char *unit;           /* the value: unit repeated count times */
+    size_t count;
+    const char *unit2;
+    size_t count2;
+    const char *want_fmt;       /* the message; %s the value(s) as quoted */
+    int upper;                  /* the value is quoted upper-cased */
+};
+
+static char *repeat(const char *unit, size_t count, int upper)
+{
+    struct lv_buf b = LV_BUF_INIT(SIZE_MAX);
+    size_t i;
+
+    for (i = 0; i < count; i++) {
+        lv_buf_adds(&b, unit);
+    }
+    for (i = 0; upper && i < b.len; i++) {
+        if (b.data[i] >= 'a' && b.data[i] <= 'z') {
+            b.data[i] = (char)(b.data[i] - 32);
+        }
+    }
+    return lv_buf_detach(&b, NULL);
+}
+
+static const struct whole_row whole_rows[] = {
+    { "logs 513-char log group name", LOGS, "CreateLogGroup",
+      "logGroupName", NULL, "a", 513, NULL, 0,
+      HDR1 "Value '%s' at 'logGroupName'" SAT
+      "Member must have length less than or equal to 512", 0 },
+    { "logs two 513-char names, both whole", LOGS, "CreateLogStream",
+      "logGroupName", "logStreamName", "g", 513, "s", 513,
+      "2 validation errors detected: Value '%s' at 'logGroupName'" SAT
+      "Member must have length less than or equal to 512; Value '%s' at "
+      "'logStreamName'" SAT
+      "Member must have length less than or equal to 512", 0 },
+    { "kms description of 8193 two-byte characters", KMS, "CreateKey",
+      "Description", NULL, "\xc3\xa9", 8193, NULL, 0,
+      HDR1 "Value '%s' at 'description'" SAT
+      "Member must have length less than or equal to 8192", 0 },
+    { "kms boolean from a 600-character string", KMS, "CreateKey",
+      "BypassPolicyLockoutSafetyCheck", NULL, "yes", 200, NULL, 0,
+      "'%s' can not be converted to an Boolean", 1 },
+    { "kms blob of bad length, 601 characters", KMS, "Decrypt",
+      "CiphertextBlob", NULL, "A", 601, NULL, 0,
+      "'%s' can not be converted to a Blob: Base64 encoded length is "
+      "expected a multiple of 4 bytes but found: 601", 0 },
+};
+
+/* msg is want cut to at most 511 bytes, at a character boundary. */
+static void check_cut(const char *name, const char *msg, const char *want)
+{
+    size_t n = strlen(msg);
+    unsigned char next = (unsigned char)want[n];
+
+    if (strncmp(msg, want, n) != 0 || n > 511) {
+        fail_msg("%s: plain err is not a prefix of the whole message",
+                 name);
+    }
+    if (next == '\0') {
+        fail_msg("%s: plain err holds all %zu bytes", name, n);
+    }
+    /* Cut before a character only when that character did not fit. */
+    if ((next & 0xc0) == 0x80 ||
+        (n < 511 && n + (next >= 0xf0 ? 4 : next >= 0xe0 ? 3
+                         : next >= 0xc0 ? 2 : 1) <= 511)) {
+        fail_msg("%s: cut at %zu is not at the last whole character",
+                 name, n);
+    }
+}
+
+static void test_values_quoted_whole(void **state)
+{
+    size_t r;
+
+    (void)state;
+    for (r = 0; r < sizeof(whole_rows) / sizeof(whole_rows[0]); r++) {
+        const struct whole_row *w = &whole_rows[r];
+        const struct lv_op *op = lv_model_find_op(w->svc, w->op,
+                                                  strlen(w->op));
+        struct lv_err whole = LV_ERR_INIT_WHOLE;
+        struct lv_err plain = LV_ERR_INIT;
+        struct lv_buf want = LV_BUF_INIT(SIZE_MAX);
+        char *v1 = repeat(w->unit, w->count, 0);
+        char *v2 = w->member2 ? repeat(w->unit2, w->count2, 0) : NULL;
+        char *q1 = repeat(w->unit, w->count, w->upper);
+        json_t *in = json_object();
+
+        assert_non_null(op);
+        json_object_set_new(in, w->member, json_string(v1));
+        if (v2) {
+            json_object_set_new(in, w->member2, json_string(v2));
+        }
+        lv_buf_addf(&want, w->want_fmt, q1, v2 ? v2 : "");
+        if (lv_model_validate(w->svc, op, in, &whole) != -1 ||
+            strcmp(lv_err_msg(&whole), want.data) != 0) {
+            fail_msg("%s:\n  expected (%zu bytes): %.80s...\n  got (%zu "
+                     "bytes): %.80s...", w->name, want.len, want.data,
+                     strlen(lv_err_msg(&whole)), lv_err_msg(&whole));
+        }
+        assert_int_equal(lv_model_validate(w->svc, op, in, &plain), -1);
+        assert_int_equal(plain.code, whole.code);
+        check_cut(w->name, plain.msg, want.data);
+        /* err.msg of a WHOLE err is the same cut message. */
+        assert_string_equal(whole.msg, plain.msg);
+        lv_err_release(&whole);
+        assert_string_equal(lv_err_msg(&whole), "");
+        json_decref(in);
+        lv_buf_release(&want);
+        free(v1);
+        free(v2);
+        free(q1);
+    }
+}
+
 static void test_lookups(void **state)
 {
     const struct lv_service *svcs[] = { &lv_model_logs, &lv_model_kms };
@@ -678,6 +808,7 @@ int main(void)
         cmocka_unit_test(test_rows),
         cmocka_unit_test(test_every_op_empty),
         cmocka_unit_test(test_every_member_every_type),
+        cmocka_unit_test(test_values_quoted_whole),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
