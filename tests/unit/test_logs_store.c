@@ -153,11 +153,13 @@ static void test_group_crud(void **state)
     assert_int_equal(lv_store_logs_group_get(f->s, ACCT_A, REGION,
                                              "/app/One", &g, &err), 0);
 
-    g.retention_days = 30;
-    snprintf(g.kms_key_arn, sizeof(g.kms_key_arn),
-             "arn:aws:kms:eu-west-2:111111111111:key/k");
-    g.deletion_protection = 1;
-    assert_int_equal(lv_store_logs_group_update(f->s, &g, &err), 0);
+    assert_int_equal(lv_store_logs_group_set_retention(f->s, id, 30, &err),
+                     1);
+    assert_int_equal(lv_store_logs_group_set_kms_key(
+                         f->s, id, "arn:aws:kms:eu-west-2:111111111111:key/k",
+                         &err), 1);
+    assert_int_equal(lv_store_logs_group_set_deletion_protection(f->s, id, 1,
+                                                                 &err), 1);
     memset(&g, 0, sizeof(g));
     assert_int_equal(lv_store_logs_group_get_by_id(f->s, id, &g, &err), 1);
     assert_string_equal(g.name, "/app/one");
@@ -165,9 +167,23 @@ static void test_group_crud(void **state)
     assert_string_equal(g.kms_key_arn,
                         "arn:aws:kms:eu-west-2:111111111111:key/k");
     assert_int_equal(g.deletion_protection, 1);
+    /* Each setter left the other fields as they were. */
+    assert_int_equal(g.creation_time, 1700000000123);
+    assert_string_equal(g.log_group_class, "STANDARD");
 
-    assert_int_equal(lv_store_logs_group_delete(f->s, id, &err), 0);
+    /* Protected: not deleted; unprotected: deleted; then gone. */
+    assert_int_equal(lv_store_logs_group_delete_unprotected(f->s, id, &err),
+                     2);
+    assert_int_equal(lv_store_logs_group_set_deletion_protection(f->s, id, 0,
+                                                                 &err), 1);
+    assert_int_equal(lv_store_logs_group_delete_unprotected(f->s, id, &err),
+                     1);
     assert_int_equal(lv_store_logs_group_get_by_id(f->s, id, &g, &err), 0);
+    assert_int_equal(lv_store_logs_group_delete_unprotected(f->s, id, &err),
+                     0);
+    /* A setter on a group that is gone changes nothing and says so. */
+    assert_int_equal(lv_store_logs_group_set_retention(f->s, id, 7, &err),
+                     0);
     assert_int_equal(lv_store_logs_group_get(f->s, ACCT_B, REGION,
                                              "/app/one", &g, &err), 1);
 }
@@ -267,12 +283,12 @@ static void test_group_list_retained(void **state)
     add_group(f->s, ACCT_B, "other");
     assert_int_equal(lv_store_logs_group_get(f->s, ACCT_A, REGION, "kept",
                                              &g, &err), 1);
-    g.retention_days = 1;
-    assert_int_equal(lv_store_logs_group_update(f->s, &g, &err), 0);
+    assert_int_equal(lv_store_logs_group_set_retention(f->s, g.id, 1, &err),
+                     1);
     assert_int_equal(lv_store_logs_group_get(f->s, ACCT_B, REGION, "other",
                                              &g, &err), 1);
-    g.retention_days = 3653;
-    assert_int_equal(lv_store_logs_group_update(f->s, &g, &err), 0);
+    assert_int_equal(lv_store_logs_group_set_retention(f->s, g.id, 3653,
+                                                       &err), 1);
     memset(&ns, 0, sizeof(ns));
     assert_int_equal(lv_store_logs_group_list_retained(f->s, group_name,
                                                        &ns, &err), 0);
@@ -466,6 +482,31 @@ static void test_group_delete_cascades(void **state)
     add_group(f->s, ACCT_A, "g");
 }
 
+static void test_ids_never_reused(void **state)
+{
+    /* SQLite reuses the highest rowid once its row is gone; the store
+     * must not: caches are keyed by these ids. */
+    struct lv_test_store *f = *state;
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_log_stream st;
+    int64_t gid = add_group(f->s, ACCT_A, "g");
+    int64_t gid2;
+    int64_t sid;
+
+    add_stream(f->s, gid, "s");
+    assert_int_equal(lv_store_logs_stream_get(f->s, gid, "s", &st, &err), 1);
+    sid = st.id;
+    assert_int_equal(lv_store_logs_stream_delete(f->s, sid, &err), 0);
+    add_stream(f->s, gid, "s");
+    assert_int_equal(lv_store_logs_stream_get(f->s, gid, "s", &st, &err), 1);
+    assert_true(st.id > sid);
+    assert_int_equal(lv_store_logs_group_delete(f->s, gid, &err), 0);
+    gid2 = add_group(f->s, ACCT_A, "g");
+    assert_true(gid2 > gid);
+    /* A refused duplicate consumes nothing visible and breaks nothing. */
+    assert_true(add_group(f->s, ACCT_A, "h") > gid2);
+}
+
 static void test_transaction_rollback(void **state)
 {
     struct lv_test_store *f = *state;
@@ -497,8 +538,9 @@ static void test_retention_pass(void **state)
         assert_int_equal(lv_store_logs_group_get(f->s, i % 2 ? ACCT_A
                                                  : ACCT_B, REGION, name, &g,
                                                  &err), 1);
-        g.retention_days = 1 + i % 3;
-        assert_int_equal(lv_store_logs_group_update(f->s, &g, &err), 0);
+        assert_int_equal(lv_store_logs_group_set_retention(f->s, g.id,
+                                                           1 + i % 3, &err),
+                         1);
     }
     assert_int_equal(lv_logs_retention_pass(f->s, 1800000000000, &n, &err),
                      0);
@@ -520,6 +562,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_tags, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_delete_cascades, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_ids_never_reused, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_transaction_rollback, setup,
                                         teardown),
