@@ -18,6 +18,7 @@
 #include "logs/retention.h"
 #include "store/logs_store.h"
 #include "store/store.h"
+#include "store/store_int.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -547,6 +548,92 @@ static void test_retention_pass(void **state)
     assert_int_equal(n, 0);
 }
 
+static void exec_ok(struct lv_store *s, const char *sql)
+{
+    struct lv_err err = LV_ERR_INIT;
+
+    assert_int_equal(s->be->exec(s->impl, sql, &err), 0);
+}
+
+static int count_chunk(void *arg, const struct lv_log_chunk *c)
+{
+    (void)c;
+    (*(int *)arg)++;
+    return 0;
+}
+
+static int64_t add_old_chunk(struct lv_store *s, int64_t gid, int64_t sid,
+                             int64_t last_ts)
+{
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_log_data_key dk;
+    struct lv_log_chunk c;
+
+    memset(&dk, 0, sizeof(dk));
+    dk.group_id = gid;
+    dk.created_ms = last_ts;
+    assert_int_equal(lv_store_logs_data_key_insert(s, &dk, "w", 1, &err), 0);
+    memset(&c, 0, sizeof(c));
+    c.group_id = gid;
+    c.stream_id = sid;
+    c.first_ts = last_ts - 10;
+    c.last_ts = last_ts;
+    c.ingestion_time = last_ts;
+    c.n_events = 1;
+    c.raw_bytes = 40;
+    c.data_key_id = dk.id;
+    assert_int_equal(lv_store_logs_chunk_insert(s, &c, "p", 1, &err), 0);
+    return c.id;
+}
+
+static void test_retention_reads_current(void **state)
+{
+    /*
+     * The retention task lists the retained groups first, then expires
+     * each in its own transaction. A PutRetentionPolicy that commits in
+     * between must decide for its group: here group b's retention moves
+     * from 1 day to 3653 days while a's chunks are being expired (a
+     * trigger on this connection plays the concurrent writer, committing
+     * with a's transaction, before b's begins). b's 3-day-old chunk must
+     * stay; a's goes.
+     */
+    struct lv_test_store *f = *state;
+    struct lv_err err = LV_ERR_INIT;
+    const int64_t now = 1800000000000;
+    const int64_t old = now - 3 * INT64_C(86400000);
+    int64_t a = add_group(f->s, ACCT_A, "a");
+    int64_t b = add_group(f->s, ACCT_A, "b");
+    int64_t sa = add_stream(f->s, a, "s");
+    int64_t sb = add_stream(f->s, b, "s");
+    char sql[512];
+    int64_t n = -1;
+    int left = 0;
+
+    assert_true(a < b);
+    add_old_chunk(f->s, a, sa, old);
+    add_old_chunk(f->s, b, sb, old);
+    exec_ok(f->s, "UPDATE logs_groups SET retention_days = 1");
+    snprintf(sql, sizeof(sql),
+             "CREATE TEMP TRIGGER lv_test_put_retention AFTER UPDATE OF"
+             " stored_bytes ON logs_streams WHEN new.group_id = %lld BEGIN"
+             " UPDATE logs_groups SET retention_days = 3653"
+             " WHERE id = %lld; END",
+             (long long)a, (long long)b);
+    exec_ok(f->s, sql);
+    assert_int_equal(lv_logs_retention_pass(f->s, now, &n, &err), 0);
+    exec_ok(f->s, "DROP TRIGGER lv_test_put_retention");
+    assert_int_equal(lv_store_logs_chunk_list_stream(f->s, sb, 0, INT64_MAX,
+                                                     0, count_chunk, &left,
+                                                     &err), 0);
+    assert_int_equal(left, 1);
+    left = 0;
+    assert_int_equal(lv_store_logs_chunk_list_stream(f->s, sa, 0, INT64_MAX,
+                                                     0, count_chunk, &left,
+                                                     &err), 0);
+    assert_int_equal(left, 0);
+    assert_int_equal(n, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -568,6 +655,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_transaction_rollback, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_retention_pass, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_retention_reads_current, setup,
                                         teardown),
     };
 
