@@ -62,7 +62,9 @@ const struct lv_migration lv_store_migrations_logs[] = {
      * keyed by it (the data key cache) took the new group for the old.
      * Rebuilding logs_groups with AUTOINCREMENT would cascade-delete every
      * child row, so ids come from this counter instead; it starts after
-     * the highest id in use. */
+     * the highest id in use. (An id freed before this step may be handed
+     * out once more: the caches live in memory, so none can remember it
+     * across the restart that runs the step.) */
     { "logs", 2,
       "CREATE TABLE logs_id_seq ("
       " name TEXT PRIMARY KEY,"
