@@ -69,6 +69,78 @@ static int lock_data_dir(const char *dir, int *fd_out, struct lv_err *err)
     return 0;
 }
 
+/*
+ * A data dir is either fresh — no database and no root key — or whole: a
+ * database and the root key that seals its KMS key material (in the data
+ * dir, or given with --root-key-file). Anything in between is a damaged
+ * or half-restored data dir: starting would either present it as a fresh
+ * install (the data is lost from view, and a new root key or database
+ * would be written over the evidence) or write a root key that can never
+ * open the keys already sealed. So it is refused with a message saying
+ * what is missing, before anything is written — the data dir is left
+ * byte for byte as it was. Only stat(2) is used here.
+ */
+static int check_data_dir(const struct lv_app *app,
+                          const struct lv_store_config *scfg,
+                          struct lv_err *err)
+{
+    const char *dir = app->cfg.data_dir;
+    enum lv_store_presence db;
+    struct stat st;
+    char *key_path = lv_xasprintf("%s/%s", dir, LV_ROOTKEY_FILE);
+    int has_key;
+    int ret = -1;
+
+    if (lstat(key_path, &st) == 0) {
+        has_key = 1;
+    } else if (errno == ENOENT || errno == ENOTDIR) {
+        has_key = 0;
+    } else {
+        lv_err_set(err, LV_E_SERVICE_UNAVAILABLE, "cannot examine %s: %s",
+                   key_path, strerror(errno));
+        goto out;
+    }
+    if (lv_store_probe(scfg, &db, err) < 0) {
+        goto out;
+    }
+    switch (db) {
+    case LV_STORE_ABSENT:
+        if (has_key) {
+            lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                       "data dir %s has a root key (%s) but no database: "
+                       "its data is missing, so it is not a fresh data "
+                       "dir; refusing to start and changing nothing "
+                       "(restore the database, or remove %s to start "
+                       "afresh)", dir, LV_ROOTKEY_FILE, key_path);
+            goto out;
+        }
+        break;
+    case LV_STORE_EMPTY:
+        lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                   "the database in data dir %s is empty (0 bytes) or "
+                   "missing beside its write-ahead log: its data is "
+                   "missing, so it is not a fresh data dir; refusing to "
+                   "start and changing nothing (restore the database, or "
+                   "empty the data dir to start afresh)", dir);
+        goto out;
+    case LV_STORE_PRESENT:
+        if (!has_key && !app->cfg.root_key_file) {
+            lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                       "data dir %s has a database but no root key (%s): "
+                       "the key that seals its KMS key material is "
+                       "missing; refusing to start and changing nothing "
+                       "(put the root key back, or give it with "
+                       "--root-key-file)", dir, key_path);
+            goto out;
+        }
+        break;
+    }
+    ret = 0;
+out:
+    free(key_path);
+    return ret;
+}
+
 /* The root key must be the one this data dir was created with: its check
  * value is recorded in the store on first start and compared after. */
 static int check_root_key(struct lv_app *app, struct lv_err *err)
@@ -164,7 +236,14 @@ int lv_serve_main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    if (lock_data_dir(app.cfg.data_dir, &lock_fd, &err) < 0) {
+    scfg.spec = app.cfg.store;
+    scfg.data_dir = app.cfg.data_dir;
+    /* Checked before the lock (which writes DATA_DIR/LOCK), so that a
+     * refused data dir stays as it was; and again under the lock, in case
+     * another serve was setting the data dir up meanwhile. */
+    if (check_data_dir(&app, &scfg, &err) < 0 ||
+        lock_data_dir(app.cfg.data_dir, &lock_fd, &err) < 0 ||
+        check_data_dir(&app, &scfg, &err) < 0) {
         goto out;
     }
     app.creds = app.cfg.credentials
@@ -173,8 +252,6 @@ int lv_serve_main(int argc, char **argv)
     if (!app.creds) {
         goto out;
     }
-    scfg.spec = app.cfg.store;
-    scfg.data_dir = app.cfg.data_dir;
     app.store = lv_store_open(&scfg, &err);
     if (!app.store) {
         goto out;

@@ -216,6 +216,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     struct lv_err err = LV_ERR_INIT_WHOLE;
     struct lv_buf out = LV_BUF_INIT(LV_MAX_RESPONSE_BYTES);
     struct lv_req rq;
+    struct timespec now;
     int status;
 
     (void)version;
@@ -249,8 +250,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 
     memset(&rq, 0, sizeof(rq));
     lv_uuid4(rq.id);
-    rq.now = time(NULL);
-    rq.now_ms = (int64_t)rq.now * 1000;
+    /* One clock read for both: Logs times are milliseconds (creationTime,
+     * ingestionTime), so rounding to the second would put ingestionTime
+     * before the event's own timestamp. */
+    clock_gettime(CLOCK_REALTIME, &now);
+    rq.now = now.tv_sec;
+    rq.now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
     rq.app = app;
     rq.store = app->store;
 

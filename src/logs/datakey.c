@@ -5,9 +5,11 @@
  * at most CACHE_SLOTS keys, a few hundred bytes each, and a lookup is a
  * few hundred compares — far below the cost of the KMS call it saves. An
  * entry is keyed by the data key's id (ids are never reused: the table is
- * AUTOINCREMENT) and its group's id and creation time (group ids may be
- * reused after a delete, so the write key of a deleted group is never
- * taken for the new group of the same id).
+ * AUTOINCREMENT) and its group's id, which is never reused either (the
+ * store hands each id out once, logs_store.h), so the write key of a
+ * deleted group is never taken for a new group of the same name, however
+ * soon it is created. The group's creation time is compared as well, as
+ * a second guard that costs nothing.
  */
 #include "logs/datakey.h"
 

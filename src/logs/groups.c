@@ -136,13 +136,21 @@ int lv_logs_group_edit(struct lv_req *rq, const char *name_or_arn,
                        struct lv_err *err)
 {
     struct lv_log_group g;
+    int rc;
 
     if (lv_store_begin(rq->store, err) < 0) {
         return -1;
     }
-    if (lv_logs_find_group_by(rq, name_or_arn, &g, err) < 0 ||
-        fn(arg, &g, err) < 0 ||
-        lv_store_logs_group_update(rq->store, &g, err) < 0) {
+    if (lv_logs_find_group_by(rq, name_or_arn, &g, err) < 0) {
+        lv_store_rollback(rq->store);
+        return -1;
+    }
+    rc = fn(arg, rq, &g, err);
+    if (rc <= 0) {
+        if (rc == 0) {
+            lv_err_set(err, LV_E_RESOURCE_NOT_FOUND,
+                       "The specified log group does not exist.");
+        }
         lv_store_rollback(rq->store);
         return -1;
     }
@@ -291,6 +299,7 @@ static int delete_log_group(struct lv_req *rq, const json_t *in,
 {
     struct lv_log_group g;
     const char *name;
+    int rc;
 
     (void)out;
     if (lv_json_req_str(in, "logGroupName", 1, LV_LOGS_MAX_NAME, &name,
@@ -301,15 +310,22 @@ static int delete_log_group(struct lv_req *rq, const json_t *in,
     if (lv_logs_find_group_by(rq, name, &g, err) < 0) {
         goto fail;
     }
+    /* Protection as the row stands when it is deleted, not as read. */
+    rc = lv_store_logs_group_delete_unprotected(rq->store, g.id, err);
+    if (rc < 0) {
+        goto fail;
+    }
+    if (rc == 0) {
+        lv_err_set(err, LV_E_RESOURCE_NOT_FOUND,
+                   "The specified log group does not exist.");
+        goto fail;
+    }
     /* https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/
      * protecting-log-groups-from-deletion.html, "Error handling". */
-    if (g.deletion_protection) {
+    if (rc == 2) {
         lv_err_set(err, LV_E_VALIDATION,
                    "Cannot delete log group with deletion protection "
                    "enabled. Disable deletion protection first.");
-        goto fail;
-    }
-    if (lv_store_logs_group_delete(rq->store, g.id, err) < 0) {
         goto fail;
     }
     return lv_store_commit(rq->store, err);
@@ -663,12 +679,11 @@ static int list_log_groups(struct lv_req *rq, const json_t *in,
 
 /* ---- PutLogGroupDeletionProtection -------------------------------------- */
 
-static int set_protection(void *arg, struct lv_log_group *g,
-                          struct lv_err *err)
+static int set_protection(void *arg, struct lv_req *rq,
+                          const struct lv_log_group *g, struct lv_err *err)
 {
-    (void)err;
-    g->deletion_protection = *(int *)arg;
-    return 0;
+    return lv_store_logs_group_set_deletion_protection(rq->store, g->id,
+                                                       *(int *)arg, err);
 }
 
 static int put_deletion_protection(struct lv_req *rq, const json_t *in,
@@ -696,12 +711,11 @@ static const int retention_days[] = {
 
 #define N_RETENTION (sizeof(retention_days) / sizeof(retention_days[0]))
 
-static int set_retention(void *arg, struct lv_log_group *g,
-                         struct lv_err *err)
+static int set_retention(void *arg, struct lv_req *rq,
+                         const struct lv_log_group *g, struct lv_err *err)
 {
-    (void)err;
-    g->retention_days = *(int *)arg;
-    return 0;
+    return lv_store_logs_group_set_retention(rq->store, g->id, *(int *)arg,
+                                             err);
 }
 
 static int put_retention_policy(struct lv_req *rq, const json_t *in,

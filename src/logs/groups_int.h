@@ -48,12 +48,16 @@ int lv_logs_token_read(struct lv_req *rq, const struct json_t *in,
 
 /*
  * In one store transaction: finds the group `name_or_arn` names (as
- * lv_logs_find_group_by), lets fn change it, and writes it back
- * (lv_store_logs_group_update). fn returns 0, or -1 with *err to leave the
+ * lv_logs_find_group_by) and lets fn change it through one of the store's
+ * field-wise operations (lv_store_logs_group_set_*), which change only
+ * that field of the row as it stands — never a copy of the group written
+ * back. fn returns what the store operation returned: 1 changed, 0 the
+ * group is gone (ResourceNotFoundException), or -1 with *err to leave the
  * group as it was. 0, or -1 with *err (ResourceNotFoundException, fn's
  * error, ServiceUnavailableException).
  */
-typedef int (*lv_logs_group_edit_fn)(void *arg, struct lv_log_group *g,
+typedef int (*lv_logs_group_edit_fn)(void *arg, struct lv_req *rq,
+                                     const struct lv_log_group *g,
                                      struct lv_err *err);
 int lv_logs_group_edit(struct lv_req *rq, const char *name_or_arn,
                        lv_logs_group_edit_fn fn, void *arg,

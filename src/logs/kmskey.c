@@ -202,12 +202,11 @@ static int target(struct lv_req *rq, const json_t *in,
     return lv_logs_find_group_by(rq, name ? name : rid, g, err);
 }
 
-static int set_key(void *arg, struct lv_log_group *g, struct lv_err *err)
+static int set_key(void *arg, struct lv_req *rq,
+                   const struct lv_log_group *g, struct lv_err *err)
 {
-    (void)err;
-    snprintf(g->kms_key_arn, sizeof(g->kms_key_arn), "%s",
-             (const char *)arg);
-    return 0;
+    return lv_store_logs_group_set_kms_key(rq->store, g->id,
+                                           (const char *)arg, err);
 }
 
 int lv_logs_op_associate_kms_key(struct lv_req *rq, const json_t *in,

@@ -25,6 +25,7 @@
 #include "logs/groups_int.h"
 #include "logs/logs_int.h"
 #include "store/logs_store.h"
+#include "store/store.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/json.h"
@@ -172,7 +173,14 @@ int lv_logs_op_put_metric_filter(struct lv_req *rq, const json_t *in,
         goto out;
     }
     opts = options_text(in);
+    /* The group is found and the filter stored in one transaction, so the
+     * filter lands on the group that was found, never on a group deleted
+     * (or deleted and created again) in between. */
+    if (lv_store_begin(rq->store, err) < 0) {
+        goto out;
+    }
     if (lv_logs_find_group(rq, in, &g, err) < 0) {
+        lv_store_rollback(rq->store);
         goto out;
     }
     memset(&f, 0, sizeof(f));
@@ -186,11 +194,14 @@ int lv_logs_op_put_metric_filter(struct lv_req *rq, const json_t *in,
     f.creation_time = rq->now_ms;
     rc = lv_store_logs_metric_filter_put(rq->store, &f,
                                          LV_LOGS_MAX_METRIC_FILTERS, err);
-    if (rc < 0) {
+    if (rc != 0) {
+        if (rc == 1) {
+            lv_err_set(err, LV_E_LIMIT_EXCEEDED, "Resource limit exceeded.");
+        }
+        lv_store_rollback(rq->store);
         goto out;
     }
-    if (rc == 1) {
-        lv_err_set(err, LV_E_LIMIT_EXCEEDED, "Resource limit exceeded.");
+    if (lv_store_commit(rq->store, err) < 0) {
         goto out;
     }
     ret = 0;

@@ -11,8 +11,6 @@
 #include "util/mem.h"
 #include "util/ticker.h"
 
-#define MS_PER_DAY INT64_C(86400000)
-
 /* Groups handled per batch of the walk; the list is read first, then each
  * group is expired in its own transaction, so a large group never holds
  * the write lock for the whole pass. */
@@ -22,9 +20,11 @@ struct lv_logs_retention {
     struct lv_ticker *ticker;
 };
 
+/* The work list holds ids only: each group's retention is read again in
+ * the transaction that expires its chunks (lv_store_logs_group_expire), so
+ * a retention changed after the list was read is the one that counts. */
 struct retained {
     int64_t id[RETAIN_BATCH];
-    int days[RETAIN_BATCH];
     size_t n;
     int64_t after;              /* groups with id <= after are done */
 };
@@ -40,7 +40,6 @@ static int collect(void *arg, const struct lv_log_group *g)
         return 1;
     }
     r->id[r->n] = g->id;
-    r->days[r->n] = g->retention_days;
     r->n++;
     return 0;
 }
@@ -60,9 +59,8 @@ int lv_logs_retention_pass(struct lv_store *s, int64_t now_ms, int64_t *n,
         }
         for (size_t i = 0; i < r->n; i++) {
             got = 0;
-            if (lv_store_logs_chunk_expire(s, r->id[i],
-                                           now_ms - r->days[i] * MS_PER_DAY,
-                                           &got, err) < 0) {
+            if (lv_store_logs_group_expire(s, r->id[i], now_ms, &got,
+                                           err) < 0) {
                 goto out;
             }
             total += got;

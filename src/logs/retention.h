@@ -3,7 +3,8 @@
  * thread that, right at start and then every interval, walks every log
  * group with a retention set (in every account and region) and deletes
  * its chunks whose newest event is older than now - retentionInDays
- * (lv_store_logs_chunk_expire, which also keeps storedBytes right).
+ * (lv_store_logs_group_expire, which reads the group's retention in the
+ * same transaction that deletes, and keeps storedBytes right).
  * It reads the wall clock itself (it serves no request).
  *
  * Not here: refusing events older than the retention at ingest, and not

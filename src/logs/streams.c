@@ -39,8 +39,16 @@ static int stream_not_found(struct lv_err *err)
  * A LogStream object in AWS's order. The event times appear once the
  * stream has events. uploadSequenceToken is the decimal count of chunks
  * appended (next_seq): AWS ignores sequence tokens now but still returns
- * one. storedBytes is 0, as AWS has reported for log streams since it
- * deprecated the member there in 2019; the group's storedBytes counts.
+ * one.
+ *
+ * storedBytes: AWS deprecated the member for log streams on June 17, 2019
+ * and documents it as "always reported as zero" there (API_LogStream),
+ * while keeping it in the model. We report what the stream really holds
+ * (the same measure as the group's storedBytes: message bytes plus 26 per
+ * event, less what retention expired), as issue 10 §7 asks: a zero that
+ * says nothing is worse for an operator than a true figure, a client that
+ * follows AWS's advice ignores the member either way, and the sum over a
+ * group's streams then equals the group's storedBytes.
  */
 static void write_stream(struct lv_jw *w, const struct lv_log_group *g,
                          const struct lv_log_stream *st)
@@ -62,7 +70,7 @@ static void write_stream(struct lv_jw *w, const struct lv_log_group *g,
     }
     lv_jw_kstr(w, "uploadSequenceToken", seq);
     lv_jw_kstr(w, "arn", arn);
-    lv_jw_kint64(w, "storedBytes", 0);
+    lv_jw_kint64(w, "storedBytes", st->stored_bytes);
     lv_jw_obj_close(w);
     free(arn);
 }

@@ -40,7 +40,10 @@ struct lv_log_group {
 };
 
 /* Inserts g (g->id is set); returns 1 when the name exists in the scope
- * (nothing written), 0 when inserted. */
+ * (nothing written), 0 when inserted. A group's id is never handed out
+ * again, even after the group is deleted, so that anything keyed by it
+ * (the data key cache, a stream's chunk sequence) can never be taken for
+ * a later group's. */
 int lv_store_logs_group_insert(struct lv_store *s, struct lv_log_group *g,
                                struct lv_err *err);
 int lv_store_logs_group_get(struct lv_store *s, const char *account,
@@ -49,13 +52,29 @@ int lv_store_logs_group_get(struct lv_store *s, const char *account,
 int lv_store_logs_group_get_by_id(struct lv_store *s, int64_t id,
                                   struct lv_log_group *out,
                                   struct lv_err *err);
-/* Writes retention_days, kms_key_arn, deletion_protection, class. */
-int lv_store_logs_group_update(struct lv_store *s,
-                               const struct lv_log_group *g,
-                               struct lv_err *err);
+/*
+ * Changes of one field of group `id`. Each sets only its own field, in one
+ * statement, on the row as it stands when the statement runs (never a row
+ * written back from a copy read earlier), so a concurrent change of
+ * another field — by another thread or another node — is never undone.
+ * 1 when the group exists and now has the value, 0 when there is no group
+ * `id` (deleted meanwhile), -1 on a store fault.
+ */
+int lv_store_logs_group_set_retention(struct lv_store *s, int64_t id,
+                                      int days, struct lv_err *err);
+int lv_store_logs_group_set_kms_key(struct lv_store *s, int64_t id,
+                                    const char *key_arn, struct lv_err *err);
+int lv_store_logs_group_set_deletion_protection(struct lv_store *s,
+                                                int64_t id, int on,
+                                                struct lv_err *err);
 /* Deletes the group with its streams, tags, chunks and data keys. */
 int lv_store_logs_group_delete(struct lv_store *s, int64_t id,
                                struct lv_err *err);
+/* Deletes the group as lv_store_logs_group_delete() does, unless its
+ * deletion protection is on in the row as it stands: 1 deleted, 0 no such
+ * group, 2 protected (nothing deleted), -1 fault. */
+int lv_store_logs_group_delete_unprotected(struct lv_store *s, int64_t id,
+                                           struct lv_err *err);
 /* Groups of the scope whose name starts with `prefix` ("" all) and is >
  * after ("" from the start), ordered by name, at most limit (<= 0: no
  * limit). fn's non-zero return stops the walk and is returned. */
@@ -83,13 +102,15 @@ struct lv_log_stream {
                                      * chunk's sequence number */
 };
 
-/* Inserts st (st->id set); 1 when the name exists in the group. */
+/* Inserts st (st->id set); 1 when the name exists in the group. Like a
+ * group's, a stream's id is never handed out again. */
 int lv_store_logs_stream_insert(struct lv_store *s, struct lv_log_stream *st,
                                 struct lv_err *err);
 int lv_store_logs_stream_get(struct lv_store *s, int64_t group_id,
                              const char *name, struct lv_log_stream *out,
                              struct lv_err *err);
-/* Deletes the stream with its chunks. */
+/* Deletes the stream with its chunks, and takes its stored bytes off its
+ * group's. */
 int lv_store_logs_stream_delete(struct lv_store *s, int64_t id,
                                 struct lv_err *err);
 /* Streams of a group whose name starts with prefix and is > after, in
@@ -195,6 +216,13 @@ int lv_store_logs_chunk_payload(struct lv_store *s, int64_t chunk_id,
  * number deleted goes to *n. */
 int lv_store_logs_chunk_expire(struct lv_store *s, int64_t group_id,
                                int64_t before_ts, int64_t *n,
+                               struct lv_err *err);
+/* The retention task's step for one group: in one transaction, reads the
+ * group's retention as it stands and expires (as above) its chunks whose
+ * last_ts is older than now_ms less that many days. A group that is gone
+ * or has no retention now loses nothing; *n is the number deleted. */
+int lv_store_logs_group_expire(struct lv_store *s, int64_t group_id,
+                               int64_t now_ms, int64_t *n,
                                struct lv_err *err);
 
 /* ---- metric filters (sqlite_metric.c) ------------------------------------ */

@@ -56,5 +56,21 @@ const struct lv_migration lv_store_migrations_logs[] = {
       " key TEXT NOT NULL,"
       " value TEXT NOT NULL,"
       " PRIMARY KEY (group_id, key)) WITHOUT ROWID;" },
+    /* Ids that are never reused (issue 10 §6): without AUTOINCREMENT,
+     * SQLite hands the highest rowid out again once its row is deleted,
+     * and a group deleted and created again got its old id — so caches
+     * keyed by it (the data key cache) took the new group for the old.
+     * Rebuilding logs_groups with AUTOINCREMENT would cascade-delete every
+     * child row, so ids come from this counter instead; it starts after
+     * the highest id in use. (An id freed before this step may be handed
+     * out once more: the caches live in memory, so none can remember it
+     * across the restart that runs the step.) */
+    { "logs", 2,
+      "CREATE TABLE logs_id_seq ("
+      " name TEXT PRIMARY KEY,"
+      " last INTEGER NOT NULL) WITHOUT ROWID;"
+      "INSERT INTO logs_id_seq (name, last) VALUES"
+      " ('group', (SELECT coalesce(max(id), 0) FROM logs_groups)),"
+      " ('stream', (SELECT coalesce(max(id), 0) FROM logs_streams));" },
     LV_MIGRATION_END,
 };

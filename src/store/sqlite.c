@@ -412,6 +412,66 @@ out:
     return ret;
 }
 
+/* The size of `path` in *size, or -1 in *size when there is no such
+ * file; -1 (err filled) when it cannot be told or is not a regular file. */
+static int file_size(const char *path, off_t *size, struct lv_err *err)
+{
+    struct stat st;
+
+    if (lstat(path, &st) < 0) {
+        if (errno == ENOENT) {
+            *size = -1;
+            return 0;
+        }
+        return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                          "store: cannot examine %s: %s", path,
+                          strerror(errno));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                          "store: %s is not a regular file", path);
+    }
+    *size = st.st_size;
+    return 0;
+}
+
+/* Only stat(2): nothing is opened, so nothing (not even a -shm file) is
+ * created. A database file with a non-empty write-ahead log beside it
+ * holds data even while the file itself is still 0 bytes. */
+static int sq_probe(const struct lv_store_config *cfg,
+                    enum lv_store_presence *out, struct lv_err *err)
+{
+    char *db = NULL;
+    char *wal = NULL;
+    off_t db_size;
+    off_t wal_size;
+    int ret = -1;
+
+    if (!cfg->data_dir || !*cfg->data_dir) {
+        return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                          "store: no data directory given");
+    }
+    db = lv_xasprintf("%s/%s", cfg->data_dir, DB_FILE);
+    wal = lv_xasprintf("%s-wal", db);
+    if (file_size(db, &db_size, err) < 0 ||
+        file_size(wal, &wal_size, err) < 0) {
+        goto out;
+    }
+    if (db_size > 0 || (db_size == 0 && wal_size > 0)) {
+        *out = LV_STORE_PRESENT;
+    } else if (db_size < 0 && wal_size < 0) {
+        *out = LV_STORE_ABSENT;
+    } else {
+        /* 0 bytes, or no database but its log (or an empty log). */
+        *out = LV_STORE_EMPTY;
+    }
+    ret = 0;
+out:
+    free(db);
+    free(wal);
+    return ret;
+}
+
 static int sq_open(struct lv_store *s, const struct lv_store_config *cfg,
                    struct lv_err *err)
 {
@@ -841,6 +901,7 @@ static int sq_meta_add(void *impl, const char *key, const void *value,
 const struct lv_store_backend lv_store_sqlite_backend = {
     .name = "sqlite",
     .open = sq_open,
+    .probe = sq_probe,
     .close = sq_close,
     .ping = sq_ping,
     .exec = sq_exec,

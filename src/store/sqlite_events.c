@@ -31,6 +31,7 @@
  * [start, end) has first_ts >= start - MAX_SPAN, which lets the
  * (stream_id, first_ts) index bound the scan from below. */
 #define MAX_SPAN_MS (24LL * 3600 * 1000)
+#define DAY_MS (24LL * 3600 * 1000)
 
 /* ---- data keys ----------------------------------------------------------- */
 
@@ -397,6 +398,51 @@ int lv_store_logs_chunk_expire(struct lv_store *s, int64_t group_id,
     }
     *n = deleted;
     return 0;
+fail:
+    lv_store_rollback(s);
+    return -1;
+}
+
+static void read_days(sqlite3_stmt *st, void *row)
+{
+    *(int64_t *)row = sqlite3_column_int64(st, 0);
+}
+
+int lv_store_logs_group_expire(struct lv_store *s, int64_t group_id,
+                               int64_t now_ms, int64_t *n,
+                               struct lv_err *err)
+{
+    /* Read inside the (write) transaction: a PutRetentionPolicy that
+     * answered before this runs is what decides, never the value the
+     * task's work list was read with. */
+    static const char sql[] =
+        "SELECT retention_days FROM logs_groups WHERE id = ?1";
+    sqlite3_stmt *st;
+    struct lv_sqlite_bind b;
+    int64_t days = 0;
+    int found;
+
+    *n = 0;
+    if (lv_store_begin(s, err) < 0) {
+        return -1;
+    }
+    st = lv_sqlite_prepare(s, sql, err);
+    if (!st) {
+        goto fail;
+    }
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_int64(&b, group_id);
+    found = lv_sqlite_run_one(st, &b, read_days, &days,
+                              "read log group retention", err);
+    if (found < 0) {
+        goto fail;
+    }
+    if (found && days > 0 &&
+        lv_store_logs_chunk_expire(s, group_id, now_ms - days * DAY_MS, n,
+                                   err) < 0) {
+        goto fail;
+    }
+    return lv_store_commit(s, err);
 fail:
     lv_store_rollback(s);
     return -1;

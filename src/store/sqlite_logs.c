@@ -77,13 +77,41 @@ static void read_group(sqlite3_stmt *st, void *row)
     g->stored_bytes = sqlite3_column_int64(st, 9);
 }
 
-int lv_store_logs_group_insert(struct lv_store *s, struct lv_log_group *g,
-                               struct lv_err *err)
+static void read_one(sqlite3_stmt *st, void *row)
+{
+    *(int64_t *)row = sqlite3_column_int64(st, 0);
+}
+
+/*
+ * The next id of `kind` ("group", "stream") from logs_id_seq: ids are
+ * handed out once and never again, even after their row is deleted
+ * (SQLite would reuse the highest rowid once it is freed). Must run inside
+ * the caller's write transaction.
+ */
+static int next_id(struct lv_store *s, const char *kind, int64_t *id,
+                   struct lv_err *err)
 {
     static const char sql[] =
-        "INSERT INTO logs_groups (account, region, name, creation_time,"
+        "UPDATE logs_id_seq SET last = last + 1 WHERE name = ?1"
+        " RETURNING last";
+    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
+    struct lv_sqlite_bind b;
+
+    if (!st) {
+        return -1;
+    }
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_text(&b, kind);
+    return lv_sqlite_run_int(st, &b, id, "allocate log id", err);
+}
+
+static int insert_group(struct lv_store *s, struct lv_log_group *g,
+                        int64_t id, struct lv_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO logs_groups (id, account, region, name, creation_time,"
         " retention_days, kms_key_arn, log_group_class, deletion_protection,"
-        " stored_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0)"
+        " stored_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0)"
         " ON CONFLICT (account, region, name) DO NOTHING";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
@@ -92,6 +120,7 @@ int lv_store_logs_group_insert(struct lv_store *s, struct lv_log_group *g,
         return -1;
     }
     lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_int64(&b, id);
     lv_sqlite_bind_field(&b, F(g, account));
     lv_sqlite_bind_field(&b, F(g, region));
     lv_sqlite_bind_field(&b, F(g, name));
@@ -105,10 +134,32 @@ int lv_store_logs_group_insert(struct lv_store *s, struct lv_log_group *g,
     if (lv_sqlite_run_done(st, &b, "insert log group", err) < 0) {
         return -1;
     }
-    if (lv_sqlite_changes(st) == 0) {
-        return 1;
+    return lv_sqlite_changes(st) == 0 ? 1 : 0;
+}
+
+int lv_store_logs_group_insert(struct lv_store *s, struct lv_log_group *g,
+                               struct lv_err *err)
+{
+    int64_t id = 0;
+    int rc;
+
+    if (lv_store_begin(s, err) < 0) {
+        return -1;
     }
-    g->id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
+    if (next_id(s, "group", &id, err) < 0) {
+        lv_store_rollback(s);
+        return -1;
+    }
+    rc = insert_group(s, g, id, err);
+    if (rc != 0) {
+        /* Exists (1) or failed (-1): nothing written, not even the id. */
+        lv_store_rollback(s);
+        return rc;
+    }
+    if (lv_store_commit(s, err) < 0) {
+        return -1;
+    }
+    g->id = id;
     if (!g->log_group_class[0]) {
         snprintf(g->log_group_class, sizeof(g->log_group_class),
                  "STANDARD");
@@ -168,13 +219,12 @@ int lv_store_logs_group_get_by_id(struct lv_store *s, int64_t id,
     return found;
 }
 
-int lv_store_logs_group_update(struct lv_store *s,
-                               const struct lv_log_group *g,
-                               struct lv_err *err)
+/* Runs a one-field UPDATE of group `id` (bound as ?1, the value as ?2):
+ * 1 changed, 0 no such group, -1 fault. */
+static int set_field(struct lv_store *s, const char *sql, int64_t id,
+                     const char *text, int64_t num, const char *what,
+                     struct lv_err *err)
 {
-    static const char sql[] =
-        "UPDATE logs_groups SET retention_days = ?1, kms_key_arn = ?2,"
-        " deletion_protection = ?3, log_group_class = ?4 WHERE id = ?5";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
@@ -182,14 +232,92 @@ int lv_store_logs_group_update(struct lv_store *s,
         return -1;
     }
     lv_sqlite_bind_start(&b, st);
-    lv_sqlite_bind_int64(&b, g->retention_days);
-    lv_sqlite_bind_field(&b, F(g, kms_key_arn));
-    lv_sqlite_bind_int64(&b, g->deletion_protection ? 1 : 0);
-    lv_sqlite_bind_field(&b, g->log_group_class[0] ? g->log_group_class
-                                                   : "STANDARD",
-                         sizeof(g->log_group_class));
-    lv_sqlite_bind_int64(&b, g->id);
-    return lv_sqlite_run_done(st, &b, "update log group", err);
+    lv_sqlite_bind_int64(&b, id);
+    if (text) {
+        lv_sqlite_bind_text(&b, text);
+    } else {
+        lv_sqlite_bind_int64(&b, num);
+    }
+    if (lv_sqlite_run_done(st, &b, what, err) < 0) {
+        return -1;
+    }
+    return lv_sqlite_changes(st) > 0 ? 1 : 0;
+}
+
+int lv_store_logs_group_set_retention(struct lv_store *s, int64_t id,
+                                      int days, struct lv_err *err)
+{
+    static const char sql[] =
+        "UPDATE logs_groups SET retention_days = ?2 WHERE id = ?1";
+
+    return set_field(s, sql, id, NULL, days, "set log group retention",
+                     err);
+}
+
+int lv_store_logs_group_set_kms_key(struct lv_store *s, int64_t id,
+                                    const char *key_arn, struct lv_err *err)
+{
+    static const char sql[] =
+        "UPDATE logs_groups SET kms_key_arn = ?2 WHERE id = ?1";
+
+    return set_field(s, sql, id, key_arn ? key_arn : "", 0,
+                     "set log group kms key", err);
+}
+
+int lv_store_logs_group_set_deletion_protection(struct lv_store *s,
+                                                int64_t id, int on,
+                                                struct lv_err *err)
+{
+    static const char sql[] =
+        "UPDATE logs_groups SET deletion_protection = ?2 WHERE id = ?1";
+
+    return set_field(s, sql, id, NULL, on ? 1 : 0,
+                     "set log group deletion protection", err);
+}
+
+int lv_store_logs_group_delete_unprotected(struct lv_store *s, int64_t id,
+                                           struct lv_err *err)
+{
+    /* The protection is judged by the row as it stands when the DELETE
+     * runs, not by a copy read before. */
+    static const char sql[] =
+        "DELETE FROM logs_groups WHERE id = ?1 AND deletion_protection = 0";
+    static const char probe[] = "SELECT 1 FROM logs_groups WHERE id = ?1";
+    sqlite3_stmt *st;
+    struct lv_sqlite_bind b;
+    int64_t one = 0;
+    int found;
+
+    if (lv_store_begin(s, err) < 0) {
+        return -1;
+    }
+    st = lv_sqlite_prepare(s, sql, err);
+    if (!st) {
+        goto fail;
+    }
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_int64(&b, id);
+    if (lv_sqlite_run_done(st, &b, "delete log group", err) < 0) {
+        goto fail;
+    }
+    if (lv_sqlite_changes(st) > 0) {
+        return lv_store_commit(s, err) < 0 ? -1 : 1;
+    }
+    st = lv_sqlite_prepare(s, probe, err);
+    if (!st) {
+        goto fail;
+    }
+    lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_int64(&b, id);
+    found = lv_sqlite_run_one(st, &b, read_one, &one, "read log group", err);
+    if (found < 0) {
+        goto fail;
+    }
+    lv_store_rollback(s);
+    return found ? 2 : 0;
+fail:
+    lv_store_rollback(s);
+    return -1;
 }
 
 int lv_store_logs_group_delete(struct lv_store *s, int64_t id,
@@ -315,13 +443,13 @@ static void read_stream(sqlite3_stmt *st, void *row)
     t->next_seq = sqlite3_column_int64(st, 8);
 }
 
-int lv_store_logs_stream_insert(struct lv_store *s, struct lv_log_stream *t,
-                                struct lv_err *err)
+static int insert_stream(struct lv_store *s, const struct lv_log_stream *t,
+                         int64_t id, struct lv_err *err)
 {
     static const char sql[] =
-        "INSERT INTO logs_streams (group_id, name, creation_time,"
+        "INSERT INTO logs_streams (id, group_id, name, creation_time,"
         " first_event_ts, last_event_ts, last_ingestion_time, stored_bytes,"
-        " next_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+        " next_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
         " ON CONFLICT (group_id, name) DO NOTHING";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
@@ -330,6 +458,7 @@ int lv_store_logs_stream_insert(struct lv_store *s, struct lv_log_stream *t,
         return -1;
     }
     lv_sqlite_bind_start(&b, st);
+    lv_sqlite_bind_int64(&b, id);
     lv_sqlite_bind_int64(&b, t->group_id);
     lv_sqlite_bind_field(&b, F(t, name));
     lv_sqlite_bind_int64(&b, t->creation_time);
@@ -341,10 +470,31 @@ int lv_store_logs_stream_insert(struct lv_store *s, struct lv_log_stream *t,
     if (lv_sqlite_run_done(st, &b, "insert log stream", err) < 0) {
         return -1;
     }
-    if (lv_sqlite_changes(st) == 0) {
-        return 1;
+    return lv_sqlite_changes(st) == 0 ? 1 : 0;
+}
+
+int lv_store_logs_stream_insert(struct lv_store *s, struct lv_log_stream *t,
+                                struct lv_err *err)
+{
+    int64_t id = 0;
+    int rc;
+
+    if (lv_store_begin(s, err) < 0) {
+        return -1;
     }
-    t->id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
+    if (next_id(s, "stream", &id, err) < 0) {
+        lv_store_rollback(s);
+        return -1;
+    }
+    rc = insert_stream(s, t, id, err);
+    if (rc != 0) {
+        lv_store_rollback(s);
+        return rc;
+    }
+    if (lv_store_commit(s, err) < 0) {
+        return -1;
+    }
+    t->id = id;
     return 0;
 }
 
@@ -377,17 +527,34 @@ int lv_store_logs_stream_get(struct lv_store *s, int64_t group_id,
 int lv_store_logs_stream_delete(struct lv_store *s, int64_t id,
                                 struct lv_err *err)
 {
-    /* Its chunks go with it (ON DELETE CASCADE). */
-    static const char sql[] = "DELETE FROM logs_streams WHERE id = ?1";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
+    /* Its chunks go with it (ON DELETE CASCADE), and so do their bytes
+     * from the group's stored_bytes, in the same transaction. */
+    static const char group[] =
+        "UPDATE logs_groups SET stored_bytes = max(0, stored_bytes -"
+        " (SELECT stored_bytes FROM logs_streams WHERE id = ?1))"
+        " WHERE id = (SELECT group_id FROM logs_streams WHERE id = ?1)";
+    static const char del[] = "DELETE FROM logs_streams WHERE id = ?1";
+    const char *const steps[] = { group, del };
+    sqlite3_stmt *st;
     struct lv_sqlite_bind b;
 
-    if (!st) {
+    if (lv_store_begin(s, err) < 0) {
         return -1;
     }
-    lv_sqlite_bind_start(&b, st);
-    lv_sqlite_bind_int64(&b, id);
-    return lv_sqlite_run_done(st, &b, "delete log stream", err);
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        st = lv_sqlite_prepare(s, steps[i], err);
+        if (!st) {
+            lv_store_rollback(s);
+            return -1;
+        }
+        lv_sqlite_bind_start(&b, st);
+        lv_sqlite_bind_int64(&b, id);
+        if (lv_sqlite_run_done(st, &b, "delete log stream", err) < 0) {
+            lv_store_rollback(s);
+            return -1;
+        }
+    }
+    return lv_store_commit(s, err);
 }
 
 struct stream_walk {

@@ -66,6 +66,17 @@ out:
     return ret;
 }
 
+int lv_store_probe(const struct lv_store_config *cfg,
+                   enum lv_store_presence *out, struct lv_err *err)
+{
+    const struct lv_store_backend *be = pick_backend(cfg, err);
+
+    if (!be) {
+        return -1;
+    }
+    return be->probe(cfg, out, err);
+}
+
 struct lv_store *lv_store_open(const struct lv_store_config *cfg,
                                struct lv_err *err)
 {

@@ -30,6 +30,21 @@ struct lv_store_config {
     const char *data_dir;   /* the sqlite file is DATA_DIR/logvault.db */
 };
 
+/* What a store holds before it is opened, as lv_store_probe() finds it. */
+enum lv_store_presence {
+    LV_STORE_ABSENT,    /* nothing: opening would create a fresh store */
+    LV_STORE_EMPTY,     /* a database that holds nothing at all (sqlite: a
+                         * 0-byte file, or its write-ahead log without it) */
+    LV_STORE_PRESENT,   /* a database with content */
+};
+
+/* Finds out, writing nothing and creating nothing, whether the store
+ * cfg names exists (serve refuses a data dir whose database and root key
+ * do not go together). 0 with *out, or -1 with *err
+ * (LV_E_SERVICE_UNAVAILABLE naming the file and the cause). */
+int lv_store_probe(const struct lv_store_config *cfg,
+                   enum lv_store_presence *out, struct lv_err *err);
+
 /* Opens (creating when absent) and migrates. NULL with *err filled
  * (LV_E_SERVICE_UNAVAILABLE with a message naming the file and the cause)
  * when the store cannot be used. */

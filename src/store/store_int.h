@@ -49,6 +49,9 @@ struct lv_store_backend {
     const char *name;
     int (*open)(struct lv_store *s, const struct lv_store_config *cfg,
                 struct lv_err *err);
+    /* lv_store_probe(): needs no open store and writes nothing. */
+    int (*probe)(const struct lv_store_config *cfg,
+                 enum lv_store_presence *out, struct lv_err *err);
     void (*close)(void *impl);
     int (*ping)(void *impl, struct lv_err *err);
     /* Runs a script of one or more statements that take no parameters and

@@ -18,6 +18,7 @@
 #include "logs/retention.h"
 #include "store/logs_store.h"
 #include "store/store.h"
+#include "store/store_int.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -153,11 +154,13 @@ static void test_group_crud(void **state)
     assert_int_equal(lv_store_logs_group_get(f->s, ACCT_A, REGION,
                                              "/app/One", &g, &err), 0);
 
-    g.retention_days = 30;
-    snprintf(g.kms_key_arn, sizeof(g.kms_key_arn),
-             "arn:aws:kms:eu-west-2:111111111111:key/k");
-    g.deletion_protection = 1;
-    assert_int_equal(lv_store_logs_group_update(f->s, &g, &err), 0);
+    assert_int_equal(lv_store_logs_group_set_retention(f->s, id, 30, &err),
+                     1);
+    assert_int_equal(lv_store_logs_group_set_kms_key(
+                         f->s, id, "arn:aws:kms:eu-west-2:111111111111:key/k",
+                         &err), 1);
+    assert_int_equal(lv_store_logs_group_set_deletion_protection(f->s, id, 1,
+                                                                 &err), 1);
     memset(&g, 0, sizeof(g));
     assert_int_equal(lv_store_logs_group_get_by_id(f->s, id, &g, &err), 1);
     assert_string_equal(g.name, "/app/one");
@@ -165,9 +168,23 @@ static void test_group_crud(void **state)
     assert_string_equal(g.kms_key_arn,
                         "arn:aws:kms:eu-west-2:111111111111:key/k");
     assert_int_equal(g.deletion_protection, 1);
+    /* Each setter left the other fields as they were. */
+    assert_int_equal(g.creation_time, 1700000000123);
+    assert_string_equal(g.log_group_class, "STANDARD");
 
-    assert_int_equal(lv_store_logs_group_delete(f->s, id, &err), 0);
+    /* Protected: not deleted; unprotected: deleted; then gone. */
+    assert_int_equal(lv_store_logs_group_delete_unprotected(f->s, id, &err),
+                     2);
+    assert_int_equal(lv_store_logs_group_set_deletion_protection(f->s, id, 0,
+                                                                 &err), 1);
+    assert_int_equal(lv_store_logs_group_delete_unprotected(f->s, id, &err),
+                     1);
     assert_int_equal(lv_store_logs_group_get_by_id(f->s, id, &g, &err), 0);
+    assert_int_equal(lv_store_logs_group_delete_unprotected(f->s, id, &err),
+                     0);
+    /* A setter on a group that is gone changes nothing and says so. */
+    assert_int_equal(lv_store_logs_group_set_retention(f->s, id, 7, &err),
+                     0);
     assert_int_equal(lv_store_logs_group_get(f->s, ACCT_B, REGION,
                                              "/app/one", &g, &err), 1);
 }
@@ -267,12 +284,12 @@ static void test_group_list_retained(void **state)
     add_group(f->s, ACCT_B, "other");
     assert_int_equal(lv_store_logs_group_get(f->s, ACCT_A, REGION, "kept",
                                              &g, &err), 1);
-    g.retention_days = 1;
-    assert_int_equal(lv_store_logs_group_update(f->s, &g, &err), 0);
+    assert_int_equal(lv_store_logs_group_set_retention(f->s, g.id, 1, &err),
+                     1);
     assert_int_equal(lv_store_logs_group_get(f->s, ACCT_B, REGION, "other",
                                              &g, &err), 1);
-    g.retention_days = 3653;
-    assert_int_equal(lv_store_logs_group_update(f->s, &g, &err), 0);
+    assert_int_equal(lv_store_logs_group_set_retention(f->s, g.id, 3653,
+                                                       &err), 1);
     memset(&ns, 0, sizeof(ns));
     assert_int_equal(lv_store_logs_group_list_retained(f->s, group_name,
                                                        &ns, &err), 0);
@@ -466,6 +483,31 @@ static void test_group_delete_cascades(void **state)
     add_group(f->s, ACCT_A, "g");
 }
 
+static void test_ids_never_reused(void **state)
+{
+    /* SQLite reuses the highest rowid once its row is gone; the store
+     * must not: caches are keyed by these ids. */
+    struct lv_test_store *f = *state;
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_log_stream st;
+    int64_t gid = add_group(f->s, ACCT_A, "g");
+    int64_t gid2;
+    int64_t sid;
+
+    add_stream(f->s, gid, "s");
+    assert_int_equal(lv_store_logs_stream_get(f->s, gid, "s", &st, &err), 1);
+    sid = st.id;
+    assert_int_equal(lv_store_logs_stream_delete(f->s, sid, &err), 0);
+    add_stream(f->s, gid, "s");
+    assert_int_equal(lv_store_logs_stream_get(f->s, gid, "s", &st, &err), 1);
+    assert_true(st.id > sid);
+    assert_int_equal(lv_store_logs_group_delete(f->s, gid, &err), 0);
+    gid2 = add_group(f->s, ACCT_A, "g");
+    assert_true(gid2 > gid);
+    /* A refused duplicate consumes nothing visible and breaks nothing. */
+    assert_true(add_group(f->s, ACCT_A, "h") > gid2);
+}
+
 static void test_transaction_rollback(void **state)
 {
     struct lv_test_store *f = *state;
@@ -497,12 +539,99 @@ static void test_retention_pass(void **state)
         assert_int_equal(lv_store_logs_group_get(f->s, i % 2 ? ACCT_A
                                                  : ACCT_B, REGION, name, &g,
                                                  &err), 1);
-        g.retention_days = 1 + i % 3;
-        assert_int_equal(lv_store_logs_group_update(f->s, &g, &err), 0);
+        assert_int_equal(lv_store_logs_group_set_retention(f->s, g.id,
+                                                           1 + i % 3, &err),
+                         1);
     }
     assert_int_equal(lv_logs_retention_pass(f->s, 1800000000000, &n, &err),
                      0);
     assert_int_equal(n, 0);
+}
+
+static void exec_ok(struct lv_store *s, const char *sql)
+{
+    struct lv_err err = LV_ERR_INIT;
+
+    assert_int_equal(s->be->exec(s->impl, sql, &err), 0);
+}
+
+static int count_chunk(void *arg, const struct lv_log_chunk *c)
+{
+    (void)c;
+    (*(int *)arg)++;
+    return 0;
+}
+
+static int64_t add_old_chunk(struct lv_store *s, int64_t gid, int64_t sid,
+                             int64_t last_ts)
+{
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_log_data_key dk;
+    struct lv_log_chunk c;
+
+    memset(&dk, 0, sizeof(dk));
+    dk.group_id = gid;
+    dk.created_ms = last_ts;
+    assert_int_equal(lv_store_logs_data_key_insert(s, &dk, "w", 1, &err), 0);
+    memset(&c, 0, sizeof(c));
+    c.group_id = gid;
+    c.stream_id = sid;
+    c.first_ts = last_ts - 10;
+    c.last_ts = last_ts;
+    c.ingestion_time = last_ts;
+    c.n_events = 1;
+    c.raw_bytes = 40;
+    c.data_key_id = dk.id;
+    assert_int_equal(lv_store_logs_chunk_insert(s, &c, "p", 1, &err), 0);
+    return c.id;
+}
+
+static void test_retention_reads_current(void **state)
+{
+    /*
+     * The retention task lists the retained groups first, then expires
+     * each in its own transaction. A PutRetentionPolicy that commits in
+     * between must decide for its group: here group b's retention moves
+     * from 1 day to 3653 days while a's chunks are being expired (a
+     * trigger on this connection plays the concurrent writer, committing
+     * with a's transaction, before b's begins). b's 3-day-old chunk must
+     * stay; a's goes.
+     */
+    struct lv_test_store *f = *state;
+    struct lv_err err = LV_ERR_INIT;
+    const int64_t now = 1800000000000;
+    const int64_t old = now - 3 * INT64_C(86400000);
+    int64_t a = add_group(f->s, ACCT_A, "a");
+    int64_t b = add_group(f->s, ACCT_A, "b");
+    int64_t sa = add_stream(f->s, a, "s");
+    int64_t sb = add_stream(f->s, b, "s");
+    char sql[512];
+    int64_t n = -1;
+    int left = 0;
+
+    assert_true(a < b);
+    add_old_chunk(f->s, a, sa, old);
+    add_old_chunk(f->s, b, sb, old);
+    exec_ok(f->s, "UPDATE logs_groups SET retention_days = 1");
+    snprintf(sql, sizeof(sql),
+             "CREATE TEMP TRIGGER lv_test_put_retention AFTER UPDATE OF"
+             " stored_bytes ON logs_streams WHEN new.group_id = %lld BEGIN"
+             " UPDATE logs_groups SET retention_days = 3653"
+             " WHERE id = %lld; END",
+             (long long)a, (long long)b);
+    exec_ok(f->s, sql);
+    assert_int_equal(lv_logs_retention_pass(f->s, now, &n, &err), 0);
+    exec_ok(f->s, "DROP TRIGGER lv_test_put_retention");
+    assert_int_equal(lv_store_logs_chunk_list_stream(f->s, sb, 0, INT64_MAX,
+                                                     0, count_chunk, &left,
+                                                     &err), 0);
+    assert_int_equal(left, 1);
+    left = 0;
+    assert_int_equal(lv_store_logs_chunk_list_stream(f->s, sa, 0, INT64_MAX,
+                                                     0, count_chunk, &left,
+                                                     &err), 0);
+    assert_int_equal(left, 0);
+    assert_int_equal(n, 1);
 }
 
 int main(void)
@@ -521,9 +650,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tags, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_delete_cascades, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_ids_never_reused, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_transaction_rollback, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_retention_pass, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_retention_reads_current, setup,
                                         teardown),
     };
 

@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Issue 10 §6: a data dir that has a root key but an empty (0-byte) or
+missing database, or a database but no root key, makes `logvault serve`
+exit non-zero with a clear message on stderr, and the data dir is byte for
+byte as it was (no new root key, no new database, no LOCK written). A
+fresh data dir (absent, or an empty directory) still initialises; so does
+one with --root-key-file, which then writes no root.key of its own."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lvtest import Server, T  # noqa: E402
+
+t = T()
+scratch = tempfile.mkdtemp(prefix="lv-5203.")
+
+
+def snapshot(d):
+    """{relative path: (mode, bytes or None for a directory)} of d."""
+    out = {}
+    for root, dirs, files in os.walk(d):
+        for n in dirs + files:
+            p = os.path.join(root, n)
+            st = os.lstat(p)
+            data = None
+            if os.path.isfile(p) and not os.path.islink(p):
+                with open(p, "rb") as f:
+                    data = f.read()
+            out[os.path.relpath(p, d)] = (st.st_mode, data)
+    return out
+
+
+def refused(name, data_dir, want, *args):
+    """serve on data_dir must exit non-zero, say `want` on stderr, and
+    leave data_dir as it was."""
+    before = snapshot(data_dir)
+    env = dict(os.environ)
+    env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
+    p = subprocess.Popen([os.environ["LOGVAULT_BIN"], "serve", "--listen",
+                          "127.0.0.1:0", "--data-dir", data_dir] +
+                         list(args), stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, env=env)
+    try:
+        _, err = p.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        # It started (and serves this data dir): that is the failure.
+        p.terminate()
+        _, err = p.communicate()
+        t.ok(name + ": refuses to start", False, "it started: %r" %
+             err.decode("utf-8", "replace")[-300:])
+        return
+    text = err.decode("utf-8", "replace")
+    t.ok(name + ": exits non-zero", p.returncode not in (0, None),
+         "exit %r" % p.returncode)
+    t.ok(name + ": says why", want in text and "refusing to start" in text,
+         "stderr %r" % text[-600:])
+    t.ok(name + ": no sanitizer report", "Sanitizer" not in text and
+         "runtime error" not in text, text[-2000:])
+    t.eq(name + ": data dir unchanged", before, snapshot(data_dir))
+
+
+def made(name, *args):
+    """A data dir after one real start and stop (with a log group in it),
+    copied to scratch/name."""
+    d = os.path.join(scratch, name)
+    with Server(*args, data_dir=d) as srv:
+        srv.client("logs").create_log_group(logGroupName="kept")
+    return d
+
+
+def starts(name, data_dir, *args):
+    """serve starts on data_dir and serves; the group names it sees."""
+    with Server(*args, data_dir=data_dir) as srv:
+        got = [g["logGroupName"] for g in srv.client("logs")
+               .describe_log_groups()["logGroups"]]
+    t.ok(name + ": starts", True)
+    return got
+
+
+try:
+    # ---- the default root key in the data dir ------------------------------
+    d = made("no-db")
+    os.unlink(os.path.join(d, "logvault.db"))
+    refused("root key, no database", d, "has a root key")
+
+    d = made("empty-db")
+    open(os.path.join(d, "logvault.db"), "wb").close()
+    refused("root key, 0-byte database", d, "is empty")
+
+    d = made("no-key")
+    os.unlink(os.path.join(d, "root.key"))
+    refused("database, no root key", d, "no root key")
+    t.ok("no root key written", not os.path.exists(os.path.join(d,
+                                                                "root.key")))
+
+    # A whole data dir still starts, and keeps its data.
+    d = made("whole")
+    t.eq("whole data dir", ["kept"], starts("whole", d))
+
+    # ---- fresh data dirs initialise -----------------------------------------
+    d = os.path.join(scratch, "fresh-absent")
+    t.eq("absent data dir", [], starts("absent data dir", d))
+    t.ok("absent: root key made", os.path.exists(os.path.join(d,
+                                                              "root.key")))
+    d = os.path.join(scratch, "fresh-empty")
+    os.mkdir(d, 0o700)
+    t.eq("empty data dir", [], starts("empty data dir", d))
+
+    # ---- --root-key-file ---------------------------------------------------------
+    key = os.path.join(scratch, "operator.key")
+    with open(key, "wb") as f:
+        f.write(os.urandom(32))
+    os.chmod(key, 0o600)
+
+    d = made("explicit", "--root-key-file", key)
+    t.ok("explicit key: no root.key in the data dir",
+         not os.path.exists(os.path.join(d, "root.key")))
+    t.eq("explicit key: restart keeps the data", ["kept"],
+         starts("explicit restart", d, "--root-key-file", key))
+    refused("explicit key's database without the key", d, "no root key")
+
+    d = made("explicit-empty", "--root-key-file", key)
+    for n in ("logvault.db-wal", "logvault.db-shm"):
+        p = os.path.join(d, n)
+        if os.path.exists(p):
+            os.unlink(p)
+    open(os.path.join(d, "logvault.db"), "wb").close()
+    refused("explicit key, 0-byte database", d, "is empty",
+            "--root-key-file", key)
+
+    d = made("explicit-stray-key")
+    os.unlink(os.path.join(d, "logvault.db"))
+    refused("explicit key, data dir root key, no database", d,
+            "has a root key", "--root-key-file", key)
+finally:
+    shutil.rmtree(scratch, ignore_errors=True)
+t.done()
