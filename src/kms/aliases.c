@@ -100,6 +100,9 @@ static int get_alias(struct lv_req *rq, const char *name,
     return 0;
 }
 
+/* How often UpdateAlias decides again after the alias changed under it. */
+#define ALIAS_UPDATE_TRIES 16
+
 /* Key "type" as UpdateAlias compares it: symmetric, asymmetric or HMAC. */
 static const char *key_type(const struct lv_kms_key *k)
 {
@@ -142,8 +145,8 @@ int lv_kms_op_create_alias(struct lv_req *rq, const json_t *in,
     snprintf(a.region, sizeof(a.region), "%s", rq->region);
     snprintf(a.name, sizeof(a.name), "%s", name);
     snprintf(a.key_id, sizeof(a.key_id), "%s", k.id);
-    a.creation_date = (double)rq->now;
-    a.last_updated = (double)rq->now;
+    a.creation_date = lv_kms_now(rq);
+    a.last_updated = a.creation_date;
     rc = lv_store_kms_alias_insert(rq->store, &a, err);
     if (rc < 0) {
         goto out;
@@ -162,22 +165,19 @@ out:
     return ret;
 }
 
-int lv_kms_op_update_alias(struct lv_req *rq, const json_t *in,
-                           struct lv_buf *out, struct lv_err *err)
+/* One try of UpdateAlias: 1 done, 0 when the alias moved (or went, or
+ * its new key was deleted) between its read and the update — decide again
+ * on what is there now —, -1 with *err. */
+static int update_alias(struct lv_req *rq, const char *name,
+                        const char *target, struct lv_err *err)
 {
-    const char *name = lv_json_str(in, "AliasName");
-    const char *target = lv_json_str(in, "TargetKeyId");
     struct lv_kms_key cur;
     struct lv_kms_key k;
     struct lv_kms_alias a;
     int ret = -1;
 
-    (void)out;
     lv_kms_key_init(&cur);
     lv_kms_key_init(&k);
-    if (!name || !target) {
-        LV_BUG("UpdateAlias input passed validation without members");
-    }
     if (check_alias_name(name, err) < 0 ||
         check_not_reserved(name, err) < 0 ||
         check_target_not_alias(target, err) < 0 ||
@@ -204,17 +204,39 @@ int lv_kms_op_update_alias(struct lv_req *rq, const json_t *in,
         goto out;
     }
     snprintf(a.key_id, sizeof(a.key_id), "%s", k.id);
-    a.last_updated = (double)rq->now;
-    if (lv_store_kms_alias_update(rq->store, &a, err) < 0) {
-        goto out;
+    a.last_updated = lv_kms_now(rq);
+    /* Guarded by the key the alias pointed at when it was read: the checks
+     * above were made against that key. */
+    ret = lv_store_kms_alias_update(rq->store, &a, cur.id, err);
+    if (ret == 1) {
+        lv_log(LV_LOG_INFO, "kms: alias updated name=%s key=%s req=%s",
+               name, k.id, rq->id);
     }
-    lv_log(LV_LOG_INFO, "kms: alias updated name=%s key=%s req=%s", name,
-           k.id, rq->id);
-    ret = 0;
 out:
     lv_kms_key_release(&cur);
     lv_kms_key_release(&k);
     return ret;
+}
+
+int lv_kms_op_update_alias(struct lv_req *rq, const json_t *in,
+                           struct lv_buf *out, struct lv_err *err)
+{
+    const char *name = lv_json_str(in, "AliasName");
+    const char *target = lv_json_str(in, "TargetKeyId");
+    int rc;
+
+    (void)out;
+    if (!name || !target) {
+        LV_BUG("UpdateAlias input passed validation without members");
+    }
+    for (int i = 0; i < ALIAS_UPDATE_TRIES; i++) {
+        rc = update_alias(rq, name, target, err);
+        if (rc != 0) {
+            return rc < 0 ? -1 : 0;
+        }
+    }
+    return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE, "The alias %s is being "
+                      "changed by other requests; please try again", name);
 }
 
 int lv_kms_op_delete_alias(struct lv_req *rq, const json_t *in,
