@@ -214,6 +214,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     struct lv_err err = LV_ERR_INIT;
     struct lv_buf out = LV_BUF_INIT(LV_MAX_RESPONSE_BYTES);
     struct lv_req rq;
+    struct timespec now;
     int status;
 
     (void)version;
@@ -247,8 +248,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 
     memset(&rq, 0, sizeof(rq));
     lv_uuid4(rq.id);
-    rq.now = time(NULL);
-    rq.now_ms = (int64_t)rq.now * 1000;
+    clock_gettime(CLOCK_REALTIME, &now);
+    rq.now = now.tv_sec;
+    rq.now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
     rq.app = app;
     rq.store = app->store;
 
