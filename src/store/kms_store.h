@@ -226,9 +226,12 @@ int lv_store_kms_alias_get(struct lv_store *s, const char *account,
  * -1 with *err on a store fault. */
 int lv_store_kms_alias_update(struct lv_store *s, const struct lv_kms_alias *a,
                               const char *from_key_id, struct lv_err *err);
+/* Deletes the alias if it still points at from_key_id (the key its caller
+ * read and authorized against): 1 deleted, 0 not (nothing written; it
+ * points elsewhere now, or is gone), -1 with *err on a store fault. */
 int lv_store_kms_alias_delete(struct lv_store *s, const char *account,
                               const char *region, const char *name,
-                              struct lv_err *err);
+                              const char *from_key_id, struct lv_err *err);
 /* Aliases of the scope (key_id NULL: all; else only that key's) with
  * name > after, ordered by name, at most limit. */
 typedef int (*lv_kms_alias_fn)(void *arg, const struct lv_kms_alias *a);

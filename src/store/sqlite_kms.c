@@ -745,11 +745,11 @@ int lv_store_kms_alias_update(struct lv_store *s, const struct lv_kms_alias *a,
 
 int lv_store_kms_alias_delete(struct lv_store *s, const char *account,
                               const char *region, const char *name,
-                              struct lv_err *err)
+                              const char *from_key_id, struct lv_err *err)
 {
     static const char sql[] =
         "DELETE FROM kms_aliases"
-        " WHERE account = ?1 AND region = ?2 AND name = ?3";
+        " WHERE account = ?1 AND region = ?2 AND name = ?3 AND key_id = ?4";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
@@ -760,7 +760,11 @@ int lv_store_kms_alias_delete(struct lv_store *s, const char *account,
     lv_sqlite_bind_text(&b, account);
     lv_sqlite_bind_text(&b, region);
     lv_sqlite_bind_text(&b, name);
-    return changed(s, lv_sqlite_run_done(st, &b, "delete kms alias", err));
+    lv_sqlite_bind_text(&b, from_key_id);
+    if (changed(s, lv_sqlite_run_done(st, &b, "delete kms alias", err)) < 0) {
+        return -1;
+    }
+    return lv_sqlite_changes(st) > 0 ? 1 : 0;
 }
 
 struct alias_walk {

@@ -715,9 +715,16 @@ static void test_alias(void **state)
                                             "alias/b", &got, &err), 1);
     assert_string_equal(got.key_id, "k2");
 
-    /* Delete one; the same name in other scopes stays. */
+    /* Delete one, only while it points at the key its caller read; the
+     * same name in other scopes stays. */
     assert_int_equal(lv_store_kms_alias_delete(f->s, ACCT_A, "us-east-1",
-                                               "alias/a", &err), 0);
+                                               "alias/a", "k1", &err), 0);
+    assert_int_equal(lv_store_kms_alias_get(f->s, ACCT_A, "us-east-1",
+                                            "alias/a", &got, &err), 1);
+    assert_int_equal(lv_store_kms_alias_delete(f->s, ACCT_A, "us-east-1",
+                                               "alias/a", "k2", &err), 1);
+    assert_int_equal(lv_store_kms_alias_delete(f->s, ACCT_A, "us-east-1",
+                                               "alias/a", "k2", &err), 0);
     assert_int_equal(lv_store_kms_alias_get(f->s, ACCT_A, "us-east-1",
                                             "alias/a", &got, &err), 0);
     assert_int_equal(lv_store_kms_alias_get(f->s, ACCT_A, "eu-west-1",
