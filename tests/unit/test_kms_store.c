@@ -1296,6 +1296,57 @@ static void test_schema_version(void **state)
     assert_int_equal(v, 2);
 }
 
+/* A key written by a logvault before the row version (kms schema 1) is
+ * read after the upgrade with row_version 0 and changes as any other. */
+static void test_upgrade_from_v1(void **state)
+{
+    struct lv_migration kms_v1[2];
+    const struct lv_migration *lists[] = {
+        lv_store_migrations_core, kms_v1, lv_store_migrations_logs,
+        lv_store_migrations_events, NULL,
+    };
+    struct lv_store_config cfg = { "sqlite", NULL };
+    struct lv_err err = LV_ERR_INIT;
+    char dir[LV_TEST_DIR_MAX];
+    struct lv_store *s;
+    struct lv_kms_key k;
+    sqlite3 *db;
+    int v = 0;
+
+    (void)state;
+    kms_v1[0] = lv_store_migrations_kms[0];
+    kms_v1[1] = (struct lv_migration)LV_MIGRATION_END;
+    snprintf(dir, sizeof(dir), "/tmp/lv-test-kms-upgrade-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    cfg.data_dir = dir;
+    s = lv_store_open_with(&cfg, lists, &err);
+    assert_non_null(s);
+    db = lv_sqlite_conn(s, &err);
+    assert_non_null(db);
+    assert_int_equal(sqlite3_exec(db,
+        "INSERT INTO kms_keys (id, arn, account, region, key_spec,"
+        " key_usage, state, origin, creation_date) VALUES ('old', 'a',"
+        " '111111111111', 'us-east-1', 'SYMMETRIC_DEFAULT',"
+        " 'ENCRYPT_DECRYPT', 'Enabled', 'AWS_KMS', 1)",
+        NULL, NULL, NULL), SQLITE_OK);
+    lv_store_close(s);
+
+    s = lv_store_open(&cfg, &err);
+    assert_non_null(s);
+    assert_int_equal(lv_store_schema_version(s, "kms", &v, &err), 0);
+    assert_int_equal(v, 2);
+    lv_kms_key_init(&k);
+    assert_int_equal(lv_store_kms_key_get(s, "old", &k, &err), 1);
+    assert_int_equal(k.row_version, 0);
+    assert_int_equal(lv_store_kms_key_set_state(s, "old", 0, "Disabled",
+                                                &err), 1);
+    assert_int_equal(lv_store_kms_key_get(s, "old", &k, &err), 1);
+    assert_string_equal(k.state, "Disabled");
+    assert_int_equal(k.row_version, 1);
+    lv_kms_key_release(&k);
+    lv_test_store_close(s, dir);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1317,6 +1368,7 @@ int main(void)
         T(test_alias),
         T(test_grants),
         T(test_tags),
+        cmocka_unit_test(test_upgrade_from_v1),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
