@@ -51,66 +51,34 @@ int lv_kms_admin_dry_run(const json_t *in, struct lv_err *err)
 
 /* ---- lv_kms_rotate_key ------------------------------------------------- */
 
-int lv_kms_rotate_key(struct lv_req *rq, struct lv_kms_key *k,
+int lv_kms_rotate_key(struct lv_req *rq, const struct lv_kms_key *cur,
                       const char *type, struct lv_err *err)
 {
     struct lv_buf sealed = LV_BUF_INIT(1u << 20);
     struct lv_kms_material m;
-    struct lv_kms_key upd;
     uint8_t *mat = NULL;
     size_t mat_len = 0;
-    int in_tx = 0;
     int ret = -1;
 
-    /* upd is a shallow copy: its owned strings stay k's; only scalar
-     * fields change, and they reach *k only after the commit. */
-    upd = *k;
-    if (lv_kms_new_material(k->key_spec, &mat, &mat_len, err) < 0) {
-        goto out;
-    }
-    if (lv_kms_seal(rq, k, k->current_version + 1, mat, mat_len, &sealed,
-                    err) < 0) {
-        goto out;
-    }
     memset(&m, 0, sizeof(m));
-    m.version = k->current_version + 1;
-    m.created = (double)rq->now;
+    m.version = cur->current_version + 1;
+    m.created = lv_kms_now(rq);
     snprintf(m.rotation_type, sizeof(m.rotation_type), "%s", type);
-
-    upd.current_version = m.version;
-    if (strcmp(type, "ON_DEMAND") == 0) {
-        upd.on_demand_rotations++;
-    } else if (upd.rotation_enabled) {
-        /* On-demand rotation leaves the automatic schedule as it is
-         * (AWS: "doesn't change existing automatic rotation schedules");
-         * an automatic one sets the next date one period on. */
-        upd.next_rotation_date = (double)rq->now +
-                                 upd.rotation_period_days * SECONDS_PER_DAY;
-    }
-
-    if (lv_store_begin(rq->store, err) < 0) {
+    if (lv_kms_new_material(cur->key_spec, &mat, &mat_len, err) < 0 ||
+        lv_kms_seal(rq, cur, m.version, mat, mat_len, &sealed, err) < 0) {
         goto out;
     }
-    in_tx = 1;
-    if (lv_store_kms_material_add(rq->store, k->id, &m, sealed.data,
-                                  sealed.len, err) < 0 ||
-        lv_store_kms_key_update(rq->store, &upd, err) < 0) {
-        goto out;
+    /* On-demand rotation leaves the automatic schedule as it is (AWS:
+     * "doesn't change existing automatic rotation schedules"); an
+     * automatic one sets the next date one period on. The store does
+     * both, against the row it changes. */
+    ret = lv_store_kms_key_rotate(rq->store, cur->id, cur->row_version, &m,
+                                  sealed.data, sealed.len, err);
+    if (ret == 1) {
+        lv_log(LV_LOG_INFO, "kms: key rotated key=%s version=%u type=%s "
+               "req=%s", cur->id, m.version, type, rq->id);
     }
-    in_tx = 0;
-    if (lv_store_commit(rq->store, err) < 0) {
-        goto out;
-    }
-    k->current_version = upd.current_version;
-    k->on_demand_rotations = upd.on_demand_rotations;
-    k->next_rotation_date = upd.next_rotation_date;
-    lv_log(LV_LOG_INFO, "kms: key rotated key=%s version=%u type=%s req=%s",
-           k->id, m.version, type, rq->id);
-    ret = 0;
 out:
-    if (in_tx) {
-        lv_store_rollback(rq->store);
-    }
     if (mat) {
         lv_secret_free(mat, mat_len);
     }
@@ -170,60 +138,82 @@ static int check_state_for_rotation(const struct lv_kms_key *k,
     return lv_kms_check_enabled(k, err);
 }
 
-/* ---- EnableKeyRotation -------------------------------------------------- */
+/* ---- EnableKeyRotation, DisableKeyRotation ----------------------------- */
 
-static int enable_key_rotation(struct lv_req *rq, const json_t *in,
-                               struct lv_buf *out, struct lv_err *err)
+struct rotation_change {
+    int enable;
+    int64_t days;               /* 0: not given */
+};
+
+static int change_rotation(struct lv_req *rq, struct lv_kms_key *cur,
+                           void *arg, struct lv_err *err)
 {
-    struct lv_kms_key k;
-    int64_t days = 0;
-    int ret = -1;
+    const struct rotation_change *rc = arg;
+    int64_t days = rc->days;
 
-    (void)out;
-    lv_kms_key_init(&k);
-    if (load_key(rq, in, 0, "EnableKeyRotation", &k, err) < 0 ||
-        check_state_for_rotation(&k, err) < 0 ||
-        check_rotatable(&k, err) < 0) {
-        goto out;
+    if (check_state_for_rotation(cur, err) < 0 ||
+        check_rotatable(cur, err) < 0) {
+        return -1;
     }
-    if (!lv_json_int64(in, "RotationPeriodInDays", &days)) {
+    if (!rc->enable) {
+        /* The period stays, for GetKeyRotationStatus after re-enabling. */
+        return lv_store_kms_key_set_rotation(rq->store, cur->id,
+                                             cur->row_version, 0,
+                                             cur->rotation_period_days, 0,
+                                             err);
+    }
+    if (days == 0) {
         /* Not given: the default, or the period already in force when
          * rotation is on (a repeated call does not reset a chosen one). */
-        days = k.rotation_enabled && k.rotation_period_days > 0
-                   ? k.rotation_period_days : DEFAULT_ROTATION_DAYS;
+        days = cur->rotation_enabled && cur->rotation_period_days > 0
+                   ? cur->rotation_period_days : DEFAULT_ROTATION_DAYS;
     }
     /* The model's range (90..2560) was checked by the front. Enabling (or
      * re-enabling with a new period) starts the period now. */
-    k.rotation_enabled = 1;
-    k.rotation_period_days = (int)days;
-    k.next_rotation_date = (double)rq->now + (double)days * SECONDS_PER_DAY;
-    ret = lv_store_kms_key_update(rq->store, &k, err);
+    return lv_store_kms_key_set_rotation(rq->store, cur->id, cur->row_version,
+                                         1, (int)days,
+                                         lv_kms_now(rq) +
+                                             (double)days * SECONDS_PER_DAY,
+                                         err);
+}
+
+static int set_key_rotation(struct lv_req *rq, const json_t *in,
+                            const char *action, int enable,
+                            struct lv_err *err)
+{
+    struct rotation_change rc = { enable, 0 };
+    struct lv_kms_key k;
+    struct lv_kms_key cur;
+    int ret = -1;
+
+    lv_kms_key_init(&k);
+    lv_kms_key_init(&cur);
+    if (enable && lv_json_int64(in, "RotationPeriodInDays", &rc.days) &&
+        rc.days <= 0) {
+        LV_BUG("RotationPeriodInDays passed validation out of range");
+    }
+    if (load_key(rq, in, 0, action, &k, err) < 0) {
+        goto out;
+    }
+    ret = lv_kms_key_change(rq, &k, change_rotation, &rc, &cur, err);
 out:
+    lv_kms_key_release(&cur);
     lv_kms_key_release(&k);
     return ret;
 }
 
-/* ---- DisableKeyRotation ------------------------------------------------- */
+static int enable_key_rotation(struct lv_req *rq, const json_t *in,
+                               struct lv_buf *out, struct lv_err *err)
+{
+    (void)out;
+    return set_key_rotation(rq, in, "EnableKeyRotation", 1, err);
+}
 
 static int disable_key_rotation(struct lv_req *rq, const json_t *in,
                                 struct lv_buf *out, struct lv_err *err)
 {
-    struct lv_kms_key k;
-    int ret = -1;
-
     (void)out;
-    lv_kms_key_init(&k);
-    if (load_key(rq, in, 0, "DisableKeyRotation", &k, err) < 0 ||
-        check_state_for_rotation(&k, err) < 0 ||
-        check_rotatable(&k, err) < 0) {
-        goto out;
-    }
-    k.rotation_enabled = 0;
-    k.next_rotation_date = 0;
-    ret = lv_store_kms_key_update(rq->store, &k, err);
-out:
-    lv_kms_key_release(&k);
-    return ret;
+    return set_key_rotation(rq, in, "DisableKeyRotation", 0, err);
 }
 
 /* ---- GetKeyRotationStatus ----------------------------------------------- */
@@ -273,29 +263,39 @@ out:
 
 /* ---- RotateKeyOnDemand -------------------------------------------------- */
 
+static int change_rotate_on_demand(struct lv_req *rq,
+                                  struct lv_kms_key *cur, void *arg,
+                                  struct lv_err *err)
+{
+    (void)arg;
+    if (lv_kms_check_enabled(cur, err) < 0 ||
+        check_rotatable(cur, err) < 0) {
+        return -1;
+    }
+    if (cur->on_demand_rotations >= MAX_ON_DEMAND_ROTATIONS) {
+        /* AWS's text for this quota is not documented; this says what
+         * happened and names the limit. */
+        return lv_err_set(err, LV_E_LIMIT_EXCEEDED, "The on-demand "
+                          "rotations limit has been reached for %s: at "
+                          "most %d on-demand rotations are allowed per "
+                          "key.", cur->arn, MAX_ON_DEMAND_ROTATIONS);
+    }
+    return lv_kms_rotate_key(rq, cur, "ON_DEMAND", err);
+}
+
 static int rotate_key_on_demand(struct lv_req *rq, const json_t *in,
                                 struct lv_buf *out, struct lv_err *err)
 {
     struct lv_kms_key k;
+    struct lv_kms_key cur;
     struct lv_jw w;
     int ret = -1;
 
     lv_kms_key_init(&k);
+    lv_kms_key_init(&cur);
     if (load_key(rq, in, 0, "RotateKeyOnDemand", &k, err) < 0 ||
-        lv_kms_check_enabled(&k, err) < 0 ||
-        check_rotatable(&k, err) < 0) {
-        goto out;
-    }
-    if (k.on_demand_rotations >= MAX_ON_DEMAND_ROTATIONS) {
-        /* AWS's text for this quota is not documented; this says what
-         * happened and names the limit. */
-        lv_err_set(err, LV_E_LIMIT_EXCEEDED, "The on-demand rotations "
-                   "limit has been reached for %s: at most %d on-demand "
-                   "rotations are allowed per key.", k.arn,
-                   MAX_ON_DEMAND_ROTATIONS);
-        goto out;
-    }
-    if (lv_kms_rotate_key(rq, &k, "ON_DEMAND", err) < 0) {
+        lv_kms_key_change(rq, &k, change_rotate_on_demand, NULL, &cur,
+                          err) < 0) {
         goto out;
     }
     lv_jw_init(&w, out);
@@ -308,6 +308,7 @@ static int rotate_key_on_demand(struct lv_req *rq, const json_t *in,
     }
     ret = 0;
 out:
+    lv_kms_key_release(&cur);
     lv_kms_key_release(&k);
     return ret;
 }

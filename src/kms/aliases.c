@@ -107,6 +107,10 @@ static int get_alias(struct lv_req *rq, const char *name,
     return 0;
 }
 
+/* How often UpdateAlias and DeleteAlias decide again after the alias
+ * changed under them. */
+#define ALIAS_UPDATE_TRIES 16
+
 /* Key "type" as UpdateAlias compares it: symmetric, asymmetric or HMAC. */
 static const char *key_type(const struct lv_kms_key *k)
 {
@@ -119,19 +123,49 @@ static const char *key_type(const struct lv_kms_key *k)
     return "asymmetric";
 }
 
+/* CreateAlias's change of its key (arg: the alias): the key must still be
+ * Enabled or Disabled as it is in the transaction, and is held
+ * (lv_store_kms_key_hold) so that its deletion cannot land before the
+ * alias does and leave it pointing at a deleted key. */
+static int change_create_alias(struct lv_req *rq, struct lv_kms_key *cur,
+                               void *arg, struct lv_err *err)
+{
+    const struct lv_kms_alias *a = arg;
+    char arn[512];
+    int rc;
+
+    if (lv_kms_check_manageable(cur, err) < 0) {
+        return -1;
+    }
+    rc = lv_store_kms_key_hold(rq->store, cur->id, cur->row_version, err);
+    if (rc != 1) {
+        return rc;
+    }
+    rc = lv_store_kms_alias_insert(rq->store, a, err);
+    if (rc < 0) {
+        return -1;
+    }
+    if (rc == 1) {
+        alias_arn(rq, a->name, arn);
+        return lv_err_set(err, LV_E_ALREADY_EXISTS,
+                          "An alias with the name %s already exists", arn);
+    }
+    return 1;
+}
+
 int lv_kms_op_create_alias(struct lv_req *rq, const json_t *in,
                            struct lv_buf *out, struct lv_err *err)
 {
     const char *name = lv_json_str(in, "AliasName");
     const char *target = lv_json_str(in, "TargetKeyId");
     struct lv_kms_key k;
+    struct lv_kms_key cur;
     struct lv_kms_alias a;
-    char arn[512];
-    int rc;
     int ret = -1;
 
     (void)out;
     lv_kms_key_init(&k);
+    lv_kms_key_init(&cur);
     if (!name || !target) {
         LV_BUG("CreateAlias input passed validation without members");
     }
@@ -148,42 +182,68 @@ int lv_kms_op_create_alias(struct lv_req *rq, const json_t *in,
     snprintf(a.region, sizeof(a.region), "%s", rq->region);
     snprintf(a.name, sizeof(a.name), "%s", name);
     snprintf(a.key_id, sizeof(a.key_id), "%s", k.id);
-    a.creation_date = (double)rq->now;
-    a.last_updated = (double)rq->now;
-    rc = lv_store_kms_alias_insert(rq->store, &a, err);
-    if (rc < 0) {
-        goto out;
-    }
-    if (rc == 1) {
-        alias_arn(rq, name, arn);
-        lv_err_set(err, LV_E_ALREADY_EXISTS,
-                   "An alias with the name %s already exists", arn);
+    a.creation_date = lv_kms_now(rq);
+    a.last_updated = a.creation_date;
+    if (lv_kms_key_change(rq, &k, change_create_alias, &a, &cur, err) < 0) {
         goto out;
     }
     lv_log(LV_LOG_INFO, "kms: alias created name=%s key=%s req=%s", name,
            k.id, rq->id);
     ret = 0;
 out:
+    lv_kms_key_release(&cur);
     lv_kms_key_release(&k);
     return ret;
 }
 
-int lv_kms_op_update_alias(struct lv_req *rq, const json_t *in,
-                           struct lv_buf *out, struct lv_err *err)
+/* UpdateAlias's change of the new key: the alias moves only if it still
+ * points at `from` (the key the caller was authorized on and compared
+ * with) and the new key is still Enabled or Disabled as it is in the
+ * transaction; the new key is held as in change_create_alias. */
+struct alias_move {
+    const struct lv_kms_alias *a;
+    const char *from;
+    int moved;                  /* the alias was no longer at `from` */
+};
+
+static int change_alias_target(struct lv_req *rq, struct lv_kms_key *cur,
+                               void *arg, struct lv_err *err)
 {
-    const char *name = lv_json_str(in, "AliasName");
-    const char *target = lv_json_str(in, "TargetKeyId");
+    struct alias_move *mv = arg;
+    int rc;
+
+    mv->moved = 0;
+    if (lv_kms_check_manageable(cur, err) < 0) {
+        return -1;
+    }
+    rc = lv_store_kms_alias_update(rq->store, mv->a, mv->from, err);
+    if (rc < 0) {
+        return -1;
+    }
+    if (rc == 0) {
+        /* Nothing written: the caller decides again on the alias. */
+        mv->moved = 1;
+        return 1;
+    }
+    return lv_store_kms_key_hold(rq->store, cur->id, cur->row_version, err);
+}
+
+/* One try of UpdateAlias: 1 done, 0 when the alias moved (or went, or
+ * its new key was deleted) between its read and the update — decide again
+ * on what is there now —, -1 with *err. */
+static int update_alias(struct lv_req *rq, const char *name,
+                        const char *target, struct lv_err *err)
+{
     struct lv_kms_key cur;
     struct lv_kms_key k;
+    struct lv_kms_key now;
     struct lv_kms_alias a;
+    struct alias_move mv;
     int ret = -1;
 
-    (void)out;
     lv_kms_key_init(&cur);
     lv_kms_key_init(&k);
-    if (!name || !target) {
-        LV_BUG("UpdateAlias input passed validation without members");
-    }
+    lv_kms_key_init(&now);
     if (check_alias_name(name, err) < 0 ||
         check_target_not_alias(target, err) < 0 ||
         get_alias(rq, name, &a, err) < 0 ||
@@ -209,15 +269,73 @@ int lv_kms_op_update_alias(struct lv_req *rq, const json_t *in,
         goto out;
     }
     snprintf(a.key_id, sizeof(a.key_id), "%s", k.id);
-    a.last_updated = (double)rq->now;
-    if (lv_store_kms_alias_update(rq->store, &a, err) < 0) {
+    a.last_updated = lv_kms_now(rq);
+    /* Guarded by the key the alias pointed at when it was read: the checks
+     * above were made against that key. */
+    mv.a = &a;
+    mv.from = cur.id;
+    mv.moved = 0;
+    if (lv_kms_key_change(rq, &k, change_alias_target, &mv, &now,
+                          err) < 0) {
         goto out;
     }
-    lv_log(LV_LOG_INFO, "kms: alias updated name=%s key=%s req=%s", name,
-           k.id, rq->id);
-    ret = 0;
+    ret = mv.moved ? 0 : 1;
+    if (ret == 1) {
+        lv_log(LV_LOG_INFO, "kms: alias updated name=%s key=%s req=%s",
+               name, k.id, rq->id);
+    }
 out:
+    lv_kms_key_release(&now);
     lv_kms_key_release(&cur);
+    lv_kms_key_release(&k);
+    return ret;
+}
+
+int lv_kms_op_update_alias(struct lv_req *rq, const json_t *in,
+                           struct lv_buf *out, struct lv_err *err)
+{
+    const char *name = lv_json_str(in, "AliasName");
+    const char *target = lv_json_str(in, "TargetKeyId");
+    int rc;
+
+    (void)out;
+    if (!name || !target) {
+        LV_BUG("UpdateAlias input passed validation without members");
+    }
+    for (int i = 0; i < ALIAS_UPDATE_TRIES; i++) {
+        rc = update_alias(rq, name, target, err);
+        if (rc != 0) {
+            return rc < 0 ? -1 : 0;
+        }
+    }
+    return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE, "The alias %s is being "
+                      "changed by other requests; please try again", name);
+}
+
+/* One try of DeleteAlias: 1 done, 0 when the alias moved to another key
+ * between its read and the delete (decide again: the caller was
+ * authorized on the key it pointed at), -1 with *err. */
+static int delete_alias(struct lv_req *rq, const char *name,
+                        struct lv_err *err)
+{
+    struct lv_kms_key k;
+    struct lv_kms_alias a;
+    int ret = -1;
+
+    lv_kms_key_init(&k);
+    if (check_alias_name(name, err) < 0 ||
+        get_alias(rq, name, &a, err) < 0 ||
+        lv_kms_resolve(rq, a.key_id, 0, &k, err) < 0 ||
+        lv_kms_authorize(rq, &k, "DeleteAlias", NULL, 0, NULL, 0, err) < 0) {
+        goto out;
+    }
+    ret = lv_store_kms_alias_delete(rq->store, rq->who.account, rq->region,
+                                    name, k.id, err);
+    if (ret == 1) {
+        lv_log(LV_LOG_INFO, "kms: alias deleted name=%s req=%s", name,
+               rq->id);
+    }
+out:
     lv_kms_key_release(&k);
     return ret;
 }
@@ -226,30 +344,20 @@ int lv_kms_op_delete_alias(struct lv_req *rq, const json_t *in,
                            struct lv_buf *out, struct lv_err *err)
 {
     const char *name = lv_json_str(in, "AliasName");
-    struct lv_kms_key k;
-    struct lv_kms_alias a;
-    int ret = -1;
+    int rc;
 
     (void)out;
-    lv_kms_key_init(&k);
     if (!name) {
         LV_BUG("DeleteAlias input passed validation without AliasName");
     }
-    if (check_alias_name(name, err) < 0 ||
-        get_alias(rq, name, &a, err) < 0 ||
-        lv_kms_resolve(rq, a.key_id, 0, &k, err) < 0 ||
-        lv_kms_authorize(rq, &k, "DeleteAlias", NULL, 0, NULL, 0, err) < 0) {
-        goto out;
+    for (int i = 0; i < ALIAS_UPDATE_TRIES; i++) {
+        rc = delete_alias(rq, name, err);
+        if (rc != 0) {
+            return rc < 0 ? -1 : 0;
+        }
     }
-    if (lv_store_kms_alias_delete(rq->store, rq->who.account, rq->region,
-                                  name, err) < 0) {
-        goto out;
-    }
-    lv_log(LV_LOG_INFO, "kms: alias deleted name=%s req=%s", name, rq->id);
-    ret = 0;
-out:
-    lv_kms_key_release(&k);
-    return ret;
+    return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE, "The alias %s is being "
+                      "changed by other requests; please try again", name);
 }
 
 struct alias_page {

@@ -564,7 +564,7 @@ int lv_kms_create_grant(struct lv_req *rq, const json_t *in,
                                          rq->who.account);
         g.operations = ops_json(&ng);
         g.constraints = lv_xstrdup(ng.constraints ? ng.constraints : "");
-        g.creation_date = (double)rq->now;
+        g.creation_date = lv_kms_now(rq);
         if (lv_store_kms_grant_insert(rq->store, &g, err) < 0) {
             goto out;
         }

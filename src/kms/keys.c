@@ -143,17 +143,48 @@ static int load_key(struct lv_req *rq, const json_t *in, unsigned flags,
     return lv_kms_authorize(rq, k, action, NULL, 0, NULL, 0, err);
 }
 
-static int save_key(struct lv_req *rq, const struct lv_kms_key *k,
-                    struct lv_err *err)
+/* How often lv_kms_key_change starts over after losing a race. On SQLite
+ * never: its transactions take the write lock at begin, so the record read
+ * inside one is the one the change is made on. A backend shared by several
+ * nodes can lose; this bounds the work a hot key costs. */
+#define KEY_CHANGE_TRIES 16
+
+int lv_kms_key_change(struct lv_req *rq, const struct lv_kms_key *k,
+                      lv_kms_change_fn fn, void *arg, struct lv_kms_key *cur,
+                      struct lv_err *err)
 {
-    if (lv_store_begin(rq->store, err) < 0) {
-        return -1;
-    }
-    if (lv_store_kms_key_update(rq->store, k, err) < 0) {
+    int found;
+    int rc;
+
+    for (int i = 0; i < KEY_CHANGE_TRIES; i++) {
+        if (lv_store_begin(rq->store, err) < 0) {
+            return -1;
+        }
+        found = lv_store_kms_key_get(rq->store, k->id, cur, err);
+        if (found < 0) {
+            lv_store_rollback(rq->store);
+            return -1;
+        }
+        if (!found || cur->material_destroyed) {
+            lv_store_rollback(rq->store);
+            return lv_err_set(err, LV_E_NOT_FOUND,
+                              "Key '%s' does not exist", k->arn);
+        }
+        rc = fn(rq, cur, arg, err);
+        if (rc < 0) {
+            lv_store_rollback(rq->store);
+            return -1;
+        }
+        if (rc > 0) {
+            return lv_store_commit(rq->store, err);
+        }
         lv_store_rollback(rq->store);
-        return -1;
     }
-    return lv_store_commit(rq->store, err);
+    lv_log(LV_LOG_WARN, "kms: change of key %s lost %d races in a row req=%s",
+           k->id, KEY_CHANGE_TRIES, rq->id);
+    return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                      "The key %s is being changed by other requests; "
+                      "please try again", k->arn);
 }
 
 static int finish(struct lv_jw *w, struct lv_err *err)
@@ -311,7 +342,7 @@ int lv_kms_op_create_key(struct lv_req *rq, const json_t *in,
     snprintf(k.state, sizeof(k.state), "Enabled");
     snprintf(k.origin, sizeof(k.origin), "AWS_KMS");
     k.description = lv_xstrdup(desc ? desc : "");
-    k.creation_date = (double)rq->now;
+    k.creation_date = lv_kms_now(rq);
     k.current_version = 1;
     if (policy) {
         lv_json_bool(in, "BypassPolicyLockoutSafetyCheck", &bypass);
@@ -446,45 +477,77 @@ int lv_kms_op_list_keys(struct lv_req *rq, const json_t *in,
 
 /* ---- UpdateKeyDescription, EnableKey, DisableKey ------------------------- */
 
+/* arg: the description (const char **). */
+static int change_description(struct lv_req *rq, struct lv_kms_key *cur,
+                              void *arg, struct lv_err *err)
+{
+    const char *const *desc = arg;
+
+    if (lv_kms_check_manageable(cur, err) < 0) {
+        return -1;
+    }
+    return lv_store_kms_key_set_description(rq->store, cur->id,
+                                            cur->row_version, *desc, err);
+}
+
 int lv_kms_op_update_key_description(struct lv_req *rq, const json_t *in,
                                      struct lv_buf *out, struct lv_err *err)
 {
     struct lv_kms_key k;
+    struct lv_kms_key cur;
     const char *desc = lv_json_str(in, "Description");
     int ret = -1;
 
     (void)out;
     lv_kms_key_init(&k);
-    if (load_key(rq, in, 0, "UpdateKeyDescription", &k, err) < 0 ||
-        lv_kms_check_manageable(&k, err) < 0) {
+    lv_kms_key_init(&cur);
+    if (!desc) {
+        desc = "";
+    }
+    if (load_key(rq, in, 0, "UpdateKeyDescription", &k, err) < 0) {
         goto out;
     }
-    free(k.description);
-    k.description = lv_xstrdup(desc ? desc : "");
-    ret = save_key(rq, &k, err);
+    ret = lv_kms_key_change(rq, &k, change_description, &desc, &cur, err);
 out:
+    lv_kms_key_release(&cur);
     lv_kms_key_release(&k);
     return ret;
+}
+
+/* The state EnableKey or DisableKey sets (arg: int, 1 to enable), on
+ * Enabled and Disabled keys only (a key pending deletion is cancelled
+ * first). */
+static int change_enabled(struct lv_req *rq, struct lv_kms_key *cur,
+                          void *arg, struct lv_err *err)
+{
+    const int *enable = arg;
+
+    if (lv_kms_check_manageable(cur, err) < 0) {
+        return -1;
+    }
+    return lv_store_kms_key_set_state(rq->store, cur->id, cur->row_version,
+                                      *enable ? "Enabled" : "Disabled", err);
 }
 
 static int set_enabled(struct lv_req *rq, const json_t *in,
                        const char *action, int enable, struct lv_err *err)
 {
     struct lv_kms_key k;
+    struct lv_kms_key cur;
     int ret = -1;
 
     lv_kms_key_init(&k);
-    if (load_key(rq, in, 0, action, &k, err) < 0 ||
-        lv_kms_check_manageable(&k, err) < 0) {
+    lv_kms_key_init(&cur);
+    if (load_key(rq, in, 0, action, &k, err) < 0) {
         goto out;
     }
-    snprintf(k.state, sizeof(k.state), "%s", enable ? "Enabled" : "Disabled");
-    ret = save_key(rq, &k, err);
+    ret = lv_kms_key_change(rq, &k, change_enabled, &enable, &cur, err);
     if (ret == 0) {
         lv_log(LV_LOG_INFO, "kms: key %s id=%s req=%s",
                enable ? "enabled" : "disabled", k.id, rq->id);
     }
 out:
+    lv_kms_key_release(&cur);
     lv_kms_key_release(&k);
     return ret;
 }
@@ -505,75 +568,95 @@ int lv_kms_op_disable_key(struct lv_req *rq, const json_t *in,
 
 /* ---- ScheduleKeyDeletion, CancelKeyDeletion ------------------------------ */
 
+struct deletion {
+    int64_t days;
+    double date;                /* set by change_schedule */
+};
+
+static int change_schedule(struct lv_req *rq, struct lv_kms_key *cur,
+                           void *arg, struct lv_err *err)
+{
+    struct deletion *d = arg;
+
+    if (lv_kms_check_manageable(cur, err) < 0) {
+        return -1;
+    }
+    d->date = lv_kms_now(rq) + (double)d->days * DAY_SECONDS;
+    return lv_store_kms_key_schedule_deletion(rq->store, cur->id,
+                                              cur->row_version, d->date,
+                                              (int)d->days, err);
+}
+
 int lv_kms_op_schedule_key_deletion(struct lv_req *rq, const json_t *in,
                                     struct lv_buf *out, struct lv_err *err)
 {
     struct lv_kms_key k;
+    struct lv_kms_key cur;
     struct lv_jw w;
-    int64_t days = PENDING_WINDOW_DEFAULT;
+    struct deletion d = { PENDING_WINDOW_DEFAULT, 0 };
     int ret = -1;
 
     lv_kms_key_init(&k);
+    lv_kms_key_init(&cur);
     /* The model allows 1–365; KMS itself takes 7–30 and says so in the
      * form of a model validation error. */
-    if (lv_json_int64(in, "PendingWindowInDays", &days) &&
-        (days < PENDING_WINDOW_MIN || days > PENDING_WINDOW_MAX)) {
+    if (lv_json_int64(in, "PendingWindowInDays", &d.days) &&
+        (d.days < PENDING_WINDOW_MIN || d.days > PENDING_WINDOW_MAX)) {
         lv_err_set(err, LV_E_VALIDATION, "1 validation error detected: "
                    "Value '%lld' at 'pendingWindowInDays' failed to "
                    "satisfy constraint: Member must have value %s",
-                   (long long)days, days < PENDING_WINDOW_MIN
+                   (long long)d.days, d.days < PENDING_WINDOW_MIN
                        ? "greater than or equal to 7"
                        : "less than or equal to 30");
         goto out;
     }
     if (load_key(rq, in, 0, "ScheduleKeyDeletion", &k, err) < 0 ||
-        lv_kms_check_manageable(&k, err) < 0) {
-        goto out;
-    }
-    snprintf(k.state, sizeof(k.state), "PendingDeletion");
-    k.deletion_date = (double)rq->now + (double)days * DAY_SECONDS;
-    k.pending_window_days = (int)days;
-    if (save_key(rq, &k, err) < 0) {
+        lv_kms_key_change(rq, &k, change_schedule, &d, &cur, err) < 0) {
         goto out;
     }
     lv_log(LV_LOG_INFO, "kms: key deletion scheduled id=%s days=%d req=%s",
-           k.id, k.pending_window_days, rq->id);
+           k.id, (int)d.days, rq->id);
     lv_jw_init(&w, out);
     lv_jw_obj_open(&w);
     lv_jw_kstr(&w, "KeyId", k.arn);
     lv_jw_key(&w, "DeletionDate");
-    lv_jw_double(&w, k.deletion_date);
-    lv_jw_kstr(&w, "KeyState", k.state);
-    lv_jw_kint64(&w, "PendingWindowInDays", k.pending_window_days);
+    lv_jw_double(&w, d.date);
+    lv_jw_kstr(&w, "KeyState", "PendingDeletion");
+    lv_jw_kint64(&w, "PendingWindowInDays", d.days);
     lv_jw_obj_close(&w);
     ret = finish(&w, err);
 out:
+    lv_kms_key_release(&cur);
     lv_kms_key_release(&k);
     return ret;
+}
+
+static int change_cancel(struct lv_req *rq, struct lv_kms_key *cur,
+                         void *arg, struct lv_err *err)
+{
+    (void)arg;
+    if (strcmp(cur->state, "PendingDeletion") != 0) {
+        /* AWS's key-state table: only a key pending deletion can have
+         * its deletion cancelled. */
+        return lv_err_set(err, LV_E_KMS_INVALID_STATE,
+                          "%s is not pending deletion.", cur->arn);
+    }
+    return lv_store_kms_key_cancel_deletion(rq->store, cur->id,
+                                            cur->row_version, err);
 }
 
 int lv_kms_op_cancel_key_deletion(struct lv_req *rq, const json_t *in,
                                   struct lv_buf *out, struct lv_err *err)
 {
     struct lv_kms_key k;
+    struct lv_kms_key cur;
     struct lv_jw w;
     int ret = -1;
 
     lv_kms_key_init(&k);
-    if (load_key(rq, in, 0, "CancelKeyDeletion", &k, err) < 0) {
-        goto out;
-    }
-    if (strcmp(k.state, "PendingDeletion") != 0) {
-        /* AWS's key-state table: only a key pending deletion can have
-         * its deletion cancelled. */
-        lv_err_set(err, LV_E_KMS_INVALID_STATE,
-                   "%s is not pending deletion.", k.arn);
-        goto out;
-    }
-    snprintf(k.state, sizeof(k.state), "Disabled");
-    k.deletion_date = 0;
-    k.pending_window_days = 0;
-    if (save_key(rq, &k, err) < 0) {
+    lv_kms_key_init(&cur);
+    if (load_key(rq, in, 0, "CancelKeyDeletion", &k, err) < 0 ||
+        lv_kms_key_change(rq, &k, change_cancel, NULL, &cur, err) < 0) {
         goto out;
     }
     lv_log(LV_LOG_INFO, "kms: key deletion cancelled id=%s req=%s", k.id,
@@ -584,6 +667,7 @@ int lv_kms_op_cancel_key_deletion(struct lv_req *rq, const json_t *in,
     lv_jw_obj_close(&w);
     ret = finish(&w, err);
 out:
+    lv_kms_key_release(&cur);
     lv_kms_key_release(&k);
     return ret;
 }

@@ -220,13 +220,35 @@ const char *const *lv_kms_signing_algorithms(const char *key_spec);
 const char *const *lv_kms_mac_algorithms(const char *key_spec);
 
 /*
- * Rotates k to a new material version now (admin.c): new material of k's
- * spec, sealed and stored as version current_version + 1 with rotation
- * type `type` ("AUTOMATIC" or "ON_DEMAND"), and k->current_version,
- * next_rotation_date (when automatic rotation is on) updated in the store
- * and in *k. Earlier versions stay, so old ciphertexts still decrypt.
+ * One change of a key, made the one way every change is made (DESIGN.md,
+ * "Storage"; kms_store.h): in a transaction, the key k->id is read from the
+ * store as it is now (never from the cache) into *cur, and fn decides on
+ * that record — the key-state rules, limits — and makes its change with one
+ * of the kms_store.h changes guarded by cur->row_version. fn returns 1 when
+ * done (changed, or nothing to change), 0 when its guard failed (another
+ * writer changed the key since the read), -1 with *err when it refuses or
+ * the store fails. On 0 the transaction is rolled back and the change
+ * starts over from a fresh read, a bounded number of times (then
+ * ServiceUnavailableException, which clients retry). A key that is absent
+ * or deleted answers NotFoundException "Key 'k->arn' does not exist".
+ * Returns 0 once the change is committed (*cur: the record fn decided on,
+ * as it was before the change), else -1 with *err.
  */
-int lv_kms_rotate_key(struct lv_req *rq, struct lv_kms_key *k,
+typedef int (*lv_kms_change_fn)(struct lv_req *rq, struct lv_kms_key *cur,
+                                void *arg, struct lv_err *err);
+int lv_kms_key_change(struct lv_req *rq, const struct lv_kms_key *k,
+                      lv_kms_change_fn fn, void *arg, struct lv_kms_key *cur,
+                      struct lv_err *err);
+
+/*
+ * Rotates cur to a new material version (admin.c), as a step of an
+ * lv_kms_key_change fn: new material of cur's spec, sealed and stored as
+ * version cur->current_version + 1 with rotation type `type` ("AUTOMATIC"
+ * or "ON_DEMAND"), guarded by cur->row_version (lv_store_kms_key_rotate).
+ * Returns 1, 0 (guard failed) or -1 as that fn does. Earlier versions
+ * stay, so old ciphertexts still decrypt.
+ */
+int lv_kms_rotate_key(struct lv_req *rq, const struct lv_kms_key *cur,
                       const char *type, struct lv_err *err);
 
 /*
@@ -238,6 +260,14 @@ int lv_kms_rotate_key(struct lv_req *rq, struct lv_kms_key *k,
  */
 int lv_kms_new_material(const char *spec, uint8_t **mat, size_t *len,
                         struct lv_err *err);
+
+/* The request's time as KMS dates carry it (CreationDate, DeletionDate,
+ * RotationDate …): epoch seconds with the milliseconds AWS sends, e.g.
+ * 1.700000000123E9. */
+static inline double lv_kms_now(const struct lv_req *rq)
+{
+    return (double)rq->now_ms / 1000.0;
+}
 
 /* Drops the cached parsed policy of key_id (after PutKeyPolicy). */
 void lv_kms_policy_cache_drop(const char *key_id);

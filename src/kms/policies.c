@@ -98,17 +98,29 @@ out:
 }
 
 /* The key-state table allows PutKeyPolicy in every state of a key that
- * still exists, pending deletion included. */
+ * still exists, pending deletion included (lv_kms_key_change refuses a
+ * deleted one). arg: the policy text (const char **). */
+static int change_policy(struct lv_req *rq, struct lv_kms_key *cur,
+                         void *arg, struct lv_err *err)
+{
+    const char *const *policy = arg;
+
+    return lv_store_kms_key_set_policy(rq->store, cur->id, cur->row_version,
+                                       *policy, err);
+}
+
 int lv_kms_op_put_key_policy(struct lv_req *rq, const json_t *in,
                              struct lv_buf *out, struct lv_err *err)
 {
     struct lv_kms_key k;
+    struct lv_kms_key cur;
     const char *policy = lv_json_str(in, "Policy");
     int bypass = 0;
     int ret = -1;
 
     (void)out;
     lv_kms_key_init(&k);
+    lv_kms_key_init(&cur);
     if (!policy) {
         LV_BUG("PutKeyPolicy input passed validation without Policy");
     }
@@ -118,22 +130,14 @@ int lv_kms_op_put_key_policy(struct lv_req *rq, const json_t *in,
         lv_kms_policy_check(rq, policy, k.arn, bypass, err) < 0) {
         goto out;
     }
-    free(k.policy);
-    k.policy = lv_xstrdup(policy);
-    if (lv_store_begin(rq->store, err) < 0) {
-        goto out;
-    }
-    if (lv_store_kms_key_update(rq->store, &k, err) < 0) {
-        lv_store_rollback(rq->store);
-        goto out;
-    }
-    if (lv_store_commit(rq->store, err) < 0) {
+    if (lv_kms_key_change(rq, &k, change_policy, &policy, &cur, err) < 0) {
         goto out;
     }
     lv_kms_policy_cache_drop(k.id);
     lv_log(LV_LOG_INFO, "kms: key policy put id=%s req=%s", k.id, rq->id);
     ret = 0;
 out:
+    lv_kms_key_release(&cur);
     lv_kms_key_release(&k);
     return ret;
 }

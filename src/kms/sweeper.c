@@ -18,11 +18,6 @@
 /* Keys handled per pass; the rest wait for the next one. */
 #define SWEEP_BATCH 1000
 
-/* The state a deleted key is left in. Clients never see it: a key whose
- * material is destroyed does not exist for lv_kms_resolve. It also takes
- * the key off the store's due list. */
-#define STATE_DELETED "Deleted"
-
 struct lv_kms_sweeper {
     struct lv_ticker *ticker;
 };
@@ -44,101 +39,87 @@ static int collect(void *arg, const struct lv_kms_key *k)
     return 0;
 }
 
-/* A request context for work done on no client's behalf, in k's scope. */
+/* A request context for work done on no client's behalf: it only reaches
+ * the store and the root key. */
 static void sweeper_req(struct lv_req *rq, struct lv_app *app,
-                        const struct lv_kms_key *k, time_t now)
+                        int64_t now_ms)
 {
     memset(rq, 0, sizeof(*rq));
     snprintf(rq->id, sizeof(rq->id), "sweeper");
-    rq->now = now;
-    rq->now_ms = (int64_t)now * 1000;
+    rq->now = (time_t)(now_ms / 1000);
+    rq->now_ms = now_ms;
     rq->app = app;
     rq->store = app->store;
-    snprintf(rq->region, sizeof(rq->region), "%s", k->region);
-    snprintf(rq->who.account, sizeof(rq->who.account), "%s", k->account);
-    snprintf(rq->who.arn, sizeof(rq->who.arn), "arn:aws:iam::%s:root",
-             k->account);
 }
 
-/* Deletes key `id` if it is still pending deletion and due, all in one
- * transaction. */
-static int delete_key(struct lv_store *store, const char *id, double now,
-                      struct lv_err *err)
+/* Deletes the key if it is still pending deletion and due (arg: the time
+ * now, a const double *); else nothing. */
+static int change_delete(struct lv_req *rq, struct lv_kms_key *cur,
+                         void *arg, struct lv_err *err)
 {
-    struct lv_kms_key k;
-    int found;
-    int ret = -1;
+    const double *now = arg;
 
-    lv_kms_key_init(&k);
-    if (lv_store_begin(store, err) < 0) {
-        goto out;
+    /* Cancelled since the list was read: nothing to do. */
+    if (strcmp(cur->state, "PendingDeletion") != 0 ||
+        cur->deletion_date > *now) {
+        return 1;
     }
-    found = lv_store_kms_key_get(store, id, &k, err);
-    if (found < 0) {
-        lv_store_rollback(store);
-        goto out;
-    }
-    /* Cancelled (or already deleted) since the list was read. */
-    if (!found || strcmp(k.state, "PendingDeletion") != 0 ||
-        k.deletion_date > now || k.material_destroyed) {
-        lv_store_rollback(store);
-        ret = 0;
-        goto out;
-    }
-    k.material_destroyed = 1;
-    snprintf(k.state, sizeof(k.state), STATE_DELETED);
-    k.rotation_enabled = 0;
-    k.next_rotation_date = 0;
-    if (lv_store_kms_material_destroy(store, k.id, err) < 0 ||
-        lv_store_kms_alias_delete_for_key(store, k.id, err) < 0 ||
-        lv_store_kms_grant_delete_for_key(store, k.id, err) < 0 ||
-        lv_store_kms_key_update(store, &k, err) < 0) {
-        lv_store_rollback(store);
-        goto out;
-    }
-    if (lv_store_commit(store, err) < 0) {
-        goto out;
-    }
-    lv_kms_policy_cache_drop(k.id);
-    lv_log(LV_LOG_INFO, "kms: key deleted id=%s arn=%s", k.id, k.arn);
-    ret = 0;
-out:
-    lv_kms_key_release(&k);
-    return ret;
+    return lv_store_kms_key_destroy(rq->store, cur->id, cur->row_version,
+                                    err);
 }
 
-/* Rotates key `id` if it is enabled and its rotation is due. A disabled
- * key is not rotated (it stays due and is rotated once enabled again), as
- * AWS documents for automatic rotation. */
-static int rotate_key(struct lv_app *app, const char *id, time_t now,
-                      struct lv_err *err)
+/* Rotates the key if it is enabled and its rotation is due; else nothing.
+ * A disabled key is not rotated (it stays due and is rotated once enabled
+ * again), as AWS documents for automatic rotation. */
+static int change_rotate(struct lv_req *rq, struct lv_kms_key *cur,
+                         void *arg, struct lv_err *err)
 {
+    const double *now = arg;
+
+    if (strcmp(cur->state, "Enabled") != 0 || !cur->rotation_enabled ||
+        cur->next_rotation_date <= 0 || cur->next_rotation_date > *now) {
+        return 1;
+    }
+    return lv_kms_rotate_key(rq, cur, "AUTOMATIC", err);
+}
+
+/* Acts on key `id` as it is now, each action decided and made in its own
+ * transaction on the record read there (lv_kms_key_change): deletion if
+ * due, else rotation if due. */
+static void sweep_key(struct lv_app *app, const char *id, int64_t now_ms)
+{
+    struct lv_err err = LV_ERR_INIT;
     struct lv_kms_key k;
+    struct lv_kms_key cur;
     struct lv_req rq;
-    int found;
-    int ret = -1;
+    double at = (double)now_ms / 1000.0;
 
     lv_kms_key_init(&k);
-    found = lv_store_kms_key_get(app->store, id, &k, err);
-    if (found < 0) {
+    lv_kms_key_init(&cur);
+    sweeper_req(&rq, app, now_ms);
+    snprintf(k.id, sizeof(k.id), "%s", id);
+    snprintf(k.arn, sizeof(k.arn), "key/%s", id);
+    if (lv_kms_key_change(&rq, &k, change_delete, &at, &cur, &err) < 0) {
+        if (err.code != LV_E_NOT_FOUND) {
+            lv_log(LV_LOG_WARN, "kms: sweeper cannot delete key %s: %s", id,
+                   err.msg);
+        }
         goto out;
     }
-    if (!found || k.material_destroyed || strcmp(k.state, "Enabled") != 0 ||
-        !k.rotation_enabled || k.next_rotation_date <= 0 ||
-        k.next_rotation_date > (double)now) {
-        ret = 0;
+    if (strcmp(cur.state, "PendingDeletion") == 0 &&
+        cur.deletion_date <= at) {
+        lv_kms_policy_cache_drop(id);
+        lv_log(LV_LOG_INFO, "kms: key deleted id=%s arn=%s", id, cur.arn);
         goto out;
     }
-    sweeper_req(&rq, app, &k, now);
-    if (lv_kms_rotate_key(&rq, &k, "AUTOMATIC", err) < 0) {
-        goto out;
+    if (lv_kms_key_change(&rq, &k, change_rotate, &at, &cur, &err) < 0 &&
+        err.code != LV_E_NOT_FOUND) {
+        lv_log(LV_LOG_WARN, "kms: sweeper cannot rotate key %s: %s", id,
+               err.msg);
     }
-    lv_log(LV_LOG_INFO, "kms: key rotated id=%s version=%u", k.id,
-           k.current_version);
-    ret = 0;
 out:
+    lv_kms_key_release(&cur);
     lv_kms_key_release(&k);
-    return ret;
 }
 
 static void sweep(void *arg)
@@ -146,23 +127,20 @@ static void sweep(void *arg)
     struct lv_app *app = arg;
     struct due_list *d = lv_xcalloc(1, sizeof(*d));
     struct lv_err err = LV_ERR_INIT;
-    time_t now = time(NULL);
+    struct timespec ts;
+    int64_t now_ms;
 
-    if (lv_store_kms_key_due(app->store, (double)now, collect, d,
+    /* The wall clock, to the millisecond: KMS dates carry milliseconds. */
+    clock_gettime(CLOCK_REALTIME, &ts);
+    now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    if (lv_store_kms_key_due(app->store, (double)now_ms / 1000.0, collect, d,
                              &err) < 0) {
         lv_log(LV_LOG_WARN, "kms: sweeper cannot list due keys: %s",
                err.msg);
         goto out;
     }
     for (size_t i = 0; i < d->n; i++) {
-        if (delete_key(app->store, d->ids[i], (double)now, &err) < 0) {
-            lv_log(LV_LOG_WARN, "kms: sweeper cannot delete key %s: %s",
-                   d->ids[i], err.msg);
-        }
-        if (rotate_key(app, d->ids[i], now, &err) < 0) {
-            lv_log(LV_LOG_WARN, "kms: sweeper cannot rotate key %s: %s",
-                   d->ids[i], err.msg);
-        }
+        sweep_key(app, d->ids[i], now_ms);
     }
 out:
     free(d);

@@ -122,45 +122,82 @@ static int count_after(struct lv_req *rq, const char *key_id,
     return 0;
 }
 
+/* TagResource's change (arg: the Tags list): refused on a key
+ * that is not Enabled or Disabled, and past LV_KMS_MAX_TAGS, both decided
+ * on the key and tags as they are in the transaction; the key is held
+ * (lv_store_kms_key_hold) so that a state change cannot slip in between. */
+static int change_tag(struct lv_req *rq, struct lv_kms_key *cur, void *arg,
+                      struct lv_err *err)
+{
+    const json_t *tags = arg;
+    int n = 0;
+    int rc;
+
+    if (lv_kms_check_manageable(cur, err) < 0 ||
+        lv_kms_tags_check(tags, err) < 0 ||
+        count_after(rq, cur->id, tags, &n, err) < 0) {
+        return -1;
+    }
+    if (n > LV_KMS_MAX_TAGS) {
+        return lv_err_set(err, LV_E_LIMIT_EXCEEDED, "A KMS key can have at "
+                          "most %d tags", LV_KMS_MAX_TAGS);
+    }
+    rc = lv_store_kms_key_hold(rq->store, cur->id, cur->row_version, err);
+    if (rc != 1) {
+        return rc;
+    }
+    return lv_kms_tags_store(rq, cur->id, tags, err) < 0 ? -1 : 1;
+}
+
 int lv_kms_op_tag_resource(struct lv_req *rq, const json_t *in,
                            struct lv_buf *out, struct lv_err *err)
 {
     const json_t *tags = lv_json_arr(in, "Tags");
     struct lv_kms_key k;
-    int n = 0;
+    struct lv_kms_key cur;
     int ret = -1;
 
     (void)out;
     lv_kms_key_init(&k);
+    lv_kms_key_init(&cur);
     if (!tags) {
         LV_BUG("TagResource input passed validation without Tags");
     }
-    if (load(rq, in, "TagResource", &k, err) < 0 ||
-        lv_kms_check_manageable(&k, err) < 0 ||
-        lv_kms_tags_check(tags, err) < 0) {
+    if (load(rq, in, "TagResource", &k, err) < 0) {
         goto out;
     }
-    if (lv_store_begin(rq->store, err) < 0) {
-        goto out;
-    }
-    if (count_after(rq, k.id, tags, &n, err) < 0) {
-        lv_store_rollback(rq->store);
-        goto out;
-    }
-    if (n > LV_KMS_MAX_TAGS) {
-        lv_store_rollback(rq->store);
-        lv_err_set(err, LV_E_LIMIT_EXCEEDED, "A KMS key can have at most "
-                   "%d tags", LV_KMS_MAX_TAGS);
-        goto out;
-    }
-    if (lv_kms_tags_store(rq, k.id, tags, err) < 0) {
-        lv_store_rollback(rq->store);
-        goto out;
-    }
-    ret = lv_store_commit(rq->store, err);
+    ret = lv_kms_key_change(rq, &k, change_tag, (json_t *)tags, &cur, err);
 out:
+    lv_kms_key_release(&cur);
     lv_kms_key_release(&k);
     return ret;
+}
+
+/* UntagResource's change (arg: the TagKeys list), as change_tag. Removing
+ * a tag the key does not have is not an error. */
+static int change_untag(struct lv_req *rq, struct lv_kms_key *cur,
+                        void *arg, struct lv_err *err)
+{
+    const json_t *keys = arg;
+    size_t i;
+    const json_t *v;
+    int rc;
+
+    if (lv_kms_check_manageable(cur, err) < 0) {
+        return -1;
+    }
+    rc = lv_store_kms_key_hold(rq->store, cur->id, cur->row_version, err);
+    if (rc != 1) {
+        return rc;
+    }
+    json_array_foreach((json_t *)keys, i, v) {
+        if (json_is_string(v) &&
+            lv_store_kms_tag_delete(rq->store, cur->id,
+                                    json_string_value(v), err) < 0) {
+            return -1;
+        }
+    }
+    return 1;
 }
 
 int lv_kms_op_untag_resource(struct lv_req *rq, const json_t *in,
@@ -168,33 +205,22 @@ int lv_kms_op_untag_resource(struct lv_req *rq, const json_t *in,
 {
     const json_t *keys = lv_json_arr(in, "TagKeys");
     struct lv_kms_key k;
-    size_t i;
-    const json_t *v;
+    struct lv_kms_key cur;
     int ret = -1;
 
     (void)out;
     lv_kms_key_init(&k);
+    lv_kms_key_init(&cur);
     if (!keys) {
         LV_BUG("UntagResource input passed validation without TagKeys");
     }
-    if (load(rq, in, "UntagResource", &k, err) < 0 ||
-        lv_kms_check_manageable(&k, err) < 0) {
+    if (load(rq, in, "UntagResource", &k, err) < 0) {
         goto out;
     }
-    if (lv_store_begin(rq->store, err) < 0) {
-        goto out;
-    }
-    /* Removing a tag the key does not have is not an error. */
-    json_array_foreach((json_t *)keys, i, v) {
-        if (json_is_string(v) &&
-            lv_store_kms_tag_delete(rq->store, k.id, json_string_value(v),
-                                    err) < 0) {
-            lv_store_rollback(rq->store);
-            goto out;
-        }
-    }
-    ret = lv_store_commit(rq->store, err);
+    ret = lv_kms_key_change(rq, &k, change_untag, (json_t *)keys, &cur,
+                            err);
 out:
+    lv_kms_key_release(&cur);
     lv_kms_key_release(&k);
     return ret;
 }

@@ -18,6 +18,7 @@
 
 struct lv_buf;
 struct lv_err;
+struct lv_kms_material;
 struct lv_store;
 
 /* One KMS key, as DescribeKey shows it plus what logvault needs. */
@@ -42,6 +43,8 @@ struct lv_kms_key {
     uint32_t current_version;   /* material version new ciphertexts use */
     int on_demand_rotations;    /* RotateKeyOnDemand calls so far */
     int material_destroyed;     /* 1 once deletion destroyed the material */
+    uint64_t row_version;       /* moves at every change of the key: the
+                                 * guard of the changes below */
 };
 
 void lv_kms_key_init(struct lv_kms_key *k);
@@ -69,11 +72,93 @@ int lv_store_kms_key_insert(struct lv_store *s, const struct lv_kms_key *k,
 int lv_store_kms_key_get(struct lv_store *s, const char *id,
                          struct lv_kms_key *out, struct lv_err *err);
 
-/* Writes every mutable field of `k` (found by k->id): description, state,
- * deletion date and window, policy, rotation fields, current_version,
- * on_demand_rotations, material_destroyed. */
-int lv_store_kms_key_update(struct lv_store *s, const struct lv_kms_key *k,
+/*
+ * Changes of a key. There is no "write the whole record": each change sets
+ * only the fields it is about, guarded by the row_version of the record its
+ * caller read and decided on (the key's state, its rotation count …), and
+ * moves row_version on. So a change decided on a record that another
+ * writer has changed since is not made, and nothing another writer did is
+ * undone: on any SQL backend this is one UPDATE … WHERE id = ? AND
+ * row_version = ?, inside the caller's transaction.
+ *
+ * The way to use them (kms/keys.c lv_kms_key_change does it): in a
+ * transaction, read the key (lv_store_kms_key_get), decide against that
+ * record, make the change with its row_version; on 0, roll back, read again
+ * and decide again.
+ *
+ * Each returns 1 when the change was made, 0 when the key is absent or its
+ * row_version is no longer `row_version` (nothing written), -1 with *err on
+ * a store fault. Each moves the KMS generation.
+ */
+
+/* Description. */
+int lv_store_kms_key_set_description(struct lv_store *s, const char *id,
+                                     uint64_t row_version,
+                                     const char *description,
+                                     struct lv_err *err);
+
+/* State, for EnableKey / DisableKey ("Enabled", "Disabled"). */
+int lv_store_kms_key_set_state(struct lv_store *s, const char *id,
+                               uint64_t row_version, const char *state,
+                               struct lv_err *err);
+
+/* The key policy document. */
+int lv_store_kms_key_set_policy(struct lv_store *s, const char *id,
+                                uint64_t row_version, const char *policy,
+                                struct lv_err *err);
+
+/* State PendingDeletion, deleted at deletion_date (epoch seconds) after a
+ * window of window_days. */
+int lv_store_kms_key_schedule_deletion(struct lv_store *s, const char *id,
+                                       uint64_t row_version,
+                                       double deletion_date, int window_days,
+                                       struct lv_err *err);
+
+/* Cancels a scheduled deletion: state Disabled (as AWS leaves a key whose
+ * deletion is cancelled), deletion date and window cleared. */
+int lv_store_kms_key_cancel_deletion(struct lv_store *s, const char *id,
+                                     uint64_t row_version,
+                                     struct lv_err *err);
+
+/* The automatic-rotation settings: on or off, the period in days, and the
+ * date of the next rotation (0 when off). */
+int lv_store_kms_key_set_rotation(struct lv_store *s, const char *id,
+                                  uint64_t row_version, int enabled,
+                                  int period_days, double next_rotation_date,
+                                  struct lv_err *err);
+
+/*
+ * A rotation: adds the sealed material version m (m->version must be the
+ * key's current_version + 1, else 0 and nothing written) and makes it
+ * current, in one step. m->rotation_type "ON_DEMAND" counts one more
+ * on-demand rotation and leaves the automatic schedule as it is;
+ * "AUTOMATIC" moves next_rotation_date one rotation period past
+ * m->created (when rotation is on).
+ */
+int lv_store_kms_key_rotate(struct lv_store *s, const char *id,
+                            uint64_t row_version,
+                            const struct lv_kms_material *m,
+                            const void *sealed, size_t sealed_len,
                             struct lv_err *err);
+
+/*
+ * Deletes the key, in one step: every sealed material version destroyed
+ * (crypto-shredding), its aliases and grants deleted, and the record kept
+ * as state "Deleted" with material_destroyed set and rotation off, so that
+ * the id is never used again.
+ */
+int lv_store_kms_key_destroy(struct lv_store *s, const char *id,
+                             uint64_t row_version, struct lv_err *err);
+
+/*
+ * Claims the key for a change of records that hang off it (its tags): moves
+ * row_version on when it is still `row_version`. A change of tags decided
+ * on the key's state (TagResource is refused once the key is pending
+ * deletion) holds the key this way in its transaction, so it cannot land
+ * after a state change it did not see.
+ */
+int lv_store_kms_key_hold(struct lv_store *s, const char *id,
+                          uint64_t row_version, struct lv_err *err);
 
 /* Keys of (account, region) with id > `after` ("" for the first page),
  * ordered by id, at most `limit`; calls fn for each (a loan valid during
@@ -97,10 +182,8 @@ struct lv_kms_material {
     char rotation_type[16];     /* "" for the first, AUTOMATIC, ON_DEMAND */
 };
 
-int lv_store_kms_material_add(struct lv_store *s, const char *key_id,
-                              const struct lv_kms_material *m,
-                              const void *sealed, size_t sealed_len,
-                              struct lv_err *err);
+/* Versions after the first are added by lv_store_kms_key_rotate only,
+ * together with the key's current_version. */
 
 /* The sealed bytes of (key_id, version) into *sealed (reset first). */
 int lv_store_kms_material_get(struct lv_store *s, const char *key_id,
@@ -136,12 +219,19 @@ int lv_store_kms_alias_insert(struct lv_store *s, const struct lv_kms_alias *a,
 int lv_store_kms_alias_get(struct lv_store *s, const char *account,
                            const char *region, const char *name,
                            struct lv_kms_alias *out, struct lv_err *err);
-/* Points the alias at key_id and sets last_updated. */
+/* Points the alias at a->key_id and sets last_updated, if it still points
+ * at `from_key_id` (the key its caller read and authorized against) and
+ * a->key_id names a key that is not deleted: 1 changed, 0 not (nothing
+ * written; the alias changed or is gone, or the key was deleted since),
+ * -1 with *err on a store fault. */
 int lv_store_kms_alias_update(struct lv_store *s, const struct lv_kms_alias *a,
-                              struct lv_err *err);
+                              const char *from_key_id, struct lv_err *err);
+/* Deletes the alias if it still points at from_key_id (the key its caller
+ * read and authorized against): 1 deleted, 0 not (nothing written; it
+ * points elsewhere now, or is gone), -1 with *err on a store fault. */
 int lv_store_kms_alias_delete(struct lv_store *s, const char *account,
                               const char *region, const char *name,
-                              struct lv_err *err);
+                              const char *from_key_id, struct lv_err *err);
 /* Aliases of the scope (key_id NULL: all; else only that key's) with
  * name > after, ordered by name, at most limit. */
 typedef int (*lv_kms_alias_fn)(void *arg, const struct lv_kms_alias *a);

@@ -79,5 +79,10 @@ const struct lv_migration lv_store_migrations_kms[] = {
       " tag_key TEXT NOT NULL,"
       " value TEXT NOT NULL,"
       " PRIMARY KEY (key_id, tag_key));" },
+    { "kms", 2,
+      /* The guard of every change of a key (kms_store.h): moved on by
+       * each change, compared by the next. Existing keys start at 0. */
+      "ALTER TABLE kms_keys"
+      " ADD COLUMN row_version INTEGER NOT NULL DEFAULT 0;" },
     LV_MIGRATION_END,
 };

@@ -49,7 +49,7 @@ void lv_kms_key_release(struct lv_kms_key *k)
     "id, arn, account, region, description, key_spec, key_usage, state,"    \
     " origin, creation_date, deletion_date, pending_window_days, policy,"   \
     " rotation_enabled, rotation_period_days, next_rotation_date,"          \
-    " current_version, on_demand_rotations, material_destroyed"
+    " current_version, on_demand_rotations, material_destroyed, row_version"
 
 #define F(k, f) (k)->f, sizeof((k)->f)
 
@@ -85,6 +85,7 @@ static void read_key(sqlite3_stmt *st, struct lv_kms_key *k)
     k->current_version = (uint32_t)sqlite3_column_int64(st, 16);
     k->on_demand_rotations = sqlite3_column_int(st, 17);
     k->material_destroyed = sqlite3_column_int(st, 18);
+    k->row_version = (uint64_t)sqlite3_column_int64(st, 19);
 }
 
 static void read_key_row(sqlite3_stmt *st, void *row)
@@ -126,7 +127,8 @@ static int key_insert_row(struct lv_store *s, const struct lv_kms_key *k,
 {
     static const char sql[] =
         "INSERT INTO kms_keys (" KEY_COLS ") VALUES (?1, ?2, ?3, ?4, ?5,"
-        " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
+        " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
+        " ?20)";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
@@ -153,6 +155,7 @@ static int key_insert_row(struct lv_store *s, const struct lv_kms_key *k,
     lv_sqlite_bind_int64(&b, k->current_version);
     lv_sqlite_bind_int64(&b, k->on_demand_rotations);
     lv_sqlite_bind_int64(&b, k->material_destroyed);
+    lv_sqlite_bind_int64(&b, (int64_t)k->row_version);
     return changed(s, lv_sqlite_run_done(st, &b, "insert kms key", err));
 }
 
@@ -204,47 +207,243 @@ int lv_store_kms_key_get(struct lv_store *s, const char *id,
     return 1;
 }
 
-int lv_store_kms_key_update(struct lv_store *s, const struct lv_kms_key *k,
-                            struct lv_err *err)
+/* ---- changes of a key ------------------------------------------------- */
+
+/* The tail of every change: move row_version on, only where it is still
+ * the one the caller read (?1 the id, ?2 that row_version). */
+#define KEY_GUARD \
+    " row_version = row_version + 1 WHERE id = ?1 AND row_version = ?2"
+
+/* Starts the bindings of a change: ?1 id, ?2 row_version. */
+static void bind_guard(struct lv_sqlite_bind *b, sqlite3_stmt *st,
+                       const char *id, uint64_t row_version)
+{
+    lv_sqlite_bind_start(b, st);
+    lv_sqlite_bind_text(b, id);
+    lv_sqlite_bind_int64(b, (int64_t)row_version);
+}
+
+/* Runs a bound change: 1 made, 0 guard failed, -1 fault. */
+static int run_change(struct lv_store *s, sqlite3_stmt *st,
+                      const struct lv_sqlite_bind *b, const char *what,
+                      struct lv_err *err)
+{
+    if (changed(s, lv_sqlite_run_done(st, b, what, err)) < 0) {
+        return -1;
+    }
+    return lv_sqlite_changes(st) > 0 ? 1 : 0;
+}
+
+int lv_store_kms_key_set_description(struct lv_store *s, const char *id,
+                                     uint64_t row_version,
+                                     const char *description,
+                                     struct lv_err *err)
 {
     static const char sql[] =
-        "UPDATE kms_keys SET description = ?1, state = ?2,"
-        " deletion_date = ?3, pending_window_days = ?4, policy = ?5,"
-        " rotation_enabled = ?6, rotation_period_days = ?7,"
-        " next_rotation_date = ?8, current_version = ?9,"
-        " on_demand_rotations = ?10, material_destroyed = ?11"
-        " WHERE id = ?12";
+        "UPDATE kms_keys SET description = ?3," KEY_GUARD;
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
     if (!st) {
         return -1;
     }
-    lv_sqlite_bind_start(&b, st);
-    lv_sqlite_bind_text(&b, k->description);
-    lv_sqlite_bind_field(&b, F(k, state));
-    lv_sqlite_bind_double(&b, k->deletion_date);
-    lv_sqlite_bind_int64(&b, k->pending_window_days);
-    lv_sqlite_bind_text(&b, k->policy);
-    lv_sqlite_bind_int64(&b, k->rotation_enabled);
-    lv_sqlite_bind_int64(&b, k->rotation_period_days);
-    lv_sqlite_bind_double(&b, k->next_rotation_date);
-    lv_sqlite_bind_int64(&b, k->current_version);
-    lv_sqlite_bind_int64(&b, k->on_demand_rotations);
-    lv_sqlite_bind_int64(&b, k->material_destroyed);
-    lv_sqlite_bind_field(&b, F(k, id));
-    if (changed(s, lv_sqlite_run_done(st, &b, "update kms key", err)) < 0) {
+    bind_guard(&b, st, id, row_version);
+    lv_sqlite_bind_text(&b, description);
+    return run_change(s, st, &b, "set kms key description", err);
+}
+
+int lv_store_kms_key_set_state(struct lv_store *s, const char *id,
+                               uint64_t row_version, const char *state,
+                               struct lv_err *err)
+{
+    static const char sql[] = "UPDATE kms_keys SET state = ?3," KEY_GUARD;
+    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
+    struct lv_sqlite_bind b;
+
+    if (!st) {
         return -1;
     }
-    if (lv_sqlite_changes(st) == 0) {
-        /* Keys are never removed, so the caller read one that is not
-         * there: a bug upstream, reported rather than silently lost. */
-        lv_log(LV_LOG_WARN, "store: update of a missing kms key id=%.*s",
-               (int)strnlen(k->id, sizeof(k->id)), k->id);
-        return lv_err_set(err, LV_E_NOT_FOUND, "Key '%.*s' does not exist",
-                          (int)strnlen(k->arn, sizeof(k->arn)), k->arn);
+    bind_guard(&b, st, id, row_version);
+    lv_sqlite_bind_text(&b, state);
+    return run_change(s, st, &b, "set kms key state", err);
+}
+
+int lv_store_kms_key_set_policy(struct lv_store *s, const char *id,
+                                uint64_t row_version, const char *policy,
+                                struct lv_err *err)
+{
+    static const char sql[] = "UPDATE kms_keys SET policy = ?3," KEY_GUARD;
+    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
+    struct lv_sqlite_bind b;
+
+    if (!st) {
+        return -1;
     }
-    return 0;
+    bind_guard(&b, st, id, row_version);
+    lv_sqlite_bind_text(&b, policy);
+    return run_change(s, st, &b, "set kms key policy", err);
+}
+
+int lv_store_kms_key_schedule_deletion(struct lv_store *s, const char *id,
+                                       uint64_t row_version,
+                                       double deletion_date, int window_days,
+                                       struct lv_err *err)
+{
+    static const char sql[] =
+        "UPDATE kms_keys SET state = 'PendingDeletion', deletion_date = ?3,"
+        " pending_window_days = ?4," KEY_GUARD;
+    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
+    struct lv_sqlite_bind b;
+
+    if (!st) {
+        return -1;
+    }
+    bind_guard(&b, st, id, row_version);
+    lv_sqlite_bind_double(&b, deletion_date);
+    lv_sqlite_bind_int64(&b, window_days);
+    return run_change(s, st, &b, "schedule kms key deletion", err);
+}
+
+int lv_store_kms_key_cancel_deletion(struct lv_store *s, const char *id,
+                                     uint64_t row_version,
+                                     struct lv_err *err)
+{
+    static const char sql[] =
+        "UPDATE kms_keys SET state = 'Disabled', deletion_date = 0,"
+        " pending_window_days = 0," KEY_GUARD;
+    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
+    struct lv_sqlite_bind b;
+
+    if (!st) {
+        return -1;
+    }
+    bind_guard(&b, st, id, row_version);
+    return run_change(s, st, &b, "cancel kms key deletion", err);
+}
+
+int lv_store_kms_key_set_rotation(struct lv_store *s, const char *id,
+                                  uint64_t row_version, int enabled,
+                                  int period_days, double next_rotation_date,
+                                  struct lv_err *err)
+{
+    static const char sql[] =
+        "UPDATE kms_keys SET rotation_enabled = ?3,"
+        " rotation_period_days = ?4, next_rotation_date = ?5," KEY_GUARD;
+    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
+    struct lv_sqlite_bind b;
+
+    if (!st) {
+        return -1;
+    }
+    bind_guard(&b, st, id, row_version);
+    lv_sqlite_bind_int64(&b, enabled ? 1 : 0);
+    lv_sqlite_bind_int64(&b, period_days);
+    lv_sqlite_bind_double(&b, next_rotation_date);
+    return run_change(s, st, &b, "set kms key rotation", err);
+}
+
+int lv_store_kms_key_rotate(struct lv_store *s, const char *id,
+                            uint64_t row_version,
+                            const struct lv_kms_material *m,
+                            const void *sealed, size_t sealed_len,
+                            struct lv_err *err)
+{
+    /* The version is checked against the row in the same statement that
+     * makes it current, so two rotations can never both take one version
+     * (the second's guard fails before its material is inserted). */
+    static const char sql[] =
+        "UPDATE kms_keys SET current_version = ?3,"
+        " on_demand_rotations = on_demand_rotations + ?4,"
+        " next_rotation_date = CASE WHEN ?4 = 0 AND rotation_enabled <> 0"
+        " THEN ?5 + rotation_period_days * 86400.0"
+        " ELSE next_rotation_date END," KEY_GUARD
+        " AND current_version = ?3 - 1";
+    sqlite3_stmt *st;
+    struct lv_sqlite_bind b;
+    int on_demand;
+    int rc;
+
+    if (strcmp(m->rotation_type, "ON_DEMAND") == 0) {
+        on_demand = 1;
+    } else if (strcmp(m->rotation_type, "AUTOMATIC") == 0) {
+        on_demand = 0;
+    } else {
+        LV_BUG("kms rotation of unknown type");
+    }
+    if (m->version < 2) {
+        LV_BUG("kms rotation to version %u", m->version);
+    }
+    /* The key and its new material land together or not at all; inside
+     * a caller's transaction this is a savepoint. */
+    if (lv_store_begin(s, err) < 0) {
+        return -1;
+    }
+    st = lv_sqlite_prepare(s, sql, err);
+    if (!st) {
+        lv_store_rollback(s);
+        return -1;
+    }
+    bind_guard(&b, st, id, row_version);
+    lv_sqlite_bind_int64(&b, m->version);
+    lv_sqlite_bind_int64(&b, on_demand);
+    lv_sqlite_bind_double(&b, m->created);
+    rc = run_change(s, st, &b, "rotate kms key", err);
+    if (rc == 1 && material_insert(s, id, strlen(id) + 1, m, sealed,
+                                   sealed_len, err) < 0) {
+        rc = -1;
+    }
+    if (rc != 1) {
+        lv_store_rollback(s);
+        return rc;
+    }
+    return lv_store_commit(s, err) < 0 ? -1 : 1;
+}
+
+int lv_store_kms_key_destroy(struct lv_store *s, const char *id,
+                             uint64_t row_version, struct lv_err *err)
+{
+    static const char sql[] =
+        "UPDATE kms_keys SET state = 'Deleted', material_destroyed = 1,"
+        " rotation_enabled = 0, next_rotation_date = 0," KEY_GUARD;
+    sqlite3_stmt *st;
+    struct lv_sqlite_bind b;
+    int rc;
+
+    if (lv_store_begin(s, err) < 0) {
+        return -1;
+    }
+    st = lv_sqlite_prepare(s, sql, err);
+    if (!st) {
+        lv_store_rollback(s);
+        return -1;
+    }
+    bind_guard(&b, st, id, row_version);
+    rc = run_change(s, st, &b, "destroy kms key", err);
+    if (rc == 1 &&
+        (lv_store_kms_material_destroy(s, id, err) < 0 ||
+         lv_store_kms_alias_delete_for_key(s, id, err) < 0 ||
+         lv_store_kms_grant_delete_for_key(s, id, err) < 0)) {
+        rc = -1;
+    }
+    if (rc != 1) {
+        lv_store_rollback(s);
+        return rc;
+    }
+    return lv_store_commit(s, err) < 0 ? -1 : 1;
+}
+
+int lv_store_kms_key_hold(struct lv_store *s, const char *id,
+                          uint64_t row_version, struct lv_err *err)
+{
+    static const char sql[] = "UPDATE kms_keys SET" KEY_GUARD;
+    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
+    struct lv_sqlite_bind b;
+
+    if (!st) {
+        return -1;
+    }
+    bind_guard(&b, st, id, row_version);
+    return run_change(s, st, &b, "hold kms key", err);
 }
 
 struct key_walk {
@@ -327,15 +526,6 @@ int lv_store_kms_key_due(struct lv_store *s, double now, lv_kms_key_fn fn,
 }
 
 /* ---- material versions ------------------------------------------------- */
-
-int lv_store_kms_material_add(struct lv_store *s, const char *key_id,
-                              const struct lv_kms_material *m,
-                              const void *sealed, size_t sealed_len,
-                              struct lv_err *err)
-{
-    return material_insert(s, key_id, strlen(key_id) + 1, m, sealed,
-                           sealed_len, err);
-}
 
 int lv_store_kms_material_get(struct lv_store *s, const char *key_id,
                               uint32_t version, struct lv_buf *sealed,
@@ -527,11 +717,13 @@ int lv_store_kms_alias_get(struct lv_store *s, const char *account,
 }
 
 int lv_store_kms_alias_update(struct lv_store *s, const struct lv_kms_alias *a,
-                              struct lv_err *err)
+                              const char *from_key_id, struct lv_err *err)
 {
     static const char sql[] =
         "UPDATE kms_aliases SET key_id = ?1, last_updated = ?2"
-        " WHERE account = ?3 AND region = ?4 AND name = ?5";
+        " WHERE account = ?3 AND region = ?4 AND name = ?5 AND key_id = ?6"
+        " AND EXISTS (SELECT 1 FROM kms_keys"
+        " WHERE id = ?1 AND material_destroyed = 0)";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
@@ -544,29 +736,20 @@ int lv_store_kms_alias_update(struct lv_store *s, const struct lv_kms_alias *a,
     lv_sqlite_bind_field(&b, F(a, account));
     lv_sqlite_bind_field(&b, F(a, region));
     lv_sqlite_bind_field(&b, F(a, name));
+    lv_sqlite_bind_text(&b, from_key_id);
     if (changed(s, lv_sqlite_run_done(st, &b, "update kms alias", err)) < 0) {
         return -1;
     }
-    if (lv_sqlite_changes(st) == 0) {
-        lv_log(LV_LOG_WARN, "store: update of a missing kms alias");
-        return lv_err_set(err, LV_E_NOT_FOUND,
-                          "Alias arn:aws:kms:%.*s:%.*s:%.*s is not found.",
-                          (int)strnlen(a->region, sizeof(a->region)),
-                          a->region,
-                          (int)strnlen(a->account, sizeof(a->account)),
-                          a->account,
-                          (int)strnlen(a->name, sizeof(a->name)), a->name);
-    }
-    return 0;
+    return lv_sqlite_changes(st) > 0 ? 1 : 0;
 }
 
 int lv_store_kms_alias_delete(struct lv_store *s, const char *account,
                               const char *region, const char *name,
-                              struct lv_err *err)
+                              const char *from_key_id, struct lv_err *err)
 {
     static const char sql[] =
         "DELETE FROM kms_aliases"
-        " WHERE account = ?1 AND region = ?2 AND name = ?3";
+        " WHERE account = ?1 AND region = ?2 AND name = ?3 AND key_id = ?4";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
@@ -577,7 +760,11 @@ int lv_store_kms_alias_delete(struct lv_store *s, const char *account,
     lv_sqlite_bind_text(&b, account);
     lv_sqlite_bind_text(&b, region);
     lv_sqlite_bind_text(&b, name);
-    return changed(s, lv_sqlite_run_done(st, &b, "delete kms alias", err));
+    lv_sqlite_bind_text(&b, from_key_id);
+    if (changed(s, lv_sqlite_run_done(st, &b, "delete kms alias", err)) < 0) {
+        return -1;
+    }
+    return lv_sqlite_changes(st) > 0 ? 1 : 0;
 }
 
 struct alias_walk {

@@ -186,7 +186,7 @@ static void test_key_round_trip(void **state)
     for (size_t i = 0; i < N(key_cases); i++) {
         const struct key_case *c = &key_cases[i];
         struct lv_err err = LV_ERR_INIT;
-        struct lv_kms_key k, got, upd;
+        struct lv_kms_key k, got;
         char id[37];
 
         key_id(id, sizeof(id), 1, (int)i);
@@ -211,44 +211,15 @@ static void test_key_round_trip(void **state)
         CHECK(c->name, got.description && got.policy);
         expect_key_equal(c->name, &k, &got);
 
-        /* Update every mutable field to something else; the get reuses
-         * `got`, whose strings must be replaced without a leak. */
-        make_key(&upd, id, ACCT_A, "us-east-1");
-        upd.description = lv_xstrdup("updated");
-        upd.policy = lv_xstrdup("{\"p\":2}");
-        snprintf(upd.state, sizeof(upd.state), "PendingDeletion");
-        upd.deletion_date = 1900000000.75;
-        upd.pending_window_days = 7;
-        upd.rotation_enabled = !c->rot_enabled;
-        upd.rotation_period_days = 2560;
-        upd.next_rotation_date = 1950000000.5;
-        upd.current_version = c->version == 1 ? 2 : 1;
-        upd.on_demand_rotations = c->on_demand + 1;
-        upd.material_destroyed = !c->destroyed;
-        /* Immutable fields as stored, so the comparison below holds. */
-        snprintf(upd.key_spec, sizeof(upd.key_spec), "%s", c->spec);
-        snprintf(upd.key_usage, sizeof(upd.key_usage), "%s", c->usage);
-        CHECK(c->name, lv_store_kms_key_update(f->s, &upd, &err) == 0);
+        /* A second get reuses `got`, whose strings must be replaced
+         * without a leak. */
         CHECK(c->name, lv_store_kms_key_get(f->s, id, &got, &err) == 1);
-        expect_key_equal(c->name, &upd, &got);
+        expect_key_equal(c->name, &k, &got);
 
         lv_kms_key_release(&k);
-        lv_kms_key_release(&upd);
         lv_kms_key_release(&got);
         CHECK(c->name, got.description == NULL && got.policy == NULL);
     }
-}
-
-static void test_key_update_missing(void **state)
-{
-    struct lv_test_store *f = *state;
-    struct lv_err err = LV_ERR_INIT;
-    struct lv_kms_key k;
-
-    make_key(&k, "no-such-key", ACCT_A, "us-east-1");
-    assert_int_equal(lv_store_kms_key_update(f->s, &k, &err), -1);
-    assert_int_equal(err.code, LV_E_NOT_FOUND);
-    lv_kms_key_release(&k);
 }
 
 static void test_get_missing(void **state)
@@ -395,8 +366,8 @@ static int disable_key(void *arg, const struct lv_kms_key *k)
 
     lv_kms_key_init(&copy);
     assert_int_equal(lv_store_kms_key_get(s, k->id, &copy, &err), 1);
-    snprintf(copy.state, sizeof(copy.state), "Disabled");
-    assert_int_equal(lv_store_kms_key_update(s, &copy, &err), 0);
+    assert_int_equal(lv_store_kms_key_set_state(s, k->id, copy.row_version,
+                                                "Disabled", &err), 1);
     lv_kms_key_release(&copy);
     return 0;
 }
@@ -565,17 +536,18 @@ static void test_material(void **state)
     m.version = 2;
     m.created = 1700000100.5;
     snprintf(m.rotation_type, sizeof(m.rotation_type), "AUTOMATIC");
-    assert_int_equal(lv_store_kms_material_add(f->s, "mk", &m, bin,
-                                               sizeof(bin), &err), 0);
+    assert_int_equal(lv_store_kms_key_rotate(f->s, "mk", 0, &m, bin,
+                                             sizeof(bin), &err), 1);
     m.version = 3;
     snprintf(m.rotation_type, sizeof(m.rotation_type), "ON_DEMAND");
-    assert_int_equal(lv_store_kms_material_add(f->s, "mk", &m, "v3", 2,
-                                               &err), 0);
-    /* Same version twice, and material of a key that does not exist. */
-    assert_int_equal(lv_store_kms_material_add(f->s, "mk", &m, "v3", 2,
-                                               &err), -1);
-    assert_int_equal(lv_store_kms_material_add(f->s, "ghost", &m, "g", 1,
-                                               &err), -1);
+    assert_int_equal(lv_store_kms_key_rotate(f->s, "mk", 1, &m, "v3", 2,
+                                             &err), 1);
+    /* Same version twice (with the row_version it now has), and a key
+     * that does not exist: nothing written. */
+    assert_int_equal(lv_store_kms_key_rotate(f->s, "mk", 2, &m, "v3", 2,
+                                             &err), 0);
+    assert_int_equal(lv_store_kms_key_rotate(f->s, "ghost", 0, &m, "g", 1,
+                                             &err), 0);
 
     assert_int_equal(lv_store_kms_material_get(f->s, "mk", 1, &b, &err), 1);
     assert_int_equal(b.len, 8);
@@ -716,23 +688,43 @@ static void test_alias(void **state)
                                              "", 0, seen_alias, &sn, &err),
                      7);
 
-    /* Update points the alias elsewhere and moves last_updated only. */
+    /* Update points the alias elsewhere and moves last_updated only,
+     * when it still points at the key its caller read. */
+    put_key(f->s, "k2", ACCT_A, "us-east-1");
     make_alias(&a, ACCT_A, "us-east-1", "alias/a", "k2");
     a.creation_date = 1;
     a.last_updated = 1700000500.25;
-    assert_int_equal(lv_store_kms_alias_update(f->s, &a, &err), 0);
+    assert_int_equal(lv_store_kms_alias_update(f->s, &a, "k9", &err), 0);
+    assert_int_equal(lv_store_kms_alias_get(f->s, ACCT_A, "us-east-1",
+                                            "alias/a", &got, &err), 1);
+    assert_string_equal(got.key_id, "k1");
+    assert_int_equal(lv_store_kms_alias_update(f->s, &a, "k1", &err), 1);
     assert_int_equal(lv_store_kms_alias_get(f->s, ACCT_A, "us-east-1",
                                             "alias/a", &got, &err), 1);
     assert_string_equal(got.key_id, "k2");
     assert_true(got.creation_date == 1700000000.5);
     assert_true(got.last_updated == 1700000500.25);
     make_alias(&a, ACCT_A, "us-east-1", "alias/none", "k2");
-    assert_int_equal(lv_store_kms_alias_update(f->s, &a, &err), -1);
-    assert_int_equal(err.code, LV_E_NOT_FOUND);
+    assert_int_equal(lv_store_kms_alias_update(f->s, &a, "k1", &err), 0);
+    assert_int_equal(lv_store_kms_alias_get(f->s, ACCT_A, "us-east-1",
+                                            "alias/none", &got, &err), 0);
+    /* Not to a key that does not exist (or was deleted). */
+    make_alias(&a, ACCT_A, "us-east-1", "alias/b", "k7");
+    assert_int_equal(lv_store_kms_alias_update(f->s, &a, "k2", &err), 0);
+    assert_int_equal(lv_store_kms_alias_get(f->s, ACCT_A, "us-east-1",
+                                            "alias/b", &got, &err), 1);
+    assert_string_equal(got.key_id, "k2");
 
-    /* Delete one; the same name in other scopes stays. */
+    /* Delete one, only while it points at the key its caller read; the
+     * same name in other scopes stays. */
     assert_int_equal(lv_store_kms_alias_delete(f->s, ACCT_A, "us-east-1",
-                                               "alias/a", &err), 0);
+                                               "alias/a", "k1", &err), 0);
+    assert_int_equal(lv_store_kms_alias_get(f->s, ACCT_A, "us-east-1",
+                                            "alias/a", &got, &err), 1);
+    assert_int_equal(lv_store_kms_alias_delete(f->s, ACCT_A, "us-east-1",
+                                               "alias/a", "k2", &err), 1);
+    assert_int_equal(lv_store_kms_alias_delete(f->s, ACCT_A, "us-east-1",
+                                               "alias/a", "k2", &err), 0);
     assert_int_equal(lv_store_kms_alias_get(f->s, ACCT_A, "us-east-1",
                                             "alias/a", &got, &err), 0);
     assert_int_equal(lv_store_kms_alias_get(f->s, ACCT_A, "eu-west-1",
@@ -919,6 +911,379 @@ static void test_tags(void **state)
     }
 }
 
+/* ---- changes of a key --------------------------------------------------- */
+
+/* The record every change starts from: every mutable field set to
+ * something that the changes below move away from. */
+static void make_busy_key(struct lv_kms_key *k, const char *id)
+{
+    make_key(k, id, ACCT_A, "us-east-1");
+    k->description = lv_xstrdup("old description");
+    k->policy = lv_xstrdup("{\"p\":1}");
+    snprintf(k->state, sizeof(k->state), "PendingDeletion");
+    k->deletion_date = 1800000000.5;
+    k->pending_window_days = 30;
+    k->rotation_enabled = 1;
+    k->rotation_period_days = 365;
+    k->next_rotation_date = 1731536000.125;
+    k->current_version = 4;
+    k->on_demand_rotations = 3;
+    k->row_version = 41;
+}
+
+static int do_description(struct lv_store *s, const char *id, uint64_t rv,
+                          struct lv_err *err)
+{
+    return lv_store_kms_key_set_description(s, id, rv, "new \xc3\xa9", err);
+}
+
+static void want_description(struct lv_kms_key *k)
+{
+    free(k->description);
+    k->description = lv_xstrdup("new \xc3\xa9");
+}
+
+static int do_state(struct lv_store *s, const char *id, uint64_t rv,
+                    struct lv_err *err)
+{
+    return lv_store_kms_key_set_state(s, id, rv, "Disabled", err);
+}
+
+static void want_state(struct lv_kms_key *k)
+{
+    snprintf(k->state, sizeof(k->state), "Disabled");
+}
+
+static int do_policy(struct lv_store *s, const char *id, uint64_t rv,
+                     struct lv_err *err)
+{
+    return lv_store_kms_key_set_policy(s, id, rv, "{\"p\":2}", err);
+}
+
+static void want_policy(struct lv_kms_key *k)
+{
+    free(k->policy);
+    k->policy = lv_xstrdup("{\"p\":2}");
+}
+
+static int do_schedule(struct lv_store *s, const char *id, uint64_t rv,
+                       struct lv_err *err)
+{
+    return lv_store_kms_key_schedule_deletion(s, id, rv, 1900000000.125, 7,
+                                              err);
+}
+
+static void want_schedule(struct lv_kms_key *k)
+{
+    snprintf(k->state, sizeof(k->state), "PendingDeletion");
+    k->deletion_date = 1900000000.125;
+    k->pending_window_days = 7;
+}
+
+static int do_cancel(struct lv_store *s, const char *id, uint64_t rv,
+                     struct lv_err *err)
+{
+    return lv_store_kms_key_cancel_deletion(s, id, rv, err);
+}
+
+static void want_cancel(struct lv_kms_key *k)
+{
+    snprintf(k->state, sizeof(k->state), "Disabled");
+    k->deletion_date = 0;
+    k->pending_window_days = 0;
+}
+
+static int do_rotation_on(struct lv_store *s, const char *id, uint64_t rv,
+                          struct lv_err *err)
+{
+    return lv_store_kms_key_set_rotation(s, id, rv, 1, 90, 1750000000.25,
+                                         err);
+}
+
+static void want_rotation_on(struct lv_kms_key *k)
+{
+    k->rotation_enabled = 1;
+    k->rotation_period_days = 90;
+    k->next_rotation_date = 1750000000.25;
+}
+
+static int do_rotation_off(struct lv_store *s, const char *id, uint64_t rv,
+                           struct lv_err *err)
+{
+    return lv_store_kms_key_set_rotation(s, id, rv, 0, 365, 0, err);
+}
+
+static void want_rotation_off(struct lv_kms_key *k)
+{
+    k->rotation_enabled = 0;
+    k->next_rotation_date = 0;
+}
+
+static int do_hold(struct lv_store *s, const char *id, uint64_t rv,
+                   struct lv_err *err)
+{
+    return lv_store_kms_key_hold(s, id, rv, err);
+}
+
+static void want_nothing(struct lv_kms_key *k)
+{
+    (void)k;
+}
+
+struct change_case {
+    const char *name;
+    int (*apply)(struct lv_store *s, const char *id, uint64_t rv,
+                 struct lv_err *err);
+    void (*want)(struct lv_kms_key *k);     /* the fields it changes */
+};
+
+static const struct change_case change_cases[] = {
+    { "set description", do_description, want_description },
+    { "set state", do_state, want_state },
+    { "set policy", do_policy, want_policy },
+    { "schedule deletion", do_schedule, want_schedule },
+    { "cancel deletion", do_cancel, want_cancel },
+    { "rotation on", do_rotation_on, want_rotation_on },
+    { "rotation off", do_rotation_off, want_rotation_off },
+    { "hold", do_hold, want_nothing },
+};
+
+/* Each change writes its fields and no other, moves row_version on by
+ * one, and writes nothing at all when the row_version it is given is not
+ * the key's (stale or ahead), when the key does not exist, or when its
+ * transaction is rolled back. */
+static void test_key_changes(void **state)
+{
+    struct lv_test_store *f = *state;
+
+    for (size_t i = 0; i < N(change_cases); i++) {
+        const struct change_case *c = &change_cases[i];
+        struct lv_err err = LV_ERR_INIT;
+        struct lv_kms_key k, want, got;
+        char id[37];
+
+        key_id(id, sizeof(id), 2, (int)i);
+        make_busy_key(&k, id);
+        CHECK(c->name, lv_store_kms_key_insert(f->s, &k, "x", 1, &err) == 0);
+        lv_kms_key_init(&got);
+
+        CHECK(c->name, c->apply(f->s, id, k.row_version - 1, &err) == 0);
+        CHECK(c->name, c->apply(f->s, id, k.row_version + 1, &err) == 0);
+        CHECK(c->name, c->apply(f->s, "no-such-key", k.row_version,
+                                &err) == 0);
+        CHECK(c->name, lv_store_begin(f->s, &err) == 0);
+        CHECK(c->name, c->apply(f->s, id, k.row_version, &err) == 1);
+        lv_store_rollback(f->s);
+        CHECK(c->name, lv_store_kms_key_get(f->s, id, &got, &err) == 1);
+        expect_key_equal(c->name, &k, &got);
+        CHECK(c->name, got.row_version == k.row_version);
+
+        CHECK(c->name, c->apply(f->s, id, k.row_version, &err) == 1);
+        make_busy_key(&want, id);
+        c->want(&want);
+        CHECK(c->name, lv_store_kms_key_get(f->s, id, &got, &err) == 1);
+        expect_key_equal(c->name, &want, &got);
+        CHECK(c->name, got.row_version == k.row_version + 1);
+        /* The record it was decided on is stale now. */
+        CHECK(c->name, c->apply(f->s, id, k.row_version, &err) == 0);
+        CHECK(c->name, lv_store_kms_key_get(f->s, id, &got, &err) == 1);
+        CHECK(c->name, got.row_version == k.row_version + 1);
+
+        lv_kms_key_release(&k);
+        lv_kms_key_release(&want);
+        lv_kms_key_release(&got);
+    }
+}
+
+/* Two changes decided on the same read: the second finds the guard moved
+ * and writes nothing, so the first is never undone (the lost update of
+ * issue 10: a DisableKey reverted by a description written back). */
+static void test_key_change_stale(void **state)
+{
+    struct lv_test_store *f = *state;
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_kms_key a, b, got;
+
+    put_key(f->s, "race", ACCT_A, "us-east-1");
+    lv_kms_key_init(&a);
+    lv_kms_key_init(&b);
+    lv_kms_key_init(&got);
+    assert_int_equal(lv_store_kms_key_get(f->s, "race", &a, &err), 1);
+    assert_int_equal(lv_store_kms_key_get(f->s, "race", &b, &err), 1);
+    assert_int_equal(lv_store_kms_key_set_state(f->s, "race", a.row_version,
+                                                "Disabled", &err), 1);
+    assert_int_equal(lv_store_kms_key_set_description(f->s, "race",
+                                                      b.row_version, "x",
+                                                      &err), 0);
+    assert_int_equal(lv_store_kms_key_get(f->s, "race", &got, &err), 1);
+    assert_string_equal(got.state, "Disabled");
+    assert_string_equal(got.description, "");
+    /* Decided again on a fresh read, it goes through and keeps the
+     * state. */
+    assert_int_equal(lv_store_kms_key_set_description(f->s, "race",
+                                                      got.row_version, "x",
+                                                      &err), 1);
+    assert_int_equal(lv_store_kms_key_get(f->s, "race", &got, &err), 1);
+    assert_string_equal(got.state, "Disabled");
+    assert_string_equal(got.description, "x");
+    lv_kms_key_release(&a);
+    lv_kms_key_release(&b);
+    lv_kms_key_release(&got);
+}
+
+static void set_material(struct lv_kms_material *m, uint32_t version,
+                         double created, const char *type)
+{
+    memset(m, 0, sizeof(*m));
+    m->version = version;
+    m->created = created;
+    snprintf(m->rotation_type, sizeof(m->rotation_type), "%s", type);
+}
+
+/* A rotation adds the version and makes it current in one step; a second
+ * rotation decided on the same read (the same version) is refused before
+ * it inserts anything, so no version is ever taken twice. */
+static void test_key_rotate(void **state)
+{
+    struct lv_test_store *f = *state;
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_buf b = LV_BUF_INIT(64);
+    struct lv_kms_material m;
+    struct lv_kms_key k, got;
+    struct seen sn;
+
+    make_key(&k, "rot", ACCT_A, "us-east-1");
+    k.rotation_enabled = 1;
+    k.rotation_period_days = 90;
+    k.next_rotation_date = 1700000050.5;
+    assert_int_equal(lv_store_kms_key_insert(f->s, &k, "v1", 2, &err), 0);
+    lv_kms_key_init(&got);
+
+    /* AUTOMATIC: the schedule moves one period past the rotation. */
+    set_material(&m, 2, 1700000100.25, "AUTOMATIC");
+    assert_int_equal(lv_store_kms_key_rotate(f->s, "rot", 0, &m, "v2", 2,
+                                             &err), 1);
+    assert_int_equal(lv_store_kms_key_get(f->s, "rot", &got, &err), 1);
+    assert_int_equal(got.current_version, 2);
+    assert_int_equal(got.on_demand_rotations, 0);
+    assert_true(got.next_rotation_date == 1700000100.25 + 90 * 86400.0);
+    assert_int_equal(got.row_version, 1);
+
+    /* ON_DEMAND: counted; the schedule stays. A second one from the same
+     * read is refused and inserts nothing. */
+    set_material(&m, 3, 1700000200.75, "ON_DEMAND");
+    assert_int_equal(lv_store_kms_key_rotate(f->s, "rot", 1, &m, "v3", 2,
+                                             &err), 1);
+    assert_int_equal(lv_store_kms_key_rotate(f->s, "rot", 1, &m, "XX", 2,
+                                             &err), 0);
+    assert_int_equal(lv_store_kms_key_get(f->s, "rot", &got, &err), 1);
+    assert_int_equal(got.current_version, 3);
+    assert_int_equal(got.on_demand_rotations, 1);
+    assert_true(got.next_rotation_date == 1700000100.25 + 90 * 86400.0);
+    assert_int_equal(lv_store_kms_material_get(f->s, "rot", 3, &b, &err), 1);
+    assert_memory_equal(b.data, "v3", 2);
+
+    /* A version that is not current + 1, with the right row_version:
+     * refused, nothing inserted, nothing changed. */
+    set_material(&m, 5, 1700000300, "ON_DEMAND");
+    assert_int_equal(lv_store_kms_key_rotate(f->s, "rot", 2, &m, "v5", 2,
+                                             &err), 0);
+    assert_int_equal(lv_store_kms_material_get(f->s, "rot", 5, &b, &err), 0);
+    assert_int_equal(lv_store_kms_key_get(f->s, "rot", &got, &err), 1);
+    assert_int_equal(got.current_version, 3);
+    assert_int_equal(got.row_version, 2);
+
+    /* With rotation off, AUTOMATIC leaves next_rotation_date at 0. */
+    assert_int_equal(lv_store_kms_key_set_rotation(f->s, "rot", 2, 0, 90, 0,
+                                                   &err), 1);
+    set_material(&m, 4, 1700000400, "AUTOMATIC");
+    assert_int_equal(lv_store_kms_key_rotate(f->s, "rot", 3, &m, "v4", 2,
+                                             &err), 1);
+    assert_int_equal(lv_store_kms_key_get(f->s, "rot", &got, &err), 1);
+    assert_int_equal(got.current_version, 4);
+    assert_true(got.next_rotation_date == 0);
+
+    memset(&sn, 0, sizeof(sn));
+    assert_int_equal(lv_store_kms_material_list(f->s, "rot", 0, 0,
+                                                seen_material, &sn, &err), 0);
+    assert_string_equal(sn.text, "1:,2:AUTOMATIC,3:ON_DEMAND,4:AUTOMATIC");
+    lv_kms_key_release(&k);
+    lv_kms_key_release(&got);
+    lv_buf_release(&b);
+}
+
+static void put_grant(struct lv_store *s, const char *id, const char *key)
+{
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_kms_grant g;
+
+    lv_kms_grant_init(&g);
+    snprintf(g.id, sizeof(g.id), "%s", id);
+    snprintf(g.key_id, sizeof(g.key_id), "%s", key);
+    g.grantee = lv_xstrdup("arn:aws:iam::111111111111:role/grantee");
+    g.issuing_account = lv_xstrdup("arn:aws:iam::111111111111:root");
+    g.operations = lv_xstrdup("[\"Decrypt\"]");
+    assert_int_equal(lv_store_kms_grant_insert(s, &g, &err), 0);
+    lv_kms_grant_release(&g);
+}
+
+/* Deletion takes the material, aliases and grants of that key with it, in
+ * one step guarded like every change; another key keeps its own. */
+static void test_key_destroy(void **state)
+{
+    struct lv_test_store *f = *state;
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_buf b = LV_BUF_INIT(64);
+    struct lv_kms_alias a;
+    struct lv_kms_key k, got;
+    struct lv_kms_grant g;
+
+    make_key(&k, "doomed", ACCT_A, "us-east-1");
+    snprintf(k.state, sizeof(k.state), "PendingDeletion");
+    k.deletion_date = 1700000000;
+    k.rotation_enabled = 1;
+    k.next_rotation_date = 1700000000;
+    assert_int_equal(lv_store_kms_key_insert(f->s, &k, "v1", 2, &err), 0);
+    put_key(f->s, "kept", ACCT_A, "us-east-1");
+    make_alias(&a, ACCT_A, "us-east-1", "alias/doomed", "doomed");
+    assert_int_equal(lv_store_kms_alias_insert(f->s, &a, &err), 0);
+    make_alias(&a, ACCT_A, "us-east-1", "alias/kept", "kept");
+    assert_int_equal(lv_store_kms_alias_insert(f->s, &a, &err), 0);
+    put_grant(f->s, "gd", "doomed");
+    put_grant(f->s, "gk", "kept");
+    lv_kms_key_init(&got);
+    lv_kms_grant_init(&g);
+
+    assert_int_equal(lv_store_kms_key_destroy(f->s, "doomed", 1, &err), 0);
+    assert_int_equal(lv_store_kms_material_get(f->s, "doomed", 1, &b, &err),
+                     1);
+    assert_int_equal(lv_store_kms_key_destroy(f->s, "doomed", 0, &err), 1);
+    assert_int_equal(lv_store_kms_key_get(f->s, "doomed", &got, &err), 1);
+    assert_string_equal(got.state, "Deleted");
+    assert_int_equal(got.material_destroyed, 1);
+    assert_int_equal(got.rotation_enabled, 0);
+    assert_true(got.next_rotation_date == 0);
+    assert_int_equal(got.row_version, 1);
+    assert_int_equal(lv_store_kms_material_get(f->s, "doomed", 1, &b, &err),
+                     0);
+    assert_int_equal(lv_store_kms_alias_get(f->s, ACCT_A, "us-east-1",
+                                            "alias/doomed", &a, &err), 0);
+    assert_int_equal(lv_store_kms_grant_get(f->s, "gd", &g, &err), 0);
+    /* The other key keeps everything. */
+    assert_int_equal(lv_store_kms_material_get(f->s, "kept", 1, &b, &err),
+                     1);
+    assert_int_equal(lv_store_kms_alias_get(f->s, ACCT_A, "us-east-1",
+                                            "alias/kept", &a, &err), 1);
+    assert_int_equal(lv_store_kms_grant_get(f->s, "gk", &g, &err), 1);
+    /* An alias can no longer be pointed at the deleted key. */
+    make_alias(&a, ACCT_A, "us-east-1", "alias/kept", "doomed");
+    assert_int_equal(lv_store_kms_alias_update(f->s, &a, "kept", &err), 0);
+    lv_kms_key_release(&k);
+    lv_kms_key_release(&got);
+    lv_kms_grant_release(&g);
+    lv_buf_release(&b);
+}
+
 /* ---- schema ------------------------------------------------------------- */
 
 static void test_schema_version(void **state)
@@ -928,7 +1293,58 @@ static void test_schema_version(void **state)
     int v = 0;
 
     assert_int_equal(lv_store_schema_version(f->s, "kms", &v, &err), 0);
-    assert_int_equal(v, 1);
+    assert_int_equal(v, 2);
+}
+
+/* A key written by a logvault before the row version (kms schema 1) is
+ * read after the upgrade with row_version 0 and changes as any other. */
+static void test_upgrade_from_v1(void **state)
+{
+    struct lv_migration kms_v1[2];
+    const struct lv_migration *lists[] = {
+        lv_store_migrations_core, kms_v1, lv_store_migrations_logs,
+        lv_store_migrations_events, NULL,
+    };
+    struct lv_store_config cfg = { "sqlite", NULL };
+    struct lv_err err = LV_ERR_INIT;
+    char dir[LV_TEST_DIR_MAX];
+    struct lv_store *s;
+    struct lv_kms_key k;
+    sqlite3 *db;
+    int v = 0;
+
+    (void)state;
+    kms_v1[0] = lv_store_migrations_kms[0];
+    kms_v1[1] = (struct lv_migration)LV_MIGRATION_END;
+    snprintf(dir, sizeof(dir), "/tmp/lv-test-kms-upgrade-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    cfg.data_dir = dir;
+    s = lv_store_open_with(&cfg, lists, &err);
+    assert_non_null(s);
+    db = lv_sqlite_conn(s, &err);
+    assert_non_null(db);
+    assert_int_equal(sqlite3_exec(db,
+        "INSERT INTO kms_keys (id, arn, account, region, key_spec,"
+        " key_usage, state, origin, creation_date) VALUES ('old', 'a',"
+        " '111111111111', 'us-east-1', 'SYMMETRIC_DEFAULT',"
+        " 'ENCRYPT_DECRYPT', 'Enabled', 'AWS_KMS', 1)",
+        NULL, NULL, NULL), SQLITE_OK);
+    lv_store_close(s);
+
+    s = lv_store_open(&cfg, &err);
+    assert_non_null(s);
+    assert_int_equal(lv_store_schema_version(s, "kms", &v, &err), 0);
+    assert_int_equal(v, 2);
+    lv_kms_key_init(&k);
+    assert_int_equal(lv_store_kms_key_get(s, "old", &k, &err), 1);
+    assert_int_equal(k.row_version, 0);
+    assert_int_equal(lv_store_kms_key_set_state(s, "old", 0, "Disabled",
+                                                &err), 1);
+    assert_int_equal(lv_store_kms_key_get(s, "old", &k, &err), 1);
+    assert_string_equal(k.state, "Disabled");
+    assert_int_equal(k.row_version, 1);
+    lv_kms_key_release(&k);
+    lv_test_store_close(s, dir);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -938,7 +1354,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_schema_version),
         T(test_key_round_trip),
-        T(test_key_update_missing),
+        T(test_key_changes),
+        T(test_key_change_stale),
+        T(test_key_rotate),
+        T(test_key_destroy),
         T(test_get_missing),
         T(test_key_list),
         T(test_key_list_reentrant),
@@ -949,6 +1368,7 @@ int main(void)
         T(test_alias),
         T(test_grants),
         T(test_tags),
+        cmocka_unit_test(test_upgrade_from_v1),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
