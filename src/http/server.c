@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -205,6 +206,18 @@ static void log_request(const struct lv_req *rq, const struct conn *st,
            (double)(now_us() - st->start_us) / 1000.0);
 }
 
+/* Keeps the last X-Forwarded-For header: a proxy that adds its own line
+ * adds it after any the client sent. */
+static enum MHD_Result last_forwarded(void *cls, enum MHD_ValueKind kind,
+                                      const char *key, const char *value)
+{
+    (void)kind;
+    if (strcasecmp(key, "X-Forwarded-For") == 0) {
+        *(const char **)cls = value;
+    }
+    return MHD_YES;
+}
+
 /* Where the request comes from, for the aws: condition keys: the peer
  * (or what a trusted proxy forwarded), plain HTTP, the User-Agent. */
 static void source_of(const struct lv_app *app, struct MHD_Connection *c,
@@ -212,10 +225,13 @@ static void source_of(const struct lv_app *app, struct MHD_Connection *c,
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const char *forwarded = NULL;
 
-    lv_http_source_ip(ci ? ci->client_addr : NULL,
-                      MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                  "X-Forwarded-For"),
+    if (app->cfg.trusted_proxy) {
+        MHD_get_connection_values(c, MHD_HEADER_KIND, last_forwarded,
+                                  &forwarded);
+    }
+    lv_http_source_ip(ci ? ci->client_addr : NULL, forwarded,
                       app->cfg.trusted_proxy, rq->source_ip);
     rq->secure_transport = 0;   /* this front serves plain HTTP only */
     rq->user_agent = MHD_lookup_connection_value(c, MHD_HEADER_KIND,

@@ -89,7 +89,7 @@ static void add_always(struct lv_kms_condctx *cc, const char *key,
 int lv_kms_condctx_add(struct lv_kms_condctx *cc, const char *key,
                        const char *const *values, size_t n)
 {
-    if (lv_kms_condctx_get(cc, key)) {
+    if (n == 0 || lv_kms_condctx_get(cc, key)) {
         return 0;
     }
     add_always(cc, key, values, n);

@@ -83,7 +83,8 @@ void lv_kms_condctx_release(struct lv_kms_condctx *cc);
 /* Adds `key` with n values (copied) unless cc holds that key already
  * (condition key names compare case-insensitively): the first to add a
  * key decides it, so a caller's own values (lv_kms_authorize's `extra`)
- * go in before the table's. Returns 1 when added, 0 when already there. */
+ * go in before the table's. No values (n 0) add nothing: such a key is
+ * absent. Returns 1 when added, else 0. */
 int lv_kms_condctx_add(struct lv_kms_condctx *cc, const char *key,
                        const char *const *values, size_t n);
 

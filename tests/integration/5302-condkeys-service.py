@@ -13,6 +13,7 @@ aws:SourceIp is the TCP peer: X-Forwarded-For is believed only from a
 proxy named with serve --trusted-proxy (off by default), so a client
 cannot write its way past a Deny on its address.
 """
+import http.client
 import json
 import os
 import sys
@@ -20,6 +21,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lvtest import Server, T  # noqa: E402
+
+import botocore.auth  # noqa: E402
+import botocore.awsrequest  # noqa: E402
+import botocore.credentials  # noqa: E402
 
 t = T()
 ACCOUNT = "123456789012"
@@ -137,6 +142,29 @@ def deny_from(kms, cidr):
                          "Condition": {"IpAddress": {"aws:SourceIp": cidr}}})
 
 
+def two_forwarded_lines(srv, key, first, last):
+    """A signed Encrypt carrying two X-Forwarded-For lines (unsigned, as a
+    proxy adds them): first, then last. Returns the HTTP status."""
+    body = json.dumps({"KeyId": key, "Plaintext": "eA=="}).encode()
+    req = botocore.awsrequest.AWSRequest(
+        method="POST", url=srv.endpoint + "/", data=body,
+        headers={"Content-Type": "application/x-amz-json-1.1",
+                 "X-Amz-Target": "TrentService.Encrypt"})
+    botocore.auth.SigV4Auth(botocore.credentials.Credentials("test", "test"),
+                            "kms", REGION).add_auth(req)
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
+    conn.putrequest("POST", "/", skip_accept_encoding=True)
+    for name, value in req.headers.items():
+        conn.putheader(name, value)
+    conn.putheader("X-Forwarded-For", first)
+    conn.putheader("X-Forwarded-For", last)
+    conn.putheader("Content-Length", str(len(body)))
+    conn.endheaders(body)
+    status = conn.getresponse().status
+    conn.close()
+    return status
+
+
 # Without --trusted-proxy a forwarded address is the client's own claim.
 with Server() as srv:
     kms = srv.client("kms")
@@ -162,6 +190,12 @@ with Server("--trusted-proxy", "127.0.0.1") as srv:
     k = deny_from(kms, "10.1.1.0/24")
     t.eq("trusted proxy: only the address the proxy appended counts", True,
          encrypts(via, k))
+    # A client's own X-Forwarded-For line comes before the proxy's.
+    k = deny_from(kms, "192.0.2.0/24")
+    t.eq("trusted proxy: the last X-Forwarded-For line counts", 200,
+         two_forwarded_lines(srv, k, "192.0.2.7", "10.1.1.1"))
+    t.eq("trusted proxy: the last line denied", 400,
+         two_forwarded_lines(srv, k, "10.1.1.1", "192.0.2.9"))
 
 # A --trusted-proxy that is not a list of addresses stops the server.
 bad = Server("--trusted-proxy", "proxy.example")
