@@ -32,6 +32,12 @@
  *     kms:RecipientAttestation:* (Recipient is refused);
  *     kms:MultiRegionKeyType (set only for multi-Region keys, which are not
  *     served: kms:MultiRegion is false for every key).
+ * aws:ResourceTag/KEY and kms:ResourceAliases are "IAM policy only" in
+ * the KMS guide's ABAC table. logvault has no IAM policies, so the key
+ * policy is the one place such a condition can be written: they are filled
+ * for it from the key's current tags and aliases (read when the policy
+ * names them), which makes a Deny on them hold instead of failing open.
+ *
  * CreateKey, ListKeys, ListAliases, GenerateRandom and ListRetirableGrants
  * involve no key policy (IAM policies alone decide them on AWS, and
  * logvault has none), so the keys only they set (kms:KeySpec of the
