@@ -148,8 +148,11 @@ typedef void (*fill_fn)(struct lv_kms_condctx *cc,
 /* One condition key: the actions that set it (NULL: every action on a
  * key, the "KMS key resource operations" of the KMS guide), where its
  * value comes from, and the fill's argument (a request member, a constant
- * or a key prefix) and default (used when the member is absent, as AWS
- * does for parameters with a default value). */
+ * or a key prefix) and default. The default is the member's default value
+ * in the API reference, used when the request leaves the member out: the
+ * KMS guide says such a condition "works even when the parameter doesn't
+ * appear in the request, such as when you use the parameter's default
+ * value". */
 struct row {
     const char *key;
     const char *actions;
