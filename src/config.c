@@ -52,6 +52,12 @@ static const struct opt opts[] = {
       65536, 1L << 30, "largest request body accepted, in bytes" },
     { "timeout", OPT_LONG, "30", offsetof(struct lv_config, timeout_s), 1,
       3600, "seconds before an idle or stalled connection is closed" },
+    /* Off by default: X-Forwarded-For is the client's to write, so only a
+     * proxy the operator names may set the address aws:SourceIp holds. */
+    { "trusted-proxy", OPT_STR, NULL,
+      offsetof(struct lv_config, trusted_proxy), 0, 0,
+      "addresses/CIDRs of proxies whose X-Forwarded-For gives the client "
+      "address (default: none, the TCP peer is the client)" },
 };
 
 static const struct opt *find_opt(const char *name, size_t len)

@@ -20,6 +20,8 @@ struct lv_config {
     long threads;           /* HTTP worker threads */
     long max_body;          /* request body ceiling in bytes */
     long timeout_s;         /* idle connection timeout */
+    char *trusted_proxy;    /* proxies whose X-Forwarded-For is believed
+                             * (http/peer.h), NULL: none */
 };
 
 /* Fills *cfg from defaults, the config file, the environment and argv

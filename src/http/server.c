@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -17,6 +18,7 @@
 #include "auth/creds.h"
 #include "auth/sigv4.h"
 #include "crypto/crypto.h"
+#include "http/peer.h"
 #include "http/reply.h"
 #include "http/route.h"
 #include "model/model.h"
@@ -182,6 +184,7 @@ static int process(struct lv_app *app, struct MHD_Connection *c,
     }
     rq->body = st->body.data;
     rq->body_len = st->body.len;
+    rq->in = in;
     ret = h->fn(rq, in, out, err);
     if (ret == 0 && out->len == 0) {
         lv_buf_adds(out, "{}");
@@ -201,6 +204,38 @@ static void log_request(const struct lv_req *rq, const struct conn *st,
            rq->who.arn[0] ? rq->who.arn : "-",
            rq->region[0] ? rq->region : "-", status,
            (double)(now_us() - st->start_us) / 1000.0);
+}
+
+/* Keeps the last X-Forwarded-For header: a proxy that adds its own line
+ * adds it after any the client sent. */
+static enum MHD_Result last_forwarded(void *cls, enum MHD_ValueKind kind,
+                                      const char *key, const char *value)
+{
+    (void)kind;
+    if (strcasecmp(key, "X-Forwarded-For") == 0) {
+        *(const char **)cls = value;
+    }
+    return MHD_YES;
+}
+
+/* Where the request comes from, for the aws: condition keys: the peer
+ * (or what a trusted proxy forwarded), plain HTTP, the User-Agent. */
+static void source_of(const struct lv_app *app, struct MHD_Connection *c,
+                      struct lv_req *rq)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const char *forwarded = NULL;
+
+    if (app->cfg.trusted_proxy) {
+        MHD_get_connection_values(c, MHD_HEADER_KIND, last_forwarded,
+                                  &forwarded);
+    }
+    lv_http_source_ip(ci ? ci->client_addr : NULL, forwarded,
+                      app->cfg.trusted_proxy, rq->source_ip);
+    rq->secure_transport = 0;   /* this front serves plain HTTP only */
+    rq->user_agent = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                 "User-Agent");
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
@@ -258,6 +293,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     rq.now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
     rq.app = app;
     rq.store = app->store;
+    source_of(app, c, &rq);
 
     if (st->too_large) {
         /* The rest of the body is never read: MHD closes the connection
@@ -382,6 +418,13 @@ struct lv_http *lv_http_start(struct lv_app *app, int *port,
     unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
 
     if (parse_listen(app->cfg.listen, &ss, &sl, err) < 0) {
+        return NULL;
+    }
+    if (app->cfg.trusted_proxy &&
+        lv_http_proxy_list_check(app->cfg.trusted_proxy) < 0) {
+        lv_err_set(err, LV_E_INVALID_PARAMETER, "--trusted-proxy: '%s' is "
+                   "not a list of addresses or CIDR blocks",
+                   app->cfg.trusted_proxy);
         return NULL;
     }
     (void)sl; /* MHD reads the length from the address family */

@@ -1,6 +1,7 @@
 #include "kms/kms_int.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 
 #include "app.h"
 #include "crypto/crypto.h"
+#include "kms/condkeys.h"
 #include "model/model.h"
 #include "policy/policy.h"
 #include "store/kms_store.h"
@@ -844,6 +846,127 @@ static int grant_matches(void *arg, const struct lv_kms_grant *g)
     return 1;
 }
 
+/* What the request context needs from the store, read only when the key
+ * policy asks for it (lv_policy_mentions): the key's tags and aliases, and
+ * for ReEncrypt whether the other key is this one. Owns its strings. */
+struct gathered {
+    struct lv_kv *tags;
+    size_t n_tags;
+    char **aliases;
+    size_t n_aliases;
+};
+
+static void gathered_release(struct gathered *g)
+{
+    for (size_t i = 0; i < g->n_tags; i++) {
+        free((char *)g->tags[i].key);
+        free((char *)g->tags[i].value);
+    }
+    free(g->tags);
+    for (size_t i = 0; i < g->n_aliases; i++) {
+        free(g->aliases[i]);
+    }
+    free(g->aliases);
+}
+
+static int gather_tag(void *arg, const char *tag_key, const char *value)
+{
+    struct gathered *g = arg;
+
+    g->tags = lv_xrealloc(g->tags, (g->n_tags + 1) * sizeof(*g->tags));
+    g->tags[g->n_tags].key = lv_xstrdup(tag_key);
+    g->tags[g->n_tags].value = lv_xstrdup(value);
+    g->n_tags++;
+    return 0;
+}
+
+static int gather_alias(void *arg, const struct lv_kms_alias *a)
+{
+    struct gathered *g = arg;
+
+    g->aliases = lv_xrealloc(g->aliases,
+                             (g->n_aliases + 1) * sizeof(*g->aliases));
+    g->aliases[g->n_aliases++] = lv_xstrdup(a->name);
+    return 0;
+}
+
+/*
+ * kms:ReEncryptOnSameKey for k under ReEncryptFrom / ReEncryptTo: is the
+ * request's other key (DestinationKeyId, or SourceKeyId — else the key the
+ * ciphertext names) k itself? A reference that names no key is not k. 1 or
+ * 0 into *same; -1 with *err on a store fault.
+ */
+static int reencrypt_same_key(struct lv_req *rq, const struct lv_kms_key *k,
+                              const char *action, int *same,
+                              struct lv_err *err)
+{
+    const char *other = lv_json_str(rq->in, strcmp(action, "ReEncryptFrom")
+                                                    == 0
+                                                ? "DestinationKeyId"
+                                                : "SourceKeyId");
+    struct lv_kms_key o;
+    struct lv_err oerr = LV_ERR_INIT;
+    unsigned char *blob = NULL;
+    size_t blob_len = 0;
+    uint8_t raw[16];
+    uint32_t version;
+    char id[37];
+    int ret = 0;
+
+    *same = 0;
+    if (other) {
+        lv_kms_key_init(&o);
+        if (lv_kms_resolve(rq, other, LV_KMS_ALIAS_OK |
+                           LV_KMS_CROSS_ACCOUNT, &o, &oerr) == 0) {
+            *same = strcmp(o.id, k->id) == 0;
+        } else if (lv_err_status(oerr.code) >= 500) {
+            *err = oerr;
+            ret = -1;
+        }
+        lv_kms_key_release(&o);
+        return ret;
+    }
+    blob = lv_json_blob(rq->in, "CiphertextBlob", &blob_len);
+    if (blob && lv_blob_parse_header(blob, blob_len, raw, &version,
+                                     &oerr) == 0) {
+        lv_keyid_format(raw, id);
+        *same = strcmp(id, k->id) == 0;
+    }
+    free(blob);
+    return 0;
+}
+
+static int gather(struct lv_req *rq, const struct lv_kms_key *k,
+                  const char *action, const struct lv_policy *p,
+                  struct lv_kms_condsrc *src, struct gathered *g,
+                  struct lv_err *err)
+{
+    if (lv_policy_mentions(p, "aws:ResourceTag/")) {
+        if (lv_store_kms_tag_list(rq->store, k->id, "", INT32_MAX,
+                                  gather_tag, g, err) < 0) {
+            return -1;
+        }
+        src->tags = g->tags;
+        src->n_tags = g->n_tags;
+    }
+    if (lv_policy_mentions(p, "kms:ResourceAliases")) {
+        if (lv_store_kms_alias_list(rq->store, k->account, k->region, k->id,
+                                    "", INT32_MAX, gather_alias, g,
+                                    err) < 0) {
+            return -1;
+        }
+        src->aliases = (const char *const *)g->aliases;
+        src->n_aliases = g->n_aliases;
+    }
+    if ((strcmp(action, "ReEncryptFrom") == 0 ||
+         strcmp(action, "ReEncryptTo") == 0) && rq->in &&
+        lv_policy_mentions(p, "kms:ReEncryptOnSameKey") &&
+        reencrypt_same_key(rq, k, action, &src->same_key, err) < 0) {
+        return -1;
+    }
+    return 0;
+}
+
 int lv_kms_authorize_how(struct lv_req *rq, const struct lv_kms_key *k,
                          const char *action, const struct lv_kv *ctx,
                          size_t n_ctx,
@@ -851,44 +974,41 @@ int lv_kms_authorize_how(struct lv_req *rq, const struct lv_kms_key *k,
                          size_t n_extra, struct lv_kms_authz *how,
                          struct lv_err *err)
 {
-    struct lv_policy_ctx_value cv[LV_KMS_MAX_CONTEXT_PAIRS + 16];
-    const char *ctx_keys[LV_KMS_MAX_CONTEXT_PAIRS];
-    char names[LV_KMS_MAX_CONTEXT_PAIRS][160];
-    const char *values[LV_KMS_MAX_CONTEXT_PAIRS][1];
-    char full_action[64];
+    struct lv_kms_condctx cc;
+    struct lv_kms_condsrc src;
+    struct gathered g;
     struct lv_policy_request pr;
-    struct policy_slot *slot;
+    struct policy_slot *slot = NULL;
     enum lv_policy_decision d;
     struct grant_search gs;
+    char *full_action = lv_xasprintf("kms:%s", action);
     int via_account = 0;
-    size_t n = 0;
     const int is_service = rq->who.service[0] != '\0';
     const char *who_text = is_service ? rq->who.service : rq->who.arn;
+    int ret = -1;
 
-    if (n_ctx > LV_KMS_MAX_CONTEXT_PAIRS ||
-        n_extra > sizeof(cv) / sizeof(cv[0]) - LV_KMS_MAX_CONTEXT_PAIRS - 1) {
-        LV_BUG("too many condition keys");
+    lv_kms_condctx_init(&cc);
+    memset(&g, 0, sizeof(g));
+    memset(&src, 0, sizeof(src));
+    slot = policy_get(k, err);
+    if (!slot) {
+        goto out;
     }
-    snprintf(full_action, sizeof(full_action), "kms:%s", action);
-    for (size_t i = 0; i < n_ctx; i++) {
-        snprintf(names[i], sizeof(names[i]), "kms:EncryptionContext:%s",
-                 ctx[i].key);
-        values[i][0] = ctx[i].value;
-        cv[n].key = names[i];
-        cv[n].values = values[i];
-        cv[n].n = 1;
-        n++;
-        ctx_keys[i] = ctx[i].key;
-    }
-    if (n_ctx) {
-        cv[n].key = "kms:EncryptionContextKeys";
-        cv[n].values = ctx_keys;
-        cv[n].n = n_ctx;
-        n++;
-    }
+    /* The request context: the caller's own keys first (they win), then
+     * every key of the table (condkeys.c) that applies to the action. */
     for (size_t i = 0; i < n_extra; i++) {
-        cv[n++] = extra[i];
+        lv_kms_condctx_add(&cc, extra[i].key, extra[i].values, extra[i].n);
     }
+    src.rq = rq;
+    src.k = k;
+    src.action = action;
+    src.ctx = ctx;
+    src.n_ctx = n_ctx;
+    src.same_key = -1;
+    if (gather(rq, k, action, slot->policy, &src, &g, err) < 0) {
+        goto out;
+    }
+    lv_kms_condkeys_build(&cc, &src);
 
     memset(&pr, 0, sizeof(pr));
     pr.action = full_action;
@@ -900,21 +1020,16 @@ int lv_kms_authorize_how(struct lv_req *rq, const struct lv_kms_key *k,
         pr.principal_arn = rq->who.arn;
         pr.principal_account = rq->who.account;
     }
-    pr.ctx = cv;
-    pr.n_ctx = n;
+    pr.ctx = cc.v;
+    pr.n_ctx = cc.n;
 
-    slot = policy_get(k, err);
-    if (!slot) {
-        return -1;
-    }
     d = lv_policy_eval(slot->policy, &pr, &via_account);
-    policy_put(slot);
     if (d == LV_POLICY_EXPLICIT_DENY) {
-        return lv_err_set(err, LV_E_ACCESS_DENIED,
-                          "User: %s is not authorized to perform: %s on "
-                          "resource: %s with an explicit deny in a "
-                          "resource-based policy", who_text, full_action,
-                          k->arn);
+        lv_err_set(err, LV_E_ACCESS_DENIED,
+                   "User: %s is not authorized to perform: %s on "
+                   "resource: %s with an explicit deny in a "
+                   "resource-based policy", who_text, full_action, k->arn);
+        goto out;
     }
     if (strcmp(action, "RetireGrant") == 0) {
         /* Who may retire a grant is the grant's own business: "The
@@ -926,7 +1041,8 @@ int lv_kms_authorize_how(struct lv_req *rq, const struct lv_kms_key *k,
         if (how && how->target && grant_lets_retire(rq, how->target)) {
             grant_copy(&how->grant, how->target);
             how->source = LV_KMS_AUTHZ_GRANT;
-            return 0;
+            ret = 0;
+            goto out;
         }
         goto denied;
     }
@@ -939,7 +1055,8 @@ int lv_kms_authorize_how(struct lv_req *rq, const struct lv_kms_key *k,
             if (how) {
                 how->source = LV_KMS_AUTHZ_POLICY;
             }
-            return 0;
+            ret = 0;
+            goto out;
         }
     }
     if (!is_grant_operation(action)) {
@@ -953,21 +1070,29 @@ int lv_kms_authorize_how(struct lv_req *rq, const struct lv_kms_key *k,
     gs.allowed = 0;
     if (lv_store_kms_grant_list(rq->store, k->id, NULL, "", 100000,
                                 grant_matches, &gs, err) < 0) {
-        return -1;
+        goto out;
     }
     if (gs.allowed) {
-        return 0;
+        ret = 0;
+        goto out;
     }
 denied:
     /* Also when grants of the caller list CreateGrant but none covers the
      * grant asked for: AWS documents the rule but not its error text, so
      * this is its usual AccessDeniedException, which also tells nothing
      * about the caller's grants. */
-    return lv_err_set(err, LV_E_ACCESS_DENIED,
-                      "User: %s is not authorized to perform: %s on "
-                      "resource: %s because no resource-based policy allows "
-                      "the %s action", who_text, full_action, k->arn,
-                      full_action);
+    lv_err_set(err, LV_E_ACCESS_DENIED,
+               "User: %s is not authorized to perform: %s on "
+               "resource: %s because no resource-based policy allows "
+               "the %s action", who_text, full_action, k->arn, full_action);
+out:
+    if (slot) {
+        policy_put(slot);
+    }
+    gathered_release(&g);
+    lv_kms_condctx_release(&cc);
+    free(full_action);
+    return ret;
 }
 
 int lv_kms_authorize(struct lv_req *rq, const struct lv_kms_key *k,

@@ -31,6 +31,10 @@ static void fill_req(const struct lv_kms_service_call *c, struct lv_req *rq)
     snprintf(rq->who.service, sizeof(rq->who.service), "%s", c->service);
     rq->app = c->app;
     rq->store = c->store;
+    /* A call inside the process crosses no network: as secure as TLS
+     * (aws:SecureTransport true); it has no source address (aws:SourceIp
+     * absent) and no input document. */
+    rq->secure_transport = 1;
 }
 
 /* aws:SourceAccount and aws:SourceArn, as AWS sets them when a service

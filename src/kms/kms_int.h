@@ -66,8 +66,12 @@ void lv_kms_cache_clear(void);
  * own policy — none is configured here, so the identity may act in its own
  * account); else a grant for the principal that lists the operation and
  * whose constraints the context satisfies (the rules of grants are at
- * lv_kms_authorize_how, below). `extra` adds condition keys
- * (kms:GrantOperations …), may be NULL. Returns 0 or -1 with
+ * lv_kms_authorize_how, below). The key policy sees every condition key
+ * AWS fills for the action (kms/condkeys.c: the principal, rq's origin,
+ * clock and input, the key, its tags and aliases, the encryption context
+ * as kms:EncryptionContext:KEY of any length); `extra` (may be NULL) adds
+ * keys only the caller knows (kms:GrantOperations …) and wins over the
+ * table for a key both give. Returns 0 or -1 with
  * AccessDeniedException "User: P is not authorized to perform: kms:A on
  * resource: K because no resource-based policy allows the kms:A action"
  * (or "... with an explicit deny in a resource-based policy").

@@ -504,20 +504,82 @@ static int resource_match(const struct lv_pol_stmt *st, const char *res)
     return 0;
 }
 
+static int is_account_root(const char *arn)
+{
+    size_t len = arn ? strlen(arn) : 0;
+
+    return len > 5 && strcmp(arn + len - 5, ":root") == 0;
+}
+
+/*
+ * Does a NotPrincipal list leave the requester out? A request from an IAM
+ * user is made by the user and by its account, so the IAM reference
+ * (reference_policies_elements_notprincipal.html) has the user left out
+ * only when NotPrincipal names both the user and its account: naming only
+ * the user denies the account and with it the user, and naming only the
+ * account (an account id or arn:…:root) leaves out just the account root.
+ * A service principal is left out when it is named; "*" leaves out
+ * everyone.
+ */
+static int not_principal_excludes(const struct lv_pol_stmt *st,
+                                  const struct lv_policy_request *rq)
+{
+    int arn = 0;
+    int account = 0;
+
+    for (size_t i = 0; i < st->n_pr; i++) {
+        const struct lv_pol_principal *pr = &st->pr[i];
+
+        switch (pr->type) {
+        case LV_PP_ANY:
+            return 1;
+        case LV_PP_ACCOUNT:
+            if (!rq->principal_service && rq->principal_account &&
+                strcmp(pr->s, rq->principal_account) == 0) {
+                account = 1;
+            }
+            break;
+        case LV_PP_ARN:
+            if (rq->principal_arn && strcmp(pr->s, rq->principal_arn) == 0) {
+                arn = 1;
+            }
+            break;
+        case LV_PP_SERVICE:
+            if (rq->principal_service &&
+                strcasecmp(pr->s, rq->principal_service) == 0) {
+                return 1;
+            }
+            break;
+        case LV_PP_FEDERATED:
+            break;
+        }
+    }
+    if (rq->principal_service) {
+        return 0;
+    }
+    if (!rq->principal_arn || is_account_root(rq->principal_arn)) {
+        return account;
+    }
+    return arn && account;
+}
+
 /* 0: the statement does not apply; 1: applies; 2: applies through the
  * principal's account only. */
 static int stmt_applies(const struct lv_pol_stmt *st,
                         const struct lv_policy_request *rq)
 {
-    int pm = principal_match(st, rq);
+    int pm;
 
     if (st->not_principal) {
-        if (pm) {
+        if (not_principal_excludes(st, rq)) {
             return 0;
         }
         pm = 1;
-    } else if (!pm) {
-        return 0;
+    } else {
+        pm = principal_match(st, rq);
+        if (!pm) {
+            return 0;
+        }
     }
     if (action_match(st, rq->action ? rq->action : "") == st->not_action) {
         return 0;
@@ -563,6 +625,22 @@ enum lv_policy_decision lv_policy_eval(const struct lv_policy *p,
         *via_account = !direct;
     }
     return LV_POLICY_ALLOW;
+}
+
+int lv_policy_mentions(const struct lv_policy *p, const char *prefix)
+{
+    size_t len = strlen(prefix);
+
+    for (size_t i = 0; i < p->n_st; i++) {
+        const struct lv_pol_stmt *st = &p->st[i];
+
+        for (size_t j = 0; j < st->n_conds; j++) {
+            if (strncasecmp(st->conds[j].key, prefix, len) == 0) {
+                return 1;
+            }
+        }
+    }
+    return 0;
 }
 
 int lv_policy_lockout_check(const struct lv_policy *p,

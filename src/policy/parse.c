@@ -466,6 +466,14 @@ static int read_statement(struct lv_pol_stmt *st, const json_t *o,
         return -1;
     }
     st->not_principal = which;
+    if (st->not_principal && !st->deny) {
+        /* "NotPrincipal must be used with "Effect":"Deny". Using it with
+         * "Effect":"Allow" is not supported." (IAM reference,
+         * reference_policies_elements_notprincipal.html). KMS's own
+         * wording for this refusal is not documented. */
+        return lv_err_set(err, MALFORMED, "NotPrincipal is supported only "
+                          "with \"Effect\": \"Deny\".");
+    }
     if (read_principal(st, v, err) < 0) {
         return -1;
     }

@@ -24,9 +24,11 @@
  *   compared as the literal text written in the policy, never crash.
  * - An sts assumed-role ARN is not mapped back to its role ARN: principals
  *   here are account roots, IAM users/roles named directly, and services.
- * - The request's condition context is what the caller passes; nothing is
- *   looked up elsewhere, apart from the few keys derived from the request
- *   itself (see struct lv_policy_request).
+ * - The request's condition context is what the caller passes (kms/
+ *   condkeys.c builds it for KMS); nothing is looked up elsewhere, apart
+ *   from the few keys derived from the request itself (see struct
+ *   lv_policy_request). Condition key names of any length compare in
+ *   full.
  *
  * Choices where AWS documents no single answer (each pinned by a test):
  * - Principal "*" and {"AWS": "*"} are the same (AWS documents them as
@@ -62,8 +64,13 @@
  *   as a plain wildcard string. Resource / NotResource use the same rule;
  *   "*" means this key.
  * - Action names compare case-insensitively, with * and ?.
- * - NotPrincipal excludes an account's every identity when it names the
- *   account (the same matching as Principal, inverted).
+ * - NotPrincipal (only with "Effect": "Deny"; the parser refuses it with
+ *   Allow, which the IAM reference says is not supported) leaves out an
+ *   IAM user only when it names both the user and the user's account, as
+ *   the IAM reference on NotPrincipal says: naming only the account (an
+ *   account id or arn:…:root) leaves out just the account root, not the
+ *   account's users, and naming only the user leaves out no one. A service
+ *   principal is left out when named; "*" leaves out everyone.
  */
 #ifndef LV_POLICY_POLICY_H
 #define LV_POLICY_POLICY_H
@@ -139,6 +146,12 @@ void lv_policy_free(struct lv_policy *p);
 enum lv_policy_decision lv_policy_eval(const struct lv_policy *p,
                                        const struct lv_policy_request *rq,
                                        int *via_account);
+
+/* 1 if a Condition of p names a key that begins with `prefix`
+ * (case-insensitively, as condition key names compare), e.g.
+ * "aws:ResourceTag/": lets a caller skip reading what no condition asks
+ * for. Else 0. Never allocates. */
+int lv_policy_mentions(const struct lv_policy *p, const char *prefix);
 
 /* The default key policy KMS gives a key created without one, for
  * `account`, exactly as GetKeyPolicy returns it (2-space indent, " : "

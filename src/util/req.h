@@ -21,6 +21,9 @@ struct lv_op;
 struct lv_service;
 struct lv_store;
 
+/* The longest IP address text, with its NUL (INET6_ADDRSTRLEN). */
+#define LV_REQ_MAX_IP 46
+
 struct lv_req {
     char id[37];                    /* request id, a UUID */
     time_t now;                     /* the clock, read once per request */
@@ -37,6 +40,18 @@ struct lv_req {
      * LV_REQ_BODY_PAD for an LV_HANDLER_RAW_BODY handler, except when the
      * body is at the size limit (then 0). */
     size_t body_pad;
+    /* Where the request came from, for the aws: condition keys that KMS
+     * authorization fills (kms/condkeys.c). source_ip: the client's
+     * address as text (the TCP peer, or the address a trusted proxy
+     * forwarded: http/peer.c); "" for calls made inside logvault.
+     * secure_transport: 1 when the request came over TLS. user_agent: its
+     * User-Agent header, NULL if none, valid while the request runs. in:
+     * the validated input handed to the handler (NULL for a raw-body
+     * handler and for calls made inside logvault). */
+    char source_ip[LV_REQ_MAX_IP];
+    int secure_transport;
+    const char *user_agent;
+    const struct json_t *in;
 };
 
 /* What the front offers a raw-body handler to read past the body (the

@@ -55,6 +55,11 @@
     "{'ArnEquals':{'kms:EncryptionContext:aws:logs:arn':" \
     "'arn:aws:logs:eu-west-2:111122223333:log-group:my-group'}}}]}"
 
+/* A context key of 150 characters: longer than any fixed buffer had. */
+#define LONG_KEY "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
+    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" \
+    "cccccccccccccccccccccccccccccccccccccccccccccccccc"
+
 enum { A = LV_POLICY_ALLOW, D = LV_POLICY_DEFAULT_DENY,
        X = LV_POLICY_EXPLICIT_DENY };
 #define ANY_VIA (-1)
@@ -376,11 +381,53 @@ static const struct eval_case eval_cases[] = {
       "'Resource':'*'},{'Effect':'Deny','NotPrincipal':{'AWS':'" ALICE "'},"
       "'Action':'kms:Decrypt','Resource':'*'}]}", "kms:Decrypt", BOB,
       { { 0 } }, X, 0, 0 },
-    { "NotPrincipal leaves alice alone", "{'Statement':["
+    /* The IAM reference on NotPrincipal: a user is left out only when
+     * both the user and its account are named. */
+    { "NotPrincipal naming alice and her account leaves alice alone",
+      "{'Statement':["
+      "{'Effect':'Allow','Principal':{'AWS':'" ROOT "'},'Action':'kms:*',"
+      "'Resource':'*'},{'Effect':'Deny','NotPrincipal':{'AWS':['" ALICE "','"
+      ROOT "']},'Action':'kms:Decrypt','Resource':'*'}]}", "kms:Decrypt",
+      ALICE, { { 0 } }, A, 1, 0 },
+    { "NotPrincipal naming only alice still denies alice", "{'Statement':["
       "{'Effect':'Allow','Principal':{'AWS':'" ROOT "'},'Action':'kms:*',"
       "'Resource':'*'},{'Effect':'Deny','NotPrincipal':{'AWS':'" ALICE "'},"
       "'Action':'kms:Decrypt','Resource':'*'}]}", "kms:Decrypt", ALICE,
+      { { 0 } }, X, 0, 0 },
+    { "NotPrincipal naming the account root does not exempt its users",
+      "{'Statement':["
+      "{'Effect':'Allow','Principal':{'AWS':'" ROOT "'},'Action':'kms:*',"
+      "'Resource':'*'},{'Effect':'Deny','NotPrincipal':{'AWS':'" ROOT "'},"
+      "'Action':'kms:Decrypt','Resource':'*'}]}", "kms:Decrypt", ALICE,
+      { { 0 } }, X, 0, 0 },
+    { "NotPrincipal naming the account id does not exempt its users",
+      "{'Statement':["
+      "{'Effect':'Allow','Principal':{'AWS':'" ROOT "'},'Action':'kms:*',"
+      "'Resource':'*'},{'Effect':'Deny','NotPrincipal':{'AWS':'" ACCT "'},"
+      "'Action':'kms:Decrypt','Resource':'*'}]}", "kms:Decrypt", BOB,
+      { { 0 } }, X, 0, 0 },
+    { "NotPrincipal naming the account exempts the account root",
+      "{'Statement':["
+      "{'Effect':'Allow','Principal':{'AWS':'" ROOT "'},'Action':'kms:*',"
+      "'Resource':'*'},{'Effect':'Deny','NotPrincipal':{'AWS':'" ROOT "'},"
+      "'Action':'kms:Decrypt','Resource':'*'}]}", "kms:Decrypt", ROOT,
       { { 0 } }, A, 1, 0 },
+    { "NotPrincipal naming a service exempts it", "{'Statement':["
+      "{'Effect':'Allow','Principal':'*','Action':'kms:*','Resource':'*'},"
+      "{'Effect':'Deny','NotPrincipal':{'Service':"
+      "'logs.eu-west-2.amazonaws.com'},'Action':'kms:*','Resource':'*'}]}",
+      "kms:Decrypt", LOGS, { { 0 } }, A, 0, 0 },
+    { "NotPrincipal naming a service denies users", "{'Statement':["
+      "{'Effect':'Allow','Principal':'*','Action':'kms:*','Resource':'*'},"
+      "{'Effect':'Deny','NotPrincipal':{'Service':"
+      "'logs.eu-west-2.amazonaws.com'},'Action':'kms:*','Resource':'*'}]}",
+      "kms:Decrypt", ALICE, { { 0 } }, X, 0, 0 },
+    { "a long context key compares in full", COND("{'StringEquals':{"
+      "'kms:EncryptionContext:" LONG_KEY "':'v'}}"), 0, ALICE,
+      { { "kms:EncryptionContext:" LONG_KEY "EVIL", { "v" } } }, D, 0, 0 },
+    { "a long context key matches itself", COND("{'StringEquals':{"
+      "'kms:EncryptionContext:" LONG_KEY "':'v'}}"), 0, ALICE,
+      { { "kms:EncryptionContext:" LONG_KEY, { "v" } } }, A, 0, 0 },
 
     /* ---- Deny and delegation ---- */
     { "user in Deny statement denied while root allowed", "{'Statement':["
@@ -571,6 +618,9 @@ static const struct parse_case parse_cases[] = {
       "'Resource':'*'"), "Principal or NotPrincipal" },
     { "both Principal and NotPrincipal", S1(OKST ",'NotPrincipal':'*'"),
       "both Principal and NotPrincipal" },
+    { "NotPrincipal with Allow", S1("'Effect':'Allow','NotPrincipal':"
+      "{'AWS':'" ROOT "'},'Action':'kms:*','Resource':'*'"),
+      "NotPrincipal is supported only with \"Effect\": \"Deny\"." },
     { "missing Resource", S1("'Effect':'Allow','Principal':'*',"
       "'Action':'kms:*'"), "Resource or NotResource" },
     { "invalid AWS principal", S1("'Effect':'Allow','Principal':{'AWS':"
