@@ -88,9 +88,11 @@ int lv_filter_match(const struct lv_filter *f, const char *msg, size_t len);
  * extractedValues:
  *   - space-delimited: every field of the event, "$name" for a named field,
  *     "$N" (1-based position) for a field matched by "..." or left unnamed,
- *     e.g. {"$1": "127.0.0.1", "$status_code": "404", ...};
+ *     e.g. {"$1": "127.0.0.1", "$status_code": "404", ...}; without
+ *     "..." the last pattern field's value is the rest of the event;
  *   - JSON: "$.a.b" -> the value's text for each selector of the pattern
- *     that names a string, number, boolean or null in the event;
+ *     that names a string, number, boolean or null in the event (with a
+ *     wildcard, the first such value in the event's order);
  *   - text patterns: an empty object.
  * When it returns 0, *extracted is set to NULL. */
 int lv_filter_match_extract(const struct lv_filter *f, const char *msg,

@@ -193,6 +193,10 @@ struct lv_filter {
     size_t nsels;
     struct lv_fastjson_path *fj_paths;  /* sels[k] for lv_fastjson_visit */
     struct lv_fastjson_step *fj_steps;  /* their steps, back to back */
+    /* The condition nodes on each selector: those of sels[k] are
+     * cond_nodes[cond_off[k] .. cond_off[k + 1]). */
+    int *cond_nodes;
+    size_t *cond_off;
     /* LV_FILTER_SPACE */
     struct ffield *fields;
     size_t nfields;

@@ -384,11 +384,28 @@ static int parse_or(struct jparse *jp)
 
 /* ---- compiled forms: fast-path selectors and the prefilter ------------- */
 
-/* The selectors as lv_fastjson_visit takes them. */
+/* The selectors as lv_fastjson_visit takes them, and the conditions on
+ * each (on_value's index). */
 static void build_paths(struct lv_filter *f)
 {
     size_t total = 0;
     size_t k, j, at = 0;
+    size_t n;
+
+    f->cond_off = lv_xcalloc(f->nsels + 1, sizeof(*f->cond_off));
+    f->cond_nodes = lv_xcalloc(f->expr.n ? f->expr.n : 1,
+                               sizeof(*f->cond_nodes));
+    for (k = 0; k < f->nsels; k++) {
+        f->cond_off[k] = at;
+        for (n = 0; n < f->expr.n; n++) {
+            if (f->expr.nodes[n].type == FN_COND &&
+                f->expr.nodes[n].target == (int)k) {
+                f->cond_nodes[at++] = (int)n;
+            }
+        }
+    }
+    f->cond_off[f->nsels] = at;
+    at = 0;
 
     for (k = 0; k < f->nsels; k++) {
         total += f->sels[k].nsteps;
@@ -576,8 +593,12 @@ void lv_filter_release_json(struct lv_filter *f)
     f->nsels = 0;
     free(f->fj_paths);
     free(f->fj_steps);
+    free(f->cond_nodes);
+    free(f->cond_off);
     f->fj_paths = NULL;
     f->fj_steps = NULL;
+    f->cond_nodes = NULL;
+    f->cond_off = NULL;
 }
 
 /* ---- evaluation -------------------------------------------------------- */
@@ -683,19 +704,19 @@ static int cond_test(const struct fnode *n, const struct lv_fastjson_val *v)
 static void on_value(void *arg, size_t k, const struct lv_fastjson_val *v)
 {
     struct jstate *st = arg;
-    const struct fexpr *e = &st->f->expr;
-    size_t n;
+    const struct lv_filter *f = st->f;
+    size_t j;
 
     st->count[k]++;
     if (st->first[k].kind == LV_FASTJSON_MISSING &&
         v->kind != LV_FASTJSON_CONTAINER) {
         st->first[k] = *v;
     }
-    for (n = 0; n < e->n; n++) {
-        const struct fnode *c = &e->nodes[n];
+    for (j = f->cond_off[k]; j < f->cond_off[k + 1]; j++) {
+        int n = f->cond_nodes[j];
 
-        if (c->type == FN_COND && c->target == (int)k && !st->hit[n]) {
-            st->hit[n] = (unsigned char)cond_test(c, v);
+        if (!st->hit[n]) {
+            st->hit[n] = (unsigned char)cond_test(&f->expr.nodes[n], v);
         }
     }
 }

@@ -163,7 +163,10 @@ static const struct mcase mcases[] = {
       "?ERROR ?ARGUMENTS REQUEST", Q3, 1 },
     { "doc: ?ERROR ?ARGUMENTS REQUEST: no REQUEST",
       "?ERROR ?ARGUMENTS REQUEST", U419, 0 },
-    { "doc: \"   \" matches everything", "\"   \"", Q1, 1 },
+    /* (Events that start with '[' or '-' are not given alone to one
+     * pattern: the AWS CLI, which 2203 drives, reads a lone list value
+     * starting with '[' as JSON and one starting with '-' as an option.) */
+    { "doc: \"   \" matches everything", "\"   \"", OR1, 1 },
     { "?terms ignored: ERROR ?WARN is ERROR", "ERROR ?WARN", OR2, 1 },
     { "?terms ignored: ERROR ?WARN needs ERROR", "ERROR ?WARN", OR3, 0 },
     { "aws: ?terms ignored next to -REQUEST", "?ERROR ?ARGUMENTS -REQUEST",
@@ -237,8 +240,8 @@ static const struct mcase mcases[] = {
     { "doc: regex \\s tab", "%a\\sb%", "a\tb", 1 },
     { "doc: regex \\s none", "%\\s%", "ab", 0 },
     { "doc: regex \\S", "%\\S%", "  ", 0 },
-    { "doc: regex \\w", "%\\w%", "-_-", 1 },
-    { "doc: regex \\w none", "%\\w%", "--", 0 },
+    { "doc: regex \\w", "%\\w%", "._.", 1 },
+    { "doc: regex \\w none", "%\\w%", "..", 0 },
     { "doc: regex \\W", "%\\W%", "a-b", 1 },
     { "doc: regex \\W none", "%\\W%", "ab_9", 0 },
     { "doc: regex \\x3A matches :", "%\\x3A%", "a:b", 1 },
