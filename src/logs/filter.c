@@ -27,6 +27,8 @@
 #define REGEX_MATCH_LIMIT 1000000
 #define REGEX_DEPTH_LIMIT 10000
 
+static size_t char_len(const char *s, size_t avail);
+
 /* ---- errors ------------------------------------------------------------ */
 
 int lv_ferr_term(struct lv_err *err, const char *s, size_t len)
@@ -36,6 +38,15 @@ int lv_ferr_term(struct lv_err *err, const char *s, size_t len)
     }
     return lv_err_set(err, LV_E_INVALID_PARAMETER,
                       "Invalid character(s) in term '%.*s'", (int)len, s);
+}
+
+/* AWS's words (TestMetricFilter and FilterLogEvents alike). */
+static int err_too_many_regex(struct lv_err *err)
+{
+    return lv_err_set(err, LV_E_INVALID_PARAMETER,
+                      "Your input has exceeded the maximum of %d regular "
+                      "expressions per filter pattern.",
+                      LV_FILTER_MAX_REGEX);
 }
 
 int lv_ferr_unexpected(struct lv_err *err, const struct flex *lx)
@@ -232,12 +243,263 @@ int lv_fregex_find(const pcre2_code *re, const char *s, size_t len)
     return rc >= 0;
 }
 
-/* FilterAndPatternSyntax, "Supported regular expressions (regex) syntax":
+/*
+ * AWS's regex subset (regex-expressions.html, "Supported regular
+ * expressions (regex) syntax"): a pattern "can only include"
  * alphanumerics, the symbols : _ # = @ / ; , - and the operators
- * ^ $ ? [ ] { } | \ * + . — no parentheses, no multi-byte characters. */
+ * ^ $ ? [ ] { } | \ * + . — no parentheses (no groups, so no lookaround
+ * and no back-references), no multi-byte characters, and no blank
+ * (the page's list has none; its "%^starting|^initializing|^shutting
+ * down%" example contradicts the list, and we keep to the list). The
+ * operators mean: ^ and $ anchor at the start and the end of the
+ * string; ? * + {m,n} repeat the preceding term, m or n may be left out;
+ * [...] a character class; | "or" between the terms on either side;
+ * \ makes an operator literal; \d \D \s \S \w \W \xhh; . any single
+ * character.
+ *
+ * PCRE2 understands far more (\b, \p{..}, \Q..\E, lazy and possessive
+ * quantifiers, POSIX classes, {,n} as a literal before 10.43, ...). So
+ * the pattern is checked and rewritten here, and anything outside the
+ * subset is refused as AWS refuses it, with InvalidParameterException:
+ *   - an escape other than the six classes, \xhh, or an escaped
+ *     operator or symbol;
+ *   - a quantifier with nothing to repeat, or right after another one
+ *     (a**, a*?, a*+, a{2}{3}) — the page defines no lazy or possessive
+ *     forms, and which one AWS would take is not documented;
+ *   - { } that do not form {m}, {m,}, {,n} or {m,n} with m <= n, a lone
+ *     ] or }, an empty class [], an unescaped [ inside a class, an empty
+ *     alternative (|a, a|, a||b: "the term on either side").
+ * {,n} becomes {0,n}. Compiled with PCRE2_DOLLAR_ENDONLY ($ is the end
+ * of the string, not before a final newline) and PCRE2_DOTALL (. is any
+ * single character, newline included), as the page defines them.
+ */
+
+/* The characters the page allows at all. */
 static int regex_char_ok(unsigned char c)
 {
     return isalnum(c) || (c != '\0' && strchr(":_#=@/;,-^$?[]{}|\\*+.", c));
+}
+
+/* "Invalid character(s) in term '%<body up to the bad byte>'", as AWS
+ * answers { $.v = %(Alpha|Beta)% } with term '%('. */
+static int regex_bad_char(const char *body, size_t len, size_t upto,
+                          struct lv_err *err)
+{
+    size_t n = upto + char_len(body + upto, len - upto);
+    char *term = lv_xmalloc(n + 1);
+    int ret;
+
+    term[0] = '%';
+    memcpy(term + 1, body, n);
+    ret = lv_ferr_term(err, term, n + 1);
+    free(term);
+    return ret;
+}
+
+static int regex_bad(const char *body, size_t len, const char *why,
+                     struct lv_err *err)
+{
+    return lv_err_set(err, LV_E_INVALID_PARAMETER,
+                      "Invalid filter pattern: invalid regular expression "
+                      "'%%%.*s%%': %s", (int)(len > 200 ? 200 : len), body,
+                      why);
+}
+
+static int is_hex(unsigned char c)
+{
+    return isxdigit(c) != 0;
+}
+
+/* An escape at body[i] ('\\'): copies it to out and returns its length,
+ * or 0 when the subset has no such escape. */
+static size_t regex_escape(const char *body, size_t len, size_t i,
+                           char *out, size_t *o)
+{
+    unsigned char e;
+
+    if (i + 1 >= len) {
+        return 0;
+    }
+    e = (unsigned char)body[i + 1];
+    if (e != '\0' && strchr("dDsSwW", e)) {
+        out[(*o)++] = '\\';
+        out[(*o)++] = (char)e;
+        return 2;
+    }
+    if (e == 'x') {
+        if (i + 3 >= len || !is_hex((unsigned char)body[i + 2]) ||
+            !is_hex((unsigned char)body[i + 3])) {
+            return 0;
+        }
+        memcpy(out + *o, body + i, 4);
+        *o += 4;
+        return 4;
+    }
+    if (!isalnum(e) && regex_char_ok(e)) {
+        out[(*o)++] = '\\';
+        out[(*o)++] = (char)e;
+        return 2;
+    }
+    return 0;
+}
+
+/* Reads the digits at body[*i]: 1 and *v when there are some. */
+static int regex_num(const char *body, size_t len, size_t *i,
+                     unsigned long *v)
+{
+    size_t start = *i;
+
+    *v = 0;
+    while (*i < len && isdigit((unsigned char)body[*i])) {
+        if (*v < 100000) {
+            *v = *v * 10 + (unsigned long)(body[*i] - '0');
+        }
+        (*i)++;
+    }
+    return *i > start;
+}
+
+/* Checks body against the subset and writes the PCRE2 form to out (at
+ * least 2 * len + 1 bytes). 0, or -1 with err filled. */
+static int regex_translate(const char *body, size_t len, char *out,
+                           struct lv_err *err)
+{
+    size_t i = 0, o = 0, k;
+    int atom = 0;           /* a term a quantifier may follow */
+    int branch_empty = 1;   /* nothing yet in this alternative */
+
+    for (k = 0; k < len; k++) {
+        if (!regex_char_ok((unsigned char)body[k])) {
+            return regex_bad_char(body, len, k, err);
+        }
+    }
+    while (i < len) {
+        char c = body[i];
+        size_t n;
+
+        switch (c) {
+        case '\\':
+            n = regex_escape(body, len, i, out, &o);
+            if (n == 0) {
+                return regex_bad(body, len, "unsupported escape", err);
+            }
+            i += n;
+            atom = 1;
+            break;
+        case '[': {
+            size_t j = i + 1;
+
+            out[o++] = '[';
+            if (j < len && body[j] == '^') {
+                out[o++] = '^';
+                j++;
+            }
+            if (j < len && body[j] == ']') {
+                return regex_bad(body, len, "empty character class", err);
+            }
+            while (j < len && body[j] != ']') {
+                if (body[j] == '[') {
+                    return regex_bad(body, len, "'[' inside a character "
+                                     "class must be escaped", err);
+                }
+                if (body[j] == '\\') {
+                    n = regex_escape(body, len, j, out, &o);
+                    if (n == 0) {
+                        return regex_bad(body, len, "unsupported escape",
+                                         err);
+                    }
+                    j += n;
+                    continue;
+                }
+                out[o++] = body[j++];
+            }
+            if (j >= len) {
+                return regex_bad(body, len, "missing terminating ] for "
+                                 "character class", err);
+            }
+            out[o++] = ']';
+            i = j + 1;
+            atom = 1;
+            break;
+        }
+        case ']':
+        case '}':
+            return regex_bad(body, len, c == ']' ? "unmatched ']'" :
+                             "unmatched '}'", err);
+        case '{': {
+            unsigned long m = 0, x = 0;
+            int has_m, has_x = 0, comma = 0;
+            size_t j = i + 1;
+
+            has_m = regex_num(body, len, &j, &m);
+            if (j < len && body[j] == ',') {
+                comma = 1;
+                j++;
+                has_x = regex_num(body, len, &j, &x);
+            }
+            if (j >= len || body[j] != '}' || (!has_m && !has_x) ||
+                (has_m && has_x && m > x) || m > 65535 || x > 65535) {
+                return regex_bad(body, len, "invalid {m,n} quantifier",
+                                 err);
+            }
+            if (!atom) {
+                return regex_bad(body, len, "quantifier does not follow "
+                                 "a repeatable item", err);
+            }
+            /* At most "{65535,65535}": within the 2 * len + 2 bytes, as
+             * the written form had at least 3 bytes, "{,n}" one fewer
+             * than its rewrite and the rest as many. */
+            o += (size_t)snprintf(out + o, 8, "{%lu", has_m ? m : 0ul);
+            if (comma) {
+                out[o++] = ',';
+                if (has_x) {
+                    o += (size_t)snprintf(out + o, 7, "%lu", x);
+                }
+            }
+            out[o++] = '}';
+            i = j + 1;
+            atom = 0;
+            break;
+        }
+        case '*':
+        case '+':
+        case '?':
+            if (!atom) {
+                return regex_bad(body, len, "quantifier does not follow "
+                                 "a repeatable item", err);
+            }
+            out[o++] = c;
+            i++;
+            atom = 0;
+            break;
+        case '|':
+            if (branch_empty) {
+                return regex_bad(body, len, "empty alternative", err);
+            }
+            out[o++] = c;
+            i++;
+            atom = 0;
+            branch_empty = 1;
+            continue;
+        case '^':
+        case '$':
+            out[o++] = c;
+            i++;
+            atom = 0;
+            break;
+        default:            /* alphanumerics, symbols and '.' */
+            out[o++] = c;
+            i++;
+            atom = 1;
+            break;
+        }
+        branch_empty = 0;
+    }
+    if (branch_empty) {
+        return regex_bad(body, len, "empty alternative", err);
+    }
+    out[o] = '\0';
+    return 0;
 }
 
 int lv_fregex_compile(const char *body, size_t len, pcre2_code **out,
@@ -246,34 +508,32 @@ int lv_fregex_compile(const char *body, size_t len, pcre2_code **out,
     PCRE2_UCHAR msg[160];
     PCRE2_SIZE erroff;
     pcre2_code *re;
-    size_t i;
+    char *pcre = NULL;
     int code;
+    int ret = -1;
 
     if (len == 0) {
         return lv_ferr_term(err, "%%", 2);
     }
-    for (i = 0; i < len; i++) {
-        if (!regex_char_ok((unsigned char)body[i])) {
-            char term[260];
-            int n = snprintf(term, sizeof(term), "%%%.*s%%",
-                             (int)(len > 200 ? 200 : len), body);
-
-            return lv_ferr_term(err, term, (size_t)n);
-        }
+    pcre = lv_xmalloc(2 * len + 2);
+    if (regex_translate(body, len, pcre, err) < 0) {
+        goto out;
     }
-    re = pcre2_compile((PCRE2_SPTR)body, len, 0, &code, &erroff, NULL);
+    re = pcre2_compile((PCRE2_SPTR)pcre, PCRE2_ZERO_TERMINATED,
+                       PCRE2_DOLLAR_ENDONLY | PCRE2_DOTALL, &code, &erroff,
+                       NULL);
     if (!re) {
         pcre2_get_error_message(code, msg, sizeof(msg));
-        return lv_err_set(err, LV_E_INVALID_PARAMETER,
-                          "Invalid filter pattern: invalid regular "
-                          "expression '%%%.*s%%': %s at offset %zu",
-                          (int)(len > 200 ? 200 : len), body, (char *)msg,
-                          (size_t)erroff);
+        ret = regex_bad(body, len, (const char *)msg, err);
+        goto out;
     }
     /* JIT when the platform has it; the interpreter otherwise. */
     (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
     *out = re;
-    return 0;
+    ret = 0;
+out:
+    free(pcre);
+    return ret;
 }
 
 /* ---- values ------------------------------------------------------------ */
@@ -366,10 +626,7 @@ int lv_fval_from_tok(const struct flex *lx, enum fop op, struct fval *v,
             goto out;
         }
         if (++*nregex > LV_FILTER_MAX_REGEX) {
-            ret = lv_err_set(err, LV_E_INVALID_PARAMETER,
-                             "Invalid filter pattern: a filter pattern may "
-                             "contain at most %d regular expressions",
-                             LV_FILTER_MAX_REGEX);
+            ret = err_too_many_regex(err);
             goto out;
         }
         v->kind = FV_REGEX;
@@ -434,7 +691,8 @@ out:
     return ret;
 }
 
-/* Is the scalar a number (a JSON number, or text that is one)? */
+/* Is the scalar's text a number? (Asked only of JSON numbers and
+ * delimited fields, see struct fscalar.) */
 static int scalar_number(const struct fscalar *s, double *d, int *is_int,
                          long long *i)
 {
@@ -460,7 +718,7 @@ int lv_fval_test(enum fop op, const struct fval *v, const struct fscalar *s)
 
     switch (v->kind) {
     case FV_NUMBER:
-        if (scalar_number(s, &d, &is_int, &i)) {
+        if (s->is_number && scalar_number(s, &d, &is_int, &i)) {
             int c = num_cmp(d, is_int, i, v->num, v->is_int, v->inum);
 
             switch (op) {
@@ -476,6 +734,8 @@ int lv_fval_test(enum fop op, const struct fval *v, const struct fscalar *s)
         if (op != OP_EQ && op != OP_NE) {
             return 0;           /* ordering needs a number */
         }
+        /* A JSON string, or text that is no number: the number as
+         * written, compared as text. */
         eq = s->len == v->len && memcmp(s->text, v->text, v->len) == 0;
         break;
     case FV_TEXT:
@@ -607,6 +867,18 @@ int lv_flex_next(struct flex *lx, struct lv_err *err)
     default:
         for (i = lx->pos; i < lx->end && !is_delim((unsigned char)p[i]);
              i++) {
+            /* A JSON selector's bracket name, $.['a b=c'], is part of
+             * the word whatever it holds but a quote: skip to its
+             * closing "']" (none: the word ends as usual, and the
+             * selector parser says what is wrong). */
+            if (p[lx->pos] == '$' && p[i] == '[' && i + 1 < lx->end &&
+                p[i + 1] == '\'') {
+                const char *q = memchr(p + i + 2, '\'', lx->end - i - 2);
+
+                if (q && (size_t)(q - p) + 1 < lx->end && q[1] == ']') {
+                    i = (size_t)(q - p) + 1;
+                }
+            }
         }
         lx->tok.type = TK_WORD;
         lx->tok.len = i - lx->pos;
@@ -653,7 +925,8 @@ static void add_term(struct lv_filter *f, const struct fterm *t)
 
 /* FilterAndPatternSyntax, "Matching terms in unstructured log events":
  * terms are ANDed; "-" excludes a term, "?" makes it one of a set of which
- * at least one must appear; terms with characters other than letters,
+ * at least one must appear (when every term has "?"; see finish_text);
+ * terms with characters other than letters,
  * digits and '_' must be quoted; inside quotes a backslash escapes the
  * next character; %regex% is a term too. */
 static int parse_text(struct lv_filter *f, const char *pat, size_t len,
@@ -722,10 +995,7 @@ static int parse_text(struct lv_filter *f, const char *pat, size_t len,
                                   pos + 1);
             }
             if (++nregex > LV_FILTER_MAX_REGEX) {
-                return lv_err_set(err, LV_E_INVALID_PARAMETER,
-                                  "Invalid filter pattern: a filter pattern "
-                                  "may contain at most %d regular "
-                                  "expressions", LV_FILTER_MAX_REGEX);
+                return err_too_many_regex(err);
             }
             if (lv_fregex_compile(pat + pos + 1, i - pos - 1, &t.re,
                                   err) < 0) {
@@ -759,21 +1029,58 @@ static int parse_text(struct lv_filter *f, const char *pat, size_t len,
     return 0;
 }
 
-/* Text patterns that cannot fail to match become LV_FILTER_ALL; the plain
- * required literals become the scan prefilter. */
+/*
+ * FilterAndPatternSyntax, "Match optional terms": ?term terms make an OR
+ * of their own ("?ERROR ?ARGUMENTS": ERROR or ARGUMENTS) — but "you can't
+ * combine the question mark with other filter patterns, such as include
+ * and exclude terms. If you combine '?' with other filter patterns, all
+ * question mark terms will be ignored": "?ERROR ?ARGUMENTS REQUEST" is
+ * "REQUEST", "ERROR ?WARN" is "ERROR", "?ERROR -WARN" is "-WARN" (what
+ * AWS answers too). So the optional terms count only when every term is
+ * one; otherwise they are dropped here, once.
+ *
+ * Text patterns that cannot fail to match then become LV_FILTER_ALL; the
+ * plain required literals become the scan prefilter.
+ */
 static void finish_text(struct lv_filter *f)
 {
-    size_t k;
+    size_t k, kept = 0;
     int trivial = 1;
 
+    if (f->noptional > 0 && f->noptional < f->nterms) {
+        for (k = 0; k < f->nterms; k++) {
+            struct fterm *t = &f->terms[k];
+
+            if (t->mode == TERM_OPTIONAL) {
+                free(t->lit);
+                if (t->re) {
+                    pcre2_code_free(t->re);
+                }
+                continue;
+            }
+            f->terms[kept++] = *t;
+        }
+        f->nterms = kept;
+        f->noptional = 0;
+    }
     for (k = 0; k < f->nterms; k++) {
         const struct fterm *t = &f->terms[k];
+        int always = !t->re && t->len == 0;    /* " " */
 
-        if (t->mode != TERM_REQUIRED || t->re || t->len > 0) {
+        if (t->mode == TERM_EXCLUDED || !always) {
             trivial = 0;
         }
         if (t->mode == TERM_REQUIRED && !t->re && t->len > 0) {
             lv_filter_add_required(f, t->lit, t->len, 0, 0);
+        }
+    }
+    /* Only optional terms: trivial when one of them is " " (always
+     * there); the loop above said so only if all were. */
+    if (f->noptional > 0 && !trivial) {
+        for (k = 0; k < f->nterms; k++) {
+            if (!f->terms[k].re && f->terms[k].len == 0) {
+                trivial = 1;
+            }
         }
     }
     if (trivial) {
@@ -792,11 +1099,20 @@ static int term_found(const struct fterm *t, const char *msg, size_t len)
     return len >= t->len && memmem(msg, len, t->lit, t->len) != NULL;
 }
 
+/* After finish_text: either only optional terms (any one found), or
+ * only required and excluded ones (all found, none found). */
 static int match_text(const struct lv_filter *f, const char *msg, size_t len)
 {
     size_t k;
-    int any = 0;
 
+    if (f->noptional > 0) {
+        for (k = 0; k < f->nterms; k++) {
+            if (term_found(&f->terms[k], msg, len)) {
+                return 1;
+            }
+        }
+        return 0;
+    }
     for (k = 0; k < f->nterms; k++) {
         if (f->terms[k].mode == TERM_REQUIRED &&
             !term_found(&f->terms[k], msg, len)) {
@@ -809,15 +1125,7 @@ static int match_text(const struct lv_filter *f, const char *msg, size_t len)
             return 0;
         }
     }
-    if (f->noptional == 0) {
-        return 1;
-    }
-    for (k = 0; k < f->nterms && !any; k++) {
-        if (f->terms[k].mode == TERM_OPTIONAL) {
-            any = term_found(&f->terms[k], msg, len);
-        }
-    }
-    return any;
+    return 1;
 }
 
 /* ---- the prefilter ----------------------------------------------------- */

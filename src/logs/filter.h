@@ -8,18 +8,22 @@
  * filter log events, and Live Tail" (FilterAndPatternSyntax.html). Three
  * languages, chosen by the pattern's first character:
  *   - unstructured text: ERROR, "exact phrase", -excluded, ?optional,
- *     %regex%; several terms are ANDed; "" and " " match everything;
+ *     %regex%; several terms are ANDed; ?terms are ORed when every term
+ *     is one, ignored otherwise; "" and " " match everything;
  *   - JSON, when the pattern starts with '{' (and must end with '}'):
  *     { $.a[0].b = "x*" && ($.n >= 1e3 || $.f IS TRUE) }, IS NULL,
- *     IS TRUE, IS FALSE, NOT EXISTS, %regex% values; && binds tighter
- *     than ||; events that are not JSON objects never match;
+ *     IS TRUE, IS FALSE, NOT EXISTS, %regex% values, the wildcards
+ *     $.* and $.a[*].b, bracket names $.['cluster.name']; && binds
+ *     tighter than ||; events that are not JSON objects never match;
  *   - space-delimited, when it starts with '[' (and must end with ']'):
- *     [ip, user, ..., status_code = 4* || status_code = 5*, bytes > 1000].
+ *     [ip, user, ..., status_code = 4* || status_code = 5*, bytes > 1000];
+ *     [] matches every event.
  *
  * It does not: read events, know about groups or streams, or count regex
  * quotas across a log group (5 regex patterns per group is the metric
  * filter handler's job). It enforces AWS's per-pattern rules: at most 1024
- * characters, at most 2 regular expressions, AWS's regex character set.
+ * characters, at most 2 regular expressions, AWS's regex subset, at most
+ * one wildcard per JSON selector and 3 wildcard selectors per pattern.
  *
  * Threads: a compiled filter is immutable; any number of threads may match
  * against it at once. Regex matching keeps its PCRE2 match data per thread.
@@ -84,9 +88,11 @@ int lv_filter_match(const struct lv_filter *f, const char *msg, size_t len);
  * extractedValues:
  *   - space-delimited: every field of the event, "$name" for a named field,
  *     "$N" (1-based position) for a field matched by "..." or left unnamed,
- *     e.g. {"$1": "127.0.0.1", "$status_code": "404", ...};
+ *     e.g. {"$1": "127.0.0.1", "$status_code": "404", ...}; without
+ *     "..." the last pattern field's value is the rest of the event;
  *   - JSON: "$.a.b" -> the value's text for each selector of the pattern
- *     that names a string, number, boolean or null in the event;
+ *     that names a string, number, boolean or null in the event (with a
+ *     wildcard, the first such value in the event's order);
  *   - text patterns: an empty object.
  * When it returns 0, *extracted is set to NULL. */
 int lv_filter_match_extract(const struct lv_filter *f, const char *msg,

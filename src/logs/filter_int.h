@@ -47,7 +47,11 @@ struct fval {
 
 /* A scalar of the event: a JSON string or number, or a delimited field. */
 struct fscalar {
-    int is_number;      /* a JSON number (else text) */
+    /* 1: a JSON number or a delimited field — compared with a number
+     * numerically when its text is one; 0: a JSON string — compared with
+     * a number by its text only, and never ordered (AWS: { $.v = 1 }
+     * matches "1" but not "1.0", { $.v > 1 } does not match "10"). */
+    int is_number;
     const char *text;   /* its text: string bytes, or the number as text */
     size_t len;
 };
@@ -65,8 +69,9 @@ void lv_fval_release(struct fval *v);
 int lv_fglob_match(const struct fval *v, const char *s, size_t len);
 /* Does regex re find a match in s? (unanchored, like PCRE2's default) */
 int lv_fregex_find(const pcre2_code *re, const char *s, size_t len);
-/* Checks AWS's regex character set and compiles body (without the %s).
- * -1 with err filled on failure. */
+/* Checks body (without the %s) against AWS's regex subset — its
+ * character set and operators — and compiles it. -1 with err filled when
+ * it is outside the subset or does not compile. */
 int lv_fregex_compile(const char *body, size_t len, pcre2_code **out,
                       struct lv_err *err);
 
@@ -140,6 +145,7 @@ void lv_fexpr_release(struct fexpr *e);
 
 struct fstep {
     int is_index;
+    int is_wild;        /* .* or [*]: every child of an array or object */
     char *name;         /* object member (NUL-terminated) */
     size_t name_len;
     size_t index;       /* array element */
@@ -149,6 +155,7 @@ struct fsel {
     char *text;         /* "$.a[0].b" as written, the extraction key */
     struct fstep *steps;
     size_t nsteps;
+    int wild;           /* has a wildcard step (at most one) */
 };
 
 /* ---- space-delimited fields -------------------------------------------- */
@@ -184,8 +191,12 @@ struct lv_filter {
     struct fexpr expr;
     struct fsel *sels;
     size_t nsels;
-    struct lv_fastjson_path *fj_paths;  /* sels[k] for lv_fastjson_select */
+    struct lv_fastjson_path *fj_paths;  /* sels[k] for lv_fastjson_visit */
     struct lv_fastjson_step *fj_steps;  /* their steps, back to back */
+    /* The condition nodes on each selector: those of sels[k] are
+     * cond_nodes[cond_off[k] .. cond_off[k + 1]). */
+    int *cond_nodes;
+    size_t *cond_off;
     /* LV_FILTER_SPACE */
     struct ffield *fields;
     size_t nfields;

@@ -1,22 +1,25 @@
 /*
  * filter_json: JSON filter patterns — { SELECTOR OP VALUE && ... || ... }.
  *
- * AWS page: FilterAndPatternSyntax.html, "Matching terms in JSON log
- * events": selectors start at $ with .name (letters, digits, '-', '_') and
- * [N] steps, an index following a property; = and != take quoted or
- * unquoted strings with '*' wildcards, numbers or %regex%; < > <= >= take
- * numbers; IS NULL, IS TRUE, IS FALSE, NOT EXISTS; "&&" binds tighter than
- * "||" (the page's order of operations "() > && > ||"). A selector must
- * name a string or number: one that names an object or array matches
- * neither = nor != (both { $.users = 1 } and { $.users != 1 } fail on
- * "users": [1, 2, 3]); nor does a missing one.
+ * AWS pages: FilterAndPatternSyntax.html and "Using filter patterns to
+ * match terms in JSON log events": selectors start at $ with .name
+ * (letters, digits, '-', '_'), .['any.name'] bracket names, [N] steps (an
+ * index following a property) and one wildcard, .* or [*]; = and != take
+ * quoted or unquoted strings with '*' wildcards, numbers or %regex%;
+ * < > <= >= take numbers; IS NULL, IS TRUE, IS FALSE, NOT EXISTS; "&&"
+ * binds tighter than "||" (the page's order of operations "() > && >
+ * ||"). A selector must name a string or number: one that names an
+ * object or array matches neither = nor != (both { $.users = 1 } and
+ * { $.users != 1 } fail on "users": [1, 2, 3]); nor does a missing one.
+ * A number compares with a JSON string by its text alone.
  *
- * Parsing the event is kept apart from evaluation: the selectors' values
- * are resolved once per message, by simdjson (util/fastjson, no tree
- * built) or, where it cannot be sure to agree with jansson, by jansson;
- * the expression is then evaluated on those values. A message must also
- * hold the pattern's prefilter literals (required(), each rule argued
- * there) before either decoder runs.
+ * Parsing the event is kept apart from evaluation: the values each
+ * selector names are reported once per message, by simdjson
+ * (util/fastjson, no tree built) or, where it cannot be sure to agree
+ * with jansson, by jansson; the expression is then evaluated on what the
+ * values satisfied. A message must also hold the pattern's prefilter
+ * literals (required(), each rule argued there) before either decoder
+ * runs.
  */
 #include "logs/filter.h"
 
@@ -30,11 +33,18 @@
 #include "util/mem.h"
 
 #define MAX_INDEX_DIGITS 9
+/* FilterAndPatternSyntax, "Quotas": "You can only use up to one wildcard
+ * selector in a property selector, and up to three wildcard selectors in
+ * a filter pattern with compound expressions" (each condition whose
+ * selector has one counts). The messages are AWS's. */
+#define MAX_WILD_PER_SELECTOR 1
+#define MAX_WILD_PER_PATTERN 3
 
 struct jparse {
     struct flex lx;
     struct lv_filter *f;
     int nregex;
+    int nwild;          /* conditions on a wildcard selector so far */
     struct lv_err *err;
 };
 
@@ -75,8 +85,42 @@ static void sel_release(struct fsel *s)
     free(s->text);
 }
 
-/* Parses the current TK_WORD as a selector; returns its index in f->sels
- * (an existing one when the same text was seen before) or -1. */
+/* A bracket name at t->s[i] == '[' followed by a quote: ['any text but a
+ * quote'] (FilterAndPatternSyntax: "If the JSON property contains a
+ * period, then the bracket notation may be used to select that
+ * property", { $.['cluster.name'] = "c" }). Fills st and returns the
+ * offset past the ']', or 0 when it is not well formed (no closing "']",
+ * or an empty name). */
+static size_t bracket_name(const struct ftok *t, size_t i, struct fstep *st)
+{
+    const char *q;
+
+    if (i + 2 >= t->len) {
+        return 0;
+    }
+    q = memchr(t->s + i + 2, '\'', t->len - i - 2);
+    if (!q || q == t->s + i + 2 || (size_t)(q - t->s) + 1 >= t->len ||
+        q[1] != ']') {
+        return 0;
+    }
+    st->name_len = (size_t)(q - (t->s + i + 2));
+    st->name = lv_xstrndup(t->s + i + 2, st->name_len);
+    return (size_t)(q - t->s) + 2;
+}
+
+/*
+ * Parses the current TK_WORD as a selector; returns its index in f->sels
+ * (an existing one when the same text was seen before) or -1. The steps:
+ *   .name      letters, digits, '-' and '_'
+ *   .['name']  any name without a quote (bracket notation); also ['name']
+ *              after another step
+ *   [N]        an array element, after another step
+ *   .* [*]     the wildcard: every child of an array or object ("You can
+ *              use the JSON wildcard to select any array element or any
+ *              JSON object field"; AWS answers { $.arr[*] = "hit" } on
+ *              {"arr":{"0":"hit"}} too, so both forms take both kinds);
+ *              "up to one wildcard selector in a property selector".
+ */
 static int parse_selector(struct jparse *jp)
 {
     const struct ftok *t = &jp->lx.tok;
@@ -96,10 +140,23 @@ static int parse_selector(struct jparse *jp)
     }
     while (i < t->len) {
         struct fstep st;
-        size_t start;
+        size_t start, next;
 
         memset(&st, 0, sizeof(st));
-        if (t->s[i] == '.') {
+        if (t->s[i] == '.' && i + 1 < t->len && t->s[i + 1] == '*') {
+            st.is_wild = 1;
+            i += 2;
+        } else if (t->s[i] == '.' && i + 1 < t->len && t->s[i + 1] == '[') {
+            next = 0;
+            if (i + 2 < t->len && t->s[i + 2] == '\'') {
+                next = bracket_name(t, i + 1, &st);
+            }
+            if (next == 0) {
+                sel_release(&sel);
+                return sel_error(jp, i + 1);
+            }
+            i = next;
+        } else if (t->s[i] == '.') {
             start = ++i;
             while (i < t->len && sel_name_char((unsigned char)t->s[i])) {
                 i++;
@@ -110,6 +167,18 @@ static int parse_selector(struct jparse *jp)
             }
             st.name = lv_xstrndup(t->s + start, i - start);
             st.name_len = i - start;
+        } else if (t->s[i] == '[' && sel.nsteps > 0 && i + 1 < t->len &&
+                   t->s[i + 1] == '\'') {
+            next = bracket_name(t, i, &st);
+            if (next == 0) {
+                sel_release(&sel);
+                return sel_error(jp, i + 1);
+            }
+            i = next;
+        } else if (t->s[i] == '[' && sel.nsteps > 0 && i + 2 < t->len &&
+                   t->s[i + 1] == '*' && t->s[i + 2] == ']') {
+            st.is_wild = 1;
+            i += 3;
         } else if (t->s[i] == '[' && sel.nsteps > 0) {
             start = ++i;
             while (i < t->len && isdigit((unsigned char)t->s[i]) &&
@@ -127,9 +196,25 @@ static int parse_selector(struct jparse *jp)
             sel_release(&sel);
             return sel_error(jp, i);
         }
+        if (st.is_wild && sel.wild) {
+            sel_release(&sel);
+            return lv_err_set(jp->err, LV_E_INVALID_PARAMETER,
+                              "Your filter pattern has a JSON path "
+                              "selector that exceeds the maximum of %d "
+                              "wildcard allowed per json selector.",
+                              MAX_WILD_PER_SELECTOR);
+        }
+        sel.wild |= st.is_wild;
         sel.steps = lv_xrealloc(sel.steps,
                                 (sel.nsteps + 1) * sizeof(*sel.steps));
         sel.steps[sel.nsteps++] = st;
+    }
+    if (sel.wild && ++jp->nwild > MAX_WILD_PER_PATTERN) {
+        sel_release(&sel);
+        return lv_err_set(jp->err, LV_E_INVALID_PARAMETER,
+                          "Your input has exceeded the maximum of %d JSON "
+                          "wildcard selectors allowed per filter pattern.",
+                          MAX_WILD_PER_PATTERN);
     }
     sel.text = lv_xstrndup(t->s, t->len);
     for (k = 0; k < jp->f->nsels; k++) {
@@ -190,6 +275,11 @@ static int parse_cond(struct jparse *jp)
                 n.op = OP_IS_TRUE;
             } else if (is_word(&jp->lx, "FALSE")) {
                 n.op = OP_IS_FALSE;
+            } else if (jp->lx.tok.type == TK_WORD) {
+                /* "The variables IS NOT and EXISTS currently aren't
+                 * supported"; AWS answers { $.v IS NOT NULL } with
+                 * term 'NOT'. */
+                return lv_ferr_term(jp->err, jp->lx.tok.s, jp->lx.tok.len);
             } else {
                 return lv_ferr_unexpected(jp->err, &jp->lx);
             }
@@ -294,11 +384,28 @@ static int parse_or(struct jparse *jp)
 
 /* ---- compiled forms: fast-path selectors and the prefilter ------------- */
 
-/* The selectors as lv_fastjson_select takes them. */
+/* The selectors as lv_fastjson_visit takes them, and the conditions on
+ * each (on_value's index). */
 static void build_paths(struct lv_filter *f)
 {
     size_t total = 0;
     size_t k, j, at = 0;
+    size_t n;
+
+    f->cond_off = lv_xcalloc(f->nsels + 1, sizeof(*f->cond_off));
+    f->cond_nodes = lv_xcalloc(f->expr.n ? f->expr.n : 1,
+                               sizeof(*f->cond_nodes));
+    for (k = 0; k < f->nsels; k++) {
+        f->cond_off[k] = at;
+        for (n = 0; n < f->expr.n; n++) {
+            if (f->expr.nodes[n].type == FN_COND &&
+                f->expr.nodes[n].target == (int)k) {
+                f->cond_nodes[at++] = (int)n;
+            }
+        }
+    }
+    f->cond_off[f->nsels] = at;
+    at = 0;
 
     for (k = 0; k < f->nsels; k++) {
         total += f->sels[k].nsteps;
@@ -313,6 +420,7 @@ static void build_paths(struct lv_filter *f)
             struct lv_fastjson_step *o = &f->fj_steps[at++];
 
             o->is_index = st->is_index;
+            o->is_wild = st->is_wild;
             o->name = st->name;
             o->name_len = st->name_len;
             o->index = st->index;
@@ -363,13 +471,15 @@ static void add_quoted(struct lv_filter *f, const char *s, size_t len,
  *  - Only conditions on the && spine from the root are used: eval() of an
  *    FN_AND is 1 only when both sides are 1, so each condition reached
  *    through && alone is 1 on M. Under || nothing is taken.
- *  - A condition other than NOT EXISTS is 1 only when its selector
- *    resolves (resolve() != NULL: every op tests v first). Then each
- *    .name step went through json_object_getn on an object of T, so an
- *    object of M has a member whose unescaped name is `name`. A member
- *    name is written "raw" with its bytes copied as they are, except for
- *    escapes, each of which starts with '\\'. So M holds "name" with its
- *    quotes, or M holds a backslash: literal `"name"`, or_backslash.
+ *  - A condition other than NOT EXISTS is 1 only when one value its
+ *    selector names satisfies it (visit_tree() reached it). Then each
+ *    .name or ['name'] step on the way went through json_object_getn on
+ *    an object of T, so an object of M has a member whose unescaped name
+ *    is `name` (a wildcard step promises no name and gives nothing). A
+ *    member name is written "raw" with its bytes copied as they are,
+ *    except for escapes, each of which starts with '\\'. So M holds
+ *    "name" with its quotes, or M holds a backslash: literal `"name"`,
+ *    or_backslash.
  *  - IS TRUE / IS FALSE / IS NULL are 1 only on the tokens true / false /
  *    null, which JSON writes one way only: literals `true`, `false`,
  *    `null`, no alternative.
@@ -407,7 +517,7 @@ static void required(struct lv_filter *f, int node)
     }
     sel = &f->sels[n->target];
     for (k = 0; k < sel->nsteps; k++) {
-        if (!sel->steps[k].is_index) {
+        if (!sel->steps[k].is_index && !sel->steps[k].is_wild) {
             add_quoted(f, sel->steps[k].name, sel->steps[k].name_len, 1, 1);
         }
     }
@@ -483,61 +593,40 @@ void lv_filter_release_json(struct lv_filter *f)
     f->nsels = 0;
     free(f->fj_paths);
     free(f->fj_steps);
+    free(f->cond_nodes);
+    free(f->cond_off);
     f->fj_paths = NULL;
     f->fj_steps = NULL;
+    f->cond_nodes = NULL;
+    f->cond_off = NULL;
 }
 
 /* ---- evaluation -------------------------------------------------------- */
 
 /*
- * Evaluation works on what each selector names (struct lv_fastjson_val),
- * resolved once per message by one of two decoders: lv_fastjson_select
- * (simdjson, no tree built) or, when it cannot decide, jansson —
- * resolve() is the only code here that knows jansson.
+ * A selector names a list of values: none (missing), one, or — through a
+ * wildcard — one per child. Each is reported by one of two decoders:
+ * lv_fastjson_visit (simdjson, no tree built) or, when it cannot decide,
+ * jansson through visit_tree() — the only code here that knows jansson.
+ * A condition holds when one value of its selector satisfies it (AWS:
+ * { $.items[*].a = 1 && $.items[*].b = 2 } matches
+ * {"items":[{"a":1},{"b":2}]}: each condition on its own); NOT EXISTS
+ * when the selector names no value. Without a wildcard that is exactly
+ * the one-value rule. on_value() marks the conditions each value
+ * satisfies; eval() then combines the marks.
  */
 
-/* Selector values kept on the stack before the heap. */
+/* Nodes and selectors kept on the stack before the heap. */
+#define STACK_NODES 64
 #define STACK_SELS 32
 
-static void resolve(json_t *root, const struct fsel *sel,
-                    struct lv_fastjson_val *out)
-{
-    json_t *v = root;
-    size_t k;
-
-    memset(out, 0, sizeof(*out));
-    for (k = 0; k < sel->nsteps && v; k++) {
-        const struct fstep *st = &sel->steps[k];
-
-        if (st->is_index) {
-            v = json_is_array(v) ? json_array_get(v, st->index) : NULL;
-        } else {
-            v = json_is_object(v) ? json_object_getn(v, st->name,
-                                                     st->name_len) : NULL;
-        }
-    }
-    if (!v) {
-        out->kind = LV_FASTJSON_MISSING;
-    } else if (json_is_string(v)) {
-        out->kind = LV_FASTJSON_STRING;
-        out->str = json_string_value(v);
-        out->len = json_string_length(v);
-    } else if (json_is_integer(v)) {
-        out->kind = LV_FASTJSON_INT;
-        out->i = (int64_t)json_integer_value(v);
-    } else if (json_is_real(v)) {
-        out->kind = LV_FASTJSON_REAL;
-        out->d = json_real_value(v);
-    } else if (json_is_true(v)) {
-        out->kind = LV_FASTJSON_TRUE;
-    } else if (json_is_false(v)) {
-        out->kind = LV_FASTJSON_FALSE;
-    } else if (json_is_null(v)) {
-        out->kind = LV_FASTJSON_NULL;
-    } else {
-        out->kind = LV_FASTJSON_CONTAINER;
-    }
-}
+struct jstate {
+    const struct lv_filter *f;
+    unsigned char *hit;             /* per node: satisfied by a value */
+    size_t *count;                  /* per selector: values named */
+    struct lv_fastjson_val *first;  /* per selector: first scalar, bool or
+                                     * null named (extraction) */
+};
 
 /* A number's text as it would be written: integers plainly, reals in the
  * shortest form that reads back the same, always with a '.' or exponent
@@ -588,32 +677,21 @@ static int scalar_of(const struct lv_fastjson_val *v, struct fscalar *s,
     return 0;
 }
 
-static int eval(const struct lv_filter *f, int node,
-                const struct lv_fastjson_val *vals)
+/* Does value v satisfy condition n (not NOT EXISTS)? */
+static int cond_test(const struct fnode *n, const struct lv_fastjson_val *v)
 {
-    const struct fnode *n = &f->expr.nodes[node];
-    const struct lv_fastjson_val *v;
     struct fscalar s;
     char buf[64];
 
-    switch (n->type) {
-    case FN_AND:
-        return eval(f, n->left, vals) && eval(f, n->right, vals);
-    case FN_OR:
-        return eval(f, n->left, vals) || eval(f, n->right, vals);
-    case FN_COND:
-        break;
-    }
-    v = &vals[n->target];
     switch (n->op) {
-    case OP_NOT_EXISTS:
-        return v->kind == LV_FASTJSON_MISSING;
     case OP_IS_NULL:
         return v->kind == LV_FASTJSON_NULL;
     case OP_IS_TRUE:
         return v->kind == LV_FASTJSON_TRUE;
     case OP_IS_FALSE:
         return v->kind == LV_FASTJSON_FALSE;
+    case OP_NOT_EXISTS:
+        return 0;
     default:
         if (!scalar_of(v, &s, buf, sizeof(buf))) {
             return 0;
@@ -622,14 +700,113 @@ static int eval(const struct lv_filter *f, int node,
     }
 }
 
-static json_t *extract(const struct lv_filter *f,
-                       const struct lv_fastjson_val *vals)
+/* lv_fastjson_visit_fn: value v of selector k. */
+static void on_value(void *arg, size_t k, const struct lv_fastjson_val *v)
 {
+    struct jstate *st = arg;
+    const struct lv_filter *f = st->f;
+    size_t j;
+
+    st->count[k]++;
+    if (st->first[k].kind == LV_FASTJSON_MISSING &&
+        v->kind != LV_FASTJSON_CONTAINER) {
+        st->first[k] = *v;
+    }
+    for (j = f->cond_off[k]; j < f->cond_off[k + 1]; j++) {
+        int n = f->cond_nodes[j];
+
+        if (!st->hit[n]) {
+            st->hit[n] = (unsigned char)cond_test(&f->expr.nodes[n], v);
+        }
+    }
+}
+
+/* Reports what steps[i..] name below v (jansson's tree) to on_value. */
+static void visit_tree(json_t *v, const struct fsel *sel, size_t i,
+                       size_t k, struct jstate *st)
+{
+    struct lv_fastjson_val out;
+
+    for (; i < sel->nsteps; i++) {
+        const struct fstep *step = &sel->steps[i];
+
+        if (step->is_wild) {
+            const char *key;
+            json_t *child;
+            size_t j;
+
+            if (json_is_array(v)) {
+                json_array_foreach(v, j, child) {
+                    visit_tree(child, sel, i + 1, k, st);
+                }
+            } else if (json_is_object(v)) {
+                json_object_foreach(v, key, child) {
+                    visit_tree(child, sel, i + 1, k, st);
+                }
+            }
+            return;
+        }
+        if (step->is_index) {
+            v = json_is_array(v) ? json_array_get(v, step->index) : NULL;
+        } else {
+            v = json_is_object(v) ? json_object_getn(v, step->name,
+                                                     step->name_len) : NULL;
+        }
+        if (!v) {
+            return;
+        }
+    }
+    memset(&out, 0, sizeof(out));
+    if (json_is_string(v)) {
+        out.kind = LV_FASTJSON_STRING;
+        out.str = json_string_value(v);
+        out.len = json_string_length(v);
+    } else if (json_is_integer(v)) {
+        out.kind = LV_FASTJSON_INT;
+        out.i = (int64_t)json_integer_value(v);
+    } else if (json_is_real(v)) {
+        out.kind = LV_FASTJSON_REAL;
+        out.d = json_real_value(v);
+    } else if (json_is_true(v)) {
+        out.kind = LV_FASTJSON_TRUE;
+    } else if (json_is_false(v)) {
+        out.kind = LV_FASTJSON_FALSE;
+    } else if (json_is_null(v)) {
+        out.kind = LV_FASTJSON_NULL;
+    } else {
+        out.kind = LV_FASTJSON_CONTAINER;
+    }
+    on_value(st, k, &out);
+}
+
+static int eval(const struct jstate *st, int node)
+{
+    const struct fnode *n = &st->f->expr.nodes[node];
+
+    switch (n->type) {
+    case FN_AND:
+        return eval(st, n->left) && eval(st, n->right);
+    case FN_OR:
+        return eval(st, n->left) || eval(st, n->right);
+    case FN_COND:
+        break;
+    }
+    if (n->op == OP_NOT_EXISTS) {
+        return st->count[n->target] == 0;
+    }
+    return st->hit[node];
+}
+
+/* extractedValues: each selector's first string, number, boolean or null
+ * (with a wildcard, the first in the message's order). */
+static json_t *extract(const struct jstate *st)
+{
+    const struct lv_filter *f = st->f;
     json_t *out = json_object();
     size_t k;
 
     for (k = 0; k < f->nsels; k++) {
-        const struct lv_fastjson_val *v = &vals[k];
+        const struct lv_fastjson_val *v = &st->first[k];
         struct fscalar s;
         char buf[64];
         json_t *str = NULL;
@@ -660,14 +837,26 @@ static int starts_object(const char *msg, size_t len)
     return i < len && msg[i] == '{';
 }
 
-/* Evaluates f on msg by one decoder: fast (lv_fastjson_select) or jansson.
+/* Clears the marks for one run. */
+static void jstate_reset(struct jstate *st)
+{
+    memset(st->hit, 0, st->f->expr.n ? st->f->expr.n : 1);
+    memset(st->count, 0, (st->f->nsels ? st->f->nsels : 1) *
+                         sizeof(*st->count));
+    memset(st->first, 0, (st->f->nsels ? st->f->nsels : 1) *
+                         sizeof(*st->first));
+}
+
+/* Evaluates f on msg by one decoder: fast (lv_fastjson_visit) or jansson.
  * 1 / 0, or -1 when the fast one cannot decide. *extracted is filled on a
  * match when extracted is not NULL. */
 static int evaluate(const struct lv_filter *f, const char *msg, size_t len,
                     int fast, json_t **extracted)
 {
-    struct lv_fastjson_val stack[STACK_SELS];
-    struct lv_fastjson_val *vals = stack;
+    unsigned char hit_stack[STACK_NODES];
+    size_t count_stack[STACK_SELS];
+    struct lv_fastjson_val first_stack[STACK_SELS];
+    struct jstate st;
     json_error_t jerr;
     json_t *root = NULL;
     size_t k;
@@ -676,12 +865,16 @@ static int evaluate(const struct lv_filter *f, const char *msg, size_t len,
     if (!starts_object(msg, len)) {
         return 0;
     }
-    if (f->nsels > STACK_SELS) {
-        vals = lv_xcalloc(f->nsels, sizeof(*vals));
-    }
+    st.f = f;
+    st.hit = f->expr.n > STACK_NODES ? lv_xmalloc(f->expr.n) : hit_stack;
+    st.count = f->nsels > STACK_SELS ?
+               lv_xmalloc(f->nsels * sizeof(*st.count)) : count_stack;
+    st.first = f->nsels > STACK_SELS ?
+               lv_xmalloc(f->nsels * sizeof(*st.first)) : first_stack;
+    jstate_reset(&st);
     if (fast) {
-        if (lv_fastjson_select(msg, len, f->fj_paths, f->nsels, vals) !=
-            LV_FASTJSON_OK) {
+        if (lv_fastjson_visit(msg, len, f->fj_paths, f->nsels, on_value,
+                              &st) != LV_FASTJSON_OK) {
             m = -1;
             goto out;
         }
@@ -691,17 +884,23 @@ static int evaluate(const struct lv_filter *f, const char *msg, size_t len,
             goto out;
         }
         for (k = 0; k < f->nsels; k++) {
-            resolve(root, &f->sels[k], &vals[k]);
+            visit_tree(root, &f->sels[k], 0, k, &st);
         }
     }
-    m = eval(f, f->expr.root, vals);
+    m = eval(&st, f->expr.root);
     if (m && extracted) {
-        *extracted = extract(f, vals);
+        *extracted = extract(&st);
     }
 out:
     json_decref(root);
-    if (vals != stack) {
-        free(vals);
+    if (st.hit != hit_stack) {
+        free(st.hit);
+    }
+    if (st.count != count_stack) {
+        free(st.count);
+    }
+    if (st.first != first_stack) {
+        free(st.first);
     }
     return m;
 }

@@ -5,11 +5,12 @@
  * AWS page: FilterAndPatternSyntax.html, "Matching terms in space-delimited
  * log events": the event splits at blanks, except that text between double
  * quotes or square brackets is one field (without the quotes or brackets);
- * the pattern names the fields in order, "..." stands for any number of
- * fields, and without "..." the event must have exactly as many fields as
- * the pattern. A field's condition compares it with = != (text, '*'
- * wildcards, %regex%) or < > <= >= (numbers), several joined with && and
- * || — all about that same field (AWS rejects
+ * the pattern names the fields in order, "..." (at most one) stands for
+ * any number of fields, and without "..." the event must have at least as
+ * many fields as the pattern, the last pattern field taking the rest of
+ * the event (merge_rest); [] is [...]. A field's condition compares it
+ * with = != (text, '*' wildcards, %regex%) or < > <= >= (numbers),
+ * several joined with && and || — all about that same field (AWS rejects
  * [..., status_code = 4* && bytes > 1000]). Extracted values name every
  * field: "$name", or "$N" for a field matched by "..." or left unnamed.
  */
@@ -154,6 +155,30 @@ static int parse_for(struct sparse *sp, struct ffield *fd)
     return left;
 }
 
+/* AWS refuses a field named twice, and a second "...", with
+ * "Duplicate field '<name>'" ([word, word], [..., status, ...]): the
+ * extracted values could not tell them apart. */
+static int duplicate_field(struct lv_err *err, const char *s, size_t len)
+{
+    return lv_err_set(err, LV_E_INVALID_PARAMETER,
+                      "Duplicate field '%.*s'", (int)(len > 200 ? 200 : len),
+                      s);
+}
+
+static int field_named(const struct lv_filter *f, const char *s, size_t len)
+{
+    size_t k;
+
+    for (k = 0; k < f->nfields; k++) {
+        const char *name = f->fields[k].name;
+
+        if (name && strlen(name) == len && memcmp(name, s, len) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static struct ffield *add_field(struct lv_filter *f)
 {
     struct ffield *fd;
@@ -170,7 +195,8 @@ static struct ffield *add_field(struct lv_filter *f)
  * only when align() gives every pattern field that is not "..." an event
  * field for which field_ok() is 1, and every event field is a span of the
  * message's own bytes (split() drops only the blanks between fields and
- * the quotes or brackets around one; nothing is unescaped). field_ok()
+ * the quotes or brackets around one, merge_rest() takes a stretch of the
+ * message as it is; nothing is unescaped). field_ok()
  * evaluates the field's conditions, so each condition on its && spine (not
  * under ||) is 1 on that span:
  *  - = text (FV_TEXT) is 1 only when the span's bytes equal the text (a
@@ -223,13 +249,20 @@ int lv_filter_parse_space(struct lv_filter *f, const char *pat, size_t start,
         return -1;
     }
     if (sp.lx.tok.type == TK_END) {
-        return 0;               /* []: events with no fields */
+        /* [] matches every event, as [...] does (AWS answers it so, and
+         * extracts $1 .. $N the same way). */
+        add_field(f)->ellipsis = 1;
+        f->nellipsis = 1;
+        return 0;
     }
     for (;;) {
         struct ffield *fd = add_field(f);
         const struct ftok *t = &sp.lx.tok;
 
         if (t->type == TK_WORD && t->len == 3 && memcmp(t->s, "...", 3) == 0) {
+            if (f->nellipsis > 0) {
+                return duplicate_field(err, "...", 3);
+            }
             fd->ellipsis = 1;
             f->nellipsis++;
             if (lv_flex_next(&sp.lx, err) < 0) {
@@ -238,6 +271,9 @@ int lv_filter_parse_space(struct lv_filter *f, const char *pat, size_t start,
         } else if (t->type == TK_WORD) {
             if (!name_ok(t)) {
                 return lv_ferr_term(err, t->s, t->len);
+            }
+            if (field_named(f, t->s, t->len)) {
+                return duplicate_field(err, t->s, t->len);
             }
             fd->name = lv_xstrndup(t->s, t->len);
             if (lv_flex_next(&sp.lx, err) < 0) {
@@ -284,8 +320,10 @@ void lv_filter_release_space(struct lv_filter *f)
 /* ---- matching ---------------------------------------------------------- */
 
 struct span {
-    const char *s;
+    const char *s;          /* the field's value */
     size_t len;
+    size_t raw_start;       /* its place in the message, with any quotes */
+    size_t raw_end;         /* or brackets: message[raw_start, raw_end) */
 };
 
 static int blank(unsigned char c)
@@ -327,11 +365,14 @@ static size_t find_blank(const char *s, size_t from, size_t len)
 
 /* The next field of msg from *i on: 1 and *sp set, or 0 when only blanks
  * are left. Text between double quotes or square brackets is one field,
- * without them (an unclosed one runs to the end). */
+ * without them; an opening quote or bracket that is never closed is an
+ * ordinary character (AWS splits 'ERROR "unterminated words' into ERROR,
+ * "unterminated and words). */
 static int next_field(const char *msg, size_t len, size_t *i,
                       struct span *sp)
 {
     size_t j = *i;
+    size_t k;
 
     while (j < len && blank((unsigned char)msg[j])) {
         j++;
@@ -340,22 +381,43 @@ static int next_field(const char *msg, size_t len, size_t *i,
         *i = j;
         return 0;
     }
+    sp->raw_start = j;
     if (msg[j] == '"' || msg[j] == '[') {
         char close = msg[j] == '"' ? '"' : ']';
         const char *e = memchr(msg + j + 1, close, len - j - 1);
-        size_t stop = e ? (size_t)(e - msg) : len;
 
-        sp->s = msg + j + 1;
-        sp->len = stop - j - 1;
-        *i = e ? stop + 1 : len;
-    } else {
-        size_t k = find_blank(msg, j, len);
+        if (e) {
+            size_t stop = (size_t)(e - msg);
 
-        sp->s = msg + j;
-        sp->len = k - j;
-        *i = k;
+            sp->s = msg + j + 1;
+            sp->len = stop - j - 1;
+            *i = stop + 1;
+            sp->raw_end = *i;
+            return 1;
+        }
     }
+    k = find_blank(msg, j, len);
+    sp->s = msg + j;
+    sp->len = k - j;
+    *i = k;
+    sp->raw_end = k;
     return 1;
+}
+
+/* FilterAndPatternSyntax, "Match terms in order": [w1=ERROR, w2] returns
+ * the events whose first word is ERROR, whatever follows — the last of
+ * the pattern's fields takes the rest of the event (AWS extracts
+ * "$w2": "request failed" from "ERROR request failed"). So, without
+ * "...", an event with more fields than the pattern has them from the
+ * last pattern field on merged into one: the message's text from that
+ * field's start (its opening quote included) to the end of the last
+ * field, as it is. */
+static void merge_rest(const char *msg, struct span *last,
+                       const struct span *end)
+{
+    last->s = msg + last->raw_start;
+    last->len = end->raw_end - last->raw_start;
+    last->raw_end = end->raw_end;
 }
 
 /* Splits msg into fields; returns how many, growing *v past `stack`
@@ -406,7 +468,7 @@ static int field_ok(const struct ffield *fd, const struct span *sp)
     if (fd->cond.root < 0) {
         return 1;
     }
-    s.is_number = 0;
+    s.is_number = 1;        /* a field's text may be a number */
     s.text = sp->s;
     s.len = sp->len;
     return eval(&fd->cond, fd->cond.root, &s);
@@ -476,24 +538,35 @@ static json_t *extract(const struct lv_filter *f, const struct span *ev,
     return out;
 }
 
-/* Without "...": the event matches when it has exactly as many fields as
- * the pattern and each satisfies its pattern field — the same answer as
- * split() + align(), whose lockstep walk is this one, but fields are
- * split only until one fails or there is one too many. */
+/* Without "...": the event matches when it has at least as many fields as
+ * the pattern and each satisfies its pattern field, the last taking the
+ * rest of the event (merge_rest) — the same answer as split() +
+ * merge_rest() + align(), whose lockstep walk is this one, but fields
+ * are split only until one fails. */
 static int match_exact(const struct lv_filter *f, const char *msg,
                        size_t len)
 {
     size_t i = 0;
     size_t p = 0;
-    struct span sp;
+    struct span sp, last, more;
 
-    while (next_field(msg, len, &i, &sp)) {
-        if (p == f->nfields || !field_ok(&f->fields[p], &sp)) {
+    while (p + 1 < f->nfields && next_field(msg, len, &i, &sp)) {
+        if (!field_ok(&f->fields[p], &sp)) {
             return 0;
         }
         p++;
     }
-    return p == f->nfields;
+    if (p + 1 != f->nfields || !next_field(msg, len, &i, &last)) {
+        return 0;
+    }
+    if (next_field(msg, len, &i, &more)) {
+        /* The rest of the message: up to its last field's end. */
+        while (next_field(msg, len, &i, &sp)) {
+            more = sp;
+        }
+        merge_rest(msg, &last, &more);
+    }
+    return field_ok(&f->fields[p], &last);
 }
 
 int lv_filter_match_space(const struct lv_filter *f, const char *msg,
@@ -514,6 +587,10 @@ int lv_filter_match_space(const struct lv_filter *f, const char *msg,
         return match_exact(f, msg, len);
     }
     ne = split(msg, len, &ev, &cap, stack);
+    if (f->nellipsis == 0 && ne > f->nfields && f->nfields > 0) {
+        merge_rest(msg, &ev[f->nfields - 1], &ev[ne - 1]);
+        ne = f->nfields;
+    }
     if (f->nellipsis == 0 && ne != f->nfields) {
         goto out;
     }

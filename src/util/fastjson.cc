@@ -19,6 +19,7 @@
 #include <cstring>
 #include <new>
 #include <string_view>
+#include <unordered_set>
 
 #include <simdjson.h>
 #ifdef __SSE2__
@@ -406,17 +407,124 @@ bool raw_doubtful(const char *s, size_t len)
 #endif
 }
 
-/* false: fall back. */
-bool select_one(simdjson::dom::element root, const lv_fastjson_path &p,
-                lv_fastjson_val *out)
+/* Does object o have a member name twice? (Then jansson keeps one value
+ * where a walk of o would see two: the caller falls back.) */
+bool has_duplicate_key(simdjson::dom::object o)
+{
+    size_t n = o.size();
+
+    if (n < 2) {
+        return false;
+    }
+    if (n <= 16) {
+        std::string_view keys[16];
+        size_t k = 0;
+
+        for (simdjson::dom::key_value_pair kv : o) {
+            for (size_t j = 0; j < k; j++) {
+                if (keys[j] == kv.key) {
+                    return true;
+                }
+            }
+            keys[k++] = kv.key;
+        }
+        return false;
+    }
+    std::unordered_set<std::string_view> seen;
+
+    seen.reserve(n);
+    for (simdjson::dom::key_value_pair kv : o) {
+        if (!seen.insert(kv.key).second) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Reports element v, the end of a path, to fn. false: fall back. */
+bool emit(simdjson::dom::element v, size_t path, lv_fastjson_visit_fn fn,
+          void *arg)
 {
     namespace dom = simdjson::dom;
-    dom::element v = root;
+    lv_fastjson_val out{ LV_FASTJSON_MISSING, nullptr, 0, 0, 0.0 };
 
-    *out = lv_fastjson_val{ LV_FASTJSON_MISSING, nullptr, 0, 0, 0.0 };
-    for (size_t k = 0; k < p.nsteps; k++) {
-        const lv_fastjson_step &st = p.steps[k];
+    switch (v.type()) {
+    case dom::element_type::ARRAY:
+    case dom::element_type::OBJECT:
+        out.kind = LV_FASTJSON_CONTAINER;
+        break;
+    case dom::element_type::INT64:
+        out.kind = LV_FASTJSON_INT;
+        if (v.get_int64().get(out.i)) {
+            return false;
+        }
+        break;
+    case dom::element_type::UINT64:
+        return false;           /* past int64: jansson fails the parse */
+    case dom::element_type::DOUBLE:
+        out.kind = LV_FASTJSON_REAL;
+        if (v.get_double().get(out.d)) {
+            return false;
+        }
+        break;
+    case dom::element_type::STRING: {
+        std::string_view s;
 
+        if (v.get_string().get(s)) {
+            return false;
+        }
+        out.kind = LV_FASTJSON_STRING;
+        out.str = s.data();
+        out.len = s.size();
+        break;
+    }
+    case dom::element_type::BOOL:
+        out.kind = v.get_bool().value_unsafe() ? LV_FASTJSON_TRUE
+                                                : LV_FASTJSON_FALSE;
+        break;
+    case dom::element_type::NULL_VALUE:
+        out.kind = LV_FASTJSON_NULL;
+        break;
+    default:
+        return false;
+    }
+    fn(arg, path, &out);
+    return true;
+}
+
+/* Follows p.steps[i..] from v, reporting what they name. false: fall
+ * back. A path has at most one wildcard, so this recurses once at most
+ * (the caller's rule; deeper would only cost stack). */
+bool visit_from(simdjson::dom::element v, const lv_fastjson_path &p,
+                size_t i, size_t path, lv_fastjson_visit_fn fn, void *arg)
+{
+    namespace dom = simdjson::dom;
+
+    for (; i < p.nsteps; i++) {
+        const lv_fastjson_step &st = p.steps[i];
+
+        if (st.is_wild) {
+            dom::array a;
+            dom::object o;
+
+            if (!v.get_array().get(a)) {
+                for (dom::element e : a) {
+                    if (!visit_from(e, p, i + 1, path, fn, arg)) {
+                        return false;
+                    }
+                }
+            } else if (!v.get_object().get(o)) {
+                if (has_duplicate_key(o)) {
+                    return false;
+                }
+                for (dom::key_value_pair kv : o) {
+                    if (!visit_from(kv.value, p, i + 1, path, fn, arg)) {
+                        return false;
+                    }
+                }
+            }
+            return true;        /* a scalar has no children */
+        }
         if (st.is_index) {
             dom::array a;
 
@@ -442,47 +550,15 @@ bool select_one(simdjson::dom::element root, const lv_fastjson_path &p,
             }
         }
     }
-    switch (v.type()) {
-    case dom::element_type::ARRAY:
-    case dom::element_type::OBJECT:
-        out->kind = LV_FASTJSON_CONTAINER;
-        return true;
-    case dom::element_type::INT64:
-        out->kind = LV_FASTJSON_INT;
-        return !v.get_int64().get(out->i);
-    case dom::element_type::UINT64:
-        return false;           /* past int64: jansson fails the parse */
-    case dom::element_type::DOUBLE:
-        out->kind = LV_FASTJSON_REAL;
-        return !v.get_double().get(out->d);
-    case dom::element_type::STRING: {
-        std::string_view s;
-
-        if (v.get_string().get(s)) {
-            return false;
-        }
-        out->kind = LV_FASTJSON_STRING;
-        out->str = s.data();
-        out->len = s.size();
-        return true;
-    }
-    case dom::element_type::BOOL:
-        out->kind = v.get_bool().value_unsafe() ? LV_FASTJSON_TRUE
-                                                : LV_FASTJSON_FALSE;
-        return true;
-    case dom::element_type::NULL_VALUE:
-        out->kind = LV_FASTJSON_NULL;
-        return true;
-    }
-    return false;
+    return emit(v, path, fn, arg);
 }
 
 } // namespace
 
 extern "C" enum lv_fastjson_status
-lv_fastjson_select(const char *msg, size_t len,
-                   const struct lv_fastjson_path *paths, size_t npaths,
-                   struct lv_fastjson_val *vals)
+lv_fastjson_visit(const char *msg, size_t len,
+                  const struct lv_fastjson_path *paths, size_t npaths,
+                  lv_fastjson_visit_fn fn, void *arg)
 {
     simdjson::dom::element root;
 
@@ -504,7 +580,7 @@ lv_fastjson_select(const char *msg, size_t len,
             return LV_FASTJSON_FALLBACK;
         }
         for (size_t k = 0; k < npaths; k++) {
-            if (!select_one(root, paths[k], &vals[k])) {
+            if (!visit_from(root, paths[k], 0, k, fn, arg)) {
                 return LV_FASTJSON_FALLBACK;
             }
         }

@@ -14,10 +14,10 @@
  * path (jansson + lv_model_validate), which produces the answer, error
  * message included. So this decoder never produces an error message.
  *
- * The second entry point, lv_fastjson_select, is for FilterLogEvents JSON
- * filter patterns: it resolves selectors ($.a.b[0].c) in an event message
- * without building a jansson tree, under the same rule: a doubt is a
- * fallback.
+ * The second entry point, lv_fastjson_visit, is for FilterLogEvents JSON
+ * filter patterns: it reports what selectors ($.a.b[0].c, $.a[*].b) name
+ * in an event message without building a jansson tree, under the same
+ * rule: a doubt is a fallback.
  *
  * Not here: the batch rules that come after decoding (chronological order,
  * 24-hour span, 1 MB total; src/logs/ingest.c applies them to what either
@@ -84,12 +84,14 @@ void lv_fastjson_put_release(struct lv_fastjson_put *p);
 /* ---- FilterLogEvents: the values JSON selectors name ------------------ */
 
 /* One step of a selector: .name (name_len bytes, need not be
- * NUL-terminated) or [index]. */
+ * NUL-terminated), [index], or the wildcard (is_wild: every element of an
+ * array, every member value of an object). */
 struct lv_fastjson_step {
     const char *name;
     size_t name_len;
     size_t index;
     int is_index;
+    int is_wild;
 };
 
 struct lv_fastjson_path {
@@ -119,26 +121,39 @@ struct lv_fastjson_val {
     double d;               /* LV_FASTJSON_REAL */
 };
 
+/* Called once per value a path names: path is its index in paths. */
+typedef void (*lv_fastjson_visit_fn)(void *arg, size_t path,
+                                     const struct lv_fastjson_val *v);
+
 /*
  * Parses the event message msg (len bytes, need not be NUL-terminated or
  * padded: it is copied) as one JSON document with simdjson's DOM parser
- * and fills vals[k] with what paths[k] names, for k < npaths.
+ * and calls fn(arg, k, v) for each value v that paths[k] names, for
+ * k = 0 .. npaths - 1 in turn, and for one path in the message's order
+ * (a path without a wildcard names at most one value; one with a
+ * wildcard, one per child — elements of an array, member values of an
+ * object — below which the rest of the path is followed; a path that
+ * names nothing gets no call).
  *
  * LV_FASTJSON_OK only when jansson's json_loadb(msg, len, JSON_ALLOW_NUL)
- * would return an object and every vals[k] is what jansson's tree holds at
- * that path. LV_FASTJSON_FALLBACK whenever that is not certain — the
- * message is not valid JSON to simdjson (jansson accepts some of those:
- * nesting between 1024 and 2048 levels), or holds something where the two
- * may differ (an integer of 19 digits or more, which jansson refuses past
- * int64; \u0000, which jansson refuses in a member name; a \uD800..\uDFFF
- * escape) — and the caller asks jansson. vals[k].str points into
- * per-thread storage, valid until this thread's next call. Thread-safe.
+ * would return an object and the calls made are exactly what walking
+ * jansson's tree of it would give, values and order. LV_FASTJSON_FALLBACK
+ * whenever that is not certain — the message is not valid JSON to
+ * simdjson (jansson accepts some of those: nesting between 1024 and 2048
+ * levels), or holds something where the two may differ (an integer of 19
+ * digits or more, which jansson refuses past int64; \u0000, which jansson
+ * refuses in a member name; a \uD800..\uDFFF escape; an object a
+ * wildcard walks that has a member name twice, of which jansson keeps one
+ * value) — and the caller, having thrown away what the calls so far told
+ * it, asks jansson. v->str points into per-thread storage, valid until
+ * this thread's next call. Thread-safe.
  */
-enum lv_fastjson_status lv_fastjson_select(const char *msg, size_t len,
-                                           const struct lv_fastjson_path
-                                               *paths,
-                                           size_t npaths,
-                                           struct lv_fastjson_val *vals);
+enum lv_fastjson_status lv_fastjson_visit(const char *msg, size_t len,
+                                          const struct lv_fastjson_path
+                                              *paths,
+                                          size_t npaths,
+                                          lv_fastjson_visit_fn fn,
+                                          void *arg);
 
 #ifdef __cplusplus
 }

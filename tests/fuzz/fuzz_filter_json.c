@@ -27,6 +27,9 @@ static const char *const patterns[] = {
     "{ $.a IS TRUE || $.b IS NULL }", "{ $.a NOT EXISTS }",
     "{ $.a = \"12.0\" }", "{ $.a[1] >= -0.5 }", "{ $.a = %^[0-9]+$% }",
     "{ $.a = \"*b*\" && $.c IS FALSE }", "{ $.x-y = -0 }",
+    "{ $.a[*] = 1 }", "{ $.* = \"x\" }", "{ $.a[*].b != 2 }",
+    "{ $.*.b NOT EXISTS }", "{ $.['a.b'] IS NULL }",
+    "{ $.a.* = %^x% && $.b[*][0] >= 1 }",
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -43,6 +43,11 @@
 #define E_UNH "[ERROR] Unhandled Exception"
 #define E_WARNF "[WARN] Failed to process the request"
 #define E_CONT "[ERROR] Unable to continue: Failed to process the request"
+/* Current page, "Match optional terms": events for ?ERROR ?ARGUMENTS
+ * REQUEST. */
+#define Q1 "[INFO] REQUEST FAILED"
+#define Q2 "[WARN] UNAUTHORIZED REQUEST"
+#define Q3 "[ERROR] 400 BAD REQUEST"
 /* "OR Pattern Matching" */
 #define OR1 "ERROR WARN message"
 #define OR2 "ERROR message"
@@ -55,6 +60,31 @@
     "\"objectList\": [{\"name\": \"a\", \"id\": 1}, " \
     "{\"name\": \"b\", \"id\": 2}], " \
     "\"SomeObject\": null, \"ThisFlag\": true}"
+/* Current page ("Using filter patterns to match terms in JSON log
+ * events"): the same event with "cluster.name" in place of ThisFlag. */
+#define JD "{\"eventType\": \"UpdateTrail\", " \
+    "\"sourceIPAddress\": \"111.111.111.111\", " \
+    "\"arrayKey\": [\"value\", \"another value\"], " \
+    "\"objectList\": [{\"name\": \"a\", \"id\": 1}, " \
+    "{\"name\": \"b\", \"id\": 2}], " \
+    "\"SomeObject\": null, \"cluster.name\": \"c\"}"
+/* The page's numeric examples name no event: one they all match. */
+#define JNUM "{\"bandwidth\": 100, \"latency\": 20, \"refreshRate\": 60, " \
+    "\"responseTime\": 5, \"errorCode\": 400, \"number\": [1000]}"
+/* Observed against AWS (TestMetricFilter and FilterLogEvents agreeing),
+ * a public probe's "paths" corpus. */
+#define P67 "{\"nested\":{\"value\":\"hit\"},\"cluster.name\":\"flat\"," \
+    "\"cluster\":{\"name\":\"nested\"},\"items\":[{\"a\":1,\"b\":0}," \
+    "{\"a\":0,\"b\":2}],\"arr\":[\"miss\",\"hit\"],\"matrix\":[[0,1],[2,3]]," \
+    "\"a\":1,\"b\":0,\"c\":0}"
+#define P68 "{\"nested\":{\"value\":\"miss\"},\"cluster.name\":\"nested\"," \
+    "\"cluster\":{\"name\":\"flat\"},\"items\":[{\"a\":1,\"b\":2}]," \
+    "\"arr\":[\"hit\",\"miss\"],\"matrix\":[[1,0]],\"a\":0,\"b\":2,\"c\":3}"
+#define P71 "{\"nested\":{\"value\":null},\"arr\":\"hit\",\"a\":0,\"b\":0," \
+    "\"c\":3}"
+#define P73 "{\"nested.value\":\"hit\",\"arr\":[[\"hit\"]]}"
+#define P74 "{\"arr\":[\"hit\",\"hit\"],\"items\":[{\"a\":1},{\"b\":2}]}"
+#define P75 "{\"arr\":{\"0\":\"hit\"},\"nested\":[{\"value\":\"hit\"}]}"
 /* "JSON Compound Conditions" */
 #define J2 "{\"user\": {\"id\": 1, \"email\": \"John.Stiles@example.com\"}, " \
     "\"users\": [{\"id\": 2, \"email\": \"John.Doe@example.com\"}, " \
@@ -71,6 +101,18 @@
     "\"someFloat\": 12.34, \"someFloat2\": 12.0, \"someObject\": {}, " \
     "\"someArray\": [], \"SomeObject\": null, \"ThisFlag\": true}"
 
+/* Current page, "Using filter patterns to match terms in space-delimited
+ * log events". */
+#define SD "127.0.0.1 Prod frank [10/Oct/2000:13:25:15 -0700] " \
+    "\"GET /index.html HTTP/1.0\" 404 1534"
+#define S1 "INFO 09/25/2014 12:00:00 GET /service/resource/67 1200"
+#define S2 "INFO 09/25/2014 12:00:01 POST /service/resource/67/part/111 1310"
+#define S3 "WARNING 09/25/2014 12:00:02 Invalid user request"
+#define S4 "ERROR 09/25/2014 12:00:02 Failed to process request"
+#define URI_TOP "[logLevel, date, time, method, " \
+    "url=%/service/resource/[0-9]+$%, response_time]"
+#define URI_CHILD "[logLevel, date, time, method, " \
+    "url=%/service/resource/[0-9]+/part/[0-9]+$%, response_time]"
 /* "Using Metric Filters to Extract Values from Space-Delimited Log Events" */
 #define A1 "127.0.0.1 - frank [10/Oct/2000:13:25:15 -0700] " \
     "\"GET /apache_pb.gif HTTP/1.0\" 200 1534"
@@ -113,6 +155,30 @@ static const struct mcase mcases[] = {
     { "doc: ERROR -ARGUMENTS not 420", "ERROR -ARGUMENTS", U420, 0 },
     { "doc: \" \" matches everything", "\" \"", U400, 1 },
     { "doc: \" \" matches no-space event", "\" \"", "x", 1 },
+    { "doc: ?ERROR ?ARGUMENTS REQUEST: REQUEST FAILED",
+      "?ERROR ?ARGUMENTS REQUEST", Q1, 1 },
+    { "doc: ?ERROR ?ARGUMENTS REQUEST: UNAUTHORIZED REQUEST",
+      "?ERROR ?ARGUMENTS REQUEST", Q2, 1 },
+    { "doc: ?ERROR ?ARGUMENTS REQUEST: BAD REQUEST",
+      "?ERROR ?ARGUMENTS REQUEST", Q3, 1 },
+    { "doc: ?ERROR ?ARGUMENTS REQUEST: no REQUEST",
+      "?ERROR ?ARGUMENTS REQUEST", U419, 0 },
+    /* (Events that start with '[' or '-' are not given alone to one
+     * pattern: the AWS CLI, which 2203 drives, reads a lone list value
+     * starting with '[' as JSON and one starting with '-' as an option.) */
+    { "doc: \"   \" matches everything", "\"   \"", OR1, 1 },
+    { "?terms ignored: ERROR ?WARN is ERROR", "ERROR ?WARN", OR2, 1 },
+    { "?terms ignored: ERROR ?WARN needs ERROR", "ERROR ?WARN", OR3, 0 },
+    { "aws: ?terms ignored next to -REQUEST", "?ERROR ?ARGUMENTS -REQUEST",
+      "plain", 1 },
+    { "aws: ?terms ignored, -REQUEST excludes", "?ERROR ?ARGUMENTS -REQUEST",
+      "ERROR BAD REQUEST", 0 },
+    { "aws: ?terms ignored, -REQUEST keeps", "?ERROR ?ARGUMENTS -REQUEST",
+      "INFO ARGUMENTS", 1 },
+    { "?terms ignored next to a regex", "?ERROR %^INFO%", "INFO x", 1 },
+    { "?terms ignored next to a regex: needs it", "?ERROR %^INFO%",
+      "ERROR x", 0 },
+    { "?terms only: a regex among them", "?ERROR ?%^INF[O]%", "INFO x", 1 },
     { "doc: %AUTHORIZED% 401", "%AUTHORIZED%", U401, 1 },
     { "doc: %AUTHORIZED% 200", "%AUTHORIZED%", U200, 1 },
     { "doc: %AUTHORIZED% not 400", "%AUTHORIZED%", U400, 0 },
@@ -128,6 +194,67 @@ static const struct mcase mcases[] = {
     { "doc: regex colou?r color", "%colou?r%", "color", 1 },
     { "doc: regex a{3,5}", "%a{3,5}%", "baaab", 1 },
     { "doc: regex a{3,5} too few", "%a{3,5}%", "baab", 0 },
+    { "doc: regex a{3,5} aaaaa", "%a{3,5}%", "aaaaa", 1 },
+    { "doc: regex [abc]", "%[abc]%", "xbx", 1 },
+    { "doc: regex [abc] none", "%[abc]%", "xyz", 0 },
+    { "doc: regex [a-z]", "%[a-z]%", "Q7q", 1 },
+    { "doc: regex [a-z] none", "%[a-z]%", "Q7", 0 },
+    { "doc: regex [abcx-z]", "%[abcx-z]%", "y", 1 },
+    { "doc: regex [abcx-z] none", "%[abcx-z]%", "d", 0 },
+    { "doc: regex {,n} (m left out)", "%^a{,2}b$%", "aab", 1 },
+    { "doc: regex {,n} too many", "%^a{,2}b$%", "aaab", 0 },
+    { "doc: regex {,n} none", "%^a{,2}b$%", "b", 1 },
+    { "doc: regex {m,} (n left out)", "%^a{2,}b$%", "aaaab", 1 },
+    { "doc: regex {m,} too few", "%^a{2,}b$%", "ab", 0 },
+    { "doc: regex gra|ey gray", "%gra|ey%", "gray", 1 },
+    { "doc: regex gra|ey grey", "%gra|ey%", "grey", 1 },
+    { "doc: regex gra|ey neither", "%gra|ey%", "gruy", 0 },
+    { "doc: regex abcc|ab[^c]$ abcc", "%abcc|ab[^c]$%", "abcc x", 1 },
+    { "doc: regex abcc|ab[^c]$ aba", "%abcc|ab[^c]$%", "aba", 1 },
+    { "doc: regex abcc|ab[^c]$ aac", "%abcc|ab[^c]$%", "aac", 0 },
+    { "doc: regex alternation of anchors", "%^starting|^initializing%",
+      "initializing ...", 1 },
+    { "doc: regex alternation of anchors not mid", "%^starting|^initializing%",
+      "skipping initializing ...", 0 },
+    { "doc: regex \\[.\\] [a]", "%\\[.\\]%", "[a]", 1 },
+    { "doc: regex \\[.\\] []]", "%\\[.\\]%", "[]]", 1 },
+    { "doc: regex \\[.\\] [ ]", "%\\[.\\]%", "[ ]", 1 },
+    { "doc: regex \\[.\\] [ab]", "%\\[.\\]%", "[ab]", 0 },
+    { "doc: regex 10\\.10\\.0\\.1", "%10\\.10\\.0\\.1%", "10.10.0.1", 1 },
+    { "doc: regex 10\\.10\\.0\\.1 not 10010,051", "%10\\.10\\.0\\.1%",
+      "10010,051", 0 },
+    { "doc: regex 10.10.0.1 matches 10010,051", "%10.10.0.1%", "10010,051",
+      1 },
+    { "doc: regex ab*c ac", "%ab*c%", "ac", 1 },
+    { "doc: regex ab*c abbbc", "%ab*c%", "abbbc", 1 },
+    { "doc: regex ab[0-9]* ab129", "%ab[0-9]*%", "ab129", 1 },
+    { "doc: regex ab+c abbc", "%ab+c%", "abbc", 1 },
+    { "doc: regex ab+c not ac", "%ab+c%", "ac", 0 },
+    { "doc: regex .at with a blank", "%.at%", " at", 1 },
+    { "doc: regex .at #at", "%.at%", "#at", 1 },
+    { "doc: regex .at needs a character", "%.at%", "at", 0 },
+    { "doc: regex \\d", "%\\d%", "x7", 1 },
+    { "doc: regex \\d none", "%\\d%", "xy", 0 },
+    { "doc: regex \\D", "%\\D%", "7x", 1 },
+    { "doc: regex \\D none", "%\\D%", "77", 0 },
+    { "doc: regex \\s tab", "%a\\sb%", "a\tb", 1 },
+    { "doc: regex \\s none", "%\\s%", "ab", 0 },
+    { "doc: regex \\S", "%\\S%", "  ", 0 },
+    { "doc: regex \\w", "%\\w%", "._.", 1 },
+    { "doc: regex \\w none", "%\\w%", "..", 0 },
+    { "doc: regex \\W", "%\\W%", "a-b", 1 },
+    { "doc: regex \\W none", "%\\W%", "ab_9", 0 },
+    { "doc: regex \\x3A matches :", "%\\x3A%", "a:b", 1 },
+    { "doc: regex \\x3A none", "%\\x3A%", "ab", 0 },
+    { "doc: regex \\x28 matches (", "%\\x28%", "f(x)", 1 },
+    { "aws: regex ^ERROR\\s[0-9]{3}$", "%^ERROR\\s[0-9]{3}$%", "ERROR 500",
+      1 },
+    { "aws: regex \\s takes a newline", "%^ERROR\\s[0-9]{3}$%",
+      "ERROR\n500", 1 },
+    { "aws: regex $ is the end", "%^ERROR\\s[0-9]{3}$%", "ERROR 5000", 0 },
+    { "aws: regex ERROR|WARN", "%ERROR|WARN%", "WARN 404", 1 },
+    { "choice: $ is the very end", "%ab$%", "ab\n", 0 },
+    { "choice: . takes a newline", "%a.b%", "a\nb", 1 },
     /* ---- unstructured, earlier edition ---- */
     { "old: ERROR fatal", "ERROR", E_FATAL, 1 },
     { "old: ERROR in ERRORCODE", "ERROR", E_EXIT, 1 },
@@ -167,7 +294,10 @@ static const struct mcase mcases[] = {
     { "-\"phrase\" keeps", "ERROR -\"BAD REQUEST\"", U401, 1 },
     { "?\"phrase\"", "?\"BAD REQUEST\" ?MISSING", U419, 1 },
     { "required plus optional: both", "ERROR ?BAD ?MISSING", U419, 1 },
-    { "required plus optional: no optional", "ERROR ?BAD ?MISSING", U401, 0 },
+    /* "If you combine '?' with other filter patterns, all question mark
+     * terms will be ignored": ERROR ?BAD ?MISSING is ERROR. */
+    { "required plus optional: optionals ignored", "ERROR ?BAD ?MISSING",
+      U401, 1 },
     { "required plus optional: no required", "SUCCESS ?BAD ?AUTHORIZED",
       U401, 0 },
     { "quoted escape quote", "\"say \\\"hi\\\"\"", "they say \"hi\" twice", 1 },
@@ -202,6 +332,75 @@ static const struct mcase mcases[] = {
       "{\"e\": \"PutEvent\"}", 1 },
     { "doc: Event* matches EventName", "{ $.e = Event* }",
       "{\"e\": \"EventName\"}", 1 },
+    /* ---- JSON, current page ---- */
+    { "doc: JSON eventType", "{ $.eventType = \"UpdateTrail\" }", JD, 1 },
+    { "doc: JSON sourceIP outside 123.123",
+      "{ $.sourceIPAddress != 123.123.* }", JD, 1 },
+    { "doc: JSON arrayKey[0]", "{ $.arrayKey[0] = \"value\" }", JD, 1 },
+    { "doc: JSON regex Trail", "{ $.eventType = %Trail% }", JD, 1 },
+    { "doc: JSON [*] regex", "{ $.arrayKey[*] = %val.{2}% }", JD, 1 },
+    { "doc: JSON $.* regex IP",
+      "{ $.* = %111\\.111\\.111\\.1[0-9]{1,2}% }", JD, 1 },
+    { "doc: JSON bracket name", "{ $.['cluster.name'] = \"c\" }", JD, 1 },
+    { "doc: JSON IS NULL", "{ $.SomeObject IS NULL }", JD, 1 },
+    { "doc: JSON NOT EXISTS", "{ $.SomeOtherObject NOT EXISTS }", JD, 1 },
+    { "JSON [*] regex none", "{ $.arrayKey[*] = %^x% }", JD, 0 },
+    { "JSON [*] second element", "{ $.arrayKey[*] = \"another value\" }", JD,
+      1 },
+    { "JSON $.* regex none", "{ $.* = %222\\.% }", JD, 0 },
+    { "JSON bracket name other value", "{ $.['cluster.name'] = \"d\" }", JD,
+      0 },
+    { "JSON dotted path is not the flat name", "{ $.cluster.name = \"c\" }",
+      JD, 0 },
+    { "JSON [*] then a name", "{ $.objectList[*].id = 2 }", JD, 1 },
+    { "JSON [*] then a name none", "{ $.objectList[*].id = 3 }", JD, 0 },
+    { "JSON [*] != holds for one element", "{ $.objectList[*].id != 1 }", JD,
+      1 },
+    { "JSON [*] NOT EXISTS: every element has it",
+      "{ $.objectList[*].name NOT EXISTS }", JD, 0 },
+    { "JSON [*] NOT EXISTS: none has it", "{ $.arrayKey[*].x NOT EXISTS }",
+      JD, 1 },
+    { "JSON .* inside a path", "{ $.objectList[1].* = \"b\" }", JD, 1 },
+    { "JSON $.* IS NULL", "{ $.* IS NULL }", JD, 1 },
+    { "JSON bracket name with blanks and =",
+      "{ $.['a b=c'] = 1 }", "{\"a b=c\": 1}", 1 },
+    { "JSON bracket name after a step", "{ $.a['b.c'] = 1 }",
+      "{\"a\": {\"b.c\": 1}}", 1 },
+    { "doc: numeric > 75", "{ $.bandwidth > 75 }", JNUM, 1 },
+    { "doc: numeric < 50", "{ $.latency < 50 }", JNUM, 1 },
+    { "doc: numeric >= 60", "{ $.refreshRate >= 60 }", JNUM, 1 },
+    { "doc: numeric <= 5", "{ $.responseTime <= 5 }", JNUM, 1 },
+    { "doc: numeric = 400", "{ $.errorCode = 400}", JNUM, 1 },
+    { "doc: numeric != 500", "{ $.errorCode != 500 }", JNUM, 1 },
+    { "doc: numeric 1e+3", "{ $.number[0] = 1e+3 }", JNUM, 1 },
+    { "doc: numeric != 1e-3", "{ $.number[0] != 1e-3 }", JNUM, 1 },
+    /* ---- JSON wildcards and names, observed against AWS ---- */
+    { "aws: arr[*] 67", "{ $.arr[*] = \"hit\" }", P67, 1 },
+    { "aws: arr[*] 68", "{ $.arr[*] = \"hit\" }", P68, 1 },
+    { "aws: arr[*] on a string", "{ $.arr[*] = \"hit\" }", P71, 0 },
+    { "aws: arr[*] does not descend", "{ $.arr[*] = \"hit\" }", P73, 0 },
+    { "aws: arr[*] 74", "{ $.arr[*] = \"hit\" }", P74, 1 },
+    { "aws: arr[*] on an object", "{ $.arr[*] = \"hit\" }", P75, 1 },
+    { "aws: $.* 71", "{ $.* = \"hit\" }", P71, 1 },
+    { "aws: $.* dotted member", "{ $.* = \"hit\" }", P73, 1 },
+    { "aws: $.* not into arrays", "{ $.* = \"hit\" }", P67, 0 },
+    { "aws: $.* not into arrays 74", "{ $.* = \"hit\" }", P74, 0 },
+    { "aws: [*] conditions each on its own 67",
+      "{ $.items[*].a = 1 && $.items[*].b = 2 }", P67, 1 },
+    { "aws: [*] conditions each on its own 74",
+      "{ $.items[*].a = 1 && $.items[*].b = 2 }", P74, 1 },
+    { "aws: [*] conditions, no items", "{ $.items[*].a = 1 && "
+      "$.items[*].b = 2 }", P71, 0 },
+    { "aws: bracket name 67", "{ $.['cluster.name'] = \"flat\" }", P67, 1 },
+    { "aws: bracket name 68", "{ $.['cluster.name'] = \"flat\" }", P68, 0 },
+    { "aws: dotted traversal 68", "{ $.cluster.name = \"flat\" }", P68, 1 },
+    { "aws: dotted traversal 67", "{ $.cluster.name = \"flat\" }", P67, 0 },
+    { "aws: = 1 on \"1\"", "{ $.v = 1 }", "{\"v\":\"1\"}", 1 },
+    { "aws: = 1 not on \"1.0\"", "{ $.v = 1 }", "{\"v\":\"1.0\"}", 0 },
+    { "aws: = 1 on 1e0", "{ $.v = 1 }", "{\"v\":1e0}", 1 },
+    { "aws: != 1 on \"1.0\"", "{ $.v != 1 }", "{\"v\":\"1.0\"}", 1 },
+    { "aws: > 1 not on \"10\"", "{ $.v > 1 }", "{\"v\":\"10\"}", 0 },
+    { "aws: > 1 on 10", "{ $.v > 1 }", "{\"v\":10}", 1 },
     /* ---- JSON compound conditions ---- */
     { "doc: compound 1 matches",
       "{ ($.user.id = 1) && ($.users[0].email = \"John.Doe@example.com\") }",
@@ -215,6 +414,14 @@ static const struct mcase mcases[] = {
     { "doc: compound 4 does not match",
       "{ ($.user.email = \"John.Stiles@example.com\" || "
       "$.coordinates[0][1] = nonmatch) && $.actions[2] = nomatch }", J2, 0 },
+    { "doc: compound || with quoted nonmatch",
+      "{ $.user.email = \"John.Stiles@example.com\" || "
+      "$.coordinates[0][1] = \"nonmatch\" && $.actions[2] = \"nonmatch\" }",
+      J2, 1 },
+    { "doc: compound && with quoted nonmatch",
+      "{ ($.user.email = \"John.Stiles@example.com\" || "
+      "$.coordinates[0][1] = \"nonmatch\") && $.actions[2] = \"nonmatch\" }",
+      J2, 0 },
     { "nested arrays coordinates[2][0]", "{ $.coordinates[2][0] = 7 }", J2,
       1 },
     { "nested arrays out of range", "{ $.coordinates[3][0] = 7 }", J2, 0 },
@@ -251,7 +458,8 @@ static const struct mcase mcases[] = {
     { "big integers differ", "{ $.v = 9007199254740993 }",
       "{\"v\": 9007199254740992}", 0 },
     { "numeric op on string value fails", "{ $.eventType >= 123 }", JO, 0 },
-    { "numeric op on numeric string", "{ $.v > 10 }", "{\"v\": \"12\"}", 1 },
+    { "aws: numeric op on a numeric JSON string is false", "{ $.v > 10 }",
+      "{\"v\": \"12\"}", 0 },
     /* ---- JSON, observed against AWS (TestMetricFilter) ---- */
     { "aws: someInt = 123", "{ $.someInt = 123 }", JO, 1 },
     { "aws: someInt = 123.0", "{ $.someInt = 123.0 }", JO, 1 },
@@ -374,27 +582,79 @@ static const struct mcase mcases[] = {
     { "doc: [..., request=*.html*, status_code=4*,]",
       "[..., request=*.html*, status_code=4*,]", A4, 1 },
     { "doc: [w1=ERROR, w2] 2", "[w1=ERROR, w2]", OR2, 1 },
-    { "doc: [w1=ERROR, w2] not 1 (3 fields)", "[w1=ERROR, w2]", OR1, 0 },
+    { "doc: [w1=ERROR, w2] 1 (w2 takes the rest)", "[w1=ERROR, w2]", OR1, 1 },
     { "doc: [w1=ERROR, w2] not 3", "[w1=ERROR, w2]", OR3, 0 },
     { "doc: ERROR || WARN 2", "[w1=ERROR || w1=WARN, w2]", OR2, 1 },
     { "doc: ERROR || WARN 3", "[w1=ERROR || w1=WARN, w2]", OR3, 1 },
-    { "doc: ERROR || WARN not 1", "[w1=ERROR || w1=WARN, w2]", OR1, 0 },
+    { "doc: ERROR || WARN 1 (w2 takes the rest)", "[w1=ERROR || w1=WARN, w2]",
+      OR1, 1 },
     /* The page says this one matches event 1; it cannot (event 1 has three
      * fields and its first is ERROR), and matches none. */
     { "doc: != ERROR && != WARN 1", "[w1!=ERROR&&w1!=WARN, w2]", OR1, 0 },
     { "doc: != ERROR && != WARN 2", "[w1!=ERROR&&w1!=WARN, w2]", OR2, 0 },
     { "doc: != ERROR && != WARN other", "[w1!=ERROR&&w1!=WARN, w2]",
       "INFO message", 1 },
+    /* ---- space-delimited, current page ---- */
+    { "doc: seven fields with regex ip",
+      "[ip=%127\\.0\\.0\\.[1-9]%, user, username, timestamp, "
+      "request =*.html*, status_code = 4*, bytes]", SD, 1 },
+    { "doc: seven fields with regex ip, other ip",
+      "[ip=%127\\.0\\.0\\.[1-9]%, user, username, timestamp, "
+      "request =*.html*, status_code = 4*, bytes]",
+      "127.0.1.5 Prod frank [x] \"GET /index.html HTTP/1.0\" 404 1534", 0 },
+    { "doc: ellipsis for the first four", "[..., request =*.html*, "
+      "status_code = 4*, bytes]", SD, 1 },
+    { "doc: 404 || 410", "[ip, user, username, timestamp, request =*.html*, "
+      "status_code = 404 || status_code = 410, bytes]", SD, 1 },
+    { "doc: 404 || 410, 410", "[ip, user, username, timestamp, "
+      "request =*.html*, status_code = 404 || status_code = 410, bytes]",
+      "127.0.0.1 Prod frank [x] \"GET /index.html HTTP/1.0\" 410 1534", 1 },
+    { "doc: 404 || 410, 500", "[ip, user, username, timestamp, "
+      "request =*.html*, status_code = 404 || status_code = 410, bytes]",
+      "127.0.0.1 Prod frank [x] \"GET /index.html HTTP/1.0\" 500 1534", 0 },
+    { "doc: [w1=ERROR, w2] S1", "[w1=ERROR, w2]", S1, 0 },
+    { "doc: [w1=ERROR, w2] S3", "[w1=ERROR, w2]", S3, 0 },
+    { "doc: [w1=ERROR, w2] S4", "[w1=ERROR, w2]", S4, 1 },
+    { "doc: ERROR || WARNING S2", "[w1=ERROR || w1=WARNING, w2]", S2, 0 },
+    { "doc: ERROR || WARNING S3", "[w1=ERROR || w1=WARNING, w2]", S3, 1 },
+    { "doc: ERROR || WARNING S4", "[w1=ERROR || w1=WARNING, w2]", S4, 1 },
+    { "doc: != ERROR && != WARNING S1", "[w1!=ERROR && w1!=WARNING, w2]", S1,
+      1 },
+    { "doc: != ERROR && != WARNING S2", "[w1!=ERROR && w1!=WARNING, w2]", S2,
+      1 },
+    { "doc: != ERROR && != WARNING S3", "[w1!=ERROR && w1!=WARNING, w2]", S3,
+      0 },
+    { "doc: != ERROR && != WARNING S4", "[w1!=ERROR && w1!=WARNING, w2]", S4,
+      0 },
+    { "doc: URI top level S1", URI_TOP, S1, 1 },
+    { "doc: URI top level S2", URI_TOP, S2, 0 },
+    { "doc: URI top level S3", URI_TOP, S3, 0 },
+    { "doc: URI top level S4", URI_TOP, S4, 0 },
+    { "doc: URI child level S1", URI_CHILD, S1, 0 },
+    { "doc: URI child level S2", URI_CHILD, S2, 1 },
+    { "doc: URI child level S3", URI_CHILD, S3, 0 },
+    { "doc: URI child level S4", URI_CHILD, S4, 0 },
+    { "aws: [w1=ERROR, w2] needs two fields", "[w1=ERROR, w2]", "ERROR", 0 },
+    { "aws: the last field's rest is not a number",
+      "[a, b, c > 1000]", "x y 1534 extra", 0 },
+    { "aws: ellipsis takes the extra fields", "[..., status = 404, bytes]",
+      "x 404 1534 extra", 0 },
+    { "aws: unterminated quote is a character", "[a, b = \"\\\"x\"]",
+      "ERROR \"x y", 0 },
+    { "aws: unterminated quote, last takes the rest",
+      "[a, b = \"\\\"x y\"]", "ERROR \"x y", 1 },
     /* ---- space-delimited, our edge cases ---- */
     { "too few fields", APACHE ", extra]", A1, 0 },
-    { "too many fields", "[ip, user]", A1, 0 },
+    { "more fields: the last takes the rest", "[ip, user]", A1, 1 },
+    { "more fields: the rest is one value", "[ip, user = frank*]", A1, 0 },
+    { "more fields: the rest from the field on", "[ip, user = \"- frank*\"]",
+      A1, 1 },
     { "ellipsis needs the rest to fit", "[a, b, c, ...]", "x y", 0 },
     { "[...] matches anything", "[...]", A1, 1 },
     { "[...] matches empty", "[...]", "", 1 },
     { "[] matches no fields", "[]", "", 1 },
-    { "[] does not match a field", "[]", "x", 0 },
-    { "two ellipses", "[..., code = 404, ...]", A4, 1 },
-    { "two ellipses, absent", "[..., code = 418, ...]", A4, 0 },
+    { "[] matches a field too", "[]", "x", 1 },
+    { "[] matches any event", "[]", A1, 1 },
     { "ellipsis in the middle backtracks", "[a = x, ..., b = x]",
       "x x y x y x", 1 },
     { "quoted field value", "[a, b = \"GET /index.html HTTP/1.0\", c]",
@@ -472,22 +732,93 @@ static const struct ecase ecases[] = {
     { "unterminated regex", "%abc", "Invalid filter pattern: unterminated "
       "regular expression at position 1" },
     { "doc: regex ! rejected", "%something!%",
-      "Invalid character(s) in term '%something!%'" },
+      "Invalid character(s) in term '%something!'" },
     { "regex parentheses rejected", "%(a|b)%",
-      "Invalid character(s) in term '%(a|b)%'" },
+      "Invalid character(s) in term '%('" },
     { "regex space rejected", "{ $.a = %a b% }",
-      "Invalid character(s) in term '%a b%'" },
+      "Invalid character(s) in term '%a '" },
     { "regex multibyte rejected", "%\xc3\xa9%",
-      "Invalid character(s) in term '%\xc3\xa9%'" },
+      "Invalid character(s) in term '%\xc3\xa9'" },
     { "empty regex", "%%", "Invalid character(s) in term '%%'" },
     { "bad regex", "%[a-%", "Invalid filter pattern: invalid regular "
-      "expression '%[a-%': missing terminating ] for character class at "
-      "offset 3" },
-    { "three regexes", "{ $.a = %a% || $.b = %b% || $.c = %c% }",
-      "Invalid filter pattern: a filter pattern may contain at most 2 "
-      "regular expressions" },
-    { "three regex terms", "%a% %b% %c%", "Invalid filter pattern: a filter "
-      "pattern may contain at most 2 regular expressions" },
+      "expression '%[a-%': missing terminating ] for character class" },
+    { "aws: three regexes", "{ $.a = %a% || $.b = %b% || $.c = %c% }",
+      "Your input has exceeded the maximum of 2 regular expressions per "
+      "filter pattern." },
+    { "three regex terms", "%a% %b% %c%", "Your input has exceeded the "
+      "maximum of 2 regular expressions per filter pattern." },
+    { "regex: escape outside the subset", "%\\bword%",
+      "Invalid filter pattern: invalid regular expression '%\\bword%': "
+      "unsupported escape" },
+    { "regex: \\n is not in the subset", "%a\\nb%",
+      "Invalid filter pattern: invalid regular expression '%a\\nb%': "
+      "unsupported escape" },
+    { "regex: \\x needs two hex digits", "%\\x3%",
+      "Invalid filter pattern: invalid regular expression '%\\x3%': "
+      "unsupported escape" },
+    { "regex: back-reference", "%a\\1%",
+      "Invalid filter pattern: invalid regular expression '%a\\1%': "
+      "unsupported escape" },
+    { "regex: lazy quantifier", "%a*?%",
+      "Invalid filter pattern: invalid regular expression '%a*?%': "
+      "quantifier does not follow a repeatable item" },
+    { "regex: possessive quantifier", "%a++%",
+      "Invalid filter pattern: invalid regular expression '%a++%': "
+      "quantifier does not follow a repeatable item" },
+    { "regex: nothing to repeat", "%*a%",
+      "Invalid filter pattern: invalid regular expression '%*a%': "
+      "quantifier does not follow a repeatable item" },
+    { "regex: repeated {m,n}", "%a{2}{3}%",
+      "Invalid filter pattern: invalid regular expression '%a{2}{3}%': "
+      "quantifier does not follow a repeatable item" },
+    { "regex: unclosed {", "%a{3%",
+      "Invalid filter pattern: invalid regular expression '%a{3%': "
+      "invalid {m,n} quantifier" },
+    { "regex: {m,n} with m > n", "%a{5,3}%",
+      "Invalid filter pattern: invalid regular expression '%a{5,3}%': "
+      "invalid {m,n} quantifier" },
+    { "regex: {,}", "%a{,}%",
+      "Invalid filter pattern: invalid regular expression '%a{,}%': "
+      "invalid {m,n} quantifier" },
+    { "regex: POSIX class", "%[[:alpha:]]%",
+      "Invalid filter pattern: invalid regular expression '%[[:alpha:]]%': "
+      "'[' inside a character class must be escaped" },
+    { "regex: empty class", "%[]%",
+      "Invalid filter pattern: invalid regular expression '%[]%': "
+      "empty character class" },
+    { "regex: lone ]", "%a]%",
+      "Invalid filter pattern: invalid regular expression '%a]%': "
+      "unmatched ']'" },
+    { "regex: empty alternative at the end", "%a|%",
+      "Invalid filter pattern: invalid regular expression '%a|%': "
+      "empty alternative" },
+    { "regex: empty alternative in the middle", "%a||b%",
+      "Invalid filter pattern: invalid regular expression '%a||b%': "
+      "empty alternative" },
+    { "aws: regex group in JSON", "{ $.v = %(Alpha|Beta)% }",
+      "Invalid character(s) in term '%('" },
+    { "list over example: blank in a regex",
+      "%^starting|^initializing|^shutting down%",
+      "Invalid character(s) in term '%^starting|^initializing|^shutting '" },
+    { "doc: abcc|ab[^c]$ as printed (no closing %)", "%abcc|ab[^c]$",
+      "Invalid filter pattern: unterminated regular expression at "
+      "position 1" },
+    { "aws: IS NOT", "{ $.v IS NOT NULL }",
+      "Invalid character(s) in term 'NOT'" },
+    { "aws: four wildcard selectors", "{ $.arr[*] = \"hit\" || "
+      "$.items[*].a = 1 || $.* = \"hit\" || $.matrix[*][0] = 0 }",
+      "Your input has exceeded the maximum of 3 JSON wildcard selectors "
+      "allowed per filter pattern." },
+    { "aws: recursive descent", "{ $..value = \"hit\" }",
+      "Invalid character(s) in term '$..'" },
+    { "bracket name not closed", "{ $.['a = 1 }",
+      "Invalid character(s) in term '$.['" },
+    { "empty bracket name", "{ $.[''] = 1 }",
+      "Invalid character(s) in term '$.['" },
+    { "[*] must follow a step", "{ $[*] = 1 }",
+      "Invalid character(s) in term '$['" },
+    { "aws: two ellipses", "[..., status, ...]", "Duplicate field '...'" },
+    { "aws: a name twice", "[word, word]", "Duplicate field 'word'" },
     { "regex with <", "{ $.a < %1% }", "Invalid character(s) in term '%1%'" },
     { "empty JSON", "{ }", "Invalid filter pattern: unexpected end of "
       "pattern at position 3" },
@@ -498,16 +829,17 @@ static const struct ecase ecases[] = {
       "Invalid character(s) in term '$.a.'" },
     { "index must follow property", "{ $[0] = 1 }",
       "Invalid character(s) in term '$['" },
-    { "index wildcard", "{ $.a[*] = 1 }", "Invalid character(s) in term "
-      "'$.a[*'" },
+    { "aws: two wildcards in a selector", "{ $.items[*].* = 1 }",
+      "Your filter pattern has a JSON path selector that exceeds the "
+      "maximum of 1 wildcard allowed per json selector." },
     { "missing operator", "{ $.a 1 }", "Invalid filter pattern: unexpected "
       "'1' at position 7" },
     { "missing value", "{ $.a = }", "Invalid filter pattern: unexpected end "
       "of pattern at position 9" },
     { "lowercase is null", "{ $.a is null }", "Invalid filter pattern: "
       "unexpected 'is' at position 7" },
-    { "IS MAYBE", "{ $.a IS MAYBE }", "Invalid filter pattern: unexpected "
-      "'MAYBE' at position 10" },
+    { "IS MAYBE", "{ $.a IS MAYBE }", "Invalid character(s) in term "
+      "'MAYBE'" },
     { "NOT without EXISTS", "{ $.a NOT NULL }", "Invalid filter pattern: "
       "unexpected 'NULL' at position 11" },
     { "single &", "{ $.a = 1 & $.b = 2 }", "Invalid character(s) in term "
@@ -580,6 +912,36 @@ static const struct xcase xcases[] = {
       "{\"n\": null, \"t\": true}", "{\"$.n\": \"null\", \"$.t\": \"true\"}" },
     { "json: no match", "{ $.a = 2 }", "{\"a\": 1}", NULL },
     { "text: empty object", "ERROR", U400, "{}" },
+    { "doc: extracted fields of the space-delimited example",
+      "[ip, user, username, timestamp, request =*.html*, "
+      "status_code = 404 || status_code = 410, bytes]", SD,
+      "{\"$bytes\": \"1534\", \"$status_code\": \"404\", "
+      "\"$request\": \"GET /index.html HTTP/1.0\", "
+      "\"$timestamp\": \"10/Oct/2000:13:25:15 -0700\", "
+      "\"$username\": \"frank\", \"$user\": \"Prod\", "
+      "\"$ip\": \"127.0.0.1\"}" },
+    { "aws: w2 takes the rest", "[w1=ERROR, w2]", "ERROR request failed",
+      "{\"$w1\": \"ERROR\", \"$w2\": \"request failed\"}" },
+    { "aws: w2 one quoted field", "[w1=ERROR, w2]", "ERROR \"two words\"",
+      "{\"$w1\": \"ERROR\", \"$w2\": \"two words\"}" },
+    { "aws: w2 the rest as written", "[w1=ERROR, w2]",
+      "ERROR \"unterminated words",
+      "{\"$w1\": \"ERROR\", \"$w2\": \"\\\"unterminated words\"}" },
+    { "aws: the rest keeps its blanks", "[w1!=ERROR && w1!=WARNING, w2]",
+      "127.0.0.5  -  frank [10/Oct/2000:13:25:19 -0700] "
+      "\"GET /index.html HTTP/1.0\" 404 1534 extra",
+      "{\"$w1\": \"127.0.0.5\", \"$w2\": \"-  frank "
+      "[10/Oct/2000:13:25:19 -0700] \\\"GET /index.html HTTP/1.0\\\" "
+      "404 1534 extra\"}" },
+    { "aws: [] extracts every field", "[]", "ERROR request failed",
+      "{\"$1\": \"ERROR\", \"$2\": \"request\", \"$3\": \"failed\"}" },
+    { "aws: [..., bytes] with an unterminated quote", "[..., bytes]",
+      "ERROR \"unterminated words",
+      "{\"$1\": \"ERROR\", \"$2\": \"\\\"unterminated\", "
+      "\"$bytes\": \"words\"}" },
+    { "json: a wildcard extracts the first value",
+      "{ $.arrayKey[*] = %val.{2}% }", JD,
+      "{\"$.arrayKey[*]\": \"value\"}" },
     { "all: empty object", "", "x", "{}" },
 };
 
@@ -705,6 +1067,10 @@ static void test_kind_and_prefilter(void **state)
         { "{ $.a = 1 }", LV_FILTER_JSON, 1 },        /* "a" */
         { "[a, ...]", LV_FILTER_SPACE, 0 },
         { "[]", LV_FILTER_SPACE, 0 },
+        { "ERROR ?x ?y", LV_FILTER_TEXT, 1 },
+        { "?x ?\" \"", LV_FILTER_ALL, 0 },
+        { "\" \" ?x", LV_FILTER_ALL, 0 },
+        { "-x ?y", LV_FILTER_TEXT, 0 },
     };
     const struct lv_filter_lit *lits;
     size_t k;
@@ -752,15 +1118,22 @@ static void test_long(void **state)
     assert_non_null(f);
     assert_int_equal(lv_filter_match(f, msg, n - 6), 0);
     lv_filter_free(f);
-    /* Many fields against a pattern with two ellipses. */
+    /* Many fields against a pattern with an ellipsis, and without one
+     * (the last field takes the rest of the event). */
     for (k = 0; k < n; k += 2) {
         msg[k] = 'x';
         msg[k + 1] = ' ';
     }
-    f = compile("[..., a = y, ...]", &err);
+    f = compile("[..., a = y, b]", &err);
     assert_int_equal(lv_filter_match(f, msg, n), 0);
-    msg[n / 2] = 'y';
+    msg[n - 4] = 'y';           /* the last field but one */
     assert_int_equal(lv_filter_match(f, msg, n), 1);
+    lv_filter_free(f);
+    f = compile("[a, b = *y*]", &err);
+    assert_non_null(f);
+    assert_int_equal(lv_filter_match(f, msg, n), 1);
+    msg[n - 4] = 'x';
+    assert_int_equal(lv_filter_match(f, msg, n), 0);
     lv_filter_free(f);
     /* Pattern lengths: 1024 is fine, 1025 is not. */
     memset(pat, 'A', sizeof(pat));
@@ -916,6 +1289,14 @@ static const struct pcase pcases[] = {
     { "space: || on a field", "[a = x || a = y]", { NULL } },
     { "text: unchanged", "ERROR \"BAD REQUEST\"",
       { "ERROR", "BAD REQUEST", NULL } },
+    { "text: ignored ?terms give nothing", "ERROR ?WARN ?INFO",
+      { "ERROR", NULL } },
+    { "text: ?terms only give nothing", "?WARN ?INFO", { NULL } },
+    { "json: wildcard step gives no name", "{ $.a[*].b = \"x\" }",
+      { "\\\"a\"", "\\\"b\"", "\\\"x\"", NULL } },
+    { "json: $.* gives the value only", "{ $.* = \"x\" }",
+      { "\\\"x\"", NULL } },
+    { "json: bracket name", "{ $.['c.n'] = 1 }", { "\\\"c.n\"", NULL } },
 };
 
 static void test_prefilter_rules(void **state)
@@ -975,7 +1356,8 @@ static const struct mcase breakers[] = {
     { "number as exponent", "{ $.status = 503 }", "{\"status\": 5.03e2}", 1 },
     { "number with fraction", "{ $.status = 503 }", "{\"status\": 503.0}",
       1 },
-    { "number in a string", "{ $.status = 503 }", "{\"status\": \"+503\"}",
+    { "number as a string of its text", "{ $.status = 503 }",
+      "{\"status\": \"503\"}",
       1 },
     { "numeric text against exponent", "{ $.s = \"503.0\" }",
       "{\"s\": 5.03e2}", 1 },
@@ -998,8 +1380,20 @@ static const struct mcase breakers[] = {
     { "space: number +503", "[a, status = 503]", "x +503", 1 },
     { "space: quoted text field", "[a = \"x y\", b]", "\"x y\" z", 1 },
     { "space: bracket field glob", "[a = *May*, b]", "[01/May/2024] z", 1 },
-    { "space: text with ellipsis", "[..., a = frank, ...]",
+    { "space: text with ellipsis", "[..., a = frank, b]",
       "1 2 frank 3", 1 },
+    { "space: text in the merged rest", "[a, b = \"2 fr*\"]",
+      "1 2   frank 3", 0 },
+    { "space: glob in the merged rest", "[a, b = *frank*]",
+      "1 2   frank 3", 1 },
+    { "json: wildcard over an escaped element", "{ $.a[*] = \"x\" }",
+      "{\"a\": [\"y\", \"\\u0078\"]}", 1 },
+    { "json: $.* over an escaped name", "{ $.* = 1 }",
+      "{\"\\u0061\": 1}", 1 },
+    { "json: wildcard then an escaped name", "{ $.a[*].b = 2 }",
+      "{\"a\": [{\"b\": 1}, {\"\\u0062\": 2}]}", 1 },
+    { "json: bracket name escaped in the event", "{ $.['c.n'] = 1 }",
+      "{\"c\\u002en\": 1}", 1 },
 };
 
 static void test_prefilter_sound(void **state)
@@ -1123,6 +1517,9 @@ static const char *const djpatterns[] = {
     "{ $.a = \"ERROR\" && $.b != 2 }", "{ ($.a = 1 || $.b = 1) && $.c }",
     "{ $.c = \"a*b\" }", "{ $.a = 9223372036854775807 }",
     "{ $.a = \"-0.0\" }", "{ $.a = \"\\\"q\\\\\" }",
+    "{ $.a[*] = 1 }", "{ $.* = \"x\" }", "{ $.b[*][0] = \"ERROR\" }",
+    "{ $.a.* IS NULL }", "{ $.*.b NOT EXISTS }", "{ $.['a'] = 1 }",
+    "{ $.a[*] != 1 && $.c = 1 }", "{ $.*[1] > 0 || $.a.*.b = \"x\" }",
 };
 
 static void test_json_differential(void **state)
