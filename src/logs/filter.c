@@ -248,9 +248,11 @@ int lv_fregex_find(const pcre2_code *re, const char *s, size_t len)
  * expressions (regex) syntax"): a pattern "can only include"
  * alphanumerics, the symbols : _ # = @ / ; , - and the operators
  * ^ $ ? [ ] { } | \ * + . — no parentheses (no groups, so no lookaround
- * and no back-references), no multi-byte characters, and no blank
- * (the page's list has none; its "%^starting|^initializing|^shutting
- * down%" example contradicts the list, and we keep to the list). The
+ * and no back-references), no multi-byte characters. The list names no
+ * blank, but the page's own example "%^starting|^initializing|^shutting
+ * down%" has one: a regex is one term from % to %, so a blank inside it
+ * is taken (the example is what users copy; refusing it would fail the
+ * page's own pattern), and it matches a blank literally. The
  * operators mean: ^ and $ anchor at the start and the end of the
  * string; ? * + {m,n} repeat the preceding term, m or n may be left out;
  * [...] a character class; | "or" between the terms on either side;
@@ -277,7 +279,7 @@ int lv_fregex_find(const pcre2_code *re, const char *s, size_t len)
 /* The characters the page allows at all. */
 static int regex_char_ok(unsigned char c)
 {
-    return isalnum(c) || (c != '\0' && strchr(":_#=@/;,-^$?[]{}|\\*+.", c));
+    return isalnum(c) || (c != '\0' && strchr(" :_#=@/;,-^$?[]{}|\\*+.", c));
 }
 
 /* "Invalid character(s) in term '%<body up to the bad byte>'", as AWS
