@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -42,6 +43,7 @@ struct lv_http {
 /* Per-request state, freed in the completion callback. */
 struct conn {
     struct lv_buf body;
+    int bad_framing;
     int too_large;
     int64_t start_us;
 };
@@ -76,9 +78,71 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind,
     return MHD_YES;
 }
 
+/* What the framing headers of a request said (see check_framing). */
+struct framing {
+    unsigned n_length;          /* Content-Length headers */
+    unsigned n_te;              /* Transfer-Encoding headers */
+    int te_not_chunked;         /* a Transfer-Encoding other than chunked */
+};
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind,
+                                     const char *key, const char *value)
+{
+    struct framing *f = cls;
+    const char *v = value ? value : "";
+    size_t n;
+
+    (void)kind;
+    if (strcasecmp(key, "Content-Length") == 0) {
+        f->n_length++;
+    } else if (strcasecmp(key, "Transfer-Encoding") == 0) {
+        f->n_te++;
+        v += strspn(v, " \t");
+        n = strlen(v);
+        while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t')) {
+            n--;
+        }
+        if (n != 7 || strncasecmp(v, "chunked", 7) != 0) {
+            f->te_not_chunked = 1;
+        }
+    }
+    return MHD_YES;
+}
+
+/*
+ * Refuses a request whose body length is ambiguous, before any of it is
+ * read or anything runs: a repeated Content-Length, Content-Length with
+ * Transfer-Encoding, a repeated Transfer-Encoding, or a coding other than
+ * "chunked" alone. A proxy in front may frame such a request differently
+ * from us, so the rest of its bytes could be taken as a second request
+ * that nobody checked (request smuggling). libmicrohttpd 0.9.75 passes
+ * all of these through. RFC 9112 sections 6.1 and 6.3 say to answer 400
+ * and close the connection; the close is the caller's. Identical repeated
+ * Content-Length values are refused as well (RFC 9110 section 8.6 lets a
+ * server refuse them; no client sends them).
+ */
+static int check_framing(struct MHD_Connection *c, struct lv_err *err)
+{
+    struct framing f = { 0, 0, 0 };
+
+    MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing, &f);
+    if (f.n_length > 1 || f.n_te > 1 || (f.n_length && f.n_te) ||
+        f.te_not_chunked) {
+        /* AWS's front end refuses these before the service sees them and
+         * documents no body; ours keeps the JSON 1.1 envelope so that
+         * SDKs can read it, with the type AWS uses for a request it
+         * cannot read. */
+        return lv_err_set(err, LV_E_SERIALIZATION,
+                          "Conflicting message framing: a request may carry"
+                          " one Content-Length or one Transfer-Encoding:"
+                          " chunked, not both or several");
+    }
+    return 0;
+}
+
 static enum MHD_Result send_body(struct MHD_Connection *c, int status,
                                  const char *ctype, const char *req_id,
-                                 struct lv_buf *body)
+                                 struct lv_buf *body, int close_after)
 {
     struct MHD_Response *r;
     enum MHD_Result ret;
@@ -93,6 +157,9 @@ static enum MHD_Result send_body(struct MHD_Connection *c, int status,
     MHD_add_response_header(r, "Content-Type", ctype);
     if (req_id) {
         MHD_add_response_header(r, "x-amzn-RequestId", req_id);
+    }
+    if (close_after) {
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     }
     ret = MHD_queue_response(c, (unsigned int)status, r);
     MHD_destroy_response(r);
@@ -110,7 +177,7 @@ static enum MHD_Result health(struct lv_app *app, struct MHD_Connection *c)
                 "\"services\":[\"%s\",\"%s\"],\"store\":\"%s\"}",
                 ok ? "ok" : "unavailable", LV_VERSION, lv_model_logs.name,
                 lv_model_kms.name, app->cfg.store);
-    return send_body(c, ok ? 200 : 503, "application/json", NULL, &out);
+    return send_body(c, ok ? 200 : 503, "application/json", NULL, &out, 0);
 }
 
 /*
@@ -215,6 +282,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     struct lv_buf out = LV_BUF_INIT(LV_MAX_RESPONSE_BYTES);
     struct lv_req rq;
     int status;
+    int close_after = 0;
 
     (void)version;
     if (!st) {
@@ -224,11 +292,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         lv_buf_init(&st->body, (size_t)app->cfg.max_body);
         st->start_us = now_us();
         *con_cls = st;
-        /* Refuse an announced oversized body before reading any of it. */
+        /* Refuse ambiguous framing, and an announced oversized body,
+         * before reading any of it. */
         cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                          "Content-Length");
-        if (cl && strtoull(cl, NULL, 10) > (unsigned long long)
-                                               app->cfg.max_body) {
+        if (check_framing(c, &err) < 0) {
+            st->bad_framing = 1;
+        } else if (cl && strtoull(cl, NULL, 10) > (unsigned long long)
+                                                      app->cfg.max_body) {
             st->too_large = 1;
         } else {
             return MHD_YES;
@@ -252,7 +323,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     rq.app = app;
     rq.store = app->store;
 
-    if (st->too_large) {
+    if (st->bad_framing) {
+        /* What follows the head cannot be told apart from a next request:
+         * answer and close (RFC 9112 section 6.3). */
+        close_after = 1;
+        status = lv_reply_error(&err, &out);
+    } else if (st->too_large) {
         /* The rest of the body is never read: MHD closes the connection
          * after this answer, which is what a client sending too much
          * deserves. */
@@ -278,7 +354,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         status = 200;
     }
     log_request(&rq, st, status);
-    return send_body(c, status, "application/x-amz-json-1.1", rq.id, &out);
+    return send_body(c, status, "application/x-amz-json-1.1", rq.id, &out,
+                     close_after);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
