@@ -20,6 +20,9 @@ struct lv_config {
     long threads;           /* HTTP worker threads */
     long max_body;          /* request body ceiling in bytes */
     long timeout_s;         /* idle connection timeout */
+    long header_timeout_s;  /* time for a new connection's request head */
+    long max_connections;   /* open connections at most */
+    long max_connections_per_ip;  /* from one client address at most */
 };
 
 /* Fills *cfg from defaults, the config file, the environment and argv

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -18,6 +19,7 @@
 #include "auth/creds.h"
 #include "auth/sigv4.h"
 #include "crypto/crypto.h"
+#include "http/conns.h"
 #include "http/reply.h"
 #include "http/route.h"
 #include "model/model.h"
@@ -27,6 +29,7 @@
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/req.h"
+#include "util/ticker.h"
 
 /* Responses are built in memory; the largest a handler may write. AWS caps
  * a GetLogEvents / FilterLogEvents page at 1 MB of events, which JSON
@@ -35,9 +38,17 @@
 /* More headers than any client sends; beyond this the request is refused. */
 #define LV_MAX_HEADERS 64
 
+/* File descriptors kept for everything but client connections: the
+ * store, the listening sockets, logs, the root key, the CLI's pipes. */
+#define LV_FD_RESERVE 128
+/* How often the reaper enforces the header and idle timeouts. */
+#define LV_REAP_INTERVAL_MS 250
+
 struct lv_http {
     struct MHD_Daemon *d;
     struct lv_app *app;
+    struct lv_conns *conns;     /* the connection limits (http/conns.h) */
+    struct lv_ticker *reaper;
 };
 
 /* Per-request state, freed in the completion callback. */
@@ -53,6 +64,14 @@ struct headers {
     size_t n;
     int overflow;
 };
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static int64_t now_us(void)
 {
@@ -270,13 +289,23 @@ static void log_request(const struct lv_req *rq, const struct conn *st,
            (double)(now_us() - st->start_us) / 1000.0);
 }
 
+/* The connection's record in the book, set when it started. */
+static struct lv_conn *conn_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+    return ci ? ci->socket_context : NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                                   const char *url, const char *method,
                                   const char *version,
                                   const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
 {
-    struct lv_app *app = cls;
+    struct lv_http *http = cls;
+    struct lv_app *app = http->app;
     struct conn *st = *con_cls;
     struct lv_err err = LV_ERR_INIT;
     struct lv_buf out = LV_BUF_INIT(LV_MAX_RESPONSE_BYTES);
@@ -292,6 +321,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         lv_buf_init(&st->body, (size_t)app->cfg.max_body);
         st->start_us = now_us();
         *con_cls = st;
+        /* The head is complete: the header timeout no longer applies. */
+        lv_conns_busy(http->conns, conn_of(c));
         /* Refuse ambiguous framing, and an announced oversized body,
          * before reading any of it. */
         cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
@@ -361,16 +392,97 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
+    struct lv_http *http = cls;
     struct conn *st = *con_cls;
 
-    (void)cls;
-    (void)c;
     (void)toe;
+    /* Kept alive from now on, with --timeout to send the next head. */
+    lv_conns_idle(http->conns, conn_of(c), mono_ms());
     if (st) {
         lv_buf_release(&st->body);
         free(st);
         *con_cls = NULL;
     }
+}
+
+/* libmicrohttpd's accept policy: runs after accept(), before the
+ * connection is set up; MHD_NO closes the socket at once. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr,
+                                 socklen_t addrlen)
+{
+    struct lv_http *http = cls;
+
+    (void)addrlen;
+    return lv_conns_admit(http->conns, addr, mono_ms()) ? MHD_YES : MHD_NO;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c,
+                          void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct lv_http *http = cls;
+    const union MHD_ConnectionInfo *fd;
+    const union MHD_ConnectionInfo *peer;
+
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        peer = MHD_get_connection_info(c,
+                                       MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        if (!fd) {
+            LV_BUG("http: a started connection without a socket");
+        }
+        *socket_context = lv_conns_add(http->conns, fd->connect_fd,
+                                       peer ? peer->client_addr : NULL,
+                                       mono_ms());
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        /* libmicrohttpd closes the socket after this returns. */
+        lv_conns_remove(http->conns, *socket_context);
+        *socket_context = NULL;
+    }
+}
+
+static void reap(void *arg)
+{
+    struct lv_http *http = arg;
+
+    lv_conns_reap(http->conns, mono_ms());
+}
+
+/*
+ * Raises the soft limit on open files to the hard one, and sizes the
+ * connection caps to what it allows: *max_conns (the cap our book keeps)
+ * and the return value, libmicrohttpd's own hard cap, which sits above
+ * ours by the headroom that shed connections need while they close.
+ */
+static unsigned int size_limits(long *max_conns)
+{
+    struct rlimit rl;
+    long budget = 1L << 20;
+    long want = *max_conns;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        if (rl.rlim_cur < rl.rlim_max) {
+            rl.rlim_cur = rl.rlim_max;
+            if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+                getrlimit(RLIMIT_NOFILE, &rl);
+            }
+        }
+        if (rl.rlim_cur != RLIM_INFINITY &&
+            rl.rlim_cur < (rlim_t)budget) {
+            budget = (long)rl.rlim_cur;
+        }
+    }
+    budget = budget > LV_FD_RESERVE + 32 ? budget - LV_FD_RESERVE : 32;
+    if (*max_conns > budget * 4 / 5) {
+        *max_conns = budget * 4 / 5;
+        lv_log(LV_LOG_WARN,
+               "http: max-connections lowered to the open-file limit "
+               "wanted=%ld max=%ld nofile=%ld", want, *max_conns,
+               budget + LV_FD_RESERVE);
+    }
+    return (unsigned int)(*max_conns + *max_conns / 4 > budget
+                              ? budget
+                              : *max_conns + *max_conns / 4);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -449,6 +561,9 @@ struct lv_http *lv_http_start(struct lv_app *app, int *port,
     struct lv_http *h;
     const union MHD_DaemonInfo *info;
     unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    struct lv_conns_limits lim;
+    unsigned int mhd_limit;
+    long timeout_s = app->cfg.timeout_s;
 
     if (parse_listen(app->cfg.listen, &ss, &sl, err) < 0) {
         return NULL;
@@ -459,17 +574,36 @@ struct lv_http *lv_http_start(struct lv_app *app, int *port,
     }
     h = lv_xcalloc(1, sizeof(*h));
     h->app = app;
+    lim.max_conns = app->cfg.max_connections;
+    mhd_limit = size_limits(&lim.max_conns);
+    lim.max_per_addr = app->cfg.max_connections_per_ip;
+    lim.idle_ms = (int64_t)timeout_s * 1000;
+    lim.header_ms = (int64_t)(app->cfg.header_timeout_s < timeout_s
+                                  ? app->cfg.header_timeout_s
+                                  : timeout_s) * 1000;
+    h->conns = lv_conns_new(&lim);
     h->d = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, app,
+        flags, 0, on_accept, h, on_request, h,
         MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)app->cfg.threads,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)app->cfg.timeout_s,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)timeout_s,
+        MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
         MHD_OPTION_END);
+    if (h->d) {
+        h->reaper = lv_ticker_start("http reaper", LV_REAP_INTERVAL_MS, reap,
+                                    h);
+        if (!h->reaper) {
+            MHD_stop_daemon(h->d);
+            h->d = NULL;
+        }
+    }
     if (!h->d) {
+        lv_conns_free(h->conns);
         free(h);
         lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
                    "cannot listen on %s: %s", app->cfg.listen,
@@ -486,6 +620,8 @@ void lv_http_stop(struct lv_http *h)
     if (!h) {
         return;
     }
+    lv_ticker_stop(h->reaper);
     MHD_stop_daemon(h->d);
+    lv_conns_free(h->conns);
     free(h);
 }

@@ -1,0 +1,272 @@
+/*
+ * conns.c: one list of records under one mutex. Every decision scans the
+ * list: with the default cap of a few thousand connections a scan is a
+ * few microseconds, paid once per accepted connection and per reaper
+ * tick, never per request.
+ */
+#include "http/conns.h"
+
+#include <assert.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "util/err.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+enum conn_state { FRESH, BUSY, IDLE };
+
+/* A client address without its port: what the per-address cap counts. */
+struct addr {
+    int family;             /* AF_INET, AF_INET6, or 0 (unknown) */
+    unsigned char bytes[16];
+};
+
+struct lv_conn {
+    struct lv_conn *prev;
+    struct lv_conn *next;
+    int fd;
+    struct addr addr;
+    enum conn_state state;
+    int shed;               /* shut down by us, waiting to be removed */
+    int64_t since_ms;       /* FRESH: accepted at; IDLE: idle since */
+};
+
+struct lv_conns {
+    pthread_mutex_t mu;
+    struct lv_conns_limits lim;
+    struct lv_conn *head;
+    long n_live;            /* booked and not shed */
+    int64_t last_warn_ms;   /* refusals are logged at most once a second */
+    long refused_since_warn;
+};
+
+static void addr_of(const struct sockaddr *sa, struct addr *a)
+{
+    memset(a, 0, sizeof(*a));
+    if (!sa) {
+        return;
+    }
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+        a->family = AF_INET;
+        memcpy(a->bytes, &in->sin_addr, 4);
+    } else if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+
+        a->family = AF_INET6;
+        memcpy(a->bytes, &in6->sin6_addr, 16);
+    }
+}
+
+static int addr_eq(const struct addr *x, const struct addr *y)
+{
+    return x->family == y->family &&
+           memcmp(x->bytes, y->bytes, sizeof(x->bytes)) == 0;
+}
+
+struct lv_conns *lv_conns_new(const struct lv_conns_limits *lim)
+{
+    struct lv_conns *cs = lv_xcalloc(1, sizeof(*cs));
+
+    assert(lim->max_conns > 0 && lim->max_per_addr > 0);
+    cs->lim = *lim;
+    if (pthread_mutex_init(&cs->mu, NULL) != 0) {
+        LV_BUG("conns: mutex init failed");
+    }
+    return cs;
+}
+
+void lv_conns_free(struct lv_conns *cs)
+{
+    struct lv_conn *c;
+    struct lv_conn *next;
+
+    if (!cs) {
+        return;
+    }
+    /* The daemon has stopped and removed every connection; free any
+     * record left anyway rather than leak it. */
+    for (c = cs->head; c; c = next) {
+        next = c->next;
+        free(c);
+    }
+    pthread_mutex_destroy(&cs->mu);
+    free(cs);
+}
+
+/* Shuts the connection's socket down both ways; libmicrohttpd reads the
+ * end of the stream and closes it. Called with cs->mu held. */
+static void shed(struct lv_conns *cs, struct lv_conn *c, const char *why)
+{
+    c->shed = 1;
+    cs->n_live--;
+    shutdown(c->fd, SHUT_RDWR);
+    lv_log(LV_LOG_DEBUG, "http: shed connection fd=%d reason=%s", c->fd,
+           why);
+}
+
+/* The connection to shed first among those of `only` (NULL: all): FRESH
+ * before IDLE, then the longest in that state. NULL if none may go. */
+static struct lv_conn *victim(const struct lv_conns *cs,
+                              const struct addr *only, int fresh_only)
+{
+    struct lv_conn *best = NULL;
+
+    for (struct lv_conn *c = cs->head; c; c = c->next) {
+        if (c->shed || c->state == BUSY ||
+            (fresh_only && c->state != FRESH) ||
+            (only && !addr_eq(&c->addr, only))) {
+            continue;
+        }
+        if (!best || (c->state == FRESH && best->state == IDLE) ||
+            (c->state == best->state && c->since_ms < best->since_ms)) {
+            best = c;
+        }
+    }
+    return best;
+}
+
+static void warn_refused(struct lv_conns *cs, const char *why,
+                         int64_t now_ms)
+{
+    cs->refused_since_warn++;
+    if (now_ms - cs->last_warn_ms < 1000) {
+        return;
+    }
+    lv_log(LV_LOG_WARN, "http: refused connections n=%ld reason=%s",
+           cs->refused_since_warn, why);
+    cs->last_warn_ms = now_ms;
+    cs->refused_since_warn = 0;
+}
+
+int lv_conns_admit(struct lv_conns *cs, const struct sockaddr *addr,
+                   int64_t now_ms)
+{
+    struct addr a;
+    struct lv_conn *v;
+    long from_addr = 0;
+    int ok = 0;
+
+    addr_of(addr, &a);
+    pthread_mutex_lock(&cs->mu);
+    for (struct lv_conn *c = cs->head; c; c = c->next) {
+        if (!c->shed && addr_eq(&c->addr, &a)) {
+            from_addr++;
+        }
+    }
+    if (from_addr >= cs->lim.max_per_addr) {
+        v = victim(cs, &a, 0);
+        if (!v) {
+            warn_refused(cs, "per-address limit, all busy", now_ms);
+            goto out;
+        }
+        shed(cs, v, "per-address limit");
+    }
+    if (cs->n_live >= cs->lim.max_conns) {
+        v = victim(cs, NULL, 0);
+        if (!v) {
+            warn_refused(cs, "connection limit, all busy", now_ms);
+            goto out;
+        }
+        shed(cs, v, "connection limit");
+    } else if (cs->n_live >= cs->lim.max_conns - cs->lim.max_conns / 10 &&
+               (v = victim(cs, NULL, 1)) != NULL) {
+        /* Near the cap: a connection that has not sent a request yet
+         * gives way to the new one, so that the cap is not reached by
+         * idle sockets while clients with requests are turned away. */
+        shed(cs, v, "near connection limit");
+    }
+    ok = 1;
+out:
+    pthread_mutex_unlock(&cs->mu);
+    return ok;
+}
+
+struct lv_conn *lv_conns_add(struct lv_conns *cs, int fd,
+                             const struct sockaddr *addr, int64_t now_ms)
+{
+    struct lv_conn *c = lv_xcalloc(1, sizeof(*c));
+
+    c->fd = fd;
+    addr_of(addr, &c->addr);
+    c->state = FRESH;
+    c->since_ms = now_ms;
+    pthread_mutex_lock(&cs->mu);
+    c->next = cs->head;
+    if (cs->head) {
+        cs->head->prev = c;
+    }
+    cs->head = c;
+    cs->n_live++;
+    pthread_mutex_unlock(&cs->mu);
+    return c;
+}
+
+void lv_conns_remove(struct lv_conns *cs, struct lv_conn *c)
+{
+    if (!c) {
+        return;
+    }
+    pthread_mutex_lock(&cs->mu);
+    if (c->prev) {
+        c->prev->next = c->next;
+    } else {
+        cs->head = c->next;
+    }
+    if (c->next) {
+        c->next->prev = c->prev;
+    }
+    if (!c->shed) {
+        cs->n_live--;
+    }
+    pthread_mutex_unlock(&cs->mu);
+    free(c);
+}
+
+void lv_conns_busy(struct lv_conns *cs, struct lv_conn *c)
+{
+    if (!c) {
+        return;
+    }
+    pthread_mutex_lock(&cs->mu);
+    c->state = BUSY;
+    pthread_mutex_unlock(&cs->mu);
+}
+
+void lv_conns_idle(struct lv_conns *cs, struct lv_conn *c, int64_t now_ms)
+{
+    if (!c) {
+        return;
+    }
+    pthread_mutex_lock(&cs->mu);
+    c->state = IDLE;
+    c->since_ms = now_ms;
+    pthread_mutex_unlock(&cs->mu);
+}
+
+int lv_conns_reap(struct lv_conns *cs, int64_t now_ms)
+{
+    int n = 0;
+
+    pthread_mutex_lock(&cs->mu);
+    for (struct lv_conn *c = cs->head; c; c = c->next) {
+        if (c->shed || c->state == BUSY) {
+            continue;
+        }
+        if (c->state == FRESH && now_ms - c->since_ms >= cs->lim.header_ms) {
+            shed(cs, c, "header timeout");
+            n++;
+        } else if (c->state == IDLE &&
+                   now_ms - c->since_ms >= cs->lim.idle_ms) {
+            shed(cs, c, "idle timeout");
+            n++;
+        }
+    }
+    pthread_mutex_unlock(&cs->mu);
+    return n;
+}
