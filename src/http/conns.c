@@ -19,6 +19,11 @@
 
 enum conn_state { FRESH, BUSY, IDLE };
 
+/* Near the cap (not at it), a FRESH connection gives way only once it is
+ * this old: a client's head that is on its way is not cut off, a socket
+ * held open without a request is. */
+#define NEAR_CAP_GRACE_MS 1000
+
 /* A client address without its port: what the per-address cap counts. */
 struct addr {
     int family;             /* AF_INET, AF_INET6, or 0 (unknown) */
@@ -111,15 +116,18 @@ static void shed(struct lv_conns *cs, struct lv_conn *c, const char *why)
 }
 
 /* The connection to shed first among those of `only` (NULL: all): FRESH
- * before IDLE, then the longest in that state. NULL if none may go. */
+ * before IDLE, then the longest in that state. With fresh_only, only FRESH
+ * connections accepted at or before fresh_before. NULL if none may go. */
 static struct lv_conn *victim(const struct lv_conns *cs,
-                              const struct addr *only, int fresh_only)
+                              const struct addr *only, int fresh_only,
+                              int64_t fresh_before)
 {
     struct lv_conn *best = NULL;
 
     for (struct lv_conn *c = cs->head; c; c = c->next) {
         if (c->shed || c->state == BUSY ||
-            (fresh_only && c->state != FRESH) ||
+            (fresh_only &&
+             (c->state != FRESH || c->since_ms > fresh_before)) ||
             (only && !addr_eq(&c->addr, only))) {
             continue;
         }
@@ -160,7 +168,7 @@ int lv_conns_admit(struct lv_conns *cs, const struct sockaddr *addr,
         }
     }
     if (from_addr >= cs->lim.max_per_addr) {
-        v = victim(cs, &a, 0);
+        v = victim(cs, &a, 0, 0);
         if (!v) {
             warn_refused(cs, "per-address limit, all busy", now_ms);
             goto out;
@@ -168,14 +176,14 @@ int lv_conns_admit(struct lv_conns *cs, const struct sockaddr *addr,
         shed(cs, v, "per-address limit");
     }
     if (cs->n_live >= cs->lim.max_conns) {
-        v = victim(cs, NULL, 0);
+        v = victim(cs, NULL, 0, 0);
         if (!v) {
             warn_refused(cs, "connection limit, all busy", now_ms);
             goto out;
         }
         shed(cs, v, "connection limit");
     } else if (cs->n_live >= cs->lim.max_conns - cs->lim.max_conns / 10 &&
-               (v = victim(cs, NULL, 1)) != NULL) {
+               (v = victim(cs, NULL, 1, now_ms - NEAR_CAP_GRACE_MS))) {
         /* Near the cap: a connection that has not sent a request yet
          * gives way to the new one, so that the cap is not reached by
          * idle sockets while clients with requests are turned away. */

@@ -51,9 +51,9 @@ void lv_conns_free(struct lv_conns *cs);
  * would pass a limit it first sheds one FRESH or IDLE connection (of that
  * address when the per-address cap is reached, of any address when the
  * global cap is); with none to shed it refuses. From 90% of the global cap
- * on, it also sheds the oldest FRESH connection, if any, at each
- * admission, so that idle connections that never sent a request give way
- * before clients that do.
+ * on, it also sheds the oldest FRESH connection older than a second, if
+ * any, at each admission, so that connections that never sent a request
+ * give way before clients that do.
  */
 int lv_conns_admit(struct lv_conns *cs, const struct sockaddr *addr,
                    int64_t now_ms);

@@ -576,6 +576,10 @@ struct lv_http *lv_http_start(struct lv_app *app, int *port,
     h->app = app;
     lim.max_conns = app->cfg.max_connections;
     mhd_limit = size_limits(&lim.max_conns);
+    /* libmicrohttpd splits its cap among the worker threads. */
+    if (mhd_limit < 2 * (unsigned int)app->cfg.threads) {
+        mhd_limit = 2 * (unsigned int)app->cfg.threads;
+    }
     lim.max_per_addr = app->cfg.max_connections_per_ip;
     lim.idle_ms = (int64_t)timeout_s * 1000;
     lim.header_ms = (int64_t)(app->cfg.header_timeout_s < timeout_s

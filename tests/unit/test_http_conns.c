@@ -19,7 +19,7 @@
 #include "helpers.h"
 #include "http/conns.h"
 
-#define MAXC 16
+#define MAXC 32
 
 struct fx {
     struct lv_conns *cs;
@@ -179,25 +179,30 @@ static void test_near_cap(void **state)
     int fresh = -1;
 
     (void)state;
-    fx_init(&f, 10, 100);
-    for (int i = 0; i < 8; i++) {
+    fx_init(&f, 20, 100);                   /* 90%: 18 */
+    for (int i = 0; i < 17; i++) {
         int k;
 
         snprintf(ip, sizeof(ip), "10.0.1.%d", i);
-        k = book(&f, ip, i);
+        k = book(&f, ip, 1000);
         if (i != 5) {
             lv_conns_busy(f.cs, f.c[k]);
         } else {
             fresh = k;
         }
     }
-    /* 8 of 10: below 90%, nothing shed. */
-    CHECK("below 90%: admitted", admit(&f, "10.0.2.1", 50) == 1);
+    /* 17 of 20: below 90%, nothing shed. */
+    CHECK("below 90%: admitted", admit(&f, "10.0.2.1", 5000) == 1);
     CHECK("below 90%: fresh kept", !was_shed(&f, fresh));
-    book(&f, "10.0.2.1", 50);
-    /* 9 of 10: the fresh one gives way although the cap is not reached. */
-    CHECK("at 90%: admitted", admit(&f, "10.0.2.2", 60) == 1);
-    CHECK("at 90%: fresh shed", was_shed(&f, fresh));
+    lv_conns_busy(f.cs, f.c[book(&f, "10.0.2.1", 1000)]);
+    /* 18 of 20: the fresh one gives way although the cap is not reached,
+     * once it has had a second to send its head. */
+    CHECK("at 90%, fresh for 0.9 s: admitted",
+          admit(&f, "10.0.2.2", 1900) == 1);
+    CHECK("at 90%, fresh for 0.9 s: kept", !was_shed(&f, fresh));
+    CHECK("at 90%, fresh for 1 s: admitted",
+          admit(&f, "10.0.2.3", 2000) == 1);
+    CHECK("at 90%, fresh for 1 s: shed", was_shed(&f, fresh));
     fx_release(&f);
 }
 
