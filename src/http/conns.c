@@ -8,6 +8,7 @@
 
 #include <assert.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,10 @@
 #include "util/log.h"
 #include "util/mem.h"
 
-enum conn_state { FRESH, BUSY, IDLE };
+/* READING: the head is in, the body is arriving; ANSWERING: the handler
+ * runs or the answer is being sent. Both are "busy": never shed by a cap
+ * or a timeout. */
+enum conn_state { FRESH, READING, ANSWERING, IDLE };
 
 /* Near the cap (not at it), a FRESH connection gives way only once it is
  * this old: a client's head that is on its way is not cut off, a socket
@@ -47,6 +51,9 @@ struct lv_conns {
     long n_live;            /* booked and not shed */
     int64_t last_warn_ms;   /* refusals are logged at most once a second */
     long refused_since_warn;
+    struct pollfd *pfd;     /* the reaper's poll set, kept between ticks */
+    struct lv_conn **pconn; /* the connection of each pfd[i] */
+    size_t pcap;
 };
 
 static void addr_of(const struct sockaddr *sa, struct addr *a)
@@ -101,6 +108,8 @@ void lv_conns_free(struct lv_conns *cs)
         free(c);
     }
     pthread_mutex_destroy(&cs->mu);
+    free(cs->pfd);
+    free(cs->pconn);
     free(cs);
 }
 
@@ -125,7 +134,7 @@ static struct lv_conn *victim(const struct lv_conns *cs,
     struct lv_conn *best = NULL;
 
     for (struct lv_conn *c = cs->head; c; c = c->next) {
-        if (c->shed || c->state == BUSY ||
+        if (c->shed || c->state == READING || c->state == ANSWERING ||
             (fresh_only &&
              (c->state != FRESH || c->since_ms > fresh_before)) ||
             (only && !addr_eq(&c->addr, only))) {
@@ -236,14 +245,25 @@ void lv_conns_remove(struct lv_conns *cs, struct lv_conn *c)
     free(c);
 }
 
-void lv_conns_busy(struct lv_conns *cs, struct lv_conn *c)
+static void set_state(struct lv_conns *cs, struct lv_conn *c,
+                      enum conn_state state)
 {
     if (!c) {
         return;
     }
     pthread_mutex_lock(&cs->mu);
-    c->state = BUSY;
+    c->state = state;
     pthread_mutex_unlock(&cs->mu);
+}
+
+void lv_conns_busy(struct lv_conns *cs, struct lv_conn *c)
+{
+    set_state(cs, c, READING);
+}
+
+void lv_conns_answering(struct lv_conns *cs, struct lv_conn *c)
+{
+    set_state(cs, c, ANSWERING);
 }
 
 void lv_conns_idle(struct lv_conns *cs, struct lv_conn *c, int64_t now_ms)
@@ -257,13 +277,59 @@ void lv_conns_idle(struct lv_conns *cs, struct lv_conn *c, int64_t now_ms)
     pthread_mutex_unlock(&cs->mu);
 }
 
+/*
+ * Sheds the connections whose peer has closed (or half-closed) while
+ * they were not being answered, in one poll(2) over all of them. Needed
+ * because libmicrohttpd 0.9.75 can miss the end of the stream: with
+ * edge-triggered epoll, a FIN that arrives together with data (a partial
+ * head, then close) raises one event, it reads the data, and never reads
+ * again, so the socket sat in CLOSE-WAIT until the inactivity timeout.
+ * A connection being answered is left alone: a client may half-close
+ * after its request and still read the answer (one that half-closes
+ * before its body has been taken in is cut off; no AWS SDK half-closes).
+ * Called with cs->mu held.
+ */
+static int shed_gone(struct lv_conns *cs)
+{
+    size_t n = 0;
+    int shed_n = 0;
+
+    for (struct lv_conn *c = cs->head; c; c = c->next) {
+        if (c->shed || c->state == ANSWERING) {
+            continue;
+        }
+        if (n == cs->pcap) {
+            cs->pcap = cs->pcap ? 2 * cs->pcap : 64;
+            cs->pfd = lv_xrealloc(cs->pfd, cs->pcap * sizeof(*cs->pfd));
+            cs->pconn = lv_xrealloc(cs->pconn,
+                                    cs->pcap * sizeof(*cs->pconn));
+        }
+        cs->pfd[n].fd = c->fd;
+        cs->pfd[n].events = POLLRDHUP;
+        cs->pfd[n].revents = 0;
+        cs->pconn[n] = c;
+        n++;
+    }
+    if (n == 0 || poll(cs->pfd, (nfds_t)n, 0) <= 0) {
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (cs->pfd[i].revents & (POLLRDHUP | POLLHUP | POLLERR)) {
+            shed(cs, cs->pconn[i], "peer closed");
+            shed_n++;
+        }
+    }
+    return shed_n;
+}
+
 int lv_conns_reap(struct lv_conns *cs, int64_t now_ms)
 {
-    int n = 0;
+    int n;
 
     pthread_mutex_lock(&cs->mu);
+    n = shed_gone(cs);
     for (struct lv_conn *c = cs->head; c; c = c->next) {
-        if (c->shed || c->state == BUSY) {
+        if (c->shed || c->state == READING || c->state == ANSWERING) {
             continue;
         }
         if (c->state == FRESH && now_ms - c->since_ms >= cs->lim.header_ms) {

@@ -7,12 +7,12 @@
  * address cannot make the server unavailable to others, even to other
  * clients at that same address.
  *
- * A connection is in one of three states: FRESH (accepted, its first
- * request head not complete yet), BUSY (a request is being read, handled
- * or answered) and IDLE (kept alive between requests). Only FRESH and IDLE
- * connections are ever shed, FRESH first, oldest first. A BUSY one is
- * never touched (libmicrohttpd's inactivity timeout covers a stalled
- * body). Shedding is shutdown(2) of the socket: libmicrohttpd, which owns
+ * A connection is FRESH (accepted, its first request head not complete
+ * yet), busy (its request's body being read, or the request being handled
+ * or answered) or IDLE (kept alive between requests). Only FRESH and IDLE
+ * connections are shed to make room, FRESH first, oldest first; a busy
+ * one only when its peer has closed while the body was being read
+ * (libmicrohttpd's inactivity timeout covers a stalled body). Shedding is shutdown(2) of the socket: libmicrohttpd, which owns
  * the socket, then sees the end of the stream and closes it in its own
  * thread; the socket cannot be closed or reused under us because the
  * record leaves the book (lv_conns_remove, from libmicrohttpd's
@@ -67,13 +67,16 @@ struct lv_conn *lv_conns_add(struct lv_conns *cs, int fd,
  * Call it before the socket is closed. */
 void lv_conns_remove(struct lv_conns *cs, struct lv_conn *c);
 
-/* A request head is complete (BUSY), or its answer done (IDLE from now).
- * NULL c is a no-op. */
+/* A request head is complete and its body is being read (busy), the
+ * request is being handled and answered (busy), or its answer is done
+ * (IDLE from now). NULL c is a no-op. */
 void lv_conns_busy(struct lv_conns *cs, struct lv_conn *c);
+void lv_conns_answering(struct lv_conns *cs, struct lv_conn *c);
 void lv_conns_idle(struct lv_conns *cs, struct lv_conn *c, int64_t now_ms);
 
-/* Sheds every FRESH connection older than the header timeout and every
- * IDLE one idle longer than the idle timeout. Run it a few times a
+/* Sheds every connection whose peer has closed, unless it is being
+ * answered, every FRESH connection older than the header timeout and
+ * every IDLE one idle longer than the idle timeout. Run it a few times a
  * second. Returns how many it shed. */
 int lv_conns_reap(struct lv_conns *cs, int64_t now_ms);
 

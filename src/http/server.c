@@ -347,6 +347,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         }
     }
 
+    /* From here on the request is answered: a peer that half-closes now
+     * still gets its answer. */
+    lv_conns_answering(http->conns, conn_of(c));
     memset(&rq, 0, sizeof(rq));
     lv_uuid4(rq.id);
     rq.now = time(NULL);

@@ -1,8 +1,8 @@
 /* http/conns: which connection the per-address and global caps shed (FRESH
- * before IDLE, oldest first, never BUSY, only the address's own at the
- * per-address cap), when they refuse, the 90% rule, and the reaper's
- * header and idle timeouts. Connections are socketpairs: a shed one's peer
- * reads end-of-stream. */
+ * before IDLE, oldest first, never a busy one, only the address's own at
+ * the per-address cap), when they refuse, the 90% rule, and the reaper's
+ * header and idle timeouts and its shedding of closed peers. Connections
+ * are socketpairs: a shed one's peer reads end-of-stream. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -84,7 +84,9 @@ static void fx_release(struct fx *f)
     for (int i = 0; i < f->n; i++) {
         lv_conns_remove(f->cs, f->c[i]);
         close(f->fd[i][0]);
-        close(f->fd[i][1]);
+        if (f->fd[i][1] >= 0) {
+            close(f->fd[i][1]);
+        }
     }
     lv_conns_free(f->cs);
 }
@@ -239,6 +241,44 @@ static void test_reap(void **state)
     fx_release(&f);
 }
 
+/* A peer that closed is shed at the next reap, whatever the state, except
+ * while its request is being answered (a client may half-close and still
+ * read the answer). */
+static void test_peer_closed(void **state)
+{
+    struct fx f;
+    int fresh, reading, answering, idle, alive;
+
+    (void)state;
+    fx_init(&f, 100, 100);
+    fresh = book(&f, "10.0.0.1", 0);
+    reading = book(&f, "10.0.0.2", 0);
+    lv_conns_busy(f.cs, f.c[reading]);
+    answering = book(&f, "10.0.0.3", 0);
+    lv_conns_busy(f.cs, f.c[answering]);
+    lv_conns_answering(f.cs, f.c[answering]);
+    idle = book(&f, "10.0.0.4", 0);
+    lv_conns_busy(f.cs, f.c[idle]);
+    lv_conns_idle(f.cs, f.c[idle], 0);
+    alive = book(&f, "10.0.0.5", 0);
+    CHECK("nobody gone yet", lv_conns_reap(f.cs, 10) == 0);
+    /* The peers of all but `alive` close, `fresh`'s after sending part
+     * of a head (data and end of stream together). */
+    assert_int_equal(send(f.fd[fresh][1], "POST / HT", 9, 0), 9);
+    for (int i = fresh; i <= idle; i++) {
+        close(f.fd[i][1]);
+        f.fd[i][1] = -1;
+    }
+    CHECK("three gone, the answering one kept",
+          lv_conns_reap(f.cs, 20) == 3);
+    CHECK("alive kept", !was_shed(&f, alive));
+    CHECK("not shed twice", lv_conns_reap(f.cs, 30) == 0);
+    /* Once answered, the answering one goes too. */
+    lv_conns_idle(f.cs, f.c[answering], 40);
+    CHECK("answered, then gone", lv_conns_reap(f.cs, 50) == 1);
+    fx_release(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -247,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_global_cap),
         cmocka_unit_test(test_near_cap),
         cmocka_unit_test(test_reap),
+        cmocka_unit_test(test_peer_closed),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
