@@ -162,15 +162,15 @@ int lv_buf_add_json_str(struct lv_buf *b, const char *s, size_t len)
         for (;;) {
             size_t k;
 
-            if (run < len && u[run] >= 0x20 && u[run] < 0x80 &&
-                u[run] != '"' && u[run] != '\\') {
+            while (run < len && u[run] >= 0x20 && u[run] < 0x80 &&
+                   u[run] != '"' && u[run] != '\\') {
                 run++;
-            } else if (run < len && u[run] >= 0x80 &&
-                       (k = utf8_seq_len(u + run, len - run)) > 0) {
-                run += k;
-            } else {
+            }
+            if (run == len || u[run] < 0x80 ||
+                (k = utf8_seq_len(u + run, len - run)) == 0) {
                 break;
             }
+            run += k;
         }
         if (run > i && lv_buf_add(b, s + i, run - i) < 0) {
             goto fail;
