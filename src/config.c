@@ -58,6 +58,30 @@ static const struct opt opts[] = {
       offsetof(struct lv_config, trusted_proxy), 0, 0,
       "addresses/CIDRs of proxies whose X-Forwarded-For gives the client "
       "address (default: none, the TCP peer is the client)" },
+    /* A client has this long from connecting to sending its first request
+     * head; a connection kept alive between requests has --timeout. Real
+     * clients send the head at once; a few seconds also cover a slow
+     * network, and a peer that holds sockets open without a request ties
+     * them up no longer. */
+    { "header-timeout", OPT_LONG, "10",
+      offsetof(struct lv_config, header_timeout_s), 1, 3600,
+      "seconds a new connection has to send its request head"
+      " (at most --timeout)" },
+    /* Open connections at most. Before the cap is reached, connections
+     * that have not sent a request yet, then idle kept-alive ones, are
+     * closed to make room; only when every connection is busy with a
+     * request is a new one refused. Also bounded by the file-descriptor
+     * limit (the soft limit is raised to the hard one at start). */
+    { "max-connections", OPT_LONG, "4096",
+      offsetof(struct lv_config, max_connections), 16, 1000000,
+      "open client connections at most" },
+    /* Per client address, with the same shedding: one address (one host,
+     * or a NAT) holding many idle sockets loses its oldest idle ones
+     * instead of starving other clients, yet 256 leave room for a CI
+     * host's pools of kept-alive connections. */
+    { "max-connections-per-ip", OPT_LONG, "256",
+      offsetof(struct lv_config, max_connections_per_ip), 1, 1000000,
+      "open connections from one client address at most" },
 };
 
 static const struct opt *find_opt(const char *name, size_t len)

@@ -22,6 +22,9 @@ struct lv_config {
     long timeout_s;         /* idle connection timeout */
     char *trusted_proxy;    /* proxies whose X-Forwarded-For is believed
                              * (http/peer.h), NULL: none */
+    long header_timeout_s;  /* time for a new connection's request head */
+    long max_connections;   /* open connections at most */
+    long max_connections_per_ip;  /* from one client address at most */
 };
 
 /* Fills *cfg from defaults, the config file, the environment and argv

@@ -14,7 +14,7 @@
  * DynamoDB by dynalite, and by scratchstack-aws-signature's "AWS Auth Error
  * Ordering"): Authorization present, algorithm, key=value syntax, required
  * parameters and date header, SignedHeaders includes host (and the date
- * header), date format, 15-minute window, Credential shape, credential
+ * header, and X-Amz-Target when it is sent), date format, 15-minute window, Credential shape, credential
  * scope, access key, signature. The messages are AWS's words; each is
  * defined once below with where it was found.
  */
@@ -78,6 +78,8 @@ static const char msg_unknown_key[] =
 static const char msg_host_unsigned[] =
     "'Host' or ':authority' must be a 'SignedHeader' in the AWS "
     "Authorization.";
+static const char msg_target_unsigned[] =
+    "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.";
 
 struct param {
     const char *p;
@@ -1118,6 +1120,17 @@ int lv_sigv4_verify(const struct lv_sigv4_request *req,
         lv_err_set(err, LV_E_INVALID_SIGNATURE,
                    "'%s' must be a 'SignedHeader' in the AWS Authorization.",
                    xdate ? "X-Amz-Date" : "Date");
+        goto out;
+    }
+    /* X-Amz-Target names the operation of a JSON-protocol request: left
+     * unsigned, it could be changed in flight and a signed ListKeys would
+     * run as CreateKey. AWS documents no answer for an unsigned target
+     * (botocore, the AWS CLI and the other SDKs always sign it), so we
+     * take the strict side and answer it as AWS answers an unsigned Host
+     * or date header, with the same words. */
+    if (find_header(req, "X-Amz-Target") &&
+        !list_has(list.data, "x-amz-target")) {
+        lv_err_set(err, LV_E_INVALID_SIGNATURE, "%s", msg_target_unsigned);
         goto out;
     }
 

@@ -65,8 +65,8 @@ int lv_sigv4_sign(const struct lv_sigv4_request *req, const char *access_key,
  * Credential not of 5 parts, missing or malformed date),
  * UnrecognizedClientException (unknown access key),
  * InvalidSignatureException (wrong signature; expired or future date, more
- * than 15 minutes off; host or the date header not signed; a bad credential
- * scope). Signatures are compared in constant time. The body is always
+ * than 15 minutes off; host, the date header or a sent X-Amz-Target not
+ * signed; a bad credential scope). Signatures are compared in constant time. The body is always
  * hashed; X-Amz-Security-Token is not checked (there is no STS).
  *
  * Any region and service of valid form are accepted: the caller checks

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -18,6 +19,7 @@
 #include "auth/creds.h"
 #include "auth/sigv4.h"
 #include "crypto/crypto.h"
+#include "http/conns.h"
 #include "http/peer.h"
 #include "http/reply.h"
 #include "http/route.h"
@@ -28,6 +30,7 @@
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/req.h"
+#include "util/ticker.h"
 
 /* Responses are built in memory; the largest a handler may write. AWS caps
  * a GetLogEvents / FilterLogEvents page at 1 MB of events, which JSON
@@ -36,14 +39,23 @@
 /* More headers than any client sends; beyond this the request is refused. */
 #define LV_MAX_HEADERS 64
 
+/* File descriptors kept for everything but client connections: the
+ * store, the listening sockets, logs, the root key, the CLI's pipes. */
+#define LV_FD_RESERVE 128
+/* How often the reaper enforces the header and idle timeouts. */
+#define LV_REAP_INTERVAL_MS 250
+
 struct lv_http {
     struct MHD_Daemon *d;
     struct lv_app *app;
+    struct lv_conns *conns;     /* the connection limits (http/conns.h) */
+    struct lv_ticker *reaper;
 };
 
 /* Per-request state, freed in the completion callback. */
 struct conn {
     struct lv_buf body;
+    int bad_framing;
     int too_large;
     int64_t start_us;
 };
@@ -53,6 +65,14 @@ struct headers {
     size_t n;
     int overflow;
 };
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static int64_t now_us(void)
 {
@@ -78,9 +98,71 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind,
     return MHD_YES;
 }
 
+/* What the framing headers of a request said (see check_framing). */
+struct framing {
+    unsigned n_length;          /* Content-Length headers */
+    unsigned n_te;              /* Transfer-Encoding headers */
+    int te_not_chunked;         /* a Transfer-Encoding other than chunked */
+};
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind,
+                                     const char *key, const char *value)
+{
+    struct framing *f = cls;
+    const char *v = value ? value : "";
+    size_t n;
+
+    (void)kind;
+    if (strcasecmp(key, "Content-Length") == 0) {
+        f->n_length++;
+    } else if (strcasecmp(key, "Transfer-Encoding") == 0) {
+        f->n_te++;
+        v += strspn(v, " \t");
+        n = strlen(v);
+        while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t')) {
+            n--;
+        }
+        if (n != 7 || strncasecmp(v, "chunked", 7) != 0) {
+            f->te_not_chunked = 1;
+        }
+    }
+    return MHD_YES;
+}
+
+/*
+ * Refuses a request whose body length is ambiguous, before any of it is
+ * read or anything runs: a repeated Content-Length, Content-Length with
+ * Transfer-Encoding, a repeated Transfer-Encoding, or a coding other than
+ * "chunked" alone. A proxy in front may frame such a request differently
+ * from us, so the rest of its bytes could be taken as a second request
+ * that nobody checked (request smuggling). libmicrohttpd 0.9.75 passes
+ * all of these through. RFC 9112 sections 6.1 and 6.3 say to answer 400
+ * and close the connection; the close is the caller's. Identical repeated
+ * Content-Length values are refused as well (RFC 9110 section 8.6 lets a
+ * server refuse them; no client sends them).
+ */
+static int check_framing(struct MHD_Connection *c, struct lv_err *err)
+{
+    struct framing f = { 0, 0, 0 };
+
+    MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing, &f);
+    if (f.n_length > 1 || f.n_te > 1 || (f.n_length && f.n_te) ||
+        f.te_not_chunked) {
+        /* AWS's front end refuses these before the service sees them and
+         * documents no body; ours keeps the JSON 1.1 envelope so that
+         * SDKs can read it, with the type AWS uses for a request it
+         * cannot read. */
+        return lv_err_set(err, LV_E_SERIALIZATION,
+                          "Conflicting message framing: a request may carry"
+                          " one Content-Length or one Transfer-Encoding:"
+                          " chunked, not both or several");
+    }
+    return 0;
+}
+
 static enum MHD_Result send_body(struct MHD_Connection *c, int status,
                                  const char *ctype, const char *req_id,
-                                 struct lv_buf *body)
+                                 struct lv_buf *body, int close_after)
 {
     struct MHD_Response *r;
     enum MHD_Result ret;
@@ -95,6 +177,9 @@ static enum MHD_Result send_body(struct MHD_Connection *c, int status,
     MHD_add_response_header(r, "Content-Type", ctype);
     if (req_id) {
         MHD_add_response_header(r, "x-amzn-RequestId", req_id);
+    }
+    if (close_after) {
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     }
     ret = MHD_queue_response(c, (unsigned int)status, r);
     MHD_destroy_response(r);
@@ -112,7 +197,7 @@ static enum MHD_Result health(struct lv_app *app, struct MHD_Connection *c)
                 "\"services\":[\"%s\",\"%s\"],\"store\":\"%s\"}",
                 ok ? "ok" : "unavailable", LV_VERSION, lv_model_logs.name,
                 lv_model_kms.name, app->cfg.store);
-    return send_body(c, ok ? 200 : 503, "application/json", NULL, &out);
+    return send_body(c, ok ? 200 : 503, "application/json", NULL, &out, 0);
 }
 
 /*
@@ -238,13 +323,23 @@ static void source_of(const struct lv_app *app, struct MHD_Connection *c,
                                                  "User-Agent");
 }
 
+/* The connection's record in the book, set when it started. */
+static struct lv_conn *conn_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+    return ci ? ci->socket_context : NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                                   const char *url, const char *method,
                                   const char *version,
                                   const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
 {
-    struct lv_app *app = cls;
+    struct lv_http *http = cls;
+    struct lv_app *app = http->app;
     struct conn *st = *con_cls;
     /* Whole: the client reads AWS's message in full (e.g. a rejected
      * value quoted whole); released below, after the reply is written. */
@@ -253,6 +348,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     struct lv_req rq;
     struct timespec now;
     int status;
+    int close_after = 0;
 
     (void)version;
     if (!st) {
@@ -262,11 +358,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         lv_buf_init(&st->body, (size_t)app->cfg.max_body);
         st->start_us = now_us();
         *con_cls = st;
-        /* Refuse an announced oversized body before reading any of it. */
+        /* The head is complete: the header timeout no longer applies. */
+        lv_conns_busy(http->conns, conn_of(c));
+        /* Refuse ambiguous framing, and an announced oversized body,
+         * before reading any of it. */
         cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                          "Content-Length");
-        if (cl && strtoull(cl, NULL, 10) > (unsigned long long)
-                                               app->cfg.max_body) {
+        if (check_framing(c, &err) < 0) {
+            st->bad_framing = 1;
+        } else if (cl && strtoull(cl, NULL, 10) > (unsigned long long)
+                                                      app->cfg.max_body) {
             st->too_large = 1;
         } else {
             return MHD_YES;
@@ -283,6 +384,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         }
     }
 
+    /* From here on the request is answered: a peer that half-closes now
+     * still gets its answer. */
+    lv_conns_answering(http->conns, conn_of(c));
     memset(&rq, 0, sizeof(rq));
     lv_uuid4(rq.id);
     /* One clock read for both: Logs times are milliseconds (creationTime,
@@ -295,7 +399,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     rq.store = app->store;
     source_of(app, c, &rq);
 
-    if (st->too_large) {
+    if (st->bad_framing) {
+        /* What follows the head cannot be told apart from a next request:
+         * answer and close (RFC 9112 section 6.3). */
+        close_after = 1;
+        status = lv_reply_error(&err, &out);
+    } else if (st->too_large) {
         /* The rest of the body is never read: MHD closes the connection
          * after this answer, which is what a client sending too much
          * deserves. */
@@ -322,22 +431,104 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     }
     lv_err_release(&err);
     log_request(&rq, st, status);
-    return send_body(c, status, "application/x-amz-json-1.1", rq.id, &out);
+    return send_body(c, status, "application/x-amz-json-1.1", rq.id, &out,
+                     close_after);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
+    struct lv_http *http = cls;
     struct conn *st = *con_cls;
 
-    (void)cls;
-    (void)c;
     (void)toe;
+    /* Kept alive from now on, with --timeout to send the next head. */
+    lv_conns_idle(http->conns, conn_of(c), mono_ms());
     if (st) {
         lv_buf_release(&st->body);
         free(st);
         *con_cls = NULL;
     }
+}
+
+/* libmicrohttpd's accept policy: runs after accept(), before the
+ * connection is set up; MHD_NO closes the socket at once. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr,
+                                 socklen_t addrlen)
+{
+    struct lv_http *http = cls;
+
+    (void)addrlen;
+    return lv_conns_admit(http->conns, addr, mono_ms()) ? MHD_YES : MHD_NO;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c,
+                          void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct lv_http *http = cls;
+    const union MHD_ConnectionInfo *fd;
+    const union MHD_ConnectionInfo *peer;
+
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        peer = MHD_get_connection_info(c,
+                                       MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        if (!fd) {
+            LV_BUG("http: a started connection without a socket");
+        }
+        *socket_context = lv_conns_add(http->conns, fd->connect_fd,
+                                       peer ? peer->client_addr : NULL,
+                                       mono_ms());
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        /* libmicrohttpd closes the socket after this returns. */
+        lv_conns_remove(http->conns, *socket_context);
+        *socket_context = NULL;
+    }
+}
+
+static void reap(void *arg)
+{
+    struct lv_http *http = arg;
+
+    lv_conns_reap(http->conns, mono_ms());
+}
+
+/*
+ * Raises the soft limit on open files to the hard one, and sizes the
+ * connection caps to what it allows: *max_conns (the cap our book keeps)
+ * and the return value, libmicrohttpd's own hard cap, which sits above
+ * ours by the headroom that shed connections need while they close.
+ */
+static unsigned int size_limits(long *max_conns)
+{
+    struct rlimit rl;
+    long budget = 1L << 20;
+    long want = *max_conns;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        if (rl.rlim_cur < rl.rlim_max) {
+            rl.rlim_cur = rl.rlim_max;
+            if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+                getrlimit(RLIMIT_NOFILE, &rl);
+            }
+        }
+        if (rl.rlim_cur != RLIM_INFINITY &&
+            rl.rlim_cur < (rlim_t)budget) {
+            budget = (long)rl.rlim_cur;
+        }
+    }
+    budget = budget > LV_FD_RESERVE + 32 ? budget - LV_FD_RESERVE : 32;
+    if (*max_conns > budget * 4 / 5) {
+        *max_conns = budget * 4 / 5;
+        lv_log(LV_LOG_WARN,
+               "http: max-connections lowered to the open-file limit "
+               "wanted=%ld max=%ld nofile=%ld", want, *max_conns,
+               budget + LV_FD_RESERVE);
+    }
+    return (unsigned int)(*max_conns + *max_conns / 4 > budget
+                              ? budget
+                              : *max_conns + *max_conns / 4);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -416,6 +607,9 @@ struct lv_http *lv_http_start(struct lv_app *app, int *port,
     struct lv_http *h;
     const union MHD_DaemonInfo *info;
     unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    struct lv_conns_limits lim;
+    unsigned int mhd_limit;
+    long timeout_s = app->cfg.timeout_s;
 
     if (parse_listen(app->cfg.listen, &ss, &sl, err) < 0) {
         return NULL;
@@ -433,17 +627,40 @@ struct lv_http *lv_http_start(struct lv_app *app, int *port,
     }
     h = lv_xcalloc(1, sizeof(*h));
     h->app = app;
+    lim.max_conns = app->cfg.max_connections;
+    mhd_limit = size_limits(&lim.max_conns);
+    /* libmicrohttpd splits its cap among the worker threads. */
+    if (mhd_limit < 2 * (unsigned int)app->cfg.threads) {
+        mhd_limit = 2 * (unsigned int)app->cfg.threads;
+    }
+    lim.max_per_addr = app->cfg.max_connections_per_ip;
+    lim.idle_ms = (int64_t)timeout_s * 1000;
+    lim.header_ms = (int64_t)(app->cfg.header_timeout_s < timeout_s
+                                  ? app->cfg.header_timeout_s
+                                  : timeout_s) * 1000;
+    h->conns = lv_conns_new(&lim);
     h->d = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, app,
+        flags, 0, on_accept, h, on_request, h,
         MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)app->cfg.threads,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)app->cfg.timeout_s,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)timeout_s,
+        MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
         MHD_OPTION_END);
+    if (h->d) {
+        h->reaper = lv_ticker_start("http reaper", LV_REAP_INTERVAL_MS, reap,
+                                    h);
+        if (!h->reaper) {
+            MHD_stop_daemon(h->d);
+            h->d = NULL;
+        }
+    }
     if (!h->d) {
+        lv_conns_free(h->conns);
         free(h);
         lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
                    "cannot listen on %s: %s", app->cfg.listen,
@@ -460,6 +677,8 @@ void lv_http_stop(struct lv_http *h)
     if (!h) {
         return;
     }
+    lv_ticker_stop(h->reaper);
     MHD_stop_daemon(h->d);
+    lv_conns_free(h->conns);
     free(h);
 }

@@ -101,9 +101,55 @@ int lv_buf_addf(struct lv_buf *b, const char *fmt, ...)
     return ret;
 }
 
+/*
+ * The length of the well-formed UTF-8 sequence at s (n > 0 bytes left), or
+ * 0 when it is not one: RFC 3629's table 4, so no overlong forms, no UTF-16
+ * surrogates (U+D800..U+DFFF), nothing past U+10FFFF.
+ */
+static size_t utf8_seq_len(const unsigned char *s, size_t n)
+{
+    unsigned char lo = 0x80;
+    unsigned char hi = 0xbf;
+    size_t k;
+
+    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+        k = 2;
+    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+        k = 3;
+        lo = s[0] == 0xe0 ? 0xa0 : 0x80;
+        hi = s[0] == 0xed ? 0x9f : 0xbf;
+    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+        k = 4;
+        lo = s[0] == 0xf0 ? 0x90 : 0x80;
+        hi = s[0] == 0xf4 ? 0x8f : 0xbf;
+    } else {
+        return 0;
+    }
+    if (k > n || s[1] < lo || s[1] > hi) {
+        return 0;
+    }
+    for (size_t j = 2; j < k; j++) {
+        if ((s[j] & 0xc0) != 0x80) {
+            return 0;
+        }
+    }
+    return k;
+}
+
+/*
+ * Every string of every JSON body we write passes here, so this is where
+ * text that came from the client (a header echoed into an error message, a
+ * name quoted by a validation message) is made safe: '"', '\\' and the
+ * control characters are escaped, well-formed UTF-8 is copied, and each
+ * byte that is not part of a well-formed sequence becomes U+FFFD, so the
+ * body is always valid UTF-8 JSON (RFC 8259 section 8.1) whatever the
+ * input. The common case (ASCII and valid UTF-8) is copied in runs.
+ */
 int lv_buf_add_json_str(struct lv_buf *b, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
+    static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
+    const unsigned char *u = (const unsigned char *)s;
     size_t start = b->len;
     size_t i = 0;
 
@@ -113,9 +159,18 @@ int lv_buf_add_json_str(struct lv_buf *b, const char *s, size_t len)
         char esc[6];
         size_t n = 2;
 
-        while (run < len && (unsigned char)s[run] >= 0x20 && s[run] != '"' &&
-               s[run] != '\\') {
-            run++;
+        for (;;) {
+            size_t k;
+
+            while (run < len && u[run] >= 0x20 && u[run] < 0x80 &&
+                   u[run] != '"' && u[run] != '\\') {
+                run++;
+            }
+            if (run == len || u[run] < 0x80 ||
+                (k = utf8_seq_len(u + run, len - run)) == 0) {
+                break;
+            }
+            run += k;
         }
         if (run > i && lv_buf_add(b, s + i, run - i) < 0) {
             goto fail;
@@ -124,7 +179,13 @@ int lv_buf_add_json_str(struct lv_buf *b, const char *s, size_t len)
         if (i == len) {
             break;
         }
-        c = (unsigned char)s[i++];
+        c = u[i++];
+        if (c >= 0x80) {
+            if (lv_buf_add(b, replacement, 3) < 0) {
+                goto fail;
+            }
+            continue;
+        }
         esc[0] = '\\';
         switch (c) {
         case '"': esc[1] = '"'; break;

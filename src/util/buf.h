@@ -30,7 +30,9 @@ int lv_buf_addc(struct lv_buf *b, char c);
 int lv_buf_addf(struct lv_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int lv_buf_vaddf(struct lv_buf *b, const char *fmt, va_list ap);
-/* Appends s as the inside of a JSON string (escaped, no quotes). */
+/* Appends s as the inside of a JSON string (escaped, no quotes). Any bytes
+ * are taken: each one that is not part of well-formed UTF-8 is written as
+ * U+FFFD, so what comes out is always valid UTF-8 JSON. */
 int lv_buf_add_json_str(struct lv_buf *b, const char *s, size_t len);
 void lv_buf_reset(struct lv_buf *b);
 /* Hands the data to the caller (free() it) and leaves b empty. */

@@ -13,8 +13,9 @@
  * not return errors: a failure (the buffer's max reached, nesting past
  * LV_JW_MAX_DEPTH, a value where a key belongs) is sticky and reported once,
  * by lv_jw_finish(). It writes compact JSON, escapes strings with
- * lv_buf_add_json_str (the input must be UTF-8; it is not re-validated),
- * and writes non-finite doubles as null.
+ * lv_buf_add_json_str (which writes each byte of ill-formed UTF-8 as
+ * U+FFFD, so the output is valid UTF-8 whatever the input), and writes
+ * non-finite doubles as null.
  *
  * Not here: parsing (jansson's json_loadb), schema checks (model/validate.c),
  * the error envelope (http/reply.c).

@@ -361,6 +361,64 @@ static void test_doubles_round_trip(void **state)
     }
 }
 
+/* Every string the server writes goes through lv_buf_add_json_str, so
+ * whatever bytes a client sent (echoed into an error message) must come out
+ * as valid UTF-8 JSON: ill-formed bytes become U+FFFD, one per byte, and
+ * control characters are escaped. */
+static void test_json_str_utf8(void **state)
+{
+    static const struct {
+        const char *name;
+        const char *in;
+        size_t len;
+        const char *want;
+    } rows[] = {
+#define ROW(name, in, want) { name, in, sizeof(in) - 1, want }
+        ROW("ascii", "abc", "abc"),
+        ROW("quote and backslash", "a\"b\\c", "a\\\"b\\\\c"),
+        ROW("control characters", "\x01\n\x1f\x7f", "\\u0001\\n\\u001f\x7f"),
+        ROW("nul", "a\0b", "a\\u0000b"),
+        ROW("two-byte", "\xc3\xa9", "\xc3\xa9"),
+        ROW("three-byte", "\xe2\x82\xac", "\xe2\x82\xac"),
+        ROW("four-byte", "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80"),
+        ROW("max code point", "\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf"),
+        ROW("lone continuation", "a\x80z", "a\xef\xbf\xbdz"),
+        ROW("ff fe", "\xff\xfe", "\xef\xbf\xbd\xef\xbf\xbd"),
+        ROW("overlong slash", "\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"),
+        ROW("overlong three", "\xe0\x80\xaf",
+            "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"),
+        ROW("surrogate", "\xed\xa0\x80",
+            "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"),
+        ROW("past U+10FFFF", "\xf4\x90\x80\x80",
+            "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"),
+        ROW("truncated at end", "ok\xe2\x82", "ok\xef\xbf\xbd\xef\xbf\xbd"),
+        ROW("lead then ascii", "\xc3(", "\xef\xbf\xbd("),
+        ROW("lead then quote", "\xe2\"", "\xef\xbf\xbd\\\""),
+#undef ROW
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct lv_buf b = LV_BUF_INIT(1024);
+        json_t *v;
+        char *quoted;
+
+        print_message("row: %s\n", rows[i].name);
+        assert_int_equal(lv_buf_add_json_str(&b, rows[i].in, rows[i].len), 0);
+        assert_string_equal(b.data, rows[i].want);
+        /* jansson's strict decoder takes the result as a JSON string. */
+        quoted = lv_xmalloc(b.len + 3);
+        quoted[0] = '"';
+        memcpy(quoted + 1, b.data, b.len);
+        memcpy(quoted + 1 + b.len, "\"", 2);
+        v = json_loads(quoted, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+        assert_non_null(v);
+        json_decref(v);
+        free(quoted);
+        lv_buf_release(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -371,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_writer),
         cmocka_unit_test(test_writer_misuse),
         cmocka_unit_test(test_doubles_round_trip),
+        cmocka_unit_test(test_json_str_utf8),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -617,6 +617,16 @@ static const struct vrow vrows[] = {
       BASE_AUTH_PREFIX "SignedHeaders=content-type;host, Signature={SIG}",
       NULL, NULL, NULL, LV_E_INVALID_SIGNATURE,
       "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization.", 0 },
+    { "x-amz-target not signed",
+      BASE_AUTH_PREFIX "SignedHeaders=content-type;host;x-amz-date, "
+      "Signature={SIG}", NULL, NULL, NULL, LV_E_INVALID_SIGNATURE,
+      "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.",
+      0 },
+    { "x-amz-target not signed, the date header missing", BASE_AUTH_PREFIX
+      "SignedHeaders=content-type;host;x-amz-date, Signature={SIG}", "-",
+      NULL, NULL, LV_E_INCOMPLETE_SIGNATURE,
+      "Authorization header requires existence of either a 'X-Amz-Date' "
+      "or a 'Date' header. Authorization=", 1 },
     { "extended ISO date", NULL, "2015-08-30T12:36:00Z", NULL, NULL,
       LV_E_INCOMPLETE_SIGNATURE,
       "Date must be in ISO-8601 'basic format'. Got '2015-08-30T12:36:00Z'. "
@@ -667,7 +677,8 @@ static const struct vrow vrows[] = {
       "Signature={SIG}", NULL, NULL, NULL, LV_E_INVALID_SIGNATURE,
       msg_mismatch, 0 },
     { "signed header list shortened",
-      BASE_AUTH_PREFIX "SignedHeaders=host;x-amz-date, Signature={SIG}",
+      BASE_AUTH_PREFIX "SignedHeaders=host;x-amz-date;x-amz-target, "
+      "Signature={SIG}",
       NULL, NULL, NULL, LV_E_INVALID_SIGNATURE, msg_mismatch, 0 },
     { "short signature", BASE_AUTH_PREFIX "SignedHeaders=" BASE_SIGNED
       ", Signature=abc", NULL, NULL, NULL, LV_E_INVALID_SIGNATURE,
