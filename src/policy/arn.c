@@ -147,6 +147,14 @@ int lv_policy_read_aws_principal(const char *s, enum lv_pol_pr_type *type,
     }
     if (l[2] == 3 && memcmp(c[2], "iam", 3) == 0) {
         if (l[5] == 4 && memcmp(c[5], "root", 4) == 0) {
+            if (l[1] != 3) {
+                /* The root of an account of another partition (aws-cn,
+                 * aws-us-gov …) is another account than the aws one of
+                 * the same number, and no caller here is of it: kept as
+                 * text that names no one, never as this account. */
+                *type = LV_PP_ARN;
+                return 0;
+            }
             *type = LV_PP_ACCOUNT;
             *acct = c[4];
             return 0;

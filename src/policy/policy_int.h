@@ -100,7 +100,9 @@ int lv_policy_is_account_id(const char *s);
  * (LV_PP_ANY, LV_PP_ACCOUNT or LV_PP_ARN), or -1 if s is not "*", an
  * account id, a root ARN or an IAM user/role or STS session ARN without
  * wildcards. On LV_PP_ACCOUNT, *acct points at the 12 account digits
- * inside s. */
+ * inside s. Only a root ARN of the aws partition (or a bare account id)
+ * is LV_PP_ACCOUNT: the root of another partition's account (arn:aws-cn:
+ * iam::ACCOUNT:root) is LV_PP_ARN, which matches no caller here. */
 int lv_policy_read_aws_principal(const char *s, enum lv_pol_pr_type *type,
                                  const char **acct);
 /* The account component of an ARN copied into out (13 bytes), or -1. */

@@ -357,6 +357,19 @@ static const struct eval_case eval_cases[] = {
       { { 0 } }, D, 0, 0 },
     { "account does not cover a service", PR("{'AWS':'" ROOT "'}"), 0, LOGS,
       { { 0 } }, D, 0, 0 },
+    /* Another partition's account of the same number is another account. */
+    { "aws-cn root does not cover the aws account's users",
+      PR("{'AWS':'arn:aws-cn:iam::" ACCT ":root'}"), 0, BOB, { { 0 } }, D, 0,
+      0 },
+    { "aws-us-gov root is not the aws account's root",
+      PR("{'AWS':'arn:aws-us-gov:iam::" ACCT ":root'}"), 0, ROOT, { { 0 } },
+      D, 0, 0 },
+    { "NotPrincipal naming alice and an aws-cn root still denies alice",
+      "{'Statement':["
+      "{'Effect':'Allow','Principal':{'AWS':'" ROOT "'},'Action':'kms:*',"
+      "'Resource':'*'},{'Effect':'Deny','NotPrincipal':{'AWS':['" ALICE "',"
+      "'arn:aws-cn:iam::" ACCT ":root']},'Action':'kms:Decrypt',"
+      "'Resource':'*'}]}", "kms:Decrypt", ALICE, { { 0 } }, X, 0, 0 },
     { "user ARN direct", PR("{'AWS':'" ALICE "'}"), 0, ALICE, { { 0 } }, A, 0,
       0 },
     { "user ARN is only that user", PR("{'AWS':'" ALICE "'}"), 0, BOB,
