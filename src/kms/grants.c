@@ -742,6 +742,37 @@ out:
 }
 
 /*
+ * The account of a principal as CreateGrant takes it: an account id, or
+ * the account field of an ARN (arn:PARTITION:SERVICE::ACCOUNT:RESOURCE),
+ * into out. -1 for anything else (a service principal has no account).
+ */
+static int principal_account(const char *p, char out[13])
+{
+    const char *f = p;
+
+    if (strlen(p) == 12 && strspn(p, "0123456789") == 12) {
+        memcpy(out, p, 13);
+        return 0;
+    }
+    if (strncmp(p, "arn:", 4) != 0) {
+        return -1;
+    }
+    for (int i = 0; i < 4; i++) {
+        f = strchr(f, ':');
+        if (!f) {
+            return -1;
+        }
+        f++;
+    }
+    if (strspn(f, "0123456789") != 12 || f[12] != ':') {
+        return -1;
+    }
+    memcpy(out, f, 12);
+    out[12] = '\0';
+    return 0;
+}
+
+/*
  * ListRetirableGrants: the grants, on keys of the request's region, whose
  * retiring principal is RetiringPrincipal. It is authorized by IAM policy
  * alone on AWS (no key is named); logvault has no identity policies, so a
@@ -758,7 +789,7 @@ int lv_kms_list_retirable_grants(struct lv_req *rq, const json_t *in,
     const char *rp;
     const char *after = "";
     char next[65];
-    char acct_tag[32];
+    char acct[13];
     int own_principal;
     int ret = -1;
 
@@ -769,9 +800,8 @@ int lv_kms_list_retirable_grants(struct lv_req *rq, const json_t *in,
         page_init(in, &pg, &after, err) < 0) {
         goto out;
     }
-    snprintf(acct_tag, sizeof(acct_tag), "::%s:", rq->who.account);
-    own_principal = strstr(rp, acct_tag) != NULL ||
-                    strcmp(rp, rq->who.account) == 0;
+    own_principal = principal_account(rp, acct) == 0 &&
+                    strcmp(acct, rq->who.account) == 0;
     lv_jw_init(&w, out);
     lv_jw_obj_open(&w);
     lv_jw_key(&w, "Grants");
