@@ -17,6 +17,9 @@
  *   - botocore's client-side validation (botocore/validate.py): missing
  *     required members, unknown members, types, minimum lengths and values,
  *     reported together under "Parameter validation failed:".
+ * A command of our own (awscli's BasicCommand: `logs tail`) is parsed by
+ * the same rules from its own table (lv_cli_parse_command): chosen input
+ * members of its operation, options of its own, one positional argument.
  */
 #include "cli/cli_int.h"
 
@@ -41,6 +44,7 @@ enum arg_kind {
     ARG_STARTING_TOKEN,
     ARG_PAGE_SIZE,
     ARG_MAX_ITEMS,
+    ARG_OWN,            /* a command's own option, not a member */
 };
 
 struct arg {
@@ -49,6 +53,8 @@ struct arg {
     const struct lv_member *m;  /* ARG_MEMBER, ARG_NO_FLAG */
     int required;
     int nargs_many;             /* a list: one or more words */
+    int positional;             /* filled by a bare word, not --name */
+    struct lv_cli_opt *opt;     /* a command's option (its table's row) */
     /* what the user gave */
     int seen;
     int n_vals;
@@ -60,8 +66,9 @@ struct table {
     int n;
 };
 
-static void table_add(struct table *t, char *cli, enum arg_kind kind,
-                      const struct lv_member *m, int required, int many)
+static struct arg *table_add(struct table *t, char *cli, enum arg_kind kind,
+                             const struct lv_member *m, int required,
+                             int many)
 {
     struct arg *a;
 
@@ -73,6 +80,7 @@ static void table_add(struct table *t, char *cli, enum arg_kind kind,
     a->m = m;
     a->required = required;
     a->nargs_many = many;
+    return a;
 }
 
 static void table_free(struct table *t)
@@ -144,6 +152,60 @@ static void build_table(const struct lv_cli *c, struct table *t)
     table_add(t, lv_xstrdup("--cli-input-json"), ARG_INPUT_JSON, NULL, 0, 0);
 }
 
+/* The index of input member `name` of c->op, or -1. */
+static int member_index(const struct lv_cli *c, const char *name)
+{
+    const struct lv_shape *in;
+    int i;
+
+    if (c->op->input < 0) {
+        return -1;
+    }
+    in = &c->svc->shapes[c->op->input];
+    for (i = 0; i < in->n_members; i++) {
+        if (strcmp(in->members[i].name, name) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* A command's table, in its order: members take their type (and, with
+ * no name given, their option name) from the model. */
+static void build_command_table(const struct lv_cli *c,
+                                struct lv_cli_opt *opts, size_t n_opts,
+                                struct table *t)
+{
+    const struct lv_service *svc = c->svc;
+    size_t k;
+
+    for (k = 0; k < n_opts; k++) {
+        struct lv_cli_opt *o = &opts[k];
+        const struct lv_member *m = NULL;
+        int many = 0, i;
+        struct arg *a;
+        char *cli;
+
+        o->value = NULL;
+        if (o->member) {
+            i = member_index(c, o->member);
+            if (i < 0) {
+                LV_BUG("cli: %s has no member %s", c->op->name, o->member);
+            }
+            m = &svc->shapes[c->op->input].members[i];
+            many = svc->shapes[m->shape].type == LV_T_LIST;
+            cli = o->name ? lv_xstrdup(o->name) : lv_xasprintf(
+                "--%s", c->docs->shapes[c->op->input].members[i].cli_name);
+        } else {
+            cli = lv_xstrdup(o->name);
+        }
+        a = table_add(t, cli, m ? ARG_MEMBER : ARG_OWN, m, o->required,
+                      many);
+        a->positional = cli[0] != '-';
+        a->opt = o;
+    }
+}
+
 /* argparse: does `s` look like an option rather than a value? */
 static int looks_like_option(const char *s)
 {
@@ -177,6 +239,9 @@ static int looks_like_option(const char *s)
 
 static int is_flag(const struct lv_cli *c, const struct arg *a)
 {
+    if (a->kind == ARG_OWN) {
+        return a->opt->flag;
+    }
     return a->kind == ARG_NO_FLAG ||
         (a->kind == ARG_MEMBER &&
          c->svc->shapes[a->m->shape].type == LV_T_BOOLEAN);
@@ -644,8 +709,52 @@ static int positive_long(const char *cli, const char *v, long *out)
     return 0;
 }
 
+/* argparse's "Invalid choice" for `cli`, the choices in two columns. */
+static int choice_error(const char *cli, const char *const *choices)
+{
+    struct lv_buf b = LV_BUF_INIT((size_t)-1);
+    int i, rc;
+
+    for (i = 0; choices[i]; i++) {
+        lv_buf_addf(&b, i % 2 ? " | %-40s" : "\n%-40s", choices[i]);
+    }
+    rc = lv_cli_usage_error("argument %s: Invalid choice, valid choices "
+                            "are:\n%s", cli, b.data);
+    lv_buf_release(&b);
+    return rc;
+}
+
+static int is_choice(const char *v, const char *const *choices)
+{
+    for (; *choices; choices++) {
+        if (strcmp(v, *choices) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static struct arg *free_positional(struct table *t)
+{
+    int i;
+
+    for (i = 0; i < t->n; i++) {
+        if (t->a[i].positional && !t->a[i].seen) {
+            return &t->a[i];
+        }
+    }
+    return NULL;
+}
+
 int lv_cli_parse_args(struct lv_cli *c, int argc, char **argv,
                       json_t **params)
+{
+    return lv_cli_parse_command(c, NULL, 0, argc, argv, params);
+}
+
+int lv_cli_parse_command(struct lv_cli *c, struct lv_cli_opt *opts,
+                         size_t n_opts, int argc, char **argv,
+                         json_t **params)
 {
     struct table t = { 0 };
     struct lv_buf unknown = LV_BUF_INIT((size_t)-1);
@@ -654,14 +763,21 @@ int lv_cli_parse_args(struct lv_cli *c, int argc, char **argv,
     json_t *p = NULL;
     int input_json = 0, missing = 0, help = 0;
     int i, rc = LV_CLI_RC_GENERAL;
+    /* awscli joins a command's unknown options with ",", argparse's
+     * usage error (an operation's) with ", " */
+    const char *sep = opts ? "," : ", ";
 
-    build_table(c, &t);
+    if (opts) {
+        build_command_table(c, opts, n_opts, &t);
+    } else {
+        build_table(c, &t);
+    }
     for (i = 0; i < argc; i++) {
         const char *s = argv[i];
         const char *eq;
         struct arg *a;
 
-        if (strcmp(s, "--cli-input-json") == 0) {
+        if (!opts && strcmp(s, "--cli-input-json") == 0) {
             input_json = 1;
         }
         if (!looks_like_option(s) || s[1] != '-') {
@@ -669,7 +785,14 @@ int lv_cli_parse_args(struct lv_cli *c, int argc, char **argv,
                 help = 1;
                 continue;
             }
-            lv_buf_addf(&unknown, "%s%s", unknown.len ? ", " : "", s);
+            a = looks_like_option(s) ? NULL : free_positional(&t);
+            if (a) {
+                a->seen = 1;
+                a->vals = lv_xmalloc(sizeof(char *));
+                a->vals[a->n_vals++] = (char *)s;
+                continue;
+            }
+            lv_buf_addf(&unknown, "%s%s", unknown.len ? sep : "", s);
             continue;
         }
         if (strcmp(s, "--help") == 0) {
@@ -679,7 +802,7 @@ int lv_cli_parse_args(struct lv_cli *c, int argc, char **argv,
         eq = strchr(s, '=');
         a = table_find(&t, s, eq ? (size_t)(eq - s) : strlen(s));
         if (!a) {
-            lv_buf_addf(&unknown, "%s%s", unknown.len ? ", " : "", s);
+            lv_buf_addf(&unknown, "%s%s", unknown.len ? sep : "", s);
             continue;
         }
         a->seen = 1;
@@ -704,9 +827,8 @@ int lv_cli_parse_args(struct lv_cli *c, int argc, char **argv,
                     a->vals[a->n_vals++] = argv[++i];
                 }
             }
-            continue;
         }
-        while (i + 1 < argc && !looks_like_option(argv[i + 1])) {
+        while (!eq && i + 1 < argc && !looks_like_option(argv[i + 1])) {
             a->vals = lv_xrealloc(a->vals, sizeof(char *) * (a->n_vals + 1));
             a->vals[a->n_vals++] = argv[++i];
             if (!a->nargs_many) {
@@ -718,6 +840,11 @@ int lv_cli_parse_args(struct lv_cli *c, int argc, char **argv,
                                     a->cli, a->nargs_many ? "at least one"
                                                           : "one",
                                     "");
+            goto out;
+        }
+        if (a->kind == ARG_OWN && a->opt->choices &&
+            !is_choice(a->vals[0], a->opt->choices)) {
+            rc = choice_error(a->cli, a->opt->choices);
             goto out;
         }
     }
@@ -736,7 +863,7 @@ int lv_cli_parse_args(struct lv_cli *c, int argc, char **argv,
         rc = required_error(&t);
         goto out;
     }
-    if (unknown.len) {
+    if (unknown.len && !opts) {
         fprintf(stderr, "\nusage: logvault [options] <command> <subcommand> "
                 "[<subcommand> ...] [parameters]\nTo see help text, you can "
                 "run:\n\n  logvault help\n  logvault <command> help\n  "
@@ -815,9 +942,19 @@ int lv_cli_parse_args(struct lv_cli *c, int argc, char **argv,
                 goto out;
             }
             break;
+        case ARG_OWN:
+            a->opt->value = a->n_vals ? a->vals[0] : a->cli;
+            break;
         case ARG_INPUT_JSON:
             break;
         }
+    }
+    /* a command (awscli's BasicCommand) reports what it did not know
+     * after unpacking its arguments, as a ParamValidationError */
+    if (opts && unknown.len) {
+        rc = lv_cli_fail(LV_CLI_RC_USAGE, "Unknown options: %s",
+                         unknown.data);
+        goto out;
     }
     if (c->op->output_token &&
         ((c->op->input_token && json_object_get(p, c->op->input_token)) ||

@@ -334,7 +334,7 @@ static const char *env_get(const char *name)
     return getenv(name);
 }
 
-static int prepare(struct lv_cli *c)
+int lv_cli_prepare(struct lv_cli *c)
 {
     struct lv_cli_given g = { c->profile, c->region, c->endpoint_url,
                               c->output };
@@ -356,7 +356,7 @@ static int prepare(struct lv_cli *c)
     return 0;
 }
 
-static int need_creds(const struct lv_cli *c)
+int lv_cli_need_creds(const struct lv_cli *c)
 {
     if (!c->cfg.access_key) {
         return lv_cli_fail(LV_CLI_RC_CONFIG, "Unable to locate credentials. "
@@ -423,7 +423,7 @@ int lv_cli_main(int argc, char **argv)
     if (rc) {
         goto out;
     }
-    if ((rc = prepare(&c)) || (rc = need_creds(&c))) {
+    if ((rc = lv_cli_prepare(&c)) || (rc = lv_cli_need_creds(&c))) {
         goto out;
     }
     if (c.no_paginate && (c.starting_token || c.page_size || c.max_items)) {

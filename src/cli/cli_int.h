@@ -68,6 +68,43 @@ void lv_cli_debug(const struct lv_cli *c, const char *fmt, ...)
 int lv_cli_parse_args(struct lv_cli *c, int argc, char **argv,
                       json_t **params);
 
+/*
+ * One row of a command's own argument table (awscli's BasicCommand
+ * ARG_TABLE), for commands the model does not describe (`logs tail`):
+ *   - an input member of c->op: `member` set; its type, list-ness and
+ *     validation come from the model, its option name from the docs
+ *     tables unless `name` is given; the value goes into the request;
+ *   - an option of the command's own: `member` NULL, `name` "--since";
+ *     `flag` for one that takes no value, `choices` (NULL-terminated) for
+ *     one that takes one of a few;
+ *   - the positional argument: a `name` without dashes ("group_name"),
+ *     filled by the first bare word; with `member`, the value goes there.
+ * `required` as argparse's. `value` is written by lv_cli_parse_command.
+ */
+struct lv_cli_opt {
+    const char *name;
+    const char *member;
+    int flag;
+    int required;
+    const char *const *choices;
+    /* out: an own option's last value (borrowed from argv), a given
+     * flag's name, or NULL when not given */
+    const char *value;
+};
+
+/*
+ * Parses a command's arguments as lv_cli_parse_args parses an
+ * operation's, from the table `opts` (n_opts rows, c->op the operation
+ * whose members they name) instead of the whole input shape: no
+ * --cli-input-json, no paging options; unknown options are reported as
+ * awscli reports a command's ("Unknown options: a,b", exit 252) once
+ * the known ones are unpacked. Same returns as lv_cli_parse_args; *params
+ * holds the members given, validated against c->op's input shape.
+ */
+int lv_cli_parse_command(struct lv_cli *c, struct lv_cli_opt *opts,
+                         size_t n_opts, int argc, char **argv,
+                         json_t **params);
+
 /* xform_name's inverse lookups: the operation whose CLI name is `name`. */
 int lv_cli_find_op(const struct lv_service_docs *d, const char *name);
 
@@ -88,6 +125,15 @@ void lv_cli_http_free(struct lv_cli_http *h);
  */
 json_t *lv_cli_shape_output(const struct lv_service *svc, int shape,
                             const json_t *v);
+
+/*
+ * cli.c: loads the configuration for c->svc (profile, region, endpoint,
+ * output; --debug shows what was found) and requires a region; then
+ * lv_cli_need_creds requires credentials. Each returns 0, or the exit
+ * code with the AWS CLI's message printed.
+ */
+int lv_cli_prepare(struct lv_cli *c);
+int lv_cli_need_creds(const struct lv_cli *c);
 
 /* paginate.c: the full result of a paginated operation (pages merged as
  * botocore's build_full_result does), or one call when paging is off.

@@ -8,31 +8,54 @@
  * microseconds, stream, message), short (time to the second, message),
  * json (message pretty-printed when it is JSON). Times print in UTC. It
  * does not colour (the AWS CLI colours only on a terminal).
+ *
+ * The arguments are TailCommand's ARG_TABLE, parsed by cli/args.c with
+ * the same argparse rules as an operation's; --filter-pattern,
+ * --log-stream-names and --log-stream-name-prefix are FilterLogEvents'
+ * members, typed and validated by the model. Between polls it sleeps in
+ * ppoll, which SIGINT ends at once.
  */
 #include "cli/cli_int.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cli/output.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"
 
+/* Set by SIGINT under --follow: the only way out of it, as in the AWS
+ * CLI (which then exits 0). */
 static volatile sig_atomic_t stop;
-
-static const char *env_get(const char *name)
-{
-    return getenv(name);
-}
 
 static void on_int(int sig)
 {
     (void)sig;
     stop = 1;
+}
+
+/* The rows of awscli's TailCommand.ARG_TABLE, in its order. */
+enum { OPT_GROUP, OPT_SINCE, OPT_FOLLOW, OPT_FORMAT, OPT_PATTERN,
+       OPT_NAMES, OPT_PREFIX, OPT__COUNT };
+
+static const char *const formats[] = { "detailed", "short", "json", NULL };
+
+/*
+ * Waits up to `ms` milliseconds or until SIGINT, whichever comes first.
+ * SIGINT is blocked outside this wait (see lv_cli_tail), so ppoll's
+ * atomic unblock-and-wait cannot miss one that arrives just before it.
+ */
+static void wait_or_interrupt(const sigset_t *unblocked, long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+    if (!stop) {
+        ppoll(NULL, 0, &ts, unblocked);
+    }
 }
 
 static int since_millis(const char *s, long long *out)
@@ -118,136 +141,69 @@ static void print_event(FILE *out, const char *format, const json_t *ev)
 
 int lv_cli_tail(struct lv_cli *c, int argc, char **argv)
 {
-    const char *group = NULL, *since = "10m", *pattern = NULL;
-    const char *format = "detailed", *prefix = NULL;
-    json_t *params = json_object(), *streams = NULL, *seen = NULL;
-    json_t *resp = NULL;
+    struct lv_cli_opt opts[OPT__COUNT] = {
+        [OPT_GROUP] = { .name = "group_name", .member = "logGroupName",
+                        .required = 1 },
+        [OPT_SINCE] = { .name = "--since" },
+        [OPT_FOLLOW] = { .name = "--follow", .flag = 1 },
+        [OPT_FORMAT] = { .name = "--format", .choices = formats },
+        [OPT_PATTERN] = { .member = "filterPattern" },
+        [OPT_NAMES] = { .member = "logStreamNames" },
+        [OPT_PREFIX] = { .member = "logStreamNamePrefix" },
+    };
+    const char *since, *format;
+    json_t *params = NULL, *seen = NULL, *resp = NULL;
     long long start;
-    int follow = 0, i, rc = 0;
-    struct lv_buf unknown = LV_BUF_INIT((size_t)-1);
+    int follow = 0, rc;
+    sigset_t intr, orig, unblocked;
 
-    for (i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        int has_next = i + 1 < argc && argv[i + 1][0] != '-';
-        if (strcmp(a, "--follow") == 0) {
-            follow = 1;
-        } else if (strcmp(a, "--since") == 0 || strcmp(a, "--filter-pattern")
-                   == 0 || strcmp(a, "--format") == 0 ||
-                   strcmp(a, "--log-stream-name-prefix") == 0) {
-            if (!(i + 1 < argc)) {
-                rc = lv_cli_usage_error("argument %s: expected one argument",
-                                        a);
-                goto out;
-            }
-            if (a[2] == 's') {
-                since = argv[++i];
-            } else if (a[4] == 'l') {
-                pattern = argv[++i];
-            } else if (a[4] == 'r') {
-                format = argv[++i];
-                if (strcmp(format, "detailed") && strcmp(format, "short") &&
-                    strcmp(format, "json")) {
-                    rc = lv_cli_usage_error(
-                        "argument --format: Invalid choice, valid choices "
-                        "are:\n\n%-40s | %-40s\n%-40s", "detailed", "short",
-                        "json");
-                    goto out;
-                }
-            } else {
-                prefix = argv[++i];
-            }
-        } else if (strcmp(a, "--log-stream-names") == 0) {
-            if (!has_next) {
-                rc = lv_cli_usage_error("argument --log-stream-names: "
-                                        "expected at least one argument");
-                goto out;
-            }
-            json_decref(streams);
-            streams = json_array();
-            while (i + 1 < argc && argv[i + 1][0] != '-') {
-                json_array_append_new(streams, json_string(argv[++i]));
-            }
-        } else if (strcmp(a, "help") == 0 || strcmp(a, "--help") == 0) {
-            printf("tail\n\nDESCRIPTION\n       Tails the logs for a "
-                   "CloudWatch Logs group. You can specify\n       the "
-                   "number of log events to display and the format of the "
-                   "output.\n\nSYNOPSIS\n            tail\n          "
-                   "<group_name>\n          [--since <value>]\n          "
-                   "[--follow | --no-follow]\n          [--format "
-                   "<value>]\n          [--filter-pattern <value>]\n    "
-                   "      [--log-stream-names <value> [<value>...]]\n    "
-                   "      [--log-stream-name-prefix <value>]\n");
-            goto out;
-        } else if (strcmp(a, "--no-follow") == 0) {
-            follow = 0;
-        } else if (a[0] != '-' && !group) {
-            group = a;
-        } else {
-            lv_buf_addf(&unknown, "%s%s", unknown.len ? ", " : "", a);
-        }
-    }
-    if (!group) {
-        rc = lv_cli_usage_error("the following arguments are required: "
-                                "group_name");
+    sigemptyset(&intr);
+    sigaddset(&intr, SIGINT);
+    sigemptyset(&orig);
+
+    rc = lv_cli_parse_command(c, opts, OPT__COUNT, argc, argv, &params);
+    if (rc == 1) {
+        /* TailCommand.DESCRIPTION and the synopsis of its ARG_TABLE */
+        printf("tail\n\nDESCRIPTION\n       Tails the logs for a "
+               "CloudWatch Logs group. By default, the command\n"
+               "       returns logs from all associated CloudWatch Logs "
+               "streams during the\n       past ten minutes. Note that "
+               "there is no guarantee for exact timestamp\n       "
+               "ordering of logs.\n\nSYNOPSIS\n            tail\n          "
+               "<group_name>\n          [--since <value>]\n          "
+               "[--follow]\n          [--format <value>]\n          "
+               "[--filter-pattern <value>]\n          "
+               "[--log-stream-names <value> [<value>...]]\n          "
+               "[--log-stream-name-prefix <value>]\n");
+        rc = 0;
         goto out;
     }
-    if (unknown.len) {
-        fprintf(stderr, "\nusage: logvault [options] <command> <subcommand> "
-                "[<subcommand> ...] [parameters]\nTo see help text, you can "
-                "run:\n\n  logvault help\n  logvault <command> help\n  "
-                "logvault <command> <subcommand> help\n\nUnknown options: "
-                "%s\n\n", unknown.data);
-        rc = LV_CLI_RC_USAGE;
+    if (rc) {
         goto out;
     }
+    since = opts[OPT_SINCE].value ? opts[OPT_SINCE].value : "10m";
+    format = opts[OPT_FORMAT].value ? opts[OPT_FORMAT].value : "detailed";
+    follow = opts[OPT_FOLLOW].value != NULL;
     if (since_millis(since, &start) < 0) {
         rc = lv_cli_fail(LV_CLI_RC_GENERAL, "Invalid timestamp \"%s\": "
                          "Unknown string format: %s", since, since);
         goto out;
     }
-    {
-        struct lv_cli_given g = { c->profile, c->region, c->endpoint_url,
-                                  c->output };
-        struct lv_err err = LV_ERR_INIT;
-        if (lv_cli_config_load(&c->cfg, "logs", &g,
-                               env_get, &err) < 0) {
-            rc = lv_cli_fail(LV_CLI_RC_GENERAL, "%s", err.msg);
-            goto out;
-        }
-    }
-    if (!c->cfg.region) {
-        rc = lv_cli_fail(LV_CLI_RC_CONFIG, "You must specify a region. You "
-                         "can also configure your region by running \"aws "
-                         "configure\".");
+    if ((rc = lv_cli_prepare(c)) || (rc = lv_cli_need_creds(c))) {
         goto out;
     }
-    if (!c->cfg.access_key) {
-        rc = lv_cli_fail(LV_CLI_RC_CONFIG, "Unable to locate credentials. "
-                         "You can configure credentials by running \"aws "
-                         "configure\".");
-        goto out;
-    }
-    json_object_set_new(params, "logGroupName", json_string(group));
     json_object_set_new(params, "interleaved", json_true());
     json_object_set_new(params, "startTime", json_integer(start));
-    if (pattern) {
-        json_object_set_new(params, "filterPattern", json_string(pattern));
-    }
-    if (streams) {
-        json_object_set(params, "logStreamNames", streams);
-    }
-    if (prefix) {
-        json_object_set_new(params, "logStreamNamePrefix",
-                            json_string(prefix));
-    }
     if (follow) {
         signal(SIGINT, on_int);
+        sigprocmask(SIG_BLOCK, &intr, &orig);
     }
+    unblocked = orig;
+    sigdelset(&unblocked, SIGINT);
     seen = json_object();   /* newest timestamp's event ids (follow) */
     while (!stop) {
         json_t *events, *ev, *tok;
         size_t k;
-        long long newest = -1;
 
         json_decref(resp);
         resp = NULL;
@@ -265,9 +221,6 @@ int lv_cli_tail(struct lv_cli *c, int argc, char **argv)
             if (follow && id) {
                 long long ts = json_integer_value(json_object_get(
                     ev, "timestamp"));
-                if (ts > newest) {
-                    newest = ts;
-                }
                 json_object_set_new(seen, id, json_integer(ts));
             }
         }
@@ -301,16 +254,16 @@ int lv_cli_tail(struct lv_cli *c, int argc, char **argv)
             }
         }
         json_object_del(params, "nextToken");
-        for (i = 0; i < 50 && !stop; i++) {
-            usleep(100000);
-        }
+        /* FollowLogEventsGenerator._TIME_TO_SLEEP */
+        wait_or_interrupt(&unblocked, 5000);
     }
     rc = 0;
 out:
+    if (follow) {
+        sigprocmask(SIG_SETMASK, &orig, NULL);
+    }
     json_decref(params);
-    json_decref(streams);
     json_decref(seen);
     json_decref(resp);
-    lv_buf_release(&unknown);
     return rc;
 }
