@@ -5,7 +5,8 @@
 #   make              build/logvault (release, -O2)
 #   make test         sanitizer build (ASan + UBSan), unit then integration tests
 #   make run          build and serve on 127.0.0.1:4566 with ./logvault-data
-#   make gen          regenerate src/model/gen/ from data/aws-models
+#   make gen          regenerate src/model/gen/ and src/util/gen/ from
+#                     data/aws-models
 #   make fuzz         build the libFuzzer targets in tests/fuzz (clang)
 #   make fuzz-smoke   run each of them for FUZZ_SECONDS (part of make test)
 #   make bench        run the benchmarks in bench/
