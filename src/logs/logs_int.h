@@ -11,7 +11,7 @@
 
 #include "kms/kms.h"
 #include "store/logs_store.h"
-#include "util/req.h"
+#include "svc/req.h"
 
 struct json_t;
 
