@@ -23,7 +23,7 @@ WARN := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wvla \
         -Wwrite-strings -Wno-missing-field-initializers -Werror
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Isrc -include src/util/banned.h \
         -DLV_VERSION='"$(VERSION)"' $(WARN) $(PKG_CFLAGS) -MMD -MP -pthread
-# The one C++ file (src/util/fastjson.cc, simdjson; DESIGN.md "Hot paths"):
+# The one C++ file (src/logs/fastjson.cc, simdjson; DESIGN.md "Hot paths"):
 # the same flags but C++17 and without the C-only warnings, and the C++
 # runtime on every link line (LDLIBS).
 WARN_CXX := $(filter-out -Wstrict-prototypes -Wmissing-prototypes,$(WARN))

@@ -15,7 +15,7 @@
  *
  * Hot path (DESIGN.md "Hot paths"): the handler is registered with
  * LV_HANDLER_RAW_BODY, so the front does not parse the body. It is decoded
- * by simdjson (util/fastjson.h) straight into the events; any body that
+ * by simdjson (logs/fastjson.h) straight into the events; any body that
  * decoder does not accept as plainly valid goes the ordinary way —
  * lv_model_parse_input (jansson + lv_model_validate, the front's own step)
  * and read_events() — so every answer, error messages included, is the
@@ -31,9 +31,9 @@
 
 #include "logs/chunk.h"
 #include "logs/datakey.h"
+#include "logs/fastjson.h"
 #include "logs/logs_int.h"
 #include "model/model.h"
-#include "util/fastjson.h"
 #include "util/json.h"
 #include "util/log.h"
 #include "util/mem.h"

@@ -59,7 +59,7 @@ struct lv_req {
 };
 
 /* What the front offers a raw-body handler to read past the body (the
- * simdjson padding, LV_FASTJSON_PADDING in util/fastjson.h). */
+ * simdjson padding, LV_FASTJSON_PADDING in logs/fastjson.h). */
 #define LV_REQ_BODY_PAD 64
 
 /*
