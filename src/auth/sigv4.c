@@ -33,6 +33,7 @@
 #include "auth/creds.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/hex.h"
 #include "util/mem.h"
 
 #define ALGORITHM "AWS4-HMAC-SHA256"
@@ -108,31 +109,6 @@ static int is_space(char c)
            c == '\f';
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-static void hex_encode(const unsigned char *in, size_t n, char *out)
-{
-    static const char hex[] = "0123456789abcdef";
-
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = hex[in[i] >> 4];
-        out[2 * i + 1] = hex[in[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 static void sha256_hex(const void *data, size_t n, char out[HEX_LEN + 1])
 {
     unsigned char md[SHA256_LEN];
@@ -142,7 +118,7 @@ static void sha256_hex(const void *data, size_t n, char out[HEX_LEN + 1])
         len != SHA256_LEN) {
         LV_BUG("SHA-256 failed");
     }
-    hex_encode(md, SHA256_LEN, out);
+    lv_hex_encode(md, SHA256_LEN, out);
 }
 
 static void hmac_sha256(const void *key, size_t key_len, const void *data,
@@ -192,8 +168,9 @@ static size_t pct_decode(const char *s, size_t n, char *out)
         int hi;
         int lo;
 
-        if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
-            (lo = hexval(s[i + 2])) >= 0) {
+        if (s[i] == '%' && i + 2 < n &&
+            (hi = lv_hex_value((unsigned char)s[i + 1])) >= 0 &&
+            (lo = lv_hex_value((unsigned char)s[i + 2])) >= 0) {
             out[o++] = (char)(hi * 16 + lo);
             i += 2;
         } else {
@@ -511,7 +488,7 @@ static void signature(const char *secret, size_t secret_len, const char *date,
 
     signing_key(secret, secret_len, date, region, service, key);
     hmac_sha256(key, sizeof(key), sts->data, sts->len, sig);
-    hex_encode(sig, sizeof(sig), out);
+    lv_hex_encode(sig, sizeof(sig), out);
     lv_secret_wipe(key, sizeof(key));
     lv_secret_wipe(sig, sizeof(sig));
 }
@@ -540,7 +517,7 @@ static void verify_signature(const struct lv_creds *creds,
         }
     }
     hmac_sha256(key, sizeof(key), sts->data, sts->len, sig);
-    hex_encode(sig, sizeof(sig), out);
+    lv_hex_encode(sig, sizeof(sig), out);
     lv_secret_wipe(key, sizeof(key));
     lv_secret_wipe(sig, sizeof(sig));
 }

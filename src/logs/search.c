@@ -63,6 +63,7 @@
 #include "logs/search_int.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/hex.h"
 #include "util/json.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -239,7 +240,6 @@ static int select_streams(struct fscan *sc, const struct lv_log_group *g,
 static void query_scope(const struct lv_log_group *g, const json_t *in,
                         int64_t lo, int64_t hi, char out[65])
 {
-    static const char hex[] = "0123456789abcdef";
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     const json_t *names = lv_json_arr(in, "logStreamNames");
     const char *prefix = lv_json_str(in, "logStreamNamePrefix");
@@ -277,11 +277,7 @@ static void query_scope(const struct lv_log_group *g, const json_t *in,
         LV_BUG("logs: sha256 failed");
     }
     EVP_MD_CTX_free(md);
-    for (i = 0; i < 32; i++) {
-        out[2 * i] = hex[d[i] >> 4];
-        out[2 * i + 1] = hex[d[i] & 15];
-    }
-    out[64] = '\0';
+    lv_hex_encode(d, sizeof(d), out);
 }
 
 static void cursor_format(char *out, size_t cap, const struct ekey *k)
