@@ -334,7 +334,6 @@ int lv_logs_put_log_events(struct lv_req *rq, const json_t *in,
     size_t from;
     size_t to;
     int64_t next_seq;
-    int found;
     int ret = -1;
 
     if (!in) {
@@ -356,15 +355,7 @@ int lv_logs_put_log_events(struct lv_req *rq, const json_t *in,
             goto out;
         }
     }
-    found = stream_name ? lv_store_logs_stream_get(rq->store, g.id,
-                                                   stream_name, &st, err)
-                        : 0;
-    if (found < 0) {
-        goto out;
-    }
-    if (!found) {
-        lv_err_set(err, LV_E_RESOURCE_NOT_FOUND,
-                   "The specified log stream does not exist.");
+    if (lv_logs_find_stream(rq, &g, stream_name, &st, err) < 0) {
         goto out;
     }
     classify(rq, &g, ev, n, &rej, &from, &to);

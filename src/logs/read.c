@@ -317,7 +317,6 @@ int lv_logs_get_log_events(struct lv_req *rq, const json_t *in,
     const char *token = lv_json_str(in, "nextToken");
     int64_t v;
     int head = 0;
-    int found;
     int rc;
     int ret = -1;
 
@@ -351,15 +350,7 @@ int lv_logs_get_log_events(struct lv_req *rq, const json_t *in,
     if (lv_logs_find_group(rq, in, &g, err) < 0) {
         goto out;
     }
-    found = stream_name ? lv_store_logs_stream_get(rq->store, g.id,
-                                                   stream_name, &st, err)
-                        : 0;
-    if (found < 0) {
-        goto out;
-    }
-    if (!found) {
-        lv_err_set(err, LV_E_RESOURCE_NOT_FOUND,
-                   "The specified log stream does not exist.");
+    if (lv_logs_find_stream(rq, &g, stream_name, &st, err) < 0) {
         goto out;
     }
     if (token) {
