@@ -5,7 +5,8 @@
 #   make              build/logvault (release, -O2)
 #   make test         sanitizer build (ASan + UBSan), unit then integration tests
 #   make run          build and serve on 127.0.0.1:4566 with ./logvault-data
-#   make gen          regenerate src/model/gen/ from data/aws-models
+#   make gen          regenerate src/model/gen/ and src/util/gen/ from
+#                     data/aws-models
 #   make fuzz         build the libFuzzer targets in tests/fuzz (clang)
 #   make fuzz-smoke   run each of them for FUZZ_SECONDS (part of make test)
 #   make bench        run the benchmarks in bench/
@@ -22,7 +23,7 @@ WARN := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wvla \
         -Wwrite-strings -Wno-missing-field-initializers -Werror
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Isrc -include src/util/banned.h \
         -DLV_VERSION='"$(VERSION)"' $(WARN) $(PKG_CFLAGS) -MMD -MP -pthread
-# The one C++ file (src/util/fastjson.cc, simdjson; DESIGN.md "Hot paths"):
+# The one C++ file (src/logs/fastjson.cc, simdjson; DESIGN.md "Hot paths"):
 # the same flags but C++17 and without the C-only warnings, and the C++
 # runtime on every link line (LDLIBS).
 WARN_CXX := $(filter-out -Wstrict-prototypes -Wmissing-prototypes,$(WARN))

@@ -60,8 +60,8 @@ int lv_sigv4_sign(const struct lv_sigv4_request *req, const char *access_key,
 /*
  * Verifies the Authorization header of `req` at time `now` against `creds`.
  * On success fills *who and *scope and returns 0. Otherwise returns -1 with
- * AWS's error and wording (see sigv4.c): MissingAuthenticationTokenException
- * (no Authorization), IncompleteSignatureException (a malformed header,
+ * AWS's error and wording (see sigv4_verify.c):
+ * MissingAuthenticationTokenException (no Authorization), IncompleteSignatureException (a malformed header,
  * Credential not of 5 parts, missing or malformed date),
  * UnrecognizedClientException (unknown access key),
  * InvalidSignatureException (wrong signature; expired or future date, more

@@ -1,6 +1,6 @@
 /*
  * cli/send: one AWS JSON 1.1 call — serialise, sign (SigV4, the four tasks
- * in auth/sigv4.c), POST with libcurl on a kept-alive connection, and read
+ * in auth/sigv4_canon.c), POST with libcurl on a kept-alive connection, and read
  * the answer as botocore does (botocore/parsers.py BaseJSONParser: the
  * error code is `__type` after its last '#', the message `message` or
  * `Message`). Retries follow botocore's "standard" mode

@@ -11,6 +11,8 @@
 
 #include <openssl/rand.h>
 
+#include "util/hex.h"
+
 /* RAND_bytes takes an int length: longer requests go in pieces. */
 #define RAND_STEP ((size_t)1 << 30)
 
@@ -71,31 +73,19 @@ void lv_uuid4(char out[37])
 
 void lv_keyid_format(const uint8_t id[16], char out[37])
 {
-    static const char hex[] = "0123456789abcdef";
+    /* 8-4-4-4-12 digits: the bytes in groups of 4, 2, 2, 2 and 6. */
+    static const size_t group[] = { 4, 2, 2, 2, 6 };
+    size_t b = 0;
     size_t o = 0;
 
-    for (size_t i = 0; i < 16; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) {
+    for (size_t g = 0; g < sizeof(group) / sizeof(group[0]); g++) {
+        if (g) {
             out[o++] = '-';
         }
-        out[o++] = hex[id[i] >> 4];
-        out[o++] = hex[id[i] & 15];
+        lv_hex_encode(id + b, group[g], out + o);
+        b += group[g];
+        o += 2 * group[g];
     }
-    out[o] = '\0';
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
 }
 
 int lv_keyid_parse(const char *s, uint8_t out[16])
@@ -117,11 +107,11 @@ int lv_keyid_parse(const char *s, uint8_t out[16])
             i++;
         }
         /* s[i] is not NUL here, so reading s[i + 1] stays in bounds. */
-        hi = hexval(s[i]);
+        hi = lv_hex_value((unsigned char)s[i]);
         if (hi < 0) {
             return -1;
         }
-        lo = hexval(s[i + 1]);
+        lo = lv_hex_value((unsigned char)s[i + 1]);
         if (lo < 0) {
             return -1;
         }

@@ -12,7 +12,7 @@
 #ifndef LV_HTTP_PEER_H
 #define LV_HTTP_PEER_H
 
-#include "util/req.h"
+#include "svc/req.h"
 
 struct sockaddr;
 

@@ -6,7 +6,7 @@
 #ifndef LV_HTTP_ROUTE_H
 #define LV_HTTP_ROUTE_H
 
-#include "util/req.h"
+#include "svc/req.h"
 
 struct lv_err;
 struct lv_route;

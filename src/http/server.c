@@ -25,11 +25,11 @@
 #include "http/route.h"
 #include "model/model.h"
 #include "store/store.h"
+#include "svc/req.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/mem.h"
-#include "util/req.h"
 #include "util/ticker.h"
 
 /* Responses are built in memory; the largest a handler may write. AWS caps

@@ -24,6 +24,7 @@
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/hex.h"
 #include "util/json.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -348,9 +349,7 @@ static void material_id(const char *arn, uint32_t version, char out[65])
         LV_BUG("sha-256 failed");
     }
     EVP_MD_CTX_free(c);
-    for (size_t i = 0; i < 32; i++) {
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
-    }
+    lv_hex_encode(md, sizeof(md), out);
 }
 
 static int write_rotation(void *arg, const struct lv_kms_material *m)

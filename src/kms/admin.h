@@ -8,7 +8,7 @@
 #ifndef LV_KMS_ADMIN_H
 #define LV_KMS_ADMIN_H
 
-#include "util/req.h"
+#include "svc/req.h"
 
 struct json_t;
 struct lv_buf;

@@ -16,10 +16,10 @@
 #include "crypto/crypto.h"
 #include "policy/policy.h"
 #include "store/kms_store.h"
+#include "svc/req.h"
 #include "util/err.h"
 #include "util/json.h"
 #include "util/mem.h"
-#include "util/req.h"
 
 /* ---- the context ------------------------------------------------------ */
 

@@ -41,6 +41,7 @@
 #include "util/b64.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/hex.h"
 #include "util/json.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -64,40 +65,11 @@
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static void hex_encode(const uint8_t *p, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[p[i] >> 4];
-        out[2 * i + 1] = digits[p[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    return -1;
-}
-
 /* A grant id as logvault makes them: 64 lowercase hex digits. */
 static int is_grant_id(const char *s)
 {
-    if (strlen(s) != 2 * GRANT_ID_BYTES) {
-        return 0;
-    }
-    for (const char *p = s; *p; p++) {
-        if (hex_value(*p) < 0) {
-            return 0;
-        }
-    }
-    return 1;
+    return strlen(s) == 2 * GRANT_ID_BYTES &&
+           lv_hex_is_lower(s, 2 * GRANT_ID_BYTES);
 }
 
 static int check_grant_id(const char *s, struct lv_err *err)
@@ -133,9 +105,8 @@ static char *make_token(const struct lv_req *rq, const char *gid)
     uint8_t mac[32];
 
     t[0] = TOKEN_FORMAT;
-    for (size_t i = 0; i < GRANT_ID_BYTES; i++) {
-        t[1 + i] = (uint8_t)(hex_value(gid[2 * i]) << 4 |
-                             hex_value(gid[2 * i + 1]));
+    if (lv_hex_decode(gid, GRANT_ID_BYTES, t + 1) < 0) {
+        LV_BUG("grant id %s is not hex", gid);
     }
     lv_rand_bytes(t + 1 + GRANT_ID_BYTES, TOKEN_NONCE);
     token_mac(rq, t, TOKEN_BYTES - TOKEN_MAC, mac);
@@ -164,7 +135,7 @@ static int parse_token(const struct lv_req *rq, const char *text,
         return lv_err_set(err, LV_E_INVALID_GRANT_TOKEN,
                           "Invalid grant token.");
     }
-    hex_encode(t + 1, GRANT_ID_BYTES, gid);
+    lv_hex_encode(t + 1, GRANT_ID_BYTES, gid);
     return 0;
 }
 
@@ -555,7 +526,7 @@ int lv_kms_create_grant(struct lv_req *rq, const json_t *in,
             goto out;
         }
         lv_rand_bytes(raw, sizeof(raw));
-        hex_encode(raw, sizeof(raw), g.id);
+        lv_hex_encode(raw, sizeof(raw), g.id);
         snprintf(g.key_id, sizeof(g.key_id), "%s", k.id);
         g.name = lv_xstrdup(ng.name ? ng.name : "");
         g.grantee = lv_xstrdup(ng.grantee);

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "util/req.h"
+#include "svc/req.h"
 
 struct json_t;
 struct lv_buf;

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "util/req.h"
+#include "svc/req.h"
 
 struct lv_buf;
 struct lv_err;

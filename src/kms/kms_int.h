@@ -13,7 +13,7 @@
 
 #include "crypto/crypto.h"
 #include "store/kms_store.h"
-#include "util/req.h"
+#include "svc/req.h"
 
 struct json_t;
 struct lv_jw;

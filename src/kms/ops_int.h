@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util/req.h"
+#include "svc/req.h"
 
 struct json_t;
 struct lv_buf;

@@ -9,11 +9,11 @@
 #include "kms/kms_int.h"
 #include "store/kms_store.h"
 #include "store/store.h"
+#include "svc/req.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/ticker.h"
-#include "util/req.h"
 
 /* Keys handled per pass; the rest wait for the next one. */
 #define SWEEP_BATCH 1000

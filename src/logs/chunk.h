@@ -7,7 +7,7 @@
  * relabelled with other metadata.
  *
  * It does not pick data keys (datakey.h), talk to the store or to KMS, nor
- * sort, filter or page events (read.c). It never logs.
+ * sort, filter or page events (page.c, read.c, search.c). It never logs.
  *
  * The format is stable across restarts and versions; a change is a new
  * format byte.

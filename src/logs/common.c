@@ -56,6 +56,24 @@ int lv_logs_find_group_by(struct lv_req *rq, const char *id,
     return found ? 0 : not_found(err);
 }
 
+int lv_logs_find_stream(struct lv_req *rq, const struct lv_log_group *g,
+                        const char *name, struct lv_log_stream *st,
+                        struct lv_err *err)
+{
+    int found = name ? lv_store_logs_stream_get(rq->store, g->id, name, st,
+                                                err)
+                     : 0;
+
+    if (found < 0) {
+        return -1;
+    }
+    if (!found) {
+        return lv_err_set(err, LV_E_RESOURCE_NOT_FOUND,
+                          "The specified log stream does not exist.");
+    }
+    return 0;
+}
+
 int lv_logs_find_group(struct lv_req *rq, const json_t *in,
                        struct lv_log_group *g, struct lv_err *err)
 {

@@ -21,9 +21,9 @@
 #include <stdint.h>
 
 #include "store/logs_store.h"
+#include "svc/req.h"
 #include "util/buf.h"
 #include "util/err.h"
-#include "util/req.h"
 
 struct json_t;
 struct lv_store;

@@ -14,8 +14,8 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "logs/fastjson.h"
 #include "logs/filter.h"
-#include "util/fastjson.h"
 
 struct lv_err;
 

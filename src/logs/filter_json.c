@@ -15,7 +15,7 @@
  *
  * Parsing the event is kept apart from evaluation: the values each
  * selector names are reported once per message, by simdjson
- * (util/fastjson, no tree built) or, where it cannot be sure to agree
+ * (logs/fastjson, no tree built) or, where it cannot be sure to agree
  * with jansson, by jansson; the expression is then evaluated on what the
  * values satisfied. A message must also hold the pattern's prefilter
  * literals (required(), each rule argued there) before either decoder

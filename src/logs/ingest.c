@@ -15,7 +15,7 @@
  *
  * Hot path (DESIGN.md "Hot paths"): the handler is registered with
  * LV_HANDLER_RAW_BODY, so the front does not parse the body. It is decoded
- * by simdjson (util/fastjson.h) straight into the events; any body that
+ * by simdjson (logs/fastjson.h) straight into the events; any body that
  * decoder does not accept as plainly valid goes the ordinary way —
  * lv_model_parse_input (jansson + lv_model_validate, the front's own step)
  * and read_events() — so every answer, error messages included, is the
@@ -31,9 +31,9 @@
 
 #include "logs/chunk.h"
 #include "logs/datakey.h"
+#include "logs/fastjson.h"
 #include "logs/logs_int.h"
 #include "model/model.h"
-#include "util/fastjson.h"
 #include "util/json.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -334,7 +334,6 @@ int lv_logs_put_log_events(struct lv_req *rq, const json_t *in,
     size_t from;
     size_t to;
     int64_t next_seq;
-    int found;
     int ret = -1;
 
     if (!in) {
@@ -356,15 +355,7 @@ int lv_logs_put_log_events(struct lv_req *rq, const json_t *in,
             goto out;
         }
     }
-    found = stream_name ? lv_store_logs_stream_get(rq->store, g.id,
-                                                   stream_name, &st, err)
-                        : 0;
-    if (found < 0) {
-        goto out;
-    }
-    if (!found) {
-        lv_err_set(err, LV_E_RESOURCE_NOT_FOUND,
-                   "The specified log stream does not exist.");
+    if (lv_logs_find_stream(rq, &g, stream_name, &st, err) < 0) {
         goto out;
     }
     classify(rq, &g, ev, n, &rej, &from, &to);

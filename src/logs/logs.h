@@ -6,7 +6,7 @@
 #ifndef LV_LOGS_LOGS_H
 #define LV_LOGS_LOGS_H
 
-#include "util/req.h"
+#include "svc/req.h"
 
 /* Handler tables, each terminated by { NULL, NULL }: groups.c (groups,
  * streams, retention, tags, KMS association), events.c (PutLogEvents,

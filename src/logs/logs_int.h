@@ -1,7 +1,7 @@
 /*
  * logs_int: what the Logs handlers share — finding the log group a request
- * names (logGroupName, or logGroupIdentifier as a name or an ARN), the ARNs
- * AWS shows, and the KMS service call the Logs service makes as the
+ * names (logGroupName, or logGroupIdentifier as a name or an ARN) and a
+ * stream of it, the ARNs AWS shows, and the KMS service call the Logs service makes as the
  * principal logs.<region>.amazonaws.com.
  */
 #ifndef LV_LOGS_LOGS_INT_H
@@ -11,7 +11,7 @@
 
 #include "kms/kms.h"
 #include "store/logs_store.h"
-#include "util/req.h"
+#include "svc/req.h"
 
 struct json_t;
 
@@ -34,6 +34,15 @@ int lv_logs_find_group(struct lv_req *rq, const struct json_t *in,
 /* Same, for a name or ARN already read. */
 int lv_logs_find_group_by(struct lv_req *rq, const char *name_or_arn,
                           struct lv_log_group *g, struct lv_err *err);
+
+/*
+ * The stream called `name` in group g: fills *st and returns 0. No such
+ * stream (or a NULL name) → ResourceNotFoundException "The specified log
+ * stream does not exist."; a store fault → -1 with its error.
+ */
+int lv_logs_find_stream(struct lv_req *rq, const struct lv_log_group *g,
+                        const char *name, struct lv_log_stream *st,
+                        struct lv_err *err);
 
 /* The KMS service call of this request: principal
  * logs.<rq->region>.amazonaws.com acting for rq's account. `service` is

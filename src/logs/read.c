@@ -40,71 +40,28 @@
 #include "logs/chunk.h"
 #include "logs/datakey.h"
 #include "logs/logs_int.h"
+#include "logs/page.h"
 #include "util/json.h"
 #include "util/log.h"
 #include "util/mem.h"
 
 #define DEFAULT_LIMIT 10000
 #define MAX_LIMIT 10000
-#define PAGE_BYTES 1048576
 #define DAY_MS (24LL * 3600 * 1000)
 #define TOKEN_DIGITS 56
 #define STREAM_MOD 1000000000000LL
-
-struct key {
-    int64_t ts;
-    int64_t seq;
-    int64_t idx;
-};
-
-struct item {
-    struct key k;
-    int64_t ingestion;
-    char *msg;                  /* plaintext copy, wiped when freed */
-    size_t len;
-};
 
 struct scan {
     struct lv_req *rq;
     struct lv_datakey_session ds;
     int forward;
-    struct key bound;           /* forward: >= bound; backward: < bound */
+    /* Keys in a stream: ing is 0, chunk the chunk's seq (page.h). */
+    struct lv_page_key bound;   /* forward: >= bound; backward: < bound */
     int64_t lo, hi;             /* timestamps: [lo, hi) */
-    int limit;
-    struct item *items;
-    size_t n, cap;
-    size_t bytes;
-    int full;                   /* the page is decided up to `cut` */
-    struct key cut;             /* forward: the last kept; backward: first */
+    struct lv_page page;
     struct lv_buf payload;
     struct lv_err *err;
 };
-
-static int key_cmp(const struct key *a, const struct key *b)
-{
-    if (a->ts != b->ts) {
-        return a->ts < b->ts ? -1 : 1;
-    }
-    if (a->seq != b->seq) {
-        return a->seq < b->seq ? -1 : 1;
-    }
-    if (a->idx != b->idx) {
-        return a->idx < b->idx ? -1 : 1;
-    }
-    return 0;
-}
-
-static int item_cmp(const void *a, const void *b)
-{
-    return key_cmp(&((const struct item *)a)->k,
-                   &((const struct item *)b)->k);
-}
-
-static void item_free(struct item *it)
-{
-    lv_secret_free(it->msg, it->len);
-    it->msg = NULL;
-}
 
 /* ---- tokens ------------------------------------------------------------ */
 
@@ -116,11 +73,11 @@ static int64_t clamp0(int64_t v)
 }
 
 static void token_format(char out[TOKEN_MAX], int forward,
-                         const struct key *k, int64_t stream_id)
+                         const struct lv_page_key *k, int64_t stream_id)
 {
     snprintf(out, TOKEN_MAX, "%c/%019" PRId64 "%019" PRId64 "%06" PRId64
              "%012" PRId64 "/s", forward ? 'f' : 'b', clamp0(k->ts),
-             clamp0(k->seq), clamp0(k->idx) % 1000000,
+             clamp0(k->chunk), clamp0(k->idx) % 1000000,
              (int64_t)(clamp0(stream_id) % STREAM_MOD));
 }
 
@@ -144,13 +101,13 @@ static int digits(const char *p, int n, int64_t *v)
 }
 
 static int token_parse(const char *t, int64_t stream_id, int *forward,
-                       struct key *k, struct lv_err *err)
+                       struct lv_page_key *k, struct lv_err *err)
 {
     int64_t sid;
 
     if (strlen(t) != 2 + TOKEN_DIGITS + 2 || (t[0] != 'f' && t[0] != 'b') ||
         t[1] != '/' || strcmp(t + 2 + TOKEN_DIGITS, "/s") != 0 ||
-        digits(t + 2, 19, &k->ts) < 0 || digits(t + 21, 19, &k->seq) < 0 ||
+        digits(t + 2, 19, &k->ts) < 0 || digits(t + 21, 19, &k->chunk) < 0 ||
         digits(t + 40, 6, &k->idx) < 0 || digits(t + 46, 12, &sid) < 0 ||
         sid != stream_id % STREAM_MOD) {
         return lv_err_set(err, LV_E_INVALID_PARAMETER,
@@ -162,72 +119,13 @@ static int token_parse(const char *t, int64_t stream_id, int *forward,
 
 /* ---- the walk ------------------------------------------------------------ */
 
-/* Sorts and keeps what fits the page: from the front going forwards, from
- * the back going backwards. */
-static void trim(struct scan *sc)
-{
-    size_t keep = 0;
-    size_t bytes = 0;
-
-    qsort(sc->items, sc->n, sizeof(*sc->items), item_cmp);
-    if (sc->forward) {
-        while (keep < sc->n && keep < (size_t)sc->limit &&
-               bytes + sc->items[keep].len + LV_CHUNK_EVENT_OVERHEAD <=
-                   PAGE_BYTES) {
-            bytes += sc->items[keep].len + LV_CHUNK_EVENT_OVERHEAD;
-            keep++;
-        }
-        for (size_t i = keep; i < sc->n; i++) {
-            item_free(&sc->items[i]);
-        }
-        sc->cut = sc->items[keep - 1].k;
-    } else {
-        size_t first;
-
-        while (keep < sc->n && keep < (size_t)sc->limit &&
-               bytes + sc->items[sc->n - 1 - keep].len +
-                       LV_CHUNK_EVENT_OVERHEAD <= PAGE_BYTES) {
-            bytes += sc->items[sc->n - 1 - keep].len +
-                     LV_CHUNK_EVENT_OVERHEAD;
-            keep++;
-        }
-        first = sc->n - keep;
-        for (size_t i = 0; i < first; i++) {
-            item_free(&sc->items[i]);
-        }
-        memmove(sc->items, sc->items + first, keep * sizeof(*sc->items));
-        sc->cut = sc->items[0].k;
-    }
-    sc->n = keep;
-    sc->bytes = bytes;
-    sc->full = 1;
-}
-
-static int want(const struct scan *sc, const struct key *k)
+static int want(const struct scan *sc, const struct lv_page_key *k)
 {
     if (k->ts < sc->lo || k->ts >= sc->hi) {
         return 0;
     }
-    return sc->forward ? key_cmp(k, &sc->bound) >= 0
-                       : key_cmp(k, &sc->bound) < 0;
-}
-
-static void add_item(struct scan *sc, const struct key *k, int64_t ingestion,
-                     const char *msg, size_t len)
-{
-    struct item *it;
-
-    if (sc->n == sc->cap) {
-        sc->cap = sc->cap ? sc->cap * 2 : 256;
-        sc->items = lv_xrealloc(sc->items, sc->cap * sizeof(*sc->items));
-    }
-    it = &sc->items[sc->n++];
-    it->k = *k;
-    it->ingestion = ingestion;
-    it->msg = lv_xmalloc(len ? len : 1);
-    memcpy(it->msg, msg, len);
-    it->len = len;
-    sc->bytes += len + LV_CHUNK_EVENT_OVERHEAD;
+    return sc->forward ? lv_page_key_cmp(k, &sc->bound) >= 0
+                       : lv_page_key_cmp(k, &sc->bound) < 0;
 }
 
 /* One chunk of the walk: 0 go on, 1 stop, -1 failed. */
@@ -237,12 +135,12 @@ static int visit(void *arg, const struct lv_log_chunk *c)
     struct lv_chunk_plain plain = LV_CHUNK_PLAIN_INIT;
     int found;
 
-    if (sc->full) {
+    if (sc->page.full) {
         /* Forward: chunks come by first_ts, so nothing in this chunk or a
          * later one sorts before the page's last event if it starts after
          * it. Backward: they come by last_ts, newest first. */
-        if (sc->forward ? c->first_ts > sc->cut.ts
-                        : c->last_ts < sc->cut.ts) {
+        if (sc->forward ? c->first_ts > sc->page.cut.ts
+                        : c->last_ts < sc->page.cut.ts) {
             return 1;
         }
     }
@@ -253,15 +151,15 @@ static int visit(void *arg, const struct lv_log_chunk *c)
         return found;
     }
     for (size_t i = 0; i < plain.n; i++) {
-        struct key k = { plain.ev[i].ts, c->seq, (int64_t)i };
+        struct lv_page_key k = { plain.ev[i].ts, 0, c->seq, (int64_t)i };
 
         if (want(sc, &k)) {
-            add_item(sc, &k, c->ingestion_time, plain.ev[i].msg,
-                     plain.ev[i].len);
+            lv_page_add(&sc->page, &k, c->ingestion_time, c->stream_id,
+                        plain.ev[i].msg, plain.ev[i].len);
         }
     }
-    if (sc->n > (size_t)sc->limit || sc->bytes > PAGE_BYTES) {
-        trim(sc);
+    if (lv_page_over(&sc->page)) {
+        lv_page_trim(&sc->page, !sc->forward);
     }
     lv_chunk_plain_release(&plain);
     return 0;
@@ -272,15 +170,16 @@ static int visit(void *arg, const struct lv_log_chunk *c)
 static int write_page(struct scan *sc, const struct lv_log_stream *st,
                       const char *given, struct lv_buf *out)
 {
+    const struct lv_page *pg = &sc->page;
     char fwd[TOKEN_MAX];
     char bwd[TOKEN_MAX];
 
-    if (sc->n > 0) {
-        struct key after = sc->items[sc->n - 1].k;
+    if (pg->n > 0) {
+        struct lv_page_key after = pg->items[pg->n - 1].k;
 
         after.idx++;
         token_format(fwd, 1, &after, st->id);
-        token_format(bwd, 0, &sc->items[0].k, st->id);
+        token_format(bwd, 0, &pg->items[0].k, st->id);
     } else {
         token_format(fwd, 1, &sc->bound, st->id);
         token_format(bwd, 0, &sc->bound, st->id);
@@ -292,8 +191,8 @@ static int write_page(struct scan *sc, const struct lv_log_stream *st,
     if (lv_buf_adds(out, "{\"events\":[") < 0) {
         return -1;
     }
-    for (size_t i = 0; i < sc->n; i++) {
-        const struct item *it = &sc->items[i];
+    for (size_t i = 0; i < pg->n; i++) {
+        const struct lv_page_item *it = &pg->items[i];
 
         if (lv_buf_addf(out, "%s{\"timestamp\":%" PRId64 ",\"message\":\"",
                         i ? "," : "", it->k.ts) < 0 ||
@@ -317,15 +216,14 @@ int lv_logs_get_log_events(struct lv_req *rq, const json_t *in,
     const char *token = lv_json_str(in, "nextToken");
     int64_t v;
     int head = 0;
-    int found;
     int rc;
     int ret = -1;
 
     memset(&sc, 0, sizeof(sc));
     lv_buf_init(&sc.payload, 2 * (size_t)LV_CHUNK_MAX_RAW + 4096);
+    lv_page_init(&sc.page, DEFAULT_LIMIT);
     sc.rq = rq;
     sc.err = err;
-    sc.limit = DEFAULT_LIMIT;
     sc.lo = 0;
     sc.hi = INT64_MAX;
     if (lv_json_int64(in, "limit", &v)) {
@@ -339,7 +237,7 @@ int lv_logs_get_log_events(struct lv_req *rq, const json_t *in,
                        v < 1 ? 1 : MAX_LIMIT);
             goto out;
         }
-        sc.limit = (int)v;
+        sc.page.limit = (size_t)v;
     }
     if (lv_json_int64(in, "startTime", &v) && v > sc.lo) {
         sc.lo = v;
@@ -351,15 +249,7 @@ int lv_logs_get_log_events(struct lv_req *rq, const json_t *in,
     if (lv_logs_find_group(rq, in, &g, err) < 0) {
         goto out;
     }
-    found = stream_name ? lv_store_logs_stream_get(rq->store, g.id,
-                                                   stream_name, &st, err)
-                        : 0;
-    if (found < 0) {
-        goto out;
-    }
-    if (!found) {
-        lv_err_set(err, LV_E_RESOURCE_NOT_FOUND,
-                   "The specified log stream does not exist.");
+    if (lv_logs_find_stream(rq, &g, stream_name, &st, err) < 0) {
         goto out;
     }
     if (token) {
@@ -369,7 +259,7 @@ int lv_logs_get_log_events(struct lv_req *rq, const json_t *in,
     } else {
         sc.forward = head;
         sc.bound.ts = sc.forward ? INT64_MIN : INT64_MAX;
-        sc.bound.seq = sc.bound.ts;
+        sc.bound.chunk = sc.bound.ts;
         sc.bound.idx = sc.bound.ts;
     }
     /* Events past the group's retention are never returned. */
@@ -394,15 +284,15 @@ int lv_logs_get_log_events(struct lv_req *rq, const json_t *in,
         if (rc < 0) {
             goto out;
         }
-        if (sc.n > 0) {
-            trim(&sc);
+        if (sc.page.n > 0) {
+            lv_page_trim(&sc.page, !sc.forward);
         }
     }
     if (!token) {
         /* An empty first page: both tokens at the start of the range, so
          * that following nextForwardToken finds events ingested later. */
         sc.bound.ts = sc.lo;
-        sc.bound.seq = 0;
+        sc.bound.chunk = 0;
         sc.bound.idx = 0;
     }
     if (write_page(&sc, &st, token, out) < 0) {
@@ -412,10 +302,7 @@ int lv_logs_get_log_events(struct lv_req *rq, const json_t *in,
     }
     ret = 0;
 out:
-    for (size_t i = 0; i < sc.n; i++) {
-        item_free(&sc.items[i]);
-    }
-    free(sc.items);
+    lv_page_release(&sc.page);
     lv_buf_release(&sc.payload);
     return ret;
 }

@@ -60,33 +60,20 @@
 #include "logs/filter.h"
 #include "logs/groups_int.h"
 #include "logs/logs_int.h"
+#include "logs/page.h"
 #include "logs/search_int.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/hex.h"
 #include "util/json.h"
 #include "util/log.h"
 #include "util/mem.h"
 
 #define DEFAULT_LIMIT 10000
-#define PAGE_BYTES 1048576
 #define DAY_MS (24LL * 3600 * 1000)
 /* Raw bytes one request decrypts at most before it answers with a partly
  * filled page and a token. */
 #define SCAN_BUDGET (64LL * 1024 * 1024)
-
-struct ekey {
-    int64_t ts;
-    int64_t ing;
-    int64_t chunk;
-    int64_t idx;
-};
-
-struct item {
-    struct ekey k;
-    int64_t stream_id;
-    char *msg;                  /* plaintext copy, wiped when freed */
-    size_t len;
-};
 
 struct sref {
     int64_t id;
@@ -102,48 +89,14 @@ struct fscan {
     struct sref *streams;       /* sorted by id */
     size_t n_streams, cap_streams;
     int64_t lo, hi;             /* timestamps: [lo, hi) */
-    struct ekey bound;          /* events with key >= bound */
-    int limit;
-    struct item *items;
-    size_t n, cap;
-    size_t bytes;
-    int full;                   /* the page is decided up to `cut` */
-    struct ekey cut;            /* the last event kept */
+    struct lv_page_key bound;   /* events with key >= bound */
+    struct lv_page page;
     int64_t scanned;            /* raw bytes decrypted */
     int stopped;                /* the budget ran out at stop_at */
-    struct ekey stop_at;
+    struct lv_page_key stop_at;
     struct lv_buf payload;
     struct lv_err *err;
 };
-
-static int ekey_cmp(const struct ekey *a, const struct ekey *b)
-{
-    if (a->ts != b->ts) {
-        return a->ts < b->ts ? -1 : 1;
-    }
-    if (a->ing != b->ing) {
-        return a->ing < b->ing ? -1 : 1;
-    }
-    if (a->chunk != b->chunk) {
-        return a->chunk < b->chunk ? -1 : 1;
-    }
-    if (a->idx != b->idx) {
-        return a->idx < b->idx ? -1 : 1;
-    }
-    return 0;
-}
-
-static int item_cmp(const void *a, const void *b)
-{
-    return ekey_cmp(&((const struct item *)a)->k,
-                    &((const struct item *)b)->k);
-}
-
-static void item_free(struct item *it)
-{
-    lv_secret_free(it->msg, it->len);
-    it->msg = NULL;
-}
 
 /* ---- streams --------------------------------------------------------------- */
 
@@ -239,7 +192,6 @@ static int select_streams(struct fscan *sc, const struct lv_log_group *g,
 static void query_scope(const struct lv_log_group *g, const json_t *in,
                         int64_t lo, int64_t hi, char out[65])
 {
-    static const char hex[] = "0123456789abcdef";
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     const json_t *names = lv_json_arr(in, "logStreamNames");
     const char *prefix = lv_json_str(in, "logStreamNamePrefix");
@@ -277,20 +229,17 @@ static void query_scope(const struct lv_log_group *g, const json_t *in,
         LV_BUG("logs: sha256 failed");
     }
     EVP_MD_CTX_free(md);
-    for (i = 0; i < 32; i++) {
-        out[2 * i] = hex[d[i] >> 4];
-        out[2 * i + 1] = hex[d[i] & 15];
-    }
-    out[64] = '\0';
+    lv_hex_encode(d, sizeof(d), out);
 }
 
-static void cursor_format(char *out, size_t cap, const struct ekey *k)
+static void cursor_format(char *out, size_t cap,
+                          const struct lv_page_key *k)
 {
     snprintf(out, cap, "%" PRId64 ".%" PRId64 ".%" PRId64 ".%" PRId64,
              k->ts, k->ing, k->chunk, k->idx);
 }
 
-static int cursor_parse(const char *c, struct ekey *k)
+static int cursor_parse(const char *c, struct lv_page_key *k)
 {
     int64_t v[4];
     const char *p = c;
@@ -319,46 +268,6 @@ static int cursor_parse(const char *c, struct ekey *k)
 
 /* ---- the walk ------------------------------------------------------------------ */
 
-/* Sorts and keeps what fits the page, in key order. */
-static void trim(struct fscan *sc)
-{
-    size_t keep = 0;
-    size_t bytes = 0;
-
-    qsort(sc->items, sc->n, sizeof(*sc->items), item_cmp);
-    while (keep < sc->n && keep < (size_t)sc->limit &&
-           bytes + sc->items[keep].len + LV_CHUNK_EVENT_OVERHEAD <=
-               PAGE_BYTES) {
-        bytes += sc->items[keep].len + LV_CHUNK_EVENT_OVERHEAD;
-        keep++;
-    }
-    for (size_t i = keep; i < sc->n; i++) {
-        item_free(&sc->items[i]);
-    }
-    sc->n = keep;
-    sc->bytes = bytes;
-    sc->full = 1;
-    sc->cut = sc->items[keep - 1].k;
-}
-
-static void add_item(struct fscan *sc, const struct ekey *k,
-                     int64_t stream_id, const char *msg, size_t len)
-{
-    struct item *it;
-
-    if (sc->n == sc->cap) {
-        sc->cap = sc->cap ? sc->cap * 2 : 256;
-        sc->items = lv_xrealloc(sc->items, sc->cap * sizeof(*sc->items));
-    }
-    it = &sc->items[sc->n++];
-    it->k = *k;
-    it->stream_id = stream_id;
-    it->msg = lv_xmalloc(len ? len : 1);
-    memcpy(it->msg, msg, len);
-    it->len = len;
-    sc->bytes += len + LV_CHUNK_EVENT_OVERHEAD;
-}
-
 /* 1 when the decoded chunk satisfies every required literal (one absent
  * from the whole text — and, for a literal that a backslash may stand
  * for, with no backslash in the text either — is absent from each of its
@@ -382,12 +291,12 @@ static int visit(void *arg, const struct lv_log_chunk *c)
     if (!find_stream(sc, c->stream_id)) {
         return 0;
     }
-    if (sc->full && c->first_ts > sc->cut.ts) {
+    if (sc->page.full && c->first_ts > sc->page.cut.ts) {
         /* Chunks come by first_ts: nothing here or later sorts before
          * the page's last event. */
         return 1;
     }
-    if (!sc->full && sc->scanned >= SCAN_BUDGET &&
+    if (!sc->page.full && sc->scanned >= SCAN_BUDGET &&
         c->first_ts > sc->bound.ts) {
         /* Everything before this chunk's start is decided; the next page
          * goes on from there. Never at or before bound: a page must make
@@ -412,19 +321,21 @@ static int visit(void *arg, const struct lv_log_chunk *c)
     }
     for (size_t i = 0; i < plain.n; i++) {
         const struct lv_chunk_event *e = &plain.ev[i];
-        struct ekey k = { e->ts, c->ingestion_time, c->id, (int64_t)i };
+        struct lv_page_key k = { e->ts, c->ingestion_time, c->id,
+                                 (int64_t)i };
 
         if (e->ts < sc->lo || e->ts >= sc->hi ||
-            ekey_cmp(&k, &sc->bound) < 0 ||
-            (sc->full && ekey_cmp(&k, &sc->cut) > 0)) {
+            lv_page_key_cmp(&k, &sc->bound) < 0 ||
+            (sc->page.full && lv_page_key_cmp(&k, &sc->page.cut) > 0)) {
             continue;
         }
         if (all || lv_filter_match(sc->f, e->msg, e->len)) {
-            add_item(sc, &k, c->stream_id, e->msg, e->len);
+            lv_page_add(&sc->page, &k, c->ingestion_time, c->stream_id,
+                        e->msg, e->len);
         }
     }
-    if (sc->n > (size_t)sc->limit || sc->bytes > PAGE_BYTES) {
-        trim(sc);
+    if (lv_page_over(&sc->page)) {
+        lv_page_trim(&sc->page, 0);
     }
     ret = 0;
 out:
@@ -440,8 +351,8 @@ static void write_events(struct fscan *sc, struct lv_jw *w)
 
     lv_jw_key(w, "events");
     lv_jw_arr_open(w);
-    for (size_t i = 0; i < sc->n; i++) {
-        const struct item *it = &sc->items[i];
+    for (size_t i = 0; i < sc->page.n; i++) {
+        const struct lv_page_item *it = &sc->page.items[i];
         const struct sref *s = find_stream(sc, it->stream_id);
 
         /* A stable, unique 56-digit id, as AWS's eventIds look. */
@@ -482,9 +393,9 @@ static int filter_log_events(struct lv_req *rq, const json_t *in,
 
     memset(&sc, 0, sizeof(sc));
     lv_buf_init(&sc.payload, 2 * (size_t)LV_CHUNK_MAX_RAW + 4096);
+    lv_page_init(&sc.page, DEFAULT_LIMIT);
     sc.rq = rq;
     sc.err = err;
-    sc.limit = DEFAULT_LIMIT;
     next[0] = '\0';
     /* API_FilterLogEvents: "If you specify a value for both
      * logStreamNamePrefix and logStreamNames, the action returns an
@@ -497,7 +408,7 @@ static int filter_log_events(struct lv_req *rq, const json_t *in,
     }
     /* The model bounds limit to 1–10,000 (checked by the front). */
     if (lv_json_int64(in, "limit", &v) && v >= 1 && v <= DEFAULT_LIMIT) {
-        sc.limit = (int)v;
+        sc.page.limit = (size_t)v;
     }
     if (lv_json_int64(in, "startTime", &v) && v > 0) {
         start = v;
@@ -551,24 +462,15 @@ static int filter_log_events(struct lv_req *rq, const json_t *in,
     }
     if (sc.stopped) {
         /* Keep only what lies before the stop: the rest is re-read. */
-        size_t k = 0;
-
-        for (size_t i = 0; i < sc.n; i++) {
-            if (ekey_cmp(&sc.items[i].k, &sc.stop_at) < 0) {
-                sc.items[k++] = sc.items[i];
-            } else {
-                item_free(&sc.items[i]);
-            }
-        }
-        sc.n = k;
+        lv_page_drop_from(&sc.page, &sc.stop_at);
     }
-    if (sc.n > (size_t)sc.limit || sc.bytes > PAGE_BYTES) {
-        trim(&sc);
-    } else if (sc.n > 1) {
-        qsort(sc.items, sc.n, sizeof(*sc.items), item_cmp);
+    if (lv_page_over(&sc.page)) {
+        lv_page_trim(&sc.page, 0);
+    } else {
+        lv_page_sort(&sc.page);
     }
-    if (sc.full) {
-        struct ekey after = sc.items[sc.n - 1].k;
+    if (sc.page.full) {
+        struct lv_page_key after = sc.page.items[sc.page.n - 1].k;
 
         after.idx++;
         cursor_format(next, sizeof(next), &after);
@@ -592,10 +494,7 @@ static int filter_log_events(struct lv_req *rq, const json_t *in,
     }
     ret = 0;
 out:
-    for (size_t i = 0; i < sc.n; i++) {
-        item_free(&sc.items[i]);
-    }
-    free(sc.items);
+    lv_page_release(&sc.page);
     for (size_t i = 0; i < sc.n_streams; i++) {
         free(sc.streams[i].name);
     }

@@ -6,7 +6,7 @@
 #ifndef LV_LOGS_SEARCH_INT_H
 #define LV_LOGS_SEARCH_INT_H
 
-#include "util/req.h"
+#include "svc/req.h"
 
 struct json_t;
 struct lv_buf;

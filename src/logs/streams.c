@@ -29,12 +29,6 @@
 
 static const char kind[] = "DescribeLogStreams";
 
-static int stream_not_found(struct lv_err *err)
-{
-    return lv_err_set(err, LV_E_RESOURCE_NOT_FOUND,
-                      "The specified log stream does not exist.");
-}
-
 /*
  * A LogStream object in AWS's order. The event times appear once the
  * stream has events. uploadSequenceToken is the decimal count of chunks
@@ -127,7 +121,6 @@ int lv_logs_op_delete_log_stream(struct lv_req *rq, const json_t *in,
     struct lv_log_stream st;
     const char *group;
     const char *name;
-    int found;
 
     (void)out;
     if (lv_json_req_str(in, "logGroupName", 1, LV_LOGS_MAX_NAME, &group,
@@ -151,12 +144,7 @@ int lv_logs_op_delete_log_stream(struct lv_req *rq, const json_t *in,
                    "first.");
         goto fail;
     }
-    found = lv_store_logs_stream_get(rq->store, g.id, name, &st, err);
-    if (found < 0) {
-        goto fail;
-    }
-    if (!found) {
-        stream_not_found(err);
+    if (lv_logs_find_stream(rq, &g, name, &st, err) < 0) {
         goto fail;
     }
     if (lv_store_logs_stream_delete(rq->store, st.id, err) < 0) {

@@ -13,7 +13,7 @@ static const struct {
 } errs[] = {
     [LV_E_NONE] = { "", 200 },
 #define X(e, type, status) [e] = { type, status },
-#include "model/gen/errors.def"
+#include "util/gen/errors.def"
 #undef X
 };
 

@@ -23,7 +23,7 @@
 enum lv_errcode {
     LV_E_NONE = 0,
 #define X(e, type, status) e,
-#include "model/gen/errors.def"
+#include "util/gen/errors.def"
 #undef X
     LV_E__COUNT
 };

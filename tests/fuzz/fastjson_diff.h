@@ -1,5 +1,5 @@
 /*
- * fastjson_diff: the differential oracle of util/fastjson, shared by
+ * fastjson_diff: the differential oracle of logs/fastjson, shared by
  * tests/unit/test_fastjson.c and tests/fuzz/fuzz_fastjson.c (static
  * functions; include once per test program).
  *
@@ -22,9 +22,9 @@
 
 #include <jansson.h>
 
+#include "logs/fastjson.h"
 #include "model/model.h"
 #include "util/err.h"
-#include "util/fastjson.h"
 #include "util/json.h"
 #include "util/mem.h"
 

@@ -20,7 +20,7 @@
 #include "http/peer.h"
 #include "kms/condkeys.h"
 #include "store/kms_store.h"
-#include "util/req.h"
+#include "svc/req.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

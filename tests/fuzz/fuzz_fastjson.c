@@ -1,6 +1,6 @@
 /*
  * libFuzzer target: arbitrary bytes as a PutLogEvents body → the simdjson
- * fast decoder (util/fastjson.h) and the slow path (jansson +
+ * fast decoder (logs/fastjson.h) and the slow path (jansson +
  * lv_model_validate + the events as ingest reads them). Whenever the fast
  * decoder accepts, both must give the same request, byte for byte; a
  * mismatch aborts. See fastjson_diff.h.

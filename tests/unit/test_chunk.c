@@ -25,11 +25,11 @@
 #include "logs/events_int.h"
 #include "store/logs_store.h"
 #include "store/store.h"
+#include "svc/req.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/mem.h"
-#include "util/req.h"
 
 #include "helpers.h"
 

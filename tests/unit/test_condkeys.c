@@ -29,7 +29,7 @@
 #include "kms/condkeys.h"
 #include "policy/policy.h"
 #include "store/kms_store.h"
-#include "util/req.h"
+#include "svc/req.h"
 
 #define ACCT "111122223333"
 #define KEY_ARN "arn:aws:kms:eu-west-2:111122223333:key/" \

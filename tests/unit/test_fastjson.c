@@ -1,5 +1,5 @@
 /*
- * test_fastjson: the simdjson PutLogEvents decoder (util/fastjson.h)
+ * test_fastjson: the simdjson PutLogEvents decoder (logs/fastjson.h)
  * against the slow path it stands in for (jansson + lv_model_validate +
  * the events as ingest reads them; tests/fuzz/fastjson_diff.h).
  *

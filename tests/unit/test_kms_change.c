@@ -19,9 +19,9 @@
 #include "kms/kms_int.h"
 #include "store/kms_store.h"
 #include "store/store.h"
+#include "svc/req.h"
 #include "util/err.h"
 #include "util/mem.h"
-#include "util/req.h"
 
 #include "helpers.h"
 

@@ -12,7 +12,7 @@
  * root object, no unescaped string holds a NUL (jansson refuses \u0000),
  * and the model's constraints of PutLogEventsRequest.
  */
-#include "util/fastjson.h"
+#include "logs/fastjson.h"
 
 #include <cstdint>
 #include <cstdlib>

@@ -3,9 +3,13 @@
  * in which region, when, and for which operation — and the handler type.
  * A handler never sees HTTP: the front (src/http/) fills this in after
  * authentication and validation, and writes what the handler returns.
+ *
+ * svc/ is the boundary between the front and the services (kms/, logs/):
+ * both sides include this contract, it includes auth/ for the principal,
+ * and nothing below it (store/, util/) includes it.
  */
-#ifndef LV_UTIL_REQ_H
-#define LV_UTIL_REQ_H
+#ifndef LV_SVC_REQ_H
+#define LV_SVC_REQ_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -55,7 +59,7 @@ struct lv_req {
 };
 
 /* What the front offers a raw-body handler to read past the body (the
- * simdjson padding, LV_FASTJSON_PADDING in util/fastjson.h). */
+ * simdjson padding, LV_FASTJSON_PADDING in logs/fastjson.h). */
 #define LV_REQ_BODY_PAD 64
 
 /*

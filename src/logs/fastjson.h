@@ -1,7 +1,7 @@
 /*
  * fastjson: the PutLogEvents request decoder of the ingest hot path
  * (DESIGN.md "Hot paths"), simdjson's On-Demand API behind a plain C API.
- * src/util/fastjson.cc is the only C++ file of the tree.
+ * src/logs/fastjson.cc is the only C++ file of the tree.
  *
  * The decoder accepts only plainly valid requests: those that jansson
  * parses, that lv_model_validate accepts for Logs_20140328.PutLogEvents,
@@ -23,8 +23,8 @@
  * 24-hour span, 1 MB total; src/logs/ingest.c applies them to what either
  * path decoded).
  */
-#ifndef LV_UTIL_FASTJSON_H
-#define LV_UTIL_FASTJSON_H
+#ifndef LV_LOGS_FASTJSON_H
+#define LV_LOGS_FASTJSON_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,28 +1,20 @@
 /*
- * sigv4: AWS Signature Version 4, header form, signer and verifier.
- *
- * Both sides run the same four tasks, named as AWS names them
- * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html):
- *   Task 1  canonical request  canonical_request()
- *   Task 2  string to sign     string_to_sign()
- *   Task 3  signing key        signing_key()
- *   Task 4  signature          signature()
- * The signer signs every header it is given; the verifier rebuilds the
- * canonical request from the headers the client listed in SignedHeaders.
+ * sigv4_verify: the verifier (lv_sigv4_verify, for the server). It
+ * rebuilds the canonical request from the headers the client listed in
+ * SignedHeaders and runs the four tasks of sigv4_canon.c over it.
  *
  * The verifier checks in the order AWS's JSON services do (observed against
  * DynamoDB by dynalite, and by scratchstack-aws-signature's "AWS Auth Error
  * Ordering"): Authorization present, algorithm, key=value syntax, required
  * parameters and date header, SignedHeaders includes host (and the date
- * header, and X-Amz-Target when it is sent), date format, 15-minute window, Credential shape, credential
- * scope, access key, signature. The messages are AWS's words; each is
- * defined once below with where it was found.
+ * header, and X-Amz-Target when it is sent), date format, 15-minute
+ * window, Credential shape, credential scope, access key, signature. The
+ * messages are AWS's words; each is defined once below with where it was
+ * found.
  */
-#include "auth/sigv4.h"
+#include "auth/sigv4_int.h"
 
 #include <ctype.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,28 +25,11 @@
 #include "auth/creds.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/hex.h"
 #include "util/mem.h"
 
-#define ALGORITHM "AWS4-HMAC-SHA256"
-#define TERMINATOR "aws4_request"
 /* AWS accepts a request dated up to 15 minutes either side of its clock. */
 #define SKEW_SECONDS (15 * 60)
-
-/* Bounds on what a client can make us canonicalise. Real clients send an
- * Authorization header of ~250 bytes, a dozen headers and a path of "/". */
-#define MAX_AUTHZ 8192
-#define MAX_HEADERS 256
-#define MAX_SIGNED_HEADERS 64
-#define MAX_HEADER_NAME 256
-#define MAX_HEADER_VALUE 8192
-#define MAX_PATH 8192
-#define MAX_QUERY 16384
-#define MAX_QUERY_PARAMS 512
-#define MAX_SCOPE_PART 63
-#define MAX_CREQ (256u * 1024)
-
-#define SHA256_LEN 32
-#define HEX_LEN (2 * SHA256_LEN)
 
 /*
  * AWS's messages. Sources: "Request is missing Authentication Token",
@@ -93,433 +68,12 @@ struct authz {
     struct param sig;
 };
 
-/* ---- small helpers ---------------------------------------------------- */
+/* ---- Task 4 with the credentials' key cache ----------------------------- */
 
-static int is_unreserved(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-           (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-           c == '~';
-}
-
-static int is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
-           c == '\f';
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-static void hex_encode(const unsigned char *in, size_t n, char *out)
-{
-    static const char hex[] = "0123456789abcdef";
-
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = hex[in[i] >> 4];
-        out[2 * i + 1] = hex[in[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
-static void sha256_hex(const void *data, size_t n, char out[HEX_LEN + 1])
-{
-    unsigned char md[SHA256_LEN];
-    unsigned int len = 0;
-
-    if (!EVP_Digest(data, n, md, &len, EVP_sha256(), NULL) ||
-        len != SHA256_LEN) {
-        LV_BUG("SHA-256 failed");
-    }
-    hex_encode(md, SHA256_LEN, out);
-}
-
-static void hmac_sha256(const void *key, size_t key_len, const void *data,
-                        size_t n, unsigned char out[SHA256_LEN])
-{
-    unsigned int len = 0;
-
-    if (!HMAC(EVP_sha256(), key, (int)key_len, data, n, out, &len) ||
-        len != SHA256_LEN) {
-        LV_BUG("HMAC-SHA256 failed");
-    }
-}
-
-/* Percent-encodes every byte but the unreserved ones (and '/' if asked),
- * with upper-case hex, as Task 1 requires. */
-static int uri_encode(struct lv_buf *out, const char *s, size_t n,
-                      int keep_slash)
-{
-    static const char hex[] = "0123456789ABCDEF";
-
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        char esc[3];
-
-        if (is_unreserved(c) || (keep_slash && c == '/')) {
-            if (lv_buf_addc(out, (char)c) < 0) {
-                return -1;
-            }
-            continue;
-        }
-        esc[0] = '%';
-        esc[1] = hex[c >> 4];
-        esc[2] = hex[c & 15];
-        if (lv_buf_add(out, esc, 3) < 0) {
-            return -1;
-        }
-    }
-    return 0;
-}
-
-/* Decodes %XX escapes; an escape that is not one stays as it is. */
-static size_t pct_decode(const char *s, size_t n, char *out)
-{
-    size_t o = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        int hi;
-        int lo;
-
-        if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
-            (lo = hexval(s[i + 2])) >= 0) {
-            out[o++] = (char)(hi * 16 + lo);
-            i += 2;
-        } else {
-            out[o++] = s[i];
-        }
-    }
-    return o;
-}
-
-/* ---- Task 1: canonical request ----------------------------------------- */
-
-/*
- * Canonical URI for services other than S3: the path with `.` and `..`
- * segments resolved and runs of '/' collapsed (the suite's normalize-path
- * cases), a trailing '/' kept, then URI-encoded with '/' left alone. The
- * path arrives as sent on the wire (already encoded once), so encoding it
- * again gives the double encoding AWS specifies for non-S3 services.
- */
-static int canonical_uri(const char *path, struct lv_buf *out)
-{
-    size_t n = strnlen(path, MAX_PATH + 1);
-    size_t *seg_off = NULL;
-    size_t *seg_len = NULL;
-    size_t nseg = 0;
-    size_t i = 0;
-    int trailing;
-    int ret = -1;
-
-    if (n > MAX_PATH) {
-        return -1;
-    }
-    if (n == 0) {
-        return lv_buf_addc(out, '/');
-    }
-    trailing = path[n - 1] == '/';
-    seg_off = lv_xcalloc(n / 2 + 1, sizeof(*seg_off));
-    seg_len = lv_xcalloc(n / 2 + 1, sizeof(*seg_len));
-    while (i < n) {
-        size_t start;
-        size_t len;
-
-        while (i < n && path[i] == '/') {
-            i++;
-        }
-        start = i;
-        while (i < n && path[i] != '/') {
-            i++;
-        }
-        len = i - start;
-        if (len == 0 || (len == 1 && path[start] == '.')) {
-            continue;
-        }
-        if (len == 2 && path[start] == '.' && path[start + 1] == '.') {
-            if (nseg > 0) {
-                nseg--;
-            }
-            continue;
-        }
-        seg_off[nseg] = start;
-        seg_len[nseg] = len;
-        nseg++;
-    }
-    for (size_t s = 0; s < nseg; s++) {
-        if (lv_buf_addc(out, '/') < 0 ||
-            uri_encode(out, path + seg_off[s], seg_len[s], 0) < 0) {
-            goto out;
-        }
-    }
-    if ((nseg == 0 || trailing) && lv_buf_addc(out, '/') < 0) {
-        goto out;
-    }
-    ret = 0;
-out:
-    free(seg_off);
-    free(seg_len);
-    return ret;
-}
-
-struct qparam {
-    char *key;      /* encoded */
-    char *val;      /* encoded */
-};
-
-static int qparam_cmp(const void *a, const void *b)
-{
-    const struct qparam *x = a;
-    const struct qparam *y = b;
-    int c = strcmp(x->key, y->key);
-
-    return c ? c : strcmp(x->val, y->val);
-}
-
-static char *encode_component(const char *s, size_t n)
-{
-    struct lv_buf b = LV_BUF_INIT(3 * MAX_QUERY + 1);
-    char *tmp = lv_xmalloc(n + 1);
-    size_t dn = pct_decode(s, n, tmp);
-    char *res;
-
-    if (uri_encode(&b, tmp, dn, 0) < 0) {
-        LV_BUG("encoded query component past its bound");
-    }
-    free(tmp);
-    res = lv_buf_detach(&b, NULL);
-    return res;
-}
-
-/*
- * Canonical query string: each name=value decoded then encoded with the
- * unreserved set (so "a b", "%E1%88%B4" and raw UTF-8 all come out the same
- * way), a name without '=' given an empty value, sorted by encoded name
- * then value. '+' is taken literally (SDKs send spaces as %20).
- */
-static int canonical_query(const char *query, struct lv_buf *out)
-{
-    size_t n = strnlen(query, MAX_QUERY + 1);
-    struct qparam *ps = NULL;
-    size_t np = 0;
-    size_t i = 0;
-    int ret = -1;
-
-    if (n > MAX_QUERY) {
-        return -1;
-    }
-    ps = lv_xcalloc(n / 2 + 1, sizeof(*ps));
-    while (i < n) {
-        size_t start = i;
-        const char *eq;
-        size_t len;
-
-        while (i < n && query[i] != '&') {
-            i++;
-        }
-        len = i - start;
-        i++;
-        if (len == 0) {
-            continue;
-        }
-        if (np == MAX_QUERY_PARAMS) {
-            goto out;
-        }
-        eq = memchr(query + start, '=', len);
-        if (eq) {
-            size_t klen = (size_t)(eq - (query + start));
-
-            ps[np].key = encode_component(query + start, klen);
-            ps[np].val = encode_component(eq + 1, len - klen - 1);
-        } else {
-            ps[np].key = encode_component(query + start, len);
-            ps[np].val = lv_xstrdup("");
-        }
-        np++;
-    }
-    qsort(ps, np, sizeof(*ps), qparam_cmp);
-    for (size_t k = 0; k < np; k++) {
-        if ((k && lv_buf_addc(out, '&') < 0) ||
-            lv_buf_adds(out, ps[k].key) < 0 || lv_buf_addc(out, '=') < 0 ||
-            lv_buf_adds(out, ps[k].val) < 0) {
-            goto out;
-        }
-    }
-    ret = 0;
-out:
-    for (size_t k = 0; k < np; k++) {
-        free(ps[k].key);
-        free(ps[k].val);
-    }
-    free(ps);
-    return ret;
-}
-
-/* Appends one header value trimmed, with every inner run of white space
- * (including the line breaks of a folded value) made one space. */
-static int add_trimmed(struct lv_buf *out, const char *v)
-{
-    size_t n = strnlen(v, MAX_HEADER_VALUE + 1);
-    size_t i = 0;
-    int pending = 0;
-
-    if (n > MAX_HEADER_VALUE) {
-        return -1;
-    }
-    while (i < n && is_space(v[i])) {
-        i++;
-    }
-    for (; i < n; i++) {
-        if (is_space(v[i])) {
-            pending = 1;
-            continue;
-        }
-        if (pending && lv_buf_addc(out, ' ') < 0) {
-            return -1;
-        }
-        pending = 0;
-        if (lv_buf_addc(out, v[i]) < 0) {
-            return -1;
-        }
-    }
-    return 0;
-}
-
-static int name_eq(const char *a, const char *b, size_t blen)
-{
-    return strlen(a) == blen && strncasecmp(a, b, blen) == 0;
-}
-
-/* The canonical value of header `name` (lower case, `len` bytes): every
- * occurrence trimmed and joined with ',' in the order received. Returns
- * how many occurrences there were, or -1 past a bound. */
-static int header_value(const struct lv_sigv4_request *req, const char *name,
-                        size_t len, struct lv_buf *out)
-{
-    int found = 0;
-
-    for (size_t i = 0; i < req->n_headers; i++) {
-        if (!name_eq(req->headers[i].name, name, len)) {
-            continue;
-        }
-        if ((found && lv_buf_addc(out, ',') < 0) ||
-            add_trimmed(out, req->headers[i].value) < 0) {
-            return -1;
-        }
-        found++;
-    }
-    return found;
-}
-
-/*
- * Task 1. `signed_list` is the SignedHeaders value ("a;b;c", lower case).
- * Returns 0; -1 past a bound; -2 when a listed header is not in the request.
- */
-static int canonical_request(const struct lv_sigv4_request *req,
-                             const char *signed_list, const char *payload_hex,
-                             struct lv_buf *creq)
-{
-    const char *p = signed_list;
-
-    if (lv_buf_adds(creq, req->method) < 0 || lv_buf_addc(creq, '\n') < 0 ||
-        canonical_uri(req->path ? req->path : "/", creq) < 0 ||
-        lv_buf_addc(creq, '\n') < 0 ||
-        canonical_query(req->query ? req->query : "", creq) < 0 ||
-        lv_buf_addc(creq, '\n') < 0) {
-        return -1;
-    }
-    while (*p) {
-        const char *end = strchr(p, ';');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        int found;
-
-        if (lv_buf_add(creq, p, len) < 0 || lv_buf_addc(creq, ':') < 0) {
-            return -1;
-        }
-        found = header_value(req, p, len, creq);
-        if (found < 0) {
-            return -1;
-        }
-        if (found == 0) {
-            return -2;
-        }
-        if (lv_buf_addc(creq, '\n') < 0) {
-            return -1;
-        }
-        p = end ? end + 1 : p + len;
-    }
-    if (lv_buf_addc(creq, '\n') < 0 || lv_buf_adds(creq, signed_list) < 0 ||
-        lv_buf_addc(creq, '\n') < 0 || lv_buf_adds(creq, payload_hex) < 0) {
-        return -1;
-    }
-    return 0;
-}
-
-/* ---- Task 2: string to sign -------------------------------------------- */
-
-static int string_to_sign(const char *amz_date, const char *date,
-                          const char *region, const char *service,
-                          const struct lv_buf *creq, struct lv_buf *sts)
-{
-    char h[HEX_LEN + 1];
-
-    sha256_hex(creq->data, creq->len, h);
-    return lv_buf_addf(sts, ALGORITHM "\n%s\n%s/%s/%s/" TERMINATOR "\n%s",
-                       amz_date, date, region, service, h);
-}
-
-/* ---- Task 3: signing key ----------------------------------------------- */
-
-static void signing_key(const char *secret, size_t secret_len,
-                        const char *date, const char *region,
-                        const char *service, unsigned char key[SHA256_LEN])
-{
-    size_t klen = 4 + secret_len;
-    unsigned char *k = lv_xmalloc(klen);
-    unsigned char a[SHA256_LEN];
-    unsigned char b[SHA256_LEN];
-
-    memcpy(k, "AWS4", 4);
-    memcpy(k + 4, secret, secret_len);
-    hmac_sha256(k, klen, date, strlen(date), a);               /* kDate */
-    hmac_sha256(a, sizeof(a), region, strlen(region), b);      /* kRegion */
-    hmac_sha256(b, sizeof(b), service, strlen(service), a);    /* kService */
-    hmac_sha256(a, sizeof(a), TERMINATOR, strlen(TERMINATOR), key);
-    lv_secret_free(k, klen);
-    lv_secret_wipe(a, sizeof(a));
-    lv_secret_wipe(b, sizeof(b));
-}
-
-/* ---- Task 4: signature -------------------------------------------------- */
-
-static void signature(const char *secret, size_t secret_len, const char *date,
-                      const char *region, const char *service,
-                      const struct lv_buf *sts, char out[HEX_LEN + 1])
-{
-    unsigned char key[SHA256_LEN];
-    unsigned char sig[SHA256_LEN];
-
-    signing_key(secret, secret_len, date, region, service, key);
-    hmac_sha256(key, sizeof(key), sts->data, sts->len, sig);
-    hex_encode(sig, sizeof(sig), out);
-    lv_secret_wipe(key, sizeof(key));
-    lv_secret_wipe(sig, sizeof(sig));
-}
-
-/* Task 4 for the verifier: signature() with the signing key of the scope
- * taken from the credentials table's cache, derived and put there on a
- * miss. The key of a scope is the same for every request of that day, so
- * a hit saves the four HMACs of Task 3. */
+/* Task 4 for the verifier: lv_sigv4_signature() with the signing key of
+ * the scope taken from the credentials table's cache, derived and put
+ * there on a miss. The key of a scope is the same for every request of
+ * that day, so a hit saves the four HMACs of Task 3. */
 static void verify_signature(const struct lv_creds *creds,
                              const struct lv_cred *cred, const char *date,
                              const char *region, const char *service,
@@ -533,169 +87,16 @@ static void verify_signature(const struct lv_creds *creds,
     int cacheable = n > 0 && (size_t)n <= LV_CREDS_MAX_SCOPE;
 
     if (!cacheable || !lv_creds_signing_key_get(creds, cred, scope, key)) {
-        signing_key(cred->secret, cred->secret_len, date, region, service,
-                    key);
+        lv_sigv4_signing_key(cred->secret, cred->secret_len, date, region,
+                             service, key);
         if (cacheable) {
             lv_creds_signing_key_put(creds, cred, scope, key);
         }
     }
-    hmac_sha256(key, sizeof(key), sts->data, sts->len, sig);
-    hex_encode(sig, sizeof(sig), out);
+    lv_sigv4_hmac_sha256(key, sizeof(key), sts->data, sts->len, sig);
+    lv_hex_encode(sig, sizeof(sig), out);
     lv_secret_wipe(key, sizeof(key));
     lv_secret_wipe(sig, sizeof(sig));
-}
-
-/* ---- the signer --------------------------------------------------------- */
-
-static int strp_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int valid_header_name(const char *s)
-{
-    size_t n = strnlen(s, MAX_HEADER_NAME + 1);
-
-    if (n == 0 || n > MAX_HEADER_NAME) {
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        if (c <= ' ' || c >= 0x7f || c == ':' || c == ';' || c == ',') {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* The lower-cased, sorted, distinct names of every header: "a;b;c". */
-static int all_header_names(const struct lv_sigv4_request *req,
-                            struct lv_buf *out, struct lv_err *err)
-{
-    char **names;
-    size_t n = 0;
-    int ret = -1;
-
-    if (req->n_headers > MAX_HEADERS) {
-        return lv_err_set(err, LV_E_INVALID_PARAMETER,
-                          "too many headers to sign (at most %d)",
-                          MAX_HEADERS);
-    }
-    names = lv_xcalloc(req->n_headers + 1, sizeof(*names));
-    for (size_t i = 0; i < req->n_headers; i++) {
-        if (!valid_header_name(req->headers[i].name)) {
-            lv_err_set(err, LV_E_INVALID_PARAMETER,
-                       "invalid header name to sign");
-            goto out;
-        }
-        names[n] = lv_xstrdup(req->headers[i].name);
-        for (char *c = names[n]; *c; c++) {
-            *c = (char)tolower((unsigned char)*c);
-        }
-        n++;
-    }
-    qsort(names, n, sizeof(*names), strp_cmp);
-    for (size_t i = 0; i < n; i++) {
-        if (i && strcmp(names[i], names[i - 1]) == 0) {
-            continue;
-        }
-        if ((out->len && lv_buf_addc(out, ';') < 0) ||
-            lv_buf_adds(out, names[i]) < 0) {
-            lv_err_set(err, LV_E_INVALID_PARAMETER, "too many headers");
-            goto out;
-        }
-    }
-    ret = 0;
-out:
-    for (size_t i = 0; i < n; i++) {
-        free(names[i]);
-    }
-    free(names);
-    return ret;
-}
-
-static int valid_scope_part(const char *s)
-{
-    size_t n = strnlen(s, MAX_SCOPE_PART + 1);
-
-    if (n == 0 || n > MAX_SCOPE_PART) {
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '-')) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-int lv_sigv4_sign(const struct lv_sigv4_request *req, const char *access_key,
-                  const char *secret, const char *region, const char *service,
-                  const char *amz_date, struct lv_buf *authz,
-                  struct lv_buf *creq, struct lv_buf *sts, struct lv_err *err)
-{
-    struct lv_buf names = LV_BUF_INIT(MAX_HEADERS * (MAX_HEADER_NAME + 1));
-    struct lv_buf c = LV_BUF_INIT(MAX_CREQ);
-    struct lv_buf s = LV_BUF_INIT(MAX_CREQ);
-    char payload[HEX_LEN + 1];
-    char sig[HEX_LEN + 1];
-    char date[9];
-    int ret = -1;
-
-    if (!req || !req->method || !access_key || !secret || !region ||
-        !service || !amz_date || !authz) {
-        LV_BUG("lv_sigv4_sign: NULL argument");
-    }
-    if (strlen(amz_date) != 16 || amz_date[8] != 'T' ||
-        amz_date[15] != 'Z') {
-        lv_err_set(err, LV_E_INVALID_PARAMETER,
-                   "X-Amz-Date must be YYYYMMDDTHHMMSSZ");
-        goto out;
-    }
-    if (!valid_scope_part(region) || !valid_scope_part(service) ||
-        strnlen(access_key, LV_MAX_ACCESS_KEY + 1) > LV_MAX_ACCESS_KEY ||
-        strchr(access_key, '/')) {
-        lv_err_set(err, LV_E_INVALID_PARAMETER,
-                   "invalid access key, region or service to sign with");
-        goto out;
-    }
-    memcpy(date, amz_date, 8);
-    date[8] = '\0';
-    if (all_header_names(req, &names, err) < 0) {
-        goto out;
-    }
-    sha256_hex(req->body_len ? req->body : "", req->body_len, payload);
-    if (canonical_request(req, names.data, payload, &c) < 0) {
-        lv_err_set(err, LV_E_INVALID_PARAMETER,
-                   "request too large to sign (path, query or a header)");
-        goto out;
-    }
-    if (string_to_sign(amz_date, date, region, service, &c, &s) < 0) {
-        lv_err_set(err, LV_E_INVALID_PARAMETER, "request too large to sign");
-        goto out;
-    }
-    signature(secret, strlen(secret), date, region, service, &s, sig);
-    if (lv_buf_addf(authz,
-                    ALGORITHM " Credential=%s/%s/%s/%s/" TERMINATOR
-                    ", SignedHeaders=%s, Signature=%s",
-                    access_key, date, region, service, names.data, sig) < 0 ||
-        (creq && lv_buf_add(creq, c.data, c.len) < 0) ||
-        (sts && lv_buf_add(sts, s.data, s.len) < 0)) {
-        lv_err_set(err, LV_E_INVALID_PARAMETER,
-                   "signed output exceeds its buffer");
-        goto out;
-    }
-    ret = 0;
-out:
-    lv_buf_release(&names);
-    lv_buf_release(&c);
-    lv_buf_release(&s);
-    lv_secret_wipe(sig, sizeof(sig));
-    return ret;
 }
 
 /* ---- the verifier ------------------------------------------------------- */
@@ -720,10 +121,10 @@ static int copy_trimmed(const char *s, char *out, size_t cap)
     size_t n = strnlen(s, MAX_HEADER_VALUE + 1);
     size_t b = 0;
 
-    while (b < n && is_space(s[b])) {
+    while (b < n && lv_sigv4_is_space(s[b])) {
         b++;
     }
-    while (n > b && is_space(s[n - 1])) {
+    while (n > b && lv_sigv4_is_space(s[n - 1])) {
         n--;
     }
     if (n - b >= cap) {
@@ -817,11 +218,11 @@ static int parse_params(const char *authz_value, const char *rest,
         size_t klen;
         struct param *dst = NULL;
 
-        while (*p == ',' || is_space(*p)) {
+        while (*p == ',' || lv_sigv4_is_space(*p)) {
             p++;
         }
         start = p;
-        while (*p && *p != ',' && !is_space(*p)) {
+        while (*p && *p != ',' && !lv_sigv4_is_space(*p)) {
             p++;
         }
         len = (size_t)(p - start);
@@ -972,11 +373,11 @@ static int check_scope(char *parts[5], const char *amz_date,
     struct lv_buf m = LV_BUF_INIT(sizeof(err->msg) * 2);
     int ret = 0;
 
-    if (!valid_scope_part(parts[2])) {
+    if (!lv_sigv4_valid_scope_part(parts[2])) {
         lv_buf_addf(&m, "Credential should be scoped to a valid region, "
                         "not '%.64s'. ", parts[2]);
     }
-    if (!valid_scope_part(parts[3])) {
+    if (!lv_sigv4_valid_scope_part(parts[3])) {
         lv_buf_addf(&m, "Credential should be scoped to correct service: "
                         "'%.64s'. ", parts[3]);
     }
@@ -1173,7 +574,8 @@ int lv_sigv4_verify(const struct lv_sigv4_request *req,
      * also sends x-amz-content-sha256 (the JS SDK v3 does) must send the
      * same hash: otherwise what it signed is not this body, so it is a
      * signature mismatch, never a hash we take on trust. */
-    sha256_hex(req->body_len ? req->body : "", req->body_len, payload);
+    lv_sigv4_sha256_hex(req->body_len ? req->body : "", req->body_len,
+                        payload);
     content_sha = find_header(req, "X-Amz-Content-Sha256");
     if (content_sha && !same_hash(content_sha, payload)) {
         lv_err_set(err, LV_E_INVALID_SIGNATURE, "%s", msg_mismatch);
@@ -1182,9 +584,10 @@ int lv_sigv4_verify(const struct lv_sigv4_request *req,
 
     /* Tasks 1–4 over what the client says it signed. A signed header that
      * is absent cannot have been signed as sent: a mismatch. */
-    rc = canonical_request(req, list.data, payload, &c);
+    rc = lv_sigv4_canonical_request(req, list.data, payload, &c);
     if (rc < 0 ||
-        string_to_sign(amz_date, parts[1], parts[2], parts[3], &c, &s) < 0) {
+        lv_sigv4_string_to_sign(amz_date, parts[1], parts[2], parts[3], &c,
+                                &s) < 0) {
         lv_err_set(err, LV_E_INVALID_SIGNATURE, "%s", msg_mismatch);
         goto out;
     }

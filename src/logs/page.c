@@ -1,0 +1,144 @@
+#include "logs/page.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "logs/chunk.h"
+#include "util/err.h"
+#include "util/mem.h"
+
+void lv_page_init(struct lv_page *p, size_t limit)
+{
+    assert(limit >= 1);
+    memset(p, 0, sizeof(*p));
+    p->limit = limit;
+}
+
+static void item_free(struct lv_page_item *it)
+{
+    lv_secret_free(it->msg, it->len);
+    it->msg = NULL;
+}
+
+void lv_page_release(struct lv_page *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        item_free(&p->items[i]);
+    }
+    free(p->items);
+    p->items = NULL;
+    p->n = 0;
+    p->cap = 0;
+    p->bytes = 0;
+    p->full = 0;
+}
+
+int lv_page_key_cmp(const struct lv_page_key *a, const struct lv_page_key *b)
+{
+    if (a->ts != b->ts) {
+        return a->ts < b->ts ? -1 : 1;
+    }
+    if (a->ing != b->ing) {
+        return a->ing < b->ing ? -1 : 1;
+    }
+    if (a->chunk != b->chunk) {
+        return a->chunk < b->chunk ? -1 : 1;
+    }
+    if (a->idx != b->idx) {
+        return a->idx < b->idx ? -1 : 1;
+    }
+    return 0;
+}
+
+static int item_cmp(const void *a, const void *b)
+{
+    return lv_page_key_cmp(&((const struct lv_page_item *)a)->k,
+                           &((const struct lv_page_item *)b)->k);
+}
+
+void lv_page_add(struct lv_page *p, const struct lv_page_key *k,
+                 int64_t ingestion, int64_t stream_id, const char *msg,
+                 size_t len)
+{
+    struct lv_page_item *it;
+
+    if (p->n == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 256;
+        p->items = lv_xrealloc(p->items, p->cap * sizeof(*p->items));
+    }
+    it = &p->items[p->n++];
+    it->k = *k;
+    it->ingestion = ingestion;
+    it->stream_id = stream_id;
+    it->msg = lv_xmalloc(len ? len : 1);
+    memcpy(it->msg, msg, len);
+    it->len = len;
+    p->bytes += len + LV_CHUNK_EVENT_OVERHEAD;
+}
+
+int lv_page_over(const struct lv_page *p)
+{
+    return p->n > p->limit || p->bytes > LV_PAGE_MAX_BYTES;
+}
+
+void lv_page_sort(struct lv_page *p)
+{
+    if (p->n > 1) {
+        qsort(p->items, p->n, sizeof(*p->items), item_cmp);
+    }
+}
+
+void lv_page_trim(struct lv_page *p, int backward)
+{
+    size_t keep = 0;
+    size_t bytes = 0;
+    size_t first;
+
+    assert(p->n > 0);
+    lv_page_sort(p);
+    /* Going backwards the page keeps the last items: count from the end. */
+    while (keep < p->n && keep < p->limit) {
+        const struct lv_page_item *it =
+            &p->items[backward ? p->n - 1 - keep : keep];
+
+        if (bytes + it->len + LV_CHUNK_EVENT_OVERHEAD > LV_PAGE_MAX_BYTES) {
+            break;
+        }
+        bytes += it->len + LV_CHUNK_EVENT_OVERHEAD;
+        keep++;
+    }
+    if (keep == 0) {
+        /* A stored event is never larger than a batch (LV_CHUNK_MAX_RAW,
+         * message + 26 bytes), so a page always has room for one. */
+        LV_BUG("page: no room for an event of %zu bytes", p->items[0].len);
+    }
+    first = backward ? p->n - keep : 0;
+    for (size_t i = 0; i < p->n; i++) {
+        if (i < first || i >= first + keep) {
+            item_free(&p->items[i]);
+        }
+    }
+    memmove(p->items, p->items + first, keep * sizeof(*p->items));
+    p->n = keep;
+    p->bytes = bytes;
+    p->full = 1;
+    p->cut = backward ? p->items[0].k : p->items[keep - 1].k;
+}
+
+void lv_page_drop_from(struct lv_page *p, const struct lv_page_key *k)
+{
+    size_t kept = 0;
+    size_t bytes = 0;
+
+    for (size_t i = 0; i < p->n; i++) {
+        if (lv_page_key_cmp(&p->items[i].k, k) < 0) {
+            bytes += p->items[i].len + LV_CHUNK_EVENT_OVERHEAD;
+            p->items[kept++] = p->items[i];
+        } else {
+            item_free(&p->items[i]);
+        }
+    }
+    p->n = kept;
+    p->bytes = bytes;
+}

@@ -1,0 +1,187 @@
+/* logs/page: the page collector of GetLogEvents and FilterLogEvents — key
+ * order, trimming by count and by bytes in both directions, the cut, and
+ * dropping what lies past a key. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "logs/chunk.h"
+#include "logs/page.h"
+
+static struct lv_page_key key(int64_t ts, int64_t ing, int64_t chunk,
+                              int64_t idx)
+{
+    struct lv_page_key k = { ts, ing, chunk, idx };
+
+    return k;
+}
+
+/* Adds an event whose message is "m<ts>". */
+static void add(struct lv_page *p, struct lv_page_key k)
+{
+    char msg[32];
+    int n = snprintf(msg, sizeof(msg), "m%lld", (long long)k.ts);
+
+    lv_page_add(p, &k, 1000 + k.ts, 7, msg, (size_t)n);
+}
+
+static void assert_ts(const struct lv_page *p, const int64_t *want, size_t n)
+{
+    assert_int_equal(p->n, n);
+    for (size_t i = 0; i < n; i++) {
+        char msg[32];
+        int len = snprintf(msg, sizeof(msg), "m%lld", (long long)want[i]);
+
+        assert_int_equal(p->items[i].k.ts, want[i]);
+        assert_int_equal(p->items[i].ingestion, 1000 + want[i]);
+        assert_int_equal(p->items[i].stream_id, 7);
+        assert_int_equal(p->items[i].len, (size_t)len);
+        assert_memory_equal(p->items[i].msg, msg, (size_t)len);
+    }
+}
+
+static void test_key_order(void **state)
+{
+    struct lv_page_key a = key(5, 1, 1, 1);
+    struct lv_page_key b;
+
+    (void)state;
+    assert_int_equal(lv_page_key_cmp(&a, &a), 0);
+    /* Each field decides only when those before it are equal. */
+    b = key(4, 9, 9, 9);
+    assert_true(lv_page_key_cmp(&b, &a) < 0);
+    b = key(5, 0, 9, 9);
+    assert_true(lv_page_key_cmp(&b, &a) < 0);
+    b = key(5, 1, 0, 9);
+    assert_true(lv_page_key_cmp(&b, &a) < 0);
+    b = key(5, 1, 1, 0);
+    assert_true(lv_page_key_cmp(&b, &a) < 0);
+    assert_true(lv_page_key_cmp(&a, &b) > 0);
+    /* Extremes do not overflow a subtraction. */
+    a = key(INT64_MIN, 0, 0, 0);
+    b = key(INT64_MAX, 0, 0, 0);
+    assert_true(lv_page_key_cmp(&a, &b) < 0);
+    assert_true(lv_page_key_cmp(&b, &a) > 0);
+}
+
+static void test_trim_forward_by_count(void **state)
+{
+    static const int64_t order[] = { 40, 10, 50, 30, 20 };
+    static const int64_t want[] = { 10, 20, 30 };
+    struct lv_page p;
+
+    (void)state;
+    lv_page_init(&p, 3);
+    for (size_t i = 0; i < 5; i++) {
+        add(&p, key(order[i], 0, 0, 0));
+        assert_int_equal(lv_page_over(&p), i + 1 > 3);
+    }
+    assert_false(p.full);
+    lv_page_trim(&p, 0);
+    assert_ts(&p, want, 3);
+    assert_true(p.full);
+    assert_int_equal(p.cut.ts, 30);
+    assert_int_equal(p.bytes, 3 * (3 + LV_CHUNK_EVENT_OVERHEAD));
+    assert_false(lv_page_over(&p));
+    lv_page_release(&p);
+    assert_int_equal(p.n, 0);
+    assert_false(p.full);
+}
+
+static void test_trim_backward_by_count(void **state)
+{
+    static const int64_t order[] = { 40, 10, 50, 30, 20 };
+    static const int64_t want[] = { 30, 40, 50 };
+    struct lv_page p;
+
+    (void)state;
+    lv_page_init(&p, 3);
+    for (size_t i = 0; i < 5; i++) {
+        add(&p, key(order[i], 0, 0, 0));
+    }
+    lv_page_trim(&p, 1);
+    /* The last three, still oldest first; the cut is the first kept. */
+    assert_ts(&p, want, 3);
+    assert_true(p.full);
+    assert_int_equal(p.cut.ts, 30);
+    lv_page_release(&p);
+}
+
+static void test_trim_by_bytes(void **state)
+{
+    /* Three events of 400,000 bytes: two fit in 1 MB with their
+     * overhead, three do not. */
+    size_t big = 400000;
+    char *msg = calloc(1, big);
+    struct lv_page p;
+    struct lv_page_key k;
+
+    (void)state;
+    assert_non_null(msg);
+    for (int dir = 0; dir < 2; dir++) {
+        lv_page_init(&p, 10000);
+        for (int i = 0; i < 3; i++) {
+            k = key(i, 0, 0, 0);
+            memset(msg, 'a' + i, big);
+            lv_page_add(&p, &k, 0, 0, msg, big);
+            assert_int_equal(lv_page_over(&p), i == 2);
+        }
+        lv_page_trim(&p, dir);
+        assert_int_equal(p.n, 2);
+        assert_int_equal(p.bytes, 2 * (big + LV_CHUNK_EVENT_OVERHEAD));
+        assert_true(p.bytes <= LV_PAGE_MAX_BYTES);
+        /* Forwards keeps events 0 and 1, backwards 1 and 2. */
+        assert_int_equal(p.items[0].k.ts, dir ? 1 : 0);
+        assert_int_equal(p.items[1].k.ts, dir ? 2 : 1);
+        assert_int_equal(p.items[0].msg[big - 1], dir ? 'b' : 'a');
+        assert_int_equal(p.cut.ts, 1);
+        lv_page_release(&p);
+    }
+    free(msg);
+}
+
+static void test_sort_and_drop_from(void **state)
+{
+    static const int64_t want_sorted[] = { 1, 2, 2, 3, 4 };
+    static const int64_t want_kept[] = { 1, 2 };
+    struct lv_page p;
+    struct lv_page_key stop = key(2, 5, 0, 0);
+
+    (void)state;
+    lv_page_init(&p, 100);
+    add(&p, key(3, 0, 0, 0));
+    add(&p, key(2, 9, 0, 0));
+    add(&p, key(4, 0, 0, 0));
+    add(&p, key(1, 0, 0, 0));
+    add(&p, key(2, 1, 0, 0));
+    lv_page_sort(&p);
+    assert_ts(&p, want_sorted, 5);
+    assert_int_equal(p.items[1].k.ing, 1);
+    assert_int_equal(p.items[2].k.ing, 9);
+    assert_false(p.full);
+    /* At or past (2, 5, 0, 0) goes: (2, 9), 3 and 4. */
+    lv_page_drop_from(&p, &stop);
+    assert_ts(&p, want_kept, 2);
+    assert_int_equal(p.items[1].k.ing, 1);
+    assert_int_equal(p.bytes, 2 * (2 + LV_CHUNK_EVENT_OVERHEAD));
+    lv_page_release(&p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_key_order),
+        cmocka_unit_test(test_trim_forward_by_count),
+        cmocka_unit_test(test_trim_backward_by_count),
+        cmocka_unit_test(test_trim_by_bytes),
+        cmocka_unit_test(test_sort_and_drop_from),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
