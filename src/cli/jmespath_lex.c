@@ -14,6 +14,7 @@
 
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/hex.h"
 #include "util/mem.h"
 
 struct lexer {
@@ -184,20 +185,6 @@ static char *str_replace_all(const char *s, const char *from, const char *to)
     return lv_buf_detach(&b, NULL);
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /*
  * Python's json scanstring on the body of a JSON string (no quotes): the
  * decoded UTF-8 text, or NULL with *why set to the first part of Python's
@@ -241,7 +228,7 @@ static char *json_unquote(const char *s, size_t n, const char **why)
             int k;
 
             for (k = 0; k < 4; k++) {
-                int h = i + (size_t)k < n ? hexval(s[i + (size_t)k]) : -1;
+                int h = i + (size_t)k < n ? lv_hex_value(s[i + (size_t)k]) : -1;
                 if (h < 0) {
                     *why = "Invalid \\uXXXX escape";
                     goto fail;
@@ -255,7 +242,7 @@ static char *json_unquote(const char *s, size_t n, const char **why)
                 int ok = 1;
 
                 for (k = 0; k < 4; k++) {
-                    int h = hexval(s[i + 2 + (size_t)k]);
+                    int h = lv_hex_value(s[i + 2 + (size_t)k]);
                     if (h < 0) {
                         ok = 0;
                         break;
