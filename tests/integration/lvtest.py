@@ -122,7 +122,10 @@ class Server:
                               "--data-dir", self.data_dir,
                               "--threads", "4"] + self.args
         self.proc = subprocess.Popen(cmd, stderr=self.log, env=env)
-        deadline = time.time() + 20
+        # A generous bound: a sanitizer build starting while other tests
+        # run in parallel on a loaded machine can take many seconds; the
+        # wait ends as soon as the server listens.
+        deadline = time.time() + 90
         while time.time() < deadline:
             with open(self.log_path, "rb") as f:
                 m = re.search(rb"serve: listening on .* port=(\d+)", f.read())
