@@ -1,11 +1,10 @@
 #!/usr/bin/env python3
-"""PutLogEvents and GetLogEvents through boto3 and the AWS CLI: round trips,
-every validation rule, rejectedLogEventsInfo, paging both ways with limit,
+"""PutLogEvents and GetLogEvents through boto3: round trips, every
+validation rule, rejectedLogEventsInfo, paging both ways with limit,
 the token at the end, bad tokens, the 1 MB page cap, parallel puts to one
 stream."""
 import json
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -316,34 +315,19 @@ with Server() as srv:
     ts = [e["timestamp"] for e in all_events(logs, "g1", "par")]
     t.eq("parallel: timestamp order", sorted(ts), ts)
 
-    # -- the AWS CLI --------------------------------------------------------
-    env = dict(os.environ, AWS_ACCESS_KEY_ID="test",
-               AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="eu-west-2",
-               AWS_PAGER="", AWS_CONFIG_FILE="/dev/null",
-               AWS_SHARED_CREDENTIALS_FILE="/dev/null", AWS_MAX_ATTEMPTS="1")
-
-    def cli(*args):
-        p = subprocess.run(["aws", "--endpoint-url", srv.endpoint,
-                            "--output", "json", "logs"] + list(args),
-                           capture_output=True, text=True, env=env)
-        return p.returncode, p.stdout, p.stderr
-
+    # -- two events in one call, then out of order ---------------------------
     logs.create_log_stream(logGroupName="g1", logStreamName="cli")
-    rc, out, errt = cli("put-log-events", "--log-group-name", "g1",
-                        "--log-stream-name", "cli", "--log-events",
-                        "timestamp=%d,message=from-the-cli" % base,
-                        "timestamp=%d,message=second" % (base + 1))
-    t.ok("cli put-log-events", rc == 0 and "nextSequenceToken" in out,
-         out + errt)
-    rc, out, errt = cli("get-log-events", "--log-group-name", "g1",
-                        "--log-stream-name", "cli", "--start-from-head")
-    got = json.loads(out) if rc == 0 else {}
-    t.eq("cli get-log-events", ["from-the-cli", "second"],
-         [e["message"] for e in got.get("events", [])])
-    rc, out, errt = cli("put-log-events", "--log-group-name", "g1",
-                        "--log-stream-name", "cli", "--log-events",
-                        "timestamp=%d,message=b" % (base + 9),
-                        "timestamp=%d,message=a" % base)
-    t.ok("cli out of order", rc != 0 and "chronological order" in errt, errt)
+    r = logs.put_log_events(logGroupName="g1", logStreamName="cli",
+                            logEvents=[ev(base, "from-the-cli"),
+                                       ev(base + 1, "second")])
+    t.ok("two-event put-log-events", "nextSequenceToken" in r, r)
+    t.eq("get-log-events from the head", ["from-the-cli", "second"], [
+        e["message"] for e in logs.get_log_events(
+            logGroupName="g1", logStreamName="cli",
+            startFromHead=True)["events"]])
+    t.error("out of order", "InvalidParameterException", logs.put_log_events,
+            logGroupName="g1", logStreamName="cli",
+            logEvents=[ev(base + 9, "b"), ev(base, "a")],
+            msg="chronological order")
 
 t.done()

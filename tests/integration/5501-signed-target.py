@@ -1,11 +1,10 @@
 """X-Amz-Target and Host must be among the signed headers: a request
 signed without its X-Amz-Target could be changed in flight (a signed
-ListKeys replayed as CreateKey). Real clients (boto3, the AWS CLI) sign it
-and keep working."""
+ListKeys replayed as CreateKey). Real clients sign it and keep working
+(boto3 here; the AWS CLI in the 4xxx tests)."""
 import http.client
 import json
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -44,17 +43,6 @@ with Server() as srv:
     logs.create_log_group(logGroupName="g1")
     t.eq("boto3 logs", ["g1"], [g["logGroupName"] for g in
                                logs.describe_log_groups()["logGroups"]])
-    env = dict(os.environ, AWS_ACCESS_KEY_ID="test",
-               AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="eu-west-2",
-               AWS_CONFIG_FILE="/dev/null",
-               AWS_SHARED_CREDENTIALS_FILE="/dev/null", AWS_PAGER="")
-    for argv in (["kms", "list-keys"], ["logs", "describe-log-groups"]):
-        p = subprocess.run(["aws", "--endpoint-url", srv.endpoint,
-                            "--output", "json"] + argv, env=env,
-                           capture_output=True, text=True, timeout=120)
-        t.eq("aws %s exit" % " ".join(argv), 0, p.returncode)
-        if p.returncode:
-            print(p.stderr)
 
     # The attack: sign ListKeys over host and date only, then swap the
     # target for CreateKey. Nothing may run.

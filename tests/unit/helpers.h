@@ -1,8 +1,8 @@
 /*
- * helpers: what the unit tests in tests/unit/ share — the named-row CHECK
- * of table-driven tests, N() for a table's length, and a fresh sqlite
- * store in a temporary data dir (with a cmocka fixture around it) for the
- * store and chunk tests.
+ * helpers: what the unit tests in tests/unit/ share — the table runner
+ * (RUN_TABLE) and the named-row CHECK of table-driven tests, N() for a
+ * table's length, and a fresh sqlite store in a temporary data dir (with a
+ * cmocka fixture around it) for the store and chunk tests.
  *
  * Header only, every function static inline: each test_*.c is built alone
  * against the library (see the Makefile), and an unused helper costs
@@ -32,6 +32,36 @@
     } while (0)
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * The table runner of table-driven tests. RUN_ROWS calls run(&rows[i])
+ * for each of the n rows; run returns 1 when its row passes, and otherwise
+ * prints what differs and returns 0. Every row runs, so one run shows all
+ * the failures: each failing row is named ("FAIL <name>", after what run
+ * printed; rows have a `const char *name`), then "<label>: <n> cases, <m>
+ * failed" is printed and the test fails if m > 0. RUN_TABLE does a whole
+ * array. Macros, so that each table keeps its own row type.
+ */
+#define RUN_ROWS(label, rows, n, run)                                         \
+    do {                                                                      \
+        size_t lv_n_ = (n), lv_i_, lv_failed_ = 0;                            \
+                                                                              \
+        for (lv_i_ = 0; lv_i_ < lv_n_; lv_i_++) {                             \
+            if (!(run)(&(rows)[lv_i_])) {                                     \
+                fflush(stdout);                                               \
+                print_error("FAIL %s\n", (rows)[lv_i_].name);                 \
+                lv_failed_++;                                                 \
+            }                                                                 \
+        }                                                                     \
+        print_message("%s: %zu cases, %zu failed\n", (label), lv_n_,          \
+                      lv_failed_);                                            \
+        if (lv_failed_) {                                                     \
+            fail_msg("%s: %zu of %zu cases failed", (label), lv_failed_,      \
+                     lv_n_);                                                  \
+        }                                                                     \
+    } while (0)
+
+#define RUN_TABLE(label, rows, run) RUN_ROWS(label, rows, N(rows), run)
 
 /* Room for "/tmp/lv-test-<tag>-XXXXXX" with a tag of up to 40 bytes. */
 #define LV_TEST_DIR_MAX 64

@@ -21,6 +21,8 @@
 #include "util/buf.h"
 #include "util/err.h"
 
+#include "helpers.h"
+
 enum kind { J_OK, J_COMPILE, J_EVAL };
 
 struct row {
@@ -1526,15 +1528,8 @@ out:
 
 static void test_table(void **state)
 {
-    size_t i, failed = 0;
-
     (void)state;
-    for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-        failed += !run_row(&rows[i]);
-    }
-    printf("jmespath: %zu cases, %zu failed\n",
-           sizeof(rows) / sizeof(rows[0]), failed);
-    assert_int_equal(failed, 0);
+    RUN_TABLE("jmespath", rows, run_row);
 }
 
 /* Deep nesting is a compile error, not a stack overflow. */

@@ -19,6 +19,8 @@
 #include "cli/output.h"
 #include "util/buf.h"
 
+#include "helpers.h"
+
 struct row {
     const char *name;
     const char *input;
@@ -1193,15 +1195,8 @@ static int run_row(const struct row *r)
 
 static void test_table(void **state)
 {
-    size_t i, failed = 0;
-
     (void)state;
-    for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-        failed += !run_row(&rows[i]);
-    }
-    printf("output: %zu cases, %zu failed\n",
-           sizeof(rows) / sizeof(rows[0]), failed);
-    assert_int_equal(failed, 0);
+    RUN_TABLE("output", rows, run_row);
 }
 
 struct float_row {

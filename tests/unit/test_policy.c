@@ -19,6 +19,8 @@
 #include "policy/policy.h"
 #include "util/err.h"
 
+#include "helpers.h"
+
 #define ACCT "111122223333"
 #define KEY "arn:aws:kms:eu-west-2:111122223333:key/" \
     "1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -584,16 +586,8 @@ out:
 
 static void test_eval(void **state)
 {
-    size_t n = sizeof(eval_cases) / sizeof(eval_cases[0]);
-    size_t failed = 0;
-
     (void)state;
-    for (size_t i = 0; i < n; i++) {
-        failed += !run_eval_case(&eval_cases[i]);
-    }
-    if (failed) {
-        fail_msg("%zu of %zu evaluation cases failed", failed, n);
-    }
+    RUN_TABLE("evaluation", eval_cases, run_eval_case);
 }
 
 /* ---- parse errors -------------------------------------------------------- */

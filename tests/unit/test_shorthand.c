@@ -23,6 +23,8 @@
 #include "util/buf.h"
 #include "util/err.h"
 
+#include "helpers.h"
+
 enum kind { OK, SYNTAX, TYPE };
 
 struct row {
@@ -315,15 +317,8 @@ static int run_row(const struct row *r)
 
 static void test_table(void **state)
 {
-    size_t i, failed = 0;
-
     (void)state;
-    for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-        failed += !run_row(&rows[i]);
-    }
-    printf("shorthand: %zu cases, %zu failed\n",
-           sizeof(rows) / sizeof(rows[0]), failed);
-    assert_int_equal(failed, 0);
+    RUN_TABLE("shorthand", rows, run_row);
 }
 
 struct json_row {
