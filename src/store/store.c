@@ -1,6 +1,6 @@
 /*
  * store.c: the public functions of store.h. Each picks nothing itself: it
- * dispatches through the backend vtable chosen at open (store_int.h).
+ * dispatches through the backend table chosen at open (store_int.h).
  */
 #include "store/store.h"
 
@@ -54,7 +54,7 @@ struct lv_store *lv_store_open_with(const struct lv_store_config *cfg,
     if (be->open(s, cfg, err) < 0) {
         goto out;
     }
-    if (lv_store_migrate(s, lists, err) < 0) {
+    if (lv_store_migrate(s, lists ? lists : be->migrations, err) < 0) {
         goto out;
     }
     lv_log(LV_LOG_INFO, "store: opened backend=%s file=%s", be->name,
@@ -80,7 +80,7 @@ int lv_store_probe(const struct lv_store_config *cfg,
 struct lv_store *lv_store_open(const struct lv_store_config *cfg,
                                struct lv_err *err)
 {
-    return lv_store_open_with(cfg, lv_store_migrations, err);
+    return lv_store_open_with(cfg, NULL, err);
 }
 
 void lv_store_close(struct lv_store *s)
