@@ -710,6 +710,7 @@ static void test_commit_after(void **state)
     char *before = dump(f);
     char *after;
     struct lv_log_chunk c;
+    int n;
 
     (void)state;
     assert_int_equal(lv_store_fault_set(f->s, "commit/logs.chunk_insert",
@@ -737,8 +738,24 @@ static void test_commit_after(void **state)
     after = dump(f);
     assert_string_not_equal(before, after);
     free(after);
-    free(before);
     assert_int_equal(lv_store_fault_hits(f->s), 1);
+
+    /* commit/OP#N: the second transaction with OP fails, not the first
+     * nor the third. */
+    assert_int_equal(lv_store_fault_set(f->s, "commit/logs.tag_set#2",
+                                        &err), 0);
+    for (int i = 1; i <= 3; i++) {
+        char key[16];
+
+        snprintf(key, sizeof(key), "n%d", i);
+        assert_int_equal(lv_store_begin(f->s, &err), 0);
+        assert_int_equal(lv_store_logs_tag_set(f->s, f->group, key, "v",
+                                               &err), 0);
+        assert_int_equal(lv_store_commit(f->s, &err), i == 2 ? -1 : 0);
+    }
+    assert_int_equal(lv_store_logs_tag_count(f->s, f->group, &n, &err), 0);
+    assert_int_equal(n, 4);     /* t, x, n1, n3 */
+    free(before);
     fx_free(f);
 }
 
@@ -746,12 +763,13 @@ static void test_bad_specs(void **state)
 {
     static const char *const bad[] = {
         "nosuch", "kms.", "kms.nosuch", "#0", "#", "#x", "ping#", "ping#-1",
-        "commit/", "commit/nosuch", "commit/ping#2", "logs.tag_set#3x",
+        "commit/", "commit/nosuch", "commit/#2", "logs.tag_set#3x",
         "ping,ping,ping,ping,ping,ping,ping,ping,ping,ping,ping,ping,ping,"
         "ping,ping,ping,ping",
     };
     static const char *const good[] = {
         "", " , ", "ping", "ping#1", "#12", "commit/logs.chunk_insert",
+        "commit/kms.tag_set#2",
         "kms.key_insert, logs.group_insert,commit/kms.tag_set",
     };
     struct fx *f = fx_new();

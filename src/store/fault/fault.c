@@ -55,7 +55,7 @@ struct rule {
     int op;                 /* enum op, or ANY_OP for "#N" */
     long nth;               /* 0: every call */
     int at_commit;          /* "commit/OP" */
-    _Atomic long calls;     /* calls of op so far */
+    _Atomic long calls;     /* calls of op (at_commit: such commits) */
 };
 
 struct fault {
@@ -117,7 +117,7 @@ static int parse_rule(const char *rule, size_t len, struct rule *r,
     if (hash) {
         size_t n = len - name_len - (size_t)(name - rule) - 1;
 
-        if (r->at_commit || n == 0 || n >= sizeof(num)) {
+        if (n == 0 || n >= sizeof(num)) {
             goto bad;
         }
         memcpy(num, hash + 1, n);
@@ -127,7 +127,7 @@ static int parse_rule(const char *rule, size_t len, struct rule *r,
             goto bad;
         }
     }
-    if (name_len == 0 && hash) {
+    if (name_len == 0 && hash && !r->at_commit) {
         r->op = ANY_OP;
         return 0;
     }
@@ -213,18 +213,25 @@ static int check(struct fault *f, int op, struct lv_err *err)
     return hit ? fail(f, op, call, err) : 0;
 }
 
-/* Whether a "commit/OP" rule fails the outermost commit of t. */
-static int commit_hit(const struct fault *f, const struct txn *t)
+/* Whether a "commit/OP[#N]" rule fails the outermost commit of t; each
+ * such rule counts the commits it matches. */
+static int commit_hit(struct fault *f, const struct txn *t)
 {
+    int hit = 0;
+
     if (t->depth != 1) {
         return 0;
     }
     for (size_t i = 0; i < f->nrules; i++) {
-        if (f->rules[i].at_commit && t->called[f->rules[i].op]) {
-            return 1;
+        struct rule *r = &f->rules[i];
+
+        if (r->at_commit && t->called[r->op]) {
+            long n = atomic_fetch_add(&r->calls, 1) + 1;
+
+            hit |= r->nth == 0 || n == r->nth;
         }
     }
-    return 0;
+    return hit;
 }
 
 /* ---- the core operations ------------------------------------------------ */

@@ -15,6 +15,7 @@
  *               same thread called OP fails (the transaction is rolled
  *               back, as a failed commit leaves it): e.g.
  *               commit/logs.chunk_insert is the commit of PutLogEvents
+ *   commit/OP#N only the Nth such commit
  * OP is one of lv_store_fault_ops: a core operation (ping, exec, begin,
  * commit, version_get, version_set, version_each, meta_get, meta_set,
  * meta_add) or a domain one, "kms.NAME" / "logs.NAME" for each entry of
