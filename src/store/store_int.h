@@ -15,6 +15,12 @@
  * The domain operations are listed once, in kms_ops.def and logs_ops.def
  * (X-macros): the table's members, the fronts and the fault wrapper are
  * all made from those lists, so none of them can miss one.
+ *
+ * A new backend (postgres/ next) is a folder with its private header and
+ * its schema steps, a struct lv_store_backend with every core member and
+ * both domain tables (built from the .def lists as sqlite/backend.c does,
+ * so that a missing operation fails the build), and its spec in store.c's
+ * pick_backend(). test_store_fault.c shows a call of every operation.
  */
 #ifndef LV_STORE_STORE_INT_H
 #define LV_STORE_STORE_INT_H
