@@ -1,8 +1,8 @@
 /*
  * logs_store: the CloudWatch Logs service's records in the store, in
- * domain terms — log groups, log streams, tags (sqlite_logs.c, schema
+ * domain terms — log groups, log streams, tags (schema
  * component "logs"), and event chunks with the wrapped data keys that
- * encrypt them (sqlite_events.c, schema component "events").
+ * encrypt them (schema component "events").
  *
  * Event text never reaches this layer in clear: a chunk's payload is
  * already compressed and encrypted, and a data key is stored only wrapped
@@ -22,7 +22,7 @@ struct lv_buf;
 struct lv_err;
 struct lv_store;
 
-/* ---- groups (sqlite_logs.c) --------------------------------------------- */
+/* ---- groups --------------------------------------------- */
 
 #define LV_LOGS_MAX_NAME 512
 
@@ -87,7 +87,7 @@ int lv_store_logs_group_list(struct lv_store *s, const char *account,
 int lv_store_logs_group_list_retained(struct lv_store *s, lv_log_group_fn fn,
                                       void *arg, struct lv_err *err);
 
-/* ---- streams (sqlite_logs.c) ---------------------------------------------- */
+/* ---- streams ---------------------------------------------- */
 
 struct lv_log_stream {
     int64_t id;
@@ -133,7 +133,7 @@ int lv_store_logs_stream_note_append(struct lv_store *s, int64_t stream_id,
                                      int64_t ingestion_time, int64_t bytes,
                                      int64_t chunks, struct lv_err *err);
 
-/* ---- tags (sqlite_logs.c) ---------------------------------------------------- */
+/* ---- tags ---------------------------------------------------- */
 
 int lv_store_logs_tag_set(struct lv_store *s, int64_t group_id,
                           const char *key, const char *value,
@@ -146,7 +146,7 @@ int lv_store_logs_tag_list(struct lv_store *s, int64_t group_id,
 int lv_store_logs_tag_count(struct lv_store *s, int64_t group_id, int *n,
                             struct lv_err *err);
 
-/* ---- data keys (sqlite_events.c) ---------------------------------------------- */
+/* ---- data keys ---------------------------------------------- */
 
 struct lv_log_data_key {
     int64_t id;
@@ -166,7 +166,7 @@ int lv_store_logs_data_key_get(struct lv_store *s, int64_t id,
                                struct lv_log_data_key *out,
                                struct lv_buf *wrapped, struct lv_err *err);
 
-/* ---- chunks (sqlite_events.c) --------------------------------------------------- */
+/* ---- chunks --------------------------------------------------- */
 
 /* A chunk: a run of one stream's events (from one PutLogEvents request),
  * serialized, zstd-compressed and encrypted under a data key. */
@@ -225,7 +225,7 @@ int lv_store_logs_group_expire(struct lv_store *s, int64_t group_id,
                                int64_t now_ms, int64_t *n,
                                struct lv_err *err);
 
-/* ---- metric filters (sqlite_metric.c) ------------------------------------ */
+/* ---- metric filters ------------------------------------ */
 
 /* AWS: "The maximum number of metric filters that can be associated with a
  * log group is 100" (API_PutMetricFilter). */

@@ -1,7 +1,7 @@
 /*
  * migrate.c: the schema migration runner (lv_store_migrate, store_int.h).
- * It speaks only through the backend vtable, so any backend gets it; the
- * steps themselves live in schema_core.c, schema_kms.c and schema_logs.c.
+ * It speaks only through the backend table, so any backend gets it; the
+ * steps themselves belong to each backend (sqlite/schema_*.c).
  */
 #include "store/store_int.h"
 
@@ -9,14 +9,6 @@
 
 #include "util/err.h"
 #include "util/log.h"
-
-const struct lv_migration *const lv_store_migrations[] = {
-    lv_store_migrations_core,
-    lv_store_migrations_kms,
-    lv_store_migrations_logs,
-    lv_store_migrations_events,
-    NULL,
-};
 
 /* Portable SQL: every backend accepts it. */
 static const char create_version_table[] =

@@ -1,12 +1,13 @@
 /*
  * store.c: the public functions of store.h. Each picks nothing itself: it
- * dispatches through the backend vtable chosen at open (store_int.h).
+ * dispatches through the backend table chosen at open (store_int.h).
  */
 #include "store/store.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/fault/fault.h"
 #include "store/store_int.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -37,6 +38,33 @@ static const struct lv_store_backend *pick_backend(
     return NULL;
 }
 
+#ifdef LV_STORE_FAULT_INJECTION
+/* The test build only (fault/fault.h): LOGVAULT_STORE_FAULT=SPEC puts the
+ * fault wrapper in front of the backend, once the schema is up to date. */
+static int fault_from_env(struct lv_store *s, struct lv_err *err)
+{
+    const char *spec = getenv("LOGVAULT_STORE_FAULT");
+
+    if (!spec || !*spec) {
+        return 0;
+    }
+    if (lv_store_fault_wrap(s, spec, err) < 0) {
+        return -1;
+    }
+    lv_log(LV_LOG_WARN, "store: fault injection on (a test build) spec=%s",
+           spec);
+    return 0;
+}
+#else
+/* A release build: faults cannot be injected, whatever the environment. */
+static int fault_from_env(struct lv_store *s, struct lv_err *err)
+{
+    (void)s;
+    (void)err;
+    return 0;
+}
+#endif
+
 struct lv_store *lv_store_open_with(const struct lv_store_config *cfg,
                                     const struct lv_migration *const *lists,
                                     struct lv_err *err)
@@ -54,7 +82,10 @@ struct lv_store *lv_store_open_with(const struct lv_store_config *cfg,
     if (be->open(s, cfg, err) < 0) {
         goto out;
     }
-    if (lv_store_migrate(s, lists, err) < 0) {
+    if (lv_store_migrate(s, lists ? lists : be->migrations, err) < 0) {
+        goto out;
+    }
+    if (fault_from_env(s, err) < 0) {
         goto out;
     }
     lv_log(LV_LOG_INFO, "store: opened backend=%s file=%s", be->name,
@@ -80,7 +111,7 @@ int lv_store_probe(const struct lv_store_config *cfg,
 struct lv_store *lv_store_open(const struct lv_store_config *cfg,
                                struct lv_err *err)
 {
-    return lv_store_open_with(cfg, lv_store_migrations, err);
+    return lv_store_open_with(cfg, NULL, err);
 }
 
 void lv_store_close(struct lv_store *s)

@@ -2,7 +2,7 @@
  * store: where logvault keeps everything, spoken in domain terms (keys,
  * aliases, grants, groups, streams, chunks, data keys, tags), never in SQL.
  * The services call these functions; the backend behind them is chosen at
- * open time (sqlite now, postgresql later) through a vtable (store_int.h),
+ * open time (sqlite now, postgresql later) through a backend table (store_int.h),
  * which is also where the tests' fault-injection wrapper sits.
  *
  * Threads: a store handle is shared by all worker threads; each thread uses

@@ -17,7 +17,7 @@
 
 #include "store/kms_store.h"
 #include "store/store.h"
-#include "store/store_int.h"
+#include "store/sqlite/sqlite_int.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -503,7 +503,7 @@ static void test_key_field_too_long(void **state)
     sqlite3 *db;
 
     put_key(f->s, "long", ACCT_A, "us-east-1");
-    db = lv_sqlite_conn(f->s, &err);
+    db = lv_sqlite_conn(lv_sqlite_of(f->s), &err);
     assert_non_null(db);
     assert_int_equal(sqlite3_exec(db,
         "UPDATE kms_keys SET state = printf('%.100c', 'S'),"
@@ -1302,8 +1302,8 @@ static void test_upgrade_from_v1(void **state)
 {
     struct lv_migration kms_v1[2];
     const struct lv_migration *lists[] = {
-        lv_store_migrations_core, kms_v1, lv_store_migrations_logs,
-        lv_store_migrations_events, NULL,
+        lv_sqlite_migrations_core, kms_v1, lv_sqlite_migrations_logs,
+        lv_sqlite_migrations_events, NULL,
     };
     struct lv_store_config cfg = { "sqlite", NULL };
     struct lv_err err = LV_ERR_INIT;
@@ -1314,14 +1314,14 @@ static void test_upgrade_from_v1(void **state)
     int v = 0;
 
     (void)state;
-    kms_v1[0] = lv_store_migrations_kms[0];
+    kms_v1[0] = lv_sqlite_migrations_kms[0];
     kms_v1[1] = (struct lv_migration)LV_MIGRATION_END;
     snprintf(dir, sizeof(dir), "/tmp/lv-test-kms-upgrade-XXXXXX");
     assert_non_null(mkdtemp(dir));
     cfg.data_dir = dir;
     s = lv_store_open_with(&cfg, lists, &err);
     assert_non_null(s);
-    db = lv_sqlite_conn(s, &err);
+    db = lv_sqlite_conn(lv_sqlite_of(s), &err);
     assert_non_null(db);
     assert_int_equal(sqlite3_exec(db,
         "INSERT INTO kms_keys (id, arn, account, region, key_spec,"

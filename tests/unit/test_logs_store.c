@@ -18,7 +18,7 @@
 #include "logs/retention.h"
 #include "store/logs_store.h"
 #include "store/store.h"
-#include "store/store_int.h"
+#include "store/sqlite/sqlite_int.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"

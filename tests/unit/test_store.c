@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "store/store.h"
-#include "store/store_int.h"
+#include "store/sqlite/sqlite_int.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -109,7 +109,7 @@ static long long query_int(struct lv_store *s, const char *sql)
     sqlite3_stmt *st;
     long long v;
 
-    st = lv_sqlite_prepare(s, sql, &err);
+    st = lv_sqlite_prepare(lv_sqlite_of(s), sql, &err);
     assert_non_null(st);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     v = sqlite3_column_int64(st, 0);
@@ -180,11 +180,11 @@ static void test_fresh_open(void **state)
     s = lv_store_open(&cfg, &err);
     assert_non_null(s);
     assert_int_equal(version_of(s, "core"), max_version(
-                         lv_store_migrations_core));
+                         lv_sqlite_migrations_core));
     assert_int_equal(version_of(s, "kms"), max_version(
-                         lv_store_migrations_kms));
+                         lv_sqlite_migrations_kms));
     assert_int_equal(version_of(s, "logs"), max_version(
-                         lv_store_migrations_logs));
+                         lv_sqlite_migrations_logs));
     assert_int_equal(version_of(s, "nothing"), 0);
     assert_int_equal(lv_store_ping(s, &err), 0);
     /* core 1 records when the store was created: 2024-01-02T03:04:05Z */
@@ -213,7 +213,7 @@ static void test_journal_is_wal(void **state)
     tmp_make(&t);
     s = open_with(&t, lists_fake1, &err);
     assert_non_null(s);
-    st = lv_sqlite_prepare(s, "PRAGMA journal_mode", &err);
+    st = lv_sqlite_prepare(lv_sqlite_of(s), "PRAGMA journal_mode", &err);
     assert_non_null(st);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
@@ -389,13 +389,13 @@ static void *write_rows(void *arg)
     struct lv_err err = LV_ERR_INIT;
     sqlite3_stmt *st;
 
-    w->db = lv_sqlite_conn(w->s, &err);
+    w->db = lv_sqlite_conn(lv_sqlite_of(w->s), &err);
     for (int i = 0; i < WRITES; i++) {
         if (lv_store_begin(w->s, &err) < 0) {
             w->failures++;
             continue;
         }
-        st = lv_sqlite_prepare(w->s, insert, &err);
+        st = lv_sqlite_prepare(lv_sqlite_of(w->s), insert, &err);
         if (!st) {
             w->failures++;
             lv_store_rollback(w->s);
@@ -428,9 +428,9 @@ static void test_threads_write(void **state)
     s = open_with(&t, lists_fake1, &err);
     assert_non_null(s);
     exec_ok(s, "CREATE TABLE w (thread INTEGER, n INTEGER)");
-    mine = lv_sqlite_conn(s, &err);
+    mine = lv_sqlite_conn(lv_sqlite_of(s), &err);
     assert_non_null(mine);
-    assert_int_equal(lv_sqlite_conn_count(s), 1);
+    assert_int_equal(lv_sqlite_conn_count(lv_sqlite_of(s)), 1);
     for (int i = 0; i < WRITERS; i++) {
         w[i] = (struct writer){ s, i, NULL, 0 };
         assert_int_equal(pthread_create(&th[i], NULL, write_rows, &w[i]), 0);
@@ -444,7 +444,7 @@ static void test_threads_write(void **state)
         assert_ptr_not_equal(w[i].db, mine);
     }
     /* Each writer's connection closed when its thread exited. */
-    assert_int_equal(lv_sqlite_conn_count(s), 1);
+    assert_int_equal(lv_sqlite_conn_count(lv_sqlite_of(s)), 1);
     assert_int_equal(query_int(s, "SELECT count(*) FROM w"),
                      WRITERS * WRITES);
     assert_int_equal(query_int(s, "SELECT count(DISTINCT thread) FROM w"),
@@ -467,7 +467,7 @@ static void *hold_conn(void *arg)
     struct holder *h = arg;
     struct lv_err err = LV_ERR_INIT;
 
-    h->db = lv_sqlite_conn(h->s, &err);
+    h->db = lv_sqlite_conn(lv_sqlite_of(h->s), &err);
     if (h->db) {
         lv_store_meta_set(h->s, "held", "x", 1, &err);
     }
@@ -505,7 +505,7 @@ static void test_close_with_live_threads(void **state)
     assert_non_null(h[0].db);
     assert_non_null(h[1].db);
     assert_ptr_not_equal(h[0].db, h[1].db);
-    assert_int_equal(lv_sqlite_conn_count(s), 3);
+    assert_int_equal(lv_sqlite_conn_count(lv_sqlite_of(s)), 3);
     lv_store_close(s);
     pthread_barrier_wait(&closed);
     for (int i = 0; i < 2; i++) {
@@ -676,23 +676,23 @@ static void test_stmt_cache(void **state)
     s = open_with(&t, lists_fake1, &err);
     assert_non_null(s);
 
-    a = lv_sqlite_prepare(s, one, &err);
+    a = lv_sqlite_prepare(lv_sqlite_of(s), one, &err);
     assert_non_null(a);
     assert_int_equal(sqlite3_bind_parameter_count(a), 0);
     assert_int_equal(sqlite3_step(a), SQLITE_ROW);
     /* left mid-step: the next prepare hands it back reset */
-    b = lv_sqlite_prepare(s, one, &err);
+    b = lv_sqlite_prepare(lv_sqlite_of(s), one, &err);
     assert_ptr_equal(a, b);
     assert_int_equal(sqlite3_stmt_busy(b), 0);
 
     /* many statements: the cache grows and still finds each */
     for (int i = 0; i < MANY; i++) {
         snprintf(many_sql[i], sizeof(many_sql[i]), "SELECT %d", i);
-        first[i] = lv_sqlite_prepare(s, many_sql[i], &err);
+        first[i] = lv_sqlite_prepare(lv_sqlite_of(s), many_sql[i], &err);
         assert_non_null(first[i]);
     }
     for (int i = 0; i < MANY; i++) {
-        b = lv_sqlite_prepare(s, many_sql[i], &err);
+        b = lv_sqlite_prepare(lv_sqlite_of(s), many_sql[i], &err);
         assert_ptr_equal(b, first[i]);
         assert_int_equal(sqlite3_step(b), SQLITE_ROW);
         assert_int_equal(sqlite3_column_int(b, 0), i);
@@ -700,7 +700,7 @@ static void test_stmt_cache(void **state)
     }
 
     /* bad SQL: a generic error for the client */
-    a = lv_sqlite_prepare(s, "SELEKT nothing", &err);
+    a = lv_sqlite_prepare(lv_sqlite_of(s), "SELEKT nothing", &err);
     assert_null(a);
     assert_int_equal(err.code, LV_E_SERVICE_UNAVAILABLE);
     assert_string_equal(err.msg, LV_STORE_UNAVAILABLE_MSG);
@@ -720,11 +720,11 @@ static void test_cleared_bindings(void **state)
     tmp_make(&t);
     s = open_with(&t, lists_fake1, &err);
     assert_non_null(s);
-    st = lv_sqlite_prepare(s, sql, &err);
+    st = lv_sqlite_prepare(lv_sqlite_of(s), sql, &err);
     sqlite3_bind_int(st, 1, 42);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(st, 0), 0);
-    st = lv_sqlite_prepare(s, sql, &err);
+    st = lv_sqlite_prepare(lv_sqlite_of(s), sql, &err);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(st, 0), 1);
     sqlite3_reset(st);

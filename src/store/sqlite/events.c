@@ -1,5 +1,5 @@
 /*
- * sqlite_events.c: the data-key and chunk part of logs_store.h on the
+ * sqlite/events.c: the data-key and chunk part of logs_store.h on the
  * embedded SQLite backend (tables logs_data_keys and logs_chunks,
  * schema_events.c).
  *
@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/store_int.h"
+#include "store/sqlite/sqlite_int.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -35,11 +35,11 @@
 
 /* ---- data keys ----------------------------------------------------------- */
 
-int lv_store_logs_data_key_insert(struct lv_store *s,
-                                  struct lv_log_data_key *dk,
-                                  const void *wrapped, size_t len,
-                                  struct lv_err *err)
+int lv_sqlite_logs_data_key_insert(void *impl, struct lv_log_data_key *dk,
+                                   const void *wrapped, size_t len,
+                                   struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "INSERT INTO logs_data_keys (group_id, kms_key_arn, created_ms,"
         " wrapped) VALUES (?1, ?2, ?3, ?4)";
@@ -61,10 +61,11 @@ int lv_store_logs_data_key_insert(struct lv_store *s,
     return 0;
 }
 
-int lv_store_logs_data_key_get(struct lv_store *s, int64_t id,
-                               struct lv_log_data_key *out,
-                               struct lv_buf *wrapped, struct lv_err *err)
+int lv_sqlite_logs_data_key_get(void *impl, int64_t id,
+                                struct lv_log_data_key *out,
+                                struct lv_buf *wrapped, struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "SELECT id, group_id, kms_key_arn, created_ms, wrapped"
         " FROM logs_data_keys WHERE id = ?1";
@@ -115,10 +116,11 @@ int lv_store_logs_data_key_get(struct lv_store *s, int64_t id,
 
 /* ---- chunks -------------------------------------------------------------- */
 
-int lv_store_logs_chunk_insert(struct lv_store *s, struct lv_log_chunk *c,
-                               const void *payload, size_t len,
-                               struct lv_err *err)
+int lv_sqlite_logs_chunk_insert(void *impl, struct lv_log_chunk *c,
+                                const void *payload, size_t len,
+                                struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char ins[] =
         "INSERT INTO logs_chunks (group_id, stream_id, seq, first_ts,"
         " last_ts, ingestion_time, n_events, raw_bytes, data_key_id,"
@@ -130,7 +132,7 @@ int lv_store_logs_chunk_insert(struct lv_store *s, struct lv_log_chunk *c,
     struct lv_sqlite_bind b;
     int64_t id;
 
-    if (lv_store_begin(s, err) < 0) {
+    if (lv_sqlite_begin(s, err) < 0) {
         return -1;
     }
     st = lv_sqlite_prepare(s, ins, err);
@@ -162,13 +164,13 @@ int lv_store_logs_chunk_insert(struct lv_store *s, struct lv_log_chunk *c,
     if (lv_sqlite_run_done(st, &b, "update group stored bytes", err) < 0) {
         goto fail;
     }
-    if (lv_store_commit(s, err) < 0) {
+    if (lv_sqlite_commit(s, err) < 0) {
         return -1;
     }
     c->id = id;
     return 0;
 fail:
-    lv_store_rollback(s);
+    lv_sqlite_rollback(s);
     return -1;
 }
 
@@ -197,7 +199,7 @@ static void read_chunk(sqlite3_stmt *st, struct lv_log_chunk *c)
  * batch size. k1 is first_ts (ascending) or last_ts (descending); k2 is
  * seq for streams, id for groups.
  */
-static int chunk_walk(struct lv_store *s, const char *sql, const char *what,
+static int chunk_walk(struct lv_sqlite *s, const char *sql, const char *what,
                       int64_t owner, int64_t start_ts, int64_t end_ts,
                       int descending, int by_seq, lv_log_chunk_fn fn,
                       void *arg, struct lv_err *err)
@@ -265,11 +267,12 @@ out:
     return ret;
 }
 
-int lv_store_logs_chunk_list_stream(struct lv_store *s, int64_t stream_id,
-                                    int64_t start_ts, int64_t end_ts,
-                                    int descending, lv_log_chunk_fn fn,
-                                    void *arg, struct lv_err *err)
+int lv_sqlite_logs_chunk_list_stream(void *impl, int64_t stream_id,
+                                     int64_t start_ts, int64_t end_ts,
+                                     int descending, lv_log_chunk_fn fn,
+                                     void *arg, struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char asc[] =
         "SELECT " CHUNK_COLS " FROM logs_chunks WHERE stream_id = ?1"
         " AND first_ts < ?3 AND last_ts >= ?2 AND first_ts >= ?4"
@@ -286,11 +289,12 @@ int lv_store_logs_chunk_list_stream(struct lv_store *s, int64_t stream_id,
                       err);
 }
 
-int lv_store_logs_chunk_list_group(struct lv_store *s, int64_t group_id,
-                                   int64_t start_ts, int64_t end_ts,
-                                   lv_log_chunk_fn fn, void *arg,
-                                   struct lv_err *err)
+int lv_sqlite_logs_chunk_list_group(void *impl, int64_t group_id,
+                                    int64_t start_ts, int64_t end_ts,
+                                    lv_log_chunk_fn fn, void *arg,
+                                    struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "SELECT " CHUNK_COLS " FROM logs_chunks WHERE group_id = ?1"
         " AND first_ts < ?3 AND last_ts >= ?2 AND first_ts >= ?4"
@@ -301,9 +305,10 @@ int lv_store_logs_chunk_list_group(struct lv_store *s, int64_t group_id,
                       end_ts, 0, 0, fn, arg, err);
 }
 
-int lv_store_logs_chunk_max_seq(struct lv_store *s, int64_t stream_id,
-                                int64_t *max, struct lv_err *err)
+int lv_sqlite_logs_chunk_max_seq(void *impl, int64_t stream_id, int64_t *max,
+                                 struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "SELECT COALESCE(MAX(seq), -1) FROM logs_chunks WHERE stream_id = ?1";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
@@ -324,9 +329,10 @@ int lv_store_logs_chunk_max_seq(struct lv_store *s, int64_t stream_id,
     return 0;
 }
 
-int lv_store_logs_chunk_payload(struct lv_store *s, int64_t chunk_id,
-                                struct lv_buf *payload, struct lv_err *err)
+int lv_sqlite_logs_chunk_payload(void *impl, int64_t chunk_id,
+                                 struct lv_buf *payload, struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "SELECT payload FROM logs_chunks WHERE id = ?1";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
@@ -357,10 +363,11 @@ int lv_store_logs_chunk_payload(struct lv_store *s, int64_t chunk_id,
     return 1;
 }
 
-int lv_store_logs_chunk_expire(struct lv_store *s, int64_t group_id,
-                               int64_t before_ts, int64_t *n,
-                               struct lv_err *err)
+int lv_sqlite_logs_chunk_expire(void *impl, int64_t group_id,
+                                int64_t before_ts, int64_t *n,
+                                struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char streams[] =
         "UPDATE logs_streams SET stored_bytes = stored_bytes -"
         " (SELECT COALESCE(SUM(c.raw_bytes), 0) FROM logs_chunks c"
@@ -377,7 +384,7 @@ int lv_store_logs_chunk_expire(struct lv_store *s, int64_t group_id,
     struct lv_sqlite_bind b;
     int64_t deleted;
 
-    if (lv_store_begin(s, err) < 0) {
+    if (lv_sqlite_begin(s, err) < 0) {
         return -1;
     }
     for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
@@ -393,13 +400,13 @@ int lv_store_logs_chunk_expire(struct lv_store *s, int64_t group_id,
         }
     }
     deleted = sqlite3_changes(sqlite3_db_handle(st));
-    if (lv_store_commit(s, err) < 0) {
+    if (lv_sqlite_commit(s, err) < 0) {
         return -1;
     }
     *n = deleted;
     return 0;
 fail:
-    lv_store_rollback(s);
+    lv_sqlite_rollback(s);
     return -1;
 }
 
@@ -408,10 +415,10 @@ static void read_days(sqlite3_stmt *st, void *row)
     *(int64_t *)row = sqlite3_column_int64(st, 0);
 }
 
-int lv_store_logs_group_expire(struct lv_store *s, int64_t group_id,
-                               int64_t now_ms, int64_t *n,
-                               struct lv_err *err)
+int lv_sqlite_logs_group_expire(void *impl, int64_t group_id, int64_t now_ms,
+                                int64_t *n, struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     /* Read inside the (write) transaction: a PutRetentionPolicy that
      * answered before this runs is what decides, never the value the
      * task's work list was read with. */
@@ -423,7 +430,7 @@ int lv_store_logs_group_expire(struct lv_store *s, int64_t group_id,
     int found;
 
     *n = 0;
-    if (lv_store_begin(s, err) < 0) {
+    if (lv_sqlite_begin(s, err) < 0) {
         return -1;
     }
     st = lv_sqlite_prepare(s, sql, err);
@@ -438,12 +445,12 @@ int lv_store_logs_group_expire(struct lv_store *s, int64_t group_id,
         goto fail;
     }
     if (found && days > 0 &&
-        lv_store_logs_chunk_expire(s, group_id, now_ms - days * DAY_MS, n,
+        lv_sqlite_logs_chunk_expire(s, group_id, now_ms - days * DAY_MS, n,
                                    err) < 0) {
         goto fail;
     }
-    return lv_store_commit(s, err);
+    return lv_sqlite_commit(s, err);
 fail:
-    lv_store_rollback(s);
+    lv_sqlite_rollback(s);
     return -1;
 }

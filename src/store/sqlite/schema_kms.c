@@ -12,9 +12,9 @@
  * Dates are epoch seconds (REAL). Text columns are NOT NULL: "" stands for
  * "none", as in struct lv_kms_key / lv_kms_grant (kms_store.h).
  */
-#include "store/store_int.h"
+#include "store/sqlite/sqlite_int.h"
 
-const struct lv_migration lv_store_migrations_kms[] = {
+const struct lv_migration lv_sqlite_migrations_kms[] = {
     { "kms", 1,
       /* One row per key, in every scope; key ids are UUIDs, unique
        * across accounts and regions. */

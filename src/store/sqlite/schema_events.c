@@ -11,9 +11,9 @@
  * a chunk's (stream_id, seq) is unique, and its place is bound into its
  * ciphertext as AAD.
  */
-#include "store/store_int.h"
+#include "store/sqlite/sqlite_int.h"
 
-const struct lv_migration lv_store_migrations_events[] = {
+const struct lv_migration lv_sqlite_migrations_events[] = {
     { "events", 1,
       "CREATE TABLE logs_data_keys ("
       " id INTEGER PRIMARY KEY AUTOINCREMENT,"

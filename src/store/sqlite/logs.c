@@ -1,15 +1,15 @@
 /*
- * sqlite_logs.c: the groups, streams and tags sections of logs_store.h on
+ * sqlite/logs.c: the groups, streams and tags sections of logs_store.h on
  * the embedded SQLite backend, in the logs_groups, logs_streams and
  * logs_tags tables (schema_logs.c). Chunks and data keys live in
- * sqlite_events.c; their tables reference ours with ON DELETE CASCADE, so
+ * sqlite/events.c; their tables reference ours with ON DELETE CASCADE, so
  * deleting a group or a stream row takes its data with it.
  *
  * Every statement is static SQL through lv_sqlite_prepare() (cached per
  * connection), reset before the function returns, on error paths too.
  * Strings are copied out of SQLite before the reset.
  *
- * Lists run in batches (lv_sqlite_walk_run() in sqlite_util.c): a batch of
+ * Lists run in batches (lv_sqlite_walk_run() in sqlite/util.c): a batch of
  * rows is copied out, the statement is reset, and only then is the
  * caller's function called, so that it may itself use the store. The next
  * batch resumes after the last row seen (keyset paging).
@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/store_int.h"
+#include "store/sqlite/sqlite_int.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -88,7 +88,7 @@ static void read_one(sqlite3_stmt *st, void *row)
  * (SQLite would reuse the highest rowid once it is freed). Must run inside
  * the caller's write transaction.
  */
-static int next_id(struct lv_store *s, const char *kind, int64_t *id,
+static int next_id(struct lv_sqlite *s, const char *kind, int64_t *id,
                    struct lv_err *err)
 {
     static const char sql[] =
@@ -105,7 +105,7 @@ static int next_id(struct lv_store *s, const char *kind, int64_t *id,
     return lv_sqlite_run_int(st, &b, id, "allocate log id", err);
 }
 
-static int insert_group(struct lv_store *s, struct lv_log_group *g,
+static int insert_group(struct lv_sqlite *s, struct lv_log_group *g,
                         int64_t id, struct lv_err *err)
 {
     static const char sql[] =
@@ -137,26 +137,27 @@ static int insert_group(struct lv_store *s, struct lv_log_group *g,
     return lv_sqlite_changes(st) == 0 ? 1 : 0;
 }
 
-int lv_store_logs_group_insert(struct lv_store *s, struct lv_log_group *g,
-                               struct lv_err *err)
+int lv_sqlite_logs_group_insert(void *impl, struct lv_log_group *g,
+                                struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     int64_t id = 0;
     int rc;
 
-    if (lv_store_begin(s, err) < 0) {
+    if (lv_sqlite_begin(s, err) < 0) {
         return -1;
     }
     if (next_id(s, "group", &id, err) < 0) {
-        lv_store_rollback(s);
+        lv_sqlite_rollback(s);
         return -1;
     }
     rc = insert_group(s, g, id, err);
     if (rc != 0) {
         /* Exists (1) or failed (-1): nothing written, not even the id. */
-        lv_store_rollback(s);
+        lv_sqlite_rollback(s);
         return rc;
     }
-    if (lv_store_commit(s, err) < 0) {
+    if (lv_sqlite_commit(s, err) < 0) {
         return -1;
     }
     g->id = id;
@@ -168,10 +169,11 @@ int lv_store_logs_group_insert(struct lv_store *s, struct lv_log_group *g,
     return 0;
 }
 
-int lv_store_logs_group_get(struct lv_store *s, const char *account,
-                            const char *region, const char *name,
-                            struct lv_log_group *out, struct lv_err *err)
+int lv_sqlite_logs_group_get(void *impl, const char *account,
+                             const char *region, const char *name,
+                             struct lv_log_group *out, struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "SELECT " GROUP_COLS " FROM logs_groups"
         " WHERE account = ?1 AND region = ?2 AND name = ?3";
@@ -195,10 +197,11 @@ int lv_store_logs_group_get(struct lv_store *s, const char *account,
     return found;
 }
 
-int lv_store_logs_group_get_by_id(struct lv_store *s, int64_t id,
-                                  struct lv_log_group *out,
-                                  struct lv_err *err)
+int lv_sqlite_logs_group_get_by_id(void *impl, int64_t id,
+                                   struct lv_log_group *out,
+                                   struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "SELECT " GROUP_COLS " FROM logs_groups WHERE id = ?1";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
@@ -221,7 +224,7 @@ int lv_store_logs_group_get_by_id(struct lv_store *s, int64_t id,
 
 /* Runs a one-field UPDATE of group `id` (bound as ?1, the value as ?2):
  * 1 changed, 0 no such group, -1 fault. */
-static int set_field(struct lv_store *s, const char *sql, int64_t id,
+static int set_field(struct lv_sqlite *s, const char *sql, int64_t id,
                      const char *text, int64_t num, const char *what,
                      struct lv_err *err)
 {
@@ -244,9 +247,10 @@ static int set_field(struct lv_store *s, const char *sql, int64_t id,
     return lv_sqlite_changes(st) > 0 ? 1 : 0;
 }
 
-int lv_store_logs_group_set_retention(struct lv_store *s, int64_t id,
-                                      int days, struct lv_err *err)
+int lv_sqlite_logs_group_set_retention(void *impl, int64_t id, int days,
+                                       struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "UPDATE logs_groups SET retention_days = ?2 WHERE id = ?1";
 
@@ -254,9 +258,10 @@ int lv_store_logs_group_set_retention(struct lv_store *s, int64_t id,
                      err);
 }
 
-int lv_store_logs_group_set_kms_key(struct lv_store *s, int64_t id,
-                                    const char *key_arn, struct lv_err *err)
+int lv_sqlite_logs_group_set_kms_key(void *impl, int64_t id,
+                                     const char *key_arn, struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "UPDATE logs_groups SET kms_key_arn = ?2 WHERE id = ?1";
 
@@ -264,10 +269,10 @@ int lv_store_logs_group_set_kms_key(struct lv_store *s, int64_t id,
                      "set log group kms key", err);
 }
 
-int lv_store_logs_group_set_deletion_protection(struct lv_store *s,
-                                                int64_t id, int on,
-                                                struct lv_err *err)
+int lv_sqlite_logs_group_set_deletion_protection(void *impl, int64_t id,
+                                                 int on, struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "UPDATE logs_groups SET deletion_protection = ?2 WHERE id = ?1";
 
@@ -275,9 +280,10 @@ int lv_store_logs_group_set_deletion_protection(struct lv_store *s,
                      "set log group deletion protection", err);
 }
 
-int lv_store_logs_group_delete_unprotected(struct lv_store *s, int64_t id,
-                                           struct lv_err *err)
+int lv_sqlite_logs_group_delete_unprotected(void *impl, int64_t id,
+                                            struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     /* The protection is judged by the row as it stands when the DELETE
      * runs, not by a copy read before. */
     static const char sql[] =
@@ -288,7 +294,7 @@ int lv_store_logs_group_delete_unprotected(struct lv_store *s, int64_t id,
     int64_t one = 0;
     int found;
 
-    if (lv_store_begin(s, err) < 0) {
+    if (lv_sqlite_begin(s, err) < 0) {
         return -1;
     }
     st = lv_sqlite_prepare(s, sql, err);
@@ -301,7 +307,7 @@ int lv_store_logs_group_delete_unprotected(struct lv_store *s, int64_t id,
         goto fail;
     }
     if (lv_sqlite_changes(st) > 0) {
-        return lv_store_commit(s, err) < 0 ? -1 : 1;
+        return lv_sqlite_commit(s, err) < 0 ? -1 : 1;
     }
     st = lv_sqlite_prepare(s, probe, err);
     if (!st) {
@@ -313,16 +319,16 @@ int lv_store_logs_group_delete_unprotected(struct lv_store *s, int64_t id,
     if (found < 0) {
         goto fail;
     }
-    lv_store_rollback(s);
+    lv_sqlite_rollback(s);
     return found ? 2 : 0;
 fail:
-    lv_store_rollback(s);
+    lv_sqlite_rollback(s);
     return -1;
 }
 
-int lv_store_logs_group_delete(struct lv_store *s, int64_t id,
-                               struct lv_err *err)
+int lv_sqlite_logs_group_delete(void *impl, int64_t id, struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     /* Streams, tags, chunks and data keys go with it (ON DELETE CASCADE;
      * foreign_keys is on for every connection). */
     static const char sql[] = "DELETE FROM logs_groups WHERE id = ?1";
@@ -368,11 +374,12 @@ static void bind_group_list(struct lv_sqlite_bind *b, void *ctx,
     lv_sqlite_bind_int64(b, n);
 }
 
-int lv_store_logs_group_list(struct lv_store *s, const char *account,
-                             const char *region, const char *prefix,
-                             const char *after, int limit, lv_log_group_fn fn,
-                             void *arg, struct lv_err *err)
+int lv_sqlite_logs_group_list(void *impl, const char *account,
+                              const char *region, const char *prefix,
+                              const char *after, int limit, lv_log_group_fn fn,
+                              void *arg, struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "SELECT " GROUP_COLS " FROM logs_groups"
         " WHERE account = ?1 AND region = ?2 AND name >= ?3 AND name < ?4"
@@ -404,9 +411,10 @@ static void bind_group_retained(struct lv_sqlite_bind *b, void *ctx,
     lv_sqlite_bind_int64(b, n);
 }
 
-int lv_store_logs_group_list_retained(struct lv_store *s, lv_log_group_fn fn,
-                                      void *arg, struct lv_err *err)
+int lv_sqlite_logs_group_list_retained(void *impl, lv_log_group_fn fn,
+                                       void *arg, struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "SELECT " GROUP_COLS " FROM logs_groups"
         " WHERE retention_days > 0 AND id > ?1 ORDER BY id LIMIT ?2";
@@ -443,7 +451,7 @@ static void read_stream(sqlite3_stmt *st, void *row)
     t->next_seq = sqlite3_column_int64(st, 8);
 }
 
-static int insert_stream(struct lv_store *s, const struct lv_log_stream *t,
+static int insert_stream(struct lv_sqlite *s, const struct lv_log_stream *t,
                          int64_t id, struct lv_err *err)
 {
     static const char sql[] =
@@ -473,35 +481,36 @@ static int insert_stream(struct lv_store *s, const struct lv_log_stream *t,
     return lv_sqlite_changes(st) == 0 ? 1 : 0;
 }
 
-int lv_store_logs_stream_insert(struct lv_store *s, struct lv_log_stream *t,
-                                struct lv_err *err)
+int lv_sqlite_logs_stream_insert(void *impl, struct lv_log_stream *t,
+                                 struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     int64_t id = 0;
     int rc;
 
-    if (lv_store_begin(s, err) < 0) {
+    if (lv_sqlite_begin(s, err) < 0) {
         return -1;
     }
     if (next_id(s, "stream", &id, err) < 0) {
-        lv_store_rollback(s);
+        lv_sqlite_rollback(s);
         return -1;
     }
     rc = insert_stream(s, t, id, err);
     if (rc != 0) {
-        lv_store_rollback(s);
+        lv_sqlite_rollback(s);
         return rc;
     }
-    if (lv_store_commit(s, err) < 0) {
+    if (lv_sqlite_commit(s, err) < 0) {
         return -1;
     }
     t->id = id;
     return 0;
 }
 
-int lv_store_logs_stream_get(struct lv_store *s, int64_t group_id,
-                             const char *name, struct lv_log_stream *out,
-                             struct lv_err *err)
+int lv_sqlite_logs_stream_get(void *impl, int64_t group_id, const char *name,
+                              struct lv_log_stream *out, struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "SELECT " STREAM_COLS " FROM logs_streams"
         " WHERE group_id = ?1 AND name = ?2";
@@ -524,9 +533,9 @@ int lv_store_logs_stream_get(struct lv_store *s, int64_t group_id,
     return found;
 }
 
-int lv_store_logs_stream_delete(struct lv_store *s, int64_t id,
-                                struct lv_err *err)
+int lv_sqlite_logs_stream_delete(void *impl, int64_t id, struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     /* Its chunks go with it (ON DELETE CASCADE), and so do their bytes
      * from the group's stored_bytes, in the same transaction. */
     static const char group[] =
@@ -538,23 +547,23 @@ int lv_store_logs_stream_delete(struct lv_store *s, int64_t id,
     sqlite3_stmt *st;
     struct lv_sqlite_bind b;
 
-    if (lv_store_begin(s, err) < 0) {
+    if (lv_sqlite_begin(s, err) < 0) {
         return -1;
     }
     for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
         st = lv_sqlite_prepare(s, steps[i], err);
         if (!st) {
-            lv_store_rollback(s);
+            lv_sqlite_rollback(s);
             return -1;
         }
         lv_sqlite_bind_start(&b, st);
         lv_sqlite_bind_int64(&b, id);
         if (lv_sqlite_run_done(st, &b, "delete log stream", err) < 0) {
-            lv_store_rollback(s);
+            lv_sqlite_rollback(s);
             return -1;
         }
     }
-    return lv_store_commit(s, err);
+    return lv_sqlite_commit(s, err);
 }
 
 struct stream_walk {
@@ -586,11 +595,12 @@ static void bind_stream_list(struct lv_sqlite_bind *b, void *ctx,
     lv_sqlite_bind_int64(b, n);
 }
 
-int lv_store_logs_stream_list(struct lv_store *s, int64_t group_id,
-                              const char *prefix, const char *after,
-                              int limit, lv_log_stream_fn fn, void *arg,
-                              struct lv_err *err)
+int lv_sqlite_logs_stream_list(void *impl, int64_t group_id,
+                               const char *prefix, const char *after,
+                               int limit, lv_log_stream_fn fn, void *arg,
+                               struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "SELECT " STREAM_COLS " FROM logs_streams"
         " WHERE group_id = ?1 AND name >= ?2 AND name < ?3 AND name > ?4"
@@ -625,10 +635,11 @@ static void bind_stream_time(struct lv_sqlite_bind *b, void *ctx,
     lv_sqlite_bind_int64(b, n);
 }
 
-int lv_store_logs_stream_list_by_time(struct lv_store *s, int64_t group_id,
-                                      int descending, lv_log_stream_fn fn,
-                                      void *arg, struct lv_err *err)
+int lv_sqlite_logs_stream_list_by_time(void *impl, int64_t group_id,
+                                       int descending, lv_log_stream_fn fn,
+                                       void *arg, struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char asc[] =
         "SELECT " STREAM_COLS " FROM logs_streams WHERE group_id = ?1"
         " AND (?2 OR last_event_ts > ?3"
@@ -653,11 +664,12 @@ int lv_store_logs_stream_list_by_time(struct lv_store *s, int64_t group_id,
     return lv_sqlite_walk_run(s, &w, err);
 }
 
-int lv_store_logs_stream_note_append(struct lv_store *s, int64_t stream_id,
-                                     int64_t first_ts, int64_t last_ts,
-                                     int64_t ingestion_time, int64_t bytes,
-                                     int64_t chunks, struct lv_err *err)
+int lv_sqlite_logs_stream_note_append(void *impl, int64_t stream_id,
+                                      int64_t first_ts, int64_t last_ts,
+                                      int64_t ingestion_time, int64_t bytes,
+                                      int64_t chunks, struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     /* first_event_ts 0 means "no events yet" (PutLogEvents refuses events
      * older than 14 days, so 0 is never a real first timestamp). */
     static const char sql[] =
@@ -687,10 +699,10 @@ int lv_store_logs_stream_note_append(struct lv_store *s, int64_t stream_id,
 
 /* ---- tags -------------------------------------------------------------- */
 
-int lv_store_logs_tag_set(struct lv_store *s, int64_t group_id,
-                          const char *key, const char *value,
-                          struct lv_err *err)
+int lv_sqlite_logs_tag_set(void *impl, int64_t group_id, const char *key,
+                           const char *value, struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "INSERT INTO logs_tags (group_id, key, value) VALUES (?1, ?2, ?3)"
         " ON CONFLICT (group_id, key) DO UPDATE SET value = excluded.value";
@@ -707,9 +719,10 @@ int lv_store_logs_tag_set(struct lv_store *s, int64_t group_id,
     return lv_sqlite_run_done(st, &b, "set log group tag", err);
 }
 
-int lv_store_logs_tag_delete(struct lv_store *s, int64_t group_id,
-                             const char *key, struct lv_err *err)
+int lv_sqlite_logs_tag_delete(void *impl, int64_t group_id, const char *key,
+                              struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "DELETE FROM logs_tags WHERE group_id = ?1 AND key = ?2";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
@@ -762,9 +775,10 @@ static int call_tag(void *ctx, const void *row)
     return tw->fn(tw->arg, t->key, t->value);
 }
 
-int lv_store_logs_tag_list(struct lv_store *s, int64_t group_id,
-                           lv_log_tag_fn fn, void *arg, struct lv_err *err)
+int lv_sqlite_logs_tag_list(void *impl, int64_t group_id, lv_log_tag_fn fn,
+                            void *arg, struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "SELECT key, value FROM logs_tags WHERE group_id = ?1 AND key > ?2"
         " ORDER BY key LIMIT ?3";
@@ -782,9 +796,10 @@ static void read_count(sqlite3_stmt *st, void *row)
     *(int *)row = sqlite3_column_int(st, 0);
 }
 
-int lv_store_logs_tag_count(struct lv_store *s, int64_t group_id, int *n,
-                            struct lv_err *err)
+int lv_sqlite_logs_tag_count(void *impl, int64_t group_id, int *n,
+                             struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "SELECT count(*) FROM logs_tags WHERE group_id = ?1";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);

@@ -1,5 +1,5 @@
 /*
- * sqlite_metric.c: the metric filter section of logs_store.h on the
+ * sqlite/metric.c: the metric filter section of logs_store.h on the
  * embedded SQLite backend (table logs_metric_filters, step 2 of the
  * "events" component in schema_events.c). Rows go away with their group
  * (ON DELETE CASCADE).
@@ -18,16 +18,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/store_int.h"
+#include "store/sqlite/sqlite_int.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/mem.h"
 
 /* ---- put / delete / count ------------------------------------------------ */
 
-int lv_store_logs_metric_filter_count(struct lv_store *s, int64_t group_id,
-                                      int *n, struct lv_err *err)
+int lv_sqlite_logs_metric_filter_count(void *impl, int64_t group_id, int *n,
+                                       struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "SELECT COUNT(*) FROM logs_metric_filters WHERE group_id = ?1";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
@@ -46,10 +47,11 @@ int lv_store_logs_metric_filter_count(struct lv_store *s, int64_t group_id,
     return 0;
 }
 
-int lv_store_logs_metric_filter_put(struct lv_store *s,
-                                    const struct lv_log_metric_filter *f,
-                                    int max, struct lv_err *err)
+int lv_sqlite_logs_metric_filter_put(void *impl,
+                                     const struct lv_log_metric_filter *f,
+                                     int max, struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char exists[] =
         "SELECT COUNT(*) FROM logs_metric_filters"
         " WHERE group_id = ?1 AND name = ?2";
@@ -69,7 +71,7 @@ int lv_store_logs_metric_filter_put(struct lv_store *s,
     int64_t found;
     int n;
 
-    if (lv_store_begin(s, err) < 0) {
+    if (lv_sqlite_begin(s, err) < 0) {
         return -1;
     }
     st = lv_sqlite_prepare(s, exists, err);
@@ -83,11 +85,11 @@ int lv_store_logs_metric_filter_put(struct lv_store *s,
         goto fail;
     }
     if (!found) {
-        if (lv_store_logs_metric_filter_count(s, f->group_id, &n, err) < 0) {
+        if (lv_sqlite_logs_metric_filter_count(s, f->group_id, &n, err) < 0) {
             goto fail;
         }
         if (n >= max) {
-            lv_store_rollback(s);
+            lv_sqlite_rollback(s);
             return 1;
         }
     }
@@ -107,15 +109,16 @@ int lv_store_logs_metric_filter_put(struct lv_store *s,
     if (lv_sqlite_run_done(st, &b, "put metric filter", err) < 0) {
         goto fail;
     }
-    return lv_store_commit(s, err);
+    return lv_sqlite_commit(s, err);
 fail:
-    lv_store_rollback(s);
+    lv_sqlite_rollback(s);
     return -1;
 }
 
-int lv_store_logs_metric_filter_delete(struct lv_store *s, int64_t group_id,
-                                       const char *name, struct lv_err *err)
+int lv_sqlite_logs_metric_filter_delete(void *impl, int64_t group_id,
+                                        const char *name, struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "DELETE FROM logs_metric_filters WHERE group_id = ?1 AND name = ?2";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
@@ -159,16 +162,17 @@ static void row_release(struct row *r)
     memset(r, 0, sizeof(*r));
 }
 
-int lv_store_logs_metric_filter_list(struct lv_store *s, const char *account,
-                                     const char *region, int64_t group_id,
-                                     const char *prefix,
-                                     const char *metric_name,
-                                     const char *metric_namespace,
-                                     const char *after_name,
-                                     const char *after_group, int limit,
-                                     lv_log_metric_filter_fn fn, void *arg,
-                                     struct lv_err *err)
+int lv_sqlite_logs_metric_filter_list(void *impl, const char *account,
+                                      const char *region, int64_t group_id,
+                                      const char *prefix,
+                                      const char *metric_name,
+                                      const char *metric_namespace,
+                                      const char *after_name,
+                                      const char *after_group, int limit,
+                                      lv_log_metric_filter_fn fn, void *arg,
+                                      struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     /* substr/length count characters on both sides, so the prefix test is
      * exact for any UTF-8 name. */
     static const char sql[] =

@@ -1,13 +1,13 @@
 /*
- * sqlite_util.c: the statement helpers the sqlite_*.c domain files share
- * (declared in store_int.h): binding parameters in order with the first
+ * sqlite/util.c: the statement helpers the domain files share
+ * (declared in sqlite_int.h): binding parameters in order with the first
  * failure sticking, copying columns out, stepping a statement and resetting
  * it on every path, and the batched list walk.
  *
- * It does not prepare statements or own connections (sqlite.c does), and it
+ * It does not prepare statements or own connections (backend.c does), and it
  * knows no table: the domain files bring their SQL.
  */
-#include "store/store_int.h"
+#include "store/sqlite/sqlite_int.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -215,7 +215,7 @@ static void walk_release(const struct lv_sqlite_walk *w, char *rows, int n)
     }
 }
 
-int lv_sqlite_walk_run(struct lv_store *s, const struct lv_sqlite_walk *w,
+int lv_sqlite_walk_run(struct lv_sqlite *s, const struct lv_sqlite_walk *w,
                        struct lv_err *err)
 {
     char *rows = lv_xcalloc(LV_SQLITE_WALK_BATCH, w->size);

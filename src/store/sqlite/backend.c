@@ -1,5 +1,9 @@
 /*
- * sqlite.c: the embedded backend. One database file, DATA_DIR/logvault.db,
+ * sqlite/backend.c: the embedded backend's core (store_int.h's struct
+ * lv_store_backend: open, close, transactions, schema versions, meta) and
+ * its table; the domain operations live beside it in kms.c, logs.c,
+ * events.c and metric.c, their SQL helpers in util.c. One database file,
+ * DATA_DIR/logvault.db, One database file, DATA_DIR/logvault.db,
  * in WAL mode with synchronous=FULL (a commit is on disk when it returns),
  * foreign keys on, and a busy timeout so that writers on several threads
  * wait for each other instead of failing.
@@ -11,9 +15,7 @@
  * still open, whichever comes first. Each connection keeps its own cache of
  * prepared statements, keyed by the address of their SQL text.
  */
-#include "store/store_int.h"
-
-#include "store/kms_store.h"
+#include "store/sqlite/sqlite_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -57,6 +59,12 @@ struct lv_sqlite {
     char *path;
     pthread_key_t key;      /* this thread's struct conn */
     size_t nconns;          /* under registry_lock */
+    /* lv_store_kms_generation(): bumped by every KMS write (kms.c calls
+     * lv_sqlite_kms_changed() after each) and again when the transaction
+     * that made it ends, so that a reader that cached what it read before
+     * the commit (the old record, under the new generation) is invalidated
+     * by the commit itself. One per store, not per process. */
+    _Atomic uint64_t kms_generation;
 };
 
 /* Every open connection of every store. A thread's exit and
@@ -64,13 +72,6 @@ struct lv_sqlite {
  * closes it. */
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct conn *all_conns;
-
-/* lv_store_kms_generation(): bumped by every KMS write (sqlite_kms.c calls
- * lv_sqlite_kms_changed() after each) and again when the transaction that
- * made it ends, so that a reader that cached what it read before the
- * commit (the old record, under the new generation) is invalidated by the
- * commit itself. */
-static _Atomic uint64_t kms_generation = 1;
 
 int lv_sqlite_fail(sqlite3 *db, int rc, const char *what, struct lv_err *err)
 {
@@ -193,26 +194,27 @@ static struct conn *get_conn(struct lv_sqlite *q, struct lv_err *err)
     return c ? c : conn_open(q, &rc, err);
 }
 
-sqlite3 *lv_sqlite_conn(struct lv_store *s, struct lv_err *err)
+struct lv_sqlite *lv_sqlite_of(struct lv_store *s)
 {
-    struct conn *c;
-
-    if (!s->sqlite) {
-        LV_BUG("lv_sqlite_conn on a %s store", s->be->name);
+    if (s->be != &lv_store_sqlite_backend) {
+        LV_BUG("lv_sqlite_of on a %s store", s->be->name);
     }
-    c = get_conn(s->sqlite, err);
+    return s->impl;
+}
+
+sqlite3 *lv_sqlite_conn(struct lv_sqlite *q, struct lv_err *err)
+{
+    struct conn *c = get_conn(q, err);
+
     return c ? c->db : NULL;
 }
 
-size_t lv_sqlite_conn_count(struct lv_store *s)
+size_t lv_sqlite_conn_count(struct lv_sqlite *q)
 {
     size_t n;
 
-    if (!s->sqlite) {
-        return 0;
-    }
     pthread_mutex_lock(&registry_lock);
-    n = s->sqlite->nconns;
+    n = q->nconns;
     pthread_mutex_unlock(&registry_lock);
     return n;
 }
@@ -293,15 +295,11 @@ static sqlite3_stmt *prepare(struct conn *c, const char *sql,
     return st;
 }
 
-sqlite3_stmt *lv_sqlite_prepare(struct lv_store *s, const char *sql,
+sqlite3_stmt *lv_sqlite_prepare(struct lv_sqlite *q, const char *sql,
                                 struct lv_err *err)
 {
-    struct conn *c;
+    struct conn *c = get_conn(q, err);
 
-    if (!s->sqlite) {
-        LV_BUG("lv_sqlite_prepare on a %s store", s->be->name);
-    }
-    c = get_conn(s->sqlite, err);
     return c ? prepare(c, sql, err) : NULL;
 }
 
@@ -374,7 +372,7 @@ static void sq_close(void *impl)
 /* The first statement on the file: switches it to WAL (kept in the file)
  * and so proves it is a database we can read. Its failures name the cause,
  * for the operator reading them at startup. */
-static int first_use(struct lv_store *s, struct lv_err *err)
+static int first_use(struct lv_sqlite *q, struct lv_err *err)
 {
     static const char wal[] = "PRAGMA journal_mode = WAL";
     struct conn *c;
@@ -383,10 +381,10 @@ static int first_use(struct lv_store *s, struct lv_err *err)
     int rc = SQLITE_OK;
     int ret = -1;
 
-    c = conn_open(s->sqlite, &rc, err);
+    c = conn_open(q, &rc, err);
     if (!c) {
         lv_err_set(err, LV_E_SERVICE_UNAVAILABLE, "store: cannot open %s: %s",
-                   s->where, sqlite3_errstr(rc));
+                   q->path, sqlite3_errstr(rc));
         goto out;
     }
     rc = sqlite3_prepare_v2(c->db, wal, -1, &st, NULL);
@@ -396,14 +394,14 @@ static int first_use(struct lv_store *s, struct lv_err *err)
     if (rc != SQLITE_ROW) {
         lv_sqlite_fail(c->db, rc, "open database", err);
         lv_err_set(err, LV_E_SERVICE_UNAVAILABLE, "store: cannot open %s: %s",
-                   s->where, sqlite3_errstr(rc));
+                   q->path, sqlite3_errstr(rc));
         goto out;
     }
     mode = (const char *)sqlite3_column_text(st, 0);
     if (!mode || strcmp(mode, "wal") != 0) {
         lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
                    "store: cannot put %s in WAL mode (journal_mode is %s)",
-                   s->where, mode ? mode : "unknown");
+                   q->path, mode ? mode : "unknown");
         goto out;
     }
     ret = 0;
@@ -506,12 +504,12 @@ static int sq_open(struct lv_store *s, const struct lv_store_config *cfg,
     }
     q->path = path;
     path = NULL;
+    atomic_init(&q->kms_generation, 1);
     s->impl = q;
-    s->sqlite = q;
     s->where = lv_xstrdup(q->path);
-    q = NULL;
     /* From here the store owns q: lv_store_close() releases it. */
-    ret = first_use(s, err);
+    q = NULL;
+    ret = first_use(s->impl, err);
 out:
     free(q);
     free(path);
@@ -572,7 +570,7 @@ static void rollback_savepoint(struct conn *c, int level)
     }
 }
 
-static int sq_begin(void *impl, struct lv_err *err)
+int lv_sqlite_begin(void *impl, struct lv_err *err)
 {
     struct conn *c = get_conn(impl, err);
     char sql[32];
@@ -612,7 +610,7 @@ static void txn_ended(struct conn *c)
 {
     if (c->depth == 0 && c->kms_dirty) {
         c->kms_dirty = 0;
-        atomic_fetch_add(&kms_generation, 1);
+        atomic_fetch_add(&c->owner->kms_generation, 1);
     }
 }
 
@@ -655,7 +653,7 @@ static int commit_level(struct conn *c, struct lv_err *err)
     return 0;
 }
 
-static int sq_commit(void *impl, struct lv_err *err)
+int lv_sqlite_commit(void *impl, struct lv_err *err)
 {
     struct conn *c = conn_in_txn(impl, "commit");
     int rc = commit_level(c, err);
@@ -683,7 +681,7 @@ static void rollback_level(struct conn *c)
     }
 }
 
-static void sq_rollback(void *impl)
+void lv_sqlite_rollback(void *impl)
 {
     struct conn *c = conn_in_txn(impl, "rollback");
 
@@ -693,28 +691,25 @@ static void sq_rollback(void *impl)
 
 /* ---- the KMS generation ---- */
 
-void lv_sqlite_kms_changed(struct lv_store *s)
+void lv_sqlite_kms_changed(struct lv_sqlite *q)
 {
-    struct conn *c = s->sqlite ? pthread_getspecific(s->sqlite->key) : NULL;
+    struct conn *c = pthread_getspecific(q->key);
 
     if (c && c->depth > 0) {
         c->kms_dirty = 1;
     }
-    atomic_fetch_add(&kms_generation, 1);
+    atomic_fetch_add(&q->kms_generation, 1);
 }
 
-int lv_store_kms_generation(struct lv_store *s, uint64_t *gen)
+static int sq_kms_generation(void *impl, uint64_t *gen)
 {
-    struct conn *c;
+    struct lv_sqlite *q = impl;
+    struct conn *c = pthread_getspecific(q->key);
 
-    if (!s->sqlite) {
-        return 0;       /* another backend: no in-process generation */
-    }
-    c = pthread_getspecific(s->sqlite->key);
     if (c && c->kms_dirty) {
         return 0;
     }
-    *gen = atomic_load(&kms_generation);
+    *gen = atomic_load(&q->kms_generation);
     return 1;
 }
 
@@ -898,20 +893,38 @@ static int sq_meta_add(void *impl, const char *key, const void *value,
     return n < 0 ? -1 : n > 0;
 }
 
+/* The domain tables: every entry of kms_ops.def / logs_ops.def, so a
+ * missing implementation fails the build. */
+static const struct lv_store_kms_ops sq_kms_ops = {
+#define LV_STORE_OP(name, params, args) .name = lv_sqlite_kms_##name,
+#include "store/kms_ops.def"
+#undef LV_STORE_OP
+};
+
+static const struct lv_store_logs_ops sq_logs_ops = {
+#define LV_STORE_OP(name, params, args) .name = lv_sqlite_logs_##name,
+#include "store/logs_ops.def"
+#undef LV_STORE_OP
+};
+
 const struct lv_store_backend lv_store_sqlite_backend = {
     .name = "sqlite",
+    .migrations = lv_sqlite_migrations,
     .open = sq_open,
     .probe = sq_probe,
     .close = sq_close,
     .ping = sq_ping,
     .exec = sq_exec,
-    .begin = sq_begin,
-    .commit = sq_commit,
-    .rollback = sq_rollback,
+    .begin = lv_sqlite_begin,
+    .commit = lv_sqlite_commit,
+    .rollback = lv_sqlite_rollback,
     .version_get = sq_version_get,
     .version_set = sq_version_set,
     .version_each = sq_version_each,
     .meta_get = sq_meta_get,
     .meta_set = sq_meta_set,
     .meta_add = sq_meta_add,
+    .kms_generation = sq_kms_generation,
+    .kms = &sq_kms_ops,
+    .logs = &sq_logs_ops,
 };

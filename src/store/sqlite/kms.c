@@ -1,5 +1,5 @@
 /*
- * sqlite_kms.c: kms_store.h on the embedded SQLite backend — keys, sealed
+ * sqlite/kms.c: kms_store.h on the embedded SQLite backend — keys, sealed
  * material versions, aliases, grants and tags in the kms_* tables
  * (schema_kms.c).
  *
@@ -8,7 +8,7 @@
  * Strings are copied out of SQLite before the reset. The sealed material is
  * bound and read as a blob and never logged.
  *
- * Lists run in batches (lv_sqlite_walk_run() in sqlite_util.c): a batch of
+ * Lists run in batches (lv_sqlite_walk_run() in sqlite/util.c): a batch of
  * rows is copied out, the statement is reset, and only then is the
  * caller's function called, so that it may itself use the store (update
  * the key it is shown, list another thing) without meeting a statement
@@ -23,27 +23,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/store_int.h"
+#include "store/sqlite/sqlite_int.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/mem.h"
 
 /* ---- keys -------------------------------------------------------------- */
-
-void lv_kms_key_init(struct lv_kms_key *k)
-{
-    memset(k, 0, sizeof(*k));
-    k->description = NULL;
-    k->policy = NULL;
-}
-
-void lv_kms_key_release(struct lv_kms_key *k)
-{
-    free(k->description);
-    free(k->policy);
-    lv_kms_key_init(k);
-}
 
 #define KEY_COLS                                                             \
     "id, arn, account, region, description, key_spec, key_usage, state,"    \
@@ -57,7 +43,7 @@ void lv_kms_key_release(struct lv_kms_key *k)
  * generation (lv_store_kms_generation(): kms/core.c's cache of keys,
  * aliases and material is current only while it stands still). Called
  * after the statement, whatever its outcome. */
-static int changed(struct lv_store *s, int rc)
+static int changed(struct lv_sqlite *s, int rc)
 {
     lv_sqlite_kms_changed(s);
     return rc;
@@ -98,7 +84,7 @@ static void release_key_row(void *row)
     lv_kms_key_release(row);
 }
 
-static int material_insert(struct lv_store *s, const char *key_id,
+static int material_insert(struct lv_sqlite *s, const char *key_id,
                            size_t key_id_cap,
                            const struct lv_kms_material *m,
                            const void *sealed, size_t sealed_len,
@@ -122,7 +108,7 @@ static int material_insert(struct lv_store *s, const char *key_id,
     return changed(s, lv_sqlite_run_done(st, &b, "insert kms material", err));
 }
 
-static int key_insert_row(struct lv_store *s, const struct lv_kms_key *k,
+static int key_insert_row(struct lv_sqlite *s, const struct lv_kms_key *k,
                           struct lv_err *err)
 {
     static const char sql[] =
@@ -159,10 +145,11 @@ static int key_insert_row(struct lv_store *s, const struct lv_kms_key *k,
     return changed(s, lv_sqlite_run_done(st, &b, "insert kms key", err));
 }
 
-int lv_store_kms_key_insert(struct lv_store *s, const struct lv_kms_key *k,
-                            const void *sealed, size_t sealed_len,
-                            struct lv_err *err)
+int lv_sqlite_kms_key_insert(void *impl, const struct lv_kms_key *k,
+                             const void *sealed, size_t sealed_len,
+                             struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     struct lv_kms_material m;
 
     memset(&m, 0, sizeof(m));
@@ -170,20 +157,21 @@ int lv_store_kms_key_insert(struct lv_store *s, const struct lv_kms_key *k,
     m.created = k->creation_date;
     /* The key and its first material land together or not at all; inside
      * a caller's transaction this is a savepoint. */
-    if (lv_store_begin(s, err) < 0) {
+    if (lv_sqlite_begin(s, err) < 0) {
         return -1;
     }
     if (key_insert_row(s, k, err) < 0 ||
         material_insert(s, F(k, id), &m, sealed, sealed_len, err) < 0) {
-        lv_store_rollback(s);
+        lv_sqlite_rollback(s);
         return -1;
     }
-    return lv_store_commit(s, err);
+    return lv_sqlite_commit(s, err);
 }
 
-int lv_store_kms_key_get(struct lv_store *s, const char *id,
-                         struct lv_kms_key *out, struct lv_err *err)
+int lv_sqlite_kms_key_get(void *impl, const char *id, struct lv_kms_key *out,
+                          struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "SELECT " KEY_COLS " FROM kms_keys WHERE id = ?1";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
@@ -224,7 +212,7 @@ static void bind_guard(struct lv_sqlite_bind *b, sqlite3_stmt *st,
 }
 
 /* Runs a bound change: 1 made, 0 guard failed, -1 fault. */
-static int run_change(struct lv_store *s, sqlite3_stmt *st,
+static int run_change(struct lv_sqlite *s, sqlite3_stmt *st,
                       const struct lv_sqlite_bind *b, const char *what,
                       struct lv_err *err)
 {
@@ -234,11 +222,12 @@ static int run_change(struct lv_store *s, sqlite3_stmt *st,
     return lv_sqlite_changes(st) > 0 ? 1 : 0;
 }
 
-int lv_store_kms_key_set_description(struct lv_store *s, const char *id,
-                                     uint64_t row_version,
-                                     const char *description,
-                                     struct lv_err *err)
+int lv_sqlite_kms_key_set_description(void *impl, const char *id,
+                                      uint64_t row_version,
+                                      const char *description,
+                                      struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "UPDATE kms_keys SET description = ?3," KEY_GUARD;
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
@@ -252,10 +241,11 @@ int lv_store_kms_key_set_description(struct lv_store *s, const char *id,
     return run_change(s, st, &b, "set kms key description", err);
 }
 
-int lv_store_kms_key_set_state(struct lv_store *s, const char *id,
-                               uint64_t row_version, const char *state,
-                               struct lv_err *err)
+int lv_sqlite_kms_key_set_state(void *impl, const char *id,
+                                uint64_t row_version, const char *state,
+                                struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] = "UPDATE kms_keys SET state = ?3," KEY_GUARD;
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
@@ -268,10 +258,11 @@ int lv_store_kms_key_set_state(struct lv_store *s, const char *id,
     return run_change(s, st, &b, "set kms key state", err);
 }
 
-int lv_store_kms_key_set_policy(struct lv_store *s, const char *id,
-                                uint64_t row_version, const char *policy,
-                                struct lv_err *err)
+int lv_sqlite_kms_key_set_policy(void *impl, const char *id,
+                                 uint64_t row_version, const char *policy,
+                                 struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] = "UPDATE kms_keys SET policy = ?3," KEY_GUARD;
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
@@ -284,11 +275,12 @@ int lv_store_kms_key_set_policy(struct lv_store *s, const char *id,
     return run_change(s, st, &b, "set kms key policy", err);
 }
 
-int lv_store_kms_key_schedule_deletion(struct lv_store *s, const char *id,
-                                       uint64_t row_version,
-                                       double deletion_date, int window_days,
-                                       struct lv_err *err)
+int lv_sqlite_kms_key_schedule_deletion(void *impl, const char *id,
+                                        uint64_t row_version,
+                                        double deletion_date, int window_days,
+                                        struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "UPDATE kms_keys SET state = 'PendingDeletion', deletion_date = ?3,"
         " pending_window_days = ?4," KEY_GUARD;
@@ -304,10 +296,10 @@ int lv_store_kms_key_schedule_deletion(struct lv_store *s, const char *id,
     return run_change(s, st, &b, "schedule kms key deletion", err);
 }
 
-int lv_store_kms_key_cancel_deletion(struct lv_store *s, const char *id,
-                                     uint64_t row_version,
-                                     struct lv_err *err)
+int lv_sqlite_kms_key_cancel_deletion(void *impl, const char *id,
+                                      uint64_t row_version, struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "UPDATE kms_keys SET state = 'Disabled', deletion_date = 0,"
         " pending_window_days = 0," KEY_GUARD;
@@ -321,11 +313,12 @@ int lv_store_kms_key_cancel_deletion(struct lv_store *s, const char *id,
     return run_change(s, st, &b, "cancel kms key deletion", err);
 }
 
-int lv_store_kms_key_set_rotation(struct lv_store *s, const char *id,
-                                  uint64_t row_version, int enabled,
-                                  int period_days, double next_rotation_date,
-                                  struct lv_err *err)
+int lv_sqlite_kms_key_set_rotation(void *impl, const char *id,
+                                   uint64_t row_version, int enabled,
+                                   int period_days, double next_rotation_date,
+                                   struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "UPDATE kms_keys SET rotation_enabled = ?3,"
         " rotation_period_days = ?4, next_rotation_date = ?5," KEY_GUARD;
@@ -342,12 +335,12 @@ int lv_store_kms_key_set_rotation(struct lv_store *s, const char *id,
     return run_change(s, st, &b, "set kms key rotation", err);
 }
 
-int lv_store_kms_key_rotate(struct lv_store *s, const char *id,
-                            uint64_t row_version,
-                            const struct lv_kms_material *m,
-                            const void *sealed, size_t sealed_len,
-                            struct lv_err *err)
+int lv_sqlite_kms_key_rotate(void *impl, const char *id, uint64_t row_version,
+                             const struct lv_kms_material *m,
+                             const void *sealed, size_t sealed_len,
+                             struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     /* The version is checked against the row in the same statement that
      * makes it current, so two rotations can never both take one version
      * (the second's guard fails before its material is inserted). */
@@ -375,12 +368,12 @@ int lv_store_kms_key_rotate(struct lv_store *s, const char *id,
     }
     /* The key and its new material land together or not at all; inside
      * a caller's transaction this is a savepoint. */
-    if (lv_store_begin(s, err) < 0) {
+    if (lv_sqlite_begin(s, err) < 0) {
         return -1;
     }
     st = lv_sqlite_prepare(s, sql, err);
     if (!st) {
-        lv_store_rollback(s);
+        lv_sqlite_rollback(s);
         return -1;
     }
     bind_guard(&b, st, id, row_version);
@@ -393,15 +386,16 @@ int lv_store_kms_key_rotate(struct lv_store *s, const char *id,
         rc = -1;
     }
     if (rc != 1) {
-        lv_store_rollback(s);
+        lv_sqlite_rollback(s);
         return rc;
     }
-    return lv_store_commit(s, err) < 0 ? -1 : 1;
+    return lv_sqlite_commit(s, err) < 0 ? -1 : 1;
 }
 
-int lv_store_kms_key_destroy(struct lv_store *s, const char *id,
-                             uint64_t row_version, struct lv_err *err)
+int lv_sqlite_kms_key_destroy(void *impl, const char *id, uint64_t row_version,
+                              struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "UPDATE kms_keys SET state = 'Deleted', material_destroyed = 1,"
         " rotation_enabled = 0, next_rotation_date = 0," KEY_GUARD;
@@ -409,32 +403,33 @@ int lv_store_kms_key_destroy(struct lv_store *s, const char *id,
     struct lv_sqlite_bind b;
     int rc;
 
-    if (lv_store_begin(s, err) < 0) {
+    if (lv_sqlite_begin(s, err) < 0) {
         return -1;
     }
     st = lv_sqlite_prepare(s, sql, err);
     if (!st) {
-        lv_store_rollback(s);
+        lv_sqlite_rollback(s);
         return -1;
     }
     bind_guard(&b, st, id, row_version);
     rc = run_change(s, st, &b, "destroy kms key", err);
     if (rc == 1 &&
-        (lv_store_kms_material_destroy(s, id, err) < 0 ||
-         lv_store_kms_alias_delete_for_key(s, id, err) < 0 ||
-         lv_store_kms_grant_delete_for_key(s, id, err) < 0)) {
+        (lv_sqlite_kms_material_destroy(s, id, err) < 0 ||
+         lv_sqlite_kms_alias_delete_for_key(s, id, err) < 0 ||
+         lv_sqlite_kms_grant_delete_for_key(s, id, err) < 0)) {
         rc = -1;
     }
     if (rc != 1) {
-        lv_store_rollback(s);
+        lv_sqlite_rollback(s);
         return rc;
     }
-    return lv_store_commit(s, err) < 0 ? -1 : 1;
+    return lv_sqlite_commit(s, err) < 0 ? -1 : 1;
 }
 
-int lv_store_kms_key_hold(struct lv_store *s, const char *id,
-                          uint64_t row_version, struct lv_err *err)
+int lv_sqlite_kms_key_hold(void *impl, const char *id, uint64_t row_version,
+                           struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] = "UPDATE kms_keys SET" KEY_GUARD;
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
@@ -474,10 +469,11 @@ static void bind_key_list(struct lv_sqlite_bind *b, void *ctx,
     lv_sqlite_bind_int64(b, n);
 }
 
-int lv_store_kms_key_list(struct lv_store *s, const char *account,
-                          const char *region, const char *after, int limit,
-                          lv_kms_key_fn fn, void *arg, struct lv_err *err)
+int lv_sqlite_kms_key_list(void *impl, const char *account, const char *region,
+                           const char *after, int limit, lv_kms_key_fn fn,
+                           void *arg, struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "SELECT " KEY_COLS " FROM kms_keys"
         " WHERE account = ?1 AND region = ?2 AND id > ?3"
@@ -502,9 +498,10 @@ static void bind_key_due(struct lv_sqlite_bind *b, void *ctx,
     lv_sqlite_bind_int64(b, n);
 }
 
-int lv_store_kms_key_due(struct lv_store *s, double now, lv_kms_key_fn fn,
-                         void *arg, struct lv_err *err)
+int lv_sqlite_kms_key_due(void *impl, double now, lv_kms_key_fn fn, void *arg,
+                          struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     /* Two indexed halves (kms_keys_deletion, kms_keys_rotation); UNION
      * also drops a key that is due for both reasons to one row. */
     static const char sql[] =
@@ -527,10 +524,11 @@ int lv_store_kms_key_due(struct lv_store *s, double now, lv_kms_key_fn fn,
 
 /* ---- material versions ------------------------------------------------- */
 
-int lv_store_kms_material_get(struct lv_store *s, const char *key_id,
-                              uint32_t version, struct lv_buf *sealed,
-                              struct lv_err *err)
+int lv_sqlite_kms_material_get(void *impl, const char *key_id,
+                               uint32_t version, struct lv_buf *sealed,
+                               struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "SELECT sealed FROM kms_material WHERE key_id = ?1 AND version = ?2";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
@@ -605,11 +603,11 @@ static int call_material(void *ctx, const void *row)
     return mw->fn(mw->arg, row);
 }
 
-int lv_store_kms_material_list(struct lv_store *s, const char *key_id,
-                               uint32_t after, int limit,
-                               lv_kms_material_fn fn, void *arg,
-                               struct lv_err *err)
+int lv_sqlite_kms_material_list(void *impl, const char *key_id, uint32_t after,
+                                int limit, lv_kms_material_fn fn, void *arg,
+                                struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "SELECT version, created, rotation_type FROM kms_material"
         " WHERE key_id = ?1 AND version > ?2 ORDER BY version LIMIT ?3";
@@ -622,9 +620,10 @@ int lv_store_kms_material_list(struct lv_store *s, const char *key_id,
     return lv_sqlite_walk_run(s, &w, err);
 }
 
-int lv_store_kms_material_destroy(struct lv_store *s, const char *key_id,
-                                  struct lv_err *err)
+int lv_sqlite_kms_material_destroy(void *impl, const char *key_id,
+                                   struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] = "DELETE FROM kms_material WHERE key_id = ?1";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
@@ -654,9 +653,10 @@ static void read_alias(sqlite3_stmt *st, void *row)
     a->last_updated = sqlite3_column_double(st, 5);
 }
 
-int lv_store_kms_alias_insert(struct lv_store *s, const struct lv_kms_alias *a,
-                              struct lv_err *err)
+int lv_sqlite_kms_alias_insert(void *impl, const struct lv_kms_alias *a,
+                               struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     /* Only the primary key's conflict is "exists"; any other constraint
      * still fails as an error. */
     static const char sql[] =
@@ -682,10 +682,11 @@ int lv_store_kms_alias_insert(struct lv_store *s, const struct lv_kms_alias *a,
     return lv_sqlite_changes(st) == 0 ? 1 : 0;
 }
 
-int lv_store_kms_alias_get(struct lv_store *s, const char *account,
-                           const char *region, const char *name,
-                           struct lv_kms_alias *out, struct lv_err *err)
+int lv_sqlite_kms_alias_get(void *impl, const char *account,
+                            const char *region, const char *name,
+                            struct lv_kms_alias *out, struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "SELECT " ALIAS_COLS " FROM kms_aliases"
         " WHERE account = ?1 AND region = ?2 AND name = ?3";
@@ -716,9 +717,10 @@ int lv_store_kms_alias_get(struct lv_store *s, const char *account,
     return 1;
 }
 
-int lv_store_kms_alias_update(struct lv_store *s, const struct lv_kms_alias *a,
-                              const char *from_key_id, struct lv_err *err)
+int lv_sqlite_kms_alias_update(void *impl, const struct lv_kms_alias *a,
+                               const char *from_key_id, struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "UPDATE kms_aliases SET key_id = ?1, last_updated = ?2"
         " WHERE account = ?3 AND region = ?4 AND name = ?5 AND key_id = ?6"
@@ -743,10 +745,11 @@ int lv_store_kms_alias_update(struct lv_store *s, const struct lv_kms_alias *a,
     return lv_sqlite_changes(st) > 0 ? 1 : 0;
 }
 
-int lv_store_kms_alias_delete(struct lv_store *s, const char *account,
-                              const char *region, const char *name,
-                              const char *from_key_id, struct lv_err *err)
+int lv_sqlite_kms_alias_delete(void *impl, const char *account,
+                               const char *region, const char *name,
+                               const char *from_key_id, struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "DELETE FROM kms_aliases"
         " WHERE account = ?1 AND region = ?2 AND name = ?3 AND key_id = ?4";
@@ -798,11 +801,12 @@ static int call_alias(void *ctx, const void *row)
     return aw->fn(aw->arg, row);
 }
 
-int lv_store_kms_alias_list(struct lv_store *s, const char *account,
-                            const char *region, const char *key_id,
-                            const char *after, int limit, lv_kms_alias_fn fn,
-                            void *arg, struct lv_err *err)
+int lv_sqlite_kms_alias_list(void *impl, const char *account,
+                             const char *region, const char *key_id,
+                             const char *after, int limit, lv_kms_alias_fn fn,
+                             void *arg, struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql_all[] =
         "SELECT " ALIAS_COLS " FROM kms_aliases"
         " WHERE account = ?1 AND region = ?2 AND name > ?3"
@@ -821,9 +825,10 @@ int lv_store_kms_alias_list(struct lv_store *s, const char *account,
     return lv_sqlite_walk_run(s, &w, err);
 }
 
-int lv_store_kms_alias_delete_for_key(struct lv_store *s, const char *key_id,
-                                      struct lv_err *err)
+int lv_sqlite_kms_alias_delete_for_key(void *impl, const char *key_id,
+                                       struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] = "DELETE FROM kms_aliases WHERE key_id = ?1";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
@@ -838,28 +843,6 @@ int lv_store_kms_alias_delete_for_key(struct lv_store *s, const char *key_id,
 }
 
 /* ---- grants ------------------------------------------------------------ */
-
-void lv_kms_grant_init(struct lv_kms_grant *g)
-{
-    memset(g, 0, sizeof(*g));
-    g->name = NULL;
-    g->grantee = NULL;
-    g->retiring = NULL;
-    g->issuing_account = NULL;
-    g->operations = NULL;
-    g->constraints = NULL;
-}
-
-void lv_kms_grant_release(struct lv_kms_grant *g)
-{
-    free(g->name);
-    free(g->grantee);
-    free(g->retiring);
-    free(g->issuing_account);
-    free(g->operations);
-    free(g->constraints);
-    lv_kms_grant_init(g);
-}
 
 #define GRANT_COLS                                                           \
     "id, key_id, name, grantee, retiring, issuing_account, operations,"     \
@@ -885,9 +868,10 @@ static void release_grant_row(void *row)
     lv_kms_grant_release(row);
 }
 
-int lv_store_kms_grant_insert(struct lv_store *s, const struct lv_kms_grant *g,
-                              struct lv_err *err)
+int lv_sqlite_kms_grant_insert(void *impl, const struct lv_kms_grant *g,
+                               struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "INSERT INTO kms_grants (" GRANT_COLS ")"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
@@ -910,9 +894,10 @@ int lv_store_kms_grant_insert(struct lv_store *s, const struct lv_kms_grant *g,
     return changed(s, lv_sqlite_run_done(st, &b, "insert kms grant", err));
 }
 
-int lv_store_kms_grant_get(struct lv_store *s, const char *grant_id,
-                           struct lv_kms_grant *out, struct lv_err *err)
+int lv_sqlite_kms_grant_get(void *impl, const char *grant_id,
+                            struct lv_kms_grant *out, struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "SELECT " GRANT_COLS " FROM kms_grants WHERE id = ?1";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
@@ -936,9 +921,10 @@ int lv_store_kms_grant_get(struct lv_store *s, const char *grant_id,
     return 1;
 }
 
-int lv_store_kms_grant_delete(struct lv_store *s, const char *grant_id,
-                              struct lv_err *err)
+int lv_sqlite_kms_grant_delete(void *impl, const char *grant_id,
+                               struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] = "DELETE FROM kms_grants WHERE id = ?1";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
@@ -984,11 +970,12 @@ static int call_grant(void *ctx, const void *row)
     return gw->fn(gw->arg, row);
 }
 
-int lv_store_kms_grant_list(struct lv_store *s, const char *key_id,
-                            const char *retiring, const char *after,
-                            int limit, lv_kms_grant_fn fn, void *arg,
-                            struct lv_err *err)
+int lv_sqlite_kms_grant_list(void *impl, const char *key_id,
+                             const char *retiring, const char *after,
+                             int limit, lv_kms_grant_fn fn, void *arg,
+                             struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     /* One statement per filter, so each uses its index; indexed by
      * (key_id != NULL) + 2 * (retiring != NULL). */
     static const char sql_any[] =
@@ -1016,9 +1003,10 @@ int lv_store_kms_grant_list(struct lv_store *s, const char *key_id,
     return lv_sqlite_walk_run(s, &w, err);
 }
 
-int lv_store_kms_grant_delete_for_key(struct lv_store *s, const char *key_id,
-                                      struct lv_err *err)
+int lv_sqlite_kms_grant_delete_for_key(void *impl, const char *key_id,
+                                       struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] = "DELETE FROM kms_grants WHERE key_id = ?1";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
@@ -1034,10 +1022,10 @@ int lv_store_kms_grant_delete_for_key(struct lv_store *s, const char *key_id,
 
 /* ---- tags -------------------------------------------------------------- */
 
-int lv_store_kms_tag_set(struct lv_store *s, const char *key_id,
-                         const char *tag_key, const char *value,
-                         struct lv_err *err)
+int lv_sqlite_kms_tag_set(void *impl, const char *key_id, const char *tag_key,
+                          const char *value, struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "INSERT INTO kms_tags (key_id, tag_key, value) VALUES (?1, ?2, ?3)"
         " ON CONFLICT (key_id, tag_key) DO UPDATE SET value = excluded.value";
@@ -1054,9 +1042,10 @@ int lv_store_kms_tag_set(struct lv_store *s, const char *key_id,
     return lv_sqlite_run_done(st, &b, "set kms tag", err);
 }
 
-int lv_store_kms_tag_delete(struct lv_store *s, const char *key_id,
-                            const char *tag_key, struct lv_err *err)
+int lv_sqlite_kms_tag_delete(void *impl, const char *key_id,
+                             const char *tag_key, struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "DELETE FROM kms_tags WHERE key_id = ?1 AND tag_key = ?2";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
@@ -1120,10 +1109,11 @@ static int call_tag(void *ctx, const void *row)
     return tw->fn(tw->arg, t->key, t->value);
 }
 
-int lv_store_kms_tag_list(struct lv_store *s, const char *key_id,
-                          const char *after, int limit, lv_kms_tag_fn fn,
-                          void *arg, struct lv_err *err)
+int lv_sqlite_kms_tag_list(void *impl, const char *key_id, const char *after,
+                           int limit, lv_kms_tag_fn fn, void *arg,
+                           struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "SELECT tag_key, value FROM kms_tags"
         " WHERE key_id = ?1 AND tag_key > ?2 ORDER BY tag_key LIMIT ?3";
@@ -1136,9 +1126,10 @@ int lv_store_kms_tag_list(struct lv_store *s, const char *key_id,
     return lv_sqlite_walk_run(s, &w, err);
 }
 
-int lv_store_kms_tag_count(struct lv_store *s, const char *key_id, int *n,
-                           struct lv_err *err)
+int lv_sqlite_kms_tag_count(void *impl, const char *key_id, int *n,
+                            struct lv_err *err)
 {
+    struct lv_sqlite *s = impl;
     static const char sql[] =
         "SELECT count(*) FROM kms_tags WHERE key_id = ?1";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);

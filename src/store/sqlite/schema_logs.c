@@ -15,9 +15,9 @@
  * compare with SQLite's BINARY collation, which is the byte order AWS
  * sorts names in ("ASCII-sorted").
  */
-#include "store/store_int.h"
+#include "store/sqlite/sqlite_int.h"
 
-const struct lv_migration lv_store_migrations_logs[] = {
+const struct lv_migration lv_sqlite_migrations_logs[] = {
     { "logs", 1,
       /* One row per log group, in every scope. */
       "CREATE TABLE logs_groups ("

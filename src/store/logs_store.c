@@ -1,0 +1,16 @@
+/*
+ * logs_store.c: the functions of logs_store.h, each a front that
+ * dispatches through the backend table (store_int.h): one per entry of
+ * logs_ops.def.
+ */
+#include "store/logs_store.h"
+
+#include "store/store_int.h"
+
+#define LV_STORE_OP(name, params, args)                                      \
+    int lv_store_logs_##name(struct lv_store *s, LV_STORE_UNPAREN params)    \
+    {                                                                        \
+        return s->be->logs->name(s->impl, LV_STORE_UNPAREN args);            \
+    }
+#include "store/logs_ops.def"
+#undef LV_STORE_OP

@@ -1,0 +1,209 @@
+/*
+ * sqlite_int: what the files of the sqlite backend (src/store/sqlite/)
+ * share; the only header of logvault that includes <sqlite3.h>. Nothing
+ * outside this folder includes it, except the store's unit tests that look
+ * at the database underneath.
+ *
+ * It holds
+ *   - the backend's transaction functions (also its table's begin, commit
+ *     and rollback), which the domain files call for their own atomic steps;
+ *   - the domain operations, lv_sqlite_kms_<op> (kms.c) and
+ *     lv_sqlite_logs_<op> (logs.c, events.c, metric.c), one for each entry
+ *     of store/kms_ops.def and store/logs_ops.def, with the contracts of
+ *     kms_store.h and logs_store.h; backend.c puts them in its table;
+ *   - the schema steps in SQLite's dialect (schema_*.c);
+ *   - the helpers the domain files use to reach this thread's connection
+ *     (lv_sqlite_conn(), lv_sqlite_prepare(), lv_sqlite_fail()) and to bind,
+ *     read, step and walk their statements (util.c).
+ */
+#ifndef LV_STORE_SQLITE_SQLITE_INT_H
+#define LV_STORE_SQLITE_SQLITE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "store/kms_store.h"
+#include "store/logs_store.h"
+#include "store/store_int.h"
+
+struct lv_buf;
+struct lv_sqlite;
+
+/* Transactions on this thread's connection: lv_store_begin(), commit and
+ * rollback of store.h, for a struct lv_sqlite (impl). */
+int lv_sqlite_begin(void *impl, struct lv_err *err);
+int lv_sqlite_commit(void *impl, struct lv_err *err);
+void lv_sqlite_rollback(void *impl);
+
+/* The domain operations; impl is the store's struct lv_sqlite. */
+#define LV_STORE_OP(name, params, args) \
+    int lv_sqlite_kms_##name(void *impl, LV_STORE_UNPAREN params);
+#include "store/kms_ops.def"
+#undef LV_STORE_OP
+#define LV_STORE_OP(name, params, args) \
+    int lv_sqlite_logs_##name(void *impl, LV_STORE_UNPAREN params);
+#include "store/logs_ops.def"
+#undef LV_STORE_OP
+
+/*
+ * Migrations, in SQLite's dialect: one array per component ("events" holds
+ * the Logs service's chunks and data keys; it may reference the tables of
+ * "logs"), and { core, kms, logs, events, NULL }, the backend's
+ * `migrations` (schema_core.c).
+ */
+extern const struct lv_migration lv_sqlite_migrations_core[];
+extern const struct lv_migration lv_sqlite_migrations_kms[];
+extern const struct lv_migration lv_sqlite_migrations_logs[];
+extern const struct lv_migration lv_sqlite_migrations_events[];
+extern const struct lv_migration *const lv_sqlite_migrations[];
+
+/*
+ * Connections and statements (backend.c). All act on the calling thread's
+ * connection, opened on first use (busy_timeout, foreign_keys on,
+ * synchronous=FULL) and closed when the thread exits or at lv_store_close().
+ */
+
+/* The sqlite state of a store opened on this backend (tests reach the
+ * database under it this way); a store on another backend, or wrapped, is a
+ * bug (LV_BUG). A loan valid until lv_store_close(). */
+struct lv_sqlite *lv_sqlite_of(struct lv_store *s);
+
+/* This thread's connection: a loan valid until the thread exits or the
+ * store closes; never pass it to another thread. NULL with *err filled when
+ * it cannot be opened. */
+sqlite3 *lv_sqlite_conn(struct lv_sqlite *q, struct lv_err *err);
+
+/*
+ * A prepared statement for `sql` on this thread's connection, reset and with
+ * its bindings cleared, ready to bind and step. Cached per connection and
+ * keyed by the pointer `sql`, so `sql` must have static storage (a string
+ * literal or a static const array) — never a built string. The statement is
+ * a loan: do not finalize it; call sqlite3_reset() when done so it does not
+ * hold a read snapshot open, and do not use the same SQL twice at once.
+ * NULL with *err filled (and a log line) on failure.
+ */
+sqlite3_stmt *lv_sqlite_prepare(struct lv_sqlite *q, const char *sql,
+                                struct lv_err *err);
+
+/*
+ * Maps a failing SQLite result to an error: logs "store: WHAT failed rc=N
+ * (text) ext=N: sqlite's message" (no bound values, so no secrets), sets
+ * *err to LV_E_SERVICE_UNAVAILABLE with the generic LV_STORE_UNAVAILABLE_MSG
+ * and returns -1. `db` may be NULL. `what` names the operation
+ * ("insert key", "read chunk").
+ */
+int lv_sqlite_fail(sqlite3 *db, int rc, const char *what,
+                   struct lv_err *err);
+
+/*
+ * Statement helpers (util.c) for the domain files.
+ *
+ * Binding: parameters ?1, ?2 … are bound in call order; the first failure
+ * sticks in b->rc and later calls only count, so a caller binds everything
+ * and checks once (lv_sqlite_run_*() do). Text is bound TRANSIENT (copied:
+ * a walk's cursor may point into a row about to be overwritten); blobs are
+ * bound STATIC, so their bytes must outlive the step (every helper resets
+ * the statement before returning).
+ */
+struct lv_sqlite_bind {
+    sqlite3_stmt *st;
+    int i;          /* the last parameter bound */
+    int rc;         /* SQLITE_OK, or the first failure */
+};
+
+void lv_sqlite_bind_start(struct lv_sqlite_bind *b, sqlite3_stmt *st);
+/* len bytes of s; NULL binds "". Longer than INT_MAX: SQLITE_TOOBIG. */
+void lv_sqlite_bind_textn(struct lv_sqlite_bind *b, const char *s,
+                          size_t len);
+/* A string; NULL binds "". */
+void lv_sqlite_bind_text(struct lv_sqlite_bind *b, const char *s);
+/* A string; NULL binds SQL NULL. */
+void lv_sqlite_bind_text_or_null(struct lv_sqlite_bind *b, const char *s);
+/* A fixed-size char field: never reads past cap even when unterminated. */
+void lv_sqlite_bind_field(struct lv_sqlite_bind *b, const char *field,
+                          size_t cap);
+void lv_sqlite_bind_int64(struct lv_sqlite_bind *b, int64_t v);
+void lv_sqlite_bind_double(struct lv_sqlite_bind *b, double v);
+/* len bytes at p (STATIC, see above); len 0 binds an empty blob. */
+void lv_sqlite_bind_blob(struct lv_sqlite_bind *b, const void *p,
+                         size_t len);
+
+/* Copies text column i into the fixed field dst[cap], always terminated.
+ * A value too long for it is a bug in whoever wrote it: truncated (never
+ * overflowing) and logged with `field`, its length, never its text. */
+void lv_sqlite_col_field(sqlite3_stmt *st, int i, char *dst, size_t cap,
+                         const char *field);
+/* Text column i as a fresh string, "" for NULL; the caller frees it. */
+char *lv_sqlite_col_dup(sqlite3_stmt *st, int i);
+/* Copies blob column i into *out (reset first); -1 when it would pass
+ * out->max, out then empty. */
+int lv_sqlite_col_blob(sqlite3_stmt *st, int i, struct lv_buf *out);
+
+/* Reports a failed step or bind through lv_sqlite_fail() (before the
+ * reset, while SQLite's message is still there), then resets st.
+ * Returns -1. */
+int lv_sqlite_stmt_fail(sqlite3_stmt *st, int rc, const char *what,
+                        struct lv_err *err);
+/* Steps a bound statement that returns no rows: 0, or -1 with *err when a
+ * bind or the step failed. Resets st in every case. */
+int lv_sqlite_run_done(sqlite3_stmt *st, const struct lv_sqlite_bind *b,
+                       const char *what, struct lv_err *err);
+/* Steps a bound single-row query: 1 with read(st, row) called, 0 when there
+ * is no row, -1 with *err on a fault. Resets st in every case. */
+int lv_sqlite_run_one(sqlite3_stmt *st, const struct lv_sqlite_bind *b,
+                      void (*read)(sqlite3_stmt *st, void *row), void *row,
+                      const char *what, struct lv_err *err);
+/* Steps a bound query with one integer result (COUNT …) into *v: 0, or -1
+ * with *err (no row is a fault too). Resets st in every case. */
+int lv_sqlite_run_int(sqlite3_stmt *st, const struct lv_sqlite_bind *b,
+                      int64_t *v, const char *what, struct lv_err *err);
+/* Rows the last statement on st's connection changed. */
+int lv_sqlite_changes(sqlite3_stmt *st);
+
+/*
+ * A batched list walk. Its SQL ends with a keyset condition and "LIMIT ?n";
+ * `bind` binds every parameter: the rows after `last` (the last row of the
+ * previous batch, or NULL for the first batch: then the caller's own
+ * starting point), at most `n` of them. Up to LV_SQLITE_WALK_BATCH rows are
+ * read (`read`, into a zeroed row of `size` bytes), the statement is reset,
+ * and only then is `call` run on each, so that it may itself use the store
+ * (another statement, a write) and rows it writes into the part already
+ * walked are not seen twice. `release` frees what read allocated in a row
+ * and zeroes it; NULL when rows own nothing.
+ */
+#define LV_SQLITE_WALK_BATCH 64
+
+struct lv_sqlite_walk {
+    const char *sql;            /* static storage, see lv_sqlite_prepare() */
+    const char *what;           /* names the operation in log lines */
+    size_t size;                /* bytes of one row */
+    int limit;                  /* rows in all; <= 0: no limit */
+    void *ctx;
+    void (*bind)(struct lv_sqlite_bind *b, void *ctx, const void *last,
+                 int n);
+    void (*read)(sqlite3_stmt *st, void *row);
+    void (*release)(void *row);
+    int (*call)(void *ctx, const void *row);
+};
+
+/* Runs w batch by batch: 0 when done, the first non-zero value a call
+ * returned (the walk stops there), or -1 with *err on a store fault. */
+int lv_sqlite_walk_run(struct lv_sqlite *q, const struct lv_sqlite_walk *w,
+                       struct lv_err *err);
+
+/* Called by kms.c after every write of KMS records: moves the store's KMS
+ * generation (kms_store.h lv_store_kms_generation()) now and again when the
+ * calling thread's open transaction, if any, ends. */
+void lv_sqlite_kms_changed(struct lv_sqlite *q);
+
+/* How many connections the store holds open now (diagnostics, tests). */
+size_t lv_sqlite_conn_count(struct lv_sqlite *q);
+
+/* The busy timeout every connection gets: a writer waits this long for
+ * another's transaction to end before failing with SQLITE_BUSY. */
+#define LV_SQLITE_BUSY_TIMEOUT_MS 5000
+
+
+#endif

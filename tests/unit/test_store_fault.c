@@ -1,0 +1,810 @@
+/*
+ * Unit tests for the fault-injection wrapper (src/store/fault/fault.h) in
+ * front of the sqlite backend: every operation of the backend table, failed
+ * once, answers -1 with ServiceUnavailable and leaves the database exactly
+ * as it was (every row of every table compared, SQLite's own id counters
+ * included), and the same call without the fault succeeds (and, for a
+ * write, changes the database: so the "unchanged" above means something).
+ * Then the spec's forms: OP#N, #N, commit/OP, and malformed specs.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/fault/fault.h"
+#include "store/kms_store.h"
+#include "store/logs_store.h"
+#include "store/sqlite/sqlite_int.h"
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/mem.h"
+
+#include "helpers.h"
+
+#define ACCT "111111111111"
+#define REGION "eu-west-2"
+
+/* ---- fixture: a store holding one of everything ---------------------- */
+
+struct fx {
+    char dir[LV_TEST_DIR_MAX];
+    struct lv_store *s;
+    struct lv_sqlite *q;        /* the database under the wrapper */
+    uint64_t rv;                /* key k1's row_version */
+    int64_t group;
+    int64_t stream;
+    int64_t data_key;
+    int64_t chunk;
+};
+
+static void make_key(struct lv_kms_key *k, const char *id)
+{
+    lv_kms_key_init(k);
+    snprintf(k->id, sizeof(k->id), "%s", id);
+    snprintf(k->account, sizeof(k->account), ACCT);
+    snprintf(k->region, sizeof(k->region), REGION);
+    snprintf(k->arn, sizeof(k->arn), "arn:aws:kms:%s:%s:key/%s", REGION,
+             ACCT, id);
+    snprintf(k->key_spec, sizeof(k->key_spec), "SYMMETRIC_DEFAULT");
+    snprintf(k->key_usage, sizeof(k->key_usage), "ENCRYPT_DECRYPT");
+    snprintf(k->state, sizeof(k->state), "Enabled");
+    snprintf(k->origin, sizeof(k->origin), "AWS_KMS");
+    k->description = lv_xstrdup("");
+    k->policy = lv_xstrdup("{}");
+    k->creation_date = 1700000000.25;
+    k->current_version = 1;
+}
+
+static void make_alias(struct lv_kms_alias *a, const char *name,
+                       const char *key_id)
+{
+    memset(a, 0, sizeof(*a));
+    snprintf(a->account, sizeof(a->account), ACCT);
+    snprintf(a->region, sizeof(a->region), REGION);
+    snprintf(a->name, sizeof(a->name), "%s", name);
+    snprintf(a->key_id, sizeof(a->key_id), "%s", key_id);
+    a->creation_date = 1700000001;
+    a->last_updated = 1700000001;
+}
+
+static void make_grant(struct lv_kms_grant *g, const char *id)
+{
+    lv_kms_grant_init(g);
+    snprintf(g->id, sizeof(g->id), "%s", id);
+    snprintf(g->key_id, sizeof(g->key_id), "k1");
+    g->name = lv_xstrdup("");
+    g->grantee = lv_xstrdup("arn:aws:iam::" ACCT ":role/r");
+    g->retiring = lv_xstrdup("");
+    g->issuing_account = lv_xstrdup("arn:aws:iam::" ACCT ":root");
+    g->operations = lv_xstrdup("[\"Decrypt\"]");
+    g->constraints = lv_xstrdup("");
+    g->creation_date = 1700000002;
+}
+
+static void make_chunk(struct lv_log_chunk *c, const struct fx *f,
+                       int64_t seq)
+{
+    memset(c, 0, sizeof(*c));
+    c->group_id = f->group;
+    c->stream_id = f->stream;
+    c->seq = seq;
+    c->first_ts = 1000;
+    c->last_ts = 2000;
+    c->ingestion_time = 3000;
+    c->n_events = 1;
+    c->raw_bytes = 33;
+    c->data_key_id = f->data_key;
+}
+
+static void make_filter(struct lv_log_metric_filter *m, int64_t group,
+                        const char *name)
+{
+    memset(m, 0, sizeof(*m));
+    m->group_id = group;
+    m->name = name;
+    m->pattern = "ERROR";
+    m->transformations = "[]";
+    m->metric_name = "Errors";
+    m->metric_namespace = "App";
+    m->options = "{}";
+    m->creation_time = 1700000000000;
+}
+
+static void populate(struct fx *f)
+{
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_kms_key k;
+    struct lv_kms_alias a;
+    struct lv_kms_grant g;
+    struct lv_log_group lg;
+    struct lv_log_stream ls;
+    struct lv_log_data_key dk;
+    struct lv_log_chunk c;
+    struct lv_log_metric_filter m;
+
+    make_key(&k, "k1");
+    assert_int_equal(lv_store_kms_key_insert(f->s, &k, "sealed-1", 8, &err),
+                     0);
+    lv_kms_key_release(&k);
+    make_key(&k, "k2");
+    assert_int_equal(lv_store_kms_key_insert(f->s, &k, "sealed-2", 8, &err),
+                     0);
+    lv_kms_key_release(&k);
+    assert_int_equal(lv_store_kms_key_get(f->s, "k1", &k, &err), 1);
+    f->rv = k.row_version;
+    lv_kms_key_release(&k);
+    make_alias(&a, "alias/a1", "k1");
+    assert_int_equal(lv_store_kms_alias_insert(f->s, &a, &err), 0);
+    make_grant(&g, "g1");
+    assert_int_equal(lv_store_kms_grant_insert(f->s, &g, &err), 0);
+    lv_kms_grant_release(&g);
+    assert_int_equal(lv_store_kms_tag_set(f->s, "k1", "t", "v", &err), 0);
+
+    memset(&lg, 0, sizeof(lg));
+    snprintf(lg.account, sizeof(lg.account), ACCT);
+    snprintf(lg.region, sizeof(lg.region), REGION);
+    snprintf(lg.name, sizeof(lg.name), "grp");
+    snprintf(lg.log_group_class, sizeof(lg.log_group_class), "STANDARD");
+    lg.creation_time = 1700000000000;
+    assert_int_equal(lv_store_logs_group_insert(f->s, &lg, &err), 0);
+    f->group = lg.id;
+    assert_int_equal(lv_store_logs_group_set_retention(f->s, f->group, 1,
+                                                       &err), 1);
+    memset(&ls, 0, sizeof(ls));
+    ls.group_id = f->group;
+    snprintf(ls.name, sizeof(ls.name), "str");
+    ls.creation_time = 1700000000000;
+    assert_int_equal(lv_store_logs_stream_insert(f->s, &ls, &err), 0);
+    f->stream = ls.id;
+    assert_int_equal(lv_store_logs_tag_set(f->s, f->group, "t", "v", &err),
+                     0);
+    memset(&dk, 0, sizeof(dk));
+    dk.group_id = f->group;
+    dk.created_ms = 1700000000000;
+    assert_int_equal(lv_store_logs_data_key_insert(f->s, &dk, "wrapped", 7,
+                                                   &err), 0);
+    f->data_key = dk.id;
+    make_chunk(&c, f, 0);
+    assert_int_equal(lv_store_logs_chunk_insert(f->s, &c, "payload", 7,
+                                                &err), 0);
+    f->chunk = c.id;
+    make_filter(&m, f->group, "mf");
+    assert_int_equal(lv_store_logs_metric_filter_put(f->s, &m, 100, &err),
+                     0);
+}
+
+/* A fresh store with the fixture's records, wrapped with no rules. */
+static struct fx *fx_new(void)
+{
+    struct fx *f = lv_xcalloc(1, sizeof(*f));
+    struct lv_err err = LV_ERR_INIT;
+
+    assert_int_equal(lv_test_store_open("store-fault", f->dir, &f->s), 0);
+    f->q = lv_sqlite_of(f->s);
+    populate(f);
+    assert_int_equal(lv_store_fault_wrap(f->s, "", &err), 0);
+    return f;
+}
+
+static void fx_free(struct fx *f)
+{
+    lv_test_store_close(f->s, f->dir);
+    free(f);
+}
+
+/* ---- the database as text ----------------------------------------------- */
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* One table's rows as text, sorted, appended to *out. */
+static void dump_table(sqlite3 *db, const char *table, struct lv_buf *out)
+{
+    char *sql = lv_xasprintf("SELECT * FROM \"%s\"", table);
+    sqlite3_stmt *st;
+    char **rows = NULL;
+    size_t n = 0;
+
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        struct lv_buf row = LV_BUF_INIT(1 << 20);
+
+        for (int i = 0; i < sqlite3_column_count(st); i++) {
+            const unsigned char *p = sqlite3_column_blob(st, i);
+            int len = sqlite3_column_bytes(st, i);
+
+            lv_buf_addf(&row, "|%d:", sqlite3_column_type(st, i));
+            for (int j = 0; j < len; j++) {
+                lv_buf_addf(&row, "%02x", p[j]);
+            }
+        }
+        rows = lv_xrealloc(rows, (n + 1) * sizeof(*rows));
+        rows[n++] = lv_buf_detach(&row, NULL);
+    }
+    sqlite3_finalize(st);
+    if (n > 0) {
+        qsort(rows, n, sizeof(*rows), cmp_str);
+    }
+    lv_buf_addf(out, "[%s]\n", table);
+    for (size_t i = 0; i < n; i++) {
+        lv_buf_addf(out, "%s\n", rows[i]);
+        free(rows[i]);
+    }
+    free(rows);
+    free(sql);
+}
+
+/* Every row of every table (sqlite_sequence too: ids never reused). */
+static char *dump(struct fx *f)
+{
+    struct lv_err err = LV_ERR_INIT;
+    sqlite3 *db = lv_sqlite_conn(f->q, &err);
+    struct lv_buf out = LV_BUF_INIT(64 << 20);
+    char **tables = NULL;
+    size_t n = 0;
+    sqlite3_stmt *st;
+
+    assert_non_null(db);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT name FROM sqlite_master"
+                                        " WHERE type = 'table' ORDER BY name",
+                                        -1, &st, NULL), SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        tables = lv_xrealloc(tables, (n + 1) * sizeof(*tables));
+        tables[n++] = lv_xstrdup((const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    assert_true(n > 10);
+    for (size_t i = 0; i < n; i++) {
+        dump_table(db, tables[i], &out);
+        free(tables[i]);
+    }
+    free(tables);
+    return lv_buf_detach(&out, NULL);
+}
+
+/* ---- one call of each operation ------------------------------------------ */
+
+static int any_key(void *arg, const struct lv_kms_key *k)
+{
+    (void)arg, (void)k;
+    return 0;
+}
+
+static int any_material(void *arg, const struct lv_kms_material *m)
+{
+    (void)arg, (void)m;
+    return 0;
+}
+
+static int any_alias(void *arg, const struct lv_kms_alias *a)
+{
+    (void)arg, (void)a;
+    return 0;
+}
+
+static int any_grant(void *arg, const struct lv_kms_grant *g)
+{
+    (void)arg, (void)g;
+    return 0;
+}
+
+static int any_tag(void *arg, const char *key, const char *value)
+{
+    (void)arg, (void)key, (void)value;
+    return 0;
+}
+
+static int any_group(void *arg, const struct lv_log_group *g)
+{
+    (void)arg, (void)g;
+    return 0;
+}
+
+static int any_stream(void *arg, const struct lv_log_stream *st)
+{
+    (void)arg, (void)st;
+    return 0;
+}
+
+static int any_chunk(void *arg, const struct lv_log_chunk *c)
+{
+    (void)arg, (void)c;
+    return 0;
+}
+
+static int any_filter(void *arg, const struct lv_log_metric_filter *m)
+{
+    (void)arg, (void)m;
+    return 0;
+}
+
+static int any_version(void *arg, const char *component, int version)
+{
+    (void)arg, (void)component, (void)version;
+    return 0;
+}
+
+/* Calls operation `op` once with arguments that make sense on the
+ * fixture; its return value. *writes is set when the call changes the
+ * database. A name it does not know fails the test: every operation of
+ * the table must have its case here. */
+static int call(struct fx *f, const char *op, int *writes,
+                struct lv_err *err)
+{
+    struct lv_store *s = f->s;
+    struct lv_buf b = LV_BUF_INIT(1 << 20);
+    struct lv_kms_key k;
+    struct lv_kms_alias a;
+    struct lv_kms_grant g;
+    struct lv_kms_material m;
+    struct lv_log_group lg;
+    struct lv_log_stream ls;
+    struct lv_log_data_key dk;
+    struct lv_log_chunk c;
+    struct lv_log_metric_filter mf;
+    int64_t n64 = 0;
+    int n = 0;
+    int rc = -2;
+
+    *writes = 1;
+    lv_kms_key_init(&k);
+    lv_kms_grant_init(&g);
+#define IS(name) (strcmp(op, (name)) == 0)
+    /* core */
+    if (IS("ping")) {
+        *writes = 0;
+        rc = lv_store_ping(s, err);
+    } else if (IS("exec")) {
+        rc = s->be->exec(s->impl, "CREATE TABLE fault_probe (a)", err);
+    } else if (IS("begin")) {
+        *writes = 0;
+        rc = lv_store_begin(s, err);
+        if (rc == 0) {
+            lv_store_rollback(s);
+        }
+    } else if (IS("commit")) {
+        if (lv_store_begin(s, err) < 0 ||
+            lv_store_kms_tag_set(s, "k1", "in-txn", "v", err) < 0) {
+            fail_msg("commit case: begin or write failed: %s", err->msg);
+        }
+        rc = lv_store_commit(s, err);
+    } else if (IS("version_get")) {
+        *writes = 0;
+        rc = lv_store_schema_version(s, "kms", &n, err);
+    } else if (IS("version_set")) {
+        rc = s->be->version_set(s->impl, "probe", 1, err);
+    } else if (IS("version_each")) {
+        *writes = 0;
+        rc = s->be->version_each(s->impl, any_version, NULL, err);
+    } else if (IS("meta_get")) {
+        *writes = 0;
+        rc = lv_store_meta_get(s, "core.created", &b, err);
+    } else if (IS("meta_set")) {
+        rc = lv_store_meta_set(s, "test.x", "1", 1, err);
+    } else if (IS("meta_add")) {
+        rc = lv_store_meta_add(s, "test.y", "1", 1, err);
+    /* kms */
+    } else if (IS("kms.key_insert")) {
+        lv_kms_key_release(&k);
+        make_key(&k, "k3");
+        rc = lv_store_kms_key_insert(s, &k, "sealed-3", 8, err);
+    } else if (IS("kms.key_get")) {
+        *writes = 0;
+        rc = lv_store_kms_key_get(s, "k1", &k, err);
+    } else if (IS("kms.key_set_description")) {
+        rc = lv_store_kms_key_set_description(s, "k1", f->rv, "d", err);
+    } else if (IS("kms.key_set_state")) {
+        rc = lv_store_kms_key_set_state(s, "k1", f->rv, "Disabled", err);
+    } else if (IS("kms.key_set_policy")) {
+        rc = lv_store_kms_key_set_policy(s, "k1", f->rv, "{\"p\":1}", err);
+    } else if (IS("kms.key_schedule_deletion")) {
+        rc = lv_store_kms_key_schedule_deletion(s, "k1", f->rv, 1800000000,
+                                                7, err);
+    } else if (IS("kms.key_cancel_deletion")) {
+        rc = lv_store_kms_key_cancel_deletion(s, "k1", f->rv, err);
+    } else if (IS("kms.key_set_rotation")) {
+        rc = lv_store_kms_key_set_rotation(s, "k1", f->rv, 1, 90,
+                                           1800000000, err);
+    } else if (IS("kms.key_rotate")) {
+        memset(&m, 0, sizeof(m));
+        m.version = 2;
+        m.created = 1700000100;
+        snprintf(m.rotation_type, sizeof(m.rotation_type), "ON_DEMAND");
+        rc = lv_store_kms_key_rotate(s, "k1", f->rv, &m, "sealed-1b", 9,
+                                     err);
+    } else if (IS("kms.key_destroy")) {
+        rc = lv_store_kms_key_destroy(s, "k1", f->rv, err);
+    } else if (IS("kms.key_hold")) {
+        rc = lv_store_kms_key_hold(s, "k1", f->rv, err);
+    } else if (IS("kms.key_list")) {
+        *writes = 0;
+        rc = lv_store_kms_key_list(s, ACCT, REGION, "", 10, any_key, NULL,
+                                   err);
+    } else if (IS("kms.key_due")) {
+        *writes = 0;
+        rc = lv_store_kms_key_due(s, 2000000000, any_key, NULL, err);
+    } else if (IS("kms.material_get")) {
+        *writes = 0;
+        rc = lv_store_kms_material_get(s, "k1", 1, &b, err);
+    } else if (IS("kms.material_list")) {
+        *writes = 0;
+        rc = lv_store_kms_material_list(s, "k1", 0, 10, any_material, NULL,
+                                        err);
+    } else if (IS("kms.material_destroy")) {
+        rc = lv_store_kms_material_destroy(s, "k1", err);
+    } else if (IS("kms.alias_insert")) {
+        make_alias(&a, "alias/a2", "k2");
+        rc = lv_store_kms_alias_insert(s, &a, err);
+    } else if (IS("kms.alias_get")) {
+        *writes = 0;
+        rc = lv_store_kms_alias_get(s, ACCT, REGION, "alias/a1", &a, err);
+    } else if (IS("kms.alias_update")) {
+        make_alias(&a, "alias/a1", "k2");
+        rc = lv_store_kms_alias_update(s, &a, "k1", err);
+    } else if (IS("kms.alias_delete")) {
+        rc = lv_store_kms_alias_delete(s, ACCT, REGION, "alias/a1", "k1",
+                                       err);
+    } else if (IS("kms.alias_list")) {
+        *writes = 0;
+        rc = lv_store_kms_alias_list(s, ACCT, REGION, NULL, "", 10,
+                                     any_alias, NULL, err);
+    } else if (IS("kms.alias_delete_for_key")) {
+        rc = lv_store_kms_alias_delete_for_key(s, "k1", err);
+    } else if (IS("kms.grant_insert")) {
+        lv_kms_grant_release(&g);
+        make_grant(&g, "g2");
+        rc = lv_store_kms_grant_insert(s, &g, err);
+    } else if (IS("kms.grant_get")) {
+        *writes = 0;
+        rc = lv_store_kms_grant_get(s, "g1", &g, err);
+    } else if (IS("kms.grant_delete")) {
+        rc = lv_store_kms_grant_delete(s, "g1", err);
+    } else if (IS("kms.grant_list")) {
+        *writes = 0;
+        rc = lv_store_kms_grant_list(s, "k1", NULL, "", 10, any_grant, NULL,
+                                     err);
+    } else if (IS("kms.grant_delete_for_key")) {
+        rc = lv_store_kms_grant_delete_for_key(s, "k1", err);
+    } else if (IS("kms.tag_set")) {
+        rc = lv_store_kms_tag_set(s, "k1", "t2", "v2", err);
+    } else if (IS("kms.tag_delete")) {
+        rc = lv_store_kms_tag_delete(s, "k1", "t", err);
+    } else if (IS("kms.tag_list")) {
+        *writes = 0;
+        rc = lv_store_kms_tag_list(s, "k1", "", 10, any_tag, NULL, err);
+    } else if (IS("kms.tag_count")) {
+        *writes = 0;
+        rc = lv_store_kms_tag_count(s, "k1", &n, err);
+    /* logs: groups, streams, tags */
+    } else if (IS("logs.group_insert")) {
+        memset(&lg, 0, sizeof(lg));
+        snprintf(lg.account, sizeof(lg.account), ACCT);
+        snprintf(lg.region, sizeof(lg.region), REGION);
+        snprintf(lg.name, sizeof(lg.name), "grp2");
+        snprintf(lg.log_group_class, sizeof(lg.log_group_class),
+                 "STANDARD");
+        rc = lv_store_logs_group_insert(s, &lg, err);
+    } else if (IS("logs.group_get")) {
+        *writes = 0;
+        rc = lv_store_logs_group_get(s, ACCT, REGION, "grp", &lg, err);
+    } else if (IS("logs.group_get_by_id")) {
+        *writes = 0;
+        rc = lv_store_logs_group_get_by_id(s, f->group, &lg, err);
+    } else if (IS("logs.group_set_retention")) {
+        rc = lv_store_logs_group_set_retention(s, f->group, 30, err);
+    } else if (IS("logs.group_set_kms_key")) {
+        rc = lv_store_logs_group_set_kms_key(s, f->group,
+                                             "arn:aws:kms:" REGION ":" ACCT
+                                             ":key/k1", err);
+    } else if (IS("logs.group_set_deletion_protection")) {
+        rc = lv_store_logs_group_set_deletion_protection(s, f->group, 1,
+                                                         err);
+    } else if (IS("logs.group_delete")) {
+        rc = lv_store_logs_group_delete(s, f->group, err);
+    } else if (IS("logs.group_delete_unprotected")) {
+        rc = lv_store_logs_group_delete_unprotected(s, f->group, err);
+    } else if (IS("logs.group_list")) {
+        *writes = 0;
+        rc = lv_store_logs_group_list(s, ACCT, REGION, "", "", 10, any_group,
+                                      NULL, err);
+    } else if (IS("logs.group_list_retained")) {
+        *writes = 0;
+        rc = lv_store_logs_group_list_retained(s, any_group, NULL, err);
+    } else if (IS("logs.stream_insert")) {
+        memset(&ls, 0, sizeof(ls));
+        ls.group_id = f->group;
+        snprintf(ls.name, sizeof(ls.name), "str2");
+        rc = lv_store_logs_stream_insert(s, &ls, err);
+    } else if (IS("logs.stream_get")) {
+        *writes = 0;
+        rc = lv_store_logs_stream_get(s, f->group, "str", &ls, err);
+    } else if (IS("logs.stream_delete")) {
+        rc = lv_store_logs_stream_delete(s, f->stream, err);
+    } else if (IS("logs.stream_list")) {
+        *writes = 0;
+        rc = lv_store_logs_stream_list(s, f->group, "", "", 10, any_stream,
+                                       NULL, err);
+    } else if (IS("logs.stream_list_by_time")) {
+        *writes = 0;
+        rc = lv_store_logs_stream_list_by_time(s, f->group, 1, any_stream,
+                                               NULL, err);
+    } else if (IS("logs.stream_note_append")) {
+        rc = lv_store_logs_stream_note_append(s, f->stream, 1000, 2000, 3000,
+                                              33, 1, err);
+    } else if (IS("logs.tag_set")) {
+        rc = lv_store_logs_tag_set(s, f->group, "t2", "v2", err);
+    } else if (IS("logs.tag_delete")) {
+        rc = lv_store_logs_tag_delete(s, f->group, "t", err);
+    } else if (IS("logs.tag_list")) {
+        *writes = 0;
+        rc = lv_store_logs_tag_list(s, f->group, any_tag, NULL, err);
+    } else if (IS("logs.tag_count")) {
+        *writes = 0;
+        rc = lv_store_logs_tag_count(s, f->group, &n, err);
+    /* logs: data keys, chunks, metric filters */
+    } else if (IS("logs.data_key_insert")) {
+        memset(&dk, 0, sizeof(dk));
+        dk.group_id = f->group;
+        rc = lv_store_logs_data_key_insert(s, &dk, "wrapped2", 8, err);
+    } else if (IS("logs.data_key_get")) {
+        *writes = 0;
+        rc = lv_store_logs_data_key_get(s, f->data_key, &dk, &b, err);
+    } else if (IS("logs.chunk_insert")) {
+        make_chunk(&c, f, 1);
+        rc = lv_store_logs_chunk_insert(s, &c, "payload2", 8, err);
+    } else if (IS("logs.chunk_list_stream")) {
+        *writes = 0;
+        rc = lv_store_logs_chunk_list_stream(s, f->stream, 0, INT64_MAX, 0,
+                                             any_chunk, NULL, err);
+    } else if (IS("logs.chunk_list_group")) {
+        *writes = 0;
+        rc = lv_store_logs_chunk_list_group(s, f->group, 0, INT64_MAX,
+                                            any_chunk, NULL, err);
+    } else if (IS("logs.chunk_max_seq")) {
+        *writes = 0;
+        rc = lv_store_logs_chunk_max_seq(s, f->stream, &n64, err);
+    } else if (IS("logs.chunk_payload")) {
+        *writes = 0;
+        rc = lv_store_logs_chunk_payload(s, f->chunk, &b, err);
+    } else if (IS("logs.chunk_expire")) {
+        rc = lv_store_logs_chunk_expire(s, f->group, INT64_MAX, &n64, err);
+    } else if (IS("logs.group_expire")) {
+        rc = lv_store_logs_group_expire(s, f->group,
+                                        (int64_t)time(NULL) * 1000, &n64,
+                                        err);
+    } else if (IS("logs.metric_filter_put")) {
+        make_filter(&mf, f->group, "mf2");
+        rc = lv_store_logs_metric_filter_put(s, &mf, 100, err);
+    } else if (IS("logs.metric_filter_delete")) {
+        rc = lv_store_logs_metric_filter_delete(s, f->group, "mf", err);
+    } else if (IS("logs.metric_filter_count")) {
+        *writes = 0;
+        rc = lv_store_logs_metric_filter_count(s, f->group, &n, err);
+    } else if (IS("logs.metric_filter_list")) {
+        *writes = 0;
+        rc = lv_store_logs_metric_filter_list(s, ACCT, REGION, 0, "", NULL,
+                                              NULL, "", "", 0, any_filter,
+                                              NULL, err);
+    } else {
+        fail_msg("no case for store operation %s", op);
+    }
+#undef IS
+    lv_kms_key_release(&k);
+    lv_kms_grant_release(&g);
+    lv_buf_release(&b);
+    return rc;
+}
+
+/* ---- tests ---------------------------------------------------------------- */
+
+/* Every operation failed once: the error, the database untouched, no
+ * transaction left open; then the same call goes through. */
+static void test_every_operation_fails_cleanly(void **state)
+{
+    size_t count = 0;
+
+    (void)state;
+    for (const char *const *op = lv_store_fault_ops; *op; op++) {
+        struct lv_err err = LV_ERR_INIT;
+        struct fx *f = fx_new();
+        char *before;
+        char *after;
+        int writes;
+        int rc;
+
+        assert_int_equal(lv_store_fault_set(f->s, *op, &err), 0);
+        before = dump(f);
+        rc = call(f, *op, &writes, &err);
+        CHECK(*op, rc == -1);
+        CHECK(*op, err.code == LV_E_SERVICE_UNAVAILABLE);
+        CHECK(*op, strcmp(err.msg, LV_STORE_UNAVAILABLE_MSG) == 0);
+        CHECK(*op, lv_store_fault_hits(f->s) == 1);
+        after = dump(f);
+        CHECK(*op, strcmp(before, after) == 0);
+        free(after);
+
+        /* Nothing left open: a transaction of our own begins and ends. */
+        assert_int_equal(lv_store_fault_set(f->s, "", &err), 0);
+        CHECK(*op, lv_store_begin(f->s, &err) == 0);
+        CHECK(*op, lv_store_commit(f->s, &err) == 0);
+
+        /* Without the fault the call is good, and a write writes. */
+        rc = call(f, *op, &writes, &err);
+        CHECK(*op, rc >= 0);
+        after = dump(f);
+        CHECK(*op, (strcmp(before, after) != 0) == writes);
+        free(after);
+        free(before);
+        fx_free(f);
+        count++;
+    }
+    /* 10 core operations and every domain one. */
+    assert_true(count > 70);
+}
+
+/* A fault in the middle of a transaction: the caller rolls back and the
+ * database is as before the transaction. */
+static void test_fault_mid_transaction(void **state)
+{
+    struct lv_err err = LV_ERR_INIT;
+    struct fx *f = fx_new();
+    char *before = dump(f);
+    char *after;
+
+    (void)state;
+    assert_int_equal(lv_store_fault_set(f->s, "kms.tag_set", &err), 0);
+    assert_int_equal(lv_store_begin(f->s, &err), 0);
+    assert_int_equal(lv_store_kms_key_set_description(f->s, "k1", f->rv,
+                                                      "new", &err), 1);
+    assert_int_equal(lv_store_kms_tag_set(f->s, "k1", "a", "b", &err), -1);
+    lv_store_rollback(f->s);
+    after = dump(f);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    fx_free(f);
+}
+
+/* OP#N fails only that call of OP; #N only the Nth call of anything. */
+static void test_nth_call(void **state)
+{
+    struct lv_err err = LV_ERR_INIT;
+    struct fx *f = fx_new();
+    int n;
+
+    (void)state;
+    assert_int_equal(lv_store_fault_set(f->s, "kms.tag_count#2", &err), 0);
+    assert_int_equal(lv_store_kms_tag_count(f->s, "k1", &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(lv_store_ping(f->s, &err), 0);
+    assert_int_equal(lv_store_kms_tag_count(f->s, "k1", &n, &err), -1);
+    assert_int_equal(lv_store_kms_tag_count(f->s, "k1", &n, &err), 0);
+    assert_int_equal(lv_store_fault_hits(f->s), 1);
+
+    assert_int_equal(lv_store_fault_set(f->s, "#3", &err), 0);
+    assert_int_equal(lv_store_ping(f->s, &err), 0);
+    assert_int_equal(lv_store_kms_tag_count(f->s, "k1", &n, &err), 0);
+    assert_int_equal(lv_store_ping(f->s, &err), -1);
+    assert_int_equal(lv_store_kms_tag_count(f->s, "k1", &n, &err), 0);
+    assert_int_equal(lv_store_fault_hits(f->s), 1);
+    fx_free(f);
+}
+
+/* commit/OP fails the outermost commit of a transaction that called OP,
+ * rolled back whole; a transaction without OP commits. */
+static void test_commit_after(void **state)
+{
+    struct lv_err err = LV_ERR_INIT;
+    struct fx *f = fx_new();
+    char *before = dump(f);
+    char *after;
+    struct lv_log_chunk c;
+    int n;
+
+    (void)state;
+    assert_int_equal(lv_store_fault_set(f->s, "commit/logs.chunk_insert",
+                                        &err), 0);
+    /* The shape of the Logs group commit: one savepoint per request. */
+    assert_int_equal(lv_store_begin(f->s, &err), 0);
+    assert_int_equal(lv_store_begin(f->s, &err), 0);
+    make_chunk(&c, f, 1);
+    assert_int_equal(lv_store_logs_chunk_insert(f->s, &c, "p", 1, &err), 0);
+    assert_int_equal(lv_store_logs_stream_note_append(f->s, f->stream, 1000,
+                                                      2000, 3000, 33, 1,
+                                                      &err), 0);
+    assert_int_equal(lv_store_commit(f->s, &err), 0);   /* the savepoint */
+    assert_int_equal(lv_store_commit(f->s, &err), -1);
+    assert_int_equal(err.code, LV_E_SERVICE_UNAVAILABLE);
+    after = dump(f);
+    assert_string_equal(before, after);
+    free(after);
+
+    /* The next transaction, without a chunk, commits. */
+    assert_int_equal(lv_store_begin(f->s, &err), 0);
+    assert_int_equal(lv_store_logs_tag_set(f->s, f->group, "x", "y", &err),
+                     0);
+    assert_int_equal(lv_store_commit(f->s, &err), 0);
+    after = dump(f);
+    assert_string_not_equal(before, after);
+    free(after);
+    assert_int_equal(lv_store_fault_hits(f->s), 1);
+
+    /* commit/OP#N: the second transaction with OP fails, not the first
+     * nor the third. */
+    assert_int_equal(lv_store_fault_set(f->s, "commit/logs.tag_set#2",
+                                        &err), 0);
+    for (int i = 1; i <= 3; i++) {
+        char key[16];
+
+        snprintf(key, sizeof(key), "n%d", i);
+        assert_int_equal(lv_store_begin(f->s, &err), 0);
+        assert_int_equal(lv_store_logs_tag_set(f->s, f->group, key, "v",
+                                               &err), 0);
+        assert_int_equal(lv_store_commit(f->s, &err), i == 2 ? -1 : 0);
+    }
+    assert_int_equal(lv_store_logs_tag_count(f->s, f->group, &n, &err), 0);
+    assert_int_equal(n, 4);     /* t, x, n1, n3 */
+    free(before);
+    fx_free(f);
+}
+
+static void test_bad_specs(void **state)
+{
+    static const char *const bad[] = {
+        "nosuch", "kms.", "kms.nosuch", "#0", "#", "#x", "ping#", "ping#-1",
+        "commit/", "commit/nosuch", "commit/#2", "logs.tag_set#3x",
+        "ping,ping,ping,ping,ping,ping,ping,ping,ping,ping,ping,ping,ping,"
+        "ping,ping,ping,ping",
+    };
+    static const char *const good[] = {
+        "", " , ", "ping", "ping#1", "#12", "commit/logs.chunk_insert",
+        "commit/kms.tag_set#2",
+        "kms.key_insert, logs.group_insert,commit/kms.tag_set",
+    };
+    struct fx *f = fx_new();
+    int n;
+
+    (void)state;
+    for (size_t i = 0; i < N(bad); i++) {
+        struct lv_err err = LV_ERR_INIT;
+
+        CHECK(bad[i], lv_store_fault_set(f->s, bad[i], &err) == -1);
+        CHECK(bad[i], err.code == LV_E_INVALID_PARAMETER);
+    }
+    for (size_t i = 0; i < N(good); i++) {
+        struct lv_err err = LV_ERR_INIT;
+
+        CHECK(good[i], lv_store_fault_set(f->s, good[i], &err) == 0);
+    }
+    /* The last good spec is in force: key_insert fails, tag_count not. */
+    {
+        struct lv_err err = LV_ERR_INIT;
+
+        assert_int_equal(lv_store_kms_tag_count(f->s, "k1", &n, &err), 0);
+    }
+    fx_free(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_operation_fails_cleanly),
+        cmocka_unit_test(test_fault_mid_transaction),
+        cmocka_unit_test(test_nth_call),
+        cmocka_unit_test(test_commit_after),
+        cmocka_unit_test(test_bad_specs),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
