@@ -2,8 +2,7 @@
  * admin.c: key rotation — EnableKeyRotation, DisableKeyRotation,
  * GetKeyRotationStatus, RotateKeyOnDemand, ListKeyRotations — and
  * lv_kms_rotate_key, which both RotateKeyOnDemand and the background
- * sweeper's automatic rotation use; plus the table lv_kms_admin_handlers
- * that also registers the grant handlers of grants.c.
+ * sweeper's automatic rotation use. The grant operations are in grants.c.
  *
  * A rotation adds a material version; earlier versions are never removed
  * (until the key is deleted), so ciphertexts made under any of them still
@@ -202,15 +201,15 @@ out:
     return ret;
 }
 
-static int enable_key_rotation(struct lv_req *rq, const json_t *in,
-                               struct lv_buf *out, struct lv_err *err)
+int lv_kms_op_enable_key_rotation(struct lv_req *rq, const json_t *in,
+                                  struct lv_buf *out, struct lv_err *err)
 {
     (void)out;
     return set_key_rotation(rq, in, "EnableKeyRotation", 1, err);
 }
 
-static int disable_key_rotation(struct lv_req *rq, const json_t *in,
-                                struct lv_buf *out, struct lv_err *err)
+int lv_kms_op_disable_key_rotation(struct lv_req *rq, const json_t *in,
+                                   struct lv_buf *out, struct lv_err *err)
 {
     (void)out;
     return set_key_rotation(rq, in, "DisableKeyRotation", 0, err);
@@ -225,8 +224,8 @@ static int disable_key_rotation(struct lv_req *rq, const json_t *in,
  * this from UnsupportedOperationException). With rotation off only
  * KeyRotationEnabled and KeyId are sent.
  */
-static int get_key_rotation_status(struct lv_req *rq, const json_t *in,
-                                   struct lv_buf *out, struct lv_err *err)
+int lv_kms_op_get_key_rotation_status(struct lv_req *rq, const json_t *in,
+                                      struct lv_buf *out, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct lv_jw w;
@@ -283,8 +282,8 @@ static int change_rotate_on_demand(struct lv_req *rq,
     return lv_kms_rotate_key(rq, cur, "ON_DEMAND", err);
 }
 
-static int rotate_key_on_demand(struct lv_req *rq, const json_t *in,
-                                struct lv_buf *out, struct lv_err *err)
+int lv_kms_op_rotate_key_on_demand(struct lv_req *rq, const json_t *in,
+                                   struct lv_buf *out, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct lv_kms_key cur;
@@ -402,8 +401,8 @@ static int parse_marker(const char *s, uint32_t *after, struct lv_err *err)
     return 0;
 }
 
-static int list_key_rotations(struct lv_req *rq, const json_t *in,
-                              struct lv_buf *out, struct lv_err *err)
+int lv_kms_op_list_key_rotations(struct lv_req *rq, const json_t *in,
+                                 struct lv_buf *out, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct rotation_walk rw;
@@ -451,17 +450,3 @@ out:
     lv_kms_key_release(&k);
     return ret;
 }
-
-const struct lv_handler lv_kms_admin_handlers[] = {
-    { "EnableKeyRotation", enable_key_rotation },
-    { "DisableKeyRotation", disable_key_rotation },
-    { "GetKeyRotationStatus", get_key_rotation_status },
-    { "RotateKeyOnDemand", rotate_key_on_demand },
-    { "ListKeyRotations", list_key_rotations },
-    { "CreateGrant", lv_kms_create_grant },
-    { "ListGrants", lv_kms_list_grants },
-    { "ListRetirableGrants", lv_kms_list_retirable_grants },
-    { "RetireGrant", lv_kms_retire_grant },
-    { "RevokeGrant", lv_kms_revoke_grant },
-    { NULL, NULL },
-};

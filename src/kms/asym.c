@@ -24,6 +24,7 @@
 #include <openssl/x509.h>
 
 #include "crypto/crypto.h"
+#include "kms/kms.h"
 #include "kms/kms_int.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -466,8 +467,8 @@ static int sign_verify(struct lv_req *rq, const json_t *in, int verify,
     int ret = -1;
 
     lv_kms_key_init(&k);
-    if (lv_kms_op_key(rq, in, "KeyId", op, NULL, 0, "SIGN_VERIFY", op, &k,
-                      err) < 0) {
+    if (lv_kms_use_key(rq, in, "KeyId", op, NULL, 0, "SIGN_VERIFY", op, &k,
+                       err) < 0) {
         goto out;
     }
     if (!alg) {
@@ -578,8 +579,8 @@ int lv_kms_op_get_public_key(struct lv_req *rq, const json_t *in,
     int ret = -1;
 
     lv_kms_key_init(&k);
-    if (lv_kms_op_key(rq, in, "KeyId", "GetPublicKey", NULL, 0, NULL, NULL,
-                      &k, err) < 0) {
+    if (lv_kms_use_key(rq, in, "KeyId", "GetPublicKey", NULL, 0, NULL, NULL,
+                       &k, err) < 0) {
         goto out;
     }
     if (strncmp(k.key_spec, "RSA_", 4) != 0 &&
@@ -677,8 +678,8 @@ static int data_key_pair(struct lv_req *rq, const json_t *in, int plain,
                    "Enclaves attestation document) is not supported.");
         goto out;
     }
-    if (lv_kms_op_key(rq, in, "KeyId", action, ctx, n_ctx,
-                      "ENCRYPT_DECRYPT", action, &k, err) < 0) {
+    if (lv_kms_use_key(rq, in, "KeyId", action, ctx, n_ctx,
+                       "ENCRYPT_DECRYPT", action, &k, err) < 0) {
         goto out;
     }
     if (strcmp(k.key_spec, "SYMMETRIC_DEFAULT") != 0) {
@@ -730,9 +731,10 @@ int lv_kms_op_generate_data_key_pair(struct lv_req *rq, const json_t *in,
     return data_key_pair(rq, in, 1, out, err);
 }
 
-int lv_kms_op_generate_data_key_pair_wp(struct lv_req *rq, const json_t *in,
-                                        struct lv_buf *out,
-                                        struct lv_err *err)
+int lv_kms_op_generate_data_key_pair_without_plaintext(struct lv_req *rq,
+                                                       const json_t *in,
+                                                       struct lv_buf *out,
+                                                       struct lv_err *err)
 {
     return data_key_pair(rq, in, 0, out, err);
 }

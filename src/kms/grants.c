@@ -35,6 +35,7 @@
 
 #include "app.h"
 #include "crypto/crypto.h"
+#include "kms/kms.h"
 #include "kms/kms_int.h"
 #include "policy/policy.h"
 #include "store/kms_store.h"
@@ -443,8 +444,8 @@ static char *ops_json(const struct new_grant *ng)
     return s;
 }
 
-int lv_kms_create_grant(struct lv_req *rq, const json_t *in,
-                        struct lv_buf *out, struct lv_err *err)
+int lv_kms_op_create_grant(struct lv_req *rq, const json_t *in,
+                           struct lv_buf *out, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct lv_kms_grant g;
@@ -693,8 +694,8 @@ static void page_tail(struct lv_jw *w, const struct grant_page *pg)
     lv_jw_kbool(w, "Truncated", pg->more);
 }
 
-int lv_kms_list_grants(struct lv_req *rq, const json_t *in,
-                       struct lv_buf *out, struct lv_err *err)
+int lv_kms_op_list_grants(struct lv_req *rq, const json_t *in,
+                          struct lv_buf *out, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct grant_page pg;
@@ -748,8 +749,8 @@ out:
  * caller sees the grants on its own account's keys and the grants whose
  * retiring principal is of its account, never others'.
  */
-int lv_kms_list_retirable_grants(struct lv_req *rq, const json_t *in,
-                                 struct lv_buf *out, struct lv_err *err)
+int lv_kms_op_list_retirable_grants(struct lv_req *rq, const json_t *in,
+                                    struct lv_buf *out, struct lv_err *err)
 {
     struct grant_page pg;
     struct grant_page batch;
@@ -850,8 +851,8 @@ static int load_grant(struct lv_req *rq, const char *gid,
     return 0;
 }
 
-int lv_kms_retire_grant(struct lv_req *rq, const json_t *in,
-                        struct lv_buf *out, struct lv_err *err)
+int lv_kms_op_retire_grant(struct lv_req *rq, const json_t *in,
+                           struct lv_buf *out, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct lv_kms_grant g;
@@ -923,8 +924,8 @@ out:
     return ret;
 }
 
-int lv_kms_revoke_grant(struct lv_req *rq, const json_t *in,
-                        struct lv_buf *out, struct lv_err *err)
+int lv_kms_op_revoke_grant(struct lv_req *rq, const json_t *in,
+                           struct lv_buf *out, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct lv_kms_grant g;

@@ -1,9 +1,9 @@
 /*
  * keys: the KMS key lifecycle operations — CreateKey, DescribeKey,
  * ListKeys, UpdateKeyDescription, EnableKey, DisableKey,
- * ScheduleKeyDeletion, CancelKeyDeletion — and the table that registers
- * every key-management handler (these, aliases.c, policies.c, tags.c).
- * The deletion itself, once DeletionDate has passed, is the sweeper's
+ * ScheduleKeyDeletion, CancelKeyDeletion — and the helpers every
+ * key-management handler shares (keys_int.h: these, aliases.c,
+ * policies.c, tags.c). The deletion itself, once DeletionDate has passed, is the sweeper's
  * (sweeper.c). Cryptographic operations, rotation and grants live in
  * ops.c and admin.c.
  *
@@ -38,28 +38,6 @@
 #define PENDING_WINDOW_MIN 7
 #define PENDING_WINDOW_MAX 30
 #define PENDING_WINDOW_DEFAULT 30
-
-const struct lv_handler lv_kms_key_handlers[] = {
-    { "CreateKey", lv_kms_op_create_key },
-    { "DescribeKey", lv_kms_op_describe_key },
-    { "ListKeys", lv_kms_op_list_keys },
-    { "UpdateKeyDescription", lv_kms_op_update_key_description },
-    { "EnableKey", lv_kms_op_enable_key },
-    { "DisableKey", lv_kms_op_disable_key },
-    { "ScheduleKeyDeletion", lv_kms_op_schedule_key_deletion },
-    { "CancelKeyDeletion", lv_kms_op_cancel_key_deletion },
-    { "CreateAlias", lv_kms_op_create_alias },
-    { "UpdateAlias", lv_kms_op_update_alias },
-    { "DeleteAlias", lv_kms_op_delete_alias },
-    { "ListAliases", lv_kms_op_list_aliases },
-    { "GetKeyPolicy", lv_kms_op_get_key_policy },
-    { "PutKeyPolicy", lv_kms_op_put_key_policy },
-    { "ListKeyPolicies", lv_kms_op_list_key_policies },
-    { "TagResource", lv_kms_op_tag_resource },
-    { "UntagResource", lv_kms_op_untag_resource },
-    { "ListResourceTags", lv_kms_op_list_resource_tags },
-    { NULL, NULL },
-};
 
 /* ---- shared helpers ------------------------------------------------------ */
 

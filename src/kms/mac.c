@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "kms/kms.h"
 #include "kms/kms_int.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -66,8 +67,8 @@ static int generate_verify(struct lv_req *rq, const json_t *in, int verify,
     int ret = -1;
 
     lv_kms_key_init(&k);
-    if (lv_kms_op_key(rq, in, "KeyId", op, NULL, 0, "GENERATE_VERIFY_MAC",
-                      op, &k, err) < 0) {
+    if (lv_kms_use_key(rq, in, "KeyId", op, NULL, 0, "GENERATE_VERIFY_MAC",
+                       op, &k, err) < 0) {
         goto out;
     }
     if (!alg) {

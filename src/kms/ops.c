@@ -2,8 +2,8 @@
  * ops: the KMS cryptographic operations on symmetric keys — Encrypt,
  * Decrypt, ReEncrypt, GenerateDataKey, GenerateDataKeyWithoutPlaintext,
  * GenerateRandom — with RSA ENCRYPT_DECRYPT keys for Encrypt, Decrypt and
- * ReEncrypt, the prologue every key operation shares, and the handler
- * table (asym.c and mac.c hold the other handlers).
+ * ReEncrypt, and the prologue every key operation shares (asym.c and
+ * mac.c hold the other cryptographic operations).
  *
  * Every operation on a key runs, in this order: find the key
  * (NotFoundException …), authorize kms:<Action> with the encryption
@@ -53,10 +53,10 @@
 
 /* ---- the shared prologue ------------------------------------------------- */
 
-int lv_kms_op_key(struct lv_req *rq, const json_t *in, const char *member,
-                  const char *action, const struct lv_kv *ctx, size_t n_ctx,
-                  const char *usage, const char *op, struct lv_kms_key *k,
-                  struct lv_err *err)
+int lv_kms_use_key(struct lv_req *rq, const json_t *in, const char *member,
+                   const char *action, const struct lv_kv *ctx, size_t n_ctx,
+                   const char *usage, const char *op, struct lv_kms_key *k,
+                   struct lv_err *err)
 {
     const char *ref = lv_json_str(in, member);
 
@@ -407,7 +407,7 @@ static int no_recipient(const json_t *in, struct lv_err *err)
 
 /* ---- Encrypt ------------------------------------------------------------- */
 
-static int op_encrypt(struct lv_req *rq, const json_t *in, struct lv_buf *out,
+int lv_kms_op_encrypt(struct lv_req *rq, const json_t *in, struct lv_buf *out,
                       struct lv_err *err)
 {
     struct lv_kv ctx[LV_KMS_MAX_CONTEXT_PAIRS];
@@ -423,8 +423,8 @@ static int op_encrypt(struct lv_req *rq, const json_t *in, struct lv_buf *out,
     lv_kms_key_init(&k);
     if (lv_kms_context(in, "EncryptionContext", ctx,
                        LV_KMS_MAX_CONTEXT_PAIRS, &n_ctx, err) < 0 ||
-        lv_kms_op_key(rq, in, "KeyId", "Encrypt", ctx, n_ctx,
-                      "ENCRYPT_DECRYPT", "Encrypt", &k, err) < 0 ||
+        lv_kms_use_key(rq, in, "KeyId", "Encrypt", ctx, n_ctx,
+                       "ENCRYPT_DECRYPT", "Encrypt", &k, err) < 0 ||
         check_encrypt(&k, alg, n_ctx, err) < 0 ||
         lv_kms_dry_run(in, err) < 0) {
         goto out;
@@ -458,7 +458,7 @@ out:
 
 /* ---- Decrypt ------------------------------------------------------------- */
 
-static int op_decrypt(struct lv_req *rq, const json_t *in, struct lv_buf *out,
+int lv_kms_op_decrypt(struct lv_req *rq, const json_t *in, struct lv_buf *out,
                       struct lv_err *err)
 {
     struct lv_kv ctx[LV_KMS_MAX_CONTEXT_PAIRS];
@@ -514,7 +514,7 @@ out:
 
 /* ---- ReEncrypt ----------------------------------------------------------- */
 
-static int op_re_encrypt(struct lv_req *rq, const json_t *in,
+int lv_kms_op_re_encrypt(struct lv_req *rq, const json_t *in,
                          struct lv_buf *out, struct lv_err *err)
 {
     struct lv_kv src_ctx[LV_KMS_MAX_CONTEXT_PAIRS];
@@ -560,9 +560,9 @@ static int op_re_encrypt(struct lv_req *rq, const json_t *in,
     d.check_only = is_dry_run(in);
     d.ignore_ciphertext = dry_run_ignores_ciphertext(in);
     if (decrypt_blob(rq, &d, &src, &pt, err) < 0 ||
-        lv_kms_op_key(rq, in, "DestinationKeyId", "ReEncryptTo", dst_ctx,
-                      n_dst, "ENCRYPT_DECRYPT", "ReEncrypt", &dst,
-                      err) < 0 ||
+        lv_kms_use_key(rq, in, "DestinationKeyId", "ReEncryptTo", dst_ctx,
+                       n_dst, "ENCRYPT_DECRYPT", "ReEncrypt", &dst,
+                       err) < 0 ||
         check_encrypt(&dst, dst_alg, n_dst, err) < 0 ||
         lv_kms_dry_run(in, err) < 0) {
         goto out;
@@ -639,8 +639,8 @@ static int data_key(struct lv_req *rq, const json_t *in, int plain,
                        LV_KMS_MAX_CONTEXT_PAIRS, &n_ctx, err) < 0 ||
         no_recipient(in, err) < 0 ||
         data_key_len(in, &n, err) < 0 ||
-        lv_kms_op_key(rq, in, "KeyId", action, ctx, n_ctx,
-                      "ENCRYPT_DECRYPT", action, &k, err) < 0) {
+        lv_kms_use_key(rq, in, "KeyId", action, ctx, n_ctx,
+                       "ENCRYPT_DECRYPT", action, &k, err) < 0) {
         goto out;
     }
     if (!is_symmetric(&k)) {
@@ -674,14 +674,16 @@ out:
     return ret;
 }
 
-static int op_generate_data_key(struct lv_req *rq, const json_t *in,
+int lv_kms_op_generate_data_key(struct lv_req *rq, const json_t *in,
                                 struct lv_buf *out, struct lv_err *err)
 {
     return data_key(rq, in, 1, out, err);
 }
 
-static int op_generate_data_key_wp(struct lv_req *rq, const json_t *in,
-                                   struct lv_buf *out, struct lv_err *err)
+int lv_kms_op_generate_data_key_without_plaintext(struct lv_req *rq,
+                                                  const json_t *in,
+                                                  struct lv_buf *out,
+                                                  struct lv_err *err)
 {
     return data_key(rq, in, 0, out, err);
 }
@@ -689,7 +691,7 @@ static int op_generate_data_key_wp(struct lv_req *rq, const json_t *in,
 /* ---- GenerateRandom ------------------------------------------------------ */
 
 /* No key, so no key policy: any authenticated caller may ask. */
-static int op_generate_random(struct lv_req *rq, const json_t *in,
+int lv_kms_op_generate_random(struct lv_req *rq, const json_t *in,
                               struct lv_buf *out, struct lv_err *err)
 {
     uint8_t r[MAX_DATA_KEY_BYTES];
@@ -727,23 +729,3 @@ static int op_generate_random(struct lv_req *rq, const json_t *in,
     lv_secret_wipe(r, (size_t)n);
     return ret;
 }
-
-/* ---- the table ----------------------------------------------------------- */
-
-const struct lv_handler lv_kms_crypto_handlers[] = {
-    { "Encrypt", op_encrypt },
-    { "Decrypt", op_decrypt },
-    { "ReEncrypt", op_re_encrypt },
-    { "GenerateDataKey", op_generate_data_key },
-    { "GenerateDataKeyWithoutPlaintext", op_generate_data_key_wp },
-    { "GenerateDataKeyPair", lv_kms_op_generate_data_key_pair },
-    { "GenerateDataKeyPairWithoutPlaintext",
-      lv_kms_op_generate_data_key_pair_wp },
-    { "GenerateRandom", op_generate_random },
-    { "Sign", lv_kms_op_sign },
-    { "Verify", lv_kms_op_verify },
-    { "GetPublicKey", lv_kms_op_get_public_key },
-    { "GenerateMac", lv_kms_op_generate_mac },
-    { "VerifyMac", lv_kms_op_verify_mac },
-    { NULL, NULL },
-};

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "kms/keys_int.h"
+#include "kms/kms.h"
 #include "kms/kms_int.h"
 #include "policy/policy.h"
 #include "store/kms_store.h"

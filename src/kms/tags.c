@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "kms/keys_int.h"
+#include "kms/kms.h"
 #include "kms/kms_int.h"
 #include "store/kms_store.h"
 #include "store/store.h"

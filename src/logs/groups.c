@@ -1,9 +1,9 @@
 /*
  * groups.c: the log group operations — CreateLogGroup, DeleteLogGroup,
  * DescribeLogGroups, ListLogGroups, PutLogGroupDeletionProtection,
- * PutRetentionPolicy, DeleteRetentionPolicy — the opaque paging tokens the
- * groups area hands out, and the table that registers every handler of the
- * area (streams.c, tags.c and kmskey.c hold the rest).
+ * PutRetentionPolicy, DeleteRetentionPolicy — and the opaque paging tokens
+ * the groups area hands out (streams.c, tags.c and kmskey.c hold the
+ * area's other operations).
  *
  * Output members and their order follow the CloudWatch Logs API Reference
  * (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/
@@ -224,8 +224,8 @@ static int read_limit(const json_t *in, int def)
 
 /* ---- CreateLogGroup ----------------------------------------------------- */
 
-static int create_log_group(struct lv_req *rq, const json_t *in,
-                            struct lv_buf *out, struct lv_err *err)
+int lv_logs_op_create_log_group(struct lv_req *rq, const json_t *in,
+                                struct lv_buf *out, struct lv_err *err)
 {
     struct lv_log_group g;
     const char *name;
@@ -294,8 +294,8 @@ static int create_log_group(struct lv_req *rq, const json_t *in,
 
 /* ---- DeleteLogGroup ----------------------------------------------------- */
 
-static int delete_log_group(struct lv_req *rq, const json_t *in,
-                            struct lv_buf *out, struct lv_err *err)
+int lv_logs_op_delete_log_group(struct lv_req *rq, const json_t *in,
+                                struct lv_buf *out, struct lv_err *err)
 {
     struct lv_log_group g;
     const char *name;
@@ -418,8 +418,8 @@ out:
     return ret;
 }
 
-static int describe_log_groups(struct lv_req *rq, const json_t *in,
-                               struct lv_buf *out, struct lv_err *err)
+int lv_logs_op_describe_log_groups(struct lv_req *rq, const json_t *in,
+                                   struct lv_buf *out, struct lv_err *err)
 {
     static const char kind[] = "DescribeLogGroups";
     const char *prefix = lv_json_str(in, "logGroupNamePrefix");
@@ -633,8 +633,8 @@ static int list_each(void *arg, const struct lv_log_group *g)
     return 0;
 }
 
-static int list_log_groups(struct lv_req *rq, const json_t *in,
-                           struct lv_buf *out, struct lv_err *err)
+int lv_logs_op_list_log_groups(struct lv_req *rq, const json_t *in,
+                               struct lv_buf *out, struct lv_err *err)
 {
     static const char kind[] = "ListLogGroups";
     char cursor[LV_LOGS_CURSOR_MAX];
@@ -686,8 +686,10 @@ static int set_protection(void *arg, struct lv_req *rq,
                                                        *(int *)arg, err);
 }
 
-static int put_deletion_protection(struct lv_req *rq, const json_t *in,
-                                   struct lv_buf *out, struct lv_err *err)
+int lv_logs_op_put_log_group_deletion_protection(struct lv_req *rq,
+                                                 const json_t *in,
+                                                 struct lv_buf *out,
+                                                 struct lv_err *err)
 {
     const char *id;
     int on = 0;
@@ -718,8 +720,8 @@ static int set_retention(void *arg, struct lv_req *rq,
                                              err);
 }
 
-static int put_retention_policy(struct lv_req *rq, const json_t *in,
-                                struct lv_buf *out, struct lv_err *err)
+int lv_logs_op_put_retention_policy(struct lv_req *rq, const json_t *in,
+                                    struct lv_buf *out, struct lv_err *err)
 {
     struct lv_buf list = LV_BUF_INIT(512);
     const char *name;
@@ -751,8 +753,8 @@ out:
     return ret;
 }
 
-static int delete_retention_policy(struct lv_req *rq, const json_t *in,
-                                   struct lv_buf *out, struct lv_err *err)
+int lv_logs_op_delete_retention_policy(struct lv_req *rq, const json_t *in,
+                                       struct lv_buf *out, struct lv_err *err)
 {
     const char *name;
     int none = 0;
@@ -764,27 +766,3 @@ static int delete_retention_policy(struct lv_req *rq, const json_t *in,
     }
     return lv_logs_group_edit(rq, name, set_retention, &none, err);
 }
-
-/* ---- the table ---------------------------------------------------------- */
-
-const struct lv_handler lv_logs_group_handlers[] = {
-    { "CreateLogGroup", create_log_group },
-    { "DeleteLogGroup", delete_log_group },
-    { "DescribeLogGroups", describe_log_groups },
-    { "ListLogGroups", list_log_groups },
-    { "PutLogGroupDeletionProtection", put_deletion_protection },
-    { "PutRetentionPolicy", put_retention_policy },
-    { "DeleteRetentionPolicy", delete_retention_policy },
-    { "CreateLogStream", lv_logs_op_create_log_stream },
-    { "DeleteLogStream", lv_logs_op_delete_log_stream },
-    { "DescribeLogStreams", lv_logs_op_describe_log_streams },
-    { "AssociateKmsKey", lv_logs_op_associate_kms_key },
-    { "DisassociateKmsKey", lv_logs_op_disassociate_kms_key },
-    { "TagResource", lv_logs_op_tag_resource },
-    { "UntagResource", lv_logs_op_untag_resource },
-    { "ListTagsForResource", lv_logs_op_list_tags_for_resource },
-    { "TagLogGroup", lv_logs_op_tag_log_group },
-    { "UntagLogGroup", lv_logs_op_untag_log_group },
-    { "ListTagsLogGroup", lv_logs_op_list_tags_log_group },
-    { NULL, NULL },
-};

@@ -13,8 +13,9 @@
  * events left once the too old and too new are set aside span at most 24
  * hours (check_batch). The sequence token is ignored.
  *
- * Hot path (DESIGN.md "Hot paths"): the handler is registered with
- * LV_HANDLER_RAW_BODY, so the front does not parse the body. It is decoded
+ * Hot path (DESIGN.md "Hot paths"): the operation is flagged raw_body in
+ * src/model/implemented.txt (LV_HANDLER_RAW_BODY), so the front does not
+ * parse the body. It is decoded
  * by simdjson (util/fastjson.h) straight into the events; any body that
  * decoder does not accept as plainly valid goes the ordinary way —
  * lv_model_parse_input (jansson + lv_model_validate, the front's own step)
@@ -31,6 +32,7 @@
 
 #include "logs/chunk.h"
 #include "logs/datakey.h"
+#include "logs/logs.h"
 #include "logs/logs_int.h"
 #include "model/model.h"
 #include "util/fastjson.h"
@@ -318,8 +320,8 @@ out:
     return ret;
 }
 
-int lv_logs_put_log_events(struct lv_req *rq, const json_t *in,
-                           struct lv_buf *out, struct lv_err *err)
+int lv_logs_op_put_log_events(struct lv_req *rq, const json_t *in,
+                              struct lv_buf *out, struct lv_err *err)
 {
     struct lv_log_group g;
     struct lv_log_stream st;

@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "crypto/crypto.h"
+#include "logs/logs.h"
 #include "util/err.h"
 #include "util/json.h"
 #include "util/log.h"

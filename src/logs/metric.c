@@ -12,7 +12,7 @@
  * Metric filters are stored and described; logvault does not publish
  * CloudWatch metrics, so nothing evaluates a stored filter on ingest.
  */
-#include "logs/search_int.h"
+#include "logs/logs.h"
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -39,6 +39,7 @@
 
 #include "logs/chunk.h"
 #include "logs/datakey.h"
+#include "logs/logs.h"
 #include "logs/logs_int.h"
 #include "util/json.h"
 #include "util/log.h"
@@ -307,8 +308,8 @@ static int write_page(struct scan *sc, const struct lv_log_stream *st,
                        "\"nextBackwardToken\":\"%s\"}", fwd, bwd);
 }
 
-int lv_logs_get_log_events(struct lv_req *rq, const json_t *in,
-                           struct lv_buf *out, struct lv_err *err)
+int lv_logs_op_get_log_events(struct lv_req *rq, const json_t *in,
+                              struct lv_buf *out, struct lv_err *err)
 {
     struct lv_log_group g;
     struct lv_log_stream st;

@@ -3,8 +3,8 @@
  * the streams named in logStreamNames, or those whose name starts with
  * logStreamNamePrefix) in a time range that match a filter pattern,
  * interleaved across streams and sorted by timestamp, then ingestion time,
- * then the order of ingestion; and the table of the search area's
- * handlers (the metric filter ones live in metric.c).
+ * then the order of ingestion. (The metric filter operations live in
+ * metric.c.)
  *
  * https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/
  * API_FilterLogEvents.html
@@ -60,7 +60,6 @@
 #include "logs/filter.h"
 #include "logs/groups_int.h"
 #include "logs/logs_int.h"
-#include "logs/search_int.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/json.h"
@@ -459,8 +458,8 @@ static void write_events(struct fscan *sc, struct lv_jw *w)
     lv_jw_arr_close(w);
 }
 
-static int filter_log_events(struct lv_req *rq, const json_t *in,
-                             struct lv_buf *out, struct lv_err *err)
+int lv_logs_op_filter_log_events(struct lv_req *rq, const json_t *in,
+                                 struct lv_buf *out, struct lv_err *err)
 {
     static const char kind[] = "FilterLogEvents";
     struct lv_log_group g;
@@ -604,12 +603,3 @@ out:
     lv_filter_free(f);
     return ret;
 }
-
-const struct lv_handler lv_logs_search_handlers[] = {
-    { "FilterLogEvents", filter_log_events },
-    { "PutMetricFilter", lv_logs_op_put_metric_filter },
-    { "DescribeMetricFilters", lv_logs_op_describe_metric_filters },
-    { "DeleteMetricFilter", lv_logs_op_delete_metric_filter },
-    { "TestMetricFilter", lv_logs_op_test_metric_filter },
-    { NULL, NULL },
-};

@@ -1,7 +1,8 @@
 /*
  * streams.c: the log stream operations — CreateLogStream, DeleteLogStream,
- * DescribeLogStreams. Events are not here (events.c); a stream's event
- * timestamps and sequence come from the store, kept by the ingest path.
+ * DescribeLogStreams. Events are not here (ingest.c, read.c); a stream's
+ * event timestamps and sequence come from the store, kept by the ingest
+ * path.
  *
  * https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/
  * API_LogStream.html for the output members and their order.
@@ -15,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "logs/logs.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/err.h"

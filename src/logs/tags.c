@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "logs/logs.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/err.h"

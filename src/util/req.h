@@ -63,9 +63,11 @@ struct lv_req {
  * the handler is registered with LV_HANDLER_RAW_BODY (then always NULL). The
  * handler appends its JSON response object to `out` (an empty output is
  * written as "{}" by the front) and returns 0, or returns -1 with *err.
+ * A function type: the services declare their handlers with it
+ * (`lv_handler_fn lv_kms_op_encrypt;`, from model/gen/ops.def).
  */
-typedef int (*lv_handler_fn)(struct lv_req *rq, const struct json_t *in,
-                             struct lv_buf *out, struct lv_err *err);
+typedef int lv_handler_fn(struct lv_req *rq, const struct json_t *in,
+                          struct lv_buf *out, struct lv_err *err);
 
 /*
  * LV_HANDLER_RAW_BODY: the front neither parses nor validates the body; the
@@ -75,9 +77,10 @@ typedef int (*lv_handler_fn)(struct lv_req *rq, const struct json_t *in,
  */
 #define LV_HANDLER_RAW_BODY 1u
 
+/* A row of a service's operation table (http/route.c). */
 struct lv_handler {
     const char *op;                 /* the model's operation name */
-    lv_handler_fn fn;
+    lv_handler_fn *fn;              /* NULL: not implemented */
     unsigned flags;                 /* LV_HANDLER_*; 0 for most */
 };
 
