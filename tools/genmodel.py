@@ -196,6 +196,8 @@ def gen_service(svc, model, pag):
         cstr(md["apiVersion"]), cstr(md["serviceFullName"])))
     out.append("    %s,\n" % ("LV_E_INVALID_PARAMETER" if svc == "logs"
                               else "LV_E_VALIDATION"))
+    out.append("    %s,\n" % ("LV_E_SERVICE_UNAVAILABLE" if svc == "logs"
+                              else "LV_E_KMS_INTERNAL"))
     out.append("    shapes, %d, ops, %d,\n};\n" % (len(names), len(opnames)))
     return "".join(out)
 

@@ -202,16 +202,16 @@ out:
 }
 
 int lv_kms_op_enable_key_rotation(struct lv_req *rq, const json_t *in,
-                                  struct lv_buf *out, struct lv_err *err)
+                                  struct lv_jw *w, struct lv_err *err)
 {
-    (void)out;
+    (void)w;
     return set_key_rotation(rq, in, "EnableKeyRotation", 1, err);
 }
 
 int lv_kms_op_disable_key_rotation(struct lv_req *rq, const json_t *in,
-                                   struct lv_buf *out, struct lv_err *err)
+                                   struct lv_jw *w, struct lv_err *err)
 {
-    (void)out;
+    (void)w;
     return set_key_rotation(rq, in, "DisableKeyRotation", 0, err);
 }
 
@@ -225,10 +225,9 @@ int lv_kms_op_disable_key_rotation(struct lv_req *rq, const json_t *in,
  * KeyRotationEnabled and KeyId are sent.
  */
 int lv_kms_op_get_key_rotation_status(struct lv_req *rq, const json_t *in,
-                                      struct lv_buf *out, struct lv_err *err)
+                                      struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
-    struct lv_jw w;
     int on;
     int ret = -1;
 
@@ -238,22 +237,15 @@ int lv_kms_op_get_key_rotation_status(struct lv_req *rq, const json_t *in,
         goto out;
     }
     on = k.rotation_enabled && check_rotatable(&k, err) == 0;
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_kbool(&w, "KeyRotationEnabled", on);
-    lv_jw_kstr(&w, "KeyId", k.id);
+    lv_jw_kbool(w, "KeyRotationEnabled", on);
+    lv_jw_kstr(w, "KeyId", k.id);
     if (on) {
-        lv_jw_kint64(&w, "RotationPeriodInDays", k.rotation_period_days);
-        lv_jw_key(&w, "NextRotationDate");
-        lv_jw_double(&w, k.next_rotation_date);
+        lv_jw_kint64(w, "RotationPeriodInDays", k.rotation_period_days);
+        lv_jw_key(w, "NextRotationDate");
+        lv_jw_double(w, k.next_rotation_date);
     }
     /* OnDemandRotationStartDate is sent only while an on-demand rotation
      * is in progress; logvault rotates within the request, so never. */
-    lv_jw_obj_close(&w);
-    if (lv_jw_finish(&w) < 0) {
-        lv_err_set(err, LV_E_KMS_INTERNAL, "response too large");
-        goto out;
-    }
     ret = 0;
 out:
     lv_kms_key_release(&k);
@@ -283,11 +275,10 @@ static int change_rotate_on_demand(struct lv_req *rq,
 }
 
 int lv_kms_op_rotate_key_on_demand(struct lv_req *rq, const json_t *in,
-                                   struct lv_buf *out, struct lv_err *err)
+                                   struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct lv_kms_key cur;
-    struct lv_jw w;
     int ret = -1;
 
     lv_kms_key_init(&k);
@@ -297,14 +288,7 @@ int lv_kms_op_rotate_key_on_demand(struct lv_req *rq, const json_t *in,
                           err) < 0) {
         goto out;
     }
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_kstr(&w, "KeyId", k.id);
-    lv_jw_obj_close(&w);
-    if (lv_jw_finish(&w) < 0) {
-        lv_err_set(err, LV_E_KMS_INTERNAL, "response too large");
-        goto out;
-    }
+    lv_jw_kstr(w, "KeyId", k.id);
     ret = 0;
 out:
     lv_kms_key_release(&cur);
@@ -402,11 +386,10 @@ static int parse_marker(const char *s, uint32_t *after, struct lv_err *err)
 }
 
 int lv_kms_op_list_key_rotations(struct lv_req *rq, const json_t *in,
-                                 struct lv_buf *out, struct lv_err *err)
+                                 struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct rotation_walk rw;
-    struct lv_jw w;
     const char *incl = lv_json_str(in, "IncludeKeyMaterial");
     int64_t limit = DEFAULT_LIST_LIMIT;
     uint32_t after = 0;
@@ -421,30 +404,23 @@ int lv_kms_op_list_key_rotations(struct lv_req *rq, const json_t *in,
     }
     lv_json_int64(in, "Limit", &limit);
     memset(&rw, 0, sizeof(rw));
-    rw.w = &w;
+    rw.w = w;
     rw.k = &k;
     rw.include_first = incl && strcmp(incl, "ALL_KEY_MATERIAL") == 0;
     rw.limit = (int)limit;
 
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_key(&w, "Rotations");
-    lv_jw_arr_open(&w);
+    lv_jw_key(w, "Rotations");
+    lv_jw_arr_open(w);
     if (lv_store_kms_material_list(rq->store, k.id, after, 1000000,
                                    write_rotation, &rw, err) < 0) {
         goto out;
     }
-    lv_jw_arr_close(&w);
+    lv_jw_arr_close(w);
     if (rw.more) {
         snprintf(marker, sizeof(marker), "%u", rw.last);
-        lv_jw_kstr(&w, "NextMarker", marker);
+        lv_jw_kstr(w, "NextMarker", marker);
     }
-    lv_jw_kbool(&w, "Truncated", rw.more);
-    lv_jw_obj_close(&w);
-    if (lv_jw_finish(&w) < 0) {
-        lv_err_set(err, LV_E_KMS_INTERNAL, "response too large");
-        goto out;
-    }
+    lv_jw_kbool(w, "Truncated", rw.more);
     ret = 0;
 out:
     lv_kms_key_release(&k);

@@ -11,7 +11,6 @@
 #include "util/req.h"
 
 struct json_t;
-struct lv_buf;
 struct lv_err;
 
 /* The DryRun answer AWS gives once every check has passed:

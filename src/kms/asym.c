@@ -449,13 +449,12 @@ static int message_type(const json_t *in, const struct lv_kms_key *k,
 
 /* Sign and Verify share everything up to the cryptography. */
 static int sign_verify(struct lv_req *rq, const json_t *in, int verify,
-                       struct lv_buf *out, struct lv_err *err)
+                       struct lv_jw *w, struct lv_err *err)
 {
     const char *op = verify ? "Verify" : "Sign";
     const char *alg = lv_json_str(in, "SigningAlgorithm");
     struct lv_kms_key k;
     struct lv_buf sig = LV_BUF_INIT(8192);
-    struct lv_jw w;
     unsigned char *msg = NULL;
     unsigned char *given = NULL;
     uint8_t *mat = NULL;
@@ -518,20 +517,15 @@ static int sign_verify(struct lv_req *rq, const json_t *in, int verify,
                                 &sig, err) < 0) {
         goto out;
     }
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_kstr(&w, "KeyId", k.arn);
+    lv_jw_kstr(w, "KeyId", k.arn);
     if (verify) {
-        lv_jw_kbool(&w, "SignatureValid", 1);
+        lv_jw_kbool(w, "SignatureValid", 1);
     } else {
-        lv_jw_key(&w, "Signature");
-        lv_jw_b64(&w, sig.data, sig.len);
+        lv_jw_key(w, "Signature");
+        lv_jw_b64(w, sig.data, sig.len);
     }
-    lv_jw_kstr(&w, "SigningAlgorithm", alg);
-    lv_jw_obj_close(&w);
-    ret = lv_jw_finish(&w) < 0
-              ? lv_err_set(err, LV_E_KMS_INTERNAL, "response too large")
-              : 0;
+    lv_jw_kstr(w, "SigningAlgorithm", alg);
+    ret = 0;
 out:
     if (mat) {
         lv_secret_free(mat, mat_len);
@@ -545,16 +539,16 @@ out:
     return ret;
 }
 
-int lv_kms_op_sign(struct lv_req *rq, const json_t *in, struct lv_buf *out,
+int lv_kms_op_sign(struct lv_req *rq, const json_t *in, struct lv_jw *w,
                    struct lv_err *err)
 {
-    return sign_verify(rq, in, 0, out, err);
+    return sign_verify(rq, in, 0, w, err);
 }
 
-int lv_kms_op_verify(struct lv_req *rq, const json_t *in, struct lv_buf *out,
+int lv_kms_op_verify(struct lv_req *rq, const json_t *in, struct lv_jw *w,
                      struct lv_err *err)
 {
-    return sign_verify(rq, in, 1, out, err);
+    return sign_verify(rq, in, 1, w, err);
 }
 
 static void write_list(struct lv_jw *w, const char *key,
@@ -569,11 +563,10 @@ static void write_list(struct lv_jw *w, const char *key,
 }
 
 int lv_kms_op_get_public_key(struct lv_req *rq, const json_t *in,
-                             struct lv_buf *out, struct lv_err *err)
+                             struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct lv_buf pub = LV_BUF_INIT(8192);
-    struct lv_jw w;
     uint8_t *mat = NULL;
     size_t mat_len = 0;
     int ret = -1;
@@ -596,25 +589,20 @@ int lv_kms_op_get_public_key(struct lv_req *rq, const json_t *in,
         lv_kms_asym_public(mat, mat_len, &pub, err) < 0) {
         goto out;
     }
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_kstr(&w, "KeyId", k.arn);
-    lv_jw_key(&w, "PublicKey");
-    lv_jw_b64(&w, pub.data, pub.len);
-    lv_jw_kstr(&w, "CustomerMasterKeySpec", k.key_spec);
-    lv_jw_kstr(&w, "KeySpec", k.key_spec);
-    lv_jw_kstr(&w, "KeyUsage", k.key_usage);
+    lv_jw_kstr(w, "KeyId", k.arn);
+    lv_jw_key(w, "PublicKey");
+    lv_jw_b64(w, pub.data, pub.len);
+    lv_jw_kstr(w, "CustomerMasterKeySpec", k.key_spec);
+    lv_jw_kstr(w, "KeySpec", k.key_spec);
+    lv_jw_kstr(w, "KeyUsage", k.key_usage);
     if (strcmp(k.key_usage, "ENCRYPT_DECRYPT") == 0) {
-        write_list(&w, "EncryptionAlgorithms",
+        write_list(w, "EncryptionAlgorithms",
                    lv_kms_encryption_algorithms(k.key_spec));
     } else if (strcmp(k.key_usage, "SIGN_VERIFY") == 0) {
-        write_list(&w, "SigningAlgorithms",
+        write_list(w, "SigningAlgorithms",
                    lv_kms_signing_algorithms(k.key_spec));
     }
-    lv_jw_obj_close(&w);
-    ret = lv_jw_finish(&w) < 0
-              ? lv_err_set(err, LV_E_KMS_INTERNAL, "response too large")
-              : 0;
+    ret = 0;
 out:
     if (mat) {
         lv_secret_free(mat, mat_len);
@@ -653,7 +641,7 @@ out:
 }
 
 static int data_key_pair(struct lv_req *rq, const json_t *in, int plain,
-                         struct lv_buf *out, struct lv_err *err)
+                         struct lv_jw *w, struct lv_err *err)
 {
     const char *action = plain ? "GenerateDataKeyPair"
                                : "GenerateDataKeyPairWithoutPlaintext";
@@ -663,7 +651,6 @@ static int data_key_pair(struct lv_req *rq, const json_t *in, int plain,
     struct lv_kms_key k;
     struct lv_buf pub = LV_BUF_INIT(8192);
     struct lv_buf blob = LV_BUF_INIT(16384);
-    struct lv_jw w;
     uint8_t *priv = NULL;
     size_t priv_len = 0;
     int ret = -1;
@@ -699,22 +686,17 @@ static int data_key_pair(struct lv_req *rq, const json_t *in, int plain,
         wrap(rq, &k, ctx, n_ctx, priv, priv_len, &blob, err) < 0) {
         goto out;
     }
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_key(&w, "PrivateKeyCiphertextBlob");
-    lv_jw_b64(&w, blob.data, blob.len);
+    lv_jw_key(w, "PrivateKeyCiphertextBlob");
+    lv_jw_b64(w, blob.data, blob.len);
     if (plain) {
-        lv_jw_key(&w, "PrivateKeyPlaintext");
-        lv_jw_b64(&w, priv, priv_len);
+        lv_jw_key(w, "PrivateKeyPlaintext");
+        lv_jw_b64(w, priv, priv_len);
     }
-    lv_jw_key(&w, "PublicKey");
-    lv_jw_b64(&w, pub.data, pub.len);
-    lv_jw_kstr(&w, "KeyId", k.arn);
-    lv_jw_kstr(&w, "KeyPairSpec", spec);
-    lv_jw_obj_close(&w);
-    ret = lv_jw_finish(&w) < 0
-              ? lv_err_set(err, LV_E_KMS_INTERNAL, "response too large")
-              : 0;
+    lv_jw_key(w, "PublicKey");
+    lv_jw_b64(w, pub.data, pub.len);
+    lv_jw_kstr(w, "KeyId", k.arn);
+    lv_jw_kstr(w, "KeyPairSpec", spec);
+    ret = 0;
 out:
     if (priv) {
         lv_secret_free(priv, priv_len);
@@ -726,15 +708,15 @@ out:
 }
 
 int lv_kms_op_generate_data_key_pair(struct lv_req *rq, const json_t *in,
-                                     struct lv_buf *out, struct lv_err *err)
+                                     struct lv_jw *w, struct lv_err *err)
 {
-    return data_key_pair(rq, in, 1, out, err);
+    return data_key_pair(rq, in, 1, w, err);
 }
 
 int lv_kms_op_generate_data_key_pair_without_plaintext(struct lv_req *rq,
                                                        const json_t *in,
-                                                       struct lv_buf *out,
+                                                       struct lv_jw *w,
                                                        struct lv_err *err)
 {
-    return data_key_pair(rq, in, 0, out, err);
+    return data_key_pair(rq, in, 0, w, err);
 }

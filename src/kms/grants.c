@@ -445,7 +445,7 @@ static char *ops_json(const struct new_grant *ng)
 }
 
 int lv_kms_op_create_grant(struct lv_req *rq, const json_t *in,
-                           struct lv_buf *out, struct lv_err *err)
+                           struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct lv_kms_grant g;
@@ -464,7 +464,6 @@ int lv_kms_op_create_grant(struct lv_req *rq, const json_t *in,
     size_t n_cv = 0;
     uint8_t raw[GRANT_ID_BYTES];
     char *token = NULL;
-    struct lv_jw w;
     int ret = -1;
 
     lv_kms_key_init(&k);
@@ -573,15 +572,8 @@ int lv_kms_op_create_grant(struct lv_req *rq, const json_t *in,
     }
     /* A fresh token every time, even for the same grant (AWS does so). */
     token = make_token(rq, ng.same);
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_kstr(&w, "GrantToken", token);
-    lv_jw_kstr(&w, "GrantId", ng.same);
-    lv_jw_obj_close(&w);
-    if (lv_jw_finish(&w) < 0) {
-        lv_err_set(err, LV_E_KMS_INTERNAL, "response too large");
-        goto out;
-    }
+    lv_jw_kstr(w, "GrantToken", token);
+    lv_jw_kstr(w, "GrantId", ng.same);
     ret = 0;
 out:
     lv_kms_authz_release(&how);
@@ -695,11 +687,10 @@ static void page_tail(struct lv_jw *w, const struct grant_page *pg)
 }
 
 int lv_kms_op_list_grants(struct lv_req *rq, const json_t *in,
-                          struct lv_buf *out, struct lv_err *err)
+                          struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct grant_page pg;
-    struct lv_jw w;
     const char *ref;
     const char *after = "";
     int ret = -1;
@@ -721,20 +712,13 @@ int lv_kms_op_list_grants(struct lv_req *rq, const json_t *in,
                                 collect_grant, &pg, err) < 0) {
         goto out;
     }
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_key(&w, "Grants");
-    lv_jw_arr_open(&w);
+    lv_jw_key(w, "Grants");
+    lv_jw_arr_open(w);
     for (int i = 0; i < pg.n; i++) {
-        write_grant(&w, &pg.g[i], k.arn);
+        write_grant(w, &pg.g[i], k.arn);
     }
-    lv_jw_arr_close(&w);
-    page_tail(&w, &pg);
-    lv_jw_obj_close(&w);
-    if (lv_jw_finish(&w) < 0) {
-        lv_err_set(err, LV_E_KMS_INTERNAL, "response too large");
-        goto out;
-    }
+    lv_jw_arr_close(w);
+    page_tail(w, &pg);
     ret = 0;
 out:
     page_release(&pg);
@@ -750,12 +734,11 @@ out:
  * retiring principal is of its account, never others'.
  */
 int lv_kms_op_list_retirable_grants(struct lv_req *rq, const json_t *in,
-                                    struct lv_buf *out, struct lv_err *err)
+                                    struct lv_jw *w, struct lv_err *err)
 {
     struct grant_page pg;
     struct grant_page batch;
     struct lv_kms_key k;
-    struct lv_jw w;
     const char *rp;
     const char *after = "";
     char next[65];
@@ -773,10 +756,8 @@ int lv_kms_op_list_retirable_grants(struct lv_req *rq, const json_t *in,
     snprintf(acct_tag, sizeof(acct_tag), "::%s:", rq->who.account);
     own_principal = strstr(rp, acct_tag) != NULL ||
                     strcmp(rp, rq->who.account) == 0;
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_key(&w, "Grants");
-    lv_jw_arr_open(&w);
+    lv_jw_key(w, "Grants");
+    lv_jw_arr_open(w);
     /* A batch at a time: grants outside the caller's view are skipped, so
      * read on until the page is full or the list ends. */
     for (;;) {
@@ -805,7 +786,7 @@ int lv_kms_op_list_retirable_grants(struct lv_req *rq, const json_t *in,
                 pg.more = 1;
                 break;
             }
-            write_grant(&w, &batch.g[i], k.arn);
+            write_grant(w, &batch.g[i], k.arn);
             /* Moved into the page, which NextMarker reads. */
             pg.g[pg.n++] = batch.g[i];
             lv_kms_grant_init(&batch.g[i]);
@@ -817,13 +798,8 @@ int lv_kms_op_list_retirable_grants(struct lv_req *rq, const json_t *in,
         memset(&batch, 0, sizeof(batch));
         after = next;
     }
-    lv_jw_arr_close(&w);
-    page_tail(&w, &pg);
-    lv_jw_obj_close(&w);
-    if (lv_jw_finish(&w) < 0) {
-        lv_err_set(err, LV_E_KMS_INTERNAL, "response too large");
-        goto out;
-    }
+    lv_jw_arr_close(w);
+    page_tail(w, &pg);
     ret = 0;
 out:
     page_release(&batch);
@@ -852,7 +828,7 @@ static int load_grant(struct lv_req *rq, const char *gid,
 }
 
 int lv_kms_op_retire_grant(struct lv_req *rq, const json_t *in,
-                           struct lv_buf *out, struct lv_err *err)
+                           struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct lv_kms_grant g;
@@ -864,7 +840,7 @@ int lv_kms_op_retire_grant(struct lv_req *rq, const json_t *in,
     int found;
     int ret = -1;
 
-    (void)out;
+    (void)w;
     lv_kms_key_init(&k);
     lv_kms_grant_init(&g);
     lv_kms_authz_init(&how);
@@ -925,7 +901,7 @@ out:
 }
 
 int lv_kms_op_revoke_grant(struct lv_req *rq, const json_t *in,
-                           struct lv_buf *out, struct lv_err *err)
+                           struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct lv_kms_grant g;
@@ -933,7 +909,7 @@ int lv_kms_op_revoke_grant(struct lv_req *rq, const json_t *in,
     const char *gid;
     int ret = -1;
 
-    (void)out;
+    (void)w;
     lv_kms_key_init(&k);
     lv_kms_grant_init(&g);
     if (lv_json_req_str(in, "KeyId", 1, 2048, &ref, err) < 0 ||

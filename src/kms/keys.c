@@ -165,15 +165,6 @@ int lv_kms_key_change(struct lv_req *rq, const struct lv_kms_key *k,
                       "please try again", k->arn);
 }
 
-static int finish(struct lv_jw *w, struct lv_err *err)
-{
-    if (lv_jw_finish(w) < 0) {
-        return lv_err_set(err, LV_E_KMS_INTERNAL,
-                          "The response could not be written");
-    }
-    return 0;
-}
-
 /* ---- CreateKey ----------------------------------------------------------- */
 
 struct spec_rule {
@@ -282,11 +273,10 @@ static int create_key_shape(const json_t *in, const char **spec_out,
 }
 
 int lv_kms_op_create_key(struct lv_req *rq, const json_t *in,
-                         struct lv_buf *out, struct lv_err *err)
+                         struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct lv_buf sealed = LV_BUF_INIT(1u << 20);
-    struct lv_jw w;
     uint8_t raw[16];
     uint8_t *mat = NULL;
     size_t mat_len = 0;
@@ -351,12 +341,9 @@ int lv_kms_op_create_key(struct lv_req *rq, const json_t *in,
     }
     lv_log(LV_LOG_INFO, "kms: key created id=%s spec=%s usage=%s req=%s",
            k.id, k.key_spec, k.key_usage, rq->id);
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_key(&w, "KeyMetadata");
-    lv_kms_write_metadata(&w, &k);
-    lv_jw_obj_close(&w);
-    ret = finish(&w, err);
+    lv_jw_key(w, "KeyMetadata");
+    lv_kms_write_metadata(w, &k);
+    ret = 0;
 out:
     if (mat) {
         lv_secret_free(mat, mat_len);
@@ -369,10 +356,9 @@ out:
 /* ---- DescribeKey, ListKeys ----------------------------------------------- */
 
 int lv_kms_op_describe_key(struct lv_req *rq, const json_t *in,
-                           struct lv_buf *out, struct lv_err *err)
+                           struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
-    struct lv_jw w;
     int ret = -1;
 
     lv_kms_key_init(&k);
@@ -380,12 +366,9 @@ int lv_kms_op_describe_key(struct lv_req *rq, const json_t *in,
                  "DescribeKey", &k, err) < 0) {
         goto out;
     }
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_key(&w, "KeyMetadata");
-    lv_kms_write_metadata(&w, &k);
-    lv_jw_obj_close(&w);
-    ret = finish(&w, err);
+    lv_jw_key(w, "KeyMetadata");
+    lv_kms_write_metadata(w, &k);
+    ret = 0;
 out:
     lv_kms_key_release(&k);
     return ret;
@@ -423,34 +406,29 @@ static int page_key(void *arg, const struct lv_kms_key *k)
  * identity policies configured, every caller may list its own account's
  * keys. */
 int lv_kms_op_list_keys(struct lv_req *rq, const json_t *in,
-                        struct lv_buf *out, struct lv_err *err)
+                        struct lv_jw *w, struct lv_err *err)
 {
     struct key_page p;
-    struct lv_jw w;
     char after[64];
 
     if (lv_kms_marker_read(in, "key", after, sizeof(after), err) < 0) {
         return -1;
     }
     memset(&p, 0, sizeof(p));
-    p.w = &w;
+    p.w = w;
     p.limit = lv_kms_limit(in);
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_key(&w, "Keys");
-    lv_jw_arr_open(&w);
+    lv_jw_key(w, "Keys");
+    lv_jw_arr_open(w);
     if (lv_store_kms_key_list(rq->store, rq->who.account, rq->region, after,
                               0, page_key, &p, err) < 0) {
-        lv_jw_finish(&w);
         return -1;
     }
-    lv_jw_arr_close(&w);
+    lv_jw_arr_close(w);
     if (p.truncated) {
-        lv_kms_marker_write(&w, "key", p.last);
+        lv_kms_marker_write(w, "key", p.last);
     }
-    lv_jw_kbool(&w, "Truncated", p.truncated);
-    lv_jw_obj_close(&w);
-    return finish(&w, err);
+    lv_jw_kbool(w, "Truncated", p.truncated);
+    return 0;
 }
 
 /* ---- UpdateKeyDescription, EnableKey, DisableKey ------------------------- */
@@ -469,14 +447,14 @@ static int change_description(struct lv_req *rq, struct lv_kms_key *cur,
 }
 
 int lv_kms_op_update_key_description(struct lv_req *rq, const json_t *in,
-                                     struct lv_buf *out, struct lv_err *err)
+                                     struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct lv_kms_key cur;
     const char *desc = lv_json_str(in, "Description");
     int ret = -1;
 
-    (void)out;
+    (void)w;
     lv_kms_key_init(&k);
     lv_kms_key_init(&cur);
     if (!desc) {
@@ -531,16 +509,16 @@ out:
 }
 
 int lv_kms_op_enable_key(struct lv_req *rq, const json_t *in,
-                         struct lv_buf *out, struct lv_err *err)
+                         struct lv_jw *w, struct lv_err *err)
 {
-    (void)out;
+    (void)w;
     return set_enabled(rq, in, "EnableKey", 1, err);
 }
 
 int lv_kms_op_disable_key(struct lv_req *rq, const json_t *in,
-                          struct lv_buf *out, struct lv_err *err)
+                          struct lv_jw *w, struct lv_err *err)
 {
-    (void)out;
+    (void)w;
     return set_enabled(rq, in, "DisableKey", 0, err);
 }
 
@@ -566,11 +544,10 @@ static int change_schedule(struct lv_req *rq, struct lv_kms_key *cur,
 }
 
 int lv_kms_op_schedule_key_deletion(struct lv_req *rq, const json_t *in,
-                                    struct lv_buf *out, struct lv_err *err)
+                                    struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct lv_kms_key cur;
-    struct lv_jw w;
     struct deletion d = { PENDING_WINDOW_DEFAULT, 0 };
     int ret = -1;
 
@@ -594,15 +571,12 @@ int lv_kms_op_schedule_key_deletion(struct lv_req *rq, const json_t *in,
     }
     lv_log(LV_LOG_INFO, "kms: key deletion scheduled id=%s days=%d req=%s",
            k.id, (int)d.days, rq->id);
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_kstr(&w, "KeyId", k.arn);
-    lv_jw_key(&w, "DeletionDate");
-    lv_jw_double(&w, d.date);
-    lv_jw_kstr(&w, "KeyState", "PendingDeletion");
-    lv_jw_kint64(&w, "PendingWindowInDays", d.days);
-    lv_jw_obj_close(&w);
-    ret = finish(&w, err);
+    lv_jw_kstr(w, "KeyId", k.arn);
+    lv_jw_key(w, "DeletionDate");
+    lv_jw_double(w, d.date);
+    lv_jw_kstr(w, "KeyState", "PendingDeletion");
+    lv_jw_kint64(w, "PendingWindowInDays", d.days);
+    ret = 0;
 out:
     lv_kms_key_release(&cur);
     lv_kms_key_release(&k);
@@ -624,11 +598,10 @@ static int change_cancel(struct lv_req *rq, struct lv_kms_key *cur,
 }
 
 int lv_kms_op_cancel_key_deletion(struct lv_req *rq, const json_t *in,
-                                  struct lv_buf *out, struct lv_err *err)
+                                  struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct lv_kms_key cur;
-    struct lv_jw w;
     int ret = -1;
 
     lv_kms_key_init(&k);
@@ -639,11 +612,8 @@ int lv_kms_op_cancel_key_deletion(struct lv_req *rq, const json_t *in,
     }
     lv_log(LV_LOG_INFO, "kms: key deletion cancelled id=%s req=%s", k.id,
            rq->id);
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_kstr(&w, "KeyId", k.arn);
-    lv_jw_obj_close(&w);
-    ret = finish(&w, err);
+    lv_jw_kstr(w, "KeyId", k.arn);
+    ret = 0;
 out:
     lv_kms_key_release(&cur);
     lv_kms_key_release(&k);

@@ -12,7 +12,6 @@
 #include "util/req.h"
 
 struct json_t;
-struct lv_buf;
 struct lv_err;
 struct lv_jw;
 struct lv_kms_key;

@@ -71,10 +71,9 @@ static int load(struct lv_req *rq, const json_t *in, const char *action,
 }
 
 int lv_kms_op_get_key_policy(struct lv_req *rq, const json_t *in,
-                             struct lv_buf *out, struct lv_err *err)
+                             struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
-    struct lv_jw w;
     int ret = -1;
 
     lv_kms_key_init(&k);
@@ -82,16 +81,8 @@ int lv_kms_op_get_key_policy(struct lv_req *rq, const json_t *in,
         check_policy_name(in, err) < 0) {
         goto out;
     }
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_kstr(&w, "Policy", k.policy);
-    lv_jw_kstr(&w, "PolicyName", "default");
-    lv_jw_obj_close(&w);
-    if (lv_jw_finish(&w) < 0) {
-        lv_err_set(err, LV_E_KMS_INTERNAL,
-                   "The response could not be written");
-        goto out;
-    }
+    lv_jw_kstr(w, "Policy", k.policy);
+    lv_jw_kstr(w, "PolicyName", "default");
     ret = 0;
 out:
     lv_kms_key_release(&k);
@@ -111,7 +102,7 @@ static int change_policy(struct lv_req *rq, struct lv_kms_key *cur,
 }
 
 int lv_kms_op_put_key_policy(struct lv_req *rq, const json_t *in,
-                             struct lv_buf *out, struct lv_err *err)
+                             struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct lv_kms_key cur;
@@ -119,7 +110,7 @@ int lv_kms_op_put_key_policy(struct lv_req *rq, const json_t *in,
     int bypass = 0;
     int ret = -1;
 
-    (void)out;
+    (void)w;
     lv_kms_key_init(&k);
     lv_kms_key_init(&cur);
     if (!policy) {
@@ -144,29 +135,20 @@ out:
 }
 
 int lv_kms_op_list_key_policies(struct lv_req *rq, const json_t *in,
-                                struct lv_buf *out, struct lv_err *err)
+                                struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
-    struct lv_jw w;
     int ret = -1;
 
     lv_kms_key_init(&k);
     if (load(rq, in, "ListKeyPolicies", &k, err) < 0) {
         goto out;
     }
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_key(&w, "PolicyNames");
-    lv_jw_arr_open(&w);
-    lv_jw_str(&w, "default");
-    lv_jw_arr_close(&w);
-    lv_jw_kbool(&w, "Truncated", 0);
-    lv_jw_obj_close(&w);
-    if (lv_jw_finish(&w) < 0) {
-        lv_err_set(err, LV_E_KMS_INTERNAL,
-                   "The response could not be written");
-        goto out;
-    }
+    lv_jw_key(w, "PolicyNames");
+    lv_jw_arr_open(w);
+    lv_jw_str(w, "default");
+    lv_jw_arr_close(w);
+    lv_jw_kbool(w, "Truncated", 0);
     ret = 0;
 out:
     lv_kms_key_release(&k);

@@ -151,14 +151,14 @@ static int change_tag(struct lv_req *rq, struct lv_kms_key *cur, void *arg,
 }
 
 int lv_kms_op_tag_resource(struct lv_req *rq, const json_t *in,
-                           struct lv_buf *out, struct lv_err *err)
+                           struct lv_jw *w, struct lv_err *err)
 {
     const json_t *tags = lv_json_arr(in, "Tags");
     struct lv_kms_key k;
     struct lv_kms_key cur;
     int ret = -1;
 
-    (void)out;
+    (void)w;
     lv_kms_key_init(&k);
     lv_kms_key_init(&cur);
     if (!tags) {
@@ -202,14 +202,14 @@ static int change_untag(struct lv_req *rq, struct lv_kms_key *cur,
 }
 
 int lv_kms_op_untag_resource(struct lv_req *rq, const json_t *in,
-                             struct lv_buf *out, struct lv_err *err)
+                             struct lv_jw *w, struct lv_err *err)
 {
     const json_t *keys = lv_json_arr(in, "TagKeys");
     struct lv_kms_key k;
     struct lv_kms_key cur;
     int ret = -1;
 
-    (void)out;
+    (void)w;
     lv_kms_key_init(&k);
     lv_kms_key_init(&cur);
     if (!keys) {
@@ -252,11 +252,10 @@ static int page_tag(void *arg, const char *tag_key, const char *value)
 }
 
 int lv_kms_op_list_resource_tags(struct lv_req *rq, const json_t *in,
-                                 struct lv_buf *out, struct lv_err *err)
+                                 struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct tag_page p;
-    struct lv_jw w;
     char after[512];
     int64_t limit = LIST_TAGS_MAX;
     int ret = -1;
@@ -276,28 +275,19 @@ int lv_kms_op_list_resource_tags(struct lv_req *rq, const json_t *in,
         goto out;
     }
     memset(&p, 0, sizeof(p));
-    p.w = &w;
+    p.w = w;
     p.limit = (int)limit;
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_key(&w, "Tags");
-    lv_jw_arr_open(&w);
+    lv_jw_key(w, "Tags");
+    lv_jw_arr_open(w);
     if (lv_store_kms_tag_list(rq->store, k.id, after, p.limit + 1, page_tag,
                               &p, err) < 0) {
-        lv_jw_finish(&w);
         goto out;
     }
-    lv_jw_arr_close(&w);
+    lv_jw_arr_close(w);
     if (p.truncated) {
-        lv_kms_marker_write(&w, "tag", p.last);
+        lv_kms_marker_write(w, "tag", p.last);
     }
-    lv_jw_kbool(&w, "Truncated", p.truncated);
-    lv_jw_obj_close(&w);
-    if (lv_jw_finish(&w) < 0) {
-        lv_err_set(err, LV_E_KMS_INTERNAL,
-                   "The response could not be written");
-        goto out;
-    }
+    lv_jw_kbool(w, "Truncated", p.truncated);
     ret = 0;
 out:
     lv_kms_key_release(&k);

@@ -25,7 +25,6 @@
 #include "util/err.h"
 #include "util/req.h"
 
-struct json_t;
 struct lv_store;
 
 /* ---- group commit (commit.c) -------------------------------------------- */

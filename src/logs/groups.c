@@ -157,15 +157,6 @@ int lv_logs_group_edit(struct lv_req *rq, const char *name_or_arn,
     return lv_store_commit(rq->store, err);
 }
 
-static int finish(struct lv_jw *w, struct lv_err *err)
-{
-    if (lv_jw_finish(w) < 0) {
-        return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
-                          "The response is too large.");
-    }
-    return 0;
-}
-
 /*
  * A LogGroup object, members in AWS's order. `brief`: only logGroupName,
  * creationTime and arn, which is all AWS returns when DescribeLogGroups is
@@ -225,7 +216,7 @@ static int read_limit(const json_t *in, int def)
 /* ---- CreateLogGroup ----------------------------------------------------- */
 
 int lv_logs_op_create_log_group(struct lv_req *rq, const json_t *in,
-                                struct lv_buf *out, struct lv_err *err)
+                                struct lv_jw *w, struct lv_err *err)
 {
     struct lv_log_group g;
     const char *name;
@@ -236,7 +227,7 @@ int lv_logs_op_create_log_group(struct lv_req *rq, const json_t *in,
     int found;
     int rc;
 
-    (void)out;
+    (void)w;
     if (lv_json_req_str(in, "logGroupName", 1, LV_LOGS_MAX_NAME, &name,
                         err) < 0) {
         return -1;
@@ -295,13 +286,13 @@ int lv_logs_op_create_log_group(struct lv_req *rq, const json_t *in,
 /* ---- DeleteLogGroup ----------------------------------------------------- */
 
 int lv_logs_op_delete_log_group(struct lv_req *rq, const json_t *in,
-                                struct lv_buf *out, struct lv_err *err)
+                                struct lv_jw *w, struct lv_err *err)
 {
     struct lv_log_group g;
     const char *name;
     int rc;
 
-    (void)out;
+    (void)w;
     if (lv_json_req_str(in, "logGroupName", 1, LV_LOGS_MAX_NAME, &name,
                         err) < 0 ||
         lv_store_begin(rq->store, err) < 0) {
@@ -419,7 +410,7 @@ out:
 }
 
 int lv_logs_op_describe_log_groups(struct lv_req *rq, const json_t *in,
-                                   struct lv_buf *out, struct lv_err *err)
+                                   struct lv_jw *w, struct lv_err *err)
 {
     static const char kind[] = "DescribeLogGroups";
     const char *prefix = lv_json_str(in, "logGroupNamePrefix");
@@ -427,7 +418,6 @@ int lv_logs_op_describe_log_groups(struct lv_req *rq, const json_t *in,
     const json_t *ids = lv_json_arr(in, "logGroupIdentifiers");
     char cursor[LV_LOGS_CURSOR_MAX];
     struct describe_page p;
-    struct lv_jw w;
 
     /* accountIdentifiers and includeLinkedAccounts are accepted and
      * ignored: there is no cross-account observability here. */
@@ -444,38 +434,29 @@ int lv_logs_op_describe_log_groups(struct lv_req *rq, const json_t *in,
     if (lv_logs_token_read(rq, in, kind, "", cursor, err) < 0) {
         return -1;
     }
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
     if (ids) {
-        if (describe_by_ids(rq, ids, &w, err) < 0) {
-            lv_jw_finish(&w);
-            return -1;
-        }
-        lv_jw_obj_close(&w);
-        return finish(&w, err);
+        return describe_by_ids(rq, ids, w, err);
     }
     memset(&p, 0, sizeof(p));
     p.s = rq->store;
-    p.w = &w;
+    p.w = w;
     p.limit = read_limit(in, DESCRIBE_DEFAULT_LIMIT);
     p.pattern = pattern;
     p.brief = pattern != NULL;
     p.cls = lv_json_str(in, "logGroupClass");
-    lv_jw_key(&w, "logGroups");
-    lv_jw_arr_open(&w);
+    lv_jw_key(w, "logGroups");
+    lv_jw_arr_open(w);
     if (lv_store_logs_group_list(rq->store, rq->who.account, rq->region,
                                  prefix ? prefix : "", cursor,
                                  (pattern || p.cls) ? 0 : p.limit + 1,
                                  describe_each, &p, err) < 0) {
-        lv_jw_finish(&w);
         return -1;
     }
-    lv_jw_arr_close(&w);
+    lv_jw_arr_close(w);
     if (p.more) {
-        lv_logs_token_write(rq, &w, kind, "", p.last);
+        lv_logs_token_write(rq, w, kind, "", p.last);
     }
-    lv_jw_obj_close(&w);
-    return finish(&w, err);
+    return 0;
 }
 
 /* ---- ListLogGroups ------------------------------------------------------ */
@@ -634,12 +615,11 @@ static int list_each(void *arg, const struct lv_log_group *g)
 }
 
 int lv_logs_op_list_log_groups(struct lv_req *rq, const json_t *in,
-                               struct lv_buf *out, struct lv_err *err)
+                               struct lv_jw *w, struct lv_err *err)
 {
     static const char kind[] = "ListLogGroups";
     char cursor[LV_LOGS_CURSOR_MAX];
     struct list_page p;
-    struct lv_jw w;
     int rc;
 
     if (lv_logs_token_read(rq, in, kind, "", cursor, err) < 0) {
@@ -647,7 +627,7 @@ int lv_logs_op_list_log_groups(struct lv_req *rq, const json_t *in,
     }
     memset(&p, 0, sizeof(p));
     p.rq = rq;
-    p.w = &w;
+    p.w = w;
     p.err = err;
     p.limit = read_limit(in, LIST_DEFAULT_LIMIT);
     p.pattern = lv_json_str(in, "logGroupNamePattern");
@@ -657,24 +637,20 @@ int lv_logs_op_list_log_groups(struct lv_req *rq, const json_t *in,
      * either matches none. */
     p.none = json_array_size(lv_json_arr(in, "dataSources")) > 0 ||
              json_array_size(lv_json_arr(in, "fieldIndexNames")) > 0;
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_key(&w, "logGroups");
-    lv_jw_arr_open(&w);
+    lv_jw_key(w, "logGroups");
+    lv_jw_arr_open(w);
     if (!p.none) {
         rc = lv_store_logs_group_list(rq->store, rq->who.account, rq->region,
                                       "", cursor, 0, list_each, &p, err);
         if (rc < 0) {
-            lv_jw_finish(&w);
             return -1;
         }
     }
-    lv_jw_arr_close(&w);
+    lv_jw_arr_close(w);
     if (p.more) {
-        lv_logs_token_write(rq, &w, kind, "", p.last);
+        lv_logs_token_write(rq, w, kind, "", p.last);
     }
-    lv_jw_obj_close(&w);
-    return finish(&w, err);
+    return 0;
 }
 
 /* ---- PutLogGroupDeletionProtection -------------------------------------- */
@@ -688,13 +664,13 @@ static int set_protection(void *arg, struct lv_req *rq,
 
 int lv_logs_op_put_log_group_deletion_protection(struct lv_req *rq,
                                                  const json_t *in,
-                                                 struct lv_buf *out,
+                                                 struct lv_jw *w,
                                                  struct lv_err *err)
 {
     const char *id;
     int on = 0;
 
-    (void)out;
+    (void)w;
     if (lv_json_req_str(in, "logGroupIdentifier", 1, 2048, &id, err) < 0) {
         return -1;
     }
@@ -721,7 +697,7 @@ static int set_retention(void *arg, struct lv_req *rq,
 }
 
 int lv_logs_op_put_retention_policy(struct lv_req *rq, const json_t *in,
-                                    struct lv_buf *out, struct lv_err *err)
+                                    struct lv_jw *w, struct lv_err *err)
 {
     struct lv_buf list = LV_BUF_INIT(512);
     const char *name;
@@ -729,7 +705,7 @@ int lv_logs_op_put_retention_policy(struct lv_req *rq, const json_t *in,
     int ok = 0;
     int ret = -1;
 
-    (void)out;
+    (void)w;
     if (lv_json_req_str(in, "logGroupName", 1, LV_LOGS_MAX_NAME, &name,
                         err) < 0 ||
         lv_json_req_int(in, "retentionInDays", &days, err) < 0) {
@@ -754,12 +730,12 @@ out:
 }
 
 int lv_logs_op_delete_retention_policy(struct lv_req *rq, const json_t *in,
-                                       struct lv_buf *out, struct lv_err *err)
+                                       struct lv_jw *w, struct lv_err *err)
 {
     const char *name;
     int none = 0;
 
-    (void)out;
+    (void)w;
     if (lv_json_req_str(in, "logGroupName", 1, LV_LOGS_MAX_NAME, &name,
                         err) < 0) {
         return -1;

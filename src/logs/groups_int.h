@@ -16,7 +16,6 @@
 #include "logs/logs_int.h"
 
 struct json_t;
-struct lv_buf;
 struct lv_err;
 struct lv_jw;
 

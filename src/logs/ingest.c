@@ -321,7 +321,7 @@ out:
 }
 
 int lv_logs_op_put_log_events(struct lv_req *rq, const json_t *in,
-                              struct lv_buf *out, struct lv_err *err)
+                              struct lv_jw *w, struct lv_err *err)
 {
     struct lv_log_group g;
     struct lv_log_stream st;
@@ -329,7 +329,6 @@ int lv_logs_op_put_log_events(struct lv_req *rq, const json_t *in,
     json_t *own = NULL;
     struct lv_chunk_event *ev = NULL;
     struct rejected rej;
-    struct lv_jw w;
     const char *stream_name;
     char token[64];
     size_t n = 0;
@@ -378,32 +377,24 @@ int lv_logs_op_put_log_events(struct lv_req *rq, const json_t *in,
     }
     /* The sequence token is ignored on input; AWS still returns one. */
     snprintf(token, sizeof(token), "%056" PRId64, next_seq);
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_kstr(&w, "nextSequenceToken", token);
+    lv_jw_kstr(w, "nextSequenceToken", token);
     if (rej.too_new_start < n || rej.too_old_end > 0 ||
         rej.expired_end > 0) {
-        lv_jw_key(&w, "rejectedLogEventsInfo");
-        lv_jw_obj_open(&w);
+        lv_jw_key(w, "rejectedLogEventsInfo");
+        lv_jw_obj_open(w);
         if (rej.too_new_start < n) {
-            lv_jw_kint64(&w, "tooNewLogEventStartIndex",
+            lv_jw_kint64(w, "tooNewLogEventStartIndex",
                          (int64_t)rej.too_new_start);
         }
         if (rej.too_old_end > 0) {
-            lv_jw_kint64(&w, "tooOldLogEventEndIndex",
+            lv_jw_kint64(w, "tooOldLogEventEndIndex",
                          (int64_t)rej.too_old_end);
         }
         if (rej.expired_end > 0) {
-            lv_jw_kint64(&w, "expiredLogEventEndIndex",
+            lv_jw_kint64(w, "expiredLogEventEndIndex",
                          (int64_t)rej.expired_end);
         }
-        lv_jw_obj_close(&w);
-    }
-    lv_jw_obj_close(&w);
-    if (lv_jw_finish(&w) < 0) {
-        lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
-                   "Service is unavailable; please try again");
-        goto out;
+        lv_jw_obj_close(w);
     }
     ret = 0;
 out:

@@ -459,7 +459,7 @@ static void write_events(struct fscan *sc, struct lv_jw *w)
 }
 
 int lv_logs_op_filter_log_events(struct lv_req *rq, const json_t *in,
-                                 struct lv_buf *out, struct lv_err *err)
+                                 struct lv_jw *w, struct lv_err *err)
 {
     static const char kind[] = "FilterLogEvents";
     struct lv_log_group g;
@@ -475,7 +475,6 @@ int lv_logs_op_filter_log_events(struct lv_req *rq, const json_t *in,
     int64_t start = 0;
     int64_t end = INT64_MAX;
     int64_t v;
-    struct lv_jw w;
     int has_token;
     int ret = -1;
 
@@ -574,20 +573,12 @@ int lv_logs_op_filter_log_events(struct lv_req *rq, const json_t *in,
     } else if (sc.stopped) {
         cursor_format(next, sizeof(next), &sc.stop_at);
     }
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    write_events(&sc, &w);
-    lv_jw_key(&w, "searchedLogStreams");
-    lv_jw_arr_open(&w);
-    lv_jw_arr_close(&w);
+    write_events(&sc, w);
+    lv_jw_key(w, "searchedLogStreams");
+    lv_jw_arr_open(w);
+    lv_jw_arr_close(w);
     if (next[0]) {
-        lv_logs_token_write(rq, &w, kind, scope, next);
-    }
-    lv_jw_obj_close(&w);
-    if (lv_jw_finish(&w) < 0) {
-        lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
-                   "Service is unavailable; please try again");
-        goto out;
+        lv_logs_token_write(rq, w, kind, scope, next);
     }
     ret = 0;
 out:

@@ -77,19 +77,10 @@ static void write_stream(struct lv_jw *w, const struct lv_log_group *g,
     free(arn);
 }
 
-static int finish(struct lv_jw *w, struct lv_err *err)
-{
-    if (lv_jw_finish(w) < 0) {
-        return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
-                          "The response is too large.");
-    }
-    return 0;
-}
-
 /* ---- CreateLogStream ---------------------------------------------------- */
 
 int lv_logs_op_create_log_stream(struct lv_req *rq, const json_t *in,
-                                 struct lv_buf *out, struct lv_err *err)
+                                 struct lv_jw *w, struct lv_err *err)
 {
     struct lv_log_group g;
     struct lv_log_stream st;
@@ -97,7 +88,7 @@ int lv_logs_op_create_log_stream(struct lv_req *rq, const json_t *in,
     const char *name;
     int rc;
 
-    (void)out;
+    (void)w;
     if (lv_json_req_str(in, "logGroupName", 1, LV_LOGS_MAX_NAME, &group,
                         err) < 0 ||
         lv_json_req_str(in, "logStreamName", 1, LV_LOGS_MAX_NAME, &name,
@@ -123,7 +114,7 @@ int lv_logs_op_create_log_stream(struct lv_req *rq, const json_t *in,
 /* ---- DeleteLogStream ---------------------------------------------------- */
 
 int lv_logs_op_delete_log_stream(struct lv_req *rq, const json_t *in,
-                                 struct lv_buf *out, struct lv_err *err)
+                                 struct lv_jw *w, struct lv_err *err)
 {
     struct lv_log_group g;
     struct lv_log_stream st;
@@ -131,7 +122,7 @@ int lv_logs_op_delete_log_stream(struct lv_req *rq, const json_t *in,
     const char *name;
     int found;
 
-    (void)out;
+    (void)w;
     if (lv_json_req_str(in, "logGroupName", 1, LV_LOGS_MAX_NAME, &group,
                         err) < 0 ||
         lv_json_req_str(in, "logStreamName", 1, LV_LOGS_MAX_NAME, &name,
@@ -284,7 +275,7 @@ static int parse_time_cursor(char *cursor, struct page *p,
 }
 
 int lv_logs_op_describe_log_streams(struct lv_req *rq, const json_t *in,
-                                    struct lv_buf *out, struct lv_err *err)
+                                    struct lv_jw *w, struct lv_err *err)
 {
     struct lv_log_group g;
     const char *prefix = lv_json_str(in, "logStreamNamePrefix");
@@ -293,7 +284,6 @@ int lv_logs_op_describe_log_streams(struct lv_req *rq, const json_t *in,
     char scope[64];
     char *next = NULL;
     struct page p;
-    struct lv_jw w;
     int64_t limit = DESCRIBE_DEFAULT_LIMIT;
     int time_order = order && strcmp(order, "LastEventTime") == 0;
     int descending = 0;
@@ -323,7 +313,7 @@ int lv_logs_op_describe_log_streams(struct lv_req *rq, const json_t *in,
         return -1;
     }
     p.g = &g;
-    p.w = &w;
+    p.w = w;
     p.limit = (int)limit;
     p.descending = descending;
     p.has_cursor = has;
@@ -331,10 +321,8 @@ int lv_logs_op_describe_log_streams(struct lv_req *rq, const json_t *in,
     if (time_order && has && parse_time_cursor(cursor, &p, err) < 0) {
         return -1;
     }
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_key(&w, "logStreams");
-    lv_jw_arr_open(&w);
+    lv_jw_key(w, "logStreams");
+    lv_jw_arr_open(w);
     if (time_order) {
         rc = lv_store_logs_stream_list_by_time(rq->store, g.id, descending,
                                                by_time, &p, err);
@@ -351,17 +339,15 @@ int lv_logs_op_describe_log_streams(struct lv_req *rq, const json_t *in,
         }
     }
     if (rc < 0) {
-        lv_jw_finish(&w);
         goto out;
     }
-    lv_jw_arr_close(&w);
+    lv_jw_arr_close(w);
     if (p.more) {
         next = time_order ? lv_xasprintf("%" PRId64 " %s", p.last_ts, p.last)
                           : lv_xstrdup(p.last);
-        lv_logs_token_write(rq, &w, kind, scope, next);
+        lv_logs_token_write(rq, w, kind, scope, next);
     }
-    lv_jw_obj_close(&w);
-    ret = finish(&w, err);
+    ret = 0;
 out:
     free(next);
     free(p.ring);
