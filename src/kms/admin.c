@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "kms/admin.h"
+#include "kms/keys_int.h"
 #include "kms/kms_int.h"
 #include "store/kms_store.h"
 #include "store/store.h"
@@ -111,23 +112,6 @@ static int check_rotatable(const struct lv_kms_key *k, struct lv_err *err)
     return 0;
 }
 
-/* Resolves KeyId (key id or key ARN of the caller's account: the rotation
- * operations other than GetKeyRotationStatus are not cross-account) and
- * authorizes `action`. */
-static int load_key(struct lv_req *rq, const json_t *in, unsigned flags,
-                    const char *action, struct lv_kms_key *k,
-                    struct lv_err *err)
-{
-    const char *ref;
-
-    if (lv_json_req_str(in, "KeyId", 1, 2048, &ref, err) < 0 ||
-        lv_kms_resolve(rq, ref, flags, k, err) < 0 ||
-        lv_kms_authorize(rq, k, action, NULL, 0, NULL, 0, err) < 0) {
-        return -1;
-    }
-    return 0;
-}
-
 /* EnableKeyRotation and DisableKeyRotation need an enabled key: a disabled
  * one answers DisabledException, one pending deletion
  * KMSInvalidStateException (the key-state table of the developer guide). */
@@ -191,7 +175,7 @@ static int set_key_rotation(struct lv_req *rq, const json_t *in,
         rc.days <= 0) {
         LV_BUG("RotationPeriodInDays passed validation out of range");
     }
-    if (load_key(rq, in, 0, action, &k, err) < 0) {
+    if (lv_kms_load_key(rq, in, 0, action, &k, err) < 0) {
         goto out;
     }
     ret = lv_kms_key_change(rq, &k, change_rotation, &rc, &cur, err);
@@ -232,8 +216,8 @@ int lv_kms_op_get_key_rotation_status(struct lv_req *rq, const json_t *in,
     int ret = -1;
 
     lv_kms_key_init(&k);
-    if (load_key(rq, in, LV_KMS_CROSS_ACCOUNT, "GetKeyRotationStatus", &k,
-                 err) < 0) {
+    if (lv_kms_load_key(rq, in, LV_KMS_CROSS_ACCOUNT, "GetKeyRotationStatus",
+                        &k, err) < 0) {
         goto out;
     }
     on = k.rotation_enabled && check_rotatable(&k, err) == 0;
@@ -283,7 +267,7 @@ int lv_kms_op_rotate_key_on_demand(struct lv_req *rq, const json_t *in,
 
     lv_kms_key_init(&k);
     lv_kms_key_init(&cur);
-    if (load_key(rq, in, 0, "RotateKeyOnDemand", &k, err) < 0 ||
+    if (lv_kms_load_key(rq, in, 0, "RotateKeyOnDemand", &k, err) < 0 ||
         lv_kms_key_change(rq, &k, change_rotate_on_demand, NULL, &cur,
                           err) < 0) {
         goto out;
@@ -397,7 +381,7 @@ int lv_kms_op_list_key_rotations(struct lv_req *rq, const json_t *in,
     int ret = -1;
 
     lv_kms_key_init(&k);
-    if (load_key(rq, in, 0, "ListKeyRotations", &k, err) < 0 ||
+    if (lv_kms_load_key(rq, in, 0, "ListKeyRotations", &k, err) < 0 ||
         check_rotatable(&k, err) < 0 ||
         parse_marker(lv_json_str(in, "Marker"), &after, err) < 0) {
         goto out;

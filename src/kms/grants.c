@@ -35,6 +35,7 @@
 
 #include "app.h"
 #include "crypto/crypto.h"
+#include "kms/keys_int.h"
 #include "kms/kms.h"
 #include "kms/kms_int.h"
 #include "policy/policy.h"
@@ -691,15 +692,13 @@ int lv_kms_op_list_grants(struct lv_req *rq, const json_t *in,
 {
     struct lv_kms_key k;
     struct grant_page pg;
-    const char *ref;
     const char *after = "";
     int ret = -1;
 
     lv_kms_key_init(&k);
     memset(&pg, 0, sizeof(pg));
-    if (lv_json_req_str(in, "KeyId", 1, 2048, &ref, err) < 0 ||
-        lv_kms_resolve(rq, ref, LV_KMS_CROSS_ACCOUNT, &k, err) < 0 ||
-        lv_kms_authorize(rq, &k, "ListGrants", NULL, 0, NULL, 0, err) < 0 ||
+    if (lv_kms_load_key(rq, in, LV_KMS_CROSS_ACCOUNT, "ListGrants", &k,
+                        err) < 0 ||
         page_init(in, &pg, &after, err) < 0) {
         goto out;
     }

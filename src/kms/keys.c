@@ -104,18 +104,14 @@ int lv_kms_check_manageable(const struct lv_kms_key *k, struct lv_err *err)
                       k->state);
 }
 
-/* Finds KeyId (a key id or key ARN of the caller's account; aliases only
- * where alias_ok) and authorizes `action` on it. */
-static int load_key(struct lv_req *rq, const json_t *in, unsigned flags,
+int lv_kms_load_key(struct lv_req *rq, const json_t *in, unsigned flags,
                     const char *action, struct lv_kms_key *k,
                     struct lv_err *err)
 {
     const char *ref;
 
-    if (lv_json_req_str(in, "KeyId", 1, 2048, &ref, err) < 0) {
-        return -1;
-    }
-    if (lv_kms_resolve(rq, ref, flags, k, err) < 0) {
+    if (lv_json_req_str(in, "KeyId", 1, 2048, &ref, err) < 0 ||
+        lv_kms_resolve(rq, ref, flags, k, err) < 0) {
         return -1;
     }
     return lv_kms_authorize(rq, k, action, NULL, 0, NULL, 0, err);
@@ -362,8 +358,8 @@ int lv_kms_op_describe_key(struct lv_req *rq, const json_t *in,
     int ret = -1;
 
     lv_kms_key_init(&k);
-    if (load_key(rq, in, LV_KMS_ALIAS_OK | LV_KMS_CROSS_ACCOUNT,
-                 "DescribeKey", &k, err) < 0) {
+    if (lv_kms_load_key(rq, in, LV_KMS_ALIAS_OK | LV_KMS_CROSS_ACCOUNT,
+                        "DescribeKey", &k, err) < 0) {
         goto out;
     }
     lv_jw_key(w, "KeyMetadata");
@@ -460,7 +456,7 @@ int lv_kms_op_update_key_description(struct lv_req *rq, const json_t *in,
     if (!desc) {
         desc = "";
     }
-    if (load_key(rq, in, 0, "UpdateKeyDescription", &k, err) < 0) {
+    if (lv_kms_load_key(rq, in, 0, "UpdateKeyDescription", &k, err) < 0) {
         goto out;
     }
     ret = lv_kms_key_change(rq, &k, change_description, &desc, &cur, err);
@@ -494,7 +490,7 @@ static int set_enabled(struct lv_req *rq, const json_t *in,
 
     lv_kms_key_init(&k);
     lv_kms_key_init(&cur);
-    if (load_key(rq, in, 0, action, &k, err) < 0) {
+    if (lv_kms_load_key(rq, in, 0, action, &k, err) < 0) {
         goto out;
     }
     ret = lv_kms_key_change(rq, &k, change_enabled, &enable, &cur, err);
@@ -565,7 +561,7 @@ int lv_kms_op_schedule_key_deletion(struct lv_req *rq, const json_t *in,
                        : "less than or equal to 30");
         goto out;
     }
-    if (load_key(rq, in, 0, "ScheduleKeyDeletion", &k, err) < 0 ||
+    if (lv_kms_load_key(rq, in, 0, "ScheduleKeyDeletion", &k, err) < 0 ||
         lv_kms_key_change(rq, &k, change_schedule, &d, &cur, err) < 0) {
         goto out;
     }
@@ -606,7 +602,7 @@ int lv_kms_op_cancel_key_deletion(struct lv_req *rq, const json_t *in,
 
     lv_kms_key_init(&k);
     lv_kms_key_init(&cur);
-    if (load_key(rq, in, 0, "CancelKeyDeletion", &k, err) < 0 ||
+    if (lv_kms_load_key(rq, in, 0, "CancelKeyDeletion", &k, err) < 0 ||
         lv_kms_key_change(rq, &k, change_cancel, NULL, &cur, err) < 0) {
         goto out;
     }

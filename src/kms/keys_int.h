@@ -1,8 +1,10 @@
 /*
  * keys_int: what the key-management handlers (keys.c, aliases.c,
- * policies.c, tags.c) share — the small helpers they have in common:
- * opaque paging markers, tag-list validation, the management key-state
- * rule. Their handlers are declared in kms.h. Private to src/kms/.
+ * policies.c, tags.c; and rotation and grants, admin.c and grants.c)
+ * share — the small helpers they have in common: loading the key an
+ * operation names, opaque paging markers, tag-list validation, the
+ * management key-state rule. Their handlers are declared in kms.h.
+ * Private to src/kms/.
  */
 #ifndef LV_KMS_KEYS_INT_H
 #define LV_KMS_KEYS_INT_H
@@ -43,6 +45,19 @@ int lv_kms_tags_store(struct lv_req *rq, const char *key_id,
                       const struct json_t *tags, struct lv_err *err);
 
 /* ---- shared helpers (keys.c) --------------------------------------------- */
+
+/*
+ * The preamble of an operation on one key named by the KeyId member of
+ * `in`: finds the key (lv_kms_resolve with `flags`: LV_KMS_ALIAS_OK,
+ * LV_KMS_CROSS_ACCOUNT) and authorizes kms:<action> on it for rq's
+ * principal, with no encryption context. Fills *k (init'd by the caller)
+ * and returns 0, or -1 with the first of AWS's errors that applies. The
+ * cryptographic operations, which also check state, usage and a context,
+ * use lv_kms_use_key (ops_int.h).
+ */
+int lv_kms_load_key(struct lv_req *rq, const struct json_t *in,
+                    unsigned flags, const char *action, struct lv_kms_key *k,
+                    struct lv_err *err);
 
 /*
  * Paging markers are opaque to clients: base64 of "<kind>:<last item>".

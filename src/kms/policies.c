@@ -57,19 +57,6 @@ static int check_policy_name(const json_t *in, struct lv_err *err)
     return 0;
 }
 
-static int load(struct lv_req *rq, const json_t *in, const char *action,
-                struct lv_kms_key *k, struct lv_err *err)
-{
-    const char *ref;
-
-    if (lv_json_req_str(in, "KeyId", 1, 2048, &ref, err) < 0 ||
-        lv_kms_resolve(rq, ref, 0, k, err) < 0 ||
-        lv_kms_authorize(rq, k, action, NULL, 0, NULL, 0, err) < 0) {
-        return -1;
-    }
-    return 0;
-}
-
 int lv_kms_op_get_key_policy(struct lv_req *rq, const json_t *in,
                              struct lv_jw *w, struct lv_err *err)
 {
@@ -77,7 +64,7 @@ int lv_kms_op_get_key_policy(struct lv_req *rq, const json_t *in,
     int ret = -1;
 
     lv_kms_key_init(&k);
-    if (load(rq, in, "GetKeyPolicy", &k, err) < 0 ||
+    if (lv_kms_load_key(rq, in, 0, "GetKeyPolicy", &k, err) < 0 ||
         check_policy_name(in, err) < 0) {
         goto out;
     }
@@ -117,7 +104,7 @@ int lv_kms_op_put_key_policy(struct lv_req *rq, const json_t *in,
         LV_BUG("PutKeyPolicy input passed validation without Policy");
     }
     lv_json_bool(in, "BypassPolicyLockoutSafetyCheck", &bypass);
-    if (load(rq, in, "PutKeyPolicy", &k, err) < 0 ||
+    if (lv_kms_load_key(rq, in, 0, "PutKeyPolicy", &k, err) < 0 ||
         check_policy_name(in, err) < 0 ||
         lv_kms_policy_check(rq, policy, k.arn, bypass, err) < 0) {
         goto out;
@@ -141,7 +128,7 @@ int lv_kms_op_list_key_policies(struct lv_req *rq, const json_t *in,
     int ret = -1;
 
     lv_kms_key_init(&k);
-    if (load(rq, in, "ListKeyPolicies", &k, err) < 0) {
+    if (lv_kms_load_key(rq, in, 0, "ListKeyPolicies", &k, err) < 0) {
         goto out;
     }
     lv_jw_key(w, "PolicyNames");

@@ -67,19 +67,6 @@ int lv_kms_tags_store(struct lv_req *rq, const char *key_id,
     return 0;
 }
 
-static int load(struct lv_req *rq, const json_t *in, const char *action,
-                struct lv_kms_key *k, struct lv_err *err)
-{
-    const char *ref;
-
-    if (lv_json_req_str(in, "KeyId", 1, 2048, &ref, err) < 0 ||
-        lv_kms_resolve(rq, ref, 0, k, err) < 0 ||
-        lv_kms_authorize(rq, k, action, NULL, 0, NULL, 0, err) < 0) {
-        return -1;
-    }
-    return 0;
-}
-
 struct tag_find {
     const char *key;
     int found;
@@ -164,7 +151,7 @@ int lv_kms_op_tag_resource(struct lv_req *rq, const json_t *in,
     if (!tags) {
         LV_BUG("TagResource input passed validation without Tags");
     }
-    if (load(rq, in, "TagResource", &k, err) < 0) {
+    if (lv_kms_load_key(rq, in, 0, "TagResource", &k, err) < 0) {
         goto out;
     }
     ret = lv_kms_key_change(rq, &k, change_tag, (json_t *)tags, &cur, err);
@@ -215,7 +202,7 @@ int lv_kms_op_untag_resource(struct lv_req *rq, const json_t *in,
     if (!keys) {
         LV_BUG("UntagResource input passed validation without TagKeys");
     }
-    if (load(rq, in, "UntagResource", &k, err) < 0) {
+    if (lv_kms_load_key(rq, in, 0, "UntagResource", &k, err) < 0) {
         goto out;
     }
     ret = lv_kms_key_change(rq, &k, change_untag, (json_t *)keys, &cur,
@@ -271,7 +258,7 @@ int lv_kms_op_list_resource_tags(struct lv_req *rq, const json_t *in,
         goto out;
     }
     if (lv_kms_marker_read(in, "tag", after, sizeof(after), err) < 0 ||
-        load(rq, in, "ListResourceTags", &k, err) < 0) {
+        lv_kms_load_key(rq, in, 0, "ListResourceTags", &k, err) < 0) {
         goto out;
     }
     memset(&p, 0, sizeof(p));
