@@ -9,34 +9,58 @@
 #include "util/err.h"
 #include "util/mem.h"
 
-/* Per service: the handler of each model operation, by operation index. */
+/*
+ * The operation table of each service, from the generated
+ * model/gen/ops.def: one row per operation of its model, in the model's
+ * order, so that row i serves svc->ops[i]; fn is NULL where logvault does
+ * not implement the operation. Each handler named here is declared by its
+ * service's header from the same file, so a missing one fails to link.
+ */
+#define OP(svc, name, fn, flags) ROW_##svc(#name, fn, flags)
+#define OP_NOT_IMPLEMENTED(svc, name) ROW_##svc(#name, NULL, 0)
+
+#define ROW_logs(...) { __VA_ARGS__ },
+#define ROW_kms(...)
+static const struct lv_handler logs_ops[] = {
+#include "model/gen/ops.def"
+};
+#undef ROW_logs
+#undef ROW_kms
+
+#define ROW_logs(...)
+#define ROW_kms(...) { __VA_ARGS__ },
+static const struct lv_handler kms_ops[] = {
+#include "model/gen/ops.def"
+};
+#undef ROW_logs
+#undef ROW_kms
+
+#undef OP
+#undef OP_NOT_IMPLEMENTED
+
 struct svc_routes {
     const struct lv_service *svc;
-    const struct lv_handler **fns;  /* NULL where no handler */
+    const struct lv_handler *ops;   /* parallel to svc->ops */
 };
 
 struct lv_route {
     struct svc_routes svcs[2];
 };
 
-static void fill(struct svc_routes *sr, const struct lv_service *svc,
-                 const struct lv_handler *const *tables)
+/* ops.def and the model tables come from one run of the generator; a
+ * table that does not line up with its model is a build from stale
+ * files. */
+static void check(const struct lv_service *svc, const struct lv_handler *ops,
+                  size_t n)
 {
-    sr->svc = svc;
-    sr->fns = lv_xcalloc((size_t)svc->n_ops, sizeof(*sr->fns));
-    for (; *tables; tables++) {
-        for (const struct lv_handler *h = *tables; h->op; h++) {
-            const struct lv_op *op = lv_model_find_op(svc, h->op,
-                                                      strlen(h->op));
-
-            if (!op) {
-                LV_BUG("handler for %s.%s, which the model does not have",
-                       svc->target_prefix, h->op);
-            }
-            if (sr->fns[op - svc->ops]) {
-                LV_BUG("two handlers for %s.%s", svc->target_prefix, h->op);
-            }
-            sr->fns[op - svc->ops] = h;
+    if (n != (size_t)svc->n_ops) {
+        LV_BUG("ops.def has %zu %s operations, the model %d", n, svc->name,
+               svc->n_ops);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(ops[i].op, svc->ops[i].name) != 0) {
+            LV_BUG("ops.def row %zu is %s.%s, the model's %s", i, svc->name,
+                   ops[i].op, svc->ops[i].name);
         }
     }
 }
@@ -45,19 +69,17 @@ struct lv_route *lv_route_new(void)
 {
     struct lv_route *r = lv_xcalloc(1, sizeof(*r));
 
-    fill(&r->svcs[0], &lv_model_logs, lv_logs_handler_tables);
-    fill(&r->svcs[1], &lv_model_kms, lv_kms_handler_tables);
+    check(&lv_model_logs, logs_ops, sizeof(logs_ops) / sizeof(*logs_ops));
+    check(&lv_model_kms, kms_ops, sizeof(kms_ops) / sizeof(*kms_ops));
+    r->svcs[0].svc = &lv_model_logs;
+    r->svcs[0].ops = logs_ops;
+    r->svcs[1].svc = &lv_model_kms;
+    r->svcs[1].ops = kms_ops;
     return r;
 }
 
 void lv_route_free(struct lv_route *r)
 {
-    if (!r) {
-        return;
-    }
-    for (size_t i = 0; i < 2; i++) {
-        free(r->svcs[i].fns);
-    }
     free(r);
 }
 
@@ -70,6 +92,7 @@ int lv_route_find(const struct lv_route *r, const char *target,
     if (dot) {
         for (size_t i = 0; i < 2; i++) {
             const struct svc_routes *sr = &r->svcs[i];
+            const struct lv_handler *row;
             const struct lv_op *o;
 
             if (strlen(sr->svc->target_prefix) != (size_t)(dot - target) ||
@@ -81,9 +104,10 @@ int lv_route_find(const struct lv_route *r, const char *target,
             if (!o) {
                 break;
             }
+            row = &sr->ops[o - sr->svc->ops];
             *svc = sr->svc;
             *op = o;
-            *h = sr->fns[o - sr->svc->ops];
+            *h = row->fn ? row : NULL;
             return 0;
         }
     }

@@ -1,7 +1,8 @@
 /*
  * route: from an X-Amz-Target header to the service, the model's operation
- * and its handler. Built once at start from the services' handler tables;
- * read-only afterwards, so lookups need no lock.
+ * and its handler, through the operation table of each service generated
+ * from the models (model/gen/ops.def). Read-only, so lookups need no
+ * lock.
  */
 #ifndef LV_HTTP_ROUTE_H
 #define LV_HTTP_ROUTE_H

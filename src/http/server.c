@@ -28,6 +28,7 @@
 #include "svc/req.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/json.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/ticker.h"
@@ -218,6 +219,7 @@ static int process(struct lv_app *app, struct MHD_Connection *c,
     const char *target;
     const struct lv_handler *h = NULL;
     json_t *in = NULL;
+    struct lv_jw w;
     int ret = -1;
 
     MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &hs);
@@ -270,10 +272,18 @@ static int process(struct lv_app *app, struct MHD_Connection *c,
     rq->body = st->body.data;
     rq->body_len = st->body.len;
     rq->in = in;
-    ret = h->fn(rq, in, out, err);
-    if (ret == 0 && out->len == 0) {
-        lv_buf_adds(out, "{}");
+    /* The handler writes the members of the response object. */
+    lv_jw_init(&w, out);
+    lv_jw_obj_open(&w);
+    if (h->fn(rq, in, &w, err) < 0) {
+        goto out;
     }
+    lv_jw_obj_close(&w);
+    if (lv_jw_finish(&w) < 0) {
+        lv_err_set(err, rq->svc->fault_code, "The response is too large.");
+        goto out;
+    }
+    ret = 0;
 out:
     json_decref(in);
     return ret;

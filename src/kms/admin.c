@@ -2,8 +2,7 @@
  * admin.c: key rotation — EnableKeyRotation, DisableKeyRotation,
  * GetKeyRotationStatus, RotateKeyOnDemand, ListKeyRotations — and
  * lv_kms_rotate_key, which both RotateKeyOnDemand and the background
- * sweeper's automatic rotation use; plus the table lv_kms_admin_handlers
- * that also registers the grant handlers of grants.c.
+ * sweeper's automatic rotation use. The grant operations are in grants.c.
  *
  * A rotation adds a material version; earlier versions are never removed
  * (until the key is deleted), so ciphertexts made under any of them still
@@ -19,6 +18,7 @@
 #include <string.h>
 
 #include "kms/admin.h"
+#include "kms/keys_int.h"
 #include "kms/kms_int.h"
 #include "store/kms_store.h"
 #include "store/store.h"
@@ -113,23 +113,6 @@ static int check_rotatable(const struct lv_kms_key *k, struct lv_err *err)
     return 0;
 }
 
-/* Resolves KeyId (key id or key ARN of the caller's account: the rotation
- * operations other than GetKeyRotationStatus are not cross-account) and
- * authorizes `action`. */
-static int load_key(struct lv_req *rq, const json_t *in, unsigned flags,
-                    const char *action, struct lv_kms_key *k,
-                    struct lv_err *err)
-{
-    const char *ref;
-
-    if (lv_json_req_str(in, "KeyId", 1, 2048, &ref, err) < 0 ||
-        lv_kms_resolve(rq, ref, flags, k, err) < 0 ||
-        lv_kms_authorize(rq, k, action, NULL, 0, NULL, 0, err) < 0) {
-        return -1;
-    }
-    return 0;
-}
-
 /* EnableKeyRotation and DisableKeyRotation need an enabled key: a disabled
  * one answers DisabledException, one pending deletion
  * KMSInvalidStateException (the key-state table of the developer guide). */
@@ -193,7 +176,7 @@ static int set_key_rotation(struct lv_req *rq, const json_t *in,
         rc.days <= 0) {
         LV_BUG("RotationPeriodInDays passed validation out of range");
     }
-    if (load_key(rq, in, 0, action, &k, err) < 0) {
+    if (lv_kms_load_key(rq, in, 0, action, &k, err) < 0) {
         goto out;
     }
     ret = lv_kms_key_change(rq, &k, change_rotation, &rc, &cur, err);
@@ -203,17 +186,17 @@ out:
     return ret;
 }
 
-static int enable_key_rotation(struct lv_req *rq, const json_t *in,
-                               struct lv_buf *out, struct lv_err *err)
+int lv_kms_op_enable_key_rotation(struct lv_req *rq, const json_t *in,
+                                  struct lv_jw *w, struct lv_err *err)
 {
-    (void)out;
+    (void)w;
     return set_key_rotation(rq, in, "EnableKeyRotation", 1, err);
 }
 
-static int disable_key_rotation(struct lv_req *rq, const json_t *in,
-                                struct lv_buf *out, struct lv_err *err)
+int lv_kms_op_disable_key_rotation(struct lv_req *rq, const json_t *in,
+                                   struct lv_jw *w, struct lv_err *err)
 {
-    (void)out;
+    (void)w;
     return set_key_rotation(rq, in, "DisableKeyRotation", 0, err);
 }
 
@@ -226,36 +209,28 @@ static int disable_key_rotation(struct lv_req *rq, const json_t *in,
  * this from UnsupportedOperationException). With rotation off only
  * KeyRotationEnabled and KeyId are sent.
  */
-static int get_key_rotation_status(struct lv_req *rq, const json_t *in,
-                                   struct lv_buf *out, struct lv_err *err)
+int lv_kms_op_get_key_rotation_status(struct lv_req *rq, const json_t *in,
+                                      struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
-    struct lv_jw w;
     int on;
     int ret = -1;
 
     lv_kms_key_init(&k);
-    if (load_key(rq, in, LV_KMS_CROSS_ACCOUNT, "GetKeyRotationStatus", &k,
-                 err) < 0) {
+    if (lv_kms_load_key(rq, in, LV_KMS_CROSS_ACCOUNT, "GetKeyRotationStatus",
+                        &k, err) < 0) {
         goto out;
     }
     on = k.rotation_enabled && check_rotatable(&k, err) == 0;
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_kbool(&w, "KeyRotationEnabled", on);
-    lv_jw_kstr(&w, "KeyId", k.id);
+    lv_jw_kbool(w, "KeyRotationEnabled", on);
+    lv_jw_kstr(w, "KeyId", k.id);
     if (on) {
-        lv_jw_kint64(&w, "RotationPeriodInDays", k.rotation_period_days);
-        lv_jw_key(&w, "NextRotationDate");
-        lv_jw_double(&w, k.next_rotation_date);
+        lv_jw_kint64(w, "RotationPeriodInDays", k.rotation_period_days);
+        lv_jw_key(w, "NextRotationDate");
+        lv_jw_double(w, k.next_rotation_date);
     }
     /* OnDemandRotationStartDate is sent only while an on-demand rotation
      * is in progress; logvault rotates within the request, so never. */
-    lv_jw_obj_close(&w);
-    if (lv_jw_finish(&w) < 0) {
-        lv_err_set(err, LV_E_KMS_INTERNAL, "response too large");
-        goto out;
-    }
     ret = 0;
 out:
     lv_kms_key_release(&k);
@@ -284,29 +259,21 @@ static int change_rotate_on_demand(struct lv_req *rq,
     return lv_kms_rotate_key(rq, cur, "ON_DEMAND", err);
 }
 
-static int rotate_key_on_demand(struct lv_req *rq, const json_t *in,
-                                struct lv_buf *out, struct lv_err *err)
+int lv_kms_op_rotate_key_on_demand(struct lv_req *rq, const json_t *in,
+                                   struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct lv_kms_key cur;
-    struct lv_jw w;
     int ret = -1;
 
     lv_kms_key_init(&k);
     lv_kms_key_init(&cur);
-    if (load_key(rq, in, 0, "RotateKeyOnDemand", &k, err) < 0 ||
+    if (lv_kms_load_key(rq, in, 0, "RotateKeyOnDemand", &k, err) < 0 ||
         lv_kms_key_change(rq, &k, change_rotate_on_demand, NULL, &cur,
                           err) < 0) {
         goto out;
     }
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_kstr(&w, "KeyId", k.id);
-    lv_jw_obj_close(&w);
-    if (lv_jw_finish(&w) < 0) {
-        lv_err_set(err, LV_E_KMS_INTERNAL, "response too large");
-        goto out;
-    }
+    lv_jw_kstr(w, "KeyId", k.id);
     ret = 0;
 out:
     lv_kms_key_release(&cur);
@@ -401,12 +368,11 @@ static int parse_marker(const char *s, uint32_t *after, struct lv_err *err)
     return 0;
 }
 
-static int list_key_rotations(struct lv_req *rq, const json_t *in,
-                              struct lv_buf *out, struct lv_err *err)
+int lv_kms_op_list_key_rotations(struct lv_req *rq, const json_t *in,
+                                 struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct rotation_walk rw;
-    struct lv_jw w;
     const char *incl = lv_json_str(in, "IncludeKeyMaterial");
     int64_t limit = DEFAULT_LIST_LIMIT;
     uint32_t after = 0;
@@ -414,53 +380,32 @@ static int list_key_rotations(struct lv_req *rq, const json_t *in,
     int ret = -1;
 
     lv_kms_key_init(&k);
-    if (load_key(rq, in, 0, "ListKeyRotations", &k, err) < 0 ||
+    if (lv_kms_load_key(rq, in, 0, "ListKeyRotations", &k, err) < 0 ||
         check_rotatable(&k, err) < 0 ||
         parse_marker(lv_json_str(in, "Marker"), &after, err) < 0) {
         goto out;
     }
     lv_json_int64(in, "Limit", &limit);
     memset(&rw, 0, sizeof(rw));
-    rw.w = &w;
+    rw.w = w;
     rw.k = &k;
     rw.include_first = incl && strcmp(incl, "ALL_KEY_MATERIAL") == 0;
     rw.limit = (int)limit;
 
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_key(&w, "Rotations");
-    lv_jw_arr_open(&w);
+    lv_jw_key(w, "Rotations");
+    lv_jw_arr_open(w);
     if (lv_store_kms_material_list(rq->store, k.id, after, 1000000,
                                    write_rotation, &rw, err) < 0) {
         goto out;
     }
-    lv_jw_arr_close(&w);
+    lv_jw_arr_close(w);
     if (rw.more) {
         snprintf(marker, sizeof(marker), "%u", rw.last);
-        lv_jw_kstr(&w, "NextMarker", marker);
+        lv_jw_kstr(w, "NextMarker", marker);
     }
-    lv_jw_kbool(&w, "Truncated", rw.more);
-    lv_jw_obj_close(&w);
-    if (lv_jw_finish(&w) < 0) {
-        lv_err_set(err, LV_E_KMS_INTERNAL, "response too large");
-        goto out;
-    }
+    lv_jw_kbool(w, "Truncated", rw.more);
     ret = 0;
 out:
     lv_kms_key_release(&k);
     return ret;
 }
-
-const struct lv_handler lv_kms_admin_handlers[] = {
-    { "EnableKeyRotation", enable_key_rotation },
-    { "DisableKeyRotation", disable_key_rotation },
-    { "GetKeyRotationStatus", get_key_rotation_status },
-    { "RotateKeyOnDemand", rotate_key_on_demand },
-    { "ListKeyRotations", list_key_rotations },
-    { "CreateGrant", lv_kms_create_grant },
-    { "ListGrants", lv_kms_list_grants },
-    { "ListRetirableGrants", lv_kms_list_retirable_grants },
-    { "RetireGrant", lv_kms_retire_grant },
-    { "RevokeGrant", lv_kms_revoke_grant },
-    { NULL, NULL },
-};

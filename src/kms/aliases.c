@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "kms/keys_int.h"
+#include "kms/kms.h"
 #include "kms/kms_int.h"
 #include "store/kms_store.h"
 #include "store/store.h"
@@ -154,7 +155,7 @@ static int change_create_alias(struct lv_req *rq, struct lv_kms_key *cur,
 }
 
 int lv_kms_op_create_alias(struct lv_req *rq, const json_t *in,
-                           struct lv_buf *out, struct lv_err *err)
+                           struct lv_jw *w, struct lv_err *err)
 {
     const char *name = lv_json_str(in, "AliasName");
     const char *target = lv_json_str(in, "TargetKeyId");
@@ -163,7 +164,7 @@ int lv_kms_op_create_alias(struct lv_req *rq, const json_t *in,
     struct lv_kms_alias a;
     int ret = -1;
 
-    (void)out;
+    (void)w;
     lv_kms_key_init(&k);
     lv_kms_key_init(&cur);
     if (!name || !target) {
@@ -292,13 +293,13 @@ out:
 }
 
 int lv_kms_op_update_alias(struct lv_req *rq, const json_t *in,
-                           struct lv_buf *out, struct lv_err *err)
+                           struct lv_jw *w, struct lv_err *err)
 {
     const char *name = lv_json_str(in, "AliasName");
     const char *target = lv_json_str(in, "TargetKeyId");
     int rc;
 
-    (void)out;
+    (void)w;
     if (!name || !target) {
         LV_BUG("UpdateAlias input passed validation without members");
     }
@@ -341,12 +342,12 @@ out:
 }
 
 int lv_kms_op_delete_alias(struct lv_req *rq, const json_t *in,
-                           struct lv_buf *out, struct lv_err *err)
+                           struct lv_jw *w, struct lv_err *err)
 {
     const char *name = lv_json_str(in, "AliasName");
     int rc;
 
-    (void)out;
+    (void)w;
     if (!name) {
         LV_BUG("DeleteAlias input passed validation without AliasName");
     }
@@ -397,12 +398,11 @@ static int page_alias(void *arg, const struct lv_kms_alias *a)
  * key policy is not consulted), so every caller may list its own
  * account's aliases. */
 int lv_kms_op_list_aliases(struct lv_req *rq, const json_t *in,
-                           struct lv_buf *out, struct lv_err *err)
+                           struct lv_jw *w, struct lv_err *err)
 {
     const char *ref = lv_json_str(in, "KeyId");
     struct lv_kms_key k;
     struct alias_page p;
-    struct lv_jw w;
     char after[300];
     int ret = -1;
 
@@ -415,29 +415,20 @@ int lv_kms_op_list_aliases(struct lv_req *rq, const json_t *in,
     }
     memset(&p, 0, sizeof(p));
     p.rq = rq;
-    p.w = &w;
+    p.w = w;
     p.limit = lv_kms_limit(in);
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_key(&w, "Aliases");
-    lv_jw_arr_open(&w);
+    lv_jw_key(w, "Aliases");
+    lv_jw_arr_open(w);
     if (lv_store_kms_alias_list(rq->store, rq->who.account, rq->region,
                                 ref ? k.id : NULL, after, p.limit + 1,
                                 page_alias, &p, err) < 0) {
-        lv_jw_finish(&w);
         goto out;
     }
-    lv_jw_arr_close(&w);
+    lv_jw_arr_close(w);
     if (p.truncated) {
-        lv_kms_marker_write(&w, "alias", p.last);
+        lv_kms_marker_write(w, "alias", p.last);
     }
-    lv_jw_kbool(&w, "Truncated", p.truncated);
-    lv_jw_obj_close(&w);
-    if (lv_jw_finish(&w) < 0) {
-        lv_err_set(err, LV_E_KMS_INTERNAL,
-                   "The response could not be written");
-        goto out;
-    }
+    lv_jw_kbool(w, "Truncated", p.truncated);
     ret = 0;
 out:
     lv_kms_key_release(&k);

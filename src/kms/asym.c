@@ -24,6 +24,7 @@
 #include <openssl/x509.h>
 
 #include "crypto/crypto.h"
+#include "kms/kms.h"
 #include "kms/kms_int.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -448,13 +449,12 @@ static int message_type(const json_t *in, const struct lv_kms_key *k,
 
 /* Sign and Verify share everything up to the cryptography. */
 static int sign_verify(struct lv_req *rq, const json_t *in, int verify,
-                       struct lv_buf *out, struct lv_err *err)
+                       struct lv_jw *w, struct lv_err *err)
 {
     const char *op = verify ? "Verify" : "Sign";
     const char *alg = lv_json_str(in, "SigningAlgorithm");
     struct lv_kms_key k;
     struct lv_buf sig = LV_BUF_INIT(8192);
-    struct lv_jw w;
     unsigned char *msg = NULL;
     unsigned char *given = NULL;
     uint8_t *mat = NULL;
@@ -466,8 +466,8 @@ static int sign_verify(struct lv_req *rq, const json_t *in, int verify,
     int ret = -1;
 
     lv_kms_key_init(&k);
-    if (lv_kms_op_key(rq, in, "KeyId", op, NULL, 0, "SIGN_VERIFY", op, &k,
-                      err) < 0) {
+    if (lv_kms_use_key(rq, in, "KeyId", op, NULL, 0, "SIGN_VERIFY", op, &k,
+                       err) < 0) {
         goto out;
     }
     if (!alg) {
@@ -517,20 +517,15 @@ static int sign_verify(struct lv_req *rq, const json_t *in, int verify,
                                 &sig, err) < 0) {
         goto out;
     }
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_kstr(&w, "KeyId", k.arn);
+    lv_jw_kstr(w, "KeyId", k.arn);
     if (verify) {
-        lv_jw_kbool(&w, "SignatureValid", 1);
+        lv_jw_kbool(w, "SignatureValid", 1);
     } else {
-        lv_jw_key(&w, "Signature");
-        lv_jw_b64(&w, sig.data, sig.len);
+        lv_jw_key(w, "Signature");
+        lv_jw_b64(w, sig.data, sig.len);
     }
-    lv_jw_kstr(&w, "SigningAlgorithm", alg);
-    lv_jw_obj_close(&w);
-    ret = lv_jw_finish(&w) < 0
-              ? lv_err_set(err, LV_E_KMS_INTERNAL, "response too large")
-              : 0;
+    lv_jw_kstr(w, "SigningAlgorithm", alg);
+    ret = 0;
 out:
     if (mat) {
         lv_secret_free(mat, mat_len);
@@ -544,16 +539,16 @@ out:
     return ret;
 }
 
-int lv_kms_op_sign(struct lv_req *rq, const json_t *in, struct lv_buf *out,
+int lv_kms_op_sign(struct lv_req *rq, const json_t *in, struct lv_jw *w,
                    struct lv_err *err)
 {
-    return sign_verify(rq, in, 0, out, err);
+    return sign_verify(rq, in, 0, w, err);
 }
 
-int lv_kms_op_verify(struct lv_req *rq, const json_t *in, struct lv_buf *out,
+int lv_kms_op_verify(struct lv_req *rq, const json_t *in, struct lv_jw *w,
                      struct lv_err *err)
 {
-    return sign_verify(rq, in, 1, out, err);
+    return sign_verify(rq, in, 1, w, err);
 }
 
 static void write_list(struct lv_jw *w, const char *key,
@@ -568,18 +563,17 @@ static void write_list(struct lv_jw *w, const char *key,
 }
 
 int lv_kms_op_get_public_key(struct lv_req *rq, const json_t *in,
-                             struct lv_buf *out, struct lv_err *err)
+                             struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct lv_buf pub = LV_BUF_INIT(8192);
-    struct lv_jw w;
     uint8_t *mat = NULL;
     size_t mat_len = 0;
     int ret = -1;
 
     lv_kms_key_init(&k);
-    if (lv_kms_op_key(rq, in, "KeyId", "GetPublicKey", NULL, 0, NULL, NULL,
-                      &k, err) < 0) {
+    if (lv_kms_use_key(rq, in, "KeyId", "GetPublicKey", NULL, 0, NULL, NULL,
+                       &k, err) < 0) {
         goto out;
     }
     if (strncmp(k.key_spec, "RSA_", 4) != 0 &&
@@ -595,25 +589,20 @@ int lv_kms_op_get_public_key(struct lv_req *rq, const json_t *in,
         lv_kms_asym_public(mat, mat_len, &pub, err) < 0) {
         goto out;
     }
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_kstr(&w, "KeyId", k.arn);
-    lv_jw_key(&w, "PublicKey");
-    lv_jw_b64(&w, pub.data, pub.len);
-    lv_jw_kstr(&w, "CustomerMasterKeySpec", k.key_spec);
-    lv_jw_kstr(&w, "KeySpec", k.key_spec);
-    lv_jw_kstr(&w, "KeyUsage", k.key_usage);
+    lv_jw_kstr(w, "KeyId", k.arn);
+    lv_jw_key(w, "PublicKey");
+    lv_jw_b64(w, pub.data, pub.len);
+    lv_jw_kstr(w, "CustomerMasterKeySpec", k.key_spec);
+    lv_jw_kstr(w, "KeySpec", k.key_spec);
+    lv_jw_kstr(w, "KeyUsage", k.key_usage);
     if (strcmp(k.key_usage, "ENCRYPT_DECRYPT") == 0) {
-        write_list(&w, "EncryptionAlgorithms",
+        write_list(w, "EncryptionAlgorithms",
                    lv_kms_encryption_algorithms(k.key_spec));
     } else if (strcmp(k.key_usage, "SIGN_VERIFY") == 0) {
-        write_list(&w, "SigningAlgorithms",
+        write_list(w, "SigningAlgorithms",
                    lv_kms_signing_algorithms(k.key_spec));
     }
-    lv_jw_obj_close(&w);
-    ret = lv_jw_finish(&w) < 0
-              ? lv_err_set(err, LV_E_KMS_INTERNAL, "response too large")
-              : 0;
+    ret = 0;
 out:
     if (mat) {
         lv_secret_free(mat, mat_len);
@@ -652,7 +641,7 @@ out:
 }
 
 static int data_key_pair(struct lv_req *rq, const json_t *in, int plain,
-                         struct lv_buf *out, struct lv_err *err)
+                         struct lv_jw *w, struct lv_err *err)
 {
     const char *action = plain ? "GenerateDataKeyPair"
                                : "GenerateDataKeyPairWithoutPlaintext";
@@ -662,7 +651,6 @@ static int data_key_pair(struct lv_req *rq, const json_t *in, int plain,
     struct lv_kms_key k;
     struct lv_buf pub = LV_BUF_INIT(8192);
     struct lv_buf blob = LV_BUF_INIT(16384);
-    struct lv_jw w;
     uint8_t *priv = NULL;
     size_t priv_len = 0;
     int ret = -1;
@@ -677,8 +665,8 @@ static int data_key_pair(struct lv_req *rq, const json_t *in, int plain,
                    "Enclaves attestation document) is not supported.");
         goto out;
     }
-    if (lv_kms_op_key(rq, in, "KeyId", action, ctx, n_ctx,
-                      "ENCRYPT_DECRYPT", action, &k, err) < 0) {
+    if (lv_kms_use_key(rq, in, "KeyId", action, ctx, n_ctx,
+                       "ENCRYPT_DECRYPT", action, &k, err) < 0) {
         goto out;
     }
     if (strcmp(k.key_spec, "SYMMETRIC_DEFAULT") != 0) {
@@ -698,22 +686,17 @@ static int data_key_pair(struct lv_req *rq, const json_t *in, int plain,
         wrap(rq, &k, ctx, n_ctx, priv, priv_len, &blob, err) < 0) {
         goto out;
     }
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_key(&w, "PrivateKeyCiphertextBlob");
-    lv_jw_b64(&w, blob.data, blob.len);
+    lv_jw_key(w, "PrivateKeyCiphertextBlob");
+    lv_jw_b64(w, blob.data, blob.len);
     if (plain) {
-        lv_jw_key(&w, "PrivateKeyPlaintext");
-        lv_jw_b64(&w, priv, priv_len);
+        lv_jw_key(w, "PrivateKeyPlaintext");
+        lv_jw_b64(w, priv, priv_len);
     }
-    lv_jw_key(&w, "PublicKey");
-    lv_jw_b64(&w, pub.data, pub.len);
-    lv_jw_kstr(&w, "KeyId", k.arn);
-    lv_jw_kstr(&w, "KeyPairSpec", spec);
-    lv_jw_obj_close(&w);
-    ret = lv_jw_finish(&w) < 0
-              ? lv_err_set(err, LV_E_KMS_INTERNAL, "response too large")
-              : 0;
+    lv_jw_key(w, "PublicKey");
+    lv_jw_b64(w, pub.data, pub.len);
+    lv_jw_kstr(w, "KeyId", k.arn);
+    lv_jw_kstr(w, "KeyPairSpec", spec);
+    ret = 0;
 out:
     if (priv) {
         lv_secret_free(priv, priv_len);
@@ -725,14 +708,15 @@ out:
 }
 
 int lv_kms_op_generate_data_key_pair(struct lv_req *rq, const json_t *in,
-                                     struct lv_buf *out, struct lv_err *err)
+                                     struct lv_jw *w, struct lv_err *err)
 {
-    return data_key_pair(rq, in, 1, out, err);
+    return data_key_pair(rq, in, 1, w, err);
 }
 
-int lv_kms_op_generate_data_key_pair_wp(struct lv_req *rq, const json_t *in,
-                                        struct lv_buf *out,
-                                        struct lv_err *err)
+int lv_kms_op_generate_data_key_pair_without_plaintext(struct lv_req *rq,
+                                                       const json_t *in,
+                                                       struct lv_jw *w,
+                                                       struct lv_err *err)
 {
-    return data_key_pair(rq, in, 0, out, err);
+    return data_key_pair(rq, in, 0, w, err);
 }

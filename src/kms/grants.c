@@ -35,6 +35,8 @@
 
 #include "app.h"
 #include "crypto/crypto.h"
+#include "kms/keys_int.h"
+#include "kms/kms.h"
 #include "kms/kms_int.h"
 #include "policy/policy.h"
 #include "store/kms_store.h"
@@ -414,8 +416,8 @@ static char *ops_json(const struct new_grant *ng)
     return s;
 }
 
-int lv_kms_create_grant(struct lv_req *rq, const json_t *in,
-                        struct lv_buf *out, struct lv_err *err)
+int lv_kms_op_create_grant(struct lv_req *rq, const json_t *in,
+                           struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct lv_kms_grant g;
@@ -434,7 +436,6 @@ int lv_kms_create_grant(struct lv_req *rq, const json_t *in,
     size_t n_cv = 0;
     uint8_t raw[GRANT_ID_BYTES];
     char *token = NULL;
-    struct lv_jw w;
     int ret = -1;
 
     lv_kms_key_init(&k);
@@ -543,15 +544,8 @@ int lv_kms_create_grant(struct lv_req *rq, const json_t *in,
     }
     /* A fresh token every time, even for the same grant (AWS does so). */
     token = make_token(rq, ng.same);
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_kstr(&w, "GrantToken", token);
-    lv_jw_kstr(&w, "GrantId", ng.same);
-    lv_jw_obj_close(&w);
-    if (lv_jw_finish(&w) < 0) {
-        lv_err_set(err, LV_E_KMS_INTERNAL, "response too large");
-        goto out;
-    }
+    lv_jw_kstr(w, "GrantToken", token);
+    lv_jw_kstr(w, "GrantId", ng.same);
     ret = 0;
 out:
     lv_kms_authz_release(&how);
@@ -664,21 +658,18 @@ static void page_tail(struct lv_jw *w, const struct grant_page *pg)
     lv_jw_kbool(w, "Truncated", pg->more);
 }
 
-int lv_kms_list_grants(struct lv_req *rq, const json_t *in,
-                       struct lv_buf *out, struct lv_err *err)
+int lv_kms_op_list_grants(struct lv_req *rq, const json_t *in,
+                          struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct grant_page pg;
-    struct lv_jw w;
-    const char *ref;
     const char *after = "";
     int ret = -1;
 
     lv_kms_key_init(&k);
     memset(&pg, 0, sizeof(pg));
-    if (lv_json_req_str(in, "KeyId", 1, 2048, &ref, err) < 0 ||
-        lv_kms_resolve(rq, ref, LV_KMS_CROSS_ACCOUNT, &k, err) < 0 ||
-        lv_kms_authorize(rq, &k, "ListGrants", NULL, 0, NULL, 0, err) < 0 ||
+    if (lv_kms_load_key(rq, in, LV_KMS_CROSS_ACCOUNT, "ListGrants", &k,
+                        err) < 0 ||
         page_init(in, &pg, &after, err) < 0) {
         goto out;
     }
@@ -691,20 +682,13 @@ int lv_kms_list_grants(struct lv_req *rq, const json_t *in,
                                 collect_grant, &pg, err) < 0) {
         goto out;
     }
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_key(&w, "Grants");
-    lv_jw_arr_open(&w);
+    lv_jw_key(w, "Grants");
+    lv_jw_arr_open(w);
     for (int i = 0; i < pg.n; i++) {
-        write_grant(&w, &pg.g[i], k.arn);
+        write_grant(w, &pg.g[i], k.arn);
     }
-    lv_jw_arr_close(&w);
-    page_tail(&w, &pg);
-    lv_jw_obj_close(&w);
-    if (lv_jw_finish(&w) < 0) {
-        lv_err_set(err, LV_E_KMS_INTERNAL, "response too large");
-        goto out;
-    }
+    lv_jw_arr_close(w);
+    page_tail(w, &pg);
     ret = 0;
 out:
     page_release(&pg);
@@ -750,13 +734,12 @@ static int principal_account(const char *p, char out[13])
  * caller sees the grants on its own account's keys and the grants whose
  * retiring principal is of its account, never others'.
  */
-int lv_kms_list_retirable_grants(struct lv_req *rq, const json_t *in,
-                                 struct lv_buf *out, struct lv_err *err)
+int lv_kms_op_list_retirable_grants(struct lv_req *rq, const json_t *in,
+                                    struct lv_jw *w, struct lv_err *err)
 {
     struct grant_page pg;
     struct grant_page batch;
     struct lv_kms_key k;
-    struct lv_jw w;
     const char *rp;
     const char *after = "";
     char next[65];
@@ -773,10 +756,8 @@ int lv_kms_list_retirable_grants(struct lv_req *rq, const json_t *in,
     }
     own_principal = principal_account(rp, acct) == 0 &&
                     strcmp(acct, rq->who.account) == 0;
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_key(&w, "Grants");
-    lv_jw_arr_open(&w);
+    lv_jw_key(w, "Grants");
+    lv_jw_arr_open(w);
     /* A batch at a time: grants outside the caller's view are skipped, so
      * read on until the page is full or the list ends. */
     for (;;) {
@@ -805,7 +786,7 @@ int lv_kms_list_retirable_grants(struct lv_req *rq, const json_t *in,
                 pg.more = 1;
                 break;
             }
-            write_grant(&w, &batch.g[i], k.arn);
+            write_grant(w, &batch.g[i], k.arn);
             /* Moved into the page, which NextMarker reads. */
             pg.g[pg.n++] = batch.g[i];
             lv_kms_grant_init(&batch.g[i]);
@@ -817,13 +798,8 @@ int lv_kms_list_retirable_grants(struct lv_req *rq, const json_t *in,
         memset(&batch, 0, sizeof(batch));
         after = next;
     }
-    lv_jw_arr_close(&w);
-    page_tail(&w, &pg);
-    lv_jw_obj_close(&w);
-    if (lv_jw_finish(&w) < 0) {
-        lv_err_set(err, LV_E_KMS_INTERNAL, "response too large");
-        goto out;
-    }
+    lv_jw_arr_close(w);
+    page_tail(w, &pg);
     ret = 0;
 out:
     page_release(&batch);
@@ -851,8 +827,8 @@ static int load_grant(struct lv_req *rq, const char *gid,
     return 0;
 }
 
-int lv_kms_retire_grant(struct lv_req *rq, const json_t *in,
-                        struct lv_buf *out, struct lv_err *err)
+int lv_kms_op_retire_grant(struct lv_req *rq, const json_t *in,
+                           struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct lv_kms_grant g;
@@ -864,7 +840,7 @@ int lv_kms_retire_grant(struct lv_req *rq, const json_t *in,
     int found;
     int ret = -1;
 
-    (void)out;
+    (void)w;
     lv_kms_key_init(&k);
     lv_kms_grant_init(&g);
     lv_kms_authz_init(&how);
@@ -924,8 +900,8 @@ out:
     return ret;
 }
 
-int lv_kms_revoke_grant(struct lv_req *rq, const json_t *in,
-                        struct lv_buf *out, struct lv_err *err)
+int lv_kms_op_revoke_grant(struct lv_req *rq, const json_t *in,
+                           struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct lv_kms_grant g;
@@ -933,7 +909,7 @@ int lv_kms_revoke_grant(struct lv_req *rq, const json_t *in,
     const char *gid;
     int ret = -1;
 
-    (void)out;
+    (void)w;
     lv_kms_key_init(&k);
     lv_kms_grant_init(&g);
     if (lv_json_req_str(in, "KeyId", 1, 2048, &ref, err) < 0 ||

@@ -1,9 +1,9 @@
 /*
  * keys: the KMS key lifecycle operations — CreateKey, DescribeKey,
  * ListKeys, UpdateKeyDescription, EnableKey, DisableKey,
- * ScheduleKeyDeletion, CancelKeyDeletion — and the table that registers
- * every key-management handler (these, aliases.c, policies.c, tags.c).
- * The deletion itself, once DeletionDate has passed, is the sweeper's
+ * ScheduleKeyDeletion, CancelKeyDeletion — and the helpers every
+ * key-management handler shares (keys_int.h: these, aliases.c,
+ * policies.c, tags.c). The deletion itself, once DeletionDate has passed, is the sweeper's
  * (sweeper.c). Cryptographic operations, rotation and grants live in
  * ops.c and admin.c.
  *
@@ -38,28 +38,6 @@
 #define PENDING_WINDOW_MIN 7
 #define PENDING_WINDOW_MAX 30
 #define PENDING_WINDOW_DEFAULT 30
-
-const struct lv_handler lv_kms_key_handlers[] = {
-    { "CreateKey", lv_kms_op_create_key },
-    { "DescribeKey", lv_kms_op_describe_key },
-    { "ListKeys", lv_kms_op_list_keys },
-    { "UpdateKeyDescription", lv_kms_op_update_key_description },
-    { "EnableKey", lv_kms_op_enable_key },
-    { "DisableKey", lv_kms_op_disable_key },
-    { "ScheduleKeyDeletion", lv_kms_op_schedule_key_deletion },
-    { "CancelKeyDeletion", lv_kms_op_cancel_key_deletion },
-    { "CreateAlias", lv_kms_op_create_alias },
-    { "UpdateAlias", lv_kms_op_update_alias },
-    { "DeleteAlias", lv_kms_op_delete_alias },
-    { "ListAliases", lv_kms_op_list_aliases },
-    { "GetKeyPolicy", lv_kms_op_get_key_policy },
-    { "PutKeyPolicy", lv_kms_op_put_key_policy },
-    { "ListKeyPolicies", lv_kms_op_list_key_policies },
-    { "TagResource", lv_kms_op_tag_resource },
-    { "UntagResource", lv_kms_op_untag_resource },
-    { "ListResourceTags", lv_kms_op_list_resource_tags },
-    { NULL, NULL },
-};
 
 /* ---- shared helpers ------------------------------------------------------ */
 
@@ -126,18 +104,14 @@ int lv_kms_check_manageable(const struct lv_kms_key *k, struct lv_err *err)
                       k->state);
 }
 
-/* Finds KeyId (a key id or key ARN of the caller's account; aliases only
- * where alias_ok) and authorizes `action` on it. */
-static int load_key(struct lv_req *rq, const json_t *in, unsigned flags,
+int lv_kms_load_key(struct lv_req *rq, const json_t *in, unsigned flags,
                     const char *action, struct lv_kms_key *k,
                     struct lv_err *err)
 {
     const char *ref;
 
-    if (lv_json_req_str(in, "KeyId", 1, 2048, &ref, err) < 0) {
-        return -1;
-    }
-    if (lv_kms_resolve(rq, ref, flags, k, err) < 0) {
+    if (lv_json_req_str(in, "KeyId", 1, 2048, &ref, err) < 0 ||
+        lv_kms_resolve(rq, ref, flags, k, err) < 0) {
         return -1;
     }
     return lv_kms_authorize(rq, k, action, NULL, 0, NULL, 0, err);
@@ -185,15 +159,6 @@ int lv_kms_key_change(struct lv_req *rq, const struct lv_kms_key *k,
     return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
                       "The key %s is being changed by other requests; "
                       "please try again", k->arn);
-}
-
-static int finish(struct lv_jw *w, struct lv_err *err)
-{
-    if (lv_jw_finish(w) < 0) {
-        return lv_err_set(err, LV_E_KMS_INTERNAL,
-                          "The response could not be written");
-    }
-    return 0;
 }
 
 /* ---- CreateKey ----------------------------------------------------------- */
@@ -304,11 +269,10 @@ static int create_key_shape(const json_t *in, const char **spec_out,
 }
 
 int lv_kms_op_create_key(struct lv_req *rq, const json_t *in,
-                         struct lv_buf *out, struct lv_err *err)
+                         struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct lv_buf sealed = LV_BUF_INIT(1u << 20);
-    struct lv_jw w;
     uint8_t raw[16];
     uint8_t *mat = NULL;
     size_t mat_len = 0;
@@ -373,12 +337,9 @@ int lv_kms_op_create_key(struct lv_req *rq, const json_t *in,
     }
     lv_log(LV_LOG_INFO, "kms: key created id=%s spec=%s usage=%s req=%s",
            k.id, k.key_spec, k.key_usage, rq->id);
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_key(&w, "KeyMetadata");
-    lv_kms_write_metadata(&w, &k);
-    lv_jw_obj_close(&w);
-    ret = finish(&w, err);
+    lv_jw_key(w, "KeyMetadata");
+    lv_kms_write_metadata(w, &k);
+    ret = 0;
 out:
     if (mat) {
         lv_secret_free(mat, mat_len);
@@ -391,23 +352,19 @@ out:
 /* ---- DescribeKey, ListKeys ----------------------------------------------- */
 
 int lv_kms_op_describe_key(struct lv_req *rq, const json_t *in,
-                           struct lv_buf *out, struct lv_err *err)
+                           struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
-    struct lv_jw w;
     int ret = -1;
 
     lv_kms_key_init(&k);
-    if (load_key(rq, in, LV_KMS_ALIAS_OK | LV_KMS_CROSS_ACCOUNT,
-                 "DescribeKey", &k, err) < 0) {
+    if (lv_kms_load_key(rq, in, LV_KMS_ALIAS_OK | LV_KMS_CROSS_ACCOUNT,
+                        "DescribeKey", &k, err) < 0) {
         goto out;
     }
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_key(&w, "KeyMetadata");
-    lv_kms_write_metadata(&w, &k);
-    lv_jw_obj_close(&w);
-    ret = finish(&w, err);
+    lv_jw_key(w, "KeyMetadata");
+    lv_kms_write_metadata(w, &k);
+    ret = 0;
 out:
     lv_kms_key_release(&k);
     return ret;
@@ -445,34 +402,29 @@ static int page_key(void *arg, const struct lv_kms_key *k)
  * identity policies configured, every caller may list its own account's
  * keys. */
 int lv_kms_op_list_keys(struct lv_req *rq, const json_t *in,
-                        struct lv_buf *out, struct lv_err *err)
+                        struct lv_jw *w, struct lv_err *err)
 {
     struct key_page p;
-    struct lv_jw w;
     char after[64];
 
     if (lv_kms_marker_read(in, "key", after, sizeof(after), err) < 0) {
         return -1;
     }
     memset(&p, 0, sizeof(p));
-    p.w = &w;
+    p.w = w;
     p.limit = lv_kms_limit(in);
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_key(&w, "Keys");
-    lv_jw_arr_open(&w);
+    lv_jw_key(w, "Keys");
+    lv_jw_arr_open(w);
     if (lv_store_kms_key_list(rq->store, rq->who.account, rq->region, after,
                               0, page_key, &p, err) < 0) {
-        lv_jw_finish(&w);
         return -1;
     }
-    lv_jw_arr_close(&w);
+    lv_jw_arr_close(w);
     if (p.truncated) {
-        lv_kms_marker_write(&w, "key", p.last);
+        lv_kms_marker_write(w, "key", p.last);
     }
-    lv_jw_kbool(&w, "Truncated", p.truncated);
-    lv_jw_obj_close(&w);
-    return finish(&w, err);
+    lv_jw_kbool(w, "Truncated", p.truncated);
+    return 0;
 }
 
 /* ---- UpdateKeyDescription, EnableKey, DisableKey ------------------------- */
@@ -491,20 +443,20 @@ static int change_description(struct lv_req *rq, struct lv_kms_key *cur,
 }
 
 int lv_kms_op_update_key_description(struct lv_req *rq, const json_t *in,
-                                     struct lv_buf *out, struct lv_err *err)
+                                     struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct lv_kms_key cur;
     const char *desc = lv_json_str(in, "Description");
     int ret = -1;
 
-    (void)out;
+    (void)w;
     lv_kms_key_init(&k);
     lv_kms_key_init(&cur);
     if (!desc) {
         desc = "";
     }
-    if (load_key(rq, in, 0, "UpdateKeyDescription", &k, err) < 0) {
+    if (lv_kms_load_key(rq, in, 0, "UpdateKeyDescription", &k, err) < 0) {
         goto out;
     }
     ret = lv_kms_key_change(rq, &k, change_description, &desc, &cur, err);
@@ -538,7 +490,7 @@ static int set_enabled(struct lv_req *rq, const json_t *in,
 
     lv_kms_key_init(&k);
     lv_kms_key_init(&cur);
-    if (load_key(rq, in, 0, action, &k, err) < 0) {
+    if (lv_kms_load_key(rq, in, 0, action, &k, err) < 0) {
         goto out;
     }
     ret = lv_kms_key_change(rq, &k, change_enabled, &enable, &cur, err);
@@ -553,16 +505,16 @@ out:
 }
 
 int lv_kms_op_enable_key(struct lv_req *rq, const json_t *in,
-                         struct lv_buf *out, struct lv_err *err)
+                         struct lv_jw *w, struct lv_err *err)
 {
-    (void)out;
+    (void)w;
     return set_enabled(rq, in, "EnableKey", 1, err);
 }
 
 int lv_kms_op_disable_key(struct lv_req *rq, const json_t *in,
-                          struct lv_buf *out, struct lv_err *err)
+                          struct lv_jw *w, struct lv_err *err)
 {
-    (void)out;
+    (void)w;
     return set_enabled(rq, in, "DisableKey", 0, err);
 }
 
@@ -588,11 +540,10 @@ static int change_schedule(struct lv_req *rq, struct lv_kms_key *cur,
 }
 
 int lv_kms_op_schedule_key_deletion(struct lv_req *rq, const json_t *in,
-                                    struct lv_buf *out, struct lv_err *err)
+                                    struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct lv_kms_key cur;
-    struct lv_jw w;
     struct deletion d = { PENDING_WINDOW_DEFAULT, 0 };
     int ret = -1;
 
@@ -610,21 +561,18 @@ int lv_kms_op_schedule_key_deletion(struct lv_req *rq, const json_t *in,
                        : "less than or equal to 30");
         goto out;
     }
-    if (load_key(rq, in, 0, "ScheduleKeyDeletion", &k, err) < 0 ||
+    if (lv_kms_load_key(rq, in, 0, "ScheduleKeyDeletion", &k, err) < 0 ||
         lv_kms_key_change(rq, &k, change_schedule, &d, &cur, err) < 0) {
         goto out;
     }
     lv_log(LV_LOG_INFO, "kms: key deletion scheduled id=%s days=%d req=%s",
            k.id, (int)d.days, rq->id);
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_kstr(&w, "KeyId", k.arn);
-    lv_jw_key(&w, "DeletionDate");
-    lv_jw_double(&w, d.date);
-    lv_jw_kstr(&w, "KeyState", "PendingDeletion");
-    lv_jw_kint64(&w, "PendingWindowInDays", d.days);
-    lv_jw_obj_close(&w);
-    ret = finish(&w, err);
+    lv_jw_kstr(w, "KeyId", k.arn);
+    lv_jw_key(w, "DeletionDate");
+    lv_jw_double(w, d.date);
+    lv_jw_kstr(w, "KeyState", "PendingDeletion");
+    lv_jw_kint64(w, "PendingWindowInDays", d.days);
+    ret = 0;
 out:
     lv_kms_key_release(&cur);
     lv_kms_key_release(&k);
@@ -646,26 +594,22 @@ static int change_cancel(struct lv_req *rq, struct lv_kms_key *cur,
 }
 
 int lv_kms_op_cancel_key_deletion(struct lv_req *rq, const json_t *in,
-                                  struct lv_buf *out, struct lv_err *err)
+                                  struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct lv_kms_key cur;
-    struct lv_jw w;
     int ret = -1;
 
     lv_kms_key_init(&k);
     lv_kms_key_init(&cur);
-    if (load_key(rq, in, 0, "CancelKeyDeletion", &k, err) < 0 ||
+    if (lv_kms_load_key(rq, in, 0, "CancelKeyDeletion", &k, err) < 0 ||
         lv_kms_key_change(rq, &k, change_cancel, NULL, &cur, err) < 0) {
         goto out;
     }
     lv_log(LV_LOG_INFO, "kms: key deletion cancelled id=%s req=%s", k.id,
            rq->id);
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_kstr(&w, "KeyId", k.arn);
-    lv_jw_obj_close(&w);
-    ret = finish(&w, err);
+    lv_jw_kstr(w, "KeyId", k.arn);
+    ret = 0;
 out:
     lv_kms_key_release(&cur);
     lv_kms_key_release(&k);

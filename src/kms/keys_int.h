@@ -1,8 +1,9 @@
 /*
  * keys_int: what the key-management handlers (keys.c, aliases.c,
- * policies.c, tags.c) share — their handler functions, registered in one
- * table in keys.c, and the small helpers they have in common: opaque
- * paging markers, tag-list validation, the management key-state rule.
+ * policies.c, tags.c; and rotation and grants, admin.c and grants.c)
+ * share — the small helpers they have in common: loading the key an
+ * operation names, opaque paging markers, tag-list validation, the
+ * management key-state rule. Their handlers are declared in kms.h.
  * Private to src/kms/.
  */
 #ifndef LV_KMS_KEYS_INT_H
@@ -13,7 +14,6 @@
 #include "svc/req.h"
 
 struct json_t;
-struct lv_buf;
 struct lv_err;
 struct lv_jw;
 struct lv_kms_key;
@@ -22,42 +22,7 @@ struct lv_kms_key;
 #define LV_KMS_MAX_TAGS 50              /* tags per key */
 #define LV_KMS_LIST_DEFAULT 100         /* Limit when a List* omits it */
 
-/* keys.c */
-int lv_kms_op_create_key(struct lv_req *rq, const struct json_t *in,
-                         struct lv_buf *out, struct lv_err *err);
-int lv_kms_op_describe_key(struct lv_req *rq, const struct json_t *in,
-                           struct lv_buf *out, struct lv_err *err);
-int lv_kms_op_list_keys(struct lv_req *rq, const struct json_t *in,
-                        struct lv_buf *out, struct lv_err *err);
-int lv_kms_op_update_key_description(struct lv_req *rq,
-                                     const struct json_t *in,
-                                     struct lv_buf *out, struct lv_err *err);
-int lv_kms_op_enable_key(struct lv_req *rq, const struct json_t *in,
-                         struct lv_buf *out, struct lv_err *err);
-int lv_kms_op_disable_key(struct lv_req *rq, const struct json_t *in,
-                          struct lv_buf *out, struct lv_err *err);
-int lv_kms_op_schedule_key_deletion(struct lv_req *rq, const struct json_t *in,
-                                    struct lv_buf *out, struct lv_err *err);
-int lv_kms_op_cancel_key_deletion(struct lv_req *rq, const struct json_t *in,
-                                  struct lv_buf *out, struct lv_err *err);
-
-/* aliases.c */
-int lv_kms_op_create_alias(struct lv_req *rq, const struct json_t *in,
-                           struct lv_buf *out, struct lv_err *err);
-int lv_kms_op_update_alias(struct lv_req *rq, const struct json_t *in,
-                           struct lv_buf *out, struct lv_err *err);
-int lv_kms_op_delete_alias(struct lv_req *rq, const struct json_t *in,
-                           struct lv_buf *out, struct lv_err *err);
-int lv_kms_op_list_aliases(struct lv_req *rq, const struct json_t *in,
-                           struct lv_buf *out, struct lv_err *err);
-
 /* policies.c */
-int lv_kms_op_get_key_policy(struct lv_req *rq, const struct json_t *in,
-                             struct lv_buf *out, struct lv_err *err);
-int lv_kms_op_put_key_policy(struct lv_req *rq, const struct json_t *in,
-                             struct lv_buf *out, struct lv_err *err);
-int lv_kms_op_list_key_policies(struct lv_req *rq, const struct json_t *in,
-                                struct lv_buf *out, struct lv_err *err);
 /*
  * Parses and checks a key policy text for key_arn as CreateKey and
  * PutKeyPolicy do: MalformedPolicyDocumentException when it does not
@@ -68,12 +33,6 @@ int lv_kms_policy_check(struct lv_req *rq, const char *policy,
                         const char *key_arn, int bypass, struct lv_err *err);
 
 /* tags.c */
-int lv_kms_op_tag_resource(struct lv_req *rq, const struct json_t *in,
-                           struct lv_buf *out, struct lv_err *err);
-int lv_kms_op_untag_resource(struct lv_req *rq, const struct json_t *in,
-                             struct lv_buf *out, struct lv_err *err);
-int lv_kms_op_list_resource_tags(struct lv_req *rq, const struct json_t *in,
-                                 struct lv_buf *out, struct lv_err *err);
 /*
  * Checks a Tags list ([{TagKey, TagValue}], lengths already validated by
  * the model): TagException for a key starting "aws:" (any case) and for a
@@ -86,6 +45,19 @@ int lv_kms_tags_store(struct lv_req *rq, const char *key_id,
                       const struct json_t *tags, struct lv_err *err);
 
 /* ---- shared helpers (keys.c) --------------------------------------------- */
+
+/*
+ * The preamble of an operation on one key named by the KeyId member of
+ * `in`: finds the key (lv_kms_resolve with `flags`: LV_KMS_ALIAS_OK,
+ * LV_KMS_CROSS_ACCOUNT) and authorizes kms:<action> on it for rq's
+ * principal, with no encryption context. Fills *k (init'd by the caller)
+ * and returns 0, or -1 with the first of AWS's errors that applies. The
+ * cryptographic operations, which also check state, usage and a context,
+ * use lv_kms_use_key (ops_int.h).
+ */
+int lv_kms_load_key(struct lv_req *rq, const struct json_t *in,
+                    unsigned flags, const char *action, struct lv_kms_key *k,
+                    struct lv_err *err);
 
 /*
  * Paging markers are opaque to clients: base64 of "<kind>:<last item>".

@@ -1,10 +1,9 @@
 /*
  * kms: the AWS KMS service — its operation handlers (one AWS operation, one
- * handler), registered in tables by area, and the internal interface
- * through which other services (CloudWatch Logs) call KMS as a service
- * principal, with the same authorization path, condition keys and
- * key-state rules as an outside caller. An operation of the model with no
- * handler answers NotImplemented (HTTP 501).
+ * handler) and the internal interface through which other services
+ * (CloudWatch Logs) call KMS as a service principal, with the same
+ * authorization path, condition keys and key-state rules as an outside
+ * caller.
  */
 #ifndef LV_KMS_KMS_H
 #define LV_KMS_KMS_H
@@ -19,14 +18,23 @@ struct lv_buf;
 struct lv_err;
 struct lv_kv;
 
-/* Handler tables, each terminated by { NULL, NULL }:
- * keys.c (keys, aliases, policies, tags), ops.c (cryptographic
- * operations), admin.c (rotation, grants). */
-extern const struct lv_handler lv_kms_key_handlers[];
-extern const struct lv_handler lv_kms_crypto_handlers[];
-extern const struct lv_handler lv_kms_admin_handlers[];
-/* All of them, NULL-terminated. */
-extern const struct lv_handler *const lv_kms_handler_tables[];
+/*
+ * The handler of every operation src/model/implemented.txt lists for kms:
+ * lv_kms_op_<operation in snake case>, an lv_handler_fn (util/req.h).
+ * Declared from the generated model/gen/ops.def, which http/route.c
+ * includes again for the operation table: a handler that is missing fails
+ * to link. An operation of the model with no handler answers
+ * NotImplemented (HTTP 501).
+ */
+#define OP(svc, name, fn, flags) LV_KMS_DECLARE_##svc(fn)
+#define OP_NOT_IMPLEMENTED(svc, name)
+#define LV_KMS_DECLARE_kms(fn) lv_handler_fn fn;
+#define LV_KMS_DECLARE_logs(fn)
+#include "model/gen/ops.def"
+#undef OP
+#undef OP_NOT_IMPLEMENTED
+#undef LV_KMS_DECLARE_kms
+#undef LV_KMS_DECLARE_logs
 
 /* ---- the internal interface (internal.c) -------------------------------- */
 

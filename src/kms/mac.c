@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "kms/kms.h"
 #include "kms/kms_int.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -49,12 +50,11 @@ int lv_kms_hmac(const char *alg, const uint8_t *key, size_t key_len,
 }
 
 static int generate_verify(struct lv_req *rq, const json_t *in, int verify,
-                           struct lv_buf *out, struct lv_err *err)
+                           struct lv_jw *w, struct lv_err *err)
 {
     const char *op = verify ? "VerifyMac" : "GenerateMac";
     const char *alg = lv_json_str(in, "MacAlgorithm");
     struct lv_kms_key k;
-    struct lv_jw w;
     unsigned char *msg = NULL;
     unsigned char *given = NULL;
     uint8_t *mat = NULL;
@@ -66,8 +66,8 @@ static int generate_verify(struct lv_req *rq, const json_t *in, int verify,
     int ret = -1;
 
     lv_kms_key_init(&k);
-    if (lv_kms_op_key(rq, in, "KeyId", op, NULL, 0, "GENERATE_VERIFY_MAC",
-                      op, &k, err) < 0) {
+    if (lv_kms_use_key(rq, in, "KeyId", op, NULL, 0, "GENERATE_VERIFY_MAC",
+                       op, &k, err) < 0) {
         goto out;
     }
     if (!alg) {
@@ -104,22 +104,17 @@ static int generate_verify(struct lv_req *rq, const json_t *in, int verify,
         lv_err_set(err, LV_E_KMS_INVALID_MAC, NULL);
         goto out;
     }
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
     if (verify) {
-        lv_jw_kstr(&w, "KeyId", k.arn);
-        lv_jw_kbool(&w, "MacValid", 1);
-        lv_jw_kstr(&w, "MacAlgorithm", alg);
+        lv_jw_kstr(w, "KeyId", k.arn);
+        lv_jw_kbool(w, "MacValid", 1);
+        lv_jw_kstr(w, "MacAlgorithm", alg);
     } else {
-        lv_jw_key(&w, "Mac");
-        lv_jw_b64(&w, mac, mac_len);
-        lv_jw_kstr(&w, "MacAlgorithm", alg);
-        lv_jw_kstr(&w, "KeyId", k.arn);
+        lv_jw_key(w, "Mac");
+        lv_jw_b64(w, mac, mac_len);
+        lv_jw_kstr(w, "MacAlgorithm", alg);
+        lv_jw_kstr(w, "KeyId", k.arn);
     }
-    lv_jw_obj_close(&w);
-    ret = lv_jw_finish(&w) < 0
-              ? lv_err_set(err, LV_E_KMS_INTERNAL, "response too large")
-              : 0;
+    ret = 0;
 out:
     lv_secret_wipe(mac, sizeof(mac));
     if (mat) {
@@ -134,13 +129,13 @@ out:
 }
 
 int lv_kms_op_generate_mac(struct lv_req *rq, const json_t *in,
-                           struct lv_buf *out, struct lv_err *err)
+                           struct lv_jw *w, struct lv_err *err)
 {
-    return generate_verify(rq, in, 0, out, err);
+    return generate_verify(rq, in, 0, w, err);
 }
 
 int lv_kms_op_verify_mac(struct lv_req *rq, const json_t *in,
-                         struct lv_buf *out, struct lv_err *err)
+                         struct lv_jw *w, struct lv_err *err)
 {
-    return generate_verify(rq, in, 1, out, err);
+    return generate_verify(rq, in, 1, w, err);
 }

@@ -2,8 +2,8 @@
  * ops: the KMS cryptographic operations on symmetric keys — Encrypt,
  * Decrypt, ReEncrypt, GenerateDataKey, GenerateDataKeyWithoutPlaintext,
  * GenerateRandom — with RSA ENCRYPT_DECRYPT keys for Encrypt, Decrypt and
- * ReEncrypt, the prologue every key operation shares, and the handler
- * table (asym.c and mac.c hold the other handlers).
+ * ReEncrypt, and the prologue every key operation shares (asym.c and
+ * mac.c hold the other cryptographic operations).
  *
  * Every operation on a key runs, in this order: find the key
  * (NotFoundException …), authorize kms:<Action> with the encryption
@@ -53,10 +53,10 @@
 
 /* ---- the shared prologue ------------------------------------------------- */
 
-int lv_kms_op_key(struct lv_req *rq, const json_t *in, const char *member,
-                  const char *action, const struct lv_kv *ctx, size_t n_ctx,
-                  const char *usage, const char *op, struct lv_kms_key *k,
-                  struct lv_err *err)
+int lv_kms_use_key(struct lv_req *rq, const json_t *in, const char *member,
+                   const char *action, const struct lv_kv *ctx, size_t n_ctx,
+                   const char *usage, const char *op, struct lv_kms_key *k,
+                   struct lv_err *err)
 {
     const char *ref = lv_json_str(in, member);
 
@@ -386,14 +386,6 @@ static int is_dry_run(const json_t *in)
     return lv_json_bool(in, "DryRun", &dry) && dry;
 }
 
-static int finish(struct lv_jw *w, struct lv_err *err)
-{
-    if (lv_jw_finish(w) < 0) {
-        return lv_err_set(err, LV_E_KMS_INTERNAL, "response too large");
-    }
-    return 0;
-}
-
 static int no_recipient(const json_t *in, struct lv_err *err)
 {
     if (lv_json_obj(in, "Recipient")) {
@@ -407,7 +399,7 @@ static int no_recipient(const json_t *in, struct lv_err *err)
 
 /* ---- Encrypt ------------------------------------------------------------- */
 
-static int op_encrypt(struct lv_req *rq, const json_t *in, struct lv_buf *out,
+int lv_kms_op_encrypt(struct lv_req *rq, const json_t *in, struct lv_jw *w,
                       struct lv_err *err)
 {
     struct lv_kv ctx[LV_KMS_MAX_CONTEXT_PAIRS];
@@ -415,7 +407,6 @@ static int op_encrypt(struct lv_req *rq, const json_t *in, struct lv_buf *out,
     const char *alg = alg_or_default(in, "EncryptionAlgorithm");
     struct lv_kms_key k;
     struct lv_buf ct = LV_BUF_INIT(LV_KMS_MAX_CIPHERTEXT);
-    struct lv_jw w;
     unsigned char *pt = NULL;
     size_t pt_len = 0;
     int ret = -1;
@@ -423,8 +414,8 @@ static int op_encrypt(struct lv_req *rq, const json_t *in, struct lv_buf *out,
     lv_kms_key_init(&k);
     if (lv_kms_context(in, "EncryptionContext", ctx,
                        LV_KMS_MAX_CONTEXT_PAIRS, &n_ctx, err) < 0 ||
-        lv_kms_op_key(rq, in, "KeyId", "Encrypt", ctx, n_ctx,
-                      "ENCRYPT_DECRYPT", "Encrypt", &k, err) < 0 ||
+        lv_kms_use_key(rq, in, "KeyId", "Encrypt", ctx, n_ctx,
+                       "ENCRYPT_DECRYPT", "Encrypt", &k, err) < 0 ||
         check_encrypt(&k, alg, n_ctx, err) < 0 ||
         lv_kms_dry_run(in, err) < 0) {
         goto out;
@@ -439,14 +430,11 @@ static int op_encrypt(struct lv_req *rq, const json_t *in, struct lv_buf *out,
     if (encrypt_under(rq, &k, alg, ctx, n_ctx, pt, pt_len, &ct, err) < 0) {
         goto out;
     }
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_key(&w, "CiphertextBlob");
-    lv_jw_b64(&w, ct.data, ct.len);
-    lv_jw_kstr(&w, "KeyId", k.arn);
-    lv_jw_kstr(&w, "EncryptionAlgorithm", alg);
-    lv_jw_obj_close(&w);
-    ret = finish(&w, err);
+    lv_jw_key(w, "CiphertextBlob");
+    lv_jw_b64(w, ct.data, ct.len);
+    lv_jw_kstr(w, "KeyId", k.arn);
+    lv_jw_kstr(w, "EncryptionAlgorithm", alg);
+    ret = 0;
 out:
     if (pt) {
         lv_secret_free(pt, pt_len + 1);
@@ -458,14 +446,13 @@ out:
 
 /* ---- Decrypt ------------------------------------------------------------- */
 
-static int op_decrypt(struct lv_req *rq, const json_t *in, struct lv_buf *out,
+int lv_kms_op_decrypt(struct lv_req *rq, const json_t *in, struct lv_jw *w,
                       struct lv_err *err)
 {
     struct lv_kv ctx[LV_KMS_MAX_CONTEXT_PAIRS];
     struct dec_in d;
     struct lv_kms_key k;
     struct lv_buf pt = LV_BUF_INIT(LV_KMS_MAX_CIPHERTEXT);
-    struct lv_jw w;
     unsigned char *blob = NULL;
     size_t blob_len = 0;
     int ret = -1;
@@ -497,14 +484,11 @@ static int op_decrypt(struct lv_req *rq, const json_t *in, struct lv_buf *out,
         lv_kms_dry_run(in, err) < 0) {
         goto out;
     }
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_kstr(&w, "KeyId", k.arn);
-    lv_jw_key(&w, "Plaintext");
-    lv_jw_b64(&w, pt.data, pt.len);
-    lv_jw_kstr(&w, "EncryptionAlgorithm", d.alg);
-    lv_jw_obj_close(&w);
-    ret = finish(&w, err);
+    lv_jw_kstr(w, "KeyId", k.arn);
+    lv_jw_key(w, "Plaintext");
+    lv_jw_b64(w, pt.data, pt.len);
+    lv_jw_kstr(w, "EncryptionAlgorithm", d.alg);
+    ret = 0;
 out:
     lv_crypto_buf_release(&pt);
     free(blob);
@@ -514,8 +498,8 @@ out:
 
 /* ---- ReEncrypt ----------------------------------------------------------- */
 
-static int op_re_encrypt(struct lv_req *rq, const json_t *in,
-                         struct lv_buf *out, struct lv_err *err)
+int lv_kms_op_re_encrypt(struct lv_req *rq, const json_t *in,
+                         struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kv src_ctx[LV_KMS_MAX_CONTEXT_PAIRS];
     struct lv_kv dst_ctx[LV_KMS_MAX_CONTEXT_PAIRS];
@@ -527,7 +511,6 @@ static int op_re_encrypt(struct lv_req *rq, const json_t *in,
     struct lv_kms_key dst;
     struct lv_buf pt = LV_BUF_INIT(LV_KMS_MAX_CIPHERTEXT);
     struct lv_buf ct = LV_BUF_INIT(LV_KMS_MAX_CIPHERTEXT);
-    struct lv_jw w;
     unsigned char *blob = NULL;
     size_t blob_len = 0;
     int ret = -1;
@@ -560,9 +543,9 @@ static int op_re_encrypt(struct lv_req *rq, const json_t *in,
     d.check_only = is_dry_run(in);
     d.ignore_ciphertext = dry_run_ignores_ciphertext(in);
     if (decrypt_blob(rq, &d, &src, &pt, err) < 0 ||
-        lv_kms_op_key(rq, in, "DestinationKeyId", "ReEncryptTo", dst_ctx,
-                      n_dst, "ENCRYPT_DECRYPT", "ReEncrypt", &dst,
-                      err) < 0 ||
+        lv_kms_use_key(rq, in, "DestinationKeyId", "ReEncryptTo", dst_ctx,
+                       n_dst, "ENCRYPT_DECRYPT", "ReEncrypt", &dst,
+                       err) < 0 ||
         check_encrypt(&dst, dst_alg, n_dst, err) < 0 ||
         lv_kms_dry_run(in, err) < 0) {
         goto out;
@@ -571,16 +554,13 @@ static int op_re_encrypt(struct lv_req *rq, const json_t *in,
                       &ct, err) < 0) {
         goto out;
     }
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_key(&w, "CiphertextBlob");
-    lv_jw_b64(&w, ct.data, ct.len);
-    lv_jw_kstr(&w, "SourceKeyId", src.arn);
-    lv_jw_kstr(&w, "KeyId", dst.arn);
-    lv_jw_kstr(&w, "SourceEncryptionAlgorithm", d.alg);
-    lv_jw_kstr(&w, "DestinationEncryptionAlgorithm", dst_alg);
-    lv_jw_obj_close(&w);
-    ret = finish(&w, err);
+    lv_jw_key(w, "CiphertextBlob");
+    lv_jw_b64(w, ct.data, ct.len);
+    lv_jw_kstr(w, "SourceKeyId", src.arn);
+    lv_jw_kstr(w, "KeyId", dst.arn);
+    lv_jw_kstr(w, "SourceEncryptionAlgorithm", d.alg);
+    lv_jw_kstr(w, "DestinationEncryptionAlgorithm", dst_alg);
+    ret = 0;
 out:
     lv_crypto_buf_release(&pt);
     lv_buf_release(&ct);
@@ -621,7 +601,7 @@ static int data_key_len(const json_t *in, size_t *n, struct lv_err *err)
 }
 
 static int data_key(struct lv_req *rq, const json_t *in, int plain,
-                    struct lv_buf *out, struct lv_err *err)
+                    struct lv_jw *w, struct lv_err *err)
 {
     const char *action = plain ? "GenerateDataKey"
                                : "GenerateDataKeyWithoutPlaintext";
@@ -629,7 +609,6 @@ static int data_key(struct lv_req *rq, const json_t *in, int plain,
     size_t n_ctx = 0;
     struct lv_kms_key k;
     struct lv_buf ct = LV_BUF_INIT(LV_KMS_MAX_CIPHERTEXT);
-    struct lv_jw w;
     uint8_t dk[MAX_DATA_KEY_BYTES];
     size_t n = 0;
     int ret = -1;
@@ -639,8 +618,8 @@ static int data_key(struct lv_req *rq, const json_t *in, int plain,
                        LV_KMS_MAX_CONTEXT_PAIRS, &n_ctx, err) < 0 ||
         no_recipient(in, err) < 0 ||
         data_key_len(in, &n, err) < 0 ||
-        lv_kms_op_key(rq, in, "KeyId", action, ctx, n_ctx,
-                      "ENCRYPT_DECRYPT", action, &k, err) < 0) {
+        lv_kms_use_key(rq, in, "KeyId", action, ctx, n_ctx,
+                       "ENCRYPT_DECRYPT", action, &k, err) < 0) {
         goto out;
     }
     if (!is_symmetric(&k)) {
@@ -656,17 +635,14 @@ static int data_key(struct lv_req *rq, const json_t *in, int plain,
     if (encrypt_under(rq, &k, SYMMETRIC, ctx, n_ctx, dk, n, &ct, err) < 0) {
         goto out;
     }
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_key(&w, "CiphertextBlob");
-    lv_jw_b64(&w, ct.data, ct.len);
+    lv_jw_key(w, "CiphertextBlob");
+    lv_jw_b64(w, ct.data, ct.len);
     if (plain) {
-        lv_jw_key(&w, "Plaintext");
-        lv_jw_b64(&w, dk, n);
+        lv_jw_key(w, "Plaintext");
+        lv_jw_b64(w, dk, n);
     }
-    lv_jw_kstr(&w, "KeyId", k.arn);
-    lv_jw_obj_close(&w);
-    ret = finish(&w, err);
+    lv_jw_kstr(w, "KeyId", k.arn);
+    ret = 0;
 out:
     lv_secret_wipe(dk, n);
     lv_buf_release(&ct);
@@ -674,28 +650,28 @@ out:
     return ret;
 }
 
-static int op_generate_data_key(struct lv_req *rq, const json_t *in,
-                                struct lv_buf *out, struct lv_err *err)
+int lv_kms_op_generate_data_key(struct lv_req *rq, const json_t *in,
+                                struct lv_jw *w, struct lv_err *err)
 {
-    return data_key(rq, in, 1, out, err);
+    return data_key(rq, in, 1, w, err);
 }
 
-static int op_generate_data_key_wp(struct lv_req *rq, const json_t *in,
-                                   struct lv_buf *out, struct lv_err *err)
+int lv_kms_op_generate_data_key_without_plaintext(struct lv_req *rq,
+                                                  const json_t *in,
+                                                  struct lv_jw *w,
+                                                  struct lv_err *err)
 {
-    return data_key(rq, in, 0, out, err);
+    return data_key(rq, in, 0, w, err);
 }
 
 /* ---- GenerateRandom ------------------------------------------------------ */
 
 /* No key, so no key policy: any authenticated caller may ask. */
-static int op_generate_random(struct lv_req *rq, const json_t *in,
-                              struct lv_buf *out, struct lv_err *err)
+int lv_kms_op_generate_random(struct lv_req *rq, const json_t *in,
+                              struct lv_jw *w, struct lv_err *err)
 {
     uint8_t r[MAX_DATA_KEY_BYTES];
     int64_t n = 0;
-    struct lv_jw w;
-    int ret;
 
     (void)rq;
     if (no_recipient(in, err) < 0) {
@@ -718,32 +694,8 @@ static int op_generate_random(struct lv_req *rq, const json_t *in,
                           "less than or equal to 1024", (long long)n);
     }
     lv_rand_bytes(r, (size_t)n);
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_key(&w, "Plaintext");
-    lv_jw_b64(&w, r, (size_t)n);
-    lv_jw_obj_close(&w);
-    ret = finish(&w, err);
+    lv_jw_key(w, "Plaintext");
+    lv_jw_b64(w, r, (size_t)n);
     lv_secret_wipe(r, (size_t)n);
-    return ret;
+    return 0;
 }
-
-/* ---- the table ----------------------------------------------------------- */
-
-const struct lv_handler lv_kms_crypto_handlers[] = {
-    { "Encrypt", op_encrypt },
-    { "Decrypt", op_decrypt },
-    { "ReEncrypt", op_re_encrypt },
-    { "GenerateDataKey", op_generate_data_key },
-    { "GenerateDataKeyWithoutPlaintext", op_generate_data_key_wp },
-    { "GenerateDataKeyPair", lv_kms_op_generate_data_key_pair },
-    { "GenerateDataKeyPairWithoutPlaintext",
-      lv_kms_op_generate_data_key_pair_wp },
-    { "GenerateRandom", op_generate_random },
-    { "Sign", lv_kms_op_sign },
-    { "Verify", lv_kms_op_verify },
-    { "GetPublicKey", lv_kms_op_get_public_key },
-    { "GenerateMac", lv_kms_op_generate_mac },
-    { "VerifyMac", lv_kms_op_verify_mac },
-    { NULL, NULL },
-};

@@ -1,8 +1,8 @@
 /*
  * ops_int: what the files of the KMS cryptographic operations share —
- * ops.c (Encrypt, Decrypt, ReEncrypt, GenerateDataKey*, GenerateRandom and
- * the handler table), asym.c (Sign, Verify, GetPublicKey,
- * GenerateDataKeyPair*) and mac.c (GenerateMac, VerifyMac).
+ * ops.c (Encrypt, Decrypt, ReEncrypt, GenerateDataKey*, GenerateRandom),
+ * asym.c (Sign, Verify, GetPublicKey, GenerateDataKeyPair*) and mac.c
+ * (GenerateMac, VerifyMac). Their handlers are declared in kms.h.
  *
  * Two layers: the prologue every key operation runs (find the key,
  * authorize, check state and usage, DryRun), and request-free OpenSSL
@@ -37,10 +37,10 @@ struct lv_kv;
  * usage is `usage` (the error names `op`). Fills *k (init'd by the caller)
  * and returns 0, or -1 with the first of AWS's errors that applies.
  */
-int lv_kms_op_key(struct lv_req *rq, const struct json_t *in,
-                  const char *member, const char *action,
-                  const struct lv_kv *ctx, size_t n_ctx, const char *usage,
-                  const char *op, struct lv_kms_key *k, struct lv_err *err);
+int lv_kms_use_key(struct lv_req *rq, const struct json_t *in,
+                   const char *member, const char *action,
+                   const struct lv_kv *ctx, size_t n_ctx, const char *usage,
+                   const char *op, struct lv_kms_key *k, struct lv_err *err);
 
 /*
  * When the request's DryRun member is true: -1 with
@@ -57,25 +57,6 @@ int lv_kms_dry_run(const struct json_t *in, struct lv_err *err);
  */
 int lv_kms_check_alg(const char *const *list, const char *alg,
                      const char *key_spec, struct lv_err *err);
-
-/* Handlers of asym.c and mac.c, registered by ops.c. */
-int lv_kms_op_sign(struct lv_req *rq, const struct json_t *in,
-                   struct lv_buf *out, struct lv_err *err);
-int lv_kms_op_verify(struct lv_req *rq, const struct json_t *in,
-                     struct lv_buf *out, struct lv_err *err);
-int lv_kms_op_get_public_key(struct lv_req *rq, const struct json_t *in,
-                             struct lv_buf *out, struct lv_err *err);
-int lv_kms_op_generate_data_key_pair(struct lv_req *rq,
-                                     const struct json_t *in,
-                                     struct lv_buf *out, struct lv_err *err);
-int lv_kms_op_generate_data_key_pair_wp(struct lv_req *rq,
-                                        const struct json_t *in,
-                                        struct lv_buf *out,
-                                        struct lv_err *err);
-int lv_kms_op_generate_mac(struct lv_req *rq, const struct json_t *in,
-                           struct lv_buf *out, struct lv_err *err);
-int lv_kms_op_verify_mac(struct lv_req *rq, const struct json_t *in,
-                         struct lv_buf *out, struct lv_err *err);
 
 /* ---- asymmetric keys (asym.c), no request involved ---------------------- */
 

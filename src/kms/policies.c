@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "kms/keys_int.h"
+#include "kms/kms.h"
 #include "kms/kms_int.h"
 #include "policy/policy.h"
 #include "store/kms_store.h"
@@ -56,41 +57,19 @@ static int check_policy_name(const json_t *in, struct lv_err *err)
     return 0;
 }
 
-static int load(struct lv_req *rq, const json_t *in, const char *action,
-                struct lv_kms_key *k, struct lv_err *err)
-{
-    const char *ref;
-
-    if (lv_json_req_str(in, "KeyId", 1, 2048, &ref, err) < 0 ||
-        lv_kms_resolve(rq, ref, 0, k, err) < 0 ||
-        lv_kms_authorize(rq, k, action, NULL, 0, NULL, 0, err) < 0) {
-        return -1;
-    }
-    return 0;
-}
-
 int lv_kms_op_get_key_policy(struct lv_req *rq, const json_t *in,
-                             struct lv_buf *out, struct lv_err *err)
+                             struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
-    struct lv_jw w;
     int ret = -1;
 
     lv_kms_key_init(&k);
-    if (load(rq, in, "GetKeyPolicy", &k, err) < 0 ||
+    if (lv_kms_load_key(rq, in, 0, "GetKeyPolicy", &k, err) < 0 ||
         check_policy_name(in, err) < 0) {
         goto out;
     }
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_kstr(&w, "Policy", k.policy);
-    lv_jw_kstr(&w, "PolicyName", "default");
-    lv_jw_obj_close(&w);
-    if (lv_jw_finish(&w) < 0) {
-        lv_err_set(err, LV_E_KMS_INTERNAL,
-                   "The response could not be written");
-        goto out;
-    }
+    lv_jw_kstr(w, "Policy", k.policy);
+    lv_jw_kstr(w, "PolicyName", "default");
     ret = 0;
 out:
     lv_kms_key_release(&k);
@@ -110,7 +89,7 @@ static int change_policy(struct lv_req *rq, struct lv_kms_key *cur,
 }
 
 int lv_kms_op_put_key_policy(struct lv_req *rq, const json_t *in,
-                             struct lv_buf *out, struct lv_err *err)
+                             struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct lv_kms_key cur;
@@ -118,14 +97,14 @@ int lv_kms_op_put_key_policy(struct lv_req *rq, const json_t *in,
     int bypass = 0;
     int ret = -1;
 
-    (void)out;
+    (void)w;
     lv_kms_key_init(&k);
     lv_kms_key_init(&cur);
     if (!policy) {
         LV_BUG("PutKeyPolicy input passed validation without Policy");
     }
     lv_json_bool(in, "BypassPolicyLockoutSafetyCheck", &bypass);
-    if (load(rq, in, "PutKeyPolicy", &k, err) < 0 ||
+    if (lv_kms_load_key(rq, in, 0, "PutKeyPolicy", &k, err) < 0 ||
         check_policy_name(in, err) < 0 ||
         lv_kms_policy_check(rq, policy, k.arn, bypass, err) < 0) {
         goto out;
@@ -143,29 +122,20 @@ out:
 }
 
 int lv_kms_op_list_key_policies(struct lv_req *rq, const json_t *in,
-                                struct lv_buf *out, struct lv_err *err)
+                                struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
-    struct lv_jw w;
     int ret = -1;
 
     lv_kms_key_init(&k);
-    if (load(rq, in, "ListKeyPolicies", &k, err) < 0) {
+    if (lv_kms_load_key(rq, in, 0, "ListKeyPolicies", &k, err) < 0) {
         goto out;
     }
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_key(&w, "PolicyNames");
-    lv_jw_arr_open(&w);
-    lv_jw_str(&w, "default");
-    lv_jw_arr_close(&w);
-    lv_jw_kbool(&w, "Truncated", 0);
-    lv_jw_obj_close(&w);
-    if (lv_jw_finish(&w) < 0) {
-        lv_err_set(err, LV_E_KMS_INTERNAL,
-                   "The response could not be written");
-        goto out;
-    }
+    lv_jw_key(w, "PolicyNames");
+    lv_jw_arr_open(w);
+    lv_jw_str(w, "default");
+    lv_jw_arr_close(w);
+    lv_jw_kbool(w, "Truncated", 0);
     ret = 0;
 out:
     lv_kms_key_release(&k);

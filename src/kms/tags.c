@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "kms/keys_int.h"
+#include "kms/kms.h"
 #include "kms/kms_int.h"
 #include "store/kms_store.h"
 #include "store/store.h"
@@ -62,19 +63,6 @@ int lv_kms_tags_store(struct lv_req *rq, const char *key_id,
                                  lv_json_str(t, "TagValue"), err) < 0) {
             return -1;
         }
-    }
-    return 0;
-}
-
-static int load(struct lv_req *rq, const json_t *in, const char *action,
-                struct lv_kms_key *k, struct lv_err *err)
-{
-    const char *ref;
-
-    if (lv_json_req_str(in, "KeyId", 1, 2048, &ref, err) < 0 ||
-        lv_kms_resolve(rq, ref, 0, k, err) < 0 ||
-        lv_kms_authorize(rq, k, action, NULL, 0, NULL, 0, err) < 0) {
-        return -1;
     }
     return 0;
 }
@@ -150,20 +138,20 @@ static int change_tag(struct lv_req *rq, struct lv_kms_key *cur, void *arg,
 }
 
 int lv_kms_op_tag_resource(struct lv_req *rq, const json_t *in,
-                           struct lv_buf *out, struct lv_err *err)
+                           struct lv_jw *w, struct lv_err *err)
 {
     const json_t *tags = lv_json_arr(in, "Tags");
     struct lv_kms_key k;
     struct lv_kms_key cur;
     int ret = -1;
 
-    (void)out;
+    (void)w;
     lv_kms_key_init(&k);
     lv_kms_key_init(&cur);
     if (!tags) {
         LV_BUG("TagResource input passed validation without Tags");
     }
-    if (load(rq, in, "TagResource", &k, err) < 0) {
+    if (lv_kms_load_key(rq, in, 0, "TagResource", &k, err) < 0) {
         goto out;
     }
     ret = lv_kms_key_change(rq, &k, change_tag, (json_t *)tags, &cur, err);
@@ -201,20 +189,20 @@ static int change_untag(struct lv_req *rq, struct lv_kms_key *cur,
 }
 
 int lv_kms_op_untag_resource(struct lv_req *rq, const json_t *in,
-                             struct lv_buf *out, struct lv_err *err)
+                             struct lv_jw *w, struct lv_err *err)
 {
     const json_t *keys = lv_json_arr(in, "TagKeys");
     struct lv_kms_key k;
     struct lv_kms_key cur;
     int ret = -1;
 
-    (void)out;
+    (void)w;
     lv_kms_key_init(&k);
     lv_kms_key_init(&cur);
     if (!keys) {
         LV_BUG("UntagResource input passed validation without TagKeys");
     }
-    if (load(rq, in, "UntagResource", &k, err) < 0) {
+    if (lv_kms_load_key(rq, in, 0, "UntagResource", &k, err) < 0) {
         goto out;
     }
     ret = lv_kms_key_change(rq, &k, change_untag, (json_t *)keys, &cur,
@@ -251,11 +239,10 @@ static int page_tag(void *arg, const char *tag_key, const char *value)
 }
 
 int lv_kms_op_list_resource_tags(struct lv_req *rq, const json_t *in,
-                                 struct lv_buf *out, struct lv_err *err)
+                                 struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
     struct tag_page p;
-    struct lv_jw w;
     char after[512];
     int64_t limit = LIST_TAGS_MAX;
     int ret = -1;
@@ -271,32 +258,23 @@ int lv_kms_op_list_resource_tags(struct lv_req *rq, const json_t *in,
         goto out;
     }
     if (lv_kms_marker_read(in, "tag", after, sizeof(after), err) < 0 ||
-        load(rq, in, "ListResourceTags", &k, err) < 0) {
+        lv_kms_load_key(rq, in, 0, "ListResourceTags", &k, err) < 0) {
         goto out;
     }
     memset(&p, 0, sizeof(p));
-    p.w = &w;
+    p.w = w;
     p.limit = (int)limit;
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_key(&w, "Tags");
-    lv_jw_arr_open(&w);
+    lv_jw_key(w, "Tags");
+    lv_jw_arr_open(w);
     if (lv_store_kms_tag_list(rq->store, k.id, after, p.limit + 1, page_tag,
                               &p, err) < 0) {
-        lv_jw_finish(&w);
         goto out;
     }
-    lv_jw_arr_close(&w);
+    lv_jw_arr_close(w);
     if (p.truncated) {
-        lv_kms_marker_write(&w, "tag", p.last);
+        lv_kms_marker_write(w, "tag", p.last);
     }
-    lv_jw_kbool(&w, "Truncated", p.truncated);
-    lv_jw_obj_close(&w);
-    if (lv_jw_finish(&w) < 0) {
-        lv_err_set(err, LV_E_KMS_INTERNAL,
-                   "The response could not be written");
-        goto out;
-    }
+    lv_jw_kbool(w, "Truncated", p.truncated);
     ret = 0;
 out:
     lv_kms_key_release(&k);

@@ -1,8 +1,8 @@
 /*
- * events_int: what the files of the Logs events path share — the
- * PutLogEvents and GetLogEvents handlers (ingest.c, read.c, registered in
- * events.c), the group committer that makes PutLogEvents durable
- * (commit.c), and the per-stream chunk sequence numbers.
+ * events_int: what the files of the Logs events path share (PutLogEvents
+ * in ingest.c, GetLogEvents in read.c) — the group committer that makes
+ * PutLogEvents durable (commit.c), and the per-stream chunk sequence
+ * numbers.
  *
  * Group commit: a PutLogEvents request hands its encrypted chunks to one
  * committer thread and sleeps; the committer takes every request queued,
@@ -25,17 +25,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 
-struct json_t;
 struct lv_store;
-
-/* ---- handlers ----------------------------------------------------------- */
-
-/* Registered with LV_HANDLER_RAW_BODY: `in` is NULL from the front (the
- * handler decodes rq->body), or an already validated input object. */
-int lv_logs_put_log_events(struct lv_req *rq, const struct json_t *in,
-                           struct lv_buf *out, struct lv_err *err);
-int lv_logs_get_log_events(struct lv_req *rq, const struct json_t *in,
-                           struct lv_buf *out, struct lv_err *err);
 
 /* ---- group commit (commit.c) -------------------------------------------- */
 

@@ -1,9 +1,9 @@
 /*
  * groups.c: the log group operations — CreateLogGroup, DeleteLogGroup,
  * DescribeLogGroups, ListLogGroups, PutLogGroupDeletionProtection,
- * PutRetentionPolicy, DeleteRetentionPolicy — the opaque paging tokens the
- * groups area hands out, and the table that registers every handler of the
- * area (streams.c, tags.c and kmskey.c hold the rest).
+ * PutRetentionPolicy, DeleteRetentionPolicy — and the opaque paging tokens
+ * the groups area hands out (streams.c, tags.c and kmskey.c hold the
+ * area's other operations).
  *
  * Output members and their order follow the CloudWatch Logs API Reference
  * (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/
@@ -157,15 +157,6 @@ int lv_logs_group_edit(struct lv_req *rq, const char *name_or_arn,
     return lv_store_commit(rq->store, err);
 }
 
-static int finish(struct lv_jw *w, struct lv_err *err)
-{
-    if (lv_jw_finish(w) < 0) {
-        return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
-                          "The response is too large.");
-    }
-    return 0;
-}
-
 /*
  * A LogGroup object, members in AWS's order. `brief`: only logGroupName,
  * creationTime and arn, which is all AWS returns when DescribeLogGroups is
@@ -224,8 +215,8 @@ static int read_limit(const json_t *in, int def)
 
 /* ---- CreateLogGroup ----------------------------------------------------- */
 
-static int create_log_group(struct lv_req *rq, const json_t *in,
-                            struct lv_buf *out, struct lv_err *err)
+int lv_logs_op_create_log_group(struct lv_req *rq, const json_t *in,
+                                struct lv_jw *w, struct lv_err *err)
 {
     struct lv_log_group g;
     const char *name;
@@ -236,7 +227,7 @@ static int create_log_group(struct lv_req *rq, const json_t *in,
     int found;
     int rc;
 
-    (void)out;
+    (void)w;
     if (lv_json_req_str(in, "logGroupName", 1, LV_LOGS_MAX_NAME, &name,
                         err) < 0) {
         return -1;
@@ -294,14 +285,14 @@ static int create_log_group(struct lv_req *rq, const json_t *in,
 
 /* ---- DeleteLogGroup ----------------------------------------------------- */
 
-static int delete_log_group(struct lv_req *rq, const json_t *in,
-                            struct lv_buf *out, struct lv_err *err)
+int lv_logs_op_delete_log_group(struct lv_req *rq, const json_t *in,
+                                struct lv_jw *w, struct lv_err *err)
 {
     struct lv_log_group g;
     const char *name;
     int rc;
 
-    (void)out;
+    (void)w;
     if (lv_json_req_str(in, "logGroupName", 1, LV_LOGS_MAX_NAME, &name,
                         err) < 0 ||
         lv_store_begin(rq->store, err) < 0) {
@@ -418,8 +409,8 @@ out:
     return ret;
 }
 
-static int describe_log_groups(struct lv_req *rq, const json_t *in,
-                               struct lv_buf *out, struct lv_err *err)
+int lv_logs_op_describe_log_groups(struct lv_req *rq, const json_t *in,
+                                   struct lv_jw *w, struct lv_err *err)
 {
     static const char kind[] = "DescribeLogGroups";
     const char *prefix = lv_json_str(in, "logGroupNamePrefix");
@@ -427,7 +418,6 @@ static int describe_log_groups(struct lv_req *rq, const json_t *in,
     const json_t *ids = lv_json_arr(in, "logGroupIdentifiers");
     char cursor[LV_LOGS_CURSOR_MAX];
     struct describe_page p;
-    struct lv_jw w;
 
     /* accountIdentifiers and includeLinkedAccounts are accepted and
      * ignored: there is no cross-account observability here. */
@@ -444,38 +434,29 @@ static int describe_log_groups(struct lv_req *rq, const json_t *in,
     if (lv_logs_token_read(rq, in, kind, "", cursor, err) < 0) {
         return -1;
     }
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
     if (ids) {
-        if (describe_by_ids(rq, ids, &w, err) < 0) {
-            lv_jw_finish(&w);
-            return -1;
-        }
-        lv_jw_obj_close(&w);
-        return finish(&w, err);
+        return describe_by_ids(rq, ids, w, err);
     }
     memset(&p, 0, sizeof(p));
     p.s = rq->store;
-    p.w = &w;
+    p.w = w;
     p.limit = read_limit(in, DESCRIBE_DEFAULT_LIMIT);
     p.pattern = pattern;
     p.brief = pattern != NULL;
     p.cls = lv_json_str(in, "logGroupClass");
-    lv_jw_key(&w, "logGroups");
-    lv_jw_arr_open(&w);
+    lv_jw_key(w, "logGroups");
+    lv_jw_arr_open(w);
     if (lv_store_logs_group_list(rq->store, rq->who.account, rq->region,
                                  prefix ? prefix : "", cursor,
                                  (pattern || p.cls) ? 0 : p.limit + 1,
                                  describe_each, &p, err) < 0) {
-        lv_jw_finish(&w);
         return -1;
     }
-    lv_jw_arr_close(&w);
+    lv_jw_arr_close(w);
     if (p.more) {
-        lv_logs_token_write(rq, &w, kind, "", p.last);
+        lv_logs_token_write(rq, w, kind, "", p.last);
     }
-    lv_jw_obj_close(&w);
-    return finish(&w, err);
+    return 0;
 }
 
 /* ---- ListLogGroups ------------------------------------------------------ */
@@ -633,13 +614,12 @@ static int list_each(void *arg, const struct lv_log_group *g)
     return 0;
 }
 
-static int list_log_groups(struct lv_req *rq, const json_t *in,
-                           struct lv_buf *out, struct lv_err *err)
+int lv_logs_op_list_log_groups(struct lv_req *rq, const json_t *in,
+                               struct lv_jw *w, struct lv_err *err)
 {
     static const char kind[] = "ListLogGroups";
     char cursor[LV_LOGS_CURSOR_MAX];
     struct list_page p;
-    struct lv_jw w;
     int rc;
 
     if (lv_logs_token_read(rq, in, kind, "", cursor, err) < 0) {
@@ -647,7 +627,7 @@ static int list_log_groups(struct lv_req *rq, const json_t *in,
     }
     memset(&p, 0, sizeof(p));
     p.rq = rq;
-    p.w = &w;
+    p.w = w;
     p.err = err;
     p.limit = read_limit(in, LIST_DEFAULT_LIMIT);
     p.pattern = lv_json_str(in, "logGroupNamePattern");
@@ -657,24 +637,20 @@ static int list_log_groups(struct lv_req *rq, const json_t *in,
      * either matches none. */
     p.none = json_array_size(lv_json_arr(in, "dataSources")) > 0 ||
              json_array_size(lv_json_arr(in, "fieldIndexNames")) > 0;
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_key(&w, "logGroups");
-    lv_jw_arr_open(&w);
+    lv_jw_key(w, "logGroups");
+    lv_jw_arr_open(w);
     if (!p.none) {
         rc = lv_store_logs_group_list(rq->store, rq->who.account, rq->region,
                                       "", cursor, 0, list_each, &p, err);
         if (rc < 0) {
-            lv_jw_finish(&w);
             return -1;
         }
     }
-    lv_jw_arr_close(&w);
+    lv_jw_arr_close(w);
     if (p.more) {
-        lv_logs_token_write(rq, &w, kind, "", p.last);
+        lv_logs_token_write(rq, w, kind, "", p.last);
     }
-    lv_jw_obj_close(&w);
-    return finish(&w, err);
+    return 0;
 }
 
 /* ---- PutLogGroupDeletionProtection -------------------------------------- */
@@ -686,13 +662,15 @@ static int set_protection(void *arg, struct lv_req *rq,
                                                        *(int *)arg, err);
 }
 
-static int put_deletion_protection(struct lv_req *rq, const json_t *in,
-                                   struct lv_buf *out, struct lv_err *err)
+int lv_logs_op_put_log_group_deletion_protection(struct lv_req *rq,
+                                                 const json_t *in,
+                                                 struct lv_jw *w,
+                                                 struct lv_err *err)
 {
     const char *id;
     int on = 0;
 
-    (void)out;
+    (void)w;
     if (lv_json_req_str(in, "logGroupIdentifier", 1, 2048, &id, err) < 0) {
         return -1;
     }
@@ -718,8 +696,8 @@ static int set_retention(void *arg, struct lv_req *rq,
                                              err);
 }
 
-static int put_retention_policy(struct lv_req *rq, const json_t *in,
-                                struct lv_buf *out, struct lv_err *err)
+int lv_logs_op_put_retention_policy(struct lv_req *rq, const json_t *in,
+                                    struct lv_jw *w, struct lv_err *err)
 {
     struct lv_buf list = LV_BUF_INIT(512);
     const char *name;
@@ -727,7 +705,7 @@ static int put_retention_policy(struct lv_req *rq, const json_t *in,
     int ok = 0;
     int ret = -1;
 
-    (void)out;
+    (void)w;
     if (lv_json_req_str(in, "logGroupName", 1, LV_LOGS_MAX_NAME, &name,
                         err) < 0 ||
         lv_json_req_int(in, "retentionInDays", &days, err) < 0) {
@@ -751,40 +729,16 @@ out:
     return ret;
 }
 
-static int delete_retention_policy(struct lv_req *rq, const json_t *in,
-                                   struct lv_buf *out, struct lv_err *err)
+int lv_logs_op_delete_retention_policy(struct lv_req *rq, const json_t *in,
+                                       struct lv_jw *w, struct lv_err *err)
 {
     const char *name;
     int none = 0;
 
-    (void)out;
+    (void)w;
     if (lv_json_req_str(in, "logGroupName", 1, LV_LOGS_MAX_NAME, &name,
                         err) < 0) {
         return -1;
     }
     return lv_logs_group_edit(rq, name, set_retention, &none, err);
 }
-
-/* ---- the table ---------------------------------------------------------- */
-
-const struct lv_handler lv_logs_group_handlers[] = {
-    { "CreateLogGroup", create_log_group },
-    { "DeleteLogGroup", delete_log_group },
-    { "DescribeLogGroups", describe_log_groups },
-    { "ListLogGroups", list_log_groups },
-    { "PutLogGroupDeletionProtection", put_deletion_protection },
-    { "PutRetentionPolicy", put_retention_policy },
-    { "DeleteRetentionPolicy", delete_retention_policy },
-    { "CreateLogStream", lv_logs_op_create_log_stream },
-    { "DeleteLogStream", lv_logs_op_delete_log_stream },
-    { "DescribeLogStreams", lv_logs_op_describe_log_streams },
-    { "AssociateKmsKey", lv_logs_op_associate_kms_key },
-    { "DisassociateKmsKey", lv_logs_op_disassociate_kms_key },
-    { "TagResource", lv_logs_op_tag_resource },
-    { "UntagResource", lv_logs_op_untag_resource },
-    { "ListTagsForResource", lv_logs_op_list_tags_for_resource },
-    { "TagLogGroup", lv_logs_op_tag_log_group },
-    { "UntagLogGroup", lv_logs_op_untag_log_group },
-    { "ListTagsLogGroup", lv_logs_op_list_tags_log_group },
-    { NULL, NULL },
-};

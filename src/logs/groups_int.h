@@ -1,10 +1,11 @@
 /*
  * groups_int: what the files of the groups area share (groups.c,
- * streams.c, tags.c, kmskey.c): the handlers that groups.c registers in
- * lv_logs_group_handlers, the opaque paging tokens, and the KMS key rule
- * for a log group.
+ * streams.c, tags.c, kmskey.c): the opaque paging tokens, the KMS key
+ * rule for a log group, and tagging. Their handlers are declared in
+ * logs.h.
  *
- * Not here: finding a group and its ARNs (logs_int.h), events (events.c).
+ * Not here: finding a group and its ARNs (logs_int.h), events
+ * (events_int.h).
  */
 #ifndef LV_LOGS_GROUPS_INT_H
 #define LV_LOGS_GROUPS_INT_H
@@ -15,7 +16,6 @@
 #include "logs/logs_int.h"
 
 struct json_t;
-struct lv_buf;
 struct lv_err;
 struct lv_jw;
 
@@ -80,40 +80,12 @@ int lv_logs_check_kms_key(struct lv_req *rq, const char *name,
                           const char *key_id, char key_arn[256],
                           struct lv_err *err);
 
-/* ---- handlers ----------------------------------------------------------- */
+/* ---- tags (tags.c) ------------------------------------------------------ */
 
-/* streams.c */
-int lv_logs_op_create_log_stream(struct lv_req *rq, const struct json_t *in,
-                                 struct lv_buf *out, struct lv_err *err);
-int lv_logs_op_delete_log_stream(struct lv_req *rq, const struct json_t *in,
-                                 struct lv_buf *out, struct lv_err *err);
-int lv_logs_op_describe_log_streams(struct lv_req *rq,
-                                    const struct json_t *in,
-                                    struct lv_buf *out, struct lv_err *err);
-/* tags.c */
-int lv_logs_op_tag_resource(struct lv_req *rq, const struct json_t *in,
-                            struct lv_buf *out, struct lv_err *err);
-int lv_logs_op_untag_resource(struct lv_req *rq, const struct json_t *in,
-                              struct lv_buf *out, struct lv_err *err);
-int lv_logs_op_list_tags_for_resource(struct lv_req *rq,
-                                      const struct json_t *in,
-                                      struct lv_buf *out, struct lv_err *err);
-int lv_logs_op_tag_log_group(struct lv_req *rq, const struct json_t *in,
-                             struct lv_buf *out, struct lv_err *err);
-int lv_logs_op_untag_log_group(struct lv_req *rq, const struct json_t *in,
-                               struct lv_buf *out, struct lv_err *err);
-int lv_logs_op_list_tags_log_group(struct lv_req *rq, const struct json_t *in,
-                                   struct lv_buf *out, struct lv_err *err);
 /* Sets `tags` (an object of strings) on group_id inside the caller's
  * transaction, refusing (TooManyTagsException) more than 50 in all and
  * keys beginning with "aws:" (InvalidParameterException). */
 int lv_logs_tags_apply(struct lv_req *rq, int64_t group_id,
                        const struct json_t *tags, struct lv_err *err);
-/* kmskey.c */
-int lv_logs_op_associate_kms_key(struct lv_req *rq, const struct json_t *in,
-                                 struct lv_buf *out, struct lv_err *err);
-int lv_logs_op_disassociate_kms_key(struct lv_req *rq,
-                                    const struct json_t *in,
-                                    struct lv_buf *out, struct lv_err *err);
 
 #endif

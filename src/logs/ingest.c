@@ -13,9 +13,10 @@
  * events left once the too old and too new are set aside span at most 24
  * hours (check_batch). The sequence token is ignored.
  *
- * Hot path (DESIGN.md "Hot paths"): the handler is registered with
- * LV_HANDLER_RAW_BODY, so the front does not parse the body. It is decoded
- * by simdjson (logs/fastjson.h) straight into the events; any body that
+ * Hot path (DESIGN.md "Hot paths"): the operation is flagged raw_body in
+ * src/model/implemented.txt (LV_HANDLER_RAW_BODY), so the front does not
+ * parse the body. It is decoded by simdjson (logs/fastjson.h) straight
+ * into the events; any body that
  * decoder does not accept as plainly valid goes the ordinary way —
  * lv_model_parse_input (jansson + lv_model_validate, the front's own step)
  * and read_events() — so every answer, error messages included, is the
@@ -32,6 +33,7 @@
 #include "logs/chunk.h"
 #include "logs/datakey.h"
 #include "logs/fastjson.h"
+#include "logs/logs.h"
 #include "logs/logs_int.h"
 #include "model/model.h"
 #include "util/json.h"
@@ -318,8 +320,8 @@ out:
     return ret;
 }
 
-int lv_logs_put_log_events(struct lv_req *rq, const json_t *in,
-                           struct lv_buf *out, struct lv_err *err)
+int lv_logs_op_put_log_events(struct lv_req *rq, const json_t *in,
+                              struct lv_jw *w, struct lv_err *err)
 {
     struct lv_log_group g;
     struct lv_log_stream st;
@@ -327,7 +329,6 @@ int lv_logs_put_log_events(struct lv_req *rq, const json_t *in,
     json_t *own = NULL;
     struct lv_chunk_event *ev = NULL;
     struct rejected rej;
-    struct lv_jw w;
     const char *stream_name;
     char token[64];
     size_t n = 0;
@@ -367,32 +368,24 @@ int lv_logs_put_log_events(struct lv_req *rq, const json_t *in,
     }
     /* The sequence token is ignored on input; AWS still returns one. */
     snprintf(token, sizeof(token), "%056" PRId64, next_seq);
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_kstr(&w, "nextSequenceToken", token);
+    lv_jw_kstr(w, "nextSequenceToken", token);
     if (rej.too_new_start < n || rej.too_old_end > 0 ||
         rej.expired_end > 0) {
-        lv_jw_key(&w, "rejectedLogEventsInfo");
-        lv_jw_obj_open(&w);
+        lv_jw_key(w, "rejectedLogEventsInfo");
+        lv_jw_obj_open(w);
         if (rej.too_new_start < n) {
-            lv_jw_kint64(&w, "tooNewLogEventStartIndex",
+            lv_jw_kint64(w, "tooNewLogEventStartIndex",
                          (int64_t)rej.too_new_start);
         }
         if (rej.too_old_end > 0) {
-            lv_jw_kint64(&w, "tooOldLogEventEndIndex",
+            lv_jw_kint64(w, "tooOldLogEventEndIndex",
                          (int64_t)rej.too_old_end);
         }
         if (rej.expired_end > 0) {
-            lv_jw_kint64(&w, "expiredLogEventEndIndex",
+            lv_jw_kint64(w, "expiredLogEventEndIndex",
                          (int64_t)rej.expired_end);
         }
-        lv_jw_obj_close(&w);
-    }
-    lv_jw_obj_close(&w);
-    if (lv_jw_finish(&w) < 0) {
-        lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
-                   "Service is unavailable; please try again");
-        goto out;
+        lv_jw_obj_close(w);
     }
     ret = 0;
 out:

@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "crypto/crypto.h"
+#include "logs/logs.h"
 #include "util/err.h"
 #include "util/json.h"
 #include "util/log.h"
@@ -210,13 +211,13 @@ static int set_key(void *arg, struct lv_req *rq,
 }
 
 int lv_logs_op_associate_kms_key(struct lv_req *rq, const json_t *in,
-                                 struct lv_buf *out, struct lv_err *err)
+                                 struct lv_jw *w, struct lv_err *err)
 {
     struct lv_log_group g;
     const char *key_id;
     char arn[256];
 
-    (void)out;
+    (void)w;
     if (lv_json_req_str(in, "kmsKeyId", 0, 256, &key_id, err) < 0 ||
         target(rq, in, &g, err) < 0 ||
         lv_logs_check_kms_key(rq, g.name, key_id, arn, err) < 0) {
@@ -228,12 +229,12 @@ int lv_logs_op_associate_kms_key(struct lv_req *rq, const json_t *in,
 }
 
 int lv_logs_op_disassociate_kms_key(struct lv_req *rq, const json_t *in,
-                                    struct lv_buf *out, struct lv_err *err)
+                                    struct lv_jw *w, struct lv_err *err)
 {
     struct lv_log_group g;
     char none[1] = "";
 
-    (void)out;
+    (void)w;
     if (target(rq, in, &g, err) < 0) {
         return -1;
     }

@@ -12,7 +12,7 @@
  * Metric filters are stored and described; logvault does not publish
  * CloudWatch metrics, so nothing evaluates a stored filter on ingest.
  */
-#include "logs/search_int.h"
+#include "logs/logs.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -36,15 +36,6 @@
 /* API_MetricTransformation: "One metric filter can include as many as
  * three dimensions." */
 #define MAX_DIMENSIONS 3
-
-static int finish(struct lv_jw *w, struct lv_err *err)
-{
-    if (lv_jw_finish(w) < 0) {
-        return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
-                          "The response is too large.");
-    }
-    return 0;
-}
 
 /* ---- PutMetricFilter ------------------------------------------------------ */
 
@@ -143,7 +134,7 @@ static char *options_text(const json_t *in)
 }
 
 int lv_logs_op_put_metric_filter(struct lv_req *rq, const json_t *in,
-                                 struct lv_buf *out, struct lv_err *err)
+                                 struct lv_jw *w, struct lv_err *err)
 {
     struct lv_log_group g;
     struct lv_log_metric_filter f;
@@ -158,7 +149,7 @@ int lv_logs_op_put_metric_filter(struct lv_req *rq, const json_t *in,
     int rc;
     int ret = -1;
 
-    (void)out;
+    (void)w;
     if (!pattern || !name || json_array_size(ts) != 1 ||
         !json_is_object(t)) {
         /* The front enforces the model; this is only a safety net. */
@@ -215,13 +206,13 @@ out:
 /* ---- DeleteMetricFilter ------------------------------------------------------ */
 
 int lv_logs_op_delete_metric_filter(struct lv_req *rq, const json_t *in,
-                                    struct lv_buf *out, struct lv_err *err)
+                                    struct lv_jw *w, struct lv_err *err)
 {
     struct lv_log_group g;
     const char *name = lv_json_str(in, "filterName");
     int rc;
 
-    (void)out;
+    (void)w;
     if (!name) {
         return lv_err_set(err, LV_E_INVALID_PARAMETER,
                           "Invalid metric filter");
@@ -292,7 +283,7 @@ static int describe_each(void *arg, const struct lv_log_metric_filter *f)
 }
 
 int lv_logs_op_describe_metric_filters(struct lv_req *rq, const json_t *in,
-                                       struct lv_buf *out, struct lv_err *err)
+                                       struct lv_jw *w, struct lv_err *err)
 {
     static const char kind[] = "DescribeMetricFilters";
     const char *group_name = lv_json_str(in, "logGroupName");
@@ -305,7 +296,6 @@ int lv_logs_op_describe_metric_filters(struct lv_req *rq, const json_t *in,
     char *colon;
     struct lv_log_group g;
     struct describe d;
-    struct lv_jw w;
     int64_t v;
     int rc;
 
@@ -341,38 +331,33 @@ int lv_logs_op_describe_metric_filters(struct lv_req *rq, const json_t *in,
         *colon = '\0';
         after_name = colon + 1;
     }
-    lv_jw_init(&w, out);
-    d.w = &w;
-    lv_jw_obj_open(&w);
-    lv_jw_key(&w, "metricFilters");
-    lv_jw_arr_open(&w);
+    d.w = w;
+    lv_jw_key(w, "metricFilters");
+    lv_jw_arr_open(w);
     rc = lv_store_logs_metric_filter_list(rq->store, rq->who.account,
                                           rq->region, g.id, prefix, metric,
                                           ns, after_name,
                                           colon ? cursor : "", d.limit + 1,
                                           describe_each, &d, err);
     if (rc < 0) {
-        lv_jw_finish(&w);
         return -1;
     }
-    lv_jw_arr_close(&w);
+    lv_jw_arr_close(w);
     if (d.more) {
-        lv_logs_token_write(rq, &w, kind, scope, d.last);
+        lv_logs_token_write(rq, w, kind, scope, d.last);
     }
-    lv_jw_obj_close(&w);
-    return finish(&w, err);
+    return 0;
 }
 
 /* ---- TestMetricFilter ------------------------------------------------------------ */
 
 int lv_logs_op_test_metric_filter(struct lv_req *rq, const json_t *in,
-                                  struct lv_buf *out, struct lv_err *err)
+                                  struct lv_jw *w, struct lv_err *err)
 {
     size_t plen = 0;
     const char *pattern = lv_json_strn(in, "filterPattern", &plen);
     const json_t *msgs = lv_json_arr(in, "logEventMessages");
     struct lv_filter *f;
-    struct lv_jw w;
     size_t i;
     const json_t *m;
 
@@ -385,10 +370,8 @@ int lv_logs_op_test_metric_filter(struct lv_req *rq, const json_t *in,
     if (!f) {
         return -1;
     }
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_key(&w, "matches");
-    lv_jw_arr_open(&w);
+    lv_jw_key(w, "matches");
+    lv_jw_arr_open(w);
     json_array_foreach(msgs, i, m) {
         const char *text = json_string_value(m);
         size_t len = json_string_length(m);
@@ -397,23 +380,22 @@ int lv_logs_op_test_metric_filter(struct lv_req *rq, const json_t *in,
         if (!text || !lv_filter_match_extract(f, text, len, &x)) {
             continue;
         }
-        lv_jw_obj_open(&w);
+        lv_jw_obj_open(w);
         /* Numbered from 1, in the order given. */
-        lv_jw_kint64(&w, "eventNumber", (int64_t)i + 1);
-        lv_jw_key(&w, "eventMessage");
-        lv_jw_strn(&w, text, len);
-        lv_jw_key(&w, "extractedValues");
+        lv_jw_kint64(w, "eventNumber", (int64_t)i + 1);
+        lv_jw_key(w, "eventMessage");
+        lv_jw_strn(w, text, len);
+        lv_jw_key(w, "extractedValues");
         if (x) {
-            lv_jw_json(&w, x);
+            lv_jw_json(w, x);
         } else {
-            lv_jw_obj_open(&w);
-            lv_jw_obj_close(&w);
+            lv_jw_obj_open(w);
+            lv_jw_obj_close(w);
         }
-        lv_jw_obj_close(&w);
+        lv_jw_obj_close(w);
         json_decref(x);
     }
-    lv_jw_arr_close(&w);
-    lv_jw_obj_close(&w);
+    lv_jw_arr_close(w);
     lv_filter_free(f);
-    return finish(&w, err);
+    return 0;
 }

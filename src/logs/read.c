@@ -39,6 +39,7 @@
 
 #include "logs/chunk.h"
 #include "logs/datakey.h"
+#include "logs/logs.h"
 #include "logs/logs_int.h"
 #include "logs/page.h"
 #include "util/json.h"
@@ -167,8 +168,8 @@ static int visit(void *arg, const struct lv_log_chunk *c)
 
 /* ---- the response ---------------------------------------------------------- */
 
-static int write_page(struct scan *sc, const struct lv_log_stream *st,
-                      const char *given, struct lv_buf *out)
+static void write_page(struct scan *sc, const struct lv_log_stream *st,
+                       const char *given, struct lv_jw *w)
 {
     const struct lv_page *pg = &sc->page;
     char fwd[TOKEN_MAX];
@@ -188,26 +189,25 @@ static int write_page(struct scan *sc, const struct lv_log_stream *st,
             snprintf(sc->forward ? fwd : bwd, TOKEN_MAX, "%s", given);
         }
     }
-    if (lv_buf_adds(out, "{\"events\":[") < 0) {
-        return -1;
-    }
+    lv_jw_key(w, "events");
+    lv_jw_arr_open(w);
     for (size_t i = 0; i < pg->n; i++) {
         const struct lv_page_item *it = &pg->items[i];
 
-        if (lv_buf_addf(out, "%s{\"timestamp\":%" PRId64 ",\"message\":\"",
-                        i ? "," : "", it->k.ts) < 0 ||
-            lv_buf_add_json_str(out, it->msg, it->len) < 0 ||
-            lv_buf_addf(out, "\",\"ingestionTime\":%" PRId64 "}",
-                        it->ingestion) < 0) {
-            return -1;
-        }
+        lv_jw_obj_open(w);
+        lv_jw_kint64(w, "timestamp", it->k.ts);
+        lv_jw_key(w, "message");
+        lv_jw_strn(w, it->msg, it->len);
+        lv_jw_kint64(w, "ingestionTime", it->ingestion);
+        lv_jw_obj_close(w);
     }
-    return lv_buf_addf(out, "],\"nextForwardToken\":\"%s\","
-                       "\"nextBackwardToken\":\"%s\"}", fwd, bwd);
+    lv_jw_arr_close(w);
+    lv_jw_kstr(w, "nextForwardToken", fwd);
+    lv_jw_kstr(w, "nextBackwardToken", bwd);
 }
 
-int lv_logs_get_log_events(struct lv_req *rq, const json_t *in,
-                           struct lv_buf *out, struct lv_err *err)
+int lv_logs_op_get_log_events(struct lv_req *rq, const json_t *in,
+                              struct lv_jw *w, struct lv_err *err)
 {
     struct lv_log_group g;
     struct lv_log_stream st;
@@ -295,11 +295,7 @@ int lv_logs_get_log_events(struct lv_req *rq, const json_t *in,
         sc.bound.chunk = 0;
         sc.bound.idx = 0;
     }
-    if (write_page(&sc, &st, token, out) < 0) {
-        lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
-                   "Service is unavailable; please try again");
-        goto out;
-    }
+    write_page(&sc, &st, token, w);
     ret = 0;
 out:
     lv_page_release(&sc.page);

@@ -3,8 +3,8 @@
  * the streams named in logStreamNames, or those whose name starts with
  * logStreamNamePrefix) in a time range that match a filter pattern,
  * interleaved across streams and sorted by timestamp, then ingestion time,
- * then the order of ingestion; and the table of the search area's
- * handlers (the metric filter ones live in metric.c).
+ * then the order of ingestion. (The metric filter operations live in
+ * metric.c.)
  *
  * https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/
  * API_FilterLogEvents.html
@@ -61,7 +61,6 @@
 #include "logs/groups_int.h"
 #include "logs/logs_int.h"
 #include "logs/page.h"
-#include "logs/search_int.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/hex.h"
@@ -370,8 +369,8 @@ static void write_events(struct fscan *sc, struct lv_jw *w)
     lv_jw_arr_close(w);
 }
 
-static int filter_log_events(struct lv_req *rq, const json_t *in,
-                             struct lv_buf *out, struct lv_err *err)
+int lv_logs_op_filter_log_events(struct lv_req *rq, const json_t *in,
+                                 struct lv_jw *w, struct lv_err *err)
 {
     static const char kind[] = "FilterLogEvents";
     struct lv_log_group g;
@@ -387,7 +386,6 @@ static int filter_log_events(struct lv_req *rq, const json_t *in,
     int64_t start = 0;
     int64_t end = INT64_MAX;
     int64_t v;
-    struct lv_jw w;
     int has_token;
     int ret = -1;
 
@@ -477,20 +475,12 @@ static int filter_log_events(struct lv_req *rq, const json_t *in,
     } else if (sc.stopped) {
         cursor_format(next, sizeof(next), &sc.stop_at);
     }
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    write_events(&sc, &w);
-    lv_jw_key(&w, "searchedLogStreams");
-    lv_jw_arr_open(&w);
-    lv_jw_arr_close(&w);
+    write_events(&sc, w);
+    lv_jw_key(w, "searchedLogStreams");
+    lv_jw_arr_open(w);
+    lv_jw_arr_close(w);
     if (next[0]) {
-        lv_logs_token_write(rq, &w, kind, scope, next);
-    }
-    lv_jw_obj_close(&w);
-    if (lv_jw_finish(&w) < 0) {
-        lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
-                   "Service is unavailable; please try again");
-        goto out;
+        lv_logs_token_write(rq, w, kind, scope, next);
     }
     ret = 0;
 out:
@@ -503,12 +493,3 @@ out:
     lv_filter_free(f);
     return ret;
 }
-
-const struct lv_handler lv_logs_search_handlers[] = {
-    { "FilterLogEvents", filter_log_events },
-    { "PutMetricFilter", lv_logs_op_put_metric_filter },
-    { "DescribeMetricFilters", lv_logs_op_describe_metric_filters },
-    { "DeleteMetricFilter", lv_logs_op_delete_metric_filter },
-    { "TestMetricFilter", lv_logs_op_test_metric_filter },
-    { NULL, NULL },
-};

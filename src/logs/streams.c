@@ -1,7 +1,8 @@
 /*
  * streams.c: the log stream operations — CreateLogStream, DeleteLogStream,
- * DescribeLogStreams. Events are not here (events.c); a stream's event
- * timestamps and sequence come from the store, kept by the ingest path.
+ * DescribeLogStreams. Events are not here (ingest.c, read.c); a stream's
+ * event timestamps and sequence come from the store, kept by the ingest
+ * path.
  *
  * https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/
  * API_LogStream.html for the output members and their order.
@@ -15,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "logs/logs.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -69,19 +71,10 @@ static void write_stream(struct lv_jw *w, const struct lv_log_group *g,
     free(arn);
 }
 
-static int finish(struct lv_jw *w, struct lv_err *err)
-{
-    if (lv_jw_finish(w) < 0) {
-        return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
-                          "The response is too large.");
-    }
-    return 0;
-}
-
 /* ---- CreateLogStream ---------------------------------------------------- */
 
 int lv_logs_op_create_log_stream(struct lv_req *rq, const json_t *in,
-                                 struct lv_buf *out, struct lv_err *err)
+                                 struct lv_jw *w, struct lv_err *err)
 {
     struct lv_log_group g;
     struct lv_log_stream st;
@@ -89,7 +82,7 @@ int lv_logs_op_create_log_stream(struct lv_req *rq, const json_t *in,
     const char *name;
     int rc;
 
-    (void)out;
+    (void)w;
     if (lv_json_req_str(in, "logGroupName", 1, LV_LOGS_MAX_NAME, &group,
                         err) < 0 ||
         lv_json_req_str(in, "logStreamName", 1, LV_LOGS_MAX_NAME, &name,
@@ -115,14 +108,14 @@ int lv_logs_op_create_log_stream(struct lv_req *rq, const json_t *in,
 /* ---- DeleteLogStream ---------------------------------------------------- */
 
 int lv_logs_op_delete_log_stream(struct lv_req *rq, const json_t *in,
-                                 struct lv_buf *out, struct lv_err *err)
+                                 struct lv_jw *w, struct lv_err *err)
 {
     struct lv_log_group g;
     struct lv_log_stream st;
     const char *group;
     const char *name;
 
-    (void)out;
+    (void)w;
     if (lv_json_req_str(in, "logGroupName", 1, LV_LOGS_MAX_NAME, &group,
                         err) < 0 ||
         lv_json_req_str(in, "logStreamName", 1, LV_LOGS_MAX_NAME, &name,
@@ -270,7 +263,7 @@ static int parse_time_cursor(char *cursor, struct page *p,
 }
 
 int lv_logs_op_describe_log_streams(struct lv_req *rq, const json_t *in,
-                                    struct lv_buf *out, struct lv_err *err)
+                                    struct lv_jw *w, struct lv_err *err)
 {
     struct lv_log_group g;
     const char *prefix = lv_json_str(in, "logStreamNamePrefix");
@@ -279,7 +272,6 @@ int lv_logs_op_describe_log_streams(struct lv_req *rq, const json_t *in,
     char scope[64];
     char *next = NULL;
     struct page p;
-    struct lv_jw w;
     int64_t limit = DESCRIBE_DEFAULT_LIMIT;
     int time_order = order && strcmp(order, "LastEventTime") == 0;
     int descending = 0;
@@ -309,7 +301,7 @@ int lv_logs_op_describe_log_streams(struct lv_req *rq, const json_t *in,
         return -1;
     }
     p.g = &g;
-    p.w = &w;
+    p.w = w;
     p.limit = (int)limit;
     p.descending = descending;
     p.has_cursor = has;
@@ -317,10 +309,8 @@ int lv_logs_op_describe_log_streams(struct lv_req *rq, const json_t *in,
     if (time_order && has && parse_time_cursor(cursor, &p, err) < 0) {
         return -1;
     }
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_key(&w, "logStreams");
-    lv_jw_arr_open(&w);
+    lv_jw_key(w, "logStreams");
+    lv_jw_arr_open(w);
     if (time_order) {
         rc = lv_store_logs_stream_list_by_time(rq->store, g.id, descending,
                                                by_time, &p, err);
@@ -337,17 +327,15 @@ int lv_logs_op_describe_log_streams(struct lv_req *rq, const json_t *in,
         }
     }
     if (rc < 0) {
-        lv_jw_finish(&w);
         goto out;
     }
-    lv_jw_arr_close(&w);
+    lv_jw_arr_close(w);
     if (p.more) {
         next = time_order ? lv_xasprintf("%" PRId64 " %s", p.last_ts, p.last)
                           : lv_xstrdup(p.last);
-        lv_logs_token_write(rq, &w, kind, scope, next);
+        lv_logs_token_write(rq, w, kind, scope, next);
     }
-    lv_jw_obj_close(&w);
-    ret = finish(&w, err);
+    ret = 0;
 out:
     free(next);
     free(p.ring);

@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "logs/logs.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -150,68 +151,59 @@ static int write_tag(void *arg, const char *key, const char *value)
 
 /* {"tags": {…}}; the object is there even when empty. */
 static int list(struct lv_req *rq, const json_t *in, find_fn find,
-                struct lv_buf *out, struct lv_err *err)
+                struct lv_jw *w, struct lv_err *err)
 {
     struct lv_log_group g;
-    struct lv_jw w;
 
     if (find(rq, in, &g, err) < 0) {
         return -1;
     }
-    lv_jw_init(&w, out);
-    lv_jw_obj_open(&w);
-    lv_jw_key(&w, "tags");
-    lv_jw_obj_open(&w);
-    if (lv_store_logs_tag_list(rq->store, g.id, write_tag, &w, err) < 0) {
-        lv_jw_finish(&w);
+    lv_jw_key(w, "tags");
+    lv_jw_obj_open(w);
+    if (lv_store_logs_tag_list(rq->store, g.id, write_tag, w, err) < 0) {
         return -1;
     }
-    lv_jw_obj_close(&w);
-    lv_jw_obj_close(&w);
-    if (lv_jw_finish(&w) < 0) {
-        return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
-                          "The response is too large.");
-    }
+    lv_jw_obj_close(w);
     return 0;
 }
 
 int lv_logs_op_tag_resource(struct lv_req *rq, const json_t *in,
-                            struct lv_buf *out, struct lv_err *err)
+                            struct lv_jw *w, struct lv_err *err)
 {
-    (void)out;
+    (void)w;
     return tag(rq, in, find_by_arn, err);
 }
 
 int lv_logs_op_untag_resource(struct lv_req *rq, const json_t *in,
-                              struct lv_buf *out, struct lv_err *err)
+                              struct lv_jw *w, struct lv_err *err)
 {
-    (void)out;
+    (void)w;
     return untag(rq, in, find_by_arn, "tagKeys", err);
 }
 
 int lv_logs_op_list_tags_for_resource(struct lv_req *rq, const json_t *in,
-                                      struct lv_buf *out, struct lv_err *err)
+                                      struct lv_jw *w, struct lv_err *err)
 {
-    return list(rq, in, find_by_arn, out, err);
+    return list(rq, in, find_by_arn, w, err);
 }
 
 int lv_logs_op_tag_log_group(struct lv_req *rq, const json_t *in,
-                             struct lv_buf *out, struct lv_err *err)
+                             struct lv_jw *w, struct lv_err *err)
 {
-    (void)out;
+    (void)w;
     return tag(rq, in, find_by_name, err);
 }
 
 int lv_logs_op_untag_log_group(struct lv_req *rq, const json_t *in,
-                               struct lv_buf *out, struct lv_err *err)
+                               struct lv_jw *w, struct lv_err *err)
 {
-    (void)out;
+    (void)w;
     /* UntagLogGroup names the keys in "tags" (a list). */
     return untag(rq, in, find_by_name, "tags", err);
 }
 
 int lv_logs_op_list_tags_log_group(struct lv_req *rq, const json_t *in,
-                                   struct lv_buf *out, struct lv_err *err)
+                                   struct lv_jw *w, struct lv_err *err)
 {
-    return list(rq, in, find_by_name, out, err);
+    return list(rq, in, find_by_name, w, err);
 }

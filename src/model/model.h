@@ -67,6 +67,7 @@ struct lv_service {
     const char *api_version;
     const char *full_name;
     int validation_code;        /* enum lv_errcode of validation errors */
+    int fault_code;             /* enum lv_errcode of a fault inside */
     const struct lv_shape *shapes;
     int n_shapes;
     const struct lv_op *ops;    /* sorted by name */

@@ -19,8 +19,8 @@
 
 struct json_t;
 struct lv_app;
-struct lv_buf;
 struct lv_err;
+struct lv_jw;
 struct lv_op;
 struct lv_service;
 struct lv_store;
@@ -64,12 +64,18 @@ struct lv_req {
 
 /*
  * One AWS operation. `in` is the validated input object, never NULL unless
- * the handler is registered with LV_HANDLER_RAW_BODY (then always NULL). The
- * handler appends its JSON response object to `out` (an empty output is
- * written as "{}" by the front) and returns 0, or returns -1 with *err.
+ * the handler is registered with LV_HANDLER_RAW_BODY (then always NULL).
+ * The front has opened the response object on `w` (util/json.h): the
+ * handler writes its output members into it (lv_jw_kstr, lv_jw_key + a
+ * value …), leaves it open, and returns 0 — the front closes the object
+ * (nothing written answers "{}") and answers the service's fault error
+ * if the writer failed (the response past its size limit) — or returns -1
+ * with *err, and the front drops what was written and answers the error.
+ * A function type: the services declare their handlers with it
+ * (`lv_handler_fn lv_kms_op_encrypt;`, from model/gen/ops.def).
  */
-typedef int (*lv_handler_fn)(struct lv_req *rq, const struct json_t *in,
-                             struct lv_buf *out, struct lv_err *err);
+typedef int lv_handler_fn(struct lv_req *rq, const struct json_t *in,
+                          struct lv_jw *w, struct lv_err *err);
 
 /*
  * LV_HANDLER_RAW_BODY: the front neither parses nor validates the body; the
@@ -79,9 +85,10 @@ typedef int (*lv_handler_fn)(struct lv_req *rq, const struct json_t *in,
  */
 #define LV_HANDLER_RAW_BODY 1u
 
+/* A row of a service's operation table (http/route.c). */
 struct lv_handler {
     const char *op;                 /* the model's operation name */
-    lv_handler_fn fn;
+    lv_handler_fn *fn;              /* NULL: not implemented */
     unsigned flags;                 /* LV_HANDLER_*; 0 for most */
 };
 

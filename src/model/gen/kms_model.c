@@ -1109,5 +1109,6 @@ static const struct lv_op ops[] = {
 const struct lv_service lv_model_kms = {
     "kms", "TrentService", "kms", "2014-11-01", "AWS Key Management Service",
     LV_E_VALIDATION,
+    LV_E_KMS_INTERNAL,
     shapes, 249, ops, 54,
 };

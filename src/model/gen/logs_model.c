@@ -2498,5 +2498,6 @@ static const struct lv_op ops[] = {
 const struct lv_service lv_model_logs = {
     "logs", "Logs_20140328", "logs", "2014-03-28", "Amazon CloudWatch Logs",
     LV_E_INVALID_PARAMETER,
+    LV_E_SERVICE_UNAVAILABLE,
     shapes, 678, ops, 113,
 };
