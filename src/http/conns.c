@@ -41,7 +41,9 @@ struct lv_conn {
     struct addr addr;
     enum conn_state state;
     int shed;               /* shut down by us, waiting to be removed */
-    int64_t since_ms;       /* FRESH: accepted at; IDLE: idle since */
+    int64_t since_ms;       /* FRESH: accepted at; READING: head done
+                               at; IDLE: idle since */
+    int64_t body_bytes;     /* READING: body bytes received so far */
 };
 
 struct lv_conns {
@@ -256,9 +258,37 @@ static void set_state(struct lv_conns *cs, struct lv_conn *c,
     pthread_mutex_unlock(&cs->mu);
 }
 
-void lv_conns_busy(struct lv_conns *cs, struct lv_conn *c)
+void lv_conns_busy(struct lv_conns *cs, struct lv_conn *c, int64_t now_ms)
 {
-    set_state(cs, c, READING);
+    if (!c) {
+        return;
+    }
+    pthread_mutex_lock(&cs->mu);
+    c->state = READING;
+    c->since_ms = now_ms;
+    c->body_bytes = 0;
+    pthread_mutex_unlock(&cs->mu);
+}
+
+void lv_conns_body(struct lv_conns *cs, struct lv_conn *c, size_t n)
+{
+    if (!c) {
+        return;
+    }
+    pthread_mutex_lock(&cs->mu);
+    c->body_bytes += (int64_t)n;
+    pthread_mutex_unlock(&cs->mu);
+}
+
+/* A READING connection whose body has not come at the minimum rate: it
+ * had the header timeout, then a second per LV_CONNS_BODY_MIN_RATE
+ * bytes. */
+static int body_too_slow(const struct lv_conns *cs, const struct lv_conn *c,
+                         int64_t now_ms)
+{
+    return now_ms - c->since_ms >=
+           cs->lim.header_ms +
+               c->body_bytes * 1000 / LV_CONNS_BODY_MIN_RATE;
 }
 
 void lv_conns_answering(struct lv_conns *cs, struct lv_conn *c)
@@ -329,10 +359,14 @@ int lv_conns_reap(struct lv_conns *cs, int64_t now_ms)
     pthread_mutex_lock(&cs->mu);
     n = shed_gone(cs);
     for (struct lv_conn *c = cs->head; c; c = c->next) {
-        if (c->shed || c->state == READING || c->state == ANSWERING) {
+        if (c->shed || c->state == ANSWERING) {
             continue;
         }
-        if (c->state == FRESH && now_ms - c->since_ms >= cs->lim.header_ms) {
+        if (c->state == READING && body_too_slow(cs, c, now_ms)) {
+            shed(cs, c, "body too slow");
+            n++;
+        } else if (c->state == FRESH &&
+                   now_ms - c->since_ms >= cs->lim.header_ms) {
             shed(cs, c, "header timeout");
             n++;
         } else if (c->state == IDLE &&
