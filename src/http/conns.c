@@ -7,9 +7,11 @@
 #include "http/conns.h"
 
 #include <assert.h>
+#include <linux/tcp.h>      /* struct tcp_info with tcpi_bytes_acked */
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -41,7 +43,12 @@ struct lv_conn {
     struct addr addr;
     enum conn_state state;
     int shed;               /* shut down by us, waiting to be removed */
-    int64_t since_ms;       /* FRESH: accepted at; IDLE: idle since */
+    int64_t since_ms;       /* FRESH: accepted at; READING: head done
+                               at; IDLE: idle since */
+    int64_t body_bytes;     /* READING: body bytes received so far */
+    int sending;            /* ANSWERING: the answer is queued */
+    int64_t send_ms;        /* ... since then */
+    int64_t acked0;         /* ... when the peer had acknowledged this */
 };
 
 struct lv_conns {
@@ -256,14 +263,92 @@ static void set_state(struct lv_conns *cs, struct lv_conn *c,
     pthread_mutex_unlock(&cs->mu);
 }
 
-void lv_conns_busy(struct lv_conns *cs, struct lv_conn *c)
+void lv_conns_busy(struct lv_conns *cs, struct lv_conn *c, int64_t now_ms)
 {
-    set_state(cs, c, READING);
+    if (!c) {
+        return;
+    }
+    pthread_mutex_lock(&cs->mu);
+    c->state = READING;
+    c->since_ms = now_ms;
+    c->body_bytes = 0;
+    pthread_mutex_unlock(&cs->mu);
+}
+
+void lv_conns_body(struct lv_conns *cs, struct lv_conn *c, size_t n)
+{
+    if (!c) {
+        return;
+    }
+    pthread_mutex_lock(&cs->mu);
+    c->body_bytes += (int64_t)n;
+    pthread_mutex_unlock(&cs->mu);
+}
+
+/* A READING connection whose body has not come at the minimum rate: it
+ * had the header timeout, then a second per LV_CONNS_BODY_MIN_RATE
+ * bytes. */
+static int body_too_slow(const struct lv_conns *cs, const struct lv_conn *c,
+                         int64_t now_ms)
+{
+    return now_ms - c->since_ms >=
+           cs->lim.header_ms +
+               c->body_bytes * 1000 / LV_CONNS_BODY_MIN_RATE;
 }
 
 void lv_conns_answering(struct lv_conns *cs, struct lv_conn *c)
 {
     set_state(cs, c, ANSWERING);
+}
+
+/* Bytes of this connection's output the peer has acknowledged (TCP_INFO,
+ * Linux 4.1 and later), or -1 where the socket does not say (not TCP). */
+static int64_t bytes_acked(int fd)
+{
+    struct tcp_info ti;
+    socklen_t len = sizeof(ti);
+
+    memset(&ti, 0, sizeof(ti));
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+        len < offsetof(struct tcp_info, tcpi_bytes_acked) +
+                  sizeof(ti.tcpi_bytes_acked)) {
+        return -1;
+    }
+    return (int64_t)ti.tcpi_bytes_acked;
+}
+
+void lv_conns_sending(struct lv_conns *cs, struct lv_conn *c, int64_t now_ms)
+{
+    int64_t acked;
+
+    if (!c) {
+        return;
+    }
+    acked = bytes_acked(c->fd);
+    pthread_mutex_lock(&cs->mu);
+    c->sending = acked >= 0;
+    c->send_ms = now_ms;
+    c->acked0 = acked;
+    pthread_mutex_unlock(&cs->mu);
+}
+
+/* An answer being sent that the peer has not taken at the minimum rate:
+ * a peer that reads a large answer a few bytes at a time would otherwise
+ * hold the connection, and the answer's memory (up to 16 MiB), for
+ * hours. */
+static int answer_too_slow(const struct lv_conns *cs, const struct lv_conn *c,
+                           int64_t now_ms)
+{
+    int64_t acked;
+
+    if (!c->sending || now_ms - c->send_ms < cs->lim.header_ms) {
+        return 0;
+    }
+    acked = bytes_acked(c->fd);
+    return acked >= 0 &&
+           now_ms - c->send_ms >=
+               cs->lim.header_ms +
+                   (acked - c->acked0) * 1000 / LV_CONNS_ANSWER_MIN_RATE;
 }
 
 void lv_conns_idle(struct lv_conns *cs, struct lv_conn *c, int64_t now_ms)
@@ -274,6 +359,7 @@ void lv_conns_idle(struct lv_conns *cs, struct lv_conn *c, int64_t now_ms)
     pthread_mutex_lock(&cs->mu);
     c->state = IDLE;
     c->since_ms = now_ms;
+    c->sending = 0;
     pthread_mutex_unlock(&cs->mu);
 }
 
@@ -329,10 +415,24 @@ int lv_conns_reap(struct lv_conns *cs, int64_t now_ms)
     pthread_mutex_lock(&cs->mu);
     n = shed_gone(cs);
     for (struct lv_conn *c = cs->head; c; c = c->next) {
-        if (c->shed || c->state == READING || c->state == ANSWERING) {
+        if (c->shed) {
             continue;
         }
-        if (c->state == FRESH && now_ms - c->since_ms >= cs->lim.header_ms) {
+        if (c->state == ANSWERING) {
+            if (answer_too_slow(cs, c, now_ms)) {
+                /* Discard what the kernel still holds for the peer, or
+                 * it would go on feeding it slowly after the close. */
+                struct linger now = { 1, 0 };
+
+                setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &now, sizeof(now));
+                shed(cs, c, "answer read too slowly");
+                n++;
+            }
+        } else if (c->state == READING && body_too_slow(cs, c, now_ms)) {
+            shed(cs, c, "body too slow");
+            n++;
+        } else if (c->state == FRESH &&
+                   now_ms - c->since_ms >= cs->lim.header_ms) {
             shed(cs, c, "header timeout");
             n++;
         } else if (c->state == IDLE &&

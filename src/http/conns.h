@@ -11,24 +11,40 @@
  * yet), busy (its request's body being read, or the request being handled
  * or answered) or IDLE (kept alive between requests). Only FRESH and IDLE
  * connections are shed to make room, FRESH first, oldest first; a busy
- * one only when its peer has closed while the body was being read
- * (libmicrohttpd's inactivity timeout covers a stalled body). Shedding is shutdown(2) of the socket: libmicrohttpd, which owns
+ * one only when its peer has closed while the body was being read, or
+ * when its body arrives, or its answer is taken, too slowly (see
+ * lv_conns_reap: libmicrohttpd's inactivity timeout restarts at every
+ * byte, so a body trickled or an answer read a byte at a time would keep
+ * a connection busy, and unsheddable, for hours).
+ * Shedding is shutdown(2) of the socket: libmicrohttpd, which owns
  * the socket, then sees the end of the stream and closes it in its own
  * thread; the socket cannot be closed or reused under us because the
  * record leaves the book (lv_conns_remove, from libmicrohttpd's
  * "connection closed" notice, which comes before it closes the socket)
  * under the same lock that shedding holds.
  *
- * Not here: the HTTP parsing, the timeouts of a stalled body (both
- * libmicrohttpd's), the process's file-descriptor limit (http/server.c).
+ * Not here: the HTTP parsing and the inactivity timeout of a stalled
+ * body (libmicrohttpd's), the process's file-descriptor limit
+ * (http/server.c).
  * Every function is thread-safe; times are arguments (milliseconds of a
  * monotonic clock).
  */
 #ifndef LV_HTTP_CONNS_H
 #define LV_HTTP_CONNS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+
+/* Bytes per second a request body must arrive at, on average, once the
+ * header timeout's grace is spent. A client on any real link sends far
+ * faster; one that sends slower ties up a connection for nothing. */
+#define LV_CONNS_BODY_MIN_RATE 500
+/* Bytes per second a peer must take an answer at, likewise. Higher than a
+ * body's: an answer is held in memory until it is taken, so a slow
+ * reader costs the server far more than it costs the reader. At this
+ * rate the largest answer (16 MiB) may take 17 minutes. */
+#define LV_CONNS_ANSWER_MIN_RATE 16384
 
 struct lv_conns;
 struct lv_conn;
@@ -67,17 +83,28 @@ struct lv_conn *lv_conns_add(struct lv_conns *cs, int fd,
  * Call it before the socket is closed. */
 void lv_conns_remove(struct lv_conns *cs, struct lv_conn *c);
 
-/* A request head is complete and its body is being read (busy), the
- * request is being handled and answered (busy), or its answer is done
- * (IDLE from now). NULL c is a no-op. */
-void lv_conns_busy(struct lv_conns *cs, struct lv_conn *c);
+/* A request head is complete at now_ms and its body is being read
+ * (busy), `n` more bytes of that body have arrived, the request is being
+ * handled and answered (busy), or its answer is done (IDLE from now).
+ * NULL c is a no-op. */
+void lv_conns_busy(struct lv_conns *cs, struct lv_conn *c, int64_t now_ms);
+void lv_conns_body(struct lv_conns *cs, struct lv_conn *c, size_t n);
+/* The answer is queued at now_ms: from now on the peer must take it at
+ * the minimum rate (lv_conns_reap). NULL c is a no-op. */
+void lv_conns_sending(struct lv_conns *cs, struct lv_conn *c, int64_t now_ms);
 void lv_conns_answering(struct lv_conns *cs, struct lv_conn *c);
 void lv_conns_idle(struct lv_conns *cs, struct lv_conn *c, int64_t now_ms);
 
 /* Sheds every connection whose peer has closed, unless it is being
- * answered, every FRESH connection older than the header timeout and
- * every IDLE one idle longer than the idle timeout. Run it a few times a
- * second. Returns how many it shed. */
+ * answered, every FRESH connection older than the header timeout, every
+ * IDLE one idle longer than the idle timeout, every one reading a
+ * body for longer than the header timeout plus one second per
+ * LV_CONNS_BODY_MIN_RATE bytes received (a minimum rate, as Apache's
+ * mod_reqtimeout "body=20,MinRate=500"), and every one sending its answer
+ * for longer than the header timeout plus one second per
+ * LV_CONNS_ANSWER_MIN_RATE bytes the peer acknowledged (TCP sockets only:
+ * TCP_INFO's tcpi_bytes_acked). Run it a few times a second. Returns how
+ * many it shed. */
 int lv_conns_reap(struct lv_conns *cs, int64_t now_ms);
 
 #endif

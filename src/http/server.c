@@ -368,8 +368,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         lv_buf_init(&st->body, (size_t)app->cfg.max_body);
         st->start_us = now_us();
         *con_cls = st;
-        /* The head is complete: the header timeout no longer applies. */
-        lv_conns_busy(http->conns, conn_of(c));
+        /* The head is complete: from now on the body's minimum rate
+         * applies (lv_conns_reap). */
+        lv_conns_busy(http->conns, conn_of(c), mono_ms());
         /* Refuse ambiguous framing, and an announced oversized body,
          * before reading any of it. */
         cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
@@ -384,6 +385,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         }
     }
     if (*upload_data_size) {
+        lv_conns_body(http->conns, conn_of(c), *upload_data_size);
         if (!st->too_large &&
             lv_buf_add(&st->body, upload_data, *upload_data_size) < 0) {
             st->too_large = 1;
@@ -441,6 +443,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     }
     lv_err_release(&err);
     log_request(&rq, st, status);
+    lv_conns_sending(http->conns, conn_of(c), mono_ms());
     return send_body(c, status, "application/x-amz-json-1.1", rq.id, &out,
                      close_after);
 }

@@ -156,7 +156,8 @@ struct lv_log_data_key {
     /* the wrapped key is passed separately (bytes) */
 };
 
-/* Inserts dk with its wrapped bytes (dk->id set). */
+/* Inserts dk with its wrapped bytes (dk->id set). A group that is gone
+ * (deleted since the caller read it) is ResourceNotFoundException. */
 int lv_store_logs_data_key_insert(struct lv_store *s,
                                   struct lv_log_data_key *dk,
                                   const void *wrapped, size_t len,
@@ -183,7 +184,9 @@ struct lv_log_chunk {
 };
 
 /* Inserts c with its payload (c->id set) and adds raw_bytes to the group's
- * stored_bytes. */
+ * stored_bytes. A stream or group that is gone (deleted since the caller
+ * read it) is ResourceNotFoundException with AWS's message for the one
+ * missing; nothing is written. */
 int lv_store_logs_chunk_insert(struct lv_store *s, struct lv_log_chunk *c,
                                const void *payload, size_t len,
                                struct lv_err *err);

@@ -100,7 +100,7 @@ static void test_per_address(void **state)
     fx_init(&f, 100, 2);
     a1 = book(&f, "10.0.0.1", 0);
     a2 = book(&f, "10.0.0.1", 10);
-    lv_conns_busy(f.cs, f.c[a2]);
+    lv_conns_busy(f.cs, f.c[a2], 0);
     /* At the cap: the FRESH one goes, the BUSY one stays. */
     CHECK("sheds the fresh one", admit(&f, "10.0.0.1", 20) == 1);
     CHECK("a1 shed", was_shed(&f, a1));
@@ -110,7 +110,7 @@ static void test_per_address(void **state)
     CHECK("sheds a3", admit(&f, "10.0.0.1", 30) == 1);
     CHECK("a3 shed", was_shed(&f, a3));
     a4 = book(&f, "10.0.0.1", 30);
-    lv_conns_busy(f.cs, f.c[a4]);
+    lv_conns_busy(f.cs, f.c[a4], 0);
     /* Both busy: refused, nobody shed. */
     CHECK("all busy: refused", admit(&f, "10.0.0.1", 40) == 0);
     CHECK("a2 still kept", !was_shed(&f, a2));
@@ -133,7 +133,7 @@ static void test_fresh_before_idle(void **state)
     (void)state;
     fx_init(&f, 100, 2);
     idle = book(&f, "10.0.0.1", 0);
-    lv_conns_busy(f.cs, f.c[idle]);
+    lv_conns_busy(f.cs, f.c[idle], 0);
     lv_conns_idle(f.cs, f.c[idle], 5);
     fresh = book(&f, "10.0.0.1", 50);
     other = book(&f, "10.0.0.9", 1);
@@ -157,7 +157,7 @@ static void test_global_cap(void **state)
 
         snprintf(ip, sizeof(ip), "10.0.1.%d", i);
         k = book(&f, ip, i);
-        lv_conns_busy(f.cs, f.c[k]);
+        lv_conns_busy(f.cs, f.c[k], 0);
         if (i == 3) {
             lv_conns_idle(f.cs, f.c[k], 100);
             idle = k;
@@ -169,7 +169,7 @@ static void test_global_cap(void **state)
     for (int i = 0; i < 10; i++) {
         CHECK("busy ones kept", i == idle || !was_shed(&f, i));
     }
-    lv_conns_busy(f.cs, f.c[book(&f, "10.0.2.1", 200)]);
+    lv_conns_busy(f.cs, f.c[book(&f, "10.0.2.1", 200)], 0);
     CHECK("at the cap, all busy: refused", admit(&f, "10.0.2.1", 300) == 0);
     fx_release(&f);
 }
@@ -188,7 +188,7 @@ static void test_near_cap(void **state)
         snprintf(ip, sizeof(ip), "10.0.1.%d", i);
         k = book(&f, ip, 1000);
         if (i != 5) {
-            lv_conns_busy(f.cs, f.c[k]);
+            lv_conns_busy(f.cs, f.c[k], 0);
         } else {
             fresh = k;
         }
@@ -196,7 +196,7 @@ static void test_near_cap(void **state)
     /* 17 of 20: below 90%, nothing shed. */
     CHECK("below 90%: admitted", admit(&f, "10.0.2.1", 5000) == 1);
     CHECK("below 90%: fresh kept", !was_shed(&f, fresh));
-    lv_conns_busy(f.cs, f.c[book(&f, "10.0.2.1", 1000)]);
+    lv_conns_busy(f.cs, f.c[book(&f, "10.0.2.1", 1000)], 0);
     /* 18 of 20: the fresh one gives way although the cap is not reached,
      * once it has had a second to send its head. */
     CHECK("at 90%, fresh for 0.9 s: admitted",
@@ -218,12 +218,16 @@ static void test_reap(void **state)
     old = book(&f, "10.0.0.1", 0);
     young = book(&f, "10.0.0.2", 600);
     busy = book(&f, "10.0.0.3", 0);
-    lv_conns_busy(f.cs, f.c[busy]);
+    lv_conns_busy(f.cs, f.c[busy], 0);
+    lv_conns_answering(f.cs, f.c[busy]);
+    /* A socket without TCP_INFO (this socketpair) cannot say what its
+     * peer took: the answer's minimum rate does not apply to it. */
+    lv_conns_sending(f.cs, f.c[busy], 0);
     idle_old = book(&f, "10.0.0.4", 0);
-    lv_conns_busy(f.cs, f.c[idle_old]);
+    lv_conns_busy(f.cs, f.c[idle_old], 0);
     lv_conns_idle(f.cs, f.c[idle_old], 100);
     idle_young = book(&f, "10.0.0.5", 0);
-    lv_conns_busy(f.cs, f.c[idle_young]);
+    lv_conns_busy(f.cs, f.c[idle_young], 0);
     lv_conns_idle(f.cs, f.c[idle_young], 1000);
     CHECK("nothing due at 999 ms", lv_conns_reap(f.cs, 999) == 0);
     CHECK("header timeout at 1 s", lv_conns_reap(f.cs, 1000) == 1);
@@ -236,8 +240,45 @@ static void test_reap(void **state)
     CHECK("old idle shed", was_shed(&f, idle_old));
     CHECK("young idle kept", !was_shed(&f, idle_young));
     CHECK("nothing twice", lv_conns_reap(f.cs, 5999) == 0);
-    CHECK("busy never", lv_conns_reap(f.cs, 1000000) == 1);
-    CHECK("busy kept", !was_shed(&f, busy));
+    CHECK("answering never", lv_conns_reap(f.cs, 1000000) == 1);
+    CHECK("answering kept", !was_shed(&f, busy));
+    fx_release(&f);
+}
+
+/* A body must arrive at LV_CONNS_BODY_MIN_RATE bytes a second once the
+ * header timeout's grace is spent: a trickled body, which restarts
+ * libmicrohttpd's inactivity timeout at every byte, is cut off; the
+ * clock starts when the head is complete, not when the connection (kept
+ * alive since) was opened. */
+static void test_slow_body(void **state)
+{
+    struct fx f;
+    int empty, trickle, steady;
+
+    (void)state;
+    fx_init(&f, 100, 100);                  /* header 1 s, idle 5 s */
+    empty = book(&f, "10.0.0.1", 0);
+    lv_conns_busy(f.cs, f.c[empty], 3000);
+    trickle = book(&f, "10.0.0.2", 0);
+    lv_conns_busy(f.cs, f.c[trickle], 3000);
+    steady = book(&f, "10.0.0.3", 0);
+    lv_conns_busy(f.cs, f.c[steady], 3000);
+    CHECK("reading, within the header grace",
+          lv_conns_reap(f.cs, 3999) == 0);
+    for (int s = 0; s < 10; s++) {
+        lv_conns_body(f.cs, f.c[trickle], 1);
+        lv_conns_body(f.cs, f.c[steady], LV_CONNS_BODY_MIN_RATE);
+    }
+    CHECK("nothing due before the grace", lv_conns_reap(f.cs, 3999) == 0);
+    CHECK("no body in the grace: shed", lv_conns_reap(f.cs, 4000) == 1);
+    CHECK("empty shed", was_shed(&f, empty));
+    /* 10 bytes earn 20 ms; 10 * MIN_RATE bytes earn 10 s. */
+    CHECK("trickle kept within its 20 ms", lv_conns_reap(f.cs, 4019) == 0);
+    CHECK("trickle shed after", lv_conns_reap(f.cs, 4020) == 1);
+    CHECK("trickle shed", was_shed(&f, trickle));
+    CHECK("steady kept", lv_conns_reap(f.cs, 13999) == 0);
+    CHECK("steady due at its rate", lv_conns_reap(f.cs, 14000) == 1);
+    CHECK("steady shed", was_shed(&f, steady));
     fx_release(&f);
 }
 
@@ -253,12 +294,12 @@ static void test_peer_closed(void **state)
     fx_init(&f, 100, 100);
     fresh = book(&f, "10.0.0.1", 0);
     reading = book(&f, "10.0.0.2", 0);
-    lv_conns_busy(f.cs, f.c[reading]);
+    lv_conns_busy(f.cs, f.c[reading], 0);
     answering = book(&f, "10.0.0.3", 0);
-    lv_conns_busy(f.cs, f.c[answering]);
+    lv_conns_busy(f.cs, f.c[answering], 0);
     lv_conns_answering(f.cs, f.c[answering]);
     idle = book(&f, "10.0.0.4", 0);
-    lv_conns_busy(f.cs, f.c[idle]);
+    lv_conns_busy(f.cs, f.c[idle], 0);
     lv_conns_idle(f.cs, f.c[idle], 0);
     alive = book(&f, "10.0.0.5", 0);
     CHECK("nobody gone yet", lv_conns_reap(f.cs, 10) == 0);
@@ -287,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_global_cap),
         cmocka_unit_test(test_near_cap),
         cmocka_unit_test(test_reap),
+        cmocka_unit_test(test_slow_body),
         cmocka_unit_test(test_peer_closed),
     };
 

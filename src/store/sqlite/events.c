@@ -40,9 +40,12 @@ int lv_sqlite_logs_data_key_insert(void *impl, struct lv_log_data_key *dk,
                                    struct lv_err *err)
 {
     struct lv_sqlite *s = impl;
+    /* Only while the group is there: a DeleteLogGroup may commit between
+     * the caller's lookup and this insert. */
     static const char sql[] =
         "INSERT INTO logs_data_keys (group_id, kms_key_arn, created_ms,"
-        " wrapped) VALUES (?1, ?2, ?3, ?4)";
+        " wrapped) SELECT ?1, ?2, ?3, ?4"
+        " WHERE EXISTS (SELECT 1 FROM logs_groups WHERE id = ?1)";
     sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
@@ -56,6 +59,10 @@ int lv_sqlite_logs_data_key_insert(void *impl, struct lv_log_data_key *dk,
     lv_sqlite_bind_blob(&b, wrapped, len);
     if (lv_sqlite_run_done(st, &b, "insert data key", err) < 0) {
         return -1;
+    }
+    if (lv_sqlite_changes(st) == 0) {
+        return lv_err_set(err, LV_E_RESOURCE_NOT_FOUND,
+                          "The specified log group does not exist.");
     }
     dk->id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
     return 0;
@@ -121,10 +128,16 @@ int lv_sqlite_logs_chunk_insert(void *impl, struct lv_log_chunk *c,
                                 struct lv_err *err)
 {
     struct lv_sqlite *s = impl;
+    /* Only while the stream is there: a DeleteLogStream or DeleteLogGroup
+     * may commit between PutLogEvents' lookup and this insert. The client
+     * then hears what it would have heard a moment later, not a fault. */
     static const char ins[] =
         "INSERT INTO logs_chunks (group_id, stream_id, seq, first_ts,"
         " last_ts, ingestion_time, n_events, raw_bytes, data_key_id,"
-        " payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+        " payload) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10"
+        " WHERE EXISTS (SELECT 1 FROM logs_streams"
+        "               WHERE id = ?2 AND group_id = ?1)";
+    static const char grp[] = "SELECT COUNT(*) FROM logs_groups WHERE id = ?1";
     static const char upd[] =
         "UPDATE logs_groups SET stored_bytes = stored_bytes + ?2"
         " WHERE id = ?1";
@@ -151,6 +164,24 @@ int lv_sqlite_logs_chunk_insert(void *impl, struct lv_log_chunk *c,
     lv_sqlite_bind_int64(&b, c->data_key_id);
     lv_sqlite_bind_blob(&b, payload, len);
     if (lv_sqlite_run_done(st, &b, "insert chunk", err) < 0) {
+        goto fail;
+    }
+    if (lv_sqlite_changes(st) == 0) {
+        int64_t groups = 0;
+
+        st = lv_sqlite_prepare(s, grp, err);
+        if (!st) {
+            goto fail;
+        }
+        lv_sqlite_bind_start(&b, st);
+        lv_sqlite_bind_int64(&b, c->group_id);
+        if (lv_sqlite_run_int(st, &b, &groups, "find chunk's group",
+                              err) < 0) {
+            goto fail;
+        }
+        lv_err_set(err, LV_E_RESOURCE_NOT_FOUND, "%s",
+                   groups ? "The specified log stream does not exist."
+                          : "The specified log group does not exist.");
         goto fail;
     }
     id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
