@@ -12,6 +12,7 @@
 #include "config.h"
 
 struct lv_creds;
+struct lv_keyring;
 struct lv_store;
 struct lv_route;
 
@@ -20,7 +21,7 @@ struct lv_app {
     struct lv_creds *creds;
     struct lv_store *store;
     struct lv_route *route;
-    uint8_t root_key[32];       /* seals KMS key material; wiped at exit */
+    struct lv_keyring *keyring; /* the root key and its derivations */
     int64_t started_ms;
 };
 

@@ -15,6 +15,7 @@
 #include "app.h"
 #include "auth/creds.h"
 #include "crypto/crypto.h"
+#include "crypto/keyring.h"
 #include "http/http.h"
 #include "http/route.h"
 #include "kms/sweeper.h"
@@ -145,22 +146,24 @@ out:
  * value is recorded in the store on first start and compared after. */
 static int check_root_key(struct lv_app *app, struct lv_err *err)
 {
+    uint8_t root[32];
     uint8_t cv[32];
     struct lv_buf stored = LV_BUF_INIT(1024);
     int ret = -1;
     int found;
 
-    if (lv_rootkey_load(app->cfg.data_dir, app->cfg.root_key_file,
-                        app->root_key, err) < 0) {
+    if (lv_rootkey_load(app->cfg.data_dir, app->cfg.root_key_file, root,
+                        err) < 0) {
         goto out;
     }
-    lv_rootkey_check_value(app->root_key, cv);
+    app->keyring = lv_keyring_new(root);
+    lv_keyring_check_value(app->keyring, cv);
     found = lv_store_meta_get(app->store, ROOT_KEY_CHECK, &stored, err);
     if (found < 0) {
         goto out;
     }
     if (found) {
-        ret = lv_rootkey_verify_check(app->root_key,
+        ret = lv_keyring_verify_check(app->keyring,
                                       (const uint8_t *)stored.data,
                                       stored.len, err);
     } else {
@@ -168,6 +171,7 @@ static int check_root_key(struct lv_app *app, struct lv_err *err)
                                 err) < 0 ? -1 : 0;
     }
 out:
+    lv_secret_wipe(root, sizeof(root));
     lv_buf_release(&stored);
     return ret;
 }
@@ -301,7 +305,7 @@ out:
     lv_route_free(app.route);
     lv_store_close(app.store);
     lv_creds_free(app.creds);
-    lv_secret_wipe(app.root_key, sizeof(app.root_key));
+    lv_keyring_free(app.keyring);
     if (lock_fd >= 0) {
         close(lock_fd);
     }

@@ -11,6 +11,7 @@
 
 #include "app.h"
 #include "crypto/crypto.h"
+#include "crypto/keyring.h"
 #include "kms/condkeys.h"
 #include "model/model.h"
 #include "policy/policy.h"
@@ -1159,8 +1160,9 @@ int lv_kms_material(struct lv_req *rq, const struct lv_kms_key *k,
         lv_err_set(err, LV_E_INVALID_CIPHERTEXT, NULL);
         goto out;
     }
-    if (lv_unseal_alloc(rq->app->root_key, k->arn, version, sealed.data,
-                        sealed.len, mat, len, err) < 0) {
+    if (lv_keyring_unseal_alloc(rq->app->keyring, k->arn, version,
+                                sealed.data, sealed.len, mat, len,
+                                err) < 0) {
         lv_log(LV_LOG_ERROR, "kms: material of key %s version %u does not "
                "unseal req=%s", k->id, version, rq->id);
         lv_err_set(err, LV_E_KMS_INTERNAL, "The key material of %s cannot"
@@ -1180,7 +1182,8 @@ int lv_kms_seal(struct lv_req *rq, const struct lv_kms_key *k,
                 uint32_t version, const void *mat, size_t len,
                 struct lv_buf *sealed, struct lv_err *err)
 {
-    if (lv_seal(rq->app->root_key, k->arn, version, mat, len, sealed) < 0) {
+    if (lv_keyring_seal(rq->app->keyring, k->arn, version, mat, len,
+                        sealed) < 0) {
         return lv_err_set(err, LV_E_KMS_INTERNAL,
                           "Key material could not be sealed");
     }

@@ -17,12 +17,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
-#include <openssl/kdf.h>
-#include <openssl/params.h>
-
 #include "app.h"
 #include "crypto/crypto.h"
+#include "crypto/keyring.h"
 #include "logs/chunk.h"
 #include "store/logs_store.h"
 #include "util/buf.h"
@@ -33,7 +30,6 @@
 #define CACHE_SLOTS 256
 #define WRAP_FORMAT 0x01
 #define WRAP_BYTES (1 + 12 + 16 + 32)
-#define SERVICE_KEY_INFO "logvault logs service key v1"
 
 struct entry {
     int used;
@@ -190,30 +186,14 @@ static int authorize(struct lv_datakey_session *ds, const char *key_arn,
 
 static int service_key(struct lv_datakey_session *ds, uint8_t out[32])
 {
-    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-    EVP_KDF_CTX *kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
-    char info[256];
+    char ctx[256];
     int n;
-    OSSL_PARAM params[4];
-    int ret = -1;
 
-    n = snprintf(info, sizeof(info), "%s%s%s", SERVICE_KEY_INFO,
-                 ds->rq->who.account, ds->rq->region);
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
-                                                 (char *)"SHA256", 0);
-    params[1] = OSSL_PARAM_construct_octet_string(
-        OSSL_KDF_PARAM_KEY, ds->rq->app->root_key, 32);
-    params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info,
-                                                  (size_t)n);
-    params[3] = OSSL_PARAM_construct_end();
-    if (kctx && EVP_KDF_derive(kctx, out, 32, params) == 1) {
-        ret = 0;
-    } else {
-        lv_secret_wipe(out, 32);
-    }
-    EVP_KDF_CTX_free(kctx);
-    EVP_KDF_free(kdf);
-    return ret;
+    n = snprintf(ctx, sizeof(ctx), "%s%s", ds->rq->who.account,
+                 ds->rq->region);
+    lv_keyring_derive(ds->rq->app->keyring, "logs-service-key", ctx,
+                      (size_t)n, out);
+    return 0;
 }
 
 static void wrap_aad(int64_t group_id, int64_t created_ms, uint8_t aad[26])

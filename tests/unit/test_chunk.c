@@ -20,6 +20,7 @@
 #include <zstd.h>
 
 #include "app.h"
+#include "crypto/keyring.h"
 #include "logs/chunk.h"
 #include "logs/datakey.h"
 #include "logs/events_int.h"
@@ -345,6 +346,7 @@ struct fx {
     char dir[LV_TEST_DIR_MAX];
     struct lv_store *s;
     struct lv_app app;
+    uint8_t root[32];
     struct lv_log_group g;
     struct lv_log_stream st;
 };
@@ -358,7 +360,8 @@ static int setup(void **state)
         free(f);
         return -1;
     }
-    memset(f->app.root_key, 0x42, sizeof(f->app.root_key));
+    memset(f->root, 0x42, sizeof(f->root));
+    f->app.keyring = lv_keyring_new(f->root);
     f->app.store = f->s;
     snprintf(f->g.account, sizeof(f->g.account), "123456789012");
     snprintf(f->g.region, sizeof(f->g.region), "eu-west-2");
@@ -380,6 +383,7 @@ static int teardown(void **state)
     struct fx *f = *state;
 
     lv_datakey_cache_clear();
+    lv_keyring_free(f->app.keyring);
     lv_test_store_close(f->s, f->dir);
     free(f);
     return 0;
@@ -522,9 +526,13 @@ static void test_service_data_keys(void **state)
     CHECK("rotated", id3 != id1 && memcmp(k1, k3, 32) != 0);
     /* Another root key cannot unwrap. */
     lv_datakey_cache_clear();
-    f->app.root_key[0] ^= 1;
+    lv_keyring_free(f->app.keyring);
+    f->root[0] ^= 1;
+    f->app.keyring = lv_keyring_new(f->root);
     CHECK("wrong root key", lv_datakey_for_read(&ds, id1, k3, &err) == -1);
-    f->app.root_key[0] ^= 1;
+    lv_keyring_free(f->app.keyring);
+    f->root[0] ^= 1;
+    f->app.keyring = lv_keyring_new(f->root);
 }
 
 static void test_commit_inline(void **state)
