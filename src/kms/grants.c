@@ -3,7 +3,7 @@
  * RevokeGrant. https://docs.aws.amazon.com/kms/latest/developerguide/grants.html
  *
  * A grant lets its grantee principal perform the listed operations on one
- * key, within its encryption-context constraints; lv_kms_authorize (core.c)
+ * key, within its encryption-context constraints; lv_kms_authorize (authz.c)
  * consults the stored grants after the key policy. A grant that lists
  * CreateGrant lets its grantee create only grants within its own terms,
  * and who may retire a grant is the grant's own business: both are rules

@@ -4,6 +4,11 @@
  * (key policy, then grants), key-state rules, material access, and the
  * KeyMetadata writer. Not for other modules: the Logs service reaches KMS
  * through the internal interface in kms.h.
+ *
+ * Where: cache.c finds keys, aliases and material (through the caches);
+ * authz.c authorizes (key policy, grants) and checks key state and usage;
+ * meta.c reads the encryption context and writes KeyMetadata; keys.c,
+ * admin.c and material.c change keys and make material.
  */
 #ifndef LV_KMS_KMS_INT_H
 #define LV_KMS_KMS_INT_H
@@ -48,7 +53,7 @@ int lv_kms_resolve(struct lv_req *rq, const char *ref, unsigned flags,
  * The key `id` (any account and region: the caller checks the scope) as
  * lv_store_kms_key_get() reads it — 1 found (*out, init'd by the caller,
  * replaced), 0 absent, -1 on a store fault — through the cache of key
- * records (core.c), which every KMS write of this process invalidates.
+ * records (cache.c), which every KMS write of this process invalidates.
  * lv_kms_resolve() and lv_kms_material() use the same cache.
  */
 int lv_kms_key_get(struct lv_req *rq, const char *id, struct lv_kms_key *out,

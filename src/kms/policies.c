@@ -4,7 +4,7 @@
  * models made PolicyName optional, older AWS CLI v2 builds still send it).
  * A policy is parsed and validated when it is put (src/policy/), and must
  * pass the policy lockout safety check unless the caller bypasses it.
- * Evaluating policies is core.c's (lv_kms_authorize).
+ * Evaluating policies is authz.c's (lv_kms_authorize).
  * https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html
  */
 #include <jansson.h>
