@@ -13,6 +13,7 @@
 
 struct lv_creds;
 struct lv_keyring;
+struct lv_kms;
 struct lv_store;
 struct lv_route;
 
@@ -22,6 +23,7 @@ struct lv_app {
     struct lv_store *store;
     struct lv_route *route;
     struct lv_keyring *keyring; /* the root key and its derivations */
+    struct lv_kms *kms;         /* the KMS service (kms/kms.h) */
     int64_t started_ms;
 };
 

@@ -18,7 +18,7 @@
 #include "crypto/keyring.h"
 #include "http/http.h"
 #include "http/route.h"
-#include "kms/sweeper.h"
+#include "kms/kms.h"
 #include "logs/events_int.h"
 #include "logs/retention.h"
 #include "store/store.h"
@@ -195,7 +195,6 @@ int lv_serve_main(int argc, char **argv)
     struct lv_err err = LV_ERR_INIT;
     struct lv_store_config scfg;
     struct lv_http *http = NULL;
-    struct lv_kms_sweeper *sweeper = NULL;
     struct lv_logs_retention *retention = NULL;
     sigset_t sigs;
     struct timeval tv;
@@ -263,6 +262,7 @@ int lv_serve_main(int argc, char **argv)
     if (check_root_key(&app, &err) < 0) {
         goto out;
     }
+    app.kms = lv_kms_new(app.store, app.keyring);
     app.route = lv_route_new();
     /* PutLogEvents' group committer (src/logs/events_int.h). */
     if (lv_logs_commit_start(app.store, &err) < 0) {
@@ -273,10 +273,7 @@ int lv_serve_main(int argc, char **argv)
         goto out;
     }
     /* Key deletion and automatic rotation when due (src/kms/sweeper.h). */
-    sweeper = lv_kms_sweeper_start(&app, 1000);
-    if (!sweeper) {
-        lv_err_set(&err, LV_E_SERVICE_UNAVAILABLE,
-                   "cannot start the KMS background task");
+    if (lv_kms_start(app.kms, &app, 1000, &err) < 0) {
         goto out;
     }
     /* Log events past their group's retention (src/logs/retention.h). */
@@ -299,8 +296,8 @@ out:
         fprintf(stderr, "logvault serve: %s\n", err.msg);
     }
     lv_logs_retention_stop(retention);
-    lv_kms_sweeper_stop(sweeper);
     lv_http_stop(http);
+    lv_kms_free(app.kms);
     lv_logs_commit_stop();
     lv_route_free(app.route);
     lv_store_close(app.store);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app.h"
 #include "kms/condkeys.h"
 #include "policy/policy.h"
 #include "store/kms_store.h"
@@ -36,8 +37,32 @@ struct policy_slot {
     unsigned refs;
 };
 
-static struct policy_slot policy_cache[POLICY_CACHE_SLOTS];
-static pthread_mutex_t policy_mu = PTHREAD_MUTEX_INITIALIZER;
+/* The parsed policies of one KMS service object (struct lv_kms). */
+struct lv_kms_policies {
+    struct policy_slot slots[POLICY_CACHE_SLOTS];
+    pthread_mutex_t mu;
+};
+
+struct lv_kms_policies *lv_kms_policies_new(void)
+{
+    struct lv_kms_policies *c = lv_xcalloc(1, sizeof(*c));
+
+    pthread_mutex_init(&c->mu, NULL);
+    return c;
+}
+
+void lv_kms_policies_free(struct lv_kms_policies *c)
+{
+    if (!c) {
+        return;
+    }
+    for (size_t i = 0; i < POLICY_CACHE_SLOTS; i++) {
+        lv_policy_free(c->slots[i].policy);
+        free(c->slots[i].text);
+    }
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}
 
 static unsigned slot_of(const char *key_id)
 {
@@ -52,20 +77,21 @@ static unsigned slot_of(const char *key_id)
 /* A shared parsed policy for k (release with policy_put), or NULL with
  * *err when the stored text does not parse (it was validated when put, so
  * that is a fault). */
-static struct policy_slot *policy_get(const struct lv_kms_key *k,
+static struct policy_slot *policy_get(struct lv_kms_policies *c,
+                                      const struct lv_kms_key *k,
                                       struct lv_err *err)
 {
-    struct policy_slot *slot = &policy_cache[slot_of(k->id)];
+    struct policy_slot *slot = &c->slots[slot_of(k->id)];
     struct lv_policy *p;
 
-    pthread_mutex_lock(&policy_mu);
+    pthread_mutex_lock(&c->mu);
     if (slot->policy && strcmp(slot->key_id, k->id) == 0 &&
         strcmp(slot->text, k->policy) == 0) {
         slot->refs++;
-        pthread_mutex_unlock(&policy_mu);
+        pthread_mutex_unlock(&c->mu);
         return slot;
     }
-    pthread_mutex_unlock(&policy_mu);
+    pthread_mutex_unlock(&c->mu);
 
     p = lv_policy_parse(k->policy, strlen(k->policy), err);
     if (!p) {
@@ -75,7 +101,7 @@ static struct policy_slot *policy_get(const struct lv_kms_key *k,
                    "be read", k->arn);
         return NULL;
     }
-    pthread_mutex_lock(&policy_mu);
+    pthread_mutex_lock(&c->mu);
     /* Replace the slot only when nobody is evaluating with it. */
     if (slot->refs == 0) {
         lv_policy_free(slot->policy);
@@ -84,10 +110,10 @@ static struct policy_slot *policy_get(const struct lv_kms_key *k,
         slot->text = lv_xstrdup(k->policy);
         slot->policy = p;
         slot->refs = 1;
-        pthread_mutex_unlock(&policy_mu);
+        pthread_mutex_unlock(&c->mu);
         return slot;
     }
-    pthread_mutex_unlock(&policy_mu);
+    pthread_mutex_unlock(&c->mu);
     /* Busy slot: a private slot for this call only. */
     {
         struct policy_slot *own = lv_xcalloc(1, sizeof(*own));
@@ -98,30 +124,32 @@ static struct policy_slot *policy_get(const struct lv_kms_key *k,
     }
 }
 
-static void policy_put(struct policy_slot *slot)
+static void policy_put(struct lv_kms_policies *c,
+                       struct policy_slot *slot)
 {
     if (slot->refs == (unsigned)-1) {
         lv_policy_free(slot->policy);
         free(slot);
         return;
     }
-    pthread_mutex_lock(&policy_mu);
+    pthread_mutex_lock(&c->mu);
     slot->refs--;
-    pthread_mutex_unlock(&policy_mu);
+    pthread_mutex_unlock(&c->mu);
 }
 
-void lv_kms_policy_cache_drop(const char *key_id)
+void lv_kms_policy_cache_drop(struct lv_kms *kms, const char *key_id)
 {
-    struct policy_slot *slot = &policy_cache[slot_of(key_id)];
+    struct lv_kms_policies *c = kms->policies;
+    struct policy_slot *slot = &c->slots[slot_of(key_id)];
 
-    pthread_mutex_lock(&policy_mu);
+    pthread_mutex_lock(&c->mu);
     if (slot->policy && slot->refs == 0 &&
         strcmp(slot->key_id, key_id) == 0) {
         lv_policy_free(slot->policy);
         free(slot->text);
         memset(slot, 0, sizeof(*slot));
     }
-    pthread_mutex_unlock(&policy_mu);
+    pthread_mutex_unlock(&c->mu);
 }
 
 /* ---- authorization ---------------------------------------------------------- */
@@ -602,7 +630,7 @@ int lv_kms_authorize_how(struct lv_req *rq, const struct lv_kms_key *k,
     lv_kms_condctx_init(&cc);
     memset(&g, 0, sizeof(g));
     memset(&src, 0, sizeof(src));
-    slot = policy_get(k, err);
+    slot = policy_get(rq->app->kms->policies, k, err);
     if (!slot) {
         goto out;
     }
@@ -699,7 +727,7 @@ denied:
                "the %s action", who_text, full_action, k->arn, full_action);
 out:
     if (slot) {
-        policy_put(slot);
+        policy_put(rq->app->kms->policies, slot);
     }
     gathered_release(&g);
     lv_kms_condctx_release(&cc);

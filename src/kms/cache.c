@@ -71,12 +71,37 @@ struct material_slot {
     size_t len;
 };
 
-static struct key_slot key_cache[CACHE_SLOTS];
-static struct alias_slot alias_cache[CACHE_SLOTS];
-static struct material_slot material_cache[CACHE_SLOTS];
-static pthread_mutex_t key_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_mutex_t alias_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_mutex_t material_mu = PTHREAD_MUTEX_INITIALIZER;
+/* The three tables of one KMS service object (struct lv_kms). */
+struct lv_kms_cache {
+    struct key_slot keys[CACHE_SLOTS];
+    struct alias_slot aliases[CACHE_SLOTS];
+    struct material_slot material[CACHE_SLOTS];
+    pthread_mutex_t key_mu;
+    pthread_mutex_t alias_mu;
+    pthread_mutex_t material_mu;
+};
+
+struct lv_kms_cache *lv_kms_cache_new(void)
+{
+    struct lv_kms_cache *c = lv_xcalloc(1, sizeof(*c));
+
+    pthread_mutex_init(&c->key_mu, NULL);
+    pthread_mutex_init(&c->alias_mu, NULL);
+    pthread_mutex_init(&c->material_mu, NULL);
+    return c;
+}
+
+void lv_kms_cache_free(struct lv_kms_cache *c)
+{
+    if (!c) {
+        return;
+    }
+    lv_kms_cache_clear(c);
+    pthread_mutex_destroy(&c->key_mu);
+    pthread_mutex_destroy(&c->alias_mu);
+    pthread_mutex_destroy(&c->material_mu);
+    free(c);
+}
 
 /* A monotonic clock for the TTL only (no answer depends on it). */
 static int64_t mono_ms(void)
@@ -115,7 +140,8 @@ static void copy_key(struct lv_kms_key *dst, const struct lv_kms_key *src)
 static int key_get(struct lv_req *rq, const char *id, struct lv_kms_key *out,
                    struct lv_err *err)
 {
-    struct key_slot *slot = &key_cache[hash_str(2166136261u, id) %
+    struct lv_kms_cache *c = rq->app->kms->cache;
+    struct key_slot *slot = &c->keys[hash_str(2166136261u, id) %
                                        CACHE_SLOTS];
     struct lv_kms_key fresh;
     uint64_t gen = 0;
@@ -124,15 +150,15 @@ static int key_get(struct lv_req *rq, const char *id, struct lv_kms_key *out,
     int found;
 
     if (cacheable) {
-        pthread_mutex_lock(&key_mu);
+        pthread_mutex_lock(&c->key_mu);
         if (slot_current(slot->gen, slot->loaded_ms, gen, now) &&
             strcmp(slot->k.id, id) == 0) {
             lv_kms_key_release(out);
             copy_key(out, &slot->k);
-            pthread_mutex_unlock(&key_mu);
+            pthread_mutex_unlock(&c->key_mu);
             return 1;
         }
-        pthread_mutex_unlock(&key_mu);
+        pthread_mutex_unlock(&c->key_mu);
     }
     /* gen was read before the store: a write landing in between moves the
      * generation past it, so what is read here is never cached as newer
@@ -142,12 +168,12 @@ static int key_get(struct lv_req *rq, const char *id, struct lv_kms_key *out,
         return found;
     }
     copy_key(&fresh, out);
-    pthread_mutex_lock(&key_mu);
+    pthread_mutex_lock(&c->key_mu);
     lv_kms_key_release(&slot->k);
     slot->k = fresh;
     slot->gen = gen;
     slot->loaded_ms = now;
-    pthread_mutex_unlock(&key_mu);
+    pthread_mutex_unlock(&c->key_mu);
     return 1;
 }
 
@@ -156,50 +182,51 @@ static int alias_get(struct lv_req *rq, const char *account,
                      const char *region, const char *name,
                      struct lv_kms_alias *out, struct lv_err *err)
 {
+    struct lv_kms_cache *c = rq->app->kms->cache;
     unsigned h = hash_str(hash_str(hash_str(2166136261u, account), region),
                           name);
-    struct alias_slot *slot = &alias_cache[h % CACHE_SLOTS];
+    struct alias_slot *slot = &c->aliases[h % CACHE_SLOTS];
     uint64_t gen = 0;
     int cacheable = lv_store_kms_generation(rq->store, &gen);
     int64_t now = mono_ms();
     int found;
 
     if (cacheable) {
-        pthread_mutex_lock(&alias_mu);
+        pthread_mutex_lock(&c->alias_mu);
         if (slot_current(slot->gen, slot->loaded_ms, gen, now) &&
             strcmp(slot->a.name, name) == 0 &&
             strcmp(slot->a.account, account) == 0 &&
             strcmp(slot->a.region, region) == 0) {
             *out = slot->a;
-            pthread_mutex_unlock(&alias_mu);
+            pthread_mutex_unlock(&c->alias_mu);
             return 1;
         }
-        pthread_mutex_unlock(&alias_mu);
+        pthread_mutex_unlock(&c->alias_mu);
     }
     found = lv_store_kms_alias_get(rq->store, account, region, name, out,
                                    err);
     if (found != 1 || !cacheable) {
         return found;
     }
-    pthread_mutex_lock(&alias_mu);
+    pthread_mutex_lock(&c->alias_mu);
     slot->a = *out;
     slot->gen = gen;
     slot->loaded_ms = now;
-    pthread_mutex_unlock(&alias_mu);
+    pthread_mutex_unlock(&c->alias_mu);
     return 1;
 }
 
 /* Copies the cached material of (key_id, version) into fresh *mat, *len
  * and returns 1; 0 when there is none current. */
-static int material_lookup(const char *key_id, uint32_t version,
+static int material_lookup(struct lv_kms_cache *c, const char *key_id, uint32_t version,
                            uint64_t gen, int64_t now, uint8_t **mat,
                            size_t *len)
 {
     unsigned h = hash_str(2166136261u ^ version, key_id);
-    struct material_slot *slot = &material_cache[h % CACHE_SLOTS];
+    struct material_slot *slot = &c->material[h % CACHE_SLOTS];
     int hit = 0;
 
-    pthread_mutex_lock(&material_mu);
+    pthread_mutex_lock(&c->material_mu);
     if (slot_current(slot->gen, slot->loaded_ms, gen, now) &&
         slot->version == version && strcmp(slot->key_id, key_id) == 0) {
         *mat = lv_xmalloc(slot->len ? slot->len : 1);
@@ -207,16 +234,16 @@ static int material_lookup(const char *key_id, uint32_t version,
         *len = slot->len;
         hit = 1;
     }
-    pthread_mutex_unlock(&material_mu);
+    pthread_mutex_unlock(&c->material_mu);
     return hit;
 }
 
-static void material_store(const char *key_id, uint32_t version,
+static void material_store(struct lv_kms_cache *c, const char *key_id, uint32_t version,
                            uint64_t gen, int64_t now, const uint8_t *mat,
                            size_t len)
 {
     unsigned h = hash_str(2166136261u ^ version, key_id);
-    struct material_slot *slot = &material_cache[h % CACHE_SLOTS];
+    struct material_slot *slot = &c->material[h % CACHE_SLOTS];
     uint8_t *copy;
     uint8_t *old;
     size_t old_len;
@@ -226,7 +253,7 @@ static void material_store(const char *key_id, uint32_t version,
     }
     copy = lv_xmalloc(len ? len : 1);
     memcpy(copy, mat, len);
-    pthread_mutex_lock(&material_mu);
+    pthread_mutex_lock(&c->material_mu);
     old = slot->mat;
     old_len = slot->len;
     snprintf(slot->key_id, sizeof(slot->key_id), "%s", key_id);
@@ -235,7 +262,7 @@ static void material_store(const char *key_id, uint32_t version,
     slot->len = len;
     slot->gen = gen;
     slot->loaded_ms = now;
-    pthread_mutex_unlock(&material_mu);
+    pthread_mutex_unlock(&c->material_mu);
     if (old) {
         lv_secret_free(old, old_len);
     }
@@ -247,27 +274,27 @@ int lv_kms_key_get(struct lv_req *rq, const char *id, struct lv_kms_key *out,
     return key_get(rq, id, out, err);
 }
 
-void lv_kms_cache_clear(void)
+void lv_kms_cache_clear(struct lv_kms_cache *c)
 {
-    pthread_mutex_lock(&key_mu);
+    pthread_mutex_lock(&c->key_mu);
     for (size_t i = 0; i < CACHE_SLOTS; i++) {
-        lv_kms_key_release(&key_cache[i].k);
-        key_cache[i].gen = 0;
+        lv_kms_key_release(&c->keys[i].k);
+        c->keys[i].gen = 0;
     }
-    pthread_mutex_unlock(&key_mu);
-    pthread_mutex_lock(&alias_mu);
-    memset(alias_cache, 0, sizeof(alias_cache));
-    pthread_mutex_unlock(&alias_mu);
-    pthread_mutex_lock(&material_mu);
+    pthread_mutex_unlock(&c->key_mu);
+    pthread_mutex_lock(&c->alias_mu);
+    memset(c->aliases, 0, sizeof(c->aliases));
+    pthread_mutex_unlock(&c->alias_mu);
+    pthread_mutex_lock(&c->material_mu);
     for (size_t i = 0; i < CACHE_SLOTS; i++) {
-        struct material_slot *m = &material_cache[i];
+        struct material_slot *m = &c->material[i];
 
         if (m->mat) {
             lv_secret_free(m->mat, m->len);
         }
         memset(m, 0, sizeof(*m));
     }
-    pthread_mutex_unlock(&material_mu);
+    pthread_mutex_unlock(&c->material_mu);
 }
 
 /* ---- key references ----------------------------------------------------- */
@@ -424,7 +451,7 @@ int lv_kms_material(struct lv_req *rq, const struct lv_kms_key *k,
     int found;
     int ret = -1;
 
-    if (cacheable && material_lookup(k->id, version, gen, now, mat, len)) {
+    if (cacheable && material_lookup(rq->app->kms->cache, k->id, version, gen, now, mat, len)) {
         return 0;
     }
     found = lv_store_kms_material_get(rq->store, k->id, version, &sealed,
@@ -437,7 +464,7 @@ int lv_kms_material(struct lv_req *rq, const struct lv_kms_key *k,
         lv_err_set(err, LV_E_INVALID_CIPHERTEXT, NULL);
         goto out;
     }
-    if (lv_keyring_unseal_alloc(rq->app->keyring, k->arn, version,
+    if (lv_keyring_unseal_alloc(rq->app->kms->keyring, k->arn, version,
                                 sealed.data, sealed.len, mat, len,
                                 err) < 0) {
         lv_log(LV_LOG_ERROR, "kms: material of key %s version %u does not "
@@ -447,7 +474,7 @@ int lv_kms_material(struct lv_req *rq, const struct lv_kms_key *k,
         goto out;
     }
     if (cacheable) {
-        material_store(k->id, version, gen, now, *mat, *len);
+        material_store(rq->app->kms->cache, k->id, version, gen, now, *mat, *len);
     }
     ret = 0;
 out:
@@ -459,7 +486,7 @@ int lv_kms_seal(struct lv_req *rq, const struct lv_kms_key *k,
                 uint32_t version, const void *mat, size_t len,
                 struct lv_buf *sealed, struct lv_err *err)
 {
-    if (lv_keyring_seal(rq->app->keyring, k->arn, version, mat, len,
+    if (lv_keyring_seal(rq->app->kms->keyring, k->arn, version, mat, len,
                         sealed) < 0) {
         return lv_err_set(err, LV_E_KMS_INTERNAL,
                           "Key material could not be sealed");

@@ -118,7 +118,7 @@ static void token_mac(const struct lv_req *rq, const uint8_t *msg,
     uint8_t key[32];
     unsigned int n = 0;
 
-    lv_keyring_derive(rq->app->keyring, "grant-token", NULL, 0, key);
+    lv_keyring_derive(rq->app->kms->keyring, "grant-token", NULL, 0, key);
     if (!HMAC(EVP_sha256(), key, sizeof(key), msg, len, out, &n)) {
         LV_BUG("HMAC-SHA256 failed");
     }

@@ -28,6 +28,33 @@ extern const struct lv_handler lv_kms_admin_handlers[];
 /* All of them, NULL-terminated. */
 extern const struct lv_handler *const lv_kms_handler_tables[];
 
+/* ---- the service object (service.c) ------------------------------------ */
+
+struct lv_app;
+struct lv_keyring;
+struct lv_kms;
+struct lv_store;
+
+/*
+ * The KMS service over store s, sealing key material with kr (both
+ * borrowed; they outlive it). It owns its caches (keys, aliases,
+ * material, parsed policies) and, once started, its background task.
+ * Free with lv_kms_free.
+ */
+struct lv_kms *lv_kms_new(struct lv_store *s, const struct lv_keyring *kr);
+
+/*
+ * Starts the background task (kms/sweeper.h: key deletion and automatic
+ * rotation when due, every interval_ms), whose requests carry app (whose
+ * kms is this one). 0, or -1 with *err.
+ */
+int lv_kms_start(struct lv_kms *kms, struct lv_app *app, int interval_ms,
+                 struct lv_err *err);
+
+/* Stops the background task, wipes and frees the caches and kms. NULL is
+ * a no-op. */
+void lv_kms_free(struct lv_kms *kms);
+
 /* ---- the internal interface (internal.c) -------------------------------- */
 
 /* Who calls: a service principal acting for an account in a region. */

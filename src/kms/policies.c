@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "kms/keys_int.h"
+#include "app.h"
 #include "kms/kms_int.h"
 #include "policy/policy.h"
 #include "store/kms_store.h"
@@ -133,7 +134,7 @@ int lv_kms_op_put_key_policy(struct lv_req *rq, const json_t *in,
     if (lv_kms_key_change(rq, &k, change_policy, &policy, &cur, err) < 0) {
         goto out;
     }
-    lv_kms_policy_cache_drop(k.id);
+    lv_kms_policy_cache_drop(rq->app->kms, k.id);
     lv_log(LV_LOG_INFO, "kms: key policy put id=%s req=%s", k.id, rq->id);
     ret = 0;
 out:
