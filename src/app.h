@@ -14,6 +14,7 @@
 struct lv_creds;
 struct lv_keyring;
 struct lv_kms;
+struct lv_logs;
 struct lv_store;
 struct lv_route;
 
@@ -24,6 +25,7 @@ struct lv_app {
     struct lv_route *route;
     struct lv_keyring *keyring; /* the root key and its derivations */
     struct lv_kms *kms;         /* the KMS service (kms/kms.h) */
+    struct lv_logs *logs;       /* the Logs service (logs/logs.h) */
     int64_t started_ms;
 };
 

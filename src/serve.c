@@ -19,8 +19,7 @@
 #include "http/http.h"
 #include "http/route.h"
 #include "kms/kms.h"
-#include "logs/events_int.h"
-#include "logs/retention.h"
+#include "logs/logs.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -195,7 +194,6 @@ int lv_serve_main(int argc, char **argv)
     struct lv_err err = LV_ERR_INIT;
     struct lv_store_config scfg;
     struct lv_http *http = NULL;
-    struct lv_logs_retention *retention = NULL;
     sigset_t sigs;
     struct timeval tv;
     int lock_fd = -1;
@@ -263,9 +261,11 @@ int lv_serve_main(int argc, char **argv)
         goto out;
     }
     app.kms = lv_kms_new(app.store, app.keyring);
+    app.logs = lv_logs_new(app.store, app.keyring, &lv_kms_svc_client);
     app.route = lv_route_new();
-    /* PutLogEvents' group committer (src/logs/events_int.h). */
-    if (lv_logs_commit_start(app.store, &err) < 0) {
+    /* PutLogEvents' group committer (src/logs/events_int.h) and the
+     * retention task (src/logs/retention.h), every minute. */
+    if (lv_logs_start(app.logs, &app, 60000, &err) < 0) {
         goto out;
     }
     http = lv_http_start(&app, &port, &err);
@@ -274,13 +274,6 @@ int lv_serve_main(int argc, char **argv)
     }
     /* Key deletion and automatic rotation when due (src/kms/sweeper.h). */
     if (lv_kms_start(app.kms, &app, 1000, &err) < 0) {
-        goto out;
-    }
-    /* Log events past their group's retention (src/logs/retention.h). */
-    retention = lv_logs_retention_start(&app, 60000);
-    if (!retention) {
-        lv_err_set(&err, LV_E_SERVICE_UNAVAILABLE,
-                   "cannot start the Logs retention task");
         goto out;
     }
     lv_log(LV_LOG_INFO, "serve: listening on %s port=%d data_dir=%s "
@@ -295,10 +288,9 @@ out:
     if (status != 0) {
         fprintf(stderr, "logvault serve: %s\n", err.msg);
     }
-    lv_logs_retention_stop(retention);
     lv_http_stop(http);
+    lv_logs_free(app.logs);
     lv_kms_free(app.kms);
-    lv_logs_commit_stop();
     lv_route_free(app.route);
     lv_store_close(app.store);
     lv_creds_free(app.creds);

@@ -124,4 +124,31 @@ int lv_kms_svc_authorize(const struct lv_kms_service_call *c,
                          const struct lv_kv *ctx, size_t n_ctx,
                          struct lv_err *err);
 
+/*
+ * The four calls above as a table: what a service that uses KMS (Logs) is
+ * given, so that a test can give it a fake KMS instead. Each entry has the
+ * contract of the function of the same name above.
+ */
+struct lv_kms_client {
+    int (*describe_key)(const struct lv_kms_service_call *c,
+                        const char *key_ref, struct lv_kms_key_info *out,
+                        struct lv_err *err);
+    int (*generate_data_key)(const struct lv_kms_service_call *c,
+                             const char *key_ref, const struct lv_kv *ctx,
+                             size_t n_ctx, uint8_t plaintext[32],
+                             struct lv_buf *blob, char key_arn[256],
+                             struct lv_err *err);
+    int (*decrypt)(const struct lv_kms_service_call *c, const void *blob,
+                   size_t len, const struct lv_kv *ctx, size_t n_ctx,
+                   uint8_t plaintext[32], char key_arn[256],
+                   struct lv_err *err);
+    int (*authorize)(const struct lv_kms_service_call *c,
+                     const char *key_arn, const char *action,
+                     const struct lv_kv *ctx, size_t n_ctx,
+                     struct lv_err *err);
+};
+
+/* The real one: lv_kms_svc_*, on c->app->kms. */
+extern const struct lv_kms_client lv_kms_svc_client;
+
 #endif

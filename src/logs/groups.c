@@ -53,7 +53,7 @@ static void token_tag(struct lv_req *rq, const char *kind, const char *scope,
     uint8_t mac[32];
     unsigned int len;
 
-    lv_keyring_derive(rq->app->keyring, "logs-next-token", NULL, 0, key);
+    lv_keyring_derive(rq->app->logs->keyring, "logs-next-token", NULL, 0, key);
     /* Each part is NUL-terminated, so no two tuples read the same. */
     lv_buf_add(&msg, kind, strlen(kind) + 1);
     lv_buf_add(&msg, rq->who.account, strlen(rq->who.account) + 1);
