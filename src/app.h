@@ -12,6 +12,9 @@
 #include "config.h"
 
 struct lv_creds;
+struct lv_keyring;
+struct lv_kms;
+struct lv_logs;
 struct lv_store;
 struct lv_route;
 
@@ -20,7 +23,9 @@ struct lv_app {
     struct lv_creds *creds;
     struct lv_store *store;
     struct lv_route *route;
-    uint8_t root_key[32];       /* seals KMS key material; wiped at exit */
+    struct lv_keyring *keyring; /* the root key and its derivations */
+    struct lv_kms *kms;         /* the KMS service (kms/kms.h) */
+    struct lv_logs *logs;       /* the Logs service (logs/logs.h) */
     int64_t started_ms;
 };
 

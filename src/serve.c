@@ -15,11 +15,11 @@
 #include "app.h"
 #include "auth/creds.h"
 #include "crypto/crypto.h"
+#include "crypto/keyring.h"
 #include "http/http.h"
 #include "http/route.h"
-#include "kms/sweeper.h"
-#include "logs/events_int.h"
-#include "logs/retention.h"
+#include "kms/kms.h"
+#include "logs/logs.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -145,22 +145,24 @@ out:
  * value is recorded in the store on first start and compared after. */
 static int check_root_key(struct lv_app *app, struct lv_err *err)
 {
+    uint8_t root[32];
     uint8_t cv[32];
     struct lv_buf stored = LV_BUF_INIT(1024);
     int ret = -1;
     int found;
 
-    if (lv_rootkey_load(app->cfg.data_dir, app->cfg.root_key_file,
-                        app->root_key, err) < 0) {
+    if (lv_rootkey_load(app->cfg.data_dir, app->cfg.root_key_file, root,
+                        err) < 0) {
         goto out;
     }
-    lv_rootkey_check_value(app->root_key, cv);
+    app->keyring = lv_keyring_new(root);
+    lv_keyring_check_value(app->keyring, cv);
     found = lv_store_meta_get(app->store, ROOT_KEY_CHECK, &stored, err);
     if (found < 0) {
         goto out;
     }
     if (found) {
-        ret = lv_rootkey_verify_check(app->root_key,
+        ret = lv_keyring_verify_check(app->keyring,
                                       (const uint8_t *)stored.data,
                                       stored.len, err);
     } else {
@@ -168,6 +170,7 @@ static int check_root_key(struct lv_app *app, struct lv_err *err)
                                 err) < 0 ? -1 : 0;
     }
 out:
+    lv_secret_wipe(root, sizeof(root));
     lv_buf_release(&stored);
     return ret;
 }
@@ -191,8 +194,6 @@ int lv_serve_main(int argc, char **argv)
     struct lv_err err = LV_ERR_INIT;
     struct lv_store_config scfg;
     struct lv_http *http = NULL;
-    struct lv_kms_sweeper *sweeper = NULL;
-    struct lv_logs_retention *retention = NULL;
     sigset_t sigs;
     struct timeval tv;
     int lock_fd = -1;
@@ -259,9 +260,12 @@ int lv_serve_main(int argc, char **argv)
     if (check_root_key(&app, &err) < 0) {
         goto out;
     }
+    app.kms = lv_kms_new(app.store, app.keyring);
+    app.logs = lv_logs_new(app.store, app.keyring, &lv_kms_svc_client);
     app.route = lv_route_new();
-    /* PutLogEvents' group committer (src/logs/events_int.h). */
-    if (lv_logs_commit_start(app.store, &err) < 0) {
+    /* PutLogEvents' group committer (src/logs/events_int.h) and the
+     * retention task (src/logs/retention.h), every minute. */
+    if (lv_logs_start(app.logs, &app, 60000, &err) < 0) {
         goto out;
     }
     http = lv_http_start(&app, &port, &err);
@@ -269,17 +273,7 @@ int lv_serve_main(int argc, char **argv)
         goto out;
     }
     /* Key deletion and automatic rotation when due (src/kms/sweeper.h). */
-    sweeper = lv_kms_sweeper_start(&app, 1000);
-    if (!sweeper) {
-        lv_err_set(&err, LV_E_SERVICE_UNAVAILABLE,
-                   "cannot start the KMS background task");
-        goto out;
-    }
-    /* Log events past their group's retention (src/logs/retention.h). */
-    retention = lv_logs_retention_start(&app, 60000);
-    if (!retention) {
-        lv_err_set(&err, LV_E_SERVICE_UNAVAILABLE,
-                   "cannot start the Logs retention task");
+    if (lv_kms_start(app.kms, &app, 1000, &err) < 0) {
         goto out;
     }
     lv_log(LV_LOG_INFO, "serve: listening on %s port=%d data_dir=%s "
@@ -294,14 +288,13 @@ out:
     if (status != 0) {
         fprintf(stderr, "logvault serve: %s\n", err.msg);
     }
-    lv_logs_retention_stop(retention);
-    lv_kms_sweeper_stop(sweeper);
     lv_http_stop(http);
-    lv_logs_commit_stop();
+    lv_logs_free(app.logs);
+    lv_kms_free(app.kms);
     lv_route_free(app.route);
     lv_store_close(app.store);
     lv_creds_free(app.creds);
-    lv_secret_wipe(app.root_key, sizeof(app.root_key));
+    lv_keyring_free(app.keyring);
     if (lock_fd >= 0) {
         close(lock_fd);
     }

@@ -7,6 +7,8 @@
  *   rootkey  the 32-byte root key that seals all KMS key material, and the
  *            check value that tells a data dir opened with another key
  *   seal     KMS key material sealed under the root key for storage
+ *   keyring  (keyring.h) the owner of the root key: services ask it for
+ *            named derivations and seals, never for the key's bytes
  *   blob     the KMS ciphertext blob: names the key and material version so
  *            that Decrypt needs no KeyId; the encryption context is
  *            authenticated as AAD and never stored

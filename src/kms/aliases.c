@@ -2,7 +2,7 @@
  * aliases: CreateAlias, UpdateAlias, DeleteAlias, ListAliases — friendly
  * names ("alias/…") for KMS keys, one name per account and region.
  * Resolving an alias to its key for other operations is lv_kms_resolve's
- * (core.c); deleting a deleted key's aliases is the sweeper's.
+ * (cache.c); deleting a deleted key's aliases is the sweeper's.
  * https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html
  *
  * Not served: the AWS managed aliases (alias/aws/…) that AWS services

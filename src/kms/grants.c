@@ -3,7 +3,7 @@
  * RevokeGrant. https://docs.aws.amazon.com/kms/latest/developerguide/grants.html
  *
  * A grant lets its grantee principal perform the listed operations on one
- * key, within its encryption-context constraints; lv_kms_authorize (core.c)
+ * key, within its encryption-context constraints; lv_kms_authorize (authz.c)
  * consults the stored grants after the key policy. A grant that lists
  * CreateGrant lets its grantee create only grants within its own terms,
  * and who may retire a grant is the grant's own business: both are rules
@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "crypto/keyring.h"
 #include "crypto/crypto.h"
 #include "kms/keys_int.h"
 #include "kms/kms.h"
@@ -88,13 +89,11 @@ static int check_grant_id(const char *s, struct lv_err *err)
 static void token_mac(const struct lv_req *rq, const uint8_t *msg,
                       size_t len, uint8_t out[32])
 {
-    static const char label[] = "logvault grant token v1";
     uint8_t key[32];
     unsigned int n = 0;
 
-    if (!HMAC(EVP_sha256(), rq->app->root_key, 32,
-              (const unsigned char *)label, sizeof(label) - 1, key, &n) ||
-        !HMAC(EVP_sha256(), key, sizeof(key), msg, len, out, &n)) {
+    lv_keyring_derive(rq->app->kms->keyring, "grant-token", NULL, 0, key);
+    if (!HMAC(EVP_sha256(), key, sizeof(key), msg, len, out, &n)) {
         LV_BUG("HMAC-SHA256 failed");
     }
     lv_secret_wipe(key, sizeof(key));

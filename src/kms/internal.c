@@ -250,3 +250,10 @@ out:
     lv_kms_key_release(&k);
     return ret;
 }
+
+const struct lv_kms_client lv_kms_svc_client = {
+    lv_kms_svc_describe_key,
+    lv_kms_svc_generate_data_key,
+    lv_kms_svc_decrypt,
+    lv_kms_svc_authorize,
+};

@@ -20,7 +20,7 @@ struct lv_kv;
 
 /*
  * The handler of every operation src/model/implemented.txt lists for kms:
- * lv_kms_op_<operation in snake case>, an lv_handler_fn (util/req.h).
+ * lv_kms_op_<operation in snake case>, an lv_handler_fn (svc/req.h).
  * Declared from the generated model/gen/ops.def, which http/route.c
  * includes again for the operation table: a handler that is missing fails
  * to link. An operation of the model with no handler answers
@@ -35,6 +35,33 @@ struct lv_kv;
 #undef OP_NOT_IMPLEMENTED
 #undef LV_KMS_DECLARE_kms
 #undef LV_KMS_DECLARE_logs
+
+/* ---- the service object (service.c) ------------------------------------ */
+
+struct lv_app;
+struct lv_keyring;
+struct lv_kms;
+struct lv_store;
+
+/*
+ * The KMS service over store s, sealing key material with kr (both
+ * borrowed; they outlive it). It owns its caches (keys, aliases,
+ * material, parsed policies) and, once started, its background task.
+ * Free with lv_kms_free.
+ */
+struct lv_kms *lv_kms_new(struct lv_store *s, const struct lv_keyring *kr);
+
+/*
+ * Starts the background task (kms/sweeper.h: key deletion and automatic
+ * rotation when due, every interval_ms), whose requests carry app (whose
+ * kms is this one). 0, or -1 with *err.
+ */
+int lv_kms_start(struct lv_kms *kms, struct lv_app *app, int interval_ms,
+                 struct lv_err *err);
+
+/* Stops the background task, wipes and frees the caches and kms. NULL is
+ * a no-op. */
+void lv_kms_free(struct lv_kms *kms);
 
 /* ---- the internal interface (internal.c) -------------------------------- */
 
@@ -104,5 +131,32 @@ int lv_kms_svc_authorize(const struct lv_kms_service_call *c,
                          const char *key_arn, const char *action,
                          const struct lv_kv *ctx, size_t n_ctx,
                          struct lv_err *err);
+
+/*
+ * The four calls above as a table: what a service that uses KMS (Logs) is
+ * given, so that a test can give it a fake KMS instead. Each entry has the
+ * contract of the function of the same name above.
+ */
+struct lv_kms_client {
+    int (*describe_key)(const struct lv_kms_service_call *c,
+                        const char *key_ref, struct lv_kms_key_info *out,
+                        struct lv_err *err);
+    int (*generate_data_key)(const struct lv_kms_service_call *c,
+                             const char *key_ref, const struct lv_kv *ctx,
+                             size_t n_ctx, uint8_t plaintext[32],
+                             struct lv_buf *blob, char key_arn[256],
+                             struct lv_err *err);
+    int (*decrypt)(const struct lv_kms_service_call *c, const void *blob,
+                   size_t len, const struct lv_kv *ctx, size_t n_ctx,
+                   uint8_t plaintext[32], char key_arn[256],
+                   struct lv_err *err);
+    int (*authorize)(const struct lv_kms_service_call *c,
+                     const char *key_arn, const char *action,
+                     const struct lv_kv *ctx, size_t n_ctx,
+                     struct lv_err *err);
+};
+
+/* The real one: lv_kms_svc_*, on c->app->kms. */
+extern const struct lv_kms_client lv_kms_svc_client;
 
 #endif

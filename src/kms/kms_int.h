@@ -4,6 +4,11 @@
  * (key policy, then grants), key-state rules, material access, and the
  * KeyMetadata writer. Not for other modules: the Logs service reaches KMS
  * through the internal interface in kms.h.
+ *
+ * Where: cache.c finds keys, aliases and material (through the caches);
+ * authz.c authorizes (key policy, grants) and checks key state and usage;
+ * meta.c reads the encryption context and writes KeyMetadata; keys.c,
+ * admin.c and material.c change keys and make material.
  */
 #ifndef LV_KMS_KMS_INT_H
 #define LV_KMS_KMS_INT_H
@@ -48,15 +53,39 @@ int lv_kms_resolve(struct lv_req *rq, const char *ref, unsigned flags,
  * The key `id` (any account and region: the caller checks the scope) as
  * lv_store_kms_key_get() reads it — 1 found (*out, init'd by the caller,
  * replaced), 0 absent, -1 on a store fault — through the cache of key
- * records (core.c), which every KMS write of this process invalidates.
+ * records (cache.c), which every KMS write of this process invalidates.
  * lv_kms_resolve() and lv_kms_material() use the same cache.
  */
 int lv_kms_key_get(struct lv_req *rq, const char *id, struct lv_kms_key *out,
                    struct lv_err *err);
 
-/* Empties the cache of keys, aliases and material, wiping the material
- * (tests; shutdown). */
-void lv_kms_cache_clear(void);
+/* ---- the service object ------------------------------------------------- */
+
+struct lv_keyring;
+struct lv_kms_cache;
+struct lv_kms_policies;
+struct lv_kms_sweeper;
+
+/* What lv_kms_new() makes (kms.h); handlers reach it as rq->app->kms. */
+struct lv_kms {
+    struct lv_store *store;
+    const struct lv_keyring *keyring;   /* seals material (borrowed) */
+    struct lv_kms_cache *cache;         /* keys, aliases, material */
+    struct lv_kms_policies *policies;   /* parsed key policies */
+    struct lv_kms_sweeper *sweeper;     /* NULL until lv_kms_start */
+};
+
+/* The cache of keys, aliases and material (cache.c): new, and free (which
+ * wipes the material); NULL is a no-op for free. */
+struct lv_kms_cache *lv_kms_cache_new(void);
+void lv_kms_cache_free(struct lv_kms_cache *c);
+
+/* Empties c, wiping the material. */
+void lv_kms_cache_clear(struct lv_kms_cache *c);
+
+/* The cache of parsed key policies (authz.c); free of NULL is a no-op. */
+struct lv_kms_policies *lv_kms_policies_new(void);
+void lv_kms_policies_free(struct lv_kms_policies *c);
 
 /*
  * Authorizes kms:<action> ("Encrypt") on key k for rq's principal with the
@@ -273,7 +302,7 @@ static inline double lv_kms_now(const struct lv_req *rq)
     return (double)rq->now_ms / 1000.0;
 }
 
-/* Drops the cached parsed policy of key_id (after PutKeyPolicy). */
-void lv_kms_policy_cache_drop(const char *key_id);
+/* Drops kms's cached parsed policy of key_id (after PutKeyPolicy). */
+void lv_kms_policy_cache_drop(struct lv_kms *kms, const char *key_id);
 
 #endif

@@ -4,7 +4,7 @@
  * models made PolicyName optional, older AWS CLI v2 builds still send it).
  * A policy is parsed and validated when it is put (src/policy/), and must
  * pass the policy lockout safety check unless the caller bypasses it.
- * Evaluating policies is core.c's (lv_kms_authorize).
+ * Evaluating policies is authz.c's (lv_kms_authorize).
  * https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html
  */
 #include <jansson.h>
@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "kms/keys_int.h"
+#include "app.h"
 #include "kms/kms.h"
 #include "kms/kms_int.h"
 #include "policy/policy.h"
@@ -112,7 +113,7 @@ int lv_kms_op_put_key_policy(struct lv_req *rq, const json_t *in,
     if (lv_kms_key_change(rq, &k, change_policy, &policy, &cur, err) < 0) {
         goto out;
     }
-    lv_kms_policy_cache_drop(k.id);
+    lv_kms_policy_cache_drop(rq->app->kms, k.id);
     lv_log(LV_LOG_INFO, "kms: key policy put id=%s req=%s", k.id, rq->id);
     ret = 0;
 out:

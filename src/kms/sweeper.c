@@ -108,7 +108,7 @@ static void sweep_key(struct lv_app *app, const char *id, int64_t now_ms)
     }
     if (strcmp(cur.state, "PendingDeletion") == 0 &&
         cur.deletion_date <= at) {
-        lv_kms_policy_cache_drop(id);
+        lv_kms_policy_cache_drop(app->kms, id);
         lv_log(LV_LOG_INFO, "kms: key deleted id=%s arn=%s", id, cur.arn);
         goto out;
     }

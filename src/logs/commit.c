@@ -1,6 +1,7 @@
 /*
  * commit.c: the group committer of PutLogEvents and the per-stream chunk
- * sequence numbers (events_int.h).
+ * sequence numbers (events_int.h), both owned by one struct
+ * lv_logs_committer of the Logs service object.
  *
  * One thread owns the queue's far end. A request links its job onto the
  * queue, signals `work` and sleeps on `done_cv` until its job is marked
@@ -16,22 +17,61 @@
 #include <string.h>
 #include <time.h>
 
-#include "logs/datakey.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/mem.h"
 
 #define MAX_BATCH 512
 
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t work = PTHREAD_COND_INITIALIZER;
-static pthread_cond_t done_cv = PTHREAD_COND_INITIALIZER;
-static struct lv_commit_job *head;
-static struct lv_commit_job **tail = &head;
-static int running;
-static int stopping;
-static pthread_t thread;
-static struct lv_store *store;
+/* stream id → next seq, open addressing (linear probing), grown at 1/2. */
+struct seq_slot {
+    int64_t stream_id;      /* 0: empty (store ids start at 1) */
+    int64_t next;
+};
+
+struct lv_logs_committer {
+    struct lv_store *store;
+    pthread_mutex_t mu;
+    pthread_cond_t work;
+    pthread_cond_t done_cv;
+    struct lv_commit_job *head;
+    struct lv_commit_job **tail;
+    int running;
+    int stopping;
+    pthread_t thread;
+    /* the chunk sequence numbers */
+    pthread_mutex_t seq_mu;
+    struct seq_slot *seqs;
+    size_t seq_cap;
+    size_t seq_used;
+};
+
+struct lv_logs_committer *lv_logs_committer_new(struct lv_store *s)
+{
+    struct lv_logs_committer *cm = lv_xcalloc(1, sizeof(*cm));
+
+    cm->store = s;
+    pthread_mutex_init(&cm->mu, NULL);
+    pthread_cond_init(&cm->work, NULL);
+    pthread_cond_init(&cm->done_cv, NULL);
+    cm->tail = &cm->head;
+    pthread_mutex_init(&cm->seq_mu, NULL);
+    return cm;
+}
+
+void lv_logs_committer_free(struct lv_logs_committer *cm)
+{
+    if (!cm) {
+        return;
+    }
+    lv_logs_commit_stop(cm);
+    pthread_mutex_destroy(&cm->mu);
+    pthread_cond_destroy(&cm->work);
+    pthread_cond_destroy(&cm->done_cv);
+    pthread_mutex_destroy(&cm->seq_mu);
+    free(cm->seqs);
+    free(cm);
+}
 
 /* ---- applying a job ------------------------------------------------------ */
 
@@ -127,38 +167,38 @@ static void trim_heap(int64_t *last_ms)
 
 static void *committer(void *arg)
 {
-    struct lv_store *s = arg;
+    struct lv_logs_committer *cm = arg;
     int64_t trimmed_ms = 0;
 
-    pthread_mutex_lock(&mu);
+    pthread_mutex_lock(&cm->mu);
     for (;;) {
         struct lv_commit_job *batch;
         struct lv_commit_job *last;
         struct lv_commit_job *j;
         size_t n = 1;
 
-        while (!head && !stopping) {
-            pthread_cond_wait(&work, &mu);
+        while (!cm->head && !cm->stopping) {
+            pthread_cond_wait(&cm->work, &cm->mu);
         }
-        if (!head) {
+        if (!cm->head) {
             break;
         }
-        batch = head;
-        last = head;
+        batch = cm->head;
+        last = cm->head;
         while (last->next && n < MAX_BATCH) {
             last = last->next;
             n++;
         }
-        head = last->next;
-        if (!head) {
-            tail = &head;
+        cm->head = last->next;
+        if (!cm->head) {
+            cm->tail = &cm->head;
         }
         last->next = NULL;
-        pthread_mutex_unlock(&mu);
+        pthread_mutex_unlock(&cm->mu);
 
-        run_batch(s, batch);
+        run_batch(cm->store, batch);
 
-        pthread_mutex_lock(&mu);
+        pthread_mutex_lock(&cm->mu);
         for (j = batch; j;) {
             struct lv_commit_job *next = j->next;
 
@@ -166,77 +206,73 @@ static void *committer(void *arg)
             j->done = 1;
             j = next;
         }
-        pthread_cond_broadcast(&done_cv);
-        pthread_mutex_unlock(&mu);
+        pthread_cond_broadcast(&cm->done_cv);
+        pthread_mutex_unlock(&cm->mu);
         trim_heap(&trimmed_ms);
-        pthread_mutex_lock(&mu);
+        pthread_mutex_lock(&cm->mu);
     }
-    pthread_mutex_unlock(&mu);
+    pthread_mutex_unlock(&cm->mu);
     return NULL;
 }
 
-int lv_logs_commit_start(struct lv_store *s, struct lv_err *err)
+int lv_logs_commit_start(struct lv_logs_committer *cm, struct lv_err *err)
 {
     int rc;
 
-    pthread_mutex_lock(&mu);
-    if (running) {
-        pthread_mutex_unlock(&mu);
+    pthread_mutex_lock(&cm->mu);
+    if (cm->running) {
+        pthread_mutex_unlock(&cm->mu);
         return 0;
     }
-    store = s;
-    stopping = 0;
-    rc = pthread_create(&thread, NULL, committer, s);
+    cm->stopping = 0;
+    rc = pthread_create(&cm->thread, NULL, committer, cm);
     if (rc != 0) {
-        pthread_mutex_unlock(&mu);
+        pthread_mutex_unlock(&cm->mu);
         return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
                           "cannot start the log committer thread: %s",
                           strerror(rc));
     }
-    running = 1;
-    pthread_mutex_unlock(&mu);
+    cm->running = 1;
+    pthread_mutex_unlock(&cm->mu);
     return 0;
 }
 
-void lv_logs_commit_stop(void)
+void lv_logs_commit_stop(struct lv_logs_committer *cm)
 {
-    pthread_mutex_lock(&mu);
-    if (!running) {
-        pthread_mutex_unlock(&mu);
-        lv_datakey_cache_clear();
+    pthread_mutex_lock(&cm->mu);
+    if (!cm->running) {
+        pthread_mutex_unlock(&cm->mu);
         return;
     }
-    stopping = 1;
-    pthread_cond_signal(&work);
-    pthread_mutex_unlock(&mu);
-    pthread_join(thread, NULL);
-    pthread_mutex_lock(&mu);
-    running = 0;
-    store = NULL;
-    pthread_mutex_unlock(&mu);
-    lv_datakey_cache_clear();
+    cm->stopping = 1;
+    pthread_cond_signal(&cm->work);
+    pthread_mutex_unlock(&cm->mu);
+    pthread_join(cm->thread, NULL);
+    pthread_mutex_lock(&cm->mu);
+    cm->running = 0;
+    pthread_mutex_unlock(&cm->mu);
 }
 
-int lv_logs_commit(struct lv_store *s, struct lv_commit_job *job,
-                   struct lv_err *err)
+int lv_logs_commit(struct lv_logs_committer *cm, struct lv_store *s,
+                   struct lv_commit_job *job, struct lv_err *err)
 {
     job->done = 0;
     job->rc = 0;
     job->next = NULL;
-    pthread_mutex_lock(&mu);
-    if (!running || stopping || store != s) {
-        pthread_mutex_unlock(&mu);
+    pthread_mutex_lock(&cm->mu);
+    if (!cm->running || cm->stopping || cm->store != s) {
+        pthread_mutex_unlock(&cm->mu);
         job->next = NULL;
         run_batch(s, job);
         job->done = 1;
     } else {
-        *tail = job;
-        tail = &job->next;
-        pthread_cond_signal(&work);
+        *cm->tail = job;
+        cm->tail = &job->next;
+        pthread_cond_signal(&cm->work);
         while (!job->done) {
-            pthread_cond_wait(&done_cv, &mu);
+            pthread_cond_wait(&cm->done_cv, &cm->mu);
         }
-        pthread_mutex_unlock(&mu);
+        pthread_mutex_unlock(&cm->mu);
     }
     if (job->rc < 0) {
         *err = job->err;
@@ -247,61 +283,51 @@ int lv_logs_commit(struct lv_store *s, struct lv_commit_job *job,
 
 /* ---- chunk sequence numbers ------------------------------------------------ */
 
-/* stream id → next seq, open addressing (linear probing), grown at 1/2. */
-struct seq_slot {
-    int64_t stream_id;      /* 0: empty (store ids start at 1) */
-    int64_t next;
-};
-
-static pthread_mutex_t seq_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct seq_slot *seqs;
-static size_t seq_cap;
-static size_t seq_used;
-
-static struct seq_slot *seq_find(int64_t stream_id)
+static struct seq_slot *seq_find(struct lv_logs_committer *cm,
+                                 int64_t stream_id)
 {
     size_t i = (size_t)((uint64_t)stream_id * 0x9e3779b97f4a7c15ULL) &
-               (seq_cap - 1);
+               (cm->seq_cap - 1);
 
-    while (seqs[i].stream_id && seqs[i].stream_id != stream_id) {
-        i = (i + 1) & (seq_cap - 1);
+    while (cm->seqs[i].stream_id && cm->seqs[i].stream_id != stream_id) {
+        i = (i + 1) & (cm->seq_cap - 1);
     }
-    return &seqs[i];
+    return &cm->seqs[i];
 }
 
-static void seq_grow(void)
+static void seq_grow(struct lv_logs_committer *cm)
 {
-    struct seq_slot *old = seqs;
-    size_t old_cap = seq_cap;
+    struct seq_slot *old = cm->seqs;
+    size_t old_cap = cm->seq_cap;
 
-    seq_cap = seq_cap ? seq_cap * 2 : 1024;
-    seqs = lv_xcalloc(seq_cap, sizeof(*seqs));
+    cm->seq_cap = cm->seq_cap ? cm->seq_cap * 2 : 1024;
+    cm->seqs = lv_xcalloc(cm->seq_cap, sizeof(*cm->seqs));
     for (size_t i = 0; i < old_cap; i++) {
         if (old[i].stream_id) {
-            *seq_find(old[i].stream_id) = old[i];
+            *seq_find(cm, old[i].stream_id) = old[i];
         }
     }
     free(old);
 }
 
-int lv_logs_seq_reserve(struct lv_store *s, int64_t stream_id,
-                        int64_t row_next_seq, int n, int64_t *first,
-                        struct lv_err *err)
+int lv_logs_seq_reserve(struct lv_logs_committer *cm, struct lv_store *s,
+                        int64_t stream_id, int64_t row_next_seq, int n,
+                        int64_t *first, struct lv_err *err)
 {
     struct seq_slot *slot;
     int64_t max_seq;
 
-    pthread_mutex_lock(&seq_mu);
-    if (seq_cap) {
-        slot = seq_find(stream_id);
+    pthread_mutex_lock(&cm->seq_mu);
+    if (cm->seq_cap) {
+        slot = seq_find(cm, stream_id);
         if (slot->stream_id) {
             *first = slot->next;
             slot->next += n;
-            pthread_mutex_unlock(&seq_mu);
+            pthread_mutex_unlock(&cm->seq_mu);
             return 0;
         }
     }
-    pthread_mutex_unlock(&seq_mu);
+    pthread_mutex_unlock(&cm->seq_mu);
     /* First use of the stream in this process: start after everything
      * stored (a gap left by a failed commit stays a gap). */
     if (lv_store_logs_chunk_max_seq(s, stream_id, &max_seq, err) < 0) {
@@ -310,20 +336,20 @@ int lv_logs_seq_reserve(struct lv_store *s, int64_t stream_id,
     if (max_seq + 1 > row_next_seq) {
         row_next_seq = max_seq + 1;
     }
-    pthread_mutex_lock(&seq_mu);
-    if (seq_used * 2 >= seq_cap) {
-        seq_grow();
+    pthread_mutex_lock(&cm->seq_mu);
+    if (cm->seq_used * 2 >= cm->seq_cap) {
+        seq_grow(cm);
     }
-    slot = seq_find(stream_id);
+    slot = seq_find(cm, stream_id);
     if (!slot->stream_id) {
         slot->stream_id = stream_id;
         slot->next = row_next_seq;
-        seq_used++;
+        cm->seq_used++;
     } else if (slot->next < row_next_seq) {
         slot->next = row_next_seq;
     }
     *first = slot->next;
     slot->next += n;
-    pthread_mutex_unlock(&seq_mu);
+    pthread_mutex_unlock(&cm->seq_mu);
     return 0;
 }

@@ -15,14 +15,12 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-
-#include <openssl/core_names.h>
-#include <openssl/kdf.h>
-#include <openssl/params.h>
 
 #include "app.h"
 #include "crypto/crypto.h"
+#include "crypto/keyring.h"
 #include "logs/chunk.h"
 #include "store/logs_store.h"
 #include "util/buf.h"
@@ -33,7 +31,6 @@
 #define CACHE_SLOTS 256
 #define WRAP_FORMAT 0x01
 #define WRAP_BYTES (1 + 12 + 16 + 32)
-#define SERVICE_KEY_INFO "logvault logs service key v1"
 
 struct entry {
     int used;
@@ -48,8 +45,29 @@ struct entry {
     int64_t chunks;             /* chunks written with it here */
 };
 
-static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct entry cache[CACHE_SLOTS];
+/* The cache of one Logs service object (struct lv_logs). */
+struct lv_datakey_cache {
+    pthread_mutex_t mu;
+    struct entry slots[CACHE_SLOTS];
+};
+
+struct lv_datakey_cache *lv_datakey_cache_new(void)
+{
+    struct lv_datakey_cache *dc = lv_xcalloc(1, sizeof(*dc));
+
+    pthread_mutex_init(&dc->mu, NULL);
+    return dc;
+}
+
+void lv_datakey_cache_free(struct lv_datakey_cache *dc)
+{
+    if (!dc) {
+        return;
+    }
+    lv_datakey_cache_clear(dc);
+    pthread_mutex_destroy(&dc->mu);
+    free(dc);
+}
 
 static void entry_wipe(struct entry *e)
 {
@@ -62,24 +80,25 @@ static int entry_fresh(const struct entry *e, int64_t now_ms)
            now_ms - e->loaded_ms < LV_DATAKEY_CACHE_MS;
 }
 
-void lv_datakey_cache_clear(void)
+void lv_datakey_cache_clear(struct lv_datakey_cache *dc)
 {
-    pthread_mutex_lock(&cache_mu);
+    pthread_mutex_lock(&dc->mu);
     for (size_t i = 0; i < CACHE_SLOTS; i++) {
-        entry_wipe(&cache[i]);
+        entry_wipe(&dc->slots[i]);
     }
-    pthread_mutex_unlock(&cache_mu);
+    pthread_mutex_unlock(&dc->mu);
 }
 
 /* Puts e in the cache: a free or expired slot, else the oldest one. When
  * e is a writer, the group's earlier writers step down. */
-static void cache_put(const struct entry *e, int64_t now_ms)
+static void cache_put(struct lv_datakey_cache *dc, const struct entry *e,
+                      int64_t now_ms)
 {
     struct entry *slot = NULL;
 
-    pthread_mutex_lock(&cache_mu);
+    pthread_mutex_lock(&dc->mu);
     for (size_t i = 0; i < CACHE_SLOTS; i++) {
-        struct entry *c = &cache[i];
+        struct entry *c = &dc->slots[i];
 
         if (c->used && (!entry_fresh(c, now_ms) || c->id == e->id)) {
             entry_wipe(c);
@@ -89,7 +108,7 @@ static void cache_put(const struct entry *e, int64_t now_ms)
         }
     }
     for (size_t i = 0; i < CACHE_SLOTS; i++) {
-        struct entry *c = &cache[i];
+        struct entry *c = &dc->slots[i];
 
         if (!c->used) {
             slot = c;
@@ -102,7 +121,7 @@ static void cache_put(const struct entry *e, int64_t now_ms)
     entry_wipe(slot);
     *slot = *e;
     slot->used = 1;
-    pthread_mutex_unlock(&cache_mu);
+    pthread_mutex_unlock(&dc->mu);
 }
 
 /* ---- errors ----------------------------------------------------------- */
@@ -147,6 +166,7 @@ void lv_datakey_session_init(struct lv_datakey_session *ds,
 {
     memset(ds, 0, sizeof(*ds));
     ds->rq = rq;
+    ds->logs = rq->app->logs;
     ds->g = g;
     lv_logs_group_arn(g, 0, ds->group_arn);
 }
@@ -174,7 +194,7 @@ static int authorize(struct lv_datakey_session *ds, const char *key_arn,
     }
     lv_logs_kms_call(ds->rq, &c, service);
     make_ctx(ds, &ctx);
-    if (lv_kms_svc_authorize(&c, key_arn, action, &ctx, 1, err) < 0) {
+    if (ds->logs->kms->authorize(&c, key_arn, action, &ctx, 1, err) < 0) {
         return kms_denied(ds, key_arn, err);
     }
     if (ds->n_ok < LV_DATAKEY_MEMO) {
@@ -190,30 +210,14 @@ static int authorize(struct lv_datakey_session *ds, const char *key_arn,
 
 static int service_key(struct lv_datakey_session *ds, uint8_t out[32])
 {
-    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-    EVP_KDF_CTX *kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
-    char info[256];
+    char ctx[256];
     int n;
-    OSSL_PARAM params[4];
-    int ret = -1;
 
-    n = snprintf(info, sizeof(info), "%s%s%s", SERVICE_KEY_INFO,
-                 ds->rq->who.account, ds->rq->region);
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
-                                                 (char *)"SHA256", 0);
-    params[1] = OSSL_PARAM_construct_octet_string(
-        OSSL_KDF_PARAM_KEY, ds->rq->app->root_key, 32);
-    params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info,
-                                                  (size_t)n);
-    params[3] = OSSL_PARAM_construct_end();
-    if (kctx && EVP_KDF_derive(kctx, out, 32, params) == 1) {
-        ret = 0;
-    } else {
-        lv_secret_wipe(out, 32);
-    }
-    EVP_KDF_CTX_free(kctx);
-    EVP_KDF_free(kdf);
-    return ret;
+    n = snprintf(ctx, sizeof(ctx), "%s%s", ds->rq->who.account,
+                 ds->rq->region);
+    lv_keyring_derive(ds->logs->keyring, "logs-service-key", ctx,
+                      (size_t)n, out);
+    return 0;
 }
 
 static void wrap_aad(int64_t group_id, int64_t created_ms, uint8_t aad[26])
@@ -274,12 +278,13 @@ static int service_unwrap(struct lv_datakey_session *ds, int64_t created_ms,
 static int cached_writer(struct lv_datakey_session *ds, int n_chunks,
                          int64_t *id, uint8_t key[32])
 {
+    struct lv_datakey_cache *dc = ds->logs->datakeys;
     int64_t now = ds->rq->now_ms;
     int found = 0;
 
-    pthread_mutex_lock(&cache_mu);
+    pthread_mutex_lock(&dc->mu);
     for (size_t i = 0; i < CACHE_SLOTS; i++) {
-        struct entry *e = &cache[i];
+        struct entry *e = &dc->slots[i];
 
         if (!e->writer || !entry_fresh(e, now) ||
             e->group_id != ds->g->id ||
@@ -296,7 +301,7 @@ static int cached_writer(struct lv_datakey_session *ds, int n_chunks,
         found = 1;
         break;
     }
-    pthread_mutex_unlock(&cache_mu);
+    pthread_mutex_unlock(&dc->mu);
     return found;
 }
 
@@ -322,8 +327,9 @@ static int new_write_key(struct lv_datakey_session *ds, int n_chunks,
 
         lv_logs_kms_call(ds->rq, &c, service);
         make_ctx(ds, &ctx);
-        if (lv_kms_svc_generate_data_key(&c, ds->g->kms_key_arn, &ctx, 1,
-                                         e.key, &blob, arn, err) < 0) {
+        if (ds->logs->kms->generate_data_key(&c, ds->g->kms_key_arn, &ctx,
+                                             1, e.key, &blob, arn,
+                                             err) < 0) {
             kms_denied(ds, ds->g->kms_key_arn, err);
             goto out;
         }
@@ -352,7 +358,7 @@ static int new_write_key(struct lv_datakey_session *ds, int n_chunks,
     e.created_ms = dk.created_ms;
     e.chunks = n_chunks;
     e.writer = 1;
-    cache_put(&e, ds->rq->now_ms);
+    cache_put(ds->logs->datakeys, &e, ds->rq->now_ms);
     *id = dk.id;
     memcpy(key, e.key, 32);
     lv_log(LV_LOG_DEBUG, "logs: new data key id=%lld group=%lld kms=%s "
@@ -384,11 +390,12 @@ int lv_datakey_for_write(struct lv_datakey_session *ds, int n_chunks,
 static int cached_key(struct lv_datakey_session *ds, int64_t id,
                       uint8_t key[32], char arn[256])
 {
+    struct lv_datakey_cache *dc = ds->logs->datakeys;
     int found = 0;
 
-    pthread_mutex_lock(&cache_mu);
+    pthread_mutex_lock(&dc->mu);
     for (size_t i = 0; i < CACHE_SLOTS; i++) {
-        struct entry *e = &cache[i];
+        struct entry *e = &dc->slots[i];
 
         if (e->used && e->id == id && e->group_id == ds->g->id &&
             entry_fresh(e, ds->rq->now_ms)) {
@@ -398,7 +405,7 @@ static int cached_key(struct lv_datakey_session *ds, int64_t id,
             break;
         }
     }
-    pthread_mutex_unlock(&cache_mu);
+    pthread_mutex_unlock(&dc->mu);
     return found;
 }
 
@@ -437,8 +444,8 @@ int lv_datakey_for_read(struct lv_datakey_session *ds, int64_t id,
 
         lv_logs_kms_call(ds->rq, &c, service);
         make_ctx(ds, &ctx);
-        if (lv_kms_svc_decrypt(&c, wrapped.data, wrapped.len, &ctx, 1, e.key,
-                               got, err) < 0) {
+        if (ds->logs->kms->decrypt(&c, wrapped.data, wrapped.len, &ctx, 1,
+                                   e.key, got, err) < 0) {
             kms_denied(ds, dk.kms_key_arn, err);
             goto out;
         }
@@ -461,7 +468,7 @@ int lv_datakey_for_read(struct lv_datakey_session *ds, int64_t id,
     snprintf(e.kms_arn, sizeof(e.kms_arn), "%s", dk.kms_key_arn);
     e.loaded_ms = ds->rq->now_ms;
     e.created_ms = dk.created_ms;
-    cache_put(&e, ds->rq->now_ms);
+    cache_put(ds->logs->datakeys, &e, ds->rq->now_ms);
     memcpy(key, e.key, 32);
     ret = 0;
 out:

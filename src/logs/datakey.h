@@ -21,8 +21,8 @@
  * (AssociateKmsKey / DisassociateKmsKey). Plaintext keys stay cached for
  * LV_DATAKEY_CACHE_MS at most and are wiped on eviction. A cached key
  * under a KMS key is never used without asking KMS first, once per
- * request: lv_kms_svc_authorize for GenerateDataKey (writes) or Decrypt
- * (reads) with the group's context — so disabling the key, scheduling its
+ * request: the KMS client's authorize (lv_kms_svc_authorize) for
+ * GenerateDataKey (writes) or Decrypt (reads) with the group's context — so disabling the key, scheduling its
  * deletion, deleting it or changing its policy takes effect on the very
  * next request.
  *
@@ -52,6 +52,7 @@ struct lv_log_chunk;
 #define LV_DATAKEY_MEMO 8
 struct lv_datakey_session {
     struct lv_req *rq;
+    struct lv_logs *logs;               /* rq->app->logs */
     const struct lv_log_group *g;
     char group_arn[LV_LOGS_ARN_MAX];    /* without ":*", the context */
     struct {
@@ -62,7 +63,7 @@ struct lv_datakey_session {
 };
 
 /* Starts a session for one request on group g (both borrowed for the
- * session's life). */
+ * session's life), with the service object rq->app->logs. */
 void lv_datakey_session_init(struct lv_datakey_session *ds,
                              struct lv_req *rq, const struct lv_log_group *g);
 
@@ -98,7 +99,12 @@ int lv_datakey_open_chunk(struct lv_datakey_session *ds,
                           struct lv_buf *payload, struct lv_chunk_plain *out,
                           struct lv_err *err);
 
-/* Wipes and drops every cached key (at shutdown, and in tests). */
-void lv_datakey_cache_clear(void);
+/* The plaintext key cache of one Logs service object (struct lv_logs):
+ * new; free, which wipes it (NULL is a no-op); clear, which wipes and
+ * drops every key. */
+struct lv_datakey_cache;
+struct lv_datakey_cache *lv_datakey_cache_new(void);
+void lv_datakey_cache_free(struct lv_datakey_cache *dc);
+void lv_datakey_cache_clear(struct lv_datakey_cache *dc);
 
 #endif

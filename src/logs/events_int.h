@@ -48,33 +48,42 @@ struct lv_commit_job {
     struct lv_commit_job *next;
 };
 
-/*
- * Starts the committer thread on store s (once per process; from serve,
- * before the HTTP front starts). Returns 0, or -1 with *err.
- */
-int lv_logs_commit_start(struct lv_store *s, struct lv_err *err);
+/* The committer of one Logs service object (logs/service.c): its queue,
+ * its thread once started, and the streams' next sequence numbers. */
+struct lv_logs_committer;
 
-/* Commits what is queued, stops the thread and wipes the data-key cache
- * (after the HTTP front stopped, before the store closes). A no-op when
- * not started. */
-void lv_logs_commit_stop(void);
+/* A committer for store s (borrowed), not started. */
+struct lv_logs_committer *lv_logs_committer_new(struct lv_store *s);
+
+/* Stops cm (lv_logs_commit_stop) and frees it; NULL is a no-op. */
+void lv_logs_committer_free(struct lv_logs_committer *cm);
+
+/* Starts cm's thread (before the HTTP front starts). 0, or -1 with
+ * *err. */
+int lv_logs_commit_start(struct lv_logs_committer *cm, struct lv_err *err);
+
+/* Commits what is queued and stops the thread (after the HTTP front
+ * stopped, before the store closes). A no-op when not started. */
+void lv_logs_commit_stop(struct lv_logs_committer *cm);
 
 /*
- * Makes job's writes durable: 0 once committed (fsync'd), or -1 with *err
- * (ServiceUnavailableException; nothing of the job stored). Blocks. Without
- * a running committer (tests, tools) it commits in the calling thread.
+ * Makes job's writes to store s durable: 0 once committed (fsync'd), or -1
+ * with *err (ServiceUnavailableException; nothing of the job stored).
+ * Blocks. Without a running committer, or for another store than cm's, it
+ * commits in the calling thread.
  */
-int lv_logs_commit(struct lv_store *s, struct lv_commit_job *job,
-                   struct lv_err *err);
+int lv_logs_commit(struct lv_logs_committer *cm, struct lv_store *s,
+                   struct lv_commit_job *job, struct lv_err *err);
 
 /*
  * Reserves n consecutive chunk sequence numbers of a stream, atomically
- * across threads: the first goes to *first. Numbers are never reused in
- * the life of the data dir (a failed commit leaves a gap). row_next_seq is
- * the stream row's next_seq, read by the caller. 0 or -1 with *err.
+ * across the threads of cm's service: the first goes to *first. Numbers
+ * are never reused in the life of the data dir (a failed commit leaves a
+ * gap). row_next_seq is the stream row's next_seq, read by the caller
+ * from s. 0 or -1 with *err.
  */
-int lv_logs_seq_reserve(struct lv_store *s, int64_t stream_id,
-                        int64_t row_next_seq, int n, int64_t *first,
-                        struct lv_err *err);
+int lv_logs_seq_reserve(struct lv_logs_committer *cm, struct lv_store *s,
+                        int64_t stream_id, int64_t row_next_seq, int n,
+                        int64_t *first, struct lv_err *err);
 
 #endif

@@ -23,6 +23,7 @@
 #include <openssl/hmac.h>
 
 #include "app.h"
+#include "crypto/keyring.h"
 #include "logs/groups_int.h"
 #include "store/store.h"
 #include "util/b64.h"
@@ -47,18 +48,12 @@ static void token_tag(struct lv_req *rq, const char *kind, const char *scope,
                       const char *cursor, size_t cursor_len,
                       uint8_t tag[TOKEN_TAG_BYTES])
 {
-    static const char label[] = "logvault logs next token v1";
-    static const uint8_t zero[32];
-    const uint8_t *root = rq->app ? rq->app->root_key : zero;
     struct lv_buf msg = LV_BUF_INIT(LV_LOGS_CURSOR_MAX + 512);
     uint8_t key[32];
     uint8_t mac[32];
-    unsigned int len = sizeof(key);
+    unsigned int len;
 
-    if (!HMAC(EVP_sha256(), root, 32, (const uint8_t *)label,
-              sizeof(label) - 1, key, &len)) {
-        LV_BUG("logs: token key HMAC failed");
-    }
+    lv_keyring_derive(rq->app->logs->keyring, "logs-next-token", NULL, 0, key);
     /* Each part is NUL-terminated, so no two tuples read the same. */
     lv_buf_add(&msg, kind, strlen(kind) + 1);
     lv_buf_add(&msg, rq->who.account, strlen(rq->who.account) + 1);

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app.h"
 #include "logs/chunk.h"
 #include "logs/datakey.h"
 #include "logs/fastjson.h"
@@ -278,8 +279,8 @@ static int store_events(struct lv_req *rq, const struct lv_log_group *g,
     if (lv_datakey_for_write(&ds, (int)runs, &dk_id, key, err) < 0) {
         goto out;
     }
-    if (lv_logs_seq_reserve(rq->store, st->id, st->next_seq, (int)runs,
-                            &seq0, err) < 0) {
+    if (lv_logs_seq_reserve(rq->app->logs->committer, rq->store, st->id,
+                            st->next_seq, (int)runs, &seq0, err) < 0) {
         goto out;
     }
     job.stream_id = st->id;
@@ -306,7 +307,8 @@ static int store_events(struct lv_req *rq, const struct lv_log_group *g,
     job.first_ts = ev[0].ts;
     job.last_ts = ev[n - 1].ts;
     job.ingestion_time = rq->now_ms;
-    if (lv_logs_commit(rq->store, &job, err) < 0) {
+    if (lv_logs_commit(rq->app->logs->committer, rq->store, &job,
+                       err) < 0) {
         lv_log(LV_LOG_WARN, "logs: put log events not stored stream=%lld "
                "chunks=%zu req=%s", (long long)st->id, runs, rq->id);
         goto out;

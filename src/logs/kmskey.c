@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "app.h"
 #include "crypto/crypto.h"
 #include "logs/logs.h"
 #include "util/err.h"
@@ -143,7 +144,7 @@ int lv_logs_check_kms_key(struct lv_req *rq, const char *name,
     if (ref == REF_ALIAS) {
         /* The group keeps the key the alias names now: its data must stay
          * readable under that key even if the alias moves. */
-        if (lv_kms_svc_describe_key(&c, key_id, &info, &kerr) < 0) {
+        if (rq->app->logs->kms->describe_key(&c, key_id, &info, &kerr) < 0) {
             return translate(&kerr, key_id, group_arn, err);
         }
         snprintf(arn, sizeof(arn), "%s", info.arn);
@@ -156,7 +157,8 @@ int lv_logs_check_kms_key(struct lv_req *rq, const char *name,
     ctx.key = "aws:logs:arn";
     ctx.value = group_arn;
     for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
-        if (lv_kms_svc_authorize(&c, arn, actions[i], &ctx, 1, &kerr) < 0) {
+        if (rq->app->logs->kms->authorize(&c, arn, actions[i], &ctx, 1,
+                                          &kerr) < 0) {
             lv_log(LV_LOG_INFO, "logs: kms key refused req=%s group=%s "
                    "key=%s action=%s code=%d", rq->id, group_arn, arn,
                    actions[i], (int)kerr.code);

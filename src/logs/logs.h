@@ -9,7 +9,7 @@
 
 /*
  * The handler of every operation src/model/implemented.txt lists for logs:
- * lv_logs_op_<operation in snake case>, an lv_handler_fn (util/req.h).
+ * lv_logs_op_<operation in snake case>, an lv_handler_fn (svc/req.h).
  * Declared from the generated model/gen/ops.def, which http/route.c
  * includes again for the operation table: a handler that is missing fails
  * to link. An operation of the model with no handler answers
@@ -24,5 +24,37 @@
 #undef OP_NOT_IMPLEMENTED
 #undef LV_LOGS_DECLARE_logs
 #undef LV_LOGS_DECLARE_kms
+
+/* ---- the service object (service.c) ------------------------------------ */
+
+struct lv_app;
+struct lv_err;
+struct lv_keyring;
+struct lv_kms_client;
+struct lv_logs;
+struct lv_store;
+
+/*
+ * The Logs service over store s, deriving its keys from kr and reaching
+ * KMS through `kms` (lv_kms_svc_client, or a test's fake); all three are
+ * borrowed and outlive it. It owns its data-key cache, its group
+ * committer and chunk sequence numbers and, once started, its threads.
+ * Free with lv_logs_free.
+ */
+struct lv_logs *lv_logs_new(struct lv_store *s, const struct lv_keyring *kr,
+                            const struct lv_kms_client *kms);
+
+/*
+ * Starts the group committer (before the HTTP front starts) and the
+ * retention task (logs/retention.h; a pass every retention_ms), whose
+ * work is done for app (whose logs is this one). 0, or -1 with *err.
+ */
+int lv_logs_start(struct lv_logs *logs, struct lv_app *app,
+                  int retention_ms, struct lv_err *err);
+
+/* Stops the retention task, commits what is queued and stops the
+ * committer (after the HTTP front stopped, before the store closes),
+ * wipes the data-key cache and frees logs. NULL is a no-op. */
+void lv_logs_free(struct lv_logs *logs);
 
 #endif

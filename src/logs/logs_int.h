@@ -1,8 +1,9 @@
 /*
  * logs_int: what the Logs handlers share — finding the log group a request
  * names (logGroupName, or logGroupIdentifier as a name or an ARN) and a
- * stream of it, the ARNs AWS shows, and the KMS service call the Logs service makes as the
- * principal logs.<region>.amazonaws.com.
+ * stream of it, the ARNs AWS shows, the KMS service call the Logs service
+ * makes as the principal logs.<region>.amazonaws.com, and the service
+ * object that owns the Logs state (struct lv_logs).
  */
 #ifndef LV_LOGS_LOGS_INT_H
 #define LV_LOGS_LOGS_INT_H
@@ -14,6 +15,21 @@
 #include "svc/req.h"
 
 struct json_t;
+struct lv_datakey_cache;
+struct lv_keyring;
+struct lv_logs_committer;
+struct lv_logs_retention;
+
+/* What lv_logs_new() makes (logs.h); handlers reach it as
+ * rq->app->logs. */
+struct lv_logs {
+    struct lv_store *store;
+    const struct lv_keyring *keyring;   /* paging tokens, service key */
+    const struct lv_kms_client *kms;    /* every call Logs makes to KMS */
+    struct lv_datakey_cache *datakeys;  /* datakey.h */
+    struct lv_logs_committer *committer;    /* events_int.h */
+    struct lv_logs_retention *retention;    /* NULL until started */
+};
 
 /* "arn:aws:logs:REGION:ACCOUNT:log-group:NAME" with ":*" when `star`
  * (the `arn` member of DescribeLogGroups), without (logGroupArn, and the

@@ -50,7 +50,7 @@ struct lv_kms_key {
 void lv_kms_key_init(struct lv_kms_key *k);
 
 /*
- * The KMS generation, for caches of KMS records (kms/core.c): a number that
+ * The KMS generation, for caches of KMS records (kms/cache.c): a number that
  * every write of this interface in this process moves (at the write, and
  * again when the transaction that made it ends), so a record read at
  * generation g is still the stored one while the generation is g. It says

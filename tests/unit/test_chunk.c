@@ -2,7 +2,7 @@
  * Unit tests for the Logs event chunks: the chunk format (src/logs/chunk.h)
  * — round trips, every tampered byte, every AAD field, garbage and
  * truncated payloads and frames — the chunk and data-key store functions
- * (src/store/sqlite_events.c), data keys under the service's own key
+ * (src/store/sqlite/events.c), data keys under the service's own key
  * (src/logs/datakey.c) and the group commit without a committer thread.
  * Table-driven where cases differ only in data; each row has a name.
  */
@@ -20,6 +20,9 @@
 #include <zstd.h>
 
 #include "app.h"
+#include "crypto/keyring.h"
+#include "kms/kms.h"
+#include "logs/logs.h"
 #include "logs/chunk.h"
 #include "logs/datakey.h"
 #include "logs/events_int.h"
@@ -345,6 +348,7 @@ struct fx {
     char dir[LV_TEST_DIR_MAX];
     struct lv_store *s;
     struct lv_app app;
+    uint8_t root[32];
     struct lv_log_group g;
     struct lv_log_stream st;
 };
@@ -358,8 +362,10 @@ static int setup(void **state)
         free(f);
         return -1;
     }
-    memset(f->app.root_key, 0x42, sizeof(f->app.root_key));
+    memset(f->root, 0x42, sizeof(f->root));
+    f->app.keyring = lv_keyring_new(f->root);
     f->app.store = f->s;
+    f->app.logs = lv_logs_new(f->s, f->app.keyring, &lv_kms_svc_client);
     snprintf(f->g.account, sizeof(f->g.account), "123456789012");
     snprintf(f->g.region, sizeof(f->g.region), "eu-west-2");
     snprintf(f->g.name, sizeof(f->g.name), "/test/group");
@@ -379,7 +385,8 @@ static int teardown(void **state)
 {
     struct fx *f = *state;
 
-    lv_datakey_cache_clear();
+    lv_logs_free(f->app.logs);
+    lv_keyring_free(f->app.keyring);
     lv_test_store_close(f->s, f->dir);
     free(f);
     return 0;
@@ -502,6 +509,7 @@ static void test_service_data_keys(void **state)
     uint8_t k1[32];
     uint8_t k2[32];
     uint8_t k3[32];
+    struct lv_app other;
     int64_t id1 = 0;
     int64_t id2 = 0;
     int64_t id3 = 0;
@@ -512,7 +520,7 @@ static void test_service_data_keys(void **state)
     assert_int_equal(lv_datakey_for_write(&ds, 1, &id2, k2, &err), 0);
     CHECK("reused", id1 == id2 && memcmp(k1, k2, 32) == 0);
     /* From the store, not the cache. */
-    lv_datakey_cache_clear();
+    lv_datakey_cache_clear(f->app.logs->datakeys);
     assert_int_equal(lv_datakey_for_read(&ds, id1, k3, &err), 0);
     CHECK("unwrapped", memcmp(k1, k3, 32) == 0);
     /* After the reuse window a new key. */
@@ -521,10 +529,17 @@ static void test_service_data_keys(void **state)
     assert_int_equal(lv_datakey_for_write(&ds, 1, &id3, k3, &err), 0);
     CHECK("rotated", id3 != id1 && memcmp(k1, k3, 32) != 0);
     /* Another root key cannot unwrap. */
-    lv_datakey_cache_clear();
-    f->app.root_key[0] ^= 1;
+    memset(&other, 0, sizeof(other));
+    other.store = f->s;
+    f->root[0] ^= 1;
+    other.keyring = lv_keyring_new(f->root);
+    f->root[0] ^= 1;
+    other.logs = lv_logs_new(f->s, other.keyring, &lv_kms_svc_client);
+    rq.app = &other;
+    lv_datakey_session_init(&ds, &rq, &f->g);
     CHECK("wrong root key", lv_datakey_for_read(&ds, id1, k3, &err) == -1);
-    f->app.root_key[0] ^= 1;
+    lv_logs_free(other.logs);
+    lv_keyring_free(other.keyring);
 }
 
 static void test_commit_inline(void **state)
@@ -537,10 +552,10 @@ static void test_commit_inline(void **state)
     int64_t seq0 = -1;
     int64_t seq1 = -1;
 
-    assert_int_equal(lv_logs_seq_reserve(f->s, f->st.id, 0, 2, &seq0, &err),
-                     0);
-    assert_int_equal(lv_logs_seq_reserve(f->s, f->st.id, 0, 1, &seq1, &err),
-                     0);
+    assert_int_equal(lv_logs_seq_reserve(f->app.logs->committer, f->s,
+                                         f->st.id, 0, 2, &seq0, &err), 0);
+    assert_int_equal(lv_logs_seq_reserve(f->app.logs->committer, f->s,
+                                         f->st.id, 0, 1, &seq1, &err), 0);
     CHECK("seqs", seq1 == seq0 + 2);
     memset(&job, 0, sizeof(job));
     memset(ch, 0, sizeof(ch));
@@ -571,14 +586,16 @@ static void test_commit_inline(void **state)
     job.last_ts = 1001;
     job.ingestion_time = 5000;
     job.bytes = 66;
-    assert_int_equal(lv_logs_commit(f->s, &job, &err), 0);
+    assert_int_equal(lv_logs_commit(f->app.logs->committer, f->s, &job,
+                                    &err), 0);
     assert_int_equal(lv_store_logs_stream_get(f->s, f->g.id, "stream-1", &st,
                                               &err), 1);
     CHECK("stream", st.stored_bytes == 66 && st.next_seq == 2 &&
                         st.first_event_ts == 1000 &&
                         st.last_event_ts == 1001);
     /* The same seqs again: the unique index refuses, nothing half-written. */
-    assert_int_equal(lv_logs_commit(f->s, &job, &err), -1);
+    assert_int_equal(lv_logs_commit(f->app.logs->committer, f->s, &job,
+                                    &err), -1);
     assert_int_equal(lv_store_logs_stream_get(f->s, f->g.id, "stream-1", &st,
                                               &err), 1);
     CHECK("unchanged", st.stored_bytes == 66 && st.next_seq == 2);

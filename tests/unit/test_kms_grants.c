@@ -1,6 +1,6 @@
 /*
  * Unit tests for the pure rules of grants that create grants (src/kms/
- * core.c): lv_kms_constraint_covers — is a child grant's encryption-context
+ * authz.c): lv_kms_constraint_covers — is a child grant's encryption-context
  * constraint at least as strict as its parent's — and lv_kms_grant_covers
  * — operations a subset, constraint at least as strict
  * (https://docs.aws.amazon.com/kms/latest/developerguide/create-grant-overview.html#grant-creategrant).

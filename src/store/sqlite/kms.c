@@ -40,7 +40,7 @@
 #define F(k, f) (k)->f, sizeof((k)->f)
 
 /* Passes rc through after a write of KMS records, which moves the KMS
- * generation (lv_store_kms_generation(): kms/core.c's cache of keys,
+ * generation (lv_store_kms_generation(): kms/cache.c's cache of keys,
  * aliases and material is current only while it stands still). Called
  * after the statement, whatever its outcome. */
 static int changed(struct lv_sqlite *s, int rc)

@@ -1,18 +1,20 @@
+/*
+ * authz.c: the authorization every KMS operation passes through
+ * (kms_int.h) — the key policy (parsed once per policy text and cached),
+ * then grants with their constraints — and the key-state and key-usage
+ * rules. Condition keys are filled by condkeys.c.
+ */
 #include "kms/kms_int.h"
 
-#include <ctype.h>
-#include <stdint.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "app.h"
-#include "crypto/crypto.h"
 #include "kms/condkeys.h"
-#include "model/model.h"
 #include "policy/policy.h"
 #include "store/kms_store.h"
 #include "util/buf.h"
@@ -20,395 +22,6 @@
 #include "util/json.h"
 #include "util/log.h"
 #include "util/mem.h"
-
-/* ---- cache of keys, aliases and material ---------------------------- */
-
-/*
- * Every Encrypt, Decrypt and GenerateDataKey needs the key record and the
- * unsealed material of one version: read from the store, that is a read
- * transaction (SQLite's file locks) and an AES-GCM open each time. They are
- * kept here in three small direct-mapped tables, each behind its mutex:
- * key records by id, alias → key id by (account, region, name), and the
- * unsealed material by (key id, version).
- *
- * An entry serves only
- *   - at the KMS generation it was read at (lv_store_kms_generation():
- *     every KMS write of this process moves it, at the write and again at
- *     the end of its transaction), so a DisableKey, a PutKeyPolicy, a
- *     rotation or a deletion applies to the very next call; and
- *   - for CACHE_TTL_MS after it was read. The generation only sees this
- *     process's writes; another process cannot share the data dir (its lock
- *     file), but a backend shared between nodes (PostgreSQL) would, and
- *     the TTL bounds how late another node's write is seen here.
- * A thread whose own transaction has KMS writes not yet committed neither
- * reads nor fills the cache. Only found records are cached: a miss always
- * asks the store. Material is wiped when its entry is replaced or expires
- * (lv_secret_free) and every hit hands out a fresh copy.
- */
-#define CACHE_SLOTS 256
-#define CACHE_TTL_MS 1000
-#define CACHE_MAX_MATERIAL 8192     /* RSA-4096 PKCS#8 is ~2.4 KB */
-
-struct key_slot {
-    uint64_t gen;               /* 0: empty */
-    int64_t loaded_ms;
-    struct lv_kms_key k;
-};
-
-struct alias_slot {
-    uint64_t gen;
-    int64_t loaded_ms;
-    struct lv_kms_alias a;
-};
-
-struct material_slot {
-    uint64_t gen;
-    int64_t loaded_ms;
-    char key_id[37];
-    uint32_t version;
-    uint8_t *mat;
-    size_t len;
-};
-
-static struct key_slot key_cache[CACHE_SLOTS];
-static struct alias_slot alias_cache[CACHE_SLOTS];
-static struct material_slot material_cache[CACHE_SLOTS];
-static pthread_mutex_t key_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_mutex_t alias_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_mutex_t material_mu = PTHREAD_MUTEX_INITIALIZER;
-
-/* A monotonic clock for the TTL only (no answer depends on it). */
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static unsigned hash_str(unsigned h, const char *s)
-{
-    for (; *s; s++) {
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    }
-    return h;
-}
-
-static int slot_current(uint64_t slot_gen, int64_t loaded_ms, uint64_t gen,
-                        int64_t now)
-{
-    return slot_gen != 0 && slot_gen == gen && now - loaded_ms >= 0 &&
-           now - loaded_ms < CACHE_TTL_MS;
-}
-
-static void copy_key(struct lv_kms_key *dst, const struct lv_kms_key *src)
-{
-    *dst = *src;
-    dst->description = src->description ? lv_xstrdup(src->description)
-                                         : NULL;
-    dst->policy = src->policy ? lv_xstrdup(src->policy) : NULL;
-}
-
-/* The key `id` as the store has it: 1 found (*out replaced), 0 absent, -1
- * with *err on a store fault — lv_store_kms_key_get() through the cache. */
-static int key_get(struct lv_req *rq, const char *id, struct lv_kms_key *out,
-                   struct lv_err *err)
-{
-    struct key_slot *slot = &key_cache[hash_str(2166136261u, id) %
-                                       CACHE_SLOTS];
-    struct lv_kms_key fresh;
-    uint64_t gen = 0;
-    int cacheable = lv_store_kms_generation(rq->store, &gen);
-    int64_t now = mono_ms();
-    int found;
-
-    if (cacheable) {
-        pthread_mutex_lock(&key_mu);
-        if (slot_current(slot->gen, slot->loaded_ms, gen, now) &&
-            strcmp(slot->k.id, id) == 0) {
-            lv_kms_key_release(out);
-            copy_key(out, &slot->k);
-            pthread_mutex_unlock(&key_mu);
-            return 1;
-        }
-        pthread_mutex_unlock(&key_mu);
-    }
-    /* gen was read before the store: a write landing in between moves the
-     * generation past it, so what is read here is never cached as newer
-     * than it is. */
-    found = lv_store_kms_key_get(rq->store, id, out, err);
-    if (found != 1 || !cacheable) {
-        return found;
-    }
-    copy_key(&fresh, out);
-    pthread_mutex_lock(&key_mu);
-    lv_kms_key_release(&slot->k);
-    slot->k = fresh;
-    slot->gen = gen;
-    slot->loaded_ms = now;
-    pthread_mutex_unlock(&key_mu);
-    return 1;
-}
-
-/* lv_store_kms_alias_get() through the cache: 1, 0 or -1 as it answers. */
-static int alias_get(struct lv_req *rq, const char *account,
-                     const char *region, const char *name,
-                     struct lv_kms_alias *out, struct lv_err *err)
-{
-    unsigned h = hash_str(hash_str(hash_str(2166136261u, account), region),
-                          name);
-    struct alias_slot *slot = &alias_cache[h % CACHE_SLOTS];
-    uint64_t gen = 0;
-    int cacheable = lv_store_kms_generation(rq->store, &gen);
-    int64_t now = mono_ms();
-    int found;
-
-    if (cacheable) {
-        pthread_mutex_lock(&alias_mu);
-        if (slot_current(slot->gen, slot->loaded_ms, gen, now) &&
-            strcmp(slot->a.name, name) == 0 &&
-            strcmp(slot->a.account, account) == 0 &&
-            strcmp(slot->a.region, region) == 0) {
-            *out = slot->a;
-            pthread_mutex_unlock(&alias_mu);
-            return 1;
-        }
-        pthread_mutex_unlock(&alias_mu);
-    }
-    found = lv_store_kms_alias_get(rq->store, account, region, name, out,
-                                   err);
-    if (found != 1 || !cacheable) {
-        return found;
-    }
-    pthread_mutex_lock(&alias_mu);
-    slot->a = *out;
-    slot->gen = gen;
-    slot->loaded_ms = now;
-    pthread_mutex_unlock(&alias_mu);
-    return 1;
-}
-
-/* Copies the cached material of (key_id, version) into fresh *mat, *len
- * and returns 1; 0 when there is none current. */
-static int material_lookup(const char *key_id, uint32_t version,
-                           uint64_t gen, int64_t now, uint8_t **mat,
-                           size_t *len)
-{
-    unsigned h = hash_str(2166136261u ^ version, key_id);
-    struct material_slot *slot = &material_cache[h % CACHE_SLOTS];
-    int hit = 0;
-
-    pthread_mutex_lock(&material_mu);
-    if (slot_current(slot->gen, slot->loaded_ms, gen, now) &&
-        slot->version == version && strcmp(slot->key_id, key_id) == 0) {
-        *mat = lv_xmalloc(slot->len ? slot->len : 1);
-        memcpy(*mat, slot->mat, slot->len);
-        *len = slot->len;
-        hit = 1;
-    }
-    pthread_mutex_unlock(&material_mu);
-    return hit;
-}
-
-static void material_store(const char *key_id, uint32_t version,
-                           uint64_t gen, int64_t now, const uint8_t *mat,
-                           size_t len)
-{
-    unsigned h = hash_str(2166136261u ^ version, key_id);
-    struct material_slot *slot = &material_cache[h % CACHE_SLOTS];
-    uint8_t *copy;
-    uint8_t *old;
-    size_t old_len;
-
-    if (len > CACHE_MAX_MATERIAL) {
-        return;
-    }
-    copy = lv_xmalloc(len ? len : 1);
-    memcpy(copy, mat, len);
-    pthread_mutex_lock(&material_mu);
-    old = slot->mat;
-    old_len = slot->len;
-    snprintf(slot->key_id, sizeof(slot->key_id), "%s", key_id);
-    slot->version = version;
-    slot->mat = copy;
-    slot->len = len;
-    slot->gen = gen;
-    slot->loaded_ms = now;
-    pthread_mutex_unlock(&material_mu);
-    if (old) {
-        lv_secret_free(old, old_len);
-    }
-}
-
-int lv_kms_key_get(struct lv_req *rq, const char *id, struct lv_kms_key *out,
-                   struct lv_err *err)
-{
-    return key_get(rq, id, out, err);
-}
-
-void lv_kms_cache_clear(void)
-{
-    pthread_mutex_lock(&key_mu);
-    for (size_t i = 0; i < CACHE_SLOTS; i++) {
-        lv_kms_key_release(&key_cache[i].k);
-        key_cache[i].gen = 0;
-    }
-    pthread_mutex_unlock(&key_mu);
-    pthread_mutex_lock(&alias_mu);
-    memset(alias_cache, 0, sizeof(alias_cache));
-    pthread_mutex_unlock(&alias_mu);
-    pthread_mutex_lock(&material_mu);
-    for (size_t i = 0; i < CACHE_SLOTS; i++) {
-        struct material_slot *m = &material_cache[i];
-
-        if (m->mat) {
-            lv_secret_free(m->mat, m->len);
-        }
-        memset(m, 0, sizeof(*m));
-    }
-    pthread_mutex_unlock(&material_mu);
-}
-
-/* ---- key references ----------------------------------------------------- */
-
-void lv_kms_key_arn(const struct lv_req *rq, const char *id, char out[256])
-{
-    snprintf(out, 256, "arn:aws:kms:%s:%s:key/%s", rq->region,
-             rq->who.account, id);
-}
-
-/* Splits "arn:aws:kms:REGION:ACCOUNT:RESOURCE" into its parts (pointers
- * into s, lengths). Returns 0, or -1 when s is not a KMS ARN. */
-static int split_kms_arn(const char *s, const char **region, size_t *rlen,
-                         const char **account, size_t *alen,
-                         const char **resource)
-{
-    const char *p;
-    const char *q;
-
-    if (strncmp(s, "arn:aws:kms:", 12) != 0) {
-        return -1;
-    }
-    p = s + 12;
-    q = strchr(p, ':');
-    if (!q) {
-        return -1;
-    }
-    *region = p;
-    *rlen = (size_t)(q - p);
-    p = q + 1;
-    q = strchr(p, ':');
-    if (!q) {
-        return -1;
-    }
-    *account = p;
-    *alen = (size_t)(q - p);
-    *resource = q + 1;
-    return 0;
-}
-
-static int get_key_in_scope(struct lv_req *rq, const char *id,
-                            const char *account, const char *region,
-                            struct lv_kms_key *out, struct lv_err *err)
-{
-    int found = key_get(rq, id, out, err);
-
-    if (found < 0) {
-        return -1;
-    }
-    if (!found || strcmp(out->account, account) != 0 ||
-        strcmp(out->region, region) != 0 || out->material_destroyed) {
-        /* A deleted key is gone, as on AWS: not found. */
-        return lv_err_set(err, LV_E_NOT_FOUND, "Key 'arn:aws:kms:%s:%s:key/%s'"
-                          " does not exist", region, account, id);
-    }
-    return 0;
-}
-
-static int is_key_id(const char *s)
-{
-    uint8_t raw[16];
-
-    return strlen(s) == 36 && lv_keyid_parse(s, raw) == 0;
-}
-
-static int resolve_alias(struct lv_req *rq, const char *account,
-                         const char *region, const char *name,
-                         struct lv_kms_key *out, struct lv_err *err)
-{
-    struct lv_kms_alias a;
-    int found;
-
-    found = alias_get(rq, account, region, name, &a, err);
-    if (found < 0) {
-        return -1;
-    }
-    if (!found) {
-        return lv_err_set(err, LV_E_NOT_FOUND,
-                          "Alias arn:aws:kms:%s:%s:%s is not found.", region,
-                          account, name);
-    }
-    return get_key_in_scope(rq, a.key_id, account, region, out, err);
-}
-
-int lv_kms_resolve(struct lv_req *rq, const char *ref, unsigned flags,
-                   struct lv_kms_key *out, struct lv_err *err)
-{
-    const char *region;
-    const char *account;
-    const char *res;
-    size_t rlen;
-    size_t alen;
-    char acct[13];
-    char reg[64];
-
-    if (strncmp(ref, "alias/", 6) == 0) {
-        if (!(flags & LV_KMS_ALIAS_OK)) {
-            /* An operation that takes only keys was given an alias. */
-            return lv_err_set(err, LV_E_NOT_FOUND, "Invalid keyId '%s'", ref);
-        }
-        return resolve_alias(rq, rq->who.account, rq->region, ref, out, err);
-    }
-    if (strncmp(ref, "arn:", 4) != 0) {
-        if (!is_key_id(ref)) {
-            return lv_err_set(err, LV_E_NOT_FOUND, "Invalid keyId '%s'", ref);
-        }
-        return get_key_in_scope(rq, ref, rq->who.account, rq->region, out,
-                                err);
-    }
-    if (split_kms_arn(ref, &region, &rlen, &account, &alen, &res) < 0 ||
-        alen != 12 || rlen == 0 || rlen >= sizeof(reg) ||
-        strspn(account, "0123456789") < 12) {
-        return lv_err_set(err, LV_E_INVALID_ARN, "Invalid arn %s", ref);
-    }
-    memcpy(acct, account, 12);
-    acct[12] = '\0';
-    memcpy(reg, region, rlen);
-    reg[rlen] = '\0';
-    /* A key lives in one region: an ARN of another region cannot name a
-     * key this request can reach (multi-Region keys are not served). */
-    if (strcmp(reg, rq->region) != 0) {
-        return lv_err_set(err, LV_E_INVALID_ARN,
-                          "ARN %s is in region %s, not in the request's "
-                          "region %s", ref, reg, rq->region);
-    }
-    if (strcmp(acct, rq->who.account) != 0 && !(flags & LV_KMS_CROSS_ACCOUNT)) {
-        return lv_err_set(err, LV_E_INVALID_ARN,
-                          "ARN %s belongs to another account; this operation"
-                          " acts only on keys of account %s", ref,
-                          rq->who.account);
-    }
-    if (strncmp(res, "key/", 4) == 0) {
-        if (!is_key_id(res + 4)) {
-            return lv_err_set(err, LV_E_NOT_FOUND, "Invalid keyId '%s'", ref);
-        }
-        return get_key_in_scope(rq, res + 4, acct, reg, out, err);
-    }
-    if (strncmp(res, "alias/", 6) == 0 && (flags & LV_KMS_ALIAS_OK)) {
-        return resolve_alias(rq, acct, reg, res, out, err);
-    }
-    return lv_err_set(err, LV_E_INVALID_ARN, "Invalid arn %s", ref);
-}
 
 /* ---- key policy cache ------------------------------------------------------ */
 
@@ -424,8 +37,32 @@ struct policy_slot {
     unsigned refs;
 };
 
-static struct policy_slot policy_cache[POLICY_CACHE_SLOTS];
-static pthread_mutex_t policy_mu = PTHREAD_MUTEX_INITIALIZER;
+/* The parsed policies of one KMS service object (struct lv_kms). */
+struct lv_kms_policies {
+    struct policy_slot slots[POLICY_CACHE_SLOTS];
+    pthread_mutex_t mu;
+};
+
+struct lv_kms_policies *lv_kms_policies_new(void)
+{
+    struct lv_kms_policies *c = lv_xcalloc(1, sizeof(*c));
+
+    pthread_mutex_init(&c->mu, NULL);
+    return c;
+}
+
+void lv_kms_policies_free(struct lv_kms_policies *c)
+{
+    if (!c) {
+        return;
+    }
+    for (size_t i = 0; i < POLICY_CACHE_SLOTS; i++) {
+        lv_policy_free(c->slots[i].policy);
+        free(c->slots[i].text);
+    }
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}
 
 static unsigned slot_of(const char *key_id)
 {
@@ -440,20 +77,21 @@ static unsigned slot_of(const char *key_id)
 /* A shared parsed policy for k (release with policy_put), or NULL with
  * *err when the stored text does not parse (it was validated when put, so
  * that is a fault). */
-static struct policy_slot *policy_get(const struct lv_kms_key *k,
+static struct policy_slot *policy_get(struct lv_kms_policies *c,
+                                      const struct lv_kms_key *k,
                                       struct lv_err *err)
 {
-    struct policy_slot *slot = &policy_cache[slot_of(k->id)];
+    struct policy_slot *slot = &c->slots[slot_of(k->id)];
     struct lv_policy *p;
 
-    pthread_mutex_lock(&policy_mu);
+    pthread_mutex_lock(&c->mu);
     if (slot->policy && strcmp(slot->key_id, k->id) == 0 &&
         strcmp(slot->text, k->policy) == 0) {
         slot->refs++;
-        pthread_mutex_unlock(&policy_mu);
+        pthread_mutex_unlock(&c->mu);
         return slot;
     }
-    pthread_mutex_unlock(&policy_mu);
+    pthread_mutex_unlock(&c->mu);
 
     p = lv_policy_parse(k->policy, strlen(k->policy), err);
     if (!p) {
@@ -463,7 +101,7 @@ static struct policy_slot *policy_get(const struct lv_kms_key *k,
                    "be read", k->arn);
         return NULL;
     }
-    pthread_mutex_lock(&policy_mu);
+    pthread_mutex_lock(&c->mu);
     /* Replace the slot only when nobody is evaluating with it. */
     if (slot->refs == 0) {
         lv_policy_free(slot->policy);
@@ -472,10 +110,10 @@ static struct policy_slot *policy_get(const struct lv_kms_key *k,
         slot->text = lv_xstrdup(k->policy);
         slot->policy = p;
         slot->refs = 1;
-        pthread_mutex_unlock(&policy_mu);
+        pthread_mutex_unlock(&c->mu);
         return slot;
     }
-    pthread_mutex_unlock(&policy_mu);
+    pthread_mutex_unlock(&c->mu);
     /* Busy slot: a private slot for this call only. */
     {
         struct policy_slot *own = lv_xcalloc(1, sizeof(*own));
@@ -486,30 +124,32 @@ static struct policy_slot *policy_get(const struct lv_kms_key *k,
     }
 }
 
-static void policy_put(struct policy_slot *slot)
+static void policy_put(struct lv_kms_policies *c,
+                       struct policy_slot *slot)
 {
     if (slot->refs == (unsigned)-1) {
         lv_policy_free(slot->policy);
         free(slot);
         return;
     }
-    pthread_mutex_lock(&policy_mu);
+    pthread_mutex_lock(&c->mu);
     slot->refs--;
-    pthread_mutex_unlock(&policy_mu);
+    pthread_mutex_unlock(&c->mu);
 }
 
-void lv_kms_policy_cache_drop(const char *key_id)
+void lv_kms_policy_cache_drop(struct lv_kms *kms, const char *key_id)
 {
-    struct policy_slot *slot = &policy_cache[slot_of(key_id)];
+    struct lv_kms_policies *c = kms->policies;
+    struct policy_slot *slot = &c->slots[slot_of(key_id)];
 
-    pthread_mutex_lock(&policy_mu);
+    pthread_mutex_lock(&c->mu);
     if (slot->policy && slot->refs == 0 &&
         strcmp(slot->key_id, key_id) == 0) {
         lv_policy_free(slot->policy);
         free(slot->text);
         memset(slot, 0, sizeof(*slot));
     }
-    pthread_mutex_unlock(&policy_mu);
+    pthread_mutex_unlock(&c->mu);
 }
 
 /* ---- authorization ---------------------------------------------------------- */
@@ -990,7 +630,7 @@ int lv_kms_authorize_how(struct lv_req *rq, const struct lv_kms_key *k,
     lv_kms_condctx_init(&cc);
     memset(&g, 0, sizeof(g));
     memset(&src, 0, sizeof(src));
-    slot = policy_get(k, err);
+    slot = policy_get(rq->app->kms->policies, k, err);
     if (!slot) {
         goto out;
     }
@@ -1087,7 +727,7 @@ denied:
                "the %s action", who_text, full_action, k->arn, full_action);
 out:
     if (slot) {
-        policy_put(slot);
+        policy_put(rq->app->kms->policies, slot);
     }
     gathered_release(&g);
     lv_kms_condctx_release(&cc);
@@ -1131,204 +771,4 @@ int lv_kms_check_usage(const struct lv_kms_key *k, const char *usage,
     return lv_err_set(err, LV_E_INVALID_KEY_USAGE,
                       "%s key usage is %s which is not valid for %s.",
                       k->arn, k->key_usage, op);
-}
-
-/* ---- material ---------------------------------------------------------------- */
-
-int lv_kms_material(struct lv_req *rq, const struct lv_kms_key *k,
-                    uint32_t version, uint8_t **mat, size_t *len,
-                    struct lv_err *err)
-{
-    struct lv_buf sealed = LV_BUF_INIT(1u << 20);
-    uint64_t gen = 0;
-    int cacheable = lv_store_kms_generation(rq->store, &gen);
-    int64_t now = mono_ms();
-    int found;
-    int ret = -1;
-
-    if (cacheable && material_lookup(k->id, version, gen, now, mat, len)) {
-        return 0;
-    }
-    found = lv_store_kms_material_get(rq->store, k->id, version, &sealed,
-                                      err);
-    if (found < 0) {
-        goto out;
-    }
-    if (!found) {
-        /* A blob naming a version this key never had is not ours. */
-        lv_err_set(err, LV_E_INVALID_CIPHERTEXT, NULL);
-        goto out;
-    }
-    if (lv_unseal_alloc(rq->app->root_key, k->arn, version, sealed.data,
-                        sealed.len, mat, len, err) < 0) {
-        lv_log(LV_LOG_ERROR, "kms: material of key %s version %u does not "
-               "unseal req=%s", k->id, version, rq->id);
-        lv_err_set(err, LV_E_KMS_INTERNAL, "The key material of %s cannot"
-                   " be read", k->arn);
-        goto out;
-    }
-    if (cacheable) {
-        material_store(k->id, version, gen, now, *mat, *len);
-    }
-    ret = 0;
-out:
-    lv_buf_release(&sealed);
-    return ret;
-}
-
-int lv_kms_seal(struct lv_req *rq, const struct lv_kms_key *k,
-                uint32_t version, const void *mat, size_t len,
-                struct lv_buf *sealed, struct lv_err *err)
-{
-    if (lv_seal(rq->app->root_key, k->arn, version, mat, len, sealed) < 0) {
-        return lv_err_set(err, LV_E_KMS_INTERNAL,
-                          "Key material could not be sealed");
-    }
-    return 0;
-}
-
-/* ---- request helpers ------------------------------------------------------------ */
-
-int lv_kms_context(const json_t *in, const char *member, struct lv_kv *pairs,
-                   size_t cap, size_t *n, struct lv_err *err)
-{
-    const json_t *o = lv_json_obj(in, member);
-    const char *k;
-    json_t *v;
-    size_t i = 0;
-
-    *n = 0;
-    if (!o) {
-        return 0;
-    }
-    if (json_object_size(o) > cap) {
-        /* KMS names members lower-camel in validation messages. */
-        return lv_err_set(err, LV_E_VALIDATION,
-                          "1 validation error detected: Value at '%c%s' "
-                          "failed to satisfy constraint: Member must have "
-                          "at most %zu entries",
-                          tolower((unsigned char)member[0]), member + 1,
-                          cap);
-    }
-    json_object_foreach((json_t *)o, k, v) {
-        if (!json_is_string(v)) {
-            return lv_err_set(err, LV_E_SERIALIZATION,
-                              "Encryption context values must be strings");
-        }
-        pairs[i].key = k;
-        pairs[i].value = json_string_value(v);
-        i++;
-    }
-    *n = i;
-    return 0;
-}
-
-/* ---- algorithms per key spec ----------------------------------------------------- */
-
-static const char *const alg_symmetric[] = { "SYMMETRIC_DEFAULT", NULL };
-static const char *const alg_rsa_enc[] = { "RSAES_OAEP_SHA_1",
-                                           "RSAES_OAEP_SHA_256", NULL };
-static const char *const alg_rsa_sign[] = {
-    "RSASSA_PSS_SHA_256", "RSASSA_PSS_SHA_384", "RSASSA_PSS_SHA_512",
-    "RSASSA_PKCS1_V1_5_SHA_256", "RSASSA_PKCS1_V1_5_SHA_384",
-    "RSASSA_PKCS1_V1_5_SHA_512", NULL };
-static const char *const alg_p256[] = { "ECDSA_SHA_256", NULL };
-static const char *const alg_p384[] = { "ECDSA_SHA_384", NULL };
-static const char *const alg_p521[] = { "ECDSA_SHA_512", NULL };
-static const char *const mac_256[] = { "HMAC_SHA_256", NULL };
-static const char *const mac_384[] = { "HMAC_SHA_384", NULL };
-static const char *const mac_512[] = { "HMAC_SHA_512", NULL };
-
-const char *const *lv_kms_encryption_algorithms(const char *spec)
-{
-    if (strcmp(spec, "SYMMETRIC_DEFAULT") == 0) {
-        return alg_symmetric;
-    }
-    if (strncmp(spec, "RSA_", 4) == 0) {
-        return alg_rsa_enc;
-    }
-    return NULL;
-}
-
-const char *const *lv_kms_signing_algorithms(const char *spec)
-{
-    if (strncmp(spec, "RSA_", 4) == 0) {
-        return alg_rsa_sign;
-    }
-    if (strcmp(spec, "ECC_NIST_P256") == 0) {
-        return alg_p256;
-    }
-    if (strcmp(spec, "ECC_NIST_P384") == 0) {
-        return alg_p384;
-    }
-    if (strcmp(spec, "ECC_NIST_P521") == 0) {
-        return alg_p521;
-    }
-    return NULL;
-}
-
-const char *const *lv_kms_mac_algorithms(const char *spec)
-{
-    if (strcmp(spec, "HMAC_256") == 0) {
-        return mac_256;
-    }
-    if (strcmp(spec, "HMAC_384") == 0) {
-        return mac_384;
-    }
-    if (strcmp(spec, "HMAC_512") == 0) {
-        return mac_512;
-    }
-    return NULL;
-}
-
-/* ---- KeyMetadata ------------------------------------------------------------------- */
-
-static void write_list(struct lv_jw *w, const char *key,
-                       const char *const *list)
-{
-    if (!list) {
-        return;
-    }
-    lv_jw_key(w, key);
-    lv_jw_arr_open(w);
-    for (; *list; list++) {
-        lv_jw_str(w, *list);
-    }
-    lv_jw_arr_close(w);
-}
-
-/* Member order as AWS sends KeyMetadata. */
-void lv_kms_write_metadata(struct lv_jw *w, const struct lv_kms_key *k)
-{
-    lv_jw_obj_open(w);
-    lv_jw_kstr(w, "AWSAccountId", k->account);
-    lv_jw_kstr(w, "KeyId", k->id);
-    lv_jw_kstr(w, "Arn", k->arn);
-    lv_jw_key(w, "CreationDate");
-    lv_jw_double(w, k->creation_date);
-    lv_jw_kbool(w, "Enabled", strcmp(k->state, "Enabled") == 0);
-    lv_jw_kstr(w, "Description", k->description ? k->description : "");
-    lv_jw_kstr(w, "KeyUsage", k->key_usage);
-    lv_jw_kstr(w, "KeyState", k->state);
-    if (k->deletion_date > 0) {
-        lv_jw_key(w, "DeletionDate");
-        lv_jw_double(w, k->deletion_date);
-    }
-    lv_jw_kstr(w, "Origin", k->origin);
-    lv_jw_kstr(w, "KeyManager", "CUSTOMER");
-    lv_jw_kstr(w, "CustomerMasterKeySpec", k->key_spec);
-    lv_jw_kstr(w, "KeySpec", k->key_spec);
-    write_list(w, "EncryptionAlgorithms",
-               strcmp(k->key_usage, "ENCRYPT_DECRYPT") == 0
-                   ? lv_kms_encryption_algorithms(k->key_spec) : NULL);
-    write_list(w, "SigningAlgorithms",
-               strcmp(k->key_usage, "SIGN_VERIFY") == 0
-                   ? lv_kms_signing_algorithms(k->key_spec) : NULL);
-    write_list(w, "MacAlgorithms", lv_kms_mac_algorithms(k->key_spec));
-    lv_jw_kbool(w, "MultiRegion", 0);
-    if (k->pending_window_days > 0) {
-        lv_jw_kint64(w, "PendingDeletionWindowInDays",
-                     k->pending_window_days);
-    }
-    lv_jw_obj_close(w);
 }

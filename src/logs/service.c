@@ -1,0 +1,52 @@
+/*
+ * service.c: the Logs service object (logs.h) — made and torn down by
+ * serve.
+ */
+#include "logs/logs.h"
+
+#include <stdlib.h>
+
+#include "logs/datakey.h"
+#include "logs/events_int.h"
+#include "logs/logs_int.h"
+#include "logs/retention.h"
+#include "util/err.h"
+#include "util/mem.h"
+
+struct lv_logs *lv_logs_new(struct lv_store *s, const struct lv_keyring *kr,
+                            const struct lv_kms_client *kms)
+{
+    struct lv_logs *logs = lv_xcalloc(1, sizeof(*logs));
+
+    logs->store = s;
+    logs->keyring = kr;
+    logs->kms = kms;
+    logs->datakeys = lv_datakey_cache_new();
+    logs->committer = lv_logs_committer_new(s);
+    return logs;
+}
+
+int lv_logs_start(struct lv_logs *logs, struct lv_app *app,
+                  int retention_ms, struct lv_err *err)
+{
+    if (lv_logs_commit_start(logs->committer, err) < 0) {
+        return -1;
+    }
+    logs->retention = lv_logs_retention_start(app, retention_ms);
+    if (!logs->retention) {
+        return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                          "cannot start the Logs retention task");
+    }
+    return 0;
+}
+
+void lv_logs_free(struct lv_logs *logs)
+{
+    if (!logs) {
+        return;
+    }
+    lv_logs_retention_stop(logs->retention);
+    lv_logs_committer_free(logs->committer);
+    lv_datakey_cache_free(logs->datakeys);
+    free(logs);
+}
