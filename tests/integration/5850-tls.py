@@ -190,6 +190,16 @@ try:
                                  startFromHead=True)["events"]
         t.eq("logs events over https (localhost)", ["hello over tls"],
              [e["message"] for e in ev])
+        # A body and an answer of about 1 MB: many TLS records each way.
+        logs.create_log_stream(logGroupName="tls", logStreamName="big")
+        big = [{"timestamp": now_ms, "message": "%04d" % i + "x" * 996}
+               for i in range(1000)]
+        logs.put_log_events(logGroupName="tls", logStreamName="big",
+                            logEvents=big)
+        got = logs.get_log_events(logGroupName="tls", logStreamName="big",
+                                  startFromHead=True)["events"]
+        t.eq("1 MB in and out over https", [e["message"] for e in big],
+             [e["message"] for e in got])
 
         # Without the CA the certificate is not trusted: it is really TLS,
         # and really checked.
