@@ -82,6 +82,14 @@ static const struct opt opts[] = {
     { "max-connections-per-ip", OPT_LONG, "256",
       offsetof(struct lv_config, max_connections_per_ip), 1, 1000000,
       "open connections from one client address at most" },
+    /* Both or neither (checked after parsing): HTTPS with this pair on the
+     * one port, TLS 1.2 and 1.3 only (http/server.c). The key file must
+     * not be readable by others (nor by the group unless root owns it, as
+     * PostgreSQL requires of its ssl_key_file). */
+    { "tls-cert", OPT_STR, NULL, offsetof(struct lv_config, tls_cert), 0, 0,
+      "PEM certificate (chain) to serve HTTPS with (needs --tls-key)" },
+    { "tls-key", OPT_STR, NULL, offsetof(struct lv_config, tls_key), 0, 0,
+      "PEM private key of --tls-cert, not readable by others" },
 };
 
 static const struct opt *find_opt(const char *name, size_t len)
@@ -197,9 +205,10 @@ void lv_config_usage(void *fp)
 
     fprintf(out,
             "usage: logvault serve [options]\n\n"
-            "Serve the AWS CloudWatch Logs and AWS KMS APIs over HTTP on one\n"
-            "port, for every region (the region comes from each request's\n"
-            "SigV4 scope). Point any AWS client at it with --endpoint-url.\n\n"
+            "Serve the AWS CloudWatch Logs and AWS KMS APIs over HTTP (HTTPS\n"
+            "with --tls-cert and --tls-key) on one port, for every region\n"
+            "(the region comes from each request's SigV4 scope). Point any\n"
+            "AWS client at it with --endpoint-url.\n\n"
             "options (also LOGVAULT_<NAME> in the environment, or\n"
             "`name = value` lines in --config FILE):\n");
     for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
@@ -305,6 +314,13 @@ int lv_config_parse(struct lv_config *cfg, int argc, char **argv,
         if (set_opt(cfg, o, value, "command line", err) < 0) {
             return -1;
         }
+    }
+    if (!cfg->tls_cert != !cfg->tls_key) {
+        return lv_err_set(err, LV_E_INVALID_PARAMETER,
+                          "--tls-cert and --tls-key go together: %s was "
+                          "given without %s",
+                          cfg->tls_cert ? "--tls-cert" : "--tls-key",
+                          cfg->tls_cert ? "--tls-key" : "--tls-cert");
     }
     return 0;
 }

@@ -25,11 +25,15 @@ struct lv_config {
     long header_timeout_s;  /* time for a new connection's request head */
     long max_connections;   /* open connections at most */
     long max_connections_per_ip;  /* from one client address at most */
+    char *tls_cert;         /* PEM certificate chain: serve HTTPS; NULL:
+                             * plain HTTP. Set with tls_key or not at all */
+    char *tls_key;          /* PEM private key of tls_cert */
 };
 
 /* Fills *cfg from defaults, the config file, the environment and argv
  * (argv[0] is "serve"). Returns 0; 1 when --help was asked and printed;
- * -1 with a message in *err on a bad option. */
+ * -1 with a message in *err on a bad option (also when only one of
+ * --tls-cert and --tls-key is given). */
 int lv_config_parse(struct lv_config *cfg, int argc, char **argv,
                     struct lv_err *err);
 void lv_config_release(struct lv_config *cfg);

@@ -213,6 +213,8 @@ static int set_global(struct lv_cli *c, const char *name, const char *v)
         c->region = v;
     } else if (strcmp(name, "--profile") == 0) {
         c->profile = v;
+    } else if (strcmp(name, "--ca-bundle") == 0) {
+        c->ca_bundle = v;
     } else if (strcmp(name, "--output") == 0) {
         if (strcmp(v, "json") && strcmp(v, "text") && strcmp(v, "table") &&
             strcmp(v, "yaml") && strcmp(v, "yaml-stream")) {
@@ -276,6 +278,8 @@ static int take_globals(struct lv_cli *c, int argc, char **argv)
                     c->debug = 1;
                 } else if (strcmp(s, "--no-paginate") == 0) {
                     c->no_paginate = 1;
+                } else if (strcmp(s, "--no-verify-ssl") == 0) {
+                    c->no_verify_ssl = 1;
                 }
             }
         }
@@ -337,7 +341,7 @@ static const char *env_get(const char *name)
 int lv_cli_prepare(struct lv_cli *c)
 {
     struct lv_cli_given g = { c->profile, c->region, c->endpoint_url,
-                              c->output };
+                              c->output, c->ca_bundle };
     struct lv_err err = LV_ERR_INIT;
 
     if (lv_cli_config_load(&c->cfg, c->svc->name, &g, env_get, &err) < 0) {

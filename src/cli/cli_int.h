@@ -33,6 +33,9 @@ struct lv_cli {
     const char *endpoint_url, *region, *profile, *output, *query;
     int no_paginate;
     int debug;
+    const char *ca_bundle;              /* --ca-bundle (cfg has the one
+                                         * resolved) */
+    int no_verify_ssl;                  /* --no-verify-ssl */
     long read_timeout;                  /* seconds; 0 = none */
     long connect_timeout;
     /* paging options (paginated operations only) */

@@ -236,6 +236,7 @@ void lv_cli_config_release(struct lv_cli_config *cfg)
     free(cfg->region);
     free(cfg->endpoint);
     free(cfg->output);
+    free(cfg->ca_bundle);
     free(cfg->access_key);
     if (cfg->secret) {
         lv_secret_free(cfg->secret, strlen(cfg->secret));
@@ -353,6 +354,14 @@ int lv_cli_config_load(struct lv_cli_config *cfg, const char *service,
         cfg->output = lv_xstrdup(v);
     } else {
         cfg->output = lv_xstrdup("json");
+    }
+
+    /* CA bundle (botocore's ca_bundle: --ca-bundle, AWS_CA_BUNDLE, the
+     * profile's ca_bundle). */
+    if ((v = nonempty(given->ca_bundle)) ||
+        (v = nonempty(env("AWS_CA_BUNDLE"))) ||
+        (v = nonempty(ini_get(&conf, section, "ca_bundle")))) {
+        cfg->ca_bundle = lv_xstrdup(v);
     }
 
     /* Credentials: botocore's chain (env unless --profile, shared

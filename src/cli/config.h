@@ -11,6 +11,8 @@
  *              config `endpoint_url`, else logvault's local server
  *              http://127.0.0.1:4566
  *   output     --output, AWS_DEFAULT_OUTPUT, config `output`, "json"
+ *   ca_bundle  --ca-bundle, AWS_CA_BUNDLE, config `ca_bundle`, else
+ *              libcurl's default CA store (for https:// endpoints)
  *   credentials  AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY
  *              (+ AWS_SESSION_TOKEN or AWS_SECURITY_TOKEN) unless --profile
  *              was given, then the credentials file's [name], then the
@@ -38,6 +40,7 @@ struct lv_cli_given {
     const char *region;
     const char *endpoint;
     const char *output;
+    const char *ca_bundle;
 };
 
 struct lv_cli_config {
@@ -47,6 +50,7 @@ struct lv_cli_config {
     char *endpoint;             /* never NULL after a successful load */
     int endpoint_default;       /* 1 when it is LV_CLI_DEFAULT_ENDPOINT */
     char *output;               /* never NULL after a successful load */
+    char *ca_bundle;            /* PEM file of trusted CAs, or NULL */
     char *access_key;           /* NULL when no credentials were found */
     char *secret;               /* wiped on release */
     char *token;                /* session token or NULL */

@@ -197,6 +197,16 @@ static CURLcode post(struct lv_cli *c, const char *url, const char *host,
     curl_easy_setopt(c->http->curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c->http->curl, CURLOPT_CONNECTTIMEOUT,
                      c->connect_timeout);
+    /* https:// endpoints: the CA bundle replaces the system's store, as
+     * botocore's verify=<bundle> does; --no-verify-ssl checks neither the
+     * chain nor the name (the AWS CLI's, which it warns about). */
+    if (c->cfg.ca_bundle) {
+        curl_easy_setopt(c->http->curl, CURLOPT_CAINFO, c->cfg.ca_bundle);
+    }
+    if (c->no_verify_ssl) {
+        curl_easy_setopt(c->http->curl, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(c->http->curl, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
     if (c->read_timeout > 0) {
         curl_easy_setopt(c->http->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
         curl_easy_setopt(c->http->curl, CURLOPT_LOW_SPEED_TIME,
@@ -294,6 +304,14 @@ int lv_cli_call(struct lv_cli *c, const char *opname, const json_t *params,
     if (rc == CURLE_OPERATION_TIMEDOUT && status == 0) {
         ret = lv_cli_fail(LV_CLI_RC_GENERAL,
                           "Read timeout on endpoint URL: \"%s\"", url);
+        goto out;
+    }
+    if (rc == CURLE_PEER_FAILED_VERIFICATION ||
+        rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CONNECT_ERROR) {
+        /* botocore's SSLError, with curl's reason for OpenSSL's. */
+        ret = lv_cli_fail(LV_CLI_RC_GENERAL,
+                          "SSL validation failed for %s %s", url,
+                          curl_easy_strerror(rc));
         goto out;
     }
     if (rc != CURLE_OK) {

@@ -23,6 +23,7 @@
 #include "http/peer.h"
 #include "http/reply.h"
 #include "http/route.h"
+#include "http/tls.h"
 #include "model/model.h"
 #include "store/store.h"
 #include "svc/req.h"
@@ -51,6 +52,7 @@ struct lv_http {
     struct lv_app *app;
     struct lv_conns *conns;     /* the connection limits (http/conns.h) */
     struct lv_ticker *reaper;
+    struct lv_tls_files tls;    /* HTTPS: what MHD was given; zero: HTTP */
 };
 
 /* Per-request state, freed in the completion callback. */
@@ -314,7 +316,8 @@ static enum MHD_Result last_forwarded(void *cls, enum MHD_ValueKind kind,
 }
 
 /* Where the request comes from, for the aws: condition keys: the peer
- * (or what a trusted proxy forwarded), plain HTTP, the User-Agent. */
+ * (or what a trusted proxy forwarded), whether it came over TLS, the
+ * User-Agent. */
 static void source_of(const struct lv_app *app, struct MHD_Connection *c,
                       struct lv_req *rq)
 {
@@ -328,7 +331,12 @@ static void source_of(const struct lv_app *app, struct MHD_Connection *c,
     }
     lv_http_source_ip(ci ? ci->client_addr : NULL, forwarded,
                       app->cfg.trusted_proxy, rq->source_ip);
-    rq->secure_transport = 0;   /* this front serves plain HTTP only */
+    /* A TLS session on this very connection: MHD gives one only on an
+     * HTTPS daemon, after the handshake. A TLS-terminating proxy in front
+     * does not make it true (X-Forwarded-Proto is not read). */
+    rq->secure_transport =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION) !=
+        NULL;
     rq->user_agent = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                  "User-Agent");
 }
@@ -612,9 +620,48 @@ bad:
                       " or [::1]:4566)", s);
 }
 
+/*
+ * Reads the certificate and key for HTTPS into h->tls and fills opts (4
+ * items at most) with the options that make MHD serve them; without
+ * --tls-cert, opts is only MHD_OPTION_END. The connection limits hold as
+ * for HTTP: MHD's workers do the handshake after accept(), on_accept and
+ * the "started" notice (on_connection), so it is part of the FRESH time
+ * the header timeout bounds (http/conns.h), and shedding's shutdown(2)
+ * ends a handshake or a TLS read like a plain one. The reaper's TCP_INFO
+ * counts TLS records, a few bytes more than the answer: the same rate.
+ */
+static int tls_setup(struct lv_http *h, struct MHD_OptionItem *opts,
+                     unsigned int *flags, struct lv_err *err)
+{
+    const struct lv_config *cfg = &h->app->cfg;
+    size_t n = 0;
+
+    if (cfg->tls_cert) {
+        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+            return lv_err_set(err, LV_E_INVALID_PARAMETER,
+                              "--tls-cert: this libmicrohttpd was built "
+                              "without TLS support (Debian's is built "
+                              "with GnuTLS)");
+        }
+        if (lv_tls_load(cfg->tls_cert, cfg->tls_key, &h->tls, err) < 0) {
+            return -1;
+        }
+        *flags |= MHD_USE_TLS;
+        opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
+                                             h->tls.cert };
+        opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
+                                             h->tls.key };
+        opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
+                                             (void *)LV_TLS_PRIORITIES };
+    }
+    opts[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+    return 0;
+}
+
 struct lv_http *lv_http_start(struct lv_app *app, int *port,
                               struct lv_err *err)
 {
+    struct MHD_OptionItem tls_opts[5];
     struct sockaddr_storage ss;
     socklen_t sl;
     struct lv_http *h;
@@ -640,6 +687,10 @@ struct lv_http *lv_http_start(struct lv_app *app, int *port,
     }
     h = lv_xcalloc(1, sizeof(*h));
     h->app = app;
+    if (tls_setup(h, tls_opts, &flags, err) < 0) {
+        free(h);
+        return NULL;
+    }
     lim.max_conns = app->cfg.max_connections;
     mhd_limit = size_limits(&lim.max_conns);
     /* libmicrohttpd splits its cap among the worker threads. */
@@ -663,6 +714,7 @@ struct lv_http *lv_http_start(struct lv_app *app, int *port,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
+        MHD_OPTION_ARRAY, tls_opts,
         MHD_OPTION_END);
     if (h->d) {
         h->reaper = lv_ticker_start("http reaper", LV_REAP_INTERVAL_MS, reap,
@@ -674,9 +726,11 @@ struct lv_http *lv_http_start(struct lv_app *app, int *port,
     }
     if (!h->d) {
         lv_conns_free(h->conns);
+        lv_tls_release(&h->tls);
         free(h);
         lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
-                   "cannot listen on %s: %s", app->cfg.listen,
+                   "cannot listen on %s%s: %s", app->cfg.listen,
+                   app->cfg.tls_cert ? " with TLS" : "",
                    errno ? strerror(errno) : "address unavailable");
         return NULL;
     }
@@ -693,5 +747,7 @@ void lv_http_stop(struct lv_http *h)
     lv_ticker_stop(h->reaper);
     MHD_stop_daemon(h->d);
     lv_conns_free(h->conns);
+    /* After the daemon: MHD may use the PEM text until it stops. */
+    lv_tls_release(&h->tls);
     free(h);
 }

@@ -201,10 +201,55 @@ static void test_rows(void **state)
     }
 }
 
+/* ca_bundle: --ca-bundle, then AWS_CA_BUNDLE, then the profile's
+ * ca_bundle, else none (botocore's order). */
+static void test_ca_bundle(void **state)
+{
+    static const struct {
+        const char *name;
+        const char *given, *env, *config, *want;
+    } cases[] = {
+        { "none", NULL, NULL, "[default]\nregion = eu-west-2\n", NULL },
+        { "config file", NULL, NULL, "[default]\nca_bundle = /c.pem\n",
+          "/c.pem" },
+        { "env beats the file", NULL, "AWS_CA_BUNDLE=/e.pem",
+          "[default]\nca_bundle = /c.pem\n", "/e.pem" },
+        { "--ca-bundle beats env", "/g.pem", "AWS_CA_BUNDLE=/e.pem",
+          "[default]\nca_bundle = /c.pem\n", "/g.pem" },
+        { "empty env is unset", NULL, "AWS_CA_BUNDLE=",
+          "[default]\nca_bundle = /c.pem\n", "/c.pem" },
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *conf = write_tmp(cases[i].config);
+        char ce[300];
+        const char *env[4] = { ce, "AWS_SHARED_CREDENTIALS_FILE=/nonexistent",
+                               cases[i].env, NULL };
+        struct lv_cli_given given = { 0 };
+        struct lv_cli_config cfg;
+        struct lv_err err = LV_ERR_INIT;
+
+        snprintf(ce, sizeof(ce), "AWS_CONFIG_FILE=%s", conf);
+        cur_env = env;
+        given.ca_bundle = cases[i].given;
+        lv_cli_config_init(&cfg);
+        if (lv_cli_config_load(&cfg, "kms", &given, fake_env, &err) != 0) {
+            fail_msg("%s: failed: %s", cases[i].name, err.msg);
+        }
+        check_str(cases[i].name, "ca_bundle", cases[i].want, cfg.ca_bundle);
+        lv_cli_config_release(&cfg);
+        unlink(conf);
+        free(conf);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rows),
+        cmocka_unit_test(test_ca_bundle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
