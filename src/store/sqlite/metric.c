@@ -31,16 +31,14 @@ int lv_sqlite_logs_metric_filter_count(void *impl, int64_t group_id, int *n,
     struct lv_sqlite *s = impl;
     static const char sql[] =
         "SELECT COUNT(*) FROM logs_metric_filters WHERE group_id = ?1";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
     int64_t v;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_int64(&b, group_id);
-    if (lv_sqlite_run_int(st, &b, &v, "count metric filters", err) < 0) {
+    if (lv_sqlite_run_int(&b, &v, "count metric filters", err) < 0) {
         return -1;
     }
     *n = (int)v;
@@ -66,7 +64,6 @@ int lv_sqlite_logs_metric_filter_put(void *impl,
         " metric_name = excluded.metric_name,"
         " metric_namespace = excluded.metric_namespace,"
         " options = excluded.options";
-    sqlite3_stmt *st;
     struct lv_sqlite_bind b;
     int64_t found;
     int n;
@@ -74,14 +71,12 @@ int lv_sqlite_logs_metric_filter_put(void *impl,
     if (lv_sqlite_begin(s, err) < 0) {
         return -1;
     }
-    st = lv_sqlite_prepare(s, exists, err);
-    if (!st) {
+    if (lv_sqlite_start(s, exists, &b, err) < 0) {
         goto fail;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_int64(&b, f->group_id);
     lv_sqlite_bind_text_or_null(&b, f->name);
-    if (lv_sqlite_run_int(st, &b, &found, "find metric filter", err) < 0) {
+    if (lv_sqlite_run_int(&b, &found, "find metric filter", err) < 0) {
         goto fail;
     }
     if (!found) {
@@ -93,11 +88,9 @@ int lv_sqlite_logs_metric_filter_put(void *impl,
             return 1;
         }
     }
-    st = lv_sqlite_prepare(s, upsert, err);
-    if (!st) {
+    if (lv_sqlite_start(s, upsert, &b, err) < 0) {
         goto fail;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_int64(&b, f->group_id);
     lv_sqlite_bind_text_or_null(&b, f->name);
     lv_sqlite_bind_text_or_null(&b, f->pattern);
@@ -106,7 +99,7 @@ int lv_sqlite_logs_metric_filter_put(void *impl,
     lv_sqlite_bind_text_or_null(&b, f->metric_name);
     lv_sqlite_bind_text_or_null(&b, f->metric_namespace);
     lv_sqlite_bind_text_or_null(&b, f->options ? f->options : "{}");
-    if (lv_sqlite_run_done(st, &b, "put metric filter", err) < 0) {
+    if (lv_sqlite_run_done(&b, "put metric filter", err) < 0) {
         goto fail;
     }
     return lv_sqlite_commit(s, err);
@@ -121,19 +114,17 @@ int lv_sqlite_logs_metric_filter_delete(void *impl, int64_t group_id,
     struct lv_sqlite *s = impl;
     static const char sql[] =
         "DELETE FROM logs_metric_filters WHERE group_id = ?1 AND name = ?2";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_int64(&b, group_id);
     lv_sqlite_bind_text_or_null(&b, name);
-    if (lv_sqlite_run_done(st, &b, "delete metric filter", err) < 0) {
+    if (lv_sqlite_run_done(&b, "delete metric filter", err) < 0) {
         return -1;
     }
-    return sqlite3_changes(sqlite3_db_handle(st)) > 0;
+    return lv_sqlite_changes(b.st) > 0;
 }
 
 /* ---- list ------------------------------------------------------------------ */
@@ -195,18 +186,18 @@ int lv_sqlite_logs_metric_filter_list(void *impl, const char *account,
 
     memset(rows, 0, sizeof(rows));
     for (;;) {
-        sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
         struct lv_sqlite_bind b;
+        sqlite3_stmt *st;
         int want = LV_SQLITE_WALK_BATCH;
         int rc;
 
-        if (!st) {
+        if (lv_sqlite_start(s, sql, &b, err) < 0) {
             goto out;
         }
+        st = b.st;
         if (limit > 0 && limit - seen < want) {
             want = limit - seen;
         }
-        lv_sqlite_bind_start(&b, st);
         lv_sqlite_bind_text_or_null(&b, account);
         lv_sqlite_bind_text_or_null(&b, region);
         lv_sqlite_bind_int64(&b, group_id);
