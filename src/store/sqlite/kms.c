@@ -214,10 +214,7 @@ static int start_change(struct lv_sqlite *s, const char *sql, const char *id,
 static int run_change(struct lv_sqlite *s, const struct lv_sqlite_bind *b,
                       const char *what, struct lv_err *err)
 {
-    if (changed(s, lv_sqlite_run_done(b, what, err)) < 0) {
-        return -1;
-    }
-    return lv_sqlite_changes(b->st) > 0 ? 1 : 0;
+    return changed(s, lv_sqlite_run_changed(b, what, err));
 }
 
 int lv_sqlite_kms_key_set_description(void *impl, const char *id,
@@ -698,10 +695,7 @@ int lv_sqlite_kms_alias_update(void *impl, const struct lv_kms_alias *a,
     lv_sqlite_bind_field(&b, F(a, region));
     lv_sqlite_bind_field(&b, F(a, name));
     lv_sqlite_bind_text(&b, from_key_id);
-    if (changed(s, lv_sqlite_run_done(&b, "update kms alias", err)) < 0) {
-        return -1;
-    }
-    return lv_sqlite_changes(b.st) > 0 ? 1 : 0;
+    return changed(s, lv_sqlite_run_changed(&b, "update kms alias", err));
 }
 
 int lv_sqlite_kms_alias_delete(void *impl, const char *account,
@@ -721,10 +715,7 @@ int lv_sqlite_kms_alias_delete(void *impl, const char *account,
     lv_sqlite_bind_text(&b, region);
     lv_sqlite_bind_text(&b, name);
     lv_sqlite_bind_text(&b, from_key_id);
-    if (changed(s, lv_sqlite_run_done(&b, "delete kms alias", err)) < 0) {
-        return -1;
-    }
-    return lv_sqlite_changes(b.st) > 0 ? 1 : 0;
+    return changed(s, lv_sqlite_run_changed(&b, "delete kms alias", err));
 }
 
 struct alias_walk {

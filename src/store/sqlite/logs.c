@@ -231,10 +231,7 @@ static int set_field(struct lv_sqlite *s, const char *sql, int64_t id,
     } else {
         lv_sqlite_bind_int64(&b, num);
     }
-    if (lv_sqlite_run_done(&b, what, err) < 0) {
-        return -1;
-    }
-    return lv_sqlite_changes(b.st) > 0 ? 1 : 0;
+    return lv_sqlite_run_changed(&b, what, err);
 }
 
 int lv_sqlite_logs_group_set_retention(void *impl, int64_t id, int days,
@@ -281,6 +278,7 @@ int lv_sqlite_logs_group_delete_unprotected(void *impl, int64_t id,
     static const char probe[] = "SELECT 1 FROM logs_groups WHERE id = ?1";
     struct lv_sqlite_bind b;
     int64_t one = 0;
+    int deleted;
     int found;
 
     if (lv_sqlite_begin(s, err) < 0) {
@@ -290,10 +288,11 @@ int lv_sqlite_logs_group_delete_unprotected(void *impl, int64_t id,
         goto fail;
     }
     lv_sqlite_bind_int64(&b, id);
-    if (lv_sqlite_run_done(&b, "delete log group", err) < 0) {
+    deleted = lv_sqlite_run_changed(&b, "delete log group", err);
+    if (deleted < 0) {
         goto fail;
     }
-    if (lv_sqlite_changes(b.st) > 0) {
+    if (deleted) {
         return lv_sqlite_commit(s, err) < 0 ? -1 : 1;
     }
     if (lv_sqlite_start(s, probe, &b, err) < 0) {

@@ -121,10 +121,7 @@ int lv_sqlite_logs_metric_filter_delete(void *impl, int64_t group_id,
     }
     lv_sqlite_bind_int64(&b, group_id);
     lv_sqlite_bind_text_or_null(&b, name);
-    if (lv_sqlite_run_done(&b, "delete metric filter", err) < 0) {
-        return -1;
-    }
-    return lv_sqlite_changes(b.st) > 0;
+    return lv_sqlite_run_changed(&b, "delete metric filter", err);
 }
 
 /* ---- list ------------------------------------------------------------------ */

@@ -155,6 +155,10 @@ int lv_sqlite_stmt_fail(sqlite3_stmt *st, int rc, const char *what,
  * *err when a bind or the step failed. Resets it in every case. */
 int lv_sqlite_run_done(const struct lv_sqlite_bind *b, const char *what,
                        struct lv_err *err);
+/* lv_sqlite_run_done(), then whether it changed anything: 1 when it
+ * changed a row, 0 when none (a WHERE that matched nothing), -1 with *err. */
+int lv_sqlite_run_changed(const struct lv_sqlite_bind *b, const char *what,
+                          struct lv_err *err);
 /* Steps a bound query (b->st) to its first row: 1 with the row there to
  * read (the statement is NOT reset: the caller reads its columns, then
  * calls sqlite3_reset()), 0 when there is no row, -1 with *err on a fault

@@ -21,6 +21,21 @@
 
 /* ---- binding ------------------------------------------------------------- */
 
+/* Moves b on to its next parameter: 1 when that is to be bound (nothing
+ * failed yet and len fits SQLite's int), else 0 with b->rc saying why. */
+static int bind_next(struct lv_sqlite_bind *b, size_t len)
+{
+    b->i++;
+    if (b->rc != SQLITE_OK) {
+        return 0;
+    }
+    if (len > INT_MAX) {
+        b->rc = SQLITE_TOOBIG;
+        return 0;
+    }
+    return 1;
+}
+
 void lv_sqlite_bind_start(struct lv_sqlite_bind *b, sqlite3_stmt *st)
 {
     b->st = st;
@@ -43,12 +58,7 @@ int lv_sqlite_start(struct lv_sqlite *q, const char *sql,
 void lv_sqlite_bind_textn(struct lv_sqlite_bind *b, const char *s,
                           size_t len)
 {
-    b->i++;
-    if (b->rc != SQLITE_OK) {
-        return;
-    }
-    if (len > INT_MAX) {
-        b->rc = SQLITE_TOOBIG;
+    if (!bind_next(b, len)) {
         return;
     }
     /* TRANSIENT: a cursor may point into a row the walk is about to
@@ -68,8 +78,7 @@ void lv_sqlite_bind_text_or_null(struct lv_sqlite_bind *b, const char *s)
         lv_sqlite_bind_text(b, s);
         return;
     }
-    b->i++;
-    if (b->rc == SQLITE_OK) {
+    if (bind_next(b, 0)) {
         b->rc = sqlite3_bind_null(b->st, b->i);
     }
 }
@@ -82,28 +91,21 @@ void lv_sqlite_bind_field(struct lv_sqlite_bind *b, const char *field,
 
 void lv_sqlite_bind_int64(struct lv_sqlite_bind *b, int64_t v)
 {
-    b->i++;
-    if (b->rc == SQLITE_OK) {
+    if (bind_next(b, 0)) {
         b->rc = sqlite3_bind_int64(b->st, b->i, v);
     }
 }
 
 void lv_sqlite_bind_double(struct lv_sqlite_bind *b, double v)
 {
-    b->i++;
-    if (b->rc == SQLITE_OK) {
+    if (bind_next(b, 0)) {
         b->rc = sqlite3_bind_double(b->st, b->i, v);
     }
 }
 
 void lv_sqlite_bind_blob(struct lv_sqlite_bind *b, const void *p, size_t len)
 {
-    b->i++;
-    if (b->rc != SQLITE_OK) {
-        return;
-    }
-    if (len > INT_MAX) {
-        b->rc = SQLITE_TOOBIG;
+    if (!bind_next(b, len)) {
         return;
     }
     b->rc = sqlite3_bind_blob(b->st, b->i, len ? p : "", (int)len,
@@ -173,6 +175,15 @@ int lv_sqlite_run_done(const struct lv_sqlite_bind *b, const char *what,
     }
     sqlite3_reset(b->st);
     return 0;
+}
+
+int lv_sqlite_run_changed(const struct lv_sqlite_bind *b, const char *what,
+                          struct lv_err *err)
+{
+    if (lv_sqlite_run_done(b, what, err) < 0) {
+        return -1;
+    }
+    return lv_sqlite_changes(b->st) > 0 ? 1 : 0;
 }
 
 int lv_sqlite_run_row(const struct lv_sqlite_bind *b, const char *what,
