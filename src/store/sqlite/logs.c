@@ -103,9 +103,43 @@ static int next_id(struct lv_sqlite *s, const char *kind, int64_t *id,
     return lv_sqlite_run_int(&b, id, "allocate log id", err);
 }
 
-static int insert_group(struct lv_sqlite *s, struct lv_log_group *g,
-                        int64_t id, struct lv_err *err)
+/*
+ * Inserts a new row in one transaction: the next id of `kind` (next_id()),
+ * then insert(s, row, that id), which returns 0 inserted, 1 exists, -1
+ * fault. 0 with *id set when inserted; 1 when the row exists and -1 on a
+ * fault, with nothing written, not even the id.
+ */
+static int insert_new(struct lv_sqlite *s, const char *kind,
+                      int (*insert)(struct lv_sqlite *s, const void *row,
+                                    int64_t id, struct lv_err *err),
+                      const void *row, int64_t *id, struct lv_err *err)
 {
+    int64_t next = 0;
+    int rc;
+
+    if (lv_sqlite_begin(s, err) < 0) {
+        return -1;
+    }
+    if (next_id(s, kind, &next, err) < 0) {
+        lv_sqlite_rollback(s);
+        return -1;
+    }
+    rc = insert(s, row, next, err);
+    if (rc != 0) {
+        lv_sqlite_rollback(s);
+        return rc;
+    }
+    if (lv_sqlite_commit(s, err) < 0) {
+        return -1;
+    }
+    *id = next;
+    return 0;
+}
+
+static int insert_group(struct lv_sqlite *s, const void *row, int64_t id,
+                        struct lv_err *err)
+{
+    const struct lv_log_group *g = row;
     static const char sql[] =
         "INSERT INTO logs_groups (id, account, region, name, creation_time,"
         " retention_days, kms_key_arn, log_group_class, deletion_protection,"
@@ -138,23 +172,10 @@ int lv_sqlite_logs_group_insert(void *impl, struct lv_log_group *g,
 {
     struct lv_sqlite *s = impl;
     int64_t id = 0;
-    int rc;
+    int rc = insert_new(s, "group", insert_group, g, &id, err);
 
-    if (lv_sqlite_begin(s, err) < 0) {
-        return -1;
-    }
-    if (next_id(s, "group", &id, err) < 0) {
-        lv_sqlite_rollback(s);
-        return -1;
-    }
-    rc = insert_group(s, g, id, err);
     if (rc != 0) {
-        /* Exists (1) or failed (-1): nothing written, not even the id. */
-        lv_sqlite_rollback(s);
         return rc;
-    }
-    if (lv_sqlite_commit(s, err) < 0) {
-        return -1;
     }
     g->id = id;
     if (!g->log_group_class[0]) {
@@ -433,9 +454,10 @@ static void read_stream(sqlite3_stmt *st, void *row)
     t->next_seq = sqlite3_column_int64(st, 8);
 }
 
-static int insert_stream(struct lv_sqlite *s, const struct lv_log_stream *t,
-                         int64_t id, struct lv_err *err)
+static int insert_stream(struct lv_sqlite *s, const void *row, int64_t id,
+                         struct lv_err *err)
 {
+    const struct lv_log_stream *t = row;
     static const char sql[] =
         "INSERT INTO logs_streams (id, group_id, name, creation_time,"
         " first_event_ts, last_event_ts, last_ingestion_time, stored_bytes,"
@@ -466,22 +488,10 @@ int lv_sqlite_logs_stream_insert(void *impl, struct lv_log_stream *t,
 {
     struct lv_sqlite *s = impl;
     int64_t id = 0;
-    int rc;
+    int rc = insert_new(s, "stream", insert_stream, t, &id, err);
 
-    if (lv_sqlite_begin(s, err) < 0) {
-        return -1;
-    }
-    if (next_id(s, "stream", &id, err) < 0) {
-        lv_sqlite_rollback(s);
-        return -1;
-    }
-    rc = insert_stream(s, t, id, err);
     if (rc != 0) {
-        lv_sqlite_rollback(s);
         return rc;
-    }
-    if (lv_sqlite_commit(s, err) < 0) {
-        return -1;
     }
     t->id = id;
     return 0;
