@@ -196,8 +196,10 @@ fail:
     "id, group_id, stream_id, seq, first_ts, last_ts, ingestion_time,"      \
     " n_events, raw_bytes, data_key_id"
 
-static void read_chunk(sqlite3_stmt *st, struct lv_log_chunk *c)
+static void read_chunk(sqlite3_stmt *st, void *row)
 {
+    struct lv_log_chunk *c = row;
+
     c->id = sqlite3_column_int64(st, 0);
     c->group_id = sqlite3_column_int64(st, 1);
     c->stream_id = sqlite3_column_int64(st, 2);
@@ -211,77 +213,71 @@ static void read_chunk(sqlite3_stmt *st, struct lv_log_chunk *c)
 }
 
 /*
- * A chunk walk: `sql` takes ?1 owner id, ?2 start_ts, ?3 end_ts, ?4 an
+ * A chunk walk: its SQL takes ?1 owner id, ?2 start_ts, ?3 end_ts, ?4 an
  * index bound (see MAX_SPAN_MS), ?5/?6 the keyset cursor (k1, k2) of the
  * last row seen (the first batch binds a cursor before every row), ?7 the
  * batch size. k1 is first_ts (ascending) or last_ts (descending); k2 is
  * seq for streams, id for groups.
  */
+struct chunk_walk {
+    int64_t owner;
+    int64_t start_ts;
+    int64_t end_ts;
+    int64_t bound;
+    int descending;
+    int by_seq;
+    lv_log_chunk_fn fn;
+    void *arg;
+};
+
+static void bind_chunks(struct lv_sqlite_bind *b, void *ctx, const void *last,
+                        int n)
+{
+    const struct chunk_walk *cw = ctx;
+    const struct lv_log_chunk *c = last;
+    int64_t before_all = cw->descending ? INT64_MAX : INT64_MIN;
+
+    lv_sqlite_bind_int64(b, cw->owner);
+    lv_sqlite_bind_int64(b, cw->start_ts);
+    lv_sqlite_bind_int64(b, cw->end_ts);
+    lv_sqlite_bind_int64(b, cw->bound);
+    if (c) {
+        lv_sqlite_bind_int64(b, cw->descending ? c->last_ts : c->first_ts);
+        lv_sqlite_bind_int64(b, cw->by_seq ? c->seq : c->id);
+    } else {
+        lv_sqlite_bind_int64(b, before_all);
+        lv_sqlite_bind_int64(b, before_all);
+    }
+    lv_sqlite_bind_int64(b, n);
+}
+
+static int call_chunk(void *ctx, const void *row)
+{
+    const struct chunk_walk *cw = ctx;
+
+    return cw->fn(cw->arg, row);
+}
+
 static int chunk_walk(struct lv_sqlite *s, const char *sql, const char *what,
                       int64_t owner, int64_t start_ts, int64_t end_ts,
                       int descending, int by_seq, lv_log_chunk_fn fn,
                       void *arg, struct lv_err *err)
 {
-    struct lv_log_chunk *rows = lv_xcalloc(LV_SQLITE_WALK_BATCH, sizeof(*rows));
-    int64_t c1 = descending ? INT64_MAX : INT64_MIN;
-    int64_t c2 = descending ? INT64_MAX : INT64_MIN;
-    int64_t bound;
-    sqlite3_stmt *st;
-    struct lv_sqlite_bind b;
-    int n;
-    int rc;
-    int ret = -1;
+    struct chunk_walk cw = { owner, start_ts, end_ts, 0, descending, by_seq,
+                             fn, arg };
+    struct lv_sqlite_walk w = {
+        sql, what, sizeof(struct lv_log_chunk), 0, &cw, bind_chunks,
+        read_chunk, NULL, call_chunk,
+    };
 
     if (descending) {
-        bound = end_ts < INT64_MAX - MAX_SPAN_MS ? end_ts + MAX_SPAN_MS
-                                                 : INT64_MAX;
+        cw.bound = end_ts < INT64_MAX - MAX_SPAN_MS ? end_ts + MAX_SPAN_MS
+                                                    : INT64_MAX;
     } else {
-        bound = start_ts > INT64_MIN + MAX_SPAN_MS ? start_ts - MAX_SPAN_MS
-                                                   : INT64_MIN;
+        cw.bound = start_ts > INT64_MIN + MAX_SPAN_MS
+                       ? start_ts - MAX_SPAN_MS : INT64_MIN;
     }
-    for (;;) {
-        if (lv_sqlite_start(s, sql, &b, err) < 0) {
-            goto out;
-        }
-        st = b.st;
-        lv_sqlite_bind_int64(&b, owner);
-        lv_sqlite_bind_int64(&b, start_ts);
-        lv_sqlite_bind_int64(&b, end_ts);
-        lv_sqlite_bind_int64(&b, bound);
-        lv_sqlite_bind_int64(&b, c1);
-        lv_sqlite_bind_int64(&b, c2);
-        lv_sqlite_bind_int64(&b, LV_SQLITE_WALK_BATCH);
-        n = 0;
-        rc = b.rc;
-        while (rc == SQLITE_OK || rc == SQLITE_ROW) {
-            rc = sqlite3_step(st);
-            if (rc == SQLITE_ROW && n < LV_SQLITE_WALK_BATCH) {
-                read_chunk(st, &rows[n++]);
-            }
-        }
-        if (rc != SQLITE_DONE) {
-            lv_sqlite_stmt_fail(st, rc, what, err);
-            goto out;
-        }
-        sqlite3_reset(st);
-        for (int i = 0; i < n; i++) {
-            int r = fn(arg, &rows[i]);
-
-            if (r != 0) {
-                ret = r;
-                goto out;
-            }
-        }
-        if (n < LV_SQLITE_WALK_BATCH) {
-            break;
-        }
-        c1 = descending ? rows[n - 1].last_ts : rows[n - 1].first_ts;
-        c2 = by_seq ? rows[n - 1].seq : rows[n - 1].id;
-    }
-    ret = 0;
-out:
-    free(rows);
-    return ret;
+    return lv_sqlite_walk_run(s, &w, err);
 }
 
 int lv_sqlite_logs_chunk_list_stream(void *impl, int64_t stream_id,
