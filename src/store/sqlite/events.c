@@ -46,25 +46,23 @@ int lv_sqlite_logs_data_key_insert(void *impl, struct lv_log_data_key *dk,
         "INSERT INTO logs_data_keys (group_id, kms_key_arn, created_ms,"
         " wrapped) SELECT ?1, ?2, ?3, ?4"
         " WHERE EXISTS (SELECT 1 FROM logs_groups WHERE id = ?1)";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_int64(&b, dk->group_id);
     lv_sqlite_bind_field(&b, dk->kms_key_arn, sizeof(dk->kms_key_arn));
     lv_sqlite_bind_int64(&b, dk->created_ms);
     lv_sqlite_bind_blob(&b, wrapped, len);
-    if (lv_sqlite_run_done(st, &b, "insert data key", err) < 0) {
+    if (lv_sqlite_run_done(&b, "insert data key", err) < 0) {
         return -1;
     }
-    if (lv_sqlite_changes(st) == 0) {
+    if (lv_sqlite_changes(b.st) == 0) {
         return lv_err_set(err, LV_E_RESOURCE_NOT_FOUND,
                           "The specified log group does not exist.");
     }
-    dk->id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
+    dk->id = sqlite3_last_insert_rowid(sqlite3_db_handle(b.st));
     return 0;
 }
 
@@ -76,25 +74,21 @@ int lv_sqlite_logs_data_key_get(void *impl, int64_t id,
     static const char sql[] =
         "SELECT id, group_id, kms_key_arn, created_ms, wrapped"
         " FROM logs_data_keys WHERE id = ?1";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
+    struct lv_sqlite_bind b;
+    sqlite3_stmt *st;
     struct lv_log_data_key dk;
     const unsigned char *arn;
     int rc;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    rc = sqlite3_bind_int64(st, 1, id);
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_step(st);
+    lv_sqlite_bind_int64(&b, id);
+    rc = lv_sqlite_run_row(&b, "read data key", err);
+    if (rc != 1) {
+        return rc;
     }
-    if (rc == SQLITE_DONE) {
-        sqlite3_reset(st);
-        return 0;
-    }
-    if (rc != SQLITE_ROW) {
-        return lv_sqlite_stmt_fail(st, rc, "read data key", err);
-    }
+    st = b.st;
     memset(&dk, 0, sizeof(dk));
     dk.id = sqlite3_column_int64(st, 0);
     dk.group_id = sqlite3_column_int64(st, 1);
@@ -141,18 +135,15 @@ int lv_sqlite_logs_chunk_insert(void *impl, struct lv_log_chunk *c,
     static const char upd[] =
         "UPDATE logs_groups SET stored_bytes = stored_bytes + ?2"
         " WHERE id = ?1";
-    sqlite3_stmt *st;
     struct lv_sqlite_bind b;
     int64_t id;
 
     if (lv_sqlite_begin(s, err) < 0) {
         return -1;
     }
-    st = lv_sqlite_prepare(s, ins, err);
-    if (!st) {
+    if (lv_sqlite_start(s, ins, &b, err) < 0) {
         goto fail;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_int64(&b, c->group_id);
     lv_sqlite_bind_int64(&b, c->stream_id);
     lv_sqlite_bind_int64(&b, c->seq);
@@ -163,19 +154,17 @@ int lv_sqlite_logs_chunk_insert(void *impl, struct lv_log_chunk *c,
     lv_sqlite_bind_int64(&b, c->raw_bytes);
     lv_sqlite_bind_int64(&b, c->data_key_id);
     lv_sqlite_bind_blob(&b, payload, len);
-    if (lv_sqlite_run_done(st, &b, "insert chunk", err) < 0) {
+    if (lv_sqlite_run_done(&b, "insert chunk", err) < 0) {
         goto fail;
     }
-    if (lv_sqlite_changes(st) == 0) {
+    if (lv_sqlite_changes(b.st) == 0) {
         int64_t groups = 0;
 
-        st = lv_sqlite_prepare(s, grp, err);
-        if (!st) {
+        if (lv_sqlite_start(s, grp, &b, err) < 0) {
             goto fail;
         }
-        lv_sqlite_bind_start(&b, st);
         lv_sqlite_bind_int64(&b, c->group_id);
-        if (lv_sqlite_run_int(st, &b, &groups, "find chunk's group",
+        if (lv_sqlite_run_int(&b, &groups, "find chunk's group",
                               err) < 0) {
             goto fail;
         }
@@ -184,15 +173,13 @@ int lv_sqlite_logs_chunk_insert(void *impl, struct lv_log_chunk *c,
                           : "The specified log group does not exist.");
         goto fail;
     }
-    id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
-    st = lv_sqlite_prepare(s, upd, err);
-    if (!st) {
+    id = sqlite3_last_insert_rowid(sqlite3_db_handle(b.st));
+    if (lv_sqlite_start(s, upd, &b, err) < 0) {
         goto fail;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_int64(&b, c->group_id);
     lv_sqlite_bind_int64(&b, c->raw_bytes);
-    if (lv_sqlite_run_done(st, &b, "update group stored bytes", err) < 0) {
+    if (lv_sqlite_run_done(&b, "update group stored bytes", err) < 0) {
         goto fail;
     }
     if (lv_sqlite_commit(s, err) < 0) {
@@ -209,8 +196,10 @@ fail:
     "id, group_id, stream_id, seq, first_ts, last_ts, ingestion_time,"      \
     " n_events, raw_bytes, data_key_id"
 
-static void read_chunk(sqlite3_stmt *st, struct lv_log_chunk *c)
+static void read_chunk(sqlite3_stmt *st, void *row)
 {
+    struct lv_log_chunk *c = row;
+
     c->id = sqlite3_column_int64(st, 0);
     c->group_id = sqlite3_column_int64(st, 1);
     c->stream_id = sqlite3_column_int64(st, 2);
@@ -224,78 +213,71 @@ static void read_chunk(sqlite3_stmt *st, struct lv_log_chunk *c)
 }
 
 /*
- * A chunk walk: `sql` takes ?1 owner id, ?2 start_ts, ?3 end_ts, ?4 an
+ * A chunk walk: its SQL takes ?1 owner id, ?2 start_ts, ?3 end_ts, ?4 an
  * index bound (see MAX_SPAN_MS), ?5/?6 the keyset cursor (k1, k2) of the
  * last row seen (the first batch binds a cursor before every row), ?7 the
  * batch size. k1 is first_ts (ascending) or last_ts (descending); k2 is
  * seq for streams, id for groups.
  */
+struct chunk_walk {
+    int64_t owner;
+    int64_t start_ts;
+    int64_t end_ts;
+    int64_t bound;
+    int descending;
+    int by_seq;
+    lv_log_chunk_fn fn;
+    void *arg;
+};
+
+static void bind_chunks(struct lv_sqlite_bind *b, void *ctx, const void *last,
+                        int n)
+{
+    const struct chunk_walk *cw = ctx;
+    const struct lv_log_chunk *c = last;
+    int64_t before_all = cw->descending ? INT64_MAX : INT64_MIN;
+
+    lv_sqlite_bind_int64(b, cw->owner);
+    lv_sqlite_bind_int64(b, cw->start_ts);
+    lv_sqlite_bind_int64(b, cw->end_ts);
+    lv_sqlite_bind_int64(b, cw->bound);
+    if (c) {
+        lv_sqlite_bind_int64(b, cw->descending ? c->last_ts : c->first_ts);
+        lv_sqlite_bind_int64(b, cw->by_seq ? c->seq : c->id);
+    } else {
+        lv_sqlite_bind_int64(b, before_all);
+        lv_sqlite_bind_int64(b, before_all);
+    }
+    lv_sqlite_bind_int64(b, n);
+}
+
+static int call_chunk(void *ctx, const void *row)
+{
+    const struct chunk_walk *cw = ctx;
+
+    return cw->fn(cw->arg, row);
+}
+
 static int chunk_walk(struct lv_sqlite *s, const char *sql, const char *what,
                       int64_t owner, int64_t start_ts, int64_t end_ts,
                       int descending, int by_seq, lv_log_chunk_fn fn,
                       void *arg, struct lv_err *err)
 {
-    struct lv_log_chunk *rows = lv_xcalloc(LV_SQLITE_WALK_BATCH, sizeof(*rows));
-    int64_t c1 = descending ? INT64_MAX : INT64_MIN;
-    int64_t c2 = descending ? INT64_MAX : INT64_MIN;
-    int64_t bound;
-    sqlite3_stmt *st;
-    struct lv_sqlite_bind b;
-    int n;
-    int rc;
-    int ret = -1;
+    struct chunk_walk cw = { owner, start_ts, end_ts, 0, descending, by_seq,
+                             fn, arg };
+    struct lv_sqlite_walk w = {
+        sql, what, sizeof(struct lv_log_chunk), 0, &cw, bind_chunks,
+        read_chunk, NULL, call_chunk,
+    };
 
     if (descending) {
-        bound = end_ts < INT64_MAX - MAX_SPAN_MS ? end_ts + MAX_SPAN_MS
-                                                 : INT64_MAX;
+        cw.bound = end_ts < INT64_MAX - MAX_SPAN_MS ? end_ts + MAX_SPAN_MS
+                                                    : INT64_MAX;
     } else {
-        bound = start_ts > INT64_MIN + MAX_SPAN_MS ? start_ts - MAX_SPAN_MS
-                                                   : INT64_MIN;
+        cw.bound = start_ts > INT64_MIN + MAX_SPAN_MS
+                       ? start_ts - MAX_SPAN_MS : INT64_MIN;
     }
-    for (;;) {
-        st = lv_sqlite_prepare(s, sql, err);
-        if (!st) {
-            goto out;
-        }
-        lv_sqlite_bind_start(&b, st);
-        lv_sqlite_bind_int64(&b, owner);
-        lv_sqlite_bind_int64(&b, start_ts);
-        lv_sqlite_bind_int64(&b, end_ts);
-        lv_sqlite_bind_int64(&b, bound);
-        lv_sqlite_bind_int64(&b, c1);
-        lv_sqlite_bind_int64(&b, c2);
-        lv_sqlite_bind_int64(&b, LV_SQLITE_WALK_BATCH);
-        n = 0;
-        rc = b.rc;
-        while (rc == SQLITE_OK || rc == SQLITE_ROW) {
-            rc = sqlite3_step(st);
-            if (rc == SQLITE_ROW && n < LV_SQLITE_WALK_BATCH) {
-                read_chunk(st, &rows[n++]);
-            }
-        }
-        if (rc != SQLITE_DONE) {
-            lv_sqlite_stmt_fail(st, rc, what, err);
-            goto out;
-        }
-        sqlite3_reset(st);
-        for (int i = 0; i < n; i++) {
-            int r = fn(arg, &rows[i]);
-
-            if (r != 0) {
-                ret = r;
-                goto out;
-            }
-        }
-        if (n < LV_SQLITE_WALK_BATCH) {
-            break;
-        }
-        c1 = descending ? rows[n - 1].last_ts : rows[n - 1].first_ts;
-        c2 = by_seq ? rows[n - 1].seq : rows[n - 1].id;
-    }
-    ret = 0;
-out:
-    free(rows);
-    return ret;
+    return lv_sqlite_walk_run(s, &w, err);
 }
 
 int lv_sqlite_logs_chunk_list_stream(void *impl, int64_t stream_id,
@@ -342,22 +324,13 @@ int lv_sqlite_logs_chunk_max_seq(void *impl, int64_t stream_id, int64_t *max,
     struct lv_sqlite *s = impl;
     static const char sql[] =
         "SELECT COALESCE(MAX(seq), -1) FROM logs_chunks WHERE stream_id = ?1";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
-    int rc;
+    struct lv_sqlite_bind b;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    rc = sqlite3_bind_int64(st, 1, stream_id);
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_step(st);
-    }
-    if (rc != SQLITE_ROW) {
-        return lv_sqlite_stmt_fail(st, rc, "read max chunk seq", err);
-    }
-    *max = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return 0;
+    lv_sqlite_bind_int64(&b, stream_id);
+    return lv_sqlite_run_int(&b, max, "read max chunk seq", err);
 }
 
 int lv_sqlite_logs_chunk_payload(void *impl, int64_t chunk_id,
@@ -366,31 +339,25 @@ int lv_sqlite_logs_chunk_payload(void *impl, int64_t chunk_id,
     struct lv_sqlite *s = impl;
     static const char sql[] =
         "SELECT payload FROM logs_chunks WHERE id = ?1";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
+    struct lv_sqlite_bind b;
     int rc;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    rc = sqlite3_bind_int64(st, 1, chunk_id);
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_step(st);
+    lv_sqlite_bind_int64(&b, chunk_id);
+    rc = lv_sqlite_run_row(&b, "read chunk payload", err);
+    if (rc != 1) {
+        return rc;
     }
-    if (rc == SQLITE_DONE) {
-        sqlite3_reset(st);
-        return 0;
-    }
-    if (rc != SQLITE_ROW) {
-        return lv_sqlite_stmt_fail(st, rc, "read chunk payload", err);
-    }
-    if (lv_sqlite_col_blob(st, 0, payload) < 0) {
-        sqlite3_reset(st);
+    if (lv_sqlite_col_blob(b.st, 0, payload) < 0) {
+        sqlite3_reset(b.st);
         lv_log(LV_LOG_WARN, "store: chunk payload too long id=%lld",
                (long long)chunk_id);
         return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE, "%s",
                           LV_STORE_UNAVAILABLE_MSG);
     }
-    sqlite3_reset(st);
+    sqlite3_reset(b.st);
     return 1;
 }
 
@@ -411,7 +378,6 @@ int lv_sqlite_logs_chunk_expire(void *impl, int64_t group_id,
     static const char del[] =
         "DELETE FROM logs_chunks WHERE group_id = ?1 AND last_ts < ?2";
     const char *const steps[] = { streams, group, del };
-    sqlite3_stmt *st = NULL;
     struct lv_sqlite_bind b;
     int64_t deleted;
 
@@ -419,18 +385,16 @@ int lv_sqlite_logs_chunk_expire(void *impl, int64_t group_id,
         return -1;
     }
     for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-        st = lv_sqlite_prepare(s, steps[i], err);
-        if (!st) {
+        if (lv_sqlite_start(s, steps[i], &b, err) < 0) {
             goto fail;
         }
-        lv_sqlite_bind_start(&b, st);
         lv_sqlite_bind_int64(&b, group_id);
         lv_sqlite_bind_int64(&b, before_ts);
-        if (lv_sqlite_run_done(st, &b, "expire chunks", err) < 0) {
+        if (lv_sqlite_run_done(&b, "expire chunks", err) < 0) {
             goto fail;
         }
     }
-    deleted = sqlite3_changes(sqlite3_db_handle(st));
+    deleted = lv_sqlite_changes(b.st);
     if (lv_sqlite_commit(s, err) < 0) {
         return -1;
     }
@@ -455,7 +419,6 @@ int lv_sqlite_logs_group_expire(void *impl, int64_t group_id, int64_t now_ms,
      * task's work list was read with. */
     static const char sql[] =
         "SELECT retention_days FROM logs_groups WHERE id = ?1";
-    sqlite3_stmt *st;
     struct lv_sqlite_bind b;
     int64_t days = 0;
     int found;
@@ -464,13 +427,11 @@ int lv_sqlite_logs_group_expire(void *impl, int64_t group_id, int64_t now_ms,
     if (lv_sqlite_begin(s, err) < 0) {
         return -1;
     }
-    st = lv_sqlite_prepare(s, sql, err);
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         goto fail;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_int64(&b, group_id);
-    found = lv_sqlite_run_one(st, &b, read_days, &days,
+    found = lv_sqlite_run_one(&b, read_days, &days,
                               "read log group retention", err);
     if (found < 0) {
         goto fail;

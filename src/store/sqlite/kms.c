@@ -93,19 +93,17 @@ static int material_insert(struct lv_sqlite *s, const char *key_id,
     static const char sql[] =
         "INSERT INTO kms_material (key_id, version, created, rotation_type,"
         " sealed) VALUES (?1, ?2, ?3, ?4, ?5)";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_field(&b, key_id, key_id_cap);
     lv_sqlite_bind_int64(&b, m->version);
     lv_sqlite_bind_double(&b, m->created);
     lv_sqlite_bind_field(&b, F(m, rotation_type));
     lv_sqlite_bind_blob(&b, sealed, sealed_len);
-    return changed(s, lv_sqlite_run_done(st, &b, "insert kms material", err));
+    return changed(s, lv_sqlite_run_done(&b, "insert kms material", err));
 }
 
 static int key_insert_row(struct lv_sqlite *s, const struct lv_kms_key *k,
@@ -115,13 +113,11 @@ static int key_insert_row(struct lv_sqlite *s, const struct lv_kms_key *k,
         "INSERT INTO kms_keys (" KEY_COLS ") VALUES (?1, ?2, ?3, ?4, ?5,"
         " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
         " ?20)";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_field(&b, F(k, id));
     lv_sqlite_bind_field(&b, F(k, arn));
     lv_sqlite_bind_field(&b, F(k, account));
@@ -142,7 +138,7 @@ static int key_insert_row(struct lv_sqlite *s, const struct lv_kms_key *k,
     lv_sqlite_bind_int64(&b, k->on_demand_rotations);
     lv_sqlite_bind_int64(&b, k->material_destroyed);
     lv_sqlite_bind_int64(&b, (int64_t)k->row_version);
-    return changed(s, lv_sqlite_run_done(st, &b, "insert kms key", err));
+    return changed(s, lv_sqlite_run_done(&b, "insert kms key", err));
 }
 
 int lv_sqlite_kms_key_insert(void *impl, const struct lv_kms_key *k,
@@ -174,18 +170,16 @@ int lv_sqlite_kms_key_get(void *impl, const char *id, struct lv_kms_key *out,
     struct lv_sqlite *s = impl;
     static const char sql[] =
         "SELECT " KEY_COLS " FROM kms_keys WHERE id = ?1";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_kms_key k;
     struct lv_sqlite_bind b;
     int rc;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_text(&b, id);
     lv_kms_key_init(&k);
-    rc = lv_sqlite_run_one(st, &b, read_key_row, &k, "read kms key", err);
+    rc = lv_sqlite_run_one(&b, read_key_row, &k, "read kms key", err);
     if (rc != 1) {
         lv_kms_key_release(&k);
         return rc;
@@ -202,24 +196,25 @@ int lv_sqlite_kms_key_get(void *impl, const char *id, struct lv_kms_key *out,
 #define KEY_GUARD \
     " row_version = row_version + 1 WHERE id = ?1 AND row_version = ?2"
 
-/* Starts the bindings of a change: ?1 id, ?2 row_version. */
-static void bind_guard(struct lv_sqlite_bind *b, sqlite3_stmt *st,
-                       const char *id, uint64_t row_version)
+/* Prepares a change and starts its bindings: ?1 id, ?2 row_version.
+ * 0, or -1 with *err. */
+static int start_change(struct lv_sqlite *s, const char *sql, const char *id,
+                        uint64_t row_version, struct lv_sqlite_bind *b,
+                        struct lv_err *err)
 {
-    lv_sqlite_bind_start(b, st);
+    if (lv_sqlite_start(s, sql, b, err) < 0) {
+        return -1;
+    }
     lv_sqlite_bind_text(b, id);
     lv_sqlite_bind_int64(b, (int64_t)row_version);
+    return 0;
 }
 
 /* Runs a bound change: 1 made, 0 guard failed, -1 fault. */
-static int run_change(struct lv_sqlite *s, sqlite3_stmt *st,
-                      const struct lv_sqlite_bind *b, const char *what,
-                      struct lv_err *err)
+static int run_change(struct lv_sqlite *s, const struct lv_sqlite_bind *b,
+                      const char *what, struct lv_err *err)
 {
-    if (changed(s, lv_sqlite_run_done(st, b, what, err)) < 0) {
-        return -1;
-    }
-    return lv_sqlite_changes(st) > 0 ? 1 : 0;
+    return changed(s, lv_sqlite_run_changed(b, what, err));
 }
 
 int lv_sqlite_kms_key_set_description(void *impl, const char *id,
@@ -230,15 +225,13 @@ int lv_sqlite_kms_key_set_description(void *impl, const char *id,
     struct lv_sqlite *s = impl;
     static const char sql[] =
         "UPDATE kms_keys SET description = ?3," KEY_GUARD;
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
-    if (!st) {
+    if (start_change(s, sql, id, row_version, &b, err) < 0) {
         return -1;
     }
-    bind_guard(&b, st, id, row_version);
     lv_sqlite_bind_text(&b, description);
-    return run_change(s, st, &b, "set kms key description", err);
+    return run_change(s, &b, "set kms key description", err);
 }
 
 int lv_sqlite_kms_key_set_state(void *impl, const char *id,
@@ -247,15 +240,13 @@ int lv_sqlite_kms_key_set_state(void *impl, const char *id,
 {
     struct lv_sqlite *s = impl;
     static const char sql[] = "UPDATE kms_keys SET state = ?3," KEY_GUARD;
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
-    if (!st) {
+    if (start_change(s, sql, id, row_version, &b, err) < 0) {
         return -1;
     }
-    bind_guard(&b, st, id, row_version);
     lv_sqlite_bind_text(&b, state);
-    return run_change(s, st, &b, "set kms key state", err);
+    return run_change(s, &b, "set kms key state", err);
 }
 
 int lv_sqlite_kms_key_set_policy(void *impl, const char *id,
@@ -264,15 +255,13 @@ int lv_sqlite_kms_key_set_policy(void *impl, const char *id,
 {
     struct lv_sqlite *s = impl;
     static const char sql[] = "UPDATE kms_keys SET policy = ?3," KEY_GUARD;
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
-    if (!st) {
+    if (start_change(s, sql, id, row_version, &b, err) < 0) {
         return -1;
     }
-    bind_guard(&b, st, id, row_version);
     lv_sqlite_bind_text(&b, policy);
-    return run_change(s, st, &b, "set kms key policy", err);
+    return run_change(s, &b, "set kms key policy", err);
 }
 
 int lv_sqlite_kms_key_schedule_deletion(void *impl, const char *id,
@@ -284,16 +273,14 @@ int lv_sqlite_kms_key_schedule_deletion(void *impl, const char *id,
     static const char sql[] =
         "UPDATE kms_keys SET state = 'PendingDeletion', deletion_date = ?3,"
         " pending_window_days = ?4," KEY_GUARD;
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
-    if (!st) {
+    if (start_change(s, sql, id, row_version, &b, err) < 0) {
         return -1;
     }
-    bind_guard(&b, st, id, row_version);
     lv_sqlite_bind_double(&b, deletion_date);
     lv_sqlite_bind_int64(&b, window_days);
-    return run_change(s, st, &b, "schedule kms key deletion", err);
+    return run_change(s, &b, "schedule kms key deletion", err);
 }
 
 int lv_sqlite_kms_key_cancel_deletion(void *impl, const char *id,
@@ -303,14 +290,12 @@ int lv_sqlite_kms_key_cancel_deletion(void *impl, const char *id,
     static const char sql[] =
         "UPDATE kms_keys SET state = 'Disabled', deletion_date = 0,"
         " pending_window_days = 0," KEY_GUARD;
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
-    if (!st) {
+    if (start_change(s, sql, id, row_version, &b, err) < 0) {
         return -1;
     }
-    bind_guard(&b, st, id, row_version);
-    return run_change(s, st, &b, "cancel kms key deletion", err);
+    return run_change(s, &b, "cancel kms key deletion", err);
 }
 
 int lv_sqlite_kms_key_set_rotation(void *impl, const char *id,
@@ -322,17 +307,15 @@ int lv_sqlite_kms_key_set_rotation(void *impl, const char *id,
     static const char sql[] =
         "UPDATE kms_keys SET rotation_enabled = ?3,"
         " rotation_period_days = ?4, next_rotation_date = ?5," KEY_GUARD;
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
-    if (!st) {
+    if (start_change(s, sql, id, row_version, &b, err) < 0) {
         return -1;
     }
-    bind_guard(&b, st, id, row_version);
     lv_sqlite_bind_int64(&b, enabled ? 1 : 0);
     lv_sqlite_bind_int64(&b, period_days);
     lv_sqlite_bind_double(&b, next_rotation_date);
-    return run_change(s, st, &b, "set kms key rotation", err);
+    return run_change(s, &b, "set kms key rotation", err);
 }
 
 int lv_sqlite_kms_key_rotate(void *impl, const char *id, uint64_t row_version,
@@ -351,7 +334,6 @@ int lv_sqlite_kms_key_rotate(void *impl, const char *id, uint64_t row_version,
         " THEN ?5 + rotation_period_days * 86400.0"
         " ELSE next_rotation_date END," KEY_GUARD
         " AND current_version = ?3 - 1";
-    sqlite3_stmt *st;
     struct lv_sqlite_bind b;
     int on_demand;
     int rc;
@@ -371,16 +353,14 @@ int lv_sqlite_kms_key_rotate(void *impl, const char *id, uint64_t row_version,
     if (lv_sqlite_begin(s, err) < 0) {
         return -1;
     }
-    st = lv_sqlite_prepare(s, sql, err);
-    if (!st) {
+    if (start_change(s, sql, id, row_version, &b, err) < 0) {
         lv_sqlite_rollback(s);
         return -1;
     }
-    bind_guard(&b, st, id, row_version);
     lv_sqlite_bind_int64(&b, m->version);
     lv_sqlite_bind_int64(&b, on_demand);
     lv_sqlite_bind_double(&b, m->created);
-    rc = run_change(s, st, &b, "rotate kms key", err);
+    rc = run_change(s, &b, "rotate kms key", err);
     if (rc == 1 && material_insert(s, id, strlen(id) + 1, m, sealed,
                                    sealed_len, err) < 0) {
         rc = -1;
@@ -399,20 +379,17 @@ int lv_sqlite_kms_key_destroy(void *impl, const char *id, uint64_t row_version,
     static const char sql[] =
         "UPDATE kms_keys SET state = 'Deleted', material_destroyed = 1,"
         " rotation_enabled = 0, next_rotation_date = 0," KEY_GUARD;
-    sqlite3_stmt *st;
     struct lv_sqlite_bind b;
     int rc;
 
     if (lv_sqlite_begin(s, err) < 0) {
         return -1;
     }
-    st = lv_sqlite_prepare(s, sql, err);
-    if (!st) {
+    if (start_change(s, sql, id, row_version, &b, err) < 0) {
         lv_sqlite_rollback(s);
         return -1;
     }
-    bind_guard(&b, st, id, row_version);
-    rc = run_change(s, st, &b, "destroy kms key", err);
+    rc = run_change(s, &b, "destroy kms key", err);
     if (rc == 1 &&
         (lv_sqlite_kms_material_destroy(s, id, err) < 0 ||
          lv_sqlite_kms_alias_delete_for_key(s, id, err) < 0 ||
@@ -431,14 +408,12 @@ int lv_sqlite_kms_key_hold(void *impl, const char *id, uint64_t row_version,
 {
     struct lv_sqlite *s = impl;
     static const char sql[] = "UPDATE kms_keys SET" KEY_GUARD;
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
-    if (!st) {
+    if (start_change(s, sql, id, row_version, &b, err) < 0) {
         return -1;
     }
-    bind_guard(&b, st, id, row_version);
-    return run_change(s, st, &b, "hold kms key", err);
+    return run_change(s, &b, "hold kms key", err);
 }
 
 struct key_walk {
@@ -531,26 +506,22 @@ int lv_sqlite_kms_material_get(void *impl, const char *key_id,
     struct lv_sqlite *s = impl;
     static const char sql[] =
         "SELECT sealed FROM kms_material WHERE key_id = ?1 AND version = ?2";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
+    sqlite3_stmt *st;
     const void *p;
     int n;
     int rc;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_text(&b, key_id);
     lv_sqlite_bind_int64(&b, version);
-    rc = b.rc == SQLITE_OK ? sqlite3_step(st) : b.rc;
-    if (rc == SQLITE_DONE) {
-        sqlite3_reset(st);
-        return 0;
+    rc = lv_sqlite_run_row(&b, "read kms material", err);
+    if (rc != 1) {
+        return rc;
     }
-    if (rc != SQLITE_ROW) {
-        return lv_sqlite_stmt_fail(st, rc, "read kms material", err);
-    }
+    st = b.st;
     p = sqlite3_column_blob(st, 0);
     n = sqlite3_column_bytes(st, 0);
     if ((size_t)n > sealed->max) {
@@ -625,15 +596,13 @@ int lv_sqlite_kms_material_destroy(void *impl, const char *key_id,
 {
     struct lv_sqlite *s = impl;
     static const char sql[] = "DELETE FROM kms_material WHERE key_id = ?1";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_text(&b, key_id);
-    return changed(s, lv_sqlite_run_done(st, &b, "destroy kms material",
+    return changed(s, lv_sqlite_run_done(&b, "destroy kms material",
                                          err));
 }
 
@@ -663,23 +632,21 @@ int lv_sqlite_kms_alias_insert(void *impl, const struct lv_kms_alias *a,
         "INSERT INTO kms_aliases (" ALIAS_COLS ")"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
         " ON CONFLICT (account, region, name) DO NOTHING";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_field(&b, F(a, account));
     lv_sqlite_bind_field(&b, F(a, region));
     lv_sqlite_bind_field(&b, F(a, name));
     lv_sqlite_bind_field(&b, F(a, key_id));
     lv_sqlite_bind_double(&b, a->creation_date);
     lv_sqlite_bind_double(&b, a->last_updated);
-    if (changed(s, lv_sqlite_run_done(st, &b, "insert kms alias", err)) < 0) {
+    if (changed(s, lv_sqlite_run_done(&b, "insert kms alias", err)) < 0) {
         return -1;
     }
-    return lv_sqlite_changes(st) == 0 ? 1 : 0;
+    return lv_sqlite_changes(b.st) == 0 ? 1 : 0;
 }
 
 int lv_sqlite_kms_alias_get(void *impl, const char *account,
@@ -690,31 +657,22 @@ int lv_sqlite_kms_alias_get(void *impl, const char *account,
     static const char sql[] =
         "SELECT " ALIAS_COLS " FROM kms_aliases"
         " WHERE account = ?1 AND region = ?2 AND name = ?3";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_kms_alias a;
     struct lv_sqlite_bind b;
     int rc;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_text(&b, account);
     lv_sqlite_bind_text(&b, region);
     lv_sqlite_bind_text(&b, name);
-    rc = b.rc == SQLITE_OK ? sqlite3_step(st) : b.rc;
-    if (rc == SQLITE_DONE) {
-        sqlite3_reset(st);
-        return 0;
-    }
-    if (rc != SQLITE_ROW) {
-        return lv_sqlite_stmt_fail(st, rc, "read kms alias", err);
-    }
     memset(&a, 0, sizeof(a));
-    read_alias(st, &a);
-    sqlite3_reset(st);
-    *out = a;
-    return 1;
+    rc = lv_sqlite_run_one(&b, read_alias, &a, "read kms alias", err);
+    if (rc == 1) {
+        *out = a;
+    }
+    return rc;
 }
 
 int lv_sqlite_kms_alias_update(void *impl, const struct lv_kms_alias *a,
@@ -726,23 +684,18 @@ int lv_sqlite_kms_alias_update(void *impl, const struct lv_kms_alias *a,
         " WHERE account = ?3 AND region = ?4 AND name = ?5 AND key_id = ?6"
         " AND EXISTS (SELECT 1 FROM kms_keys"
         " WHERE id = ?1 AND material_destroyed = 0)";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_field(&b, F(a, key_id));
     lv_sqlite_bind_double(&b, a->last_updated);
     lv_sqlite_bind_field(&b, F(a, account));
     lv_sqlite_bind_field(&b, F(a, region));
     lv_sqlite_bind_field(&b, F(a, name));
     lv_sqlite_bind_text(&b, from_key_id);
-    if (changed(s, lv_sqlite_run_done(st, &b, "update kms alias", err)) < 0) {
-        return -1;
-    }
-    return lv_sqlite_changes(st) > 0 ? 1 : 0;
+    return changed(s, lv_sqlite_run_changed(&b, "update kms alias", err));
 }
 
 int lv_sqlite_kms_alias_delete(void *impl, const char *account,
@@ -753,21 +706,16 @@ int lv_sqlite_kms_alias_delete(void *impl, const char *account,
     static const char sql[] =
         "DELETE FROM kms_aliases"
         " WHERE account = ?1 AND region = ?2 AND name = ?3 AND key_id = ?4";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_text(&b, account);
     lv_sqlite_bind_text(&b, region);
     lv_sqlite_bind_text(&b, name);
     lv_sqlite_bind_text(&b, from_key_id);
-    if (changed(s, lv_sqlite_run_done(st, &b, "delete kms alias", err)) < 0) {
-        return -1;
-    }
-    return lv_sqlite_changes(st) > 0 ? 1 : 0;
+    return changed(s, lv_sqlite_run_changed(&b, "delete kms alias", err));
 }
 
 struct alias_walk {
@@ -830,15 +778,13 @@ int lv_sqlite_kms_alias_delete_for_key(void *impl, const char *key_id,
 {
     struct lv_sqlite *s = impl;
     static const char sql[] = "DELETE FROM kms_aliases WHERE key_id = ?1";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_text(&b, key_id);
-    return changed(s, lv_sqlite_run_done(st, &b, "delete kms aliases of key",
+    return changed(s, lv_sqlite_run_done(&b, "delete kms aliases of key",
                                          err));
 }
 
@@ -875,13 +821,11 @@ int lv_sqlite_kms_grant_insert(void *impl, const struct lv_kms_grant *g,
     static const char sql[] =
         "INSERT INTO kms_grants (" GRANT_COLS ")"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_field(&b, F(g, id));
     lv_sqlite_bind_field(&b, F(g, key_id));
     lv_sqlite_bind_text(&b, g->name);
@@ -891,7 +835,7 @@ int lv_sqlite_kms_grant_insert(void *impl, const struct lv_kms_grant *g,
     lv_sqlite_bind_text(&b, g->operations);
     lv_sqlite_bind_text(&b, g->constraints);
     lv_sqlite_bind_double(&b, g->creation_date);
-    return changed(s, lv_sqlite_run_done(st, &b, "insert kms grant", err));
+    return changed(s, lv_sqlite_run_done(&b, "insert kms grant", err));
 }
 
 int lv_sqlite_kms_grant_get(void *impl, const char *grant_id,
@@ -900,18 +844,16 @@ int lv_sqlite_kms_grant_get(void *impl, const char *grant_id,
     struct lv_sqlite *s = impl;
     static const char sql[] =
         "SELECT " GRANT_COLS " FROM kms_grants WHERE id = ?1";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_kms_grant g;
     struct lv_sqlite_bind b;
     int rc;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_text(&b, grant_id);
     lv_kms_grant_init(&g);
-    rc = lv_sqlite_run_one(st, &b, read_grant, &g, "read kms grant", err);
+    rc = lv_sqlite_run_one(&b, read_grant, &g, "read kms grant", err);
     if (rc != 1) {
         lv_kms_grant_release(&g);
         return rc;
@@ -926,15 +868,13 @@ int lv_sqlite_kms_grant_delete(void *impl, const char *grant_id,
 {
     struct lv_sqlite *s = impl;
     static const char sql[] = "DELETE FROM kms_grants WHERE id = ?1";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_text(&b, grant_id);
-    return changed(s, lv_sqlite_run_done(st, &b, "delete kms grant", err));
+    return changed(s, lv_sqlite_run_done(&b, "delete kms grant", err));
 }
 
 struct grant_walk {
@@ -1008,15 +948,13 @@ int lv_sqlite_kms_grant_delete_for_key(void *impl, const char *key_id,
 {
     struct lv_sqlite *s = impl;
     static const char sql[] = "DELETE FROM kms_grants WHERE key_id = ?1";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_text(&b, key_id);
-    return changed(s, lv_sqlite_run_done(st, &b, "delete kms grants of key",
+    return changed(s, lv_sqlite_run_done(&b, "delete kms grants of key",
                                          err));
 }
 
@@ -1029,17 +967,15 @@ int lv_sqlite_kms_tag_set(void *impl, const char *key_id, const char *tag_key,
     static const char sql[] =
         "INSERT INTO kms_tags (key_id, tag_key, value) VALUES (?1, ?2, ?3)"
         " ON CONFLICT (key_id, tag_key) DO UPDATE SET value = excluded.value";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_text(&b, key_id);
     lv_sqlite_bind_text(&b, tag_key);
     lv_sqlite_bind_text(&b, value);
-    return lv_sqlite_run_done(st, &b, "set kms tag", err);
+    return lv_sqlite_run_done(&b, "set kms tag", err);
 }
 
 int lv_sqlite_kms_tag_delete(void *impl, const char *key_id,
@@ -1048,16 +984,14 @@ int lv_sqlite_kms_tag_delete(void *impl, const char *key_id,
     struct lv_sqlite *s = impl;
     static const char sql[] =
         "DELETE FROM kms_tags WHERE key_id = ?1 AND tag_key = ?2";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_text(&b, key_id);
     lv_sqlite_bind_text(&b, tag_key);
-    return lv_sqlite_run_done(st, &b, "delete kms tag", err);
+    return lv_sqlite_run_done(&b, "delete kms tag", err);
 }
 
 struct tag_row {
@@ -1132,20 +1066,16 @@ int lv_sqlite_kms_tag_count(void *impl, const char *key_id, int *n,
     struct lv_sqlite *s = impl;
     static const char sql[] =
         "SELECT count(*) FROM kms_tags WHERE key_id = ?1";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
-    int rc;
+    int64_t v;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_text(&b, key_id);
-    rc = b.rc == SQLITE_OK ? sqlite3_step(st) : b.rc;
-    if (rc != SQLITE_ROW) {
-        return lv_sqlite_stmt_fail(st, rc, "count kms tags", err);
+    if (lv_sqlite_run_int(&b, &v, "count kms tags", err) < 0) {
+        return -1;
     }
-    *n = sqlite3_column_int(st, 0);
-    sqlite3_reset(st);
+    *n = (int)v;
     return 0;
 }

@@ -94,32 +94,62 @@ static int next_id(struct lv_sqlite *s, const char *kind, int64_t *id,
     static const char sql[] =
         "UPDATE logs_id_seq SET last = last + 1 WHERE name = ?1"
         " RETURNING last";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_text(&b, kind);
-    return lv_sqlite_run_int(st, &b, id, "allocate log id", err);
+    return lv_sqlite_run_int(&b, id, "allocate log id", err);
 }
 
-static int insert_group(struct lv_sqlite *s, struct lv_log_group *g,
-                        int64_t id, struct lv_err *err)
+/*
+ * Inserts a new row in one transaction: the next id of `kind` (next_id()),
+ * then insert(s, row, that id), which returns 0 inserted, 1 exists, -1
+ * fault. 0 with *id set when inserted; 1 when the row exists and -1 on a
+ * fault, with nothing written, not even the id.
+ */
+static int insert_new(struct lv_sqlite *s, const char *kind,
+                      int (*insert)(struct lv_sqlite *s, const void *row,
+                                    int64_t id, struct lv_err *err),
+                      const void *row, int64_t *id, struct lv_err *err)
 {
+    int64_t next = 0;
+    int rc;
+
+    if (lv_sqlite_begin(s, err) < 0) {
+        return -1;
+    }
+    if (next_id(s, kind, &next, err) < 0) {
+        lv_sqlite_rollback(s);
+        return -1;
+    }
+    rc = insert(s, row, next, err);
+    if (rc != 0) {
+        lv_sqlite_rollback(s);
+        return rc;
+    }
+    if (lv_sqlite_commit(s, err) < 0) {
+        return -1;
+    }
+    *id = next;
+    return 0;
+}
+
+static int insert_group(struct lv_sqlite *s, const void *row, int64_t id,
+                        struct lv_err *err)
+{
+    const struct lv_log_group *g = row;
     static const char sql[] =
         "INSERT INTO logs_groups (id, account, region, name, creation_time,"
         " retention_days, kms_key_arn, log_group_class, deletion_protection,"
         " stored_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0)"
         " ON CONFLICT (account, region, name) DO NOTHING";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_int64(&b, id);
     lv_sqlite_bind_field(&b, F(g, account));
     lv_sqlite_bind_field(&b, F(g, region));
@@ -131,10 +161,10 @@ static int insert_group(struct lv_sqlite *s, struct lv_log_group *g,
                                                    : "STANDARD",
                          sizeof(g->log_group_class));
     lv_sqlite_bind_int64(&b, g->deletion_protection ? 1 : 0);
-    if (lv_sqlite_run_done(st, &b, "insert log group", err) < 0) {
+    if (lv_sqlite_run_done(&b, "insert log group", err) < 0) {
         return -1;
     }
-    return lv_sqlite_changes(st) == 0 ? 1 : 0;
+    return lv_sqlite_changes(b.st) == 0 ? 1 : 0;
 }
 
 int lv_sqlite_logs_group_insert(void *impl, struct lv_log_group *g,
@@ -142,23 +172,10 @@ int lv_sqlite_logs_group_insert(void *impl, struct lv_log_group *g,
 {
     struct lv_sqlite *s = impl;
     int64_t id = 0;
-    int rc;
+    int rc = insert_new(s, "group", insert_group, g, &id, err);
 
-    if (lv_sqlite_begin(s, err) < 0) {
-        return -1;
-    }
-    if (next_id(s, "group", &id, err) < 0) {
-        lv_sqlite_rollback(s);
-        return -1;
-    }
-    rc = insert_group(s, g, id, err);
     if (rc != 0) {
-        /* Exists (1) or failed (-1): nothing written, not even the id. */
-        lv_sqlite_rollback(s);
         return rc;
-    }
-    if (lv_sqlite_commit(s, err) < 0) {
-        return -1;
     }
     g->id = id;
     if (!g->log_group_class[0]) {
@@ -177,20 +194,18 @@ int lv_sqlite_logs_group_get(void *impl, const char *account,
     static const char sql[] =
         "SELECT " GROUP_COLS " FROM logs_groups"
         " WHERE account = ?1 AND region = ?2 AND name = ?3";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_log_group g;
     struct lv_sqlite_bind b;
     int found;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
     memset(&g, 0, sizeof(g));
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_text(&b, account);
     lv_sqlite_bind_text(&b, region);
     lv_sqlite_bind_text(&b, name);
-    found = lv_sqlite_run_one(st, &b, read_group, &g, "read log group", err);
+    found = lv_sqlite_run_one(&b, read_group, &g, "read log group", err);
     if (found == 1) {
         *out = g;
     }
@@ -204,18 +219,16 @@ int lv_sqlite_logs_group_get_by_id(void *impl, int64_t id,
     struct lv_sqlite *s = impl;
     static const char sql[] =
         "SELECT " GROUP_COLS " FROM logs_groups WHERE id = ?1";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_log_group g;
     struct lv_sqlite_bind b;
     int found;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
     memset(&g, 0, sizeof(g));
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_int64(&b, id);
-    found = lv_sqlite_run_one(st, &b, read_group, &g, "read log group", err);
+    found = lv_sqlite_run_one(&b, read_group, &g, "read log group", err);
     if (found == 1) {
         *out = g;
     }
@@ -228,23 +241,18 @@ static int set_field(struct lv_sqlite *s, const char *sql, int64_t id,
                      const char *text, int64_t num, const char *what,
                      struct lv_err *err)
 {
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_int64(&b, id);
     if (text) {
         lv_sqlite_bind_text(&b, text);
     } else {
         lv_sqlite_bind_int64(&b, num);
     }
-    if (lv_sqlite_run_done(st, &b, what, err) < 0) {
-        return -1;
-    }
-    return lv_sqlite_changes(st) > 0 ? 1 : 0;
+    return lv_sqlite_run_changed(&b, what, err);
 }
 
 int lv_sqlite_logs_group_set_retention(void *impl, int64_t id, int days,
@@ -289,33 +297,30 @@ int lv_sqlite_logs_group_delete_unprotected(void *impl, int64_t id,
     static const char sql[] =
         "DELETE FROM logs_groups WHERE id = ?1 AND deletion_protection = 0";
     static const char probe[] = "SELECT 1 FROM logs_groups WHERE id = ?1";
-    sqlite3_stmt *st;
     struct lv_sqlite_bind b;
     int64_t one = 0;
+    int deleted;
     int found;
 
     if (lv_sqlite_begin(s, err) < 0) {
         return -1;
     }
-    st = lv_sqlite_prepare(s, sql, err);
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         goto fail;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_int64(&b, id);
-    if (lv_sqlite_run_done(st, &b, "delete log group", err) < 0) {
+    deleted = lv_sqlite_run_changed(&b, "delete log group", err);
+    if (deleted < 0) {
         goto fail;
     }
-    if (lv_sqlite_changes(st) > 0) {
+    if (deleted) {
         return lv_sqlite_commit(s, err) < 0 ? -1 : 1;
     }
-    st = lv_sqlite_prepare(s, probe, err);
-    if (!st) {
+    if (lv_sqlite_start(s, probe, &b, err) < 0) {
         goto fail;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_int64(&b, id);
-    found = lv_sqlite_run_one(st, &b, read_one, &one, "read log group", err);
+    found = lv_sqlite_run_one(&b, read_one, &one, "read log group", err);
     if (found < 0) {
         goto fail;
     }
@@ -332,15 +337,13 @@ int lv_sqlite_logs_group_delete(void *impl, int64_t id, struct lv_err *err)
     /* Streams, tags, chunks and data keys go with it (ON DELETE CASCADE;
      * foreign_keys is on for every connection). */
     static const char sql[] = "DELETE FROM logs_groups WHERE id = ?1";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_int64(&b, id);
-    return lv_sqlite_run_done(st, &b, "delete log group", err);
+    return lv_sqlite_run_done(&b, "delete log group", err);
 }
 
 struct group_walk {
@@ -451,21 +454,20 @@ static void read_stream(sqlite3_stmt *st, void *row)
     t->next_seq = sqlite3_column_int64(st, 8);
 }
 
-static int insert_stream(struct lv_sqlite *s, const struct lv_log_stream *t,
-                         int64_t id, struct lv_err *err)
+static int insert_stream(struct lv_sqlite *s, const void *row, int64_t id,
+                         struct lv_err *err)
 {
+    const struct lv_log_stream *t = row;
     static const char sql[] =
         "INSERT INTO logs_streams (id, group_id, name, creation_time,"
         " first_event_ts, last_event_ts, last_ingestion_time, stored_bytes,"
         " next_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
         " ON CONFLICT (group_id, name) DO NOTHING";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_int64(&b, id);
     lv_sqlite_bind_int64(&b, t->group_id);
     lv_sqlite_bind_field(&b, F(t, name));
@@ -475,10 +477,10 @@ static int insert_stream(struct lv_sqlite *s, const struct lv_log_stream *t,
     lv_sqlite_bind_int64(&b, t->last_ingestion_time);
     lv_sqlite_bind_int64(&b, t->stored_bytes);
     lv_sqlite_bind_int64(&b, t->next_seq);
-    if (lv_sqlite_run_done(st, &b, "insert log stream", err) < 0) {
+    if (lv_sqlite_run_done(&b, "insert log stream", err) < 0) {
         return -1;
     }
-    return lv_sqlite_changes(st) == 0 ? 1 : 0;
+    return lv_sqlite_changes(b.st) == 0 ? 1 : 0;
 }
 
 int lv_sqlite_logs_stream_insert(void *impl, struct lv_log_stream *t,
@@ -486,22 +488,10 @@ int lv_sqlite_logs_stream_insert(void *impl, struct lv_log_stream *t,
 {
     struct lv_sqlite *s = impl;
     int64_t id = 0;
-    int rc;
+    int rc = insert_new(s, "stream", insert_stream, t, &id, err);
 
-    if (lv_sqlite_begin(s, err) < 0) {
-        return -1;
-    }
-    if (next_id(s, "stream", &id, err) < 0) {
-        lv_sqlite_rollback(s);
-        return -1;
-    }
-    rc = insert_stream(s, t, id, err);
     if (rc != 0) {
-        lv_sqlite_rollback(s);
         return rc;
-    }
-    if (lv_sqlite_commit(s, err) < 0) {
-        return -1;
     }
     t->id = id;
     return 0;
@@ -514,19 +504,17 @@ int lv_sqlite_logs_stream_get(void *impl, int64_t group_id, const char *name,
     static const char sql[] =
         "SELECT " STREAM_COLS " FROM logs_streams"
         " WHERE group_id = ?1 AND name = ?2";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_log_stream t;
     struct lv_sqlite_bind b;
     int found;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
     memset(&t, 0, sizeof(t));
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_int64(&b, group_id);
     lv_sqlite_bind_text(&b, name);
-    found = lv_sqlite_run_one(st, &b, read_stream, &t, "read log stream", err);
+    found = lv_sqlite_run_one(&b, read_stream, &t, "read log stream", err);
     if (found == 1) {
         *out = t;
     }
@@ -544,21 +532,18 @@ int lv_sqlite_logs_stream_delete(void *impl, int64_t id, struct lv_err *err)
         " WHERE id = (SELECT group_id FROM logs_streams WHERE id = ?1)";
     static const char del[] = "DELETE FROM logs_streams WHERE id = ?1";
     const char *const steps[] = { group, del };
-    sqlite3_stmt *st;
     struct lv_sqlite_bind b;
 
     if (lv_sqlite_begin(s, err) < 0) {
         return -1;
     }
     for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-        st = lv_sqlite_prepare(s, steps[i], err);
-        if (!st) {
+        if (lv_sqlite_start(s, steps[i], &b, err) < 0) {
             lv_sqlite_rollback(s);
             return -1;
         }
-        lv_sqlite_bind_start(&b, st);
         lv_sqlite_bind_int64(&b, id);
-        if (lv_sqlite_run_done(st, &b, "delete log stream", err) < 0) {
+        if (lv_sqlite_run_done(&b, "delete log stream", err) < 0) {
             lv_sqlite_rollback(s);
             return -1;
         }
@@ -681,20 +666,18 @@ int lv_sqlite_logs_stream_note_append(void *impl, int64_t stream_id,
         " stored_bytes = stored_bytes + ?5,"
         " next_seq = next_seq + ?6"
         " WHERE id = ?1";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_int64(&b, stream_id);
     lv_sqlite_bind_int64(&b, first_ts);
     lv_sqlite_bind_int64(&b, last_ts);
     lv_sqlite_bind_int64(&b, ingestion_time);
     lv_sqlite_bind_int64(&b, bytes);
     lv_sqlite_bind_int64(&b, chunks);
-    return lv_sqlite_run_done(st, &b, "update log stream", err);
+    return lv_sqlite_run_done(&b, "update log stream", err);
 }
 
 /* ---- tags -------------------------------------------------------------- */
@@ -706,17 +689,15 @@ int lv_sqlite_logs_tag_set(void *impl, int64_t group_id, const char *key,
     static const char sql[] =
         "INSERT INTO logs_tags (group_id, key, value) VALUES (?1, ?2, ?3)"
         " ON CONFLICT (group_id, key) DO UPDATE SET value = excluded.value";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_int64(&b, group_id);
     lv_sqlite_bind_text(&b, key);
     lv_sqlite_bind_text(&b, value);
-    return lv_sqlite_run_done(st, &b, "set log group tag", err);
+    return lv_sqlite_run_done(&b, "set log group tag", err);
 }
 
 int lv_sqlite_logs_tag_delete(void *impl, int64_t group_id, const char *key,
@@ -725,16 +706,14 @@ int lv_sqlite_logs_tag_delete(void *impl, int64_t group_id, const char *key,
     struct lv_sqlite *s = impl;
     static const char sql[] =
         "DELETE FROM logs_tags WHERE group_id = ?1 AND key = ?2";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_int64(&b, group_id);
     lv_sqlite_bind_text(&b, key);
-    return lv_sqlite_run_done(st, &b, "delete log group tag", err);
+    return lv_sqlite_run_done(&b, "delete log group tag", err);
 }
 
 struct tag_row {
@@ -802,16 +781,14 @@ int lv_sqlite_logs_tag_count(void *impl, int64_t group_id, int *n,
     struct lv_sqlite *s = impl;
     static const char sql[] =
         "SELECT count(*) FROM logs_tags WHERE group_id = ?1";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
     int count = 0;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_int64(&b, group_id);
-    if (lv_sqlite_run_one(st, &b, read_count, &count,
+    if (lv_sqlite_run_one(&b, read_count, &count,
                           "count log group tags", err) < 0) {
         return -1;
     }

@@ -6,10 +6,10 @@
  *
  * Every statement is static SQL through lv_sqlite_prepare() (cached per
  * connection), reset before the function returns, on error paths too.
- * Lists run in batches: up to LV_SQLITE_WALK_BATCH rows are copied out, the
- * statement is reset, and only then is the caller's function called, so
- * that it may use the store; the next batch resumes after the last row
- * seen (keyset paging on (name, group name)).
+ * Lists run in batches (lv_sqlite_walk_run()): up to LV_SQLITE_WALK_BATCH
+ * rows are copied out, the statement is reset, and only then is the
+ * caller's function called, so that it may use the store; the next batch
+ * resumes after the last row seen (keyset paging on (name, group name)).
  */
 #include "store/logs_store.h"
 
@@ -31,16 +31,14 @@ int lv_sqlite_logs_metric_filter_count(void *impl, int64_t group_id, int *n,
     struct lv_sqlite *s = impl;
     static const char sql[] =
         "SELECT COUNT(*) FROM logs_metric_filters WHERE group_id = ?1";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
     int64_t v;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_int64(&b, group_id);
-    if (lv_sqlite_run_int(st, &b, &v, "count metric filters", err) < 0) {
+    if (lv_sqlite_run_int(&b, &v, "count metric filters", err) < 0) {
         return -1;
     }
     *n = (int)v;
@@ -66,7 +64,6 @@ int lv_sqlite_logs_metric_filter_put(void *impl,
         " metric_name = excluded.metric_name,"
         " metric_namespace = excluded.metric_namespace,"
         " options = excluded.options";
-    sqlite3_stmt *st;
     struct lv_sqlite_bind b;
     int64_t found;
     int n;
@@ -74,14 +71,12 @@ int lv_sqlite_logs_metric_filter_put(void *impl,
     if (lv_sqlite_begin(s, err) < 0) {
         return -1;
     }
-    st = lv_sqlite_prepare(s, exists, err);
-    if (!st) {
+    if (lv_sqlite_start(s, exists, &b, err) < 0) {
         goto fail;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_int64(&b, f->group_id);
     lv_sqlite_bind_text_or_null(&b, f->name);
-    if (lv_sqlite_run_int(st, &b, &found, "find metric filter", err) < 0) {
+    if (lv_sqlite_run_int(&b, &found, "find metric filter", err) < 0) {
         goto fail;
     }
     if (!found) {
@@ -93,11 +88,9 @@ int lv_sqlite_logs_metric_filter_put(void *impl,
             return 1;
         }
     }
-    st = lv_sqlite_prepare(s, upsert, err);
-    if (!st) {
+    if (lv_sqlite_start(s, upsert, &b, err) < 0) {
         goto fail;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_int64(&b, f->group_id);
     lv_sqlite_bind_text_or_null(&b, f->name);
     lv_sqlite_bind_text_or_null(&b, f->pattern);
@@ -106,7 +99,7 @@ int lv_sqlite_logs_metric_filter_put(void *impl,
     lv_sqlite_bind_text_or_null(&b, f->metric_name);
     lv_sqlite_bind_text_or_null(&b, f->metric_namespace);
     lv_sqlite_bind_text_or_null(&b, f->options ? f->options : "{}");
-    if (lv_sqlite_run_done(st, &b, "put metric filter", err) < 0) {
+    if (lv_sqlite_run_done(&b, "put metric filter", err) < 0) {
         goto fail;
     }
     return lv_sqlite_commit(s, err);
@@ -121,19 +114,14 @@ int lv_sqlite_logs_metric_filter_delete(void *impl, int64_t group_id,
     struct lv_sqlite *s = impl;
     static const char sql[] =
         "DELETE FROM logs_metric_filters WHERE group_id = ?1 AND name = ?2";
-    sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
     struct lv_sqlite_bind b;
 
-    if (!st) {
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
         return -1;
     }
-    lv_sqlite_bind_start(&b, st);
     lv_sqlite_bind_int64(&b, group_id);
     lv_sqlite_bind_text_or_null(&b, name);
-    if (lv_sqlite_run_done(st, &b, "delete metric filter", err) < 0) {
-        return -1;
-    }
-    return sqlite3_changes(sqlite3_db_handle(st)) > 0;
+    return lv_sqlite_run_changed(&b, "delete metric filter", err);
 }
 
 /* ---- list ------------------------------------------------------------------ */
@@ -150,8 +138,10 @@ struct row {
     char *options;
 };
 
-static void row_release(struct row *r)
+static void row_release(void *p)
 {
+    struct row *r = p;
+
     free(r->group_name);
     free(r->name);
     free(r->pattern);
@@ -160,6 +150,65 @@ static void row_release(struct row *r)
     free(r->metric_namespace);
     free(r->options);
     memset(r, 0, sizeof(*r));
+}
+
+static void read_row(sqlite3_stmt *st, void *p)
+{
+    struct row *r = p;
+
+    r->group_id = sqlite3_column_int64(st, 0);
+    r->group_name = lv_sqlite_col_dup(st, 1);
+    r->name = lv_sqlite_col_dup(st, 2);
+    r->pattern = lv_sqlite_col_dup(st, 3);
+    r->transformations = lv_sqlite_col_dup(st, 4);
+    r->creation_time = sqlite3_column_int64(st, 5);
+    r->metric_name = lv_sqlite_col_dup(st, 6);
+    r->metric_namespace = lv_sqlite_col_dup(st, 7);
+    r->options = lv_sqlite_col_dup(st, 8);
+}
+
+struct filter_walk {
+    const char *account;
+    const char *region;
+    int64_t group_id;
+    const char *prefix;
+    const char *metric_name;
+    const char *metric_namespace;
+    const char *after_name;
+    const char *after_group;
+    lv_log_metric_filter_fn fn;
+    void *arg;
+};
+
+/* The cursor (?7, ?8) is (name, group name) of the last row seen, or the
+ * caller's starting point for the first batch. */
+static void bind_filters(struct lv_sqlite_bind *b, void *ctx,
+                         const void *last, int n)
+{
+    const struct filter_walk *fw = ctx;
+    const struct row *r = last;
+
+    lv_sqlite_bind_text_or_null(b, fw->account);
+    lv_sqlite_bind_text_or_null(b, fw->region);
+    lv_sqlite_bind_int64(b, fw->group_id);
+    lv_sqlite_bind_text_or_null(b, fw->prefix);
+    lv_sqlite_bind_text_or_null(b, fw->metric_name);
+    lv_sqlite_bind_text_or_null(b, fw->metric_namespace);
+    lv_sqlite_bind_text_or_null(b, r ? r->name : fw->after_name);
+    lv_sqlite_bind_text_or_null(b, r ? r->group_name : fw->after_group);
+    lv_sqlite_bind_int64(b, n);
+}
+
+static int call_filter(void *ctx, const void *p)
+{
+    const struct filter_walk *fw = ctx;
+    const struct row *r = p;
+    struct lv_log_metric_filter f = {
+        r->group_id, r->group_name, r->name, r->pattern, r->transformations,
+        r->metric_name, r->metric_namespace, r->options, r->creation_time,
+    };
+
+    return fw->fn(fw->arg, &f);
 }
 
 int lv_sqlite_logs_metric_filter_list(void *impl, const char *account,
@@ -186,92 +235,15 @@ int lv_sqlite_logs_metric_filter_list(void *impl, const char *account,
         " AND (?6 IS NULL OR f.metric_namespace = ?6)"
         " AND (f.name, g.name) > (?7, ?8)"
         " ORDER BY f.name, g.name LIMIT ?9";
-    struct row rows[LV_SQLITE_WALK_BATCH];
-    char *last_name = lv_xstrdup(after_name ? after_name : "");
-    char *last_group = lv_xstrdup(after_group ? after_group : "");
-    int seen = 0;
-    int n = 0;
-    int ret = -1;
+    struct filter_walk fw = {
+        account, region, group_id, prefix ? prefix : "", metric_name,
+        metric_namespace, after_name ? after_name : "",
+        after_group ? after_group : "", fn, arg,
+    };
+    struct lv_sqlite_walk w = {
+        sql, "list metric filters", sizeof(struct row), limit, &fw,
+        bind_filters, read_row, row_release, call_filter,
+    };
 
-    memset(rows, 0, sizeof(rows));
-    for (;;) {
-        sqlite3_stmt *st = lv_sqlite_prepare(s, sql, err);
-        struct lv_sqlite_bind b;
-        int want = LV_SQLITE_WALK_BATCH;
-        int rc;
-
-        if (!st) {
-            goto out;
-        }
-        if (limit > 0 && limit - seen < want) {
-            want = limit - seen;
-        }
-        lv_sqlite_bind_start(&b, st);
-        lv_sqlite_bind_text_or_null(&b, account);
-        lv_sqlite_bind_text_or_null(&b, region);
-        lv_sqlite_bind_int64(&b, group_id);
-        lv_sqlite_bind_text_or_null(&b, prefix ? prefix : "");
-        lv_sqlite_bind_text_or_null(&b, metric_name);
-        lv_sqlite_bind_text_or_null(&b, metric_namespace);
-        lv_sqlite_bind_text_or_null(&b, last_name);
-        lv_sqlite_bind_text_or_null(&b, last_group);
-        lv_sqlite_bind_int64(&b, want);
-        n = 0;
-        rc = b.rc;
-        while (rc == SQLITE_OK || rc == SQLITE_ROW) {
-            rc = sqlite3_step(st);
-            if (rc == SQLITE_ROW && n < LV_SQLITE_WALK_BATCH) {
-                struct row *r = &rows[n++];
-
-                r->group_id = sqlite3_column_int64(st, 0);
-                r->group_name = lv_sqlite_col_dup(st, 1);
-                r->name = lv_sqlite_col_dup(st, 2);
-                r->pattern = lv_sqlite_col_dup(st, 3);
-                r->transformations = lv_sqlite_col_dup(st, 4);
-                r->creation_time = sqlite3_column_int64(st, 5);
-                r->metric_name = lv_sqlite_col_dup(st, 6);
-                r->metric_namespace = lv_sqlite_col_dup(st, 7);
-                r->options = lv_sqlite_col_dup(st, 8);
-            }
-        }
-        if (rc != SQLITE_DONE) {
-            lv_sqlite_stmt_fail(st, rc, "list metric filters", err);
-            goto out;
-        }
-        sqlite3_reset(st);
-        for (int i = 0; i < n; i++) {
-            struct lv_log_metric_filter f = {
-                rows[i].group_id, rows[i].group_name, rows[i].name,
-                rows[i].pattern, rows[i].transformations,
-                rows[i].metric_name, rows[i].metric_namespace,
-                rows[i].options, rows[i].creation_time,
-            };
-            int r = fn(arg, &f);
-
-            if (r != 0) {
-                ret = r;
-                goto out;
-            }
-        }
-        seen += n;
-        if (n < want || (limit > 0 && seen >= limit)) {
-            break;
-        }
-        free(last_name);
-        free(last_group);
-        last_name = lv_xstrdup(rows[n - 1].name);
-        last_group = lv_xstrdup(rows[n - 1].group_name);
-        for (int i = 0; i < n; i++) {
-            row_release(&rows[i]);
-        }
-        n = 0;
-    }
-    ret = 0;
-out:
-    for (int i = 0; i < LV_SQLITE_WALK_BATCH; i++) {
-        row_release(&rows[i]);
-    }
-    free(last_name);
-    free(last_group);
-    return ret;
+    return lv_sqlite_walk_run(s, &w, err);
 }

@@ -114,6 +114,11 @@ struct lv_sqlite_bind {
 };
 
 void lv_sqlite_bind_start(struct lv_sqlite_bind *b, sqlite3_stmt *st);
+/* Prepares `sql` (lv_sqlite_prepare(): same rules, static storage) and
+ * starts binding it into *b; b->st is the statement. 0, or -1 with *err
+ * filled when it cannot be prepared. */
+int lv_sqlite_start(struct lv_sqlite *q, const char *sql,
+                    struct lv_sqlite_bind *b, struct lv_err *err);
 /* len bytes of s; NULL binds "". Longer than INT_MAX: SQLITE_TOOBIG. */
 void lv_sqlite_bind_textn(struct lv_sqlite_bind *b, const char *s,
                           size_t len);
@@ -146,19 +151,29 @@ int lv_sqlite_col_blob(sqlite3_stmt *st, int i, struct lv_buf *out);
  * Returns -1. */
 int lv_sqlite_stmt_fail(sqlite3_stmt *st, int rc, const char *what,
                         struct lv_err *err);
-/* Steps a bound statement that returns no rows: 0, or -1 with *err when a
- * bind or the step failed. Resets st in every case. */
-int lv_sqlite_run_done(sqlite3_stmt *st, const struct lv_sqlite_bind *b,
-                       const char *what, struct lv_err *err);
+/* Steps a bound statement (b->st) that returns no rows: 0, or -1 with
+ * *err when a bind or the step failed. Resets it in every case. */
+int lv_sqlite_run_done(const struct lv_sqlite_bind *b, const char *what,
+                       struct lv_err *err);
+/* lv_sqlite_run_done(), then whether it changed anything: 1 when it
+ * changed a row, 0 when none (a WHERE that matched nothing), -1 with *err. */
+int lv_sqlite_run_changed(const struct lv_sqlite_bind *b, const char *what,
+                          struct lv_err *err);
+/* Steps a bound query (b->st) to its first row: 1 with the row there to
+ * read (the statement is NOT reset: the caller reads its columns, then
+ * calls sqlite3_reset()), 0 when there is no row, -1 with *err on a fault
+ * (both reset). */
+int lv_sqlite_run_row(const struct lv_sqlite_bind *b, const char *what,
+                      struct lv_err *err);
 /* Steps a bound single-row query: 1 with read(st, row) called, 0 when there
- * is no row, -1 with *err on a fault. Resets st in every case. */
-int lv_sqlite_run_one(sqlite3_stmt *st, const struct lv_sqlite_bind *b,
+ * is no row, -1 with *err on a fault. Resets it in every case. */
+int lv_sqlite_run_one(const struct lv_sqlite_bind *b,
                       void (*read)(sqlite3_stmt *st, void *row), void *row,
                       const char *what, struct lv_err *err);
 /* Steps a bound query with one integer result (COUNT …) into *v: 0, or -1
- * with *err (no row is a fault too). Resets st in every case. */
-int lv_sqlite_run_int(sqlite3_stmt *st, const struct lv_sqlite_bind *b,
-                      int64_t *v, const char *what, struct lv_err *err);
+ * with *err (no row is a fault too). Resets it in every case. */
+int lv_sqlite_run_int(const struct lv_sqlite_bind *b, int64_t *v,
+                      const char *what, struct lv_err *err);
 /* Rows the last statement on st's connection changed. */
 int lv_sqlite_changes(sqlite3_stmt *st);
 

@@ -21,6 +21,21 @@
 
 /* ---- binding ------------------------------------------------------------- */
 
+/* Moves b on to its next parameter: 1 when that is to be bound (nothing
+ * failed yet and len fits SQLite's int), else 0 with b->rc saying why. */
+static int bind_next(struct lv_sqlite_bind *b, size_t len)
+{
+    b->i++;
+    if (b->rc != SQLITE_OK) {
+        return 0;
+    }
+    if (len > INT_MAX) {
+        b->rc = SQLITE_TOOBIG;
+        return 0;
+    }
+    return 1;
+}
+
 void lv_sqlite_bind_start(struct lv_sqlite_bind *b, sqlite3_stmt *st)
 {
     b->st = st;
@@ -28,15 +43,22 @@ void lv_sqlite_bind_start(struct lv_sqlite_bind *b, sqlite3_stmt *st)
     b->rc = SQLITE_OK;
 }
 
+int lv_sqlite_start(struct lv_sqlite *q, const char *sql,
+                    struct lv_sqlite_bind *b, struct lv_err *err)
+{
+    sqlite3_stmt *st = lv_sqlite_prepare(q, sql, err);
+
+    if (!st) {
+        return -1;
+    }
+    lv_sqlite_bind_start(b, st);
+    return 0;
+}
+
 void lv_sqlite_bind_textn(struct lv_sqlite_bind *b, const char *s,
                           size_t len)
 {
-    b->i++;
-    if (b->rc != SQLITE_OK) {
-        return;
-    }
-    if (len > INT_MAX) {
-        b->rc = SQLITE_TOOBIG;
+    if (!bind_next(b, len)) {
         return;
     }
     /* TRANSIENT: a cursor may point into a row the walk is about to
@@ -56,8 +78,7 @@ void lv_sqlite_bind_text_or_null(struct lv_sqlite_bind *b, const char *s)
         lv_sqlite_bind_text(b, s);
         return;
     }
-    b->i++;
-    if (b->rc == SQLITE_OK) {
+    if (bind_next(b, 0)) {
         b->rc = sqlite3_bind_null(b->st, b->i);
     }
 }
@@ -70,28 +91,21 @@ void lv_sqlite_bind_field(struct lv_sqlite_bind *b, const char *field,
 
 void lv_sqlite_bind_int64(struct lv_sqlite_bind *b, int64_t v)
 {
-    b->i++;
-    if (b->rc == SQLITE_OK) {
+    if (bind_next(b, 0)) {
         b->rc = sqlite3_bind_int64(b->st, b->i, v);
     }
 }
 
 void lv_sqlite_bind_double(struct lv_sqlite_bind *b, double v)
 {
-    b->i++;
-    if (b->rc == SQLITE_OK) {
+    if (bind_next(b, 0)) {
         b->rc = sqlite3_bind_double(b->st, b->i, v);
     }
 }
 
 void lv_sqlite_bind_blob(struct lv_sqlite_bind *b, const void *p, size_t len)
 {
-    b->i++;
-    if (b->rc != SQLITE_OK) {
-        return;
-    }
-    if (len > INT_MAX) {
-        b->rc = SQLITE_TOOBIG;
+    if (!bind_next(b, len)) {
         return;
     }
     b->rc = sqlite3_bind_blob(b->st, b->i, len ? p : "", (int)len,
@@ -151,49 +165,65 @@ int lv_sqlite_stmt_fail(sqlite3_stmt *st, int rc, const char *what,
     return -1;
 }
 
-int lv_sqlite_run_done(sqlite3_stmt *st, const struct lv_sqlite_bind *b,
-                       const char *what, struct lv_err *err)
+int lv_sqlite_run_done(const struct lv_sqlite_bind *b, const char *what,
+                       struct lv_err *err)
 {
-    int rc = b->rc;
+    int rc = b->rc == SQLITE_OK ? sqlite3_step(b->st) : b->rc;
 
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_step(st);
-    }
     if (rc != SQLITE_DONE) {
-        return lv_sqlite_stmt_fail(st, rc, what, err);
+        return lv_sqlite_stmt_fail(b->st, rc, what, err);
     }
-    sqlite3_reset(st);
+    sqlite3_reset(b->st);
     return 0;
 }
 
-int lv_sqlite_run_one(sqlite3_stmt *st, const struct lv_sqlite_bind *b,
-                      void (*read)(sqlite3_stmt *st, void *row), void *row,
-                      const char *what, struct lv_err *err)
+int lv_sqlite_run_changed(const struct lv_sqlite_bind *b, const char *what,
+                          struct lv_err *err)
 {
-    int rc = b->rc == SQLITE_OK ? sqlite3_step(st) : b->rc;
+    if (lv_sqlite_run_done(b, what, err) < 0) {
+        return -1;
+    }
+    return lv_sqlite_changes(b->st) > 0 ? 1 : 0;
+}
+
+int lv_sqlite_run_row(const struct lv_sqlite_bind *b, const char *what,
+                      struct lv_err *err)
+{
+    int rc = b->rc == SQLITE_OK ? sqlite3_step(b->st) : b->rc;
 
     if (rc == SQLITE_DONE) {
-        sqlite3_reset(st);
+        sqlite3_reset(b->st);
         return 0;
     }
     if (rc != SQLITE_ROW) {
-        return lv_sqlite_stmt_fail(st, rc, what, err);
+        return lv_sqlite_stmt_fail(b->st, rc, what, err);
     }
-    read(st, row);
-    sqlite3_reset(st);
     return 1;
 }
 
-int lv_sqlite_run_int(sqlite3_stmt *st, const struct lv_sqlite_bind *b,
-                      int64_t *v, const char *what, struct lv_err *err)
+int lv_sqlite_run_one(const struct lv_sqlite_bind *b,
+                      void (*read)(sqlite3_stmt *st, void *row), void *row,
+                      const char *what, struct lv_err *err)
 {
-    int rc = b->rc == SQLITE_OK ? sqlite3_step(st) : b->rc;
+    int rc = lv_sqlite_run_row(b, what, err);
+
+    if (rc == 1) {
+        read(b->st, row);
+        sqlite3_reset(b->st);
+    }
+    return rc;
+}
+
+int lv_sqlite_run_int(const struct lv_sqlite_bind *b, int64_t *v,
+                      const char *what, struct lv_err *err)
+{
+    int rc = b->rc == SQLITE_OK ? sqlite3_step(b->st) : b->rc;
 
     if (rc != SQLITE_ROW) {
-        return lv_sqlite_stmt_fail(st, rc, what, err);
+        return lv_sqlite_stmt_fail(b->st, rc, what, err);
     }
-    *v = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
+    *v = sqlite3_column_int64(b->st, 0);
+    sqlite3_reset(b->st);
     return 0;
 }
 
@@ -235,11 +265,10 @@ int lv_sqlite_walk_run(struct lv_sqlite *s, const struct lv_sqlite_walk *w,
         if (want <= 0) {
             break;
         }
-        st = lv_sqlite_prepare(s, w->sql, err);
-        if (!st) {
+        if (lv_sqlite_start(s, w->sql, &b, err) < 0) {
             goto out;
         }
-        lv_sqlite_bind_start(&b, st);
+        st = b.st;
         w->bind(&b, w->ctx, n ? rows + (size_t)(n - 1) * w->size : NULL,
                 want);
         walk_release(w, rows, n);   /* the cursor is bound (copied) */
