@@ -189,17 +189,32 @@ static enum MHD_Result send_body(struct MHD_Connection *c, int status,
     return ret;
 }
 
+/* GET /health: whether the store answers, and what serves. The store is
+ * named by its kind only (the text before any ':'), never the whole
+ * --store value: a connection string can hold a password. */
 static enum MHD_Result health(struct lv_app *app, struct MHD_Connection *c)
 {
     struct lv_buf out = LV_BUF_INIT(4096);
     struct lv_err err = LV_ERR_INIT;
+    struct lv_jw w;
+    const char *store = app->cfg.store ? app->cfg.store : "";
     int ok = lv_store_ping(app->store, &err) == 0;
 
-    lv_buf_addf(&out,
-                "{\"status\":\"%s\",\"version\":\"%s\","
-                "\"services\":[\"%s\",\"%s\"],\"store\":\"%s\"}",
-                ok ? "ok" : "unavailable", LV_VERSION, lv_model_logs.name,
-                lv_model_kms.name, app->cfg.store);
+    lv_jw_init(&w, &out);
+    lv_jw_obj_open(&w);
+    lv_jw_kstr(&w, "status", ok ? "ok" : "unavailable");
+    lv_jw_kstr(&w, "version", LV_VERSION);
+    lv_jw_key(&w, "services");
+    lv_jw_arr_open(&w);
+    lv_jw_str(&w, lv_model_logs.name);
+    lv_jw_str(&w, lv_model_kms.name);
+    lv_jw_arr_close(&w);
+    lv_jw_key(&w, "store");
+    lv_jw_strn(&w, store, strcspn(store, ":"));
+    lv_jw_obj_close(&w);
+    if (lv_jw_finish(&w) < 0) {
+        LV_BUG("health: the reply does not fit 4 KiB");
+    }
     return send_body(c, ok ? 200 : 503, "application/json", NULL, &out, 0);
 }
 

@@ -30,6 +30,7 @@ with Server("--max-body", "1048576", "--timeout", "2") as srv:
     t.eq("health status", 200, r.status)
     t.eq("health services", ["logs", "kms"], health.get("services"))
     t.ok("health version", bool(health.get("version")), health)
+    t.eq("health store kind", "sqlite", health.get("store"))
     conn.close()
 
     # Routing.
