@@ -648,6 +648,7 @@ int lv_kms_authorize_how(struct lv_req *rq, const struct lv_kms_key *k,
     if (gather(rq, k, action, slot->policy, &src, &g, err) < 0) {
         goto out;
     }
+    src.policy = slot->policy;
     lv_kms_condkeys_build(&cc, &src);
 
     memset(&pr, 0, sizeof(pr));

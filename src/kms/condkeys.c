@@ -672,7 +672,8 @@ void lv_kms_condkeys_build(struct lv_kms_condctx *cc,
                            const struct lv_kms_condsrc *s)
 {
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-        if (applies(rows[i].actions, s->action)) {
+        if (applies(rows[i].actions, s->action) &&
+            (!s->policy || lv_policy_mentions(s->policy, rows[i].key))) {
             rows[i].fill(cc, s, &rows[i]);
         }
     }

@@ -460,6 +460,55 @@ static void test_long_context_key(void **state)
     lv_kms_key_release(&k);
 }
 
+/* With the policy given, only the keys its conditions name are built
+ * (names compare case-insensitively, families by prefix); the others
+ * cannot change its decision. */
+static void test_policy_filter(void **state)
+{
+    static const char doc[] =
+        "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\","
+        "\"Principal\":\"*\",\"Action\":\"kms:*\",\"Resource\":\"*\","
+        "\"Condition\":{\"IpAddress\":{\"AWS:SOURCEIP\":\"10.0.0.0/8\"},"
+        "\"StringEquals\":{\"kms:EncryptionContext:dept\":\"x\"}}}]}";
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_policy *p = lv_policy_parse(doc, sizeof(doc) - 1, &err);
+    struct lv_kv pair = { "dept", "y" };
+    struct lv_req rq;
+    struct lv_kms_key k;
+    struct lv_kms_condctx cc;
+    struct lv_kms_condsrc s;
+
+    (void)state;
+    assert_non_null(p);
+    fill_req(&rq, ALICE, NULL);
+    fill_key(&k);
+    lv_kms_condctx_init(&cc);
+    memset(&s, 0, sizeof(s));
+    s.rq = &rq;
+    s.k = &k;
+    s.action = "Encrypt";
+    s.ctx = &pair;
+    s.n_ctx = 1;
+    s.same_key = -1;
+    s.policy = p;
+    lv_kms_condkeys_build(&cc, &s);
+    assert_non_null(lv_kms_condctx_get(&cc, "aws:SourceIp"));
+    assert_non_null(lv_kms_condctx_get(&cc, "kms:EncryptionContext:dept"));
+    assert_null(lv_kms_condctx_get(&cc, "aws:CurrentTime"));
+    assert_null(lv_kms_condctx_get(&cc, "aws:userid"));
+    assert_null(lv_kms_condctx_get(&cc, "kms:EncryptionAlgorithm"));
+    lv_kms_condctx_release(&cc);
+    /* Without it, every key of the action is there. */
+    lv_kms_condctx_init(&cc);
+    s.policy = NULL;
+    lv_kms_condkeys_build(&cc, &s);
+    assert_non_null(lv_kms_condctx_get(&cc, "aws:CurrentTime"));
+    assert_non_null(lv_kms_condctx_get(&cc, "kms:EncryptionAlgorithm"));
+    lv_kms_condctx_release(&cc);
+    lv_kms_key_release(&k);
+    lv_policy_free(p);
+}
+
 /* aws:userid of a user: IAM's shape, stable, different per user and per
  * account. */
 static void test_userid(void **state)
@@ -547,6 +596,7 @@ int main(void)
         cmocka_unit_test(test_no_duplicates),
         cmocka_unit_test(test_caller_wins),
         cmocka_unit_test(test_long_context_key),
+        cmocka_unit_test(test_policy_filter),
         cmocka_unit_test(test_userid),
         cmocka_unit_test(test_source_ip),
     };
