@@ -418,6 +418,19 @@ static void test_caller_wins(void **state)
     json_decref(in);
 }
 
+/* An Encrypt by alice on k with the one context pair *pair. */
+static void encrypt_src(struct lv_kms_condsrc *s, const struct lv_req *rq,
+                        const struct lv_kms_key *k, const struct lv_kv *pair)
+{
+    memset(s, 0, sizeof(*s));
+    s->rq = rq;
+    s->k = k;
+    s->action = "Encrypt";
+    s->ctx = pair;
+    s->n_ctx = 1;
+    s->same_key = -1;
+}
+
 /* A context key of any length is one condition key, kept whole: a key
  * that extends a long one is not that one. */
 static void test_long_context_key(void **state)
@@ -439,13 +452,7 @@ static void test_long_context_key(void **state)
     fill_req(&rq, ALICE, NULL);
     fill_key(&k);
     lv_kms_condctx_init(&cc);
-    memset(&s, 0, sizeof(s));
-    s.rq = &rq;
-    s.k = &k;
-    s.action = "Encrypt";
-    s.ctx = &pair;
-    s.n_ctx = 1;
-    s.same_key = -1;
+    encrypt_src(&s, &rq, &k, &pair);
     lv_kms_condkeys_build(&cc, &s);
     name = lv_xasprintf("kms:EncryptionContext:%s", long_key);
     v = lv_kms_condctx_get(&cc, name);
@@ -483,13 +490,7 @@ static void test_policy_filter(void **state)
     fill_req(&rq, ALICE, NULL);
     fill_key(&k);
     lv_kms_condctx_init(&cc);
-    memset(&s, 0, sizeof(s));
-    s.rq = &rq;
-    s.k = &k;
-    s.action = "Encrypt";
-    s.ctx = &pair;
-    s.n_ctx = 1;
-    s.same_key = -1;
+    encrypt_src(&s, &rq, &k, &pair);
     s.policy = p;
     lv_kms_condkeys_build(&cc, &s);
     assert_non_null(lv_kms_condctx_get(&cc, "aws:SourceIp"));
