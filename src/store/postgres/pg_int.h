@@ -68,10 +68,10 @@ void lv_pg_rollback(void *impl);
 
 /*
  * Migrations, in PostgreSQL's dialect: one array per component, the same
- * components and versions as the sqlite backend's (core, kms, logs,
- * events), and { core, kms, logs, events, NULL }, the backend's
- * `migrations` (schema_core.c). A step's tables hold what the sqlite step
- * of the same version holds, in PostgreSQL's types: BIGINT for integers
+ * components as the sqlite backend's (core, kms, logs, events) with steps
+ * of their own, and { core, kms, logs, events, NULL }, the backend's
+ * `migrations` (schema_core.c). The tables hold what the sqlite backend's
+ * hold, in PostgreSQL's types: BIGINT for integers
  * and epoch milliseconds, DOUBLE PRECISION for KMS dates (epoch seconds),
  * BYTEA for blobs, TEXT COLLATE "C" for text, BIGINT GENERATED ALWAYS AS
  * IDENTITY for ids that are never handed out again.
@@ -218,6 +218,18 @@ int lv_pg_kms_changed(struct lv_pg *q, struct lv_err *err);
  * LV_STORE_UNAVAILABLE_MSG), logging `detail` (a libpq or server message;
  * never a bound value). Returns -1. */
 int lv_pg_fail(const char *what, const char *detail, struct lv_err *err);
+
+/*
+ * The Logs half's per-store state (events.c): what this process keeps
+ * between calls, such as the blocks of chunk sequence numbers it has
+ * reserved in the database, per stream. backend.c creates it at open and
+ * frees it at close; lv_pg_logs_state() lends it (thread-safe to use: it
+ * has its own lock).
+ */
+struct lv_pg_logs_state;
+struct lv_pg_logs_state *lv_pg_logs_state_new(void);
+void lv_pg_logs_state_free(struct lv_pg_logs_state *st);
+struct lv_pg_logs_state *lv_pg_logs_state(struct lv_pg *q);
 
 /* How many connections the store holds open now (diagnostics, tests). */
 size_t lv_pg_conn_count(struct lv_pg *q);
