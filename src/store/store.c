@@ -79,6 +79,7 @@ struct lv_store *lv_store_open_with(const struct lv_store_config *cfg,
     }
     s = lv_xcalloc(1, sizeof(*s));
     s->be = be;
+    s->kind = be->name;
     if (be->open(s, cfg, err) < 0) {
         goto out;
     }
@@ -129,6 +130,36 @@ void lv_store_close(struct lv_store *s)
 int lv_store_ping(struct lv_store *s, struct lv_err *err)
 {
     return s->be->ping(s->impl, err);
+}
+
+const char *lv_store_kind(const struct lv_store *s)
+{
+    return s->kind;
+}
+
+int lv_store_lease(struct lv_store *s, const char *name, struct lv_err *err)
+{
+    return s->be->lease(s->impl, name, err);
+}
+
+int lv_store_lease_pass(struct lv_store *s, const char *name, int *state)
+{
+    struct lv_err err = LV_ERR_INIT;
+    int got = lv_store_lease(s, name, &err);
+
+    if (got != *state) {
+        if (got == 1) {
+            lv_log(LV_LOG_DEBUG, "store: lease held name=%s", name);
+        } else if (got == 0) {
+            lv_log(LV_LOG_DEBUG, "store: lease held by another node name=%s",
+                   name);
+        } else {
+            lv_log(LV_LOG_WARN, "store: lease unknown, pass skipped name=%s:"
+                   " %s", name, err.msg);
+        }
+        *state = got;
+    }
+    return got == 1;
 }
 
 int lv_store_schema_version(struct lv_store *s, const char *component,

@@ -138,6 +138,12 @@ struct lv_store_backend {
      * their writes too (a generation kept in the database, or LISTEN /
      * NOTIFY moving a local one). */
     int (*kms_generation)(void *impl, uint64_t *gen);
+    /* lv_store_lease() (store.h): 1 when this process holds the named
+     * lease (taking it now if it is free), 0 when another process holds
+     * it, -1 with *err on a fault. A backend one process owns (sqlite)
+     * answers 1; a shared one holds it until the store closes, the process
+     * dies or its connection to the database is lost. */
+    int (*lease)(void *impl, const char *name, struct lv_err *err);
     const struct lv_store_kms_ops *kms;
     const struct lv_store_logs_ops *logs;
 };
@@ -146,6 +152,8 @@ struct lv_store {
     const struct lv_store_backend *be;
     void *impl;
     char *where;                /* owned; e.g. "/var/lib/lv/logvault.db" */
+    const char *kind;           /* the opened backend's name (a wrapper in
+                                 * front of it does not change it) */
 };
 
 extern const struct lv_store_backend lv_store_sqlite_backend;
