@@ -223,8 +223,10 @@ int lv_store_logs_chunk_max_seq(struct lv_store *s, int64_t stream_id,
  *
  * sqlite: the process owns the file, so a counter per stream in memory,
  * seeded on first use from the stream row's next_seq and its highest
- * chunk seq + 1, whichever is greater; nothing written. postgres: blocks
- * reserved in the database, handed out from the process's cache.
+ * chunk seq + 1, whichever is greater; nothing written (so a number never
+ * written may be handed out again by a later process: nothing can refer
+ * to it). postgres: blocks reserved in the database, handed out from the
+ * process's cache, so seq order across nodes is not ingestion order.
  */
 int lv_store_logs_seq_reserve(struct lv_store *s, int64_t stream_id, int n,
                               int64_t *first, struct lv_err *err);
