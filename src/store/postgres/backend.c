@@ -153,6 +153,18 @@ static int fail_result(struct conn *c, const PGresult *res, const char *what,
 
 /* ---- connections ---- */
 
+/* The server's notices ("relation … already exists, skipping") are not
+ * ours to print on stderr: debug lines, their text left out (a notice can
+ * quote a statement's values). */
+static void on_notice(void *arg, const PGresult *res)
+{
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+    (void)arg;
+    lv_log(LV_LOG_DEBUG, "store: server notice sqlstate=%s",
+           state ? state : "none");
+}
+
 /* A new libpq connection on q's spec: our defaults first, then the spec
  * as an expanded dbname, so that whatever the user wrote wins. NULL with
  * *err (the message without passwords) when it cannot be made. */
@@ -188,6 +200,7 @@ static PGconn *connect_spec(const struct lv_pg *q, struct lv_err *err)
         return NULL;
     }
     lv_buf_release(&b);
+    PQsetNoticeReceiver(pg, on_notice, NULL);
     return pg;
 }
 

@@ -20,14 +20,27 @@
 
 int lv_pg_fail(const char *what, const char *detail, struct lv_err *err)
 {
-    size_t n = detail ? strlen(detail) : 0;
+    char line[1024];
+    size_t n = 0;
 
-    /* libpq's messages end with a newline; the log has one line each. */
-    while (n && (detail[n - 1] == '\n' || detail[n - 1] == ' ')) {
+    /* One log line: libpq's messages run over several, and end with a
+     * newline. */
+    for (const char *p = detail ? detail : ""; *p && n < sizeof(line) - 1;
+         p++) {
+        if (*p == '\n' || *p == '\t' || *p == '\r') {
+            if (n && line[n - 1] != ' ') {
+                line[n++] = ' ';
+            }
+        } else {
+            line[n++] = *p;
+        }
+    }
+    while (n && line[n - 1] == ' ') {
         n--;
     }
-    lv_log(LV_LOG_ERROR, "store: %s failed: %.*s", what, (int)n,
-           n ? detail : "no detail");
+    line[n] = '\0';
+    lv_log(LV_LOG_ERROR, "store: %s failed: %s", what,
+           n ? line : "no detail");
     return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE, "%s",
                       LV_STORE_UNAVAILABLE_MSG);
 }
