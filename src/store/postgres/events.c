@@ -21,7 +21,6 @@
  */
 #include "store/logs_store.h"
 
-#include <assert.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -571,6 +570,10 @@ static int seq_fetch(struct lv_pg *q, int64_t stream_id, int64_t block,
     return lv_pg_query_int64(q, sql, &p, start, "reserve chunk seqs", err);
 }
 
+/* Declared here until store/logs_ops.def lists seq_reserve (pg_int.h then
+ * declares it with the other operations). A stream that is gone (deleted
+ * since the caller read it) is ResourceNotFound, as the chunk insert that
+ * would follow answers on every backend. */
 int lv_pg_logs_seq_reserve(void *impl, int64_t stream_id, int n,
                            int64_t *first, struct lv_err *err);
 
@@ -584,7 +587,9 @@ int lv_pg_logs_seq_reserve(void *impl, int64_t stream_id, int n,
     int64_t start = 0;
     int rc;
 
-    assert(n >= 1);
+    if (n < 1) {
+        LV_BUG("store: seq_reserve of %d numbers", n);
+    }
     pthread_mutex_lock(&st->mu);
     rc = seq_take(st, stream_id, n, first);
     pthread_mutex_unlock(&st->mu);
