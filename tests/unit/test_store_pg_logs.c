@@ -43,7 +43,7 @@
 int lv_pg_logs_seq_reserve(void *impl, int64_t stream_id, int n,
                            int64_t *first, struct lv_err *err);
 
-/* ---- fixture: a database of our own --------------------------------------- */
+/* ---- fixture: a database of our own -------------------------------------- */
 
 struct fx {
     PGconn *admin;
@@ -399,7 +399,7 @@ static void test_streams_and_tags(void **state)
     assert_int_equal(n, 1);
 }
 
-/* ---- chunks --------------------------------------------------------------- */
+/* ---- chunks -------------------------------------------------------------- */
 
 /* More chunks than one batch of a walk (LV_PG_WALK_BATCH), with ties in
  * first_ts and in last_ts so that the keyset's second column decides. */
@@ -507,7 +507,9 @@ static void test_chunks(void **state)
     assert_int_equal(lv_store_logs_chunk_max_seq(f->s, sid, &max, &err), 0);
     assert_int_equal(max, -1);
     /* Inserted in a shuffled order: k * 7 mod 601 (a prime) runs over
-     * 1..600 once each as k does. */
+     * 1..600 once each as k does; in one transaction of the caller, which
+     * each insert's own nested level joins. */
+    assert_int_equal(lv_store_begin(f->s, &err), 0);
     for (int k = 1; k <= N_CHUNKS; k++) {
         int i = (int)(((int64_t)k * 7) % (N_CHUNKS + 1)) - 1;
         struct lv_log_chunk c;
@@ -523,6 +525,7 @@ static void test_chunks(void **state)
         ids[i] = c.id;
         total += c.raw_bytes;
     }
+    assert_int_equal(lv_store_commit(f->s, &err), 0);
     assert_int_equal(lv_store_logs_chunk_max_seq(f->s, sid, &max, &err), 0);
     assert_int_equal(max, N_CHUNKS - 1);
     assert_int_equal(lv_store_logs_group_get_by_id(f->s, gid, &g, &err), 1);
@@ -676,7 +679,7 @@ static void test_chunks(void **state)
     free(seen);
 }
 
-/* ---- chunk sequence numbers from two stores ---------------------------------- */
+/* ---- chunk sequence numbers from two stores ------------------------------ */
 
 #define RESERVERS 4
 #define RESERVES 600
@@ -789,7 +792,7 @@ static void test_seq_reserve_two_stores(void **state)
     lv_store_close(s2);
 }
 
-/* ---- count-then-write across two stores ------------------------------------ */
+/* ---- count-then-write across two stores ---------------------------------- */
 
 /*
  * Store A writes in an open transaction; store B, on another thread, does

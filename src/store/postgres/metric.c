@@ -134,7 +134,7 @@ int lv_pg_logs_metric_filter_delete(void *impl, int64_t group_id,
     return lv_pg_changed(q, sql, &p, "delete metric filter", err);
 }
 
-/* ---- list ------------------------------------------------------------------ */
+/* ---- list ---------------------------------------------------------------- */
 
 struct row {
     int64_t group_id;
