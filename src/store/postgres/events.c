@@ -557,11 +557,16 @@ static int seq_fetch(struct lv_pg *q, int64_t stream_id, int64_t block,
         " WHERE id = $1 RETURNING seq_reserved - $2";
     struct lv_pg_params p;
     PGconn *conn = lv_pg_conn(q, err);
+    PGTransactionStatusType txn;
 
     if (!conn) {
         return -1;
     }
-    if (PQtransactionStatus(conn) != PQTRANS_IDLE) {
+    /* Inside the caller's transaction, a rollback would hand the block
+     * out again. (A connection lost meanwhile is UNKNOWN: the statement
+     * then fails as a fault.) */
+    txn = PQtransactionStatus(conn);
+    if (txn == PQTRANS_INTRANS || txn == PQTRANS_INERROR) {
         LV_BUG("store: seq_reserve called inside a transaction");
     }
     lv_pg_params_init(&p);
