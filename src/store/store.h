@@ -26,9 +26,16 @@ struct lv_err;
 struct lv_store;
 
 struct lv_store_config {
-    const char *spec;       /* "sqlite" (default); "postgresql://…" later */
+    const char *spec;       /* "sqlite" (default), or a PostgreSQL
+                             * connection URI (postgresql://, postgres://)
+                             * or key=value conninfo string: may hold a
+                             * password, so never echoed */
     const char *data_dir;   /* the sqlite file is DATA_DIR/logvault.db */
 };
+
+/* The kind of store a spec names, "sqlite" or "postgresql" (what may be
+ * shown of it), or NULL when it names none. */
+const char *lv_store_kind(const char *spec);
 
 /* What a store holds before it is opened, as lv_store_probe() finds it. */
 enum lv_store_presence {

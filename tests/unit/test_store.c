@@ -752,8 +752,11 @@ static const struct open_fail_case open_fail_cases[] = {
       "store: cannot open" },
     { "unknown store kind", "mysql://x", SETUP_NONE,
       "store: unknown store kind" },
-    { "postgresql not built", "postgresql://u:secret@h/db", SETUP_NONE,
-      "postgresql backend is not built" },
+    /* Nothing listens on port 1: refused at once, the password unsaid. */
+    { "postgresql unreachable", "postgresql://u:secret@127.0.0.1:1/db",
+      SETUP_NONE, "store: cannot connect to the PostgreSQL database" },
+    { "postgresql spec unreadable", "host=127.0.0.1 password='secret",
+      SETUP_NONE, "not a PostgreSQL connection URI or conninfo" },
 };
 
 static void test_open_failures(void **state)
