@@ -4,7 +4,8 @@
  * nested transactions, a failed statement failing the commit, meta_add
  * from two stores, KMS records with their row-version guard and the
  * generation every store reads, leases between two stores, a connection
- * lost outside and inside a transaction.
+ * lost outside and inside a transaction, stores opened at once on an empty
+ * database (the migration lock).
  *
  * Needs LV_PG_ADMIN_URI, a superuser's libpq URI (the test harness sets
  * it): each run creates the database lv_unit_<pid>, works in it and drops
@@ -16,6 +17,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -500,6 +502,62 @@ static void test_lease(void **state)
     lv_store_close(c);
 }
 
+/* ---- nodes starting together ---- */
+
+#define TOGETHER 4
+
+struct opener {
+    pthread_barrier_t *go;
+    int ok;
+    char msg[512];
+};
+
+static void *open_at_once(void *arg)
+{
+    struct opener *o = arg;
+    struct lv_store_config cfg = { spec, NULL };
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_store *s;
+
+    pthread_barrier_wait(o->go);
+    s = lv_store_open(&cfg, &err);
+    o->ok = s != NULL;
+    snprintf(o->msg, sizeof(o->msg), "%s", s ? "" : err.msg);
+    lv_store_close(s);
+    return NULL;
+}
+
+/* Under the migration lock, one migrates and the others find it done:
+ * without it, their CREATE TABLEs collide and some fail. */
+static void test_migrate_together(void **state)
+{
+    pthread_barrier_t go;
+    pthread_t th[TOGETHER];
+    struct opener o[TOGETHER];
+
+    (void)state;
+    free(db_query("DROP SCHEMA public CASCADE; CREATE SCHEMA public"));
+    pthread_barrier_init(&go, NULL, TOGETHER);
+    for (int i = 0; i < TOGETHER; i++) {
+        o[i].go = &go;
+        assert_int_equal(pthread_create(&th[i], NULL, open_at_once, &o[i]),
+                         0);
+    }
+    for (int i = 0; i < TOGETHER; i++) {
+        pthread_join(th[i], NULL);
+    }
+    pthread_barrier_destroy(&go);
+    for (int i = 0; i < TOGETHER; i++) {
+        if (!o[i].ok) {
+            fail_msg("opener %d: %s", i, o[i].msg);
+        }
+    }
+    assert_int_equal(db_int("SELECT count(*) FROM schema_version"
+                            " WHERE version = 1"), 4);
+    assert_int_equal(db_int("SELECT count(*) FROM meta"
+                            " WHERE key = 'core.created'"), 1);
+}
+
 /* ---- main ---- */
 
 static void quiet(void *arg, const PGresult *res)
@@ -551,6 +609,7 @@ int main(void)
         cmocka_unit_test(test_meta_add_two_stores),
         cmocka_unit_test(test_kms_round_trip),
         cmocka_unit_test(test_lease),
+        cmocka_unit_test(test_migrate_together),   /* empties the schema */
     };
     int rc;
 
