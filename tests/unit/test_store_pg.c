@@ -287,7 +287,7 @@ static void terminate(int pid)
     char sql[96];
 
     snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%d)", pid);
-    free(db_query(sql));
+    admin_run(sql);
 }
 
 static void test_reconnect(void **state)
@@ -296,15 +296,34 @@ static void test_reconnect(void **state)
     struct lv_store *s = open_store();
     int pid = backend_pid(s);
     int tries = 0;
+    char sql[128];
 
     (void)state;
     /* Outside a transaction: the call that finds it gone fails (the
      * statement may have run), the next one connects again. */
     terminate(pid);
     while (lv_store_ping(s, &err) < 0) {
+        assert_string_equal(err.msg, LV_STORE_UNAVAILABLE_MSG);
         assert_true(++tries < 3);
     }
     assert_int_not_equal(backend_pid(s), pid);
+
+    /* While the database refuses connections: every call fails with the
+     * message a client may read (no host, no libpq text), then serves
+     * again once it takes them. */
+    snprintf(sql, sizeof(sql), "ALTER DATABASE %s ALLOW_CONNECTIONS false",
+             dbname);
+    admin_run(sql);
+    terminate(backend_pid(s));
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(lv_store_ping(s, &err), -1);
+        assert_int_equal(err.code, LV_E_SERVICE_UNAVAILABLE);
+        assert_string_equal(err.msg, LV_STORE_UNAVAILABLE_MSG);
+    }
+    snprintf(sql, sizeof(sql), "ALTER DATABASE %s ALLOW_CONNECTIONS true",
+             dbname);
+    admin_run(sql);
+    assert_int_equal(lv_store_ping(s, &err), 0);
 
     /* Inside one: every call and the commit fail, nothing lands. */
     assert_int_equal(lv_store_begin(s, &err), 0);

@@ -167,8 +167,10 @@ static void on_notice(void *arg, const PGresult *res)
 
 /* A new libpq connection on q's spec: our defaults first, then the spec
  * as an expanded dbname, so that whatever the user wrote wins. NULL with
- * *err (the message without passwords) when it cannot be made. */
-static PGconn *connect_spec(const struct lv_pg *q, struct lv_err *err)
+ * *err when it cannot be made: the generic message a client may read, or
+ * with `startup`, libpq's cause for the operator (without passwords). */
+static PGconn *connect_spec(const struct lv_pg *q, int startup,
+                            struct lv_err *err)
 {
     static const char *const keys[] = {
         "connect_timeout", "application_name", "client_encoding",
@@ -189,12 +191,13 @@ static PGconn *connect_spec(const struct lv_pg *q, struct lv_err *err)
     if (PQstatus(pg) != CONNECTION_OK) {
         scrub(q, PQerrorMessage(pg), &b);
         lv_pg_fail("connect", b.data, err);
-        /* What the operator reads at startup: the cause, no password. */
-        b.len = strcspn(b.data, "\n");
-        b.data[b.len] = '\0';
-        lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
-                   "store: cannot connect to the PostgreSQL database: %s",
-                   b.data);
+        if (startup) {
+            b.len = strcspn(b.data, "\n");
+            b.data[b.len] = '\0';
+            lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                       "store: cannot connect to the PostgreSQL database: "
+                       "%s", b.data);
+        }
         lv_buf_release(&b);
         PQfinish(pg);
         return NULL;
@@ -251,9 +254,10 @@ static void thread_exit(void *p)
     }
 }
 
-static struct conn *conn_open(struct lv_pg *q, struct lv_err *err)
+static struct conn *conn_open(struct lv_pg *q, int startup,
+                              struct lv_err *err)
 {
-    PGconn *pg = connect_spec(q, err);
+    PGconn *pg = connect_spec(q, startup, err);
     struct conn *c;
 
     if (!pg) {
@@ -283,7 +287,7 @@ static struct conn *get_conn(struct lv_pg *q, struct lv_err *err)
     struct conn *c = pthread_getspecific(q->key);
 
     if (!c) {
-        return conn_open(q, err);
+        return conn_open(q, 0, err);
     }
     if (c->depth == 0 && (!c->pg || PQstatus(c->pg) != CONNECTION_OK)) {
         if (c->pg) {
@@ -291,7 +295,7 @@ static struct conn *get_conn(struct lv_pg *q, struct lv_err *err)
         }
         PQfinish(c->pg);
         forget_statements(c);
-        c->pg = connect_spec(q, err);
+        c->pg = connect_spec(q, 0, err);
         if (!c->pg) {
             return NULL;
         }
@@ -718,7 +722,7 @@ int lv_pg_lease(void *impl, const char *name, struct lv_err *err)
         PQfinish(q->lease_conn);
         q->lease_conn = NULL;
     }
-    if (!q->lease_conn && !(q->lease_conn = connect_spec(q, err))) {
+    if (!q->lease_conn && !(q->lease_conn = connect_spec(q, 0, err))) {
         goto out;
     }
     /* Session-level locks stack: taking one this session holds again
@@ -853,7 +857,7 @@ static int pg_open(struct lv_store *s, const struct lv_store_config *cfg,
     s->impl = q;
     /* From here the store owns q: lv_store_close() releases it. The first
      * connection proves the database can be reached. */
-    c = conn_open(q, err);
+    c = conn_open(q, 1, err);
     if (!c) {
         return -1;
     }
@@ -876,7 +880,7 @@ static int pg_probe(const struct lv_store_config *cfg,
     if (!q) {
         return -1;
     }
-    pg = connect_spec(q, err);
+    pg = connect_spec(q, 1, err);
     if (!pg) {
         goto out;
     }
