@@ -318,6 +318,13 @@ PGconn *lv_pg_conn(struct lv_pg *q, struct lv_err *err)
     return c ? c->pg : NULL;
 }
 
+int lv_pg_txn_depth(struct lv_pg *q)
+{
+    struct conn *c = pthread_getspecific(q->key);
+
+    return c ? c->depth : 0;
+}
+
 size_t lv_pg_conn_count(struct lv_pg *q)
 {
     size_t n;
@@ -521,6 +528,10 @@ static int simple(struct conn *c, const char *sql, const char *what,
 
 /* ---- transactions ---- */
 
+/* The one statement that moves the generation (see lv_pg_kms_changed). */
+static const char move_generation[] =
+    "UPDATE kms_generation SET gen = gen + 1";
+
 int lv_pg_begin(void *impl, struct lv_err *err)
 {
     struct conn *c = get_conn(impl, err);
@@ -582,6 +593,11 @@ int lv_pg_commit(void *impl, struct lv_err *err)
     char sql[64];
     int ok;
 
+    if (level == 1 && c->kms_dirty && !c->failed) {
+        /* Fails the transaction (c->failed) when it fails. */
+        lv_pg_run(impl, move_generation, NULL, "move the kms generation",
+                  err);
+    }
     c->depth--;
     if (c->failed) {
         lv_log(LV_LOG_WARN, "store: commit of a failed transaction, rolled "
@@ -637,16 +653,21 @@ void lv_pg_rollback(void *impl)
 
 int lv_pg_kms_changed(struct lv_pg *q, struct lv_err *err)
 {
-    static const char sql[] = "UPDATE kms_generation SET gen = gen + 1";
-    struct conn *c;
+    struct conn *c = get_conn(q, err);
 
-    if (lv_pg_run(q, sql, NULL, "move the kms generation", err) < 0) {
+    if (!c) {
         return -1;
     }
-    c = pthread_getspecific(q->key);
-    if (c && c->depth > 0) {
-        c->kms_dirty = 1;
+    if (c->depth == 0) {
+        return lv_pg_run(q, move_generation, NULL, "move the kms generation",
+                         err);
     }
+    /* Moved by the outermost commit, as its last statement: the row is
+     * every KMS writer's, so its lock is taken last and held only while
+     * committing. Taken at the write, it would be held while the
+     * transaction goes on to lock key rows, and two writers would wait
+     * on each other (a deadlock, 40P01). */
+    c->kms_dirty = 1;
     return 0;
 }
 
