@@ -172,14 +172,19 @@ static void on_notice(void *arg, const PGresult *res)
 static PGconn *connect_spec(const struct lv_pg *q, int startup,
                             struct lv_err *err)
 {
+    /* Keepalives both ways: a node cut off (not closed) is noticed in
+     * about 25 s by its own side, and by the server, which then ends its
+     * session and so frees its row locks, advisory locks and leases. */
     static const char *const keys[] = {
         "connect_timeout", "application_name", "client_encoding",
         "keepalives", "keepalives_idle", "keepalives_interval",
-        "keepalives_count", "tcp_user_timeout", "dbname", NULL,
+        "keepalives_count", "tcp_user_timeout", "options", "dbname", NULL,
     };
     const char *values[] = {
-        "5", "logvault", "UTF8", "1", "10", "5", "3", "15000", q->spec,
-        NULL,
+        "5", "logvault", "UTF8", "1", "10", "5", "3", "25000",
+        "-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5"
+        " -c tcp_keepalives_count=3",
+        q->spec, NULL,
     };
     PGconn *pg = PQconnectdbParams(keys, values, 1);
     struct lv_buf b = LV_BUF_INIT(8192);
