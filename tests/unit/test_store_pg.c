@@ -4,7 +4,8 @@
  * nested transactions, a failed statement failing the commit, meta_add
  * from two stores, KMS records with their row-version guard and the
  * generation every store reads, leases between two stores, a connection
- * lost outside and inside a transaction.
+ * lost outside and inside a transaction, stores opened at once on an empty
+ * database (the migration lock).
  *
  * Needs LV_PG_ADMIN_URI, a superuser's libpq URI (the test harness sets
  * it): each run creates the database lv_unit_<pid>, works in it and drops
@@ -16,6 +17,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,7 +287,7 @@ static void terminate(int pid)
     char sql[96];
 
     snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%d)", pid);
-    free(db_query(sql));
+    admin_run(sql);
 }
 
 static void test_reconnect(void **state)
@@ -294,15 +296,34 @@ static void test_reconnect(void **state)
     struct lv_store *s = open_store();
     int pid = backend_pid(s);
     int tries = 0;
+    char sql[128];
 
     (void)state;
     /* Outside a transaction: the call that finds it gone fails (the
      * statement may have run), the next one connects again. */
     terminate(pid);
     while (lv_store_ping(s, &err) < 0) {
+        assert_string_equal(err.msg, LV_STORE_UNAVAILABLE_MSG);
         assert_true(++tries < 3);
     }
     assert_int_not_equal(backend_pid(s), pid);
+
+    /* While the database refuses connections: every call fails with the
+     * message a client may read (no host, no libpq text), then serves
+     * again once it takes them. */
+    snprintf(sql, sizeof(sql), "ALTER DATABASE %s ALLOW_CONNECTIONS false",
+             dbname);
+    admin_run(sql);
+    terminate(backend_pid(s));
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(lv_store_ping(s, &err), -1);
+        assert_int_equal(err.code, LV_E_SERVICE_UNAVAILABLE);
+        assert_string_equal(err.msg, LV_STORE_UNAVAILABLE_MSG);
+    }
+    snprintf(sql, sizeof(sql), "ALTER DATABASE %s ALLOW_CONNECTIONS true",
+             dbname);
+    admin_run(sql);
+    assert_int_equal(lv_store_ping(s, &err), 0);
 
     /* Inside one: every call and the commit fail, nothing lands. */
     assert_int_equal(lv_store_begin(s, &err), 0);
@@ -500,6 +521,62 @@ static void test_lease(void **state)
     lv_store_close(c);
 }
 
+/* ---- nodes starting together ---- */
+
+#define TOGETHER 4
+
+struct opener {
+    pthread_barrier_t *go;
+    int ok;
+    char msg[512];
+};
+
+static void *open_at_once(void *arg)
+{
+    struct opener *o = arg;
+    struct lv_store_config cfg = { spec, NULL };
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_store *s;
+
+    pthread_barrier_wait(o->go);
+    s = lv_store_open(&cfg, &err);
+    o->ok = s != NULL;
+    snprintf(o->msg, sizeof(o->msg), "%s", s ? "" : err.msg);
+    lv_store_close(s);
+    return NULL;
+}
+
+/* Under the migration lock, one migrates and the others find it done:
+ * without it, their CREATE TABLEs collide and some fail. */
+static void test_migrate_together(void **state)
+{
+    pthread_barrier_t go;
+    pthread_t th[TOGETHER];
+    struct opener o[TOGETHER];
+
+    (void)state;
+    free(db_query("DROP SCHEMA public CASCADE; CREATE SCHEMA public"));
+    pthread_barrier_init(&go, NULL, TOGETHER);
+    for (int i = 0; i < TOGETHER; i++) {
+        o[i].go = &go;
+        assert_int_equal(pthread_create(&th[i], NULL, open_at_once, &o[i]),
+                         0);
+    }
+    for (int i = 0; i < TOGETHER; i++) {
+        pthread_join(th[i], NULL);
+    }
+    pthread_barrier_destroy(&go);
+    for (int i = 0; i < TOGETHER; i++) {
+        if (!o[i].ok) {
+            fail_msg("opener %d: %s", i, o[i].msg);
+        }
+    }
+    assert_int_equal(db_int("SELECT count(*) FROM schema_version"
+                            " WHERE version = 1"), 4);
+    assert_int_equal(db_int("SELECT count(*) FROM meta"
+                            " WHERE key = 'core.created'"), 1);
+}
+
 /* ---- main ---- */
 
 static void quiet(void *arg, const PGresult *res)
@@ -551,6 +628,7 @@ int main(void)
         cmocka_unit_test(test_meta_add_two_stores),
         cmocka_unit_test(test_kms_round_trip),
         cmocka_unit_test(test_lease),
+        cmocka_unit_test(test_migrate_together),   /* empties the schema */
     };
     int rc;
 

@@ -167,17 +167,24 @@ static void on_notice(void *arg, const PGresult *res)
 
 /* A new libpq connection on q's spec: our defaults first, then the spec
  * as an expanded dbname, so that whatever the user wrote wins. NULL with
- * *err (the message without passwords) when it cannot be made. */
-static PGconn *connect_spec(const struct lv_pg *q, struct lv_err *err)
+ * *err when it cannot be made: the generic message a client may read, or
+ * with `startup`, libpq's cause for the operator (without passwords). */
+static PGconn *connect_spec(const struct lv_pg *q, int startup,
+                            struct lv_err *err)
 {
+    /* Keepalives both ways: a node cut off (not closed) is noticed in
+     * about 25 s by its own side, and by the server, which then ends its
+     * session and so frees its row locks, advisory locks and leases. */
     static const char *const keys[] = {
         "connect_timeout", "application_name", "client_encoding",
         "keepalives", "keepalives_idle", "keepalives_interval",
-        "keepalives_count", "tcp_user_timeout", "dbname", NULL,
+        "keepalives_count", "tcp_user_timeout", "options", "dbname", NULL,
     };
     const char *values[] = {
-        "5", "logvault", "UTF8", "1", "10", "5", "3", "15000", q->spec,
-        NULL,
+        "5", "logvault", "UTF8", "1", "10", "5", "3", "25000",
+        "-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5"
+        " -c tcp_keepalives_count=3",
+        q->spec, NULL,
     };
     PGconn *pg = PQconnectdbParams(keys, values, 1);
     struct lv_buf b = LV_BUF_INIT(8192);
@@ -189,12 +196,13 @@ static PGconn *connect_spec(const struct lv_pg *q, struct lv_err *err)
     if (PQstatus(pg) != CONNECTION_OK) {
         scrub(q, PQerrorMessage(pg), &b);
         lv_pg_fail("connect", b.data, err);
-        /* What the operator reads at startup: the cause, no password. */
-        b.len = strcspn(b.data, "\n");
-        b.data[b.len] = '\0';
-        lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
-                   "store: cannot connect to the PostgreSQL database: %s",
-                   b.data);
+        if (startup) {
+            b.len = strcspn(b.data, "\n");
+            b.data[b.len] = '\0';
+            lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                       "store: cannot connect to the PostgreSQL database: "
+                       "%s", b.data);
+        }
         lv_buf_release(&b);
         PQfinish(pg);
         return NULL;
@@ -251,9 +259,10 @@ static void thread_exit(void *p)
     }
 }
 
-static struct conn *conn_open(struct lv_pg *q, struct lv_err *err)
+static struct conn *conn_open(struct lv_pg *q, int startup,
+                              struct lv_err *err)
 {
-    PGconn *pg = connect_spec(q, err);
+    PGconn *pg = connect_spec(q, startup, err);
     struct conn *c;
 
     if (!pg) {
@@ -283,7 +292,7 @@ static struct conn *get_conn(struct lv_pg *q, struct lv_err *err)
     struct conn *c = pthread_getspecific(q->key);
 
     if (!c) {
-        return conn_open(q, err);
+        return conn_open(q, 0, err);
     }
     if (c->depth == 0 && (!c->pg || PQstatus(c->pg) != CONNECTION_OK)) {
         if (c->pg) {
@@ -291,7 +300,7 @@ static struct conn *get_conn(struct lv_pg *q, struct lv_err *err)
         }
         PQfinish(c->pg);
         forget_statements(c);
-        c->pg = connect_spec(q, err);
+        c->pg = connect_spec(q, 0, err);
         if (!c->pg) {
             return NULL;
         }
@@ -312,6 +321,13 @@ PGconn *lv_pg_conn(struct lv_pg *q, struct lv_err *err)
     struct conn *c = get_conn(q, err);
 
     return c ? c->pg : NULL;
+}
+
+int lv_pg_txn_depth(struct lv_pg *q)
+{
+    struct conn *c = pthread_getspecific(q->key);
+
+    return c ? c->depth : 0;
 }
 
 size_t lv_pg_conn_count(struct lv_pg *q)
@@ -517,6 +533,10 @@ static int simple(struct conn *c, const char *sql, const char *what,
 
 /* ---- transactions ---- */
 
+/* The one statement that moves the generation (see lv_pg_kms_changed). */
+static const char move_generation[] =
+    "UPDATE kms_generation SET gen = gen + 1";
+
 int lv_pg_begin(void *impl, struct lv_err *err)
 {
     struct conn *c = get_conn(impl, err);
@@ -578,6 +598,11 @@ int lv_pg_commit(void *impl, struct lv_err *err)
     char sql[64];
     int ok;
 
+    if (level == 1 && c->kms_dirty && !c->failed) {
+        /* Fails the transaction (c->failed) when it fails. */
+        lv_pg_run(impl, move_generation, NULL, "move the kms generation",
+                  err);
+    }
     c->depth--;
     if (c->failed) {
         lv_log(LV_LOG_WARN, "store: commit of a failed transaction, rolled "
@@ -633,16 +658,21 @@ void lv_pg_rollback(void *impl)
 
 int lv_pg_kms_changed(struct lv_pg *q, struct lv_err *err)
 {
-    static const char sql[] = "UPDATE kms_generation SET gen = gen + 1";
-    struct conn *c;
+    struct conn *c = get_conn(q, err);
 
-    if (lv_pg_run(q, sql, NULL, "move the kms generation", err) < 0) {
+    if (!c) {
         return -1;
     }
-    c = pthread_getspecific(q->key);
-    if (c && c->depth > 0) {
-        c->kms_dirty = 1;
+    if (c->depth == 0) {
+        return lv_pg_run(q, move_generation, NULL, "move the kms generation",
+                         err);
     }
+    /* Moved by the outermost commit, as its last statement: the row is
+     * every KMS writer's, so its lock is taken last and held only while
+     * committing. Taken at the write, it would be held while the
+     * transaction goes on to lock key rows, and two writers would wait
+     * on each other (a deadlock, 40P01). */
+    c->kms_dirty = 1;
     return 0;
 }
 
@@ -718,7 +748,7 @@ int lv_pg_lease(void *impl, const char *name, struct lv_err *err)
         PQfinish(q->lease_conn);
         q->lease_conn = NULL;
     }
-    if (!q->lease_conn && !(q->lease_conn = connect_spec(q, err))) {
+    if (!q->lease_conn && !(q->lease_conn = connect_spec(q, 0, err))) {
         goto out;
     }
     /* Session-level locks stack: taking one this session holds again
@@ -853,7 +883,7 @@ static int pg_open(struct lv_store *s, const struct lv_store_config *cfg,
     s->impl = q;
     /* From here the store owns q: lv_store_close() releases it. The first
      * connection proves the database can be reached. */
-    c = conn_open(q, err);
+    c = conn_open(q, 1, err);
     if (!c) {
         return -1;
     }
@@ -876,7 +906,7 @@ static int pg_probe(const struct lv_store_config *cfg,
     if (!q) {
         return -1;
     }
-    pg = connect_spec(q, err);
+    pg = connect_spec(q, 1, err);
     if (!pg) {
         goto out;
     }

@@ -190,11 +190,22 @@ static int query_one(struct lv_pg *q, const char *sql,
     return ret;
 }
 
+/*
+ * Inside a transaction the key is read FOR UPDATE: a transaction reads a
+ * key to decide a change of it (lv_kms_key_change), and its row lock,
+ * held to the end, makes the record read the one the change is made on,
+ * as SQLite's write lock taken at BEGIN does. Read without it, a change
+ * of a key that other requests keep writing could lose the row-version
+ * race every time it tried (each retry reading a version that a writer
+ * holding the row was about to move on).
+ */
 int lv_pg_kms_key_get(void *impl, const char *id, struct lv_kms_key *out,
                       struct lv_err *err)
 {
     static const char sql[] =
         "SELECT " KEY_COLS " FROM kms_keys WHERE id = $1";
+    static const char sql_txn[] =
+        "SELECT " KEY_COLS " FROM kms_keys WHERE id = $1 FOR UPDATE";
     struct lv_kms_key k;
     struct lv_pg_params p;
     int rc;
@@ -202,7 +213,8 @@ int lv_pg_kms_key_get(void *impl, const char *id, struct lv_kms_key *out,
     lv_pg_params_init(&p);
     lv_pg_param_text(&p, id);
     lv_kms_key_init(&k);
-    rc = query_one(impl, sql, &p, read_key, &k, "read kms key", err);
+    rc = query_one(impl, lv_pg_txn_depth(impl) > 0 ? sql_txn : sql, &p,
+                   read_key, &k, "read kms key", err);
     if (rc != 1) {
         lv_kms_key_release(&k);
         return rc;

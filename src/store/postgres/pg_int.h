@@ -213,7 +213,10 @@ int lv_pg_walk_run(struct lv_pg *q, const struct lv_pg_walk *w,
 /* Called by kms.c in the same transaction as every write of KMS records
  * (inside the nested level of the write, after it succeeded): moves the
  * database's KMS generation, which every node reads for
- * lv_store_kms_generation(). 0 or -1 with *err. */
+ * lv_store_kms_generation(). 0 or -1 with *err. Inside a transaction the
+ * move is made by its outermost commit, as its last statement (the row's
+ * lock is then taken last, so KMS writers cannot deadlock on it); a
+ * failing move fails that commit. */
 int lv_pg_kms_changed(struct lv_pg *q, struct lv_err *err);
 
 /* Fails `what` the way every backend fails (503 with
@@ -232,6 +235,10 @@ struct lv_pg_logs_state;
 struct lv_pg_logs_state *lv_pg_logs_state_new(void);
 void lv_pg_logs_state_free(struct lv_pg_logs_state *st);
 struct lv_pg_logs_state *lv_pg_logs_state(struct lv_pg *q);
+
+/* How many transaction levels are open on this thread's connection (0:
+ * none, each statement its own). */
+int lv_pg_txn_depth(struct lv_pg *q);
 
 /* How many connections the store holds open now (diagnostics, tests). */
 size_t lv_pg_conn_count(struct lv_pg *q);
