@@ -17,7 +17,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lvpg import (Nodes, Putter, check_exactly_once, client,  # noqa: E402
-                  need_pg, read_stream, wait_for)
+                  need_pg, read_stream, sent_batches, wait_for)
 from lvtest import T  # noqa: E402
 
 need_pg()
@@ -73,14 +73,7 @@ with Nodes(3) as nodes:
          [code for p in putters[1] for _, code, _ in p.failed])
 
     acked = [m for p in everyone for m in p.acked]
-    sent = set()
-    batch_of = {}
-    for p in everyone:
-        for bn in range(p.sent):
-            msgs = p.batch(bn)
-            sent.update(msgs)
-            for m in msgs:
-                batch_of[m] = msgs
+    sent, batch_of = sent_batches(everyone)
     seen_a = read_stream(a, GROUP, STREAM)
     seen_c = read_stream(c, GROUP, STREAM)
     check_exactly_once(t, "read via A", seen_a, acked, sent=sent,

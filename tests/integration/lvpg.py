@@ -15,6 +15,8 @@ Nothing here sleeps to let something happen: waits poll a condition and
 fail with a message when a bound passes (wait_for).
 """
 import collections
+import http.client
+import json
 import os
 import shutil
 import signal
@@ -156,13 +158,15 @@ class Putter(threading.Thread):
     ts0 + b (so that batches of several putters share timestamps)."""
 
     def __init__(self, srv, group, stream, tag, ts0, size=20, batches=None,
-                 stop=None, read_timeout=60, stop_on_error=False):
+                 stop=None, read_timeout=60, stop_on_error=False,
+                 pause_on_error=0.0):
         super().__init__(daemon=True)
         self.logs = client(srv, "logs", read_timeout=read_timeout)
         self.group, self.stream, self.tag = group, stream, tag
         self.ts0, self.size, self.batches = ts0, size, batches
         self.stop_event = stop or threading.Event()
         self.stop_on_error = stop_on_error
+        self.pause_on_error = pause_on_error    # pacing, not a check
         self.acked = []
         self.failed = []            # (messages, error code, seconds)
         self.sent = 0               # batches sent (or being sent)
@@ -193,17 +197,49 @@ class Putter(threading.Thread):
                                         time.time() - start))
                 if self.stop_on_error:
                     break
+                self.stop_event.wait(self.pause_on_error)
             b += 1
 
     def n_acked(self):
         with self.lock:
             return len(self.acked) // self.size
 
+    def n_failed(self):
+        with self.lock:
+            return len(self.failed)
 
-def read_stream(srv, group, stream, limit=None):
+
+def sent_batches(putters):
+    """(every message the putters sent, message -> its batch's
+    messages), for check_exactly_once()."""
+    sent = set()
+    batch_of = {}
+    for p in putters:
+        for bn in range(p.sent):
+            msgs = p.batch(bn)
+            sent.update(msgs)
+            for m in msgs:
+                batch_of[m] = msgs
+    return sent, batch_of
+
+
+def health(srv):
+    """(status, the "store" member) of srv's /health."""
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
+    try:
+        conn.request("GET", "/health")
+        r = conn.getresponse()
+        return r.status, json.loads(r.read()).get("store")
+    finally:
+        conn.close()
+
+
+def read_stream(srv, group, stream, limit=None, retries=0):
     """Every event of the stream through srv, oldest first, as
     (timestamp, message): GetLogEvents from the head, following
-    nextForwardToken until it comes back unchanged."""
+    nextForwardToken until it comes back unchanged. Up to `retries`
+    ServiceUnavailableException answers in all are retried (as an SDK
+    would) instead of raised."""
     logs = client(srv, "logs")
     out = []
     token = None
@@ -214,7 +250,14 @@ def read_stream(srv, group, stream, limit=None):
             kw["limit"] = limit
         if token:
             kw["nextToken"] = token
-        r = logs.get_log_events(**kw)
+        try:
+            r = logs.get_log_events(**kw)
+        except botocore.exceptions.ClientError as e:
+            if retries <= 0 or error_code(e) != \
+                    "ServiceUnavailableException":
+                raise
+            retries -= 1
+            continue
         out.extend((e["timestamp"], e["message"]) for e in r["events"])
         if r["nextForwardToken"] == token:
             return out
@@ -260,8 +303,8 @@ def check_exactly_once(t, name, events, acked, sent=None, batch_of=None):
         extra = sorted(set(counts) - set(sent))
         t.eq(name + ": nothing that was not sent", [], extra[:10])
     if batch_of is not None:
-        torn = sorted({b[0] for m in counts for b in [batch_of[m]]
-                       if not all(x in counts for x in b)})
+        torn = sorted({batch_of[m][0] for m in counts if m in batch_of and
+                       not all(x in counts for x in batch_of[m])})
         t.eq(name + ": every batch whole or absent", [], torn[:10])
 
 
