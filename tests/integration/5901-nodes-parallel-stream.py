@@ -8,9 +8,12 @@ returns the same events in the same order; FilterLogEvents likewise; and
 the nextForwardToken / nextBackwardToken / nextToken a node hands out
 works on the others: pages read through A, B, C in turn add up to the
 whole."""
+import http.client
+import json
 import os
 import sys
 import time
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lvpg import (Nodes, Putter, check_exactly_once, client,  # noqa: E402
@@ -26,6 +29,18 @@ SIZE = 25               # events per batch
 
 with Nodes(3) as nodes:
     a, b, c = nodes.servers
+    for name, srv in (("A", a), ("B", b), ("C", c)):
+        conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
+        conn.request("GET", "/health")
+        r = conn.getresponse()
+        body = r.read().decode()
+        conn.close()
+        t.eq("%s: /health" % name,
+             (200, {"kind": "postgresql", "reachable": True}),
+             (r.status, json.loads(body).get("store")))
+        t.ok("%s: /health does not name the database" % name,
+             urllib.parse.urlsplit(nodes.uri).path.strip("/") not in body,
+             body)
     la = client(a, "logs")
     la.create_log_group(logGroupName=GROUP)
     la.create_log_stream(logGroupName=GROUP, logStreamName=STREAM)
