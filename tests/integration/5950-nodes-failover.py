@@ -23,6 +23,7 @@ there exactly once, read through each node, every batch whole or absent
 (a batch whose commit landed as the server went away may be there
 unacknowledged)."""
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -175,6 +176,5 @@ finally:
         for c in (primary, standby):
             print("---- %s's log (tail)" % os.path.basename(c.dir))
             print(c.log_text()[-3000:])
-    import shutil
     shutil.rmtree(parent, ignore_errors=True)
 t.done()
