@@ -213,7 +213,7 @@ static enum MHD_Result health(struct lv_app *app, struct MHD_Connection *c)
     lv_jw_arr_close(&w);
     lv_jw_key(&w, "store");
     lv_jw_obj_open(&w);
-    lv_jw_kstr(&w, "kind", lv_store_kind(app->store));
+    lv_jw_kstr(&w, "kind", lv_store_kind_of(app->store));
     lv_jw_kbool(&w, "reachable", ok);
     lv_jw_obj_close(&w);
     lv_jw_obj_close(&w);

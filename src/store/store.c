@@ -146,7 +146,7 @@ int lv_store_ping(struct lv_store *s, struct lv_err *err)
     return s->be->ping(s->impl, err);
 }
 
-const char *lv_store_kind(const struct lv_store *s)
+const char *lv_store_kind_of(const struct lv_store *s)
 {
     return s->kind;
 }

@@ -64,9 +64,9 @@ void lv_store_close(struct lv_store *s);
 /* Answers whether the store is reachable from this thread. */
 int lv_store_ping(struct lv_store *s, struct lv_err *err);
 
-/* The kind of store s is: its backend's name ("sqlite", "postgresql"),
+/* The kind of the open store s: its backend's name ("sqlite", "postgresql"),
  * never its address. Static storage. */
-const char *lv_store_kind(const struct lv_store *s);
+const char *lv_store_kind_of(const struct lv_store *s);
 
 /*
  * Background work that must run once across every process sharing the

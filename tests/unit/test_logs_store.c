@@ -636,7 +636,7 @@ static void test_retention_reads_current(void **state)
     assert_int_equal(n, 1);
 }
 
-/* ---- chunk sequence numbers and leases ------------------------------------ */
+/* ---- chunk sequence numbers and leases --------------------------------- */
 
 static int64_t reserve(struct lv_store *s, int64_t sid, int n)
 {
@@ -773,7 +773,7 @@ static void test_lease(void **state)
     struct lv_test_store *f = *state;
     struct lv_err err = LV_ERR_INIT;
 
-    assert_string_equal(lv_store_kind(f->s), "sqlite");
+    assert_string_equal(lv_store_kind_of(f->s), "sqlite");
     assert_int_equal(lv_store_lease(f->s, "kms.sweeper", &err), 1);
     assert_int_equal(lv_store_lease(f->s, "logs.retention", &err), 1);
     assert_int_equal(lv_store_lease(f->s, "kms.sweeper", &err), 1);

@@ -771,7 +771,7 @@ static void test_lease_passes(void **state)
     struct fx *f = fx_new();
 
     (void)state;
-    assert_string_equal(lv_store_kind(f->s), "sqlite");
+    assert_string_equal(lv_store_kind_of(f->s), "sqlite");
     assert_int_equal(lv_store_fault_set(f->s, "#1", &err), 0);
     assert_int_equal(lv_store_lease(f->s, "kms.sweeper", &err), 1);
     assert_int_equal(lv_store_fault_hits(f->s), 0);
