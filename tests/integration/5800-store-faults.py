@@ -21,7 +21,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lvtest import Server, T, on_pg, psql  # noqa: E402
+from lvtest import Server, T, on_pg, pg_table_rows  # noqa: E402
 
 import botocore.exceptions  # noqa: E402
 
@@ -41,7 +41,7 @@ FAULTS = ",".join([
 def dump(srv):
     """Every row of every table, as sorted text."""
     if on_pg():
-        return pg_dump(srv)
+        return pg_table_rows(srv.store_uri)
     con = sqlite3.connect(os.path.join(srv.data_dir, "logvault.db"))
     try:
         out = []
@@ -55,27 +55,6 @@ def dump(srv):
         return out
     finally:
         con.close()
-
-
-# Every table of the test's database, one line each: its name, a space,
-# its rows as text, sorted (query_to_xml runs the per-table query).
-PG_DUMP = r"""
-SELECT format('%I.%I', table_schema, table_name) || ' ' ||
-       replace(query_to_xml(format(
-           'SELECT string_agg(lv_row::text, E''\n'' ORDER BY lv_row::text)'
-           ' AS r FROM %I.%I lv_row', table_schema, table_name),
-           false, false, '')::text, E'\n', ' ')
-FROM information_schema.tables
-WHERE table_type = 'BASE TABLE'
-  AND table_schema NOT IN ('pg_catalog', 'information_schema')
-ORDER BY 1
-"""
-
-
-def pg_dump(srv):
-    """dump() of the test's PostgreSQL database, in one psql call."""
-    return [tuple(line.split(" ", 1)) for line in psql(PG_DUMP, srv.store_uri)
-            if line]
 
 
 def faulted(name, srv, fn, *args, **kw):

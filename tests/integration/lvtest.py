@@ -148,6 +148,29 @@ def pg_dbname(uri):
     return uri.rsplit("dbname=", 1)[1]
 
 
+# Every table of a database, one line each: its name, a space, its rows as
+# text, sorted (query_to_xml runs the per-table query).
+PG_TABLE_ROWS = r"""
+SELECT format('%I.%I', table_schema, table_name) || ' ' ||
+       replace(query_to_xml(format(
+           'SELECT string_agg(lv_row::text, E''\n'' ORDER BY lv_row::text)'
+           ' AS r FROM %I.%I lv_row', table_schema, table_name),
+           false, false, '')::text, E'\n', ' ')
+FROM information_schema.tables
+WHERE table_type = 'BASE TABLE'
+  AND table_schema NOT IN ('pg_catalog', 'information_schema')
+ORDER BY 1
+"""
+
+
+def pg_table_rows(uri):
+    """Every row of every table of the database at uri, as [(table, its
+    rows as sorted text)], in one psql call: compare two to see whether
+    anything was written."""
+    return [tuple(line.split(" ", 1)) for line in psql(PG_TABLE_ROWS, uri)
+            if line]
+
+
 def pg_root_key_file():
     """A new root key file (32 random bytes, mode 0600, as src/crypto/
     rootkey.c requires) in this process's scratch dir, removed at exit."""
