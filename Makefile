@@ -3,7 +3,9 @@
 # machine needs.
 #
 #   make              build/logvault (release, -O2)
-#   make test         sanitizer build (ASan + UBSan), unit then integration tests
+#   make test         sanitizer build (ASan + UBSan), unit tests, the
+#                     integration suite on sqlite and on PostgreSQL (a
+#                     throwaway cluster, tests/pg/cluster), the fuzzers
 #   make integration  the integration suite on sqlite (LV_TESTS: a glob)
 #   make integration-pg  the same on PostgreSQL (a throwaway cluster)
 #   make integration-both  both, in one pool
@@ -124,14 +126,20 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz/liblogvault.a
 	    -fsanitize=fuzzer,address,undefined -fsanitize-link-c++-runtime \
 	    -g -O1 -o $@ $< build/fuzz/liblogvault.a $(LDLIBS)
 
-# The test build: ASan + UBSan, unit tests first, then integration tests
-# that drive build/san/logvault with the real AWS CLI and boto3.
+# The test build: ASan + UBSan, unit tests first, then the integration
+# tests that drive build/san/logvault with the real AWS CLI and boto3, on
+# sqlite and on PostgreSQL in one pool (the tests mostly wait on their
+# server and client, so the two runs overlap well), then the fuzzers.
+# One throwaway PostgreSQL cluster (tests/pg/with-cluster) serves the unit
+# tests (test_store_pg*) and the PostgreSQL run, and is stopped and removed
+# at the end, failures included.
 # Builds run on every core (JOBS); the tests themselves pace their own
 # parallelism (tests/integration/run.sh, tests/run-fuzz.sh).
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test:
 	$(MAKE) -j$(JOBS) SANITIZE=address,undefined test-bins
-	$(MAKE) SANITIZE=address,undefined unit integration
+	tests/pg/with-cluster $(MAKE) SANITIZE=address,undefined unit \
+	    integration-both
 	$(MAKE) -j$(JOBS) fuzz
 	$(MAKE) fuzz-smoke
 
