@@ -141,54 +141,70 @@ out:
     return ret;
 }
 
-/* The root key must be the one this data dir was created with: its check
- * value is recorded in the store on first start and compared after. */
-static int check_root_key(struct lv_app *app, struct lv_err *err)
+/* Loads the root key (from the data dir or --root-key-file) into
+ * app->keyring, before the store is opened. */
+static int load_root_key(struct lv_app *app, struct lv_err *err)
 {
     uint8_t root[32];
-    uint8_t cv[32];
-    struct lv_buf stored = LV_BUF_INIT(1024);
-    int ret = -1;
-    int found;
 
     if (lv_rootkey_load(app->cfg.data_dir, app->cfg.root_key_file, root,
                         err) < 0) {
-        goto out;
+        return -1;
     }
     app->keyring = lv_keyring_new(root);
-    lv_keyring_check_value(app->keyring, cv);
-    found = lv_store_meta_get(app->store, ROOT_KEY_CHECK, &stored, err);
-    if (found < 0) {
-        goto out;
-    }
-    if (found) {
-        ret = lv_keyring_verify_check(app->keyring,
-                                      (const uint8_t *)stored.data,
-                                      stored.len, err);
-    } else {
-        /* Several nodes starting together on a fresh database: one
-         * records its root key; the others compare with what it wrote. */
-        found = lv_store_meta_add(app->store, ROOT_KEY_CHECK, cv, sizeof(cv),
-                                  err);
-        if (found < 0) {
-            goto out;
-        }
-        if (found == 0) {
-            if (lv_store_meta_get(app->store, ROOT_KEY_CHECK, &stored,
-                                  err) != 1) {
-                goto out;
-            }
-            ret = lv_keyring_verify_check(app->keyring,
-                                          (const uint8_t *)stored.data,
-                                          stored.len, err);
-        } else {
-            ret = 0;
-        }
-    }
-out:
     lv_secret_wipe(root, sizeof(root));
+    return 0;
+}
+
+/* Compares the root key with the store's record of it: 1 when the store
+ * has one and it matches, 0 when it has none yet, -1 with *err when it is
+ * another key's (or the store fails). */
+static int compare_root_key(const struct lv_app *app, struct lv_store *s,
+                            struct lv_err *err)
+{
+    struct lv_buf stored = LV_BUF_INIT(1024);
+    int found = lv_store_meta_get(s, ROOT_KEY_CHECK, &stored, err);
+
+    if (found == 1 &&
+        lv_keyring_verify_check(app->keyring, (const uint8_t *)stored.data,
+                                stored.len, err) < 0) {
+        found = -1;
+    }
     lv_buf_release(&stored);
-    return ret;
+    return found;
+}
+
+/* lv_store_config.before_migrate for a store that already has content: a
+ * node started with another root key is refused before it applies a
+ * schema step, so that it writes nothing at all. */
+static int root_key_before_migrate(struct lv_store *s, void *arg,
+                                   struct lv_err *err)
+{
+    return compare_root_key(arg, s, err) < 0 ? -1 : 0;
+}
+
+/* The root key must be the one the store was created with: its check
+ * value is recorded in the store on first start and compared after. */
+static int check_root_key(struct lv_app *app, struct lv_err *err)
+{
+    uint8_t cv[32];
+    int found = compare_root_key(app, app->store, err);
+
+    if (found != 0) {
+        return found < 0 ? -1 : 0;
+    }
+    /* Several nodes starting together on a fresh database: one records
+     * its root key; the others compare with what it wrote. */
+    lv_keyring_check_value(app->keyring, cv);
+    found = lv_store_meta_add(app->store, ROOT_KEY_CHECK, cv, sizeof(cv),
+                              err);
+    if (found < 0) {
+        return -1;
+    }
+    if (found == 0 && compare_root_key(app, app->store, err) != 1) {
+        return -1;
+    }
+    return 0;
 }
 
 static int set_log_level(const char *s)
@@ -208,7 +224,8 @@ int lv_serve_main(int argc, char **argv)
 {
     struct lv_app app;
     struct lv_err err = LV_ERR_INIT;
-    struct lv_store_config scfg;
+    struct lv_store_config scfg = { 0 };
+    enum lv_store_presence presence;
     struct lv_http *http = NULL;
     sigset_t sigs;
     struct timeval tv;
@@ -291,11 +308,26 @@ int lv_serve_main(int argc, char **argv)
     if (!app.creds) {
         goto out;
     }
+    /* A store with content already has its root key (check_data_dir; a
+     * shared store's is a file of the operator's): it is compared with the
+     * store's record before a schema step can change anything. A fresh
+     * store is created first and its root key after, as before. */
+    if (lv_store_probe(&scfg, &presence, &err) < 0) {
+        goto out;
+    }
+    if (presence == LV_STORE_PRESENT) {
+        if (load_root_key(&app, &err) < 0) {
+            goto out;
+        }
+        scfg.before_migrate = root_key_before_migrate;
+        scfg.before_migrate_arg = &app;
+    }
     app.store = lv_store_open(&scfg, &err);
     if (!app.store) {
         goto out;
     }
-    if (check_root_key(&app, &err) < 0) {
+    if ((!app.keyring && load_root_key(&app, &err) < 0) ||
+        check_root_key(&app, &err) < 0) {
         goto out;
     }
     app.kms = lv_kms_new(app.store, app.keyring);

@@ -136,7 +136,7 @@ void lv_rootkey_check_value(const uint8_t key[32], uint8_t out[32]);
 /*
  * Compares (in constant time) the check value of `key` with the `len`
  * bytes `stored`. Returns 0 when they match, else -1 with
- * LV_E_INTERNAL_FAILURE and "root key does not match this data dir (it was
+ * LV_E_INTERNAL_FAILURE and "root key does not match this store (it was
  * created with another root key); refusing to start and changing nothing"
  * (or a message saying the stored value is corrupt when len is not 32).
  */

@@ -20,7 +20,7 @@
 #define ROOTKEY_BYTES 32
 #define CHECK_LABEL "logvault root key check v1"
 #define MISMATCH_MSG                                                          \
-    "root key does not match this data dir (it was created with another "   \
+    "root key does not match this store (it was created with another "     \
     "root key); refusing to start and changing nothing"
 
 /* "cannot <what> <path>: <strerror(errno)>" */

@@ -97,6 +97,10 @@ struct lv_store *lv_store_open_with(const struct lv_store_config *cfg,
     if (be->open(s, cfg, err) < 0) {
         goto out;
     }
+    if (cfg->before_migrate &&
+        cfg->before_migrate(s, cfg->before_migrate_arg, err) < 0) {
+        goto out;
+    }
     if (lv_store_migrate(s, lists ? lists : be->migrations, err) < 0) {
         goto out;
     }

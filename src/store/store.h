@@ -31,6 +31,14 @@ struct lv_store_config {
                              * or key=value conninfo string: may hold a
                              * password, so never echoed */
     const char *data_dir;   /* the sqlite file is DATA_DIR/logvault.db */
+    /* Optional: called by lv_store_open() once the backend is open and
+     * before any schema step is applied, to refuse a store this process
+     * must not change (serve: a root key that is not the store's). It may
+     * read the store (only what a store at any older schema version has:
+     * the meta table); -1 with *err stops the open, and the store is
+     * closed having written nothing. NULL: none. */
+    int (*before_migrate)(struct lv_store *s, void *arg, struct lv_err *err);
+    void *before_migrate_arg;
 };
 
 /* The kind of store a spec names, "sqlite" or "postgresql" (what may be

@@ -540,7 +540,7 @@ static void test_rootkey_check(void **state)
     } rows[] = {
         { "same key", 0, 32, 1, "" },
         { "another key", 1, 32, 0,
-          "root key does not match this data dir (it was created with "
+          "root key does not match this store (it was created with "
           "another root key); refusing to start and changing nothing" },
         { "stored value short", 0, 31, 0, "corrupt" },
         { "stored value empty", 0, 0, 0, "corrupt" },

@@ -169,7 +169,7 @@ static const struct lv_migration *const lists_both[] = { fake1, other1,
 static void test_fresh_open(void **state)
 {
     struct tmp t;
-    struct lv_store_config cfg;
+    struct lv_store_config cfg = { 0 };
     struct lv_err err = LV_ERR_INIT;
     struct lv_buf b = LV_BUF_INIT(64);
     struct lv_store *s;
@@ -275,6 +275,64 @@ static void test_migrate(void **state)
         lv_store_close(s);
         tmp_remove(&t);
     }
+}
+
+/* before_migrate: called once the store is open and before any step; its
+ * refusal stops the open with the database left at its old version. */
+struct hook_seen {
+    int calls;
+    int fake_version;       /* what the hook read: the version before */
+    int refuse;
+};
+
+static int hook(struct lv_store *s, void *arg, struct lv_err *err)
+{
+    struct hook_seen *h = arg;
+
+    h->calls++;
+    h->fake_version = version_of(s, "fake");
+    if (h->refuse) {
+        return lv_err_set(err, LV_E_INTERNAL_FAILURE, "refused by the hook");
+    }
+    return 0;
+}
+
+static void test_before_migrate(void **state)
+{
+    struct lv_err err = LV_ERR_INIT;
+    struct hook_seen h = { 0, -1, 1 };
+    struct lv_store_config cfg = { 0 };
+    struct lv_store *s;
+    struct tmp t;
+
+    (void)state;
+    tmp_make(&t);
+    s = open_with(&t, lists_fake1, &err);
+    assert_non_null(s);
+    lv_store_close(s);
+    cfg.spec = "sqlite";
+    cfg.data_dir = t.data;
+    cfg.before_migrate = hook;
+    cfg.before_migrate_arg = &h;
+    /* Refused: fake stays at 1 although the lists know 3. */
+    s = lv_store_open_with(&cfg, lists_fake3, &err);
+    assert_null(s);
+    assert_string_equal(err.msg, "refused by the hook");
+    assert_int_equal(h.calls, 1);
+    assert_int_equal(h.fake_version, 1);
+    s = open_with(&t, lists_fake1, &err);
+    assert_non_null(s);
+    assert_int_equal(version_of(s, "fake"), 1);
+    lv_store_close(s);
+    /* Allowed: it still runs before the steps, which then apply. */
+    h.refuse = 0;
+    s = lv_store_open_with(&cfg, lists_fake3, &err);
+    assert_non_null(s);
+    assert_int_equal(h.calls, 2);
+    assert_int_equal(h.fake_version, 1);
+    assert_int_equal(version_of(s, "fake"), 3);
+    lv_store_close(s);
+    tmp_remove(&t);
 }
 
 /* A database that a newer binary wrote: refused, the file unchanged. */
@@ -486,7 +544,7 @@ static void test_close_with_live_threads(void **state)
     pthread_barrier_t closed;
     struct holder h[2];
     pthread_t th[2];
-    struct lv_store_config cfg;
+    struct lv_store_config cfg = { 0 };
     struct lv_err err = LV_ERR_INIT;
     struct lv_store *s;
     struct tmp t;
@@ -589,7 +647,7 @@ static const struct meta_case meta_cases[] = {
 
 static void test_meta(void **state)
 {
-    struct lv_store_config cfg;
+    struct lv_store_config cfg = { 0 };
     struct lv_err err = LV_ERR_INIT;
     struct lv_buf b = LV_BUF_INIT(64);
     struct lv_buf small = LV_BUF_INIT(2);
@@ -768,7 +826,7 @@ static void test_open_failures(void **state)
          i++) {
         const struct open_fail_case *c = &open_fail_cases[i];
         struct lv_err err = LV_ERR_INIT;
-        struct lv_store_config cfg;
+        struct lv_store_config cfg = { 0 };
         char garbage[4096];
         char path[256];
         struct lv_store *s;
@@ -931,6 +989,7 @@ int main(void)
         cmocka_unit_test(test_journal_is_wal),
         cmocka_unit_test(test_migrate),
         cmocka_unit_test(test_newer_refused),
+        cmocka_unit_test(test_before_migrate),
         cmocka_unit_test(test_failing_step),
         cmocka_unit_test(test_threads_write),
         cmocka_unit_test(test_close_with_live_threads),
