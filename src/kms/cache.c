@@ -34,13 +34,14 @@
  *
  * An entry serves only
  *   - at the KMS generation it was read at (lv_store_kms_generation():
- *     every KMS write of this process moves it, at the write and again at
- *     the end of its transaction), so a DisableKey, a PutKeyPolicy, a
- *     rotation or a deletion applies to the very next call; and
- *   - for CACHE_TTL_MS after it was read. The generation only sees this
- *     process's writes; another process cannot share the data dir (its lock
- *     file), but a backend shared between nodes (PostgreSQL) would, and
- *     the TTL bounds how late another node's write is seen here.
+ *     every KMS write moves it — on sqlite, of this process, the only one
+ *     on the store, at the write and again at the end of its transaction;
+ *     on PostgreSQL, of any node, a row of the database moved by the
+ *     write's own commit and read by every lookup here), so a DisableKey,
+ *     a PutKeyPolicy, a rotation or a deletion through any node applies
+ *     to the very next call; and
+ *   - for CACHE_TTL_MS after it was read, a bound that does not depend on
+ *     the generation being right.
  * A thread whose own transaction has KMS writes not yet committed neither
  * reads nor fills the cache. Only found records are cached: a miss always
  * asks the store. Material is wiped when its entry is replaced or expires
