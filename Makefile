@@ -18,7 +18,7 @@
 
 VERSION := 0.1.0
 PKGS := libmicrohttpd jansson libcrypto libzstd libpcre2-8 sqlite3 libcurl \
-        simdjson
+        simdjson libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 

@@ -62,5 +62,23 @@ out=$("$LOGVAULT_BIN" serve --listen 127.0.0.1:0 --data-dir "$LV_SCRATCH/d3" \
       --credentials "$LV_SCRATCH/bad.ini" 2>&1)
 expect_eq "bad credentials file exits 1" 1 $?
 [[ $out == *"bad.ini"* ]] || fail "bad credentials message: $out"
+out=$("$LOGVAULT_BIN" serve --store mysql://x --data-dir "$LV_SCRATCH/d4" 2>&1)
+expect_eq "unknown store kind exits 2" 2 $?
+[[ $out == *"--store must be sqlite"* ]] || fail "unknown store: $out"
 out=$("$LOGVAULT_BIN" serve --store postgresql://x --data-dir "$LV_SCRATCH/d4" 2>&1)
-expect_eq "unsupported store exits 2" 2 $?
+expect_eq "postgresql without --root-key-file exits 2" 2 $?
+[[ $out == *"needs --root-key-file"* ]] || fail "no root key file: $out"
+# A PostgreSQL store that cannot be reached (nothing listens on port 1):
+# refused, its password nowhere (URI, conninfo, PGPASSWORD), the data dir
+# left with its lock file only.
+for spec in "postgresql://lv:Pw-In-Uri-7@127.0.0.1:1/db" \
+            "host=127.0.0.1 port=1 user=lv password=Pw-In-Conninfo-7"; do
+    out=$(PGPASSWORD=Pw-In-Env-7 LOGVAULT_STORE="$spec" "$LOGVAULT_BIN" \
+          serve --data-dir "$LV_SCRATCH/d5" \
+          --root-key-file "$LV_SCRATCH/other.key" 2>&1)
+    expect_eq "unreachable postgresql exits 1" 1 $?
+    [[ $out == *"cannot connect to the PostgreSQL database"* ]] \
+        || fail "unreachable postgresql: $out"
+    [[ $out == *Pw-In-* ]] && fail "a password in the output: $out"
+    expect_eq "data dir of a postgresql store" LOCK "$(ls "$LV_SCRATCH/d5")"
+done
