@@ -15,6 +15,7 @@
 
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/hex.h"
 #include "util/log.h"
 #include "util/mem.h"
 
@@ -207,20 +208,6 @@ char *lv_pg_get_dup(const PGresult *r, int row, int col)
     return s;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 int lv_pg_get_bytea(const PGresult *r, int row, int col, struct lv_buf *out)
 {
     const char *v = PQgetvalue(r, row, col);
@@ -244,15 +231,9 @@ int lv_pg_get_bytea(const PGresult *r, int row, int col, struct lv_buf *out)
     if (len > out->max || lv_buf_grow(out, len) < 0) {
         return -1;
     }
-    for (size_t i = 0; i < len; i++) {
-        int hi = hexval(v[2 + 2 * i]);
-        int lo = hexval(v[3 + 2 * i]);
-
-        if (hi < 0 || lo < 0) {
-            lv_buf_reset(out);
-            return -1;
-        }
-        out->data[i] = (char)(hi << 4 | lo);
+    if (lv_hex_decode(v + 2, len, (uint8_t *)out->data) < 0) {
+        lv_buf_reset(out);
+        return -1;
     }
     out->len = len;
     out->data[len] = '\0';
