@@ -1,0 +1,199 @@
+/*
+ * audit_store: the audit trail's records in the store (schema component
+ * "audit"), in domain terms: one record per recorded request, in
+ * CloudTrail's format (the JSON text of the record, built by src/audit/),
+ * with the columns LookupEvents selects on beside it, chained per
+ * (account, region) by hashes for tamper evidence, and the signed digests
+ * of those chains.
+ *
+ * The store does not build, hash or sign anything: src/audit/ computes a
+ * record's place in its chain (seq, prev_hash, hash) under
+ * lv_store_audit_chain_head()'s lock and hands it over whole. Every
+ * function acts on the calling thread's connection and joins a transaction
+ * opened with lv_store_begin(). Functions returning int answer 0 (or 1
+ * found / 0 absent for getters) and -1 with *err (LV_E_SERVICE_UNAVAILABLE)
+ * on a store fault. The operations are listed in audit_ops.def, like
+ * kms_ops.def and logs_ops.def.
+ *
+ * No record holds a plaintext, a data key or a secret: only what
+ * CloudTrail records (src/audit/ sees to it).
+ */
+#ifndef LV_STORE_AUDIT_STORE_H
+#define LV_STORE_AUDIT_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct lv_err;
+struct lv_store;
+
+#define LV_AUDIT_HASH_BYTES 32
+
+/* One resource a record names (LookupEvents' Resources, and the
+ * ResourceType / ResourceName lookup attributes). */
+struct lv_audit_resource {
+    char type[64];                  /* "AWS::KMS::Key", "AWS::Logs::LogGroup" */
+    char name[2049];                /* usually an ARN */
+};
+
+#define LV_AUDIT_MAX_RESOURCES 4
+
+struct lv_audit_record {
+    int64_t id;                     /* store id, assigned by append */
+    char account[13];               /* recipientAccountId: whose trail */
+    char region[64];
+    int64_t seq;                    /* place in the (account, region)
+                                     * chain: 1, 2, 3 … */
+    int64_t event_time_ms;          /* eventTime, epoch ms */
+    char event_id[37];              /* eventID, a UUID */
+    char request_id[64];            /* requestID */
+    char event_source[64];          /* "kms.amazonaws.com" */
+    char event_name[64];            /* "Encrypt" */
+    int read_only;                  /* readOnly */
+    int key_use;                    /* 1: a cryptographic operation on a
+                                     * KMS key (GetKeyLastUsage) */
+    char username[256];             /* LookupEvents' Username */
+    char access_key_id[129];        /* "" for a service's own calls */
+    char error_code[128];           /* "" when the request succeeded */
+    int n_resources;
+    struct lv_audit_resource resources[LV_AUDIT_MAX_RESOURCES];
+    char *event;                    /* the CloudTrail record, JSON text */
+    char *trace;                    /* the explainer's trace of a refusal,
+                                     * JSON text; NULL when none */
+    uint8_t prev_hash[LV_AUDIT_HASH_BYTES];
+    uint8_t hash[LV_AUDIT_HASH_BYTES];
+};
+
+/* Frees what a record read from the store owns (event, trace) and zeroes
+ * them; the struct itself is the caller's. */
+void lv_audit_record_release(struct lv_audit_record *r);
+
+typedef int (*lv_audit_record_fn)(void *arg, const struct lv_audit_record *r);
+
+/* LookupEvents' one lookup attribute (AttributeKey, AttributeValue). */
+enum lv_audit_attr {
+    LV_AUDIT_ATTR_NONE,
+    LV_AUDIT_ATTR_EVENT_ID,
+    LV_AUDIT_ATTR_EVENT_NAME,
+    LV_AUDIT_ATTR_READ_ONLY,        /* value "true" / "false" */
+    LV_AUDIT_ATTR_USERNAME,
+    LV_AUDIT_ATTR_RESOURCE_TYPE,
+    LV_AUDIT_ATTR_RESOURCE_NAME,
+    LV_AUDIT_ATTR_EVENT_SOURCE,
+    LV_AUDIT_ATTR_ACCESS_KEY_ID,
+};
+
+struct lv_audit_filter {
+    enum lv_audit_attr attr;
+    const char *value;              /* exact match; NULL with ATTR_NONE */
+    int64_t start_ms;               /* event_time_ms >= start_ms */
+    int64_t end_ms;                 /* event_time_ms <= end_ms */
+};
+
+/*
+ * The head of the chain of (account, region): the seq and hash of its
+ * last record (0 and all-zero when it has none, or when every record was
+ * expired and the chain restarts from its base: see expire). Locks the
+ * chain against every other appender, in this process and any other
+ * sharing the store, until the caller's transaction ends; so it must be
+ * called inside one, and append must follow in the same transaction.
+ */
+int lv_store_audit_chain_head(struct lv_store *s, const char *account,
+                              const char *region, int64_t *seq,
+                              uint8_t hash[LV_AUDIT_HASH_BYTES],
+                              struct lv_err *err);
+
+/* Inserts r (its seq, prev_hash and hash already set by the caller under
+ * chain_head's lock) with its resources, sets r->id, and makes it the
+ * head of its chain. */
+int lv_store_audit_append(struct lv_store *s, struct lv_audit_record *r,
+                          struct lv_err *err);
+
+/*
+ * The records of (account, region) that pass f, newest first (by
+ * event_time_ms, then id, both descending), after the cursor
+ * (before_time_ms, before_id): only records older than it (pass
+ * INT64_MAX, INT64_MAX for the first page), at most `limit` (> 0). fn may
+ * stop the walk by returning non-zero (that value is returned).
+ */
+int lv_store_audit_list(struct lv_store *s, const char *account,
+                        const char *region, const struct lv_audit_filter *f,
+                        int64_t before_time_ms, int64_t before_id, int limit,
+                        lv_audit_record_fn fn, void *arg,
+                        struct lv_err *err);
+
+/* The records of `account` (any region) whose requestID is request_id, in
+ * id order (a request made by a service on the caller's behalf may have
+ * several). */
+int lv_store_audit_by_request(struct lv_store *s, const char *account,
+                              const char *request_id, lv_audit_record_fn fn,
+                              void *arg, struct lv_err *err);
+
+/* The newest record with key_use set, no error_code, and a resource of
+ * type "AWS::KMS::Key" named key_arn: 1 with *out filled (release it), 0
+ * when there is none. */
+int lv_store_audit_key_last_use(struct lv_store *s, const char *key_arn,
+                                struct lv_audit_record *out,
+                                struct lv_err *err);
+
+/*
+ * Every record of the chain of (account, region) with seq > after_seq, in
+ * seq order, for verification. *base_seq and base_hash are the chain's
+ * base: the seq and hash of the last record expired from it (0 and zeros
+ * when none), which the first record left must follow.
+ */
+int lv_store_audit_chain_walk(struct lv_store *s, const char *account,
+                              const char *region, int64_t after_seq,
+                              int64_t *base_seq,
+                              uint8_t base_hash[LV_AUDIT_HASH_BYTES],
+                              lv_audit_record_fn fn, void *arg,
+                              struct lv_err *err);
+
+/* Every chain the store holds (its account and region), for verification
+ * and for the digest task. */
+typedef int (*lv_audit_chain_fn)(void *arg, const char *account,
+                                 const char *region);
+int lv_store_audit_chains(struct lv_store *s, lv_audit_chain_fn fn, void *arg,
+                          struct lv_err *err);
+
+/* Deletes every record with event_time_ms < before_ms (CloudTrail keeps
+ * 90 days of event history), moving each chain's base to the last record
+ * it deleted from that chain; *n is how many it deleted. Atomic. */
+int lv_store_audit_expire(struct lv_store *s, int64_t before_ms, int64_t *n,
+                          struct lv_err *err);
+
+/*
+ * Digests: at an interval, the head of each chain signed (HMAC under a key
+ * derived from the root key, by src/audit/), like CloudTrail's digest
+ * files. A digest covers the chain up to seq `head_seq` whose hash is
+ * head_hash, for the records between start_ms and end_ms, and names the
+ * digest before it (prev_signature, all zeros for the first).
+ */
+struct lv_audit_digest {
+    int64_t id;                     /* store id, assigned by insert */
+    char account[13];
+    char region[64];
+    int64_t start_ms;
+    int64_t end_ms;
+    int64_t head_seq;
+    uint8_t head_hash[LV_AUDIT_HASH_BYTES];
+    uint8_t prev_signature[LV_AUDIT_HASH_BYTES];
+    uint8_t signature[LV_AUDIT_HASH_BYTES];
+};
+
+typedef int (*lv_audit_digest_fn)(void *arg, const struct lv_audit_digest *d);
+
+int lv_store_audit_digest_insert(struct lv_store *s,
+                                 struct lv_audit_digest *d,
+                                 struct lv_err *err);
+/* The digests of (account, region) in id order. */
+int lv_store_audit_digest_list(struct lv_store *s, const char *account,
+                               const char *region, lv_audit_digest_fn fn,
+                               void *arg, struct lv_err *err);
+/* The newest digest of (account, region): 1 with *out, 0 when none. */
+int lv_store_audit_digest_last(struct lv_store *s, const char *account,
+                               const char *region,
+                               struct lv_audit_digest *out,
+                               struct lv_err *err);
+
+#endif
