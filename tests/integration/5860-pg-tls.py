@@ -11,17 +11,20 @@ rest; the superuser uses the Unix socket. Through `logvault serve
 sslrootcert=CA'`:
 
 - with the password in PGPASSWORD, and then in a PGPASSFILE, the server
-  starts, KMS and Logs calls work, and pg_stat_ssl shows every one of the
-  node's connections with ssl true and TLS 1.2 or 1.3 (with no password
-  at all it is refused: the password is really needed);
-- PostgreSQL is restarted under a running node: a request works again
-  (a worker thread's broken connection fails a bounded number of requests
-  before it reconnects) and the new connections are TLS too;
+  starts, KMS and Logs calls work, and pg_stat_ssl (as the superuser)
+  shows every one of the node's connections (told apart by an
+  application_name in the URI) with ssl true and TLS 1.2 or 1.3; with no
+  password at all serve is refused (the password is really needed);
+- PostgreSQL is restarted (pg_ctl stop -m fast, start) under a running
+  node: requests work again, at most 4 of them answered 503 first (each of
+  the node's 4 worker threads fails one statement on its broken
+  connection, then reconnects), and the new connections are TLS too;
 - sslrootcert = the unrelated CA, verify-full to 127.0.0.1 (a name the
   certificate does not hold; verify-ca to it works, so the name is what
   is refused) and sslmode=disable (pg_hba.conf) each make serve exit
-  non-zero at once, saying that it cannot connect to the database and
-  why, and never showing the password (stdout, stderr: serve's log)."""
+  non-zero by itself, saying that it cannot connect to the database and
+  libpq's reason, the password in neither its stdout nor its stderr (its
+  log)."""
 import datetime
 import os
 import secrets
