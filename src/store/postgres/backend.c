@@ -28,6 +28,7 @@
 #include "store/postgres/pg_int.h"
 
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -287,12 +288,41 @@ static struct conn *conn_open(struct lv_pg *q, int startup,
 
 /* This thread's connection, opened (again) when it has none or, outside
  * any transaction, when the one it had is broken. */
+/*
+ * An idle connection has nothing to read, unless the server ended the
+ * session (a restart, a failover, an administrator) and said so before
+ * closing: then the socket is readable, and reading it lets libpq mark
+ * the connection bad. Checked before each statement outside a
+ * transaction — one poll() — so that a worker reconnects at once instead
+ * of failing its first request after the server came back (a 503 per
+ * worker thread otherwise).
+ */
+static void idle_check(PGconn *pg)
+{
+    struct pollfd p = { .fd = PQsocket(pg), .events = POLLIN };
+
+    /* The server's last message and its close may take two reads (the
+     * message, then end of file); a failing read shows in PQstatus().
+     * Anything else read (a parameter status, a notice) is consumed as
+     * libpq would. */
+    for (int i = 0; i < 4 && p.fd >= 0 && poll(&p, 1, 0) > 0; i++) {
+        if (!PQconsumeInput(pg) || PQstatus(pg) != CONNECTION_OK) {
+            return;
+        }
+        p.fd = PQsocket(pg);
+        p.revents = 0;
+    }
+}
+
 static struct conn *get_conn(struct lv_pg *q, struct lv_err *err)
 {
     struct conn *c = pthread_getspecific(q->key);
 
     if (!c) {
         return conn_open(q, 0, err);
+    }
+    if (c->depth == 0 && c->pg && PQstatus(c->pg) == CONNECTION_OK) {
+        idle_check(c->pg);
     }
     if (c->depth == 0 && (!c->pg || PQstatus(c->pg) != CONNECTION_OK)) {
         if (c->pg) {
