@@ -290,6 +290,9 @@ static const struct op_rule kms_ops[] = {
     { "EnableKey", 0, kms_key_only, NULL, NULL, NULL },
     { "EnableKeyRotation", 0, kms_enable_rotation, NULL, NULL, NULL },
     { "Encrypt", F_RO | F_KEY, kms_encrypt, NULL, NULL, kms_material_extra },
+    /* logvault's extension (LogvaultKmsExplain_20261201.Explain, signed
+     * for kms): who asked for an explanation is recorded, read-only */
+    { "Explain", F_RO, NULL, NULL, NULL, NULL },
     { "GenerateDataKey", F_RO | F_KEY, kms_gdk, NULL, NULL,
       kms_material_extra },
     { "GenerateDataKeyPair", F_RO | F_KEY, kms_gdk_pair, NULL, NULL,
@@ -1043,6 +1046,10 @@ int lv_audit_event_build(const struct lv_audit_input *in,
         goto out;
     }
 
+    /* Room for a typical record at once (~1 KB), not grown in steps. */
+    if (lv_buf_grow(&b, 2048) < 0) {
+        LV_BUG("audit: the record's limit is below 2 KB");
+    }
     lv_jw_init(&w, &b);
     lv_jw_obj_open(&w);
     lv_jw_kstr(&w, "eventVersion", EVENT_VERSION);

@@ -1121,12 +1121,53 @@ static void unknown_operation(void **state)
     assert_int_equal(r.read_only, 1);
     assert_int_equal(lv_audit_read_only("kms", "PutSomething"), 0);
     assert_int_equal(lv_audit_read_only("cloudtrail", "LookupEvents"), 1);
+    assert_int_equal(lv_audit_read_only("kms", "Explain"), 1);
+    assert_int_equal(lv_audit_read_only("kms", "GetKeyLastUsage"), 1);
+    assert_int_equal(lv_audit_key_use("kms", "GetKeyLastUsage"), 0);
     assert_int_equal(lv_audit_is_data_event("cloudtrail", "LookupEvents"), 0);
     assert_int_equal(lv_audit_key_use("kms", "GenerateRandom"), 0);
     assert_int_equal(lv_audit_read_only(NULL, NULL), 0);
     free(r.event);
     json_decref(ev);
     json_decref(req);
+}
+
+/* CloudTrail's own LookupEvents (part of the API logvault serves): its
+ * request, not the records it answers with. */
+static void lookup_events_record(void **state)
+{
+    static const struct lv_op op = { "LookupEvents", -1, -1, 0, NULL, NULL,
+                                     NULL };
+    static const struct lv_service ct = { .name = "cloudtrail",
+                                          .signing_name = "cloudtrail" };
+    json_t *req = parse("{'LookupAttributes':[{'AttributeKey':'EventName',"
+                        "'AttributeValue':'Encrypt'}],'MaxResults':5}");
+    json_t *resp = parse("{'Events':[{'CloudTrailEvent':'{}'}]}");
+    struct lv_req rq;
+    struct lv_audit_record r;
+    struct lv_audit_input in;
+    json_t *ev;
+
+    (void)state;
+    make_req(&rq, "kms", "ListKeys", req, "Alice");
+    rq.svc = &ct;
+    rq.op = &op;
+    memset(&in, 0, sizeof(in));
+    in.rq = &rq;
+    in.response = resp;
+    ev = build(&in, &r);
+    assert_string_equal(str_of(ev, "eventSource"), "cloudtrail.amazonaws.com");
+    assert_true(json_eq_or_absent(
+        "lookup", "requestParameters", json_object_get(ev, "requestParameters"),
+        "{'lookupAttributes':[{'attributeKey':'EventName',"
+        "'attributeValue':'Encrypt'}],'maxResults':5}"));
+    assert_true(json_is_null(json_object_get(ev, "responseElements")));
+    assert_int_equal(r.read_only, 1);
+    assert_int_equal(r.n_resources, 0);
+    free(r.event);
+    json_decref(ev);
+    json_decref(req);
+    json_decref(resp);
 }
 
 static void needs_an_operation(void **state)
@@ -1217,6 +1258,7 @@ int main(void)
         cmocka_unit_test(principal_ids),
         cmocka_unit_test(refused_request),
         cmocka_unit_test(unknown_operation),
+        cmocka_unit_test(lookup_events_record),
         cmocka_unit_test(needs_an_operation),
         cmocka_unit_test(response_dates),
         cmocka_unit_test(fresh_event_ids),
