@@ -68,7 +68,8 @@ enum kind {
 };
 
 struct rule {
-    const char *member;     /* the member in the request or response */
+    const char *member;     /* the member in the request or response ("":
+                             * none, only the key default below) */
     const char *ct;         /* its name in the record */
     enum kind kind;
     const char *dflt;       /* written when the member is absent, or NULL */
@@ -109,11 +110,13 @@ struct op_rule {
  * CreateKey records keyMetadata (ct-createkey), CreateGrant the grantId
  * and not the token (ct-creategrant), ScheduleKeyDeletion and
  * CancelKeyDeletion their response (ct-schedule-key-deletion,
- * ct-cancel-key-deletion); every other response is null; the cryptographic
+ * ct-cancel-key-deletion), RotateKeyOnDemand its response
+ * (ct-rotatekeyondemand), EnableKeyRotation the key's ARN
+ * (ct-enablekeyrotation); every other response is null; the cryptographic
  * operations record keyMaterialId in additionalEventData (ct-encrypt,
  * ct-generatedatakey, 2025 examples). Operations without a page
  * (GetKeyRotationStatus, GetPublicKey, ListKeyPolicies, ListKeyRotations,
- * ListKeys, ListResourceTags, ListRetirableGrants, RotateKeyOnDemand)
+ * ListKeys, ListResourceTags, ListRetirableGrants)
  * follow the same rule: every non-secret request member, response null.
  * Grant tokens are never recorded (no example shows them; they are bearer
  * credentials).
@@ -260,6 +263,12 @@ static const struct rule kms_schedule_resp[] = {
     C("PendingWindowInDays", "pendingWindowInDays"),
     END,
 };
+/* ct-enablekeyrotation: "log entries recorded on or after December 2022
+ * include the key ARN of the affected KMS key in the responseElements.keyId
+ * value, even though this operation does not return the key ARN" */
+static const struct rule kms_resolved_key_resp[] = {
+    { "", "keyId", K_COPY, NULL, 1 }, END,
+};
 static const struct rule kms_enable_rotation[] = {
     C("KeyId", "keyId"), C("RotationPeriodInDays", "rotationPeriodInDays"),
     END,
@@ -288,7 +297,8 @@ static const struct op_rule kms_ops[] = {
     { "DisableKey", 0, kms_key_only, NULL, NULL, NULL },
     { "DisableKeyRotation", 0, kms_key_only, NULL, NULL, NULL },
     { "EnableKey", 0, kms_key_only, NULL, NULL, NULL },
-    { "EnableKeyRotation", 0, kms_enable_rotation, NULL, NULL, NULL },
+    { "EnableKeyRotation", 0, kms_enable_rotation, kms_resolved_key_resp,
+      NULL, NULL },
     { "Encrypt", F_RO | F_KEY, kms_encrypt, NULL, NULL, kms_material_extra },
     /* logvault's extension (LogvaultKmsExplain_20261201.Explain, signed
      * for kms): who asked for an explanation is recorded, read-only */
@@ -319,7 +329,8 @@ static const struct op_rule kms_ops[] = {
       kms_reencrypt_extra },
     { "RetireGrant", 0, NULL, NULL, kms_retire_extra, NULL },
     { "RevokeGrant", 0, kms_revoke, NULL, NULL, NULL },
-    { "RotateKeyOnDemand", 0, kms_key_only, NULL, NULL, NULL },
+    /* ct-rotatekeyondemand: its response */
+    { "RotateKeyOnDemand", 0, kms_key_only, kms_key_resp, NULL, NULL },
     { "ScheduleKeyDeletion", 0, kms_schedule, kms_schedule_resp, NULL,
       NULL },
     { "Sign", F_RO | F_KEY, kms_sign, NULL, NULL, NULL },
@@ -700,7 +711,8 @@ static int count_rules(const struct rule *rules, const json_t *o,
     int n = 0;
 
     for (; rules != NULL && rules->member != NULL; rules++) {
-        if ((o != NULL && json_object_get(o, rules->member) != NULL) ||
+        if ((o != NULL && rules->member[0] != '\0' &&
+             json_object_get(o, rules->member) != NULL) ||
             rules->dflt != NULL || (rules->key_dflt && key_arn != NULL)) {
             n++;
         }
@@ -715,7 +727,9 @@ static void write_rules(struct lv_jw *w, const struct rule *rules,
 
     lv_jw_obj_open(w);
     for (; rules->member != NULL; rules++) {
-        v = o != NULL ? json_object_get(o, rules->member) : NULL;
+        v = o != NULL && rules->member[0] != '\0'
+                ? json_object_get(o, rules->member)
+                : NULL;
         if (v != NULL) {
             lv_jw_key(w, rules->ct);
             write_value(w, v, rules->kind, 0);
@@ -765,11 +779,11 @@ static void write_response(struct lv_jw *w, const struct op_rule *r,
     lv_jw_key(w, "responseElements");
     if (r == NULL || r->resp == NULL || in->response == NULL ||
         in->error_code != NULL ||
-        count_rules(r->resp, in->response, NULL) == 0) {
+        count_rules(r->resp, in->response, in->key_arn) == 0) {
         lv_jw_null(w);
         return;
     }
-    write_rules(w, r->resp, in->response, NULL);
+    write_rules(w, r->resp, in->response, in->key_arn);
 }
 
 /* "additionalEventData": {…}, only when there is something to say. */

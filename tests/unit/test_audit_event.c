@@ -242,8 +242,11 @@ static const struct op_row op_rows[] = {
     { "kms EnableKey", "{'KeyId':'" KID "'}", "{}", KARN, NULL,
       "{'keyId':'" KID "'}", "null", NULL, 0, 0, 0, "['" KARN "']" },
     /* ct-enablekeyrotation */
-    { "kms EnableKeyRotation", "{'KeyId':'" KID "'}", "{}", KARN, NULL,
-      "{'keyId':'" KID "'}", "null", NULL, 0, 0, 0, "['" KARN "']" },
+    /* ct-enablekeyrotation: the key's ARN in responseElements */
+    { "kms EnableKeyRotation",
+      "{'KeyId':'" KID "','RotationPeriodInDays':180}", "{}", KARN, NULL,
+      "{'keyId':'" KID "','rotationPeriodInDays':180}",
+      "{'keyId':'" KARN "'}", NULL, 0, 0, 0, "['" KARN "']" },
     /* ct-encrypt: encryptionAlgorithm defaulted, plaintext and ciphertext
      * never */
     { "kms Encrypt",
@@ -368,9 +371,10 @@ static const struct op_row op_rows[] = {
       "{}", KARN, NULL,
       "{'keyId':'" KID "','grantId':'abcde1237f76e4ba7987489ac329fbfb'}",
       "null", NULL, 0, 0, 0, "['" KARN "']" },
-    { "kms RotateKeyOnDemand", "{'KeyId':'" KID "'}",
-      "{'KeyId':'" KARN "'}", KARN, NULL, "{'keyId':'" KID "'}", "null",
-      NULL, 0, 0, 0, "['" KARN "']" },
+    /* ct-rotatekeyondemand: its response */
+    { "kms RotateKeyOnDemand", "{'KeyId':'" KID "'}", "{'KeyId':'" KID "'}",
+      KARN, NULL, "{'keyId':'" KID "'}", "{'keyId':'" KID "'}", NULL,
+      0, 0, 0, "['" KARN "']" },
     /* ct-schedule-key-deletion: its response, the date as AWS writes it */
     { "kms ScheduleKeyDeletion",
       "{'PendingWindowInDays':20,'KeyId':'" KID "'}",
