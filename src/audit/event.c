@@ -84,6 +84,7 @@ struct rule {
 #define F_RO 1u             /* readOnly */
 #define F_DATA 2u           /* a data event */
 #define F_KEY 4u            /* a cryptographic operation on a KMS key */
+#define F_RES 8u            /* its response names keys (resources) */
 
 struct op_rule {
     const char *op;
@@ -289,7 +290,7 @@ static const struct op_rule kms_ops[] = {
     { "CreateAlias", 0, kms_alias, NULL, NULL, NULL },
     { "CreateGrant", 0, kms_create_grant, kms_create_grant_resp, NULL,
       NULL },
-    { "CreateKey", 0, kms_create_key, kms_create_key_resp, NULL, NULL },
+    { "CreateKey", F_RES, kms_create_key, kms_create_key_resp, NULL, NULL },
     { "Decrypt", F_RO | F_KEY, kms_decrypt, NULL, NULL,
       kms_material_extra },
     { "DeleteAlias", 0, kms_delete_alias, NULL, NULL, NULL },
@@ -299,7 +300,8 @@ static const struct op_rule kms_ops[] = {
     { "EnableKey", 0, kms_key_only, NULL, NULL, NULL },
     { "EnableKeyRotation", 0, kms_enable_rotation, kms_resolved_key_resp,
       NULL, NULL },
-    { "Encrypt", F_RO | F_KEY, kms_encrypt, NULL, NULL, kms_material_extra },
+    /* (Encrypt's response has no KeyMaterialId in our model) */
+    { "Encrypt", F_RO | F_KEY, kms_encrypt, NULL, NULL, NULL },
     /* logvault's extension (LogvaultKmsExplain_20261201.Explain, signed
      * for kms): who asked for an explanation is recorded, read-only */
     { "Explain", F_RO, NULL, NULL, NULL, NULL },
@@ -325,7 +327,7 @@ static const struct op_rule kms_ops[] = {
     { "ListResourceTags", F_RO, kms_list_by_key, NULL, NULL, NULL },
     { "ListRetirableGrants", F_RO, kms_list_retirable, NULL, NULL, NULL },
     { "PutKeyPolicy", 0, kms_put_key_policy, NULL, NULL, NULL },
-    { "ReEncrypt", F_RO | F_KEY, kms_reencrypt, NULL, NULL,
+    { "ReEncrypt", F_RO | F_KEY | F_RES, kms_reencrypt, NULL, NULL,
       kms_reencrypt_extra },
     { "RetireGrant", 0, NULL, NULL, kms_retire_extra, NULL },
     { "RevokeGrant", 0, kms_revoke, NULL, NULL, NULL },
@@ -576,6 +578,14 @@ int lv_audit_read_only(const char *svc, const char *op)
            has_prefix(op, "List") || has_prefix(op, "Lookup");
 }
 
+int lv_audit_uses_response(const char *svc, const char *op)
+{
+    const struct op_rule *r = find_rule(svc, op);
+
+    return r != NULL && (r->resp != NULL || r->extra_out != NULL ||
+                         (r->flags & F_RES) != 0);
+}
+
 int lv_audit_key_use(const char *svc, const char *op)
 {
     const struct op_rule *r = find_rule(svc, op);
@@ -777,8 +787,7 @@ static void write_response(struct lv_jw *w, const struct op_rule *r,
                            const struct lv_audit_input *in)
 {
     lv_jw_key(w, "responseElements");
-    if (r == NULL || r->resp == NULL || in->response == NULL ||
-        in->error_code != NULL ||
+    if (r == NULL || r->resp == NULL || in->error_code != NULL ||
         count_rules(r->resp, in->response, in->key_arn) == 0) {
         lv_jw_null(w);
         return;
@@ -932,9 +941,13 @@ static void add_resource(struct lv_audit_record *r, const char *type,
  * log group.
  */
 static void collect_resources(struct lv_audit_record *r,
+                              const struct op_rule *rule,
                               const struct lv_audit_input *in)
 {
-    const json_t *resp = in->error_code == NULL ? in->response : NULL;
+    const json_t *resp = in->error_code == NULL && rule != NULL &&
+                                 (rule->flags & F_RES) != 0
+                             ? in->response
+                             : NULL;
     const json_t *req = in->rq->in;
     const char *op = in->rq->op->name;
     const char *alias;
@@ -1050,7 +1063,7 @@ int lv_audit_event_build(const struct lv_audit_input *in,
              id == ID_SERVICE ? "" : who->access_key);
     snprintf(r->error_code, sizeof(r->error_code), "%s",
              in->error_code != NULL ? in->error_code : "");
-    collect_resources(r, in);
+    collect_resources(r, rule, in);
 
     secs = (time_t)(rq->now_ms / 1000);
     if (gmtime_r(&secs, &tm) == NULL ||

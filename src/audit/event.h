@@ -84,6 +84,12 @@ int lv_audit_is_data_event(const char *svc, const char *op);
 int lv_audit_read_only(const char *svc, const char *op);
 int lv_audit_key_use(const char *svc, const char *op);
 
+/* 1 when the record of a successful request of (svc, op) reads its
+ * response (CreateKey's keyMetadata, Decrypt's keyMaterialId …); 0 when
+ * lv_audit_input.response may be NULL at no loss (Encrypt, Sign, every
+ * Logs operation): the recorder can skip parsing the response then. */
+int lv_audit_uses_response(const char *svc, const char *op);
+
 /* The size limit of one record's JSON text (CloudTrail caps an event at
  * 256 KB: "CloudTrail event size" in its quotas). */
 #define LV_AUDIT_MAX_EVENT_BYTES (256 * 1024)
