@@ -13,7 +13,22 @@
 #ifndef LV_CLOUDTRAIL_CLOUDTRAIL_H
 #define LV_CLOUDTRAIL_CLOUDTRAIL_H
 
+#include <stdint.h>
+
 #include "svc/req.h"
+
+struct lv_err;
+struct lv_store;
+
+/*
+ * When this store began recording the audit trail (GetKeyLastUsage's
+ * TrackingStartDate), epoch ms, kept in the meta table under
+ * "audit.tracking_start_ms": the first call on a store sets it to now_ms
+ * (once, even with several processes starting together), later calls
+ * read it. serve calls it at start. 0 with *start_ms, or -1 with *err.
+ */
+int lv_cloudtrail_tracking_start(struct lv_store *s, int64_t now_ms,
+                                 int64_t *start_ms, struct lv_err *err);
 
 /*
  * The handler of every operation src/model/implemented.txt lists for
