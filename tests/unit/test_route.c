@@ -97,7 +97,8 @@ static void test_every_operation(void **state)
     /* Some of each, and not every one: the list decides. */
     assert_true(n_logs > 0 && n_logs < lv_model_logs.n_ops);
     assert_true(n_kms > 0 && n_kms < lv_model_kms.n_ops);
-    assert_true(n_cloudtrail < lv_model_cloudtrail.n_ops);
+    assert_true(n_cloudtrail > 0 &&
+                n_cloudtrail < lv_model_cloudtrail.n_ops);
     lv_route_free(r);
 }
 
