@@ -408,11 +408,10 @@ static json_t *scalar(const struct lv_cli *c, const struct lv_shape *sh,
         }
         return json_real(d);
     case LV_T_TIMESTAMP:
+        /* A value that is no time stays a string, for validate() to
+         * refuse as botocore does. */
         if (parse_timestamp(v, &d) < 0) {
-            pe->rc = lv_cli_fail(LV_CLI_RC_GENERAL,
-                                 "Invalid timestamp \"%s\": give epoch "
-                                 "seconds or ISO 8601", v);
-            return NULL;
+            return json_stringn(v, len);
         }
         return json_real(d);
     case LV_T_BOOLEAN:
@@ -641,6 +640,7 @@ static void validate(const struct lv_service *svc, int shape,
     const char *k;
     json_t *x;
     size_t i;
+    double d;
     int j;
 
     switch (sh->type) {
@@ -739,7 +739,12 @@ static void validate(const struct lv_service *svc, int shape,
         }
         return;
     case LV_T_TIMESTAMP:
-        if (!json_is_string(v) && !json_is_number(v)) {
+        if (json_is_string(v) &&
+            parse_timestamp(json_string_value(v), &d) < 0) {
+            /* botocore's validator: a string it cannot parse as a time. */
+            bad_type(r, name, v, "<class 'datetime.datetime'>, "
+                     "timestamp-string");
+        } else if (!json_is_string(v) && !json_is_number(v)) {
             bad_type(r, name, v, "<class 'datetime.datetime'>, <class "
                      "'str'>");
         }
