@@ -1,7 +1,8 @@
 /*
  * lookup_events.c: CloudTrail LookupEvents over the audit trail.
  *
- * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html
+ * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/
+ * API_LookupEvents.html
  * — at most one lookup attribute ("Currently the list can contain only
  * one item"), exact match; StartTime/EndTime inclusive, EndTime defaulting
  * to now; MaxResults 1 to 50, default 50 (the model's range, checked by
@@ -128,7 +129,8 @@ static int token_read(const struct lv_req *rq, const struct query *q,
         goto bad;
     }
     raw = lv_b64_decode_alloc(t, strlen(t), &len);
-    if (!raw || len <= TOKEN_TAG_BYTES || len - TOKEN_TAG_BYTES >= CURSOR_MAX) {
+    if (!raw || len <= TOKEN_TAG_BYTES ||
+        len - TOKEN_TAG_BYTES >= CURSOR_MAX) {
         goto bad;
     }
     n = len - TOKEN_TAG_BYTES;
