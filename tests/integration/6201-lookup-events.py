@@ -86,7 +86,21 @@ try:
                     "CreateLogGroup"} <= names:
                 break
             time.sleep(0.2)
+        # What needs no record: AWS's errors.
+        t.error("two attributes", "InvalidLookupAttributesException",
+                ct.lookup_events, LookupAttributes=[
+                    {"AttributeKey": "EventName", "AttributeValue": "Encrypt"},
+                    {"AttributeKey": "Username", "AttributeValue": "alice"}])
+        t.error("EndTime before StartTime", "InvalidTimeRangeException",
+                ct.lookup_events, StartTime=after,
+                EndTime=before - datetime.timedelta(hours=1))
+        t.error("a made-up token", "InvalidNextTokenException",
+                ct.lookup_events, NextToken="bm90IGEgdG9rZW4=")
+        t.error("MaxResults over 50", "InvalidParameterException",
+                ct.lookup_events, MaxResults=51)
         if not events:
+            if t.fails:
+                t.done()
             print("SKIP: the audit trail stays empty (no recorder in this "
                   "build: issue 13 part B)")
             sys.exit(77)
@@ -167,9 +181,6 @@ try:
              enc["EventId"] in [e["EventId"] for e in got])
         t.ok("a one-instant range holds only that instant",
              all(e["EventTime"] == enc["EventTime"] for e in got))
-        t.error("EndTime before StartTime", "InvalidTimeRangeException",
-                ct.lookup_events, StartTime=after,
-                EndTime=before - datetime.timedelta(hours=1))
 
         # Paging: pages of one, put together, are the whole answer.
         one = ct.lookup_events(MaxResults=1)
@@ -182,18 +193,9 @@ try:
              [e["EventId"] for e in paged if e["EventTime"] <= after +
               datetime.timedelta(seconds=1)])
 
-        # Errors.
-        t.error("two attributes", "InvalidLookupAttributesException",
-                ct.lookup_events, LookupAttributes=[
-                    {"AttributeKey": "EventName", "AttributeValue": "Encrypt"},
-                    {"AttributeKey": "Username", "AttributeValue": "alice"}])
         t.error("a token of another query", "InvalidNextTokenException",
                 ct.lookup_events, NextToken=one["NextToken"],
                 **attr("EventName", "Encrypt"))
-        t.error("a made-up token", "InvalidNextTokenException",
-                ct.lookup_events, NextToken="bm90IGEgdG9rZW4=")
-        t.error("MaxResults over 50", "InvalidParameterException",
-                ct.lookup_events, MaxResults=51)
 
         # Another account sees none of it, its token included.
         oct_ = client(srv, "other")
