@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/audit.h"
 #include "cli/cli.h"
 #include "serve.h"
 
@@ -20,6 +21,8 @@ static void usage(FILE *out)
             "  kms         KMS operations, as `aws kms`\n"
             "  cloudtrail  CloudTrail LookupEvents over the audit trail, as\n"
             "              `aws cloudtrail`\n"
+            "  audit       check the audit trail in the store (logvault "
+            "audit verify)\n"
             "  version     print the version\n"
             "  help        show this help\n\n"
             "Any AWS client works against the server with\n"
@@ -43,6 +46,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "serve") == 0) {
         return lv_serve_main(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "audit") == 0) {
+        return lv_cli_audit_main(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "logs") == 0 || strcmp(cmd, "kms") == 0 ||
         strcmp(cmd, "cloudtrail") == 0) {
