@@ -52,11 +52,14 @@ static const struct {
     { "AccessKeyId", LV_AUDIT_ATTR_ACCESS_KEY_ID },
 };
 
-/* The query a token is bound to. */
+/* The query a token is bound to: what the request gave. An absent
+ * EndTime is bound as absent, not as the time it defaults to, which moves
+ * from one page to the next. */
 struct query {
     const char *key;            /* the attribute's key, "" for none */
     struct lv_audit_filter f;
     const char *category;       /* EventCategory, "" for none */
+    int has_start, has_end;     /* StartTime, EndTime given */
 };
 
 /* ---- paging tokens ----------------------------------------------------- */
@@ -79,8 +82,9 @@ static void token_tag(const struct lv_req *rq, const struct query *q,
     lv_buf_add(&msg, q->key, strlen(q->key) + 1);
     lv_buf_add(&msg, q->f.value ? q->f.value : "",
                strlen(q->f.value ? q->f.value : "") + 1);
-    snprintf(num, sizeof(num), "%lld:%lld", (long long)q->f.start_ms,
-             (long long)q->f.end_ms);
+    snprintf(num, sizeof(num), "%d:%lld:%d:%lld", q->has_start,
+             q->has_start ? (long long)q->f.start_ms : 0LL, q->has_end,
+             q->has_end ? (long long)q->f.end_ms : 0LL);
     lv_buf_add(&msg, num, strlen(num) + 1);
     lv_buf_add(&msg, q->category, strlen(q->category) + 1);
     lv_buf_add(&msg, cursor, cursor_len);
@@ -182,7 +186,6 @@ static int parse_query(const struct lv_req *rq, const json_t *in,
                        struct query *q, struct lv_err *err)
 {
     const json_t *list = lv_json_arr(in, "LookupAttributes");
-    int has_start, has_end;
 
     memset(q, 0, sizeof(*q));
     q->key = "";
@@ -224,12 +227,12 @@ static int parse_query(const struct lv_req *rq, const json_t *in,
     }
     q->f.start_ms = 0;
     q->f.end_ms = rq->now_ms;
-    has_start = date_ms(in, "StartTime", &q->f.start_ms, err);
-    if (has_start < 0) {
+    q->has_start = date_ms(in, "StartTime", &q->f.start_ms, err);
+    if (q->has_start < 0) {
         return -1;
     }
-    has_end = date_ms(in, "EndTime", &q->f.end_ms, err);
-    if (has_end < 0) {
+    q->has_end = date_ms(in, "EndTime", &q->f.end_ms, err);
+    if (q->has_end < 0) {
         return -1;
     }
     if (q->f.start_ms > q->f.end_ms) {

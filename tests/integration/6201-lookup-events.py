@@ -174,13 +174,16 @@ try:
 
         # Time range.
         t.eq("after every event: nothing", [], lookup_all(
-            ct, StartTime=after + datetime.timedelta(hours=1)))
-        got = lookup_all(ct, StartTime=enc["EventTime"],
-                         EndTime=enc["EventTime"])
-        t.ok("a one-instant range holds its event",
+            ct, StartTime=after + datetime.timedelta(hours=1),
+            EndTime=after + datetime.timedelta(hours=2)))
+        # botocore sends whole seconds: the second of the Encrypt.
+        sec = enc["EventTime"].replace(microsecond=0)
+        nxt = sec + datetime.timedelta(seconds=1)
+        got = lookup_all(ct, StartTime=sec, EndTime=nxt)
+        t.ok("a one-second range holds its event",
              enc["EventId"] in [e["EventId"] for e in got])
-        t.ok("a one-instant range holds only that instant",
-             all(e["EventTime"] == enc["EventTime"] for e in got))
+        t.ok("a one-second range holds only that second",
+             all(sec <= e["EventTime"] <= nxt for e in got))
 
         # Paging: pages of one, put together, are the whole answer.
         one = ct.lookup_events(MaxResults=1)

@@ -76,6 +76,9 @@ static const struct rec {
       "alice", "AKIA1", "AWS::KMS::Key", KEY1 },
 };
 
+/* The server's clock for the next lookup. */
+static int64_t now_ms = NOW_MS;
+
 struct fx {
     char dir[LV_TEST_DIR_MAX];
     struct lv_app app;
@@ -130,6 +133,7 @@ static int setup(void **state)
     for (size_t i = 0; i < N(recs); i++) {
         append(f->app.store, &recs[i]);
     }
+    now_ms = NOW_MS;
     *state = f;
     return 0;
 }
@@ -176,8 +180,8 @@ static int lookup(struct fx *f, const char *account, const char *in_text,
     assert_int_equal(lv_model_validate(svc, mop, in, &rerr), 0);
     memset(&rq, 0, sizeof(rq));
     snprintf(rq.id, sizeof(rq.id), "test");
-    rq.now_ms = NOW_MS;
-    rq.now = (time_t)(NOW_MS / 1000);
+    rq.now_ms = now_ms;
+    rq.now = (time_t)(now_ms / 1000);
     snprintf(rq.region, sizeof(rq.region), REGION);
     snprintf(rq.who.account, sizeof(rq.who.account), "%s", account);
     snprintf(rq.who.arn, sizeof(rq.who.arn), "arn:aws:iam::%s:root",
@@ -413,6 +417,15 @@ static void test_tokens(void **state)
     assert_int_equal(lookup(f, ACCOUNT, "{'MaxResults':2}", &reply, &err),
                      0);
     token = lv_xstrdup(lv_json_str(reply, "NextToken"));
+    json_decref(reply);
+
+    /* The next page comes later: EndTime, absent, defaults to another
+     * now, and the token still holds. */
+    now_ms += 5000;
+    snprintf(in, sizeof(in), "{'MaxResults':2,'NextToken':'%s'}", token);
+    assert_int_equal(lookup(f, ACCOUNT, in, &reply, &err), 0);
+    ids(reply, in, sizeof(in));
+    assert_string_equal(in, "e3 e2");
     json_decref(reply);
 
     /* Another query, another account, a changed token: refused. */
