@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
+#include "cloudtrail/cloudtrail.h"
 #include "http/route.h"
 #include "kms/kms.h"
 #include "logs/logs.h"
@@ -119,6 +120,9 @@ static void test_handlers(void **state)
         { "TrentService.GenerateDataKeyPairWithoutPlaintext",
           lv_kms_op_generate_data_key_pair_without_plaintext, 0 },
         { "TrentService.CreateGrant", lv_kms_op_create_grant, 0 },
+        { "TrentService.GetKeyLastUsage", lv_kms_op_get_key_last_usage, 0 },
+        { "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101."
+          "LookupEvents", lv_cloudtrail_op_lookup_events, 0 },
     };
     struct lv_route *r = lv_route_new();
 
@@ -146,6 +150,9 @@ static void test_unknown_targets(void **state)
         "TrentService.PutLogEvents", "Logs_2014032.PutLogEvents",
         "TrentServiceX.CreateKey", "TrentService.CreateKey.x",
         "TrentService..CreateKey",
+        "com.amazonaws.cloudtrail.v20131101.LookupEvents",
+        "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.lookupEvents",
+        "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.",
     };
     struct lv_route *r = lv_route_new();
     const struct lv_service *svc = NULL;
