@@ -19,6 +19,8 @@ static void usage(FILE *out)
             "  serve       serve both APIs over HTTP (logvault serve --help)\n"
             "  logs        CloudWatch Logs operations, as `aws logs`\n"
             "  kms         KMS operations, as `aws kms`\n"
+            "  cloudtrail  CloudTrail LookupEvents over the audit trail, as\n"
+            "              `aws cloudtrail`\n"
             "  audit       check the audit trail in the store (logvault "
             "audit verify)\n"
             "  version     print the version\n"
@@ -48,7 +50,8 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "audit") == 0) {
         return lv_cli_audit_main(argc - 1, argv + 1);
     }
-    if (strcmp(cmd, "logs") == 0 || strcmp(cmd, "kms") == 0) {
+    if (strcmp(cmd, "logs") == 0 || strcmp(cmd, "kms") == 0 ||
+        strcmp(cmd, "cloudtrail") == 0) {
         return lv_cli_main(argc - 1, argv + 1);
     }
     fprintf(stderr, "logvault: unknown command '%s'\n\n", cmd);

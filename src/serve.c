@@ -14,6 +14,7 @@
 
 #include "app.h"
 #include "auth/creds.h"
+#include "cloudtrail/cloudtrail.h"
 #include "crypto/crypto.h"
 #include "crypto/keyring.h"
 #include "http/http.h"
@@ -233,6 +234,7 @@ int lv_serve_main(int argc, char **argv)
     char *spec = NULL;
     int shared;
     int lock_fd = -1;
+    int64_t tracking_ms = 0;
     int port = 0;
     int sig = 0;
     int rc;
@@ -328,6 +330,11 @@ int lv_serve_main(int argc, char **argv)
     }
     if ((!app.keyring && load_root_key(&app, &err) < 0) ||
         check_root_key(&app, &err) < 0) {
+        goto out;
+    }
+    /* The audit trail's tracking start (GetKeyLastUsage), set once. */
+    if (lv_cloudtrail_tracking_start(app.store, app.started_ms, &tracking_ms,
+                                     &err) < 0) {
         goto out;
     }
     app.kms = lv_kms_new(app.store, app.keyring);

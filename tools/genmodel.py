@@ -1,18 +1,18 @@
 #!/usr/bin/env python3
 """Generate logvault's C model tables from the botocore service models.
 
-Reads data/aws-models/{logs,kms}/service-2.json (and paginators-1.json),
+Reads data/aws-models/{logs,kms,cloudtrail}/service-2.json (and
+paginators-1.json),
 and src/model/implemented.txt (the operations logvault implements), and
 writes:
   src/util/gen/errors.def    one X(ENUM, "Type", status) line per error type
                              (under util/, which owns enum lv_errcode and
                              includes nothing above it)
-  src/model/gen/ops.def      one row per operation of both services: its
+  src/model/gen/ops.def      one row per operation of every service: its
                              handler, or that it is not implemented
-  src/model/gen/logs_model.c the Logs service's shapes and operations
-  src/model/gen/kms_model.c  the KMS service's shapes and operations
-  src/model/gen/docs_logs.c  the CLI's names (botocore's xform_name), help
-  src/model/gen/docs_kms.c   text (HTML stripped) and paginator result keys
+  src/model/gen/<svc>_model.c  each service's shapes and operations
+  src/model/gen/docs_<svc>.c   the CLI's names (botocore's xform_name), help
+                             text (HTML stripped) and paginator result keys
 
 Run by `make gen`; the outputs are checked in so that a build needs no
 Python. Every output's first line names this generator and says "do not edit".
@@ -54,6 +54,16 @@ EXTRA_ERRORS = [
     # it, though no KMS operation lists it (kms/aliases.c).
     ("NotAuthorizedException", 400),
 ]
+
+# The services, by the name logvault gives them (data/aws-models/<name>),
+# and the error type of each one's validation failures and internal
+# faults: Logs and CloudTrail answer InvalidParameterException (both
+# models have it), KMS ValidationException.
+SERVICES = ("logs", "kms", "cloudtrail")
+VALIDATION_CODE = {"logs": "LV_E_INVALID_PARAMETER", "kms": "LV_E_VALIDATION",
+                   "cloudtrail": "LV_E_INVALID_PARAMETER"}
+FAULT_CODE = {"logs": "LV_E_SERVICE_UNAVAILABLE", "kms": "LV_E_KMS_INTERNAL",
+              "cloudtrail": "LV_E_SERVICE_UNAVAILABLE"}
 
 TYPES = {
     "structure": "LV_T_STRUCT", "string": "LV_T_STRING",
@@ -198,10 +208,8 @@ def gen_service(svc, model, pag):
     out.append("    %s, %s, %s, %s, %s,\n" % (
         cstr(svc), cstr(md["targetPrefix"]), cstr(md["endpointPrefix"]),
         cstr(md["apiVersion"]), cstr(md["serviceFullName"])))
-    out.append("    %s,\n" % ("LV_E_INVALID_PARAMETER" if svc == "logs"
-                              else "LV_E_VALIDATION"))
-    out.append("    %s,\n" % ("LV_E_SERVICE_UNAVAILABLE" if svc == "logs"
-                              else "LV_E_KMS_INTERNAL"))
+    out.append("    %s,\n" % VALIDATION_CODE[svc])
+    out.append("    %s,\n" % FAULT_CODE[svc])
     out.append("    shapes, %d, ops, %d,\n};\n" % (len(names), len(opnames)))
     return "".join(out)
 
@@ -322,7 +330,7 @@ def load_implemented(models):
 
 def gen_ops(models, impl):
     out = [OPS_HEADER, """/*
- * Every operation of both services, each service's rows in the order of
+ * Every operation of every service, each service's rows in the order of
  * its model table (lv_model_<svc>.ops, sorted by name), one row each:
  *
  *   OP(svc, Name, handler, flags)   logvault implements Name: handler is
@@ -358,22 +366,20 @@ def write(path, text):
 
 def main():
     check = "--check" in sys.argv
-    logs, logs_pag = load("logs")
-    kms, kms_pag = load("kms")
-    models = {"logs": logs, "kms": kms}
+    loaded = {svc: load(svc) for svc in SERVICES}
+    models = {svc: loaded[svc][0] for svc in SERVICES}
     try:
         impl = load_implemented(models)
     except ConfigError as e:
         print("genmodel: %s" % e, file=sys.stderr)
         return 1
     outputs = {
-        "errors.def": gen_errors([logs, kms]),
+        "errors.def": gen_errors([models[svc] for svc in SERVICES]),
         "ops.def": gen_ops(models, impl),
-        "logs_model.c": gen_service("logs", logs, logs_pag),
-        "kms_model.c": gen_service("kms", kms, kms_pag),
-        "docs_logs.c": gen_docs("logs", logs, logs_pag),
-        "docs_kms.c": gen_docs("kms", kms, kms_pag),
     }
+    for svc in SERVICES:
+        outputs["%s_model.c" % svc] = gen_service(svc, *loaded[svc])
+        outputs["docs_%s.c" % svc] = gen_docs(svc, *loaded[svc])
     stale = []
     for name, text in outputs.items():
         path = os.path.join(OUT_DIRS.get(name, OUT), name)

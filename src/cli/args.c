@@ -28,6 +28,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/b64.h"
 #include "util/buf.h"
@@ -319,6 +320,65 @@ static int py_int(const char *s, json_int_t *out)
     return 0;
 }
 
+/*
+ * A timestamp option as botocore serializes one for the JSON protocol:
+ * epoch seconds, from epoch seconds ("1700000000", "1700000000.5") or ISO
+ * 8601 ("2026-12-05", "2026-12-05T10:00:00", with ".fff", "Z" or
+ * "+HH:MM"); without a zone the time is UTC (botocore's
+ * parse_to_aware_datetime). 0, or -1 when v is neither.
+ */
+static int parse_timestamp(const char *v, double *out)
+{
+    struct tm tm;
+    char *end;
+    double frac = 0;
+    int n = 0, sign, hh, mm;
+    const char *p;
+
+    *out = strtod(v, &end);
+    if (end != v && *end == '\0') {
+        return 0;
+    }
+    memset(&tm, 0, sizeof(tm));
+    if (sscanf(v, "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+               &n) != 3 || n != 10) {
+        return -1;
+    }
+    p = v + n;
+    if (*p == 'T' || *p == ' ') {
+        n = 0;
+        if (sscanf(p + 1, "%2d:%2d%n", &tm.tm_hour, &tm.tm_min, &n) != 2 ||
+            n != 5) {
+            return -1;
+        }
+        p += 1 + n;
+        if (*p == ':') {
+            n = 0;
+            if (sscanf(p + 1, "%2d%n", &tm.tm_sec, &n) != 1 || n != 2) {
+                return -1;
+            }
+            p += 1 + n;
+            if (*p == '.') {
+                frac = strtod(p, &end);
+                p = end;
+            }
+        }
+    }
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    *out = (double)timegm(&tm) + frac;
+    if (*p == 'Z' && p[1] == '\0') {
+        return 0;
+    }
+    if ((*p == '+' || *p == '-') &&
+        sscanf(p + 1, "%2d:%2d%n", &hh, &mm, &n) == 2 && p[1 + n] == '\0') {
+        sign = *p == '-' ? -1 : 1;
+        *out -= sign * (hh * 3600.0 + mm * 60.0);
+        return 0;
+    }
+    return *p == '\0' ? 0 : -1;
+}
+
 static json_t *scalar(const struct lv_cli *c, const struct lv_shape *sh,
                       const char *cli, const char *v, size_t len,
                       int binary, struct perr *pe)
@@ -345,6 +405,13 @@ static json_t *scalar(const struct lv_cli *c, const struct lv_shape *sh,
                                  "could not convert string to float: '%s'",
                                  v);
             return NULL;
+        }
+        return json_real(d);
+    case LV_T_TIMESTAMP:
+        /* A value that is no time stays a string, for validate() to
+         * refuse as botocore does. */
+        if (parse_timestamp(v, &d) < 0) {
+            return json_stringn(v, len);
         }
         return json_real(d);
     case LV_T_BOOLEAN:
@@ -573,6 +640,7 @@ static void validate(const struct lv_service *svc, int shape,
     const char *k;
     json_t *x;
     size_t i;
+    double d;
     int j;
 
     switch (sh->type) {
@@ -671,7 +739,12 @@ static void validate(const struct lv_service *svc, int shape,
         }
         return;
     case LV_T_TIMESTAMP:
-        if (!json_is_string(v) && !json_is_number(v)) {
+        if (json_is_string(v) &&
+            parse_timestamp(json_string_value(v), &d) < 0) {
+            /* botocore's validator: a string it cannot parse as a time. */
+            bad_type(r, name, v, "<class 'datetime.datetime'>, "
+                     "timestamp-string");
+        } else if (!json_is_string(v) && !json_is_number(v)) {
             bad_type(r, name, v, "<class 'datetime.datetime'>, <class "
                      "'str'>");
         }

@@ -384,6 +384,9 @@ int lv_cli_main(int argc, char **argv)
     if (strcmp(argv[0], "logs") == 0) {
         c.svc = &lv_model_logs;
         c.docs = &lv_docs_logs;
+    } else if (strcmp(argv[0], "cloudtrail") == 0) {
+        c.svc = &lv_model_cloudtrail;
+        c.docs = &lv_docs_cloudtrail;
     } else {
         c.svc = &lv_model_kms;
         c.docs = &lv_docs_kms;

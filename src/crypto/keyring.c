@@ -30,6 +30,8 @@ static const struct derivation {
     enum derive_how how;
     const char *label;
 } derivations[] = {
+    { "cloudtrail-next-token", DERIVE_HMAC_LABEL,
+      "logvault cloudtrail next token v1" },
     { "grant-token", DERIVE_HMAC_LABEL, "logvault grant token v1" },
     { "logs-next-token", DERIVE_HMAC_LABEL, "logvault logs next token v1" },
     { "logs-service-key", DERIVE_HKDF_INFO, "logvault logs service key v1" },

@@ -7,6 +7,9 @@
  * to what logvault has always derived, so existing data dirs, sealed
  * material and tokens stay valid):
  *
+ *   "cloudtrail-next-token"  HMAC-SHA256(root, "logvault cloudtrail next
+ *                       token v1"): authenticates LookupEvents' paging
+ *                       tokens (cloudtrail/lookup_events.c)
  *   "grant-token"       HMAC-SHA256(root, "logvault grant token v1"):
  *                       authenticates KMS grant tokens (kms/grants.c)
  *   "logs-next-token"   HMAC-SHA256(root, "logvault logs next token v1"):

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cloudtrail/cloudtrail.h"
 #include "kms/kms.h"
 #include "logs/logs.h"
 #include "model/model.h"
@@ -19,6 +20,7 @@
 #define OP(svc, name, fn, flags) ROW_##svc(#name, fn, flags)
 #define OP_NOT_IMPLEMENTED(svc, name) ROW_##svc(#name, NULL, 0)
 
+#define ROW_cloudtrail(...)
 #define ROW_logs(...) { __VA_ARGS__ },
 #define ROW_kms(...)
 static const struct lv_handler logs_ops[] = {
@@ -35,6 +37,17 @@ static const struct lv_handler kms_ops[] = {
 #undef ROW_logs
 #undef ROW_kms
 
+#undef ROW_cloudtrail
+#define ROW_cloudtrail(...) { __VA_ARGS__ },
+#define ROW_logs(...)
+#define ROW_kms(...)
+static const struct lv_handler cloudtrail_ops[] = {
+#include "model/gen/ops.def"
+};
+#undef ROW_logs
+#undef ROW_kms
+#undef ROW_cloudtrail
+
 #undef OP
 #undef OP_NOT_IMPLEMENTED
 
@@ -44,7 +57,7 @@ struct svc_routes {
 };
 
 struct lv_route {
-    struct svc_routes svcs[2];
+    struct svc_routes svcs[3];
 };
 
 /* ops.def and the model tables come from one run of the generator; a
@@ -75,6 +88,10 @@ struct lv_route *lv_route_new(void)
     r->svcs[0].ops = logs_ops;
     r->svcs[1].svc = &lv_model_kms;
     r->svcs[1].ops = kms_ops;
+    check(&lv_model_cloudtrail, cloudtrail_ops,
+          sizeof(cloudtrail_ops) / sizeof(*cloudtrail_ops));
+    r->svcs[2].svc = &lv_model_cloudtrail;
+    r->svcs[2].ops = cloudtrail_ops;
     return r;
 }
 
@@ -87,10 +104,12 @@ int lv_route_find(const struct lv_route *r, const char *target,
                   const struct lv_service **svc, const struct lv_op **op,
                   const struct lv_handler **h, struct lv_err *err)
 {
-    const char *dot = target ? strchr(target, '.') : NULL;
+    /* The last dot: CloudTrail's prefix holds dots of its own, no
+     * operation name does. */
+    const char *dot = target ? strrchr(target, '.') : NULL;
 
     if (dot) {
-        for (size_t i = 0; i < 2; i++) {
+        for (size_t i = 0; i < sizeof(r->svcs) / sizeof(*r->svcs); i++) {
             const struct svc_routes *sr = &r->svcs[i];
             const struct lv_handler *row;
             const struct lv_op *o;

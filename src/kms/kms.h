@@ -30,11 +30,13 @@ struct lv_kv;
 #define OP_NOT_IMPLEMENTED(svc, name)
 #define LV_KMS_DECLARE_kms(fn) lv_handler_fn fn;
 #define LV_KMS_DECLARE_logs(fn)
+#define LV_KMS_DECLARE_cloudtrail(fn)
 #include "model/gen/ops.def"
 #undef OP
 #undef OP_NOT_IMPLEMENTED
 #undef LV_KMS_DECLARE_kms
 #undef LV_KMS_DECLARE_logs
+#undef LV_KMS_DECLARE_cloudtrail
 
 /* ---- the service object (service.c) ------------------------------------ */
 

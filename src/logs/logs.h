@@ -19,11 +19,13 @@
 #define OP_NOT_IMPLEMENTED(svc, name)
 #define LV_LOGS_DECLARE_logs(fn) lv_handler_fn fn;
 #define LV_LOGS_DECLARE_kms(fn)
+#define LV_LOGS_DECLARE_cloudtrail(fn)
 #include "model/gen/ops.def"
 #undef OP
 #undef OP_NOT_IMPLEMENTED
 #undef LV_LOGS_DECLARE_logs
 #undef LV_LOGS_DECLARE_kms
+#undef LV_LOGS_DECLARE_cloudtrail
 
 /* ---- the service object (service.c) ------------------------------------ */
 

@@ -6,6 +6,7 @@
 static const struct lv_service *const services[] = {
     &lv_model_logs,
     &lv_model_kms,
+    &lv_model_cloudtrail,
 };
 
 const struct lv_service *lv_model_service_by_prefix(const char *prefix,

@@ -1,5 +1,6 @@
 /*
- * model: the operation and shape tables of the two services, generated from
+ * model: the operation and shape tables of the services (Logs, KMS and
+ * CloudTrail), generated from
  * the botocore models (tools/genmodel.py → src/model/gen/), and the request
  * validation that runs before any handler.
  *
@@ -76,6 +77,7 @@ struct lv_service {
 
 extern const struct lv_service lv_model_logs;
 extern const struct lv_service lv_model_kms;
+extern const struct lv_service lv_model_cloudtrail;
 
 /*
  * What only the CLI needs (src/model/gen/docs_*.c): the names the AWS CLI
@@ -107,6 +109,7 @@ struct lv_service_docs {
 
 extern const struct lv_service_docs lv_docs_logs;
 extern const struct lv_service_docs lv_docs_kms;
+extern const struct lv_service_docs lv_docs_cloudtrail;
 
 /* The service whose target prefix is `prefix` (len bytes), or NULL. */
 const struct lv_service *lv_model_service_by_prefix(const char *prefix,

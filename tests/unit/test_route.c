@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
+#include "cloudtrail/cloudtrail.h"
 #include "http/route.h"
 #include "kms/kms.h"
 #include "logs/logs.h"
@@ -88,13 +89,17 @@ static void test_every_operation(void **state)
     struct lv_route *r = lv_route_new();
     int n_logs = 0;
     int n_kms = 0;
+    int n_cloudtrail = 0;
 
     (void)state;
     every_operation(r, &lv_model_logs, &n_logs);
     every_operation(r, &lv_model_kms, &n_kms);
+    every_operation(r, &lv_model_cloudtrail, &n_cloudtrail);
     /* Some of each, and not every one: the list decides. */
     assert_true(n_logs > 0 && n_logs < lv_model_logs.n_ops);
     assert_true(n_kms > 0 && n_kms < lv_model_kms.n_ops);
+    assert_true(n_cloudtrail > 0 &&
+                n_cloudtrail < lv_model_cloudtrail.n_ops);
     lv_route_free(r);
 }
 
@@ -115,6 +120,9 @@ static void test_handlers(void **state)
         { "TrentService.GenerateDataKeyPairWithoutPlaintext",
           lv_kms_op_generate_data_key_pair_without_plaintext, 0 },
         { "TrentService.CreateGrant", lv_kms_op_create_grant, 0 },
+        { "TrentService.GetKeyLastUsage", lv_kms_op_get_key_last_usage, 0 },
+        { "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101."
+          "LookupEvents", lv_cloudtrail_op_lookup_events, 0 },
     };
     struct lv_route *r = lv_route_new();
 
@@ -142,6 +150,9 @@ static void test_unknown_targets(void **state)
         "TrentService.PutLogEvents", "Logs_2014032.PutLogEvents",
         "TrentServiceX.CreateKey", "TrentService.CreateKey.x",
         "TrentService..CreateKey",
+        "com.amazonaws.cloudtrail.v20131101.LookupEvents",
+        "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.lookupEvents",
+        "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.",
     };
     struct lv_route *r = lv_route_new();
     const struct lv_service *svc = NULL;
