@@ -90,6 +90,9 @@ static json_t *parse(const char *s)
 
 static const struct lv_service *service(const char *svc)
 {
+    if (strcmp(svc, "cloudtrail") == 0) {
+        return &lv_model_cloudtrail;
+    }
     return strcmp(svc, "kms") == 0 ? &lv_model_kms : &lv_model_logs;
 }
 
@@ -232,6 +235,10 @@ static const struct op_row op_rows[] = {
     { "kms DescribeKey", "{'KeyId':'" KID "'}",
       "{'KeyMetadata':{'KeyId':'" KID "','Arn':'" KARN "'}}", KARN, NULL,
       "{'keyId':'" KID "'}", "null", NULL, 1, 0, 0, "['" KARN "']" },
+    /* ct-getkeylastusage: the key asked about, no response elements */
+    { "kms GetKeyLastUsage", "{'KeyId':'" KID "'}",
+      "{'KeyId':'" KID "','TrackingStartDate':1.7e9}", KARN, NULL,
+      "{'keyId':'" KID "'}", "null", NULL, 1, 0, 0, "['" KARN "']" },
     /* ct-disablekey */
     { "kms DisableKey", "{'KeyId':'" KID "'}", "{}", KARN, NULL,
       "{'keyId':'" KID "'}", "null", NULL, 0, 0, 0, "['" KARN "']" },
@@ -332,6 +339,15 @@ static const struct op_row op_rows[] = {
       "['" KARN "']" },
     { "kms ListKeys", "{}", "{'Keys':[],'Truncated':false}", NULL, NULL,
       "null", "null", NULL, 1, 0, 0, "[]" },
+    /* CloudTrail's own LookupEvents: its request, never the records it
+     * answers with. */
+    { "cloudtrail LookupEvents",
+      "{'LookupAttributes':[{'AttributeKey':'EventName',"
+      "'AttributeValue':'Encrypt'}],'MaxResults':5}",
+      "{'Events':[{'CloudTrailEvent':'{}'}]}", NULL, NULL,
+      "{'lookupAttributes':[{'attributeKey':'EventName',"
+      "'attributeValue':'Encrypt'}],'maxResults':5}", "null", NULL, 1, 0, 0,
+      "[]" },
     { "kms ListResourceTags", "{'KeyId':'" KID "'}",
       "{'Tags':[],'Truncated':false}", KARN, NULL, "{'keyId':'" KID "'}",
       "null", NULL, 1, 0, 0, "['" KARN "']" },
@@ -696,7 +712,7 @@ static int resources_ok(const char *name, const json_t *ev,
 
 static int run_op_row(const struct op_row *row)
 {
-    char svc[8], op[64];
+    char svc[16], op[64];
     struct lv_req rq;
     struct lv_audit_record r;
     struct lv_audit_input in;
@@ -704,7 +720,7 @@ static int run_op_row(const struct op_row *row)
     json_t *req = parse(row->in), *resp = parse(row->resp), *ev = NULL;
     int ok = 1;
 
-    assert_int_equal(sscanf(row->name, "%7s %63s", svc, op), 2);
+    assert_int_equal(sscanf(row->name, "%15s %63s", svc, op), 2);
     make_req(&rq, svc, op, req, "Alice");
     memset(&in, 0, sizeof(in));
     in.rq = &rq;
