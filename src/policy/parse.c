@@ -80,8 +80,10 @@ static void free_stmt(struct lv_pol_stmt *st)
         }
         free(c->vals);
         free(c->key);
+        free(c->op);
     }
     free(st->conds);
+    free(st->sid);
 }
 
 void lv_policy_free(struct lv_policy *p)
@@ -376,6 +378,7 @@ static int read_condition(struct lv_pol_stmt *st, const json_t *v,
             c = &st->conds[st->n_conds++];
             *c = proto;
             c->key = lv_xstrdup(key);
+            c->op = lv_xstrdup(opname);
             if (read_cond_values(c, vals, err) < 0) {
                 return -1;
             }
@@ -448,6 +451,9 @@ static int read_statement(struct lv_pol_stmt *st, const json_t *o,
     v = json_object_get(o, "Sid");
     if (v && !json_is_string(v)) {
         return lv_err_set(err, MALFORMED, "Sid must be a string.");
+    }
+    if (v) {
+        st->sid = lv_xstrdup(json_string_value(v));
     }
     effect = json_string_value(json_object_get(o, "Effect"));
     if (!effect) {
