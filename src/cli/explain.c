@@ -116,7 +116,7 @@ static void put_text(FILE *out, const json_t *r)
         fputc('\n', out);
     }
     if (json_is_string(json_object_get(tr, "errorMessage"))) {
-        fprintf(out, "Answered: %s: %s\n",
+        fprintf(out, "Error:    %s: %s\n",
                 json_string_value(json_object_get(tr, "errorCode")),
                 json_string_value(json_object_get(tr, "errorMessage")));
     }

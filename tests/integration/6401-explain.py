@@ -175,6 +175,32 @@ try:
         t.eq("fixed: decided by the added statement", [2],
              out.get("Trace", {}).get("keyPolicy", {}).get("deciding"))
 
+        # Grants: each one considered, with its constraint.
+        eve = "arn:aws:iam::444455556666:user/eve"
+        grant_id = kms.create_grant(
+            KeyId=key_arn, GranteePrincipal=eve,
+            Operations=["Encrypt", "Decrypt"],
+            Constraints={"EncryptionContextSubset": {"app": "a"}})["GrantId"]
+        ge = {"KeyId": key_arn, "Principal": eve, "Action": "Encrypt"}
+        st, out = explain(srv, dict(ge, EncryptionContext={"app": "b"}))
+        gs = out.get("Trace", {}).get("grants", [])
+        g = gs[0] if gs else {}
+        t.eq("grant: refused outside its constraint", "DENY",
+             out.get("Decision"))
+        t.eq("grant: the grant considered", grant_id, g.get("grantId"))
+        t.eq("grant: its constraint shown",
+             {"EncryptionContextSubset": {"app": "a"}}, g.get("constraints"))
+        t.ok("grant: grantee and operation match, constraint does not",
+             g.get("granteeMatches") is True and
+             g.get("operationListed") is True and
+             g.get("constraintHolds") is False and g.get("allows") is False,
+             g)
+        st, out = explain(srv, dict(ge, EncryptionContext={"app": "a"}))
+        t.eq("grant: allowed within its constraint", "ALLOW",
+             out.get("Decision"))
+        t.eq("grant: decided by the grant", "grant",
+             out.get("Trace", {}).get("decidedBy"))
+
         # An explicit Deny: said so, nothing proposed.
         deny_arn = kms.create_key(Policy=json.dumps({
             "Version": "2012-10-17", "Statement": [ROOT, want_st, {
