@@ -3,8 +3,9 @@
  * may include. It holds
  *   - the backend table (struct lv_store_backend), modelled on git's
  *     struct ref_storage_be (refs/refs-internal.h): every function of
- *     store.h, kms_store.h and logs_store.h is a front (store.c,
- *     kms_store.c, logs_store.c) that picks nothing itself and calls
+ *     store.h, kms_store.h, logs_store.h and audit_store.h is a front
+ *     (store.c, kms_store.c, logs_store.c, audit_store.c) that picks
+ *     nothing itself and calls
  *     s->be->op(s->impl, …). A backend is a folder under src/store/ with its
  *     own private header and migrations (sqlite/: sqlite_int.h, the only
  *     header that includes <sqlite3.h>); a wrapper backend (fault/) can sit
@@ -12,13 +13,13 @@
  *   - the migration steps' shape (struct lv_migration) and their generic
  *     runner (migrate.c), which speaks only through the table.
  *
- * The domain operations are listed once, in kms_ops.def and logs_ops.def
- * (X-macros): the table's members, the fronts and the fault wrapper are
- * all made from those lists, so none of them can miss one.
+ * The domain operations are listed once, in kms_ops.def, logs_ops.def and
+ * audit_ops.def (X-macros): the table's members, the fronts and the fault
+ * wrapper are all made from those lists, so none of them can miss one.
  *
  * A new backend (postgres/ next) is a folder with its private header and
  * its schema steps, a struct lv_store_backend with every core member and
- * both domain tables (built from the .def lists as sqlite/backend.c does,
+ * the domain tables (built from the .def lists as sqlite/backend.c does,
  * so that a missing operation fails the build), and its spec in store.c's
  * pick_backend(). test_store_fault.c shows a call of every operation.
  */
@@ -28,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/audit_store.h"
 #include "store/kms_store.h"
 #include "store/logs_store.h"
 #include "store/store.h"
@@ -81,6 +83,14 @@ struct lv_store_logs_ops {
 #define LV_STORE_OP(name, params, args) \
     int (*name)(void *impl, LV_STORE_UNPAREN params);
 #include "store/logs_ops.def"
+#undef LV_STORE_OP
+};
+
+/* The audit trail's operations (audit_ops.def, contracts of audit_store.h). */
+struct lv_store_audit_ops {
+#define LV_STORE_OP(name, params, args) \
+    int (*name)(void *impl, LV_STORE_UNPAREN params);
+#include "store/audit_ops.def"
 #undef LV_STORE_OP
 };
 
@@ -152,6 +162,7 @@ struct lv_store_backend {
     int (*migrate_lock)(void *impl, int on, struct lv_err *err);
     const struct lv_store_kms_ops *kms;
     const struct lv_store_logs_ops *logs;
+    const struct lv_store_audit_ops *audit;
 };
 
 struct lv_store {
@@ -174,7 +185,7 @@ extern const struct lv_store_backend lv_store_postgres_backend;
  * once released: a change is a new step.
  */
 struct lv_migration {
-    const char *component;  /* "core", "kms", "logs", "events" */
+    const char *component;  /* "core", "kms", "logs", "events", "audit" */
     int version;            /* the version the database has after this step */
     const char *sql;
 };

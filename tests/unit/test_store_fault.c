@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "store/audit_store.h"
 #include "store/fault/fault.h"
 #include "store/kms_store.h"
 #include "store/logs_store.h"
@@ -118,6 +119,45 @@ static void make_filter(struct lv_log_metric_filter *m, int64_t group,
     m->creation_time = 1700000000000;
 }
 
+/* An audit record of the fixture's chain at place seq (its resource
+ * names key k1). */
+static void make_record(struct lv_audit_record *r, int64_t seq,
+                        int64_t time_ms)
+{
+    static char event[] = "{}";     /* never released: not the store's */
+
+    memset(r, 0, sizeof(*r));
+    snprintf(r->account, sizeof(r->account), ACCT);
+    snprintf(r->region, sizeof(r->region), REGION);
+    r->seq = seq;
+    r->event_time_ms = time_ms;
+    snprintf(r->event_id, sizeof(r->event_id),
+             "00000000-0000-4000-8000-%012lld", (long long)seq);
+    snprintf(r->request_id, sizeof(r->request_id), "req-%lld",
+             (long long)seq);
+    snprintf(r->event_source, sizeof(r->event_source), "kms.amazonaws.com");
+    snprintf(r->event_name, sizeof(r->event_name), "Encrypt");
+    r->key_use = 1;
+    r->n_resources = 1;
+    snprintf(r->resources[0].type, sizeof(r->resources[0].type),
+             "AWS::KMS::Key");
+    snprintf(r->resources[0].name, sizeof(r->resources[0].name), "k1");
+    r->event = event;
+    memset(r->hash, (int)seq, sizeof(r->hash));
+    memset(r->prev_hash, (int)seq - 1, sizeof(r->prev_hash));
+}
+
+static void make_digest(struct lv_audit_digest *d)
+{
+    memset(d, 0, sizeof(*d));
+    snprintf(d->account, sizeof(d->account), ACCT);
+    snprintf(d->region, sizeof(d->region), REGION);
+    d->start_ms = 1000;
+    d->end_ms = 2000;
+    d->head_seq = 1;
+    memset(d->signature, 7, sizeof(d->signature));
+}
+
 static void populate(struct fx *f)
 {
     struct lv_err err = LV_ERR_INIT;
@@ -129,6 +169,8 @@ static void populate(struct fx *f)
     struct lv_log_data_key dk;
     struct lv_log_chunk c;
     struct lv_log_metric_filter m;
+    struct lv_audit_record r;
+    struct lv_audit_digest d;
 
     make_key(&k, "k1");
     assert_int_equal(lv_store_kms_key_insert(f->s, &k, "sealed-1", 8, &err),
@@ -179,6 +221,10 @@ static void populate(struct fx *f)
     make_filter(&m, f->group, "mf");
     assert_int_equal(lv_store_logs_metric_filter_put(f->s, &m, 100, &err),
                      0);
+    make_record(&r, 1, 1000);
+    assert_int_equal(lv_store_audit_append(f->s, &r, &err), 0);
+    make_digest(&d);
+    assert_int_equal(lv_store_audit_digest_insert(f->s, &d, &err), 0);
 }
 
 /* A fresh store with the fixture's records, wrapped with no rules. */
@@ -275,6 +321,24 @@ static char *dump(struct fx *f)
 
 /* ---- one call of each operation ------------------------------------------ */
 
+static int any_record(void *arg, const struct lv_audit_record *r)
+{
+    (void)arg, (void)r;
+    return 0;
+}
+
+static int any_chain(void *arg, const char *account, const char *region)
+{
+    (void)arg, (void)account, (void)region;
+    return 0;
+}
+
+static int any_digest(void *arg, const struct lv_audit_digest *d)
+{
+    (void)arg, (void)d;
+    return 0;
+}
+
 static int any_key(void *arg, const struct lv_kms_key *k)
 {
     (void)arg, (void)k;
@@ -353,6 +417,10 @@ static int call(struct fx *f, const char *op, int *writes,
     struct lv_log_data_key dk;
     struct lv_log_chunk c;
     struct lv_log_metric_filter mf;
+    struct lv_audit_record ar;
+    struct lv_audit_digest ad;
+    struct lv_audit_filter af = { LV_AUDIT_ATTR_NONE, NULL, 0, INT64_MAX };
+    uint8_t h[LV_AUDIT_HASH_BYTES];
     int64_t n64 = 0;
     int n = 0;
     int rc = -2;
@@ -600,6 +668,46 @@ static int call(struct fx *f, const char *op, int *writes,
         rc = lv_store_logs_metric_filter_list(s, ACCT, REGION, 0, "", NULL,
                                               NULL, "", "", 0, any_filter,
                                               NULL, err);
+    /* audit */
+    } else if (IS("audit.chain_head")) {
+        *writes = 0;
+        rc = lv_store_audit_chain_head(s, ACCT, REGION, &n64, h, err);
+    } else if (IS("audit.append")) {
+        make_record(&ar, 2, 3000);
+        rc = lv_store_audit_append(s, &ar, err);
+    } else if (IS("audit.list")) {
+        *writes = 0;
+        rc = lv_store_audit_list(s, ACCT, REGION, &af, INT64_MAX, INT64_MAX,
+                                 10, any_record, NULL, err);
+    } else if (IS("audit.by_request")) {
+        *writes = 0;
+        rc = lv_store_audit_by_request(s, ACCT, "req-1", any_record, NULL,
+                                       err);
+    } else if (IS("audit.key_last_use")) {
+        *writes = 0;
+        rc = lv_store_audit_key_last_use(s, "k1", &ar, err);
+        if (rc > 0) {
+            lv_audit_record_release(&ar);
+        }
+    } else if (IS("audit.chain_walk")) {
+        *writes = 0;
+        rc = lv_store_audit_chain_walk(s, ACCT, REGION, 0, &n64, h,
+                                       any_record, NULL, err);
+    } else if (IS("audit.chains")) {
+        *writes = 0;
+        rc = lv_store_audit_chains(s, any_chain, NULL, err);
+    } else if (IS("audit.expire")) {
+        rc = lv_store_audit_expire(s, 2000, &n64, err);
+    } else if (IS("audit.digest_insert")) {
+        make_digest(&ad);
+        rc = lv_store_audit_digest_insert(s, &ad, err);
+    } else if (IS("audit.digest_list")) {
+        *writes = 0;
+        rc = lv_store_audit_digest_list(s, ACCT, REGION, any_digest, NULL,
+                                        err);
+    } else if (IS("audit.digest_last")) {
+        *writes = 0;
+        rc = lv_store_audit_digest_last(s, ACCT, REGION, &ad, err);
     } else {
         fail_msg("no case for store operation %s", op);
     }

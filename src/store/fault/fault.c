@@ -1,8 +1,9 @@
 /*
  * fault/fault.c: the fault-injection wrapper backend (fault.h). Every
  * operation of the table is wrapped: the core ones by hand below, the
- * domain ones from kms_ops.def and logs_ops.def, so an operation added to
- * those lists is wrapped (and named) without a change here.
+ * domain ones from kms_ops.def, logs_ops.def and audit_ops.def, so an
+ * operation added to those lists is wrapped (and named) without a change
+ * here.
  */
 #include "store/fault/fault.h"
 
@@ -33,6 +34,9 @@ enum op {
 #define LV_STORE_OP(name, params, args) OP_LOGS_##name,
 #include "store/logs_ops.def"
 #undef LV_STORE_OP
+#define LV_STORE_OP(name, params, args) OP_AUDIT_##name,
+#include "store/audit_ops.def"
+#undef LV_STORE_OP
     OP_COUNT
 };
 
@@ -44,6 +48,9 @@ const char *const lv_store_fault_ops[] = {
 #undef LV_STORE_OP
 #define LV_STORE_OP(name, params, args) "logs." #name,
 #include "store/logs_ops.def"
+#undef LV_STORE_OP
+#define LV_STORE_OP(name, params, args) "audit." #name,
+#include "store/audit_ops.def"
 #undef LV_STORE_OP
     NULL,
 };
@@ -422,6 +429,19 @@ static int fault_lease(void *impl, const char *name, struct lv_err *err)
 #include "store/logs_ops.def"
 #undef LV_STORE_OP
 
+#define LV_STORE_OP(name, params, args)                                      \
+    static int audit_##name(void *impl, LV_STORE_UNPAREN params)             \
+    {                                                                        \
+        struct fault *fw = impl;                                             \
+                                                                             \
+        if (check(fw, OP_AUDIT_##name, err) < 0) {                           \
+            return -1;                                                       \
+        }                                                                    \
+        return fw->be->audit->name(fw->impl, LV_STORE_UNPAREN args);         \
+    }
+#include "store/audit_ops.def"
+#undef LV_STORE_OP
+
 static const struct lv_store_kms_ops fault_kms_ops = {
 #define LV_STORE_OP(name, params, args) .name = kms_##name,
 #include "store/kms_ops.def"
@@ -431,6 +451,12 @@ static const struct lv_store_kms_ops fault_kms_ops = {
 static const struct lv_store_logs_ops fault_logs_ops = {
 #define LV_STORE_OP(name, params, args) .name = logs_##name,
 #include "store/logs_ops.def"
+#undef LV_STORE_OP
+};
+
+static const struct lv_store_audit_ops fault_audit_ops = {
+#define LV_STORE_OP(name, params, args) .name = audit_##name,
+#include "store/audit_ops.def"
 #undef LV_STORE_OP
 };
 
@@ -453,6 +479,7 @@ static const struct lv_store_backend fault_backend = {
     .lease = fault_lease,
     .kms = &fault_kms_ops,
     .logs = &fault_logs_ops,
+    .audit = &fault_audit_ops,
 };
 
 /* ---- the wrapper's functions -------------------------------------------- */

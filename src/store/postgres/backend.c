@@ -1081,6 +1081,12 @@ static const struct lv_store_logs_ops pg_logs_ops = {
 #undef LV_STORE_OP
 };
 
+static const struct lv_store_audit_ops pg_audit_ops = {
+#define LV_STORE_OP(name, params, args) .name = lv_pg_audit_##name,
+#include "store/audit_ops.def"
+#undef LV_STORE_OP
+};
+
 const struct lv_store_backend lv_store_postgres_backend = {
     .name = "postgresql",
     .migrations = lv_pg_migrations,
@@ -1103,4 +1109,5 @@ const struct lv_store_backend lv_store_postgres_backend = {
     .migrate_lock = pg_migrate_lock,
     .kms = &pg_kms_ops,
     .logs = &pg_logs_ops,
+    .audit = &pg_audit_ops,
 };

@@ -65,11 +65,17 @@ void lv_pg_rollback(void *impl);
     int lv_pg_logs_##name(void *impl, LV_STORE_UNPAREN params);
 #include "store/logs_ops.def"
 #undef LV_STORE_OP
+/* The audit trail's operations (audit.c), for store/audit_ops.def. */
+#define LV_STORE_OP(name, params, args) \
+    int lv_pg_audit_##name(void *impl, LV_STORE_UNPAREN params);
+#include "store/audit_ops.def"
+#undef LV_STORE_OP
 
 /*
  * Migrations, in PostgreSQL's dialect: one array per component, the same
- * components as the sqlite backend's (core, kms, logs, events) with steps
- * of their own, and { core, kms, logs, events, NULL }, the backend's
+ * components as the sqlite backend's (core, kms, logs, events, audit) with
+ * steps of their own, and { core, kms, logs, events, audit, NULL }, the
+ * backend's
  * `migrations` (schema_core.c). The tables hold what the sqlite backend's
  * hold, in PostgreSQL's types: BIGINT for integers
  * and epoch milliseconds, DOUBLE PRECISION for KMS dates (epoch seconds),
@@ -80,6 +86,8 @@ extern const struct lv_migration lv_pg_migrations_core[];
 extern const struct lv_migration lv_pg_migrations_kms[];
 extern const struct lv_migration lv_pg_migrations_logs[];
 extern const struct lv_migration lv_pg_migrations_events[];
+/* The audit trail (audit_store.h), applied last. */
+extern const struct lv_migration lv_pg_migrations_audit[];
 extern const struct lv_migration *const lv_pg_migrations[];
 
 /* The state of a store opened on this backend (tests reach the database

@@ -26,5 +26,6 @@ const struct lv_migration *const lv_pg_migrations[] = {
     lv_pg_migrations_kms,
     lv_pg_migrations_logs,
     lv_pg_migrations_events,
+    lv_pg_migrations_audit,
     NULL,
 };

@@ -927,6 +927,12 @@ static const struct lv_store_logs_ops sq_logs_ops = {
 #undef LV_STORE_OP
 };
 
+static const struct lv_store_audit_ops sq_audit_ops = {
+#define LV_STORE_OP(name, params, args) .name = lv_sqlite_audit_##name,
+#include "store/audit_ops.def"
+#undef LV_STORE_OP
+};
+
 const struct lv_store_backend lv_store_sqlite_backend = {
     .name = "sqlite",
     .migrations = lv_sqlite_migrations,
@@ -948,4 +954,5 @@ const struct lv_store_backend lv_store_sqlite_backend = {
     .lease = sq_lease,
     .kms = &sq_kms_ops,
     .logs = &sq_logs_ops,
+    .audit = &sq_audit_ops,
 };

@@ -21,5 +21,6 @@ const struct lv_migration *const lv_sqlite_migrations[] = {
     lv_sqlite_migrations_kms,
     lv_sqlite_migrations_logs,
     lv_sqlite_migrations_events,
+    lv_sqlite_migrations_audit,
     NULL,
 };

@@ -46,17 +46,25 @@ void lv_sqlite_rollback(void *impl);
     int lv_sqlite_logs_##name(void *impl, LV_STORE_UNPAREN params);
 #include "store/logs_ops.def"
 #undef LV_STORE_OP
+/* The audit trail's operations (audit.c), for store/audit_ops.def. */
+#define LV_STORE_OP(name, params, args) \
+    int lv_sqlite_audit_##name(void *impl, LV_STORE_UNPAREN params);
+#include "store/audit_ops.def"
+#undef LV_STORE_OP
 
 /*
  * Migrations, in SQLite's dialect: one array per component ("events" holds
  * the Logs service's chunks and data keys; it may reference the tables of
- * "logs"), and { core, kms, logs, events, NULL }, the backend's
+ * "logs"; "audit" holds the audit trail), and
+ * { core, kms, logs, events, audit, NULL }, the backend's
  * `migrations` (schema_core.c).
  */
 extern const struct lv_migration lv_sqlite_migrations_core[];
 extern const struct lv_migration lv_sqlite_migrations_kms[];
 extern const struct lv_migration lv_sqlite_migrations_logs[];
 extern const struct lv_migration lv_sqlite_migrations_events[];
+/* The audit trail (audit_store.h), applied last. */
+extern const struct lv_migration lv_sqlite_migrations_audit[];
 extern const struct lv_migration *const lv_sqlite_migrations[];
 
 /*
