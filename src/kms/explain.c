@@ -375,16 +375,54 @@ static int question_of(const json_t *t, struct question *q,
     return 0;
 }
 
+/* The records of the caller's trail with ID request_id: the first trace
+ * of a refusal on key `arn`. */
+struct find_trace {
+    const char *arn;
+    json_t *trace;
+};
+
+static int take_trace(void *arg, const struct lv_audit_record *r)
+{
+    struct find_trace *f = arg;
+    json_t *t;
+
+    if (!r->trace) {
+        return 0;
+    }
+    t = json_loads(r->trace, 0, NULL);
+    if (!t || strcmp(trace_str(t, "request", "keyArn") ?
+                     trace_str(t, "request", "keyArn") : "", f->arn) != 0) {
+        json_decref(t);
+        return 0;
+    }
+    f->trace = t;
+    return 1;
+}
+
 /* The trace kept with the audit record of refused request request_id on
- * key k, in the caller's account's trail; NULL with NotFoundException
- * when there is none. */
+ * key k, in the caller's account's trail (and the key's account's, when
+ * another): NULL with NotFoundException when there is none. The caller
+ * may read it: it was allowed GetKeyPolicy on k. */
 static json_t *kept_trace(struct lv_req *rq, const struct lv_kms_key *k,
                           const char *request_id, struct lv_err *err)
 {
-    (void)rq;
-    lv_err_set(err, LV_E_NOT_FOUND, "No request %s refused on key %s is in "
-               "this account's trail.", request_id, k->arn);
-    return NULL;
+    struct find_trace f = { k->arn, NULL };
+
+    if (lv_store_audit_by_request(rq->store, rq->who.account, request_id,
+                                  take_trace, &f, err) < 0) {
+        return NULL;
+    }
+    if (!f.trace && strcmp(k->account, rq->who.account) != 0 &&
+        lv_store_audit_by_request(rq->store, k->account, request_id,
+                                  take_trace, &f, err) < 0) {
+        return NULL;
+    }
+    if (!f.trace) {
+        lv_err_set(err, LV_E_NOT_FOUND, "No request %s refused on key %s "
+                   "is in this account's trail.", request_id, k->arn);
+    }
+    return f.trace;
 }
 
 int lv_kms_op_explain(struct lv_req *rq, const json_t *in, struct lv_jw *w,
