@@ -856,10 +856,14 @@ static void test_default_policy(void **state)
     rq.principal_account = ACCT;
     assert_int_equal(lv_policy_eval(p, &rq, &via), LV_POLICY_ALLOW);
     assert_int_equal(via, 1);
+    assert_true(trace_agrees("default policy, alice", p, &rq,
+                             LV_POLICY_ALLOW, 1));
     rq.principal_arn = NULL;
     rq.principal_account = NULL;
     rq.principal_service = "logs.eu-west-2.amazonaws.com";
     assert_int_equal(lv_policy_eval(p, &rq, &via), LV_POLICY_DEFAULT_DENY);
+    assert_true(trace_agrees("default policy, logs", p, &rq,
+                             LV_POLICY_DEFAULT_DENY, 0));
     lv_policy_free(p);
     free(doc);
 }
