@@ -68,6 +68,7 @@ static void free_stmt(struct lv_pol_stmt *st)
 {
     for (size_t i = 0; i < st->n_pr; i++) {
         free(st->pr[i].s);
+        free(st->pr[i].text);
     }
     free(st->pr);
     free_strs(st->actions, st->n_actions);
@@ -165,6 +166,7 @@ static void add_principal(struct lv_pol_stmt *st, enum lv_pol_pr_type type,
     pr = &st->pr[st->n_pr++];
     pr->type = type;
     pr->s = s ? lv_xstrndup(s, len) : NULL;
+    pr->text = NULL;
     if (type == LV_PP_SERVICE) {
         for (char *c = pr->s; *c; c++) {
             *c = (char)tolower((unsigned char)*c);
@@ -206,6 +208,7 @@ static int read_principal_values(struct lv_pol_stmt *st, const char *type,
         } else {
             add_principal(st, LV_PP_FEDERATED, s, strlen(s));
         }
+        st->pr[st->n_pr - 1].text = lv_xstrdup(s);
     }
     return 0;
 }

@@ -65,6 +65,8 @@ enum lv_pol_pr_type {
 struct lv_pol_principal {
     enum lv_pol_pr_type type;
     char *s;                /* account id, ARN or service; NULL for ANY */
+    char *text;             /* as written in the policy, for the trace;
+                             * NULL for a bare "*" */
 };
 
 struct lv_pol_stmt {

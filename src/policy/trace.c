@@ -38,8 +38,8 @@ static json_t *principal_values(const struct lv_pol_stmt *st)
     for (size_t i = 0; i < st->n_pr; i++) {
         const struct lv_pol_principal *pr = &st->pr[i];
 
-        json_array_append_new(a, json_string(pr->type == LV_PP_ANY
-                                             ? "*" : pr->s));
+        json_array_append_new(a, json_string(pr->text ? pr->text
+                                             : pr->s ? pr->s : "*"));
     }
     return a;
 }

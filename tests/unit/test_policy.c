@@ -969,6 +969,9 @@ static void test_trace_content(void **state)
                         "Enable IAM User Permissions");
     assert_true(json_is_false(json_object_get(
         json_object_get(st0, "principal"), "matched")));
+    assert_string_equal(json_string_value(json_array_get(json_object_get(
+        json_object_get(st0, "principal"), "values"), 0)),
+        "arn:aws:iam::111122223333:root");
     assert_true(json_is_true(json_object_get(
         json_object_get(st0, "action"), "matched")));
     assert_true(json_is_null(json_object_get(st1, "sid")));
