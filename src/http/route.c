@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kms/explain.h"
 #include "kms/kms.h"
+#include "kms/explain.h"
 #include "logs/logs.h"
 #include "model/model.h"
 #include "util/err.h"

@@ -119,8 +119,8 @@ int lv_kms_svc_describe_key(const struct lv_kms_service_call *c,
     snprintf(out->state, sizeof(out->state), "%s", k.state);
     ret = 0;
 out:
-    done_req(c, &rq);
     lv_kms_key_release(&k);
+    done_req(c, &rq);
     return ret;
 }
 
@@ -168,10 +168,10 @@ int lv_kms_svc_generate_data_key(const struct lv_kms_service_call *c,
     snprintf(key_arn, 256, "%s", k.arn);
     ret = 0;
 out:
-    done_req(c, &rq);
     lv_secret_wipe(dk, sizeof(dk));
     lv_secret_free(mat, mat_len);
     lv_kms_key_release(&k);
+    done_req(c, &rq);
     return ret;
 }
 
@@ -233,10 +233,10 @@ int lv_kms_svc_decrypt(const struct lv_kms_service_call *c, const void *blob,
     snprintf(key_arn, 256, "%s", k.arn);
     ret = 0;
 out:
-    done_req(c, &rq);
     lv_crypto_buf_release(&pt);
     lv_secret_free(mat, mat_len);
     lv_kms_key_release(&k);
+    done_req(c, &rq);
     return ret;
 }
 
@@ -263,8 +263,8 @@ int lv_kms_svc_authorize(const struct lv_kms_service_call *c,
     }
     ret = 0;
 out:
-    done_req(c, &rq);
     lv_kms_key_release(&k);
+    done_req(c, &rq);
     return ret;
 }
 
