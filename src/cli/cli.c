@@ -415,6 +415,10 @@ int lv_cli_main(int argc, char **argv)
         rc = lv_cli_tail(&c, n - 1, args + 1);
         goto out;
     }
+    if (strcmp(args[0], "explain") == 0 && strcmp(c.svc->name, "kms") == 0) {
+        rc = lv_cli_kms_explain(&c, n - 1, args + 1);
+        goto out;
+    }
     idx = lv_cli_find_op(c.docs, args[0]);
     if (idx < 0) {
         rc = invalid_choice(&c, args[0]);

@@ -149,6 +149,10 @@ int lv_cli_help(const struct lv_cli *c, FILE *out);
 /* tail.c: `logs tail`. argv after "tail". Returns the exit code. */
 int lv_cli_tail(struct lv_cli *c, int argc, char **argv);
 
+/* explain.c: `kms explain`, logvault's key-policy explainer. argv after
+ * "explain". Returns the exit code. */
+int lv_cli_kms_explain(struct lv_cli *c, int argc, char **argv);
+
 /* cli.c: --query and --output applied to `v`, written to stdout. */
 int lv_cli_print(const struct lv_cli *c, const json_t *v, const char *title);
 

@@ -5,6 +5,7 @@
 
 #include "cloudtrail/cloudtrail.h"
 #include "kms/kms.h"
+#include "kms/explain.h"
 #include "logs/logs.h"
 #include "model/model.h"
 #include "util/err.h"
@@ -129,6 +130,20 @@ int lv_route_find(const struct lv_route *r, const char *target,
             *h = row->fn ? row : NULL;
             return 0;
         }
+    }
+    /* logvault's own extension: the KMS explainer (kms/explain.h), no
+     * AWS model; its one operation takes any JSON object. */
+    if (dot && strlen(LV_KMS_EXPLAIN_TARGET) == (size_t)(dot - target) &&
+        strncmp(target, LV_KMS_EXPLAIN_TARGET, (size_t)(dot - target)) == 0 &&
+        strcmp(dot + 1, "Explain") == 0) {
+        static const struct lv_handler explain = {
+            "Explain", lv_kms_op_explain, 0
+        };
+
+        *svc = &lv_kms_explain_service;
+        *op = &lv_kms_explain_service.ops[0];
+        *h = &explain;
+        return 0;
     }
     /* AWS answers an unknown target with this type and no message. */
     return lv_err_set(err, LV_E_UNKNOWN_OPERATION, NULL);

@@ -471,6 +471,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     }
     lv_err_release(&err);
     log_request(&rq, st, status);
+    free(rq.trace);
+    rq.trace = NULL;
     lv_conns_sending(http->conns, conn_of(c), mono_ms());
     return send_body(c, status, "application/x-amz-json-1.1", rq.id, &out,
                      close_after);

@@ -162,6 +162,8 @@ struct grant_search {
     size_t n_ctx;
     struct lv_kms_authz *how;   /* in: child; out: the grant; may be NULL */
     int allowed;
+    json_t *trace;              /* NULL, or an array: each grant of the key
+                                 * considered, with each of its checks */
 };
 
 static const char *ctx_value(const struct lv_kv *ctx, size_t n,
@@ -448,17 +450,43 @@ void lv_kms_authz_release(struct lv_kms_authz *a)
     a->source = LV_KMS_AUTHZ_NONE;
 }
 
+/* The trace's entry for one grant considered: its terms and each check. */
+static void trace_grant(json_t *trace, const struct lv_kms_grant *g,
+                        int grantee, int listed, int holds, const char *rule)
+{
+    json_t *ops = json_loads(g->operations ? g->operations : "", 0, NULL);
+    json_t *cons = g->constraints && g->constraints[0]
+                   ? json_loads(g->constraints, 0, NULL) : NULL;
+
+    json_array_append_new(trace, json_pack(
+        "{s:s, s:s, s:s, s:o, s:o, s:b, s:b, s:b, s:s, s:b}",
+        "grantId", g->id, "name", g->name ? g->name : "",
+        "granteePrincipal", g->grantee ? g->grantee : "",
+        "operations", ops ? ops : json_array(),
+        "constraints", cons ? cons : json_null(),
+        "granteeMatches", grantee, "operationListed", listed,
+        "constraintHolds", holds, "constraintRule", rule,
+        "allows", grantee && listed && holds));
+}
+
 static int grant_matches(void *arg, const struct lv_kms_grant *g)
 {
     struct grant_search *gs = arg;
     const char *who = gs->rq->who.service[0] ? gs->rq->who.service
                                              : gs->rq->who.arn;
+    const char *rule = "the request's encryption context satisfies the "
+                       "grant's constraint";
+    int grantee;
+    int listed;
     int ok;
 
-    if (strcmp(g->grantee, who) != 0 || !grant_lists(g->operations, gs->op)) {
+    grantee = strcmp(g->grantee, who) == 0;
+    listed = (grantee || gs->trace) && grant_lists(g->operations, gs->op);
+    if (!gs->trace && (!grantee || !listed)) {
         return 0;
     }
     if (strcmp(gs->op, "CreateGrant") == 0) {
+        rule = "the grant covers the grant to be created";
         /* The grant's constraint bounds the grants it lets its grantee
          * create, not this request's context (API_GrantConstraints: "the
          * constraint requires that any grants created with the
@@ -472,10 +500,14 @@ static int grant_matches(void *arg, const struct lv_kms_grant *g)
          * DescribeKey and RetireGrant operations, but the constraint
          * doesn't apply to these operations". */
         ok = 1;
+        rule = "the constraint does not apply to DescribeKey";
     } else {
         ok = constraints_hold(g->constraints, gs->ctx, gs->n_ctx);
     }
-    if (!ok) {
+    if (gs->trace) {
+        trace_grant(gs->trace, g, grantee, listed, ok, rule);
+    }
+    if (!ok || !grantee || !listed || gs->allowed) {
         return 0;
     }
     if (gs->how) {
@@ -483,7 +515,8 @@ static int grant_matches(void *arg, const struct lv_kms_grant *g)
         gs->how->source = LV_KMS_AUTHZ_GRANT;
     }
     gs->allowed = 1;
-    return 1;
+    /* Traced: go on, to show every grant of the key. */
+    return gs->trace ? 0 : 1;
 }
 
 /* What the request context needs from the store, read only when the key
@@ -607,19 +640,53 @@ static int gather(struct lv_req *rq, const struct lv_kms_key *k,
     return 0;
 }
 
-int lv_kms_authorize_how(struct lv_req *rq, const struct lv_kms_key *k,
-                         const char *action, const struct lv_kv *ctx,
-                         size_t n_ctx,
-                         const struct lv_policy_ctx_value *extra,
-                         size_t n_extra, struct lv_kms_authz *how,
-                         struct lv_err *err)
+/* Sets the trace's verdict (trace may be NULL: untraced). */
+static void verdict(json_t *trace, int allowed, const char *by,
+                    const char *reason)
+{
+    if (trace) {
+        json_object_set_new(trace, "decision",
+                            json_string(allowed ? "ALLOW" : "DENY"));
+        json_object_set_new(trace, "decidedBy", json_string(by));
+        json_object_set_new(trace, "reason", json_string(reason));
+    }
+}
+
+/* The request the trace explains: who, what, on which key, with which
+ * encryption context (as CloudTrail records it: never a plaintext). */
+static void trace_request(json_t *trace, const struct lv_req *rq,
+                          const struct lv_kms_key *k, const char *action,
+                          const struct lv_kv *ctx, size_t n_ctx)
+{
+    json_t *ec = json_object();
+
+    for (size_t i = 0; i < n_ctx; i++) {
+        json_object_set_new(ec, ctx[i].key, json_string(ctx[i].value));
+    }
+    json_object_set_new(trace, "request", json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:o}",
+        "principal", rq->who.service[0] ? rq->who.service : rq->who.arn,
+        "principalType", rq->who.service[0] ? "Service" : "AWS",
+        "action", action, "keyArn", k->arn, "keyAccount", k->account,
+        "encryptionContext", ec));
+}
+
+/* lv_kms_authorize_how, traced into `trace` (a JSON object) when it is
+ * not NULL: the key policy's trace (lv_policy_trace), each grant
+ * considered, the verdict. Untraced, it is the path every request takes:
+ * lv_policy_eval, the grant walk stopping at the first that allows. */
+static int authorize(struct lv_req *rq, const struct lv_kms_key *k,
+                     const char *action, const struct lv_kv *ctx,
+                     size_t n_ctx, const struct lv_policy_ctx_value *extra,
+                     size_t n_extra, struct lv_kms_authz *how,
+                     json_t *trace, struct lv_err *err)
 {
     struct lv_kms_condctx cc;
     struct lv_kms_condsrc src;
     struct gathered g;
     struct lv_policy_request pr;
     struct policy_slot *slot = NULL;
-    enum lv_policy_decision d;
+    enum lv_policy_decision d = LV_POLICY_DEFAULT_DENY;
     struct grant_search gs;
     char *full_action = lv_xasprintf("kms:%s", action);
     int via_account = 0;
@@ -664,8 +731,17 @@ int lv_kms_authorize_how(struct lv_req *rq, const struct lv_kms_key *k,
     pr.ctx = cc.v;
     pr.n_ctx = cc.n;
 
-    d = lv_policy_eval(slot->policy, &pr, &via_account);
+    if (trace) {
+        trace_request(trace, rq, k, full_action, ctx, n_ctx);
+        json_object_set_new(trace, "keyPolicy",
+                            lv_policy_trace(slot->policy, &pr, &d,
+                                            &via_account));
+    } else {
+        d = lv_policy_eval(slot->policy, &pr, &via_account);
+    }
     if (d == LV_POLICY_EXPLICIT_DENY) {
+        verdict(trace, 0, "keyPolicy", "explicit deny: a Deny statement "
+                "of the key policy matches; nothing can allow it");
         lv_err_set(err, LV_E_ACCESS_DENIED,
                    "User: %s is not authorized to perform: %s on "
                    "resource: %s with an explicit deny in a "
@@ -682,9 +758,16 @@ int lv_kms_authorize_how(struct lv_req *rq, const struct lv_kms_key *k,
         if (how && how->target && grant_lets_retire(rq, how->target)) {
             grant_copy(&how->grant, how->target);
             how->source = LV_KMS_AUTHZ_GRANT;
+            verdict(trace, 1, "grant", "the grant to be retired lets the "
+                    "caller retire it");
             ret = 0;
             goto out;
         }
+        verdict(trace, 0, "grant", "no allow: only the grant to be "
+                "retired can allow RetireGrant (its retiring principal, "
+                "its grantee when it lists RetireGrant, or its issuing "
+                "account); the key policy's kms:RetireGrant is not "
+                "effective");
         goto denied;
     }
     if (d == LV_POLICY_ALLOW) {
@@ -696,11 +779,22 @@ int lv_kms_authorize_how(struct lv_req *rq, const struct lv_kms_key *k,
             if (how) {
                 how->source = LV_KMS_AUTHZ_POLICY;
             }
+            verdict(trace, 1, "keyPolicy", via_account
+                    ? "allow: the key policy allows the principal's "
+                      "account, and the principal acts in that account"
+                    : "allow: an Allow statement of the key policy "
+                      "matches");
             ret = 0;
             goto out;
         }
     }
     if (!is_grant_operation(action)) {
+        verdict(trace, 0, "keyPolicy", d == LV_POLICY_ALLOW
+                ? "no allow: the key policy allows only the principal's "
+                  "account, and the key is in another account: the key "
+                  "policy must name the principal itself"
+                : "no allow: no statement of the key policy allows it, "
+                  "and grants cannot allow this operation");
         goto denied;
     }
     gs.rq = rq;
@@ -709,14 +803,23 @@ int lv_kms_authorize_how(struct lv_req *rq, const struct lv_kms_key *k,
     gs.n_ctx = n_ctx;
     gs.how = how;
     gs.allowed = 0;
+    gs.trace = trace ? json_array() : NULL;
+    if (trace) {
+        json_object_set_new(trace, "grants", gs.trace);
+    }
     if (lv_store_kms_grant_list(rq->store, k->id, NULL, "", 100000,
                                 grant_matches, &gs, err) < 0) {
         goto out;
     }
     if (gs.allowed) {
+        verdict(trace, 1, "grant", "allow: a grant for the principal lists "
+                "the operation and its constraint holds");
         ret = 0;
         goto out;
     }
+    verdict(trace, 0, "grants", "no allow: no statement of the key policy "
+            "allows it, and no grant for the principal lists the "
+            "operation with a constraint that holds");
 denied:
     /* Also when grants of the caller list CreateGrant but none covers the
      * grant asked for: AWS documents the rule but not its error text, so
@@ -734,6 +837,60 @@ out:
     lv_kms_condctx_release(&cc);
     free(full_action);
     return ret;
+}
+
+int lv_kms_authorize_how(struct lv_req *rq, const struct lv_kms_key *k,
+                         const char *action, const struct lv_kv *ctx,
+                         size_t n_ctx,
+                         const struct lv_policy_ctx_value *extra,
+                         size_t n_extra, struct lv_kms_authz *how,
+                         struct lv_err *err)
+{
+    int ret = authorize(rq, k, action, ctx, n_ctx, extra, n_extra, how,
+                        NULL, err);
+
+    if (ret < 0 && err->code == LV_E_ACCESS_DENIED && !rq->trace) {
+        /* Refused: decide once more, traced, for the record (rq->trace).
+         * Only a refusal pays for it. */
+        struct lv_kms_authz again;
+        json_t *t;
+
+        lv_kms_authz_init(&again);
+        if (how) {
+            again.child = how->child;
+            again.target = how->target;
+        }
+        t = lv_kms_authorize_trace(rq, k, action, ctx, n_ctx, extra,
+                                   n_extra, &again);
+        if (t) {
+            rq->trace = json_dumps(t, JSON_COMPACT);
+        }
+        json_decref(t);
+        lv_kms_authz_release(&again);
+    }
+    return ret;
+}
+
+json_t *lv_kms_authorize_trace(struct lv_req *rq, const struct lv_kms_key *k,
+                               const char *action, const struct lv_kv *ctx,
+                               size_t n_ctx,
+                               const struct lv_policy_ctx_value *extra,
+                               size_t n_extra, struct lv_kms_authz *how)
+{
+    struct lv_err err = LV_ERR_INIT;
+    json_t *t = json_object();
+
+    if (authorize(rq, k, action, ctx, n_ctx, extra, n_extra, how, t,
+                  &err) < 0 && err.code != LV_E_ACCESS_DENIED) {
+        json_decref(t);
+        t = NULL;
+    } else if (err.code == LV_E_ACCESS_DENIED) {
+        json_object_set_new(t, "errorCode",
+                            json_string("AccessDeniedException"));
+        json_object_set_new(t, "errorMessage", json_string(lv_err_msg(&err)));
+    }
+    lv_err_release(&err);
+    return t;
 }
 
 int lv_kms_authorize(struct lv_req *rq, const struct lv_kms_key *k,

@@ -9,6 +9,7 @@
 #include "kms/kms.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "crypto/crypto.h"
@@ -35,6 +36,18 @@ static void fill_req(const struct lv_kms_service_call *c, struct lv_req *rq)
      * (aws:SecureTransport true); it has no source address (aws:SourceIp
      * absent) and no input document. */
     rq->secure_transport = 1;
+}
+
+/* The end of a call's request: a refusal's trace goes to the caller's
+ * request (c->trace), else it is dropped. */
+static void done_req(const struct lv_kms_service_call *c, struct lv_req *rq)
+{
+    if (rq->trace && c->trace && !*c->trace) {
+        *c->trace = rq->trace;
+        rq->trace = NULL;
+    }
+    free(rq->trace);
+    rq->trace = NULL;
 }
 
 /* aws:SourceAccount and aws:SourceArn, as AWS sets them when a service
@@ -107,6 +120,7 @@ int lv_kms_svc_describe_key(const struct lv_kms_service_call *c,
     ret = 0;
 out:
     lv_kms_key_release(&k);
+    done_req(c, &rq);
     return ret;
 }
 
@@ -157,6 +171,7 @@ out:
     lv_secret_wipe(dk, sizeof(dk));
     lv_secret_free(mat, mat_len);
     lv_kms_key_release(&k);
+    done_req(c, &rq);
     return ret;
 }
 
@@ -221,6 +236,7 @@ out:
     lv_crypto_buf_release(&pt);
     lv_secret_free(mat, mat_len);
     lv_kms_key_release(&k);
+    done_req(c, &rq);
     return ret;
 }
 
@@ -248,6 +264,7 @@ int lv_kms_svc_authorize(const struct lv_kms_service_call *c,
     ret = 0;
 out:
     lv_kms_key_release(&k);
+    done_req(c, &rq);
     return ret;
 }
 

@@ -76,6 +76,10 @@ struct lv_kms_service_call {
     const char *region;
     const char *request_id;     /* of the request that caused the call */
     time_t now;
+    /* Where a refused call leaves the explainer's trace (JSON text, see
+     * struct lv_req's trace): *trace when it is still NULL; NULL here
+     * keeps it nowhere. */
+    char **trace;
 };
 
 /* What a service needs to know of a key. */

@@ -181,6 +181,27 @@ int lv_kms_authorize_how(struct lv_req *rq, const struct lv_kms_key *k,
                          struct lv_err *err);
 
 /*
+ * lv_kms_authorize_how, explained: decides the same request the same way
+ * and returns, as a new JSON object (json_decref() it), the trace of the
+ * decision — "request" (principal, action, key, encryption context),
+ * "keyPolicy" (lv_policy_trace's account of each statement), "grants"
+ * (each grant of the key considered for a grant operation: its grantee,
+ * operations and constraint, and whether each matched), "decision"
+ * ("ALLOW" / "DENY"), "decidedBy" and "reason", and on a refusal
+ * "errorCode" / "errorMessage" as the caller was answered. NULL on a
+ * store fault (logged by the store). Not on the request path: a refusal
+ * there (lv_kms_authorize_how) calls it to keep the trace in rq->trace.
+ */
+struct json_t;
+struct json_t *lv_kms_authorize_trace(struct lv_req *rq,
+                                      const struct lv_kms_key *k,
+                                      const char *action,
+                                      const struct lv_kv *ctx, size_t n_ctx,
+                                      const struct lv_policy_ctx_value *extra,
+                                      size_t n_extra,
+                                      struct lv_kms_authz *how);
+
+/*
  * Is grant constraint `child` at least as strict as `parent` (both as
  * stored: canonical JSON, or NULL/"" for none)? 1 when every encryption
  * context that satisfies child also satisfies parent: no constraint is

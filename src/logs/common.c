@@ -104,4 +104,5 @@ void lv_logs_kms_call(struct lv_req *rq, struct lv_kms_service_call *c,
     c->region = rq->region;
     c->request_id = rq->id;
     c->now = rq->now;
+    c->trace = &rq->trace;
 }

@@ -627,6 +627,52 @@ enum lv_policy_decision lv_policy_eval(const struct lv_policy *p,
     return LV_POLICY_ALLOW;
 }
 
+/* ---- the matchers, for the trace (policy_int.h) ------------------------ */
+
+int lv_policy_int_principal(const struct lv_pol_stmt *st,
+                            const struct lv_policy_request *rq)
+{
+    return principal_match(st, rq);
+}
+
+int lv_policy_int_not_principal(const struct lv_pol_stmt *st,
+                                const struct lv_policy_request *rq)
+{
+    return not_principal_excludes(st, rq);
+}
+
+int lv_policy_int_action(const struct lv_pol_stmt *st, const char *action)
+{
+    return action_match(st, action ? action : "");
+}
+
+int lv_policy_int_resource(const struct lv_pol_stmt *st, const char *res)
+{
+    return resource_match(st, res);
+}
+
+int lv_policy_int_cond(const struct lv_pol_cond *c,
+                       const struct lv_policy_request *rq)
+{
+    return cond_true(c, rq);
+}
+
+void lv_policy_int_values(const struct lv_policy_request *rq,
+                          const char *key,
+                          void (*fn)(void *arg, const char *value),
+                          void *arg)
+{
+    struct ctx_view view;
+    size_t i = 0;
+    size_t j = 0;
+    const char *s;
+
+    view_init(&view, rq, key);
+    while ((s = view_next(&view, &i, &j)) != NULL) {
+        fn(arg, s);
+    }
+}
+
 int lv_policy_mentions(const struct lv_policy *p, const char *prefix)
 {
     size_t len = strlen(prefix);

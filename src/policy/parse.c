@@ -68,6 +68,7 @@ static void free_stmt(struct lv_pol_stmt *st)
 {
     for (size_t i = 0; i < st->n_pr; i++) {
         free(st->pr[i].s);
+        free(st->pr[i].text);
     }
     free(st->pr);
     free_strs(st->actions, st->n_actions);
@@ -80,8 +81,10 @@ static void free_stmt(struct lv_pol_stmt *st)
         }
         free(c->vals);
         free(c->key);
+        free(c->op);
     }
     free(st->conds);
+    free(st->sid);
 }
 
 void lv_policy_free(struct lv_policy *p)
@@ -163,6 +166,7 @@ static void add_principal(struct lv_pol_stmt *st, enum lv_pol_pr_type type,
     pr = &st->pr[st->n_pr++];
     pr->type = type;
     pr->s = s ? lv_xstrndup(s, len) : NULL;
+    pr->text = NULL;
     if (type == LV_PP_SERVICE) {
         for (char *c = pr->s; *c; c++) {
             *c = (char)tolower((unsigned char)*c);
@@ -204,6 +208,7 @@ static int read_principal_values(struct lv_pol_stmt *st, const char *type,
         } else {
             add_principal(st, LV_PP_FEDERATED, s, strlen(s));
         }
+        st->pr[st->n_pr - 1].text = lv_xstrdup(s);
     }
     return 0;
 }
@@ -376,6 +381,7 @@ static int read_condition(struct lv_pol_stmt *st, const json_t *v,
             c = &st->conds[st->n_conds++];
             *c = proto;
             c->key = lv_xstrdup(key);
+            c->op = lv_xstrdup(opname);
             if (read_cond_values(c, vals, err) < 0) {
                 return -1;
             }
@@ -448,6 +454,9 @@ static int read_statement(struct lv_pol_stmt *st, const json_t *o,
     v = json_object_get(o, "Sid");
     if (v && !json_is_string(v)) {
         return lv_err_set(err, MALFORMED, "Sid must be a string.");
+    }
+    if (v) {
+        st->sid = lv_xstrdup(json_string_value(v));
     }
     effect = json_string_value(json_object_get(o, "Effect"));
     if (!effect) {

@@ -77,6 +77,7 @@
 
 #include <stddef.h>
 
+struct json_t;
 struct lv_err;
 
 /* The longest key policy KMS accepts, in bytes.
@@ -146,6 +147,38 @@ void lv_policy_free(struct lv_policy *p);
 enum lv_policy_decision lv_policy_eval(const struct lv_policy *p,
                                        const struct lv_policy_request *rq,
                                        int *via_account);
+
+/*
+ * The explainer: decides rq under p exactly as lv_policy_eval() does
+ * (same decision, same *via_account) and returns, as a new JSON object
+ * the caller json_decref()s, why:
+ *   {"decision": "ALLOW" | "EXPLICIT_DENY" | "DEFAULT_DENY",
+ *    "reason": one sentence,
+ *    "deciding": [indexes of the statements that decided: the Deny
+ *                 statements that matched, else the Allow statements that
+ *                 matched, else none],
+ *    "request": {"action", "resource", "principal", "principalType"
+ *                ("AWS" | "Service")},
+ *    "statements": [{"index", "sid" (null when none), "effect",
+ *        "applies": bool (every element below matched),
+ *        "principal": {"element": "Principal" | "NotPrincipal",
+ *                      "values": [as written in the policy],
+ *                      "request": …,
+ *                      "matched": bool, "viaAccount": bool},
+ *        "action": {"element", "values", "request", "matched"},
+ *        "resource": {"element", "values", "request", "matched"},
+ *        "conditions": [{"operator", "key", "values": [policy values],
+ *                        "requestValues": [what the request had; [] when
+ *                        the key is missing], "matched": bool}]}]}
+ * Every element is evaluated (no short cut), so a statement that did not
+ * apply shows each reason it did not. The request's values are what the
+ * caller passed (its condition context: encryption context pairs, never
+ * a plaintext). Allocates; lv_policy_eval() stays the untraced path.
+ */
+struct json_t *lv_policy_trace(const struct lv_policy *p,
+                               const struct lv_policy_request *rq,
+                               enum lv_policy_decision *decision,
+                               int *via_account);
 
 /* 1 if a Condition of p names a key that begins with `prefix`
  * (case-insensitively, as condition key names compare), e.g.

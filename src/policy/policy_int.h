@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct lv_policy_request;
+
 /* What an operator compares. */
 enum lv_pol_kind {
     LV_PK_STRING,           /* StringEquals, StringNotEquals */
@@ -46,6 +48,8 @@ struct lv_pol_cond {
     int negated;
     int if_exists;
     char *key;              /* as written; compared case-insensitively */
+    char *op;               /* the operator as written ("StringEquals"),
+                             * for the trace (trace.c) */
     struct lv_pol_value *vals;
     size_t n;
 };
@@ -61,9 +65,12 @@ enum lv_pol_pr_type {
 struct lv_pol_principal {
     enum lv_pol_pr_type type;
     char *s;                /* account id, ARN or service; NULL for ANY */
+    char *text;             /* as written in the policy, for the trace;
+                             * NULL for a bare "*" */
 };
 
 struct lv_pol_stmt {
+    char *sid;              /* its Sid, NULL when it has none (trace.c) */
     int deny;
     int not_principal;
     struct lv_pol_principal *pr;
@@ -118,5 +125,31 @@ int lv_policy_read_date(const char *s, int64_t *out);
 /* An IPv4/IPv6 address with optional /prefix. 0 ok, -1 not one. */
 int lv_policy_read_cidr(const char *s, unsigned char ip[16], int *ip_len,
                         int *prefix);
+
+/* eval.c: the matchers lv_policy_eval() uses, one element of a statement
+ * at a time, for the trace (trace.c), which must decide exactly as eval
+ * does. */
+
+/* 0: no match; 1: matched directly; 2: matched only through the
+ * principal's account. For a Principal element (not NotPrincipal). */
+int lv_policy_int_principal(const struct lv_pol_stmt *st,
+                            const struct lv_policy_request *rq);
+/* 1 if a NotPrincipal element leaves the requester out. */
+int lv_policy_int_not_principal(const struct lv_pol_stmt *st,
+                                const struct lv_policy_request *rq);
+/* 1 if an Action / NotAction pattern (Resource / NotResource) of st
+ * matches, before the Not is applied. */
+int lv_policy_int_action(const struct lv_pol_stmt *st, const char *action);
+int lv_policy_int_resource(const struct lv_pol_stmt *st, const char *res);
+/* 1 if condition c holds for rq. */
+int lv_policy_int_cond(const struct lv_pol_cond *c,
+                       const struct lv_policy_request *rq);
+/* The request's values of condition key `key` as the evaluator reads
+ * them (explicit context entries, else the implicit one): calls fn for
+ * each, in order. */
+void lv_policy_int_values(const struct lv_policy_request *rq,
+                          const char *key,
+                          void (*fn)(void *arg, const char *value),
+                          void *arg);
 
 #endif

@@ -56,6 +56,12 @@ struct lv_req {
     int secure_transport;
     const char *user_agent;
     const struct json_t *in;
+    /* The explainer's trace of a refused KMS authorization made for this
+     * request (kms/authz.c: the key policy statement by statement, the
+     * grants, the verdict; JSON text, malloc'd), for the audit record;
+     * NULL when nothing was refused. Whoever releases the request frees
+     * it. */
+    char *trace;
 };
 
 /* What the front offers a raw-body handler to read past the body (the

@@ -1,11 +1,14 @@
 /*
  * fuzz_policy: arbitrary bytes as a key policy document → lv_policy_parse
  * → lv_policy_eval of a fixed request (the CloudWatch Logs service asking
- * for a data key, and an IAM user asking to PutKeyPolicy) → lockout check.
+ * for a data key, and an IAM user asking to PutKeyPolicy) → lockout check;
+ * the explainer's trace of each request must decide as the engine did.
  * Build: clang -fsanitize=fuzzer,address,undefined with the library.
  */
 #include <stddef.h>
 #include <stdint.h>
+
+#include <jansson.h>
 
 #include "policy/policy.h"
 #include "util/err.h"
@@ -51,8 +54,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         return 0;
     }
-    (void)lv_policy_eval(p, &logs, &via);
-    (void)lv_policy_eval(p, &user, &via);
+    for (int i = 0; i < 2; i++) {
+        const struct lv_policy_request *rq = i ? &user : &logs;
+        enum lv_policy_decision d = lv_policy_eval(p, rq, &via);
+        enum lv_policy_decision td;
+        int tvia;
+        json_t *t = lv_policy_trace(p, rq, &td, &tvia);
+
+        if (!t || td != d || tvia != via) {
+            __builtin_trap();
+        }
+        json_decref(t);
+    }
     (void)lv_policy_lockout_check(p, user.principal_arn,
                                   user.principal_account, key, &err);
     lv_policy_free(p);

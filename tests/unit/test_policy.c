@@ -16,7 +16,10 @@
 
 #include <cmocka.h>
 
+#include <jansson.h>
+
 #include "policy/policy.h"
+#include "policy/policy_int.h"
 #include "util/err.h"
 
 #include "helpers.h"
@@ -521,6 +524,62 @@ static char *unquote(const char *s)
     return d;
 }
 
+/* The explainer's trace decides as the engine did: the same decision and
+ * via_account, the decision's name in the JSON, one entry per statement,
+ * and the deciding statements are the ones that apply with the deciding
+ * effect. Returns 1 when it does; prints the case's name and why not. */
+static int trace_agrees(const char *name, const struct lv_policy *p,
+                        const struct lv_policy_request *rq,
+                        enum lv_policy_decision want, int want_via)
+{
+    enum lv_policy_decision d = (enum lv_policy_decision)-1;
+    int via = -7;
+    json_t *t = lv_policy_trace(p, rq, &d, &via);
+    const json_t *deciding = json_object_get(t, "deciding");
+    const json_t *stmts = json_object_get(t, "statements");
+    size_t i;
+    const json_t *v;
+    int ok = 0;
+
+    if (!t) {
+        print_error("%s: no trace\n", name);
+        return 0;
+    }
+    if (d != want || via != want_via) {
+        print_error("%s: trace decided %s via %d, engine %s via %d\n", name,
+                    lv_policy_decision_name(d), via,
+                    lv_policy_decision_name(want), want_via);
+    } else if (strcmp(json_string_value(json_object_get(t, "decision")),
+                      lv_policy_decision_name(want)) != 0) {
+        print_error("%s: trace JSON says %s\n", name,
+                    json_string_value(json_object_get(t, "decision")));
+    } else if (json_array_size(stmts) != p->n_st) {
+        print_error("%s: trace has %zu statements\n", name,
+                    json_array_size(stmts));
+    } else if ((want == LV_POLICY_DEFAULT_DENY) !=
+               (json_array_size(deciding) == 0)) {
+        print_error("%s: %zu deciding statements on %s\n", name,
+                    json_array_size(deciding), lv_policy_decision_name(want));
+    } else {
+        ok = 1;
+        json_array_foreach(deciding, i, v) {
+            const json_t *st = json_array_get(stmts,
+                                              (size_t)json_integer_value(v));
+            const char *eff = json_string_value(json_object_get(st,
+                                                                "effect"));
+
+            if (!json_is_true(json_object_get(st, "applies")) || !eff ||
+                strcmp(eff, want == LV_POLICY_ALLOW ? "Allow" : "Deny")) {
+                print_error("%s: deciding statement %zu does not apply\n",
+                            name, (size_t)json_integer_value(v));
+                ok = 0;
+            }
+        }
+    }
+    json_decref(t);
+    return ok;
+}
+
 /* Returns 1 when the case passes; prints its name and why when not. */
 static int run_eval_case(const struct eval_case *tc)
 {
@@ -565,6 +624,9 @@ static int run_eval_case(const struct eval_case *tc)
     rq.ctx = ctx;
     rq.n_ctx = n_ctx;
     got = lv_policy_eval(p, &rq, &via);
+    if (!trace_agrees(tc->name, p, &rq, got, via)) {
+        goto out;
+    }
     if ((int)got != tc->want) {
         print_error("%s: got %s, want %s\n", tc->name,
                     lv_policy_decision_name(got),
@@ -794,10 +856,14 @@ static void test_default_policy(void **state)
     rq.principal_account = ACCT;
     assert_int_equal(lv_policy_eval(p, &rq, &via), LV_POLICY_ALLOW);
     assert_int_equal(via, 1);
+    assert_true(trace_agrees("default policy, alice", p, &rq,
+                             LV_POLICY_ALLOW, 1));
     rq.principal_arn = NULL;
     rq.principal_account = NULL;
     rq.principal_service = "logs.eu-west-2.amazonaws.com";
     assert_int_equal(lv_policy_eval(p, &rq, &via), LV_POLICY_DEFAULT_DENY);
+    assert_true(trace_agrees("default policy, logs", p, &rq,
+                             LV_POLICY_DEFAULT_DENY, 0));
     lv_policy_free(p);
     free(doc);
 }
@@ -864,6 +930,77 @@ static void test_lockout(void **state)
     }
 }
 
+/* ---- the trace's content ------------------------------------------------ */
+
+/* CloudWatch Logs asking for another group's key use under the tutorial's
+ * policy: refused, and the trace says which element of which statement
+ * failed, with the values compared. */
+static void test_trace_content(void **state)
+{
+    struct lv_err err = LV_ERR_INIT;
+    char *doc = unquote(TUTORIAL);
+    struct lv_policy *p = lv_policy_parse(doc, strlen(doc), &err);
+    struct lv_policy_ctx_value ctx[] = {
+        { EC_ARN, (const char *const[]){ GROUP2 }, 1 },
+    };
+    struct lv_policy_request rq = {
+        .action = "kms:GenerateDataKey", .resource = KEY,
+        .resource_account = ACCT,
+        .principal_service = "logs.eu-west-2.amazonaws.com",
+        .ctx = ctx, .n_ctx = 1,
+    };
+    enum lv_policy_decision d;
+    json_t *t;
+    const json_t *st0;
+    const json_t *st1;
+    const json_t *c;
+
+    (void)state;
+    assert_non_null(p);
+    t = lv_policy_trace(p, &rq, &d, NULL);
+    assert_int_equal(d, LV_POLICY_DEFAULT_DENY);
+    assert_string_equal(json_string_value(json_object_get(t, "decision")),
+                        "DEFAULT_DENY");
+    assert_non_null(strstr(json_string_value(json_object_get(t, "reason")),
+                           "no allow"));
+    st0 = json_array_get(json_object_get(t, "statements"), 0);
+    st1 = json_array_get(json_object_get(t, "statements"), 1);
+    assert_string_equal(json_string_value(json_object_get(st0, "sid")),
+                        "Enable IAM User Permissions");
+    assert_true(json_is_false(json_object_get(
+        json_object_get(st0, "principal"), "matched")));
+    assert_string_equal(json_string_value(json_array_get(json_object_get(
+        json_object_get(st0, "principal"), "values"), 0)),
+        "arn:aws:iam::111122223333:root");
+    assert_true(json_is_true(json_object_get(
+        json_object_get(st0, "action"), "matched")));
+    assert_true(json_is_null(json_object_get(st1, "sid")));
+    assert_true(json_is_true(json_object_get(
+        json_object_get(st1, "principal"), "matched")));
+    assert_true(json_is_false(json_object_get(st1, "applies")));
+    c = json_array_get(json_object_get(st1, "conditions"), 0);
+    assert_string_equal(json_string_value(json_object_get(c, "operator")),
+                        "ArnEquals");
+    assert_string_equal(json_string_value(json_object_get(c, "key")),
+                        EC_ARN);
+    assert_string_equal(json_string_value(json_array_get(
+        json_object_get(c, "values"), 0)), GROUP);
+    assert_string_equal(json_string_value(json_array_get(
+        json_object_get(c, "requestValues"), 0)), GROUP2);
+    assert_true(json_is_false(json_object_get(c, "matched")));
+    json_decref(t);
+
+    /* Its own group: allowed by statement 1. */
+    ctx[0].values = (const char *const[]){ GROUP };
+    t = lv_policy_trace(p, &rq, &d, NULL);
+    assert_int_equal(d, LV_POLICY_ALLOW);
+    assert_int_equal(json_integer_value(json_array_get(
+        json_object_get(t, "deciding"), 0)), 1);
+    json_decref(t);
+    lv_policy_free(p);
+    free(doc);
+}
+
 /* ---- garbage ---------------------------------------------------------- */
 
 static uint32_t lcg(uint32_t *s)
@@ -885,9 +1022,11 @@ static void eval_fixed(const struct lv_policy *p)
         .principal_service = "logs.eu-west-2.amazonaws.com",
         .ctx = ctx, .n_ctx = 2,
     };
-    int via;
+    int via = 0;
+    enum lv_policy_decision d;
 
-    (void)lv_policy_eval(p, &rq, &via);
+    d = lv_policy_eval(p, &rq, &via);
+    assert_true(trace_agrees("garbage", p, &rq, d, via));
 }
 
 /* Every prefix, bit flips and random bytes: each parse succeeds or fails
@@ -962,6 +1101,7 @@ int main(void)
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_default_policy),
         cmocka_unit_test(test_lockout),
+        cmocka_unit_test(test_trace_content),
         cmocka_unit_test(test_garbage),
     };
 
