@@ -1,0 +1,1131 @@
+/*
+ * event.c: the CloudTrail record of one request (event.h).
+ *
+ * The record's shape is CloudTrail's record contents
+ * (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/
+ * cloudtrail-event-reference-record-contents.html), in the order and with
+ * the eventVersion of AWS KMS's current examples (1.11, with
+ * managementEvent and eventCategory): eventVersion, userIdentity,
+ * eventTime, eventSource, eventName, awsRegion, sourceIPAddress, userAgent,
+ * errorCode, errorMessage, requestParameters, responseElements,
+ * additionalEventData, requestID, eventID, readOnly, resources, eventType,
+ * managementEvent, recipientAccountId, eventCategory.
+ *
+ * userIdentity follows "CloudTrail userIdentity element"
+ * (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/
+ * cloudtrail-event-reference-user-identity.html): IAMUser (principalId,
+ * arn, accountId, accessKeyId, userName), Root (principalId = the account
+ * id, no userName), AWSService (invokedBy only). logvault has no IAM
+ * unique ids, so an IAM user's principalId is made the way AWS shapes
+ * them — "AIDA" and 17 characters of [A-Z2-7] — from a SHA-256 of the
+ * user's ARN: stable for a user, different between users.
+ *
+ * The per-operation tables below say which request members CloudTrail
+ * records and how it names them (the request member with its first letter
+ * lowered: KeyId → keyId), and which response members it records (null for
+ * the cryptographic and the read-only operations). Everything a table does
+ * not name is left out; that is what keeps plaintext, ciphertext, data
+ * keys, signatures, MACs, grant tokens and log event text out of every
+ * record.
+ */
+#include "audit/event.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "crypto/crypto.h"
+#include "model/model.h"
+#include "store/audit_store.h"
+#include "svc/req.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/json.h"
+#include "util/mem.h"
+
+/* CloudTrail's record format version of AWS KMS's current examples. */
+#define EVENT_VERSION "1.11"
+
+/* How a recorded member's value is written. */
+enum kind {
+    K_COPY,         /* verbatim (strings, numbers, lists of strings, and
+                     * maps such as an encryption context, whose keys are
+                     * the caller's and never renamed) */
+    K_RENAME1,      /* an object, or a list of objects, whose own keys are
+                     * renamed (Tags: TagKey → tagKey; Constraints:
+                     * EncryptionContextSubset → encryptionContextSubset),
+                     * their values verbatim */
+    K_DEEP,         /* every key renamed at every depth, and a number under
+                     * a key ending in "Date" written as AWS writes dates
+                     * in records ("Aug 10, 2022, 10:38:27 PM"): KMS's
+                     * KeyMetadata */
+    K_DATE,         /* epoch seconds → "Aug 10, 2022, 10:38:27 PM" */
+};
+
+struct rule {
+    const char *member;     /* the member in the request or response ("":
+                             * none, only the key default below) */
+    const char *ct;         /* its name in the record */
+    enum kind kind;
+    const char *dflt;       /* written when the member is absent, or NULL */
+    int key_dflt;           /* 1: when absent, the key the request resolved
+                             * to (Decrypt without KeyId) */
+};
+
+#define END { NULL, NULL, K_COPY, NULL, 0 }
+#define C(m, ct) { m, ct, K_COPY, NULL, 0 }
+
+/* Operation flags. */
+#define F_RO 1u             /* readOnly */
+#define F_DATA 2u           /* a data event */
+#define F_KEY 4u            /* a cryptographic operation on a KMS key */
+#define F_RES 8u            /* its response names keys (resources) */
+
+struct op_rule {
+    const char *op;
+    unsigned flags;
+    const struct rule *req;         /* NULL: requestParameters null */
+    const struct rule *resp;        /* NULL: responseElements null */
+    const struct rule *extra_in;    /* additionalEventData, from the
+                                     * request */
+    const struct rule *extra_out;   /* additionalEventData, from the
+                                     * response */
+};
+
+/* ---- AWS KMS ---------------------------------------------------------
+ *
+ * Each row follows the operation's example in the AWS KMS Developer
+ * Guide, "Examples of AWS KMS log entries"
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/
+ * understanding-kms-entries.html), page ct-<operation>.html, e.g.
+ * ct-encrypt.html. Those pages show: the ciphertext in the request and the
+ * plaintext in the response are omitted (ct-decrypt); Decrypt and Encrypt
+ * always record encryptionAlgorithm, defaulted when the request had none
+ * (ct-decrypt); GenerateRandom and RetireGrant record requestParameters
+ * null, RetireGrant the grantId in additionalEventData (ct-retire-grant);
+ * CreateKey records keyMetadata (ct-createkey), CreateGrant the grantId
+ * and not the token (ct-creategrant), ScheduleKeyDeletion and
+ * CancelKeyDeletion their response (ct-schedule-key-deletion,
+ * ct-cancel-key-deletion), RotateKeyOnDemand its response
+ * (ct-rotatekeyondemand), EnableKeyRotation the key's ARN
+ * (ct-enablekeyrotation); every other response is null; the cryptographic
+ * operations record keyMaterialId in additionalEventData (ct-encrypt,
+ * ct-generatedatakey, 2025 examples). Operations without a page
+ * (GetKeyRotationStatus, GetPublicKey, ListKeyPolicies, ListKeyRotations,
+ * ListKeys, ListResourceTags, ListRetirableGrants)
+ * follow the same rule: every non-secret request member, response null.
+ * Grant tokens are never recorded (no example shows them; they are bearer
+ * credentials).
+ */
+static const struct rule kms_key_only[] = { C("KeyId", "keyId"), END };
+static const struct rule kms_key_resp[] = { C("KeyId", "keyId"), END };
+static const struct rule kms_alias[] = {
+    C("AliasName", "aliasName"), C("TargetKeyId", "targetKeyId"), END,
+};
+static const struct rule kms_delete_alias[] = {
+    C("AliasName", "aliasName"), END,
+};
+static const struct rule kms_create_grant[] = {
+    C("KeyId", "keyId"),
+    { "Constraints", "constraints", K_RENAME1, NULL, 0 },
+    C("Operations", "operations"),
+    C("GranteePrincipal", "granteePrincipal"),
+    C("RetiringPrincipal", "retiringPrincipal"),
+    C("Name", "name"),
+    C("DryRun", "dryRun"),
+    END,
+};
+static const struct rule kms_create_grant_resp[] = {
+    C("GrantId", "grantId"), END,
+};
+static const struct rule kms_create_key[] = {
+    C("Policy", "policy"),
+    C("Description", "description"),
+    C("KeyUsage", "keyUsage"),
+    C("CustomerMasterKeySpec", "customerMasterKeySpec"),
+    C("KeySpec", "keySpec"),
+    C("Origin", "origin"),
+    C("CustomKeyStoreId", "customKeyStoreId"),
+    C("BypassPolicyLockoutSafetyCheck", "bypassPolicyLockoutSafetyCheck"),
+    { "Tags", "tags", K_RENAME1, NULL, 0 },
+    C("MultiRegion", "multiRegion"),
+    C("XksKeyId", "xksKeyId"),
+    END,
+};
+static const struct rule kms_create_key_resp[] = {
+    { "KeyMetadata", "keyMetadata", K_DEEP, NULL, 0 }, END,
+};
+static const struct rule kms_decrypt[] = {
+    { "EncryptionAlgorithm", "encryptionAlgorithm", K_COPY,
+      "SYMMETRIC_DEFAULT", 0 },
+    { "KeyId", "keyId", K_COPY, NULL, 1 },
+    C("EncryptionContext", "encryptionContext"),
+    C("DryRun", "dryRun"),
+    END,
+};
+static const struct rule kms_encrypt[] = {
+    C("EncryptionContext", "encryptionContext"),
+    C("KeyId", "keyId"),
+    { "EncryptionAlgorithm", "encryptionAlgorithm", K_COPY,
+      "SYMMETRIC_DEFAULT", 0 },
+    C("DryRun", "dryRun"),
+    END,
+};
+static const struct rule kms_gdk[] = {
+    C("KeyId", "keyId"),
+    C("NumberOfBytes", "numberOfBytes"),
+    C("KeySpec", "keySpec"),
+    C("EncryptionContext", "encryptionContext"),
+    C("DryRun", "dryRun"),
+    END,
+};
+static const struct rule kms_gdk_pair[] = {
+    C("KeyPairSpec", "keyPairSpec"),
+    C("EncryptionContext", "encryptionContext"),
+    C("KeyId", "keyId"),
+    C("DryRun", "dryRun"),
+    END,
+};
+static const struct rule kms_mac[] = {
+    C("MacAlgorithm", "macAlgorithm"), C("KeyId", "keyId"),
+    C("DryRun", "dryRun"), END,
+};
+static const struct rule kms_sign[] = {
+    C("MessageType", "messageType"), C("KeyId", "keyId"),
+    C("SigningAlgorithm", "signingAlgorithm"), C("DryRun", "dryRun"), END,
+};
+static const struct rule kms_get_key_policy[] = {
+    C("KeyId", "keyId"), C("PolicyName", "policyName"), END,
+};
+static const struct rule kms_list_by_key[] = {
+    C("KeyId", "keyId"), C("Limit", "limit"), C("Marker", "marker"), END,
+};
+static const struct rule kms_list_grants[] = {
+    C("KeyId", "keyId"), C("GrantId", "grantId"),
+    C("GranteePrincipal", "granteePrincipal"), C("Limit", "limit"),
+    C("Marker", "marker"), END,
+};
+static const struct rule kms_list_key_rotations[] = {
+    C("KeyId", "keyId"), C("IncludeKeyMaterial", "includeKeyMaterial"),
+    C("Limit", "limit"), C("Marker", "marker"), END,
+};
+static const struct rule kms_list_keys[] = {
+    C("Limit", "limit"), C("Marker", "marker"), END,
+};
+static const struct rule kms_list_retirable[] = {
+    C("RetiringPrincipal", "retiringPrincipal"), C("Limit", "limit"),
+    C("Marker", "marker"), END,
+};
+static const struct rule kms_put_key_policy[] = {
+    C("KeyId", "keyId"), C("PolicyName", "policyName"),
+    C("Policy", "policy"),
+    C("BypassPolicyLockoutSafetyCheck", "bypassPolicyLockoutSafetyCheck"),
+    END,
+};
+static const struct rule kms_reencrypt[] = {
+    { "SourceEncryptionAlgorithm", "sourceEncryptionAlgorithm", K_COPY,
+      "SYMMETRIC_DEFAULT", 0 },
+    C("SourceEncryptionContext", "sourceEncryptionContext"),
+    C("SourceKeyId", "sourceKeyId"),
+    C("DestinationKeyId", "destinationKeyId"),
+    { "DestinationEncryptionAlgorithm", "destinationEncryptionAlgorithm",
+      K_COPY, "SYMMETRIC_DEFAULT", 0 },
+    C("DestinationEncryptionContext", "destinationEncryptionContext"),
+    C("DryRun", "dryRun"),
+    END,
+};
+static const struct rule kms_reencrypt_extra[] = {
+    C("SourceKeyMaterialId", "sourceKeyMaterialId"),
+    C("DestinationKeyMaterialId", "destinationKeyMaterialId"),
+    END,
+};
+static const struct rule kms_material_extra[] = {
+    C("KeyMaterialId", "keyMaterialId"), END,
+};
+static const struct rule kms_retire_extra[] = {
+    C("GrantId", "grantId"), END,
+};
+static const struct rule kms_revoke[] = {
+    C("KeyId", "keyId"), C("GrantId", "grantId"), C("DryRun", "dryRun"),
+    END,
+};
+static const struct rule kms_schedule[] = {
+    C("PendingWindowInDays", "pendingWindowInDays"), C("KeyId", "keyId"),
+    END,
+};
+static const struct rule kms_schedule_resp[] = {
+    C("KeyId", "keyId"), C("KeyState", "keyState"),
+    { "DeletionDate", "deletionDate", K_DATE, NULL, 0 },
+    C("PendingWindowInDays", "pendingWindowInDays"),
+    END,
+};
+/* ct-enablekeyrotation: "log entries recorded on or after December 2022
+ * include the key ARN of the affected KMS key in the responseElements.keyId
+ * value, even though this operation does not return the key ARN" */
+static const struct rule kms_resolved_key_resp[] = {
+    { "", "keyId", K_COPY, NULL, 1 }, END,
+};
+static const struct rule kms_enable_rotation[] = {
+    C("KeyId", "keyId"), C("RotationPeriodInDays", "rotationPeriodInDays"),
+    END,
+};
+static const struct rule kms_tag[] = {
+    C("KeyId", "keyId"), { "Tags", "tags", K_RENAME1, NULL, 0 }, END,
+};
+static const struct rule kms_untag[] = {
+    C("KeyId", "keyId"), C("TagKeys", "tagKeys"), END,
+};
+static const struct rule kms_update_description[] = {
+    C("KeyId", "keyId"), C("Description", "description"), END,
+};
+
+/* Sorted by op (bsearch). */
+static const struct op_rule kms_ops[] = {
+    { "CancelKeyDeletion", 0, kms_key_only, kms_key_resp, NULL, NULL },
+    { "CreateAlias", 0, kms_alias, NULL, NULL, NULL },
+    { "CreateGrant", 0, kms_create_grant, kms_create_grant_resp, NULL,
+      NULL },
+    { "CreateKey", F_RES, kms_create_key, kms_create_key_resp, NULL, NULL },
+    { "Decrypt", F_RO | F_KEY, kms_decrypt, NULL, NULL,
+      kms_material_extra },
+    { "DeleteAlias", 0, kms_delete_alias, NULL, NULL, NULL },
+    { "DescribeKey", F_RO, kms_key_only, NULL, NULL, NULL },
+    { "DisableKey", 0, kms_key_only, NULL, NULL, NULL },
+    { "DisableKeyRotation", 0, kms_key_only, NULL, NULL, NULL },
+    { "EnableKey", 0, kms_key_only, NULL, NULL, NULL },
+    { "EnableKeyRotation", 0, kms_enable_rotation, kms_resolved_key_resp,
+      NULL, NULL },
+    /* (Encrypt's response has no KeyMaterialId in our model) */
+    { "Encrypt", F_RO | F_KEY, kms_encrypt, NULL, NULL, NULL },
+    /* logvault's extension (LogvaultKmsExplain_20261201.Explain, signed
+     * for kms): who asked for an explanation is recorded, read-only */
+    { "Explain", F_RO, NULL, NULL, NULL, NULL },
+    { "GenerateDataKey", F_RO | F_KEY, kms_gdk, NULL, NULL,
+      kms_material_extra },
+    { "GenerateDataKeyPair", F_RO | F_KEY, kms_gdk_pair, NULL, NULL,
+      kms_material_extra },
+    { "GenerateDataKeyPairWithoutPlaintext", F_RO | F_KEY, kms_gdk_pair,
+      NULL, NULL, kms_material_extra },
+    { "GenerateDataKeyWithoutPlaintext", F_RO | F_KEY, kms_gdk, NULL, NULL,
+      kms_material_extra },
+    { "GenerateMac", F_RO | F_KEY, kms_mac, NULL, NULL, NULL },
+    { "GenerateRandom", F_RO, NULL, NULL, NULL, NULL },
+    { "GetKeyLastUsage", F_RO, kms_key_only, NULL, NULL, NULL },
+    { "GetKeyPolicy", F_RO, kms_get_key_policy, NULL, NULL, NULL },
+    { "GetKeyRotationStatus", F_RO, kms_key_only, NULL, NULL, NULL },
+    { "GetPublicKey", F_RO, kms_key_only, NULL, NULL, NULL },
+    { "ListAliases", F_RO, kms_list_by_key, NULL, NULL, NULL },
+    { "ListGrants", F_RO, kms_list_grants, NULL, NULL, NULL },
+    { "ListKeyPolicies", F_RO, kms_list_by_key, NULL, NULL, NULL },
+    { "ListKeyRotations", F_RO, kms_list_key_rotations, NULL, NULL, NULL },
+    { "ListKeys", F_RO, kms_list_keys, NULL, NULL, NULL },
+    { "ListResourceTags", F_RO, kms_list_by_key, NULL, NULL, NULL },
+    { "ListRetirableGrants", F_RO, kms_list_retirable, NULL, NULL, NULL },
+    { "PutKeyPolicy", 0, kms_put_key_policy, NULL, NULL, NULL },
+    { "ReEncrypt", F_RO | F_KEY | F_RES, kms_reencrypt, NULL, NULL,
+      kms_reencrypt_extra },
+    { "RetireGrant", 0, NULL, NULL, kms_retire_extra, NULL },
+    { "RevokeGrant", 0, kms_revoke, NULL, NULL, NULL },
+    /* ct-rotatekeyondemand: its response */
+    { "RotateKeyOnDemand", 0, kms_key_only, kms_key_resp, NULL, NULL },
+    { "ScheduleKeyDeletion", 0, kms_schedule, kms_schedule_resp, NULL,
+      NULL },
+    { "Sign", F_RO | F_KEY, kms_sign, NULL, NULL, NULL },
+    { "TagResource", 0, kms_tag, NULL, NULL, NULL },
+    { "UntagResource", 0, kms_untag, NULL, NULL, NULL },
+    { "UpdateAlias", 0, kms_alias, NULL, NULL, NULL },
+    { "UpdateKeyDescription", 0, kms_update_description, NULL, NULL, NULL },
+    { "Verify", F_RO | F_KEY, kms_sign, NULL, NULL, NULL },
+    { "VerifyMac", F_RO | F_KEY, kms_mac, NULL, NULL, NULL },
+};
+
+/* ---- Amazon CloudWatch Logs -----------------------------------------
+ *
+ * "Logging Amazon CloudWatch Logs API calls in AWS CloudTrail"
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/
+ * logging_cw_api_calls_cwl.html): the Logs API's members are camelCase
+ * already and are recorded under their own names (its example:
+ * CreateExportTask's logGroupName, from, to …); for the Describe*
+ * operations "only request elements are logged", and the other operations
+ * logvault implements answer nothing, so every responseElements is null.
+ * GetLogEvents, FilterLogEvents and PutLogEvents are data events (CloudTrail
+ * "Logging data events": off unless a trail selects them). Never recorded:
+ * PutLogEvents' logEvents and TestMetricFilter's logEventMessages (event
+ * text), PutLogEvents' entity.
+ */
+static const struct rule logs_group[] = {
+    C("logGroupName", "logGroupName"), END,
+};
+static const struct rule logs_associate[] = {
+    C("logGroupName", "logGroupName"), C("kmsKeyId", "kmsKeyId"),
+    C("resourceIdentifier", "resourceIdentifier"), END,
+};
+static const struct rule logs_disassociate[] = {
+    C("logGroupName", "logGroupName"),
+    C("resourceIdentifier", "resourceIdentifier"), END,
+};
+static const struct rule logs_create_group[] = {
+    C("logGroupName", "logGroupName"), C("kmsKeyId", "kmsKeyId"),
+    C("tags", "tags"), C("logGroupClass", "logGroupClass"),
+    C("deletionProtectionEnabled", "deletionProtectionEnabled"), END,
+};
+static const struct rule logs_stream[] = {
+    C("logGroupName", "logGroupName"), C("logStreamName", "logStreamName"),
+    END,
+};
+static const struct rule logs_filter_name[] = {
+    C("logGroupName", "logGroupName"), C("filterName", "filterName"), END,
+};
+static const struct rule logs_describe_groups[] = {
+    C("accountIdentifiers", "accountIdentifiers"),
+    C("logGroupNamePrefix", "logGroupNamePrefix"),
+    C("logGroupNamePattern", "logGroupNamePattern"),
+    C("nextToken", "nextToken"), C("limit", "limit"),
+    C("includeLinkedAccounts", "includeLinkedAccounts"),
+    C("logGroupClass", "logGroupClass"),
+    C("logGroupIdentifiers", "logGroupIdentifiers"),
+    END,
+};
+static const struct rule logs_describe_streams[] = {
+    C("logGroupName", "logGroupName"),
+    C("logGroupIdentifier", "logGroupIdentifier"),
+    C("logStreamNamePrefix", "logStreamNamePrefix"),
+    C("orderBy", "orderBy"), C("descending", "descending"),
+    C("nextToken", "nextToken"), C("limit", "limit"),
+    END,
+};
+static const struct rule logs_describe_filters[] = {
+    C("logGroupName", "logGroupName"),
+    C("filterNamePrefix", "filterNamePrefix"),
+    C("nextToken", "nextToken"), C("limit", "limit"),
+    C("metricName", "metricName"), C("metricNamespace", "metricNamespace"),
+    END,
+};
+static const struct rule logs_filter_events[] = {
+    C("logGroupName", "logGroupName"),
+    C("logGroupIdentifier", "logGroupIdentifier"),
+    C("logStreamNames", "logStreamNames"),
+    C("logStreamNamePrefix", "logStreamNamePrefix"),
+    C("startTime", "startTime"), C("endTime", "endTime"),
+    C("filterPattern", "filterPattern"), C("nextToken", "nextToken"),
+    C("limit", "limit"), C("interleaved", "interleaved"),
+    C("unmask", "unmask"),
+    END,
+};
+static const struct rule logs_get_events[] = {
+    C("logGroupName", "logGroupName"),
+    C("logGroupIdentifier", "logGroupIdentifier"),
+    C("logStreamName", "logStreamName"),
+    C("startTime", "startTime"), C("endTime", "endTime"),
+    C("nextToken", "nextToken"), C("limit", "limit"),
+    C("startFromHead", "startFromHead"), C("unmask", "unmask"),
+    END,
+};
+static const struct rule logs_list_groups[] = {
+    C("logGroupNamePattern", "logGroupNamePattern"),
+    C("logGroupClass", "logGroupClass"),
+    C("includeLinkedAccounts", "includeLinkedAccounts"),
+    C("accountIdentifiers", "accountIdentifiers"),
+    C("nextToken", "nextToken"), C("limit", "limit"),
+    C("dataSources", "dataSources"), C("fieldIndexNames", "fieldIndexNames"),
+    C("logGroupTags", "logGroupTags"),
+    END,
+};
+static const struct rule logs_resource[] = {
+    C("resourceArn", "resourceArn"), END,
+};
+static const struct rule logs_put_events[] = {
+    C("logGroupName", "logGroupName"), C("logStreamName", "logStreamName"),
+    C("sequenceToken", "sequenceToken"), END,
+};
+static const struct rule logs_deletion_protection[] = {
+    C("logGroupIdentifier", "logGroupIdentifier"),
+    C("deletionProtectionEnabled", "deletionProtectionEnabled"), END,
+};
+static const struct rule logs_put_filter[] = {
+    C("logGroupName", "logGroupName"), C("filterName", "filterName"),
+    C("filterPattern", "filterPattern"),
+    C("metricTransformations", "metricTransformations"),
+    C("applyOnTransformedLogs", "applyOnTransformedLogs"),
+    C("fieldSelectionCriteria", "fieldSelectionCriteria"),
+    C("emitSystemFieldDimensions", "emitSystemFieldDimensions"),
+    END,
+};
+static const struct rule logs_retention[] = {
+    C("logGroupName", "logGroupName"), C("retentionInDays", "retentionInDays"),
+    END,
+};
+static const struct rule logs_tag_group[] = {
+    C("logGroupName", "logGroupName"), C("tags", "tags"), END,
+};
+static const struct rule logs_tag_resource[] = {
+    C("resourceArn", "resourceArn"), C("tags", "tags"), END,
+};
+static const struct rule logs_untag_resource[] = {
+    C("resourceArn", "resourceArn"), C("tagKeys", "tagKeys"), END,
+};
+static const struct rule logs_test_filter[] = {
+    C("filterPattern", "filterPattern"), END,
+};
+
+static const struct op_rule logs_ops[] = {
+    { "AssociateKmsKey", 0, logs_associate, NULL, NULL, NULL },
+    { "CreateLogGroup", 0, logs_create_group, NULL, NULL, NULL },
+    { "CreateLogStream", 0, logs_stream, NULL, NULL, NULL },
+    { "DeleteLogGroup", 0, logs_group, NULL, NULL, NULL },
+    { "DeleteLogStream", 0, logs_stream, NULL, NULL, NULL },
+    { "DeleteMetricFilter", 0, logs_filter_name, NULL, NULL, NULL },
+    { "DeleteRetentionPolicy", 0, logs_group, NULL, NULL, NULL },
+    { "DescribeLogGroups", F_RO, logs_describe_groups, NULL, NULL, NULL },
+    { "DescribeLogStreams", F_RO, logs_describe_streams, NULL, NULL, NULL },
+    { "DescribeMetricFilters", F_RO, logs_describe_filters, NULL, NULL,
+      NULL },
+    { "DisassociateKmsKey", 0, logs_disassociate, NULL, NULL, NULL },
+    { "FilterLogEvents", F_RO | F_DATA, logs_filter_events, NULL, NULL,
+      NULL },
+    { "GetLogEvents", F_RO | F_DATA, logs_get_events, NULL, NULL, NULL },
+    { "ListLogGroups", F_RO, logs_list_groups, NULL, NULL, NULL },
+    { "ListTagsForResource", F_RO, logs_resource, NULL, NULL, NULL },
+    { "ListTagsLogGroup", F_RO, logs_group, NULL, NULL, NULL },
+    { "PutLogEvents", F_DATA, logs_put_events, NULL, NULL, NULL },
+    { "PutLogGroupDeletionProtection", 0, logs_deletion_protection, NULL,
+      NULL, NULL },
+    { "PutMetricFilter", 0, logs_put_filter, NULL, NULL, NULL },
+    { "PutRetentionPolicy", 0, logs_retention, NULL, NULL, NULL },
+    { "TagLogGroup", 0, logs_tag_group, NULL, NULL, NULL },
+    { "TagResource", 0, logs_tag_resource, NULL, NULL, NULL },
+    { "TestMetricFilter", F_RO, logs_test_filter, NULL, NULL, NULL },
+    { "UntagLogGroup", 0, logs_tag_group, NULL, NULL, NULL },
+    { "UntagResource", 0, logs_untag_resource, NULL, NULL, NULL },
+};
+
+/* ---- AWS CloudTrail --------------------------------------------------
+ *
+ * LookupEvents is itself a read-only management event of CloudTrail
+ * (eventSource cloudtrail.amazonaws.com); its request members are
+ * recorded, its response (other records) is not.
+ */
+static const struct rule ct_lookup[] = {
+    { "LookupAttributes", "lookupAttributes", K_RENAME1, NULL, 0 },
+    C("StartTime", "startTime"), C("EndTime", "endTime"),
+    C("EventCategory", "eventCategory"), C("MaxResults", "maxResults"),
+    C("NextToken", "nextToken"),
+    END,
+};
+
+static const struct op_rule cloudtrail_ops[] = {
+    { "LookupEvents", F_RO, ct_lookup, NULL, NULL, NULL },
+};
+
+/* ---- the tables ------------------------------------------------------ */
+
+static int op_rule_cmp(const void *key, const void *elem)
+{
+    return strcmp(key, ((const struct op_rule *)elem)->op);
+}
+
+static const struct op_rule *find_rule(const char *svc, const char *op)
+{
+    const struct op_rule *t;
+    size_t n;
+
+    if (svc == NULL || op == NULL) {
+        return NULL;
+    }
+    if (strcmp(svc, "kms") == 0) {
+        t = kms_ops;
+        n = sizeof(kms_ops) / sizeof(kms_ops[0]);
+    } else if (strcmp(svc, "logs") == 0) {
+        t = logs_ops;
+        n = sizeof(logs_ops) / sizeof(logs_ops[0]);
+    } else if (strcmp(svc, "cloudtrail") == 0) {
+        t = cloudtrail_ops;
+        n = sizeof(cloudtrail_ops) / sizeof(cloudtrail_ops[0]);
+    } else {
+        return NULL;
+    }
+    return bsearch(op, t, n, sizeof(*t), op_rule_cmp);
+}
+
+static int has_prefix(const char *s, const char *p)
+{
+    return strncmp(s, p, strlen(p)) == 0;
+}
+
+int lv_audit_is_data_event(const char *svc, const char *op)
+{
+    const struct op_rule *r = find_rule(svc, op);
+
+    return r != NULL && (r->flags & F_DATA) != 0;
+}
+
+int lv_audit_read_only(const char *svc, const char *op)
+{
+    const struct op_rule *r = find_rule(svc, op);
+
+    if (r != NULL) {
+        return (r->flags & F_RO) != 0;
+    }
+    if (op == NULL) {
+        return 0;
+    }
+    return has_prefix(op, "Describe") || has_prefix(op, "Get") ||
+           has_prefix(op, "List") || has_prefix(op, "Lookup");
+}
+
+int lv_audit_uses_response(const char *svc, const char *op)
+{
+    const struct op_rule *r = find_rule(svc, op);
+
+    return r != NULL && (r->resp != NULL || r->extra_out != NULL ||
+                         (r->flags & F_RES) != 0);
+}
+
+int lv_audit_key_use(const char *svc, const char *op)
+{
+    const struct op_rule *r = find_rule(svc, op);
+
+    return r != NULL && (r->flags & F_KEY) != 0;
+}
+
+/* ---- writing values ---------------------------------------------------- */
+
+/* AWS's date in responseElements, Java's medium US format:
+ * "Aug 10, 2022, 10:38:27 PM" (ct-createkey, ct-schedule-key-deletion). */
+static void write_date(struct lv_jw *w, double epoch)
+{
+    static const char *const mon[12] = {
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    };
+    char s[64];
+    struct tm tm;
+    time_t t = (time_t)epoch;
+    int h;
+
+    if (gmtime_r(&t, &tm) == NULL) {
+        lv_jw_null(w);
+        return;
+    }
+    h = tm.tm_hour % 12;
+    snprintf(s, sizeof(s), "%s %d, %d, %d:%02d:%02d %s", mon[tm.tm_mon],
+             tm.tm_mday, tm.tm_year + 1900, h == 0 ? 12 : h, tm.tm_min,
+             tm.tm_sec, tm.tm_hour < 12 ? "AM" : "PM");
+    lv_jw_str(w, s);
+}
+
+/* A member name as CloudTrail writes it: its first letter lowered
+ * (KeyId → keyId, AWSAccountId → aWSAccountId, as ct-createkey shows). */
+static void write_key_lowered(struct lv_jw *w, const char *k)
+{
+    char s[256];
+    size_t n = strlen(k);
+
+    if (n == 0 || n >= sizeof(s)) {
+        lv_jw_key(w, k);
+        return;
+    }
+    memcpy(s, k, n + 1);
+    if (s[0] >= 'A' && s[0] <= 'Z') {
+        s[0] = (char)(s[0] - 'A' + 'a');
+    }
+    lv_jw_key(w, s);
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+
+    return n >= m && memcmp(s + n - m, suffix, m) == 0;
+}
+
+static void write_value(struct lv_jw *w, const json_t *v, enum kind kind,
+                        int depth);
+
+/* An object's members with their keys lowered: values verbatim (RENAME1)
+ * or renamed again (DEEP). */
+static void write_renamed_obj(struct lv_jw *w, const json_t *o,
+                              enum kind kind, int depth)
+{
+    const char *k;
+    json_t *v;
+
+    lv_jw_obj_open(w);
+    json_object_foreach((json_t *)o, k, v) {
+        write_key_lowered(w, k);
+        if (kind == K_DEEP && json_is_number(v) && ends_with(k, "Date")) {
+            write_date(w, json_number_value(v));
+        } else if (kind == K_DEEP) {
+            write_value(w, v, K_DEEP, depth + 1);
+        } else {
+            lv_jw_json(w, v);
+        }
+    }
+    lv_jw_obj_close(w);
+}
+
+static void write_value(struct lv_jw *w, const json_t *v, enum kind kind,
+                        int depth)
+{
+    size_t i;
+    json_t *e;
+
+    if (depth > LV_JW_MAX_DEPTH / 2) {
+        lv_jw_null(w);      /* deeper than any model shape */
+        return;
+    }
+    switch (kind) {
+    case K_DATE:
+        if (json_is_number(v)) {
+            write_date(w, json_number_value(v));
+        } else {
+            lv_jw_json(w, v);
+        }
+        return;
+    case K_RENAME1:
+    case K_DEEP:
+        if (json_is_object(v)) {
+            write_renamed_obj(w, v, kind, depth);
+            return;
+        }
+        if (json_is_array(v)) {
+            lv_jw_arr_open(w);
+            json_array_foreach(v, i, e) {
+                if (json_is_object(e)) {
+                    write_renamed_obj(w, e, kind, depth + 1);
+                } else {
+                    lv_jw_json(w, e);
+                }
+            }
+            lv_jw_arr_close(w);
+            return;
+        }
+        lv_jw_json(w, v);
+        return;
+    case K_COPY:
+        break;
+    }
+    lv_jw_json(w, v);
+}
+
+/* How many of `rules` would write something for object `o` (NULL: none
+ * present, only defaults). */
+static int count_rules(const struct rule *rules, const json_t *o,
+                       const char *key_arn)
+{
+    int n = 0;
+
+    for (; rules != NULL && rules->member != NULL; rules++) {
+        if ((o != NULL && rules->member[0] != '\0' &&
+             json_object_get(o, rules->member) != NULL) ||
+            rules->dflt != NULL || (rules->key_dflt && key_arn != NULL)) {
+            n++;
+        }
+    }
+    return n;
+}
+
+static void write_rules(struct lv_jw *w, const struct rule *rules,
+                        const json_t *o, const char *key_arn)
+{
+    const json_t *v;
+
+    lv_jw_obj_open(w);
+    for (; rules->member != NULL; rules++) {
+        v = o != NULL && rules->member[0] != '\0'
+                ? json_object_get(o, rules->member)
+                : NULL;
+        if (v != NULL) {
+            lv_jw_key(w, rules->ct);
+            write_value(w, v, rules->kind, 0);
+        } else if (rules->key_dflt && key_arn != NULL) {
+            lv_jw_kstr(w, rules->ct, key_arn);
+        } else if (rules->dflt != NULL) {
+            lv_jw_kstr(w, rules->ct, rules->dflt);
+        }
+    }
+    lv_jw_obj_close(w);
+}
+
+/* "requestParameters": … — null when the table records nothing or the
+ * request had none of the members it records. A raw-body handler's request
+ * (PutLogEvents: rq->in is NULL, its body holds event text and is never
+ * read here) is recorded with the group's name from group_arn only. */
+static void write_request(struct lv_jw *w, const struct op_rule *r,
+                          const struct lv_audit_input *in)
+{
+    const json_t *o = in->rq->in;
+    const char *name;
+
+    lv_jw_key(w, "requestParameters");
+    if (r != NULL && r->req != NULL && o == NULL && in->group_arn != NULL &&
+        (name = strstr(in->group_arn, ":log-group:")) != NULL) {
+        size_t n;
+
+        name += strlen(":log-group:");
+        n = strcspn(name, ":");
+        lv_jw_obj_open(w);
+        lv_jw_key(w, "logGroupName");
+        lv_jw_strn(w, name, n);
+        lv_jw_obj_close(w);
+        return;
+    }
+    if (r == NULL || r->req == NULL ||
+        count_rules(r->req, o, in->key_arn) == 0) {
+        lv_jw_null(w);
+        return;
+    }
+    write_rules(w, r->req, o, in->key_arn);
+}
+
+static void write_response(struct lv_jw *w, const struct op_rule *r,
+                           const struct lv_audit_input *in)
+{
+    lv_jw_key(w, "responseElements");
+    if (r == NULL || r->resp == NULL || in->error_code != NULL ||
+        count_rules(r->resp, in->response, in->key_arn) == 0) {
+        lv_jw_null(w);
+        return;
+    }
+    write_rules(w, r->resp, in->response, in->key_arn);
+}
+
+/* "additionalEventData": {…}, only when there is something to say. */
+static void write_extra(struct lv_jw *w, const struct op_rule *r,
+                        const struct lv_audit_input *in)
+{
+    const json_t *req = in->rq->in;
+    const json_t *resp = in->error_code == NULL ? in->response : NULL;
+    const struct rule *x;
+    const json_t *v;
+    int n;
+
+    if (r == NULL) {
+        return;
+    }
+    n = count_rules(r->extra_in, req, NULL) +
+        count_rules(r->extra_out, resp, NULL);
+    if (n == 0) {
+        return;
+    }
+    lv_jw_key(w, "additionalEventData");
+    lv_jw_obj_open(w);
+    for (x = r->extra_in; x != NULL && x->member != NULL; x++) {
+        if (req != NULL && (v = json_object_get(req, x->member)) != NULL) {
+            lv_jw_key(w, x->ct);
+            write_value(w, v, x->kind, 0);
+        }
+    }
+    for (x = r->extra_out; x != NULL && x->member != NULL; x++) {
+        if (resp != NULL && (v = json_object_get(resp, x->member)) != NULL) {
+            lv_jw_key(w, x->ct);
+            write_value(w, v, x->kind, 0);
+        }
+    }
+    lv_jw_obj_close(w);
+}
+
+/* ---- identity ------------------------------------------------------- */
+
+/* "logs.eu-west-2.amazonaws.com" → "logs.amazonaws.com": the name
+ * CloudTrail gives a service in invokedBy, sourceIPAddress, userAgent. */
+static void service_name(const char *principal, char *out, size_t cap)
+{
+    size_t n = strcspn(principal, ".");
+
+    snprintf(out, cap, "%.*s.amazonaws.com", (int)n, principal);
+}
+
+/* An IAM user's principalId, shaped as AWS's ("AIDA" + 17 of [A-Z2-7]),
+ * from a SHA-256 of its ARN (see the file comment). */
+static void user_principal_id(const char *arn, char out[22])
+{
+    static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    int i;
+
+    memset(md, 0, sizeof(md));
+    if (!EVP_Digest(arn, strlen(arn), md, &len, EVP_sha256(), NULL)) {
+        LV_BUG("audit: SHA-256 failed");
+    }
+    memcpy(out, "AIDA", 4);
+    for (i = 0; i < 17; i++) {
+        out[4 + i] = b32[md[i] & 31];
+    }
+    out[21] = '\0';
+}
+
+enum identity { ID_ROOT, ID_USER, ID_SERVICE };
+
+static enum identity identity_of(const struct lv_principal *p)
+{
+    if (p->service[0] != '\0') {
+        return ID_SERVICE;
+    }
+    return p->user[0] != '\0' ? ID_USER : ID_ROOT;
+}
+
+static void write_identity(struct lv_jw *w, const struct lv_principal *p,
+                           enum identity id, const char *invoked_by)
+{
+    char pid[22];
+
+    lv_jw_key(w, "userIdentity");
+    lv_jw_obj_open(w);
+    switch (id) {
+    case ID_SERVICE:
+        lv_jw_kstr(w, "type", "AWSService");
+        lv_jw_kstr(w, "invokedBy", invoked_by);
+        break;
+    case ID_USER:
+        user_principal_id(p->arn, pid);
+        lv_jw_kstr(w, "type", "IAMUser");
+        lv_jw_kstr(w, "principalId", pid);
+        lv_jw_kstr(w, "arn", p->arn);
+        lv_jw_kstr(w, "accountId", p->account);
+        lv_jw_kstr(w, "accessKeyId", p->access_key);
+        lv_jw_kstr(w, "userName", p->user);
+        if (invoked_by != NULL) {
+            lv_jw_kstr(w, "invokedBy", invoked_by);
+        }
+        break;
+    case ID_ROOT:
+        lv_jw_kstr(w, "type", "Root");
+        lv_jw_kstr(w, "principalId", p->account);
+        lv_jw_kstr(w, "arn", p->arn);
+        lv_jw_kstr(w, "accountId", p->account);
+        lv_jw_kstr(w, "accessKeyId", p->access_key);
+        if (invoked_by != NULL) {
+            lv_jw_kstr(w, "invokedBy", invoked_by);
+        }
+        break;
+    }
+    lv_jw_obj_close(w);
+}
+
+/* ---- resources ------------------------------------------------------ */
+
+static void add_resource(struct lv_audit_record *r, const char *type,
+                         const char *arn)
+{
+    int i;
+
+    if (arn == NULL || strncmp(arn, "arn:", 4) != 0 ||
+        r->n_resources >= LV_AUDIT_MAX_RESOURCES ||
+        strlen(arn) >= sizeof(r->resources[0].name)) {
+        return;
+    }
+    for (i = 0; i < r->n_resources; i++) {
+        if (strcmp(r->resources[i].name, arn) == 0) {
+            return;
+        }
+    }
+    snprintf(r->resources[r->n_resources].type,
+             sizeof(r->resources[0].type), "%s", type);
+    snprintf(r->resources[r->n_resources].name,
+             sizeof(r->resources[0].name), "%s", arn);
+    r->n_resources++;
+}
+
+/*
+ * The resources a record names: the KMS key the request resolved to, the
+ * keys its response names (CreateKey's new key, ReEncrypt's source and
+ * destination keys: ct-reencrypt lists both), an alias operation's alias
+ * (type AWS::KMS::Key, as ct-createalias and ct-deletealias show), and the
+ * log group.
+ */
+static void collect_resources(struct lv_audit_record *r,
+                              const struct op_rule *rule,
+                              const struct lv_audit_input *in)
+{
+    const json_t *resp = in->error_code == NULL && rule != NULL &&
+                                 (rule->flags & F_RES) != 0
+                             ? in->response
+                             : NULL;
+    const json_t *req = in->rq->in;
+    const char *op = in->rq->op->name;
+    const char *alias;
+    char arn[LV_MAX_ARN];
+
+    add_resource(r, "AWS::KMS::Key", in->key_arn);
+    if (resp != NULL) {
+        add_resource(r, "AWS::KMS::Key", lv_json_str(resp, "SourceKeyId"));
+        add_resource(r, "AWS::KMS::Key", lv_json_str(resp, "KeyId"));
+        add_resource(r, "AWS::KMS::Key",
+                     lv_json_str(lv_json_obj(resp, "KeyMetadata"), "Arn"));
+    }
+    if (strcmp(in->rq->svc->signing_name, "kms") == 0 && req != NULL &&
+        (strcmp(op, "CreateAlias") == 0 || strcmp(op, "UpdateAlias") == 0 ||
+         strcmp(op, "DeleteAlias") == 0) &&
+        (alias = lv_json_str(req, "AliasName")) != NULL) {
+        snprintf(arn, sizeof(arn), "arn:aws:kms:%s:%s:%s", in->rq->region,
+                 in->rq->who.account, alias);
+        add_resource(r, "AWS::KMS::Key", arn);
+    }
+    add_resource(r, "AWS::Logs::LogGroup", in->group_arn);
+}
+
+/* The account field of an ARN (arn:partition:service:region:ACCOUNT:…). */
+static void write_arn_account(struct lv_jw *w, const char *arn)
+{
+    const char *p = arn;
+    int i;
+
+    for (i = 0; i < 4 && p != NULL; i++) {
+        p = strchr(p, ':');
+        if (p != NULL) {
+            p++;
+        }
+    }
+    if (p == NULL) {
+        lv_jw_str(w, "");
+        return;
+    }
+    lv_jw_strn(w, p, strcspn(p, ":"));
+}
+
+static void write_resources(struct lv_jw *w, const struct lv_audit_record *r)
+{
+    int i;
+
+    lv_jw_key(w, "resources");
+    lv_jw_arr_open(w);
+    for (i = 0; i < r->n_resources; i++) {
+        lv_jw_obj_open(w);
+        lv_jw_key(w, "accountId");
+        write_arn_account(w, r->resources[i].name);
+        lv_jw_kstr(w, "type", r->resources[i].type);
+        lv_jw_kstr(w, "ARN", r->resources[i].name);
+        lv_jw_obj_close(w);
+    }
+    lv_jw_arr_close(w);
+}
+
+/* ---- the record ------------------------------------------------------ */
+
+int lv_audit_event_build(const struct lv_audit_input *in,
+                         struct lv_audit_record *out, struct lv_err *err)
+{
+    const struct lv_req *rq = in->rq;
+    const struct lv_principal *who;
+    const struct op_rule *rule;
+    struct lv_audit_record *r = NULL;
+    struct lv_buf b = LV_BUF_INIT(LV_AUDIT_MAX_EVENT_BYTES);
+    struct lv_jw w;
+    enum identity id;
+    char svcname[160];
+    const char *invoked_by = in->invoked_by;
+    const char *svc;
+    char when[32];
+    struct tm tm;
+    time_t secs;
+    int data;
+    int ret = -1;
+
+    if (rq == NULL || rq->svc == NULL || rq->op == NULL) {
+        lv_err_set(err, LV_E_INTERNAL_FAILURE,
+                   "audit: a record needs a request's service and "
+                   "operation");
+        goto out;
+    }
+    who = &rq->who;
+    svc = rq->svc->signing_name;
+    rule = find_rule(svc, rq->op->name);
+    id = identity_of(who);
+    if (id == ID_SERVICE && invoked_by == NULL) {
+        service_name(who->service, svcname, sizeof(svcname));
+        invoked_by = svcname;
+    }
+    data = rule != NULL && (rule->flags & F_DATA) != 0;
+
+    r = lv_xcalloc(1, sizeof(*r));
+    snprintf(r->account, sizeof(r->account), "%s", who->account);
+    snprintf(r->region, sizeof(r->region), "%s", rq->region);
+    r->event_time_ms = rq->now_ms;
+    lv_uuid4(r->event_id);
+    snprintf(r->request_id, sizeof(r->request_id), "%s", rq->id);
+    snprintf(r->event_source, sizeof(r->event_source), "%s.amazonaws.com",
+             svc);
+    snprintf(r->event_name, sizeof(r->event_name), "%s", rq->op->name);
+    r->read_only = lv_audit_read_only(svc, rq->op->name);
+    r->key_use = lv_audit_key_use(svc, rq->op->name);
+    snprintf(r->username, sizeof(r->username), "%s",
+             id == ID_SERVICE ? invoked_by
+             : id == ID_USER  ? who->user
+                              : "root");
+    snprintf(r->access_key_id, sizeof(r->access_key_id), "%s",
+             id == ID_SERVICE ? "" : who->access_key);
+    snprintf(r->error_code, sizeof(r->error_code), "%s",
+             in->error_code != NULL ? in->error_code : "");
+    collect_resources(r, rule, in);
+
+    secs = (time_t)(rq->now_ms / 1000);
+    if (gmtime_r(&secs, &tm) == NULL ||
+        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+        lv_err_set(err, LV_E_INTERNAL_FAILURE,
+                   "audit: request time out of range");
+        goto out;
+    }
+
+    /* Room for a typical record at once (~1 KB), not grown in steps. */
+    if (lv_buf_grow(&b, 2048) < 0) {
+        LV_BUG("audit: the record's limit is below 2 KB");
+    }
+    lv_jw_init(&w, &b);
+    lv_jw_obj_open(&w);
+    lv_jw_kstr(&w, "eventVersion", EVENT_VERSION);
+    write_identity(&w, who, id, invoked_by);
+    lv_jw_kstr(&w, "eventTime", when);
+    lv_jw_kstr(&w, "eventSource", r->event_source);
+    lv_jw_kstr(&w, "eventName", r->event_name);
+    lv_jw_kstr(&w, "awsRegion", rq->region);
+    if (id == ID_SERVICE || (invoked_by != NULL && rq->source_ip[0] == '\0')) {
+        /* A service's own call, or one it made with the caller's
+         * identity: AWS writes the service's name for both. */
+        lv_jw_kstr(&w, "sourceIPAddress", invoked_by);
+        lv_jw_kstr(&w, "userAgent", invoked_by);
+    } else {
+        lv_jw_kstr(&w, "sourceIPAddress",
+                   rq->source_ip[0] != '\0' ? rq->source_ip : "AWS Internal");
+        if (rq->user_agent != NULL) {
+            lv_jw_kstr(&w, "userAgent", rq->user_agent);
+        }
+    }
+    if (in->error_code != NULL) {
+        lv_jw_kstr(&w, "errorCode", in->error_code);
+        if (in->error_message != NULL) {
+            lv_jw_kstr(&w, "errorMessage", in->error_message);
+        }
+    }
+    write_request(&w, rule, in);
+    write_response(&w, rule, in);
+    write_extra(&w, rule, in);
+    lv_jw_kstr(&w, "requestID", rq->id);
+    lv_jw_kstr(&w, "eventID", r->event_id);
+    lv_jw_kbool(&w, "readOnly", r->read_only);
+    write_resources(&w, r);
+    lv_jw_kstr(&w, "eventType", "AwsApiCall");
+    lv_jw_kbool(&w, "managementEvent", !data);
+    lv_jw_kstr(&w, "recipientAccountId", r->account);
+    lv_jw_kstr(&w, "eventCategory", data ? "Data" : "Management");
+    lv_jw_obj_close(&w);
+    if (lv_jw_finish(&w) < 0) {
+        lv_err_set(err, LV_E_INTERNAL_FAILURE,
+                   "audit: the record of request %s is past %d bytes",
+                   rq->id, LV_AUDIT_MAX_EVENT_BYTES);
+        goto out;
+    }
+    r->event = lv_buf_detach(&b, NULL);
+    *out = *r;
+    ret = 0;
+out:
+    lv_buf_release(&b);
+    free(r);
+    return ret;
+}

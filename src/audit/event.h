@@ -1,0 +1,97 @@
+/*
+ * event: the content of one audit record — the CloudTrail record of a
+ * request, as AWS writes it, and the columns LookupEvents selects on.
+ *
+ * A pure function of the request (struct lv_req), the handler's response
+ * and its error: no store, no threads, no clock (the time is rq->now_ms).
+ * The recorder (audit.c) calls it; the chain (chain.c) places the record.
+ *
+ * What a record holds is decided per operation by a table (event.c) that
+ * names the request members CloudTrail records (renamed to camelCase, as
+ * CloudTrail writes them) and the response members it records; every other
+ * member is left out. So no plaintext, data key, ciphertext, signature,
+ * MAC, grant token or log event text ever reaches a record: not by a
+ * filter that could miss one, but because no table names them. The tables
+ * follow AWS's documented records, cited in event.c.
+ */
+#ifndef LV_AUDIT_EVENT_H
+#define LV_AUDIT_EVENT_H
+
+struct json_t;
+struct lv_audit_record;
+struct lv_err;
+struct lv_req;
+
+struct lv_audit_input {
+    const struct lv_req *rq;        /* principal (rq->who), region, id,
+                                     * now_ms, source_ip, user_agent, svc,
+                                     * op, in */
+    const struct json_t *response;  /* the handler's output members as a
+                                     * JSON object; NULL on failure */
+    const char *error_code;         /* NULL on success, else AWS's code
+                                     * ("AccessDeniedException") */
+    const char *error_message;
+    const char *invoked_by;         /* NULL, or "logs.amazonaws.com" for a
+                                     * call a service made for a caller */
+    const char *key_arn;            /* the KMS key the request resolved to,
+                                     * NULL if none */
+    const char *group_arn;          /* the log group it named, NULL if none */
+};
+
+/*
+ * Fills every field of *out except id, seq, prev_hash, hash and trace
+ * (left zero / NULL): account (recipientAccountId: the principal's
+ * account), region, event_time_ms (rq->now_ms), event_id (a fresh UUID),
+ * request_id (rq->id), event_source ("kms.amazonaws.com"), event_name,
+ * read_only, key_use, username, access_key_id ("" for a service's own
+ * call), error_code ("" on success), resources, and event: the CloudTrail
+ * record as JSON text, malloc'd, the caller's to free (free(out->event), or
+ * lv_audit_record_release once the record came back from the store).
+ *
+ * userIdentity: a service principal (rq->who.service set) is
+ * {"type":"AWSService","invokedBy":…}, and its sourceIPAddress and
+ * userAgent are the service's name (invoked_by, or the principal without
+ * its region: "logs.amazonaws.com"), as AWS records the calls a service
+ * makes with its own identity. A user is IAMUser, an account's root Root;
+ * with invoked_by set they carry "invokedBy" too (a call a service made
+ * with the caller's identity).
+ *
+ * An operation the tables do not know (an extension) is still recorded,
+ * with requestParameters and responseElements null.
+ *
+ * Returns 0, or -1 with *err (LV_E_INTERNAL_FAILURE: a record past its
+ * size limit, or rq without a service and operation); *out is written
+ * only on success.
+ */
+int lv_audit_event_build(const struct lv_audit_input *in,
+                         struct lv_audit_record *out, struct lv_err *err);
+
+/*
+ * Per operation, by service name ("kms", "logs", "cloudtrail" — the
+ * service's SigV4 signing name, lv_service.signing_name) and operation
+ * name ("Encrypt"):
+ *  - lv_audit_is_data_event: 1 for a data event (recorded only when
+ *    configured, as on AWS: PutLogEvents, GetLogEvents, FilterLogEvents),
+ *    0 for a management event;
+ *  - lv_audit_read_only: CloudTrail's readOnly (1: the request changes
+ *    nothing; the KMS cryptographic operations are read-only too);
+ *  - lv_audit_key_use: 1 for a cryptographic operation on a KMS key
+ *    (what GetKeyLastUsage reports).
+ * An operation not in the tables: management, read-only when its name
+ * starts with Describe, Get, List or Lookup, no key use.
+ */
+int lv_audit_is_data_event(const char *svc, const char *op);
+int lv_audit_read_only(const char *svc, const char *op);
+int lv_audit_key_use(const char *svc, const char *op);
+
+/* 1 when the record of a successful request of (svc, op) reads its
+ * response (CreateKey's keyMetadata, Decrypt's keyMaterialId …); 0 when
+ * lv_audit_input.response may be NULL at no loss (Encrypt, Sign, every
+ * Logs operation): the recorder can skip parsing the response then. */
+int lv_audit_uses_response(const char *svc, const char *op);
+
+/* The size limit of one record's JSON text (CloudTrail caps an event at
+ * 256 KB: "CloudTrail event size" in its quotas). */
+#define LV_AUDIT_MAX_EVENT_BYTES (256 * 1024)
+
+#endif

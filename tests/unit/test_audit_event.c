@@ -1,0 +1,1291 @@
+/*
+ * test_audit_event: the CloudTrail record of a request (audit/event.h).
+ *
+ * - every_operation: for each operation logvault implements (the rows of
+ *   model/gen/ops.def, so a newly implemented operation without a row
+ *   fails here), a record built from a representative request, checked
+ *   field by field against the operation's documented example (the AWS
+ *   KMS Developer Guide's ct-<operation> pages; "Logging Amazon
+ *   CloudWatch Logs API calls in AWS CloudTrail"): requestParameters,
+ *   responseElements, additionalEventData, readOnly, resources, and the
+ *   fields every record shares (userIdentity, eventTime, eventSource …,
+ *   in CloudTrail's order);
+ * - no_secret_ever: for every implemented operation, a request and a
+ *   response with every member of the model's input and output shapes set
+ *   to a marker value; no marker of a member holding a secret (a blob or
+ *   sensitive shape: Plaintext, CiphertextBlob, Message, Signature, Mac…;
+ *   grant tokens; log event text) is anywhere in the record;
+ * - the identities (IAM user, root, the Logs service's own call to KMS, a
+ *   call invoked by a service with the caller's identity), a refused
+ *   request, data events, an operation the tables do not know, and the
+ *   classification functions.
+ *
+ * JSON in the tables is written with ' for " to keep them readable.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "audit/event.h"
+#include "model/model.h"
+#include "store/audit_store.h"
+#include "svc/req.h"
+#include "util/err.h"
+
+#include "helpers.h"
+
+#define ACCT "111122223333"
+#define REGION "us-west-2"
+#define KID "1234abcd-12ab-34cd-56ef-1234567890ab"
+#define KARN "arn:aws:kms:us-west-2:111122223333:key/" KID
+#define KID2 "0987dcba-09fe-87dc-65ba-ab0987654321"
+#define KARN2 "arn:aws:kms:us-west-2:111122223333:key/" KID2
+#define GARN "arn:aws:logs:us-west-2:111122223333:log-group:my-group"
+#define ALICE "arn:aws:iam::111122223333:user/Alice"
+#define AKID "AKIAIOSFODNN7EXAMPLE"
+#define REQID "f3423043-63bc-11e4-bc2b-4198b6150d5c"
+/* 2022-08-10T22:38:27Z, ct-createkey's eventTime, and 123 ms. */
+#define NOW_MS 1660171107123LL
+
+/* A string member, or "" (never NULL: for strcmp). */
+static const char *str_of(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+
+    return s != NULL ? s : "";
+}
+
+/* ' → " (the tables' JSON). */
+static json_t *parse(const char *s)
+{
+    char *t;
+    json_t *v;
+    json_error_t je;
+    size_t i;
+
+    if (s == NULL) {
+        return NULL;
+    }
+    t = strdup(s);
+    assert_non_null(t);
+    for (i = 0; t[i] != '\0'; i++) {
+        if (t[i] == '\'') {
+            t[i] = '"';
+        }
+    }
+    v = json_loads(t, JSON_DECODE_ANY, &je);
+    if (v == NULL) {
+        fail_msg("bad test JSON (%s): %s", je.text, t);
+    }
+    free(t);
+    return v;
+}
+
+static const struct lv_service *service(const char *svc)
+{
+    return strcmp(svc, "kms") == 0 ? &lv_model_kms : &lv_model_logs;
+}
+
+/* A request of Alice's (or, with user "", the root's). */
+static void make_req(struct lv_req *rq, const char *svc, const char *op,
+                     const json_t *in, const char *user)
+{
+    memset(rq, 0, sizeof(*rq));
+    snprintf(rq->id, sizeof(rq->id), "%s", REQID);
+    rq->now_ms = NOW_MS;
+    rq->now = (time_t)(NOW_MS / 1000);
+    snprintf(rq->region, sizeof(rq->region), "%s", REGION);
+    snprintf(rq->who.access_key, sizeof(rq->who.access_key), "%s", AKID);
+    snprintf(rq->who.account, sizeof(rq->who.account), "%s", ACCT);
+    snprintf(rq->who.user, sizeof(rq->who.user), "%s", user);
+    if (user[0] != '\0') {
+        snprintf(rq->who.arn, sizeof(rq->who.arn),
+                 "arn:aws:iam::%s:user/%s", ACCT, user);
+    } else {
+        snprintf(rq->who.arn, sizeof(rq->who.arn), "arn:aws:iam::%s:root",
+                 ACCT);
+    }
+    rq->svc = service(svc);
+    rq->op = lv_model_find_op(rq->svc, op, strlen(op));
+    if (rq->op == NULL) {
+        fail_msg("no operation %s %s in the model", svc, op);
+    }
+    snprintf(rq->source_ip, sizeof(rq->source_ip), "192.0.2.0");
+    rq->user_agent = "aws-cli/2.15.0 Python/3.11.6";
+    rq->in = in;
+}
+
+static int json_eq_or_absent(const char *name, const char *field,
+                             const json_t *got, const char *want_text)
+{
+    json_t *want = parse(want_text);
+    int ok;
+    char *g, *w;
+
+    if (want == NULL) {
+        ok = got == NULL;
+    } else {
+        ok = got != NULL && json_equal(got, want);
+    }
+    if (!ok) {
+        g = got ? json_dumps(got, JSON_SORT_KEYS) : NULL;
+        w = want ? json_dumps(want, JSON_SORT_KEYS) : NULL;
+        print_message("%s: %s is %s, want %s\n", name, field,
+                      g ? g : "(absent)", w ? w : "(absent)");
+        free(g);
+        free(w);
+    }
+    json_decref(want);
+    return ok;
+}
+
+/* ---- every operation, field by field ---------------------------------- */
+
+struct op_row {
+    const char *name;           /* "kms Encrypt" */
+    const char *in;             /* the request (NULL: a raw-body handler) */
+    const char *resp;           /* the handler's response */
+    const char *key_arn;
+    const char *group_arn;
+    const char *want_req;       /* requestParameters ("null" for null) */
+    const char *want_resp;      /* responseElements */
+    const char *want_extra;     /* additionalEventData, NULL: absent */
+    int read_only;
+    int key_use;
+    int data;
+    const char *want_res;       /* resources: a JSON array of ARNs */
+};
+
+#define CTX "{'Department':'Engineering','Project':'Alpha'}"
+#define MAT "123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0"
+
+static const struct op_row op_rows[] = {
+    /* ct-cancel-key-deletion */
+    { "kms CancelKeyDeletion", "{'KeyId':'" KID "'}",
+      "{'KeyId':'" KARN "'}", KARN, NULL,
+      "{'keyId':'" KID "'}", "{'keyId':'" KARN "'}", NULL, 0, 0, 0,
+      "['" KARN "']" },
+    /* ct-createalias: the key and the alias, both AWS::KMS::Key */
+    { "kms CreateAlias",
+      "{'AliasName':'alias/ExampleAlias','TargetKeyId':'" KID "'}", "{}",
+      KARN, NULL,
+      "{'aliasName':'alias/ExampleAlias','targetKeyId':'" KID "'}", "null",
+      NULL, 0, 0, 0,
+      "['" KARN "','arn:aws:kms:us-west-2:111122223333:alias/ExampleAlias']"
+    },
+    /* ct-creategrant: grantId, never the token */
+    { "kms CreateGrant",
+      "{'KeyId':'" KARN "','Constraints':{'EncryptionContextSubset':"
+      "{'ContextKey1':'Value1'}},'Operations':['Encrypt','RetireGrant'],"
+      "'GranteePrincipal':'EX_PRINCIPAL_ID','GrantTokens':['tok-1']}",
+      "{'GrantToken':'AQpAM2RhZTk1MGMyNTk2ZmZmMzEyYWVhOWViN2I1MWM4Mzc',"
+      "'GrantId':'f020fe75197b93991dc8491d6f19dd3ceb'}", KARN, NULL,
+      "{'keyId':'" KARN "','constraints':{'encryptionContextSubset':"
+      "{'ContextKey1':'Value1'}},'operations':['Encrypt','RetireGrant'],"
+      "'granteePrincipal':'EX_PRINCIPAL_ID'}",
+      "{'grantId':'f020fe75197b93991dc8491d6f19dd3ceb'}", NULL, 0, 0, 0,
+      "['" KARN "']" },
+    /* ct-createkey: keyMetadata, dates as AWS writes them */
+    { "kms CreateKey",
+      "{'Description':'','KeySpec':'SYMMETRIC_DEFAULT',"
+      "'KeyUsage':'ENCRYPT_DECRYPT','BypassPolicyLockoutSafetyCheck':false,"
+      "'Tags':[{'TagKey':'Dept','TagValue':'IT'}]}",
+      "{'KeyMetadata':{'AWSAccountId':'" ACCT "','KeyId':'" KID "',"
+      "'Arn':'" KARN "','CreationDate':1660171107.0,'Enabled':true,"
+      "'Description':'','KeyUsage':'ENCRYPT_DECRYPT','KeyState':'Enabled',"
+      "'Origin':'AWS_KMS','KeyManager':'CUSTOMER',"
+      "'KeySpec':'SYMMETRIC_DEFAULT',"
+      "'EncryptionAlgorithms':['SYMMETRIC_DEFAULT'],'MultiRegion':false}}",
+      NULL, NULL,
+      "{'description':'','keySpec':'SYMMETRIC_DEFAULT',"
+      "'keyUsage':'ENCRYPT_DECRYPT','bypassPolicyLockoutSafetyCheck':false,"
+      "'tags':[{'tagKey':'Dept','tagValue':'IT'}]}",
+      "{'keyMetadata':{'aWSAccountId':'" ACCT "','keyId':'" KID "',"
+      "'arn':'" KARN "','creationDate':'Aug 10, 2022, 10:38:27 PM',"
+      "'enabled':true,'description':'','keyUsage':'ENCRYPT_DECRYPT',"
+      "'keyState':'Enabled','origin':'AWS_KMS','keyManager':'CUSTOMER',"
+      "'keySpec':'SYMMETRIC_DEFAULT',"
+      "'encryptionAlgorithms':['SYMMETRIC_DEFAULT'],'multiRegion':false}}",
+      NULL, 0, 0, 0, "['" KARN "']" },
+    /* ct-decrypt: encryptionAlgorithm always, keyId the resolved ARN, no
+     * ciphertext, no plaintext */
+    { "kms Decrypt",
+      "{'CiphertextBlob':'AQIDBAUGBwg=','EncryptionContext':" CTX "}",
+      "{'KeyId':'" KARN "','Plaintext':'c2VjcmV0',"
+      "'EncryptionAlgorithm':'SYMMETRIC_DEFAULT','KeyMaterialId':'" MAT "'}",
+      KARN, NULL,
+      "{'encryptionAlgorithm':'SYMMETRIC_DEFAULT','keyId':'" KARN "',"
+      "'encryptionContext':" CTX "}", "null", "{'keyMaterialId':'" MAT "'}",
+      1, 1, 0, "['" KARN "']" },
+    /* ct-deletealias: the alias and its key */
+    { "kms DeleteAlias", "{'AliasName':'alias/my_alias'}", "{}", KARN, NULL,
+      "{'aliasName':'alias/my_alias'}", "null", NULL, 0, 0, 0,
+      "['" KARN "','arn:aws:kms:us-west-2:111122223333:alias/my_alias']" },
+    /* ct-describekey: only request elements */
+    { "kms DescribeKey", "{'KeyId':'" KID "'}",
+      "{'KeyMetadata':{'KeyId':'" KID "','Arn':'" KARN "'}}", KARN, NULL,
+      "{'keyId':'" KID "'}", "null", NULL, 1, 0, 0, "['" KARN "']" },
+    /* ct-disablekey */
+    { "kms DisableKey", "{'KeyId':'" KID "'}", "{}", KARN, NULL,
+      "{'keyId':'" KID "'}", "null", NULL, 0, 0, 0, "['" KARN "']" },
+    /* ct-disable-key-rotation */
+    { "kms DisableKeyRotation", "{'KeyId':'" KARN "'}", "{}", KARN, NULL,
+      "{'keyId':'" KARN "'}", "null", NULL, 0, 0, 0, "['" KARN "']" },
+    /* ct-enablekey */
+    { "kms EnableKey", "{'KeyId':'" KID "'}", "{}", KARN, NULL,
+      "{'keyId':'" KID "'}", "null", NULL, 0, 0, 0, "['" KARN "']" },
+    /* ct-enablekeyrotation */
+    /* ct-enablekeyrotation: the key's ARN in responseElements */
+    { "kms EnableKeyRotation",
+      "{'KeyId':'" KID "','RotationPeriodInDays':180}", "{}", KARN, NULL,
+      "{'keyId':'" KID "','rotationPeriodInDays':180}",
+      "{'keyId':'" KARN "'}", NULL, 0, 0, 0, "['" KARN "']" },
+    /* ct-encrypt: encryptionAlgorithm defaulted, plaintext and ciphertext
+     * never */
+    { "kms Encrypt",
+      "{'KeyId':'" KARN "','Plaintext':'c2VjcmV0',"
+      "'EncryptionContext':{'Department':'Engineering'}}",
+      "{'CiphertextBlob':'AQIDBAUGBwg=','KeyId':'" KARN "',"
+      "'EncryptionAlgorithm':'SYMMETRIC_DEFAULT'}", KARN, NULL,
+      "{'encryptionContext':{'Department':'Engineering'},'keyId':'" KARN "',"
+      "'encryptionAlgorithm':'SYMMETRIC_DEFAULT'}", "null", NULL, 1, 1, 0,
+      "['" KARN "']" },
+    /* ct-generatedatakey */
+    { "kms GenerateDataKey",
+      "{'KeyId':'" KID "','KeySpec':'AES_256','EncryptionContext':" CTX "}",
+      "{'CiphertextBlob':'AQIDBAUGBwg=','Plaintext':'c2VjcmV0',"
+      "'KeyId':'" KARN "','KeyMaterialId':'" MAT "'}", KARN, NULL,
+      "{'keyId':'" KID "','keySpec':'AES_256','encryptionContext':" CTX "}",
+      "null", "{'keyMaterialId':'" MAT "'}", 1, 1, 0, "['" KARN "']" },
+    /* ct-generatedatakeypair */
+    { "kms GenerateDataKeyPair",
+      "{'KeyPairSpec':'RSA_3072','EncryptionContext':{'Project':'Alpha'},"
+      "'KeyId':'" KID "'}",
+      "{'PrivateKeyCiphertextBlob':'AQID','PrivateKeyPlaintext':'c2Vj',"
+      "'PublicKey':'MIIB','KeyId':'" KARN "','KeyPairSpec':'RSA_3072'}",
+      KARN, NULL,
+      "{'keyPairSpec':'RSA_3072','encryptionContext':{'Project':'Alpha'},"
+      "'keyId':'" KID "'}", "null", NULL, 1, 1, 0, "['" KARN "']" },
+    /* ct-generatedatakeypairwithoutplaintext */
+    { "kms GenerateDataKeyPairWithoutPlaintext",
+      "{'KeyPairSpec':'RSA_4096','EncryptionContext':{'Index':'5'},"
+      "'KeyId':'" KID "'}",
+      "{'PrivateKeyCiphertextBlob':'AQID','PublicKey':'MIIB',"
+      "'KeyId':'" KARN "','KeyPairSpec':'RSA_4096'}", KARN, NULL,
+      "{'keyPairSpec':'RSA_4096','encryptionContext':{'Index':'5'},"
+      "'keyId':'" KID "'}", "null", NULL, 1, 1, 0, "['" KARN "']" },
+    /* ct-generatedatakeyplaintext (GenerateDataKeyWithoutPlaintext) */
+    { "kms GenerateDataKeyWithoutPlaintext",
+      "{'KeyId':'" KID "','KeySpec':'AES_256',"
+      "'EncryptionContext':{'Project':'Alpha'}}",
+      "{'CiphertextBlob':'AQID','KeyId':'" KARN "',"
+      "'KeyMaterialId':'" MAT "'}", KARN, NULL,
+      "{'keyId':'" KID "','keySpec':'AES_256',"
+      "'encryptionContext':{'Project':'Alpha'}}", "null",
+      "{'keyMaterialId':'" MAT "'}", 1, 1, 0, "['" KARN "']" },
+    /* ct-generatemac: no message, no MAC */
+    { "kms GenerateMac",
+      "{'Message':'aGVsbG8=','MacAlgorithm':'HMAC_SHA_512','KeyId':'" KID
+      "'}", "{'Mac':'AQID','MacAlgorithm':'HMAC_SHA_512','KeyId':'" KARN
+      "'}", KARN, NULL,
+      "{'macAlgorithm':'HMAC_SHA_512','keyId':'" KID "'}", "null", NULL,
+      1, 1, 0, "['" KARN "']" },
+    /* ct-generaterandom: requestParameters null, no resource */
+    { "kms GenerateRandom", "{'NumberOfBytes':32}",
+      "{'Plaintext':'c2VjcmV0c2VjcmV0'}", NULL, NULL, "null", "null", NULL,
+      1, 0, 0, "[]" },
+    /* ct-getkeypolicy */
+    { "kms GetKeyPolicy", "{'KeyId':'" KID "','PolicyName':'default'}",
+      "{'Policy':'{}','PolicyName':'default'}", KARN, NULL,
+      "{'keyId':'" KID "','policyName':'default'}", "null", NULL, 1, 0, 0,
+      "['" KARN "']" },
+    /* no page: the read-only rule (request members, response null) */
+    { "kms GetKeyRotationStatus", "{'KeyId':'" KID "'}",
+      "{'KeyRotationEnabled':true,'KeyId':'" KARN "'}", KARN, NULL,
+      "{'keyId':'" KID "'}", "null", NULL, 1, 0, 0, "['" KARN "']" },
+    { "kms GetPublicKey", "{'KeyId':'" KID "'}",
+      "{'KeyId':'" KARN "','PublicKey':'MIIB'}", KARN, NULL,
+      "{'keyId':'" KID "'}", "null", NULL, 1, 0, 0, "['" KARN "']" },
+    /* ct-listaliases */
+    { "kms ListAliases", "{'Limit':5,'Marker':'eyJiIjoiYWxpYXMvZTU0Y'}",
+      "{'Aliases':[],'Truncated':false}", NULL, NULL,
+      "{'limit':5,'marker':'eyJiIjoiYWxpYXMvZTU0Y'}", "null", NULL, 1, 0, 0,
+      "[]" },
+    /* ct-listgrants */
+    { "kms ListGrants", "{'KeyId':'" KID "','Limit':10}",
+      "{'Grants':[],'Truncated':false}", KARN, NULL,
+      "{'keyId':'" KID "','limit':10}", "null", NULL, 1, 0, 0,
+      "['" KARN "']" },
+    { "kms ListKeyPolicies", "{'KeyId':'" KID "'}",
+      "{'PolicyNames':['default'],'Truncated':false}", KARN, NULL,
+      "{'keyId':'" KID "'}", "null", NULL, 1, 0, 0, "['" KARN "']" },
+    { "kms ListKeyRotations", "{'KeyId':'" KID "','Limit':2}",
+      "{'Rotations':[],'Truncated':false}", KARN, NULL,
+      "{'keyId':'" KID "','limit':2}", "null", NULL, 1, 0, 0,
+      "['" KARN "']" },
+    { "kms ListKeys", "{}", "{'Keys':[],'Truncated':false}", NULL, NULL,
+      "null", "null", NULL, 1, 0, 0, "[]" },
+    { "kms ListResourceTags", "{'KeyId':'" KID "'}",
+      "{'Tags':[],'Truncated':false}", KARN, NULL, "{'keyId':'" KID "'}",
+      "null", NULL, 1, 0, 0, "['" KARN "']" },
+    { "kms ListRetirableGrants", "{'RetiringPrincipal':'" ALICE "'}",
+      "{'Grants':[],'Truncated':false}", NULL, NULL,
+      "{'retiringPrincipal':'" ALICE "'}", "null", NULL, 1, 0, 0, "[]" },
+    /* ct-put-key-policy: the policy is recorded */
+    { "kms PutKeyPolicy",
+      "{'KeyId':'" KID "','PolicyName':'default','Policy':'{}',"
+      "'BypassPolicyLockoutSafetyCheck':false}", "{}", KARN, NULL,
+      "{'keyId':'" KID "','policyName':'default','policy':'{}',"
+      "'bypassPolicyLockoutSafetyCheck':false}", "null", NULL, 0, 0, 0,
+      "['" KARN "']" },
+    /* ct-reencrypt: both keys; no ciphertext in or out */
+    { "kms ReEncrypt",
+      "{'CiphertextBlob':'AQID','SourceEncryptionContext':" CTX ","
+      "'DestinationKeyId':'" KID2 "',"
+      "'DestinationEncryptionContext':{'Level':'3A'}}",
+      "{'CiphertextBlob':'BAUG','SourceKeyId':'" KARN "','KeyId':'" KARN2
+      "','SourceEncryptionAlgorithm':'SYMMETRIC_DEFAULT',"
+      "'DestinationEncryptionAlgorithm':'SYMMETRIC_DEFAULT'}", KARN2, NULL,
+      "{'sourceEncryptionAlgorithm':'SYMMETRIC_DEFAULT',"
+      "'sourceEncryptionContext':" CTX ",'destinationKeyId':'" KID2 "',"
+      "'destinationEncryptionAlgorithm':'SYMMETRIC_DEFAULT',"
+      "'destinationEncryptionContext':{'Level':'3A'}}", "null", NULL,
+      1, 1, 0, "['" KARN2 "','" KARN "']" },
+    /* ct-retire-grant: requestParameters null, grantId aside; the token
+     * never */
+    { "kms RetireGrant",
+      "{'KeyId':'" KARN "','GrantId':'abcde1237f76e4ba7987489ac329fbfb'}",
+      "{}", KARN, NULL, "null", "null",
+      "{'grantId':'abcde1237f76e4ba7987489ac329fbfb'}", 0, 0, 0,
+      "['" KARN "']" },
+    /* ct-revoke-grant */
+    { "kms RevokeGrant",
+      "{'KeyId':'" KID "','GrantId':'abcde1237f76e4ba7987489ac329fbfb'}",
+      "{}", KARN, NULL,
+      "{'keyId':'" KID "','grantId':'abcde1237f76e4ba7987489ac329fbfb'}",
+      "null", NULL, 0, 0, 0, "['" KARN "']" },
+    /* ct-rotatekeyondemand: its response */
+    { "kms RotateKeyOnDemand", "{'KeyId':'" KID "'}", "{'KeyId':'" KID "'}",
+      KARN, NULL, "{'keyId':'" KID "'}", "{'keyId':'" KID "'}", NULL,
+      0, 0, 0, "['" KARN "']" },
+    /* ct-schedule-key-deletion: its response, the date as AWS writes it */
+    { "kms ScheduleKeyDeletion",
+      "{'PendingWindowInDays':20,'KeyId':'" KID "'}",
+      "{'KeyId':'" KARN "','DeletionDate':1618253910,"
+      "'KeyState':'PendingDeletion','PendingWindowInDays':20}", KARN, NULL,
+      "{'pendingWindowInDays':20,'keyId':'" KID "'}",
+      "{'keyId':'" KARN "','keyState':'PendingDeletion',"
+      "'deletionDate':'Apr 12, 2021, 6:58:30 PM','pendingWindowInDays':20}",
+      NULL, 0, 0, 0, "['" KARN "']" },
+    /* ct-sign: no message, no signature */
+    { "kms Sign",
+      "{'Message':'aGVsbG8=','MessageType':'RAW','KeyId':'" KID2 "',"
+      "'SigningAlgorithm':'RSASSA_PKCS1_V1_5_SHA_256'}",
+      "{'KeyId':'" KARN2 "','Signature':'AQID',"
+      "'SigningAlgorithm':'RSASSA_PKCS1_V1_5_SHA_256'}", KARN2, NULL,
+      "{'messageType':'RAW','keyId':'" KID2 "',"
+      "'signingAlgorithm':'RSASSA_PKCS1_V1_5_SHA_256'}", "null", NULL,
+      1, 1, 0, "['" KARN2 "']" },
+    /* ct-tagresource */
+    { "kms TagResource",
+      "{'KeyId':'" KARN "','Tags':[{'TagKey':'Department','TagValue':'IT'}]}",
+      "{}", KARN, NULL,
+      "{'keyId':'" KARN "','tags':[{'tagKey':'Department','tagValue':'IT'}]}",
+      "null", NULL, 0, 0, 0, "['" KARN "']" },
+    /* ct-untagresource */
+    { "kms UntagResource", "{'KeyId':'" KARN "','TagKeys':['Dept']}", "{}",
+      KARN, NULL, "{'keyId':'" KARN "','tagKeys':['Dept']}", "null", NULL,
+      0, 0, 0, "['" KARN "']" },
+    /* ct-updatealias */
+    { "kms UpdateAlias",
+      "{'AliasName':'alias/my_alias','TargetKeyId':'" KID "'}", "{}", KARN,
+      NULL, "{'aliasName':'alias/my_alias','targetKeyId':'" KID "'}", "null",
+      NULL, 0, 0, 0,
+      "['" KARN "','arn:aws:kms:us-west-2:111122223333:alias/my_alias']" },
+    /* ct-update-key-description */
+    { "kms UpdateKeyDescription",
+      "{'KeyId':'" KID "','Description':'New key description'}", "{}", KARN,
+      NULL, "{'keyId':'" KID "','description':'New key description'}",
+      "null", NULL, 0, 0, 0, "['" KARN "']" },
+    /* ct-verify: no message, no signature */
+    { "kms Verify",
+      "{'KeyId':'" KID2 "','Message':'aGVsbG8=','MessageType':'RAW',"
+      "'Signature':'AQID','SigningAlgorithm':'RSASSA_PKCS1_V1_5_SHA_256'}",
+      "{'KeyId':'" KARN2 "','SignatureValid':true,"
+      "'SigningAlgorithm':'RSASSA_PKCS1_V1_5_SHA_256'}", KARN2, NULL,
+      "{'messageType':'RAW','keyId':'" KID2 "',"
+      "'signingAlgorithm':'RSASSA_PKCS1_V1_5_SHA_256'}", "null", NULL,
+      1, 1, 0, "['" KARN2 "']" },
+    /* ct-verifymac: no message, no MAC */
+    { "kms VerifyMac",
+      "{'Message':'aGVsbG8=','MacAlgorithm':'HMAC_SHA_384','Mac':'AQID',"
+      "'KeyId':'" KARN "'}",
+      "{'KeyId':'" KARN "','MacValid':true,'MacAlgorithm':'HMAC_SHA_384'}",
+      KARN, NULL, "{'macAlgorithm':'HMAC_SHA_384','keyId':'" KARN "'}",
+      "null", NULL, 1, 1, 0, "['" KARN "']" },
+
+    /* CloudWatch Logs: members under their own names, responses null */
+    { "logs AssociateKmsKey",
+      "{'logGroupName':'my-group','kmsKeyId':'" KARN "'}", "{}", KARN, GARN,
+      "{'logGroupName':'my-group','kmsKeyId':'" KARN "'}", "null", NULL,
+      0, 0, 0, "['" KARN "','" GARN "']" },
+    { "logs CreateLogGroup",
+      "{'logGroupName':'my-group','tags':{'Team':'ops'}}", "{}", NULL, GARN,
+      "{'logGroupName':'my-group','tags':{'Team':'ops'}}", "null", NULL,
+      0, 0, 0, "['" GARN "']" },
+    { "logs CreateLogStream",
+      "{'logGroupName':'my-group','logStreamName':'s1'}", "{}", NULL, GARN,
+      "{'logGroupName':'my-group','logStreamName':'s1'}", "null", NULL,
+      0, 0, 0, "['" GARN "']" },
+    { "logs DeleteLogGroup", "{'logGroupName':'my-group'}", "{}", NULL, GARN,
+      "{'logGroupName':'my-group'}", "null", NULL, 0, 0, 0,
+      "['" GARN "']" },
+    { "logs DeleteLogStream",
+      "{'logGroupName':'my-group','logStreamName':'s1'}", "{}", NULL, GARN,
+      "{'logGroupName':'my-group','logStreamName':'s1'}", "null", NULL,
+      0, 0, 0, "['" GARN "']" },
+    { "logs DeleteMetricFilter",
+      "{'logGroupName':'my-group','filterName':'f'}", "{}", NULL, GARN,
+      "{'logGroupName':'my-group','filterName':'f'}", "null", NULL,
+      0, 0, 0, "['" GARN "']" },
+    { "logs DeleteRetentionPolicy", "{'logGroupName':'my-group'}", "{}",
+      NULL, GARN, "{'logGroupName':'my-group'}", "null", NULL, 0, 0, 0,
+      "['" GARN "']" },
+    /* "Only request elements are logged" for Describe* */
+    { "logs DescribeLogGroups", "{'logGroupNamePrefix':'my','limit':5}",
+      "{'logGroups':[{'logGroupName':'my-group'}]}", NULL, NULL,
+      "{'logGroupNamePrefix':'my','limit':5}", "null", NULL, 1, 0, 0, "[]" },
+    { "logs DescribeLogStreams",
+      "{'logGroupName':'my-group','orderBy':'LastEventTime',"
+      "'descending':true}", "{'logStreams':[]}", NULL, GARN,
+      "{'logGroupName':'my-group','orderBy':'LastEventTime',"
+      "'descending':true}", "null", NULL, 1, 0, 0, "['" GARN "']" },
+    { "logs DescribeMetricFilters", "{'logGroupName':'my-group'}",
+      "{'metricFilters':[]}", NULL, GARN, "{'logGroupName':'my-group'}",
+      "null", NULL, 1, 0, 0, "['" GARN "']" },
+    { "logs DisassociateKmsKey", "{'logGroupName':'my-group'}", "{}", NULL,
+      GARN, "{'logGroupName':'my-group'}", "null", NULL, 0, 0, 0,
+      "['" GARN "']" },
+    /* data events: never the events read */
+    { "logs FilterLogEvents",
+      "{'logGroupName':'my-group','filterPattern':'ERROR','startTime':1}",
+      "{'events':[{'message':'ERROR secret line'}],'searchedLogStreams':[]}",
+      NULL, GARN,
+      "{'logGroupName':'my-group','filterPattern':'ERROR','startTime':1}",
+      "null", NULL, 1, 0, 1, "['" GARN "']" },
+    { "logs GetLogEvents",
+      "{'logGroupName':'my-group','logStreamName':'s1','startFromHead':true}",
+      "{'events':[{'message':'a secret line'}],'nextForwardToken':'f/1'}",
+      NULL, GARN,
+      "{'logGroupName':'my-group','logStreamName':'s1','startFromHead':true}",
+      "null", NULL, 1, 0, 1, "['" GARN "']" },
+    { "logs ListLogGroups", "{'logGroupNamePattern':'my'}",
+      "{'logGroups':[]}", NULL, NULL, "{'logGroupNamePattern':'my'}", "null",
+      NULL, 1, 0, 0, "[]" },
+    { "logs ListTagsForResource", "{'resourceArn':'" GARN "'}",
+      "{'tags':{'Team':'ops'}}", NULL, GARN, "{'resourceArn':'" GARN "'}",
+      "null", NULL, 1, 0, 0, "['" GARN "']" },
+    { "logs ListTagsLogGroup", "{'logGroupName':'my-group'}",
+      "{'tags':{'Team':'ops'}}", NULL, GARN, "{'logGroupName':'my-group'}",
+      "null", NULL, 1, 0, 0, "['" GARN "']" },
+    /* a raw-body handler: no parsed input; the group from its ARN */
+    { "logs PutLogEvents", NULL, "{'nextSequenceToken':'49'}", NULL, GARN,
+      "{'logGroupName':'my-group'}", "null", NULL, 0, 0, 1,
+      "['" GARN "']" },
+    { "logs PutLogGroupDeletionProtection",
+      "{'logGroupIdentifier':'my-group','deletionProtectionEnabled':true}",
+      "{}", NULL, GARN,
+      "{'logGroupIdentifier':'my-group','deletionProtectionEnabled':true}",
+      "null", NULL, 0, 0, 0, "['" GARN "']" },
+    { "logs PutMetricFilter",
+      "{'logGroupName':'my-group','filterName':'f','filterPattern':'ERROR',"
+      "'metricTransformations':[{'metricName':'m','metricNamespace':'n',"
+      "'metricValue':'1'}]}", "{}", NULL, GARN,
+      "{'logGroupName':'my-group','filterName':'f','filterPattern':'ERROR',"
+      "'metricTransformations':[{'metricName':'m','metricNamespace':'n',"
+      "'metricValue':'1'}]}", "null", NULL, 0, 0, 0, "['" GARN "']" },
+    { "logs PutRetentionPolicy",
+      "{'logGroupName':'my-group','retentionInDays':30}", "{}", NULL, GARN,
+      "{'logGroupName':'my-group','retentionInDays':30}", "null", NULL,
+      0, 0, 0, "['" GARN "']" },
+    { "logs TagLogGroup", "{'logGroupName':'my-group','tags':{'a':'b'}}",
+      "{}", NULL, GARN, "{'logGroupName':'my-group','tags':{'a':'b'}}",
+      "null", NULL, 0, 0, 0, "['" GARN "']" },
+    { "logs TagResource", "{'resourceArn':'" GARN "','tags':{'a':'b'}}",
+      "{}", NULL, GARN, "{'resourceArn':'" GARN "','tags':{'a':'b'}}",
+      "null", NULL, 0, 0, 0, "['" GARN "']" },
+    /* never the event messages tested, nor the matches */
+    { "logs TestMetricFilter",
+      "{'filterPattern':'ERROR','logEventMessages':['ERROR secret']}",
+      "{'matches':[{'eventNumber':1,'eventMessage':'ERROR secret'}]}", NULL,
+      NULL, "{'filterPattern':'ERROR'}", "null", NULL, 1, 0, 0, "[]" },
+    { "logs UntagLogGroup", "{'logGroupName':'my-group','tags':['a']}",
+      "{}", NULL, GARN, "{'logGroupName':'my-group','tags':['a']}", "null",
+      NULL, 0, 0, 0, "['" GARN "']" },
+    { "logs UntagResource", "{'resourceArn':'" GARN "','tagKeys':['a']}",
+      "{}", NULL, GARN, "{'resourceArn':'" GARN "','tagKeys':['a']}",
+      "null", NULL, 0, 0, 0, "['" GARN "']" },
+};
+
+/* CloudTrail's field order (AWS KMS's 1.11 examples); errorCode and
+ * errorMessage and additionalEventData only when present. */
+static const char *const field_order[] = {
+    "eventVersion", "userIdentity", "eventTime", "eventSource", "eventName",
+    "awsRegion", "sourceIPAddress", "userAgent", "errorCode", "errorMessage",
+    "requestParameters", "responseElements", "additionalEventData",
+    "requestID", "eventID", "readOnly", "resources", "eventType",
+    "managementEvent", "recipientAccountId", "eventCategory",
+};
+
+/* The record's keys appear in field_order's order, and only those. */
+static int order_ok(const char *name, const json_t *ev)
+{
+    const char *k;
+    json_t *v;
+    size_t pos = 0, j;
+
+    json_object_foreach((json_t *)ev, k, v) {
+        for (j = pos; j < N(field_order); j++) {
+            if (strcmp(field_order[j], k) == 0) {
+                break;
+            }
+        }
+        if (j == N(field_order)) {
+            print_message("%s: field %s out of order or unknown\n", name, k);
+            return 0;
+        }
+        pos = j + 1;
+    }
+    return 1;
+}
+
+static int is_uuid(const char *s)
+{
+    size_t i;
+
+    if (s == NULL || strlen(s) != 36) {
+        return 0;
+    }
+    for (i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i] != '-') {
+                return 0;
+            }
+        } else if (strchr("0123456789abcdef", s[i]) == NULL) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+#define FAILIF(c, ...)                                                        \
+    do {                                                                      \
+        if (c) {                                                              \
+            print_message(__VA_ARGS__);                                       \
+            ok = 0;                                                           \
+        }                                                                     \
+    } while (0)
+
+/* What every record of Alice's request shares, and the record's columns. */
+static int common_ok(const char *name, const json_t *ev,
+                     const struct lv_audit_record *r, const char *svc,
+                     const char *op, int read_only, int data)
+{
+    const json_t *ui = json_object_get(ev, "userIdentity");
+    char src[64];
+    int ok = 1;
+
+    snprintf(src, sizeof(src), "%s.amazonaws.com", svc);
+    ok &= order_ok(name, ev);
+    FAILIF(json_object_size(ui) != 6 ||
+           strcmp(str_of(ui, "type"), "IAMUser") != 0 ||
+           strlen(str_of(ui, "principalId")) != 21 ||
+           strcmp(str_of(ui, "arn"), ALICE) != 0 ||
+           strcmp(str_of(ui, "accountId"), ACCT) != 0 ||
+           strcmp(str_of(ui, "accessKeyId"), AKID) != 0 ||
+           strcmp(str_of(ui, "userName"), "Alice") != 0,
+           "%s: userIdentity\n", name);
+    FAILIF(strcmp(str_of(ev, "eventVersion"), "1.11") != 0,
+           "%s: eventVersion\n", name);
+    FAILIF(strcmp(str_of(ev, "eventTime"), "2022-08-10T22:38:27Z"),
+           "%s: eventTime %s\n", name, str_of(ev, "eventTime"));
+    FAILIF(strcmp(str_of(ev, "eventSource"), src) != 0,
+           "%s: eventSource\n", name);
+    FAILIF(strcmp(str_of(ev, "eventName"), op) != 0,
+           "%s: eventName\n", name);
+    FAILIF(strcmp(str_of(ev, "awsRegion"), REGION) != 0,
+           "%s: awsRegion\n", name);
+    FAILIF(strcmp(str_of(ev, "sourceIPAddress"), "192.0.2.0"),
+           "%s: sourceIPAddress\n", name);
+    FAILIF(strcmp(str_of(ev, "userAgent"),
+                  "aws-cli/2.15.0 Python/3.11.6") != 0,
+           "%s: userAgent\n", name);
+    FAILIF(json_object_get(ev, "errorCode") != NULL, "%s: errorCode\n", name);
+    FAILIF(strcmp(str_of(ev, "requestID"), REQID) != 0,
+           "%s: requestID\n", name);
+    FAILIF(!is_uuid(str_of(ev, "eventID")) ||
+           strcmp(str_of(ev, "eventID"), r->event_id) != 0,
+           "%s: eventID\n", name);
+    FAILIF(!json_is_boolean(json_object_get(ev, "readOnly")) ||
+           json_is_true(json_object_get(ev, "readOnly")) != read_only,
+           "%s: readOnly\n", name);
+    FAILIF(strcmp(str_of(ev, "eventType"), "AwsApiCall") != 0,
+           "%s: eventType\n", name);
+    FAILIF(!json_is_boolean(json_object_get(ev, "managementEvent")) ||
+           json_is_true(json_object_get(ev, "managementEvent")) != !data,
+           "%s: managementEvent\n", name);
+    FAILIF(strcmp(str_of(ev, "recipientAccountId"), ACCT) != 0,
+           "%s: recipientAccountId\n", name);
+    FAILIF(strcmp(str_of(ev, "eventCategory"),
+                  data ? "Data" : "Management") != 0,
+           "%s: eventCategory\n", name);
+    /* the columns */
+    FAILIF(strcmp(r->account, ACCT) != 0 || strcmp(r->region, REGION) != 0,
+           "%s: account/region columns\n", name);
+    FAILIF(r->event_time_ms != NOW_MS, "%s: event_time_ms\n", name);
+    FAILIF(strcmp(r->request_id, REQID) != 0, "%s: request_id\n", name);
+    FAILIF(strcmp(r->event_source, src) != 0, "%s: event_source\n", name);
+    FAILIF(strcmp(r->event_name, op) != 0, "%s: event_name\n", name);
+    FAILIF(r->read_only != read_only, "%s: read_only column\n", name);
+    FAILIF(strcmp(r->username, "Alice") != 0, "%s: username\n", name);
+    FAILIF(strcmp(r->access_key_id, AKID) != 0, "%s: access_key_id\n", name);
+    FAILIF(r->error_code[0] != '\0', "%s: error_code\n", name);
+    FAILIF(r->id != 0 || r->seq != 0 || r->trace != NULL,
+           "%s: id/seq/trace set\n", name);
+    return ok;
+}
+
+/* resources[] against a JSON array of ARNs, and the record's columns. */
+static int resources_ok(const char *name, const json_t *ev,
+                        const struct lv_audit_record *r, const char *want)
+{
+    json_t *w = parse(want);
+    const json_t *got = json_object_get(ev, "resources");
+    size_t i;
+    int ok = 1;
+
+    FAILIF(!json_is_array(got) || json_array_size(got) != json_array_size(w)
+           || (size_t)r->n_resources != json_array_size(w),
+           "%s: %zu resources, want %zu\n", name, json_array_size(got),
+           json_array_size(w));
+    for (i = 0; ok && i < json_array_size(w); i++) {
+        const char *arn = json_string_value(json_array_get(w, i));
+        const json_t *g = json_array_get(got, i);
+        const char *type = strstr(arn, ":logs:") ? "AWS::Logs::LogGroup"
+                                                 : "AWS::KMS::Key";
+
+        FAILIF(strcmp(str_of(g, "ARN"), arn) != 0 ||
+               strcmp(str_of(g, "type"), type) != 0 ||
+               strcmp(str_of(g, "accountId"), ACCT) != 0,
+               "%s: resource %zu is %s\n", name, i,
+               str_of(g, "ARN"));
+        FAILIF(strcmp(r->resources[i].name, arn) != 0 ||
+               strcmp(r->resources[i].type, type) != 0,
+               "%s: resource column %zu\n", name, i);
+    }
+    json_decref(w);
+    return ok;
+}
+
+static int run_op_row(const struct op_row *row)
+{
+    char svc[8], op[64];
+    struct lv_req rq;
+    struct lv_audit_record r;
+    struct lv_audit_input in;
+    struct lv_err err = LV_ERR_INIT;
+    json_t *req = parse(row->in), *resp = parse(row->resp), *ev = NULL;
+    int ok = 1;
+
+    assert_int_equal(sscanf(row->name, "%7s %63s", svc, op), 2);
+    make_req(&rq, svc, op, req, "Alice");
+    memset(&in, 0, sizeof(in));
+    in.rq = &rq;
+    in.response = resp;
+    in.key_arn = row->key_arn;
+    in.group_arn = row->group_arn;
+    memset(&r, 0, sizeof(r));
+    if (lv_audit_event_build(&in, &r, &err) < 0) {
+        print_message("%s: build failed: %s\n", row->name, err.msg);
+        ok = 0;
+        goto out;
+    }
+    ev = json_loads(r.event, 0, NULL);
+    if (!json_is_object(ev)) {
+        print_message("%s: the record is not a JSON object\n", row->name);
+        ok = 0;
+        goto out;
+    }
+    ok &= common_ok(row->name, ev, &r, svc, op, row->read_only, row->data);
+    ok &= json_eq_or_absent(row->name, "requestParameters",
+                            json_object_get(ev, "requestParameters"),
+                            row->want_req);
+    ok &= json_eq_or_absent(row->name, "responseElements",
+                            json_object_get(ev, "responseElements"),
+                            row->want_resp);
+    ok &= json_eq_or_absent(row->name, "additionalEventData",
+                            json_object_get(ev, "additionalEventData"),
+                            row->want_extra);
+    ok &= resources_ok(row->name, ev, &r, row->want_res);
+    FAILIF(r.key_use != row->key_use, "%s: key_use\n", row->name);
+    /* an operation whose record does not read its response: the same
+     * record without it (but for eventID) */
+    if (!lv_audit_uses_response(svc, op)) {
+        struct lv_audit_record r2;
+        json_t *ev2 = NULL;
+
+        in.response = NULL;
+        memset(&r2, 0, sizeof(r2));
+        if (lv_audit_event_build(&in, &r2, &err) == 0 &&
+            (ev2 = json_loads(r2.event, 0, NULL)) != NULL) {
+            json_object_del(ev2, "eventID");
+            json_object_set(ev2, "eventID", json_object_get(ev, "eventID"));
+        }
+        FAILIF(ev2 == NULL || !json_equal(ev, ev2) ||
+               r2.n_resources != r.n_resources,
+               "%s: the record differs without the response\n", row->name);
+        json_decref(ev2);
+        free(r2.event);
+    }
+    FAILIF(lv_audit_read_only(svc, op) != row->read_only ||
+           lv_audit_is_data_event(svc, op) != row->data ||
+           lv_audit_key_use(svc, op) != row->key_use,
+           "%s: classification functions\n", row->name);
+out:
+    json_decref(ev);
+    json_decref(req);
+    json_decref(resp);
+    free(r.event);
+    return ok;
+}
+
+static void every_operation(void **state)
+{
+    (void)state;
+    RUN_TABLE("every operation", op_rows, run_op_row);
+}
+
+/* Every operation logvault implements has a row above. */
+struct impl_op {
+    const char *svc;
+    const char *op;
+};
+
+static const struct impl_op implemented[] = {
+#define OP(svc, name, handler, flags) { #svc, #name },
+#define OP_NOT_IMPLEMENTED(svc, name)
+#include "model/gen/ops.def"
+#undef OP
+#undef OP_NOT_IMPLEMENTED
+};
+
+static void every_implemented_op_has_a_row(void **state)
+{
+    char name[96];
+    size_t i, j;
+
+    (void)state;
+    for (i = 0; i < N(implemented); i++) {
+        snprintf(name, sizeof(name), "%s %s", implemented[i].svc,
+                 implemented[i].op);
+        for (j = 0; j < N(op_rows); j++) {
+            if (strcmp(op_rows[j].name, name) == 0) {
+                break;
+            }
+        }
+        CHECK(name, j < N(op_rows));
+    }
+}
+
+/* ---- no secret ever --------------------------------------------------- */
+
+/* A member that holds a secret or event text: a blob or a sensitive shape
+ * (Plaintext, CiphertextBlob, Message, Signature, Mac, PublicKey,
+ * PrivateKeyPlaintext …), a grant token, log events and their text. */
+static int secret_member(const struct lv_service *svc,
+                         const struct lv_member *m)
+{
+    static const char *const named[] = {
+        "GrantTokens", "GrantToken", "logEvents", "logEventMessages",
+        "events", "matches", "entity", "Recipient",
+    };
+    const struct lv_shape *sh = &svc->shapes[m->shape];
+    size_t i;
+
+    if (sh->type == LV_T_BLOB || sh->sensitive) {
+        return 1;
+    }
+    for (i = 0; i < N(named); i++) {
+        if (strcmp(m->name, named[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* {member: "MARK-<io>-<member>-Z", …} for every member of shape `idx`. */
+static json_t *marked(const struct lv_service *svc, int idx, const char *io)
+{
+    const struct lv_shape *sh;
+    json_t *o = json_object();
+    char mark[160];
+    int i;
+
+    if (idx < 0) {
+        return o;
+    }
+    sh = &svc->shapes[idx];
+    for (i = 0; i < sh->n_members; i++) {
+        snprintf(mark, sizeof(mark), "MARK-%s-%s-Z", io,
+                 sh->members[i].name);
+        json_object_set_new(o, sh->members[i].name, json_string(mark));
+    }
+    return o;
+}
+
+static int secrets_absent(const struct lv_service *svc, int idx,
+                          const char *io, const char *event,
+                          const char *name)
+{
+    const struct lv_shape *sh;
+    char mark[160];
+    int i, ok = 1;
+
+    if (idx < 0) {
+        return 1;
+    }
+    sh = &svc->shapes[idx];
+    for (i = 0; i < sh->n_members; i++) {
+        if (!secret_member(svc, &sh->members[i])) {
+            continue;
+        }
+        snprintf(mark, sizeof(mark), "MARK-%s-%s-Z", io,
+                 sh->members[i].name);
+        if (strstr(event, mark) != NULL) {
+            print_message("%s: %s member %s is in the record\n", name, io,
+                          sh->members[i].name);
+            ok = 0;
+        }
+    }
+    return ok;
+}
+
+static void no_secret_ever(void **state)
+{
+    size_t i;
+    int failed = 0, pass, seen_secret = 0;
+
+    (void)state;
+    for (i = 0; i < N(implemented); i++) {
+        const struct lv_service *svc = service(implemented[i].svc);
+        const struct lv_op *op = lv_model_find_op(svc, implemented[i].op,
+                                                  strlen(implemented[i].op));
+        /* both with a response (success) and without (refused) */
+        for (pass = 0; pass < 2; pass++) {
+            json_t *req = marked(svc, op->input, "in");
+            json_t *resp = marked(svc, op->output, "out");
+            struct lv_req rq;
+            struct lv_audit_record r;
+            struct lv_audit_input in;
+            struct lv_err err = LV_ERR_INIT;
+            int j;
+
+            make_req(&rq, implemented[i].svc, implemented[i].op, req,
+                     "Alice");
+            memset(&in, 0, sizeof(in));
+            in.rq = &rq;
+            in.response = pass == 0 ? resp : NULL;
+            in.error_code = pass == 0 ? NULL : "AccessDeniedException";
+            in.error_message = pass == 0 ? NULL : "denied";
+            in.key_arn = KARN;
+            in.group_arn = GARN;
+            assert_int_equal(lv_audit_event_build(&in, &r, &err), 0);
+            if (!secrets_absent(svc, op->input, "in", r.event,
+                                implemented[i].op) ||
+                !secrets_absent(svc, op->output, "out", r.event,
+                                implemented[i].op)) {
+                failed++;
+            }
+            /* the test can fail: some member of this input is a secret */
+            for (j = 0; op->input >= 0 &&
+                        j < svc->shapes[op->input].n_members; j++) {
+                seen_secret += secret_member(
+                    svc, &svc->shapes[op->input].members[j]);
+            }
+            free(r.event);
+            json_decref(req);
+            json_decref(resp);
+        }
+    }
+    assert_true(seen_secret > 20);
+    assert_int_equal(failed, 0);
+}
+
+/* ---- identities, errors, classification -------------------------------- */
+
+static json_t *build(struct lv_audit_input *in, struct lv_audit_record *r)
+{
+    struct lv_err err = LV_ERR_INIT;
+    json_t *ev;
+
+    memset(r, 0, sizeof(*r));
+    assert_int_equal(lv_audit_event_build(in, r, &err), 0);
+    ev = json_loads(r->event, 0, NULL);
+    assert_non_null(ev);
+    return ev;
+}
+
+/* The Logs service's own GenerateDataKey for a group, as AWS records the
+ * calls a service makes with its service principal. */
+static void logs_service_call(void **state)
+{
+    json_t *req = parse("{'KeyId':'" KARN "','KeySpec':'AES_256',"
+                        "'EncryptionContext':{'aws:logs:arn':'" GARN "'}}");
+    struct lv_req rq;
+    struct lv_audit_record r;
+    struct lv_audit_input in;
+    json_t *ev;
+
+    (void)state;
+    make_req(&rq, "kms", "GenerateDataKey", req, "");
+    snprintf(rq.who.service, sizeof(rq.who.service),
+             "logs.us-west-2.amazonaws.com");
+    rq.who.arn[0] = '\0';
+    rq.who.access_key[0] = '\0';
+    rq.source_ip[0] = '\0';
+    rq.user_agent = NULL;
+    memset(&in, 0, sizeof(in));
+    in.rq = &rq;
+    in.invoked_by = "logs.amazonaws.com";
+    in.key_arn = KARN;
+    in.group_arn = GARN;
+    ev = build(&in, &r);
+    assert_true(json_eq_or_absent("service", "userIdentity",
+                                  json_object_get(ev, "userIdentity"),
+                                  "{'type':'AWSService',"
+                                  "'invokedBy':'logs.amazonaws.com'}"));
+    assert_string_equal(str_of(ev, "sourceIPAddress"),
+                        "logs.amazonaws.com");
+    assert_string_equal(str_of(ev, "userAgent"),
+                        "logs.amazonaws.com");
+    assert_true(json_eq_or_absent(
+        "service", "requestParameters",
+        json_object_get(ev, "requestParameters"),
+        "{'keyId':'" KARN "','keySpec':'AES_256',"
+        "'encryptionContext':{'aws:logs:arn':'" GARN "'}}"));
+    assert_string_equal(str_of(ev, "recipientAccountId"), ACCT);
+    assert_string_equal(r.access_key_id, "");
+    assert_string_equal(r.username, "logs.amazonaws.com");
+    assert_int_equal(r.key_use, 1);
+    assert_int_equal(r.n_resources, 2);     /* the key and the group */
+    /* without invoked_by, the name comes from the principal */
+    free(r.event);
+    json_decref(ev);
+    in.invoked_by = NULL;
+    ev = build(&in, &r);
+    assert_string_equal(str_of(json_object_get(ev, "userIdentity"),
+                                         "invokedBy"),
+                        "logs.amazonaws.com");
+    free(r.event);
+    json_decref(ev);
+    json_decref(req);
+}
+
+static void root_and_invoked_by(void **state)
+{
+    json_t *req = parse("{'logGroupName':'my-group'}");
+    struct lv_req rq;
+    struct lv_audit_record r;
+    struct lv_audit_input in;
+    json_t *ev;
+
+    (void)state;
+    make_req(&rq, "logs", "CreateLogGroup", req, "");
+    memset(&in, 0, sizeof(in));
+    in.rq = &rq;
+    in.group_arn = GARN;
+    ev = build(&in, &r);
+    assert_true(json_eq_or_absent(
+        "root", "userIdentity", json_object_get(ev, "userIdentity"),
+        "{'type':'Root','principalId':'" ACCT "',"
+        "'arn':'arn:aws:iam::" ACCT ":root','accountId':'" ACCT "',"
+        "'accessKeyId':'" AKID "'}"));
+    assert_string_equal(r.username, "root");
+    free(r.event);
+    json_decref(ev);
+
+    /* a call a service made with the caller's identity */
+    make_req(&rq, "logs", "CreateLogGroup", req, "Alice");
+    rq.source_ip[0] = '\0';
+    in.invoked_by = "logs.amazonaws.com";
+    ev = build(&in, &r);
+    assert_string_equal(str_of(json_object_get(ev, "userIdentity"),
+                                         "type"), "IAMUser");
+    assert_string_equal(str_of(json_object_get(ev, "userIdentity"),
+                                         "invokedBy"), "logs.amazonaws.com");
+    assert_string_equal(str_of(ev, "sourceIPAddress"),
+                        "logs.amazonaws.com");
+    assert_string_equal(r.username, "Alice");
+    assert_string_equal(r.access_key_id, AKID);
+    free(r.event);
+    json_decref(ev);
+    json_decref(req);
+}
+
+/* Two users get two principalIds, shaped as AWS's; one user always one. */
+static void principal_ids(void **state)
+{
+    struct lv_req rq;
+    struct lv_audit_record r;
+    struct lv_audit_input in;
+    json_t *ev;
+    char a[32], b[32];
+    size_t i;
+
+    (void)state;
+    memset(&in, 0, sizeof(in));
+    in.rq = &rq;
+    make_req(&rq, "kms", "ListKeys", NULL, "Alice");
+    ev = build(&in, &r);
+    snprintf(a, sizeof(a), "%s", str_of(
+        json_object_get(ev, "userIdentity"), "principalId"));
+    free(r.event);
+    json_decref(ev);
+    make_req(&rq, "kms", "ListKeys", NULL, "Bob");
+    ev = build(&in, &r);
+    snprintf(b, sizeof(b), "%s", str_of(
+        json_object_get(ev, "userIdentity"), "principalId"));
+    free(r.event);
+    json_decref(ev);
+    assert_int_equal(strlen(a), 21);
+    assert_memory_equal(a, "AIDA", 4);
+    for (i = 4; i < 21; i++) {
+        assert_non_null(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", a[i]));
+    }
+    assert_string_not_equal(a, b);
+    make_req(&rq, "kms", "ListKeys", NULL, "Alice");
+    ev = build(&in, &r);
+    assert_string_equal(str_of(json_object_get(ev, "userIdentity"),
+                                         "principalId"), a);
+    free(r.event);
+    json_decref(ev);
+}
+
+/* ct-decrypt's failure example: errorCode and errorMessage after
+ * userAgent, responseElements null even if the handler wrote something. */
+static void refused_request(void **state)
+{
+    json_t *req = parse("{'CiphertextBlob':'AQID','KeyId':'" KARN "'}");
+    json_t *resp = parse("{'Plaintext':'c2VjcmV0','KeyId':'" KARN "'}");
+    struct lv_req rq;
+    struct lv_audit_record r;
+    struct lv_audit_input in;
+    json_t *ev;
+
+    (void)state;
+    make_req(&rq, "kms", "Decrypt", req, "Alice");
+    memset(&in, 0, sizeof(in));
+    in.rq = &rq;
+    in.response = resp;
+    in.error_code = "AccessDeniedException";
+    in.error_message = "User: " ALICE " is not authorized to perform: "
+                       "kms:Decrypt on this resource because the resource "
+                       "does not exist in this Region, no resource-based "
+                       "policies allow access, or a resource-based policy "
+                       "explicitly denies access";
+    in.key_arn = KARN;
+    ev = build(&in, &r);
+    assert_true(order_ok("refused", ev));
+    assert_string_equal(str_of(ev, "errorCode"),
+                        "AccessDeniedException");
+    assert_string_equal(str_of(ev, "errorMessage"),
+                        in.error_message);
+    assert_true(json_is_null(json_object_get(ev, "responseElements")));
+    assert_null(json_object_get(ev, "additionalEventData"));
+    assert_null(strstr(r.event, "c2VjcmV0"));
+    assert_string_equal(r.error_code, "AccessDeniedException");
+    assert_true(json_eq_or_absent(
+        "refused", "requestParameters",
+        json_object_get(ev, "requestParameters"),
+        "{'encryptionAlgorithm':'SYMMETRIC_DEFAULT','keyId':'" KARN "'}"));
+    free(r.event);
+    json_decref(ev);
+    json_decref(req);
+    json_decref(resp);
+}
+
+/* An operation the tables do not know is still recorded, without its
+ * members; the classification falls back on the name. */
+static void unknown_operation(void **state)
+{
+    static const struct lv_op op = { "GetSecretThing", -1, -1, 0, NULL, NULL,
+                                     NULL };
+    json_t *req = parse("{'Secret':'hunter2'}");
+    struct lv_req rq;
+    struct lv_audit_record r;
+    struct lv_audit_input in;
+    json_t *ev;
+
+    (void)state;
+    make_req(&rq, "kms", "ListKeys", req, "Alice");
+    rq.op = &op;
+    memset(&in, 0, sizeof(in));
+    in.rq = &rq;
+    ev = build(&in, &r);
+    assert_true(json_is_null(json_object_get(ev, "requestParameters")));
+    assert_null(strstr(r.event, "hunter2"));
+    assert_int_equal(r.read_only, 1);
+    assert_int_equal(lv_audit_read_only("kms", "PutSomething"), 0);
+    assert_int_equal(lv_audit_read_only("cloudtrail", "LookupEvents"), 1);
+    assert_int_equal(lv_audit_read_only("kms", "Explain"), 1);
+    assert_int_equal(lv_audit_read_only("kms", "GetKeyLastUsage"), 1);
+    assert_int_equal(lv_audit_key_use("kms", "GetKeyLastUsage"), 0);
+    assert_int_equal(lv_audit_is_data_event("cloudtrail", "LookupEvents"), 0);
+    assert_int_equal(lv_audit_key_use("kms", "GenerateRandom"), 0);
+    assert_int_equal(lv_audit_read_only(NULL, NULL), 0);
+    free(r.event);
+    json_decref(ev);
+    json_decref(req);
+}
+
+/* CloudTrail's own LookupEvents (part of the API logvault serves): its
+ * request, not the records it answers with. */
+static void lookup_events_record(void **state)
+{
+    static const struct lv_op op = { "LookupEvents", -1, -1, 0, NULL, NULL,
+                                     NULL };
+    static const struct lv_service ct = { .name = "cloudtrail",
+                                          .signing_name = "cloudtrail" };
+    json_t *req = parse("{'LookupAttributes':[{'AttributeKey':'EventName',"
+                        "'AttributeValue':'Encrypt'}],'MaxResults':5}");
+    json_t *resp = parse("{'Events':[{'CloudTrailEvent':'{}'}]}");
+    struct lv_req rq;
+    struct lv_audit_record r;
+    struct lv_audit_input in;
+    json_t *ev;
+
+    (void)state;
+    make_req(&rq, "kms", "ListKeys", req, "Alice");
+    rq.svc = &ct;
+    rq.op = &op;
+    memset(&in, 0, sizeof(in));
+    in.rq = &rq;
+    in.response = resp;
+    ev = build(&in, &r);
+    assert_string_equal(str_of(ev, "eventSource"), "cloudtrail.amazonaws.com");
+    assert_true(json_eq_or_absent(
+        "lookup", "requestParameters", json_object_get(ev, "requestParameters"),
+        "{'lookupAttributes':[{'attributeKey':'EventName',"
+        "'attributeValue':'Encrypt'}],'maxResults':5}"));
+    assert_true(json_is_null(json_object_get(ev, "responseElements")));
+    assert_int_equal(r.read_only, 1);
+    assert_int_equal(r.n_resources, 0);
+    free(r.event);
+    json_decref(ev);
+    json_decref(req);
+    json_decref(resp);
+}
+
+static void needs_an_operation(void **state)
+{
+    struct lv_req rq;
+    struct lv_audit_record r;
+    struct lv_audit_input in;
+    struct lv_err err = LV_ERR_INIT;
+
+    (void)state;
+    make_req(&rq, "kms", "ListKeys", NULL, "Alice");
+    rq.op = NULL;
+    memset(&in, 0, sizeof(in));
+    in.rq = &rq;
+    memset(&r, 0x5a, sizeof(r));
+    assert_int_equal(lv_audit_event_build(&in, &r, &err), -1);
+    assert_int_equal(err.code, LV_E_INTERNAL_FAILURE);
+    assert_int_equal(r.account[0], 0x5a);   /* *out untouched */
+}
+
+/* Dates in responseElements as AWS writes them: day and hour without a
+ * leading zero, 12-hour clock, midnight as 12 AM. */
+static void response_dates(void **state)
+{
+    static const struct {
+        double t;
+        const char *want;
+    } rows[] = {
+        { 1609462861.0, "Jan 1, 2021, 1:01:01 AM" },
+        { 1609459200.0, "Jan 1, 2021, 12:00:00 AM" },
+        { 1640995199.0, "Dec 31, 2021, 11:59:59 PM" },
+        { 1656676800.0, "Jul 1, 2022, 12:00:00 PM" },
+    };
+    json_t *req = parse("{'KeyId':'" KID "'}");
+    struct lv_req rq;
+    struct lv_audit_record r;
+    struct lv_audit_input in;
+    json_t *resp, *ev;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < N(rows); i++) {
+        make_req(&rq, "kms", "ScheduleKeyDeletion", req, "Alice");
+        resp = json_pack("{s:s, s:f}", "KeyId", KARN, "DeletionDate",
+                         rows[i].t);
+        memset(&in, 0, sizeof(in));
+        in.rq = &rq;
+        in.response = resp;
+        ev = build(&in, &r);
+        CHECK(rows[i].want,
+              strcmp(str_of(json_object_get(ev, "responseElements"),
+                            "deletionDate"), rows[i].want) == 0);
+        free(r.event);
+        json_decref(ev);
+        json_decref(resp);
+    }
+    json_decref(req);
+}
+
+/* Each record gets its own eventID. */
+static void fresh_event_ids(void **state)
+{
+    struct lv_req rq;
+    struct lv_audit_record a, b;
+    struct lv_audit_input in;
+    struct lv_err err = LV_ERR_INIT;
+
+    (void)state;
+    make_req(&rq, "kms", "ListKeys", NULL, "Alice");
+    memset(&in, 0, sizeof(in));
+    in.rq = &rq;
+    assert_int_equal(lv_audit_event_build(&in, &a, &err), 0);
+    assert_int_equal(lv_audit_event_build(&in, &b, &err), 0);
+    assert_true(is_uuid(a.event_id));
+    assert_string_not_equal(a.event_id, b.event_id);
+    free(a.event);
+    free(b.event);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(every_operation),
+        cmocka_unit_test(every_implemented_op_has_a_row),
+        cmocka_unit_test(no_secret_ever),
+        cmocka_unit_test(logs_service_call),
+        cmocka_unit_test(root_and_invoked_by),
+        cmocka_unit_test(principal_ids),
+        cmocka_unit_test(refused_request),
+        cmocka_unit_test(unknown_operation),
+        cmocka_unit_test(lookup_events_record),
+        cmocka_unit_test(needs_an_operation),
+        cmocka_unit_test(response_dates),
+        cmocka_unit_test(fresh_event_ids),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
