@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/audit.h"
 #include "cli/cli.h"
 #include "serve.h"
 
@@ -18,6 +19,8 @@ static void usage(FILE *out)
             "  serve       serve both APIs over HTTP (logvault serve --help)\n"
             "  logs        CloudWatch Logs operations, as `aws logs`\n"
             "  kms         KMS operations, as `aws kms`\n"
+            "  audit       check the audit trail in the store (logvault "
+            "audit verify)\n"
             "  version     print the version\n"
             "  help        show this help\n\n"
             "Any AWS client works against the server with\n"
@@ -41,6 +44,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "serve") == 0) {
         return lv_serve_main(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "audit") == 0) {
+        return lv_cli_audit_main(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "logs") == 0 || strcmp(cmd, "kms") == 0) {
         return lv_cli_main(argc - 1, argv + 1);

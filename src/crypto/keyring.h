@@ -15,6 +15,8 @@
  *                       key v1" | context): wraps the data keys of groups
  *                       without a KMS key; context is account | region
  *                       (logs/datakey.c)
+ *   "audit-digest"      HMAC-SHA256(root, "logvault audit digest v1"):
+ *                       signs the audit trail's digests (audit/chain.c)
  *
  * Sealing of KMS key material is the crypto/seal format (crypto.h) under
  * the root key itself. Not here: loading the root key file (crypto.h,

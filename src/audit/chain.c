@@ -1,0 +1,516 @@
+/*
+ * chain.c: the audit trail's hash chains, digests and their verification
+ * (chain.h). The encodings are chain.h's; SHA-256 and HMAC are OpenSSL's.
+ */
+#include "audit/chain.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "crypto/crypto.h"
+#include "crypto/keyring.h"
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+static const uint8_t zero_hash[LV_AUDIT_HASH_BYTES];
+
+/* ---- encodings ------------------------------------------------------------ */
+
+static int add_i64(struct lv_buf *b, int64_t v)
+{
+    uint64_t u = (uint64_t)v;
+    uint8_t x[8];
+
+    for (int i = 0; i < 8; i++) {
+        x[i] = (uint8_t)(u >> (56 - 8 * i));
+    }
+    return lv_buf_add(b, x, sizeof(x));
+}
+
+static int add_str(struct lv_buf *b, const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    uint8_t x[4];
+
+    if (n > UINT32_MAX) {
+        return -1;
+    }
+    for (int i = 0; i < 4; i++) {
+        x[i] = (uint8_t)((uint32_t)n >> (24 - 8 * i));
+    }
+    if (lv_buf_add(b, x, sizeof(x)) < 0) {
+        return -1;
+    }
+    return n ? lv_buf_add(b, s, n) : 0;
+}
+
+/* A fixed char field (terminated by the store and by the builders; never
+ * read past cap). */
+static int add_field(struct lv_buf *b, const char *f, size_t cap)
+{
+    size_t n = strnlen(f, cap);
+    char *t = lv_xmalloc(n + 1);
+    int rc;
+
+    memcpy(t, f, n);
+    t[n] = '\0';
+    rc = add_str(b, t);
+    free(t);
+    return rc;
+}
+
+#define FIELD(b, r, name) add_field((b), (r)->name, sizeof((r)->name))
+
+int lv_audit_record_encode(const struct lv_audit_record *r,
+                           struct lv_buf *out)
+{
+    static const char magic[] = "logvault audit record v1";
+    int bad = 0;
+
+    bad |= lv_buf_add(out, magic, sizeof(magic)) < 0;  /* with its NUL */
+    bad |= FIELD(out, r, account) < 0;
+    bad |= FIELD(out, r, region) < 0;
+    bad |= add_i64(out, r->seq) < 0;
+    bad |= add_i64(out, r->event_time_ms) < 0;
+    bad |= FIELD(out, r, event_id) < 0;
+    bad |= FIELD(out, r, request_id) < 0;
+    bad |= FIELD(out, r, event_source) < 0;
+    bad |= FIELD(out, r, event_name) < 0;
+    bad |= add_i64(out, r->read_only ? 1 : 0) < 0;
+    bad |= add_i64(out, r->key_use ? 1 : 0) < 0;
+    bad |= FIELD(out, r, username) < 0;
+    bad |= FIELD(out, r, access_key_id) < 0;
+    bad |= FIELD(out, r, error_code) < 0;
+    bad |= add_i64(out, r->n_resources) < 0;
+    for (int i = 0; i < r->n_resources && i < LV_AUDIT_MAX_RESOURCES; i++) {
+        bad |= FIELD(out, &r->resources[i], type) < 0;
+        bad |= FIELD(out, &r->resources[i], name) < 0;
+    }
+    bad |= add_str(out, r->event) < 0;
+    bad |= add_i64(out, r->trace ? 1 : 0) < 0;
+    if (r->trace) {
+        bad |= add_str(out, r->trace) < 0;
+    }
+    return bad ? -1 : 0;
+}
+
+void lv_audit_record_hash(const struct lv_audit_record *r,
+                          uint8_t out[LV_AUDIT_HASH_BYTES])
+{
+    struct lv_buf b = LV_BUF_INIT(SIZE_MAX);
+    unsigned int n = 0;
+
+    if (lv_buf_add(&b, r->prev_hash, LV_AUDIT_HASH_BYTES) < 0 ||
+        lv_audit_record_encode(r, &b) < 0) {
+        LV_BUG("audit: cannot encode a record");
+    }
+    if (!EVP_Digest(b.data, b.len, out, &n, EVP_sha256(), NULL) ||
+        n != LV_AUDIT_HASH_BYTES) {
+        LV_BUG("audit: SHA-256 failed");
+    }
+    lv_buf_release(&b);
+}
+
+void lv_audit_digest_sign(const struct lv_keyring *kr,
+                          const struct lv_audit_digest *d,
+                          uint8_t out[LV_AUDIT_HASH_BYTES])
+{
+    static const char magic[] = "logvault audit digest v1";
+    struct lv_buf b = LV_BUF_INIT(SIZE_MAX);
+    uint8_t key[32];
+    unsigned int n = 0;
+    int bad = 0;
+
+    bad |= lv_buf_add(&b, magic, sizeof(magic)) < 0;
+    bad |= FIELD(&b, d, account) < 0;
+    bad |= FIELD(&b, d, region) < 0;
+    bad |= add_i64(&b, d->start_ms) < 0;
+    bad |= add_i64(&b, d->end_ms) < 0;
+    bad |= add_i64(&b, d->head_seq) < 0;
+    bad |= lv_buf_add(&b, d->head_hash, LV_AUDIT_HASH_BYTES) < 0;
+    bad |= lv_buf_add(&b, d->prev_signature, LV_AUDIT_HASH_BYTES) < 0;
+    if (bad) {
+        LV_BUG("audit: cannot encode a digest");
+    }
+    lv_keyring_derive(kr, "audit-digest", NULL, 0, key);
+    if (!HMAC(EVP_sha256(), key, sizeof(key), (const unsigned char *)b.data,
+              b.len, out, &n) || n != LV_AUDIT_HASH_BYTES) {
+        LV_BUG("audit: HMAC-SHA256 failed");
+    }
+    lv_secret_wipe(key, sizeof(key));
+    lv_buf_release(&b);
+}
+
+/* ---- append and digest ----------------------------------------------------- */
+
+int lv_audit_chain_append(struct lv_store *s, const struct lv_keyring *kr,
+                          struct lv_audit_record *r, struct lv_err *err)
+{
+    int64_t head = 0;
+
+    (void)kr;
+    if (lv_store_begin(s, err) < 0) {
+        return -1;
+    }
+    if (lv_store_audit_chain_head(s, r->account, r->region, &head,
+                                  r->prev_hash, err) < 0) {
+        goto fail;
+    }
+    r->seq = head + 1;
+    lv_audit_record_hash(r, r->hash);
+    if (lv_store_audit_append(s, r, err) < 0) {
+        goto fail;
+    }
+    return lv_store_commit(s, err);
+fail:
+    lv_store_rollback(s);
+    return -1;
+}
+
+int lv_audit_digest_make(struct lv_store *s, const struct lv_keyring *kr,
+                         const char *account, const char *region,
+                         int64_t now_ms, struct lv_audit_digest *out,
+                         struct lv_err *err)
+{
+    struct lv_audit_digest prev;
+    struct lv_audit_digest d;
+    int found;
+
+    memset(&d, 0, sizeof(d));
+    snprintf(d.account, sizeof(d.account), "%s", account);
+    snprintf(d.region, sizeof(d.region), "%s", region);
+    if (lv_store_begin(s, err) < 0) {
+        return -1;
+    }
+    if (lv_store_audit_chain_head(s, account, region, &d.head_seq,
+                                  d.head_hash, err) < 0) {
+        goto fail;
+    }
+    found = lv_store_audit_digest_last(s, account, region, &prev, err);
+    if (found < 0) {
+        goto fail;
+    }
+    if (found) {
+        d.start_ms = prev.end_ms;
+        memcpy(d.prev_signature, prev.signature, LV_AUDIT_HASH_BYTES);
+    }
+    d.end_ms = now_ms;
+    lv_audit_digest_sign(kr, &d, d.signature);
+    if (lv_store_audit_digest_insert(s, &d, err) < 0) {
+        goto fail;
+    }
+    if (lv_store_commit(s, err) < 0) {
+        return -1;
+    }
+    if (out) {
+        *out = d;
+    }
+    return 0;
+fail:
+    lv_store_rollback(s);
+    return -1;
+}
+
+/* ---- verification ----------------------------------------------------------- */
+
+struct head_ref {
+    int64_t head_seq;
+    int64_t id;
+    size_t i;                       /* in verify.d */
+};
+
+struct verify {
+    const struct lv_keyring *kr;
+    const char *account;
+    const char *region;
+    int64_t since_ms;
+    lv_audit_finding_fn fn;
+    void *arg;
+    struct lv_audit_verify_stats *st;
+    int64_t head_seq;               /* the chain's head when we began */
+    int64_t base_seq;
+    /* The last record accepted as part of the chain (or the base). */
+    int64_t prev_seq;
+    int64_t prev_id;
+    int64_t prev_time_ms;
+    int prev_changed;               /* already reported */
+    uint8_t prev_hash[LV_AUDIT_HASH_BYTES];
+    int started;                    /* a record was walked */
+    /* The digests, in id order, and their order by head_seq. */
+    struct lv_audit_digest *d;
+    size_t nd;
+    struct head_ref *by_head;
+    size_t next;                    /* in by_head */
+};
+
+static int report(struct verify *v, enum lv_audit_problem p, int64_t first,
+                  int64_t last, int64_t record_id, int64_t digest_id,
+                  const char *why)
+{
+    struct lv_audit_finding f = {
+        p, v->account, v->region, first, last, record_id, digest_id, why,
+    };
+
+    v->st->findings++;
+    return v->fn(v->arg, &f);
+}
+
+static int digest_report(struct verify *v, const struct lv_audit_digest *d,
+                         const char *why)
+{
+    if (d->end_ms < v->since_ms) {
+        return 0;
+    }
+    return report(v, LV_AUDIT_DIGEST_BROKEN, d->head_seq, d->head_seq, 0,
+                  d->id, why);
+}
+
+/* The digests whose head is at places before `seq` have no record there
+ * (unless expired); those at `seq` must name hash. */
+static int digests_upto(struct verify *v, int64_t seq, const uint8_t *hash)
+{
+    int rc;
+
+    while (v->next < v->nd) {
+        const struct lv_audit_digest *d = &v->d[v->by_head[v->next].i];
+
+        if (d->head_seq > seq) {
+            break;
+        }
+        v->next++;
+        if (d->head_seq <= v->base_seq) {
+            continue;       /* its head has expired: nothing to compare */
+        }
+        if (d->head_seq < seq || !hash) {
+            rc = digest_report(v, d, "its head record is missing");
+        } else if (CRYPTO_memcmp(d->head_hash, hash,
+                                 LV_AUDIT_HASH_BYTES) != 0) {
+            rc = digest_report(v, d,
+                               "its head hash is not the hash of the "
+                               "chain's record at that place");
+        } else {
+            rc = 0;
+        }
+        if (rc) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static int verify_record(void *arg, const struct lv_audit_record *r)
+{
+    struct verify *v = arg;
+    uint8_t h[LV_AUDIT_HASH_BYTES];
+    int recent = r->event_time_ms >= v->since_ms;
+    int own_ok;
+    int link_ok;
+    int gap;
+    int rc = 0;
+
+    if (!v->started) {
+        /* The walk has set the base (prev_hash holds its hash). */
+        v->started = 1;
+        v->prev_seq = v->base_seq;
+    }
+    gap = r->seq != v->prev_seq + 1;
+    v->st->records++;
+    lv_audit_record_hash(r, h);
+    own_ok = CRYPTO_memcmp(h, r->hash, LV_AUDIT_HASH_BYTES) == 0;
+    link_ok = CRYPTO_memcmp(r->prev_hash, v->prev_hash,
+                            LV_AUDIT_HASH_BYTES) == 0;
+    if (r->seq > v->head_seq && (gap || !own_ok || !link_ok)) {
+        /* Past the head the chain had when we began, and not following
+         * it: not appended by logvault. The chain goes on without it. */
+        return recent ? report(v, LV_AUDIT_INSERTED, r->seq, r->seq, r->id,
+                               0, "not part of the chain: past its head "
+                               "and not following the record before it")
+                      : 0;
+    }
+    if ((rc = digests_upto(v, r->seq - 1, NULL)) != 0) {
+        return rc;
+    }
+    if (gap && recent) {
+        rc = report(v, LV_AUDIT_REMOVED, v->prev_seq + 1, r->seq - 1, 0, 0,
+                    "no record at these places of the chain");
+    } else if (!gap && !link_ok && !v->prev_changed &&
+               v->prev_seq > v->base_seq && v->prev_time_ms >= v->since_ms) {
+        rc = report(v, LV_AUDIT_CHANGED, v->prev_seq, v->prev_seq,
+                    v->prev_id, 0, "its hash is not the one the record "
+                    "after it names (rewritten)");
+    }
+    if (rc) {
+        return rc;
+    }
+    if (!own_ok && recent) {
+        rc = report(v, LV_AUDIT_CHANGED, r->seq, r->seq, r->id, 0,
+                    "its content does not give its hash");
+        if (rc) {
+            return rc;
+        }
+    }
+    if ((rc = digests_upto(v, r->seq, r->hash)) != 0) {
+        return rc;
+    }
+    v->prev_seq = r->seq;
+    v->prev_id = r->id;
+    v->prev_time_ms = r->event_time_ms;
+    v->prev_changed = !own_ok;
+    memcpy(v->prev_hash, r->hash, LV_AUDIT_HASH_BYTES);
+    return 0;
+}
+
+static int collect_digest(void *arg, const struct lv_audit_digest *d)
+{
+    struct verify *v = arg;
+
+    v->d = lv_xrealloc(v->d, (v->nd + 1) * sizeof(*v->d));
+    v->d[v->nd++] = *d;
+    return 0;
+}
+
+static int by_head_seq(const void *a, const void *b)
+{
+    const struct head_ref *x = a;
+    const struct head_ref *y = b;
+
+    if (x->head_seq != y->head_seq) {
+        return x->head_seq < y->head_seq ? -1 : 1;
+    }
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Each digest's signature, and its link to the one before. */
+static int verify_digests(struct verify *v)
+{
+    uint8_t sig[LV_AUDIT_HASH_BYTES];
+    int rc;
+
+    for (size_t i = 0; i < v->nd; i++) {
+        const struct lv_audit_digest *d = &v->d[i];
+        const uint8_t *prev = i ? v->d[i - 1].signature : zero_hash;
+
+        v->st->digests++;
+        lv_audit_digest_sign(v->kr, d, sig);
+        if (CRYPTO_memcmp(sig, d->signature, LV_AUDIT_HASH_BYTES) != 0) {
+            rc = digest_report(v, d, "its signature does not verify");
+        } else if (CRYPTO_memcmp(prev, d->prev_signature,
+                                 LV_AUDIT_HASH_BYTES) != 0) {
+            rc = digest_report(v, d, "it does not name the digest before "
+                               "it");
+        } else {
+            rc = 0;
+        }
+        if (rc) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+int lv_audit_chain_verify(struct lv_store *s, const struct lv_keyring *kr,
+                          const char *account, const char *region,
+                          int64_t since_ms, lv_audit_finding_fn fn,
+                          void *arg, struct lv_audit_verify_stats *st,
+                          struct lv_err *err)
+{
+    struct lv_audit_verify_stats local = { 0 };
+    struct verify v;
+    uint8_t head_hash[LV_AUDIT_HASH_BYTES];
+    int rc = -1;
+
+    memset(&v, 0, sizeof(v));
+    v.kr = kr;
+    v.account = account;
+    v.region = region;
+    v.since_ms = since_ms;
+    v.fn = fn;
+    v.arg = arg;
+    v.st = st ? st : &local;
+    v.st->chains++;
+    if (lv_store_begin(s, err) < 0) {
+        return -1;
+    }
+    if (lv_store_audit_chain_head(s, account, region, &v.head_seq, head_hash,
+                                  err) < 0) {
+        lv_store_rollback(s);
+        return -1;
+    }
+    if (lv_store_commit(s, err) < 0) {
+        return -1;
+    }
+    if (lv_store_audit_digest_list(s, account, region, collect_digest, &v,
+                                   err) < 0) {
+        goto out;
+    }
+    v.by_head = lv_xmalloc((v.nd ? v.nd : 1) * sizeof(*v.by_head));
+    for (size_t i = 0; i < v.nd; i++) {
+        v.by_head[i] = (struct head_ref){ v.d[i].head_seq, v.d[i].id, i };
+    }
+    qsort(v.by_head, v.nd, sizeof(*v.by_head), by_head_seq);
+    if ((rc = verify_digests(&v)) != 0) {
+        goto out;
+    }
+    rc = lv_store_audit_chain_walk(s, account, region, 0, &v.base_seq,
+                                   v.prev_hash, verify_record, &v, err);
+    if (rc != 0) {
+        goto out;
+    }
+    if (!v.started) {
+        v.prev_seq = v.base_seq;        /* nothing walked: the base */
+    }
+    if (v.prev_seq < v.head_seq) {
+        rc = report(&v, LV_AUDIT_REMOVED, v.prev_seq + 1, v.head_seq, 0, 0,
+                    "no record at these places, at the end of the chain");
+        if (rc) {
+            goto out;
+        }
+    }
+    rc = digests_upto(&v, INT64_MAX, NULL);
+out:
+    free(v.d);
+    free(v.by_head);
+    return rc;
+}
+
+struct all {
+    struct lv_store *s;
+    const struct lv_keyring *kr;
+    int64_t since_ms;
+    lv_audit_finding_fn fn;
+    void *arg;
+    struct lv_audit_verify_stats *st;
+    struct lv_err *err;
+    int failed;                     /* a store fault stopped a chain */
+};
+
+static int verify_one(void *arg, const char *account, const char *region)
+{
+    struct all *a = arg;
+    int rc = lv_audit_chain_verify(a->s, a->kr, account, region,
+                                   a->since_ms, a->fn, a->arg, a->st,
+                                   a->err);
+
+    if (rc < 0) {
+        a->failed = 1;
+    }
+    return rc;
+}
+
+int lv_audit_verify_all(struct lv_store *s, const struct lv_keyring *kr,
+                        int64_t since_ms, lv_audit_finding_fn fn, void *arg,
+                        struct lv_audit_verify_stats *st, struct lv_err *err)
+{
+    struct lv_audit_verify_stats local = { 0 };
+    struct all a = { s, kr, since_ms, fn, arg, st ? st : &local, err, 0 };
+    int rc = lv_store_audit_chains(s, verify_one, &a, err);
+
+    return a.failed ? -1 : rc;
+}
