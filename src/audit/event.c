@@ -46,7 +46,6 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/json.h"
-#include "util/mem.h"
 
 /* CloudTrail's record format version of AWS KMS's current examples. */
 #define EVENT_VERSION "1.11"
@@ -911,26 +910,34 @@ static void write_identity(struct lv_jw *w, const struct lv_principal *p,
 
 /* ---- resources ------------------------------------------------------ */
 
-static void add_resource(struct lv_audit_record *r, const char *type,
+/* The resources of a record while it is built: loans of the input's
+ * strings (and of the alias ARN below), copied into the record at the
+ * end. */
+struct res_list {
+    int n;
+    const char *type[LV_AUDIT_MAX_RESOURCES];
+    const char *name[LV_AUDIT_MAX_RESOURCES];
+    char alias_arn[LV_MAX_ARN];
+};
+
+static void add_resource(struct res_list *rl, const char *type,
                          const char *arn)
 {
     int i;
 
     if (arn == NULL || strncmp(arn, "arn:", 4) != 0 ||
-        r->n_resources >= LV_AUDIT_MAX_RESOURCES ||
-        strlen(arn) >= sizeof(r->resources[0].name)) {
+        rl->n >= LV_AUDIT_MAX_RESOURCES ||
+        strlen(arn) >= sizeof(((struct lv_audit_resource *)0)->name)) {
         return;
     }
-    for (i = 0; i < r->n_resources; i++) {
-        if (strcmp(r->resources[i].name, arn) == 0) {
+    for (i = 0; i < rl->n; i++) {
+        if (strcmp(rl->name[i], arn) == 0) {
             return;
         }
     }
-    snprintf(r->resources[r->n_resources].type,
-             sizeof(r->resources[0].type), "%s", type);
-    snprintf(r->resources[r->n_resources].name,
-             sizeof(r->resources[0].name), "%s", arn);
-    r->n_resources++;
+    rl->type[rl->n] = type;
+    rl->name[rl->n] = arn;
+    rl->n++;
 }
 
 /*
@@ -940,7 +947,7 @@ static void add_resource(struct lv_audit_record *r, const char *type,
  * (type AWS::KMS::Key, as ct-createalias and ct-deletealias show), and the
  * log group.
  */
-static void collect_resources(struct lv_audit_record *r,
+static void collect_resources(struct res_list *rl,
                               const struct op_rule *rule,
                               const struct lv_audit_input *in)
 {
@@ -951,24 +958,23 @@ static void collect_resources(struct lv_audit_record *r,
     const json_t *req = in->rq->in;
     const char *op = in->rq->op->name;
     const char *alias;
-    char arn[LV_MAX_ARN];
 
-    add_resource(r, "AWS::KMS::Key", in->key_arn);
+    add_resource(rl, "AWS::KMS::Key", in->key_arn);
     if (resp != NULL) {
-        add_resource(r, "AWS::KMS::Key", lv_json_str(resp, "SourceKeyId"));
-        add_resource(r, "AWS::KMS::Key", lv_json_str(resp, "KeyId"));
-        add_resource(r, "AWS::KMS::Key",
+        add_resource(rl, "AWS::KMS::Key", lv_json_str(resp, "SourceKeyId"));
+        add_resource(rl, "AWS::KMS::Key", lv_json_str(resp, "KeyId"));
+        add_resource(rl, "AWS::KMS::Key",
                      lv_json_str(lv_json_obj(resp, "KeyMetadata"), "Arn"));
     }
     if (strcmp(in->rq->svc->signing_name, "kms") == 0 && req != NULL &&
         (strcmp(op, "CreateAlias") == 0 || strcmp(op, "UpdateAlias") == 0 ||
          strcmp(op, "DeleteAlias") == 0) &&
         (alias = lv_json_str(req, "AliasName")) != NULL) {
-        snprintf(arn, sizeof(arn), "arn:aws:kms:%s:%s:%s", in->rq->region,
-                 in->rq->who.account, alias);
-        add_resource(r, "AWS::KMS::Key", arn);
+        snprintf(rl->alias_arn, sizeof(rl->alias_arn), "arn:aws:kms:%s:%s:%s",
+                 in->rq->region, in->rq->who.account, alias);
+        add_resource(rl, "AWS::KMS::Key", rl->alias_arn);
     }
-    add_resource(r, "AWS::Logs::LogGroup", in->group_arn);
+    add_resource(rl, "AWS::Logs::LogGroup", in->group_arn);
 }
 
 /* The account field of an ARN (arn:partition:service:region:ACCOUNT:…). */
@@ -990,18 +996,18 @@ static void write_arn_account(struct lv_jw *w, const char *arn)
     lv_jw_strn(w, p, strcspn(p, ":"));
 }
 
-static void write_resources(struct lv_jw *w, const struct lv_audit_record *r)
+static void write_resources(struct lv_jw *w, const struct res_list *rl)
 {
     int i;
 
     lv_jw_key(w, "resources");
     lv_jw_arr_open(w);
-    for (i = 0; i < r->n_resources; i++) {
+    for (i = 0; i < rl->n; i++) {
         lv_jw_obj_open(w);
         lv_jw_key(w, "accountId");
-        write_arn_account(w, r->resources[i].name);
-        lv_jw_kstr(w, "type", r->resources[i].type);
-        lv_jw_kstr(w, "ARN", r->resources[i].name);
+        write_arn_account(w, rl->name[i]);
+        lv_jw_kstr(w, "type", rl->type[i]);
+        lv_jw_kstr(w, "ARN", rl->name[i]);
         lv_jw_obj_close(w);
     }
     lv_jw_arr_close(w);
@@ -1009,29 +1015,61 @@ static void write_resources(struct lv_jw *w, const struct lv_audit_record *r)
 
 /* ---- the record ------------------------------------------------------ */
 
+/* Copies s into dst (cap bytes), cut to fit. */
+static void copy_str(char *dst, size_t cap, const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n >= cap) {
+        n = cap - 1;
+    }
+    memcpy(dst, s, n);
+    dst[n] = '\0';
+}
+
+/* "2022-08-10T22:38:27Z" */
+static int format_time(int64_t ms, char out[80])
+{
+    struct tm tm;
+    time_t secs = (time_t)(ms / 1000);
+
+    if (ms < 0 || gmtime_r(&secs, &tm) == NULL || tm.tm_year + 1900 > 9999) {
+        return -1;
+    }
+    snprintf(out, 80, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return 0;
+}
+
 int lv_audit_event_build(const struct lv_audit_input *in,
                          struct lv_audit_record *out, struct lv_err *err)
 {
     const struct lv_req *rq = in->rq;
     const struct lv_principal *who;
     const struct op_rule *rule;
-    struct lv_audit_record *r = NULL;
+    struct res_list rl;
     struct lv_buf b = LV_BUF_INIT(LV_AUDIT_MAX_EVENT_BYTES);
     struct lv_jw w;
     enum identity id;
     char svcname[160];
+    char source[64];
+    char event_id[37];
     const char *invoked_by = in->invoked_by;
     const char *svc;
-    char when[32];
-    struct tm tm;
-    time_t secs;
-    int data;
+    const char *username;
+    char when[80];
+    int data, read_only, i;
     int ret = -1;
 
     if (rq == NULL || rq->svc == NULL || rq->op == NULL) {
         lv_err_set(err, LV_E_INTERNAL_FAILURE,
                    "audit: a record needs a request's service and "
                    "operation");
+        goto out;
+    }
+    if (format_time(rq->now_ms, when) < 0) {
+        lv_err_set(err, LV_E_INTERNAL_FAILURE,
+                   "audit: request time out of range");
         goto out;
     }
     who = &rq->who;
@@ -1043,35 +1081,15 @@ int lv_audit_event_build(const struct lv_audit_input *in,
         invoked_by = svcname;
     }
     data = rule != NULL && (rule->flags & F_DATA) != 0;
-
-    r = lv_xcalloc(1, sizeof(*r));
-    snprintf(r->account, sizeof(r->account), "%s", who->account);
-    snprintf(r->region, sizeof(r->region), "%s", rq->region);
-    r->event_time_ms = rq->now_ms;
-    lv_uuid4(r->event_id);
-    snprintf(r->request_id, sizeof(r->request_id), "%s", rq->id);
-    snprintf(r->event_source, sizeof(r->event_source), "%s.amazonaws.com",
-             svc);
-    snprintf(r->event_name, sizeof(r->event_name), "%s", rq->op->name);
-    r->read_only = lv_audit_read_only(svc, rq->op->name);
-    r->key_use = lv_audit_key_use(svc, rq->op->name);
-    snprintf(r->username, sizeof(r->username), "%s",
-             id == ID_SERVICE ? invoked_by
-             : id == ID_USER  ? who->user
-                              : "root");
-    snprintf(r->access_key_id, sizeof(r->access_key_id), "%s",
-             id == ID_SERVICE ? "" : who->access_key);
-    snprintf(r->error_code, sizeof(r->error_code), "%s",
-             in->error_code != NULL ? in->error_code : "");
-    collect_resources(r, rule, in);
-
-    secs = (time_t)(rq->now_ms / 1000);
-    if (gmtime_r(&secs, &tm) == NULL ||
-        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
-        lv_err_set(err, LV_E_INTERNAL_FAILURE,
-                   "audit: request time out of range");
-        goto out;
-    }
+    read_only = rule != NULL ? (rule->flags & F_RO) != 0
+                             : lv_audit_read_only(svc, rq->op->name);
+    snprintf(source, sizeof(source), "%s.amazonaws.com", svc);
+    username = id == ID_SERVICE ? invoked_by
+               : id == ID_USER  ? who->user
+                                : "root";
+    lv_uuid4(event_id);
+    rl.n = 0;
+    collect_resources(&rl, rule, in);
 
     /* Room for a typical record at once (~1 KB), not grown in steps. */
     if (lv_buf_grow(&b, 2048) < 0) {
@@ -1082,8 +1100,8 @@ int lv_audit_event_build(const struct lv_audit_input *in,
     lv_jw_kstr(&w, "eventVersion", EVENT_VERSION);
     write_identity(&w, who, id, invoked_by);
     lv_jw_kstr(&w, "eventTime", when);
-    lv_jw_kstr(&w, "eventSource", r->event_source);
-    lv_jw_kstr(&w, "eventName", r->event_name);
+    lv_jw_kstr(&w, "eventSource", source);
+    lv_jw_kstr(&w, "eventName", rq->op->name);
     lv_jw_kstr(&w, "awsRegion", rq->region);
     if (id == ID_SERVICE || (invoked_by != NULL && rq->source_ip[0] == '\0')) {
         /* A service's own call, or one it made with the caller's
@@ -1107,12 +1125,12 @@ int lv_audit_event_build(const struct lv_audit_input *in,
     write_response(&w, rule, in);
     write_extra(&w, rule, in);
     lv_jw_kstr(&w, "requestID", rq->id);
-    lv_jw_kstr(&w, "eventID", r->event_id);
-    lv_jw_kbool(&w, "readOnly", r->read_only);
-    write_resources(&w, r);
+    lv_jw_kstr(&w, "eventID", event_id);
+    lv_jw_kbool(&w, "readOnly", read_only);
+    write_resources(&w, &rl);
     lv_jw_kstr(&w, "eventType", "AwsApiCall");
     lv_jw_kbool(&w, "managementEvent", !data);
-    lv_jw_kstr(&w, "recipientAccountId", r->account);
+    lv_jw_kstr(&w, "recipientAccountId", who->account);
     lv_jw_kstr(&w, "eventCategory", data ? "Data" : "Management");
     lv_jw_obj_close(&w);
     if (lv_jw_finish(&w) < 0) {
@@ -1121,11 +1139,33 @@ int lv_audit_event_build(const struct lv_audit_input *in,
                    rq->id, LV_AUDIT_MAX_EVENT_BYTES);
         goto out;
     }
-    r->event = lv_buf_detach(&b, NULL);
-    *out = *r;
+
+    /* Success: only now is *out written. */
+    memset(out, 0, sizeof(*out));
+    copy_str(out->account, sizeof(out->account), who->account);
+    copy_str(out->region, sizeof(out->region), rq->region);
+    out->event_time_ms = rq->now_ms;
+    memcpy(out->event_id, event_id, sizeof(out->event_id));
+    copy_str(out->request_id, sizeof(out->request_id), rq->id);
+    copy_str(out->event_source, sizeof(out->event_source), source);
+    copy_str(out->event_name, sizeof(out->event_name), rq->op->name);
+    out->read_only = read_only;
+    out->key_use = rule != NULL && (rule->flags & F_KEY) != 0;
+    copy_str(out->username, sizeof(out->username), username);
+    copy_str(out->access_key_id, sizeof(out->access_key_id),
+             id == ID_SERVICE ? "" : who->access_key);
+    copy_str(out->error_code, sizeof(out->error_code),
+             in->error_code != NULL ? in->error_code : "");
+    for (i = 0; i < rl.n; i++) {
+        copy_str(out->resources[i].type, sizeof(out->resources[i].type),
+                 rl.type[i]);
+        copy_str(out->resources[i].name, sizeof(out->resources[i].name),
+                 rl.name[i]);
+    }
+    out->n_resources = rl.n;
+    out->event = lv_buf_detach(&b, NULL);
     ret = 0;
 out:
     lv_buf_release(&b);
-    free(r);
     return ret;
 }
