@@ -166,14 +166,85 @@ int lv_audit_req_begin(struct lv_audit *a, struct lv_req *rq, int raw_body,
     return 0;
 }
 
-/* A raw-body handler's input (PutLogEvents) parsed for its record only:
- * event.c takes the group and stream from it, never the events. */
+/* The raw-body members a record takes (event.c's PutLogEvents rule:
+ * the group and the stream, never the events). */
+static const char *const raw_members[] = {
+    "logGroupName", "logStreamName", NULL,
+};
+
+/* The end of the JSON string starting at p (its opening quote), past
+ * its closing quote; NULL when it does not end before e. */
+static const char *string_end(const char *p, const char *e)
+{
+    for (p++; p < e; p++) {
+        if (*p == '\\') {
+            p++;
+        } else if (*p == '"') {
+            return p + 1;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * A raw-body handler's input (PutLogEvents) for its record only: the
+ * top-level string members of raw_members, found by a scan that skips
+ * everything else (the events, up to megabytes, are never parsed). The
+ * handler or the front has validated the body already, or refused it:
+ * a body the scan cannot follow gives what it found so far. NULL when
+ * the request has its parsed input, or no body.
+ */
 static json_t *raw_input(const struct lv_req *rq)
 {
+    const char *p;
+    const char *e;
+    const char *key = NULL;
+    size_t key_len = 0;
+    int depth = 0;
+    json_t *in;
+
     if (rq->in || !rq->body) {
         return NULL;
     }
-    return json_loadb(rq->body, rq->body_len, 0, NULL);
+    in = json_object();
+    p = rq->body;
+    e = rq->body + rq->body_len;
+    while (p < e) {
+        if (*p == '"') {
+            const char *end = string_end(p, e);
+
+            if (!end) {
+                break;
+            }
+            if (depth == 1 && !key) {
+                key = p + 1;
+                key_len = (size_t)(end - p) - 2;
+            } else if (depth == 1) {
+                for (size_t i = 0; raw_members[i]; i++) {
+                    if (strlen(raw_members[i]) == key_len &&
+                        memcmp(raw_members[i], key, key_len) == 0) {
+                        json_object_set_new(in, raw_members[i],
+                                            json_loadb(p, (size_t)(end - p),
+                                                       JSON_DECODE_ANY,
+                                                       NULL));
+                    }
+                }
+                key = NULL;
+            }
+            p = end;
+            continue;
+        }
+        if (*p == '{' || *p == '[') {
+            depth++;
+        } else if (*p == '}' || *p == ']') {
+            depth--;
+        }
+        if (depth == 1 && key && (*p == ',' || *p == '}' || *p == ']')) {
+            key = NULL;         /* a member whose value is not a string */
+        }
+        p++;
+    }
+    return in;
 }
 
 int lv_audit_req_done(struct lv_audit *a, struct lv_req *rq,

@@ -308,8 +308,13 @@ with Server() as srv:
         ids["PutLogEvents refused"] = failed_rid(e)
     t.eq("data-event server stops cleanly", 0, srv.stop())
     recs = records(srv)
-    check_record("PutLogEvents with --audit-data-events", recs,
-                 ids["PutLogEvents data"], "PutLogEvents", logs_src, False)
+    r = check_record("PutLogEvents with --audit-data-events", recs,
+                     ids["PutLogEvents data"], "PutLogEvents", logs_src,
+                     False)
+    if r:
+        rp = r["ct"].get("requestParameters") or {}
+        t.eq("PutLogEvents: requestParameters name the group and stream",
+             ("enc", "s"), (rp.get("logGroupName"), rp.get("logStreamName")))
     check_record("GetLogEvents with --audit-data-events", recs,
                  ids["GetLogEvents data"], "GetLogEvents", logs_src, True)
     svc = [r for r in by_request(recs, ids["PutLogEvents data"])
