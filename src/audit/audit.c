@@ -378,7 +378,7 @@ static void digest_pass(struct lv_audit *a, int64_t now_ms)
     }
     for (size_t i = 0; i < l.n; i++) {
         if (lv_audit_digest_make(a->store, a->kr, l.account[i], l.region[i],
-                                 now_ms, NULL, &err) < 0) {
+                                 now_ms, &err) < 0) {
             lv_log(LV_LOG_WARN, "audit: digest failed account=%s "
                    "region=%s: %s", l.account[i], l.region[i], err.msg);
             lv_err_release(&err);

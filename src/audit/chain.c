@@ -34,9 +34,9 @@ static int add_i64(struct lv_buf *b, int64_t v)
     return lv_buf_add(b, x, sizeof(x));
 }
 
-static int add_str(struct lv_buf *b, const char *s)
+/* n bytes of s, after their length. */
+static int add_bytes(struct lv_buf *b, const char *s, size_t n)
 {
-    size_t n = s ? strlen(s) : 0;
     uint8_t x[4];
 
     if (n > UINT32_MAX) {
@@ -51,19 +51,16 @@ static int add_str(struct lv_buf *b, const char *s)
     return n ? lv_buf_add(b, s, n) : 0;
 }
 
+static int add_str(struct lv_buf *b, const char *s)
+{
+    return add_bytes(b, s, s ? strlen(s) : 0);
+}
+
 /* A fixed char field (terminated by the store and by the builders; never
  * read past cap). */
 static int add_field(struct lv_buf *b, const char *f, size_t cap)
 {
-    size_t n = strnlen(f, cap);
-    char *t = lv_xmalloc(n + 1);
-    int rc;
-
-    memcpy(t, f, n);
-    t[n] = '\0';
-    rc = add_str(b, t);
-    free(t);
-    return rc;
+    return add_bytes(b, f, strnlen(f, cap));
 }
 
 #define FIELD(b, r, name) add_field((b), (r)->name, sizeof((r)->name))
@@ -176,8 +173,7 @@ fail:
 
 int lv_audit_digest_make(struct lv_store *s, const struct lv_keyring *kr,
                          const char *account, const char *region,
-                         int64_t now_ms, struct lv_audit_digest *out,
-                         struct lv_err *err)
+                         int64_t now_ms, struct lv_err *err)
 {
     struct lv_audit_digest prev;
     struct lv_audit_digest d;
@@ -206,13 +202,7 @@ int lv_audit_digest_make(struct lv_store *s, const struct lv_keyring *kr,
     if (lv_store_audit_digest_insert(s, &d, err) < 0) {
         goto fail;
     }
-    if (lv_store_commit(s, err) < 0) {
-        return -1;
-    }
-    if (out) {
-        *out = d;
-    }
-    return 0;
+    return lv_store_commit(s, err);
 fail:
     lv_store_rollback(s);
     return -1;

@@ -72,13 +72,12 @@ int lv_audit_chain_append(struct lv_store *s, const struct lv_keyring *kr,
  * chain's lock, the head (seq and hash), the time range from the end of
  * the digest before it (0 for the first) to now_ms, the previous digest's
  * signature (zeros for the first), signed (above) and inserted, in a
- * nested store level. d (may be NULL) receives the digest. 0, or -1 with
- * *err.
+ * nested store level (lv_store_audit_digest_last() reads it back). 0, or
+ * -1 with *err.
  */
 int lv_audit_digest_make(struct lv_store *s, const struct lv_keyring *kr,
                          const char *account, const char *region,
-                         int64_t now_ms, struct lv_audit_digest *d,
-                         struct lv_err *err);
+                         int64_t now_ms, struct lv_err *err);
 
 /* What verification finds. */
 enum lv_audit_problem {
@@ -124,8 +123,11 @@ struct lv_audit_verify_stats {
  * record with event_time_ms >= since_ms (a removed range: when the record
  * after it is that recent, or it is at the chain's end), and each broken
  * digest whose end_ms >= since_ms (since_ms 0: everything). Reads the
- * chain's head first (a short transaction); records appended after that
- * which follow the chain are good. st (may be NULL) accumulates counts.
+ * chain's head first, in a short transaction of its own (the chain's lock,
+ * lv_store_audit_chain_head(): on PostgreSQL a chain with no row yet gets
+ * its empty row); records appended after that which follow the chain are
+ * good. A record is CHANGED when its content does not give its hash, or
+ * (rewritten with a matching hash) when the next record names another. st (may be NULL) accumulates counts.
  * 0, fn's non-zero value, or -1 with *err on a store fault.
  */
 int lv_audit_chain_verify(struct lv_store *s, const struct lv_keyring *kr,

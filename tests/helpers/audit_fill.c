@@ -103,7 +103,7 @@ int main(int argc, char **argv)
         }
         if (every > 0 && i % every == 0 &&
             lv_audit_digest_make(s, kr, account, region, r.event_time_ms,
-                                 NULL, &err) < 0) {
+                                 &err) < 0) {
             goto out;
         }
     }

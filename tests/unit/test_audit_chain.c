@@ -274,10 +274,14 @@ static void test_digests_link(void **state)
 
     append_n(f, 1, 3);
     assert_int_equal(lv_audit_digest_make(f->s, f->kr, ACCT, REGION, 3500,
-                                          &d1, &err), 0);
+                                          &err), 0);
+    assert_int_equal(lv_store_audit_digest_last(f->s, ACCT, REGION, &d1,
+                                                &err), 1);
     append_n(f, 4, 6);
     assert_int_equal(lv_audit_digest_make(f->s, f->kr, ACCT, REGION, 6500,
-                                          &d2, &err), 0);
+                                          &err), 0);
+    assert_int_equal(lv_store_audit_digest_last(f->s, ACCT, REGION, &d2,
+                                                &err), 1);
     assert_int_equal(d1.head_seq, 3);
     assert_int_equal(d1.start_ms, 0);
     assert_int_equal(d1.end_ms, 3500);
@@ -348,7 +352,7 @@ static void test_tail_removed_and_expired(void **state)
 
     append_n(f, 1, 2);
     assert_int_equal(lv_audit_digest_make(f->s, f->kr, ACCT, REGION, 2500,
-                                          NULL, &err), 0);
+                                          &err), 0);
     append_n(f, 3, 6);
     /* Expiry keeps the chain verifiable from its base (the digest's head
      * expired with it: nothing to compare). */

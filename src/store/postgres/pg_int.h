@@ -75,9 +75,8 @@ void lv_pg_rollback(void *impl);
  * Migrations, in PostgreSQL's dialect: one array per component, the same
  * components as the sqlite backend's (core, kms, logs, events, audit) with
  * steps of their own, and { core, kms, logs, events, audit, NULL }, the
- * backend's
- * `migrations` (schema_core.c). The tables hold what the sqlite backend's
- * hold, in PostgreSQL's types: BIGINT for integers
+ * backend's `migrations` (schema_core.c). The tables hold what the sqlite
+ * backend's hold, in PostgreSQL's types: BIGINT for integers
  * and epoch milliseconds, DOUBLE PRECISION for KMS dates (epoch seconds),
  * BYTEA for blobs, TEXT COLLATE "C" for text, BIGINT GENERATED ALWAYS AS
  * IDENTITY for ids that are never handed out again.
