@@ -11,6 +11,7 @@
 
 #include "config.h"
 
+struct lv_audit;
 struct lv_creds;
 struct lv_keyring;
 struct lv_kms;
@@ -26,6 +27,7 @@ struct lv_app {
     struct lv_keyring *keyring; /* the root key and its derivations */
     struct lv_kms *kms;         /* the KMS service (kms/kms.h) */
     struct lv_logs *logs;       /* the Logs service (logs/logs.h) */
+    struct lv_audit *audit;     /* the audit recorder (audit/audit.h) */
     int64_t started_ms;
 };
 

@@ -7,12 +7,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "util/err.h"
 #include "util/mem.h"
 
-enum opt_type { OPT_STR, OPT_LONG };
+/* OPT_BOOL: a flag (`--name` alone turns it on) whose value, in the file
+ * or the environment or as --name=V, is true/false, 1/0 or yes/no. It is
+ * stored in a long. */
+enum opt_type { OPT_STR, OPT_LONG, OPT_BOOL };
 
 struct opt {
     const char *name;       /* flag --name, file key name, env LOGVAULT_NAME */
@@ -91,6 +95,13 @@ static const struct opt opts[] = {
       "PEM certificate (chain) to serve HTTPS with (needs --tls-key)" },
     { "tls-key", OPT_STR, NULL, offsetof(struct lv_config, tls_key), 0, 0,
       "PEM private key of --tls-cert, not readable by others" },
+    /* Off as on AWS, where a trail records data events (PutLogEvents,
+     * GetLogEvents, FilterLogEvents …) only when configured to: they are
+     * the bulk of the traffic (audit/audit.h). */
+    { "audit-data-events", OPT_BOOL, "false",
+      offsetof(struct lv_config, audit_data_events), 0, 1,
+      "record data events (PutLogEvents, GetLogEvents …) in the audit "
+      "trail too" },
 };
 
 static const struct opt *find_opt(const char *name, size_t len)
@@ -115,6 +126,24 @@ static int set_opt(struct lv_config *cfg, const struct opt *o,
         free(*slot);
         *slot = value ? lv_xstrdup(value) : NULL;
         return 0;
+    }
+    if (o->type == OPT_BOOL) {
+        static const char *const yes[] = { "true", "1", "yes", NULL };
+        static const char *const no[] = { "false", "0", "no", NULL };
+
+        for (int i = 0; yes[i]; i++) {
+            if (strcasecmp(value, yes[i]) == 0) {
+                *(long *)((char *)cfg + o->off) = 1;
+                return 0;
+            }
+            if (strcasecmp(value, no[i]) == 0) {
+                *(long *)((char *)cfg + o->off) = 0;
+                return 0;
+            }
+        }
+        return lv_err_set(err, LV_E_INVALID_PARAMETER,
+                          "%s: %s must be true or false, not '%s'", from,
+                          o->name, value);
     }
     errno = 0;
     v = strtol(value, &end, 10);
@@ -216,7 +245,9 @@ void lv_config_usage(void *fp)
         char flag[64];
 
         snprintf(flag, sizeof(flag), "--%s %s", opts[i].name,
-                 opts[i].type == OPT_LONG ? "N" : "VALUE");
+                 opts[i].type == OPT_LONG   ? "N"
+                 : opts[i].type == OPT_BOOL ? ""
+                                            : "VALUE");
         fprintf(out, "  %-26s %s", flag, opts[i].help);
         if (opts[i].def) {
             fprintf(out, " [%s]", opts[i].def);
@@ -306,6 +337,8 @@ int lv_config_parse(struct lv_config *cfg, int argc, char **argv,
         }
         if (eq) {
             value = eq + 1;
+        } else if (o->type == OPT_BOOL) {
+            value = "true";
         } else if (i + 1 < argc) {
             value = argv[++i];
         } else {

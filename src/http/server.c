@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "app.h"
+#include "audit/audit.h"
 #include "auth/creds.h"
 #include "auth/sigv4.h"
 #include "crypto/crypto.h"
@@ -230,6 +231,11 @@ static enum MHD_Result health(struct lv_app *app, struct MHD_Connection *c)
  * A handler registered with LV_HANDLER_RAW_BODY parses and validates the
  * body itself (the same way, through lv_model_parse_input, for anything
  * its own decoder does not take).
+ *
+ * The audit trail (audit/audit.h) hooks in around the handler: a change
+ * runs in a transaction opened here, and its record is appended in it
+ * before the commit; every request that fails after routing is recorded
+ * as refused, after its transaction was rolled back.
  */
 static int process(struct lv_app *app, struct MHD_Connection *c,
                    const char *url, struct conn *st, struct lv_req *rq,
@@ -242,6 +248,7 @@ static int process(struct lv_app *app, struct MHD_Connection *c,
     const struct lv_handler *h = NULL;
     json_t *in = NULL;
     struct lv_jw w;
+    struct lv_audit_req ar = LV_AUDIT_REQ_INIT;
     int ret = -1;
 
     MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &hs);
@@ -294,6 +301,10 @@ static int process(struct lv_app *app, struct MHD_Connection *c,
     rq->body = st->body.data;
     rq->body_len = st->body.len;
     rq->in = in;
+    if (lv_audit_req_begin(app->audit, rq, h->flags & LV_HANDLER_RAW_BODY,
+                           &ar, err) < 0) {
+        goto out;
+    }
     /* The handler writes the members of the response object. */
     lv_jw_init(&w, out);
     lv_jw_obj_open(&w);
@@ -305,8 +316,15 @@ static int process(struct lv_app *app, struct MHD_Connection *c,
         lv_err_set(err, rq->svc->fault_code, "The response is too large.");
         goto out;
     }
+    if (lv_audit_req_done(app->audit, rq, &ar, out->data, out->len,
+                          err) < 0) {
+        goto out;
+    }
     ret = 0;
 out:
+    if (ret < 0) {
+        lv_audit_req_failed(app->audit, rq, &ar, err);
+    }
     json_decref(in);
     return ret;
 }

@@ -380,8 +380,8 @@ static int resolve_alias(struct lv_req *rq, const char *account,
     return get_key_in_scope(rq, a.key_id, account, region, out, err);
 }
 
-int lv_kms_resolve(struct lv_req *rq, const char *ref, unsigned flags,
-                   struct lv_kms_key *out, struct lv_err *err)
+static int resolve_ref(struct lv_req *rq, const char *ref, unsigned flags,
+                       struct lv_kms_key *out, struct lv_err *err)
 {
     const char *region;
     const char *account;
@@ -437,6 +437,17 @@ int lv_kms_resolve(struct lv_req *rq, const char *ref, unsigned flags,
         return resolve_alias(rq, acct, reg, res, out, err);
     }
     return lv_err_set(err, LV_E_INVALID_ARN, "Invalid arn %s", ref);
+}
+
+int lv_kms_resolve(struct lv_req *rq, const char *ref, unsigned flags,
+                   struct lv_kms_key *out, struct lv_err *err)
+{
+    if (resolve_ref(rq, ref, flags, out, err) < 0) {
+        return -1;
+    }
+    /* The audit record's resource (svc/req.h). */
+    snprintf(rq->key_arn, sizeof(rq->key_arn), "%s", out->arn);
+    return 0;
 }
 
 /* ---- material ---------------------------------------------------------------- */

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app.h"
+#include "audit/audit.h"
 #include "crypto/crypto.h"
 #include "kms/kms_int.h"
 #include "policy/policy.h"
@@ -19,6 +21,25 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"
+
+/*
+ * Records the call in the audit trail as AWS records a service's call
+ * (audit/audit.h): the operation, the key it named and the one it
+ * reached, the encryption context, and the error when it failed. No
+ * recorder (a test's app, or none): nothing.
+ */
+static void record(const struct lv_kms_service_call *c,
+                   const struct lv_req *rq, const char *op,
+                   const char *key_ref, const struct lv_kv *ctx,
+                   size_t n_ctx, const struct lv_kms_key *k, int failed,
+                   const struct lv_err *err)
+{
+    if (!c->app || !c->app->audit) {
+        return;
+    }
+    lv_audit_service_call(c->app->audit, rq, op, key_ref, ctx, n_ctx,
+                          k->arn[0] ? k->arn : NULL, failed ? err : NULL);
+}
 
 static void fill_req(const struct lv_kms_service_call *c, struct lv_req *rq)
 {
@@ -119,6 +140,7 @@ int lv_kms_svc_describe_key(const struct lv_kms_service_call *c,
     snprintf(out->state, sizeof(out->state), "%s", k.state);
     ret = 0;
 out:
+    record(c, &rq, "DescribeKey", key_ref, NULL, 0, &k, ret < 0, err);
     lv_kms_key_release(&k);
     done_req(c, &rq);
     return ret;
@@ -168,6 +190,8 @@ int lv_kms_svc_generate_data_key(const struct lv_kms_service_call *c,
     snprintf(key_arn, 256, "%s", k.arn);
     ret = 0;
 out:
+    record(c, &rq, "GenerateDataKey", key_ref, ctx, n_ctx, &k, ret < 0,
+           err);
     lv_secret_wipe(dk, sizeof(dk));
     lv_secret_free(mat, mat_len);
     lv_kms_key_release(&k);
@@ -233,6 +257,7 @@ int lv_kms_svc_decrypt(const struct lv_kms_service_call *c, const void *blob,
     snprintf(key_arn, 256, "%s", k.arn);
     ret = 0;
 out:
+    record(c, &rq, "Decrypt", NULL, ctx, n_ctx, &k, ret < 0, err);
     lv_crypto_buf_release(&pt);
     lv_secret_free(mat, mat_len);
     lv_kms_key_release(&k);
@@ -259,6 +284,12 @@ int lv_kms_svc_authorize(const struct lv_kms_service_call *c,
         lv_kms_authorize(&rq, &k, action, ctx, n_ctx, extra, n_extra,
                          err) < 0 ||
         symmetric_usable(&k, action, err) < 0) {
+        /* Logs checks here that it may still use the key (when a key is
+         * associated, and before using a data key it holds): on AWS that
+         * is a call of `action` the service makes, refused. An allowed
+         * check uses nothing and is not recorded; the calls that use the
+         * key are (above). */
+        record(c, &rq, action, key_arn, ctx, n_ctx, &k, 1, err);
         goto out;
     }
     ret = 0;

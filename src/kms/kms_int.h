@@ -45,6 +45,7 @@ enum {
  *   NotFoundException "Invalid keyId 'x'" (not any form of key reference),
  *   InvalidArnException for an ARN of another region (or another account
  *   where the operation does not allow it).
+ * On success rq->key_arn names the key (for its audit record).
  */
 int lv_kms_resolve(struct lv_req *rq, const char *ref, unsigned flags,
                    struct lv_kms_key *out, struct lv_err *err);

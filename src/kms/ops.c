@@ -33,6 +33,7 @@
  */
 #include "kms/kms.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -280,6 +281,8 @@ static int blob_key(struct lv_req *rq, const char *id, struct lv_kms_key *k,
     if (!found || strcmp(k->region, rq->region) != 0) {
         return lv_err_set(err, LV_E_INVALID_CIPHERTEXT, NULL);
     }
+    /* The audit record's resource (svc/req.h). */
+    snprintf(rq->key_arn, sizeof(rq->key_arn), "%s", k->arn);
     if (k->material_destroyed) {
         return lv_err_set(err, LV_E_NOT_FOUND, "Key '%s' does not exist",
                           k->arn);

@@ -33,6 +33,10 @@ struct lv_req {
     time_t now;                     /* the clock, read once per request */
     int64_t now_ms;
     char region[64];                /* from the SigV4 credential scope */
+    /* The ARN of the KMS key the request resolved to (kms/ sets it when
+     * it finds the key, before authorizing), "" if none: the resource of
+     * its audit record (audit/audit.h). */
+    char key_arn[256];
     struct lv_principal who;
     const struct lv_service *svc;
     const struct lv_op *op;

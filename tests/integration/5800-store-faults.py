@@ -38,10 +38,18 @@ FAULTS = ",".join([
 ])
 
 
+def audit_table(name):
+    """The audit trail's tables (issue 13) record every request, the
+    faulted ones too (as failed: 6101-audit-record.py checks them); they
+    are left out of the comparison."""
+    return name.split(".")[-1].startswith("audit_")
+
+
 def dump(srv):
-    """Every row of every table, as sorted text."""
+    """Every row of every table but the audit trail's, as sorted text."""
     if on_pg():
-        return pg_table_rows(srv.store_uri)
+        return [(name, rows) for name, rows in pg_table_rows(srv.store_uri)
+                if not audit_table(name)]
     con = sqlite3.connect(os.path.join(srv.data_dir, "logvault.db"))
     try:
         out = []
@@ -49,8 +57,12 @@ def dump(srv):
             "SELECT name FROM sqlite_master WHERE type = 'table'"
             " ORDER BY name")]
         for name in tables:
+            if audit_table(name):
+                continue
             rows = sorted(repr(r) for r in
-                          con.execute('SELECT * FROM "%s"' % name))
+                          con.execute('SELECT * FROM "%s"' % name)
+                          if not (name == "sqlite_sequence" and
+                                  audit_table(r[0])))
             out.append((name, rows))
         return out
     finally:

@@ -360,11 +360,16 @@ int lv_sqlite_audit_append(void *impl, struct lv_audit_record *r,
         " head_seq = excluded.head_seq, head_hash = excluded.head_hash";
     struct lv_sqlite_bind b;
     int64_t id;
+    /* Inside a transaction the caller's level makes the append atomic
+     * (it rolls back on failure: chain.c, the recorder's writer); a
+     * savepoint of its own would copy every page the record touches into
+     * the statement journal, once per record of a batch. */
+    int own = !lv_sqlite_in_txn(s);
 
     if (r->n_resources < 0 || r->n_resources > LV_AUDIT_MAX_RESOURCES) {
         LV_BUG("audit append: %d resources", r->n_resources);
     }
-    if (lv_sqlite_begin(s, err) < 0) {
+    if (own && lv_sqlite_begin(s, err) < 0) {
         return -1;
     }
     if (lv_sqlite_start(s, insert, &b, err) < 0) {
@@ -416,13 +421,15 @@ int lv_sqlite_audit_append(void *impl, struct lv_audit_record *r,
     if (lv_sqlite_run_done(&b, "move audit chain head", err) < 0) {
         goto fail;
     }
-    if (lv_sqlite_commit(s, err) < 0) {
+    if (own && lv_sqlite_commit(s, err) < 0) {
         return -1;
     }
     r->id = id;
     return 0;
 fail:
-    lv_sqlite_rollback(s);
+    if (own) {
+        lv_sqlite_rollback(s);
+    }
     return -1;
 }
 

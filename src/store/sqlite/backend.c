@@ -595,6 +595,14 @@ int lv_sqlite_begin(void *impl, struct lv_err *err)
     return 0;
 }
 
+int lv_sqlite_in_txn(void *impl)
+{
+    struct lv_sqlite *q = impl;
+    struct conn *c = pthread_getspecific(q->key);
+
+    return c && c->depth > 0;
+}
+
 static struct conn *conn_in_txn(void *impl, const char *what)
 {
     struct lv_sqlite *q = impl;

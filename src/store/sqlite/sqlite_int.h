@@ -35,6 +35,8 @@ struct lv_sqlite;
  * rollback of store.h, for a struct lv_sqlite (impl). */
 int lv_sqlite_begin(void *impl, struct lv_err *err);
 int lv_sqlite_commit(void *impl, struct lv_err *err);
+/* 1 when this thread's connection has a transaction open. */
+int lv_sqlite_in_txn(void *impl);
 void lv_sqlite_rollback(void *impl);
 
 /* The domain operations; impl is the store's struct lv_sqlite. */

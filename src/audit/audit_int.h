@@ -1,0 +1,32 @@
+/*
+ * audit_int.h: what the recorder's files share (audit.c: the object, its
+ * writer thread and its digest and retention task; record.c: the hooks
+ * that turn a request into a record).
+ */
+#ifndef LV_AUDIT_AUDIT_INT_H
+#define LV_AUDIT_AUDIT_INT_H
+
+#include "audit/audit.h"
+
+struct lv_audit_record;
+
+/* The recorder's configuration, as lv_audit_new() was given it. */
+const struct lv_audit_config *lv_audit_config_of(const struct lv_audit *a);
+
+/* The store and keyring records are appended with. */
+struct lv_store *lv_audit_store(const struct lv_audit *a);
+const struct lv_keyring *lv_audit_keyring(const struct lv_audit *a);
+
+/*
+ * Hands r to the writer, which appends it to its chain in a later batch:
+ * takes what r owns (event, trace; r is left zeroed). With may_wait, waits
+ * while the queue is full, so that a burst slows callers down rather than
+ * losing records; a caller that may hold a store transaction passes 0
+ * (the writer may need the lock it holds: on sqlite, the write lock), and
+ * its record is queued past the bound. After the writer stopped (a bug:
+ * no request runs then) the record is dropped with a warning.
+ */
+void lv_audit_enqueue(struct lv_audit *a, struct lv_audit_record *r,
+                      int may_wait);
+
+#endif

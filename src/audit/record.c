@@ -1,0 +1,391 @@
+/*
+ * record.c: the recorder's hooks (audit.h) — the front's, around a
+ * request's handler, and the KMS client's, for a call the Logs service
+ * makes for a group. Each turns what happened into the input of
+ * lv_audit_event_build (event.h) and the record into either an append in
+ * the request's own transaction or a job for the writer (audit.c).
+ */
+#include "audit/audit_int.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "audit/chain.h"
+#include "audit/event.h"
+#include "crypto/crypto.h"
+#include "model/model.h"
+#include "store/audit_store.h"
+#include "store/store.h"
+#include "svc/req.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+/* Response members that hold a plaintext or a private key: taken out of
+ * the parsed response (wiped first) before anything reads it, so that the
+ * only copy left is the answer itself. No record names them (event.c). */
+static const char *const secret_members[] = {
+    "Plaintext", "PrivateKeyPlaintext", NULL,
+};
+
+static int is_kms(const struct lv_req *rq)
+{
+    return rq->svc == &lv_model_kms;
+}
+
+static int data_event(const struct lv_req *rq)
+{
+    return lv_audit_is_data_event(rq->svc->signing_name, rq->op->name);
+}
+
+/* Whether rq is recorded at all: after routing (a service and an
+ * operation to record it under), data events only when asked for. */
+static int wanted(const struct lv_audit *a, const struct lv_req *rq)
+{
+    return a && rq->svc && rq->op &&
+           (lv_audit_config_of(a)->data_events || !data_event(rq));
+}
+
+/* The response as event.c reads it: the handler's output object, less
+ * its secret members, when event.c reads it (lv_audit_uses_response);
+ * else an empty one, unparsed (Encrypt, every Logs operation: a
+ * GetLogEvents page holds event text). */
+static json_t *response_of(const struct lv_req *rq, const char *text,
+                           size_t len)
+{
+    json_t *j = NULL;
+
+    if (!lv_audit_uses_response(rq->svc->signing_name, rq->op->name)) {
+        return json_object();
+    }
+    if (text && len) {
+        j = json_loadb(text, len, 0, NULL);
+    }
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return json_object();
+    }
+    for (size_t i = 0; secret_members[i]; i++) {
+        json_t *v = json_object_get(j, secret_members[i]);
+
+        if (json_is_string(v)) {
+            /* jansson's copy of the text, ours to wipe before it frees
+             * it. */
+            lv_secret_wipe((char *)json_string_value(v),
+                           json_string_length(v));
+            json_object_del(j, secret_members[i]);
+        }
+    }
+    return j;
+}
+
+/* The log group a Logs request names, as an ARN, in buf (256 bytes);
+ * NULL when it names none. logGroupIdentifier may be an ARN already. */
+static const char *group_arn_of(const struct lv_req *rq, const json_t *in,
+                                char *buf, size_t size)
+{
+    const char *name;
+
+    if (is_kms(rq) || !json_is_object(in)) {
+        return NULL;
+    }
+    name = json_string_value(json_object_get(in, "logGroupName"));
+    if (!name) {
+        name = json_string_value(json_object_get(in, "logGroupIdentifier"));
+    }
+    if (!name || !name[0]) {
+        return NULL;
+    }
+    if (strncmp(name, "arn:", 4) == 0) {
+        snprintf(buf, size, "%s", name);
+    } else {
+        snprintf(buf, size, "arn:aws:logs:%s:%s:log-group:%s", rq->region,
+                 rq->who.account, name);
+    }
+    return buf;
+}
+
+/* Builds the record of rq into *r (zeroed first; release it). */
+static int build(const struct lv_req *rq, const json_t *response,
+                 const struct lv_err *failure, const char *invoked_by,
+                 struct lv_audit_record *r, struct lv_err *err)
+{
+    struct lv_audit_input in;
+    char group[2048];
+
+    memset(&in, 0, sizeof(in));
+    memset(r, 0, sizeof(*r));
+    in.rq = rq;
+    in.response = failure ? NULL : response;
+    in.error_code = failure ? lv_err_type(failure->code) : NULL;
+    in.error_message = failure ? lv_err_msg(failure) : NULL;
+    in.invoked_by = invoked_by;
+    in.key_arn = rq->key_arn[0] ? rq->key_arn : NULL;
+    in.group_arn = group_arn_of(rq, rq->in, group, sizeof(group));
+    return lv_audit_event_build(&in, r, err);
+}
+
+/* Builds the record and hands it to the writer; a record that cannot be
+ * built is logged (by request id) and dropped: the request it describes
+ * changed nothing, or has already been answered. */
+static void enqueue(struct lv_audit *a, const struct lv_req *rq,
+                    const json_t *response, const struct lv_err *failure,
+                    const char *invoked_by, int may_wait)
+{
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_audit_record r;
+
+    if (build(rq, response, failure, invoked_by, &r, &err) < 0) {
+        lv_log(LV_LOG_WARN, "audit: cannot build the record req=%s: %s",
+               rq->id, err.msg);
+        lv_audit_record_release(&r);
+        return;
+    }
+    lv_audit_enqueue(a, &r, may_wait);
+    lv_audit_record_release(&r);
+}
+
+int lv_audit_req_begin(struct lv_audit *a, struct lv_req *rq, int raw_body,
+                       struct lv_audit_req *ar, struct lv_err *err)
+{
+    memset(ar, 0, sizeof(*ar));
+    if (!wanted(a, rq)) {
+        return 0;
+    }
+    ar->recorded = 1;
+    ar->read_only = lv_audit_read_only(rq->svc->signing_name,
+                                       rq->op->name);
+    if (ar->read_only || raw_body) {
+        return 0;
+    }
+    if (lv_store_begin(lv_audit_store(a), err) < 0) {
+        return -1;
+    }
+    ar->in_txn = 1;
+    return 0;
+}
+
+/* The raw-body members a record takes (event.c's PutLogEvents rule:
+ * the group and the stream, never the events). */
+static const char *const raw_members[] = {
+    "logGroupName", "logStreamName", NULL,
+};
+
+/* The end of the JSON string starting at p (its opening quote), past
+ * its closing quote; NULL when it does not end before e. */
+static const char *string_end(const char *p, const char *e)
+{
+    for (p++; p < e; p++) {
+        if (*p == '\\') {
+            p++;
+        } else if (*p == '"') {
+            return p + 1;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * A raw-body handler's input (PutLogEvents) for its record only: the
+ * top-level string members of raw_members, found by a scan that skips
+ * everything else (the events, up to megabytes, are never parsed). The
+ * handler or the front has validated the body already, or refused it:
+ * a body the scan cannot follow gives what it found so far. NULL when
+ * the request has its parsed input, or no body.
+ */
+static json_t *raw_input(const struct lv_req *rq)
+{
+    const char *p;
+    const char *e;
+    const char *key = NULL;
+    size_t key_len = 0;
+    int depth = 0;
+    json_t *in;
+
+    if (rq->in || !rq->body) {
+        return NULL;
+    }
+    in = json_object();
+    p = rq->body;
+    e = rq->body + rq->body_len;
+    while (p < e) {
+        if (*p == '"') {
+            const char *end = string_end(p, e);
+
+            if (!end) {
+                break;
+            }
+            if (depth == 1 && !key) {
+                key = p + 1;
+                key_len = (size_t)(end - p) - 2;
+            } else if (depth == 1) {
+                for (size_t i = 0; raw_members[i]; i++) {
+                    if (strlen(raw_members[i]) == key_len &&
+                        memcmp(raw_members[i], key, key_len) == 0) {
+                        json_object_set_new(in, raw_members[i],
+                                            json_loadb(p, (size_t)(end - p),
+                                                       JSON_DECODE_ANY,
+                                                       NULL));
+                    }
+                }
+                key = NULL;
+            }
+            p = end;
+            continue;
+        }
+        if (*p == '{' || *p == '[') {
+            depth++;
+        } else if (*p == '}' || *p == ']') {
+            depth--;
+        }
+        if (depth == 1 && key && (*p == ',' || *p == '}' || *p == ']')) {
+            key = NULL;         /* a member whose value is not a string */
+        }
+        p++;
+    }
+    return in;
+}
+
+int lv_audit_req_done(struct lv_audit *a, struct lv_req *rq,
+                      struct lv_audit_req *ar, const char *response,
+                      size_t len, struct lv_err *err)
+{
+    struct lv_store *s;
+    struct lv_audit_record r;
+    json_t *resp = NULL;
+    json_t *raw = NULL;
+    int ret = -1;
+
+    if (!a || !ar->recorded) {
+        return 0;
+    }
+    s = lv_audit_store(a);
+    resp = response_of(rq, response, len);
+    memset(&r, 0, sizeof(r));
+    if (!ar->in_txn) {
+        raw = raw_input(rq);
+        if (raw) {
+            rq->in = raw;
+        }
+        enqueue(a, rq, resp, NULL, NULL, 1);
+        if (raw) {
+            rq->in = NULL;
+        }
+        ret = 0;
+        goto out;
+    }
+    /* The change and its record, in one commit. */
+    if (build(rq, resp, NULL, NULL, &r, err) < 0) {
+        lv_log(LV_LOG_ERROR, "audit: cannot build the record of a change "
+               "req=%s: %s; the change is rolled back", rq->id, err->msg);
+        lv_err_set(err, rq->svc->fault_code, "The request could not be "
+                   "recorded in the audit trail.");
+        lv_store_rollback(s);
+        goto txn_closed;
+    }
+    if (lv_audit_chain_append(s, lv_audit_keyring(a), &r, err) < 0) {
+        lv_store_rollback(s);
+        goto txn_closed;
+    }
+    if (lv_store_commit(s, err) < 0) {
+        goto txn_closed;
+    }
+    ret = 0;
+txn_closed:
+    ar->in_txn = 0;
+out:
+    lv_audit_record_release(&r);
+    json_decref(resp);
+    json_decref(raw);
+    return ret;
+}
+
+void lv_audit_req_failed(struct lv_audit *a, struct lv_req *rq,
+                         struct lv_audit_req *ar,
+                         const struct lv_err *failure)
+{
+    json_t *raw;
+
+    if (!a) {
+        return;
+    }
+    if (ar->in_txn) {
+        /* Nothing of a failed change is kept, nor recorded as done. */
+        lv_store_rollback(lv_audit_store(a));
+        ar->in_txn = 0;
+    }
+    if (!wanted(a, rq)) {
+        return;
+    }
+    raw = raw_input(rq);
+    if (raw) {
+        rq->in = raw;
+    }
+    enqueue(a, rq, NULL, failure, NULL, 1);
+    if (raw) {
+        rq->in = NULL;
+        json_decref(raw);
+    }
+}
+
+/* "logs.eu-west-2.amazonaws.com" → "logs.amazonaws.com": invokedBy names
+ * the service, not its regional principal. */
+static void invoked_by_of(const char *service, char *buf, size_t size)
+{
+    size_t n = strcspn(service, ".");
+
+    snprintf(buf, size, "%.*s.amazonaws.com", (int)n, service);
+}
+
+void lv_audit_service_call(struct lv_audit *a, const struct lv_req *call,
+                           const char *op, const char *key_ref,
+                           const struct lv_kv *ctx, size_t n_ctx,
+                           const char *key_arn,
+                           const struct lv_err *failure)
+{
+    struct lv_req rq = *call;
+    json_t *in = json_object();
+    json_t *ec = NULL;
+    json_t *empty = json_object();
+    char by[128];
+
+    if (!a) {
+        goto out;
+    }
+    rq.svc = &lv_model_kms;
+    rq.op = lv_model_find_op(&lv_model_kms, op, strlen(op));
+    if (!rq.op) {
+        LV_BUG("audit: KMS has no operation %s", op);
+    }
+    if (!wanted(a, &rq)) {
+        goto out;
+    }
+    /* The request as the service sent it, less anything secret: the key
+     * it named, the encryption context (which CloudTrail records for the
+     * service's calls), and the data key's spec. */
+    if (key_ref) {
+        json_object_set_new(in, "KeyId", json_string(key_ref));
+    }
+    if (n_ctx) {
+        ec = json_object();
+        for (size_t i = 0; i < n_ctx; i++) {
+            json_object_set_new(ec, ctx[i].key, json_string(ctx[i].value));
+        }
+        json_object_set_new(in, "EncryptionContext", ec);
+    }
+    if (strcmp(op, "GenerateDataKey") == 0) {
+        json_object_set_new(in, "KeySpec", json_string("AES_256"));
+    }
+    rq.in = in;
+    if (key_arn && key_arn[0]) {
+        snprintf(rq.key_arn, sizeof(rq.key_arn), "%s", key_arn);
+    }
+    invoked_by_of(call->who.service, by, sizeof(by));
+    /* Made inside the Logs request, possibly in its transaction: it must
+     * not wait for the writer. */
+    enqueue(a, &rq, empty, failure, by, 0);
+out:
+    json_decref(in);
+    json_decref(empty);
+}

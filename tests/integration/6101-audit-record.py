@@ -1,0 +1,359 @@
+#!/usr/bin/env python3
+"""Issue 13 §1: the recorder. Every KMS request and every CloudWatch Logs
+management call is recorded in CloudTrail's format (the record read from
+the store underneath: the audit_records table, with python's sqlite3 or
+psql), with the right event name, source, readOnly, error code, request
+id, identity and region; a change and its record are one commit — with
+the commit of a CreateLogGroup and of a CreateKey failed by the fault
+wrapper (LOGVAULT_STORE_FAULT), neither the change nor a record of it as
+done exists, only the record of the failure; records survive a restart;
+data events (PutLogEvents, GetLogEvents) are recorded only under
+--audit-data-events, and never hold the events' text; the calls the Logs
+service makes to KMS for an encrypted group are recorded as AWS records
+them (userIdentity AWSService, invokedBy logs.amazonaws.com, the
+encryption context in requestParameters); no record holds a plaintext or
+a ciphertext."""
+import base64
+import json
+import os
+import sqlite3
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lvtest import Server, T, on_pg, psql  # noqa: E402
+
+import botocore.exceptions  # noqa: E402
+
+t = T()
+ACCOUNT = "123456789012"
+REGION = "eu-west-2"
+SECRET = b"the plaintext nobody may read in the trail"
+EVENT_TEXT = "event text that stays out of the trail"
+
+
+def records(srv):
+    """Every record in the store, in id order, as dicts: the columns and
+    the parsed CloudTrail record ("ct")."""
+    cols = ("id, account, region, seq, request_id, event_name, "
+            "event_source, read_only, error_code, event")
+    if on_pg():
+        rows = psql("SELECT row_to_json(r)::text FROM (SELECT %s FROM "
+                    "audit_records ORDER BY id) r" % cols, srv.store_uri)
+        out = [json.loads(line) for line in rows if line]
+    else:
+        con = sqlite3.connect(os.path.join(srv.data_dir, "logvault.db"))
+        try:
+            con.row_factory = sqlite3.Row
+            out = [dict(r) for r in con.execute(
+                "SELECT %s FROM audit_records ORDER BY id" % cols)]
+        finally:
+            con.close()
+    for r in out:
+        r["ct"] = json.loads(r["event"])
+        r["read_only"] = bool(r["read_only"])
+    return out
+
+
+def by_request(recs, rid):
+    return [r for r in recs if r["request_id"] == rid]
+
+
+def rid(resp):
+    return resp["ResponseMetadata"]["RequestId"]
+
+
+def failed_rid(e):
+    return e.response["ResponseMetadata"]["RequestId"]
+
+
+def check_record(name, recs, request_id, event_name, source, read_only,
+                 error_code=""):
+    """The one record of request_id from `source` (a Logs request may
+    have records of the calls the service made to KMS beside it), and its
+    fields."""
+    got = [r for r in by_request(recs, request_id)
+           if r["event_source"] == source]
+    if not t.eq(name + ": one record", 1, len(got)):
+        return None
+    r = got[0]
+    ct = r["ct"]
+    t.eq(name + ": eventName", event_name, ct.get("eventName"))
+    t.eq(name + ": column event_name", event_name, r["event_name"])
+    t.eq(name + ": eventSource", source, ct.get("eventSource"))
+    t.eq(name + ": readOnly", read_only, ct.get("readOnly"))
+    t.eq(name + ": column read_only", read_only, r["read_only"])
+    t.eq(name + ": requestID", request_id, ct.get("requestID"))
+    t.eq(name + ": awsRegion", REGION, ct.get("awsRegion"))
+    t.eq(name + ": recipientAccountId", ACCOUNT, ct.get("recipientAccountId"))
+    t.eq(name + ": errorCode", error_code or None, ct.get("errorCode"))
+    t.eq(name + ": column error_code", error_code, r["error_code"])
+    ident = ct.get("userIdentity") or {}
+    t.eq(name + ": userIdentity.accountId", ACCOUNT, ident.get("accountId"))
+    t.eq(name + ": userIdentity.accessKeyId", "test",
+         ident.get("accessKeyId"))
+    t.eq(name + ": eventType", "AwsApiCall", ct.get("eventType"))
+    t.ok(name + ": eventTime", isinstance(ct.get("eventTime"), str) and
+         ct["eventTime"].endswith("Z"), ct.get("eventTime"))
+    return r
+
+
+def no_secret(name, recs, needles):
+    for r in recs:
+        text = r["event"]
+        for n in needles:
+            if n and n in text:
+                t.ok("%s: record %s holds no secret" % (name, r["id"]),
+                     False, n)
+                return
+    t.ok(name + ": no record holds a plaintext, ciphertext or event text",
+         True)
+
+
+def chains_ok(name, recs):
+    """Each (account, region) chain's seqs run 1, 2, 3 … in id order."""
+    seqs = {}
+    for r in recs:
+        seqs.setdefault((r["account"], r["region"]), []).append(r["seq"])
+    t.ok(name + ": chain places 1..n", all(
+        s == list(range(1, len(s) + 1)) for s in seqs.values()), seqs)
+
+
+def logs_policy():
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow",
+         "Principal": {"AWS": "arn:aws:iam::%s:root" % ACCOUNT},
+         "Action": "kms:*", "Resource": "*"},
+        {"Effect": "Allow",
+         "Principal": {"Service": "logs.%s.amazonaws.com" % REGION},
+         "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*", "kms:Describe*"],
+         "Resource": "*"}]})
+
+
+now = int(time.time() * 1000)
+ids = {}
+with Server() as srv:
+    kms = srv.client("kms")
+    logs = srv.client("logs")
+
+    # ---- management calls and cryptographic calls, without data events
+    r = kms.create_key(Description="audited")
+    key_arn = r["KeyMetadata"]["Arn"]
+    ids["CreateKey"] = rid(r)
+    ids["DescribeKey"] = rid(kms.describe_key(KeyId=key_arn))
+    r = kms.encrypt(KeyId=key_arn, Plaintext=SECRET)
+    blob = r["CiphertextBlob"]
+    ids["Encrypt"] = rid(r)
+    ids["Decrypt"] = rid(kms.decrypt(CiphertextBlob=blob))
+    ids["CreateAlias"] = rid(kms.create_alias(AliasName="alias/audited",
+                                              TargetKeyId=key_arn))
+    try:
+        kms.describe_key(KeyId="alias/none-such")
+        t.ok("DescribeKey of a missing alias fails", False)
+    except botocore.exceptions.ClientError as e:
+        ids["DescribeKey refused"] = failed_rid(e)
+    ids["CreateLogGroup"] = rid(logs.create_log_group(logGroupName="g"))
+    ids["CreateLogStream"] = rid(logs.create_log_stream(
+        logGroupName="g", logStreamName="s"))
+    ids["DescribeLogGroups"] = rid(logs.describe_log_groups())
+    ids["PutLogEvents"] = rid(logs.put_log_events(
+        logGroupName="g", logStreamName="s",
+        logEvents=[{"timestamp": now, "message": EVENT_TEXT}]))
+    ids["GetLogEvents"] = rid(logs.get_log_events(
+        logGroupName="g", logStreamName="s", startFromHead=True))
+    try:
+        logs.create_log_group(logGroupName="g")
+        t.ok("a second CreateLogGroup fails", False)
+    except botocore.exceptions.ClientError as e:
+        ids["CreateLogGroup refused"] = failed_rid(e)
+
+    # A clean stop writes what the writer still holds.
+    t.eq("the server stops cleanly", 0, srv.stop())
+    recs = records(srv)
+    kms_src, logs_src = "kms.amazonaws.com", "logs.amazonaws.com"
+    r = check_record("CreateKey", recs, ids["CreateKey"], "CreateKey",
+                     kms_src, False)
+    if r:
+        res = r["ct"].get("resources") or []
+        t.ok("CreateKey: resource is the key",
+             any(x.get("ARN") == key_arn for x in res), res)
+    check_record("DescribeKey", recs, ids["DescribeKey"], "DescribeKey",
+                 kms_src, True)
+    r = check_record("Encrypt", recs, ids["Encrypt"], "Encrypt", kms_src,
+                     True)
+    if r:
+        t.eq("Encrypt: responseElements null", None,
+             r["ct"].get("responseElements"))
+    check_record("Decrypt", recs, ids["Decrypt"], "Decrypt", kms_src, True)
+    check_record("CreateAlias", recs, ids["CreateAlias"], "CreateAlias",
+                 kms_src, False)
+    r = check_record("refused DescribeKey", recs, ids["DescribeKey refused"],
+                     "DescribeKey", kms_src, True, "NotFoundException")
+    if r:
+        t.ok("refused DescribeKey: errorMessage",
+             "alias/none-such" in (r["ct"].get("errorMessage") or ""),
+             r["ct"].get("errorMessage"))
+    check_record("CreateLogGroup", recs, ids["CreateLogGroup"],
+                 "CreateLogGroup", logs_src, False)
+    check_record("CreateLogStream", recs, ids["CreateLogStream"],
+                 "CreateLogStream", logs_src, False)
+    check_record("DescribeLogGroups", recs, ids["DescribeLogGroups"],
+                 "DescribeLogGroups", logs_src, True)
+    check_record("refused CreateLogGroup", recs,
+                 ids["CreateLogGroup refused"], "CreateLogGroup", logs_src,
+                 False, "ResourceAlreadyExistsException")
+    t.eq("PutLogEvents (a data event) is not recorded by default", [],
+         by_request(recs, ids["PutLogEvents"]))
+    t.eq("GetLogEvents (a data event) is not recorded by default", [],
+         by_request(recs, ids["GetLogEvents"]))
+    no_secret("default", recs, [base64.b64encode(SECRET).decode(),
+                                SECRET.decode(),
+                                base64.b64encode(blob).decode(),
+                                EVENT_TEXT])
+    chains_ok("default", recs)
+    n_before = len(recs)
+
+    # ---- the same commit: a change whose commit fails leaves no record
+    srv.env = {"LOGVAULT_STORE_FAULT":
+               "commit/logs.group_insert#1,commit/kms.key_insert#1"}
+    srv.start()
+    if "fault injection on" not in srv.read_log():
+        print("skipped: this server does not honour LOGVAULT_STORE_FAULT "
+              "(not the sanitizer build)")
+        srv.stop()
+        sys.exit(77)
+    kms = srv.client("kms")
+    logs = srv.client("logs")
+    for name, fn, kw in (
+            ("CreateLogGroup", logs.create_log_group,
+             {"logGroupName": "never"}),
+            ("CreateKey", kms.create_key, {"Description": "never"})):
+        try:
+            fn(**kw)
+            t.ok(name + " with its commit failed answers an error", False)
+            continue
+        except botocore.exceptions.ClientError as e:
+            t.eq(name + " with its commit failed: 503", 503,
+                 e.response["ResponseMetadata"]["HTTPStatusCode"])
+            ids[name + " failed commit"] = failed_rid(e)
+    t.eq("the group whose commit failed does not exist", [],
+         [g["logGroupName"] for g in
+          logs.describe_log_groups(logGroupNamePrefix="never")
+          ["logGroups"]])
+    t.eq("the key whose commit failed does not exist", 1,
+         len(kms.list_keys()["Keys"]))
+    ids["after faults"] = rid(logs.create_log_group(logGroupName="later"))
+    t.eq("restarted server stops cleanly", 0, srv.stop())
+    srv.env = None
+    recs = records(srv)
+    for name in ("CreateLogGroup", "CreateKey"):
+        got = by_request(recs, ids.get(name + " failed commit"))
+        t.eq(name + " whose commit failed: only the record of its "
+             "failure", [("ServiceUnavailableException", name)],
+             [(r["error_code"], r["event_name"]) for r in got])
+    t.eq("no record says the failed changes happened", [],
+         [r["request_id"] for r in recs
+          if r["event_name"] in ("CreateLogGroup", "CreateKey") and
+          not r["error_code"] and r["request_id"] not in
+          (ids["CreateLogGroup"], ids["CreateKey"], ids["after faults"])])
+    check_record("CreateLogGroup after the faults", recs,
+                 ids["after faults"], "CreateLogGroup", logs_src, False)
+    # Records survive restarts: every one written before is still there.
+    t.ok("records survive a restart", len(recs) > n_before and
+         all(by_request(recs, ids[k]) for k in
+             ("CreateKey", "Encrypt", "CreateLogGroup",
+              "DescribeKey refused")), len(recs))
+    chains_ok("after restarts", recs)
+
+    # ---- data events, and the service's own calls to KMS
+    srv.args = srv.args + ["--audit-data-events"]
+    srv.start()
+    kms = srv.client("kms")
+    logs = srv.client("logs")
+    kms.put_key_policy(KeyId=key_arn, PolicyName="default",
+                       Policy=logs_policy())
+    logs.create_log_group(logGroupName="enc", kmsKeyId=key_arn)
+    logs.create_log_stream(logGroupName="enc", logStreamName="s")
+    ids["PutLogEvents data"] = rid(logs.put_log_events(
+        logGroupName="enc", logStreamName="s",
+        logEvents=[{"timestamp": now, "message": EVENT_TEXT}]))
+    ids["GetLogEvents data"] = rid(logs.get_log_events(
+        logGroupName="enc", logStreamName="s", startFromHead=True))
+    # The seed's refusal: a key whose policy does not let the service use
+    # it. AssociateKmsKey is refused, and so is the service's call behind
+    # it; a PutLogEvents to the group keyed before the policy changed is
+    # refused too, with the service's refused call.
+    bare = kms.create_key(Description="no logs statement")["KeyMetadata"]
+    logs.create_log_group(logGroupName="refused")
+    try:
+        logs.associate_kms_key(logGroupName="refused", kmsKeyId=bare["Arn"])
+        t.ok("AssociateKmsKey with a key that does not allow logs fails",
+             False)
+    except botocore.exceptions.ClientError as e:
+        ids["AssociateKmsKey refused"] = failed_rid(e)
+    kms.put_key_policy(KeyId=key_arn, PolicyName="default",
+                       Policy=json.dumps({"Version": "2012-10-17",
+                                          "Statement": [json.loads(
+                                              logs_policy())["Statement"][0]]}))
+    srv.restart()       # no data key of the group left in memory
+    logs = srv.client("logs")
+    try:
+        logs.put_log_events(logGroupName="enc", logStreamName="s",
+                            logEvents=[{"timestamp": now + 1,
+                                        "message": EVENT_TEXT}])
+        t.ok("PutLogEvents under a key that no longer allows logs fails",
+             False)
+    except botocore.exceptions.ClientError as e:
+        ids["PutLogEvents refused"] = failed_rid(e)
+    t.eq("data-event server stops cleanly", 0, srv.stop())
+    recs = records(srv)
+    r = check_record("PutLogEvents with --audit-data-events", recs,
+                     ids["PutLogEvents data"], "PutLogEvents", logs_src,
+                     False)
+    if r:
+        rp = r["ct"].get("requestParameters") or {}
+        t.eq("PutLogEvents: requestParameters name the group and stream",
+             ("enc", "s"), (rp.get("logGroupName"), rp.get("logStreamName")))
+    check_record("GetLogEvents with --audit-data-events", recs,
+                 ids["GetLogEvents data"], "GetLogEvents", logs_src, True)
+    svc = [r for r in by_request(recs, ids["PutLogEvents data"])
+           if r["event_source"] == kms_src]
+    # The first write to the group makes its data key: GenerateDataKey,
+    # called by the service for the caller's PutLogEvents.
+    gdk = [r for r in svc if r["event_name"] == "GenerateDataKey"]
+    if t.ok("the service's GenerateDataKey is recorded", len(gdk) == 1,
+            [(r["event_name"], r["error_code"]) for r in svc]):
+        ct = gdk[0]["ct"]
+        ident = ct.get("userIdentity") or {}
+        t.eq("service call: userIdentity.type", "AWSService",
+             ident.get("type"))
+        t.eq("service call: invokedBy", "logs.amazonaws.com",
+             ident.get("invokedBy"))
+        ec = (ct.get("requestParameters") or {}).get("encryptionContext")
+        t.eq("service call: the encryption context",
+             {"aws:logs:arn": "arn:aws:logs:%s:%s:log-group:enc" %
+              (REGION, ACCOUNT)}, ec)
+        t.ok("service call: resource is the key",
+             any(x.get("ARN") == key_arn for x in
+                 ct.get("resources") or []), ct.get("resources"))
+    check_record("refused AssociateKmsKey", recs,
+                 ids.get("AssociateKmsKey refused"), "AssociateKmsKey",
+                 logs_src, False, "AccessDeniedException")
+    check_record("refused PutLogEvents", recs,
+                 ids.get("PutLogEvents refused"), "PutLogEvents", logs_src,
+                 False, "AccessDeniedException")
+    for name in ("AssociateKmsKey refused", "PutLogEvents refused"):
+        svc = [r for r in by_request(recs, ids.get(name))
+               if r["event_source"] == kms_src]
+        t.ok(name + ": the service's refused KMS call is recorded",
+             len(svc) >= 1 and all(
+                 r["error_code"] == "AccessDeniedException" and
+                 (r["ct"].get("userIdentity") or {}).get("invokedBy") ==
+                 "logs.amazonaws.com" for r in svc),
+             [(r["event_name"], r["error_code"]) for r in svc])
+    no_secret("data events", recs, [EVENT_TEXT,
+                                    base64.b64encode(SECRET).decode()])
+    chains_ok("data events", recs)
+
+t.done()
