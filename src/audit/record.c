@@ -123,7 +123,15 @@ static int build(const struct lv_req *rq, const json_t *response,
     in.invoked_by = invoked_by;
     in.key_arn = rq->key_arn[0] ? rq->key_arn : NULL;
     in.group_arn = group_arn_of(rq, rq->in, group, sizeof(group));
-    return lv_audit_event_build(&in, r, err);
+    if (lv_audit_event_build(&in, r, err) < 0) {
+        return -1;
+    }
+    /* A refusal keeps the explainer's trace of it (kms/authz.c), readable
+     * only through the explainer, by principals allowed GetKeyPolicy. */
+    if (failure && rq->trace) {
+        r->trace = lv_xstrdup(rq->trace);
+    }
+    return 0;
 }
 
 /* Builds the record and hands it to the writer; a record that cannot be
