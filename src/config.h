@@ -28,6 +28,7 @@ struct lv_config {
     char *tls_cert;         /* PEM certificate chain: serve HTTPS; NULL:
                              * plain HTTP. Set with tls_key or not at all */
     char *tls_key;          /* PEM private key of tls_cert */
+    long audit_trail;       /* 1: keep the audit trail (audit/audit.h) */
     long audit_data_events; /* 1: record data events (audit/audit.h) */
 };
 

@@ -339,8 +339,10 @@ int lv_serve_main(int argc, char **argv)
         check_root_key(&app, &err) < 0) {
         goto out;
     }
-    /* The audit trail's tracking start (GetKeyLastUsage), set once. */
-    if (lv_cloudtrail_tracking_start(app.store, app.started_ms, &tracking_ms,
+    /* The audit trail's tracking start (GetKeyLastUsage), set once, when
+     * it is kept. */
+    if (app.cfg.audit_trail &&
+        lv_cloudtrail_tracking_start(app.store, app.started_ms, &tracking_ms,
                                      &err) < 0) {
         goto out;
     }
@@ -352,9 +354,11 @@ int lv_serve_main(int argc, char **argv)
     acfg.data_events = app.cfg.audit_data_events != 0;
     acfg.task_interval_ms = AUDIT_TASK_MS;
     acfg.digest_interval_ms = AUDIT_DIGEST_MS;
-    app.audit = lv_audit_new(app.store, app.keyring, &acfg);
-    if (lv_audit_start(app.audit, &err) < 0) {
-        goto out;
+    if (app.cfg.audit_trail) {
+        app.audit = lv_audit_new(app.store, app.keyring, &acfg);
+        if (lv_audit_start(app.audit, &err) < 0) {
+            goto out;
+        }
     }
     /* PutLogEvents' group committer (src/logs/events_int.h) and the
      * retention task (src/logs/retention.h), every minute. */

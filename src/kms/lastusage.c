@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "app.h"
 #include "cloudtrail/cloudtrail.h"
 #include "kms/keys_int.h"
 #include "kms/kms_int.h"
@@ -35,6 +36,16 @@ int lv_kms_op_get_key_last_usage(struct lv_req *rq, const json_t *in,
 
     memset(&r, 0, sizeof(r));
     lv_kms_key_init(&k);
+    if (!rq->app->audit) {
+        /* Without the trail nothing is tracked: no answer would be true
+         * (AWS always tracks, so it has no error for this; the strictest
+         * is to refuse). */
+        lv_err_set(err, LV_E_UNSUPPORTED_OPERATION,
+                   "GetKeyLastUsage answers from the audit trail, which "
+                   "this server does not keep (logvault serve "
+                   "--audit-trail=false)");
+        goto out;
+    }
     if (lv_kms_load_key(rq, in, 0, "GetKeyLastUsage", &k, err) < 0 ||
         lv_cloudtrail_tracking_start(rq->store, rq->now_ms, &tracking_ms,
                                      err) < 0) {
