@@ -3,7 +3,12 @@
 # machine needs.
 #
 #   make              build/logvault (release, -O2)
-#   make test         sanitizer build (ASan + UBSan), unit then integration tests
+#   make test         sanitizer build (ASan + UBSan), unit tests, the
+#                     integration suite on sqlite and on PostgreSQL (a
+#                     throwaway cluster, tests/pg/cluster), the fuzzers
+#   make integration  the integration suite on sqlite (LV_TESTS: a glob)
+#   make integration-pg  the same on PostgreSQL (a throwaway cluster)
+#   make integration-both  both, in one pool
 #   make run          build and serve on 127.0.0.1:4566 with ./logvault-data
 #   make gen          regenerate src/model/gen/ and src/util/gen/ from
 #                     data/aws-models
@@ -13,7 +18,7 @@
 
 VERSION := 0.1.0
 PKGS := libmicrohttpd jansson libcrypto libzstd libpcre2-8 sqlite3 libcurl \
-        simdjson
+        simdjson libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 
@@ -55,8 +60,8 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
 HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(OUT)/tests/%)
 
-.PHONY: all test test-bins unit integration run gen gen-check fuzz fuzz-smoke \
-        bench clean
+.PHONY: all test test-bins unit integration integration-pg integration-both \
+        run gen gen-check fuzz fuzz-smoke bench clean
 all: $(OUT)/logvault
 
 # `make V=1` shows the full commands.
@@ -121,25 +126,44 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz/liblogvault.a
 	    -fsanitize=fuzzer,address,undefined -fsanitize-link-c++-runtime \
 	    -g -O1 -o $@ $< build/fuzz/liblogvault.a $(LDLIBS)
 
-# The test build: ASan + UBSan, unit tests first, then integration tests
-# that drive build/san/logvault with the real AWS CLI and boto3.
+# The test build: ASan + UBSan, unit tests first, then the integration
+# tests that drive build/san/logvault with the real AWS CLI and boto3, on
+# sqlite and on PostgreSQL in one pool (the tests mostly wait on their
+# server and client, so the two runs overlap well), then the fuzzers.
+# One throwaway PostgreSQL cluster (tests/pg/with-cluster) serves the unit
+# tests (test_store_pg*) and the PostgreSQL run, and is stopped and removed
+# at the end, failures included.
 # Builds run on every core (JOBS); the tests themselves pace their own
 # parallelism (tests/integration/run.sh, tests/run-fuzz.sh).
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test:
 	$(MAKE) -j$(JOBS) SANITIZE=address,undefined test-bins
-	$(MAKE) SANITIZE=address,undefined unit integration
+	tests/pg/with-cluster $(MAKE) SANITIZE=address,undefined unit \
+	    integration-both
 	$(MAKE) -j$(JOBS) fuzz
 	$(MAKE) fuzz-smoke
 
 test-bins: $(OUT)/logvault $(UNIT_BINS) $(HELPER_BINS)
 
+# Unit tests: with a PostgreSQL cluster up (the caller's, when
+# LV_PG_ADMIN_URI is set), so that test_store_pg* run rather than skip.
 unit: $(UNIT_BINS)
-	@tests/run-unit.sh $(UNIT_BINS)
+	@tests/pg/with-cluster tests/run-unit.sh $(UNIT_BINS)
 
+# The integration suite (LV_TESTS: a glob over tests/integration): on
+# sqlite, on PostgreSQL (a throwaway cluster, or the caller's when
+# LV_PG_ADMIN_URI is set), or both in one pool.
+INTEGRATION = @LOGVAULT_BIN=$(abspath $(OUT)/logvault) \
+	 LV_TEST_TOOLS=$(abspath $(OUT)/tests) LV_STORE_KINDS="$(1)" \
+	 tests/integration/run.sh
 integration: $(OUT)/logvault $(HELPER_BINS)
-	@LOGVAULT_BIN=$(abspath $(OUT)/logvault) \
-	 LV_TEST_TOOLS=$(abspath $(OUT)/tests) tests/integration/run.sh
+	$(call INTEGRATION,sqlite)
+
+integration-pg: $(OUT)/logvault $(HELPER_BINS)
+	$(call INTEGRATION,postgresql)
+
+integration-both: $(OUT)/logvault $(HELPER_BINS)
+	$(call INTEGRATION,sqlite postgresql)
 
 run: $(OUT)/logvault
 	$(OUT)/logvault serve

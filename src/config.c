@@ -30,7 +30,8 @@ static const struct opt opts[] = {
       offsetof(struct lv_config, data_dir), 0, 0,
       "directory of the store, the root key and the lock file" },
     { "store", OPT_STR, "sqlite", offsetof(struct lv_config, store), 0, 0,
-      "storage backend: sqlite (embedded, in the data dir)" },
+      "storage backend: sqlite (embedded, in the data dir), or a "
+      "PostgreSQL URI or conninfo string (with --root-key-file)" },
     { "credentials", OPT_STR, NULL, offsetof(struct lv_config, credentials),
       0, 0, "INI file of access keys (default: test/test, 123456789012)" },
     { "root-key-file", OPT_STR, NULL,

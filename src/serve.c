@@ -166,8 +166,24 @@ static int check_root_key(struct lv_app *app, struct lv_err *err)
                                       (const uint8_t *)stored.data,
                                       stored.len, err);
     } else {
-        ret = lv_store_meta_add(app->store, ROOT_KEY_CHECK, cv, sizeof(cv),
-                                err) < 0 ? -1 : 0;
+        /* Several nodes starting together on a fresh database: one
+         * records its root key; the others compare with what it wrote. */
+        found = lv_store_meta_add(app->store, ROOT_KEY_CHECK, cv, sizeof(cv),
+                                  err);
+        if (found < 0) {
+            goto out;
+        }
+        if (found == 0) {
+            if (lv_store_meta_get(app->store, ROOT_KEY_CHECK, &stored,
+                                  err) != 1) {
+                goto out;
+            }
+            ret = lv_keyring_verify_check(app->keyring,
+                                          (const uint8_t *)stored.data,
+                                          stored.len, err);
+        } else {
+            ret = 0;
+        }
     }
 out:
     lv_secret_wipe(root, sizeof(root));
@@ -196,6 +212,9 @@ int lv_serve_main(int argc, char **argv)
     struct lv_http *http = NULL;
     sigset_t sigs;
     struct timeval tv;
+    const char *kind;
+    char *spec = NULL;
+    int shared;
     int lock_fd = -1;
     int port = 0;
     int sig = 0;
@@ -221,12 +240,28 @@ int lv_serve_main(int argc, char **argv)
         lv_config_release(&app.cfg);
         return 2;
     }
-    if (strcmp(app.cfg.store, "sqlite") != 0) {
-        fprintf(stderr, "logvault serve: --store %s is not supported; this "
-                        "build serves sqlite\n", app.cfg.store);
+    kind = lv_store_kind(app.cfg.store);
+    if (!kind) {
+        /* Not echoed: it may be a connection string with a password. */
+        fprintf(stderr, "logvault serve: --store must be sqlite, a "
+                        "postgresql:// URI or a PostgreSQL conninfo "
+                        "string\n");
         lv_config_release(&app.cfg);
         return 2;
     }
+    shared = strcmp(kind, "sqlite") != 0;
+    if (shared && !app.cfg.root_key_file) {
+        fprintf(stderr, "logvault serve: a PostgreSQL store needs "
+                        "--root-key-file (the same root key file on every "
+                        "node); its data dir holds only its lock file\n");
+        lv_config_release(&app.cfg);
+        return 2;
+    }
+    /* From here only serve's store config holds the spec (it may hold a
+     * password); everything else that shows the store (the log, /health)
+     * sees its kind alone. */
+    spec = app.cfg.store;
+    app.cfg.store = lv_xstrdup(kind);
     gettimeofday(&tv, NULL);
     app.started_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 
@@ -237,14 +272,17 @@ int lv_serve_main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    scfg.spec = app.cfg.store;
+    scfg.spec = spec;
     scfg.data_dir = app.cfg.data_dir;
     /* Checked before the lock (which writes DATA_DIR/LOCK), so that a
      * refused data dir stays as it was; and again under the lock, in case
-     * another serve was setting the data dir up meanwhile. */
-    if (check_data_dir(&app, &scfg, &err) < 0 ||
+     * another serve was setting the data dir up meanwhile. A shared store
+     * (PostgreSQL) keeps nothing in the data dir but the lock: its root
+     * key is a file of its own and is checked against the database's
+     * record of it (check_root_key). */
+    if ((!shared && check_data_dir(&app, &scfg, &err) < 0) ||
         lock_data_dir(app.cfg.data_dir, &lock_fd, &err) < 0 ||
-        check_data_dir(&app, &scfg, &err) < 0) {
+        (!shared && check_data_dir(&app, &scfg, &err) < 0)) {
         goto out;
     }
     app.creds = app.cfg.credentials
@@ -300,6 +338,9 @@ out:
     }
     if (status == 0) {
         lv_log(LV_LOG_INFO, "serve: stopped");
+    }
+    if (spec) {
+        lv_secret_free(spec, strlen(spec));
     }
     lv_config_release(&app.cfg);
     return status;

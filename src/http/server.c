@@ -189,15 +189,17 @@ static enum MHD_Result send_body(struct MHD_Connection *c, int status,
     return ret;
 }
 
-/* GET /health: whether the store answers, and what serves. The store is
- * named by its kind only (the text before any ':'), never the whole
- * --store value: a connection string can hold a password. */
+/* GET /health: whether the store answers, and what serves. The answer
+ * is 200 with "store": {"kind": K, "reachable": true} when a ping from
+ * this (the request's) thread reaches the store, else 503 with
+ * "reachable": false. The store is named by its kind only (the backend's
+ * name), never by its --store value: a connection string can hold a
+ * password. */
 static enum MHD_Result health(struct lv_app *app, struct MHD_Connection *c)
 {
     struct lv_buf out = LV_BUF_INIT(4096);
     struct lv_err err = LV_ERR_INIT;
     struct lv_jw w;
-    const char *store = app->cfg.store ? app->cfg.store : "";
     int ok = lv_store_ping(app->store, &err) == 0;
 
     lv_jw_init(&w, &out);
@@ -210,7 +212,10 @@ static enum MHD_Result health(struct lv_app *app, struct MHD_Connection *c)
     lv_jw_str(&w, lv_model_kms.name);
     lv_jw_arr_close(&w);
     lv_jw_key(&w, "store");
-    lv_jw_strn(&w, store, strcspn(store, ":"));
+    lv_jw_obj_open(&w);
+    lv_jw_kstr(&w, "kind", lv_store_kind_of(app->store));
+    lv_jw_kbool(&w, "reachable", ok);
+    lv_jw_obj_close(&w);
     lv_jw_obj_close(&w);
     if (lv_jw_finish(&w) < 0) {
         LV_BUG("health: the reply does not fit 4 KiB");

@@ -18,7 +18,13 @@
 /* Keys handled per pass; the rest wait for the next one. */
 #define SWEEP_BATCH 1000
 
+/* The lease the sweeper's passes take, so that with several nodes on one
+ * store a key is deleted or rotated by one of them (store.h). */
+#define SWEEPER_LEASE "kms.sweeper"
+
 struct lv_kms_sweeper {
+    struct lv_app *app;
+    int lease;                  /* lv_store_lease_pass()'s state */
     struct lv_ticker *ticker;
 };
 
@@ -124,12 +130,17 @@ out:
 
 static void sweep(void *arg)
 {
-    struct lv_app *app = arg;
-    struct due_list *d = lv_xcalloc(1, sizeof(*d));
+    struct lv_kms_sweeper *sw = arg;
+    struct lv_app *app = sw->app;
+    struct due_list *d = NULL;
     struct lv_err err = LV_ERR_INIT;
     struct timespec ts;
     int64_t now_ms;
 
+    if (!lv_store_lease_pass(app->store, SWEEPER_LEASE, &sw->lease)) {
+        return;
+    }
+    d = lv_xcalloc(1, sizeof(*d));
     /* The wall clock, to the millisecond: KMS dates carry milliseconds. */
     clock_gettime(CLOCK_REALTIME, &ts);
     now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -151,7 +162,9 @@ struct lv_kms_sweeper *lv_kms_sweeper_start(struct lv_app *app,
 {
     struct lv_kms_sweeper *s = lv_xcalloc(1, sizeof(*s));
 
-    s->ticker = lv_ticker_start("kms sweeper", interval_ms, sweep, app);
+    s->app = app;
+    s->lease = LV_STORE_LEASE_UNKNOWN;
+    s->ticker = lv_ticker_start("kms sweeper", interval_ms, sweep, s);
     if (!s->ticker) {
         free(s);
         return NULL;

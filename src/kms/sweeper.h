@@ -10,7 +10,10 @@
  * - an Enabled key whose automatic rotation is due is rotated
  *   (lv_kms_rotate_key, type AUTOMATIC).
  * It reads the wall clock itself (it serves no request), so a server run
- * under faketime deletes on the faked date.
+ * under faketime deletes on the faked date. Each pass first takes the
+ * store's lease "kms.sweeper" (lv_store_lease) and is skipped without it,
+ * so that of several nodes sharing a store one does the work, and another
+ * takes it over when that one dies.
  *
  * Not here: scheduling deletion or rotation (keys.c, admin.c); anything a
  * client waits for — the sweeper's work is never on a request's path.

@@ -1,8 +1,9 @@
 /*
  * events_int: what the files of the Logs events path share (PutLogEvents
  * in ingest.c, GetLogEvents in read.c) — the group committer that makes
- * PutLogEvents durable (commit.c), and the per-stream chunk sequence
- * numbers.
+ * PutLogEvents durable (commit.c). A chunk's sequence number comes from
+ * the store (lv_store_logs_seq_reserve), which keeps it unique across
+ * every process sharing the store.
  *
  * Group commit: a PutLogEvents request hands its encrypted chunks to one
  * committer thread and sleeps; the committer takes every request queued,
@@ -48,8 +49,8 @@ struct lv_commit_job {
     struct lv_commit_job *next;
 };
 
-/* The committer of one Logs service object (logs/service.c): its queue,
- * its thread once started, and the streams' next sequence numbers. */
+/* The committer of one Logs service object (logs/service.c): its queue
+ * and its thread once started. */
 struct lv_logs_committer;
 
 /* A committer for store s (borrowed), not started. */
@@ -74,16 +75,5 @@ void lv_logs_commit_stop(struct lv_logs_committer *cm);
  */
 int lv_logs_commit(struct lv_logs_committer *cm, struct lv_store *s,
                    struct lv_commit_job *job, struct lv_err *err);
-
-/*
- * Reserves n consecutive chunk sequence numbers of a stream, atomically
- * across the threads of cm's service: the first goes to *first. Numbers
- * are never reused in the life of the data dir (a failed commit leaves a
- * gap). row_next_seq is the stream row's next_seq, read by the caller
- * from s. 0 or -1 with *err.
- */
-int lv_logs_seq_reserve(struct lv_logs_committer *cm, struct lv_store *s,
-                        int64_t stream_id, int64_t row_next_seq, int n,
-                        int64_t *first, struct lv_err *err);
 
 #endif

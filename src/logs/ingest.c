@@ -279,8 +279,8 @@ static int store_events(struct lv_req *rq, const struct lv_log_group *g,
     if (lv_datakey_for_write(&ds, (int)runs, &dk_id, key, err) < 0) {
         goto out;
     }
-    if (lv_logs_seq_reserve(rq->app->logs->committer, rq->store, st->id,
-                            st->next_seq, (int)runs, &seq0, err) < 0) {
+    if (lv_store_logs_seq_reserve(rq->store, st->id, (int)runs, &seq0,
+                                  err) < 0) {
         goto out;
     }
     job.stream_id = st->id;

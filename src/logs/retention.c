@@ -6,6 +6,7 @@
 
 #include "app.h"
 #include "store/logs_store.h"
+#include "store/store.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -16,7 +17,13 @@
  * the write lock for the whole pass. */
 #define RETAIN_BATCH 1000
 
+/* The lease the task's passes take, so that with several nodes on one
+ * store one of them expires chunks (store.h). */
+#define RETENTION_LEASE "logs.retention"
+
 struct lv_logs_retention {
+    struct lv_app *app;
+    int lease;                  /* lv_store_lease_pass()'s state */
     struct lv_ticker *ticker;
 };
 
@@ -79,11 +86,15 @@ out:
 
 static void pass(void *arg)
 {
-    struct lv_app *app = arg;
+    struct lv_logs_retention *r = arg;
+    struct lv_app *app = r->app;
     struct lv_err err = LV_ERR_INIT;
     struct timespec ts;
     int64_t n = 0;
 
+    if (!lv_store_lease_pass(app->store, RETENTION_LEASE, &r->lease)) {
+        return;
+    }
     clock_gettime(CLOCK_REALTIME, &ts);
     if (lv_logs_retention_pass(app->store, (int64_t)ts.tv_sec * 1000 +
                                ts.tv_nsec / 1000000, &n, &err) < 0) {
@@ -100,7 +111,9 @@ struct lv_logs_retention *lv_logs_retention_start(struct lv_app *app,
 {
     struct lv_logs_retention *r = lv_xcalloc(1, sizeof(*r));
 
-    r->ticker = lv_ticker_start("logs retention", interval_ms, pass, app);
+    r->app = app;
+    r->lease = LV_STORE_LEASE_UNKNOWN;
+    r->ticker = lv_ticker_start("logs retention", interval_ms, pass, r);
     if (!r->ticker) {
         free(r);
         return NULL;

@@ -5,7 +5,10 @@
  * its chunks whose newest event is older than now - retentionInDays
  * (lv_store_logs_group_expire, which reads the group's retention in the
  * same transaction that deletes, and keeps storedBytes right).
- * It reads the wall clock itself (it serves no request).
+ * It reads the wall clock itself (it serves no request). Each pass first
+ * takes the store's lease "logs.retention" (lv_store_lease) and is
+ * skipped without it, so that of several nodes sharing a store one does
+ * the work, and another takes it over when that one dies.
  *
  * Not here: refusing events older than the retention at ingest, and not
  * returning them on reads (the events code does both, so an event past

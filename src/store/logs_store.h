@@ -212,6 +212,24 @@ int lv_store_logs_chunk_list_group(struct lv_store *s, int64_t group_id,
  * left a gap). */
 int lv_store_logs_chunk_max_seq(struct lv_store *s, int64_t stream_id,
                                 int64_t *max, struct lv_err *err);
+/*
+ * Reserves n (>= 1, else LV_BUG) consecutive chunk sequence numbers of
+ * stream `stream_id`: *first … *first + n - 1. No other call, in this
+ * process or in any other process sharing the store, has had or will ever
+ * have any of them, even when their chunks are never written (a gap stays
+ * a gap), and all are above every seq stored for the stream. Not part of
+ * any transaction of the caller (a reservation outlives a rollback): call
+ * it outside one. 0 with *first set, or -1 with *err (503).
+ *
+ * sqlite: the process owns the file, so a counter per stream in memory,
+ * seeded on first use from the stream row's next_seq and its highest
+ * chunk seq + 1, whichever is greater; nothing written (so a number never
+ * written may be handed out again by a later process: nothing can refer
+ * to it). postgres: blocks reserved in the database, handed out from the
+ * process's cache, so seq order across nodes is not ingestion order.
+ */
+int lv_store_logs_seq_reserve(struct lv_store *s, int64_t stream_id, int n,
+                              int64_t *first, struct lv_err *err);
 int lv_store_logs_chunk_payload(struct lv_store *s, int64_t chunk_id,
                                 struct lv_buf *payload, struct lv_err *err);
 /* Deletes the chunks of a group whose last_ts < before_ts (retention) and

@@ -97,9 +97,9 @@ fail:
                       s->where, m->component, m->version);
 }
 
-int lv_store_migrate(struct lv_store *s,
-                     const struct lv_migration *const *lists,
-                     struct lv_err *err)
+static int migrate_locked(struct lv_store *s,
+                          const struct lv_migration *const *lists,
+                          struct lv_err *err)
 {
     struct check c = { lists, s->where, err };
     int cur;
@@ -135,4 +135,29 @@ unreadable:
     return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
                       "store: %s: cannot read the schema version (see the "
                       "log)", s->where);
+}
+
+int lv_store_migrate(struct lv_store *s,
+                     const struct lv_migration *const *lists,
+                     struct lv_err *err)
+{
+    struct lv_err ignored = LV_ERR_INIT;
+    int ret;
+
+    /* Nodes starting together on one database: one migrates, the others
+     * wait, then find every step applied. */
+    if (s->be->migrate_lock && s->be->migrate_lock(s->impl, 1, err) < 0) {
+        return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                          "store: %s: cannot take the migration lock (see "
+                          "the log)", s->where);
+    }
+    ret = migrate_locked(s, lists, err);
+    /* Released on every path; a connection lost meanwhile took it along. */
+    if (s->be->migrate_lock &&
+        s->be->migrate_lock(s->impl, 0, &ignored) < 0) {
+        lv_log(LV_LOG_WARN, "store: cannot release the migration lock "
+               "file=%s", s->where);
+    }
+    lv_err_release(&ignored);
+    return ret;
 }

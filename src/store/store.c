@@ -13,29 +13,43 @@
 #include "util/log.h"
 #include "util/mem.h"
 
-#define POSTGRES_PREFIX "postgresql://"
-
-/* The backend named by cfg->spec. The spec is never echoed: a postgresql
- * URL may carry a password. */
-static const struct lv_store_backend *pick_backend(
-    const struct lv_store_config *cfg, struct lv_err *err)
+/* The backend a spec names, or NULL: "sqlite" (or nothing) is the
+ * embedded one; a libpq connection URI (postgresql://, postgres://) or a
+ * key=value conninfo string is PostgreSQL. */
+static const struct lv_store_backend *backend_of(const char *spec)
 {
-    const char *spec = cfg->spec;
-
     if (!spec || !*spec || strcmp(spec, "sqlite") == 0) {
         return &lv_store_sqlite_backend;
     }
-    if (strncmp(spec, POSTGRES_PREFIX, strlen(POSTGRES_PREFIX)) == 0 ||
-        strncmp(spec, "postgres://", strlen("postgres://")) == 0) {
-        lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
-                   "store: the postgresql backend is not built into this "
-                   "logvault; use --store sqlite");
-        return NULL;
+    if (strncmp(spec, "postgresql://", strlen("postgresql://")) == 0 ||
+        strncmp(spec, "postgres://", strlen("postgres://")) == 0 ||
+        strchr(spec, '=')) {
+        return &lv_store_postgres_backend;
     }
-    lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
-               "store: unknown store kind; expected \"sqlite\" or "
-               "\"postgresql://…\"");
     return NULL;
+}
+
+const char *lv_store_kind(const char *spec)
+{
+    const struct lv_store_backend *be = backend_of(spec);
+
+    return be ? be->name : NULL;
+}
+
+/* The backend named by cfg->spec. The spec is never echoed: a PostgreSQL
+ * URI or conninfo string may carry a password. */
+static const struct lv_store_backend *pick_backend(
+    const struct lv_store_config *cfg, struct lv_err *err)
+{
+    const struct lv_store_backend *be = backend_of(cfg->spec);
+
+    if (!be) {
+        lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                   "store: unknown store kind; expected \"sqlite\", a "
+                   "\"postgresql://…\" URI or a PostgreSQL conninfo "
+                   "string");
+    }
+    return be;
 }
 
 #ifdef LV_STORE_FAULT_INJECTION
@@ -79,6 +93,7 @@ struct lv_store *lv_store_open_with(const struct lv_store_config *cfg,
     }
     s = lv_xcalloc(1, sizeof(*s));
     s->be = be;
+    s->kind = be->name;
     if (be->open(s, cfg, err) < 0) {
         goto out;
     }
@@ -129,6 +144,36 @@ void lv_store_close(struct lv_store *s)
 int lv_store_ping(struct lv_store *s, struct lv_err *err)
 {
     return s->be->ping(s->impl, err);
+}
+
+const char *lv_store_kind_of(const struct lv_store *s)
+{
+    return s->kind;
+}
+
+int lv_store_lease(struct lv_store *s, const char *name, struct lv_err *err)
+{
+    return s->be->lease(s->impl, name, err);
+}
+
+int lv_store_lease_pass(struct lv_store *s, const char *name, int *state)
+{
+    struct lv_err err = LV_ERR_INIT;
+    int got = lv_store_lease(s, name, &err);
+
+    if (got != *state) {
+        if (got == 1) {
+            lv_log(LV_LOG_DEBUG, "store: lease held name=%s", name);
+        } else if (got == 0) {
+            lv_log(LV_LOG_DEBUG, "store: lease held by another node name=%s",
+                   name);
+        } else {
+            lv_log(LV_LOG_WARN, "store: lease unknown, pass skipped name=%s:"
+                   " %s", name, err.msg);
+        }
+        *state = got;
+    }
+    return got == 1;
 }
 
 int lv_store_schema_version(struct lv_store *s, const char *component,

@@ -26,9 +26,16 @@ struct lv_err;
 struct lv_store;
 
 struct lv_store_config {
-    const char *spec;       /* "sqlite" (default); "postgresql://…" later */
+    const char *spec;       /* "sqlite" (default), or a PostgreSQL
+                             * connection URI (postgresql://, postgres://)
+                             * or key=value conninfo string: may hold a
+                             * password, so never echoed */
     const char *data_dir;   /* the sqlite file is DATA_DIR/logvault.db */
 };
+
+/* The kind of store a spec names, "sqlite" or "postgresql" (what may be
+ * shown of it), or NULL when it names none. */
+const char *lv_store_kind(const char *spec);
 
 /* What a store holds before it is opened, as lv_store_probe() finds it. */
 enum lv_store_presence {
@@ -56,6 +63,35 @@ void lv_store_close(struct lv_store *s);
 
 /* Answers whether the store is reachable from this thread. */
 int lv_store_ping(struct lv_store *s, struct lv_err *err);
+
+/* The kind of the open store s: its backend's name ("sqlite", "postgresql"),
+ * never its address. Static storage. */
+const char *lv_store_kind_of(const struct lv_store *s);
+
+/*
+ * Background work that must run once across every process sharing the
+ * store (KMS key deletion and rotation, retention) takes a lease by name
+ * ("kms.sweeper", "logs.retention") at the start of every pass and skips
+ * the pass without it. 1 when this process holds the lease `name`
+ * (taking it now if it is free), 0 when another process holds it, -1 with
+ * *err on a fault. A lease is held until this process closes the store,
+ * dies, or loses its connection to the database (a later call then tries
+ * to take it again), so the work is taken over when the node doing it
+ * dies. With sqlite (one process owns the store) always 1.
+ */
+int lv_store_lease(struct lv_store *s, const char *name, struct lv_err *err);
+
+/*
+ * lv_store_lease() for one pass of a background task: 1 when the pass may
+ * run (this process holds `name`), 0 when it must be skipped (another
+ * process holds it, or the store failed). *state is the task's own,
+ * LV_STORE_LEASE_UNKNOWN before its first pass and touched by its thread
+ * only: a line is logged when the answer differs from the last pass's
+ * (at debug level "store: lease held name=N" / "store: lease held by
+ * another node name=N", at warn level a fault), not at every pass.
+ */
+#define LV_STORE_LEASE_UNKNOWN (-2)
+int lv_store_lease_pass(struct lv_store *s, const char *name, int *state);
 
 /* The schema version of `component` ("core", "kms", "logs"), 0 if none. */
 int lv_store_schema_version(struct lv_store *s, const char *component,

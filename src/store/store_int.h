@@ -138,6 +138,18 @@ struct lv_store_backend {
      * their writes too (a generation kept in the database, or LISTEN /
      * NOTIFY moving a local one). */
     int (*kms_generation)(void *impl, uint64_t *gen);
+    /* lv_store_lease() (store.h): 1 when this process holds the named
+     * lease (taking it now if it is free), 0 when another process holds
+     * it, -1 with *err on a fault. A backend one process owns (sqlite)
+     * answers 1; a shared one holds it until the store closes, the process
+     * dies or its connection to the database is lost. */
+    int (*lease)(void *impl, const char *name, struct lv_err *err);
+    /* Optional (NULL: the backend needs none, as sqlite's one process per
+     * store). on 1 takes, on 0 releases a lock that one process at a time
+     * holds across all those sharing the store: lv_store_migrate() holds it
+     * around its check and its steps, so that nodes starting together
+     * migrate once. Taking it waits for the holder. 0 or -1 with *err. */
+    int (*migrate_lock)(void *impl, int on, struct lv_err *err);
     const struct lv_store_kms_ops *kms;
     const struct lv_store_logs_ops *logs;
 };
@@ -146,9 +158,12 @@ struct lv_store {
     const struct lv_store_backend *be;
     void *impl;
     char *where;                /* owned; e.g. "/var/lib/lv/logvault.db" */
+    const char *kind;           /* the opened backend's name (a wrapper in
+                                 * front of it does not change it) */
 };
 
 extern const struct lv_store_backend lv_store_sqlite_backend;
+extern const struct lv_store_backend lv_store_postgres_backend;
 
 /*
  * Migrations. Each component owns an array of steps, ordered by version
@@ -168,7 +183,8 @@ struct lv_migration {
 
 /*
  * Brings the database up to date with `lists` (a NULL-terminated array of
- * migration arrays, applied in order). First, touching nothing, it refuses
+ * migration arrays, applied in order), all of it under the backend's
+ * migrate_lock when it has one. First, touching nothing, it refuses
  * (-1, LV_E_SERVICE_UNAVAILABLE, "store: FILE has schema C version N, newer
  * than this logvault understands (M); upgrade logvault") a database holding
  * a component at a version above the highest the lists know (0 for a

@@ -21,6 +21,34 @@ def msg(body):
     return json.loads(body).get("message", "")
 
 
+
+def get_health(srv):
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
+    try:
+        conn.request("GET", "/health")
+        r = conn.getresponse()
+        return r.status, json.loads(r.read())
+    finally:
+        conn.close()
+
+
+# /health pings the store from the request's thread each time: a store
+# that does not answer (the test build's fault wrapper failing the second
+# ping) is 503 with reachable false, and the next request sees it back.
+with Server(env={"LOGVAULT_STORE_FAULT": "ping#2"}) as srv:
+    kind = os.environ.get("LV_STORE_KIND", "sqlite")
+    st, h = get_health(srv)
+    t.eq("health before the fault", (200, {"kind": kind, "reachable": True}),
+         (st, h.get("store")))
+    st, h = get_health(srv)
+    t.eq("health with the store down",
+         (503, "unavailable", {"kind": kind, "reachable": False}),
+         (st, h.get("status"), h.get("store")))
+    t.eq("health keeps its other fields", ["logs", "kms"], h.get("services"))
+    st, h = get_health(srv)
+    t.eq("health after the fault", (200, {"kind": kind, "reachable": True}),
+         (st, h.get("store")))
+
 with Server("--max-body", "1048576", "--timeout", "2") as srv:
     # Health, unauthenticated.
     conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
@@ -30,7 +58,9 @@ with Server("--max-body", "1048576", "--timeout", "2") as srv:
     t.eq("health status", 200, r.status)
     t.eq("health services", ["logs", "kms"], health.get("services"))
     t.ok("health version", bool(health.get("version")), health)
-    t.eq("health store kind", "sqlite", health.get("store"))
+    t.eq("health store", {"kind": os.environ.get("LV_STORE_KIND", "sqlite"),
+                          "reachable": True}, health.get("store"))
+    t.eq("health says ok", "ok", health.get("status"))
     conn.close()
 
     # Routing.

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """A 200 to PutLogEvents means durable: several threads put events while
 the test SIGKILLs the server mid-load; after a restart every acknowledged
-event is there, and the store passes PRAGMA integrity_check."""
+event is there, and (sqlite) the store passes PRAGMA integrity_check. On
+PostgreSQL the same load, kill and restart on the test's database; the
+integrity checks are SQLite's file's own (the kill does not touch the
+PostgreSQL server) and are left out there."""
 import os
 import signal
 import sqlite3
@@ -10,7 +13,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lvtest import Server, T  # noqa: E402
+from lvtest import Server, T, on_pg  # noqa: E402
 
 t = T()
 THREADS = 6
@@ -70,10 +73,18 @@ with Server() as srv:
     t.ok("load ran before the kill", n_acked > 10, "acked=%d" % n_acked)
 
     db = os.path.join(srv.data_dir, "logvault.db")
-    con = sqlite3.connect(db)
-    t.eq("integrity after SIGKILL", [("ok",)],
-         con.execute("PRAGMA integrity_check").fetchall())
-    con.close()
+
+    def integrity(name):
+        if on_pg():
+            print("note: %s: SQLite's own check, not run on PostgreSQL" %
+                  name)
+            return
+        con = sqlite3.connect(db)
+        t.eq(name, [("ok",)],
+             con.execute("PRAGMA integrity_check").fetchall())
+        con.close()
+
+    integrity("integrity after SIGKILL")
 
     srv.start()
     logs = srv.client("logs")
@@ -94,10 +105,7 @@ with Server() as srv:
     t.eq("read after restart", ["after restart"],
          [e["message"] for e in got["events"]])
     srv.stop()
-    con = sqlite3.connect(db)
-    t.eq("integrity after a clean stop", [("ok",)],
-         con.execute("PRAGMA integrity_check").fetchall())
-    con.close()
+    integrity("integrity after a clean stop")
     srv.start()
 
 t.done()

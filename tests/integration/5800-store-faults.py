@@ -12,7 +12,8 @@ later PutLogEvents (after its chunk insert). Each faulted request must
 answer 503, and every row of every table of the database must be as it was
 before it; the same request sent again then succeeds on the same server,
 and after a restart without faults everything acknowledged is there,
-nothing else."""
+nothing else. The same on PostgreSQL: the rows of every table of the
+test's database, read with psql."""
 import json
 import os
 import sqlite3
@@ -20,7 +21,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lvtest import Server, T  # noqa: E402
+from lvtest import Server, T, on_pg, pg_table_rows  # noqa: E402
 
 import botocore.exceptions  # noqa: E402
 
@@ -39,6 +40,8 @@ FAULTS = ",".join([
 
 def dump(srv):
     """Every row of every table, as sorted text."""
+    if on_pg():
+        return pg_table_rows(srv.store_uri)
     con = sqlite3.connect(os.path.join(srv.data_dir, "logvault.db"))
     try:
         out = []

@@ -4,12 +4,25 @@
 #
 #   lv_start [serve options]   start a server; sets LV_PORT, LV_ENDPOINT,
 #                              LV_DATA, LV_LOG (its stderr)
+#   lv_store_args              sets the array LV_STORE_ARGS: what lv_start
+#                              adds to serve for the store under test, for a
+#                              test that runs "$LOGVAULT_BIN" serve itself
+#   lv_on_pg / lv_need_pg      true on PostgreSQL / exit 77 when not
+#   lv_psql SQL [URI]          psql (LV_PG_BIN) on URI (default: the admin
+#                              URI); unaligned, tuples only
 #   lv_stop                    SIGTERM and wait (checks the exit status)
 #   aws ...                    /usr/bin/aws against the server, no retries
 #   expect_eq NAME WANT GOT    compare; fail with both shown
 #   expect_aws_error CODE MSG -- aws args...
 #                              the command must fail with that error code
 #                              and a message containing MSG
+#
+# The store: run.sh runs the suite on each backend (LV_STORE_KIND sqlite or
+# postgresql). On PostgreSQL (LV_PG_ADMIN_URI, LV_PG_BIN, LV_PG_DATA from the
+# harness's throwaway cluster) lv_start without a --store of its own adds
+# --store URI of a database made for this test's $LV_DATA (kept across
+# restarts on the same LV_DATA) and --root-key-file of a root key of its own
+# (unless given); the databases are dropped when the test exits.
 set -u
 LV_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LV_SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/lv-test.XXXXXX")
@@ -47,14 +60,84 @@ sanitizer_check() {
     fi
 }
 
+LV_STORE_KIND=${LV_STORE_KIND:-sqlite}
+LV_STORE_ARGS=()
+declare -A LV_PG_STORES=()   # data dir -> "URI KEYFILE"
+LV_PG_DBS=()                 # databases made by this test
+
+lv_on_pg() {
+    [[ $LV_STORE_KIND == postgresql && -n ${LV_PG_ADMIN_URI:-} ]]
+}
+
+lv_need_pg() {
+    if ! lv_on_pg; then
+        echo "skipped: needs PostgreSQL (LV_PG_ADMIN_URI)"
+        exit 77
+    fi
+}
+
+lv_psql() {
+    "$LV_PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 \
+        -d "${2:-$LV_PG_ADMIN_URI}" -c "$1"
+}
+
+# lv_store_args [serve options]: LV_STORE_ARGS for $LV_DATA (see above);
+# empty on sqlite, or when the options (or LOGVAULT_STORE) name a store.
+lv_store_args() {
+    local a have_store= have_key= name test uri key
+    LV_STORE_ARGS=()
+    lv_on_pg || return 0
+    for a in "$@"; do
+        case $a in
+            --store|--store=*) have_store=1 ;;
+            --root-key-file|--root-key-file=*) have_key=1 ;;
+        esac
+    done
+    [[ -n $have_store || -n ${LOGVAULT_STORE:-} ]] && return 0
+    LV_DATA=${LV_DATA:-$LV_SCRATCH/data}
+    if [[ -z ${LV_PG_STORES[$LV_DATA]:-} ]]; then
+        test=$(basename "$0")
+        test=${test%.*}
+        test=$(echo "${test,,}" | tr -c 'a-z0-9\n' '_' | cut -c1-32)
+        name=lv_${test}_$$_$(( ${#LV_PG_DBS[@]} + 1 ))
+        lv_psql "CREATE DATABASE \"$name\"" || return 1
+        LV_PG_DBS+=("$name")
+        case $LV_PG_ADMIN_URI in
+            postgres://*|postgresql://*)
+                # Replace the path (the database) of the admin URI.
+                uri=$(echo "$LV_PG_ADMIN_URI" |
+                      sed -E "s#^(postgres(ql)?://[^/?]*)/?[^?]*#\1/$name#") ;;
+            *) uri="$LV_PG_ADMIN_URI dbname=$name" ;;
+        esac
+        key=$LV_SCRATCH/root.${#LV_PG_DBS[@]}.key
+        head -c 32 /dev/urandom >"$key"
+        chmod 600 "$key"
+        LV_PG_STORES[$LV_DATA]="$uri $key"
+    fi
+    read -r uri key <<<"${LV_PG_STORES[$LV_DATA]}"
+    LV_STORE_ARGS=(--store "$uri")
+    [[ -n $have_key ]] || LV_STORE_ARGS+=(--root-key-file "$key")
+}
+
+lv_pg_cleanup() {
+    local name
+    for name in "${LV_PG_DBS[@]}"; do
+        lv_psql "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" ||
+            echo "note: could not drop database $name" >&2
+    done
+    LV_PG_DBS=()
+}
+
 # lv_start [serve options]: the data dir is $LV_DATA (kept across restarts
-# within one test unless LV_DATA is changed).
+# within one test unless LV_DATA is changed), and so is its store. A server
+# that does not start fails the test (exit 1, its log shown).
 lv_start() {
     LV_DATA=${LV_DATA:-$LV_SCRATCH/data}
     LV_LOG=$LV_SCRATCH/server.$((${LV_STARTS:-0} + 1)).log
     LV_STARTS=$((${LV_STARTS:-0} + 1))
+    lv_store_args "$@" || exit 1
     "$LOGVAULT_BIN" serve --listen 127.0.0.1:0 --data-dir "$LV_DATA" \
-        --threads 4 "$@" 2>"$LV_LOG" &
+        --threads 4 "$@" "${LV_STORE_ARGS[@]}" 2>"$LV_LOG" &
     LV_PID=$!
     local i
     for ((i = 0; i < 500; i++)); do
@@ -64,14 +147,14 @@ lv_start() {
             echo "logvault serve exited before listening:" >&2
             cat "$LV_LOG" >&2
             LV_PID=
-            return 1
+            exit 1
         fi
         sleep 0.02
     done
     if [[ -z $LV_PORT ]]; then
         echo "logvault serve did not start listening:" >&2
         cat "$LV_LOG" >&2
-        return 1
+        exit 1
     fi
     LV_ENDPOINT=http://127.0.0.1:$LV_PORT
     export LV_PORT LV_ENDPOINT LV_DATA LV_LOG
@@ -93,6 +176,7 @@ lv_stop() {
 
 lv_finish() {
     lv_stop
+    lv_pg_cleanup
     rm -rf "$LV_SCRATCH"
     if ((LV_FAILS)); then
         echo "$LV_FAILS check(s) failed" >&2
@@ -100,7 +184,20 @@ lv_finish() {
     fi
     exit 0
 }
-trap 'rc=$?; if ((rc != 0 && rc != 77)); then lv_stop; rm -rf "$LV_SCRATCH"; exit $rc; fi; lv_finish' EXIT
+
+# At exit: a test that ends normally is judged by its checks (lv_finish);
+# one that exits non-zero (a failure, or 77: skipped) keeps its status.
+lv_on_exit() {
+    local rc=$1
+    if ((rc != 0)); then
+        lv_stop
+        lv_pg_cleanup
+        rm -rf "$LV_SCRATCH"
+        exit "$rc"
+    fi
+    lv_finish
+}
+trap 'lv_on_exit $?' EXIT
 
 aws() {
     /usr/bin/aws --endpoint-url "$LV_ENDPOINT" "$@"

@@ -12,7 +12,19 @@ A test module does:
     t.done()
 
 Exit status: 0 all checks passed, 1 a check failed, 77 skipped.
+
+The store: the suite runs on both backends (tests/integration/run.sh,
+LV_STORE_KIND=sqlite or postgresql). On PostgreSQL the harness gives every
+test process LV_PG_ADMIN_URI (the throwaway cluster's superuser URI),
+LV_PG_DATA (its data directory) and LV_PG_BIN (initdb, pg_ctl, psql ...),
+and a Server not given a --store of its own gets a database of its own
+(CREATE DATABASE, named after the test) and a root key file, both kept for
+every Server of this process on the same data dir (restart() included), so
+that every test runs unchanged. pg_new_database() makes a store URI for
+tests that share one database between several servers; need_pg() skips a
+test that only means something on PostgreSQL.
 """
+import atexit
 import base64
 import http.client
 import json
@@ -24,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 
 try:
     import boto3
@@ -38,6 +51,143 @@ except ImportError:  # pragma: no cover - a missing prerequisite
 
 SANITIZER = re.compile(
     r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|BUG: ")
+
+
+# ---- the store under test ---------------------------------------------------
+STORE_KIND = os.environ.get("LV_STORE_KIND", "sqlite")
+PG_ADMIN_URI = os.environ.get("LV_PG_ADMIN_URI")
+PG_DATA = os.environ.get("LV_PG_DATA")
+PG_BIN = os.environ.get("LV_PG_BIN")
+
+
+def on_pg():
+    """True when this run's store is PostgreSQL (LV_STORE_KIND=postgresql
+    and the harness's cluster is there)."""
+    return STORE_KIND == "postgresql" and bool(PG_ADMIN_URI)
+
+
+if STORE_KIND == "postgresql" and not (PG_ADMIN_URI and PG_BIN):
+    print("LV_STORE_KIND=postgresql needs LV_PG_ADMIN_URI and LV_PG_BIN "
+          "(tests/integration/run.sh sets them)")
+    sys.exit(1)
+
+
+def need_pg():
+    """Exits 77 (skipped) unless the store under test is PostgreSQL."""
+    if not on_pg():
+        print("skipped: needs PostgreSQL (LV_PG_ADMIN_URI)")
+        sys.exit(77)
+
+
+def psql(sql, uri=None):
+    """Runs sql with LV_PG_BIN's psql on uri (default: the admin URI),
+    stopping at the first error; returns its output lines (unaligned,
+    tuples only, fields separated by '|')."""
+    p = subprocess.run([os.path.join(PG_BIN, "psql"), "-X", "-q", "-A",
+                        "-t", "-v", "ON_ERROR_STOP=1", "-d",
+                        uri or PG_ADMIN_URI, "-c", sql],
+                       capture_output=True, text=True, timeout=120)
+    if p.returncode != 0:
+        raise RuntimeError("psql %r: %s" % (sql[:200], p.stderr.strip()))
+    return p.stdout.splitlines()
+
+
+_pg_databases = []      # made by this process, dropped at exit
+_pg_stores = {}         # data dir -> (store URI, root key file)
+_pg_scratch = None      # this process's root key files
+_pg_atexit = []         # [True] once the cleanup is registered
+
+
+def _pg_cleanup_at_exit():
+    if not _pg_atexit:
+        atexit.register(_drop_pg_databases)
+        _pg_atexit.append(True)
+
+
+def _pg_uri(dbname):
+    """The admin URI with its database replaced by dbname."""
+    u = urllib.parse.urlsplit(PG_ADMIN_URI)
+    if u.scheme in ("postgresql", "postgres"):
+        # Not urlunsplit: it drops the "//" of an empty host part
+        # (postgresql:///db?host=/socket/dir).
+        return "%s://%s/%s%s" % (u.scheme, u.netloc, dbname,
+                                 "?" + u.query if u.query else "")
+    return PG_ADMIN_URI + " dbname=" + dbname      # a conninfo string
+
+
+def _drop_pg_databases():
+    for name in _pg_databases:
+        try:
+            psql('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
+        except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+            print("note: could not drop database %s: %s" % (name, e))
+    del _pg_databases[:]
+    if _pg_scratch:
+        shutil.rmtree(_pg_scratch, ignore_errors=True)
+
+
+def pg_new_database():
+    """A new, empty database on the harness's cluster; returns its store
+    URI (for `--store`). Named after the test, this process and a counter;
+    dropped when the test process exits."""
+    need_pg()
+    test = os.path.splitext(os.path.basename(sys.argv[0] or "t"))[0]
+    test = re.sub(r"[^a-z0-9]+", "_", test.lower())[:32]
+    name = "lv_%s_%d_%d" % (test, os.getpid(), len(_pg_databases) + 1)
+    _pg_cleanup_at_exit()
+    psql('CREATE DATABASE "%s"' % name)
+    _pg_databases.append(name)
+    return _pg_uri(name)
+
+
+def pg_dbname(uri):
+    """The database a store URI made by pg_new_database() names."""
+    u = urllib.parse.urlsplit(uri)
+    if u.scheme in ("postgresql", "postgres"):
+        return u.path.lstrip("/")
+    return uri.rsplit("dbname=", 1)[1]
+
+
+# Every table of a database, one line each: its name, a space, its rows as
+# text, sorted (query_to_xml runs the per-table query).
+PG_TABLE_ROWS = r"""
+SELECT format('%I.%I', table_schema, table_name) || ' ' ||
+       replace(query_to_xml(format(
+           'SELECT string_agg(lv_row::text, E''\n'' ORDER BY lv_row::text)'
+           ' AS r FROM %I.%I lv_row', table_schema, table_name),
+           false, false, '')::text, E'\n', ' ')
+FROM information_schema.tables
+WHERE table_type = 'BASE TABLE'
+  AND table_schema NOT IN ('pg_catalog', 'information_schema')
+ORDER BY 1
+"""
+
+
+def pg_table_rows(uri):
+    """Every row of every table of the database at uri, as [(table, its
+    rows as sorted text)], in one psql call: compare two to see whether
+    anything was written."""
+    return [tuple(line.split(" ", 1)) for line in psql(PG_TABLE_ROWS, uri)
+            if line]
+
+
+def pg_root_key_file():
+    """A new root key file (32 random bytes, mode 0600, as src/crypto/
+    rootkey.c requires) in this process's scratch dir, removed at exit."""
+    global _pg_scratch
+    if _pg_scratch is None:
+        _pg_scratch = tempfile.mkdtemp(prefix="lv-test-keys.")
+        _pg_cleanup_at_exit()
+    fd, path = tempfile.mkstemp(prefix="root.", suffix=".key",
+                                dir=_pg_scratch)
+    with os.fdopen(fd, "wb") as f:
+        f.write(os.urandom(32))
+    os.chmod(path, 0o600)
+    return path
+
+
+def _has_opt(args, name):
+    return any(a == name or a.startswith(name + "=") for a in args)
 
 
 class T:
@@ -105,6 +255,31 @@ class Server:
         self.log_path = None
         self.starts = 0
         self.sanitizer_reports = []
+        # On PostgreSQL: the store and root key this Server adds (None when
+        # the test gave its own, or on sqlite); see store_args().
+        self.store_uri = None
+        self.root_key_file = None
+
+    def store_args(self):
+        """The options this Server adds to serve for the store under test:
+        [] on sqlite, or when the test gave its own --store (or
+        LOGVAULT_STORE in env); on PostgreSQL --store URI of a database of
+        this data dir's own (made on first use) and, unless the test gave
+        one, --root-key-file of a key of this data dir's own."""
+        if not on_pg():
+            return []
+        if _has_opt(self.args, "--store") or (
+                self.env and "LOGVAULT_STORE" in self.env):
+            return []
+        key = os.path.abspath(self.data_dir)
+        if key not in _pg_stores:
+            _pg_stores[key] = (pg_new_database(), pg_root_key_file())
+        self.store_uri, keyfile = _pg_stores[key]
+        out = ["--store", self.store_uri]
+        if not _has_opt(self.args, "--root-key-file"):
+            self.root_key_file = keyfile
+            out += ["--root-key-file", keyfile]
+        return out
 
     # -- lifecycle -------------------------------------------------------
     def start(self):
@@ -120,7 +295,8 @@ class Server:
         cmd = self.wrapper + [os.environ["LOGVAULT_BIN"], "serve",
                               "--listen", "127.0.0.1:0",
                               "--data-dir", self.data_dir,
-                              "--threads", "4"] + self.args
+                              "--threads", "4"] + self.args + \
+            self.store_args()
         self.proc = subprocess.Popen(cmd, stderr=self.log, env=env)
         # A generous bound: a sanitizer build starting while other tests
         # run in parallel on a loaded machine can take many seconds; the

@@ -1,42 +1,96 @@
 #!/usr/bin/env bash
 # Runs every tests/integration/NNNN-*.sh and NNNN-*.py (or those named in
-# $LV_TESTS, a glob), LV_JOBS at a time (default: twice the cores — the
-# tests mostly wait on their own server and client). Each test starts its
-# own server on a free port with its own scratch data dir, so they do not
-# share state. Exit 0 passed, 77 skipped, anything else failed.
+# $LV_TESTS, a glob) on each store backend of $LV_STORE_KINDS ("sqlite",
+# "postgresql" or both, space-separated; default sqlite), all in one pool,
+# LV_JOBS at a time (default: twice the cores per backend — the tests
+# mostly wait on their own server and client). Each test starts its own
+# server on a free port with its own scratch data dir (and, on PostgreSQL,
+# its own database), so they do not share state. Exit 0 passed, 77
+# skipped, anything else failed.
+#
+# Every test process gets LV_STORE_KIND (sqlite or postgresql). On
+# PostgreSQL it also gets LV_PG_ADMIN_URI (the superuser URI of a throwaway
+# cluster), LV_PG_DATA (its data directory) and LV_PG_BIN (initdb, pg_ctl,
+# pg_basebackup, psql); on sqlite no LV_PG_*. The cluster is the caller's
+# when LV_PG_ADMIN_URI, LV_PG_DATA and LV_PG_BIN are set (tests/pg/
+# with-cluster), else one this script starts (tests/pg/cluster) and stops
+# when it ends, whichever way.
 # Needs LOGVAULT_BIN (the server binary under test).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 : "${LOGVAULT_BIN:?LOGVAULT_BIN must name the logvault binary}"
 export LOGVAULT_BIN
 pattern=${LV_TESTS:-[0-9][0-9][0-9][0-9]-*}
-jobs=${LV_JOBS:-$(( $(nproc 2>/dev/null || echo 1) * 2 ))}
+kinds=${LV_STORE_KINDS:-sqlite}
+nkinds=0
+for kind in $kinds; do
+    case $kind in
+        sqlite|postgresql) nkinds=$((nkinds + 1)) ;;
+        *) echo "run.sh: LV_STORE_KINDS: unknown backend $kind" >&2; exit 2 ;;
+    esac
+done
+jobs=${LV_JOBS:-$(( $(nproc 2>/dev/null || echo 1) * 2 * nkinds ))}
 logdir=$(mktemp -d "${TMPDIR:-/tmp}/lv-it-logs.XXXXXX")
 
-# One test: its output goes to $logdir/NAME.log, its exit status and time
-# to $logdir/NAME.rc.
+# The PostgreSQL cluster, when a backend needs one and the caller gave none.
+pg_own=
+pg_admin=${LV_PG_ADMIN_URI:-} pg_data=${LV_PG_DATA:-} pg_bin=${LV_PG_BIN:-}
+cleanup() {
+    if [[ -n $pg_own ]]; then
+        "$here/../pg/cluster" stop "$pg_own"
+        pg_own=
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+if [[ " $kinds " == *" postgresql "* && -z $pg_admin ]]; then
+    pg_own=$(mktemp -d /tmp/lv-pg.XXXXXX)
+    if ! pg_admin=$("$here/../pg/cluster" start "$pg_own"); then
+        echo "run.sh: could not start a PostgreSQL cluster" >&2
+        exit 1
+    fi
+    pg_data=$pg_own/data
+    pg_bin=$(cat "$pg_own/bin")
+elif [[ " $kinds " == *" postgresql "* && ( -z $pg_data || -z $pg_bin ) ]]; then
+    echo "run.sh: LV_PG_ADMIN_URI is set but LV_PG_DATA or LV_PG_BIN is not" >&2
+    exit 2
+fi
+
+# One test on one backend: its output goes to $logdir/KIND/NAME.log, its
+# exit status and time to $logdir/KIND/NAME.rc.
 run_one() {
-    local t=$1 name=${1##*/} cmd start rc ms
+    local kind=$1 t=$2 name=${2##*/} cmd start rc ms env tag
     case "$t" in
         *.sh) cmd=(bash "$t") ;;
         *.py) cmd=(/usr/bin/python3 "$t") ;;
         *) return 0 ;;
     esac
+    if [[ $kind == postgresql ]]; then
+        env=(LV_STORE_KIND=postgresql LV_PG_ADMIN_URI="$pg_admin"
+             LV_PG_DATA="$pg_data" LV_PG_BIN="$pg_bin")
+    else
+        env=(-u LV_PG_ADMIN_URI -u LV_PG_DATA -u LV_PG_BIN
+             LV_STORE_KIND=sqlite)
+    fi
+    tag=
+    ((nkinds > 1)) && tag="[$kind] "
     start=$(date +%s%N)
-    "${cmd[@]}" >"$logdir/$name.log" 2>&1 </dev/null
+    env "${env[@]}" "${cmd[@]}" >"$logdir/$kind/$name.log" 2>&1 </dev/null
     rc=$?
     ms=$(( ($(date +%s%N) - start) / 1000000 ))
-    echo "$rc $ms" >"$logdir/$name.rc"
+    echo "$rc $ms" >"$logdir/$kind/$name.rc"
     case $rc in
-        0) echo "ok      $name ($((ms / 1000)).$(( (ms % 1000) / 100 ))s)" ;;
-        77) echo "skipped $name: $(tail -n 1 "$logdir/$name.log")" ;;
-        *) echo "FAILED  $name (exit $rc)" ;;
+        0) echo "ok      $tag$name ($((ms / 1000)).$(( (ms % 1000) / 100 ))s)" ;;
+        77) echo "skipped $tag$name: $(tail -n 1 "$logdir/$kind/$name.log")" ;;
+        *) echo "FAILED  $tag$name (exit $rc)" ;;
     esac
 }
 
 # The shell tests drive the AWS CLI (one /usr/bin/aws process costs
 # 0.6-1.2 s) and are the slowest: they start first, so that the pool does
-# not end waiting on them alone; the rest follow in name order.
+# not end waiting on them alone; the rest follow in name order. With two
+# backends the two runs of a test are interleaved.
 tests=()
 for t in "$here"/$pattern; do
     case "$t" in
@@ -48,33 +102,48 @@ for t in "$here"/$pattern; do
         *.py) tests+=("$t") ;;
     esac
 done
-running=0
+runs=()
 for t in "${tests[@]}"; do
+    for kind in $kinds; do
+        runs+=("$kind $t")
+    done
+done
+for kind in $kinds; do
+    mkdir -p "$logdir/$kind"
+done
+running=0
+for r in "${runs[@]}"; do
     if (( running >= jobs )); then
         wait -n
         running=$((running - 1))
     fi
-    run_one "$t" &
+    run_one ${r%% *} "${r#* }" &
     running=$((running + 1))
 done
 wait
 
-pass=0 skip=0
-failed=()
-for t in "${tests[@]}"; do
-    name=${t##*/}
-    read -r rc _ <"$logdir/$name.rc" 2>/dev/null || rc=1
-    case $rc in
-        0) pass=$((pass + 1)) ;;
-        77) skip=$((skip + 1)) ;;
-        *) failed+=("$name")
-           echo "---- $name (exit $rc)"
-           sed 's/^/    | /' "$logdir/$name.log" | tail -n 60 ;;
-    esac
+status=0
+for kind in $kinds; do
+    pass=0 skip=0
+    failed=()
+    for t in "${tests[@]}"; do
+        name=${t##*/}
+        read -r rc _ <"$logdir/$kind/$name.rc" 2>/dev/null || rc=1
+        case $rc in
+            0) pass=$((pass + 1)) ;;
+            77) skip=$((skip + 1)) ;;
+            *) failed+=("$name")
+               echo "---- $name on $kind (exit $rc)"
+               sed 's/^/    | /' "$logdir/$kind/$name.log" | tail -n 60 ;;
+        esac
+    done
+    echo "integration ($kind): $pass passed, $skip skipped, ${#failed[@]} failed"
+    if (( ${#failed[@]} )); then
+        echo "integration ($kind): FAILED: ${failed[*]} (logs in $logdir/$kind)"
+        status=1
+    fi
 done
-echo "integration: $pass passed, $skip skipped, ${#failed[@]} failed"
-if (( ${#failed[@]} )); then
-    echo "integration: FAILED: ${failed[*]} (logs in $logdir)"
-    exit 1
+if ((status == 0)); then
+    rm -rf "$logdir"
 fi
-rm -rf "$logdir"
+exit $status

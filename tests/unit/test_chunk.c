@@ -552,10 +552,10 @@ static void test_commit_inline(void **state)
     int64_t seq0 = -1;
     int64_t seq1 = -1;
 
-    assert_int_equal(lv_logs_seq_reserve(f->app.logs->committer, f->s,
-                                         f->st.id, 0, 2, &seq0, &err), 0);
-    assert_int_equal(lv_logs_seq_reserve(f->app.logs->committer, f->s,
-                                         f->st.id, 0, 1, &seq1, &err), 0);
+    assert_int_equal(lv_store_logs_seq_reserve(f->s, f->st.id, 2, &seq0,
+                                               &err), 0);
+    assert_int_equal(lv_store_logs_seq_reserve(f->s, f->st.id, 1, &seq1,
+                                               &err), 0);
     CHECK("seqs", seq1 == seq0 + 2);
     memset(&job, 0, sizeof(job));
     memset(ch, 0, sizeof(ch));

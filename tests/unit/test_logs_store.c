@@ -1,6 +1,7 @@
 /*
  * Unit tests for the groups, streams and tags sections of
- * src/store/logs_store.h on the sqlite backend. Each test opens a fresh
+ * src/store/logs_store.h on the sqlite backend, the retention pass, chunk
+ * sequence reservations, and store.h's leases. Each test opens a fresh
  * store in a temporary data dir. Table-driven where cases differ only in
  * data: each row has a name, printed when it fails.
  */
@@ -10,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -634,6 +636,149 @@ static void test_retention_reads_current(void **state)
     assert_int_equal(n, 1);
 }
 
+/* ---- chunk sequence numbers and leases --------------------------------- */
+
+static int64_t reserve(struct lv_store *s, int64_t sid, int n)
+{
+    struct lv_err err = LV_ERR_INIT;
+    int64_t first = -1;
+
+    assert_int_equal(lv_store_logs_seq_reserve(s, sid, n, &first, &err), 0);
+    return first;
+}
+
+static void test_seq_reserve(void **state)
+{
+    struct lv_test_store *f = *state;
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_log_data_key dk;
+    struct lv_log_chunk c;
+    int64_t gid = add_group(f->s, ACCT_A, "g");
+    int64_t fresh = add_stream(f->s, gid, "fresh");
+    int64_t counted = add_stream(f->s, gid, "counted");
+    int64_t chunked = add_stream(f->s, gid, "chunked");
+    int64_t max;
+
+    /* A new stream starts at 0; numbers follow on, a gap stays a gap. */
+    assert_int_equal(reserve(f->s, fresh, 2), 0);
+    assert_int_equal(reserve(f->s, fresh, 1), 2);
+    assert_int_equal(reserve(f->s, fresh, 3), 3);
+    assert_int_equal(reserve(f->s, fresh, 1), 6);
+
+    /* Seeded from the row's next_seq ... */
+    assert_int_equal(lv_store_logs_stream_note_append(f->s, counted, 1, 2, 3,
+                                                      10, 5, &err), 0);
+    assert_int_equal(reserve(f->s, counted, 1), 5);
+
+    /* ... or from the highest chunk seq when that is above it. */
+    memset(&dk, 0, sizeof(dk));
+    dk.group_id = gid;
+    assert_int_equal(lv_store_logs_data_key_insert(f->s, &dk, "w", 1, &err),
+                     0);
+    memset(&c, 0, sizeof(c));
+    c.group_id = gid;
+    c.stream_id = chunked;
+    c.seq = 7;
+    c.first_ts = 1;
+    c.last_ts = 2;
+    c.n_events = 1;
+    c.raw_bytes = 27;
+    c.data_key_id = dk.id;
+    assert_int_equal(lv_store_logs_chunk_insert(f->s, &c, "p", 1, &err), 0);
+    assert_int_equal(lv_store_logs_stream_note_append(f->s, chunked, 1, 2, 3,
+                                                      27, 1, &err), 0);
+    assert_int_equal(reserve(f->s, chunked, 2), 8);
+    /* A reservation is not a write: nothing stored moved. */
+    assert_int_equal(lv_store_logs_chunk_max_seq(f->s, chunked, &max, &err),
+                     0);
+    assert_int_equal(max, 7);
+
+    /* A rollback around it does not take it back. */
+    assert_int_equal(lv_store_begin(f->s, &err), 0);
+    lv_store_rollback(f->s);
+    assert_int_equal(reserve(f->s, chunked, 1), 10);
+}
+
+#define SEQ_THREADS 6
+#define SEQ_CALLS 300
+
+struct seq_worker {
+    struct lv_store *s;
+    int64_t sid;
+    int64_t got[SEQ_CALLS];     /* first of each reservation */
+    int n[SEQ_CALLS];
+    int failed;
+};
+
+static void *seq_work(void *arg)
+{
+    struct seq_worker *w = arg;
+    struct lv_err err = LV_ERR_INIT;
+
+    for (int i = 0; i < SEQ_CALLS; i++) {
+        w->n[i] = 1 + i % 4;
+        if (lv_store_logs_seq_reserve(w->s, w->sid, w->n[i], &w->got[i],
+                                      &err) < 0) {
+            w->failed = 1;
+        }
+    }
+    return NULL;
+}
+
+/* Threads reserving on one stream at once, the first use included: every
+ * number handed out once, and together they are 0 … total - 1. */
+static void test_seq_reserve_threads(void **state)
+{
+    struct lv_test_store *f = *state;
+    struct seq_worker *w = lv_xcalloc(SEQ_THREADS, sizeof(*w));
+    pthread_t th[SEQ_THREADS];
+    int64_t gid = add_group(f->s, ACCT_A, "g");
+    int64_t sid = add_stream(f->s, gid, "s");
+    int64_t total = 0;
+    unsigned char *seen;
+
+    for (int t = 0; t < SEQ_THREADS; t++) {
+        w[t].s = f->s;
+        w[t].sid = sid;
+        assert_int_equal(pthread_create(&th[t], NULL, seq_work, &w[t]), 0);
+    }
+    for (int t = 0; t < SEQ_THREADS; t++) {
+        assert_int_equal(pthread_join(th[t], NULL), 0);
+        assert_false(w[t].failed);
+        for (int i = 0; i < SEQ_CALLS; i++) {
+            total += w[t].n[i];
+        }
+    }
+    seen = lv_xcalloc((size_t)total, 1);
+    for (int t = 0; t < SEQ_THREADS; t++) {
+        for (int i = 0; i < SEQ_CALLS; i++) {
+            for (int k = 0; k < w[t].n[i]; k++) {
+                int64_t v = w[t].got[i] + k;
+
+                assert_true(v >= 0 && v < total);
+                assert_int_equal(seen[v], 0);
+                seen[v] = 1;
+            }
+        }
+    }
+    assert_int_equal(reserve(f->s, sid, 1), total);
+    free(seen);
+    free(w);
+}
+
+/* One process owns a sqlite store: it holds every lease, again and
+ * again. */
+static void test_lease(void **state)
+{
+    struct lv_test_store *f = *state;
+    struct lv_err err = LV_ERR_INIT;
+
+    assert_string_equal(lv_store_kind_of(f->s), "sqlite");
+    assert_int_equal(lv_store_lease(f->s, "kms.sweeper", &err), 1);
+    assert_int_equal(lv_store_lease(f->s, "logs.retention", &err), 1);
+    assert_int_equal(lv_store_lease(f->s, "kms.sweeper", &err), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -658,6 +803,10 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_retention_reads_current, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_seq_reserve, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_seq_reserve_threads, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_lease, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

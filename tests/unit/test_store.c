@@ -1,8 +1,9 @@
 /*
  * test_store: the store core and its SQLite backend — open, migrations
  * (fresh, reopen, forward, newer refused, failing step), per-thread
- * connections, transactions, meta, the statement cache and failures to
- * open. Each test works in its own temporary directory.
+ * connections, transactions, meta, the statement cache, failures to
+ * open, and the background passes' use of leases (against a scripted
+ * backend). Each test works in its own temporary directory.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "store/store_int.h"
 #include "store/sqlite/sqlite_int.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -752,8 +754,11 @@ static const struct open_fail_case open_fail_cases[] = {
       "store: cannot open" },
     { "unknown store kind", "mysql://x", SETUP_NONE,
       "store: unknown store kind" },
-    { "postgresql not built", "postgresql://u:secret@h/db", SETUP_NONE,
-      "postgresql backend is not built" },
+    /* Nothing listens on port 1: refused at once, the password unsaid. */
+    { "postgresql unreachable", "postgresql://u:secret@127.0.0.1:1/db",
+      SETUP_NONE, "store: cannot connect to the PostgreSQL database" },
+    { "postgresql spec unreadable", "host=127.0.0.1 password='secret",
+      SETUP_NONE, "not a PostgreSQL connection URI or conninfo" },
 };
 
 static void test_open_failures(void **state)
@@ -828,6 +833,97 @@ static void test_ping(void **state)
     tmp_remove(&t);
 }
 
+/* ---- leases for background passes ---- */
+
+/* A backend whose lease answers a script: 1, 0 or -1 (a fault). */
+struct lease_script {
+    const int *answers;
+    size_t next;
+};
+
+static int scripted_lease(void *impl, const char *name, struct lv_err *err)
+{
+    struct lease_script *sc = impl;
+    int a = sc->answers[sc->next++];
+
+    (void)name;
+    if (a < 0) {
+        return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE, "store down");
+    }
+    return a;
+}
+
+/* lv_store_lease_pass(): runs the pass only with the lease (a fault
+ * skips it too), and logs a line only when the answer changes. */
+static void test_lease_pass(void **state)
+{
+    static const int answers[] = { 1, 1, 0, 0, -1, -1, 1, 1 };
+    static const int runs[] = { 1, 1, 0, 0, 0, 0, 1, 1 };
+    static const char *const lines[] = {
+        "store: lease held name=t.pass",
+        "store: lease held by another node name=t.pass",
+        "store: lease unknown, pass skipped name=t.pass: store down",
+        "store: lease held name=t.pass",
+    };
+    struct lv_store_backend be;
+    struct lease_script sc = { answers, 0 };
+    struct lv_store s;
+    char path[] = "/tmp/lv-test-lease-XXXXXX";
+    char text[2048];
+    int lease = LV_STORE_LEASE_UNKNOWN;
+    int saved_level = lv_log_level;
+    int fd = mkstemp(path);
+    int saved = dup(2);
+    ssize_t n;
+    const char *p;
+
+    (void)state;
+    assert_true(fd >= 0 && saved >= 0);
+    memset(&be, 0, sizeof(be));
+    be.name = "scripted";
+    be.lease = scripted_lease;
+    memset(&s, 0, sizeof(s));
+    s.be = &be;
+    s.impl = &sc;
+    lv_log_level = LV_LOG_DEBUG;
+    fflush(stderr);
+    assert_true(dup2(fd, 2) == 2);
+    for (size_t i = 0; i < sizeof(answers) / sizeof(answers[0]); i++) {
+        int ran = lv_store_lease_pass(&s, "t.pass", &lease);
+
+        if (ran != runs[i]) {
+            fflush(stderr);
+            dup2(saved, 2);
+            fail_msg("pass %zu: ran %d, expected %d", i, ran, runs[i]);
+        }
+    }
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    lv_log_level = saved_level;
+    n = pread(fd, text, sizeof(text) - 1, 0);
+    close(fd);
+    unlink(path);
+    assert_true(n > 0);
+    text[n] = '\0';
+    p = text;
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+        p = strstr(p, lines[i]);
+        if (!p) {
+            fail_msg("no line %zu \"%s\" in order in:\n%s", i, lines[i],
+                     text);
+        }
+        p = strchr(p, '\n');
+        assert_non_null(p);
+    }
+    /* Four lines for eight passes: one per change, none more. */
+    n = 0;
+    for (p = text; (p = strchr(p, '\n')); p++) {
+        n++;
+    }
+    assert_int_equal(n, 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -844,6 +940,7 @@ int main(void)
         cmocka_unit_test(test_cleared_bindings),
         cmocka_unit_test(test_open_failures),
         cmocka_unit_test(test_ping),
+        cmocka_unit_test(test_lease_pass),
     };
 
     lv_log_level = LV_LOG_WARN;

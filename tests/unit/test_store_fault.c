@@ -574,6 +574,10 @@ static int call(struct fx *f, const char *op, int *writes,
     } else if (IS("logs.chunk_max_seq")) {
         *writes = 0;
         rc = lv_store_logs_chunk_max_seq(s, f->stream, &n64, err);
+    } else if (IS("logs.seq_reserve")) {
+        /* sqlite's reservations live in memory: not a database write. */
+        *writes = 0;
+        rc = lv_store_logs_seq_reserve(s, f->stream, 2, &n64, err);
     } else if (IS("logs.chunk_payload")) {
         *writes = 0;
         rc = lv_store_logs_chunk_payload(s, f->chunk, &b, err);
@@ -759,6 +763,25 @@ static void test_commit_after(void **state)
     fx_free(f);
 }
 
+/* lease is passed through unchanged: the inner backend's answer, never
+ * failed, not even counted as a call; the store's kind is the inner one. */
+static void test_lease_passes(void **state)
+{
+    struct lv_err err = LV_ERR_INIT;
+    struct fx *f = fx_new();
+
+    (void)state;
+    assert_string_equal(lv_store_kind_of(f->s), "sqlite");
+    assert_int_equal(lv_store_fault_set(f->s, "#1", &err), 0);
+    assert_int_equal(lv_store_lease(f->s, "kms.sweeper", &err), 1);
+    assert_int_equal(lv_store_fault_hits(f->s), 0);
+    /* The first counted call is the next one. */
+    assert_int_equal(lv_store_ping(f->s, &err), -1);
+    assert_int_equal(lv_store_fault_hits(f->s), 1);
+    assert_int_equal(lv_store_lease(f->s, "logs.retention", &err), 1);
+    fx_free(f);
+}
+
 static void test_bad_specs(void **state)
 {
     static const char *const bad[] = {
@@ -803,6 +826,7 @@ int main(void)
         cmocka_unit_test(test_fault_mid_transaction),
         cmocka_unit_test(test_nth_call),
         cmocka_unit_test(test_commit_after),
+        cmocka_unit_test(test_lease_passes),
         cmocka_unit_test(test_bad_specs),
     };
 

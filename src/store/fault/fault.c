@@ -385,6 +385,15 @@ static int fault_kms_generation(void *impl, uint64_t *gen)
     return f->be->kms_generation(f->impl, gen);
 }
 
+/* Passed through unchanged: a lease is not a write that can half-happen,
+ * and the background work it guards has its own store calls to fail. */
+static int fault_lease(void *impl, const char *name, struct lv_err *err)
+{
+    struct fault *f = impl;
+
+    return f->be->lease(f->impl, name, err);
+}
+
 /* ---- the domain operations ---------------------------------------------- */
 
 #define LV_STORE_OP(name, params, args)                                      \
@@ -441,6 +450,7 @@ static const struct lv_store_backend fault_backend = {
     .meta_set = fault_meta_set,
     .meta_add = fault_meta_add,
     .kms_generation = fault_kms_generation,
+    .lease = fault_lease,
     .kms = &fault_kms_ops,
     .logs = &fault_logs_ops,
 };

@@ -98,13 +98,15 @@ struct lv_pg *lv_pg_of(struct lv_store *s);
 PGconn *lv_pg_conn(struct lv_pg *q, struct lv_err *err);
 
 /*
- * Parameters of one statement, bound in order as $1, $2 …, all in text
- * format except bytea (binary). Values are copied where they are numbers
+ * Parameters of one statement, bound in order as $1, $2 …, in text format
+ * except bytea and text given with a length (textn, and a field that fills
+ * its array), which go in binary format (for text, its bytes: no
+ * terminator needed; still checked as UTF-8). Values are copied where they are numbers
  * and borrowed where they are strings or bytes: those must outlive the
  * call that runs the statement. More than LV_PG_MAX_PARAMS, or text that
  * is not valid for its column, fails the run, not the bind.
  */
-#define LV_PG_MAX_PARAMS 16
+#define LV_PG_MAX_PARAMS 24
 
 struct lv_pg_params {
     int n;
@@ -211,7 +213,10 @@ int lv_pg_walk_run(struct lv_pg *q, const struct lv_pg_walk *w,
 /* Called by kms.c in the same transaction as every write of KMS records
  * (inside the nested level of the write, after it succeeded): moves the
  * database's KMS generation, which every node reads for
- * lv_store_kms_generation(). 0 or -1 with *err. */
+ * lv_store_kms_generation(). 0 or -1 with *err. Inside a transaction the
+ * move is made by its outermost commit, as its last statement (the row's
+ * lock is then taken last, so KMS writers cannot deadlock on it); a
+ * failing move fails that commit. */
 int lv_pg_kms_changed(struct lv_pg *q, struct lv_err *err);
 
 /* Fails `what` the way every backend fails (503 with
@@ -231,7 +236,21 @@ struct lv_pg_logs_state *lv_pg_logs_state_new(void);
 void lv_pg_logs_state_free(struct lv_pg_logs_state *st);
 struct lv_pg_logs_state *lv_pg_logs_state(struct lv_pg *q);
 
+/* How many transaction levels are open on this thread's connection (0:
+ * none, each statement its own). */
+int lv_pg_txn_depth(struct lv_pg *q);
+
 /* How many connections the store holds open now (diagnostics, tests). */
 size_t lv_pg_conn_count(struct lv_pg *q);
+
+/*
+ * The backend's `lease` (store_int.h; contract of lv_store_lease()): 1 when
+ * this process holds the named lease (taking it now if free), 0 when
+ * another process holds it, -1 with *err on a fault. A session-level
+ * pg_try_advisory_lock on a connection of the store kept for leases
+ * alone: held until the store closes, the process dies or that connection
+ * is lost (then the next call connects again and tries again).
+ */
+int lv_pg_lease(void *impl, const char *name, struct lv_err *err);
 
 #endif

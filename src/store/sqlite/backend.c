@@ -65,6 +65,7 @@ struct lv_sqlite {
      * the commit (the old record, under the new generation) is invalidated
      * by the commit itself. One per store, not per process. */
     _Atomic uint64_t kms_generation;
+    struct lv_sqlite_seqs *seqs;    /* the chunk sequence counters */
 };
 
 /* Every open connection of every store. A thread's exit and
@@ -365,6 +366,7 @@ static void sq_close(void *impl)
         next = c->next;
         conn_close(c);
     }
+    lv_sqlite_seqs_free(q->seqs);
     free(q->path);
     free(q);
 }
@@ -505,6 +507,7 @@ static int sq_open(struct lv_store *s, const struct lv_store_config *cfg,
     q->path = path;
     path = NULL;
     atomic_init(&q->kms_generation, 1);
+    q->seqs = lv_sqlite_seqs_new();
     s->impl = q;
     s->where = lv_xstrdup(q->path);
     /* From here the store owns q: lv_store_close() releases it. */
@@ -710,6 +713,23 @@ static int sq_kms_generation(void *impl, uint64_t *gen)
         return 0;
     }
     *gen = atomic_load(&q->kms_generation);
+    return 1;
+}
+
+struct lv_sqlite_seqs *lv_sqlite_seqs(struct lv_sqlite *q)
+{
+    return q->seqs;
+}
+
+/* ---- leases ---- */
+
+/* One process owns the file (the data dir's lock), so it holds every
+ * lease there is. */
+static int sq_lease(void *impl, const char *name, struct lv_err *err)
+{
+    (void)impl;
+    (void)name;
+    (void)err;
     return 1;
 }
 
@@ -925,6 +945,7 @@ const struct lv_store_backend lv_store_sqlite_backend = {
     .meta_set = sq_meta_set,
     .meta_add = sq_meta_add,
     .kms_generation = sq_kms_generation,
+    .lease = sq_lease,
     .kms = &sq_kms_ops,
     .logs = &sq_logs_ops,
 };

@@ -213,6 +213,18 @@ int lv_sqlite_walk_run(struct lv_sqlite *q, const struct lv_sqlite_walk *w,
  * calling thread's open transaction, if any, ends. */
 void lv_sqlite_kms_changed(struct lv_sqlite *q);
 
+/*
+ * The chunk sequence counters of a store (events.c, for
+ * lv_sqlite_logs_seq_reserve()): per stream, the next number to hand out,
+ * in memory only, since one process owns the file. backend.c creates them
+ * at open and frees them at close; lv_sqlite_seqs() lends them (thread-safe
+ * to use: they have their own lock).
+ */
+struct lv_sqlite_seqs;
+struct lv_sqlite_seqs *lv_sqlite_seqs_new(void);
+void lv_sqlite_seqs_free(struct lv_sqlite_seqs *sq);
+struct lv_sqlite_seqs *lv_sqlite_seqs(struct lv_sqlite *q);
+
 /* How many connections the store holds open now (diagnostics, tests). */
 size_t lv_sqlite_conn_count(struct lv_sqlite *q);
 
