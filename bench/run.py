@@ -24,9 +24,10 @@ Environment knobs (defaults are what `make bench` uses):
   BENCH_RUNS=1 BENCH_READ_EVENTS=50000 BENCH_SEARCH_MB=16
   BENCH_RSS_EVENTS=200000 BENCH_MOTO=0 bench/run.sh
 
-The PostgreSQL part (after every SQLite figure) starts a throwaway cluster
-of its own (PgCluster), runs logvault on it with --store, and prints its
-figures beside the SQLite ones of the same run.
+The PostgreSQL figures (issue 11) run on a throwaway cluster of the
+driver's own (PgCluster), each right after its SQLite counterpart, with
+logvault given --store; they are printed beside the SQLite ones of the
+same run.
 """
 import contextlib
 import glob
@@ -651,22 +652,30 @@ def bench_pg_ingest_two(pg, batch):
     return res
 
 
-def bench_pg(bindir, has_search):
-    """Every PostgreSQL figure, on one cluster started for them."""
-    res = {"one": {}, "two": {}}
-    with PgCluster(bindir) as pg:
-        res["version"] = pg.version
-        res["load_start"] = os.getloadavg()
-        log("PostgreSQL %s on port %d, socket in %s, postmaster pid %d" % (
-            pg.version, pg.port, pg.dir, pg.pid))
-        for batch in PG_BATCHES:
-            res["one"][batch] = bench_pg_ingest_one(pg, batch)
-        for batch in PG_BATCHES:
-            res["two"][batch] = bench_pg_ingest_two(pg, batch)
-        res["read"] = bench_read("logvault", READ_EVENTS, pg=pg)
-        res["search"] = (bench_search("logvault", SEARCH_MB, pg=pg)
-                         if has_search else None)
-    return res
+def bench_pg_ingest(pgc, pg):
+    """The ingest figures on PostgreSQL into pg (one node, two nodes)."""
+    pg["one"] = {b: bench_pg_ingest_one(pgc, b) for b in PG_BATCHES}
+    pg["two"] = {b: bench_pg_ingest_two(pgc, b) for b in PG_BATCHES}
+
+
+def pg_available():
+    """The bin dir of PostgreSQL to bench on, or None with a note saying
+    why not."""
+    pg_bin = pg_bindir()
+    note = None
+    if os.environ.get("BENCH_PG", "auto") == "0":
+        note = "PostgreSQL: skipped (BENCH_PG=0)"
+    elif not pg_bin:
+        note = ("PostgreSQL: skipped (not installed: scripts/install-deps "
+                "--bench)")
+    elif os.geteuid() == 0 and not have_user("postgres"):
+        note = ("PostgreSQL: skipped (running as root and there is no "
+                "postgres user to run it as)")
+    if note:
+        NOTES.append(note)
+        log(note)
+        return None
+    return pg_bin
 
 
 def bench_kms(kind):
@@ -1026,8 +1035,9 @@ def pg_notes(pg):
         "both — the figure measures what coordinating two nodes through "
         "the database costs, not scaling (there is one server core)" % (
             PG_CONNS // 2, PG_CONNS // 2))
-    NOTES.append("load average at the start of the PostgreSQL part: "
-                 "%.2f %.2f %.2f" % pg["load_start"])
+    NOTES.append("load average when the PostgreSQL cluster started (before "
+                 "the first ingest figure): %.2f %.2f %.2f" %
+                 pg["load_start"])
 
 
 def moto_search_cell(m, mo_search):
@@ -1087,57 +1097,68 @@ def main():
     if moto_note:
         log(moto_note)
 
+    pg_bin = pg_available()
+
     ceil = bench_ceiling()
     log("ceiling: %s events/s, scan %s MB/s" % (
         ceil["ingest_eps"].fmt(), ceil["scan_mbps"].fmt(1)))
     startup = bench_startup()
-    lv_ing = bench_ingest("logvault")
-    mo_ing = bench_ingest("moto") if moto else None
-    lv_read = bench_read("logvault", READ_EVENTS)
-    mo_read = None
-    if moto:
-        mo_read = bench_read("moto", MOTO_READ_EVENTS)
-        NOTES.append("moto read: a %s-event stream (moto keeps events in "
-                     "Python lists; ingesting 1,000,000 into it alone takes "
-                     "most of a minute); pages/s and events/s compare as "
-                     "rates" % "{:,}".format(MOTO_READ_EVENTS))
-    lv_search = mo_search = None
-    search_note = None
-    with Server("logvault") as srv:
-        has_search = search_supported(srv)
-    if has_search:
-        if SEARCH_MB < 1024:
-            NOTES.append("search: over %d MB of raw text instead of 1 GB "
-                         "(BENCH_SEARCH_MB)" % SEARCH_MB)
-        lv_search = bench_search("logvault", SEARCH_MB)
+    # The PostgreSQL figures run right after their SQLite counterparts
+    # (ingest, read, search), so that a change in the machine's load
+    # between the two is as unlikely as it can be; the cluster is up from
+    # the first of them to the last (idle in between: its background
+    # processes wake a few times a second and use next to nothing).
+    pg = pgc = None
+    stack = contextlib.ExitStack()
+    with stack:
+        if pg_bin:
+            pgc = stack.enter_context(PgCluster(pg_bin))
+            pg = {"version": pgc.version, "load_start": os.getloadavg()}
+            log("PostgreSQL %s on port %d, socket in %s, postmaster pid "
+                "%d" % (pgc.version, pgc.port, pgc.dir, pgc.pid))
+        lv_ing = bench_ingest("logvault")
+        if pg:
+            bench_pg_ingest(pgc, pg)
+        mo_ing = bench_ingest("moto") if moto else None
+        lv_read = bench_read("logvault", READ_EVENTS)
+        if pg:
+            pg["read"] = bench_read("logvault", READ_EVENTS, pg=pgc)
+        mo_read = None
         if moto:
-            NOTES.append("moto search: over %d MB (moto's filter is "
-                         "Python over in-memory lists)" % MOTO_SEARCH_MB)
-            mo_search = bench_search("moto", MOTO_SEARCH_MB)
-    else:
-        search_note = "search: skipped (FilterLogEvents not implemented)"
-        log(search_note)
+            mo_read = bench_read("moto", MOTO_READ_EVENTS)
+            NOTES.append("moto read: a %s-event stream (moto keeps events "
+                         "in Python lists; ingesting 1,000,000 into it "
+                         "alone takes most of a minute); pages/s and "
+                         "events/s compare as rates" %
+                         "{:,}".format(MOTO_READ_EVENTS))
+        lv_search = mo_search = None
+        search_note = None
+        with Server("logvault") as srv:
+            has_search = search_supported(srv)
+        if pg:
+            pg["search"] = None
+        if has_search:
+            if SEARCH_MB < 1024:
+                NOTES.append("search: over %d MB of raw text instead of 1 "
+                             "GB (BENCH_SEARCH_MB)" % SEARCH_MB)
+            lv_search = bench_search("logvault", SEARCH_MB)
+            if pg:
+                pg["search"] = bench_search("logvault", SEARCH_MB, pg=pgc)
+            if moto:
+                NOTES.append("moto search: over %d MB (moto's filter is "
+                             "Python over in-memory lists)" % MOTO_SEARCH_MB)
+                mo_search = bench_search("moto", MOTO_SEARCH_MB)
+        else:
+            search_note = "search: skipped (FilterLogEvents not implemented)"
+            log(search_note)
+    if pg:
+        pg_notes(pg)
     lv_kms = bench_kms("logvault")
     mo_kms = bench_kms("moto") if moto else None
     rss = bench_rss(RSS_EVENTS)
     if RSS_EVENTS < 10000000:
         NOTES.append("RSS: after %s events instead of 10,000,000 "
                      "(BENCH_RSS_EVENTS)" % "{:,}".format(RSS_EVENTS))
-    pg = None
-    pg_bin = pg_bindir()
-    if os.environ.get("BENCH_PG", "auto") == "0":
-        NOTES.append("PostgreSQL: skipped (BENCH_PG=0)")
-    elif not pg_bin:
-        NOTES.append("PostgreSQL: skipped (not installed: "
-                     "scripts/install-deps --bench)")
-    elif os.geteuid() == 0 and not have_user("postgres"):
-        NOTES.append("PostgreSQL: skipped (running as root and there is "
-                     "no postgres user to run it as)")
-    else:
-        pg = bench_pg(pg_bin, has_search)
-        pg_notes(pg)
-    if not pg:
-        log(NOTES[-1])
     png = write_plot(lv_ing, mo_ing, pg)
 
     load = os.getloadavg()
