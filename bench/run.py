@@ -16,8 +16,23 @@ Environment knobs (defaults are what `make bench` uses):
   BENCH_SEARCH_MB=1024    raw MB of text in the searched group
   BENCH_RSS_EVENTS=10000000
   BENCH_MOTO=auto|0       0 skips moto even when installed
+  BENCH_PG=auto|0         0 skips the PostgreSQL backend (issue 11); it is
+                          also skipped, with a note, when PostgreSQL is not
+                          installed
+  BENCH_READ_EVENTS, BENCH_SEARCH_MB, BENCH_RSS_EVENTS and BENCH_RUNS are
+  also the quick mode for checking the driver itself, e.g.
+  BENCH_RUNS=1 BENCH_READ_EVENTS=50000 BENCH_SEARCH_MB=16
+  BENCH_RSS_EVENTS=200000 BENCH_MOTO=0 bench/run.sh
+
+The PostgreSQL figures (issue 11) run on a throwaway cluster of the
+driver's own (PgCluster), each right after its SQLite counterpart, with
+logvault given --store; they are printed beside the SQLite ones of the
+same run.
 """
+import contextlib
+import glob
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -91,29 +106,40 @@ def parse(line):
     return out
 
 
-def loadgen(server, mode, *args, check=True):
-    cmd = [LOADGEN, mode, "--port", str(server.port), "--cpu", GEN_CPU,
-           "--server-pid", str(server.pid)] + [str(a) for a in args]
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       text=True)
-    lines = [ln for ln in p.stdout.splitlines() if ln.startswith(mode)]
-    if p.returncode != 0 or not lines:
+def loadgen_cmd(server, mode, *args):
+    return [LOADGEN, mode, "--port", str(server.port), "--cpu", GEN_CPU,
+            "--server-pid", str(server.pid)] + [str(a) for a in args]
+
+
+def loadgen_result(mode, rc, out, err, check):
+    lines = [ln for ln in out.splitlines() if ln.startswith(mode)]
+    if rc != 0 or not lines:
         msg = "loadgen %s failed (%d): %s" % (
-            mode, p.returncode, (p.stderr or p.stdout).strip()[-400:])
+            mode, rc, (err or out).strip()[-400:])
         if check:
             raise RuntimeError(msg)
         log(msg)
         return None
-    if p.stderr.strip():
-        log("loadgen: " + p.stderr.strip()[-300:])
+    if err.strip():
+        log("loadgen: " + err.strip()[-300:])
     return parse(lines[-1])
 
 
-class Server:
-    """logvault serve or moto_server on a free loopback port."""
+def loadgen(server, mode, *args, check=True):
+    p = subprocess.run(loadgen_cmd(server, mode, *args),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True)
+    return loadgen_result(mode, p.returncode, p.stdout, p.stderr, check)
 
-    def __init__(self, kind):
+
+class Server:
+    """logvault serve or moto_server on a free loopback port; with `store`
+    (a PgDatabase) logvault keeps its data in that PostgreSQL database and
+    its data dir holds only its lock file."""
+
+    def __init__(self, kind, store=None):
         self.kind = kind
+        self.store = store
         self.dir = tempfile.mkdtemp(prefix="lv-bench.")
         self.data = os.path.join(self.dir, "data")
         self.port = None
@@ -124,6 +150,9 @@ class Server:
         if self.kind == "logvault":
             cmd = SRV_PREFIX + [LV, "serve", "--listen", "127.0.0.1:0",
                                 "--data-dir", self.data]
+            if self.store:
+                cmd += ["--store", self.store.uri, "--root-key-file",
+                        self.store.cluster.root_key]
         else:
             self.port = free_port()
             cmd = SRV_PREFIX + ["moto_server", "-H", "127.0.0.1", "-p",
@@ -172,6 +201,8 @@ class Server:
                 self.proc.wait()
 
     def data_bytes(self):
+        if self.store:
+            return self.store.size_bytes()
         total = 0
         for d, _, files in os.walk(self.data):
             for f in files:
@@ -181,6 +212,217 @@ class Server:
     def __exit__(self, *exc):
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# ---- a throwaway PostgreSQL (issue 11) --------------------------------------
+
+# Settings of the bench's cluster. Durable as logvault's SQLite store is
+# (an acknowledged PutLogEvents is on disk): fsync, synchronous_commit and
+# full_page_writes on — PostgreSQL's defaults, written out so that nobody
+# "tunes" them away. Otherwise default-ish, sized for this machine:
+# - shared_buffers 256MB (default 128MB): holds a 2 s run's chunks (~100 MB
+#   of compressed, encrypted bytea at 600 k events/s) and the indexes of
+#   the 1 GB search group, on a machine whose 24 GB are shared by others;
+#   the usual "a quarter of RAM" would be several GB nobody here uses.
+# - max_wal_size 8GB, checkpoint_timeout 30min (defaults 1GB, 5min): the
+#   longest phase (the 1 GB search group: ~0.3 GB of chunks, ~0.6 GB of
+#   WAL with full-page images) stays under it, so no checkpoint is forced
+#   inside a timed 2 s run; with 1 GB one would start every few runs and
+#   its full-page writes and fsyncs would land in whichever run it hit.
+#   The driver runs CHECKPOINT between configurations instead (outside the
+#   clock), so every configuration starts from the same clean state. A
+#   long-running server checkpoints too: that cost is not in these figures.
+# - wal_compression off (the default): chunks are zstd-compressed and
+#   encrypted before they reach the database, so compressing their WAL
+#   records would spend the one server core on bytes that do not shrink.
+# - Unix socket in the scratch dir (logvault connects through it, the
+#   cheapest local transport, as SQLite is in-process); TCP on a free
+#   loopback port is open too, for hand checks.
+PG_SETTINGS = {
+    "fsync": "on",
+    "synchronous_commit": "on",
+    "full_page_writes": "on",
+    "wal_compression": "off",
+    "shared_buffers": "256MB",
+    "max_wal_size": "8GB",
+    "checkpoint_timeout": "30min",
+    "listen_addresses": "'127.0.0.1'",
+    "max_connections": "100",
+}
+
+
+def pg_bindir():
+    """The bin dir of the newest PostgreSQL of Debian's packages, or None."""
+    best = None
+    for d in glob.glob("/usr/lib/postgresql/*/bin"):
+        ver = os.path.basename(os.path.dirname(d))
+        if not (ver.replace(".", "").isdigit() and
+                os.access(os.path.join(d, "postgres"), os.X_OK)):
+            continue
+        key = tuple(int(x) for x in ver.split("."))
+        if best is None or key > best[0]:
+            best = (key, d)
+    return best[1] if best else None
+
+
+def proc_stat(pid):
+    """(ppid, cpu seconds of the process and its reaped children) from
+    /proc/PID/stat, or None when it is gone."""
+    try:
+        with open("/proc/%s/stat" % pid) as f:
+            line = f.read()
+    except OSError:
+        return None
+    f = line[line.rindex(")") + 2:].split()
+    # after "(comm)": state ppid … utime(14) stime cutime cstime (fields
+    # 3.. of proc(5), so index = field - 3)
+    ticks = sum(int(x) for x in f[11:15])
+    return int(f[1]), ticks / os.sysconf("SC_CLK_TCK")
+
+
+class PgCluster:
+    """initdb + pg_ctl start in a scratch dir, pinned to the server's cpu.
+    As root (PostgreSQL refuses root) every PostgreSQL program runs as the
+    `postgres` user through runuser, the scratch dir owned by that user."""
+
+    def __init__(self, bindir):
+        self.bin = bindir
+        self.dir = None
+        self.keydir = None
+        self.port = None
+        self.n_db = 0
+        self.as_user = []
+        self.started = False
+
+    def prog(self, name):
+        return os.path.join(self.bin, name)
+
+    def __enter__(self):
+        self.dir = tempfile.mkdtemp(prefix="lv-bench-pg.")
+        if os.geteuid() == 0:
+            pw = pwd.getpwnam("postgres")
+            os.chown(self.dir, pw.pw_uid, pw.pw_gid)
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+        os.chmod(self.dir, 0o700)
+        self.data = os.path.join(self.dir, "data")
+        # The root key every node is given (--root-key-file): 32 bytes in
+        # a 0600 file that only the bench's user can read.
+        self.keydir = tempfile.mkdtemp(prefix="lv-bench-key.")
+        self.root_key = os.path.join(self.keydir, "root.key")
+        fd = os.open(self.root_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                     0o600)
+        os.write(fd, os.urandom(32))
+        os.close(fd)
+        try:
+            # --no-sync: only initdb's own files skip fsync (a throwaway
+            # cluster); the server itself runs with fsync on.
+            subprocess.run(self.as_user + [
+                self.prog("initdb"), "-D", self.data, "-U", "postgres",
+                "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                text=True, check=True)
+            self.port = free_port()
+            conf = dict(PG_SETTINGS, port=str(self.port),
+                        unix_socket_directories="'%s'" % self.dir)
+            with open(os.path.join(self.data, "postgresql.auto.conf"),
+                      "a") as f:
+                for k, v in conf.items():
+                    f.write("%s = %s\n" % (k, v))
+            # taskset before runuser: the affinity passes to pg_ctl, the
+            # postmaster and every backend it forks.
+            subprocess.run(SRV_PREFIX + self.as_user + [
+                self.prog("pg_ctl"), "-D", self.data, "-l",
+                os.path.join(self.dir, "log"), "-w", "-t", "60", "start"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                text=True, check=True)
+            self.started = True
+            with open(os.path.join(self.data, "postmaster.pid")) as f:
+                self.pid = int(f.readline())
+            self.version = self.psql("SHOW server_version").strip()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def psql(self, sql, db="postgres"):
+        p = subprocess.run([self.prog("psql"), "-X", "-q", "-A", "-t",
+                            "-v", "ON_ERROR_STOP=1", "-h", self.dir, "-p",
+                            str(self.port), "-U", "postgres", "-d", db,
+                            "-c", sql], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+        if p.returncode != 0:
+            raise RuntimeError("psql %r: %s" % (sql, p.stderr.strip()))
+        return p.stdout
+
+    def cpu_s(self):
+        """CPU seconds of the postmaster and all its processes: its own,
+        those of its exited children (reaped into its cutime/cstime) and
+        those of the children alive now (backends, walwriter, checkpointer,
+        autovacuum …)."""
+        me = proc_stat(self.pid)
+        if me is None:
+            raise RuntimeError("postmaster %d is gone" % self.pid)
+        total = me[1]
+        for d in os.listdir("/proc"):
+            if d.isdigit() and int(d) != self.pid:
+                st = proc_stat(d)
+                if st and st[0] == self.pid:
+                    total += st[1]
+        return total
+
+    def database(self):
+        """A fresh database for one logvault store (a PgDatabase, dropped
+        on exit). A CHECKPOINT first, outside any timed run, so that each
+        configuration starts with no dirty buffers of the last one."""
+        self.n_db += 1
+        name = "bench%d" % self.n_db
+        self.psql("CHECKPOINT")
+        self.psql("CREATE DATABASE %s" % name)
+        return PgDatabase(self, name)
+
+    def __exit__(self, *exc):
+        if self.started:
+            subprocess.run(self.as_user + [
+                self.prog("pg_ctl"), "-D", self.data, "-m", "fast", "-w",
+                "stop"], stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL)
+            self.started = False
+        for d in (self.dir, self.keydir):
+            if d:
+                shutil.rmtree(d, ignore_errors=True)
+
+
+class PgDatabase:
+    def __init__(self, cluster, name):
+        self.cluster = cluster
+        self.name = name
+        self.uri = "postgresql:///%s?host=%s&port=%d&user=postgres" % (
+            name, cluster.dir, cluster.port)
+        self.empty = self.pg_size()
+
+    def pg_size(self):
+        return int(self.cluster.psql(
+            "SELECT pg_database_size('%s')" % self.name))
+
+    def size_bytes(self):
+        """What logvault added to the database: pg_database_size (tables,
+        TOAST and indexes; not the WAL, which the cluster shares) less that
+        of the database just created (PostgreSQL's own catalogs, ~7.5 MB,
+        which would dominate a short run)."""
+        return self.pg_size() - self.empty
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.cluster.psql("DROP DATABASE IF EXISTS %s" % self.name)
+
+
+@contextlib.contextmanager
+def pg_server(pg):
+    """logvault serve on a fresh database of cluster pg."""
+    with pg.database() as db, Server("logvault", store=db) as srv:
+        yield srv
 
 
 # ---- statistics and formatting -------------------------------------------
@@ -262,8 +504,10 @@ def bench_ingest(kind):
     return out
 
 
-def bench_read(kind, n_events):
-    with Server(kind) as srv:
+def bench_read(kind, n_events, pg=None):
+    with pg_server(pg) if pg else Server(kind) as srv:
+        if pg:
+            kind = "logvault on PostgreSQL"
         log("%s read: ingesting %d events into one stream" % (kind,
                                                               n_events))
         loadgen(srv, "ingest", "--group", "read", "--stream", "big",
@@ -290,9 +534,11 @@ def search_supported(srv):
     return p.returncode == 0 or "ResourceNotFoundException" in p.stderr
 
 
-def bench_search(kind, raw_mb):
+def bench_search(kind, raw_mb, pg=None):
     res = {}
-    with Server(kind) as srv:
+    with pg_server(pg) if pg else Server(kind) as srv:
+        if pg:
+            kind = "logvault on PostgreSQL"
         events = int(raw_mb * 1e6 / 217)
         log("%s search: ingesting %d MB (%d events) into 10 streams" % (
             kind, raw_mb, events))
@@ -318,6 +564,118 @@ def bench_search(kind, raw_mb):
         res["raw_mb"] = raw / 1e6
         res["events"] = ing["events"]
     return res
+
+
+# ---- the PostgreSQL backend (issue 11) ----------------------------------------
+
+PG_BATCHES = (100, 1000)
+PG_CONNS = 8
+
+
+def ingest_summary(rows, bpe=None):
+    good = [x for x in rows if x]
+    return {
+        "eps": Stat([x["eps"] for x in good]),
+        "mbps": Stat([x["mbps"] for x in good]),
+        "cpu": Stat([x["server_cpu_s"] / x["events"] * 1e6 for x in good
+                     if x["events"]]),
+        "pgcpu": Stat([x["pg_cpu_s"] / x["events"] * 1e6 for x in good
+                       if x["events"]]),
+        "errors": sum(x["errors"] for x in good),
+        "rejected": sum(x["rejected"] for x in good),
+        "failed_runs": len(rows) - len(good),
+        "bpe": bpe,
+    }
+
+
+def bench_pg_ingest_one(pg, batch):
+    """One node, PG_CONNS connections, as bench_ingest on SQLite; with the
+    CPU of PostgreSQL's processes over each run."""
+    with pg_server(pg) as srv:
+        rows = []
+        for r in range(RUNS):
+            c0 = pg.cpu_s()
+            x = loadgen(srv, "ingest", "--group", "ing-%d" % r, "--conns",
+                        PG_CONNS, "--batch", batch, "--seconds", INGEST_S,
+                        "--create", check=False)
+            if x:
+                x["pg_cpu_s"] = pg.cpu_s() - c0
+            rows.append(x)
+        stored = sum(x["events"] for x in rows if x)
+        srv.stop()
+        bpe = srv.data_bytes() / stored if stored else None
+    res = ingest_summary(rows, bpe)
+    log("logvault on PostgreSQL ingest batch=%d conns=%d: %s events/s" % (
+        batch, PG_CONNS, res["eps"].fmt()))
+    return res
+
+
+def bench_pg_ingest_two(pg, batch):
+    """Two nodes on one database: node A creates the group and the streams
+    s-0..s-3, then two load generators of PG_CONNS / 2 connections each,
+    one per node, write those same four streams at once (connection k of
+    each writes s-k: every stream takes batches from both nodes, as behind
+    a load balancer). Rates are summed; each is over its own run, and the
+    two runs start together."""
+    half = PG_CONNS // 2
+    with pg.database() as db, Server("logvault", store=db) as a, \
+            Server("logvault", store=db) as b:
+        rows = []
+        for r in range(RUNS):
+            group = "two-%d" % r
+            loadgen(a, "ingest", "--group", group, "--conns", half,
+                    "--batch", 1, "--events", half, "--create",
+                    "--gen-events", 1000)
+            c0 = pg.cpu_s()
+            procs = [subprocess.Popen(
+                loadgen_cmd(srv, "ingest", "--group", group, "--conns",
+                            half, "--batch", batch, "--seconds", INGEST_S),
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for srv in (a, b)]
+            outs = [(p.returncode, o, e) for p in procs
+                    for o, e in [p.communicate()]]
+            pg_cpu = pg.cpu_s() - c0
+            got = [loadgen_result("ingest", rc, o, e, False)
+                   for rc, o, e in outs]
+            if not all(got):
+                rows.append(None)
+                continue
+            x = {k: sum(g[k] for g in got) for k in
+                 ("eps", "mbps", "events", "server_cpu_s", "errors",
+                  "rejected")}
+            x["pg_cpu_s"] = pg_cpu
+            x["nodes_eps"] = [g["eps"] for g in got]
+            rows.append(x)
+    res = ingest_summary(rows)
+    log("logvault on PostgreSQL, two nodes, ingest batch=%d conns=2x%d: "
+        "%s events/s" % (batch, half, res["eps"].fmt()))
+    return res
+
+
+def bench_pg_ingest(pgc, pg):
+    """The ingest figures on PostgreSQL into pg (one node, two nodes)."""
+    pg["one"] = {b: bench_pg_ingest_one(pgc, b) for b in PG_BATCHES}
+    pg["two"] = {b: bench_pg_ingest_two(pgc, b) for b in PG_BATCHES}
+
+
+def pg_available():
+    """The bin dir of PostgreSQL to bench on, or None with a note saying
+    why not."""
+    pg_bin = pg_bindir()
+    note = None
+    if os.environ.get("BENCH_PG", "auto") == "0":
+        note = "PostgreSQL: skipped (BENCH_PG=0)"
+    elif not pg_bin:
+        note = ("PostgreSQL: skipped (not installed: scripts/install-deps "
+                "--bench)")
+    elif os.geteuid() == 0 and not have_user("postgres"):
+        note = ("PostgreSQL: skipped (running as root and there is no "
+                "postgres user to run it as)")
+    if note:
+        NOTES.append(note)
+        log(note)
+        return None
+    return pg_bin
 
 
 def bench_kms(kind):
@@ -376,11 +734,12 @@ def bench_rss(n_events):
 
 # ---- output -----------------------------------------------------------------
 
-def write_plot(lv_ing, moto_ing):
+def write_plot(lv_ing, moto_ing, pg):
     dat = os.path.join(RESULTS, "ingest.dat")
     with open(dat, "w") as f:
         f.write("# config logvault_eps lv_min lv_max moto_eps moto_min "
-                "moto_max\n")
+                "moto_max pg_eps pg_min pg_max (logvault on PostgreSQL, "
+                "one node; 0: not measured)\n")
         for batch in BATCHES:
             for conns in CONNS:
                 lv = lv_ing[(batch, conns)]["eps"]
@@ -395,8 +754,13 @@ def write_plot(lv_ing, moto_ing):
                     if lv.ok else [0, 0, 0]
                 mvals = [mo.med, min(mo.values), max(mo.values)] \
                     if mo and mo.ok else [0, 0, 0]
+                pe = pg["one"][batch]["eps"] \
+                    if pg and conns == PG_CONNS and batch in pg["one"] \
+                    else None
+                pvals = [pe.med, min(pe.values), max(pe.values)] \
+                    if pe and pe.ok else [0, 0, 0]
                 f.write('"%s" %s\n' % (label, " ".join(
-                    "%.0f" % v for v in vals + mvals)))
+                    "%.0f" % v for v in vals + mvals + pvals)))
     png = os.path.join(RESULTS, "ingest.png")
     if not shutil.which("gnuplot"):
         NOTES.append("plot: skipped (gnuplot not installed: "
@@ -416,9 +780,11 @@ set grid ytics
 set yrange [0:*]
 set format y "%%.0s%%c"
 set key top left
-plot '%s' using 2:3:4:xtic(1) title "logvault" lc rgb "#2b6cb0", \\
-     '' using 5:6:7 title "moto" lc rgb "#c05621"
-""" % (png, RUNS, dat)
+plot '%s' using 2:3:4:xtic(1) title "logvault (SQLite)" lc rgb "#2b6cb0", \\
+%s     '' using 5:6:7 title "moto" lc rgb "#c05621"
+""" % (png, RUNS, dat,
+       """     '' using 8:9:10 title "logvault on PostgreSQL, one node" """
+       """lc rgb "#2f855a", \\\n""" if pg else "")
     p = subprocess.run(["gnuplot"], input=script, text=True,
                        stderr=subprocess.PIPE)
     if p.returncode != 0 and "pngcairo" in p.stderr:
@@ -433,7 +799,7 @@ plot '%s' using 2:3:4:xtic(1) title "logvault" lc rgb "#2b6cb0", \\
 
 
 def table(ceil, lv_ing, mo_ing, lv_read, mo_read, lv_search, mo_search,
-          lv_kms, mo_kms, startup, rss, moto_note, search_note):
+          lv_kms, mo_kms, startup, rss, moto_note, search_note, pg):
     L = []
     c_eps = ceil["ingest_eps"].med
     c_mbps = ceil["ingest_mbps"].med
@@ -529,6 +895,8 @@ def table(ceil, lv_ing, mo_ing, lv_read, mo_read, lv_search, mo_search,
         L.append("| peak RSS (VmHWM) after %s events: MB | %.1f | | | |" % (
             "{:,}".format(n), kb / 1024.0))
     L.append("")
+    if pg:
+        pg_table(L, pg, lv_ing, lv_read, lv_search)
     if moto_note:
         NOTES.insert(0, moto_note)
     if NOTES:
@@ -538,6 +906,138 @@ def table(ceil, lv_ing, mo_ing, lv_read, mo_read, lv_search, mo_search,
             L.append("- " + n)
         L.append("")
     return "\n".join(L)
+
+
+def met(ok):
+    return "met" if ok else "**not met**"
+
+
+def pg_table(L, pg, lv_ing, lv_read, lv_search):
+    """The PostgreSQL section: its figures beside SQLite's of this run, and
+    the targets of issue 11."""
+    one, two = pg["one"], pg["two"]
+    L.append("### PostgreSQL backend (issue 11): the same loads, logvault "
+             "with `--store postgresql://…`")
+    L.append("")
+    L.append("PostgreSQL %s, a throwaway cluster pinned with logvault to "
+             "the server's cpu; SQLite figures are those of the tables "
+             "above (same run). CPU per event: logvault's process, and "
+             "separately the postmaster with all its processes." %
+             pg["version"])
+    L.append("")
+    L.append("| load (batch × connections) | PostgreSQL events/s | MB/s | "
+             "logvault CPU µs/event | PostgreSQL CPU µs/event | SQLite "
+             "events/s | SQLite CPU µs/event | PostgreSQL / SQLite |")
+    L.append("|---|---|---|---|---|---|---|---|")
+    for label, tab, n in (("one node", one, "%d" % PG_CONNS),
+                          ("two nodes, one database, summed", two,
+                           "2×%d" % (PG_CONNS // 2))):
+        for batch in PG_BATCHES:
+            x = tab[batch]
+            sq = lv_ing[(batch, PG_CONNS)]
+            L.append("| %s × %s, %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                "{:,}".format(batch), n, label, x["eps"].fmt(),
+                x["mbps"].fmt(1), x["cpu"].fmt(2), x["pgcpu"].fmt(2),
+                sq["eps"].fmt(), sq["cpu"].fmt(2),
+                ratio(x["eps"].med, sq["eps"].med)))
+    L.append("")
+    L.append("Database bytes per stored event (pg_database_size after "
+             "ingest, server stopped, less that of the new database's "
+             "catalogs: logvault's tables, TOAST and indexes; the WAL is "
+             "not counted): %s." % ", ".join(
+                 "%s×%d: %.1f B" % ("{:,}".format(b), PG_CONNS,
+                                    one[b]["bpe"])
+                 for b in PG_BATCHES if one[b]["bpe"]))
+    L.append("")
+    pr, ps = pg["read"], pg["search"]
+    L.append("| figure | PostgreSQL | SQLite | PostgreSQL / SQLite |")
+    L.append("|---|---|---|---|")
+    L.append("| GetLogEvents, limit 10,000, %s-event stream: pages/s "
+             "(%.0f events/page) | %s | %s | %s |" % (
+                 "{:,}".format(int(pr["events"] or 0)), pr["per_page"] or 0,
+                 pr["pages"].fmt(1), lv_read["pages"].fmt(1),
+                 ratio(pr["pages"].med, lv_read["pages"].med)))
+    L.append("| GetLogEvents: events/s | %s | %s | %s |" % (
+        pr["eps"].fmt(), lv_read["eps"].fmt(),
+        ratio(pr["eps"].med, lv_read["eps"].med)))
+    if ps and lv_search:
+        for name, _ in PATTERNS:
+            x, sq = ps[name], lv_search[name]
+            L.append("| FilterLogEvents %s: MB/s of raw text (%s / %s "
+                     "matches) | %s | %s | %s |" % (
+                         name, fmt_n(x["matches"]), fmt_n(sq["matches"]),
+                         x["mbps"].fmt(1), sq["mbps"].fmt(1),
+                         ratio(x["mbps"].med, sq["mbps"].med)))
+    L.append("")
+    L.append("Targets of issue 11 (medians of this run):")
+    L.append("")
+    L.append("| target | PostgreSQL / SQLite | |")
+    L.append("|---|---|---|")
+
+    def target(what, a, b, need):
+        if a is None or b is None or not b:
+            L.append("| %s | n/a | not measured |" % what)
+            return
+        L.append("| %s | %s | %s |" % (what, pct(a, b), met(a / b >= need)))
+
+    target("single-node ingest, 1,000 × %d: ≥ 50%% of SQLite" % PG_CONNS,
+           one[1000]["eps"].med, lv_ing[(1000, PG_CONNS)]["eps"].med, 0.5)
+    target("GetLogEvents events/s: within 20% of SQLite (≥ 80%)",
+           pr["eps"].med, lv_read["eps"].med, 0.8)
+    if ps and lv_search:
+        for name, _ in PATTERNS:
+            target("FilterLogEvents %s, MB/s: within 20%% of SQLite "
+                   "(≥ 80%%)" % name, ps[name]["mbps"].med,
+                   lv_search[name]["mbps"].med, 0.8)
+        for name, _ in PATTERNS:
+            if ps[name]["matches"] != lv_search[name]["matches"]:
+                NOTES.append("PostgreSQL search %s: %s matches, SQLite %s "
+                             "(same generated events: they should agree)" %
+                             (name, fmt_n(ps[name]["matches"]),
+                              fmt_n(lv_search[name]["matches"])))
+    else:
+        L.append("| FilterLogEvents: within 20% of SQLite | n/a | not "
+                 "measured (search skipped) |")
+    L.append("")
+    for label, tab in (("one node", one), ("two nodes", two)):
+        for batch in PG_BATCHES:
+            x = tab[batch]
+            if x["errors"] or x["rejected"] or x["failed_runs"]:
+                NOTES.append("PostgreSQL ingest %s, batch %s: %d failed "
+                             "requests, %d with rejected events, %d runs "
+                             "that did not complete (not counted)" % (
+                                 label, "{:,}".format(batch), x["errors"],
+                                 x["rejected"], x["failed_runs"]))
+
+
+def pg_notes(pg):
+    NOTES.append(
+        "PostgreSQL: a cluster of its own (initdb in a scratch dir, run as "
+        "the postgres user), durable as the SQLite store is (fsync, "
+        "synchronous_commit and full_page_writes on: a 200 means committed "
+        "to disk), shared_buffers 256MB, max_wal_size 8GB with a "
+        "CHECKPOINT between configurations (none inside a timed run), "
+        "wal_compression off (the chunks are compressed and encrypted "
+        "already); logvault connects through the Unix socket; each "
+        "configuration on a fresh database")
+    NOTES.append(
+        "PostgreSQL pinning: the postmaster and every backend are pinned "
+        "with taskset to the server's cpu, with logvault, as SQLite runs "
+        "inside logvault's process: on both backends one core holds the "
+        "server and its database, so the comparison is fair; the load "
+        "generator keeps the other cpu")
+    NOTES.append(
+        "PostgreSQL two nodes: two logvault processes (both on the "
+        "server's cpu) on one database with the same root key; two load "
+        "generators of %d connections each, one per node, started "
+        "together, writing the same %d streams (every stream gets "
+        "batches from both nodes); events/s and CPU are summed over "
+        "both — the figure measures what coordinating two nodes through "
+        "the database costs, not scaling (there is one server core)" % (
+            PG_CONNS // 2, PG_CONNS // 2))
+    NOTES.append("load average when the PostgreSQL cluster started (before "
+                 "the first ingest figure): %.2f %.2f %.2f" %
+                 pg["load_start"])
 
 
 def moto_search_cell(m, mo_search):
@@ -554,6 +1054,14 @@ def moto_search_cell(m, mo_search):
 
 def fmt_n(v):
     return "n/a" if v is None else "{:,}".format(int(v))
+
+
+def have_user(name):
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False
 
 
 def cpu_model():
@@ -589,50 +1097,76 @@ def main():
     if moto_note:
         log(moto_note)
 
+    pg_bin = pg_available()
+
     ceil = bench_ceiling()
     log("ceiling: %s events/s, scan %s MB/s" % (
         ceil["ingest_eps"].fmt(), ceil["scan_mbps"].fmt(1)))
     startup = bench_startup()
-    lv_ing = bench_ingest("logvault")
-    mo_ing = bench_ingest("moto") if moto else None
-    lv_read = bench_read("logvault", READ_EVENTS)
-    mo_read = None
-    if moto:
-        mo_read = bench_read("moto", MOTO_READ_EVENTS)
-        NOTES.append("moto read: a %s-event stream (moto keeps events in "
-                     "Python lists; ingesting 1,000,000 into it alone takes "
-                     "most of a minute); pages/s and events/s compare as "
-                     "rates" % "{:,}".format(MOTO_READ_EVENTS))
-    lv_search = mo_search = None
-    search_note = None
-    with Server("logvault") as srv:
-        has_search = search_supported(srv)
-    if has_search:
-        if SEARCH_MB < 1024:
-            NOTES.append("search: over %d MB of raw text instead of 1 GB "
-                         "(BENCH_SEARCH_MB)" % SEARCH_MB)
-        lv_search = bench_search("logvault", SEARCH_MB)
+    # The PostgreSQL figures run right after their SQLite counterparts
+    # (ingest, read, search), so that a change in the machine's load
+    # between the two is as unlikely as it can be; the cluster is up from
+    # the first of them to the last (idle in between: its background
+    # processes wake a few times a second and use next to nothing).
+    pg = pgc = None
+    stack = contextlib.ExitStack()
+    with stack:
+        if pg_bin:
+            pgc = stack.enter_context(PgCluster(pg_bin))
+            pg = {"version": pgc.version, "load_start": os.getloadavg()}
+            log("PostgreSQL %s on port %d, socket in %s, postmaster pid "
+                "%d" % (pgc.version, pgc.port, pgc.dir, pgc.pid))
+        lv_ing = bench_ingest("logvault")
+        if pg:
+            bench_pg_ingest(pgc, pg)
+        mo_ing = bench_ingest("moto") if moto else None
+        lv_read = bench_read("logvault", READ_EVENTS)
+        if pg:
+            pg["read"] = bench_read("logvault", READ_EVENTS, pg=pgc)
+        mo_read = None
         if moto:
-            NOTES.append("moto search: over %d MB (moto's filter is "
-                         "Python over in-memory lists)" % MOTO_SEARCH_MB)
-            mo_search = bench_search("moto", MOTO_SEARCH_MB)
-    else:
-        search_note = "search: skipped (FilterLogEvents not implemented)"
-        log(search_note)
+            mo_read = bench_read("moto", MOTO_READ_EVENTS)
+            NOTES.append("moto read: a %s-event stream (moto keeps events "
+                         "in Python lists; ingesting 1,000,000 into it "
+                         "alone takes most of a minute); pages/s and "
+                         "events/s compare as rates" %
+                         "{:,}".format(MOTO_READ_EVENTS))
+        lv_search = mo_search = None
+        search_note = None
+        with Server("logvault") as srv:
+            has_search = search_supported(srv)
+        if pg:
+            pg["search"] = None
+        if has_search:
+            if SEARCH_MB < 1024:
+                NOTES.append("search: over %d MB of raw text instead of 1 "
+                             "GB (BENCH_SEARCH_MB)" % SEARCH_MB)
+            lv_search = bench_search("logvault", SEARCH_MB)
+            if pg:
+                pg["search"] = bench_search("logvault", SEARCH_MB, pg=pgc)
+            if moto:
+                NOTES.append("moto search: over %d MB (moto's filter is "
+                             "Python over in-memory lists)" % MOTO_SEARCH_MB)
+                mo_search = bench_search("moto", MOTO_SEARCH_MB)
+        else:
+            search_note = "search: skipped (FilterLogEvents not implemented)"
+            log(search_note)
+    if pg:
+        pg_notes(pg)
     lv_kms = bench_kms("logvault")
     mo_kms = bench_kms("moto") if moto else None
     rss = bench_rss(RSS_EVENTS)
     if RSS_EVENTS < 10000000:
         NOTES.append("RSS: after %s events instead of 10,000,000 "
                      "(BENCH_RSS_EVENTS)" % "{:,}".format(RSS_EVENTS))
-    png = write_plot(lv_ing, mo_ing)
+    png = write_plot(lv_ing, mo_ing, pg)
 
     load = os.getloadavg()
     NOTES.append("load average at the end: %.2f %.2f %.2f on %d cpus — "
                  "anything above ~1 means other processes shared the "
                  "cores and widened the min–max" % (load + (os.cpu_count(),)))
     md = table(ceil, lv_ing, mo_ing, lv_read, mo_read, lv_search, mo_search,
-               lv_kms, mo_kms, startup, rss, moto_note, search_note)
+               lv_kms, mo_kms, startup, rss, moto_note, search_note, pg)
     took = time.time() - T_START
     head = ("## logvault benchmarks — `make bench`, %s, %.1f minutes\n\n" % (
         time.strftime("%Y-%m-%d", time.gmtime()), took / 60))
