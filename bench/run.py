@@ -137,9 +137,10 @@ class Server:
     (a PgDatabase) logvault keeps its data in that PostgreSQL database and
     its data dir holds only its lock file."""
 
-    def __init__(self, kind, store=None):
+    def __init__(self, kind, store=None, args=()):
         self.kind = kind
         self.store = store
+        self.args = list(args)
         self.dir = tempfile.mkdtemp(prefix="lv-bench.")
         self.data = os.path.join(self.dir, "data")
         self.port = None
@@ -153,6 +154,7 @@ class Server:
             if self.store:
                 cmd += ["--store", self.store.uri, "--root-key-file",
                         self.store.cluster.root_key]
+            cmd += self.args
         else:
             self.port = free_port()
             cmd = SRV_PREFIX + ["moto_server", "-H", "127.0.0.1", "-p",
@@ -678,9 +680,11 @@ def pg_available():
     return pg_bin
 
 
-def bench_kms(kind):
+def bench_kms(kind, args=()):
+    """KMS requests/s; for logvault, args are extra serve options (issue
+    13: --audit-trail measures the same with the audit trail on)."""
     res = {}
-    with Server(kind) as srv:
+    with Server(kind, args=args) as srv:
         for op in ("Encrypt", "Decrypt", "GenerateDataKey"):
             rows = [loadgen(srv, "kms", "--op", op, "--conns", 8,
                             "--seconds", KMS_S, check=False)
@@ -799,7 +803,8 @@ plot '%s' using 2:3:4:xtic(1) title "logvault (SQLite)" lc rgb "#2b6cb0", \\
 
 
 def table(ceil, lv_ing, mo_ing, lv_read, mo_read, lv_search, mo_search,
-          lv_kms, mo_kms, startup, rss, moto_note, search_note, pg):
+          lv_kms, mo_kms, startup, rss, moto_note, search_note, pg,
+          lv_kms_trail=None):
     L = []
     c_eps = ceil["ingest_eps"].med
     c_mbps = ceil["ingest_mbps"].med
@@ -887,6 +892,15 @@ def table(ceil, lv_ing, mo_ing, lv_read, mo_read, lv_search, mo_search,
         L.append("| KMS %s, 8 connections: requests/s | %s | | %s | %s |" % (
             op, lv_kms[op].fmt(), mo_kms[op].fmt() if mo_kms else "skipped",
             ratio(lv_kms[op].med, mo_kms[op].med) if mo_kms else "n/a"))
+    if lv_kms_trail:
+        # Issue 13's bench: the audit trail's cost, as the same requests
+        # with it on (serve --audit-trail), measured in this run.
+        for op in ("Encrypt", "Decrypt", "GenerateDataKey"):
+            L.append("| KMS %s, 8 connections, with the audit trail "
+                     "(`--audit-trail`): requests/s | %s | | | "
+                     "%s of the rate without it |" % (
+                         op, lv_kms_trail[op].fmt(),
+                         pct(lv_kms_trail[op].med, lv_kms[op].med)))
     L.append("| startup to first answered request, new data dir: ms | %s "
              "| | | |" % startup["fresh"].fmt(2))
     L.append("| startup, existing data dir: ms | %s | | | |" %
@@ -1154,6 +1168,7 @@ def main():
     if pg:
         pg_notes(pg)
     lv_kms = bench_kms("logvault")
+    lv_kms_trail = bench_kms("logvault", ["--audit-trail"])
     mo_kms = bench_kms("moto") if moto else None
     rss = bench_rss(RSS_EVENTS)
     if RSS_EVENTS < 10000000:
@@ -1166,7 +1181,8 @@ def main():
                  "anything above ~1 means other processes shared the "
                  "cores and widened the min–max" % (load + (os.cpu_count(),)))
     md = table(ceil, lv_ing, mo_ing, lv_read, mo_read, lv_search, mo_search,
-               lv_kms, mo_kms, startup, rss, moto_note, search_note, pg)
+               lv_kms, mo_kms, startup, rss, moto_note, search_note, pg,
+               lv_kms_trail)
     took = time.time() - T_START
     head = ("## logvault benchmarks — `make bench`, %s, %.1f minutes\n\n" % (
         time.strftime("%Y-%m-%d", time.gmtime()), took / 60))

@@ -42,8 +42,8 @@ int lv_kms_op_get_key_last_usage(struct lv_req *rq, const json_t *in,
          * is to refuse). */
         lv_err_set(err, LV_E_UNSUPPORTED_OPERATION,
                    "GetKeyLastUsage answers from the audit trail, which "
-                   "this server does not keep (logvault serve "
-                   "--audit-trail=false)");
+                   "this server does not keep (start it with logvault "
+                   "serve --audit-trail)");
         goto out;
     }
     if (lv_kms_load_key(rq, in, 0, "GetKeyLastUsage", &k, err) < 0 ||

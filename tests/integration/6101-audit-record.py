@@ -133,7 +133,7 @@ def logs_policy():
 
 now = int(time.time() * 1000)
 ids = {}
-with Server() as srv:
+with Server("--audit-trail") as srv:
     kms = srv.client("kms")
     logs = srv.client("logs")
 
