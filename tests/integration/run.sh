@@ -110,10 +110,24 @@ for t in "$here"/$pattern; do
         *.py) tests+=("$t") ;;
     esac
 done
-runs=()
+# Tests that flood the server and count what it holds (5504: 1,100
+# sockets, the per-address cap) measure the server, not the machine: on a
+# machine loaded by the rest of the pool the server falls behind the flood
+# and the count says so. They run alone, one at a time, after the pool.
+is_solo() {
+    case "${1##*/}" in
+        5504-*) return 0 ;;
+    esac
+    return 1
+}
+runs=() solo=()
 for t in "${tests[@]}"; do
     for kind in $kinds; do
-        runs+=("$kind $t")
+        if is_solo "$t"; then
+            solo+=("$kind $t")
+        else
+            runs+=("$kind $t")
+        fi
     done
 done
 for kind in $kinds; do
@@ -129,6 +143,9 @@ for r in "${runs[@]}"; do
     running=$((running + 1))
 done
 wait
+for r in "${solo[@]}"; do
+    run_one ${r%% *} "${r#* }"
+done
 
 status=0
 for kind in $kinds; do
