@@ -28,6 +28,10 @@ struct lv_app {
     struct lv_kms *kms;         /* the KMS service (kms/kms.h) */
     struct lv_logs *logs;       /* the Logs service (logs/logs.h) */
     struct lv_audit *audit;     /* the audit recorder (audit/audit.h) */
+    /* When the store began keeping the audit trail, epoch ms
+     * (GetKeyLastUsage's TrackingStartDate): read once at start, 0 while
+     * this server keeps none. */
+    int64_t audit_tracking_ms;
     int64_t started_ms;
 };
 

@@ -241,7 +241,6 @@ int lv_serve_main(int argc, char **argv)
     char *spec = NULL;
     int shared;
     int lock_fd = -1;
-    int64_t tracking_ms = 0;
     int port = 0;
     int sig = 0;
     int rc;
@@ -342,8 +341,8 @@ int lv_serve_main(int argc, char **argv)
     /* The audit trail's tracking start (GetKeyLastUsage), set once, when
      * it is kept. */
     if (app.cfg.audit_trail &&
-        lv_cloudtrail_tracking_start(app.store, app.started_ms, &tracking_ms,
-                                     &err) < 0) {
+        lv_cloudtrail_tracking_start(app.store, app.started_ms,
+                                     &app.audit_tracking_ms, &err) < 0) {
         goto out;
     }
     app.kms = lv_kms_new(app.store, app.keyring);

@@ -25,7 +25,8 @@ struct lv_store;
  * TrackingStartDate), epoch ms, kept in the meta table under
  * "audit.tracking_start_ms": the first call on a store sets it to now_ms
  * (once, even with several processes starting together), later calls
- * read it. serve calls it at start. 0 with *start_ms, or -1 with *err.
+ * read it. serve calls it at start, with the trail on, and keeps the
+ * answer in app->audit_tracking_ms. 0 with *start_ms, or -1 with *err.
  */
 int lv_cloudtrail_tracking_start(struct lv_store *s, int64_t now_ms,
                                  int64_t *start_ms, struct lv_err *err);

@@ -16,7 +16,6 @@
 #include <string.h>
 
 #include "app.h"
-#include "cloudtrail/cloudtrail.h"
 #include "kms/keys_int.h"
 #include "kms/kms_int.h"
 #include "store/audit_store.h"
@@ -46,9 +45,9 @@ int lv_kms_op_get_key_last_usage(struct lv_req *rq, const json_t *in,
                    "serve --audit-trail)");
         goto out;
     }
-    if (lv_kms_load_key(rq, in, 0, "GetKeyLastUsage", &k, err) < 0 ||
-        lv_cloudtrail_tracking_start(rq->store, rq->now_ms, &tracking_ms,
-                                     err) < 0) {
+    /* Read once at start (serve.c): no write on this read-only path. */
+    tracking_ms = rq->app->audit_tracking_ms;
+    if (lv_kms_load_key(rq, in, 0, "GetKeyLastUsage", &k, err) < 0) {
         goto out;
     }
     found = lv_store_audit_key_last_use(rq->store, k.arn, &r, err);
