@@ -1,0 +1,125 @@
+/*
+ * insights: the CloudWatch Logs Insights query engine, as the Logs service
+ * uses it (logs/query_*.c). The engine knows nothing of HTTP, the store or
+ * encryption: the Logs service parses a query with lv_iq_parse, finds the
+ * log groups it reads, decrypts their events and feeds them to a run
+ * (lv_iq_run_feed) in any order, then takes the results (lv_iq_run_finish).
+ *
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/
+ * CWL_QuerySyntax.html and the pages it links are the specification; the
+ * engine's parts are described in iq.h.
+ */
+#ifndef LV_INSIGHTS_INSIGHTS_H
+#define LV_INSIGHTS_INSIGHTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct lv_buf;
+struct lv_err;
+
+/* A parsed query (iq.h has its shape). */
+struct lv_iq_query;
+
+/*
+ * Parses the query text[0..len): 0 and *out (lv_iq_query_free), or -1 with
+ * *err — MalformedQueryException naming the position, for anything that is
+ * not valid Logs Insights QL or that this engine does not run.
+ */
+int lv_iq_parse(const char *text, size_t len, struct lv_iq_query **out,
+                struct lv_err *err);
+void lv_iq_query_free(struct lv_iq_query *q);
+
+/* The SOURCE command's selection (NULL when the query has none):
+ * logGroups(namePrefix: [...], class: ..., accountIdentifiers: [...]). */
+struct lv_iq_source;
+const struct lv_iq_source *lv_iq_query_source(const struct lv_iq_query *q);
+
+/* 1 when the query needs the events of the period before its range too
+ * (diff): the caller feeds them with ev->previous = 1. */
+int lv_iq_query_wants_previous(const struct lv_iq_query *q);
+
+/*
+ * Literals that @message must contain for an event to reach the results
+ * (from a leading filter such as `filter @message like /Exception/`), so
+ * the caller may skip a decrypted chunk that lacks one (memmem over the
+ * chunk's text) without feeding its events. *lits points into q; returns
+ * how many (0: no such shortcut). Case-sensitive literals only.
+ */
+size_t lv_iq_query_required(const struct lv_iq_query *q,
+                            const char *const **lits, const size_t **lens);
+
+/* One log event as the engine sees it. All text borrowed for the call. */
+struct lv_iq_event {
+    int64_t ts;                 /* @timestamp, epoch ms */
+    int64_t ingestion_ms;       /* @ingestionTime */
+    const char *log;            /* @log: "ACCOUNT:GROUP-NAME" */
+    size_t log_len;
+    const char *stream;         /* @logStream */
+    size_t stream_len;
+    const char *msg;            /* @message */
+    size_t msg_len;
+    const char *ptr;            /* @ptr (GetLogRecord's logRecordPointer) */
+    size_t ptr_len;
+    int previous;               /* diff: an event of the previous period */
+};
+
+struct lv_iq_run_opts {
+    int64_t start_ms, end_ms;   /* the query's range, inclusive */
+    int64_t now_ms;
+    size_t limit;               /* StartQuery's limit (default applied by
+                                 * the caller) */
+    size_t max_bytes;           /* memory the run may hold (stats groups,
+                                 * sort buffers, pattern clusters); over
+                                 * it, feed fails (see lv_iq_run_feed) */
+};
+
+struct lv_iq_run;
+
+/* A run of q (borrowed; it must outlive the run). */
+struct lv_iq_run *lv_iq_run_new(const struct lv_iq_query *q,
+                                const struct lv_iq_run_opts *o);
+void lv_iq_run_free(struct lv_iq_run *r);
+
+/* Feeds one event: 0, or -1 with *err when the run went past max_bytes
+ * (LimitExceededException, AWS's wording where recorded) — the query then
+ * fails. */
+int lv_iq_run_feed(struct lv_iq_run *r, const struct lv_iq_event *ev,
+                   struct lv_err *err);
+
+/* The most memory the run has held so far, in bytes (what max_bytes
+ * bounds; the bench reports it). */
+size_t lv_iq_run_peak_bytes(const struct lv_iq_run *r);
+
+/* One row of the results: its fields in output order. */
+struct lv_iq_result_field {
+    char *name;
+    char *value;                /* the text GetQueryResults shows */
+};
+struct lv_iq_result_row {
+    struct lv_iq_result_field *f;
+    size_t n;
+};
+struct lv_iq_result {
+    struct lv_iq_result_row *rows;
+    size_t n;
+    int64_t records_matched;    /* events that passed every filter */
+};
+
+/* Ends the run: its rows in AWS's order, at most opts.limit. 0, or -1
+ * with *err (as feed). */
+int lv_iq_run_finish(struct lv_iq_run *r, struct lv_iq_result *out,
+                     struct lv_err *err);
+void lv_iq_result_release(struct lv_iq_result *res);
+
+/* The results as GetQueryResults' `results` member:
+ * [[{"field":..,"value":..},…],…] appended to out. */
+int lv_iq_result_json(const struct lv_iq_result *res, struct lv_buf *out);
+
+/* GetLogGroupFields: calls fn with the name of every field discovered in
+ * one message (not the system fields). fn's non-zero return stops. */
+typedef int lv_iq_name_fn(void *arg, const char *name, size_t len);
+int lv_iq_discover(const char *msg, size_t len, lv_iq_name_fn *fn,
+                   void *arg);
+
+#endif
