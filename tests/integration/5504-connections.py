@@ -127,9 +127,18 @@ with Server() as srv:
     took, out = timed(lambda: raw_from(srv, "127.0.0.2"))
     t.ok("other address: answered within 2 s", out == 200 and took < 2.0,
          "%.2fs %r" % (took, out))
-    held = server_sockets(srv.port, ESTABLISHED, srv.proc.pid)
+    # The book never passes the cap, but the count of ESTABLISHED sockets
+    # can, for a moment, on a loaded machine: sockets the server is done
+    # with and about to close still show as established until its
+    # threads get to them (seen: 291 for under 0.5 s, then 256). The cap
+    # must hold once the server has caught up, within 5 s.
+    first = held = server_sockets(srv.port, ESTABLISHED, srv.proc.pid)
+    deadline = time.monotonic() + 5
+    while held > 256 + 16 and time.monotonic() < deadline:
+        time.sleep(0.1)
+        held = server_sockets(srv.port, ESTABLISHED, srv.proc.pid)
     t.ok("one address holds at most its cap (256) of connections",
-         held <= 256 + 16, "%d established" % held)
+         held <= 256 + 16, "%d established (first count %d)" % (held, first))
 
     for s in socks:
         s.close()
