@@ -211,6 +211,7 @@ static enum MHD_Result health(struct lv_app *app, struct MHD_Connection *c)
     lv_jw_arr_open(&w);
     lv_jw_str(&w, lv_model_logs.name);
     lv_jw_str(&w, lv_model_kms.name);
+    lv_jw_str(&w, lv_model_cloudtrail.name);
     lv_jw_arr_close(&w);
     lv_jw_key(&w, "store");
     lv_jw_obj_open(&w);

@@ -44,7 +44,8 @@ with Server(env={"LOGVAULT_STORE_FAULT": "ping#2"}) as srv:
     t.eq("health with the store down",
          (503, "unavailable", {"kind": kind, "reachable": False}),
          (st, h.get("status"), h.get("store")))
-    t.eq("health keeps its other fields", ["logs", "kms"], h.get("services"))
+    t.eq("health keeps its other fields", ["logs", "kms", "cloudtrail"],
+         h.get("services"))
     st, h = get_health(srv)
     t.eq("health after the fault", (200, {"kind": kind, "reachable": True}),
          (st, h.get("store")))
@@ -56,7 +57,7 @@ with Server("--max-body", "1048576", "--timeout", "2") as srv:
     r = conn.getresponse()
     health = json.loads(r.read())
     t.eq("health status", 200, r.status)
-    t.eq("health services", ["logs", "kms"], health.get("services"))
+    t.eq("health services", ["logs", "kms", "cloudtrail"], health.get("services"))
     t.ok("health version", bool(health.get("version")), health)
     t.eq("health store", {"kind": os.environ.get("LV_STORE_KIND", "sqlite"),
                           "reachable": True}, health.get("store"))
