@@ -42,6 +42,7 @@
 #include "logs/logs.h"
 #include "logs/logs_int.h"
 #include "logs/page.h"
+#include "util/buf.h"
 #include "util/json.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -189,6 +190,12 @@ static void write_page(struct scan *sc, const struct lv_log_stream *st,
             snprintf(sc->forward ? fwd : bwd, TOKEN_MAX, "%s", given);
         }
     }
+    /* Room for the whole page at once (its text, and each event's
+     * members, numbers and a few escapes): one allocation instead of a
+     * dozen doublings that copied the page each time. A failure here is
+     * not an error: the writer grows as it goes, within the buffer's
+     * ceiling. */
+    lv_buf_grow(w->b, pg->bytes + pg->n * 96);
     lv_jw_key(w, "events");
     lv_jw_arr_open(w);
     for (size_t i = 0; i < pg->n; i++) {

@@ -145,6 +145,42 @@ static size_t utf8_seq_len(const unsigned char *s, size_t n)
  * body is always valid UTF-8 JSON (RFC 8259 section 8.1) whatever the
  * input. The common case (ASCII and valid UTF-8) is copied in runs.
  */
+/* Broadcasts byte c to the eight bytes of a word. */
+#define BYTES8(c) (0x0101010101010101ULL * (uint64_t)(c))
+
+/* Whether any byte of x is zero (exact for "any": the classic test from
+ * Bit Twiddling Hacks, "Determine if a word has a zero byte"). */
+static inline uint64_t has_zero(uint64_t x)
+{
+    return (x - BYTES8(0x01)) & ~x & BYTES8(0x80);
+}
+
+/* Where the run of bytes that go into a JSON string as they are (printable
+ * ASCII but '"' and '\\') that starts at u[i] ends. Eight bytes a step
+ * while a whole word is plain — the common case of log text, which this
+ * path writes for every event of GetLogEvents and FilterLogEvents — then
+ * byte by byte. */
+static size_t plain_run(const unsigned char *u, size_t i, size_t len)
+{
+    while (len - i >= 8) {
+        uint64_t x;
+
+        memcpy(&x, u + i, 8);
+        /* A byte < 0x20 or >= 0x80, or a '"' or a '\\': x - 0x20 in each
+         * byte borrows (sets its top bit) for bytes < 0x20. */
+        if (((x - BYTES8(0x20)) | x | has_zero(x ^ BYTES8('"')) |
+             has_zero(x ^ BYTES8('\\'))) & BYTES8(0x80)) {
+            break;
+        }
+        i += 8;
+    }
+    while (i < len && u[i] >= 0x20 && u[i] < 0x80 && u[i] != '"' &&
+           u[i] != '\\') {
+        i++;
+    }
+    return i;
+}
+
 int lv_buf_add_json_str(struct lv_buf *b, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
@@ -162,10 +198,7 @@ int lv_buf_add_json_str(struct lv_buf *b, const char *s, size_t len)
         for (;;) {
             size_t k;
 
-            while (run < len && u[run] >= 0x20 && u[run] < 0x80 &&
-                   u[run] != '"' && u[run] != '\\') {
-                run++;
-            }
+            run = plain_run(u, run, len);
             if (run == len || u[run] < 0x80 ||
                 (k = utf8_seq_len(u + run, len - run)) == 0) {
                 break;

@@ -394,14 +394,24 @@ void lv_jw_str(struct lv_jw *w, const char *s)
 
 void lv_jw_int64(struct lv_jw *w, int64_t v)
 {
-    char text[32];
-    int n;
+    char text[24];
+    char *p = text + sizeof(text);
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
 
     if (begin_value(w) < 0) {
         return;
     }
-    n = snprintf(text, sizeof(text), "%lld", (long long)v);
-    add(w, text, (size_t)n);
+    /* By hand, not snprintf: three numbers of every event GetLogEvents
+     * and FilterLogEvents write, where printf's machinery was 5% of the
+     * time. */
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) {
+        *--p = '-';
+    }
+    add(w, p, (size_t)(text + sizeof(text) - p));
 }
 
 void lv_jw_double(struct lv_jw *w, double v)

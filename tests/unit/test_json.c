@@ -419,6 +419,98 @@ static void test_json_str_utf8(void **state)
     }
 }
 
+/* What one byte becomes inside a JSON string when it stands alone among
+ * ASCII letters (a byte >= 0x80 alone is ill-formed UTF-8): the oracle of
+ * test_json_str_every_byte, written from RFC 8259 section 7 without the
+ * code under test. */
+static void expect_byte(unsigned char c, struct lv_buf *out)
+{
+    if (c == '"' || c == '\\') {
+        lv_buf_addc(out, '\\');
+        lv_buf_addc(out, (char)c);
+    } else if (c == '\n') {
+        lv_buf_adds(out, "\\n");
+    } else if (c == '\r') {
+        lv_buf_adds(out, "\\r");
+    } else if (c == '\t') {
+        lv_buf_adds(out, "\\t");
+    } else if (c == '\b') {
+        lv_buf_adds(out, "\\b");
+    } else if (c == '\f') {
+        lv_buf_adds(out, "\\f");
+    } else if (c < 0x20) {
+        lv_buf_addf(out, "\\u%04x", c);
+    } else if (c >= 0x80) {
+        lv_buf_adds(out, "\xef\xbf\xbd");
+    } else {
+        lv_buf_addc(out, (char)c);
+    }
+}
+
+/* Every byte value at every position of a 40-byte string, so that the
+ * word-at-a-time scan of plain runs (eight bytes a step) meets each one
+ * in every lane of a word and in the byte-wise tail. */
+static void test_json_str_every_byte(void **state)
+{
+    char in[40];
+    struct lv_buf got = LV_BUF_INIT(1024);
+    struct lv_buf want = LV_BUF_INIT(1024);
+
+    (void)state;
+    for (int c = 0; c < 256; c++) {
+        for (size_t pos = 0; pos < sizeof(in); pos++) {
+            memset(in, 'a', sizeof(in));
+            in[pos] = (char)c;
+            lv_buf_reset(&got);
+            lv_buf_reset(&want);
+            assert_int_equal(lv_buf_add_json_str(&got, in, sizeof(in)), 0);
+            for (size_t i = 0; i < sizeof(in); i++) {
+                expect_byte((unsigned char)in[i], &want);
+            }
+            if (got.len != want.len || memcmp(got.data, want.data,
+                                              got.len) != 0) {
+                print_message("byte 0x%02x at %zu: got %s\n", c, pos,
+                              got.data);
+                fail();
+            }
+        }
+    }
+    lv_buf_release(&got);
+    lv_buf_release(&want);
+}
+
+/* Integers are written by hand (lv_jw_int64): the extremes and around
+ * every power of ten, against printf. */
+static void test_int64_text(void **state)
+{
+    int64_t v[64];
+    size_t n = 0;
+    int64_t p = 1;
+
+    (void)state;
+    v[n++] = 0;
+    v[n++] = INT64_MAX;
+    v[n++] = INT64_MIN;
+    v[n++] = INT64_MIN + 1;
+    for (int i = 0; i < 18; i++, p *= 10) {
+        v[n++] = p - 1;
+        v[n++] = p;
+        v[n++] = -p;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct lv_buf b = LV_BUF_INIT(64);
+        struct lv_jw w;
+        char want[32];
+
+        lv_jw_init(&w, &b);
+        lv_jw_int64(&w, v[i]);
+        assert_int_equal(lv_jw_finish(&w), 0);
+        snprintf(want, sizeof(want), "%lld", (long long)v[i]);
+        assert_string_equal(b.data, want);
+        lv_buf_release(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -430,6 +522,8 @@ int main(void)
         cmocka_unit_test(test_writer_misuse),
         cmocka_unit_test(test_doubles_round_trip),
         cmocka_unit_test(test_json_str_utf8),
+        cmocka_unit_test(test_json_str_every_byte),
+        cmocka_unit_test(test_int64_text),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
