@@ -8,9 +8,9 @@
  * by cursor across the backends' batches, every filter), the sweeper's
  * stale walk (failing what it is shown as it goes), expiry, and the query
  * definitions (put as insert or replace, get, list by prefix and language
- * paged by cursor, count, delete). On PostgreSQL also the race with one
- * side holding the row: the other waits for its lock and then sees the
- * row as the holder left it.
+ * paged by cursor, count, delete). On PostgreSQL also the races with one
+ * node holding the row: the other waits for its lock and then sees the
+ * row as the holder left it (a status move; a definition put twice).
  *
  * sqlite always; PostgreSQL with LV_PG_ADMIN_URI, a superuser's libpq URI
  * (the test harness sets it): each test there gets a database
@@ -1236,6 +1236,26 @@ static void test_def_list(void **state)
 
 /* ---- PostgreSQL: one side holds the row ------------------------------------ */
 
+/* Returns once a session of f's database waits for a lock; fails if the
+ * thread that should be that session is done first (it did not wait). */
+static void assert_blocked(struct fx *f, atomic_int *done)
+{
+    char sql[256];
+    int waiting = 0;
+
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM pg_stat_activity WHERE datname = '%s'"
+             " AND wait_event_type = 'Lock'", f->db);
+    while (!waiting && !atomic_load(done)) {
+        waiting = admin_int(sql) > 0;
+        if (!waiting) {
+            usleep(2000);
+        }
+    }
+    assert_true(waiting);
+    assert_int_equal(atomic_load(done), 0);
+}
+
 struct waiter {
     const char *spec;
     const char *id;
@@ -1280,8 +1300,6 @@ static void hold_and_race(struct fx *f, int i, int holder_cancels,
     struct lv_query_rec out;
     struct waiter w;
     pthread_t t;
-    char sql[256];
-    int waiting = 0;
 
     make_query(&q, ACCT, REGION, i, "Running", 1000);
     insert(f->s, &q);
@@ -1302,18 +1320,8 @@ static void hold_and_race(struct fx *f, int i, int holder_cancels,
     w.cancel = !holder_cancels;
     atomic_init(&w.done, 0);
     assert_int_equal(pthread_create(&t, NULL, wait_and_move, &w), 0);
-    snprintf(sql, sizeof(sql),
-             "SELECT count(*) FROM pg_stat_activity WHERE datname = '%s'"
-             " AND wait_event_type = 'Lock'", f->db);
-    while (!waiting && !atomic_load(&w.done)) {
-        waiting = admin_int(sql) > 0;
-        if (!waiting) {
-            usleep(2000);
-        }
-    }
-    /* The other node could not have moved it: it waits on our row. */
-    assert_true(waiting);
-    assert_int_equal(atomic_load(&w.done), 0);
+    /* The other node cannot have moved it: it waits on our row. */
+    assert_blocked(f, &w.done);
     if (commit) {
         assert_int_equal(lv_store_commit(f->s, &err), 0);
     } else {
@@ -1351,6 +1359,72 @@ static void test_pg_held_row(void **state)
     hold_and_race(f, 4, 0, 0);  /* the runner rolled back: StopQuery wins */
 }
 
+struct putter {
+    const char *spec;
+    struct lv_query_def d;
+    atomic_int done;
+    int rc;
+};
+
+static void *put_def(void *arg)
+{
+    struct putter *p = arg;
+    struct lv_store *s = open_spec(p->spec);
+    struct lv_err err = LV_ERR_INIT;
+
+    p->rc = lv_store_insights_def_put(s, &p->d, &err);
+    atomic_store(&p->done, 1);
+    lv_store_close(s);
+    return NULL;
+}
+
+/*
+ * Two nodes put the same new definition: the second's insert waits for
+ * the first's uncommitted row. When the first commits, the second
+ * replaces it (1); when the first rolls back, the second inserts (0).
+ */
+static void test_pg_def_put_race(void **state)
+{
+    struct fx *f = *state;
+    struct lv_store *s = store_of(state);
+
+    for (int commit = 1; commit >= 0; commit--) {
+        struct lv_err err = LV_ERR_INIT;
+        struct lv_query_def d;
+        struct lv_query_def out;
+        struct putter p;
+        pthread_t t;
+        int64_t n = -1;
+        char id[37];
+
+        snprintf(id, sizeof(id), "00000000-0000-4000-8000-%012d",
+                 commit);
+        make_def(&d, ACCT, id, "first", "CWLI", 1000);
+        memset(&p, 0, sizeof(p));
+        p.spec = f->spec;
+        make_def(&p.d, ACCT, id, "second", "CWLI", 2000);
+        atomic_init(&p.done, 0);
+        assert_int_equal(lv_store_begin(s, &err), 0);
+        assert_int_equal(lv_store_insights_def_put(s, &d, &err), 0);
+        assert_int_equal(pthread_create(&t, NULL, put_def, &p), 0);
+        assert_blocked(f, &p.done);
+        if (commit) {
+            assert_int_equal(lv_store_commit(s, &err), 0);
+        } else {
+            lv_store_rollback(s);
+        }
+        pthread_join(t, NULL);
+        assert_int_equal(p.rc, commit ? 1 : 0);
+        assert_int_equal(lv_store_insights_def_get(s, ACCT, REGION, id, &out,
+                                                   &err), 1);
+        assert_def_equal(&out, &p.d);
+        lv_query_def_release(&out);
+        assert_int_equal(lv_store_insights_def_count(s, ACCT, REGION, &n,
+                                                     &err), 0);
+        assert_int_equal(n, commit ? 1 : 2);
+    }
+}
+
 /* ---- main ------------------------------------------------------------------- */
 
 #define BOTH(t)                                                              \
@@ -1370,6 +1444,8 @@ int main(void)
         BOTH(test_def_put_get_delete),
         BOTH(test_def_list),
         cmocka_unit_test_setup_teardown(test_pg_held_row, setup_pg,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_pg_def_put_race, setup_pg,
                                         teardown),
     };
     const char *uri = getenv("LV_PG_ADMIN_URI");
