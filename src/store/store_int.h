@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "store/audit_store.h"
+#include "store/insights_store.h"
 #include "store/kms_store.h"
 #include "store/logs_store.h"
 #include "store/store.h"
@@ -91,6 +92,15 @@ struct lv_store_audit_ops {
 #define LV_STORE_OP(name, params, args) \
     int (*name)(void *impl, LV_STORE_UNPAREN params);
 #include "store/audit_ops.def"
+#undef LV_STORE_OP
+};
+
+/* Logs Insights' query state (insights_ops.def, contracts of
+ * insights_store.h). */
+struct lv_store_insights_ops {
+#define LV_STORE_OP(name, params, args) \
+    int (*name)(void *impl, LV_STORE_UNPAREN params);
+#include "store/insights_ops.def"
 #undef LV_STORE_OP
 };
 
@@ -163,6 +173,7 @@ struct lv_store_backend {
     const struct lv_store_kms_ops *kms;
     const struct lv_store_logs_ops *logs;
     const struct lv_store_audit_ops *audit;
+    const struct lv_store_insights_ops *insights;
 };
 
 struct lv_store {
@@ -185,7 +196,8 @@ extern const struct lv_store_backend lv_store_postgres_backend;
  * once released: a change is a new step.
  */
 struct lv_migration {
-    const char *component;  /* "core", "kms", "logs", "events", "audit" */
+    const char *component;  /* "core", "kms", "logs", "events", "audit",
+                             * "insights" */
     int version;            /* the version the database has after this step */
     const char *sql;
 };

@@ -20,6 +20,7 @@
 
 #include "store/audit_store.h"
 #include "store/fault/fault.h"
+#include "store/insights_store.h"
 #include "store/kms_store.h"
 #include "store/logs_store.h"
 #include "store/sqlite/sqlite_int.h"
@@ -158,6 +159,49 @@ static void make_digest(struct lv_audit_digest *d)
     memset(d->signature, 7, sizeof(d->signature));
 }
 
+/* A Logs Insights query of the fixture's scope (strings not the store's:
+ * never released). */
+static void make_query(struct lv_query_rec *q, const char *id,
+                       const char *status, int64_t finish_ms)
+{
+    static char text[] = "fields @message";
+    static char groups[] = "[\"arn:aws:logs:eu-west-2:111111111111:"
+                           "log-group:grp\"]";
+
+    memset(q, 0, sizeof(*q));
+    snprintf(q->id, sizeof(q->id), "%s", id);
+    snprintf(q->account, sizeof(q->account), ACCT);
+    snprintf(q->region, sizeof(q->region), REGION);
+    snprintf(q->status, sizeof(q->status), "%s", status);
+    snprintf(q->language, sizeof(q->language), "CWLI");
+    snprintf(q->log_group_name, sizeof(q->log_group_name), "grp");
+    snprintf(q->node, sizeof(q->node), "node-a");
+    q->query_string = text;
+    q->groups = groups;
+    q->create_time_ms = 1000;
+    q->start_time_s = 1;
+    q->end_time_s = 2;
+    q->limit = 1000;
+    q->heartbeat_ms = 1000;
+    q->finish_time_ms = finish_ms;
+}
+
+static void make_def(struct lv_query_def *d, const char *id)
+{
+    static char text[] = "fields @message";
+    static char names[] = "[\"grp\"]";
+
+    memset(d, 0, sizeof(*d));
+    snprintf(d->id, sizeof(d->id), "%s", id);
+    snprintf(d->account, sizeof(d->account), ACCT);
+    snprintf(d->region, sizeof(d->region), REGION);
+    snprintf(d->name, sizeof(d->name), "def-%s", id);
+    snprintf(d->language, sizeof(d->language), "CWLI");
+    d->query_string = text;
+    d->log_group_names = names;
+    d->last_modified_ms = 1000;
+}
+
 static void populate(struct fx *f)
 {
     struct lv_err err = LV_ERR_INIT;
@@ -171,6 +215,8 @@ static void populate(struct fx *f)
     struct lv_log_metric_filter m;
     struct lv_audit_record r;
     struct lv_audit_digest d;
+    struct lv_query_rec q;
+    struct lv_query_def qd;
 
     make_key(&k, "k1");
     assert_int_equal(lv_store_kms_key_insert(f->s, &k, "sealed-1", 8, &err),
@@ -225,6 +271,12 @@ static void populate(struct fx *f)
     assert_int_equal(lv_store_audit_append(f->s, &r, &err), 0);
     make_digest(&d);
     assert_int_equal(lv_store_audit_digest_insert(f->s, &d, &err), 0);
+    make_query(&q, "q1", "Running", 0);
+    assert_int_equal(lv_store_insights_query_insert(f->s, &q, &err), 0);
+    make_query(&q, "q2", "Complete", 1500);
+    assert_int_equal(lv_store_insights_query_insert(f->s, &q, &err), 0);
+    make_def(&qd, "d1");
+    assert_int_equal(lv_store_insights_def_put(f->s, &qd, &err), 0);
 }
 
 /* A fresh store with the fixture's records, wrapped with no rules. */
@@ -339,6 +391,18 @@ static int any_digest(void *arg, const struct lv_audit_digest *d)
     return 0;
 }
 
+static int any_query(void *arg, const struct lv_query_rec *q)
+{
+    (void)arg, (void)q;
+    return 0;
+}
+
+static int any_def(void *arg, const struct lv_query_def *d)
+{
+    (void)arg, (void)d;
+    return 0;
+}
+
 static int any_key(void *arg, const struct lv_kms_key *k)
 {
     (void)arg, (void)k;
@@ -420,6 +484,9 @@ static int call(struct fx *f, const char *op, int *writes,
     struct lv_audit_record ar;
     struct lv_audit_digest ad;
     struct lv_audit_filter af = { LV_AUDIT_ATTR_NONE, NULL, 0, INT64_MAX };
+    struct lv_query_rec qr;
+    struct lv_query_def qd;
+    static const uint8_t sealed[] = { 1, 2, 3 };
     uint8_t h[LV_AUDIT_HASH_BYTES];
     int64_t n64 = 0;
     int n = 0;
@@ -708,6 +775,57 @@ static int call(struct fx *f, const char *op, int *writes,
     } else if (IS("audit.digest_last")) {
         *writes = 0;
         rc = lv_store_audit_digest_last(s, ACCT, REGION, &ad, err);
+    /* insights */
+    } else if (IS("insights.query_insert")) {
+        make_query(&qr, "q3", "Scheduled", 0);
+        rc = lv_store_insights_query_insert(s, &qr, err);
+    } else if (IS("insights.query_get")) {
+        *writes = 0;
+        rc = lv_store_insights_query_get(s, ACCT, REGION, "q2", 1, &qr, err);
+        if (rc > 0) {
+            lv_query_rec_release(&qr);
+        }
+    } else if (IS("insights.query_transition")) {
+        rc = lv_store_insights_query_transition(s, "q1", "Scheduled,Running",
+                                                "Cancelled", 5000, err);
+    } else if (IS("insights.query_progress")) {
+        rc = lv_store_insights_query_progress(s, "q1", "{}", 5000, err);
+    } else if (IS("insights.query_finish")) {
+        rc = lv_store_insights_query_finish(s, "q1", "Complete", "{}",
+                                            sealed, sizeof(sealed), NULL,
+                                            5000, err);
+    } else if (IS("insights.query_count_active")) {
+        *writes = 0;
+        rc = lv_store_insights_query_count_active(s, ACCT, REGION, &n64,
+                                                  err);
+    } else if (IS("insights.query_list")) {
+        *writes = 0;
+        rc = lv_store_insights_query_list(s, ACCT, REGION, "", "", "",
+                                          INT64_MAX, "", 10, any_query, NULL,
+                                          err);
+    } else if (IS("insights.query_stale")) {
+        *writes = 0;
+        rc = lv_store_insights_query_stale(s, 2000, any_query, NULL, err);
+    } else if (IS("insights.query_expire")) {
+        rc = lv_store_insights_query_expire(s, 2000, &n64, err);
+    } else if (IS("insights.def_put")) {
+        make_def(&qd, "d2");
+        rc = lv_store_insights_def_put(s, &qd, err);
+    } else if (IS("insights.def_get")) {
+        *writes = 0;
+        rc = lv_store_insights_def_get(s, ACCT, REGION, "d1", &qd, err);
+        if (rc > 0) {
+            lv_query_def_release(&qd);
+        }
+    } else if (IS("insights.def_list")) {
+        *writes = 0;
+        rc = lv_store_insights_def_list(s, ACCT, REGION, "", "", "", "", 10,
+                                        any_def, NULL, err);
+    } else if (IS("insights.def_count")) {
+        *writes = 0;
+        rc = lv_store_insights_def_count(s, ACCT, REGION, &n64, err);
+    } else if (IS("insights.def_delete")) {
+        rc = lv_store_insights_def_delete(s, ACCT, REGION, "d1", err);
     } else {
         fail_msg("no case for store operation %s", op);
     }

@@ -1,7 +1,8 @@
 /*
  * fault/fault.c: the fault-injection wrapper backend (fault.h). Every
  * operation of the table is wrapped: the core ones by hand below, the
- * domain ones from kms_ops.def, logs_ops.def and audit_ops.def, so an
+ * domain ones from kms_ops.def, logs_ops.def, audit_ops.def and
+ * insights_ops.def, so an
  * operation added to those lists is wrapped (and named) without a change
  * here.
  */
@@ -37,6 +38,9 @@ enum op {
 #define LV_STORE_OP(name, params, args) OP_AUDIT_##name,
 #include "store/audit_ops.def"
 #undef LV_STORE_OP
+#define LV_STORE_OP(name, params, args) OP_INSIGHTS_##name,
+#include "store/insights_ops.def"
+#undef LV_STORE_OP
     OP_COUNT
 };
 
@@ -51,6 +55,9 @@ const char *const lv_store_fault_ops[] = {
 #undef LV_STORE_OP
 #define LV_STORE_OP(name, params, args) "audit." #name,
 #include "store/audit_ops.def"
+#undef LV_STORE_OP
+#define LV_STORE_OP(name, params, args) "insights." #name,
+#include "store/insights_ops.def"
 #undef LV_STORE_OP
     NULL,
 };
@@ -442,6 +449,19 @@ static int fault_lease(void *impl, const char *name, struct lv_err *err)
 #include "store/audit_ops.def"
 #undef LV_STORE_OP
 
+#define LV_STORE_OP(name, params, args)                                      \
+    static int insights_##name(void *impl, LV_STORE_UNPAREN params)          \
+    {                                                                        \
+        struct fault *fw = impl;                                             \
+                                                                             \
+        if (check(fw, OP_INSIGHTS_##name, err) < 0) {                        \
+            return -1;                                                       \
+        }                                                                    \
+        return fw->be->insights->name(fw->impl, LV_STORE_UNPAREN args);      \
+    }
+#include "store/insights_ops.def"
+#undef LV_STORE_OP
+
 static const struct lv_store_kms_ops fault_kms_ops = {
 #define LV_STORE_OP(name, params, args) .name = kms_##name,
 #include "store/kms_ops.def"
@@ -457,6 +477,12 @@ static const struct lv_store_logs_ops fault_logs_ops = {
 static const struct lv_store_audit_ops fault_audit_ops = {
 #define LV_STORE_OP(name, params, args) .name = audit_##name,
 #include "store/audit_ops.def"
+#undef LV_STORE_OP
+};
+
+static const struct lv_store_insights_ops fault_insights_ops = {
+#define LV_STORE_OP(name, params, args) .name = insights_##name,
+#include "store/insights_ops.def"
 #undef LV_STORE_OP
 };
 
@@ -480,6 +506,7 @@ static const struct lv_store_backend fault_backend = {
     .kms = &fault_kms_ops,
     .logs = &fault_logs_ops,
     .audit = &fault_audit_ops,
+    .insights = &fault_insights_ops,
 };
 
 /* ---- the wrapper's functions -------------------------------------------- */

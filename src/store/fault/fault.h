@@ -18,8 +18,9 @@
  *   commit/OP#N only the Nth such commit
  * OP is one of lv_store_fault_ops: a core operation (ping, exec, begin,
  * commit, version_get, version_set, version_each, meta_get, meta_set,
- * meta_add) or a domain one, "kms.NAME" / "logs.NAME" / "audit.NAME" for
- * each entry of kms_ops.def / logs_ops.def / audit_ops.def. rollback,
+ * meta_add) or a domain one, "kms.NAME" / "logs.NAME" / "audit.NAME" /
+ * "insights.NAME" for each entry of kms_ops.def / logs_ops.def /
+ * audit_ops.def / insights_ops.def. rollback,
  * close, kms_generation and lease never fail (lease is passed through unchanged).
  *
  * How it is turned on: by tests through lv_store_fault_wrap(), and in a

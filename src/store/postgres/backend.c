@@ -1117,6 +1117,12 @@ static const struct lv_store_audit_ops pg_audit_ops = {
 #undef LV_STORE_OP
 };
 
+static const struct lv_store_insights_ops pg_insights_ops = {
+#define LV_STORE_OP(name, params, args) .name = lv_pg_insights_##name,
+#include "store/insights_ops.def"
+#undef LV_STORE_OP
+};
+
 const struct lv_store_backend lv_store_postgres_backend = {
     .name = "postgresql",
     .migrations = lv_pg_migrations,
@@ -1140,4 +1146,5 @@ const struct lv_store_backend lv_store_postgres_backend = {
     .kms = &pg_kms_ops,
     .logs = &pg_logs_ops,
     .audit = &pg_audit_ops,
+    .insights = &pg_insights_ops,
 };

@@ -70,6 +70,11 @@ void lv_pg_rollback(void *impl);
     int lv_pg_audit_##name(void *impl, LV_STORE_UNPAREN params);
 #include "store/audit_ops.def"
 #undef LV_STORE_OP
+/* Logs Insights' query state (insights.c), for store/insights_ops.def. */
+#define LV_STORE_OP(name, params, args) \
+    int lv_pg_insights_##name(void *impl, LV_STORE_UNPAREN params);
+#include "store/insights_ops.def"
+#undef LV_STORE_OP
 
 /*
  * Migrations, in PostgreSQL's dialect: one array per component, the same
@@ -87,6 +92,8 @@ extern const struct lv_migration lv_pg_migrations_logs[];
 extern const struct lv_migration lv_pg_migrations_events[];
 /* The audit trail (audit_store.h), applied last. */
 extern const struct lv_migration lv_pg_migrations_audit[];
+/* Logs Insights' queries and definitions (insights_store.h), after it. */
+extern const struct lv_migration lv_pg_migrations_insights[];
 extern const struct lv_migration *const lv_pg_migrations[];
 
 /* The state of a store opened on this backend (tests reach the database

@@ -941,6 +941,12 @@ static const struct lv_store_audit_ops sq_audit_ops = {
 #undef LV_STORE_OP
 };
 
+static const struct lv_store_insights_ops sq_insights_ops = {
+#define LV_STORE_OP(name, params, args) .name = lv_sqlite_insights_##name,
+#include "store/insights_ops.def"
+#undef LV_STORE_OP
+};
+
 const struct lv_store_backend lv_store_sqlite_backend = {
     .name = "sqlite",
     .migrations = lv_sqlite_migrations,
@@ -963,4 +969,5 @@ const struct lv_store_backend lv_store_sqlite_backend = {
     .kms = &sq_kms_ops,
     .logs = &sq_logs_ops,
     .audit = &sq_audit_ops,
+    .insights = &sq_insights_ops,
 };

@@ -22,5 +22,6 @@ const struct lv_migration *const lv_sqlite_migrations[] = {
     lv_sqlite_migrations_logs,
     lv_sqlite_migrations_events,
     lv_sqlite_migrations_audit,
+    lv_sqlite_migrations_insights,
     NULL,
 };

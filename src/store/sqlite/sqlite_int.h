@@ -53,6 +53,11 @@ void lv_sqlite_rollback(void *impl);
     int lv_sqlite_audit_##name(void *impl, LV_STORE_UNPAREN params);
 #include "store/audit_ops.def"
 #undef LV_STORE_OP
+/* Logs Insights' query state (insights.c), for store/insights_ops.def. */
+#define LV_STORE_OP(name, params, args) \
+    int lv_sqlite_insights_##name(void *impl, LV_STORE_UNPAREN params);
+#include "store/insights_ops.def"
+#undef LV_STORE_OP
 
 /*
  * Migrations, in SQLite's dialect: one array per component ("events" holds
@@ -67,6 +72,8 @@ extern const struct lv_migration lv_sqlite_migrations_logs[];
 extern const struct lv_migration lv_sqlite_migrations_events[];
 /* The audit trail (audit_store.h), applied last. */
 extern const struct lv_migration lv_sqlite_migrations_audit[];
+/* Logs Insights' queries and definitions (insights_store.h), after it. */
+extern const struct lv_migration lv_sqlite_migrations_insights[];
 extern const struct lv_migration *const lv_sqlite_migrations[];
 
 /*
