@@ -148,7 +148,7 @@ struct lv_query_def {
     char id[37];                    /* queryDefinitionId, a UUID */
     char account[13];
     char region[64];
-    char name[256];
+    char name[1021];                /* 255 characters of UTF-8 at most */
     char language[8];
     char *query_string;
     char *log_group_names;          /* JSON array of names, "[]" if none */
