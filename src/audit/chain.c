@@ -171,6 +171,30 @@ fail:
     return -1;
 }
 
+int lv_audit_chain_append_batch(struct lv_store *s,
+                                const struct lv_keyring *kr,
+                                struct lv_audit_record *const *v, size_t n,
+                                struct lv_err *err)
+{
+    int64_t head = 0;
+    uint8_t hash[LV_AUDIT_HASH_BYTES];
+
+    (void)kr;
+    if (lv_store_audit_chain_head(s, v[0]->account, v[0]->region, &head,
+                                  hash, err) < 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct lv_audit_record *r = v[i];
+
+        r->seq = ++head;
+        memcpy(r->prev_hash, hash, sizeof(hash));
+        lv_audit_record_hash(r, r->hash);
+        memcpy(hash, r->hash, sizeof(hash));
+    }
+    return lv_store_audit_append_batch(s, v, n, err);
+}
+
 int lv_audit_digest_make(struct lv_store *s, const struct lv_keyring *kr,
                          const char *account, const char *region,
                          int64_t now_ms, struct lv_err *err)
