@@ -104,7 +104,11 @@ void lv_audit_record_hash(const struct lv_audit_record *r,
     struct lv_buf b = LV_BUF_INIT(SIZE_MAX);
     unsigned int n = 0;
 
-    if (lv_buf_add(&b, r->prev_hash, LV_AUDIT_HASH_BYTES) < 0 ||
+    /* Room for all of it at once: the fixed fields and their lengths take
+     * well under 1 KB besides the texts. */
+    if (lv_buf_grow(&b, 1024 + (r->event ? strlen(r->event) : 0) +
+                            (r->trace ? strlen(r->trace) : 0)) < 0 ||
+        lv_buf_add(&b, r->prev_hash, LV_AUDIT_HASH_BYTES) < 0 ||
         lv_audit_record_encode(r, &b) < 0) {
         LV_BUG("audit: cannot encode a record");
     }

@@ -106,7 +106,7 @@ static const char *group_arn_of(const struct lv_req *rq, const json_t *in,
     return buf;
 }
 
-/* Builds the record of rq into *r (zeroed first; release it). */
+/* Builds the record of rq into *r (release it, built or not). */
 static int build(const struct lv_req *rq, const json_t *response,
                  const struct lv_err *failure, const char *invoked_by,
                  struct lv_audit_record *r, struct lv_err *err)
@@ -115,7 +115,8 @@ static int build(const struct lv_req *rq, const json_t *response,
     char group[2048];
 
     memset(&in, 0, sizeof(in));
-    memset(r, 0, sizeof(*r));
+    r->event = NULL;            /* the rest is lv_audit_event_build's */
+    r->trace = NULL;
     in.rq = rq;
     in.response = failure ? NULL : response;
     in.error_code = failure ? lv_err_type(failure->code) : NULL;

@@ -339,6 +339,7 @@ struct line_set {
     size_t *off;                /* (size_t)-1: empty slot */
     size_t *len;
     size_t cap;                 /* a power of two */
+    size_t n;                   /* slots used, at most cap / 2 */
 };
 
 static uint64_t fnv1a(const char *s, size_t n)
@@ -370,6 +371,43 @@ static void add_line(struct lv_buf *b, char tag, const char *value,
     lv_buf_addc(b, '\n');
 }
 
+static void set_init(struct line_set *ls, struct lv_buf *b, size_t cap)
+{
+    ls->b = b;
+    ls->cap = cap;
+    ls->n = 0;
+    ls->off = lv_xmalloc(cap * sizeof(*ls->off));
+    ls->len = lv_xmalloc(cap * sizeof(*ls->len));
+    memset(ls->off, 0xff, cap * sizeof(*ls->off));
+}
+
+static void set_put(struct line_set *ls, size_t off, size_t len)
+{
+    size_t i = (size_t)fnv1a(ls->b->data + off, len) & (ls->cap - 1);
+
+    while (ls->off[i] != (size_t)-1) {
+        i = (i + 1) & (ls->cap - 1);
+    }
+    ls->off[i] = off;
+    ls->len[i] = len;
+    ls->n++;
+}
+
+/* Doubles the table once it is half full. */
+static void set_grow(struct line_set *ls)
+{
+    struct line_set old = *ls;
+
+    set_init(ls, old.b, old.cap * 2);
+    for (size_t i = 0; i < old.cap; i++) {
+        if (old.off[i] != (size_t)-1) {
+            set_put(ls, old.off[i], old.len[i]);
+        }
+    }
+    free(old.off);
+    free(old.len);
+}
+
 static void set_add(struct line_set *ls, char tag, const char *value,
                     size_t cap)
 {
@@ -392,6 +430,9 @@ static void set_add(struct line_set *ls, char tag, const char *value,
     }
     ls->off[i] = at;
     ls->len[i] = n;
+    if (++ls->n > ls->cap / 2) {
+        set_grow(ls);
+    }
 }
 
 #define SET_ADD(ls, tag, f) set_add((ls), (tag), (f), sizeof(f))
@@ -415,13 +456,7 @@ static void build_batch(struct lv_audit_record *const *v, size_t n,
     b->time_max = INT64_MIN;
     memcpy(b->last_hash, v[n - 1]->hash, LV_AUDIT_HASH_BYTES);
 
-    ls.b = &attrs;
-    /* At most 6 + 2 × resources lines per record. */
-    for (ls.cap = 64; ls.cap < n * 16 * 2; ls.cap *= 2) {
-    }
-    ls.off = lv_xmalloc(ls.cap * sizeof(*ls.off));
-    ls.len = lv_xmalloc(ls.cap * sizeof(*ls.len));
-    memset(ls.off, 0xff, ls.cap * sizeof(*ls.off));
+    set_init(&ls, &attrs, 64);
     lv_buf_addc(&attrs, '\n');
     lv_buf_addc(&ids, '\n');
     lv_buf_add(&raw, BODY_MAGIC, BODY_MAGIC_LEN);
