@@ -41,6 +41,10 @@
  * commit rather than in many. */
 #define MAX_BATCH 512
 #define MAX_TAKE 16384
+/* Records of one chain in one batch row at most: a lookup decodes whole
+ * rows, so a row stays small enough (a few hundred KB of JSON) to decode
+ * for one page of LookupEvents. */
+#define MAX_RUN 1024
 /* How long the writer lets a batch gather once a record is waiting,
  * unless MAX_BATCH records are there sooner. A commit writes every page
  * its records touched (the record, its resources, the lookup indexes, the
@@ -181,7 +185,7 @@ static int by_chain(const void *x, const void *y)
 
 /*
  * Appends the batch's records in the batch's one transaction: each
- * chain's run of them as one batch row (lv_audit_chain_append_batch:
+ * chain's run of them (up to MAX_RUN) as one batch row (lv_audit_chain_append_batch:
  * compressed, with the sets lookups select on, no per-record index
  * entry), under the chain's lock, held to the commit.
  */
@@ -196,7 +200,7 @@ static int append_batch(struct lv_audit *a, struct job **v, size_t n,
         const struct lv_audit_record *r0 = &v[first]->r;
         size_t k = 0;
 
-        for (size_t i = first; i < n &&
+        for (size_t i = first; i < n && k < MAX_RUN &&
              strcmp(v[i]->r.account, r0->account) == 0 &&
              strcmp(v[i]->r.region, r0->region) == 0; i++) {
             run[k++] = &v[i]->r;

@@ -269,8 +269,8 @@ typedef int (*record_cb)(void *arg, struct lv_audit_record *r);
  * warning when the body does not decode exactly (whatever fn saw of it
  * stays seen: a body changed underneath).
  */
-static int decode_batch(const struct lv_audit_batch *b, record_cb fn,
-                        void *arg)
+static int decode_body(const struct lv_audit_batch *b, record_cb fn,
+                       void *arg)
 {
     unsigned long long raw_len;
     uint8_t *raw = NULL;
@@ -327,6 +327,27 @@ out:
     }
     free(raw);
     free(r);
+    return rc;
+}
+
+/* Reads the body of b (a batch as search and walk give it, without one)
+ * and decodes it (decode_body): its value, 0 when the batch is gone, or
+ * -1 with *err on a store fault. */
+static int decode_batch(struct lv_store *s, const struct lv_audit_batch *b,
+                        record_cb fn, void *arg, struct lv_err *err)
+{
+    struct lv_audit_batch full = *b;
+    int rc;
+
+    full.attrs = NULL;
+    full.ids = NULL;
+    full.body = NULL;
+    full.body_len = 0;
+    rc = lv_store_audit_batch_body(s, b->id, &full, err);
+    if (rc > 0) {
+        rc = decode_body(&full, fn, arg);
+    }
+    lv_audit_batch_release(&full);
     return rc;
 }
 
@@ -643,6 +664,8 @@ static void free_record(struct lv_audit_record *r)
 /* ---- list ---------------------------------------------------------------- */
 
 struct list_state {
+    struct lv_store *s;
+    struct lv_err *err;
     const struct lv_audit_filter *f;
     int64_t before_time_ms;
     int64_t before_seq;
@@ -711,7 +734,9 @@ static int list_batch(void *arg, const struct lv_audit_batch *b)
         b->time_max < ls->v[ls->limit - 1]->event_time_ms) {
         return 1;
     }
-    decode_batch(b, list_batched, ls);
+    if (decode_batch(ls->s, b, list_batched, ls, ls->err) < 0) {
+        return -1;
+    }
     cand_cut(ls);
     return 0;
 }
@@ -721,7 +746,7 @@ int lv_store_audit_list(struct lv_store *s, const char *account,
                         int64_t before_time_ms, int64_t before_seq, int limit,
                         lv_audit_record_fn fn, void *arg, struct lv_err *err)
 {
-    struct list_state ls = { f, before_time_ms, before_seq, limit,
+    struct list_state ls = { s, err, f, before_time_ms, before_seq, limit,
                              NULL, 0, 0 };
     struct lv_buf term = LV_BUF_INIT(SIZE_MAX);
     const char *t;
@@ -763,6 +788,8 @@ out:
 /* ---- by request ---------------------------------------------------------- */
 
 struct by_request_state {
+    struct lv_store *s;
+    struct lv_err *err;
     const char *request_id;
     lv_audit_record_fn fn;
     void *arg;
@@ -782,14 +809,16 @@ static int by_request_record(void *arg, struct lv_audit_record *r)
 
 static int by_request_batch(void *arg, const struct lv_audit_batch *b)
 {
-    return decode_batch(b, by_request_record, arg);
+    struct by_request_state *st = arg;
+
+    return decode_batch(st->s, b, by_request_record, st, st->err);
 }
 
 int lv_store_audit_by_request(struct lv_store *s, const char *account,
                               const char *request_id, lv_audit_record_fn fn,
                               void *arg, struct lv_err *err)
 {
-    struct by_request_state st = { request_id, fn, arg, 0 };
+    struct by_request_state st = { s, err, request_id, fn, arg, 0 };
     struct lv_buf term = LV_BUF_INIT(SIZE_MAX);
     int rc;
 
@@ -810,6 +839,8 @@ int lv_store_audit_by_request(struct lv_store *s, const char *account,
 /* ---- key last use -------------------------------------------------------- */
 
 struct last_use_state {
+    struct lv_store *s;
+    struct lv_err *err;
     const char *key_arn;
     struct lv_audit_record *best;   /* NULL: none yet */
 };
@@ -841,15 +872,15 @@ static int last_use_batch(void *arg, const struct lv_audit_batch *b)
     if (st->best && b->time_max < st->best->event_time_ms) {
         return 1;                   /* batches come newest first */
     }
-    decode_batch(b, last_use_record, st);
-    return 0;
+    return decode_batch(st->s, b, last_use_record, st, st->err) < 0 ? -1
+                                                                   : 0;
 }
 
 int lv_store_audit_key_last_use(struct lv_store *s, const char *key_arn,
                                 struct lv_audit_record *out,
                                 struct lv_err *err)
 {
-    struct last_use_state st = { key_arn, NULL };
+    struct last_use_state st = { s, err, key_arn, NULL };
     struct lv_buf term = LV_BUF_INIT(SIZE_MAX);
     int found;
     int rc;
@@ -910,12 +941,14 @@ static int walk_record(void *arg, struct lv_audit_record *r)
 static int walk_batch(void *arg, const struct lv_audit_batch *b)
 {
     struct walk_state *ws = arg;
+    int rc;
 
     if (b->seq_first >= ws->upto) {
         return 1;                   /* the single row comes first */
     }
-    if (decode_batch(b, walk_record, ws) != 0) {
-        return 1;
+    rc = decode_batch(ws->s, b, walk_record, ws, ws->err);
+    if (rc != 0) {
+        return rc < 0 ? -1 : 1;
     }
     /* A body passed over leaves its places to read as removed. */
     if (ws->done < b->seq_last) {

@@ -213,7 +213,9 @@ struct lv_audit_batch {
     uint8_t last_hash[LV_AUDIT_HASH_BYTES]; /* record seq_last's: the
                                              * chain's base when expiry
                                              * deletes up to it */
-    uint8_t *body;                  /* one zstd frame */
+    uint8_t *body;                  /* one zstd frame; NULL as search and
+                                     * walk give a batch (batch_body reads
+                                     * it) */
     size_t body_len;
 };
 
@@ -251,7 +253,8 @@ int lv_store_audit_batch_insert(struct lv_store *s, struct lv_audit_batch *b,
                                 struct lv_err *err);
 
 /*
- * The batches of `account` and `region` (either NULL: any) whose time
+ * The batches (without their bodies) of `account` and `region` (either
+ * NULL: any) whose time
  * range meets [from_ms, to_ms] (time_max >= from_ms, time_min <= to_ms)
  * and whose attrs (in_ids 0) or ids (1) contain `term` (a framed line,
  * "\nN:Encrypt\n"; NULL: any), newest first (time_max, then id,
@@ -269,6 +272,13 @@ int lv_store_audit_batch_walk(struct lv_store *s, const char *account,
                               const char *region, int64_t after_seq,
                               lv_audit_batch_fn fn, void *arg,
                               struct lv_err *err);
+
+/* The body of batch `id` into b->body and b->body_len (malloc'd; release
+ * b): 1, or 0 when there is no such batch (expired since it was listed).
+ * Search and walk leave bodies out, so that a list holds one body at a
+ * time and reads only those it decodes. */
+int lv_store_audit_batch_body(struct lv_store *s, int64_t id,
+                              struct lv_audit_batch *b, struct lv_err *err);
 
 /* Every chain the store holds (its account and region), for verification
  * and for the digest task. */

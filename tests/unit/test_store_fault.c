@@ -170,6 +170,7 @@ static void populate(struct fx *f)
     struct lv_log_chunk c;
     struct lv_log_metric_filter m;
     struct lv_audit_record r;
+    struct lv_audit_record *one;
     struct lv_audit_digest d;
 
     make_key(&k, "k1");
@@ -223,6 +224,11 @@ static void populate(struct fx *f)
                      0);
     make_record(&r, 1, 1000);
     assert_int_equal(lv_store_audit_append(f->s, &r, &err), 0);
+    /* A batch too (at place 5: the cases append at 2), so that lists
+     * read a batch's body. */
+    make_record(&r, 5, 1500);
+    one = &r;
+    assert_int_equal(lv_store_audit_append_batch(f->s, &one, 1, &err), 0);
     make_digest(&d);
     assert_int_equal(lv_store_audit_digest_insert(f->s, &d, &err), 0);
 }
@@ -675,8 +681,10 @@ static int call(struct fx *f, const char *op, int *writes,
     } else if (IS("audit.append")) {
         make_record(&ar, 2, 3000);
         rc = lv_store_audit_append(s, &ar, err);
-    } else if (IS("audit.rows_list") || IS("audit.batch_search")) {
-        /* list reads the single rows, then searches the batches. */
+    } else if (IS("audit.rows_list") || IS("audit.batch_search") ||
+               IS("audit.batch_body")) {
+        /* list reads the single rows, then searches the batches and
+         * reads their bodies. */
         *writes = 0;
         rc = lv_store_audit_list(s, ACCT, REGION, &af, INT64_MAX, INT64_MAX,
                                  10, any_record, NULL, err);

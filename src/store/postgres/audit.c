@@ -564,13 +564,13 @@ int lv_pg_audit_chains(void *impl, lv_audit_chain_fn fn, void *arg,
 
 #define BATCH_COLS                                                           \
     "id, account, region, seq_first, seq_last, time_min, time_max,"         \
-    " last_hash, body"
+    " last_hash"
 
-/* The sets (attrs, ids) are for selecting in SQL only: not read back. */
+/* The sets (attrs, ids) are for selecting in SQL only: not read back;
+ * the body is batch_body's. */
 static void read_batch(const PGresult *res, int i, void *p)
 {
     struct lv_audit_batch *b = p;
-    struct lv_buf body = LV_BUF_INIT(SIZE_MAX);
 
     b->id = lv_pg_get_int64(res, i, 0);
     lv_pg_get_field(res, i, 1, b->account, sizeof(b->account), "account");
@@ -580,13 +580,36 @@ static void read_batch(const PGresult *res, int i, void *p)
     b->time_min = lv_pg_get_int64(res, i, 5);
     b->time_max = lv_pg_get_int64(res, i, 6);
     get_hash(res, i, 7, b->last_hash);
-    if (lv_pg_get_bytea(res, i, 8, &body) < 0) {
+}
+
+int lv_pg_audit_batch_body(void *impl, int64_t id, struct lv_audit_batch *bt,
+                           struct lv_err *err)
+{
+    static const char sql[] = "SELECT body FROM audit_batches WHERE id = $1";
+    struct lv_pg_params p;
+    struct lv_buf body = LV_BUF_INIT(SIZE_MAX);
+    PGresult *res = NULL;
+    int found;
+
+    lv_pg_params_init(&p);
+    lv_pg_param_int64(&p, id);
+    if (lv_pg_query(impl, sql, &p, LV_PG_TEXT, &res,
+                    "read audit batch body", err) < 0) {
+        return -1;
+    }
+    found = PQntuples(res) > 0;
+    if (found && lv_pg_get_bytea(res, 0, 0, &body) < 0) {
         lv_buf_reset(&body);        /* reads as a body that does not decode */
     }
-    b->body_len = body.len;
-    b->body = lv_xmalloc(body.len + 1);
-    memcpy(b->body, body.data, body.len);
+    PQclear(res);
+    if (found) {
+        free(bt->body);
+        bt->body_len = body.len;
+        bt->body = lv_xmalloc(body.len + 1);
+        memcpy(bt->body, body.data, body.len);
+    }
     lv_buf_release(&body);
+    return found;
 }
 
 static void release_batch(void *p)

@@ -557,14 +557,13 @@ int lv_sqlite_audit_chains(void *impl, lv_audit_chain_fn fn, void *arg,
 
 #define BATCH_COLS                                                           \
     "id, account, region, seq_first, seq_last, time_min, time_max,"         \
-    " last_hash, body"
+    " last_hash"
 
-/* The sets (attrs, ids) are for selecting in SQL only: not read back. */
+/* The sets (attrs, ids) are for selecting in SQL only: not read back;
+ * the body is batch_body's. */
 static void read_batch(sqlite3_stmt *st, void *p)
 {
     struct lv_audit_batch *b = p;
-    const void *body = sqlite3_column_blob(st, 8);
-    int n = sqlite3_column_bytes(st, 8);
 
     b->id = sqlite3_column_int64(st, 0);
     lv_sqlite_col_field(st, 1, b->account, sizeof(b->account), "account");
@@ -574,11 +573,35 @@ static void read_batch(sqlite3_stmt *st, void *p)
     b->time_min = sqlite3_column_int64(st, 5);
     b->time_max = sqlite3_column_int64(st, 6);
     col_hash(st, 7, b->last_hash);
-    b->body_len = body && n > 0 ? (size_t)n : 0;
-    b->body = lv_xmalloc(b->body_len + 1);
-    if (b->body_len) {
-        memcpy(b->body, body, b->body_len);
+}
+
+int lv_sqlite_audit_batch_body(void *impl, int64_t id,
+                               struct lv_audit_batch *bt, struct lv_err *err)
+{
+    static const char sql[] = "SELECT body FROM audit_batches WHERE id = ?1";
+    struct lv_sqlite_bind b;
+    const void *body;
+    int n;
+    int rc;
+
+    if (lv_sqlite_start(impl, sql, &b, err) < 0) {
+        return -1;
     }
+    lv_sqlite_bind_int64(&b, id);
+    rc = lv_sqlite_run_row(&b, "read audit batch body", err);
+    if (rc <= 0) {
+        return rc;
+    }
+    body = sqlite3_column_blob(b.st, 0);
+    n = sqlite3_column_bytes(b.st, 0);
+    free(bt->body);
+    bt->body_len = body && n > 0 ? (size_t)n : 0;
+    bt->body = lv_xmalloc(bt->body_len + 1);
+    if (bt->body_len) {
+        memcpy(bt->body, body, bt->body_len);
+    }
+    sqlite3_reset(b.st);
+    return 1;
 }
 
 static void release_batch(void *p)
