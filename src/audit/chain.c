@@ -4,6 +4,7 @@
  */
 #include "audit/chain.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,19 @@
 #include "util/mem.h"
 
 static const uint8_t zero_hash[LV_AUDIT_HASH_BYTES];
+
+/* SHA-256, fetched once: EVP_sha256() makes every EVP_Digest fetch it
+ * anew, which costs about as much as hashing a record. */
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+static EVP_MD *sha256;
+
+static void sha256_init(void)
+{
+    sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    if (!sha256) {
+        LV_BUG("audit: OpenSSL has no SHA-256");
+    }
+}
 
 /* ---- encodings ------------------------------------------------------------ */
 
@@ -112,7 +126,8 @@ void lv_audit_record_hash(const struct lv_audit_record *r,
         lv_audit_record_encode(r, &b) < 0) {
         LV_BUG("audit: cannot encode a record");
     }
-    if (!EVP_Digest(b.data, b.len, out, &n, EVP_sha256(), NULL) ||
+    pthread_once(&sha256_once, sha256_init);
+    if (!EVP_Digest(b.data, b.len, out, &n, sha256, NULL) ||
         n != LV_AUDIT_HASH_BYTES) {
         LV_BUG("audit: SHA-256 failed");
     }
