@@ -637,6 +637,44 @@ static void test_list(void **state)
     assert_int_equal(sn.n, 0);
 }
 
+/* Six records at one time (a single row between batches, or single rows
+ * only): pages of 2 follow seq, newest first, across rows and batches,
+ * each record once. */
+static void test_list_ties(void **state)
+{
+    struct lv_store *s = store_of(state);
+    struct lv_audit_record r[N_RECS];   /* list() compares N_RECS */
+    struct seen page;
+    int64_t bt = INT64_MAX;
+    int64_t bs = INT64_MAX;
+    int64_t want = 6;
+
+    for (int i = 0; i < N_RECS; i++) {
+        make(&r[i], ACCT, i, 5000);     /* seq 0: appended or not */
+    }
+    if (batched) {
+        append_run(s, &r[0], 2);
+        append(s, &r[2]);
+        append_run(s, &r[3], 3);
+    } else {
+        for (int i = 0; i < 6; i++) {
+            append(s, &r[i]);
+        }
+    }
+    for (int p = 0; p < 3; p++) {
+        assert_int_equal(list(s, LV_AUDIT_ATTR_NONE, NULL, 0, INT64_MAX, bt,
+                              bs, 2, r, &page), 0);
+        assert_int_equal(page.n, 2);
+        assert_int_equal(page.seqs[0], want--);
+        assert_int_equal(page.seqs[1], want--);
+        bt = 5000;
+        bs = page.seqs[1];
+    }
+    assert_int_equal(list(s, LV_AUDIT_ATTR_NONE, NULL, 0, INT64_MAX, bt, bs,
+                          2, r, &page), 0);
+    assert_int_equal(page.n, 0);
+}
+
 static void test_by_request_and_last_use(void **state)
 {
     struct lv_store *s = store_of(state);
@@ -959,9 +997,11 @@ int main(void)
     const struct CMUnitTest tests[] = {
         BOTH(test_append_head),
         BOTH(test_list),
+        BOTH(test_list_ties),
         BOTH(test_by_request_and_last_use),
         BOTH(test_walk_and_expire),
         BATCHED(test_list),
+        BATCHED(test_list_ties),
         BATCHED(test_by_request_and_last_use),
         BATCHED(test_walk_and_expire),
         BOTH(test_digests),
