@@ -6,7 +6,7 @@
  * record onto the queue and goes on at once (it does not wait for the
  * commit: the records it queues are those of requests that changed
  * nothing, see audit.h). The writer takes the whole queue (up to
- * MAX_BATCH records) at once and appends every record of it in one
+ * MAX_TAKE records) at once and appends every record of it in one
  * transaction, so while it writes one batch the next one gathers and a
  * commit is shared by every request that arrived meanwhile (as the Logs
  * group committer, src/logs/commit.c). The queue is bounded: a request
@@ -20,6 +20,7 @@
 #include "audit/audit_int.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +35,16 @@
 #include "util/mem.h"
 #include "util/ticker.h"
 
+/* A batch gathers until it has MAX_BATCH records (or LINGER_MS passed);
+ * the writer then takes everything queued, up to MAX_TAKE: a batch is
+ * one row per chain whatever its size, so a deep queue is written in one
+ * commit rather than in many. */
 #define MAX_BATCH 512
+#define MAX_TAKE 16384
+/* Records of one chain in one batch row at most: a lookup decodes whole
+ * rows, so a row stays small enough (a few hundred KB of JSON) to decode
+ * for one page of LookupEvents. */
+#define MAX_RUN 1024
 /* How long the writer lets a batch gather once a record is waiting,
  * unless MAX_BATCH records are there sooner. A commit writes every page
  * its records touched (the record, its resources, the lookup indexes, the
@@ -174,41 +184,36 @@ static int by_chain(const void *x, const void *y)
 }
 
 /*
- * The batch form of lv_audit_chain_append (chain.h): the same steps —
- * under the chain's lock (chain_head), seq = head + 1, prev_hash = the
- * head's hash, hash = lv_audit_record_hash, append — for every record of
- * the batch, in the batch's one transaction, without a nested level per
- * record. On sqlite a level is a savepoint, whose journal keeps a copy of
- * every page the record touches; for a batch of hundreds that journal
- * spills to a file, and the copies cost more than the records. The head
- * is read once per chain: the appends of this transaction move it, and
- * its lock is held to the commit.
+ * Appends the batch's records in the batch's one transaction: each
+ * chain's run of them (up to MAX_RUN) as one batch row (lv_audit_chain_append_batch:
+ * compressed, with the sets lookups select on, no per-record index
+ * entry), under the chain's lock, held to the commit.
  */
 static int append_batch(struct lv_audit *a, struct job **v, size_t n,
                         struct lv_err *err)
 {
-    int64_t head = 0;
-    uint8_t hash[LV_AUDIT_HASH_BYTES];
+    struct lv_audit_record **run = lv_xcalloc(n, sizeof(*run));
+    size_t first = 0;
+    int ret = -1;
 
-    for (size_t i = 0; i < n; i++) {
-        struct lv_audit_record *r = &v[i]->r;
+    while (first < n) {
+        const struct lv_audit_record *r0 = &v[first]->r;
+        size_t k = 0;
 
-        if (i == 0 || strcmp(r->account, v[i - 1]->r.account) != 0 ||
-            strcmp(r->region, v[i - 1]->r.region) != 0) {
-            if (lv_store_audit_chain_head(a->store, r->account, r->region,
-                                          &head, hash, err) < 0) {
-                return -1;
-            }
+        for (size_t i = first; i < n && k < MAX_RUN &&
+             strcmp(v[i]->r.account, r0->account) == 0 &&
+             strcmp(v[i]->r.region, r0->region) == 0; i++) {
+            run[k++] = &v[i]->r;
         }
-        r->seq = ++head;
-        memcpy(r->prev_hash, hash, sizeof(hash));
-        lv_audit_record_hash(r, r->hash);
-        if (lv_store_audit_append(a->store, r, err) < 0) {
-            return -1;
+        if (lv_audit_chain_append_batch(a->store, a->kr, run, k, err) < 0) {
+            goto out;
         }
-        memcpy(hash, r->hash, sizeof(hash));
+        first += k;
     }
-    return 0;
+    ret = 0;
+out:
+    free(run);
+    return ret;
 }
 
 /*
@@ -287,7 +292,7 @@ static void *writer(void *arg)
         linger(a);
         batch = a->head;
         cut = &a->head;
-        while (*cut && n < MAX_BATCH) {
+        while (*cut && n < MAX_TAKE) {
             cut = &(*cut)->next;
             n++;
         }
@@ -309,15 +314,33 @@ static void *writer(void *arg)
     return NULL;
 }
 
-void lv_audit_enqueue(struct lv_audit *a, struct lv_audit_record *r,
-                      int may_wait)
+static struct job *job_of(struct lv_audit_record *r)
 {
-    struct job *j = lv_xcalloc(1, sizeof(*j));
+    return (struct job *)(void *)((char *)r - offsetof(struct job, r));
+}
 
-    j->r = *r;
-    /* What r owned is the job's now. */
-    r->event = NULL;
-    r->trace = NULL;
+struct lv_audit_record *lv_audit_job_new(void)
+{
+    struct job *j = lv_xmalloc(sizeof(*j));
+
+    j->next = NULL;
+    j->pos = 0;
+    j->r.event = NULL;
+    j->r.trace = NULL;
+    return &j->r;
+}
+
+void lv_audit_job_discard(struct lv_audit_record *r)
+{
+    free_jobs(job_of(r));
+}
+
+void lv_audit_submit(struct lv_audit *a, struct lv_audit_record *r,
+                     int may_wait)
+{
+    struct job *j = job_of(r);
+
+    j->next = NULL;
     pthread_mutex_lock(&a->mu);
     while (may_wait && a->queued >= MAX_QUEUED && a->running &&
            !a->stopping) {

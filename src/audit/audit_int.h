@@ -18,15 +18,23 @@ struct lv_store *lv_audit_store(const struct lv_audit *a);
 const struct lv_keyring *lv_audit_keyring(const struct lv_audit *a);
 
 /*
- * Hands r to the writer, which appends it to its chain in a later batch:
- * takes what r owns (event, trace; r is left zeroed). With may_wait, waits
- * while the queue is full, so that a burst slows callers down rather than
- * losing records; a caller that may hold a store transaction passes 0
- * (the writer may need the lock it holds: on sqlite, the write lock), and
- * its record is queued past the bound. After the writer stopped (a bug:
- * no request runs then) the record is dropped with a warning.
+ * A record for the writer, built in place (a record is 9 KB: it is
+ * neither zeroed nor copied more than once on a request's path):
+ * lv_audit_job_new() gives storage for one (not zeroed: the builder zeroes
+ * it), lv_audit_submit() hands it, and what it owns, to the writer, which
+ * appends it to its chain in a later batch; lv_audit_job_discard()
+ * releases and frees one that is not submitted.
+ *
+ * With may_wait, submit waits while the queue is full, so that a burst
+ * slows callers down rather than losing records; a caller that may hold a
+ * store transaction passes 0 (the writer may need the lock it holds: on
+ * sqlite, the write lock), and its record is queued past the bound. After
+ * the writer stopped (a bug: no request runs then) the record is dropped
+ * with a warning.
  */
-void lv_audit_enqueue(struct lv_audit *a, struct lv_audit_record *r,
-                      int may_wait);
+struct lv_audit_record *lv_audit_job_new(void);
+void lv_audit_job_discard(struct lv_audit_record *r);
+void lv_audit_submit(struct lv_audit *a, struct lv_audit_record *r,
+                     int may_wait);
 
 #endif

@@ -32,6 +32,7 @@
 #ifndef LV_AUDIT_CHAIN_H
 #define LV_AUDIT_CHAIN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "store/audit_store.h"
@@ -66,6 +67,21 @@ void lv_audit_digest_sign(const struct lv_keyring *kr,
  */
 int lv_audit_chain_append(struct lv_store *s, const struct lv_keyring *kr,
                           struct lv_audit_record *r, struct lv_err *err);
+
+/*
+ * Appends v[0] … v[n-1] (n >= 1), records of one chain, as one batch
+ * (lv_store_audit_append_batch(): the form the recorder's writer keeps
+ * read-only and refused records in): under the chain's lock, each
+ * record's seq, prev_hash and hash set as lv_audit_chain_append() sets
+ * them, in order, and each record's id set to its batch's. Joins the
+ * caller's transaction, which must be open (no nested level of its own:
+ * on sqlite a savepoint per batch would copy every page it touches). kr
+ * as above. 0, or -1 with *err (the caller rolls back).
+ */
+int lv_audit_chain_append_batch(struct lv_store *s,
+                                const struct lv_keyring *kr,
+                                struct lv_audit_record *const *v, size_t n,
+                                struct lv_err *err);
 
 /*
  * Makes the next digest of the chain of (account, region): under the

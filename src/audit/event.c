@@ -30,6 +30,7 @@
  */
 #include "audit/event.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1041,6 +1042,33 @@ static int format_time(int64_t ms, char out[80])
     return 0;
 }
 
+/* Zeroes *r but for its resources (four of 2 KB names), which are set
+ * below as far as n_resources: nothing reads past it. */
+static void clear_record(struct lv_audit_record *r)
+{
+    size_t res = offsetof(struct lv_audit_record, resources);
+    size_t tail = offsetof(struct lv_audit_record, event);
+
+    memset(r, 0, res);
+    memset((char *)r + tail, 0, sizeof(*r) - tail);
+}
+
+/* A fresh UUID for eventID, from a per-thread pool of random bytes: a
+ * call of the random source costs more than the whole record's JSON, and
+ * event ids need uniqueness, not secrecy. */
+static void event_uuid(char out[37])
+{
+    static _Thread_local uint8_t pool[512];
+    static _Thread_local size_t left;
+
+    if (left < 16) {
+        lv_rand_bytes(pool, sizeof(pool));
+        left = sizeof(pool);
+    }
+    lv_keyid_format(pool + sizeof(pool) - left, out);
+    left -= 16;
+}
+
 int lv_audit_event_build(const struct lv_audit_input *in,
                          struct lv_audit_record *out, struct lv_err *err)
 {
@@ -1087,7 +1115,7 @@ int lv_audit_event_build(const struct lv_audit_input *in,
     username = id == ID_SERVICE ? invoked_by
                : id == ID_USER  ? who->user
                                 : "root";
-    lv_uuid4(event_id);
+    event_uuid(event_id);
     rl.n = 0;
     collect_resources(&rl, rule, in);
 
@@ -1141,7 +1169,7 @@ int lv_audit_event_build(const struct lv_audit_input *in,
     }
 
     /* Success: only now is *out written. */
-    memset(out, 0, sizeof(*out));
+    clear_record(out);
     copy_str(out->account, sizeof(out->account), who->account);
     copy_str(out->region, sizeof(out->region), rq->region);
     out->event_time_ms = rq->now_ms;

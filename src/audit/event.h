@@ -47,6 +47,8 @@ struct lv_audit_input {
  * call), error_code ("" on success), resources, and event: the CloudTrail
  * record as JSON text, malloc'd, the caller's to free (free(out->event), or
  * lv_audit_record_release once the record came back from the store).
+ * The resources past n_resources are not zeroed (most of the record's
+ * 9 KB; nothing reads past n_resources).
  *
  * userIdentity: a service principal (rq->who.service set) is
  * {"type":"AWSService","invokedBy":…}, and its sourceIPAddress and

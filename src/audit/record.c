@@ -106,7 +106,7 @@ static const char *group_arn_of(const struct lv_req *rq, const json_t *in,
     return buf;
 }
 
-/* Builds the record of rq into *r (zeroed first; release it). */
+/* Builds the record of rq into *r (release it, built or not). */
 static int build(const struct lv_req *rq, const json_t *response,
                  const struct lv_err *failure, const char *invoked_by,
                  struct lv_audit_record *r, struct lv_err *err)
@@ -115,7 +115,8 @@ static int build(const struct lv_req *rq, const json_t *response,
     char group[2048];
 
     memset(&in, 0, sizeof(in));
-    memset(r, 0, sizeof(*r));
+    r->event = NULL;            /* the rest is lv_audit_event_build's */
+    r->trace = NULL;
     in.rq = rq;
     in.response = failure ? NULL : response;
     in.error_code = failure ? lv_err_type(failure->code) : NULL;
@@ -142,16 +143,15 @@ static void enqueue(struct lv_audit *a, const struct lv_req *rq,
                     const char *invoked_by, int may_wait)
 {
     struct lv_err err = LV_ERR_INIT;
-    struct lv_audit_record r;
+    struct lv_audit_record *r = lv_audit_job_new();
 
-    if (build(rq, response, failure, invoked_by, &r, &err) < 0) {
+    if (build(rq, response, failure, invoked_by, r, &err) < 0) {
         lv_log(LV_LOG_WARN, "audit: cannot build the record req=%s: %s",
                rq->id, err.msg);
-        lv_audit_record_release(&r);
+        lv_audit_job_discard(r);
         return;
     }
-    lv_audit_enqueue(a, &r, may_wait);
-    lv_audit_record_release(&r);
+    lv_audit_submit(a, r, may_wait);
 }
 
 int lv_audit_req_begin(struct lv_audit *a, struct lv_req *rq, int raw_body,
@@ -270,7 +270,8 @@ int lv_audit_req_done(struct lv_audit *a, struct lv_req *rq,
     }
     s = lv_audit_store(a);
     resp = response_of(rq, response, len);
-    memset(&r, 0, sizeof(r));
+    r.event = NULL;             /* the rest is build()'s to zero */
+    r.trace = NULL;
     if (!ar->in_txn) {
         raw = raw_input(rq);
         if (raw) {

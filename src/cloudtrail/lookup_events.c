@@ -35,7 +35,7 @@
 #define DEFAULT_MAX_RESULTS 50
 
 #define TOKEN_TAG_BYTES 16
-/* "<time ms>:<id>", both int64. */
+/* "<time ms>:<seq>", both int64: the last record of the page. */
 #define CURSOR_MAX 48
 
 static const struct {
@@ -98,11 +98,11 @@ static void token_tag(const struct lv_req *rq, const struct query *q,
 }
 
 static void token_write(const struct lv_req *rq, const struct query *q,
-                        int64_t time_ms, int64_t id, struct lv_jw *w)
+                        int64_t time_ms, int64_t seq, struct lv_jw *w)
 {
     uint8_t raw[CURSOR_MAX + TOKEN_TAG_BYTES];
     int n = snprintf((char *)raw, CURSOR_MAX, "%lld:%lld", (long long)time_ms,
-                     (long long)id);
+                     (long long)seq);
     char *enc;
 
     if (n < 0 || n >= CURSOR_MAX) {
@@ -117,7 +117,7 @@ static void token_write(const struct lv_req *rq, const struct query *q,
 /* The cursor a NextToken holds: 0, or -1 with InvalidNextTokenException
  * for a token this query did not make. */
 static int token_read(const struct lv_req *rq, const struct query *q,
-                      const char *t, int64_t *time_ms, int64_t *id,
+                      const char *t, int64_t *time_ms, int64_t *seq,
                       struct lv_err *err)
 {
     unsigned char *raw = NULL;
@@ -148,7 +148,7 @@ static int token_read(const struct lv_req *rq, const struct query *q,
         goto bad;
     }
     *time_ms = a;
-    *id = b;
+    *seq = b;
     ret = 0;
     goto out;
 bad:
@@ -249,7 +249,7 @@ struct page {
     int limit;
     int n;                      /* events written */
     int more;                   /* a record past the page exists */
-    int64_t last_time_ms, last_id;
+    int64_t last_time_ms, last_seq;
 };
 
 static void write_event(struct lv_jw *w, const struct lv_audit_record *r)
@@ -294,7 +294,7 @@ static int on_record(void *arg, const struct lv_audit_record *r)
     write_event(p->w, r);
     p->n++;
     p->last_time_ms = r->event_time_ms;
-    p->last_id = r->id;
+    p->last_seq = r->seq;
     return 0;
 }
 
@@ -303,7 +303,7 @@ int lv_cloudtrail_op_lookup_events(struct lv_req *rq, const json_t *in,
 {
     struct query q;
     struct page p = { .w = w, .limit = DEFAULT_MAX_RESULTS };
-    int64_t before_time_ms = INT64_MAX, before_id = INT64_MAX;
+    int64_t before_time_ms = INT64_MAX, before_seq = INT64_MAX;
     const char *token = lv_json_str(in, "NextToken");
     int64_t max;
     int rc;
@@ -320,7 +320,7 @@ int lv_cloudtrail_op_lookup_events(struct lv_req *rq, const json_t *in,
         }
         p.limit = (int)max;
     }
-    if (token && token_read(rq, &q, token, &before_time_ms, &before_id,
+    if (token && token_read(rq, &q, token, &before_time_ms, &before_seq,
                             err) < 0) {
         return -1;
     }
@@ -328,7 +328,7 @@ int lv_cloudtrail_op_lookup_events(struct lv_req *rq, const json_t *in,
     lv_jw_arr_open(w);
     if (strcmp(q.category, "insight") != 0) {
         rc = lv_store_audit_list(rq->store, rq->who.account, rq->region, &q.f,
-                                 before_time_ms, before_id, p.limit + 1,
+                                 before_time_ms, before_seq, p.limit + 1,
                                  on_record, &p, err);
         if (rc < 0) {
             return -1;
@@ -336,7 +336,7 @@ int lv_cloudtrail_op_lookup_events(struct lv_req *rq, const json_t *in,
     }
     lv_jw_arr_close(w);
     if (p.more) {
-        token_write(rq, &q, p.last_time_ms, p.last_id, w);
+        token_write(rq, &q, p.last_time_ms, p.last_seq, w);
     }
     return 0;
 }

@@ -1,13 +1,43 @@
 /*
  * audit_store.c: the functions of audit_store.h. lv_audit_record_release
- * is here; every store operation is a front that dispatches through the
- * backend table (store_int.h): one per entry of audit_ops.def.
+ * is here; every backend operation is a front that dispatches through the
+ * backend table (store_int.h): one per entry of audit_ops.def. Above them,
+ * the batches: their codec, and list, by_request, key_last_use,
+ * chain_walk and append_batch, which combine single rows (rows_*) and
+ * batched records (batch_*) backend-independently.
+ *
+ * A batch's body is one zstd frame (level 1, content size in its header)
+ * of this serialization:
+ *
+ *   "lvab1"                         5 bytes, the format
+ *   then for each record, in seq order (seq_first, seq_first + 1 …):
+ *     varint  event_time_ms (as uint64)
+ *     str     event_id, request_id, event_source, event_name
+ *     byte    flags: 1 read_only, 2 key_use, 4 has a trace
+ *     str     username, access_key_id, error_code
+ *     byte    n_resources, then str type, str name for each
+ *     str     event
+ *     str     trace (when flags has 4)
+ *     32+32   prev_hash, hash
+ *
+ * varint = unsigned LEB128; str = varint length, then the bytes (no NUL).
+ * account, region and each seq are the row's. A body that does not
+ * decode exactly (changed underneath) is passed over with a warning (by
+ * batch id: never its content): its records read as absent, which is
+ * what verification reports.
  */
 #include "store/audit_store.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+#include <zstd.h>
 
 #include "store/store_int.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/mem.h"
 
 void lv_audit_record_release(struct lv_audit_record *r)
 {
@@ -17,6 +47,17 @@ void lv_audit_record_release(struct lv_audit_record *r)
     r->trace = NULL;
 }
 
+void lv_audit_batch_release(struct lv_audit_batch *b)
+{
+    free(b->attrs);
+    free(b->ids);
+    free(b->body);
+    b->attrs = NULL;
+    b->ids = NULL;
+    b->body = NULL;
+    b->body_len = 0;
+}
+
 #define LV_STORE_OP(name, params, args)                                      \
     int lv_store_audit_##name(struct lv_store *s, LV_STORE_UNPAREN params)   \
     {                                                                        \
@@ -24,3 +65,940 @@ void lv_audit_record_release(struct lv_audit_record *r)
     }
 #include "store/audit_ops.def"
 #undef LV_STORE_OP
+
+/* ---- the codec ----------------------------------------------------------- */
+
+#define BODY_MAGIC "lvab1"
+#define BODY_MAGIC_LEN 5
+#define ZSTD_LEVEL 1
+/* No body decodes to more than this (a batch of a few hundred records of
+ * a few KB each is far below). */
+#define BODY_MAX_RAW ((size_t)256 << 20)
+
+#define FLAG_READ_ONLY 1
+#define FLAG_KEY_USE 2
+#define FLAG_TRACE 4
+
+static void add_varint(struct lv_buf *b, uint64_t v)
+{
+    uint8_t x[10];
+    size_t n = 0;
+
+    do {
+        x[n] = (uint8_t)(v & 0x7f);
+        v >>= 7;
+        if (v) {
+            x[n] |= 0x80;
+        }
+        n++;
+    } while (v);
+    lv_buf_add(b, x, n);
+}
+
+static void add_str(struct lv_buf *b, const char *s, size_t len)
+{
+    add_varint(b, len);
+    if (len) {
+        lv_buf_add(b, s, len);
+    }
+}
+
+/* A fixed char field, never read past cap. */
+#define ADD_FIELD(b, f) add_str((b), (f), strnlen((f), sizeof(f)))
+
+static void encode_record(struct lv_buf *b, const struct lv_audit_record *r)
+{
+    uint8_t flags = (uint8_t)((r->read_only ? FLAG_READ_ONLY : 0) |
+                              (r->key_use ? FLAG_KEY_USE : 0) |
+                              (r->trace ? FLAG_TRACE : 0));
+    uint8_t nres = (uint8_t)r->n_resources;
+
+    add_varint(b, (uint64_t)r->event_time_ms);
+    ADD_FIELD(b, r->event_id);
+    ADD_FIELD(b, r->request_id);
+    ADD_FIELD(b, r->event_source);
+    ADD_FIELD(b, r->event_name);
+    lv_buf_add(b, &flags, 1);
+    ADD_FIELD(b, r->username);
+    ADD_FIELD(b, r->access_key_id);
+    ADD_FIELD(b, r->error_code);
+    lv_buf_add(b, &nres, 1);
+    for (int i = 0; i < r->n_resources; i++) {
+        ADD_FIELD(b, r->resources[i].type);
+        ADD_FIELD(b, r->resources[i].name);
+    }
+    add_str(b, r->event ? r->event : "", r->event ? strlen(r->event) : 0);
+    if (r->trace) {
+        add_str(b, r->trace, strlen(r->trace));
+    }
+    lv_buf_add(b, r->prev_hash, LV_AUDIT_HASH_BYTES);
+    lv_buf_add(b, r->hash, LV_AUDIT_HASH_BYTES);
+}
+
+struct rd {
+    const uint8_t *p;
+    const uint8_t *e;
+    int bad;
+};
+
+static uint64_t rd_varint(struct rd *d)
+{
+    uint64_t v = 0;
+
+    for (int shift = 0; shift < 64; shift += 7) {
+        uint8_t c;
+
+        if (d->p >= d->e) {
+            break;
+        }
+        c = *d->p++;
+        v |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80)) {
+            return v;
+        }
+    }
+    d->bad = 1;
+    return 0;
+}
+
+static const char *rd_str(struct rd *d, size_t *len)
+{
+    uint64_t n = rd_varint(d);
+    const char *s = (const char *)d->p;
+
+    if (d->bad || n > (uint64_t)(d->e - d->p)) {
+        d->bad = 1;
+        *len = 0;
+        return "";
+    }
+    d->p += n;
+    *len = (size_t)n;
+    return s;
+}
+
+static void rd_field(struct rd *d, char *dst, size_t cap)
+{
+    size_t len;
+    const char *s = rd_str(d, &len);
+
+    if (len >= cap || memchr(s, '\0', len)) {
+        d->bad = 1;
+        len = 0;
+    }
+    memcpy(dst, s, len);
+    dst[len] = '\0';
+}
+
+#define RD_FIELD(d, f) rd_field((d), (f), sizeof(f))
+
+static char *rd_dup(struct rd *d)
+{
+    size_t len;
+    const char *s = rd_str(d, &len);
+    char *out = lv_xmalloc(len + 1);
+
+    memcpy(out, s, len);
+    out[len] = '\0';
+    return out;
+}
+
+static uint8_t rd_byte(struct rd *d)
+{
+    if (d->p >= d->e) {
+        d->bad = 1;
+        return 0;
+    }
+    return *d->p++;
+}
+
+static void rd_hash(struct rd *d, uint8_t h[LV_AUDIT_HASH_BYTES])
+{
+    if (d->e - d->p < LV_AUDIT_HASH_BYTES) {
+        d->bad = 1;
+        memset(h, 0, LV_AUDIT_HASH_BYTES);
+        return;
+    }
+    memcpy(h, d->p, LV_AUDIT_HASH_BYTES);
+    d->p += LV_AUDIT_HASH_BYTES;
+}
+
+/* Decodes the next record of d into *r (zeroed first; release it): 0, or
+ * -1 when the bytes do not decode. */
+static int decode_record(struct rd *d, struct lv_audit_record *r)
+{
+    uint8_t flags;
+    uint8_t nres;
+
+    memset(r, 0, sizeof(*r));
+    r->event_time_ms = (int64_t)rd_varint(d);
+    RD_FIELD(d, r->event_id);
+    RD_FIELD(d, r->request_id);
+    RD_FIELD(d, r->event_source);
+    RD_FIELD(d, r->event_name);
+    flags = rd_byte(d);
+    r->read_only = !!(flags & FLAG_READ_ONLY);
+    r->key_use = !!(flags & FLAG_KEY_USE);
+    RD_FIELD(d, r->username);
+    RD_FIELD(d, r->access_key_id);
+    RD_FIELD(d, r->error_code);
+    nres = rd_byte(d);
+    if (nres > LV_AUDIT_MAX_RESOURCES) {
+        d->bad = 1;
+        nres = 0;
+    }
+    r->n_resources = nres;
+    for (int i = 0; i < nres && !d->bad; i++) {
+        RD_FIELD(d, r->resources[i].type);
+        RD_FIELD(d, r->resources[i].name);
+    }
+    r->event = rd_dup(d);
+    if (flags & FLAG_TRACE) {
+        r->trace = rd_dup(d);
+    }
+    rd_hash(d, r->prev_hash);
+    rd_hash(d, r->hash);
+    return d->bad ? -1 : 0;
+}
+
+typedef int (*record_cb)(void *arg, struct lv_audit_record *r);
+
+/*
+ * Decodes b's body and hands each record to fn in seq order (a record it
+ * may keep: it takes what the record owns, or leaves it to be released
+ * here). 0 when done, fn's non-zero value when fn stopped, or 0 with a
+ * warning when the body does not decode exactly (whatever fn saw of it
+ * stays seen: a body changed underneath).
+ */
+static int decode_body(const struct lv_audit_batch *b, record_cb fn,
+                       void *arg)
+{
+    unsigned long long raw_len;
+    uint8_t *raw = NULL;
+    struct lv_audit_record *r = lv_xmalloc(sizeof(*r));
+    struct rd d;
+    int64_t n = b->seq_last - b->seq_first + 1;
+    const char *why = NULL;
+    int rc = 0;
+
+    raw_len = ZSTD_getFrameContentSize(b->body, b->body_len);
+    if (raw_len == ZSTD_CONTENTSIZE_ERROR ||
+        raw_len == ZSTD_CONTENTSIZE_UNKNOWN || raw_len > BODY_MAX_RAW ||
+        raw_len < BODY_MAGIC_LEN || n < 1) {
+        why = "no zstd frame of a known size";
+        goto out;
+    }
+    raw = lv_xmalloc((size_t)raw_len);
+    if (ZSTD_decompress(raw, (size_t)raw_len, b->body, b->body_len) !=
+        raw_len) {
+        why = "it does not decompress";
+        goto out;
+    }
+    if (memcmp(raw, BODY_MAGIC, BODY_MAGIC_LEN) != 0) {
+        why = "unknown format";
+        goto out;
+    }
+    d.p = raw + BODY_MAGIC_LEN;
+    d.e = raw + raw_len;
+    d.bad = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (decode_record(&d, r) < 0) {
+            lv_audit_record_release(r);
+            why = "a record does not decode";
+            goto out;
+        }
+        r->id = b->id;
+        memcpy(r->account, b->account, sizeof(r->account));
+        memcpy(r->region, b->region, sizeof(r->region));
+        r->seq = b->seq_first + i;
+        rc = fn(arg, r);
+        lv_audit_record_release(r);
+        if (rc) {
+            goto out;
+        }
+    }
+    if (d.p != d.e) {
+        why = "bytes past its last record";
+    }
+out:
+    if (why) {
+        lv_log(LV_LOG_WARN, "store: audit batch %lld (seq %lld-%lld) cannot "
+               "be read, its records are passed over: %s", (long long)b->id,
+               (long long)b->seq_first, (long long)b->seq_last, why);
+    }
+    free(raw);
+    free(r);
+    return rc;
+}
+
+/* Reads the body of b (a batch as search and walk give it, without one)
+ * and decodes it (decode_body): its value, 0 when the batch is gone, or
+ * -1 with *err on a store fault. */
+static int decode_batch(struct lv_store *s, const struct lv_audit_batch *b,
+                        record_cb fn, void *arg, struct lv_err *err)
+{
+    struct lv_audit_batch full = *b;
+    int rc;
+
+    full.attrs = NULL;
+    full.ids = NULL;
+    full.body = NULL;
+    full.body_len = 0;
+    rc = lv_store_audit_batch_body(s, b->id, &full, err);
+    if (rc > 0) {
+        rc = decode_body(&full, fn, arg);
+    }
+    lv_audit_batch_release(&full);
+    return rc;
+}
+
+/* ---- building a batch ---------------------------------------------------- */
+
+/* The set of attrs lines, each once: an open-addressing table of the
+ * lines already in the buffer (offset and length). */
+struct line_set {
+    struct lv_buf *b;
+    size_t *off;                /* (size_t)-1: empty slot */
+    size_t *len;
+    size_t cap;                 /* a power of two */
+    size_t n;                   /* slots used, at most cap / 2 */
+};
+
+static uint64_t fnv1a(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+
+    for (size_t i = 0; i < n; i++) {
+        h ^= (uint8_t)s[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+/* Appends "<tag>:<value>\n" to b (a newline in value as a space). */
+static void add_line(struct lv_buf *b, char tag, const char *value,
+                     size_t len)
+{
+    char head[2] = { tag, ':' };
+    size_t at;
+
+    lv_buf_add(b, head, 2);
+    at = b->len;
+    lv_buf_add(b, value, len);
+    for (size_t i = at; i < b->len; i++) {
+        if (b->data[i] == '\n') {
+            b->data[i] = ' ';
+        }
+    }
+    lv_buf_addc(b, '\n');
+}
+
+static void set_init(struct line_set *ls, struct lv_buf *b, size_t cap)
+{
+    ls->b = b;
+    ls->cap = cap;
+    ls->n = 0;
+    ls->off = lv_xmalloc(cap * sizeof(*ls->off));
+    ls->len = lv_xmalloc(cap * sizeof(*ls->len));
+    memset(ls->off, 0xff, cap * sizeof(*ls->off));
+}
+
+static void set_put(struct line_set *ls, size_t off, size_t len)
+{
+    size_t i = (size_t)fnv1a(ls->b->data + off, len) & (ls->cap - 1);
+
+    while (ls->off[i] != (size_t)-1) {
+        i = (i + 1) & (ls->cap - 1);
+    }
+    ls->off[i] = off;
+    ls->len[i] = len;
+    ls->n++;
+}
+
+/* Doubles the table once it is half full. */
+static void set_grow(struct line_set *ls)
+{
+    struct line_set old = *ls;
+
+    set_init(ls, old.b, old.cap * 2);
+    for (size_t i = 0; i < old.cap; i++) {
+        if (old.off[i] != (size_t)-1) {
+            set_put(ls, old.off[i], old.len[i]);
+        }
+    }
+    free(old.off);
+    free(old.len);
+}
+
+static void set_add(struct line_set *ls, char tag, const char *value,
+                    size_t cap)
+{
+    size_t vlen = strnlen(value, cap);
+    size_t at = ls->b->len;
+    size_t n;
+    size_t i;
+
+    add_line(ls->b, tag, value, vlen);
+    n = ls->b->len - at;
+    i = (size_t)fnv1a(ls->b->data + at, n) & (ls->cap - 1);
+    while (ls->off[i] != (size_t)-1) {
+        if (ls->len[i] == n &&
+            memcmp(ls->b->data + ls->off[i], ls->b->data + at, n) == 0) {
+            ls->b->len = at;            /* present: take it back */
+            ls->b->data[at] = '\0';
+            return;
+        }
+        i = (i + 1) & (ls->cap - 1);
+    }
+    ls->off[i] = at;
+    ls->len[i] = n;
+    if (++ls->n > ls->cap / 2) {
+        set_grow(ls);
+    }
+}
+
+#define SET_ADD(ls, tag, f) set_add((ls), (tag), (f), sizeof(f))
+
+static void build_batch(struct lv_audit_record *const *v, size_t n,
+                        struct lv_audit_batch *b)
+{
+    struct lv_buf attrs = LV_BUF_INIT(SIZE_MAX);
+    struct lv_buf ids = LV_BUF_INIT(SIZE_MAX);
+    struct lv_buf raw = LV_BUF_INIT(SIZE_MAX);
+    struct line_set ls;
+    size_t bound;
+    size_t z;
+
+    memset(b, 0, sizeof(*b));
+    memcpy(b->account, v[0]->account, sizeof(b->account));
+    memcpy(b->region, v[0]->region, sizeof(b->region));
+    b->seq_first = v[0]->seq;
+    b->seq_last = v[n - 1]->seq;
+    b->time_min = INT64_MAX;
+    b->time_max = INT64_MIN;
+    memcpy(b->last_hash, v[n - 1]->hash, LV_AUDIT_HASH_BYTES);
+
+    set_init(&ls, &attrs, 64);
+    lv_buf_addc(&attrs, '\n');
+    lv_buf_addc(&ids, '\n');
+    lv_buf_add(&raw, BODY_MAGIC, BODY_MAGIC_LEN);
+    for (size_t i = 0; i < n; i++) {
+        const struct lv_audit_record *r = v[i];
+        int used = r->key_use && !r->error_code[0];
+
+        if (strcmp(r->account, b->account) != 0 ||
+            strcmp(r->region, b->region) != 0 ||
+            r->seq != b->seq_first + (int64_t)i ||
+            r->n_resources < 0 || r->n_resources > LV_AUDIT_MAX_RESOURCES) {
+            LV_BUG("audit batch: record %zu is not the next of its chain",
+                   i);
+        }
+        if (r->event_time_ms < b->time_min) {
+            b->time_min = r->event_time_ms;
+        }
+        if (r->event_time_ms > b->time_max) {
+            b->time_max = r->event_time_ms;
+        }
+        SET_ADD(&ls, LV_AUDIT_TAG_EVENT_NAME, r->event_name);
+        set_add(&ls, LV_AUDIT_TAG_READ_ONLY, r->read_only ? "true" : "false",
+                6);
+        SET_ADD(&ls, LV_AUDIT_TAG_USERNAME, r->username);
+        SET_ADD(&ls, LV_AUDIT_TAG_EVENT_SOURCE, r->event_source);
+        SET_ADD(&ls, LV_AUDIT_TAG_ACCESS_KEY_ID, r->access_key_id);
+        for (int k = 0; k < r->n_resources; k++) {
+            const struct lv_audit_resource *res = &r->resources[k];
+
+            SET_ADD(&ls, LV_AUDIT_TAG_RESOURCE_TYPE, res->type);
+            SET_ADD(&ls, LV_AUDIT_TAG_RESOURCE_NAME, res->name);
+            if (used && strcmp(res->type, "AWS::KMS::Key") == 0) {
+                SET_ADD(&ls, LV_AUDIT_TAG_KEY_USED, res->name);
+            }
+        }
+        add_line(&ids, LV_AUDIT_TAG_EVENT_ID, r->event_id,
+                 strnlen(r->event_id, sizeof(r->event_id)));
+        add_line(&ids, LV_AUDIT_TAG_REQUEST_ID, r->request_id,
+                 strnlen(r->request_id, sizeof(r->request_id)));
+        encode_record(&raw, r);
+    }
+    free(ls.off);
+    free(ls.len);
+    b->attrs = lv_buf_detach(&attrs, NULL);
+    b->ids = lv_buf_detach(&ids, NULL);
+    bound = ZSTD_compressBound(raw.len);
+    b->body = lv_xmalloc(bound);
+    z = ZSTD_compress(b->body, bound, raw.data, raw.len, ZSTD_LEVEL);
+    if (ZSTD_isError(z)) {
+        LV_BUG("audit batch: zstd: %s", ZSTD_getErrorName(z));
+    }
+    b->body_len = z;
+    lv_buf_release(&raw);
+}
+
+int lv_store_audit_append_batch(struct lv_store *s,
+                                struct lv_audit_record *const *v, size_t n,
+                                struct lv_err *err)
+{
+    struct lv_audit_batch b;
+    int rc;
+
+    if (n == 0) {
+        LV_BUG("audit batch: no record");
+    }
+    build_batch(v, n, &b);
+    rc = lv_store_audit_batch_insert(s, &b, err);
+    if (rc == 0) {
+        for (size_t i = 0; i < n; i++) {
+            v[i]->id = b.id;
+        }
+    }
+    lv_audit_batch_release(&b);
+    return rc;
+}
+
+/* ---- matching ------------------------------------------------------------ */
+
+/* The framed line a batch holding a record that passes f has (in attrs,
+ * or in ids for EventId) into buf; NULL when f selects on none. */
+static char *filter_term(const struct lv_audit_filter *f, int *in_ids,
+                         struct lv_buf *buf)
+{
+    static const char tags[] = {
+        [LV_AUDIT_ATTR_EVENT_ID] = LV_AUDIT_TAG_EVENT_ID,
+        [LV_AUDIT_ATTR_EVENT_NAME] = LV_AUDIT_TAG_EVENT_NAME,
+        [LV_AUDIT_ATTR_READ_ONLY] = LV_AUDIT_TAG_READ_ONLY,
+        [LV_AUDIT_ATTR_USERNAME] = LV_AUDIT_TAG_USERNAME,
+        [LV_AUDIT_ATTR_RESOURCE_TYPE] = LV_AUDIT_TAG_RESOURCE_TYPE,
+        [LV_AUDIT_ATTR_RESOURCE_NAME] = LV_AUDIT_TAG_RESOURCE_NAME,
+        [LV_AUDIT_ATTR_EVENT_SOURCE] = LV_AUDIT_TAG_EVENT_SOURCE,
+        [LV_AUDIT_ATTR_ACCESS_KEY_ID] = LV_AUDIT_TAG_ACCESS_KEY_ID,
+    };
+
+    *in_ids = f->attr == LV_AUDIT_ATTR_EVENT_ID;
+    if (f->attr == LV_AUDIT_ATTR_NONE || !f->value) {
+        return NULL;
+    }
+    if ((unsigned)f->attr >= sizeof(tags)) {
+        LV_BUG("audit list: lookup attribute %d", (int)f->attr);
+    }
+    lv_buf_addc(buf, '\n');
+    add_line(buf, tags[f->attr], f->value, strlen(f->value));
+    return buf->data;
+}
+
+static int record_passes(const struct lv_audit_filter *f,
+                         const struct lv_audit_record *r)
+{
+    const char *v = f->value ? f->value : "";
+
+    if (r->event_time_ms < f->start_ms || r->event_time_ms > f->end_ms) {
+        return 0;
+    }
+    switch (f->attr) {
+    case LV_AUDIT_ATTR_NONE:
+        return 1;
+    case LV_AUDIT_ATTR_EVENT_ID:
+        return strcmp(r->event_id, v) == 0;
+    case LV_AUDIT_ATTR_EVENT_NAME:
+        return strcmp(r->event_name, v) == 0;
+    case LV_AUDIT_ATTR_READ_ONLY:
+        return strcmp(v, r->read_only ? "true" : "false") == 0;
+    case LV_AUDIT_ATTR_USERNAME:
+        return strcmp(r->username, v) == 0;
+    case LV_AUDIT_ATTR_RESOURCE_TYPE:
+    case LV_AUDIT_ATTR_RESOURCE_NAME:
+        for (int i = 0; i < r->n_resources; i++) {
+            const char *x = f->attr == LV_AUDIT_ATTR_RESOURCE_TYPE
+                                ? r->resources[i].type
+                                : r->resources[i].name;
+
+            if (strcmp(x, v) == 0) {
+                return 1;
+            }
+        }
+        return 0;
+    case LV_AUDIT_ATTR_EVENT_SOURCE:
+        return strcmp(r->event_source, v) == 0;
+    case LV_AUDIT_ATTR_ACCESS_KEY_ID:
+        return strcmp(r->access_key_id, v) == 0;
+    }
+    return 0;
+}
+
+/* (time, seq) order: > 0 when x is newer than y. */
+static int newer(int64_t xt, int64_t xs, int64_t yt, int64_t ys)
+{
+    if (xt != yt) {
+        return xt > yt ? 1 : -1;
+    }
+    return (xs > ys) - (xs < ys);
+}
+
+/* A copy of r the caller owns (free it with free_record). */
+static struct lv_audit_record *take_record(struct lv_audit_record *r)
+{
+    struct lv_audit_record *p = lv_xmalloc(sizeof(*p));
+
+    *p = *r;
+    r->event = NULL;
+    r->trace = NULL;
+    return p;
+}
+
+static struct lv_audit_record *copy_record(const struct lv_audit_record *r)
+{
+    struct lv_audit_record *p = lv_xmalloc(sizeof(*p));
+
+    *p = *r;
+    p->event = r->event ? lv_xstrdup(r->event) : NULL;
+    p->trace = r->trace ? lv_xstrdup(r->trace) : NULL;
+    return p;
+}
+
+static void free_record(struct lv_audit_record *r)
+{
+    if (r) {
+        lv_audit_record_release(r);
+        free(r);
+    }
+}
+
+/* ---- list ---------------------------------------------------------------- */
+
+struct list_state {
+    struct lv_store *s;
+    struct lv_err *err;
+    const struct lv_audit_filter *f;
+    int64_t before_time_ms;
+    int64_t before_seq;
+    int limit;
+    struct lv_audit_record **v;     /* candidates, newest first once cut */
+    size_t n;
+    size_t cap;
+};
+
+static void cand_add(struct list_state *ls, struct lv_audit_record *r)
+{
+    if (ls->n == ls->cap) {
+        ls->cap = ls->cap ? 2 * ls->cap : 64;
+        ls->v = lv_xrealloc(ls->v, ls->cap * sizeof(*ls->v));
+    }
+    ls->v[ls->n++] = r;
+}
+
+static int by_newest(const void *a, const void *b)
+{
+    const struct lv_audit_record *const *x = a;
+    const struct lv_audit_record *const *y = b;
+
+    return -newer((*x)->event_time_ms, (*x)->seq, (*y)->event_time_ms,
+                  (*y)->seq);
+}
+
+/* Sorts the candidates newest first and keeps `limit` of them. */
+static void cand_cut(struct list_state *ls)
+{
+    if (ls->n == 0) {
+        return;
+    }
+    qsort(ls->v, ls->n, sizeof(*ls->v), by_newest);
+    while (ls->n > (size_t)ls->limit) {
+        free_record(ls->v[--ls->n]);
+    }
+}
+
+static int list_row(void *arg, const struct lv_audit_record *r)
+{
+    cand_add(arg, copy_record(r));
+    return 0;
+}
+
+static int list_batched(void *arg, struct lv_audit_record *r)
+{
+    struct list_state *ls = arg;
+
+    if (newer(r->event_time_ms, r->seq, ls->before_time_ms,
+              ls->before_seq) < 0 &&
+        record_passes(ls->f, r)) {
+        cand_add(ls, take_record(r));
+    }
+    return 0;
+}
+
+static int list_batch(void *arg, const struct lv_audit_batch *b)
+{
+    struct list_state *ls = arg;
+
+    /* Batches come newest first (by time_max): once `limit` candidates
+     * are all newer than anything this batch holds, none after it can
+     * enter the page. */
+    if (ls->n >= (size_t)ls->limit &&
+        b->time_max < ls->v[ls->limit - 1]->event_time_ms) {
+        return 1;
+    }
+    if (decode_batch(ls->s, b, list_batched, ls, ls->err) < 0) {
+        return -1;
+    }
+    cand_cut(ls);
+    return 0;
+}
+
+int lv_store_audit_list(struct lv_store *s, const char *account,
+                        const char *region, const struct lv_audit_filter *f,
+                        int64_t before_time_ms, int64_t before_seq, int limit,
+                        lv_audit_record_fn fn, void *arg, struct lv_err *err)
+{
+    struct list_state ls = { s, err, f, before_time_ms, before_seq, limit,
+                             NULL, 0, 0 };
+    struct lv_buf term = LV_BUF_INIT(SIZE_MAX);
+    const char *t;
+    int in_ids;
+    int rc;
+
+    if (limit <= 0) {
+        LV_BUG("audit list: limit %d", limit);
+    }
+    t = filter_term(f, &in_ids, &term);
+    rc = lv_store_audit_rows_list(s, account, region, f, before_time_ms,
+                                  before_seq, limit, list_row, &ls, err);
+    if (rc < 0) {
+        goto out;
+    }
+    cand_cut(&ls);
+    rc = lv_store_audit_batch_search(s, account, region, in_ids, t,
+                                     f->start_ms,
+                                     f->end_ms < before_time_ms
+                                         ? f->end_ms
+                                         : before_time_ms,
+                                     list_batch, &ls, err);
+    if (rc < 0) {
+        goto out;
+    }
+    rc = 0;
+    for (size_t i = 0; i < ls.n && rc == 0; i++) {
+        rc = fn(arg, ls.v[i]);
+    }
+out:
+    for (size_t i = 0; i < ls.n; i++) {
+        free_record(ls.v[i]);
+    }
+    free(ls.v);
+    lv_buf_release(&term);
+    return rc;
+}
+
+/* ---- by request ---------------------------------------------------------- */
+
+struct by_request_state {
+    struct lv_store *s;
+    struct lv_err *err;
+    const char *request_id;
+    lv_audit_record_fn fn;
+    void *arg;
+    int rc;                         /* fn's non-zero value */
+};
+
+static int by_request_record(void *arg, struct lv_audit_record *r)
+{
+    struct by_request_state *st = arg;
+
+    if (strcmp(r->request_id, st->request_id) != 0) {
+        return 0;
+    }
+    st->rc = st->fn(st->arg, r);
+    return st->rc;
+}
+
+static int by_request_batch(void *arg, const struct lv_audit_batch *b)
+{
+    struct by_request_state *st = arg;
+
+    return decode_batch(st->s, b, by_request_record, st, st->err);
+}
+
+int lv_store_audit_by_request(struct lv_store *s, const char *account,
+                              const char *request_id, lv_audit_record_fn fn,
+                              void *arg, struct lv_err *err)
+{
+    struct by_request_state st = { s, err, request_id, fn, arg, 0 };
+    struct lv_buf term = LV_BUF_INIT(SIZE_MAX);
+    int rc;
+
+    rc = lv_store_audit_rows_by_request(s, account, request_id, fn, arg,
+                                        err);
+    if (rc != 0) {
+        return rc;
+    }
+    lv_buf_addc(&term, '\n');
+    add_line(&term, LV_AUDIT_TAG_REQUEST_ID, request_id, strlen(request_id));
+    rc = lv_store_audit_batch_search(s, account, NULL, 1, term.data,
+                                     INT64_MIN, INT64_MAX, by_request_batch,
+                                     &st, err);
+    lv_buf_release(&term);
+    return rc < 0 ? -1 : st.rc;
+}
+
+/* ---- key last use -------------------------------------------------------- */
+
+struct last_use_state {
+    struct lv_store *s;
+    struct lv_err *err;
+    const char *key_arn;
+    struct lv_audit_record *best;   /* NULL: none yet */
+};
+
+static int last_use_record(void *arg, struct lv_audit_record *r)
+{
+    struct last_use_state *st = arg;
+
+    if (!r->key_use || r->error_code[0] ||
+        (st->best && newer(r->event_time_ms, r->seq, st->best->event_time_ms,
+                           st->best->seq) <= 0)) {
+        return 0;
+    }
+    for (int i = 0; i < r->n_resources; i++) {
+        if (strcmp(r->resources[i].type, "AWS::KMS::Key") == 0 &&
+            strcmp(r->resources[i].name, st->key_arn) == 0) {
+            free_record(st->best);
+            st->best = take_record(r);
+            return 0;
+        }
+    }
+    return 0;
+}
+
+static int last_use_batch(void *arg, const struct lv_audit_batch *b)
+{
+    struct last_use_state *st = arg;
+
+    if (st->best && b->time_max < st->best->event_time_ms) {
+        return 1;                   /* batches come newest first */
+    }
+    return decode_batch(st->s, b, last_use_record, st, st->err) < 0 ? -1
+                                                                   : 0;
+}
+
+int lv_store_audit_key_last_use(struct lv_store *s, const char *key_arn,
+                                struct lv_audit_record *out,
+                                struct lv_err *err)
+{
+    struct last_use_state st = { s, err, key_arn, NULL };
+    struct lv_buf term = LV_BUF_INIT(SIZE_MAX);
+    int found;
+    int rc;
+
+    found = lv_store_audit_rows_key_last_use(s, key_arn, out, err);
+    if (found < 0) {
+        return -1;
+    }
+    if (found) {
+        st.best = take_record(out);
+    }
+    memset(out, 0, sizeof(*out));
+    lv_buf_addc(&term, '\n');
+    add_line(&term, LV_AUDIT_TAG_KEY_USED, key_arn, strlen(key_arn));
+    rc = lv_store_audit_batch_search(s, NULL, NULL, 0, term.data,
+                                     st.best ? st.best->event_time_ms
+                                             : INT64_MIN,
+                                     INT64_MAX, last_use_batch, &st, err);
+    lv_buf_release(&term);
+    if (rc < 0) {
+        free_record(st.best);
+        return -1;
+    }
+    if (!st.best) {
+        return 0;
+    }
+    *out = *st.best;
+    free(st.best);
+    return 1;
+}
+
+/* ---- chain walk ---------------------------------------------------------- */
+
+struct walk_state {
+    struct lv_store *s;
+    const char *account;
+    const char *region;
+    lv_audit_record_fn fn;
+    void *arg;
+    int64_t done;                   /* the last seq handed to fn */
+    int64_t upto;                   /* batches starting before it */
+    int rc;                         /* fn's non-zero value */
+    struct lv_err *err;
+};
+
+static int walk_record(void *arg, struct lv_audit_record *r)
+{
+    struct walk_state *ws = arg;
+
+    if (r->seq <= ws->done) {
+        return 0;
+    }
+    ws->done = r->seq;
+    ws->rc = ws->fn(ws->arg, r);
+    return ws->rc;
+}
+
+static int walk_batch(void *arg, const struct lv_audit_batch *b)
+{
+    struct walk_state *ws = arg;
+    int rc;
+
+    if (b->seq_first >= ws->upto) {
+        return 1;                   /* the single row comes first */
+    }
+    rc = decode_batch(ws->s, b, walk_record, ws, ws->err);
+    if (rc != 0) {
+        return rc < 0 ? -1 : 1;
+    }
+    /* A body passed over leaves its places to read as removed. */
+    if (ws->done < b->seq_last) {
+        ws->done = b->seq_last;
+    }
+    return 0;
+}
+
+/* Hands fn every batched record after ws->done and before seq upto. */
+static int walk_batches_upto(struct walk_state *ws, int64_t upto)
+{
+    ws->upto = upto;
+    if (lv_store_audit_batch_walk(ws->s, ws->account, ws->region, ws->done,
+                                  walk_batch, ws, ws->err) < 0) {
+        return -1;
+    }
+    return ws->rc;
+}
+
+static int walk_row(void *arg, const struct lv_audit_record *r)
+{
+    struct walk_state *ws = arg;
+    int rc = walk_batches_upto(ws, r->seq);
+
+    if (rc != 0) {
+        return rc;
+    }
+    if (r->seq > ws->done) {
+        ws->done = r->seq;
+    }
+    ws->rc = ws->fn(ws->arg, r);
+    return ws->rc;
+}
+
+int lv_store_audit_chain_walk(struct lv_store *s, const char *account,
+                              const char *region, int64_t after_seq,
+                              int64_t *base_seq,
+                              uint8_t base_hash[LV_AUDIT_HASH_BYTES],
+                              lv_audit_record_fn fn, void *arg,
+                              struct lv_err *err)
+{
+    struct walk_state ws = { s, account, region, fn, arg, after_seq, 0, 0,
+                             err };
+    int rc;
+
+    rc = lv_store_audit_rows_chain_walk(s, account, region, after_seq,
+                                        base_seq, base_hash, walk_row, &ws,
+                                        err);
+    if (rc != 0) {
+        return rc;
+    }
+    return walk_batches_upto(&ws, INT64_MAX);
+}

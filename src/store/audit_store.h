@@ -39,7 +39,8 @@ struct lv_audit_resource {
 #define LV_AUDIT_MAX_RESOURCES 4
 
 struct lv_audit_record {
-    int64_t id;                     /* store id, assigned by append */
+    int64_t id;                     /* store id, assigned by append: its
+                                     * row's, or its batch's (below) */
     char account[13];               /* recipientAccountId: whose trail */
     char region[64];
     int64_t seq;                    /* place in the (account, region)
@@ -110,37 +111,41 @@ int lv_store_audit_append(struct lv_store *s, struct lv_audit_record *r,
                           struct lv_err *err);
 
 /*
- * The records of (account, region) that pass f, newest first (by
- * event_time_ms, then id, both descending), after the cursor
- * (before_time_ms, before_id): only records older than it (pass
- * INT64_MAX, INT64_MAX for the first page), at most `limit` (> 0). fn may
- * stop the walk by returning non-zero (that value is returned).
+ * The records of (account, region) that pass f, single rows and batched
+ * alike, newest first (by event_time_ms, then seq, both descending: seq
+ * is unique in a chain), after the cursor (before_time_ms, before_seq):
+ * only records older than it (pass INT64_MAX, INT64_MAX for the first
+ * page), at most `limit` (> 0). fn may stop the walk by returning non-zero
+ * (that value is returned).
  */
 int lv_store_audit_list(struct lv_store *s, const char *account,
                         const char *region, const struct lv_audit_filter *f,
-                        int64_t before_time_ms, int64_t before_id, int limit,
+                        int64_t before_time_ms, int64_t before_seq, int limit,
                         lv_audit_record_fn fn, void *arg,
                         struct lv_err *err);
 
-/* The records of `account` (any region) whose requestID is request_id, in
- * id order (a request made by a service on the caller's behalf may have
- * several). */
+/* The records of `account` (any region) whose requestID is request_id (a
+ * request made by a service on the caller's behalf may have several):
+ * the single rows in id order, then the batched ones, newest batch
+ * first. */
 int lv_store_audit_by_request(struct lv_store *s, const char *account,
                               const char *request_id, lv_audit_record_fn fn,
                               void *arg, struct lv_err *err);
 
-/* The newest record with key_use set, no error_code, and a resource of
- * type "AWS::KMS::Key" named key_arn: 1 with *out filled (release it), 0
- * when there is none. */
+/* The newest record (by event_time_ms, then seq) with key_use set, no
+ * error_code, and a resource of type "AWS::KMS::Key" named key_arn: 1
+ * with *out filled (release it), 0 when there is none. */
 int lv_store_audit_key_last_use(struct lv_store *s, const char *key_arn,
                                 struct lv_audit_record *out,
                                 struct lv_err *err);
 
 /*
- * Every record of the chain of (account, region) with seq > after_seq, in
- * seq order, for verification. *base_seq and base_hash are the chain's
- * base: the seq and hash of the last record expired from it (0 and zeros
- * when none), which the first record left must follow.
+ * Every record of the chain of (account, region) with seq > after_seq,
+ * single rows and batched alike, in seq order, for verification.
+ * *base_seq and base_hash are the chain's base: the seq and hash of the
+ * last record expired from it (0 and zeros when none), which the first
+ * record left must follow. A batch whose body cannot be read (changed
+ * underneath) is logged and passed over: its places read as removed.
  */
 int lv_store_audit_chain_walk(struct lv_store *s, const char *account,
                               const char *region, int64_t after_seq,
@@ -148,6 +153,132 @@ int lv_store_audit_chain_walk(struct lv_store *s, const char *account,
                               uint8_t base_hash[LV_AUDIT_HASH_BYTES],
                               lv_audit_record_fn fn, void *arg,
                               struct lv_err *err);
+
+/*
+ * Appends v[0] … v[n-1] (n >= 1), records of one chain whose seq, prev_hash
+ * and hash the caller set under chain_head's lock (consecutive places, in
+ * order), as one batch (below), and makes the last the head of its chain.
+ * Sets each record's id to the batch's row id. Joins the caller's
+ * transaction like append.
+ */
+int lv_store_audit_append_batch(struct lv_store *s,
+                                struct lv_audit_record *const *v, size_t n,
+                                struct lv_err *err);
+
+/*
+ * ---- batches: how the records above are kept --------------------------
+ *
+ * A change's record is one row of its own (append: it is written in the
+ * change's transaction). The recorder's writer keeps everything else —
+ * read-only and refused requests, by far the most — in batches
+ * (append_batch): one row per run of consecutive records of one chain
+ * (seq_first … seq_last, no gap), their content encoded and compressed
+ * with zstd in `body` (audit_store.c's codec, below), beside what a
+ * lookup selects batches on — the time range of their records, and the
+ * sets of values present (attrs, ids) — so that a record costs a share of
+ * one row and no index entry. A batched record's id is its batch's row id
+ * (its place is its seq).
+ *
+ * The lists above combine the backend's operations below (audit_ops.def):
+ * rows_* read single rows only, batch_* read and write batch rows; the
+ * backend never decodes a body.
+ */
+
+/* attrs: each line "<tag>:<value>", each present value once, every line
+ * framed by '\n' ("\nN:Encrypt\nU:alice\n"); a newline in a value reads
+ * as a space (a batch is selected on its sets, each record then matched
+ * exactly). ids: "\nE:<eventID>\nQ:<requestID>\n" for each record. */
+#define LV_AUDIT_TAG_EVENT_NAME 'N'
+#define LV_AUDIT_TAG_READ_ONLY 'O'      /* "O:true", "O:false" */
+#define LV_AUDIT_TAG_USERNAME 'U'
+#define LV_AUDIT_TAG_RESOURCE_TYPE 'T'
+#define LV_AUDIT_TAG_RESOURCE_NAME 'R'
+#define LV_AUDIT_TAG_EVENT_SOURCE 'S'
+#define LV_AUDIT_TAG_ACCESS_KEY_ID 'A'
+#define LV_AUDIT_TAG_KEY_USED 'K'       /* a key_use record without error
+                                         * naming this AWS::KMS::Key */
+#define LV_AUDIT_TAG_EVENT_ID 'E'       /* in ids */
+#define LV_AUDIT_TAG_REQUEST_ID 'Q'     /* in ids */
+
+struct lv_audit_batch {
+    int64_t id;                     /* store id, assigned by insert */
+    char account[13];
+    char region[64];
+    int64_t seq_first;
+    int64_t seq_last;
+    int64_t time_min;               /* of its records' event_time_ms */
+    int64_t time_max;
+    char *attrs;                    /* see above */
+    char *ids;
+    uint8_t last_hash[LV_AUDIT_HASH_BYTES]; /* record seq_last's: the
+                                             * chain's base when expiry
+                                             * deletes up to it */
+    uint8_t *body;                  /* one zstd frame; NULL as search and
+                                     * walk give a batch (batch_body reads
+                                     * it) */
+    size_t body_len;
+};
+
+/* Frees what a batch read from the store owns and zeroes it. */
+void lv_audit_batch_release(struct lv_audit_batch *b);
+
+typedef int (*lv_audit_batch_fn)(void *arg, const struct lv_audit_batch *b);
+
+/* The single-row parts of list, by_request, key_last_use and chain_walk
+ * (same contracts, single rows only). */
+int lv_store_audit_rows_list(struct lv_store *s, const char *account,
+                             const char *region,
+                             const struct lv_audit_filter *f,
+                             int64_t before_time_ms, int64_t before_seq,
+                             int limit, lv_audit_record_fn fn, void *arg,
+                             struct lv_err *err);
+int lv_store_audit_rows_by_request(struct lv_store *s, const char *account,
+                                   const char *request_id,
+                                   lv_audit_record_fn fn, void *arg,
+                                   struct lv_err *err);
+int lv_store_audit_rows_key_last_use(struct lv_store *s, const char *key_arn,
+                                     struct lv_audit_record *out,
+                                     struct lv_err *err);
+int lv_store_audit_rows_chain_walk(struct lv_store *s, const char *account,
+                                   const char *region, int64_t after_seq,
+                                   int64_t *base_seq,
+                                   uint8_t base_hash[LV_AUDIT_HASH_BYTES],
+                                   lv_audit_record_fn fn, void *arg,
+                                   struct lv_err *err);
+
+/* Inserts b (every field but id set), sets b->id, and makes (seq_last,
+ * last_hash) the head of its chain: under chain_head's lock, in the
+ * caller's transaction (or one of its own outside any). */
+int lv_store_audit_batch_insert(struct lv_store *s, struct lv_audit_batch *b,
+                                struct lv_err *err);
+
+/*
+ * The batches (without their bodies) of `account` and `region` (either
+ * NULL: any) whose time
+ * range meets [from_ms, to_ms] (time_max >= from_ms, time_min <= to_ms)
+ * and whose attrs (in_ids 0) or ids (1) contain `term` (a framed line,
+ * "\nN:Encrypt\n"; NULL: any), newest first (time_max, then id,
+ * descending). fn may stop the walk (its non-zero value is returned).
+ */
+int lv_store_audit_batch_search(struct lv_store *s, const char *account,
+                                 const char *region, int in_ids,
+                                 const char *term, int64_t from_ms,
+                                 int64_t to_ms, lv_audit_batch_fn fn,
+                                 void *arg, struct lv_err *err);
+
+/* The batches of the chain of (account, region) with seq_last >
+ * after_seq, in seq_first order. fn may stop the walk. */
+int lv_store_audit_batch_walk(struct lv_store *s, const char *account,
+                              const char *region, int64_t after_seq,
+                              lv_audit_batch_fn fn, void *arg,
+                              struct lv_err *err);
+
+/* The body of batch `id` into b->body and b->body_len (malloc'd; release
+ * b): 1, or 0 when there is no such batch (expired since it was listed).
+ * Search and walk leave bodies out, so that a list holds one body at a
+ * time and reads only those it decodes. */
+int lv_store_audit_batch_body(struct lv_store *s, int64_t id,
+                              struct lv_audit_batch *b, struct lv_err *err);
 
 /* Every chain the store holds (its account and region), for verification
  * and for the digest task. */
@@ -157,8 +288,10 @@ int lv_store_audit_chains(struct lv_store *s, lv_audit_chain_fn fn, void *arg,
                           struct lv_err *err);
 
 /* Deletes every record with event_time_ms < before_ms (CloudTrail keeps
- * 90 days of event history), moving each chain's base to the last record
- * it deleted from that chain; *n is how many it deleted. Atomic. */
+ * 90 days of event history) — a batch once its newest record is that
+ * old — and, so that no gap is left, every record before it in its chain,
+ * moving each chain's base to the last record it deleted from that chain;
+ * *n is how many records it deleted. Atomic. */
 int lv_store_audit_expire(struct lv_store *s, int64_t before_ms, int64_t *n,
                           struct lv_err *err);
 

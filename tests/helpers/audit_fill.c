@@ -6,9 +6,12 @@
  *
  * usage: audit_fill [--data-dir D] [--store URI] [--root-key-file F]
  *                   --account A --region R --records N --first-ms T
- *                   [--digest-every K]
+ *                   [--digest-every K] [--batch B]
  * Record i (1 … N) has eventTime T + (i - 1) * 1000 ms; after every K-th
- * record a digest is made whose range ends at that record's time. Prints
+ * record a digest is made whose range ends at that record's time. With
+ * --batch B the records are appended B at a time as batches, through
+ * lv_audit_chain_append_batch() as the recorder's writer appends them
+ * (K then a multiple of B). Prints
  * "appended N" and exits 0, or prints the error and exits 1.
  */
 #include <stdint.h>
@@ -44,7 +47,11 @@ int main(int argc, char **argv)
     int n = (int)strtol(opt(argc, argv, "--records", "0"), NULL, 10);
     int every = (int)strtol(opt(argc, argv, "--digest-every", "0"), NULL,
                            10);
+    int batch = (int)strtol(opt(argc, argv, "--batch", "0"), NULL, 10);
     int64_t first = strtoll(opt(argc, argv, "--first-ms", "0"), NULL, 10);
+    struct lv_audit_record *recs = NULL;
+    struct lv_audit_record **run = NULL;
+    int k = 0;
     struct lv_store_config cfg = { 0 };
     struct lv_err err = LV_ERR_INIT;
     struct lv_keyring *kr = NULL;
@@ -64,9 +71,12 @@ int main(int argc, char **argv)
     if (!s) {
         goto out;
     }
+    if (batch > 0) {
+        recs = lv_xcalloc((size_t)batch, sizeof(*recs));
+        run = lv_xcalloc((size_t)batch, sizeof(*run));
+    }
     for (int i = 1; i <= n; i++) {
         struct lv_audit_record r;
-        char *event;
 
         memset(&r, 0, sizeof(r));
         snprintf(r.account, sizeof(r.account), "%s", account);
@@ -86,18 +96,38 @@ int main(int argc, char **argv)
                  "AWS::KMS::Key");
         snprintf(r.resources[0].name, sizeof(r.resources[0].name),
                  "arn:aws:kms:%s:%s:key/k%d", region, account, i % 3);
-        event = lv_xasprintf("{\"eventName\":\"Encrypt\",\"n\":%d}", i);
-        r.event = event;
+        r.event = lv_xasprintf("{\"eventName\":\"Encrypt\",\"n\":%d}", i);
+        if (batch > 0) {
+            recs[k] = r;
+            run[k] = &recs[k];
+            k++;
+            if (k < batch && i < n) {
+                continue;
+            }
+        }
         if (lv_store_begin(s, &err) < 0) {
-            free(event);
+            if (!batch) {
+                free(r.event);
+            }
             goto out;
         }
-        if (lv_audit_chain_append(s, kr, &r, &err) < 0) {
+        if ((batch > 0
+                 ? lv_audit_chain_append_batch(s, kr, run, (size_t)k, &err)
+                 : lv_audit_chain_append(s, kr, &r, &err)) < 0) {
             lv_store_rollback(s);
-            free(event);
+            if (!batch) {
+                free(r.event);
+            }
             goto out;
         }
-        free(event);
+        if (batch > 0) {
+            for (int j = 0; j < k; j++) {
+                lv_audit_record_release(&recs[j]);
+            }
+            k = 0;
+        } else {
+            free(r.event);
+        }
         if (lv_store_commit(s, &err) < 0) {
             goto out;
         }
@@ -113,6 +143,11 @@ out:
     if (ret) {
         fprintf(stderr, "audit_fill: %s\n", lv_err_msg(&err));
     }
+    for (int j = 0; j < k; j++) {
+        lv_audit_record_release(&recs[j]);
+    }
+    free(recs);
+    free(run);
     if (s) {
         lv_store_close(s);
     }

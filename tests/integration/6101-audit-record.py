@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Issue 13 §1: the recorder. Every KMS request and every CloudWatch Logs
 management call is recorded in CloudTrail's format (the record read from
-the store underneath: the audit_records table, with python's sqlite3 or
-psql), with the right event name, source, readOnly, error code, request
+the store underneath: the audit_records table and the batches of
+audit_batches, with python's sqlite3 or psql and the zstd command), with the right event name, source, readOnly, error code, request
 id, identity and region; a change and its record are one commit — with
 the commit of a CreateLogGroup and of a CreateKey failed by the fault
 wrapper (LOGVAULT_STORE_FAULT), neither the change nor a record of it as
@@ -17,7 +17,9 @@ import base64
 import json
 import os
 import sqlite3
+import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -32,23 +34,100 @@ SECRET = b"the plaintext nobody may read in the trail"
 EVENT_TEXT = "event text that stays out of the trail"
 
 
+def unzstd(data, scratch):
+    """data decompressed by the zstd command."""
+    with tempfile.TemporaryDirectory(dir=scratch) as d:
+        src = os.path.join(d, "in.zst")
+        with open(src, "wb") as f:
+            f.write(data)
+        return subprocess.run(["zstd", "-q", "-d", "-c", src], check=True,
+                              capture_output=True, timeout=60).stdout
+
+
+def batch_records(b, scratch):
+    """The records of one audit_batches row, decoded as
+    src/store/audit_store.c documents the body: "lvab1", then per record
+    varint time, str event_id, request_id, event_source, event_name, byte
+    flags, str username, access_key_id, error_code, byte n, n × (str type,
+    str name), str event, [str trace], 32 + 32 bytes of hashes."""
+    raw = unzstd(b["body"], scratch)
+    t.ok("batch %s: format lvab1" % b["id"], raw[:5] == b"lvab1", raw[:5])
+    pos = [5]
+
+    def varint():
+        v, shift = 0, 0
+        while True:
+            c = raw[pos[0]]
+            pos[0] += 1
+            v |= (c & 0x7f) << shift
+            shift += 7
+            if not c & 0x80:
+                return v
+
+    def text():
+        n = varint()
+        v = raw[pos[0]:pos[0] + n].decode()
+        pos[0] += n
+        return v
+
+    def byte():
+        pos[0] += 1
+        return raw[pos[0] - 1]
+
+    out = []
+    for seq in range(b["seq_first"], b["seq_last"] + 1):
+        r = {"id": b["id"], "account": b["account"], "region": b["region"],
+             "seq": seq}
+        varint()
+        text()
+        r["request_id"] = text()
+        r["event_source"] = text()
+        r["event_name"] = text()
+        flags = byte()
+        r["read_only"] = flags & 1
+        text(), text()
+        r["error_code"] = text()
+        for _ in range(byte()):
+            text(), text()
+        r["event"] = text()
+        if flags & 4:
+            text()
+        pos[0] += 64
+        out.append(r)
+    t.ok("batch %s: decodes exactly" % b["id"], pos[0] == len(raw),
+         (pos[0], len(raw)))
+    return out
+
+
 def records(srv):
-    """Every record in the store, in id order, as dicts: the columns and
-    the parsed CloudTrail record ("ct")."""
+    """Every record in the store, single rows and batched, in chain order,
+    as dicts: the columns and the parsed CloudTrail record ("ct")."""
     cols = ("id, account, region, seq, request_id, event_name, "
             "event_source, read_only, error_code, event")
+    bcols = "id, account, region, seq_first, seq_last"
     if on_pg():
         rows = psql("SELECT row_to_json(r)::text FROM (SELECT %s FROM "
                     "audit_records ORDER BY id) r" % cols, srv.store_uri)
         out = [json.loads(line) for line in rows if line]
+        rows = psql("SELECT row_to_json(r)::text FROM (SELECT %s,"
+                    " encode(body, 'hex') AS body FROM audit_batches"
+                    " ORDER BY id) r" % bcols, srv.store_uri)
+        batches = [json.loads(line) for line in rows if line]
+        for b in batches:
+            b["body"] = bytes.fromhex(b["body"])
     else:
         con = sqlite3.connect(os.path.join(srv.data_dir, "logvault.db"))
         try:
             con.row_factory = sqlite3.Row
             out = [dict(r) for r in con.execute(
                 "SELECT %s FROM audit_records ORDER BY id" % cols)]
+            batches = [dict(r) for r in con.execute(
+                "SELECT %s, body FROM audit_batches ORDER BY id" % bcols)]
         finally:
             con.close()
+    for b in batches:
+        out += batch_records(b, srv.scratch)
+    out.sort(key=lambda r: (r["account"], r["region"], r["seq"]))
     for r in out:
         r["ct"] = json.loads(r["event"])
         r["read_only"] = bool(r["read_only"])

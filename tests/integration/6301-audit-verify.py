@@ -3,16 +3,21 @@ chains and signed digests verify; then rows changed, deleted and inserted
 underneath (python's sqlite3 on sqlite, psql on PostgreSQL) and a digest
 edited are each reported, with nothing else; --since leaves out what is
 older; another chain in the same store stays clean; a wrong root key is
-refused.
+refused. Then the same for records kept in batches (the form the
+recorder's writer keeps read-only and refused records in: one row of
+compressed records per run of a chain): a record changed inside a batch's
+body, a batch deleted and a batch copied past the head are each reported.
 
 The records are appended by tests/helpers/audit_fill through the same
 functions the recorder uses (lv_audit_chain_append, lv_audit_digest_make),
 into the store a real `logvault serve` created."""
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lvtest import Server, T, on_pg, psql  # noqa: E402
@@ -42,10 +47,11 @@ if srv.root_key_file:
 where = ["--data-dir", srv.data_dir] + store
 
 
-def fill(account, n, every):
+def fill(account, n, every, batch=0):
     p = subprocess.run([FILL] + where + [
         "--account", account, "--region", REGION, "--records", str(n),
-        "--first-ms", str(T0), "--digest-every", str(every)],
+        "--first-ms", str(T0), "--digest-every", str(every),
+        "--batch", str(batch)],
         capture_output=True, text=True, timeout=60)
     t.eq("audit_fill %s" % account, (0, "appended %d" % n),
          (p.returncode, p.stdout.strip()))
@@ -70,6 +76,46 @@ def sql(stmt):
     db.execute(stmt)
     db.commit()
     db.close()
+
+
+def blob(stmt):
+    """The one bytea/blob value stmt selects."""
+    if on_pg():
+        return bytes.fromhex(psql(stmt.replace("SELECT body",
+                                               "SELECT encode(body, 'hex')"),
+                                  srv.store_uri)[0])
+    db = sqlite3.connect(os.path.join(srv.data_dir, "logvault.db"))
+    v = db.execute(stmt).fetchone()[0]
+    db.close()
+    return v
+
+
+def set_blob(where_batch, value):
+    """Sets the body of the batches where_batch names to value."""
+    if on_pg():
+        psql("UPDATE audit_batches SET body = decode('%s', 'hex') WHERE %s"
+             % (value.hex(), where_batch), srv.store_uri)
+        return
+    db = sqlite3.connect(os.path.join(srv.data_dir, "logvault.db"))
+    db.execute("UPDATE audit_batches SET body = ? WHERE %s" % where_batch,
+               (value,))
+    db.commit()
+    db.close()
+
+
+def zstd(args, data):
+    """Runs the zstd command on data through files (so that a frame it
+    writes carries its content size, as logvault's do)."""
+    d = tempfile.mkdtemp(dir=srv.scratch)
+    src, dst = os.path.join(d, "in"), os.path.join(d, "out")
+    with open(src, "wb") as f:
+        f.write(data)
+    subprocess.run(["zstd", "-q", "-f"] + args + [src, "-o", dst],
+                   check=True, timeout=60)
+    with open(dst, "rb") as f:
+        out = f.read()
+    shutil.rmtree(d)
+    return out
 
 
 def findings(out):
@@ -140,6 +186,61 @@ t.eq("since (RFC 3339) after everything: exit 0", 0, rc)
 t.eq("since after everything: no findings", [], findings(out))
 rc, out, err = verify("--since", "yesterday")
 t.eq("since unparsable: exit 2", 2, rc)
+
+# Batches. Chain C: 12 records kept as batches of 4 (seq 1-4, 5-8, 9-12),
+# one digest at 12.
+if not shutil.which("zstd"):
+    t.ok("batches: the zstd command is needed to edit a batch underneath",
+         False, "zstd not found")
+C = "333333333333"
+fill(C, 12, 12, batch=4)
+rc, out, err = verify()
+t.eq("batches: chain C verifies", [],
+     [x for x in findings(out) if C in x])
+t.ok("batches: C's records counted", re.search(
+    r"3 chains, %d records" % (10 + 4 + 12), out), out)
+
+# Underneath: a copy of batch 1-4 put past the head (places 13-16, its
+# records hashed for 1-4), record 3's text changed inside batch 1-4's
+# compressed body, batch 5-8 deleted.
+where_c = "account = '%s' AND region = '%s'" % (C, REGION)
+bcols = "attrs, ids, last_hash, body"
+sql("INSERT INTO audit_batches (account, region, seq_first, seq_last,"
+    " time_min, time_max, %s) SELECT account, region, 13, 16, %d, %d, %s"
+    " FROM audit_batches WHERE %s AND seq_first = 1"
+    % (bcols, T0 + 20000, T0 + 23000, bcols, where_c))
+raw = zstd(["-d"], blob("SELECT body FROM audit_batches WHERE %s"
+                        " AND seq_first = 1" % where_c))
+t.eq("batches: record 3's text is in the body once", 1,
+     raw.count(b'"n":3}'))
+set_blob("%s AND seq_first = 1" % where_c,
+         zstd(["-1"], raw.replace(b'"n":3}', b'"n":7}')))
+sql("DELETE FROM audit_batches WHERE %s AND seq_first = 5" % where_c)
+
+rc, out, err = verify()
+got = [x for x in findings(out) if C in x]
+t.eq("batches: exit 1", 1, rc)
+t.ok("batches: changed record 3 reported", any(
+    re.match(r"CHANGED +%s %s seq 3 \(row id \d+\)" % (C, REGION), x)
+    for x in got), got)
+t.ok("batches: removed batch 5-8 reported", any(
+    re.match(r"REMOVED +%s %s seq 5-8:" % (C, REGION), x) for x in got),
+    got)
+t.eq("batches: each record of the copied batch reported inserted",
+     ["INSERTED %s %s seq %d" % (C, REGION, i) for i in range(13, 17)],
+     sorted(re.sub(r" +\(row id.*", "", re.sub(r"^INSERTED +", "INSERTED ",
+                                               x))
+            for x in got if x.startswith("INSERTED")))
+t.eq("batches: nothing else about C", 6, len(got))
+
+# A body that no longer decodes: its records read as removed (with the
+# deleted batch before it, places 5-12).
+set_blob("%s AND seq_first = 9" % where_c, b"not zstd")
+rc, out, err = verify()
+got = [x for x in findings(out) if C in x]
+t.ok("batches: an unreadable batch's places reported removed", any(
+    re.match(r"REMOVED +%s %s seq 5-12:" % (C, REGION), x) for x in got),
+    got)
 
 # Another root key than the store's is refused, not used to call every
 # digest broken.

@@ -101,6 +101,11 @@ static struct lv_store *open_spec(const char *spec)
     return s;
 }
 
+/* Whether fill() stores records in batches (append_batch), mixed with
+ * single rows, rather than as single rows only: the list, lookup, walk
+ * and expiry tests run both ways, with the same expectations. */
+static int batched;
+
 static int setup_sqlite(void **state)
 {
     struct fx *f = lv_xcalloc(1, sizeof(*f));
@@ -133,11 +138,24 @@ static int setup_pg(void **state)
     return 0;
 }
 
+static int setup_sqlite_batched(void **state)
+{
+    batched = 1;
+    return setup_sqlite(state);
+}
+
+static int setup_pg_batched(void **state)
+{
+    batched = 1;
+    return setup_pg(state);
+}
+
 static int teardown(void **state)
 {
     struct fx *f = *state;
     char sql[128];
 
+    batched = 0;
     if (!f->pg) {
         lv_test_store_close(f->s, f->dir);
     } else if (f->s) {
@@ -231,22 +249,76 @@ static void append(struct lv_store *s, struct lv_audit_record *r)
     assert_true(r->id > 0);
 }
 
-/* Ten records of ACCT at times 1000, 2000 … 10000 (i = 0 … 9), and two of
- * OTHER; recs[] keeps ACCT's as appended. */
 #define N_RECS 10
+
+/* Appends v[0] … v[k-1] to their chain as one batch, the way the
+ * recorder's writer does: in a transaction, after the head. */
+static void append_run(struct lv_store *s, struct lv_audit_record *v, int k)
+{
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_audit_record *run[N_RECS];
+    int64_t seq;
+    uint8_t head[LV_AUDIT_HASH_BYTES];
+
+    assert_true(k >= 1 && k <= N_RECS);
+    assert_int_equal(lv_store_begin(s, &err), 0);
+    assert_int_equal(lv_store_audit_chain_head(s, v[0].account, v[0].region,
+                                               &seq, head, &err), 0);
+    for (int j = 0; j < k; j++) {
+        struct lv_audit_record *r = &v[j];
+
+        r->seq = ++seq;
+        memcpy(r->prev_hash, head, sizeof(head));
+        for (int i = 0; i < LV_AUDIT_HASH_BYTES; i++) {
+            r->hash[i] = (uint8_t)(head[i] * 31 + r->seq + i);
+        }
+        memcpy(head, r->hash, sizeof(head));
+        run[j] = r;
+    }
+    assert_int_equal(lv_store_audit_append_batch(s, run, (size_t)k, &err),
+                     0);
+    assert_int_equal(lv_store_commit(s, &err), 0);
+    for (int j = 0; j < k; j++) {
+        assert_true(v[j].id > 0);
+        assert_int_equal(v[j].id, v[0].id);
+    }
+}
+
+/* Ten records of ACCT at times 1000, 2000 … 10000 (i = 0 … 9), and two of
+ * OTHER; recs[] keeps ACCT's as appended. Batched: ACCT's seq 1-3 are a
+ * batch, 4 a single row, 5-8 and 9-10 batches; OTHER's one batch. */
 
 static void fill(struct lv_store *s, struct lv_audit_record recs[N_RECS])
 {
-    struct lv_audit_record o;
+    static const int runs[] = { 3, 1, 4, 2 };
+    struct lv_audit_record o[2];
+    int at = 0;
 
     for (int i = 0; i < N_RECS; i++) {
         make(&recs[i], ACCT, i, 1000 * (i + 1));
-        append(s, &recs[i]);
     }
     for (int i = 0; i < 2; i++) {
-        make(&o, OTHER, i, 1000 * (i + 1));
-        append(s, &o);
+        make(&o[i], OTHER, i, 1000 * (i + 1));
     }
+    if (!batched) {
+        for (int i = 0; i < N_RECS; i++) {
+            append(s, &recs[i]);
+        }
+        for (int i = 0; i < 2; i++) {
+            append(s, &o[i]);
+        }
+        return;
+    }
+    for (size_t r = 0; r < sizeof(runs) / sizeof(runs[0]); r++) {
+        if (runs[r] == 1) {
+            append(s, &recs[at]);
+        } else {
+            append_run(s, &recs[at], runs[r]);
+        }
+        at += runs[r];
+    }
+    assert_int_equal(at, N_RECS);
+    append_run(s, o, 2);
 }
 
 static void assert_same(const struct lv_audit_record *a,
@@ -282,7 +354,8 @@ static void assert_same(const struct lv_audit_record *a,
 }
 
 /* What a walk saw: the records' ids and seqs in order, and each record
- * compared with the one of recs having its id. */
+ * compared with the one of recs at its place (seq: every walk here is of
+ * ACCT's chain; batched records share their batch's id). */
 struct seen {
     const struct lv_audit_record *recs;
     int n_recs;
@@ -301,7 +374,7 @@ static int see(void *arg, const struct lv_audit_record *r)
     sn->seqs[sn->n] = r->seq;
     sn->n++;
     for (int i = 0; i < sn->n_recs; i++) {
-        if (sn->recs[i].id == r->id) {
+        if (sn->recs[i].seq == r->seq) {
             assert_same(r, &sn->recs[i]);
         }
     }
@@ -367,7 +440,7 @@ static void test_append_head(void **state)
 /* The ids a list returns, newest first. */
 static int list(struct lv_store *s, enum lv_audit_attr attr,
                 const char *value, int64_t start, int64_t end,
-                int64_t before_time, int64_t before_id, int limit,
+                int64_t before_time, int64_t before_seq, int limit,
                 const struct lv_audit_record *recs, struct seen *sn)
 {
     struct lv_err err = LV_ERR_INIT;
@@ -376,7 +449,7 @@ static int list(struct lv_store *s, enum lv_audit_attr attr,
     memset(sn, 0, sizeof(*sn));
     sn->recs = recs;
     sn->n_recs = N_RECS;
-    return lv_store_audit_list(s, ACCT, REGION, &f, before_time, before_id,
+    return lv_store_audit_list(s, ACCT, REGION, &f, before_time, before_seq,
                                limit, see, sn, &err);
 }
 
@@ -392,6 +465,7 @@ static void expect_n(const struct seen *sn,
     for (int i = n_recs - 1; i >= 0; i--) {
         if (pred(&recs[i], arg)) {
             assert_true(n < sn->n);
+            assert_int_equal(sn->seqs[n], recs[i].seq);
             assert_int_equal(sn->ids[n], recs[i].id);
             n++;
         }
@@ -488,15 +562,15 @@ static void test_list(void **state)
                               bi, 3, recs, &page), 0);
         assert_true(page.n <= 3);
         for (int i = 0; i < page.n; i++) {
-            assert_int_equal(page.ids[i], sn.ids[got + i]);
+            assert_int_equal(page.seqs[i], sn.seqs[got + i]);
         }
         got += page.n;
         if (page.n < 3) {
             break;
         }
-        bi = page.ids[page.n - 1];
+        bi = page.seqs[page.n - 1];
         for (int i = 0; i < N_RECS; i++) {
-            if (recs[i].id == bi) {
+            if (recs[i].seq == bi) {
                 bt = recs[i].event_time_ms;
             }
         }
@@ -563,6 +637,44 @@ static void test_list(void **state)
     assert_int_equal(sn.n, 0);
 }
 
+/* Six records at one time (a single row between batches, or single rows
+ * only): pages of 2 follow seq, newest first, across rows and batches,
+ * each record once. */
+static void test_list_ties(void **state)
+{
+    struct lv_store *s = store_of(state);
+    struct lv_audit_record r[N_RECS];   /* list() compares N_RECS */
+    struct seen page;
+    int64_t bt = INT64_MAX;
+    int64_t bs = INT64_MAX;
+    int64_t want = 6;
+
+    for (int i = 0; i < N_RECS; i++) {
+        make(&r[i], ACCT, i, 5000);     /* seq 0: appended or not */
+    }
+    if (batched) {
+        append_run(s, &r[0], 2);
+        append(s, &r[2]);
+        append_run(s, &r[3], 3);
+    } else {
+        for (int i = 0; i < 6; i++) {
+            append(s, &r[i]);
+        }
+    }
+    for (int p = 0; p < 3; p++) {
+        assert_int_equal(list(s, LV_AUDIT_ATTR_NONE, NULL, 0, INT64_MAX, bt,
+                              bs, 2, r, &page), 0);
+        assert_int_equal(page.n, 2);
+        assert_int_equal(page.seqs[0], want--);
+        assert_int_equal(page.seqs[1], want--);
+        bt = 5000;
+        bs = page.seqs[1];
+    }
+    assert_int_equal(list(s, LV_AUDIT_ATTR_NONE, NULL, 0, INT64_MAX, bt, bs,
+                          2, r, &page), 0);
+    assert_int_equal(page.n, 0);
+}
+
 static void test_by_request_and_last_use(void **state)
 {
     struct lv_store *s = store_of(state);
@@ -573,20 +685,28 @@ static void test_by_request_and_last_use(void **state)
     struct seen sn = { 0 };
 
     fill(s, recs);
-    /* req-2 is records 4 and 5, in id order; OTHER's req-0 is not ACCT's
-     * req-0 (records 0, 1). */
+    /* req-2 is records 4 and 5 (batched: a single row, then a batch);
+     * OTHER's req-0 is not ACCT's req-0 (records 0, 1). */
     sn.recs = recs;
     sn.n_recs = N_RECS;
     assert_int_equal(lv_store_audit_by_request(s, ACCT, "req-2", see, &sn,
                                                &err), 0);
     assert_int_equal(sn.n, 2);
-    assert_int_equal(sn.ids[0], recs[4].id);
-    assert_int_equal(sn.ids[1], recs[5].id);
+    assert_int_equal(sn.seqs[0], recs[4].seq);
+    assert_int_equal(sn.seqs[1], recs[5].seq);
     memset(&sn, 0, sizeof(sn));
+    sn.recs = recs;
+    sn.n_recs = N_RECS;
     assert_int_equal(lv_store_audit_by_request(s, ACCT, "req-0", see, &sn,
                                                &err), 0);
     assert_int_equal(sn.n, 2);
-    assert_int_equal(sn.ids[0], recs[0].id);
+    assert_int_equal(sn.seqs[0], recs[0].seq);
+    assert_int_equal(sn.seqs[1], recs[1].seq);
+    /* A request id that is a prefix of another's matches only itself. */
+    memset(&sn, 0, sizeof(sn));
+    assert_int_equal(lv_store_audit_by_request(s, ACCT, "req-", see, &sn,
+                                               &err), 0);
+    assert_int_equal(sn.n, 0);
     memset(&sn, 0, sizeof(sn));
     assert_int_equal(lv_store_audit_by_request(s, ACCT, "nope", see, &sn,
                                                &err), 0);
@@ -868,13 +988,22 @@ static void test_pg_two_appenders(void **state)
     cmocka_unit_test_setup_teardown(t, setup_sqlite, teardown),              \
         cmocka_unit_test_setup_teardown(t, setup_pg, teardown)
 
+#define BATCHED(t)                                                           \
+    cmocka_unit_test_setup_teardown(t, setup_sqlite_batched, teardown),      \
+        cmocka_unit_test_setup_teardown(t, setup_pg_batched, teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         BOTH(test_append_head),
         BOTH(test_list),
+        BOTH(test_list_ties),
         BOTH(test_by_request_and_last_use),
         BOTH(test_walk_and_expire),
+        BATCHED(test_list),
+        BATCHED(test_list_ties),
+        BATCHED(test_by_request_and_last_use),
+        BATCHED(test_walk_and_expire),
         BOTH(test_digests),
         cmocka_unit_test_setup_teardown(test_pg_two_appenders, setup_pg,
                                         teardown),

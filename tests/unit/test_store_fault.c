@@ -214,6 +214,7 @@ static void populate(struct fx *f)
     struct lv_log_chunk c;
     struct lv_log_metric_filter m;
     struct lv_audit_record r;
+    struct lv_audit_record *one;
     struct lv_audit_digest d;
     struct lv_query_rec q;
     struct lv_query_def qd;
@@ -269,6 +270,11 @@ static void populate(struct fx *f)
                      0);
     make_record(&r, 1, 1000);
     assert_int_equal(lv_store_audit_append(f->s, &r, &err), 0);
+    /* A batch too (at place 5: the cases append at 2), so that lists
+     * read a batch's body. */
+    make_record(&r, 5, 1500);
+    one = &r;
+    assert_int_equal(lv_store_audit_append_batch(f->s, &one, 1, &err), 0);
     make_digest(&d);
     assert_int_equal(lv_store_audit_digest_insert(f->s, &d, &err), 0);
     make_query(&q, "q1", "Running", 0);
@@ -742,24 +748,32 @@ static int call(struct fx *f, const char *op, int *writes,
     } else if (IS("audit.append")) {
         make_record(&ar, 2, 3000);
         rc = lv_store_audit_append(s, &ar, err);
-    } else if (IS("audit.list")) {
+    } else if (IS("audit.rows_list") || IS("audit.batch_search") ||
+               IS("audit.batch_body")) {
+        /* list reads the single rows, then searches the batches and
+         * reads their bodies. */
         *writes = 0;
         rc = lv_store_audit_list(s, ACCT, REGION, &af, INT64_MAX, INT64_MAX,
                                  10, any_record, NULL, err);
-    } else if (IS("audit.by_request")) {
+    } else if (IS("audit.rows_by_request")) {
         *writes = 0;
         rc = lv_store_audit_by_request(s, ACCT, "req-1", any_record, NULL,
                                        err);
-    } else if (IS("audit.key_last_use")) {
+    } else if (IS("audit.rows_key_last_use")) {
         *writes = 0;
         rc = lv_store_audit_key_last_use(s, "k1", &ar, err);
         if (rc > 0) {
             lv_audit_record_release(&ar);
         }
-    } else if (IS("audit.chain_walk")) {
+    } else if (IS("audit.rows_chain_walk") || IS("audit.batch_walk")) {
         *writes = 0;
         rc = lv_store_audit_chain_walk(s, ACCT, REGION, 0, &n64, h,
                                        any_record, NULL, err);
+    } else if (IS("audit.batch_insert")) {
+        struct lv_audit_record *one = &ar;
+
+        make_record(&ar, 2, 3000);
+        rc = lv_store_audit_append_batch(s, &one, 1, err);
     } else if (IS("audit.chains")) {
         *writes = 0;
         rc = lv_store_audit_chains(s, any_chain, NULL, err);

@@ -1,6 +1,7 @@
 /*
  * postgres/audit.c: audit_store.h on the PostgreSQL backend (tables of
- * schema_audit.c), with the behaviour of sqlite/audit.c.
+ * schema_audit.c, audit_batches among them), with the behaviour of
+ * sqlite/audit.c.
  *
  * The chain lock of lv_store_audit_chain_head() is the chain's row in
  * audit_chains, taken FOR UPDATE (made first, ON CONFLICT DO NOTHING, for
@@ -136,7 +137,7 @@ struct record_walk {
     const struct lv_audit_filter *f;
     int64_t attr_int;           /* ATTR_READ_ONLY's value as 0/1, -1 */
     int64_t before_time_ms;
-    int64_t before_id;
+    int64_t before_seq;
     const char *request_id;
     int64_t after_seq;
     lv_audit_record_fn fn;
@@ -160,13 +161,16 @@ static int call_record(void *ctx, const void *p)
 }
 
 /* The list's SQL for each lookup attribute: $7 is the attribute's value
- * (unused, bound "", for none), the cursor ($5, $6) is the last record
- * seen or the caller's, newest first. */
+ * (unused, bound "", for none), the cursor ($5, $6) is the time and seq
+ * of the last record seen or the caller's, newest first. In a chain id
+ * order is seq order (both follow the appends, made under the chain's
+ * lock), so the indexes' (event_time_ms, id) order is the answer's. */
 #define LIST_SQL(cond)                                                       \
     "SELECT " RECORD_COLS " FROM audit_records r"                            \
     " WHERE r.account = $1 AND r.region = $2"                                \
     " AND r.event_time_ms >= $3 AND r.event_time_ms <= $4"                   \
-    " AND (r.event_time_ms, r.id) < ($5::bigint, $6::bigint)" cond           \
+    " AND r.event_time_ms <= $5"                                             \
+    " AND (r.event_time_ms < $5 OR r.seq < $6)" cond                         \
     " ORDER BY r.event_time_ms DESC, r.id DESC LIMIT $8"
 
 static const char *const list_sql[] = {
@@ -196,7 +200,7 @@ static void bind_list(struct lv_pg_params *p, void *ctx, const void *last,
     lv_pg_param_int64(p, w->f->start_ms);
     lv_pg_param_int64(p, w->f->end_ms);
     lv_pg_param_int64(p, r ? r->event_time_ms : w->before_time_ms);
-    lv_pg_param_int64(p, r ? r->id : w->before_id);
+    lv_pg_param_int64(p, r ? r->seq : w->before_seq);
     if (w->f->attr == LV_AUDIT_ATTR_READ_ONLY) {
         lv_pg_param_int64(p, w->attr_int);
     } else {
@@ -206,10 +210,11 @@ static void bind_list(struct lv_pg_params *p, void *ctx, const void *last,
     lv_pg_param_int64(p, n);
 }
 
-int lv_pg_audit_list(void *impl, const char *account, const char *region,
-                     const struct lv_audit_filter *f, int64_t before_time_ms,
-                     int64_t before_id, int limit, lv_audit_record_fn fn,
-                     void *arg, struct lv_err *err)
+int lv_pg_audit_rows_list(void *impl, const char *account, const char *region,
+                          const struct lv_audit_filter *f,
+                          int64_t before_time_ms,
+                          int64_t before_seq, int limit, lv_audit_record_fn fn,
+                          void *arg, struct lv_err *err)
 {
     struct lv_pg *q = impl;
     struct record_walk rw = { 0 };
@@ -229,7 +234,7 @@ int lv_pg_audit_list(void *impl, const char *account, const char *region,
                   : f->value && strcmp(f->value, "false") == 0 ? 0
                                                                : -1;
     rw.before_time_ms = before_time_ms;
-    rw.before_id = before_id;
+    rw.before_seq = before_seq;
     rw.fn = fn;
     rw.arg = arg;
     rw.err = err;
@@ -249,9 +254,9 @@ static void bind_by_request(struct lv_pg_params *p, void *ctx,
     lv_pg_param_int64(p, n);
 }
 
-int lv_pg_audit_by_request(void *impl, const char *account,
-                           const char *request_id, lv_audit_record_fn fn,
-                           void *arg, struct lv_err *err)
+int lv_pg_audit_rows_by_request(void *impl, const char *account,
+                                const char *request_id, lv_audit_record_fn fn,
+                                void *arg, struct lv_err *err)
 {
     struct lv_pg *q = impl;
     static const char sql[] =
@@ -274,8 +279,9 @@ int lv_pg_audit_by_request(void *impl, const char *account,
     return lv_pg_walk_run(q, &w, err);
 }
 
-int lv_pg_audit_key_last_use(void *impl, const char *key_arn,
-                             struct lv_audit_record *out, struct lv_err *err)
+int lv_pg_audit_rows_key_last_use(void *impl, const char *key_arn,
+                                  struct lv_audit_record *out,
+                                  struct lv_err *err)
 {
     struct lv_pg *q = impl;
     static const char sql[] =
@@ -466,12 +472,12 @@ static void bind_chain_walk(struct lv_pg_params *p, void *ctx,
     lv_pg_param_int64(p, n);
 }
 
-int lv_pg_audit_chain_walk(void *impl, const char *account,
-                           const char *region, int64_t after_seq,
-                           int64_t *base_seq,
-                           uint8_t base_hash[LV_AUDIT_HASH_BYTES],
-                           lv_audit_record_fn fn, void *arg,
-                           struct lv_err *err)
+int lv_pg_audit_rows_chain_walk(void *impl, const char *account,
+                                const char *region, int64_t after_seq,
+                                int64_t *base_seq,
+                                uint8_t base_hash[LV_AUDIT_HASH_BYTES],
+                                lv_audit_record_fn fn, void *arg,
+                                struct lv_err *err)
 {
     struct lv_pg *q = impl;
     static const char base[] =
@@ -554,6 +560,226 @@ int lv_pg_audit_chains(void *impl, lv_audit_chain_fn fn, void *arg,
     return lv_pg_walk_run(impl, &w, err);
 }
 
+/* ---- batches ------------------------------------------------------------- */
+
+#define BATCH_COLS                                                           \
+    "id, account, region, seq_first, seq_last, time_min, time_max,"         \
+    " last_hash"
+
+/* The sets (attrs, ids) are for selecting in SQL only: not read back;
+ * the body is batch_body's. */
+static void read_batch(const PGresult *res, int i, void *p)
+{
+    struct lv_audit_batch *b = p;
+
+    b->id = lv_pg_get_int64(res, i, 0);
+    lv_pg_get_field(res, i, 1, b->account, sizeof(b->account), "account");
+    lv_pg_get_field(res, i, 2, b->region, sizeof(b->region), "region");
+    b->seq_first = lv_pg_get_int64(res, i, 3);
+    b->seq_last = lv_pg_get_int64(res, i, 4);
+    b->time_min = lv_pg_get_int64(res, i, 5);
+    b->time_max = lv_pg_get_int64(res, i, 6);
+    get_hash(res, i, 7, b->last_hash);
+}
+
+int lv_pg_audit_batch_body(void *impl, int64_t id, struct lv_audit_batch *bt,
+                           struct lv_err *err)
+{
+    static const char sql[] = "SELECT body FROM audit_batches WHERE id = $1";
+    struct lv_pg_params p;
+    struct lv_buf body = LV_BUF_INIT(SIZE_MAX);
+    PGresult *res = NULL;
+    int found;
+
+    lv_pg_params_init(&p);
+    lv_pg_param_int64(&p, id);
+    if (lv_pg_query(impl, sql, &p, LV_PG_TEXT, &res,
+                    "read audit batch body", err) < 0) {
+        return -1;
+    }
+    found = PQntuples(res) > 0;
+    if (found && lv_pg_get_bytea(res, 0, 0, &body) < 0) {
+        lv_buf_reset(&body);        /* reads as a body that does not decode */
+    }
+    PQclear(res);
+    if (found) {
+        free(bt->body);
+        bt->body_len = body.len;
+        bt->body = lv_xmalloc(body.len + 1);
+        memcpy(bt->body, body.data, body.len);
+    }
+    lv_buf_release(&body);
+    return found;
+}
+
+static void release_batch(void *p)
+{
+    struct lv_audit_batch *b = p;
+
+    lv_audit_batch_release(b);
+    memset(b, 0, sizeof(*b));
+}
+
+struct batch_walk {
+    const char *account;
+    const char *region;
+    const char *term;
+    int64_t from_ms;
+    int64_t to_ms;
+    int64_t after_seq;
+    lv_audit_batch_fn fn;
+    void *arg;
+};
+
+static int call_batch(void *ctx, const void *p)
+{
+    const struct batch_walk *bw = ctx;
+
+    return bw->fn(bw->arg, p);
+}
+
+int lv_pg_audit_batch_insert(void *impl, struct lv_audit_batch *bt,
+                             struct lv_err *err)
+{
+    struct lv_pg *q = impl;
+    static const char insert[] =
+        "INSERT INTO audit_batches (account, region, seq_first, seq_last,"
+        " time_min, time_max, attrs, ids, last_hash, body)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
+    static const char head[] =
+        "INSERT INTO audit_chains (account, region, head_seq, head_hash,"
+        " base_seq, base_hash) VALUES ($1, $2, $3, $4, 0, $5)"
+        " ON CONFLICT (account, region) DO UPDATE SET"
+        " head_seq = excluded.head_seq, head_hash = excluded.head_hash";
+    struct lv_pg_params p;
+    int64_t id = 0;
+
+    if (lv_pg_begin(q, err) < 0) {
+        return -1;
+    }
+    lv_pg_params_init(&p);
+    lv_pg_param_field(&p, bt->account, sizeof(bt->account));
+    lv_pg_param_field(&p, bt->region, sizeof(bt->region));
+    lv_pg_param_int64(&p, bt->seq_first);
+    lv_pg_param_int64(&p, bt->seq_last);
+    lv_pg_param_int64(&p, bt->time_min);
+    lv_pg_param_int64(&p, bt->time_max);
+    lv_pg_param_text(&p, bt->attrs);
+    lv_pg_param_text(&p, bt->ids);
+    lv_pg_param_bytea(&p, bt->last_hash, LV_AUDIT_HASH_BYTES);
+    lv_pg_param_bytea(&p, bt->body, bt->body_len);
+    if (lv_pg_query_int64(q, insert, &p, &id, "insert audit batch",
+                          err) <= 0) {
+        goto fail;
+    }
+    lv_pg_params_init(&p);
+    lv_pg_param_field(&p, bt->account, sizeof(bt->account));
+    lv_pg_param_field(&p, bt->region, sizeof(bt->region));
+    lv_pg_param_int64(&p, bt->seq_last);
+    lv_pg_param_bytea(&p, bt->last_hash, LV_AUDIT_HASH_BYTES);
+    lv_pg_param_bytea(&p, zero_hash, LV_AUDIT_HASH_BYTES);
+    if (lv_pg_run(q, head, &p, "move audit chain head", err) < 0) {
+        goto fail;
+    }
+    if (lv_pg_commit(q, err) < 0) {
+        return -1;
+    }
+    bt->id = id;
+    return 0;
+fail:
+    lv_pg_rollback(q);
+    return -1;
+}
+
+/* The search's SQL for a scope and a set: $1 account, $2 region (bound
+ * whether used or not), $3 and $4 the time range, $5 the term or NULL,
+ * ($6, $7) the keyset (time_max, id) of the last batch seen. */
+#define SEARCH_SQL(scope, col)                                               \
+    "SELECT " BATCH_COLS " FROM audit_batches"                               \
+    " WHERE " scope " $1::text IS NOT NULL AND $2::text IS NOT NULL"         \
+    " AND time_max >= $3 AND time_min <= $4"                                 \
+    " AND ($5::text IS NULL OR strpos(" col ", $5::text) > 0)"               \
+    " AND (time_max, id) < ($6::bigint, $7::bigint)"                         \
+    " ORDER BY time_max DESC, id DESC LIMIT $8"
+
+#define SCOPE_CHAIN "account = $1 AND region = $2 AND"
+#define SCOPE_ACCOUNT "account = $1 AND"
+
+static const char *const search_sql[3][2] = {
+    { SEARCH_SQL(SCOPE_CHAIN, "attrs"), SEARCH_SQL(SCOPE_CHAIN, "ids") },
+    { SEARCH_SQL(SCOPE_ACCOUNT, "attrs"), SEARCH_SQL(SCOPE_ACCOUNT, "ids") },
+    { SEARCH_SQL("", "attrs"), SEARCH_SQL("", "ids") },
+};
+
+static void bind_search(struct lv_pg_params *p, void *ctx, const void *last,
+                        int n)
+{
+    const struct batch_walk *bw = ctx;
+    const struct lv_audit_batch *l = last;
+
+    lv_pg_param_text(p, bw->account);
+    lv_pg_param_text(p, bw->region);
+    lv_pg_param_int64(p, bw->from_ms);
+    lv_pg_param_int64(p, bw->to_ms);
+    lv_pg_param_text_or_null(p, bw->term);
+    lv_pg_param_int64(p, l ? l->time_max : INT64_MAX);
+    lv_pg_param_int64(p, l ? l->id : INT64_MAX);
+    lv_pg_param_int64(p, n);
+}
+
+int lv_pg_audit_batch_search(void *impl, const char *account,
+                             const char *region, int in_ids,
+                             const char *term, int64_t from_ms,
+                             int64_t to_ms, lv_audit_batch_fn fn, void *arg,
+                             struct lv_err *err)
+{
+    struct batch_walk bw = { account, region, term, from_ms, to_ms, 0, fn,
+                             arg };
+    int scope = account && region ? 0 : account ? 1 : 2;
+    struct lv_pg_walk w = {
+        search_sql[scope][in_ids ? 1 : 0], "search audit batches",
+        sizeof(struct lv_audit_batch), 0, &bw, bind_search, read_batch,
+        release_batch, call_batch,
+    };
+
+    if (scope == 2 && region) {
+        LV_BUG("audit batch search: a region without an account");
+    }
+    return lv_pg_walk_run(impl, &w, err);
+}
+
+static void bind_batch_walk(struct lv_pg_params *p, void *ctx,
+                            const void *last, int n)
+{
+    const struct batch_walk *bw = ctx;
+    const struct lv_audit_batch *l = last;
+
+    lv_pg_param_text(p, bw->account);
+    lv_pg_param_text(p, bw->region);
+    lv_pg_param_int64(p, bw->after_seq);
+    lv_pg_param_int64(p, l ? l->seq_first : INT64_MIN);
+    lv_pg_param_int64(p, n);
+}
+
+int lv_pg_audit_batch_walk(void *impl, const char *account,
+                           const char *region, int64_t after_seq,
+                           lv_audit_batch_fn fn, void *arg,
+                           struct lv_err *err)
+{
+    static const char sql[] =
+        "SELECT " BATCH_COLS " FROM audit_batches"
+        " WHERE account = $1 AND region = $2 AND seq_last > $3"
+        " AND seq_first > $4 ORDER BY seq_first LIMIT $5";
+    struct batch_walk bw = { account, region, NULL, 0, 0, after_seq, fn,
+                             arg };
+    struct lv_pg_walk w = {
+        sql, "walk audit batches", sizeof(struct lv_audit_batch), 0, &bw,
+        bind_batch_walk, read_batch, release_batch, call_batch,
+    };
+
+    return lv_pg_walk_run(impl, &w, err);
+}
+
 /* ---- expiry -------------------------------------------------------------- */
 
 int lv_pg_audit_expire(void *impl, int64_t before_ms, int64_t *n,
@@ -564,18 +790,28 @@ int lv_pg_audit_expire(void *impl, int64_t before_ms, int64_t *n,
      * appenders while it moves): every record up to it in the chain goes,
      * so that the records left follow the base without a gap. */
     static const char cuts[] =
-        "SELECT account, region, max(seq) FROM audit_records"
-        " WHERE event_time_ms < $1 GROUP BY account, region"
-        " ORDER BY account, region";
+        "SELECT account, region, max(seq) FROM ("
+        " SELECT account, region, seq FROM audit_records"
+        "  WHERE event_time_ms < $1"
+        " UNION ALL SELECT account, region, seq_last FROM audit_batches"
+        "  WHERE time_max < $1) x"
+        " GROUP BY account, region ORDER BY account, region";
     static const char base[] =
-        "UPDATE audit_chains c SET base_seq = $3, base_hash = r.hash"
-        " FROM audit_records r"
-        " WHERE c.account = $1 AND c.region = $2"
-        " AND r.account = $1 AND r.region = $2 AND r.seq = $3";
+        "UPDATE audit_chains c SET base_seq = $3,"
+        " base_hash = coalesce((SELECT r.hash FROM audit_records r"
+        "  WHERE r.account = $1 AND r.region = $2 AND r.seq = $3),"
+        " (SELECT b.last_hash FROM audit_batches b"
+        "  WHERE b.account = $1 AND b.region = $2 AND b.seq_last = $3),"
+        " c.base_hash)"
+        " WHERE c.account = $1 AND c.region = $2";
     static const char del[] =
         "DELETE FROM audit_records"
         " WHERE account = $1 AND region = $2 AND seq <= $3"
         " RETURNING 1";
+    static const char del_batches[] =
+        "DELETE FROM audit_batches"
+        " WHERE account = $1 AND region = $2 AND seq_last <= $3"
+        " RETURNING seq_last - seq_first + 1";
     struct lv_pg_params p;
     PGresult *res = NULL;
     PGresult *gone = NULL;
@@ -603,6 +839,15 @@ int lv_pg_audit_expire(void *impl, int64_t before_ms, int64_t *n,
             goto fail;
         }
         *n += PQntuples(gone);
+        PQclear(gone);
+        gone = NULL;
+        if (lv_pg_query(q, del_batches, &p, LV_PG_TEXT, &gone,
+                        "expire audit batches", err) < 0) {
+            goto fail;
+        }
+        for (int k = 0; k < PQntuples(gone); k++) {
+            *n += lv_pg_get_int64(gone, k, 0);
+        }
         PQclear(gone);
         gone = NULL;
     }

@@ -89,5 +89,24 @@ const struct lv_migration lv_pg_migrations_audit[] = {
       " signature BYTEA NOT NULL);"
       "CREATE INDEX audit_digests_chain ON audit_digests"
       " (account, region, id);" },
+    /* Batches of records (audit_store.h), as sqlite's step 2. */
+    { "audit", 2,
+      "CREATE TABLE audit_batches ("
+      " id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+      " account TEXT COLLATE \"C\" NOT NULL,"
+      " region TEXT COLLATE \"C\" NOT NULL,"
+      " seq_first BIGINT NOT NULL,"
+      " seq_last BIGINT NOT NULL,"
+      " time_min BIGINT NOT NULL,"
+      " time_max BIGINT NOT NULL,"
+      " attrs TEXT COLLATE \"C\" NOT NULL,"
+      " ids TEXT COLLATE \"C\" NOT NULL,"
+      " last_hash BYTEA NOT NULL,"
+      " body BYTEA NOT NULL);"
+      "CREATE UNIQUE INDEX audit_batches_seq ON audit_batches"
+      " (account, region, seq_first);"
+      "CREATE INDEX audit_batches_time ON audit_batches"
+      " (account, region, time_max, id);"
+      "CREATE INDEX audit_batches_expiry ON audit_batches (time_max, id);" },
     LV_MIGRATION_END,
 };

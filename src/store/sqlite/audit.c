@@ -1,7 +1,7 @@
 /*
  * sqlite/audit.c: audit_store.h on the embedded SQLite backend (tables
- * audit_records, audit_resources, audit_chains, audit_digests of
- * schema_audit.c).
+ * audit_records, audit_resources, audit_chains, audit_digests and
+ * audit_batches of schema_audit.c).
  *
  * The chain lock of lv_store_audit_chain_head() is SQLite's own: the
  * caller's outermost level is BEGIN IMMEDIATE, which holds the database's
@@ -138,7 +138,7 @@ struct record_walk {
     const struct lv_audit_filter *f;
     int64_t attr_int;           /* ATTR_READ_ONLY's value as 0/1, -1 */
     int64_t before_time_ms;
-    int64_t before_id;
+    int64_t before_seq;
     const char *request_id;
     int64_t after_seq;
     lv_audit_record_fn fn;
@@ -162,13 +162,16 @@ static int call_record(void *ctx, const void *p)
 }
 
 /* The list's SQL for each lookup attribute: ?7 is the attribute's value
- * (unused, bound "", for none), the cursor (?5, ?6) is the last record
- * seen or the caller's, newest first. */
+ * (unused, bound "", for none), the cursor (?5, ?6) is the time and seq
+ * of the last record seen or the caller's, newest first. In a chain id
+ * order is seq order (both follow the appends, made under the chain's
+ * lock), so the indexes' (event_time_ms, id) order is the answer's. */
 #define LIST_SQL(cond)                                                       \
     "SELECT " RECORD_COLS " FROM audit_records r"                            \
     " WHERE r.account = ?1 AND r.region = ?2"                                \
     " AND r.event_time_ms >= ?3 AND r.event_time_ms <= ?4"                   \
-    " AND (r.event_time_ms, r.id) < (?5, ?6)" cond                           \
+    " AND r.event_time_ms <= ?5"                                             \
+    " AND (r.event_time_ms < ?5 OR r.seq < ?6)" cond                         \
     " ORDER BY r.event_time_ms DESC, r.id DESC LIMIT ?8"
 
 static const char *const list_sql[] = {
@@ -198,7 +201,7 @@ static void bind_list(struct lv_sqlite_bind *b, void *ctx, const void *last,
     lv_sqlite_bind_int64(b, w->f->start_ms);
     lv_sqlite_bind_int64(b, w->f->end_ms);
     lv_sqlite_bind_int64(b, r ? r->event_time_ms : w->before_time_ms);
-    lv_sqlite_bind_int64(b, r ? r->id : w->before_id);
+    lv_sqlite_bind_int64(b, r ? r->seq : w->before_seq);
     if (w->f->attr == LV_AUDIT_ATTR_READ_ONLY) {
         lv_sqlite_bind_int64(b, w->attr_int);
     } else {
@@ -209,10 +212,12 @@ static void bind_list(struct lv_sqlite_bind *b, void *ctx, const void *last,
     lv_sqlite_bind_int64(b, n);
 }
 
-int lv_sqlite_audit_list(void *impl, const char *account, const char *region,
-                         const struct lv_audit_filter *f,
-                         int64_t before_time_ms, int64_t before_id, int limit,
-                         lv_audit_record_fn fn, void *arg, struct lv_err *err)
+int lv_sqlite_audit_rows_list(void *impl, const char *account,
+                              const char *region,
+                              const struct lv_audit_filter *f,
+                              int64_t before_time_ms, int64_t before_seq,
+                              int limit, lv_audit_record_fn fn, void *arg,
+                              struct lv_err *err)
 {
     struct lv_sqlite *s = impl;
     struct record_walk rw = { 0 };
@@ -232,7 +237,7 @@ int lv_sqlite_audit_list(void *impl, const char *account, const char *region,
                   : f->value && strcmp(f->value, "false") == 0 ? 0
                                                                : -1;
     rw.before_time_ms = before_time_ms;
-    rw.before_id = before_id;
+    rw.before_seq = before_seq;
     rw.fn = fn;
     rw.arg = arg;
     rw.err = err;
@@ -252,9 +257,10 @@ static void bind_by_request(struct lv_sqlite_bind *b, void *ctx,
     lv_sqlite_bind_int64(b, n);
 }
 
-int lv_sqlite_audit_by_request(void *impl, const char *account,
-                               const char *request_id, lv_audit_record_fn fn,
-                               void *arg, struct lv_err *err)
+int lv_sqlite_audit_rows_by_request(void *impl, const char *account,
+                                    const char *request_id,
+                                    lv_audit_record_fn fn, void *arg,
+                                    struct lv_err *err)
 {
     struct lv_sqlite *s = impl;
     static const char sql[] =
@@ -277,9 +283,9 @@ int lv_sqlite_audit_by_request(void *impl, const char *account,
     return lv_sqlite_walk_run(s, &w, err);
 }
 
-int lv_sqlite_audit_key_last_use(void *impl, const char *key_arn,
-                                 struct lv_audit_record *out,
-                                 struct lv_err *err)
+int lv_sqlite_audit_rows_key_last_use(void *impl, const char *key_arn,
+                                      struct lv_audit_record *out,
+                                      struct lv_err *err)
 {
     struct lv_sqlite *s = impl;
     static const char sql[] =
@@ -445,12 +451,12 @@ static void bind_chain_walk(struct lv_sqlite_bind *b, void *ctx,
     lv_sqlite_bind_int64(b, n);
 }
 
-int lv_sqlite_audit_chain_walk(void *impl, const char *account,
-                               const char *region, int64_t after_seq,
-                               int64_t *base_seq,
-                               uint8_t base_hash[LV_AUDIT_HASH_BYTES],
-                               lv_audit_record_fn fn, void *arg,
-                               struct lv_err *err)
+int lv_sqlite_audit_rows_chain_walk(void *impl, const char *account,
+                                    const char *region, int64_t after_seq,
+                                    int64_t *base_seq,
+                                    uint8_t base_hash[LV_AUDIT_HASH_BYTES],
+                                    lv_audit_record_fn fn, void *arg,
+                                    struct lv_err *err)
 {
     struct lv_sqlite *s = impl;
     static const char base[] =
@@ -547,6 +553,231 @@ int lv_sqlite_audit_chains(void *impl, lv_audit_chain_fn fn, void *arg,
     return lv_sqlite_walk_run(impl, &w, err);
 }
 
+/* ---- batches ------------------------------------------------------------- */
+
+#define BATCH_COLS                                                           \
+    "id, account, region, seq_first, seq_last, time_min, time_max,"         \
+    " last_hash"
+
+/* The sets (attrs, ids) are for selecting in SQL only: not read back;
+ * the body is batch_body's. */
+static void read_batch(sqlite3_stmt *st, void *p)
+{
+    struct lv_audit_batch *b = p;
+
+    b->id = sqlite3_column_int64(st, 0);
+    lv_sqlite_col_field(st, 1, b->account, sizeof(b->account), "account");
+    lv_sqlite_col_field(st, 2, b->region, sizeof(b->region), "region");
+    b->seq_first = sqlite3_column_int64(st, 3);
+    b->seq_last = sqlite3_column_int64(st, 4);
+    b->time_min = sqlite3_column_int64(st, 5);
+    b->time_max = sqlite3_column_int64(st, 6);
+    col_hash(st, 7, b->last_hash);
+}
+
+int lv_sqlite_audit_batch_body(void *impl, int64_t id,
+                               struct lv_audit_batch *bt, struct lv_err *err)
+{
+    static const char sql[] = "SELECT body FROM audit_batches WHERE id = ?1";
+    struct lv_sqlite_bind b;
+    const void *body;
+    int n;
+    int rc;
+
+    if (lv_sqlite_start(impl, sql, &b, err) < 0) {
+        return -1;
+    }
+    lv_sqlite_bind_int64(&b, id);
+    rc = lv_sqlite_run_row(&b, "read audit batch body", err);
+    if (rc <= 0) {
+        return rc;
+    }
+    body = sqlite3_column_blob(b.st, 0);
+    n = sqlite3_column_bytes(b.st, 0);
+    free(bt->body);
+    bt->body_len = body && n > 0 ? (size_t)n : 0;
+    bt->body = lv_xmalloc(bt->body_len + 1);
+    if (bt->body_len) {
+        memcpy(bt->body, body, bt->body_len);
+    }
+    sqlite3_reset(b.st);
+    return 1;
+}
+
+static void release_batch(void *p)
+{
+    struct lv_audit_batch *b = p;
+
+    lv_audit_batch_release(b);
+    memset(b, 0, sizeof(*b));
+}
+
+struct batch_walk {
+    const char *account;
+    const char *region;
+    const char *term;
+    int64_t from_ms;
+    int64_t to_ms;
+    int64_t after_seq;
+    lv_audit_batch_fn fn;
+    void *arg;
+};
+
+static int call_batch(void *ctx, const void *p)
+{
+    const struct batch_walk *bw = ctx;
+
+    return bw->fn(bw->arg, p);
+}
+
+int lv_sqlite_audit_batch_insert(void *impl, struct lv_audit_batch *bt,
+                                 struct lv_err *err)
+{
+    struct lv_sqlite *s = impl;
+    static const char insert[] =
+        "INSERT INTO audit_batches (account, region, seq_first, seq_last,"
+        " time_min, time_max, attrs, ids, last_hash, body)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+    static const char head[] =
+        "INSERT INTO audit_chains (account, region, head_seq, head_hash,"
+        " base_seq, base_hash) VALUES (?1, ?2, ?3, ?4, 0, ?5)"
+        " ON CONFLICT (account, region) DO UPDATE SET"
+        " head_seq = excluded.head_seq, head_hash = excluded.head_hash";
+    struct lv_sqlite_bind b;
+    int64_t id;
+    int own = !lv_sqlite_in_txn(s);
+
+    if (own && lv_sqlite_begin(s, err) < 0) {
+        return -1;
+    }
+    if (lv_sqlite_start(s, insert, &b, err) < 0) {
+        goto fail;
+    }
+    lv_sqlite_bind_field(&b, bt->account, sizeof(bt->account));
+    lv_sqlite_bind_field(&b, bt->region, sizeof(bt->region));
+    lv_sqlite_bind_int64(&b, bt->seq_first);
+    lv_sqlite_bind_int64(&b, bt->seq_last);
+    lv_sqlite_bind_int64(&b, bt->time_min);
+    lv_sqlite_bind_int64(&b, bt->time_max);
+    lv_sqlite_bind_text(&b, bt->attrs);
+    lv_sqlite_bind_text(&b, bt->ids);
+    lv_sqlite_bind_blob(&b, bt->last_hash, LV_AUDIT_HASH_BYTES);
+    lv_sqlite_bind_blob(&b, bt->body, bt->body_len);
+    if (lv_sqlite_run_done(&b, "insert audit batch", err) < 0) {
+        goto fail;
+    }
+    id = sqlite3_last_insert_rowid(sqlite3_db_handle(b.st));
+    if (lv_sqlite_start(s, head, &b, err) < 0) {
+        goto fail;
+    }
+    lv_sqlite_bind_field(&b, bt->account, sizeof(bt->account));
+    lv_sqlite_bind_field(&b, bt->region, sizeof(bt->region));
+    lv_sqlite_bind_int64(&b, bt->seq_last);
+    lv_sqlite_bind_blob(&b, bt->last_hash, LV_AUDIT_HASH_BYTES);
+    lv_sqlite_bind_blob(&b, zero_hash, LV_AUDIT_HASH_BYTES);
+    if (lv_sqlite_run_done(&b, "move audit chain head", err) < 0) {
+        goto fail;
+    }
+    if (own && lv_sqlite_commit(s, err) < 0) {
+        return -1;
+    }
+    bt->id = id;
+    return 0;
+fail:
+    if (own) {
+        lv_sqlite_rollback(s);
+    }
+    return -1;
+}
+
+/* The search's SQL for a scope and a set: ?1 account, ?2 region (bound
+ * whether used or not), ?3 and ?4 the time range, ?5 the term or NULL,
+ * (?6, ?7) the keyset (time_max, id) of the last batch seen. */
+#define SEARCH_SQL(scope, col)                                               \
+    "SELECT " BATCH_COLS " FROM audit_batches"                               \
+    " WHERE " scope " time_max >= ?3 AND time_min <= ?4"                     \
+    " AND (?5 IS NULL OR instr(" col ", ?5) > 0)"                            \
+    " AND time_max <= ?6 AND (time_max < ?6 OR id < ?7)"                     \
+    " ORDER BY time_max DESC, id DESC LIMIT ?8"
+
+#define SCOPE_CHAIN "account = ?1 AND region = ?2 AND"
+#define SCOPE_ACCOUNT "account = ?1 AND"
+
+static const char *const search_sql[3][2] = {
+    { SEARCH_SQL(SCOPE_CHAIN, "attrs"), SEARCH_SQL(SCOPE_CHAIN, "ids") },
+    { SEARCH_SQL(SCOPE_ACCOUNT, "attrs"), SEARCH_SQL(SCOPE_ACCOUNT, "ids") },
+    { SEARCH_SQL("", "attrs"), SEARCH_SQL("", "ids") },
+};
+
+static void bind_search(struct lv_sqlite_bind *b, void *ctx, const void *last,
+                        int n)
+{
+    const struct batch_walk *bw = ctx;
+    const struct lv_audit_batch *l = last;
+
+    lv_sqlite_bind_text(b, bw->account);
+    lv_sqlite_bind_text(b, bw->region);
+    lv_sqlite_bind_int64(b, bw->from_ms);
+    lv_sqlite_bind_int64(b, bw->to_ms);
+    lv_sqlite_bind_text_or_null(b, bw->term);
+    lv_sqlite_bind_int64(b, l ? l->time_max : INT64_MAX);
+    lv_sqlite_bind_int64(b, l ? l->id : INT64_MAX);
+    lv_sqlite_bind_int64(b, n);
+}
+
+int lv_sqlite_audit_batch_search(void *impl, const char *account,
+                                 const char *region, int in_ids,
+                                 const char *term, int64_t from_ms,
+                                 int64_t to_ms, lv_audit_batch_fn fn,
+                                 void *arg, struct lv_err *err)
+{
+    struct batch_walk bw = { account, region, term, from_ms, to_ms, 0, fn,
+                             arg };
+    int scope = account && region ? 0 : account ? 1 : 2;
+    struct lv_sqlite_walk w = {
+        search_sql[scope][in_ids ? 1 : 0], "search audit batches",
+        sizeof(struct lv_audit_batch), 0, &bw, bind_search, read_batch,
+        release_batch, call_batch,
+    };
+
+    if (scope == 2 && region) {
+        LV_BUG("audit batch search: a region without an account");
+    }
+    return lv_sqlite_walk_run(impl, &w, err);
+}
+
+static void bind_batch_walk(struct lv_sqlite_bind *b, void *ctx,
+                            const void *last, int n)
+{
+    const struct batch_walk *bw = ctx;
+    const struct lv_audit_batch *l = last;
+
+    lv_sqlite_bind_text(b, bw->account);
+    lv_sqlite_bind_text(b, bw->region);
+    lv_sqlite_bind_int64(b, bw->after_seq);
+    lv_sqlite_bind_int64(b, l ? l->seq_first : INT64_MIN);
+    lv_sqlite_bind_int64(b, n);
+}
+
+int lv_sqlite_audit_batch_walk(void *impl, const char *account,
+                               const char *region, int64_t after_seq,
+                               lv_audit_batch_fn fn, void *arg,
+                               struct lv_err *err)
+{
+    static const char sql[] =
+        "SELECT " BATCH_COLS " FROM audit_batches"
+        " WHERE account = ?1 AND region = ?2 AND seq_last > ?3"
+        " AND seq_first > ?4 ORDER BY seq_first LIMIT ?5";
+    struct batch_walk bw = { account, region, NULL, 0, 0, after_seq, fn,
+                             arg };
+    struct lv_sqlite_walk w = {
+        sql, "walk audit batches", sizeof(struct lv_audit_batch), 0, &bw,
+        bind_batch_walk, read_batch, release_batch, call_batch,
+    };
+
+    return lv_sqlite_walk_run(impl, &w, err);
+}
+
 /* ---- expiry -------------------------------------------------------------- */
 
 struct cut {
@@ -562,16 +793,26 @@ int lv_sqlite_audit_expire(void *impl, int64_t before_ms, int64_t *n,
     /* Per chain, the last record to go: every record up to it in the chain
      * goes, so that the records left follow the base without a gap. */
     static const char cuts[] =
-        "SELECT account, region, max(seq) FROM audit_records"
-        " WHERE event_time_ms < ?1 GROUP BY account, region";
+        "SELECT account, region, max(seq) FROM ("
+        " SELECT account, region, seq FROM audit_records"
+        "  WHERE event_time_ms < ?1"
+        " UNION ALL SELECT account, region, seq_last FROM audit_batches"
+        "  WHERE time_max < ?1)"
+        " GROUP BY account, region";
     static const char base[] =
         "UPDATE audit_chains SET base_seq = ?3,"
-        " base_hash = (SELECT hash FROM audit_records"
-        "  WHERE account = ?1 AND region = ?2 AND seq = ?3)"
+        " base_hash = coalesce((SELECT hash FROM audit_records"
+        "  WHERE account = ?1 AND region = ?2 AND seq = ?3),"
+        " (SELECT last_hash FROM audit_batches"
+        "  WHERE account = ?1 AND region = ?2 AND seq_last = ?3))"
         " WHERE account = ?1 AND region = ?2";
     static const char del[] =
         "DELETE FROM audit_records"
         " WHERE account = ?1 AND region = ?2 AND seq <= ?3";
+    static const char del_batches[] =
+        "DELETE FROM audit_batches"
+        " WHERE account = ?1 AND region = ?2 AND seq_last <= ?3"
+        " RETURNING seq_last - seq_first + 1";
     struct lv_sqlite_bind b;
     struct cut *c = NULL;
     size_t nc = 0;
@@ -627,6 +868,24 @@ int lv_sqlite_audit_expire(void *impl, int64_t before_ms, int64_t *n,
             goto fail;
         }
         *n += lv_sqlite_changes(b.st);
+        if (lv_sqlite_start(s, del_batches, &b, err) < 0) {
+            goto fail;
+        }
+        lv_sqlite_bind_text(&b, c[i].account);
+        lv_sqlite_bind_text(&b, c[i].region);
+        lv_sqlite_bind_int64(&b, c[i].seq);
+        if (b.rc != SQLITE_OK) {
+            lv_sqlite_stmt_fail(b.st, b.rc, "expire audit batches", err);
+            goto fail;
+        }
+        while ((rc = sqlite3_step(b.st)) == SQLITE_ROW) {
+            *n += sqlite3_column_int64(b.st, 0);
+        }
+        if (rc != SQLITE_DONE) {
+            lv_sqlite_stmt_fail(b.st, rc, "expire audit batches", err);
+            goto fail;
+        }
+        sqlite3_reset(b.st);
     }
     free(c);
     if (lv_sqlite_commit(s, err) < 0) {

@@ -12,7 +12,8 @@
  * record names, in order (pos); they go with their record (ON DELETE
  * CASCADE). audit_chains: one row per (account, region) chain, its head
  * (the last record appended) and its base (the last record expired).
- * audit_digests: the signed chain heads, in id order.
+ * audit_digests: the signed chain heads, in id order. audit_batches
+ * (step 2): the batches of records of audit_store.h.
  */
 #include "store/sqlite/sqlite_int.h"
 
@@ -88,5 +89,29 @@ const struct lv_migration lv_sqlite_migrations_audit[] = {
       " signature BLOB NOT NULL);"
       "CREATE INDEX audit_digests_chain ON audit_digests"
       " (account, region, id);" },
+    /* Batches of records (audit_store.h): one row per run of consecutive
+     * records of a chain, their bodies compressed, selected on the time
+     * range and on the value sets attrs and ids (instr()), never on a
+     * per-record index. (account, region, seq_first) is unique: a place
+     * of a chain is in one batch. */
+    { "audit", 2,
+      "CREATE TABLE audit_batches ("
+      " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+      " account TEXT NOT NULL,"
+      " region TEXT NOT NULL,"
+      " seq_first INTEGER NOT NULL,"
+      " seq_last INTEGER NOT NULL,"
+      " time_min INTEGER NOT NULL,"
+      " time_max INTEGER NOT NULL,"
+      " attrs TEXT NOT NULL,"
+      " ids TEXT NOT NULL,"
+      " last_hash BLOB NOT NULL,"
+      " body BLOB NOT NULL);"
+      "CREATE UNIQUE INDEX audit_batches_seq ON audit_batches"
+      " (account, region, seq_first);"
+      "CREATE INDEX audit_batches_time ON audit_batches"
+      " (account, region, time_max, id);"
+      /* Expiry, and a key's last use in any chain. */
+      "CREATE INDEX audit_batches_expiry ON audit_batches (time_max, id);" },
     LV_MIGRATION_END,
 };
