@@ -48,6 +48,11 @@ enum lv_iq_type {
     LV_IQ_BOOL,
     LV_IQ_TIME,         /* epoch ms in num (@timestamp, bin(), now() …):
                          * shown as "2024-01-02 03:04:05.678" */
+    LV_IQ_JSON,         /* a map or list (jsonParse, the "Structure types"
+                         * of the functions page): s/len hold its compact
+                         * JSON text. Null to string, number and datetime
+                         * functions; compares false to anything; shown
+                         * as its JSON text. */
 };
 
 struct lv_iq_val {
@@ -76,9 +81,12 @@ double lv_iq_val_num(const struct lv_iq_val *v, int *ok);
  * ".0" when integral, times as "YYYY-MM-DD HH:MM:SS.mmm"), into out
  * (appended). NULL appends nothing. */
 void lv_iq_val_text(const struct lv_iq_val *v, struct lv_buf *out);
-/* Order of a and b for sort and comparisons: numbers numerically, a
- * number and a numeric string numerically, other strings bytewise; NULL
- * sorts as the docs say (lv_iq_val_cmp's comment in value.c cites them). */
+/* Order of a and b for sort, stats keys, min/max and sortsFirst: AWS's
+ * sort order (CWL_QuerySyntax-Sort): non-numbers first, in natural order
+ * (digit runs by length then value, the rest by code point); numbers and
+ * numeric strings after, by value; NULL before everything (value.c says
+ * why). filter's < > = use numbers when both sides are numeric, else
+ * bytewise text (eval.c). <0, 0, >0. */
 int lv_iq_val_cmp(const struct lv_iq_val *a, const struct lv_iq_val *b);
 int lv_iq_val_truthy(const struct lv_iq_val *v);
 /* A copy of v whose text lives in the heap (lv_iq_val_free). */
