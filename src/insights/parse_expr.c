@@ -340,33 +340,6 @@ fail:
     return NULL;
 }
 
-/* Argument counts of the aggregations (CWL_QuerySyntax-Stats, "Functions
- * to use with stats"): struct lv_iq_agg is stats.c's own, so the parser
- * keeps what it checks here. count() and count(*) count events,
- * count(field) the events that have the field; pct(field, p). */
-struct agg_arity {
-    const char *name;
-    int min, max;
-};
-static const struct agg_arity agg_arities[] = {
-    { "avg", 1, 1 }, { "count", 0, 1 }, { "count_distinct", 1, 1 },
-    { "max", 1, 1 }, { "min", 1, 1 }, { "pct", 2, 2 },
-    { "stddev", 1, 1 }, { "sum", 1, 1 }, { "earliest", 1, 1 },
-    { "latest", 1, 1 }, { "sortsFirst", 1, 1 }, { "sortsLast", 1, 1 },
-};
-
-static const struct agg_arity *agg_arity(const char *name)
-{
-    size_t i;
-
-    for (i = 0; i < sizeof(agg_arities) / sizeof(agg_arities[0]); i++) {
-        if (strcasecmp(agg_arities[i].name, name) == 0) {
-            return &agg_arities[i];
-        }
-    }
-    return NULL;
-}
-
 static int check_nargs(struct lv_iqp *p, const struct lv_iq_expr *e,
                        int min, int max)
 {
@@ -567,12 +540,14 @@ static struct lv_iq_expr *parse_call(struct lv_iqp *p, struct lv_iqtoken *name)
         }
     }
     if (agg) {
-        const struct agg_arity *ar = agg_arity(e->str);
+        int min, max;
 
-        if (ar && check_nargs(p, e, ar->min, ar->max) < 0) {
+        lv_iq_agg_arity(agg, &min, &max);
+        if (check_nargs(p, e, min, max) < 0) {
             goto fail;
         }
-        if (ar && strcasecmp(ar->name, "pct") == 0 &&
+        /* pct(field, p): p a number of 0..100 (-Stats). */
+        if (e->nargs == 2 && strcasecmp(e->str, "pct") == 0 &&
             (e->args[1]->k != LV_IQ_E_NUM || e->args[1]->num < 0 ||
              e->args[1]->num > 100)) {
             lv_iqp_err_at(p, e->args[1]->pos,
