@@ -915,7 +915,7 @@ static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
 /* The literal a regex must match, when it is nothing else: its text with
  * escapes of punctuation removed; NULL when it has any operator or class
  * (or starts with an option such as (?i)). */
-static char *regex_literal(const char *re, size_t n)
+static char *regex_literal(const char *re, size_t n, size_t *len)
 {
     struct lv_buf b = LV_BUF_INIT(SIZE_MAX);
     size_t i;
@@ -941,7 +941,7 @@ static char *regex_literal(const char *re, size_t n)
     if (b.len == 0) {
         goto none;
     }
-    return lv_buf_detach(&b, NULL);
+    return lv_buf_detach(&b, len);
 none:
     lv_buf_release(&b);
     return NULL;
@@ -963,6 +963,7 @@ static void add_required(struct lv_iq_query *q, char *lit, size_t len)
 static void collect_required(struct lv_iq_query *q, const struct lv_iq_expr *e)
 {
     const struct lv_iq_expr *l, *r;
+    size_t len;
     char *lit;
 
     if (e->k != LV_IQ_E_BINARY) {
@@ -983,9 +984,9 @@ static void collect_required(struct lv_iq_query *q, const struct lv_iq_expr *e)
     }
     if (r->k == LV_IQ_E_STR && r->len > 0) {
         add_required(q, lv_xstrndup(r->str, r->len), r->len);
-    } else if (r->k == LV_IQ_E_REGEX && (lit = regex_literal(r->str,
-                                                           r->len))) {
-        add_required(q, lit, strlen(lit));
+    } else if (r->k == LV_IQ_E_REGEX &&
+               (lit = regex_literal(r->str, r->len, &len))) {
+        add_required(q, lit, len);
     }
 }
 
