@@ -12,7 +12,9 @@
  *    Insights would show empty; we keep it absent, so that ispresent() is
  *    false). Strings are unescaped; numbers keep their text as written
  *    (Insights shows "1.50" as 1.50; value.c reads a numeric string as a
- *    number wherever a number is wanted); true/false are booleans. A
+ *    number wherever a number is wanted), and so do true and false (a
+ *    boolean value would show as 1 / 0, value.c, where AWS shows the
+ *    field as the event has it). A
  *    name that starts with '@' gets one more '@' (the page: a field
  *    "@example.com" is shown as "@@example.com"), so no JSON key shadows
  *    a system field. Of a key given twice, the last value counts, at the
@@ -415,17 +417,13 @@ static int scan_value(struct scan *sc)
         v.t = LV_IQ_STR;
         break;
     case 't':
-        if (scan_lit(sc, "true") < 0) {
-            return -1;
-        }
-        v.t = LV_IQ_BOOL;
-        v.num = 1;
-        break;
     case 'f':
-        if (scan_lit(sc, "false") < 0) {
+        if (scan_lit(sc, *sc->s == 't' ? "true" : "false") < 0) {
             return -1;
         }
-        v.t = LV_IQ_BOOL;
+        v.t = LV_IQ_STR;
+        v.s = start;
+        v.len = (size_t)(sc->s - start);
         break;
     case 'n':
         return scan_lit(sc, "null");

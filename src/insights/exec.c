@@ -52,6 +52,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "insights/exec_int.h"
 #include "insights/insights.h"
 #include "insights/iq.h"
@@ -424,6 +426,9 @@ static int cmp_held(const void *a, const void *b, void *arg)
 
 static void sort_trim(struct lv_iq_run *run, struct stage *s)
 {
+    if (s->n == 0) {
+        return;
+    }
     qsort_r(s->h, s->n, sizeof(*s->h), cmp_held, s);
     if (s->keep && s->n > s->keep) {
         for (size_t i = s->keep; i < s->n; i++) {
@@ -461,8 +466,8 @@ static void hold(struct lv_iq_run *run, struct stage *s, struct lv_iq_row *r)
     h->bytes = lv_iq_row_bytes(r) + s->nkeys * sizeof(*h->keys) +
                sizeof(*h);
     run->held += h->bytes;
-    /* A capped sort keeps at most 2 × keep rows between trims. */
-    if (s->k == ST_SORT && s->keep && s->n >= 2 * s->keep + 64) {
+    /* A capped sort keeps at most 2 × keep + 8 rows between trims. */
+    if (s->k == ST_SORT && s->keep && s->n >= 2 * s->keep + 8) {
         sort_trim(run, s);
     }
 }
@@ -539,19 +544,81 @@ static int dedup_keep(struct lv_iq_run *run, struct stage *s,
     return keep;
 }
 
+/* The value of element j of a JSON array, as fn_json.c gives members:
+ * strings as text, numbers as numbers, true/false as booleans, maps and
+ * lists as JSON text, null as null. Text in r's arena. */
+static void element(const json_t *j, struct lv_iq_row *r,
+                    struct lv_iq_val *out)
+{
+    struct lv_iq_arena *a = lv_iq_row_arena(r);
+    char *text;
+
+    memset(out, 0, sizeof(*out));
+    switch (json_typeof(j)) {
+    case JSON_STRING:
+        out->t = LV_IQ_STR;
+        out->len = json_string_length(j);
+        out->s = lv_iq_arena_strndup(a, json_string_value(j), out->len);
+        break;
+    case JSON_INTEGER:
+    case JSON_REAL:
+        out->t = LV_IQ_NUM;
+        out->num = json_number_value(j);
+        break;
+    case JSON_TRUE:
+    case JSON_FALSE:
+        out->t = LV_IQ_BOOL;
+        out->num = json_is_true(j);
+        break;
+    case JSON_OBJECT:
+    case JSON_ARRAY:
+        text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER |
+                                 JSON_ENCODE_ANY);
+        if (text) {
+            out->t = LV_IQ_JSON;
+            out->len = strlen(text);
+            out->s = lv_iq_arena_strndup(a, text, out->len);
+            free(text);
+        }
+        break;
+    case JSON_NULL:
+        break;
+    }
+}
+
 static int unnest(struct lv_iq_run *run, size_t i, const struct lv_iq_cmd *c,
                   struct lv_iq_row *r, struct lv_err *err)
 {
     const struct lv_iq_item *it = &c->items[0];
     struct lv_iq_val v;
+    json_t *list = NULL;
+    int rc = 0;
 
     lv_iq_eval(it->e, r, &run->cx, &v);
-    if (v.t == LV_IQ_NULL) {
+    if (v.t == LV_IQ_JSON && v.len > 0 && v.s[0] == '[') {
+        list = json_loadb(v.s, v.len, JSON_ALLOW_NUL, NULL);
+    }
+    if (!list || !json_is_array(list)) {
+        /* Not a list: a list of one item, the value itself (a missing
+         * field: the row as it is). */
+        json_decref(list);
+        if (v.t != LV_IQ_NULL) {
+            lv_iq_row_set(r, it->name, &v);
+        }
         return push(run, i + 1, r, err);
     }
-    /* Not a list: a list of one item, the value itself. */
-    lv_iq_row_set(r, it->name, &v);
-    return push(run, i + 1, r, err);
+    /* "this command discards the current record and generates new
+     * records", one per item; an empty list leaves none. */
+    for (size_t j = 0; j < json_array_size(list) && rc == 0; j++) {
+        struct lv_iq_row *n = lv_iq_row_clone(r);
+        struct lv_iq_val e;
+        element(json_array_get(list, j), n, &e);
+        lv_iq_row_set(n, it->name, &e);
+        rc = push(run, i + 1, n, err);
+    }
+    json_decref(list);
+    lv_iq_row_free(r);
+    return rc;
 }
 
 struct sink_arg {

@@ -43,6 +43,10 @@ void lv_iq_parse_run(const struct lv_iq_cmd *c, struct lv_iq_row *r,
 int lv_iq_row_has_set(const struct lv_iq_row *r, const char *name,
                       size_t len);
 
+/* row.c: a new row of r's event with r's set fields (copied), owning its
+ * event text when r does (so it does not depend on r). */
+struct lv_iq_row *lv_iq_row_clone(const struct lv_iq_row *r);
+
 /* result.c: the results of q from its final rows (borrowed, in order):
  * each row's fields as GetQueryResults shows them (*out, released with
  * lv_iq_result_release). */

@@ -129,28 +129,12 @@ static void run_re(const struct lv_iq_parse_spec *p, struct lv_iq_row *r,
         goto out;
     }
     ov = pcre2_get_ovector_pointer(md);
-    if (p->mode == LV_IQ_PARSE_GLOB) {
-        for (size_t k = 0; k < p->n_aliases && (int)k + 1 < rc; k++) {
-            if (ov[2 * k + 2] != PCRE2_UNSET) {
-                set_str(r, p->aliases[k], s + ov[2 * k + 2],
-                        ov[2 * k + 3] - ov[2 * k + 2]);
-            }
-        }
-        goto out;
-    }
-    {
-        uint32_t count = 0, size = 0;
-        PCRE2_SPTR table = NULL;
-        pcre2_pattern_info(re, PCRE2_INFO_NAMECOUNT, &count);
-        pcre2_pattern_info(re, PCRE2_INFO_NAMEENTRYSIZE, &size);
-        pcre2_pattern_info(re, PCRE2_INFO_NAMETABLE, &table);
-        for (uint32_t i = 0; i < count; i++) {
-            PCRE2_SPTR e = table + (size_t)i * size;
-            int g = (e[0] << 8) | e[1];
-            if (g < rc && ov[2 * g] != PCRE2_UNSET) {
-                set_str(r, (const char *)e + 2, s + ov[2 * g],
-                        ov[2 * g + 1] - ov[2 * g]);
-            }
+    /* Group k + 1 sets aliases[k]: a glob's k-th star, a regex's k-th
+     * group (named by `as`, else by its (?<name>…); parse.c). */
+    for (size_t k = 0; k < p->n_aliases && (int)k + 1 < rc; k++) {
+        if (p->aliases[k] && ov[2 * k + 2] != PCRE2_UNSET) {
+            set_str(r, p->aliases[k], s + ov[2 * k + 2],
+                    ov[2 * k + 3] - ov[2 * k + 2]);
         }
     }
 out:
@@ -305,9 +289,7 @@ void lv_iq_parse_run(const struct lv_iq_cmd *c, struct lv_iq_row *r,
         }
         break;
     case LV_IQ_PARSE_REGEX:
-        if (p->re) {
-            run_re(p, r, s, len);
-        }
+        run_re(p, r, s, len);
         break;
     case LV_IQ_PARSE_LOGFMT:
         run_logfmt(p, r, s, len);

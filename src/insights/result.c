@@ -131,10 +131,13 @@ void lv_iq_result_build(const struct lv_iq_query *q,
         }
         for (long j = 0; j < ncols; j++) {
             const struct lv_iq_item *it = cols[j].it;
-            if (!cols[j].display) {
+            /* A fields item was set on the row under its name, except
+             * a bare field kept as it is (exec.c's do_fields); display
+             * items, and those, are evaluated (a dotted name may reach
+             * into a map, eval.c). */
+            if (!cols[j].display && !(it->e->k == LV_IQ_E_FIELD &&
+                                      strcmp(it->e->str, it->name) == 0)) {
                 lv_iq_row_get(r, it->name, strlen(it->name), &v);
-            } else if (it->e->k == LV_IQ_E_FIELD) {
-                lv_iq_row_get(r, it->e->str, it->e->len, &v);
             } else {
                 lv_iq_eval(it->e, r, cx, &v);
             }

@@ -199,7 +199,7 @@ void lv_iq_row_set(struct lv_iq_row *r, const char *name,
         f->nlen = len;
     }
     f->v = *v;
-    if (v->t == LV_IQ_STR) {
+    if (v->t == LV_IQ_STR || v->t == LV_IQ_JSON) {
         f->v.s = lv_iq_arena_strndup(&r->arena, v->s ? v->s : "", v->len);
     } else {
         f->v.s = NULL;
@@ -246,6 +246,19 @@ void lv_iq_row_own(struct lv_iq_row *r)
     if (ev->ptr) {
         ev->ptr = lv_iq_arena_strndup(&r->arena, ev->ptr, ev->ptr_len);
     }
+}
+
+struct lv_iq_row *lv_iq_row_clone(const struct lv_iq_row *r)
+{
+    struct lv_iq_row *c = lv_iq_row_new(r->has_ev ? &r->ev : NULL);
+
+    for (size_t i = 0; i < r->n_set; i++) {
+        lv_iq_row_set(c, r->set[i].name, &r->set[i].v);
+    }
+    if (r->owned) {
+        lv_iq_row_own(c);
+    }
+    return c;
 }
 
 size_t lv_iq_row_bytes(const struct lv_iq_row *r)
