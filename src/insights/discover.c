@@ -55,14 +55,21 @@ struct path {
     char stack[256];
 };
 
+/* One discovery's state: per thread, reused (discovery runs per row on
+ * the hot path of a query). Names are gathered in `names` and copied to
+ * the arena once at the end (noff: where each one starts). */
 struct scan {
     const char *s, *end;
     struct lv_iq_arena *a;
     struct path path;
+    struct path names;
     struct lv_iq_dfield f[LV_IQ_MAX_DISCOVERED];
+    size_t noff[LV_IQ_MAX_DISCOVERED];
     size_t n;
     int depth;
 };
+
+static _Thread_local struct scan tl_scan;
 
 static void path_add(struct path *p, const char *s, size_t n)
 {
@@ -145,13 +152,34 @@ static size_t put_utf8(char *o, unsigned cp)
 /* A JSON string at sc->s (the opening quote): its text in *out and *len —
  * into the message when it has no escape, else unescaped into the arena
  * (when want is set; else only checked). -1: malformed. */
+/* 1 when one of the 8 bytes of w is '"', '\\' or below 0x20. */
+static int special8(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+    uint64_t z = ((q - ones) & ~q) | ((b - ones) & ~b) | (w - ones * 0x20);
+    return (z & ~w & high) != 0;
+}
+
 static int scan_string(struct scan *sc, int want, const char **out,
                        size_t *len)
 {
     const char *s = sc->s + 1, *start = s;
     int esc = 0;
 
-    while (s < sc->end && *s != '"') {
+    for (;;) {
+        /* 8 plain bytes at a time, then byte by byte. */
+        while (sc->end - s >= 8) {
+            uint64_t w;
+            memcpy(&w, s, 8);
+            if (special8(w)) {
+                break;
+            }
+            s += 8;
+        }
+        if (s >= sc->end || *s == '"') {
+            break;
+        }
         unsigned char c = (unsigned char)*s;
         if (c < 0x20) {
             return -1;
@@ -278,7 +306,8 @@ static void emit(struct scan *sc, const struct lv_iq_val *v)
     size_t nlen = sc->path.len;
 
     for (size_t i = 0; i < sc->n; i++) {
-        if (sc->f[i].nlen == nlen && memcmp(sc->f[i].name, name, nlen) == 0) {
+        if (sc->f[i].nlen == nlen &&
+            memcmp(sc->names.p + sc->noff[i], name, nlen) == 0) {
             sc->f[i].v = *v;        /* the last value counts */
             return;
         }
@@ -286,7 +315,8 @@ static void emit(struct scan *sc, const struct lv_iq_val *v)
     if (sc->n == LV_IQ_MAX_DISCOVERED) {
         return;
     }
-    sc->f[sc->n].name = lv_iq_arena_strndup(sc->a, name, nlen);
+    sc->noff[sc->n] = sc->names.len;
+    path_add(&sc->names, name, nlen + 1);   /* with its NUL */
     sc->f[sc->n].nlen = nlen;
     sc->f[sc->n].v = *v;
     sc->n++;
@@ -571,43 +601,69 @@ static int lambda_platform(struct scan *sc, const char *msg, size_t len)
     return 1;
 }
 
+static void scan_reset(struct scan *sc)
+{
+    sc->n = 0;
+    sc->depth = 0;
+    sc->path.len = 0;
+    sc->path.p[0] = '\0';
+    sc->names.len = 0;
+}
+
+static void path_init(struct path *p)
+{
+    if (!p->p) {
+        p->p = p->stack;
+        p->cap = sizeof(p->stack);
+    }
+}
+
+/* Back to the stack buffer when a long message grew the path. */
+static void path_shrink(struct path *p)
+{
+    if (p->p != p->stack) {
+        free(p->p);
+        p->p = p->stack;
+        p->cap = sizeof(p->stack);
+    }
+    p->len = 0;
+}
+
 size_t lv_iq_discover_fields(const char *msg, size_t len, unsigned flags,
                              struct lv_iq_arena *a,
                              struct lv_iq_dfield **out)
 {
-    struct scan *sc = lv_xmalloc(sizeof(*sc));
+    struct scan *sc = &tl_scan;
     size_t n = 0;
 
+    path_init(&sc->path);
+    path_init(&sc->names);
     sc->a = a;
-    sc->path.p = sc->path.stack;
-    sc->path.len = 0;
-    sc->path.cap = sizeof(sc->path.stack);
-    sc->path.stack[0] = '\0';
-    sc->n = 0;
-    sc->depth = 0;
+    scan_reset(sc);
     *out = NULL;
 
     if ((flags & LV_IQ_DISC_LAMBDA) && lambda_platform(sc, msg, len)) {
         n = sc->n;
-    } else if (scan_doc(sc, msg, len, 0, 0) == 0) {
+    } else if (scan_reset(sc), scan_doc(sc, msg, len, 0, 0) == 0) {
         n = sc->n;
     } else if (flags & LV_IQ_DISC_LAMBDA) {
         const char *b = memchr(msg, '{', len);
-        sc->n = 0;
-        sc->depth = 0;
-        sc->path.len = 0;
+        scan_reset(sc);
         if (b && scan_doc(sc, msg, len, (size_t)(b - msg), 1) == 0) {
             n = sc->n;
         }
     }
     if (n > 0) {
+        char *names = lv_iq_arena_alloc(a, sc->names.len);
+        memcpy(names, sc->names.p, sc->names.len);
+        for (size_t i = 0; i < n; i++) {
+            sc->f[i].name = names + sc->noff[i];
+        }
         *out = lv_iq_arena_alloc(a, n * sizeof(**out));
         memcpy(*out, sc->f, n * sizeof(**out));
     }
-    if (sc->path.p != sc->path.stack) {
-        free(sc->path.p);
-    }
-    free(sc);
+    path_shrink(&sc->path);
+    path_shrink(&sc->names);
     return n;
 }
 
