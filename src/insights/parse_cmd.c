@@ -7,13 +7,15 @@
  * gets no field set, and goes on.
  *
  *  glob    "user=*, method:*" as a, b — each * takes the text up to the
- *          next literal part (the shortest), a * that ends the pattern
- *          takes the rest; the pattern may start anywhere in the text
- *          (the leftmost place where the whole pattern matches). When
- *          the parser compiled the glob into spec->re (group i + 1 is
- *          the i-th star) that regex is used instead.
- *  regex   /…(?<name>…)…/ — each named group that took part in the
- *          leftmost match sets the field of its name.
+ *          next literal part (the shortest), the last * takes the rest;
+ *          the pattern may start anywhere in the text (the leftmost
+ *          place where the whole pattern matches). parse.c compiles the
+ *          glob into spec->re that way (group k + 1 is the k-th star);
+ *          run_glob_plain does the same without a regex, for a spec
+ *          that has none.
+ *  regex   /…(?<name>…)…/ [as a, b] — group k + 1 of the leftmost match
+ *          sets aliases[k] (the `as` names, else the groups' own names:
+ *          parse.c fills them); a group that took no part sets nothing.
  *  logfmt  key=value pairs separated by blanks, a value bare or "quoted"
  *          (with \" and \\ escapes); with `as lf` they are set as lf.key
  *          (the page: "a map that you access with dot notation (for
