@@ -10,9 +10,7 @@
  *          next literal part (the shortest), the last * takes the rest;
  *          the pattern may start anywhere in the text (the leftmost
  *          place where the whole pattern matches). parse.c compiles the
- *          glob into spec->re that way (group k + 1 is the k-th star);
- *          run_glob_plain does the same without a regex, for a spec
- *          that has none.
+ *          glob into spec->re that way (group k + 1 is the k-th star).
  *  regex   /…(?<name>…)…/ [as a, b] — group k + 1 of the leftmost match
  *          sets aliases[k] (the `as` names, else the groups' own names:
  *          parse.c fills them); a group that took no part sets nothing.
@@ -32,6 +30,7 @@
 #include "insights/exec_int.h"
 #include "insights/iq.h"
 #include "util/buf.h"
+#include "util/err.h"
 #include "util/mem.h"
 
 static void set_str(struct lv_iq_row *r, const char *name, const char *s,
@@ -41,106 +40,57 @@ static void set_str(struct lv_iq_row *r, const char *name, const char *s,
     lv_iq_row_set(r, name, &v);
 }
 
-/* ---- glob ------------------------------------------------------------ */
-
-/* The literal parts of the glob: parts[0] * parts[1] * … parts[n]. */
-static int glob_at(const char *pat, size_t plen, const char *s, size_t len,
-                   size_t start, size_t *caps, size_t ncaps)
-{
-    const char *star = memchr(pat, '*', plen);
-    size_t l0 = star ? (size_t)(star - pat) : plen;
-    size_t at = start + l0;
-    size_t k = 0;
-
-    if (start + l0 > len || memcmp(s + start, pat, l0) != 0) {
-        return 0;
-    }
-    while (star) {
-        const char *seg = star + 1;
-        const char *next = memchr(seg, '*', plen - (size_t)(seg - pat));
-        size_t sl = next ? (size_t)(next - seg)
-                         : plen - (size_t)(seg - pat);
-        if (k >= ncaps) {
-            return 0;
-        }
-        caps[2 * k] = at;
-        if (!next && sl == 0) {
-            caps[2 * k + 1] = len;      /* a final * takes the rest */
-            return 1;
-        }
-        if (sl == 0) {
-            caps[2 * k + 1] = at;       /* ** : the first takes nothing */
-        } else {
-            const char *f = memmem(s + at, len - at, seg, sl);
-            if (!f) {
-                return 0;
-            }
-            caps[2 * k + 1] = (size_t)(f - s);
-            at = (size_t)(f - s) + sl;
-        }
-        k++;
-        star = next;
-    }
-    return 1;
-}
-
-static void run_glob_plain(const struct lv_iq_parse_spec *p,
-                           struct lv_iq_row *r, const char *s, size_t len)
-{
-    size_t l0, ncaps = p->n_aliases;
-    size_t *caps;
-    const char *star = memchr(p->pattern, '*', p->pattern_len);
-
-    l0 = star ? (size_t)(star - p->pattern) : p->pattern_len;
-    caps = lv_xcalloc(2 * ncaps + 2, sizeof(*caps));
-    for (size_t start = 0; start + l0 <= len; start++) {
-        if (l0 > 0) {
-            const char *f = memmem(s + start, len - start, p->pattern, l0);
-            if (!f) {
-                break;
-            }
-            start = (size_t)(f - s);
-        }
-        if (glob_at(p->pattern, p->pattern_len, s, len, start, caps,
-                    ncaps)) {
-            for (size_t k = 0; k < ncaps; k++) {
-                set_str(r, p->aliases[k], s + caps[2 * k],
-                        caps[2 * k + 1] - caps[2 * k]);
-            }
-            break;
-        }
-        if (l0 == 0) {
-            break;      /* a leading * matches from 0 or not at all */
-        }
-    }
-    free(caps);
-}
-
 /* ---- regex (and a compiled glob) --------------------------------------- */
+
+/* Backtracking steps the pattern may take on one row, as eval.c bounds
+ * like and =~: past it the row does not match, so one pathological event
+ * cannot stall a query. */
+#define PARSE_MATCH_LIMIT 1000000
+
+/* PCRE2's allocations for one match come from the row's arena (no malloc
+ * per row; freed with the row). */
+static void *arena_malloc(size_t n, void *arena)
+{
+    return lv_iq_arena_alloc(arena, n);
+}
+
+static void arena_free(void *p, void *arena)
+{
+    (void)p, (void)arena;
+}
 
 static void run_re(const struct lv_iq_parse_spec *p, struct lv_iq_row *r,
                    const char *s, size_t len)
 {
     pcre2_code *re = p->re;
-    pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+    pcre2_general_context *gc;
+    pcre2_match_context *mc;
+    pcre2_match_data *md;
     PCRE2_SIZE *ov;
     int rc;
 
-    rc = pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, md, NULL);
-    if (rc < 0) {
-        goto out;
+    if (!re) {
+        LV_BUG("insights: parse without a compiled pattern");
     }
+    gc = pcre2_general_context_create(arena_malloc, arena_free,
+                                      lv_iq_row_arena(r));
+    mc = gc ? pcre2_match_context_create(gc) : NULL;
+    md = gc ? pcre2_match_data_create_from_pattern(re, gc) : NULL;
+    if (!mc || !md) {
+        return;
+    }
+    pcre2_set_match_limit(mc, PARSE_MATCH_LIMIT);
+    rc = pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, md, mc);
     ov = pcre2_get_ovector_pointer(md);
     /* Group k + 1 sets aliases[k]: a glob's k-th star, a regex's k-th
-     * group (named by `as`, else by its (?<name>…); parse.c). */
-    for (size_t k = 0; k < p->n_aliases && (int)k + 1 < rc; k++) {
+     * group (named by `as`, else by its (?<name>…); parse.c). No match
+     * (rc < 0, the limit included): nothing. */
+    for (size_t k = 0; rc > 0 && k < p->n_aliases && (int)k + 1 < rc; k++) {
         if (p->aliases[k] && ov[2 * k + 2] != PCRE2_UNSET) {
             set_str(r, p->aliases[k], s + ov[2 * k + 2],
                     ov[2 * k + 3] - ov[2 * k + 2]);
         }
     }
-out:
-    pcre2_match_data_free(md);
 }
 
 /* ---- logfmt ---------------------------------------------------------- */
@@ -283,13 +233,7 @@ void lv_iq_parse_run(const struct lv_iq_cmd *c, struct lv_iq_row *r,
         len = text.len;
     }
     switch (p->mode) {
-    case LV_IQ_PARSE_GLOB:
-        if (p->re) {
-            run_re(p, r, s, len);
-        } else {
-            run_glob_plain(p, r, s, len);
-        }
-        break;
+    case LV_IQ_PARSE_GLOB:     /* compiled by parse.c */
     case LV_IQ_PARSE_REGEX:
         run_re(p, r, s, len);
         break;
