@@ -106,7 +106,12 @@ enum lv_iq_ek {
                          * `quoted name` without the backticks) */
     LV_IQ_E_TIME,       /* a period literal (5m, 1h, 30s, 2d, 1w, 1mo,
                          * 1q, 1y): num = milliseconds, str = its text;
-                         * unit kept in `unit` for calendar units */
+                         * unit kept in `unit` for calendar units. num
+                         * is capped as the functions page says (300s is
+                         * 60s; caps ms 1000, s 60, m 60, h 24); for d w
+                         * mo q y num is the count times a nominal length
+                         * (1d, 7d, 30d, 90d, 365d), so count = num /
+                         * that length */
     LV_IQ_E_LIST,       /* [a, b, c] — the right side of in / not in */
     LV_IQ_E_CALL,       /* str = function name as written; fn = resolved
                          * (lv_iq_fn_find) or agg for an aggregation;
@@ -194,7 +199,12 @@ struct lv_iq_parse_spec {
     char *pattern;              /* glob or regex source */
     size_t pattern_len;
     void *re;                   /* pcre2_code *: glob compiled, or regex */
-    char **aliases;             /* glob: one per *; csv: column names */
+    char **aliases;             /* GLOB and REGEX: capture group i+1 of re
+                                 * sets field aliases[i] (REGEX without
+                                 * `as`: the group's name, NULL for an
+                                 * unnamed group — not extracted); CSV:
+                                 * the column names; LOGFMT: aliases[0],
+                                 * the map (its keys are alias.key) */
     size_t n_aliases;
     char *opts;                 /* mode options as written (csv delimiter,
                                  * logfmt/csv `as` lists), parse.c decides */
@@ -231,6 +241,9 @@ struct lv_iq_query {
     struct lv_iq_source source;
     struct lv_iq_cmd *cmds;
     size_t n_cmds;
+    char **req;                 /* lv_iq_query_required's literals */
+    size_t *req_len;
+    size_t n_req;
 };
 
 /*
