@@ -196,7 +196,7 @@ static void test_num(void **state)
     }
 }
 
-/* ---- sort order ----------------------------------------------------------- */
+/* ---- sort order ---------------------------------------------------------- */
 
 static int cmp_spec(const void *a, const void *b)
 {
@@ -296,7 +296,7 @@ static void test_arena(void **state)
     CHECK("released", a.used_total == 0 && !a.head);
 }
 
-/* ---- functions ------------------------------------------------------------ */
+/* ---- functions ----------------------------------------------------------- */
 
 struct fn_case {
     const char *name;
@@ -1130,6 +1130,9 @@ static void test_parsed(void **state)
         { "not like", "filter @message not like \"Exception\"", "b:0" },
         { "like (?i)", "filter s like /(?i)EXCEPTION/", "b:1" },
         { "=~ whole word", "filter s =~ /^(?i)Exception$/", "b:1" },
+        { "runaway regex gives up: no match",
+          "filter \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\" like /^(a|a)+$/",
+          "b:0" },
         { "(error|failure)", "filter @message like /(?i)(error|failure)/",
           "b:1" },
         { "duration>2000", "filter (latency>2000)", "b:0" },
