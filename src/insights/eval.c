@@ -37,6 +37,9 @@
 
 /* Argument arrays up to this size live on the stack. */
 #define STACK_ARGS 8
+/* Backtracking steps one regex may take on one event (PCRE2's default is
+ * 10,000,000). */
+#define REGEX_MATCH_LIMIT 1000000
 
 static void eval_field(const struct lv_iq_expr *e, struct lv_iq_row *r,
                        struct lv_iq_val *out)
@@ -131,22 +134,40 @@ static int compare(const struct lv_iq_val *x, const struct lv_iq_val *y,
     return sl < tl ? -1 : sl > tl;
 }
 
-static int regex_match(const void *re, const char *s, size_t len)
+/* PCRE2's allocations for one match come from the row's arena: no
+ * malloc per event, and all of it goes at the row's reset. */
+static void *arena_malloc(size_t n, void *arena)
 {
+    return lv_iq_arena_alloc(arena, n);
+}
+
+static void arena_free(void *p, void *arena)
+{
+    (void)p, (void)arena;
+}
+
+/* A /regex/ of like or =~ anywhere in s. A pattern that backtracks past
+ * REGEX_MATCH_LIMIT steps on one event does not match it (PCRE2 gives up
+ * with an error, which is no match), so one event cannot stall a query. */
+static int regex_match(const void *re, const char *s, size_t len,
+                       struct lv_iq_arena *a)
+{
+    pcre2_general_context *gc;
+    pcre2_match_context *mc;
     pcre2_match_data *md;
-    int rc;
 
     if (!re) {
         return 0;
     }
-    md = pcre2_match_data_create(1, NULL);
-    if (!md) {
+    gc = pcre2_general_context_create(arena_malloc, arena_free, a);
+    mc = gc ? pcre2_match_context_create(gc) : NULL;
+    md = gc ? pcre2_match_data_create(1, gc) : NULL;
+    if (!mc || !md) {
         return 0;
     }
-    rc = pcre2_match((const pcre2_code *)re, (PCRE2_SPTR)s, len, 0, 0, md,
-                     NULL);
-    pcre2_match_data_free(md);
-    return rc >= 0;
+    pcre2_set_match_limit(mc, REGEX_MATCH_LIMIT);
+    return pcre2_match((const pcre2_code *)re, (PCRE2_SPTR)s, len, 0, 0, md,
+                       mc) >= 0;
 }
 
 /* like / =~: 1, 0, or -1 when the left side has no text (NULL). */
@@ -162,7 +183,7 @@ static int like(const struct lv_iq_expr *e, struct lv_iq_row *r,
         return -1;
     }
     if (e->args[1]->k == LV_IQ_E_REGEX) {
-        return regex_match(e->args[1]->re, s, sl);
+        return regex_match(e->args[1]->re, s, sl, lv_iq_row_arena(r));
     }
     lv_iq_eval(e->args[1], r, cx, &rv);
     if (!text_of(&rv, r, &t, &tl)) {

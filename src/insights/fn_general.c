@@ -11,6 +11,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util/buf.h"
 
@@ -230,11 +231,12 @@ const struct lv_iq_fn_table lv_iq_fns_general = {
 /* ---- lookup -------------------------------------------------------------- */
 
 /*
- * Names match exactly as the functions page spells them ("isValidIpV4",
- * "isIpv4InSubnet", "toupper", "toNumber"). AWS does not document whether
- * function names are case-insensitive, so the strict reading is kept: a
- * differently cased name is an unknown function (MalformedQuery), never a
- * guess. strftime is the documented alias of formatDate (fn_time.c).
+ * Names match without regard to case ASCII letters: the functions page
+ * spells names in camelCase ("isValidIpV4", "toNumber") and all in lower
+ * case ("toupper", "ispresent"), and the stats page writes BIN(5m) and
+ * SUM(Fault) in its examples, so AWS's names are not case-sensitive; one
+ * spelling accepted and its upper-case form refused would be a guess.
+ * strftime is the documented alias of formatDate (fn_time.c).
  */
 const struct lv_iq_fn *lv_iq_fn_find(const char *name, size_t len)
 {
@@ -247,7 +249,7 @@ const struct lv_iq_fn *lv_iq_fn_find(const char *name, size_t len)
         for (size_t i = 0; i < tables[t]->n; i++) {
             const struct lv_iq_fn *f = &tables[t]->fns[i];
 
-            if (strlen(f->name) == len && !memcmp(f->name, name, len)) {
+            if (strlen(f->name) == len && !strncasecmp(f->name, name, len)) {
                 return f;
             }
         }

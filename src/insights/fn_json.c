@@ -172,85 +172,146 @@ const struct lv_iq_fn_table lv_iq_fns_json = {
 
 /* ---- member access ------------------------------------------------------- */
 
+/* The end of the step of path starting at i (at '.', '[' or len). */
+static size_t step_end(const char *path, size_t len, size_t i)
+{
+    int tick = 0;
+
+    for (; i < len; i++) {
+        if (path[i] == '`') {
+            tick = !tick;
+        } else if (!tick && (path[i] == '.' || path[i] == '[')) {
+            break;
+        }
+    }
+    return i;
+}
+
+/* Whether key[0..klen), backticks removed, is k[0..kl). */
+static int key_is(const char *key, size_t klen, const char *k, size_t kl)
+{
+    size_t i = 0, j = 0;
+
+    for (; i < klen; i++) {
+        if (key[i] == '`') {
+            continue;
+        }
+        if (j >= kl || key[i] != k[j]) {
+            return 0;
+        }
+        j++;
+    }
+    return j == kl;
+}
+
+static const json_t *object_get(const json_t *obj, const char *key,
+                                size_t klen)
+{
+    const char *k;
+    const json_t *v;
+
+    if (!memchr(key, '`', klen)) {
+        return json_object_getn(obj, key, klen);
+    }
+    json_object_foreach((json_t *)obj, k, v) {
+        if (key_is(key, klen, k, strlen(k))) {
+            return v;
+        }
+    }
+    return NULL;
+}
+
 /*
- * The member of map/list v at path: steps separated by ".", each a key
- * (`quoted` for a key with special characters, the backticks taken off)
- * or, on a list, an index; "[n]" after a step is an index too
- * ("users[1].action" and "users.1.action" are the same). NULL when a
- * step is missing or v is not a map or list.
+ * The node at path[i..len) under cur, or NULL. A step is a key of a map
+ * or an index of a list, after "." or inside "[…]". The parser hands a
+ * backticked key without its backticks ("json_message.user.id" for
+ * json_message.`user.id`), so a map's key may span several dotted steps:
+ * each span is tried, shortest first, until the rest of the path resolves
+ * under it.
+ */
+static const json_t *walk(const json_t *cur, const char *path, size_t len,
+                          size_t i, int depth)
+{
+    size_t start, e;
+
+    if (i >= len) {
+        return cur;
+    }
+    if (depth > 64) {
+        return NULL;
+    }
+    if (path[i] == '[') {
+        size_t idx = 0, k = i + 1;
+
+        while (k < len && path[k] >= '0' && path[k] <= '9' && k - i < 10) {
+            idx = idx * 10 + (size_t)(path[k] - '0');
+            k++;
+        }
+        if (k == i + 1 || k >= len || path[k] != ']' || !json_is_array(cur)) {
+            return NULL;
+        }
+        return walk(json_array_get(cur, idx), path, len, k + 1, depth + 1);
+    }
+    if (path[i] != '.') {
+        return NULL;
+    }
+    start = i + 1;
+    if (json_is_array(cur)) {
+        size_t idx = 0, k = start;
+
+        e = step_end(path, len, start);
+        for (; k < e && path[k] >= '0' && path[k] <= '9' && k - start < 9;
+             k++) {
+            idx = idx * 10 + (size_t)(path[k] - '0');
+        }
+        if (k == start || k != e) {
+            return NULL;
+        }
+        return walk(json_array_get(cur, idx), path, len, e, depth + 1);
+    }
+    if (!json_is_object(cur)) {
+        return NULL;
+    }
+    for (e = step_end(path, len, start);; e = step_end(path, len, e + 1)) {
+        const json_t *child = object_get(cur, path + start, e - start);
+        const json_t *found;
+
+        if (child) {
+            found = walk(child, path, len, e, depth + 1);
+            if (found) {
+                return found;
+            }
+        }
+        if (e >= len || path[e] != '.') {
+            return NULL;
+        }
+    }
+}
+
+/*
+ * The member of map/list v at path: ".key", "[n]" or ".n" steps
+ * ("users[1].action" and "users.1.action" are the same); a key with
+ * special characters in backticks, or with them already taken off (see
+ * walk). NULL when a step is missing or v is not a map or list.
  */
 void lv_iq_json_member(const struct lv_iq_val *v, const char *path,
                        size_t len, struct lv_iq_arena *a,
                        struct lv_iq_val *out)
 {
-    json_t *root, *cur;
-    size_t i = 0;
+    json_t *root;
+    const json_t *found;
 
     lv_iq_set_null(out);
     if (v->t != LV_IQ_JSON) {
         return;
     }
     root = load(v->s, v->len);
-    cur = root;
-    while (cur && i < len) {
-        const char *key;
-        size_t klen;
-        int bracket = 0;
-
-        if (path[i] == '.') {
-            i++;
-        }
-        if (i < len && path[i] == '[') {
-            bracket = 1;
-            i++;
-            key = path + i;
-            while (i < len && path[i] != ']') {
-                i++;
-            }
-            klen = (size_t)(path + i - key);
-            if (i >= len) {
-                cur = NULL;
-                break;
-            }
-            i++;
-        } else if (i < len && path[i] == '`') {
-            key = path + ++i;
-            while (i < len && path[i] != '`') {
-                i++;
-            }
-            klen = (size_t)(path + i - key);
-            if (i < len) {
-                i++;
-            }
-        } else {
-            key = path + i;
-            while (i < len && path[i] != '.' && path[i] != '[') {
-                i++;
-            }
-            klen = (size_t)(path + i - key);
-        }
-        if (json_is_array(cur)) {
-            size_t idx = 0, k;
-
-            if (!klen || klen > 9) {
-                cur = NULL;
-                break;
-            }
-            for (k = 0; k < klen; k++) {
-                if (key[k] < '0' || key[k] > '9') {
-                    break;
-                }
-                idx = idx * 10 + (size_t)(key[k] - '0');
-            }
-            cur = k == klen ? json_array_get(cur, idx) : NULL;
-        } else if (json_is_object(cur) && !bracket) {
-            cur = json_object_getn(cur, key, klen);
-        } else {
-            cur = NULL;
-        }
+    if (!root) {
+        return;
     }
-    if (cur) {
-        from_json(cur, a, out);
+    found = walk(root, path, len, 0, 0);
+    if (found) {
+        from_json(found, a, out);
     }
     json_decref(root);
 }
