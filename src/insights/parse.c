@@ -1024,7 +1024,11 @@ int lv_iq_parse(const char *text, size_t len, struct lv_iq_query **out,
 
     memset(&p, 0, sizeof(p));
     memset(&f, 0, sizeof(f));
-    q->text = lv_xstrndup(text, len);
+    q->text = lv_xmalloc(len + 1);      /* NUL bytes in text are kept */
+    if (len) {
+        memcpy(q->text, text, len);
+    }
+    q->text[len] = '\0';
     q->len = len;
     p.s = q->text;
     p.n = len;

@@ -122,18 +122,11 @@ int lv_iqp_err_at(struct lv_iqp *p, int off, const char *fmt, ...)
 /* The current token as the query writes it, for a message. */
 void lv_iqp_tok_shown(const struct lv_iqp *p, char *out, size_t cap)
 {
-    size_t len;
-
     if (p->tok.t == LV_IQT_EOF) {
         snprintf(out, cap, "<EOF>");
         return;
     }
-    len = (size_t)(p->tok.end - p->tok.pos);
-    if (len > 40) {
-        snprintf(out, cap, "%.40s...", p->s + p->tok.pos);
-    } else {
-        snprintf(out, cap, "%.*s", (int)len, p->s + p->tok.pos);
-    }
+    lv_iqlex_shown(p->s, p->tok.pos, p->tok.end, out, cap);
 }
 
 int lv_iqp_unexpected(struct lv_iqp *p)
