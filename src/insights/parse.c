@@ -126,6 +126,37 @@ static int parse_alias(struct lv_iqp *p, char **out)
     return 0;
 }
 
+/* Whether e reads only aliases of items[0..n) (1), reads no field at all
+ * (0), or reads another field (-1). The examples page computes a stats
+ * item from the items before it: `max(@memorySize / 1024 / 1024) as
+ * provisonedMemoryMB, … max(@maxMemoryUsed / 1024 / 1024) as
+ * maxMemoryUsedMB, provisonedMemoryMB - maxMemoryUsedMB as
+ * overProvisionedMB`. */
+static int refs_earlier(const struct lv_iq_expr *e,
+                        const struct lv_iq_item *items, size_t n)
+{
+    size_t i;
+    int any = 0;
+
+    if (e->k == LV_IQ_E_FIELD) {
+        for (i = 0; i < n; i++) {
+            if (items[i].aliased && strcmp(items[i].name, e->str) == 0) {
+                return 1;
+            }
+        }
+        return -1;
+    }
+    for (i = 0; i < e->nargs; i++) {
+        int r = refs_earlier(e->args[i], items, n);
+
+        if (r < 0) {
+            return -1;
+        }
+        any |= r;
+    }
+    return any;
+}
+
 /* What a list of items may have. */
 enum item_kind { IK_FIELDS, IK_DISPLAY, IK_SORT, IK_STATS, IK_BY };
 
@@ -147,10 +178,12 @@ static int parse_items(struct lv_iqp *p, enum item_kind kind,
         if (!e) {
             return -1;
         }
-        if (kind == IK_STATS && p->n_aggs == 0) {
+        if (kind == IK_STATS && p->n_aggs == 0 &&
+            refs_earlier(e, *items, *n) != 1) {
             lv_iqp_err_at(p, e->pos,
                           "each item of stats needs an aggregation "
-                          "function");
+                          "function, or to use the aliases of the items "
+                          "before it");
             lv_iqp_expr_free(e);
             return -1;
         }

@@ -379,6 +379,68 @@ static const struct doc_row doc_rows[] = {
       "fields @timestamp, @message\n    # | filter @message like /delay/\n"
       "    | limit 20",
       "(fields @timestamp @message) | (limit 20)" },
+    /* CWL_QuerySyntax-examples.md (Sample queries) */
+    { "Examples 25 most recent",
+      "fields @timestamp, @message | sort @timestamp desc | limit 25",
+      "(fields @timestamp @message) | (sort (desc @timestamp)) | "
+      "(limit 25)" },
+    { "Examples exceptions per hour",
+      "filter @message like /Exception/ \n"
+      "| stats count(*) as exceptionCount by bin(1h)\n"
+      "| sort exceptionCount desc", NULL },
+    { "Examples not exceptions",
+      "fields @message | filter @message not like /Exception/", NULL },
+    { "Examples Lambda overprovisioned memory",
+      "filter @type = \"REPORT\"\n"
+      "| stats max(@memorySize / 1024 / 1024) as provisonedMemoryMB,\n"
+      "    min(@maxMemoryUsed / 1024 / 1024) as smallestMemoryRequestMB,\n"
+      "    avg(@maxMemoryUsed / 1024 / 1024) as avgMemoryUsedMB,\n"
+      "    max(@maxMemoryUsed / 1024 / 1024) as maxMemoryUsedMB,\n"
+      "    provisonedMemoryMB - maxMemoryUsedMB as overProvisionedMB",
+      "(filter (= @type \"REPORT\")) | (stats (as (agg:max (/ (/ "
+      "@memorySize 1024) 1024)) provisonedMemoryMB) (as (agg:min (/ (/ "
+      "@maxMemoryUsed 1024) 1024)) smallestMemoryRequestMB) (as (agg:avg "
+      "(/ (/ @maxMemoryUsed 1024) 1024)) avgMemoryUsedMB) (as (agg:max (/ "
+      "(/ @maxMemoryUsed 1024) 1024)) maxMemoryUsedMB) (as (- "
+      "provisonedMemoryMB maxMemoryUsedMB) overProvisionedMB))" },
+    { "Examples Lambda latency report",
+      "filter type = \"REPORT\" |\n"
+      "stats avg(@duration), max(@duration), min(@duration) by bin(5m)",
+      NULL },
+    { "Examples VPC top packet transfers",
+      "stats sum(packets) as packetsTransferred by srcAddr, dstAddr\n"
+      "| sort packetsTransferred  desc\n| limit 15", NULL },
+    { "Examples VPC top byte transfers",
+      "filter srcAddr= \"192.0.2.0/24\"\n"
+      "| stats sum(bytes) as bytesTransferred by dstAddr\n"
+      "| sort bytesTransferred  desc\n| limit 15", NULL },
+    { "Examples VPC UDP", "filter protocol=17 | stats count(*) by srcAddr",
+      NULL },
+    { "Examples VPC SKIPDATA",
+      "filter logStatus=\"SKIPDATA\"\n| stats count(*) by bin(1h) as t\n"
+      "| sort t",
+      "(filter (= logStatus \"SKIPDATA\")) | (stats (agg:count *) (by (as "
+      "(bin <3.6e+06ms>) t))) | (sort t)" },
+    { "Examples Route 53 resolvers",
+      "stats count(*) as numRequests by resolverIp\n"
+      "| sort numRequests desc\n| limit 10", NULL },
+    { "Examples Route 53 SERVFAIL",
+      "filter responseCode=\"SERVFAIL\" | stats count(*) by queryName",
+      NULL },
+    { "Examples CloudTrail per service",
+      "stats count(*) by eventSource, eventName, awsRegion", NULL },
+    { "Examples CloudTrail EC2 start/stop",
+      "filter (eventName=\"StartInstances\" or "
+      "eventName=\"StopInstances\") and region=\"us-east-2\"",
+      "(filter (and (or (= eventName \"StartInstances\") (= eventName "
+      "\"StopInstances\")) (= region \"us-east-2\")))" },
+    { "Examples CloudTrail new IAM users",
+      "filter eventName=\"CreateUser\"\n"
+      "| fields awsRegion, requestParameters.userName, "
+      "responseElements.user.arn", NULL },
+    { "Examples CloudTrail UpdateTrail errors",
+      "filter eventName=\"UpdateTrail\" and ispresent(errorCode)\n"
+      "| stats count(*) by errorCode, errorMessage", NULL },
     /* CWL_QuerySyntax-Stats.md */
     { "Stats route 53", "stats count(*) by queryType, bin(1h)",
       "(stats (agg:count *) (by queryType (bin <3.6e+06ms>)))" },
@@ -826,6 +888,14 @@ static const struct bad_row bad_rows[] = {
       "aggregation", 1, 10 },
     { "stats item without aggregation", "stats x",
       "each item of stats needs an aggregation function", 1, 6 },
+    { "stats item of a later alias",
+      "stats a - b as c, max(x) as a, max(y) as b",
+      "each item of stats needs an aggregation function", 1, 6 },
+    { "stats item of an unaliased item",
+      "stats max(x), max(x) + 1 as b, max(x) - 1 as c, b - c, c - d",
+      "each item of stats needs an aggregation function", 1, 55 },
+    { "stats item of a constant", "stats count(*) as n, 1 as one",
+      "each item of stats needs an aggregation function", 1, 21 },
     { "stats without items", "stats", "unexpected symbol found <EOF>", 1,
       5 },
     { "stats by nothing", "stats count(*) by",
