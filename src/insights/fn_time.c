@@ -67,6 +67,9 @@ int lv_iq_period_parse(const char *s, size_t len, int64_t *ms, int *months)
         if (units[u].cap && count > units[u].cap) {
             count = units[u].cap;
         }
+        if (units[u].months && count > 1000000) {
+            return -1;          /* past any calendar a time can reach */
+        }
         *ms = units[u].ms * count;
         *months = units[u].months * (int)count;
         return 0;
@@ -449,7 +452,7 @@ static int pd_offset(struct pd *p, char letter, int width)
 static int pd_field(struct pd *p, char c, int w, int next_is_digit_field)
 {
     int64_t v;
-    int idx, hi = next_is_digit_field ? w : 9;
+    int idx;
 
     switch (c) {
     case 'y':
@@ -518,7 +521,6 @@ static int pd_field(struct pd *p, char c, int w, int next_is_digit_field)
         if (!pd_num(p, w, w == 2 ? 2 : (next_is_digit_field ? 1 : 2), &v)) {
             return 0;
         }
-        (void)hi;
         if (c == 'd') {
             p->day = (int)v;
         } else if (c == 'H' || c == 'h') {
