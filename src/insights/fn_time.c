@@ -299,7 +299,8 @@ static int parse_zone(const char *s, size_t len, int *off_s)
 /* ---- formatDate ---------------------------------------------------------- */
 
 /* formatDate(ts, format [, timezone]) / strftime: C strftime conversions
- * of the time in the zone (C locale). %Z prints "UTC" or the offset. */
+ * of the time in the zone (C locale). %Z prints "UTC" or the offset, %s
+ * the epoch seconds. */
 FN(fn_formatdate)
 {
     const char *fmt, *zs;
@@ -349,7 +350,27 @@ FN(fn_formatdate)
     }
     tm.tm_gmtoff = off;
     tm.tm_zone = zone;
-    cfmt = lv_iq_arena_strndup(a, fmt, flen);
+    /* %s would go through mktime, in the server's local zone: it is
+     * written here as the epoch seconds of the time itself. */
+    cfmt = lv_iq_arena_alloc(a, flen * 21 + 1);
+    {
+        size_t o = 0;
+        int64_t secs = floor_div(t - (int64_t)off * 1000, 1000);
+
+        for (size_t i = 0; i < flen; i++) {
+            if (fmt[i] == '%' && i + 1 < flen && fmt[i + 1] == 's') {
+                o += (size_t)snprintf(cfmt + o, 22, "%lld", (long long)secs);
+                i++;
+            } else if (fmt[i] == '%' && i + 1 < flen) {
+                cfmt[o++] = fmt[i++];
+                cfmt[o++] = fmt[i];
+            } else {
+                cfmt[o++] = fmt[i];
+            }
+        }
+        cfmt[o] = '\0';
+        flen = o;
+    }
     res = lv_iq_arena_alloc(a, 4 * flen + 256);
     got = strftime(res, 4 * flen + 256, cfmt, &tm);
     if (!got) {

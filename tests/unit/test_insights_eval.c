@@ -605,6 +605,9 @@ static void test_time_fns(void **state)
         { "strftime alias", "strftime",
           A("t:1704251045678", "s:%Y/%m/%d %H:%M:%S"),
           "s:2024/01/03 03:04:05" },
+        { "formatDate %s and %%", "formatDate",
+          A("t:1704251045678", "s:%s %%s", "s:+01:00"),
+          "s:1704251045 %s" },
         { "formatDate null", "formatDate", A("N", "s:%Y"), "N" },
     };
 
