@@ -1155,6 +1155,7 @@ static void test_eval(void **state)
         { "strlen(@message) > 10", bin(LV_IQ_OP_GT,
                                        call("strlen", fld("@message"), NULL),
                                        num(10)), "b:1" },
+        { "an aggregation has no per-row value", node(LV_IQ_E_CALL), "N" },
         /* Structure types. */
         { "map.attribute", fld("json_message.status_code"), "n:200" },
         { "list[index]", fld("json_message.users[1].action"), "s:PutData" },
@@ -1280,6 +1281,13 @@ static void test_parsed(void **state)
           "t:2024-01-03 03:00:00.000" },
         { "datefloor", "fields datefloor(@timestamp, 1d) as b",
           "t:2024-01-03 00:00:00.000" },
+        { "more arguments than the stack holds",
+          "fields coalesce(a, b, c, d, e, f, g, h, i, n) as x", "s:42" },
+        { "case with a default",
+          "fields case(n = 1, \"one\", n = 42, \"answer\", \"other\") as x",
+          "s:answer" },
+        { "if", "fields if(latency > 1000, \"slow\", \"fast\") as x",
+          "s:slow" },
         { "nested calls", "fields toupper(substr(f1, 0, 7)) as x",
           "s:SERVICE" },
     };
