@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "util/err.h"
 #include "util/mem.h"
 
 #define ARENA_FIRST 1024
@@ -60,6 +61,11 @@ void *lv_iq_arena_alloc(struct lv_iq_arena *a, size_t n)
     struct lv_iq_arena_block *b = a->head;
     void *p;
 
+    if (n > ((size_t)1 << 40)) {
+        /* Every caller bounds what it asks for (results are capped far
+         * below this); a size this large is an overflow upstream. */
+        LV_BUG("arena: allocation of %zu bytes", n);
+    }
     n = round_up(n ? n : 1);
     if (!b || b->size - b->used < n) {
         b = new_block(a, n);

@@ -20,7 +20,8 @@
  *                ("Enclose your match string with double quotes or single
  *                quotes to perform substring matching"); not like is the
  *                negation, and false for NULL like every comparison
- *   in, not in   equality (as =) with any element of the list
+ *   in, not in   equality (as =) with any element of the list, or of a
+ *                list value (an array field) on the right
  *   and, or, not on truthiness (lv_iq_val_truthy): NULL is false
  *
  * Booleans come out as LV_IQ_BOOL (shown 1 / 0).
@@ -204,9 +205,23 @@ static int in_list(const struct lv_iq_expr *e, struct lv_iq_row *r,
         return -1;
     }
     if (list->k != LV_IQ_E_LIST) {
-        /* A single value on the right: in as =. */
+        /* A list value on the right (a field holding an array: "check
+         * for elements in an array, put the array after in"), else a
+         * single value: in as =. */
+        struct lv_iq_val *items;
+        long n;
+
         lv_iq_eval(list, r, cx, &ev);
-        return compare(&lv, &ev, r) == 0;
+        n = lv_iq_json_list_items(&ev, lv_iq_row_arena(r), &items);
+        if (n < 0) {
+            return compare(&lv, &ev, r) == 0;
+        }
+        for (long i = 0; i < n; i++) {
+            if (compare(&lv, &items[i], r) == 0) {
+                return 1;
+            }
+        }
+        return 0;
     }
     for (size_t i = 0; i < list->nargs; i++) {
         lv_iq_eval(list->args[i], r, cx, &ev);

@@ -68,6 +68,11 @@ void lv_iq_json_member(const struct lv_iq_val *v, const char *path,
                        size_t len, struct lv_iq_arena *a,
                        struct lv_iq_val *out);
 
+/* The elements of list v (fn_json.c) as values made in a: their count
+ * and *items, or -1 when v is not a list. */
+long lv_iq_json_list_items(const struct lv_iq_val *v, struct lv_iq_arena *a,
+                           struct lv_iq_val **items);
+
 /* A period literal's text → its length and unit (fn_time.c): 0 and
  * *ms, or for calendar units *months (1, 3, 12 per count);
  * -1 when it is not a period. The documented caps apply (bin(300s) is

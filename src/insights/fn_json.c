@@ -170,6 +170,25 @@ const struct lv_iq_fn_table lv_iq_fns_json = {
     json_fns, sizeof(json_fns) / sizeof(json_fns[0])
 };
 
+/* The elements of list v as values (in a), or -1 when v is not a list. */
+long lv_iq_json_list_items(const struct lv_iq_val *v, struct lv_iq_arena *a,
+                           struct lv_iq_val **items)
+{
+    json_t *j = v->t == LV_IQ_JSON ? array_of(v) : NULL;
+    size_t n, i;
+
+    if (!j) {
+        return -1;
+    }
+    n = json_array_size(j);
+    *items = lv_iq_arena_alloc(a, (n ? n : 1) * sizeof(**items));
+    for (i = 0; i < n; i++) {
+        from_json(json_array_get(j, i), a, &(*items)[i]);
+    }
+    json_decref(j);
+    return (long)n;
+}
+
 /* ---- member access ------------------------------------------------------- */
 
 /* The end of the step of path starting at i (at '.', '[' or len). */

@@ -67,6 +67,9 @@ int lv_iq_period_parse(const char *s, size_t len, int64_t *ms, int *months)
         if (units[u].cap && count > units[u].cap) {
             count = units[u].cap;
         }
+        if (units[u].months && count > 1000000) {
+            return -1;          /* past any calendar a time can reach */
+        }
         *ms = units[u].ms * count;
         *months = units[u].months * (int)count;
         return 0;
@@ -296,7 +299,8 @@ static int parse_zone(const char *s, size_t len, int *off_s)
 /* ---- formatDate ---------------------------------------------------------- */
 
 /* formatDate(ts, format [, timezone]) / strftime: C strftime conversions
- * of the time in the zone (C locale). %Z prints "UTC" or the offset. */
+ * of the time in the zone (C locale). %Z prints "UTC" or the offset, %s
+ * the epoch seconds. */
 FN(fn_formatdate)
 {
     const char *fmt, *zs;
@@ -346,7 +350,27 @@ FN(fn_formatdate)
     }
     tm.tm_gmtoff = off;
     tm.tm_zone = zone;
-    cfmt = lv_iq_arena_strndup(a, fmt, flen);
+    /* %s would go through mktime, in the server's local zone: it is
+     * written here as the epoch seconds of the time itself. */
+    cfmt = lv_iq_arena_alloc(a, flen * 21 + 1);
+    {
+        size_t o = 0;
+        int64_t secs = floor_div(t - (int64_t)off * 1000, 1000);
+
+        for (size_t i = 0; i < flen; i++) {
+            if (fmt[i] == '%' && i + 1 < flen && fmt[i + 1] == 's') {
+                o += (size_t)snprintf(cfmt + o, 22, "%lld", (long long)secs);
+                i++;
+            } else if (fmt[i] == '%' && i + 1 < flen) {
+                cfmt[o++] = fmt[i++];
+                cfmt[o++] = fmt[i];
+            } else {
+                cfmt[o++] = fmt[i];
+            }
+        }
+        cfmt[o] = '\0';
+        flen = o;
+    }
     res = lv_iq_arena_alloc(a, 4 * flen + 256);
     got = strftime(res, 4 * flen + 256, cfmt, &tm);
     if (!got) {
@@ -449,7 +473,7 @@ static int pd_offset(struct pd *p, char letter, int width)
 static int pd_field(struct pd *p, char c, int w, int next_is_digit_field)
 {
     int64_t v;
-    int idx, hi = next_is_digit_field ? w : 9;
+    int idx;
 
     switch (c) {
     case 'y':
@@ -518,7 +542,6 @@ static int pd_field(struct pd *p, char c, int w, int next_is_digit_field)
         if (!pd_num(p, w, w == 2 ? 2 : (next_is_digit_field ? 1 : 2), &v)) {
             return 0;
         }
-        (void)hi;
         if (c == 'd') {
             p->day = (int)v;
         } else if (c == 'H' || c == 'h') {

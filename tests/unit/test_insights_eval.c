@@ -545,6 +545,9 @@ static void test_time_fns(void **state)
           "t:1969-12-31 23:00:00.000" },
         { "bin bad unit", "bin", A("s:5x", "t:0"), "N" },
         { "bin zero", "bin", A("s:0m", "t:0"), "N" },
+        { "bin huge months", "bin", A("s:999999999mo", "t:0"), "N" },
+        { "bin huge days", "bin", A("s:999999999d", "t:86400000"),
+          "t:1970-01-01 00:00:00.000" },
         { "bin no timestamp", "bin", A("s:5m", "N"), "N" },
         { "datefloor 1h", "datefloor", A("t:1704251045678", "s:1h"),
           "t:2024-01-03 03:00:00.000" },
@@ -602,6 +605,9 @@ static void test_time_fns(void **state)
         { "strftime alias", "strftime",
           A("t:1704251045678", "s:%Y/%m/%d %H:%M:%S"),
           "s:2024/01/03 03:04:05" },
+        { "formatDate %s and %%", "formatDate",
+          A("t:1704251045678", "s:%s %%s", "s:+01:00"),
+          "s:1704251045 %s" },
         { "formatDate null", "formatDate", A("N", "s:%Y"), "N" },
     };
 
@@ -732,27 +738,29 @@ static void test_ip_fns(void **state)
     RUN_TABLE("IP functions", cases, run_fn);
 }
 
+static const char *const fn_names[] = {
+    "abs", "ceil", "floor", "greatest", "least", "log", "round", "sqrt",
+    "haversine", "toNumber", "toInt", "toLong", "toDouble", "bin",
+    "datefloor", "dateceil", "fromMillis", "toMillis", "now",
+    "parseDate", "formatDate", "strftime", "ispresent", "coalesce",
+    "case", "if", "isNumeric", "messageSize", "queryStartTime",
+    "queryEndTime", "queryTimeRange", "jsonParse", "jsonStringify",
+    "jsonArraySize", "jsonArrayContains", "isValidIp", "isValidIpV4",
+    "isValidIpV6", "isIpInSubnet", "isIpv4InSubnet", "isIpv6InSubnet",
+    "ipv4ToNumber", "isPrivateIP", "isPublicIP", "isReservedIP",
+    "isempty", "isblank", "concat", "ltrim", "rtrim", "trim", "strlen",
+    "toupper", "tolower", "substr", "replace", "regexReplace",
+    "strcontains", "startsWith", "endsWith", "urlencode", "urldecode",
+    "base64encode", "base64decode", "split", "hexToAscii", "hexToDec",
+    "decToHex",
+};
+
 static void test_fn_find(void **state)
 {
-    static const char *const names[] = {
-        "abs", "ceil", "floor", "greatest", "least", "log", "round", "sqrt",
-        "haversine", "toNumber", "toInt", "toLong", "toDouble", "bin",
-        "datefloor", "dateceil", "fromMillis", "toMillis", "now",
-        "parseDate", "formatDate", "strftime", "ispresent", "coalesce",
-        "case", "if", "isNumeric", "messageSize", "queryStartTime",
-        "queryEndTime", "queryTimeRange", "jsonParse", "jsonStringify",
-        "jsonArraySize", "jsonArrayContains", "isValidIp", "isValidIpV4",
-        "isValidIpV6", "isIpInSubnet", "isIpv4InSubnet", "isIpv6InSubnet",
-        "ipv4ToNumber", "isPrivateIP", "isPublicIP", "isReservedIP",
-        "isempty", "isblank", "concat", "ltrim", "rtrim", "trim", "strlen",
-        "toupper", "tolower", "substr", "replace", "regexReplace",
-        "strcontains", "startsWith", "endsWith", "urlencode", "urldecode",
-        "base64encode", "base64decode", "split", "hexToAscii", "hexToDec",
-        "decToHex",
-    };
+    const char *const *names = fn_names;
 
     (void)state;
-    for (size_t i = 0; i < N(names); i++) {
+    for (size_t i = 0; i < N(fn_names); i++) {
         const struct lv_iq_fn *f = lv_iq_fn_find(names[i], strlen(names[i]));
 
         CHECK(names[i], f && !strcmp(f->name, names[i]) && f->call);
@@ -769,6 +777,103 @@ static void test_fn_find(void **state)
     CHECK("aggregation", !lv_iq_fn_find("count", 5));
     CHECK("unknown", !lv_iq_fn_find("nosuch", 6));
     CHECK("arity case", lv_iq_fn_find("case", 4)->nargs_max == 21);
+}
+
+/* Every function on garbage: random types, random bytes (invalid UTF-8,
+ * stray %, digits, dots, slashes), odd numbers. Each call must give a
+ * well-formed value (ASan and UBSan watch the rest). A fixed xorshift
+ * sequence, so a failure repeats. */
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t rng(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+static struct lv_iq_val garbage(struct lv_iq_arena *a)
+{
+    static const char alphabet[] = "0123456789abcxyzXZ.:/%+-_ \t{}[]\",'"
+                                   "mshdwqy\x80\xc3\xa9\xff\xe6\x97";
+    static const char *const jsons[] = {
+        "{}", "[]", "{\"a\":[1,{\"b\":null}]}", "[\"x\",2,true]",
+    };
+    static const double nums[] = {
+        0, -0.0, 1, -1, 0.5, 1e300, -1e300, 4294967296.0, 1e16, -1e16,
+        9.2e18, 2.5, 255.999, 1704251045678,
+    };
+    struct lv_iq_val v;
+    size_t len, i;
+    char *t;
+
+    memset(&v, 0, sizeof(v));
+    switch (rng() % 6) {
+    case 0:
+        break;
+    case 1:
+        v.t = rng() % 2 ? LV_IQ_NUM : LV_IQ_TIME;
+        v.num = nums[rng() % N(nums)];
+        break;
+    case 2:
+        v.t = LV_IQ_BOOL;
+        v.num = (double)(rng() % 2);
+        break;
+    case 3:
+        v.t = LV_IQ_JSON;
+        v.s = jsons[rng() % N(jsons)];
+        v.len = strlen(v.s);
+        break;
+    default:
+        len = rng() % 24;
+        t = lv_iq_arena_alloc(a, len + 1);
+        for (i = 0; i < len; i++) {
+            t[i] = alphabet[rng() % (sizeof(alphabet) - 1)];
+        }
+        t[len] = '\0';
+        v.t = LV_IQ_STR;
+        v.s = t;
+        v.len = len;
+        break;
+    }
+    return v;
+}
+
+static void test_fn_garbage(void **state)
+{
+    struct lv_iq_arena a = { 0 };
+
+    (void)state;
+    for (size_t k = 0; k < N(fn_names); k++) {
+        const struct lv_iq_fn *f = lv_iq_fn_find(fn_names[k],
+                                                 strlen(fn_names[k]));
+
+        for (int round = 0; round < 400; round++) {
+            struct lv_iq_val args[8], out;
+            size_t lo = (size_t)f->nargs_min;
+            size_t hi = f->nargs_max < 0 || f->nargs_max > 7
+                            ? 7 : (size_t)f->nargs_max;
+            size_t n = lo + (size_t)(rng() % (hi - lo + 1));
+
+            if (f == lv_iq_fn_find("bin", 3)) {
+                n = 2;
+            }
+            for (size_t i = 0; i < n; i++) {
+                args[i] = garbage(&a);
+            }
+            f->call(args, n, &test_cx, &a, &out);
+            CHECK(fn_names[k], out.t >= LV_IQ_NULL && out.t <= LV_IQ_JSON);
+            CHECK(fn_names[k], (out.t != LV_IQ_STR && out.t != LV_IQ_JSON) ||
+                                   out.s || !out.len);
+            CHECK(fn_names[k], (out.t != LV_IQ_NUM && out.t != LV_IQ_TIME) ||
+                                   isfinite(out.num));
+            if (round % 50 == 49) {
+                lv_iq_arena_reset(&a);
+            }
+        }
+    }
+    lv_iq_arena_release(&a);
 }
 
 /* ---- operators through lv_iq_eval ---------------------------------------- */
@@ -967,6 +1072,15 @@ static void test_eval(void **state)
                                      list3("a", "b", num(204))), "b:1" },
         { "not in", bin(LV_IQ_OP_NOT_IN, fld("statusCode"),
                         list3("a", "b", num(500))), "b:1" },
+        { "in an array field", bin(LV_IQ_OP_IN, str("PutData"),
+                                   call("split", str("Get,PutData"),
+                                        str(","))), "b:1" },
+        { "not in an array field", bin(LV_IQ_OP_NOT_IN, num(3),
+                                       call("jsonParse", str("[1, 2]"),
+                                            NULL)), "b:1" },
+        { "in an array field numeric", bin(LV_IQ_OP_IN, str("2"),
+                                           call("jsonParse", str("[1, 2]"),
+                                                NULL)), "b:1" },
         { "in of missing field", bin(LV_IQ_OP_IN, fld("nosuch"),
                                      list3("a", "b", num(1))), "b:0" },
         { "not in of missing field", bin(LV_IQ_OP_NOT_IN, fld("nosuch"),
@@ -1041,6 +1155,7 @@ static void test_eval(void **state)
         { "strlen(@message) > 10", bin(LV_IQ_OP_GT,
                                        call("strlen", fld("@message"), NULL),
                                        num(10)), "b:1" },
+        { "an aggregation has no per-row value", node(LV_IQ_E_CALL), "N" },
         /* Structure types. */
         { "map.attribute", fld("json_message.status_code"), "n:200" },
         { "list[index]", fld("json_message.users[1].action"), "s:PutData" },
@@ -1166,6 +1281,13 @@ static void test_parsed(void **state)
           "t:2024-01-03 03:00:00.000" },
         { "datefloor", "fields datefloor(@timestamp, 1d) as b",
           "t:2024-01-03 00:00:00.000" },
+        { "more arguments than the stack holds",
+          "fields coalesce(a, b, c, d, e, f, g, h, i, n) as x", "s:42" },
+        { "case with a default",
+          "fields case(n = 1, \"one\", n = 42, \"answer\", \"other\") as x",
+          "s:answer" },
+        { "if", "fields if(latency > 1000, \"slow\", \"fast\") as x",
+          "s:slow" },
         { "nested calls", "fields toupper(substr(f1, 0, 7)) as x",
           "s:SERVICE" },
     };
@@ -1191,6 +1313,7 @@ int main(void)
         cmocka_unit_test(test_json_fns),
         cmocka_unit_test(test_ip_fns),
         cmocka_unit_test(test_fn_find),
+        cmocka_unit_test(test_fn_garbage),
         cmocka_unit_test(test_eval),
         cmocka_unit_test(test_parsed),
     };
