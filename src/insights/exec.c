@@ -20,7 +20,9 @@
  *   sort       keeps the rows, sorts them (lv_iq_val_cmp: AWS's order;
  *              equal keys keep the order they came in) and hands them on
  *              at the end; when a limit follows, only the best n are kept
- *   stats, pattern, diff  blocks (iq.h): rows in, new rows out at the end
+ *   stats, pattern, diff  blocks (iq.h): rows in, new rows out at the end;
+ *              `pattern … | diff` is diff's block alone (diff.c clusters
+ *              the events of both periods with pattern's method)
  *   unmask     refused (see unmask_refusal)
  *
  * Order. Events come in any order. Where a command depends on the order
@@ -242,8 +244,15 @@ static void build(struct lv_iq_run *run)
             ordered = 1;
             break;
         }
-        case LV_IQ_C_STATS:
         case LV_IQ_C_PATTERN:
+            if (i + 1 < q->n_cmds && q->cmds[i + 1].k == LV_IQ_C_DIFF) {
+                /* `pattern @message | diff`: diff clusters the events of
+                 * both periods itself (diff.c), in pattern's place. */
+                add_stage(run, ST_NOP, c);
+                break;
+            }
+            /* fall through */
+        case LV_IQ_C_STATS:
         case LV_IQ_C_DIFF: {
             struct stage *s = add_stage(run, ST_BLOCK, c);
             if (c->k == LV_IQ_C_STATS) {
