@@ -685,9 +685,22 @@ static void test_memory_bound(void **state)
                                64 * 1024, &res, &err), -1);
     assert_int_equal(err.code, LV_E_LIMIT_EXCEEDED);
     /* sort … | limit keeps only the best rows: it fits in 64 KB. */
-    assert_int_equal(run_query("sort @message desc | limit 3", &set, 0,
-                               64 * 1024, &res, &err), 0);
+    assert_int_equal(run_query("sort @message desc | limit 3 | display "
+                               "@ptr", &set, 0, 64 * 1024, &res, &err), 0);
+    /* The three greatest ("zzz…": events 25, 51, 77, 103 …), equal keys in
+     * the order they came. */
     assert_int_equal(res.n, 3);
+    assert_string_equal(res.rows[0].f[0].value, "p25");
+    assert_string_equal(res.rows[1].f[0].value, "p51");
+    assert_string_equal(res.rows[2].f[0].value, "p77");
+    lv_iq_result_release(&res);
+    /* Ascending: the three smallest ("aaa…": 0, 26, 52). */
+    assert_int_equal(run_query("sort @message asc | limit 3 | display @ptr",
+                               &set, 0, 64 * 1024, &res, &err), 0);
+    assert_int_equal(res.n, 3);
+    assert_string_equal(res.rows[0].f[0].value, "p0");
+    assert_string_equal(res.rows[1].f[0].value, "p26");
+    assert_string_equal(res.rows[2].f[0].value, "p52");
     lv_iq_result_release(&res);
     for (size_t i = 0; i < NEV; i++) {
         free(msgs[i]);
