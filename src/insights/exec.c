@@ -34,11 +34,14 @@
  * results of a query without sort. Rows a block makes come in the order
  * the block gives.
  *
- * How many. The results hold at most opts.limit rows (StartQuery's
- * limit; 10,000 when 0, the limit page's default) and at most what any
- * limit command lets through: when both are given the smaller wins.
- * AWS does not document which of the two wins; the smaller is the one
- * that never returns more than either asked for.
+ * How many. A limit command that caps the results (one after the last
+ * command that makes new rows: stats, pattern, diff, unnest) decides;
+ * without one, opts.limit does (StartQuery's limit; 10,000 when 0, the
+ * limit page's default). AWS's pages do not say which wins when both are
+ * given; the one recorded observation (a review of superplanehq/
+ * superplane PR 6650: "CloudWatch ignores the StartQuery `limit`
+ * parameter when the query string already has a `limit` command") is
+ * that the query's does.
  *
  * recordsMatched (QueryStatistics: "the number of log events that
  * matched the query string"): an event counts once when a row of it gets
@@ -322,17 +325,23 @@ struct lv_iq_run *lv_iq_run_new(const struct lv_iq_query *q,
     run->cx.end_ms = o->end_ms;
     run->cx.now_ms = o->now_ms;
     run->limit = o->limit ? o->limit : LV_IQ_DEFAULT_LIMIT;
-    /* A limit command caps the results unless a command after it makes
-     * new rows (a block, unnest). */
-    for (size_t i = q->n_cmds; i > 0; i--) {
-        const struct lv_iq_cmd *c = &q->cmds[i - 1];
-        if (c->k == LV_IQ_C_STATS || c->k == LV_IQ_C_PATTERN ||
-            c->k == LV_IQ_C_DIFF || c->k == LV_IQ_C_UNNEST) {
-            break;
+    /* The limit commands after the last one that makes new rows (a
+     * block, unnest) cap the results, in place of opts.limit. */
+    {
+        size_t cmd_limit = SIZE_MAX;
+        for (size_t i = q->n_cmds; i > 0; i--) {
+            const struct lv_iq_cmd *c = &q->cmds[i - 1];
+            if (c->k == LV_IQ_C_STATS || c->k == LV_IQ_C_PATTERN ||
+                c->k == LV_IQ_C_DIFF || c->k == LV_IQ_C_UNNEST) {
+                break;
+            }
+            if (c->k == LV_IQ_C_LIMIT && c->n >= 0 &&
+                (size_t)c->n < cmd_limit) {
+                cmd_limit = (size_t)c->n;
+            }
         }
-        if (c->k == LV_IQ_C_LIMIT && c->n >= 0 &&
-            (size_t)c->n < run->limit) {
-            run->limit = (size_t)c->n;
+        if (cmd_limit != SIZE_MAX) {
+            run->limit = cmd_limit;
         }
     }
     build(run);
