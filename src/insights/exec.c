@@ -20,7 +20,11 @@
  *   sort       keeps the rows, sorts them (lv_iq_val_cmp: AWS's order;
  *              equal keys keep the order they came in) and hands them on
  *              at the end; when a limit follows, only the best n are kept
- *   stats, pattern, diff  blocks (iq.h): rows in, new rows out at the end
+ *              (once it holds n, a row that sorts after all of them is
+ *              dropped before it is copied)
+ *   stats, pattern, diff  blocks (iq.h): rows in, new rows out at the end;
+ *              `pattern … | diff` is diff's block alone (diff.c clusters
+ *              the events of both periods with pattern's method)
  *   unmask     refused (see unmask_refusal)
  *
  * Order. Events come in any order. Where a command depends on the order
@@ -30,11 +34,14 @@
  * results of a query without sort. Rows a block makes come in the order
  * the block gives.
  *
- * How many. The results hold at most opts.limit rows (StartQuery's
- * limit; 10,000 when 0, the limit page's default) and at most what any
- * limit command lets through: when both are given the smaller wins.
- * AWS does not document which of the two wins; the smaller is the one
- * that never returns more than either asked for.
+ * How many. A limit command that caps the results (one after the last
+ * command that makes new rows: stats, pattern, diff, unnest) decides;
+ * without one, opts.limit does (StartQuery's limit; 10,000 when 0, the
+ * limit page's default). AWS's pages do not say which wins when both are
+ * given; the one recorded observation (a review of superplanehq/
+ * superplane PR 6650: "CloudWatch ignores the StartQuery `limit`
+ * parameter when the query string already has a `limit` command") is
+ * that the query's does.
  *
  * recordsMatched (QueryStatistics: "the number of log events that
  * matched the query string"): an event counts once when a row of it gets
@@ -64,6 +71,8 @@
 /* The limit page: "If you omit limit, the query defaults to returning up
  * to 10,000 log events." */
 #define LV_IQ_DEFAULT_LIMIT 10000
+/* A dropped row this big or smaller is kept for the next event. */
+#define LV_IQ_SPARE_MAX (64 * 1024)
 
 enum st_kind {
     ST_FIELDS,
@@ -98,6 +107,7 @@ struct stage {
     struct held *h;
     size_t n, cap;
     size_t keep;                /* 0: all */
+    int trimmed;                /* h[0 .. keep) are the best, sorted */
     int dflt;                   /* sort by @timestamp desc */
     size_t nkeys;
     /* ST_LIMIT */
@@ -126,6 +136,9 @@ struct lv_iq_run {
     int failed;
     struct lv_err fail;         /* why the run cannot go on */
     int finished;
+    struct lv_iq_row *spare;    /* a dropped row, reused for the next event
+                                 * (its arena keeps a block: no malloc per
+                                 * event for what eval computes) */
 };
 
 /* ---- building -------------------------------------------------------- */
@@ -242,8 +255,15 @@ static void build(struct lv_iq_run *run)
             ordered = 1;
             break;
         }
-        case LV_IQ_C_STATS:
         case LV_IQ_C_PATTERN:
+            if (i + 1 < q->n_cmds && q->cmds[i + 1].k == LV_IQ_C_DIFF) {
+                /* `pattern @message | diff`: diff clusters the events of
+                 * both periods itself (diff.c), in pattern's place. */
+                add_stage(run, ST_NOP, c);
+                break;
+            }
+            /* fall through */
+        case LV_IQ_C_STATS:
         case LV_IQ_C_DIFF: {
             struct stage *s = add_stage(run, ST_BLOCK, c);
             if (c->k == LV_IQ_C_STATS) {
@@ -305,17 +325,23 @@ struct lv_iq_run *lv_iq_run_new(const struct lv_iq_query *q,
     run->cx.end_ms = o->end_ms;
     run->cx.now_ms = o->now_ms;
     run->limit = o->limit ? o->limit : LV_IQ_DEFAULT_LIMIT;
-    /* A limit command caps the results unless a command after it makes
-     * new rows (a block, unnest). */
-    for (size_t i = q->n_cmds; i > 0; i--) {
-        const struct lv_iq_cmd *c = &q->cmds[i - 1];
-        if (c->k == LV_IQ_C_STATS || c->k == LV_IQ_C_PATTERN ||
-            c->k == LV_IQ_C_DIFF || c->k == LV_IQ_C_UNNEST) {
-            break;
+    /* The limit commands after the last one that makes new rows (a
+     * block, unnest) cap the results, in place of opts.limit. */
+    {
+        size_t cmd_limit = SIZE_MAX;
+        for (size_t i = q->n_cmds; i > 0; i--) {
+            const struct lv_iq_cmd *c = &q->cmds[i - 1];
+            if (c->k == LV_IQ_C_STATS || c->k == LV_IQ_C_PATTERN ||
+                c->k == LV_IQ_C_DIFF || c->k == LV_IQ_C_UNNEST) {
+                break;
+            }
+            if (c->k == LV_IQ_C_LIMIT && c->n >= 0 &&
+                (size_t)c->n < cmd_limit) {
+                cmd_limit = (size_t)c->n;
+            }
         }
-        if (c->k == LV_IQ_C_LIMIT && c->n >= 0 &&
-            (size_t)c->n < run->limit) {
-            run->limit = (size_t)c->n;
+        if (cmd_limit != SIZE_MAX) {
+            run->limit = cmd_limit;
         }
     }
     build(run);
@@ -350,6 +376,7 @@ void lv_iq_run_free(struct lv_iq_run *run)
         }
     }
     free(run->st);
+    lv_iq_row_free(run->spare);
     free(run);
 }
 
@@ -386,6 +413,17 @@ static int check_memory(struct lv_iq_run *run, struct lv_err *err)
 size_t lv_iq_run_peak_bytes(const struct lv_iq_run *run)
 {
     return run->peak;
+}
+
+/* Frees r, or keeps it as the run's spare row. */
+static void drop(struct lv_iq_run *run, struct lv_iq_row *r)
+{
+    if (!run->spare && lv_iq_row_bytes(r) <= LV_IQ_SPARE_MAX) {
+        lv_iq_row_reuse(r, NULL);
+        run->spare = r;
+        return;
+    }
+    lv_iq_row_free(r);
 }
 
 /* ---- the stages ------------------------------------------------------ */
@@ -437,17 +475,66 @@ static void sort_trim(struct lv_iq_run *run, struct stage *s)
             free(s->h[i].keys);
         }
         s->n = s->keep;
+        s->trimmed = 1;
     }
 }
 
+static void sort_keys(struct lv_iq_run *run, const struct stage *s,
+                      struct lv_iq_row *r, struct lv_iq_val *keys)
+{
+    if (s->dflt) {
+        lv_iq_row_get(r, "@timestamp", 10, &keys[0]);
+        return;
+    }
+    for (size_t k = 0; k < s->nkeys; k++) {
+        lv_iq_eval(s->c->items[k].e, r, &run->cx, &keys[k]);
+    }
+}
+
+/* 1 when a capped sort already holds `keep` rows that all come before r:
+ * r can never be in its output (the best rows of the last trim, h[0 ..
+ * keep), stay the best until the next one; r comes after all of them on
+ * equal keys too, as it came later). */
+static int sort_rejects(struct lv_iq_run *run, const struct stage *s,
+                        struct lv_iq_row *r)
+{
+    struct lv_iq_val stack[8];
+    struct lv_iq_val *keys = stack;
+    struct held h;
+    int worse;
+
+    if (!s->keep || !s->trimmed) {
+        return 0;
+    }
+    if (s->nkeys > sizeof(stack) / sizeof(stack[0])) {
+        keys = lv_xcalloc(s->nkeys, sizeof(*keys));
+    }
+    sort_keys(run, s, r, keys);
+    h.row = r;
+    h.seq = run->seq;
+    h.keys = keys;
+    worse = cmp_held(&h, &s->h[s->keep - 1], (void *)s) > 0;
+    if (keys != stack) {
+        free(keys);
+    }
+    return worse;
+}
+
+/* Keeps r (taken) in stage s; a row a capped sort cannot use is freed. */
 static void hold(struct lv_iq_run *run, struct stage *s, struct lv_iq_row *r)
 {
     struct held *h;
 
+    if (s->k == ST_SORT && sort_rejects(run, s, r)) {
+        drop(run, r);
+        return;
+    }
     if (s->n == s->cap) {
         s->cap = s->cap ? s->cap * 2 : 64;
         s->h = lv_xrealloc(s->h, s->cap * sizeof(*s->h));
     }
+    /* The keys are taken after lv_iq_row_own, so that they point into
+     * what the row owns. */
     lv_iq_row_own(r);
     h = &s->h[s->n++];
     h->row = r;
@@ -455,13 +542,7 @@ static void hold(struct lv_iq_run *run, struct stage *s, struct lv_iq_row *r)
     h->keys = NULL;
     if (s->k == ST_SORT) {
         h->keys = lv_xcalloc(s->nkeys, sizeof(*h->keys));
-        if (s->dflt) {
-            lv_iq_row_get(r, "@timestamp", 10, &h->keys[0]);
-        } else {
-            for (size_t k = 0; k < s->nkeys; k++) {
-                lv_iq_eval(s->c->items[k].e, r, &run->cx, &h->keys[k]);
-            }
-        }
+        sort_keys(run, s, r, h->keys);
     }
     h->bytes = lv_iq_row_bytes(r) + s->nkeys * sizeof(*h->keys) +
                sizeof(*h);
@@ -654,7 +735,7 @@ static int push(struct lv_iq_run *run, size_t i, struct lv_iq_row *r,
         case ST_FILTER:
             lv_iq_eval(s->c->expr, r, &run->cx, &v);
             if (!lv_iq_val_truthy(&v)) {
-                lv_iq_row_free(r);
+                drop(run, r);
                 return 0;
             }
             break;
@@ -665,13 +746,13 @@ static int push(struct lv_iq_run *run, size_t i, struct lv_iq_row *r,
             return unnest(run, i, s->c, r, err);
         case ST_DEDUP:
             if (!dedup_keep(run, s, r)) {
-                lv_iq_row_free(r);
+                drop(run, r);
                 return 0;
             }
             break;
         case ST_LIMIT:
             if (s->seen >= s->lim) {
-                lv_iq_row_free(r);
+                drop(run, r);
                 return 0;
             }
             s->seen++;
@@ -681,14 +762,14 @@ static int push(struct lv_iq_run *run, size_t i, struct lv_iq_row *r,
             return 0;
         case ST_OUT:
             if (s->n >= s->keep) {
-                lv_iq_row_free(r);
+                drop(run, r);
                 return 0;
             }
             hold(run, s, r);
             return 0;
         case ST_BLOCK: {
             int rc = s->b->vt->add(s->b, r, err);
-            lv_iq_row_free(r);
+            drop(run, r);
             return rc;
         }
         }
@@ -701,6 +782,7 @@ static int push(struct lv_iq_run *run, size_t i, struct lv_iq_row *r,
 int lv_iq_run_feed(struct lv_iq_run *run, const struct lv_iq_event *ev,
                    struct lv_err *err)
 {
+    struct lv_iq_row *r;
     int rc;
 
     if (run->failed) {
@@ -715,7 +797,14 @@ int lv_iq_run_feed(struct lv_iq_run *run, const struct lv_iq_event *ev,
     }
     run->in_feed = 1;
     run->counted = ev->previous;    /* diff's earlier period: not a match */
-    rc = push(run, 0, lv_iq_row_new(ev), err);
+    if (run->spare) {
+        r = run->spare;
+        run->spare = NULL;
+        lv_iq_row_reuse(r, ev);
+    } else {
+        r = lv_iq_row_new(ev);
+    }
+    rc = push(run, 0, r, err);
     run->in_feed = 0;
     if (rc == 0) {
         rc = check_memory(run, err);
