@@ -50,9 +50,10 @@
 #include "util/err.h"
 #include "util/mem.h"
 
-/* The most rows `limit` may ask for (CWL_QuerySyntax-Limit: up to
- * 10,000). */
-#define MAX_LIMIT 10000
+/* The most rows `limit` may ask for (CWL_QuerySyntax-Limit: "You can
+ * specify a limit value of up to 100,000"; StartQuery's limit has the
+ * same maximum). */
+#define MAX_LIMIT 100000
 /* SOURCE: "as many as five prefixes", "as many as 20 account
  * identifiers" (CWL_QuerySyntax-Source). */
 #define MAX_PREFIXES 5

@@ -1009,10 +1009,10 @@ static const struct bad_row bad_rows[] = {
       "unexpected symbol found @message", 1, 13 },
     { "parse nothing", "parse @message", "unexpected symbol found <EOF>", 1,
       14 },
-    { "limit 0", "limit 0", "limit must be an integer from 1 to 10000", 1,
+    { "limit 0", "limit 0", "limit must be an integer from 1 to 100000", 1,
       6 },
-    { "limit 10001", "limit 10001", "limit must be an integer from 1 to "
-      "10000", 1, 6 },
+    { "limit 100001", "limit 100001", "limit must be an integer from 1 to "
+      "100000", 1, 6 },
     { "limit fraction", "limit 1.5", "limit must be an integer", 1, 6 },
     { "limit negative", "limit -1", "unexpected symbol found -", 1, 6 },
     { "limit field", "limit n", "unexpected symbol found n", 1, 6 },
