@@ -20,7 +20,11 @@
  *   sort       keeps the rows, sorts them (lv_iq_val_cmp: AWS's order;
  *              equal keys keep the order they came in) and hands them on
  *              at the end; when a limit follows, only the best n are kept
- *   stats, pattern, diff  blocks (iq.h): rows in, new rows out at the end
+ *              (once it holds n, a row that sorts after all of them is
+ *              dropped before it is copied)
+ *   stats, pattern, diff  blocks (iq.h): rows in, new rows out at the end;
+ *              `pattern … | diff` is diff's block alone (diff.c clusters
+ *              the events of both periods with pattern's method)
  *   unmask     refused (see unmask_refusal)
  *
  * Order. Events come in any order. Where a command depends on the order
@@ -98,6 +102,7 @@ struct stage {
     struct held *h;
     size_t n, cap;
     size_t keep;                /* 0: all */
+    int trimmed;                /* h[0 .. keep) are the best, sorted */
     int dflt;                   /* sort by @timestamp desc */
     size_t nkeys;
     /* ST_LIMIT */
@@ -242,8 +247,15 @@ static void build(struct lv_iq_run *run)
             ordered = 1;
             break;
         }
-        case LV_IQ_C_STATS:
         case LV_IQ_C_PATTERN:
+            if (i + 1 < q->n_cmds && q->cmds[i + 1].k == LV_IQ_C_DIFF) {
+                /* `pattern @message | diff`: diff clusters the events of
+                 * both periods itself (diff.c), in pattern's place. */
+                add_stage(run, ST_NOP, c);
+                break;
+            }
+            /* fall through */
+        case LV_IQ_C_STATS:
         case LV_IQ_C_DIFF: {
             struct stage *s = add_stage(run, ST_BLOCK, c);
             if (c->k == LV_IQ_C_STATS) {
@@ -437,17 +449,66 @@ static void sort_trim(struct lv_iq_run *run, struct stage *s)
             free(s->h[i].keys);
         }
         s->n = s->keep;
+        s->trimmed = 1;
     }
 }
 
+static void sort_keys(struct lv_iq_run *run, const struct stage *s,
+                      struct lv_iq_row *r, struct lv_iq_val *keys)
+{
+    if (s->dflt) {
+        lv_iq_row_get(r, "@timestamp", 10, &keys[0]);
+        return;
+    }
+    for (size_t k = 0; k < s->nkeys; k++) {
+        lv_iq_eval(s->c->items[k].e, r, &run->cx, &keys[k]);
+    }
+}
+
+/* 1 when a capped sort already holds `keep` rows that all come before r:
+ * r can never be in its output (the best rows of the last trim, h[0 ..
+ * keep), stay the best until the next one; r comes after all of them on
+ * equal keys too, as it came later). */
+static int sort_rejects(struct lv_iq_run *run, const struct stage *s,
+                        struct lv_iq_row *r)
+{
+    struct lv_iq_val stack[8];
+    struct lv_iq_val *keys = stack;
+    struct held h;
+    int worse;
+
+    if (!s->keep || !s->trimmed) {
+        return 0;
+    }
+    if (s->nkeys > sizeof(stack) / sizeof(stack[0])) {
+        keys = lv_xcalloc(s->nkeys, sizeof(*keys));
+    }
+    sort_keys(run, s, r, keys);
+    h.row = r;
+    h.seq = run->seq;
+    h.keys = keys;
+    worse = cmp_held(&h, &s->h[s->keep - 1], (void *)s) > 0;
+    if (keys != stack) {
+        free(keys);
+    }
+    return worse;
+}
+
+/* Keeps r (taken) in stage s; a row a capped sort cannot use is freed. */
 static void hold(struct lv_iq_run *run, struct stage *s, struct lv_iq_row *r)
 {
     struct held *h;
 
+    if (s->k == ST_SORT && sort_rejects(run, s, r)) {
+        lv_iq_row_free(r);
+        return;
+    }
     if (s->n == s->cap) {
         s->cap = s->cap ? s->cap * 2 : 64;
         s->h = lv_xrealloc(s->h, s->cap * sizeof(*s->h));
     }
+    /* The keys are taken after lv_iq_row_own, so that they point into
+     * what the row owns. */
     lv_iq_row_own(r);
     h = &s->h[s->n++];
     h->row = r;
@@ -455,13 +516,7 @@ static void hold(struct lv_iq_run *run, struct stage *s, struct lv_iq_row *r)
     h->keys = NULL;
     if (s->k == ST_SORT) {
         h->keys = lv_xcalloc(s->nkeys, sizeof(*h->keys));
-        if (s->dflt) {
-            lv_iq_row_get(r, "@timestamp", 10, &h->keys[0]);
-        } else {
-            for (size_t k = 0; k < s->nkeys; k++) {
-                lv_iq_eval(s->c->items[k].e, r, &run->cx, &h->keys[k]);
-            }
-        }
+        sort_keys(run, s, r, h->keys);
     }
     h->bytes = lv_iq_row_bytes(r) + s->nkeys * sizeof(*h->keys) +
                sizeof(*h);

@@ -3,10 +3,9 @@
  * function of the functions page with its documented examples and edge
  * cases, and the operators through lv_iq_eval over hand-built trees.
  *
- * Rows: until row.c (the exec part) is in the library, this file carries
- * a small row of its own — lv_iq_row_get and lv_iq_row_arena over a
- * fixed list of fields, the two row calls eval.c makes — so that the
- * library's row.o is never pulled into this binary.
+ * Rows: row.c's (lv_iq_row_new, then each field set with lv_iq_row_set).
+ * A row of this file's own no longer links: the parser pulls stats.o
+ * (lv_iq_agg_arity), which pulls row.o.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -31,36 +30,16 @@
 
 /* ---- a row of fixed fields -------------------------------------------- */
 
-struct lv_iq_row {
-    struct lv_iq_arena arena;
-    const char *const *names;
-    const struct lv_iq_val *vals;
-    size_t n;
-};
-
-struct lv_iq_arena *lv_iq_row_arena(struct lv_iq_row *r)
+/* A row (row.c) with the fields names[i] = vals[i] set; lv_iq_row_free. */
+static struct lv_iq_row *fixed_row(const char *const *names,
+                                   const struct lv_iq_val *vals, size_t n)
 {
-    return &r->arena;
-}
+    struct lv_iq_row *r = lv_iq_row_new(NULL);
 
-void lv_iq_row_get(struct lv_iq_row *r, const char *name, size_t len,
-                   struct lv_iq_val *out)
-{
-    memset(out, 0, sizeof(*out));
-    for (size_t i = 0; i < r->n; i++) {
-        if (strlen(r->names[i]) == len && !memcmp(r->names[i], name, len)) {
-            *out = r->vals[i];
-            return;
-        }
+    for (size_t i = 0; i < n; i++) {
+        lv_iq_row_set(r, names[i], &vals[i]);
     }
-}
-
-/* The parser asks stats.c for aggregations; these tests use none, and
- * the stats part need not be in the library. */
-const struct lv_iq_agg *lv_iq_agg_find(const char *name, size_t len)
-{
-    (void)name, (void)len;
-    return NULL;
+    return r;
 }
 
 /* ---- values from text ---------------------------------------------------
@@ -1043,7 +1022,7 @@ static void test_eval(void **state)
           "\"user.id\":\"123\",\"status_code\":200,\"a\":{\"b\":true}}"),
         V("s:exception"),
     };
-    struct lv_iq_row row = { { 0 }, row_names, vals, N(vals) };
+    struct lv_iq_row *row = fixed_row(row_names, vals, N(vals));
     struct op_case cases[] = {
         /* Documented examples. */
         { "2 ^ 3 returns 8", bin(LV_IQ_OP_POW, num(2), num(3)), "n:8" },
@@ -1178,12 +1157,12 @@ static void test_eval(void **state)
 
     (void)state;
     row_vals = vals;
-    the_row = &row;
+    the_row = row;
     RUN_TABLE("eval", cases, run_op);
     for (size_t i = 0; i < N(cases); i++) {
         expr_free(cases[i].e);
     }
-    lv_iq_arena_release(&row.arena);
+    lv_iq_row_free(row);
 }
 
 /* ---- parsed expressions: precedence as the parser builds it ------------ */
@@ -1234,7 +1213,7 @@ static void test_parsed(void **state)
           "{\"action\":\"PutData\"}],\"user.id\":\"123\"}"),
         V("s:exception"),
     };
-    struct lv_iq_row row = { { 0 }, row_names, vals, N(vals) };
+    struct lv_iq_row *row = fixed_row(row_names, vals, N(vals));
     static const struct parsed_case cases[] = {
         /* The functions and filter pages' examples. */
         { "2 ^ 3", "fields 2 ^ 3 as x", "n:8" },
@@ -1293,9 +1272,9 @@ static void test_parsed(void **state)
     };
 
     (void)state;
-    the_row = &row;
+    the_row = row;
     RUN_TABLE("parsed", cases, run_parsed);
-    lv_iq_arena_release(&row.arena);
+    lv_iq_row_free(row);
 }
 
 int main(void)
