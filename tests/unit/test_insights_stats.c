@@ -18,6 +18,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "insights/insights.h"
 #include "insights/iq.h"
 #include "unit/helpers.h"
 #include "util/buf.h"
@@ -1192,6 +1193,338 @@ static void test_diff(void **state)
     pool_free();
 }
 
+/* ---- end to end: lv_iq_parse, a run, its results -------------------------
+ * The stats page's queries over sample events, each result row rendered as
+ * "name=value | …", rows joined by newlines, values as GetQueryResults
+ * shows them. */
+
+#define T0 1704067200000LL      /* 2024-01-01 00:00:00 UTC */
+#define MIN 60000LL
+
+struct qev {
+    int64_t ts;
+    const char *stream;
+    const char *msg;            /* "#N": N 'x' characters */
+};
+
+static char *render(const struct lv_iq_result *res)
+{
+    struct lv_buf b = LV_BUF_INIT(SIZE_MAX);
+    size_t i, j;
+
+    for (i = 0; i < res->n; i++) {
+        if (i) {
+            lv_buf_addc(&b, '\n');
+        }
+        for (j = 0; j < res->rows[i].n; j++) {
+            lv_buf_addf(&b, "%s%s=%s", j ? " | " : "", res->rows[i].f[j].name,
+                        res->rows[i].f[j].value);
+        }
+    }
+    return lv_buf_detach(&b, NULL);
+}
+
+/* Runs query over evs: 0 and *res, or -1 with *err; *peak the run's. */
+static int run_q(const char *query, const struct qev *evs, size_t n,
+                 size_t max_bytes, struct lv_iq_result *res, size_t *peak,
+                 struct lv_err *err)
+{
+    struct lv_iq_query *q = NULL;
+    struct lv_iq_run *run;
+    struct lv_iq_run_opts o;
+    int rc = 0;
+    size_t i;
+
+    memset(&o, 0, sizeof o);
+    o.start_ms = T0;
+    o.end_ms = T0 + 3600 * 1000 - 1;
+    o.now_ms = T0 + 3600 * 1000;
+    o.limit = 10000;
+    o.max_bytes = max_bytes;
+    if (lv_iq_parse(query, strlen(query), &q, err) < 0) {
+        return -1;
+    }
+    run = lv_iq_run_new(q, &o);
+    for (i = 0; i < n && rc == 0; i++) {
+        struct lv_iq_event ev;
+        char *msg;
+
+        if (evs[i].msg[0] == '#') {
+            size_t len = strtoul(evs[i].msg + 1, NULL, 10);
+
+            msg = lv_xmalloc(len + 1);
+            memset(msg, 'x', len);
+            msg[len] = '\0';
+        } else {
+            msg = lv_xstrdup(evs[i].msg);
+        }
+        memset(&ev, 0, sizeof ev);
+        ev.ts = evs[i].ts;
+        ev.ingestion_ms = evs[i].ts;
+        ev.log = "123456789012:g";
+        ev.log_len = strlen(ev.log);
+        ev.stream = evs[i].stream ? evs[i].stream : "s";
+        ev.stream_len = strlen(ev.stream);
+        ev.msg = msg;
+        ev.msg_len = strlen(msg);
+        ev.ptr = "p";
+        ev.ptr_len = 1;
+        rc = lv_iq_run_feed(run, &ev, err);
+        free(msg);
+    }
+    if (rc == 0) {
+        rc = lv_iq_run_finish(run, res, err);
+    }
+    if (peak) {
+        *peak = lv_iq_run_peak_bytes(run);
+    }
+    lv_iq_run_free(run);
+    lv_iq_query_free(q);
+    return rc;
+}
+
+struct e2e {
+    const char *name;
+    const char *query;
+    const struct qev *evs;
+    size_t n;
+    const char *want;           /* NULL: MalformedQueryException */
+};
+
+static const struct qev route53[] = {
+    { T0 + 10 * MIN, NULL, "{\"queryType\":\"A\"}" },
+    { T0 + 20 * MIN, NULL, "{\"queryType\":\"AAAA\"}" },
+    { T0 + 50 * MIN, NULL, "{\"queryType\":\"A\"}" },
+    { T0 + 30 * MIN, NULL, "{\"queryType\":\"MX\"}" },
+};
+
+static const struct qev myfields[] = {
+    { T0 + 1 * MIN, NULL,
+      "{\"myfield1\":1,\"myfield2\":10,\"myfield3\":100}" },
+    { T0 + 2 * MIN, NULL,
+      "{\"myfield1\":2,\"myfield2\":5,\"myfield3\":300}" },
+    { T0 + 6 * MIN, NULL,
+      "{\"myfield1\":4,\"myfield2\":7,\"myfield3\":50}" },
+};
+
+static const struct qev flows[] = {
+    { T0, NULL, "{\"dstAddr\":\"10.0.0.2\",\"bytes\":50}" },
+    { T0, NULL, "{\"dstAddr\":\"10.0.0.1\",\"bytes\":100}" },
+    { T0, NULL, "{\"dstAddr\":\"10.0.0.1\",\"bytes\":300}" },
+};
+
+/* 512 characters in 00:00-00:05, 1024 in 00:05-00:10, 256 in 00:10 */
+static const struct qev sizes[] = {
+    { T0 + 1 * MIN, NULL, "#512" },
+    { T0 + 6 * MIN, NULL, "#1000" },
+    { T0 + 8 * MIN, NULL, "#24" },
+    { T0 + 11 * MIN, NULL, "#256" },
+};
+
+static const struct qev sessions[] = {
+    { T0, NULL, "{\"session_id\":\"s1\",\"client_platform\":\"web\","
+                "\"client_ip\":\"a\"}" },
+    { T0, NULL, "{\"session_id\":\"s1\",\"client_platform\":\"web\","
+                "\"client_ip\":\"b\"}" },
+    { T0, NULL, "{\"session_id\":\"s1\",\"client_platform\":\"web\","
+                "\"client_ip\":\"a\"}" },
+    { T0, NULL, "{\"session_id\":\"s2\",\"client_platform\":\"web\","
+                "\"client_ip\":\"a\"}" },
+    { T0, NULL, "{\"session_id\":\"s3\",\"client_platform\":\"web\","
+                "\"client_ip\":\"c\"}" },
+    { T0, NULL, "{\"session_id\":\"s3\",\"client_platform\":\"web\","
+                "\"client_ip\":\"d\"}" },
+    { T0, NULL, "{\"session_id\":\"s3\",\"client_platform\":\"web\","
+                "\"client_ip\":\"e\"}" },
+    { T0, NULL, "{\"session_id\":\"s3\",\"client_platform\":\"web\","
+                "\"client_ip\":\"c\"}" },
+    { T0, NULL, "{\"session_id\":\"s3\",\"client_platform\":\"web\","
+                "\"client_ip\":\"c\"}" },
+    { T0, NULL, "{\"session_id\":\"s4\",\"client_platform\":\"ios\","
+                "\"client_ip\":\"f\"}" },
+    { T0, NULL, "{\"session_id\":\"s4\",\"client_platform\":\"ios\","
+                "\"client_ip\":\"g\"}" },
+};
+
+/* two streams: s1 gets 100 + 300 characters (last at 00:07), s2 200 (at
+ * 00:03) */
+static const struct qev streams[] = {
+    { T0 + 1 * MIN, "s1", "#100" },
+    { T0 + 3 * MIN, "s2", "#200" },
+    { T0 + 7 * MIN, "s1", "#300" },
+};
+
+static const struct e2e e2e_cases[] = {
+    /* Route 53 per hour by query type: groups by type (ascending), then
+     * bin (newest first); the 00:00 hour holds every event here. */
+    { "stats count(*) by queryType, bin(1h)",
+      "stats count(*) by queryType, bin(1h)", route53, N(route53),
+      "queryType=A | bin(1h)=2024-01-01 00:00:00.000 | count(*)=2\n"
+      "queryType=AAAA | bin(1h)=2024-01-01 00:00:00.000 | count(*)=1\n"
+      "queryType=MX | bin(1h)=2024-01-01 00:00:00.000 | count(*)=1" },
+    { "stats count(*) by queryType", "stats count(*) by queryType",
+      route53, N(route53),
+      "queryType=A | count(*)=2\nqueryType=AAAA | count(*)=1\n"
+      "queryType=MX | count(*)=1" },
+    { "stats avg(myfield1) by bin(5m)", "stats avg(myfield1) by bin(5m)",
+      myfields, N(myfields),
+      "bin(5m)=2024-01-01 00:05:00.000 | avg(myfield1)=4\n"
+      "bin(5m)=2024-01-01 00:00:00.000 | avg(myfield1)=1.5" },
+    { "stats avg, min, max by bin(5m)",
+      "stats avg(myfield1), min(myfield2), max(myfield3) by bin(5m)",
+      myfields, N(myfields),
+      "bin(5m)=2024-01-01 00:05:00.000 | avg(myfield1)=4 | "
+      "min(myfield2)=7 | max(myfield3)=50\n"
+      "bin(5m)=2024-01-01 00:00:00.000 | avg(myfield1)=1.5 | "
+      "min(myfield2)=5 | max(myfield3)=300" },
+    { "stats avg(bytes) by dstAddr", "stats avg(bytes) by dstAddr", flows,
+      N(flows),
+      "dstAddr=10.0.0.1 | avg(bytes)=200\ndstAddr=10.0.0.2 | avg(bytes)=50" },
+    { "stats avg(bytes), max(bytes) by dstAddr",
+      "stats avg(bytes), max(bytes) by dstAddr", flows, N(flows),
+      "dstAddr=10.0.0.1 | avg(bytes)=200 | max(bytes)=300\n"
+      "dstAddr=10.0.0.2 | avg(bytes)=50 | max(bytes)=50" },
+    /* The first two-stats example: bins of 512, 1024 and 256 characters:
+     * 2^-11, 2^-10, 2^-12 MB; their mean 7·2^-12/3. */
+    { "two stats: peak, min, avg of 5-minute volumes",
+      "FIELDS strlen(@message) AS message_length\n"
+      "| STATS sum(message_length)/1024/1024 as logs_mb BY bin(5m)\n"
+      "| STATS max(logs_mb) AS peak_ingest_mb,\n"
+      "        min(logs_mb) AS min_ingest_mb,\n"
+      "        avg(logs_mb) AS avg_ingest_mb", sizes, N(sizes),
+      "peak_ingest_mb=0.0009765625 | min_ingest_mb=0.000244140625 | "
+      "avg_ingest_mb=0.0005696614583333334" },
+    { "two stats with a filter between (sessions by platform)",
+      "STATS count_distinct(client_ip) AS session_ips,\n"
+      "      count(*) AS requests BY session_id, client_platform\n"
+      "| FILTER session_ips > 1\n"
+      "| STATS count(*) AS multiple_ip_sessions,\n"
+      "        sum(requests) / count(*) AS avg_session_requests "
+      "BY client_platform", sessions, N(sessions),
+      "client_platform=ios | multiple_ip_sessions=1 | "
+      "avg_session_requests=2\n"
+      "client_platform=web | multiple_ip_sessions=2 | "
+      "avg_session_requests=4" },
+    /* 5-minute bins 00:00 (2^-11), 00:05 (2^-10), 00:10 (2^-12) → ceilings
+     * to 10 minutes 00:00, 00:10, 00:10. */
+    { "two stats: BIN(5m) as @t, then by dateceil(@t, 10m)",
+      "FIELDS strlen(@message) AS message_length\n"
+      "| STATS sum(message_length) / 1024 / 1024 AS logs_mb BY BIN(5m) as @t\n"
+      "| STATS max(logs_mb) AS peak_ingest_mb,\n"
+      "        min(logs_mb) AS min_ingest_mb,\n"
+      "        avg(logs_mb) AS avg_ingest_mb BY dateceil(@t, 10m)",
+      sizes, N(sizes),
+      "dateceil(@t,10m)=2024-01-01 00:10:00.000 | "
+      "peak_ingest_mb=0.0009765625 | min_ingest_mb=0.000244140625 | "
+      "avg_ingest_mb=0.0006103515625\n"
+      "dateceil(@t,10m)=2024-01-01 00:00:00.000 | "
+      "peak_ingest_mb=0.00048828125 | min_ingest_mb=0.00048828125 | "
+      "avg_ingest_mb=0.00048828125" },
+    /* The page's corrected query: @timestamp carried by max() as @t. s1:
+     * 400 characters, last at 00:07 → 00:10; s2: 200 at 00:03 → 00:05. */
+    { "two stats: max(@timestamp) as @t, then by dateceil(@t, 5m)",
+      "FIELDS strlen(@message) AS message_length\n"
+      " | STATS sum(message_length) AS ingested_bytes, max(@timestamp) as @t "
+      "BY @logStream\n"
+      " | STATS avg(ingested_bytes) BY dateceil(@t, 5m)", streams,
+      N(streams),
+      "dateceil(@t,5m)=2024-01-01 00:10:00.000 | avg(ingested_bytes)=400\n"
+      "dateceil(@t,5m)=2024-01-01 00:05:00.000 | avg(ingested_bytes)=200" },
+    /* What the page says is not valid. */
+    { "second stats refers to @message",
+      "FIELDS @message\n| STATS SUM(Fault) by Operation\n"
+      "| STATS MAX(strlen(@message)) AS MaxMessageSize", streams,
+      N(streams), NULL },
+    { "bin() in the second stats without @timestamp",
+      "FIELDS strlen(@message) AS message_length\n"
+      " | STATS sum(message_length) AS ingested_bytes BY @logStream\n"
+      " | STATS avg(ingested_bytes) BY bin(5m)", streams, N(streams), NULL },
+    { "sort before the second stats",
+      "stats count(*) as n by @logStream | sort n | stats sum(n)", streams,
+      N(streams), NULL },
+    { "three stats", "stats count(*) as n by @logStream | stats sum(n) as m "
+      "| stats max(m)", streams, N(streams), NULL },
+};
+
+static int run_e2e(const struct e2e *c)
+{
+    struct lv_iq_result res;
+    struct lv_err err = LV_ERR_INIT;
+    char *got;
+    int ok;
+
+    memset(&res, 0, sizeof res);
+    if (run_q(c->query, c->evs, c->n, 64 * 1024 * 1024, &res, NULL,
+              &err) < 0) {
+        if (!c->want && err.code == LV_E_MALFORMED_QUERY) {
+            return 1;
+        }
+        print_error("%s: %s: %s\n", c->name, lv_err_type(err.code), err.msg);
+        return 0;
+    }
+    got = render(&res);
+    ok = c->want && strcmp(got, c->want) == 0;
+    if (!ok) {
+        print_error("%s: got:\n%s\nwant:\n%s\n", c->name, got,
+                    c->want ? c->want : "(MalformedQueryException)");
+    }
+    free(got);
+    lv_iq_result_release(&res);
+    return ok;
+}
+
+static void test_e2e(void **state)
+{
+    size_t i, failed = 0;
+
+    (void)state;
+    for (i = 0; i < N(e2e_cases); i++) {
+        if (!run_e2e(&e2e_cases[i])) {
+            print_error("FAIL %s\n", e2e_cases[i].name);
+            failed++;
+        }
+    }
+    if (failed) {
+        fail_msg("%zu of %zu stats queries failed", failed, N(e2e_cases));
+    }
+}
+
+/* Through a run: `stats count() by x` over 20,000 distinct x within a
+ * 512 KB bound fails with LimitExceededException; over 10,000 values it
+ * answers every group. Both peaks are printed (the second is mostly the
+ * 10,000 result rows, row.c's, not the groups). */
+static void test_e2e_bound(void **state)
+{
+    struct qev *evs = lv_xcalloc(20000, sizeof *evs);
+    char **msgs = lv_xcalloc(20000, sizeof *msgs);
+    struct lv_iq_result res;
+    struct lv_err err = LV_ERR_INIT;
+    size_t i, peak = 0;
+
+    (void)state;
+    for (i = 0; i < 20000; i++) {
+        msgs[i] = lv_xasprintf("{\"x\":\"v%zu\"}", i);
+        evs[i].ts = T0 + (int64_t)i;
+        evs[i].msg = msgs[i];
+    }
+    memset(&res, 0, sizeof res);
+    assert_int_equal(run_q("stats count() by x", evs, 20000, 512 * 1024,
+                           &res, &peak, &err), -1);
+    assert_int_equal(err.code, LV_E_LIMIT_EXCEEDED);
+    printf("stats count() by x past a 512 KB bound: refused, peak %zu\n",
+           peak);
+    assert_int_equal(run_q("stats count() by x", evs, 10000,
+                           64 * 1024 * 1024, &res, &peak, &err), 0);
+    assert_int_equal(res.n, 10000);
+    printf("stats count() by x over 10,000 values: peak %zu bytes\n", peak);
+    lv_iq_result_release(&res);
+    for (i = 0; i < 20000; i++) {
+        free(msgs[i]);
+    }
+    free(msgs);
+    free(evs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1217,6 +1550,8 @@ int main(void)
         cmocka_unit_test(test_pattern_visualization),
         cmocka_unit_test(test_pattern_bound),
         cmocka_unit_test(test_diff),
+        cmocka_unit_test(test_e2e),
+        cmocka_unit_test(test_e2e_bound),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
