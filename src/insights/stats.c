@@ -758,7 +758,7 @@ static void slot_result(const struct slot *sl, unsigned char *state,
         double p = sl->pct, rank;
         size_t idx;
 
-        if (s->n) {
+        if (s->n && !isnan(p)) {
             qsort(s->v, s->n, sizeof *s->v, cmp_double);
             p = p < 0 ? 0 : p > 100 ? 100 : p;
             rank = ceil(p / 100.0 * (double)s->n);
@@ -839,7 +839,8 @@ static int add_slot(struct stats *st, const struct lv_iq_expr *call)
                    && p->nargs == 1 && p->args[0]->k == LV_IQ_E_NUM) {
             sl->pct = -p->args[0]->num;
         } else {
-            sl->pct = NAN;      /* not a constant: the result is null */
+            sl->pct = NAN;      /* not a constant (the parser refuses
+                                 * it): the result is null */
         }
     }
     return (int)st->n_slots++;

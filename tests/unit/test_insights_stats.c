@@ -455,6 +455,7 @@ static void test_pct(void **state)
         { call("pct", fld("v"), num(0), NULL), "p0" },
         { call("pct", fld("v"), num(100), NULL), "p100" },
         { call("pct", fld("v"), num(99.5), NULL), "p99.5" },
+        { call("pct", fld("v"), fld("v"), NULL), "pfield" },
         { NULL, NULL },
     };
     const struct spec items10[] = {
@@ -480,6 +481,8 @@ static void test_pct(void **state)
     NEAR(get_num(o.r[0], "p0"), 1);
     NEAR(get_num(o.r[0], "p100"), 100);
     NEAR(get_num(o.r[0], "p99.5"), 100);
+    /* a percentile that is not a constant: null (the parser refuses it) */
+    assert_int_equal(get_type(o.r[0], "pfield"), LV_IQ_NULL);
     out_free(&o);
     for (i = 0; i < 100; i++) {
         free(rows[i]);
