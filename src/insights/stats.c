@@ -14,8 +14,9 @@
  * became LV_IQ_E_FIELD nodes named "\x01<slot>": names no query can
  * write).
  *
- * The aggregations, and what this engine decided where AWS documents no
- * detail (each choice the strict or the conventional one):
+ * The aggregations (and count_over_time, sum_over_time of the time-series
+ * page: count and sum), and what this engine decided where AWS documents
+ * no detail (each choice the strict or the conventional one):
  *  - count() and count(*) count every row; count(expr) the rows where expr
  *    is not null ("counts all records that include the specified field").
  *  - count_distinct(expr): the number of distinct non-null values. AWS
@@ -126,6 +127,15 @@ static const struct lv_iq_agg aggs[] = {
     { "latest", AGG_LATEST, 1, 1 },
     { "sortsFirst", AGG_SORTS_FIRST, 1, 1 },
     { "sortsLast", AGG_SORTS_LAST, 1, 1 },
+    /* The time-series functions page (CWL_QuerySyntax-timeseries-
+     * functions): "Counts log events per time bin" / "Sums field values
+     * per time bin. Use with by bin(interval) to set the window" — count
+     * and sum of the group, the bin being a by expression. rate() and
+     * histogram() are not here: the page does not say what rate of change
+     * rate() computes nor how histogram's map is shown, so they stay
+     * unknown functions (MalformedQueryException) rather than guesses. */
+    { "count_over_time", AGG_COUNT, 1, 1 },
+    { "sum_over_time", AGG_SUM, 1, 1 },
 };
 
 const struct lv_iq_agg *lv_iq_agg_find(const char *name, size_t len)

@@ -335,6 +335,7 @@ static void test_agg_find(void **state)
     static const char *const names[] = {
         "avg", "count", "count_distinct", "max", "min", "pct", "stddev",
         "sum", "earliest", "latest", "sortsFirst", "sortsLast",
+        "count_over_time", "sum_over_time",
     };
     int lo, hi;
     size_t i;
@@ -1380,6 +1381,12 @@ static const struct e2e e2e_cases[] = {
       "min(myfield2)=7 | max(myfield3)=50\n"
       "bin(5m)=2024-01-01 00:00:00.000 | avg(myfield1)=1.5 | "
       "min(myfield2)=5 | max(myfield3)=300" },
+    /* The time-series page's per-bin count and sum. */
+    { "count_over_time, sum_over_time by bin(5m)",
+      "stats count_over_time(myfield1) as n, sum_over_time(myfield3) as s "
+      "by bin(5m)", myfields, N(myfields),
+      "bin(5m)=2024-01-01 00:05:00.000 | n=1 | s=50\n"
+      "bin(5m)=2024-01-01 00:00:00.000 | n=2 | s=400" },
     { "stats avg(bytes) by dstAddr", "stats avg(bytes) by dstAddr", flows,
       N(flows),
       "dstAddr=10.0.0.1 | avg(bytes)=200\ndstAddr=10.0.0.2 | avg(bytes)=50" },
