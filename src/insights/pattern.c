@@ -983,68 +983,112 @@ void lv_iq_pat_fields(struct lv_iq_pat *p, size_t i, struct lv_iq_row *row,
     lv_buf_release(&b);
 }
 
-/* ---- the pattern command's block --------------------------------------- */
+/* ---- the block of pattern and diff ------------------------------------- */
 
-struct pattern {
-    struct lv_iq_block b;
-    const struct lv_iq_cmd *c;
-    const struct lv_iq_ctx *cx;
-    struct lv_iq_pat *p;
-    struct lv_buf text;         /* a non-string value's text */
-};
+struct lv_iq_block *lv_iq_patcmd_new(const struct lv_iq_block_vt *vt,
+                                     const struct lv_iq_cmd *c,
+                                     const struct lv_iq_ctx *cx,
+                                     size_t max_bytes)
+{
+    struct lv_iq_patcmd *pc = lv_xcalloc(1, sizeof *pc);
 
-/* The time of a row: its event's, else an @timestamp field, else 0. */
-static int64_t row_ts(struct lv_iq_row *r)
+    pc->b.vt = vt;
+    pc->c = c;
+    pc->cx = cx;
+    pc->p = lv_iq_pat_new(cx, max_bytes);
+    lv_buf_init(&pc->text, SIZE_MAX);
+    return &pc->b;
+}
+
+int lv_iq_patcmd_add(struct lv_iq_patcmd *pc, struct lv_iq_row *r,
+                     const struct lv_iq_val *v, int period,
+                     struct lv_err *err)
 {
     const struct lv_iq_event *ev = lv_iq_row_event(r);
-    struct lv_iq_val v;
-    int ok = 0;
-    double d;
+    const char *s = v->s;
+    size_t len = v->len;
+    int64_t ts = 0;
 
-    if (ev) {
-        return ev->ts;
+    if (v->t == LV_IQ_NULL) {
+        return 0;
     }
-    lv_iq_row_get(r, "@timestamp", 10, &v);
-    d = lv_iq_val_num(&v, &ok);
-    return ok ? (int64_t)d : 0;
+    if (v->t != LV_IQ_STR) {
+        lv_buf_reset(&pc->text);
+        lv_iq_val_text(v, &pc->text);
+        s = pc->text.data;
+        len = pc->text.len;
+    }
+    if (ev) {
+        ts = ev->ts;
+    } else {
+        struct lv_iq_val t;
+        int ok = 0;
+        double d;
+
+        lv_iq_row_get(r, "@timestamp", 10, &t);
+        d = lv_iq_val_num(&t, &ok);
+        ts = ok ? (int64_t)d : 0;
+    }
+    return lv_iq_pat_add(pc->p, s, len, ts, period, err);
 }
+
+size_t lv_iq_patcmd_bytes(const struct lv_iq_block *b)
+{
+    const struct lv_iq_patcmd *pc = (const struct lv_iq_patcmd *)b;
+
+    return lv_iq_pat_bytes(pc->p) + pc->text.cap;
+}
+
+void lv_iq_patcmd_free(struct lv_iq_block *b)
+{
+    struct lv_iq_patcmd *pc = (struct lv_iq_patcmd *)b;
+
+    if (!pc) {
+        return;
+    }
+    lv_iq_pat_free(pc->p);
+    lv_buf_release(&pc->text);
+    free(pc);
+}
+
+size_t *lv_iq_pat_sorted(struct lv_iq_pat *p, size_t n,
+                         int (*cmp)(const void *, const void *, void *))
+{
+    size_t *idx = lv_xcalloc(n ? n : 1, sizeof *idx), i;
+
+    for (i = 0; i < n; i++) {
+        idx[i] = i;
+    }
+    qsort_r(idx, n, sizeof *idx, cmp, p);
+    return idx;
+}
+
+/* ---- the pattern command --------------------------------------------------- */
 
 static int pattern_add(struct lv_iq_block *b, struct lv_iq_row *r,
                        struct lv_err *err)
 {
-    struct pattern *pt = (struct pattern *)b;
+    struct lv_iq_patcmd *pc = (struct lv_iq_patcmd *)b;
     struct lv_iq_val v;
 
-    if (pt->c->expr) {
-        lv_iq_eval(pt->c->expr, r, pt->cx, &v);
+    if (pc->c->expr) {
+        lv_iq_eval(pc->c->expr, r, pc->cx, &v);
     } else {
         lv_iq_row_get(r, "@message", 8, &v);
     }
-    if (v.t == LV_IQ_NULL) {
-        return 0;
-    }
-    if (v.t != LV_IQ_STR) {
-        lv_buf_reset(&pt->text);
-        lv_iq_val_text(&v, &pt->text);
-        v.s = pt->text.data;
-        v.len = pt->text.len;
-    }
-    return lv_iq_pat_add(pt->p, v.s, v.len, row_ts(r), LV_IQ_PAT_CUR, err);
+    return lv_iq_patcmd_add(pc, r, &v, LV_IQ_PAT_CUR, err);
 }
 
-struct pat_order {
-    struct lv_iq_pat *p;
-};
-
+/* Most frequent first, then by @pattern. */
 static int order_out(const void *a, const void *b, void *arg)
 {
-    struct pat_order *po = arg;
+    struct lv_iq_pat *p = arg;
     size_t i = *(const size_t *)a, j = *(const size_t *)b;
     int64_t ci[2], cj[2];
     const char *pi, *pj;
 
-    lv_iq_pat_get(po->p, i, ci, &pi);
-    lv_iq_pat_get(po->p, j, cj, &pj);
+    lv_iq_pat_get(p, i, ci, &pi);
+    lv_iq_pat_get(p, j, cj, &pj);
     if (ci[0] != cj[0]) {
         return ci[0] > cj[0] ? -1 : 1;
     }
@@ -1054,23 +1098,18 @@ static int order_out(const void *a, const void *b, void *arg)
 static int pattern_end(struct lv_iq_block *b, lv_iq_row_sink *sink,
                        void *arg, struct lv_err *err)
 {
-    struct pattern *pt = (struct pattern *)b;
-    size_t n = lv_iq_pat_finish(pt->p), i;
-    int64_t total = lv_iq_pat_total(pt->p, LV_IQ_PAT_CUR), counts[2];
-    struct pat_order po = { pt->p };
-    size_t *idx = lv_xcalloc(n ? n : 1, sizeof *idx);
+    struct lv_iq_patcmd *pc = (struct lv_iq_patcmd *)b;
+    size_t n = lv_iq_pat_finish(pc->p), i;
+    int64_t total = lv_iq_pat_total(pc->p, LV_IQ_PAT_CUR), counts[2];
+    size_t *idx = lv_iq_pat_sorted(pc->p, n, order_out);
     const char *pat;
     int ret = -1;
 
     for (i = 0; i < n; i++) {
-        idx[i] = i;
-    }
-    qsort_r(idx, n, sizeof *idx, order_out, &po);
-    for (i = 0; i < n; i++) {
         struct lv_iq_row *row = lv_iq_row_new(NULL);
         struct lv_iq_val v;
 
-        lv_iq_pat_get(pt->p, idx[i], counts, &pat);
+        lv_iq_pat_get(pc->p, idx[i], counts, &pat);
         set_str(row, "@pattern", pat, strlen(pat));
         memset(&v, 0, sizeof v);
         v.t = LV_IQ_NUM;
@@ -1078,7 +1117,7 @@ static int pattern_end(struct lv_iq_block *b, lv_iq_row_sink *sink,
         lv_iq_row_set(row, "@ratio", &v);
         v.num = (double)counts[0];
         lv_iq_row_set(row, "@sampleCount", &v);
-        lv_iq_pat_fields(pt->p, idx[i], row, 1);
+        lv_iq_pat_fields(pc->p, idx[i], row, 1);
         if (sink(arg, row, err) < 0) {
             goto out;
         }
@@ -1089,39 +1128,13 @@ out:
     return ret;
 }
 
-static size_t pattern_bytes(const struct lv_iq_block *b)
-{
-    const struct pattern *pt = (const struct pattern *)b;
-
-    return lv_iq_pat_bytes(pt->p) + pt->text.cap;
-}
-
-static void pattern_free(struct lv_iq_block *b)
-{
-    struct pattern *pt = (struct pattern *)b;
-
-    if (!pt) {
-        return;
-    }
-    lv_iq_pat_free(pt->p);
-    lv_buf_release(&pt->text);
-    free(pt);
-}
-
 static const struct lv_iq_block_vt pattern_vt = {
-    pattern_add, pattern_end, pattern_bytes, pattern_free,
+    pattern_add, pattern_end, lv_iq_patcmd_bytes, lv_iq_patcmd_free,
 };
 
 struct lv_iq_block *lv_iq_pattern_new(const struct lv_iq_cmd *c,
                                       const struct lv_iq_ctx *cx,
                                       size_t max_bytes)
 {
-    struct pattern *pt = lv_xcalloc(1, sizeof *pt);
-
-    pt->b.vt = &pattern_vt;
-    pt->c = c;
-    pt->cx = cx;
-    pt->p = lv_iq_pat_new(cx, max_bytes);
-    lv_buf_init(&pt->text, SIZE_MAX);
-    return &pt->b;
+    return lv_iq_patcmd_new(&pattern_vt, c, cx, max_bytes);
 }
