@@ -34,11 +34,14 @@
  * results of a query without sort. Rows a block makes come in the order
  * the block gives.
  *
- * How many. The results hold at most opts.limit rows (StartQuery's
- * limit; 10,000 when 0, the limit page's default) and at most what any
- * limit command lets through: when both are given the smaller wins.
- * AWS does not document which of the two wins; the smaller is the one
- * that never returns more than either asked for.
+ * How many. A limit command that caps the results (one after the last
+ * command that makes new rows: stats, pattern, diff, unnest) decides;
+ * without one, opts.limit does (StartQuery's limit; 10,000 when 0, the
+ * limit page's default). AWS's pages do not say which wins when both are
+ * given; the one recorded observation (a review of superplanehq/
+ * superplane PR 6650: "CloudWatch ignores the StartQuery `limit`
+ * parameter when the query string already has a `limit` command") is
+ * that the query's does.
  *
  * recordsMatched (QueryStatistics: "the number of log events that
  * matched the query string"): an event counts once when a row of it gets
@@ -68,6 +71,8 @@
 /* The limit page: "If you omit limit, the query defaults to returning up
  * to 10,000 log events." */
 #define LV_IQ_DEFAULT_LIMIT 10000
+/* A dropped row this big or smaller is kept for the next event. */
+#define LV_IQ_SPARE_MAX (64 * 1024)
 
 enum st_kind {
     ST_FIELDS,
@@ -131,6 +136,9 @@ struct lv_iq_run {
     int failed;
     struct lv_err fail;         /* why the run cannot go on */
     int finished;
+    struct lv_iq_row *spare;    /* a dropped row, reused for the next event
+                                 * (its arena keeps a block: no malloc per
+                                 * event for what eval computes) */
 };
 
 /* ---- building -------------------------------------------------------- */
@@ -317,17 +325,23 @@ struct lv_iq_run *lv_iq_run_new(const struct lv_iq_query *q,
     run->cx.end_ms = o->end_ms;
     run->cx.now_ms = o->now_ms;
     run->limit = o->limit ? o->limit : LV_IQ_DEFAULT_LIMIT;
-    /* A limit command caps the results unless a command after it makes
-     * new rows (a block, unnest). */
-    for (size_t i = q->n_cmds; i > 0; i--) {
-        const struct lv_iq_cmd *c = &q->cmds[i - 1];
-        if (c->k == LV_IQ_C_STATS || c->k == LV_IQ_C_PATTERN ||
-            c->k == LV_IQ_C_DIFF || c->k == LV_IQ_C_UNNEST) {
-            break;
+    /* The limit commands after the last one that makes new rows (a
+     * block, unnest) cap the results, in place of opts.limit. */
+    {
+        size_t cmd_limit = SIZE_MAX;
+        for (size_t i = q->n_cmds; i > 0; i--) {
+            const struct lv_iq_cmd *c = &q->cmds[i - 1];
+            if (c->k == LV_IQ_C_STATS || c->k == LV_IQ_C_PATTERN ||
+                c->k == LV_IQ_C_DIFF || c->k == LV_IQ_C_UNNEST) {
+                break;
+            }
+            if (c->k == LV_IQ_C_LIMIT && c->n >= 0 &&
+                (size_t)c->n < cmd_limit) {
+                cmd_limit = (size_t)c->n;
+            }
         }
-        if (c->k == LV_IQ_C_LIMIT && c->n >= 0 &&
-            (size_t)c->n < run->limit) {
-            run->limit = (size_t)c->n;
+        if (cmd_limit != SIZE_MAX) {
+            run->limit = cmd_limit;
         }
     }
     build(run);
@@ -362,6 +376,7 @@ void lv_iq_run_free(struct lv_iq_run *run)
         }
     }
     free(run->st);
+    lv_iq_row_free(run->spare);
     free(run);
 }
 
@@ -398,6 +413,17 @@ static int check_memory(struct lv_iq_run *run, struct lv_err *err)
 size_t lv_iq_run_peak_bytes(const struct lv_iq_run *run)
 {
     return run->peak;
+}
+
+/* Frees r, or keeps it as the run's spare row. */
+static void drop(struct lv_iq_run *run, struct lv_iq_row *r)
+{
+    if (!run->spare && lv_iq_row_bytes(r) <= LV_IQ_SPARE_MAX) {
+        lv_iq_row_reuse(r, NULL);
+        run->spare = r;
+        return;
+    }
+    lv_iq_row_free(r);
 }
 
 /* ---- the stages ------------------------------------------------------ */
@@ -500,7 +526,7 @@ static void hold(struct lv_iq_run *run, struct stage *s, struct lv_iq_row *r)
     struct held *h;
 
     if (s->k == ST_SORT && sort_rejects(run, s, r)) {
-        lv_iq_row_free(r);
+        drop(run, r);
         return;
     }
     if (s->n == s->cap) {
@@ -709,7 +735,7 @@ static int push(struct lv_iq_run *run, size_t i, struct lv_iq_row *r,
         case ST_FILTER:
             lv_iq_eval(s->c->expr, r, &run->cx, &v);
             if (!lv_iq_val_truthy(&v)) {
-                lv_iq_row_free(r);
+                drop(run, r);
                 return 0;
             }
             break;
@@ -720,13 +746,13 @@ static int push(struct lv_iq_run *run, size_t i, struct lv_iq_row *r,
             return unnest(run, i, s->c, r, err);
         case ST_DEDUP:
             if (!dedup_keep(run, s, r)) {
-                lv_iq_row_free(r);
+                drop(run, r);
                 return 0;
             }
             break;
         case ST_LIMIT:
             if (s->seen >= s->lim) {
-                lv_iq_row_free(r);
+                drop(run, r);
                 return 0;
             }
             s->seen++;
@@ -736,14 +762,14 @@ static int push(struct lv_iq_run *run, size_t i, struct lv_iq_row *r,
             return 0;
         case ST_OUT:
             if (s->n >= s->keep) {
-                lv_iq_row_free(r);
+                drop(run, r);
                 return 0;
             }
             hold(run, s, r);
             return 0;
         case ST_BLOCK: {
             int rc = s->b->vt->add(s->b, r, err);
-            lv_iq_row_free(r);
+            drop(run, r);
             return rc;
         }
         }
@@ -756,6 +782,7 @@ static int push(struct lv_iq_run *run, size_t i, struct lv_iq_row *r,
 int lv_iq_run_feed(struct lv_iq_run *run, const struct lv_iq_event *ev,
                    struct lv_err *err)
 {
+    struct lv_iq_row *r;
     int rc;
 
     if (run->failed) {
@@ -770,7 +797,14 @@ int lv_iq_run_feed(struct lv_iq_run *run, const struct lv_iq_event *ev,
     }
     run->in_feed = 1;
     run->counted = ev->previous;    /* diff's earlier period: not a match */
-    rc = push(run, 0, lv_iq_row_new(ev), err);
+    if (run->spare) {
+        r = run->spare;
+        run->spare = NULL;
+        lv_iq_row_reuse(r, ev);
+    } else {
+        r = lv_iq_row_new(ev);
+    }
+    rc = push(run, 0, r, err);
     run->in_feed = 0;
     if (rc == 0) {
         rc = check_memory(run, err);

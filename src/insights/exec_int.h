@@ -43,6 +43,11 @@ void lv_iq_parse_run(const struct lv_iq_cmd *c, struct lv_iq_row *r,
 int lv_iq_row_has_set(const struct lv_iq_row *r, const char *name,
                       size_t len);
 
+/* row.c: r made anew for event ev (NULL: none), as lv_iq_row_new would
+ * make it, keeping its allocations (one arena block, the set-field
+ * array) for reuse. */
+void lv_iq_row_reuse(struct lv_iq_row *r, const struct lv_iq_event *ev);
+
 /* row.c: a new row of r's event with r's set fields (copied), owning its
  * event text when r does (so it does not depend on r). */
 struct lv_iq_row *lv_iq_row_clone(const struct lv_iq_row *r);

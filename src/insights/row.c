@@ -248,6 +248,22 @@ void lv_iq_row_own(struct lv_iq_row *r)
     }
 }
 
+void lv_iq_row_reuse(struct lv_iq_row *r, const struct lv_iq_event *ev)
+{
+    lv_iq_arena_reset(&r->arena);
+    r->n_set = 0;
+    r->discovered = 0;
+    r->disc = NULL;
+    r->n_disc = 0;
+    r->owned = 0;
+    r->has_ev = ev != NULL;
+    if (ev) {
+        r->ev = *ev;
+    } else {
+        memset(&r->ev, 0, sizeof(r->ev));
+    }
+}
+
 struct lv_iq_row *lv_iq_row_clone(const struct lv_iq_row *r)
 {
     struct lv_iq_row *c = lv_iq_row_new(r->has_ev ? &r->ev : NULL);

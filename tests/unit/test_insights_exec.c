@@ -394,13 +394,20 @@ static const struct qcase cases[] = {
       "fields @message, @logStream as st | display st", &streams, 0, 0,
       "st=dev/web/i-3/0 | @ptr=p2\nst=prod/api/i-2/1 | @ptr=p1\n"
       "st=prod/api/i-1/0 | @ptr=p0", 3 },
-    /* limit: StartQuery's and the command's, the smaller wins. */
-    { "StartQuery limit below the command's",
+    /* limit: the command's wins over StartQuery's (exec.c says why) */
+    { "StartQuery limit below the command's: the command's wins",
       "fields @message | limit 3", &streams, 2, 0,
-      "@message=c | @ptr=p2\n@message=b | @ptr=p1", 3 },
+      "@message=c | @ptr=p2\n@message=b | @ptr=p1\n@message=a | @ptr=p0",
+      3 },
     { "the command's limit below StartQuery's",
       "fields @message | limit 1", &streams, 5, 0,
       "@message=c | @ptr=p2", 3 },
+    { "StartQuery's limit without a limit command",
+      "fields @message", &streams, 2, 0,
+      "@message=c | @ptr=p2\n@message=b | @ptr=p1", 3 },
+    { "a limit before stats does not cap the results; StartQuery's does",
+      "limit 2 | stats count(*) as n by @logStream | display n", &streams,
+      1, 0, "n=1", 3 },
     { "limit without sort keeps the newest",
       "limit 1 | fields @message", &streams, 0, 0,
       "@message=c | @ptr=p2", 3 },
