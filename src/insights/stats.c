@@ -50,6 +50,10 @@
  *  - sortsFirst(expr), sortsLast(expr): the non-null value that sorts
  *    first / last in the sort command's order (lv_iq_val_cmp).
  *
+ * Groups: rows whose by values are equal in type and value (a JSON number
+ * 5 and a parsed string "5" are two groups; a missing field is a null
+ * group of its own, as SQL's GROUP BY makes it).
+ *
  * Output rows: the by fields (named by their items' names) then the items,
  * in the query's order. Order of the rows when no sort follows is not
  * documented; this engine makes it deterministic, whatever order events
