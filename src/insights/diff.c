@@ -62,9 +62,10 @@ static int order(const void *a, const void *b, void *arg)
     size_t i = *(const size_t *)a, j = *(const size_t *)b;
     int64_t ci[2], cj[2], di, dj;
     const char *pi, *pj;
+    size_t li, lj;
 
-    lv_iq_pat_get(p, i, ci, &pi);
-    lv_iq_pat_get(p, j, cj, &pj);
+    lv_iq_pat_get(p, i, ci, &pi, &li);
+    lv_iq_pat_get(p, j, cj, &pj, &lj);
     di = ci[0] - ci[1];
     dj = cj[0] - cj[1];
     di = di < 0 ? -di : di;
@@ -75,7 +76,7 @@ static int order(const void *a, const void *b, void *arg)
     if (ci[0] != cj[0]) {
         return ci[0] > cj[0] ? -1 : 1;
     }
-    return strcmp(pi, pj);
+    return lv_iq_pat_cmp_text(pi, li, pj, lj);
 }
 
 static void describe(int64_t cur, int64_t prev, char *buf, size_t cap)
@@ -105,14 +106,15 @@ static void set_num(struct lv_iq_row *row, const char *name, double x)
     lv_iq_row_set(row, name, &v);
 }
 
-static void set_text(struct lv_iq_row *row, const char *name, const char *s)
+static void set_text(struct lv_iq_row *row, const char *name, const char *s,
+                     size_t len)
 {
     struct lv_iq_val v;
 
     memset(&v, 0, sizeof v);
     v.t = LV_IQ_STR;
     v.s = s;
-    v.len = strlen(s);
+    v.len = len;
     lv_iq_row_set(row, name, &v);
 }
 
@@ -124,19 +126,20 @@ static int diff_end(struct lv_iq_block *b, lv_iq_row_sink *sink, void *arg,
     size_t *idx = lv_iq_pat_sorted(pc->p, n, order);
     int64_t counts[2];
     const char *pat;
+    size_t len;
     char desc[64];
     int ret = -1;
 
     for (i = 0; i < n; i++) {
         struct lv_iq_row *row = lv_iq_row_new(NULL);
 
-        lv_iq_pat_get(pc->p, idx[i], counts, &pat);
-        set_text(row, "@pattern", pat);
+        lv_iq_pat_get(pc->p, idx[i], counts, &pat, &len);
+        set_text(row, "@pattern", pat, len);
         set_num(row, "@sampleCount", (double)counts[0]);
         set_num(row, "@previousSampleCount", (double)counts[1]);
         set_num(row, "@diffEventCount", (double)(counts[0] - counts[1]));
         describe(counts[0], counts[1], desc, sizeof desc);
-        set_text(row, "@diffDescription", desc);
+        set_text(row, "@diffDescription", desc, strlen(desc));
         lv_iq_pat_fields(pc->p, idx[i], row, 0);
         if (sink(arg, row, err) < 0) {
             goto out;

@@ -114,7 +114,9 @@ struct cluster {
     struct pwin *w;
     uint32_t nw, cw;
     char *text;                 /* static tokens' bytes */
-    char *pat;                  /* @pattern, made at finish */
+    char *pat;                  /* @pattern, made at finish (it may hold
+                                 * NULs: a message can) */
+    size_t pat_len;
     struct ptok tok[];
 };
 
@@ -675,7 +677,15 @@ static void make_pat(struct lv_iq_pat *p, struct cluster *c)
     p_free(p, c->pat);
     c->pat = p_alloc(p, n + 1);
     memcpy(c->pat, s, n + 1);
+    c->pat_len = n;
     free(s);
+}
+
+int lv_iq_pat_cmp_text(const char *a, size_t na, const char *b, size_t nb)
+{
+    int c = memcmp(a, b, na < nb ? na : nb);
+
+    return c ? c : (na > nb) - (na < nb);
 }
 
 static int64_t total_count(const struct cluster *c)
@@ -703,7 +713,7 @@ static int order_merge(const void *a, const void *b)
     if (total_count(x) != total_count(y)) {
         return total_count(x) > total_count(y) ? -1 : 1;
     }
-    return strcmp(x->pat, y->pat);
+    return lv_iq_pat_cmp_text(x->pat, x->pat_len, y->pat, y->pat_len);
 }
 
 static int same_bucket(const struct cluster *x, const struct cluster *y)
@@ -873,11 +883,12 @@ int64_t lv_iq_pat_total(const struct lv_iq_pat *p, int period)
 }
 
 void lv_iq_pat_get(struct lv_iq_pat *p, size_t i, int64_t counts[2],
-                   const char **pattern)
+                   const char **pattern, size_t *len)
 {
     counts[0] = p->out[i]->n[0];
     counts[1] = p->out[i]->n[1];
     *pattern = p->out[i]->pat;
+    *len = p->out[i]->pat_len;
 }
 
 static void set_str(struct lv_iq_row *row, const char *name, const char *s,
@@ -892,12 +903,25 @@ static void set_str(struct lv_iq_row *row, const char *name, const char *s,
     lv_iq_row_set(row, name, &v);
 }
 
-static const char *severity(const char *pat)
+/* word (lower case) in s[0..n), in any case. */
+static int has_ci(const char *s, size_t n, const char *word)
 {
-    if (strcasestr(pat, "error")) {
+    size_t w = strlen(word), i;
+
+    for (i = 0; i + w <= n; i++) {
+        if (strncasecmp(s + i, word, w) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static const char *severity(const struct cluster *c)
+{
+    if (has_ci(c->pat, c->pat_len, "error")) {
         return "ERROR";
     }
-    if (strcasestr(pat, "warn")) {
+    if (has_ci(c->pat, c->pat_len, "warn")) {
         return "WARN";
     }
     return "INFO";
@@ -960,13 +984,12 @@ void lv_iq_pat_fields(struct lv_iq_pat *p, size_t i, struct lv_iq_row *row,
     char id[33];
     uint32_t j;
 
-    h1 = mix(0xcbf29ce484222325ull, c->pat, strlen(c->pat));
-    h2 = mix(0x84222325cbf29ce4ull, c->pat, strlen(c->pat));
+    h1 = mix(0xcbf29ce484222325ull, c->pat, c->pat_len);
+    h2 = mix(0x84222325cbf29ce4ull, c->pat, c->pat_len);
     h2 = mix(h2, &h1, sizeof h1);
     snprintf(id, sizeof id, "%016llx%016llx", (unsigned long long)h1,
              (unsigned long long)h2);
-    set_str(row, "@severityLabel", severity(c->pat),
-            strlen(severity(c->pat)));
+    set_str(row, "@severityLabel", severity(c), strlen(severity(c)));
     set_str(row, "@PatternId", id, 32);
     tokens_json(c, &b);
     set_str(row, "@tokens", b.data, b.len);
@@ -1086,13 +1109,14 @@ static int order_out(const void *a, const void *b, void *arg)
     size_t i = *(const size_t *)a, j = *(const size_t *)b;
     int64_t ci[2], cj[2];
     const char *pi, *pj;
+    size_t li, lj;
 
-    lv_iq_pat_get(p, i, ci, &pi);
-    lv_iq_pat_get(p, j, cj, &pj);
+    lv_iq_pat_get(p, i, ci, &pi, &li);
+    lv_iq_pat_get(p, j, cj, &pj, &lj);
     if (ci[0] != cj[0]) {
         return ci[0] > cj[0] ? -1 : 1;
     }
-    return strcmp(pi, pj);
+    return lv_iq_pat_cmp_text(pi, li, pj, lj);
 }
 
 static int pattern_end(struct lv_iq_block *b, lv_iq_row_sink *sink,
@@ -1103,14 +1127,15 @@ static int pattern_end(struct lv_iq_block *b, lv_iq_row_sink *sink,
     int64_t total = lv_iq_pat_total(pc->p, LV_IQ_PAT_CUR), counts[2];
     size_t *idx = lv_iq_pat_sorted(pc->p, n, order_out);
     const char *pat;
+    size_t len;
     int ret = -1;
 
     for (i = 0; i < n; i++) {
         struct lv_iq_row *row = lv_iq_row_new(NULL);
         struct lv_iq_val v;
 
-        lv_iq_pat_get(pc->p, idx[i], counts, &pat);
-        set_str(row, "@pattern", pat, strlen(pat));
+        lv_iq_pat_get(pc->p, idx[i], counts, &pat, &len);
+        set_str(row, "@pattern", pat, len);
         memset(&v, 0, sizeof v);
         v.t = LV_IQ_NUM;
         v.num = total ? (double)counts[0] / (double)total : 0;

@@ -42,9 +42,12 @@ size_t lv_iq_pat_finish(struct lv_iq_pat *p);
 int64_t lv_iq_pat_total(const struct lv_iq_pat *p, int period);
 
 /* Pattern i (0 ≤ i < lv_iq_pat_finish's count): its counts in each period
- * and its @pattern text (NUL-terminated; valid until lv_iq_pat_free). */
+ * and its @pattern text, *len bytes (NUL-terminated too, but it may hold
+ * NULs; valid until lv_iq_pat_free). */
 void lv_iq_pat_get(struct lv_iq_pat *p, size_t i, int64_t counts[2],
-                   const char **pattern);
+                   const char **pattern, size_t *len);
+/* Order of two byte strings (memcmp, then the shorter first). */
+int lv_iq_pat_cmp_text(const char *a, size_t na, const char *b, size_t nb);
 
 /* Sets on row, after what the caller set first (@pattern and its
  * counts), the fields of pattern i that pattern and diff both show:
