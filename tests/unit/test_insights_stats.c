@@ -1150,6 +1150,44 @@ static void test_pattern_bound(void **state)
     pool_free();
 }
 
+/* 20,000 logins of distinct users whose names hold no digit: the
+ * templates of one length and first word are merged while the input runs,
+ * so they end as one pattern and the clustering stays small. */
+static void test_pattern_many_values(void **state)
+{
+    struct lv_iq_block *b = lv_iq_pattern_new(pattern_cmd(), &cx0,
+                                              SIZE_MAX);
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_iq_event ev;
+    struct out o = { NULL, 0, 0 };
+    size_t most = 0;
+    char msg[64], buf[64];
+    int i;
+
+    (void)state;
+    for (i = 0; i < 20000; i++) {
+        struct lv_iq_row *r;
+
+        snprintf(msg, sizeof msg, "User %c%c%c%c logged in", 'a' + i % 26,
+                 'a' + i / 26 % 26, 'a' + i / 676 % 26, 'a' + i / 17576 % 26);
+        r = row_at(&ev, i, msg, NULL);
+        assert_int_equal(b->vt->add(b, r, &err), 0);
+        lv_iq_row_free(r);
+        if (b->vt->bytes(b) > most) {
+            most = b->vt->bytes(b);
+        }
+    }
+    assert_true(most < 64 * 1024);
+    assert_int_equal(b->vt->end(b, collect, &o, &err), 0);
+    b->vt->free(b);
+    assert_int_equal(o.n, 1);
+    assert_string_equal(get_str(o.r[0], "@pattern", buf, sizeof buf),
+                        "User <*> logged in");
+    NEAR(get_num(o.r[0], "@sampleCount"), 20000);
+    out_free(&o);
+    pool_free();
+}
+
 /* Garbage in (random bytes, NULs, long lines, runs of white space): no
  * crash, no leak, and the patterns account for every row: their
  * @sampleCount add up to the rows, their @ratio to 1; the same input fed
@@ -1634,6 +1672,7 @@ int main(void)
         cmocka_unit_test(test_pattern_merge),
         cmocka_unit_test(test_pattern_visualization),
         cmocka_unit_test(test_pattern_bound),
+        cmocka_unit_test(test_pattern_many_values),
         cmocka_unit_test(test_pattern_garbage),
         cmocka_unit_test(test_diff),
         cmocka_unit_test(test_e2e),
