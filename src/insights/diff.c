@@ -40,60 +40,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "insights/iq.h"
-#include "util/buf.h"
 #include "util/err.h"
-#include "util/mem.h"
-
-struct diff {
-    struct lv_iq_block b;
-    const struct lv_iq_cmd *c;
-    const struct lv_iq_ctx *cx;
-    struct lv_iq_pat *p;
-    struct lv_buf text;
-};
 
 static int diff_add(struct lv_iq_block *b, struct lv_iq_row *r,
                     struct lv_err *err)
 {
-    struct diff *d = (struct diff *)b;
+    struct lv_iq_patcmd *pc = (struct lv_iq_patcmd *)b;
     const struct lv_iq_event *ev = lv_iq_row_event(r);
     struct lv_iq_val v;
-    int64_t ts = ev ? ev->ts : 0;
-    int ok = 0;
 
     lv_iq_row_get(r, "@message", 8, &v);
-    if (v.t == LV_IQ_NULL) {
-        return 0;
-    }
-    if (v.t != LV_IQ_STR) {
-        lv_buf_reset(&d->text);
-        lv_iq_val_text(&v, &d->text);
-        v.s = d->text.data;
-        v.len = d->text.len;
-    }
-    if (!ev) {
-        struct lv_iq_val t;
-        double x;
-
-        lv_iq_row_get(r, "@timestamp", 10, &t);
-        x = lv_iq_val_num(&t, &ok);
-        ts = ok ? (int64_t)x : 0;
-    }
-    return lv_iq_pat_add(d->p, v.s, v.len, ts,
-                         ev && ev->previous ? LV_IQ_PAT_PREV : LV_IQ_PAT_CUR,
-                         err);
+    return lv_iq_patcmd_add(pc, r, &v,
+                            ev && ev->previous ? LV_IQ_PAT_PREV
+                                               : LV_IQ_PAT_CUR, err);
 }
 
+/* Largest change first, then the current count, then @pattern. */
 static int order(const void *a, const void *b, void *arg)
 {
     struct lv_iq_pat *p = arg;
     size_t i = *(const size_t *)a, j = *(const size_t *)b;
     int64_t ci[2], cj[2], di, dj;
     const char *pi, *pj;
+    size_t li, lj;
 
-    lv_iq_pat_get(p, i, ci, &pi);
-    lv_iq_pat_get(p, j, cj, &pj);
+    lv_iq_pat_get(p, i, ci, &pi, &li);
+    lv_iq_pat_get(p, j, cj, &pj, &lj);
     di = ci[0] - ci[1];
     dj = cj[0] - cj[1];
     di = di < 0 ? -di : di;
@@ -104,7 +76,7 @@ static int order(const void *a, const void *b, void *arg)
     if (ci[0] != cj[0]) {
         return ci[0] > cj[0] ? -1 : 1;
     }
-    return strcmp(pi, pj);
+    return lv_iq_pat_cmp_text(pi, li, pj, lj);
 }
 
 static void describe(int64_t cur, int64_t prev, char *buf, size_t cap)
@@ -134,43 +106,41 @@ static void set_num(struct lv_iq_row *row, const char *name, double x)
     lv_iq_row_set(row, name, &v);
 }
 
-static void set_text(struct lv_iq_row *row, const char *name, const char *s)
+static void set_text(struct lv_iq_row *row, const char *name, const char *s,
+                     size_t len)
 {
     struct lv_iq_val v;
 
     memset(&v, 0, sizeof v);
     v.t = LV_IQ_STR;
     v.s = s;
-    v.len = strlen(s);
+    v.len = len;
     lv_iq_row_set(row, name, &v);
 }
 
 static int diff_end(struct lv_iq_block *b, lv_iq_row_sink *sink, void *arg,
                     struct lv_err *err)
 {
-    struct diff *d = (struct diff *)b;
-    size_t n = lv_iq_pat_finish(d->p), i;
-    size_t *idx = lv_xcalloc(n ? n : 1, sizeof *idx);
+    struct lv_iq_patcmd *pc = (struct lv_iq_patcmd *)b;
+    size_t n = lv_iq_pat_finish(pc->p), i;
+    size_t *idx = lv_iq_pat_sorted(pc->p, n, order);
     int64_t counts[2];
     const char *pat;
+    size_t len;
     char desc[64];
     int ret = -1;
 
     for (i = 0; i < n; i++) {
-        idx[i] = i;
-    }
-    qsort_r(idx, n, sizeof *idx, order, d->p);
-    for (i = 0; i < n; i++) {
         struct lv_iq_row *row = lv_iq_row_new(NULL);
 
-        lv_iq_pat_get(d->p, idx[i], counts, &pat);
-        set_text(row, "@pattern", pat);
+        lv_iq_pat_get(pc->p, idx[i], counts, &pat, &len);
+        set_text(row, "@pattern", pat, len);
         set_num(row, "@sampleCount", (double)counts[0]);
         set_num(row, "@previousSampleCount", (double)counts[1]);
         set_num(row, "@diffEventCount", (double)(counts[0] - counts[1]));
         describe(counts[0], counts[1], desc, sizeof desc);
-        set_text(row, "@diffDescription", desc);
-        lv_iq_pat_fields(d->p, idx[i], row, 0);
+        set_text(row, "@diffDescription", desc, strlen(desc));
+        lv_iq_pat_fields(pc->p, idx[i], row, 0);
         if (sink(arg, row, err) < 0) {
             goto out;
         }
@@ -181,39 +151,13 @@ out:
     return ret;
 }
 
-static size_t diff_bytes(const struct lv_iq_block *b)
-{
-    const struct diff *d = (const struct diff *)b;
-
-    return lv_iq_pat_bytes(d->p) + d->text.cap;
-}
-
-static void diff_free(struct lv_iq_block *b)
-{
-    struct diff *d = (struct diff *)b;
-
-    if (!d) {
-        return;
-    }
-    lv_iq_pat_free(d->p);
-    lv_buf_release(&d->text);
-    free(d);
-}
-
 static const struct lv_iq_block_vt diff_vt = {
-    diff_add, diff_end, diff_bytes, diff_free,
+    diff_add, diff_end, lv_iq_patcmd_bytes, lv_iq_patcmd_free,
 };
 
 struct lv_iq_block *lv_iq_diff_new(const struct lv_iq_cmd *c,
                                    const struct lv_iq_ctx *cx,
                                    size_t max_bytes)
 {
-    struct diff *d = lv_xcalloc(1, sizeof *d);
-
-    d->b.vt = &diff_vt;
-    d->c = c;
-    d->cx = cx;
-    d->p = lv_iq_pat_new(cx, max_bytes);
-    lv_buf_init(&d->text, SIZE_MAX);
-    return &d->b;
+    return lv_iq_patcmd_new(&diff_vt, c, cx, max_bytes);
 }

@@ -23,6 +23,14 @@
  *     positions where they differ become dynamic. (Drain's similarity
  *     test, applied once over the sorted templates instead of online, so
  *     that the same events always give the same patterns.)
+ *  5. Memory: a field whose values hold no digit (user names, paths) would
+ *     make a template per value, so step 4 also runs while the input does,
+ *     in any bucket (same length, same first token) that passes 32
+ *     templates (then twice what it kept): the templates that absorbed
+ *     others then take every text they cover (equal static tokens) without
+ *     a new template. Only such crowded buckets can depend on the order of
+ *     the events; below 32 templates a bucket is merged once, at the end.
+ *     20,000 "User <name> logged in" lines take a few KB, one pattern.
  * The docs' sample (three "… [INFO] Calling DynamoDB to store for resource
  * id <id>" lines) gives one pattern, `<*> <*> [INFO] Calling DynamoDB to
  * store for resource id <*>` (the date and the time are two tokens here:
@@ -74,6 +82,9 @@
 #define PAT_MAX_TEXT 1500
 #define PAT_MAX_ENUM 10
 #define PAT_MAX_WINDOWS 100
+/* A bucket's templates are merged while the input runs once it holds more
+ * than this many (then twice as many as it kept, and so on). */
+#define PAT_BUCKET_LIMIT 32
 
 enum tok_type {
     TT_TOKEN, TT_DATE, TT_TIME, TT_IP, TT_UUID, TT_NUMBER, TT_ID,
@@ -106,16 +117,34 @@ struct pwin {
     int64_t n;
 };
 
+struct bucket;
+
 struct cluster {
     uint64_t hash;
     uint32_t ntok;
     int merged;                 /* joined another at finish */
+    int general;                /* absorbed others while the input ran */
+    struct bucket *bk;
     int64_t n[2];
     struct pwin *w;
     uint32_t nw, cw;
     char *text;                 /* static tokens' bytes */
-    char *pat;                  /* @pattern, made at finish */
+    char *pat;                  /* @pattern, made at finish (it may hold
+                                 * NULs: a message can) */
+    size_t pat_len;
     struct ptok tok[];
+};
+
+/* The templates of one length and first token (a Drain "leaf"), for the
+ * merging done while the input runs (see lv_iq_pat_add). */
+struct bucket {
+    uint64_t hash;
+    uint32_t ntok;
+    uint32_t keylen;            /* UINT32_MAX: the first token is dynamic */
+    struct cluster **v;
+    size_t n, cap;
+    size_t limit;               /* compact when n passes it */
+    char key[];
 };
 
 struct lv_iq_pat {
@@ -125,8 +154,11 @@ struct lv_iq_pat {
     int64_t total[2];
     int64_t win;                /* @visualization window, ms */
 
-    struct cluster **tab;       /* exact templates */
-    size_t cap, n;
+    struct cluster **tab;       /* exact templates (TOMB: a removed one) */
+    size_t cap, n;              /* n counts TOMB slots too */
+
+    struct bucket **btab;
+    size_t bcap, bn;
 
     struct cluster **out;       /* at finish: the patterns */
     size_t n_out;
@@ -493,14 +525,31 @@ static void cluster_free(struct lv_iq_pat *p, struct cluster *c)
     p_free(p, c);
 }
 
+/* A removed template's slot in the exact table (probing goes past it);
+ * only its address is used. */
+static const struct cluster tomb_mark;
+#define TOMB ((struct cluster *)&tomb_mark)
+
+static int live(const struct cluster *c)
+{
+    return c && c != TOMB;
+}
+
 static void tab_grow(struct lv_iq_pat *p)
 {
-    size_t ncap = p->cap ? p->cap * 2 : 64, i, j;
-    struct cluster **nt = p_alloc(p, ncap * sizeof *nt);
+    size_t ncap = p->cap ? p->cap * 2 : 64, i, j, n = 0;
+    struct cluster **nt;
 
+    for (i = 0; i < p->cap; i++) {
+        n += live(p->tab[i]);
+    }
+    while ((n + 1) * 10 > ncap * 7 / 2) {
+        ncap *= 2;
+    }
+    nt = p_alloc(p, ncap * sizeof *nt);
     memset(nt, 0, ncap * sizeof *nt);
     for (i = 0; i < p->cap; i++) {
-        if (p->tab[i]) {
+        if (live(p->tab[i])) {
             j = p->tab[i]->hash & (ncap - 1);
             while (nt[j]) {
                 j = (j + 1) & (ncap - 1);
@@ -511,6 +560,7 @@ static void tab_grow(struct lv_iq_pat *p)
     p_free(p, p->tab);
     p->tab = nt;
     p->cap = ncap;
+    p->n = n;
 }
 
 static int same_template(const struct cluster *c, const char *text,
@@ -544,20 +594,15 @@ static int pat_over(struct lv_iq_pat *p, struct lv_err *err)
                       p->max_bytes);
 }
 
-int lv_iq_pat_add(struct lv_iq_pat *p, const char *text, size_t len,
-                  int64_t ts, int period, struct lv_err *err)
+/* Splits text[0..len) into p->tk; returns the number of tokens, *h the
+ * hash of the masked sequence, *textlen the bytes of its static tokens. */
+static size_t tokenize(struct lv_iq_pat *p, const char *text, size_t len,
+                       uint64_t *h, size_t *textlen)
 {
-    size_t ntok = 0, i, mask, textlen = 0;
-    uint64_t h = 0xcbf29ce484222325ull;
-    struct cluster *c;
+    size_t ntok = 0, i;
 
-    if (p->over) {
-        return pat_over(p, err);
-    }
-    if (len > PAT_MAX_TEXT) {
-        len = PAT_MAX_TEXT;
-    }
-    /* tokens */
+    *h = 0xcbf29ce484222325ull;
+    *textlen = 0;
     for (i = 0; i < len;) {
         size_t st;
 
@@ -581,59 +626,248 @@ int lv_iq_pat_add(struct lv_iq_pat *p, const char *text, size_t len,
         p->tk[ntok].dyn = has_digit(text + st, i - st);
         if (p->tk[ntok].dyn) {
             p->tk[ntok].type = (uint8_t)classify(text + st, i - st);
-            h = mix(h, "\0", 1);
+            *h = mix(*h, "\0", 1);
         } else {
-            h = mix(h, text + st, i - st);
-            h = mix(h, " ", 1);
-            textlen += i - st;
+            *h = mix(*h, text + st, i - st);
+            *h = mix(*h, " ", 1);
+            *textlen += i - st;
         }
         ntok++;
     }
-    h = mix(h, &ntok, sizeof ntok);
+    *h = mix(*h, &ntok, sizeof ntok);
+    return ntok;
+}
+
+/* The bucket of (ntok, first token of p->tk), made if need be. */
+static struct bucket *bucket_get(struct lv_iq_pat *p, const char *text,
+                                 size_t ntok)
+{
+    uint32_t keylen = ntok && !p->tk[0].dyn ? p->tk[0].len : UINT32_MAX;
+    const char *key = keylen == UINT32_MAX ? "" : text + p->tk[0].off;
+    size_t klen = keylen == UINT32_MAX ? 0 : keylen, i, mask;
+    uint64_t h = mix(mix(0x84222325cbf29ce4ull, key, klen), &ntok,
+                     sizeof ntok);
+    struct bucket *b;
+
+    h = mix(h, &keylen, sizeof keylen);
+    if ((p->bn + 1) * 10 > p->bcap * 7) {
+        size_t ncap = p->bcap ? p->bcap * 2 : 64, j;
+        struct bucket **nt = p_alloc(p, ncap * sizeof *nt);
+
+        memset(nt, 0, ncap * sizeof *nt);
+        for (i = 0; i < p->bcap; i++) {
+            if (p->btab[i]) {
+                j = p->btab[i]->hash & (ncap - 1);
+                while (nt[j]) {
+                    j = (j + 1) & (ncap - 1);
+                }
+                nt[j] = p->btab[i];
+            }
+        }
+        p_free(p, p->btab);
+        p->btab = nt;
+        p->bcap = ncap;
+    }
+    mask = p->bcap - 1;
+    for (i = h & mask; (b = p->btab[i]); i = (i + 1) & mask) {
+        if (b->hash == h && b->ntok == ntok && b->keylen == keylen
+            && memcmp(b->key, key, klen) == 0) {
+            return b;
+        }
+    }
+    b = p_alloc(p, sizeof *b + klen);
+    memset(b, 0, sizeof *b);
+    b->hash = h;
+    b->ntok = (uint32_t)ntok;
+    b->keylen = keylen;
+    b->limit = PAT_BUCKET_LIMIT;
+    memcpy(b->key, key, klen);
+    p->btab[i] = b;
+    p->bn++;
+    return b;
+}
+
+static void bucket_put(struct lv_iq_pat *p, struct bucket *b,
+                       struct cluster *c)
+{
+    if (b->n == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 4;
+        b->v = p_realloc(p, b->v, b->cap * sizeof *b->v);
+    }
+    b->v[b->n++] = c;
+    c->bk = b;
+}
+
+/* A template that absorbed others covers a text whose tokens equal its
+ * static ones (its dynamic positions take anything). */
+static int covers(const struct cluster *c, const char *text,
+                  const struct ptok *tk)
+{
+    uint32_t i;
+
+    for (i = 0; i < c->ntok; i++) {
+        const struct ptok *a = &c->tok[i];
+
+        if (a->dyn) {
+            continue;
+        }
+        if (tk[i].dyn || a->len != tk[i].len
+            || memcmp(c->text + a->off, text + tk[i].off, a->len) != 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void make_pat(struct lv_iq_pat *p, struct cluster *c);
+static int order_merge(const void *a, const void *b);
+static int similar(const struct cluster *x, const struct cluster *y);
+static void merge(struct lv_iq_pat *p, struct cluster *h,
+                  struct cluster *c);
+
+/* Removes c from the exact table (a TOMB takes its slot) and frees it. */
+static void cluster_drop(struct lv_iq_pat *p, struct cluster *c)
+{
+    size_t i, mask = p->cap - 1;
+
+    for (i = c->hash & mask; p->tab[i]; i = (i + 1) & mask) {
+        if (p->tab[i] == c) {
+            p->tab[i] = TOMB;
+            break;
+        }
+    }
+    cluster_free(p, c);
+}
+
+/* Merges the templates of bucket b as the end does (pattern.c's header,
+ * step 4), while the input runs: so that a field with many values without
+ * digits (user names, paths) makes one template, not one per value. */
+static void bucket_compact(struct lv_iq_pat *p, struct bucket *b)
+{
+    size_t i, j, n = 0;
+
+    for (i = 0; i < b->n; i++) {
+        make_pat(p, b->v[i]);
+    }
+    qsort(b->v, b->n, sizeof *b->v, order_merge);
+    for (i = 0; i < b->n; i++) {
+        for (j = 0; j < i; j++) {
+            if (!b->v[j]->merged && similar(b->v[j], b->v[i])) {
+                merge(p, b->v[j], b->v[i]);
+                b->v[j]->general = 1;
+                break;
+            }
+        }
+    }
+    for (i = 0; i < b->n; i++) {
+        if (b->v[i]->merged) {
+            cluster_drop(p, b->v[i]);
+        } else {
+            b->v[n++] = b->v[i];
+        }
+    }
+    b->n = n;
+    b->limit = n * 2 > PAT_BUCKET_LIMIT ? n * 2 : PAT_BUCKET_LIMIT;
+}
+
+static struct cluster *cluster_new(struct lv_iq_pat *p, const char *text,
+                                   size_t ntok, uint64_t h, size_t textlen)
+{
+    struct cluster *c;
+    size_t k, off = 0;
+
+    c = p_alloc(p, sizeof *c + ntok * sizeof c->tok[0]);
+    memset(c, 0, sizeof *c + ntok * sizeof c->tok[0]);
+    c->hash = h;
+    c->ntok = (uint32_t)ntok;
+    c->text = p_alloc(p, textlen + 1);
+    for (k = 0; k < ntok; k++) {
+        c->tok[k].dyn = p->tk[k].dyn;
+        c->tok[k].type = p->tk[k].type;
+        if (!p->tk[k].dyn) {
+            memcpy(c->text + off, text + p->tk[k].off, p->tk[k].len);
+            c->tok[k].off = (uint32_t)off;
+            c->tok[k].len = p->tk[k].len;
+            off += p->tk[k].len;
+        }
+    }
+    c->text[off] = '\0';
+    return c;
+}
+
+int lv_iq_pat_add(struct lv_iq_pat *p, const char *text, size_t len,
+                  int64_t ts, int period, struct lv_err *err)
+{
+    size_t ntok, i, mask, textlen, slot = 0;
+    uint64_t h;
+    struct cluster *c;
+    struct bucket *b;
+    int have_slot = 0;
+
+    if (p->over) {
+        return pat_over(p, err);
+    }
+    if (len > PAT_MAX_TEXT) {
+        len = PAT_MAX_TEXT;
+    }
+    ntok = tokenize(p, text, len, &h, &textlen);
     p->total[period]++;
 
+    /* 1. the exact template */
     if ((p->n + 1) * 10 > p->cap * 7) {
         tab_grow(p);
     }
     mask = p->cap - 1;
     for (i = h & mask; (c = p->tab[i]); i = (i + 1) & mask) {
+        if (c == TOMB) {
+            if (!have_slot) {
+                slot = i;
+                have_slot = 1;
+            }
+            continue;
+        }
         if (c->hash == h && same_template(c, text, p->tk, ntok)) {
             break;
         }
     }
     if (!c) {
-        size_t k, off = 0;
-
-        c = p_alloc(p, sizeof *c + ntok * sizeof c->tok[0]);
-        memset(c, 0, sizeof *c + ntok * sizeof c->tok[0]);
-        c->hash = h;
-        c->ntok = (uint32_t)ntok;
-        c->text = p_alloc(p, textlen + 1);
-        for (k = 0; k < ntok; k++) {
-            c->tok[k].dyn = p->tk[k].dyn;
-            c->tok[k].type = p->tk[k].type;
-            if (!p->tk[k].dyn) {
-                memcpy(c->text + off, text + p->tk[k].off, p->tk[k].len);
-                c->tok[k].off = (uint32_t)off;
-                c->tok[k].len = p->tk[k].len;
-                off += p->tk[k].len;
+        /* 2. a template of its bucket that absorbed others and covers it;
+         * 3. else a new template */
+        b = bucket_get(p, text, ntok);
+        for (i = 0; i < b->n; i++) {
+            if (b->v[i]->general && covers(b->v[i], text, p->tk)) {
+                c = b->v[i];
+                break;
             }
         }
-        c->text[off] = '\0';
-        p->tab[i] = c;
-        p->n++;
+        if (!c) {
+            c = cluster_new(p, text, ntok, h, textlen);
+            if (!have_slot) {
+                for (slot = h & mask; p->tab[slot]; slot = (slot + 1) & mask) {
+                    ;
+                }
+                p->n++;
+            }
+            p->tab[slot] = c;
+            bucket_put(p, b, c);
+        }
     }
     c->n[period]++;
     for (i = 0; i < ntok; i++) {
-        if (p->tk[i].dyn) {
-            if (c->tok[i].type != p->tk[i].type) {
-                c->tok[i].type = TT_TOKEN;
-            }
-            enum_add(p, &c->tok[i], text + p->tk[i].off, p->tk[i].len, 1);
+        if (!c->tok[i].dyn) {
+            continue;
         }
+        if (!p->tk[i].dyn || c->tok[i].type != p->tk[i].type) {
+            c->tok[i].type = TT_TOKEN;
+        }
+        enum_add(p, &c->tok[i], text + p->tk[i].off, p->tk[i].len, 1);
     }
     if (period == LV_IQ_PAT_CUR) {
         win_add(p, c, win_start(p, ts), 1);
+    }
+    b = c->bk;
+    if (b->n > b->limit) {
+        bucket_compact(p, b);
     }
     if (p->held > p->max_bytes) {
         return pat_over(p, err);
@@ -675,7 +909,15 @@ static void make_pat(struct lv_iq_pat *p, struct cluster *c)
     p_free(p, c->pat);
     c->pat = p_alloc(p, n + 1);
     memcpy(c->pat, s, n + 1);
+    c->pat_len = n;
     free(s);
+}
+
+int lv_iq_pat_cmp_text(const char *a, size_t na, const char *b, size_t nb)
+{
+    int c = memcmp(a, b, na < nb ? na : nb);
+
+    return c ? c : (na > nb) - (na < nb);
 }
 
 static int64_t total_count(const struct cluster *c)
@@ -703,7 +945,7 @@ static int order_merge(const void *a, const void *b)
     if (total_count(x) != total_count(y)) {
         return total_count(x) > total_count(y) ? -1 : 1;
     }
-    return strcmp(x->pat, y->pat);
+    return lv_iq_pat_cmp_text(x->pat, x->pat_len, y->pat, y->pat_len);
 }
 
 static int same_bucket(const struct cluster *x, const struct cluster *y)
@@ -790,7 +1032,7 @@ size_t lv_iq_pat_finish(struct lv_iq_pat *p)
     p->finished = 1;
     all = p_alloc(p, (p->n ? p->n : 1) * sizeof *all);
     for (i = 0; i < p->cap; i++) {
-        if (p->tab[i]) {
+        if (live(p->tab[i])) {
             all[n++] = p->tab[i];
             make_pat(p, p->tab[i]);
         }
@@ -852,11 +1094,18 @@ void lv_iq_pat_free(struct lv_iq_pat *p)
         return;
     }
     for (i = 0; i < p->cap; i++) {
-        if (p->tab[i]) {
+        if (live(p->tab[i])) {
             cluster_free(p, p->tab[i]);
         }
     }
     p_free(p, p->tab);
+    for (i = 0; i < p->bcap; i++) {
+        if (p->btab[i]) {
+            p_free(p, p->btab[i]->v);
+            p_free(p, p->btab[i]);
+        }
+    }
+    p_free(p, p->btab);
     p_free(p, p->out);
     p_free(p, p->tk);
     free(p);
@@ -873,11 +1122,12 @@ int64_t lv_iq_pat_total(const struct lv_iq_pat *p, int period)
 }
 
 void lv_iq_pat_get(struct lv_iq_pat *p, size_t i, int64_t counts[2],
-                   const char **pattern)
+                   const char **pattern, size_t *len)
 {
     counts[0] = p->out[i]->n[0];
     counts[1] = p->out[i]->n[1];
     *pattern = p->out[i]->pat;
+    *len = p->out[i]->pat_len;
 }
 
 static void set_str(struct lv_iq_row *row, const char *name, const char *s,
@@ -892,12 +1142,25 @@ static void set_str(struct lv_iq_row *row, const char *name, const char *s,
     lv_iq_row_set(row, name, &v);
 }
 
-static const char *severity(const char *pat)
+/* word (lower case) in s[0..n), in any case. */
+static int has_ci(const char *s, size_t n, const char *word)
 {
-    if (strcasestr(pat, "error")) {
+    size_t w = strlen(word), i;
+
+    for (i = 0; i + w <= n; i++) {
+        if (strncasecmp(s + i, word, w) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static const char *severity(const struct cluster *c)
+{
+    if (has_ci(c->pat, c->pat_len, "error")) {
         return "ERROR";
     }
-    if (strcasestr(pat, "warn")) {
+    if (has_ci(c->pat, c->pat_len, "warn")) {
         return "WARN";
     }
     return "INFO";
@@ -960,13 +1223,12 @@ void lv_iq_pat_fields(struct lv_iq_pat *p, size_t i, struct lv_iq_row *row,
     char id[33];
     uint32_t j;
 
-    h1 = mix(0xcbf29ce484222325ull, c->pat, strlen(c->pat));
-    h2 = mix(0x84222325cbf29ce4ull, c->pat, strlen(c->pat));
+    h1 = mix(0xcbf29ce484222325ull, c->pat, c->pat_len);
+    h2 = mix(0x84222325cbf29ce4ull, c->pat, c->pat_len);
     h2 = mix(h2, &h1, sizeof h1);
     snprintf(id, sizeof id, "%016llx%016llx", (unsigned long long)h1,
              (unsigned long long)h2);
-    set_str(row, "@severityLabel", severity(c->pat),
-            strlen(severity(c->pat)));
+    set_str(row, "@severityLabel", severity(c), strlen(severity(c)));
     set_str(row, "@PatternId", id, 32);
     tokens_json(c, &b);
     set_str(row, "@tokens", b.data, b.len);
@@ -983,102 +1245,143 @@ void lv_iq_pat_fields(struct lv_iq_pat *p, size_t i, struct lv_iq_row *row,
     lv_buf_release(&b);
 }
 
-/* ---- the pattern command's block --------------------------------------- */
+/* ---- the block of pattern and diff ------------------------------------- */
 
-struct pattern {
-    struct lv_iq_block b;
-    const struct lv_iq_cmd *c;
-    const struct lv_iq_ctx *cx;
-    struct lv_iq_pat *p;
-    struct lv_buf text;         /* a non-string value's text */
-};
+struct lv_iq_block *lv_iq_patcmd_new(const struct lv_iq_block_vt *vt,
+                                     const struct lv_iq_cmd *c,
+                                     const struct lv_iq_ctx *cx,
+                                     size_t max_bytes)
+{
+    struct lv_iq_patcmd *pc = lv_xcalloc(1, sizeof *pc);
 
-/* The time of a row: its event's, else an @timestamp field, else 0. */
-static int64_t row_ts(struct lv_iq_row *r)
+    pc->b.vt = vt;
+    pc->c = c;
+    pc->cx = cx;
+    pc->p = lv_iq_pat_new(cx, max_bytes);
+    lv_buf_init(&pc->text, SIZE_MAX);
+    return &pc->b;
+}
+
+int lv_iq_patcmd_add(struct lv_iq_patcmd *pc, struct lv_iq_row *r,
+                     const struct lv_iq_val *v, int period,
+                     struct lv_err *err)
 {
     const struct lv_iq_event *ev = lv_iq_row_event(r);
-    struct lv_iq_val v;
-    int ok = 0;
-    double d;
+    const char *s = v->s;
+    size_t len = v->len;
+    int64_t ts = 0;
 
-    if (ev) {
-        return ev->ts;
+    if (v->t == LV_IQ_NULL) {
+        return 0;
     }
-    lv_iq_row_get(r, "@timestamp", 10, &v);
-    d = lv_iq_val_num(&v, &ok);
-    return ok ? (int64_t)d : 0;
+    if (v->t != LV_IQ_STR) {
+        lv_buf_reset(&pc->text);
+        lv_iq_val_text(v, &pc->text);
+        s = pc->text.data;
+        len = pc->text.len;
+    }
+    if (ev) {
+        ts = ev->ts;
+    } else {
+        struct lv_iq_val t;
+        int ok = 0;
+        double d;
+
+        lv_iq_row_get(r, "@timestamp", 10, &t);
+        d = lv_iq_val_num(&t, &ok);
+        ts = ok ? (int64_t)d : 0;
+    }
+    return lv_iq_pat_add(pc->p, s, len, ts, period, err);
 }
+
+size_t lv_iq_patcmd_bytes(const struct lv_iq_block *b)
+{
+    const struct lv_iq_patcmd *pc = (const struct lv_iq_patcmd *)b;
+
+    return lv_iq_pat_bytes(pc->p) + pc->text.cap;
+}
+
+void lv_iq_patcmd_free(struct lv_iq_block *b)
+{
+    struct lv_iq_patcmd *pc = (struct lv_iq_patcmd *)b;
+
+    if (!pc) {
+        return;
+    }
+    lv_iq_pat_free(pc->p);
+    lv_buf_release(&pc->text);
+    free(pc);
+}
+
+size_t *lv_iq_pat_sorted(struct lv_iq_pat *p, size_t n,
+                         int (*cmp)(const void *, const void *, void *))
+{
+    size_t *idx = lv_xcalloc(n ? n : 1, sizeof *idx), i;
+
+    for (i = 0; i < n; i++) {
+        idx[i] = i;
+    }
+    qsort_r(idx, n, sizeof *idx, cmp, p);
+    return idx;
+}
+
+/* ---- the pattern command --------------------------------------------------- */
 
 static int pattern_add(struct lv_iq_block *b, struct lv_iq_row *r,
                        struct lv_err *err)
 {
-    struct pattern *pt = (struct pattern *)b;
+    struct lv_iq_patcmd *pc = (struct lv_iq_patcmd *)b;
     struct lv_iq_val v;
 
-    if (pt->c->expr) {
-        lv_iq_eval(pt->c->expr, r, pt->cx, &v);
+    if (pc->c->expr) {
+        lv_iq_eval(pc->c->expr, r, pc->cx, &v);
     } else {
         lv_iq_row_get(r, "@message", 8, &v);
     }
-    if (v.t == LV_IQ_NULL) {
-        return 0;
-    }
-    if (v.t != LV_IQ_STR) {
-        lv_buf_reset(&pt->text);
-        lv_iq_val_text(&v, &pt->text);
-        v.s = pt->text.data;
-        v.len = pt->text.len;
-    }
-    return lv_iq_pat_add(pt->p, v.s, v.len, row_ts(r), LV_IQ_PAT_CUR, err);
+    return lv_iq_patcmd_add(pc, r, &v, LV_IQ_PAT_CUR, err);
 }
 
-struct pat_order {
-    struct lv_iq_pat *p;
-};
-
+/* Most frequent first, then by @pattern. */
 static int order_out(const void *a, const void *b, void *arg)
 {
-    struct pat_order *po = arg;
+    struct lv_iq_pat *p = arg;
     size_t i = *(const size_t *)a, j = *(const size_t *)b;
     int64_t ci[2], cj[2];
     const char *pi, *pj;
+    size_t li, lj;
 
-    lv_iq_pat_get(po->p, i, ci, &pi);
-    lv_iq_pat_get(po->p, j, cj, &pj);
+    lv_iq_pat_get(p, i, ci, &pi, &li);
+    lv_iq_pat_get(p, j, cj, &pj, &lj);
     if (ci[0] != cj[0]) {
         return ci[0] > cj[0] ? -1 : 1;
     }
-    return strcmp(pi, pj);
+    return lv_iq_pat_cmp_text(pi, li, pj, lj);
 }
 
 static int pattern_end(struct lv_iq_block *b, lv_iq_row_sink *sink,
                        void *arg, struct lv_err *err)
 {
-    struct pattern *pt = (struct pattern *)b;
-    size_t n = lv_iq_pat_finish(pt->p), i;
-    int64_t total = lv_iq_pat_total(pt->p, LV_IQ_PAT_CUR), counts[2];
-    struct pat_order po = { pt->p };
-    size_t *idx = lv_xcalloc(n ? n : 1, sizeof *idx);
+    struct lv_iq_patcmd *pc = (struct lv_iq_patcmd *)b;
+    size_t n = lv_iq_pat_finish(pc->p), i;
+    int64_t total = lv_iq_pat_total(pc->p, LV_IQ_PAT_CUR), counts[2];
+    size_t *idx = lv_iq_pat_sorted(pc->p, n, order_out);
     const char *pat;
+    size_t len;
     int ret = -1;
 
-    for (i = 0; i < n; i++) {
-        idx[i] = i;
-    }
-    qsort_r(idx, n, sizeof *idx, order_out, &po);
     for (i = 0; i < n; i++) {
         struct lv_iq_row *row = lv_iq_row_new(NULL);
         struct lv_iq_val v;
 
-        lv_iq_pat_get(pt->p, idx[i], counts, &pat);
-        set_str(row, "@pattern", pat, strlen(pat));
+        lv_iq_pat_get(pc->p, idx[i], counts, &pat, &len);
+        set_str(row, "@pattern", pat, len);
         memset(&v, 0, sizeof v);
         v.t = LV_IQ_NUM;
         v.num = total ? (double)counts[0] / (double)total : 0;
         lv_iq_row_set(row, "@ratio", &v);
         v.num = (double)counts[0];
         lv_iq_row_set(row, "@sampleCount", &v);
-        lv_iq_pat_fields(pt->p, idx[i], row, 1);
+        lv_iq_pat_fields(pc->p, idx[i], row, 1);
         if (sink(arg, row, err) < 0) {
             goto out;
         }
@@ -1089,39 +1392,13 @@ out:
     return ret;
 }
 
-static size_t pattern_bytes(const struct lv_iq_block *b)
-{
-    const struct pattern *pt = (const struct pattern *)b;
-
-    return lv_iq_pat_bytes(pt->p) + pt->text.cap;
-}
-
-static void pattern_free(struct lv_iq_block *b)
-{
-    struct pattern *pt = (struct pattern *)b;
-
-    if (!pt) {
-        return;
-    }
-    lv_iq_pat_free(pt->p);
-    lv_buf_release(&pt->text);
-    free(pt);
-}
-
 static const struct lv_iq_block_vt pattern_vt = {
-    pattern_add, pattern_end, pattern_bytes, pattern_free,
+    pattern_add, pattern_end, lv_iq_patcmd_bytes, lv_iq_patcmd_free,
 };
 
 struct lv_iq_block *lv_iq_pattern_new(const struct lv_iq_cmd *c,
                                       const struct lv_iq_ctx *cx,
                                       size_t max_bytes)
 {
-    struct pattern *pt = lv_xcalloc(1, sizeof *pt);
-
-    pt->b.vt = &pattern_vt;
-    pt->c = c;
-    pt->cx = cx;
-    pt->p = lv_iq_pat_new(cx, max_bytes);
-    lv_buf_init(&pt->text, SIZE_MAX);
-    return &pt->b;
+    return lv_iq_patcmd_new(&pattern_vt, c, cx, max_bytes);
 }

@@ -9,9 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "insights/iq.h"
+#include "util/buf.h"
+
 struct lv_err;
-struct lv_iq_ctx;
-struct lv_iq_row;
 
 /* Periods of a text: the query's range, and the one diff compares with. */
 enum { LV_IQ_PAT_CUR = 0, LV_IQ_PAT_PREV = 1 };
@@ -41,9 +42,12 @@ size_t lv_iq_pat_finish(struct lv_iq_pat *p);
 int64_t lv_iq_pat_total(const struct lv_iq_pat *p, int period);
 
 /* Pattern i (0 ≤ i < lv_iq_pat_finish's count): its counts in each period
- * and its @pattern text (NUL-terminated; valid until lv_iq_pat_free). */
+ * and its @pattern text, *len bytes (NUL-terminated too, but it may hold
+ * NULs; valid until lv_iq_pat_free). */
 void lv_iq_pat_get(struct lv_iq_pat *p, size_t i, int64_t counts[2],
-                   const char **pattern);
+                   const char **pattern, size_t *len);
+/* Order of two byte strings (memcmp, then the shorter first). */
+int lv_iq_pat_cmp_text(const char *a, size_t na, const char *b, size_t nb);
 
 /* Sets on row, after what the caller set first (@pattern and its
  * counts), the fields of pattern i that pattern and diff both show:
@@ -51,5 +55,37 @@ void lv_iq_pat_get(struct lv_iq_pat *p, size_t i, int64_t counts[2],
  */
 void lv_iq_pat_fields(struct lv_iq_pat *p, size_t i, struct lv_iq_row *row,
                       int with_vis);
+
+/* ---- the block of pattern and diff ---------------------------------------
+ * Both commands are a clustering fed with one text a row; they differ in
+ * the text's period and in the rows they make at the end (their own end
+ * function). */
+struct lv_iq_patcmd {
+    struct lv_iq_block b;       /* first: the block's vt is the command's */
+    const struct lv_iq_cmd *c;
+    const struct lv_iq_ctx *cx;
+    struct lv_iq_pat *p;
+    struct lv_buf text;         /* a non-string value's text */
+};
+
+/* A new block of command c with vt (whose bytes and free are
+ * lv_iq_patcmd_bytes and lv_iq_patcmd_free). */
+struct lv_iq_block *lv_iq_patcmd_new(const struct lv_iq_block_vt *vt,
+                                     const struct lv_iq_cmd *c,
+                                     const struct lv_iq_ctx *cx,
+                                     size_t max_bytes);
+/* Adds v (a value of row r; null is skipped) in period, at r's time (its
+ * event's @timestamp, else an @timestamp field, else 0). As
+ * lv_iq_pat_add. */
+int lv_iq_patcmd_add(struct lv_iq_patcmd *pc, struct lv_iq_row *r,
+                     const struct lv_iq_val *v, int period,
+                     struct lv_err *err);
+size_t lv_iq_patcmd_bytes(const struct lv_iq_block *b);
+void lv_iq_patcmd_free(struct lv_iq_block *b);
+
+/* The patterns' indexes 0..n-1 in the order cmp(p, i, j) gives: a new
+ * array (free()). */
+size_t *lv_iq_pat_sorted(struct lv_iq_pat *p, size_t n,
+                         int (*cmp)(const void *, const void *, void *));
 
 #endif
