@@ -51,6 +51,29 @@ def row_dict(row):
     return {f["field"]: f["value"] for f in row}
 
 
+def call(srv, op, body, key="AKALICE", secret="alice-secret"):
+    """A signed raw Logs request, for members newer than the system's
+    botocore (queryLanguage, maxItems, ListLogGroupsForQuery, the newer
+    members of QueryStatistics): (status, decoded body)."""
+    st, _, data = srv.raw(json.dumps(body), target="Logs_20140328." + op,
+                          service="logs", key=key, secret=secret)
+    return st, json.loads(data or b"{}")
+
+
+def raw_ok(srv, op, **body):
+    st, out = call(srv, op, body)
+    if st != 200:
+        t.ok("%s answers 200" % op, False, out)
+    return out
+
+
+def raw_error(srv, check, code, op, msg=None, **body):
+    st, out = call(srv, op, body)
+    t.ok(check, st == 400 and out.get("__type") == code and
+         (msg is None or msg in out.get("message", "")),
+         "expected %s %r, got %d %r" % (code, msg, st, out))
+
+
 users = {"alice": ("AKALICE", ACCOUNT, None),
          "bob": ("AKBOB", "210987654321", None)}
 creds = write_creds(users, "lv-2301-")
@@ -97,10 +120,10 @@ try:
                 logs.start_query, logGroupName=G1, startTime=end_s,
                 endTime=base_s, queryString=q)
         for lang in ("SQL", "PPL"):
-            t.error("queryLanguage " + lang, "InvalidParameterException",
-                    logs.start_query, logGroupName=G1, startTime=base_s,
-                    endTime=end_s, queryString=q, queryLanguage=lang,
-                    msg="CWLI")
+            raw_error(srv, "queryLanguage " + lang,
+                      "InvalidParameterException", "StartQuery",
+                      logGroupName=G1, startTime=base_s, endTime=end_s,
+                      queryString=q, queryLanguage=lang, msg="CWLI")
         t.error("malformed query refused at StartQuery",
                 "MalformedQueryException", logs.start_query,
                 logGroupName=G1, startTime=base_s, endTime=end_s,
@@ -115,7 +138,8 @@ try:
         qid = logs.start_query(logGroupName=G1, startTime=base_s,
                                endTime=end_s, queryString=q_err)["queryId"]
         t.ok("queryId is a UUID", UUID.match(qid), qid)
-        r, seen = wait_done(logs, qid)
+        _, seen = wait_done(logs, qid)
+        r = raw_ok(srv, "GetQueryResults", queryId=qid)
         t.eq("ends Complete", "Complete", r["status"])
         t.ok("statuses in order", all(
             s in ("Scheduled", "Running", "Complete") for s in seen) and
@@ -154,26 +178,26 @@ try:
         t.eq("limit", 3, len(r3["results"]))
 
         # ---- GetQueryResults paging --------------------------------------
-        p1 = logs.get_query_results(queryId=qid, maxItems=4)
+        p1 = raw_ok(srv, "GetQueryResults", queryId=qid, maxItems=4)
         t.eq("first page", 4, len(p1["results"]))
         t.ok("a nextToken while rows remain", p1.get("nextToken"))
         got = list(p1["results"])
         tok = p1.get("nextToken")
         pages = 1
         while tok and pages < 10:
-            p = logs.get_query_results(queryId=qid, maxItems=4,
-                                       nextToken=tok)
+            p = raw_ok(srv, "GetQueryResults", queryId=qid, maxItems=4,
+                       nextToken=tok)
             got += p["results"]
             tok = p.get("nextToken")
             pages += 1
         t.eq("pages add up to the results", r["results"], got)
         t.eq("three pages", 3, pages)
-        t.error("a forged nextToken", "InvalidParameterException",
-                logs.get_query_results, queryId=qid,
-                nextToken=p1["nextToken"][:-4] + "AAAA")
-        t.error("another query's nextToken", "InvalidParameterException",
-                logs.get_query_results, queryId=qid2,
-                nextToken=p1["nextToken"])
+        raw_error(srv, "a forged nextToken", "InvalidParameterException",
+                  "GetQueryResults", queryId=qid,
+                  nextToken=p1["nextToken"][:-4] + "AAAA")
+        raw_error(srv, "another query's nextToken",
+                  "InvalidParameterException", "GetQueryResults",
+                  queryId=qid2, nextToken=p1["nextToken"])
         t.error("an unknown query", "ResourceNotFoundException",
                 logs.get_query_results,
                 queryId="00000000-0000-4000-8000-000000000000")
@@ -193,18 +217,19 @@ try:
         qm = logs.start_query(logGroupIdentifiers=[G1, arn2],
                               startTime=base_s, endTime=end_s,
                               queryString=q)["queryId"]
-        rm, _ = wait_done(logs, qm)
+        wait_done(logs, qm)
+        rm = raw_ok(srv, "GetQueryResults", queryId=qm)
         t.eq("two groups scanned", 2, rm["statistics"]["logGroupsScanned"])
         t.eq("records of both", 50, rm["statistics"]["recordsScanned"])
         t.eq("ListLogGroupsForQuery", [arn1, arn2],
-             logs.list_log_groups_for_query(
-                 queryId=qm)["logGroupIdentifiers"])
-        t.error("ListLogGroupsForQuery of an unknown query",
-                "ResourceNotFoundException", logs.list_log_groups_for_query,
-                queryId="00000000-0000-4000-8000-000000000000")
+             raw_ok(srv, "ListLogGroupsForQuery",
+                    queryId=qm).get("logGroupIdentifiers"))
+        raw_error(srv, "ListLogGroupsForQuery of an unknown query",
+                  "ResourceNotFoundException", "ListLogGroupsForQuery",
+                  queryId="00000000-0000-4000-8000-000000000000")
 
         # ---- DescribeQueries ----------------------------------------------
-        allq = logs.describe_queries()["queries"]
+        allq = raw_ok(srv, "DescribeQueries")["queries"]
         ids = [x["queryId"] for x in allq]
         t.eq("every query, newest first", [qm, qid3, qid2, qid], ids)
         one = [x for x in allq if x["queryId"] == qid][0]
@@ -279,8 +304,8 @@ try:
         t.ok("a definition id", UUID.match(d1["queryDefinitionId"]))
         d2 = logs.put_query_definition(name="ops/all", queryString=q)
         logs.put_query_definition(name="web/5xx", queryString=q)
-        defs = logs.describe_query_definitions(
-            queryDefinitionNamePrefix="ops/")["queryDefinitions"]
+        defs = raw_ok(srv, "DescribeQueryDefinitions",
+                      queryDefinitionNamePrefix="ops/")["queryDefinitions"]
         t.eq("prefix, by name", ["ops/all", "ops/errors"],
              [x["name"] for x in defs])
         e = [x for x in defs if x["name"] == "ops/errors"][0]
@@ -299,9 +324,9 @@ try:
                 lambda: logs.put_query_definition(
                     name="x", queryString=q,
                     queryDefinitionId="00000000-0000-4000-8000-000000000000"))
-        t.error("a SQL definition", "InvalidParameterException",
-                lambda: logs.put_query_definition(
-                    name="x", queryString="SELECT 1", queryLanguage="SQL"))
+        raw_error(srv, "a SQL definition", "InvalidParameterException",
+                  "PutQueryDefinition", name="x", queryString="SELECT 1",
+                  queryLanguage="SQL")
         paged, tok = [], None
         for _ in range(10):
             kw = {"maxResults": 1}
