@@ -345,5 +345,8 @@ struct lv_iq_block *lv_iq_diff_new(const struct lv_iq_cmd *c,
  * stddev, sum, earliest, latest, sortsFirst, sortsLast), looked up by the
  * parser; its state and steps are stats.c's own. */
 const struct lv_iq_agg *lv_iq_agg_find(const char *name, size_t len);
+/* How many arguments agg takes (count: 0..1, pct: 2, the others: 1), for
+ * the parser's check of a call: *min..*max. */
+void lv_iq_agg_arity(const struct lv_iq_agg *agg, int *min, int *max);
 
 #endif
