@@ -48,6 +48,11 @@ enum lv_iq_type {
     LV_IQ_BOOL,
     LV_IQ_TIME,         /* epoch ms in num (@timestamp, bin(), now() …):
                          * shown as "2024-01-02 03:04:05.678" */
+    LV_IQ_JSON,         /* a map or list (jsonParse, the "Structure types"
+                         * of the functions page): s/len hold its compact
+                         * JSON text. Null to string, number and datetime
+                         * functions; compares false to anything; shown
+                         * as its JSON text. */
 };
 
 struct lv_iq_val {
@@ -76,9 +81,12 @@ double lv_iq_val_num(const struct lv_iq_val *v, int *ok);
  * ".0" when integral, times as "YYYY-MM-DD HH:MM:SS.mmm"), into out
  * (appended). NULL appends nothing. */
 void lv_iq_val_text(const struct lv_iq_val *v, struct lv_buf *out);
-/* Order of a and b for sort and comparisons: numbers numerically, a
- * number and a numeric string numerically, other strings bytewise; NULL
- * sorts as the docs say (lv_iq_val_cmp's comment in value.c cites them). */
+/* Order of a and b for sort, stats keys, min/max and sortsFirst: AWS's
+ * sort order (CWL_QuerySyntax-Sort): non-numbers first, in natural order
+ * (digit runs by length then value, the rest by code point); numbers and
+ * numeric strings after, by value; NULL before everything (value.c says
+ * why). filter's < > = use numbers when both sides are numeric, else
+ * bytewise text (eval.c). <0, 0, >0. */
 int lv_iq_val_cmp(const struct lv_iq_val *a, const struct lv_iq_val *b);
 int lv_iq_val_truthy(const struct lv_iq_val *v);
 /* A copy of v whose text lives in the heap (lv_iq_val_free). */
@@ -98,7 +106,12 @@ enum lv_iq_ek {
                          * `quoted name` without the backticks) */
     LV_IQ_E_TIME,       /* a period literal (5m, 1h, 30s, 2d, 1w, 1mo,
                          * 1q, 1y): num = milliseconds, str = its text;
-                         * unit kept in `unit` for calendar units */
+                         * unit kept in `unit` for calendar units. num
+                         * is capped as the functions page says (300s is
+                         * 60s; caps ms 1000, s 60, m 60, h 24); for d w
+                         * mo q y num is the count times a nominal length
+                         * (1d, 7d, 30d, 90d, 365d), so count = num /
+                         * that length */
     LV_IQ_E_LIST,       /* [a, b, c] — the right side of in / not in */
     LV_IQ_E_CALL,       /* str = function name as written; fn = resolved
                          * (lv_iq_fn_find) or agg for an aggregation;
@@ -186,7 +199,12 @@ struct lv_iq_parse_spec {
     char *pattern;              /* glob or regex source */
     size_t pattern_len;
     void *re;                   /* pcre2_code *: glob compiled, or regex */
-    char **aliases;             /* glob: one per *; csv: column names */
+    char **aliases;             /* GLOB and REGEX: capture group i+1 of re
+                                 * sets field aliases[i] (REGEX without
+                                 * `as`: the group's name, NULL for an
+                                 * unnamed group — not extracted); CSV:
+                                 * the column names; LOGFMT: aliases[0],
+                                 * the map (its keys are alias.key) */
     size_t n_aliases;
     char *opts;                 /* mode options as written (csv delimiter,
                                  * logfmt/csv `as` lists), parse.c decides */
@@ -223,6 +241,9 @@ struct lv_iq_query {
     struct lv_iq_source source;
     struct lv_iq_cmd *cmds;
     size_t n_cmds;
+    char **req;                 /* lv_iq_query_required's literals */
+    size_t *req_len;
+    size_t n_req;
 };
 
 /*
