@@ -19,29 +19,13 @@
  *    Pattern" (AWS's answer to a diff without a pattern before it).
  * The others are ours, each naming what is wrong.
  *
- * Operator precedence. The operations page gives none; we use the
- * conventional one, lowest first:
- *     or
- *     and
- *     not, !                          (prefix)
- *     = != < <= > >= =~ like, not like, in, not in   (non-associative)
- *     + -                             (left)
- *     * / %                           (left)
- *     - (unary)
- *     ^                               (right; -2 ^ 2 is -(2 ^ 2))
- *     literals, fields, calls, ( … )
- *
- * Where the pages are silent we chose the strict reading (every choice is
- * also where it is made):
- *  - a regex literal only after like, not like and =~; the right side of
- *    like is a string or a regex, of =~ a regex, of in / not in a list of
- *    literals; a period literal (5m) only as a function's argument;
- *  - aggregations only in stats items (possibly inside arithmetic, as the
- *    stats page's `sum(x)/1024/1024`), never nested, never in by; every
- *    stats item holds at least one;
- *  - the commands the pages list that logvault does not run (anomaly,
- *    lookup, join, …) and the forms of SOURCE other than logGroups(…) are
- *    refused by name, as is parse's multi-match mode.
+ * The expressions (their grammar, AWS's operator precedence and where we
+ * chose it, calls, regex literals) are parse_expr.c's; this file has the
+ * commands, the rules between them, SOURCE and the accessors. Where the
+ * pages are silent we chose the strict reading: the commands the pages
+ * list that logvault does not run (anomaly, lookup, join, …), the forms
+ * of SOURCE other than logGroups(…) and parse's multi-match mode are
+ * refused by name.
  *
  * Column names of unaliased items: the item's text as AWS's parser gives
  * it (ANTLR's getText: the tokens as written, without blanks or
@@ -66,9 +50,6 @@
 #include "util/err.h"
 #include "util/mem.h"
 
-/* Deepest nesting of expressions (parentheses, operators, calls): a bound
- * on the parser's recursion, far above any real query. */
-#define MAX_DEPTH 100
 /* The most rows `limit` may ask for (CWL_QuerySyntax-Limit: up to
  * 10,000). */
 #define MAX_LIMIT 10000
@@ -79,842 +60,11 @@
 /* "A query can have a maximum of two stats commands" (-Stats). */
 #define MAX_STATS 2
 
-/* Where an expression is parsed: aggregations are valid in stats items
- * only. */
-enum ctx { CTX_PLAIN, CTX_STATS_ITEM, CTX_STATS_BY };
-
-struct span {
-    int pos, end;
-};
-
-struct parser {
-    const char *s;
-    size_t n;
-    struct lv_iqlex lx;
-    struct lv_iqtoken tok;      /* the current token */
-    struct lv_err *err;
-    enum ctx ctx;
-    int in_agg;                 /* inside an aggregation's arguments */
-    int n_aggs;                 /* aggregations in the current item */
-    int depth;
-    int prev_end;               /* end of the token before the current */
-    struct span *spans;         /* every token read, in order (names) */
-    size_t n_spans, cap_spans;
-};
-
-/* ---- tokens ------------------------------------------------------------- */
-
-static void push_span(struct parser *p, int pos, int end)
-{
-    if (p->n_spans == p->cap_spans) {
-        p->cap_spans = p->cap_spans ? 2 * p->cap_spans : 64;
-        p->spans = lv_xrealloc(p->spans, p->cap_spans * sizeof(*p->spans));
-    }
-    p->spans[p->n_spans].pos = pos;
-    p->spans[p->n_spans].end = end;
-    p->n_spans++;
-}
-
-static int advance(struct parser *p)
-{
-    if (p->tok.t != LV_IQT_EOF) {
-        p->prev_end = p->tok.end;
-    }
-    lv_iqtok_release(&p->tok);
-    if (lv_iqlex_next(&p->lx, &p->tok, p->err) < 0) {
-        return -1;
-    }
-    if (p->tok.t != LV_IQT_EOF) {
-        push_span(p, p->tok.pos, p->tok.end);
-    }
-    return 0;
-}
-
-/* The token after the current one, without moving (t released by the
- * caller). -1: it does not lex (the error comes again when reached). */
-static int peek(struct parser *p, struct lv_iqtoken *t)
-{
-    struct lv_iqlex save = p->lx;
-    struct lv_err scratch = LV_ERR_INIT;
-    int rc = lv_iqlex_next(&p->lx, t, &scratch);
-
-    p->lx = save;
-    return rc;
-}
-
-static int is_kw(const struct parser *p, const char *kw)
-{
-    return p->tok.t == LV_IQT_IDENT && !p->tok.quoted &&
-           strcasecmp(p->tok.text, kw) == 0;
-}
-
-/* Words that cannot be a bare field name where an operand starts. */
-static int is_reserved(const struct lv_iqtoken *t)
-{
-    static const char *const words[] = {
-        "and", "or", "not", "like", "in", "as", "by",
-    };
-    size_t i;
-
-    if (t->t != LV_IQT_IDENT || t->quoted) {
-        return 0;
-    }
-    for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-        if (strcasecmp(t->text, words[i]) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-static int err_at(struct parser *p, int off, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int err_at(struct parser *p, int off, const char *fmt, ...)
-{
-    char what[400];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof(what), fmt, ap);
-    va_end(ap);
-    return lv_iq_syntax_err(p->err, p->s, p->n, off, "%s", what);
-}
-
-/* The current token as the query writes it, for a message. */
-static void tok_shown(const struct parser *p, char *out, size_t cap)
-{
-    size_t len;
-
-    if (p->tok.t == LV_IQT_EOF) {
-        snprintf(out, cap, "<EOF>");
-        return;
-    }
-    len = (size_t)(p->tok.end - p->tok.pos);
-    if (len > 40) {
-        snprintf(out, cap, "%.40s...", p->s + p->tok.pos);
-    } else {
-        snprintf(out, cap, "%.*s", (int)len, p->s + p->tok.pos);
-    }
-}
-
-static int unexpected(struct parser *p)
-{
-    char t[64];
-
-    tok_shown(p, t, sizeof(t));
-    return err_at(p, p->tok.pos, "unexpected symbol found %s", t);
-}
-
-static int expect(struct parser *p, enum lv_iqtok t)
-{
-    if (p->tok.t != t) {
-        return unexpected(p);
-    }
-    return advance(p);
-}
-
-static int expect_kw(struct parser *p, const char *kw)
-{
-    if (!is_kw(p, kw)) {
-        return unexpected(p);
-    }
-    return advance(p);
-}
-
-/* ---- expressions: making and freeing ------------------------------------ */
-
-static struct lv_iq_expr *new_expr(enum lv_iq_ek k, int pos, int end)
-{
-    struct lv_iq_expr *e = lv_xcalloc(1, sizeof(*e));
-
-    e->k = k;
-    e->pos = pos;
-    e->end = end;
-    return e;
-}
-
-static void expr_free(struct lv_iq_expr *e)
-{
-    size_t i;
-
-    if (!e) {
-        return;
-    }
-    for (i = 0; i < e->nargs; i++) {
-        expr_free(e->args[i]);
-    }
-    free(e->args);
-    free(e->str);
-    if (e->re) {
-        pcre2_code_free(e->re);
-    }
-    free(e);
-}
-
-static void add_arg(struct lv_iq_expr *e, struct lv_iq_expr *a)
-{
-    e->args = lv_xrealloc(e->args, (e->nargs + 1) * sizeof(*e->args));
-    e->args[e->nargs++] = a;
-}
-
-static struct lv_iq_expr *binary(enum lv_iq_op op, struct lv_iq_expr *l,
-                                 struct lv_iq_expr *r)
-{
-    struct lv_iq_expr *e = new_expr(LV_IQ_E_BINARY, l->pos, r->end);
-
-    e->op = op;
-    add_arg(e, l);
-    add_arg(e, r);
-    return e;
-}
-
-/* The token's text moved into e (str/len). */
-static void take_text(struct lv_iq_expr *e, struct lv_iqtoken *t)
-{
-    e->str = t->text;
-    e->len = t->len;
-    t->text = NULL;
-}
-
-/* Compiles a regex: 0, or -1 with an error naming the offset in the
- * query. PCRE2 with UTF and invalid UTF-8 allowed in the subject (log
- * text is not always UTF-8); JIT when the platform has it. */
-static int compile_re(struct parser *p, const char *pat, size_t len,
-                      uint32_t opts, int pos, pcre2_code **out)
-{
-    PCRE2_UCHAR msg[160];
-    PCRE2_SIZE erroff;
-    pcre2_code *re;
-    int code;
-
-    re = pcre2_compile((PCRE2_SPTR)pat, len,
-                       PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | opts, &code,
-                       &erroff, NULL);
-    if (!re) {
-        pcre2_get_error_message(code, msg, sizeof(msg));
-        return err_at(p, pos, "invalid regular expression: %s",
-                      (const char *)msg);
-    }
-    (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
-    *out = re;
-    return 0;
-}
-
-/* ---- expressions: the grammar ------------------------------------------- */
-
-static struct lv_iq_expr *parse_or(struct parser *p);
-
-/* A regex literal at the current token (a '/'), compiled. */
-static struct lv_iq_expr *parse_regex(struct parser *p)
-{
-    struct lv_iqtoken t;
-    struct lv_iq_expr *e;
-
-    if (p->tok.t != LV_IQT_SLASH) {
-        unexpected(p);
-        return NULL;
-    }
-    if (lv_iqlex_regex(&p->lx, p->tok.pos, &t, p->err) < 0) {
-        return NULL;
-    }
-    p->n_spans--;               /* the '/' becomes the whole literal */
-    push_span(p, t.pos, t.end);
-    e = new_expr(LV_IQ_E_REGEX, t.pos, t.end);
-    take_text(e, &t);
-    lv_iqtok_release(&t);
-    if (compile_re(p, e->str, e->len, 0, e->pos + 1,
-                   (pcre2_code **)&e->re) < 0 || advance(p) < 0) {
-        expr_free(e);
-        return NULL;
-    }
-    return e;
-}
-
-/* A literal of an `in` list: a number (possibly negative), a string,
- * true or false. */
-static struct lv_iq_expr *parse_list_item(struct parser *p)
-{
-    struct lv_iq_expr *e = NULL;
-    int neg = 0, pos = p->tok.pos;
-
-    if (p->tok.t == LV_IQT_MINUS) {
-        neg = 1;
-        if (advance(p) < 0) {
-            return NULL;
-        }
-    }
-    if (p->tok.t == LV_IQT_NUM) {
-        e = new_expr(LV_IQ_E_NUM, pos, p->tok.end);
-        e->num = neg ? -p->tok.num : p->tok.num;
-    } else if (neg) {
-        unexpected(p);
-        return NULL;
-    } else if (p->tok.t == LV_IQT_STR) {
-        e = new_expr(LV_IQ_E_STR, pos, p->tok.end);
-        take_text(e, &p->tok);
-    } else if (is_kw(p, "true") || is_kw(p, "false")) {
-        e = new_expr(LV_IQ_E_BOOL, pos, p->tok.end);
-        e->num = is_kw(p, "true");
-    } else {
-        unexpected(p);
-        return NULL;
-    }
-    if (advance(p) < 0) {
-        expr_free(e);
-        return NULL;
-    }
-    return e;
-}
-
-/* [a, b, …]: the right side of in / not in. */
-static struct lv_iq_expr *parse_list(struct parser *p)
-{
-    struct lv_iq_expr *e;
-
-    if (p->tok.t != LV_IQT_LBRACK) {
-        unexpected(p);
-        return NULL;
-    }
-    e = new_expr(LV_IQ_E_LIST, p->tok.pos, p->tok.end);
-    if (advance(p) < 0) {
-        goto fail;
-    }
-    for (;;) {
-        struct lv_iq_expr *a = parse_list_item(p);
-
-        if (!a) {
-            goto fail;
-        }
-        add_arg(e, a);
-        if (p->tok.t == LV_IQT_RBRACK) {
-            break;
-        }
-        if (expect(p, LV_IQT_COMMA) < 0) {
-            goto fail;
-        }
-    }
-    e->end = p->tok.end;
-    if (advance(p) < 0) {
-        goto fail;
-    }
-    return e;
-fail:
-    expr_free(e);
-    return NULL;
-}
-
-/* Argument counts of the aggregations (CWL_QuerySyntax-Stats, "Functions
- * to use with stats"): struct lv_iq_agg is stats.c's own, so the parser
- * keeps what it checks here. count() and count(*) count events,
- * count(field) the events that have the field; pct(field, p). */
-struct agg_arity {
-    const char *name;
-    int min, max;
-};
-static const struct agg_arity agg_arities[] = {
-    { "avg", 1, 1 }, { "count", 0, 1 }, { "count_distinct", 1, 1 },
-    { "max", 1, 1 }, { "min", 1, 1 }, { "pct", 2, 2 },
-    { "stddev", 1, 1 }, { "sum", 1, 1 }, { "earliest", 1, 1 },
-    { "latest", 1, 1 }, { "sortsFirst", 1, 1 }, { "sortsLast", 1, 1 },
-};
-
-static const struct agg_arity *agg_arity(const char *name)
-{
-    size_t i;
-
-    for (i = 0; i < sizeof(agg_arities) / sizeof(agg_arities[0]); i++) {
-        if (strcasecmp(agg_arities[i].name, name) == 0) {
-            return &agg_arities[i];
-        }
-    }
-    return NULL;
-}
-
-static int check_nargs(struct parser *p, const struct lv_iq_expr *e,
-                       int min, int max)
-{
-    if ((int)e->nargs < min || (max >= 0 && (int)e->nargs > max)) {
-        if (min == max) {
-            return err_at(p, e->pos, "function '%s' takes %d argument%s, "
-                          "not %zu", e->str, min, min == 1 ? "" : "s",
-                          e->nargs);
-        }
-        if (max < 0) {
-            return err_at(p, e->pos, "function '%s' takes at least %d "
-                          "argument%s, not %zu", e->str, min,
-                          min == 1 ? "" : "s", e->nargs);
-        }
-        return err_at(p, e->pos, "function '%s' takes %d to %d arguments, "
-                      "not %zu", e->str, min, max, e->nargs);
-    }
-    return 0;
-}
-
-/* An argument of a call: `*` (count only, checked by the caller), a
- * period literal standing alone, or an expression. */
-static struct lv_iq_expr *parse_arg(struct parser *p)
-{
-    struct lv_iqtoken next;
-    struct lv_iq_expr *e = NULL;
-    int alone;
-
-    if (p->tok.t != LV_IQT_STAR && p->tok.t != LV_IQT_PERIOD) {
-        return parse_or(p);
-    }
-    if (peek(p, &next) < 0) {
-        lv_iqtok_release(&next);
-        return parse_or(p);
-    }
-    alone = next.t == LV_IQT_COMMA || next.t == LV_IQT_RPAREN;
-    lv_iqtok_release(&next);
-    if (!alone) {
-        return parse_or(p);
-    }
-    if (p->tok.t == LV_IQT_STAR) {
-        e = new_expr(LV_IQ_E_STAR, p->tok.pos, p->tok.end);
-    } else {
-        static const struct {
-            const char *unit;
-            double ms;
-        } ms[] = {
-            { "ms", 1 }, { "s", 1e3 }, { "m", 6e4 }, { "h", 3.6e6 },
-            { "d", 8.64e7 }, { "w", 6.048e8 }, { "mo", 30 * 8.64e7 },
-            { "q", 90 * 8.64e7 }, { "y", 365 * 8.64e7 },
-        };
-        /* "The cap for ms is 1000, the caps for s and m are 60, and the
-         * cap for h is 24": bin(300s) is 60 seconds at AWS. */
-        static const struct {
-            const char *unit;
-            double cap;
-        } caps[] = { { "ms", 1000 }, { "s", 60 }, { "m", 60 }, { "h", 24 } };
-        double count = p->tok.num;
-        size_t i;
-
-        if (count < 1) {
-            err_at(p, p->tok.pos, "a time period must be at least 1");
-            return NULL;
-        }
-        for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
-            if (strcmp(caps[i].unit, p->tok.unit) == 0 &&
-                count > caps[i].cap) {
-                count = caps[i].cap;
-            }
-        }
-        e = new_expr(LV_IQ_E_TIME, p->tok.pos, p->tok.end);
-        for (i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
-            if (strcmp(ms[i].unit, p->tok.unit) == 0) {
-                e->num = count * ms[i].ms;
-            }
-        }
-        memcpy(e->unit, p->tok.unit, sizeof(e->unit));
-        e->str = lv_xstrndup(p->s + p->tok.pos,
-                             (size_t)(p->tok.end - p->tok.pos));
-        e->len = strlen(e->str);
-    }
-    if (advance(p) < 0) {
-        expr_free(e);
-        return NULL;
-    }
-    return e;
-}
-
-/* name( args ): resolved as an aggregation (lv_iq_agg_find) first, then a
- * function (lv_iq_fn_find). The current token is the '('. */
-static struct lv_iq_expr *parse_call(struct parser *p, struct lv_iqtoken *name)
-{
-    struct lv_iq_expr *e = new_expr(LV_IQ_E_CALL, name->pos, name->end);
-    const struct lv_iq_agg *agg;
-    size_t i;
-
-    take_text(e, name);
-    agg = lv_iq_agg_find(e->str, e->len);
-    if (agg) {
-        if (p->ctx != CTX_STATS_ITEM) {
-            err_at(p, e->pos, "aggregation function '%s' is valid only in "
-                   "a stats command%s", e->str,
-                   p->ctx == CTX_STATS_BY ? ", not after by" : "");
-            goto fail;
-        }
-        if (p->in_agg) {
-            err_at(p, e->pos, "aggregation function '%s' cannot be used "
-                   "inside another aggregation", e->str);
-            goto fail;
-        }
-        e->agg = agg;
-        p->n_aggs++;
-        p->in_agg++;
-    }
-    if (advance(p) < 0) {
-        goto fail;
-    }
-    if (p->tok.t != LV_IQT_RPAREN) {
-        for (;;) {
-            struct lv_iq_expr *a = parse_arg(p);
-
-            if (!a) {
-                goto fail;
-            }
-            add_arg(e, a);
-            if (p->tok.t == LV_IQT_RPAREN) {
-                break;
-            }
-            if (expect(p, LV_IQT_COMMA) < 0) {
-                goto fail;
-            }
-        }
-    }
-    e->end = p->tok.end;
-    if (agg) {
-        p->in_agg--;
-    }
-    if (advance(p) < 0) {
-        goto fail;
-    }
-    for (i = 0; i < e->nargs; i++) {
-        if (e->args[i]->k == LV_IQ_E_STAR &&
-            (!agg || strcasecmp(e->str, "count") != 0 || e->nargs != 1)) {
-            err_at(p, e->args[i]->pos, "'*' is valid only in count(*)");
-            goto fail;
-        }
-    }
-    if (agg) {
-        const struct agg_arity *ar = agg_arity(e->str);
-
-        if (ar && check_nargs(p, e, ar->min, ar->max) < 0) {
-            goto fail;
-        }
-        if (ar && strcasecmp(ar->name, "pct") == 0 &&
-            (e->args[1]->k != LV_IQ_E_NUM || e->args[1]->num < 0 ||
-             e->args[1]->num > 100)) {
-            err_at(p, e->args[1]->pos, "the percentile of pct() must be a "
-                   "number from 0 to 100");
-            goto fail;
-        }
-        return e;
-    }
-    e->fn = lv_iq_fn_find(e->str, e->len);
-    if (!e->fn) {
-        if (strcasecmp(e->str, "unmask") == 0) {
-            err_at(p, e->pos, "unmask needs a data protection policy, "
-                   "which logvault does not support");
-        } else {
-            err_at(p, e->pos, "unknown function '%s'", e->str);
-        }
-        goto fail;
-    }
-    if (check_nargs(p, e, e->fn->nargs_min, e->fn->nargs_max) < 0) {
-        goto fail;
-    }
-    return e;
-fail:
-    expr_free(e);
-    return NULL;
-}
-
-static struct lv_iq_expr *parse_primary(struct parser *p)
-{
-    struct lv_iq_expr *e = NULL;
-    int pos = p->tok.pos;
-
-    switch (p->tok.t) {
-    case LV_IQT_NUM:
-        e = new_expr(LV_IQ_E_NUM, pos, p->tok.end);
-        e->num = p->tok.num;
-        break;
-    case LV_IQT_STR:
-        e = new_expr(LV_IQ_E_STR, pos, p->tok.end);
-        take_text(e, &p->tok);
-        break;
-    case LV_IQT_PERIOD:
-        err_at(p, pos, "a time period is valid only as a function's "
-               "argument");
-        return NULL;
-    case LV_IQT_LPAREN:
-        if (advance(p) < 0) {
-            return NULL;
-        }
-        e = parse_or(p);
-        if (!e) {
-            return NULL;
-        }
-        if (p->tok.t != LV_IQT_RPAREN) {
-            unexpected(p);
-            expr_free(e);
-            return NULL;
-        }
-        /* The parentheses belong to the item's text (its column name). */
-        e->pos = pos;
-        e->end = p->tok.end;
-        break;
-    case LV_IQT_IDENT: {
-        struct lv_iqtoken name;
-
-        if (is_reserved(&p->tok)) {
-            unexpected(p);
-            return NULL;
-        }
-        if (is_kw(p, "true") || is_kw(p, "false")) {
-            e = new_expr(LV_IQ_E_BOOL, pos, p->tok.end);
-            e->num = is_kw(p, "true");
-            break;
-        }
-        name = p->tok;
-        memset(&p->tok, 0, sizeof(p->tok));
-        if (advance(p) < 0) {
-            lv_iqtok_release(&name);
-            return NULL;
-        }
-        if (p->tok.t == LV_IQT_LPAREN && !name.quoted &&
-            !strpbrk(name.text, "@.")) {
-            e = parse_call(p, &name);
-            lv_iqtok_release(&name);
-            return e;
-        }
-        e = new_expr(LV_IQ_E_FIELD, name.pos, name.end);
-        take_text(e, &name);
-        lv_iqtok_release(&name);
-        return e;
-    }
-    default:
-        unexpected(p);
-        return NULL;
-    }
-    if (advance(p) < 0) {
-        expr_free(e);
-        return NULL;
-    }
-    return e;
-}
-
-static struct lv_iq_expr *parse_unary(struct parser *p);
-
-static struct lv_iq_expr *parse_pow(struct parser *p)
-{
-    struct lv_iq_expr *l = parse_primary(p);
-    struct lv_iq_expr *r;
-
-    if (!l || p->tok.t != LV_IQT_CARET) {
-        return l;
-    }
-    if (advance(p) < 0 || !(r = parse_unary(p))) {
-        expr_free(l);
-        return NULL;
-    }
-    return binary(LV_IQ_OP_POW, l, r);
-}
-
-static struct lv_iq_expr *parse_unary(struct parser *p)
-{
-    struct lv_iq_expr *a, *e;
-    int pos = p->tok.pos;
-
-    if (p->tok.t != LV_IQT_MINUS) {
-        return parse_pow(p);
-    }
-    if (++p->depth > MAX_DEPTH) {
-        err_at(p, pos, "expression nested too deeply");
-        return NULL;
-    }
-    if (advance(p) < 0 || !(a = parse_unary(p))) {
-        return NULL;
-    }
-    p->depth--;
-    if (a->k == LV_IQ_E_NUM) {     /* -5 is the number -5 */
-        a->num = -a->num;
-        a->pos = pos;
-        return a;
-    }
-    e = new_expr(LV_IQ_E_UNARY, pos, a->end);
-    e->op = LV_IQ_OP_NEG;
-    add_arg(e, a);
-    return e;
-}
-
-static struct lv_iq_expr *parse_mul(struct parser *p)
-{
-    struct lv_iq_expr *l = parse_unary(p);
-
-    while (l && (p->tok.t == LV_IQT_STAR || p->tok.t == LV_IQT_SLASH ||
-                 p->tok.t == LV_IQT_PERCENT)) {
-        enum lv_iq_op op = p->tok.t == LV_IQT_STAR ? LV_IQ_OP_MUL :
-                           p->tok.t == LV_IQT_SLASH ? LV_IQ_OP_DIV :
-                           LV_IQ_OP_MOD;
-        struct lv_iq_expr *r;
-
-        if (advance(p) < 0 || !(r = parse_unary(p))) {
-            expr_free(l);
-            return NULL;
-        }
-        l = binary(op, l, r);
-    }
-    return l;
-}
-
-static struct lv_iq_expr *parse_add(struct parser *p)
-{
-    struct lv_iq_expr *l = parse_mul(p);
-
-    while (l && (p->tok.t == LV_IQT_PLUS || p->tok.t == LV_IQT_MINUS)) {
-        enum lv_iq_op op = p->tok.t == LV_IQT_PLUS ? LV_IQ_OP_ADD :
-                           LV_IQ_OP_SUB;
-        struct lv_iq_expr *r;
-
-        if (advance(p) < 0 || !(r = parse_mul(p))) {
-            expr_free(l);
-            return NULL;
-        }
-        l = binary(op, l, r);
-    }
-    return l;
-}
-
-static struct lv_iq_expr *parse_cmp(struct parser *p)
-{
-    struct lv_iq_expr *l = parse_add(p);
-    struct lv_iq_expr *r = NULL;
-    enum lv_iq_op op = LV_IQ_OP_NONE;
-
-    if (!l) {
-        return NULL;
-    }
-    switch (p->tok.t) {
-    case LV_IQT_EQ: op = LV_IQ_OP_EQ; break;
-    case LV_IQT_NE: op = LV_IQ_OP_NE; break;
-    case LV_IQT_LT: op = LV_IQ_OP_LT; break;
-    case LV_IQT_LE: op = LV_IQ_OP_LE; break;
-    case LV_IQT_GT: op = LV_IQ_OP_GT; break;
-    case LV_IQT_GE: op = LV_IQ_OP_GE; break;
-    case LV_IQT_MATCH: op = LV_IQ_OP_MATCH; break;
-    default:
-        if (is_kw(p, "like")) {
-            op = LV_IQ_OP_LIKE;
-        } else if (is_kw(p, "in")) {
-            op = LV_IQ_OP_IN;
-        } else if (is_kw(p, "not")) {
-            if (advance(p) < 0) {
-                goto fail;
-            }
-            if (is_kw(p, "like")) {
-                op = LV_IQ_OP_NOT_LIKE;
-            } else if (is_kw(p, "in")) {
-                op = LV_IQ_OP_NOT_IN;
-            } else {
-                unexpected(p);
-                goto fail;
-            }
-        } else {
-            return l;
-        }
-    }
-    if (advance(p) < 0) {
-        goto fail;
-    }
-    switch (op) {
-    case LV_IQ_OP_LIKE:
-    case LV_IQ_OP_NOT_LIKE:
-        /* "enclose the substring … in single or double quotation marks"
-         * or use a regular expression (the filter page). */
-        if (p->tok.t == LV_IQT_SLASH) {
-            r = parse_regex(p);
-        } else if (p->tok.t == LV_IQT_STR) {
-            r = parse_primary(p);
-        } else {
-            err_at(p, p->tok.pos, "like needs a string or a /regular "
-                   "expression/ on its right");
-        }
-        break;
-    case LV_IQ_OP_MATCH:
-        if (p->tok.t == LV_IQT_SLASH) {
-            r = parse_regex(p);
-        } else {
-            err_at(p, p->tok.pos, "=~ needs a /regular expression/ on its "
-                   "right");
-        }
-        break;
-    case LV_IQ_OP_IN:
-    case LV_IQ_OP_NOT_IN:
-        r = parse_list(p);
-        break;
-    default:
-        r = parse_add(p);
-        break;
-    }
-    if (!r) {
-        goto fail;
-    }
-    return binary(op, l, r);
-fail:
-    expr_free(l);
-    return NULL;
-}
-
-static struct lv_iq_expr *parse_not(struct parser *p)
-{
-    struct lv_iq_expr *a, *e;
-    int pos = p->tok.pos;
-
-    if (!is_kw(p, "not") && p->tok.t != LV_IQT_BANG) {
-        return parse_cmp(p);
-    }
-    if (++p->depth > MAX_DEPTH) {
-        err_at(p, pos, "expression nested too deeply");
-        return NULL;
-    }
-    if (advance(p) < 0 || !(a = parse_not(p))) {
-        return NULL;
-    }
-    p->depth--;
-    e = new_expr(LV_IQ_E_UNARY, pos, a->end);
-    e->op = LV_IQ_OP_NOT;
-    add_arg(e, a);
-    return e;
-}
-
-static struct lv_iq_expr *parse_and(struct parser *p)
-{
-    struct lv_iq_expr *l = parse_not(p);
-
-    while (l && is_kw(p, "and")) {
-        struct lv_iq_expr *r;
-
-        if (advance(p) < 0 || !(r = parse_not(p))) {
-            expr_free(l);
-            return NULL;
-        }
-        l = binary(LV_IQ_OP_AND, l, r);
-    }
-    return l;
-}
-
-static struct lv_iq_expr *parse_or(struct parser *p)
-{
-    struct lv_iq_expr *l;
-    int pos = p->tok.pos;
-
-    if (++p->depth > MAX_DEPTH) {
-        err_at(p, pos, "expression nested too deeply");
-        return NULL;
-    }
-    l = parse_and(p);
-    while (l && is_kw(p, "or")) {
-        struct lv_iq_expr *r;
-
-        if (advance(p) < 0 || !(r = parse_and(p))) {
-            expr_free(l);
-            return NULL;
-        }
-        l = binary(LV_IQ_OP_OR, l, r);
-    }
-    p->depth--;
-    return l;
-}
-
 /* ---- names and items ---------------------------------------------------- */
 
 /* The column name of an unaliased item: a field's name, else the tokens
  * of [pos, end) as written, without what lies between them. */
-static char *item_name(const struct parser *p, const struct lv_iq_expr *e)
+static char *item_name(const struct lv_iqp *p, const struct lv_iq_expr *e)
 {
     struct lv_buf b = LV_BUF_INIT(SIZE_MAX);
     size_t lo = 0, hi = p->n_spans, i;
@@ -943,7 +93,7 @@ static void items_free(struct lv_iq_item *it, size_t n)
     size_t i;
 
     for (i = 0; i < n; i++) {
-        expr_free(it[i].e);
+        lv_iqp_expr_free(it[i].e);
         free(it[i].name);
     }
     free(it);
@@ -961,14 +111,19 @@ static void add_item(struct lv_iq_item **items, size_t *n,
 }
 
 /* A name after `as` (or `into`): heap copy in *out. */
-static int parse_alias(struct parser *p, char **out)
+static int parse_alias(struct lv_iqp *p, char **out)
 {
-    if (p->tok.t != LV_IQT_IDENT || is_reserved(&p->tok)) {
-        return unexpected(p);
+    if (p->tok.t != LV_IQT_IDENT || lv_iqp_is_reserved(&p->tok)) {
+        return lv_iqp_unexpected(p);
     }
     *out = p->tok.text;
     p->tok.text = NULL;
-    return advance(p);
+    if (lv_iqp_advance(p) < 0) {
+        free(*out);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
 }
 
 /* What a list of items may have. */
@@ -976,7 +131,7 @@ enum item_kind { IK_FIELDS, IK_DISPLAY, IK_SORT, IK_STATS, IK_BY };
 
 /* item (, item)*: an expression, then `as alias` (fields, stats, by) or
  * asc / desc (sort). */
-static int parse_items(struct parser *p, enum item_kind kind,
+static int parse_items(struct lv_iqp *p, enum item_kind kind,
                        struct lv_iq_item **items, size_t *n)
 {
     for (;;) {
@@ -984,30 +139,32 @@ static int parse_items(struct parser *p, enum item_kind kind,
         char *alias = NULL;
         int desc = 0;
 
-        p->ctx = kind == IK_STATS ? CTX_STATS_ITEM :
-                 kind == IK_BY ? CTX_STATS_BY : CTX_PLAIN;
+        p->ctx = kind == IK_STATS ? LV_IQP_STATS_ITEM :
+                 kind == IK_BY ? LV_IQP_STATS_BY : LV_IQP_PLAIN;
         p->n_aggs = 0;
-        e = parse_or(p);
-        p->ctx = CTX_PLAIN;
+        e = lv_iqp_parse_or(p);
+        p->ctx = LV_IQP_PLAIN;
         if (!e) {
             return -1;
         }
         if (kind == IK_STATS && p->n_aggs == 0) {
-            err_at(p, e->pos, "each item of stats needs an aggregation "
-                   "function");
-            expr_free(e);
+            lv_iqp_err_at(p, e->pos,
+                          "each item of stats needs an aggregation "
+                          "function");
+            lv_iqp_expr_free(e);
             return -1;
         }
         if ((kind == IK_FIELDS || kind == IK_STATS || kind == IK_BY) &&
-            is_kw(p, "as")) {
-            if (advance(p) < 0 || parse_alias(p, &alias) < 0) {
-                expr_free(e);
+            lv_iqp_is_kw(p, "as")) {
+            if (lv_iqp_advance(p) < 0 || parse_alias(p, &alias) < 0) {
+                lv_iqp_expr_free(e);
                 return -1;
             }
-        } else if (kind == IK_SORT && (is_kw(p, "asc") || is_kw(p, "desc"))) {
-            desc = is_kw(p, "desc");
-            if (advance(p) < 0) {
-                expr_free(e);
+        } else if (kind == IK_SORT &&
+                   (lv_iqp_is_kw(p, "asc") || lv_iqp_is_kw(p, "desc"))) {
+            desc = lv_iqp_is_kw(p, "desc");
+            if (lv_iqp_advance(p) < 0) {
+                lv_iqp_expr_free(e);
                 return -1;
             }
         }
@@ -1016,7 +173,7 @@ static int parse_items(struct parser *p, enum item_kind kind,
         if (p->tok.t != LV_IQT_COMMA) {
             return 0;
         }
-        if (advance(p) < 0) {
+        if (lv_iqp_advance(p) < 0) {
             return -1;
         }
     }
@@ -1028,7 +185,7 @@ static void cmd_release(struct lv_iq_cmd *c)
 {
     size_t i;
 
-    expr_free(c->expr);
+    lv_iqp_expr_free(c->expr);
     items_free(c->items, c->n_items);
     items_free(c->by, c->n_by);
     free(c->parse.pattern);
@@ -1045,23 +202,23 @@ static void cmd_release(struct lv_iq_cmd *c)
 }
 
 /* A field reference only (parse's source, dedup, pattern, unnest …). */
-static struct lv_iq_expr *parse_field(struct parser *p)
+static struct lv_iq_expr *parse_field(struct lv_iqp *p)
 {
     struct lv_iq_expr *e;
 
-    if (p->tok.t != LV_IQT_IDENT || is_reserved(&p->tok)) {
-        unexpected(p);
+    if (p->tok.t != LV_IQT_IDENT || lv_iqp_is_reserved(&p->tok)) {
+        lv_iqp_unexpected(p);
         return NULL;
     }
-    e = new_expr(LV_IQ_E_FIELD, p->tok.pos, p->tok.end);
-    take_text(e, &p->tok);
-    if (advance(p) < 0) {
-        expr_free(e);
+    e = lv_iqp_new_expr(LV_IQ_E_FIELD, p->tok.pos, p->tok.end);
+    lv_iqp_take_text(e, &p->tok);
+    if (lv_iqp_advance(p) < 0) {
+        lv_iqp_expr_free(e);
         return NULL;
     }
     if (p->tok.t == LV_IQT_LPAREN || p->tok.t == LV_IQT_LBRACK) {
-        unexpected(p);
-        expr_free(e);
+        lv_iqp_unexpected(p);
+        lv_iqp_expr_free(e);
         return NULL;
     }
     return e;
@@ -1069,7 +226,7 @@ static struct lv_iq_expr *parse_field(struct parser *p)
 
 static struct lv_iq_expr *field_named(const char *name, int pos)
 {
-    struct lv_iq_expr *e = new_expr(LV_IQ_E_FIELD, pos, pos);
+    struct lv_iq_expr *e = lv_iqp_new_expr(LV_IQ_E_FIELD, pos, pos);
 
     e->str = lv_xstrdup(name);
     e->len = strlen(name);
@@ -1084,9 +241,9 @@ static void spec_add_alias(struct lv_iq_parse_spec *sp, char *name)
 }
 
 /* `as a, b, …` into the spec's aliases. */
-static int parse_aliases(struct parser *p, struct lv_iq_parse_spec *sp)
+static int parse_aliases(struct lv_iqp *p, struct lv_iq_parse_spec *sp)
 {
-    if (expect_kw(p, "as") < 0) {
+    if (lv_iqp_expect_kw(p, "as") < 0) {
         return -1;
     }
     for (;;) {
@@ -1099,7 +256,7 @@ static int parse_aliases(struct parser *p, struct lv_iq_parse_spec *sp)
         if (p->tok.t != LV_IQT_COMMA) {
             return 0;
         }
-        if (advance(p) < 0) {
+        if (lv_iqp_advance(p) < 0) {
             return -1;
         }
     }
@@ -1136,7 +293,7 @@ static char *glob_regex(const char *g, size_t n, size_t *stars)
 
 /* parse [field] ("glob" as a, … | /regex/ [as a, …] | logfmt as m |
  * csv as a, …) — CWL_QuerySyntax-Parse. The field defaults to @message. */
-static int parse_parse(struct parser *p, struct lv_iq_cmd *c)
+static int parse_parse(struct lv_iqp *p, struct lv_iq_cmd *c)
 {
     struct lv_iq_parse_spec *sp = &c->parse;
     struct lv_iqtoken next;
@@ -1144,10 +301,10 @@ static int parse_parse(struct parser *p, struct lv_iq_cmd *c)
     uint32_t ngroups = 0;
 
     if (p->tok.t == LV_IQT_IDENT &&
-        (is_kw(p, "logfmt") || is_kw(p, "csv"))) {
+        (lv_iqp_is_kw(p, "logfmt") || lv_iqp_is_kw(p, "csv"))) {
         /* `parse logfmt as m`: the mode, unless a pattern follows (then
          * logfmt is the field). */
-        if (peek(p, &next) == 0 && next.t == LV_IQT_IDENT &&
+        if (lv_iqp_peek(p, &next) == 0 && next.t == LV_IQT_IDENT &&
             !next.quoted && strcasecmp(next.text, "as") == 0) {
             mode_word = 1;
         }
@@ -1168,27 +325,30 @@ static int parse_parse(struct parser *p, struct lv_iq_cmd *c)
         sp->pattern_len = p->tok.len;
         p->tok.text = NULL;
         rx = glob_regex(sp->pattern, sp->pattern_len, &stars);
-        rc = compile_re(p, rx, strlen(rx), PCRE2_DOTALL, p->tok.pos,
-                        (pcre2_code **)&sp->re);
+        rc = lv_iqp_compile_re(p, rx, strlen(rx), PCRE2_DOTALL, p->tok.pos,
+                               &sp->re);
         free(rx);
         if (rc < 0) {
             return -1;
         }
         if (stars == 0) {
-            return err_at(p, p->tok.pos, "the pattern of parse has no '*'");
+            return lv_iqp_err_at(p, p->tok.pos,
+                                 "the pattern of parse has no '*'");
         }
-        if (advance(p) < 0 || parse_aliases(p, sp) < 0) {
+        if (lv_iqp_advance(p) < 0 || parse_aliases(p, sp) < 0) {
             return -1;
         }
         if (sp->n_aliases != stars) {
-            return err_at(p, c->pos, "parse: the pattern has %zu '*' but "
-                          "%zu alias%s are given", stars, sp->n_aliases,
-                          sp->n_aliases == 1 ? "" : "es");
+            return lv_iqp_err_at(p, c->pos,
+                                 "parse: the pattern has %zu '*' but "
+                                 "%zu alias%s are given",
+                                 stars, sp->n_aliases,
+                                 sp->n_aliases == 1 ? "" : "es");
         }
         return 0;
     }
     if (p->tok.t == LV_IQT_SLASH) {
-        struct lv_iq_expr *re = parse_regex(p);
+        struct lv_iq_expr *re = lv_iqp_parse_regex(p);
         uint32_t namecount = 0, entry = 0, i;
         PCRE2_SPTR table = NULL;
 
@@ -1201,18 +361,20 @@ static int parse_parse(struct parser *p, struct lv_iq_cmd *c)
         sp->re = re->re;
         re->str = NULL;
         re->re = NULL;
-        expr_free(re);
+        lv_iqp_expr_free(re);
         pcre2_pattern_info(sp->re, PCRE2_INFO_CAPTURECOUNT, &ngroups);
-        if (is_kw(p, "as")) {
+        if (lv_iqp_is_kw(p, "as")) {
             if (parse_aliases(p, sp) < 0) {
                 return -1;
             }
             if (sp->n_aliases != ngroups) {
-                return err_at(p, c->pos, "parse: the regular expression "
-                              "has %u capture group%s but %zu alias%s are "
-                              "given", ngroups, ngroups == 1 ? "" : "s",
-                              sp->n_aliases,
-                              sp->n_aliases == 1 ? "" : "es");
+                return lv_iqp_err_at(
+                    p, c->pos,
+                    "parse: the regular expression "
+                    "has %u capture group%s but %zu alias%s are "
+                    "given",
+                    ngroups, ngroups == 1 ? "" : "s", sp->n_aliases,
+                    sp->n_aliases == 1 ? "" : "es");
             }
         } else {
             /* Group i+1 → aliases[i]: its name, NULL when unnamed. */
@@ -1231,34 +393,38 @@ static int parse_parse(struct parser *p, struct lv_iq_cmd *c)
                 }
             }
             if (namecount == 0) {
-                return err_at(p, c->pos, "parse: the regular expression "
-                              "has no named capture group (?<name>…) and "
-                              "no aliases");
+                return lv_iqp_err_at(
+                    p, c->pos,
+                    "parse: the regular expression "
+                    "has no named capture group (?<name>…) and "
+                    "no aliases");
             }
         }
-        if (is_kw(p, "multi")) {
-            return err_at(p, p->tok.pos, "parse: multi-match mode is not "
-                          "supported by logvault");
+        if (lv_iqp_is_kw(p, "multi")) {
+            return lv_iqp_err_at(p, p->tok.pos,
+                                 "parse: multi-match mode is not "
+                                 "supported by logvault");
         }
         return 0;
     }
-    if (is_kw(p, "logfmt") || is_kw(p, "csv")) {
-        sp->mode = is_kw(p, "logfmt") ? LV_IQ_PARSE_LOGFMT :
-                   LV_IQ_PARSE_CSV;
-        if (advance(p) < 0 || parse_aliases(p, sp) < 0) {
+    if (lv_iqp_is_kw(p, "logfmt") || lv_iqp_is_kw(p, "csv")) {
+        sp->mode =
+            lv_iqp_is_kw(p, "logfmt") ? LV_IQ_PARSE_LOGFMT : LV_IQ_PARSE_CSV;
+        if (lv_iqp_advance(p) < 0 || parse_aliases(p, sp) < 0) {
             return -1;
         }
         if (sp->mode == LV_IQ_PARSE_LOGFMT && sp->n_aliases != 1) {
-            return err_at(p, c->pos, "parse logfmt takes one alias, the "
-                          "map of its keys");
+            return lv_iqp_err_at(p, c->pos,
+                                 "parse logfmt takes one alias, the "
+                                 "map of its keys");
         }
         return 0;
     }
-    return unexpected(p);
+    return lv_iqp_unexpected(p);
 }
 
 /* SOURCE logGroups(namePrefix: […], class: …, accountIdentifiers: […]). */
-static int parse_str_list(struct parser *p, char ***out, size_t *n,
+static int parse_str_list(struct lv_iqp *p, char ***out, size_t *n,
                           size_t max, const char *what)
 {
     int pos = p->tok.pos;
@@ -1268,36 +434,36 @@ static int parse_str_list(struct parser *p, char ***out, size_t *n,
         (*out)[0] = p->tok.text;
         p->tok.text = NULL;
         *n = 1;
-        return advance(p);
+        return lv_iqp_advance(p);
     }
-    if (expect(p, LV_IQT_LBRACK) < 0) {
+    if (lv_iqp_expect(p, LV_IQT_LBRACK) < 0) {
         return -1;
     }
     while (p->tok.t != LV_IQT_RBRACK) {
         if (p->tok.t != LV_IQT_STR) {
-            return unexpected(p);
+            return lv_iqp_unexpected(p);
         }
         *out = lv_xrealloc(*out, (*n + 1) * sizeof(**out));
         (*out)[(*n)++] = p->tok.text;
         p->tok.text = NULL;
-        if (advance(p) < 0) {
+        if (lv_iqp_advance(p) < 0) {
             return -1;
         }
         if (p->tok.t == LV_IQT_COMMA) {
-            if (advance(p) < 0) {
+            if (lv_iqp_advance(p) < 0) {
                 return -1;
             }
             if (p->tok.t == LV_IQT_RBRACK) {
-                return unexpected(p);
+                return lv_iqp_unexpected(p);
             }
         } else if (p->tok.t != LV_IQT_RBRACK) {
-            return unexpected(p);
+            return lv_iqp_unexpected(p);
         }
     }
     if (*n > max) {
-        return err_at(p, pos, "SOURCE: at most %zu %s", max, what);
+        return lv_iqp_err_at(p, pos, "SOURCE: at most %zu %s", max, what);
     }
-    return advance(p);
+    return lv_iqp_advance(p);
 }
 
 static void source_release(struct lv_iq_source *src)
@@ -1316,40 +482,43 @@ static void source_release(struct lv_iq_source *src)
     memset(src, 0, sizeof(*src));
 }
 
-static int parse_source(struct parser *p, struct lv_iq_query *q)
+static int parse_source(struct lv_iqp *p, struct lv_iq_query *q)
 {
     struct lv_iq_source *src = &q->source;
     int seen_prefix = 0, seen_class = 0, seen_accounts = 0;
 
     q->has_source = 1;
-    if (!is_kw(p, "logGroups")) {
+    if (!lv_iqp_is_kw(p, "logGroups")) {
         if (p->tok.t == LV_IQT_IDENT) {
-            return err_at(p, p->tok.pos, "SOURCE %s(…) is not supported by "
-                          "logvault; use SOURCE logGroups(…)", p->tok.text);
+            return lv_iqp_err_at(p, p->tok.pos,
+                                 "SOURCE %s(…) is not supported by "
+                                 "logvault; use SOURCE logGroups(…)",
+                                 p->tok.text);
         }
-        return unexpected(p);
+        return lv_iqp_unexpected(p);
     }
-    if (advance(p) < 0 || expect(p, LV_IQT_LPAREN) < 0) {
+    if (lv_iqp_advance(p) < 0 || lv_iqp_expect(p, LV_IQT_LPAREN) < 0) {
         return -1;
     }
     while (p->tok.t != LV_IQT_RPAREN) {
         int pos = p->tok.pos;
 
-        if (is_kw(p, "namePrefix") && !seen_prefix) {
+        if (lv_iqp_is_kw(p, "namePrefix") && !seen_prefix) {
             seen_prefix = 1;
-            if (advance(p) < 0 || expect(p, LV_IQT_COLON) < 0 ||
+            if (lv_iqp_advance(p) < 0 || lv_iqp_expect(p, LV_IQT_COLON) < 0 ||
                 parse_str_list(p, &src->name_prefixes, &src->n_prefixes,
                                MAX_PREFIXES, "name prefixes") < 0) {
                 return -1;
             }
-        } else if (is_kw(p, "accountIdentifiers") && !seen_accounts) {
+        } else if (lv_iqp_is_kw(p, "accountIdentifiers") && !seen_accounts) {
             seen_accounts = 1;
-            if (advance(p) < 0 || expect(p, LV_IQT_COLON) < 0 ||
+            if (lv_iqp_advance(p) < 0 || lv_iqp_expect(p, LV_IQT_COLON) < 0 ||
                 parse_str_list(p, &src->accounts, &src->n_accounts,
                                MAX_ACCOUNTS, "account identifiers") < 0) {
                 return -1;
             }
-        } else if ((is_kw(p, "class") || is_kw(p, "logGroupClass")) &&
+        } else if ((lv_iqp_is_kw(p, "class") ||
+                    lv_iqp_is_kw(p, "logGroupClass")) &&
                    !seen_class) {
             /* The page names the keyword logGroupClass in its prose and
              * class in its examples; both are taken. */
@@ -1358,7 +527,7 @@ static int parse_source(struct parser *p, struct lv_iq_query *q)
             int bad = 0;
 
             seen_class = 1;
-            if (advance(p) < 0 || expect(p, LV_IQT_COLON) < 0 ||
+            if (lv_iqp_advance(p) < 0 || lv_iqp_expect(p, LV_IQT_COLON) < 0 ||
                 parse_str_list(p, &cls, &n_cls, 1, "log group class") < 0) {
                 for (i = 0; i < n_cls; i++) {
                     free(cls[i]);
@@ -1380,25 +549,26 @@ static int parse_source(struct parser *p, struct lv_iq_query *q)
             }
             free(cls);
             if (!src->log_group_class) {
-                return err_at(p, pos, "SOURCE: class must be one of "
-                              "STANDARD, INFREQUENT_ACCESS, DELIVERY");
+                return lv_iqp_err_at(p, pos,
+                                     "SOURCE: class must be one of "
+                                     "STANDARD, INFREQUENT_ACCESS, DELIVERY");
             }
         } else {
-            return unexpected(p);
+            return lv_iqp_unexpected(p);
         }
         if (p->tok.t == LV_IQT_COMMA) {
-            if (advance(p) < 0) {
+            if (lv_iqp_advance(p) < 0) {
                 return -1;
             }
         } else if (p->tok.t != LV_IQT_RPAREN) {
-            return unexpected(p);
+            return lv_iqp_unexpected(p);
         }
     }
     if (!src->log_group_class) {
         /* "If you omit this, the default of Standard log class is used." */
         src->log_group_class = lv_xstrdup("STANDARD");
     }
-    return advance(p);
+    return lv_iqp_advance(p);
 }
 
 /* The commands we run, by the names that start them (case-insensitive,
@@ -1468,19 +638,22 @@ static int is_defined(const struct flow *f, const char *name)
 
 /* The second stats may refer only to what the first defined (-Stats,
  * "Notes and limitations"); bin() reads @timestamp implicitly. */
-static int check_second_stats(struct parser *p, const struct flow *f,
+static int check_second_stats(struct lv_iqp *p, const struct flow *f,
                               const struct lv_iq_expr *e)
 {
     size_t i;
 
     if (e->k == LV_IQ_E_FIELD && !is_defined(f, e->str)) {
-        return err_at(p, e->pos, "the second stats command can use only "
-                      "fields the first one defines, not '%s'", e->str);
+        return lv_iqp_err_at(p, e->pos,
+                             "the second stats command can use only "
+                             "fields the first one defines, not '%s'",
+                             e->str);
     }
     if (e->k == LV_IQ_E_CALL && e->fn && strcasecmp(e->str, "bin") == 0 &&
         !is_defined(f, "@timestamp")) {
-        return err_at(p, e->pos, "bin() in the second stats command needs "
-                      "@timestamp from the first one");
+        return lv_iqp_err_at(p, e->pos,
+                             "bin() in the second stats command needs "
+                             "@timestamp from the first one");
     }
     for (i = 0; i < e->nargs; i++) {
         if (check_second_stats(p, f, e->args[i]) < 0) {
@@ -1490,24 +663,26 @@ static int check_second_stats(struct parser *p, const struct flow *f,
     return 0;
 }
 
-static int parse_stats(struct parser *p, struct lv_iq_cmd *c,
+static int parse_stats(struct lv_iqp *p, struct lv_iq_cmd *c,
                        struct flow *f)
 {
     size_t i;
 
     if (++f->n_stats > MAX_STATS) {
-        return err_at(p, c->pos, "a query can have at most two stats "
-                      "commands");
+        return lv_iqp_err_at(p, c->pos,
+                             "a query can have at most two stats "
+                             "commands");
     }
     if (f->n_stats == 2 && f->sort_or_limit) {
-        return err_at(p, c->pos, "sort and limit must come after the "
-                      "second stats command");
+        return lv_iqp_err_at(p, c->pos,
+                             "sort and limit must come after the "
+                             "second stats command");
     }
     if (parse_items(p, IK_STATS, &c->items, &c->n_items) < 0) {
         return -1;
     }
-    if (is_kw(p, "by")) {
-        if (advance(p) < 0 ||
+    if (lv_iqp_is_kw(p, "by")) {
+        if (lv_iqp_advance(p) < 0 ||
             parse_items(p, IK_BY, &c->by, &c->n_by) < 0) {
             return -1;
         }
@@ -1536,7 +711,7 @@ static int parse_stats(struct parser *p, struct lv_iq_cmd *c,
 }
 
 /* One command; the current token starts it. */
-static int parse_cmd(struct parser *p, struct lv_iq_cmd *c, struct flow *f)
+static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
 {
     char t[64];
     size_t i;
@@ -1552,29 +727,35 @@ static int parse_cmd(struct parser *p, struct lv_iq_cmd *c, struct flow *f)
         for (i = 0; k < 0 && i < sizeof(other_commands) /
                                  sizeof(other_commands[0]); i++) {
             if (strcasecmp(p->tok.text, other_commands[i]) == 0) {
-                return err_at(p, p->tok.pos, "the %s command is not "
-                              "supported by logvault", other_commands[i]);
+                return lv_iqp_err_at(p, p->tok.pos,
+                                     "the %s command is not "
+                                     "supported by logvault",
+                                     other_commands[i]);
             }
         }
         if (k < 0 && strcasecmp(p->tok.text, "SOURCE") == 0) {
-            return err_at(p, p->tok.pos, "SOURCE must be the first command "
-                          "of the query");
+            return lv_iqp_err_at(p, p->tok.pos,
+                                 "SOURCE must be the first command "
+                                 "of the query");
         }
     }
     if (k < 0) {
-        tok_shown(p, t, sizeof(t));
-        return err_at(p, p->tok.pos, "mismatched input '%s' expecting "
-                      "{dedup, diff, display, fields, filter, filterIndex, "
-                      "limit, parse, pattern, sort, stats, unmask, unnest, "
-                      "where}", t);
+        lv_iqp_tok_shown(p, t, sizeof(t));
+        return lv_iqp_err_at(
+            p, p->tok.pos,
+            "mismatched input '%s' expecting "
+            "{dedup, diff, display, fields, filter, filterIndex, "
+            "limit, parse, pattern, sort, stats, unmask, unnest, "
+            "where}",
+            t);
     }
     if (f->dedup && k != LV_IQ_C_LIMIT) {
         /* "The only query command that you can use after dedup is
          * limit" (-Dedup); AWS's answer to `dedup a | sort b`. */
-        return unexpected(p);
+        return lv_iqp_unexpected(p);
     }
     c->k = (enum lv_iq_ck)k;
-    if (advance(p) < 0) {
+    if (lv_iqp_advance(p) < 0) {
         return -1;
     }
     switch (c->k) {
@@ -1589,7 +770,7 @@ static int parse_cmd(struct parser *p, struct lv_iq_cmd *c, struct flow *f)
         }
         return 0;
     case LV_IQ_C_FILTER:
-        c->expr = parse_or(p);
+        c->expr = lv_iqp_parse_or(p);
         return c->expr ? 0 : -1;
     case LV_IQ_C_STATS:
         return parse_stats(p, c, f);
@@ -1598,21 +779,23 @@ static int parse_cmd(struct parser *p, struct lv_iq_cmd *c, struct flow *f)
         return parse_items(p, IK_SORT, &c->items, &c->n_items);
     case LV_IQ_C_LIMIT:
         f->sort_or_limit = 1;
-        if (is_kw(p, "any") && advance(p) < 0) {
+        if (lv_iqp_is_kw(p, "any") && lv_iqp_advance(p) < 0) {
             /* `limit any N` (CWL_QuerySyntax.md): any N results, which
              * the plain limit's N are. */
             return -1;
         }
         if (p->tok.t != LV_IQT_NUM) {
-            return unexpected(p);
+            return lv_iqp_unexpected(p);
         }
         if (p->tok.num != (double)(int64_t)p->tok.num || p->tok.num < 1 ||
             p->tok.num > MAX_LIMIT) {
-            return err_at(p, p->tok.pos, "limit must be an integer from 1 "
-                          "to %d", MAX_LIMIT);
+            return lv_iqp_err_at(p, p->tok.pos,
+                                 "limit must be an integer from 1 "
+                                 "to %d",
+                                 MAX_LIMIT);
         }
         c->n = (int64_t)p->tok.num;
-        return advance(p);
+        return lv_iqp_advance(p);
     case LV_IQ_C_PARSE:
         if (parse_parse(p, c) < 0) {
             return -1;
@@ -1635,7 +818,7 @@ static int parse_cmd(struct parser *p, struct lv_iq_cmd *c, struct flow *f)
             if (p->tok.t != LV_IQT_COMMA) {
                 return 0;
             }
-            if (advance(p) < 0) {
+            if (lv_iqp_advance(p) < 0) {
                 return -1;
             }
         }
@@ -1645,16 +828,17 @@ static int parse_cmd(struct parser *p, struct lv_iq_cmd *c, struct flow *f)
         return c->expr ? 0 : -1;
     case LV_IQ_C_DIFF:
         if (!f->pattern) {
-            return err_at(p, c->pos, "Diff compilation Failed : Diff "
-                          "operation has to be used after Pattern");
+            return lv_iqp_err_at(p, c->pos,
+                                 "Diff compilation Failed : Diff "
+                                 "operation has to be used after Pattern");
         }
         /* diff, diff previousDay | previousWeek | previousMonth (-Diff);
          * kept as the page spells them. */
         for (i = 0; i < sizeof(diff_periods) / sizeof(diff_periods[0]);
              i++) {
-            if (is_kw(p, diff_periods[i])) {
+            if (lv_iqp_is_kw(p, diff_periods[i])) {
                 c->diff_period = lv_xstrdup(diff_periods[i]);
-                return advance(p);
+                return lv_iqp_advance(p);
             }
         }
         c->diff_period = lv_xstrdup("previousPeriod");
@@ -1663,10 +847,10 @@ static int parse_cmd(struct parser *p, struct lv_iq_cmd *c, struct flow *f)
         /* unmask, unmask @message, unmask(@message): parsed; exec refuses
          * it until logvault has data protection. */
         if (p->tok.t == LV_IQT_LPAREN) {
-            if (advance(p) < 0 || !(c->expr = parse_field(p))) {
+            if (lv_iqp_advance(p) < 0 || !(c->expr = parse_field(p))) {
                 return -1;
             }
-            return expect(p, LV_IQT_RPAREN);
+            return lv_iqp_expect(p, LV_IQT_RPAREN);
         }
         if (p->tok.t == LV_IQT_IDENT) {
             c->expr = parse_field(p);
@@ -1684,24 +868,24 @@ static int parse_cmd(struct parser *p, struct lv_iq_cmd *c, struct flow *f)
         }
         if (p->tok.t == LV_IQT_EQ) {
             op = LV_IQ_OP_EQ;
-            if (advance(p) == 0) {
-                r = parse_list_item(p);
+            if (lv_iqp_advance(p) == 0) {
+                r = lv_iqp_parse_list_item(p);
             }
-        } else if (is_kw(p, "in")) {
+        } else if (lv_iqp_is_kw(p, "in")) {
             op = LV_IQ_OP_IN;
-            if (advance(p) == 0) {
-                r = parse_list(p);
+            if (lv_iqp_advance(p) == 0) {
+                r = lv_iqp_parse_list(p);
             }
         } else {
-            unexpected(p);
-            expr_free(l);
+            lv_iqp_unexpected(p);
+            lv_iqp_expr_free(l);
             return -1;
         }
         if (!r) {
-            expr_free(l);
+            lv_iqp_expr_free(l);
             return -1;
         }
-        c->expr = binary(op, l, r);
+        c->expr = lv_iqp_binary(op, l, r);
         return 0;
     }
     case LV_IQ_C_UNNEST: {
@@ -1713,7 +897,7 @@ static int parse_cmd(struct parser *p, struct lv_iq_cmd *c, struct flow *f)
             return -1;
         }
         add_item(&c->items, &c->n_items, e, NULL, 1);
-        if (expect_kw(p, "into") < 0 || parse_alias(p, &alias) < 0) {
+        if (lv_iqp_expect_kw(p, "into") < 0 || parse_alias(p, &alias) < 0) {
             return -1;
         }
         c->items[0].name = alias;
@@ -1723,7 +907,7 @@ static int parse_cmd(struct parser *p, struct lv_iq_cmd *c, struct flow *f)
     case LV_IQ_C_OTHER:
         break;
     }
-    return unexpected(p);
+    return lv_iqp_unexpected(p);
 }
 
 /* ---- required literals --------------------------------------------------- */
@@ -1831,7 +1015,7 @@ void lv_iq_query_free(struct lv_iq_query *q)
 int lv_iq_parse(const char *text, size_t len, struct lv_iq_query **out,
                 struct lv_err *err)
 {
-    struct parser p;
+    struct lv_iqp p;
     struct flow f;
     struct lv_iq_query *q = lv_xcalloc(1, sizeof(*q));
     size_t i;
@@ -1845,18 +1029,18 @@ int lv_iq_parse(const char *text, size_t len, struct lv_iq_query **out,
     p.n = len;
     p.err = err;
     lv_iqlex_init(&p.lx, p.s, p.n);
-    if (advance(&p) < 0) {
+    if (lv_iqp_advance(&p) < 0) {
         goto out;
     }
-    if (is_kw(&p, "SOURCE")) {
-        if (advance(&p) < 0 || parse_source(&p, q) < 0) {
+    if (lv_iqp_is_kw(&p, "SOURCE")) {
+        if (lv_iqp_advance(&p) < 0 || parse_source(&p, q) < 0) {
             goto out;
         }
         if (p.tok.t == LV_IQT_EOF) {
             ret = 0;
             goto out;
         }
-        if (expect(&p, LV_IQT_PIPE) < 0) {
+        if (lv_iqp_expect(&p, LV_IQT_PIPE) < 0) {
             goto out;
         }
     }
@@ -1874,10 +1058,10 @@ int lv_iq_parse(const char *text, size_t len, struct lv_iq_query **out,
             break;
         }
         if (p.tok.t != LV_IQT_PIPE) {
-            unexpected(&p);
+            lv_iqp_unexpected(&p);
             goto out;
         }
-        if (advance(&p) < 0) {
+        if (lv_iqp_advance(&p) < 0) {
             goto out;
         }
     }

@@ -1,6 +1,8 @@
 /*
- * parse_int: what lex.c and parse.c share — the tokens of Logs Insights QL
- * and the lexer that makes them. Private to those two files.
+ * parse_int: what lex.c, parse_expr.c and parse.c share — the tokens of
+ * Logs Insights QL, the lexer that makes them, and the parser's state and
+ * expression grammar (parse_expr.c) that the commands (parse.c) use.
+ * Private to those three files.
  *
  * The lexer works on demand: the parser asks for the next token, and for a
  * regex literal (/…/) only where an operand may start, since `/` is also
@@ -13,6 +15,9 @@
 #define LV_INSIGHTS_PARSE_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "insights/iq.h"
 
 struct lv_err;
 
@@ -72,5 +77,74 @@ void lv_iqlex_where(const char *s, size_t n, int off, int *line, int *col);
 int lv_iq_syntax_err(struct lv_err *err, const char *s, size_t n, int off,
                      const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+
+/* ---- the parser (parse_expr.c, parse.c) ---------------------------------- */
+
+/* Where an expression is parsed: aggregations are valid in stats items
+ * only. */
+enum lv_iqp_ctx { LV_IQP_PLAIN, LV_IQP_STATS_ITEM, LV_IQP_STATS_BY };
+
+struct lv_iqp_span {
+    int pos, end;
+};
+
+struct lv_iqp {
+    const char *s;
+    size_t n;
+    struct lv_iqlex lx;
+    struct lv_iqtoken tok;      /* the current token */
+    struct lv_err *err;
+    enum lv_iqp_ctx ctx;
+    int in_agg;                 /* inside an aggregation's arguments */
+    int n_aggs;                 /* aggregations in the current item */
+    int depth;
+    int prev_end;               /* end of the token before the current */
+    struct lv_iqp_span *spans;  /* every token read, in order (names) */
+    size_t n_spans, cap_spans;
+};
+
+/* Moves to the next token (recording its span): 0, or -1 with *err. */
+int lv_iqp_advance(struct lv_iqp *p);
+/* The token after the current one, without moving; t is the caller's to
+ * release. -1: it does not lex (the error comes again when reached). */
+int lv_iqp_peek(struct lv_iqp *p, struct lv_iqtoken *t);
+/* Whether the current token is the keyword kw (case-insensitive, not
+ * backticked). */
+int lv_iqp_is_kw(const struct lv_iqp *p, const char *kw);
+/* Words that cannot be a bare field name where an operand starts. */
+int lv_iqp_is_reserved(const struct lv_iqtoken *t);
+/* MalformedQueryException "<what> at line L and position P"; -1. */
+int lv_iqp_err_at(struct lv_iqp *p, int off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The current token as the query writes it (at most 40 bytes, then
+ * "..."), or "<EOF>", for a message. */
+void lv_iqp_tok_shown(const struct lv_iqp *p, char *out, size_t cap);
+/* "unexpected symbol found X" at the current token; -1. */
+int lv_iqp_unexpected(struct lv_iqp *p);
+/* The current token must be t (or the keyword kw): moves past it. */
+int lv_iqp_expect(struct lv_iqp *p, enum lv_iqtok t);
+int lv_iqp_expect_kw(struct lv_iqp *p, const char *kw);
+
+struct lv_iq_expr *lv_iqp_new_expr(enum lv_iq_ek k, int pos, int end);
+void lv_iqp_expr_free(struct lv_iq_expr *e);
+struct lv_iq_expr *lv_iqp_binary(enum lv_iq_op op, struct lv_iq_expr *l,
+                                 struct lv_iq_expr *r);
+/* Moves the token's text into e->str/len. */
+void lv_iqp_take_text(struct lv_iq_expr *e, struct lv_iqtoken *t);
+
+/* Compiles pat[0..len) with PCRE2 (UTF, invalid UTF-8 allowed in
+ * subjects, JIT when available) and extra options opts: 0 and *out, or -1
+ * with an error at offset pos of the query. */
+int lv_iqp_compile_re(struct lv_iqp *p, const char *pat, size_t len,
+                      uint32_t opts, int pos, void **out);
+
+/* The grammar. Each returns a new tree (lv_iqp_expr_free) positioned
+ * after it, or NULL with *p->err set. */
+struct lv_iq_expr *lv_iqp_parse_or(struct lv_iqp *p);      /* any */
+struct lv_iq_expr *lv_iqp_parse_regex(struct lv_iqp *p);   /* /…/ */
+struct lv_iq_expr *lv_iqp_parse_list(struct lv_iqp *p);    /* [ … ] */
+/* A literal of a list: a number (possibly negative), a string, true or
+ * false. */
+struct lv_iq_expr *lv_iqp_parse_list_item(struct lv_iqp *p);
 
 #endif
