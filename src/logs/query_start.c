@@ -15,8 +15,9 @@
  * specified log group does not exist.", as every Logs operation answers).
  * SOURCE logGroups(namePrefix: [...], class: ..., accountIdentifiers:
  * [...]) selects the caller's groups whose name starts with one of the
- * prefixes (and of the class; accountIdentifiers must include the
- * caller's account, logvault has no linked accounts) — at most
+ * prefixes (every group without namePrefix), of the class when given;
+ * accountIdentifiers must include the caller's account (logvault has no
+ * linked accounts), else nothing is selected — at most
  * LV_QUERY_MAX_SOURCE_GROUPS; none is a ResourceNotFoundException.
  *
  * The range: startTime and endTime in epoch seconds, both inclusive;
@@ -140,10 +141,13 @@ static int source_groups(struct lv_req *rq, const struct lv_iq_source *src,
         }
     }
     qg->src = src;
-    for (size_t i = 0; mine && i < src->n_prefixes; i++) {
+    /* No namePrefix: every group (of the class, when given). */
+    for (size_t i = 0; mine && i < (src->n_prefixes ? src->n_prefixes : 1);
+         i++) {
         if (lv_store_logs_group_list(rq->store, rq->who.account, rq->region,
-                                     src->name_prefixes[i], "", 0,
-                                     source_each, qg, err) < 0) {
+                                     src->n_prefixes ? src->name_prefixes[i]
+                                                     : "",
+                                     "", 0, source_each, qg, err) < 0) {
             return -1;
         }
     }

@@ -258,6 +258,39 @@ try:
         t.eq("another account sees none", [],
              other.describe_queries()["queries"])
 
+        # ---- SOURCE ---------------------------------------------------------
+        src_q = ("SOURCE logGroups(namePrefix: ['/insights/']) | fields "
+                 "@message")
+        t.error("SOURCE and a group parameter", "InvalidParameterException",
+                logs.start_query, logGroupName=G1, startTime=base_s,
+                endTime=end_s, queryString=src_q)
+        t.error("SOURCE selecting nothing", "ResourceNotFoundException",
+                logs.start_query, startTime=base_s, endTime=end_s,
+                queryString="SOURCE logGroups(namePrefix: ['/none/']) "
+                            "| fields @message")
+        qs = logs.start_query(startTime=base_s, endTime=end_s,
+                              queryString=src_q)["queryId"]
+        wait_done(logs, qs)
+        rs = raw_ok(srv, "GetQueryResults", queryId=qs)
+        t.eq("SOURCE: both groups read", (2, 50),
+             (rs["statistics"]["logGroupsScanned"],
+              rs["statistics"]["recordsScanned"]))
+        t.eq("SOURCE: ListLogGroupsForQuery", [arn1, arn2],
+             raw_ok(srv, "ListLogGroupsForQuery",
+                    queryId=qs).get("logGroupIdentifiers"))
+        t.ok("SOURCE: no logGroupName in QueryInfo", "logGroupName" not in [
+            x for x in raw_ok(srv, "DescribeQueries")["queries"]
+            if x["queryId"] == qs][0])
+        t.error("SOURCE: another account sees none of these",
+                "ResourceNotFoundException", other.start_query,
+                startTime=base_s, endTime=end_s, queryString=src_q)
+        t.error("SOURCE: accountIdentifiers without the caller's",
+                "ResourceNotFoundException", logs.start_query,
+                startTime=base_s, endTime=end_s,
+                queryString="SOURCE logGroups(namePrefix: ['/insights/'], "
+                            "accountIdentifiers: ['999999999999']) "
+                            "| fields @message")
+
         # ---- GetLogRecord ---------------------------------------------------
         ptr = rows[1]["@ptr"]
         rec = logs.get_log_record(logRecordPointer=ptr)["logRecord"]
