@@ -11,7 +11,8 @@ GetLogRecord by @ptr (every field, a forged pointer and another account's
 refused), GetLogGroupFields, the query definitions (create, update by id,
 prefix, paging, the quota's error, delete), and the concurrency limit of
 100 active queries (with runners kept from starting by the store's fault
-wrapper, so that queries stay Scheduled)."""
+wrapper, so that queries stay Scheduled), and the sweeper failing a query
+left Running by a runner that is gone."""
 import json
 import os
 import re
@@ -409,6 +410,39 @@ try:
                 other.start_query(logGroupName=G1, startTime=now - 60,
                                   endTime=now,
                                   queryString="fields @message")["queryId"]))
+
+    # ---- the sweeper: a query whose runner is gone ------------------------
+    # The runner's end cannot be written (the fault wrapper fails every
+    # query_finish), so the query is left Running with a heartbeat that no
+    # longer moves, as when its node dies; the sweeper fails it once the
+    # heartbeat is LV_QUERY_STALE_MS (30 s) old.
+    with Server("--credentials", creds,
+                env={"LOGVAULT_STORE_FAULT":
+                     "insights.query_finish"}) as srv:
+        if "fault injection on" not in srv.read_log():
+            print("skipped part: this build has no store fault injection")
+        else:
+            logs = srv.client("logs", key="AKALICE", secret="alice-secret")
+            logs.create_log_group(logGroupName=G1)
+            now = int(time.time())
+            qid = logs.start_query(logGroupName=G1, startTime=now - 60,
+                                   endTime=now,
+                                   queryString="fields @message")["queryId"]
+            st = None
+            for _ in range(200):
+                st = logs.get_query_results(queryId=qid)["status"]
+                if st != "Scheduled":
+                    break
+                time.sleep(0.05)
+            t.eq("left Running by its runner", "Running", st)
+            for _ in range(1200):
+                st = logs.get_query_results(queryId=qid)["status"]
+                if st != "Running":
+                    break
+                time.sleep(0.1)
+            t.eq("the sweeper fails it", "Failed", st)
+            t.ok("the log says why", "its runner is gone query=" + qid
+                 in srv.read_log())
 finally:
     os.unlink(creds)
 t.done()
