@@ -12,8 +12,10 @@
  *     its chunks overlapping the range, listed first (metadata only, so
  *     that no read cursor is held while progress is written), then each
  *     decrypted through the group's key as the Logs service principal
- *     with the group's encryption context (lv_datakey_open_chunk, a
- *     session per group, as GetLogEvents and FilterLogEvents read). A
+ *     with the group's encryption context (lv_datakey_open_chunk, as
+ *     GetLogEvents and FilterLogEvents read; the session, which asks KMS
+ *     once whether the key may still be used, is renewed at every
+ *     heartbeat). A
  *     chunk that lacks one of the query's required literals
  *     (lv_iq_query_required) is counted as scanned but not fed. Events
  *     past the group's retention are never read. With diff
@@ -321,6 +323,7 @@ static int read_range(struct qrun *r, int64_t lo, int64_t hi, int previous,
 {
     struct lv_datakey_session ds;
     struct chunks v = { 0 };
+    int64_t session_ms = 0;
     int ret = -1;
 
     if (r->g->retention_days > 0 &&
@@ -335,8 +338,18 @@ static int read_range(struct qrun *r, int64_t lo, int64_t hi, int previous,
                                        chunk_each, &v, err) < 0) {
         goto out;
     }
-    lv_datakey_session_init(&ds, &r->rq, r->g);
+    if (beat(r, 0, err) < 0) {
+        goto out;
+    }
     for (size_t i = 0; i < v.n && r->stop == GO_ON; i++) {
+        /* A new session at every heartbeat: KMS is asked again whether
+         * the Logs principal may still use the key, so a key disabled
+         * (or a policy changed) while a long query runs stops it within
+         * about a second, as it stops the next GetLogEvents. */
+        if (i == 0 || session_ms != r->beat_ms) {
+            lv_datakey_session_init(&ds, &r->rq, r->g);
+            session_ms = r->beat_ms;
+        }
         if (read_chunk(r, &ds, &v.c[i], lo, hi, previous, err) < 0 ||
             beat(r, 0, err) < 0) {
             goto out;
