@@ -127,6 +127,21 @@ int lv_query_unseal(const struct lv_keyring *kr, const char *account,
                     const char *region, const char *id, const uint8_t *sealed,
                     size_t len, struct lv_buf *out, struct lv_err *err);
 
+/*
+ * What is sealed: the rows of the results, each one's JSON (an array of
+ * {"field", "value"} objects, as lv_iq_result_json writes a row) behind
+ * an index, so that a page of them is cut out without parsing the JSON:
+ *
+ *   "LVR1" | n (4, BE) | end offset of each row's JSON (4 each, BE) |
+ *   the rows' JSON, one after another
+ */
+int lv_query_results_pack(const struct lv_iq_result *res, struct lv_buf *out);
+/* The rows [from, from + max) of a pack (len bytes) as a JSON array
+ * appended to out, and the number of rows in *total. -1 when the pack is
+ * malformed. */
+int lv_query_results_page(const uint8_t *pack, size_t len, size_t from,
+                          size_t max, struct lv_buf *out, size_t *total);
+
 /* ---- @ptr (query_seal.c) ------------------------------------------------ */
 
 /*

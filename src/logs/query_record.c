@@ -155,6 +155,7 @@ out:
     lv_iq_result_release(&res);
     lv_iq_run_free(run);
     lv_iq_query_free(q);
+    lv_secret_wipe(nq.q.data, nq.q.len);
     lv_buf_release(&nq.q);
 }
 

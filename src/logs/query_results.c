@@ -87,32 +87,32 @@ static void write_statistics(struct lv_jw *w, const struct lv_query_rec *rec)
     lv_buf_release(&zero);
 }
 
-/* Writes the page [from, from + max) of the results JSON `text`; sets
- * *more when rows remain after it. */
-static int write_results(struct lv_jw *w, const char *text, size_t len,
+/* Writes the page [from, from + max) of the packed rows; sets *more when
+ * rows remain after it. */
+static int write_results(struct lv_jw *w, const struct lv_buf *pack,
                          size_t from, size_t max, int *more,
                          struct lv_err *err)
 {
-    json_t *rows = json_loadb(text, len, 0, NULL);
-    size_t n;
+    struct lv_buf page = LV_BUF_INIT(SIZE_MAX);
+    size_t n = 0;
+    int ret = -1;
 
     *more = 0;
-    if (!json_is_array(rows)) {
-        json_decref(rows);
-        lv_log(LV_LOG_ERROR, "logs: query results are not an array");
-        return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
-                          "Service is unavailable; please try again");
+    if (lv_query_results_page((const uint8_t *)pack->data, pack->len, from,
+                              max, &page, &n) < 0) {
+        lv_log(LV_LOG_ERROR, "logs: query results are malformed");
+        lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                   "Service is unavailable; please try again");
+        goto out;
     }
-    n = json_array_size(rows);
     lv_jw_key(w, "results");
-    lv_jw_arr_open(w);
-    for (size_t i = from; i < n && i - from < max; i++) {
-        lv_jw_json(w, json_array_get(rows, i));
-    }
-    lv_jw_arr_close(w);
+    lv_jw_raw(w, page.data, page.len);
     *more = from + max < n;
-    json_decref(rows);
-    return 0;
+    ret = 0;
+out:
+    lv_secret_wipe(page.data, page.len);
+    lv_buf_release(&page);
+    return ret;
 }
 
 int lv_logs_op_get_query_results(struct lv_req *rq, const json_t *in,
@@ -157,8 +157,7 @@ int lv_logs_op_get_query_results(struct lv_req *rq, const json_t *in,
         if (lv_query_unseal(rq->app->logs->keyring, rec.account, rec.region,
                             rec.id, rec.results, rec.results_len, &plain,
                             err) < 0 ||
-            write_results(w, plain.data, plain.len, from, (size_t)max, &more,
-                          err) < 0) {
+            write_results(w, &plain, from, (size_t)max, &more, err) < 0) {
             goto out;
         }
     } else {

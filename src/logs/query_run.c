@@ -27,7 +27,8 @@
  *     writes nothing more. Past LV_QUERY_TIMEOUT_MS of runtime it ends
  *     Timeout;
  *   - the end: lv_iq_run_finish, the @ptr cursors of the rows signed,
- *     lv_iq_result_json, sealed (query_seal.c), and
+ *     the rows packed (lv_query_results_pack) and sealed (query_seal.c),
+ *     and
  *     lv_store_insights_query_finish Complete. A KMS key that can no
  *     longer be used (disabled, pending deletion, a key policy that no
  *     longer allows the Logs principal) makes the query Failed, with the
@@ -447,7 +448,7 @@ static int finish_complete(struct qrun *r, struct lv_err *err)
     lv_query_ptr_sign(r->qs->app->keyring, r->rec.account, r->rec.region,
                       &res);
     r->st.matched = res.records_matched;
-    if (lv_iq_result_json(&res, &json) < 0 ||
+    if (lv_query_results_pack(&res, &json) < 0 ||
         lv_query_seal(r->qs->app->keyring, r->rec.account, r->rec.region,
                       r->rec.id, json.data, json.len, &sealed) < 0) {
         lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,

@@ -116,6 +116,95 @@ out:
     return ret;
 }
 
+/* ---- packed rows ---------------------------------------------------------- */
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+static uint32_t get_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+           (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+int lv_query_results_pack(const struct lv_iq_result *res, struct lv_buf *out)
+{
+    struct lv_buf row = LV_BUF_INIT(UINT32_MAX);
+    size_t head = 8 + 4 * res->n;
+    size_t start = out->len;
+    uint32_t end = 0;
+    int ret = -1;
+
+    if (res->n > UINT32_MAX / 4 || lv_buf_grow(out, head) < 0) {
+        goto out;
+    }
+    memset(out->data + start, 0, head);
+    memcpy(out->data + start, "LVR1", 4);
+    put_be32((uint8_t *)out->data + start + 4, (uint32_t)res->n);
+    out->len += head;
+    for (size_t i = 0; i < res->n; i++) {
+        struct lv_iq_result one = { &res->rows[i], 1, 0 };
+
+        lv_buf_reset(&row);
+        /* "[[…]]" for one row: the row is what the outer brackets hold. */
+        if (lv_iq_result_json(&one, &row) < 0 || row.len < 2 ||
+            (uint64_t)end + row.len - 2 > UINT32_MAX ||
+            lv_buf_add(out, row.data + 1, row.len - 2) < 0) {
+            goto out;
+        }
+        end += (uint32_t)(row.len - 2);
+        put_be32((uint8_t *)out->data + start + 8 + 4 * i, end);
+        lv_secret_wipe(row.data, row.len);
+    }
+    ret = 0;
+out:
+    lv_secret_wipe(row.data, row.len);
+    lv_buf_release(&row);
+    return ret;
+}
+
+int lv_query_results_page(const uint8_t *pack, size_t len, size_t from,
+                          size_t max, struct lv_buf *out, size_t *total)
+{
+    const uint8_t *body;
+    size_t n;
+    size_t body_len;
+
+    if (len < 8 || memcmp(pack, "LVR1", 4) != 0) {
+        return -1;
+    }
+    n = get_be32(pack + 4);
+    if ((len - 8) / 4 < n) {
+        return -1;
+    }
+    body = pack + 8 + 4 * n;
+    body_len = len - 8 - 4 * n;
+    if (n > 0 && get_be32(pack + 8 + 4 * (n - 1)) != body_len) {
+        return -1;
+    }
+    *total = n;
+    lv_buf_addc(out, '[');
+    for (size_t i = from; i < n && i - from < max; i++) {
+        size_t b = i ? get_be32(pack + 8 + 4 * (i - 1)) : 0;
+        size_t e = get_be32(pack + 8 + 4 * i);
+
+        if (b > e || e > body_len) {
+            return -1;
+        }
+        if (i > from) {
+            lv_buf_addc(out, ',');
+        }
+        lv_buf_add(out, body + b, e - b);
+    }
+    lv_buf_addc(out, ']');
+    return 0;
+}
+
 /* ---- @ptr --------------------------------------------------------------- */
 
 void lv_query_ptr_cursor(const struct lv_query_ptr *p, char *out)

@@ -7,6 +7,8 @@
  *   account or region, under another root key, with any byte changed,
  *   cut, extended or made up, is refused; the row's other fields are left
  *   alone;
+ * - packed rows page out as lv_iq_result_json writes them; a cut or
+ *   foreign pack is refused;
  * - QueryStatistics' JSON has every member of the model's shape.
  */
 #include <setjmp.h>
@@ -199,6 +201,67 @@ static void ptr_round_trip_and_forgeries(void **state)
     lv_keyring_free(other);
 }
 
+static void results_pack_and_pages(void **state)
+{
+    struct lv_iq_result res;
+    struct lv_buf pack = LV_BUF_INIT(SIZE_MAX);
+    struct lv_buf page = LV_BUF_INIT(SIZE_MAX);
+    struct lv_buf whole = LV_BUF_INIT(SIZE_MAX);
+    json_t *a;
+    json_t *b;
+    size_t n = 0;
+
+    (void)state;
+    memset(&res, 0, sizeof(res));
+    res.rows = lv_xcalloc(3, sizeof(*res.rows));
+    res.n = 3;
+    for (size_t i = 0; i < 3; i++) {
+        res.rows[i].f = lv_xcalloc(2, sizeof(*res.rows[i].f));
+        res.rows[i].n = 2;
+        res.rows[i].f[0].name = lv_xstrdup("@message");
+        res.rows[i].f[0].value = lv_xasprintf("m \"%zu\"\n", i);
+        res.rows[i].f[1].name = lv_xstrdup("n");
+        res.rows[i].f[1].value = lv_xasprintf("%zu", i);
+    }
+    assert_int_equal(lv_query_results_pack(&res, &pack), 0);
+    assert_int_equal(lv_iq_result_json(&res, &whole), 0);
+    /* Every row: what lv_iq_result_json writes. */
+    assert_int_equal(lv_query_results_page((const uint8_t *)pack.data,
+                                           pack.len, 0, 10, &page, &n), 0);
+    assert_int_equal(n, 3);
+    a = json_loadb(page.data, page.len, 0, NULL);
+    b = json_loadb(whole.data, whole.len, 0, NULL);
+    assert_non_null(a);
+    assert_true(json_equal(a, b));
+    json_decref(a);
+    /* A page in the middle, and one past the end. */
+    lv_buf_reset(&page);
+    assert_int_equal(lv_query_results_page((const uint8_t *)pack.data,
+                                           pack.len, 1, 1, &page, &n), 0);
+    a = json_loadb(page.data, page.len, 0, NULL);
+    assert_int_equal(json_array_size(a), 1);
+    assert_true(json_equal(json_array_get(a, 0), json_array_get(b, 1)));
+    json_decref(a);
+    lv_buf_reset(&page);
+    assert_int_equal(lv_query_results_page((const uint8_t *)pack.data,
+                                           pack.len, 5, 2, &page, &n), 0);
+    assert_string_equal(page.data, "[]");
+    json_decref(b);
+    /* Malformed packs: cut anywhere, another magic. */
+    for (size_t k = 0; k + 1 < pack.len; k++) {
+        lv_buf_reset(&page);
+        CHECK("a cut pack", lv_query_results_page(
+                  (const uint8_t *)pack.data, k, 0, 10, &page, &n) == -1);
+    }
+    pack.data[3] = '2';
+    assert_int_equal(lv_query_results_page((const uint8_t *)pack.data,
+                                           pack.len, 0, 10, &page, &n), -1);
+    lv_iq_result_release(&res);
+    lv_buf_release(&pack);
+    lv_buf_release(&page);
+    lv_buf_release(&whole);
+}
+
 static void statistics_members(void **state)
 {
     static const char *const members[] = {
@@ -230,6 +293,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(seal_round_trip),
         cmocka_unit_test(ptr_round_trip_and_forgeries),
+        cmocka_unit_test(results_pack_and_pages),
         cmocka_unit_test(statistics_members),
     };
 
