@@ -132,9 +132,7 @@ static void skip_space(struct lv_iqlex *lx)
     }
 }
 
-/* The shown form of the bytes s[pos..end) in a message: at most 40 bytes,
- * control characters as '?'. */
-static void shown(const char *s, int pos, int end, char *out, size_t cap)
+void lv_iqlex_shown(const char *s, int pos, int end, char *out, size_t cap)
 {
     size_t k = 0;
     int i;
@@ -161,7 +159,7 @@ static int bad_char(struct lv_iqlex *lx, int pos, struct lv_err *err)
            && end - pos < 4) {
         end++;
     }
-    shown(lx->s, pos, end, what, sizeof(what));
+    lv_iqlex_shown(lx->s, pos, end, what, sizeof(what));
     return lv_iq_syntax_err(err, lx->s, lx->n, pos,
                             "unexpected symbol found %s", what);
 }

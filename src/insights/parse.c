@@ -126,6 +126,37 @@ static int parse_alias(struct lv_iqp *p, char **out)
     return 0;
 }
 
+/* Whether e reads only aliases of items[0..n) (1), reads no field at all
+ * (0), or reads another field (-1). The examples page computes a stats
+ * item from the items before it: `max(@memorySize / 1024 / 1024) as
+ * provisonedMemoryMB, … max(@maxMemoryUsed / 1024 / 1024) as
+ * maxMemoryUsedMB, provisonedMemoryMB - maxMemoryUsedMB as
+ * overProvisionedMB`. */
+static int refs_earlier(const struct lv_iq_expr *e,
+                        const struct lv_iq_item *items, size_t n)
+{
+    size_t i;
+    int any = 0;
+
+    if (e->k == LV_IQ_E_FIELD) {
+        for (i = 0; i < n; i++) {
+            if (items[i].aliased && strcmp(items[i].name, e->str) == 0) {
+                return 1;
+            }
+        }
+        return -1;
+    }
+    for (i = 0; i < e->nargs; i++) {
+        int r = refs_earlier(e->args[i], items, n);
+
+        if (r < 0) {
+            return -1;
+        }
+        any |= r;
+    }
+    return any;
+}
+
 /* What a list of items may have. */
 enum item_kind { IK_FIELDS, IK_DISPLAY, IK_SORT, IK_STATS, IK_BY };
 
@@ -147,10 +178,12 @@ static int parse_items(struct lv_iqp *p, enum item_kind kind,
         if (!e) {
             return -1;
         }
-        if (kind == IK_STATS && p->n_aggs == 0) {
+        if (kind == IK_STATS && p->n_aggs == 0 &&
+            refs_earlier(e, *items, *n) != 1) {
             lv_iqp_err_at(p, e->pos,
                           "each item of stats needs an aggregation "
-                          "function");
+                          "function, or to use the aliases of the items "
+                          "before it");
             lv_iqp_expr_free(e);
             return -1;
         }
@@ -915,7 +948,7 @@ static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
 /* The literal a regex must match, when it is nothing else: its text with
  * escapes of punctuation removed; NULL when it has any operator or class
  * (or starts with an option such as (?i)). */
-static char *regex_literal(const char *re, size_t n)
+static char *regex_literal(const char *re, size_t n, size_t *len)
 {
     struct lv_buf b = LV_BUF_INIT(SIZE_MAX);
     size_t i;
@@ -941,7 +974,7 @@ static char *regex_literal(const char *re, size_t n)
     if (b.len == 0) {
         goto none;
     }
-    return lv_buf_detach(&b, NULL);
+    return lv_buf_detach(&b, len);
 none:
     lv_buf_release(&b);
     return NULL;
@@ -963,6 +996,7 @@ static void add_required(struct lv_iq_query *q, char *lit, size_t len)
 static void collect_required(struct lv_iq_query *q, const struct lv_iq_expr *e)
 {
     const struct lv_iq_expr *l, *r;
+    size_t len;
     char *lit;
 
     if (e->k != LV_IQ_E_BINARY) {
@@ -983,9 +1017,9 @@ static void collect_required(struct lv_iq_query *q, const struct lv_iq_expr *e)
     }
     if (r->k == LV_IQ_E_STR && r->len > 0) {
         add_required(q, lv_xstrndup(r->str, r->len), r->len);
-    } else if (r->k == LV_IQ_E_REGEX && (lit = regex_literal(r->str,
-                                                           r->len))) {
-        add_required(q, lit, strlen(lit));
+    } else if (r->k == LV_IQ_E_REGEX &&
+               (lit = regex_literal(r->str, r->len, &len))) {
+        add_required(q, lit, len);
     }
 }
 
@@ -1023,7 +1057,11 @@ int lv_iq_parse(const char *text, size_t len, struct lv_iq_query **out,
 
     memset(&p, 0, sizeof(p));
     memset(&f, 0, sizeof(f));
-    q->text = lv_xstrndup(text, len);
+    q->text = lv_xmalloc(len + 1);      /* NUL bytes in text are kept */
+    if (len) {
+        memcpy(q->text, text, len);
+    }
+    q->text[len] = '\0';
     q->len = len;
     p.s = q->text;
     p.n = len;

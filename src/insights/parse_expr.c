@@ -122,18 +122,11 @@ int lv_iqp_err_at(struct lv_iqp *p, int off, const char *fmt, ...)
 /* The current token as the query writes it, for a message. */
 void lv_iqp_tok_shown(const struct lv_iqp *p, char *out, size_t cap)
 {
-    size_t len;
-
     if (p->tok.t == LV_IQT_EOF) {
         snprintf(out, cap, "<EOF>");
         return;
     }
-    len = (size_t)(p->tok.end - p->tok.pos);
-    if (len > 40) {
-        snprintf(out, cap, "%.40s...", p->s + p->tok.pos);
-    } else {
-        snprintf(out, cap, "%.*s", (int)len, p->s + p->tok.pos);
-    }
+    lv_iqlex_shown(p->s, p->tok.pos, p->tok.end, out, cap);
 }
 
 int lv_iqp_unexpected(struct lv_iqp *p)
@@ -432,50 +425,6 @@ static struct lv_iq_expr *parse_arg(struct lv_iqp *p)
     return e;
 }
 
-/* Function names as written, else in lower case: the stats page writes
- * SUM(Fault), MAX(…) and BIN(5m) in its examples, so AWS takes upper-case
- * names; a camelCase name (isValidIp) still has to be written as the
- * functions page spells it, or all in lower case. */
-static void lower(const char *s, size_t n, char *out)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        out[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
-    }
-    out[n] = '\0';
-}
-
-static const struct lv_iq_agg *find_agg(const char *name, size_t len)
-{
-    const struct lv_iq_agg *a = lv_iq_agg_find(name, len);
-    char *l;
-
-    if (a) {
-        return a;
-    }
-    l = lv_xmalloc(len + 1);
-    lower(name, len, l);
-    a = lv_iq_agg_find(l, len);
-    free(l);
-    return a;
-}
-
-static const struct lv_iq_fn *find_fn(const char *name, size_t len)
-{
-    const struct lv_iq_fn *f = lv_iq_fn_find(name, len);
-    char *l;
-
-    if (f) {
-        return f;
-    }
-    l = lv_xmalloc(len + 1);
-    lower(name, len, l);
-    f = lv_iq_fn_find(l, len);
-    free(l);
-    return f;
-}
-
 /* name( args ): resolved as an aggregation (lv_iq_agg_find) first, then a
  * function (lv_iq_fn_find). The current token is the '('. */
 static struct lv_iq_expr *parse_call(struct lv_iqp *p, struct lv_iqtoken *name)
@@ -485,7 +434,7 @@ static struct lv_iq_expr *parse_call(struct lv_iqp *p, struct lv_iqtoken *name)
     size_t i;
 
     lv_iqp_take_text(e, name);
-    agg = find_agg(e->str, e->len);
+    agg = lv_iq_agg_find(e->str, e->len);
     if (agg) {
         if (p->ctx != LV_IQP_STATS_ITEM) {
             lv_iqp_err_at(p, e->pos,
@@ -557,7 +506,7 @@ static struct lv_iq_expr *parse_call(struct lv_iqp *p, struct lv_iqtoken *name)
         }
         return e;
     }
-    e->fn = find_fn(e->str, e->len);
+    e->fn = lv_iq_fn_find(e->str, e->len);
     if (!e->fn) {
         if (strcasecmp(e->str, "unmask") == 0) {
             lv_iqp_err_at(p, e->pos,

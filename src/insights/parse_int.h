@@ -72,6 +72,10 @@ void lv_iqtok_release(struct lv_iqtoken *tok);
  * charPositionInLine) of byte offset `off` of s. */
 void lv_iqlex_where(const char *s, size_t n, int off, int *line, int *col);
 
+/* The bytes s[pos..end) as a message shows them: at most 40 (then "..."),
+ * control characters and NUL as '?'. out has cap ≥ 48 bytes. */
+void lv_iqlex_shown(const char *s, int pos, int end, char *out, size_t cap);
+
 /* MalformedQueryException "<what> at line L and position P" for offset
  * off of the text; returns -1. */
 int lv_iq_syntax_err(struct lv_err *err, const char *s, size_t n, int off,
