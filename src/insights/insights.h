@@ -62,6 +62,11 @@ struct lv_iq_event {
     const char *ptr;            /* @ptr (GetLogRecord's logRecordPointer) */
     size_t ptr_len;
     int previous;               /* diff: an event of the previous period */
+    int no_discovery;           /* 1: the group is of the Infrequent
+                                 * Access class — "Field discovery is
+                                 * supported only for log groups in the
+                                 * Standard log class" (the discovered-
+                                 * fields page): only system fields */
 };
 
 struct lv_iq_run_opts {

@@ -83,7 +83,7 @@ static int is_lambda(const struct lv_iq_event *ev)
 static void discover(struct lv_iq_row *r)
 {
     r->discovered = 1;
-    if (!r->has_ev || !r->ev.msg) {
+    if (!r->has_ev || !r->ev.msg || r->ev.no_discovery) {
         return;
     }
     r->n_disc = lv_iq_discover_fields(r->ev.msg, r->ev.msg_len,
