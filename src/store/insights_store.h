@@ -77,7 +77,9 @@ int lv_store_insights_query_get(struct lv_store *s, const char *account,
 /*
  * Moves query `id` to status `to` only when its status as it stands is
  * one of `from` (a comma-separated list, e.g. "Scheduled,Running"), in one
- * statement; sets finish_time_ms = now_ms when `to` is final. 1 moved, 0
+ * statement; sets finish_time_ms = now_ms when `to` is final (neither
+ * Scheduled nor Running), and heartbeat_ms = now_ms (a move is a sign of
+ * life: a query just taken to Running is not stale). 1 moved, 0
  * not (another status, or no such query): so a StopQuery on one node and
  * a runner finishing on another never overwrite each other's end.
  */
@@ -85,16 +87,18 @@ int lv_store_insights_query_transition(struct lv_store *s, const char *id,
                                        const char *from, const char *to,
                                        int64_t now_ms, struct lv_err *err);
 
-/* The runner's progress: statistics JSON and heartbeat, only while the
- * query is Running (1 written, 0 it is not Running any more — stop). */
+/* The runner's progress: statistics JSON (NULL: keep what is there) and
+ * heartbeat, only while the query is Running (1 written, 0 it is not
+ * Running any more — stop). */
 int lv_store_insights_query_progress(struct lv_store *s, const char *id,
                                      const char *statistics,
                                      int64_t now_ms, struct lv_err *err);
 
-/* The runner's end: status `to` (Complete, Failed or Timeout), statistics,
- * sealed results (may be NULL), error text (may be NULL), only while the
- * query is Running — 1 written, 0 not (cancelled meanwhile: nothing
- * written). */
+/* The runner's end: status `to` (Complete, Failed or Timeout; another is
+ * a bug), statistics (NULL: keep what is there), sealed results (may be
+ * NULL), error text (may be NULL), finish_time_ms and heartbeat_ms =
+ * now_ms, only while the query is Running — 1 written, 0 not (cancelled
+ * meanwhile: nothing written). */
 int lv_store_insights_query_finish(struct lv_store *s, const char *id,
                                    const char *to, const char *statistics,
                                    const uint8_t *results, size_t results_len,
