@@ -50,6 +50,12 @@ with Nodes(2, env={"LOGVAULT_STORE_FAULT":
                         endTime=base_s + 60, queryString=Q)["queryId"]
     qb = lb.start_query(logGroupName=G, startTime=base_s,
                         endTime=base_s + 60, queryString=Q)["queryId"]
+    # Each runner has tried (and failed) before anything else here calls
+    # query_transition, whose first call on each node is the faulted one.
+    wait_for("A's runner to try its query",
+             lambda: "query %s cannot start" % qa in a.read_log())
+    wait_for("B's runner to try its query",
+             lambda: "query %s cannot start" % qb in b.read_log())
     t.eq("A's stuck query is Scheduled, seen from B", "Scheduled",
          status(lb, qa))
     t.eq("StopQuery through B of A's query", True,
