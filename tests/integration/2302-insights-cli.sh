@@ -6,8 +6,10 @@
 # describe-queries`, `aws logs stop-query` of an ended query refused, a
 # malformed query refused at start-query, and the saved query definitions
 # (put-query-definition, describe-query-definitions,
-# delete-query-definition).
+# delete-query-definition); and `logvault logs get-query-results` and
+# `describe-queries` print what `aws` prints.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/cli-compare.sh"
 
 lv_start
 
@@ -65,6 +67,9 @@ got=$(aws logs describe-queries --query 'queries[0].[queryId, status]' \
 expect_eq "describe-queries" "$qid	Complete" "$got"
 expect_aws_error InvalidParameterException "not running" -- logs stop-query \
     --query-id "$qid"
+cmp_cli "logvault logs get-query-results" -- logs get-query-results \
+    --query-id "$qid"
+cmp_cli "logvault logs describe-queries" -- logs describe-queries
 
 id=$(aws logs put-query-definition --name ops/errors --query-string \
     'fields @message | filter @message like /ERROR/' \
