@@ -184,7 +184,9 @@ enum lv_iq_ck {
     LV_IQ_C_UNNEST,         /* items[0]: the array field, name: its alias */
     LV_IQ_C_OTHER,          /* a documented command this engine refuses
                              * at compile time with MalformedQuery: kept
-                             * so the parser can name it (str) */
+                             * so the parser can name it (str). parse.c
+                             * refuses such a command as it reads it, so
+                             * no parsed query holds one */
 };
 
 enum lv_iq_parse_mode {
