@@ -472,6 +472,55 @@ static const struct rule logs_untag_resource[] = {
 static const struct rule logs_test_filter[] = {
     C("filterPattern", "filterPattern"), END,
 };
+/* Logs Insights. GetQueryResults and GetLogRecord answer event text, as
+ * GetLogEvents does: data events like it. The others are management
+ * events. */
+static const struct rule logs_start_query[] = {
+    C("queryLanguage", "queryLanguage"), C("logGroupName", "logGroupName"),
+    C("logGroupNames", "logGroupNames"),
+    C("logGroupIdentifiers", "logGroupIdentifiers"),
+    C("startTime", "startTime"), C("endTime", "endTime"),
+    C("queryString", "queryString"), C("limit", "limit"),
+    END,
+};
+static const struct rule logs_query_id[] = {
+    C("queryId", "queryId"), END,
+};
+static const struct rule logs_query_results[] = {
+    C("queryId", "queryId"), C("nextToken", "nextToken"),
+    C("maxItems", "maxItems"), END,
+};
+static const struct rule logs_describe_queries[] = {
+    C("logGroupName", "logGroupName"), C("status", "status"),
+    C("maxResults", "maxResults"), C("nextToken", "nextToken"),
+    C("queryLanguage", "queryLanguage"), END,
+};
+static const struct rule logs_put_query_def[] = {
+    C("queryLanguage", "queryLanguage"), C("name", "name"),
+    C("queryDefinitionId", "queryDefinitionId"),
+    C("logGroupNames", "logGroupNames"), C("queryString", "queryString"),
+    C("clientToken", "clientToken"), C("parameters", "parameters"),
+    END,
+};
+static const struct rule logs_describe_query_defs[] = {
+    C("queryLanguage", "queryLanguage"),
+    C("queryDefinitionNamePrefix", "queryDefinitionNamePrefix"),
+    C("maxResults", "maxResults"), C("nextToken", "nextToken"), END,
+};
+static const struct rule logs_query_def_id[] = {
+    C("queryDefinitionId", "queryDefinitionId"), END,
+};
+static const struct rule logs_get_record[] = {
+    C("logRecordPointer", "logRecordPointer"), C("unmask", "unmask"), END,
+};
+static const struct rule logs_group_fields[] = {
+    C("logGroupName", "logGroupName"), C("time", "time"),
+    C("logGroupIdentifier", "logGroupIdentifier"), END,
+};
+static const struct rule logs_groups_for_query[] = {
+    C("queryId", "queryId"), C("nextToken", "nextToken"),
+    C("maxResults", "maxResults"), END,
+};
 
 static const struct op_rule logs_ops[] = {
     { "AssociateKmsKey", 0, logs_associate, NULL, NULL, NULL },
@@ -480,23 +529,36 @@ static const struct op_rule logs_ops[] = {
     { "DeleteLogGroup", 0, logs_group, NULL, NULL, NULL },
     { "DeleteLogStream", 0, logs_stream, NULL, NULL, NULL },
     { "DeleteMetricFilter", 0, logs_filter_name, NULL, NULL, NULL },
+    { "DeleteQueryDefinition", 0, logs_query_def_id, NULL, NULL, NULL },
     { "DeleteRetentionPolicy", 0, logs_group, NULL, NULL, NULL },
     { "DescribeLogGroups", F_RO, logs_describe_groups, NULL, NULL, NULL },
     { "DescribeLogStreams", F_RO, logs_describe_streams, NULL, NULL, NULL },
     { "DescribeMetricFilters", F_RO, logs_describe_filters, NULL, NULL,
       NULL },
+    { "DescribeQueries", F_RO, logs_describe_queries, NULL, NULL, NULL },
+    { "DescribeQueryDefinitions", F_RO, logs_describe_query_defs, NULL,
+      NULL, NULL },
     { "DisassociateKmsKey", 0, logs_disassociate, NULL, NULL, NULL },
     { "FilterLogEvents", F_RO | F_DATA, logs_filter_events, NULL, NULL,
       NULL },
     { "GetLogEvents", F_RO | F_DATA, logs_get_events, NULL, NULL, NULL },
+    { "GetLogGroupFields", F_RO, logs_group_fields, NULL, NULL, NULL },
+    { "GetLogRecord", F_RO | F_DATA, logs_get_record, NULL, NULL, NULL },
+    { "GetQueryResults", F_RO | F_DATA, logs_query_results, NULL, NULL,
+      NULL },
     { "ListLogGroups", F_RO, logs_list_groups, NULL, NULL, NULL },
+    { "ListLogGroupsForQuery", F_RO, logs_groups_for_query, NULL, NULL,
+      NULL },
     { "ListTagsForResource", F_RO, logs_resource, NULL, NULL, NULL },
     { "ListTagsLogGroup", F_RO, logs_group, NULL, NULL, NULL },
     { "PutLogEvents", F_DATA, logs_put_events, NULL, NULL, NULL },
     { "PutLogGroupDeletionProtection", 0, logs_deletion_protection, NULL,
       NULL, NULL },
     { "PutMetricFilter", 0, logs_put_filter, NULL, NULL, NULL },
+    { "PutQueryDefinition", 0, logs_put_query_def, NULL, NULL, NULL },
     { "PutRetentionPolicy", 0, logs_retention, NULL, NULL, NULL },
+    { "StartQuery", 0, logs_start_query, NULL, NULL, NULL },
+    { "StopQuery", 0, logs_query_id, NULL, NULL, NULL },
     { "TagLogGroup", 0, logs_tag_group, NULL, NULL, NULL },
     { "TagResource", 0, logs_tag_resource, NULL, NULL, NULL },
     { "TestMetricFilter", F_RO, logs_test_filter, NULL, NULL, NULL },

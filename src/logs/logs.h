@@ -47,14 +47,16 @@ struct lv_logs *lv_logs_new(struct lv_store *s, const struct lv_keyring *kr,
                             const struct lv_kms_client *kms);
 
 /*
- * Starts the group committer (before the HTTP front starts) and the
- * retention task (logs/retention.h; a pass every retention_ms), whose
- * work is done for app (whose logs is this one). 0, or -1 with *err.
+ * Starts the group committer (before the HTTP front starts), the
+ * retention task (logs/retention.h; a pass every retention_ms) and the
+ * Logs Insights runners and sweeper (logs/query_int.h), whose work is
+ * done for app (whose logs is this one). 0, or -1 with *err.
  */
 int lv_logs_start(struct lv_logs *logs, struct lv_app *app,
                   int retention_ms, struct lv_err *err);
 
-/* Stops the retention task, commits what is queued and stops the
+/* Stops the Insights runners (a query still running or queued ends
+ * Failed) and the retention task, commits what is queued and stops the
  * committer (after the HTTP front stopped, before the store closes),
  * wipes the data-key cache and frees logs. NULL is a no-op. */
 void lv_logs_free(struct lv_logs *logs);

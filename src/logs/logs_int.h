@@ -18,6 +18,7 @@ struct json_t;
 struct lv_datakey_cache;
 struct lv_keyring;
 struct lv_logs_committer;
+struct lv_logs_queries;
 struct lv_logs_retention;
 
 /* What lv_logs_new() makes (logs.h); handlers reach it as
@@ -29,6 +30,9 @@ struct lv_logs {
     struct lv_datakey_cache *datakeys;  /* datakey.h */
     struct lv_logs_committer *committer;    /* events_int.h */
     struct lv_logs_retention *retention;    /* NULL until started */
+    struct lv_logs_queries *queries;    /* Insights' runner pool and
+                                         * sweeper (query_int.h); NULL
+                                         * until started */
 };
 
 /* "arn:aws:logs:REGION:ACCOUNT:log-group:NAME" with ":*" when `star`

@@ -9,6 +9,7 @@
 #include "logs/datakey.h"
 #include "logs/events_int.h"
 #include "logs/logs_int.h"
+#include "logs/query_int.h"
 #include "logs/retention.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -37,6 +38,11 @@ int lv_logs_start(struct lv_logs *logs, struct lv_app *app,
         return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
                           "cannot start the Logs retention task");
     }
+    logs->queries = lv_logs_queries_start(app);
+    if (!logs->queries) {
+        return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                          "cannot start the Logs Insights runners");
+    }
     return 0;
 }
 
@@ -45,6 +51,7 @@ void lv_logs_free(struct lv_logs *logs)
     if (!logs) {
         return;
     }
+    lv_logs_queries_stop(logs->queries);
     lv_logs_retention_stop(logs->retention);
     lv_logs_committer_free(logs->committer);
     lv_datakey_cache_free(logs->datakeys);
