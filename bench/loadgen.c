@@ -935,22 +935,54 @@ static int run_search(void)
 
 /* ---- Logs Insights (issue 12) ---------------------------------------------- */
 
-/* The number value of "key" in a JSON answer (the first one), or -1. */
-static double json_num(const char *body, const char *key)
+/* Where the value of member "key" starts in a JSON answer: the first
+ * "key" followed by a colon — not a string "key" among the values, such
+ * as a result field named "status" — or NULL. */
+static const char *member_value(const char *body, const char *key)
 {
     char pat[64];
-    const char *p;
+    const char *p = body;
+    size_t pl;
 
     snprintf(pat, sizeof(pat), "\"%s\"", key);
-    p = strstr(body, pat);
-    if (!p) {
-        return -1;
+    pl = strlen(pat);
+    while ((p = strstr(p, pat)) != NULL) {
+        const char *v = p + pl;
+
+        while (*v == ' ') {
+            v++;
+        }
+        if (*v == ':' && (p == body || p[-1] != '\\')) {
+            v++;
+            while (*v == ' ') {
+                v++;
+            }
+            return v;
+        }
+        p += pl;
     }
-    p += strlen(pat);
-    while (*p == ' ' || *p == ':') {
-        p++;
+    return NULL;
+}
+
+/* The string value of member "key", copied; or NULL. */
+static char *member_str(const char *body, const char *key)
+{
+    const char *v = member_value(body, key);
+    const char *e;
+
+    if (!v || *v != '"') {
+        return NULL;
     }
-    return strtod(p, NULL);
+    e = strchr(v + 1, '"');
+    return e ? lv_xstrndup(v + 1, (size_t)(e - v - 1)) : NULL;
+}
+
+/* The number value of member "key", or -1. */
+static double json_num(const char *body, const char *key)
+{
+    const char *v = member_value(body, key);
+
+    return v ? strtod(v, NULL) : -1;
 }
 
 /* The rows of GetQueryResults' "results" ([[{…},…],…]): the arrays one
@@ -1034,7 +1066,7 @@ static int run_insights(void)
     cpu0 = proc_cpu_s(O.server_pid);
     t0 = now_s();
     call(&c, "logs", LOGS_TARGET "StartQuery", b.data);
-    id = json_str(c.body, "queryId");
+    id = member_str(c.body, "queryId");
     if (!id) {
         die("StartQuery answered no queryId");
     }
@@ -1044,7 +1076,7 @@ static int run_insights(void)
         call(&c, "logs", LOGS_TARGET "GetQueryResults", b.data);
         polls++;
         free(status);
-        status = json_str(c.body, "status");
+        status = member_str(c.body, "status");
         if (!status) {
             die("GetQueryResults answered no status");
         }
