@@ -1090,10 +1090,11 @@ static int run_insights(void)
     cpu1 = proc_cpu_s(O.server_pid);
     hwm1 = proc_kb(O.server_pid, "VmHWM");
     rows = count_rows(c.body);
-    printf("insights status=%s seconds=%.3f mbps=%.1f polls=%zu rows=%zu "
+    printf("insights query_id=%s status=%s seconds=%.3f mbps=%.1f "
+           "polls=%zu rows=%zu "
            "records_matched=%.0f records_scanned=%.0f bytes_scanned=%.0f "
            "server_cpu_s=%.3f rss_before_kb=%ld hwm_after_kb=%ld "
-           "hwm_reset=%d hwm_growth_kb=%ld\n", status, t1 - t0,
+           "hwm_reset=%d hwm_growth_kb=%ld\n", id, status, t1 - t0,
            O.raw_bytes / 1e6 / (t1 - t0), polls, rows,
            json_num(c.body, "recordsMatched"),
            json_num(c.body, "recordsScanned"),
