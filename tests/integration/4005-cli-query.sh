@@ -152,6 +152,37 @@ else
 fi
 fake_stop
 
+# On a terminal: one progress line per poll while Running, each
+# overwriting the last (\r, erase line), cleared before the summary; the
+# results still go to stdout. stderr is a pty here, stdout a pipe.
+fake_start complete
+$PY - "$LOGVAULT_BIN" "$FAKE_URL" >"$LV_SCRATCH/pty.txt" <<'PTY'
+import os, pty, subprocess, sys
+m, s = pty.openpty()
+p = subprocess.Popen([sys.argv[1], "logs", "query", "grp-a",
+                      "--query-string", "x", "--endpoint-url", sys.argv[2]],
+                     stdout=subprocess.PIPE, stderr=s,
+                     stdin=subprocess.DEVNULL)
+os.close(s)
+err = b""
+while True:
+    try:
+        d = os.read(m, 4096)
+    except OSError:
+        break
+    if not d:
+        break
+    err += d
+out = p.communicate()[0]
+print(repr(err.replace(b"\r\n", b"\n").decode()))
+print(p.returncode, len(out.splitlines()))
+PTY
+progress='\r\x1b[KRunning  1,234,567 records scanned  98.8 MB scanned  T'
+expect_eq "query on a terminal: progress per poll, cleared, then a summary" \
+    "'$progress$progress\\r\\x1b[K2 rows, 2 records matched, 1,234,567 scanned (98.8 MB) in T\\n'
+0 6" "$(sed -E 's/[0-9]+\.[0-9] s/T/g' "$LV_SCRATCH/pty.txt")"
+fake_stop
+
 fake_start paged
 LV logs query grp-a --query-string x --output json \
     --endpoint-url "$FAKE_URL" >"$out" 2>"$err"
