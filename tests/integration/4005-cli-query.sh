@@ -378,14 +378,16 @@ expect_eq "list-log-groups-for-query: the groups queried" "q-g q-h" "$lq"
 # ---- logvault logs query against boto3's get_query_results -------------
 
 cat >"$LV_SCRATCH/boto_query.py" <<'EOF'
-"""Runs argv[2] (query) over the groups argv[3:] from argv[1] (start,end)
-with boto3 and prints GetQueryResults' results as JSON."""
+"""Runs argv[2] (query) over the groups argv[3:] (none: the query's
+SOURCE chooses) from argv[1] (start,end) with boto3 and prints
+GetQueryResults' results as JSON."""
 import json, os, sys, time
 import boto3
 c = boto3.client("logs", endpoint_url=os.environ["LV_ENDPOINT"])
 start, end = (int(x) for x in sys.argv[1].split(","))
-qid = c.start_query(logGroupIdentifiers=sys.argv[3:], startTime=start,
-                    endTime=end, queryString=sys.argv[2])["queryId"]
+groups = {"logGroupIdentifiers": sys.argv[3:]} if sys.argv[3:] else {}
+qid = c.start_query(startTime=start, endTime=end, queryString=sys.argv[2],
+                    **groups)["queryId"]
 for _ in range(600):
     r = c.get_query_results(queryId=qid)
     if r["status"] not in ("Scheduled", "Running"):
@@ -488,6 +490,8 @@ query_vs_boto3 "query (table) vs boto3: no results" table \
 arn="arn:aws:logs:$AWS_REGION:123456789012:log-group:q-h"
 query_vs_boto3 "query (table) vs boto3: a group by ARN" table \
     'fields @message' "$arn"
+query_vs_boto3 "query (table) vs boto3: groups chosen by SOURCE" table \
+    'SOURCE logGroups(namePrefix: ["q-"]) | fields @log, @message | sort @timestamp desc | limit 5'
 
 # errors as the AWS CLI shows them: the same stderr and exit code as
 # start-query's for the same mistake
