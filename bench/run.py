@@ -654,6 +654,9 @@ def bench_insights(srv, raw):
         log("insights %s: %s MB/s, %s records matched, %s rows" % (
             name, res[name]["mbps"].fmt(1), fmt_n(res[name]["matched"]),
             fmt_n(res[name]["rows"])))
+    if DISTINCT < 1000000:
+        NOTES.append("Logs Insights memory: over %s distinct x instead of "
+                     "1,000,000 (BENCH_DISTINCT)" % fmt_n(DISTINCT))
     log("insights: ingesting %d events with distinct x" % DISTINCT)
     # One connection, gen-events one batch more than sent and a pool that
     # holds every batch (loadgen sizes it at 260 B an event): batch j is
