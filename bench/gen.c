@@ -3,6 +3,7 @@
  */
 #include "gen.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,17 @@ static uint64_t next(uint64_t *s)
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
+}
+
+static uint64_t gcd(uint64_t a, uint64_t b)
+{
+    while (b) {
+        uint64_t t = a % b;
+
+        a = b;
+        b = t;
+    }
+    return a;
 }
 
 static unsigned pick(uint64_t *s, unsigned n)
@@ -207,6 +219,36 @@ void lv_gen_events(struct lv_gen *g, uint64_t seed, size_t n)
             cap *= 2;
             g->data = lv_xrealloc(g->data, cap);
         }
+        memcpy(g->data + g->bytes, ev, len);
+        g->off[i] = g->bytes;
+        g->len[i] = (uint32_t)len;
+        g->bytes += len;
+    }
+}
+
+void lv_gen_distinct(struct lv_gen *g, uint64_t seed, size_t n)
+{
+    uint64_t s = seed;
+    /* x = k(i * a + b) mod n with a odd and coprime to n: a permutation
+     * of 0..n-1 that does not look sorted */
+    uint64_t a = (next(&s) | 1) % (n ? n : 1), b = next(&s);
+    char ev[MAX_EVENT];
+    size_t i;
+
+    while (n > 2 && (a < 2 || gcd(a, n) != 1)) {
+        a = (a + 2) % n;
+    }
+    g->data = lv_xmalloc(n * 64 + 1);
+    g->off = lv_xmalloc((n ? n : 1) * sizeof(*g->off));
+    g->len = lv_xmalloc((n ? n : 1) * sizeof(*g->len));
+    g->bytes = 0;
+    g->n = n;
+    for (i = 0; i < n; i++) {
+        uint64_t x = n ? (uint64_t)(((unsigned __int128)i * a + b) % n) : 0;
+        size_t len = 0;
+
+        put(ev, &len, "{\"x\":\"k%07" PRIu64 "\",\"level\":\"INFO\","
+            "\"latency_ms\":%u}", x, pick(&s, 1000));
         memcpy(g->data + g->bytes, ev, len);
         g->off[i] = g->bytes;
         g->len[i] = (uint32_t)len;

@@ -15,6 +15,9 @@
  * LV_GEN_RARE_EVERY; JSON events with status 503 are ~1 in 200; nginx
  * lines with status 503 likewise.
  *
+ * lv_gen_distinct makes another set, of small JSON events each with its
+ * own value of one field (the Insights bench's many-groups stats).
+ *
  * It does not talk to a server, sign, compress or encrypt.
  */
 #ifndef LV_BENCH_GEN_H
@@ -39,6 +42,15 @@ struct lv_gen {
 /* Generates n events from `seed`; the same (seed, n) gives the same
  * bytes. Aborts on allocation failure. */
 void lv_gen_events(struct lv_gen *g, uint64_t seed, size_t n);
+
+/*
+ * Generates n small JSON events for the Logs Insights memory figure
+ * (issue 12: `stats count() by x` over 1,000,000 distinct values): event
+ * i is {"x":"k<7+ digits>","level":"INFO","latency_ms":<0..999>} where x
+ * is distinct for every i < n (a permutation of 0..n-1 drawn from
+ * `seed`, so the values do not arrive sorted). ~55 bytes each.
+ */
+void lv_gen_distinct(struct lv_gen *g, uint64_t seed, size_t n);
 
 void lv_gen_release(struct lv_gen *g);
 

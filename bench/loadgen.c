@@ -9,6 +9,8 @@
  *                   (--seconds T | --events N) [--create]
  *   loadgen read    --group G --stream S
  *   loadgen search  --group G --pattern P --raw-bytes X
+ *   loadgen insights --group G --query Q --raw-bytes X [--range-s S]
+ *                   [--poll-ms M]
  *   loadgen kms     --op Encrypt|Decrypt|GenerateDataKey --conns C
  *                   --seconds T
  *   loadgen startup -- COMMAND…   (runs COMMAND, times the first answer)
@@ -19,6 +21,19 @@
  * signed before the clock starts (a pool per connection, reused in turn;
  * the sequence token is ignored by the API, so a body can be sent again),
  * so the generator spends its time on the socket, not on JSON or SHA-256.
+ *
+ * `insights` (issue 12): StartQuery of Q over G, its range the last S
+ * seconds (default 86400) to a minute ahead, then GetQueryResults every
+ * M ms (default 20) until the status is terminal; MB/s is X (the group's
+ * raw text) over the time from StartQuery to the answer that said
+ * Complete. Around the query it reads the server's memory: VmRSS before,
+ * then resets VmHWM (writing 5 to /proc/PID/clear_refs, Linux's "reset
+ * the peak resident set size"), and VmHWM after, so hwm_growth_kb is the
+ * most the query added to the server's resident memory (when the reset
+ * is refused, hwm_reset=0 and VmHWM is the process's lifetime peak).
+ *
+ * `ingest --distinct` sends the events of lv_gen_distinct (gen.h) instead
+ * of the usual mix: one distinct "x" per event.
  *
  * Without --stream each connection writes its own stream "s-<conn>". A
  * batch holds --batch events unless that passes PutLogEvents' 1,048,576
@@ -77,12 +92,16 @@ struct opts {
     const char *op;
     size_t pool_mb;
     size_t gen_events;
+    int distinct;
+    const char *query;
+    long range_s;
+    long poll_ms;
     char **cmd;
 };
 
 static struct opts O = {
     .port = 0, .cpu = -1, .seed = 7, .conns = 1, .batch = 1000,
-    .pool_mb = 96, .gen_events = 400000,
+    .pool_mb = 96, .gen_events = 400000, .range_s = 86400, .poll_ms = 20,
 };
 
 /* One HTTP request ready to write: head + body. */
@@ -707,7 +726,11 @@ static int run_ingest(void)
         die("ingest needs --group, --conns 1..64, --batch >= 1");
     }
     pin(O.cpu);
-    lv_gen_events(&g, O.seed, O.gen_events);
+    if (O.distinct) {
+        lv_gen_distinct(&g, O.seed, O.gen_events);
+    } else {
+        lv_gen_events(&g, O.seed, O.gen_events);
+    }
     if (O.create) {
         char body[512];
 
@@ -910,6 +933,186 @@ static int run_search(void)
     return 0;
 }
 
+/* ---- Logs Insights (issue 12) ---------------------------------------------- */
+
+/* Where the value of member "key" starts in a JSON answer: the first
+ * "key" followed by a colon — not a string "key" among the values, such
+ * as a result field named "status" — or NULL. */
+static const char *member_value(const char *body, const char *key)
+{
+    char pat[64];
+    const char *p = body;
+    size_t pl;
+
+    snprintf(pat, sizeof(pat), "\"%s\"", key);
+    pl = strlen(pat);
+    while ((p = strstr(p, pat)) != NULL) {
+        const char *v = p + pl;
+
+        while (*v == ' ') {
+            v++;
+        }
+        if (*v == ':' && (p == body || p[-1] != '\\')) {
+            v++;
+            while (*v == ' ') {
+                v++;
+            }
+            return v;
+        }
+        p += pl;
+    }
+    return NULL;
+}
+
+/* The string value of member "key", copied; or NULL. */
+static char *member_str(const char *body, const char *key)
+{
+    const char *v = member_value(body, key);
+    const char *e;
+
+    if (!v || *v != '"') {
+        return NULL;
+    }
+    e = strchr(v + 1, '"');
+    return e ? lv_xstrndup(v + 1, (size_t)(e - v - 1)) : NULL;
+}
+
+/* The number value of member "key", or -1. */
+static double json_num(const char *body, const char *key)
+{
+    const char *v = member_value(body, key);
+
+    return v ? strtod(v, NULL) : -1;
+}
+
+/* The rows of GetQueryResults' "results" ([[{…},…],…]): the arrays one
+ * level inside it, strings skipped. */
+static size_t count_rows(const char *body)
+{
+    const char *p = strstr(body, "\"results\"");
+    size_t rows = 0;
+    int depth = 0;
+    int in_str = 0;
+
+    p = p ? strchr(p, '[') : NULL;
+    for (; p && *p; p++) {
+        if (in_str) {
+            if (*p == '\\' && p[1]) {
+                p++;
+            } else if (*p == '"') {
+                in_str = 0;
+            }
+        } else if (*p == '"') {
+            in_str = 1;
+        } else if (*p == '[') {
+            rows += depth == 1;
+            depth++;
+        } else if (*p == ']' && --depth == 0) {
+            break;
+        }
+    }
+    return rows;
+}
+
+/* Linux's "reset the peak RSS" (proc(5), /proc/PID/clear_refs): 1 if done. */
+static int reset_hwm(long pid)
+{
+    char path[64];
+    FILE *f;
+    int ok;
+
+    if (pid <= 0) {
+        return 0;
+    }
+    snprintf(path, sizeof(path), "/proc/%ld/clear_refs", pid);
+    f = fopen(path, "w");
+    if (!f) {
+        return 0;
+    }
+    ok = fputs("5", f) >= 0;
+    ok = fclose(f) == 0 && ok;
+    return ok;
+}
+
+static int run_insights(void)
+{
+    struct conn c = { .fd = -1 };
+    struct lv_buf b = LV_BUF_INIT(SIZE_MAX);
+    struct timespec pause = { O.poll_ms / 1000, (O.poll_ms % 1000) * 1000000L };
+    char *id;
+    char *status = NULL;
+    long rss0;
+    long hwm1;
+    int hwm_reset;
+    size_t polls = 0;
+    size_t rows;
+    double t0;
+    double t1;
+    double cpu0;
+    double cpu1;
+    time_t now = time(NULL);
+    int done = 0;
+
+    if (!O.group || !O.query) {
+        die("insights needs --group and --query");
+    }
+    pin(O.cpu);
+    lv_buf_addf(&b, "{\"logGroupName\":\"%s\",\"queryString\":", O.group);
+    add_json_str(&b, O.query, strlen(O.query));
+    lv_buf_addf(&b, ",\"startTime\":%lld,\"endTime\":%lld}",
+                (long long)now - O.range_s, (long long)now + 60);
+    rss0 = proc_kb(O.server_pid, "VmRSS");
+    hwm_reset = reset_hwm(O.server_pid);
+    cpu0 = proc_cpu_s(O.server_pid);
+    t0 = now_s();
+    call(&c, "logs", LOGS_TARGET "StartQuery", b.data);
+    id = member_str(c.body, "queryId");
+    if (!id) {
+        die("StartQuery answered no queryId");
+    }
+    lv_buf_reset(&b);
+    lv_buf_addf(&b, "{\"queryId\":\"%s\"}", id);
+    while (!done) {
+        call(&c, "logs", LOGS_TARGET "GetQueryResults", b.data);
+        polls++;
+        free(status);
+        status = member_str(c.body, "status");
+        if (!status) {
+            die("GetQueryResults answered no status");
+        }
+        done = strcmp(status, "Scheduled") != 0 &&
+               strcmp(status, "Running") != 0;
+        if (!done) {
+            nanosleep(&pause, NULL);
+        }
+    }
+    t1 = now_s();
+    cpu1 = proc_cpu_s(O.server_pid);
+    hwm1 = proc_kb(O.server_pid, "VmHWM");
+    rows = count_rows(c.body);
+    printf("insights query_id=%s status=%s seconds=%.3f mbps=%.1f "
+           "polls=%zu rows=%zu "
+           "records_matched=%.0f records_scanned=%.0f bytes_scanned=%.0f "
+           "server_cpu_s=%.3f rss_before_kb=%ld hwm_after_kb=%ld "
+           "hwm_reset=%d hwm_growth_kb=%ld\n", id, status, t1 - t0,
+           O.raw_bytes / 1e6 / (t1 - t0), polls, rows,
+           json_num(c.body, "recordsMatched"),
+           json_num(c.body, "recordsScanned"),
+           json_num(c.body, "bytesScanned"), cpu1 - cpu0, rss0, hwm1,
+           hwm_reset, hwm1 >= 0 && rss0 >= 0 ? hwm1 - rss0 : -1);
+    if (strcmp(status, "Complete") != 0) {
+        fprintf(stderr, "loadgen: query %s ended %s: %.*s\n", id, status,
+                (int)(c.body_len > 300 ? 300 : c.body_len), c.body);
+    }
+    done = strcmp(status, "Complete") == 0 ? 0 : 1;
+    free(id);
+    free(status);
+    lv_buf_release(&b);
+    conn_close(&c);
+    free(c.in);
+    return done;
+}
+
 /* ---- KMS -------------------------------------------------------------------- */
 
 static void *kms_worker(void *arg)
@@ -1085,7 +1288,7 @@ int main(int argc, char **argv)
     int i;
 
     if (argc < 2) {
-        fprintf(stderr, "usage: loadgen ingest|read|search|kms|startup "
+        fprintf(stderr, "usage: loadgen ingest|read|search|insights|kms|startup "
                 "--port P [options] (see bench/loadgen.c)\n");
         return 2;
     }
@@ -1101,6 +1304,10 @@ int main(int argc, char **argv)
         }
         if (strcmp(a, "--create") == 0) {
             O.create = 1;
+            continue;
+        }
+        if (strcmp(a, "--distinct") == 0) {
+            O.distinct = 1;
             continue;
         }
         if (!v) {
@@ -1136,6 +1343,12 @@ int main(int argc, char **argv)
             O.op = v;
         } else if (strcmp(a, "--pool-mb") == 0) {
             O.pool_mb = strtoull(v, NULL, 10);
+        } else if (strcmp(a, "--query") == 0) {
+            O.query = v;
+        } else if (strcmp(a, "--range-s") == 0) {
+            O.range_s = strtol(v, NULL, 10);
+        } else if (strcmp(a, "--poll-ms") == 0) {
+            O.poll_ms = strtol(v, NULL, 10);
         } else if (strcmp(a, "--gen-events") == 0) {
             O.gen_events = strtoull(v, NULL, 10);
         } else {
@@ -1157,6 +1370,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(O.mode, "search") == 0) {
         return run_search();
+    }
+    if (strcmp(O.mode, "insights") == 0) {
+        return run_insights();
     }
     if (strcmp(O.mode, "kms") == 0) {
         if (O.seconds <= 0) {

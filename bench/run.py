@@ -15,14 +15,22 @@ Environment knobs (defaults are what `make bench` uses):
   BENCH_READ_EVENTS=1000000
   BENCH_SEARCH_MB=1024    raw MB of text in the searched group
   BENCH_RSS_EVENTS=10000000
+  BENCH_DISTINCT=1000000  distinct values of x in the Insights memory
+                          figure (issue 12)
   BENCH_MOTO=auto|0       0 skips moto even when installed
   BENCH_PG=auto|0         0 skips the PostgreSQL backend (issue 11); it is
                           also skipped, with a note, when PostgreSQL is not
                           installed
-  BENCH_READ_EVENTS, BENCH_SEARCH_MB, BENCH_RSS_EVENTS and BENCH_RUNS are
-  also the quick mode for checking the driver itself, e.g.
+  BENCH_READ_EVENTS, BENCH_SEARCH_MB, BENCH_RSS_EVENTS, BENCH_DISTINCT and
+  BENCH_RUNS are also the quick mode for checking the driver itself, e.g.
   BENCH_RUNS=1 BENCH_READ_EVENTS=50000 BENCH_SEARCH_MB=16
-  BENCH_RSS_EVENTS=200000 BENCH_MOTO=0 bench/run.sh
+  BENCH_RSS_EVENTS=200000 BENCH_DISTINCT=50000 BENCH_MOTO=0 bench/run.sh
+
+Logs Insights (issue 12) runs on the server and data of the search
+figures, after them: the queries of INSIGHTS over the same group (whose
+generated events are about half JSON access logs, so the JSON-field query
+needs no group of its own), then a group of BENCH_DISTINCT small JSON
+events, each with its own x, for the peak memory of `stats count() by x`.
 
 The PostgreSQL figures (issue 11) run on a throwaway cluster of the
 driver's own (PgCluster), each right after its SQLite counterpart, with
@@ -60,6 +68,7 @@ KMS_S = float(os.environ.get("BENCH_KMS_S", "2"))
 READ_EVENTS = env_int("BENCH_READ_EVENTS", 1000000)
 SEARCH_MB = env_int("BENCH_SEARCH_MB", 1024)
 RSS_EVENTS = env_int("BENCH_RSS_EVENTS", 10000000)
+DISTINCT = env_int("BENCH_DISTINCT", 1000000)
 MOTO_READ_EVENTS = min(200000, READ_EVENTS)
 MOTO_SEARCH_MB = min(32, SEARCH_MB)
 BATCHES = (100, 1000, 10000)
@@ -70,6 +79,15 @@ PATTERNS = (
     ("space-delimited", "[ip, ident, user, ts, request, status = 503, "
                         "bytes, referer, agent]"),
 )
+# Logs Insights over the search group (issue 12): a rare term then a
+# binned count, as the issue names it; and stats over JSON fields of the
+# access-log events (about half of the generated mix, gen.h).
+INSIGHTS = (
+    ("rare term, binned count",
+     "filter @message like /OutOfMemoryError/ | stats count() by bin(5m)"),
+    ("JSON fields", "stats count(), avg(latency_ms) by status"),
+)
+DISTINCT_QUERY = "stats count() by x"
 
 # Pinning: load generator on cpu 0, server on cpu 1, when there are two
 # cpus we may use and taskset exists.
@@ -565,7 +583,161 @@ def bench_search(kind, raw_mb, pg=None):
                 kind, name, res[name]["mbps"].fmt(1), res[name]["matches"]))
         res["raw_mb"] = raw / 1e6
         res["events"] = ing["events"]
+        if kind == "logvault" and not pg:
+            res["insights"] = bench_insights(srv, raw)
     return res
+
+
+def loadgen_line(server, mode, *args):
+    """loadgen's figures line even when it exits non-zero (a query that
+    ended Failed still reports its time and memory), or None."""
+    p = subprocess.run(loadgen_cmd(server, mode, *args),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True)
+    if p.stderr.strip():
+        log("loadgen: " + p.stderr.strip()[-300:])
+    lines = [ln for ln in p.stdout.splitlines() if ln.startswith(mode)]
+    return parse(lines[-1]) if lines else None
+
+
+def engine_peak_mb(srv, qid):
+    """The engine's own peak for query qid (lv_iq_run_peak_bytes: what
+    the run's max_bytes bounds), from the server's INFO line "logs: query
+    complete query=ID … peak_bytes=N", in MB; None when the server did not
+    log it. The line follows the state change GetQueryResults reads, so
+    it may lag the answer a little: looked for up to 5 s."""
+    pat = re.compile(rb"query=%s .*peak_bytes=(\d+)" % re.escape(
+        str(qid).encode()))
+    deadline = time.time() + 5
+    while True:
+        try:
+            with open(os.path.join(srv.dir, "server.log"), "rb") as f:
+                m = pat.search(f.read())
+        except OSError:
+            m = None
+        if m or time.time() > deadline:
+            return int(m.group(1)) / 1048576.0 if m else None
+        time.sleep(0.05)
+
+
+def insights_supported(srv):
+    """StartQuery answers (a missing group is an answer; NotImplemented
+    is not)."""
+    p = subprocess.run([LOADGEN, "insights", "--port", str(srv.port),
+                        "--group", "nosuch", "--query", "fields @message",
+                        "--raw-bytes", "1"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    return p.returncode == 0 or "ResourceNotFoundException" in p.stderr
+
+
+def bench_insights(srv, raw):
+    """Issue 12: the INSIGHTS queries over the search group (MB/s of its
+    raw text, StartQuery to Complete), then the peak memory of
+    DISTINCT_QUERY over DISTINCT distinct values."""
+    if not insights_supported(srv):
+        NOTES.append("Logs Insights: skipped (StartQuery not implemented)")
+        log("insights: skipped (StartQuery not implemented)")
+        return None
+    res = {}
+    for name, q in INSIGHTS:
+        rows = [loadgen_line(srv, "insights", "--group", "search", "--query",
+                             q, "--raw-bytes", raw) for _ in range(RUNS)]
+        good = [x for x in rows if x and x["status"] == "Complete"]
+        res[name] = {"mbps": Stat([x["mbps"] for x in good]),
+                     "query": q,
+                     "failed": [x["status"] if x else "no answer"
+                                for x in rows
+                                if not x or x["status"] != "Complete"],
+                     "matched": good[0]["records_matched"] if good else None,
+                     "rows": good[0]["rows"] if good else None,
+                     "scanned": good[0]["bytes_scanned"] if good else None}
+        log("insights %s: %s MB/s, %s records matched, %s rows" % (
+            name, res[name]["mbps"].fmt(1), fmt_n(res[name]["matched"]),
+            fmt_n(res[name]["rows"])))
+    if DISTINCT < 1000000:
+        NOTES.append("Logs Insights memory: over %s distinct x instead of "
+                     "1,000,000 (BENCH_DISTINCT)" % fmt_n(DISTINCT))
+    log("insights: ingesting %d events with distinct x" % DISTINCT)
+    # One connection, gen-events one batch more than sent and a pool that
+    # holds every batch (loadgen sizes it at 260 B an event): batch j is
+    # events [j * 10000, (j + 1) * 10000), none sent twice, every x
+    # distinct.
+    ing = loadgen(srv, "ingest", "--group", "distinct", "--conns", 1,
+                  "--batch", 10000, "--events", DISTINCT, "--create",
+                  "--distinct", "--gen-events", DISTINCT + 10000,
+                  "--pool-mb", int(DISTINCT * 270 / 1e6) + 16)
+    rows = [loadgen_line(srv, "insights", "--group", "distinct", "--query",
+                         DISTINCT_QUERY, "--raw-bytes", ing["raw_bytes"])
+            for _ in range(RUNS)]
+    got = [x for x in rows if x]
+    for x in got:
+        x["engine_mb"] = engine_peak_mb(srv, x["query_id"])
+    res["distinct"] = {
+        "events": ing["events"],
+        "growth_mb": Stat([x["hwm_growth_kb"] / 1024.0 for x in got
+                           if x["hwm_growth_kb"] >= 0]),
+        "rss_mb": Stat([x["rss_before_kb"] / 1024.0 for x in got]),
+        "engine_mb": Stat([x["engine_mb"] for x in got]),
+        "seconds": Stat([x["seconds"] for x in got]),
+        "status": sorted(set(str(x["status"]) for x in got)),
+        "rows": got[0]["rows"] if got else None,
+        "reset": all(x["hwm_reset"] for x in got) if got else False,
+    }
+    d = res["distinct"]
+    log("insights %s over %s distinct x: peak RSS +%s MB, engine peak %s "
+        "MB, status %s, %s rows" % (
+            DISTINCT_QUERY, fmt_n(d["events"]), d["growth_mb"].fmt(1),
+            d["engine_mb"].fmt(1), "/".join(d["status"]), fmt_n(d["rows"])))
+    return res
+
+
+def insights_rows(L, ins, c_scan):
+    """The Logs Insights rows of the read/search table (issue 12)."""
+    if not ins:
+        L.append("| Logs Insights | skipped (StartQuery not implemented) "
+                 "| | | |")
+        return
+    for name, _ in INSIGHTS:
+        x = ins[name]
+        L.append("| Logs Insights %s `%s`: MB/s of raw text (%s records "
+                 "matched, %s rows) | %s | %s | n/a | n/a |" % (
+                     name, x["query"].replace("|", "\\|"),
+                     fmt_n(x["matched"]), fmt_n(x["rows"]),
+                     x["mbps"].fmt(1), pct(x["mbps"].med, c_scan)))
+        if x["failed"]:
+            NOTES.append("Logs Insights %s: %d of %d runs did not complete "
+                         "(%s); not counted" % (
+                             name, len(x["failed"]), RUNS,
+                             ", ".join(x["failed"])))
+    d = ins["distinct"]
+    L.append("| Logs Insights `%s` over %s distinct x: server peak RSS "
+             "growth during the query, MB (status %s, %s rows, %s s) | %s "
+             "| | | |" % (DISTINCT_QUERY, fmt_n(d["events"]),
+                          "/".join(d["status"]), fmt_n(d["rows"]),
+                          d["seconds"].fmt(1), d["growth_mb"].fmt(1)))
+    L.append("| same query: the engine's peak (lv_iq_run_peak_bytes, what "
+             "its max_bytes bounds), MB | %s | | | |" % d["engine_mb"].fmt(1))
+    first = ins[INSIGHTS[0][0]]["mbps"].med
+    NOTES.append(
+        "Logs Insights (issue 12): MB/s is the group's raw message text over "
+        "the time from StartQuery to the GetQueryResults answer that said "
+        "Complete (polled every 20 ms); target: the first query at >= 50%% "
+        "of the scan ceiling: %s (%s)" % (
+            met(first is not None and c_scan and first / c_scan >= 0.5),
+            pct(first, c_scan)))
+    NOTES.append(
+        "Logs Insights memory: VmRSS of the server before the query, then "
+        "its VmHWM reset (/proc/PID/clear_refs 5) and read when the query "
+        "ended; the growth is the most the query added to resident memory "
+        "(%s); server RSS before the query %s MB. Memory the allocator "
+        "kept resident from earlier work (the ingest) is reused without "
+        "growing RSS, so the growth is a lower bound, noisier than the "
+        "engine's own peak, which the server logs per query (peak_bytes) "
+        "and which its max_bytes (LV_QUERY_MAX_BYTES, src/logs/) bounds: "
+        "past it the query fails instead of growing" % (
+            "peak reset before each run" if d["reset"] else
+            "the reset was refused, so this is the lifetime peak less RSS",
+            d["rss_mb"].fmt(1)))
 
 
 # ---- the PostgreSQL backend (issue 11) ----------------------------------------
@@ -886,6 +1058,7 @@ def table(ceil, lv_ing, mo_ing, lv_read, mo_read, lv_search, mo_search,
                          ratio(x["mbps"].med, m["mbps"].med)
                          if m and m["mbps"].ok and not m.get("ignored")
                          else "n/a"))
+        insights_rows(L, lv_search.get("insights"), c_scan)
     else:
         L.append("| FilterLogEvents | %s | | | |" % search_note)
     for op in ("Encrypt", "Decrypt", "GenerateDataKey"):

@@ -19,7 +19,8 @@
  *     reported together under "Parameter validation failed:".
  * A command of our own (awscli's BasicCommand: `logs tail`) is parsed by
  * the same rules from its own table (lv_cli_parse_command): chosen input
- * members of its operation, options of its own, one positional argument.
+ * members of its operation, options of its own, one positional argument
+ * (of one word, or of one or more for a list member).
  */
 #include "cli/cli_int.h"
 
@@ -611,7 +612,9 @@ static const char *vname(const char *name)
 }
 
 static void validate(const struct lv_service *svc, int shape,
-                     const json_t *v, const char *name, struct lv_buf *r);
+                     const json_t *v, const char *name,
+                     const struct lv_cli_opt *opts, size_t n_opts,
+                     struct lv_buf *r);
 
 static void bad_type(struct lv_buf *r, const char *name, const json_t *v,
                      const char *valid)
@@ -633,8 +636,30 @@ static void min_len(struct lv_buf *r, const struct lv_shape *sh,
     }
 }
 
+/* Is input member `member` a row of a command's table? */
+static int named_by(const struct lv_cli_opt *opts, size_t n_opts,
+                    const char *member)
+{
+    size_t k;
+
+    for (k = 0; k < n_opts; k++) {
+        if (opts[k].member && strcmp(opts[k].member, member) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * botocore's validation of `v` under `shape`, reports appended to r.
+ * With a command's table (opts, top level only), a required member the
+ * table does not name is not missing: the command fills it itself
+ * (`logs query`: startTime and endTime from --since).
+ */
 static void validate(const struct lv_service *svc, int shape,
-                     const json_t *v, const char *name, struct lv_buf *r)
+                     const json_t *v, const char *name,
+                     const struct lv_cli_opt *opts, size_t n_opts,
+                     struct lv_buf *r)
 {
     const struct lv_shape *sh = &svc->shapes[shape];
     const char *k;
@@ -651,7 +676,8 @@ static void validate(const struct lv_service *svc, int shape,
         }
         for (j = 0; j < sh->n_members; j++) {
             if (sh->members[j].required &&
-                !json_object_get(v, sh->members[j].name)) {
+                !json_object_get(v, sh->members[j].name) &&
+                (!opts || named_by(opts, n_opts, sh->members[j].name))) {
                 report(r, "Missing required parameter in %s: \"%s\"",
                        vname(name), sh->members[j].name);
             }
@@ -673,7 +699,7 @@ static void validate(const struct lv_service *svc, int shape,
             const struct lv_member *m = lv_model_find_member(sh, k);
             if (m) {
                 char *sub = lv_xasprintf("%s.%s", name, k);
-                validate(svc, m->shape, x, *name ? sub : k, r);
+                validate(svc, m->shape, x, *name ? sub : k, NULL, 0, r);
                 free(sub);
             }
         }
@@ -694,7 +720,7 @@ static void validate(const struct lv_service *svc, int shape,
         min_len(r, sh, name, json_array_size(v));
         json_array_foreach(v, i, x) {
             char *sub = lv_xasprintf("%s[%zu]", name, i);
-            validate(svc, sh->member, x, sub, r);
+            validate(svc, sh->member, x, sub, NULL, 0, r);
             free(sub);
         }
         return;
@@ -705,7 +731,7 @@ static void validate(const struct lv_service *svc, int shape,
         }
         json_object_foreach((json_t *)v, k, x) {
             char *sub = lv_xasprintf("%s.%s", name, k);
-            validate(svc, sh->value, x, sub, r);
+            validate(svc, sh->value, x, sub, NULL, 0, r);
             free(sub);
         }
         return;
@@ -807,12 +833,15 @@ static int is_choice(const char *v, const char *const *choices)
     return 0;
 }
 
+/* The positional argument a bare word fills: the first one not given
+ * yet, or one of a list member, which takes every bare word after its
+ * first (argparse's nargs '+'). */
 static struct arg *free_positional(struct table *t)
 {
     int i;
 
     for (i = 0; i < t->n; i++) {
-        if (t->a[i].positional && !t->a[i].seen) {
+        if (t->a[i].positional && (!t->a[i].seen || t->a[i].nargs_many)) {
             return &t->a[i];
         }
     }
@@ -861,7 +890,8 @@ int lv_cli_parse_command(struct lv_cli *c, struct lv_cli_opt *opts,
             a = looks_like_option(s) ? NULL : free_positional(&t);
             if (a) {
                 a->seen = 1;
-                a->vals = lv_xmalloc(sizeof(char *));
+                a->vals = lv_xrealloc(a->vals,
+                                      sizeof(char *) * (a->n_vals + 1));
                 a->vals[a->n_vals++] = (char *)s;
                 continue;
             }
@@ -1035,7 +1065,7 @@ int lv_cli_parse_command(struct lv_cli *c, struct lv_cli_opt *opts,
         c->manual_paging = 1;
     }
     if (c->op->input >= 0) {
-        validate(c->svc, c->op->input, p, "", &rep);
+        validate(c->svc, c->op->input, p, "", opts, n_opts, &rep);
     }
     if (rep.len) {
         rc = lv_cli_fail(LV_CLI_RC_USAGE, "Parameter validation failed:%s",

@@ -4,7 +4,9 @@
  * (args.c), configuration (config.c), the call or the pages (send.c,
  * paginate.c), the response shaped as botocore parses it, --query
  * (cli/jmespath), the output format (cli/output) — and the error
- * handlers' messages and exit codes (awscli/errorhandler.py).
+ * handlers' messages and exit codes (awscli/errorhandler.py). Besides
+ * the model's operations, `logs tail` (tail.c), `logs query` (query.c)
+ * and `kms explain` (explain.c).
  */
 #include "cli/cli.h"
 
@@ -314,13 +316,15 @@ static int take_globals(struct lv_cli *c, int argc, char **argv)
 static int invalid_choice(const struct lv_cli *c, const char *name)
 {
     struct lv_buf b = LV_BUF_INIT((size_t)-1);
-    int n = c->svc->n_ops, extra = strcmp(c->svc->name, "logs") == 0;
+    /* logs has two commands of its own after the model's: tail, query */
+    int n = c->svc->n_ops, extra = strcmp(c->svc->name, "logs") == 0 ? 2 : 0;
     int total = n + extra + 1, i, rc;
 
     (void)name;
     for (i = 0; i < total; i++) {
         const char *ch = i < n ? c->docs->ops[i].cli_name
-                       : (extra && i == n) ? "tail" : "help";
+                       : (extra && i == n) ? "tail"
+                       : (extra && i == n + 1) ? "query" : "help";
         if (i % 2 == 0) {
             lv_buf_addf(&b, "\n%-40s", ch);
         } else {
@@ -413,6 +417,13 @@ int lv_cli_main(int argc, char **argv)
         c.op = &c.svc->ops[idx];
         c.opd = &c.docs->ops[idx];
         rc = lv_cli_tail(&c, n - 1, args + 1);
+        goto out;
+    }
+    if (strcmp(args[0], "query") == 0 && strcmp(c.svc->name, "logs") == 0) {
+        idx = lv_model_find_op(c.svc, "StartQuery", 10) - c.svc->ops;
+        c.op = &c.svc->ops[idx];
+        c.opd = &c.docs->ops[idx];
+        rc = lv_cli_query(&c, n - 1, args + 1);
         goto out;
     }
     if (strcmp(args[0], "explain") == 0 && strcmp(c.svc->name, "kms") == 0) {

@@ -1,8 +1,8 @@
 /*
  * cli_int: what the files of src/cli share and nothing outside uses — the
  * state of one client run, and the steps cli.c drives: argument parsing
- * (args.c), sending (send.c), pagination (paginate.c), help (help.c) and
- * `logs tail` (tail.c).
+ * (args.c), sending (send.c), pagination (paginate.c), help (help.c),
+ * `logs tail` (tail.c) and `logs query` (query.c).
  */
 #ifndef LV_CLI_CLI_INT_H
 #define LV_CLI_CLI_INT_H
@@ -148,6 +148,22 @@ int lv_cli_help(const struct lv_cli *c, FILE *out);
 
 /* tail.c: `logs tail`. argv after "tail". Returns the exit code. */
 int lv_cli_tail(struct lv_cli *c, int argc, char **argv);
+
+/*
+ * tail.c: a time as `logs tail --since` takes it — Ns|m|h|d|w ago (from
+ * now), epoch seconds, or an ISO 8601 time (YYYY-MM-DD[THH:MM:SS], UTC,
+ * optionally ending Z or +00:00) — into *out as epoch milliseconds.
+ * 0, or -1 when `s` is none of these (*out untouched).
+ */
+int lv_cli_since_millis(const char *s, long long *out);
+
+/* query.c: `logs query`, logvault's Logs Insights command (StartQuery,
+ * then GetQueryResults until the query ends). argv after "query".
+ * Returns the exit code. */
+int lv_cli_query(struct lv_cli *c, int argc, char **argv);
+
+/* help.c: the help text of `logs query` (it has no model entry). */
+void lv_cli_help_query(FILE *out);
 
 /* explain.c: `kms explain`, logvault's key-policy explainer. argv after
  * "explain". Returns the exit code. */

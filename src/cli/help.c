@@ -3,7 +3,8 @@
  * plain text wrapped at 79 columns, laid out like the AWS CLI's man-page
  * help (NAME, DESCRIPTION, SYNOPSIS, OPTIONS, OUTPUT) from the model's
  * documentation (src/model/gen/docs_*.c, HTML already stripped). It does
- * not page, colour or show the AWS CLI's examples.
+ * not page, colour or show the AWS CLI's examples. `logs query`, which
+ * the model does not describe, has its help written out here.
  */
 #include "cli/cli_int.h"
 
@@ -161,6 +162,64 @@ int lv_cli_help(const struct lv_cli *c, FILE *out)
     }
     if (strcmp(c->svc->name, "logs") == 0) {
         fputs("       o tail\n\n", out);
+        fputs("       o query\n\n", out);
     }
     return 0;
+}
+
+void lv_cli_help_query(FILE *out)
+{
+    fputs("query\n\nDESCRIPTION\n", out);
+    wrap(out, "Runs a CloudWatch Logs Insights query over one or more log "
+         "groups and prints its results: StartQuery, then GetQueryResults "
+         "until the query is complete (waiting 0.5 s, then longer, up to "
+         "2 s, between polls). This command is logvault's own; the AWS "
+         "CLI has start-query and get-query-results, which it chains.\n\n"
+         "On a terminal, stderr shows the query's progress on one line "
+         "(status, records and bytes scanned, time elapsed), cleared when "
+         "the results come, then a summary after them. Ctrl-C stops the "
+         "query (StopQuery) and exits with status 130. A query that "
+         "ends Failed, Cancelled or Timeout is reported on stderr with "
+         "exit status 254.\n\n"
+         "--output table (the default; the profile's output setting does "
+         "not apply) prints one column per result field in the order the "
+         "fields first appear, without @ptr unless --show-ptr is given; "
+         "--output text prints the same cells tab-separated, one line per "
+         "row, without a header; in both, newlines, tabs and other "
+         "control characters in a value show as \\n, \\t, \\r or \\xNN. "
+         "--output json prints the GetQueryResults response as "
+         "get-query-results does (every field, @ptr included); --query "
+         "(JMESPath) applies to that response.", 7);
+    fputs("SYNOPSIS\n            query\n          [<log_group> "
+          "[<log_group>...]]\n          --query-string <value>\n"
+          "          [--since <value> | --start-time <value> "
+          "[--end-time <value>]]\n          [--limit <value>]\n"
+          "          [--query-language <value>]\n          [--show-ptr]\n"
+          "\nOPTIONS\n", out);
+    fputs("       log_group (list)\n", out);
+    wrap(out, "The log groups to query, by name or ARN (StartQuery's "
+         "logGroupIdentifiers, at most 50). Leave them out when the query "
+         "string names its log groups with SOURCE.", 10);
+    fputs("       --query-string (string)\n", out);
+    wrap(out, "The query, in CloudWatch Logs Insights query language.", 10);
+    fputs("       --since (string)\n", out);
+    wrap(out, "Where the query's time range starts; it ends now. As "
+         "`logs tail --since` takes it: a number and a unit, s, m, h, d "
+         "or w, meaning that long ago (5m, 1h, 2d); epoch seconds; or an "
+         "ISO 8601 time in UTC (2024-05-01T12:00:00Z). Defaults to 1h.",
+         10);
+    fputs("       --start-time (string)\n", out);
+    wrap(out, "Where the range starts, in any form --since takes; not "
+         "with --since.", 10);
+    fputs("       --end-time (string)\n", out);
+    wrap(out, "Where the range ends, in any form --since takes; defaults "
+         "to now; not with --since.", 10);
+    fputs("       --limit (integer)\n", out);
+    wrap(out, "The most log events to return (StartQuery's limit; AWS's "
+         "default, 10,000, when not given).", 10);
+    fputs("       --query-language (string)\n", out);
+    wrap(out, "StartQuery's queryLanguage (CWLI by default).", 10);
+    fputs("       --show-ptr (boolean)\n", out);
+    wrap(out, "Show the @ptr field in table and text output (the value "
+         "get-log-record takes).", 10);
 }

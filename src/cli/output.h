@@ -65,4 +65,9 @@ int lv_output_py_json(struct lv_buf *b, const json_t *v, int indent,
  * {'k': 1.5}); repr=1 gives repr(v) (strings quoted). */
 int lv_output_py_str(struct lv_buf *b, const json_t *v, int repr);
 
+/* The columns `s` (UTF-8, NUL-terminated) takes in the table format:
+ * one per code point, two for East Asian wide ones (awscli's
+ * get_text_length). */
+long lv_output_text_width(const char *s);
+
 #endif

@@ -329,6 +329,11 @@ static long text_len(const char *s)
     return n;
 }
 
+long lv_output_text_width(const char *s)
+{
+    return text_len(s);
+}
+
 struct section {
     char *title;
     char **headers;

@@ -58,7 +58,7 @@ static void wait_or_interrupt(const sigset_t *unblocked, long ms)
     }
 }
 
-static int since_millis(const char *s, long long *out)
+int lv_cli_since_millis(const char *s, long long *out)
 {
     static const struct { char u; long secs; } units[] = {
         { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 },
@@ -184,7 +184,7 @@ int lv_cli_tail(struct lv_cli *c, int argc, char **argv)
     since = opts[OPT_SINCE].value ? opts[OPT_SINCE].value : "10m";
     format = opts[OPT_FORMAT].value ? opts[OPT_FORMAT].value : "detailed";
     follow = opts[OPT_FOLLOW].value != NULL;
-    if (since_millis(since, &start) < 0) {
+    if (lv_cli_since_millis(since, &start) < 0) {
         rc = lv_cli_fail(LV_CLI_RC_GENERAL, "Invalid timestamp \"%s\": "
                          "Unknown string format: %s", since, since);
         goto out;
