@@ -144,7 +144,7 @@ out:
 struct ddefs {
     struct lv_jw *w;
     int n, max;
-    char last_name[256];
+    char last_name[sizeof(((struct lv_query_def *)0)->name)];
     char last_id[37];
 };
 
@@ -184,7 +184,7 @@ int lv_logs_op_describe_query_definitions(struct lv_req *rq, const json_t *in,
     const char *lang = lv_json_str(in, "queryLanguage");
     char cursor[LV_LOGS_CURSOR_MAX];
     char scope[600];
-    char next[400];
+    char next[1100];            /* id ":" name: 36 + 1 + 1,020 */
     const char *after_name = "";
     const char *after_id = "";
     int64_t max = DESCRIBE_DEFAULT_MAX;
