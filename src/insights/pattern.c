@@ -40,8 +40,7 @@
  * Output, one row a pattern, most frequent first (then by @pattern), its
  * fields in this order:
  *  - @pattern: the tokens joined by single spaces, each dynamic token
- *    shown as <*> — what GetQueryResults returns (clients split @pattern
- *    at "<*>"; the console shows the inferred names, <Time-1>, instead).
+ *    shown by its inferred name and place, <Number-2> (make_pat).
  *  - @ratio: @sampleCount / the rows the command saw with a value, a
  *    number (0.5 for half).
  *  - @sampleCount: the rows of the pattern.
@@ -887,11 +886,17 @@ static const char *first_key(const struct cluster *c, size_t *len)
     return c->text + c->tok[0].off;
 }
 
-/* The template's text with dynamic tokens as <*>, for sorting. */
+/* The template's text (@pattern) with each dynamic token shown by its
+ * inferred name and place among the dynamic tokens, <Number-2>, as the
+ * current pattern page shows them ("If CloudWatch Logs can't infer the
+ * type of data that a dynamic token represents, displays it as
+ * <Token-number>"); @tokens keeps tokenString "<*>", as PatternToken
+ * documents. */
 static void make_pat(struct lv_iq_pat *p, struct cluster *c)
 {
     struct lv_buf b = LV_BUF_INIT(SIZE_MAX);
     uint32_t i;
+    uint32_t dyn = 0;
     size_t n;
     char *s;
 
@@ -900,7 +905,7 @@ static void make_pat(struct lv_iq_pat *p, struct cluster *c)
             lv_buf_addc(&b, ' ');
         }
         if (c->tok[i].dyn) {
-            lv_buf_adds(&b, "<*>");
+            lv_buf_addf(&b, "<%s-%u>", tt_names[c->tok[i].type], ++dyn);
         } else {
             lv_buf_add(&b, c->text + c->tok[i].off, c->tok[i].len);
         }

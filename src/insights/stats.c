@@ -1084,6 +1084,9 @@ static struct lv_iq_row *group_row(struct stats *st, struct group *g)
             slot_result(&st->slots[it->slot],
                         g->data + st->slots[it->slot].off, &v);
             lv_iq_row_set(row, it->it->name, &v);
+            if (scratch) {
+                lv_iq_row_set(scratch, it->it->name, &v);
+            }
             continue;
         }
         if (!scratch) {
@@ -1100,9 +1103,19 @@ static struct lv_iq_row *group_row(struct stats *st, struct group *g)
                 snprintf(name, sizeof name, "\x01%zu", j);
                 lv_iq_row_set(scratch, name, &v);
             }
+            /* The items before this one, under their names: an item may
+             * compute from the aliases of earlier ones (the examples
+             * page's Lambda query: `provisonedMemoryMB -
+             * maxMemoryUsedMB as overProvisionedMB`). */
+            for (j = 0; j < i; j++) {
+                lv_iq_row_get(row, st->items[j].it->name,
+                              strlen(st->items[j].it->name), &v);
+                lv_iq_row_set(scratch, st->items[j].it->name, &v);
+            }
         }
         lv_iq_eval(it->rw, scratch, st->cx, &v);
         lv_iq_row_set(row, it->it->name, &v);
+        lv_iq_row_set(scratch, it->it->name, &v);
     }
     lv_iq_row_free(scratch);
     return row;

@@ -595,8 +595,8 @@ static const struct qcase cases[] = {
     { "pattern (the page's sample)",
       "filter @message like /DynamoDB/ | pattern @message "
       "| display @pattern, @sampleCount", &pat, 0, 0,
-      "@pattern=<*> <*> [INFO] Calling DynamoDB to store for resource id "
-      "<*> | @sampleCount=3", 3 },
+      "@pattern=<Date-1> <Time-2> [INFO] Calling DynamoDB to store for "
+      "resource id <ID-3> | @sampleCount=3", 3 },
     { "pattern, then sort and limit over its rows",
       "pattern @message | sort @sampleCount asc | limit 1 "
       "| display @pattern, @ratio", &pat, 0, 0,
@@ -604,7 +604,7 @@ static const struct qcase cases[] = {
     { "pattern | diff: both periods, only current events match",
       "pattern @message | diff | display @pattern, @sampleCount, "
       "@previousSampleCount, @diffDescription", &diffs, 0, 0,
-      "@pattern=User <*> logged in | @sampleCount=3 | "
+      "@pattern=User <Token-1> logged in | @sampleCount=3 | "
       "@previousSampleCount=1 | @diffDescription=Increased by 200%\n"
       "@pattern=ERROR disk full | @sampleCount=2 | @previousSampleCount=0 "
       "| @diffDescription=New pattern\n"

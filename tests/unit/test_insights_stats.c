@@ -992,8 +992,8 @@ static void test_pattern_docs(void **state)
               N(msgs), &o);
     assert_int_equal(o.n, 1);
     assert_string_equal(get_str(o.r[0], "@pattern", buf, sizeof buf),
-                        "<*> <*> [INFO] Calling DynamoDB to store for "
-                        "resource id <*>");
+                        "<Date-1> <Time-2> [INFO] Calling DynamoDB to store for "
+                        "resource id <ID-3>");
     NEAR(get_num(o.r[0], "@sampleCount"), 3);
     NEAR(get_num(o.r[0], "@ratio"), 1);
     assert_string_equal(get_str(o.r[0], "@severityLabel", buf, sizeof buf),
@@ -1031,7 +1031,7 @@ static void test_pattern_docs(void **state)
 }
 
 /* The pattern page's single event: `[INFO] Request time: 327 ms` gives
- * `[INFO] Request time: <*> ms`. */
+ * `[INFO] Request time: <Number-1> ms`. */
 static void test_pattern_single(void **state)
 {
     static const char *const msgs[] = { "[INFO] Request time: 327 ms" };
@@ -1043,7 +1043,7 @@ static void test_pattern_single(void **state)
               NULL, 1, &o);
     assert_int_equal(o.n, 1);
     assert_string_equal(get_str(o.r[0], "@pattern", buf, sizeof buf),
-                        "[INFO] Request time: <*> ms");
+                        "[INFO] Request time: <Number-1> ms");
     out_free(&o);
     pool_free();
 }
@@ -1075,7 +1075,7 @@ static void test_pattern_merge(void **state)
                   NULL, NULL, N(fwd), &o);
         assert_int_equal(o.n, 4);
         assert_string_equal(get_str(o.r[0], "@pattern", buf, sizeof buf),
-                            "User <*> logged in");
+                            "User <Token-1> logged in");
         NEAR(get_num(o.r[0], "@sampleCount"), 4);
         NEAR(get_num(o.r[0], "@ratio"), 0.5);
         assert_string_equal(get_str(o.r[1], "@pattern", buf, sizeof buf),
@@ -1086,7 +1086,7 @@ static void test_pattern_merge(void **state)
         assert_string_equal(get_str(o.r[2], "@pattern", buf, sizeof buf),
                             "Connection opened");
         assert_string_equal(get_str(o.r[3], "@pattern", buf, sizeof buf),
-                            "ERROR disk full on <*>");
+                            "ERROR disk full on <Token-1>");
         assert_string_equal(get_str(o.r[3], "@severityLabel", buf,
                                     sizeof buf), "ERROR");
         out_free(&o);
@@ -1182,7 +1182,7 @@ static void test_pattern_many_values(void **state)
     b->vt->free(b);
     assert_int_equal(o.n, 1);
     assert_string_equal(get_str(o.r[0], "@pattern", buf, sizeof buf),
-                        "User <*> logged in");
+                        "User <Token-1> logged in");
     NEAR(get_num(o.r[0], "@sampleCount"), 20000);
     out_free(&o);
     pool_free();
@@ -1287,7 +1287,7 @@ static void test_diff(void **state)
               &o);
     assert_int_equal(o.n, 3);
     assert_string_equal(get_str(o.r[0], "@pattern", buf, sizeof buf),
-                        "User <*> logged in");
+                        "User <Token-1> logged in");
     NEAR(get_num(o.r[0], "@sampleCount"), 3);
     NEAR(get_num(o.r[0], "@previousSampleCount"), 1);
     NEAR(get_num(o.r[0], "@diffEventCount"), 2);
@@ -1471,7 +1471,28 @@ static const struct qev streams[] = {
     { T0 + 7 * MIN, "s1", "#300" },
 };
 
+/* Two accounts' worth of the examples page's Lambda items: memory sizes
+ * and maxima in bytes (the discovered @memorySize and @maxMemoryUsed are
+ * MB × 1,000,000), so the MB arithmetic below is exact. */
+static const struct qev lambda[] = {
+    { T0, NULL, "{\"mem\":128000000,\"used\":60000000}" },
+    { T0, NULL, "{\"mem\":128000000,\"used\":70000000}" },
+    { T0, NULL, "{\"mem\":128000000,\"used\":65000000}" },
+};
+
 static const struct e2e e2e_cases[] = {
+    /* The examples page's "over-provisioned memory" Lambda query: its
+     * last item computes from the aliases of two items before it (128 −
+     * 70 = 58). */
+    { "an item from earlier items' aliases",
+      "stats max(mem / 1000 / 1000) as provisonedMemoryMB, "
+      "min(used / 1000 / 1000) as smallestMemoryRequestMB, "
+      "avg(used / 1000 / 1000) as avgMemoryUsedMB, "
+      "max(used / 1000 / 1000) as maxMemoryUsedMB, "
+      "provisonedMemoryMB - maxMemoryUsedMB as overProvisionedMB",
+      lambda, N(lambda),
+      "provisonedMemoryMB=128 | smallestMemoryRequestMB=60 | "
+      "avgMemoryUsedMB=65 | maxMemoryUsedMB=70 | overProvisionedMB=58" },
     /* Route 53 per hour by query type: groups by type (ascending), then
      * bin (newest first); the 00:00 hour holds every event here. */
     { "stats count(*) by queryType, bin(1h)",
