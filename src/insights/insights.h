@@ -39,6 +39,14 @@ const struct lv_iq_source *lv_iq_query_source(const struct lv_iq_query *q);
  * (diff): the caller feeds them with ev->previous = 1. */
 int lv_iq_query_wants_previous(const struct lv_iq_query *q);
 
+/* The range [*lo, *hi] (ms, inclusive) whose events diff compares with
+ * the query's [start_ms, end_ms]: the period of the same length just
+ * before it, or the same range a day, a week or a calendar month earlier
+ * (diff previousDay | previousWeek | previousMonth). 1 and the range, or
+ * 0 when the query has no diff. */
+int lv_iq_query_previous_range(const struct lv_iq_query *q, int64_t start_ms,
+                               int64_t end_ms, int64_t *lo, int64_t *hi);
+
 /*
  * Literals that @message must contain for an event to reach the results
  * (from a leading filter such as `filter @message like /Exception/`), so

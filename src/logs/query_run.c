@@ -380,7 +380,8 @@ static int find_group(struct qrun *r, const char *arn, struct lv_log_group *g,
 static int read_groups(struct qrun *r, struct lv_err *err)
 {
     json_t *arns = json_loads(r->rec.groups ? r->rec.groups : "[]", 0, NULL);
-    int64_t span = r->end_ms - r->start_ms + 1;
+    int64_t prev_lo = 0;
+    int64_t prev_hi = 0;
     size_t i;
     json_t *v;
     int ret = -1;
@@ -419,8 +420,10 @@ static int read_groups(struct qrun *r, struct lv_err *err)
         if (read_range(r, r->start_ms, r->end_ms, 0, err) < 0) {
             goto out;
         }
-        if (lv_iq_query_wants_previous(r->q) && r->stop == GO_ON &&
-            read_range(r, r->start_ms - span, r->start_ms - 1, 1, err) < 0) {
+        if (lv_iq_query_previous_range(r->q, r->start_ms, r->end_ms,
+                                       &prev_lo, &prev_hi) &&
+            r->stop == GO_ON &&
+            read_range(r, prev_lo, prev_hi, 1, err) < 0) {
             goto out;
         }
         r->g = NULL;

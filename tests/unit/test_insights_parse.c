@@ -1481,6 +1481,46 @@ static void test_garbage(void **state)
     assert_int_equal(bad, 0);
 }
 
+/* diff's comparison range for each period option. Times are UTC, epoch
+ * ms, worked out by hand: 2024-03-31 10:00 is 1711879200000, the range
+ * ends an hour later (inclusive, ms). */
+static void test_previous_range(void **state)
+{
+    static const int64_t s0 = 1711879200000LL;          /* 2024-03-31 10:00 */
+    static const int64_t e0 = 1711879200000LL + 3600000 - 1;
+    static const struct {
+        const char *q;
+        int64_t lo, hi;
+    } cases[] = {
+        /* the hour just before */
+        { "pattern @message | diff", s0 - 3600000, s0 - 1 },
+        { "pattern @message | diff previousDay", s0 - 86400000LL,
+          e0 - 86400000LL },
+        { "pattern @message | diff previousWeek", s0 - 7 * 86400000LL,
+          e0 - 7 * 86400000LL },
+        /* March 31 a month earlier is February 29 (2024 is a leap year):
+         * 2024-02-29 10:00 = 1709200800000. */
+        { "pattern @message | diff previousMonth", 1709200800000LL,
+          1709200800000LL + 3600000 - 1 },
+    };
+    struct lv_iq_query *q;
+    struct lv_err err = LV_ERR_INIT;
+    int64_t lo, hi;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(lv_iq_parse(cases[i].q, strlen(cases[i].q), &q,
+                                     &err), 0);
+        assert_int_equal(lv_iq_query_previous_range(q, s0, e0, &lo, &hi), 1);
+        assert_int_equal(lo, cases[i].lo);
+        assert_int_equal(hi, cases[i].hi);
+        lv_iq_query_free(q);
+    }
+    assert_int_equal(lv_iq_parse("fields @message", 15, &q, &err), 0);
+    assert_int_equal(lv_iq_query_previous_range(q, s0, e0, &lo, &hi), 0);
+    lv_iq_query_free(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1495,6 +1535,7 @@ int main(void)
         cmocka_unit_test(test_required),
         cmocka_unit_test(test_nesting),
         cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_previous_range),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
