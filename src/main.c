@@ -31,9 +31,41 @@ static void usage(FILE *out)
             "otherwise).\n");
 }
 
+/* The AWS CLI takes its global options before the service too (`aws
+ * --endpoint-url URL logs describe-log-groups`): when argv starts with
+ * global options followed by a service, the service is moved before them
+ * (argv[1]), where lv_cli_main takes globals anywhere. */
+static void service_first(int argc, char **argv)
+{
+    int i = 1;
+
+    while (i < argc && argv[i][0] == '-') {
+        int n = lv_cli_global_arity(argv[i]);
+
+        if (n < 0) {
+            return;
+        }
+        i += 1 + n;
+    }
+    if (i == 1 || i >= argc ||
+        (strcmp(argv[i], "logs") && strcmp(argv[i], "kms") &&
+         strcmp(argv[i], "cloudtrail"))) {
+        return;
+    }
+    {
+        char *svc = argv[i];
+
+        memmove(argv + 2, argv + 1, sizeof(char *) * (size_t)(i - 1));
+        argv[1] = svc;
+    }
+}
+
 int main(int argc, char **argv)
 {
-    const char *cmd = argc > 1 ? argv[1] : NULL;
+    const char *cmd;
+
+    service_first(argc, argv);
+    cmd = argc > 1 ? argv[1] : NULL;
 
     if (!cmd || strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
         strcmp(cmd, "-h") == 0) {

@@ -204,6 +204,25 @@ static const char *const FLAG_GLOBALS[] = {
     "--no-cli-pager", "--cli-auto-prompt", "--no-cli-auto-prompt", NULL,
 };
 
+int lv_cli_global_arity(const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    size_t nl = eq ? (size_t)(eq - arg) : strlen(arg);
+
+    for (int j = 0; FLAG_GLOBALS[j]; j++) {
+        if (strcmp(arg, FLAG_GLOBALS[j]) == 0) {
+            return 0;
+        }
+    }
+    for (int k = 0; VALUE_GLOBALS[k]; k++) {
+        if (strlen(VALUE_GLOBALS[k]) == nl &&
+            strncmp(arg, VALUE_GLOBALS[k], nl) == 0) {
+            return eq ? 0 : 1;
+        }
+    }
+    return -1;
+}
+
 static int set_global(struct lv_cli *c, const char *name, const char *v)
 {
     char *end;

@@ -25,4 +25,10 @@
  */
 int lv_cli_main(int argc, char **argv);
 
+/* How many words a global option takes after itself, as the AWS CLI has
+ * them (`aws --endpoint-url URL logs …` as well as after the service): 0
+ * for a flag or an option written NAME=VALUE, 1 for an option whose value
+ * follows, -1 when arg is not a global option. */
+int lv_cli_global_arity(const char *arg);
+
 #endif

@@ -22,6 +22,8 @@ cmp_cli "--no-paginate" -- logs describe-log-groups --no-paginate --limit 2
 cmp_cli "--no-paginate with --max-items" -- logs describe-log-groups --no-paginate --max-items 1
 cmp_cli "--option=value" -- logs describe-log-groups --log-group-name-prefix=opt-b
 cmp_cli_exact "--query projection, text" -- logs describe-log-groups --query 'logGroups[].logGroupName' --output text
+cmp_cli_exact "global options before the service" -- --output text --query 'logGroups[].logGroupName' logs describe-log-groups
+cmp_cli_exact "a global option=value before the service" -- --output=text logs describe-log-groups --log-group-name-prefix opt-a --query 'logGroups[].logGroupName'
 cmp_cli_exact "--query filter" -- logs describe-log-groups --query "logGroups[?logGroupName=='opt-c'].logGroupName"
 cmp_cli_exact "--query multiselect" -- logs describe-log-groups --query 'logGroups[].[logGroupName,storedBytes]'
 cmp_cli_exact "--output table with --query" -- logs describe-log-groups --query 'logGroups[].{N:logGroupName}' --output table
