@@ -17,6 +17,8 @@
 #ifndef LV_AUDIT_EVENT_H
 #define LV_AUDIT_EVENT_H
 
+#include <stdint.h>
+
 struct json_t;
 struct lv_audit_record;
 struct lv_err;
@@ -67,6 +69,39 @@ struct lv_audit_input {
  */
 int lv_audit_event_build(const struct lv_audit_input *in,
                          struct lv_audit_record *out, struct lv_err *err);
+
+/*
+ * An event a service records of what it did on its own, on no caller's
+ * request (CloudTrail's eventType "AwsServiceEvent"): KMS's automatic
+ * rotation of a key (RotateKey, ct-rotatekey) and its deletion of a key
+ * once the waiting period ended (DeleteKey, ct-delete-key).
+ */
+struct lv_audit_service_event {
+    const char *event_name;         /* "RotateKey", "DeleteKey" */
+    const char *key_arn;            /* the key acted on: its account is
+                                     * whose trail (recipientAccountId),
+                                     * its region awsRegion */
+    int64_t time_ms;                /* eventTime */
+    const struct json_t *details;   /* serviceEventDetails (an object,
+                                     * written verbatim), or NULL: none */
+    int response_key;               /* 1: responseElements {"keyId": the
+                                     * key's ARN}; 0: null */
+};
+
+/*
+ * Fills *out as lv_audit_event_build does, for a service event, as the
+ * KMS developer guide's examples show them: userIdentity {"accountId",
+ * "invokedBy": "AWS Internal"}, sourceIPAddress and userAgent "AWS
+ * Internal", requestParameters null, no requestID (request_id ""),
+ * readOnly false, the key as the one resource, eventType AwsServiceEvent,
+ * a management event; username and access_key_id "" (no caller). 0, or
+ * -1 with *err (LV_E_INTERNAL_FAILURE: key_arn not a KMS key ARN, a time
+ * out of range, a record past its size limit); *out is written only on
+ * success.
+ */
+int lv_audit_service_event_build(const struct lv_audit_service_event *in,
+                                 struct lv_audit_record *out,
+                                 struct lv_err *err);
 
 /*
  * Per operation, by service name ("kms", "logs", "cloudtrail" — the

@@ -398,3 +398,31 @@ out:
     json_decref(in);
     json_decref(empty);
 }
+
+int lv_audit_service_event(struct lv_audit *a,
+                           const struct lv_audit_service_event *ev,
+                           struct lv_err *err)
+{
+    struct lv_audit_record r;
+    int ret = -1;
+
+    if (!a) {
+        return 0;
+    }
+    r.event = NULL;             /* the rest is the builder's to zero */
+    r.trace = NULL;
+    if (lv_audit_service_event_build(ev, &r, err) < 0) {
+        lv_log(LV_LOG_ERROR, "audit: cannot build the %s record of key %s: "
+               "%s", ev->event_name, ev->key_arn ? ev->key_arn : "?",
+               err->msg);
+        goto out;
+    }
+    if (lv_audit_chain_append(lv_audit_store(a), lv_audit_keyring(a), &r,
+                              err) < 0) {
+        goto out;
+    }
+    ret = 0;
+out:
+    lv_audit_record_release(&r);
+    return ret;
+}

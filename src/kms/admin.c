@@ -295,7 +295,7 @@ struct rotation_walk {
 
 /* A stable 64-hex-digit id for a material version: SHA-256 of the key ARN
  * and the version. Reveals nothing of the material. */
-static void material_id(const char *arn, uint32_t version, char out[65])
+void lv_kms_material_id(const char *arn, uint32_t version, char out[65])
 {
     unsigned char md[32];
     unsigned int md_len = 0;
@@ -332,7 +332,7 @@ static int write_rotation(void *arg, const struct lv_kms_material *m)
         rw->more = 1;
         return 1;
     }
-    material_id(rw->k->arn, m->version, mid);
+    lv_kms_material_id(rw->k->arn, m->version, mid);
     lv_jw_obj_open(rw->w);
     lv_jw_kstr(rw->w, "KeyId", rw->k->id);
     lv_jw_kstr(rw->w, "KeyMaterialId", mid);

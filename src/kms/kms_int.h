@@ -306,6 +306,12 @@ int lv_kms_key_change(struct lv_req *rq, const struct lv_kms_key *k,
 int lv_kms_rotate_key(struct lv_req *rq, const struct lv_kms_key *cur,
                       const char *type, struct lv_err *err);
 
+/* The KeyMaterialId of version `version` of the key arn (ListKeyRotations,
+ * and the RotateKey record's serviceEventDetails): 64 hex digits, a
+ * SHA-256 of the ARN and the version, revealing nothing of the material
+ * (admin.c). */
+void lv_kms_material_id(const char *arn, uint32_t version, char out[65]);
+
 /*
  * New material for a key of spec `spec` (keys.c): 32 random bytes for
  * SYMMETRIC_DEFAULT, 32/48/64 for HMAC_256/384/512, a DER (PKCS#8) private

@@ -1330,6 +1330,159 @@ static void fresh_event_ids(void **state)
     free(b.event);
 }
 
+
+/* ---- service events ------------------------------------------------------ */
+
+/* The whole record of a service event, eventID aside (a fresh UUID),
+ * against the developer guide's example with this key, time and details;
+ * and its columns. */
+static void service_event_ok(const struct lv_audit_service_event *se,
+                             const char *want_text)
+{
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_audit_record r;
+    json_t *want = parse(want_text);
+    json_t *ev;
+    const char *k;
+    json_t *v;
+    size_t pos = 0;
+
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(lv_audit_service_event_build(se, &r, &err), 0);
+    ev = json_loads(r.event, 0, NULL);
+    assert_non_null(ev);
+    assert_true(is_uuid(str_of(ev, "eventID")));
+    assert_string_equal(str_of(ev, "eventID"), r.event_id);
+    /* the example's fields, in its order, and no other */
+    json_object_foreach(want, k, v) {
+        const char *got_k = NULL;
+        size_t i = 0;
+        const char *gk;
+        json_t *gv;
+
+        json_object_foreach(ev, gk, gv) {
+            if (i++ == pos) {
+                got_k = gk;
+                break;
+            }
+        }
+        if (got_k == NULL || strcmp(got_k, k) != 0) {
+            fail_msg("%s: field %zu is %s, want %s", se->event_name, pos,
+                     got_k ? got_k : "(none)", k);
+        }
+        if (strcmp(k, "eventID") != 0 &&
+            !json_equal(json_object_get(ev, k), v)) {
+            char *g = json_dumps(json_object_get(ev, k), JSON_ENCODE_ANY);
+
+            fail_msg("%s: %s is %s", se->event_name, k, g);
+        }
+        pos++;
+    }
+    assert_int_equal(json_object_size(ev), json_object_size(want));
+    /* the columns LookupEvents reads */
+    assert_string_equal(r.account, ACCT);
+    assert_string_equal(r.region, REGION);
+    assert_true(r.event_time_ms == NOW_MS);
+    assert_string_equal(r.request_id, "");
+    assert_string_equal(r.event_source, "kms.amazonaws.com");
+    assert_string_equal(r.event_name, se->event_name);
+    assert_int_equal(r.read_only, 0);
+    assert_int_equal(r.key_use, 0);
+    assert_string_equal(r.username, "");
+    assert_string_equal(r.access_key_id, "");
+    assert_string_equal(r.error_code, "");
+    assert_int_equal(r.n_resources, 1);
+    assert_string_equal(r.resources[0].type, "AWS::KMS::Key");
+    assert_string_equal(r.resources[0].name, KARN);
+    assert_true(r.id == 0 && r.seq == 0 && r.trace == NULL);
+    json_decref(ev);
+    json_decref(want);
+    free(r.event);
+}
+
+#define MAT1 "123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0"
+#define MAT2 "96083e4fb6dbc41d77578a213a6b6669c044dd4c143e96755396d2bf11fd6068"
+
+/* ct-rotatekey (automatic rotation, the 2025 example) and ct-delete-key
+ * (a key with key material in KMS; responseElements.keyId the key's ARN,
+ * as the page says of entries since December 2022). */
+static void service_events(void **state)
+{
+    struct lv_audit_service_event se;
+    struct lv_audit_record r;
+    struct lv_err err = LV_ERR_INIT;
+    json_t *details = parse("{'rotationType':'AUTOMATIC',"
+                            "'keyOrigin':'AWS_KMS',"
+                            "'previousKeyMaterialId':'" MAT1 "',"
+                            "'currentKeyMaterialId':'" MAT2 "',"
+                            "'keyId':'" KID "'}");
+    static const char *const bad_arns[] = {
+        NULL, "", "key/" KID, "arn:aws:logs:us-west-2:111122223333:key/x",
+        "arn:aws:kms:us-west-2:1111:key/" KID,
+        "arn:aws:kms::111122223333:key/" KID,
+        "arn:aws:kms:us-west-2:111122223333:alias/x",
+    };
+    size_t i;
+
+    (void)state;
+    memset(&se, 0, sizeof(se));
+    se.event_name = "RotateKey";
+    se.key_arn = KARN;
+    se.time_ms = NOW_MS;
+    se.details = details;
+    service_event_ok(&se,
+        "{'eventVersion':'1.11',"
+        "'userIdentity':{'accountId':'" ACCT "','invokedBy':'AWS Internal'},"
+        "'eventTime':'2022-08-10T22:38:27Z',"
+        "'eventSource':'kms.amazonaws.com','eventName':'RotateKey',"
+        "'awsRegion':'" REGION "','sourceIPAddress':'AWS Internal',"
+        "'userAgent':'AWS Internal','requestParameters':null,"
+        "'responseElements':null,'eventID':'',"
+        "'readOnly':false,'resources':[{'accountId':'" ACCT "',"
+        "'type':'AWS::KMS::Key','ARN':'" KARN "'}],"
+        "'eventType':'AwsServiceEvent','managementEvent':true,"
+        "'recipientAccountId':'" ACCT "',"
+        "'serviceEventDetails':{'rotationType':'AUTOMATIC',"
+        "'keyOrigin':'AWS_KMS','previousKeyMaterialId':'" MAT1 "',"
+        "'currentKeyMaterialId':'" MAT2 "','keyId':'" KID "'},"
+        "'eventCategory':'Management'}");
+
+    memset(&se, 0, sizeof(se));
+    se.event_name = "DeleteKey";
+    se.key_arn = KARN;
+    se.time_ms = NOW_MS;
+    se.response_key = 1;
+    service_event_ok(&se,
+        "{'eventVersion':'1.11',"
+        "'userIdentity':{'accountId':'" ACCT "','invokedBy':'AWS Internal'},"
+        "'eventTime':'2022-08-10T22:38:27Z',"
+        "'eventSource':'kms.amazonaws.com','eventName':'DeleteKey',"
+        "'awsRegion':'" REGION "','sourceIPAddress':'AWS Internal',"
+        "'userAgent':'AWS Internal','requestParameters':null,"
+        "'responseElements':{'keyId':'" KARN "'},'eventID':'',"
+        "'readOnly':false,'resources':[{'accountId':'" ACCT "',"
+        "'type':'AWS::KMS::Key','ARN':'" KARN "'}],"
+        "'eventType':'AwsServiceEvent','managementEvent':true,"
+        "'recipientAccountId':'" ACCT "','eventCategory':'Management'}");
+
+    /* Not a KMS key's ARN, or no name: refused, *out untouched. */
+    for (i = 0; i < N(bad_arns); i++) {
+        memset(&r, 0, sizeof(r));
+        se.key_arn = bad_arns[i];
+        assert_int_equal(lv_audit_service_event_build(&se, &r, &err), -1);
+        assert_int_equal(err.code, LV_E_INTERNAL_FAILURE);
+        assert_null(r.event);
+    }
+    se.key_arn = KARN;
+    se.event_name = NULL;
+    assert_int_equal(lv_audit_service_event_build(&se, &r, &err), -1);
+    se.event_name = "DeleteKey";
+    se.time_ms = -1;
+    assert_int_equal(lv_audit_service_event_build(&se, &r, &err), -1);
+    assert_null(r.event);
+    json_decref(details);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1345,6 +1498,7 @@ int main(void)
         cmocka_unit_test(needs_an_operation),
         cmocka_unit_test(response_dates),
         cmocka_unit_test(fresh_event_ids),
+        cmocka_unit_test(service_events),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
