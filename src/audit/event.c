@@ -9,7 +9,9 @@
  * eventTime, eventSource, eventName, awsRegion, sourceIPAddress, userAgent,
  * errorCode, errorMessage, requestParameters, responseElements,
  * additionalEventData, requestID, eventID, readOnly, resources, eventType,
- * managementEvent, recipientAccountId, eventCategory.
+ * managementEvent, recipientAccountId, sharedEventID (a request recorded
+ * in two accounts' trails: CloudTrail record contents, "sharedEventID"),
+ * eventCategory.
  *
  * userIdentity follows "CloudTrail userIdentity element"
  * (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/
@@ -923,7 +925,7 @@ static void user_principal_id(const char *arn, char out[22])
     out[21] = '\0';
 }
 
-enum identity { ID_ROOT, ID_USER, ID_SERVICE };
+enum identity { ID_ROOT, ID_USER, ID_SERVICE, ID_OTHER_ACCOUNT };
 
 static enum identity identity_of(const struct lv_principal *p)
 {
@@ -956,6 +958,19 @@ static void write_identity(struct lv_jw *w, const struct lv_principal *p,
         if (invoked_by != NULL) {
             lv_jw_kstr(w, "invokedBy", invoked_by);
         }
+        break;
+    case ID_OTHER_ACCOUNT:
+        /* The caller as the key owner's record shows another account's
+         * principal ("AWSAccount – The request came from another AWS
+         * account", CloudTrail userIdentity element). */
+        lv_jw_kstr(w, "type", "AWSAccount");
+        if (p->user[0] != '\0') {
+            user_principal_id(p->arn, pid);
+            lv_jw_kstr(w, "principalId", pid);
+        } else {
+            lv_jw_kstr(w, "principalId", p->account);
+        }
+        lv_jw_kstr(w, "accountId", p->account);
         break;
     case ID_ROOT:
         lv_jw_kstr(w, "type", "Root");
@@ -1145,6 +1160,7 @@ int lv_audit_event_build(const struct lv_audit_input *in,
     char source[64];
     char event_id[37];
     const char *invoked_by = in->invoked_by;
+    const char *recipient;
     const char *svc;
     const char *username;
     char when[80];
@@ -1163,9 +1179,13 @@ int lv_audit_event_build(const struct lv_audit_input *in,
         goto out;
     }
     who = &rq->who;
+    recipient = in->recipient != NULL ? in->recipient : who->account;
     svc = rq->svc->signing_name;
     rule = find_rule(svc, rq->op->name);
     id = identity_of(who);
+    if (id != ID_SERVICE && strcmp(recipient, who->account) != 0) {
+        id = ID_OTHER_ACCOUNT;
+    }
     if (id == ID_SERVICE && invoked_by == NULL) {
         service_name(who->service, svcname, sizeof(svcname));
         invoked_by = svcname;
@@ -1174,9 +1194,10 @@ int lv_audit_event_build(const struct lv_audit_input *in,
     read_only = rule != NULL ? (rule->flags & F_RO) != 0
                              : lv_audit_read_only(svc, rq->op->name);
     snprintf(source, sizeof(source), "%s.amazonaws.com", svc);
-    username = id == ID_SERVICE ? invoked_by
-               : id == ID_USER  ? who->user
-                                : "root";
+    username = id == ID_SERVICE         ? invoked_by
+               : id == ID_USER          ? who->user
+               : id == ID_OTHER_ACCOUNT ? ""
+                                        : "root";
     event_uuid(event_id);
     rl.n = 0;
     collect_resources(&rl, rule, in);
@@ -1220,7 +1241,10 @@ int lv_audit_event_build(const struct lv_audit_input *in,
     write_resources(&w, &rl);
     lv_jw_kstr(&w, "eventType", "AwsApiCall");
     lv_jw_kbool(&w, "managementEvent", !data);
-    lv_jw_kstr(&w, "recipientAccountId", who->account);
+    lv_jw_kstr(&w, "recipientAccountId", recipient);
+    if (in->shared_event_id != NULL) {
+        lv_jw_kstr(&w, "sharedEventID", in->shared_event_id);
+    }
     lv_jw_kstr(&w, "eventCategory", data ? "Data" : "Management");
     lv_jw_obj_close(&w);
     if (lv_jw_finish(&w) < 0) {
@@ -1232,7 +1256,7 @@ int lv_audit_event_build(const struct lv_audit_input *in,
 
     /* Success: only now is *out written. */
     clear_record(out);
-    copy_str(out->account, sizeof(out->account), who->account);
+    copy_str(out->account, sizeof(out->account), recipient);
     copy_str(out->region, sizeof(out->region), rq->region);
     out->event_time_ms = rq->now_ms;
     memcpy(out->event_id, event_id, sizeof(out->event_id));
@@ -1243,7 +1267,8 @@ int lv_audit_event_build(const struct lv_audit_input *in,
     out->key_use = rule != NULL && (rule->flags & F_KEY) != 0;
     copy_str(out->username, sizeof(out->username), username);
     copy_str(out->access_key_id, sizeof(out->access_key_id),
-             id == ID_SERVICE ? "" : who->access_key);
+             id == ID_SERVICE || id == ID_OTHER_ACCOUNT ? ""
+                                                       : who->access_key);
     copy_str(out->error_code, sizeof(out->error_code),
              in->error_code != NULL ? in->error_code : "");
     for (i = 0; i < rl.n; i++) {

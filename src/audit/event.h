@@ -38,6 +38,14 @@ struct lv_audit_input {
     const char *key_arn;            /* the KMS key the request resolved to,
                                      * NULL if none */
     const char *group_arn;          /* the log group it named, NULL if none */
+    const char *recipient;          /* whose trail this record is for
+                                     * (recipientAccountId): NULL, the
+                                     * principal's account; or another
+                                     * account, the owner of the key a
+                                     * cross-account request used */
+    const char *shared_event_id;    /* sharedEventID, the same in every
+                                     * account's record of one request
+                                     * recorded in several; NULL: none */
 };
 
 /*
@@ -51,6 +59,15 @@ struct lv_audit_input {
  * lv_audit_record_release once the record came back from the store).
  * The resources past n_resources are not zeroed (most of the record's
  * 9 KB; nothing reads past n_resources).
+ *
+ * recipient: the record of a cross-account request in the key owner's
+ * trail (CloudTrail "Cross-account operations on KMS keys are logged in
+ * both the caller account and the KMS key owner account"): account is
+ * that owner; a user's or an account root's identity is written as the
+ * resource owner sees another account's caller, {"type": "AWSAccount",
+ * "principalId", "accountId"}, with access_key_id and username "" (its
+ * access key and name stay in the caller's own record); a service
+ * principal's call keeps its AWSService identity.
  *
  * userIdentity: a service principal (rq->who.service set) is
  * {"type":"AWSService","invokedBy":…}, and its sourceIPAddress and

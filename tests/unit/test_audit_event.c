@@ -601,7 +601,8 @@ static const char *const field_order[] = {
     "awsRegion", "sourceIPAddress", "userAgent", "errorCode", "errorMessage",
     "requestParameters", "responseElements", "additionalEventData",
     "requestID", "eventID", "readOnly", "resources", "eventType",
-    "managementEvent", "recipientAccountId", "eventCategory",
+    "managementEvent", "recipientAccountId", "sharedEventID",
+    "eventCategory",
 };
 
 /* The record's keys appear in field_order's order, and only those. */
@@ -1331,6 +1332,116 @@ static void fresh_event_ids(void **state)
 }
 
 
+/* A cross-account request's two records (the KMS guide: "Cross-account
+ * operations on KMS keys are logged in both the caller account and the
+ * KMS key owner account"; CloudTrail's sharedEventID): Alice of ACCT
+ * encrypts under OWNER's key. The caller's record is as ever, with the
+ * sharedEventID; the owner's has the owner as recipientAccountId, the
+ * caller as another account's principal, the same sharedEventID, its
+ * own eventID, and no access key or user name in its columns. A service
+ * principal's call keeps its identity in the owner's record. */
+#define OWNER "444455556666"
+#define OARN "arn:aws:kms:us-west-2:" OWNER ":key/" KID
+#define SHARED "8d5ab5d4-5e4a-4e6e-9d3b-1f2a3b4c5d6e"
+static void cross_account(void **state)
+{
+    json_t *req = parse("{'KeyId':'" OARN "','EncryptionContext':"
+                        "{'Department':'10-1'}}");
+    struct lv_req rq;
+    struct lv_audit_record r, o;
+    struct lv_audit_input in;
+    json_t *ev, *oev;
+    char pid[64];
+    char want[256];
+
+    (void)state;
+    make_req(&rq, "kms", "Encrypt", req, "Alice");
+    memset(&in, 0, sizeof(in));
+    in.rq = &rq;
+    in.key_arn = OARN;
+    in.shared_event_id = SHARED;
+    ev = build(&in, &r);
+    assert_true(order_ok("caller's", ev));
+    assert_true(common_ok("caller's", ev, &r, "kms", "Encrypt", 1, 0));
+    assert_string_equal(str_of(ev, "sharedEventID"), SHARED);
+    snprintf(pid, sizeof(pid), "%s",
+             str_of(json_object_get(ev, "userIdentity"), "principalId"));
+
+    in.recipient = OWNER;
+    oev = build(&in, &o);
+    assert_true(order_ok("owner's", oev));
+    /* the caller's principalId, the caller's account */
+    snprintf(want, sizeof(want), "{'type':'AWSAccount','principalId':'%s',"
+             "'accountId':'" ACCT "'}", pid);
+    assert_true(json_eq_or_absent("owner's", "userIdentity",
+                                  json_object_get(oev, "userIdentity"),
+                                  want));
+    assert_string_equal(str_of(oev, "recipientAccountId"), OWNER);
+    assert_string_equal(str_of(oev, "sharedEventID"), SHARED);
+    assert_string_not_equal(str_of(oev, "eventID"), str_of(ev, "eventID"));
+    assert_string_equal(str_of(oev, "requestID"), REQID);
+    assert_true(json_equal(json_object_get(oev, "requestParameters"),
+                           json_object_get(ev, "requestParameters")));
+    assert_true(json_equal(json_object_get(oev, "resources"),
+                           json_object_get(ev, "resources")));
+    assert_string_equal(str_of(json_array_get(json_object_get(oev,
+                                                              "resources"),
+                                              0), "accountId"), OWNER);
+    assert_string_equal(o.account, OWNER);
+    assert_string_equal(o.region, REGION);
+    assert_string_equal(o.access_key_id, "");
+    assert_string_equal(o.username, "");
+    assert_string_equal(o.event_name, "Encrypt");
+    assert_int_equal(o.key_use, 1);
+    assert_string_equal(o.resources[0].name, OARN);
+    free(r.event);
+    free(o.event);
+    json_decref(ev);
+    json_decref(oev);
+
+    /* the root of the calling account: its principalId is the account */
+    make_req(&rq, "kms", "Encrypt", req, "");
+    oev = build(&in, &o);
+    assert_true(json_eq_or_absent(
+        "owner's of root", "userIdentity",
+        json_object_get(oev, "userIdentity"),
+        "{'type':'AWSAccount','principalId':'" ACCT "','accountId':'" ACCT
+        "'}"));
+    free(o.event);
+    json_decref(oev);
+
+    /* the Logs service's call for a group of ACCT on OWNER's key */
+    make_req(&rq, "kms", "GenerateDataKey", req, "");
+    snprintf(rq.who.service, sizeof(rq.who.service),
+             "logs.us-west-2.amazonaws.com");
+    rq.who.arn[0] = '\0';
+    rq.who.access_key[0] = '\0';
+    rq.source_ip[0] = '\0';
+    rq.user_agent = NULL;
+    in.invoked_by = "logs.amazonaws.com";
+    oev = build(&in, &o);
+    assert_true(json_eq_or_absent("owner's of a service call",
+                                  "userIdentity",
+                                  json_object_get(oev, "userIdentity"),
+                                  "{'type':'AWSService',"
+                                  "'invokedBy':'logs.amazonaws.com'}"));
+    assert_string_equal(str_of(oev, "recipientAccountId"), OWNER);
+    assert_string_equal(o.account, OWNER);
+    assert_string_equal(o.username, "logs.amazonaws.com");
+    free(o.event);
+    json_decref(oev);
+
+    /* no shared id, no field; no recipient, the principal's account */
+    in.shared_event_id = NULL;
+    in.recipient = NULL;
+    oev = build(&in, &o);
+    assert_null(json_object_get(oev, "sharedEventID"));
+    assert_string_equal(str_of(oev, "recipientAccountId"), ACCT);
+    free(o.event);
+    json_decref(oev);
+    json_decref(req);
+}
+
 /* ---- service events ------------------------------------------------------ */
 
 /* The whole record of a service event, eventID aside (a fresh UUID),
@@ -1499,6 +1610,7 @@ int main(void)
         cmocka_unit_test(response_dates),
         cmocka_unit_test(fresh_event_ids),
         cmocka_unit_test(service_events),
+        cmocka_unit_test(cross_account),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
