@@ -1055,6 +1055,27 @@ static void collect_resources(struct res_list *rl,
     add_resource(rl, "AWS::Logs::LogGroup", in->group_arn);
 }
 
+/* Whether the account field of arn (arn:partition:service:region:
+ * ACCOUNT:…) is `account`. */
+static int arn_account_is(const char *arn, const char *account)
+{
+    const char *p = arn;
+    size_t n;
+    int i;
+
+    for (i = 0; i < 4 && p != NULL; i++) {
+        p = strchr(p, ':');
+        if (p != NULL) {
+            p++;
+        }
+    }
+    if (p == NULL) {
+        return 0;
+    }
+    n = strcspn(p, ":");
+    return strlen(account) == n && strncmp(p, account, n) == 0;
+}
+
 /* The account field of an ARN (arn:partition:service:region:ACCOUNT:…). */
 static void write_arn_account(struct lv_jw *w, const char *arn)
 {
@@ -1264,7 +1285,12 @@ int lv_audit_event_build(const struct lv_audit_input *in,
     copy_str(out->event_source, sizeof(out->event_source), source);
     copy_str(out->event_name, sizeof(out->event_name), rq->op->name);
     out->read_only = read_only;
-    out->key_use = rule != NULL && (rule->flags & F_KEY) != 0;
+    /* A use of another account's key counts as the key's use in its
+     * owner's record only (that record is the one GetKeyLastUsage names
+     * to the owner, whose trail holds it). */
+    out->key_use = rule != NULL && (rule->flags & F_KEY) != 0 &&
+                   (in->key_arn == NULL ||
+                    arn_account_is(in->key_arn, recipient));
     copy_str(out->username, sizeof(out->username), username);
     copy_str(out->access_key_id, sizeof(out->access_key_id),
              id == ID_SERVICE || id == ID_OTHER_ACCOUNT ? ""

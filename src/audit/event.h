@@ -53,7 +53,9 @@ struct lv_audit_input {
  * (left zero / NULL): account (recipientAccountId: the principal's
  * account), region, event_time_ms (rq->now_ms), event_id (a fresh UUID),
  * request_id (rq->id), event_source ("kms.amazonaws.com"), event_name,
- * read_only, key_use, username, access_key_id ("" for a service's own
+ * read_only, key_use (set for a cryptographic operation, in the trail of
+ * the key's owner only: a cross-account use is the key's use in its
+ * owner's record), username, access_key_id ("" for a service's own
  * call), error_code ("" on success), resources, and event: the CloudTrail
  * record as JSON text, malloc'd, the caller's to free (free(out->event), or
  * lv_audit_record_release once the record came back from the store).

@@ -13,7 +13,8 @@ CreateGrant (a change, in its transaction) are found by LookupEvents in
 A's trail as Alice's and in B's as another account's (userIdentity
 AWSAccount); a refused Encrypt on another key of B is in A's trail only.
 A log group of A encrypted under B's key: the Logs service's
-GenerateDataKey for it is in both trails too. Each account reads only its
+GenerateDataKey for it is in both trails too, and GetKeyLastUsage names
+B's record of it. Each account reads only its
 own trail; the chains verify."""
 import json
 import os
@@ -22,7 +23,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lvtest import Server, T, write_creds  # noqa: E402
+from lvtest import Server, T, kms_call, write_creds  # noqa: E402
 
 import botocore.exceptions  # noqa: E402
 
@@ -193,6 +194,16 @@ with Server("--credentials", creds, "--audit-trail",
              {"aws:logs:arn": "arn:aws:logs:%s:%s:log-group:across" %
               (REGION, A)},
              (o.get("requestParameters") or {}).get("encryptionContext"))
+    # GetKeyLastUsage, asked by the key's owner, names the owner's record
+    # of the last use: the service's GenerateDataKey for A's group.
+    if len(theirs) == 1:
+        last = kms_call(srv, "GetKeyLastUsage", key=USERS["bob"][0],
+                        secret="bob-secret")(KeyId=key).get("KeyLastUsage",
+                                                             {})
+        t.eq("GetKeyLastUsage: the owner's record of the last use",
+             ["GenerateDataKey", put, theirs[0]["eventID"]],
+             [last.get("Operation"), last.get("KmsRequestId"),
+              last.get("CloudTrailEventId")])
     srv.stop()
     where = ["--data-dir", srv.data_dir]
     if srv.store_uri:

@@ -1364,6 +1364,8 @@ static void cross_account(void **state)
     assert_true(order_ok("caller's", ev));
     assert_true(common_ok("caller's", ev, &r, "kms", "Encrypt", 1, 0));
     assert_string_equal(str_of(ev, "sharedEventID"), SHARED);
+    /* the key's use is counted in its owner's record (GetKeyLastUsage) */
+    assert_int_equal(r.key_use, 0);
     snprintf(pid, sizeof(pid), "%s",
              str_of(json_object_get(ev, "userIdentity"), "principalId"));
 
@@ -1428,6 +1430,7 @@ static void cross_account(void **state)
     assert_string_equal(str_of(oev, "recipientAccountId"), OWNER);
     assert_string_equal(o.account, OWNER);
     assert_string_equal(o.username, "logs.amazonaws.com");
+    assert_int_equal(o.key_use, 1);
     free(o.event);
     json_decref(oev);
 
@@ -1437,6 +1440,7 @@ static void cross_account(void **state)
     oev = build(&in, &o);
     assert_null(json_object_get(oev, "sharedEventID"));
     assert_string_equal(str_of(oev, "recipientAccountId"), ACCT);
+    assert_int_equal(o.key_use, 0);     /* the key is OWNER's */
     free(o.event);
     json_decref(oev);
     json_decref(req);
