@@ -2,8 +2,9 @@
  * sweeper.c: the KMS background task (sweeper.h). Each change it makes is
  * recorded in the audit trail, when the trail is kept, as AWS records
  * what KMS does on its own (an AwsServiceEvent: DeleteKey when a key's
- * waiting period ended, RotateKey for an automatic rotation), in the
- * change's own transaction (audit/audit.h lv_audit_service_event).
+ * waiting period ended, here; RotateKey for an automatic rotation, made
+ * by lv_kms_rotate_key as for an on-demand one), in the change's own
+ * transaction (audit/audit.h lv_audit_service_event).
  * DeleteExpiredKeyMaterial, AWS's third such event, is never recorded:
  * logvault has no imported key material to expire.
  */
@@ -13,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <jansson.h>
 
 #include "app.h"
 #include "audit/audit.h"
@@ -99,57 +98,20 @@ static int change_delete(struct lv_req *rq, struct lv_kms_key *cur,
     return lv_audit_service_event(rq->app->audit, &ev, err) < 0 ? -1 : 1;
 }
 
-/* The RotateKey record of cur's automatic rotation (ct-rotatekey): its
- * serviceEventDetails name the material versions before and after. */
-static int record_rotation(struct lv_req *rq, const struct lv_kms_key *cur,
-                           struct lv_err *err)
-{
-    struct lv_audit_service_event ev;
-    char prev[65];
-    char next[65];
-    json_t *d;
-    int ret;
-
-    if (!rq->app->audit) {
-        return 0;
-    }
-    lv_kms_material_id(cur->arn, cur->current_version, prev);
-    lv_kms_material_id(cur->arn, cur->current_version + 1, next);
-    d = json_pack("{s:s, s:s, s:s, s:s, s:s}", "rotationType", "AUTOMATIC",
-                  "keyOrigin", cur->origin, "previousKeyMaterialId", prev,
-                  "currentKeyMaterialId", next, "keyId", cur->id);
-    if (!d) {
-        LV_BUG("kms: sweeper cannot make the rotation's details");
-    }
-    memset(&ev, 0, sizeof(ev));
-    ev.event_name = "RotateKey";
-    ev.key_arn = cur->arn;
-    ev.time_ms = rq->now_ms;
-    ev.details = d;
-    ret = lv_audit_service_event(rq->app->audit, &ev, err);
-    json_decref(d);
-    return ret;
-}
-
 /* Rotates the key if it is enabled and its rotation is due, with its
- * RotateKey record; else nothing.
+ * RotateKey record (lv_kms_rotate_key); else nothing.
  * A disabled key is not rotated (it stays due and is rotated once enabled
  * again), as AWS documents for automatic rotation. */
 static int change_rotate(struct lv_req *rq, struct lv_kms_key *cur,
                          void *arg, struct lv_err *err)
 {
     const double *now = arg;
-    int rc;
 
     if (strcmp(cur->state, "Enabled") != 0 || !cur->rotation_enabled ||
         cur->next_rotation_date <= 0 || cur->next_rotation_date > *now) {
         return 1;
     }
-    rc = lv_kms_rotate_key(rq, cur, "AUTOMATIC", err);
-    if (rc != 1) {
-        return rc;
-    }
-    return record_rotation(rq, cur, err) < 0 ? -1 : 1;
+    return lv_kms_rotate_key(rq, cur, "AUTOMATIC", err);
 }
 
 /* Acts on key `id` as it is now, each action decided and made in its own

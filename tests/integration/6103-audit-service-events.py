@@ -6,7 +6,8 @@ ct-delete-key examples: eventType AwsServiceEvent, userIdentity accountId
 and invokedBy "AWS Internal", no requestID, the key as the resource,
 RotateKey's serviceEventDetails naming the material before and after, as
 ListKeyRotations names them), found by LookupEvents with EventName
-RotateKey / DeleteKey through boto3.
+RotateKey / DeleteKey through boto3. An on-demand rotation has its
+RotateKey record too (rotationType ON_DEMAND).
 
 Time moves as in 1201-rotation.py and 1005-deletion.py: the server is
 restarted under libfaketime 91 days on, and the client runs under the same
@@ -165,7 +166,8 @@ def common(name, e, kid):
 
 # ---- the trail on ----------------------------------------------------------
 data_dir = tempfile.mkdtemp(prefix="lv-6103.")
-with Server("--audit-trail", data_dir=data_dir) as srv:
+with Server("--audit-trail", "--lookup-events-rate", "0",
+            data_dir=data_dir) as srv:
     kms = srv.client("kms")
     rot = kms.create_key(Description="rotated")["KeyMetadata"]["KeyId"]
     kms_raw(srv, "EnableKeyRotation", KeyId=rot, RotationPeriodInDays=90)
@@ -176,6 +178,31 @@ with Server("--audit-trail", data_dir=data_dir) as srv:
         t.eq("no %s record before the date" % name, [], ct.lookup_events(
             LookupAttributes=[{"AttributeKey": "EventName",
                                "AttributeValue": name}])["Events"])
+
+    # An on-demand rotation: its RotateKey record too (ct-rotatekey's
+    # second example), beside the RotateKeyOnDemand call's own.
+    od = kms.create_key(Description="rotated on demand")["KeyMetadata"][
+        "KeyId"]
+    kms_raw(srv, "RotateKeyOnDemand", KeyId=od)
+    mats = {r.get("KeyMaterialState"): r.get("KeyMaterialId")
+            for r in kms_raw(srv, "ListKeyRotations", KeyId=od,
+                             IncludeKeyMaterial="ALL_KEY_MATERIAL")[
+                                 "Rotations"]}
+    evs = ct.lookup_events(LookupAttributes=[
+        {"AttributeKey": "EventName", "AttributeValue": "RotateKey"}])[
+            "Events"]
+    if t.eq("on demand: one RotateKey record", 1, len(evs)):
+        e = dict(evs[0])
+        rec = common("on demand RotateKey", e, od)
+        t.eq("on demand: serviceEventDetails",
+             {"rotationType": "ON_DEMAND", "keyOrigin": "AWS_KMS",
+              "previousKeyMaterialId": mats.get("NON_CURRENT"),
+              "currentKeyMaterialId": mats.get("CURRENT"), "keyId": od},
+             rec.get("serviceEventDetails"))
+    t.eq("on demand: the RotateKeyOnDemand call recorded too", 1,
+         len(ct.lookup_events(LookupAttributes=[
+             {"AttributeKey": "EventName",
+              "AttributeValue": "RotateKeyOnDemand"}])["Events"]))
     srv.stop()
 
     # 91 days on; the first audit append fails, with its change.
@@ -198,8 +225,12 @@ with Server("--audit-trail", data_dir=data_dir) as srv:
     auto = [r for r in rots if r.get("RotationType") == "AUTOMATIC"]
     t.eq("one automatic rotation", 1, len(auto))
 
-    recs = res.get("RotateKey", [])
-    if t.eq("one RotateKey record", 1, len(recs)):
+    # (the on-demand rotation's record is older than 90 days by then:
+    # expired, or not, as the retention task went)
+    recs = [e for e in res.get("RotateKey", [])
+            if {"ResourceType": "AWS::KMS::Key",
+                "ResourceName": arn(rot)} in e.get("Resources", [])]
+    if t.eq("one RotateKey record of the automatic rotation", 1, len(recs)):
         rec = common("RotateKey", recs[0], rot)
         t.eq("RotateKey: responseElements null", None,
              rec.get("responseElements", "absent"))
@@ -240,11 +271,13 @@ with Server("--audit-trail", data_dir=data_dir) as srv:
     import datetime
     later = datetime.datetime.now(datetime.timezone.utc) + \
         datetime.timedelta(days=DAYS + 1)
-    for name in ("RotateKey", "DeleteKey"):
-        t.eq("%s kept over a restart" % name, 1, len(ct.lookup_events(
-            LookupAttributes=[{"AttributeKey": "EventName",
-                               "AttributeValue": name}],
-            EndTime=later)["Events"]))
+    for name, kid in (("RotateKey", rot), ("DeleteKey", gone)):
+        t.eq("%s kept over a restart" % name, 1, len([
+            e for e in ct.lookup_events(
+                LookupAttributes=[{"AttributeKey": "EventName",
+                                   "AttributeValue": name}],
+                EndTime=later)["Events"]
+            if e["Resources"][0]["ResourceName"] == arn(kid)]))
     srv.stop()
     where = ["--data-dir", srv.data_dir]
     if srv.store_uri:
