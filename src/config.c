@@ -115,6 +115,15 @@ static const struct opt opts[] = {
       offsetof(struct lv_config, audit_data_events), 0, 1,
       "record data events (PutLogEvents, GetLogEvents …) in the audit "
       "trail too" },
+    /* CloudTrail's quota: "The rate of lookup requests is limited to two
+     * per second, per account, per Region" (the LookupEvents reference),
+     * answered ThrottlingException past it. Counted per node
+     * (cloudtrail/throttle.h). 0 lifts the limit (tests that page through
+     * the trail quickly). */
+    { "lookup-events-rate", OPT_LONG, "2",
+      offsetof(struct lv_config, lookup_events_rate), 0, 1000000,
+      "LookupEvents calls a second per account and region (as CloudTrail:"
+      " 2; 0: no limit)" },
 };
 
 static const struct opt *find_opt(const char *name, size_t len)

@@ -30,6 +30,9 @@ struct lv_config {
     char *tls_key;          /* PEM private key of tls_cert */
     long audit_trail;       /* 1: keep the audit trail (audit/audit.h) */
     long audit_data_events; /* 1: record data events (audit/audit.h) */
+    long lookup_events_rate;  /* LookupEvents calls a second per account
+                               * and region (cloudtrail/throttle.h), 0: no
+                               * limit */
 };
 
 /* Fills *cfg from defaults, the config file, the environment and argv

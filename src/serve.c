@@ -385,11 +385,12 @@ out:
         fprintf(stderr, "logvault serve: %s\n", err.msg);
     }
     lv_http_stop(http);
-    /* After the front (no request runs), before the store: the records
-     * still queued are written. */
-    lv_audit_free(app.audit);
     lv_logs_free(app.logs);
     lv_kms_free(app.kms);
+    /* After the front (no request runs) and the KMS sweeper (which records
+     * its changes), before the store: the records still queued are
+     * written. */
+    lv_audit_free(app.audit);
     lv_route_free(app.route);
     lv_store_close(app.store);
     lv_creds_free(app.creds);

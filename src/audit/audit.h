@@ -33,6 +33,10 @@
  *    still use a key (as the refused call of that action, which is what
  *    the service's call would be on AWS); an allowed check uses nothing
  *    and is not recorded.
+ *  - what KMS does on its own (the sweeper's automatic rotation of a key
+ *    and its deletion of a key whose waiting period ended): an
+ *    AwsServiceEvent record (event.h), appended in the transaction of the
+ *    change, like a request's change (lv_audit_service_event).
  *
  * Data events (PutLogEvents, GetLogEvents, FilterLogEvents …) are recorded
  * only when serve runs with --audit-data-events, as CloudTrail records
@@ -57,6 +61,7 @@ struct lv_req;
 struct lv_store;
 
 struct lv_audit;
+struct lv_audit_service_event;
 
 /* CloudTrail's event history keeps 90 days. */
 #define LV_AUDIT_RETENTION_MS (90LL * 24 * 3600 * 1000)
@@ -147,5 +152,19 @@ void lv_audit_service_call(struct lv_audit *a, const struct lv_req *rq,
                            const struct lv_kv *ctx, size_t n_ctx,
                            const char *key_arn,
                            const struct lv_err *failure);
+
+/* ---- KMS's own actions (src/kms/sweeper.c) ---------------------------- */
+
+/*
+ * Records ev (audit/event.h: RotateKey, DeleteKey) in the calling
+ * thread's open store transaction, the one that makes the change ev
+ * describes: the change and its record commit together or not at all.
+ * 0, or -1 with *err (the record could not be built or appended: the
+ * caller rolls its change back). a NULL (the trail is off): nothing is
+ * recorded, 0.
+ */
+int lv_audit_service_event(struct lv_audit *a,
+                           const struct lv_audit_service_event *ev,
+                           struct lv_err *err);
 
 #endif

@@ -9,7 +9,9 @@
  * eventTime, eventSource, eventName, awsRegion, sourceIPAddress, userAgent,
  * errorCode, errorMessage, requestParameters, responseElements,
  * additionalEventData, requestID, eventID, readOnly, resources, eventType,
- * managementEvent, recipientAccountId, eventCategory.
+ * managementEvent, recipientAccountId, sharedEventID (a request recorded
+ * in two accounts' trails: CloudTrail record contents, "sharedEventID"),
+ * eventCategory.
  *
  * userIdentity follows "CloudTrail userIdentity element"
  * (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/
@@ -923,7 +925,7 @@ static void user_principal_id(const char *arn, char out[22])
     out[21] = '\0';
 }
 
-enum identity { ID_ROOT, ID_USER, ID_SERVICE };
+enum identity { ID_ROOT, ID_USER, ID_SERVICE, ID_OTHER_ACCOUNT };
 
 static enum identity identity_of(const struct lv_principal *p)
 {
@@ -956,6 +958,19 @@ static void write_identity(struct lv_jw *w, const struct lv_principal *p,
         if (invoked_by != NULL) {
             lv_jw_kstr(w, "invokedBy", invoked_by);
         }
+        break;
+    case ID_OTHER_ACCOUNT:
+        /* The caller as the key owner's record shows another account's
+         * principal ("AWSAccount – The request came from another AWS
+         * account", CloudTrail userIdentity element). */
+        lv_jw_kstr(w, "type", "AWSAccount");
+        if (p->user[0] != '\0') {
+            user_principal_id(p->arn, pid);
+            lv_jw_kstr(w, "principalId", pid);
+        } else {
+            lv_jw_kstr(w, "principalId", p->account);
+        }
+        lv_jw_kstr(w, "accountId", p->account);
         break;
     case ID_ROOT:
         lv_jw_kstr(w, "type", "Root");
@@ -1038,6 +1053,27 @@ static void collect_resources(struct res_list *rl,
         add_resource(rl, "AWS::KMS::Key", rl->alias_arn);
     }
     add_resource(rl, "AWS::Logs::LogGroup", in->group_arn);
+}
+
+/* Whether the account field of arn (arn:partition:service:region:
+ * ACCOUNT:…) is `account`. */
+static int arn_account_is(const char *arn, const char *account)
+{
+    const char *p = arn;
+    size_t n;
+    int i;
+
+    for (i = 0; i < 4 && p != NULL; i++) {
+        p = strchr(p, ':');
+        if (p != NULL) {
+            p++;
+        }
+    }
+    if (p == NULL) {
+        return 0;
+    }
+    n = strcspn(p, ":");
+    return strlen(account) == n && strncmp(p, account, n) == 0;
 }
 
 /* The account field of an ARN (arn:partition:service:region:ACCOUNT:…). */
@@ -1145,6 +1181,7 @@ int lv_audit_event_build(const struct lv_audit_input *in,
     char source[64];
     char event_id[37];
     const char *invoked_by = in->invoked_by;
+    const char *recipient;
     const char *svc;
     const char *username;
     char when[80];
@@ -1163,9 +1200,13 @@ int lv_audit_event_build(const struct lv_audit_input *in,
         goto out;
     }
     who = &rq->who;
+    recipient = in->recipient != NULL ? in->recipient : who->account;
     svc = rq->svc->signing_name;
     rule = find_rule(svc, rq->op->name);
     id = identity_of(who);
+    if (id != ID_SERVICE && strcmp(recipient, who->account) != 0) {
+        id = ID_OTHER_ACCOUNT;
+    }
     if (id == ID_SERVICE && invoked_by == NULL) {
         service_name(who->service, svcname, sizeof(svcname));
         invoked_by = svcname;
@@ -1174,9 +1215,10 @@ int lv_audit_event_build(const struct lv_audit_input *in,
     read_only = rule != NULL ? (rule->flags & F_RO) != 0
                              : lv_audit_read_only(svc, rq->op->name);
     snprintf(source, sizeof(source), "%s.amazonaws.com", svc);
-    username = id == ID_SERVICE ? invoked_by
-               : id == ID_USER  ? who->user
-                                : "root";
+    username = id == ID_SERVICE         ? invoked_by
+               : id == ID_USER          ? who->user
+               : id == ID_OTHER_ACCOUNT ? ""
+                                        : "root";
     event_uuid(event_id);
     rl.n = 0;
     collect_resources(&rl, rule, in);
@@ -1220,7 +1262,10 @@ int lv_audit_event_build(const struct lv_audit_input *in,
     write_resources(&w, &rl);
     lv_jw_kstr(&w, "eventType", "AwsApiCall");
     lv_jw_kbool(&w, "managementEvent", !data);
-    lv_jw_kstr(&w, "recipientAccountId", who->account);
+    lv_jw_kstr(&w, "recipientAccountId", recipient);
+    if (in->shared_event_id != NULL) {
+        lv_jw_kstr(&w, "sharedEventID", in->shared_event_id);
+    }
     lv_jw_kstr(&w, "eventCategory", data ? "Data" : "Management");
     lv_jw_obj_close(&w);
     if (lv_jw_finish(&w) < 0) {
@@ -1232,7 +1277,7 @@ int lv_audit_event_build(const struct lv_audit_input *in,
 
     /* Success: only now is *out written. */
     clear_record(out);
-    copy_str(out->account, sizeof(out->account), who->account);
+    copy_str(out->account, sizeof(out->account), recipient);
     copy_str(out->region, sizeof(out->region), rq->region);
     out->event_time_ms = rq->now_ms;
     memcpy(out->event_id, event_id, sizeof(out->event_id));
@@ -1240,10 +1285,16 @@ int lv_audit_event_build(const struct lv_audit_input *in,
     copy_str(out->event_source, sizeof(out->event_source), source);
     copy_str(out->event_name, sizeof(out->event_name), rq->op->name);
     out->read_only = read_only;
-    out->key_use = rule != NULL && (rule->flags & F_KEY) != 0;
+    /* A use of another account's key counts as the key's use in its
+     * owner's record only (that record is the one GetKeyLastUsage names
+     * to the owner, whose trail holds it). */
+    out->key_use = rule != NULL && (rule->flags & F_KEY) != 0 &&
+                   (in->key_arn == NULL ||
+                    arn_account_is(in->key_arn, recipient));
     copy_str(out->username, sizeof(out->username), username);
     copy_str(out->access_key_id, sizeof(out->access_key_id),
-             id == ID_SERVICE ? "" : who->access_key);
+             id == ID_SERVICE || id == ID_OTHER_ACCOUNT ? ""
+                                                       : who->access_key);
     copy_str(out->error_code, sizeof(out->error_code),
              in->error_code != NULL ? in->error_code : "");
     for (i = 0; i < rl.n; i++) {
@@ -1251,6 +1302,156 @@ int lv_audit_event_build(const struct lv_audit_input *in,
                  rl.type[i]);
         copy_str(out->resources[i].name, sizeof(out->resources[i].name),
                  rl.name[i]);
+    }
+    out->n_resources = rl.n;
+    out->event = lv_buf_detach(&b, NULL);
+    ret = 0;
+out:
+    lv_buf_release(&b);
+    return ret;
+}
+
+/* ---- service events ---------------------------------------------------
+ *
+ * What KMS records of what it does on its own, as the developer guide's
+ * examples show it (AWS KMS Developer Guide, "Examples of AWS KMS log
+ * entries"): ct-rotatekey (automatic rotation: eventVersion 1.11,
+ * userIdentity {accountId, invokedBy "AWS Internal"}, sourceIPAddress and
+ * userAgent "AWS Internal", requestParameters and responseElements null,
+ * no requestID, serviceEventDetails {rotationType, keyOrigin,
+ * previousKeyMaterialId, currentKeyMaterialId, keyId} before
+ * eventCategory) and ct-delete-key (the key deleted at the end of its
+ * waiting period: the same shape, no serviceEventDetails; "log entries for
+ * this operation recorded on or after December 2022 include the key ARN
+ * of the affected KMS key in the responseElements.keyId value", which the
+ * caller asks for with response_key). The record's fields are in the
+ * order of ct-rotatekey's 2025 example.
+ */
+
+#define AWS_INTERNAL "AWS Internal"
+
+/* The region and account of a KMS key's ARN
+ * (arn:aws:kms:REGION:ACCOUNT:key/ID): 0, or -1 when arn is not one. */
+static int key_arn_parts(const char *arn, char *region, size_t region_cap,
+                         char *account, size_t account_cap)
+{
+    const char *p;
+    const char *q;
+    size_t n;
+
+    if (arn == NULL || strncmp(arn, "arn:", 4) != 0) {
+        return -1;
+    }
+    p = strchr(arn + 4, ':');                   /* after the partition */
+    if (p == NULL || strncmp(p + 1, "kms:", 4) != 0) {
+        return -1;
+    }
+    p += 5;                                     /* the region */
+    q = strchr(p, ':');
+    if (q == NULL || q == p || (n = (size_t)(q - p)) >= region_cap) {
+        return -1;
+    }
+    memcpy(region, p, n);
+    region[n] = '\0';
+    p = q + 1;                                  /* the account */
+    q = strchr(p, ':');
+    if (q == NULL || (n = (size_t)(q - p)) != 12 || n >= account_cap ||
+        strncmp(q + 1, "key/", 4) != 0) {
+        return -1;
+    }
+    memcpy(account, p, n);
+    account[n] = '\0';
+    return 0;
+}
+
+int lv_audit_service_event_build(const struct lv_audit_service_event *in,
+                                 struct lv_audit_record *out,
+                                 struct lv_err *err)
+{
+    struct lv_buf b = LV_BUF_INIT(LV_AUDIT_MAX_EVENT_BYTES);
+    struct lv_jw w;
+    struct res_list rl;
+    char region[64];
+    char account[13];
+    char event_id[37];
+    char when[80];
+    int ret = -1;
+
+    if (in->event_name == NULL ||
+        key_arn_parts(in->key_arn, region, sizeof(region), account,
+                      sizeof(account)) < 0) {
+        lv_err_set(err, LV_E_INTERNAL_FAILURE,
+                   "audit: a service event needs a name and a KMS key ARN");
+        goto out;
+    }
+    if (format_time(in->time_ms, when) < 0) {
+        lv_err_set(err, LV_E_INTERNAL_FAILURE,
+                   "audit: service event time out of range");
+        goto out;
+    }
+    event_uuid(event_id);
+    rl.n = 0;
+    add_resource(&rl, "AWS::KMS::Key", in->key_arn);
+
+    if (lv_buf_grow(&b, 2048) < 0) {
+        LV_BUG("audit: the record's limit is below 2 KB");
+    }
+    lv_jw_init(&w, &b);
+    lv_jw_obj_open(&w);
+    lv_jw_kstr(&w, "eventVersion", EVENT_VERSION);
+    lv_jw_key(&w, "userIdentity");
+    lv_jw_obj_open(&w);
+    lv_jw_kstr(&w, "accountId", account);
+    lv_jw_kstr(&w, "invokedBy", AWS_INTERNAL);
+    lv_jw_obj_close(&w);
+    lv_jw_kstr(&w, "eventTime", when);
+    lv_jw_kstr(&w, "eventSource", "kms.amazonaws.com");
+    lv_jw_kstr(&w, "eventName", in->event_name);
+    lv_jw_kstr(&w, "awsRegion", region);
+    lv_jw_kstr(&w, "sourceIPAddress", AWS_INTERNAL);
+    lv_jw_kstr(&w, "userAgent", AWS_INTERNAL);
+    lv_jw_key(&w, "requestParameters");
+    lv_jw_null(&w);
+    lv_jw_key(&w, "responseElements");
+    if (in->response_key) {
+        lv_jw_obj_open(&w);
+        lv_jw_kstr(&w, "keyId", in->key_arn);
+        lv_jw_obj_close(&w);
+    } else {
+        lv_jw_null(&w);
+    }
+    lv_jw_kstr(&w, "eventID", event_id);
+    lv_jw_kbool(&w, "readOnly", 0);
+    write_resources(&w, &rl);
+    lv_jw_kstr(&w, "eventType", "AwsServiceEvent");
+    lv_jw_kbool(&w, "managementEvent", 1);
+    lv_jw_kstr(&w, "recipientAccountId", account);
+    if (json_is_object(in->details)) {
+        lv_jw_key(&w, "serviceEventDetails");
+        lv_jw_json(&w, in->details);
+    }
+    lv_jw_kstr(&w, "eventCategory", "Management");
+    lv_jw_obj_close(&w);
+    if (lv_jw_finish(&w) < 0) {
+        lv_err_set(err, LV_E_INTERNAL_FAILURE,
+                   "audit: the %s record of %s is past %d bytes",
+                   in->event_name, in->key_arn, LV_AUDIT_MAX_EVENT_BYTES);
+        goto out;
+    }
+
+    clear_record(out);
+    copy_str(out->account, sizeof(out->account), account);
+    copy_str(out->region, sizeof(out->region), region);
+    out->event_time_ms = in->time_ms;
+    memcpy(out->event_id, event_id, sizeof(out->event_id));
+    copy_str(out->event_source, sizeof(out->event_source),
+             "kms.amazonaws.com");
+    copy_str(out->event_name, sizeof(out->event_name), in->event_name);
+    if (rl.n == 1) {
+        copy_str(out->resources[0].type, sizeof(out->resources[0].type),
+                 rl.type[0]);
+        copy_str(out->resources[0].name, sizeof(out->resources[0].name),
+                 rl.name[0]);
     }
     out->n_resources = rl.n;
     out->event = lv_buf_detach(&b, NULL);

@@ -17,6 +17,8 @@
 #ifndef LV_AUDIT_EVENT_H
 #define LV_AUDIT_EVENT_H
 
+#include <stdint.h>
+
 struct json_t;
 struct lv_audit_record;
 struct lv_err;
@@ -36,6 +38,14 @@ struct lv_audit_input {
     const char *key_arn;            /* the KMS key the request resolved to,
                                      * NULL if none */
     const char *group_arn;          /* the log group it named, NULL if none */
+    const char *recipient;          /* whose trail this record is for
+                                     * (recipientAccountId): NULL, the
+                                     * principal's account; or another
+                                     * account, the owner of the key a
+                                     * cross-account request used */
+    const char *shared_event_id;    /* sharedEventID, the same in every
+                                     * account's record of one request
+                                     * recorded in several; NULL: none */
 };
 
 /*
@@ -43,12 +53,23 @@ struct lv_audit_input {
  * (left zero / NULL): account (recipientAccountId: the principal's
  * account), region, event_time_ms (rq->now_ms), event_id (a fresh UUID),
  * request_id (rq->id), event_source ("kms.amazonaws.com"), event_name,
- * read_only, key_use, username, access_key_id ("" for a service's own
+ * read_only, key_use (set for a cryptographic operation, in the trail of
+ * the key's owner only: a cross-account use is the key's use in its
+ * owner's record), username, access_key_id ("" for a service's own
  * call), error_code ("" on success), resources, and event: the CloudTrail
  * record as JSON text, malloc'd, the caller's to free (free(out->event), or
  * lv_audit_record_release once the record came back from the store).
  * The resources past n_resources are not zeroed (most of the record's
  * 9 KB; nothing reads past n_resources).
+ *
+ * recipient: the record of a cross-account request in the key owner's
+ * trail (CloudTrail "Cross-account operations on KMS keys are logged in
+ * both the caller account and the KMS key owner account"): account is
+ * that owner; a user's or an account root's identity is written as the
+ * resource owner sees another account's caller, {"type": "AWSAccount",
+ * "principalId", "accountId"}, with access_key_id and username "" (its
+ * access key and name stay in the caller's own record); a service
+ * principal's call keeps its AWSService identity.
  *
  * userIdentity: a service principal (rq->who.service set) is
  * {"type":"AWSService","invokedBy":…}, and its sourceIPAddress and
@@ -67,6 +88,39 @@ struct lv_audit_input {
  */
 int lv_audit_event_build(const struct lv_audit_input *in,
                          struct lv_audit_record *out, struct lv_err *err);
+
+/*
+ * An event a service records of what it did on its own, on no caller's
+ * request (CloudTrail's eventType "AwsServiceEvent"): KMS's automatic
+ * rotation of a key (RotateKey, ct-rotatekey) and its deletion of a key
+ * once the waiting period ended (DeleteKey, ct-delete-key).
+ */
+struct lv_audit_service_event {
+    const char *event_name;         /* "RotateKey", "DeleteKey" */
+    const char *key_arn;            /* the key acted on: its account is
+                                     * whose trail (recipientAccountId),
+                                     * its region awsRegion */
+    int64_t time_ms;                /* eventTime */
+    const struct json_t *details;   /* serviceEventDetails (an object,
+                                     * written verbatim), or NULL: none */
+    int response_key;               /* 1: responseElements {"keyId": the
+                                     * key's ARN}; 0: null */
+};
+
+/*
+ * Fills *out as lv_audit_event_build does, for a service event, as the
+ * KMS developer guide's examples show them: userIdentity {"accountId",
+ * "invokedBy": "AWS Internal"}, sourceIPAddress and userAgent "AWS
+ * Internal", requestParameters null, no requestID (request_id ""),
+ * readOnly false, the key as the one resource, eventType AwsServiceEvent,
+ * a management event; username and access_key_id "" (no caller). 0, or
+ * -1 with *err (LV_E_INTERNAL_FAILURE: key_arn not a KMS key ARN, a time
+ * out of range, a record past its size limit); *out is written only on
+ * success.
+ */
+int lv_audit_service_event_build(const struct lv_audit_service_event *in,
+                                 struct lv_audit_record *out,
+                                 struct lv_err *err);
 
 /*
  * Per operation, by service name ("kms", "logs", "cloudtrail" — the

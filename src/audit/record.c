@@ -106,9 +106,43 @@ static const char *group_arn_of(const struct lv_req *rq, const json_t *in,
     return buf;
 }
 
-/* Builds the record of rq into *r (release it, built or not). */
+/* The account that owns the key rq used when it is not the principal's
+ * and the request is recorded in that account's trail too, into out (13
+ * bytes): CloudTrail logs "cross-account operations on KMS keys ... in
+ * both the caller account and the KMS key owner account. However,
+ * cross-account AWS KMS requests that are rejected because access is
+ * denied are logged only in the caller's account" (KMS developer guide,
+ * "Logging AWS KMS API calls with AWS CloudTrail"). NULL when there is no
+ * second record to make. */
+static const char *key_owner(const struct lv_req *rq,
+                             const struct lv_err *failure, char out[13])
+{
+    const char *p = rq->key_arn;
+    size_t n;
+
+    if (failure && failure->code == LV_E_ACCESS_DENIED) {
+        return NULL;
+    }
+    /* arn:aws:kms:REGION:ACCOUNT:key/ID */
+    for (int i = 0; i < 4 && p; i++) {
+        p = strchr(p, ':');
+        p = p ? p + 1 : NULL;
+    }
+    if (!p || strncmp(rq->key_arn, "arn:", 4) != 0 ||
+        (n = strcspn(p, ":")) != 12 || p[n] != ':') {
+        return NULL;
+    }
+    memcpy(out, p, n);
+    out[n] = '\0';
+    return strcmp(out, rq->who.account) != 0 ? out : NULL;
+}
+
+/* Builds the record of rq into *r (release it, built or not), for the
+ * trail of `recipient` (NULL: the principal's account) with
+ * sharedEventID `shared` (NULL: none). */
 static int build(const struct lv_req *rq, const json_t *response,
                  const struct lv_err *failure, const char *invoked_by,
+                 const char *recipient, const char *shared,
                  struct lv_audit_record *r, struct lv_err *err)
 {
     struct lv_audit_input in;
@@ -124,12 +158,15 @@ static int build(const struct lv_req *rq, const json_t *response,
     in.invoked_by = invoked_by;
     in.key_arn = rq->key_arn[0] ? rq->key_arn : NULL;
     in.group_arn = group_arn_of(rq, rq->in, group, sizeof(group));
+    in.recipient = recipient;
+    in.shared_event_id = shared;
     if (lv_audit_event_build(&in, r, err) < 0) {
         return -1;
     }
     /* A refusal keeps the explainer's trace of it (kms/authz.c), readable
-     * only through the explainer, by principals allowed GetKeyPolicy. */
-    if (failure && rq->trace) {
+     * only through the explainer, by principals allowed GetKeyPolicy; in
+     * the caller's record only. */
+    if (failure && rq->trace && !recipient) {
         r->trace = lv_xstrdup(rq->trace);
     }
     return 0;
@@ -138,20 +175,44 @@ static int build(const struct lv_req *rq, const json_t *response,
 /* Builds the record and hands it to the writer; a record that cannot be
  * built is logged (by request id) and dropped: the request it describes
  * changed nothing, or has already been answered. */
-static void enqueue(struct lv_audit *a, const struct lv_req *rq,
-                    const json_t *response, const struct lv_err *failure,
-                    const char *invoked_by, int may_wait)
+static void enqueue_one(struct lv_audit *a, const struct lv_req *rq,
+                        const json_t *response, const struct lv_err *failure,
+                        const char *invoked_by, const char *recipient,
+                        const char *shared, int may_wait)
 {
     struct lv_err err = LV_ERR_INIT;
     struct lv_audit_record *r = lv_audit_job_new();
 
-    if (build(rq, response, failure, invoked_by, r, &err) < 0) {
+    if (build(rq, response, failure, invoked_by, recipient, shared, r,
+              &err) < 0) {
         lv_log(LV_LOG_WARN, "audit: cannot build the record req=%s: %s",
                rq->id, err.msg);
         lv_audit_job_discard(r);
         return;
     }
     lv_audit_submit(a, r, may_wait);
+}
+
+/* The record of rq for the writer: in the principal's trail, and in the
+ * key owner's too for a cross-account request (key_owner()), the two
+ * sharing a sharedEventID. */
+static void enqueue(struct lv_audit *a, const struct lv_req *rq,
+                    const json_t *response, const struct lv_err *failure,
+                    const char *invoked_by, int may_wait)
+{
+    char owner[13];
+    char shared[37];
+    const char *other = key_owner(rq, failure, owner);
+
+    if (other) {
+        lv_uuid4(shared);
+    }
+    enqueue_one(a, rq, response, failure, invoked_by, NULL,
+                other ? shared : NULL, may_wait);
+    if (other) {
+        enqueue_one(a, rq, response, failure, invoked_by, other, shared,
+                    may_wait);
+    }
 }
 
 int lv_audit_req_begin(struct lv_audit *a, struct lv_req *rq, int raw_body,
@@ -261,8 +322,14 @@ int lv_audit_req_done(struct lv_audit *a, struct lv_req *rq,
 {
     struct lv_store *s;
     struct lv_audit_record r;
+    struct lv_audit_record *r2 = NULL;
+    struct lv_audit_record *first;
+    struct lv_audit_record *second;
     json_t *resp = NULL;
     json_t *raw = NULL;
+    char owner[13];
+    char shared[37];
+    const char *other;
     int ret = -1;
 
     if (!a || !ar->recorded) {
@@ -284,8 +351,16 @@ int lv_audit_req_done(struct lv_audit *a, struct lv_req *rq,
         ret = 0;
         goto out;
     }
-    /* The change and its record, in one commit. */
-    if (build(rq, resp, NULL, NULL, &r, err) < 0) {
+    /* The change and its record (its records: the key owner's too, for
+     * a cross-account change such as CreateGrant), in one commit. */
+    other = key_owner(rq, NULL, owner);
+    if (other) {
+        lv_uuid4(shared);
+        r2 = lv_audit_job_new();    /* 9 KB: off the stack */
+    }
+    if (build(rq, resp, NULL, NULL, NULL, other ? shared : NULL, &r,
+              err) < 0 ||
+        (r2 && build(rq, resp, NULL, NULL, other, shared, r2, err) < 0)) {
         lv_log(LV_LOG_ERROR, "audit: cannot build the record of a change "
                "req=%s: %s; the change is rolled back", rq->id, err->msg);
         lv_err_set(err, rq->svc->fault_code, "The request could not be "
@@ -293,7 +368,17 @@ int lv_audit_req_done(struct lv_audit *a, struct lv_req *rq,
         lv_store_rollback(s);
         goto txn_closed;
     }
-    if (lv_audit_chain_append(s, lv_audit_keyring(a), &r, err) < 0) {
+    /* Two chains locked in one transaction: always in account order, so
+     * that two such changes never wait for each other's chain. */
+    first = &r;
+    second = r2;
+    if (r2 && strcmp(r2->account, r.account) < 0) {
+        first = r2;
+        second = &r;
+    }
+    if (lv_audit_chain_append(s, lv_audit_keyring(a), first, err) < 0 ||
+        (second &&
+         lv_audit_chain_append(s, lv_audit_keyring(a), second, err) < 0)) {
         lv_store_rollback(s);
         goto txn_closed;
     }
@@ -305,6 +390,9 @@ txn_closed:
     ar->in_txn = 0;
 out:
     lv_audit_record_release(&r);
+    if (r2) {
+        lv_audit_job_discard(r2);
+    }
     json_decref(resp);
     json_decref(raw);
     return ret;
@@ -397,4 +485,32 @@ void lv_audit_service_call(struct lv_audit *a, const struct lv_req *call,
 out:
     json_decref(in);
     json_decref(empty);
+}
+
+int lv_audit_service_event(struct lv_audit *a,
+                           const struct lv_audit_service_event *ev,
+                           struct lv_err *err)
+{
+    struct lv_audit_record r;
+    int ret = -1;
+
+    if (!a) {
+        return 0;
+    }
+    r.event = NULL;             /* the rest is the builder's to zero */
+    r.trace = NULL;
+    if (lv_audit_service_event_build(ev, &r, err) < 0) {
+        lv_log(LV_LOG_ERROR, "audit: cannot build the %s record of key %s: "
+               "%s", ev->event_name, ev->key_arn ? ev->key_arn : "?",
+               err->msg);
+        goto out;
+    }
+    if (lv_audit_chain_append(lv_audit_store(a), lv_audit_keyring(a), &r,
+                              err) < 0) {
+        goto out;
+    }
+    ret = 0;
+out:
+    lv_audit_record_release(&r);
+    return ret;
 }

@@ -8,6 +8,9 @@
  * to now; MaxResults 1 to 50, default 50 (the model's range, checked by
  * the front); events newest first; NextToken bound to the query that made
  * it. EventCategory "insight" answers no events: logvault has no Insights.
+ * "The rate of lookup requests is limited to two per second, per account,
+ * per Region. If this limit is exceeded, a throttling error occurs."
+ * (serve --lookup-events-rate; throttle.h).
  */
 #include "cloudtrail/cloudtrail.h"
 
@@ -22,6 +25,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "cloudtrail/throttle.h"
 #include "crypto/keyring.h"
 #include "store/audit_store.h"
 #include "util/b64.h"
@@ -34,9 +38,17 @@
  * is 50"). */
 #define DEFAULT_MAX_RESULTS 50
 
+/* ThrottlingException's message: AWS's throttling answers say "Rate
+ * exceeded" (the CloudTrail API reference documents the error, not its
+ * text; this is the text clients report). */
+#define THROTTLED_MSG "Rate exceeded"
+
 #define TOKEN_TAG_BYTES 16
 /* "<time ms>:<seq>", both int64: the last record of the page. */
 #define CURSOR_MAX 48
+
+/* The calls of every (account, region) this process answered lately. */
+static struct lv_ct_rate lookup_rate = LV_CT_RATE_INIT;
 
 static const struct {
     const char *key;            /* LookupAttributeKey */
@@ -306,8 +318,13 @@ int lv_cloudtrail_op_lookup_events(struct lv_req *rq, const json_t *in,
     int64_t before_time_ms = INT64_MAX, before_seq = INT64_MAX;
     const char *token = lv_json_str(in, "NextToken");
     int64_t max;
+    long rate = rq->app ? rq->app->cfg.lookup_events_rate : 0;
     int rc;
 
+    if (rate > 0 && !lv_ct_rate_take(&lookup_rate, rq->who.account,
+                                     rq->region, rq->now_ms, rate)) {
+        return lv_err_set(err, LV_E_THROTTLING, THROTTLED_MSG);
+    }
     if (parse_query(rq, in, &q, err) < 0) {
         return -1;
     }

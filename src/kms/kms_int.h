@@ -301,10 +301,19 @@ int lv_kms_key_change(struct lv_req *rq, const struct lv_kms_key *k,
  * version cur->current_version + 1 with rotation type `type` ("AUTOMATIC"
  * or "ON_DEMAND"), guarded by cur->row_version (lv_store_kms_key_rotate).
  * Returns 1, 0 (guard failed) or -1 as that fn does. Earlier versions
- * stay, so old ciphertexts still decrypt.
+ * stay, so old ciphertexts still decrypt. With the audit trail kept
+ * (rq->app->audit), the rotation's RotateKey record (an AwsServiceEvent,
+ * audit/audit.h) is appended in the same transaction; -1 when it cannot
+ * be (the caller rolls back).
  */
 int lv_kms_rotate_key(struct lv_req *rq, const struct lv_kms_key *cur,
                       const char *type, struct lv_err *err);
+
+/* The KeyMaterialId of version `version` of the key arn (ListKeyRotations,
+ * and the RotateKey record's serviceEventDetails): 64 hex digits, a
+ * SHA-256 of the ARN and the version, revealing nothing of the material
+ * (admin.c). */
+void lv_kms_material_id(const char *arn, uint32_t version, char out[65]);
 
 /*
  * New material for a key of spec `spec` (keys.c): 32 random bytes for

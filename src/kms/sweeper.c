@@ -1,3 +1,13 @@
+/*
+ * sweeper.c: the KMS background task (sweeper.h). Each change it makes is
+ * recorded in the audit trail, when the trail is kept, as AWS records
+ * what KMS does on its own (an AwsServiceEvent: DeleteKey when a key's
+ * waiting period ended, here; RotateKey for an automatic rotation, made
+ * by lv_kms_rotate_key as for an on-demand one), in the change's own
+ * transaction (audit/audit.h lv_audit_service_event).
+ * DeleteExpiredKeyMaterial, AWS's third such event, is never recorded:
+ * logvault has no imported key material to expire.
+ */
 #include "kms/sweeper.h"
 
 #include <stdio.h>
@@ -6,6 +16,8 @@
 #include <time.h>
 
 #include "app.h"
+#include "audit/audit.h"
+#include "audit/event.h"
 #include "kms/kms_int.h"
 #include "store/kms_store.h"
 #include "store/store.h"
@@ -59,22 +71,35 @@ static void sweeper_req(struct lv_req *rq, struct lv_app *app,
 }
 
 /* Deletes the key if it is still pending deletion and due (arg: the time
- * now, a const double *); else nothing. */
+ * now, a const double *), with its DeleteKey record; else nothing. */
 static int change_delete(struct lv_req *rq, struct lv_kms_key *cur,
                          void *arg, struct lv_err *err)
 {
     const double *now = arg;
 
     /* Cancelled since the list was read: nothing to do. */
+    struct lv_audit_service_event ev;
+    int rc;
+
     if (strcmp(cur->state, "PendingDeletion") != 0 ||
         cur->deletion_date > *now) {
         return 1;
     }
-    return lv_store_kms_key_destroy(rq->store, cur->id, cur->row_version,
-                                    err);
+    rc = lv_store_kms_key_destroy(rq->store, cur->id, cur->row_version, err);
+    if (rc != 1) {
+        return rc;
+    }
+    /* ct-delete-key: no details; the key's ARN in responseElements. */
+    memset(&ev, 0, sizeof(ev));
+    ev.event_name = "DeleteKey";
+    ev.key_arn = cur->arn;
+    ev.time_ms = rq->now_ms;
+    ev.response_key = 1;
+    return lv_audit_service_event(rq->app->audit, &ev, err) < 0 ? -1 : 1;
 }
 
-/* Rotates the key if it is enabled and its rotation is due; else nothing.
+/* Rotates the key if it is enabled and its rotation is due, with its
+ * RotateKey record (lv_kms_rotate_key); else nothing.
  * A disabled key is not rotated (it stays due and is rotated once enabled
  * again), as AWS documents for automatic rotation. */
 static int change_rotate(struct lv_req *rq, struct lv_kms_key *cur,

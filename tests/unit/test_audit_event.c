@@ -601,7 +601,8 @@ static const char *const field_order[] = {
     "awsRegion", "sourceIPAddress", "userAgent", "errorCode", "errorMessage",
     "requestParameters", "responseElements", "additionalEventData",
     "requestID", "eventID", "readOnly", "resources", "eventType",
-    "managementEvent", "recipientAccountId", "eventCategory",
+    "managementEvent", "recipientAccountId", "sharedEventID",
+    "eventCategory",
 };
 
 /* The record's keys appear in field_order's order, and only those. */
@@ -1330,6 +1331,273 @@ static void fresh_event_ids(void **state)
     free(b.event);
 }
 
+
+/* A cross-account request's two records (the KMS guide: "Cross-account
+ * operations on KMS keys are logged in both the caller account and the
+ * KMS key owner account"; CloudTrail's sharedEventID): Alice of ACCT
+ * encrypts under OWNER's key. The caller's record is as ever, with the
+ * sharedEventID; the owner's has the owner as recipientAccountId, the
+ * caller as another account's principal, the same sharedEventID, its
+ * own eventID, and no access key or user name in its columns. A service
+ * principal's call keeps its identity in the owner's record. */
+#define OWNER "444455556666"
+#define OARN "arn:aws:kms:us-west-2:" OWNER ":key/" KID
+#define SHARED "8d5ab5d4-5e4a-4e6e-9d3b-1f2a3b4c5d6e"
+static void cross_account(void **state)
+{
+    json_t *req = parse("{'KeyId':'" OARN "','EncryptionContext':"
+                        "{'Department':'10-1'}}");
+    struct lv_req rq;
+    struct lv_audit_record r, o;
+    struct lv_audit_input in;
+    json_t *ev, *oev;
+    char pid[64];
+    char want[256];
+
+    (void)state;
+    make_req(&rq, "kms", "Encrypt", req, "Alice");
+    memset(&in, 0, sizeof(in));
+    in.rq = &rq;
+    in.key_arn = OARN;
+    in.shared_event_id = SHARED;
+    ev = build(&in, &r);
+    assert_true(order_ok("caller's", ev));
+    assert_true(common_ok("caller's", ev, &r, "kms", "Encrypt", 1, 0));
+    assert_string_equal(str_of(ev, "sharedEventID"), SHARED);
+    /* the key's use is counted in its owner's record (GetKeyLastUsage) */
+    assert_int_equal(r.key_use, 0);
+    snprintf(pid, sizeof(pid), "%s",
+             str_of(json_object_get(ev, "userIdentity"), "principalId"));
+
+    in.recipient = OWNER;
+    oev = build(&in, &o);
+    assert_true(order_ok("owner's", oev));
+    /* the caller's principalId, the caller's account */
+    snprintf(want, sizeof(want), "{'type':'AWSAccount','principalId':'%s',"
+             "'accountId':'" ACCT "'}", pid);
+    assert_true(json_eq_or_absent("owner's", "userIdentity",
+                                  json_object_get(oev, "userIdentity"),
+                                  want));
+    assert_string_equal(str_of(oev, "recipientAccountId"), OWNER);
+    assert_string_equal(str_of(oev, "sharedEventID"), SHARED);
+    assert_string_not_equal(str_of(oev, "eventID"), str_of(ev, "eventID"));
+    assert_string_equal(str_of(oev, "requestID"), REQID);
+    assert_true(json_equal(json_object_get(oev, "requestParameters"),
+                           json_object_get(ev, "requestParameters")));
+    assert_true(json_equal(json_object_get(oev, "resources"),
+                           json_object_get(ev, "resources")));
+    assert_string_equal(str_of(json_array_get(json_object_get(oev,
+                                                              "resources"),
+                                              0), "accountId"), OWNER);
+    assert_string_equal(o.account, OWNER);
+    assert_string_equal(o.region, REGION);
+    assert_string_equal(o.access_key_id, "");
+    assert_string_equal(o.username, "");
+    assert_string_equal(o.event_name, "Encrypt");
+    assert_int_equal(o.key_use, 1);
+    assert_string_equal(o.resources[0].name, OARN);
+    free(r.event);
+    free(o.event);
+    json_decref(ev);
+    json_decref(oev);
+
+    /* the root of the calling account: its principalId is the account */
+    make_req(&rq, "kms", "Encrypt", req, "");
+    oev = build(&in, &o);
+    assert_true(json_eq_or_absent(
+        "owner's of root", "userIdentity",
+        json_object_get(oev, "userIdentity"),
+        "{'type':'AWSAccount','principalId':'" ACCT "','accountId':'" ACCT
+        "'}"));
+    free(o.event);
+    json_decref(oev);
+
+    /* the Logs service's call for a group of ACCT on OWNER's key */
+    make_req(&rq, "kms", "GenerateDataKey", req, "");
+    snprintf(rq.who.service, sizeof(rq.who.service),
+             "logs.us-west-2.amazonaws.com");
+    rq.who.arn[0] = '\0';
+    rq.who.access_key[0] = '\0';
+    rq.source_ip[0] = '\0';
+    rq.user_agent = NULL;
+    in.invoked_by = "logs.amazonaws.com";
+    oev = build(&in, &o);
+    assert_true(json_eq_or_absent("owner's of a service call",
+                                  "userIdentity",
+                                  json_object_get(oev, "userIdentity"),
+                                  "{'type':'AWSService',"
+                                  "'invokedBy':'logs.amazonaws.com'}"));
+    assert_string_equal(str_of(oev, "recipientAccountId"), OWNER);
+    assert_string_equal(o.account, OWNER);
+    assert_string_equal(o.username, "logs.amazonaws.com");
+    assert_int_equal(o.key_use, 1);
+    free(o.event);
+    json_decref(oev);
+
+    /* no shared id, no field; no recipient, the principal's account */
+    in.shared_event_id = NULL;
+    in.recipient = NULL;
+    oev = build(&in, &o);
+    assert_null(json_object_get(oev, "sharedEventID"));
+    assert_string_equal(str_of(oev, "recipientAccountId"), ACCT);
+    assert_int_equal(o.key_use, 0);     /* the key is OWNER's */
+    free(o.event);
+    json_decref(oev);
+    json_decref(req);
+}
+
+/* ---- service events ------------------------------------------------------ */
+
+/* The whole record of a service event, eventID aside (a fresh UUID),
+ * against the developer guide's example with this key, time and details;
+ * and its columns. */
+static void service_event_ok(const struct lv_audit_service_event *se,
+                             const char *want_text)
+{
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_audit_record r;
+    json_t *want = parse(want_text);
+    json_t *ev;
+    const char *k;
+    json_t *v;
+    size_t pos = 0;
+
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(lv_audit_service_event_build(se, &r, &err), 0);
+    ev = json_loads(r.event, 0, NULL);
+    assert_non_null(ev);
+    assert_true(is_uuid(str_of(ev, "eventID")));
+    assert_string_equal(str_of(ev, "eventID"), r.event_id);
+    /* the example's fields, in its order, and no other */
+    json_object_foreach(want, k, v) {
+        const char *got_k = NULL;
+        size_t i = 0;
+        const char *gk;
+        json_t *gv;
+
+        json_object_foreach(ev, gk, gv) {
+            if (i++ == pos) {
+                got_k = gk;
+                break;
+            }
+        }
+        if (got_k == NULL || strcmp(got_k, k) != 0) {
+            fail_msg("%s: field %zu is %s, want %s", se->event_name, pos,
+                     got_k ? got_k : "(none)", k);
+        }
+        if (strcmp(k, "eventID") != 0 &&
+            !json_equal(json_object_get(ev, k), v)) {
+            char *g = json_dumps(json_object_get(ev, k), JSON_ENCODE_ANY);
+
+            fail_msg("%s: %s is %s", se->event_name, k, g);
+        }
+        pos++;
+    }
+    assert_int_equal(json_object_size(ev), json_object_size(want));
+    /* the columns LookupEvents reads */
+    assert_string_equal(r.account, ACCT);
+    assert_string_equal(r.region, REGION);
+    assert_true(r.event_time_ms == NOW_MS);
+    assert_string_equal(r.request_id, "");
+    assert_string_equal(r.event_source, "kms.amazonaws.com");
+    assert_string_equal(r.event_name, se->event_name);
+    assert_int_equal(r.read_only, 0);
+    assert_int_equal(r.key_use, 0);
+    assert_string_equal(r.username, "");
+    assert_string_equal(r.access_key_id, "");
+    assert_string_equal(r.error_code, "");
+    assert_int_equal(r.n_resources, 1);
+    assert_string_equal(r.resources[0].type, "AWS::KMS::Key");
+    assert_string_equal(r.resources[0].name, KARN);
+    assert_true(r.id == 0 && r.seq == 0 && r.trace == NULL);
+    json_decref(ev);
+    json_decref(want);
+    free(r.event);
+}
+
+#define MAT1 "123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0"
+#define MAT2 "96083e4fb6dbc41d77578a213a6b6669c044dd4c143e96755396d2bf11fd6068"
+
+/* ct-rotatekey (automatic rotation, the 2025 example) and ct-delete-key
+ * (a key with key material in KMS; responseElements.keyId the key's ARN,
+ * as the page says of entries since December 2022). */
+static void service_events(void **state)
+{
+    struct lv_audit_service_event se;
+    struct lv_audit_record r;
+    struct lv_err err = LV_ERR_INIT;
+    json_t *details = parse("{'rotationType':'AUTOMATIC',"
+                            "'keyOrigin':'AWS_KMS',"
+                            "'previousKeyMaterialId':'" MAT1 "',"
+                            "'currentKeyMaterialId':'" MAT2 "',"
+                            "'keyId':'" KID "'}");
+    static const char *const bad_arns[] = {
+        NULL, "", "key/" KID, "arn:aws:logs:us-west-2:111122223333:key/x",
+        "arn:aws:kms:us-west-2:1111:key/" KID,
+        "arn:aws:kms::111122223333:key/" KID,
+        "arn:aws:kms:us-west-2:111122223333:alias/x",
+    };
+    size_t i;
+
+    (void)state;
+    memset(&se, 0, sizeof(se));
+    se.event_name = "RotateKey";
+    se.key_arn = KARN;
+    se.time_ms = NOW_MS;
+    se.details = details;
+    service_event_ok(&se,
+        "{'eventVersion':'1.11',"
+        "'userIdentity':{'accountId':'" ACCT "','invokedBy':'AWS Internal'},"
+        "'eventTime':'2022-08-10T22:38:27Z',"
+        "'eventSource':'kms.amazonaws.com','eventName':'RotateKey',"
+        "'awsRegion':'" REGION "','sourceIPAddress':'AWS Internal',"
+        "'userAgent':'AWS Internal','requestParameters':null,"
+        "'responseElements':null,'eventID':'',"
+        "'readOnly':false,'resources':[{'accountId':'" ACCT "',"
+        "'type':'AWS::KMS::Key','ARN':'" KARN "'}],"
+        "'eventType':'AwsServiceEvent','managementEvent':true,"
+        "'recipientAccountId':'" ACCT "',"
+        "'serviceEventDetails':{'rotationType':'AUTOMATIC',"
+        "'keyOrigin':'AWS_KMS','previousKeyMaterialId':'" MAT1 "',"
+        "'currentKeyMaterialId':'" MAT2 "','keyId':'" KID "'},"
+        "'eventCategory':'Management'}");
+
+    memset(&se, 0, sizeof(se));
+    se.event_name = "DeleteKey";
+    se.key_arn = KARN;
+    se.time_ms = NOW_MS;
+    se.response_key = 1;
+    service_event_ok(&se,
+        "{'eventVersion':'1.11',"
+        "'userIdentity':{'accountId':'" ACCT "','invokedBy':'AWS Internal'},"
+        "'eventTime':'2022-08-10T22:38:27Z',"
+        "'eventSource':'kms.amazonaws.com','eventName':'DeleteKey',"
+        "'awsRegion':'" REGION "','sourceIPAddress':'AWS Internal',"
+        "'userAgent':'AWS Internal','requestParameters':null,"
+        "'responseElements':{'keyId':'" KARN "'},'eventID':'',"
+        "'readOnly':false,'resources':[{'accountId':'" ACCT "',"
+        "'type':'AWS::KMS::Key','ARN':'" KARN "'}],"
+        "'eventType':'AwsServiceEvent','managementEvent':true,"
+        "'recipientAccountId':'" ACCT "','eventCategory':'Management'}");
+
+    /* Not a KMS key's ARN, or no name: refused, *out untouched. */
+    for (i = 0; i < N(bad_arns); i++) {
+        memset(&r, 0, sizeof(r));
+        se.key_arn = bad_arns[i];
+        assert_int_equal(lv_audit_service_event_build(&se, &r, &err), -1);
+        assert_int_equal(err.code, LV_E_INTERNAL_FAILURE);
+        assert_null(r.event);
+    }
+    se.key_arn = KARN;
+    se.event_name = NULL;
+    assert_int_equal(lv_audit_service_event_build(&se, &r, &err), -1);
+    se.event_name = "DeleteKey";
+    se.time_ms = -1;
+    assert_int_equal(lv_audit_service_event_build(&se, &r, &err), -1);
+    assert_null(r.event);
+    json_decref(details);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1345,6 +1613,8 @@ int main(void)
         cmocka_unit_test(needs_an_operation),
         cmocka_unit_test(response_dates),
         cmocka_unit_test(fresh_event_ids),
+        cmocka_unit_test(service_events),
+        cmocka_unit_test(cross_account),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
