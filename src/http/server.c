@@ -21,6 +21,7 @@
 #include "auth/sigv4.h"
 #include "crypto/crypto.h"
 #include "http/conns.h"
+#include "http/console.h"
 #include "http/peer.h"
 #include "http/reply.h"
 #include "http/route.h"
@@ -474,6 +475,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         status = lv_reply_error(&err, &out);
     } else if (strcmp(url, "/health") == 0 && strcmp(method, "GET") == 0) {
         return health(app, c);
+    } else if (lv_console_owns(url)) {
+        /* The web console's files: public, unsigned (http/console.h). */
+        return (enum MHD_Result)lv_console_respond(c, method, url);
     } else if (strcmp(method, "POST") != 0 || strcmp(url, "/") != 0) {
         /* AWS JSON 1.1 services take only POST /. */
         lv_err_set(&err, LV_E_UNKNOWN_OPERATION, NULL);
