@@ -597,6 +597,21 @@ static unsigned int size_limits(long *max_conns)
                               : *max_conns + *max_conns / 4);
 }
 
+/* libmicrohttpd's unescaping of the URL, but a URL holding "%00" is left
+ * escaped whole: decoded, its NUL would end the path early, and
+ * "/console/index.html%00.txt" would name index.html. Nothing under
+ * /console/ has a '%' in its name, so such a URL names nothing (404);
+ * the API's path is "/" alone. */
+static size_t unescape_url(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    if (strstr(s, "%00")) {
+        return strlen(s);
+    }
+    return MHD_http_unescape(s);
+}
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     char line[512];
@@ -758,6 +773,7 @@ struct lv_http *lv_http_start(struct lv_app *app, int *port,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape_url, NULL,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
         MHD_OPTION_ARRAY, tls_opts,
         MHD_OPTION_END);
