@@ -144,5 +144,20 @@ async function boot() {
   await start('#/groups');
 }
 
+// "/" puts the cursor in the page's search or filter box (the first
+// .grow input), as in many consoles; typed into a field, it is a slash.
+document.addEventListener('keydown', (e) => {
+  const t = e.target;
+  if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey ||
+      (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName)))) {
+    return;
+  }
+  const box = document.querySelector('main input.grow, main textarea');
+  if (box) {
+    e.preventDefault();
+    box.focus();
+  }
+});
+
 applyTheme(localStorage.getItem(THEME_KEY));
 boot();

@@ -173,6 +173,23 @@ with Server() as srv, browser() as drv:
     t.ok("sign-in: the keys in sessionStorage", drv.execute_script(
         "return JSON.parse(sessionStorage.getItem('logvault.creds'))"
         ".accessKeyId") == "test")
+    # Dark, and a phone's width.
+    drv.find_element(By.ID, "theme").click()
+    t.eq("theme: the toggle sets data-theme", "dark", drv.execute_script(
+        "return document.documentElement.getAttribute('data-theme')"))
+    drv.get(srv.endpoint + "/console/#/groups")
+    wait_text(drv, "#groups a.group-link", GROUP)
+    t.eq("theme: kept across pages", "dark", drv.execute_script(
+        "return document.documentElement.getAttribute('data-theme')"))
+    screenshot(drv, "7003-9-dark")
+    drv.set_window_size(390, 844)
+    wait(drv, "a phone's width", lambda d: d.execute_script(
+        "return window.innerWidth") <= 400)
+    t.ok("phone: the page does not scroll sideways", drv.execute_script(
+        "return document.documentElement.scrollWidth <= window.innerWidth"),
+        drv.execute_script("return [document.documentElement.scrollWidth,"
+                           " window.innerWidth]"))
+    screenshot(drv, "7003-10-phone")
     t.eq("sign-in: nothing in localStorage but the theme",
          [], drv.execute_script(
              "return Object.keys(localStorage).filter("
