@@ -1,6 +1,7 @@
 """The console's log groups and events, in headless Chromium against a real
 server, a screenshot of each step (build/screenshots/7003-*.png):
 
+- wrong keys are refused with AWS's code and message, and kept nowhere;
 - sign in; the groups page lists nothing;
 - create a group through the form (a name with a slash); it is listed;
 - groups whose key CloudWatch Logs may use, and whose key's policy was
@@ -9,7 +10,8 @@ server, a screenshot of each step (build/screenshots/7003-*.png):
 - events put by boto3 are shown newest first, the JSON one indented;
 - the filter box passes CloudWatch's syntax: a term, then a JSON pattern;
 - follow mode shows an event put after the page loaded, on top;
-- the group page lists its stream and has the encryption container.
+- the group page lists its stream and has the encryption container;
+- the theme toggle, and a phone's width without sideways scrolling.
 """
 import json
 import os
@@ -54,6 +56,24 @@ def rows_become(drv, what, pred):
 with Server() as srv, browser() as drv:
     logs = srv.client("logs", region=REGION)
     kms = srv.client("kms", region=REGION)
+
+    # Wrong keys: AWS's code and message, and no session.
+    drv.get(srv.endpoint + "/console/")
+    for akid, secret, code in (("test", "wrong", "InvalidSignatureException"),
+                               ("AKIDNOBODY", "x",
+                                "UnrecognizedClientException")):
+        for field, value in (("akid", akid), ("secret", secret),
+                             ("region", REGION)):
+            e = wait_css(drv, "#" + field)
+            e.clear()
+            e.send_keys(value)
+        drv.find_element(By.ID, "signin-button").click()
+        err = wait_text(drv, "form#signin .error", code + ": ")
+        t.ok("sign-in refused: %s shown with its message" % code,
+             len(err.text) > len(code) + 3, err.text)
+        t.eq("sign-in refused: no session kept", None, drv.execute_script(
+            "return sessionStorage.getItem('logvault.creds')"))
+    screenshot(drv, "7003-0-refused")
 
     sign_in(drv, srv, region=REGION)
     wait_text(drv, "#groups", "No log groups")
