@@ -84,7 +84,7 @@ with Server() as srv, browser() as drv:
     drv.find_element(By.ID, "show-create").click()
     wait_css(drv, "#new-group-name").send_keys(GROUP)
     drv.find_element(By.ID, "create-group").click()
-    link = wait_text(drv, "#groups a.group-link", GROUP)
+    wait_text(drv, "#groups a.group-link", GROUP)
     names = [g["logGroupName"] for g in logs.describe_log_groups()
              ["logGroups"]]
     t.eq("created: the server has the group", [GROUP], names)
@@ -141,8 +141,8 @@ with Server() as srv, browser() as drv:
            if tr.find_element(By.TAG_NAME, "td").text == GROUP][0]
     row.find_element(By.LINK_TEXT, "Events").click()
     rows = rows_become(drv, "four events", lambda r: len(r) == 4)
-    t.eq("events: newest first", ["WARN slow request", "error", "ERROR disk full",
-                                  "INFO started"],
+    t.eq("events: newest first",
+         ["WARN slow request", "error", "ERROR disk full", "INFO started"],
          [r[2] if not r[2].startswith("{") else "error" for r in rows])
     t.eq("events: the JSON one is indented",
          json.dumps(json.loads(msgs[2]), indent=2), rows[1][2])
