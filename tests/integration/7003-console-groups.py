@@ -10,6 +10,7 @@ server, a screenshot of each step (build/screenshots/7003-*.png):
 - events put by boto3 are shown newest first, the JSON one indented;
 - the filter box passes CloudWatch's syntax: a term, then a JSON pattern;
 - follow mode shows an event put after the page loaded, on top;
+- of more events than are shown, the newest are;
 - the group page lists its stream and has the encryption container;
 - the theme toggle, and a phone's width without sideways scrolling.
 """
@@ -193,6 +194,22 @@ with Server() as srv, browser() as drv:
     t.ok("sign-in: the keys in sessionStorage", drv.execute_script(
         "return JSON.parse(sessionStorage.getItem('logvault.creds'))"
         ".accessKeyId") == "test")
+    # More events than are shown: the newest ones, across pages.
+    logs.create_log_group(logGroupName="bulk")
+    logs.create_log_stream(logGroupName="bulk", logStreamName="b")
+    base = int(time.time() * 1000) - 600000
+    logs.put_log_events(logGroupName="bulk", logStreamName="b", logEvents=[
+        {"timestamp": base + i * 10, "message": "bulk %d" % i}
+        for i in range(2500)])
+    drv.get(srv.endpoint + "/console/#/groups/bulk/events")
+    status = wait_text(drv, "#events-status", "of 2500")
+    rows = event_rows(drv)
+    t.ok("many: the newest 2000 of 2500, newest first",
+         len(rows) == 2000 and rows[0][2] == "bulk 2499" and
+         rows[-1][2] == "bulk 500", (len(rows), rows[:1], rows[-1:]))
+    t.ok("many: the status says so", "newest 2000 of 2500" in status.text,
+         status.text)
+
     # Dark, and a phone's width.
     drv.find_element(By.ID, "theme").click()
     t.eq("theme: the toggle sets data-theme", "dark", drv.execute_script(
