@@ -12,7 +12,8 @@ server, a screenshot of each step (build/screenshots/7003-*.png):
 - follow mode shows an event put after the page loaded, on top;
 - of more events than are shown, the newest are;
 - the group page lists its stream and has the encryption container;
-- the theme toggle, and a phone's width without sideways scrolling.
+- the theme toggle, and a phone's width without sideways scrolling;
+- sign-out forgets the keys.
 """
 import json
 import os
@@ -231,4 +232,11 @@ with Server() as srv, browser() as drv:
          [], drv.execute_script(
              "return Object.keys(localStorage).filter("
              "k => k !== 'logvault.theme')"))
+    drv.set_window_size(1280, 900)
+    drv.find_element(By.ID, "signout").click()
+    wait_css(drv, "form#signin")
+    t.eq("sign-out: the keys are gone", None, drv.execute_script(
+        "return sessionStorage.getItem('logvault.creds')"))
+    t.eq("sign-out: no page of the console is left", [],
+         drv.find_elements(By.CSS_SELECTOR, "nav.top, #groups"))
 t.done()
