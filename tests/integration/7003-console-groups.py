@@ -47,9 +47,10 @@ def policy(*st):
 
 def event_rows(drv):
     """The (time, stream, message) texts of the events table, top down."""
-    return [tuple(td.text for td in tr.find_elements(By.TAG_NAME, "td"))
-            for tr in drv.find_elements(By.CSS_SELECTOR,
-                                        "#event-rows tr[data-event-id]")]
+    return [tuple(r) for r in drv.execute_script(
+        "return Array.from(document.querySelectorAll("
+        "'#event-rows tr[data-event-id]'), tr => Array.from("
+        "tr.querySelectorAll('td'), td => td.innerText))")]
 
 
 def rows_become(drv, what, pred):
