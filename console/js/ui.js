@@ -3,11 +3,16 @@
 // insertAdjacentHTML or document.write, so a log message holding
 // "<script>" is shown as those characters and runs nothing.
 
+// Attributes that carry no script and no URL (href is checked apart).
 const ATTRS = new Set(['class', 'id', 'type', 'value', 'placeholder', 'title', 'href', 'name',
-  'for', 'role', 'autocomplete', 'spellcheck', 'min', 'max', 'step', 'rows', 'tabindex',
-  'required', 'disabled', 'checked', 'selected', 'readonly', 'open']);
-const EVENTS = new Set(['onclick', 'oninput', 'onsubmit', 'onkeydown', 'onchange']);
-const BOOLEAN = new Set(['required', 'disabled', 'checked', 'selected', 'readonly', 'open']);
+  'for', 'role', 'autocomplete', 'spellcheck', 'min', 'max', 'step', 'rows', 'cols', 'tabindex',
+  'colspan', 'rowspan', 'scope', 'size', 'maxlength', 'minlength', 'pattern', 'list', 'wrap',
+  'lang', 'dir', 'inputmode', 'required', 'disabled', 'checked', 'selected', 'readonly', 'open',
+  'multiple', 'hidden']);
+const EVENTS = new Set(['onclick', 'oninput', 'onsubmit', 'onkeydown', 'onkeyup', 'onchange',
+  'onfocus', 'onblur']);
+const BOOLEAN = new Set(['required', 'disabled', 'checked', 'selected', 'readonly', 'open',
+  'multiple', 'hidden']);
 
 // Only a fragment ("#/groups") or a relative path without a scheme.
 function safeHref(v) {

@@ -4,6 +4,8 @@ server, a screenshot of each step (build/screenshots/7003-*.png):
 - wrong keys are refused with AWS's code and message, and kept nowhere;
 - sign in; the groups page lists nothing;
 - create a group through the form (a name with a slash); it is listed;
+- a group with a key whose policy refuses Logs is refused, with AWS's
+  error and the explainer's answer;
 - groups whose key CloudWatch Logs may use, and whose key's policy was
   changed after the association so that it may not, show the key, its
   state, and the explainer's answer for each;
@@ -94,6 +96,23 @@ with Server() as srv, browser() as drv:
              ["logGroups"]]
     t.eq("created: the server has the group", [GROUP], names)
     screenshot(drv, "7003-2-created")
+
+    # A group with a key whose policy does not let Logs in: refused, with
+    # AWS's error and the explainer's answer, and not created.
+    refusing = kms.create_key(Policy=policy(ROOT))["KeyMetadata"]["Arn"]
+    kms.create_alias(AliasName="alias/refusing", TargetKeyId=refusing)
+    name_box = drv.find_element(By.ID, "new-group-name")
+    name_box.send_keys("enc-new")
+    drv.find_element(By.ID, "new-group-key").send_keys("alias/refusing")
+    drv.find_element(By.ID, "create-group").click()
+    wait_text(drv, "#create-form", "Explainer: DENY")
+    t.ok("create with a refusing key: AWS's error shown",
+         "AccessDeniedException: " in drv.find_element(
+             By.ID, "create-form").text)
+    t.eq("create with a refusing key: no group", [], logs.describe_log_groups(
+        logGroupNamePrefix="enc-new")["logGroups"])
+    screenshot(drv, "7003-2b-refused")
+    drv.find_element(By.ID, "show-create").click()
 
     # Two encrypted groups: one whose key lets Logs in, one whose key's
     # policy was narrowed after the association.

@@ -147,7 +147,10 @@ function refusedGroupArn(err, keyArn, name) {
 
 // The refusal of CreateLogGroup with a key: fix.js's flow (the
 // explanation and the one action) when the pages have it, else the
-// explainer's reason.
+// explainer's reason. fix.js's renderRefusal(box, {keyId, groupName,
+// groupArn, error, retry}) calls retry() once the policy is fixed; retry
+// resolves when the group was created and rejects with the ApiError
+// otherwise.
 async function showRefusal(box, err, keyArn, name, retry) {
   const arn = refusedGroupArn(err, keyArn, name);
   let fix = null;
@@ -173,8 +176,7 @@ function createForm(onCreated) {
   const msg = el('div', { class: 'create-msg' });
   const name = el('input', { id: 'new-group-name', required: true, placeholder: '/app/web', spellcheck: 'false' });
   const keys = el('datalist', { id: 'key-choices' });
-  const key = el('input', { id: 'new-group-key', placeholder: 'optional: key ARN, id or alias/NAME', spellcheck: 'false' });
-  key.setAttribute('list', 'key-choices');
+  const key = el('input', { id: 'new-group-key', list: 'key-choices', placeholder: 'optional: key ARN, id or alias/NAME', spellcheck: 'false' });
   const cls = el('select', { id: 'new-group-class' },
     el('option', { value: 'STANDARD' }, 'Standard'), el('option', { value: 'INFREQUENT_ACCESS' }, 'Infrequent access'));
   const ret = el('select', { id: 'new-group-retention' }, el('option', { value: '' }, 'Never expire'),
@@ -185,9 +187,26 @@ function createForm(onCreated) {
     keys.replaceChildren(...as.filter((a) => a.TargetKeyId).map((a) => el('option', { value: a.AliasName })));
   }).catch(() => {});
 
+  // The calls themselves: resolves once the group exists (with its
+  // retention), rejects with the ApiError otherwise. Also the retry the
+  // refusal flow calls once the key policy is fixed.
+  const attempt = async (input, retention, retried = false) => {
+    await call('logs', 'CreateLogGroup', input);
+    if (retention) {
+      await call('logs', 'PutRetentionPolicy', { logGroupName: input.logGroupName, retentionInDays: retention });
+    }
+    if (!retried) {
+      msg.replaceChildren();      // a retry's flow says it is done itself
+    }
+    toast(`Created ${input.logGroupName}`);
+    name.value = '';
+    key.value = '';
+    onCreated(input.logGroupName);
+  };
   const create = async () => {
     const groupName = name.value.trim();
     const input = { logGroupName: groupName, logGroupClass: cls.value };
+    const retention = ret.value ? Number(ret.value) : 0;
     let keyArn = null;
     submit.disabled = true;
     msg.replaceChildren(spinner('Creating…'));
@@ -196,18 +215,10 @@ function createForm(onCreated) {
         keyArn = await keyArnOf(key.value.trim());
         input.kmsKeyId = keyArn;
       }
-      await call('logs', 'CreateLogGroup', input);
-      if (ret.value) {
-        await call('logs', 'PutRetentionPolicy', { logGroupName: groupName, retentionInDays: Number(ret.value) });
-      }
-      msg.replaceChildren();
-      toast(`Created ${groupName}`);
-      name.value = '';
-      key.value = '';
-      onCreated(groupName);
+      await attempt(input, retention);
     } catch (e) {
       if (keyArn && e.code === 'AccessDeniedException') {
-        await showRefusal(msg, e, keyArn, groupName, create);
+        await showRefusal(msg, e, keyArn, groupName, () => attempt(input, retention, true));
       } else {
         msg.replaceChildren(errorBox(e));
       }
