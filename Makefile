@@ -53,7 +53,12 @@ endif
 SRCS := $(shell find src -name '*.c' | sort)
 LIB_SRCS := $(filter-out src/main.c,$(SRCS))
 CXX_SRCS := $(shell find src -name '*.cc' | sort)
-LIB_OBJS := $(LIB_SRCS:%.c=$(OUT)/obj/%.o) $(CXX_SRCS:%.cc=$(OUT)/obj/%.o)
+# The web console (console/**, src/http/console.h): its files become one
+# generated C file under $(OUT)/gen, compiled into the library.
+CONSOLE_FILES := $(shell find console -type f ! -name '.*' | LC_ALL=C sort)
+CONSOLE_OBJ := $(OUT)/obj/gen/console_assets.o
+LIB_OBJS := $(LIB_SRCS:%.c=$(OUT)/obj/%.o) $(CXX_SRCS:%.cc=$(OUT)/obj/%.o) \
+        $(CONSOLE_OBJ)
 MAIN_OBJ := $(OUT)/obj/src/main.o
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
@@ -61,7 +66,7 @@ HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(OUT)/tests/%)
 
 .PHONY: all test test-bins unit integration integration-pg integration-both \
-        run gen gen-check fuzz fuzz-smoke bench clean
+        run gen gen-check fuzz fuzz-smoke bench clean FORCE
 all: $(OUT)/logvault
 
 # `make V=1` shows the full commands.
@@ -82,6 +87,30 @@ $(OUT)/obj/%.o: %.cc
 	@mkdir -p $(dir $@)
 	$(call say,CXX,$<)
 	$(Q)$(CXX) $(CXXFLAGS_BASE) $(OPT) $(CXXFLAGS) -c -o $@ $<
+
+# The console: tools/embed_assets (built with the host compiler, nothing
+# but the C library) writes every file of console/ into one C table. The
+# list of names is a file rewritten only when it changes, so that adding
+# or removing a file regenerates the table as editing one does.
+HOSTCC ?= cc
+$(OUT)/tools/embed_assets: tools/embed_assets.c
+	@mkdir -p $(dir $@)
+	$(call say,HOSTCC,$@)
+	$(Q)$(HOSTCC) -std=c11 -O1 -Wall -Wextra -Werror -o $@ $<
+
+$(OUT)/gen/console.list: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(CONSOLE_FILES)' | cmp -s - $@ || echo '$(CONSOLE_FILES)' >$@
+
+$(OUT)/gen/console_assets.c: $(OUT)/tools/embed_assets $(OUT)/gen/console.list \
+        $(CONSOLE_FILES)
+	$(call say,EMBED,$@)
+	$(Q)$(OUT)/tools/embed_assets $@ console $(CONSOLE_FILES)
+
+$(CONSOLE_OBJ): $(OUT)/gen/console_assets.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)
+	$(Q)$(CC) $(CFLAGS_BASE) $(OPT) $(CFLAGS) -c -o $@ $<
 
 $(OUT)/liblogvault.a: $(LIB_OBJS)
 	@rm -f $@

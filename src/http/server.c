@@ -21,6 +21,7 @@
 #include "auth/sigv4.h"
 #include "crypto/crypto.h"
 #include "http/conns.h"
+#include "http/console.h"
 #include "http/peer.h"
 #include "http/reply.h"
 #include "http/route.h"
@@ -474,6 +475,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         status = lv_reply_error(&err, &out);
     } else if (strcmp(url, "/health") == 0 && strcmp(method, "GET") == 0) {
         return health(app, c);
+    } else if (lv_console_owns(url)) {
+        /* The web console's files: public, unsigned (http/console.h). */
+        return (enum MHD_Result)lv_console_respond(c, method, url);
     } else if (strcmp(method, "POST") != 0 || strcmp(url, "/") != 0) {
         /* AWS JSON 1.1 services take only POST /. */
         lv_err_set(&err, LV_E_UNKNOWN_OPERATION, NULL);
@@ -591,6 +595,21 @@ static unsigned int size_limits(long *max_conns)
     return (unsigned int)(*max_conns + *max_conns / 4 > budget
                               ? budget
                               : *max_conns + *max_conns / 4);
+}
+
+/* libmicrohttpd's unescaping of the URL, but a URL holding "%00" is left
+ * escaped whole: decoded, its NUL would end the path early, and
+ * "/console/index.html%00.txt" would name index.html. Nothing under
+ * /console/ has a '%' in its name, so such a URL names nothing (404);
+ * the API's path is "/" alone. */
+static size_t unescape_url(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    if (strstr(s, "%00")) {
+        return strlen(s);
+    }
+    return MHD_http_unescape(s);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -754,6 +773,7 @@ struct lv_http *lv_http_start(struct lv_app *app, int *port,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape_url, NULL,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
         MHD_OPTION_ARRAY, tls_opts,
         MHD_OPTION_END);
