@@ -32,6 +32,9 @@ const EL_ATTRS = /^(class|id|type|value|placeholder|title|href|onclick|oninput|o
 export function h(tag, attrs, ...children) {
   const mine = {};
   const rest = [];
+  // A button is never a form's submit unless it says so: these panels
+  // may sit inside another page's form (the groups page's create form).
+  if (tag === 'button' && !(attrs && attrs.type)) mine.type = 'button';
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v === null || v === undefined) continue;
     if (EL_ATTRS.test(k) && !(k === 'value' && tag === 'select')) mine[k] = v;
