@@ -179,7 +179,7 @@ function policyEditor(md, policyText) {
   return h('section', { class: 'lvp-policy' },
     h('h2', {}, 'Key policy'),
     h('div', { class: 'lvp-actions' }, edit, validate, save, cancel),
-    area, status);
+    status, area);
 }
 
 page('#/keys/:id', 'Key', async (root, params) => {
