@@ -99,7 +99,7 @@ function signInForm() {
     },
   },
   el('h1', null, 'logvault'),
-  el('p', { class: 'muted' }, 'Sign in with an access key. The keys stay in this tab (session storage) and sign each request; they are never sent.'),
+  el('p', { class: 'muted' }, 'Sign in with an access key. The secret stays in this tab (session storage) and signs each request; it is never sent.'),
   el('label', { for: 'akid' }, 'Access key ID'), id,
   el('label', { for: 'secret' }, 'Secret access key'), secret,
   el('label', { for: 'region' }, 'Region'), region,

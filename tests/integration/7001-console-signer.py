@@ -18,7 +18,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lvtest import Server, T  # noqa: E402
-from lvbrowser import browser, console_url, wait_css  # noqa: E402
+from lvbrowser import (browser, console_url, screenshot,  # noqa: E402
+                       wait_css)
 
 SUITE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
                      "data", "sigv4")
@@ -117,6 +118,7 @@ const done = arguments[arguments.length - 1];
 with Server() as srv, browser() as drv:
     drv.get(console_url(srv))
     wait_css(drv, "form#signin")
+    screenshot(drv, "7001-sign-in")
     got = drv.execute_async_script(RUN_VECTORS, vectors)
     if isinstance(got, dict):
         t.ok("the signer module loads in the page", False, got)

@@ -1,6 +1,7 @@
 """The console's log groups and events, in headless Chromium against a real
 server, a screenshot of each step (build/screenshots/7003-*.png):
 
+- wrong keys are refused with AWS's code and message, and kept nowhere;
 - sign in; the groups page lists nothing;
 - create a group through the form (a name with a slash); it is listed;
 - groups whose key CloudWatch Logs may use, and whose key's policy was
@@ -9,7 +10,10 @@ server, a screenshot of each step (build/screenshots/7003-*.png):
 - events put by boto3 are shown newest first, the JSON one indented;
 - the filter box passes CloudWatch's syntax: a term, then a JSON pattern;
 - follow mode shows an event put after the page loaded, on top;
-- the group page lists its stream and has the encryption container.
+- of more events than are shown, the newest are;
+- the group page lists its stream and has the encryption container;
+- the theme toggle, and a phone's width without sideways scrolling;
+- sign-out forgets the keys.
 """
 import json
 import os
@@ -55,6 +59,24 @@ with Server() as srv, browser() as drv:
     logs = srv.client("logs", region=REGION)
     kms = srv.client("kms", region=REGION)
 
+    # Wrong keys: AWS's code and message, and no session.
+    drv.get(srv.endpoint + "/console/")
+    for akid, secret, code in (("test", "wrong", "InvalidSignatureException"),
+                               ("AKIDNOBODY", "x",
+                                "UnrecognizedClientException")):
+        for field, value in (("akid", akid), ("secret", secret),
+                             ("region", REGION)):
+            e = wait_css(drv, "#" + field)
+            e.clear()
+            e.send_keys(value)
+        drv.find_element(By.ID, "signin-button").click()
+        err = wait_text(drv, "form#signin .error", code + ": ")
+        t.ok("sign-in refused: %s shown with its message" % code,
+             len(err.text) > len(code) + 3, err.text)
+        t.eq("sign-in refused: no session kept", None, drv.execute_script(
+            "return sessionStorage.getItem('logvault.creds')"))
+    screenshot(drv, "7003-0-refused")
+
     sign_in(drv, srv, region=REGION)
     wait_text(drv, "#groups", "No log groups")
     t.ok("signed in: the groups page", "Log groups" in drv.title, drv.title)
@@ -64,7 +86,7 @@ with Server() as srv, browser() as drv:
     drv.find_element(By.ID, "show-create").click()
     wait_css(drv, "#new-group-name").send_keys(GROUP)
     drv.find_element(By.ID, "create-group").click()
-    link = wait_text(drv, "#groups a.group-link", GROUP)
+    wait_text(drv, "#groups a.group-link", GROUP)
     names = [g["logGroupName"] for g in logs.describe_log_groups()
              ["logGroups"]]
     t.eq("created: the server has the group", [GROUP], names)
@@ -121,8 +143,8 @@ with Server() as srv, browser() as drv:
            if tr.find_element(By.TAG_NAME, "td").text == GROUP][0]
     row.find_element(By.LINK_TEXT, "Events").click()
     rows = rows_become(drv, "four events", lambda r: len(r) == 4)
-    t.eq("events: newest first", ["WARN slow request", "error", "ERROR disk full",
-                                  "INFO started"],
+    t.eq("events: newest first",
+         ["WARN slow request", "error", "ERROR disk full", "INFO started"],
          [r[2] if not r[2].startswith("{") else "error" for r in rows])
     t.eq("events: the JSON one is indented",
          json.dumps(json.loads(msgs[2]), indent=2), rows[1][2])
@@ -173,6 +195,22 @@ with Server() as srv, browser() as drv:
     t.ok("sign-in: the keys in sessionStorage", drv.execute_script(
         "return JSON.parse(sessionStorage.getItem('logvault.creds'))"
         ".accessKeyId") == "test")
+    # More events than are shown: the newest ones, across pages.
+    logs.create_log_group(logGroupName="bulk")
+    logs.create_log_stream(logGroupName="bulk", logStreamName="b")
+    base = int(time.time() * 1000) - 600000
+    logs.put_log_events(logGroupName="bulk", logStreamName="b", logEvents=[
+        {"timestamp": base + i * 10, "message": "bulk %d" % i}
+        for i in range(2500)])
+    drv.get(srv.endpoint + "/console/#/groups/bulk/events")
+    status = wait_text(drv, "#events-status", "of 2500")
+    rows = event_rows(drv)
+    t.ok("many: the newest 2000 of 2500, newest first",
+         len(rows) == 2000 and rows[0][2] == "bulk 2499" and
+         rows[-1][2] == "bulk 500", (len(rows), rows[:1], rows[-1:]))
+    t.ok("many: the status says so", "newest 2000 of 2500" in status.text,
+         status.text)
+
     # Dark, and a phone's width.
     drv.find_element(By.ID, "theme").click()
     t.eq("theme: the toggle sets data-theme", "dark", drv.execute_script(
@@ -194,4 +232,11 @@ with Server() as srv, browser() as drv:
          [], drv.execute_script(
              "return Object.keys(localStorage).filter("
              "k => k !== 'logvault.theme')"))
+    drv.set_window_size(1280, 900)
+    drv.find_element(By.ID, "signout").click()
+    wait_css(drv, "form#signin")
+    t.eq("sign-out: the keys are gone", None, drv.execute_script(
+        "return sessionStorage.getItem('logvault.creds')"))
+    t.eq("sign-out: no page of the console is left", [],
+         drv.find_elements(By.CSS_SELECTOR, "nav.top, #groups"))
 t.done()

@@ -2,9 +2,8 @@
  * http/console: the embedded table holds every file of console/ with its
  * bytes (walked from the tree), sorted; lookup, the answers to GET/HEAD,
  * the redirect, 304, 404 (unknown files, traversal of every spelling that
- * reaches the function) and 405. The headers are set by
- * lv_console_respond from the reply checked here; the integration test
- * 7000-console-http.py reads them off the wire.
+ * reaches the function) and 405; then the headers lv_console_respond
+ * sends, in-process (libmicrohttpd on port 0, libcurl as the client).
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -17,8 +16,11 @@
 #include <sys/stat.h>
 
 #include <cmocka.h>
+#include <curl/curl.h>
+#include <microhttpd.h>
 
 #include "http/console.h"
+#include "util/buf.h"
 #include "util/mem.h"
 
 #define ROOT "console"
@@ -246,6 +248,159 @@ static void test_owns(void **state)
     assert_null(lv_console_find("index.htm"));
 }
 
+/* ---- the headers on the wire ------------------------------------------- */
+
+static enum MHD_Result serve(void *cls, struct MHD_Connection *c,
+                             const char *url, const char *method,
+                             const char *version, const char *upload,
+                             size_t *upload_size, void **con_cls)
+{
+    (void)cls;
+    (void)version;
+    (void)upload;
+    (void)upload_size;
+    (void)con_cls;
+    return (enum MHD_Result)lv_console_respond(c, method, url);
+}
+
+static size_t collect(char *p, size_t size, size_t n, void *cls)
+{
+    lv_buf_add(cls, p, size * n);
+    return size * n;
+}
+
+struct got {
+    long status;
+    struct lv_buf head;         /* the header lines, as received */
+    struct lv_buf body;
+};
+
+static void fetch(int port, const char *method, const char *path,
+                  const char *inm, struct got *g)
+{
+    CURL *h = curl_easy_init();
+    struct curl_slist *hdrs = NULL;
+    char url[256];
+    char *line = NULL;
+
+    assert_non_null(h);
+    lv_buf_init(&g->head, 1 << 20);
+    lv_buf_init(&g->body, 1 << 22);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(h, CURLOPT_NOBODY, strcmp(method, "HEAD") == 0);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, collect);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &g->head);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &g->body);
+    if (inm) {
+        line = lv_xasprintf("If-None-Match: %s", inm);
+        hdrs = curl_slist_append(hdrs, line);
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+    }
+    assert_int_equal(curl_easy_perform(h), CURLE_OK);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &g->status);
+    curl_slist_free_all(hdrs);
+    free(line);
+    curl_easy_cleanup(h);
+}
+
+static void got_release(struct got *g)
+{
+    lv_buf_release(&g->head);
+    lv_buf_release(&g->body);
+}
+
+/* The header's value, as one line "Name: value\r\n" holds it. */
+static void expect_header(const struct got *g, const char *name,
+                          const char *value)
+{
+    char *line = lv_xasprintf("\r\n%s: %s\r\n", name, value);
+
+    if (!strstr(g->head.data, line)) {
+        fail_msg("no \"%s: %s\" in:\n%s", name, value, g->head.data);
+    }
+    free(line);
+}
+
+static void expect_common(const struct got *g)
+{
+    expect_header(g, "Content-Security-Policy", LV_CONSOLE_CSP);
+    expect_header(g, "X-Content-Type-Options", "nosniff");
+    expect_header(g, "Referrer-Policy", "no-referrer");
+}
+
+static void test_headers_on_the_wire(void **state)
+{
+    const struct lv_console_file *css = lv_console_find("app.css");
+    struct MHD_Daemon *d;
+    const union MHD_DaemonInfo *info;
+    struct got g;
+    int port;
+
+    (void)state;
+    assert_non_null(css);
+    /* The exact text of the contract. */
+    assert_string_equal(LV_CONSOLE_CSP,
+                        "default-src 'none'; script-src 'self'; "
+                        "style-src 'self'; img-src 'self' data:; "
+                        "connect-src 'self'; base-uri 'none'; "
+                        "form-action 'none'; frame-ancestors 'none'");
+    d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
+                         serve, NULL, MHD_OPTION_END);
+    assert_non_null(d);
+    info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    assert_non_null(info);
+    port = info->port;
+
+    fetch(port, "GET", "/console/app.css", NULL, &g);
+    assert_int_equal(g.status, 200);
+    expect_common(&g);
+    expect_header(&g, "Content-Type", "text/css; charset=utf-8");
+    expect_header(&g, "ETag", css->etag);
+    expect_header(&g, "Cache-Control", "no-cache");
+    assert_int_equal(g.body.len, css->len);
+    assert_memory_equal(g.body.data, css->data, css->len);
+    got_release(&g);
+
+    fetch(port, "HEAD", "/console/app.css", NULL, &g);
+    assert_int_equal(g.status, 200);
+    expect_common(&g);
+    expect_header(&g, "ETag", css->etag);
+    assert_int_equal(g.body.len, 0);
+    got_release(&g);
+
+    fetch(port, "GET", "/console/app.css", css->etag, &g);
+    assert_int_equal(g.status, 304);
+    expect_common(&g);
+    expect_header(&g, "ETag", css->etag);
+    assert_int_equal(g.body.len, 0);
+    got_release(&g);
+
+    fetch(port, "GET", "/console", NULL, &g);
+    assert_int_equal(g.status, 301);
+    expect_common(&g);
+    expect_header(&g, "Location", "/console/");
+    got_release(&g);
+
+    fetch(port, "GET", "/console/js/../../Makefile", NULL, &g);
+    assert_int_equal(g.status, 404);
+    expect_common(&g);
+    expect_header(&g, "Content-Type", "text/plain; charset=utf-8");
+    assert_string_equal(g.body.data, "Not Found\n");
+    got_release(&g);
+
+    fetch(port, "DELETE", "/console/", NULL, &g);
+    assert_int_equal(g.status, 405);
+    expect_common(&g);
+    expect_header(&g, "Allow", "GET, HEAD");
+    got_release(&g);
+
+    MHD_stop_daemon(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -253,7 +408,12 @@ int main(void)
         cmocka_unit_test(test_rows),
         cmocka_unit_test(test_etag_revalidation),
         cmocka_unit_test(test_owns),
+        cmocka_unit_test(test_headers_on_the_wire),
     };
+    int failed;
 
-    return cmocka_run_group_tests_name("console", tests, NULL, NULL);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    failed = cmocka_run_group_tests_name("console", tests, NULL, NULL);
+    curl_global_cleanup();
+    return failed;
 }

@@ -10,9 +10,8 @@ import { call } from '../api.js';
 import { el, errorBox, formatTime, json, rangeTimes, spinner, timeRangePicker } from '../ui.js';
 import { link, page } from '../router.js';
 
-const MAX_EVENTS = 5000;        // loaded per search; the rest: narrow it
-const MAX_PAGES = 50;
-const SHOWN = 2000;             // rows kept on the page while following
+const MAX_PAGES = 50;            // pages of 1,000 scanned per search
+const SHOWN = 2000;             // the newest kept and shown
 const FOLLOW_MS = 2000;
 
 // The message as a node: indented JSON when it parses as an object or
@@ -41,20 +40,27 @@ function newestFirst(a, b) {
   return b.timestamp - a.timestamp || (b.eventId < a.eventId ? -1 : b.eventId > a.eventId ? 1 : 0);
 }
 
-// Every event of input's range, page by page, up to MAX_EVENTS: {events,
-// truncated}.
+// The newest SHOWN events of input's range. FilterLogEvents answers oldest
+// first, so the pages are read to the end (MAX_PAGES at most) keeping the
+// last SHOWN: {events, total (read), truncated (pages left unread)}.
 async function fetchEvents(input, isStale) {
-  const events = [];
+  let events = [];
+  let total = 0;
   let token;
   for (let i = 0; i < MAX_PAGES && !isStale(); i++) {
     const out = await call('logs', 'FilterLogEvents', token ? Object.assign({}, input, { nextToken: token }) : input);
-    events.push(...(out.events || []));
+    const got = out.events || [];
+    total += got.length;
+    events = events.concat(got);
+    if (events.length > SHOWN) {
+      events = events.slice(events.length - SHOWN);
+    }
     token = out.nextToken;
-    if (!token || events.length >= MAX_EVENTS) {
+    if (!token) {
       break;
     }
   }
-  return { events, truncated: !!token };
+  return { events, total, truncated: !!token };
 }
 
 async function render(root, params, query) {
@@ -146,9 +152,7 @@ async function render(root, params, query) {
     for (const e of events) {
       seen.add(e.eventId);
       newest = Math.max(newest, e.timestamp);
-      if (rows.length < SHOWN) {
-        rows.push(row(e, pretty.checked));
-      }
+      rows.push(row(e, pretty.checked));
     }
     tbody.replaceChildren(...rows);
     if (!rows.length) {
@@ -156,8 +160,14 @@ async function render(root, params, query) {
       td.colSpan = 3;
       tbody.appendChild(el('tr', { class: 'none' }, td));
     }
-    showCount(res.truncated || events.length > SHOWN
-      ? `more than ${rows.length} match: narrow the time range or the pattern` : `${formatTime(t.start)} – ${formatTime(t.end)}`);
+    const span = `${formatTime(t.start)} – ${formatTime(t.end)}`;
+    if (res.truncated) {
+      showCount(`the range holds more than ${res.total} events: these are the newest of the first ${res.total}; narrow the range`);
+    } else if (res.total > rows.length) {
+      showCount(`the newest ${rows.length} of ${res.total} · ${span}`);
+    } else {
+      showCount(span);
+    }
   };
 
   // One poll: the events since the newest shown (its millisecond again,
