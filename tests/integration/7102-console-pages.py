@@ -12,7 +12,10 @@ create-group-with-key flow, in headless Chromium against a real server
   message and the position it names (the caret is put there); a query's
   rows holding HTML show as text;
 - the groups page's create with a key: refused, explained, fixed from the
-  diff, and the group is created with the key;
+  diff, and the group is created with the key; its page shows the key,
+  and Disassociate takes it off; a key whose policy denies CloudWatch Logs
+  explicitly is explained with that Deny and no Allow is offered;
+- the Insights and key pages fit a phone's width;
 - audit: the filters by principal, by key and by error each keep only the
   events that match (and find some); a server without --audit-trail: the
   page says the trail is off, naming the option.
@@ -241,6 +244,57 @@ try:
         got = logs.describe_log_groups(logGroupNamePrefix="enc")["logGroups"]
         t.eq("create with key: created with the key", [k1["Arn"]],
              [g.get("kmsKeyId") for g in got])
+        # Its page shows the key; Disassociate takes it off.
+        go(drv, srv, "#/groups/enc")
+        wait_text(drv, "#logs-may-use", "yes")
+        t.ok("group page: the key and its alias", k1["Arn"] in
+             drv.find_element(By.ID, "encryption-key").text and "alias/one"
+             in drv.find_element(By.ID, "encryption").text)
+        drv.find_element(By.ID, "disassociate-key").click()
+        wait_text(drv, "#encryption-state", "Not encrypted")
+        t.eq("disassociated: the server's group has no key", [None], [
+            g.get("kmsKeyId") for g in logs.describe_log_groups(
+                logGroupNamePrefix="enc")["logGroups"]])
+
+        # A key whose policy denies CloudWatch Logs outright: explained,
+        # and no Allow offered (it could not help).
+        deny_arn = kms.create_key(Policy=json.dumps({
+            "Version": "2012-10-17", "Statement": [
+                {"Sid": "Root", "Effect": "Allow",
+                 "Principal": {"AWS": "arn:aws:iam::%s:root" % ACCOUNT},
+                 "Action": "kms:*", "Resource": "*"},
+                {"Sid": "No logs", "Effect": "Deny",
+                 "Principal": {"Service": "logs.%s.amazonaws.com" % REGION},
+                 "Action": "kms:*", "Resource": "*"}]}))["KeyMetadata"]["Arn"]
+        go(drv, srv, "#/groups/web")
+        wait_css(drv, "#associate-key").click()
+        wait_css(drv, "#key-arn").send_keys(deny_arn)
+        drv.find_element(By.ID, "associate-go").click()
+        wait_text(drv, "#explain-decision", "DENY")
+        deciding = [r.text for r in drv.find_elements(
+            By.CSS_SELECTOR, "#explain-statements tr.lvp-deciding")]
+        t.ok("explicit deny: the Deny statement marked as deciding",
+             len(deciding) == 1 and "No logs" in deciding[0], deciding)
+        t.ok("explicit deny: said, and no Allow offered",
+             "explicit Deny" in drv.find_element(By.ID, "refusal").text and
+             not drv.find_elements(By.ID, "allow-logs"))
+        shot(drv, "6b-explicit-deny")
+
+        # A phone's width: the pages do not scroll sideways.
+        drv.set_window_size(390, 844)
+        wait(drv, "a phone's width", lambda d: d.execute_script(
+            "return window.innerWidth") <= 400)
+        for page_, ready in (("#/insights", "#insights-query"),
+                             ("#/keys/" + k1["KeyId"], "#policy-text")):
+            go(drv, srv, page_)
+            wait_css(drv, ready)
+            t.ok("phone: %s fits the width" % page_, drv.execute_script(
+                "return document.documentElement.scrollWidth <= "
+                "window.innerWidth"), drv.execute_script(
+                "return [document.documentElement.scrollWidth,"
+                " window.innerWidth]"))
+        shot(drv, "6c-phone-key")
+        drv.set_window_size(1280, 800)
 
         # Audit filters.
         go(drv, srv, "#/audit")

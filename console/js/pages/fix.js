@@ -21,7 +21,7 @@
 // Nothing here is privileged: every call is the signed API call of the
 // signed-in user, and every string from the server is rendered as text.
 import { call, session } from '../api.js';
-import { el, spinner, errorBox, json } from '../ui.js';
+import { el, spinner, errorBox } from '../ui.js';
 
 const EXPLAIN_ACTION = 'kms:GenerateDataKey';
 
@@ -240,10 +240,12 @@ async function refusalFlow(box, err, keyArn, groupArn, retry) {
   }
   const explicitDeny = ex && ((ex.Trace || {}).keyPolicy || {}).decision === 'EXPLICIT_DENY';
   if (explicitDeny) {
-    ebox.append(h('p', { class: 'lvp-note' },
-      'An explicit Deny in the key policy refuses this use: adding an Allow would not help; '
-      + 'edit the key policy on the key page.'),
-    h('a', { href: `#/keys/${encodeURIComponent(keyArn.split('/').pop())}` }, 'Open the key'));
+    if (!ex.Note) {
+      ebox.append(h('p', { class: 'lvp-note' },
+        'An explicit Deny in the key policy refuses this use: adding an Allow would not help; '
+        + 'edit the key policy on the key page.'));
+    }
+    ebox.append(h('a', { href: `#/keys/${encodeURIComponent(keyArn.split('/').pop())}` }, 'Open the key'));
     return;
   }
   if (exErr && exErr.code === 'AccessDeniedException') {
@@ -528,10 +530,4 @@ export async function renderRefusal(box, { keyId, groupName, groupArn, error, re
   const keyArn = await keyArnOf(keyId);
   const arn = groupArn || refusedGroupArn(error, groupName, keyArn);
   await refusalFlow(box, error, keyArn, arn, async () => { await retry(); });
-}
-
-// Shown by other pages (the groups list): json() of a trace, for whoever
-// wants the raw explainer answer.
-export function rawAnswer(ex) {
-  return h('details', {}, h('summary', {}, 'Raw explainer answer'), json(ex));
 }
