@@ -135,9 +135,11 @@ export function drawChart(data, kind = 'line') {
       s('text', { x: L - 6, y: Y(v) + 4, 'text-anchor': 'end', class: 'lvp-tick' },
         Number.isInteger(v) ? String(v) : v.toFixed(2)));
   }
+  // Ticks on bins (at most 6, evenly among them), so that each names a bin.
   const nt = Math.min(6, times.length);
-  for (let k = 0; k < nt; k++) {
-    const t = nt === 1 ? times[0] : x0 + ((x1 - x0) * k) / (nt - 1);
+  const ticks = new Set();
+  for (let k = 0; k < nt; k++) ticks.add(times[nt === 1 ? 0 : Math.round((k * (times.length - 1)) / (nt - 1))]);
+  for (const t of ticks) {
     svg.append(s('text', { x: X(t), y: H - B + 16, 'text-anchor': 'middle', class: 'lvp-tick' }, fmtTick(t, x1 - x0)));
   }
   svg.append(s('line', { x1: L, x2: W - R, y1: Y(ymin), y2: Y(ymin), class: 'lvp-axis' }),
