@@ -28,8 +28,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lvtest import Server, T  # noqa: E402
-from lvbrowser import (By, browser, screenshot, sign_in, wait,  # noqa: E402
-                       wait_css, wait_text)
+from lvbrowser import (By, browser, browser_log, screenshot,  # noqa: E402
+                       sign_in, wait, wait_css, wait_text)
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import Select  # noqa: E402
 
@@ -226,4 +226,9 @@ with Server("--audit-trail") as srv, browser() as drv:
          '"errorCode": "AccessDeniedException"' in rec and key_arn in rec,
          rec[:500])
     shot(drv, "10-audit")
+    # Nothing the page did raised or broke the CSP (refused API calls are
+    # logged by Chromium as failed loads: those are expected).
+    t.eq("page: no script error, no CSP violation", [], [
+        m for lvl, m in browser_log(drv) if lvl == "SEVERE" and
+        "Failed to load resource" not in m])
 t.done()

@@ -28,8 +28,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lvtest import Server, T, write_creds  # noqa: E402
-from lvbrowser import (By, browser, screenshot, sign_in, wait,  # noqa: E402
-                       wait_css, wait_text)
+from lvbrowser import (By, browser, browser_log, screenshot,  # noqa: E402
+                       sign_in, wait, wait_css, wait_text)
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 
 t = T()
@@ -316,6 +316,12 @@ try:
              [(r[0], r[1], r[3]) for r in rows] ==
              [("DescribeKey", "bob", "NotFoundException")], rows)
         shot(drv, "8-audit-error")
+        # Nothing the page did raised or broke the CSP (refused API
+        # calls are logged by Chromium as failed loads: those are
+        # expected).
+        t.eq("page: no script error, no CSP violation", [], [
+            m for lvl, m in browser_log(drv) if lvl == "SEVERE" and
+            "Failed to load resource" not in m])
         t.ok("audit: nothing ran from the records", no_xss(drv))
 
     # Without the trail: the page says so.
