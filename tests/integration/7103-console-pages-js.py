@@ -12,7 +12,10 @@ console serves, imported as they are):
   `stats … by bin(…)` (with an alias, with another `by` field, with
   spaces) it finds the time column among the server's columns and one
   point per row and aggregation; for other queries, no chart;
-- audit.js's client-side filters keep what they should.
+- audit.js's client-side filters keep what they should;
+- fix.js's createGroupWithKey (the contract's create-with-key flow, in a
+  dialog of its own): refused, the dialog explains and fixes, and it
+  resolves true with the group created with the key.
 """
 import json
 import os
@@ -22,7 +25,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lvtest import Server, T  # noqa: E402
-from lvbrowser import browser, sign_in, wait_css  # noqa: E402
+from lvbrowser import (By, browser, sign_in, wait,  # noqa: E402
+                       wait_css, wait_text)
 
 t = T()
 REGION = "eu-west-2"
@@ -199,4 +203,28 @@ return {columns: tab.columns, rows: tab.rows.length, chart: c && {
               {"group": "app", "principal": "bob", "error": "Denied"}])
     t.eq("audit: the client-side filters",
          [True, False, True, False, True, True, False, False, True], got)
+
+    # createGroupWithKey, driven through its dialog.
+    kms = srv.client("kms", region=REGION)
+    key_arn = kms.create_key()["KeyMetadata"]["Arn"]
+    drv.execute_script("""
+window.__cg = 'pending';
+import('./js/pages/fix.js').then((fix) => fix.createGroupWithKey(
+  arguments[0], arguments[1])).then((v) => { window.__cg = v; },
+  (e) => { window.__cg = 'error ' + e.code; });""", "dlg", key_arn)
+    wait_text(drv, "#fix-dialog #explain-decision", "DENY")
+    t.eq("createGroupWithKey: refused, nothing created", [], [
+        g["logGroupName"] for g in logs.describe_log_groups(
+            logGroupNamePrefix="dlg")["logGroups"]])
+    drv.find_element(By.CSS_SELECTOR, "#fix-dialog #allow-logs").click()
+    wait_css(drv, "#fix-dialog #policy-diff")
+    drv.find_element(By.CSS_SELECTOR, "#fix-dialog #apply-fix").click()
+    res = wait(drv, "createGroupWithKey to resolve", lambda d: d.execute_script(
+        "return window.__cg === 'pending' ? null : [window.__cg]"))
+    t.eq("createGroupWithKey: resolves true", [True], res)
+    t.eq("createGroupWithKey: the group has the key", [key_arn], [
+        g.get("kmsKeyId") for g in logs.describe_log_groups(
+            logGroupNamePrefix="dlg")["logGroups"]])
+    wait(drv, "the dialog to close", lambda d: not d.find_elements(
+        By.ID, "fix-dialog"))
 t.done()
