@@ -11,6 +11,7 @@ server, a screenshot of each step (build/screenshots/7003-*.png):
 - the filter box passes CloudWatch's syntax: a term, then a JSON pattern;
 - follow mode shows an event put after the page loaded, on top;
 - of more events than are shown, the newest are;
+- the time range picker: last 5 minutes, hour, day, and a custom range;
 - the group page lists its stream and has the encryption container;
 - the theme toggle, and a phone's width without sideways scrolling;
 - sign-out forgets the keys.
@@ -24,6 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lvtest import Server, T  # noqa: E402
 from lvbrowser import (By, browser, screenshot, sign_in, wait,  # noqa: E402
                        wait_css, wait_text)
+from selenium.webdriver.support.ui import Select  # noqa: E402
 
 t = T()
 REGION = "eu-west-2"
@@ -45,9 +47,10 @@ def policy(*st):
 
 def event_rows(drv):
     """The (time, stream, message) texts of the events table, top down."""
-    return [tuple(td.text for td in tr.find_elements(By.TAG_NAME, "td"))
-            for tr in drv.find_elements(By.CSS_SELECTOR,
-                                        "#event-rows tr[data-event-id]")]
+    return [tuple(r) for r in drv.execute_script(
+        "return Array.from(document.querySelectorAll("
+        "'#event-rows tr[data-event-id]'), tr => Array.from("
+        "tr.querySelectorAll('td'), td => td.innerText))")]
 
 
 def rows_become(drv, what, pred):
@@ -210,6 +213,38 @@ with Server() as srv, browser() as drv:
          rows[-1][2] == "bulk 500", (len(rows), rows[:1], rows[-1:]))
     t.ok("many: the status says so", "newest 2000 of 2500" in status.text,
          status.text)
+
+    # The time range picker: 5 minutes, an hour, a day, custom.
+    logs.create_log_group(logGroupName="ranges")
+    logs.create_log_stream(logGroupName="ranges", logStreamName="r")
+    now = int(time.time() * 1000)
+    logs.put_log_events(logGroupName="ranges", logStreamName="r", logEvents=[
+        {"timestamp": now - ago * 60000, "message": "%d minutes ago" % ago}
+        for ago in (180, 30, 2)])
+    drv.get(srv.endpoint + "/console/#/groups/ranges/events")
+    rows_become(drv, "the last hour's two", lambda r: len(r) == 2)
+    pick = Select(drv.find_element(By.CSS_SELECTOR, "select.range"))
+    for value, want in (("5m", ["2 minutes ago"]),
+                        ("1d", ["2 minutes ago", "30 minutes ago",
+                                "180 minutes ago"]),
+                        ("1h", ["2 minutes ago", "30 minutes ago"])):
+        pick.select_by_value(value)
+        rows = rows_become(drv, "range " + value, lambda r, n=len(want):
+                           len(r) == n and "Searching" not in drv.find_element(
+                               By.ID, "events-status").text)
+        t.eq("range %s: its events" % value, want, [r[2] for r in rows])
+    pick.select_by_value("custom")
+    drv.execute_script("""
+        const local = (ms) => { const d = new Date(ms - new Date(ms)
+            .getTimezoneOffset() * 60000); return d.toISOString().slice(0, 16); };
+        const [s, e] = document.querySelectorAll('.custom-range input');
+        s.value = local(arguments[0]); e.value = local(arguments[1]);
+        e.dispatchEvent(new Event('change'));""", now - 4 * 3600000,
+                       now - 2 * 3600000)
+    rows = rows_become(drv, "the custom range's one",
+                       lambda r: len(r) == 1)
+    t.eq("range custom: its event", "180 minutes ago", rows[0][2])
+    screenshot(drv, "7003-8b-custom-range")
 
     # Dark, and a phone's width.
     drv.find_element(By.ID, "theme").click()
