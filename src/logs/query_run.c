@@ -91,6 +91,10 @@ struct lv_logs_queries {
     int lease;
 };
 
+/* How long a runner waits for a query's record to be committed by the
+ * StartQuery that queued it (run_job). */
+#define QUERY_VISIBLE_WAIT_MS 10000
+
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -518,8 +522,22 @@ static void run_job(struct lv_logs_queries *qs, const struct job *jb)
     lv_buf_init(&r->payload, 2 * (size_t)LV_CHUNK_MAX_RAW + 4096);
     lv_buf_init(&r->stats, 4096);
 
-    found = lv_store_insights_query_get(r->rq.store, jb->account, jb->region,
-                                        jb->id, 0, &r->rec, &err);
+    /* With the audit trail on, StartQuery's record is inserted inside the
+     * transaction the front opened for the request (audit/audit.h), which
+     * commits after the handler returned, so after this job was queued:
+     * until then the record is not seen here. Wait for it, a bounded
+     * while (QUERY_VISIBLE_WAIT_MS; a transaction rolled back never shows
+     * it, and the job is then dropped as before). */
+    for (int64_t waited = 0;; waited += 10) {
+        found = lv_store_insights_query_get(r->rq.store, jb->account,
+                                            jb->region, jb->id, 0, &r->rec,
+                                            &err);
+        if (found != 0 || waited >= QUERY_VISIBLE_WAIT_MS ||
+            atomic_load(&qs->stopping)) {
+            break;
+        }
+        nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+    }
     if (found <= 0) {
         if (found < 0) {
             lv_log(LV_LOG_WARN, "logs: query %s cannot be read: %s", jb->id,
