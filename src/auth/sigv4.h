@@ -33,7 +33,37 @@ struct lv_sigv4_request {
     size_t n_headers;
     const void *body;
     size_t body_len;
+    /* NULL: the body is hashed here, in one pass. Otherwise the lower-case
+     * hex SHA-256 of exactly body[0..body_len), as lv_sigv4_body_hash_final
+     * gave it to the caller that received the body (never a value a
+     * client sent: it is used as is). */
+    const char *body_sha256_hex;
 };
+
+/*
+ * The SHA-256 of a body computed as it arrives, piece by piece, so that
+ * verifying a request needs no second pass over its body: the server
+ * feeds every piece of the upload in order, then hands the digest to
+ * lv_sigv4_verify in body_sha256_hex. A zeroed struct is a released one.
+ */
+struct lv_sigv4_body_hash {
+    void *md;               /* EVP_MD_CTX, owned; NULL when released */
+    size_t len;             /* bytes fed so far */
+};
+
+/* Starts a hash of zero bytes (a started one is released first). */
+void lv_sigv4_body_hash_init(struct lv_sigv4_body_hash *h);
+
+/* Adds n bytes of data (n may be 0) to a started hash. */
+void lv_sigv4_body_hash_update(struct lv_sigv4_body_hash *h,
+                               const void *data, size_t n);
+
+/* The lower-case hex SHA-256 of everything fed, NUL-terminated, into out;
+ * releases the hash. */
+void lv_sigv4_body_hash_final(struct lv_sigv4_body_hash *h, char out[65]);
+
+/* Frees a started hash; harmless on a released or zeroed one. */
+void lv_sigv4_body_hash_release(struct lv_sigv4_body_hash *h);
 
 /* What the credential scope of a verified request said. */
 struct lv_sigv4_scope {
@@ -67,7 +97,8 @@ int lv_sigv4_sign(const struct lv_sigv4_request *req, const char *access_key,
  * InvalidSignatureException (wrong signature; expired or future date, more
  * than 15 minutes off; host, the date header or a sent X-Amz-Target not
  * signed; a bad credential scope). Signatures are compared in constant time. The body is always
- * hashed; X-Amz-Security-Token is not checked (there is no STS).
+ * hashed (here, or as it arrived: body_sha256_hex); X-Amz-Security-Token
+ * is not checked (there is no STS).
  *
  * Any region and service of valid form are accepted: the caller checks
  * that scope->service names the service addressed and, if not, answers

@@ -51,6 +51,11 @@ static inline int lv_sigv4_is_space(char c)
 /* The lower-case hex SHA-256 of n bytes of data, NUL-terminated. */
 void lv_sigv4_sha256_hex(const void *data, size_t n, char out[HEX_LEN + 1]);
 
+/* The payload hash req is signed or verified with: req->body_sha256_hex
+ * when set (computed as the body arrived), else the hash of req->body. */
+void lv_sigv4_payload_hex(const struct lv_sigv4_request *req,
+                          char out[HEX_LEN + 1]);
+
 /* HMAC-SHA256 of n bytes of data under key. */
 void lv_sigv4_hmac_sha256(const void *key, size_t key_len, const void *data,
                           size_t n, unsigned char out[SHA256_LEN]);

@@ -120,8 +120,7 @@ int lv_sigv4_sign(const struct lv_sigv4_request *req, const char *access_key,
     if (all_header_names(req, &names, err) < 0) {
         goto out;
     }
-    lv_sigv4_sha256_hex(req->body_len ? req->body : "", req->body_len,
-                        payload);
+    lv_sigv4_payload_hex(req, payload);
     if (lv_sigv4_canonical_request(req, names.data, payload, &c) < 0) {
         lv_err_set(err, LV_E_INVALID_PARAMETER,
                    "request too large to sign (path, query or a header)");

@@ -570,12 +570,12 @@ int lv_sigv4_verify(const struct lv_sigv4_request *req,
         goto out;
     }
 
-    /* The payload hash is always that of the body received. A client that
+    /* The payload hash is always that of the body received (hashed here,
+     * or by the server as it arrived). A client that
      * also sends x-amz-content-sha256 (the JS SDK v3 does) must send the
      * same hash: otherwise what it signed is not this body, so it is a
      * signature mismatch, never a hash we take on trust. */
-    lv_sigv4_sha256_hex(req->body_len ? req->body : "", req->body_len,
-                        payload);
+    lv_sigv4_payload_hex(req, payload);
     content_sha = find_header(req, "X-Amz-Content-Sha256");
     if (content_sha && !same_hash(content_sha, payload)) {
         lv_err_set(err, LV_E_INVALID_SIGNATURE, "%s", msg_mismatch);

@@ -5,10 +5,13 @@
  * they are right across every node sharing it.
  *
  * One thread owns the queue's far end. A request links its job onto the
- * queue, signals `work` and sleeps on `done_cv` until its job is marked
- * done. The committer takes the whole queue (up to MAX_BATCH jobs) at
- * once, so while it is busy with one batch the next one gathers, and the
- * fsync of a commit is shared by every request that arrived meanwhile.
+ * queue, signals `work` when the committer sleeps (not while it is busy:
+ * it looks at the queue again before it sleeps), and sleeps on its job's
+ * own `wake` until the job is marked done. The committer takes the whole
+ * queue (up to MAX_BATCH jobs) at once, so while it is busy with one
+ * batch the next one gathers, and the fsync of a commit is shared by
+ * every request that arrived meanwhile; it wakes exactly the requesters
+ * of the batch it committed, never those still waiting for the next.
  */
 #include "logs/events_int.h"
 
@@ -28,9 +31,9 @@ struct lv_logs_committer {
     struct lv_store *store;
     pthread_mutex_t mu;
     pthread_cond_t work;
-    pthread_cond_t done_cv;
     struct lv_commit_job *head;
     struct lv_commit_job **tail;
+    int idle;                   /* the committer waits on `work` */
     int running;
     int stopping;
     pthread_t thread;
@@ -43,7 +46,6 @@ struct lv_logs_committer *lv_logs_committer_new(struct lv_store *s)
     cm->store = s;
     pthread_mutex_init(&cm->mu, NULL);
     pthread_cond_init(&cm->work, NULL);
-    pthread_cond_init(&cm->done_cv, NULL);
     cm->tail = &cm->head;
     return cm;
 }
@@ -56,7 +58,6 @@ void lv_logs_committer_free(struct lv_logs_committer *cm)
     lv_logs_commit_stop(cm);
     pthread_mutex_destroy(&cm->mu);
     pthread_cond_destroy(&cm->work);
-    pthread_cond_destroy(&cm->done_cv);
     free(cm);
 }
 
@@ -226,7 +227,9 @@ static void *committer(void *arg)
         size_t n = 1;
 
         while (!cm->head && !cm->stopping) {
+            cm->idle = 1;
             pthread_cond_wait(&cm->work, &cm->mu);
+            cm->idle = 0;
         }
         if (!cm->head) {
             break;
@@ -251,11 +254,13 @@ static void *committer(void *arg)
         for (j = batch; j;) {
             struct lv_commit_job *next = j->next;
 
+            /* The job is the requester's: not touched once done is
+             * set and the lock dropped. */
             j->next = NULL;
             j->done = 1;
+            pthread_cond_signal(&j->wake);
             j = next;
         }
-        pthread_cond_broadcast(&cm->done_cv);
         pthread_mutex_unlock(&cm->mu);
         trim_heap(&trimmed_ms);
         pthread_mutex_lock(&cm->mu);
@@ -315,13 +320,17 @@ int lv_logs_commit(struct lv_logs_committer *cm, struct lv_store *s,
         run_batch(s, job);
         job->done = 1;
     } else {
+        pthread_cond_init(&job->wake, NULL);
         *cm->tail = job;
         cm->tail = &job->next;
-        pthread_cond_signal(&cm->work);
+        if (cm->idle) {
+            pthread_cond_signal(&cm->work);
+        }
         while (!job->done) {
-            pthread_cond_wait(&cm->done_cv, &cm->mu);
+            pthread_cond_wait(&job->wake, &cm->mu);
         }
         pthread_mutex_unlock(&cm->mu);
+        pthread_cond_destroy(&job->wake);
     }
     if (job->rc < 0) {
         *err = job->err;

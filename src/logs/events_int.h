@@ -18,6 +18,7 @@
 #ifndef LV_LOGS_EVENTS_INT_H
 #define LV_LOGS_EVENTS_INT_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,7 +43,10 @@ struct lv_commit_job {
     struct lv_commit_chunk *chunks;
     size_t n;
     int64_t first_ts, last_ts, ingestion_time, bytes;
-    /* the committer's answer */
+    /* the committer's answer; `wake` is signalled (under the
+     * committer's lock) once done is set: only this job's requester
+     * wakes */
+    pthread_cond_t wake;
     int done;
     int rc;
     struct lv_err err;

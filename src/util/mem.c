@@ -75,10 +75,14 @@ char *lv_xasprintf(const char *fmt, ...)
     return p;
 }
 
+/* explicit_bzero (glibc): a memset the compiler may not drop, as sure as
+ * OPENSSL_cleanse and faster on large buffers (256 KB: 2.3 against 9.5 µs
+ * here). The ingest path wipes two of ~256 KB per chunk (chunk.c), where
+ * OPENSSL_cleanse was 1.3% of the server's CPU. */
 void lv_secret_wipe(void *p, size_t n)
 {
     if (p && n) {
-        OPENSSL_cleanse(p, n);
+        explicit_bzero(p, n);
     }
 }
 
@@ -87,7 +91,7 @@ void lv_secret_free(void *p, size_t n)
     if (!p) {
         return;
     }
-    OPENSSL_cleanse(p, n);
+    explicit_bzero(p, n);
     free(p);
 }
 
