@@ -13,6 +13,8 @@
  *   unnest     one row per element of the list, the element set under
  *              the alias; any other value is a list of one item (the
  *              unnest page); a missing field, one row without the alias
+ *   accum, autoregress, filldown  cmd_running.c: fields set on each row
+ *              from the rows before it, in the order of the run
  *   dedup      keeps the first row of each key in the order it sees; a
  *              row with a null in a dedup field is always kept (the
  *              dedup page)
@@ -28,7 +30,8 @@
  *   unmask     refused (see unmask_refusal)
  *
  * Order. Events come in any order. Where a command depends on the order
- * of the rows (dedup, limit, and the results themselves) and no sort or
+ * of the rows (dedup, limit, accum, autoregress, filldown, and the
+ * results themselves) and no sort or
  * block came before it, the run sorts by AWS's default — @timestamp
  * descending: the dedup page says so for dedup, and it is the order of
  * results of a query without sort. Rows a block makes come in the order
@@ -84,6 +87,7 @@ enum st_kind {
     ST_LIMIT,
     ST_SORT,
     ST_BLOCK,
+    ST_RUNNING,     /* accum, autoregress, filldown (cmd_running.c) */
     ST_OUT,
 };
 
@@ -117,6 +121,8 @@ struct stage {
     size_t set_n, set_cap, set_bytes;
     /* ST_BLOCK */
     struct lv_iq_block *b;
+    /* ST_RUNNING */
+    struct lv_iq_running *rs;
 };
 
 struct lv_iq_run {
@@ -238,6 +244,17 @@ static void build(struct lv_iq_run *run)
             }
             add_stage(run, ST_DEDUP, c);
             break;
+        case LV_IQ_C_ACCUM:
+        case LV_IQ_C_AUTOREGRESS:
+        case LV_IQ_C_FILLDOWN:
+            /* A running command sees the rows in the order of the
+             * results, as dedup does. */
+            if (!ordered) {
+                add_default_sort(run, 0);
+                ordered = 1;
+            }
+            add_stage(run, ST_RUNNING, c)->rs = lv_iq_running_new(c);
+            break;
         case LV_IQ_C_LIMIT: {
             size_t n = c->n > 0 ? (size_t)c->n : 0;
             if (!ordered) {
@@ -297,7 +314,7 @@ static void build(struct lv_iq_run *run)
         if (counting && run->n_st > before) {
             enum st_kind k = run->st[before].k;
             if (k == ST_SORT || k == ST_DEDUP || k == ST_LIMIT ||
-                k == ST_BLOCK) {
+                k == ST_BLOCK || k == ST_RUNNING) {
                 run->count_at = before;
                 counting = 0;
             }
@@ -374,6 +391,7 @@ void lv_iq_run_free(struct lv_iq_run *run)
         if (s->b) {
             s->b->vt->free(s->b);
         }
+        lv_iq_running_free(s->rs);
     }
     free(run->st);
     lv_iq_row_free(run->spare);
@@ -389,6 +407,9 @@ static size_t run_bytes(const struct lv_iq_run *run)
         t += run->st[i].set_bytes;
         if (run->st[i].b) {
             t += run->st[i].b->vt->bytes(run->st[i].b);
+        }
+        if (run->st[i].rs) {
+            t += lv_iq_running_bytes(run->st[i].rs);
         }
     }
     return t;
@@ -741,6 +762,9 @@ static int push(struct lv_iq_run *run, size_t i, struct lv_iq_row *r,
             break;
         case ST_PARSE:
             lv_iq_parse_run(s->c, r, &run->cx);
+            break;
+        case ST_RUNNING:
+            lv_iq_running_apply(s->rs, r, &run->cx);
             break;
         case ST_UNNEST:
             return unnest(run, i, s->c, r, err);

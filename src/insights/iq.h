@@ -182,6 +182,14 @@ enum lv_iq_ck {
     LV_IQ_C_UNMASK,         /* unmask — refused until data protection */
     LV_IQ_C_FILTER_INDEX,   /* expr (field = value / field in [...]) */
     LV_IQ_C_UNNEST,         /* items[0]: the array field, name: its alias */
+    LV_IQ_C_ACCUM,          /* items[0]: e the field summed, name the
+                             * output (the alias, else the field itself,
+                             * summed in place) */
+    LV_IQ_C_AUTOREGRESS,    /* items[k]: e the field, name the output of
+                             * lag n + k (n: the first lag, >= 1) */
+    LV_IQ_C_FILLDOWN,       /* items: the fields filled, e a FIELD whose
+                             * name may hold '*' wildcards; none: every
+                             * field */
     LV_IQ_C_OTHER,          /* a documented command this engine refuses
                              * at compile time with MalformedQuery: kept
                              * so the parser can name it (str). parse.c
@@ -220,7 +228,7 @@ struct lv_iq_cmd {
     size_t n_items;
     struct lv_iq_item *by;
     size_t n_by;
-    int64_t n;                  /* limit */
+    int64_t n;                  /* limit; autoregress: the first lag */
     struct lv_iq_parse_spec parse;
     char *diff_period;          /* "previousPeriod" (default), … */
     char *str;                  /* LV_IQ_C_OTHER: the command's name */
@@ -324,6 +332,21 @@ struct lv_iq_fn {
 };
 /* The function called `name` (case as AWS accepts it), or NULL. */
 const struct lv_iq_fn *lv_iq_fn_find(const char *name, size_t len);
+
+/* ---- commands that carry state from row to row ----------------------------
+ * accum, autoregress and filldown (cmd_running.c) see the rows one by one,
+ * in the order of the run, and set fields on each from what the rows
+ * before it held. */
+struct lv_iq_running;
+/* The state of command c (LV_IQ_C_ACCUM, _AUTOREGRESS, _FILLDOWN); c is
+ * borrowed for its life. */
+struct lv_iq_running *lv_iq_running_new(const struct lv_iq_cmd *c);
+/* Applies the command to r (fields set on r), then remembers what later
+ * rows need from r (copied). */
+void lv_iq_running_apply(struct lv_iq_running *s, struct lv_iq_row *r,
+                         const struct lv_iq_ctx *cx);
+size_t lv_iq_running_bytes(const struct lv_iq_running *s);   /* held */
+void lv_iq_running_free(struct lv_iq_running *s);
 
 /* ---- commands that see every row before they answer ----------------------
  * stats (stats.c), pattern (pattern.c) and diff (diff.c) take the rows of

@@ -619,15 +619,20 @@ static const struct {
     { "sort", LV_IQ_C_SORT }, { "stats", LV_IQ_C_STATS },
     { "limit", LV_IQ_C_LIMIT }, { "dedup", LV_IQ_C_DEDUP },
     { "unmask", LV_IQ_C_UNMASK }, { "unnest", LV_IQ_C_UNNEST },
+    { "accum", LV_IQ_C_ACCUM }, { "autoregress", LV_IQ_C_AUTOREGRESS },
+    { "filldown", LV_IQ_C_FILLDOWN },
 };
 
 /* Commands on the syntax pages that logvault does not run. */
 static const char *const other_commands[] = {
     "addtotals", "anomaly", "relevantfields", "expand", "lookup", "join",
-    "subqueries", "autoregress", "logcompare", "filldown", "fillmissing",
-    "cidrlookup", "outlier", "accum", "appendcols", "sessionize",
-    "countFrequent", "json",
+    "subqueries", "logcompare", "fillmissing", "cidrlookup", "outlier",
+    "appendcols", "sessionize", "countFrequent", "json",
 };
+
+/* autoregress p=N[-M]: the deepest lag logvault keeps (the page gives
+ * none; each row then gets at most this many fields from the command). */
+#define MAX_LAG 100
 
 static const char *const diff_periods[] = {
     "previousDay", "previousWeek", "previousMonth",
@@ -745,6 +750,121 @@ static int parse_stats(struct lv_iqp *p, struct lv_iq_cmd *c,
     return 0;
 }
 
+/* A whole number from 1 to MAX_LAG, for autoregress's p=. */
+static int parse_lag(struct lv_iqp *p, int64_t *out)
+{
+    if (p->tok.t != LV_IQT_NUM) {
+        return lv_iqp_unexpected(p);
+    }
+    if (p->tok.num != (double)(int64_t)p->tok.num || p->tok.num < 1 ||
+        p->tok.num > MAX_LAG) {
+        return lv_iqp_err_at(p, p->tok.pos,
+                             "autoregress: a lag must be a whole number "
+                             "from 1 to %d",
+                             MAX_LAG);
+    }
+    *out = (int64_t)p->tok.num;
+    return lv_iqp_advance(p);
+}
+
+/* accum field [AS out] (CWL_QuerySyntax-Accum), autoregress field [AS
+ * alias] [p=start[-end]] (-Autoregress), filldown [field …] with '*'
+ * wildcards, separated by blanks (-Filldown). The items as iq.h says;
+ * cmd_running.c runs them. */
+static int parse_running(struct lv_iqp *p, struct lv_iq_cmd *c)
+{
+    struct lv_iq_expr *e;
+    char *alias = NULL;
+    int64_t lo = 1, hi = 1;
+
+    if (c->k == LV_IQ_C_FILLDOWN) {
+        /* A pattern is IDENT and '*' tokens written without blanks
+         * between them (`cpu*`, `*_ms`). */
+        while ((p->tok.t == LV_IQT_IDENT && !lv_iqp_is_reserved(&p->tok)) ||
+               p->tok.t == LV_IQT_STAR) {
+            struct lv_buf b = LV_BUF_INIT(SIZE_MAX);
+            int pos = p->tok.pos, end;
+
+            do {
+                lv_buf_adds(&b, p->tok.t == LV_IQT_STAR ? "*" : p->tok.text);
+                end = p->tok.end;
+                if (lv_iqp_advance(p) < 0) {
+                    lv_buf_release(&b);
+                    return -1;
+                }
+            } while ((p->tok.t == LV_IQT_IDENT || p->tok.t == LV_IQT_STAR) &&
+                     p->tok.pos == end);
+            e = lv_iqp_new_expr(LV_IQ_E_FIELD, pos, end);
+            e->str = lv_buf_detach(&b, &e->len);
+            add_item(&c->items, &c->n_items, e, lv_xstrdup(e->str), 0);
+        }
+        if (p->tok.t != LV_IQT_EOF && p->tok.t != LV_IQT_PIPE) {
+            return lv_iqp_unexpected(p);
+        }
+        return 0;
+    }
+    if (!(e = parse_field(p))) {
+        return -1;
+    }
+    add_item(&c->items, &c->n_items, e, NULL, 0);
+    if (lv_iqp_is_kw(p, "as")) {
+        if (lv_iqp_advance(p) < 0 || parse_alias(p, &alias) < 0) {
+            return -1;
+        }
+        c->items[0].aliased = 1;
+    }
+    if (c->k == LV_IQ_C_ACCUM) {
+        c->items[0].name = alias ? alias : lv_xstrdup(e->str);
+        return 0;
+    }
+    if (lv_iqp_is_kw(p, "p")) {
+        if (lv_iqp_advance(p) < 0 || lv_iqp_expect(p, LV_IQT_EQ) < 0 ||
+            parse_lag(p, &lo) < 0) {
+            free(alias);
+            return -1;
+        }
+        hi = lo;
+        if (p->tok.t == LV_IQT_MINUS) {
+            int pos = p->tok.pos;
+
+            if (lv_iqp_advance(p) < 0 || parse_lag(p, &hi) < 0) {
+                free(alias);
+                return -1;
+            }
+            if (hi < lo) {
+                free(alias);
+                return lv_iqp_err_at(p, pos,
+                                     "autoregress: the range p=%lld-%lld "
+                                     "ends before it starts",
+                                     (long long)lo, (long long)hi);
+            }
+        }
+    }
+    /* Names: field_pL; with AS, the alias for one lag, alias_pL for a
+     * range (the page's example: bytes p=1-4 → bytes_p1 … bytes_p4). */
+    c->n = lo;
+    for (int64_t l = lo; l <= hi; l++) {
+        char *name;
+
+        if (alias && lo == hi) {
+            name = lv_xstrdup(alias);
+        } else {
+            name = lv_xasprintf("%s_p%lld", alias ? alias : e->str,
+                                (long long)l);
+        }
+        if (l == lo) {
+            c->items[0].name = name;
+        } else {
+            struct lv_iq_expr *copy = field_named(e->str, e->pos);
+
+            copy->end = e->end;
+            add_item(&c->items, &c->n_items, copy, name, alias != NULL);
+        }
+    }
+    free(alias);
+    return 0;
+}
+
 /* One command; the current token starts it. */
 static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
 {
@@ -779,9 +899,9 @@ static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
         return lv_iqp_err_at(
             p, p->tok.pos,
             "mismatched input '%s' expecting "
-            "{dedup, diff, display, fields, filter, filterIndex, "
-            "limit, parse, pattern, sort, stats, unmask, unnest, "
-            "where}",
+            "{accum, autoregress, dedup, diff, display, fields, "
+            "filldown, filter, filterIndex, limit, parse, pattern, sort, "
+            "stats, unmask, unnest, where}",
             t);
     }
     if (f->dedup && k != LV_IQ_C_LIMIT) {
@@ -939,6 +1059,16 @@ static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
         define(f, alias);
         return 0;
     }
+    case LV_IQ_C_ACCUM:
+    case LV_IQ_C_AUTOREGRESS:
+    case LV_IQ_C_FILLDOWN:
+        if (parse_running(p, c) < 0) {
+            return -1;
+        }
+        for (i = 0; c->k != LV_IQ_C_FILLDOWN && i < c->n_items; i++) {
+            define(f, c->items[i].name);
+        }
+        return 0;
     case LV_IQ_C_OTHER:
         break;
     }

@@ -240,6 +240,17 @@ static const struct ev lists_ev[] = {
 };
 static const struct evset lists = { "123456789012:un", lists_ev, 5 };
 
+/* Shaped for the examples of accum, autoregress and filldown: bytes
+ * (one not a number), host and cpu_* fields present on some events. */
+static const struct ev run_ev[] = {
+    { 0, "s", "{\"bytes\":100,\"host\":\"web-1\",\"cpu_user\":5,"
+              "\"cpu_system\":2}" },
+    { 1000, "s", "{\"bytes\":250}" },
+    { 2000, "s", "{\"bytes\":\"n/a\",\"host\":\"web-2\",\"cpu_user\":7}" },
+    { 3000, "s", "{\"bytes\":50,\"cpu_system\":3}" },
+};
+static const struct evset running = { "123456789012:run", run_ev, 4 };
+
 /* ---- running a query ---------------------------------------------------- */
 
 static void make_event(const struct evset *set, size_t i, char *ptr,
@@ -610,6 +621,75 @@ static const struct qcase cases[] = {
       "| @diffDescription=New pattern\n"
       "@pattern=Cache warmed | @sampleCount=0 | @previousSampleCount=2 | "
       "@diffDescription=Pattern no longer present", 5 },
+    /* accum (CWL_QuerySyntax-Accum): rows in the results' order */
+    { "accum (the page's example): running total, newest first",
+      "fields @timestamp, bytes\n| accum bytes AS totalBytes", &running,
+      0, 0,
+      "@timestamp=" TS("08.678") " | bytes=50 | totalBytes=50 | @ptr=p3\n"
+      "@timestamp=" TS("07.678") " | bytes=n/a | @ptr=p2\n"
+      "@timestamp=" TS("06.678") " | bytes=250 | totalBytes=300 | @ptr=p1\n"
+      "@timestamp=" TS("05.678") " | bytes=100 | totalBytes=400 | @ptr=p0",
+      4 },
+    { "accum without AS sums in place, after sort asc",
+      "fields bytes | sort @timestamp asc | accum bytes", &running, 0, 0,
+      "bytes=100 | @ptr=p0\nbytes=350 | @ptr=p1\nbytes=n/a | @ptr=p2\n"
+      "bytes=400 | @ptr=p3", 4 },
+    { "accum then limit: the first rows of the run",
+      "fields bytes | accum bytes as t | limit 2", &running, 0, 0,
+      "bytes=50 | t=50 | @ptr=p3\nbytes=n/a | @ptr=p2", 4 },
+    { "accum after stats runs over the stats rows (web-2's only bytes "
+      "is not a number: no sum, so no running total)",
+      "stats sum(bytes) as b by host | sort host asc | accum b as run "
+      "| display host, run", &running, 0, 0,
+      "run=300\nhost=web-1 | run=400\nhost=web-2", 4 },
+    /* autoregress (CWL_QuerySyntax-Autoregress) */
+    { "autoregress p=1-4 (the page's example)",
+      "fields @timestamp, bytes\n| autoregress bytes p=1-4", &running, 0, 0,
+      "@timestamp=" TS("08.678") " | bytes=50 | @ptr=p3\n"
+      "@timestamp=" TS("07.678") " | bytes=n/a | bytes_p1=50 | @ptr=p2\n"
+      "@timestamp=" TS("06.678") " | bytes=250 | bytes_p1=n/a | "
+      "bytes_p2=50 | @ptr=p1\n"
+      "@timestamp=" TS("05.678") " | bytes=100 | bytes_p1=250 | "
+      "bytes_p2=n/a | bytes_p3=50 | @ptr=p0", 4 },
+    { "autoregress default lag 1 with AS",
+      "fields bytes | sort @timestamp asc | autoregress bytes AS prev",
+      &running, 0, 0,
+      "bytes=100 | @ptr=p0\nbytes=250 | prev=100 | @ptr=p1\n"
+      "bytes=n/a | prev=250 | @ptr=p2\nbytes=50 | prev=n/a | @ptr=p3", 4 },
+    { "autoregress a range with AS: alias_pN",
+      "fields bytes | sort @timestamp asc | autoregress bytes as b p=2-3",
+      &running, 0, 0,
+      "bytes=100 | @ptr=p0\nbytes=250 | @ptr=p1\n"
+      "bytes=n/a | b_p2=100 | @ptr=p2\n"
+      "bytes=50 | b_p2=250 | b_p3=100 | @ptr=p3", 4 },
+    { "autoregress of a field a row lacks: no value from it",
+      "sort @timestamp asc | autoregress host | display host, host_p1",
+      &running, 0, 0,
+      "host=web-1 | @ptr=p0\nhost_p1=web-1 | @ptr=p1\n"
+      "host=web-2 | @ptr=p2\nhost_p1=web-2 | @ptr=p3", 4 },
+    /* filldown (CWL_QuerySyntax-Filldown) */
+    { "filldown host cpu* (the page's example)",
+      "fields @timestamp, host, cpu_user, cpu_system\n| filldown host cpu*",
+      &running, 0, 0,
+      "@timestamp=" TS("08.678") " | cpu_system=3 | @ptr=p3\n"
+      "@timestamp=" TS("07.678") " | host=web-2 | cpu_user=7 | "
+      "cpu_system=3 | @ptr=p2\n"
+      "@timestamp=" TS("06.678") " | host=web-2 | cpu_user=7 | "
+      "cpu_system=3 | @ptr=p1\n"
+      "@timestamp=" TS("05.678") " | host=web-1 | cpu_user=5 | "
+      "cpu_system=2 | @ptr=p0", 4 },
+    { "filldown without fields fills every field",
+      "sort @timestamp asc | filldown | display host, cpu_user, cpu_system",
+      &running, 0, 0,
+      "host=web-1 | cpu_user=5 | cpu_system=2 | @ptr=p0\n"
+      "host=web-1 | cpu_user=5 | cpu_system=2 | @ptr=p1\n"
+      "host=web-2 | cpu_user=7 | cpu_system=2 | @ptr=p2\n"
+      "host=web-2 | cpu_user=7 | cpu_system=3 | @ptr=p3", 4 },
+    { "filldown of one field leaves the others",
+      "sort @timestamp asc | filldown host | display host, cpu_user",
+      &running, 0, 0,
+      "host=web-1 | cpu_user=5 | @ptr=p0\nhost=web-1 | @ptr=p1\n"
+      "host=web-2 | cpu_user=7 | @ptr=p2\nhost=web-2 | @ptr=p3", 4 },
     /* parse over what is not there */
     { "parse of a missing field keeps the row, without the fields",
       "parse nosuchfield \"*-*\" as x, y | display x, y", &streams, 0, 0,

@@ -141,7 +141,9 @@ static const char *const cmd_names[] = {
     [LV_IQ_C_PARSE] = "parse", [LV_IQ_C_DEDUP] = "dedup",
     [LV_IQ_C_PATTERN] = "pattern", [LV_IQ_C_DIFF] = "diff",
     [LV_IQ_C_UNMASK] = "unmask", [LV_IQ_C_FILTER_INDEX] = "filterIndex",
-    [LV_IQ_C_UNNEST] = "unnest", [LV_IQ_C_OTHER] = "other",
+    [LV_IQ_C_UNNEST] = "unnest", [LV_IQ_C_ACCUM] = "accum",
+    [LV_IQ_C_AUTOREGRESS] = "autoregress", [LV_IQ_C_FILLDOWN] = "filldown",
+    [LV_IQ_C_OTHER] = "other",
 };
 
 static const char *const parse_modes[] = {
@@ -182,6 +184,14 @@ static char *dump_query(const struct lv_iq_query *q)
             lv_buf_adds(&b, " ");
             dump_expr(c->items[0].e, &b);
             lv_buf_addf(&b, " into %s", c->items[0].name);
+            break;
+        case LV_IQ_C_AUTOREGRESS:
+            lv_buf_adds(&b, " ");
+            dump_expr(c->items[0].e, &b);
+            lv_buf_addf(&b, " p=%lld", (long long)c->n);
+            for (j = 0; j < c->n_items; j++) {
+                lv_buf_addf(&b, " %s", c->items[j].name);
+            }
             break;
         default:
             if (c->expr) {
@@ -254,6 +264,26 @@ struct doc_row {
 };
 
 static const struct doc_row doc_rows[] = {
+    /* CWL_QuerySyntax-Accum.md, -Autoregress.md, -Filldown.md */
+    { "Accum", "fields @timestamp, bytes\n| accum bytes AS totalBytes",
+      "(fields @timestamp bytes) | (accum (as bytes totalBytes))" },
+    { "Accum in place", "accum bytes", "(accum bytes)" },
+    { "Autoregress", "fields @timestamp, bytes\n| autoregress bytes p=1-4",
+      "(fields @timestamp bytes) | "
+      "(autoregress bytes p=1 bytes_p1 bytes_p2 bytes_p3 bytes_p4)" },
+    { "Autoregress default", "autoregress bytes",
+      "(autoregress bytes p=1 bytes_p1)" },
+    { "Autoregress AS one lag", "autoregress bytes AS prev p=3",
+      "(autoregress bytes p=3 prev)" },
+    { "Autoregress AS a range", "autoregress bytes as b p = 2 - 3",
+      "(autoregress bytes p=2 b_p2 b_p3)" },
+    { "Filldown", "fields @timestamp, host, cpu_user, cpu_system\n"
+      "| filldown host cpu*",
+      "(fields @timestamp host cpu_user cpu_system) | (filldown host cpu*)" },
+    { "Filldown every field", "filldown | limit 2",
+      "(filldown) | (limit 2)" },
+    { "Filldown patterns", "FILLDOWN *_ms a*b*",
+      "(filldown *_ms a*b*)" },
     /* CWL_QuerySyntax-Parse.md (current) */
     { "Parse glob 1",
       "parse @message \"user=*, method:*, latency := *\" as @user,\n"
@@ -823,7 +853,8 @@ static const struct bad_row bad_rows[] = {
     { "blank and comment", "  # nothing\n ",
       "mismatched input '<EOF>'", 2, 1 },
     { "not a command (boto3 #3450)", "count(*)",
-      "mismatched input 'count' expecting {dedup, diff, display", 1, 0 },
+      "mismatched input 'count' expecting {accum, autoregress, dedup, diff, "
+      "display", 1, 0 },
     { "trailing pipe", "fields a |", "mismatched input '<EOF>'", 1, 10 },
     { "leading pipe", "| fields a", "mismatched input '|'", 1, 0 },
     { "dangling comma", "fields a, ", "unexpected symbol found <EOF>", 1,
@@ -982,6 +1013,26 @@ static const struct bad_row bad_rows[] = {
       "the anomaly command is not supported by logvault", 1, 19 },
     { "lookup", "fields @timestamp | lookup users id",
       "the lookup command is not supported by logvault", 1, 20 },
+    { "accum without a field", "fields a | accum",
+      "unexpected symbol found <EOF>", 1, 16 },
+    { "accum of two fields", "accum a b", "unexpected symbol found b", 1,
+      8 },
+    { "accum of an expression", "accum a + 1", "unexpected symbol found +",
+      1, 8 },
+    { "autoregress lag 0", "autoregress a p=0",
+      "autoregress: a lag must be a whole number from 1 to 100", 1, 16 },
+    { "autoregress lag past the bound", "autoregress a p=1-101",
+      "autoregress: a lag must be a whole number from 1 to 100", 1, 18 },
+    { "autoregress fractional lag", "autoregress a p=1.5",
+      "autoregress: a lag must be a whole number", 1, 16 },
+    { "autoregress range backwards", "autoregress a p=4-2",
+      "autoregress: the range p=4-2 ends before it starts", 1, 17 },
+    { "autoregress p without =", "autoregress a p 2",
+      "unexpected symbol found 2", 1, 16 },
+    { "filldown with commas", "filldown a, b",
+      "unexpected symbol found ,", 1, 10 },
+    { "filldown of a number", "filldown a 3", "unexpected symbol found 3",
+      1, 11 },
     { "addtotals", "fields a | addtotals",
       "the addtotals command is not supported by logvault", 1, 11 },
     { "json field (Parse page)",

@@ -1,0 +1,275 @@
+/*
+ * cmd_running: the commands that carry state from one row to the next —
+ * accum, autoregress and filldown (CWL_QuerySyntax-Accum, -Autoregress,
+ * -Filldown). exec.c hands them the rows in the order of the run (the
+ * default order, @timestamp descending, when no sort or stats came
+ * before: exec.c says why), one at a time; each sets fields on the row
+ * from what the rows before it held.
+ *
+ *  accum f [AS out]     a running sum of f: each row whose f is a number
+ *                       (or a numeric string) adds it and gets the sum
+ *                       so far under out — under f itself without AS,
+ *                       as Splunk's accum (which the page follows) sums
+ *                       in place. A row without a number in f adds
+ *                       nothing and gets no sum: the pages show no
+ *                       value for it, and we invent none.
+ *  autoregress f [AS a] [p=N[-M]]
+ *                       the value f had L rows before, for each lag L in
+ *                       N..M (default 1): under f_pL (the page: `p=1-4`
+ *                       makes bytes_p1 … bytes_p4), under a for one lag
+ *                       with AS, a_pL for a range with AS. The first L
+ *                       rows, and a row whose L-th predecessor had no f,
+ *                       get no value.
+ *  filldown [f …]       a field a row does not have takes the last
+ *                       non-null value an earlier row had for it; the
+ *                       fields named, or matching a pattern with '*'
+ *                       (`cpu*`), or every field when none is named.
+ *
+ * Memory: accum holds a number; autoregress the last M values (copies);
+ * filldown the last value of each field it fills (copies) — all counted
+ * by lv_iq_running_bytes, which exec.c adds to the run's bound.
+ */
+#include <string.h>
+
+#include "insights/iq.h"
+#include "util/err.h"
+#include "util/mem.h"
+
+struct slot {
+    char *name;                 /* filldown: the field */
+    struct lv_iq_val v;         /* a copy (lv_iq_val_dup) */
+};
+
+struct lv_iq_running {
+    const struct lv_iq_cmd *c;
+    /* accum */
+    double sum;
+    /* autoregress: ring[seen % depth] is the value of row `seen`;
+     * filldown: the fields seen, in the order first seen */
+    struct slot *slots;
+    size_t n_slots, cap_slots;
+    size_t depth;
+    uint64_t seen;
+    int wild;                   /* filldown: patterns or every field */
+    size_t bytes;
+};
+
+static size_t val_bytes(const struct lv_iq_val *v)
+{
+    return v->t == LV_IQ_STR || v->t == LV_IQ_JSON ? v->len + 1 : 0;
+}
+
+struct lv_iq_running *lv_iq_running_new(const struct lv_iq_cmd *c)
+{
+    struct lv_iq_running *s = lv_xcalloc(1, sizeof(*s));
+
+    s->c = c;
+    switch (c->k) {
+    case LV_IQ_C_ACCUM:
+        break;
+    case LV_IQ_C_AUTOREGRESS:
+        if (c->n < 1 || c->n_items == 0) {
+            LV_BUG("insights: autoregress without a lag");
+        }
+        s->depth = (size_t)c->n + c->n_items - 1;
+        s->slots = lv_xcalloc(s->depth, sizeof(*s->slots));
+        s->n_slots = s->cap_slots = s->depth;
+        s->bytes = s->depth * sizeof(*s->slots);
+        break;
+    case LV_IQ_C_FILLDOWN:
+        s->wild = c->n_items == 0;
+        for (size_t i = 0; i < c->n_items; i++) {
+            s->wild |= memchr(c->items[i].e->str, '*',
+                              c->items[i].e->len) != NULL;
+        }
+        break;
+    default:
+        LV_BUG("insights: command %d carries no state", (int)c->k);
+    }
+    return s;
+}
+
+void lv_iq_running_free(struct lv_iq_running *s)
+{
+    if (!s) {
+        return;
+    }
+    for (size_t i = 0; i < s->n_slots; i++) {
+        free(s->slots[i].name);
+        lv_iq_val_free(&s->slots[i].v);
+    }
+    free(s->slots);
+    free(s);
+}
+
+size_t lv_iq_running_bytes(const struct lv_iq_running *s)
+{
+    return sizeof(*s) + s->bytes;
+}
+
+/* Replaces slot's value by a copy of v. */
+static void keep(struct lv_iq_running *s, struct slot *slot,
+                 const struct lv_iq_val *v)
+{
+    s->bytes -= val_bytes(&slot->v);
+    lv_iq_val_free(&slot->v);
+    lv_iq_val_dup(&slot->v, v);
+    s->bytes += val_bytes(&slot->v);
+}
+
+/* ---- accum, autoregress -------------------------------------------------- */
+
+static void accum(struct lv_iq_running *s, struct lv_iq_row *r,
+                  const struct lv_iq_ctx *cx)
+{
+    const struct lv_iq_item *it = &s->c->items[0];
+    struct lv_iq_val v, out;
+    double x;
+    int ok = 0;
+
+    lv_iq_eval(it->e, r, cx, &v);
+    if (v.t != LV_IQ_NUM && v.t != LV_IQ_STR) {
+        return;     /* no number: nothing added, no sum shown */
+    }
+    x = lv_iq_val_num(&v, &ok);
+    if (!ok) {
+        return;
+    }
+    s->sum += x;
+    memset(&out, 0, sizeof(out));
+    out.t = LV_IQ_NUM;
+    out.num = s->sum;
+    lv_iq_row_set(r, it->name, &out);
+}
+
+static void autoregress(struct lv_iq_running *s, struct lv_iq_row *r,
+                        const struct lv_iq_ctx *cx)
+{
+    const struct lv_iq_cmd *c = s->c;
+    struct lv_iq_val v;
+
+    /* The row's own value first: an output may be named as the field. */
+    lv_iq_eval(c->items[0].e, r, cx, &v);
+    for (size_t k = 0; k < c->n_items; k++) {
+        uint64_t lag = (uint64_t)c->n + k;
+        const struct lv_iq_val *old;
+
+        if (s->seen < lag) {
+            break;
+        }
+        old = &s->slots[(s->seen - lag) % s->depth].v;
+        if (old->t != LV_IQ_NULL) {
+            lv_iq_row_set(r, c->items[k].name, old);
+        }
+    }
+    keep(s, &s->slots[s->seen % s->depth], &v);
+    s->seen++;
+}
+
+/* ---- filldown ------------------------------------------------------------ */
+
+/* Whether name matches pattern p, where '*' is any run of characters. */
+static int wild_match(const char *p, const char *name)
+{
+    const char *star = NULL, *from = NULL;
+
+    while (*name) {
+        if (*p == '*') {
+            star = p++;
+            from = name;
+        } else if (*p == *name) {
+            p++;
+            name++;
+        } else if (star) {
+            p = star + 1;
+            name = ++from;
+        } else {
+            return 0;
+        }
+    }
+    while (*p == '*') {
+        p++;
+    }
+    return *p == '\0';
+}
+
+static int fills(const struct lv_iq_cmd *c, const char *name)
+{
+    if (c->n_items == 0) {
+        return 1;
+    }
+    for (size_t i = 0; i < c->n_items; i++) {
+        if (wild_match(c->items[i].e->str, name)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static struct slot *slot_of(struct lv_iq_running *s, const char *name)
+{
+    for (size_t i = 0; i < s->n_slots; i++) {
+        if (strcmp(s->slots[i].name, name) == 0) {
+            return &s->slots[i];
+        }
+    }
+    if (s->n_slots == s->cap_slots) {
+        s->cap_slots = s->cap_slots ? s->cap_slots * 2 : 8;
+        s->slots = lv_xrealloc(s->slots, s->cap_slots * sizeof(*s->slots));
+    }
+    memset(&s->slots[s->n_slots], 0, sizeof(*s->slots));
+    s->slots[s->n_slots].name = lv_xstrdup(name);
+    s->bytes += sizeof(*s->slots) + strlen(name) + 1;
+    return &s->slots[s->n_slots++];
+}
+
+static int remember(void *arg, const char *name, const struct lv_iq_val *v)
+{
+    struct lv_iq_running *s = arg;
+
+    if (v->t != LV_IQ_NULL && fills(s->c, name)) {
+        keep(s, slot_of(s, name), v);
+    }
+    return 0;
+}
+
+static void filldown(struct lv_iq_running *s, struct lv_iq_row *r)
+{
+    const struct lv_iq_cmd *c = s->c;
+    struct lv_iq_val v;
+
+    for (size_t i = 0; i < s->n_slots; i++) {
+        const struct slot *sl = &s->slots[i];
+
+        lv_iq_row_get(r, sl->name, strlen(sl->name), &v);
+        if (v.t == LV_IQ_NULL) {
+            lv_iq_row_set(r, sl->name, &sl->v);
+        }
+    }
+    if (s->wild) {
+        lv_iq_row_each(r, remember, s);
+        return;
+    }
+    for (size_t i = 0; i < c->n_items; i++) {
+        const struct lv_iq_expr *e = c->items[i].e;
+
+        lv_iq_row_get(r, e->str, e->len, &v);
+        remember(s, e->str, &v);
+    }
+}
+
+void lv_iq_running_apply(struct lv_iq_running *s, struct lv_iq_row *r,
+                         const struct lv_iq_ctx *cx)
+{
+    switch (s->c->k) {
+    case LV_IQ_C_ACCUM:
+        accum(s, r, cx);
+        break;
+    case LV_IQ_C_AUTOREGRESS:
+        autoregress(s, r, cx);
+        break;
+    default:
+        filldown(s, r);
+        break;
+    }
+}
