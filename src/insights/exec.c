@@ -13,6 +13,10 @@
  *   unnest     one row per element of the list, the element set under
  *              the alias; any other value is a list of one item (the
  *              unnest page); a missing field, one row without the alias
+ *   expand     the same, the element set under the field's own name (the
+ *              expand page); an array in the event's JSON, which
+ *              discovery flattens to name.0, name.1 …, is read whole
+ *              from @message
  *   accum, autoregress, filldown  cmd_running.c: fields set on each row
  *              from the rows before it, in the order of the run
  *   dedup      keeps the first row of each key in the order it sees; a
@@ -65,6 +69,7 @@
 #include <jansson.h>
 
 #include "insights/exec_int.h"
+#include "insights/fn_int.h"
 #include "insights/insights.h"
 #include "insights/iq.h"
 #include "util/buf.h"
@@ -235,6 +240,7 @@ static void build(struct lv_iq_run *run)
             add_stage(run, ST_PARSE, c);
             break;
         case LV_IQ_C_UNNEST:
+        case LV_IQ_C_EXPAND:
             add_stage(run, ST_UNNEST, c);
             break;
         case LV_IQ_C_DEDUP:
@@ -349,7 +355,8 @@ struct lv_iq_run *lv_iq_run_new(const struct lv_iq_query *q,
         for (size_t i = q->n_cmds; i > 0; i--) {
             const struct lv_iq_cmd *c = &q->cmds[i - 1];
             if (c->k == LV_IQ_C_STATS || c->k == LV_IQ_C_PATTERN ||
-                c->k == LV_IQ_C_DIFF || c->k == LV_IQ_C_UNNEST) {
+                c->k == LV_IQ_C_DIFF || c->k == LV_IQ_C_UNNEST ||
+                c->k == LV_IQ_C_EXPAND) {
                 break;
             }
             if (c->k == LV_IQ_C_LIMIT && c->n >= 0 &&
@@ -688,6 +695,26 @@ static void element(const json_t *j, struct lv_iq_row *r,
     }
 }
 
+/* expand's list when the field is not a value of the row: discovery
+ * flattens a JSON array of the event into name.0, name.1 …, so the list
+ * itself is read from @message, at the field's path. */
+static void expand_source(const struct lv_iq_expr *e, struct lv_iq_row *r,
+                          struct lv_iq_val *out)
+{
+    struct lv_iq_val msg;
+    struct lv_buf path = LV_BUF_INIT(SIZE_MAX);
+
+    lv_iq_row_get(r, "@message", 8, &msg);
+    if (msg.t != LV_IQ_STR || msg.len == 0 || msg.s[0] != '{') {
+        return;
+    }
+    msg.t = LV_IQ_JSON;
+    lv_buf_addc(&path, '.');
+    lv_buf_add(&path, e->str, e->len);
+    lv_iq_json_member(&msg, path.data, path.len, lv_iq_row_arena(r), out);
+    lv_buf_release(&path);
+}
+
 static int unnest(struct lv_iq_run *run, size_t i, const struct lv_iq_cmd *c,
                   struct lv_iq_row *r, struct lv_err *err)
 {
@@ -697,6 +724,9 @@ static int unnest(struct lv_iq_run *run, size_t i, const struct lv_iq_cmd *c,
     int rc = 0;
 
     lv_iq_eval(it->e, r, &run->cx, &v);
+    if (v.t == LV_IQ_NULL && c->k == LV_IQ_C_EXPAND) {
+        expand_source(it->e, r, &v);
+    }
     if (v.t == LV_IQ_JSON && v.len > 0 && v.s[0] == '[') {
         list = json_loadb(v.s, v.len, JSON_ALLOW_NUL, NULL);
     }

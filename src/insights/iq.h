@@ -190,6 +190,8 @@ enum lv_iq_ck {
     LV_IQ_C_FILLDOWN,       /* items: the fields filled, e a FIELD whose
                              * name may hold '*' wildcards; none: every
                              * field */
+    LV_IQ_C_EXPAND,         /* items[0]: the array field, name: the same
+                             * (each element replaces the list) */
     LV_IQ_C_OTHER,          /* a documented command this engine refuses
                              * at compile time with MalformedQuery: kept
                              * so the parser can name it (str). parse.c

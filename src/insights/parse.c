@@ -620,12 +620,12 @@ static const struct {
     { "limit", LV_IQ_C_LIMIT }, { "dedup", LV_IQ_C_DEDUP },
     { "unmask", LV_IQ_C_UNMASK }, { "unnest", LV_IQ_C_UNNEST },
     { "accum", LV_IQ_C_ACCUM }, { "autoregress", LV_IQ_C_AUTOREGRESS },
-    { "filldown", LV_IQ_C_FILLDOWN },
+    { "filldown", LV_IQ_C_FILLDOWN }, { "expand", LV_IQ_C_EXPAND },
 };
 
 /* Commands on the syntax pages that logvault does not run. */
 static const char *const other_commands[] = {
-    "addtotals", "anomaly", "relevantfields", "expand", "lookup", "join",
+    "addtotals", "anomaly", "relevantfields", "lookup", "join",
     "subqueries", "logcompare", "fillmissing", "cidrlookup", "outlier",
     "appendcols", "sessionize", "countFrequent", "json",
 };
@@ -899,7 +899,7 @@ static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
         return lv_iqp_err_at(
             p, p->tok.pos,
             "mismatched input '%s' expecting "
-            "{accum, autoregress, dedup, diff, display, fields, "
+            "{accum, autoregress, dedup, diff, display, expand, fields, "
             "filldown, filter, filterIndex, limit, parse, pattern, sort, "
             "stats, unmask, unnest, where}",
             t);
@@ -1069,6 +1069,18 @@ static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
             define(f, c->items[i].name);
         }
         return 0;
+    case LV_IQ_C_EXPAND: {
+        /* expand fieldName (CWL_QuerySyntax-Expand): each element of the
+         * list replaces it, under its own name. */
+        struct lv_iq_expr *e = parse_field(p);
+
+        if (!e) {
+            return -1;
+        }
+        add_item(&c->items, &c->n_items, e, lv_xstrdup(e->str), 0);
+        define(f, e->str);
+        return 0;
+    }
     case LV_IQ_C_OTHER:
         break;
     }

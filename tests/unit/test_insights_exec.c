@@ -251,6 +251,19 @@ static const struct ev run_ev[] = {
 };
 static const struct evset running = { "123456789012:run", run_ev, 4 };
 
+/* The expand page's event, and lists of other shapes: none, empty, a
+ * scalar, a list of maps. */
+static const struct ev exp_ev[] = {
+    { 0, "s", "{\"items\":[\"apple\",\"banana\",\"cherry\"],"
+              "\"host\":\"web-01\"}" },
+    { 1, "s", "{\"host\":\"web-02\"}" },
+    { 2, "s", "{\"items\":[],\"host\":\"web-03\"}" },
+    { 3, "s", "{\"items\":\"kiwi\",\"host\":\"web-04\"}" },
+    { 4, "s", "{\"items\":[{\"n\":1},{\"n\":2}],\"host\":\"web-05\"}" },
+};
+static const struct evset expands = { "123456789012:exp", exp_ev, 1 };
+static const struct evset expands2 = { "123456789012:exp", exp_ev, 5 };
+
 /* ---- running a query ---------------------------------------------------- */
 
 static void make_event(const struct evset *set, size_t i, char *ptr,
@@ -690,6 +703,27 @@ static const struct qcase cases[] = {
       &running, 0, 0,
       "host=web-1 | cpu_user=5 | @ptr=p0\nhost=web-1 | @ptr=p1\n"
       "host=web-2 | cpu_user=7 | @ptr=p2\nhost=web-2 | @ptr=p3", 4 },
+    /* expand (CWL_QuerySyntax-Expand) */
+    { "expand (the page's example): one row per element",
+      "expand items\n| stats count(*) by items, host", &expands, 0, 1,
+      "count(*)=1 | host=web-01 | items=apple\n"
+      "count(*)=1 | host=web-01 | items=banana\n"
+      "count(*)=1 | host=web-01 | items=cherry", 1 },
+    { "expand: a missing field keeps the row, an empty list drops it, a "
+      "scalar is one element, maps stay maps",
+      "expand items | display host, items, items.n", &expands2, 0, 0,
+      "host=web-05 | items={\"n\":1} | items.n=1 | @ptr=p4\n"
+      "host=web-05 | items={\"n\":2} | items.n=2 | @ptr=p4\n"
+      "host=web-04 | items=kiwi | @ptr=p3\n"
+      "host=web-02 | @ptr=p1\n"
+      "host=web-01 | items=apple | @ptr=p0\n"
+      "host=web-01 | items=banana | @ptr=p0\n"
+      "host=web-01 | items=cherry | @ptr=p0", 4 },
+    { "expand of a list a command made",
+      "fields jsonParse(@message) as js | expand js.items "
+      "| filter ispresent(js.items) | display js.items", &expands, 0, 0,
+      "js.items=apple | @ptr=p0\njs.items=banana | @ptr=p0\n"
+      "js.items=cherry | @ptr=p0", 1 },
     /* parse over what is not there */
     { "parse of a missing field keeps the row, without the fields",
       "parse nosuchfield \"*-*\" as x, y | display x, y", &streams, 0, 0,

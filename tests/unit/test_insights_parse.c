@@ -143,6 +143,7 @@ static const char *const cmd_names[] = {
     [LV_IQ_C_UNMASK] = "unmask", [LV_IQ_C_FILTER_INDEX] = "filterIndex",
     [LV_IQ_C_UNNEST] = "unnest", [LV_IQ_C_ACCUM] = "accum",
     [LV_IQ_C_AUTOREGRESS] = "autoregress", [LV_IQ_C_FILLDOWN] = "filldown",
+    [LV_IQ_C_EXPAND] = "expand",
     [LV_IQ_C_OTHER] = "other",
 };
 
@@ -284,6 +285,9 @@ static const struct doc_row doc_rows[] = {
       "(filldown) | (limit 2)" },
     { "Filldown patterns", "FILLDOWN *_ms a*b*",
       "(filldown *_ms a*b*)" },
+    /* CWL_QuerySyntax-Expand.md */
+    { "Expand", "expand items\n| stats count(*) by items, host",
+      "(expand items) | (stats (agg:count *) (by items host))" },
     /* CWL_QuerySyntax-Parse.md (current) */
     { "Parse glob 1",
       "parse @message \"user=*, method:*, latency := *\" as @user,\n"
@@ -854,7 +858,7 @@ static const struct bad_row bad_rows[] = {
       "mismatched input '<EOF>'", 2, 1 },
     { "not a command (boto3 #3450)", "count(*)",
       "mismatched input 'count' expecting {accum, autoregress, dedup, diff, "
-      "display", 1, 0 },
+      "display, expand", 1, 0 },
     { "trailing pipe", "fields a |", "mismatched input '<EOF>'", 1, 10 },
     { "leading pipe", "| fields a", "mismatched input '|'", 1, 0 },
     { "dangling comma", "fields a, ", "unexpected symbol found <EOF>", 1,
@@ -1033,6 +1037,12 @@ static const struct bad_row bad_rows[] = {
       "unexpected symbol found ,", 1, 10 },
     { "filldown of a number", "filldown a 3", "unexpected symbol found 3",
       1, 11 },
+    { "expand without a field", "expand", "unexpected symbol found <EOF>",
+      1, 6 },
+    { "expand into (that is unnest)", "expand items into x",
+      "unexpected symbol found into", 1, 13 },
+    { "expand of a call", "expand jsonParse(@message)",
+      "unexpected symbol found (", 1, 16 },
     { "addtotals", "fields a | addtotals",
       "the addtotals command is not supported by logvault", 1, 11 },
     { "json field (Parse page)",
