@@ -24,6 +24,22 @@
  *                       non-null value an earlier row had for it; the
  *                       fields named, or matching a pattern with '*'
  *                       (`cpu*`), or every field when none is named.
+ *  addtotals [fieldname=N] [row=b] [col=b] [f, …]
+ *                       row=true (default): the sum of the row's numeric
+ *                       values of the fields named under N (default
+ *                       Total); without a list, of the columns the rows
+ *                       show there (the items of the fields commands
+ *                       before it: the page's `fields a, b | addtotals`
+ *                       sums a and b), or with no fields command every
+ *                       field the row has — in both cases those whose
+ *                       value is a number or a numeric string, except
+ *                       the @ fields (@timestamp, @logStream …: system
+ *                       fields, as Splunk's addtotals leaves out its
+ *                       internal _ fields) and N itself. A row with
+ *                       no such value gets no total. col=true: after the
+ *                       last row, one summary row with the sum of each
+ *                       of those fields over every row (and of N when
+ *                       row totals are on), in order of first sight.
  *
  * Memory: accum holds a number; autoregress the last M values (copies);
  * filldown the last value of each field it fills (copies) — all counted
@@ -51,6 +67,10 @@ struct lv_iq_running {
     size_t depth;
     uint64_t seen;
     int wild;                   /* filldown: patterns or every field */
+    double row_sum;             /* addtotals: the row being summed */
+    int row_any;
+    const struct lv_iq_item **cols;     /* addtotals: lv_iq_running_columns */
+    size_t n_cols;
     size_t bytes;
 };
 
@@ -76,6 +96,8 @@ struct lv_iq_running *lv_iq_running_new(const struct lv_iq_cmd *c)
         s->n_slots = s->cap_slots = s->depth;
         s->bytes = s->depth * sizeof(*s->slots);
         break;
+    case LV_IQ_C_ADDTOTALS:
+        break;
     case LV_IQ_C_FILLDOWN:
         s->wild = c->n_items == 0;
         for (size_t i = 0; i < c->n_items; i++) {
@@ -99,6 +121,7 @@ void lv_iq_running_free(struct lv_iq_running *s)
         lv_iq_val_free(&s->slots[i].v);
     }
     free(s->slots);
+    free(s->cols);
     free(s);
 }
 
@@ -258,10 +281,120 @@ static void filldown(struct lv_iq_running *s, struct lv_iq_row *r)
     }
 }
 
+/* ---- addtotals ----------------------------------------------------------- */
+
+static int numeric(const struct lv_iq_val *v, double *x)
+{
+    int ok = 0;
+
+    if (v->t != LV_IQ_NUM && v->t != LV_IQ_STR) {
+        return 0;
+    }
+    *x = lv_iq_val_num(v, &ok);
+    return ok;
+}
+
+/* Adds x to the column sum of name (col=true). */
+static void col_add(struct lv_iq_running *s, const char *name, double x)
+{
+    struct slot *sl;
+
+    if (!(s->c->n & LV_IQ_TOTALS_COL)) {
+        return;
+    }
+    sl = slot_of(s, name);
+    sl->v.t = LV_IQ_NUM;
+    sl->v.num += x;
+}
+
+static int total_field(void *arg, const char *name, const struct lv_iq_val *v)
+{
+    struct lv_iq_running *s = arg;
+    double x;
+
+    if (name[0] == '@' || strcmp(name, s->c->str) == 0 || !numeric(v, &x)) {
+        return 0;
+    }
+    s->row_sum += x;
+    s->row_any = 1;
+    col_add(s, name, x);
+    return 0;
+}
+
+void lv_iq_running_columns(struct lv_iq_running *s,
+                           const struct lv_iq_item *const *cols, size_t n)
+{
+    free(s->cols);
+    s->cols = lv_xcalloc(n + 1, sizeof(*s->cols));
+    if (n) {
+        memcpy(s->cols, cols, n * sizeof(*cols));
+    }
+    s->n_cols = n;
+    s->bytes += n * sizeof(*cols);
+}
+
+static void addtotals(struct lv_iq_running *s, struct lv_iq_row *r,
+                      const struct lv_iq_ctx *cx)
+{
+    const struct lv_iq_cmd *c = s->c;
+    struct lv_iq_val v;
+    double x;
+
+    s->row_sum = 0;
+    s->row_any = 0;
+    if (c->n_items == 0 && s->n_cols == 0) {
+        lv_iq_row_each(r, total_field, s);
+    }
+    for (size_t i = 0; c->n_items == 0 && i < s->n_cols; i++) {
+        const struct lv_iq_item *it = s->cols[i];
+
+        /* As result.c reads a column: a fields item is set on the row
+         * under its name, a bare field is the field itself. */
+        if (it->e->k == LV_IQ_E_FIELD && strcmp(it->e->str, it->name) == 0) {
+            lv_iq_eval(it->e, r, cx, &v);
+        } else {
+            lv_iq_row_get(r, it->name, strlen(it->name), &v);
+        }
+        total_field(s, it->name, &v);
+    }
+    for (size_t i = 0; i < c->n_items; i++) {
+        lv_iq_eval(c->items[i].e, r, cx, &v);
+        if (numeric(&v, &x)) {
+            s->row_sum += x;
+            s->row_any = 1;
+            col_add(s, c->items[i].name, x);
+        }
+    }
+    if ((c->n & LV_IQ_TOTALS_ROW) && s->row_any) {
+        memset(&v, 0, sizeof(v));
+        v.t = LV_IQ_NUM;
+        v.num = s->row_sum;
+        lv_iq_row_set(r, c->str, &v);
+        col_add(s, c->str, s->row_sum);
+    }
+}
+
+struct lv_iq_row *lv_iq_running_end(struct lv_iq_running *s)
+{
+    struct lv_iq_row *r;
+
+    if (s->c->k != LV_IQ_C_ADDTOTALS || !(s->c->n & LV_IQ_TOTALS_COL)) {
+        return NULL;
+    }
+    r = lv_iq_row_new(NULL);
+    for (size_t i = 0; i < s->n_slots; i++) {
+        lv_iq_row_set(r, s->slots[i].name, &s->slots[i].v);
+    }
+    return r;
+}
+
 void lv_iq_running_apply(struct lv_iq_running *s, struct lv_iq_row *r,
                          const struct lv_iq_ctx *cx)
 {
     switch (s->c->k) {
+    case LV_IQ_C_ADDTOTALS:
+        addtotals(s, r, cx);
+        break;
     case LV_IQ_C_ACCUM:
         accum(s, r, cx);
         break;

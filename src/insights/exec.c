@@ -17,8 +17,9 @@
  *              expand page); an array in the event's JSON, which
  *              discovery flattens to name.0, name.1 …, is read whole
  *              from @message
- *   accum, autoregress, filldown  cmd_running.c: fields set on each row
- *              from the rows before it, in the order of the run
+ *   accum, autoregress, filldown, addtotals  cmd_running.c: fields set
+ *              on each row from the rows before it, in the order of the
+ *              run; addtotals col=true adds a summary row at the end
  *   dedup      keeps the first row of each key in the order it sees; a
  *              row with a null in a dedup field is always kept (the
  *              dedup page)
@@ -216,6 +217,42 @@ static void fail(struct lv_iq_run *run, enum lv_errcode code, const char *msg)
     }
 }
 
+/* addtotals without a list sums the columns the rows show before it:
+ * the items of the fields commands between the last stats (pattern,
+ * diff) and command `at`. */
+static void totals_columns(struct lv_iq_run *run, size_t at,
+                           struct lv_iq_running *rs)
+{
+    const struct lv_iq_query *q = run->q;
+    const struct lv_iq_item **cols = NULL;
+    size_t n = 0, from = 0;
+
+    for (size_t i = 0; i < at; i++) {
+        enum lv_iq_ck k = q->cmds[i].k;
+        if (k == LV_IQ_C_STATS || k == LV_IQ_C_PATTERN || k == LV_IQ_C_DIFF) {
+            from = i + 1;
+        }
+    }
+    for (size_t i = from; i < at; i++) {
+        const struct lv_iq_cmd *c = &q->cmds[i];
+        if (c->k != LV_IQ_C_FIELDS) {
+            continue;
+        }
+        cols = lv_xrealloc(cols, (n + c->n_items + 1) * sizeof(*cols));
+        for (size_t j = 0; j < c->n_items; j++) {
+            size_t k = 0;
+            while (k < n && strcmp(cols[k]->name, c->items[j].name) != 0) {
+                k++;
+            }
+            if (k == n) {           /* a column named twice counts once */
+                cols[n++] = &c->items[j];
+            }
+        }
+    }
+    lv_iq_running_columns(rs, cols, n);
+    free(cols);
+}
+
 static void build(struct lv_iq_run *run)
 {
     const struct lv_iq_query *q = run->q;
@@ -260,6 +297,18 @@ static void build(struct lv_iq_run *run)
                 ordered = 1;
             }
             add_stage(run, ST_RUNNING, c)->rs = lv_iq_running_new(c);
+            break;
+        case LV_IQ_C_ADDTOTALS:
+            /* Row totals need no order; the summary row of col=true
+             * comes after the rows in the results' order. */
+            if (!ordered && (c->n & LV_IQ_TOTALS_COL)) {
+                add_default_sort(run, 0);
+                ordered = 1;
+            }
+            add_stage(run, ST_RUNNING, c)->rs = lv_iq_running_new(c);
+            if (c->n_items == 0) {
+                totals_columns(run, i, run->st[run->n_st - 1].rs);
+            }
             break;
         case LV_IQ_C_LIMIT: {
             size_t n = c->n > 0 ? (size_t)c->n : 0;
@@ -320,7 +369,7 @@ static void build(struct lv_iq_run *run)
         if (counting && run->n_st > before) {
             enum st_kind k = run->st[before].k;
             if (k == ST_SORT || k == ST_DEDUP || k == ST_LIMIT ||
-                k == ST_BLOCK || k == ST_RUNNING) {
+                k == ST_BLOCK) {
                 run->count_at = before;
                 counting = 0;
             }
@@ -356,7 +405,8 @@ struct lv_iq_run *lv_iq_run_new(const struct lv_iq_query *q,
             const struct lv_iq_cmd *c = &q->cmds[i - 1];
             if (c->k == LV_IQ_C_STATS || c->k == LV_IQ_C_PATTERN ||
                 c->k == LV_IQ_C_DIFF || c->k == LV_IQ_C_UNNEST ||
-                c->k == LV_IQ_C_EXPAND) {
+                c->k == LV_IQ_C_EXPAND ||
+                (c->k == LV_IQ_C_ADDTOTALS && (c->n & LV_IQ_TOTALS_COL))) {
                 break;
             }
             if (c->k == LV_IQ_C_LIMIT && c->n >= 0 &&
@@ -879,6 +929,10 @@ static int flush(struct lv_iq_run *run, size_t i, struct lv_err *err)
     if (s->k == ST_BLOCK) {
         struct sink_arg sa = { run, i + 1 };
         return s->b->vt->end(s->b, block_sink, &sa, err);
+    }
+    if (s->k == ST_RUNNING) {
+        struct lv_iq_row *r = lv_iq_running_end(s->rs);
+        return r ? push(run, i + 1, r, err) : 0;
     }
     if (s->k != ST_SORT) {
         return 0;

@@ -192,6 +192,10 @@ enum lv_iq_ck {
                              * field */
     LV_IQ_C_EXPAND,         /* items[0]: the array field, name: the same
                              * (each element replaces the list) */
+    LV_IQ_C_ADDTOTALS,      /* items: the fields summed (none: every
+                             * numeric field); n: LV_IQ_TOTALS_* flags;
+                             * by[0] (row totals only): the total column,
+                             * e a FIELD of its name */
     LV_IQ_C_OTHER,          /* a documented command this engine refuses
                              * at compile time with MalformedQuery: kept
                              * so the parser can name it (str). parse.c
@@ -230,11 +234,16 @@ struct lv_iq_cmd {
     size_t n_items;
     struct lv_iq_item *by;
     size_t n_by;
-    int64_t n;                  /* limit; autoregress: the first lag */
+    int64_t n;                  /* limit; autoregress: the first lag;
+                                 * addtotals: LV_IQ_TOTALS_* */
     struct lv_iq_parse_spec parse;
     char *diff_period;          /* "previousPeriod" (default), … */
-    char *str;                  /* LV_IQ_C_OTHER: the command's name */
+    char *str;                  /* LV_IQ_C_OTHER: the command's name;
+                                 * addtotals: the total field's name */
 };
+
+#define LV_IQ_TOTALS_ROW 1       /* addtotals row=true (the default) */
+#define LV_IQ_TOTALS_COL 2       /* addtotals col=true */
 
 /* SOURCE logGroups(namePrefix: [...], class: ..., accountIdentifiers: [...])
  * at the start of the query (CLI/API only). */
@@ -336,17 +345,27 @@ struct lv_iq_fn {
 const struct lv_iq_fn *lv_iq_fn_find(const char *name, size_t len);
 
 /* ---- commands that carry state from row to row ----------------------------
- * accum, autoregress and filldown (cmd_running.c) see the rows one by one,
- * in the order of the run, and set fields on each from what the rows
- * before it held. */
+ * accum, autoregress, filldown and addtotals (cmd_running.c) see the rows
+ * one by one, in the order of the run, and set fields on each from what
+ * the rows before it held; addtotals col=true makes one more row at the
+ * end. */
 struct lv_iq_running;
-/* The state of command c (LV_IQ_C_ACCUM, _AUTOREGRESS, _FILLDOWN); c is
- * borrowed for its life. */
+/* The state of command c (LV_IQ_C_ACCUM, _AUTOREGRESS, _FILLDOWN,
+ * _ADDTOTALS); c is borrowed for its life. */
 struct lv_iq_running *lv_iq_running_new(const struct lv_iq_cmd *c);
 /* Applies the command to r (fields set on r), then remembers what later
  * rows need from r (copied). */
 void lv_iq_running_apply(struct lv_iq_running *s, struct lv_iq_row *r,
                          const struct lv_iq_ctx *cx);
+/* addtotals without a list of fields: the columns the rows show at that
+ * point (the items of the fields commands before it, after the last
+ * stats), whose numeric values it sums; n = 0: every field. cols is
+ * borrowed (the query's items), the array copied. */
+void lv_iq_running_columns(struct lv_iq_running *s,
+                           const struct lv_iq_item *const *cols, size_t n);
+/* The input ended: the row the command adds after the others (yours),
+ * or NULL — addtotals col=true's summary row. */
+struct lv_iq_row *lv_iq_running_end(struct lv_iq_running *s);
 size_t lv_iq_running_bytes(const struct lv_iq_running *s);   /* held */
 void lv_iq_running_free(struct lv_iq_running *s);
 

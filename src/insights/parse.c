@@ -621,11 +621,12 @@ static const struct {
     { "unmask", LV_IQ_C_UNMASK }, { "unnest", LV_IQ_C_UNNEST },
     { "accum", LV_IQ_C_ACCUM }, { "autoregress", LV_IQ_C_AUTOREGRESS },
     { "filldown", LV_IQ_C_FILLDOWN }, { "expand", LV_IQ_C_EXPAND },
+    { "addtotals", LV_IQ_C_ADDTOTALS },
 };
 
 /* Commands on the syntax pages that logvault does not run. */
 static const char *const other_commands[] = {
-    "addtotals", "anomaly", "relevantfields", "lookup", "join",
+    "anomaly", "relevantfields", "lookup", "join",
     "subqueries", "logcompare", "fillmissing", "cidrlookup", "outlier",
     "appendcols", "sessionize", "countFrequent", "json",
 };
@@ -865,6 +866,94 @@ static int parse_running(struct lv_iqp *p, struct lv_iq_cmd *c)
     return 0;
 }
 
+/* true or false after `row=` / `col=` of addtotals: 0 and *b. */
+static int parse_bool(struct lv_iqp *p, int *b)
+{
+    if (!lv_iqp_is_kw(p, "true") && !lv_iqp_is_kw(p, "false")) {
+        return lv_iqp_unexpected(p);
+    }
+    *b = lv_iqp_is_kw(p, "true");
+    return lv_iqp_advance(p);
+}
+
+/* addtotals [fieldname=Name] [row=bool] [col=bool] [f1, f2, …]
+ * (CWL_QuerySyntax-Addtotals; defaults Total, true, false). The options
+ * come before the fields, each once, in any order. */
+static int parse_addtotals(struct lv_iqp *p, struct lv_iq_cmd *c)
+{
+    static const char *const opts[] = { "fieldname", "row", "col" };
+    char *name = NULL;
+    int row = 1, col = 0, seen[3] = { 0, 0, 0 };
+    int ret = -1;
+
+    for (;;) {
+        struct lv_iqtoken next;
+        int k = -1, eq;
+
+        for (int j = 0; j < 3; j++) {
+            if (lv_iqp_is_kw(p, opts[j])) {
+                k = j;
+            }
+        }
+        if (k < 0) {
+            break;
+        }
+        eq = lv_iqp_peek(p, &next) == 0 && next.t == LV_IQT_EQ;
+        lv_iqtok_release(&next);
+        if (!eq) {
+            break;              /* a field named row, col or fieldname */
+        }
+        if (seen[k]) {
+            lv_iqp_unexpected(p);
+            goto out;
+        }
+        seen[k] = 1;
+        if (lv_iqp_advance(p) < 0 || lv_iqp_advance(p) < 0) {
+            goto out;
+        }
+        if (k == 0 ? parse_alias(p, &name) < 0 :
+            parse_bool(p, k == 1 ? &row : &col) < 0) {
+            goto out;
+        }
+    }
+    if (p->tok.t != LV_IQT_EOF && p->tok.t != LV_IQT_PIPE) {
+        for (;;) {
+            struct lv_iq_expr *e = parse_field(p);
+
+            if (!e) {
+                goto out;
+            }
+            add_item(&c->items, &c->n_items, e, lv_xstrdup(e->str), 0);
+            if (p->tok.t != LV_IQT_COMMA) {
+                break;
+            }
+            if (lv_iqp_advance(p) < 0) {
+                goto out;
+            }
+        }
+    }
+    if (!row && !col) {
+        lv_iqp_err_at(p, c->pos,
+                      "addtotals with row=false and col=false adds "
+                      "nothing");
+        goto out;
+    }
+    c->n = (row ? LV_IQ_TOTALS_ROW : 0) | (col ? LV_IQ_TOTALS_COL : 0);
+    if (!name) {
+        name = lv_xstrdup("Total");
+    }
+    if (row) {
+        add_item(&c->by, &c->n_by, field_named(name, c->pos),
+                 lv_xstrdup(name), 1);
+    }
+    c->str = name;
+    name = NULL;
+    ret = 0;
+out:
+    free(name);
+    return ret;
+}
+
 /* One command; the current token starts it. */
 static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
 {
@@ -899,7 +988,8 @@ static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
         return lv_iqp_err_at(
             p, p->tok.pos,
             "mismatched input '%s' expecting "
-            "{accum, autoregress, dedup, diff, display, expand, fields, "
+            "{accum, addtotals, autoregress, dedup, diff, display, "
+            "expand, fields, "
             "filldown, filter, filterIndex, limit, parse, pattern, sort, "
             "stats, unmask, unnest, where}",
             t);
@@ -1081,6 +1171,14 @@ static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
         define(f, e->str);
         return 0;
     }
+    case LV_IQ_C_ADDTOTALS:
+        if (parse_addtotals(p, c) < 0) {
+            return -1;
+        }
+        for (i = 0; i < c->n_by; i++) {
+            define(f, c->by[i].name);
+        }
+        return 0;
     case LV_IQ_C_OTHER:
         break;
     }

@@ -264,6 +264,16 @@ static const struct ev exp_ev[] = {
 static const struct evset expands = { "123456789012:exp", exp_ev, 1 };
 static const struct evset expands2 = { "123456789012:exp", exp_ev, 5 };
 
+/* For the addtotals examples: a, b; price, tax, qty; val; x. */
+static const struct ev tot_ev[] = {
+    { 0, "s", "{\"a\":1,\"b\":2,\"price\":10,\"tax\":2,\"qty\":3,"
+              "\"val\":7,\"x\":1}" },
+    { 1, "s", "{\"a\":3,\"b\":\"x\",\"price\":20,\"tax\":\"n/a\","
+              "\"qty\":1,\"val\":8,\"x\":2}" },
+    { 2, "s", "{\"a\":4.5,\"x\":3}" },
+};
+static const struct evset totals = { "123456789012:tot", tot_ev, 3 };
+
 /* ---- running a query ---------------------------------------------------- */
 
 static void make_event(const struct evset *set, size_t i, char *ptr,
@@ -724,6 +734,34 @@ static const struct qcase cases[] = {
       "| filter ispresent(js.items) | display js.items", &expands, 0, 0,
       "js.items=apple | @ptr=p0\njs.items=banana | @ptr=p0\n"
       "js.items=cherry | @ptr=p0", 1 },
+    /* addtotals (CWL_QuerySyntax-Addtotals), the page's four examples */
+    { "addtotals: row totals of the fields shown (default)",
+      "fields a, b\n| addtotals", &totals, 0, 0,
+      "a=4.5 | Total=4.5 | @ptr=p2\na=3 | b=x | Total=3 | @ptr=p1\n"
+      "a=1 | b=2 | Total=3 | @ptr=p0", 3 },
+    { "addtotals: only the fields listed",
+      "fields price, tax, qty\n| addtotals price, tax", &totals, 0, 0,
+      "@ptr=p2\nprice=20 | tax=n/a | qty=1 | Total=20 | @ptr=p1\n"
+      "price=10 | tax=2 | qty=3 | Total=12 | @ptr=p0", 3 },
+    { "addtotals: a custom total column name",
+      "fields val\n| addtotals fieldname=RowSum", &totals, 0, 0,
+      "@ptr=p2\nval=8 | RowSum=8 | @ptr=p1\nval=7 | RowSum=7 | @ptr=p0",
+      3 },
+    { "addtotals: column totals add a summary row at the bottom",
+      "fields x\n| addtotals col=true x", &totals, 0, 0,
+      "x=3 | Total=3 | @ptr=p2\nx=2 | Total=2 | @ptr=p1\n"
+      "x=1 | Total=1 | @ptr=p0\nx=6 | Total=6", 3 },
+    { "addtotals row=false col=true: the summary row alone is new",
+      "fields a, x | sort @timestamp asc | addtotals row=false col=true",
+      &totals, 0, 0,
+      "a=1 | x=1 | @ptr=p0\na=3 | x=2 | @ptr=p1\na=4.5 | x=3 | @ptr=p2\n"
+      "a=8.5 | x=6", 3 },
+    { "addtotals without fields: every non-@ numeric field",
+      "filter ispresent(b) | addtotals | display Total", &totals, 0, 0,
+      "Total=34 | @ptr=p1\nTotal=26 | @ptr=p0", 2 },
+    { "addtotals after stats sums the stats columns",
+      "stats sum(x) as sx, count(*) as n | addtotals col=true", &totals,
+      0, 1, "Total=9 | n=3 | sx=6\nTotal=9 | n=3 | sx=6", 3 },
     /* parse over what is not there */
     { "parse of a missing field keeps the row, without the fields",
       "parse nosuchfield \"*-*\" as x, y | display x, y", &streams, 0, 0,

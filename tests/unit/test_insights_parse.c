@@ -143,7 +143,7 @@ static const char *const cmd_names[] = {
     [LV_IQ_C_UNMASK] = "unmask", [LV_IQ_C_FILTER_INDEX] = "filterIndex",
     [LV_IQ_C_UNNEST] = "unnest", [LV_IQ_C_ACCUM] = "accum",
     [LV_IQ_C_AUTOREGRESS] = "autoregress", [LV_IQ_C_FILLDOWN] = "filldown",
-    [LV_IQ_C_EXPAND] = "expand",
+    [LV_IQ_C_EXPAND] = "expand", [LV_IQ_C_ADDTOTALS] = "addtotals",
     [LV_IQ_C_OTHER] = "other",
 };
 
@@ -285,6 +285,17 @@ static const struct doc_row doc_rows[] = {
       "(filldown) | (limit 2)" },
     { "Filldown patterns", "FILLDOWN *_ms a*b*",
       "(filldown *_ms a*b*)" },
+    /* CWL_QuerySyntax-Addtotals.md: the four examples */
+    { "Addtotals row", "fields a, b\n| addtotals",
+      "(fields a b) | (addtotals (by (as Total Total)))" },
+    { "Addtotals list", "fields price, tax, qty\n| addtotals price, tax",
+      "(fields price tax qty) | (addtotals price tax (by (as Total Total)))" },
+    { "Addtotals fieldname", "fields val\n| addtotals fieldname=RowSum",
+      "(fields val) | (addtotals (by (as RowSum RowSum)))" },
+    { "Addtotals col", "fields x\n| addtotals col=true x",
+      "(fields x) | (addtotals x (by (as Total Total)))" },
+    { "Addtotals a field named row", "addtotals row, col",
+      "(addtotals row col (by (as Total Total)))" },
     /* CWL_QuerySyntax-Expand.md */
     { "Expand", "expand items\n| stats count(*) by items, host",
       "(expand items) | (stats (agg:count *) (by items host))" },
@@ -857,8 +868,8 @@ static const struct bad_row bad_rows[] = {
     { "blank and comment", "  # nothing\n ",
       "mismatched input '<EOF>'", 2, 1 },
     { "not a command (boto3 #3450)", "count(*)",
-      "mismatched input 'count' expecting {accum, autoregress, dedup, diff, "
-      "display, expand", 1, 0 },
+      "mismatched input 'count' expecting {accum, addtotals, autoregress, "
+      "dedup, diff, display, expand", 1, 0 },
     { "trailing pipe", "fields a |", "mismatched input '<EOF>'", 1, 10 },
     { "leading pipe", "| fields a", "mismatched input '|'", 1, 0 },
     { "dangling comma", "fields a, ", "unexpected symbol found <EOF>", 1,
@@ -1043,8 +1054,19 @@ static const struct bad_row bad_rows[] = {
       "unexpected symbol found into", 1, 13 },
     { "expand of a call", "expand jsonParse(@message)",
       "unexpected symbol found (", 1, 16 },
-    { "addtotals", "fields a | addtotals",
-      "the addtotals command is not supported by logvault", 1, 11 },
+    { "addtotals row=false col=false", "fields a | addtotals row=false "
+      "col=false", "addtotals with row=false and col=false adds nothing",
+      1, 11 },
+    { "addtotals option twice", "addtotals col=true col=false",
+      "unexpected symbol found col", 1, 19 },
+    { "addtotals bool not a bool", "addtotals row=1",
+      "unexpected symbol found 1", 1, 14 },
+    { "addtotals option after the fields", "addtotals a, b col=true",
+      "unexpected symbol found col", 1, 15 },
+    { "addtotals fields without comma", "addtotals a b",
+      "unexpected symbol found b", 1, 12 },
+    { "addtotals fieldname not a name", "addtotals fieldname=\"T\"",
+      "unexpected symbol found", 1, 20 },
     { "json field (Parse page)",
       "json field=requestContext \"identity.sourceIp\" as caller_ip\n"
       "| stats count(*) by caller_ip",
