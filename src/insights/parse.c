@@ -622,13 +622,16 @@ static const struct {
     { "accum", LV_IQ_C_ACCUM }, { "autoregress", LV_IQ_C_AUTOREGRESS },
     { "filldown", LV_IQ_C_FILLDOWN }, { "expand", LV_IQ_C_EXPAND },
     { "addtotals", LV_IQ_C_ADDTOTALS },
+    /* countFrequent f, … is read as stats count(*) as _approxcount by
+     * f, … | sort _approxcount desc (parse_count_frequent) */
+    { "countFrequent", LV_IQ_C_STATS }, { "count_frequent", LV_IQ_C_STATS },
 };
 
 /* Commands on the syntax pages that logvault does not run. */
 static const char *const other_commands[] = {
     "anomaly", "relevantfields", "lookup", "join",
     "subqueries", "logcompare", "fillmissing", "cidrlookup", "outlier",
-    "appendcols", "sessionize", "countFrequent", "json",
+    "appendcols", "sessionize", "json",
 };
 
 /* autoregress p=N[-M]: the deepest lag logvault keeps (the page gives
@@ -649,6 +652,8 @@ struct flow {
                                  * output and later commands define */
     size_t n_defined;
     int in_second;              /* after the first stats */
+    int then_sort;              /* the command read was countFrequent: a
+                                 * sort by _approxcount desc follows */
 };
 
 static void define(struct flow *f, const char *name)
@@ -954,6 +959,80 @@ out:
     return ret;
 }
 
+/* countFrequent f[, f …] (CWL_QuerySyntax-CountFrequent, also
+ * count_frequent): "an approximate count of each unique field-value
+ * combination, sorted in descending order", in a field _approxcount. We
+ * count exactly — an exact count is the best approximation — with the
+ * stats command it amounts to: c becomes `stats count(*) as
+ * _approxcount by f, …`, and f->then_sort has lv_iq_parse add `sort
+ * _approxcount desc` after it. As a stats command it keeps stats' rules
+ * (two at most; a second one reads only what the first defined). */
+static int parse_count_frequent(struct lv_iqp *p, struct lv_iq_cmd *c,
+                                struct flow *f)
+{
+    struct lv_iq_expr *cnt, *star;
+    size_t i;
+
+    if (++f->n_stats > MAX_STATS) {
+        return lv_iqp_err_at(p, c->pos,
+                             "a query can have at most two stats "
+                             "commands (countFrequent is one)");
+    }
+    if (f->n_stats == 2 && f->sort_or_limit) {
+        return lv_iqp_err_at(p, c->pos,
+                             "sort and limit must come after the "
+                             "second stats command (countFrequent is one)");
+    }
+    for (;;) {
+        struct lv_iq_expr *e = parse_field(p);
+
+        if (!e) {
+            return -1;
+        }
+        add_item(&c->by, &c->n_by, e, lv_xstrdup(e->str), 0);
+        if (f->n_stats == 2 && check_second_stats(p, f, e) < 0) {
+            return -1;
+        }
+        if (p->tok.t != LV_IQT_COMMA) {
+            break;
+        }
+        if (lv_iqp_advance(p) < 0) {
+            return -1;
+        }
+    }
+    cnt = lv_iqp_new_expr(LV_IQ_E_CALL, c->pos, c->pos);
+    cnt->str = lv_xstrdup("count");
+    cnt->len = 5;
+    cnt->agg = lv_iq_agg_find("count", 5);
+    star = lv_iqp_new_expr(LV_IQ_E_STAR, c->pos, c->pos);
+    cnt->args = lv_xcalloc(1, sizeof(*cnt->args));
+    cnt->args[0] = star;
+    cnt->nargs = 1;
+    add_item(&c->items, &c->n_items, cnt, lv_xstrdup("_approxcount"), 1);
+    f->then_sort = 1;
+    if (f->n_stats == 2) {
+        return 0;
+    }
+    f->in_second = 1;
+    for (i = 0; i < c->n_by; i++) {
+        define(f, c->by[i].name);
+    }
+    define(f, "_approxcount");
+    return 0;
+}
+
+/* The `sort _approxcount desc` after countFrequent's stats, at `pos`. */
+static void count_frequent_sort(struct lv_iq_cmd *c, int pos)
+{
+    struct lv_iq_expr *e = field_named("_approxcount", pos);
+
+    memset(c, 0, sizeof(*c));
+    c->k = LV_IQ_C_SORT;
+    c->pos = c->end = pos;
+    add_item(&c->items, &c->n_items, e, lv_xstrdup("_approxcount"), 0);
+    c->items[0].desc = 1;
+}
+
 /* One command; the current token starts it. */
 static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
 {
@@ -988,8 +1067,8 @@ static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
         return lv_iqp_err_at(
             p, p->tok.pos,
             "mismatched input '%s' expecting "
-            "{accum, addtotals, autoregress, dedup, diff, display, "
-            "expand, fields, "
+            "{accum, addtotals, autoregress, countFrequent, dedup, diff, "
+            "display, expand, fields, "
             "filldown, filter, filterIndex, limit, parse, pattern, sort, "
             "stats, unmask, unnest, where}",
             t);
@@ -1000,6 +1079,9 @@ static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
         return lv_iqp_unexpected(p);
     }
     c->k = (enum lv_iq_ck)k;
+    if (c->k == LV_IQ_C_STATS && strncasecmp(p->tok.text, "count", 5) == 0) {
+        return lv_iqp_advance(p) < 0 ? -1 : parse_count_frequent(p, c, f);
+    }
     if (lv_iqp_advance(p) < 0) {
         return -1;
     }
@@ -1334,6 +1416,14 @@ int lv_iq_parse(const char *text, size_t len, struct lv_iq_query **out,
             goto out;
         }
         c->end = p.prev_end > c->pos ? p.prev_end : c->pos;
+        if (f.then_sort) {
+            int end = c->end;
+
+            f.then_sort = 0;
+            q->cmds = lv_xrealloc(q->cmds,
+                                  (q->n_cmds + 1) * sizeof(*q->cmds));
+            count_frequent_sort(&q->cmds[q->n_cmds++], end);
+        }
         if (p.tok.t == LV_IQT_EOF) {
             break;
         }

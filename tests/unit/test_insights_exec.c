@@ -274,6 +274,17 @@ static const struct ev tot_ev[] = {
 };
 static const struct evset totals = { "123456789012:tot", tot_ev, 3 };
 
+/* For countFrequent: method and status, GET 200 most often. */
+static const struct ev cf_ev[] = {
+    { 0, "s", "{\"method\":\"GET\",\"status\":200}" },
+    { 1, "s", "{\"method\":\"POST\",\"status\":500}" },
+    { 2, "s", "{\"method\":\"GET\",\"status\":404}" },
+    { 3, "s", "{\"method\":\"GET\",\"status\":200}" },
+    { 4, "s", "{\"method\":\"POST\",\"status\":500}" },
+    { 5, "s", "{\"method\":\"GET\",\"status\":200}" },
+};
+static const struct evset cfreq = { "123456789012:cf", cf_ev, 6 };
+
 /* ---- running a query ---------------------------------------------------- */
 
 static void make_event(const struct evset *set, size_t i, char *ptr,
@@ -762,6 +773,15 @@ static const struct qcase cases[] = {
     { "addtotals after stats sums the stats columns",
       "stats sum(x) as sx, count(*) as n | addtotals col=true", &totals,
       0, 1, "Total=9 | n=3 | sx=6\nTotal=9 | n=3 | sx=6", 3 },
+    /* countFrequent (CWL_QuerySyntax-CountFrequent) */
+    { "countFrequent (the page's example): counts, most frequent first",
+      "fields method, status\n| countFrequent method, status", &cfreq, 0, 0,
+      "method=GET | status=200 | _approxcount=3\n"
+      "method=POST | status=500 | _approxcount=2\n"
+      "method=GET | status=404 | _approxcount=1", 6 },
+    { "count_frequent, then limit",
+      "count_frequent method | limit 1", &cfreq, 0, 0,
+      "method=GET | _approxcount=4", 6 },
     /* parse over what is not there */
     { "parse of a missing field keeps the row, without the fields",
       "parse nosuchfield \"*-*\" as x, y | display x, y", &streams, 0, 0,

@@ -296,6 +296,13 @@ static const struct doc_row doc_rows[] = {
       "(fields x) | (addtotals x (by (as Total Total)))" },
     { "Addtotals a field named row", "addtotals row, col",
       "(addtotals row col (by (as Total Total)))" },
+    /* CWL_QuerySyntax-CountFrequent.md: stats and sort */
+    { "CountFrequent", "fields method, status\n| countFrequent method, status",
+      "(fields method status) | (stats (as (agg:count *) _approxcount) "
+      "(by method status)) | (sort (desc _approxcount))" },
+    { "count_frequent", "count_frequent method | limit 1",
+      "(stats (as (agg:count *) _approxcount) (by method)) | "
+      "(sort (desc _approxcount)) | (limit 1)" },
     /* CWL_QuerySyntax-Expand.md */
     { "Expand", "expand items\n| stats count(*) by items, host",
       "(expand items) | (stats (agg:count *) (by items host))" },
@@ -869,7 +876,7 @@ static const struct bad_row bad_rows[] = {
       "mismatched input '<EOF>'", 2, 1 },
     { "not a command (boto3 #3450)", "count(*)",
       "mismatched input 'count' expecting {accum, addtotals, autoregress, "
-      "dedup, diff, display, expand", 1, 0 },
+      "countFrequent, dedup, diff, display, expand", 1, 0 },
     { "trailing pipe", "fields a |", "mismatched input '<EOF>'", 1, 10 },
     { "leading pipe", "| fields a", "mismatched input '|'", 1, 0 },
     { "dangling comma", "fields a, ", "unexpected symbol found <EOF>", 1,
@@ -1054,6 +1061,17 @@ static const struct bad_row bad_rows[] = {
       "unexpected symbol found into", 1, 13 },
     { "expand of a call", "expand jsonParse(@message)",
       "unexpected symbol found (", 1, 16 },
+    { "countFrequent without a field", "countFrequent",
+      "unexpected symbol found <EOF>", 1, 13 },
+    { "countFrequent of a call", "countFrequent lower(a)",
+      "unexpected symbol found (", 1, 19 },
+    { "countFrequent as a third stats",
+      "stats count(*) by a | stats count(*) by a | countFrequent a",
+      "a query can have at most two stats commands", 1, 44 },
+    { "countFrequent as second stats reads what the first defined",
+      "stats count(*) as n by a | countFrequent b",
+      "the second stats command can use only fields the first one "
+      "defines, not 'b'", 1, 41 },
     { "addtotals row=false col=false", "fields a | addtotals row=false "
       "col=false", "addtotals with row=false and col=false adds nothing",
       1, 11 },
