@@ -41,19 +41,42 @@
  *                       of those fields over every row (and of N when
  *                       row totals are on), in order of first sight.
  *
+ *  sessionize f, … [maxspan d] [AS out]
+ *                       rows of the same values of the identity fields
+ *                       belong to one session while the time between
+ *                       one row's @timestamp and the previous row's of
+ *                       that identity is at most d (default 30m); a
+ *                       longer gap starts a new session. The page does
+ *                       not say what the identifier looks like: ours is
+ *                       a number, 1 for the first session the run meets,
+ *                       2 for the next, … (in the default order, the
+ *                       newest session is 1). A row without an identity
+ *                       field or a @timestamp gets none.
+ *
  * Memory: accum holds a number; autoregress the last M values (copies);
  * filldown the last value of each field it fills (copies) — all counted
  * by lv_iq_running_bytes, which exec.c adds to the run's bound.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "insights/iq.h"
+#include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"
 
 struct slot {
     char *name;                 /* filldown: the field */
     struct lv_iq_val v;         /* a copy (lv_iq_val_dup) */
+};
+
+/* sessionize: an identity's session so far (open addressing). */
+struct sess {
+    char *key;                  /* NULL: empty slot */
+    size_t len;
+    uint64_t h;
+    double last;                /* @timestamp of its last row (ms) */
+    double id;
 };
 
 struct lv_iq_running {
@@ -71,6 +94,9 @@ struct lv_iq_running {
     int row_any;
     const struct lv_iq_item **cols;     /* addtotals: lv_iq_running_columns */
     size_t n_cols;
+    struct sess *sess;          /* sessionize */
+    size_t n_sess, cap_sess;
+    double sessions;
     size_t bytes;
 };
 
@@ -97,6 +123,7 @@ struct lv_iq_running *lv_iq_running_new(const struct lv_iq_cmd *c)
         s->bytes = s->depth * sizeof(*s->slots);
         break;
     case LV_IQ_C_ADDTOTALS:
+    case LV_IQ_C_SESSIONIZE:
         break;
     case LV_IQ_C_FILLDOWN:
         s->wild = c->n_items == 0;
@@ -122,6 +149,10 @@ void lv_iq_running_free(struct lv_iq_running *s)
     }
     free(s->slots);
     free(s->cols);
+    for (size_t i = 0; i < s->cap_sess; i++) {
+        free(s->sess[i].key);
+    }
+    free(s->sess);
     free(s);
 }
 
@@ -374,6 +405,97 @@ static void addtotals(struct lv_iq_running *s, struct lv_iq_row *r,
     }
 }
 
+/* ---- sessionize --------------------------------------------------------- */
+
+static uint64_t hash_bytes(const char *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+
+    for (size_t i = 0; i < n; i++) {
+        h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
+    }
+    return h;
+}
+
+/* The session of identity key (taken when new: *key emptied). */
+static struct sess *sess_of(struct lv_iq_running *s, struct lv_buf *key)
+{
+    uint64_t h = hash_bytes(key->data, key->len);
+    size_t i;
+
+    if ((s->n_sess + 1) * 2 > s->cap_sess) {
+        size_t cap = s->cap_sess ? s->cap_sess * 2 : 64;
+        struct sess *nw = lv_xcalloc(cap, sizeof(*nw));
+
+        for (size_t j = 0; j < s->cap_sess; j++) {
+            if (s->sess[j].key) {
+                size_t k = s->sess[j].h & (cap - 1);
+                while (nw[k].key) {
+                    k = (k + 1) & (cap - 1);
+                }
+                nw[k] = s->sess[j];
+            }
+        }
+        free(s->sess);
+        s->bytes += (cap - s->cap_sess) * sizeof(*nw);
+        s->sess = nw;
+        s->cap_sess = cap;
+    }
+    for (i = h & (s->cap_sess - 1); s->sess[i].key;
+         i = (i + 1) & (s->cap_sess - 1)) {
+        if (s->sess[i].h == h && s->sess[i].len == key->len &&
+            memcmp(s->sess[i].key, key->data, key->len) == 0) {
+            return &s->sess[i];
+        }
+    }
+    s->sess[i].h = h;
+    s->sess[i].len = key->len;
+    s->sess[i].key = lv_buf_detach(key, NULL);
+    s->sess[i].id = 0;
+    s->n_sess++;
+    s->bytes += s->sess[i].len + 1;
+    return &s->sess[i];
+}
+
+static void sessionize(struct lv_iq_running *s, struct lv_iq_row *r,
+                       const struct lv_iq_ctx *cx)
+{
+    const struct lv_iq_cmd *c = s->c;
+    struct lv_buf key = LV_BUF_INIT(SIZE_MAX);
+    struct lv_iq_val v, ts;
+    struct sess *se;
+
+    lv_iq_row_get(r, "@timestamp", 10, &ts);
+    if (ts.t != LV_IQ_TIME) {
+        return;
+    }
+    for (size_t i = 0; i < c->n_by; i++) {
+        size_t at = key.len;
+
+        lv_iq_eval(c->by[i].e, r, cx, &v);
+        if (v.t == LV_IQ_NULL) {
+            lv_buf_release(&key);
+            return;
+        }
+        /* type, text and its length: keys cannot run into each other */
+        lv_buf_addf(&key, "%d:", (int)v.t);
+        lv_iq_val_text(&v, &key);
+        lv_buf_addf(&key, "/%zu;", key.len - at);
+    }
+    se = sess_of(s, &key);
+    lv_buf_release(&key);
+    /* Rows come newest first by default: the gap either way. */
+    if (se->id == 0 || ts.num - se->last > (double)c->n ||
+        se->last - ts.num > (double)c->n) {
+        se->id = ++s->sessions;
+    }
+    se->last = ts.num;
+    memset(&v, 0, sizeof(v));
+    v.t = LV_IQ_NUM;
+    v.num = se->id;
+    lv_iq_row_set(r, c->str, &v);
+}
+
 struct lv_iq_row *lv_iq_running_end(struct lv_iq_running *s)
 {
     struct lv_iq_row *r;
@@ -394,6 +516,9 @@ void lv_iq_running_apply(struct lv_iq_running *s, struct lv_iq_row *r,
     switch (s->c->k) {
     case LV_IQ_C_ADDTOTALS:
         addtotals(s, r, cx);
+        break;
+    case LV_IQ_C_SESSIONIZE:
+        sessionize(s, r, cx);
         break;
     case LV_IQ_C_ACCUM:
         accum(s, r, cx);

@@ -17,9 +17,10 @@
  *              expand page); an array in the event's JSON, which
  *              discovery flattens to name.0, name.1 …, is read whole
  *              from @message
- *   accum, autoregress, filldown, addtotals  cmd_running.c: fields set
- *              on each row from the rows before it, in the order of the
- *              run; addtotals col=true adds a summary row at the end
+ *   accum, autoregress, filldown, addtotals, sessionize  cmd_running.c:
+ *              fields set on each row from the rows before it, in the
+ *              order of the run; addtotals col=true adds a summary row
+ *              at the end
  *   dedup      keeps the first row of each key in the order it sees; a
  *              row with a null in a dedup field is always kept (the
  *              dedup page)
@@ -290,6 +291,7 @@ static void build(struct lv_iq_run *run)
         case LV_IQ_C_ACCUM:
         case LV_IQ_C_AUTOREGRESS:
         case LV_IQ_C_FILLDOWN:
+        case LV_IQ_C_SESSIONIZE:
             /* A running command sees the rows in the order of the
              * results, as dedup does. */
             if (!ordered) {

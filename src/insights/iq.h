@@ -192,6 +192,9 @@ enum lv_iq_ck {
                              * field */
     LV_IQ_C_EXPAND,         /* items[0]: the array field, name: the same
                              * (each element replaces the list) */
+    LV_IQ_C_SESSIONIZE,     /* by: the identity fields; n: maxspan in
+                             * ms; str: the output field, items[0] its
+                             * column (a FIELD of that name) */
     LV_IQ_C_ADDTOTALS,      /* items: the fields summed (none: every
                              * numeric field); n: LV_IQ_TOTALS_* flags;
                              * by[0] (row totals only): the total column,
@@ -235,11 +238,13 @@ struct lv_iq_cmd {
     struct lv_iq_item *by;
     size_t n_by;
     int64_t n;                  /* limit; autoregress: the first lag;
-                                 * addtotals: LV_IQ_TOTALS_* */
+                                 * addtotals: LV_IQ_TOTALS_*;
+                                 * sessionize: maxspan (ms) */
     struct lv_iq_parse_spec parse;
     char *diff_period;          /* "previousPeriod" (default), … */
     char *str;                  /* LV_IQ_C_OTHER: the command's name;
-                                 * addtotals: the total field's name */
+                                 * addtotals: the total field's name;
+                                 * sessionize: the output field */
 };
 
 #define LV_IQ_TOTALS_ROW 1       /* addtotals row=true (the default) */
@@ -351,7 +356,7 @@ const struct lv_iq_fn *lv_iq_fn_find(const char *name, size_t len);
  * end. */
 struct lv_iq_running;
 /* The state of command c (LV_IQ_C_ACCUM, _AUTOREGRESS, _FILLDOWN,
- * _ADDTOTALS); c is borrowed for its life. */
+ * _ADDTOTALS, _SESSIONIZE); c is borrowed for its life. */
 struct lv_iq_running *lv_iq_running_new(const struct lv_iq_cmd *c);
 /* Applies the command to r (fields set on r), then remembers what later
  * rows need from r (copied). */

@@ -621,7 +621,7 @@ static const struct {
     { "unmask", LV_IQ_C_UNMASK }, { "unnest", LV_IQ_C_UNNEST },
     { "accum", LV_IQ_C_ACCUM }, { "autoregress", LV_IQ_C_AUTOREGRESS },
     { "filldown", LV_IQ_C_FILLDOWN }, { "expand", LV_IQ_C_EXPAND },
-    { "addtotals", LV_IQ_C_ADDTOTALS },
+    { "addtotals", LV_IQ_C_ADDTOTALS }, { "sessionize", LV_IQ_C_SESSIONIZE },
     /* countFrequent f, … is read as stats count(*) as _approxcount by
      * f, … | sort _approxcount desc (parse_count_frequent) */
     { "countFrequent", LV_IQ_C_STATS }, { "count_frequent", LV_IQ_C_STATS },
@@ -631,7 +631,7 @@ static const struct {
 static const char *const other_commands[] = {
     "anomaly", "relevantfields", "lookup", "join",
     "subqueries", "logcompare", "fillmissing", "cidrlookup", "outlier",
-    "appendcols", "sessionize", "json",
+    "appendcols", "json",
 };
 
 /* autoregress p=N[-M]: the deepest lag logvault keeps (the page gives
@@ -1033,6 +1033,72 @@ static void count_frequent_sort(struct lv_iq_cmd *c, int pos)
     c->items[0].desc = 1;
 }
 
+/* sessionize f[, f …] [maxspan duration] [AS out]
+ * (CWL_QuerySyntax-Sessionize; defaults 30m and session_id). The
+ * duration is a period literal of a fixed length (ms, s, m, h, d, w), not
+ * capped as bin()'s: maxspan 90m is 90 minutes. */
+static int parse_sessionize(struct lv_iqp *p, struct lv_iq_cmd *c)
+{
+    static const struct {
+        const char *unit;
+        int64_t ms;
+    } units[] = {
+        { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
+        { "d", 86400000 }, { "w", 7 * 86400000LL },
+    };
+
+    for (;;) {
+        struct lv_iq_expr *e = parse_field(p);
+
+        if (!e) {
+            return -1;
+        }
+        add_item(&c->by, &c->n_by, e, lv_xstrdup(e->str), 0);
+        if (p->tok.t != LV_IQT_COMMA) {
+            break;
+        }
+        if (lv_iqp_advance(p) < 0) {
+            return -1;
+        }
+    }
+    c->n = 30 * 60000;          /* "Default: 30m" */
+    if (lv_iqp_is_kw(p, "maxspan")) {
+        size_t i;
+
+        if (lv_iqp_advance(p) < 0) {
+            return -1;
+        }
+        if (p->tok.t != LV_IQT_PERIOD) {
+            return lv_iqp_unexpected(p);
+        }
+        for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+            if (strcmp(p->tok.unit, units[i].unit) == 0) {
+                break;
+            }
+        }
+        if (i == sizeof(units) / sizeof(units[0]) || p->tok.num <= 0 ||
+            p->tok.num * (double)units[i].ms > 1e15) {
+            return lv_iqp_err_at(p, p->tok.pos,
+                                 "sessionize: maxspan must be a positive "
+                                 "duration in ms, s, m, h, d or w");
+        }
+        c->n = (int64_t)(p->tok.num * (double)units[i].ms);
+        if (lv_iqp_advance(p) < 0) {
+            return -1;
+        }
+    }
+    if (lv_iqp_is_kw(p, "as")) {
+        if (lv_iqp_advance(p) < 0 || parse_alias(p, &c->str) < 0) {
+            return -1;
+        }
+    } else {
+        c->str = lv_xstrdup("session_id");  /* "Default: session_id" */
+    }
+    add_item(&c->items, &c->n_items, field_named(c->str, c->pos),
+             lv_xstrdup(c->str), 1);
+    return 0;
+}
+
 /* One command; the current token starts it. */
 static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
 {
@@ -1069,8 +1135,8 @@ static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
             "mismatched input '%s' expecting "
             "{accum, addtotals, autoregress, countFrequent, dedup, diff, "
             "display, expand, fields, "
-            "filldown, filter, filterIndex, limit, parse, pattern, sort, "
-            "stats, unmask, unnest, where}",
+            "filldown, filter, filterIndex, limit, parse, pattern, "
+            "sessionize, sort, stats, unmask, unnest, where}",
             t);
     }
     if (f->dedup && k != LV_IQ_C_LIMIT) {
@@ -1253,6 +1319,12 @@ static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
         define(f, e->str);
         return 0;
     }
+    case LV_IQ_C_SESSIONIZE:
+        if (parse_sessionize(p, c) < 0) {
+            return -1;
+        }
+        define(f, c->str);
+        return 0;
     case LV_IQ_C_ADDTOTALS:
         if (parse_addtotals(p, c) < 0) {
             return -1;

@@ -108,6 +108,9 @@ static long columns(const struct lv_iq_query *q, struct col **cols)
         if (c->k == LV_IQ_C_ADDTOTALS) {
             its = c->by;        /* the total column (row=true) */
             n_its = c->n_by;
+        } else if (c->k == LV_IQ_C_SESSIONIZE) {
+            its = c->items;     /* the session identifier */
+            n_its = c->n_items;
         } else if (c->k != LV_IQ_C_FIELDS && c->k != LV_IQ_C_ACCUM &&
                    c->k != LV_IQ_C_AUTOREGRESS) {
             continue;

@@ -285,6 +285,19 @@ static const struct ev cf_ev[] = {
 };
 static const struct evset cfreq = { "123456789012:cf", cf_ev, 6 };
 
+/* For sessionize: two users on two devices, with gaps of 20 and 70
+ * minutes (dt in ms). */
+#define MIN (60 * 1000LL)
+static const struct ev sess_ev[] = {
+    { 0, "s", "{\"userId\":\"u1\",\"deviceId\":\"d1\"}" },
+    { 20 * MIN, "s", "{\"userId\":\"u1\",\"deviceId\":\"d1\"}" },
+    { 25 * MIN, "s", "{\"userId\":\"u2\",\"deviceId\":\"d1\"}" },
+    { 30 * MIN, "s", "{\"userId\":\"u1\",\"deviceId\":\"d2\"}" },
+    { 90 * MIN, "s", "{\"userId\":\"u1\",\"deviceId\":\"d1\"}" },
+    { 100 * MIN, "s", "{\"deviceId\":\"d1\"}" },
+};
+static const struct evset sess = { "123456789012:sess", sess_ev, 6 };
+
 /* ---- running a query ---------------------------------------------------- */
 
 static void make_event(const struct evset *set, size_t i, char *ptr,
@@ -782,6 +795,29 @@ static const struct qcase cases[] = {
     { "count_frequent, then limit",
       "count_frequent method | limit 1", &cfreq, 0, 0,
       "method=GET | _approxcount=4", 6 },
+    /* sessionize (CWL_QuerySyntax-Sessionize); oldest first here, so
+     * that sessions are numbered in time order */
+    { "sessionize userId, deviceId maxspan 1h as my_session (the page)",
+      "fields userId, deviceId | sort @timestamp asc\n"
+      "| sessionize userId, deviceId maxspan 1h as my_session", &sess, 0, 0,
+      "userId=u1 | deviceId=d1 | my_session=1 | @ptr=p0\n"
+      "userId=u1 | deviceId=d1 | my_session=1 | @ptr=p1\n"
+      "userId=u2 | deviceId=d1 | my_session=2 | @ptr=p2\n"
+      "userId=u1 | deviceId=d2 | my_session=3 | @ptr=p3\n"
+      "userId=u1 | deviceId=d1 | my_session=4 | @ptr=p4\n"
+      "deviceId=d1 | @ptr=p5", 6 },
+    { "sessionize defaults: maxspan 30m, session_id; newest first",
+      "fields userId | sessionize userId", &sess, 0, 0,
+      "@ptr=p5\n"
+      "userId=u1 | session_id=1 | @ptr=p4\n"
+      "userId=u1 | session_id=2 | @ptr=p3\n"
+      "userId=u2 | session_id=3 | @ptr=p2\n"
+      "userId=u1 | session_id=2 | @ptr=p1\n"
+      "userId=u1 | session_id=2 | @ptr=p0", 6 },
+    { "sessionize then stats: sessions per user",
+      "filter ispresent(userId) | sessionize userId maxspan 15m "
+      "| stats count_distinct(session_id) as n by userId", &sess, 0, 1,
+      "n=1 | userId=u2\nn=3 | userId=u1", 5 },
     /* parse over what is not there */
     { "parse of a missing field keeps the row, without the fields",
       "parse nosuchfield \"*-*\" as x, y | display x, y", &streams, 0, 0,

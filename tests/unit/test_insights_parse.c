@@ -144,6 +144,7 @@ static const char *const cmd_names[] = {
     [LV_IQ_C_UNNEST] = "unnest", [LV_IQ_C_ACCUM] = "accum",
     [LV_IQ_C_AUTOREGRESS] = "autoregress", [LV_IQ_C_FILLDOWN] = "filldown",
     [LV_IQ_C_EXPAND] = "expand", [LV_IQ_C_ADDTOTALS] = "addtotals",
+    [LV_IQ_C_SESSIONIZE] = "sessionize",
     [LV_IQ_C_OTHER] = "other",
 };
 
@@ -185,6 +186,11 @@ static char *dump_query(const struct lv_iq_query *q)
             lv_buf_adds(&b, " ");
             dump_expr(c->items[0].e, &b);
             lv_buf_addf(&b, " into %s", c->items[0].name);
+            break;
+        case LV_IQ_C_SESSIONIZE:
+            lv_buf_addf(&b, " %lld %s (by", (long long)c->n, c->str);
+            dump_items(c->by, c->n_by, &b);
+            lv_buf_adds(&b, ")");
             break;
         case LV_IQ_C_AUTOREGRESS:
             lv_buf_adds(&b, " ");
@@ -303,6 +309,13 @@ static const struct doc_row doc_rows[] = {
     { "count_frequent", "count_frequent method | limit 1",
       "(stats (as (agg:count *) _approxcount) (by method)) | "
       "(sort (desc _approxcount)) | (limit 1)" },
+    /* CWL_QuerySyntax-Sessionize.md */
+    { "Sessionize", "fields @timestamp, userId, deviceId\n"
+      "| sessionize userId, deviceId maxspan 1h as my_session",
+      "(fields @timestamp userId deviceId) | (sessionize 3600000 "
+      "my_session (by userId deviceId))" },
+    { "Sessionize defaults", "sessionize userId",
+      "(sessionize 1800000 session_id (by userId))" },
     /* CWL_QuerySyntax-Expand.md */
     { "Expand", "expand items\n| stats count(*) by items, host",
       "(expand items) | (stats (agg:count *) (by items host))" },
@@ -877,6 +890,14 @@ static const struct bad_row bad_rows[] = {
     { "not a command (boto3 #3450)", "count(*)",
       "mismatched input 'count' expecting {accum, addtotals, autoregress, "
       "countFrequent, dedup, diff, display, expand", 1, 0 },
+    { "sessionize without a field", "sessionize maxspan 1h",
+      "unexpected symbol found 1h", 1, 19 },
+    { "sessionize maxspan not a period", "sessionize a maxspan 60",
+      "unexpected symbol found 60", 1, 21 },
+    { "sessionize maxspan calendar", "sessionize a maxspan 1mo",
+      "sessionize: maxspan must be a positive duration", 1, 21 },
+    { "sessionize AS before maxspan", "sessionize a as s maxspan 1h",
+      "unexpected symbol found maxspan", 1, 18 },
     { "trailing pipe", "fields a |", "mismatched input '<EOF>'", 1, 10 },
     { "leading pipe", "| fields a", "mismatched input '|'", 1, 0 },
     { "dangling comma", "fields a, ", "unexpected symbol found <EOF>", 1,
