@@ -30,7 +30,8 @@
  *              at the end; when a limit follows, only the best n are kept
  *              (once it holds n, a row that sorts after all of them is
  *              dropped before it is copied)
- *   stats, pattern, diff  blocks (iq.h): rows in, new rows out at the end;
+ *   stats, pattern, diff, fillmissing  blocks (iq.h): rows in, new rows
+ *              out at the end;
  *              `pattern … | diff` is diff's block alone (diff.c clusters
  *              the events of both periods with pattern's method)
  *   unmask     refused (see unmask_refusal)
@@ -338,12 +339,16 @@ static void build(struct lv_iq_run *run)
             }
             /* fall through */
         case LV_IQ_C_STATS:
-        case LV_IQ_C_DIFF: {
+        case LV_IQ_C_DIFF:
+        case LV_IQ_C_FILLMISSING: {
             struct stage *s = add_stage(run, ST_BLOCK, c);
             if (c->k == LV_IQ_C_STATS) {
                 s->b = lv_iq_stats_new(c, &run->cx, run->o.max_bytes);
             } else if (c->k == LV_IQ_C_PATTERN) {
                 s->b = lv_iq_pattern_new(c, &run->cx, run->o.max_bytes);
+            } else if (c->k == LV_IQ_C_FILLMISSING) {
+                s->b = lv_iq_fillmissing_new(c, &run->cx,
+                                             run->o.max_bytes);
             } else {
                 s->b = lv_iq_diff_new(c, &run->cx, run->o.max_bytes);
             }
@@ -407,7 +412,7 @@ struct lv_iq_run *lv_iq_run_new(const struct lv_iq_query *q,
             const struct lv_iq_cmd *c = &q->cmds[i - 1];
             if (c->k == LV_IQ_C_STATS || c->k == LV_IQ_C_PATTERN ||
                 c->k == LV_IQ_C_DIFF || c->k == LV_IQ_C_UNNEST ||
-                c->k == LV_IQ_C_EXPAND ||
+                c->k == LV_IQ_C_EXPAND || c->k == LV_IQ_C_FILLMISSING ||
                 (c->k == LV_IQ_C_ADDTOTALS && (c->n & LV_IQ_TOTALS_COL))) {
                 break;
             }

@@ -195,6 +195,10 @@ enum lv_iq_ck {
     LV_IQ_C_SESSIONIZE,     /* by: the identity fields; n: maxspan in
                              * ms; str: the output field, items[0] its
                              * column (a FIELD of that name) */
+    LV_IQ_C_FILLMISSING,    /* items: the constants (e a literal, name
+                             * the field); str: the bin column of the
+                             * stats before, n: its period (ms); by: the
+                             * stats' other by columns (FIELDs) */
     LV_IQ_C_ADDTOTALS,      /* items: the fields summed (none: every
                              * numeric field); n: LV_IQ_TOTALS_* flags;
                              * by[0] (row totals only): the total column,
@@ -401,8 +405,9 @@ struct lv_iq_block {
     const struct lv_iq_block_vt *vt;
 };
 
-/* The block of command c (LV_IQ_C_STATS, LV_IQ_C_PATTERN, LV_IQ_C_DIFF),
- * bounded by max_bytes; cx borrowed for the block's life. */
+/* The block of command c (LV_IQ_C_STATS, LV_IQ_C_PATTERN, LV_IQ_C_DIFF,
+ * LV_IQ_C_FILLMISSING: cmd_fill.c), bounded by max_bytes; cx borrowed for
+ * the block's life. */
 struct lv_iq_block *lv_iq_stats_new(const struct lv_iq_cmd *c,
                                     const struct lv_iq_ctx *cx,
                                     size_t max_bytes);
@@ -412,6 +417,9 @@ struct lv_iq_block *lv_iq_pattern_new(const struct lv_iq_cmd *c,
 struct lv_iq_block *lv_iq_diff_new(const struct lv_iq_cmd *c,
                                    const struct lv_iq_ctx *cx,
                                    size_t max_bytes);
+struct lv_iq_block *lv_iq_fillmissing_new(const struct lv_iq_cmd *c,
+                                          const struct lv_iq_ctx *cx,
+                                          size_t max_bytes);
 
 /* stats.c: an aggregation (avg, count, count_distinct, max, min, pct,
  * stddev, sum, earliest, latest, sortsFirst, sortsLast), looked up by the

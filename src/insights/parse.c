@@ -622,6 +622,7 @@ static const struct {
     { "accum", LV_IQ_C_ACCUM }, { "autoregress", LV_IQ_C_AUTOREGRESS },
     { "filldown", LV_IQ_C_FILLDOWN }, { "expand", LV_IQ_C_EXPAND },
     { "addtotals", LV_IQ_C_ADDTOTALS }, { "sessionize", LV_IQ_C_SESSIONIZE },
+    { "fillmissing", LV_IQ_C_FILLMISSING },
     /* countFrequent f, … is read as stats count(*) as _approxcount by
      * f, … | sort _approxcount desc (parse_count_frequent) */
     { "countFrequent", LV_IQ_C_STATS }, { "count_frequent", LV_IQ_C_STATS },
@@ -630,7 +631,7 @@ static const struct {
 /* Commands on the syntax pages that logvault does not run. */
 static const char *const other_commands[] = {
     "anomaly", "relevantfields", "lookup", "join",
-    "subqueries", "logcompare", "fillmissing", "cidrlookup", "outlier",
+    "subqueries", "logcompare", "cidrlookup", "outlier",
     "appendcols", "json",
 };
 
@@ -654,6 +655,7 @@ struct flow {
     int in_second;              /* after the first stats */
     int then_sort;              /* the command read was countFrequent: a
                                  * sort by _approxcount desc follows */
+    const struct lv_iq_query *q;    /* the commands so far (fillmissing) */
 };
 
 static void define(struct flow *f, const char *name)
@@ -1033,6 +1035,69 @@ static void count_frequent_sort(struct lv_iq_cmd *c, int pos)
     c->items[0].desc = 1;
 }
 
+/* fillmissing [with value for field [, value for field …]]
+ * (CWL_QuerySyntax-Fillmissing), after a `stats … by bin(period)`: the
+ * stats before it gives the bin column, its period and the other by
+ * columns (iq.h); cmd_fill.c runs it. */
+static int parse_fillmissing(struct lv_iqp *p, struct lv_iq_cmd *c,
+                             const struct flow *f)
+{
+    const struct lv_iq_cmd *st = NULL;
+    const struct lv_iq_expr *bin = NULL;
+    size_t i;
+
+    for (i = f->q->n_cmds - 1; i > 0 && !st; i--) {
+        if (f->q->cmds[i - 1].k == LV_IQ_C_STATS) {
+            st = &f->q->cmds[i - 1];
+        }
+    }
+    for (i = 0; st && i < st->n_by; i++) {
+        const struct lv_iq_expr *e = st->by[i].e;
+
+        if (!bin && e->k == LV_IQ_E_CALL && e->fn &&
+            strcasecmp(e->str, "bin") == 0 && e->nargs == 1 &&
+            e->args[0]->k == LV_IQ_E_TIME) {
+            bin = e;
+            c->str = lv_xstrdup(st->by[i].name);
+        } else {
+            add_item(&c->by, &c->n_by, field_named(st->by[i].name, c->pos),
+                     lv_xstrdup(st->by[i].name), 0);
+        }
+    }
+    if (!bin) {
+        return lv_iqp_err_at(p, c->pos,
+                             "fillmissing must follow a stats command "
+                             "grouped by bin(period)");
+    }
+    if (strcmp(bin->args[0]->unit, "mo") == 0 ||
+        strcmp(bin->args[0]->unit, "q") == 0 ||
+        strcmp(bin->args[0]->unit, "y") == 0 || bin->args[0]->num < 1) {
+        return lv_iqp_err_at(p, c->pos,
+                             "fillmissing: bins of months, quarters or "
+                             "years are not supported by logvault");
+    }
+    c->n = (int64_t)bin->args[0]->num;
+    if (!lv_iqp_is_kw(p, "with")) {
+        return 0;
+    }
+    for (;;) {
+        struct lv_iq_expr *v;
+        char *name = NULL;
+
+        if (lv_iqp_advance(p) < 0 || !(v = lv_iqp_parse_list_item(p))) {
+            return -1;
+        }
+        if (lv_iqp_expect_kw(p, "for") < 0 || parse_alias(p, &name) < 0) {
+            lv_iqp_expr_free(v);
+            return -1;
+        }
+        add_item(&c->items, &c->n_items, v, name, 1);
+        if (p->tok.t != LV_IQT_COMMA) {
+            return 0;
+        }
+    }
+}
+
 /* sessionize f[, f …] [maxspan duration] [AS out]
  * (CWL_QuerySyntax-Sessionize; defaults 30m and session_id). The
  * duration is a period literal of a fixed length (ms, s, m, h, d, w), not
@@ -1135,7 +1200,8 @@ static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
             "mismatched input '%s' expecting "
             "{accum, addtotals, autoregress, countFrequent, dedup, diff, "
             "display, expand, fields, "
-            "filldown, filter, filterIndex, limit, parse, pattern, "
+            "filldown, fillmissing, filter, filterIndex, limit, parse, "
+            "pattern, "
             "sessionize, sort, stats, unmask, unnest, where}",
             t);
     }
@@ -1319,6 +1385,14 @@ static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
         define(f, e->str);
         return 0;
     }
+    case LV_IQ_C_FILLMISSING:
+        if (parse_fillmissing(p, c, f) < 0) {
+            return -1;
+        }
+        for (i = 0; i < c->n_items; i++) {
+            define(f, c->items[i].name);
+        }
+        return 0;
     case LV_IQ_C_SESSIONIZE:
         if (parse_sessionize(p, c) < 0) {
             return -1;
@@ -1453,6 +1527,7 @@ int lv_iq_parse(const char *text, size_t len, struct lv_iq_query **out,
 
     memset(&p, 0, sizeof(p));
     memset(&f, 0, sizeof(f));
+    f.q = q;
     q->text = lv_xmalloc(len + 1);      /* NUL bytes in text are kept */
     if (len) {
         memcpy(q->text, text, len);

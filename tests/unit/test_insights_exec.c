@@ -298,6 +298,18 @@ static const struct ev sess_ev[] = {
 };
 static const struct evset sess = { "123456789012:sess", sess_ev, 6 };
 
+/* For fillmissing: latency over minutes 03:04 … 03:09, none at 03:06
+ * and 03:08; hosts a and b. */
+static const struct ev fm_ev[] = {
+    { 0, "s", "{\"latency\":10,\"host\":\"a\"}" },
+    { 60000, "s", "{\"latency\":20,\"host\":\"a\"}" },
+    { 61000, "s", "{\"latency\":40,\"host\":\"b\"}" },
+    { 180000, "s", "{\"latency\":5,\"host\":\"a\"}" },
+    { 300000, "s", "{\"latency\":7,\"host\":\"b\"}" },
+};
+static const struct evset fmiss = { "123456789012:fm", fm_ev, 5 };
+#define BIN(m) "bin(1m)=2024-01-02 03:0" m ":00.000"
+
 /* ---- running a query ---------------------------------------------------- */
 
 static void make_event(const struct evset *set, size_t i, char *ptr,
@@ -818,6 +830,33 @@ static const struct qcase cases[] = {
       "filter ispresent(userId) | sessionize userId maxspan 15m "
       "| stats count_distinct(session_id) as n by userId", &sess, 0, 1,
       "n=1 | userId=u2\nn=3 | userId=u1", 5 },
+    /* fillmissing (CWL_QuerySyntax-Fillmissing) */
+    { "fillmissing with 0 for avg_latency (the page's example)",
+      "fields @timestamp, latency\n"
+      "| stats avg(latency) as avg_latency by bin(1m)\n"
+      "| fillmissing with 0 for avg_latency", &fmiss, 0, 0,
+      BIN("9") " | avg_latency=7\n" BIN("8") " | avg_latency=0\n"
+      BIN("7") " | avg_latency=5\n" BIN("6") " | avg_latency=0\n"
+      BIN("5") " | avg_latency=30\n" BIN("4") " | avg_latency=10", 5 },
+    { "fillmissing without constants: the bins alone",
+      "stats count(*) as n by bin(1m) | fillmissing", &fmiss, 0, 0,
+      BIN("9") " | n=1\n" BIN("8") "\n" BIN("7") " | n=1\n" BIN("6")
+      "\n" BIN("5") " | n=2\n" BIN("4") " | n=1", 5 },
+    { "fillmissing per series of the other by fields",
+      "stats count(*) as n by bin(1m), host | fillmissing with 0 for n, "
+      "\"none\" for note", &fmiss, 0, 0,
+      BIN("9") " | host=b | n=1\n"
+      BIN("9") " | host=a | n=0 | note=none\n"
+      BIN("8") " | host=b | n=0 | note=none\n"
+      BIN("8") " | host=a | n=0 | note=none\n"
+      BIN("7") " | host=b | n=0 | note=none\n"
+      BIN("7") " | host=a | n=1\n"
+      BIN("6") " | host=b | n=0 | note=none\n"
+      BIN("6") " | host=a | n=0 | note=none\n"
+      BIN("5") " | host=b | n=1\n"
+      BIN("5") " | host=a | n=1\n"
+      BIN("4") " | host=b | n=0 | note=none\n"
+      BIN("4") " | host=a | n=1", 5 },
     /* parse over what is not there */
     { "parse of a missing field keeps the row, without the fields",
       "parse nosuchfield \"*-*\" as x, y | display x, y", &streams, 0, 0,
@@ -1021,6 +1060,24 @@ static void test_unmask_refused(void **state)
     assert_non_null(strstr(err.msg, "unmask"));
 }
 
+/* fillmissing over 1 ms bins across 300 s would make 300,001 rows: the
+ * query fails before building them; 1 s bins (301 rows) are fine. */
+static void test_fillmissing_bound(void **state)
+{
+    struct lv_iq_result res;
+    struct lv_err err = LV_ERR_INIT;
+
+    (void)state;
+    assert_int_equal(run_query("stats count(*) by bin(1ms) | fillmissing",
+                               &fmiss, 0, 0, &res, &err), -1);
+    assert_int_equal(err.code, LV_E_LIMIT_EXCEEDED);
+    assert_non_null(strstr(err.msg, "fillmissing would make more than"));
+    assert_int_equal(run_query("stats count(*) by bin(1s) | fillmissing",
+                               &fmiss, 0, 0, &res, &err), 0);
+    assert_int_equal(res.n, 301);
+    lv_iq_result_release(&res);
+}
+
 /* ---- discovery alone (GetLogGroupFields) -------------------------------- */
 
 struct names {
@@ -1122,6 +1179,7 @@ int main(void)
         cmocka_unit_test(test_previous_period),
         cmocka_unit_test(test_no_discovery),
         cmocka_unit_test(test_unmask_refused),
+        cmocka_unit_test(test_fillmissing_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -309,6 +309,10 @@ static const struct doc_row doc_rows[] = {
     { "count_frequent", "count_frequent method | limit 1",
       "(stats (as (agg:count *) _approxcount) (by method)) | "
       "(sort (desc _approxcount)) | (limit 1)" },
+    /* CWL_QuerySyntax-Fillmissing.md */
+    { "Fillmissing", "fields @timestamp, latency\n"
+      "| stats avg(latency) as avg_latency by bin(1m)\n"
+      "| fillmissing with 0 for avg_latency", NULL },
     /* CWL_QuerySyntax-Sessionize.md */
     { "Sessionize", "fields @timestamp, userId, deviceId\n"
       "| sessionize userId, deviceId maxspan 1h as my_session",
@@ -890,6 +894,23 @@ static const struct bad_row bad_rows[] = {
     { "not a command (boto3 #3450)", "count(*)",
       "mismatched input 'count' expecting {accum, addtotals, autoregress, "
       "countFrequent, dedup, diff, display, expand", 1, 0 },
+    { "fillmissing without stats", "fillmissing",
+      "fillmissing must follow a stats command grouped by bin(period)", 1,
+      0 },
+    { "fillmissing after stats without bin",
+      "stats count(*) by host | fillmissing",
+      "fillmissing must follow a stats command grouped by bin(period)", 1,
+      25 },
+    { "fillmissing of monthly bins",
+      "stats count(*) by bin(1mo) | fillmissing",
+      "fillmissing: bins of months, quarters or years are not supported",
+      1, 29 },
+    { "fillmissing with without for",
+      "stats count(*) as n by bin(1m) | fillmissing with 0",
+      "unexpected symbol found <EOF>", 1, 51 },
+    { "fillmissing with a field as the value",
+      "stats count(*) as n by bin(1m) | fillmissing with n for n",
+      "unexpected symbol found n", 1, 50 },
     { "sessionize without a field", "sessionize maxspan 1h",
       "unexpected symbol found 1h", 1, 19 },
     { "sessionize maxspan not a period", "sessionize a maxspan 60",
