@@ -37,9 +37,9 @@
  *   unmask     refused (see unmask_refusal)
  *
  * Order. Events come in any order. Where a command depends on the order
- * of the rows (dedup, limit, accum, autoregress, filldown, and the
- * results themselves) and no sort or
- * block came before it, the run sorts by AWS's default — @timestamp
+ * of the rows (dedup, limit, accum, autoregress, filldown, sessionize,
+ * addtotals col=true, and the results themselves) and no sort or block
+ * came before it, the run sorts by AWS's default — @timestamp
  * descending: the dedup page says so for dedup, and it is the order of
  * results of a query without sort. Rows a block makes come in the order
  * the block gives.
@@ -95,7 +95,8 @@ enum st_kind {
     ST_LIMIT,
     ST_SORT,
     ST_BLOCK,
-    ST_RUNNING,     /* accum, autoregress, filldown (cmd_running.c) */
+    ST_RUNNING,     /* accum, autoregress, filldown, addtotals,
+                     * sessionize (cmd_running.c) */
     ST_OUT,
 };
 

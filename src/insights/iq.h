@@ -23,6 +23,8 @@
  *   stats.c          stats with every aggregation, by, bin(), stats after
  *                    stats; the bound on groups (lv_iq_stats_*)
  *   pattern.c, diff.c  pattern and diff
+ *   cmd_running.c    accum, autoregress, filldown, addtotals, sessionize
+ *   cmd_fill.c       fillmissing
  *
  * Values borrow their text from the row's arena or from the event; a value
  * that must outlive its row (a sort buffer, a stats group key) is copied by
@@ -354,10 +356,10 @@ struct lv_iq_fn {
 const struct lv_iq_fn *lv_iq_fn_find(const char *name, size_t len);
 
 /* ---- commands that carry state from row to row ----------------------------
- * accum, autoregress, filldown and addtotals (cmd_running.c) see the rows
- * one by one, in the order of the run, and set fields on each from what
- * the rows before it held; addtotals col=true makes one more row at the
- * end. */
+ * accum, autoregress, filldown, addtotals and sessionize (cmd_running.c)
+ * see the rows one by one, in the order of the run, and set fields on
+ * each from what the rows before it held; addtotals col=true makes one
+ * more row at the end. */
 struct lv_iq_running;
 /* The state of command c (LV_IQ_C_ACCUM, _AUTOREGRESS, _FILLDOWN,
  * _ADDTOTALS, _SESSIONIZE); c is borrowed for its life. */

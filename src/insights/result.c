@@ -7,7 +7,8 @@
  * pattern / diff (or the whole query when it has none):
  *  - the last `display`, when there is one: its fields;
  *  - else every `fields` command's items, in order, each name once,
- *    with the outputs of accum, autoregress and addtotals among them;
+ *    with the outputs of accum, autoregress, addtotals and sessionize
+ *    among them;
  *  - else every field of the row (lv_iq_row_each: set fields, then
  *    @timestamp, @message, @logStream, @log, @ingestionTime, then the
  *    discovered ones) — for a stats row, what the stats made.
@@ -98,8 +99,8 @@ static long columns(const struct lv_iq_query *q, struct col **cols)
     }
     for (size_t i = from; i < q->n_cmds; i++) {
         const struct lv_iq_cmd *c = &q->cmds[i];
-        /* accum, autoregress and addtotals add their outputs as columns
-         * after the fields before them (the accum page's `fields
+        /* accum, autoregress, addtotals and sessionize add their outputs
+         * as columns after the fields before them (the accum page's `fields
          * @timestamp, bytes | accum bytes AS totalBytes` shows
          * totalBytes). */
         const struct lv_iq_item *its = c->items;
