@@ -13,6 +13,14 @@
  *   unnest     one row per element of the list, the element set under
  *              the alias; any other value is a list of one item (the
  *              unnest page); a missing field, one row without the alias
+ *   expand     the same, the element set under the field's own name (the
+ *              expand page); an array in the event's JSON, which
+ *              discovery flattens to name.0, name.1 …, is read whole
+ *              from @message
+ *   accum, autoregress, filldown, addtotals, sessionize  cmd_running.c:
+ *              fields set on each row from the rows before it, in the
+ *              order of the run; addtotals col=true adds a summary row
+ *              at the end
  *   dedup      keeps the first row of each key in the order it sees; a
  *              row with a null in a dedup field is always kept (the
  *              dedup page)
@@ -22,14 +30,16 @@
  *              at the end; when a limit follows, only the best n are kept
  *              (once it holds n, a row that sorts after all of them is
  *              dropped before it is copied)
- *   stats, pattern, diff  blocks (iq.h): rows in, new rows out at the end;
+ *   stats, pattern, diff, fillmissing  blocks (iq.h): rows in, new rows
+ *              out at the end;
  *              `pattern … | diff` is diff's block alone (diff.c clusters
  *              the events of both periods with pattern's method)
  *   unmask     refused (see unmask_refusal)
  *
  * Order. Events come in any order. Where a command depends on the order
- * of the rows (dedup, limit, and the results themselves) and no sort or
- * block came before it, the run sorts by AWS's default — @timestamp
+ * of the rows (dedup, limit, accum, autoregress, filldown, sessionize,
+ * addtotals col=true, and the results themselves) and no sort or block
+ * came before it, the run sorts by AWS's default — @timestamp
  * descending: the dedup page says so for dedup, and it is the order of
  * results of a query without sort. Rows a block makes come in the order
  * the block gives.
@@ -62,6 +72,7 @@
 #include <jansson.h>
 
 #include "insights/exec_int.h"
+#include "insights/fn_int.h"
 #include "insights/insights.h"
 #include "insights/iq.h"
 #include "util/buf.h"
@@ -84,6 +95,8 @@ enum st_kind {
     ST_LIMIT,
     ST_SORT,
     ST_BLOCK,
+    ST_RUNNING,     /* accum, autoregress, filldown, addtotals,
+                     * sessionize (cmd_running.c) */
     ST_OUT,
 };
 
@@ -117,6 +130,8 @@ struct stage {
     size_t set_n, set_cap, set_bytes;
     /* ST_BLOCK */
     struct lv_iq_block *b;
+    /* ST_RUNNING */
+    struct lv_iq_running *rs;
 };
 
 struct lv_iq_run {
@@ -205,6 +220,42 @@ static void fail(struct lv_iq_run *run, enum lv_errcode code, const char *msg)
     }
 }
 
+/* addtotals without a list sums the columns the rows show before it:
+ * the items of the fields commands between the last stats (pattern,
+ * diff) and command `at`. */
+static void totals_columns(struct lv_iq_run *run, size_t at,
+                           struct lv_iq_running *rs)
+{
+    const struct lv_iq_query *q = run->q;
+    const struct lv_iq_item **cols = NULL;
+    size_t n = 0, from = 0;
+
+    for (size_t i = 0; i < at; i++) {
+        enum lv_iq_ck k = q->cmds[i].k;
+        if (k == LV_IQ_C_STATS || k == LV_IQ_C_PATTERN || k == LV_IQ_C_DIFF) {
+            from = i + 1;
+        }
+    }
+    for (size_t i = from; i < at; i++) {
+        const struct lv_iq_cmd *c = &q->cmds[i];
+        if (c->k != LV_IQ_C_FIELDS) {
+            continue;
+        }
+        cols = lv_xrealloc(cols, (n + c->n_items + 1) * sizeof(*cols));
+        for (size_t j = 0; j < c->n_items; j++) {
+            size_t k = 0;
+            while (k < n && strcmp(cols[k]->name, c->items[j].name) != 0) {
+                k++;
+            }
+            if (k == n) {           /* a column named twice counts once */
+                cols[n++] = &c->items[j];
+            }
+        }
+    }
+    lv_iq_running_columns(rs, cols, n);
+    free(cols);
+}
+
 static void build(struct lv_iq_run *run)
 {
     const struct lv_iq_query *q = run->q;
@@ -229,6 +280,7 @@ static void build(struct lv_iq_run *run)
             add_stage(run, ST_PARSE, c);
             break;
         case LV_IQ_C_UNNEST:
+        case LV_IQ_C_EXPAND:
             add_stage(run, ST_UNNEST, c);
             break;
         case LV_IQ_C_DEDUP:
@@ -237,6 +289,30 @@ static void build(struct lv_iq_run *run)
                 ordered = 1;
             }
             add_stage(run, ST_DEDUP, c);
+            break;
+        case LV_IQ_C_ACCUM:
+        case LV_IQ_C_AUTOREGRESS:
+        case LV_IQ_C_FILLDOWN:
+        case LV_IQ_C_SESSIONIZE:
+            /* A running command sees the rows in the order of the
+             * results, as dedup does. */
+            if (!ordered) {
+                add_default_sort(run, 0);
+                ordered = 1;
+            }
+            add_stage(run, ST_RUNNING, c)->rs = lv_iq_running_new(c);
+            break;
+        case LV_IQ_C_ADDTOTALS:
+            /* Row totals need no order; the summary row of col=true
+             * comes after the rows in the results' order. */
+            if (!ordered && (c->n & LV_IQ_TOTALS_COL)) {
+                add_default_sort(run, 0);
+                ordered = 1;
+            }
+            add_stage(run, ST_RUNNING, c)->rs = lv_iq_running_new(c);
+            if (c->n_items == 0) {
+                totals_columns(run, i, run->st[run->n_st - 1].rs);
+            }
             break;
         case LV_IQ_C_LIMIT: {
             size_t n = c->n > 0 ? (size_t)c->n : 0;
@@ -264,12 +340,16 @@ static void build(struct lv_iq_run *run)
             }
             /* fall through */
         case LV_IQ_C_STATS:
-        case LV_IQ_C_DIFF: {
+        case LV_IQ_C_DIFF:
+        case LV_IQ_C_FILLMISSING: {
             struct stage *s = add_stage(run, ST_BLOCK, c);
             if (c->k == LV_IQ_C_STATS) {
                 s->b = lv_iq_stats_new(c, &run->cx, run->o.max_bytes);
             } else if (c->k == LV_IQ_C_PATTERN) {
                 s->b = lv_iq_pattern_new(c, &run->cx, run->o.max_bytes);
+            } else if (c->k == LV_IQ_C_FILLMISSING) {
+                s->b = lv_iq_fillmissing_new(c, &run->cx,
+                                             run->o.max_bytes);
             } else {
                 s->b = lv_iq_diff_new(c, &run->cx, run->o.max_bytes);
             }
@@ -332,7 +412,9 @@ struct lv_iq_run *lv_iq_run_new(const struct lv_iq_query *q,
         for (size_t i = q->n_cmds; i > 0; i--) {
             const struct lv_iq_cmd *c = &q->cmds[i - 1];
             if (c->k == LV_IQ_C_STATS || c->k == LV_IQ_C_PATTERN ||
-                c->k == LV_IQ_C_DIFF || c->k == LV_IQ_C_UNNEST) {
+                c->k == LV_IQ_C_DIFF || c->k == LV_IQ_C_UNNEST ||
+                c->k == LV_IQ_C_EXPAND || c->k == LV_IQ_C_FILLMISSING ||
+                (c->k == LV_IQ_C_ADDTOTALS && (c->n & LV_IQ_TOTALS_COL))) {
                 break;
             }
             if (c->k == LV_IQ_C_LIMIT && c->n >= 0 &&
@@ -374,6 +456,7 @@ void lv_iq_run_free(struct lv_iq_run *run)
         if (s->b) {
             s->b->vt->free(s->b);
         }
+        lv_iq_running_free(s->rs);
     }
     free(run->st);
     lv_iq_row_free(run->spare);
@@ -389,6 +472,9 @@ static size_t run_bytes(const struct lv_iq_run *run)
         t += run->st[i].set_bytes;
         if (run->st[i].b) {
             t += run->st[i].b->vt->bytes(run->st[i].b);
+        }
+        if (run->st[i].rs) {
+            t += lv_iq_running_bytes(run->st[i].rs);
         }
     }
     return t;
@@ -667,6 +753,26 @@ static void element(const json_t *j, struct lv_iq_row *r,
     }
 }
 
+/* expand's list when the field is not a value of the row: discovery
+ * flattens a JSON array of the event into name.0, name.1 …, so the list
+ * itself is read from @message, at the field's path. */
+static void expand_source(const struct lv_iq_expr *e, struct lv_iq_row *r,
+                          struct lv_iq_val *out)
+{
+    struct lv_iq_val msg;
+    struct lv_buf path = LV_BUF_INIT(SIZE_MAX);
+
+    lv_iq_row_get(r, "@message", 8, &msg);
+    if (msg.t != LV_IQ_STR || msg.len == 0 || msg.s[0] != '{') {
+        return;
+    }
+    msg.t = LV_IQ_JSON;
+    lv_buf_addc(&path, '.');
+    lv_buf_add(&path, e->str, e->len);
+    lv_iq_json_member(&msg, path.data, path.len, lv_iq_row_arena(r), out);
+    lv_buf_release(&path);
+}
+
 static int unnest(struct lv_iq_run *run, size_t i, const struct lv_iq_cmd *c,
                   struct lv_iq_row *r, struct lv_err *err)
 {
@@ -676,6 +782,9 @@ static int unnest(struct lv_iq_run *run, size_t i, const struct lv_iq_cmd *c,
     int rc = 0;
 
     lv_iq_eval(it->e, r, &run->cx, &v);
+    if (v.t == LV_IQ_NULL && c->k == LV_IQ_C_EXPAND) {
+        expand_source(it->e, r, &v);
+    }
     if (v.t == LV_IQ_JSON && v.len > 0 && v.s[0] == '[') {
         list = json_loadb(v.s, v.len, JSON_ALLOW_NUL, NULL);
     }
@@ -741,6 +850,9 @@ static int push(struct lv_iq_run *run, size_t i, struct lv_iq_row *r,
             break;
         case ST_PARSE:
             lv_iq_parse_run(s->c, r, &run->cx);
+            break;
+        case ST_RUNNING:
+            lv_iq_running_apply(s->rs, r, &run->cx);
             break;
         case ST_UNNEST:
             return unnest(run, i, s->c, r, err);
@@ -825,6 +937,10 @@ static int flush(struct lv_iq_run *run, size_t i, struct lv_err *err)
     if (s->k == ST_BLOCK) {
         struct sink_arg sa = { run, i + 1 };
         return s->b->vt->end(s->b, block_sink, &sa, err);
+    }
+    if (s->k == ST_RUNNING) {
+        struct lv_iq_row *r = lv_iq_running_end(s->rs);
+        return r ? push(run, i + 1, r, err) : 0;
     }
     if (s->k != ST_SORT) {
         return 0;

@@ -23,6 +23,8 @@
  *   stats.c          stats with every aggregation, by, bin(), stats after
  *                    stats; the bound on groups (lv_iq_stats_*)
  *   pattern.c, diff.c  pattern and diff
+ *   cmd_running.c    accum, autoregress, filldown, addtotals, sessionize
+ *   cmd_fill.c       fillmissing
  *
  * Values borrow their text from the row's arena or from the event; a value
  * that must outlive its row (a sort buffer, a stats group key) is copied by
@@ -182,6 +184,27 @@ enum lv_iq_ck {
     LV_IQ_C_UNMASK,         /* unmask — refused until data protection */
     LV_IQ_C_FILTER_INDEX,   /* expr (field = value / field in [...]) */
     LV_IQ_C_UNNEST,         /* items[0]: the array field, name: its alias */
+    LV_IQ_C_ACCUM,          /* items[0]: e the field summed, name the
+                             * output (the alias, else the field itself,
+                             * summed in place) */
+    LV_IQ_C_AUTOREGRESS,    /* items[k]: e the field, name the output of
+                             * lag n + k (n: the first lag, >= 1) */
+    LV_IQ_C_FILLDOWN,       /* items: the fields filled, e a FIELD whose
+                             * name may hold '*' wildcards; none: every
+                             * field */
+    LV_IQ_C_EXPAND,         /* items[0]: the array field, name: the same
+                             * (each element replaces the list) */
+    LV_IQ_C_SESSIONIZE,     /* by: the identity fields; n: maxspan in
+                             * ms; str: the output field, items[0] its
+                             * column (a FIELD of that name) */
+    LV_IQ_C_FILLMISSING,    /* items: the constants (e a literal, name
+                             * the field); str: the bin column of the
+                             * stats before, n: its period (ms); by: the
+                             * stats' other by columns (FIELDs) */
+    LV_IQ_C_ADDTOTALS,      /* items: the fields summed (none: every
+                             * numeric field); n: LV_IQ_TOTALS_* flags;
+                             * by[0] (row totals only): the total column,
+                             * e a FIELD of its name */
     LV_IQ_C_OTHER,          /* a documented command this engine refuses
                              * at compile time with MalformedQuery: kept
                              * so the parser can name it (str). parse.c
@@ -220,11 +243,18 @@ struct lv_iq_cmd {
     size_t n_items;
     struct lv_iq_item *by;
     size_t n_by;
-    int64_t n;                  /* limit */
+    int64_t n;                  /* limit; autoregress: the first lag;
+                                 * addtotals: LV_IQ_TOTALS_*;
+                                 * sessionize: maxspan (ms) */
     struct lv_iq_parse_spec parse;
     char *diff_period;          /* "previousPeriod" (default), … */
-    char *str;                  /* LV_IQ_C_OTHER: the command's name */
+    char *str;                  /* LV_IQ_C_OTHER: the command's name;
+                                 * addtotals: the total field's name;
+                                 * sessionize: the output field */
 };
+
+#define LV_IQ_TOTALS_ROW 1       /* addtotals row=true (the default) */
+#define LV_IQ_TOTALS_COL 2       /* addtotals col=true */
 
 /* SOURCE logGroups(namePrefix: [...], class: ..., accountIdentifiers: [...])
  * at the start of the query (CLI/API only). */
@@ -325,6 +355,31 @@ struct lv_iq_fn {
 /* The function called `name` (case as AWS accepts it), or NULL. */
 const struct lv_iq_fn *lv_iq_fn_find(const char *name, size_t len);
 
+/* ---- commands that carry state from row to row ----------------------------
+ * accum, autoregress, filldown, addtotals and sessionize (cmd_running.c)
+ * see the rows one by one, in the order of the run, and set fields on
+ * each from what the rows before it held; addtotals col=true makes one
+ * more row at the end. */
+struct lv_iq_running;
+/* The state of command c (LV_IQ_C_ACCUM, _AUTOREGRESS, _FILLDOWN,
+ * _ADDTOTALS, _SESSIONIZE); c is borrowed for its life. */
+struct lv_iq_running *lv_iq_running_new(const struct lv_iq_cmd *c);
+/* Applies the command to r (fields set on r), then remembers what later
+ * rows need from r (copied). */
+void lv_iq_running_apply(struct lv_iq_running *s, struct lv_iq_row *r,
+                         const struct lv_iq_ctx *cx);
+/* addtotals without a list of fields: the columns the rows show at that
+ * point (the items of the fields commands before it, after the last
+ * stats), whose numeric values it sums; n = 0: every field. cols is
+ * borrowed (the query's items), the array copied. */
+void lv_iq_running_columns(struct lv_iq_running *s,
+                           const struct lv_iq_item *const *cols, size_t n);
+/* The input ended: the row the command adds after the others (yours),
+ * or NULL — addtotals col=true's summary row. */
+struct lv_iq_row *lv_iq_running_end(struct lv_iq_running *s);
+size_t lv_iq_running_bytes(const struct lv_iq_running *s);   /* held */
+void lv_iq_running_free(struct lv_iq_running *s);
+
 /* ---- commands that see every row before they answer ----------------------
  * stats (stats.c), pattern (pattern.c) and diff (diff.c) take the rows of
  * the commands before them, then hand new rows to the commands after them
@@ -352,8 +407,9 @@ struct lv_iq_block {
     const struct lv_iq_block_vt *vt;
 };
 
-/* The block of command c (LV_IQ_C_STATS, LV_IQ_C_PATTERN, LV_IQ_C_DIFF),
- * bounded by max_bytes; cx borrowed for the block's life. */
+/* The block of command c (LV_IQ_C_STATS, LV_IQ_C_PATTERN, LV_IQ_C_DIFF,
+ * LV_IQ_C_FILLMISSING: cmd_fill.c), bounded by max_bytes; cx borrowed for
+ * the block's life. */
 struct lv_iq_block *lv_iq_stats_new(const struct lv_iq_cmd *c,
                                     const struct lv_iq_ctx *cx,
                                     size_t max_bytes);
@@ -363,6 +419,9 @@ struct lv_iq_block *lv_iq_pattern_new(const struct lv_iq_cmd *c,
 struct lv_iq_block *lv_iq_diff_new(const struct lv_iq_cmd *c,
                                    const struct lv_iq_ctx *cx,
                                    size_t max_bytes);
+struct lv_iq_block *lv_iq_fillmissing_new(const struct lv_iq_cmd *c,
+                                          const struct lv_iq_ctx *cx,
+                                          size_t max_bytes);
 
 /* stats.c: an aggregation (avg, count, count_distinct, max, min, pct,
  * stddev, sum, earliest, latest, sortsFirst, sortsLast), looked up by the

@@ -21,7 +21,8 @@
  *
  * The expressions (their grammar, AWS's operator precedence and where we
  * chose it, calls, regex literals) are parse_expr.c's; this file has the
- * commands, the rules between them, SOURCE and the accessors. Where the
+ * commands (the newer row commands' arguments in parse_rowcmd.c), the
+ * rules between them, SOURCE and the accessors. Where the
  * pages are silent we chose the strict reading: the commands the pages
  * list that logvault does not run (anomaly, lookup, join, …), the forms
  * of SOURCE other than logGroups(…) and parse's multi-match mode are
@@ -266,6 +267,28 @@ static struct lv_iq_expr *field_named(const char *name, int pos)
     e->str = lv_xstrdup(name);
     e->len = strlen(name);
     return e;
+}
+
+/* The helpers parse_rowcmd.c shares (parse_int.h). */
+struct lv_iq_expr *lv_iqp_parse_field(struct lv_iqp *p)
+{
+    return parse_field(p);
+}
+
+int lv_iqp_parse_alias(struct lv_iqp *p, char **out)
+{
+    return parse_alias(p, out);
+}
+
+void lv_iqp_add_item(struct lv_iq_item **items, size_t *n,
+                     struct lv_iq_expr *e, char *name, int aliased)
+{
+    add_item(items, n, e, name, aliased);
+}
+
+struct lv_iq_expr *lv_iqp_field_named(const char *name, int pos)
+{
+    return field_named(name, pos);
 }
 
 static void spec_add_alias(struct lv_iq_parse_spec *sp, char *name)
@@ -619,14 +642,20 @@ static const struct {
     { "sort", LV_IQ_C_SORT }, { "stats", LV_IQ_C_STATS },
     { "limit", LV_IQ_C_LIMIT }, { "dedup", LV_IQ_C_DEDUP },
     { "unmask", LV_IQ_C_UNMASK }, { "unnest", LV_IQ_C_UNNEST },
+    { "accum", LV_IQ_C_ACCUM }, { "autoregress", LV_IQ_C_AUTOREGRESS },
+    { "filldown", LV_IQ_C_FILLDOWN }, { "expand", LV_IQ_C_EXPAND },
+    { "addtotals", LV_IQ_C_ADDTOTALS }, { "sessionize", LV_IQ_C_SESSIONIZE },
+    { "fillmissing", LV_IQ_C_FILLMISSING },
+    /* countFrequent f, … is read as stats count(*) as _approxcount by
+     * f, … | sort _approxcount desc (parse_count_frequent) */
+    { "countFrequent", LV_IQ_C_STATS }, { "count_frequent", LV_IQ_C_STATS },
 };
 
 /* Commands on the syntax pages that logvault does not run. */
 static const char *const other_commands[] = {
-    "addtotals", "anomaly", "relevantfields", "expand", "lookup", "join",
-    "subqueries", "autoregress", "logcompare", "filldown", "fillmissing",
-    "cidrlookup", "outlier", "accum", "appendcols", "sessionize",
-    "countFrequent", "json",
+    "anomaly", "relevantfields", "lookup", "join",
+    "subqueries", "logcompare", "cidrlookup", "outlier",
+    "appendcols", "json",
 };
 
 static const char *const diff_periods[] = {
@@ -643,6 +672,9 @@ struct flow {
                                  * output and later commands define */
     size_t n_defined;
     int in_second;              /* after the first stats */
+    int then_sort;              /* the command read was countFrequent: a
+                                 * sort by _approxcount desc follows */
+    const struct lv_iq_query *q;    /* the commands so far (fillmissing) */
 };
 
 static void define(struct flow *f, const char *name)
@@ -745,6 +777,80 @@ static int parse_stats(struct lv_iqp *p, struct lv_iq_cmd *c,
     return 0;
 }
 
+/* countFrequent f[, f …] (CWL_QuerySyntax-CountFrequent, also
+ * count_frequent): "an approximate count of each unique field-value
+ * combination, sorted in descending order", in a field _approxcount. We
+ * count exactly — an exact count is the best approximation — with the
+ * stats command it amounts to: c becomes `stats count(*) as
+ * _approxcount by f, …`, and f->then_sort has lv_iq_parse add `sort
+ * _approxcount desc` after it. As a stats command it keeps stats' rules
+ * (two at most; a second one reads only what the first defined). */
+static int parse_count_frequent(struct lv_iqp *p, struct lv_iq_cmd *c,
+                                struct flow *f)
+{
+    struct lv_iq_expr *cnt, *star;
+    size_t i;
+
+    if (++f->n_stats > MAX_STATS) {
+        return lv_iqp_err_at(p, c->pos,
+                             "a query can have at most two stats "
+                             "commands (countFrequent is one)");
+    }
+    if (f->n_stats == 2 && f->sort_or_limit) {
+        return lv_iqp_err_at(p, c->pos,
+                             "sort and limit must come after the "
+                             "second stats command (countFrequent is one)");
+    }
+    for (;;) {
+        struct lv_iq_expr *e = parse_field(p);
+
+        if (!e) {
+            return -1;
+        }
+        add_item(&c->by, &c->n_by, e, lv_xstrdup(e->str), 0);
+        if (f->n_stats == 2 && check_second_stats(p, f, e) < 0) {
+            return -1;
+        }
+        if (p->tok.t != LV_IQT_COMMA) {
+            break;
+        }
+        if (lv_iqp_advance(p) < 0) {
+            return -1;
+        }
+    }
+    cnt = lv_iqp_new_expr(LV_IQ_E_CALL, c->pos, c->pos);
+    cnt->str = lv_xstrdup("count");
+    cnt->len = 5;
+    cnt->agg = lv_iq_agg_find("count", 5);
+    star = lv_iqp_new_expr(LV_IQ_E_STAR, c->pos, c->pos);
+    cnt->args = lv_xcalloc(1, sizeof(*cnt->args));
+    cnt->args[0] = star;
+    cnt->nargs = 1;
+    add_item(&c->items, &c->n_items, cnt, lv_xstrdup("_approxcount"), 1);
+    f->then_sort = 1;
+    if (f->n_stats == 2) {
+        return 0;
+    }
+    f->in_second = 1;
+    for (i = 0; i < c->n_by; i++) {
+        define(f, c->by[i].name);
+    }
+    define(f, "_approxcount");
+    return 0;
+}
+
+/* The `sort _approxcount desc` after countFrequent's stats, at `pos`. */
+static void count_frequent_sort(struct lv_iq_cmd *c, int pos)
+{
+    struct lv_iq_expr *e = field_named("_approxcount", pos);
+
+    memset(c, 0, sizeof(*c));
+    c->k = LV_IQ_C_SORT;
+    c->pos = c->end = pos;
+    add_item(&c->items, &c->n_items, e, lv_xstrdup("_approxcount"), 0);
+    c->items[0].desc = 1;
+}
+
 /* One command; the current token starts it. */
 static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
 {
@@ -779,9 +885,11 @@ static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
         return lv_iqp_err_at(
             p, p->tok.pos,
             "mismatched input '%s' expecting "
-            "{dedup, diff, display, fields, filter, filterIndex, "
-            "limit, parse, pattern, sort, stats, unmask, unnest, "
-            "where}",
+            "{accum, addtotals, autoregress, countFrequent, dedup, diff, "
+            "display, expand, fields, "
+            "filldown, fillmissing, filter, filterIndex, limit, parse, "
+            "pattern, "
+            "sessionize, sort, stats, unmask, unnest, where}",
             t);
     }
     if (f->dedup && k != LV_IQ_C_LIMIT) {
@@ -790,6 +898,9 @@ static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
         return lv_iqp_unexpected(p);
     }
     c->k = (enum lv_iq_ck)k;
+    if (c->k == LV_IQ_C_STATS && strncasecmp(p->tok.text, "count", 5) == 0) {
+        return lv_iqp_advance(p) < 0 ? -1 : parse_count_frequent(p, c, f);
+    }
     if (lv_iqp_advance(p) < 0) {
         return -1;
     }
@@ -939,6 +1050,50 @@ static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
         define(f, alias);
         return 0;
     }
+    case LV_IQ_C_ACCUM:
+    case LV_IQ_C_AUTOREGRESS:
+    case LV_IQ_C_FILLDOWN:
+        if (lv_iqp_parse_running(p, c) < 0) {
+            return -1;
+        }
+        for (i = 0; c->k != LV_IQ_C_FILLDOWN && i < c->n_items; i++) {
+            define(f, c->items[i].name);
+        }
+        return 0;
+    case LV_IQ_C_EXPAND: {
+        /* expand fieldName (CWL_QuerySyntax-Expand): each element of the
+         * list replaces it, under its own name. */
+        struct lv_iq_expr *e = parse_field(p);
+
+        if (!e) {
+            return -1;
+        }
+        add_item(&c->items, &c->n_items, e, lv_xstrdup(e->str), 0);
+        define(f, e->str);
+        return 0;
+    }
+    case LV_IQ_C_FILLMISSING:
+        if (lv_iqp_parse_fillmissing(p, c, f->q) < 0) {
+            return -1;
+        }
+        for (i = 0; i < c->n_items; i++) {
+            define(f, c->items[i].name);
+        }
+        return 0;
+    case LV_IQ_C_SESSIONIZE:
+        if (lv_iqp_parse_sessionize(p, c) < 0) {
+            return -1;
+        }
+        define(f, c->str);
+        return 0;
+    case LV_IQ_C_ADDTOTALS:
+        if (lv_iqp_parse_addtotals(p, c) < 0) {
+            return -1;
+        }
+        for (i = 0; i < c->n_by; i++) {
+            define(f, c->by[i].name);
+        }
+        return 0;
     case LV_IQ_C_OTHER:
         break;
     }
@@ -1059,6 +1214,7 @@ int lv_iq_parse(const char *text, size_t len, struct lv_iq_query **out,
 
     memset(&p, 0, sizeof(p));
     memset(&f, 0, sizeof(f));
+    f.q = q;
     q->text = lv_xmalloc(len + 1);      /* NUL bytes in text are kept */
     if (len) {
         memcpy(q->text, text, len);
@@ -1094,6 +1250,14 @@ int lv_iq_parse(const char *text, size_t len, struct lv_iq_query **out,
             goto out;
         }
         c->end = p.prev_end > c->pos ? p.prev_end : c->pos;
+        if (f.then_sort) {
+            int end = c->end;
+
+            f.then_sort = 0;
+            q->cmds = lv_xrealloc(q->cmds,
+                                  (q->n_cmds + 1) * sizeof(*q->cmds));
+            count_frequent_sort(&q->cmds[q->n_cmds++], end);
+        }
         if (p.tok.t == LV_IQT_EOF) {
             break;
         }

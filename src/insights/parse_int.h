@@ -151,4 +151,23 @@ struct lv_iq_expr *lv_iqp_parse_list(struct lv_iqp *p);    /* [ … ] */
  * false. */
 struct lv_iq_expr *lv_iqp_parse_list_item(struct lv_iqp *p);
 
+/* parse.c's pieces of commands, for parse_rowcmd.c: a field reference
+ * alone (no call, no index); a name after `as` (heap, *out); an item
+ * appended to a list (e and name taken); a FIELD expression of name. */
+struct lv_iq_expr *lv_iqp_parse_field(struct lv_iqp *p);
+int lv_iqp_parse_alias(struct lv_iqp *p, char **out);
+void lv_iqp_add_item(struct lv_iq_item **items, size_t *n,
+                     struct lv_iq_expr *e, char *name, int aliased);
+struct lv_iq_expr *lv_iqp_field_named(const char *name, int pos);
+
+/* parse_rowcmd.c: the rest of a command whose name was read (c->k, pos
+ * set), as iq.h describes its fields: accum / autoregress / filldown,
+ * addtotals, sessionize, and fillmissing (q: the commands so far, the
+ * last being c, to find the stats before it). 0, or -1 with *p->err. */
+int lv_iqp_parse_running(struct lv_iqp *p, struct lv_iq_cmd *c);
+int lv_iqp_parse_addtotals(struct lv_iqp *p, struct lv_iq_cmd *c);
+int lv_iqp_parse_sessionize(struct lv_iqp *p, struct lv_iq_cmd *c);
+int lv_iqp_parse_fillmissing(struct lv_iqp *p, struct lv_iq_cmd *c,
+                             const struct lv_iq_query *q);
+
 #endif

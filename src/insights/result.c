@@ -6,7 +6,9 @@
  * Which fields (the columns), from the commands after the last stats /
  * pattern / diff (or the whole query when it has none):
  *  - the last `display`, when there is one: its fields;
- *  - else every `fields` command's items, in order, each name once;
+ *  - else every `fields` command's items, in order, each name once,
+ *    with the outputs of accum, autoregress, addtotals and sessionize
+ *    among them;
  *  - else every field of the row (lv_iq_row_each: set fields, then
  *    @timestamp, @message, @logStream, @log, @ingestionTime, then the
  *    discovered ones) — for a stats row, what the stats made.
@@ -97,12 +99,26 @@ static long columns(const struct lv_iq_query *q, struct col **cols)
     }
     for (size_t i = from; i < q->n_cmds; i++) {
         const struct lv_iq_cmd *c = &q->cmds[i];
-        if (c->k != LV_IQ_C_FIELDS) {
+        /* accum, autoregress, addtotals and sessionize add their outputs
+         * as columns after the fields before them (the accum page's `fields
+         * @timestamp, bytes | accum bytes AS totalBytes` shows
+         * totalBytes). */
+        const struct lv_iq_item *its = c->items;
+        size_t n_its = c->n_items;
+
+        if (c->k == LV_IQ_C_ADDTOTALS) {
+            its = c->by;        /* the total column (row=true) */
+            n_its = c->n_by;
+        } else if (c->k == LV_IQ_C_SESSIONIZE) {
+            its = c->items;     /* the session identifier */
+            n_its = c->n_items;
+        } else if (c->k != LV_IQ_C_FIELDS && c->k != LV_IQ_C_ACCUM &&
+                   c->k != LV_IQ_C_AUTOREGRESS) {
             continue;
         }
-        *cols = lv_xrealloc(*cols, (n + c->n_items + 1) * sizeof(**cols));
-        for (size_t j = 0; j < c->n_items; j++) {
-            (*cols)[n].it = &c->items[j];
+        *cols = lv_xrealloc(*cols, (n + n_its + 1) * sizeof(**cols));
+        for (size_t j = 0; j < n_its; j++) {
+            (*cols)[n].it = &its[j];
             (*cols)[n++].display = 0;
         }
     }

@@ -240,6 +240,76 @@ static const struct ev lists_ev[] = {
 };
 static const struct evset lists = { "123456789012:un", lists_ev, 5 };
 
+/* Shaped for the examples of accum, autoregress and filldown: bytes
+ * (one not a number), host and cpu_* fields present on some events. */
+static const struct ev run_ev[] = {
+    { 0, "s", "{\"bytes\":100,\"host\":\"web-1\",\"cpu_user\":5,"
+              "\"cpu_system\":2}" },
+    { 1000, "s", "{\"bytes\":250}" },
+    { 2000, "s", "{\"bytes\":\"n/a\",\"host\":\"web-2\",\"cpu_user\":7}" },
+    { 3000, "s", "{\"bytes\":50,\"cpu_system\":3}" },
+};
+static const struct evset running = { "123456789012:run", run_ev, 4 };
+
+/* The expand page's event, and lists of other shapes: none, empty, a
+ * scalar, a list of maps. */
+static const struct ev exp_ev[] = {
+    { 0, "s", "{\"items\":[\"apple\",\"banana\",\"cherry\"],"
+              "\"host\":\"web-01\"}" },
+    { 1, "s", "{\"host\":\"web-02\"}" },
+    { 2, "s", "{\"items\":[],\"host\":\"web-03\"}" },
+    { 3, "s", "{\"items\":\"kiwi\",\"host\":\"web-04\"}" },
+    { 4, "s", "{\"items\":[{\"n\":1},{\"n\":2}],\"host\":\"web-05\"}" },
+};
+static const struct evset expands = { "123456789012:exp", exp_ev, 1 };
+static const struct evset expands2 = { "123456789012:exp", exp_ev, 5 };
+
+/* For the addtotals examples: a, b; price, tax, qty; val; x. */
+static const struct ev tot_ev[] = {
+    { 0, "s", "{\"a\":1,\"b\":2,\"price\":10,\"tax\":2,\"qty\":3,"
+              "\"val\":7,\"x\":1}" },
+    { 1, "s", "{\"a\":3,\"b\":\"x\",\"price\":20,\"tax\":\"n/a\","
+              "\"qty\":1,\"val\":8,\"x\":2}" },
+    { 2, "s", "{\"a\":4.5,\"x\":3}" },
+};
+static const struct evset totals = { "123456789012:tot", tot_ev, 3 };
+
+/* For countFrequent: method and status, GET 200 most often. */
+static const struct ev cf_ev[] = {
+    { 0, "s", "{\"method\":\"GET\",\"status\":200}" },
+    { 1, "s", "{\"method\":\"POST\",\"status\":500}" },
+    { 2, "s", "{\"method\":\"GET\",\"status\":404}" },
+    { 3, "s", "{\"method\":\"GET\",\"status\":200}" },
+    { 4, "s", "{\"method\":\"POST\",\"status\":500}" },
+    { 5, "s", "{\"method\":\"GET\",\"status\":200}" },
+};
+static const struct evset cfreq = { "123456789012:cf", cf_ev, 6 };
+
+/* For sessionize: two users on two devices, with gaps of 20 and 70
+ * minutes (dt in ms). */
+#define MIN (60 * 1000LL)
+static const struct ev sess_ev[] = {
+    { 0, "s", "{\"userId\":\"u1\",\"deviceId\":\"d1\"}" },
+    { 20 * MIN, "s", "{\"userId\":\"u1\",\"deviceId\":\"d1\"}" },
+    { 25 * MIN, "s", "{\"userId\":\"u2\",\"deviceId\":\"d1\"}" },
+    { 30 * MIN, "s", "{\"userId\":\"u1\",\"deviceId\":\"d2\"}" },
+    { 90 * MIN, "s", "{\"userId\":\"u1\",\"deviceId\":\"d1\"}" },
+    { 100 * MIN, "s", "{\"deviceId\":\"d1\"}" },
+};
+static const struct evset sess = { "123456789012:sess", sess_ev, 6 };
+
+/* For fillmissing: latency over minutes 03:04 … 03:09, none at 03:06
+ * and 03:08; hosts a and b. */
+static const struct ev fm_ev[] = {
+    { 0, "s", "{\"latency\":10,\"host\":\"a\"}" },
+    { 60000, "s", "{\"latency\":20,\"host\":\"a\"}" },
+    { 61000, "s", "{\"latency\":40,\"host\":\"b\"}" },
+    { 180000, "s", "{\"latency\":5,\"host\":\"a\"}" },
+    { 300000, "s", "{\"latency\":7,\"host\":\"b\"}" },
+};
+static const struct evset fmiss = { "123456789012:fm", fm_ev, 5 };
+#define BIN(m) "bin(1m)=2024-01-02 03:0" m ":00.000"
+
 /* ---- running a query ---------------------------------------------------- */
 
 static void make_event(const struct evset *set, size_t i, char *ptr,
@@ -610,6 +680,183 @@ static const struct qcase cases[] = {
       "| @diffDescription=New pattern\n"
       "@pattern=Cache warmed | @sampleCount=0 | @previousSampleCount=2 | "
       "@diffDescription=Pattern no longer present", 5 },
+    /* accum (CWL_QuerySyntax-Accum): rows in the results' order */
+    { "accum (the page's example): running total, newest first",
+      "fields @timestamp, bytes\n| accum bytes AS totalBytes", &running,
+      0, 0,
+      "@timestamp=" TS("08.678") " | bytes=50 | totalBytes=50 | @ptr=p3\n"
+      "@timestamp=" TS("07.678") " | bytes=n/a | @ptr=p2\n"
+      "@timestamp=" TS("06.678") " | bytes=250 | totalBytes=300 | @ptr=p1\n"
+      "@timestamp=" TS("05.678") " | bytes=100 | totalBytes=400 | @ptr=p0",
+      4 },
+    { "accum without AS sums in place, after sort asc",
+      "fields bytes | sort @timestamp asc | accum bytes", &running, 0, 0,
+      "bytes=100 | @ptr=p0\nbytes=350 | @ptr=p1\nbytes=n/a | @ptr=p2\n"
+      "bytes=400 | @ptr=p3", 4 },
+    { "accum then limit: the first rows of the run",
+      "fields bytes | accum bytes as t | limit 2", &running, 0, 0,
+      "bytes=50 | t=50 | @ptr=p3\nbytes=n/a | @ptr=p2", 4 },
+    { "accum after stats runs over the stats rows (web-2's only bytes "
+      "is not a number: no sum, so no running total)",
+      "stats sum(bytes) as b by host | sort host asc | accum b as run "
+      "| display host, run", &running, 0, 0,
+      "run=300\nhost=web-1 | run=400\nhost=web-2", 4 },
+    /* autoregress (CWL_QuerySyntax-Autoregress) */
+    { "autoregress p=1-4 (the page's example)",
+      "fields @timestamp, bytes\n| autoregress bytes p=1-4", &running, 0, 0,
+      "@timestamp=" TS("08.678") " | bytes=50 | @ptr=p3\n"
+      "@timestamp=" TS("07.678") " | bytes=n/a | bytes_p1=50 | @ptr=p2\n"
+      "@timestamp=" TS("06.678") " | bytes=250 | bytes_p1=n/a | "
+      "bytes_p2=50 | @ptr=p1\n"
+      "@timestamp=" TS("05.678") " | bytes=100 | bytes_p1=250 | "
+      "bytes_p2=n/a | bytes_p3=50 | @ptr=p0", 4 },
+    { "autoregress default lag 1 with AS",
+      "fields bytes | sort @timestamp asc | autoregress bytes AS prev",
+      &running, 0, 0,
+      "bytes=100 | @ptr=p0\nbytes=250 | prev=100 | @ptr=p1\n"
+      "bytes=n/a | prev=250 | @ptr=p2\nbytes=50 | prev=n/a | @ptr=p3", 4 },
+    { "autoregress a range with AS: alias_pN",
+      "fields bytes | sort @timestamp asc | autoregress bytes as b p=2-3",
+      &running, 0, 0,
+      "bytes=100 | @ptr=p0\nbytes=250 | @ptr=p1\n"
+      "bytes=n/a | b_p2=100 | @ptr=p2\n"
+      "bytes=50 | b_p2=250 | b_p3=100 | @ptr=p3", 4 },
+    { "autoregress of a field a row lacks: no value from it",
+      "sort @timestamp asc | autoregress host | display host, host_p1",
+      &running, 0, 0,
+      "host=web-1 | @ptr=p0\nhost_p1=web-1 | @ptr=p1\n"
+      "host=web-2 | @ptr=p2\nhost_p1=web-2 | @ptr=p3", 4 },
+    /* filldown (CWL_QuerySyntax-Filldown) */
+    { "filldown host cpu* (the page's example)",
+      "fields @timestamp, host, cpu_user, cpu_system\n| filldown host cpu*",
+      &running, 0, 0,
+      "@timestamp=" TS("08.678") " | cpu_system=3 | @ptr=p3\n"
+      "@timestamp=" TS("07.678") " | host=web-2 | cpu_user=7 | "
+      "cpu_system=3 | @ptr=p2\n"
+      "@timestamp=" TS("06.678") " | host=web-2 | cpu_user=7 | "
+      "cpu_system=3 | @ptr=p1\n"
+      "@timestamp=" TS("05.678") " | host=web-1 | cpu_user=5 | "
+      "cpu_system=2 | @ptr=p0", 4 },
+    { "filldown without fields fills every field",
+      "sort @timestamp asc | filldown | display host, cpu_user, cpu_system",
+      &running, 0, 0,
+      "host=web-1 | cpu_user=5 | cpu_system=2 | @ptr=p0\n"
+      "host=web-1 | cpu_user=5 | cpu_system=2 | @ptr=p1\n"
+      "host=web-2 | cpu_user=7 | cpu_system=2 | @ptr=p2\n"
+      "host=web-2 | cpu_user=7 | cpu_system=3 | @ptr=p3", 4 },
+    { "filldown of one field leaves the others",
+      "sort @timestamp asc | filldown host | display host, cpu_user",
+      &running, 0, 0,
+      "host=web-1 | cpu_user=5 | @ptr=p0\nhost=web-1 | @ptr=p1\n"
+      "host=web-2 | cpu_user=7 | @ptr=p2\nhost=web-2 | @ptr=p3", 4 },
+    /* expand (CWL_QuerySyntax-Expand) */
+    { "expand (the page's example): one row per element",
+      "expand items\n| stats count(*) by items, host", &expands, 0, 1,
+      "count(*)=1 | host=web-01 | items=apple\n"
+      "count(*)=1 | host=web-01 | items=banana\n"
+      "count(*)=1 | host=web-01 | items=cherry", 1 },
+    { "expand: a missing field keeps the row, an empty list drops it, a "
+      "scalar is one element, maps stay maps",
+      "expand items | display host, items, items.n", &expands2, 0, 0,
+      "host=web-05 | items={\"n\":1} | items.n=1 | @ptr=p4\n"
+      "host=web-05 | items={\"n\":2} | items.n=2 | @ptr=p4\n"
+      "host=web-04 | items=kiwi | @ptr=p3\n"
+      "host=web-02 | @ptr=p1\n"
+      "host=web-01 | items=apple | @ptr=p0\n"
+      "host=web-01 | items=banana | @ptr=p0\n"
+      "host=web-01 | items=cherry | @ptr=p0", 4 },
+    { "expand of a list a command made",
+      "fields jsonParse(@message) as js | expand js.items "
+      "| filter ispresent(js.items) | display js.items", &expands, 0, 0,
+      "js.items=apple | @ptr=p0\njs.items=banana | @ptr=p0\n"
+      "js.items=cherry | @ptr=p0", 1 },
+    /* addtotals (CWL_QuerySyntax-Addtotals), the page's four examples */
+    { "addtotals: row totals of the fields shown (default)",
+      "fields a, b\n| addtotals", &totals, 0, 0,
+      "a=4.5 | Total=4.5 | @ptr=p2\na=3 | b=x | Total=3 | @ptr=p1\n"
+      "a=1 | b=2 | Total=3 | @ptr=p0", 3 },
+    { "addtotals: only the fields listed",
+      "fields price, tax, qty\n| addtotals price, tax", &totals, 0, 0,
+      "@ptr=p2\nprice=20 | tax=n/a | qty=1 | Total=20 | @ptr=p1\n"
+      "price=10 | tax=2 | qty=3 | Total=12 | @ptr=p0", 3 },
+    { "addtotals: a custom total column name",
+      "fields val\n| addtotals fieldname=RowSum", &totals, 0, 0,
+      "@ptr=p2\nval=8 | RowSum=8 | @ptr=p1\nval=7 | RowSum=7 | @ptr=p0",
+      3 },
+    { "addtotals: column totals add a summary row at the bottom",
+      "fields x\n| addtotals col=true x", &totals, 0, 0,
+      "x=3 | Total=3 | @ptr=p2\nx=2 | Total=2 | @ptr=p1\n"
+      "x=1 | Total=1 | @ptr=p0\nx=6 | Total=6", 3 },
+    { "addtotals row=false col=true: the summary row alone is new",
+      "fields a, x | sort @timestamp asc | addtotals row=false col=true",
+      &totals, 0, 0,
+      "a=1 | x=1 | @ptr=p0\na=3 | x=2 | @ptr=p1\na=4.5 | x=3 | @ptr=p2\n"
+      "a=8.5 | x=6", 3 },
+    { "addtotals without fields: every non-@ numeric field",
+      "filter ispresent(b) | addtotals | display Total", &totals, 0, 0,
+      "Total=34 | @ptr=p1\nTotal=26 | @ptr=p0", 2 },
+    { "addtotals after stats sums the stats columns",
+      "stats sum(x) as sx, count(*) as n | addtotals col=true", &totals,
+      0, 1, "Total=9 | n=3 | sx=6\nTotal=9 | n=3 | sx=6", 3 },
+    /* countFrequent (CWL_QuerySyntax-CountFrequent) */
+    { "countFrequent (the page's example): counts, most frequent first",
+      "fields method, status\n| countFrequent method, status", &cfreq, 0, 0,
+      "method=GET | status=200 | _approxcount=3\n"
+      "method=POST | status=500 | _approxcount=2\n"
+      "method=GET | status=404 | _approxcount=1", 6 },
+    { "count_frequent, then limit",
+      "count_frequent method | limit 1", &cfreq, 0, 0,
+      "method=GET | _approxcount=4", 6 },
+    /* sessionize (CWL_QuerySyntax-Sessionize); oldest first here, so
+     * that sessions are numbered in time order */
+    { "sessionize userId, deviceId maxspan 1h as my_session (the page)",
+      "fields userId, deviceId | sort @timestamp asc\n"
+      "| sessionize userId, deviceId maxspan 1h as my_session", &sess, 0, 0,
+      "userId=u1 | deviceId=d1 | my_session=1 | @ptr=p0\n"
+      "userId=u1 | deviceId=d1 | my_session=1 | @ptr=p1\n"
+      "userId=u2 | deviceId=d1 | my_session=2 | @ptr=p2\n"
+      "userId=u1 | deviceId=d2 | my_session=3 | @ptr=p3\n"
+      "userId=u1 | deviceId=d1 | my_session=4 | @ptr=p4\n"
+      "deviceId=d1 | @ptr=p5", 6 },
+    { "sessionize defaults: maxspan 30m, session_id; newest first",
+      "fields userId | sessionize userId", &sess, 0, 0,
+      "@ptr=p5\n"
+      "userId=u1 | session_id=1 | @ptr=p4\n"
+      "userId=u1 | session_id=2 | @ptr=p3\n"
+      "userId=u2 | session_id=3 | @ptr=p2\n"
+      "userId=u1 | session_id=2 | @ptr=p1\n"
+      "userId=u1 | session_id=2 | @ptr=p0", 6 },
+    { "sessionize then stats: sessions per user",
+      "filter ispresent(userId) | sessionize userId maxspan 15m "
+      "| stats count_distinct(session_id) as n by userId", &sess, 0, 1,
+      "n=1 | userId=u2\nn=3 | userId=u1", 5 },
+    /* fillmissing (CWL_QuerySyntax-Fillmissing) */
+    { "fillmissing with 0 for avg_latency (the page's example)",
+      "fields @timestamp, latency\n"
+      "| stats avg(latency) as avg_latency by bin(1m)\n"
+      "| fillmissing with 0 for avg_latency", &fmiss, 0, 0,
+      BIN("9") " | avg_latency=7\n" BIN("8") " | avg_latency=0\n"
+      BIN("7") " | avg_latency=5\n" BIN("6") " | avg_latency=0\n"
+      BIN("5") " | avg_latency=30\n" BIN("4") " | avg_latency=10", 5 },
+    { "fillmissing without constants: the bins alone",
+      "stats count(*) as n by bin(1m) | fillmissing", &fmiss, 0, 0,
+      BIN("9") " | n=1\n" BIN("8") "\n" BIN("7") " | n=1\n" BIN("6")
+      "\n" BIN("5") " | n=2\n" BIN("4") " | n=1", 5 },
+    { "fillmissing per series of the other by fields",
+      "stats count(*) as n by bin(1m), host | fillmissing with 0 for n, "
+      "\"none\" for note", &fmiss, 0, 0,
+      BIN("9") " | host=b | n=1\n"
+      BIN("9") " | host=a | n=0 | note=none\n"
+      BIN("8") " | host=b | n=0 | note=none\n"
+      BIN("8") " | host=a | n=0 | note=none\n"
+      BIN("7") " | host=b | n=0 | note=none\n"
+      BIN("7") " | host=a | n=1\n"
+      BIN("6") " | host=b | n=0 | note=none\n"
+      BIN("6") " | host=a | n=0 | note=none\n"
+      BIN("5") " | host=b | n=1\n"
+      BIN("5") " | host=a | n=1\n"
+      BIN("4") " | host=b | n=0 | note=none\n"
+      BIN("4") " | host=a | n=1", 5 },
     /* parse over what is not there */
     { "parse of a missing field keeps the row, without the fields",
       "parse nosuchfield \"*-*\" as x, y | display x, y", &streams, 0, 0,
@@ -813,6 +1060,24 @@ static void test_unmask_refused(void **state)
     assert_non_null(strstr(err.msg, "unmask"));
 }
 
+/* fillmissing over 1 ms bins across 300 s would make 300,001 rows: the
+ * query fails before building them; 1 s bins (301 rows) are fine. */
+static void test_fillmissing_bound(void **state)
+{
+    struct lv_iq_result res;
+    struct lv_err err = LV_ERR_INIT;
+
+    (void)state;
+    assert_int_equal(run_query("stats count(*) by bin(1ms) | fillmissing",
+                               &fmiss, 0, 0, &res, &err), -1);
+    assert_int_equal(err.code, LV_E_LIMIT_EXCEEDED);
+    assert_non_null(strstr(err.msg, "fillmissing would make more than"));
+    assert_int_equal(run_query("stats count(*) by bin(1s) | fillmissing",
+                               &fmiss, 0, 0, &res, &err), 0);
+    assert_int_equal(res.n, 301);
+    lv_iq_result_release(&res);
+}
+
 /* ---- discovery alone (GetLogGroupFields) -------------------------------- */
 
 struct names {
@@ -914,6 +1179,7 @@ int main(void)
         cmocka_unit_test(test_previous_period),
         cmocka_unit_test(test_no_discovery),
         cmocka_unit_test(test_unmask_refused),
+        cmocka_unit_test(test_fillmissing_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

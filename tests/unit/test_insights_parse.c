@@ -141,7 +141,11 @@ static const char *const cmd_names[] = {
     [LV_IQ_C_PARSE] = "parse", [LV_IQ_C_DEDUP] = "dedup",
     [LV_IQ_C_PATTERN] = "pattern", [LV_IQ_C_DIFF] = "diff",
     [LV_IQ_C_UNMASK] = "unmask", [LV_IQ_C_FILTER_INDEX] = "filterIndex",
-    [LV_IQ_C_UNNEST] = "unnest", [LV_IQ_C_OTHER] = "other",
+    [LV_IQ_C_UNNEST] = "unnest", [LV_IQ_C_ACCUM] = "accum",
+    [LV_IQ_C_AUTOREGRESS] = "autoregress", [LV_IQ_C_FILLDOWN] = "filldown",
+    [LV_IQ_C_EXPAND] = "expand", [LV_IQ_C_ADDTOTALS] = "addtotals",
+    [LV_IQ_C_SESSIONIZE] = "sessionize",
+    [LV_IQ_C_OTHER] = "other",
 };
 
 static const char *const parse_modes[] = {
@@ -182,6 +186,19 @@ static char *dump_query(const struct lv_iq_query *q)
             lv_buf_adds(&b, " ");
             dump_expr(c->items[0].e, &b);
             lv_buf_addf(&b, " into %s", c->items[0].name);
+            break;
+        case LV_IQ_C_SESSIONIZE:
+            lv_buf_addf(&b, " %lld %s (by", (long long)c->n, c->str);
+            dump_items(c->by, c->n_by, &b);
+            lv_buf_adds(&b, ")");
+            break;
+        case LV_IQ_C_AUTOREGRESS:
+            lv_buf_adds(&b, " ");
+            dump_expr(c->items[0].e, &b);
+            lv_buf_addf(&b, " p=%lld", (long long)c->n);
+            for (j = 0; j < c->n_items; j++) {
+                lv_buf_addf(&b, " %s", c->items[j].name);
+            }
             break;
         default:
             if (c->expr) {
@@ -254,6 +271,58 @@ struct doc_row {
 };
 
 static const struct doc_row doc_rows[] = {
+    /* CWL_QuerySyntax-Accum.md, -Autoregress.md, -Filldown.md */
+    { "Accum", "fields @timestamp, bytes\n| accum bytes AS totalBytes",
+      "(fields @timestamp bytes) | (accum (as bytes totalBytes))" },
+    { "Accum in place", "accum bytes", "(accum bytes)" },
+    { "Autoregress", "fields @timestamp, bytes\n| autoregress bytes p=1-4",
+      "(fields @timestamp bytes) | "
+      "(autoregress bytes p=1 bytes_p1 bytes_p2 bytes_p3 bytes_p4)" },
+    { "Autoregress default", "autoregress bytes",
+      "(autoregress bytes p=1 bytes_p1)" },
+    { "Autoregress AS one lag", "autoregress bytes AS prev p=3",
+      "(autoregress bytes p=3 prev)" },
+    { "Autoregress AS a range", "autoregress bytes as b p = 2 - 3",
+      "(autoregress bytes p=2 b_p2 b_p3)" },
+    { "Filldown", "fields @timestamp, host, cpu_user, cpu_system\n"
+      "| filldown host cpu*",
+      "(fields @timestamp host cpu_user cpu_system) | (filldown host cpu*)" },
+    { "Filldown every field", "filldown | limit 2",
+      "(filldown) | (limit 2)" },
+    { "Filldown patterns", "FILLDOWN *_ms a*b*",
+      "(filldown *_ms a*b*)" },
+    /* CWL_QuerySyntax-Addtotals.md: the four examples */
+    { "Addtotals row", "fields a, b\n| addtotals",
+      "(fields a b) | (addtotals (by (as Total Total)))" },
+    { "Addtotals list", "fields price, tax, qty\n| addtotals price, tax",
+      "(fields price tax qty) | (addtotals price tax (by (as Total Total)))" },
+    { "Addtotals fieldname", "fields val\n| addtotals fieldname=RowSum",
+      "(fields val) | (addtotals (by (as RowSum RowSum)))" },
+    { "Addtotals col", "fields x\n| addtotals col=true x",
+      "(fields x) | (addtotals x (by (as Total Total)))" },
+    { "Addtotals a field named row", "addtotals row, col",
+      "(addtotals row col (by (as Total Total)))" },
+    /* CWL_QuerySyntax-CountFrequent.md: stats and sort */
+    { "CountFrequent", "fields method, status\n| countFrequent method, status",
+      "(fields method status) | (stats (as (agg:count *) _approxcount) "
+      "(by method status)) | (sort (desc _approxcount))" },
+    { "count_frequent", "count_frequent method | limit 1",
+      "(stats (as (agg:count *) _approxcount) (by method)) | "
+      "(sort (desc _approxcount)) | (limit 1)" },
+    /* CWL_QuerySyntax-Fillmissing.md */
+    { "Fillmissing", "fields @timestamp, latency\n"
+      "| stats avg(latency) as avg_latency by bin(1m)\n"
+      "| fillmissing with 0 for avg_latency", NULL },
+    /* CWL_QuerySyntax-Sessionize.md */
+    { "Sessionize", "fields @timestamp, userId, deviceId\n"
+      "| sessionize userId, deviceId maxspan 1h as my_session",
+      "(fields @timestamp userId deviceId) | (sessionize 3600000 "
+      "my_session (by userId deviceId))" },
+    { "Sessionize defaults", "sessionize userId",
+      "(sessionize 1800000 session_id (by userId))" },
+    /* CWL_QuerySyntax-Expand.md */
+    { "Expand", "expand items\n| stats count(*) by items, host",
+      "(expand items) | (stats (agg:count *) (by items host))" },
     /* CWL_QuerySyntax-Parse.md (current) */
     { "Parse glob 1",
       "parse @message \"user=*, method:*, latency := *\" as @user,\n"
@@ -823,7 +892,33 @@ static const struct bad_row bad_rows[] = {
     { "blank and comment", "  # nothing\n ",
       "mismatched input '<EOF>'", 2, 1 },
     { "not a command (boto3 #3450)", "count(*)",
-      "mismatched input 'count' expecting {dedup, diff, display", 1, 0 },
+      "mismatched input 'count' expecting {accum, addtotals, autoregress, "
+      "countFrequent, dedup, diff, display, expand", 1, 0 },
+    { "fillmissing without stats", "fillmissing",
+      "fillmissing must follow a stats command grouped by bin(period)", 1,
+      0 },
+    { "fillmissing after stats without bin",
+      "stats count(*) by host | fillmissing",
+      "fillmissing must follow a stats command grouped by bin(period)", 1,
+      25 },
+    { "fillmissing of monthly bins",
+      "stats count(*) by bin(1mo) | fillmissing",
+      "fillmissing: bins of months, quarters or years are not supported",
+      1, 29 },
+    { "fillmissing with without for",
+      "stats count(*) as n by bin(1m) | fillmissing with 0",
+      "unexpected symbol found <EOF>", 1, 51 },
+    { "fillmissing with a field as the value",
+      "stats count(*) as n by bin(1m) | fillmissing with n for n",
+      "unexpected symbol found n", 1, 50 },
+    { "sessionize without a field", "sessionize maxspan 1h",
+      "unexpected symbol found 1h", 1, 19 },
+    { "sessionize maxspan not a period", "sessionize a maxspan 60",
+      "unexpected symbol found 60", 1, 21 },
+    { "sessionize maxspan calendar", "sessionize a maxspan 1mo",
+      "sessionize: maxspan must be a positive duration", 1, 21 },
+    { "sessionize AS before maxspan", "sessionize a as s maxspan 1h",
+      "unexpected symbol found maxspan", 1, 18 },
     { "trailing pipe", "fields a |", "mismatched input '<EOF>'", 1, 10 },
     { "leading pipe", "| fields a", "mismatched input '|'", 1, 0 },
     { "dangling comma", "fields a, ", "unexpected symbol found <EOF>", 1,
@@ -982,8 +1077,56 @@ static const struct bad_row bad_rows[] = {
       "the anomaly command is not supported by logvault", 1, 19 },
     { "lookup", "fields @timestamp | lookup users id",
       "the lookup command is not supported by logvault", 1, 20 },
-    { "addtotals", "fields a | addtotals",
-      "the addtotals command is not supported by logvault", 1, 11 },
+    { "accum without a field", "fields a | accum",
+      "unexpected symbol found <EOF>", 1, 16 },
+    { "accum of two fields", "accum a b", "unexpected symbol found b", 1,
+      8 },
+    { "accum of an expression", "accum a + 1", "unexpected symbol found +",
+      1, 8 },
+    { "autoregress lag 0", "autoregress a p=0",
+      "autoregress: a lag must be a whole number from 1 to 100", 1, 16 },
+    { "autoregress lag past the bound", "autoregress a p=1-101",
+      "autoregress: a lag must be a whole number from 1 to 100", 1, 18 },
+    { "autoregress fractional lag", "autoregress a p=1.5",
+      "autoregress: a lag must be a whole number", 1, 16 },
+    { "autoregress range backwards", "autoregress a p=4-2",
+      "autoregress: the range p=4-2 ends before it starts", 1, 17 },
+    { "autoregress p without =", "autoregress a p 2",
+      "unexpected symbol found 2", 1, 16 },
+    { "filldown with commas", "filldown a, b",
+      "unexpected symbol found ,", 1, 10 },
+    { "filldown of a number", "filldown a 3", "unexpected symbol found 3",
+      1, 11 },
+    { "expand without a field", "expand", "unexpected symbol found <EOF>",
+      1, 6 },
+    { "expand into (that is unnest)", "expand items into x",
+      "unexpected symbol found into", 1, 13 },
+    { "expand of a call", "expand jsonParse(@message)",
+      "unexpected symbol found (", 1, 16 },
+    { "countFrequent without a field", "countFrequent",
+      "unexpected symbol found <EOF>", 1, 13 },
+    { "countFrequent of a call", "countFrequent lower(a)",
+      "unexpected symbol found (", 1, 19 },
+    { "countFrequent as a third stats",
+      "stats count(*) by a | stats count(*) by a | countFrequent a",
+      "a query can have at most two stats commands", 1, 44 },
+    { "countFrequent as second stats reads what the first defined",
+      "stats count(*) as n by a | countFrequent b",
+      "the second stats command can use only fields the first one "
+      "defines, not 'b'", 1, 41 },
+    { "addtotals row=false col=false", "fields a | addtotals row=false "
+      "col=false", "addtotals with row=false and col=false adds nothing",
+      1, 11 },
+    { "addtotals option twice", "addtotals col=true col=false",
+      "unexpected symbol found col", 1, 19 },
+    { "addtotals bool not a bool", "addtotals row=1",
+      "unexpected symbol found 1", 1, 14 },
+    { "addtotals option after the fields", "addtotals a, b col=true",
+      "unexpected symbol found col", 1, 15 },
+    { "addtotals fields without comma", "addtotals a b",
+      "unexpected symbol found b", 1, 12 },
+    { "addtotals fieldname not a name", "addtotals fieldname=\"T\"",
+      "unexpected symbol found", 1, 20 },
     { "json field (Parse page)",
       "json field=requestContext \"identity.sourceIp\" as caller_ip\n"
       "| stats count(*) by caller_ip",
