@@ -11,14 +11,17 @@
  * side of `cut` can no longer enter the page, so the walk may stop at the
  * first chunk that holds none on the near side.
  *
- * It does not read chunks, choose which events are wanted or write the
- * response; it never logs.
+ * It does not read chunks or choose which events are wanted; of the
+ * response it writes only the events array (lv_page_write_events). It
+ * never logs.
  */
 #ifndef LV_LOGS_PAGE_H
 #define LV_LOGS_PAGE_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+struct lv_jw;
 
 /* AWS: a page holds at most 1 MB of events (GetLogEvents, FilterLogEvents). */
 #define LV_PAGE_MAX_BYTES 1048576
@@ -86,5 +89,14 @@ void lv_page_sort(struct lv_page *p);
 /* Wipes and drops every item whose key is at or past `k`, keeping the
  * order of the others. */
 void lv_page_drop_from(struct lv_page *p, const struct lv_page_key *k);
+
+/*
+ * Writes p's items, in their order, as the value of GetLogEvents' "events":
+ * a JSON array of {"timestamp", "message", "ingestionTime"}, byte for byte
+ * what lv_jw_obj_open, lv_jw_kint64, lv_jw_key + lv_jw_strn and
+ * lv_jw_obj_close write, faster. The key must have been written; a failure
+ * (the buffer's max) is w's, reported by lv_jw_finish.
+ */
+void lv_page_write_events(const struct lv_page *p, struct lv_jw *w);
 
 #endif

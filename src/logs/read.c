@@ -190,25 +190,8 @@ static void write_page(struct scan *sc, const struct lv_log_stream *st,
             snprintf(sc->forward ? fwd : bwd, TOKEN_MAX, "%s", given);
         }
     }
-    /* Room for the whole page at once (its text, and each event's
-     * members, numbers and a few escapes): one allocation instead of a
-     * dozen doublings that copied the page each time. A failure here is
-     * not an error: the writer grows as it goes, within the buffer's
-     * ceiling. */
-    lv_buf_grow(w->b, pg->bytes + pg->n * 96);
     lv_jw_key(w, "events");
-    lv_jw_arr_open(w);
-    for (size_t i = 0; i < pg->n; i++) {
-        const struct lv_page_item *it = &pg->items[i];
-
-        lv_jw_obj_open(w);
-        lv_jw_kint64(w, "timestamp", it->k.ts);
-        lv_jw_key(w, "message");
-        lv_jw_strn(w, it->msg, it->len);
-        lv_jw_kint64(w, "ingestionTime", it->ingestion);
-        lv_jw_obj_close(w);
-    }
-    lv_jw_arr_close(w);
+    lv_page_write_events(pg, w);
     lv_jw_kstr(w, "nextForwardToken", fwd);
     lv_jw_kstr(w, "nextBackwardToken", bwd);
 }

@@ -13,6 +13,8 @@
 
 #include "logs/chunk.h"
 #include "logs/page.h"
+#include "util/buf.h"
+#include "util/json.h"
 
 static struct lv_page_key key(int64_t ts, int64_t ing, int64_t chunk,
                               int64_t idx)
@@ -173,6 +175,114 @@ static void test_sort_and_drop_from(void **state)
     lv_page_release(&p);
 }
 
+/* The events array as lv_jw's calls write it: the oracle of
+ * test_write_events. */
+static void jw_events(const struct lv_page *p, struct lv_jw *w)
+{
+    lv_jw_key(w, "events");
+    lv_jw_arr_open(w);
+    for (size_t i = 0; i < p->n; i++) {
+        lv_jw_obj_open(w);
+        lv_jw_kint64(w, "timestamp", p->items[i].k.ts);
+        lv_jw_key(w, "message");
+        lv_jw_strn(w, p->items[i].msg, p->items[i].len);
+        lv_jw_kint64(w, "ingestionTime", p->items[i].ingestion);
+        lv_jw_obj_close(w);
+    }
+    lv_jw_arr_close(w);
+    lv_jw_kstr(w, "nextForwardToken", "f");
+}
+
+/* Writes p's events both ways into buffers of at most `max` bytes; both
+ * must succeed alike or fail alike, and agree byte for byte. */
+static void check_events(const struct lv_page *p, size_t max)
+{
+    struct lv_buf got = LV_BUF_INIT(max);
+    struct lv_buf want = LV_BUF_INIT(max);
+    struct lv_jw wg;
+    struct lv_jw ww;
+    int rg;
+    int rw;
+
+    lv_jw_init(&wg, &got);
+    lv_jw_obj_open(&wg);
+    lv_jw_key(&wg, "events");
+    lv_page_write_events(p, &wg);
+    lv_jw_kstr(&wg, "nextForwardToken", "f");
+    lv_jw_obj_close(&wg);
+    rg = lv_jw_finish(&wg);
+    lv_jw_init(&ww, &want);
+    lv_jw_obj_open(&ww);
+    jw_events(p, &ww);
+    lv_jw_obj_close(&ww);
+    rw = lv_jw_finish(&ww);
+    if (rg == 0) {
+        assert_int_equal(rw, 0);
+        assert_int_equal(got.len, want.len);
+        assert_memory_equal(got.data, want.data, want.len);
+    } else {
+        /* Past the ceiling the answer is cut back whole. It may fail
+         * where lv_jw just fits (it reserves an event's worst case),
+         * never the other way round. */
+        assert_int_equal(got.len, 0);
+    }
+    if (rw < 0) {
+        assert_int_equal(rg, -1);
+    }
+    if (max >= (size_t)1 << 20) {
+        assert_int_equal(rg, 0);
+    }
+    lv_buf_release(&got);
+    lv_buf_release(&want);
+}
+
+/* lv_page_write_events against lv_jw, byte for byte: an empty page,
+ * pages of random events (messages of every byte value, ill-formed UTF-8,
+ * quotes, controls; timestamps of every sign and size), and the buffer's
+ * ceiling. */
+static void test_write_events(void **state)
+{
+    uint64_t st = 88172645463325252ULL;
+    struct lv_page p;
+
+    (void)state;
+    lv_page_init(&p, 10000);
+    check_events(&p, 1 << 20);
+    for (int round = 0; round < 50; round++) {
+        size_t n = 1 + (size_t)(round * 7 % 64);
+
+        lv_page_init(&p, 10000);
+        for (size_t i = 0; i < n; i++) {
+            struct lv_page_key k;
+            unsigned char msg[200];
+            size_t len;
+
+            st ^= st << 13;
+            st ^= st >> 7;
+            st ^= st << 17;
+            len = 1 + (size_t)(st % sizeof(msg));
+            for (size_t j = 0; j < len; j++) {
+                st ^= st << 13;
+                st ^= st >> 7;
+                st ^= st << 17;
+                /* Mostly text, a byte of any value one time in eight. */
+                msg[j] = (st & 7) ? (unsigned char)(0x20 + (st >> 8) % 0x5f)
+                                  : (unsigned char)(st >> 16);
+            }
+            k = key((int64_t)st, 0, round, (int64_t)i);
+            if (i == 0) {
+                k.ts = round % 2 ? INT64_MIN : INT64_MAX;
+            }
+            lv_page_add(&p, &k, -(int64_t)(st >> 3), 1, (char *)msg, len);
+        }
+        check_events(&p, 1 << 20);
+        /* Ceilings around the answer's size. */
+        check_events(&p, 64);
+        check_events(&p, 40 * n);
+        lv_page_release(&p);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -181,6 +291,7 @@ int main(void)
         cmocka_unit_test(test_trim_backward_by_count),
         cmocka_unit_test(test_trim_by_bytes),
         cmocka_unit_test(test_sort_and_drop_from),
+        cmocka_unit_test(test_write_events),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
