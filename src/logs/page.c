@@ -19,7 +19,9 @@ void lv_page_init(struct lv_page *p, size_t limit)
 
 static void item_free(struct lv_page_item *it)
 {
-    lv_secret_free(it->msg, it->len);
+    if (!it->held) {
+        lv_secret_free(it->msg, it->len);
+    }
     it->msg = NULL;
 }
 
@@ -28,10 +30,17 @@ void lv_page_release(struct lv_page *p)
     for (size_t i = 0; i < p->n; i++) {
         item_free(&p->items[i]);
     }
+    for (size_t i = 0; i < p->n_held; i++) {
+        lv_chunk_plain_release(&p->held[i]);
+    }
     free(p->items);
+    free(p->held);
     p->items = NULL;
+    p->held = NULL;
     p->n = 0;
     p->cap = 0;
+    p->n_held = 0;
+    p->cap_held = 0;
     p->bytes = 0;
     p->full = 0;
 }
@@ -59,9 +68,10 @@ static int item_cmp(const void *a, const void *b)
                            &((const struct lv_page_item *)b)->k);
 }
 
-void lv_page_add(struct lv_page *p, const struct lv_page_key *k,
-                 int64_t ingestion, int64_t stream_id, const char *msg,
-                 size_t len)
+static struct lv_page_item *push(struct lv_page *p,
+                                 const struct lv_page_key *k,
+                                 int64_t ingestion, int64_t stream_id,
+                                 size_t len)
 {
     struct lv_page_item *it;
 
@@ -73,10 +83,65 @@ void lv_page_add(struct lv_page *p, const struct lv_page_key *k,
     it->k = *k;
     it->ingestion = ingestion;
     it->stream_id = stream_id;
+    it->len = len;
+    it->held = 0;
+    p->bytes += len + LV_CHUNK_EVENT_OVERHEAD;
+    return it;
+}
+
+void lv_page_add(struct lv_page *p, const struct lv_page_key *k,
+                 int64_t ingestion, int64_t stream_id, const char *msg,
+                 size_t len)
+{
+    struct lv_page_item *it = push(p, k, ingestion, stream_id, len);
+
     it->msg = lv_xmalloc(len ? len : 1);
     memcpy(it->msg, msg, len);
-    it->len = len;
-    p->bytes += len + LV_CHUNK_EVENT_OVERHEAD;
+}
+
+size_t lv_page_hold(struct lv_page *p, struct lv_chunk_plain *plain)
+{
+    if (p->n_held == p->cap_held) {
+        p->cap_held = p->cap_held ? p->cap_held * 2 : 16;
+        p->held = lv_xrealloc(p->held, p->cap_held * sizeof(*p->held));
+    }
+    p->held[p->n_held] = *plain;
+    memset(plain, 0, sizeof(*plain));
+    return p->n_held++;
+}
+
+void lv_page_add_held(struct lv_page *p, const struct lv_page_key *k,
+                      int64_t ingestion, int64_t stream_id, size_t held,
+                      const char *msg, size_t len)
+{
+    struct lv_page_item *it = push(p, k, ingestion, stream_id, len);
+
+    assert(held < p->n_held && msg >= p->held[held].data &&
+           msg + len <= p->held[held].data + p->held[held].len);
+    it->msg = (char *)msg;
+    it->held = held + 1;
+}
+
+/* Wipes and frees the held chunks no item points into any more. */
+static void release_unused(struct lv_page *p)
+{
+    unsigned char *used;
+
+    if (p->n_held == 0) {
+        return;
+    }
+    used = lv_xcalloc(p->n_held, 1);
+    for (size_t i = 0; i < p->n; i++) {
+        if (p->items[i].held) {
+            used[p->items[i].held - 1] = 1;
+        }
+    }
+    for (size_t i = 0; i < p->n_held; i++) {
+        if (!used[i]) {
+            lv_chunk_plain_release(&p->held[i]);
+        }
+    }
+    free(used);
 }
 
 int lv_page_over(const struct lv_page *p)
@@ -135,6 +200,7 @@ void lv_page_trim(struct lv_page *p, int backward)
     p->bytes = bytes;
     p->full = 1;
     p->cut = backward ? p->items[0].k : p->items[keep - 1].k;
+    release_unused(p);
 }
 
 void lv_page_drop_from(struct lv_page *p, const struct lv_page_key *k)

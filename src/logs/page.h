@@ -1,8 +1,10 @@
 /*
  * page: the events one page of GetLogEvents (read.c) or FilterLogEvents
- * (search.c) collects while it walks chunks — a copy of each message
- * (wiped when freed), kept in key order within `limit` events and
- * LV_PAGE_MAX_BYTES (message bytes + 26 per event, AWS's measure).
+ * (search.c) collects while it walks chunks — each message a copy (wiped
+ * when freed) or a loan into a decoded chunk the page holds (wiped when
+ * no kept item points into it any more, or with the page), kept in key
+ * order within `limit` events and LV_PAGE_MAX_BYTES (message bytes + 26
+ * per event, AWS's measure).
  *
  * The walk adds every event it wants (lv_page_add). Once the page holds
  * more than it may (lv_page_over), lv_page_trim sorts it and drops the
@@ -21,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct lv_chunk_plain;
 struct lv_jw;
 
 /* AWS: a page holds at most 1 MB of events (GetLogEvents, FilterLogEvents). */
@@ -43,8 +46,11 @@ struct lv_page_item {
     struct lv_page_key k;
     int64_t ingestion;          /* the event's ingestion time */
     int64_t stream_id;
-    char *msg;                  /* plaintext copy, wiped when freed */
+    char *msg;                  /* plaintext: the item's own copy (held
+                                   0), wiped when freed, or a loan into
+                                   the page's held chunk held - 1 */
     size_t len;
+    size_t held;
 };
 
 struct lv_page {
@@ -56,12 +62,16 @@ struct lv_page {
     int full;                   /* trimmed: the page is decided up to cut */
     struct lv_page_key cut;     /* the last item kept going forwards, the
                                    first going backwards */
+    struct lv_chunk_plain *held;/* decoded chunks items point into; a slot
+                                   released early is left empty */
+    size_t n_held, cap_held;
 };
 
 /* An empty page of at most `limit` (>= 1) events. */
 void lv_page_init(struct lv_page *p, size_t limit);
 
-/* Wipes and frees every item; p is empty again (its limit kept). */
+/* Wipes and frees every item and held chunk; p is empty again (its limit
+ * kept). */
 void lv_page_release(struct lv_page *p);
 
 /* <0, 0, >0 as a sorts before, with, after b. */
@@ -71,6 +81,19 @@ int lv_page_key_cmp(const struct lv_page_key *a, const struct lv_page_key *b);
 void lv_page_add(struct lv_page *p, const struct lv_page_key *k,
                  int64_t ingestion, int64_t stream_id, const char *msg,
                  size_t len);
+
+/*
+ * Takes the decoded chunk *plain into p (leaving *plain empty) and returns
+ * its handle for lv_page_add_held. p wipes and frees it with the page, or
+ * in lv_page_trim once no kept item points into it.
+ */
+size_t lv_page_hold(struct lv_page *p, struct lv_chunk_plain *plain);
+
+/* Adds an event whose message (len bytes at msg) lies inside the chunk p
+ * holds as `held`, without copying it. */
+void lv_page_add_held(struct lv_page *p, const struct lv_page_key *k,
+                      int64_t ingestion, int64_t stream_id, size_t held,
+                      const char *msg, size_t len);
 
 /* 1 when p holds more items than its limit or more than LV_PAGE_MAX_BYTES:
  * time for lv_page_trim. */

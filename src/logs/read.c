@@ -135,6 +135,9 @@ static int visit(void *arg, const struct lv_log_chunk *c)
 {
     struct scan *sc = arg;
     struct lv_chunk_plain plain = LV_CHUNK_PLAIN_INIT;
+    const struct lv_chunk_event *ev;
+    size_t n;
+    size_t held = SIZE_MAX;
     int found;
 
     if (sc->page.full) {
@@ -152,13 +155,21 @@ static int visit(void *arg, const struct lv_log_chunk *c)
         /* 0: gone meanwhile (retention), nothing to read. */
         return found;
     }
-    for (size_t i = 0; i < plain.n; i++) {
-        struct lv_page_key k = { plain.ev[i].ts, 0, c->seq, (int64_t)i };
+    /* The page points into the chunk's plaintext rather than copying
+     * each message; it wipes the chunk when no kept event needs it. */
+    ev = plain.ev;
+    n = plain.n;
+    for (size_t i = 0; i < n; i++) {
+        struct lv_page_key k = { ev[i].ts, 0, c->seq, (int64_t)i };
 
-        if (want(sc, &k)) {
-            lv_page_add(&sc->page, &k, c->ingestion_time, c->stream_id,
-                        plain.ev[i].msg, plain.ev[i].len);
+        if (!want(sc, &k)) {
+            continue;
         }
+        if (held == SIZE_MAX) {
+            held = lv_page_hold(&sc->page, &plain);
+        }
+        lv_page_add_held(&sc->page, &k, c->ingestion_time, c->stream_id,
+                         held, ev[i].msg, ev[i].len);
     }
     if (lv_page_over(&sc->page)) {
         lv_page_trim(&sc->page, !sc->forward);

@@ -175,6 +175,82 @@ static void test_sort_and_drop_from(void **state)
     lv_page_release(&p);
 }
 
+/* A decoded chunk of n events at timestamps ts0, ts0 + 1, …, each message
+ * "m<ts>", as lv_chunk_open leaves it: ev[i].msg points into data. */
+static void make_plain(struct lv_chunk_plain *c, int64_t ts0, size_t n)
+{
+    size_t off = 0;
+
+    c->data = calloc(n, 32);
+    c->ev = calloc(n, sizeof(*c->ev));
+    assert_non_null(c->data);
+    assert_non_null(c->ev);
+    for (size_t i = 0; i < n; i++) {
+        int len = snprintf(c->data + off, 32, "m%lld",
+                           (long long)(ts0 + (int64_t)i));
+
+        c->ev[i].ts = ts0 + (int64_t)i;
+        c->ev[i].msg = c->data + off;
+        c->ev[i].len = (size_t)len;
+        off += (size_t)len;
+    }
+    c->len = n * 32;
+    c->n = n;
+}
+
+/* Items that point into held chunks: the same order and trimming as
+ * copies (one copied item among them), and a trim releases the chunks no
+ * kept item points into while keeping the others (the sanitizer sees a
+ * read of a released one, and a leak). */
+static void test_held_chunks(void **state)
+{
+    static const int64_t first[] = { 1, 20, 4 };
+    static const int64_t want_fwd[] = { 1, 2, 3, 4 };
+    static const int64_t want_bwd[] = { 20, 21, 22, 50 };
+
+    (void)state;
+    for (int dir = 0; dir < 2; dir++) {
+        struct lv_page p;
+
+        lv_page_init(&p, 4);
+        for (size_t c = 0; c < 3; c++) {
+            struct lv_chunk_plain plain = LV_CHUNK_PLAIN_INIT;
+            size_t h;
+
+            make_plain(&plain, first[c], 3);
+            h = lv_page_hold(&p, &plain);
+            assert_int_equal(h, c);
+            assert_null(plain.data);
+            for (size_t i = 0; i < 3; i++) {
+                struct lv_page_key k = key(p.held[h].ev[i].ts, 0,
+                                           (int64_t)c, (int64_t)i);
+
+                lv_page_add_held(&p, &k, 1000 + k.ts, 7, h,
+                                 p.held[h].ev[i].msg, p.held[h].ev[i].len);
+            }
+        }
+        add(&p, key(50, 0, 9, 0));
+        assert_true(lv_page_over(&p));
+        lv_page_trim(&p, dir);
+        if (dir == 0) {
+            /* 1, 2, 3 from the first chunk, 4 from the third. */
+            assert_ts(&p, want_fwd, 4);
+            assert_non_null(p.held[0].data);
+            assert_null(p.held[1].data);
+            assert_non_null(p.held[2].data);
+        } else {
+            /* The second chunk and the copied item. */
+            assert_ts(&p, want_bwd, 4);
+            assert_null(p.held[0].data);
+            assert_non_null(p.held[1].data);
+            assert_null(p.held[2].data);
+        }
+        lv_page_release(&p);
+        assert_null(p.held);
+        assert_int_equal(p.n_held, 0);
+    }
+}
+
 /* The events array as lv_jw's calls write it: the oracle of
  * test_write_events. */
 static void jw_events(const struct lv_page *p, struct lv_jw *w)
@@ -291,6 +367,7 @@ int main(void)
         cmocka_unit_test(test_trim_backward_by_count),
         cmocka_unit_test(test_trim_by_bytes),
         cmocka_unit_test(test_sort_and_drop_from),
+        cmocka_unit_test(test_held_chunks),
         cmocka_unit_test(test_write_events),
     };
 
