@@ -149,20 +149,85 @@ int lv_page_over(const struct lv_page *p)
     return p->n > p->limit || p->bytes > LV_PAGE_MAX_BYTES;
 }
 
+/* Merges the sorted runs a[lo, mid) and a[mid, hi) into out[lo, hi). */
+static void merge(const struct lv_page_item *a, struct lv_page_item *out,
+                  size_t lo, size_t mid, size_t hi)
+{
+    size_t i = lo;
+    size_t j = mid;
+    size_t o = lo;
+
+    while (i < mid && j < hi) {
+        if (lv_page_key_cmp(&a[j].k, &a[i].k) < 0) {
+            out[o++] = a[j++];
+        } else {
+            out[o++] = a[i++];
+        }
+    }
+    memcpy(out + o, a + i, (mid - i) * sizeof(*a));
+    o += mid - i;
+    memcpy(out + o, a + j, (hi - j) * sizeof(*a));
+}
+
+/*
+ * A natural merge sort. The items come as runs already in key order —
+ * each chunk's events (a batch is in chronological order), and the page
+ * as it was last trimmed — but chunks of concurrent writers overlap in
+ * time, so the runs interleave: merging them takes log2(runs) passes where
+ * qsort took log2(n), and its compares were 5% of GetLogEvents' time.
+ */
 void lv_page_sort(struct lv_page *p)
 {
-    size_t i = 1;
+    size_t *run;
+    size_t n_run = 0;
+    struct lv_page_item *a = p->items;
+    struct lv_page_item *b;
 
-    /* A stream's chunks mostly come in order, and so do their events
-     * (PutLogEvents takes a batch only in chronological order): one pass
-     * finds a page already sorted, and spares the sort — which was 7% of
-     * GetLogEvents' time. */
-    while (i < p->n && item_cmp(&p->items[i - 1], &p->items[i]) <= 0) {
-        i++;
+    if (p->n < 2) {
+        return;
     }
-    if (i < p->n) {
-        qsort(p->items, p->n, sizeof(*p->items), item_cmp);
+    run = lv_xmalloc((p->n + 1) * sizeof(*run));
+    run[n_run++] = 0;
+    for (size_t i = 1; i < p->n; i++) {
+        if (item_cmp(&a[i - 1], &a[i]) > 0) {
+            run[n_run++] = i;
+        }
     }
+    if (n_run == 1) {
+        free(run);
+        return;
+    }
+    run[n_run] = p->n;
+    /* As large as items, so that either may end up as p->items. */
+    b = lv_xmalloc(p->cap * sizeof(*b));
+    /* Each pass merges runs pairwise from a into b, then swaps them; run
+     * holds n_run + 1 bounds, the last being n. */
+    while (n_run > 1) {
+        size_t m = 0;
+        struct lv_page_item *t;
+
+        for (size_t r = 0; r < n_run; r += 2) {
+            if (r + 1 < n_run) {
+                merge(a, b, run[r], run[r + 1], run[r + 2]);
+            } else {
+                memcpy(b + run[r], a + run[r],
+                       (run[r + 1] - run[r]) * sizeof(*a));
+            }
+            run[m++] = run[r];
+        }
+        run[m] = p->n;
+        n_run = m;
+        t = a;
+        a = b;
+        b = t;
+    }
+    if (a != p->items) {
+        /* The result is in the scratch array: it becomes the items. */
+        b = p->items;
+        p->items = a;
+    }
+    free(b);
+    free(run);
 }
 
 void lv_page_trim(struct lv_page *p, int backward)

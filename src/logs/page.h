@@ -106,7 +106,8 @@ int lv_page_over(const struct lv_page *p);
  */
 void lv_page_trim(struct lv_page *p, int backward);
 
-/* Sorts p in key order, dropping nothing. */
+/* Sorts p in key order, dropping nothing: a merge of the runs already in
+ * order (each chunk's events, the page as last trimmed). */
 void lv_page_sort(struct lv_page *p);
 
 /* Wipes and drops every item whose key is at or past `k`, keeping the

@@ -175,6 +175,69 @@ static void test_sort_and_drop_from(void **state)
     lv_page_release(&p);
 }
 
+static int cmp_ts(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a;
+    int64_t y = *(const int64_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* The merge of sorted runs (lv_page_sort) against qsort of the same keys:
+ * 1 to 40 runs of random lengths over overlapping ranges, sorted twice
+ * with more added between (the items array the merge leaves must still
+ * take additions), and a page that is one run. */
+static void test_sort_runs(void **state)
+{
+    uint64_t st = 0x243f6a8885a308d3ULL;
+
+    (void)state;
+    for (int round = 0; round < 200; round++) {
+        struct lv_page p;
+        int64_t want[4000];
+        size_t n = 0;
+        size_t runs = 1 + (size_t)round % 40;
+
+        lv_page_init(&p, 10000);
+        for (int pass = 0; pass < 2; pass++) {
+            for (size_t r = 0; r < runs; r++) {
+                size_t len;
+                int64_t ts;
+
+                st ^= st << 13;
+                st ^= st >> 7;
+                st ^= st << 17;
+                len = round == 0 ? 1000 : (size_t)(st % 50);
+                ts = (int64_t)(st >> 40) % 1000;
+                for (size_t i = 0; i < len; i++) {
+                    /* A run: ascending keys (ts, then chunk and index
+                     * keep equal timestamps apart). */
+                    ts += (int64_t)((st >> (i % 32)) & 3);
+                    add(&p, key(ts, 0, (int64_t)(pass * 100 + r),
+                                (int64_t)i));
+                    want[n++] = ts;
+                }
+            }
+            lv_page_sort(&p);
+            qsort(want, n, sizeof(want[0]), cmp_ts);
+            assert_int_equal(p.n, n);
+            for (size_t i = 0; i < n; i++) {
+                char msg[32];
+                int len = snprintf(msg, sizeof(msg), "m%lld",
+                                   (long long)p.items[i].k.ts);
+
+                assert_int_equal(p.items[i].k.ts, want[i]);
+                if (i > 0) {
+                    assert_true(lv_page_key_cmp(&p.items[i - 1].k,
+                                                &p.items[i].k) < 0);
+                }
+                assert_memory_equal(p.items[i].msg, msg, (size_t)len);
+            }
+        }
+        lv_page_release(&p);
+    }
+}
+
 /* A decoded chunk of n events at timestamps ts0, ts0 + 1, …, each message
  * "m<ts>", as lv_chunk_open leaves it: ev[i].msg points into data. */
 static void make_plain(struct lv_chunk_plain *c, int64_t ts0, size_t n)
@@ -367,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_trim_backward_by_count),
         cmocka_unit_test(test_trim_by_bytes),
         cmocka_unit_test(test_sort_and_drop_from),
+        cmocka_unit_test(test_sort_runs),
         cmocka_unit_test(test_held_chunks),
         cmocka_unit_test(test_write_events),
     };
