@@ -121,9 +121,17 @@ static int token_parse(const char *t, int64_t stream_id, int *forward,
 
 /* ---- the walk ------------------------------------------------------------ */
 
+/* Whether the page wants the event with key k: in the time range, on the
+ * asked side of the bound, and not on the far side of the cut once the
+ * page is full (such an event would only be trimmed again). */
 static int want(const struct scan *sc, const struct lv_page_key *k)
 {
     if (k->ts < sc->lo || k->ts >= sc->hi) {
+        return 0;
+    }
+    if (sc->page.full &&
+        (sc->forward ? lv_page_key_cmp(k, &sc->page.cut) > 0
+                     : lv_page_key_cmp(k, &sc->page.cut) < 0)) {
         return 0;
     }
     return sc->forward ? lv_page_key_cmp(k, &sc->bound) >= 0
@@ -163,6 +171,12 @@ static int visit(void *arg, const struct lv_log_chunk *c)
         struct lv_page_key k = { ev[i].ts, 0, c->seq, (int64_t)i };
 
         if (!want(sc, &k)) {
+            /* A chunk's events come in key order: going forwards, past
+             * the cut of a full page none of the rest is wanted. */
+            if (sc->forward && sc->page.full &&
+                lv_page_key_cmp(&k, &sc->page.cut) > 0) {
+                break;
+            }
             continue;
         }
         if (held == SIZE_MAX) {
