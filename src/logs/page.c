@@ -41,6 +41,7 @@ void lv_page_release(struct lv_page *p)
     p->cap = 0;
     p->n_held = 0;
     p->cap_held = 0;
+    p->held_bytes = 0;
     p->bytes = 0;
     p->full = 0;
 }
@@ -99,13 +100,21 @@ void lv_page_add(struct lv_page *p, const struct lv_page_key *k,
     memcpy(it->msg, msg, len);
 }
 
+int lv_page_can_hold(const struct lv_page *p, size_t len)
+{
+    return len <= LV_PAGE_MAX_HELD_BYTES &&
+           p->held_bytes <= LV_PAGE_MAX_HELD_BYTES - len;
+}
+
 size_t lv_page_hold(struct lv_page *p, struct lv_chunk_plain *plain)
 {
+    assert(lv_page_can_hold(p, plain->len));
     if (p->n_held == p->cap_held) {
         p->cap_held = p->cap_held ? p->cap_held * 2 : 16;
         p->held = lv_xrealloc(p->held, p->cap_held * sizeof(*p->held));
     }
     p->held[p->n_held] = *plain;
+    p->held_bytes += plain->len;
     memset(plain, 0, sizeof(*plain));
     return p->n_held++;
 }
@@ -137,7 +146,8 @@ static void release_unused(struct lv_page *p)
         }
     }
     for (size_t i = 0; i < p->n_held; i++) {
-        if (!used[i]) {
+        if (!used[i] && p->held[i].data) {
+            p->held_bytes -= p->held[i].len;
             lv_chunk_plain_release(&p->held[i]);
         }
     }

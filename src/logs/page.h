@@ -28,6 +28,11 @@ struct lv_jw;
 
 /* AWS: a page holds at most 1 MB of events (GetLogEvents, FilterLogEvents). */
 #define LV_PAGE_MAX_BYTES 1048576
+/* The most plaintext a page holds in decoded chunks (lv_page_hold). A
+ * page whose events are spread over many chunks (writers whose batches
+ * overlap in time) would otherwise keep each whole chunk for a few of its
+ * events; past this the walk copies the events it keeps instead. */
+#define LV_PAGE_MAX_HELD_BYTES ((size_t)16 * 1024 * 1024)
 
 /*
  * The order AWS returns events in, compared field by field. Across a
@@ -50,7 +55,7 @@ struct lv_page_item {
                                    0), wiped when freed, or a loan into
                                    the page's held chunk held - 1 */
     size_t len;
-    size_t held;
+    size_t held;                /* 0: own copy; else 1 + a held chunk */
 };
 
 struct lv_page {
@@ -65,6 +70,7 @@ struct lv_page {
     struct lv_chunk_plain *held;/* decoded chunks items point into; a slot
                                    released early is left empty */
     size_t n_held, cap_held;
+    size_t held_bytes;          /* plaintext bytes of the chunks held */
 };
 
 /* An empty page of at most `limit` (>= 1) events. */
@@ -85,9 +91,14 @@ void lv_page_add(struct lv_page *p, const struct lv_page_key *k,
 /*
  * Takes the decoded chunk *plain into p (leaving *plain empty) and returns
  * its handle for lv_page_add_held. p wipes and frees it with the page, or
- * in lv_page_trim once no kept item points into it.
+ * in lv_page_trim once no kept item points into it. Only when
+ * lv_page_can_hold(p, plain->len) says so.
  */
 size_t lv_page_hold(struct lv_page *p, struct lv_chunk_plain *plain);
+
+/* 1 when p may hold `len` more bytes of decoded chunks (within
+ * LV_PAGE_MAX_HELD_BYTES), else 0: copy the events with lv_page_add. */
+int lv_page_can_hold(const struct lv_page *p, size_t len);
 
 /* Adds an event whose message (len bytes at msg) lies inside the chunk p
  * holds as `held`, without copying it. */

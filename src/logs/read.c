@@ -146,6 +146,7 @@ static int visit(void *arg, const struct lv_log_chunk *c)
     const struct lv_chunk_event *ev;
     size_t n;
     size_t held = SIZE_MAX;
+    int copy = 0;
     int found;
 
     if (sc->page.full) {
@@ -164,7 +165,8 @@ static int visit(void *arg, const struct lv_log_chunk *c)
         return found;
     }
     /* The page points into the chunk's plaintext rather than copying
-     * each message; it wipes the chunk when no kept event needs it. */
+     * each message; it wipes the chunk when no kept event needs it. Past
+     * LV_PAGE_MAX_HELD_BYTES held it copies them, as it did before. */
     ev = plain.ev;
     n = plain.n;
     for (size_t i = 0; i < n; i++) {
@@ -179,11 +181,20 @@ static int visit(void *arg, const struct lv_log_chunk *c)
             }
             continue;
         }
-        if (held == SIZE_MAX) {
-            held = lv_page_hold(&sc->page, &plain);
+        if (held == SIZE_MAX && copy == 0) {
+            if (lv_page_can_hold(&sc->page, plain.len)) {
+                held = lv_page_hold(&sc->page, &plain);
+            } else {
+                copy = 1;
+            }
         }
-        lv_page_add_held(&sc->page, &k, c->ingestion_time, c->stream_id,
-                         held, ev[i].msg, ev[i].len);
+        if (copy) {
+            lv_page_add(&sc->page, &k, c->ingestion_time, c->stream_id,
+                        ev[i].msg, ev[i].len);
+        } else {
+            lv_page_add_held(&sc->page, &k, c->ingestion_time,
+                             c->stream_id, held, ev[i].msg, ev[i].len);
+        }
     }
     if (lv_page_over(&sc->page)) {
         lv_page_trim(&sc->page, !sc->forward);

@@ -27,12 +27,12 @@ def msg(b, i):
         b, i, FILLER[:1600 + i])
 
 
-def pages(logs, forward, limit):
+def pages(logs, forward, limit, stream="s"):
     """Every page of the stream, following one direction from its end."""
     out = []
     token = None
     for _ in range(5000):
-        args = dict(logGroupName="g", logStreamName="s", limit=limit)
+        args = dict(logGroupName="g", logStreamName=stream, limit=limit)
         if forward:
             args["startFromHead"] = True
         if token:
@@ -89,4 +89,23 @@ with Server() as srv:
         t.ok("backward, limit %d: pages within 1 MB" % limit,
              all(sum(len(e["message"].encode()) + 26 for e in p) <= 1048576
                  for p in bwd))
+
+    # Many chunks under one page: 96 batches of ~256 KB with the same
+    # timestamps, so that each page of 1 MB takes a few events from every
+    # one and holding them all would pass LV_PAGE_MAX_HELD_BYTES (16 MB):
+    # past it the page copies the events it keeps instead.
+    logs.create_log_stream(logGroupName="g", logStreamName="wide")
+    WIDE, PER = 96, 128
+    for b in range(WIDE):
+        logs.put_log_events(logGroupName="g", logStreamName="wide",
+                            logEvents=[{"timestamp": base + i,
+                                        "message": msg(b, i)}
+                                       for i in range(PER)])
+    want = [(base + i, msg(b, i)) for i in range(PER) for b in range(WIDE)]
+    for forward in (True, False):
+        got = pages(logs, forward, 10000, "wide")
+        flat = [(e["timestamp"], e["message"])
+                for p in (got if forward else reversed(got)) for e in p]
+        same("wide, %s: every event once, in order" %
+             ("forward" if forward else "backward"), flat)
 t.done()

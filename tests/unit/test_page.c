@@ -293,8 +293,16 @@ static void test_held_chunks(void **state)
             }
         }
         add(&p, key(50, 0, 9, 0));
+        /* What is held counts against LV_PAGE_MAX_HELD_BYTES. */
+        assert_int_equal(p.held_bytes, 3 * 96);
+        assert_true(lv_page_can_hold(&p, LV_PAGE_MAX_HELD_BYTES - 3 * 96));
+        assert_false(lv_page_can_hold(&p,
+                                      LV_PAGE_MAX_HELD_BYTES - 3 * 96 + 1));
+        assert_false(lv_page_can_hold(&p, SIZE_MAX));
         assert_true(lv_page_over(&p));
         lv_page_trim(&p, dir);
+        /* The chunks released are no longer counted. */
+        assert_int_equal(p.held_bytes, (dir ? 1 : 2) * 96);
         if (dir == 0) {
             /* 1, 2, 3 from the first chunk, 4 from the third. */
             assert_ts(&p, want_fwd, 4);
