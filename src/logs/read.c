@@ -121,9 +121,17 @@ static int token_parse(const char *t, int64_t stream_id, int *forward,
 
 /* ---- the walk ------------------------------------------------------------ */
 
+/* Whether the page wants the event with key k: in the time range, on the
+ * asked side of the bound, and not on the far side of the cut once the
+ * page is full (such an event would only be trimmed again). */
 static int want(const struct scan *sc, const struct lv_page_key *k)
 {
     if (k->ts < sc->lo || k->ts >= sc->hi) {
+        return 0;
+    }
+    if (sc->page.full &&
+        (sc->forward ? lv_page_key_cmp(k, &sc->page.cut) > 0
+                     : lv_page_key_cmp(k, &sc->page.cut) < 0)) {
         return 0;
     }
     return sc->forward ? lv_page_key_cmp(k, &sc->bound) >= 0
@@ -135,6 +143,10 @@ static int visit(void *arg, const struct lv_log_chunk *c)
 {
     struct scan *sc = arg;
     struct lv_chunk_plain plain = LV_CHUNK_PLAIN_INIT;
+    const struct lv_chunk_event *ev;
+    size_t n;
+    size_t held = SIZE_MAX;
+    int copy = 0;
     int found;
 
     if (sc->page.full) {
@@ -152,12 +164,36 @@ static int visit(void *arg, const struct lv_log_chunk *c)
         /* 0: gone meanwhile (retention), nothing to read. */
         return found;
     }
-    for (size_t i = 0; i < plain.n; i++) {
-        struct lv_page_key k = { plain.ev[i].ts, 0, c->seq, (int64_t)i };
+    /* The page points into the chunk's plaintext rather than copying
+     * each message; it wipes the chunk when no kept event needs it. Past
+     * LV_PAGE_MAX_HELD_BYTES held it copies them, as it did before. */
+    ev = plain.ev;
+    n = plain.n;
+    for (size_t i = 0; i < n; i++) {
+        struct lv_page_key k = { ev[i].ts, 0, c->seq, (int64_t)i };
 
-        if (want(sc, &k)) {
+        if (!want(sc, &k)) {
+            /* A chunk's events come in key order: going forwards, past
+             * the cut of a full page none of the rest is wanted. */
+            if (sc->forward && sc->page.full &&
+                lv_page_key_cmp(&k, &sc->page.cut) > 0) {
+                break;
+            }
+            continue;
+        }
+        if (held == SIZE_MAX && copy == 0) {
+            if (lv_page_can_hold(&sc->page, plain.len)) {
+                held = lv_page_hold(&sc->page, &plain);
+            } else {
+                copy = 1;
+            }
+        }
+        if (copy) {
             lv_page_add(&sc->page, &k, c->ingestion_time, c->stream_id,
-                        plain.ev[i].msg, plain.ev[i].len);
+                        ev[i].msg, ev[i].len);
+        } else {
+            lv_page_add_held(&sc->page, &k, c->ingestion_time,
+                             c->stream_id, held, ev[i].msg, ev[i].len);
         }
     }
     if (lv_page_over(&sc->page)) {
@@ -190,25 +226,8 @@ static void write_page(struct scan *sc, const struct lv_log_stream *st,
             snprintf(sc->forward ? fwd : bwd, TOKEN_MAX, "%s", given);
         }
     }
-    /* Room for the whole page at once (its text, and each event's
-     * members, numbers and a few escapes): one allocation instead of a
-     * dozen doublings that copied the page each time. A failure here is
-     * not an error: the writer grows as it goes, within the buffer's
-     * ceiling. */
-    lv_buf_grow(w->b, pg->bytes + pg->n * 96);
     lv_jw_key(w, "events");
-    lv_jw_arr_open(w);
-    for (size_t i = 0; i < pg->n; i++) {
-        const struct lv_page_item *it = &pg->items[i];
-
-        lv_jw_obj_open(w);
-        lv_jw_kint64(w, "timestamp", it->k.ts);
-        lv_jw_key(w, "message");
-        lv_jw_strn(w, it->msg, it->len);
-        lv_jw_kint64(w, "ingestionTime", it->ingestion);
-        lv_jw_obj_close(w);
-    }
-    lv_jw_arr_close(w);
+    lv_page_write_events(pg, w);
     lv_jw_kstr(w, "nextForwardToken", fwd);
     lv_jw_kstr(w, "nextBackwardToken", bwd);
 }

@@ -247,6 +247,115 @@ fail:
     return -1;
 }
 
+/*
+ * A bit set in the top bit of each byte of x that does not go into a JSON
+ * string as it is (below 0x20, 0x80 and above, '"', '\\'). Only the
+ * lowest set byte is exact (a borrow can flag bytes above it), which is
+ * all lv_buf_put_json_str asks of it.
+ */
+static inline uint64_t special_bytes(uint64_t x)
+{
+    return ((x - BYTES8(0x20)) | x | has_zero(x ^ BYTES8('"')) |
+            has_zero(x ^ BYTES8('\\'))) & BYTES8(0x80);
+}
+
+/* The second character of the two-character escapes (RFC 8259 section
+ * 7); 0: the byte, if below 0x20, is written \u00XX. */
+static const char short_escape[0x80] = {
+    ['"'] = '"', ['\\'] = '\\', ['\n'] = 'n', ['\r'] = 'r',
+    ['\t'] = 't', ['\b'] = 'b', ['\f'] = 'f',
+};
+
+/*
+ * The same output as lv_buf_add_json_str, written without a bound check
+ * per run: GetLogEvents writes every message of a page here (issue 15).
+ * A plain word is stored whole even when only its first bytes are plain:
+ * the bytes past them are overwritten next, and the store stays inside
+ * the bound (out <= 6 * i, and 6 * i + 8 <= 6 * len while 8 bytes of input
+ * are left).
+ */
+char *lv_buf_put_json_str(char *dst, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+
+    while (i < len) {
+        unsigned char c;
+        size_t k;
+
+        if (len - i >= 8) {
+            uint64_t x;
+            uint64_t m;
+
+            memcpy(&x, u + i, 8);
+            memcpy(dst, &x, 8);
+            m = special_bytes(x);
+            if (!m) {
+                dst += 8;
+                i += 8;
+                continue;
+            }
+            k = (size_t)__builtin_ctzll(m) >> 3;
+            dst += k;
+            i += k;
+        } else {
+            while (i < len && u[i] >= 0x20 && u[i] < 0x80 && u[i] != '"' &&
+                   u[i] != '\\') {
+                *dst++ = (char)u[i++];
+            }
+            if (i == len) {
+                break;
+            }
+        }
+        c = u[i];
+        if (c >= 0x80) {
+            k = utf8_seq_len(u + i, len - i);
+            if (k) {
+                memcpy(dst, u + i, k);
+                dst += k;
+                i += k;
+            } else {
+                memcpy(dst, "\xef\xbf\xbd", 3); /* U+FFFD */
+                dst += 3;
+                i++;
+            }
+            continue;
+        }
+        i++;
+        dst[0] = '\\';
+        if (short_escape[c]) {
+            dst[1] = short_escape[c];
+            dst += 2;
+        } else {
+            dst[1] = 'u';
+            dst[2] = '0';
+            dst[3] = '0';
+            dst[4] = hex[c >> 4];
+            dst[5] = hex[c & 15];
+            dst += 6;
+        }
+    }
+    return dst;
+}
+
+char *lv_buf_put_int64(char *dst, int64_t v)
+{
+    char text[LV_BUF_INT64_MAX];
+    char *p = text + sizeof(text);
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) {
+        *--p = '-';
+    }
+    memcpy(dst, p, (size_t)(text + sizeof(text) - p));
+    return dst + (text + sizeof(text) - p);
+}
+
 void lv_buf_reset(struct lv_buf *b)
 {
     b->len = 0;

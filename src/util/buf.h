@@ -9,6 +9,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct lv_buf {
     char *data;
@@ -34,6 +35,23 @@ int lv_buf_vaddf(struct lv_buf *b, const char *fmt, va_list ap);
  * are taken: each one that is not part of well-formed UTF-8 is written as
  * U+FFFD, so what comes out is always valid UTF-8 JSON. */
 int lv_buf_add_json_str(struct lv_buf *b, const char *s, size_t len);
+
+/* The most bytes lv_buf_put_json_str writes for len bytes of input: each
+ * one may become a six-byte escape (\u001f). */
+#define LV_BUF_JSON_STR_MAX(len) (6 * (size_t)(len))
+/*
+ * Writes at dst the same bytes lv_buf_add_json_str would append for s
+ * (escaped, no quotes, ill-formed UTF-8 as U+FFFD) and returns the end.
+ * dst must have room for LV_BUF_JSON_STR_MAX(len) bytes; it is not
+ * NUL-terminated. For loops that reserved room for many values at once
+ * (lv_jw_reserve); everything else appends with lv_buf_add_json_str.
+ */
+char *lv_buf_put_json_str(char *dst, const char *s, size_t len);
+/* The most bytes lv_buf_put_int64 writes. */
+#define LV_BUF_INT64_MAX 20
+/* Writes v in decimal at dst (room for LV_BUF_INT64_MAX bytes), returns
+ * the end; not NUL-terminated. */
+char *lv_buf_put_int64(char *dst, int64_t v);
 void lv_buf_reset(struct lv_buf *b);
 /* Hands the data to the caller (free() it) and leaves b empty. */
 char *lv_buf_detach(struct lv_buf *b, size_t *len);

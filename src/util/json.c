@@ -1,5 +1,6 @@
 #include "util/json.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -480,6 +481,33 @@ void lv_jw_raw(struct lv_jw *w, const char *json, size_t n)
         return;
     }
     add(w, json, n);
+}
+
+int lv_jw_raw_begin(struct lv_jw *w)
+{
+    return begin_value(w);
+}
+
+char *lv_jw_reserve(struct lv_jw *w, size_t room)
+{
+    if (w->failed) {
+        return NULL;
+    }
+    if (lv_buf_grow(w->b, room) < 0) {
+        w->failed = 1;
+        return NULL;
+    }
+    return w->b->data + w->b->len;
+}
+
+void lv_jw_commit(struct lv_jw *w, const char *end)
+{
+    if (w->failed) {
+        return;
+    }
+    assert(end >= w->b->data + w->b->len && end < w->b->data + w->b->cap);
+    w->b->len = (size_t)(end - w->b->data);
+    w->b->data[w->b->len] = '\0';
 }
 
 void lv_jw_kstr(struct lv_jw *w, const char *key, const char *s)

@@ -128,6 +128,21 @@ void lv_jw_json(struct lv_jw *w, const json_t *v);
 /* n bytes of JSON text, trusted to be one well-formed value. */
 void lv_jw_raw(struct lv_jw *w, const char *json, size_t n);
 
+/*
+ * Raw writing, for a loop that formats many values itself (GetLogEvents'
+ * events, with lv_buf_put_json_str and lv_buf_put_int64) without this
+ * writer's checks per call. lv_jw_raw_begin starts one value as lv_jw_raw
+ * would (the comma, the key before it) and returns 0, or -1 once the
+ * writer has failed. Then, as often as needed, lv_jw_reserve returns where
+ * `room` more bytes may be written (NULL, and the writer failed, past the
+ * buffer's max) and lv_jw_commit(w, end) keeps what was written up to
+ * end (which lies within the room reserved last). What is written between
+ * lv_jw_raw_begin and the last commit must be one well-formed JSON value.
+ */
+int lv_jw_raw_begin(struct lv_jw *w);
+char *lv_jw_reserve(struct lv_jw *w, size_t room);
+void lv_jw_commit(struct lv_jw *w, const char *end);
+
 /* Key + value in one call. */
 void lv_jw_kstr(struct lv_jw *w, const char *key, const char *s);
 void lv_jw_kint64(struct lv_jw *w, const char *key, int64_t v);

@@ -479,6 +479,106 @@ static void test_json_str_every_byte(void **state)
     lv_buf_release(&want);
 }
 
+/* A fixed-seed xorshift64*: the same inputs on every run. */
+static uint64_t rng_next(uint64_t *st)
+{
+    *st ^= *st >> 12;
+    *st ^= *st << 25;
+    *st ^= *st >> 27;
+    return *st * 0x2545f4914f6cdd1dULL;
+}
+
+/* Fills n bytes with text of kind k: any byte, ASCII log text with quotes
+ * and controls, or UTF-8 with ill-formed sequences cut in. */
+static void random_text(uint64_t *st, unsigned char *in, size_t n, int k)
+{
+    static const char *const pieces[] = {
+        "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf",
+        "\x80", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82",
+        "\xff", "\"", "\\", "\n", "\x01", "\x7f", "plain ascii text ",
+    };
+    size_t i = 0;
+
+    while (i < n) {
+        uint64_t r = rng_next(st);
+
+        if (k == 0) {
+            in[i++] = (unsigned char)r;
+        } else if (k == 1) {
+            in[i++] = (r & 15) == 0 ? (unsigned char)"\"\\\n\t\x02"[r >> 8 & 3]
+                                   : (unsigned char)(0x20 + (r >> 16) % 0x5f);
+        } else {
+            const char *pc = pieces[(r >> 8) % (sizeof(pieces) /
+                                                 sizeof(pieces[0]))];
+            size_t len = strlen(pc);
+
+            for (size_t j = 0; j < len && i < n; j++) {
+                in[i++] = (unsigned char)pc[j];
+            }
+        }
+    }
+}
+
+/* lv_buf_put_json_str (GetLogEvents' writer) against lv_buf_add_json_str,
+ * byte for byte: every byte value at every position of a 40-byte string,
+ * then random strings of every kind and of lengths 0 to 300, each written
+ * into a buffer of exactly LV_BUF_JSON_STR_MAX(len) bytes so that the
+ * sanitizer sees any store past the bound. */
+static void test_put_json_str(void **state)
+{
+    struct lv_buf want = LV_BUF_INIT(SIZE_MAX);
+    unsigned char in[300];
+    uint64_t st = 0x9e3779b97f4a7c15ULL;
+
+    (void)state;
+    for (int c = 0; c < 256; c++) {
+        for (size_t pos = 0; pos < 40; pos++) {
+            char *out = lv_xmalloc(LV_BUF_JSON_STR_MAX(40));
+            char *end;
+
+            memset(in, 'a', 40);
+            in[pos] = (unsigned char)c;
+            lv_buf_reset(&want);
+            assert_int_equal(lv_buf_add_json_str(&want, (char *)in, 40), 0);
+            end = lv_buf_put_json_str(out, (char *)in, 40);
+            if ((size_t)(end - out) != want.len ||
+                memcmp(out, want.data, want.len) != 0) {
+                print_message("byte 0x%02x at %zu differs\n", c, pos);
+                fail();
+            }
+            free(out);
+        }
+    }
+    for (int round = 0; round < 3000; round++) {
+        size_t len = (size_t)(rng_next(&st) % (sizeof(in) + 1));
+        int kind = round % 3;
+        char *out = lv_xmalloc(len ? LV_BUF_JSON_STR_MAX(len) : 1);
+        char *end;
+
+        random_text(&st, in, len, kind);
+        lv_buf_reset(&want);
+        assert_int_equal(lv_buf_add_json_str(&want, (char *)in, len), 0);
+        end = lv_buf_put_json_str(out, (char *)in, len);
+        if ((size_t)(end - out) != want.len ||
+            memcmp(out, want.data, want.len) != 0) {
+            print_message("round %d (kind %d, %zu bytes) differs\n", round,
+                          kind, len);
+            fail();
+        }
+        free(out);
+    }
+    /* The bound is reached exactly: every byte a six-byte escape. */
+    {
+        char *out = lv_xmalloc(LV_BUF_JSON_STR_MAX(33));
+
+        memset(in, 0x01, 33);
+        assert_ptr_equal(lv_buf_put_json_str(out, (char *)in, 33),
+                         out + LV_BUF_JSON_STR_MAX(33));
+        free(out);
+    }
+    lv_buf_release(&want);
+}
+
 /* Integers are written by hand (lv_jw_int64): the extremes and around
  * every power of ten, against printf. */
 static void test_int64_text(void **state)
@@ -507,6 +607,13 @@ static void test_int64_text(void **state)
         assert_int_equal(lv_jw_finish(&w), 0);
         snprintf(want, sizeof(want), "%lld", (long long)v[i]);
         assert_string_equal(b.data, want);
+        {
+            char out[LV_BUF_INT64_MAX];
+            char *end = lv_buf_put_int64(out, v[i]);
+
+            assert_int_equal((size_t)(end - out), strlen(want));
+            assert_memory_equal(out, want, strlen(want));
+        }
         lv_buf_release(&b);
     }
 }
@@ -524,6 +631,7 @@ int main(void)
         cmocka_unit_test(test_json_str_utf8),
         cmocka_unit_test(test_json_str_every_byte),
         cmocka_unit_test(test_int64_text),
+        cmocka_unit_test(test_put_json_str),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
