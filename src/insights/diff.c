@@ -33,6 +33,7 @@
  * A row without an event (after stats) counts as the current period. The
  * clustered text is @message.
  */
+#include "insights/fn_int.h"
 #include "insights/stats_int.h"
 
 #include <math.h>
@@ -160,4 +161,39 @@ struct lv_iq_block *lv_iq_diff_new(const struct lv_iq_cmd *c,
                                    size_t max_bytes)
 {
     return lv_iq_patcmd_new(&diff_vt, c, cx, max_bytes);
+}
+
+/* The range diff compares with (insights.h). */
+int lv_iq_query_previous_range(const struct lv_iq_query *q, int64_t start_ms,
+                               int64_t end_ms, int64_t *lo, int64_t *hi)
+{
+    static const int64_t day = 24LL * 3600 * 1000;
+    const char *period = NULL;
+
+    for (size_t i = 0; i < q->n_cmds; i++) {
+        if (q->cmds[i].k == LV_IQ_C_DIFF) {
+            period = q->cmds[i].diff_period;
+        }
+    }
+    if (!period) {
+        return 0;
+    }
+    /* CWL_QuerySyntax-Diff: without an argument the comparison period is
+     * the one of the same length just before; previousDay, previousWeek
+     * and previousMonth compare with the same range a day, a week or a
+     * calendar month earlier. */
+    if (strcmp(period, "previousDay") == 0) {
+        *lo = start_ms - day;
+        *hi = end_ms - day;
+    } else if (strcmp(period, "previousWeek") == 0) {
+        *lo = start_ms - 7 * day;
+        *hi = end_ms - 7 * day;
+    } else if (strcmp(period, "previousMonth") == 0) {
+        *lo = lv_iq_time_add_months(start_ms, -1);
+        *hi = lv_iq_time_add_months(end_ms, -1);
+    } else {
+        *lo = start_ms - (end_ms - start_ms + 1);
+        *hi = start_ms - 1;
+    }
+    return 1;
 }

@@ -73,6 +73,11 @@ void lv_iq_json_member(const struct lv_iq_val *v, const char *path,
 long lv_iq_json_list_items(const struct lv_iq_val *v, struct lv_iq_arena *a,
                            struct lv_iq_val **items);
 
+/* UTC time t (epoch ms) moved by `months` calendar months, the day of
+ * the month kept or, where the month is shorter, its last day (March 31
+ * one month back is February 28, or 29). Used by diff previousMonth. */
+int64_t lv_iq_time_add_months(int64_t t, int months);
+
 /* A period literal's text → its length and unit (fn_time.c): 0 and
  * *ms, or for calendar units *months (1, 3, 12 per count);
  * -1 when it is not a period. The documented caps apply (bin(300s) is

@@ -116,6 +116,25 @@ static int64_t floor_div(int64_t a, int64_t b)
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
+int64_t lv_iq_time_add_months(int64_t t, int months)
+{
+    int64_t days = floor_div(t, DAY_MS);
+    int64_t in_day = t - days * DAY_MS;
+    int64_t y, mi;
+    unsigned m, d, last;
+
+    civil_from_days(days, &y, &m, &d);
+    mi = y * 12 + (int64_t)m - 1 + months;
+    y = floor_div(mi, 12);
+    m = (unsigned)(mi - y * 12) + 1;
+    last = (unsigned)(days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1,
+                                      1) - days_from_civil(y, m, 1));
+    if (d > last) {
+        d = last;
+    }
+    return days_from_civil(y, m, d) * DAY_MS + in_day;
+}
+
 /* Times beyond ±10^16 ms (about ±300,000 years) are refused, so that no
  * calendar arithmetic below overflows. */
 #define MAX_ABS_MS 1e16

@@ -43,7 +43,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <strings.h>
 
 #include "insights/iq.h"
@@ -1303,73 +1302,6 @@ int lv_iq_query_wants_previous(const struct lv_iq_query *q)
         }
     }
     return 0;
-}
-
-/* ms of UTC time t moved by `months` calendar months, the day of the
- * month kept or, where the month is shorter, its last day (Jan 31 → Dec
- * 31, Mar 31 → Feb 28). */
-static int64_t add_months(int64_t t, int months)
-{
-    static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-                                 30, 31 };
-    time_t secs = (time_t)(t / 1000);
-    int64_t ms = t % 1000;
-    struct tm tm;
-    int y, m, last;
-
-    if (ms < 0) {
-        ms += 1000;
-        secs--;
-    }
-    if (!gmtime_r(&secs, &tm)) {
-        return t;
-    }
-    y = tm.tm_year + 1900;
-    m = tm.tm_mon + months;
-    y += m >= 0 ? m / 12 : -((11 - m) / 12);
-    m = ((m % 12) + 12) % 12;
-    last = mdays[m] + (m == 1 && ((y % 4 == 0 && y % 100 != 0) ||
-                                  y % 400 == 0));
-    if (tm.tm_mday > last) {
-        tm.tm_mday = last;
-    }
-    tm.tm_year = y - 1900;
-    tm.tm_mon = m;
-    return (int64_t)timegm(&tm) * 1000 + ms;
-}
-
-int lv_iq_query_previous_range(const struct lv_iq_query *q, int64_t start_ms,
-                               int64_t end_ms, int64_t *lo, int64_t *hi)
-{
-    static const int64_t day = 24LL * 3600 * 1000;
-    const char *period = NULL;
-
-    for (size_t i = 0; i < q->n_cmds; i++) {
-        if (q->cmds[i].k == LV_IQ_C_DIFF) {
-            period = q->cmds[i].diff_period;
-        }
-    }
-    if (!period) {
-        return 0;
-    }
-    /* CWL_QuerySyntax-Diff: without an argument the comparison period is
-     * the one of the same length just before; previousDay, previousWeek
-     * and previousMonth compare with the same range a day, a week or a
-     * calendar month earlier. */
-    if (strcmp(period, "previousDay") == 0) {
-        *lo = start_ms - day;
-        *hi = end_ms - day;
-    } else if (strcmp(period, "previousWeek") == 0) {
-        *lo = start_ms - 7 * day;
-        *hi = end_ms - 7 * day;
-    } else if (strcmp(period, "previousMonth") == 0) {
-        *lo = add_months(start_ms, -1);
-        *hi = add_months(end_ms, -1);
-    } else {
-        *lo = start_ms - (end_ms - start_ms + 1);
-        *hi = start_ms - 1;
-    }
-    return 1;
 }
 
 size_t lv_iq_query_required(const struct lv_iq_query *q,

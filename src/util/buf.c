@@ -155,6 +155,18 @@ static inline uint64_t has_zero(uint64_t x)
     return (x - BYTES8(0x01)) & ~x & BYTES8(0x80);
 }
 
+/*
+ * A bit set in the top bit of each byte of x that does not go into a JSON
+ * string as it is (below 0x20, 0x80 and above, '"', '\\'). Only the
+ * lowest set byte is exact (a borrow can flag bytes above it), which is
+ * all plain_run and lv_buf_put_json_str ask of it.
+ */
+static inline uint64_t special_bytes(uint64_t x)
+{
+    return ((x - BYTES8(0x20)) | x | has_zero(x ^ BYTES8('"')) |
+            has_zero(x ^ BYTES8('\\'))) & BYTES8(0x80);
+}
+
 /* Where the run of bytes that go into a JSON string as they are (printable
  * ASCII but '"' and '\\') that starts at u[i] ends. Eight bytes a step
  * while a whole word is plain — the common case of log text, which this
@@ -166,10 +178,7 @@ static size_t plain_run(const unsigned char *u, size_t i, size_t len)
         uint64_t x;
 
         memcpy(&x, u + i, 8);
-        /* A byte < 0x20 or >= 0x80, or a '"' or a '\\': x - 0x20 in each
-         * byte borrows (sets its top bit) for bytes < 0x20. */
-        if (((x - BYTES8(0x20)) | x | has_zero(x ^ BYTES8('"')) |
-             has_zero(x ^ BYTES8('\\'))) & BYTES8(0x80)) {
+        if (special_bytes(x)) {
             break;
         }
         i += 8;
@@ -245,18 +254,6 @@ fail:
     b->len = start;
     b->data[b->len] = '\0';
     return -1;
-}
-
-/*
- * A bit set in the top bit of each byte of x that does not go into a JSON
- * string as it is (below 0x20, 0x80 and above, '"', '\\'). Only the
- * lowest set byte is exact (a borrow can flag bytes above it), which is
- * all lv_buf_put_json_str asks of it.
- */
-static inline uint64_t special_bytes(uint64_t x)
-{
-    return ((x - BYTES8(0x20)) | x | has_zero(x ^ BYTES8('"')) |
-            has_zero(x ^ BYTES8('\\'))) & BYTES8(0x80);
 }
 
 /* The second character of the two-character escapes (RFC 8259 section
