@@ -97,11 +97,16 @@ struct lv_logs_queries *lv_logs_queries_start(struct lv_app *app);
  * NULL is a no-op. */
 void lv_logs_queries_stop(struct lv_logs_queries *qs);
 
-/* Hands query `id` of (account, region), started by `who`, to the pool.
- * It runs as soon as a runner is free. */
-void lv_logs_queries_submit(struct lv_logs_queries *qs, const char *id,
-                            const char *account, const char *region,
-                            const struct lv_principal *who);
+/* Hands query `id` of (account, region), started by `who`, to the pool
+ * once the transaction open on this thread's store connection commits
+ * (store.h: lv_store_after_commit) — at once when none is open, never when
+ * it rolls back: the runner reads the query's row. It runs as soon as a
+ * runner is free. */
+void lv_logs_queries_submit_after_commit(struct lv_logs_queries *qs,
+                                         struct lv_store *store,
+                                         const char *id, const char *account,
+                                         const char *region,
+                                         const struct lv_principal *who);
 
 /* ---- sealed results (query_seal.c) -------------------------------------- */
 

@@ -72,6 +72,7 @@
 #define SWEEP_LEASE "logs.insights"
 
 struct job {
+    struct lv_logs_queries *qs;     /* whose queue (after-commit hand-off) */
     char id[37];
     char account[13];
     char region[64];
@@ -90,10 +91,6 @@ struct lv_logs_queries {
     struct lv_ticker *sweeper;
     int lease;
 };
-
-/* How long a runner waits for a query's record to be committed by the
- * StartQuery that queued it (run_job). */
-#define QUERY_VISIBLE_WAIT_MS 10000
 
 static int64_t now_ms(void)
 {
@@ -522,22 +519,11 @@ static void run_job(struct lv_logs_queries *qs, const struct job *jb)
     lv_buf_init(&r->payload, 2 * (size_t)LV_CHUNK_MAX_RAW + 4096);
     lv_buf_init(&r->stats, 4096);
 
-    /* With the audit trail on, StartQuery's record is inserted inside the
-     * transaction the front opened for the request (audit/audit.h), which
-     * commits after the handler returned, so after this job was queued:
-     * until then the record is not seen here. Wait for it, a bounded
-     * while (QUERY_VISIBLE_WAIT_MS; a transaction rolled back never shows
-     * it, and the job is then dropped as before). */
-    for (int64_t waited = 0;; waited += 10) {
-        found = lv_store_insights_query_get(r->rq.store, jb->account,
-                                            jb->region, jb->id, 0, &r->rec,
-                                            &err);
-        if (found != 0 || waited >= QUERY_VISIBLE_WAIT_MS ||
-            atomic_load(&qs->stopping)) {
-            break;
-        }
-        nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
-    }
+    /* StartQuery hands the job over only after its row committed
+     * (lv_logs_queries_submit_after_commit): the row is here, unless the
+     * query was deleted since (its retention swept it). */
+    found = lv_store_insights_query_get(r->rq.store, jb->account, jb->region,
+                                        jb->id, 0, &r->rec, &err);
     if (found <= 0) {
         if (found < 0) {
             lv_log(LV_LOG_WARN, "logs: query %s cannot be read: %s", jb->id,
@@ -630,23 +616,25 @@ static void *runner(void *arg)
     }
 }
 
-void lv_logs_queries_submit(struct lv_logs_queries *qs, const char *id,
-                            const char *account, const char *region,
-                            const struct lv_principal *who)
+static struct job *job_new(struct lv_logs_queries *qs, const char *id,
+                           const char *account, const char *region,
+                           const struct lv_principal *who)
 {
-    struct job *jb;
+    struct job *jb = lv_xcalloc(1, sizeof(*jb));
 
-    if (!qs) {
-        /* Not started (a unit test's service object): the sweeper of a
-         * running node fails the query in time. */
-        lv_log(LV_LOG_WARN, "logs: no runner for query=%s", id);
-        return;
-    }
-    jb = lv_xcalloc(1, sizeof(*jb));
+    jb->qs = qs;
     snprintf(jb->id, sizeof(jb->id), "%s", id);
     snprintf(jb->account, sizeof(jb->account), "%s", account);
     snprintf(jb->region, sizeof(jb->region), "%s", region);
     jb->who = *who;
+    return jb;
+}
+
+static void job_enqueue(void *arg)
+{
+    struct job *jb = arg;
+    struct lv_logs_queries *qs = jb->qs;
+
     pthread_mutex_lock(&qs->mu);
     if (qs->tail) {
         qs->tail->next = jb;
@@ -656,6 +644,22 @@ void lv_logs_queries_submit(struct lv_logs_queries *qs, const char *id,
     qs->tail = jb;
     pthread_cond_signal(&qs->cv);
     pthread_mutex_unlock(&qs->mu);
+}
+
+void lv_logs_queries_submit_after_commit(struct lv_logs_queries *qs,
+                                         struct lv_store *store,
+                                         const char *id, const char *account,
+                                         const char *region,
+                                         const struct lv_principal *who)
+{
+    if (!qs) {
+        /* Not started (a unit test's service object): the sweeper of a
+         * running node fails the query in time. */
+        lv_log(LV_LOG_WARN, "logs: no runner for query=%s", id);
+        return;
+    }
+    lv_store_after_commit(store, job_enqueue, free,
+                          job_new(qs, id, account, region, who));
 }
 
 /* ---- the sweeper -------------------------------------------------------- */

@@ -321,11 +321,16 @@ int lv_logs_op_start_query(struct lv_req *rq, const json_t *in,
         lv_store_rollback(rq->store);
         goto out;
     }
+    /* The runner reads the query's row: hand it over only once the row
+     * is visible to the runner's connection, i.e. after the outermost
+     * commit — the front's own, around this handler, when the audit trail
+     * is on. A rolled-back request drops the job. */
+    lv_logs_queries_submit_after_commit(rq->app->logs->queries, rq->store,
+                                        rec.id, rec.account, rec.region,
+                                        &rq->who);
     if (lv_store_commit(rq->store, err) < 0) {
         goto out;
     }
-    lv_logs_queries_submit(rq->app->logs->queries, rec.id, rec.account,
-                           rec.region, &rq->who);
     lv_log(LV_LOG_INFO, "logs: query scheduled query=%s groups=%zu req=%s",
            rec.id, qg.n, rq->id);
     lv_jw_kstr(w, "queryId", rec.id);

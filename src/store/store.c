@@ -186,19 +186,173 @@ int lv_store_schema_version(struct lv_store *s, const char *component,
     return s->be->version_get(s->impl, component, version, err);
 }
 
+/* ---- transactions and their after-commit work ------------------------- */
+
+/* One piece of after-commit work, at the transaction level (1 = the
+ * outermost) that registered it, or moved out to by an inner commit. */
+struct hook {
+    void (*fn)(void *arg);
+    void (*drop)(void *arg);
+    void *arg;
+    int level;
+    struct hook *next;
+};
+
+/* This thread's open transaction levels on one store, and the work that
+ * waits for the outermost commit (registration order). A thread uses one
+ * store at a time in practice; a list keeps several correct. An entry
+ * lives while its store has a level open on this thread. */
+struct txn_state {
+    const struct lv_store *s;
+    int depth;
+    struct hook *head, **tail;
+    struct txn_state *next;
+};
+
+static _Thread_local struct txn_state *txn_states;
+
+static struct txn_state *txn_find(const struct lv_store *s)
+{
+    for (struct txn_state *t = txn_states; t; t = t->next) {
+        if (t->s == s) {
+            return t;
+        }
+    }
+    return NULL;
+}
+
+static void txn_forget(struct txn_state *t)
+{
+    for (struct txn_state **p = &txn_states; *p; p = &(*p)->next) {
+        if (*p == t) {
+            *p = t->next;
+            break;
+        }
+    }
+    free(t);
+}
+
+/* Drops (drop, never fn) the hooks registered at `level` or deeper. */
+static void hooks_drop_from(struct txn_state *t, int level)
+{
+    struct hook **p = &t->head;
+
+    while (*p) {
+        struct hook *h = *p;
+
+        if (h->level >= level) {
+            *p = h->next;
+            if (h->drop) {
+                h->drop(h->arg);
+            }
+            free(h);
+        } else {
+            p = &h->next;
+        }
+    }
+    t->tail = &t->head;
+    while (*t->tail) {
+        t->tail = &(*t->tail)->next;
+    }
+}
+
+/* The level t->depth + 1 has closed: committed (ok) or rolled back. */
+static void txn_closed(struct txn_state *t, int ok)
+{
+    int level = t->depth + 1;
+
+    if (!ok) {
+        hooks_drop_from(t, level);
+    } else if (t->depth > 0) {
+        for (struct hook *h = t->head; h; h = h->next) {
+            if (h->level == level) {
+                h->level = t->depth;
+            }
+        }
+    }
+    if (t->depth > 0) {
+        return;
+    }
+    /* The outermost level closed: run what waited for it, then forget t
+     * (a hook may itself open a transaction on this store). */
+    {
+        struct hook *h = t->head;
+
+        txn_forget(t);
+        while (h) {
+            struct hook *next = h->next;
+
+            if (h->fn) {
+                h->fn(h->arg);
+            }
+            free(h);
+            h = next;
+        }
+    }
+}
+
 int lv_store_begin(struct lv_store *s, struct lv_err *err)
 {
-    return s->be->begin(s->impl, err);
+    struct txn_state *t;
+
+    if (s->be->begin(s->impl, err) < 0) {
+        return -1;
+    }
+    t = txn_find(s);
+    if (!t) {
+        t = lv_xcalloc(1, sizeof(*t));
+        t->s = s;
+        t->tail = &t->head;
+        t->next = txn_states;
+        txn_states = t;
+    }
+    t->depth++;
+    return 0;
 }
 
 int lv_store_commit(struct lv_store *s, struct lv_err *err)
 {
-    return s->be->commit(s->impl, err);
+    struct txn_state *t = txn_find(s);
+    int rc = s->be->commit(s->impl, err);
+
+    /* With no level open the backend has already called it a bug. */
+    if (t) {
+        t->depth--;
+        txn_closed(t, rc == 0);
+    }
+    return rc;
 }
 
 void lv_store_rollback(struct lv_store *s)
 {
+    struct txn_state *t = txn_find(s);
+
     s->be->rollback(s->impl);
+    if (t) {
+        t->depth--;
+        txn_closed(t, 0);
+    }
+}
+
+void lv_store_after_commit(struct lv_store *s, void (*fn)(void *arg),
+                           void (*drop)(void *arg), void *arg)
+{
+    struct txn_state *t = txn_find(s);
+    struct hook *h;
+
+    if (!t || t->depth == 0) {
+        if (fn) {
+            fn(arg);
+        }
+        return;
+    }
+    h = lv_xcalloc(1, sizeof(*h));
+    h->fn = fn;
+    h->drop = drop;
+    h->arg = arg;
+    h->level = t->depth;
+    *t->tail = h;
+    t->tail = &h->next;
 }
 
 int lv_store_meta_get(struct lv_store *s, const char *key,

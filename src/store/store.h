@@ -125,6 +125,23 @@ int lv_store_commit(struct lv_store *s, struct lv_err *err);
 void lv_store_rollback(struct lv_store *s);
 
 /*
+ * Work that must wait until what this thread's transaction wrote is
+ * visible to every other connection: fn(arg) runs on this thread right
+ * after the outermost lv_store_commit succeeds (in the order registered),
+ * and drop(arg) runs instead when the level it was registered at — or any
+ * level around it — rolls back or fails to commit. Outside a transaction
+ * (autocommit: what was written is already committed) fn(arg) runs at
+ * once. fn and drop may be NULL; either one owns arg from then on. Only
+ * transactions opened with lv_store_begin count (the backends' internal
+ * savepoints are invisible here).
+ *
+ * Use: hand a job to another thread that will read the rows just written
+ * (StartQuery hands its query to a runner only once its row is committed).
+ */
+void lv_store_after_commit(struct lv_store *s, void (*fn)(void *arg),
+                           void (*drop)(void *arg), void *arg);
+
+/*
  * The meta table: small named values that belong to the store as a whole
  * (the root key's check value, the creation time "core.created", …). Keys
  * are short ASCII names, by convention "component.name". Values are bytes.

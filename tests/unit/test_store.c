@@ -629,6 +629,120 @@ static void test_transactions(void **state)
     tmp_remove(&t);
 }
 
+/* ---- after-commit work ---- */
+
+/* What a hook saw: the order it ran in (a code per call) and, for a hook
+ * that checks, the count another connection reads at that moment. */
+struct hook_log {
+    struct lv_store *s;
+    char ran[32];
+    size_t n;
+    int seen_by_other;
+};
+
+struct hook_arg {
+    struct hook_log *log;
+    char code;
+};
+
+static void *count_on_other_thread(void *arg)
+{
+    struct hook_log *log = arg;
+
+    log->seen_by_other = query_int(log->s, "SELECT count(*) FROM t1");
+    return NULL;
+}
+
+static void hook_ran(void *arg)
+{
+    struct hook_arg *a = arg;
+
+    a->log->ran[a->log->n++] = a->code;
+}
+
+static void hook_dropped(void *arg)
+{
+    struct hook_arg *a = arg;
+
+    a->log->ran[a->log->n++] = (char)(a->code - 'a' + 'A');
+}
+
+/* A hook that reads, from another thread (another connection), what the
+ * transaction wrote: it must already be visible. */
+static void hook_reads(void *arg)
+{
+    struct hook_arg *a = arg;
+    pthread_t th;
+
+    assert_int_equal(pthread_create(&th, NULL, count_on_other_thread,
+                                    a->log), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    hook_ran(arg);
+}
+
+static void test_after_commit(void **state)
+{
+    struct lv_err err = LV_ERR_INIT;
+    struct hook_log log = { 0 };
+    struct hook_arg a = { &log, 'a' }, b = { &log, 'b' }, c = { &log, 'c' },
+                    d = { &log, 'd' }, e = { &log, 'e' };
+    struct lv_store *s;
+    struct tmp t;
+
+    (void)state;
+    tmp_make(&t);
+    s = open_with(&t, lists_fake1, &err);
+    assert_non_null(s);
+    log.s = s;
+
+    /* outside a transaction: at once */
+    lv_store_after_commit(s, hook_ran, hook_dropped, &a);
+    assert_string_equal(log.ran, "a");
+
+    /* after the outermost commit, in order; not before; visible to
+     * another connection when it runs */
+    memset(log.ran, 0, sizeof(log.ran)), log.n = 0;
+    assert_int_equal(lv_store_begin(s, &err), 0);
+    exec_ok(s, "INSERT INTO t1 VALUES (1)");
+    lv_store_after_commit(s, hook_reads, hook_dropped, &b);
+    assert_int_equal(lv_store_begin(s, &err), 0);
+    lv_store_after_commit(s, hook_ran, hook_dropped, &c);
+    assert_int_equal(lv_store_commit(s, &err), 0);
+    assert_int_equal(log.n, 0);
+    assert_int_equal(lv_store_commit(s, &err), 0);
+    assert_string_equal(log.ran, "bc");
+    assert_int_equal(log.seen_by_other, 1);
+
+    /* a rollback drops; an inner rollback drops only its own level's */
+    memset(log.ran, 0, sizeof(log.ran)), log.n = 0;
+    assert_int_equal(lv_store_begin(s, &err), 0);
+    lv_store_after_commit(s, hook_ran, hook_dropped, &a);
+    assert_int_equal(lv_store_begin(s, &err), 0);
+    lv_store_after_commit(s, hook_ran, hook_dropped, &b);
+    lv_store_rollback(s);
+    assert_string_equal(log.ran, "B");
+    assert_int_equal(lv_store_commit(s, &err), 0);
+    assert_string_equal(log.ran, "Ba");
+
+    /* an inner commit moves its work out; the outer rollback drops it */
+    memset(log.ran, 0, sizeof(log.ran)), log.n = 0;
+    assert_int_equal(lv_store_begin(s, &err), 0);
+    assert_int_equal(lv_store_begin(s, &err), 0);
+    lv_store_after_commit(s, hook_ran, hook_dropped, &d);
+    assert_int_equal(lv_store_commit(s, &err), 0);
+    lv_store_after_commit(s, NULL, hook_dropped, &e);
+    lv_store_rollback(s);
+    assert_string_equal(log.ran, "DE");
+
+    /* and the next transaction starts clean */
+    memset(log.ran, 0, sizeof(log.ran)), log.n = 0;
+    assert_int_equal(lv_store_begin(s, &err), 0);
+    assert_int_equal(lv_store_commit(s, &err), 0);
+    assert_int_equal(log.n, 0);
+    lv_store_close(s);
+    tmp_remove(&t);
+}
+
 /* ---- meta ---- */
 
 struct meta_case {
@@ -994,6 +1108,7 @@ int main(void)
         cmocka_unit_test(test_threads_write),
         cmocka_unit_test(test_close_with_live_threads),
         cmocka_unit_test(test_transactions),
+        cmocka_unit_test(test_after_commit),
         cmocka_unit_test(test_meta),
         cmocka_unit_test(test_stmt_cache),
         cmocka_unit_test(test_cleared_bindings),

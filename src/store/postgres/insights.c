@@ -235,17 +235,29 @@ int lv_pg_insights_query_count_active(void *impl, const char *account,
                                       const char *region, int64_t *n,
                                       struct lv_err *err)
 {
+    /* StartQuery counts, then inserts, in one transaction. Under READ
+     * COMMITTED two of them would both count 99 and both insert: the
+     * first statement takes a transaction lock for (account, region), so
+     * the second waits for the first to commit, and its count — a new
+     * statement, so a new snapshot — sees the first's row. Outside a
+     * transaction the lock ends with the statement (nothing to order). */
+    static const char lock[] =
+        "SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtextextended("
+        "'lv.insights.start/' || $1 || '/' || $2, 0))) AS l";
     static const char sql[] =
         "SELECT count(*) FROM insights_queries"
         " WHERE account = $1 AND region = $2"
         " AND status IN ('Scheduled', 'Running')";
     struct lv_pg_params p;
+    int64_t one;
 
     *n = 0;
     lv_pg_params_init(&p);
     lv_pg_param_text(&p, account);
     lv_pg_param_text(&p, region);
-    if (lv_pg_query_int64(impl, sql, &p, n, "count active insights queries",
+    if (lv_pg_query_int64(impl, lock, &p, &one,
+                          "lock insights query starts", err) < 0 ||
+        lv_pg_query_int64(impl, sql, &p, n, "count active insights queries",
                           err) < 0) {
         return -1;
     }
