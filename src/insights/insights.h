@@ -108,6 +108,10 @@ size_t lv_iq_run_peak_bytes(const struct lv_iq_run *r);
 struct lv_iq_result_field {
     char *name;
     char *value;                /* the text GetQueryResults shows */
+    int is_ptr;                 /* value is an event's @ptr cursor (as
+                                 * lv_iq_event.ptr gave it), under this
+                                 * name or another (`fields @ptr as p`):
+                                 * the caller signs it */
 };
 struct lv_iq_result_row {
     struct lv_iq_result_field *f;

@@ -62,6 +62,10 @@ struct lv_iq_val {
     double num;         /* LV_IQ_NUM, LV_IQ_TIME (ms), LV_IQ_BOOL (0/1) */
     const char *s;      /* LV_IQ_STR: not NUL-terminated, borrowed */
     size_t len;
+    int is_ptr;         /* an event's @ptr cursor, as it is or under
+                         * another name (`fields @ptr as p`): the
+                         * result field is marked so (is_ptr in
+                         * insights.h), for the caller to sign */
 };
 
 /* A bump allocator for what one row computes (strings made by functions,

@@ -56,6 +56,7 @@ static void add_field(struct row_build *b, const char *name,
     lv_iq_val_text(v, &t);
     b->out->f[b->out->n].name = lv_xstrdup(name);
     b->out->f[b->out->n].value = lv_buf_detach(&t, NULL);
+    b->out->f[b->out->n].is_ptr = v->is_ptr;
     b->out->n++;
 }
 

@@ -104,6 +104,7 @@ static void str_val(struct lv_iq_val *out, const char *s, size_t len)
     out->num = 0;
     out->s = s;
     out->len = s ? len : 0;
+    out->is_ptr = 0;
 }
 
 /* The system field `name` of r's event: 1 and *out, or 0. */
@@ -133,6 +134,7 @@ static int system_field(const struct lv_iq_row *r, const char *name,
         out->len = 0;
     } else if (name_is(name, len, "@ptr")) {
         str_val(out, ev->ptr, ev->ptr_len);
+        out->is_ptr = out->t == LV_IQ_STR;
     } else {
         return 0;
     }

@@ -165,7 +165,7 @@ struct lv_query_ptr {
 };
 /* The cursor of p into out (LV_QUERY_CURSOR_MAX bytes). */
 void lv_query_ptr_cursor(const struct lv_query_ptr *p, char *out);
-/* Replaces the value of every "@ptr" field of res (a cursor) with the
+/* Replaces the value of every is_ptr field of res (a cursor) with the
  * signed pointer for (account, region). */
 void lv_query_ptr_sign(const struct lv_keyring *kr, const char *account,
                        const char *region, struct lv_iq_result *res);

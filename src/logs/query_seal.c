@@ -278,7 +278,7 @@ void lv_query_ptr_sign(const struct lv_keyring *kr, const char *account,
         for (size_t j = 0; j < row->n; j++) {
             char *signed_ptr;
 
-            if (strcmp(row->f[j].name, "@ptr") != 0 || !row->f[j].value ||
+            if (!row->f[j].is_ptr || !row->f[j].value ||
                 strlen(row->f[j].value) >= LV_QUERY_CURSOR_MAX) {
                 continue;
             }

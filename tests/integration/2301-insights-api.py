@@ -315,6 +315,19 @@ try:
             rj["results"][1])["@ptr"])["logRecord"]
         t.eq("discovered fields in the record", ("500", "/p1"),
              (jrec.get("status"), jrec.get("path")))
+        # @ptr under another name is the same signed pointer, usable as
+        # GetLogRecord's logRecordPointer
+        qp = logs.start_query(logGroupName=G2, startTime=base_s,
+                              endTime=end_s,
+                              queryString="fields @ptr as p | limit 1"
+                              )["queryId"]
+        rp, _ = wait_done(logs, qp)
+        prow = row_dict(rp["results"][0])
+        t.eq("fields @ptr as p: p is the row's signed @ptr",
+             prow.get("@ptr"), prow.get("p"))
+        t.eq("GetLogRecord takes p", G2,
+             logs.get_log_record(logRecordPointer=prow["p"])["logRecord"]
+             .get("@log", "").split(":", 1)[-1])
 
         # ---- GetLogGroupFields ----------------------------------------------
         f = logs.get_log_group_fields(logGroupName=G2,

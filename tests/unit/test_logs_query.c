@@ -117,6 +117,7 @@ static void one_row(struct lv_iq_result *res, const char *cursor)
     res->rows[0].f[0].value = lv_xstrdup("hello");
     res->rows[0].f[1].name = lv_xstrdup("@ptr");
     res->rows[0].f[1].value = lv_xstrdup(cursor);
+    res->rows[0].f[1].is_ptr = 1;   /* as result.c marks an event's @ptr */
 }
 
 static char *signed_ptr(const struct lv_keyring *kr, const char *acct,
