@@ -150,7 +150,7 @@ static int parse_outlier(struct lv_iqp *p, struct lv_iq_cmd *c)
 
 static int parse_relevant(struct lv_iqp *p, struct lv_iq_cmd *c)
 {
-    while (!lv_iqp_is_kw(p, "where") || p->tok.quoted) {
+    while (!lv_iqp_is_kw(p, "where")) {
         struct lv_iq_expr *e;
 
         if (at_end(p)) {

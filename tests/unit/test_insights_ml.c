@@ -276,6 +276,10 @@ static const struct qcase cases[] = {
       /* cpu upper 30 (100 out); memory upper 55.5 + 12.5 = 68, no
        * lower: 5 rows left */
       &outs, "n=5" },
+    { "outlier between two stats: the second reads @isOutlier",
+      /* one row (m = 100): Q1 = Q3 = 100, nothing outlies */
+      "stats max(cpu) as m by @logStream | outlier mark=true m "
+      "| stats count(*) as c by @isOutlier", &outs, "@isOutlier=0 | c=1" },
     /* relevantfields */
     { "relevantfields: the page's first example, every field",
       /* Path: /x ×4 vs /y ×4, TVD 1; size: 100-400 vs 10-40, KS 1,
