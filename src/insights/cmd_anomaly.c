@@ -141,15 +141,24 @@ static int anomaly_add(struct lv_iq_block *b, struct lv_iq_row *r,
 
 /* What one pattern shows. */
 struct found {
-    struct lv_buf types, desc;
+    struct lv_buf desc;
     int high, medium;
+    unsigned kinds;             /* 1 << enum kind, each named once */
 };
 
-static void found_add(struct found *f, const char *type, const char *fmt,
-                      ...) __attribute__((format(printf, 3, 4)));
+enum kind { K_NEW, K_FREQ, K_VAR, K_NUM, K_HTTP };
 
-static void found_add(struct found *f, const char *type, const char *fmt,
-                      ...)
+static void found_add(struct found *f, enum kind k, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* @anomalyType's names of the kinds, in its order. */
+static const char *const kind_names[] = {
+    "New Pattern", "Pattern Frequency", "Token Variation", "Numerical Token",
+    "HTTP Error Code",
+};
+
+/* A finding of kind k: its sentence (in the order found), and its kind. */
+static void found_add(struct found *f, enum kind k, const char *fmt, ...)
 {
     va_list ap;
     char line[512];
@@ -157,7 +166,7 @@ static void found_add(struct found *f, const char *type, const char *fmt,
     va_start(ap, fmt);
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
-    lv_buf_addf(&f->types, "%s%s", f->types.len ? ", " : "", type);
+    f->kinds |= 1u << k;
     lv_buf_addf(&f->desc, "%s%s", f->desc.len ? "; " : "", line);
 }
 
@@ -217,7 +226,7 @@ static void check_windows(const struct anomaly *a, json_t *map,
     if (k >= 2 && first < k && (double)first > (double)(k - 1) / 2) {
         time_text(a->first + (int64_t)first * win, when, sizeof(when));
         f->medium = 1;
-        found_add(f, "New Pattern",
+        found_add(f, K_NEW,
                   "new pattern: first seen in the window from %s, in the "
                   "later half of the query's events", when);
     }
@@ -235,7 +244,7 @@ static void check_windows(const struct anomaly *a, json_t *map,
         if (c[peak] > thr) {
             time_text(a->first + (int64_t)peak * win, when, sizeof(when));
             f->medium = 1;
-            found_add(f, "Pattern Frequency",
+            found_add(f, K_FREQ,
                       "pattern frequency: %.0f events in the window from "
                       "%s, usually %g", c[peak], when, m);
         }
@@ -350,7 +359,7 @@ static void check_token(json_t *tok, int http_ctx, struct found *f)
         }
         f->high |= fives;
         f->medium = 1;
-        found_add(f, "HTTP Error Code", "HTTP error codes in <%s>: %.*s",
+        found_add(f, K_HTTP, "HTTP error codes in <%s>: %.*s",
                   name, (int)list.len, list.data);
     } else if (numeric && total >= 4) {
         double q1 = at_rank(v, n, (total - 1) / 4);
@@ -363,7 +372,7 @@ static void check_token(json_t *tok, int http_ctx, struct found *f)
             }
         }
         if (list.len) {
-            found_add(f, "Numerical Token",
+            found_add(f, K_NUM,
                       "numerical token <%s>: %.*s outside [%g, %g]", name,
                       (int)list.len, list.data, lo, hi);
         }
@@ -380,7 +389,7 @@ static void check_token(json_t *tok, int http_ctx, struct found *f)
                                 v[i].s, (long long)v[i].n);
                 }
             }
-            found_add(f, "Token Variation",
+            found_add(f, K_VAR,
                       "token variation in <%s>: usually %s (%lld of %lld), "
                       "also %.*s", name, v[top].s, (long long)v[top].n,
                       (long long)total, (int)list.len, list.data);
@@ -412,6 +421,7 @@ static int anomaly_end(struct lv_iq_block *b, lv_iq_row_sink *sink,
         struct lv_iq_row *r = a->rows[i].row;
         json_t *tokens = NULL, *t;
         struct found f;
+        struct lv_buf types;
         struct lv_iq_val sev;
         const char *prio;
         size_t j;
@@ -422,7 +432,7 @@ static int anomaly_end(struct lv_iq_block *b, lv_iq_row_sink *sink,
             continue;
         }
         memset(&f, 0, sizeof(f));
-        lv_buf_init(&f.types, SIZE_MAX);
+        lv_buf_init(&types, SIZE_MAX);
         lv_buf_init(&f.desc, SIZE_MAX);
         check_windows(a, a->rows[i].vis, &f);
         tokens = field_json(r, "@tokens");
@@ -436,7 +446,13 @@ static int anomaly_end(struct lv_iq_block *b, lv_iq_row_sink *sink,
             }
         }
         json_decref(tokens);
-        if (f.types.len == 0) {
+        for (j = 0; j < sizeof(kind_names) / sizeof(kind_names[0]); j++) {
+            if (f.kinds & (1u << j)) {
+                lv_buf_addf(&types, "%s%s", types.len ? ", " : "",
+                            kind_names[j]);
+            }
+        }
+        if (types.len == 0) {
             lv_iq_row_free(r);
         } else {
             lv_iq_row_get(r, "@severityLabel", 14, &sev);
@@ -445,12 +461,12 @@ static int anomaly_end(struct lv_iq_block *b, lv_iq_row_sink *sink,
                 f.high = 1;
             }
             prio = f.high ? "HIGH" : f.medium ? "MEDIUM" : "LOW";
-            set_str(r, "@anomalyType", f.types.data, f.types.len);
+            set_str(r, "@anomalyType", types.data, types.len);
             set_str(r, "@anomalyDescription", f.desc.data, f.desc.len);
             set_str(r, "@anomalyPriority", prio, strlen(prio));
             rc = sink(arg, r, err);
         }
-        lv_buf_release(&f.types);
+        lv_buf_release(&types);
         lv_buf_release(&f.desc);
     }
     return rc;

@@ -41,6 +41,7 @@ struct ev {
 struct evset {
     const struct ev *ev;
     size_t n;
+    const char *log;            /* @log; NULL: 123456789012:ml */
 };
 
 /* ---- sample events ------------------------------------------------------ */
@@ -56,7 +57,7 @@ static const struct ev out_ev[] = {
     { 4000, "{\"cpu\": 18, \"memory\": 56}", 0 },
     { 5000, "{\"cpu\": 100, \"memory\": 58}", 0 },
 };
-static const struct evset outs = { out_ev, 6 };
+static const struct evset outs = { out_ev, 6, NULL };
 
 /* relevantfields: Time > 400 on the first four (the conditional set). */
 static const struct ev rel_ev[] = {
@@ -77,7 +78,7 @@ static const struct ev rel_ev[] = {
     { 7, "{\"Time\": 40, \"Controller\": \"A\", \"Path\": \"/y\", "
          "\"Service\": \"svc\", \"size\": 40, \"requestId\": \"r7\"}", 0 },
 };
-static const struct evset rels = { rel_ev, 8 };
+static const struct evset rels = { rel_ev, 8, NULL };
 
 /* relevantfields' Lambda example: two timeouts of 128 MB functions. */
 static const struct ev lam_ev[] = {
@@ -86,7 +87,7 @@ static const struct ev lam_ev[] = {
     { 2, "{\"Duration\": 100, \"memorySize\": 1024}", 0 },
     { 3, "{\"Duration\": 300, \"memorySize\": 512}", 0 },
 };
-static const struct evset lams = { lam_ev, 4 };
+static const struct evset lams = { lam_ev, 4, NULL };
 
 /* logcompare: the current window and the baseline (prev). */
 static const struct ev cmp_ev[] = {
@@ -99,7 +100,7 @@ static const struct ev cmp_ev[] = {
     { 6, "ERROR disk full", 0 },
     { 7, "User alice logged in", 0 },
 };
-static const struct evset cmps = { cmp_ev, 8 };
+static const struct evset cmps = { cmp_ev, 8, NULL };
 
 /* anomaly: windows of 5 minutes (a 2 h range), k = 0 … 11 from the
  * window of T0; one pattern each:
@@ -160,7 +161,35 @@ static const struct ev an_ev[] = {
     { 10 * MIN5 + 9, "Heartbeat ok", 0 },
     { 11 * MIN5 + 9, "Heartbeat ok", 0 },
 };
-static const struct evset ans = { an_ev, sizeof(an_ev) / sizeof(an_ev[0]) };
+static const struct evset ans = { an_ev, sizeof(an_ev) / sizeof(an_ev[0]),
+                                  NULL };
+
+/* anomaly's other examples filter on @type, which Insights discovers in
+ * a Lambda function's platform lines (discover.c): START and REPORT lines
+ * in windows 0-9, Duration and Billed Duration 10 11 12 … 5000 as A's
+ * numbers above (bounds [4, 18]: 5000 outlies in both tokens), the
+ * memory sizes constant, the request ids all different (no value holds
+ * 90%). No line has @type ERROR. */
+#define START(k, id) { (k) * MIN5, "START RequestId: " id " Version: 1", 0 }
+#define REPORT(k, id, d)                                                      \
+    { (k) * MIN5 + 1, "REPORT RequestId: " id "\tDuration: " d " ms\t"       \
+      "Billed Duration: " d " ms\tMemory Size: 128 MB\t"                     \
+      "Max Memory Used: 64 MB\t", 0 }
+#define ID(n) "8ed1bc8c-47d8-4a3d-9e1a-1f6b0b6c1a2" n
+static const struct ev lam2_ev[] = {
+    START(0, ID("0")), REPORT(0, ID("0"), "10"),
+    START(1, ID("1")), REPORT(1, ID("1"), "11"),
+    START(2, ID("2")), REPORT(2, ID("2"), "12"),
+    START(3, ID("3")), REPORT(3, ID("3"), "10"),
+    START(4, ID("4")), REPORT(4, ID("4"), "11"),
+    START(5, ID("5")), REPORT(5, ID("5"), "12"),
+    START(6, ID("6")), REPORT(6, ID("6"), "10"),
+    START(7, ID("7")), REPORT(7, ID("7"), "11"),
+    START(8, ID("8")), REPORT(8, ID("8"), "12"),
+    START(9, ID("9")), REPORT(9, ID("9"), "5000"),
+};
+static const struct evset lam2 = { lam2_ev, 20,
+                                   "123456789012:/aws/lambda/fn" };
 
 /* ---- running a query ---------------------------------------------------- */
 
@@ -210,7 +239,7 @@ static int run_query(const char *query, const struct evset *set,
         memset(&ev, 0, sizeof(ev));
         ev.ts = T0 + set->ev[i].dt;
         ev.ingestion_ms = ev.ts + 500;
-        ev.log = "123456789012:ml";
+        ev.log = set->log ? set->log : "123456789012:ml";
         ev.log_len = strlen(ev.log);
         ev.stream = "s";
         ev.stream_len = 1;
@@ -347,6 +376,18 @@ static const struct qcase cases[] = {
       "@anomalyPriority=MEDIUM\n"
       "@pattern=GET /index status <Number-1> | @sampleCount=5 | "
       "@anomalyType=HTTP Error Code | @anomalyPriority=HIGH" },
+    { "anomaly: the page's second example (@type = \"REPORT\")",
+      "fields @timestamp, @message\n| filter @type = \"REPORT\"\n"
+      "| pattern @message\n| anomaly "
+      "| display @sampleCount, @anomalyType, @anomalyDescription, "
+      "@anomalyPriority", &lam2,
+      "@sampleCount=10 | @anomalyType=Numerical Token | "
+      "@anomalyDescription=numerical token <Number-2>: 5000 outside [4, 18]; "
+      "numerical token <Number-3>: 5000 outside [4, 18] | "
+      "@anomalyPriority=LOW" },
+    { "anomaly: the page's third example (@type = \"ERROR\": none here)",
+      "fields @timestamp, @message\n| filter @type = \"ERROR\"\n"
+      "| pattern @message\n| anomaly\n| sort @timestamp desc", &lam2, "" },
     { "anomaly: descriptions",
       "pattern @message | anomaly | display @anomalyDescription", &ans,
       "@anomalyDescription=token variation in <Token-1>: usually alice "
