@@ -309,6 +309,14 @@ static const struct qcase cases[] = {
       /* one row (m = 100): Q1 = Q3 = 100, nothing outlies */
       "stats max(cpu) as m by @logStream | outlier mark=true m "
       "| stats count(*) as c by @isOutlier", &outs, "@isOutlier=0 | c=1" },
+    { "outlier of a field no row has: the rows unchanged",
+      "outlier mark=true nosuch | display cpu, @isOutlier | limit 2", &outs,
+      "cpu=100 | @isOutlier=0 | @ptr=p5\ncpu=18 | @isOutlier=0 | @ptr=p4" },
+    { "outlier over no rows", "filter cpu > 1000 | outlier cpu", &outs, "" },
+    { "relevantfields over no rows",
+      "filter cpu > 1000 | relevantfields where cpu > 1", &outs, "" },
+    { "relevantfields when no row meets the condition: nothing to compare",
+      "relevantfields where cpu > 1000", &outs, "" },
     /* relevantfields */
     { "relevantfields: the page's first example, every field",
       /* Path: /x ×4 vs /y ×4, TVD 1; size: 100-400 vs 10-40, KS 1,
