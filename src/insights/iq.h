@@ -219,7 +219,9 @@ enum lv_iq_ck {
                              * field the rows hold) */
     LV_IQ_C_LOGCOMPARE,     /* n: the timeshift back to the baseline
                              * window, ms */
-    LV_IQ_C_ANOMALY,        /* no arguments; after pattern */
+    LV_IQ_C_ANOMALY,        /* no arguments; after pattern. by: its
+                             * output columns (FIELDs @anomalyType,
+                             * @anomalyDescription, @anomalyPriority) */
     LV_IQ_C_OTHER,          /* a documented command this engine refuses
                              * at compile time with MalformedQuery: kept
                              * so the parser can name it (str). parse.c

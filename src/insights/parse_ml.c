@@ -223,9 +223,23 @@ int lv_iqp_parse_ml(struct lv_iqp *p, struct lv_iq_cmd *c)
         return parse_relevant(p, c);
     case LV_IQ_C_LOGCOMPARE:
         return parse_logcompare(p, c);
-    case LV_IQ_C_ANOMALY:
-        /* "The command does not require additional parameters". */
-        return at_end(p) ? 0 : lv_iqp_unexpected(p);
+    case LV_IQ_C_ANOMALY: {
+        /* "The command does not require additional parameters". Its
+         * columns, shown after a fields command's. */
+        static const char *const cols[] = { "@anomalyType",
+                                            "@anomalyDescription",
+                                            "@anomalyPriority" };
+
+        if (!at_end(p)) {
+            return lv_iqp_unexpected(p);
+        }
+        for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
+            lv_iqp_add_item(&c->by, &c->n_by,
+                            lv_iqp_field_named(cols[i], c->pos),
+                            lv_xstrdup(cols[i]), 0);
+        }
+        return 0;
+    }
     default:
         return lv_iqp_unexpected(p);
     }

@@ -110,8 +110,9 @@ static long columns(const struct lv_iq_query *q, struct col **cols)
         if (c->k == LV_IQ_C_ADDTOTALS) {
             its = c->by;        /* the total column (row=true) */
             n_its = c->n_by;
-        } else if (c->k == LV_IQ_C_OUTLIER) {
-            its = c->by;        /* the marker column (mark=true) */
+        } else if (c->k == LV_IQ_C_OUTLIER || c->k == LV_IQ_C_ANOMALY) {
+            its = c->by;        /* outlier's marker column (mark=true),
+                                 * anomaly's three */
             n_its = c->n_by;
         } else if (c->k == LV_IQ_C_SESSIONIZE) {
             its = c->items;     /* the session identifier */

@@ -418,6 +418,12 @@ static const struct qcase cases[] = {
     { "anomaly over one window: neither new nor a spike",
       "filter @message like /Disk/ | pattern @message | anomaly", &ans,
       "" },
+    { "anomaly's fields are columns after a fields command's",
+      "pattern @message | fields @sampleCount | anomaly "
+      "| filter @anomalyPriority = \"HIGH\"", &ans,
+      "@sampleCount=5 | @anomalyType=HTTP Error Code | "
+      "@anomalyDescription=HTTP error codes in <Number-1>: 404 x1, 500 x1 | "
+      "@anomalyPriority=HIGH" },
     { "anomaly after a filter on pattern's rows",
       "pattern @message | filter @sampleCount < 6 | anomaly "
       "| display @pattern", &ans,
