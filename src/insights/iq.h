@@ -216,7 +216,8 @@ enum lv_iq_ck {
                              * FIELD @isOutlier */
     LV_IQ_C_RELEVANTFIELDS, /* expr: the condition (after `where`);
                              * items: the fields analysed (none: every
-                             * field the rows hold) */
+                             * field the rows hold); by: its output
+                             * fields (FIELDs @fieldName, …) */
     LV_IQ_C_LOGCOMPARE,     /* n: the timeshift back to the baseline
                              * window, ms */
     LV_IQ_C_ANOMALY,        /* no arguments; after pattern. by: its

@@ -1104,27 +1104,15 @@ static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
         /* fall through */
     case LV_IQ_C_OUTLIER:
     case LV_IQ_C_RELEVANTFIELDS:
-    case LV_IQ_C_LOGCOMPARE: {
-        /* what a later second stats may read */
-        static const char *const made[] = {
-            "@isOutlier", "@fieldName", "@relevanceScore",
-            "@topRelevanceContributors", "@conditionalMedian",
-            "@baselineMedian", "@anomalyType", "@anomalyDescription",
-            "@anomalyPriority",
-        };
-        size_t from = c->k == LV_IQ_C_OUTLIER ? 0 :
-                      c->k == LV_IQ_C_RELEVANTFIELDS ? 1 : 6;
-        size_t to = c->k == LV_IQ_C_OUTLIER ? 1 :
-                    c->k == LV_IQ_C_RELEVANTFIELDS ? 6 : 9;
-
+    case LV_IQ_C_LOGCOMPARE:
         if (lv_iqp_parse_ml(p, c) < 0) {
             return -1;
         }
-        for (i = from; c->k != LV_IQ_C_LOGCOMPARE && i < to; i++) {
-            define(f, made[i]);
+        /* its output fields (by), which a second stats may read */
+        for (i = 0; i < c->n_by; i++) {
+            define(f, c->by[i].name);
         }
         return 0;
-    }
     case LV_IQ_C_OTHER:
         break;
     }

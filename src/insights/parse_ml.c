@@ -22,6 +22,18 @@
 #include "util/err.h"
 #include "util/mem.h"
 
+/* Adds the output fields names[0..n) to c->by, as FIELDs at c's
+ * position. */
+static void add_outputs(struct lv_iq_cmd *c, const char *const *names,
+                        size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        lv_iqp_add_item(&c->by, &c->n_by,
+                        lv_iqp_field_named(names[i], c->pos),
+                        lv_xstrdup(names[i]), 0);
+    }
+}
+
 /* The end of a command: the next `|` or the end of the query. */
 static int at_end(const struct lv_iqp *p)
 {
@@ -125,9 +137,9 @@ static int parse_outlier(struct lv_iqp *p, struct lv_iq_cmd *c)
     c->expr = lv_iqp_new_expr(LV_IQ_E_NUM, param_pos, param_pos);
     c->expr->num = param;
     if (c->n & LV_IQ_OUTLIER_MARK) {
-        lv_iqp_add_item(&c->by, &c->n_by,
-                        lv_iqp_field_named("@isOutlier", c->pos),
-                        lv_xstrdup("@isOutlier"), 0);
+        static const char *const mark[] = { "@isOutlier" };
+
+        add_outputs(c, mark, 1);
     }
     while (!at_end(p)) {
         struct lv_iq_expr *e;
@@ -150,6 +162,12 @@ static int parse_outlier(struct lv_iqp *p, struct lv_iq_cmd *c)
 
 static int parse_relevant(struct lv_iqp *p, struct lv_iq_cmd *c)
 {
+    static const char *const outputs[] = {
+        "@fieldName", "@relevanceScore", "@topRelevanceContributors",
+        "@conditionalMedian", "@baselineMedian",
+    };
+
+    add_outputs(c, outputs, sizeof(outputs) / sizeof(outputs[0]));
     while (!lv_iqp_is_kw(p, "where")) {
         struct lv_iq_expr *e;
 
@@ -233,11 +251,7 @@ int lv_iqp_parse_ml(struct lv_iqp *p, struct lv_iq_cmd *c)
         if (!at_end(p)) {
             return lv_iqp_unexpected(p);
         }
-        for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
-            lv_iqp_add_item(&c->by, &c->n_by,
-                            lv_iqp_field_named(cols[i], c->pos),
-                            lv_xstrdup(cols[i]), 0);
-        }
+        add_outputs(c, cols, sizeof(cols) / sizeof(cols[0]));
         return 0;
     }
     default:

@@ -510,6 +510,11 @@ static const struct {
       "outlier: unknown option 'factor'" },
     { "outlier: an option twice", "outlier param=2 param=3 cpu",
       "outlier: param is given twice" },
+    { "a second stats reads @isOutlier only with mark=true",
+      "stats max(cpu) as m by @logStream | outlier m "
+      "| stats count(*) as c by @isOutlier",
+      "the second stats command can use only fields the first one defines, "
+      "not '@isOutlier'" },
     { "relevantfields without where", "relevantfields Controller",
       "relevantfields: expecting 'where' and a condition" },
     { "relevantfields without a condition", "relevantfields where",
