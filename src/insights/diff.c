@@ -32,6 +32,12 @@
  * the first 10 token values kept per dynamic token.
  * A row without an event (after stats) counts as the current period. The
  * clustered text is @message.
+ *
+ * logcompare timeshift D (CWL_QuerySyntax-Logcompare: "compare the current
+ * time window against a baseline window shifted back by a specified
+ * duration") is this block too, without a pattern before it: the baseline
+ * is the query's range moved back by D (lv_iq_query_previous_range), and
+ * the rows are diff's (the page names no output fields).
  */
 #include "insights/fn_int.h"
 #include "insights/stats_int.h"
@@ -173,6 +179,12 @@ int lv_iq_query_previous_range(const struct lv_iq_query *q, int64_t start_ms,
     for (size_t i = 0; i < q->n_cmds; i++) {
         if (q->cmds[i].k == LV_IQ_C_DIFF) {
             period = q->cmds[i].diff_period;
+        } else if (q->cmds[i].k == LV_IQ_C_LOGCOMPARE) {
+            /* CWL_QuerySyntax-Logcompare: "a baseline window shifted
+             * back by a specified duration". */
+            *lo = start_ms - q->cmds[i].n;
+            *hi = end_ms - q->cmds[i].n;
+            return 1;
         }
     }
     if (!period) {

@@ -232,7 +232,8 @@ static void totals_columns(struct lv_iq_run *run, size_t at,
 
     for (size_t i = 0; i < at; i++) {
         enum lv_iq_ck k = q->cmds[i].k;
-        if (k == LV_IQ_C_STATS || k == LV_IQ_C_PATTERN || k == LV_IQ_C_DIFF) {
+        if (k == LV_IQ_C_STATS || k == LV_IQ_C_PATTERN || k == LV_IQ_C_DIFF ||
+            k == LV_IQ_C_RELEVANTFIELDS || k == LV_IQ_C_LOGCOMPARE) {
             from = i + 1;
         }
     }
@@ -359,6 +360,30 @@ static void build(struct lv_iq_run *run)
             ordered = 1;
             break;
         }
+        case LV_IQ_C_OUTLIER:
+        case LV_IQ_C_RELEVANTFIELDS:
+        case LV_IQ_C_LOGCOMPARE:
+        case LV_IQ_C_ANOMALY: {
+            /* r8/iqml. outlier hands on the rows it holds in the order
+             * they came: the results' order, as dedup sees them. */
+            struct stage *s;
+
+            if (c->k == LV_IQ_C_OUTLIER && !ordered) {
+                add_default_sort(run, 0);
+            }
+            s = add_stage(run, ST_BLOCK, c);
+            if (c->k == LV_IQ_C_OUTLIER) {
+                s->b = lv_iq_outlier_new(c, &run->cx, run->o.max_bytes);
+            } else if (c->k == LV_IQ_C_RELEVANTFIELDS) {
+                s->b = lv_iq_relevant_new(c, &run->cx, run->o.max_bytes);
+            } else if (c->k == LV_IQ_C_ANOMALY) {
+                s->b = lv_iq_anomaly_new(c, &run->cx, run->o.max_bytes);
+            } else {
+                s->b = lv_iq_diff_new(c, &run->cx, run->o.max_bytes);
+            }
+            ordered = 1;
+            break;
+        }
         case LV_IQ_C_UNMASK:
             fail(run, LV_E_MALFORMED_QUERY, unmask_refusal());
             add_stage(run, ST_NOP, c);
@@ -413,6 +438,8 @@ struct lv_iq_run *lv_iq_run_new(const struct lv_iq_query *q,
             const struct lv_iq_cmd *c = &q->cmds[i - 1];
             if (c->k == LV_IQ_C_STATS || c->k == LV_IQ_C_PATTERN ||
                 c->k == LV_IQ_C_DIFF || c->k == LV_IQ_C_UNNEST ||
+                c->k == LV_IQ_C_RELEVANTFIELDS ||
+                c->k == LV_IQ_C_LOGCOMPARE ||
                 c->k == LV_IQ_C_EXPAND || c->k == LV_IQ_C_FILLMISSING ||
                 (c->k == LV_IQ_C_ADDTOTALS && (c->n & LV_IQ_TOTALS_COL))) {
                 break;

@@ -36,14 +36,15 @@ struct lv_iq_source;
 const struct lv_iq_source *lv_iq_query_source(const struct lv_iq_query *q);
 
 /* 1 when the query needs the events of the period before its range too
- * (diff): the caller feeds them with ev->previous = 1. */
+ * (diff, logcompare): the caller feeds them with ev->previous = 1. */
 int lv_iq_query_wants_previous(const struct lv_iq_query *q);
 
 /* The range [*lo, *hi] (ms, inclusive) whose events diff compares with
  * the query's [start_ms, end_ms]: the period of the same length just
  * before it, or the same range a day, a week or a calendar month earlier
- * (diff previousDay | previousWeek | previousMonth). 1 and the range, or
- * 0 when the query has no diff. */
+ * (diff previousDay | previousWeek | previousMonth), or the range shifted
+ * back by logcompare's timeshift. 1 and the range, or 0 when the query
+ * has neither. */
 int lv_iq_query_previous_range(const struct lv_iq_query *q, int64_t start_ms,
                                int64_t end_ms, int64_t *lo, int64_t *hi);
 

@@ -22,7 +22,9 @@
  *                    dedup, parse, unnest, … (lv_iq_exec_*)
  *   stats.c          stats with every aggregation, by, bin(), stats after
  *                    stats; the bound on groups (lv_iq_stats_*)
- *   pattern.c, diff.c  pattern and diff
+ *   pattern.c, diff.c  pattern and diff (and logcompare)
+ *   cmd_outlier.c, cmd_relevant.c, cmd_anomaly.c  outlier, relevantfields,
+ *                    anomaly (parse_ml.c reads the four analysis commands)
  *   cmd_running.c    accum, autoregress, filldown, addtotals, sessionize
  *   cmd_fill.c       fillmissing
  *
@@ -209,6 +211,22 @@ enum lv_iq_ck {
                              * numeric field); n: LV_IQ_TOTALS_* flags;
                              * by[0] (row totals only): the total column,
                              * e a FIELD of its name */
+    /* r8/iqml: the analysis commands (cmd_outlier.c, cmd_relevant.c,
+     * cmd_anomaly.c; logcompare runs in diff.c) */
+    LV_IQ_C_OUTLIER,        /* items: the numeric fields; n:
+                             * LV_IQ_OUTLIER_* flags; expr: an E_NUM, the
+                             * IQR multiplier (param=, default 2.5);
+                             * by[0] (mark=true): the marker column, a
+                             * FIELD @isOutlier */
+    LV_IQ_C_RELEVANTFIELDS, /* expr: the condition (after `where`);
+                             * items: the fields analysed (none: every
+                             * field the rows hold); by: its output
+                             * fields (FIELDs @fieldName, …) */
+    LV_IQ_C_LOGCOMPARE,     /* n: the timeshift back to the baseline
+                             * window, ms */
+    LV_IQ_C_ANOMALY,        /* no arguments; after pattern. by: its
+                             * output columns (FIELDs @anomalyType,
+                             * @anomalyDescription, @anomalyPriority) */
     LV_IQ_C_OTHER,          /* a documented command this engine refuses
                              * at compile time with MalformedQuery: kept
                              * so the parser can name it (str). parse.c
@@ -259,6 +277,10 @@ struct lv_iq_cmd {
 
 #define LV_IQ_TOTALS_ROW 1       /* addtotals row=true (the default) */
 #define LV_IQ_TOTALS_COL 2       /* addtotals col=true */
+#define LV_IQ_OUTLIER_REMOVE 1   /* outlier action=remove (else
+                                  * transform: clamp to the bound) */
+#define LV_IQ_OUTLIER_LOWER 2    /* outlier uselower=true */
+#define LV_IQ_OUTLIER_MARK 4     /* outlier mark=true */
 
 /* SOURCE logGroups(namePrefix: [...], class: ..., accountIdentifiers: [...])
  * at the start of the query (CLI/API only). */
@@ -426,6 +448,17 @@ struct lv_iq_block *lv_iq_diff_new(const struct lv_iq_cmd *c,
 struct lv_iq_block *lv_iq_fillmissing_new(const struct lv_iq_cmd *c,
                                           const struct lv_iq_ctx *cx,
                                           size_t max_bytes);
+/* r8/iqml: outlier (cmd_outlier.c), relevantfields (cmd_relevant.c),
+ * anomaly (cmd_anomaly.c); logcompare is lv_iq_diff_new's (diff.c). */
+struct lv_iq_block *lv_iq_outlier_new(const struct lv_iq_cmd *c,
+                                      const struct lv_iq_ctx *cx,
+                                      size_t max_bytes);
+struct lv_iq_block *lv_iq_relevant_new(const struct lv_iq_cmd *c,
+                                       const struct lv_iq_ctx *cx,
+                                       size_t max_bytes);
+struct lv_iq_block *lv_iq_anomaly_new(const struct lv_iq_cmd *c,
+                                      const struct lv_iq_ctx *cx,
+                                      size_t max_bytes);
 
 /* stats.c: an aggregation (avg, count, count_distinct, max, min, pct,
  * stddev, sum, earliest, latest, sortsFirst, sortsLast), looked up by the

@@ -645,6 +645,9 @@ static const struct {
     { "filldown", LV_IQ_C_FILLDOWN }, { "expand", LV_IQ_C_EXPAND },
     { "addtotals", LV_IQ_C_ADDTOTALS }, { "sessionize", LV_IQ_C_SESSIONIZE },
     { "fillmissing", LV_IQ_C_FILLMISSING },
+    /* r8/iqml: parse_ml.c */
+    { "outlier", LV_IQ_C_OUTLIER }, { "relevantfields", LV_IQ_C_RELEVANTFIELDS },
+    { "logcompare", LV_IQ_C_LOGCOMPARE }, { "anomaly", LV_IQ_C_ANOMALY },
     /* countFrequent f, … is read as stats count(*) as _approxcount by
      * f, … | sort _approxcount desc (parse_count_frequent) */
     { "countFrequent", LV_IQ_C_STATS }, { "count_frequent", LV_IQ_C_STATS },
@@ -652,9 +655,7 @@ static const struct {
 
 /* Commands on the syntax pages that logvault does not run. */
 static const char *const other_commands[] = {
-    "anomaly", "relevantfields", "lookup", "join",
-    "subqueries", "logcompare", "cidrlookup", "outlier",
-    "appendcols", "json",
+    "lookup", "join", "subqueries", "cidrlookup", "appendcols", "json",
 };
 
 static const char *const diff_periods[] = {
@@ -884,10 +885,10 @@ static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
         return lv_iqp_err_at(
             p, p->tok.pos,
             "mismatched input '%s' expecting "
-            "{accum, addtotals, autoregress, countFrequent, dedup, diff, "
-            "display, expand, fields, "
-            "filldown, fillmissing, filter, filterIndex, limit, parse, "
-            "pattern, "
+            "{accum, addtotals, anomaly, autoregress, countFrequent, dedup, "
+            "diff, display, expand, fields, "
+            "filldown, fillmissing, filter, filterIndex, limit, logcompare, "
+            "outlier, parse, pattern, relevantfields, "
             "sessionize, sort, stats, unmask, unnest, where}",
             t);
     }
@@ -1089,6 +1090,25 @@ static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
         if (lv_iqp_parse_addtotals(p, c) < 0) {
             return -1;
         }
+        for (i = 0; i < c->n_by; i++) {
+            define(f, c->by[i].name);
+        }
+        return 0;
+    case LV_IQ_C_ANOMALY:
+        if (!f->pattern) {
+            /* as diff's rule: anomaly analyses the patterns of pattern */
+            return lv_iqp_err_at(p, c->pos,
+                                 "Anomaly compilation Failed : Anomaly "
+                                 "operation has to be used after Pattern");
+        }
+        /* fall through */
+    case LV_IQ_C_OUTLIER:
+    case LV_IQ_C_RELEVANTFIELDS:
+    case LV_IQ_C_LOGCOMPARE:
+        if (lv_iqp_parse_ml(p, c) < 0) {
+            return -1;
+        }
+        /* its output fields (by), which a second stats may read */
         for (i = 0; i < c->n_by; i++) {
             define(f, c->by[i].name);
         }
@@ -1297,7 +1317,8 @@ int lv_iq_query_wants_previous(const struct lv_iq_query *q)
     size_t i;
 
     for (i = 0; i < q->n_cmds; i++) {
-        if (q->cmds[i].k == LV_IQ_C_DIFF) {
+        if (q->cmds[i].k == LV_IQ_C_DIFF ||
+            q->cmds[i].k == LV_IQ_C_LOGCOMPARE) {
             return 1;
         }
     }

@@ -170,4 +170,8 @@ int lv_iqp_parse_sessionize(struct lv_iqp *p, struct lv_iq_cmd *c);
 int lv_iqp_parse_fillmissing(struct lv_iqp *p, struct lv_iq_cmd *c,
                              const struct lv_iq_query *q);
 
+/* parse_ml.c (r8/iqml): the rest of outlier, relevantfields, logcompare
+ * and anomaly, as iq.h describes their fields. 0, or -1 with *p->err. */
+int lv_iqp_parse_ml(struct lv_iqp *p, struct lv_iq_cmd *c);
+
 #endif

@@ -1067,27 +1067,32 @@ size_t lv_iq_pat_finish(struct lv_iq_pat *p)
 
 /* ---- what the commands read -------------------------------------------- */
 
-struct lv_iq_pat *lv_iq_pat_new(const struct lv_iq_ctx *cx,
-                                size_t max_bytes)
+int64_t lv_iq_pat_window(const struct lv_iq_ctx *cx)
 {
     static const int64_t widths[] = {
         1000, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000,
         10800000, 21600000, 43200000, 86400000, 604800000, 2592000000LL,
         31536000000LL,
     };
-    struct lv_iq_pat *p = lv_xcalloc(1, sizeof *p);
     double range = (double)cx->end_ms - (double)cx->start_ms + 1;
     size_t i;
 
-    p->cx = cx;
-    p->max_bytes = max_bytes;
-    p->win = widths[sizeof widths / sizeof widths[0] - 1];
     for (i = 0; i < sizeof widths / sizeof widths[0]; i++) {
         if (range / (double)widths[i] <= PAT_MAX_WINDOWS) {
-            p->win = widths[i];
-            break;
+            return widths[i];
         }
     }
+    return widths[sizeof widths / sizeof widths[0] - 1];
+}
+
+struct lv_iq_pat *lv_iq_pat_new(const struct lv_iq_ctx *cx,
+                                size_t max_bytes)
+{
+    struct lv_iq_pat *p = lv_xcalloc(1, sizeof *p);
+
+    p->cx = cx;
+    p->max_bytes = max_bytes;
+    p->win = lv_iq_pat_window(cx);
     return p;
 }
 

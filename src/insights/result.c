@@ -76,7 +76,8 @@ static long columns(const struct lv_iq_query *q, struct col **cols)
     *cols = NULL;
     for (size_t i = 0; i < q->n_cmds; i++) {
         enum lv_iq_ck k = q->cmds[i].k;
-        if (k == LV_IQ_C_STATS || k == LV_IQ_C_PATTERN || k == LV_IQ_C_DIFF) {
+        if (k == LV_IQ_C_STATS || k == LV_IQ_C_PATTERN || k == LV_IQ_C_DIFF ||
+            k == LV_IQ_C_RELEVANTFIELDS || k == LV_IQ_C_LOGCOMPARE) {
             from = i + 1;
         }
     }
@@ -109,6 +110,10 @@ static long columns(const struct lv_iq_query *q, struct col **cols)
 
         if (c->k == LV_IQ_C_ADDTOTALS) {
             its = c->by;        /* the total column (row=true) */
+            n_its = c->n_by;
+        } else if (c->k == LV_IQ_C_OUTLIER || c->k == LV_IQ_C_ANOMALY) {
+            its = c->by;        /* outlier's marker column (mark=true),
+                                 * anomaly's three */
             n_its = c->n_by;
         } else if (c->k == LV_IQ_C_SESSIONIZE) {
             its = c->items;     /* the session identifier */

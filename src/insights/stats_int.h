@@ -24,6 +24,9 @@ struct lv_iq_pat;
 struct lv_iq_pat *lv_iq_pat_new(const struct lv_iq_ctx *cx,
                                 size_t max_bytes);
 void lv_iq_pat_free(struct lv_iq_pat *p);
+/* The width (ms) of the @visualization windows over cx's range: the
+ * smallest of 1s … 1y that cuts it in at most 100 (anomaly reads them). */
+int64_t lv_iq_pat_window(const struct lv_iq_ctx *cx);
 
 /* Adds text[0..len) (only its first 1,500 bytes are analysed, as AWS's
  * pattern analysis does) seen at ts (epoch ms) in period. 0, or -1 with

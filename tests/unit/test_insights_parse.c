@@ -892,8 +892,8 @@ static const struct bad_row bad_rows[] = {
     { "blank and comment", "  # nothing\n ",
       "mismatched input '<EOF>'", 2, 1 },
     { "not a command (boto3 #3450)", "count(*)",
-      "mismatched input 'count' expecting {accum, addtotals, autoregress, "
-      "countFrequent, dedup, diff, display, expand", 1, 0 },
+      "mismatched input 'count' expecting {accum, addtotals, anomaly, "
+      "autoregress, countFrequent, dedup, diff, display, expand", 1, 0 },
     { "fillmissing without stats", "fillmissing",
       "fillmissing must follow a stats command grouped by bin(period)", 1,
       0 },
@@ -1073,8 +1073,15 @@ static const struct bad_row bad_rows[] = {
       "SOURCE logGroups(accountIdentifiers:['111122223333'], namePrefix: "
       "['namePrefix1', 'namePrefix2']", "unexpected symbol found <EOF>", 1,
       96 },
-    { "anomaly", "pattern @message | anomaly",
-      "the anomaly command is not supported by logvault", 1, 19 },
+    { "anomaly without pattern", "fields @message | anomaly",
+      "Anomaly compilation Failed : Anomaly operation has to be used after "
+      "Pattern", 1, 18 },
+    { "outlier: param 0", "outlier param=0 cpu",
+      "outlier: param must be a positive number", 1, 14 },
+    { "relevantfields without where", "relevantfields a, b",
+      "relevantfields: expecting 'where' and a condition", 1, 19 },
+    { "logcompare: a calendar unit", "logcompare timeshift 1mo",
+      "logcompare: timeshift expects a duration such as 7d", 1, 21 },
     { "lookup", "fields @timestamp | lookup users id",
       "the lookup command is not supported by logvault", 1, 20 },
     { "accum without a field", "fields a | accum",
