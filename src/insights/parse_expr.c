@@ -758,6 +758,10 @@ static struct lv_iq_expr *parse_cmp(struct lv_iqp *p)
         break;
     case LV_IQ_OP_IN:
     case LV_IQ_OP_NOT_IN:
+        if (p->tok.t == LV_IQT_LPAREN) {
+            r = lv_iqp_parse_in_subquery(p, l);     /* r8/iqsub */
+            break;
+        }
         r = lv_iqp_parse_list(p);
         break;
     default:

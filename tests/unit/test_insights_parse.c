@@ -91,6 +91,9 @@ static void dump_expr(const struct lv_iq_expr *e, struct lv_buf *b)
     case LV_IQ_E_BOOL:
         lv_buf_adds(b, e->num ? "true" : "false");
         return;
+    case LV_IQ_E_SUBQ:
+        lv_buf_addf(b, "(subquery %g)", e->num);
+        return;
     case LV_IQ_E_LIST:
         lv_buf_adds(b, "[");
         break;
