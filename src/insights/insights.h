@@ -70,6 +70,12 @@ size_t lv_iq_query_n_subs(const struct lv_iq_query *q);
 /* The name of the log group sub-query i reads (i < n_subs). */
 const char *lv_iq_query_sub_group(const struct lv_iq_query *q, size_t i);
 
+/* r8/iqsub: `stats … by bin(p) offset d` (the time-series page): d in
+ * ms, else 0. The caller then reads the query's own groups over
+ * [start - d, end - d] (sub-queries keep the query's range) and the
+ * engine reports each bin d later, lined up with the query's range. */
+int64_t lv_iq_query_offset_ms(const struct lv_iq_query *q);
+
 /* One log event as the engine sees it. All text borrowed for the call. */
 struct lv_iq_event {
     int64_t ts;                 /* @timestamp, epoch ms */

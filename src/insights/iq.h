@@ -270,6 +270,7 @@ struct lv_iq_cmd {
                                  * addtotals: the total field's name;
                                  * sessionize: the output field */
     struct lv_iq_subcmd sub;    /* r8/iqsub: join, appendcols */
+    int64_t offset_ms;          /* r8/iqsub: stats … by bin() offset d */
 };
 
 #define LV_IQ_TOTALS_ROW 1       /* addtotals row=true (the default) */
@@ -503,5 +504,22 @@ int lv_iq_join_apply(const struct lv_iq_cmd *c, const struct lv_iq_ctx *cx,
 struct lv_iq_block *lv_iq_appendcols_new(const struct lv_iq_cmd *c,
                                          const struct lv_iq_ctx *cx,
                                          size_t max_bytes);
+
+/* fn_timeseries.c (r8/iqsub): the time-series aggregations stats.c
+ * keeps. rate(): the earliest and latest (time, value) of the group. */
+struct lv_iq_rate {
+    double t0, v0, t1, v1;
+    int have;
+};
+void lv_iq_rate_add(struct lv_iq_rate *s, double ts, double v);
+/* The change per interval_ms from the earliest to the latest value;
+ * NULL without two distinct times. */
+void lv_iq_rate_result(const struct lv_iq_rate *s, double interval_ms,
+                       struct lv_iq_val *out);
+/* histogram(): v[0..n) (n >= 1, reordered) in `buckets` equal-width
+ * ranges, as compact JSON text (malloc). */
+char *lv_iq_histogram_text(double *v, size_t n, size_t buckets);
+/* 1 when e is a call of bin() (what offset shifts). */
+int lv_iq_is_bin(const struct lv_iq_expr *e);
 
 #endif

@@ -756,6 +756,10 @@ static int parse_stats(struct lv_iqp *p, struct lv_iq_cmd *c,
             return -1;
         }
     }
+    if (lv_iqp_is_kw(p, "offset") &&                  /* r8/iqsub */
+        lv_iqp_parse_offset(p, c, f->n_stats, f->q) < 0) {
+        return -1;
+    }
     if (f->n_stats == 2) {
         for (i = 0; i < c->n_items; i++) {
             if (check_second_stats(p, f, c->items[i].e) < 0) {
@@ -1356,4 +1360,14 @@ size_t lv_iq_query_n_subs(const struct lv_iq_query *q)
 const char *lv_iq_query_sub_group(const struct lv_iq_query *q, size_t i)
 {
     return i < q->n_subs ? q->subs[i].group : NULL;
+}
+
+int64_t lv_iq_query_offset_ms(const struct lv_iq_query *q)
+{
+    for (size_t i = 0; i < q->n_cmds; i++) {
+        if (q->cmds[i].k == LV_IQ_C_STATS) {
+            return q->cmds[i].offset_ms;    /* only the first has one */
+        }
+    }
+    return 0;
 }

@@ -504,6 +504,9 @@ static struct lv_iq_expr *parse_call(struct lv_iqp *p, struct lv_iqtoken *name)
                           "number from 0 to 100");
             goto fail;
         }
+        if (lv_iqp_check_timeseries(p, e) < 0) {    /* r8/iqsub */
+            goto fail;
+        }
         return e;
     }
     e->fn = lv_iq_fn_find(e->str, e->len);

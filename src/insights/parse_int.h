@@ -173,7 +173,16 @@ int lv_iqp_parse_sessionize(struct lv_iqp *p, struct lv_iq_cmd *c);
 int lv_iqp_parse_fillmissing(struct lv_iqp *p, struct lv_iq_cmd *c,
                              const struct lv_iq_query *q);
 
-/* ---- sub-queries (r8/iqsub) ---------------------------------------------- */
+/* ---- sub-queries, time series (r8/iqsub) ---------------------------------- */
+
+/* fn_timeseries.c: rate(field, period) and histogram(field, buckets)
+ * take a period literal and an integer constant: 0, or -1 with p->err.
+ * Other calls: 0. */
+int lv_iqp_check_timeseries(struct lv_iqp *p, const struct lv_iq_expr *e);
+/* fn_timeseries.c: `offset <period>` at the end of stats c (the
+ * n_stats-th of q, whose commands so far end with c): 0, or -1. */
+int lv_iqp_parse_offset(struct lv_iqp *p, struct lv_iq_cmd *c, int n_stats,
+                        const struct lv_iq_query *q);
 
 /* parse.c: commands up to the end of the text, or (in_sub) up to the
  * closing parenthesis of a sub-query, into q. 0, or -1 with p->err. */

@@ -23,7 +23,8 @@
  *     before the range is fed too, with ev.previous set. The groups of
  *     the query's sub-queries (join, appendcols, in ( … );
  *     read_sub_groups) are read first, the same way, their events fed
- *     with ev.sub set;
+ *     with ev.sub set. With `stats … offset d` (lv_iq_query_offset_ms)
+ *     the query's own groups are read over the range d earlier;
  *   - every LV_QUERY_HEARTBEAT_MS its statistics and heartbeat
  *     (lv_store_insights_query_progress); an answer of 0 means the query
  *     is no longer Running (StopQuery, on any node): the run stops and
@@ -395,6 +396,7 @@ static int read_group(struct qrun *r, struct lv_log_group *g,
 {
     int64_t prev_lo = 0;
     int64_t prev_hi = 0;
+    int64_t off;
     int ret = -1;
 
     r->g = g;
@@ -409,7 +411,9 @@ static int read_group(struct qrun *r, struct lv_log_group *g,
         qsort(r->streams, r->n_streams, sizeof(*r->streams), sname_cmp);
     }
     r->st.groups++;
-    if (read_range(r, r->start_ms, r->end_ms, 0, err) < 0) {
+    /* `stats … offset d` reads the query's own groups d earlier */
+    off = r->sub ? 0 : lv_iq_query_offset_ms(r->q);
+    if (read_range(r, r->start_ms - off, r->end_ms - off, 0, err) < 0) {
         goto out;
     }
     if (!r->sub &&

@@ -11,7 +11,9 @@ filtered rows are what the pages define; the statistics count the events
 of both groups. A sub-query naming a group that does not exist is
 refused by StartQuery as a missing group is (ResourceNotFoundException);
 with the second group's key disabled the query fails as a query over
-that group does (3102), and completes again once the key is enabled."""
+that group does (3102), and completes again once the key is enabled.
+Then the time-series page: rate(), histogram() and `offset`, which reads
+the period before the range."""
 import json
 import os
 import sys
@@ -154,6 +156,29 @@ with Server() as srv:
     t.error("appendcols max=0", "MalformedQueryException",
             logs.start_query, logGroupName=API, startTime=start_s,
             endTime=end_s, queryString="appendcols max=0 (SOURCE a)")
+
+    # The time-series page's offset: over the range an hour later, the
+    # events of the hour before, each bin reported an hour later.
+    def hour_bin(ms):
+        return time.strftime("%Y-%m-%d %H:%M:%S.000",
+                             time.gmtime((ms // 3600000 + 1) * 3600))
+    want = {}
+    for i in range(len(api)):
+        want[hour_bin(base + i * 1000)] = want.get(
+            hour_bin(base + i * 1000), 0) + 1
+    qid, r = run(logs, "stats count(*) as n by bin(1h) offset 1h",
+                 start_s + 3600, end_s + 3600)
+    t.eq("offset 1h: the earlier hour's events, bins an hour later",
+         want, {x["bin(1h)"]: int(x["n"]) for x in rows(r)})
+    qid, r = run(logs, "stats count(*) as n by bin(1h)", start_s + 3600,
+                 end_s + 3600)
+    t.eq("… which the range itself does not hold", [], rows(r))
+    qid, r = run(logs, "stats rate(latency, 1s) as r, histogram(latency, 2) "
+                       "as h", start_s, end_s)
+    # latency 150 at the first event, 20 three seconds later: -130/3 a
+    # second; ranges over [20, 950]
+    t.eq("rate() and histogram()", [{
+        "r": "-43.333333333333336", "h": '{"[20,485)":3,"[485,950]":1}'}], rows(r))
 
     kms.disable_key(KeyId=key)
     qid, r = run(logs, join_q, start_s, end_s)

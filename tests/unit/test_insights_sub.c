@@ -85,6 +85,16 @@ static const struct ev db[] = {
              "\"responseTime\":8}" },
 };
 
+/* A counter (the time-series page's rate): +60 a minute, then a
+ * second service with one sample; latencies for histogram. */
+static const struct ev counter[] = {
+    { 0, 0, "{\"svc\":\"a\",\"c\":100,\"latency\":10}" },
+    { 0, 60000, "{\"svc\":\"a\",\"c\":160,\"latency\":20}" },
+    { 0, 120000, "{\"svc\":\"a\",\"c\":220,\"latency\":30}" },
+    { 0, 120000, "{\"svc\":\"a\",\"c\":200,\"latency\":40}" },
+    { 0, 30000, "{\"svc\":\"b\",\"c\":5,\"latency\":5}" },
+};
+
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static char *render(const struct lv_iq_result *res)
@@ -256,6 +266,33 @@ static const struct qcase cases[] = {
       "| fields requestId | sort requestId",
       db, N(db),
       "requestId=q2 | @ptr=p4\nrequestId=q4 | @ptr=p6" },
+    /* The time-series page (fn_timeseries.c states the choices). a: from
+     * 100 at 0s to the largest value at 120s, 220: +120 in 2 minutes;
+     * b: one sample, no rate. */
+    { "rate(): the change per interval",
+      "stats rate(c, 1m) as perMin, rate(c, 1s) as perSec by svc "
+      "| sort svc",
+      counter, N(counter), "svc=a | perMin=60 | perSec=1\nsvc=b" },
+    { "histogram(): equal-width ranges over [min, max], every one listed",
+      "stats histogram(latency, 3) as h by svc | sort svc",
+      counter, N(counter),
+      "svc=a | h={\"[10,20)\":1,\"[20,30)\":1,\"[30,40]\":2}\n"
+      "svc=b | h={\"[5,5]\":1}" },
+    { "count_over_time and sum_over_time by bin()",
+      "stats count_over_time(c) as n, sum_over_time(c) as s by bin(1h)",
+      counter, N(counter), "bin(1h)=2024-01-02 03:00:00.000 | n=5 | s=685" },
+    /* offset: the page's first example — the bins reported 1h later
+     * (the caller reads the events 1h earlier, lv_iq_query_offset_ms) */
+    { "offset: the page's example, bins 1h later",
+      "stats count(*) by bin(5m) offset 1h", counter, N(counter),
+      "bin(5m)=2024-01-02 04:05:00.000 | count(*)=3\n"
+      "bin(5m)=2024-01-02 04:00:00.000 | count(*)=2" },
+    { "offset: the page's second example",
+      "stats avg(latency) by bin(1m) offset 1d",
+      counter, N(counter),
+      "bin(1m)=2024-01-03 03:06:00.000 | avg(latency)=35\n"
+      "bin(1m)=2024-01-03 03:05:00.000 | avg(latency)=20\n"
+      "bin(1m)=2024-01-03 03:04:00.000 | avg(latency)=7.5" },
     { "in ( subquery ) with other conditions",
       "filter userId = \"u1\" and requestId in (SOURCE db) "
       "| stats count(*) as n",
@@ -311,6 +348,11 @@ static void test_accessors(void **state)
     assert_string_equal(lv_iq_query_sub_group(q, 1), "g2");
     assert_string_equal(lv_iq_query_sub_group(q, 2), "g3");
     assert_null(lv_iq_query_sub_group(q, 3));
+    assert_int_equal(lv_iq_query_offset_ms(q), 0);
+    lv_iq_query_free(q);
+    text = "filter x > 1 | stats count(*) by bin(5m) offset 2d";
+    assert_int_equal(lv_iq_parse(text, strlen(text), &q, &err), 0);
+    assert_int_equal(lv_iq_query_offset_ms(q), 2 * 86400000LL);
     lv_iq_query_free(q);
     text = "fields a | limit 3";
     assert_int_equal(lv_iq_parse(text, strlen(text), &q, &err), 0);
@@ -368,6 +410,25 @@ static const struct refusal refusals[] = {
     { "appendcols (SOURCE g", "" },
     { "appendcols (SOURCE g | fields a", "" },
     { "appendcols", "" },
+    { "stats rate(c, 5) by svc", "the interval of rate() must be a period" },
+    { "stats rate(c) by svc", "" },
+    { "stats histogram(c, 0)", "the buckets of histogram() must be an "
+                               "integer from 1 to 1000" },
+    { "stats histogram(c, 1001)", "from 1 to 1000" },
+    { "stats histogram(c, 2.5)", "from 1 to 1000" },
+    { "stats histogram(c, n)", "from 1 to 1000" },
+    { "fields histogram(c, 2)", "" },
+    { "stats count(*) by svc offset 1h",
+      "offset must follow stats ... by bin(<period>) at line 1 and "
+      "position 22" },
+    { "stats count(*) by bin(5m) offset 1mo", "offset needs a duration" },
+    { "stats count(*) by bin(5m) offset 5", "offset needs a duration" },
+    { "stats count(*) by bin(5m) offset", "offset needs a duration" },
+    { "stats count(*) as n by bin(5m) as b | stats sum(n) by bin(1h) "
+      "offset 1h", "offset is allowed only on the first stats command" },
+    { "stats count(*) by svc | appendcols (SOURCE g | stats count(*) by "
+      "bin(5m) offset 1h)",
+      "offset is allowed only on the first stats command" },
     { "filter a in (SOURCE a | fields a) | appendcols (SOURCE b) "
       "| appendcols (SOURCE c) | appendcols (SOURCE d) "
       "| appendcols (SOURCE e) | appendcols (SOURCE f) "
