@@ -9,6 +9,7 @@
  *   override=false (the default): a field the row already has (set,
  *     system or discovered) keeps its value;
  *   override=true: the sub-query's value replaces it.
+ * The sub-query's @ptr (a record of another group) is never appended.
  * The sub-query gives at most `max` rows (its limit, parse_sub.c). Rows
  * past the sub-query's last are handed on unchanged; sub-query rows past
  * the query's last are dropped — the page appends columns to the
@@ -73,6 +74,9 @@ static int ac_end(struct lv_iq_block *b, lv_iq_row_sink *sink, void *arg,
                                    .len = strlen(f->value) };
             struct lv_iq_val old;
 
+            if (strcmp(f->name, "@ptr") == 0) {
+                continue;   /* the row's record is its own */
+            }
             lv_iq_row_get(r, f->name, strlen(f->name), &old);
             if (old.t == LV_IQ_NULL || a->c->sub.override) {
                 lv_iq_row_set(r, f->name, &v);

@@ -14,7 +14,9 @@
  *   type=left: a left row without a match is kept with its left fields
  *     only.
  * Several matches give several rows, in the right side's order. Keys
- * compare as text (sub.c).
+ * compare as text (sub.c). @ptr is not carried from either side: a
+ * joined row is no one log record (GetLogRecord takes the @ptr the Logs
+ * service signs, and it signs only a row's own @ptr).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,10 @@ struct copy_arg {
 static int copy_field(void *arg, const char *name, const struct lv_iq_val *v)
 {
     struct copy_arg *ca = arg;
+
+    if (strcmp(name, "@ptr") == 0) {
+        return 0;       /* a row of two events has no one record */
+    }
 
     lv_buf_reset(&ca->name);
     lv_buf_addf(&ca->name, "%s.%s", ca->alias, name);

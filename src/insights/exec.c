@@ -974,17 +974,34 @@ static int feed_sub(struct lv_iq_run *run, const struct lv_iq_event *ev,
                     struct lv_err *err)
 {
     struct lv_iq_event sev = *ev;
+    size_t held = 0;
 
     if (ev->sub > run->n_subs || run->subs_ended) {
         LV_BUG("insights: an event of sub-query %zu out of turn", ev->sub);
     }
     sev.sub = 0;                /* the sub-query's own event */
     if (lv_iq_run_feed(run->sub_runs[ev->sub - 1], &sev, err) < 0) {
-        run->failed = 1;
-        lv_err_set(&run->fail, err->code, "%s", err->msg);
-        return -1;
+        goto fail;
+    }
+    /* the sub-queries share the run's bound: all of them together */
+    for (size_t i = 0; i < run->n_subs; i++) {
+        held += run_bytes(run->sub_runs[i]);
+    }
+    if (held > run->peak) {
+        run->peak = held;
+    }
+    if (run->o.max_bytes && held > run->o.max_bytes) {
+        lv_err_set(err, LV_E_LIMIT_EXCEEDED,
+                   "Query exceeded the memory limit of %zu bytes (its "
+                   "subqueries held %zu): narrow the time range or filter "
+                   "more in the subqueries", run->o.max_bytes, held);
+        goto fail;
     }
     return 0;
+fail:
+    run->failed = 1;
+    lv_err_set(&run->fail, err->code, "%s", err->msg);
+    return -1;
 }
 
 int lv_iq_run_feed(struct lv_iq_run *run, const struct lv_iq_event *ev,

@@ -990,6 +990,12 @@ static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
                                  "Diff compilation Failed : Diff "
                                  "operation has to be used after Pattern");
         }
+        for (i = 0; i < f->q->n_cmds; i++) {        /* r8/iqsub */
+            if (f->q->cmds[i].offset_ms) {
+                return lv_iqp_err_at(p, c->pos, "offset cannot be used "
+                                                "with diff");
+            }
+        }
         /* diff, diff previousDay | previousWeek | previousMonth (-Diff);
          * kept as the page spells them. */
         for (i = 0; i < sizeof(diff_periods) / sizeof(diff_periods[0]);

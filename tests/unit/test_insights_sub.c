@@ -200,6 +200,19 @@ static const struct qcase cases[] = {
       "| fields api.requestId | sort api.requestId",
       api_lambda, N(api_lambda),
       "api.requestId=r1\napi.requestId=r2" },
+    { "join without fields: both sides' fields under their aliases, no "
+      "@ptr",
+      "filter requestId = \"r4\" | join left=a right=b where "
+      "a.requestId = b.requestId (SOURCE fn)",
+      api_lambda, N(api_lambda),
+      "a.@timestamp=2024-01-02 03:04:05.691 | a.@message={\"requestId\":"
+      "\"r4\",\"status\":200,\"latency\":20} | a.@logStream=s | "
+      "a.@log=123456789012:main | a.@ingestionTime=2024-01-02 "
+      "03:04:05.691 | a.requestId=r4 | a.status=200 | a.latency=20 | "
+      "b.@timestamp=2024-01-02 03:04:05.681 | b.@message={\"requestId\":"
+      "\"r4\",\"duration\":15,\"memoryUsed\":32} | b.@logStream=s | "
+      "b.@log=123456789012:other | b.@ingestionTime=2024-01-02 "
+      "03:04:05.681 | b.requestId=r4 | b.duration=15 | b.memoryUsed=32" },
     /* Join, example 2: every created order, with its payments (t1 has
      * two: two rows, in the sub-query's order — newest first; t2 none:
      * kept, no payment fields). */
@@ -422,6 +435,10 @@ static const struct refusal refusals[] = {
       "offset must follow stats ... by bin(<period>) at line 1 and "
       "position 22" },
     { "stats count(*) by bin(5m) offset 1mo", "offset needs a duration" },
+    { "pattern @message | diff | stats count(*) by bin(5m) offset 1h",
+      "offset cannot be used with diff" },
+    { "stats count(*) as n by bin(5m) offset 1h | pattern n | diff",
+      "offset cannot be used with diff" },
     { "stats count(*) by bin(5m) offset 5", "offset needs a duration" },
     { "stats count(*) by bin(5m) offset", "offset needs a duration" },
     { "stats count(*) as n by bin(5m) as b | stats sum(n) by bin(1h) "
