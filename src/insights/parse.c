@@ -891,10 +891,10 @@ static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
         return lv_iqp_err_at(
             p, p->tok.pos,
             "mismatched input '%s' expecting "
-            "{accum, addtotals, autoregress, countFrequent, dedup, diff, "
-            "display, expand, fields, "
-            "filldown, fillmissing, filter, filterIndex, limit, parse, "
-            "pattern, "
+            "{accum, addtotals, appendcols, autoregress, countFrequent, "
+            "dedup, diff, display, expand, fields, "
+            "filldown, fillmissing, filter, filterIndex, join, limit, "
+            "parse, pattern, "
             "sessionize, sort, stats, unmask, unnest, where}",
             t);
     }

@@ -895,8 +895,8 @@ static const struct bad_row bad_rows[] = {
     { "blank and comment", "  # nothing\n ",
       "mismatched input '<EOF>'", 2, 1 },
     { "not a command (boto3 #3450)", "count(*)",
-      "mismatched input 'count' expecting {accum, addtotals, autoregress, "
-      "countFrequent, dedup, diff, display, expand", 1, 0 },
+      "mismatched input 'count' expecting {accum, addtotals, appendcols, "
+      "autoregress, countFrequent, dedup, diff, display, expand", 1, 0 },
     { "fillmissing without stats", "fillmissing",
       "fillmissing must follow a stats command grouped by bin(period)", 1,
       0 },
