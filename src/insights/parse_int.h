@@ -173,7 +173,7 @@ int lv_iqp_parse_sessionize(struct lv_iqp *p, struct lv_iq_cmd *c);
 int lv_iqp_parse_fillmissing(struct lv_iqp *p, struct lv_iq_cmd *c,
                              const struct lv_iq_query *q);
 
-/* ---- sub-queries, time series (r8/iqsub) ---------------------------------- */
+/* ---- sub-queries, time series (r8/iqsub) --------------------------------- */
 
 /* fn_timeseries.c: rate(field, period) and histogram(field, buckets)
  * take a period literal and an integer constant: 0, or -1 with p->err.

@@ -178,7 +178,8 @@ with Server() as srv:
     # latency 150 at the first event, 20 three seconds later: -130/3 a
     # second; ranges over [20, 950]
     t.eq("rate() and histogram()", [{
-        "r": "-43.333333333333336", "h": '{"[20,485)":3,"[485,950]":1}'}], rows(r))
+        "r": "-43.333333333333336",
+        "h": '{"[20,485)":3,"[485,950]":1}'}], rows(r))
 
     kms.disable_key(KeyId=key)
     qid, r = run(logs, join_q, start_s, end_s)
