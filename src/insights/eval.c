@@ -204,6 +204,9 @@ static int in_list(const struct lv_iq_expr *e, struct lv_iq_row *r,
     if (lv.t == LV_IQ_NULL || lv.t == LV_IQ_JSON) {
         return -1;
     }
+    if (list->k == LV_IQ_E_SUBQ) {          /* r8/iqsub: in ( subquery ) */
+        return lv_iq_sub_has(cx, (size_t)list->num, &lv);
+    }
     if (list->k != LV_IQ_E_LIST) {
         /* A list value on the right (a field holding an array: "check
          * for elements in an array, put the array after in"), else a
@@ -377,6 +380,7 @@ void lv_iq_eval(const struct lv_iq_expr *e, struct lv_iq_row *r,
         return;
     case LV_IQ_E_LIST:
     case LV_IQ_E_STAR:
+    case LV_IQ_E_SUBQ:          /* only right of in (in_list) */
         break;
     }
     lv_iq_set_null(out);

@@ -35,6 +35,16 @@
  *              `pattern … | diff` is diff's block alone (diff.c clusters
  *              the events of both periods with pattern's method)
  *   unmask     refused (see unmask_refusal)
+ *   join       cmd_join.c: each row becomes its joined rows (made anew,
+ *              of no event: events are counted as they reach the join)
+ *   appendcols cmd_appendcols.c, a block, after the default sort when
+ *              nothing ordered the rows (it matches rows by position)
+ *
+ * Sub-queries (r8/iqsub). Each has a run of its own, over the same range
+ * with its own limit; their events come first (ev->sub), and the first
+ * event of the query itself (or finish) ends them: their results, held
+ * and indexed (sub.c, counted in the memory bound), are what join,
+ * appendcols and `in ( … )` read through cx.subs.
  *
  * Order. Events come in any order. Where a command depends on the order
  * of the rows (dedup, limit, accum, autoregress, filldown, sessionize,
@@ -97,6 +107,7 @@ enum st_kind {
     ST_BLOCK,
     ST_RUNNING,     /* accum, autoregress, filldown, addtotals,
                      * sessionize (cmd_running.c) */
+    ST_JOIN,        /* r8/iqsub: cmd_join.c */
     ST_OUT,
 };
 
@@ -154,6 +165,12 @@ struct lv_iq_run {
     struct lv_iq_row *spare;    /* a dropped row, reused for the next event
                                  * (its arena keeps a block: no malloc per
                                  * event for what eval computes) */
+    /* r8/iqsub: the sub-queries' runs, until the first event of the query
+     * itself (or finish) ends them into subres (cx.subs) */
+    struct lv_iq_run **sub_runs;
+    struct lv_iq_subres *subres;
+    size_t n_subs;
+    int subs_ended;
 };
 
 /* ---- building -------------------------------------------------------- */
@@ -384,6 +401,18 @@ static void build(struct lv_iq_run *run)
             ordered = 1;
             break;
         }
+        case LV_IQ_C_JOIN:                  /* r8/iqsub */
+            add_stage(run, ST_JOIN, c);
+            break;
+        case LV_IQ_C_APPENDCOLS:
+            /* positional: the rows in the order of the results */
+            if (!ordered) {
+                add_default_sort(run, 0);
+                ordered = 1;
+            }
+            add_stage(run, ST_BLOCK, c)->b =
+                lv_iq_appendcols_new(c, &run->cx, run->o.max_bytes);
+            break;
         case LV_IQ_C_UNMASK:
             fail(run, LV_E_MALFORMED_QUERY, unmask_refusal());
             add_stage(run, ST_NOP, c);
@@ -401,8 +430,9 @@ static void build(struct lv_iq_run *run)
         }
         if (counting && run->n_st > before) {
             enum st_kind k = run->st[before].k;
+            /* join makes rows of no event: its input is what counts */
             if (k == ST_SORT || k == ST_DEDUP || k == ST_LIMIT ||
-                k == ST_BLOCK) {
+                k == ST_BLOCK || k == ST_JOIN) {
                 run->count_at = before;
                 counting = 0;
             }
@@ -441,6 +471,7 @@ struct lv_iq_run *lv_iq_run_new(const struct lv_iq_query *q,
                 c->k == LV_IQ_C_RELEVANTFIELDS ||
                 c->k == LV_IQ_C_LOGCOMPARE ||
                 c->k == LV_IQ_C_EXPAND || c->k == LV_IQ_C_FILLMISSING ||
+                c->k == LV_IQ_C_JOIN ||
                 (c->k == LV_IQ_C_ADDTOTALS && (c->n & LV_IQ_TOTALS_COL))) {
                 break;
             }
@@ -452,6 +483,18 @@ struct lv_iq_run *lv_iq_run_new(const struct lv_iq_query *q,
         if (cmd_limit != SIZE_MAX) {
             run->limit = cmd_limit;
         }
+    }
+    /* r8/iqsub: one run per sub-query, over the same range */
+    run->n_subs = q->n_subs;
+    if (q->n_subs) {
+        run->sub_runs = lv_xcalloc(q->n_subs, sizeof(*run->sub_runs));
+        run->subres = lv_xcalloc(q->n_subs, sizeof(*run->subres));
+        run->cx.subs = run->subres;
+    }
+    for (size_t i = 0; i < q->n_subs; i++) {
+        struct lv_iq_run_opts so = *o;
+        so.limit = q->subs[i].limit;
+        run->sub_runs[i] = lv_iq_run_new(q->subs[i].q, &so);
     }
     build(run);
     return run;
@@ -487,6 +530,12 @@ void lv_iq_run_free(struct lv_iq_run *run)
     }
     free(run->st);
     lv_iq_row_free(run->spare);
+    for (size_t i = 0; i < run->n_subs; i++) {
+        lv_iq_run_free(run->sub_runs[i]);
+        lv_iq_subres_release(&run->subres[i]);
+    }
+    free(run->sub_runs);
+    free(run->subres);
     free(run);
 }
 
@@ -495,6 +544,9 @@ void lv_iq_run_free(struct lv_iq_run *run)
 static size_t run_bytes(const struct lv_iq_run *run)
 {
     size_t t = run->held;
+    for (size_t i = 0; i < run->n_subs; i++) {
+        t += run->subres[i].bytes;
+    }
     for (size_t i = 0; i < run->n_st; i++) {
         t += run->st[i].set_bytes;
         if (run->st[i].b) {
@@ -883,6 +935,11 @@ static int push(struct lv_iq_run *run, size_t i, struct lv_iq_row *r,
             break;
         case ST_UNNEST:
             return unnest(run, i, s->c, r, err);
+        case ST_JOIN: {
+            struct sink_arg sa = { run, i + 1 };
+            return lv_iq_join_apply(s->c, &run->cx, r, block_sink, &sa,
+                                    err);
+        }
         case ST_DEDUP:
             if (!dedup_keep(run, s, r)) {
                 drop(run, r);
@@ -918,6 +975,62 @@ static int push(struct lv_iq_run *run, size_t i, struct lv_iq_row *r,
 
 /* ---- the run --------------------------------------------------------- */
 
+/* r8/iqsub: the sub-queries have had all their events: their results,
+ * indexed, for the commands that read them. */
+static int end_subs(struct lv_iq_run *run, struct lv_err *err)
+{
+    if (run->subs_ended) {
+        return 0;
+    }
+    run->subs_ended = 1;
+    for (size_t i = 0; i < run->n_subs; i++) {
+        struct lv_iq_result res;
+
+        if (lv_iq_run_finish(run->sub_runs[i], &res, err) < 0) {
+            return -1;
+        }
+        lv_iq_subres_set(&run->subres[i], &res, run->q->subs[i].key);
+        lv_iq_run_free(run->sub_runs[i]);
+        run->sub_runs[i] = NULL;
+    }
+    return check_memory(run, err);
+}
+
+/* r8/iqsub: an event of sub-query ev->sub - 1. */
+static int feed_sub(struct lv_iq_run *run, const struct lv_iq_event *ev,
+                    struct lv_err *err)
+{
+    struct lv_iq_event sev = *ev;
+    size_t held = 0;
+
+    if (ev->sub > run->n_subs || run->subs_ended) {
+        LV_BUG("insights: an event of sub-query %zu out of turn", ev->sub);
+    }
+    sev.sub = 0;                /* the sub-query's own event */
+    if (lv_iq_run_feed(run->sub_runs[ev->sub - 1], &sev, err) < 0) {
+        goto fail;
+    }
+    /* the sub-queries share the run's bound: all of them together */
+    for (size_t i = 0; i < run->n_subs; i++) {
+        held += run_bytes(run->sub_runs[i]);
+    }
+    if (held > run->peak) {
+        run->peak = held;
+    }
+    if (run->o.max_bytes && held > run->o.max_bytes) {
+        lv_err_set(err, LV_E_LIMIT_EXCEEDED,
+                   "Query exceeded the memory limit of %zu bytes (its "
+                   "subqueries held %zu): narrow the time range or filter "
+                   "more in the subqueries", run->o.max_bytes, held);
+        goto fail;
+    }
+    return 0;
+fail:
+    run->failed = 1;
+    lv_err_set(&run->fail, err->code, "%s", err->msg);
+    return -1;
+}
+
 int lv_iq_run_feed(struct lv_iq_run *run, const struct lv_iq_event *ev,
                    struct lv_err *err)
 {
@@ -930,6 +1043,14 @@ int lv_iq_run_feed(struct lv_iq_run *run, const struct lv_iq_event *ev,
     }
     if (run->finished) {
         LV_BUG("insights: feed after finish");
+    }
+    if (ev->sub) {
+        return feed_sub(run, ev, err);
+    }
+    if (!run->subs_ended && end_subs(run, err) < 0) {
+        run->failed = 1;
+        lv_err_set(&run->fail, err->code, "%s", err->msg);
+        return -1;
     }
     if (ev->previous && !lv_iq_query_wants_previous(run->q)) {
         return 0;
@@ -1005,6 +1126,11 @@ int lv_iq_run_finish(struct lv_iq_run *run, struct lv_iq_result *out,
         LV_BUG("insights: finish twice");
     }
     run->finished = 1;
+    if (end_subs(run, err) < 0) {
+        run->failed = 1;
+        lv_err_set(&run->fail, err->code, "%s", err->msg);
+        return -1;
+    }
     for (size_t i = 0; i + 1 < run->n_st; i++) {
         if (flush(run, i, err) < 0 || check_memory(run, err) < 0) {
             run->failed = 1;

@@ -58,6 +58,25 @@ int lv_iq_query_previous_range(const struct lv_iq_query *q, int64_t start_ms,
 size_t lv_iq_query_required(const struct lv_iq_query *q,
                             const char *const **lits, const size_t **lens);
 
+/*
+ * Sub-queries (join, appendcols, `filter f in ( … )`; r8/iqsub): the
+ * query reads other log groups, each named by its sub-query's SOURCE,
+ * over the same time range. The caller resolves and authorizes each
+ * group as it does the query's own (a missing one fails the query as a
+ * missing group fails StartQuery), reads it through its own key, and
+ * feeds its events with ev->sub = i + 1 — every sub-query's events
+ * before any event of the query itself (ev->sub = 0).
+ */
+size_t lv_iq_query_n_subs(const struct lv_iq_query *q);
+/* The name of the log group sub-query i reads (i < n_subs). */
+const char *lv_iq_query_sub_group(const struct lv_iq_query *q, size_t i);
+
+/* r8/iqsub: `stats … by bin(p) offset d` (the time-series page): d in
+ * ms, else 0. The caller then reads the query's own groups over
+ * [start - d, end - d] (sub-queries keep the query's range) and the
+ * engine reports each bin d later, lined up with the query's range. */
+int64_t lv_iq_query_offset_ms(const struct lv_iq_query *q);
+
 /* One log event as the engine sees it. All text borrowed for the call. */
 struct lv_iq_event {
     int64_t ts;                 /* @timestamp, epoch ms */
@@ -76,6 +95,8 @@ struct lv_iq_event {
                                  * supported only for log groups in the
                                  * Standard log class" (the discovered-
                                  * fields page): only system fields */
+    size_t sub;                 /* r8/iqsub: 0, or an event of sub-query
+                                 * sub - 1 (see lv_iq_query_n_subs) */
 };
 
 struct lv_iq_run_opts {

@@ -27,6 +27,8 @@
  *                    anomaly (parse_ml.c reads the four analysis commands)
  *   cmd_running.c    accum, autoregress, filldown, addtotals, sessionize
  *   cmd_fill.c       fillmissing
+ *   parse_sub.c, sub.c, cmd_join.c, cmd_appendcols.c  sub-queries over
+ *                    other log groups: join, appendcols, in ( … )
  *
  * Values borrow their text from the row's arena or from the event; a value
  * that must outlive its row (a sort buffer, a stats group key) is copied by
@@ -128,6 +130,8 @@ enum lv_iq_ek {
     LV_IQ_E_BINARY,     /* op; args[0], args[1] */
     LV_IQ_E_STAR,       /* the * of count(*) */
     LV_IQ_E_BOOL,       /* true / false: num 1 / 0 */
+    LV_IQ_E_SUBQ,       /* r8/iqsub: the ( subquery ) right of in / not
+                         * in: num = its index in the query's subs */
 };
 
 enum lv_iq_op {
@@ -227,6 +231,11 @@ enum lv_iq_ck {
     LV_IQ_C_ANOMALY,        /* no arguments; after pattern. by: its
                              * output columns (FIELDs @anomalyType,
                              * @anomalyDescription, @anomalyPriority) */
+    /* r8/iqsub: the commands that read a sub-query over other log groups
+     * (q->subs[c->sub.idx], sub.c). */
+    LV_IQ_C_JOIN,           /* sub: type, aliases, the key fields */
+    LV_IQ_C_APPENDCOLS,     /* sub: override (max is the sub-query's
+                             * row limit) */
     LV_IQ_C_OTHER,          /* a documented command this engine refuses
                              * at compile time with MalformedQuery: kept
                              * so the parser can name it (str). parse.c
@@ -257,6 +266,15 @@ struct lv_iq_parse_spec {
                                  * logfmt/csv `as` lists), parse.c decides */
 };
 
+/* r8/iqsub: join and appendcols (parse_sub.c). */
+struct lv_iq_subcmd {
+    size_t idx;                 /* the sub-query read (q->subs[idx]) */
+    int left_join;              /* join type=left (default inner) */
+    char *lalias, *ralias;      /* join left=… right=… */
+    char *lkey, *rkey;          /* join where L.lkey = R.rkey */
+    int override;               /* appendcols override=true */
+};
+
 struct lv_iq_cmd {
     enum lv_iq_ck k;
     int pos, end;
@@ -273,6 +291,8 @@ struct lv_iq_cmd {
     char *str;                  /* LV_IQ_C_OTHER: the command's name;
                                  * addtotals: the total field's name;
                                  * sessionize: the output field */
+    struct lv_iq_subcmd sub;    /* r8/iqsub: join, appendcols */
+    int64_t offset_ms;          /* r8/iqsub: stats … by bin() offset d */
 };
 
 #define LV_IQ_TOTALS_ROW 1       /* addtotals row=true (the default) */
@@ -292,6 +312,19 @@ struct lv_iq_source {
     size_t n_accounts;
 };
 
+/* r8/iqsub: a sub-query — the right side of join, appendcols' columns,
+ * `filter f in ( … )` — over one log group named by its SOURCE, in the
+ * query's time range; its own query (no sub-queries of its own). */
+struct lv_iq_subq {
+    struct lv_iq_query *q;
+    char *group;                /* SOURCE 'name' | SOURCE name */
+    int pos, end;               /* the parentheses, in the query's text */
+    char *key;                  /* the field its rows are looked up by
+                                 * (join's right key, in's field), NULL
+                                 * for appendcols */
+    size_t limit;               /* the most rows it gives */
+};
+
 struct lv_iq_query {
     char *text;                 /* the query as given (NUL-terminated) */
     size_t len;
@@ -302,6 +335,8 @@ struct lv_iq_query {
     char **req;                 /* lv_iq_query_required's literals */
     size_t *req_len;
     size_t n_req;
+    struct lv_iq_subq *subs;    /* r8/iqsub: in order of appearance */
+    size_t n_subs;
 };
 
 /*
@@ -358,9 +393,12 @@ int lv_iq_discover_each(const char *msg, size_t len, struct lv_iq_arena *a,
 
 /* What evaluation may need beyond the row: the query's time range, the
  * clock. */
+struct lv_iq_subres;
 struct lv_iq_ctx {
     int64_t start_ms, end_ms;   /* the query's range, [start, end] */
     int64_t now_ms;
+    const struct lv_iq_subres *subs;    /* r8/iqsub: the sub-queries'
+                                         * rows (sub.c), once finished */
 };
 
 /* eval.c: the value of e over row r (strings in r's arena). Never fails:
@@ -467,5 +505,58 @@ const struct lv_iq_agg *lv_iq_agg_find(const char *name, size_t len);
 /* How many arguments agg takes (count: 0..1, pct: 2, the others: 1), for
  * the parser's check of a call: *min..*max. */
 void lv_iq_agg_arity(const struct lv_iq_agg *agg, int *min, int *max);
+
+/* ---- sub-queries (r8/iqsub, sub.c) ---------------------------------------
+ * A finished sub-query's rows, indexed by its key field's text. */
+struct lv_iq_subres {
+    struct lv_iq_result res;
+    int done;
+    size_t *head, *tail;        /* hash slots: first / last row + 1 */
+    uint64_t *hash;
+    size_t cap;
+    size_t *next;               /* per row: next row of the same key + 1 */
+    char *key;                  /* the field indexed */
+    size_t bytes;
+};
+/* Takes res's rows; indexes them by field `key` (NULL: none). */
+void lv_iq_subres_set(struct lv_iq_subres *s, struct lv_iq_result *res,
+                      const char *key);
+void lv_iq_subres_release(struct lv_iq_subres *s);
+/* The first row (+1) whose key's text is text[0..len), 0 for none; then
+ * lv_iq_subres_next(s, row + 1 …) for the others, in order. */
+size_t lv_iq_subres_find(const struct lv_iq_subres *s, const char *text,
+                         size_t len);
+size_t lv_iq_subres_next(const struct lv_iq_subres *s, size_t row1);
+/* `v in (sub-query idx)`: 1, or 0 (v null: 0). */
+int lv_iq_sub_has(const struct lv_iq_ctx *cx, size_t idx,
+                  const struct lv_iq_val *v);
+
+/* cmd_join.c: join c over left row r (taken): the joined rows, each made
+ * anew with left.f / right.f fields, handed to sink. */
+int lv_iq_join_apply(const struct lv_iq_cmd *c, const struct lv_iq_ctx *cx,
+                     struct lv_iq_row *r, lv_iq_row_sink *sink, void *arg,
+                     struct lv_err *err);
+/* cmd_appendcols.c: appendcols' block (rows in, the same rows out with
+ * the sub-query's columns by position). */
+struct lv_iq_block *lv_iq_appendcols_new(const struct lv_iq_cmd *c,
+                                         const struct lv_iq_ctx *cx,
+                                         size_t max_bytes);
+
+/* fn_timeseries.c (r8/iqsub): the time-series aggregations stats.c
+ * keeps. rate(): the earliest and latest (time, value) of the group. */
+struct lv_iq_rate {
+    double t0, v0, t1, v1;
+    int have;
+};
+void lv_iq_rate_add(struct lv_iq_rate *s, double ts, double v);
+/* The change per interval_ms from the earliest to the latest value;
+ * NULL without two distinct times. */
+void lv_iq_rate_result(const struct lv_iq_rate *s, double interval_ms,
+                       struct lv_iq_val *out);
+/* histogram(): v[0..n) (n >= 1, reordered) in `buckets` equal-width
+ * ranges, as compact JSON text (malloc). */
+char *lv_iq_histogram_text(double *v, size_t n, size_t buckets);
+/* 1 when e is a call of bin() (what offset shifts). */
+int lv_iq_is_bin(const struct lv_iq_expr *e);
 
 #endif

@@ -234,6 +234,7 @@ static void cmd_release(struct lv_iq_cmd *c)
     free(c->parse.opts);
     free(c->diff_period);
     free(c->str);
+    lv_iqp_subcmd_release(&c->sub);
 }
 
 /* A field reference only (parse's source, dedup, pattern, unnest …). */
@@ -648,6 +649,8 @@ static const struct {
     /* r8/iqml: parse_ml.c */
     { "outlier", LV_IQ_C_OUTLIER }, { "relevantfields", LV_IQ_C_RELEVANTFIELDS },
     { "logcompare", LV_IQ_C_LOGCOMPARE }, { "anomaly", LV_IQ_C_ANOMALY },
+    /* r8/iqsub */
+    { "join", LV_IQ_C_JOIN }, { "appendcols", LV_IQ_C_APPENDCOLS },
     /* countFrequent f, … is read as stats count(*) as _approxcount by
      * f, … | sort _approxcount desc (parse_count_frequent) */
     { "countFrequent", LV_IQ_C_STATS }, { "count_frequent", LV_IQ_C_STATS },
@@ -655,7 +658,7 @@ static const struct {
 
 /* Commands on the syntax pages that logvault does not run. */
 static const char *const other_commands[] = {
-    "lookup", "join", "subqueries", "cidrlookup", "appendcols", "json",
+    "lookup", "subqueries", "cidrlookup", "json",
 };
 
 static const char *const diff_periods[] = {
@@ -753,6 +756,10 @@ static int parse_stats(struct lv_iqp *p, struct lv_iq_cmd *c,
             parse_items(p, IK_BY, &c->by, &c->n_by) < 0) {
             return -1;
         }
+    }
+    if (lv_iqp_is_kw(p, "offset") &&                  /* r8/iqsub */
+        lv_iqp_parse_offset(p, c, f->n_stats, f->q) < 0) {
+        return -1;
     }
     if (f->n_stats == 2) {
         for (i = 0; i < c->n_items; i++) {
@@ -885,10 +892,10 @@ static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
         return lv_iqp_err_at(
             p, p->tok.pos,
             "mismatched input '%s' expecting "
-            "{accum, addtotals, anomaly, autoregress, countFrequent, dedup, "
-            "diff, display, expand, fields, "
-            "filldown, fillmissing, filter, filterIndex, limit, logcompare, "
-            "outlier, parse, pattern, relevantfields, "
+            "{accum, addtotals, anomaly, appendcols, autoregress, "
+            "countFrequent, dedup, diff, display, expand, fields, "
+            "filldown, fillmissing, filter, filterIndex, join, limit, "
+            "logcompare, outlier, parse, pattern, relevantfields, "
             "sessionize, sort, stats, unmask, unnest, where}",
             t);
     }
@@ -916,8 +923,14 @@ static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
         }
         return 0;
     case LV_IQ_C_FILTER:
+        p->in_filter = 1;       /* r8/iqsub: where `in ( … )` may be */
         c->expr = lv_iqp_parse_or(p);
+        p->in_filter = 0;
         return c->expr ? 0 : -1;
+    case LV_IQ_C_JOIN:          /* r8/iqsub */
+        return lv_iqp_parse_join(p, c);
+    case LV_IQ_C_APPENDCOLS:
+        return lv_iqp_parse_appendcols(p, c);
     case LV_IQ_C_STATS:
         return parse_stats(p, c, f);
     case LV_IQ_C_SORT:
@@ -977,6 +990,12 @@ static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
             return lv_iqp_err_at(p, c->pos,
                                  "Diff compilation Failed : Diff "
                                  "operation has to be used after Pattern");
+        }
+        for (i = 0; i < f->q->n_cmds; i++) {        /* r8/iqsub */
+            if (f->q->cmds[i].offset_ms) {
+                return lv_iqp_err_at(p, c->pos, "offset cannot be used "
+                                                "with diff");
+            }
         }
         /* diff, diff previousDay | previousWeek | previousMonth (-Diff);
          * kept as the page spells them. */
@@ -1218,22 +1237,84 @@ void lv_iq_query_free(struct lv_iq_query *q)
     }
     free(q->req);
     free(q->req_len);
+    for (i = 0; i < q->n_subs; i++) {          /* r8/iqsub */
+        lv_iq_query_free(q->subs[i].q);
+        free(q->subs[i].group);
+        free(q->subs[i].key);
+    }
+    free(q->subs);
     free(q->text);
     free(q);
+}
+
+void lv_iqp_subcmd_release(struct lv_iq_subcmd *sc)
+{
+    free(sc->lalias);
+    free(sc->ralias);
+    free(sc->lkey);
+    free(sc->rkey);
+}
+
+/* r8/iqsub: the commands of q, up to the end of the text or, in a
+ * sub-query, up to its closing parenthesis (not consumed). */
+int lv_iqp_parse_pipeline(struct lv_iqp *p, struct lv_iq_query *q)
+{
+    struct flow f;
+    size_t i;
+    int ret = -1;
+
+    memset(&f, 0, sizeof(f));
+    f.q = q;
+    for (;;) {
+        struct lv_iq_cmd *c;
+
+        q->cmds = lv_xrealloc(q->cmds, (q->n_cmds + 1) * sizeof(*q->cmds));
+        c = &q->cmds[q->n_cmds++];
+        memset(c, 0, sizeof(*c));
+        if (parse_cmd(p, c, &f) < 0) {
+            goto out;
+        }
+        c->end = p->prev_end > c->pos ? p->prev_end : c->pos;
+        if (f.then_sort) {
+            int end = c->end;
+
+            f.then_sort = 0;
+            q->cmds = lv_xrealloc(q->cmds,
+                                  (q->n_cmds + 1) * sizeof(*q->cmds));
+            count_frequent_sort(&q->cmds[q->n_cmds++], end);
+        }
+        if (p->tok.t == LV_IQT_EOF ||
+            (p->in_sub && p->tok.t == LV_IQT_RPAREN)) {
+            break;
+        }
+        if (p->tok.t != LV_IQT_PIPE) {
+            lv_iqp_unexpected(p);
+            goto out;
+        }
+        if (lv_iqp_advance(p) < 0) {
+            goto out;
+        }
+    }
+    for (i = 0; i < q->n_cmds && q->cmds[i].k == LV_IQ_C_FILTER; i++) {
+        collect_required(q, q->cmds[i].expr);
+    }
+    ret = 0;
+out:
+    for (i = 0; i < f.n_defined; i++) {
+        free(f.defined[i]);
+    }
+    free(f.defined);
+    return ret;
 }
 
 int lv_iq_parse(const char *text, size_t len, struct lv_iq_query **out,
                 struct lv_err *err)
 {
     struct lv_iqp p;
-    struct flow f;
     struct lv_iq_query *q = lv_xcalloc(1, sizeof(*q));
-    size_t i;
     int ret = -1;
 
     memset(&p, 0, sizeof(p));
-    memset(&f, 0, sizeof(f));
-    f.q = q;
     q->text = lv_xmalloc(len + 1);      /* NUL bytes in text are kept */
     if (len) {
         memcpy(q->text, text, len);
@@ -1243,6 +1324,7 @@ int lv_iq_parse(const char *text, size_t len, struct lv_iq_query **out,
     p.s = q->text;
     p.n = len;
     p.err = err;
+    p.root = q;
     lv_iqlex_init(&p.lx, p.s, p.n);
     if (lv_iqp_advance(&p) < 0) {
         goto out;
@@ -1259,46 +1341,10 @@ int lv_iq_parse(const char *text, size_t len, struct lv_iq_query **out,
             goto out;
         }
     }
-    for (;;) {
-        struct lv_iq_cmd *c;
-
-        q->cmds = lv_xrealloc(q->cmds, (q->n_cmds + 1) * sizeof(*q->cmds));
-        c = &q->cmds[q->n_cmds++];
-        memset(c, 0, sizeof(*c));
-        if (parse_cmd(&p, c, &f) < 0) {
-            goto out;
-        }
-        c->end = p.prev_end > c->pos ? p.prev_end : c->pos;
-        if (f.then_sort) {
-            int end = c->end;
-
-            f.then_sort = 0;
-            q->cmds = lv_xrealloc(q->cmds,
-                                  (q->n_cmds + 1) * sizeof(*q->cmds));
-            count_frequent_sort(&q->cmds[q->n_cmds++], end);
-        }
-        if (p.tok.t == LV_IQT_EOF) {
-            break;
-        }
-        if (p.tok.t != LV_IQT_PIPE) {
-            lv_iqp_unexpected(&p);
-            goto out;
-        }
-        if (lv_iqp_advance(&p) < 0) {
-            goto out;
-        }
-    }
-    for (i = 0; i < q->n_cmds && q->cmds[i].k == LV_IQ_C_FILTER; i++) {
-        collect_required(q, q->cmds[i].expr);
-    }
-    ret = 0;
+    ret = lv_iqp_parse_pipeline(&p, q);
 out:
     lv_iqtok_release(&p.tok);
     free(p.spans);
-    for (i = 0; i < f.n_defined; i++) {
-        free(f.defined[i]);
-    }
-    free(f.defined);
     if (ret < 0) {
         lv_iq_query_free(q);
     } else {
@@ -1331,4 +1377,24 @@ size_t lv_iq_query_required(const struct lv_iq_query *q,
     *lits = (const char *const *)q->req;
     *lens = q->req_len;
     return q->n_req;
+}
+
+size_t lv_iq_query_n_subs(const struct lv_iq_query *q)
+{
+    return q->n_subs;
+}
+
+const char *lv_iq_query_sub_group(const struct lv_iq_query *q, size_t i)
+{
+    return i < q->n_subs ? q->subs[i].group : NULL;
+}
+
+int64_t lv_iq_query_offset_ms(const struct lv_iq_query *q)
+{
+    for (size_t i = 0; i < q->n_cmds; i++) {
+        if (q->cmds[i].k == LV_IQ_C_STATS) {
+            return q->cmds[i].offset_ms;    /* only the first has one */
+        }
+    }
+    return 0;
 }

@@ -504,6 +504,9 @@ static struct lv_iq_expr *parse_call(struct lv_iqp *p, struct lv_iqtoken *name)
                           "number from 0 to 100");
             goto fail;
         }
+        if (lv_iqp_check_timeseries(p, e) < 0) {    /* r8/iqsub */
+            goto fail;
+        }
         return e;
     }
     e->fn = lv_iq_fn_find(e->str, e->len);
@@ -758,6 +761,10 @@ static struct lv_iq_expr *parse_cmp(struct lv_iqp *p)
         break;
     case LV_IQ_OP_IN:
     case LV_IQ_OP_NOT_IN:
+        if (p->tok.t == LV_IQT_LPAREN) {
+            r = lv_iqp_parse_in_subquery(p, l);     /* r8/iqsub */
+            break;
+        }
         r = lv_iqp_parse_list(p);
         break;
     default:

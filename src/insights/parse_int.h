@@ -100,6 +100,9 @@ struct lv_iqp {
     struct lv_err *err;
     enum lv_iqp_ctx ctx;
     int in_agg;                 /* inside an aggregation's arguments */
+    struct lv_iq_query *root;   /* r8/iqsub: the query sub-queries join */
+    int in_sub;                 /* r8/iqsub: parsing a sub-query */
+    int in_filter;              /* r8/iqsub: a filter's expression */
     int n_aggs;                 /* aggregations in the current item */
     int depth;
     int prev_end;               /* end of the token before the current */
@@ -173,5 +176,33 @@ int lv_iqp_parse_fillmissing(struct lv_iqp *p, struct lv_iq_cmd *c,
 /* parse_ml.c (r8/iqml): the rest of outlier, relevantfields, logcompare
  * and anomaly, as iq.h describes their fields. 0, or -1 with *p->err. */
 int lv_iqp_parse_ml(struct lv_iqp *p, struct lv_iq_cmd *c);
+
+/* ---- sub-queries, time series (r8/iqsub) --------------------------------- */
+
+/* fn_timeseries.c: rate(field, period) and histogram(field, buckets)
+ * take a period literal and an integer constant: 0, or -1 with p->err.
+ * Other calls: 0. */
+int lv_iqp_check_timeseries(struct lv_iqp *p, const struct lv_iq_expr *e);
+/* fn_timeseries.c: `offset <period>` at the end of stats c (the
+ * n_stats-th of q, whose commands so far end with c): 0, or -1. */
+int lv_iqp_parse_offset(struct lv_iqp *p, struct lv_iq_cmd *c, int n_stats,
+                        const struct lv_iq_query *q);
+
+/* parse.c: commands up to the end of the text, or (in_sub) up to the
+ * closing parenthesis of a sub-query, into q. 0, or -1 with p->err. */
+int lv_iqp_parse_pipeline(struct lv_iqp *p, struct lv_iq_query *q);
+void lv_iqp_subcmd_release(struct lv_iq_subcmd *sc);
+/* parse_sub.c: a ( SOURCE group | … ) at the current token, added to
+ * p->root->subs with the given key field (copied; NULL: none) and row
+ * limit: 0 and *idx, or -1. */
+int lv_iqp_parse_subquery(struct lv_iqp *p, const char *key, size_t limit,
+                          size_t *idx);
+/* parse_sub.c: the arguments of join / appendcols, after the name. */
+int lv_iqp_parse_join(struct lv_iqp *p, struct lv_iq_cmd *c);
+int lv_iqp_parse_appendcols(struct lv_iqp *p, struct lv_iq_cmd *c);
+/* parse_sub.c: the ( subquery ) right of `l in` (l: the field looked up),
+ * as an LV_IQ_E_SUBQ expression; NULL with p->err. */
+struct lv_iq_expr *lv_iqp_parse_in_subquery(struct lv_iqp *p,
+                                            const struct lv_iq_expr *l);
 
 #endif

@@ -110,6 +110,8 @@ enum agg_kind {
     AGG_LATEST,
     AGG_SORTS_FIRST,
     AGG_SORTS_LAST,
+    AGG_RATE,                   /* r8/iqsub: fn_timeseries.c */
+    AGG_HISTOGRAM,
 };
 
 struct lv_iq_agg {
@@ -138,11 +140,12 @@ static const struct lv_iq_agg aggs[] = {
      * functions): "Counts log events per time bin" / "Sums field values
      * per time bin. Use with by bin(interval) to set the window" — count
      * and sum of the group, the bin being a by expression. rate() and
-     * histogram() are not here: the page does not say what rate of change
-     * rate() computes nor how histogram's map is shown, so they stay
-     * unknown functions (MalformedQueryException) rather than guesses. */
+     * histogram() (r8/iqsub): fn_timeseries.c says what they compute
+     * where the page is silent. */
     { "count_over_time", AGG_COUNT, 1, 1 },
     { "sum_over_time", AGG_SUM, 1, 1 },
+    { "rate", AGG_RATE, 2, 2 },
+    { "histogram", AGG_HISTOGRAM, 2, 2 },
 };
 
 const struct lv_iq_agg *lv_iq_agg_find(const char *name, size_t len)
@@ -198,9 +201,10 @@ struct st_ts {                  /* earliest, latest */
     int have;
 };
 
-struct st_pct {
+struct st_pct {                 /* pct, histogram */
     double *v;
     size_t n, cap;
+    char *text;                 /* histogram: its result (malloc) */
 };
 
 struct dset;                    /* count_distinct: a set of encoded values */
@@ -648,6 +652,12 @@ static void slot_add(struct stats *st, const struct slot *sl,
             }
         }
         break;
+    case AGG_RATE:
+        if (is_num(v, &d) && row_time(r, &ts)) {
+            lv_iq_rate_add((struct lv_iq_rate *)state, ts, d);
+        }
+        break;
+    case AGG_HISTOGRAM:
     case AGG_PCT:
         if (is_num(v, &d)) {
             struct st_pct *s = (struct st_pct *)state;
@@ -700,7 +710,9 @@ static void state_release(struct stats *st, const struct slot *sl,
         break;
     }
     case AGG_PCT:
+    case AGG_HISTOGRAM:
         st_free(st, ((struct st_pct *)state)->v);
+        free(((struct st_pct *)state)->text);
         break;
     case AGG_COUNT_DISTINCT:
         dset_free(st, ((struct st_dist *)state)->set);
@@ -795,6 +807,22 @@ static void slot_result(const struct slot *sl, unsigned char *state,
         out->num = s->set ? (double)s->set->n : 0;
         break;
     }
+    case AGG_RATE:
+        lv_iq_rate_result((const struct lv_iq_rate *)state, sl->pct, out);
+        break;
+    case AGG_HISTOGRAM: {
+        struct st_pct *s = (struct st_pct *)state;
+
+        if (s->n && !isnan(sl->pct)) {
+            if (!s->text) {
+                s->text = lv_iq_histogram_text(s->v, s->n, (size_t)sl->pct);
+            }
+            out->t = LV_IQ_JSON;
+            out->s = s->text;
+            out->len = strlen(s->text);
+        }
+        break;
+    }
     }
 }
 
@@ -819,7 +847,10 @@ static size_t state_size(enum agg_kind k)
     case AGG_LATEST:
         return sizeof(struct st_ts);
     case AGG_PCT:
+    case AGG_HISTOGRAM:
         return sizeof(struct st_pct);
+    case AGG_RATE:
+        return sizeof(struct lv_iq_rate);
     case AGG_COUNT_DISTINCT:
         return sizeof(struct st_dist);
     }
@@ -848,7 +879,13 @@ static int add_slot(struct stats *st, const struct lv_iq_expr *call)
     sl->kind = call->agg->kind;
     sl->off = st->states_size;
     st->states_size += (state_size(sl->kind) + 7) & ~(size_t)7;
-    if (sl->kind == AGG_PCT && call->nargs >= 2) {
+    if ((sl->kind == AGG_RATE || sl->kind == AGG_HISTOGRAM) &&
+        call->nargs >= 2) {
+        /* rate's interval (ms), histogram's buckets: constants the
+         * parser checked; `pct` holds them */
+        p = call->args[1];
+        sl->pct = p->k == LV_IQ_E_TIME || p->k == LV_IQ_E_NUM ? p->num : NAN;
+    } else if (sl->kind == AGG_PCT && call->nargs >= 2) {
         p = call->args[1];
         if (p->k == LV_IQ_E_NUM) {
             sl->pct = p->num;
@@ -999,6 +1036,9 @@ static int stats_add(struct lv_iq_block *b, struct lv_iq_row *r,
      * the row's arena, never the key buffer, so encode as we go. */
     for (i = 0; i < c->n_by; i++) {
         lv_iq_eval(c->by[i].e, r, st->cx, &v);
+        if (c->offset_ms && v.t == LV_IQ_TIME && lv_iq_is_bin(c->by[i].e)) {
+            v.num += (double)c->offset_ms;      /* r8/iqsub: offset */
+        }
         need = n + enc_size(&v);
         if (need > st->kcap) {
             unsigned char *old = st->kbuf;

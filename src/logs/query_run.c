@@ -20,7 +20,11 @@
  *     (lv_iq_query_required) is counted as scanned but not fed. Events
  *     past the group's retention are never read. With diff
  *     (lv_iq_query_wants_previous) the period of the same length just
- *     before the range is fed too, with ev.previous set;
+ *     before the range is fed too, with ev.previous set. The groups of
+ *     the query's sub-queries (join, appendcols, in ( … );
+ *     read_sub_groups) are read first, the same way, their events fed
+ *     with ev.sub set. With `stats … offset d` (lv_iq_query_offset_ms)
+ *     the query's own groups are read over the range d earlier;
  *   - every LV_QUERY_HEARTBEAT_MS its statistics and heartbeat
  *     (lv_store_insights_query_progress); an answer of 0 means the query
  *     is no longer Running (StopQuery, on any node): the run stops and
@@ -135,6 +139,8 @@ struct qrun {
     size_t log_len;
     struct sname *streams;          /* sorted by id */
     size_t n_streams, cap_streams;
+    size_t sub;                     /* r8/iqsub: 0, or the group of
+                                     * sub-query sub - 1 (ev.sub) */
 };
 
 static int sname_cmp(const void *a, const void *b)
@@ -278,7 +284,8 @@ static int read_chunk(struct qrun *r, struct lv_datakey_session *ds,
         /* 0: deleted by retention meanwhile, nothing to read. */
         return found;
     }
-    feed = chunk_may_match(r, &plain);
+    /* the required literals are the query's own, not a sub-query's */
+    feed = r->sub ? 1 : chunk_may_match(r, &plain);
     memset(&ev, 0, sizeof(ev));
     ev.ingestion_ms = c->ingestion_time;
     ev.log = r->log;
@@ -286,6 +293,7 @@ static int read_chunk(struct qrun *r, struct lv_datakey_session *ds,
     ev.stream = stream;
     ev.stream_len = strlen(stream);
     ev.previous = previous;
+    ev.sub = r->sub;
     /* The cursor's "G.C.F." is the chunk's; only the index changes. */
     ptr.group_id = c->group_id;
     ptr.chunk_id = c->id;
@@ -378,11 +386,98 @@ static int find_group(struct qrun *r, const char *arn, struct lv_log_group *g,
     return found < 0 ? -1 : found ? 0 : 1;
 }
 
+/* Group g's events: the range (and diff's earlier period, for the
+ * query's own groups). */
+static int read_group(struct qrun *r, struct lv_log_group *g,
+                      struct lv_err *err)
+{
+    int64_t prev_lo = 0;
+    int64_t prev_hi = 0;
+    int64_t off;
+    int ret = -1;
+
+    r->g = g;
+    r->log_len = (size_t)snprintf(r->log, sizeof(r->log), "%s:%s",
+                                  g->account, g->name);
+    streams_release(r);
+    if (lv_store_logs_stream_list(r->rq.store, g->id, "", "", 0,
+                                  stream_each, r, err) < 0) {
+        goto out;
+    }
+    if (r->n_streams > 1) {
+        qsort(r->streams, r->n_streams, sizeof(*r->streams), sname_cmp);
+    }
+    r->st.groups++;
+    /* `stats … offset d` reads the query's own groups d earlier */
+    off = r->sub ? 0 : lv_iq_query_offset_ms(r->q);
+    if (read_range(r, r->start_ms - off, r->end_ms - off, 0, err) < 0) {
+        goto out;
+    }
+    if (!r->sub &&
+        lv_iq_query_previous_range(r->q, r->start_ms, r->end_ms, &prev_lo,
+                                   &prev_hi) &&
+        r->stop == GO_ON && read_range(r, prev_lo, prev_hi, 1, err) < 0) {
+        goto out;
+    }
+    ret = 0;
+out:
+    r->g = NULL;
+    return ret;
+}
+
+/*
+ * r8/iqsub: the groups of the query's sub-queries (join, appendcols,
+ * in ( … )), each fed before the query's own events with ev.sub set, as
+ * insights.h asks. StartQuery checked that each exists in the caller's
+ * account and region (the authorization a named group gets); one
+ * deleted since is skipped, as the query's own groups are. Each is read
+ * through its own key with its own encryption context (read_range), and
+ * its events count in the statistics (scanned, bytes).
+ */
+static int read_sub_groups(struct qrun *r, struct lv_err *err)
+{
+    size_t n = lv_iq_query_n_subs(r->q);
+
+    for (size_t i = 0; i < n && r->stop == GO_ON; i++) {
+        const char *id = lv_iq_query_sub_group(r->q, i);
+        const char *tail = strstr(id, ":log-group:");
+        char name[LV_LOGS_MAX_NAME + 1];
+        struct lv_log_group g;
+        size_t len;
+        int found;
+
+        /* a name, or an ARN (StartQuery checked its account and region) */
+        id = tail ? tail + 11 : id;
+        len = strlen(id);
+        if (tail && len >= 2 && strcmp(id + len - 2, ":*") == 0) {
+            len -= 2;
+        }
+        if (len == 0 || len > LV_LOGS_MAX_NAME) {
+            continue;
+        }
+        memcpy(name, id, len);
+        name[len] = '\0';
+        found = lv_store_logs_group_get(r->rq.store, r->rec.account,
+                                        r->rec.region, name, &g, err);
+        if (found < 0) {
+            return -1;
+        }
+        if (found == 0) {
+            continue;
+        }
+        r->sub = i + 1;
+        found = read_group(r, &g, err);
+        r->sub = 0;
+        if (found < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int read_groups(struct qrun *r, struct lv_err *err)
 {
     json_t *arns = json_loads(r->rec.groups ? r->rec.groups : "[]", 0, NULL);
-    int64_t prev_lo = 0;
-    int64_t prev_hi = 0;
     size_t i;
     json_t *v;
     int ret = -1;
@@ -390,6 +485,9 @@ static int read_groups(struct qrun *r, struct lv_err *err)
     if (!json_is_array(arns)) {
         lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
                    "the query's record is damaged");
+        goto out;
+    }
+    if (read_sub_groups(r, err) < 0) {
         goto out;
     }
     json_array_foreach(arns, i, v) {
@@ -406,28 +504,9 @@ static int read_groups(struct qrun *r, struct lv_err *err)
         if (rc == 1) {
             continue;
         }
-        r->g = &g;
-        r->log_len = (size_t)snprintf(r->log, sizeof(r->log), "%s:%s",
-                                      g.account, g.name);
-        streams_release(r);
-        if (lv_store_logs_stream_list(r->rq.store, g.id, "", "", 0,
-                                      stream_each, r, err) < 0) {
+        if (read_group(r, &g, err) < 0) {
             goto out;
         }
-        if (r->n_streams > 1) {
-            qsort(r->streams, r->n_streams, sizeof(*r->streams), sname_cmp);
-        }
-        r->st.groups++;
-        if (read_range(r, r->start_ms, r->end_ms, 0, err) < 0) {
-            goto out;
-        }
-        if (lv_iq_query_previous_range(r->q, r->start_ms, r->end_ms,
-                                       &prev_lo, &prev_hi) &&
-            r->stop == GO_ON &&
-            read_range(r, prev_lo, prev_hi, 1, err) < 0) {
-            goto out;
-        }
-        r->g = NULL;
     }
     ret = 0;
 out:

@@ -207,6 +207,26 @@ static int resolve_groups(struct lv_req *rq, const json_t *in,
                  : named_groups(rq, "logGroupIdentifiers", idents, qg, err);
 }
 
+/* r8/iqsub: the group each sub-query's SOURCE names (join, appendcols,
+ * in ( … )) is resolved as a group named in logGroupNames is — in the
+ * caller's account and region, by name or ARN — so a missing one is
+ * the same ResourceNotFoundException. The runner reads it by name again
+ * (query_run.c); it is not part of the record's groups, which are the
+ * query's own. */
+static int check_sub_groups(struct lv_req *rq, const struct lv_iq_query *q,
+                            struct lv_err *err)
+{
+    struct lv_log_group g;
+
+    for (size_t i = 0; i < lv_iq_query_n_subs(q); i++) {
+        if (lv_logs_find_group_by(rq, lv_iq_query_sub_group(q, i), &g,
+                                  err) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int check_language(const json_t *in, struct lv_err *err)
 {
     const char *lang = lv_json_str(in, "queryLanguage");
@@ -270,7 +290,8 @@ int lv_logs_op_start_query(struct lv_req *rq, const json_t *in,
     if (lv_iq_parse(text, qlen, &q, err) < 0) {
         goto out;
     }
-    if (resolve_groups(rq, in, q, &qg, err) < 0) {
+    if (resolve_groups(rq, in, q, &qg, err) < 0 ||
+        check_sub_groups(rq, q, err) < 0) {
         goto out;
     }
     lv_buf_addc(&arns, '[');

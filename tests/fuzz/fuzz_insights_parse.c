@@ -71,6 +71,30 @@ static void check_items(const struct lv_iq_item *it, size_t k, size_t n)
     }
 }
 
+/* The commands of q (or of one of its sub-queries): positions in the
+ * text; join and appendcols name a sub-query of q. */
+static void check_cmds(const struct lv_iq_query *q, size_t size)
+{
+    size_t i;
+
+    for (i = 0; i < q->n_cmds; i++) {
+        const struct lv_iq_cmd *c = &q->cmds[i];
+
+        if (c->pos < 0 || c->end < c->pos || (size_t)c->end > size) {
+            abort();
+        }
+        if (c->expr) {
+            check_expr(c->expr, size);
+        }
+        check_items(c->items, c->n_items, size);
+        check_items(c->by, c->n_by, size);
+        if ((c->k == LV_IQ_C_JOIN || c->k == LV_IQ_C_APPENDCOLS) &&
+            c->sub.idx >= q->n_subs) {
+            abort();
+        }
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct lv_err err = LV_ERR_INIT;
@@ -90,17 +114,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         return 0;
     }
-    for (i = 0; i < q->n_cmds; i++) {
-        const struct lv_iq_cmd *c = &q->cmds[i];
+    check_cmds(q, size);
+    /* r8/iqsub: sub-queries — a group each, no sub-query of their own,
+     * positions in the text */
+    if (lv_iq_query_n_subs(q) != q->n_subs) {
+        abort();
+    }
+    for (i = 0; i < q->n_subs; i++) {
+        const struct lv_iq_subq *sq = &q->subs[i];
 
-        if (c->pos < 0 || c->end < c->pos || (size_t)c->end > size) {
+        if (!lv_iq_query_sub_group(q, i) || sq->q->n_subs != 0 ||
+            sq->pos < 0 || sq->end <= sq->pos || (size_t)sq->end > size) {
             abort();
         }
-        if (c->expr) {
-            check_expr(c->expr, size);
-        }
-        check_items(c->items, c->n_items, size);
-        check_items(c->by, c->n_by, size);
+        check_cmds(sq->q, size);
     }
     n = lv_iq_query_required(q, &lits, &lens);
     for (i = 0; i < n; i++) {

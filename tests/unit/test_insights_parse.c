@@ -91,6 +91,9 @@ static void dump_expr(const struct lv_iq_expr *e, struct lv_buf *b)
     case LV_IQ_E_BOOL:
         lv_buf_adds(b, e->num ? "true" : "false");
         return;
+    case LV_IQ_E_SUBQ:
+        lv_buf_addf(b, "(subquery %g)", e->num);
+        return;
     case LV_IQ_E_LIST:
         lv_buf_adds(b, "[");
         break;
@@ -893,6 +896,7 @@ static const struct bad_row bad_rows[] = {
       "mismatched input '<EOF>'", 2, 1 },
     { "not a command (boto3 #3450)", "count(*)",
       "mismatched input 'count' expecting {accum, addtotals, anomaly, "
+      "appendcols, "
       "autoregress, countFrequent, dedup, diff, display, expand", 1, 0 },
     { "fillmissing without stats", "fillmissing",
       "fillmissing must follow a stats command grouped by bin(period)", 1,
