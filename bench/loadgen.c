@@ -907,11 +907,13 @@ static int run_ingest(void)
     printf("ingest conns=%d batch=%zu batch_actual=%zu events=%zu "
            "raw_bytes=%zu requests=%zu errors=%zu rejected=%zu seconds=%.3f "
            "eps=%.0f mbps=%.2f server_cpu_s=%.3f cpu_s_per_m=%.3f "
-           "vmhwm_kb=%ld vmrss_kb=%ld\n", O.conns, O.batch, batch_actual, ev,
+           "vmhwm_kb=%ld vmrss_kb=%ld rssanon_kb=%ld rssfile_kb=%ld\n",
+           O.conns, O.batch, batch_actual, ev,
            raw, reqs, errors, rejected, t1 - t0, (double)ev / (t1 - t0),
            (double)raw / 1e6 / (t1 - t0), cpu1 - cpu0,
            ev ? (cpu1 - cpu0) / ((double)ev / 1e6) : 0.0,
-           proc_kb(O.server_pid, "VmHWM"), proc_kb(O.server_pid, "VmRSS"));
+           proc_kb(O.server_pid, "VmHWM"), proc_kb(O.server_pid, "VmRSS"),
+           proc_kb(O.server_pid, "RssAnon"), proc_kb(O.server_pid, "RssFile"));
     if (O.rps > 0) {
         qsort(lat, n_lat, sizeof(*lat), cmp_double);
         qsort(svc, n_lat, sizeof(*svc), cmp_double);
