@@ -643,7 +643,9 @@ struct worker {
 
 static pthread_barrier_t start_line;
 static int stop_flag;       /* set by main when --seconds have passed */
-static double rate_t0;      /* --rps: when request 0 is due (now_s) */
+static double rate_t0;      /* --rps: when request 0 is due (now_s), set
+                               by main between start_line and rate_line */
+static pthread_barrier_t rate_line;
 
 static int stopped(void)
 {
@@ -726,6 +728,9 @@ static void *ingest_worker(void *arg)
         die("cannot connect");
     }
     pthread_barrier_wait(&start_line);
+    if (O.rps > 0) {
+        pthread_barrier_wait(&rate_line);
+    }
     for (;;) {
         const struct req *r = &w->pool[i % w->n_pool];
 
@@ -872,12 +877,17 @@ static int run_ingest(void)
     }
     batch_actual /= n_batches;
     cpu0 = proc_cpu_s(O.server_pid);
-    rate_t0 = now_s() + 0.01;
+    pthread_barrier_init(&rate_line, NULL, (unsigned)O.conns + 1);
     for (k = 0; k < O.conns; k++) {
         pthread_create(&w[k].th, NULL, ingest_worker, &w[k]);
     }
     pthread_barrier_wait(&start_line);
     t0 = now_s();
+    if (O.rps > 0) {
+        /* Every connection is open: request 0 is due in 10 ms. */
+        rate_t0 = t0 + 0.01;
+        pthread_barrier_wait(&rate_line);
+    }
     if (!O.events) {
         stop_after(O.seconds);
     }
