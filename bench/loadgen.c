@@ -6,7 +6,7 @@
  * key=value figures per run for bench/run.py to collect.
  *
  *   loadgen ingest  --group G [--stream S] --conns C --batch B
- *                   (--seconds T | --events N) [--create]
+ *                   (--seconds T | --events N) [--create] [--rps R]
  *   loadgen read    --group G --stream S
  *   loadgen search  --group G --pattern P --raw-bytes X
  *   loadgen insights --group G --query Q --raw-bytes X [--range-s S]
@@ -31,6 +31,19 @@
  * the peak resident set size"), and VmHWM after, so hwm_growth_kb is the
  * most the query added to the server's resident memory (when the reset
  * is refused, hwm_reset=0 and VmHWM is the process's lifetime peak).
+ *
+ * `ingest --rps R` (issue 15) is an open loop at R requests per second over
+ * all the connections, for --seconds T: request j of connection k is due
+ * at t0 + (j * C + k) / R, whether or not the answers before it came back
+ * (its connection waits for its own previous answer first: with C
+ * connections at R/C each, a late answer delays only that connection's
+ * next request). Each request's latency is measured from the time it was
+ * due (which is the time it was sent whenever the generator is on time,
+ * and counts the wait otherwise, so that a slow answer cannot hide the
+ * requests it delayed) to the last byte of its answer; every latency is
+ * kept and sorted, and the line gives p50, p99 and max (lat_*_ms), the
+ * same from the actual send (svc_*_ms), and how many requests went out
+ * more than 1 ms after they were due (late=).
  *
  * `ingest --distinct` sends the events of lv_gen_distinct (gen.h) instead
  * of the usual mix: one distinct "x" per event.
@@ -96,6 +109,7 @@ struct opts {
     const char *query;
     long range_s;
     long poll_ms;
+    double rps;
     char **cmd;
 };
 
@@ -620,10 +634,18 @@ struct worker {
     size_t rejected;
     const char *target;
     char err_sample[256];
+    /* --rps: one latency per answered request, in seconds */
+    double *lat;            /* from the time it was due */
+    double *svc;            /* from the time it was sent */
+    size_t n_lat, cap_lat;
+    size_t late;            /* sent more than 1 ms after it was due */
 };
 
 static pthread_barrier_t start_line;
 static int stop_flag;       /* set by main when --seconds have passed */
+static double rate_t0;      /* --rps: when request 0 is due (now_s), set
+                               by main between start_line and rate_line */
+static pthread_barrier_t rate_line;
 
 static int stopped(void)
 {
@@ -645,22 +667,88 @@ static void stop_after(double seconds)
     __atomic_store_n(&stop_flag, 1, __ATOMIC_RELAXED);
 }
 
+/* Sleeps until now_s() reaches t. */
+static void sleep_until(double t)
+{
+    struct timespec ts;
+
+    ts.tv_sec = (time_t)t;
+    ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
+           EINTR) {
+    }
+}
+
+static void add_lat(struct worker *w, double due, double sent, double done)
+{
+    if (w->n_lat == w->cap_lat) {
+        w->cap_lat = w->cap_lat ? 2 * w->cap_lat : 1024;
+        w->lat = lv_xrealloc(w->lat, w->cap_lat * sizeof(*w->lat));
+        w->svc = lv_xrealloc(w->svc, w->cap_lat * sizeof(*w->svc));
+    }
+    w->lat[w->n_lat] = done - due;
+    w->svc[w->n_lat++] = done - sent;
+    if (sent - due > 0.001) {
+        w->late++;
+    }
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a;
+    double y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile q (0..1] of the n sorted values at v. */
+static double pct(const double *v, size_t n, double q)
+{
+    size_t r;
+
+    if (n == 0) {
+        return 0;
+    }
+    r = (size_t)(q * (double)n + 0.999999);
+    if (r < 1) {
+        r = 1;
+    }
+    return v[(r > n ? n : r) - 1];
+}
+
 static void *ingest_worker(void *arg)
 {
     struct worker *w = arg;
     struct conn c = { .fd = -1 };
     size_t i = 0;
+    size_t j = 0;           /* --rps: this connection's requests due so far */
 
     pin(O.cpu);
     if (conn_open(&c) != 0) {
         die("cannot connect");
     }
     pthread_barrier_wait(&start_line);
+    if (O.rps > 0) {
+        pthread_barrier_wait(&rate_line);
+    }
     for (;;) {
         const struct req *r = &w->pool[i % w->n_pool];
 
+        double due = 0;
+        double sent = 0;
+
         if (w->quota ? w->sent_events >= w->quota : stopped()) {
             break;
+        }
+        if (O.rps > 0) {
+            due = rate_t0 + (double)(j * (size_t)O.conns + (size_t)w->id) /
+                            O.rps;
+            j++;
+            sleep_until(due);
+            if (stopped()) {
+                break;
+            }
+            sent = now_s();
         }
         if (roundtrip(&c, r) != 0) {
             w->errors++;
@@ -672,6 +760,9 @@ static void *ingest_worker(void *arg)
         i++;
         w->sent_reqs++;
         if (c.status == 200) {
+            if (O.rps > 0) {
+                add_lat(w, due, sent, now_s());
+            }
             w->sent_events += r->n_events;
             w->sent_raw += r->raw;
             if (memmem(c.body, c.body_len, "rejectedLogEventsInfo", 21)) {
@@ -720,6 +811,10 @@ static int run_ingest(void)
     size_t reqs = 0;
     size_t batch_actual = 0;
     size_t n_batches = 0;
+    double *lat = NULL;
+    double *svc = NULL;
+    size_t n_lat = 0;
+    size_t late = 0;
     int k;
 
     if (!O.group || O.conns < 1 || O.conns > MAX_CONNS || O.batch < 1) {
@@ -782,11 +877,17 @@ static int run_ingest(void)
     }
     batch_actual /= n_batches;
     cpu0 = proc_cpu_s(O.server_pid);
+    pthread_barrier_init(&rate_line, NULL, (unsigned)O.conns + 1);
     for (k = 0; k < O.conns; k++) {
         pthread_create(&w[k].th, NULL, ingest_worker, &w[k]);
     }
     pthread_barrier_wait(&start_line);
     t0 = now_s();
+    if (O.rps > 0) {
+        /* Every connection is open: request 0 is due in 10 ms. */
+        rate_t0 = t0 + 0.01;
+        pthread_barrier_wait(&rate_line);
+    }
     if (!O.events) {
         stop_after(O.seconds);
     }
@@ -800,17 +901,43 @@ static int run_ingest(void)
         if (w[k].err_sample[0]) {
             fprintf(stderr, "loadgen: error sample: %s\n", w[k].err_sample);
         }
+        lat = lv_xrealloc(lat, (n_lat + w[k].n_lat + 1) * sizeof(*lat));
+        svc = lv_xrealloc(svc, (n_lat + w[k].n_lat + 1) * sizeof(*svc));
+        if (w[k].n_lat) {
+            memcpy(lat + n_lat, w[k].lat, w[k].n_lat * sizeof(*lat));
+            memcpy(svc + n_lat, w[k].svc, w[k].n_lat * sizeof(*svc));
+        }
+        n_lat += w[k].n_lat;
+        late += w[k].late;
+        free(w[k].lat);
+        free(w[k].svc);
     }
     t1 = now_s();
     cpu1 = proc_cpu_s(O.server_pid);
     printf("ingest conns=%d batch=%zu batch_actual=%zu events=%zu "
            "raw_bytes=%zu requests=%zu errors=%zu rejected=%zu seconds=%.3f "
            "eps=%.0f mbps=%.2f server_cpu_s=%.3f cpu_s_per_m=%.3f "
-           "vmhwm_kb=%ld vmrss_kb=%ld\n", O.conns, O.batch, batch_actual, ev,
+           "vmhwm_kb=%ld vmrss_kb=%ld rssanon_kb=%ld rssfile_kb=%ld\n",
+           O.conns, O.batch, batch_actual, ev,
            raw, reqs, errors, rejected, t1 - t0, (double)ev / (t1 - t0),
            (double)raw / 1e6 / (t1 - t0), cpu1 - cpu0,
            ev ? (cpu1 - cpu0) / ((double)ev / 1e6) : 0.0,
-           proc_kb(O.server_pid, "VmHWM"), proc_kb(O.server_pid, "VmRSS"));
+           proc_kb(O.server_pid, "VmHWM"), proc_kb(O.server_pid, "VmRSS"),
+           proc_kb(O.server_pid, "RssAnon"), proc_kb(O.server_pid, "RssFile"));
+    if (O.rps > 0) {
+        qsort(lat, n_lat, sizeof(*lat), cmp_double);
+        qsort(svc, n_lat, sizeof(*svc), cmp_double);
+        /* A second line, so that the first keeps its fields. */
+        printf("latency rps_target=%.2f rps=%.2f answered=%zu late=%zu "
+               "lat_p50_ms=%.3f lat_p99_ms=%.3f lat_max_ms=%.3f "
+               "svc_p50_ms=%.3f svc_p99_ms=%.3f svc_max_ms=%.3f\n", O.rps,
+               (double)n_lat / (t1 - t0), n_lat, late,
+               1e3 * pct(lat, n_lat, 0.50), 1e3 * pct(lat, n_lat, 0.99),
+               1e3 * pct(lat, n_lat, 1.0), 1e3 * pct(svc, n_lat, 0.50),
+               1e3 * pct(svc, n_lat, 0.99), 1e3 * pct(svc, n_lat, 1.0));
+    }
+    free(lat);
+    free(svc);
     for (k = 0; k < O.conns; k++) {
         size_t j;
 
@@ -1349,6 +1476,8 @@ int main(int argc, char **argv)
             O.range_s = strtol(v, NULL, 10);
         } else if (strcmp(a, "--poll-ms") == 0) {
             O.poll_ms = strtol(v, NULL, 10);
+        } else if (strcmp(a, "--rps") == 0) {
+            O.rps = strtod(v, NULL);
         } else if (strcmp(a, "--gen-events") == 0) {
             O.gen_events = strtoull(v, NULL, 10);
         } else {
@@ -1362,6 +1491,9 @@ int main(int argc, char **argv)
     if (strcmp(O.mode, "ingest") == 0) {
         if (!O.events && O.seconds <= 0) {
             die("ingest needs --events or --seconds");
+        }
+        if (O.rps > 0 && (O.events || O.seconds <= 0)) {
+            die("ingest --rps needs --seconds, not --events");
         }
         return run_ingest();
     }

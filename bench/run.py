@@ -11,6 +11,7 @@ on time; the exit status is non-zero only when a benchmark could not run.
 Environment knobs (defaults are what `make bench` uses):
   BENCH_RUNS=5            runs per figure
   BENCH_INGEST_S=2        seconds per timed ingest run
+  BENCH_LAT_S=5           seconds per PutLogEvents latency run (issue 15)
   BENCH_KMS_S=2           seconds per KMS run
   BENCH_READ_EVENTS=1000000
   BENCH_SEARCH_MB=1024    raw MB of text in the searched group
@@ -64,6 +65,11 @@ def env_int(name, default):
 
 RUNS = env_int("BENCH_RUNS", 5)
 INGEST_S = float(os.environ.get("BENCH_INGEST_S", "2"))
+LAT_S = float(os.environ.get("BENCH_LAT_S", "5"))
+# Issue 15: PutLogEvents latency at this fraction of the peak rate measured
+# in the same run, with the batches and connections of that peak.
+LAT_LOAD = 0.5
+LAT_BATCH, LAT_CONNS = 1000, 8
 KMS_S = float(os.environ.get("BENCH_KMS_S", "2"))
 READ_EVENTS = env_int("BENCH_READ_EVENTS", 1000000)
 SEARCH_MB = env_int("BENCH_SEARCH_MB", 1024)
@@ -524,6 +530,66 @@ def bench_ingest(kind):
     return out
 
 
+def bench_latency(lv_ing):
+    """Issue 15: PutLogEvents latency, open loop (loadgen --rps) at LAT_LOAD
+    of the median events/s of LAT_BATCH x LAT_CONNS measured just before,
+    on a fresh server; RUNS runs of LAT_S seconds, each into its own
+    group. The latency of a request runs from the time it was due to the
+    last byte of its answer (loadgen.c)."""
+    peak = lv_ing[(LAT_BATCH, LAT_CONNS)]
+    if not peak["eps"].ok or not peak["actual"]:
+        log("latency: skipped (no peak rate)")
+        return None
+    eps = LAT_LOAD * peak["eps"].med
+    rps = eps / peak["actual"]
+    rows = []
+    with Server("logvault") as srv:
+        for r in range(RUNS):
+            res = {}
+            p = subprocess.run(
+                loadgen_cmd(srv, "ingest", "--group", "lat-%d" % r,
+                            "--conns", LAT_CONNS, "--batch", LAT_BATCH,
+                            "--seconds", LAT_S, "--rps", "%.3f" % rps,
+                            "--create"),
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for mode in ("ingest", "latency"):
+                res[mode] = loadgen_result(mode, p.returncode, p.stdout,
+                                           p.stderr, False)
+            if res["ingest"] and res["latency"]:
+                x = dict(res["latency"])
+                x["eps"] = res["ingest"]["eps"]
+                rows.append(x)
+    out = {"target_eps": eps, "rps": rps,
+           "eps": Stat([x["eps"] for x in rows]),
+           "p50": Stat([x["lat_p50_ms"] for x in rows]),
+           "p99": Stat([x["lat_p99_ms"] for x in rows]),
+           "max": Stat([x["lat_max_ms"] for x in rows]),
+           "late": Stat([x["late"] for x in rows]),
+           "answered": Stat([x["answered"] for x in rows])}
+    log("latency at %.0f events/s (%.1f requests/s): p50 %s ms, p99 %s ms" %
+        (eps, rps, out["p50"].fmt(2), out["p99"].fmt(2)))
+    return out
+
+
+def latency_rows(L, lat):
+    if not lat:
+        L.append("PutLogEvents latency: skipped (no peak rate measured).")
+        return
+    L.append("PutLogEvents latency at %.0f%% of the peak rate (issue 15): "
+             "open loop at %s events/s = %.1f requests/s of %s events over "
+             "%d connections, %g s per run; each request timed from when "
+             "it was due to the last byte of its answer." % (
+                 100 * LAT_LOAD, "{:,.0f}".format(lat["target_eps"]),
+                 lat["rps"], "{:,}".format(LAT_BATCH), LAT_CONNS, LAT_S))
+    L.append("")
+    L.append("| events/s achieved | requests per run | p50 ms | p99 ms | "
+             "max ms | sent > 1 ms late |")
+    L.append("|---|---|---|---|---|---|")
+    L.append("| %s | %s | %s | %s | %s | %s |" % (
+        lat["eps"].fmt(), lat["answered"].fmt(), lat["p50"].fmt(2),
+        lat["p99"].fmt(2), lat["max"].fmt(2), lat["late"].fmt()))
+
+
 def bench_read(kind, n_events, pg=None):
     with pg_server(pg) if pg else Server(kind) as srv:
         if pg:
@@ -902,7 +968,8 @@ def bench_rss(n_events):
             r = loadgen(srv, "ingest", "--group", "rss", "--conns", 8,
                         "--batch", 10000, "--events", per,
                         *(["--create"] if s == 0 else []))
-            points.append((per * (s + 1), r["vmhwm_kb"], r["eps"]))
+            points.append((per * (s + 1), r["vmhwm_kb"], r["eps"],
+                           r.get("rssanon_kb", -1), r.get("rssfile_kb", -1)))
             log("rss: after %d events VmHWM %.0f kB (%.0f events/s)" % (
                 per * (s + 1), r["vmhwm_kb"], r["eps"]))
     return points
@@ -976,7 +1043,7 @@ plot '%s' using 2:3:4:xtic(1) title "logvault (SQLite)" lc rgb "#2b6cb0", \\
 
 def table(ceil, lv_ing, mo_ing, lv_read, mo_read, lv_search, mo_search,
           lv_kms, mo_kms, startup, rss, moto_note, search_note, pg,
-          lv_kms_trail=None):
+          lv_kms_trail=None, lat=None):
     L = []
     c_eps = ceil["ingest_eps"].med
     c_mbps = ceil["ingest_mbps"].med
@@ -1028,6 +1095,8 @@ def table(ceil, lv_ing, mo_ing, lv_read, mo_read, lv_search, mo_search,
                  for b in BATCHES for c in CONNS
                  if lv_ing[(b, c)]["bpe"]))
     L.append("")
+    latency_rows(L, lat)
+    L.append("")
     L.append("### Read, search, KMS, footprint")
     L.append("")
     L.append("| figure | logvault | of ceiling | moto | logvault / moto |")
@@ -1078,9 +1147,18 @@ def table(ceil, lv_ing, mo_ing, lv_read, mo_read, lv_search, mo_search,
              "| | | |" % startup["fresh"].fmt(2))
     L.append("| startup, existing data dir: ms | %s | | | |" %
              startup["warm"].fmt(2))
-    for n, kb, _ in rss:
+    for n, kb, _, _, _ in rss:
         L.append("| peak RSS (VmHWM) after %s events: MB | %.1f | | | |" % (
             "{:,}".format(n), kb / 1024.0))
+    if rss and rss[-1][3] >= 0:
+        # The SQLite store reads its file through a memory map (issue 15):
+        # the pages it touched count in RSS as RssFile, clean page cache
+        # that the kernel holds for pread as well and may drop at will;
+        # RssAnon is the memory of the server's own.
+        n, _, _, anon, filekb = rss[-1]
+        L.append("| RSS after %s events, anonymous (RssAnon) / file-backed "
+                 "(RssFile, mapped database pages): MB | %.1f / %.1f | | | "
+                 "|" % ("{:,}".format(n), anon / 1024.0, filekb / 1024.0))
     L.append("")
     if pg:
         pg_table(L, pg, lv_ing, lv_read, lv_search)
@@ -1304,6 +1382,7 @@ def main():
             log("PostgreSQL %s on port %d, socket in %s, postmaster pid "
                 "%d" % (pgc.version, pgc.port, pgc.dir, pgc.pid))
         lv_ing = bench_ingest("logvault")
+        lat = bench_latency(lv_ing)
         if pg:
             bench_pg_ingest(pgc, pg)
         mo_ing = bench_ingest("moto") if moto else None
@@ -1355,7 +1434,7 @@ def main():
                  "cores and widened the min–max" % (load + (os.cpu_count(),)))
     md = table(ceil, lv_ing, mo_ing, lv_read, mo_read, lv_search, mo_search,
                lv_kms, mo_kms, startup, rss, moto_note, search_note, pg,
-               lv_kms_trail)
+               lv_kms_trail, lat)
     took = time.time() - T_START
     head = ("## logvault benchmarks — `make bench`, %s, %.1f minutes\n\n" % (
         time.strftime("%Y-%m-%d", time.gmtime()), took / 60))

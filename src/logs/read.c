@@ -27,15 +27,29 @@
  * principal) fails the whole call with AccessDeniedException, as AWS does:
  * the caller narrows the time range to read around it.
  *
+ * Consecutive pages of a stream whose writers' batches overlap in time
+ * need the same chunks: each page takes a slice of each. So the chunks a
+ * walk decodes are kept, decoded, for the pages that follow (the reuse
+ * below), within LV_READ_REUSE_BYTES of plaintext for the whole process
+ * and for at most LV_READ_REUSE_MS; each is wiped when it leaves. A page
+ * reads the chunk's payload and asks for its data key exactly as it would
+ * to decrypt it (so a key that can no longer be used refuses the read as
+ * before), and takes the kept plaintext only when the payload's nonce,
+ * tag and length and every field the AAD binds are those it was opened
+ * from: a payload with the same key, nonce, AAD and tag is the same
+ * ciphertext, unless GCM was forged.
+ *
  * The response is written straight into the output buffer.
  */
 #include "logs/events_int.h"
 
 #include <inttypes.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "logs/chunk.h"
 #include "logs/datakey.h"
@@ -119,6 +133,222 @@ static int token_parse(const char *t, int64_t stream_id, int *forward,
     return 0;
 }
 
+/* ---- reuse of decoded chunks across pages -------------------------------- */
+
+/* The most plaintext kept (data and events arrays), for the process. */
+#define LV_READ_REUSE_BYTES ((size_t)4 * 1024 * 1024)
+/* A kept chunk not asked for in this long is wiped at the next read. */
+#define LV_READ_REUSE_MS 10000
+#define REUSE_SLOTS 64
+
+struct reuse_ent {
+    struct lv_log_chunk meta;               /* as listed when opened */
+    unsigned char head[LV_CHUNK_HEADER_BYTES];  /* format, nonce, tag */
+    size_t payload_len;
+    struct lv_chunk_plain plain;            /* data NULL: a free slot */
+    size_t bytes;
+    uint64_t used;                          /* LRU tick */
+    int64_t at_ms;                          /* last asked for */
+};
+
+static pthread_mutex_t reuse_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct reuse_ent reuse[REUSE_SLOTS];
+static size_t reuse_bytes;
+static uint64_t reuse_tick;
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static size_t plain_bytes(const struct lv_chunk_plain *p)
+{
+    return p->len + p->n * sizeof(*p->ev);
+}
+
+/* A copy of src (its own data, events pointing into it). */
+static void plain_copy(struct lv_chunk_plain *dst,
+                       const struct lv_chunk_plain *src)
+{
+    dst->data = lv_xmalloc(src->len);
+    memcpy(dst->data, src->data, src->len);
+    dst->len = src->len;
+    dst->ev = lv_xmalloc(src->n * sizeof(*dst->ev));
+    for (size_t i = 0; i < src->n; i++) {
+        dst->ev[i].ts = src->ev[i].ts;
+        dst->ev[i].msg = dst->data + (src->ev[i].msg - src->data);
+        dst->ev[i].len = src->ev[i].len;
+    }
+    dst->n = src->n;
+}
+
+/* Under reuse_lock. */
+static void reuse_drop(struct reuse_ent *e)
+{
+    reuse_bytes -= e->bytes;
+    lv_chunk_plain_release(&e->plain);
+    memset(e, 0, sizeof(*e));
+}
+
+/* Under reuse_lock: wipes what has not been asked for in
+ * LV_READ_REUSE_MS. */
+static void reuse_expire(int64_t now)
+{
+    for (size_t i = 0; i < REUSE_SLOTS; i++) {
+        if (reuse[i].plain.data && now - reuse[i].at_ms > LV_READ_REUSE_MS) {
+            reuse_drop(&reuse[i]);
+        }
+    }
+}
+
+static int same_chunk(const struct reuse_ent *e, const struct lv_log_chunk *c,
+                      const struct lv_buf *payload)
+{
+    const struct lv_log_chunk *m = &e->meta;
+
+    return m->id == c->id && m->group_id == c->group_id &&
+           m->stream_id == c->stream_id && m->seq == c->seq &&
+           m->first_ts == c->first_ts && m->last_ts == c->last_ts &&
+           m->ingestion_time == c->ingestion_time &&
+           m->n_events == c->n_events && m->raw_bytes == c->raw_bytes &&
+           m->data_key_id == c->data_key_id &&
+           e->payload_len == payload->len &&
+           memcmp(e->head, payload->data, LV_CHUNK_HEADER_BYTES) == 0;
+}
+
+/* 1 and a copy of the kept plaintext of chunk c in *out when it is kept
+ * and payload is the one it was opened from; else 0. */
+static int reuse_get(const struct lv_log_chunk *c,
+                     const struct lv_buf *payload, struct lv_chunk_plain *out)
+{
+    int64_t now = mono_ms();
+    int found = 0;
+
+    if (payload->len <= LV_CHUNK_HEADER_BYTES) {
+        return 0;
+    }
+    pthread_mutex_lock(&reuse_lock);
+    reuse_expire(now);
+    for (size_t i = 0; i < REUSE_SLOTS; i++) {
+        struct reuse_ent *e = &reuse[i];
+
+        if (e->plain.data && e->meta.id == c->id) {
+            if (same_chunk(e, c, payload)) {
+                plain_copy(out, &e->plain);
+                e->used = ++reuse_tick;
+                e->at_ms = now;
+                found = 1;
+            } else {
+                reuse_drop(e);
+            }
+            break;
+        }
+    }
+    pthread_mutex_unlock(&reuse_lock);
+    return found;
+}
+
+/* Keeps a copy of chunk c's plaintext, opened from payload, making room
+ * by wiping the least recently asked for. */
+static void reuse_put(const struct lv_log_chunk *c,
+                      const struct lv_buf *payload,
+                      const struct lv_chunk_plain *plain)
+{
+    size_t bytes = plain_bytes(plain);
+    int64_t now = mono_ms();
+    struct reuse_ent *slot = NULL;
+
+    if (bytes > LV_READ_REUSE_BYTES / 4 ||
+        payload->len <= LV_CHUNK_HEADER_BYTES) {
+        return;
+    }
+    pthread_mutex_lock(&reuse_lock);
+    reuse_expire(now);
+    for (size_t i = 0; i < REUSE_SLOTS; i++) {
+        if (reuse[i].plain.data && reuse[i].meta.id == c->id) {
+            reuse_drop(&reuse[i]);      /* another thread kept it first */
+        }
+    }
+    for (;;) {
+        struct reuse_ent *lru = NULL;
+
+        slot = NULL;
+        for (size_t i = 0; i < REUSE_SLOTS; i++) {
+            if (!reuse[i].plain.data) {
+                slot = slot ? slot : &reuse[i];
+            } else if (!lru || reuse[i].used < lru->used) {
+                lru = &reuse[i];
+            }
+        }
+        if (slot && reuse_bytes + bytes <= LV_READ_REUSE_BYTES) {
+            break;
+        }
+        reuse_drop(lru);    /* not NULL: something is kept */
+    }
+    slot->meta = *c;
+    memcpy(slot->head, payload->data, LV_CHUNK_HEADER_BYTES);
+    slot->payload_len = payload->len;
+    plain_copy(&slot->plain, plain);
+    slot->bytes = bytes;
+    slot->used = ++reuse_tick;
+    slot->at_ms = now;
+    reuse_bytes += bytes;
+    pthread_mutex_unlock(&reuse_lock);
+}
+
+/* At exit: wipes whatever is kept. */
+__attribute__((destructor)) static void reuse_clear(void)
+{
+    pthread_mutex_lock(&reuse_lock);
+    for (size_t i = 0; i < REUSE_SLOTS; i++) {
+        if (reuse[i].plain.data) {
+            reuse_drop(&reuse[i]);
+        }
+    }
+    pthread_mutex_unlock(&reuse_lock);
+}
+
+/*
+ * lv_datakey_open_chunk, with the reuse: reads chunk c's payload, gets its
+ * data key (which refuses as it would to decrypt), then takes the kept
+ * plaintext or opens the payload and keeps it. 1 opened, 0 gone, -1 *err.
+ */
+static int open_chunk(struct scan *sc, const struct lv_log_chunk *c,
+                      struct lv_chunk_plain *out)
+{
+    uint8_t key[32];
+    int found;
+    int ret = -1;
+
+    found = lv_store_logs_chunk_payload(sc->rq->store, c->id, &sc->payload,
+                                        sc->err);
+    if (found <= 0) {
+        return found;
+    }
+    if (lv_datakey_for_read(&sc->ds, c->data_key_id, key, sc->err) < 0) {
+        goto out;
+    }
+    if (reuse_get(c, &sc->payload, out)) {
+        ret = 1;
+        goto out;
+    }
+    if (lv_chunk_open(key, c, sc->payload.data, sc->payload.len, out,
+                      sc->err) < 0) {
+        lv_log(LV_LOG_ERROR, "logs: chunk does not open id=%lld stream=%lld"
+               " req=%s", (long long)c->id, (long long)c->stream_id,
+               sc->rq->id);
+        goto out;
+    }
+    reuse_put(c, &sc->payload, out);
+    ret = 1;
+out:
+    lv_secret_wipe(key, sizeof(key));
+    return ret;
+}
+
 /* ---- the walk ------------------------------------------------------------ */
 
 /* Whether the page wants the event with key k: in the time range, on the
@@ -158,8 +388,7 @@ static int visit(void *arg, const struct lv_log_chunk *c)
             return 1;
         }
     }
-    found = lv_datakey_open_chunk(&sc->ds, c, &sc->payload, &plain,
-                                 sc->err);
+    found = open_chunk(sc, c, &plain);
     if (found <= 0) {
         /* 0: gone meanwhile (retention), nothing to read. */
         return found;
