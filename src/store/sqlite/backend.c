@@ -142,20 +142,15 @@ static struct conn *conn_open(struct lv_sqlite *q, int *rc_out,
      * footprint is threads x this, whatever the size of the database.
      * journal_size_limit: a WAL that grew during a burst is truncated back
      * after the next checkpoint instead of staying at its largest.
-     * mmap_size: pages of the database file (not of the WAL) are read
-     * through a shared read-only mapping of its first 1 GiB instead of
-     * pread into the page cache, which saves a copy per page read (the
-     * pread was 17% of GetLogEvents' CPU). Writes still go through
-     * write(2). The mapped pages are the kernel's clean page cache: they
-     * count in RSS as RssFile, not RssAnon (bench/results/perf-read-
-     * round8.md); an I/O error on a mapped page is a SIGBUS, as SQLite
-     * documents. */
+     * No mmap_size: a memory map saved GetLogEvents a copy per page
+     * (bench/results/perf-read-round8.md) but counts every page read in
+     * the process's RSS, and turns an I/O error on the file into SIGBUS
+     * instead of an error answer. */
     static const char pragmas[] =
         "PRAGMA foreign_keys = ON;"
         "PRAGMA synchronous = FULL;"
         "PRAGMA cache_size = -" LV_SQLITE_CACHE_KIB ";"
-        "PRAGMA journal_size_limit = 16777216;"
-        "PRAGMA mmap_size = 1073741824;";
+        "PRAGMA journal_size_limit = 16777216;";
     struct conn *c = NULL;
     sqlite3 *db = NULL;
     int rc;
