@@ -65,7 +65,7 @@ static int parse_outlier(struct lv_iqp *p, struct lv_iq_cmd *c)
     for (;;) {
         struct lv_iqtoken next;
         size_t o;
-        int pos = p->tok.pos, v, eq;
+        int pos = p->tok.pos, v = 0, eq;
 
         if (p->tok.t != LV_IQT_IDENT || p->tok.quoted) {
             break;
