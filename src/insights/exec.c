@@ -97,6 +97,7 @@ enum st_kind {
     ST_BLOCK,
     ST_RUNNING,     /* accum, autoregress, filldown, addtotals,
                      * sessionize (cmd_running.c) */
+    ST_LOOKUP,      /* r8/lookup (cmd_lookup.c) */
     ST_OUT,
 };
 
@@ -132,6 +133,8 @@ struct stage {
     struct lv_iq_block *b;
     /* ST_RUNNING */
     struct lv_iq_running *rs;
+    /* ST_LOOKUP (r8/lookup): NULL until lv_iq_run_set_table */
+    struct lv_iq_lookup *lk;
 };
 
 struct lv_iq_run {
@@ -359,6 +362,9 @@ static void build(struct lv_iq_run *run)
             ordered = 1;
             break;
         }
+        case LV_IQ_C_LOOKUP:        /* r8/lookup */
+            add_stage(run, ST_LOOKUP, c);
+            break;
         case LV_IQ_C_UNMASK:
             fail(run, LV_E_MALFORMED_QUERY, unmask_refusal());
             add_stage(run, ST_NOP, c);
@@ -457,10 +463,30 @@ void lv_iq_run_free(struct lv_iq_run *run)
             s->b->vt->free(s->b);
         }
         lv_iq_running_free(s->rs);
+        lv_iq_lookup_free(s->lk);
     }
     free(run->st);
     lv_iq_row_free(run->spare);
     free(run);
+}
+
+/* r8/lookup: insights.h */
+int lv_iq_run_set_table(struct lv_iq_run *run, const char *name,
+                        const struct lv_iq_table *t, struct lv_err *err)
+{
+    for (size_t i = 0; i < run->n_st; i++) {
+        struct stage *s = &run->st[i];
+
+        if (s->k != ST_LOOKUP || strcmp(s->c->str, name) != 0) {
+            continue;
+        }
+        lv_iq_lookup_free(s->lk);
+        s->lk = lv_iq_lookup_new(s->c, t, err);
+        if (!s->lk) {
+            return -1;
+        }
+    }
+    return 0;
 }
 
 /* ---- memory ---------------------------------------------------------- */
@@ -476,6 +502,7 @@ static size_t run_bytes(const struct lv_iq_run *run)
         if (run->st[i].rs) {
             t += lv_iq_running_bytes(run->st[i].rs);
         }
+        t += lv_iq_lookup_bytes(run->st[i].lk);
     }
     return t;
 }
@@ -853,6 +880,12 @@ static int push(struct lv_iq_run *run, size_t i, struct lv_iq_row *r,
             break;
         case ST_RUNNING:
             lv_iq_running_apply(s->rs, r, &run->cx);
+            break;
+        case ST_LOOKUP:
+            if (!s->lk) {
+                LV_BUG("insights: lookup table %s was not set", s->c->str);
+            }
+            lv_iq_lookup_apply(s->lk, r);
             break;
         case ST_UNNEST:
             return unnest(run, i, s->c, r, err);

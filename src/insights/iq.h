@@ -205,6 +205,13 @@ enum lv_iq_ck {
                              * numeric field); n: LV_IQ_TOTALS_* flags;
                              * by[0] (row totals only): the total column,
                              * e a FIELD of its name */
+    /* r8/lookup */
+    LV_IQ_C_LOOKUP,         /* lookup TABLE FIELD[, …] OUTPUT FIELD[, …]
+                             * (CWL_QuerySyntax-Lookup): str: the table;
+                             * items: the match fields (e a FIELD, name
+                             * its name: the event's field and the
+                             * table's column); by: the output columns
+                             * (e a FIELD, name the column) */
     LV_IQ_C_OTHER,          /* a documented command this engine refuses
                              * at compile time with MalformedQuery: kept
                              * so the parser can name it (str). parse.c
@@ -422,6 +429,25 @@ struct lv_iq_block *lv_iq_diff_new(const struct lv_iq_cmd *c,
 struct lv_iq_block *lv_iq_fillmissing_new(const struct lv_iq_cmd *c,
                                           const struct lv_iq_ctx *cx,
                                           size_t max_bytes);
+
+/* ---- r8/lookup: the lookup command (cmd_lookup.c) ------------------------
+ * The table a lookup command reads is handed to the run by its caller
+ * (lv_iq_run_set_table, insights.h); the command then indexes it on its
+ * match columns and enriches each row with the output columns of the
+ * first table row whose match columns equal the row's fields (their text,
+ * as GetQueryResults shows it). A row with no match, or lacking a match
+ * field, gets no output field. */
+struct lv_iq_table;
+struct lv_iq_lookup;
+/* The index of command c (LV_IQ_C_LOOKUP) over table t (both borrowed
+ * for its life): NULL with *err (InvalidParameterException naming the
+ * column) when t lacks one of the command's columns. */
+struct lv_iq_lookup *lv_iq_lookup_new(const struct lv_iq_cmd *c,
+                                      const struct lv_iq_table *t,
+                                      struct lv_err *err);
+void lv_iq_lookup_apply(const struct lv_iq_lookup *l, struct lv_iq_row *r);
+size_t lv_iq_lookup_bytes(const struct lv_iq_lookup *l);    /* held */
+void lv_iq_lookup_free(struct lv_iq_lookup *l);
 
 /* stats.c: an aggregation (avg, count, count_distinct, max, min, pct,
  * stddev, sum, earliest, latest, sortsFirst, sortsLast), looked up by the

@@ -645,6 +645,7 @@ static const struct {
     { "filldown", LV_IQ_C_FILLDOWN }, { "expand", LV_IQ_C_EXPAND },
     { "addtotals", LV_IQ_C_ADDTOTALS }, { "sessionize", LV_IQ_C_SESSIONIZE },
     { "fillmissing", LV_IQ_C_FILLMISSING },
+    { "lookup", LV_IQ_C_LOOKUP },       /* r8/lookup */
     /* countFrequent f, … is read as stats count(*) as _approxcount by
      * f, … | sort _approxcount desc (parse_count_frequent) */
     { "countFrequent", LV_IQ_C_STATS }, { "count_frequent", LV_IQ_C_STATS },
@@ -652,7 +653,7 @@ static const struct {
 
 /* Commands on the syntax pages that logvault does not run. */
 static const char *const other_commands[] = {
-    "anomaly", "relevantfields", "lookup", "join",
+    "anomaly", "relevantfields", "join",
     "subqueries", "logcompare", "cidrlookup", "outlier",
     "appendcols", "json",
 };
@@ -886,7 +887,8 @@ static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
             "mismatched input '%s' expecting "
             "{accum, addtotals, autoregress, countFrequent, dedup, diff, "
             "display, expand, fields, "
-            "filldown, fillmissing, filter, filterIndex, limit, parse, "
+            "filldown, fillmissing, filter, filterIndex, limit, lookup, "
+            "parse, "
             "pattern, "
             "sessionize, sort, stats, unmask, unnest, where}",
             t);
@@ -1071,6 +1073,14 @@ static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
         define(f, e->str);
         return 0;
     }
+    case LV_IQ_C_LOOKUP:        /* r8/lookup */
+        if (lv_iqp_parse_lookup(p, c) < 0) {
+            return -1;
+        }
+        for (i = 0; i < c->n_by; i++) {
+            define(f, c->by[i].name);
+        }
+        return 0;
     case LV_IQ_C_FILLMISSING:
         if (lv_iqp_parse_fillmissing(p, c, f->q) < 0) {
             return -1;
