@@ -2,7 +2,7 @@
 """Lookup tables through boto3: CreateLookupTable, DescribeLookupTables
 (prefix, paging, order), GetLookupTable (the CSV back byte for byte),
 UpdateLookupTable (content, description, key kept / changed / removed) and
-DeleteLookupTable; every validation error logvault answers (the model's
+DeleteLookupTable, and the same through `logvault logs …`; every validation error logvault answers (the model's
 constraints, CSV rules, ARNs, duplicates); a table under a KMS key whose
 policy allows logs.eu-west-2.amazonaws.com and one whose policy does not,
 and a disabled key; and the content not readable in the store's files
@@ -12,7 +12,9 @@ and in hex, the form bytea takes there)."""
 import json
 import os
 import secrets
+import subprocess
 import sys
+import tempfile
 
 import botocore.exceptions
 
@@ -256,6 +258,36 @@ with Server() as srv:
         t.eq("after restart: readable", new_body,
              logs.get_lookup_table(lookupTableArn=arn_of("users"))[
                  "tableBody"])
+
+    # The CLI: the model's commands, a round trip with file://.
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="test",
+               AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION=REGION)
+
+    def cli(*args):
+        p = subprocess.run([os.environ["LOGVAULT_BIN"], "logs"] + list(args)
+                           + ["--endpoint-url", srv.endpoint, "--output",
+                              "json"], env=env, capture_output=True,
+                           text=True, timeout=60)
+        return p.returncode, p.stdout, p.stderr
+
+    with tempfile.NamedTemporaryFile("w", suffix=".csv") as f:
+        f.write("k,v\nx,\"1,2\"\n")
+        f.flush()
+        rc, out, err = cli("create-lookup-table", "--lookup-table-name",
+                           "cli_t", "--table-body", "file://" + f.name)
+    t.eq("cli: create", (0, arn_of("cli_t")),
+         (rc, json.loads(out or "{}").get("lookupTableArn")))
+    rc, out, err = cli("get-lookup-table", "--lookup-table-arn",
+                       arn_of("cli_t"))
+    t.eq("cli: get returns the file", (0, "k,v\nx,\"1,2\"\n"),
+         (rc, json.loads(out or "{}").get("tableBody")))
+    rc, out, err = cli("delete-lookup-table", "--lookup-table-arn",
+                       arn_of("cli_t"))
+    t.eq("cli: delete", 0, rc)
+    rc, out, err = cli("get-lookup-table", "--lookup-table-arn",
+                       arn_of("cli_t"))
+    t.ok("cli: gone, an error exit naming ResourceNotFoundException",
+         rc != 0 and "ResourceNotFoundException" in err, (rc, err))
 
     # Delete.
     logs.delete_lookup_table(lookupTableArn=arn_of("users"))
