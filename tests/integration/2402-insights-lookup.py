@@ -50,7 +50,8 @@ def policy():
 
 
 def query(srv, logs, text, start, end):
-    """Runs text over GROUP: (status, rows as dicts, the error if any)."""
+    """Runs text over GROUP: (status, rows as dicts, why it failed: the
+    reason the server logged, "" if none)."""
     qid = logs.start_query(logGroupName=GROUP, startTime=start,
                            endTime=end, queryString=text)["queryId"]
     for _ in range(600):
@@ -58,11 +59,10 @@ def query(srv, logs, text, start, end):
         if r["status"] not in ("Scheduled", "Running"):
             break
         time.sleep(0.05)
-    why = None
-    if r["status"] == "Failed":
-        d = [q for q in logs.describe_queries(logGroupName=GROUP)["queries"]
-             if q["queryId"] == qid]
-        why = d[0] if d else None
+    why = ""
+    for line in srv.read_log().splitlines():
+        if "query=%s why=" % qid in line:
+            why = line.split(" why=", 1)[1]
     rows = [{f["field"]: f["value"] for f in row if f["field"] != "@ptr"}
             for row in r.get("results", [])]
     return r["status"], rows, why
@@ -123,23 +123,31 @@ with Server() as srv:
                                                "Secret Writer"}]),
          (st, rows))
     kms.disable_key(KeyId=key)
-    st, rows, _ = query(srv, logs, q2, start, end)
+    st, rows, why = query(srv, logs, q2, start, end)
     t.eq("kms table, key disabled: Failed", "Failed", st)
+    t.ok("kms table, key disabled: the reason names the table",
+         "is not allowed to be used with Arn '%s'" % arn_of("secure_agents")
+         in why, why)
     kms.enable_key(KeyId=key)
     st, rows, _ = query(srv, logs, q2, start, end)
     t.eq("kms table, key enabled again: Complete", "Complete", st)
 
     # Missing tables and columns fail the query.
-    st, rows, _ = query(srv, logs, DASH % "nosuch", start, end)
+    st, rows, why = query(srv, logs, DASH % "nosuch", start, end)
     t.eq("a table that does not exist: Failed", ("Failed", []), (st, rows))
+    t.eq("a table that does not exist: the reason",
+         "The lookup table nosuch does not exist.", why)
     raw(srv, "DeleteLookupTable", lookupTableArn=arn_of("agents"))
     st, rows, _ = query(srv, logs, DASH % "agents", start, end)
     t.eq("a deleted table: Failed", "Failed", st)
     raw(srv, "CreateLookupTable", lookupTableName="thin",
         tableBody="agent_id\na1\n")
-    st, rows, _ = query(srv, logs, "lookup thin agent_id OUTPUT agent_name",
-                        start, end)
+    st, rows, why = query(srv, logs,
+                          "lookup thin agent_id OUTPUT agent_name", start,
+                          end)
     t.eq("a table without the OUTPUT column: Failed", "Failed", st)
+    t.eq("a table without the OUTPUT column: the reason",
+         "The lookup table thin has no column named agent_name.", why)
 
     # Refused at StartQuery.
     for name, text in [("OUTPUTNEW", "lookup thin agent_id OUTPUTNEW x"),
