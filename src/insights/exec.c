@@ -363,6 +363,7 @@ static void build(struct lv_iq_run *run)
             break;
         }
         case LV_IQ_C_LOOKUP:        /* r8/lookup */
+        case LV_IQ_C_CIDRLOOKUP:
             add_stage(run, ST_LOOKUP, c);
             break;
         case LV_IQ_C_UNMASK:

@@ -211,7 +211,14 @@ enum lv_iq_ck {
                              * items: the match fields (e a FIELD, name
                              * its name: the event's field and the
                              * table's column); by: the output columns
-                             * (e a FIELD, name the column) */
+                             * (e a FIELD naming the column, name the
+                             * field set); n: LV_IQ_LOOKUP_NEW or 0 */
+    LV_IQ_C_CIDRLOOKUP,     /* cidrlookup TABLE IPFIELD [AS COLUMN]
+                             * OUTPUT|OUTPUTNEW COLUMN [AS FIELD], …
+                             * (CWL_QuerySyntax-Cidrlookup): str, by and
+                             * n as lookup; items[0]: e the event's IP
+                             * field, name the CIDR column (NULL: see
+                             * cmd_lookup.c) */
     LV_IQ_C_OTHER,          /* a documented command this engine refuses
                              * at compile time with MalformedQuery: kept
                              * so the parser can name it (str). parse.c
@@ -430,13 +437,16 @@ struct lv_iq_block *lv_iq_fillmissing_new(const struct lv_iq_cmd *c,
                                           const struct lv_iq_ctx *cx,
                                           size_t max_bytes);
 
-/* ---- r8/lookup: the lookup command (cmd_lookup.c) ------------------------
- * The table a lookup command reads is handed to the run by its caller
- * (lv_iq_run_set_table, insights.h); the command then indexes it on its
- * match columns and enriches each row with the output columns of the
- * first table row whose match columns equal the row's fields (their text,
- * as GetQueryResults shows it). A row with no match, or lacking a match
- * field, gets no output field. */
+/* ---- r8/lookup: lookup and cidrlookup (cmd_lookup.c) ----------------------
+ * The table a lookup or cidrlookup command reads is handed to the run by
+ * its caller (lv_iq_run_set_table, insights.h); the command then indexes
+ * it and enriches each row with the output columns of the table row that
+ * matches: for lookup the first row whose match columns equal the row's
+ * fields (their text, as GetQueryResults shows it); for cidrlookup the
+ * row whose CIDR range holds the row's IP address, the longest prefix
+ * winning. A row with no match, or lacking a match field, gets no output
+ * field. */
+#define LV_IQ_LOOKUP_NEW 1      /* OUTPUTNEW: fill only empty fields */
 struct lv_iq_table;
 struct lv_iq_lookup;
 /* The index of command c (LV_IQ_C_LOOKUP) over table t (both borrowed

@@ -646,6 +646,7 @@ static const struct {
     { "addtotals", LV_IQ_C_ADDTOTALS }, { "sessionize", LV_IQ_C_SESSIONIZE },
     { "fillmissing", LV_IQ_C_FILLMISSING },
     { "lookup", LV_IQ_C_LOOKUP },       /* r8/lookup */
+    { "cidrlookup", LV_IQ_C_CIDRLOOKUP },
     /* countFrequent f, … is read as stats count(*) as _approxcount by
      * f, … | sort _approxcount desc (parse_count_frequent) */
     { "countFrequent", LV_IQ_C_STATS }, { "count_frequent", LV_IQ_C_STATS },
@@ -654,7 +655,7 @@ static const struct {
 /* Commands on the syntax pages that logvault does not run. */
 static const char *const other_commands[] = {
     "anomaly", "relevantfields", "join",
-    "subqueries", "logcompare", "cidrlookup", "outlier",
+    "subqueries", "logcompare", "outlier",
     "appendcols", "json",
 };
 
@@ -885,7 +886,8 @@ static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
         return lv_iqp_err_at(
             p, p->tok.pos,
             "mismatched input '%s' expecting "
-            "{accum, addtotals, autoregress, countFrequent, dedup, diff, "
+            "{accum, addtotals, autoregress, cidrlookup, countFrequent, "
+            "dedup, diff, "
             "display, expand, fields, "
             "filldown, fillmissing, filter, filterIndex, limit, lookup, "
             "parse, "
@@ -1074,6 +1076,7 @@ static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
         return 0;
     }
     case LV_IQ_C_LOOKUP:        /* r8/lookup */
+    case LV_IQ_C_CIDRLOOKUP:
         if (lv_iqp_parse_lookup(p, c) < 0) {
             return -1;
         }

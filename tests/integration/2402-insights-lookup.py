@@ -7,8 +7,8 @@ query Failed once that key is disabled (AccessDeniedException's text)
 and Complete again once enabled, the table's update seen by the next
 query, a query naming a table that does not exist (or was deleted)
 Failed with its name, a table lacking an OUTPUT column Failed naming the
-column, and the forms logvault refuses at StartQuery
-(MalformedQueryException)."""
+column, cidrlookup with the example of its page (longest prefix wins),
+and the forms logvault refuses at StartQuery (MalformedQueryException)."""
 import json
 import os
 import sys
@@ -84,7 +84,9 @@ with Server() as srv:
               {"logType": "CHAT_LOGS", "agent_id": "a2"},
               {"logType": "CHAT_LOGS", "agent_id": "a1"},
               {"logType": "CHAT_LOGS", "agent_id": "a9"},
-              {"logType": "FEEDBACK_LOGS", "agent_id": "a1"}]
+              {"logType": "FEEDBACK_LOGS", "agent_id": "a1"},
+              {"logType": "FLOW", "srcAddr": "10.1.2.3"},
+              {"logType": "FLOW", "srcAddr": "192.168.7.7"}]
     logs.put_log_events(logGroupName=GROUP, logStreamName="s",
                         logEvents=[{"timestamp": now - 60000 + i,
                                     "message": json.dumps(e)}
@@ -149,11 +151,24 @@ with Server() as srv:
     t.eq("a table without the OUTPUT column: the reason",
          "The lookup table thin has no column named agent_name.", why)
 
+    # cidrlookup, the page's example over a table of ranges.
+    raw(srv, "CreateLookupTable", lookupTableName="net_table",
+        tableBody="cidr,region,owner,datacenter\n10.0.0.0/8,eu,net,dc1\n"
+                  "10.1.0.0/16,eu,lab,dc2\n")
+    st, rows, _ = query(srv, logs, "filter logType = \"FLOW\" | fields "
+                        "@timestamp, srcAddr | cidrlookup net_table srcAddr "
+                        "OUTPUT region, owner, datacenter | display srcAddr, "
+                        "owner, datacenter | sort @timestamp asc", start, end)
+    t.eq("cidrlookup: the longest prefix, none outside every range",
+         ("Complete", [{"srcAddr": "10.1.2.3", "owner": "lab",
+                        "datacenter": "dc2"}, {"srcAddr": "192.168.7.7"}]),
+         (st, rows))
+
     # Refused at StartQuery.
     for name, text in [("OUTPUTNEW", "lookup thin agent_id OUTPUTNEW x"),
                        ("as", "lookup thin agent_id as a OUTPUT x"),
                        ("no OUTPUT", "lookup thin agent_id"),
-                       ("cidrlookup", "cidrlookup nets ip")]:
+                       ("cidrlookup without OUTPUT", "cidrlookup nets ip")]:
         t.error("StartQuery refuses " + name, "MalformedQueryException",
                 logs.start_query, logGroupName=GROUP, startTime=start,
                 endTime=end, queryString=text)

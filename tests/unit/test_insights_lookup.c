@@ -1,11 +1,12 @@
 /*
- * test_insights_lookup: the lookup command (r8/lookup) — its syntax and
- * refusals, the tables a query names (lv_iq_query_table), and a run
+ * test_insights_lookup: the lookup and cidrlookup commands (r8/lookup) —
+ * their syntax and refusals, the tables a query names (lv_iq_query_table), and a run
  * enriching events from a table handed over with lv_iq_run_set_table:
  * AWS's sample form `lookup TABLE FIELD OUTPUT FIELD` with coalesce over
  * the unmatched rows, several match fields, numbers matched by their
- * text, the first of duplicate keys, a missing column, and a lookup
- * after stats. The tables are read with the lookup-table CSV reader, as
+ * text, the first of duplicate keys, a missing column, a lookup after
+ * stats; cidrlookup's page example (longest prefix, a bare address, IPv6,
+ * no match), AS on both sides, OUTPUT against OUTPUTNEW. The tables are read with the lookup-table CSV reader, as
  * the Logs service hands them.
  */
 #include <setjmp.h>
@@ -151,6 +152,28 @@ static const char *const pairs[] = {
     "{\"region\":\"us\",\"tier\":\"1\",\"n\":3}",
 };
 
+static const char nets[] = "cidr,region,owner,datacenter\n"
+                           "10.0.0.0/8,eu,net,dc1\n"
+                           "10.1.0.0/16,eu,lab,dc2\n"
+                           "192.168.1.5,us,home,dc3\n"
+                           "2001:db8::/32,ap,v6,dc4\n"
+                           "not a range,xx,xx,xx\n"
+                           "10.1.0.0/16,dup,dup,dup\n";
+
+static const char *const flows[] = {
+    "{\"srcAddr\":\"10.1.2.3\"}",
+    "{\"srcAddr\":\"10.9.9.9\"}",
+    "{\"srcAddr\":\"192.168.1.5\"}",
+    "{\"srcAddr\":\"192.168.1.6\"}",
+    "{\"srcAddr\":\"2001:db8::1\"}",
+    "{\"srcAddr\":\"bogus\"}",
+};
+
+static const char *const preset[] = {
+    "{\"srcAddr\":\"10.1.2.3\",\"region\":\"preset\"}",
+    "{\"srcAddr\":\"10.9.9.9\",\"region\":\"\"}",
+};
+
 static const struct good goods[] = {
     /* AWS's sample (aws-samples/sample-quick-ai-governance), whole. */
     { "sample dashboard query",
@@ -191,6 +214,36 @@ static const struct good goods[] = {
       "n=1\n"                 /* a9: no team, and NULL sorts first */
       "team=core | n=2\n"
       "team=docs | n=1\n" },
+    /* The cidrlookup page's example, then its fields shown. */
+    { "cidrlookup: the page's example",
+      "fields @timestamp, srcAddr | cidrlookup net_table srcAddr OUTPUT "
+      "region, owner, datacenter | display srcAddr, region, owner, "
+      "datacenter | sort @timestamp asc",
+      flows, 6, nets,
+      "srcAddr=10.1.2.3 | region=eu | owner=lab | datacenter=dc2\n"
+      "srcAddr=10.9.9.9 | region=eu | owner=net | datacenter=dc1\n"
+      "srcAddr=192.168.1.5 | region=us | owner=home | datacenter=dc3\n"
+      "srcAddr=192.168.1.6\n"
+      "srcAddr=2001:db8::1 | region=ap | owner=v6 | datacenter=dc4\n"
+      "srcAddr=bogus\n" },
+    { "cidrlookup: AS on both sides",
+      "cidrlookup net_table srcAddr AS cidr OUTPUT owner AS net_owner | "
+      "fields srcAddr, net_owner | sort @timestamp asc",
+      flows, 2, nets,
+      "srcAddr=10.1.2.3 | net_owner=lab\n"
+      "srcAddr=10.9.9.9 | net_owner=net\n" },
+    { "cidrlookup: OUTPUT overwrites",
+      "cidrlookup net_table srcAddr OUTPUT region, owner | fields srcAddr, "
+      "region, owner | sort @timestamp asc",
+      preset, 2, nets,
+      "srcAddr=10.1.2.3 | region=eu | owner=lab\n"
+      "srcAddr=10.9.9.9 | region=eu | owner=net\n" },
+    { "cidrlookup: OUTPUTNEW fills only empty fields",
+      "cidrlookup net_table srcAddr OUTPUTNEW region, owner | fields "
+      "srcAddr, region, owner | sort @timestamp asc",
+      preset, 2, nets,
+      "srcAddr=10.1.2.3 | region=preset | owner=lab\n"
+      "srcAddr=10.9.9.9 | region=eu | owner=net\n" },
     { "after stats",
       "stats count(*) as n by agent_id | lookup t agent_id OUTPUT "
       "agent_name | sort agent_id asc",
@@ -237,8 +290,12 @@ static const struct bad bads[] = {
       "renaming a field with 'as' is not supported" },
     { "a quoted table name", "lookup `t-1` a OUTPUT b",
       "lookup: a lookup table name expected" },
-    { "cidrlookup is still refused", "cidrlookup nets ip",
-      "the cidrlookup command is not supported by logvault" },
+    { "cidrlookup without OUTPUT", "cidrlookup nets ip",
+      "cidrlookup: OUTPUT and the fields to add expected" },
+    { "cidrlookup of two fields", "cidrlookup nets ip, ip2 OUTPUT a",
+      "cidrlookup: OUTPUT and the fields to add expected" },
+    { "cidrlookup without a table", "cidrlookup",
+      "cidrlookup: a lookup table name expected" },
 };
 
 static void test_refused(void **state)
