@@ -1,13 +1,14 @@
 /*
  * test_insights_lookup: the lookup and cidrlookup commands (r8/lookup) —
- * their syntax and refusals, the tables a query names (lv_iq_query_table), and a run
- * enriching events from a table handed over with lv_iq_run_set_table:
- * AWS's sample form `lookup TABLE FIELD OUTPUT FIELD` with coalesce over
- * the unmatched rows, several match fields, numbers matched by their
- * text, the first of duplicate keys, a missing column, a lookup after
- * stats; cidrlookup's page example (longest prefix, a bare address, IPv6,
- * no match), AS on both sides, OUTPUT against OUTPUTNEW. The tables are read with the lookup-table CSV reader, as
- * the Logs service hands them.
+ * their syntax and refusals, the tables a query names
+ * (lv_iq_query_table), and runs enriching events from a table handed over
+ * with lv_iq_run_set_table: AWS's sample form `lookup TABLE FIELD OUTPUT
+ * FIELD` with coalesce over the unmatched rows, several match fields,
+ * numbers matched by their text, the first of duplicate keys, a missing
+ * column, a lookup after stats; cidrlookup's page example (longest
+ * prefix, a bare address, IPv6, no match, the first of duplicate
+ * ranges), AS on both sides, OUTPUT against OUTPUTNEW. The tables are
+ * read with the lookup-table CSV reader, as the Logs service hands them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
