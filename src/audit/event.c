@@ -524,17 +524,39 @@ static const struct rule logs_groups_for_query[] = {
     C("maxResults", "maxResults"), END,
 };
 
+/* Lookup tables: never tableBody (the table's content). */
+static const struct rule logs_create_lookup[] = {
+    C("lookupTableName", "lookupTableName"),
+    C("description", "description"), C("kmsKeyId", "kmsKeyId"),
+    C("tags", "tags"), END,
+};
+static const struct rule logs_lookup_arn[] = {
+    C("lookupTableArn", "lookupTableArn"), END,
+};
+static const struct rule logs_update_lookup[] = {
+    C("lookupTableArn", "lookupTableArn"), C("description", "description"),
+    C("kmsKeyId", "kmsKeyId"), END,
+};
+static const struct rule logs_describe_lookups[] = {
+    C("lookupTableNamePrefix", "lookupTableNamePrefix"),
+    C("maxResults", "maxResults"), C("nextToken", "nextToken"), END,
+};
+
 static const struct op_rule logs_ops[] = {
     { "AssociateKmsKey", 0, logs_associate, NULL, NULL, NULL },
     { "CreateLogGroup", 0, logs_create_group, NULL, NULL, NULL },
     { "CreateLogStream", 0, logs_stream, NULL, NULL, NULL },
+    { "CreateLookupTable", 0, logs_create_lookup, NULL, NULL, NULL },
     { "DeleteLogGroup", 0, logs_group, NULL, NULL, NULL },
     { "DeleteLogStream", 0, logs_stream, NULL, NULL, NULL },
+    { "DeleteLookupTable", 0, logs_lookup_arn, NULL, NULL, NULL },
     { "DeleteMetricFilter", 0, logs_filter_name, NULL, NULL, NULL },
     { "DeleteQueryDefinition", 0, logs_query_def_id, NULL, NULL, NULL },
     { "DeleteRetentionPolicy", 0, logs_group, NULL, NULL, NULL },
     { "DescribeLogGroups", F_RO, logs_describe_groups, NULL, NULL, NULL },
     { "DescribeLogStreams", F_RO, logs_describe_streams, NULL, NULL, NULL },
+    { "DescribeLookupTables", F_RO, logs_describe_lookups, NULL, NULL,
+      NULL },
     { "DescribeMetricFilters", F_RO, logs_describe_filters, NULL, NULL,
       NULL },
     { "DescribeQueries", F_RO, logs_describe_queries, NULL, NULL, NULL },
@@ -546,6 +568,7 @@ static const struct op_rule logs_ops[] = {
     { "GetLogEvents", F_RO | F_DATA, logs_get_events, NULL, NULL, NULL },
     { "GetLogGroupFields", F_RO, logs_group_fields, NULL, NULL, NULL },
     { "GetLogRecord", F_RO | F_DATA, logs_get_record, NULL, NULL, NULL },
+    { "GetLookupTable", F_RO, logs_lookup_arn, NULL, NULL, NULL },
     { "GetQueryResults", F_RO | F_DATA, logs_query_results, NULL, NULL,
       NULL },
     { "ListLogGroups", F_RO, logs_list_groups, NULL, NULL, NULL },
@@ -566,6 +589,7 @@ static const struct op_rule logs_ops[] = {
     { "TestMetricFilter", F_RO, logs_test_filter, NULL, NULL, NULL },
     { "UntagLogGroup", 0, logs_tag_group, NULL, NULL, NULL },
     { "UntagResource", 0, logs_untag_resource, NULL, NULL, NULL },
+    { "UpdateLookupTable", 0, logs_update_lookup, NULL, NULL, NULL },
 };
 
 /* ---- AWS CloudTrail --------------------------------------------------

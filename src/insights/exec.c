@@ -108,6 +108,7 @@ enum st_kind {
     ST_RUNNING,     /* accum, autoregress, filldown, addtotals,
                      * sessionize (cmd_running.c) */
     ST_JOIN,        /* r8/iqsub: cmd_join.c */
+    ST_LOOKUP,      /* r8/lookup (cmd_lookup.c) */
     ST_OUT,
 };
 
@@ -143,6 +144,8 @@ struct stage {
     struct lv_iq_block *b;
     /* ST_RUNNING */
     struct lv_iq_running *rs;
+    /* ST_LOOKUP (r8/lookup): NULL until lv_iq_run_set_table */
+    struct lv_iq_lookup *lk;
 };
 
 struct lv_iq_run {
@@ -413,6 +416,10 @@ static void build(struct lv_iq_run *run)
             add_stage(run, ST_BLOCK, c)->b =
                 lv_iq_appendcols_new(c, &run->cx, run->o.max_bytes);
             break;
+        case LV_IQ_C_LOOKUP:        /* r8/lookup */
+        case LV_IQ_C_CIDRLOOKUP:
+            add_stage(run, ST_LOOKUP, c);
+            break;
         case LV_IQ_C_UNMASK:
             fail(run, LV_E_MALFORMED_QUERY, unmask_refusal());
             add_stage(run, ST_NOP, c);
@@ -527,6 +534,7 @@ void lv_iq_run_free(struct lv_iq_run *run)
             s->b->vt->free(s->b);
         }
         lv_iq_running_free(s->rs);
+        lv_iq_lookup_free(s->lk);
     }
     free(run->st);
     lv_iq_row_free(run->spare);
@@ -537,6 +545,25 @@ void lv_iq_run_free(struct lv_iq_run *run)
     free(run->sub_runs);
     free(run->subres);
     free(run);
+}
+
+/* r8/lookup: insights.h */
+int lv_iq_run_set_table(struct lv_iq_run *run, const char *name,
+                        const struct lv_iq_table *t, struct lv_err *err)
+{
+    for (size_t i = 0; i < run->n_st; i++) {
+        struct stage *s = &run->st[i];
+
+        if (s->k != ST_LOOKUP || strcmp(s->c->str, name) != 0) {
+            continue;
+        }
+        lv_iq_lookup_free(s->lk);
+        s->lk = lv_iq_lookup_new(s->c, t, err);
+        if (!s->lk) {
+            return -1;
+        }
+    }
+    return 0;
 }
 
 /* ---- memory ---------------------------------------------------------- */
@@ -555,6 +582,7 @@ static size_t run_bytes(const struct lv_iq_run *run)
         if (run->st[i].rs) {
             t += lv_iq_running_bytes(run->st[i].rs);
         }
+        t += lv_iq_lookup_bytes(run->st[i].lk);
     }
     return t;
 }
@@ -932,6 +960,12 @@ static int push(struct lv_iq_run *run, size_t i, struct lv_iq_row *r,
             break;
         case ST_RUNNING:
             lv_iq_running_apply(s->rs, r, &run->cx);
+            break;
+        case ST_LOOKUP:
+            if (!s->lk) {
+                LV_BUG("insights: lookup table %s was not set", s->c->str);
+            }
+            lv_iq_lookup_apply(s->lk, r);
             break;
         case ST_UNNEST:
             return unnest(run, i, s->c, r, err);

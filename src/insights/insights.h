@@ -126,6 +126,34 @@ int lv_iq_run_feed(struct lv_iq_run *r, const struct lv_iq_event *ev,
  * bounds; the bench reports it). */
 size_t lv_iq_run_peak_bytes(const struct lv_iq_run *r);
 
+/* ---- r8/lookup: lookup tables ----------------------------------------
+ * The lookup command (CWL_QuerySyntax-Lookup) reads a lookup table the
+ * engine does not fetch: the caller asks the query which tables it names
+ * (lv_iq_query_table), loads each (the Logs service decrypts it) and
+ * hands it to the run before the first feed (lv_iq_run_set_table). */
+
+/* A table as the engine reads it: n_cols columns, named by header(t, c),
+ * n_rows rows whose cells are cell(t, r, c) (NUL-terminated). The
+ * engine borrows it until lv_iq_run_free. */
+struct lv_iq_table {
+    size_t n_cols, n_rows;
+    const char *(*header)(const void *t, size_t c);
+    const char *(*cell)(const void *t, size_t r, size_t c);
+    const void *t;
+};
+
+/* The i-th (from 0) distinct name of a table q's lookup commands read,
+ * in order of first use, or NULL past the last; a loan from q. */
+const char *lv_iq_query_table(const struct lv_iq_query *q, size_t i);
+
+/* Hands the run table `name` (t borrowed until lv_iq_run_free) for every
+ * lookup command that reads it: 0, or -1 with *err
+ * (InvalidParameterException) when t lacks a column a command names. A
+ * lookup command whose table was never set is a bug of the caller
+ * (LV_BUG at its first row). */
+int lv_iq_run_set_table(struct lv_iq_run *r, const char *name,
+                        const struct lv_iq_table *t, struct lv_err *err);
+
 /* One row of the results: its fields in output order. */
 struct lv_iq_result_field {
     char *name;

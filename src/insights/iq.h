@@ -236,6 +236,20 @@ enum lv_iq_ck {
     LV_IQ_C_JOIN,           /* sub: type, aliases, the key fields */
     LV_IQ_C_APPENDCOLS,     /* sub: override (max is the sub-query's
                              * row limit) */
+    /* r8/lookup */
+    LV_IQ_C_LOOKUP,         /* lookup TABLE FIELD[, …] OUTPUT FIELD[, …]
+                             * (CWL_QuerySyntax-Lookup): str: the table;
+                             * items: the match fields (e a FIELD, name
+                             * its name: the event's field and the
+                             * table's column); by: the output columns
+                             * (e a FIELD naming the column, name the
+                             * field set); n: LV_IQ_LOOKUP_NEW or 0 */
+    LV_IQ_C_CIDRLOOKUP,     /* cidrlookup TABLE IPFIELD [AS COLUMN]
+                             * OUTPUT|OUTPUTNEW COLUMN [AS FIELD], …
+                             * (CWL_QuerySyntax-Cidrlookup): str, by and
+                             * n as lookup; items[0]: e the event's IP
+                             * field, name the CIDR column (NULL: see
+                             * cmd_lookup.c) */
     LV_IQ_C_OTHER,          /* a documented command this engine refuses
                              * at compile time with MalformedQuery: kept
                              * so the parser can name it (str). parse.c
@@ -497,6 +511,28 @@ struct lv_iq_block *lv_iq_relevant_new(const struct lv_iq_cmd *c,
 struct lv_iq_block *lv_iq_anomaly_new(const struct lv_iq_cmd *c,
                                       const struct lv_iq_ctx *cx,
                                       size_t max_bytes);
+
+/* ---- r8/lookup: lookup and cidrlookup (cmd_lookup.c) ----------------------
+ * The table a lookup or cidrlookup command reads is handed to the run by
+ * its caller (lv_iq_run_set_table, insights.h); the command then indexes
+ * it and enriches each row with the output columns of the table row that
+ * matches: for lookup the first row whose match columns equal the row's
+ * fields (their text, as GetQueryResults shows it); for cidrlookup the
+ * row whose CIDR range holds the row's IP address, the longest prefix
+ * winning. A row with no match, or lacking a match field, gets no output
+ * field. */
+#define LV_IQ_LOOKUP_NEW 1      /* OUTPUTNEW: fill only empty fields */
+struct lv_iq_table;
+struct lv_iq_lookup;
+/* The index of command c (LV_IQ_C_LOOKUP) over table t (both borrowed
+ * for its life): NULL with *err (InvalidParameterException naming the
+ * column) when t lacks one of the command's columns. */
+struct lv_iq_lookup *lv_iq_lookup_new(const struct lv_iq_cmd *c,
+                                      const struct lv_iq_table *t,
+                                      struct lv_err *err);
+void lv_iq_lookup_apply(const struct lv_iq_lookup *l, struct lv_iq_row *r);
+size_t lv_iq_lookup_bytes(const struct lv_iq_lookup *l);    /* held */
+void lv_iq_lookup_free(struct lv_iq_lookup *l);
 
 /* stats.c: an aggregation (avg, count, count_distinct, max, min, pct,
  * stddev, sum, earliest, latest, sortsFirst, sortsLast), looked up by the

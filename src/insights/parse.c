@@ -651,6 +651,8 @@ static const struct {
     { "logcompare", LV_IQ_C_LOGCOMPARE }, { "anomaly", LV_IQ_C_ANOMALY },
     /* r8/iqsub */
     { "join", LV_IQ_C_JOIN }, { "appendcols", LV_IQ_C_APPENDCOLS },
+    { "lookup", LV_IQ_C_LOOKUP },       /* r8/lookup */
+    { "cidrlookup", LV_IQ_C_CIDRLOOKUP },
     /* countFrequent f, … is read as stats count(*) as _approxcount by
      * f, … | sort _approxcount desc (parse_count_frequent) */
     { "countFrequent", LV_IQ_C_STATS }, { "count_frequent", LV_IQ_C_STATS },
@@ -658,7 +660,7 @@ static const struct {
 
 /* Commands on the syntax pages that logvault does not run. */
 static const char *const other_commands[] = {
-    "lookup", "subqueries", "cidrlookup", "json",
+    "subqueries", "json",
 };
 
 static const char *const diff_periods[] = {
@@ -893,9 +895,10 @@ static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
             p, p->tok.pos,
             "mismatched input '%s' expecting "
             "{accum, addtotals, anomaly, appendcols, autoregress, "
-            "countFrequent, dedup, diff, display, expand, fields, "
-            "filldown, fillmissing, filter, filterIndex, join, limit, "
-            "logcompare, outlier, parse, pattern, relevantfields, "
+            "cidrlookup, countFrequent, dedup, diff, display, expand, "
+            "fields, filldown, fillmissing, filter, filterIndex, join, "
+            "limit, logcompare, lookup, outlier, parse, pattern, "
+            "relevantfields, "
             "sessionize, sort, stats, unmask, unnest, where}",
             t);
     }
@@ -1091,6 +1094,15 @@ static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
         define(f, e->str);
         return 0;
     }
+    case LV_IQ_C_LOOKUP:        /* r8/lookup */
+    case LV_IQ_C_CIDRLOOKUP:
+        if (lv_iqp_parse_lookup(p, c) < 0) {
+            return -1;
+        }
+        for (i = 0; i < c->n_by; i++) {
+            define(f, c->by[i].name);
+        }
+        return 0;
     case LV_IQ_C_FILLMISSING:
         if (lv_iqp_parse_fillmissing(p, c, f->q) < 0) {
             return -1;

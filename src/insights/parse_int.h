@@ -172,6 +172,9 @@ int lv_iqp_parse_addtotals(struct lv_iqp *p, struct lv_iq_cmd *c);
 int lv_iqp_parse_sessionize(struct lv_iqp *p, struct lv_iq_cmd *c);
 int lv_iqp_parse_fillmissing(struct lv_iqp *p, struct lv_iq_cmd *c,
                              const struct lv_iq_query *q);
+/* r8/lookup — cmd_lookup.c: the rest of a lookup command (table, match
+ * fields, OUTPUT fields). 0, or -1 with *p->err. */
+int lv_iqp_parse_lookup(struct lv_iqp *p, struct lv_iq_cmd *c);
 
 /* parse_ml.c (r8/iqml): the rest of outlier, relevantfields, logcompare
  * and anomaly, as iq.h describes their fields. 0, or -1 with *p->err. */

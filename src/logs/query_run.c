@@ -62,6 +62,8 @@
 #include "app.h"
 #include "crypto/keyring.h"
 #include "insights/insights.h"
+#include "logs/lookup_csv.h"
+#include "logs/lookup_int.h"
 #include "logs/chunk.h"
 #include "logs/datakey.h"
 #include "store/insights_store.h"
@@ -141,6 +143,11 @@ struct qrun {
     size_t n_streams, cap_streams;
     size_t sub;                     /* r8/iqsub: 0, or the group of
                                      * sub-query sub - 1 (ev.sub) */
+    /* r8/lookup: the lookup tables the query reads, decrypted, and the
+     * engine's view of each (lv_iq_run_set_table borrows them) */
+    struct lv_csv *tables;
+    struct lv_iq_table *views;
+    size_t n_tables;
 };
 
 static int sname_cmp(const void *a, const void *b)
@@ -577,6 +584,62 @@ static void finish_other(struct qrun *r, const char *to, const char *why)
            why ? " why=" : "", why ? why : "");
 }
 
+/* r8/lookup: the engine's view of a table (insights.h). */
+static const char *view_header(const void *t, size_t c)
+{
+    return lv_csv_header(t, c);
+}
+
+static const char *view_cell(const void *t, size_t r, size_t c)
+{
+    return lv_csv_cell(t, r, c);
+}
+
+/*
+ * r8/lookup: loads every lookup table the query names, as the Logs
+ * service (through the table's KMS key if it has one), and hands each to
+ * the run. A table that does not exist fails the query: "Queries that
+ * reference a deleted table will return an error"
+ * (API_DeleteLookupTable).
+ */
+static int load_tables(struct qrun *r, struct lv_err *err)
+{
+    size_t n = 0;
+
+    while (lv_iq_query_table(r->q, n)) {
+        n++;
+    }
+    if (n == 0) {
+        return 0;
+    }
+    r->tables = lv_xcalloc(n, sizeof(*r->tables));
+    r->views = lv_xcalloc(n, sizeof(*r->views));
+    for (size_t i = 0; i < n; i++) {
+        const char *name = lv_iq_query_table(r->q, i);
+        int rc;
+
+        lv_csv_init(&r->tables[i]);
+        r->n_tables = i + 1;
+        rc = lv_logs_lookup_load(&r->rq, name, &r->tables[i], err);
+        if (rc < 0) {
+            return -1;
+        }
+        if (rc == 0) {
+            return lv_err_set(err, LV_E_RESOURCE_NOT_FOUND,
+                              "The lookup table %s does not exist.", name);
+        }
+        r->views[i].n_cols = r->tables[i].n_cols;
+        r->views[i].n_rows = r->tables[i].n_rows;
+        r->views[i].header = view_header;
+        r->views[i].cell = view_cell;
+        r->views[i].t = &r->tables[i];
+        if (lv_iq_run_set_table(r->run, name, &r->views[i], err) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static void run_job(struct lv_logs_queries *qs, const struct job *jb)
 {
     struct lv_err err = LV_ERR_INIT;
@@ -636,7 +699,8 @@ static void run_job(struct lv_logs_queries *qs, const struct job *jb)
                                : LV_QUERY_DEFAULT_LIMIT;
     o.max_bytes = LV_QUERY_MAX_BYTES;
     r->run = lv_iq_run_new(r->q, &o);
-    if (beat(r, 1, &err) < 0 || read_groups(r, &err) < 0) {
+    if (load_tables(r, &err) < 0 || beat(r, 1, &err) < 0 ||
+        read_groups(r, &err) < 0) {
         finish_other(r, "Failed", err.msg);
         goto out;
     }
@@ -659,6 +723,11 @@ static void run_job(struct lv_logs_queries *qs, const struct job *jb)
 out:
     streams_release(r);
     lv_iq_run_free(r->run);
+    for (size_t i = 0; i < r->n_tables; i++) {
+        lv_csv_release(&r->tables[i]);
+    }
+    free(r->tables);
+    free(r->views);
     lv_iq_query_free(r->q);
     lv_query_rec_release(&r->rec);
     lv_buf_release(&r->payload);

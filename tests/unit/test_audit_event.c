@@ -460,6 +460,12 @@ static const struct op_row op_rows[] = {
       "{'logGroupName':'my-group','logStreamName':'s1'}", "{}", NULL, GARN,
       "{'logGroupName':'my-group','logStreamName':'s1'}", "null", NULL,
       0, 0, 0, "['" GARN "']" },
+    /* Lookup tables: the table's content (tableBody) is never recorded. */
+    { "logs CreateLookupTable",
+      "{'lookupTableName':'users','tableBody':'id,name\\n1,secret',"
+      "'kmsKeyId':'KARN'}", "{'lookupTableArn':'LA','createdAt':1}", NULL,
+      NULL, "{'lookupTableName':'users','kmsKeyId':'KARN'}", "null", NULL,
+      0, 0, 0, "[]" },
     { "logs DeleteLogGroup", "{'logGroupName':'my-group'}", "{}", NULL, GARN,
       "{'logGroupName':'my-group'}", "null", NULL, 0, 0, 0,
       "['" GARN "']" },
@@ -467,6 +473,8 @@ static const struct op_row op_rows[] = {
       "{'logGroupName':'my-group','logStreamName':'s1'}", "{}", NULL, GARN,
       "{'logGroupName':'my-group','logStreamName':'s1'}", "null", NULL,
       0, 0, 0, "['" GARN "']" },
+    { "logs DeleteLookupTable", "{'lookupTableArn':'LA'}", "{}", NULL, NULL,
+      "{'lookupTableArn':'LA'}", "null", NULL, 0, 0, 0, "[]" },
     { "logs DeleteMetricFilter",
       "{'logGroupName':'my-group','filterName':'f'}", "{}", NULL, GARN,
       "{'logGroupName':'my-group','filterName':'f'}", "null", NULL,
@@ -486,6 +494,10 @@ static const struct op_row op_rows[] = {
       "'descending':true}", "{'logStreams':[]}", NULL, GARN,
       "{'logGroupName':'my-group','orderBy':'LastEventTime',"
       "'descending':true}", "null", NULL, 1, 0, 0, "['" GARN "']" },
+    { "logs DescribeLookupTables",
+      "{'lookupTableNamePrefix':'u','maxResults':5}", "{'lookupTables':[]}",
+      NULL, NULL, "{'lookupTableNamePrefix':'u','maxResults':5}", "null",
+      NULL, 1, 0, 0, "[]" },
     { "logs DescribeMetricFilters", "{'logGroupName':'my-group'}",
       "{'metricFilters':[]}", NULL, GARN, "{'logGroupName':'my-group'}",
       "null", NULL, 1, 0, 0, "['" GARN "']" },
@@ -524,6 +536,9 @@ static const struct op_row op_rows[] = {
     { "logs GetLogRecord", "{'logRecordPointer':'MTIzNDU2Nzg5'}",
       "{'logRecord':{'@message':'ERROR secret'}}", NULL, NULL,
       "{'logRecordPointer':'MTIzNDU2Nzg5'}", "null", NULL, 1, 0, 1, "[]" },
+    { "logs GetLookupTable", "{'lookupTableArn':'LA'}",
+      "{'lookupTableArn':'LA','tableBody':'id,name\\n1,secret'}", NULL, NULL,
+      "{'lookupTableArn':'LA'}", "null", NULL, 1, 0, 0, "[]" },
     /* never the results */
     { "logs GetQueryResults", "{'queryId':'QID'}",
       "{'results':[[{'field':'@message','value':'ERROR secret'}]],"
@@ -592,6 +607,11 @@ static const struct op_row op_rows[] = {
     { "logs UntagResource", "{'resourceArn':'" GARN "','tagKeys':['a']}",
       "{}", NULL, GARN, "{'resourceArn':'" GARN "','tagKeys':['a']}",
       "null", NULL, 0, 0, 0, "['" GARN "']" },
+    { "logs UpdateLookupTable",
+      "{'lookupTableArn':'LA','tableBody':'id\\n2','description':'d'}",
+      "{'lookupTableArn':'LA','lastUpdatedTime':1}", NULL, NULL,
+      "{'lookupTableArn':'LA','description':'d'}", "null", NULL, 0, 0, 0,
+      "[]" },
 };
 
 /* CloudTrail's field order (AWS KMS's 1.11 examples); errorCode and

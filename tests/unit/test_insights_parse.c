@@ -896,8 +896,8 @@ static const struct bad_row bad_rows[] = {
       "mismatched input '<EOF>'", 2, 1 },
     { "not a command (boto3 #3450)", "count(*)",
       "mismatched input 'count' expecting {accum, addtotals, anomaly, "
-      "appendcols, "
-      "autoregress, countFrequent, dedup, diff, display, expand", 1, 0 },
+      "appendcols, autoregress, cidrlookup, countFrequent, dedup, diff, "
+      "display, expand", 1, 0 },
     { "fillmissing without stats", "fillmissing",
       "fillmissing must follow a stats command grouped by bin(period)", 1,
       0 },
@@ -1086,8 +1086,6 @@ static const struct bad_row bad_rows[] = {
       "relevantfields: expecting 'where' and a condition", 1, 19 },
     { "logcompare: a calendar unit", "logcompare timeshift 1mo",
       "logcompare: timeshift expects a duration such as 7d", 1, 21 },
-    { "lookup", "fields @timestamp | lookup users id",
-      "the lookup command is not supported by logvault", 1, 20 },
     { "accum without a field", "fields a | accum",
       "unexpected symbol found <EOF>", 1, 16 },
     { "accum of two fields", "accum a b", "unexpected symbol found b", 1,

@@ -21,6 +21,7 @@
 #include "store/audit_store.h"
 #include "store/fault/fault.h"
 #include "store/insights_store.h"
+#include "store/lookup_store.h"
 #include "store/kms_store.h"
 #include "store/logs_store.h"
 #include "store/sqlite/sqlite_int.h"
@@ -202,6 +203,31 @@ static void make_def(struct lv_query_def *d, const char *id)
     d->last_modified_ms = 1000;
 }
 
+/* A lookup table record; its strings and bytes are static. */
+static void make_table(struct lv_lookup_rec *t, const char *name)
+{
+    static char desc[] = "d";
+    static char fields[] = "[\"a\"]";
+    static char tags[] = "{}";
+    static uint8_t key[] = { 9, 9 };
+    static uint8_t body[] = { 7, 7, 7 };
+
+    memset(t, 0, sizeof(*t));
+    snprintf(t->account, sizeof(t->account), ACCT);
+    snprintf(t->region, sizeof(t->region), REGION);
+    snprintf(t->name, sizeof(t->name), "%s", name);
+    t->description = desc;
+    t->fields = fields;
+    t->tags = tags;
+    t->records = 1;
+    t->size_bytes = 4;
+    t->created_ms = t->updated_ms = 1000;
+    t->data_key = key;
+    t->data_key_len = sizeof(key);
+    t->body = body;
+    t->body_len = sizeof(body);
+}
+
 static void populate(struct fx *f)
 {
     struct lv_err err = LV_ERR_INIT;
@@ -218,6 +244,7 @@ static void populate(struct fx *f)
     struct lv_audit_digest d;
     struct lv_query_rec q;
     struct lv_query_def qd;
+    struct lv_lookup_rec lt;
 
     make_key(&k, "k1");
     assert_int_equal(lv_store_kms_key_insert(f->s, &k, "sealed-1", 8, &err),
@@ -283,6 +310,8 @@ static void populate(struct fx *f)
     assert_int_equal(lv_store_insights_query_insert(f->s, &q, &err), 0);
     make_def(&qd, "d1");
     assert_int_equal(lv_store_insights_def_put(f->s, &qd, &err), 0);
+    make_table(&lt, "t1");
+    assert_int_equal(lv_store_lookup_insert(f->s, &lt, &err), 1);
 }
 
 /* A fresh store with the fixture's records, wrapped with no rules. */
@@ -409,6 +438,13 @@ static int any_def(void *arg, const struct lv_query_def *d)
     return 0;
 }
 
+static int any_table(void *arg, const struct lv_lookup_rec *t)
+{
+    (void)arg, (void)t;
+    return 0;
+}
+
+
 static int any_key(void *arg, const struct lv_kms_key *k)
 {
     (void)arg, (void)k;
@@ -492,6 +528,7 @@ static int call(struct fx *f, const char *op, int *writes,
     struct lv_audit_filter af = { LV_AUDIT_ATTR_NONE, NULL, 0, INT64_MAX };
     struct lv_query_rec qr;
     struct lv_query_def qd;
+    struct lv_lookup_rec lt;
     static const uint8_t sealed[] = { 1, 2, 3 };
     uint8_t h[LV_AUDIT_HASH_BYTES];
     int64_t n64 = 0;
@@ -840,6 +877,29 @@ static int call(struct fx *f, const char *op, int *writes,
         rc = lv_store_insights_def_count(s, ACCT, REGION, &n64, err);
     } else if (IS("insights.def_delete")) {
         rc = lv_store_insights_def_delete(s, ACCT, REGION, "d1", err);
+    /* lookup */
+    } else if (IS("lookup.insert")) {
+        make_table(&lt, "t2");
+        rc = lv_store_lookup_insert(s, &lt, err);
+    } else if (IS("lookup.get")) {
+        *writes = 0;
+        rc = lv_store_lookup_get(s, ACCT, REGION, "t1", 1, &lt, err);
+        if (rc > 0) {
+            lv_lookup_rec_release(&lt);
+        }
+    } else if (IS("lookup.update")) {
+        make_table(&lt, "t1");
+        lt.records = 5;
+        rc = lv_store_lookup_update(s, &lt, err);
+    } else if (IS("lookup.list")) {
+        *writes = 0;
+        rc = lv_store_lookup_list(s, ACCT, REGION, "", "", 10, any_table,
+                                  NULL, err);
+    } else if (IS("lookup.count")) {
+        *writes = 0;
+        rc = lv_store_lookup_count(s, ACCT, REGION, &n64, err);
+    } else if (IS("lookup.delete")) {
+        rc = lv_store_lookup_delete(s, ACCT, REGION, "t1", err);
     } else {
         fail_msg("no case for store operation %s", op);
     }

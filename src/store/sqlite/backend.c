@@ -951,6 +951,12 @@ static const struct lv_store_insights_ops sq_insights_ops = {
 #undef LV_STORE_OP
 };
 
+static const struct lv_store_lookup_ops sq_lookup_ops = {
+#define LV_STORE_OP(name, params, args) .name = lv_sqlite_lookup_##name,
+#include "store/lookup_ops.def"
+#undef LV_STORE_OP
+};
+
 const struct lv_store_backend lv_store_sqlite_backend = {
     .name = "sqlite",
     .migrations = lv_sqlite_migrations,
@@ -974,4 +980,5 @@ const struct lv_store_backend lv_store_sqlite_backend = {
     .logs = &sq_logs_ops,
     .audit = &sq_audit_ops,
     .insights = &sq_insights_ops,
+    .lookup = &sq_lookup_ops,
 };

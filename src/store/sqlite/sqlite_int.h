@@ -58,6 +58,11 @@ void lv_sqlite_rollback(void *impl);
     int lv_sqlite_insights_##name(void *impl, LV_STORE_UNPAREN params);
 #include "store/insights_ops.def"
 #undef LV_STORE_OP
+/* Lookup tables (lookup.c), for store/lookup_ops.def. */
+#define LV_STORE_OP(name, params, args) \
+    int lv_sqlite_lookup_##name(void *impl, LV_STORE_UNPAREN params);
+#include "store/lookup_ops.def"
+#undef LV_STORE_OP
 
 /*
  * Migrations, in SQLite's dialect: one array per component ("events" holds
@@ -74,6 +79,8 @@ extern const struct lv_migration lv_sqlite_migrations_events[];
 extern const struct lv_migration lv_sqlite_migrations_audit[];
 /* Logs Insights' queries and definitions (insights_store.h), after it. */
 extern const struct lv_migration lv_sqlite_migrations_insights[];
+/* Lookup tables (lookup_store.h), after it. */
+extern const struct lv_migration lv_sqlite_migrations_lookup[];
 extern const struct lv_migration *const lv_sqlite_migrations[];
 
 /*
