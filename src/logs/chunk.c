@@ -8,6 +8,7 @@
 #include "logs/chunk.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,8 +161,20 @@ static void make_aad(const struct lv_log_chunk *m, uint8_t aad[AAD_BYTES])
 
 /* ---- public ------------------------------------------------------------ */
 
+struct lv_chunk_shared {
+    atomic_size_t holders;
+};
+
 void lv_chunk_plain_release(struct lv_chunk_plain *p)
 {
+    if (p->shared) {
+        if (atomic_fetch_sub(&p->shared->holders, 1) == 1) {
+            free(p->shared);        /* the last holder wipes and frees */
+        } else {
+            p->data = NULL;         /* another holder still reads them */
+            p->ev = NULL;
+        }
+    }
     if (p->data) {
         lv_secret_free(p->data, p->len);
     }
@@ -170,6 +183,17 @@ void lv_chunk_plain_release(struct lv_chunk_plain *p)
     p->len = 0;
     p->ev = NULL;
     p->n = 0;
+    p->shared = NULL;
+}
+
+void lv_chunk_plain_share(struct lv_chunk_plain *p, struct lv_chunk_plain *to)
+{
+    if (!p->shared) {
+        p->shared = lv_xmalloc(sizeof(*p->shared));
+        atomic_init(&p->shared->holders, 1);
+    }
+    atomic_fetch_add(&p->shared->holders, 1);
+    *to = *p;
 }
 
 void lv_chunk_describe(const struct lv_chunk_event *ev, size_t n,

@@ -71,18 +71,28 @@ struct lv_chunk_event {
 };
 
 /* Decoded events of one chunk. `data` holds plaintext and is wiped on
- * release; ev[i].msg points into it. */
+ * release; ev[i].msg points into it. With `shared` set, data and ev have
+ * several holders (lv_chunk_plain_share), each of which only reads them. */
+struct lv_chunk_shared;
 struct lv_chunk_plain {
     char *data;
     size_t len;
     struct lv_chunk_event *ev;
     size_t n;
+    struct lv_chunk_shared *shared;
 };
 
-#define LV_CHUNK_PLAIN_INIT { NULL, 0, NULL, 0 }
+#define LV_CHUNK_PLAIN_INIT { NULL, 0, NULL, 0, NULL }
 
-/* Wipes and frees what p holds, leaving it empty (LV_CHUNK_PLAIN_INIT). */
+/* Wipes and frees what p holds — when p is the last holder of shared
+ * plaintext; before that it only lets go — leaving p empty
+ * (LV_CHUNK_PLAIN_INIT). */
 void lv_chunk_plain_release(struct lv_chunk_plain *p);
+
+/* Makes *to (empty) one more holder of p's plaintext, without a copy: p
+ * becomes shared if it was not. Thread-safe against other holders'
+ * share and release; the plaintext is read-only from then on. */
+void lv_chunk_plain_share(struct lv_chunk_plain *p, struct lv_chunk_plain *to);
 
 /*
  * Fills meta's first_ts, last_ts, n_events and raw_bytes from the n events

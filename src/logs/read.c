@@ -31,7 +31,8 @@
  * need the same chunks: each page takes a slice of each. So the chunks a
  * walk decodes are kept, decoded, for the pages that follow (the reuse
  * below), within LV_READ_REUSE_BYTES of plaintext for the whole process
- * and for at most LV_READ_REUSE_MS; each is wiped when it leaves. A page
+ * and for at most LV_READ_REUSE_MS, shared with the pages that read them
+ * (lv_chunk_plain_share); each is wiped when its last holder lets go. A page
  * reads the chunk's payload and asks for its data key exactly as it would
  * to decrypt it (so a key that can no longer be used refuses the read as
  * before), and takes the kept plaintext only when the payload's nonce,
@@ -169,22 +170,6 @@ static size_t plain_bytes(const struct lv_chunk_plain *p)
     return p->len + p->n * sizeof(*p->ev);
 }
 
-/* A copy of src (its own data, events pointing into it). */
-static void plain_copy(struct lv_chunk_plain *dst,
-                       const struct lv_chunk_plain *src)
-{
-    dst->data = lv_xmalloc(src->len);
-    memcpy(dst->data, src->data, src->len);
-    dst->len = src->len;
-    dst->ev = lv_xmalloc(src->n * sizeof(*dst->ev));
-    for (size_t i = 0; i < src->n; i++) {
-        dst->ev[i].ts = src->ev[i].ts;
-        dst->ev[i].msg = dst->data + (src->ev[i].msg - src->data);
-        dst->ev[i].len = src->ev[i].len;
-    }
-    dst->n = src->n;
-}
-
 /* Under reuse_lock. */
 static void reuse_drop(struct reuse_ent *e)
 {
@@ -219,8 +204,9 @@ static int same_chunk(const struct reuse_ent *e, const struct lv_log_chunk *c,
            memcmp(e->head, payload->data, LV_CHUNK_HEADER_BYTES) == 0;
 }
 
-/* 1 and a copy of the kept plaintext of chunk c in *out when it is kept
- * and payload is the one it was opened from; else 0. */
+/* 1 and the kept plaintext of chunk c in *out (shared, not copied: the
+ * page only reads it) when it is kept and payload is the one it was
+ * opened from; else 0. */
 static int reuse_get(const struct lv_log_chunk *c,
                      const struct lv_buf *payload, struct lv_chunk_plain *out)
 {
@@ -237,7 +223,7 @@ static int reuse_get(const struct lv_log_chunk *c,
 
         if (e->plain.data && e->meta.id == c->id) {
             if (same_chunk(e, c, payload)) {
-                plain_copy(out, &e->plain);
+                lv_chunk_plain_share(&e->plain, out);
                 e->used = ++reuse_tick;
                 e->at_ms = now;
                 found = 1;
@@ -251,11 +237,12 @@ static int reuse_get(const struct lv_log_chunk *c,
     return found;
 }
 
-/* Keeps a copy of chunk c's plaintext, opened from payload, making room
+/* Keeps chunk c's plaintext (shared with the caller's page, not copied),
+ * opened from payload, making room
  * by wiping the least recently asked for. */
 static void reuse_put(const struct lv_log_chunk *c,
                       const struct lv_buf *payload,
-                      const struct lv_chunk_plain *plain)
+                      struct lv_chunk_plain *plain)
 {
     size_t bytes = plain_bytes(plain);
     int64_t now = mono_ms();
@@ -291,7 +278,7 @@ static void reuse_put(const struct lv_log_chunk *c,
     slot->meta = *c;
     memcpy(slot->head, payload->data, LV_CHUNK_HEADER_BYTES);
     slot->payload_len = payload->len;
-    plain_copy(&slot->plain, plain);
+    lv_chunk_plain_share(plain, &slot->plain);
     slot->bytes = bytes;
     slot->used = ++reuse_tick;
     slot->at_ms = now;
