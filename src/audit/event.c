@@ -1187,7 +1187,7 @@ static void clear_record(struct lv_audit_record *r)
  * ids need uniqueness, not secrecy. */
 static void event_uuid(char out[37])
 {
-    static _Thread_local uint8_t pool[512];
+    static _Thread_local uint8_t pool[4096];
     static _Thread_local size_t left;
 
     if (left < 16) {
@@ -1196,6 +1196,21 @@ static void event_uuid(char out[37])
     }
     lv_keyid_format(pool + sizeof(pool) - left, out);
     left -= 16;
+}
+
+/* "<svc>.amazonaws.com" into out (cap bytes): 0, or -1 when it does not
+ * fit. (Not snprintf: this runs for every request recorded.) */
+static int event_source(const char *svc, char *out, size_t cap)
+{
+    static const char suffix[] = ".amazonaws.com";
+    size_t n = strlen(svc);
+
+    if (n + sizeof(suffix) > cap) {
+        return -1;
+    }
+    memcpy(out, svc, n);
+    memcpy(out + n, suffix, sizeof(suffix));
+    return 0;
 }
 
 /* The compact form's first bytes (event.h), then its kind: an API call or
@@ -1311,7 +1326,11 @@ int lv_audit_event_build(const struct lv_audit_input *in,
                          sizeof(svcname));
     read_only = rule != NULL ? (rule->flags & F_RO) != 0
                              : lv_audit_read_only(svc, rq->op->name);
-    snprintf(source, sizeof(source), "%s.amazonaws.com", svc);
+    if (event_source(svc, source, sizeof(source)) < 0) {
+        lv_err_set(err, LV_E_INTERNAL_FAILURE,
+                   "audit: a service name past its field");
+        goto out;
+    }
     username = id == ID_SERVICE         ? invoked_by
                : id == ID_USER          ? who->user
                : id == ID_OTHER_ACCOUNT ? ""
