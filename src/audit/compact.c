@@ -96,7 +96,18 @@ int lv_audit_cw_str(struct lv_buf *b, const char *s, size_t n)
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
 
-    /* Most strings are ASCII: one scan, then one copy. */
+    /* Most strings are ASCII: one scan, then one copy. Eight bytes at a
+     * time while none is NUL or past 0x7f. */
+    while (i + 8 <= n) {
+        uint64_t w;
+
+        memcpy(&w, u + i, 8);
+        if (((w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL) ||
+            (w & 0x8080808080808080ULL)) {
+            break;
+        }
+        i += 8;
+    }
     while (i < n && u[i] != 0 && u[i] < 0x80) {
         i++;
     }

@@ -49,15 +49,15 @@ static int wanted(const struct lv_audit *a, const struct lv_req *rq)
 
 /* The response as event.c reads it: the handler's output object, less
  * its secret members, when event.c reads it (lv_audit_uses_response);
- * else an empty one, unparsed (Encrypt, every Logs operation: a
- * GetLogEvents page holds event text). */
+ * else NULL, unparsed (Encrypt, every Logs operation: a GetLogEvents page
+ * holds event text), which event.c takes at no loss. */
 static json_t *response_of(const struct lv_req *rq, const char *text,
                            size_t len)
 {
     json_t *j = NULL;
 
     if (!lv_audit_uses_response(rq->svc->signing_name, rq->op->name)) {
-        return json_object();
+        return NULL;
     }
     if (text && len) {
         j = json_loadb(text, len, 0, NULL);

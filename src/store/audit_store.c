@@ -71,7 +71,10 @@ void lv_audit_batch_release(struct lv_audit_batch *b)
 
 #define BODY_MAGIC "lvab1"
 #define BODY_MAGIC_LEN 5
-#define ZSTD_LEVEL 1
+/* One of zstd's fast levels: a batch is written for every few hundred
+ * records and its text repeats itself, so level -3 keeps most of level
+ * 1's ratio (about 6% more bytes per record) at less CPU per record. */
+#define ZSTD_LEVEL -3
 /* No body decodes to more than this (a batch of a few hundred records of
  * a few KB each is far below). */
 #define BODY_MAX_RAW ((size_t)256 << 20)
