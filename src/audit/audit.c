@@ -55,6 +55,10 @@
 #define LINGER_MS 200
 /* Records waiting at most; beyond this a request waits for room. */
 #define MAX_QUEUED 8192
+/* Jobs kept for reuse at most (each ~9 KB): a record's storage comes from
+ * this pool, not from malloc, on the request's path; the writer gives a
+ * batch's jobs back once written. */
+#define MAX_POOLED 1024
 
 #define DIGEST_LEASE "audit.digest"
 #define RETENTION_LEASE "audit.retention"
@@ -79,6 +83,10 @@ struct lv_audit {
     int running;
     int stopping;
     pthread_t thread;
+
+    pthread_mutex_t pool_mu;    /* guards pool, pooled */
+    struct job *pool;           /* jobs for reuse, their records released */
+    size_t pooled;
 
     struct lv_ticker *task;
     int digest_lease;           /* lv_store_lease_pass()'s states */
@@ -108,6 +116,7 @@ struct lv_audit *lv_audit_new(struct lv_store *s, const struct lv_keyring *kr,
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->work, NULL);
     pthread_cond_init(&a->room, NULL);
+    pthread_mutex_init(&a->pool_mu, NULL);
     a->tail = &a->head;
     a->digest_lease = LV_STORE_LEASE_UNKNOWN;
     a->retention_lease = LV_STORE_LEASE_UNKNOWN;
@@ -140,6 +149,43 @@ static void free_jobs(struct job *j)
         free(j);
         j = next;
     }
+}
+
+/* Releases what the records of jobs j … own and keeps the jobs for reuse,
+ * up to MAX_POOLED; frees the rest. */
+static void recycle_jobs(struct lv_audit *a, struct job *j)
+{
+    struct job *last = NULL;
+    size_t n = 0;
+    size_t room;
+
+    for (struct job *k = j; k; k = k->next) {
+        lv_audit_record_release(&k->r);
+        last = k;
+        n++;
+    }
+    if (!j) {
+        return;
+    }
+    pthread_mutex_lock(&a->pool_mu);
+    room = MAX_POOLED - a->pooled;
+    if (n <= room) {
+        last->next = a->pool;
+        a->pool = j;
+        a->pooled += n;
+        j = NULL;
+    } else {
+        for (size_t i = 0; i < room; i++) {
+            struct job *next = j->next;
+
+            j->next = a->pool;
+            a->pool = j;
+            j = next;
+        }
+        a->pooled += room;
+    }
+    pthread_mutex_unlock(&a->pool_mu);
+    free_jobs(j);
 }
 
 /* Appends one record in a transaction of its own: the fallback when a
@@ -306,7 +352,7 @@ static void *writer(void *arg)
         pthread_mutex_unlock(&a->mu);
 
         write_batch(a, batch, n);
-        free_jobs(batch);
+        recycle_jobs(a, batch);
 
         pthread_mutex_lock(&a->mu);
     }
@@ -319,9 +365,20 @@ static struct job *job_of(struct lv_audit_record *r)
     return (struct job *)(void *)((char *)r - offsetof(struct job, r));
 }
 
-struct lv_audit_record *lv_audit_job_new(void)
+struct lv_audit_record *lv_audit_job_new(struct lv_audit *a)
 {
-    struct job *j = lv_xmalloc(sizeof(*j));
+    struct job *j;
+
+    pthread_mutex_lock(&a->pool_mu);
+    j = a->pool;
+    if (j) {
+        a->pool = j->next;
+        a->pooled--;
+    }
+    pthread_mutex_unlock(&a->pool_mu);
+    if (!j) {
+        j = lv_xmalloc(sizeof(*j));
+    }
 
     j->next = NULL;
     j->pos = 0;
@@ -482,6 +539,8 @@ void lv_audit_free(struct lv_audit *a)
     }
     a->running = 0;
     free_jobs(a->head);
+    free_jobs(a->pool);
+    pthread_mutex_destroy(&a->pool_mu);
     pthread_mutex_destroy(&a->mu);
     pthread_cond_destroy(&a->work);
     pthread_cond_destroy(&a->room);

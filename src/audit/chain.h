@@ -22,6 +22,10 @@
  *     i64(trace ? 1 : 0) then str(trace) when there is one
  * with i64(v) the 8 bytes of v big-endian (two's complement) and str(s)
  * the byte length of s as 4 bytes big-endian, then its bytes (no NUL).
+ * str(event) is what the store keeps of the record: its compact form
+ * (audit/event.h), from which its CloudTrail JSON is rendered — so the
+ * hash covers everything the JSON says — or, for a record written before
+ * the compact form, its JSON; both verify alike.
  *
  * A digest's signature is HMAC-SHA256 under the keyring's "audit-digest"
  * key over

@@ -42,6 +42,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "audit/compact.h"
 #include "crypto/crypto.h"
 #include "model/model.h"
 #include "store/audit_store.h"
@@ -49,6 +50,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/json.h"
+#include "util/mem.h"
 
 /* CloudTrail's record format version of AWS KMS's current examples. */
 #define EVENT_VERSION "1.11"
@@ -681,6 +683,32 @@ int lv_audit_key_use(const char *svc, const char *op)
     return r != NULL && (r->flags & F_KEY) != 0;
 }
 
+/* ---- what a record says ------------------------------------------------
+ *
+ * The facts the CloudTrail JSON of a request is written from: the compact
+ * record's content (event.h) with the record's columns. On the request's
+ * thread they are taken from the request (lv_audit_event_build) and kept;
+ * when the record is read they come back (lv_audit_event_render) and the
+ * JSON is written from them.
+ */
+struct facts {
+    const char *svc;                /* signing name: "kms" */
+    const struct lv_principal *who;
+    const char *invoked_by;         /* as given: NULL, or the service that
+                                     * made the call for a caller */
+    const char *source_ip;          /* "" when none */
+    const char *user_agent;         /* NULL when none */
+    const char *error_code;         /* NULL on success */
+    const char *error_message;
+    const json_t *req;              /* the recorded request members; NULL:
+                                     * no parsed input (raw body) */
+    const json_t *resp;             /* the recorded response members; NULL:
+                                     * none */
+    const char *key_arn;
+    const char *group_arn;
+    const char *shared_event_id;
+};
+
 /* ---- writing values ---------------------------------------------------- */
 
 /* AWS's date in responseElements, Java's medium US format:
@@ -842,17 +870,17 @@ static void write_rules(struct lv_jw *w, const struct rule *rules,
 
 /* "requestParameters": … — null when the table records nothing or the
  * request had none of the members it records. A raw-body handler's request
- * (PutLogEvents: rq->in is NULL, its body holds event text and is never
+ * (PutLogEvents: its input is NULL, its body holds event text and is never
  * read here) is recorded with the group's name from group_arn only. */
 static void write_request(struct lv_jw *w, const struct op_rule *r,
-                          const struct lv_audit_input *in)
+                          const struct facts *f)
 {
-    const json_t *o = in->rq->in;
+    const json_t *o = f->req;
     const char *name;
 
     lv_jw_key(w, "requestParameters");
-    if (r != NULL && r->req != NULL && o == NULL && in->group_arn != NULL &&
-        (name = strstr(in->group_arn, ":log-group:")) != NULL) {
+    if (r != NULL && r->req != NULL && o == NULL && f->group_arn != NULL &&
+        (name = strstr(f->group_arn, ":log-group:")) != NULL) {
         size_t n;
 
         name += strlen(":log-group:");
@@ -864,31 +892,31 @@ static void write_request(struct lv_jw *w, const struct op_rule *r,
         return;
     }
     if (r == NULL || r->req == NULL ||
-        count_rules(r->req, o, in->key_arn) == 0) {
+        count_rules(r->req, o, f->key_arn) == 0) {
         lv_jw_null(w);
         return;
     }
-    write_rules(w, r->req, o, in->key_arn);
+    write_rules(w, r->req, o, f->key_arn);
 }
 
 static void write_response(struct lv_jw *w, const struct op_rule *r,
-                           const struct lv_audit_input *in)
+                           const struct facts *f)
 {
     lv_jw_key(w, "responseElements");
-    if (r == NULL || r->resp == NULL || in->error_code != NULL ||
-        count_rules(r->resp, in->response, in->key_arn) == 0) {
+    if (r == NULL || r->resp == NULL || f->error_code != NULL ||
+        count_rules(r->resp, f->resp, f->key_arn) == 0) {
         lv_jw_null(w);
         return;
     }
-    write_rules(w, r->resp, in->response, in->key_arn);
+    write_rules(w, r->resp, f->resp, f->key_arn);
 }
 
 /* "additionalEventData": {…}, only when there is something to say. */
 static void write_extra(struct lv_jw *w, const struct op_rule *r,
-                        const struct lv_audit_input *in)
+                        const struct facts *f)
 {
-    const json_t *req = in->rq->in;
-    const json_t *resp = in->error_code == NULL ? in->response : NULL;
+    const json_t *req = f->req;
+    const json_t *resp = f->error_code == NULL ? f->resp : NULL;
     const struct rule *x;
     const json_t *v;
     int n;
@@ -1119,18 +1147,18 @@ static void write_arn_account(struct lv_jw *w, const char *arn)
     lv_jw_strn(w, p, strcspn(p, ":"));
 }
 
-static void write_resources(struct lv_jw *w, const struct res_list *rl)
+static void write_resources(struct lv_jw *w, const struct lv_audit_record *r)
 {
     int i;
 
     lv_jw_key(w, "resources");
     lv_jw_arr_open(w);
-    for (i = 0; i < rl->n; i++) {
+    for (i = 0; i < r->n_resources && i < LV_AUDIT_MAX_RESOURCES; i++) {
         lv_jw_obj_open(w);
         lv_jw_key(w, "accountId");
-        write_arn_account(w, rl->name[i]);
-        lv_jw_kstr(w, "type", rl->type[i]);
-        lv_jw_kstr(w, "ARN", rl->name[i]);
+        write_arn_account(w, r->resources[i].name);
+        lv_jw_kstr(w, "type", r->resources[i].type);
+        lv_jw_kstr(w, "ARN", r->resources[i].name);
         lv_jw_obj_close(w);
     }
     lv_jw_arr_close(w);
@@ -1150,13 +1178,16 @@ static void copy_str(char *dst, size_t cap, const char *s)
     dst[n] = '\0';
 }
 
+/* The last eventTime CloudTrail's format can write: 9999-12-31T23:59:59Z. */
+#define MAX_EVENT_MS 253402300799999LL
+
 /* "2022-08-10T22:38:27Z" */
 static int format_time(int64_t ms, char out[80])
 {
     struct tm tm;
     time_t secs = (time_t)(ms / 1000);
 
-    if (ms < 0 || gmtime_r(&secs, &tm) == NULL || tm.tm_year + 1900 > 9999) {
+    if (ms < 0 || ms > MAX_EVENT_MS || gmtime_r(&secs, &tm) == NULL) {
         return -1;
     }
     snprintf(out, 80, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
@@ -1176,11 +1207,11 @@ static void clear_record(struct lv_audit_record *r)
 }
 
 /* A fresh UUID for eventID, from a per-thread pool of random bytes: a
- * call of the random source costs more than the whole record's JSON, and
- * event ids need uniqueness, not secrecy. */
+ * call of the random source costs more than the whole record, and event
+ * ids need uniqueness, not secrecy. */
 static void event_uuid(char out[37])
 {
-    static _Thread_local uint8_t pool[512];
+    static _Thread_local uint8_t pool[4096];
     static _Thread_local size_t left;
 
     if (left < 16) {
@@ -1191,6 +1222,95 @@ static void event_uuid(char out[37])
     left -= 16;
 }
 
+/* "<svc>.amazonaws.com" into out (cap bytes): 0, or -1 when it does not
+ * fit. (Not snprintf: this runs for every request recorded.) */
+static int event_source(const char *svc, char *out, size_t cap)
+{
+    static const char suffix[] = ".amazonaws.com";
+    size_t n = strlen(svc);
+
+    if (n + sizeof(suffix) > cap) {
+        return -1;
+    }
+    memcpy(out, svc, n);
+    memcpy(out + n, suffix, sizeof(suffix));
+    return 0;
+}
+
+/* The compact form's first bytes (event.h), then its kind: an API call or
+ * a service event. A JSON record (written before the compact form) starts
+ * with '{'. */
+#define COMPACT_V1 "~1"
+#define KIND_CALL 'A'
+#define KIND_SERVICE 'S'
+
+/* The identity a record shows for its principal, and the name CloudTrail
+ * gives the service (invokedBy, sourceIPAddress, userAgent) in svcname:
+ * the same on the request's thread (username) and when rendering. */
+static enum identity record_identity(const struct lv_principal *who,
+                                     const char *recipient,
+                                     const char **invoked_by, char *svcname,
+                                     size_t cap)
+{
+    enum identity id = identity_of(who);
+
+    if (id != ID_SERVICE && strcmp(recipient, who->account) != 0) {
+        id = ID_OTHER_ACCOUNT;
+    }
+    if (id == ID_SERVICE && *invoked_by == NULL) {
+        service_name(who->service, svcname, cap);
+        *invoked_by = svcname;
+    }
+    return id;
+}
+
+/* The members of `rules` (and of `more`) that o has, as an ojson of the
+ * compact form: what the renderer's write_rules can read, and nothing
+ * else. */
+static int put_members(struct lv_buf *b, const json_t *o,
+                       const struct rule *rules, const struct rule *more)
+{
+    const struct rule *sets[2] = { rules, more };
+    const json_t *found[32];
+    const char *names[32];
+    size_t n = 0;
+    char tmp[LV_BUF_INT64_MAX + 2];
+    char *e;
+
+    if (o == NULL) {
+        return lv_buf_addc(b, '-');
+    }
+    for (int k = 0; k < 2; k++) {
+        for (const struct rule *r = sets[k]; r != NULL && r->member != NULL;
+             r++) {
+            const json_t *v;
+
+            if (r->member[0] == '\0' ||
+                (v = json_object_get(o, r->member)) == NULL) {
+                continue;
+            }
+            if (n == sizeof(found) / sizeof(found[0])) {
+                return -1;      /* no table names so many */
+            }
+            names[n] = r->member;
+            found[n++] = v;
+        }
+    }
+    tmp[0] = 'o';
+    e = lv_buf_put_int64(tmp + 1, (int64_t)n);
+    *e++ = ':';
+    if (lv_buf_add(b, tmp, (size_t)(e - tmp)) < 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (lv_audit_cw_cstr(b, names[i]) < 0 ||
+            lv_audit_cw_json(b, found[i]) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int lv_audit_event_build(const struct lv_audit_input *in,
                          struct lv_audit_record *out, struct lv_err *err)
 {
@@ -1199,7 +1319,6 @@ int lv_audit_event_build(const struct lv_audit_input *in,
     const struct op_rule *rule;
     struct res_list rl;
     struct lv_buf b = LV_BUF_INIT(LV_AUDIT_MAX_EVENT_BYTES);
-    struct lv_jw w;
     enum identity id;
     char svcname[160];
     char source[64];
@@ -1208,8 +1327,8 @@ int lv_audit_event_build(const struct lv_audit_input *in,
     const char *recipient;
     const char *svc;
     const char *username;
-    char when[80];
-    int data, read_only, i;
+    const json_t *resp;
+    int read_only, i;
     int ret = -1;
 
     if (rq == NULL || rq->svc == NULL || rq->op == NULL) {
@@ -1218,7 +1337,7 @@ int lv_audit_event_build(const struct lv_audit_input *in,
                    "operation");
         goto out;
     }
-    if (format_time(rq->now_ms, when) < 0) {
+    if (rq->now_ms < 0 || rq->now_ms > MAX_EVENT_MS) {
         lv_err_set(err, LV_E_INTERNAL_FAILURE,
                    "audit: request time out of range");
         goto out;
@@ -1227,18 +1346,15 @@ int lv_audit_event_build(const struct lv_audit_input *in,
     recipient = in->recipient != NULL ? in->recipient : who->account;
     svc = rq->svc->signing_name;
     rule = find_rule(svc, rq->op->name);
-    id = identity_of(who);
-    if (id != ID_SERVICE && strcmp(recipient, who->account) != 0) {
-        id = ID_OTHER_ACCOUNT;
-    }
-    if (id == ID_SERVICE && invoked_by == NULL) {
-        service_name(who->service, svcname, sizeof(svcname));
-        invoked_by = svcname;
-    }
-    data = rule != NULL && (rule->flags & F_DATA) != 0;
+    id = record_identity(who, recipient, &invoked_by, svcname,
+                         sizeof(svcname));
     read_only = rule != NULL ? (rule->flags & F_RO) != 0
                              : lv_audit_read_only(svc, rq->op->name);
-    snprintf(source, sizeof(source), "%s.amazonaws.com", svc);
+    if (event_source(svc, source, sizeof(source)) < 0) {
+        lv_err_set(err, LV_E_INTERNAL_FAILURE,
+                   "audit: a service name past its field");
+        goto out;
+    }
     username = id == ID_SERVICE         ? invoked_by
                : id == ID_USER          ? who->user
                : id == ID_OTHER_ACCOUNT ? ""
@@ -1247,52 +1363,29 @@ int lv_audit_event_build(const struct lv_audit_input *in,
     rl.n = 0;
     collect_resources(&rl, rule, in);
 
-    /* Room for a typical record at once (~1 KB), not grown in steps. */
-    if (lv_buf_grow(&b, 2048) < 0) {
-        LV_BUG("audit: the record's limit is below 2 KB");
+    /* The compact form: the facts, no JSON (event.h). */
+    resp = in->error_code == NULL ? in->response : NULL;
+    if (lv_buf_grow(&b, 512) < 0) {
+        LV_BUG("audit: the record's limit is below 512 bytes");
     }
-    lv_jw_init(&w, &b);
-    lv_jw_obj_open(&w);
-    lv_jw_kstr(&w, "eventVersion", EVENT_VERSION);
-    write_identity(&w, who, id, invoked_by);
-    lv_jw_kstr(&w, "eventTime", when);
-    lv_jw_kstr(&w, "eventSource", source);
-    lv_jw_kstr(&w, "eventName", rq->op->name);
-    lv_jw_kstr(&w, "awsRegion", rq->region);
-    if (id == ID_SERVICE || (invoked_by != NULL && rq->source_ip[0] == '\0')) {
-        /* A service's own call, or one it made with the caller's
-         * identity: AWS writes the service's name for both. */
-        lv_jw_kstr(&w, "sourceIPAddress", invoked_by);
-        lv_jw_kstr(&w, "userAgent", invoked_by);
-    } else {
-        lv_jw_kstr(&w, "sourceIPAddress",
-                   rq->source_ip[0] != '\0' ? rq->source_ip : "AWS Internal");
-        if (rq->user_agent != NULL) {
-            lv_jw_kstr(&w, "userAgent", rq->user_agent);
-        }
-    }
-    if (in->error_code != NULL) {
-        lv_jw_kstr(&w, "errorCode", in->error_code);
-        if (in->error_message != NULL) {
-            lv_jw_kstr(&w, "errorMessage", in->error_message);
-        }
-    }
-    write_request(&w, rule, in);
-    write_response(&w, rule, in);
-    write_extra(&w, rule, in);
-    lv_jw_kstr(&w, "requestID", rq->id);
-    lv_jw_kstr(&w, "eventID", event_id);
-    lv_jw_kbool(&w, "readOnly", read_only);
-    write_resources(&w, &rl);
-    lv_jw_kstr(&w, "eventType", "AwsApiCall");
-    lv_jw_kbool(&w, "managementEvent", !data);
-    lv_jw_kstr(&w, "recipientAccountId", recipient);
-    if (in->shared_event_id != NULL) {
-        lv_jw_kstr(&w, "sharedEventID", in->shared_event_id);
-    }
-    lv_jw_kstr(&w, "eventCategory", data ? "Data" : "Management");
-    lv_jw_obj_close(&w);
-    if (lv_jw_finish(&w) < 0) {
+    if (lv_buf_add(&b, COMPACT_V1, 2) < 0 || lv_buf_addc(&b, KIND_CALL) < 0 ||
+        lv_audit_cw_cstr(&b, svc) < 0 ||
+        lv_audit_cw_cstr(&b, who->account) < 0 ||
+        lv_audit_cw_cstr(&b, who->arn) < 0 ||
+        lv_audit_cw_cstr(&b, who->user) < 0 ||
+        lv_audit_cw_cstr(&b, who->service) < 0 ||
+        lv_audit_cw_cstr(&b, who->access_key) < 0 ||
+        lv_audit_cw_opt(&b, in->invoked_by) < 0 ||
+        lv_audit_cw_cstr(&b, rq->source_ip) < 0 ||
+        lv_audit_cw_opt(&b, rq->user_agent) < 0 ||
+        lv_audit_cw_opt(&b, in->error_code ? in->error_message : NULL) < 0 ||
+        lv_audit_cw_opt(&b, in->key_arn) < 0 ||
+        lv_audit_cw_opt(&b, in->group_arn) < 0 ||
+        lv_audit_cw_opt(&b, in->shared_event_id) < 0 ||
+        put_members(&b, rq->in, rule ? rule->req : NULL,
+                    rule ? rule->extra_in : NULL) < 0 ||
+        put_members(&b, resp, rule ? rule->resp : NULL,
+                    rule ? rule->extra_out : NULL) < 0) {
         lv_err_set(err, LV_E_INTERNAL_FAILURE,
                    "audit: the record of request %s is past %d bytes",
                    rq->id, LV_AUDIT_MAX_EVENT_BYTES);
@@ -1335,6 +1428,254 @@ out:
     return ret;
 }
 
+/* The CloudTrail JSON of an API call's record, from its facts and its
+ * columns, into w. */
+static void write_call(struct lv_jw *w, const struct lv_audit_record *r,
+                       const struct facts *f, const char *when)
+{
+    const struct lv_principal *who = f->who;
+    const struct op_rule *rule = find_rule(f->svc, r->event_name);
+    const char *invoked_by = f->invoked_by;
+    char svcname[160];
+    enum identity id;
+    int data;
+
+    id = record_identity(who, r->account, &invoked_by, svcname,
+                         sizeof(svcname));
+    data = rule != NULL && (rule->flags & F_DATA) != 0;
+    lv_jw_obj_open(w);
+    lv_jw_kstr(w, "eventVersion", EVENT_VERSION);
+    write_identity(w, who, id, invoked_by);
+    lv_jw_kstr(w, "eventTime", when);
+    lv_jw_kstr(w, "eventSource", r->event_source);
+    lv_jw_kstr(w, "eventName", r->event_name);
+    lv_jw_kstr(w, "awsRegion", r->region);
+    if (id == ID_SERVICE || (invoked_by != NULL && f->source_ip[0] == '\0')) {
+        /* A service's own call, or one it made with the caller's
+         * identity: AWS writes the service's name for both. */
+        lv_jw_kstr(w, "sourceIPAddress", invoked_by);
+        lv_jw_kstr(w, "userAgent", invoked_by);
+    } else {
+        lv_jw_kstr(w, "sourceIPAddress",
+                   f->source_ip[0] != '\0' ? f->source_ip : "AWS Internal");
+        if (f->user_agent != NULL) {
+            lv_jw_kstr(w, "userAgent", f->user_agent);
+        }
+    }
+    if (f->error_code != NULL) {
+        lv_jw_kstr(w, "errorCode", f->error_code);
+        if (f->error_message != NULL) {
+            lv_jw_kstr(w, "errorMessage", f->error_message);
+        }
+    }
+    write_request(w, rule, f);
+    write_response(w, rule, f);
+    write_extra(w, rule, f);
+    lv_jw_kstr(w, "requestID", r->request_id);
+    lv_jw_kstr(w, "eventID", r->event_id);
+    lv_jw_kbool(w, "readOnly", r->read_only);
+    write_resources(w, r);
+    lv_jw_kstr(w, "eventType", "AwsApiCall");
+    lv_jw_kbool(w, "managementEvent", !data);
+    lv_jw_kstr(w, "recipientAccountId", r->account);
+    if (f->shared_event_id != NULL) {
+        lv_jw_kstr(w, "sharedEventID", f->shared_event_id);
+    }
+    lv_jw_kstr(w, "eventCategory", data ? "Data" : "Management");
+    lv_jw_obj_close(w);
+}
+
+/* A compact API call's facts, read: the strings and members it owns. */
+struct call_text {
+    char *s[13];
+    json_t *req;
+    json_t *resp;
+};
+
+static void call_text_release(struct call_text *t)
+{
+    for (size_t i = 0; i < sizeof(t->s) / sizeof(t->s[0]); i++) {
+        free(t->s[i]);
+    }
+    json_decref(t->req);
+    json_decref(t->resp);
+}
+
+/* Reads an API call's facts (after its kind) into *f and *who, the
+ * strings owned by *t (release it, read or not). */
+static int read_call(struct lv_audit_cr *cr, const struct lv_audit_record *r,
+                     struct call_text *t, struct facts *f,
+                     struct lv_principal *who)
+{
+    char **s = t->s;
+
+    memset(f, 0, sizeof(*f));
+    memset(who, 0, sizeof(*who));
+    if (lv_audit_cr_str(cr, &s[0]) < 0 ||       /* svc */
+        lv_audit_cr_str(cr, &s[1]) < 0 ||       /* who */
+        lv_audit_cr_str(cr, &s[2]) < 0 ||
+        lv_audit_cr_str(cr, &s[3]) < 0 ||
+        lv_audit_cr_str(cr, &s[4]) < 0 ||
+        lv_audit_cr_str(cr, &s[5]) < 0 ||
+        lv_audit_cr_opt(cr, &s[6]) < 0 ||       /* invoked_by */
+        lv_audit_cr_str(cr, &s[7]) < 0 ||       /* source_ip */
+        lv_audit_cr_opt(cr, &s[8]) < 0 ||       /* user_agent */
+        lv_audit_cr_opt(cr, &s[9]) < 0 ||       /* error_message */
+        lv_audit_cr_opt(cr, &s[10]) < 0 ||      /* key_arn */
+        lv_audit_cr_opt(cr, &s[11]) < 0 ||      /* group_arn */
+        lv_audit_cr_opt(cr, &s[12]) < 0 ||      /* shared_event_id */
+        lv_audit_cr_ojson(cr, &t->req) < 0 ||
+        lv_audit_cr_ojson(cr, &t->resp) < 0 || cr->p != cr->end ||
+        (t->req != NULL && !json_is_object(t->req)) ||
+        (t->resp != NULL && !json_is_object(t->resp))) {
+        return -1;
+    }
+    copy_str(who->account, sizeof(who->account), s[1]);
+    copy_str(who->arn, sizeof(who->arn), s[2]);
+    copy_str(who->user, sizeof(who->user), s[3]);
+    copy_str(who->service, sizeof(who->service), s[4]);
+    copy_str(who->access_key, sizeof(who->access_key), s[5]);
+    f->svc = s[0];
+    f->who = who;
+    f->invoked_by = s[6];
+    f->source_ip = s[7];
+    f->user_agent = s[8];
+    f->error_code = r->error_code[0] != '\0' ? r->error_code : NULL;
+    f->error_message = f->error_code != NULL ? s[9] : NULL;
+    f->key_arn = s[10];
+    f->group_arn = s[11];
+    f->shared_event_id = s[12];
+    f->req = t->req;
+    f->resp = t->resp;
+    return 0;
+}
+
+#define AWS_INTERNAL "AWS Internal"
+
+/* The CloudTrail JSON of a service event's record (below), from its
+ * columns and its serviceEventDetails and response flag, into w. */
+static void write_service_event(struct lv_jw *w,
+                                const struct lv_audit_record *r,
+                                const json_t *details, int response_key,
+                                const char *when)
+{
+    lv_jw_obj_open(w);
+    lv_jw_kstr(w, "eventVersion", EVENT_VERSION);
+    lv_jw_key(w, "userIdentity");
+    lv_jw_obj_open(w);
+    lv_jw_kstr(w, "accountId", r->account);
+    lv_jw_kstr(w, "invokedBy", AWS_INTERNAL);
+    lv_jw_obj_close(w);
+    lv_jw_kstr(w, "eventTime", when);
+    lv_jw_kstr(w, "eventSource", "kms.amazonaws.com");
+    lv_jw_kstr(w, "eventName", r->event_name);
+    lv_jw_kstr(w, "awsRegion", r->region);
+    lv_jw_kstr(w, "sourceIPAddress", AWS_INTERNAL);
+    lv_jw_kstr(w, "userAgent", AWS_INTERNAL);
+    lv_jw_key(w, "requestParameters");
+    lv_jw_null(w);
+    lv_jw_key(w, "responseElements");
+    if (response_key) {
+        lv_jw_obj_open(w);
+        lv_jw_kstr(w, "keyId", r->resources[0].name);
+        lv_jw_obj_close(w);
+    } else {
+        lv_jw_null(w);
+    }
+    lv_jw_kstr(w, "eventID", r->event_id);
+    lv_jw_kbool(w, "readOnly", 0);
+    write_resources(w, r);
+    lv_jw_kstr(w, "eventType", "AwsServiceEvent");
+    lv_jw_kbool(w, "managementEvent", 1);
+    lv_jw_kstr(w, "recipientAccountId", r->account);
+    if (details != NULL) {
+        lv_jw_key(w, "serviceEventDetails");
+        lv_jw_json(w, details);
+    }
+    lv_jw_kstr(w, "eventCategory", "Management");
+    lv_jw_obj_close(w);
+}
+
+int lv_audit_event_render(const struct lv_audit_record *r, char **json,
+                          struct lv_err *err)
+{
+    struct lv_buf b = LV_BUF_INIT(LV_AUDIT_MAX_RENDERED_BYTES);
+    struct lv_audit_cr cr;
+    struct call_text t;
+    struct facts f;
+    struct lv_principal who;
+    struct lv_jw w;
+    json_t *details = NULL;
+    char when[80];
+    int response_key = 0;
+    int ret = -1;
+
+    memset(&t, 0, sizeof(t));
+    if (r->event == NULL) {
+        lv_err_set(err, LV_E_INTERNAL_FAILURE, "audit: a record without "
+                   "content");
+        goto out;
+    }
+    if (r->event[0] == '{') {
+        /* A record written before the compact form: its JSON as kept. */
+        *json = lv_xstrdup(r->event);
+        ret = 0;
+        goto out;
+    }
+    if (strncmp(r->event, COMPACT_V1, 2) != 0) {
+        goto malformed;
+    }
+    cr.p = r->event + 2;
+    cr.end = r->event + strlen(r->event);
+    if (format_time(r->event_time_ms, when) < 0) {
+        goto malformed;
+    }
+    if (lv_audit_cr_byte(&cr, KIND_CALL) == 0) {
+        if (read_call(&cr, r, &t, &f, &who) < 0) {
+            goto malformed;
+        }
+        if (lv_buf_grow(&b, 2048) < 0) {
+            LV_BUG("audit: the rendered record's limit is below 2 KB");
+        }
+        lv_jw_init(&w, &b);
+        write_call(&w, r, &f, when);
+    } else if (lv_audit_cr_byte(&cr, KIND_SERVICE) == 0) {
+        if (lv_audit_cr_ojson(&cr, &details) < 0 ||
+            (details != NULL && !json_is_object(details))) {
+            goto malformed;
+        }
+        if (lv_audit_cr_byte(&cr, 'k') == 0) {
+            response_key = 1;
+        } else if (lv_audit_cr_byte(&cr, '-') < 0) {
+            goto malformed;
+        }
+        if (cr.p != cr.end || r->n_resources != 1) {
+            goto malformed;
+        }
+        lv_jw_init(&w, &b);
+        write_service_event(&w, r, details, response_key, when);
+    } else {
+        goto malformed;
+    }
+    if (lv_jw_finish(&w) < 0) {
+        lv_err_set(err, LV_E_INTERNAL_FAILURE,
+                   "audit: the record %s renders past %d bytes", r->event_id,
+                   LV_AUDIT_MAX_RENDERED_BYTES);
+        goto out;
+    }
+    *json = lv_buf_detach(&b, NULL);
+    ret = 0;
+    goto out;
+malformed:
+    lv_err_set(err, LV_E_INTERNAL_FAILURE, "audit: the record %s cannot be "
+               "read", r->event_id);
+out:
+    call_text_release(&t);
+    json_decref(details);
+    lv_buf_release(&b);
+    return ret;
+}
+
 /* ---- service events ---------------------------------------------------
  *
  * What KMS records of what it does on its own, as the developer guide's
@@ -1351,8 +1692,6 @@ out:
  * caller asks for with response_key). The record's fields are in the
  * order of ct-rotatekey's 2025 example.
  */
-
-#define AWS_INTERNAL "AWS Internal"
 
 /* The region and account of a KMS key's ARN
  * (arn:aws:kms:REGION:ACCOUNT:key/ID): 0, or -1 when arn is not one. */
@@ -1393,12 +1732,10 @@ int lv_audit_service_event_build(const struct lv_audit_service_event *in,
                                  struct lv_err *err)
 {
     struct lv_buf b = LV_BUF_INIT(LV_AUDIT_MAX_EVENT_BYTES);
-    struct lv_jw w;
     struct res_list rl;
     char region[64];
     char account[13];
     char event_id[37];
-    char when[80];
     int ret = -1;
 
     if (in->event_name == NULL ||
@@ -1408,7 +1745,7 @@ int lv_audit_service_event_build(const struct lv_audit_service_event *in,
                    "audit: a service event needs a name and a KMS key ARN");
         goto out;
     }
-    if (format_time(in->time_ms, when) < 0) {
+    if (in->time_ms < 0 || in->time_ms > MAX_EVENT_MS) {
         lv_err_set(err, LV_E_INTERNAL_FAILURE,
                    "audit: service event time out of range");
         goto out;
@@ -1416,47 +1753,16 @@ int lv_audit_service_event_build(const struct lv_audit_service_event *in,
     event_uuid(event_id);
     rl.n = 0;
     add_resource(&rl, "AWS::KMS::Key", in->key_arn);
-
-    if (lv_buf_grow(&b, 2048) < 0) {
-        LV_BUG("audit: the record's limit is below 2 KB");
+    if (rl.n != 1) {
+        lv_err_set(err, LV_E_INTERNAL_FAILURE,
+                   "audit: a service event's key ARN is too long");
+        goto out;
     }
-    lv_jw_init(&w, &b);
-    lv_jw_obj_open(&w);
-    lv_jw_kstr(&w, "eventVersion", EVENT_VERSION);
-    lv_jw_key(&w, "userIdentity");
-    lv_jw_obj_open(&w);
-    lv_jw_kstr(&w, "accountId", account);
-    lv_jw_kstr(&w, "invokedBy", AWS_INTERNAL);
-    lv_jw_obj_close(&w);
-    lv_jw_kstr(&w, "eventTime", when);
-    lv_jw_kstr(&w, "eventSource", "kms.amazonaws.com");
-    lv_jw_kstr(&w, "eventName", in->event_name);
-    lv_jw_kstr(&w, "awsRegion", region);
-    lv_jw_kstr(&w, "sourceIPAddress", AWS_INTERNAL);
-    lv_jw_kstr(&w, "userAgent", AWS_INTERNAL);
-    lv_jw_key(&w, "requestParameters");
-    lv_jw_null(&w);
-    lv_jw_key(&w, "responseElements");
-    if (in->response_key) {
-        lv_jw_obj_open(&w);
-        lv_jw_kstr(&w, "keyId", in->key_arn);
-        lv_jw_obj_close(&w);
-    } else {
-        lv_jw_null(&w);
-    }
-    lv_jw_kstr(&w, "eventID", event_id);
-    lv_jw_kbool(&w, "readOnly", 0);
-    write_resources(&w, &rl);
-    lv_jw_kstr(&w, "eventType", "AwsServiceEvent");
-    lv_jw_kbool(&w, "managementEvent", 1);
-    lv_jw_kstr(&w, "recipientAccountId", account);
-    if (json_is_object(in->details)) {
-        lv_jw_key(&w, "serviceEventDetails");
-        lv_jw_json(&w, in->details);
-    }
-    lv_jw_kstr(&w, "eventCategory", "Management");
-    lv_jw_obj_close(&w);
-    if (lv_jw_finish(&w) < 0) {
+    if (lv_buf_add(&b, COMPACT_V1, 2) < 0 ||
+        lv_buf_addc(&b, KIND_SERVICE) < 0 ||
+        lv_audit_cw_ojson(&b, json_is_object(in->details) ? in->details
+                                                         : NULL) < 0 ||
+        lv_buf_addc(&b, in->response_key ? 'k' : '-') < 0) {
         lv_err_set(err, LV_E_INTERNAL_FAILURE,
                    "audit: the %s record of %s is past %d bytes",
                    in->event_name, in->key_arn, LV_AUDIT_MAX_EVENT_BYTES);
@@ -1471,12 +1777,10 @@ int lv_audit_service_event_build(const struct lv_audit_service_event *in,
     copy_str(out->event_source, sizeof(out->event_source),
              "kms.amazonaws.com");
     copy_str(out->event_name, sizeof(out->event_name), in->event_name);
-    if (rl.n == 1) {
-        copy_str(out->resources[0].type, sizeof(out->resources[0].type),
-                 rl.type[0]);
-        copy_str(out->resources[0].name, sizeof(out->resources[0].name),
-                 rl.name[0]);
-    }
+    copy_str(out->resources[0].type, sizeof(out->resources[0].type),
+             rl.type[0]);
+    copy_str(out->resources[0].name, sizeof(out->resources[0].name),
+             rl.name[0]);
     out->n_resources = rl.n;
     out->event = lv_buf_detach(&b, NULL);
     ret = 0;

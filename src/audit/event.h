@@ -1,10 +1,12 @@
 /*
- * event: the content of one audit record — the CloudTrail record of a
- * request, as AWS writes it, and the columns LookupEvents selects on.
+ * event: the content of one audit record — what a request's record keeps,
+ * the columns LookupEvents selects on, and the CloudTrail record of it, as
+ * AWS writes it, rendered when the record is read.
  *
- * A pure function of the request (struct lv_req), the handler's response
- * and its error: no store, no threads, no clock (the time is rq->now_ms).
- * The recorder (audit.c) calls it; the chain (chain.c) places the record.
+ * Building is a pure function of the request (struct lv_req), the
+ * handler's response and its error: no store, no threads, no clock (the
+ * time is rq->now_ms). The recorder (audit.c) calls it on the request's
+ * thread; the chain (chain.c) places the record.
  *
  * What a record holds is decided per operation by a table (event.c) that
  * names the request members CloudTrail records (renamed to camelCase, as
@@ -13,6 +15,27 @@
  * MAC, grant token or log event text ever reaches a record: not by a
  * filter that could miss one, but because no table names them. The tables
  * follow AWS's documented records, cited in event.c.
+ *
+ * The compact form. A record's `event` (store/audit_store.h) is not JSON:
+ * building it on every request cost more than the rest of recording. It is
+ * the facts the JSON is written from, in the text codec of compact.h:
+ *     "~1" 'A' str(service signing name)
+ *         str(account) str(arn) str(user) str(service) str(access key)
+ *                                                 (the principal)
+ *         opt(invoked_by) str(source_ip) opt(user_agent)
+ *         opt(error_message) opt(key_arn) opt(group_arn)
+ *         opt(shared_event_id)
+ *         ojson(request members the table names) ojson(response members
+ *         the table names; absent on failure)
+ *     "~1" 'S' ojson(serviceEventDetails) ('k' | '-': responseElements
+ *         names the key)
+ * With the record's columns (account = recipientAccountId, region, time,
+ * eventID, requestID, eventSource, eventName, readOnly, errorCode,
+ * resources) that is everything the JSON says, so the chain's hash, which
+ * covers the columns and `event` (chain.h), covers what is rendered; the
+ * encoding is canonical by construction (one writer, no choices). A record
+ * written before the compact form holds its JSON ('{…}') and renders as
+ * it is.
  */
 #ifndef LV_AUDIT_EVENT_H
 #define LV_AUDIT_EVENT_H
@@ -56,9 +79,10 @@ struct lv_audit_input {
  * read_only, key_use (set for a cryptographic operation, in the trail of
  * the key's owner only: a cross-account use is the key's use in its
  * owner's record), username, access_key_id ("" for a service's own
- * call), error_code ("" on success), resources, and event: the CloudTrail
- * record as JSON text, malloc'd, the caller's to free (free(out->event), or
- * lv_audit_record_release once the record came back from the store).
+ * call), error_code ("" on success), resources, and event: the compact
+ * form (above), malloc'd, the caller's to free (free(out->event), or
+ * lv_audit_record_release once the record came back from the store); the
+ * CloudTrail record is lv_audit_event_render()'s.
  * The resources past n_resources are not zeroed (most of the record's
  * 9 KB; nothing reads past n_resources).
  *
@@ -146,8 +170,22 @@ int lv_audit_key_use(const char *svc, const char *op);
  * Logs operation): the recorder can skip parsing the response then. */
 int lv_audit_uses_response(const char *svc, const char *op);
 
-/* The size limit of one record's JSON text (CloudTrail caps an event at
- * 256 KB: "CloudTrail event size" in its quotas). */
+/* The size limit of one record's compact form (CloudTrail caps an event
+ * at 256 KB: "CloudTrail event size" in its quotas), and of the JSON
+ * rendered from it (escapes may make it longer than its compact form). */
 #define LV_AUDIT_MAX_EVENT_BYTES (256 * 1024)
+#define LV_AUDIT_MAX_RENDERED_BYTES (8 * LV_AUDIT_MAX_EVENT_BYTES)
+
+/*
+ * The CloudTrail record of r (read from the store, or built above) as JSON
+ * text in *json (malloc'd, the caller's to free): rendered from its
+ * compact form and its columns, exactly the JSON the builder wrote before
+ * the compact form; a record that holds JSON (an older one), that JSON.
+ * 0, or -1 with *err (LV_E_INTERNAL_FAILURE: r has no content, or its
+ * compact form is malformed — changed underneath: `logvault audit verify`
+ * reports it), *json untouched.
+ */
+int lv_audit_event_render(const struct lv_audit_record *r, char **json,
+                          struct lv_err *err);
 
 #endif

@@ -49,15 +49,15 @@ static int wanted(const struct lv_audit *a, const struct lv_req *rq)
 
 /* The response as event.c reads it: the handler's output object, less
  * its secret members, when event.c reads it (lv_audit_uses_response);
- * else an empty one, unparsed (Encrypt, every Logs operation: a
- * GetLogEvents page holds event text). */
+ * else NULL, unparsed (Encrypt, every Logs operation: a GetLogEvents page
+ * holds event text), which event.c takes at no loss. */
 static json_t *response_of(const struct lv_req *rq, const char *text,
                            size_t len)
 {
     json_t *j = NULL;
 
     if (!lv_audit_uses_response(rq->svc->signing_name, rq->op->name)) {
-        return json_object();
+        return NULL;
     }
     if (text && len) {
         j = json_loadb(text, len, 0, NULL);
@@ -181,7 +181,7 @@ static void enqueue_one(struct lv_audit *a, const struct lv_req *rq,
                         const char *shared, int may_wait)
 {
     struct lv_err err = LV_ERR_INIT;
-    struct lv_audit_record *r = lv_audit_job_new();
+    struct lv_audit_record *r = lv_audit_job_new(a);
 
     if (build(rq, response, failure, invoked_by, recipient, shared, r,
               &err) < 0) {
@@ -356,7 +356,7 @@ int lv_audit_req_done(struct lv_audit *a, struct lv_req *rq,
     other = key_owner(rq, NULL, owner);
     if (other) {
         lv_uuid4(shared);
-        r2 = lv_audit_job_new();    /* 9 KB: off the stack */
+        r2 = lv_audit_job_new(a);   /* 9 KB: off the stack */
     }
     if (build(rq, resp, NULL, NULL, NULL, other ? shared : NULL, &r,
               err) < 0 ||

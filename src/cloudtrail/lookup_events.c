@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "audit/event.h"
 #include "cloudtrail/throttle.h"
 #include "crypto/keyring.h"
 #include "store/audit_store.h"
@@ -32,6 +33,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/json.h"
+#include "util/log.h"
 #include "util/mem.h"
 
 /* LookupEvents' MaxResults when absent (the API reference: "The default
@@ -266,7 +268,18 @@ struct page {
 
 static void write_event(struct lv_jw *w, const struct lv_audit_record *r)
 {
+    struct lv_err err = LV_ERR_INIT;
+    char *json = NULL;
     int i;
+
+    /* The record's CloudTrail JSON, rendered from what it keeps
+     * (audit/event.h). One that cannot be read was changed underneath
+     * (`logvault audit verify` names it): listed, with an empty record. */
+    if (lv_audit_event_render(r, &json, &err) < 0) {
+        lv_log(LV_LOG_WARN, "cloudtrail: record %s cannot be rendered: %s",
+               r->event_id, err.msg);
+        lv_err_release(&err);
+    }
 
     /* Member order as the API reference lists Event's. */
     lv_jw_obj_open(w);
@@ -291,8 +304,9 @@ static void write_event(struct lv_jw *w, const struct lv_audit_record *r)
         lv_jw_obj_close(w);
     }
     lv_jw_arr_close(w);
-    lv_jw_kstr(w, "CloudTrailEvent", r->event ? r->event : "{}");
+    lv_jw_kstr(w, "CloudTrailEvent", json ? json : "{}");
     lv_jw_obj_close(w);
+    free(json);
 }
 
 static int on_record(void *arg, const struct lv_audit_record *r)

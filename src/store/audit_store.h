@@ -1,7 +1,8 @@
 /*
  * audit_store: the audit trail's records in the store (schema component
- * "audit"), in domain terms: one record per recorded request, in
- * CloudTrail's format (the JSON text of the record, built by src/audit/),
+ * "audit"), in domain terms: one record per recorded request (what
+ * CloudTrail's record of it says, kept compact by src/audit/, which
+ * renders the JSON),
  * with the columns LookupEvents selects on beside it, chained per
  * (account, region) by hashes for tamper evidence, and the signed digests
  * of those chains.
@@ -58,7 +59,11 @@ struct lv_audit_record {
     char error_code[128];           /* "" when the request succeeded */
     int n_resources;
     struct lv_audit_resource resources[LV_AUDIT_MAX_RESOURCES];
-    char *event;                    /* the CloudTrail record, JSON text */
+    char *event;                    /* what the record says, text: its
+                                     * compact form (audit/event.h:
+                                     * lv_audit_event_render() gives the
+                                     * CloudTrail JSON), or the JSON of a
+                                     * record written before it */
     char *trace;                    /* the explainer's trace of a refusal,
                                      * JSON text; NULL when none */
     uint8_t prev_hash[LV_AUDIT_HASH_BYTES];

@@ -1,10 +1,11 @@
 /*
- * fuzz_audit_event: libFuzzer target for the audit record builder
- * (src/audit/event.c). The request members it copies were validated by
- * the model, but a handler's response and the shapes inside members
- * (Tags, Constraints, KeyMetadata) are walked by type: whatever JSON
- * arrives, the builder must not crash, leak or read out of bounds, and its
- * record must be one well-formed JSON object.
+ * fuzz_audit_event: libFuzzer target for the audit record builder and
+ * its renderer (src/audit/event.c). The request members it copies were
+ * validated by the model, but a handler's response and the shapes inside
+ * members (Tags, Constraints, KeyMetadata) are walked by type: whatever
+ * JSON arrives, the builder must not crash, leak or read out of bounds,
+ * its compact record must render, and the rendering must be one
+ * well-formed JSON object.
  *
  * Input: byte 0 picks the operation (every implemented one, from
  * model/gen/ops.def), byte 1 the identity (user, root, the Logs service)
@@ -108,11 +109,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                  "1234abcd-12ab-34cd-56ef-1234567890ab";
     in.group_arn = "arn:aws:logs:us-west-2:111122223333:log-group:g";
     if (lv_audit_event_build(&in, &r, &err) == 0) {
-        ev = json_loads(r.event, 0, NULL);
+        char *json = NULL;
+
+        if (lv_audit_event_render(&r, &json, &err) < 0) {
+            abort();        /* a record built that does not render */
+        }
+        ev = json_loads(json, 0, NULL);
         if (!json_is_object(ev)) {
             abort();        /* a record that is not one JSON object */
         }
         json_decref(ev);
+        free(json);
         free(r.event);
     }
     json_decref(req);

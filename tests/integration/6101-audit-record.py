@@ -2,7 +2,8 @@
 """Issue 13 §1: the recorder. Every KMS request and every CloudWatch Logs
 management call is recorded in CloudTrail's format (the record read from
 the store underneath: the audit_records table and the batches of
-audit_batches, with python's sqlite3 or psql and the zstd command), with the right event name, source, readOnly, error code, request
+audit_batches, with python's sqlite3 or psql and the zstd command, and
+rendered from its compact form by tests/helpers/audit_render), with the right event name, source, readOnly, error code, request
 id, identity and region; a change and its record are one commit — with
 the commit of a CreateLogGroup and of a CreateKey failed by the fault
 wrapper (LOGVAULT_STORE_FAULT), neither the change nor a record of it as
@@ -78,8 +79,8 @@ def batch_records(b, scratch):
     for seq in range(b["seq_first"], b["seq_last"] + 1):
         r = {"id": b["id"], "account": b["account"], "region": b["region"],
              "seq": seq}
-        varint()
-        text()
+        r["event_time_ms"] = varint()
+        r["event_id"] = text()
         r["request_id"] = text()
         r["event_source"] = text()
         r["event_name"] = text()
@@ -87,8 +88,7 @@ def batch_records(b, scratch):
         r["read_only"] = flags & 1
         text(), text()
         r["error_code"] = text()
-        for _ in range(byte()):
-            text(), text()
+        r["resources"] = [[text(), text()] for _ in range(byte())]
         r["event"] = text()
         if flags & 4:
             text()
@@ -99,16 +99,42 @@ def batch_records(b, scratch):
     return out
 
 
+def render(recs):
+    """The CloudTrail JSON of each record, rendered from what the store
+    keeps (src/audit/event.h: the compact form and the columns) by
+    tests/helpers/audit_render, as LookupEvents renders it."""
+    tool = os.path.join(os.environ.get("LV_TEST_TOOLS", ""), "audit_render")
+    if not os.access(tool, os.X_OK):
+        print("skipped: audit_render helper not built (LV_TEST_TOOLS)")
+        sys.exit(77)
+    keys = ("account", "region", "event_time_ms", "event_id", "request_id",
+            "event_source", "event_name", "read_only", "error_code",
+            "resources", "event")
+    text = "".join(json.dumps({k: r[k] for k in keys}) + "\n" for r in recs)
+    out = subprocess.run([tool], input=text.encode(), check=True,
+                         capture_output=True, timeout=120).stdout.decode()
+    lines = out.splitlines()
+    t.eq("every record renders", len(recs), len(lines))
+    return lines
+
+
 def records(srv):
     """Every record in the store, single rows and batched, in chain order,
-    as dicts: the columns and the parsed CloudTrail record ("ct")."""
-    cols = ("id, account, region, seq, request_id, event_name, "
-            "event_source, read_only, error_code, event")
+    as dicts: the columns, the stored text ("event") and the CloudTrail
+    record rendered from them, parsed ("ct")."""
+    cols = ("id, account, region, seq, event_time_ms, event_id, "
+            "request_id, event_name, event_source, read_only, error_code, "
+            "event")
+    rcols = "record_id, pos, type, name"
     bcols = "id, account, region, seq_first, seq_last"
     if on_pg():
         rows = psql("SELECT row_to_json(r)::text FROM (SELECT %s FROM "
                     "audit_records ORDER BY id) r" % cols, srv.store_uri)
         out = [json.loads(line) for line in rows if line]
+        rows = psql("SELECT row_to_json(r)::text FROM (SELECT %s FROM "
+                    "audit_resources ORDER BY record_id, pos) r" % rcols,
+                    srv.store_uri)
+        res = [json.loads(line) for line in rows if line]
         rows = psql("SELECT row_to_json(r)::text FROM (SELECT %s,"
                     " encode(body, 'hex') AS body FROM audit_batches"
                     " ORDER BY id) r" % bcols, srv.store_uri)
@@ -121,15 +147,28 @@ def records(srv):
             con.row_factory = sqlite3.Row
             out = [dict(r) for r in con.execute(
                 "SELECT %s FROM audit_records ORDER BY id" % cols)]
+            res = [dict(r) for r in con.execute(
+                "SELECT %s FROM audit_resources ORDER BY record_id, pos"
+                % rcols)]
             batches = [dict(r) for r in con.execute(
                 "SELECT %s, body FROM audit_batches ORDER BY id" % bcols)]
         finally:
             con.close()
+    by_id = {}
+    for x in res:
+        by_id.setdefault(x["record_id"], []).append([x["type"], x["name"]])
+    for r in out:
+        r["resources"] = by_id.get(r["id"], [])
     for b in batches:
         out += batch_records(b, srv.scratch)
     out.sort(key=lambda r: (r["account"], r["region"], r["seq"]))
-    for r in out:
-        r["ct"] = json.loads(r["event"])
+    for r, text in zip(out, render(out)):
+        r["rendered"] = text
+        try:
+            r["ct"] = json.loads(text)
+        except ValueError:
+            t.ok("record %s renders as JSON" % r["event_id"], False, text)
+            r["ct"] = {}
         r["read_only"] = bool(r["read_only"])
     return out
 
@@ -179,7 +218,7 @@ def check_record(name, recs, request_id, event_name, source, read_only,
 
 def no_secret(name, recs, needles):
     for r in recs:
-        text = r["event"]
+        text = r["event"] + "\n" + r.get("rendered", "")
         for n in needles:
             if n and n in text:
                 t.ok("%s: record %s holds no secret" % (name, r["id"]),

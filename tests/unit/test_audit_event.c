@@ -38,6 +38,7 @@
 #include "store/audit_store.h"
 #include "svc/req.h"
 #include "util/err.h"
+#include "util/mem.h"
 
 #include "helpers.h"
 
@@ -63,6 +64,55 @@ static const char *str_of(const json_t *o, const char *key)
 }
 
 /* ' → " (the tables' JSON). */
+/* The compact form of the last record build_json() or service_json()
+ * built (secrets must be absent from it as from the JSON). */
+static char *last_compact;
+
+/* r's JSON in place of its compact form (audit/event.h): what
+ * LookupEvents answers. The compact form is kept in last_compact. */
+static int to_json(struct lv_audit_record *r, struct lv_err *err)
+{
+    char *json = NULL;
+
+    if (lv_audit_event_render(r, &json, err) < 0) {
+        return -1;
+    }
+    free(last_compact);
+    last_compact = r->event;
+    r->event = json;
+    return 0;
+}
+
+/* lv_audit_event_build, then the record rendered (to_json). */
+static int build_json(const struct lv_audit_input *in,
+                      struct lv_audit_record *r, struct lv_err *err)
+{
+    if (lv_audit_event_build(in, r, err) < 0) {
+        return -1;
+    }
+    if (r->event[0] == '{' || to_json(r, err) < 0) {
+        /* the builder's event must be a compact record that renders */
+        free(r->event);
+        r->event = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static int service_json(const struct lv_audit_service_event *se,
+                        struct lv_audit_record *r, struct lv_err *err)
+{
+    if (lv_audit_service_event_build(se, r, err) < 0) {
+        return -1;
+    }
+    if (r->event[0] == '{' || to_json(r, err) < 0) {
+        free(r->event);
+        r->event = NULL;
+        return -1;
+    }
+    return 0;
+}
+
 static json_t *parse(const char *s)
 {
     char *t;
@@ -793,7 +843,7 @@ static int run_op_row(const struct op_row *row)
     in.key_arn = row->key_arn;
     in.group_arn = row->group_arn;
     memset(&r, 0, sizeof(r));
-    if (lv_audit_event_build(&in, &r, &err) < 0) {
+    if (build_json(&in, &r, &err) < 0) {
         print_message("%s: build failed: %s\n", row->name, err.msg);
         ok = 0;
         goto out;
@@ -824,7 +874,7 @@ static int run_op_row(const struct op_row *row)
 
         in.response = NULL;
         memset(&r2, 0, sizeof(r2));
-        if (lv_audit_event_build(&in, &r2, &err) == 0 &&
+        if (build_json(&in, &r2, &err) == 0 &&
             (ev2 = json_loads(r2.event, 0, NULL)) != NULL) {
             json_object_del(ev2, "eventID");
             json_object_set(ev2, "eventID", json_object_get(ev, "eventID"));
@@ -987,10 +1037,14 @@ static void no_secret_ever(void **state)
             in.error_message = pass == 0 ? NULL : "denied";
             in.key_arn = KARN;
             in.group_arn = GARN;
-            assert_int_equal(lv_audit_event_build(&in, &r, &err), 0);
+            assert_int_equal(build_json(&in, &r, &err), 0);
             if (!secrets_absent(svc, op->input, "in", r.event,
                                 implemented[i].op) ||
                 !secrets_absent(svc, op->output, "out", r.event,
+                                implemented[i].op) ||
+                !secrets_absent(svc, op->input, "in", last_compact,
+                                implemented[i].op) ||
+                !secrets_absent(svc, op->output, "out", last_compact,
                                 implemented[i].op)) {
                 failed++;
             }
@@ -1017,7 +1071,7 @@ static json_t *build(struct lv_audit_input *in, struct lv_audit_record *r)
     json_t *ev;
 
     memset(r, 0, sizeof(*r));
-    assert_int_equal(lv_audit_event_build(in, r, &err), 0);
+    assert_int_equal(build_json(in, r, &err), 0);
     ev = json_loads(r->event, 0, NULL);
     assert_non_null(ev);
     return ev;
@@ -1191,6 +1245,7 @@ static void refused_request(void **state)
     assert_true(json_is_null(json_object_get(ev, "responseElements")));
     assert_null(json_object_get(ev, "additionalEventData"));
     assert_null(strstr(r.event, "c2VjcmV0"));
+    assert_null(strstr(last_compact, "c2VjcmV0"));
     assert_string_equal(r.error_code, "AccessDeniedException");
     assert_true(json_eq_or_absent(
         "refused", "requestParameters",
@@ -1222,6 +1277,7 @@ static void unknown_operation(void **state)
     ev = build(&in, &r);
     assert_true(json_is_null(json_object_get(ev, "requestParameters")));
     assert_null(strstr(r.event, "hunter2"));
+    assert_null(strstr(last_compact, "hunter2"));
     assert_int_equal(r.read_only, 1);
     assert_int_equal(lv_audit_read_only("kms", "PutSomething"), 0);
     assert_int_equal(lv_audit_read_only("cloudtrail", "LookupEvents"), 1);
@@ -1483,7 +1539,7 @@ static void service_event_ok(const struct lv_audit_service_event *se,
     size_t pos = 0;
 
     memset(&r, 0, sizeof(r));
-    assert_int_equal(lv_audit_service_event_build(se, &r, &err), 0);
+    assert_int_equal(service_json(se, &r, &err), 0);
     ev = json_loads(r.event, 0, NULL);
     assert_non_null(ev);
     assert_true(is_uuid(str_of(ev, "eventID")));
@@ -1618,6 +1674,115 @@ static void service_events(void **state)
     json_decref(details);
 }
 
+/* The compact form (event.h): a JSON record of before renders as it is;
+ * text that is not UTF-8 renders as the JSON writer writes it; numbers,
+ * nesting and member order come back; a record cut short or changed
+ * underneath is refused, never misread. */
+static void compact_records(void **state)
+{
+    json_t *req = parse("{'KeyId':'" KARN "','EncryptionContext':"
+                        "{'z':'\\u00e9t\\u00e9','a':'\\ud83d\\ude00','m':'x'},"
+                        "'Plaintext':'c2VjcmV0'}");
+    json_t *resp;
+    struct lv_req rq;
+    struct lv_audit_record r;
+    struct lv_audit_input in;
+    struct lv_err err = LV_ERR_INIT;
+    char *json = NULL;
+    char *compact;
+    json_t *ev, *ec;
+    const char *k;
+    json_t *v;
+    size_t len, cut, pos = 0;
+    const char *order[] = { "z", "a", "m" };
+    char old_json[] = "{\"eventVersion\":\"1.08\",\"x\":1}";
+
+    (void)state;
+    /* an older record's JSON */
+    memset(&r, 0, sizeof(r));
+    r.event = old_json;
+    assert_int_equal(lv_audit_event_render(&r, &json, &err), 0);
+    assert_string_equal(json, r.event);
+    free(json);
+    json = NULL;
+    r.event = NULL;
+    assert_int_equal(lv_audit_event_render(&r, &json, &err), -1);
+    assert_null(json);
+
+    /* a user agent that is not UTF-8; a context in its own order */
+    make_req(&rq, "kms", "Encrypt", req, "Alice");
+    rq.user_agent = "agent\xff/1\xc3";
+    memset(&in, 0, sizeof(in));
+    in.rq = &rq;
+    in.key_arn = KARN;
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(build_json(&in, &r, &err), 0);
+    assert_null(strstr(last_compact, "\xff"));
+    assert_null(strstr(last_compact, "c2VjcmV0"));
+    ev = json_loads(r.event, 0, NULL);
+    assert_non_null(ev);
+    assert_string_equal(str_of(ev, "userAgent"),
+                        "agent\xef\xbf\xbd/1\xef\xbf\xbd");
+    ec = json_object_get(json_object_get(ev, "requestParameters"),
+                         "encryptionContext");
+    assert_int_equal(json_object_size(ec), 3);
+    json_object_foreach(ec, k, v) {
+        assert_string_equal(k, order[pos]);
+        pos++;
+    }
+    assert_string_equal(str_of(ec, "a"), "\xf0\x9f\x98\x80");
+    json_decref(ev);
+    free(r.event);
+
+    /* numbers: integers and reals as they were (KeyMetadata's dates) */
+    make_req(&rq, "kms", "CreateKey", NULL, "Alice");
+    resp = json_pack("{s:{s:s,s:f,s:I,s:f,s:[i,{s:b}]}}", "KeyMetadata",
+                     "Arn", KARN, "CreationDate", 1660171107.123,
+                     "Big", (json_int_t)-9007199254740993LL, "Ratio",
+                     0.1, "List", 7, "Inner", 1);
+    memset(&in, 0, sizeof(in));
+    in.rq = &rq;
+    in.response = resp;
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(build_json(&in, &r, &err), 0);
+    ev = json_loads(r.event, 0, NULL);
+    v = json_object_get(json_object_get(ev, "responseElements"),
+                        "keyMetadata");
+    assert_true(json_integer_value(json_object_get(v, "big")) ==
+                -9007199254740993LL);
+    assert_true(json_real_value(json_object_get(v, "ratio")) == 0.1);
+    assert_string_equal(str_of(v, "creationDate"),
+                        "Aug 10, 2022, 10:38:27 PM");
+    assert_true(json_is_true(json_object_get(
+        json_array_get(json_object_get(v, "list"), 1), "inner")));
+    json_decref(ev);
+    free(r.event);
+
+    /* every cut of a compact record is refused; so is a changed kind or
+     * a length past the end */
+    compact = lv_xstrdup(last_compact);
+    len = strlen(compact);
+    r.event = compact;
+    for (cut = 0; cut < len; cut++) {
+        char saved = compact[cut];
+
+        compact[cut] = '\0';
+        json = NULL;
+        if (lv_audit_event_render(&r, &json, &err) == 0) {
+            fail_msg("a compact record cut at %zu renders", cut);
+        }
+        compact[cut] = saved;
+    }
+    compact[2] = 'Z';
+    assert_int_equal(lv_audit_event_render(&r, &json, &err), -1);
+    compact[2] = 'A';
+    compact[3] = '9';
+    assert_int_equal(lv_audit_event_render(&r, &json, &err), -1);
+    free(compact);
+    json_decref(resp);
+    json_decref(req);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1635,7 +1800,10 @@ int main(void)
         cmocka_unit_test(fresh_event_ids),
         cmocka_unit_test(service_events),
         cmocka_unit_test(cross_account),
+        cmocka_unit_test(compact_records),
     };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
 
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    free(last_compact);
+    return failed;
 }

@@ -146,7 +146,7 @@ static void test_writer_writes_all_in_order(void **state)
     /* Interleaved chains; each chain's times rise in queue order. */
     for (int i = 0; i < N_PER_CHAIN; i++) {
         for (size_t k = 0; k < 2; k++) {
-            struct lv_audit_record *r = lv_audit_job_new();
+            struct lv_audit_record *r = lv_audit_job_new(a);
 
             make(r, accounts[k], t0 + i, i);
             lv_audit_submit(a, r, 1);   /* the writer's now */
