@@ -12,18 +12,31 @@ boto3 sends StartLiveTail to host "stream-" + the endpoint's host (the
 model's hostPrefix); against a local endpoint that host does not resolve,
 so the client is made with inject_host_prefix=False, as LocalStack's
 users do."""
+import atexit
+import http.client
 import json
 import os
+import shutil
+import struct
 import sys
+import tempfile
 import time
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lvtest import Server, T  # noqa: E402
 
 import boto3  # noqa: E402
+import botocore.auth  # noqa: E402
+import botocore.awsrequest  # noqa: E402
 import botocore.config  # noqa: E402
+import botocore.credentials  # noqa: E402
+import botocore.eventstream  # noqa: E402
 import botocore.exceptions  # noqa: E402
+import botocore.session  # noqa: E402
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
 t = T()
 ACCOUNT = "123456789012"
 REGION = "eu-west-2"
@@ -33,8 +46,23 @@ REGION = "eu-west-2"
 MAX_UPDATES = 30
 
 
+def model_dir():
+    """A botocore data directory holding the Logs model this server
+    implements (data/aws-models), so that a botocore older than
+    StartLiveTail (Debian's) still has the operation."""
+    d = tempfile.mkdtemp(prefix="lv-2501-model.")
+    atexit.register(shutil.rmtree, d, True)
+    os.makedirs(os.path.join(d, "logs", "2014-03-28"))
+    shutil.copy(os.path.join(ROOT, "data", "aws-models", "logs",
+                             "service-2.json"),
+                os.path.join(d, "logs", "2014-03-28", "service-2.json"))
+    return d
+
+
 def tail_client(srv):
-    return boto3.session.Session().client(
+    bs = botocore.session.get_session()
+    bs.get_component("data_loader").search_paths.insert(0, model_dir())
+    return boto3.session.Session(botocore_session=bs).client(
         "logs", region_name=REGION, endpoint_url=srv.endpoint,
         aws_access_key_id="test", aws_secret_access_key="test",
         config=botocore.config.Config(retries={"max_attempts": 0},
@@ -132,6 +160,54 @@ with Server() as srv:
     t.eq("an empty update while nothing is ingested", [],
          ev["sessionUpdate"]["sessionResults"])
     stream.close()
+
+    # -- the bytes on the wire ------------------------------------------
+    # Signed for the host botocore uses against AWS (hostPrefix "stream-")
+    # and sent here, read raw: botocore's own decoder takes the messages
+    # (it checks both CRCs), and zlib's CRC32 agrees with each.
+    body = json.dumps({"logGroupIdentifiers": ["app"]}).encode()
+    req = botocore.awsrequest.AWSRequest(
+        method="POST", url="https://stream-logs.%s.amazonaws.com/" % REGION,
+        data=body, headers={
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": "Logs_20140328.StartLiveTail"})
+    botocore.auth.SigV4Auth(botocore.credentials.Credentials("test", "test"),
+                            "logs", REGION).add_auth(req)
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
+    hdrs = dict(req.headers.items())
+    hdrs["Host"] = "stream-logs.%s.amazonaws.com" % REGION
+    conn.request("POST", "/", body=body, headers=hdrs)
+    resp = conn.getresponse()
+    t.eq("signed for stream-logs.<region>.amazonaws.com: 200", 200,
+         resp.status)
+    t.eq("content type", "application/vnd.amazon.eventstream",
+         resp.getheader("Content-Type"))
+    buf = botocore.eventstream.EventStreamBuffer()
+    msgs = []
+    raw = b""
+    while len(msgs) < 3:
+        chunk = resp.read1(65536)
+        if not chunk:
+            break
+        raw += chunk
+        buf.add_data(chunk)
+        msgs.extend(buf)
+    conn.close()
+    t.eq("initial-response, sessionStart, sessionUpdate",
+         ["initial-response", "sessionStart", "sessionUpdate"],
+         [m.headers.get(":event-type") for m in msgs[:3]])
+    t.ok("every message an event of JSON",
+         all(m.headers.get(":message-type") == "event" and
+             json.loads(m.payload) is not None for m in msgs[:3]))
+    off, crcs_ok = 0, True
+    for _ in range(3):
+        total, hlen = struct.unpack(">II", raw[off:off + 8])
+        crcs_ok &= (struct.unpack(">I", raw[off + 8:off + 12])[0] ==
+                    zlib.crc32(raw[off:off + 8]))
+        crcs_ok &= (struct.unpack(">I", raw[off + total - 4:off + total])[0]
+                    == zlib.crc32(raw[off:off + total - 4]))
+        off += total
+    t.ok("zlib's CRC32 of each prelude and message", crcs_ok)
 
     # -- stream names and prefixes ---------------------------------------
     ss, it, stream = start(lt, logGroupIdentifiers=["app"],
