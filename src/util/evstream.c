@@ -112,3 +112,128 @@ int lv_evstream_exception(struct lv_buf *out, const char *type,
     lv_buf_release(&body);
     return ret;
 }
+
+static uint32_t get32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+           (uint32_t)p[2] << 8 | p[3];
+}
+
+/* The size of a header value of type t at p (room bytes left), or
+ * (size_t)-1 when the type is unknown or the value runs past room. */
+static size_t value_size(unsigned t, const unsigned char *p, size_t room)
+{
+    /* bool true, bool false, byte, short, int, long, bytes, string,
+     * timestamp, uuid (botocore's _HEADER_TYPE_MAP) */
+    static const size_t fixed[] = { 0, 0, 1, 2, 4, 8, 0, 0, 8, 16 };
+    size_t n;
+
+    if (t > 9) {
+        return (size_t)-1;
+    }
+    if (t == 6 || t == TYPE_STRING) {
+        if (room < 2) {
+            return (size_t)-1;
+        }
+        n = 2 + ((size_t)p[0] << 8 | p[1]);
+    } else {
+        n = fixed[t];
+    }
+    return n <= room ? n : (size_t)-1;
+}
+
+/* Walks the headers: calls back for each (name, type, value); -1 when
+ * they do not parse. */
+static int walk_headers(const unsigned char *h, size_t len,
+                        int (*fn)(void *arg, const unsigned char *name,
+                                  size_t nl, unsigned t,
+                                  const unsigned char *v, size_t vl),
+                        void *arg)
+{
+    size_t i = 0;
+
+    while (i < len) {
+        size_t nl = h[i];
+        size_t vs;
+        unsigned t;
+
+        if (nl == 0 || len - i < 1 + nl + 1) {
+            return -1;
+        }
+        t = h[i + 1 + nl];
+        vs = value_size(t, h + i + 2 + nl, len - i - 2 - nl);
+        if (vs == (size_t)-1) {
+            return -1;
+        }
+        if (fn && fn(arg, h + i + 1, nl, t, h + i + 2 + nl, vs)) {
+            return 1;
+        }
+        i += 2 + nl + vs;
+    }
+    return 0;
+}
+
+int lv_evstream_read(const void *data, size_t n, struct lv_evstream_msg *m,
+                     size_t *used)
+{
+    const unsigned char *p = data;
+    uint32_t total, hlen;
+
+    if (n < 12) {
+        return 0;
+    }
+    total = get32(p);
+    hlen = get32(p + 4);
+    if (get32(p + 8) != lv_evstream_crc32(0, p, 8) ||
+        total < LV_EVSTREAM_OVERHEAD || total > LV_EVSTREAM_MAX_MESSAGE ||
+        hlen > LV_EVSTREAM_MAX_HEADERS ||
+        hlen > total - LV_EVSTREAM_OVERHEAD) {
+        return -1;
+    }
+    if (n < total) {
+        return 0;
+    }
+    if (get32(p + total - 4) != lv_evstream_crc32(0, p, total - 4) ||
+        walk_headers(p + 12, hlen, NULL, NULL) < 0) {
+        return -1;
+    }
+    m->headers = p + 12;
+    m->headers_len = hlen;
+    m->payload = p + 12 + hlen;
+    m->payload_len = total - LV_EVSTREAM_OVERHEAD - hlen;
+    *used = total;
+    return 1;
+}
+
+struct find {
+    const char *name;
+    const unsigned char *v;
+    size_t vl;
+};
+
+static int find_one(void *arg, const unsigned char *name, size_t nl,
+                    unsigned t, const unsigned char *v, size_t vl)
+{
+    struct find *f = arg;
+
+    if (t == TYPE_STRING && nl == strlen(f->name) &&
+        memcmp(name, f->name, nl) == 0) {
+        f->v = v + 2;
+        f->vl = vl - 2;
+        return 1;
+    }
+    return 0;
+}
+
+int lv_evstream_header(const struct lv_evstream_msg *m, const char *name,
+                       const char **value, size_t *len)
+{
+    struct find f = { name, NULL, 0 };
+
+    if (walk_headers(m->headers, m->headers_len, find_one, &f) != 1) {
+        return 0;
+    }
+    *value = (const char *)f.v;
+    *len = f.vl;
+    return 1;
+}

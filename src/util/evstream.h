@@ -10,12 +10,13 @@
  *   payload   the bytes of the event (JSON for the JSON protocols)
  *   CRC32     of everything before it
  *
- * CRC32 is the IEEE 802.3 one (zlib's crc32). The format is AWS's
+ * and a reader of such messages. CRC32 is the IEEE 802.3 one (zlib's crc32). The format is AWS's
  * "Event stream encoding" page (Transcribe streaming developer guide) and
  * what botocore/eventstream.py decodes.
  *
- * Not here: reading messages (the server only writes them), and the
- * header types other than string.
+ * The reader (the CLI's, for StartLiveTail) takes every header type the
+ * format defines, checks both CRCs and the limits, and hands out the
+ * string headers by name.
  */
 #ifndef LV_UTIL_EVSTREAM_H
 #define LV_UTIL_EVSTREAM_H
@@ -57,5 +58,30 @@ int lv_evstream_event(struct lv_buf *out, const char *type,
                       const char *json, size_t n);
 int lv_evstream_exception(struct lv_buf *out, const char *type,
                           const char *msg);
+
+/* One message read (lv_evstream_read): pointers into the caller's bytes,
+ * valid while those are. */
+struct lv_evstream_msg {
+    const unsigned char *headers;
+    size_t headers_len;
+    const unsigned char *payload;
+    size_t payload_len;
+};
+
+/*
+ * Reads the message at the start of data (n bytes): 1 with *m filled and
+ * *used its length; 0 when data holds only part of it (read more, call
+ * again); -1 when it is malformed — a length out of bounds, a CRC that
+ * does not match, a header that runs past the headers or has an unknown
+ * type. Never reads past data + n.
+ */
+int lv_evstream_read(const void *data, size_t n, struct lv_evstream_msg *m,
+                     size_t *used);
+
+/* The value of string header `name` of m: 1 with *value and *len pointing
+ * into the message (not NUL-terminated), or 0 when m has no such string
+ * header. m must come from lv_evstream_read. */
+int lv_evstream_header(const struct lv_evstream_msg *m, const char *name,
+                       const char **value, size_t *len);
 
 #endif
