@@ -438,6 +438,14 @@ int lv_cli_main(int argc, char **argv)
         rc = lv_cli_tail(&c, n - 1, args + 1);
         goto out;
     }
+    if (strcmp(args[0], "start-live-tail") == 0 &&
+        strcmp(c.svc->name, "logs") == 0) {
+        idx = lv_model_find_op(c.svc, "StartLiveTail", 13) - c.svc->ops;
+        c.op = &c.svc->ops[idx];
+        c.opd = &c.docs->ops[idx];
+        rc = lv_cli_live_tail(&c, n - 1, args + 1);
+        goto out;
+    }
     if (strcmp(args[0], "query") == 0 && strcmp(c.svc->name, "logs") == 0) {
         idx = lv_model_find_op(c.svc, "StartQuery", 10) - c.svc->ops;
         c.op = &c.svc->ops[idx];
