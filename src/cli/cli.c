@@ -370,6 +370,7 @@ int lv_cli_prepare(struct lv_cli *c)
     if (lv_cli_config_load(&c->cfg, c->svc->name, &g, env_get, &err) < 0) {
         return lv_cli_fail(LV_CLI_RC_GENERAL, "%s", err.msg);
     }
+    lv_cli_config_first_run(&c->cfg);
     lv_cli_debug(c, "profile=%s region=%s endpoint=%s output=%s "
                  "credentials=%s", c->cfg.profile,
                  c->cfg.region ? c->cfg.region : "(none)", c->cfg.endpoint,
