@@ -487,6 +487,12 @@ static const struct rule logs_start_query[] = {
     C("queryString", "queryString"), C("limit", "limit"),
     END,
 };
+static const struct rule logs_start_live_tail[] = {
+    C("logGroupIdentifiers", "logGroupIdentifiers"),
+    C("logStreamNames", "logStreamNames"),
+    C("logStreamNamePrefixes", "logStreamNamePrefixes"),
+    C("logEventFilterPattern", "logEventFilterPattern"), END,
+};
 static const struct rule logs_query_id[] = {
     C("queryId", "queryId"), END,
 };
@@ -584,6 +590,8 @@ static const struct op_rule logs_ops[] = {
     { "PutMetricFilter", 0, logs_put_filter, NULL, NULL, NULL },
     { "PutQueryDefinition", 0, logs_put_query_def, NULL, NULL, NULL },
     { "PutRetentionPolicy", 0, logs_retention, NULL, NULL, NULL },
+    /* the session's events are never recorded (its answer is a stream) */
+    { "StartLiveTail", F_RO, logs_start_live_tail, NULL, NULL, NULL },
     { "StartQuery", 0, logs_start_query, NULL, NULL, NULL },
     { "StopQuery", 0, logs_query_id, NULL, NULL, NULL },
     { "TagLogGroup", 0, logs_tag_group, NULL, NULL, NULL },

@@ -370,6 +370,7 @@ int lv_cli_prepare(struct lv_cli *c)
     if (lv_cli_config_load(&c->cfg, c->svc->name, &g, env_get, &err) < 0) {
         return lv_cli_fail(LV_CLI_RC_GENERAL, "%s", err.msg);
     }
+    lv_cli_config_first_run(&c->cfg);
     lv_cli_debug(c, "profile=%s region=%s endpoint=%s output=%s "
                  "credentials=%s", c->cfg.profile,
                  c->cfg.region ? c->cfg.region : "(none)", c->cfg.endpoint,
@@ -436,6 +437,14 @@ int lv_cli_main(int argc, char **argv)
         c.op = &c.svc->ops[idx];
         c.opd = &c.docs->ops[idx];
         rc = lv_cli_tail(&c, n - 1, args + 1);
+        goto out;
+    }
+    if (strcmp(args[0], "start-live-tail") == 0 &&
+        strcmp(c.svc->name, "logs") == 0) {
+        idx = lv_model_find_op(c.svc, "StartLiveTail", 13) - c.svc->ops;
+        c.op = &c.svc->ops[idx];
+        c.opd = &c.docs->ops[idx];
+        rc = lv_cli_live_tail(&c, n - 1, args + 1);
         goto out;
     }
     if (strcmp(args[0], "query") == 0 && strcmp(c.svc->name, "logs") == 0) {

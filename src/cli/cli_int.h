@@ -7,6 +7,7 @@
 #ifndef LV_CLI_CLI_INT_H
 #define LV_CLI_CLI_INT_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include <jansson.h>
@@ -120,6 +121,46 @@ int lv_cli_find_op(const struct lv_service_docs *d, const char *name);
 int lv_cli_call(struct lv_cli *c, const char *opname, const json_t *params,
                 json_t **resp);
 void lv_cli_http_free(struct lv_cli_http *h);
+
+/*
+ * An event-stream message of a streamed answer: kind "event" (type its
+ * :event-type), "exception" (its :exception-type, payload its JSON) or
+ * "error" (its :error-code, payload its :error-message). Returns 0 to go
+ * on, or an exit code to end the stream with.
+ */
+typedef int (*lv_cli_event_fn)(void *arg, const char *kind,
+                               const char *type, const char *payload,
+                               size_t n);
+
+/*
+ * send.c: one signed POST of `params` for an operation that answers with
+ * an event stream (StartLiveTail): errors before the stream as
+ * lv_cli_call's; then every message but initial-response goes to fn
+ * until the server ends the stream (0), fn returns an exit code (that
+ * code), *stop becomes non-zero (0: SIGINT) or the connection breaks
+ * (255, printed). A stream that began is never sent again.
+ */
+int lv_cli_call_stream(struct lv_cli *c, const char *opname,
+                       const json_t *params, lv_cli_event_fn fn, void *arg,
+                       const volatile sig_atomic_t *stop);
+
+/* What an lv_cli_event_fn returns to end a stream that it reported
+ * itself (not an exit code: the command then exits 0). */
+#define LV_CLI_RC_STREAM_END (-2)
+
+/*
+ * livetail.c: runs a StartLiveTail session with `params`, handing fn each
+ * event's type ("sessionStart", "sessionUpdate") and parsed JSON, until
+ * the server ends it, a stream exception (printed on stdout as botocore
+ * words it), SIGINT — all three 0 — or fn returns an exit code. SIGINT
+ * is caught only while it runs.
+ */
+typedef int (*lv_cli_live_fn)(void *arg, const char *type, const json_t *ev);
+int lv_cli_live_stream(struct lv_cli *c, const json_t *params,
+                       lv_cli_live_fn fn, void *arg);
+
+/* `logs start-live-tail` (livetail.c). */
+int lv_cli_live_tail(struct lv_cli *c, int argc, char **argv);
 
 /*
  * Converts a response as botocore parses it under `shape`: only the

@@ -407,3 +407,16 @@ out:
     ini_free(&creds);
     return ret;
 }
+
+void lv_cli_config_first_run(struct lv_cli_config *cfg)
+{
+    if (!cfg->endpoint_default || cfg->access_key) {
+        return;
+    }
+    cfg->access_key = lv_xstrdup(LV_CLI_FIRST_RUN_KEY);
+    cfg->secret = lv_xstrdup(LV_CLI_FIRST_RUN_KEY);
+    cfg->creds_source = "logvault-default";
+    if (!cfg->region) {
+        cfg->region = lv_xstrdup(LV_CLI_FIRST_RUN_REGION);
+    }
+}

@@ -75,4 +75,18 @@ int lv_cli_config_load(struct lv_cli_config *cfg, const char *service,
                        const struct lv_cli_given *given,
                        lv_cli_getenv_fn env, struct lv_err *err);
 
+/*
+ * The first run (as LocalStack's awslocal): when nothing names an
+ * endpoint (cfg->endpoint_default) and no credentials were found, the
+ * client is talking to a local logvault with its defaults, so it uses
+ * that server's default credential (access key "test", secret "test",
+ * src/auth/creds.c lv_creds_new_default) and, unless one is configured,
+ * region us-east-1; creds_source becomes "logvault-default". With any
+ * credentials or any endpoint configured it changes nothing, so the AWS
+ * CLI's errors and exit codes stand.
+ */
+#define LV_CLI_FIRST_RUN_KEY "test"
+#define LV_CLI_FIRST_RUN_REGION "us-east-1"
+void lv_cli_config_first_run(struct lv_cli_config *cfg);
+
 #endif

@@ -11,7 +11,9 @@
  */
 #include "cli/cli_int.h"
 
+#include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -23,6 +25,7 @@
 #include "auth/sigv4.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/evstream.h"
 #include "util/mem.h"
 
 #define MAX_RESPONSE_BYTES ((size_t)1 << 30)
@@ -49,6 +52,124 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
         return 0;
     }
     return size * n;
+}
+
+/* An event-stream answer being read (lv_cli_call_stream): while the
+ * status is 200 the bytes are messages for fn, else the error body. */
+struct sink {
+    CURL *curl;
+    struct lv_buf *body;
+    struct lv_buf pend;         /* bytes of a message not whole yet */
+    lv_cli_event_fn fn;
+    void *arg;
+    const volatile sig_atomic_t *stop;
+    int rc;                     /* fn's verdict; LV_CLI_RC_GENERAL when
+                                 * the stream is malformed */
+    int stopped;                /* we ended the transfer */
+    int streamed;               /* a 200 answer began */
+};
+
+/* Hands every whole message in sk->pend to fn; 0 to go on, -1 to stop. */
+static int drain(struct sink *sk)
+{
+    size_t off = 0;
+    int ret = 0;
+
+    while (off < sk->pend.len) {
+        struct lv_evstream_msg m;
+        const char *mt, *type;
+        size_t mtl, tl, used;
+        char kind[16], name[256];
+        int rc = lv_evstream_read(sk->pend.data + off, sk->pend.len - off,
+                                  &m, &used);
+
+        if (rc == 0) {
+            break;
+        }
+        if (rc < 0) {
+            sk->rc = lv_cli_fail(LV_CLI_RC_GENERAL, "The event stream is "
+                                 "malformed (a length or CRC32 does not "
+                                 "check out)");
+            ret = -1;
+            break;
+        }
+        off += used;
+        if (!lv_evstream_header(&m, ":message-type", &mt, &mtl)) {
+            mt = "event";
+            mtl = 5;
+        }
+        snprintf(kind, sizeof(kind), "%.*s", (int)mtl, mt);
+        if (!lv_evstream_header(&m, strcmp(kind, "exception") == 0
+                                        ? ":exception-type"
+                                    : strcmp(kind, "error") == 0
+                                        ? ":error-code" : ":event-type",
+                                &type, &tl)) {
+            type = "";
+            tl = 0;
+        }
+        snprintf(name, sizeof(name), "%.*s", (int)tl, type);
+        if (strcmp(kind, "event") == 0 &&
+            strcmp(name, "initial-response") == 0) {
+            continue;
+        }
+        if (strcmp(kind, "error") == 0 &&
+            lv_evstream_header(&m, ":error-message", &type, &tl)) {
+            /* an error message carries its text in a header */
+            sk->rc = sk->fn(sk->arg, kind, name, type, tl);
+        } else {
+            sk->rc = sk->fn(sk->arg, kind, name,
+                            (const char *)m.payload, m.payload_len);
+        }
+        if (sk->rc) {
+            ret = -1;
+            break;
+        }
+    }
+    memmove(sk->pend.data, sk->pend.data + off, sk->pend.len - off);
+    sk->pend.len -= off;
+    sk->pend.data[sk->pend.len] = '\0';
+    return ret;
+}
+
+static size_t on_stream(char *p, size_t size, size_t n, void *ud)
+{
+    struct sink *sk = ud;
+    long status = 0;
+
+    curl_easy_getinfo(sk->curl, CURLINFO_RESPONSE_CODE, &status);
+    if (status != 200) {
+        return on_body(p, size, n, sk->body);
+    }
+    sk->streamed = 1;
+    if (lv_buf_add(&sk->pend, p, size * n) < 0) {
+        sk->rc = lv_cli_fail(LV_CLI_RC_GENERAL, "The event stream is "
+                             "malformed (a message is too large)");
+        sk->stopped = 1;
+        return 0;
+    }
+    if (drain(sk) < 0) {
+        sk->stopped = 1;
+        return 0;
+    }
+    return size * n;
+}
+
+/* Called about once a second even while nothing arrives: SIGINT (the
+ * caller's flag) ends the stream. */
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn,
+                       curl_off_t ut, curl_off_t un)
+{
+    struct sink *sk = ud;
+
+    (void)dt;
+    (void)dn;
+    (void)ut;
+    (void)un;
+    if (sk->stop && *sk->stop) {
+        sk->stopped = 1;
+        return 1;
+    }
+    return 0;
 }
 
 static const char *const RETRY_CODES[] = {
@@ -93,6 +214,36 @@ static void split_endpoint(const char *ep, char **url, char **host)
     }
 }
 
+/*
+ * StartLiveTail's host: the model's hostPrefix "stream-" before an AWS
+ * endpoint's host, as botocore injects it. Before any other endpoint
+ * (logvault's, an address) the URL is used as it is: botocore would
+ * prefix those too, and "stream-127.0.0.1" names nothing.
+ */
+static void stream_host(char **url, char **host)
+{
+    size_t hl = strlen(*host);
+    const char *colon = strchr(*host, ':');
+    size_t name = colon ? (size_t)(colon - *host) : hl;
+    static const char aws[] = ".amazonaws.com";
+    char *p;
+
+    if (name < sizeof(aws) ||
+        strncmp(*host + name - (sizeof(aws) - 1), aws, sizeof(aws) - 1)) {
+        return;
+    }
+    p = strstr(*url, *host);
+    if (p) {
+        char *u = lv_xasprintf("%.*sstream-%s", (int)(p - *url), *url, p);
+
+        free(*url);
+        *url = u;
+    }
+    p = lv_xasprintf("stream-%s", *host);
+    free(*host);
+    *host = p;
+}
+
 static const char *url_path(const char *url)
 {
     const char *p = strstr(url, "://");
@@ -134,8 +285,8 @@ static int max_attempts(void)
 /* One attempt: fills *status and *body, or returns a curl error. */
 static CURLcode post(struct lv_cli *c, const char *url, const char *host,
                      const char *opname, const char *payload,
-                     long *status, struct lv_buf *body, struct lv_err *err,
-                     int *sign_failed)
+                     long *status, struct lv_buf *body, struct sink *sk,
+                     struct lv_err *err, int *sign_failed)
 {
     char amz_date[17], target[256];
     struct lv_sigv4_header h[5];
@@ -192,8 +343,20 @@ static CURLcode post(struct lv_cli *c, const char *url, const char *host,
     curl_easy_setopt(c->http->curl, CURLOPT_POSTFIELDSIZE,
                      (long)strlen(payload));
     curl_easy_setopt(c->http->curl, CURLOPT_HTTPHEADER, list);
-    curl_easy_setopt(c->http->curl, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c->http->curl, CURLOPT_WRITEDATA, body);
+    if (sk) {
+        sk->curl = c->http->curl;
+        sk->body = body;
+        curl_easy_setopt(c->http->curl, CURLOPT_WRITEFUNCTION, on_stream);
+        curl_easy_setopt(c->http->curl, CURLOPT_WRITEDATA, sk);
+        curl_easy_setopt(c->http->curl, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(c->http->curl, CURLOPT_XFERINFOFUNCTION,
+                         on_progress);
+        curl_easy_setopt(c->http->curl, CURLOPT_XFERINFODATA, sk);
+    } else {
+        curl_easy_setopt(c->http->curl, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(c->http->curl, CURLOPT_WRITEDATA, body);
+        curl_easy_setopt(c->http->curl, CURLOPT_NOPROGRESS, 1L);
+    }
     curl_easy_setopt(c->http->curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c->http->curl, CURLOPT_CONNECTTIMEOUT,
                      c->connect_timeout);
@@ -229,8 +392,8 @@ out:
     return rc;
 }
 
-int lv_cli_call(struct lv_cli *c, const char *opname, const json_t *params,
-                json_t **resp)
+static int call(struct lv_cli *c, const char *opname, const json_t *params,
+                json_t **resp, struct sink *sk)
 {
     char *payload = NULL, *url = NULL, *host = NULL;
     struct lv_buf body = LV_BUF_INIT(MAX_RESPONSE_BYTES);
@@ -253,6 +416,9 @@ int lv_cli_call(struct lv_cli *c, const char *opname, const json_t *params,
     payload = params ? json_dumps(params, JSON_COMPACT | JSON_PRESERVE_ORDER)
                      : lv_xstrdup("{}");
     split_endpoint(c->cfg.endpoint, &url, &host);
+    if (sk) {
+        stream_host(&url, &host);
+    }
     for (attempt = 0; attempt < attempts; attempt++) {
         if (attempt > 0) {
             backoff(attempt - 1);
@@ -263,10 +429,24 @@ int lv_cli_call(struct lv_cli *c, const char *opname, const json_t *params,
         free(code);
         code = NULL;
         status = 0;
-        rc = post(c, url, host, opname, payload, &status, &body, &err,
+        rc = post(c, url, host, opname, payload, &status, &body, sk, &err,
                   &sign_failed);
         if (sign_failed) {
             ret = lv_cli_fail(LV_CLI_RC_GENERAL, "%s", err.msg);
+            goto out;
+        }
+        if (sk && sk->streamed) {
+            /* Ended by us (fn, SIGINT), by the server, or cut: never
+             * sent again. */
+            if (sk->stopped) {
+                ret = sk->rc;
+            } else if (rc != CURLE_OK) {
+                ret = lv_cli_fail(LV_CLI_RC_GENERAL, "Connection was closed "
+                                  "before the event stream ended: %s",
+                                  curl_easy_strerror(rc));
+            } else {
+                ret = 0;
+            }
             goto out;
         }
         if (rc != CURLE_OK) {
@@ -359,5 +539,30 @@ out:
     free(host);
     free(payload);
     lv_buf_release(&body);
+    return ret;
+}
+
+int lv_cli_call(struct lv_cli *c, const char *opname, const json_t *params,
+                json_t **resp)
+{
+    return call(c, opname, params, resp, NULL);
+}
+
+int lv_cli_call_stream(struct lv_cli *c, const char *opname,
+                       const json_t *params, lv_cli_event_fn fn, void *arg,
+                       const volatile sig_atomic_t *stop)
+{
+    struct sink sk;
+    json_t *resp = NULL;
+    int ret;
+
+    memset(&sk, 0, sizeof(sk));
+    lv_buf_init(&sk.pend, LV_EVSTREAM_MAX_MESSAGE);
+    sk.fn = fn;
+    sk.arg = arg;
+    sk.stop = stop;
+    ret = call(c, opname, params, &resp, &sk);
+    json_decref(resp);
+    lv_buf_release(&sk.pend);
     return ret;
 }

@@ -12,13 +12,10 @@
  * The arguments are TailCommand's ARG_TABLE, parsed by cli/args.c with
  * the same argparse rules as an operation's; --filter-pattern,
  * --log-stream-names and --log-stream-name-prefix are FilterLogEvents'
- * members, typed and validated by the model. Between polls it sleeps in
- * ppoll, which SIGINT ends at once.
+ * members, typed and validated by the model.
  */
 #include "cli/cli_int.h"
 
-#include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -28,35 +25,11 @@
 #include "util/err.h"
 #include "util/mem.h"
 
-/* Set by SIGINT under --follow: the only way out of it, as in the AWS
- * CLI (which then exits 0). */
-static volatile sig_atomic_t stop;
-
-static void on_int(int sig)
-{
-    (void)sig;
-    stop = 1;
-}
-
 /* The rows of awscli's TailCommand.ARG_TABLE, in its order. */
 enum { OPT_GROUP, OPT_SINCE, OPT_FOLLOW, OPT_FORMAT, OPT_PATTERN,
        OPT_NAMES, OPT_PREFIX, OPT__COUNT };
 
 static const char *const formats[] = { "detailed", "short", "json", NULL };
-
-/*
- * Waits up to `ms` milliseconds or until SIGINT, whichever comes first.
- * SIGINT is blocked outside this wait (see lv_cli_tail), so ppoll's
- * atomic unblock-and-wait cannot miss one that arrives just before it.
- */
-static void wait_or_interrupt(const sigset_t *unblocked, long ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-    if (!stop) {
-        ppoll(NULL, 0, &ts, unblocked);
-    }
-}
 
 int lv_cli_since_millis(const char *s, long long *out)
 {
@@ -139,6 +112,123 @@ static void print_event(FILE *out, const char *format, const json_t *ev)
     lv_buf_release(&line);
 }
 
+/* What tells an event apart whether FilterLogEvents or a Live Tail
+ * update brought it: stream, timestamp, ingestion time, message. */
+static char *event_key(const json_t *ev)
+{
+    const char *st = json_string_value(json_object_get(ev,
+                                                       "logStreamName"));
+    const char *m = json_string_value(json_object_get(ev, "message"));
+
+    return lv_xasprintf("%s\n%lld\n%lld\n%s", st ? st : "",
+                        (long long)json_integer_value(
+                            json_object_get(ev, "timestamp")),
+                        (long long)json_integer_value(
+                            json_object_get(ev, "ingestionTime")),
+                        m ? m : "");
+}
+
+/* One pass over FilterLogEvents' pages from params' startTime: prints
+ * every event; with `keys`, notes each one's key (see event_key). */
+static int history(struct lv_cli *c, json_t *params, const char *format,
+                   json_t *keys)
+{
+    json_t *resp = NULL;
+    int rc = 0;
+
+    for (;;) {
+        json_t *events, *ev, *tok;
+        size_t k;
+
+        json_decref(resp);
+        resp = NULL;
+        if ((rc = lv_cli_call(c, "FilterLogEvents", params, &resp))) {
+            break;
+        }
+        events = json_object_get(resp, "events");
+        json_array_foreach(events, k, ev) {
+            print_event(stdout, format, ev);
+            if (keys) {
+                char *key = event_key(ev);
+
+                json_object_set_new(keys, key, json_true());
+                free(key);
+            }
+        }
+        tok = json_object_get(resp, "nextToken");
+        if (!tok || !json_is_string(tok)) {
+            break;
+        }
+        json_object_set(params, "nextToken", tok);
+    }
+    json_decref(resp);
+    return rc;
+}
+
+/* --follow: the Live Tail session starts first; once it has (its
+ * sessionStart), the past from --since is printed, then each update's
+ * events, less those the past already printed (an event ingested while
+ * the past was read comes through both). */
+struct follow {
+    struct lv_cli *c;
+    json_t *hist;
+    const char *format;
+    json_t *keys;
+};
+
+static int on_live(void *arg, const char *type, const json_t *ev)
+{
+    struct follow *f = arg;
+    const json_t *results, *r;
+    size_t i;
+    int rc = 0;
+
+    if (strcmp(type, "sessionStart") == 0) {
+        /* the stream holds the connection: the past goes on another */
+        struct lv_cli_http *live = f->c->http;
+
+        f->c->http = NULL;
+        rc = history(f->c, f->hist, f->format, f->keys);
+        lv_cli_http_free(f->c->http);
+        f->c->http = live;
+        return rc;
+    }
+    if (strcmp(type, "sessionUpdate") != 0) {
+        return 0;
+    }
+    results = json_object_get(ev, "sessionResults");
+    json_array_foreach(results, i, r) {
+        char *key = event_key(r);
+        int dup = json_object_get(f->keys, key) != NULL;
+
+        free(key);
+        if (!dup) {
+            print_event(stdout, f->format, r);
+        }
+    }
+    return 0;
+}
+
+static json_t *live_params(const json_t *p)
+{
+    json_t *lp = json_object();
+    json_t *v;
+
+    json_object_set_new(lp, "logGroupIdentifiers", json_pack(
+        "[O]", json_object_get(p, "logGroupName")));
+    if ((v = json_object_get(p, "logStreamNames"))) {
+        json_object_set(lp, "logStreamNames", v);
+    }
+    if ((v = json_object_get(p, "logStreamNamePrefix"))) {
+        json_object_set_new(lp, "logStreamNamePrefixes", json_pack("[O]",
+                                                                   v));
+    }
+    if ((v = json_object_get(p, "filterPattern"))) {
+        json_object_set(lp, "logEventFilterPattern", v);
+    }
+    return lp;
+}
+
 int lv_cli_tail(struct lv_cli *c, int argc, char **argv)
 {
     struct lv_cli_opt opts[OPT__COUNT] = {
@@ -152,15 +242,12 @@ int lv_cli_tail(struct lv_cli *c, int argc, char **argv)
         [OPT_PREFIX] = { .member = "logStreamNamePrefix" },
     };
     const char *since, *format;
-    json_t *params = NULL, *seen = NULL, *resp = NULL;
+    json_t *params = NULL, *lp = NULL;
+    struct follow f;
     long long start;
-    int follow = 0, rc;
-    sigset_t intr, orig, unblocked;
+    int rc;
 
-    sigemptyset(&intr);
-    sigaddset(&intr, SIGINT);
-    sigemptyset(&orig);
-
+    memset(&f, 0, sizeof(f));
     rc = lv_cli_parse_command(c, opts, OPT__COUNT, argc, argv, &params);
     if (rc == 1) {
         /* TailCommand.DESCRIPTION and the synopsis of its ARG_TABLE */
@@ -183,7 +270,6 @@ int lv_cli_tail(struct lv_cli *c, int argc, char **argv)
     }
     since = opts[OPT_SINCE].value ? opts[OPT_SINCE].value : "10m";
     format = opts[OPT_FORMAT].value ? opts[OPT_FORMAT].value : "detailed";
-    follow = opts[OPT_FOLLOW].value != NULL;
     if (lv_cli_since_millis(since, &start) < 0) {
         rc = lv_cli_fail(LV_CLI_RC_GENERAL, "Invalid timestamp \"%s\": "
                          "Unknown string format: %s", since, since);
@@ -192,78 +278,21 @@ int lv_cli_tail(struct lv_cli *c, int argc, char **argv)
     if ((rc = lv_cli_prepare(c)) || (rc = lv_cli_need_creds(c))) {
         goto out;
     }
+    lp = live_params(params);
     json_object_set_new(params, "interleaved", json_true());
     json_object_set_new(params, "startTime", json_integer(start));
-    if (follow) {
-        signal(SIGINT, on_int);
-        sigprocmask(SIG_BLOCK, &intr, &orig);
+    if (!opts[OPT_FOLLOW].value) {
+        rc = history(c, params, format, NULL);
+        goto out;
     }
-    unblocked = orig;
-    sigdelset(&unblocked, SIGINT);
-    seen = json_object();   /* newest timestamp's event ids (follow) */
-    while (!stop) {
-        json_t *events, *ev, *tok;
-        size_t k;
-
-        json_decref(resp);
-        resp = NULL;
-        if ((rc = lv_cli_call(c, "FilterLogEvents", params, &resp))) {
-            goto out;
-        }
-        events = json_object_get(resp, "events");
-        json_array_foreach(events, k, ev) {
-            const char *id = json_string_value(json_object_get(ev,
-                                                               "eventId"));
-            if (follow && id && json_object_get(seen, id)) {
-                continue;
-            }
-            print_event(stdout, format, ev);
-            if (follow && id) {
-                long long ts = json_integer_value(json_object_get(
-                    ev, "timestamp"));
-                json_object_set_new(seen, id, json_integer(ts));
-            }
-        }
-        tok = json_object_get(resp, "nextToken");
-        if (tok && json_is_string(tok)) {
-            json_object_set(params, "nextToken", tok);
-            continue;
-        }
-        if (!follow) {
-            break;
-        }
-        /* keep only the ids at the newest timestamp, poll from there */
-        {
-            const char *id;
-            json_t *v, *keep = json_object();
-            long long max = -1;
-            json_object_foreach(seen, id, v) {
-                if (json_integer_value(v) > max) {
-                    max = json_integer_value(v);
-                }
-            }
-            json_object_foreach(seen, id, v) {
-                if (json_integer_value(v) == max) {
-                    json_object_set(keep, id, v);
-                }
-            }
-            json_decref(seen);
-            seen = keep;
-            if (max >= 0) {
-                json_object_set_new(params, "startTime", json_integer(max));
-            }
-        }
-        json_object_del(params, "nextToken");
-        /* FollowLogEventsGenerator._TIME_TO_SLEEP */
-        wait_or_interrupt(&unblocked, 5000);
-    }
-    rc = 0;
+    f.c = c;
+    f.hist = params;
+    f.format = format;
+    f.keys = json_object();
+    rc = lv_cli_live_stream(c, lp, on_live, &f);
 out:
-    if (follow) {
-        sigprocmask(SIG_SETMASK, &orig, NULL);
-    }
     json_decref(params);
-    json_decref(seen);
-    json_decref(resp);
+    json_decref(lp);
+    json_decref(f.keys);
     return rc;
 }

@@ -25,6 +25,7 @@
 #include "http/peer.h"
 #include "http/reply.h"
 #include "http/route.h"
+#include "http/stream.h"
 #include "http/tls.h"
 #include "model/model.h"
 #include "store/store.h"
@@ -54,6 +55,7 @@ struct lv_http {
     struct lv_app *app;
     struct lv_conns *conns;     /* the connection limits (http/conns.h) */
     struct lv_ticker *reaper;
+    struct lv_http_streams *streams;    /* event-stream answers */
     struct lv_tls_files tls;    /* HTTPS: what MHD was given; zero: HTTP */
 };
 
@@ -510,6 +512,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         lv_err_set(&err, LV_E_UNKNOWN_OPERATION, NULL);
         status = lv_reply_error(&err, &out);
     } else if (process(app, c, url, st, &rq, &out, &err) < 0) {
+        if (rq.stream) {
+            /* failed after the handler (the audit record): no stream */
+            rq.stream->free(rq.stream);
+            rq.stream = NULL;
+        }
         if (lv_err_status(err.code) >= 500 &&
             err.code != LV_E_NOT_IMPLEMENTED) {
             lv_log(LV_LOG_ERROR, "http: req=%s fault type=%s", rq.id,
@@ -523,6 +530,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     log_request(&rq, st, status);
     free(rq.trace);
     rq.trace = NULL;
+    if (rq.stream) {
+        /* The answer is an event stream: no minimum rate applies to it
+         * (lv_conns_sending is not called), the peer is noticed gone at
+         * the stream's next message. */
+        enum MHD_Result r = lv_http_stream_respond(http->streams, c,
+                                                   rq.stream, rq.id,
+                                                   out.data, out.len);
+
+        lv_buf_release(&out);
+        return r;
+    }
     lv_conns_sending(http->conns, conn_of(c), mono_ms());
     return send_body(c, status, "application/x-amz-json-1.1", rq.id, &out,
                      close_after);
@@ -754,7 +772,8 @@ struct lv_http *lv_http_start(struct lv_app *app, int *port,
     socklen_t sl;
     struct lv_http *h;
     const union MHD_DaemonInfo *info;
-    unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
+                         MHD_ALLOW_SUSPEND_RESUME;
     struct lv_conns_limits lim;
     unsigned int mhd_limit;
     long timeout_s = app->cfg.timeout_s;
@@ -791,6 +810,15 @@ struct lv_http *lv_http_start(struct lv_app *app, int *port,
                                   ? app->cfg.header_timeout_s
                                   : timeout_s) * 1000;
     h->conns = lv_conns_new(&lim);
+    h->streams = lv_http_streams_new();
+    if (!h->streams) {
+        lv_conns_free(h->conns);
+        lv_tls_release(&h->tls);
+        free(h);
+        lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                   "cannot start the HTTP stream thread");
+        return NULL;
+    }
     h->d = MHD_start_daemon(
         flags, 0, on_accept, h, on_request, h,
         MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&ss,
@@ -809,11 +837,13 @@ struct lv_http *lv_http_start(struct lv_app *app, int *port,
         h->reaper = lv_ticker_start("http reaper", LV_REAP_INTERVAL_MS, reap,
                                     h);
         if (!h->reaper) {
+            lv_http_streams_end_all(h->streams);
             MHD_stop_daemon(h->d);
             h->d = NULL;
         }
     }
     if (!h->d) {
+        lv_http_streams_free(h->streams);
         lv_conns_free(h->conns);
         lv_tls_release(&h->tls);
         free(h);
@@ -834,7 +864,10 @@ void lv_http_stop(struct lv_http *h)
         return;
     }
     lv_ticker_stop(h->reaper);
+    /* Suspended stream connections are resumed first, as MHD requires. */
+    lv_http_streams_end_all(h->streams);
     MHD_stop_daemon(h->d);
+    lv_http_streams_free(h->streams);
     lv_conns_free(h->conns);
     /* After the daemon: MHD may use the PEM text until it stops. */
     lv_tls_release(&h->tls);

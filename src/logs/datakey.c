@@ -504,3 +504,11 @@ out:
     lv_secret_wipe(key, sizeof(key));
     return ret;
 }
+
+int lv_datakey_check_read(struct lv_datakey_session *ds, struct lv_err *err)
+{
+    if (!ds->g->kms_key_arn[0]) {
+        return 0;
+    }
+    return authorize(ds, ds->g->kms_key_arn, "Decrypt", err);
+}

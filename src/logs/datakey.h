@@ -99,6 +99,16 @@ int lv_datakey_open_chunk(struct lv_datakey_session *ds,
                           struct lv_buf *payload, struct lv_chunk_plain *out,
                           struct lv_err *err);
 
+/*
+ * Would a read of the session's group through the KMS key associated with
+ * it now be allowed (KMS Decrypt's authorization and key state, as
+ * lv_datakey_for_read asks it)? 0 when allowed or when the group has no
+ * KMS key; else -1 with *err (see the header's Errors). For a reader that
+ * holds on (a live tail) and must stop once the key can no longer be
+ * used, even while no new chunk arrives.
+ */
+int lv_datakey_check_read(struct lv_datakey_session *ds, struct lv_err *err);
+
 /* The plaintext key cache of one Logs service object (struct lv_logs):
  * new; free, which wipes it (NULL is a no-op); clear, which wipes and
  * drops every key. */

@@ -18,6 +18,7 @@ struct json_t;
 struct lv_datakey_cache;
 struct lv_keyring;
 struct lv_logs_committer;
+struct lv_logs_livetail;
 struct lv_logs_queries;
 struct lv_logs_retention;
 
@@ -33,6 +34,8 @@ struct lv_logs {
     struct lv_logs_queries *queries;    /* Insights' runner pool and
                                          * sweeper (query_int.h); NULL
                                          * until started */
+    struct lv_logs_livetail *livetail;  /* live tail sessions
+                                         * (livetail.h) */
 };
 
 /* "arn:aws:logs:REGION:ACCOUNT:log-group:NAME" with ":*" when `star`

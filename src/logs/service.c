@@ -8,6 +8,7 @@
 
 #include "logs/datakey.h"
 #include "logs/events_int.h"
+#include "logs/livetail.h"
 #include "logs/logs_int.h"
 #include "logs/query_int.h"
 #include "logs/retention.h"
@@ -24,6 +25,7 @@ struct lv_logs *lv_logs_new(struct lv_store *s, const struct lv_keyring *kr,
     logs->kms = kms;
     logs->datakeys = lv_datakey_cache_new();
     logs->committer = lv_logs_committer_new(s);
+    logs->livetail = lv_logs_livetail_new();
     return logs;
 }
 
@@ -55,5 +57,6 @@ void lv_logs_free(struct lv_logs *logs)
     lv_logs_retention_stop(logs->retention);
     lv_logs_committer_free(logs->committer);
     lv_datakey_cache_free(logs->datakeys);
+    lv_logs_livetail_free(logs->livetail);
     free(logs);
 }

@@ -207,6 +207,14 @@ int lv_store_logs_chunk_list_group(struct lv_store *s, int64_t group_id,
                                    int64_t start_ts, int64_t end_ts,
                                    lv_log_chunk_fn fn, void *arg,
                                    struct lv_err *err);
+/* Chunks of a group whose ingestion_time is >= since_ms, whatever their
+ * event timestamps, ordered by (first_ts, id): a live tail's poll
+ * (logs/livetail.c). A chunk becomes visible when its commit does, which
+ * may be after a chunk of a later ingestion_time, so a poller re-reads a
+ * window and skips the ids it has seen. */
+int lv_store_logs_chunk_list_ingested(struct lv_store *s, int64_t group_id,
+                                      int64_t since_ms, lv_log_chunk_fn fn,
+                                      void *arg, struct lv_err *err);
 /* The highest chunk seq of a stream in *max, or -1 when it has none (so
  * that a restarted server never reuses a seq, even after a failed commit
  * left a gap). */

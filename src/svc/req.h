@@ -19,6 +19,7 @@
 
 struct json_t;
 struct lv_app;
+struct lv_buf;
 struct lv_err;
 struct lv_jw;
 struct lv_op;
@@ -66,6 +67,29 @@ struct lv_req {
      * NULL when nothing was refused. Whoever releases the request frees
      * it. */
     char *trace;
+    /* Set by a handler that answers with an event stream (StartLiveTail)
+     * instead of a body: the front then owns it (struct lv_stream). */
+    struct lv_stream *stream;
+};
+
+/*
+ * An event-stream answer (application/vnd.amazon.eventstream): after the
+ * handler returned 0 with rq->stream set, the front sends the
+ * initial-response message (the handler's output object), then what
+ * pump() appends — once at once, on the request's thread, then about
+ * every interval_ms from the front's stream thread, never on a
+ * connection's worker thread (a pump may read the store; the workers
+ * stay free for other requests). pump returns 1 while the stream goes
+ * on, 0 when what it appended is the end (the front then closes the
+ * answer); what it appends is whole event-stream messages
+ * (util/evstream.h). free() is called once, after the last pump, when
+ * the connection is done with the stream (the client went away, the
+ * stream ended, or the server stops).
+ */
+struct lv_stream {
+    int (*pump)(struct lv_stream *s, struct lv_buf *out, int64_t now_ms);
+    void (*free)(struct lv_stream *s);
+    int interval_ms;
 };
 
 /* What the front offers a raw-body handler to read past the body (the

@@ -631,6 +631,11 @@ static const struct op_row op_rows[] = {
       "{'logGroupName':'my-group','retentionInDays':30}", "{}", NULL, GARN,
       "{'logGroupName':'my-group','retentionInDays':30}", "null", NULL,
       0, 0, 0, "['" GARN "']" },
+    { "logs StartLiveTail",
+      "{'logGroupIdentifiers':['" GARN "'],'logStreamNamePrefixes':['w'],"
+      "'logEventFilterPattern':'ERROR'}", "{}", NULL, NULL,
+      "{'logGroupIdentifiers':['" GARN "'],'logStreamNamePrefixes':['w'],"
+      "'logEventFilterPattern':'ERROR'}", "null", NULL, 1, 0, 0, "[]" },
     { "logs StartQuery",
       "{'logGroupName':'my-group','startTime':1700000000,"
       "'endTime':1700003600,'queryString':'fields @message','limit':10}",

@@ -124,6 +124,54 @@ static const struct row rows[] = {
       NULL, NULL, NULL, NULL },
 };
 
+/* The first run's defaults apply with neither credentials nor an
+ * endpoint configured, and only then. */
+static void test_first_run(void **state)
+{
+    struct lv_cli_config cfg;
+
+    (void)state;
+    lv_cli_config_init(&cfg);
+    cfg.endpoint = strdup("http://127.0.0.1:4566");
+    cfg.endpoint_default = 1;
+    lv_cli_config_first_run(&cfg);
+    assert_string_equal(cfg.access_key, "test");
+    assert_string_equal(cfg.secret, "test");
+    assert_string_equal(cfg.region, "us-east-1");
+    assert_string_equal(cfg.creds_source, "logvault-default");
+    lv_cli_config_release(&cfg);
+
+    /* a configured region is kept */
+    lv_cli_config_init(&cfg);
+    cfg.endpoint = strdup("http://127.0.0.1:4566");
+    cfg.endpoint_default = 1;
+    cfg.region = strdup("eu-west-2");
+    lv_cli_config_first_run(&cfg);
+    assert_string_equal(cfg.region, "eu-west-2");
+    assert_string_equal(cfg.access_key, "test");
+    lv_cli_config_release(&cfg);
+
+    /* an endpoint configured: nothing changes */
+    lv_cli_config_init(&cfg);
+    cfg.endpoint = strdup("http://127.0.0.1:4566");
+    cfg.endpoint_default = 0;
+    lv_cli_config_first_run(&cfg);
+    assert_null(cfg.access_key);
+    assert_null(cfg.region);
+    lv_cli_config_release(&cfg);
+
+    /* credentials configured: nothing changes, not even the region */
+    lv_cli_config_init(&cfg);
+    cfg.endpoint = strdup("http://127.0.0.1:4566");
+    cfg.endpoint_default = 1;
+    cfg.access_key = strdup("AK");
+    cfg.secret = strdup("SK");
+    lv_cli_config_first_run(&cfg);
+    assert_string_equal(cfg.access_key, "AK");
+    assert_null(cfg.region);
+    lv_cli_config_release(&cfg);
+}
+
 static char *write_tmp(const char *text)
 {
     char *path;
@@ -250,6 +298,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rows),
         cmocka_unit_test(test_ca_bundle),
+        cmocka_unit_test(test_first_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -749,6 +749,10 @@ static int call(struct fx *f, const char *op, int *writes,
         *writes = 0;
         rc = lv_store_logs_chunk_list_group(s, f->group, 0, INT64_MAX,
                                             any_chunk, NULL, err);
+    } else if (IS("logs.chunk_list_ingested")) {
+        *writes = 0;
+        rc = lv_store_logs_chunk_list_ingested(s, f->group, 0, any_chunk,
+                                               NULL, err);
     } else if (IS("logs.chunk_max_seq")) {
         *writes = 0;
         rc = lv_store_logs_chunk_max_seq(s, f->stream, &n64, err);

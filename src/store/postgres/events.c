@@ -329,6 +329,23 @@ int lv_pg_logs_chunk_list_group(void *impl, int64_t group_id,
                       end_ts, 0, 0, fn, arg, err);
 }
 
+int lv_pg_logs_chunk_list_ingested(void *impl, int64_t group_id,
+                                   int64_t since_ms, lv_log_chunk_fn fn,
+                                   void *arg, struct lv_err *err)
+{
+    /* The walk's bounds ($3, $4) are unused here; its keyset
+     * cursor is (first_ts, id) as for a group. */
+    static const char sql[] =
+        "SELECT " CHUNK_COLS " FROM logs_chunks WHERE group_id = $1"
+        " AND ingestion_time >= $2"
+        " AND $3::bigint IS NOT NULL AND $4::bigint IS NOT NULL"
+        " AND (first_ts, id) > ($5, $6)"
+        " ORDER BY first_ts, id LIMIT $7";
+
+    return chunk_walk(impl, sql, "list ingested chunks", group_id,
+                      since_ms, INT64_MAX, 0, 0, fn, arg, err);
+}
+
 int lv_pg_logs_chunk_max_seq(void *impl, int64_t stream_id, int64_t *max,
                              struct lv_err *err)
 {

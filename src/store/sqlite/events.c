@@ -318,6 +318,27 @@ int lv_sqlite_logs_chunk_list_group(void *impl, int64_t group_id,
                       end_ts, 0, 0, fn, arg, err);
 }
 
+int lv_sqlite_logs_chunk_list_ingested(void *impl, int64_t group_id,
+                                       int64_t since_ms, lv_log_chunk_fn fn,
+                                       void *arg, struct lv_err *err)
+{
+    struct lv_sqlite *s = impl;
+    /* The walk's bounds (?3, ?4) are unused here; its keyset
+     * cursor is (first_ts, id) as for a group. The index by ingestion
+     * time is named: ordered by first_ts, the planner would otherwise
+     * walk all of the group's chunks in logs_chunks_group. */
+    static const char sql[] =
+        "SELECT " CHUNK_COLS " FROM logs_chunks"
+        " INDEXED BY logs_chunks_ingested WHERE group_id = ?1"
+        " AND ingestion_time >= ?2"
+        " AND ?3 = ?3 AND ?4 = ?4"
+        " AND (first_ts, id) > (?5, ?6)"
+        " ORDER BY first_ts, id LIMIT ?7";
+
+    return chunk_walk(s, sql, "list ingested chunks", group_id,
+                      since_ms, INT64_MAX, 0, 0, fn, arg, err);
+}
+
 int lv_sqlite_logs_chunk_max_seq(void *impl, int64_t stream_id, int64_t *max,
                                  struct lv_err *err)
 {

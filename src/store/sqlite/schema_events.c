@@ -68,5 +68,10 @@ const struct lv_migration lv_sqlite_migrations_events[] = {
       "CREATE INDEX logs_metric_filters_name ON logs_metric_filters (name);"
       "CREATE INDEX logs_metric_filters_metric ON logs_metric_filters"
       " (metric_namespace, metric_name);" },
+    /* Live tail (src/logs/livetail.c) polls a group's chunks by
+     * ingestion time. */
+    { "events", 3,
+      "CREATE INDEX logs_chunks_ingested ON logs_chunks"
+      " (group_id, ingestion_time);" },
     LV_MIGRATION_END,
 };
