@@ -197,6 +197,14 @@ static const struct rule kms_mac[] = {
     C("MacAlgorithm", "macAlgorithm"), C("KeyId", "keyId"),
     C("DryRun", "dryRun"), END,
 };
+/* No CloudTrail example of DeriveSharedSecret is published: recorded as
+ * Sign is, its members named alike; the PublicKey blob is left out as
+ * Sign's Message is. */
+static const struct rule kms_derive[] = {
+    C("KeyId", "keyId"),
+    C("KeyAgreementAlgorithm", "keyAgreementAlgorithm"),
+    C("DryRun", "dryRun"), END,
+};
 static const struct rule kms_sign[] = {
     C("MessageType", "messageType"), C("KeyId", "keyId"),
     C("SigningAlgorithm", "signingAlgorithm"), C("DryRun", "dryRun"), END,
@@ -296,6 +304,7 @@ static const struct op_rule kms_ops[] = {
     { "Decrypt", F_RO | F_KEY, kms_decrypt, NULL, NULL,
       kms_material_extra },
     { "DeleteAlias", 0, kms_delete_alias, NULL, NULL, NULL },
+    { "DeriveSharedSecret", F_RO | F_KEY, kms_derive, NULL, NULL, NULL },
     { "DescribeKey", F_RO, kms_key_only, NULL, NULL, NULL },
     { "DisableKey", 0, kms_key_only, NULL, NULL, NULL },
     { "DisableKeyRotation", 0, kms_key_only, NULL, NULL, NULL },

@@ -568,7 +568,8 @@ static void fill_request_alias(struct lv_kms_condctx *cc,
 /* ---- the table -------------------------------------------------------- */
 
 #define CRYPTO_OPS \
-    " Decrypt Encrypt GenerateDataKey GenerateDataKeyPair" \
+    " Decrypt DeriveSharedSecret Encrypt GenerateDataKey" \
+    " GenerateDataKeyPair" \
     " GenerateDataKeyPairWithoutPlaintext GenerateDataKeyWithoutPlaintext" \
     " GenerateMac ReEncryptFrom ReEncryptTo Sign Verify VerifyMac "
 #define DATA_KEY_OPS \
@@ -626,6 +627,8 @@ static const struct row rows[] = {
       "RAW" },
     { "kms:MacAlgorithm", " GenerateMac VerifyMac ", fill_member,
       "MacAlgorithm", NULL },
+    { "kms:KeyAgreementAlgorithm", " DeriveSharedSecret ", fill_member,
+      "KeyAgreementAlgorithm", NULL },
     { "kms:DataKeyPairSpec", " GenerateDataKeyPair "
       "GenerateDataKeyPairWithoutPlaintext ", fill_member, "KeyPairSpec",
       NULL },

@@ -27,7 +27,7 @@
  *   - the keys of operations logvault does not implement:
  *     kms:ExpirationModel, kms:ValidTo (ImportKeyMaterial),
  *     kms:WrappingAlgorithm, kms:WrappingKeySpec (GetParametersForImport),
- *     kms:KeyAgreementAlgorithm (DeriveSharedSecret), kms:ReplicaRegion
+ *     kms:ReplicaRegion
  *     (ReplicateKey), kms:PrimaryRegion (UpdatePrimaryRegion),
  *     kms:RecipientAttestation:* (Recipient is refused);
  *     kms:MultiRegionKeyType (set only for multi-Region keys, which are not

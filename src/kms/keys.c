@@ -169,15 +169,18 @@ struct spec_rule {
 };
 
 /* Which KeyUsage each key spec allows, as the CreateKey reference lists
- * them. KEY_AGREEMENT (ECC) is valid on AWS but not served here. */
+ * them: NIST curves sign or agree keys, ECC_SECG_P256K1 only signs. SM2
+ * (China Regions only) is not among them: this server serves no China
+ * region. */
 static const struct spec_rule spec_rules[] = {
     { "SYMMETRIC_DEFAULT", { "ENCRYPT_DECRYPT", NULL, NULL } },
     { "RSA_2048", { "ENCRYPT_DECRYPT", "SIGN_VERIFY", NULL } },
     { "RSA_3072", { "ENCRYPT_DECRYPT", "SIGN_VERIFY", NULL } },
     { "RSA_4096", { "ENCRYPT_DECRYPT", "SIGN_VERIFY", NULL } },
-    { "ECC_NIST_P256", { "SIGN_VERIFY", NULL, NULL } },
-    { "ECC_NIST_P384", { "SIGN_VERIFY", NULL, NULL } },
-    { "ECC_NIST_P521", { "SIGN_VERIFY", NULL, NULL } },
+    { "ECC_NIST_P256", { "SIGN_VERIFY", "KEY_AGREEMENT", NULL } },
+    { "ECC_NIST_P384", { "SIGN_VERIFY", "KEY_AGREEMENT", NULL } },
+    { "ECC_NIST_P521", { "SIGN_VERIFY", "KEY_AGREEMENT", NULL } },
+    { "ECC_SECG_P256K1", { "SIGN_VERIFY", NULL, NULL } },
     { "HMAC_256", { "GENERATE_VERIFY_MAC", NULL, NULL } },
     { "HMAC_384", { "GENERATE_VERIFY_MAC", NULL, NULL } },
     { "HMAC_512", { "GENERATE_VERIFY_MAC", NULL, NULL } },
@@ -236,7 +239,7 @@ static int create_key_shape(const json_t *in, const char **spec_out,
                           "KeySpec %s is not supported by logvault; it "
                           "creates SYMMETRIC_DEFAULT, RSA_2048, RSA_3072, "
                           "RSA_4096, ECC_NIST_P256, ECC_NIST_P384, "
-                          "ECC_NIST_P521, HMAC_256, HMAC_384 and HMAC_512 "
+                          "ECC_NIST_P521, ECC_SECG_P256K1, HMAC_256, HMAC_384 and HMAC_512 "
                           "keys", spec);
     }
     if (!usage) {
@@ -256,12 +259,6 @@ static int create_key_shape(const json_t *in, const char **spec_out,
             *usage_out = usage;
             return 0;
         }
-    }
-    if (strcmp(usage, "KEY_AGREEMENT") == 0 &&
-        strncmp(spec, "ECC_NIST_", 9) == 0) {
-        return lv_err_set(err, LV_E_UNSUPPORTED_OPERATION,
-                          "KeyUsage KEY_AGREEMENT is not supported by "
-                          "logvault");
     }
     return lv_err_set(err, LV_E_VALIDATION,
                       "KeyUsage %s is not compatible with KeySpec %s",

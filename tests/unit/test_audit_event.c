@@ -231,6 +231,14 @@ static const struct op_row op_rows[] = {
     { "kms DeleteAlias", "{'AliasName':'alias/my_alias'}", "{}", KARN, NULL,
       "{'aliasName':'alias/my_alias'}", "null", NULL, 0, 0, 0,
       "['" KARN "','arn:aws:kms:us-west-2:111122223333:alias/my_alias']" },
+    /* no ct- example: as Sign, no public key, no shared secret */
+    { "kms DeriveSharedSecret",
+      "{'KeyId':'" KID "','KeyAgreementAlgorithm':'ECDH',"
+      "'PublicKey':'AQID'}",
+      "{'KeyId':'" KARN "','SharedSecret':'c2VjcmV0',"
+      "'KeyAgreementAlgorithm':'ECDH','KeyOrigin':'AWS_KMS'}", KARN, NULL,
+      "{'keyId':'" KID "','keyAgreementAlgorithm':'ECDH'}", "null", NULL,
+      1, 1, 0, "['" KARN "']" },
     /* ct-describekey: only request elements */
     { "kms DescribeKey", "{'KeyId':'" KID "'}",
       "{'KeyMetadata':{'KeyId':'" KID "','Arn':'" KARN "'}}", KARN, NULL,
