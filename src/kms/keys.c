@@ -93,7 +93,8 @@ int lv_kms_limit(const json_t *in)
 int lv_kms_check_manageable(const struct lv_kms_key *k, struct lv_err *err)
 {
     if (strcmp(k->state, "Enabled") == 0 ||
-        strcmp(k->state, "Disabled") == 0) {
+        strcmp(k->state, "Disabled") == 0 ||
+        strcmp(k->state, "PendingImport") == 0) {
         return 0;
     }
     if (strcmp(k->state, "PendingDeletion") == 0) {
@@ -197,9 +198,11 @@ static const struct spec_rule *find_rule(const char *spec)
 }
 
 /* KeySpec / CustomerMasterKeySpec / KeyUsage / Origin / MultiRegion of a
- * CreateKey request: the spec and usage to create, or AWS's error. */
+ * CreateKey request: the spec, usage and origin to create, or AWS's
+ * error. */
 static int create_key_shape(const json_t *in, const char **spec_out,
-                            const char **usage_out, struct lv_err *err)
+                            const char **usage_out, const char **origin_out,
+                            struct lv_err *err)
 {
     const char *spec = lv_json_str(in, "KeySpec");
     const char *cmk_spec = lv_json_str(in, "CustomerMasterKeySpec");
@@ -218,13 +221,17 @@ static int create_key_shape(const json_t *in, const char **spec_out,
     if (!spec) {
         spec = cmk_spec ? cmk_spec : "SYMMETRIC_DEFAULT";
     }
-    /* Only keys whose material KMS itself makes are served: no imported
-     * material, no CloudHSM or external key stores. */
-    if (origin && strcmp(origin, "AWS_KMS") != 0) {
+    /* Keys whose material KMS makes, and keys for imported material
+     * (import.c); no CloudHSM or external key stores. */
+    if (!origin) {
+        origin = "AWS_KMS";
+    }
+    if (strcmp(origin, "AWS_KMS") != 0 && strcmp(origin, "EXTERNAL") != 0) {
         return lv_err_set(err, LV_E_UNSUPPORTED_OPERATION,
                           "Origin %s is not supported by logvault: keys are "
-                          "created with Origin AWS_KMS only", origin);
+                          "created with Origin AWS_KMS or EXTERNAL", origin);
     }
+    *origin_out = origin;
     if (lv_json_str(in, "CustomKeyStoreId") || lv_json_str(in, "XksKeyId")) {
         return lv_err_set(err, LV_E_UNSUPPORTED_OPERATION,
                           "Custom key stores are not supported by logvault");
@@ -275,6 +282,7 @@ int lv_kms_op_create_key(struct lv_req *rq, const json_t *in,
     size_t mat_len = 0;
     const char *spec = NULL;
     const char *usage = NULL;
+    const char *origin = NULL;
     const char *desc = lv_json_str(in, "Description");
     const char *policy = lv_json_str(in, "Policy");
     const json_t *tags = lv_json_arr(in, "Tags");
@@ -282,7 +290,7 @@ int lv_kms_op_create_key(struct lv_req *rq, const json_t *in,
     int ret = -1;
 
     lv_kms_key_init(&k);
-    if (create_key_shape(in, &spec, &usage, err) < 0) {
+    if (create_key_shape(in, &spec, &usage, &origin, err) < 0) {
         goto out;
     }
     if (tags && lv_kms_tags_check(tags, err) < 0) {
@@ -300,8 +308,10 @@ int lv_kms_op_create_key(struct lv_req *rq, const json_t *in,
     snprintf(k.region, sizeof(k.region), "%s", rq->region);
     snprintf(k.key_spec, sizeof(k.key_spec), "%s", spec);
     snprintf(k.key_usage, sizeof(k.key_usage), "%s", usage);
-    snprintf(k.state, sizeof(k.state), "Enabled");
-    snprintf(k.origin, sizeof(k.origin), "AWS_KMS");
+    /* A key for imported material has none until ImportKeyMaterial. */
+    snprintf(k.origin, sizeof(k.origin), "%s", origin);
+    snprintf(k.state, sizeof(k.state), "%s",
+             strcmp(origin, "EXTERNAL") == 0 ? "PendingImport" : "Enabled");
     k.description = lv_xstrdup(desc ? desc : "");
     k.creation_date = lv_kms_now(rq);
     k.current_version = 1;
@@ -314,10 +324,9 @@ int lv_kms_op_create_key(struct lv_req *rq, const json_t *in,
     } else {
         k.policy = lv_policy_default_key_policy(k.account);
     }
-    if (lv_kms_new_material(k.key_spec, &mat, &mat_len, err) < 0) {
-        goto out;
-    }
-    if (lv_kms_seal(rq, &k, 1, mat, mat_len, &sealed, err) < 0) {
+    if (strcmp(origin, "AWS_KMS") == 0 &&
+        (lv_kms_new_material(k.key_spec, &mat, &mat_len, err) < 0 ||
+         lv_kms_seal(rq, &k, 1, mat, mat_len, &sealed, err) < 0)) {
         goto out;
     }
     if (lv_store_begin(rq->store, err) < 0) {
@@ -332,8 +341,8 @@ int lv_kms_op_create_key(struct lv_req *rq, const json_t *in,
     if (lv_store_commit(rq->store, err) < 0) {
         goto out;
     }
-    lv_log(LV_LOG_INFO, "kms: key created id=%s spec=%s usage=%s req=%s",
-           k.id, k.key_spec, k.key_usage, rq->id);
+    lv_log(LV_LOG_INFO, "kms: key created id=%s spec=%s usage=%s origin=%s "
+           "req=%s", k.id, k.key_spec, k.key_usage, k.origin, rq->id);
     lv_jw_key(w, "KeyMetadata");
     lv_kms_write_metadata(w, &k);
     ret = 0;
@@ -471,6 +480,11 @@ static int change_enabled(struct lv_req *rq, struct lv_kms_key *cur,
 {
     const int *enable = arg;
 
+    /* A key without its material can be neither (key-state table). */
+    if (strcmp(cur->state, "PendingImport") == 0) {
+        return lv_err_set(err, LV_E_KMS_INVALID_STATE, "%s is %s.",
+                          cur->arn, cur->state);
+    }
     if (lv_kms_check_manageable(cur, err) < 0) {
         return -1;
     }

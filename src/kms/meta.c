@@ -150,7 +150,14 @@ void lv_kms_write_metadata(struct lv_jw *w, const struct lv_kms_key *k)
         lv_jw_key(w, "DeletionDate");
         lv_jw_double(w, k->deletion_date);
     }
+    if (k->valid_to > 0) {
+        lv_jw_key(w, "ValidTo");
+        lv_jw_double(w, k->valid_to);
+    }
     lv_jw_kstr(w, "Origin", k->origin);
+    if (k->expiration_model[0]) {
+        lv_jw_kstr(w, "ExpirationModel", k->expiration_model);
+    }
     lv_jw_kstr(w, "KeyManager", "CUSTOMER");
     lv_jw_kstr(w, "CustomerMasterKeySpec", k->key_spec);
     lv_jw_kstr(w, "KeySpec", k->key_spec);

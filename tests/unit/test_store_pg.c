@@ -174,10 +174,17 @@ static void test_newer_refused(void **state)
     struct lv_store *s;
     char *before;
     char *after;
+    char *was;
+    char restore[128];
 
     (void)state;
     lv_store_close(open_store());
     cfg.spec = spec;
+    was = db_query("SELECT version FROM schema_version"
+                   " WHERE component = 'kms'");
+    snprintf(restore, sizeof(restore), "UPDATE schema_version SET version"
+             " = %ld WHERE component = 'kms'", strtol(was, NULL, 10));
+    free(was);
     free(db_query("UPDATE schema_version SET version = 99"
                   " WHERE component = 'kms'"));
     /* Everything a step could touch: the tables and the versions. */
@@ -196,8 +203,8 @@ static void test_newer_refused(void **state)
     assert_string_equal(before, after);
     free(before);
     free(after);
-    free(db_query("UPDATE schema_version SET version = 1"
-                  " WHERE component = 'kms'"));
+    /* back to the version it had, so later tests open it */
+    free(db_query(restore));
 }
 
 /* ---- transactions ---- */
