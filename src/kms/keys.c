@@ -593,6 +593,8 @@ out:
 static int change_cancel(struct lv_req *rq, struct lv_kms_key *cur,
                          void *arg, struct lv_err *err)
 {
+    int rc;
+
     (void)arg;
     if (strcmp(cur->state, "PendingDeletion") != 0) {
         /* AWS's key-state table: only a key pending deletion can have
@@ -600,8 +602,18 @@ static int change_cancel(struct lv_req *rq, struct lv_kms_key *cur,
         return lv_err_set(err, LV_E_KMS_INVALID_STATE,
                           "%s is not pending deletion.", cur->arn);
     }
-    return lv_store_kms_key_cancel_deletion(rq->store, cur->id,
-                                            cur->row_version, err);
+    rc = lv_store_kms_key_cancel_deletion(rq->store, cur->id,
+                                          cur->row_version, err);
+    /* A key whose imported material is gone (deleted or expired) comes
+     * back PendingImport, not Disabled: it has nothing to be disabled
+     * with. The cancellation moved the row version on by one. */
+    if (rc == 1 && strcmp(cur->origin, "EXTERNAL") == 0 &&
+        !cur->expiration_model[0]) {
+        rc = lv_store_kms_key_set_state(rq->store, cur->id,
+                                        cur->row_version + 1,
+                                        "PendingImport", err);
+    }
+    return rc;
 }
 
 int lv_kms_op_cancel_key_deletion(struct lv_req *rq, const json_t *in,

@@ -363,6 +363,24 @@ try:
                 "KMSInvalidStateException", raw("GetParametersForImport"),
                 KeyId=pk, WrappingAlgorithm="RSAES_OAEP_SHA_256",
                 WrappingKeySpec="RSA_2048")
+        kms.cancel_key_deletion(KeyId=pk)
+        t.eq("cancelled without material: PendingImport", "PendingImport",
+             describe(pk)["KeyState"])
+        # material deleted while pending deletion: the state stays
+        kms.schedule_key_deletion(KeyId=kid, PendingWindowInDays=7)
+        raw("DeleteImportedKeyMaterial")(KeyId=kid)
+        t.eq("delete while pending deletion keeps the state",
+             "PendingDeletion", describe(kid)["KeyState"])
+        kms.cancel_key_deletion(KeyId=kid)
+        t.eq("then cancelled: PendingImport", "PendingImport",
+             describe(kid)["KeyState"])
+        import_material(kid, material)
+        t.eq("and reimported: Enabled", "Enabled", describe(kid)["KeyState"])
+        # a key with its material comes back Disabled, as any key
+        kms.schedule_key_deletion(KeyId=kid, PendingWindowInDays=7)
+        kms.cancel_key_deletion(KeyId=kid)
+        t.eq("cancelled with material: Disabled", "Disabled",
+             describe(kid)["KeyState"])
 finally:
     shutil.rmtree(WORK, ignore_errors=True)
 t.done()
