@@ -8,10 +8,14 @@ pkeyutl), ExpirationModel and ValidTo (the sweeper deletes expired
 material), DeleteImportedKeyMaterial and reimport of the same material
 only, the errors AWS documents for each; and material checked outside:
 an imported HMAC key's MAC equals one computed locally from the material,
-an imported ECC key's public key and signatures are the local key's."""
+an imported ECC key's public key and signatures are the local key's.
+The audit trail records ImportKeyMaterial, DeleteImportedKeyMaterial and
+the sweeper's DeleteExpiredKeyMaterial as the CloudTrail examples of the
+KMS guide show them, never the token or the wrapped material."""
 import base64
 import hashlib
 import hmac
+import json
 import os
 import re
 import shutil
@@ -19,6 +23,9 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import boto3
+import botocore.config
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lvtest import Server, T, kms_call  # noqa: E402
@@ -82,7 +89,7 @@ def wrap(material, public_der, alg):
 
 
 try:
-    with Server() as srv:
+    with Server("--audit-trail") as srv:
         kms = srv.client("kms")
         raw = lambda op: kms_call(srv, op)  # noqa: E731
 
@@ -381,6 +388,54 @@ try:
         kms.cancel_key_deletion(KeyId=kid)
         t.eq("cancelled with material: Disabled", "Disabled",
              describe(kid)["KeyState"])
+
+        # -- the audit trail ---------------------------------------------
+        # LookupEvents is throttled as on AWS (2 a second): retried, and
+        # each name looked up once.
+        trail = boto3.session.Session().client(
+            "cloudtrail", region_name="eu-west-2",
+            endpoint_url=srv.endpoint, aws_access_key_id="test",
+            aws_secret_access_key="test", config=botocore.config.Config(
+                retries={"max_attempts": 20, "mode": "standard"}))
+        seen = {}
+
+        def events(name):
+            if name not in seen:
+                seen[name] = []
+                for page in trail.get_paginator("lookup_events").paginate(
+                        LookupAttributes=[{"AttributeKey": "EventName",
+                                           "AttributeValue": name}]):
+                    seen[name] += [json.loads(e["CloudTrailEvent"])
+                                   for e in page["Events"]]
+            return seen[name]
+
+        ok_imports = [e for e in events("ImportKeyMaterial")
+                      if not e.get("errorCode")]
+        t.ok("ImportKeyMaterial recorded", len(ok_imports) >= 10,
+             len(ok_imports))
+        allowed = {"keyId", "validTo", "expirationModel", "importType",
+                   "keyMaterialDescription"}
+        t.ok("ImportKeyMaterial records no token and no material",
+             all(set(e["requestParameters"]) <= allowed
+                 for e in events("ImportKeyMaterial")))
+        t.ok("ImportKeyMaterial response: key ARN and material id",
+             all(set(e["responseElements"]) == {"keyId", "keyMaterialId"}
+                 for e in ok_imports))
+        refused = [e.get("errorCode") for e in events("ImportKeyMaterial")]
+        for code in ("InvalidImportTokenException",
+                     "IncorrectKeyMaterialException",
+                     "InvalidCiphertextException"):
+            t.ok("refused import recorded: " + code, code in refused)
+        exp = events("DeleteExpiredKeyMaterial")
+        t.eq("DeleteExpiredKeyMaterial recorded once", 1, len(exp))
+        if exp:
+            t.eq("as AWS records it", ("AwsServiceEvent", None, {
+                "keyId": kid, "keyMaterialId": r["KeyMaterialId"]}),
+                (exp[0].get("eventType"), exp[0].get("responseElements"),
+                 exp[0].get("serviceEventDetails")))
+        dels = [e for e in events("DeleteImportedKeyMaterial")
+                if not e.get("errorCode")]
+        t.ok("DeleteImportedKeyMaterial recorded", len(dels) >= 4, len(dels))
 finally:
     shutil.rmtree(WORK, ignore_errors=True)
 t.done()
