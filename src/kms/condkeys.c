@@ -629,6 +629,17 @@ static const struct row rows[] = {
       "MacAlgorithm", NULL },
     { "kms:KeyAgreementAlgorithm", " DeriveSharedSecret ", fill_member,
       "KeyAgreementAlgorithm", NULL },
+    { "kms:WrappingAlgorithm", " GetParametersForImport ", fill_member,
+      "WrappingAlgorithm", NULL },
+    { "kms:WrappingKeySpec", " GetParametersForImport ", fill_member,
+      "WrappingKeySpec", NULL },
+    /* ImportKeyMaterial's default model (API_ImportKeyMaterial) */
+    { "kms:ExpirationModel", " ImportKeyMaterial ", fill_member,
+      "ExpirationModel", "KEY_MATERIAL_EXPIRES" },
+    /* epoch seconds, compared with Numeric operators as the guide's
+     * kms:ValidTo example does; absent without ValidTo */
+    { "kms:ValidTo", " ImportKeyMaterial ", fill_member_number, "ValidTo",
+      NULL },
     { "kms:DataKeyPairSpec", " GenerateDataKeyPair "
       "GenerateDataKeyPairWithoutPlaintext ", fill_member, "KeyPairSpec",
       NULL },

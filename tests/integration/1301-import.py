@@ -389,6 +389,51 @@ try:
         t.eq("cancelled with material: Disabled", "Disabled",
              describe(kid)["KeyState"])
 
+        # -- condition keys of import ------------------------------------
+        cutoff = int(time.time()) + 86400
+        policy = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow",
+             "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+             "Action": "kms:*", "Resource": "*"},
+            {"Effect": "Deny",
+             "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+             "Action": "kms:GetParametersForImport", "Resource": "*",
+             "Condition": {"StringEquals": {
+                 "kms:WrappingKeySpec": "RSA_2048"}}},
+            {"Effect": "Deny",
+             "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+             "Action": "kms:GetParametersForImport", "Resource": "*",
+             "Condition": {"StringLike": {
+                 "kms:WrappingAlgorithm": "RSAES_OAEP_SHA_1"}}},
+            {"Effect": "Deny",
+             "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+             "Action": "kms:ImportKeyMaterial", "Resource": "*",
+             "Condition": {"StringEquals": {
+                 "kms:ExpirationModel": "KEY_MATERIAL_DOES_NOT_EXPIRE"}}},
+            {"Effect": "Deny",
+             "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+             "Action": "kms:ImportKeyMaterial", "Resource": "*",
+             "Condition": {"NumericGreaterThan": {
+                 "kms:ValidTo": str(cutoff)}}}]}
+        ck = kms.create_key(Origin="EXTERNAL", Policy=json.dumps(policy),
+                            BypassPolicyLockoutSafetyCheck=True
+                            )["KeyMetadata"]["KeyId"]
+        t.error("kms:WrappingKeySpec denies", "AccessDeniedException",
+                params, ck, "RSAES_OAEP_SHA_256", "RSA_2048")
+        t.error("kms:WrappingAlgorithm denies", "AccessDeniedException",
+                params, ck, "RSAES_OAEP_SHA_1", "RSA_3072")
+        t.error("kms:ExpirationModel denies", "AccessDeniedException",
+                import_material, ck, material, spec="RSA_3072")
+        t.error("kms:ValidTo denies past the cutoff",
+                "AccessDeniedException", import_material, ck, material,
+                spec="RSA_3072", ExpirationModel="KEY_MATERIAL_EXPIRES",
+                ValidTo=cutoff + 3600)
+        import_material(ck, material, spec="RSA_3072",
+                        ExpirationModel="KEY_MATERIAL_EXPIRES",
+                        ValidTo=cutoff - 3600)
+        t.eq("allowed within the conditions", "Enabled",
+             describe(ck)["KeyState"])
+
         # -- the audit trail ---------------------------------------------
         # LookupEvents is throttled as on AWS (2 a second): retried, and
         # each name looked up once.
