@@ -193,7 +193,7 @@ int lv_kms_import_token_open(const uint8_t key[32], const void *tok,
     return ret;
 }
 
-/* ---- wrapping and unwrapping ------------------------------------------- */
+/* ---- wrapping and unwrapping --------------------------------------------- */
 
 static const char *const wrapping_specs[] = { "RSA_2048", "RSA_3072",
                                               "RSA_4096", NULL };

@@ -246,8 +246,8 @@ static int create_key_shape(const json_t *in, const char **spec_out,
                           "KeySpec %s is not supported by logvault; it "
                           "creates SYMMETRIC_DEFAULT, RSA_2048, RSA_3072, "
                           "RSA_4096, ECC_NIST_P256, ECC_NIST_P384, "
-                          "ECC_NIST_P521, ECC_SECG_P256K1, HMAC_256, HMAC_384 and HMAC_512 "
-                          "keys", spec);
+                          "ECC_NIST_P521, ECC_SECG_P256K1, HMAC_256, "
+                          "HMAC_384 and HMAC_512 keys", spec);
     }
     if (!usage) {
         /* AWS defaults KeyUsage to ENCRYPT_DECRYPT, which an HMAC key

@@ -232,8 +232,8 @@ int lv_kms_check_enabled(const struct lv_kms_key *k, struct lv_err *err);
 
 /*
  * Key usage: k must have usage `usage` ("ENCRYPT_DECRYPT", "SIGN_VERIFY",
- * "GENERATE_VERIFY_MAC", "KEY_AGREEMENT"); else InvalidKeyUsageException naming the key,
- * its usage and the operation (`op`, e.g. "Encrypt").
+ * "GENERATE_VERIFY_MAC", "KEY_AGREEMENT"); else InvalidKeyUsageException
+ * naming the key, its usage and the operation (`op`, e.g. "Encrypt").
  */
 int lv_kms_check_usage(const struct lv_kms_key *k, const char *usage,
                        const char *op, struct lv_err *err);

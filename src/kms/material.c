@@ -1,8 +1,9 @@
 /*
  * material: new key material for a KMS key of a given key spec — random
  * bytes for symmetric and HMAC keys, an OpenSSL-generated private key in
- * DER (PKCS#8) for RSA and elliptic-curve keys (NIST curves and secp256k1). Everything in clear is
- * wiped before it is freed. Sealing and storing are the caller's.
+ * DER (PKCS#8) for RSA and elliptic-curve keys (NIST curves and
+ * secp256k1). Everything in clear is wiped before it is freed. Sealing
+ * and storing are the caller's.
  */
 #include "kms/kms_int.h"
 

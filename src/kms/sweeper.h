@@ -14,8 +14,9 @@
  *   (lv_kms_rotate_key, type AUTOMATIC).
  * Each change is recorded in the audit trail when it is kept (app->audit),
  * as AWS records KMS's own actions (DeleteKey, DeleteExpiredKeyMaterial,
- * RotateKey: AwsServiceEvent records), in the change's transaction: a change whose record cannot be
- * written is rolled back and tried again at the next pass.
+ * RotateKey: AwsServiceEvent records), in the change's transaction: a
+ * change whose record cannot be written is rolled back and tried again at
+ * the next pass.
  * It reads the wall clock itself (it serves no request), so a server run
  * under faketime deletes on the faked date. Each pass first takes the
  * store's lease "kms.sweeper" (lv_store_lease) and is skipped without it,
