@@ -199,6 +199,35 @@ static const struct rule kms_mac[] = {
     C("MacAlgorithm", "macAlgorithm"), C("KeyId", "keyId"),
     C("DryRun", "dryRun"), END,
 };
+/* No CloudTrail example of DeriveSharedSecret is published: recorded as
+ * Sign is, its members named alike; the PublicKey blob is left out as
+ * Sign's Message is. */
+static const struct rule kms_derive[] = {
+    C("KeyId", "keyId"),
+    C("KeyAgreementAlgorithm", "keyAgreementAlgorithm"),
+    C("DryRun", "dryRun"), END,
+};
+/* ct-importkeymaterial */
+static const struct rule kms_import[] = {
+    C("KeyId", "keyId"),
+    { "ValidTo", "validTo", K_DATE, NULL, 0 },
+    C("ExpirationModel", "expirationModel"),
+    C("ImportType", "importType"),
+    C("KeyMaterialDescription", "keyMaterialDescription"),
+    END,
+};
+static const struct rule kms_delete_material[] = {
+    C("KeyId", "keyId"), C("KeyMaterialId", "keyMaterialId"), END,
+};
+static const struct rule kms_material_resp[] = {
+    C("KeyId", "keyId"), C("KeyMaterialId", "keyMaterialId"), END,
+};
+/* ct-getparametersforimport: the request's members, no response (the
+ * wrapping key and token are not recorded) */
+static const struct rule kms_params_import[] = {
+    C("KeyId", "keyId"), C("WrappingAlgorithm", "wrappingAlgorithm"),
+    C("WrappingKeySpec", "wrappingKeySpec"), END,
+};
 static const struct rule kms_sign[] = {
     C("MessageType", "messageType"), C("KeyId", "keyId"),
     C("SigningAlgorithm", "signingAlgorithm"), C("DryRun", "dryRun"), END,
@@ -298,6 +327,10 @@ static const struct op_rule kms_ops[] = {
     { "Decrypt", F_RO | F_KEY, kms_decrypt, NULL, NULL,
       kms_material_extra },
     { "DeleteAlias", 0, kms_delete_alias, NULL, NULL, NULL },
+    /* ct-deleteimportedkeymaterial */
+    { "DeleteImportedKeyMaterial", 0, kms_delete_material, kms_material_resp,
+      NULL, NULL },
+    { "DeriveSharedSecret", F_RO | F_KEY, kms_derive, NULL, NULL, NULL },
     { "DescribeKey", F_RO, kms_key_only, NULL, NULL, NULL },
     { "DisableKey", 0, kms_key_only, NULL, NULL, NULL },
     { "DisableKeyRotation", 0, kms_key_only, NULL, NULL, NULL },
@@ -322,7 +355,9 @@ static const struct op_rule kms_ops[] = {
     { "GetKeyLastUsage", F_RO, kms_key_only, NULL, NULL, NULL },
     { "GetKeyPolicy", F_RO, kms_get_key_policy, NULL, NULL, NULL },
     { "GetKeyRotationStatus", F_RO, kms_key_only, NULL, NULL, NULL },
+    { "GetParametersForImport", F_RO, kms_params_import, NULL, NULL, NULL },
     { "GetPublicKey", F_RO, kms_key_only, NULL, NULL, NULL },
+    { "ImportKeyMaterial", 0, kms_import, kms_material_resp, NULL, NULL },
     { "ListAliases", F_RO, kms_list_by_key, NULL, NULL, NULL },
     { "ListGrants", F_RO, kms_list_grants, NULL, NULL, NULL },
     { "ListKeyPolicies", F_RO, kms_list_by_key, NULL, NULL, NULL },

@@ -36,6 +36,10 @@ static const struct derivation {
     { "logs-next-token", DERIVE_HMAC_LABEL, "logvault logs next token v1" },
     { "logs-service-key", DERIVE_HKDF_INFO, "logvault logs service key v1" },
     { "audit-digest", DERIVE_HMAC_LABEL, "logvault audit digest v1" },
+    { "kms-import-token", DERIVE_HMAC_LABEL,
+      "logvault kms import token v1" },
+    { "kms-import-fingerprint", DERIVE_HMAC_LABEL,
+      "logvault kms import fingerprint v1" },
 };
 
 struct lv_keyring *lv_keyring_new(const uint8_t root[32])

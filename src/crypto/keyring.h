@@ -20,6 +20,12 @@
  *                       (logs/datakey.c)
  *   "audit-digest"      HMAC-SHA256(root, "logvault audit digest v1"):
  *                       signs the audit trail's digests (audit/chain.c)
+ *   "kms-import-token"  HMAC-SHA256(root, "logvault kms import token v1"):
+ *                       the AES-256-GCM key of KMS import tokens
+ *                       (kms/import.c)
+ *   "kms-import-fingerprint"  HMAC-SHA256(root, "logvault kms import
+ *                       fingerprint v1"): fingerprints imported key
+ *                       material (kms/import.c)
  *
  * Sealing of KMS key material is the crypto/seal format (crypto.h) under
  * the root key itself. Not here: loading the root key file (crypto.h,

@@ -1,12 +1,15 @@
 /*
  * asym: KMS operations on asymmetric keys — Sign, Verify, GetPublicKey —
- * and GenerateDataKeyPair(WithoutPlaintext), which makes a key pair and
- * wraps its private half under a symmetric KMS key. The OpenSSL helpers
+ * DeriveSharedSecret (ECDH with a KEY_AGREEMENT key), and
+ * GenerateDataKeyPair(WithoutPlaintext), which makes a key pair and wraps
+ * its private half under a symmetric KMS key. The OpenSSL helpers
  * come first and take no request, so unit tests can drive them.
  *
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_Sign.html
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_Verify.html
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_GetPublicKey.html
+ * https://docs.aws.amazon.com/kms/latest/APIReference/
+ *   API_DeriveSharedSecret.html
  * https://docs.aws.amazon.com/kms/latest/APIReference/
  *   API_GenerateDataKeyPair.html
  * Algorithms: https://docs.aws.amazon.com/kms/latest/developerguide/
@@ -420,6 +423,65 @@ out:
     return ret;
 }
 
+int lv_kms_asym_ecdh(const uint8_t *der, size_t len, const void *peer,
+                     size_t peer_len, struct lv_buf *secret,
+                     struct lv_err *err)
+{
+    const unsigned char *p = peer;
+    EVP_PKEY *pk = load_private(der, len);
+    EVP_PKEY *pub = NULL;
+    EVP_PKEY_CTX *c = NULL;
+    char mine[64];
+    char theirs[64];
+    size_t start = secret->len;
+    size_t n = 0;
+    int ret = -1;
+
+    if (!pk) {
+        return internal(err, "The key material cannot be read");
+    }
+    if (peer_len <= (size_t)LONG_MAX) {
+        pub = d2i_PUBKEY(NULL, &p, (long)peer_len);
+    }
+    /* The whole blob must be the key: nothing trailing. */
+    if (!pub || p != (const unsigned char *)peer + peer_len ||
+        !EVP_PKEY_is_a(pub, "EC") ||
+        !EVP_PKEY_get_group_name(pk, mine, sizeof(mine), NULL) ||
+        !EVP_PKEY_get_group_name(pub, theirs, sizeof(theirs), NULL) ||
+        strcmp(mine, theirs) != 0) {
+        /* AWS's text is not published; this says what is wrong. */
+        lv_err_set(err, LV_E_VALIDATION, "PublicKey must be a DER-encoded "
+                   "X.509 SubjectPublicKeyInfo of an elliptic curve key "
+                   "on the curve of the KMS key.");
+        goto out;
+    }
+    c = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL);
+    if (!c || EVP_PKEY_derive_init(c) <= 0 ||
+        EVP_PKEY_derive_set_peer_ex(c, pub, 1) <= 0) {
+        /* the peer's point failed OpenSSL's public key check */
+        lv_err_set(err, LV_E_VALIDATION, "PublicKey is not a valid point "
+                   "of the curve of the KMS key.");
+        goto out;
+    }
+    if (EVP_PKEY_derive(c, NULL, &n) <= 0 || lv_buf_grow(secret, n) < 0) {
+        internal(err, "The shared secret cannot be derived");
+        goto out;
+    }
+    if (EVP_PKEY_derive(c, (unsigned char *)secret->data + start, &n) <= 0) {
+        lv_secret_wipe(secret->data + start, secret->cap - start);
+        internal(err, "The shared secret cannot be derived");
+        goto out;
+    }
+    secret->len = start + n;
+    secret->data[secret->len] = '\0';
+    ret = 0;
+out:
+    EVP_PKEY_CTX_free(c);
+    EVP_PKEY_free(pub);
+    EVP_PKEY_free(pk);
+    return ret;
+}
+
 /* ---- handlers ------------------------------------------------------------ */
 
 /* The material of an asymmetric key: one version, its current one. */
@@ -601,6 +663,9 @@ int lv_kms_op_get_public_key(struct lv_req *rq, const json_t *in,
     } else if (strcmp(k.key_usage, "SIGN_VERIFY") == 0) {
         write_list(w, "SigningAlgorithms",
                    lv_kms_signing_algorithms(k.key_spec));
+    } else if (strcmp(k.key_usage, "KEY_AGREEMENT") == 0) {
+        write_list(w, "KeyAgreementAlgorithms",
+                   lv_kms_key_agreement_algorithms(k.key_spec));
     }
     ret = 0;
 out:
@@ -608,6 +673,63 @@ out:
         lv_secret_free(mat, mat_len);
     }
     lv_buf_release(&pub);
+    lv_kms_key_release(&k);
+    return ret;
+}
+
+int lv_kms_op_derive_shared_secret(struct lv_req *rq, const json_t *in,
+                                   struct lv_jw *w, struct lv_err *err)
+{
+    const char *alg = lv_json_str(in, "KeyAgreementAlgorithm");
+    struct lv_kms_key k;
+    struct lv_buf secret = LV_BUF_INIT(1024);
+    unsigned char *peer = NULL;
+    uint8_t *mat = NULL;
+    size_t peer_len = 0;
+    size_t mat_len = 0;
+    int ret = -1;
+
+    lv_kms_key_init(&k);
+    if (lv_kms_use_key(rq, in, "KeyId", "DeriveSharedSecret", NULL, 0,
+                       "KEY_AGREEMENT", "DeriveSharedSecret", &k, err) < 0) {
+        goto out;
+    }
+    if (lv_kms_check_alg(lv_kms_key_agreement_algorithms(k.key_spec),
+                         alg ? alg : "", k.key_spec, err) < 0) {
+        goto out;
+    }
+    if (lv_json_obj(in, "Recipient")) {
+        /* As GenerateDataKeyPair: no Nitro Enclaves here to attest. */
+        lv_err_set(err, LV_E_UNSUPPORTED_OPERATION, "Recipient (a Nitro "
+                   "Enclaves attestation document) is not supported.");
+        goto out;
+    }
+    peer = lv_json_blob(in, "PublicKey", &peer_len);
+    if (!peer) {
+        lv_err_set(err, LV_E_VALIDATION, "1 validation error detected: "
+                   "Value null at 'publicKey' failed to satisfy "
+                   "constraint: Member must not be null");
+        goto out;
+    }
+    if (lv_kms_dry_run(in, err) < 0) {
+        goto out;
+    }
+    if (asym_material(rq, &k, &mat, &mat_len, err) < 0 ||
+        lv_kms_asym_ecdh(mat, mat_len, peer, peer_len, &secret, err) < 0) {
+        goto out;
+    }
+    lv_jw_kstr(w, "KeyId", k.arn);
+    lv_jw_key(w, "SharedSecret");
+    lv_jw_b64(w, secret.data, secret.len);
+    lv_jw_kstr(w, "KeyAgreementAlgorithm", alg);
+    lv_jw_kstr(w, "KeyOrigin", k.origin);
+    ret = 0;
+out:
+    if (mat) {
+        lv_secret_free(mat, mat_len);
+    }
+    free(peer);
+    lv_crypto_buf_release(&secret);
     lv_kms_key_release(&k);
     return ret;
 }

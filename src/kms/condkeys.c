@@ -568,7 +568,8 @@ static void fill_request_alias(struct lv_kms_condctx *cc,
 /* ---- the table -------------------------------------------------------- */
 
 #define CRYPTO_OPS \
-    " Decrypt Encrypt GenerateDataKey GenerateDataKeyPair" \
+    " Decrypt DeriveSharedSecret Encrypt GenerateDataKey" \
+    " GenerateDataKeyPair" \
     " GenerateDataKeyPairWithoutPlaintext GenerateDataKeyWithoutPlaintext" \
     " GenerateMac ReEncryptFrom ReEncryptTo Sign Verify VerifyMac "
 #define DATA_KEY_OPS \
@@ -626,6 +627,19 @@ static const struct row rows[] = {
       "RAW" },
     { "kms:MacAlgorithm", " GenerateMac VerifyMac ", fill_member,
       "MacAlgorithm", NULL },
+    { "kms:KeyAgreementAlgorithm", " DeriveSharedSecret ", fill_member,
+      "KeyAgreementAlgorithm", NULL },
+    { "kms:WrappingAlgorithm", " GetParametersForImport ", fill_member,
+      "WrappingAlgorithm", NULL },
+    { "kms:WrappingKeySpec", " GetParametersForImport ", fill_member,
+      "WrappingKeySpec", NULL },
+    /* ImportKeyMaterial's default model (API_ImportKeyMaterial) */
+    { "kms:ExpirationModel", " ImportKeyMaterial ", fill_member,
+      "ExpirationModel", "KEY_MATERIAL_EXPIRES" },
+    /* epoch seconds, compared with Numeric operators as the guide's
+     * kms:ValidTo example does; absent without ValidTo */
+    { "kms:ValidTo", " ImportKeyMaterial ", fill_member_number, "ValidTo",
+      NULL },
     { "kms:DataKeyPairSpec", " GenerateDataKeyPair "
       "GenerateDataKeyPairWithoutPlaintext ", fill_member, "KeyPairSpec",
       NULL },

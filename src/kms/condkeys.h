@@ -25,10 +25,8 @@
  *     service principal (logs.REGION.amazonaws.com), for which AWS leaves
  *     them out and sets aws:ViaAWSService to false;
  *   - the keys of operations logvault does not implement:
- *     kms:ExpirationModel, kms:ValidTo (ImportKeyMaterial),
- *     kms:WrappingAlgorithm, kms:WrappingKeySpec (GetParametersForImport),
- *     kms:KeyAgreementAlgorithm (DeriveSharedSecret), kms:ReplicaRegion
- *     (ReplicateKey), kms:PrimaryRegion (UpdatePrimaryRegion),
+ *     kms:ReplicaRegion (ReplicateKey), kms:PrimaryRegion
+ *     (UpdatePrimaryRegion),
  *     kms:RecipientAttestation:* (Recipient is refused);
  *     kms:MultiRegionKeyType (set only for multi-Region keys, which are not
  *     served: kms:MultiRegion is false for every key).

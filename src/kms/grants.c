@@ -149,7 +149,8 @@ static int parse_token(const struct lv_req *rq, const char *text,
  * keys: the symmetric cryptographic operations and the data-key
  * operations; RSA encryption keys: Encrypt, Decrypt, ReEncrypt*,
  * GetPublicKey; signing keys: Sign, Verify, GetPublicKey; HMAC keys:
- * GenerateMac, VerifyMac.
+ * GenerateMac, VerifyMac; key agreement keys: DeriveSharedSecret,
+ * GetPublicKey.
  */
 static int op_valid_for_key(const struct lv_kms_key *k, const char *op)
 {
@@ -166,6 +167,8 @@ static int op_valid_for_key(const struct lv_kms_key *k, const char *op)
     static const char *const sign[] = { "Sign", "Verify", "GetPublicKey",
                                         NULL };
     static const char *const mac[] = { "GenerateMac", "VerifyMac", NULL };
+    static const char *const agree[] = { "DeriveSharedSecret",
+                                         "GetPublicKey", NULL };
     const char *const *list = NULL;
 
     for (const char *const *p = any; *p; p++) {
@@ -179,6 +182,8 @@ static int op_valid_for_key(const struct lv_kms_key *k, const char *op)
         list = sign;
     } else if (strcmp(k->key_usage, "GENERATE_VERIFY_MAC") == 0) {
         list = mac;
+    } else if (strcmp(k->key_usage, "KEY_AGREEMENT") == 0) {
+        list = agree;
     }
     for (; list && *list; list++) {
         if (strcmp(*list, op) == 0) {

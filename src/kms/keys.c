@@ -93,7 +93,8 @@ int lv_kms_limit(const json_t *in)
 int lv_kms_check_manageable(const struct lv_kms_key *k, struct lv_err *err)
 {
     if (strcmp(k->state, "Enabled") == 0 ||
-        strcmp(k->state, "Disabled") == 0) {
+        strcmp(k->state, "Disabled") == 0 ||
+        strcmp(k->state, "PendingImport") == 0) {
         return 0;
     }
     if (strcmp(k->state, "PendingDeletion") == 0) {
@@ -169,15 +170,18 @@ struct spec_rule {
 };
 
 /* Which KeyUsage each key spec allows, as the CreateKey reference lists
- * them. KEY_AGREEMENT (ECC) is valid on AWS but not served here. */
+ * them: NIST curves sign or agree keys, ECC_SECG_P256K1 only signs. SM2
+ * (China Regions only) is not among them: this server serves no China
+ * region. */
 static const struct spec_rule spec_rules[] = {
     { "SYMMETRIC_DEFAULT", { "ENCRYPT_DECRYPT", NULL, NULL } },
     { "RSA_2048", { "ENCRYPT_DECRYPT", "SIGN_VERIFY", NULL } },
     { "RSA_3072", { "ENCRYPT_DECRYPT", "SIGN_VERIFY", NULL } },
     { "RSA_4096", { "ENCRYPT_DECRYPT", "SIGN_VERIFY", NULL } },
-    { "ECC_NIST_P256", { "SIGN_VERIFY", NULL, NULL } },
-    { "ECC_NIST_P384", { "SIGN_VERIFY", NULL, NULL } },
-    { "ECC_NIST_P521", { "SIGN_VERIFY", NULL, NULL } },
+    { "ECC_NIST_P256", { "SIGN_VERIFY", "KEY_AGREEMENT", NULL } },
+    { "ECC_NIST_P384", { "SIGN_VERIFY", "KEY_AGREEMENT", NULL } },
+    { "ECC_NIST_P521", { "SIGN_VERIFY", "KEY_AGREEMENT", NULL } },
+    { "ECC_SECG_P256K1", { "SIGN_VERIFY", NULL, NULL } },
     { "HMAC_256", { "GENERATE_VERIFY_MAC", NULL, NULL } },
     { "HMAC_384", { "GENERATE_VERIFY_MAC", NULL, NULL } },
     { "HMAC_512", { "GENERATE_VERIFY_MAC", NULL, NULL } },
@@ -194,9 +198,11 @@ static const struct spec_rule *find_rule(const char *spec)
 }
 
 /* KeySpec / CustomerMasterKeySpec / KeyUsage / Origin / MultiRegion of a
- * CreateKey request: the spec and usage to create, or AWS's error. */
+ * CreateKey request: the spec, usage and origin to create, or AWS's
+ * error. */
 static int create_key_shape(const json_t *in, const char **spec_out,
-                            const char **usage_out, struct lv_err *err)
+                            const char **usage_out, const char **origin_out,
+                            struct lv_err *err)
 {
     const char *spec = lv_json_str(in, "KeySpec");
     const char *cmk_spec = lv_json_str(in, "CustomerMasterKeySpec");
@@ -215,13 +221,17 @@ static int create_key_shape(const json_t *in, const char **spec_out,
     if (!spec) {
         spec = cmk_spec ? cmk_spec : "SYMMETRIC_DEFAULT";
     }
-    /* Only keys whose material KMS itself makes are served: no imported
-     * material, no CloudHSM or external key stores. */
-    if (origin && strcmp(origin, "AWS_KMS") != 0) {
+    /* Keys whose material KMS makes, and keys for imported material
+     * (import.c); no CloudHSM or external key stores. */
+    if (!origin) {
+        origin = "AWS_KMS";
+    }
+    if (strcmp(origin, "AWS_KMS") != 0 && strcmp(origin, "EXTERNAL") != 0) {
         return lv_err_set(err, LV_E_UNSUPPORTED_OPERATION,
                           "Origin %s is not supported by logvault: keys are "
-                          "created with Origin AWS_KMS only", origin);
+                          "created with Origin AWS_KMS or EXTERNAL", origin);
     }
+    *origin_out = origin;
     if (lv_json_str(in, "CustomKeyStoreId") || lv_json_str(in, "XksKeyId")) {
         return lv_err_set(err, LV_E_UNSUPPORTED_OPERATION,
                           "Custom key stores are not supported by logvault");
@@ -236,8 +246,8 @@ static int create_key_shape(const json_t *in, const char **spec_out,
                           "KeySpec %s is not supported by logvault; it "
                           "creates SYMMETRIC_DEFAULT, RSA_2048, RSA_3072, "
                           "RSA_4096, ECC_NIST_P256, ECC_NIST_P384, "
-                          "ECC_NIST_P521, HMAC_256, HMAC_384 and HMAC_512 "
-                          "keys", spec);
+                          "ECC_NIST_P521, ECC_SECG_P256K1, HMAC_256, "
+                          "HMAC_384 and HMAC_512 keys", spec);
     }
     if (!usage) {
         /* AWS defaults KeyUsage to ENCRYPT_DECRYPT, which an HMAC key
@@ -257,12 +267,6 @@ static int create_key_shape(const json_t *in, const char **spec_out,
             return 0;
         }
     }
-    if (strcmp(usage, "KEY_AGREEMENT") == 0 &&
-        strncmp(spec, "ECC_NIST_", 9) == 0) {
-        return lv_err_set(err, LV_E_UNSUPPORTED_OPERATION,
-                          "KeyUsage KEY_AGREEMENT is not supported by "
-                          "logvault");
-    }
     return lv_err_set(err, LV_E_VALIDATION,
                       "KeyUsage %s is not compatible with KeySpec %s",
                       usage, spec);
@@ -278,6 +282,7 @@ int lv_kms_op_create_key(struct lv_req *rq, const json_t *in,
     size_t mat_len = 0;
     const char *spec = NULL;
     const char *usage = NULL;
+    const char *origin = NULL;
     const char *desc = lv_json_str(in, "Description");
     const char *policy = lv_json_str(in, "Policy");
     const json_t *tags = lv_json_arr(in, "Tags");
@@ -285,7 +290,7 @@ int lv_kms_op_create_key(struct lv_req *rq, const json_t *in,
     int ret = -1;
 
     lv_kms_key_init(&k);
-    if (create_key_shape(in, &spec, &usage, err) < 0) {
+    if (create_key_shape(in, &spec, &usage, &origin, err) < 0) {
         goto out;
     }
     if (tags && lv_kms_tags_check(tags, err) < 0) {
@@ -303,8 +308,10 @@ int lv_kms_op_create_key(struct lv_req *rq, const json_t *in,
     snprintf(k.region, sizeof(k.region), "%s", rq->region);
     snprintf(k.key_spec, sizeof(k.key_spec), "%s", spec);
     snprintf(k.key_usage, sizeof(k.key_usage), "%s", usage);
-    snprintf(k.state, sizeof(k.state), "Enabled");
-    snprintf(k.origin, sizeof(k.origin), "AWS_KMS");
+    /* A key for imported material has none until ImportKeyMaterial. */
+    snprintf(k.origin, sizeof(k.origin), "%s", origin);
+    snprintf(k.state, sizeof(k.state), "%s",
+             strcmp(origin, "EXTERNAL") == 0 ? "PendingImport" : "Enabled");
     k.description = lv_xstrdup(desc ? desc : "");
     k.creation_date = lv_kms_now(rq);
     k.current_version = 1;
@@ -317,10 +324,9 @@ int lv_kms_op_create_key(struct lv_req *rq, const json_t *in,
     } else {
         k.policy = lv_policy_default_key_policy(k.account);
     }
-    if (lv_kms_new_material(k.key_spec, &mat, &mat_len, err) < 0) {
-        goto out;
-    }
-    if (lv_kms_seal(rq, &k, 1, mat, mat_len, &sealed, err) < 0) {
+    if (strcmp(origin, "AWS_KMS") == 0 &&
+        (lv_kms_new_material(k.key_spec, &mat, &mat_len, err) < 0 ||
+         lv_kms_seal(rq, &k, 1, mat, mat_len, &sealed, err) < 0)) {
         goto out;
     }
     if (lv_store_begin(rq->store, err) < 0) {
@@ -335,8 +341,8 @@ int lv_kms_op_create_key(struct lv_req *rq, const json_t *in,
     if (lv_store_commit(rq->store, err) < 0) {
         goto out;
     }
-    lv_log(LV_LOG_INFO, "kms: key created id=%s spec=%s usage=%s req=%s",
-           k.id, k.key_spec, k.key_usage, rq->id);
+    lv_log(LV_LOG_INFO, "kms: key created id=%s spec=%s usage=%s origin=%s "
+           "req=%s", k.id, k.key_spec, k.key_usage, k.origin, rq->id);
     lv_jw_key(w, "KeyMetadata");
     lv_kms_write_metadata(w, &k);
     ret = 0;
@@ -474,6 +480,11 @@ static int change_enabled(struct lv_req *rq, struct lv_kms_key *cur,
 {
     const int *enable = arg;
 
+    /* A key without its material can be neither (key-state table). */
+    if (strcmp(cur->state, "PendingImport") == 0) {
+        return lv_err_set(err, LV_E_KMS_INVALID_STATE, "%s is %s.",
+                          cur->arn, cur->state);
+    }
     if (lv_kms_check_manageable(cur, err) < 0) {
         return -1;
     }
@@ -582,6 +593,8 @@ out:
 static int change_cancel(struct lv_req *rq, struct lv_kms_key *cur,
                          void *arg, struct lv_err *err)
 {
+    int rc;
+
     (void)arg;
     if (strcmp(cur->state, "PendingDeletion") != 0) {
         /* AWS's key-state table: only a key pending deletion can have
@@ -589,8 +602,18 @@ static int change_cancel(struct lv_req *rq, struct lv_kms_key *cur,
         return lv_err_set(err, LV_E_KMS_INVALID_STATE,
                           "%s is not pending deletion.", cur->arn);
     }
-    return lv_store_kms_key_cancel_deletion(rq->store, cur->id,
-                                            cur->row_version, err);
+    rc = lv_store_kms_key_cancel_deletion(rq->store, cur->id,
+                                          cur->row_version, err);
+    /* A key whose imported material is gone (deleted or expired) comes
+     * back PendingImport, not Disabled: it has nothing to be disabled
+     * with. The cancellation moved the row version on by one. */
+    if (rc == 1 && strcmp(cur->origin, "EXTERNAL") == 0 &&
+        !cur->expiration_model[0]) {
+        rc = lv_store_kms_key_set_state(rq->store, cur->id,
+                                        cur->row_version + 1,
+                                        "PendingImport", err);
+    }
+    return rc;
 }
 
 int lv_kms_op_cancel_key_deletion(struct lv_req *rq, const json_t *in,

@@ -76,8 +76,9 @@ int lv_kms_limit(const struct json_t *in);
 /*
  * The rule of most management operations (UpdateKeyDescription, EnableKey,
  * TagResource, CreateAlias …): a key pending deletion cannot be changed —
- * KMSInvalidStateException "ARN is pending deletion."; Enabled and
- * Disabled pass; any other state → KMSInvalidStateException "ARN is STATE.".
+ * KMSInvalidStateException "ARN is pending deletion."; Enabled, Disabled
+ * and PendingImport (a key awaiting its imported material) pass; any
+ * other state → KMSInvalidStateException "ARN is STATE.".
  */
 int lv_kms_check_manageable(const struct lv_kms_key *k, struct lv_err *err);
 

@@ -232,8 +232,8 @@ int lv_kms_check_enabled(const struct lv_kms_key *k, struct lv_err *err);
 
 /*
  * Key usage: k must have usage `usage` ("ENCRYPT_DECRYPT", "SIGN_VERIFY",
- * "GENERATE_VERIFY_MAC"); else InvalidKeyUsageException naming the key,
- * its usage and the operation (`op`, e.g. "Encrypt").
+ * "GENERATE_VERIFY_MAC", "KEY_AGREEMENT"); else InvalidKeyUsageException
+ * naming the key, its usage and the operation (`op`, e.g. "Encrypt").
  */
 int lv_kms_check_usage(const struct lv_kms_key *k, const char *usage,
                        const char *op, struct lv_err *err);
@@ -268,10 +268,12 @@ void lv_kms_write_metadata(struct lv_jw *w, const struct lv_kms_key *k);
 /* The key ARN for an id in rq's scope, into out (256 bytes). */
 void lv_kms_key_arn(const struct lv_req *rq, const char *id, char out[256]);
 
-/* The encryption algorithms, signing algorithms and MAC algorithms a key
- * spec offers, as JSON arrays written with w (NULL-terminated lists). */
+/* The encryption, signing, key agreement and MAC algorithms a key spec
+ * offers (NULL-terminated lists, NULL for none); a key offers those of
+ * its KeyUsage only. */
 const char *const *lv_kms_encryption_algorithms(const char *key_spec);
 const char *const *lv_kms_signing_algorithms(const char *key_spec);
+const char *const *lv_kms_key_agreement_algorithms(const char *key_spec);
 const char *const *lv_kms_mac_algorithms(const char *key_spec);
 
 /*
@@ -318,7 +320,7 @@ void lv_kms_material_id(const char *arn, uint32_t version, char out[65]);
 /*
  * New material for a key of spec `spec` (keys.c): 32 random bytes for
  * SYMMETRIC_DEFAULT, 32/48/64 for HMAC_256/384/512, a DER (PKCS#8) private
- * key for RSA_* and ECC_NIST_*. The caller releases it with
+ * key for RSA_*, ECC_NIST_* and ECC_SECG_P256K1. The caller releases it with
  * lv_secret_free(*mat, *len). -1 with UnsupportedOperationException for a
  * spec logvault does not make.
  */

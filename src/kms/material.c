@@ -1,8 +1,9 @@
 /*
  * material: new key material for a KMS key of a given key spec — random
  * bytes for symmetric and HMAC keys, an OpenSSL-generated private key in
- * DER (PKCS#8) for RSA and NIST elliptic-curve keys. Everything in clear is
- * wiped before it is freed. Sealing and storing are the caller's.
+ * DER (PKCS#8) for RSA and elliptic-curve keys (NIST curves and
+ * secp256k1). Everything in clear is wiped before it is freed. Sealing
+ * and storing are the caller's.
  */
 #include "kms/kms_int.h"
 
@@ -53,6 +54,9 @@ static EVP_PKEY *generate(const char *spec)
     if (strcmp(spec, "ECC_NIST_P521") == 0) {
         return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521");
     }
+    if (strcmp(spec, "ECC_SECG_P256K1") == 0) {
+        return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "secp256k1");
+    }
     return NULL;
 }
 
@@ -61,7 +65,8 @@ static int is_asymmetric(const char *spec)
     return strncmp(spec, "RSA_", 4) == 0 ||
            strcmp(spec, "ECC_NIST_P256") == 0 ||
            strcmp(spec, "ECC_NIST_P384") == 0 ||
-           strcmp(spec, "ECC_NIST_P521") == 0;
+           strcmp(spec, "ECC_NIST_P521") == 0 ||
+           strcmp(spec, "ECC_SECG_P256K1") == 0;
 }
 
 int lv_kms_new_material(const char *spec, uint8_t **mat, size_t *len,

@@ -61,6 +61,7 @@ static const char *const alg_rsa_sign[] = {
 static const char *const alg_p256[] = { "ECDSA_SHA_256", NULL };
 static const char *const alg_p384[] = { "ECDSA_SHA_384", NULL };
 static const char *const alg_p521[] = { "ECDSA_SHA_512", NULL };
+static const char *const alg_ecdh[] = { "ECDH", NULL };
 static const char *const mac_256[] = { "HMAC_SHA_256", NULL };
 static const char *const mac_384[] = { "HMAC_SHA_384", NULL };
 static const char *const mac_512[] = { "HMAC_SHA_512", NULL };
@@ -81,7 +82,8 @@ const char *const *lv_kms_signing_algorithms(const char *spec)
     if (strncmp(spec, "RSA_", 4) == 0) {
         return alg_rsa_sign;
     }
-    if (strcmp(spec, "ECC_NIST_P256") == 0) {
+    if (strcmp(spec, "ECC_NIST_P256") == 0 ||
+        strcmp(spec, "ECC_SECG_P256K1") == 0) {
         return alg_p256;
     }
     if (strcmp(spec, "ECC_NIST_P384") == 0) {
@@ -89,6 +91,14 @@ const char *const *lv_kms_signing_algorithms(const char *spec)
     }
     if (strcmp(spec, "ECC_NIST_P521") == 0) {
         return alg_p521;
+    }
+    return NULL;
+}
+
+const char *const *lv_kms_key_agreement_algorithms(const char *spec)
+{
+    if (strncmp(spec, "ECC_NIST_P", 10) == 0) {
+        return alg_ecdh;
     }
     return NULL;
 }
@@ -140,7 +150,14 @@ void lv_kms_write_metadata(struct lv_jw *w, const struct lv_kms_key *k)
         lv_jw_key(w, "DeletionDate");
         lv_jw_double(w, k->deletion_date);
     }
+    if (k->valid_to > 0) {
+        lv_jw_key(w, "ValidTo");
+        lv_jw_double(w, k->valid_to);
+    }
     lv_jw_kstr(w, "Origin", k->origin);
+    if (k->expiration_model[0]) {
+        lv_jw_kstr(w, "ExpirationModel", k->expiration_model);
+    }
     lv_jw_kstr(w, "KeyManager", "CUSTOMER");
     lv_jw_kstr(w, "CustomerMasterKeySpec", k->key_spec);
     lv_jw_kstr(w, "KeySpec", k->key_spec);
@@ -150,6 +167,9 @@ void lv_kms_write_metadata(struct lv_jw *w, const struct lv_kms_key *k)
     write_list(w, "SigningAlgorithms",
                strcmp(k->key_usage, "SIGN_VERIFY") == 0
                    ? lv_kms_signing_algorithms(k->key_spec) : NULL);
+    write_list(w, "KeyAgreementAlgorithms",
+               strcmp(k->key_usage, "KEY_AGREEMENT") == 0
+                   ? lv_kms_key_agreement_algorithms(k->key_spec) : NULL);
     write_list(w, "MacAlgorithms", lv_kms_mac_algorithms(k->key_spec));
     lv_jw_kbool(w, "MultiRegion", 0);
     if (k->pending_window_days > 0) {

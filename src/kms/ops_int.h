@@ -1,7 +1,8 @@
 /*
  * ops_int: what the files of the KMS cryptographic operations share —
  * ops.c (Encrypt, Decrypt, ReEncrypt, GenerateDataKey*, GenerateRandom),
- * asym.c (Sign, Verify, GetPublicKey, GenerateDataKeyPair*) and mac.c
+ * asym.c (Sign, Verify, GetPublicKey, GenerateDataKeyPair*,
+ * DeriveSharedSecret) and mac.c
  * (GenerateMac, VerifyMac). Their handlers are declared in kms.h.
  *
  * Two layers: the prologue every key operation runs (find the key,
@@ -113,6 +114,19 @@ int lv_kms_asym_encrypt(const uint8_t *der, size_t len, const char *alg,
 int lv_kms_asym_decrypt(const uint8_t *der, size_t len, const char *alg,
                         const void *ct, size_t ct_len, struct lv_buf *pt,
                         struct lv_err *err);
+
+/*
+ * ECDH (the key agreement of KEY_AGREEMENT keys): the raw shared secret
+ * of the DER private key and the peer's DER SubjectPublicKeyInfo — the x
+ * coordinate of the product, as long as the curve's field — appended to
+ * *secret (secret: release with lv_crypto_buf_release). -1 with
+ * ValidationException when the peer key does not parse or is not a point
+ * of the private key's curve, KMSInternalException when the private key
+ * cannot be read.
+ */
+int lv_kms_asym_ecdh(const uint8_t *der, size_t len, const void *peer,
+                     size_t peer_len, struct lv_buf *secret,
+                     struct lv_err *err);
 
 /* ---- HMAC (mac.c) -------------------------------------------------------- */
 

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "app.h"
 #include "audit/audit.h"
 #include "audit/event.h"
@@ -114,6 +116,43 @@ static int change_rotate(struct lv_req *rq, struct lv_kms_key *cur,
     return lv_kms_rotate_key(rq, cur, "AUTOMATIC", err);
 }
 
+/* Deletes the key's imported material if it has expired, with its
+ * DeleteExpiredKeyMaterial record (ct-deleteexpiredkeymaterial:
+ * serviceEventDetails {keyId, keyMaterialId}, responseElements null);
+ * the key becomes PendingImport (one pending deletion stays so). */
+static int change_expire(struct lv_req *rq, struct lv_kms_key *cur,
+                         void *arg, struct lv_err *err)
+{
+    const double *now = arg;
+    struct lv_audit_service_event ev;
+    char material_id[65];
+    json_t *details;
+    int rc;
+
+    if (cur->valid_to <= 0 || cur->valid_to > *now) {
+        return 1;
+    }
+    rc = lv_store_kms_key_delete_material(
+        rq->store, cur->id, cur->row_version,
+        strcmp(cur->state, "PendingDeletion") == 0 ? "PendingDeletion"
+                                                   : "PendingImport",
+        err);
+    if (rc != 1) {
+        return rc;
+    }
+    lv_kms_material_id(cur->arn, 1, material_id);
+    details = json_pack("{s:s, s:s}", "keyId", cur->id, "keyMaterialId",
+                        material_id);
+    memset(&ev, 0, sizeof(ev));
+    ev.event_name = "DeleteExpiredKeyMaterial";
+    ev.key_arn = cur->arn;
+    ev.time_ms = rq->now_ms;
+    ev.details = details;
+    rc = lv_audit_service_event(rq->app->audit, &ev, err) < 0 ? -1 : 1;
+    json_decref(details);
+    return rc;
+}
+
 /* Acts on key `id` as it is now, each action decided and made in its own
  * transaction on the record read there (lv_kms_key_change): deletion if
  * due, else rotation if due. */
@@ -141,6 +180,18 @@ static void sweep_key(struct lv_app *app, const char *id, int64_t now_ms)
         cur.deletion_date <= at) {
         lv_kms_policy_cache_drop(app->kms, id);
         lv_log(LV_LOG_INFO, "kms: key deleted id=%s arn=%s", id, cur.arn);
+        goto out;
+    }
+    if (cur.valid_to > 0 && cur.valid_to <= at) {
+        if (lv_kms_key_change(&rq, &k, change_expire, &at, &cur, &err) < 0) {
+            if (err.code != LV_E_NOT_FOUND) {
+                lv_log(LV_LOG_WARN, "kms: sweeper cannot delete expired "
+                       "key material of key %s: %s", id, err.msg);
+            }
+        } else {
+            lv_log(LV_LOG_INFO, "kms: expired key material deleted id=%s",
+                   id);
+        }
         goto out;
     }
     if (lv_kms_key_change(&rq, &k, change_rotate, &at, &cur, &err) < 0 &&

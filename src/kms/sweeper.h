@@ -7,12 +7,16 @@
  *   under it is unreadable from then on), its aliases and grants are
  *   deleted, and it is marked destroyed, which every operation treats as
  *   "does not exist";
+ * - a key whose imported material has expired (ValidTo passed) loses it:
+ *   its material is deleted and it becomes PendingImport (a key pending
+ *   deletion stays so), as AWS does (DeleteExpiredKeyMaterial);
  * - an Enabled key whose automatic rotation is due is rotated
  *   (lv_kms_rotate_key, type AUTOMATIC).
  * Each change is recorded in the audit trail when it is kept (app->audit),
- * as AWS records KMS's own actions (DeleteKey, RotateKey: AwsServiceEvent
- * records), in the change's transaction: a change whose record cannot be
- * written is rolled back and tried again at the next pass.
+ * as AWS records KMS's own actions (DeleteKey, DeleteExpiredKeyMaterial,
+ * RotateKey: AwsServiceEvent records), in the change's transaction: a
+ * change whose record cannot be written is rolled back and tried again at
+ * the next pass.
  * It reads the wall clock itself (it serves no request), so a server run
  * under faketime deletes on the faked date. Each pass first takes the
  * store's lease "kms.sweeper" (lv_store_lease) and is skipped without it,

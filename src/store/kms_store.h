@@ -32,7 +32,7 @@ struct lv_kms_key {
     char key_usage[32];         /* ENCRYPT_DECRYPT, SIGN_VERIFY, … */
     char state[32];             /* Enabled, Disabled, PendingDeletion,
                                  * PendingImport, Unavailable, … */
-    char origin[16];            /* AWS_KMS */
+    char origin[16];            /* AWS_KMS, EXTERNAL */
     double creation_date;       /* epoch seconds */
     double deletion_date;       /* 0 unless PendingDeletion */
     int pending_window_days;    /* 0 unless PendingDeletion */
@@ -45,6 +45,15 @@ struct lv_kms_key {
     int material_destroyed;     /* 1 once deletion destroyed the material */
     uint64_t row_version;       /* moves at every change of the key: the
                                  * guard of the changes below */
+    /* Imported material (origin EXTERNAL); "" and 0 for other keys. */
+    char expiration_model[32];  /* KEY_MATERIAL_EXPIRES / _DOES_NOT_EXPIRE,
+                                 * "" while no material is imported */
+    double valid_to;            /* epoch seconds the material expires at,
+                                 * 0 when it does not */
+    char import_fingerprint[65]; /* hex of a keyed hash of the material
+                                 * first imported (kms/import.c), "" until
+                                 * then; kept when the material goes, so
+                                 * that only the same material returns */
 };
 
 void lv_kms_key_init(struct lv_kms_key *k);
@@ -63,7 +72,8 @@ int lv_store_kms_generation(struct lv_store *s, uint64_t *gen);
 void lv_kms_key_release(struct lv_kms_key *k);
 
 /* Inserts a new key with its first sealed material version (version 1,
- * created at k->creation_date). */
+ * created at k->creation_date); with sealed_len 0, a key with no material
+ * at all (origin EXTERNAL, PendingImport). */
 int lv_store_kms_key_insert(struct lv_store *s, const struct lv_kms_key *k,
                             const void *sealed, size_t sealed_len,
                             struct lv_err *err);
@@ -141,6 +151,35 @@ int lv_store_kms_key_rotate(struct lv_store *s, const char *id,
                             const void *sealed, size_t sealed_len,
                             struct lv_err *err);
 
+/* An import of key material (ImportKeyMaterial). */
+struct lv_kms_import {
+    double created;             /* epoch seconds */
+    char state[32];             /* the key's state after the import */
+    char expiration_model[32];
+    double valid_to;            /* 0: does not expire */
+    char fingerprint[65];       /* see lv_kms_key.import_fingerprint */
+};
+
+/*
+ * An import, in one step: the key's material becomes the sealed version 1
+ * (any material it had is replaced), its state, expiration model, ValidTo
+ * and import fingerprint those of imp.
+ */
+int lv_store_kms_key_import(struct lv_store *s, const char *id,
+                            uint64_t row_version,
+                            const struct lv_kms_import *imp,
+                            const void *sealed, size_t sealed_len,
+                            struct lv_err *err);
+
+/*
+ * Deletes a key's imported material (DeleteImportedKeyMaterial, or its
+ * expiry), in one step: every sealed version destroyed, state `state`,
+ * expiration model and ValidTo cleared; the import fingerprint stays.
+ */
+int lv_store_kms_key_delete_material(struct lv_store *s, const char *id,
+                                     uint64_t row_version, const char *state,
+                                     struct lv_err *err);
+
 /*
  * Deletes the key, in one step: every sealed material version destroyed
  * (crypto-shredding), its aliases and grants deleted, and the record kept
@@ -169,8 +208,9 @@ int lv_store_kms_key_list(struct lv_store *s, const char *account,
                           lv_kms_key_fn fn, void *arg, struct lv_err *err);
 
 /* Keys of every scope whose state is PendingDeletion with deletion_date <=
- * now, or whose rotation is due (next_rotation_date <= now): the
- * background task's work list. */
+ * now, whose rotation is due (next_rotation_date <= now), or whose
+ * imported material expires (0 < valid_to <= now): the background task's
+ * work list. */
 int lv_store_kms_key_due(struct lv_store *s, double now, lv_kms_key_fn fn,
                          void *arg, struct lv_err *err);
 

@@ -281,6 +281,44 @@ static const struct op_row op_rows[] = {
     { "kms DeleteAlias", "{'AliasName':'alias/my_alias'}", "{}", KARN, NULL,
       "{'aliasName':'alias/my_alias'}", "null", NULL, 0, 0, 0,
       "['" KARN "','arn:aws:kms:us-west-2:111122223333:alias/my_alias']" },
+    /* ct-deleteimportedkeymaterial */
+    { "kms DeleteImportedKeyMaterial",
+      "{'KeyId':'" KID "','KeyMaterialId':'" MAT "'}",
+      "{'KeyId':'" KARN "','KeyMaterialId':'" MAT "'}", KARN, NULL,
+      "{'keyId':'" KID "','keyMaterialId':'" MAT "'}",
+      "{'keyId':'" KARN "','keyMaterialId':'" MAT "'}", NULL, 0, 0, 0,
+      "['" KARN "']" },
+    /* ct-getparametersforimport: no wrapping key, no token */
+    { "kms GetParametersForImport",
+      "{'KeyId':'" KID "','WrappingAlgorithm':'RSAES_OAEP_SHA_256',"
+      "'WrappingKeySpec':'RSA_4096'}",
+      "{'KeyId':'" KARN "','ImportToken':'AQID','PublicKey':'AQID',"
+      "'ParametersValidTo':1747806465}", KARN, NULL,
+      "{'keyId':'" KID "','wrappingAlgorithm':'RSAES_OAEP_SHA_256',"
+      "'wrappingKeySpec':'RSA_4096'}", "null", NULL, 1, 0, 0,
+      "['" KARN "']" },
+    /* ct-importkeymaterial: no token, no material */
+    { "kms ImportKeyMaterial",
+      "{'KeyId':'" KID "','ImportToken':'AQID',"
+      "'EncryptedKeyMaterial':'AQID','ValidTo':1747806465,"
+      "'ExpirationModel':'KEY_MATERIAL_EXPIRES',"
+      "'ImportType':'NEW_KEY_MATERIAL',"
+      "'KeyMaterialDescription':'ExampleKeyMaterialA'}",
+      "{'KeyId':'" KARN "','KeyMaterialId':'" MAT "'}", KARN, NULL,
+      "{'keyId':'" KID "','validTo':'May 21, 2025, 5:47:45 AM',"
+      "'expirationModel':'KEY_MATERIAL_EXPIRES',"
+      "'importType':'NEW_KEY_MATERIAL',"
+      "'keyMaterialDescription':'ExampleKeyMaterialA'}",
+      "{'keyId':'" KARN "','keyMaterialId':'" MAT "'}", NULL, 0, 0, 0,
+      "['" KARN "']" },
+    /* no ct- example: as Sign, no public key, no shared secret */
+    { "kms DeriveSharedSecret",
+      "{'KeyId':'" KID "','KeyAgreementAlgorithm':'ECDH',"
+      "'PublicKey':'AQID'}",
+      "{'KeyId':'" KARN "','SharedSecret':'c2VjcmV0',"
+      "'KeyAgreementAlgorithm':'ECDH','KeyOrigin':'AWS_KMS'}", KARN, NULL,
+      "{'keyId':'" KID "','keyAgreementAlgorithm':'ECDH'}", "null", NULL,
+      1, 1, 0, "['" KARN "']" },
     /* ct-describekey: only request elements */
     { "kms DescribeKey", "{'KeyId':'" KID "'}",
       "{'KeyMetadata':{'KeyId':'" KID "','Arn':'" KARN "'}}", KARN, NULL,

@@ -1,8 +1,8 @@
 /*
  * Unit tests for the request-free helpers of the KMS cryptographic
  * operations (src/kms/asym.c, src/kms/mac.c): key-pair generation, the
- * public key, Sign/Verify for every algorithm and message type, RSAES-OAEP
- * and HMAC against RFC 4231. Table-driven: each row has a name, printed
+ * public key, Sign/Verify for every algorithm and message type, RSAES-OAEP,
+ * ECDH and HMAC against RFC 4231. Table-driven: each row has a name, printed
  * when it fails.
  */
 #include <stdarg.h>
@@ -407,6 +407,64 @@ static void test_hmac(void **state)
     }
 }
 
+/* ---- ECDH ---------------------------------------------------------------- */
+
+/* Both sides of an agreement derive one secret, as long as the field;
+ * a peer of another curve, RSA, garbage or trailing bytes are refused. */
+static void test_ecdh(void **state)
+{
+    static const struct {
+        const char *spec;
+        size_t len;
+    } rows[] = {
+        { "ECC_NIST_P256", 32 }, { "ECC_NIST_P384", 48 },
+        { "ECC_NIST_P521", 66 }, { "ECC_SECG_P256K1", 32 },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < N(rows); i++) {
+        const char *name = rows[i].spec;
+        struct pair a, b, other, rsa;
+        struct lv_buf s1 = LV_BUF_INIT(1024);
+        struct lv_buf s2 = LV_BUF_INIT(1024);
+        struct lv_buf bad = LV_BUF_INIT(1024);
+        struct lv_err err = LV_ERR_INIT;
+
+        pair_make(rows[i].spec, &a);
+        pair_make(rows[i].spec, &b);
+        pair_make(strcmp(rows[i].spec, "ECC_NIST_P384") == 0
+                      ? "ECC_NIST_P256" : "ECC_NIST_P384", &other);
+        pair_make("RSA_2048", &rsa);
+        CHECK(name, lv_kms_asym_ecdh(a.priv, a.priv_len, b.pub.data,
+                                     b.pub.len, &s1, &err) == 0);
+        CHECK(name, lv_kms_asym_ecdh(b.priv, b.priv_len, a.pub.data,
+                                     a.pub.len, &s2, &err) == 0);
+        CHECK(name, s1.len == rows[i].len && s2.len == s1.len &&
+                    memcmp(s1.data, s2.data, s1.len) == 0);
+        CHECK(name, lv_kms_asym_ecdh(a.priv, a.priv_len, other.pub.data,
+                                     other.pub.len, &bad, &err) < 0 &&
+                    err.code == LV_E_VALIDATION);
+        CHECK(name, lv_kms_asym_ecdh(a.priv, a.priv_len, rsa.pub.data,
+                                     rsa.pub.len, &bad, &err) < 0 &&
+                    err.code == LV_E_VALIDATION);
+        CHECK(name, lv_kms_asym_ecdh(a.priv, a.priv_len, b.pub.data,
+                                     b.pub.len - 1, &bad, &err) < 0);
+        lv_buf_addc(&b.pub, 'x');
+        CHECK(name, lv_kms_asym_ecdh(a.priv, a.priv_len, b.pub.data,
+                                     b.pub.len, &bad, &err) < 0);
+        CHECK(name, lv_kms_asym_ecdh(rsa.priv, rsa.priv_len, a.pub.data,
+                                     a.pub.len, &bad, &err) < 0);
+        CHECK(name, bad.len == 0);
+        lv_crypto_buf_release(&s1);
+        lv_crypto_buf_release(&s2);
+        lv_buf_release(&bad);
+        pair_free(&a);
+        pair_free(&b);
+        pair_free(&other);
+        pair_free(&rsa);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -418,6 +476,7 @@ int main(void)
         cmocka_unit_test(test_oaep),
         cmocka_unit_test(test_oaep_ec_key),
         cmocka_unit_test(test_hmac),
+        cmocka_unit_test(test_ecdh),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

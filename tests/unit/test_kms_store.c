@@ -1286,6 +1286,83 @@ static void test_key_destroy(void **state)
 
 /* ---- schema ------------------------------------------------------------- */
 
+/* A key with no material (origin EXTERNAL): import makes version 1 and
+ * sets the expiration; a stale import writes nothing; the expiry makes it
+ * due; deleting the material keeps the fingerprint; a reimport
+ * replaces the material. */
+static void test_key_import(void **state)
+{
+    struct lv_test_store *f = *state;
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_buf b = LV_BUF_INIT(64);
+    struct lv_kms_import imp;
+    struct lv_kms_key k, got;
+    struct seen sn;
+
+    make_key(&k, "imp", ACCT_A, "us-east-1");
+    snprintf(k.state, sizeof(k.state), "PendingImport");
+    snprintf(k.origin, sizeof(k.origin), "EXTERNAL");
+    assert_int_equal(lv_store_kms_key_insert(f->s, &k, NULL, 0, &err), 0);
+    assert_int_equal(lv_store_kms_material_get(f->s, "imp", 1, &b, &err), 0);
+    lv_kms_key_init(&got);
+    assert_int_equal(lv_store_kms_key_get(f->s, "imp", &got, &err), 1);
+    assert_string_equal(got.origin, "EXTERNAL");
+    assert_string_equal(got.expiration_model, "");
+    assert_string_equal(got.import_fingerprint, "");
+
+    memset(&imp, 0, sizeof(imp));
+    imp.created = 1700000100;
+    snprintf(imp.state, sizeof(imp.state), "Enabled");
+    snprintf(imp.expiration_model, sizeof(imp.expiration_model),
+             "KEY_MATERIAL_EXPIRES");
+    imp.valid_to = NOW - 1;
+    snprintf(imp.fingerprint, sizeof(imp.fingerprint), "%064d", 7);
+    assert_int_equal(lv_store_kms_key_import(f->s, "imp", 0, &imp, "m1", 2,
+                                             &err), 1);
+    assert_int_equal(lv_store_kms_key_import(f->s, "imp", 0, &imp, "XX", 2,
+                                             &err), 0);
+    assert_int_equal(lv_store_kms_key_get(f->s, "imp", &got, &err), 1);
+    assert_string_equal(got.state, "Enabled");
+    assert_string_equal(got.expiration_model, "KEY_MATERIAL_EXPIRES");
+    assert_true(got.valid_to == NOW - 1);
+    assert_string_equal(got.import_fingerprint, imp.fingerprint);
+    assert_int_equal(got.current_version, 1);
+    assert_int_equal(lv_store_kms_material_get(f->s, "imp", 1, &b, &err), 1);
+    assert_memory_equal(b.data, "m1", 2);
+    memset(&sn, 0, sizeof(sn));
+    assert_int_equal(lv_store_kms_key_due(f->s, NOW, seen_key, &sn, &err),
+                     0);
+    assert_string_equal(sn.text, "imp");
+
+    assert_int_equal(lv_store_kms_key_delete_material(f->s, "imp", 1,
+                                                      "PendingImport", &err),
+                     1);
+    assert_int_equal(lv_store_kms_key_delete_material(f->s, "imp", 1,
+                                                      "PendingImport", &err),
+                     0);
+    assert_int_equal(lv_store_kms_key_get(f->s, "imp", &got, &err), 1);
+    assert_string_equal(got.state, "PendingImport");
+    assert_string_equal(got.expiration_model, "");
+    assert_true(got.valid_to == 0);
+    assert_string_equal(got.import_fingerprint, imp.fingerprint);
+    assert_int_equal(lv_store_kms_material_get(f->s, "imp", 1, &b, &err), 0);
+    memset(&sn, 0, sizeof(sn));
+    assert_int_equal(lv_store_kms_key_due(f->s, NOW, seen_key, &sn, &err),
+                     0);
+    assert_int_equal(sn.n, 0);
+
+    imp.valid_to = 0;
+    snprintf(imp.expiration_model, sizeof(imp.expiration_model),
+             "KEY_MATERIAL_DOES_NOT_EXPIRE");
+    assert_int_equal(lv_store_kms_key_import(f->s, "imp", 2, &imp, "m2", 2,
+                                             &err), 1);
+    assert_int_equal(lv_store_kms_material_get(f->s, "imp", 1, &b, &err), 1);
+    assert_memory_equal(b.data, "m2", 2);
+    lv_kms_key_release(&got);
+    lv_kms_key_release(&k);
+    lv_buf_release(&b);
+}
+
 static void test_schema_version(void **state)
 {
     struct lv_test_store *f = *state;
@@ -1293,7 +1370,7 @@ static void test_schema_version(void **state)
     int v = 0;
 
     assert_int_equal(lv_store_schema_version(f->s, "kms", &v, &err), 0);
-    assert_int_equal(v, 2);
+    assert_int_equal(v, 3);
 }
 
 /* A key written by a logvault before the row version (kms schema 1) is
@@ -1334,7 +1411,7 @@ static void test_upgrade_from_v1(void **state)
     s = lv_store_open(&cfg, &err);
     assert_non_null(s);
     assert_int_equal(lv_store_schema_version(s, "kms", &v, &err), 0);
-    assert_int_equal(v, 2);
+    assert_int_equal(v, 3);
     lv_kms_key_init(&k);
     assert_int_equal(lv_store_kms_key_get(s, "old", &k, &err), 1);
     assert_int_equal(k.row_version, 0);
@@ -1358,6 +1435,7 @@ int main(void)
         T(test_key_change_stale),
         T(test_key_rotate),
         T(test_key_destroy),
+        T(test_key_import),
         T(test_get_missing),
         T(test_key_list),
         T(test_key_list_reentrant),

@@ -601,6 +601,19 @@ static int call(struct fx *f, const char *op, int *writes,
         snprintf(m.rotation_type, sizeof(m.rotation_type), "ON_DEMAND");
         rc = lv_store_kms_key_rotate(s, "k1", f->rv, &m, "sealed-1b", 9,
                                      err);
+    } else if (IS("kms.key_import")) {
+        struct lv_kms_import imp;
+
+        memset(&imp, 0, sizeof(imp));
+        imp.created = 1700000100;
+        snprintf(imp.state, sizeof(imp.state), "Enabled");
+        snprintf(imp.expiration_model, sizeof(imp.expiration_model),
+                 "KEY_MATERIAL_DOES_NOT_EXPIRE");
+        rc = lv_store_kms_key_import(s, "k1", f->rv, &imp, "sealed-1c", 9,
+                                     err);
+    } else if (IS("kms.key_delete_material")) {
+        rc = lv_store_kms_key_delete_material(s, "k1", f->rv,
+                                              "PendingImport", err);
     } else if (IS("kms.key_destroy")) {
         rc = lv_store_kms_key_destroy(s, "k1", f->rv, err);
     } else if (IS("kms.key_hold")) {

@@ -64,7 +64,8 @@ static int write_kms(struct lv_pg *q, const char *sql,
     "id, arn, account, region, description, key_spec, key_usage, state,"    \
     " origin, creation_date, deletion_date, pending_window_days, policy,"   \
     " rotation_enabled, rotation_period_days, next_rotation_date,"          \
-    " current_version, on_demand_rotations, material_destroyed, row_version"
+    " current_version, on_demand_rotations, material_destroyed, row_version,"\
+    " expiration_model, valid_to, import_fingerprint"
 
 /* A row of KEY_COLS into k (initialised, owning nothing). */
 static void read_key(const PGresult *r, int row, void *out)
@@ -91,6 +92,10 @@ static void read_key(const PGresult *r, int row, void *out)
     k->on_demand_rotations = (int)lv_pg_get_int64(r, row, 17);
     k->material_destroyed = (int)lv_pg_get_int64(r, row, 18);
     k->row_version = (uint64_t)lv_pg_get_int64(r, row, 19);
+    lv_pg_get_field(r, row, 20, F(k, expiration_model), "expiration model");
+    k->valid_to = lv_pg_get_double(r, row, 21);
+    lv_pg_get_field(r, row, 22, F(k, import_fingerprint),
+                    "import fingerprint");
 }
 
 static void release_key_row(void *row)
@@ -125,7 +130,7 @@ int lv_pg_kms_key_insert(void *impl, const struct lv_kms_key *k,
     static const char sql[] =
         "INSERT INTO kms_keys (" KEY_COLS ") VALUES ($1, $2, $3, $4, $5,"
         " $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,"
-        " $20)";
+        " $20, $21, $22, $23)";
     struct lv_pg *q = impl;
     struct lv_kms_material m;
     struct lv_pg_params p;
@@ -155,6 +160,9 @@ int lv_pg_kms_key_insert(void *impl, const struct lv_kms_key *k,
     lv_pg_param_int64(&p, k->on_demand_rotations);
     lv_pg_param_int64(&p, k->material_destroyed);
     lv_pg_param_int64(&p, (int64_t)k->row_version);
+    lv_pg_param_field(&p, F(k, expiration_model));
+    lv_pg_param_double(&p, k->valid_to);
+    lv_pg_param_field(&p, F(k, import_fingerprint));
     snprintf(id, sizeof(id), "%.*s", (int)strnlen(k->id, sizeof(k->id) - 1),
              k->id);
     /* The key and its first material land together or not at all. */
@@ -162,7 +170,8 @@ int lv_pg_kms_key_insert(void *impl, const struct lv_kms_key *k,
         return -1;
     }
     if (lv_pg_run(q, sql, &p, "insert kms key", err) < 0 ||
-        material_insert(q, id, &m, sealed, sealed_len, err) < 0 ||
+        (sealed_len > 0 &&
+         material_insert(q, id, &m, sealed, sealed_len, err) < 0) ||
         lv_pg_kms_changed(q, err) < 0) {
         lv_pg_rollback(q);
         return -1;
@@ -370,6 +379,72 @@ int lv_pg_kms_key_rotate(void *impl, const char *id, uint64_t row_version,
     return lv_pg_commit(q, err) < 0 ? -1 : 1;
 }
 
+int lv_pg_kms_key_import(void *impl, const char *id, uint64_t row_version,
+                         const struct lv_kms_import *imp, const void *sealed,
+                         size_t sealed_len, struct lv_err *err)
+{
+    static const char sql[] =
+        "UPDATE kms_keys SET state = $3, expiration_model = $4,"
+        " valid_to = $5, import_fingerprint = $6, current_version = 1,"
+        KEY_GUARD;
+    struct lv_pg *q = impl;
+    struct lv_kms_material m;
+    struct lv_pg_params p;
+    int rc;
+
+    memset(&m, 0, sizeof(m));
+    m.version = 1;
+    m.created = imp->created;
+    start_change(&p, id, row_version);
+    lv_pg_param_field(&p, F(imp, state));
+    lv_pg_param_field(&p, F(imp, expiration_model));
+    lv_pg_param_double(&p, imp->valid_to);
+    lv_pg_param_field(&p, F(imp, fingerprint));
+    if (lv_pg_begin(q, err) < 0) {
+        return -1;
+    }
+    rc = lv_pg_changed(q, sql, &p, "import kms key material", err);
+    if (rc == 1 &&
+        (lv_pg_kms_material_destroy(q, id, err) < 0 ||
+         material_insert(q, id, &m, sealed, sealed_len, err) < 0 ||
+         lv_pg_kms_changed(q, err) < 0)) {
+        rc = -1;
+    }
+    if (rc != 1) {
+        lv_pg_rollback(q);
+        return rc;
+    }
+    return lv_pg_commit(q, err) < 0 ? -1 : 1;
+}
+
+int lv_pg_kms_key_delete_material(void *impl, const char *id,
+                                  uint64_t row_version, const char *state,
+                                  struct lv_err *err)
+{
+    static const char sql[] =
+        "UPDATE kms_keys SET state = $3, expiration_model = '',"
+        " valid_to = 0," KEY_GUARD;
+    struct lv_pg *q = impl;
+    struct lv_pg_params p;
+    int rc;
+
+    start_change(&p, id, row_version);
+    lv_pg_param_text(&p, state);
+    if (lv_pg_begin(q, err) < 0) {
+        return -1;
+    }
+    rc = lv_pg_changed(q, sql, &p, "delete kms key material", err);
+    if (rc == 1 && (lv_pg_kms_material_destroy(q, id, err) < 0 ||
+                    lv_pg_kms_changed(q, err) < 0)) {
+        rc = -1;
+    }
+    if (rc != 1) {
+        lv_pg_rollback(q);
+        return rc;
+    }
+    return lv_pg_commit(q, err) < 0 ? -1 : 1;
+}
+
 int lv_pg_kms_key_destroy(void *impl, const char *id, uint64_t row_version,
                           struct lv_err *err)
 {
@@ -468,8 +543,8 @@ static void bind_key_due(struct lv_pg_params *p, void *ctx, const void *last,
 int lv_pg_kms_key_due(void *impl, double now, lv_kms_key_fn fn, void *arg,
                       struct lv_err *err)
 {
-    /* Two indexed halves; UNION also drops a key due for both reasons to
-     * one row. */
+    /* Three indexed parts; UNION also drops a key due for several reasons
+     * to one row. */
     static const char sql[] =
         "SELECT " KEY_COLS " FROM kms_keys"
         " WHERE state = 'PendingDeletion' AND deletion_date <= $1"
@@ -478,6 +553,9 @@ int lv_pg_kms_key_due(void *impl, double now, lv_kms_key_fn fn, void *arg,
         "SELECT " KEY_COLS " FROM kms_keys"
         " WHERE next_rotation_date > 0 AND next_rotation_date <= $1"
         " AND id > $2"
+        " UNION "
+        "SELECT " KEY_COLS " FROM kms_keys"
+        " WHERE valid_to > 0 AND valid_to <= $1 AND id > $2"
         " ORDER BY 1 LIMIT $3";
     struct key_walk kw = { NULL, NULL, NULL, now, fn, arg };
     struct lv_pg_walk w = {

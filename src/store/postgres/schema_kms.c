@@ -84,5 +84,14 @@ const struct lv_migration lv_pg_migrations_kms[] = {
       " one BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),"
       " gen BIGINT NOT NULL);"
       "INSERT INTO kms_generation (gen) VALUES (1);" },
+    { "kms", 2,
+      /* Imported key material (origin EXTERNAL): sqlite's step 3. */
+      "ALTER TABLE kms_keys ADD COLUMN expiration_model TEXT COLLATE \"C\""
+      " NOT NULL DEFAULT '';"
+      "ALTER TABLE kms_keys"
+      " ADD COLUMN valid_to DOUBLE PRECISION NOT NULL DEFAULT 0;"
+      "ALTER TABLE kms_keys ADD COLUMN import_fingerprint TEXT COLLATE \"C\""
+      " NOT NULL DEFAULT '';"
+      "CREATE INDEX kms_keys_valid_to ON kms_keys (valid_to);" },
     LV_MIGRATION_END,
 };

@@ -35,7 +35,8 @@
     "id, arn, account, region, description, key_spec, key_usage, state,"    \
     " origin, creation_date, deletion_date, pending_window_days, policy,"   \
     " rotation_enabled, rotation_period_days, next_rotation_date,"          \
-    " current_version, on_demand_rotations, material_destroyed, row_version"
+    " current_version, on_demand_rotations, material_destroyed, row_version,"\
+    " expiration_model, valid_to, import_fingerprint"
 
 #define F(k, f) (k)->f, sizeof((k)->f)
 
@@ -72,6 +73,10 @@ static void read_key(sqlite3_stmt *st, struct lv_kms_key *k)
     k->on_demand_rotations = sqlite3_column_int(st, 17);
     k->material_destroyed = sqlite3_column_int(st, 18);
     k->row_version = (uint64_t)sqlite3_column_int64(st, 19);
+    lv_sqlite_col_field(st, 20, F(k, expiration_model), "expiration model");
+    k->valid_to = sqlite3_column_double(st, 21);
+    lv_sqlite_col_field(st, 22, F(k, import_fingerprint),
+                        "import fingerprint");
 }
 
 static void read_key_row(sqlite3_stmt *st, void *row)
@@ -112,7 +117,7 @@ static int key_insert_row(struct lv_sqlite *s, const struct lv_kms_key *k,
     static const char sql[] =
         "INSERT INTO kms_keys (" KEY_COLS ") VALUES (?1, ?2, ?3, ?4, ?5,"
         " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
-        " ?20)";
+        " ?20, ?21, ?22, ?23)";
     struct lv_sqlite_bind b;
 
     if (lv_sqlite_start(s, sql, &b, err) < 0) {
@@ -138,6 +143,9 @@ static int key_insert_row(struct lv_sqlite *s, const struct lv_kms_key *k,
     lv_sqlite_bind_int64(&b, k->on_demand_rotations);
     lv_sqlite_bind_int64(&b, k->material_destroyed);
     lv_sqlite_bind_int64(&b, (int64_t)k->row_version);
+    lv_sqlite_bind_field(&b, F(k, expiration_model));
+    lv_sqlite_bind_double(&b, k->valid_to);
+    lv_sqlite_bind_field(&b, F(k, import_fingerprint));
     return changed(s, lv_sqlite_run_done(&b, "insert kms key", err));
 }
 
@@ -157,7 +165,8 @@ int lv_sqlite_kms_key_insert(void *impl, const struct lv_kms_key *k,
         return -1;
     }
     if (key_insert_row(s, k, err) < 0 ||
-        material_insert(s, F(k, id), &m, sealed, sealed_len, err) < 0) {
+        (sealed_len > 0 &&
+         material_insert(s, F(k, id), &m, sealed, sealed_len, err) < 0)) {
         lv_sqlite_rollback(s);
         return -1;
     }
@@ -372,6 +381,79 @@ int lv_sqlite_kms_key_rotate(void *impl, const char *id, uint64_t row_version,
     return lv_sqlite_commit(s, err) < 0 ? -1 : 1;
 }
 
+int lv_sqlite_kms_key_import(void *impl, const char *id, uint64_t row_version,
+                             const struct lv_kms_import *imp,
+                             const void *sealed, size_t sealed_len,
+                             struct lv_err *err)
+{
+    struct lv_sqlite *s = impl;
+    static const char sql[] =
+        "UPDATE kms_keys SET state = ?3, expiration_model = ?4,"
+        " valid_to = ?5, import_fingerprint = ?6, current_version = 1,"
+        KEY_GUARD;
+    struct lv_kms_material m;
+    struct lv_sqlite_bind b;
+    int rc;
+
+    memset(&m, 0, sizeof(m));
+    m.version = 1;
+    m.created = imp->created;
+    /* The key and its material land together or not at all. */
+    if (lv_sqlite_begin(s, err) < 0) {
+        return -1;
+    }
+    if (start_change(s, sql, id, row_version, &b, err) < 0) {
+        lv_sqlite_rollback(s);
+        return -1;
+    }
+    lv_sqlite_bind_field(&b, F(imp, state));
+    lv_sqlite_bind_field(&b, F(imp, expiration_model));
+    lv_sqlite_bind_double(&b, imp->valid_to);
+    lv_sqlite_bind_field(&b, F(imp, fingerprint));
+    rc = run_change(s, &b, "import kms key material", err);
+    if (rc == 1 &&
+        (lv_sqlite_kms_material_destroy(s, id, err) < 0 ||
+         material_insert(s, id, strlen(id) + 1, &m, sealed, sealed_len,
+                         err) < 0)) {
+        rc = -1;
+    }
+    if (rc != 1) {
+        lv_sqlite_rollback(s);
+        return rc;
+    }
+    return lv_sqlite_commit(s, err) < 0 ? -1 : 1;
+}
+
+int lv_sqlite_kms_key_delete_material(void *impl, const char *id,
+                                      uint64_t row_version, const char *state,
+                                      struct lv_err *err)
+{
+    struct lv_sqlite *s = impl;
+    static const char sql[] =
+        "UPDATE kms_keys SET state = ?3, expiration_model = '',"
+        " valid_to = 0," KEY_GUARD;
+    struct lv_sqlite_bind b;
+    int rc;
+
+    if (lv_sqlite_begin(s, err) < 0) {
+        return -1;
+    }
+    if (start_change(s, sql, id, row_version, &b, err) < 0) {
+        lv_sqlite_rollback(s);
+        return -1;
+    }
+    lv_sqlite_bind_text(&b, state);
+    rc = run_change(s, &b, "delete kms key material", err);
+    if (rc == 1 && lv_sqlite_kms_material_destroy(s, id, err) < 0) {
+        rc = -1;
+    }
+    if (rc != 1) {
+        lv_sqlite_rollback(s);
+        return rc;
+    }
+    return lv_sqlite_commit(s, err) < 0 ? -1 : 1;
+}
+
 int lv_sqlite_kms_key_destroy(void *impl, const char *id, uint64_t row_version,
                               struct lv_err *err)
 {
@@ -477,8 +559,9 @@ int lv_sqlite_kms_key_due(void *impl, double now, lv_kms_key_fn fn, void *arg,
                           struct lv_err *err)
 {
     struct lv_sqlite *s = impl;
-    /* Two indexed halves (kms_keys_deletion, kms_keys_rotation); UNION
-     * also drops a key that is due for both reasons to one row. */
+    /* Three indexed parts (kms_keys_deletion, kms_keys_rotation,
+     * kms_keys_valid_to); UNION also drops a key that is due for several
+     * reasons to one row. */
     static const char sql[] =
         "SELECT " KEY_COLS " FROM kms_keys"
         " WHERE state = 'PendingDeletion' AND deletion_date <= ?1"
@@ -487,6 +570,9 @@ int lv_sqlite_kms_key_due(void *impl, double now, lv_kms_key_fn fn, void *arg,
         "SELECT " KEY_COLS " FROM kms_keys"
         " WHERE next_rotation_date > 0 AND next_rotation_date <= ?1"
         " AND id > ?2"
+        " UNION "
+        "SELECT " KEY_COLS " FROM kms_keys"
+        " WHERE valid_to > 0 AND valid_to <= ?1 AND id > ?2"
         " ORDER BY 1 LIMIT ?3";
     struct key_walk kw = { NULL, NULL, NULL, now, fn, arg };
     struct lv_sqlite_walk w = {

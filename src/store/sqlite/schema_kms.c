@@ -84,5 +84,15 @@ const struct lv_migration lv_sqlite_migrations_kms[] = {
        * each change, compared by the next. Existing keys start at 0. */
       "ALTER TABLE kms_keys"
       " ADD COLUMN row_version INTEGER NOT NULL DEFAULT 0;" },
+    { "kms", 3,
+      /* Imported key material (origin EXTERNAL): its expiration, and the
+       * keyed fingerprint that lets only the same material return. */
+      "ALTER TABLE kms_keys"
+      " ADD COLUMN expiration_model TEXT NOT NULL DEFAULT '';"
+      "ALTER TABLE kms_keys ADD COLUMN valid_to REAL NOT NULL DEFAULT 0;"
+      "ALTER TABLE kms_keys"
+      " ADD COLUMN import_fingerprint TEXT NOT NULL DEFAULT '';"
+      /* The background task's third list: material that expires. */
+      "CREATE INDEX kms_keys_valid_to ON kms_keys (valid_to);" },
     LV_MIGRATION_END,
 };
