@@ -38,7 +38,14 @@ static_assert(simdjson::SIMDJSON_PADDING <= LV_FASTJSON_PADDING,
 namespace {
 
 /* Per thread: the parser (its buffers grow to the largest body seen and
- * are reused) and a padded copy for bodies offered without padding. */
+ * are reused) and a padded copy for bodies offered without padding. A
+ * body larger than KEEP_BYTES gives them back when it is decoded: the
+ * buffers are several times a body's size, and every thread that decodes
+ * PutLogEvents (the HTTP workers and the PutLogEvents pool) would keep
+ * them for the largest body it ever saw. Batches up to KEEP_BYTES (1,000
+ * events of ~280 bytes are ~300 KB) keep theirs, and pay no allocation. */
+constexpr size_t KEEP_BYTES = 1 << 20;
+
 struct thread_state {
     od::parser parser;
     char *copy = nullptr;
@@ -274,6 +281,12 @@ lv_fastjson_put_decode(const char *body, size_t len, size_t readable,
         /* The error-code API does not throw; an allocation inside
          * simdjson might. Either way: the ordinary path answers. */
         ok = false;
+    }
+    if (len > KEEP_BYTES) {
+        ts.parser = od::parser();
+        free(ts.copy);
+        ts.copy = nullptr;
+        ts.copy_cap = 0;
     }
     if (!ok) {
         lv_fastjson_put_release(&p);
