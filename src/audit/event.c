@@ -585,17 +585,97 @@ static const struct rule logs_describe_lookups[] = {
     C("maxResults", "maxResults"), C("nextToken", "nextToken"), END,
 };
 
+/* Subscription filters, destinations, export and import tasks
+ * (logs/subscription.c, destinations.c, export.c, import.c): management
+ * events; each is recorded with its request members, whether it succeeds
+ * or fails (most fail: their destination is absent). */
+static const struct rule logs_put_subscription[] = {
+    C("logGroupName", "logGroupName"), C("filterName", "filterName"),
+    C("filterPattern", "filterPattern"),
+    C("destinationArn", "destinationArn"), C("roleArn", "roleArn"),
+    C("distribution", "distribution"),
+    C("applyOnTransformedLogs", "applyOnTransformedLogs"),
+    C("fieldSelectionCriteria", "fieldSelectionCriteria"),
+    C("emitSystemFields", "emitSystemFields"),
+    END,
+};
+static const struct rule logs_describe_subscriptions[] = {
+    C("logGroupName", "logGroupName"),
+    C("filterNamePrefix", "filterNamePrefix"),
+    C("nextToken", "nextToken"), C("limit", "limit"), END,
+};
+static const struct rule logs_put_destination[] = {
+    C("destinationName", "destinationName"), C("targetArn", "targetArn"),
+    C("roleArn", "roleArn"), C("tags", "tags"), END,
+};
+static const struct rule logs_put_destination_policy[] = {
+    C("destinationName", "destinationName"),
+    C("accessPolicy", "accessPolicy"), C("forceUpdate", "forceUpdate"),
+    END,
+};
+static const struct rule logs_destination_name[] = {
+    C("destinationName", "destinationName"), END,
+};
+static const struct rule logs_describe_destinations[] = {
+    C("DestinationNamePrefix", "DestinationNamePrefix"),
+    C("nextToken", "nextToken"), C("limit", "limit"), END,
+};
+static const struct rule logs_create_export[] = {
+    C("taskName", "taskName"), C("logGroupName", "logGroupName"),
+    C("logStreamNamePrefix", "logStreamNamePrefix"), C("from", "from"),
+    C("to", "to"), C("destination", "destination"),
+    C("destinationPrefix", "destinationPrefix"), END,
+};
+static const struct rule logs_describe_exports[] = {
+    C("taskId", "taskId"), C("statusCode", "statusCode"),
+    C("nextToken", "nextToken"), C("limit", "limit"), END,
+};
+static const struct rule logs_task_id[] = {
+    C("taskId", "taskId"), END,
+};
+static const struct rule logs_create_import[] = {
+    C("importSourceArn", "importSourceArn"),
+    C("importRoleArn", "importRoleArn"), C("importFilter", "importFilter"),
+    END,
+};
+static const struct rule logs_describe_imports[] = {
+    C("importId", "importId"), C("importStatus", "importStatus"),
+    C("importSourceArn", "importSourceArn"), C("limit", "limit"),
+    C("nextToken", "nextToken"), END,
+};
+static const struct rule logs_describe_import_batches[] = {
+    C("importId", "importId"), C("batchImportStatus", "batchImportStatus"),
+    C("limit", "limit"), C("nextToken", "nextToken"), END,
+};
+static const struct rule logs_import_id[] = {
+    C("importId", "importId"), END,
+};
+
 static const struct op_rule logs_ops[] = {
     { "AssociateKmsKey", 0, logs_associate, NULL, NULL, NULL },
+    { "CancelExportTask", 0, logs_task_id, NULL, NULL, NULL },
+    { "CancelImportTask", 0, logs_import_id, NULL, NULL, NULL },
+    { "CreateExportTask", 0, logs_create_export, NULL, NULL, NULL },
+    { "CreateImportTask", 0, logs_create_import, NULL, NULL, NULL },
     { "CreateLogGroup", 0, logs_create_group, NULL, NULL, NULL },
     { "CreateLogStream", 0, logs_stream, NULL, NULL, NULL },
     { "CreateLookupTable", 0, logs_create_lookup, NULL, NULL, NULL },
+    { "DeleteDestination", 0, logs_destination_name, NULL, NULL, NULL },
     { "DeleteLogGroup", 0, logs_group, NULL, NULL, NULL },
     { "DeleteLogStream", 0, logs_stream, NULL, NULL, NULL },
     { "DeleteLookupTable", 0, logs_lookup_arn, NULL, NULL, NULL },
     { "DeleteMetricFilter", 0, logs_filter_name, NULL, NULL, NULL },
     { "DeleteQueryDefinition", 0, logs_query_def_id, NULL, NULL, NULL },
     { "DeleteRetentionPolicy", 0, logs_group, NULL, NULL, NULL },
+    { "DeleteSubscriptionFilter", 0, logs_filter_name, NULL, NULL, NULL },
+    { "DescribeDestinations", F_RO, logs_describe_destinations, NULL, NULL,
+      NULL },
+    { "DescribeExportTasks", F_RO, logs_describe_exports, NULL, NULL,
+      NULL },
+    { "DescribeImportTaskBatches", F_RO, logs_describe_import_batches,
+      NULL, NULL, NULL },
+    { "DescribeImportTasks", F_RO, logs_describe_imports, NULL, NULL,
+      NULL },
     { "DescribeLogGroups", F_RO, logs_describe_groups, NULL, NULL, NULL },
     { "DescribeLogStreams", F_RO, logs_describe_streams, NULL, NULL, NULL },
     { "DescribeLookupTables", F_RO, logs_describe_lookups, NULL, NULL,
@@ -605,6 +685,8 @@ static const struct op_rule logs_ops[] = {
     { "DescribeQueries", F_RO, logs_describe_queries, NULL, NULL, NULL },
     { "DescribeQueryDefinitions", F_RO, logs_describe_query_defs, NULL,
       NULL, NULL },
+    { "DescribeSubscriptionFilters", F_RO, logs_describe_subscriptions,
+      NULL, NULL, NULL },
     { "DisassociateKmsKey", 0, logs_disassociate, NULL, NULL, NULL },
     { "FilterLogEvents", F_RO | F_DATA, logs_filter_events, NULL, NULL,
       NULL },
@@ -619,12 +701,17 @@ static const struct op_rule logs_ops[] = {
       NULL },
     { "ListTagsForResource", F_RO, logs_resource, NULL, NULL, NULL },
     { "ListTagsLogGroup", F_RO, logs_group, NULL, NULL, NULL },
+    { "PutDestination", 0, logs_put_destination, NULL, NULL, NULL },
+    { "PutDestinationPolicy", 0, logs_put_destination_policy, NULL, NULL,
+      NULL },
     { "PutLogEvents", F_DATA, logs_put_events, NULL, NULL, NULL },
     { "PutLogGroupDeletionProtection", 0, logs_deletion_protection, NULL,
       NULL, NULL },
     { "PutMetricFilter", 0, logs_put_filter, NULL, NULL, NULL },
     { "PutQueryDefinition", 0, logs_put_query_def, NULL, NULL, NULL },
     { "PutRetentionPolicy", 0, logs_retention, NULL, NULL, NULL },
+    { "PutSubscriptionFilter", 0, logs_put_subscription, NULL, NULL,
+      NULL },
     /* the session's events are never recorded (its answer is a stream) */
     { "StartLiveTail", F_RO, logs_start_live_tail, NULL, NULL, NULL },
     { "StartQuery", 0, logs_start_query, NULL, NULL, NULL },

@@ -705,6 +705,62 @@ static const struct op_row op_rows[] = {
       "{'lookupTableArn':'LA','lastUpdatedTime':1}", NULL, NULL,
       "{'lookupTableArn':'LA','description':'d'}", "null", NULL, 0, 0, 0,
       "[]" },
+    /* Subscription filters, destinations, export and import tasks (they
+     * answer as for an absent destination; recorded all the same). */
+    { "logs CancelExportTask", "{'taskId':'T1'}", "{}", NULL, NULL,
+      "{'taskId':'T1'}", "null", NULL, 0, 0, 0, "[]" },
+    { "logs CancelImportTask", "{'importId':'I1'}", "{}", NULL, NULL,
+      "{'importId':'I1'}", "null", NULL, 0, 0, 0, "[]" },
+    { "logs CreateExportTask",
+      "{'logGroupName':'my-group','from':1,'to':2,'destination':'b',"
+      "'destinationPrefix':'p'}", "{}", NULL, GARN,
+      "{'logGroupName':'my-group','from':1,'to':2,'destination':'b',"
+      "'destinationPrefix':'p'}", "null", NULL, 0, 0, 0, "['" GARN "']" },
+    { "logs CreateImportTask",
+      "{'importSourceArn':'EDS','importRoleArn':'ROLE',"
+      "'importFilter':{'startEventTime':1}}", "{}", NULL, NULL,
+      "{'importSourceArn':'EDS','importRoleArn':'ROLE',"
+      "'importFilter':{'startEventTime':1}}", "null", NULL, 0, 0, 0, "[]" },
+    { "logs DeleteDestination", "{'destinationName':'d'}", "{}", NULL, NULL,
+      "{'destinationName':'d'}", "null", NULL, 0, 0, 0, "[]" },
+    { "logs DeleteSubscriptionFilter",
+      "{'logGroupName':'my-group','filterName':'f'}", "{}", NULL, GARN,
+      "{'logGroupName':'my-group','filterName':'f'}", "null", NULL,
+      0, 0, 0, "['" GARN "']" },
+    { "logs DescribeDestinations", "{'DestinationNamePrefix':'d','limit':5}",
+      "{'destinations':[]}", NULL, NULL,
+      "{'DestinationNamePrefix':'d','limit':5}", "null", NULL, 1, 0, 0,
+      "[]" },
+    { "logs DescribeExportTasks", "{'statusCode':'RUNNING','limit':5}",
+      "{'exportTasks':[]}", NULL, NULL,
+      "{'statusCode':'RUNNING','limit':5}", "null", NULL, 1, 0, 0, "[]" },
+    { "logs DescribeImportTaskBatches", "{'importId':'I1','limit':5}",
+      "{}", NULL, NULL, "{'importId':'I1','limit':5}", "null", NULL,
+      1, 0, 0, "[]" },
+    { "logs DescribeImportTasks", "{'importStatus':'COMPLETED'}",
+      "{'imports':[]}", NULL, NULL, "{'importStatus':'COMPLETED'}", "null",
+      NULL, 1, 0, 0, "[]" },
+    { "logs DescribeSubscriptionFilters", "{'logGroupName':'my-group'}",
+      "{'subscriptionFilters':[]}", NULL, GARN,
+      "{'logGroupName':'my-group'}", "null", NULL, 1, 0, 0,
+      "['" GARN "']" },
+    { "logs PutDestination",
+      "{'destinationName':'d','targetArn':'K','roleArn':'R',"
+      "'tags':{'a':'b'}}", "{}", NULL, NULL,
+      "{'destinationName':'d','targetArn':'K','roleArn':'R',"
+      "'tags':{'a':'b'}}", "null", NULL, 0, 0, 0, "[]" },
+    { "logs PutDestinationPolicy",
+      "{'destinationName':'d','accessPolicy':'{}','forceUpdate':true}", "{}",
+      NULL, NULL,
+      "{'destinationName':'d','accessPolicy':'{}','forceUpdate':true}",
+      "null", NULL, 0, 0, 0, "[]" },
+    { "logs PutSubscriptionFilter",
+      "{'logGroupName':'my-group','filterName':'f','filterPattern':'ERROR',"
+      "'destinationArn':'K','roleArn':'R','distribution':'Random'}", "{}",
+      NULL, GARN,
+      "{'logGroupName':'my-group','filterName':'f','filterPattern':'ERROR',"
+      "'destinationArn':'K','roleArn':'R','distribution':'Random'}", "null",
+      NULL, 0, 0, 0, "['" GARN "']" },
 };
 
 /* CloudTrail's field order (AWS KMS's 1.11 examples); errorCode and
