@@ -33,6 +33,7 @@
 #include "store/insights_store.h"
 #include "store/kms_store.h"
 #include "store/logs_store.h"
+#include "store/policies_store.h"
 #include "store/store.h"
 
 struct lv_buf;
@@ -101,6 +102,14 @@ struct lv_store_insights_ops {
 #define LV_STORE_OP(name, params, args) \
     int (*name)(void *impl, LV_STORE_UNPAREN params);
 #include "store/insights_ops.def"
+#undef LV_STORE_OP
+};
+
+/* Log policies (policies_ops.def, contracts of policies_store.h). */
+struct lv_store_policies_ops {
+#define LV_STORE_OP(name, params, args) \
+    int (*name)(void *impl, LV_STORE_UNPAREN params);
+#include "store/policies_ops.def"
 #undef LV_STORE_OP
 };
 
@@ -174,6 +183,7 @@ struct lv_store_backend {
     const struct lv_store_logs_ops *logs;
     const struct lv_store_audit_ops *audit;
     const struct lv_store_insights_ops *insights;
+    const struct lv_store_policies_ops *policies;
 };
 
 struct lv_store {
@@ -197,7 +207,7 @@ extern const struct lv_store_backend lv_store_postgres_backend;
  */
 struct lv_migration {
     const char *component;  /* "core", "kms", "logs", "events", "audit",
-                             * "insights" */
+                             * "insights", "policies" */
     int version;            /* the version the database has after this step */
     const char *sql;
 };

@@ -41,6 +41,9 @@ enum op {
 #define LV_STORE_OP(name, params, args) OP_INSIGHTS_##name,
 #include "store/insights_ops.def"
 #undef LV_STORE_OP
+#define LV_STORE_OP(name, params, args) OP_POLICIES_##name,
+#include "store/policies_ops.def"
+#undef LV_STORE_OP
     OP_COUNT
 };
 
@@ -58,6 +61,9 @@ const char *const lv_store_fault_ops[] = {
 #undef LV_STORE_OP
 #define LV_STORE_OP(name, params, args) "insights." #name,
 #include "store/insights_ops.def"
+#undef LV_STORE_OP
+#define LV_STORE_OP(name, params, args) "policies." #name,
+#include "store/policies_ops.def"
 #undef LV_STORE_OP
     NULL,
 };
@@ -462,6 +468,19 @@ static int fault_lease(void *impl, const char *name, struct lv_err *err)
 #include "store/insights_ops.def"
 #undef LV_STORE_OP
 
+#define LV_STORE_OP(name, params, args)                                      \
+    static int policies_##name(void *impl, LV_STORE_UNPAREN params)          \
+    {                                                                        \
+        struct fault *fw = impl;                                             \
+                                                                             \
+        if (check(fw, OP_POLICIES_##name, err) < 0) {                        \
+            return -1;                                                       \
+        }                                                                    \
+        return fw->be->policies->name(fw->impl, LV_STORE_UNPAREN args);      \
+    }
+#include "store/policies_ops.def"
+#undef LV_STORE_OP
+
 static const struct lv_store_kms_ops fault_kms_ops = {
 #define LV_STORE_OP(name, params, args) .name = kms_##name,
 #include "store/kms_ops.def"
@@ -486,6 +505,12 @@ static const struct lv_store_insights_ops fault_insights_ops = {
 #undef LV_STORE_OP
 };
 
+static const struct lv_store_policies_ops fault_policies_ops = {
+#define LV_STORE_OP(name, params, args) .name = policies_##name,
+#include "store/policies_ops.def"
+#undef LV_STORE_OP
+};
+
 /* open and probe stay NULL: the wrapper is put on a store already open. */
 static const struct lv_store_backend fault_backend = {
     .name = "fault",
@@ -507,6 +532,7 @@ static const struct lv_store_backend fault_backend = {
     .logs = &fault_logs_ops,
     .audit = &fault_audit_ops,
     .insights = &fault_insights_ops,
+    .policies = &fault_policies_ops,
 };
 
 /* ---- the wrapper's functions -------------------------------------------- */

@@ -75,6 +75,11 @@ void lv_pg_rollback(void *impl);
     int lv_pg_insights_##name(void *impl, LV_STORE_UNPAREN params);
 #include "store/insights_ops.def"
 #undef LV_STORE_OP
+/* Log policies (policies.c), for store/policies_ops.def. */
+#define LV_STORE_OP(name, params, args) \
+    int lv_pg_policies_##name(void *impl, LV_STORE_UNPAREN params);
+#include "store/policies_ops.def"
+#undef LV_STORE_OP
 
 /*
  * Migrations, in PostgreSQL's dialect: one array per component, the same
@@ -94,6 +99,8 @@ extern const struct lv_migration lv_pg_migrations_events[];
 extern const struct lv_migration lv_pg_migrations_audit[];
 /* Logs Insights' queries and definitions (insights_store.h), after it. */
 extern const struct lv_migration lv_pg_migrations_insights[];
+/* Log policies (policies_store.h), after it. */
+extern const struct lv_migration lv_pg_migrations_policies[];
 extern const struct lv_migration *const lv_pg_migrations[];
 
 /* The state of a store opened on this backend (tests reach the database

@@ -947,6 +947,12 @@ static const struct lv_store_insights_ops sq_insights_ops = {
 #undef LV_STORE_OP
 };
 
+static const struct lv_store_policies_ops sq_policies_ops = {
+#define LV_STORE_OP(name, params, args) .name = lv_sqlite_policies_##name,
+#include "store/policies_ops.def"
+#undef LV_STORE_OP
+};
+
 const struct lv_store_backend lv_store_sqlite_backend = {
     .name = "sqlite",
     .migrations = lv_sqlite_migrations,
@@ -970,4 +976,5 @@ const struct lv_store_backend lv_store_sqlite_backend = {
     .logs = &sq_logs_ops,
     .audit = &sq_audit_ops,
     .insights = &sq_insights_ops,
+    .policies = &sq_policies_ops,
 };

@@ -58,6 +58,11 @@ void lv_sqlite_rollback(void *impl);
     int lv_sqlite_insights_##name(void *impl, LV_STORE_UNPAREN params);
 #include "store/insights_ops.def"
 #undef LV_STORE_OP
+/* Log policies (policies.c), for store/policies_ops.def. */
+#define LV_STORE_OP(name, params, args) \
+    int lv_sqlite_policies_##name(void *impl, LV_STORE_UNPAREN params);
+#include "store/policies_ops.def"
+#undef LV_STORE_OP
 
 /*
  * Migrations, in SQLite's dialect: one array per component ("events" holds
@@ -74,6 +79,8 @@ extern const struct lv_migration lv_sqlite_migrations_events[];
 extern const struct lv_migration lv_sqlite_migrations_audit[];
 /* Logs Insights' queries and definitions (insights_store.h), after it. */
 extern const struct lv_migration lv_sqlite_migrations_insights[];
+/* Log policies (policies_store.h), after it. */
+extern const struct lv_migration lv_sqlite_migrations_policies[];
 extern const struct lv_migration *const lv_sqlite_migrations[];
 
 /*
