@@ -59,6 +59,7 @@
 #include "crypto/keyring.h"
 #include "insights/insights.h"
 #include "logs/chunk.h"
+#include "logs/dataprot.h"
 #include "logs/datakey.h"
 #include "store/insights_store.h"
 #include "store/store.h"
@@ -135,6 +136,10 @@ struct qrun {
     size_t log_len;
     struct sname *streams;          /* sorted by id */
     size_t n_streams, cap_streams;
+    /* The group's data protection policies (logs/dataprot.h): @message
+     * is fed masked. NULL when nothing is masked. */
+    struct lv_dp_set *mask;
+    struct lv_buf masked;
 };
 
 static int sname_cmp(const void *a, const void *b)
@@ -278,7 +283,9 @@ static int read_chunk(struct qrun *r, struct lv_datakey_session *ds,
         /* 0: deleted by retention meanwhile, nothing to read. */
         return found;
     }
-    feed = chunk_may_match(r, &plain);
+    /* A masked message can hold a literal the original does not ("***"):
+     * the chunk's prefilter is on the original, so it is not used. */
+    feed = r->mask || chunk_may_match(r, &plain);
     memset(&ev, 0, sizeof(ev));
     ev.ingestion_ms = c->ingestion_time;
     ev.log = r->log;
@@ -307,6 +314,11 @@ static int read_chunk(struct qrun *r, struct lv_datakey_session *ds,
         ev.ts = e->ts;
         ev.msg = e->msg;
         ev.msg_len = e->len;
+        if (lv_logs_mask(r->mask, c->ingestion_time, e->msg, e->len,
+                         &r->masked)) {
+            ev.msg = r->masked.data;
+            ev.msg_len = r->masked.len;
+        }
         ev.ptr = cursor;
         ev.ptr_len = head + put_index(cursor + head, i);
         if (lv_iq_run_feed(r->run, &ev, err) < 0) {
@@ -418,6 +430,12 @@ static int read_groups(struct qrun *r, struct lv_err *err)
             qsort(r->streams, r->n_streams, sizeof(*r->streams), sname_cmp);
         }
         r->st.groups++;
+        lv_dp_set_free(r->mask);
+        r->mask = NULL;
+        if (lv_dp_set_load(r->rq.store, g.account, g.region, g.id,
+                           &r->mask, err) < 0) {
+            goto out;
+        }
         if (read_range(r, r->start_ms, r->end_ms, 0, err) < 0) {
             goto out;
         }
@@ -432,6 +450,10 @@ static int read_groups(struct qrun *r, struct lv_err *err)
     ret = 0;
 out:
     r->g = NULL;
+    lv_dp_set_free(r->mask);
+    r->mask = NULL;
+    lv_secret_wipe(r->masked.data, r->masked.cap);
+    lv_buf_release(&r->masked);
     json_decref(arns);
     return ret;
 }
@@ -517,6 +539,7 @@ static void run_job(struct lv_logs_queries *qs, const struct job *jb)
     r->rq.now_ms = r->began_ms;
     r->rq.now = (time_t)(r->began_ms / 1000);
     lv_buf_init(&r->payload, 2 * (size_t)LV_CHUNK_MAX_RAW + 4096);
+    lv_buf_init(&r->masked, SIZE_MAX);
     lv_buf_init(&r->stats, 4096);
 
     /* StartQuery hands the job over only after its row committed

@@ -42,8 +42,10 @@
  * searchedLogStreams is always [] (AWS: "As of May 15, 2020, this
  * parameter is no longer supported. This parameter returns an empty
  * list."); interleaved is accepted and ignored ("As of June 17, 2019,
- * this parameter is ignored and the value is assumed to be true"); unmask
- * has no effect (logvault has no data protection policies).
+ * this parameter is ignored and the value is assumed to be true"). The
+ * filter pattern matches the events as ingested; what is returned is
+ * masked under the group's data protection policies unless unmask is
+ * asked for and allowed (logs/dataprot.h).
  */
 #include "logs/logs.h"
 
@@ -56,6 +58,7 @@
 #include <openssl/evp.h>
 
 #include "logs/chunk.h"
+#include "logs/dataprot.h"
 #include "logs/datakey.h"
 #include "logs/filter.h"
 #include "logs/groups_int.h"
@@ -375,6 +378,7 @@ int lv_logs_op_filter_log_events(struct lv_req *rq, const json_t *in,
     static const char kind[] = "FilterLogEvents";
     struct lv_log_group g;
     struct fscan sc;
+    struct lv_dp_set *mask = NULL;
     struct lv_filter *f = NULL;
     const json_t *names = lv_json_arr(in, "logStreamNames");
     const char *prefix = lv_json_str(in, "logStreamNamePrefix");
@@ -387,6 +391,7 @@ int lv_logs_op_filter_log_events(struct lv_req *rq, const json_t *in,
     int64_t end = INT64_MAX;
     int64_t v;
     int has_token;
+    int unmask = 0;
     int ret = -1;
 
     memset(&sc, 0, sizeof(sc));
@@ -423,6 +428,10 @@ int lv_logs_op_filter_log_events(struct lv_req *rq, const json_t *in,
     sc.f = f;
     sc.n_lits = lv_filter_required(f, &sc.lits);
     if (lv_logs_find_group(rq, in, &g, err) < 0) {
+        goto out;
+    }
+    lv_json_bool(in, "unmask", &unmask);
+    if (lv_dp_read_prepare(rq, &g, unmask, &mask, err) < 0) {
         goto out;
     }
     query_scope(&g, in, start, end, scope);
@@ -475,6 +484,7 @@ int lv_logs_op_filter_log_events(struct lv_req *rq, const json_t *in,
     } else if (sc.stopped) {
         cursor_format(next, sizeof(next), &sc.stop_at);
     }
+    lv_dp_mask_page(mask, &sc.page);
     write_events(&sc, w);
     lv_jw_key(w, "searchedLogStreams");
     lv_jw_arr_open(w);
@@ -484,6 +494,7 @@ int lv_logs_op_filter_log_events(struct lv_req *rq, const json_t *in,
     }
     ret = 0;
 out:
+    lv_dp_set_free(mask);
     lv_page_release(&sc.page);
     for (size_t i = 0; i < sc.n_streams; i++) {
         free(sc.streams[i].name);
