@@ -314,10 +314,14 @@ static int read_chunk(struct qrun *r, struct lv_datakey_session *ds,
         ev.ts = e->ts;
         ev.msg = e->msg;
         ev.msg_len = e->len;
+        ev.unmasked = NULL;
+        ev.unmasked_len = 0;
         if (lv_logs_mask(r->mask, c->ingestion_time, e->msg, e->len,
                          &r->masked)) {
             ev.msg = r->masked.data;
             ev.msg_len = r->masked.len;
+            ev.unmasked = e->msg;
+            ev.unmasked_len = e->len;
         }
         ev.ptr = cursor;
         ev.ptr_len = head + put_index(cursor + head, i);

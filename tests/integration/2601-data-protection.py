@@ -200,6 +200,14 @@ try:
                               "| sort @timestamp asc, @ingestionTime asc")
         t.eq("Insights masks @message", [before] + MASKED,
              [r.get("@message") for r in rows])
+        rows = insights("dp", "fields @message | sort @timestamp asc, "
+                              "@ingestionTime asc | unmask(@message)")
+        t.eq("Insights unmask", [before] + EVENTS,
+             [r.get("@message") for r in rows])
+        t.error("viewer may not unmask (Insights)", "AccessDeniedException",
+                viewer.start_query, logGroupName="dp",
+                startTime=now // 1000 - 60, endTime=now // 1000 + 60,
+                queryString="fields @message | unmask(@message)")
         rows = insights("dp", "filter @message like /\\*{20}/ "
                               "| fields @message")
         t.eq("Insights filters the masked text",
