@@ -97,7 +97,7 @@ void lv_dp_set_free(struct lv_dp_set *set)
     free(set);
 }
 
-int lv_logs_mask(const struct lv_dp_set *set, int64_t ingestion_ms,
+int lv_logs_mask(struct lv_dp_set *set, int64_t ingestion_ms,
                  const char *msg, size_t len, struct lv_buf *out)
 {
     struct lv_buf *tmp;
@@ -107,9 +107,9 @@ int lv_logs_mask(const struct lv_dp_set *set, int64_t ingestion_ms,
     if (!set) {
         return 0;
     }
-    tmp = (struct lv_buf *)&set->scratch;
+    tmp = &set->scratch;
     for (size_t i = 0; i < set->n; i++) {
-        const struct dp_span *sp = &set->spans[i];
+        struct dp_span *sp = &set->spans[i];
 
         if (ingestion_ms < sp->from_ms ||
             (sp->to_ms != 0 && ingestion_ms >= sp->to_ms)) {
@@ -127,7 +127,7 @@ int lv_logs_mask(const struct lv_dp_set *set, int64_t ingestion_ms,
     return any;
 }
 
-void lv_dp_mask_page(const struct lv_dp_set *set, struct lv_page *page)
+void lv_dp_mask_page(struct lv_dp_set *set, struct lv_page *page)
 {
     struct lv_buf out = LV_BUF_INIT(SIZE_MAX);
 

@@ -55,7 +55,9 @@ struct lv_store;
 #define LV_DP_MAX_CUSTOM_REGEX 200
 #define LV_DP_ARN_PREFIX "arn:aws:dataprotection::aws:data-identifier/"
 
-/* A parsed, validated policy document. Immutable once made. */
+/* A parsed, validated policy document. It keeps the scratch of its
+ * matches: one thread at a time masks with it (each request loads its
+ * own, lv_dp_set_load). */
 struct lv_dp_policy;
 
 /* Where the Audit statement sends findings. Strings are "" when absent. */
@@ -91,8 +93,8 @@ const struct lv_dp_findings *lv_dp_policy_findings(
  * the rest (see above). `names`, when not NULL, gets the identifier names
  * that matched, comma-separated (for audit findings).
  */
-int lv_dp_policy_mask(const struct lv_dp_policy *p, const char *msg,
-                      size_t len, struct lv_buf *out, struct lv_buf *names);
+int lv_dp_policy_mask(struct lv_dp_policy *p, const char *msg, size_t len,
+                      struct lv_buf *out, struct lv_buf *names);
 
 /* ---- what a read path uses ---------------------------------------------- */
 
@@ -116,9 +118,10 @@ void lv_dp_set_free(struct lv_dp_set *set);
  * Insights, live tail): the masked form of the event's message, ingested
  * at ingestion_ms, under the policies of `set` in force then — 1 with the
  * text in out (reset first), or 0 when no policy applied or nothing
- * matched (use the message as it is). A NULL set masks nothing.
+ * matched (use the message as it is). A NULL set masks nothing. One
+ * thread at a time uses a set (it keeps scratch); out is the caller's.
  */
-int lv_logs_mask(const struct lv_dp_set *set, int64_t ingestion_ms,
+int lv_logs_mask(struct lv_dp_set *set, int64_t ingestion_ms,
                  const char *msg, size_t len, struct lv_buf *out);
 
 /*
@@ -135,7 +138,7 @@ int lv_dp_read_prepare(struct lv_req *rq, const struct lv_log_group *g,
 
 /* Masks a page's items in place (GetLogEvents, FilterLogEvents), before it
  * is written; a masked item becomes the page's own copy. */
-void lv_dp_mask_page(const struct lv_dp_set *set, struct lv_page *page);
+void lv_dp_mask_page(struct lv_dp_set *set, struct lv_page *page);
 
 /*
  * Whether rq's principal may see unmasked data of resource_arn

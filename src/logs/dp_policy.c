@@ -101,6 +101,13 @@ struct lv_dp_policy {
     struct dp_ident *ids;
     size_t n;
     struct lv_dp_findings findings;
+    /* Scratch of lv_dp_policy_mask, kept between calls (so one thread at
+     * a time masks with a policy): PCRE2's match data and limits, and the
+     * byte map of what is masked. */
+    pcre2_match_data *md;
+    pcre2_match_context *mc;
+    unsigned char *hit;
+    size_t hit_cap;
 };
 
 static int bad(struct lv_err *err, const char *fmt, const char *what)
@@ -556,6 +563,14 @@ struct lv_dp_policy *lv_dp_policy_parse(const char *doc, size_t len,
     if (parse_doc(p, root, err) < 0) {
         lv_dp_policy_free(p);
         p = NULL;
+    } else {
+        p->md = pcre2_match_data_create(1, NULL);
+        p->mc = pcre2_match_context_create(NULL);
+        if (!p->md || !p->mc) {
+            LV_BUG("dataprot: out of memory for match data");
+        }
+        pcre2_set_match_limit(p->mc, DP_MATCH_LIMIT);
+        pcre2_set_depth_limit(p->mc, DP_DEPTH_LIMIT);
     }
     json_decref(root);
     return p;
@@ -570,6 +585,9 @@ void lv_dp_policy_free(struct lv_dp_policy *p)
         pcre2_code_free(p->ids[i].re);
     }
     free(p->ids);
+    pcre2_match_context_free(p->mc);
+    pcre2_match_data_free(p->md);
+    free(p->hit);
     free(p);
 }
 
@@ -681,28 +699,25 @@ static int find(const struct dp_ident *id, const char *msg, size_t len,
     return any;
 }
 
-int lv_dp_policy_mask(const struct lv_dp_policy *p, const char *msg,
-                      size_t len, struct lv_buf *out, struct lv_buf *names)
+int lv_dp_policy_mask(struct lv_dp_policy *p, const char *msg, size_t len,
+                      struct lv_buf *out, struct lv_buf *names)
 {
-    pcre2_match_data *md = NULL;
-    pcre2_match_context *mc = NULL;
-    unsigned char *hit = NULL;
+    unsigned char *hit;
     int any = 0;
 
     lv_buf_reset(out);
     if (p->n == 0 || len == 0) {
         return 0;
     }
-    hit = lv_xcalloc(len, 1);
-    md = pcre2_match_data_create(1, NULL);
-    mc = pcre2_match_context_create(NULL);
-    if (!md || !mc) {
-        LV_BUG("dataprot: out of memory for a match");
+    if (p->hit_cap < len) {
+        free(p->hit);
+        p->hit_cap = len;
+        p->hit = lv_xmalloc(len);
     }
-    pcre2_set_match_limit(mc, DP_MATCH_LIMIT);
-    pcre2_set_depth_limit(mc, DP_DEPTH_LIMIT);
+    hit = p->hit;
+    memset(hit, 0, len);
     for (size_t i = 0; i < p->n; i++) {
-        if (find(&p->ids[i], msg, len, hit, md, mc)) {
+        if (find(&p->ids[i], msg, len, hit, p->md, p->mc)) {
             any = 1;
             if (names) {
                 if (names->len > 0) {
@@ -728,8 +743,5 @@ int lv_dp_policy_mask(const struct lv_dp_policy *p, const char *msg,
             }
         }
     }
-    pcre2_match_context_free(mc);
-    pcre2_match_data_free(md);
-    free(hit);
     return any;
 }
