@@ -56,19 +56,19 @@ static int add_rec(void *arg, const struct lv_log_policy_rec *r)
     return 0;
 }
 
-int lv_dp_set_load(struct lv_store *s, const char *account,
-                   const char *region, int64_t group_id,
-                   struct lv_dp_set **out, struct lv_err *err)
+static int load(struct lv_store *s, const char *account, const char *region,
+                int64_t group_id, int history, struct lv_dp_set **out,
+                struct lv_err *err)
 {
     struct lv_dp_set *set = lv_xcalloc(1, sizeof(*set));
     char scope[64];
 
     *out = NULL;
     snprintf(scope, sizeof(scope), "group:%" PRId64, group_id);
-    if (lv_store_policies_list(s, account, region, scope, DP_TYPE, 1,
+    if (lv_store_policies_list(s, account, region, scope, DP_TYPE, history,
                                add_rec, set, err) < 0 ||
         lv_store_policies_list(s, account, region, LV_POLICY_SCOPE_ACCOUNT,
-                               DP_TYPE, 1, add_rec, set, err) < 0) {
+                               DP_TYPE, history, add_rec, set, err) < 0) {
         lv_dp_set_free(set);
         return -1;
     }
@@ -79,6 +79,30 @@ int lv_dp_set_load(struct lv_store *s, const char *account,
     lv_buf_init(&set->scratch, SIZE_MAX);
     *out = set;
     return 0;
+}
+
+int lv_dp_set_load(struct lv_store *s, const char *account,
+                   const char *region, int64_t group_id,
+                   struct lv_dp_set **out, struct lv_err *err)
+{
+    return load(s, account, region, group_id, 1, out, err);
+}
+
+int lv_dp_set_load_current(struct lv_store *s, const char *account,
+                           const char *region, int64_t group_id,
+                           struct lv_dp_set **out, struct lv_err *err)
+{
+    return load(s, account, region, group_id, 0, out, err);
+}
+
+size_t lv_dp_set_count(const struct lv_dp_set *set)
+{
+    return set->n;
+}
+
+struct lv_dp_policy *lv_dp_set_policy(struct lv_dp_set *set, size_t i)
+{
+    return set->spans[i].p;
 }
 
 void lv_dp_set_free(struct lv_dp_set *set)

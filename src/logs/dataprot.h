@@ -40,6 +40,7 @@
 
 struct lv_buf;
 struct lv_err;
+struct lv_log_group;
 struct lv_page;
 struct lv_req;
 struct lv_store;
@@ -96,6 +97,18 @@ const struct lv_dp_findings *lv_dp_policy_findings(
 int lv_dp_policy_mask(struct lv_dp_policy *p, const char *msg, size_t len,
                       struct lv_buf *out, struct lv_buf *names);
 
+/*
+ * The audit finding of one message under p: 1 with out (reset first)
+ * holding the JSON array of AWS's findings report "dataIdentifiers"
+ * member — [{"name", "count", "detections": [{"start", "end"}]}], start
+ * and end in characters, start inclusive, end exclusive — or 0 when no
+ * identifier matched.
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/
+ * mask-sensitive-log-data-audit-findings.html
+ */
+int lv_dp_policy_audit(struct lv_dp_policy *p, const char *msg, size_t len,
+                       struct lv_buf *out);
+
 /* ---- what a read path uses ---------------------------------------------- */
 
 /* The policies that were ever in force for one log group (its own and its
@@ -112,6 +125,28 @@ int lv_dp_set_load(struct lv_store *s, const char *account,
                    const char *region, int64_t group_id,
                    struct lv_dp_set **out, struct lv_err *err);
 void lv_dp_set_free(struct lv_dp_set *set);
+
+/* The same, with only the policies in force now (the Audit statement
+ * reports at ingestion). */
+int lv_dp_set_load_current(struct lv_store *s, const char *account,
+                           const char *region, int64_t group_id,
+                           struct lv_dp_set **out, struct lv_err *err);
+
+/* The policies of a set, in the order they were put (a loan while the
+ * set lives). */
+size_t lv_dp_set_count(const struct lv_dp_set *set);
+struct lv_dp_policy *lv_dp_set_policy(struct lv_dp_set *set, size_t i);
+
+/*
+ * The Audit statements of the policies in force for group g
+ * (dp_audit.c): a findings report for each of ev[0..n), just ingested
+ * into g at rq->now_ms, that holds sensitive data, written to the
+ * policy's CloudWatch Logs findings group. Never fails the caller: what
+ * cannot be written is logged (never the event text) and dropped.
+ */
+struct lv_chunk_event;
+void lv_dp_audit_ingest(struct lv_req *rq, const struct lv_log_group *g,
+                        const struct lv_chunk_event *ev, size_t n);
 
 /*
  * The masking every read path applies (GetLogEvents, FilterLogEvents,
@@ -131,7 +166,6 @@ int lv_logs_mask(struct lv_dp_set *set, int64_t ingestion_ms,
  * masked); else loads g's set into *out (NULL when nothing to mask).
  * 0, or -1 with *err.
  */
-struct lv_log_group;
 int lv_dp_read_prepare(struct lv_req *rq, const struct lv_log_group *g,
                        int unmask, struct lv_dp_set **out,
                        struct lv_err *err);

@@ -665,10 +665,53 @@ static int passes(enum dp_check c, const char *s, size_t n)
     return 1;
 }
 
+/* Characters (UTF-8 code points) in msg[from..to). */
+static size_t chars(const char *msg, size_t from, size_t to)
+{
+    size_t n = 0;
+
+    for (size_t i = from; i < to; i++) {
+        n += ((unsigned char)msg[i] & 0xc0) != 0x80;
+    }
+    return n;
+}
+
+/* Where find() reports each match, for an audit finding: when det is not
+ * NULL, {"start":S,"end":E} (characters, start inclusive, end exclusive)
+ * appended to det, comma-separated, and *count counted. */
+struct detections {
+    struct lv_buf *det;
+    size_t count;
+    size_t at_byte;         /* the character count is known up to here */
+    size_t at_char;
+};
+
+static void detected(struct detections *d, const char *msg, size_t s,
+                     size_t e)
+{
+    size_t cs;
+    size_t ce;
+
+    if (!d || !d->det) {
+        return;
+    }
+    if (s < d->at_byte) {
+        d->at_byte = 0;
+        d->at_char = 0;
+    }
+    cs = d->at_char + chars(msg, d->at_byte, s);
+    ce = cs + chars(msg, s, e);
+    d->at_byte = s;
+    d->at_char = cs;
+    lv_buf_addf(d->det, "%s{\"start\":%zu,\"end\":%zu}",
+                d->count ? "," : "", cs, ce);
+    d->count++;
+}
+
 /* Marks in `hit` (len bytes) the matches of id in msg; 1 if any. */
 static int find(const struct dp_ident *id, const char *msg, size_t len,
                 unsigned char *hit, pcre2_match_data *md,
-                pcre2_match_context *mc)
+                pcre2_match_context *mc, struct detections *d)
 {
     size_t at = 0;
     int any = 0;
@@ -683,11 +726,13 @@ static int find(const struct dp_ident *id, const char *msg, size_t len,
         if (rc < 0) {
             /* Past the limits (or an internal error): fail closed. */
             memset(hit + at, 1, len - at);
+            detected(d, msg, at, len);
             return 1;
         }
         ov = pcre2_get_ovector_pointer(md);
         if (ov[1] > ov[0] && passes(id->check, msg + ov[0], ov[1] - ov[0])) {
             memset(hit + ov[0], 1, ov[1] - ov[0]);
+            detected(d, msg, ov[0], ov[1]);
             any = 1;
         }
         at = ov[1] > at ? ov[1] : at + 1;
@@ -717,7 +762,7 @@ int lv_dp_policy_mask(struct lv_dp_policy *p, const char *msg, size_t len,
     hit = p->hit;
     memset(hit, 0, len);
     for (size_t i = 0; i < p->n; i++) {
-        if (find(&p->ids[i], msg, len, hit, p->md, p->mc)) {
+        if (find(&p->ids[i], msg, len, hit, p->md, p->mc, NULL)) {
             any = 1;
             if (names) {
                 if (names->len > 0) {
@@ -744,4 +789,40 @@ int lv_dp_policy_mask(struct lv_dp_policy *p, const char *msg, size_t len,
         }
     }
     return any;
+}
+
+int lv_dp_policy_audit(struct lv_dp_policy *p, const char *msg, size_t len,
+                       struct lv_buf *out)
+{
+    struct lv_buf det = LV_BUF_INIT(SIZE_MAX);
+    size_t found = 0;
+
+    lv_buf_reset(out);
+    if (p->n == 0 || len == 0) {
+        return 0;
+    }
+    if (p->hit_cap < len) {
+        free(p->hit);
+        p->hit_cap = len;
+        p->hit = lv_xmalloc(len);
+    }
+    lv_buf_addc(out, '[');
+    for (size_t i = 0; i < p->n; i++) {
+        struct detections d = { &det, 0, 0, 0 };
+
+        lv_buf_reset(&det);
+        memset(p->hit, 0, len);
+        if (!find(&p->ids[i], msg, len, p->hit, p->md, p->mc, &d)) {
+            continue;
+        }
+        lv_buf_addf(out, "%s{\"name\":\"", found ? "," : "");
+        lv_buf_add_json_str(out, p->ids[i].name, strlen(p->ids[i].name));
+        lv_buf_addf(out, "\",\"count\":%zu,\"detections\":[", d.count);
+        lv_buf_add(out, det.data, det.len);
+        lv_buf_adds(out, "]}");
+        found++;
+    }
+    lv_buf_addc(out, ']');
+    lv_buf_release(&det);
+    return found > 0;
 }

@@ -196,6 +196,29 @@ try:
         t.eq("FilterLogEvents masks", [before] + MASKED, filt("dp"))
         t.eq("FilterLogEvents matches the original, answers masked",
              [MASKED[2]], filt("dp", filterPattern='"bounced"'))
+        # ---- the Audit statement's findings reports ----
+        r = logs.get_log_events(logGroupName="dp-findings",
+                                logStreamName="dp", startFromHead=True)
+        reports = [json.loads(e["message"]) for e in r["events"]]
+        t.eq("one report per event with sensitive data", 5, len(reports))
+        garn = "arn:aws:logs:eu-west-2:%s:log-group:dp:*" % ACCT
+        t.ok("reports name the group and a time",
+             all(x.get("resourceArn") == garn and
+                 len(x.get("auditTimestamp", "")) == 20 for x in reports),
+             reports)
+        byname = {}
+        for x in reports:
+            for d in x["dataIdentifiers"]:
+                byname.setdefault(d["name"], []).append(d)
+        start = EVENTS[2].index(EMAIL)
+        t.eq("email report", [{"name": "EmailAddress", "count": 1,
+                               "detections": [{"start": start,
+                                               "end": start + len(EMAIL)}]}],
+             byname.get("EmailAddress"))
+        t.eq("identifiers reported", ["AwsSecretKey", "CreditCardNumber",
+                                      "EmailAddress", "EmployeeId",
+                                      "IpAddress"], sorted(byname))
+
         rows = insights("dp", "fields @message, @ptr "
                               "| sort @timestamp asc, @ingestionTime asc")
         t.eq("Insights masks @message", [before] + MASKED,

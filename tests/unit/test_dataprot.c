@@ -146,6 +146,29 @@ static void test_custom_and_utf8(void **state)
     lv_dp_policy_free(p);
 }
 
+/* The findings report's dataIdentifiers: counts, and start/end in
+ * characters (é is one). */
+static void test_audit(void **state)
+{
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_buf out = LV_BUF_INIT(1 << 20);
+    struct lv_dp_policy *p;
+    const char *in = "é a@b.co et c@d.fr 10.0.0.1";
+    const char *want =
+        "[{\"name\":\"EmailAddress\",\"count\":2,\"detections\":"
+        "[{\"start\":2,\"end\":8},{\"start\":12,\"end\":18}]}]";
+
+    (void)state;
+    p = make("\"" ARN "EmailAddress\",\"" ARN "Ssn-US\"", NULL, &err);
+    assert_non_null(p);
+    assert_int_equal(lv_dp_policy_audit(p, in, strlen(in), &out), 1);
+    assert_int_equal(out.len, strlen(want));
+    assert_memory_equal(out.data, want, out.len);
+    assert_int_equal(lv_dp_policy_audit(p, "nothing", 7, &out), 0);
+    lv_buf_release(&out);
+    lv_dp_policy_free(p);
+}
+
 struct bad_case {
     const char *name;
     const char *doc;
@@ -226,6 +249,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mask_managed),
         cmocka_unit_test(test_custom_and_utf8),
+        cmocka_unit_test(test_audit),
         cmocka_unit_test(test_bad_documents),
         cmocka_unit_test(test_garbage),
     };
