@@ -12,8 +12,10 @@
  *   types of the model (SUBSCRIPTION_FILTER_POLICY, FIELD_INDEX_POLICY,
  *   TRANSFORMER_POLICY, METRIC_EXTRACTION_POLICY) answer
  *   InvalidParameterException naming the supported type, the strictest
- *   answer: a 200 would promise work this server does not do. The store
- *   keeps any type (policies_store.h) for whoever adds them.
+ *   answer: a 200 would promise work this server does not do. Describe
+ *   and Delete of those types answer what is true — no policy of that
+ *   type exists: [] and ResourceNotFoundException. The store keeps any
+ *   type (policies_store.h) for whoever adds them.
  * - An account has one data protection policy (AWS: "each account can
  *   have only one account-level data protection policy"): a put replaces
  *   the one in force, whatever its name. selectionCriteria is refused for
@@ -270,14 +272,24 @@ int lv_logs_op_delete_data_protection_policy(struct lv_req *rq,
 
 /* ---- account policies ---------------------------------------------------- */
 
-/* DATA_PROTECTION_POLICY is the one type honoured (see the top). */
-static int check_type(const char *type, struct lv_err *err)
+/* A policyType is given (the model requires it; the front checked its
+ * enum). */
+static int need_type(const char *type, struct lv_err *err)
 {
     if (!type) {
         return lv_err_set(err, LV_E_INVALID_PARAMETER,
                           "1 validation error detected: Value null at "
                           "'policyType' failed to satisfy constraint: "
                           "Member must not be null");
+    }
+    return 0;
+}
+
+/* DATA_PROTECTION_POLICY is the one type honoured (see the top). */
+static int check_type(const char *type, struct lv_err *err)
+{
+    if (need_type(type, err) < 0) {
+        return -1;
     }
     if (strcmp(type, DP_TYPE) != 0) {
         return lv_err_set(err, LV_E_INVALID_PARAMETER,
@@ -382,7 +394,7 @@ int lv_logs_op_describe_account_policies(struct lv_req *rq, const json_t *in,
     size_t i;
     json_t *a;
 
-    if (check_type(type, err) < 0) {
+    if (need_type(type, err) < 0) {
         return -1;
     }
     /* Only the caller's own account's policies are visible here. */
@@ -414,7 +426,7 @@ int lv_logs_op_delete_account_policy(struct lv_req *rq, const json_t *in,
     int rc;
 
     (void)w;
-    if (check_type(type, err) < 0) {
+    if (need_type(type, err) < 0) {
         return -1;
     }
     rc = lv_store_policies_close(rq->store, rq->who.account, rq->region,

@@ -295,6 +295,13 @@ try:
                      srv, "PutAccountPolicy", policyName="acct",
                      policyDocument=adoc, selectionCriteria="x",
                      policyType="DATA_PROTECTION_POLICY")
+        st, r = logs_call(srv, "DescribeAccountPolicies",
+                          {"policyType": "SUBSCRIPTION_FILTER_POLICY"})
+        t.eq("no policy of another type", (200, []),
+             (st, r.get("accountPolicies")))
+        t.logs_error("delete of another type", "ResourceNotFoundException",
+                     srv, "DeleteAccountPolicy", policyName="acct",
+                     policyType="SUBSCRIPTION_FILTER_POLICY")
         st, r = logs_call(srv, "PutAccountPolicy", {
             "policyName": "acct", "policyDocument": adoc,
             "policyType": "DATA_PROTECTION_POLICY", "scope": "ALL"})
