@@ -34,6 +34,7 @@
  * on a 1 MB event must not run for long. */
 #define DP_MATCH_LIMIT 200000
 #define DP_DEPTH_LIMIT 10000
+#define DP_JIT_STACK (1024 * 1024)
 
 enum dp_check {
     CHECK_NONE = 0,
@@ -106,6 +107,7 @@ struct lv_dp_policy {
      * byte map of what is masked. */
     pcre2_match_data *md;
     pcre2_match_context *mc;
+    pcre2_jit_stack *js;        /* NULL when PCRE2 has no JIT */
     unsigned char *hit;
     size_t hit_cap;
 };
@@ -115,11 +117,18 @@ static int bad(struct lv_err *err, const char *fmt, const char *what)
     return lv_err_set(err, LV_E_INVALID_PARAMETER, fmt, what);
 }
 
+/* Compiles re, with PCRE2's JIT when it has one (about 10 times faster
+ * on the read paths; the interpreter serves otherwise). */
 static pcre2_code *compile(const char *re, int *errcode, size_t *erroff)
 {
-    return pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
-                         PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, errcode,
-                         erroff, NULL);
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
+                                     PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
+                                     errcode, erroff, NULL);
+
+    if (code) {
+        (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+    }
+    return code;
 }
 
 static void add_ident(struct lv_dp_policy *p, const char *name,
@@ -571,6 +580,11 @@ struct lv_dp_policy *lv_dp_policy_parse(const char *doc, size_t len,
         }
         pcre2_set_match_limit(p->mc, DP_MATCH_LIMIT);
         pcre2_set_depth_limit(p->mc, DP_DEPTH_LIMIT);
+        /* The JIT's own stack, bounded as the interpreter's depth is. */
+        p->js = pcre2_jit_stack_create(32 * 1024, DP_JIT_STACK, NULL);
+        if (p->js) {
+            pcre2_jit_stack_assign(p->mc, NULL, p->js);
+        }
     }
     json_decref(root);
     return p;
@@ -586,6 +600,7 @@ void lv_dp_policy_free(struct lv_dp_policy *p)
     }
     free(p->ids);
     pcre2_match_context_free(p->mc);
+    pcre2_jit_stack_free(p->js);
     pcre2_match_data_free(p->md);
     free(p->hit);
     free(p);
