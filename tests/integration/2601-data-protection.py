@@ -194,8 +194,15 @@ try:
 
         t.eq("GetLogEvents masks", [before] + MASKED, get("dp", "s"))
         t.eq("FilterLogEvents masks", [before] + MASKED, filt("dp"))
-        t.eq("FilterLogEvents matches the original, answers masked",
-             [MASKED[2]], filt("dp", filterPattern='"bounced"'))
+        t.eq("FilterLogEvents answers masked", [MASKED[2]],
+             filt("dp", filterPattern='"bounced"'))
+        t.eq("FilterLogEvents searches the masked text", [before],
+             filt("dp", filterPattern='"jane.doe"'))
+        t.eq("FilterLogEvents finds what was masked", [MASKED[2], MASKED[3]],
+             filt("dp", filterPattern='"********************"'))
+        t.eq("FilterLogEvents unmask searches the original",
+             [before, EVENTS[2]],
+             filt("dp", filterPattern='"jane.doe"', unmask=True))
         # ---- the Audit statement's findings reports ----
         r = logs.get_log_events(logGroupName="dp-findings",
                                 logStreamName="dp", startFromHead=True)
