@@ -562,6 +562,19 @@ static const struct rule logs_group_fields[] = {
     C("logGroupName", "logGroupName"), C("time", "time"),
     C("logGroupIdentifier", "logGroupIdentifier"), END,
 };
+/* Data protection (logs/dp_ops.c): policy documents are configuration,
+ * recorded as given. */
+static const struct rule logs_dp_policy[] = {
+    C("logGroupIdentifier", "logGroupIdentifier"),
+    C("policyDocument", "policyDocument"), END,
+};
+static const struct rule logs_account_policy[] = {
+    C("policyName", "policyName"), C("policyDocument", "policyDocument"),
+    C("policyType", "policyType"), C("scope", "scope"),
+    C("selectionCriteria", "selectionCriteria"),
+    C("accountIdentifiers", "accountIdentifiers"),
+    C("nextToken", "nextToken"), END,
+};
 static const struct rule logs_groups_for_query[] = {
     C("queryId", "queryId"), C("nextToken", "nextToken"),
     C("maxResults", "maxResults"), END,
@@ -660,6 +673,8 @@ static const struct op_rule logs_ops[] = {
     { "CreateLogGroup", 0, logs_create_group, NULL, NULL, NULL },
     { "CreateLogStream", 0, logs_stream, NULL, NULL, NULL },
     { "CreateLookupTable", 0, logs_create_lookup, NULL, NULL, NULL },
+    { "DeleteAccountPolicy", 0, logs_account_policy, NULL, NULL, NULL },
+    { "DeleteDataProtectionPolicy", 0, logs_dp_policy, NULL, NULL, NULL },
     { "DeleteDestination", 0, logs_destination_name, NULL, NULL, NULL },
     { "DeleteLogGroup", 0, logs_group, NULL, NULL, NULL },
     { "DeleteLogStream", 0, logs_stream, NULL, NULL, NULL },
@@ -668,6 +683,8 @@ static const struct op_rule logs_ops[] = {
     { "DeleteQueryDefinition", 0, logs_query_def_id, NULL, NULL, NULL },
     { "DeleteRetentionPolicy", 0, logs_group, NULL, NULL, NULL },
     { "DeleteSubscriptionFilter", 0, logs_filter_name, NULL, NULL, NULL },
+    { "DescribeAccountPolicies", F_RO, logs_account_policy, NULL, NULL,
+      NULL },
     { "DescribeDestinations", F_RO, logs_describe_destinations, NULL, NULL,
       NULL },
     { "DescribeExportTasks", F_RO, logs_describe_exports, NULL, NULL,
@@ -690,6 +707,7 @@ static const struct op_rule logs_ops[] = {
     { "DisassociateKmsKey", 0, logs_disassociate, NULL, NULL, NULL },
     { "FilterLogEvents", F_RO | F_DATA, logs_filter_events, NULL, NULL,
       NULL },
+    { "GetDataProtectionPolicy", F_RO, logs_dp_policy, NULL, NULL, NULL },
     { "GetLogEvents", F_RO | F_DATA, logs_get_events, NULL, NULL, NULL },
     { "GetLogGroupFields", F_RO, logs_group_fields, NULL, NULL, NULL },
     { "GetLogRecord", F_RO | F_DATA, logs_get_record, NULL, NULL, NULL },
@@ -701,6 +719,8 @@ static const struct op_rule logs_ops[] = {
       NULL },
     { "ListTagsForResource", F_RO, logs_resource, NULL, NULL, NULL },
     { "ListTagsLogGroup", F_RO, logs_group, NULL, NULL, NULL },
+    { "PutAccountPolicy", 0, logs_account_policy, NULL, NULL, NULL },
+    { "PutDataProtectionPolicy", 0, logs_dp_policy, NULL, NULL, NULL },
     { "PutDestination", 0, logs_put_destination, NULL, NULL, NULL },
     { "PutDestinationPolicy", 0, logs_put_destination_policy, NULL, NULL,
       NULL },

@@ -97,6 +97,7 @@ void lv_creds_free(struct lv_creds *c)
         }
         free((char *)c->v[i].account);
         free((char *)c->v[i].user);
+        free((char *)c->v[i].deny_actions);
     }
     free(c->v);
     lv_secret_wipe(c->keys, sizeof(c->keys));
@@ -186,6 +187,10 @@ void lv_creds_principal(const struct lv_cred *cred, struct lv_principal *p)
     } else {
         snprintf(p->arn, sizeof(p->arn), "arn:aws:iam::%s:root",
                  cred->account);
+    }
+    if (cred->deny_actions) {
+        snprintf(p->deny_actions, sizeof(p->deny_actions), "%s",
+                 cred->deny_actions);
     }
 }
 
@@ -340,9 +345,21 @@ static int set_key(struct lv_cred *e, const char *key, const char *val,
         e->user = lv_xstrdup(val);
         return 0;
     }
+    if (strcmp(key, "deny_actions") == 0) {
+        if (e->deny_actions) {
+            goto dup;
+        }
+        if (strlen(val) >= LV_MAX_DENY_ACTIONS) {
+            return lv_err_set(err, LV_E_INVALID_PARAMETER,
+                              "%s:%zu: deny_actions must be under %d "
+                              "characters", path, line, LV_MAX_DENY_ACTIONS);
+        }
+        e->deny_actions = lv_xstrdup(val);
+        return 0;
+    }
     return lv_err_set(err, LV_E_INVALID_PARAMETER,
                       "%s:%zu: unknown key '%.64s' (expected "
-                      "secret_access_key, account_id or user)",
+                      "secret_access_key, account_id, user or deny_actions)",
                       path, line, key);
 dup:
     return lv_err_set(err, LV_E_INVALID_PARAMETER,

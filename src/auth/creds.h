@@ -9,6 +9,12 @@
  *   account_id = 123456789012
  *   user = alice            ; optional: arn:aws:iam::ACCOUNT:user/alice,
  *                           ; otherwise arn:aws:iam::ACCOUNT:root
+ *   deny_actions = logs:Unmask  ; optional: actions this identity is not
+ *                           ; allowed, comma-separated, * wildcards — a
+ *                           ; stand-in for an IAM identity policy that
+ *                           ; does not allow them (logvault has none);
+ *                           ; only the actions that consult it check it
+ *                           ; (today logs:Unmask, logs/dataprot.h)
  *
  * Without a file the table holds one entry: `test` / `test`, account
  * 123456789012, root. This module does no signing (see sigv4.h).
@@ -22,6 +28,7 @@ struct lv_err;
 
 #define LV_MAX_ACCESS_KEY 128
 #define LV_MAX_ARN 2048
+#define LV_MAX_DENY_ACTIONS 256
 
 /* Who a request acts as. For a service principal (the Logs service calling
  * KMS), `service` is "logs.<region>.amazonaws.com" and `arn`/`user` are
@@ -32,6 +39,7 @@ struct lv_principal {
     char user[129];             /* "" for the account root */
     char arn[LV_MAX_ARN];       /* arn:aws:iam::ACCOUNT:root | …:user/NAME */
     char service[128];          /* "" unless a service principal */
+    char deny_actions[LV_MAX_DENY_ACTIONS]; /* the file's deny_actions */
 };
 
 struct lv_cred {
@@ -40,6 +48,7 @@ struct lv_cred {
     size_t secret_len;
     const char *account;
     const char *user;           /* NULL for root */
+    const char *deny_actions;   /* NULL if none */
 };
 
 struct lv_creds;

@@ -34,7 +34,9 @@
  *              out at the end;
  *              `pattern … | diff` is diff's block alone (diff.c clusters
  *              the events of both periods with pattern's method)
- *   unmask     refused (see unmask_refusal)
+ *   unmask     sets @message to the message as ingested when the event
+ *              was fed masked (ev->unmasked; logs/dataprot.h); the
+ *              caller authorized logs:Unmask before the run
  *   join       cmd_join.c: each row becomes its joined rows (made anew,
  *              of no event: events are counted as they reach the join)
  *   appendcols cmd_appendcols.c, a block, after the default sort when
@@ -98,6 +100,7 @@
 enum st_kind {
     ST_FIELDS,
     ST_NOP,         /* display */
+    ST_UNMASK,      /* unmask: @message as ingested */
     ST_FILTER,
     ST_PARSE,
     ST_UNNEST,
@@ -192,7 +195,7 @@ static struct stage *add_stage(struct lv_iq_run *run, enum st_kind k,
 
 /* The sort stage whose kept rows a limit of n right after it may cap:
  * the last stage when it is a sort, looking past stages that keep every
- * row as it is (fields, display). */
+ * row as it is (fields, display, unmask). */
 static struct stage *sort_before(struct lv_iq_run *run)
 {
     for (size_t i = run->n_st; i > 0; i--) {
@@ -200,7 +203,7 @@ static struct stage *sort_before(struct lv_iq_run *run)
         if (s->k == ST_SORT) {
             return s;
         }
-        if (s->k != ST_FIELDS && s->k != ST_NOP) {
+        if (s->k != ST_FIELDS && s->k != ST_NOP && s->k != ST_UNMASK) {
             return NULL;
         }
     }
@@ -221,15 +224,6 @@ static void add_default_sort(struct lv_iq_run *run, size_t keep)
     s->dflt = 1;
     s->nkeys = 1;
     s->keep = keep;
-}
-
-static const char *unmask_refusal(void)
-{
-    /* CWL_QuerySyntax-Unmask: unmask shows what a log group's data
-     * protection policy masked, to a caller with logs:Unmask. */
-    return "unmask is not supported: it reveals data masked by a log "
-           "group's data protection policy, and this server has no data "
-           "protection policies, so no data is masked";
 }
 
 static void fail(struct lv_iq_run *run, enum lv_errcode code, const char *msg)
@@ -421,8 +415,7 @@ static void build(struct lv_iq_run *run)
             add_stage(run, ST_LOOKUP, c);
             break;
         case LV_IQ_C_UNMASK:
-            fail(run, LV_E_MALFORMED_QUERY, unmask_refusal());
-            add_stage(run, ST_NOP, c);
+            add_stage(run, ST_UNMASK, c);
             break;
         default: {
             /* The parser refuses what the engine does not run; a command
@@ -948,6 +941,19 @@ static int push(struct lv_iq_run *run, size_t i, struct lv_iq_row *r,
             break;
         case ST_NOP:
             break;
+        case ST_UNMASK: {
+            const struct lv_iq_event *ev = lv_iq_row_event(r);
+
+            if (ev && ev->unmasked) {
+                v.t = LV_IQ_STR;
+                v.num = 0;
+                v.s = ev->unmasked;
+                v.len = ev->unmasked_len;
+                v.is_ptr = 0;
+                lv_iq_row_set(r, "@message", &v);
+            }
+            break;
+        }
         case ST_FILTER:
             lv_iq_eval(s->c->expr, r, &run->cx, &v);
             if (!lv_iq_val_truthy(&v)) {

@@ -39,6 +39,10 @@ const struct lv_iq_source *lv_iq_query_source(const struct lv_iq_query *q);
  * (diff, logcompare): the caller feeds them with ev->previous = 1. */
 int lv_iq_query_wants_previous(const struct lv_iq_query *q);
 
+/* 1 when the query has the unmask command, which shows @message as
+ * ingested (ev->unmasked): the caller authorizes logs:Unmask first. */
+int lv_iq_query_unmasks(const struct lv_iq_query *q);
+
 /* The range [*lo, *hi] (ms, inclusive) whose events diff compares with
  * the query's [start_ms, end_ms]: the period of the same length just
  * before it, or the same range a day, a week or a calendar month earlier
@@ -87,6 +91,11 @@ struct lv_iq_event {
     size_t stream_len;
     const char *msg;            /* @message */
     size_t msg_len;
+    /* The message as ingested when msg is its masked form (a data
+     * protection policy, logs/dataprot.h), else NULL: what the unmask
+     * command shows. */
+    const char *unmasked;
+    size_t unmasked_len;
     const char *ptr;            /* @ptr (GetLogRecord's logRecordPointer) */
     size_t ptr_len;
     int previous;               /* diff: an event of the previous period */

@@ -191,7 +191,7 @@ enum lv_iq_ck {
     LV_IQ_C_DEDUP,          /* items (fields) */
     LV_IQ_C_PATTERN,        /* expr: the field clustered */
     LV_IQ_C_DIFF,           /* diff_period */
-    LV_IQ_C_UNMASK,         /* unmask — refused until data protection */
+    LV_IQ_C_UNMASK,         /* unmask: @message as ingested */
     LV_IQ_C_FILTER_INDEX,   /* expr (field = value / field in [...]) */
     LV_IQ_C_UNNEST,         /* items[0]: the array field, name: its alias */
     LV_IQ_C_ACCUM,          /* items[0]: e the field summed, name the

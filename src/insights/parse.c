@@ -1012,8 +1012,8 @@ static int parse_cmd(struct lv_iqp *p, struct lv_iq_cmd *c, struct flow *f)
         c->diff_period = lv_xstrdup("previousPeriod");
         return 0;
     case LV_IQ_C_UNMASK:
-        /* unmask, unmask @message, unmask(@message): parsed; exec refuses
-         * it until logvault has data protection. */
+        /* unmask, unmask @message, unmask(@message): @message as
+         * ingested (exec.c). */
         if (p->tok.t == LV_IQT_LPAREN) {
             if (lv_iqp_advance(p) < 0 || !(c->expr = parse_field(p))) {
                 return -1;
@@ -1377,6 +1377,16 @@ int lv_iq_query_wants_previous(const struct lv_iq_query *q)
     for (i = 0; i < q->n_cmds; i++) {
         if (q->cmds[i].k == LV_IQ_C_DIFF ||
             q->cmds[i].k == LV_IQ_C_LOGCOMPARE) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int lv_iq_query_unmasks(const struct lv_iq_query *q)
+{
+    for (size_t i = 0; i < q->n_cmds; i++) {
+        if (q->cmds[i].k == LV_IQ_C_UNMASK) {
             return 1;
         }
     }

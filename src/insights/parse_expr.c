@@ -513,8 +513,8 @@ static struct lv_iq_expr *parse_call(struct lv_iqp *p, struct lv_iqtoken *name)
     if (!e->fn) {
         if (strcasecmp(e->str, "unmask") == 0) {
             lv_iqp_err_at(p, e->pos,
-                          "unmask needs a data protection policy, "
-                          "which logvault does not support");
+                          "unmask is a command (| unmask(@message)), "
+                          "not a function");
         } else {
             lv_iqp_err_at(p, e->pos, "unknown function '%s'", e->str);
         }

@@ -238,6 +238,10 @@ void lv_iq_row_own(struct lv_iq_row *r)
             }
         }
     }
+    if (ev->unmasked) {
+        ev->unmasked = lv_iq_arena_strndup(&r->arena, ev->unmasked,
+                                           ev->unmasked_len);
+    }
     if (ev->log) {
         ev->log = lv_iq_arena_strndup(&r->arena, ev->log, ev->log_len);
     }

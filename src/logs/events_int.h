@@ -80,4 +80,20 @@ void lv_logs_commit_stop(struct lv_logs_committer *cm);
 int lv_logs_commit(struct lv_logs_committer *cm, struct lv_store *s,
                    struct lv_commit_job *job, struct lv_err *err);
 
+/* ---- ingestion (ingest.c) ---------------------------------------------- */
+
+struct lv_chunk_event;
+struct lv_log_group;
+struct lv_log_stream;
+struct lv_req;
+
+/* Seals ev[0..n) (in timestamp order, each within AWS's event limits) as
+ * chunks of stream st of group g, ingested at rq->now_ms, and commits them
+ * as PutLogEvents does, without its checks: for events the service writes
+ * itself (data protection findings, logs/dp_audit.c). 0, or -1 with *err. */
+int lv_logs_ingest_events(struct lv_req *rq, const struct lv_log_group *g,
+                          const struct lv_log_stream *st,
+                          const struct lv_chunk_event *ev, size_t n,
+                          struct lv_err *err);
+
 #endif

@@ -33,6 +33,7 @@
 #include "app.h"
 #include "logs/chunk.h"
 #include "logs/datakey.h"
+#include "logs/dataprot.h"
 #include "logs/fastjson.h"
 #include "logs/logs.h"
 #include "logs/logs_int.h"
@@ -322,6 +323,16 @@ out:
     return ret;
 }
 
+int lv_logs_ingest_events(struct lv_req *rq, const struct lv_log_group *g,
+                          const struct lv_log_stream *st,
+                          const struct lv_chunk_event *ev, size_t n,
+                          struct lv_err *err)
+{
+    int64_t next_seq = st->next_seq;
+
+    return n == 0 ? 0 : store_events(rq, g, st, ev, n, &next_seq, err);
+}
+
 int lv_logs_op_put_log_events(struct lv_req *rq, const json_t *in,
                               struct lv_jw *w, struct lv_err *err)
 {
@@ -368,6 +379,8 @@ int lv_logs_op_put_log_events(struct lv_req *rq, const json_t *in,
                      err) < 0) {
         goto out;
     }
+    /* Data protection's Audit statement reports on what was stored. */
+    lv_dp_audit_ingest(rq, &g, ev + from, to - from);
     /* The sequence token is ignored on input; AWS still returns one. */
     snprintf(token, sizeof(token), "%056" PRId64, next_seq);
     lv_jw_kstr(w, "nextSequenceToken", token);

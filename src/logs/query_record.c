@@ -18,8 +18,9 @@
  * lv_iq_discover, their values through a `fields` query of the engine
  * over that one event, so that they read as a query would show them). An
  * event that is gone (its group deleted, retention) is
- * ResourceNotFoundException. unmask has no effect (no data protection
- * policies here).
+ * ResourceNotFoundException. @message (and the fields discovered in it)
+ * are masked under the group's data protection policies unless unmask is
+ * asked for and allowed (logs/dataprot.h).
  *
  * GetLogGroupFields reads the events of the 15 minutes up to now, or of
  * time ± 8 minutes ("the 8 minutes before and 8 minutes after this time
@@ -42,6 +43,7 @@
 #include "app.h"
 #include "insights/insights.h"
 #include "logs/chunk.h"
+#include "logs/dataprot.h"
 #include "logs/datakey.h"
 #include "logs/query_int.h"
 #include "store/logs_store.h"
@@ -170,13 +172,17 @@ int lv_logs_op_get_log_record(struct lv_req *rq, const json_t *in,
     struct lv_datakey_session ds;
     struct lv_chunk_plain plain = LV_CHUNK_PLAIN_INIT;
     struct lv_buf payload;
+    struct lv_buf masked;
+    struct lv_dp_set *mask = NULL;
     struct lv_iq_event ev;
     char log[LV_LOGS_MAX_NAME + 16];
     char num[32];
+    int unmask = 0;
     int found;
     int ret = -1;
 
     lv_buf_init(&payload, 2 * (size_t)LV_CHUNK_MAX_RAW + 4096);
+    lv_buf_init(&masked, SIZE_MAX);
     if (lv_json_req_str(in, "logRecordPointer", 0, 4096, &ptr_text,
                         err) < 0) {
         goto out;
@@ -193,6 +199,10 @@ int lv_logs_op_get_log_record(struct lv_req *rq, const json_t *in,
     if (!found || strcmp(g.account, rq->who.account) != 0 ||
         strcmp(g.region, rq->region) != 0) {
         lv_err_set(err, LV_E_RESOURCE_NOT_FOUND, no_record);
+        goto out;
+    }
+    lv_json_bool(in, "unmask", &unmask);
+    if (lv_dp_read_prepare(rq, &g, unmask, &mask, err) < 0) {
         goto out;
     }
     memset(&fc, 0, sizeof(fc));
@@ -234,6 +244,10 @@ int lv_logs_op_get_log_record(struct lv_req *rq, const json_t *in,
     ev.msg_len = plain.ev[ptr.idx].len;
     ev.ptr = ptr_text;
     ev.ptr_len = strlen(ptr_text);
+    if (lv_logs_mask(mask, ev.ingestion_ms, ev.msg, ev.msg_len, &masked)) {
+        ev.msg = masked.data;
+        ev.msg_len = masked.len;
+    }
 
     lv_jw_key(w, "logRecord");
     lv_jw_obj_open(w);
@@ -249,6 +263,9 @@ int lv_logs_op_get_log_record(struct lv_req *rq, const json_t *in,
     lv_jw_obj_close(w);
     ret = 0;
 out:
+    lv_dp_set_free(mask);
+    lv_secret_wipe(masked.data, masked.cap);
+    lv_buf_release(&masked);
     lv_chunk_plain_release(&plain);
     lv_buf_release(&payload);
     return ret;

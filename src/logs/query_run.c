@@ -65,6 +65,7 @@
 #include "logs/lookup_csv.h"
 #include "logs/lookup_int.h"
 #include "logs/chunk.h"
+#include "logs/dataprot.h"
 #include "logs/datakey.h"
 #include "store/insights_store.h"
 #include "store/store.h"
@@ -148,6 +149,10 @@ struct qrun {
     struct lv_csv *tables;
     struct lv_iq_table *views;
     size_t n_tables;
+    /* The group's data protection policies (logs/dataprot.h): @message
+     * is fed masked. NULL when nothing is masked. */
+    struct lv_dp_set *mask;
+    struct lv_buf masked;
 };
 
 static int sname_cmp(const void *a, const void *b)
@@ -291,8 +296,10 @@ static int read_chunk(struct qrun *r, struct lv_datakey_session *ds,
         /* 0: deleted by retention meanwhile, nothing to read. */
         return found;
     }
-    /* the required literals are the query's own, not a sub-query's */
-    feed = r->sub ? 1 : chunk_may_match(r, &plain);
+    /* the required literals are the query's own, not a sub-query's; a
+     * masked message can hold a literal the original does not ("***"),
+     * and the chunk's prefilter is on the original, so it is not used */
+    feed = r->sub || r->mask ? 1 : chunk_may_match(r, &plain);
     memset(&ev, 0, sizeof(ev));
     ev.ingestion_ms = c->ingestion_time;
     ev.log = r->log;
@@ -322,6 +329,15 @@ static int read_chunk(struct qrun *r, struct lv_datakey_session *ds,
         ev.ts = e->ts;
         ev.msg = e->msg;
         ev.msg_len = e->len;
+        ev.unmasked = NULL;
+        ev.unmasked_len = 0;
+        if (lv_logs_mask(r->mask, c->ingestion_time, e->msg, e->len,
+                         &r->masked)) {
+            ev.msg = r->masked.data;
+            ev.msg_len = r->masked.len;
+            ev.unmasked = e->msg;
+            ev.unmasked_len = e->len;
+        }
         ev.ptr = cursor;
         ev.ptr_len = head + put_index(cursor + head, i);
         if (lv_iq_run_feed(r->run, &ev, err) < 0) {
@@ -415,6 +431,13 @@ static int read_group(struct qrun *r, struct lv_log_group *g,
         qsort(r->streams, r->n_streams, sizeof(*r->streams), sname_cmp);
     }
     r->st.groups++;
+    /* the group's data protection policies: its messages are fed masked */
+    lv_dp_set_free(r->mask);
+    r->mask = NULL;
+    if (lv_dp_set_load(r->rq.store, g->account, g->region, g->id, &r->mask,
+                       err) < 0) {
+        goto out;
+    }
     /* `stats … offset d` reads the query's own groups d earlier */
     off = r->sub ? 0 : lv_iq_query_offset_ms(r->q);
     if (read_range(r, r->start_ms - off, r->end_ms - off, 0, err) < 0) {
@@ -518,6 +541,10 @@ static int read_groups(struct qrun *r, struct lv_err *err)
     ret = 0;
 out:
     r->g = NULL;
+    lv_dp_set_free(r->mask);
+    r->mask = NULL;
+    lv_secret_wipe(r->masked.data, r->masked.cap);
+    lv_buf_release(&r->masked);
     json_decref(arns);
     return ret;
 }
@@ -659,6 +686,7 @@ static void run_job(struct lv_logs_queries *qs, const struct job *jb)
     r->rq.now_ms = r->began_ms;
     r->rq.now = (time_t)(r->began_ms / 1000);
     lv_buf_init(&r->payload, 2 * (size_t)LV_CHUNK_MAX_RAW + 4096);
+    lv_buf_init(&r->masked, SIZE_MAX);
     lv_buf_init(&r->stats, 4096);
 
     /* StartQuery hands the job over only after its row committed

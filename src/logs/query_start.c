@@ -51,6 +51,7 @@
 /* For struct lv_iq_source's members only: insights.h declares the SOURCE
  * selection opaque. */
 #include "insights/iq.h"
+#include "logs/dataprot.h"
 #include "logs/query_int.h"
 #include "store/insights_store.h"
 #include "store/store.h"
@@ -293,6 +294,15 @@ int lv_logs_op_start_query(struct lv_req *rq, const json_t *in,
     if (resolve_groups(rq, in, q, &qg, err) < 0 ||
         check_sub_groups(rq, q, err) < 0) {
         goto out;
+    }
+    /* The unmask command shows what data protection masked: the caller
+     * needs logs:Unmask on every group the query reads
+     * (CWL_QuerySyntax-Unmask). */
+    for (size_t i = 0; lv_iq_query_unmasks(q) && i < qg.n; i++) {
+        lv_logs_group_arn(&qg.g[i], 1, arn);
+        if (lv_dp_authorize_unmask(rq, arn, err) < 0) {
+            goto out;
+        }
     }
     lv_buf_addc(&arns, '[');
     for (size_t i = 0; i < qg.n; i++) {

@@ -53,6 +53,7 @@
 #include <time.h>
 
 #include "logs/chunk.h"
+#include "logs/dataprot.h"
 #include "logs/datakey.h"
 #include "logs/logs.h"
 #include "logs/logs_int.h"
@@ -453,11 +454,13 @@ int lv_logs_op_get_log_events(struct lv_req *rq, const json_t *in,
 {
     struct lv_log_group g;
     struct lv_log_stream st;
+    struct lv_dp_set *mask = NULL;
     struct scan sc;
     const char *stream_name = lv_json_str(in, "logStreamName");
     const char *token = lv_json_str(in, "nextToken");
     int64_t v;
     int head = 0;
+    int unmask = 0;
     int rc;
     int ret = -1;
 
@@ -492,6 +495,12 @@ int lv_logs_op_get_log_events(struct lv_req *rq, const json_t *in,
         goto out;
     }
     if (lv_logs_find_stream(rq, &g, stream_name, &st, err) < 0) {
+        goto out;
+    }
+    /* Data protection (logs/dataprot.h): masked unless unmask is asked
+     * for, and allowed. */
+    lv_json_bool(in, "unmask", &unmask);
+    if (lv_dp_read_prepare(rq, &g, unmask, &mask, err) < 0) {
         goto out;
     }
     if (token) {
@@ -537,9 +546,11 @@ int lv_logs_op_get_log_events(struct lv_req *rq, const json_t *in,
         sc.bound.chunk = 0;
         sc.bound.idx = 0;
     }
+    lv_dp_mask_page(mask, &sc.page);
     write_page(&sc, &st, token, w);
     ret = 0;
 out:
+    lv_dp_set_free(mask);
     lv_page_release(&sc.page);
     lv_buf_release(&sc.payload);
     return ret;

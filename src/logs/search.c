@@ -42,8 +42,12 @@
  * searchedLogStreams is always [] (AWS: "As of May 15, 2020, this
  * parameter is no longer supported. This parameter returns an empty
  * list."); interleaved is accepted and ignored ("As of June 17, 2019,
- * this parameter is ignored and the value is assumed to be true"); unmask
- * has no effect (logvault has no data protection policies).
+ * this parameter is ignored and the value is assumed to be true").
+ * Under the group's data protection policies (logs/dataprot.h) the events
+ * are masked unless unmask is asked for and allowed — and the filter
+ * pattern matches the masked text, as it would on AWS, which masks at
+ * ingestion: a caller without logs:Unmask cannot find which events hold
+ * a given card number by searching for it.
  */
 #include "logs/logs.h"
 
@@ -56,6 +60,7 @@
 #include <openssl/evp.h>
 
 #include "logs/chunk.h"
+#include "logs/dataprot.h"
 #include "logs/datakey.h"
 #include "logs/filter.h"
 #include "logs/groups_int.h"
@@ -94,6 +99,8 @@ struct fscan {
     int stopped;                /* the budget ran out at stop_at */
     struct lv_page_key stop_at;
     struct lv_buf payload;
+    struct lv_dp_set *mask;     /* NULL: nothing masked */
+    struct lv_buf masked;       /* one event's masked text */
     struct lv_err *err;
 };
 
@@ -284,6 +291,8 @@ static int visit(void *arg, const struct lv_log_chunk *c)
     struct fscan *sc = arg;
     struct lv_chunk_plain plain = LV_CHUNK_PLAIN_INIT;
     int all = lv_filter_kind(sc->f) == LV_FILTER_ALL;
+    const char *msg;
+    size_t len;
     int found;
     int ret = -1;
 
@@ -314,7 +323,9 @@ static int visit(void *arg, const struct lv_log_chunk *c)
         return found;
     }
     sc->scanned += c->raw_bytes;
-    if (!chunk_may_match(sc, &plain)) {
+    /* The literals are the original's: a masked text may hold one the
+     * original does not ("****"), so under a mask every chunk is read. */
+    if (!(sc->mask && !all) && !chunk_may_match(sc, &plain)) {
         ret = 0;
         goto out;
     }
@@ -328,9 +339,22 @@ static int visit(void *arg, const struct lv_log_chunk *c)
             (sc->page.full && lv_page_key_cmp(&k, &sc->page.cut) > 0)) {
             continue;
         }
-        if (all || lv_filter_match(sc->f, e->msg, e->len)) {
+        if (all) {
+            /* Masked once the page is decided (lv_dp_mask_page). */
             lv_page_add(&sc->page, &k, c->ingestion_time, c->stream_id,
                         e->msg, e->len);
+            continue;
+        }
+        msg = e->msg;
+        len = e->len;
+        if (lv_logs_mask(sc->mask, c->ingestion_time, e->msg, e->len,
+                         &sc->masked)) {
+            msg = sc->masked.data;
+            len = sc->masked.len;
+        }
+        if (lv_filter_match(sc->f, msg, len)) {
+            lv_page_add(&sc->page, &k, c->ingestion_time, c->stream_id,
+                        msg, len);
         }
     }
     if (lv_page_over(&sc->page)) {
@@ -387,10 +411,12 @@ int lv_logs_op_filter_log_events(struct lv_req *rq, const json_t *in,
     int64_t end = INT64_MAX;
     int64_t v;
     int has_token;
+    int unmask = 0;
     int ret = -1;
 
     memset(&sc, 0, sizeof(sc));
     lv_buf_init(&sc.payload, 2 * (size_t)LV_CHUNK_MAX_RAW + 4096);
+    lv_buf_init(&sc.masked, SIZE_MAX);
     lv_page_init(&sc.page, DEFAULT_LIMIT);
     sc.rq = rq;
     sc.err = err;
@@ -423,6 +449,10 @@ int lv_logs_op_filter_log_events(struct lv_req *rq, const json_t *in,
     sc.f = f;
     sc.n_lits = lv_filter_required(f, &sc.lits);
     if (lv_logs_find_group(rq, in, &g, err) < 0) {
+        goto out;
+    }
+    lv_json_bool(in, "unmask", &unmask);
+    if (lv_dp_read_prepare(rq, &g, unmask, &sc.mask, err) < 0) {
         goto out;
     }
     query_scope(&g, in, start, end, scope);
@@ -475,6 +505,9 @@ int lv_logs_op_filter_log_events(struct lv_req *rq, const json_t *in,
     } else if (sc.stopped) {
         cursor_format(next, sizeof(next), &sc.stop_at);
     }
+    if (lv_filter_kind(f) == LV_FILTER_ALL) {
+        lv_dp_mask_page(sc.mask, &sc.page);
+    }
     write_events(&sc, w);
     lv_jw_key(w, "searchedLogStreams");
     lv_jw_arr_open(w);
@@ -484,6 +517,9 @@ int lv_logs_op_filter_log_events(struct lv_req *rq, const json_t *in,
     }
     ret = 0;
 out:
+    lv_dp_set_free(sc.mask);
+    lv_secret_wipe(sc.masked.data, sc.masked.cap);
+    lv_buf_release(&sc.masked);
     lv_page_release(&sc.page);
     for (size_t i = 0; i < sc.n_streams; i++) {
         free(sc.streams[i].name);

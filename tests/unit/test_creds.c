@@ -65,6 +65,7 @@ static void test_two_users(void **state)
         "secret_access_key = alice/Secret+Key   # inline comment\n"
         "account_id=111122223333\n"
         "  user   =   alice   ; she is a user\n"
+        "deny_actions = logs:Unmask, kms:Decrypt\n"
         "\n"
         "[ AKIAROOTEXAMPLE ]\r\n"
         "\taccount_id =444455556666\r\n"
@@ -94,8 +95,10 @@ static void test_two_users(void **state)
     assert_string_equal(p.arn, "arn:aws:iam::111122223333:user/alice");
     assert_string_equal(p.user, "alice");
     assert_string_equal(p.account, "111122223333");
+    assert_string_equal(p.deny_actions, "logs:Unmask, kms:Decrypt");
     lv_creds_principal(r, &p);
     assert_string_equal(p.arn, "arn:aws:iam::444455556666:root");
+    assert_string_equal(p.deny_actions, "");
     assert_string_equal(p.access_key, "AKIAROOTEXAMPLE");
     lv_creds_free(c);
     unlink(path);
@@ -137,8 +140,12 @@ static const struct bad_row bad_rows[] = {
       "3: secret_access_key given twice in [AKID1]" },
     { "unknown key",
       "[AKID1]\nsecret_key = s\n",
-      "2: unknown key 'secret_key' (expected secret_access_key, account_id "
-      "or user)" },
+      "2: unknown key 'secret_key' (expected secret_access_key, account_id, "
+      "user or deny_actions)" },
+    { "deny_actions twice",
+      "[AKID1]\nsecret_access_key = s\naccount_id = 123456789012\n"
+      "deny_actions = logs:Unmask\ndeny_actions = logs:*\n",
+      "5: deny_actions given twice in [AKID1]" },
     { "no equals sign",
       "[AKID1]\nsecret_access_key s\n",
       "2: expected 'key = value' or '[ACCESSKEYID]'" },

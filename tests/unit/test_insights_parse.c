@@ -1016,7 +1016,7 @@ static const struct bad_row bad_rows[] = {
     { "count two arguments", "stats count(x, y)",
       "function 'count' takes 0 to 1 arguments, not 2", 1, 6 },
     { "unmask as a function", "fields unmask(@message)",
-      "unmask needs a data protection policy", 1, 7 },
+      "unmask is a command (| unmask(@message)), not a function", 1, 7 },
     { "sort after dedup (AWS: unexpected symbol found sort)",
       "fields a | dedup a | sort a", "unexpected symbol found sort", 1, 21 },
     { "fields after dedup", "dedup a | fields b",

@@ -22,6 +22,7 @@
 #include "store/fault/fault.h"
 #include "store/insights_store.h"
 #include "store/lookup_store.h"
+#include "store/policies_store.h"
 #include "store/kms_store.h"
 #include "store/logs_store.h"
 #include "store/sqlite/sqlite_int.h"
@@ -424,6 +425,27 @@ static int any_digest(void *arg, const struct lv_audit_digest *d)
 {
     (void)arg, (void)d;
     return 0;
+}
+
+static int any_policy(void *arg, const struct lv_log_policy_rec *p)
+{
+    (void)arg;
+    assert_non_null(p->document);
+    return 0;
+}
+
+static void make_policy(struct lv_log_policy_rec *p)
+{
+    memset(p, 0, sizeof(*p));
+    snprintf(p->account, sizeof(p->account), "%s", ACCT);
+    snprintf(p->region, sizeof(p->region), "%s", REGION);
+    snprintf(p->scope, sizeof(p->scope), "%s", LV_POLICY_SCOPE_ACCOUNT);
+    snprintf(p->type, sizeof(p->type), "DATA_PROTECTION_POLICY");
+    snprintf(p->name, sizeof(p->name), "p1");
+    snprintf(p->policy_scope, sizeof(p->policy_scope), "ALL");
+    p->document = (char *)"{}";
+    p->selection = (char *)"";
+    p->from_ms = 1000;
 }
 
 static int any_query(void *arg, const struct lv_query_rec *q)
@@ -917,6 +939,24 @@ static int call(struct fx *f, const char *op, int *writes,
         rc = lv_store_lookup_count(s, ACCT, REGION, &n64, err);
     } else if (IS("lookup.delete")) {
         rc = lv_store_lookup_delete(s, ACCT, REGION, "t1", err);
+    /* policies */
+    } else if (IS("policies.insert")) {
+        struct lv_log_policy_rec pr;
+
+        make_policy(&pr);
+        rc = lv_store_policies_insert(s, &pr, err);
+    } else if (IS("policies.close")) {
+        rc = lv_store_policies_close(s, ACCT, REGION, LV_POLICY_SCOPE_ACCOUNT,
+                                     "DATA_PROTECTION_POLICY", "p1", 5000,
+                                     err);
+        if (rc == 0) {
+            *writes = 0;
+        }
+    } else if (IS("policies.list")) {
+        *writes = 0;
+        rc = lv_store_policies_list(s, ACCT, REGION, LV_POLICY_SCOPE_ACCOUNT,
+                                    "DATA_PROTECTION_POLICY", 1, any_policy,
+                                    NULL, err);
     } else {
         fail_msg("no case for store operation %s", op);
     }
