@@ -129,7 +129,8 @@ static struct lv_store *open_store(void)
 static void test_migrations(void **state)
 {
     static const char *const comps[] = { "core", "kms", "logs", "events",
-                                         "audit", "insights", "lookup" };
+                                         "audit", "insights", "lookup",
+                                         "respol" };
     struct lv_err err = LV_ERR_INIT;
     struct lv_store_config cfg = { NULL, NULL };
     enum lv_store_presence pres = LV_STORE_PRESENT;
@@ -585,10 +586,10 @@ static void test_migrate_together(void **state)
             fail_msg("opener %d: %s", i, o[i].msg);
         }
     }
-    /* core, logs, insights, lookup at 1; audit, events and kms at 2:
-     * each once. */
+    /* core, logs, insights, lookup, respol at 1; audit, events and kms
+     * at 2: each once. */
     assert_int_equal(db_int("SELECT count(*) FROM schema_version"
-                            " WHERE version = 1"), 4);
+                            " WHERE version = 1"), 5);
     assert_int_equal(db_int("SELECT count(*) FROM schema_version"
                             " WHERE component IN ('audit', 'events', 'kms')"
                             " AND version = 2"), 3);

@@ -81,6 +81,8 @@ extern const struct lv_migration lv_sqlite_migrations_audit[];
 extern const struct lv_migration lv_sqlite_migrations_insights[];
 /* Lookup tables (lookup_store.h), after it. */
 extern const struct lv_migration lv_sqlite_migrations_lookup[];
+/* Logs resource policies (logs_store.h, respol.c), after it. */
+extern const struct lv_migration lv_sqlite_migrations_respol[];
 extern const struct lv_migration *const lv_sqlite_migrations[];
 
 /*
