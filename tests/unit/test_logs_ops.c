@@ -26,6 +26,8 @@
 #include "http/route.h"
 #include "kms/kms.h"
 #include "logs/logs.h"
+#include "logs/respol.h"
+#include "store/logs_store.h"
 #include "store/store.h"
 #include "svc/req.h"
 #include "util/buf.h"
@@ -487,6 +489,56 @@ static void test_resource_policy_service(void **state)
     assert_string_equal(got, "from route53,x");
 }
 
+/* The condition keys a service call carries: aws:SourceAccount and
+ * aws:SourceArn, as PutResourcePolicy's reference shows them; missing
+ * (NULL) they do not match. */
+static void test_resource_policy_conditions(void **state)
+{
+    static const char src[] = "arn:aws:route53:::hostedzone/Z1";
+    struct fx *f = *state;
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_log_group g;
+    struct lv_req rq;
+
+    ok(f, "CreateLogGroup", "{'logGroupName':'" GROUP "'}");
+    ok(f, "PutResourcePolicy", "{'policyName':'r53','policyDocument':'"
+       "{\\'Statement\\':[{\\'Effect\\':\\'Allow\\',"
+       "\\'Principal\\':{\\'Service\\':[\\'" ROUTE53 "\\']},"
+       "\\'Action\\':\\'logs:PutLogEvents\\',"
+       "\\'Resource\\':\\'" GROUP_ARN ":log-stream:*\\',"
+       "\\'Condition\\':{\\'StringEquals\\':{\\'aws:SourceAccount\\':"
+       "\\'" ACCOUNT "\\'},\\'ArnLike\\':{\\'aws:SourceArn\\':"
+       "\\'arn:aws:route53:::hostedzone/*\\'}}}]}'}");
+    assert_int_equal(lv_store_logs_group_get(f->app.store, ACCOUNT, REGION,
+                                             GROUP, &g, &err), 1);
+    memset(&rq, 0, sizeof(rq));
+    snprintf(rq.region, sizeof(rq.region), REGION);
+    snprintf(rq.who.account, sizeof(rq.who.account), ACCOUNT);
+    snprintf(rq.who.service, sizeof(rq.who.service), ROUTE53);
+    rq.app = &f->app;
+    rq.store = f->app.store;
+    assert_int_equal(lv_logs_respol_authorize(&rq, &g, "logs:PutLogEvents",
+                                              "s", ACCOUNT, src, &err), 0);
+    assert_int_equal(lv_logs_respol_authorize(&rq, &g, "logs:PutLogEvents",
+                                              "s", "999999999999", src,
+                                              &err), -1);
+    assert_int_equal(err.code, LV_E_ACCESS_DENIED);
+    assert_int_equal(lv_logs_respol_authorize(&rq, &g, "logs:PutLogEvents",
+                                              "s", ACCOUNT,
+                                              "arn:aws:route53:::other/Z1",
+                                              &err), -1);
+    assert_int_equal(lv_logs_respol_authorize(&rq, &g, "logs:PutLogEvents",
+                                              "s", NULL, NULL, &err), -1);
+    /* Not its action. */
+    assert_int_equal(lv_logs_respol_authorize(&rq, &g,
+                                              "logs:CreateLogStream", "s",
+                                              ACCOUNT, src, &err), -1);
+    /* An IAM principal is not decided here. */
+    rq.who.service[0] = '\0';
+    assert_int_equal(lv_logs_respol_authorize(&rq, &g, "logs:PutLogEvents",
+                                              "s", NULL, NULL, &err), 0);
+}
+
 /* The data-key cache: a cached key is reused for writes, but each request
  * still asks KMS, so a refusal applies at once; a change of the group's
  * key takes a new data key under the new key; and a service with an
@@ -546,6 +598,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_put_get_roundtrip, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_resource_policy_service,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resource_policy_conditions,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_datakey_cache, setup,
                                         teardown),
