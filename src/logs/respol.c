@@ -299,7 +299,7 @@ int lv_logs_op_describe_resource_policies(struct lv_req *rq,
             len -= 2;
         }
         if (len >= sizeof(arn)) {
-            len = 0;            /* longer than any group ARN: none */
+            /* Longer than any group ARN: an ARN no policy has. */
             snprintf(arn, sizeof(arn), "-");
         } else {
             memcpy(arn, resource, len);
