@@ -555,6 +555,20 @@ static const struct rule logs_describe_query_defs[] = {
 static const struct rule logs_query_def_id[] = {
     C("queryDefinitionId", "queryDefinitionId"), END,
 };
+/* Resource policies: the document is a policy, not event text. */
+static const struct rule logs_put_respol[] = {
+    C("policyName", "policyName"), C("policyDocument", "policyDocument"),
+    C("resourceArn", "resourceArn"),
+    C("expectedRevisionId", "expectedRevisionId"), END,
+};
+static const struct rule logs_delete_respol[] = {
+    C("policyName", "policyName"), C("resourceArn", "resourceArn"),
+    C("expectedRevisionId", "expectedRevisionId"), END,
+};
+static const struct rule logs_describe_respols[] = {
+    C("resourceArn", "resourceArn"), C("policyScope", "policyScope"),
+    C("limit", "limit"), C("nextToken", "nextToken"), END,
+};
 static const struct rule logs_get_record[] = {
     C("logRecordPointer", "logRecordPointer"), C("unmask", "unmask"), END,
 };
@@ -681,6 +695,7 @@ static const struct op_rule logs_ops[] = {
     { "DeleteLookupTable", 0, logs_lookup_arn, NULL, NULL, NULL },
     { "DeleteMetricFilter", 0, logs_filter_name, NULL, NULL, NULL },
     { "DeleteQueryDefinition", 0, logs_query_def_id, NULL, NULL, NULL },
+    { "DeleteResourcePolicy", 0, logs_delete_respol, NULL, NULL, NULL },
     { "DeleteRetentionPolicy", 0, logs_group, NULL, NULL, NULL },
     { "DeleteSubscriptionFilter", 0, logs_filter_name, NULL, NULL, NULL },
     { "DescribeAccountPolicies", F_RO, logs_account_policy, NULL, NULL,
@@ -702,6 +717,8 @@ static const struct op_rule logs_ops[] = {
     { "DescribeQueries", F_RO, logs_describe_queries, NULL, NULL, NULL },
     { "DescribeQueryDefinitions", F_RO, logs_describe_query_defs, NULL,
       NULL, NULL },
+    { "DescribeResourcePolicies", F_RO, logs_describe_respols, NULL, NULL,
+      NULL },
     { "DescribeSubscriptionFilters", F_RO, logs_describe_subscriptions,
       NULL, NULL, NULL },
     { "DisassociateKmsKey", 0, logs_disassociate, NULL, NULL, NULL },
@@ -729,6 +746,7 @@ static const struct op_rule logs_ops[] = {
       NULL, NULL },
     { "PutMetricFilter", 0, logs_put_filter, NULL, NULL, NULL },
     { "PutQueryDefinition", 0, logs_put_query_def, NULL, NULL, NULL },
+    { "PutResourcePolicy", 0, logs_put_respol, NULL, NULL, NULL },
     { "PutRetentionPolicy", 0, logs_retention, NULL, NULL, NULL },
     { "PutSubscriptionFilter", 0, logs_put_subscription, NULL, NULL,
       NULL },

@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "logs/logs.h"
+#include "logs/respol.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -87,7 +88,9 @@ int lv_logs_op_create_log_stream(struct lv_req *rq, const json_t *in,
                         err) < 0 ||
         lv_json_req_str(in, "logStreamName", 1, LV_LOGS_MAX_NAME, &name,
                         err) < 0 ||
-        lv_logs_find_group_by(rq, group, &g, err) < 0) {
+        lv_logs_find_group_by(rq, group, &g, err) < 0 ||
+        lv_logs_respol_authorize(rq, &g, "logs:CreateLogStream", name, NULL,
+                                 NULL, err) < 0) {
         return -1;
     }
     memset(&st, 0, sizeof(st));

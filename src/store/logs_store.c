@@ -5,7 +5,15 @@
  */
 #include "store/logs_store.h"
 
+#include <stdlib.h>
+
 #include "store/store_int.h"
+
+void lv_log_respol_release(struct lv_log_respol *p)
+{
+    free(p->document);
+    p->document = NULL;
+}
 
 #define LV_STORE_OP(name, params, args)                                      \
     int lv_store_logs_##name(struct lv_store *s, LV_STORE_UNPAREN params)    \

@@ -306,4 +306,56 @@ int lv_store_logs_metric_filter_list(struct lv_store *s, const char *account,
                                      lv_log_metric_filter_fn fn, void *arg,
                                      struct lv_err *err);
 
+/* ---- resource policies (logs/respol.c) ----------------------------------- */
+
+/*
+ * A CloudWatch Logs resource policy (PutResourcePolicy): account-scoped
+ * (resource_arn "") or scoped to one log group (resource_arn its ARN,
+ * without ":*"). Keyed by (account, region, resource_arn, name).
+ */
+#define LV_RESPOL_MAX_ARN 700     /* LV_LOGS_ARN_MAX */
+struct lv_log_respol {
+    char account[13];
+    char region[64];
+    char resource_arn[LV_RESPOL_MAX_ARN];   /* "" account-scoped */
+    char name[1024];
+    char revision_id[37];                   /* a UUID, new on each put */
+    char *document;                         /* the policy text */
+    int64_t updated_ms;                     /* lastUpdatedTime */
+};
+
+/* Frees what the store allocated in *p (its document). */
+void lv_log_respol_release(struct lv_log_respol *p);
+
+typedef int (*lv_log_respol_fn)(void *arg, const struct lv_log_respol *p);
+
+/* Inserts p, or replaces the policy with p's key (its document, revision
+ * and time): 1 replaced, 0 inserted. */
+int lv_store_logs_respol_put(struct lv_store *s,
+                             const struct lv_log_respol *p,
+                             struct lv_err *err);
+/*
+ * The policies of (account, region) ordered by (resource_arn, name), each
+ * > (after_arn, after_name) ("" "" from the start), at most limit (> 0):
+ * account-scoped ones when resource_arn is NULL, else those scoped to
+ * resource_arn ("" : those scoped to any resource). fn's non-zero return
+ * stops the walk and is returned. The rows passed to fn are loans for the
+ * call.
+ */
+int lv_store_logs_respol_list(struct lv_store *s, const char *account,
+                              const char *region, const char *resource_arn,
+                              const char *after_arn, const char *after_name,
+                              int limit, lv_log_respol_fn fn, void *arg,
+                              struct lv_err *err);
+/* How many account-scoped policies (account, region) has, in *n. */
+int lv_store_logs_respol_count(struct lv_store *s, const char *account,
+                               const char *region, int64_t *n,
+                               struct lv_err *err);
+/* Deletes the policy (account, region, resource_arn, name) when its
+ * revision is `revision` (NULL: any): 1 deleted, 0 no such row. */
+int lv_store_logs_respol_delete(struct lv_store *s, const char *account,
+                                const char *region, const char *resource_arn,
+                                const char *name, const char *revision,
+                                struct lv_err *err);
+
 #endif

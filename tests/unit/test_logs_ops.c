@@ -26,6 +26,8 @@
 #include "http/route.h"
 #include "kms/kms.h"
 #include "logs/logs.h"
+#include "logs/respol.h"
+#include "store/logs_store.h"
 #include "store/store.h"
 #include "svc/req.h"
 #include "util/buf.h"
@@ -182,11 +184,16 @@ struct fx {
     struct lv_app app;
 };
 
+/* When not NULL, call() acts as this service principal (for the
+ * account) instead of the account's root. */
+static const char *as_service;
+
 static int setup(void **state)
 {
     struct fx *f = lv_xcalloc(1, sizeof(*f));
     uint8_t root[32];
 
+    as_service = NULL;
     if (lv_test_store_open("logs-ops", f->dir, &f->app.store) < 0) {
         free(f);
         return -1;
@@ -257,6 +264,10 @@ static int call(struct fx *f, const char *op, const char *in_text,
     snprintf(rq.who.account, sizeof(rq.who.account), ACCOUNT);
     snprintf(rq.who.arn, sizeof(rq.who.arn),
              "arn:aws:iam::" ACCOUNT ":root");
+    if (as_service) {
+        rq.who.arn[0] = '\0';
+        snprintf(rq.who.service, sizeof(rq.who.service), "%s", as_service);
+    }
     rq.app = &f->app;
     rq.store = f->app.store;
     rq.in = in;
@@ -402,6 +413,132 @@ static void test_put_get_roundtrip(void **state)
     assert_string_equal(got, "first,second,third");
 }
 
+/* Logs resource policies decide a service principal's CreateLogStream
+ * and PutLogEvents (logs/respol.h): refused with none, allowed by an
+ * account-scoped Allow naming the service, for that service only; a
+ * group-scoped Deny wins over the Allow, for the action it names. The
+ * account's own root is never asked about. */
+#define ROUTE53 "route53.amazonaws.com"
+#define RP_DOC(effect, svc, action)                                   \
+    "{\\'Statement\\':[{\\'Effect\\':\\'" effect "\\',"                 \
+    "\\'Principal\\':{\\'Service\\':\\'" svc "\\'},"                    \
+    "\\'Action\\':" action ","                                      \
+    "\\'Resource\\':\\'" GROUP_ARN ":*\\'}]}"
+
+static void expect_denied(struct fx *f, const char *op, const char *in,
+                          const char *why)
+{
+    struct lv_err err = LV_ERR_INIT;
+
+    assert_int_equal(call(f, op, in, NULL, &err), -1);
+    assert_int_equal(err.code, LV_E_ACCESS_DENIED);
+    if (!strstr(err.msg, why)) {
+        fail_msg("%s: %s", op, err.msg);
+    }
+}
+
+static void test_resource_policy_service(void **state)
+{
+    static const char *const msgs[] = { "from route53" };
+    static const char put_in[] =
+        "{'logGroupName':'" GROUP "','logStreamName':'s','logEvents':"
+        "[{'timestamp':1699999999000,'message':'x'}]}";
+    struct fx *f = *state;
+    struct lv_err err = LV_ERR_INIT;
+    char got[256];
+
+    ok(f, "CreateLogGroup", "{'logGroupName':'" GROUP "'}");
+    ok(f, "CreateLogStream", "{'logGroupName':'" GROUP "',"
+       "'logStreamName':'s'}");
+
+    as_service = ROUTE53;
+    expect_denied(f, "CreateLogStream", "{'logGroupName':'" GROUP "',"
+                  "'logStreamName':'s2'}",
+                  "User: " ROUTE53 " is not authorized to perform: "
+                  "logs:CreateLogStream on resource: " GROUP_ARN
+                  ":log-stream:s2 because no resource-based policy allows "
+                  "the logs:CreateLogStream action");
+    expect_denied(f, "PutLogEvents", put_in, "no resource-based policy");
+
+    as_service = NULL;
+    ok(f, "PutResourcePolicy", "{'policyName':'r53','policyDocument':'"
+       RP_DOC("Allow", ROUTE53, "[\\'logs:CreateLogStream\\',"
+              "\\'logs:PutLogEvents\\']") "'}");
+    as_service = ROUTE53;
+    ok(f, "CreateLogStream", "{'logGroupName':'" GROUP "',"
+       "'logStreamName':'s2'}");
+    put(f, msgs, N(msgs));
+    as_service = "delivery.logs.amazonaws.com";
+    expect_denied(f, "PutLogEvents", put_in, "no resource-based policy");
+
+    /* A Deny scoped to the group wins over the account's Allow. */
+    as_service = NULL;
+    ok(f, "PutResourcePolicy", "{'policyName':'deny','resourceArn':'"
+       GROUP_ARN "','policyDocument':'"
+       RP_DOC("Deny", ROUTE53, "\\'logs:PutLogEvents\\'") "'}");
+    as_service = ROUTE53;
+    expect_denied(f, "PutLogEvents", put_in, "with an explicit deny in a "
+                  "resource-based policy");
+    ok(f, "CreateLogStream", "{'logGroupName':'" GROUP "',"
+       "'logStreamName':'s3'}");
+
+    /* The account itself is not decided by them. */
+    as_service = NULL;
+    ok(f, "PutLogEvents", put_in);
+    assert_int_equal(get(f, got, sizeof(got), &err), 0);
+    assert_string_equal(got, "from route53,x");
+}
+
+/* The condition keys a service call carries: aws:SourceAccount and
+ * aws:SourceArn, as PutResourcePolicy's reference shows them; missing
+ * (NULL) they do not match. */
+static void test_resource_policy_conditions(void **state)
+{
+    static const char src[] = "arn:aws:route53:::hostedzone/Z1";
+    struct fx *f = *state;
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_log_group g;
+    struct lv_req rq;
+
+    ok(f, "CreateLogGroup", "{'logGroupName':'" GROUP "'}");
+    ok(f, "PutResourcePolicy", "{'policyName':'r53','policyDocument':'"
+       "{\\'Statement\\':[{\\'Effect\\':\\'Allow\\',"
+       "\\'Principal\\':{\\'Service\\':[\\'" ROUTE53 "\\']},"
+       "\\'Action\\':\\'logs:PutLogEvents\\',"
+       "\\'Resource\\':\\'" GROUP_ARN ":log-stream:*\\',"
+       "\\'Condition\\':{\\'StringEquals\\':{\\'aws:SourceAccount\\':"
+       "\\'" ACCOUNT "\\'},\\'ArnLike\\':{\\'aws:SourceArn\\':"
+       "\\'arn:aws:route53:::hostedzone/*\\'}}}]}'}");
+    assert_int_equal(lv_store_logs_group_get(f->app.store, ACCOUNT, REGION,
+                                             GROUP, &g, &err), 1);
+    memset(&rq, 0, sizeof(rq));
+    snprintf(rq.region, sizeof(rq.region), REGION);
+    snprintf(rq.who.account, sizeof(rq.who.account), ACCOUNT);
+    snprintf(rq.who.service, sizeof(rq.who.service), ROUTE53);
+    rq.app = &f->app;
+    rq.store = f->app.store;
+    assert_int_equal(lv_logs_respol_authorize(&rq, &g, "logs:PutLogEvents",
+                                              "s", ACCOUNT, src, &err), 0);
+    assert_int_equal(lv_logs_respol_authorize(&rq, &g, "logs:PutLogEvents",
+                                              "s", "999999999999", src,
+                                              &err), -1);
+    assert_int_equal(err.code, LV_E_ACCESS_DENIED);
+    assert_int_equal(lv_logs_respol_authorize(&rq, &g, "logs:PutLogEvents",
+                                              "s", ACCOUNT,
+                                              "arn:aws:route53:::other/Z1",
+                                              &err), -1);
+    assert_int_equal(lv_logs_respol_authorize(&rq, &g, "logs:PutLogEvents",
+                                              "s", NULL, NULL, &err), -1);
+    /* Not its action. */
+    assert_int_equal(lv_logs_respol_authorize(&rq, &g,
+                                              "logs:CreateLogStream", "s",
+                                              ACCOUNT, src, &err), -1);
+    /* An IAM principal is not decided here. */
+    rq.who.service[0] = '\0';
+    assert_int_equal(lv_logs_respol_authorize(&rq, &g, "logs:PutLogEvents",
+                                              "s", NULL, NULL, &err), 0);
+}
+
 /* The data-key cache: a cached key is reused for writes, but each request
  * still asks KMS, so a refusal applies at once; a change of the group's
  * key takes a new data key under the new key; and a service with an
@@ -460,6 +597,10 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_put_get_roundtrip, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_resource_policy_service,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resource_policy_conditions,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_datakey_cache, setup,
                                         teardown),
     };

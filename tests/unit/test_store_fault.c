@@ -188,6 +188,19 @@ static void make_query(struct lv_query_rec *q, const char *id,
     q->finish_time_ms = finish_ms;
 }
 
+static void make_respol(struct lv_log_respol *r, const char *name)
+{
+    static char doc[] = "{}";
+
+    memset(r, 0, sizeof(*r));
+    snprintf(r->account, sizeof(r->account), ACCT);
+    snprintf(r->region, sizeof(r->region), REGION);
+    snprintf(r->name, sizeof(r->name), "%s", name);
+    snprintf(r->revision_id, sizeof(r->revision_id), "rev-%s", name);
+    r->document = doc;
+    r->updated_ms = 1700000000000;
+}
+
 static void make_def(struct lv_query_def *d, const char *id)
 {
     static char text[] = "fields @message";
@@ -245,6 +258,7 @@ static void populate(struct fx *f)
     struct lv_audit_digest d;
     struct lv_query_rec q;
     struct lv_query_def qd;
+    struct lv_log_respol rp;
     struct lv_lookup_rec lt;
 
     make_key(&k, "k1");
@@ -313,6 +327,8 @@ static void populate(struct fx *f)
     assert_int_equal(lv_store_insights_def_put(f->s, &qd, &err), 0);
     make_table(&lt, "t1");
     assert_int_equal(lv_store_lookup_insert(f->s, &lt, &err), 1);
+    make_respol(&rp, "p1");
+    assert_int_equal(lv_store_logs_respol_put(f->s, &rp, &err), 0);
 }
 
 /* A fresh store with the fixture's records, wrapped with no rules. */
@@ -460,6 +476,12 @@ static int any_def(void *arg, const struct lv_query_def *d)
     return 0;
 }
 
+static int any_respol(void *arg, const struct lv_log_respol *r)
+{
+    (void)arg, (void)r;
+    return 0;
+}
+
 static int any_table(void *arg, const struct lv_lookup_rec *t)
 {
     (void)arg, (void)t;
@@ -550,6 +572,7 @@ static int call(struct fx *f, const char *op, int *writes,
     struct lv_audit_filter af = { LV_AUDIT_ATTR_NONE, NULL, 0, INT64_MAX };
     struct lv_query_rec qr;
     struct lv_query_def qd;
+    struct lv_log_respol rp;
     struct lv_lookup_rec lt;
     static const uint8_t sealed[] = { 1, 2, 3 };
     uint8_t h[LV_AUDIT_HASH_BYTES];
@@ -791,6 +814,20 @@ static int call(struct fx *f, const char *op, int *writes,
     } else if (IS("logs.chunk_max_seq")) {
         *writes = 0;
         rc = lv_store_logs_chunk_max_seq(s, f->stream, &n64, err);
+    /* logs: resource policies */
+    } else if (IS("logs.respol_put")) {
+        make_respol(&rp, "p2");
+        rc = lv_store_logs_respol_put(s, &rp, err);
+    } else if (IS("logs.respol_list")) {
+        *writes = 0;
+        rc = lv_store_logs_respol_list(s, ACCT, REGION, NULL, "", "", 10,
+                                       any_respol, NULL, err);
+    } else if (IS("logs.respol_count")) {
+        *writes = 0;
+        rc = lv_store_logs_respol_count(s, ACCT, REGION, &n64, err);
+    } else if (IS("logs.respol_delete")) {
+        rc = lv_store_logs_respol_delete(s, ACCT, REGION, "", "p1", NULL,
+                                         err);
     } else if (IS("logs.seq_reserve")) {
         /* sqlite's reservations live in memory: not a database write. */
         *writes = 0;

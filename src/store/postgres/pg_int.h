@@ -108,6 +108,8 @@ extern const struct lv_migration lv_pg_migrations_insights[];
 extern const struct lv_migration lv_pg_migrations_lookup[];
 /* Log policies (policies_store.h), after it. */
 extern const struct lv_migration lv_pg_migrations_policies[];
+/* Logs resource policies (logs_store.h, respol.c), after it. */
+extern const struct lv_migration lv_pg_migrations_respol[];
 extern const struct lv_migration *const lv_pg_migrations[];
 
 /* The state of a store opened on this backend (tests reach the database

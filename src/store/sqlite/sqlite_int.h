@@ -88,6 +88,8 @@ extern const struct lv_migration lv_sqlite_migrations_insights[];
 extern const struct lv_migration lv_sqlite_migrations_lookup[];
 /* Log policies (policies_store.h), after it. */
 extern const struct lv_migration lv_sqlite_migrations_policies[];
+/* Logs resource policies (logs_store.h, respol.c), after it. */
+extern const struct lv_migration lv_sqlite_migrations_respol[];
 extern const struct lv_migration *const lv_sqlite_migrations[];
 
 /*
