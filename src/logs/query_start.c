@@ -51,6 +51,7 @@
 /* For struct lv_iq_source's members only: insights.h declares the SOURCE
  * selection opaque. */
 #include "insights/iq.h"
+#include "logs/classes.h"
 #include "logs/query_int.h"
 #include "store/insights_store.h"
 #include "store/store.h"
@@ -207,6 +208,44 @@ static int resolve_groups(struct lv_req *rq, const json_t *in,
                  : named_groups(rq, "logGroupIdentifiers", idents, qg, err);
 }
 
+/* The log class rules (classes.h): every group the query reads must
+ * allow Insights and each class-restricted command the query holds. */
+static int check_classes(const struct lv_iq_query *q,
+                         const struct qgroups *qg, struct lv_err *err)
+{
+    for (size_t i = 0; i < qg->n; i++) {
+        const char *cls = qg->g[i].log_group_class;
+
+        if (lv_logs_class_check(cls, LV_FEAT_INSIGHTS, err) < 0) {
+            return -1;
+        }
+        for (size_t j = 0; j < q->n_cmds; j++) {
+            enum lv_logs_feature f;
+
+            switch (q->cmds[j].k) {
+            case LV_IQ_C_PATTERN:
+                f = LV_FEAT_QUERY_PATTERN;
+                break;
+            case LV_IQ_C_DIFF:
+                f = LV_FEAT_QUERY_DIFF;
+                break;
+            case LV_IQ_C_FILTER_INDEX:
+                f = LV_FEAT_QUERY_FILTER_INDEX;
+                break;
+            case LV_IQ_C_UNMASK:
+                f = LV_FEAT_QUERY_UNMASK;
+                break;
+            default:
+                continue;
+            }
+            if (lv_logs_class_check(cls, f, err) < 0) {
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
 static int check_language(const json_t *in, struct lv_err *err)
 {
     const char *lang = lv_json_str(in, "queryLanguage");
@@ -270,7 +309,8 @@ int lv_logs_op_start_query(struct lv_req *rq, const json_t *in,
     if (lv_iq_parse(text, qlen, &q, err) < 0) {
         goto out;
     }
-    if (resolve_groups(rq, in, q, &qg, err) < 0) {
+    if (resolve_groups(rq, in, q, &qg, err) < 0 ||
+        check_classes(q, &qg, err) < 0) {
         goto out;
     }
     lv_buf_addc(&arns, '[');
