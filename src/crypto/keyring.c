@@ -36,6 +36,8 @@ static const struct derivation {
     { "logs-next-token", DERIVE_HMAC_LABEL, "logvault logs next token v1" },
     { "logs-service-key", DERIVE_HKDF_INFO, "logvault logs service key v1" },
     { "audit-digest", DERIVE_HMAC_LABEL, "logvault audit digest v1" },
+    { "logs-field-index", DERIVE_HKDF_INFO,
+      "logvault logs field index v1" },
 };
 
 struct lv_keyring *lv_keyring_new(const uint8_t root[32])

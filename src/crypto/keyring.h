@@ -20,6 +20,9 @@
  *                       (logs/datakey.c)
  *   "audit-digest"      HMAC-SHA256(root, "logvault audit digest v1"):
  *                       signs the audit trail's digests (audit/chain.c)
+ *   "logs-field-index"  HKDF-SHA256(root, info = "logvault logs field index
+ *                       v1" | context): hashes the values of field
+ *                       indexes; context is the group id (logs/fidx.c)
  *
  * Sealing of KMS key material is the crypto/seal format (crypto.h) under
  * the root key itself. Not here: loading the root key file (crypto.h,
