@@ -94,6 +94,8 @@ extern const struct lv_migration lv_pg_migrations_events[];
 extern const struct lv_migration lv_pg_migrations_audit[];
 /* Logs Insights' queries and definitions (insights_store.h), after it. */
 extern const struct lv_migration lv_pg_migrations_insights[];
+/* Field index policies and chunk indexes (logs_store.h), after it. */
+extern const struct lv_migration lv_pg_migrations_index[];
 extern const struct lv_migration *const lv_pg_migrations[];
 
 /* The state of a store opened on this backend (tests reach the database

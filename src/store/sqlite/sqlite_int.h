@@ -74,6 +74,8 @@ extern const struct lv_migration lv_sqlite_migrations_events[];
 extern const struct lv_migration lv_sqlite_migrations_audit[];
 /* Logs Insights' queries and definitions (insights_store.h), after it. */
 extern const struct lv_migration lv_sqlite_migrations_insights[];
+/* Field index policies and chunk indexes (logs_store.h), after it. */
+extern const struct lv_migration lv_sqlite_migrations_index[];
 extern const struct lv_migration *const lv_sqlite_migrations[];
 
 /*
