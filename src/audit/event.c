@@ -519,6 +519,14 @@ static const struct rule logs_group_fields[] = {
     C("logGroupName", "logGroupName"), C("time", "time"),
     C("logGroupIdentifier", "logGroupIdentifier"), END,
 };
+static const struct rule logs_index_policy[] = {
+    C("logGroupIdentifier", "logGroupIdentifier"),
+    C("policyDocument", "policyDocument"), END,
+};
+static const struct rule logs_group_identifiers[] = {
+    C("logGroupIdentifiers", "logGroupIdentifiers"),
+    C("nextToken", "nextToken"), END,
+};
 static const struct rule logs_groups_for_query[] = {
     C("queryId", "queryId"), C("nextToken", "nextToken"),
     C("maxResults", "maxResults"), END,
@@ -528,11 +536,16 @@ static const struct op_rule logs_ops[] = {
     { "AssociateKmsKey", 0, logs_associate, NULL, NULL, NULL },
     { "CreateLogGroup", 0, logs_create_group, NULL, NULL, NULL },
     { "CreateLogStream", 0, logs_stream, NULL, NULL, NULL },
+    { "DeleteIndexPolicy", 0, logs_index_policy, NULL, NULL, NULL },
     { "DeleteLogGroup", 0, logs_group, NULL, NULL, NULL },
     { "DeleteLogStream", 0, logs_stream, NULL, NULL, NULL },
     { "DeleteMetricFilter", 0, logs_filter_name, NULL, NULL, NULL },
     { "DeleteQueryDefinition", 0, logs_query_def_id, NULL, NULL, NULL },
     { "DeleteRetentionPolicy", 0, logs_group, NULL, NULL, NULL },
+    { "DescribeFieldIndexes", F_RO, logs_group_identifiers, NULL, NULL,
+      NULL },
+    { "DescribeIndexPolicies", F_RO, logs_group_identifiers, NULL, NULL,
+      NULL },
     { "DescribeLogGroups", F_RO, logs_describe_groups, NULL, NULL, NULL },
     { "DescribeLogStreams", F_RO, logs_describe_streams, NULL, NULL, NULL },
     { "DescribeMetricFilters", F_RO, logs_describe_filters, NULL, NULL,
@@ -553,6 +566,7 @@ static const struct op_rule logs_ops[] = {
       NULL },
     { "ListTagsForResource", F_RO, logs_resource, NULL, NULL, NULL },
     { "ListTagsLogGroup", F_RO, logs_group, NULL, NULL, NULL },
+    { "PutIndexPolicy", 0, logs_index_policy, NULL, NULL, NULL },
     { "PutLogEvents", F_DATA, logs_put_events, NULL, NULL, NULL },
     { "PutLogGroupDeletionProtection", 0, logs_deletion_protection, NULL,
       NULL, NULL },
