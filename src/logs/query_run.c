@@ -60,6 +60,8 @@
 #include "insights/insights.h"
 #include "logs/chunk.h"
 #include "logs/datakey.h"
+#include "logs/fidx.h"
+#include "logs/logs_int.h"
 #include "store/insights_store.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -69,6 +71,8 @@
 #include "util/ticker.h"
 
 #define DAY_MS (24LL * 3600 * 1000)
+/* Leading equalities a run checks against chunk indexes. */
+#define LV_QUERY_MAX_EQS 8
 #define SWEEP_LEASE "logs.insights"
 
 struct job {
@@ -126,6 +130,12 @@ struct qrun {
     const char *const *lits;
     const size_t *lens;
     size_t n_lits;
+    /* the leading equalities (lv_iq_query_equalities) a chunk's field
+     * index may prove absent, and the group's index key */
+    struct lv_iq_eq *eqs;
+    size_t n_eqs;
+    struct lv_buf cix;
+    uint8_t ikey[32];
     struct lv_buf payload;
     struct lv_buf stats;
     enum stop_why stop;
@@ -240,6 +250,44 @@ static int chunk_may_match(const struct qrun *r,
     return 1;
 }
 
+/* 1 when chunk c's field index (if any) proves that no event of it
+ * satisfies one of the query's leading equalities: the chunk is then
+ * counted as skipped, never decrypted. 0: it must be read. -1 on a
+ * store fault. */
+static int index_skips(struct qrun *r, const struct lv_log_chunk *c,
+                       struct lv_err *err)
+{
+    int rc;
+
+    if (r->n_eqs == 0) {
+        return 0;
+    }
+    rc = lv_store_logs_chunk_index_get(r->rq.store, c->id, &r->cix, err);
+    if (rc <= 0) {
+        return rc;
+    }
+    for (size_t i = 0; i < r->n_eqs; i++) {
+        const struct lv_iq_eq *q = &r->eqs[i];
+        size_t absent = 0;
+
+        for (size_t k = 0; k < q->n; k++) {
+            if (lv_fidx_may_hold(r->cix.data, r->cix.len, r->ikey, q->field,
+                                 q->vals[k], q->lens[k]) != 0) {
+                break;
+            }
+            absent++;
+        }
+        if (absent == q->n) {
+            r->st.skipped_records += c->n_events;
+            r->st.skipped_bytes += c->raw_bytes -
+                                   (int64_t)c->n_events *
+                                       LV_CHUNK_EVENT_OVERHEAD;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Writes i in decimal at out (NUL-terminated): its length. Cheaper per
  * event than a printf of the whole cursor. */
 static size_t put_index(char *out, size_t i)
@@ -273,6 +321,10 @@ static int read_chunk(struct qrun *r, struct lv_datakey_session *ds,
     int found;
     int ret = -1;
 
+    found = index_skips(r, c, err);
+    if (found != 0) {
+        return found < 0 ? -1 : 0;
+    }
     found = lv_datakey_open_chunk(ds, c, &r->payload, &plain, err);
     if (found <= 0) {
         /* 0: deleted by retention meanwhile, nothing to read. */
@@ -407,6 +459,7 @@ static int read_groups(struct qrun *r, struct lv_err *err)
             continue;
         }
         r->g = &g;
+        lv_fidx_group_key(r->rq.app->logs->keyring, g.id, r->ikey);
         r->log_len = (size_t)snprintf(r->log, sizeof(r->log), "%s:%s",
                                       g.account, g.name);
         streams_release(r);
@@ -517,6 +570,7 @@ static void run_job(struct lv_logs_queries *qs, const struct job *jb)
     r->rq.now_ms = r->began_ms;
     r->rq.now = (time_t)(r->began_ms / 1000);
     lv_buf_init(&r->payload, 2 * (size_t)LV_CHUNK_MAX_RAW + 4096);
+    lv_buf_init(&r->cix, 1 << 20);
     lv_buf_init(&r->stats, 4096);
 
     /* StartQuery hands the job over only after its row committed
@@ -547,6 +601,8 @@ static void run_job(struct lv_logs_queries *qs, const struct job *jb)
         goto out;
     }
     r->n_lits = lv_iq_query_required(r->q, &r->lits, &r->lens);
+    r->eqs = lv_xcalloc(LV_QUERY_MAX_EQS, sizeof(*r->eqs));
+    r->n_eqs = lv_iq_query_equalities(r->q, r->eqs, LV_QUERY_MAX_EQS);
     r->start_ms = r->rec.start_time_s * 1000;
     r->end_ms = r->rec.end_time_s * 1000;
     memset(&o, 0, sizeof(o));
@@ -583,6 +639,9 @@ out:
     lv_iq_query_free(r->q);
     lv_query_rec_release(&r->rec);
     lv_buf_release(&r->payload);
+    lv_buf_release(&r->cix);
+    lv_secret_wipe(r->ikey, sizeof(r->ikey));
+    free(r->eqs);
     lv_buf_release(&r->stats);
     free(r->rq.trace);
     free(r);
