@@ -26,11 +26,12 @@ void lv_fidx_policy_release(struct lv_fidx_policy *p)
     for (size_t i = 0; i < p->n; i++) {
         free(p->fields[i]);
         p->fields[i] = NULL;
+        p->facet[i] = 0;
     }
     p->n = 0;
 }
 
-static int add_field(struct lv_fidx_policy *p, const char *name,
+static int add_field(struct lv_fidx_policy *p, const char *name, int facet,
                      struct lv_err *err)
 {
     size_t len = strlen(name);
@@ -54,6 +55,7 @@ static int add_field(struct lv_fidx_policy *p, const char *name,
                           "Invalid index policy: at most %d fields can be "
                           "included in the policy.", LV_FIDX_MAX_FIELDS);
     }
+    p->facet[p->n] = (unsigned char)facet;
     p->fields[p->n++] = lv_xstrdup(name);
     return 0;
 }
@@ -106,7 +108,7 @@ int lv_fidx_policy_parse(const char *doc, size_t len,
                        "string.");
             goto out;
         }
-        if (add_field(&p, json_string_value(v), err) < 0) {
+        if (add_field(&p, json_string_value(v), 0, err) < 0) {
             goto out;
         }
     }
@@ -121,7 +123,7 @@ int lv_fidx_policy_parse(const char *doc, size_t len,
                        "field must be FIELD_INDEX or FACET.");
             goto out;
         }
-        if (add_field(&p, key, err) < 0) {
+        if (add_field(&p, key, strcmp(type, "FACET") == 0, err) < 0) {
             goto out;
         }
     }

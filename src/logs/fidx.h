@@ -63,10 +63,13 @@ struct lv_chunk_event;
 
 struct lv_fidx_policy {
     char *fields[LV_FIDX_MAX_FIELDS];   /* owned, NUL-terminated */
+    unsigned char facet[LV_FIDX_MAX_FIELDS];    /* 1: FieldsV2 type
+                                                 * FACET (indexed the
+                                                 * same way) */
     size_t n;
 };
 
-#define LV_FIDX_POLICY_INIT { { NULL }, 0 }
+#define LV_FIDX_POLICY_INIT { { NULL }, { 0 }, 0 }
 
 /*
  * Parses and validates an index policy document (len bytes, not

@@ -269,7 +269,7 @@ int lv_logs_op_describe_field_indexes(struct lv_req *rq, const json_t *in,
             lv_jw_kint64(w, "lastScanTime", fw.st[k].scan_ms);
             lv_jw_kint64(w, "firstEventTime", fw.st[k].first_ts);
             lv_jw_kint64(w, "lastEventTime", fw.st[k].last_ts);
-            lv_jw_kstr(w, "type", "FIELD_INDEX");
+            lv_jw_kstr(w, "type", p.facet[k] ? "FACET" : "FIELD_INDEX");
             lv_jw_obj_close(w);
         }
     }

@@ -58,7 +58,8 @@ with Server() as srv:
     arn = "arn:aws:logs:eu-west-2:123456789012:log-group:/fi/indexed"
 
     # ---- PutIndexPolicy -------------------------------------------------
-    doc = json.dumps({"Fields": ["requestId", "user.name"]})
+    doc = json.dumps({"Fields": ["requestId"],
+                      "FieldsV2": {"user.name": {"type": "FACET"}}})
     p = ok_call(srv, "PutIndexPolicy", logGroupIdentifier="/fi/indexed",
                 policyDocument=doc).get("indexPolicy", {})
     t.eq("put: identifier is the ARN", arn, p.get("logGroupIdentifier"))
@@ -176,6 +177,8 @@ with Server() as srv:
          (r.get("firstEventTime"), r.get("lastEventTime")))
     t.ok("last scan time", r.get("lastScanTime", 0) >= base, repr(r))
     t.eq("identifier", arn, r.get("logGroupIdentifier"))
+    t.eq("types", ("FIELD_INDEX", "FACET"), (
+        r.get("type"), by.get("user.name", {}).get("type")))
 
     # ---- DeleteIndexPolicy -----------------------------------------------
     ok_call(srv, "DeleteIndexPolicy", logGroupIdentifier="/fi/indexed")

@@ -62,6 +62,9 @@ static void test_policy(void **state)
         CHECK(rows[i].name, (rc == 0) == rows[i].ok);
         if (rows[i].ok) {
             CHECK(rows[i].name, p.n == rows[i].n);
+            /* "v2 and v1": a (Fields), b FACET, c FIELD_INDEX */
+            CHECK(rows[i].name, p.n < 3 ||
+                  (!p.facet[0] && p.facet[1] && !p.facet[2]));
         } else {
             CHECK(rows[i].name, err.code == LV_E_INVALID_PARAMETER);
             CHECK(rows[i].name, strstr(err.msg, "index policy") != NULL);
