@@ -59,6 +59,7 @@
 #include "crypto/keyring.h"
 #include "insights/insights.h"
 #include "logs/chunk.h"
+#include "logs/classes.h"
 #include "logs/datakey.h"
 #include "logs/fidx.h"
 #include "logs/logs_int.h"
@@ -250,10 +251,50 @@ static int chunk_may_match(const struct qrun *r,
     return 1;
 }
 
-/* 1 when chunk c's field index (if any) proves that no event of it
- * satisfies one of the query's leading equalities: the chunk is then
- * counted as skipped, never decrypted. 0: it must be read. -1 on a
- * store fault. */
+static void count_skipped(struct qrun *r, const struct lv_log_chunk *c)
+{
+    r->st.skipped_records += c->n_events;
+    r->st.skipped_bytes += c->raw_bytes -
+                           (int64_t)c->n_events * LV_CHUNK_EVENT_OVERHEAD;
+}
+
+/* 1 when the default field index @logStream (every Standard group's:
+ * API_PutIndexPolicy.html) proves that chunk c, all of one stream, holds
+ * no event of the stream an equality asks for. */
+static int stream_skips(struct qrun *r, const struct lv_log_chunk *c)
+{
+    const char *stream;
+    size_t len;
+
+    if (!lv_logs_class_allows(r->g->log_group_class,
+                              LV_FEAT_FIELD_INDEXES)) {
+        return 0;
+    }
+    stream = stream_name(r, c->stream_id);
+    len = strlen(stream);
+    for (size_t i = 0; i < r->n_eqs; i++) {
+        const struct lv_iq_eq *q = &r->eqs[i];
+        size_t k;
+
+        if (strcmp(q->field, "@logStream") != 0) {
+            continue;
+        }
+        for (k = 0; k < q->n; k++) {
+            if (q->lens[k] == len && memcmp(q->vals[k], stream, len) == 0) {
+                break;
+            }
+        }
+        if (k == q->n) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* 1 when chunk c's field index (if any), or the default @logStream index,
+ * proves that no event of it satisfies one of the query's leading
+ * equalities: the chunk is then counted as skipped, never decrypted. 0:
+ * it must be read. -1 on a store fault. */
 static int index_skips(struct qrun *r, const struct lv_log_chunk *c,
                        struct lv_err *err)
 {
@@ -261,6 +302,10 @@ static int index_skips(struct qrun *r, const struct lv_log_chunk *c,
 
     if (r->n_eqs == 0) {
         return 0;
+    }
+    if (stream_skips(r, c)) {
+        count_skipped(r, c);
+        return 1;
     }
     rc = lv_store_logs_chunk_index_get(r->rq.store, c->id, &r->cix, err);
     if (rc <= 0) {
@@ -278,10 +323,7 @@ static int index_skips(struct qrun *r, const struct lv_log_chunk *c,
             absent++;
         }
         if (absent == q->n) {
-            r->st.skipped_records += c->n_events;
-            r->st.skipped_bytes += c->raw_bytes -
-                                   (int64_t)c->n_events *
-                                       LV_CHUNK_EVENT_OVERHEAD;
+            count_skipped(r, c);
             return 1;
         }
     }

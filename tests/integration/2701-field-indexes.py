@@ -165,6 +165,28 @@ with Server() as srv:
         t.eq("no index use, nothing skipped: " + q, 0.0,
              stats1.get("estimatedBytesSkipped"))
 
+    # ---- the default index @logStream (every Standard group) -------------
+    logs.create_log_stream(logGroupName="/fi/ia", logStreamName="s")
+    for name in ("/fi/plain", "/fi/ia"):
+        logs.create_log_stream(logGroupName=name, logStreamName="t")
+        for stream in ("s", "t"):
+            logs.put_log_events(logGroupName=name, logStreamName=stream,
+                                logEvents=[{"timestamp": base + 50000,
+                                            "message": "in " + stream}])
+    s1, rows1, stats1 = run(logs, "/fi/plain",
+                            "filter @logStream = 't' | fields @message")
+    s2, rows2, stats2 = run(logs, "/fi/plain",
+                            "filter @logStream =~ /^t$/ | fields @message")
+    t.eq("@logStream: same results", rows2, rows1)
+    t.ok("@logStream: other streams skipped",
+         stats1.get("estimatedRecordsSkipped", 0) > BATCHES * PER and
+         stats2.get("estimatedRecordsSkipped") == 0.0,
+         "%r %r" % (stats1, stats2))
+    s1, rows1, stats1 = run(logs, "/fi/ia",
+                            "filter @logStream = 't' | fields @message")
+    t.eq("@logStream on Infrequent Access: no default index", (1, 0.0),
+         (len(rows1), stats1.get("estimatedRecordsSkipped")))
+
     # ---- DescribeFieldIndexes --------------------------------------------
     fi = ok_call(srv, "DescribeFieldIndexes",
                  logGroupIdentifiers=["/fi/indexed", "/fi/plain"]).get(
