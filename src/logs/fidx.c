@@ -266,6 +266,24 @@ static int on_field(void *arg, const char *name, const struct lv_iq_val *v)
     return 0;
 }
 
+/* The fields every event has from its envelope, not its message: never
+ * discovered, so never indexed (recorded as not indexed: a chunk is never
+ * skipped on them here; the query runner serves @logStream itself). */
+static int system_field(const char *name)
+{
+    static const char *const sys[] = {
+        "@message", "@timestamp", "@ingestionTime", "@logStream", "@log",
+        "@ptr",
+    };
+
+    for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++) {
+        if (strcmp(name, sys[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int cmp_u64(const void *x, const void *y)
 {
     uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
@@ -299,6 +317,7 @@ void lv_fidx_build(const struct lv_fidx_policy *p, const uint8_t key[32],
     for (size_t i = 0; i < p->n; i++) {
         f[i].name = p->fields[i];
         f[i].len = strlen(p->fields[i]);
+        f[i].overflow = system_field(p->fields[i]);
     }
     hasher_init(&hs, key);
     b.hs = &hs;
@@ -488,7 +507,8 @@ int lv_fidx_each_field(const void *blob, size_t len, lv_fidx_field_fn *fn,
         if (next_entry(&r, &e) < 0) {
             return -1;
         }
-        if (e.n != 0 || e.first_ts != 0 || e.last_ts != 0) {
+        if ((e.n != 0 && e.n != LV_FIDX_NOT_INDEXED) || e.first_ts != 0 ||
+            e.last_ts != 0) {
             fn(arg, e.name, e.len, e.first_ts, e.last_ts);
         }
     }

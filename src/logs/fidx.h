@@ -42,6 +42,9 @@
  *     4 bytes  number of hashes, 0xffffffff = not indexed in this chunk
  *     8 bytes  each hash, strictly ascending
  * A field of the policy that no event of the chunk holds has 0 hashes.
+ * The system fields (@message, @timestamp, @ingestionTime, @logStream,
+ * @log, @ptr) come from the event's envelope, not its message: they are
+ * always recorded as not indexed.
  */
 #ifndef LV_LOGS_FIDX_H
 #define LV_LOGS_FIDX_H

@@ -113,7 +113,8 @@ static void test_policy_limits(void **state)
 static void build(size_t n, int step, struct lv_buf *blob)
 {
     static const char doc[] =
-        "{\"Fields\": [\"id\", \"n\", \"k\", \"absent\"]}";
+        "{\"Fields\": [\"id\", \"n\", \"k\", \"absent\", "
+        "\"@message\"]}";
     struct lv_fidx_policy p = LV_FIDX_POLICY_INIT;
     struct lv_err err = LV_ERR_INIT;
     struct lv_chunk_event *ev = lv_xcalloc(n, sizeof(*ev));
@@ -179,6 +180,9 @@ static void test_no_false_negatives(void **state)
     /* A field no event holds: any value absent. */
     assert_int_equal(lv_fidx_may_hold(blob.data, blob.len, key, "absent",
                                       "v0", 2), 0);
+    /* A system field: never indexed, so never proven absent. */
+    assert_int_equal(lv_fidx_may_hold(blob.data, blob.len, key, "@message",
+                                      "x", 1), -1);
     /* A field the policy does not name: unknown. */
     assert_int_equal(lv_fidx_may_hold(blob.data, blob.len, key, "other",
                                       "v0", 2), -1);
