@@ -586,7 +586,14 @@ static const struct rule logs_account_policy[] = {
     C("policyName", "policyName"), C("policyDocument", "policyDocument"),
     C("policyType", "policyType"), C("scope", "scope"),
     C("selectionCriteria", "selectionCriteria"),
-    C("accountIdentifiers", "accountIdentifiers"),
+    C("accountIdentifiers", "accountIdentifiers"), END,
+};
+static const struct rule logs_index_policy[] = {
+    C("logGroupIdentifier", "logGroupIdentifier"),
+    C("policyDocument", "policyDocument"), END,
+};
+static const struct rule logs_group_identifiers[] = {
+    C("logGroupIdentifiers", "logGroupIdentifiers"),
     C("nextToken", "nextToken"), END,
 };
 static const struct rule logs_groups_for_query[] = {
@@ -690,6 +697,7 @@ static const struct op_rule logs_ops[] = {
     { "DeleteAccountPolicy", 0, logs_account_policy, NULL, NULL, NULL },
     { "DeleteDataProtectionPolicy", 0, logs_dp_policy, NULL, NULL, NULL },
     { "DeleteDestination", 0, logs_destination_name, NULL, NULL, NULL },
+    { "DeleteIndexPolicy", 0, logs_index_policy, NULL, NULL, NULL },
     { "DeleteLogGroup", 0, logs_group, NULL, NULL, NULL },
     { "DeleteLogStream", 0, logs_stream, NULL, NULL, NULL },
     { "DeleteLookupTable", 0, logs_lookup_arn, NULL, NULL, NULL },
@@ -704,9 +712,13 @@ static const struct op_rule logs_ops[] = {
       NULL },
     { "DescribeExportTasks", F_RO, logs_describe_exports, NULL, NULL,
       NULL },
+    { "DescribeFieldIndexes", F_RO, logs_group_identifiers, NULL, NULL,
+      NULL },
     { "DescribeImportTaskBatches", F_RO, logs_describe_import_batches,
       NULL, NULL, NULL },
     { "DescribeImportTasks", F_RO, logs_describe_imports, NULL, NULL,
+      NULL },
+    { "DescribeIndexPolicies", F_RO, logs_group_identifiers, NULL, NULL,
       NULL },
     { "DescribeLogGroups", F_RO, logs_describe_groups, NULL, NULL, NULL },
     { "DescribeLogStreams", F_RO, logs_describe_streams, NULL, NULL, NULL },
@@ -741,6 +753,7 @@ static const struct op_rule logs_ops[] = {
     { "PutDestination", 0, logs_put_destination, NULL, NULL, NULL },
     { "PutDestinationPolicy", 0, logs_put_destination_policy, NULL, NULL,
       NULL },
+    { "PutIndexPolicy", 0, logs_index_policy, NULL, NULL, NULL },
     { "PutLogEvents", F_DATA, logs_put_events, NULL, NULL, NULL },
     { "PutLogGroupDeletionProtection", 0, logs_deletion_protection, NULL,
       NULL, NULL },

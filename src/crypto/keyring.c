@@ -40,6 +40,8 @@ static const struct derivation {
       "logvault kms import token v1" },
     { "kms-import-fingerprint", DERIVE_HMAC_LABEL,
       "logvault kms import fingerprint v1" },
+    { "logs-field-index", DERIVE_HKDF_INFO,
+      "logvault logs field index v1" },
 };
 
 struct lv_keyring *lv_keyring_new(const uint8_t root[32])

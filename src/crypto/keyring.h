@@ -26,6 +26,9 @@
  *   "kms-import-fingerprint"  HMAC-SHA256(root, "logvault kms import
  *                       fingerprint v1"): fingerprints imported key
  *                       material (kms/import.c)
+ *   "logs-field-index"  HKDF-SHA256(root, info = "logvault logs field index
+ *                       v1" | context): hashes the values of field
+ *                       indexes; context is the group id (logs/fidx.c)
  *
  * Sealing of KMS key material is the crypto/seal format (crypto.h) under
  * the root key itself. Not here: loading the root key file (crypto.h,

@@ -81,6 +81,26 @@ const char *lv_iq_query_sub_group(const struct lv_iq_query *q, size_t i);
  * engine reports each bin d later, lined up with the query's range. */
 int64_t lv_iq_query_offset_ms(const struct lv_iq_query *q);
 
+/*
+ * Equalities an event must satisfy to reach the results, from the leading
+ * filter and filterIndex commands (those before any other command):
+ * `field = 'text'` (either side) and `field in ['text', ...]`, joined by
+ * `and` at the top of the command's expression. Only string literals that
+ * are not numbers count (the engine then compares texts byte for byte, so
+ * a field index can prove them absent: logs/fidx.h). Writes at most max
+ * of them to out, each pointing into q (valid while q lives); returns how
+ * many. A field of one entry may be `@`-prefixed (a system field).
+ */
+#define LV_IQ_EQ_MAX_VALUES 64
+struct lv_iq_eq {
+    const char *field;          /* NUL-terminated */
+    const char *vals[LV_IQ_EQ_MAX_VALUES];
+    size_t lens[LV_IQ_EQ_MAX_VALUES];
+    size_t n;                   /* >= 1: the field equals one of them */
+};
+size_t lv_iq_query_equalities(const struct lv_iq_query *q,
+                              struct lv_iq_eq *out, size_t max);
+
 /* One log event as the engine sees it. All text borrowed for the call. */
 struct lv_iq_event {
     int64_t ts;                 /* @timestamp, epoch ms */

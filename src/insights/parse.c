@@ -1393,6 +1393,90 @@ int lv_iq_query_unmasks(const struct lv_iq_query *q)
     return 0;
 }
 
+/* A string literal that is not a number (lv_iq_query_equalities). */
+static int text_literal(const struct lv_iq_expr *e)
+{
+    struct lv_iq_val v;
+    int ok = 0;
+
+    if (e->k != LV_IQ_E_STR) {
+        return 0;
+    }
+    memset(&v, 0, sizeof(v));
+    v.t = LV_IQ_STR;
+    v.s = e->str;
+    v.len = e->len;
+    lv_iq_val_num(&v, &ok);
+    return !ok;
+}
+
+static void collect_eq(const struct lv_iq_expr *e, struct lv_iq_eq *out,
+                       size_t max, size_t *n)
+{
+    const struct lv_iq_expr *f = NULL;
+    const struct lv_iq_expr *lit = NULL;
+    struct lv_iq_eq *q;
+
+    if (!e || e->k != LV_IQ_E_BINARY || *n >= max) {
+        return;
+    }
+    if (e->op == LV_IQ_OP_AND) {
+        collect_eq(e->args[0], out, max, n);
+        collect_eq(e->args[1], out, max, n);
+        return;
+    }
+    if (e->op == LV_IQ_OP_EQ) {
+        if (e->args[0]->k == LV_IQ_E_FIELD && text_literal(e->args[1])) {
+            f = e->args[0];
+            lit = e->args[1];
+        } else if (e->args[1]->k == LV_IQ_E_FIELD &&
+                   text_literal(e->args[0])) {
+            f = e->args[1];
+            lit = e->args[0];
+        } else {
+            return;
+        }
+        q = &out[(*n)++];
+        q->field = f->str;
+        q->vals[0] = lit->str;
+        q->lens[0] = lit->len;
+        q->n = 1;
+        return;
+    }
+    if (e->op == LV_IQ_OP_IN && e->args[0]->k == LV_IQ_E_FIELD &&
+        e->args[1]->k == LV_IQ_E_LIST && e->args[1]->nargs >= 1 &&
+        e->args[1]->nargs <= LV_IQ_EQ_MAX_VALUES) {
+        const struct lv_iq_expr *list = e->args[1];
+
+        for (size_t i = 0; i < list->nargs; i++) {
+            if (!text_literal(list->args[i])) {
+                return;
+            }
+        }
+        q = &out[(*n)++];
+        q->field = e->args[0]->str;
+        for (size_t i = 0; i < list->nargs; i++) {
+            q->vals[i] = list->args[i]->str;
+            q->lens[i] = list->args[i]->len;
+        }
+        q->n = list->nargs;
+    }
+}
+
+size_t lv_iq_query_equalities(const struct lv_iq_query *q,
+                              struct lv_iq_eq *out, size_t max)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < q->n_cmds && (q->cmds[i].k == LV_IQ_C_FILTER ||
+                                         q->cmds[i].k ==
+                                             LV_IQ_C_FILTER_INDEX);
+         i++) {
+        collect_eq(q->cmds[i].expr, out, max, &n);
+    }
+    return n;
+}
+
 size_t lv_iq_query_required(const struct lv_iq_query *q,
                             const char *const **lits, const size_t **lens)
 {

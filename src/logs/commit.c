@@ -78,6 +78,14 @@ static int apply(struct lv_store *s, struct lv_commit_job *job,
             lv_store_rollback(s);
             return -1;
         }
+        if (c->index.len &&
+            lv_store_logs_chunk_index_put(s, c->meta.group_id, c->meta.id,
+                                          c->meta.ingestion_time,
+                                          c->index.data, c->index.len,
+                                          err) < 0) {
+            lv_store_rollback(s);
+            return -1;
+        }
     }
     if (lv_store_logs_stream_note_append(s, job->stream_id, job->first_ts,
                                          job->last_ts, job->ingestion_time,

@@ -34,6 +34,8 @@ struct lv_store;
 struct lv_commit_chunk {
     struct lv_log_chunk meta;       /* id is set once committed */
     struct lv_buf payload;
+    struct lv_buf index;            /* the chunk's field index (fidx.h),
+                                     * stored beside it; empty: none */
 };
 
 /* One request's writes: its chunks of one stream, and the stream's

@@ -24,6 +24,7 @@
 
 #include "app.h"
 #include "crypto/keyring.h"
+#include "logs/classes.h"
 #include "logs/groups_int.h"
 #include "store/store.h"
 #include "util/b64.h"
@@ -687,6 +688,11 @@ static const int retention_days[] = {
 static int set_retention(void *arg, struct lv_req *rq,
                          const struct lv_log_group *g, struct lv_err *err)
 {
+    /* A Delivery group keeps its events one day, fixed (classes.h). */
+    if (lv_logs_class_check(g->log_group_class, LV_FEAT_RETENTION_CHANGE,
+                            err) < 0) {
+        return -1;
+    }
     return lv_store_logs_group_set_retention(rq->store, g->id, *(int *)arg,
                                              err);
 }

@@ -26,6 +26,7 @@
 
 #include <inttypes.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,8 @@
 #include "logs/datakey.h"
 #include "logs/dataprot.h"
 #include "logs/fastjson.h"
+#include "logs/fidx.h"
+#include "logs/index_int.h"
 #include "logs/logs.h"
 #include "logs/logs_int.h"
 #include "logs/respol.h"
@@ -255,6 +258,7 @@ static void job_release(struct lv_commit_job *job)
 {
     for (size_t i = 0; i < job->n; i++) {
         lv_buf_release(&job->chunks[i].payload);
+        lv_buf_release(&job->chunks[i].index);
     }
     free(job->chunks);
     job->chunks = NULL;
@@ -269,9 +273,11 @@ static int store_events(struct lv_req *rq, const struct lv_log_group *g,
 {
     struct lv_datakey_session ds;
     struct lv_commit_job job;
+    struct lv_fidx_policy pol = LV_FIDX_POLICY_INIT;
     size_t *cuts = lv_xcalloc(n, sizeof(*cuts));
     size_t runs = cut_runs(ev, n, cuts);
     uint8_t key[32];
+    uint8_t ikey[32];
     int64_t dk_id = 0;
     int64_t seq0 = 0;
     int ret = -1;
@@ -285,6 +291,12 @@ static int store_events(struct lv_req *rq, const struct lv_log_group *g,
                                   err) < 0) {
         goto out;
     }
+    /* The group's field index policy: each chunk gets an index of its
+     * fields once its events are final (fidx.h, index_int.h). */
+    if (lv_logs_index_policy_effective(rq, g, &pol, err) < 0) {
+        goto out;
+    }
+    lv_fidx_group_key(rq->app->logs->keyring, g->id, ikey);
     job.stream_id = st->id;
     job.chunks = lv_xcalloc(runs, sizeof(*job.chunks));
     job.n = runs;
@@ -294,6 +306,7 @@ static int store_events(struct lv_req *rq, const struct lv_log_group *g,
         size_t b = k + 1 < runs ? cuts[k + 1] : n;
 
         lv_buf_init(&c->payload, 2 * (size_t)LV_CHUNK_MAX_RAW + 4096);
+        lv_buf_init(&c->index, SIZE_MAX);
         lv_chunk_describe(ev + a, b - a, &c->meta);
         c->meta.group_id = g->id;
         c->meta.stream_id = st->id;
@@ -304,6 +317,7 @@ static int store_events(struct lv_req *rq, const struct lv_log_group *g,
                           err) < 0) {
             goto out;
         }
+        lv_fidx_build(&pol, ikey, ev + a, b - a, &c->index);
         job.bytes += c->meta.raw_bytes;
     }
     job.first_ts = ev[0].ts;
@@ -319,6 +333,8 @@ static int store_events(struct lv_req *rq, const struct lv_log_group *g,
     ret = 0;
 out:
     lv_secret_wipe(key, sizeof(key));
+    lv_secret_wipe(ikey, sizeof(ikey));
+    lv_fidx_policy_release(&pol);
     job_release(&job);
     free(cuts);
     return ret;

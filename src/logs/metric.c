@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 
+#include "logs/classes.h"
 #include "logs/filter.h"
 #include "logs/groups_int.h"
 #include "logs/logs_int.h"
@@ -170,7 +171,9 @@ int lv_logs_op_put_metric_filter(struct lv_req *rq, const json_t *in,
     if (lv_store_begin(rq->store, err) < 0) {
         goto out;
     }
-    if (lv_logs_find_group(rq, in, &g, err) < 0) {
+    if (lv_logs_find_group(rq, in, &g, err) < 0 ||
+        lv_logs_class_check(g.log_group_class, LV_FEAT_METRIC_FILTERS,
+                            err) < 0) {
         lv_store_rollback(rq->store);
         goto out;
     }

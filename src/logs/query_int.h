@@ -178,6 +178,9 @@ int lv_query_ptr_read(const struct lv_keyring *kr, const char *account,
 
 struct lv_query_stats {
     int64_t matched, scanned, bytes, groups;
+    /* events and message bytes of the chunks a field index let the run
+     * skip (estimatedRecordsSkipped, estimatedBytesSkipped) */
+    int64_t skipped_records, skipped_bytes;
 };
 /* QueryStatistics as JSON text (every member of the model's shape) into
  * out (reset first). */

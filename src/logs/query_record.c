@@ -44,6 +44,7 @@
 #include "insights/insights.h"
 #include "logs/chunk.h"
 #include "logs/dataprot.h"
+#include "logs/classes.h"
 #include "logs/datakey.h"
 #include "logs/query_int.h"
 #include "store/logs_store.h"
@@ -368,7 +369,8 @@ int lv_logs_op_get_log_group_fields(struct lv_req *rq, const json_t *in,
     int ret = -1;
 
     lv_buf_init(&payload, 2 * (size_t)LV_CHUNK_MAX_RAW + 4096);
-    if (lv_logs_find_group(rq, in, &g, err) < 0) {
+    if (lv_logs_find_group(rq, in, &g, err) < 0 ||
+        lv_logs_class_check(g.log_group_class, LV_FEAT_INSIGHTS, err) < 0) {
         goto out;
     }
     if (lv_json_int64(in, "time", &t)) {

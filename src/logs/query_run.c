@@ -66,7 +66,10 @@
 #include "logs/lookup_int.h"
 #include "logs/chunk.h"
 #include "logs/dataprot.h"
+#include "logs/classes.h"
 #include "logs/datakey.h"
+#include "logs/fidx.h"
+#include "logs/logs_int.h"
 #include "store/insights_store.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -76,6 +79,8 @@
 #include "util/ticker.h"
 
 #define DAY_MS (24LL * 3600 * 1000)
+/* Leading equalities a run checks against chunk indexes. */
+#define LV_QUERY_MAX_EQS 8
 #define SWEEP_LEASE "logs.insights"
 
 struct job {
@@ -133,6 +138,12 @@ struct qrun {
     const char *const *lits;
     const size_t *lens;
     size_t n_lits;
+    /* the leading equalities (lv_iq_query_equalities) a chunk's field
+     * index may prove absent, and the group's index key */
+    struct lv_iq_eq *eqs;
+    size_t n_eqs;
+    struct lv_buf cix;
+    uint8_t ikey[32];
     struct lv_buf payload;
     struct lv_buf stats;
     enum stop_why stop;
@@ -258,6 +269,88 @@ static int chunk_may_match(const struct qrun *r,
     return 1;
 }
 
+static void count_skipped(struct qrun *r, const struct lv_log_chunk *c)
+{
+    r->st.skipped_records += c->n_events;
+    r->st.skipped_bytes += c->raw_bytes -
+                           (int64_t)c->n_events * LV_CHUNK_EVENT_OVERHEAD;
+}
+
+/* 1 when the default field index @logStream (every Standard group's:
+ * API_PutIndexPolicy.html) proves that chunk c, all of one stream, holds
+ * no event of the stream an equality asks for. */
+static int stream_skips(struct qrun *r, const struct lv_log_chunk *c)
+{
+    const char *stream;
+    size_t len;
+
+    if (!lv_logs_class_allows(r->g->log_group_class,
+                              LV_FEAT_FIELD_INDEXES)) {
+        return 0;
+    }
+    stream = stream_name(r, c->stream_id);
+    len = strlen(stream);
+    for (size_t i = 0; i < r->n_eqs; i++) {
+        const struct lv_iq_eq *q = &r->eqs[i];
+        size_t k;
+
+        if (strcmp(q->field, "@logStream") != 0) {
+            continue;
+        }
+        for (k = 0; k < q->n; k++) {
+            if (q->lens[k] == len && memcmp(q->vals[k], stream, len) == 0) {
+                break;
+            }
+        }
+        if (k == q->n) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* 1 when chunk c's field index (if any), or the default @logStream index,
+ * proves that no event of it satisfies one of the query's leading
+ * equalities: the chunk is then counted as skipped, never decrypted. 0:
+ * it must be read. -1 on a store fault. */
+static int index_skips(struct qrun *r, const struct lv_log_chunk *c,
+                       struct lv_err *err)
+{
+    int rc;
+
+    /* The equalities are the query's own: a sub-query's group is read
+     * whole. A masked group's messages are not what was indexed (the
+     * index holds the values as ingested), so it is read whole too. */
+    if (r->n_eqs == 0 || r->sub || r->mask) {
+        return 0;
+    }
+    if (stream_skips(r, c)) {
+        count_skipped(r, c);
+        return 1;
+    }
+    rc = lv_store_logs_chunk_index_get(r->rq.store, c->id, &r->cix, err);
+    if (rc <= 0) {
+        return rc;
+    }
+    for (size_t i = 0; i < r->n_eqs; i++) {
+        const struct lv_iq_eq *q = &r->eqs[i];
+        size_t absent = 0;
+
+        for (size_t k = 0; k < q->n; k++) {
+            if (lv_fidx_may_hold(r->cix.data, r->cix.len, r->ikey, q->field,
+                                 q->vals[k], q->lens[k]) != 0) {
+                break;
+            }
+            absent++;
+        }
+        if (absent == q->n) {
+            count_skipped(r, c);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Writes i in decimal at out (NUL-terminated): its length. Cheaper per
  * event than a printf of the whole cursor. */
 static size_t put_index(char *out, size_t i)
@@ -291,6 +384,10 @@ static int read_chunk(struct qrun *r, struct lv_datakey_session *ds,
     int found;
     int ret = -1;
 
+    found = index_skips(r, c, err);
+    if (found != 0) {
+        return found < 0 ? -1 : 0;
+    }
     found = lv_datakey_open_chunk(ds, c, &r->payload, &plain, err);
     if (found <= 0) {
         /* 0: deleted by retention meanwhile, nothing to read. */
@@ -420,6 +517,7 @@ static int read_group(struct qrun *r, struct lv_log_group *g,
     int ret = -1;
 
     r->g = g;
+    lv_fidx_group_key(r->rq.app->logs->keyring, g->id, r->ikey);
     r->log_len = (size_t)snprintf(r->log, sizeof(r->log), "%s:%s",
                                   g->account, g->name);
     streams_release(r);
@@ -687,6 +785,7 @@ static void run_job(struct lv_logs_queries *qs, const struct job *jb)
     r->rq.now = (time_t)(r->began_ms / 1000);
     lv_buf_init(&r->payload, 2 * (size_t)LV_CHUNK_MAX_RAW + 4096);
     lv_buf_init(&r->masked, SIZE_MAX);
+    lv_buf_init(&r->cix, 1 << 20);
     lv_buf_init(&r->stats, 4096);
 
     /* StartQuery hands the job over only after its row committed
@@ -717,6 +816,8 @@ static void run_job(struct lv_logs_queries *qs, const struct job *jb)
         goto out;
     }
     r->n_lits = lv_iq_query_required(r->q, &r->lits, &r->lens);
+    r->eqs = lv_xcalloc(LV_QUERY_MAX_EQS, sizeof(*r->eqs));
+    r->n_eqs = lv_iq_query_equalities(r->q, r->eqs, LV_QUERY_MAX_EQS);
     r->start_ms = r->rec.start_time_s * 1000;
     r->end_ms = r->rec.end_time_s * 1000;
     memset(&o, 0, sizeof(o));
@@ -759,6 +860,9 @@ out:
     lv_iq_query_free(r->q);
     lv_query_rec_release(&r->rec);
     lv_buf_release(&r->payload);
+    lv_buf_release(&r->cix);
+    lv_secret_wipe(r->ikey, sizeof(r->ikey));
+    free(r->eqs);
     lv_buf_release(&r->stats);
     free(r->rq.trace);
     free(r);

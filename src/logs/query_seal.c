@@ -364,14 +364,14 @@ out:
 
 void lv_query_stats_json(const struct lv_query_stats *st, struct lv_buf *out)
 {
-    /* StatsValue is a double: AWS writes 12.0. No field indexes here, so
-     * nothing is ever skipped. */
+    /* StatsValue is a double: AWS writes 12.0. */
     lv_buf_reset(out);
     lv_buf_addf(out, "{\"recordsMatched\":%" PRId64 ".0,"
                 "\"recordsScanned\":%" PRId64 ".0,"
-                "\"estimatedRecordsSkipped\":0.0,"
+                "\"estimatedRecordsSkipped\":%" PRId64 ".0,"
                 "\"bytesScanned\":%" PRId64 ".0,"
-                "\"estimatedBytesSkipped\":0.0,"
+                "\"estimatedBytesSkipped\":%" PRId64 ".0,"
                 "\"logGroupsScanned\":%" PRId64 ".0}",
-                st->matched, st->scanned, st->bytes, st->groups);
+                st->matched, st->scanned, st->skipped_records, st->bytes,
+                st->skipped_bytes, st->groups);
 }

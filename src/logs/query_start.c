@@ -52,6 +52,7 @@
  * selection opaque. */
 #include "insights/iq.h"
 #include "logs/dataprot.h"
+#include "logs/classes.h"
 #include "logs/query_int.h"
 #include "store/insights_store.h"
 #include "store/store.h"
@@ -221,8 +222,48 @@ static int check_sub_groups(struct lv_req *rq, const struct lv_iq_query *q,
 
     for (size_t i = 0; i < lv_iq_query_n_subs(q); i++) {
         if (lv_logs_find_group_by(rq, lv_iq_query_sub_group(q, i), &g,
-                                  err) < 0) {
+                                  err) < 0 ||
+            lv_logs_class_check(g.log_group_class, LV_FEAT_INSIGHTS,
+                                err) < 0) {
             return -1;
+        }
+    }
+    return 0;
+}
+
+/* The log class rules (classes.h): every group the query reads must
+ * allow Insights and each class-restricted command the query holds. */
+static int check_classes(const struct lv_iq_query *q,
+                         const struct qgroups *qg, struct lv_err *err)
+{
+    for (size_t i = 0; i < qg->n; i++) {
+        const char *cls = qg->g[i].log_group_class;
+
+        if (lv_logs_class_check(cls, LV_FEAT_INSIGHTS, err) < 0) {
+            return -1;
+        }
+        for (size_t j = 0; j < q->n_cmds; j++) {
+            enum lv_logs_feature f;
+
+            switch (q->cmds[j].k) {
+            case LV_IQ_C_PATTERN:
+                f = LV_FEAT_QUERY_PATTERN;
+                break;
+            case LV_IQ_C_DIFF:
+                f = LV_FEAT_QUERY_DIFF;
+                break;
+            case LV_IQ_C_FILTER_INDEX:
+                f = LV_FEAT_QUERY_FILTER_INDEX;
+                break;
+            case LV_IQ_C_UNMASK:
+                f = LV_FEAT_QUERY_UNMASK;
+                break;
+            default:
+                continue;
+            }
+            if (lv_logs_class_check(cls, f, err) < 0) {
+                return -1;
+            }
         }
     }
     return 0;
@@ -292,7 +333,8 @@ int lv_logs_op_start_query(struct lv_req *rq, const json_t *in,
         goto out;
     }
     if (resolve_groups(rq, in, q, &qg, err) < 0 ||
-        check_sub_groups(rq, q, err) < 0) {
+        check_sub_groups(rq, q, err) < 0 ||
+        check_classes(q, &qg, err) < 0) {
         goto out;
     }
     /* The unmask command shows what data protection masked: the caller

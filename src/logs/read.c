@@ -54,6 +54,7 @@
 
 #include "logs/chunk.h"
 #include "logs/dataprot.h"
+#include "logs/classes.h"
 #include "logs/datakey.h"
 #include "logs/logs.h"
 #include "logs/logs_int.h"
@@ -491,7 +492,9 @@ int lv_logs_op_get_log_events(struct lv_req *rq, const json_t *in,
         sc.hi = v;
     }
     lv_json_bool(in, "startFromHead", &head);
-    if (lv_logs_find_group(rq, in, &g, err) < 0) {
+    if (lv_logs_find_group(rq, in, &g, err) < 0 ||
+        lv_logs_class_check(g.log_group_class, LV_FEAT_READ_EVENTS,
+                            err) < 0) {
         goto out;
     }
     if (lv_logs_find_stream(rq, &g, stream_name, &st, err) < 0) {

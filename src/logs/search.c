@@ -61,6 +61,7 @@
 
 #include "logs/chunk.h"
 #include "logs/dataprot.h"
+#include "logs/classes.h"
 #include "logs/datakey.h"
 #include "logs/filter.h"
 #include "logs/groups_int.h"
@@ -448,7 +449,9 @@ int lv_logs_op_filter_log_events(struct lv_req *rq, const json_t *in,
     }
     sc.f = f;
     sc.n_lits = lv_filter_required(f, &sc.lits);
-    if (lv_logs_find_group(rq, in, &g, err) < 0) {
+    if (lv_logs_find_group(rq, in, &g, err) < 0 ||
+        lv_logs_class_check(g.log_group_class, LV_FEAT_READ_EVENTS,
+                            err) < 0) {
         goto out;
     }
     lv_json_bool(in, "unmask", &unmask);

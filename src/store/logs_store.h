@@ -357,5 +357,42 @@ int lv_store_logs_respol_delete(struct lv_store *s, const char *account,
                                 const char *region, const char *resource_arn,
                                 const char *name, const char *revision,
                                 struct lv_err *err);
+/* ---- field indexes (logs/fidx.h) -------------------------------------------
+ * A group's index policy (PutIndexPolicy) and the index of each chunk
+ * ingested while it had one (the blob of fidx.h, opaque here), kept beside
+ * the chunk's row and gone with it (and with the group). */
+
+/* Sets group_id's policy document (the client's JSON text) and its
+ * lastUpdateTime. A group deleted meanwhile: ResourceNotFoundException
+ * "The specified log group does not exist.". */
+int lv_store_logs_index_policy_put(struct lv_store *s, int64_t group_id,
+                                   const char *doc, int64_t now_ms,
+                                   struct lv_err *err);
+/* 1 with group_id's document in *doc (reset first) and *updated_ms, 0 when
+ * it has none, -1 with *err. */
+int lv_store_logs_index_policy_get(struct lv_store *s, int64_t group_id,
+                                   struct lv_buf *doc, int64_t *updated_ms,
+                                   struct lv_err *err);
+/* 1 when group_id's policy was deleted, 0 when it had none. */
+int lv_store_logs_index_policy_delete(struct lv_store *s, int64_t group_id,
+                                      struct lv_err *err);
+/* Stores the index of chunk_id (a chunk of group_id inserted in the same
+ * transaction), built at scan_ms. */
+int lv_store_logs_chunk_index_put(struct lv_store *s, int64_t group_id,
+                                  int64_t chunk_id, int64_t scan_ms,
+                                  const void *blob, size_t len,
+                                  struct lv_err *err);
+/* 1 with chunk_id's index in *blob (reset first; past blob->max: a
+ * fault), 0 when the chunk has none. */
+int lv_store_logs_chunk_index_get(struct lv_store *s, int64_t chunk_id,
+                                  struct lv_buf *blob, struct lv_err *err);
+/* Calls fn for every chunk index of group_id, by chunk id; fn's blob is
+ * a loan for the call. fn's non-zero return stops the walk. */
+typedef int (*lv_log_chunk_index_fn)(void *arg, int64_t chunk_id,
+                                     int64_t scan_ms, const void *blob,
+                                     size_t len);
+int lv_store_logs_chunk_index_list(struct lv_store *s, int64_t group_id,
+                                   lv_log_chunk_index_fn fn, void *arg,
+                                   struct lv_err *err);
 
 #endif

@@ -1515,6 +1515,76 @@ static void test_required(void **state)
     lv_iq_query_free(q);
 }
 
+/* ---- equalities (field indexes) ------------------------------------------ */
+
+/* Each row: the query, then "field=v1|v2" per equality expected, in
+ * order. */
+struct eq_row {
+    const char *name;
+    const char *q;
+    const char *want[4];
+};
+
+static const struct eq_row eq_rows[] = {
+    { "filterIndex =", "filterIndex requestId = 'r1'", { "requestId=r1" } },
+    { "literal first", "filter 'r1' = requestId", { "requestId=r1" } },
+    { "in", "filterIndex a in ['x', 'y']", { "a=x|y" } },
+    { "and", "filter a = 'x' and b = \"y\" | filter c = 'z'",
+      { "a=x", "b=y", "c=z" } },
+    { "system field", "filter @logStream = 's1'", { "@logStream=s1" } },
+    { "numeric literal", "filter a = '5'", { NULL } },
+    { "number", "filter a = 5", { NULL } },
+    { "in with a number", "filter a in ['x', 5]", { NULL } },
+    { "or", "filter a = 'x' or b = 'y'", { NULL } },
+    { "not equal", "filter a != 'x'", { NULL } },
+    { "not leading", "fields a | filter a = 'x'", { NULL } },
+    { "after parse", "parse @message '* *' as a, b | filter a = 'x'",
+      { NULL } },
+    { "field = field", "filter a = b", { NULL } },
+};
+
+static int run_eq(const struct eq_row *r)
+{
+    struct lv_iq_eq eqs[8];
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_iq_query *q = NULL;
+    struct lv_buf got = LV_BUF_INIT(SIZE_MAX);
+    struct lv_buf want = LV_BUF_INIT(SIZE_MAX);
+    size_t n;
+    int ok;
+
+    if (lv_iq_parse(r->q, strlen(r->q), &q, &err) < 0) {
+        print_error("%s: %s\n", r->name, err.msg);
+        return 0;
+    }
+    n = lv_iq_query_equalities(q, eqs, 8);
+    for (size_t i = 0; i < n; i++) {
+        lv_buf_addf(&got, "%s%s=", i ? " " : "", eqs[i].field);
+        for (size_t k = 0; k < eqs[i].n; k++) {
+            lv_buf_addf(&got, "%s%.*s", k ? "|" : "", (int)eqs[i].lens[k],
+                        eqs[i].vals[k]);
+        }
+    }
+    for (size_t i = 0; i < 4 && r->want[i]; i++) {
+        lv_buf_addf(&want, "%s%s", i ? " " : "", r->want[i]);
+    }
+    ok = strcmp(got.data, want.data) == 0;
+    if (!ok) {
+        print_error("%s: got [%s], want [%s]\n", r->name, got.data,
+                    want.data);
+    }
+    lv_buf_release(&got);
+    lv_buf_release(&want);
+    lv_iq_query_free(q);
+    return ok;
+}
+
+static void test_equalities(void **state)
+{
+    (void)state;
+    RUN_TABLE("equalities", eq_rows, run_eq);
+}
+
 /* ---- nesting ------------------------------------------------------------ */
 
 /* prefix, then `unit` n times, then suffix: refused past the parser's
@@ -1685,6 +1755,7 @@ int main(void)
         cmocka_unit_test(test_source),
         cmocka_unit_test(test_wants_previous),
         cmocka_unit_test(test_required),
+        cmocka_unit_test(test_equalities),
         cmocka_unit_test(test_nesting),
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_previous_range),

@@ -307,6 +307,9 @@ static void populate(struct fx *f)
     assert_int_equal(lv_store_logs_chunk_insert(f->s, &c, "payload", 7,
                                                 &err), 0);
     f->chunk = c.id;
+    assert_int_equal(lv_store_logs_index_policy_put(f->s, f->group,
+                                                    "{\"Fields\":[\"a\"]}",
+                                                    1000, &err), 0);
     make_filter(&m, f->group, "mf");
     assert_int_equal(lv_store_logs_metric_filter_put(f->s, &m, 100, &err),
                      0);
@@ -534,6 +537,13 @@ static int any_stream(void *arg, const struct lv_log_stream *st)
 static int any_chunk(void *arg, const struct lv_log_chunk *c)
 {
     (void)arg, (void)c;
+    return 0;
+}
+
+static int any_chunk_index(void *arg, int64_t id, int64_t scan_ms,
+                           const void *blob, size_t len)
+{
+    (void)arg, (void)id, (void)scan_ms, (void)blob, (void)len;
     return 0;
 }
 
@@ -854,6 +864,24 @@ static int call(struct fx *f, const char *op, int *writes,
         rc = lv_store_logs_metric_filter_list(s, ACCT, REGION, 0, "", NULL,
                                               NULL, "", "", 0, any_filter,
                                               NULL, err);
+    } else if (IS("logs.index_policy_put")) {
+        rc = lv_store_logs_index_policy_put(s, f->group, "{\"Fields\":[\"b\"]}",
+                                            2000, err);
+    } else if (IS("logs.index_policy_get")) {
+        *writes = 0;
+        rc = lv_store_logs_index_policy_get(s, f->group, &b, &n64, err);
+    } else if (IS("logs.index_policy_delete")) {
+        rc = lv_store_logs_index_policy_delete(s, f->group, err);
+    } else if (IS("logs.chunk_index_put")) {
+        rc = lv_store_logs_chunk_index_put(s, f->group, f->chunk, 2000,
+                                           "\x01\x00\x00", 3, err);
+    } else if (IS("logs.chunk_index_get")) {
+        *writes = 0;
+        rc = lv_store_logs_chunk_index_get(s, f->chunk, &b, err);
+    } else if (IS("logs.chunk_index_list")) {
+        *writes = 0;
+        rc = lv_store_logs_chunk_index_list(s, f->group, any_chunk_index,
+                                            NULL, err);
     /* audit */
     } else if (IS("audit.chain_head")) {
         *writes = 0;

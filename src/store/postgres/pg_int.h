@@ -110,6 +110,8 @@ extern const struct lv_migration lv_pg_migrations_lookup[];
 extern const struct lv_migration lv_pg_migrations_policies[];
 /* Logs resource policies (logs_store.h, respol.c), after it. */
 extern const struct lv_migration lv_pg_migrations_respol[];
+/* Field index policies and chunk indexes (logs_store.h), after it. */
+extern const struct lv_migration lv_pg_migrations_index[];
 extern const struct lv_migration *const lv_pg_migrations[];
 
 /* The state of a store opened on this backend (tests reach the database

@@ -31,5 +31,6 @@ const struct lv_migration *const lv_pg_migrations[] = {
     lv_pg_migrations_lookup,
     lv_pg_migrations_policies,
     lv_pg_migrations_respol,
+    lv_pg_migrations_index,
     NULL,
 };

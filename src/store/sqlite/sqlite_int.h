@@ -90,6 +90,8 @@ extern const struct lv_migration lv_sqlite_migrations_lookup[];
 extern const struct lv_migration lv_sqlite_migrations_policies[];
 /* Logs resource policies (logs_store.h, respol.c), after it. */
 extern const struct lv_migration lv_sqlite_migrations_respol[];
+/* Field index policies and chunk indexes (logs_store.h), after it. */
+extern const struct lv_migration lv_sqlite_migrations_index[];
 extern const struct lv_migration *const lv_sqlite_migrations[];
 
 /*
