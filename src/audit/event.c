@@ -542,17 +542,89 @@ static const struct rule logs_describe_lookups[] = {
     C("maxResults", "maxResults"), C("nextToken", "nextToken"), END,
 };
 
+/* Deliveries, integrations and log objects (logs/delivery_absent.c,
+ * integrations.c, log_object.c): their request members as given. */
+static const struct rule logs_put_delivery_source[] = {
+    C("name", "name"), C("resourceArn", "resourceArn"),
+    C("logType", "logType"), C("tags", "tags"),
+    C("deliverySourceConfiguration", "deliverySourceConfiguration"), END,
+};
+static const struct rule logs_name[] = {
+    C("name", "name"), END,
+};
+static const struct rule logs_delivery_id[] = {
+    C("id", "id"), END,
+};
+static const struct rule logs_create_delivery[] = {
+    C("deliverySourceName", "deliverySourceName"),
+    C("deliveryDestinationArn", "deliveryDestinationArn"),
+    C("recordFields", "recordFields"), C("fieldDelimiter", "fieldDelimiter"),
+    C("s3DeliveryConfiguration", "s3DeliveryConfiguration"),
+    C("tags", "tags"), END,
+};
+static const struct rule logs_update_delivery[] = {
+    C("id", "id"), C("recordFields", "recordFields"),
+    C("fieldDelimiter", "fieldDelimiter"),
+    C("s3DeliveryConfiguration", "s3DeliveryConfiguration"), END,
+};
+static const struct rule logs_describe_page[] = {
+    C("nextToken", "nextToken"), C("limit", "limit"), END,
+};
+static const struct rule logs_describe_templates[] = {
+    C("service", "service"), C("logTypes", "logTypes"),
+    C("resourceTypes", "resourceTypes"),
+    C("deliveryDestinationTypes", "deliveryDestinationTypes"),
+    C("nextToken", "nextToken"), C("limit", "limit"), END,
+};
+static const struct rule logs_put_integration[] = {
+    C("integrationName", "integrationName"),
+    C("resourceConfig", "resourceConfig"),
+    C("integrationType", "integrationType"), END,
+};
+static const struct rule logs_integration_name[] = {
+    C("integrationName", "integrationName"), C("force", "force"), END,
+};
+static const struct rule logs_list_integrations[] = {
+    C("integrationNamePrefix", "integrationNamePrefix"),
+    C("integrationType", "integrationType"),
+    C("integrationStatus", "integrationStatus"), END,
+};
+static const struct rule logs_associate_s3t[] = {
+    C("integrationArn", "integrationArn"), C("dataSource", "dataSource"),
+    END,
+};
+static const struct rule logs_s3t_identifier[] = {
+    C("identifier", "identifier"), END,
+};
+static const struct rule logs_list_s3t_sources[] = {
+    C("integrationArn", "integrationArn"), C("maxResults", "maxResults"),
+    C("nextToken", "nextToken"), END,
+};
+static const struct rule logs_get_object[] = {
+    C("logObjectPointer", "logObjectPointer"), C("unmask", "unmask"), END,
+};
+
 static const struct op_rule logs_ops[] = {
     { "AssociateKmsKey", 0, logs_associate, NULL, NULL, NULL },
+    { "AssociateSourceToS3TableIntegration", 0, logs_associate_s3t, NULL,
+      NULL, NULL },
+    { "CreateDelivery", 0, logs_create_delivery, NULL, NULL, NULL },
     { "CreateLogGroup", 0, logs_create_group, NULL, NULL, NULL },
     { "CreateLogStream", 0, logs_stream, NULL, NULL, NULL },
     { "CreateLookupTable", 0, logs_create_lookup, NULL, NULL, NULL },
+    { "DeleteDelivery", 0, logs_delivery_id, NULL, NULL, NULL },
+    { "DeleteDeliverySource", 0, logs_name, NULL, NULL, NULL },
+    { "DeleteIntegration", 0, logs_integration_name, NULL, NULL, NULL },
     { "DeleteLogGroup", 0, logs_group, NULL, NULL, NULL },
     { "DeleteLogStream", 0, logs_stream, NULL, NULL, NULL },
     { "DeleteLookupTable", 0, logs_lookup_arn, NULL, NULL, NULL },
     { "DeleteMetricFilter", 0, logs_filter_name, NULL, NULL, NULL },
     { "DeleteQueryDefinition", 0, logs_query_def_id, NULL, NULL, NULL },
     { "DeleteRetentionPolicy", 0, logs_group, NULL, NULL, NULL },
+    { "DescribeConfigurationTemplates", F_RO, logs_describe_templates, NULL,
+      NULL, NULL },
+    { "DescribeDeliveries", F_RO, logs_describe_page, NULL, NULL, NULL },
+    { "DescribeDeliverySources", F_RO, logs_describe_page, NULL, NULL, NULL },
     { "DescribeLogGroups", F_RO, logs_describe_groups, NULL, NULL, NULL },
     { "DescribeLogStreams", F_RO, logs_describe_streams, NULL, NULL, NULL },
     { "DescribeLookupTables", F_RO, logs_describe_lookups, NULL, NULL,
@@ -563,19 +635,30 @@ static const struct op_rule logs_ops[] = {
     { "DescribeQueryDefinitions", F_RO, logs_describe_query_defs, NULL,
       NULL, NULL },
     { "DisassociateKmsKey", 0, logs_disassociate, NULL, NULL, NULL },
+    { "DisassociateSourceFromS3TableIntegration", 0, logs_s3t_identifier, NULL,
+      NULL, NULL },
     { "FilterLogEvents", F_RO | F_DATA, logs_filter_events, NULL, NULL,
       NULL },
+    { "GetDelivery", F_RO, logs_delivery_id, NULL, NULL, NULL },
+    { "GetDeliverySource", F_RO, logs_name, NULL, NULL, NULL },
+    { "GetIntegration", F_RO, logs_integration_name, NULL, NULL, NULL },
     { "GetLogEvents", F_RO | F_DATA, logs_get_events, NULL, NULL, NULL },
     { "GetLogGroupFields", F_RO, logs_group_fields, NULL, NULL, NULL },
+    { "GetLogObject", F_RO | F_DATA, logs_get_object, NULL, NULL, NULL },
     { "GetLogRecord", F_RO | F_DATA, logs_get_record, NULL, NULL, NULL },
     { "GetLookupTable", F_RO, logs_lookup_arn, NULL, NULL, NULL },
     { "GetQueryResults", F_RO | F_DATA, logs_query_results, NULL, NULL,
       NULL },
+    { "ListIntegrations", F_RO, logs_list_integrations, NULL, NULL, NULL },
     { "ListLogGroups", F_RO, logs_list_groups, NULL, NULL, NULL },
     { "ListLogGroupsForQuery", F_RO, logs_groups_for_query, NULL, NULL,
       NULL },
+    { "ListSourcesForS3TableIntegration", F_RO, logs_list_s3t_sources, NULL,
+      NULL, NULL },
     { "ListTagsForResource", F_RO, logs_resource, NULL, NULL, NULL },
     { "ListTagsLogGroup", F_RO, logs_group, NULL, NULL, NULL },
+    { "PutDeliverySource", 0, logs_put_delivery_source, NULL, NULL, NULL },
+    { "PutIntegration", 0, logs_put_integration, NULL, NULL, NULL },
     { "PutLogEvents", F_DATA, logs_put_events, NULL, NULL, NULL },
     { "PutLogGroupDeletionProtection", 0, logs_deletion_protection, NULL,
       NULL, NULL },
@@ -589,6 +672,8 @@ static const struct op_rule logs_ops[] = {
     { "TestMetricFilter", F_RO, logs_test_filter, NULL, NULL, NULL },
     { "UntagLogGroup", 0, logs_tag_group, NULL, NULL, NULL },
     { "UntagResource", 0, logs_untag_resource, NULL, NULL, NULL },
+    { "UpdateDeliveryConfiguration", 0, logs_update_delivery, NULL,
+      NULL, NULL },
     { "UpdateLookupTable", 0, logs_update_lookup, NULL, NULL, NULL },
 };
 
