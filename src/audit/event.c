@@ -604,6 +604,20 @@ static const struct rule logs_get_object[] = {
     C("logObjectPointer", "logObjectPointer"), C("unmask", "unmask"), END,
 };
 
+static const struct rule logs_put_dest[] = {
+    C("name", "name"), C("outputFormat", "outputFormat"),
+    C("deliveryDestinationConfiguration", "deliveryDestinationConfiguration"),
+    C("deliveryDestinationType", "deliveryDestinationType"),
+    C("tags", "tags"), END,
+};
+static const struct rule logs_dest_name[] = {
+    C("deliveryDestinationName", "deliveryDestinationName"), END,
+};
+static const struct rule logs_put_dest_policy[] = {
+    C("deliveryDestinationName", "deliveryDestinationName"),
+    C("deliveryDestinationPolicy", "deliveryDestinationPolicy"), END,
+};
+
 static const struct op_rule logs_ops[] = {
     { "AssociateKmsKey", 0, logs_associate, NULL, NULL, NULL },
     { "AssociateSourceToS3TableIntegration", 0, logs_associate_s3t, NULL,
@@ -613,6 +627,8 @@ static const struct op_rule logs_ops[] = {
     { "CreateLogStream", 0, logs_stream, NULL, NULL, NULL },
     { "CreateLookupTable", 0, logs_create_lookup, NULL, NULL, NULL },
     { "DeleteDelivery", 0, logs_delivery_id, NULL, NULL, NULL },
+    { "DeleteDeliveryDestination", 0, logs_name, NULL, NULL, NULL },
+    { "DeleteDeliveryDestinationPolicy", 0, logs_dest_name, NULL, NULL, NULL },
     { "DeleteDeliverySource", 0, logs_name, NULL, NULL, NULL },
     { "DeleteIntegration", 0, logs_integration_name, NULL, NULL, NULL },
     { "DeleteLogGroup", 0, logs_group, NULL, NULL, NULL },
@@ -624,6 +640,8 @@ static const struct op_rule logs_ops[] = {
     { "DescribeConfigurationTemplates", F_RO, logs_describe_templates, NULL,
       NULL, NULL },
     { "DescribeDeliveries", F_RO, logs_describe_page, NULL, NULL, NULL },
+    { "DescribeDeliveryDestinations", F_RO, logs_describe_page, NULL,
+      NULL, NULL },
     { "DescribeDeliverySources", F_RO, logs_describe_page, NULL, NULL, NULL },
     { "DescribeLogGroups", F_RO, logs_describe_groups, NULL, NULL, NULL },
     { "DescribeLogStreams", F_RO, logs_describe_streams, NULL, NULL, NULL },
@@ -640,6 +658,8 @@ static const struct op_rule logs_ops[] = {
     { "FilterLogEvents", F_RO | F_DATA, logs_filter_events, NULL, NULL,
       NULL },
     { "GetDelivery", F_RO, logs_delivery_id, NULL, NULL, NULL },
+    { "GetDeliveryDestination", F_RO, logs_name, NULL, NULL, NULL },
+    { "GetDeliveryDestinationPolicy", F_RO, logs_dest_name, NULL, NULL, NULL },
     { "GetDeliverySource", F_RO, logs_name, NULL, NULL, NULL },
     { "GetIntegration", F_RO, logs_integration_name, NULL, NULL, NULL },
     { "GetLogEvents", F_RO | F_DATA, logs_get_events, NULL, NULL, NULL },
@@ -657,6 +677,9 @@ static const struct op_rule logs_ops[] = {
       NULL, NULL },
     { "ListTagsForResource", F_RO, logs_resource, NULL, NULL, NULL },
     { "ListTagsLogGroup", F_RO, logs_group, NULL, NULL, NULL },
+    { "PutDeliveryDestination", 0, logs_put_dest, NULL, NULL, NULL },
+    { "PutDeliveryDestinationPolicy", 0, logs_put_dest_policy, NULL,
+      NULL, NULL },
     { "PutDeliverySource", 0, logs_put_delivery_source, NULL, NULL, NULL },
     { "PutIntegration", 0, logs_put_integration, NULL, NULL, NULL },
     { "PutLogEvents", F_DATA, logs_put_events, NULL, NULL, NULL },

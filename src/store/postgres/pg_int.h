@@ -101,6 +101,8 @@ extern const struct lv_migration lv_pg_migrations_audit[];
 extern const struct lv_migration lv_pg_migrations_insights[];
 /* Lookup tables (lookup_store.h), after it. */
 extern const struct lv_migration lv_pg_migrations_lookup[];
+/* Delivery destinations (logs_store.h), after it. */
+extern const struct lv_migration lv_pg_migrations_delivery[];
 extern const struct lv_migration *const lv_pg_migrations[];
 
 /* The state of a store opened on this backend (tests reach the database

@@ -81,6 +81,8 @@ extern const struct lv_migration lv_sqlite_migrations_audit[];
 extern const struct lv_migration lv_sqlite_migrations_insights[];
 /* Lookup tables (lookup_store.h), after it. */
 extern const struct lv_migration lv_sqlite_migrations_lookup[];
+/* Delivery destinations (logs_store.h), after it. */
+extern const struct lv_migration lv_sqlite_migrations_delivery[];
 extern const struct lv_migration *const lv_sqlite_migrations[];
 
 /*
