@@ -618,6 +618,16 @@ static const struct rule logs_put_dest_policy[] = {
     C("deliveryDestinationPolicy", "deliveryDestinationPolicy"), END,
 };
 
+static const struct rule logs_bearer[] = {
+    C("logGroupIdentifier", "logGroupIdentifier"),
+    C("bearerTokenAuthenticationEnabled", "bearerTokenAuthenticationEnabled"),
+    END,
+};
+static const struct rule logs_log_fields[] = {
+    C("dataSourceName", "dataSourceName"),
+    C("dataSourceType", "dataSourceType"), END,
+};
+
 static const struct op_rule logs_ops[] = {
     { "AssociateKmsKey", 0, logs_associate, NULL, NULL, NULL },
     { "AssociateSourceToS3TableIntegration", 0, logs_associate_s3t, NULL,
@@ -663,6 +673,7 @@ static const struct op_rule logs_ops[] = {
     { "GetDeliverySource", F_RO, logs_name, NULL, NULL, NULL },
     { "GetIntegration", F_RO, logs_integration_name, NULL, NULL, NULL },
     { "GetLogEvents", F_RO | F_DATA, logs_get_events, NULL, NULL, NULL },
+    { "GetLogFields", F_RO, logs_log_fields, NULL, NULL, NULL },
     { "GetLogGroupFields", F_RO, logs_group_fields, NULL, NULL, NULL },
     { "GetLogObject", F_RO | F_DATA, logs_get_object, NULL, NULL, NULL },
     { "GetLogRecord", F_RO | F_DATA, logs_get_record, NULL, NULL, NULL },
@@ -677,6 +688,7 @@ static const struct op_rule logs_ops[] = {
       NULL, NULL },
     { "ListTagsForResource", F_RO, logs_resource, NULL, NULL, NULL },
     { "ListTagsLogGroup", F_RO, logs_group, NULL, NULL, NULL },
+    { "PutBearerTokenAuthentication", 0, logs_bearer, NULL, NULL, NULL },
     { "PutDeliveryDestination", 0, logs_put_dest, NULL, NULL, NULL },
     { "PutDeliveryDestinationPolicy", 0, logs_put_dest_policy, NULL,
       NULL, NULL },

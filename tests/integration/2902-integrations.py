@@ -5,7 +5,10 @@ not host, so PutIntegration fails (ValidationException naming the role),
 Get/DeleteIntegration find nothing, ListIntegrations is empty; the S3
 table integration operations name an integration that does not exist
 (ResourceNotFoundException); GetLogObject finds no log object (logvault
-never makes one); the model's constraints come first."""
+never makes one); GetLogFields finds no data source (no AWS service vends
+logs here); PutBearerTokenAuthentication refuses to enable what logvault
+cannot do (no HTTP ingestion endpoints, SigV4 only) and accepts disabling
+it, on a group that exists; the model's constraints come first."""
 import os
 import sys
 
@@ -98,5 +101,35 @@ with Server() as srv:
     t.error("get log object: a pointer of 513 characters",
             "InvalidParameterException", logs.get_log_object,
             logObjectPointer="p" * 513)
+
+    # GetLogFields: no data source exists here.
+    e = t.error("get log fields", "ResourceNotFoundException",
+                logs.get_log_fields, dataSourceName="amazon_vpc",
+                dataSourceType="flow")
+    t.ok("get log fields: the message names the source",
+         e and "amazon_vpc" in e.response["Error"]["Message"],
+         repr(e and e.response))
+
+    # PutBearerTokenAuthentication.
+    srv.client("logs").create_log_group(logGroupName="bt")
+    e = t.error("bearer: enabling is refused", "InvalidOperationException",
+                logs.put_bearer_token_authentication,
+                logGroupIdentifier="bt",
+                bearerTokenAuthenticationEnabled=True)
+    t.ok("bearer: the message says why",
+         e and "SigV4" in e.response["Error"]["Message"],
+         repr(e and e.response))
+    t.eq("bearer: disabling is a no-op that succeeds", {},
+         logs.put_bearer_token_authentication(
+             logGroupIdentifier="arn:aws:logs:eu-west-2:123456789012:"
+                                "log-group:bt",
+             bearerTokenAuthenticationEnabled=False))
+    t.error("bearer: no such group", "ResourceNotFoundException",
+            logs.put_bearer_token_authentication,
+            msg="The specified log group does not exist.",
+            logGroupIdentifier="nope",
+            bearerTokenAuthenticationEnabled=False)
+    t.error("bearer: the flag is required", "InvalidParameterException",
+            logs.put_bearer_token_authentication, logGroupIdentifier="bt")
 
 t.done()

@@ -613,6 +613,16 @@ static const struct op_row op_rows[] = {
       "{'lookupTableArn':'LA','description':'d'}", "null", NULL, 0, 0, 0,
       "[]" },
     /* deliveries, integrations, log objects: the request as given */
+    { "logs GetLogFields",
+      "{'dataSourceName':'amazon_vpc','dataSourceType':'flow'}", "{}",
+      NULL, NULL, "{'dataSourceName':'amazon_vpc','dataSourceType':'flow'}",
+      "null", NULL, 1, 0, 0, "[]" },
+    { "logs PutBearerTokenAuthentication",
+      "{'logGroupIdentifier':'my-group',"
+      "'bearerTokenAuthenticationEnabled':false}", "{}", NULL, NULL,
+      "{'logGroupIdentifier':'my-group',"
+      "'bearerTokenAuthenticationEnabled':false}",
+      "null", NULL, 0, 0, 0, "[]" },
     { "logs PutDeliveryDestination",
       "{'name':'d','outputFormat':'json','deliveryDestinationConfig"
       "uration':{'destinationResourceArn':'arn:aws:logs:us-west-2:1"
