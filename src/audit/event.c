@@ -684,11 +684,99 @@ static const struct rule logs_describe_import_batches[] = {
 static const struct rule logs_import_id[] = {
     C("importId", "importId"), END,
 };
+/* Deliveries, integrations and log objects (logs/delivery_absent.c,
+ * integrations.c, log_object.c): their request members as given. */
+static const struct rule logs_put_delivery_source[] = {
+    C("name", "name"), C("resourceArn", "resourceArn"),
+    C("logType", "logType"), C("tags", "tags"),
+    C("deliverySourceConfiguration", "deliverySourceConfiguration"), END,
+};
+static const struct rule logs_name[] = {
+    C("name", "name"), END,
+};
+static const struct rule logs_delivery_id[] = {
+    C("id", "id"), END,
+};
+static const struct rule logs_create_delivery[] = {
+    C("deliverySourceName", "deliverySourceName"),
+    C("deliveryDestinationArn", "deliveryDestinationArn"),
+    C("recordFields", "recordFields"), C("fieldDelimiter", "fieldDelimiter"),
+    C("s3DeliveryConfiguration", "s3DeliveryConfiguration"),
+    C("tags", "tags"), END,
+};
+static const struct rule logs_update_delivery[] = {
+    C("id", "id"), C("recordFields", "recordFields"),
+    C("fieldDelimiter", "fieldDelimiter"),
+    C("s3DeliveryConfiguration", "s3DeliveryConfiguration"), END,
+};
+static const struct rule logs_describe_page[] = {
+    C("nextToken", "nextToken"), C("limit", "limit"), END,
+};
+static const struct rule logs_describe_templates[] = {
+    C("service", "service"), C("logTypes", "logTypes"),
+    C("resourceTypes", "resourceTypes"),
+    C("deliveryDestinationTypes", "deliveryDestinationTypes"),
+    C("nextToken", "nextToken"), C("limit", "limit"), END,
+};
+static const struct rule logs_put_integration[] = {
+    C("integrationName", "integrationName"),
+    C("resourceConfig", "resourceConfig"),
+    C("integrationType", "integrationType"), END,
+};
+static const struct rule logs_integration_name[] = {
+    C("integrationName", "integrationName"), C("force", "force"), END,
+};
+static const struct rule logs_list_integrations[] = {
+    C("integrationNamePrefix", "integrationNamePrefix"),
+    C("integrationType", "integrationType"),
+    C("integrationStatus", "integrationStatus"), END,
+};
+static const struct rule logs_associate_s3t[] = {
+    C("integrationArn", "integrationArn"), C("dataSource", "dataSource"),
+    END,
+};
+static const struct rule logs_s3t_identifier[] = {
+    C("identifier", "identifier"), END,
+};
+static const struct rule logs_list_s3t_sources[] = {
+    C("integrationArn", "integrationArn"), C("maxResults", "maxResults"),
+    C("nextToken", "nextToken"), END,
+};
+static const struct rule logs_get_object[] = {
+    C("logObjectPointer", "logObjectPointer"), C("unmask", "unmask"), END,
+};
+
+static const struct rule logs_put_dest[] = {
+    C("name", "name"), C("outputFormat", "outputFormat"),
+    C("deliveryDestinationConfiguration", "deliveryDestinationConfiguration"),
+    C("deliveryDestinationType", "deliveryDestinationType"),
+    C("tags", "tags"), END,
+};
+static const struct rule logs_dest_name[] = {
+    C("deliveryDestinationName", "deliveryDestinationName"), END,
+};
+static const struct rule logs_put_dest_policy[] = {
+    C("deliveryDestinationName", "deliveryDestinationName"),
+    C("deliveryDestinationPolicy", "deliveryDestinationPolicy"), END,
+};
+
+static const struct rule logs_bearer[] = {
+    C("logGroupIdentifier", "logGroupIdentifier"),
+    C("bearerTokenAuthenticationEnabled", "bearerTokenAuthenticationEnabled"),
+    END,
+};
+static const struct rule logs_log_fields[] = {
+    C("dataSourceName", "dataSourceName"),
+    C("dataSourceType", "dataSourceType"), END,
+};
 
 static const struct op_rule logs_ops[] = {
     { "AssociateKmsKey", 0, logs_associate, NULL, NULL, NULL },
+    { "AssociateSourceToS3TableIntegration", 0, logs_associate_s3t, NULL,
+      NULL, NULL },
     { "CancelExportTask", 0, logs_task_id, NULL, NULL, NULL },
     { "CancelImportTask", 0, logs_import_id, NULL, NULL, NULL },
+    { "CreateDelivery", 0, logs_create_delivery, NULL, NULL, NULL },
     { "CreateExportTask", 0, logs_create_export, NULL, NULL, NULL },
     { "CreateImportTask", 0, logs_create_import, NULL, NULL, NULL },
     { "CreateLogGroup", 0, logs_create_group, NULL, NULL, NULL },
@@ -696,8 +784,13 @@ static const struct op_rule logs_ops[] = {
     { "CreateLookupTable", 0, logs_create_lookup, NULL, NULL, NULL },
     { "DeleteAccountPolicy", 0, logs_account_policy, NULL, NULL, NULL },
     { "DeleteDataProtectionPolicy", 0, logs_dp_policy, NULL, NULL, NULL },
+    { "DeleteDelivery", 0, logs_delivery_id, NULL, NULL, NULL },
+    { "DeleteDeliveryDestination", 0, logs_name, NULL, NULL, NULL },
+    { "DeleteDeliveryDestinationPolicy", 0, logs_dest_name, NULL, NULL, NULL },
+    { "DeleteDeliverySource", 0, logs_name, NULL, NULL, NULL },
     { "DeleteDestination", 0, logs_destination_name, NULL, NULL, NULL },
     { "DeleteIndexPolicy", 0, logs_index_policy, NULL, NULL, NULL },
+    { "DeleteIntegration", 0, logs_integration_name, NULL, NULL, NULL },
     { "DeleteLogGroup", 0, logs_group, NULL, NULL, NULL },
     { "DeleteLogStream", 0, logs_stream, NULL, NULL, NULL },
     { "DeleteLookupTable", 0, logs_lookup_arn, NULL, NULL, NULL },
@@ -708,6 +801,12 @@ static const struct op_rule logs_ops[] = {
     { "DeleteSubscriptionFilter", 0, logs_filter_name, NULL, NULL, NULL },
     { "DescribeAccountPolicies", F_RO, logs_account_policy, NULL, NULL,
       NULL },
+    { "DescribeConfigurationTemplates", F_RO, logs_describe_templates, NULL,
+      NULL, NULL },
+    { "DescribeDeliveries", F_RO, logs_describe_page, NULL, NULL, NULL },
+    { "DescribeDeliveryDestinations", F_RO, logs_describe_page, NULL,
+      NULL, NULL },
+    { "DescribeDeliverySources", F_RO, logs_describe_page, NULL, NULL, NULL },
     { "DescribeDestinations", F_RO, logs_describe_destinations, NULL, NULL,
       NULL },
     { "DescribeExportTasks", F_RO, logs_describe_exports, NULL, NULL,
@@ -734,26 +833,44 @@ static const struct op_rule logs_ops[] = {
     { "DescribeSubscriptionFilters", F_RO, logs_describe_subscriptions,
       NULL, NULL, NULL },
     { "DisassociateKmsKey", 0, logs_disassociate, NULL, NULL, NULL },
+    { "DisassociateSourceFromS3TableIntegration", 0, logs_s3t_identifier, NULL,
+      NULL, NULL },
     { "FilterLogEvents", F_RO | F_DATA, logs_filter_events, NULL, NULL,
       NULL },
     { "GetDataProtectionPolicy", F_RO, logs_dp_policy, NULL, NULL, NULL },
+    { "GetDelivery", F_RO, logs_delivery_id, NULL, NULL, NULL },
+    { "GetDeliveryDestination", F_RO, logs_name, NULL, NULL, NULL },
+    { "GetDeliveryDestinationPolicy", F_RO, logs_dest_name, NULL, NULL, NULL },
+    { "GetDeliverySource", F_RO, logs_name, NULL, NULL, NULL },
+    { "GetIntegration", F_RO, logs_integration_name, NULL, NULL, NULL },
     { "GetLogEvents", F_RO | F_DATA, logs_get_events, NULL, NULL, NULL },
+    { "GetLogFields", F_RO, logs_log_fields, NULL, NULL, NULL },
     { "GetLogGroupFields", F_RO, logs_group_fields, NULL, NULL, NULL },
+    { "GetLogObject", F_RO | F_DATA, logs_get_object, NULL, NULL, NULL },
     { "GetLogRecord", F_RO | F_DATA, logs_get_record, NULL, NULL, NULL },
     { "GetLookupTable", F_RO, logs_lookup_arn, NULL, NULL, NULL },
     { "GetQueryResults", F_RO | F_DATA, logs_query_results, NULL, NULL,
       NULL },
+    { "ListIntegrations", F_RO, logs_list_integrations, NULL, NULL, NULL },
     { "ListLogGroups", F_RO, logs_list_groups, NULL, NULL, NULL },
     { "ListLogGroupsForQuery", F_RO, logs_groups_for_query, NULL, NULL,
       NULL },
+    { "ListSourcesForS3TableIntegration", F_RO, logs_list_s3t_sources, NULL,
+      NULL, NULL },
     { "ListTagsForResource", F_RO, logs_resource, NULL, NULL, NULL },
     { "ListTagsLogGroup", F_RO, logs_group, NULL, NULL, NULL },
     { "PutAccountPolicy", 0, logs_account_policy, NULL, NULL, NULL },
+    { "PutBearerTokenAuthentication", 0, logs_bearer, NULL, NULL, NULL },
     { "PutDataProtectionPolicy", 0, logs_dp_policy, NULL, NULL, NULL },
+    { "PutDeliveryDestination", 0, logs_put_dest, NULL, NULL, NULL },
+    { "PutDeliveryDestinationPolicy", 0, logs_put_dest_policy, NULL,
+      NULL, NULL },
+    { "PutDeliverySource", 0, logs_put_delivery_source, NULL, NULL, NULL },
     { "PutDestination", 0, logs_put_destination, NULL, NULL, NULL },
     { "PutDestinationPolicy", 0, logs_put_destination_policy, NULL, NULL,
       NULL },
     { "PutIndexPolicy", 0, logs_index_policy, NULL, NULL, NULL },
+    { "PutIntegration", 0, logs_put_integration, NULL, NULL, NULL },
     { "PutLogEvents", F_DATA, logs_put_events, NULL, NULL, NULL },
     { "PutLogGroupDeletionProtection", 0, logs_deletion_protection, NULL,
       NULL, NULL },
@@ -772,6 +889,8 @@ static const struct op_rule logs_ops[] = {
     { "TestMetricFilter", F_RO, logs_test_filter, NULL, NULL, NULL },
     { "UntagLogGroup", 0, logs_tag_group, NULL, NULL, NULL },
     { "UntagResource", 0, logs_untag_resource, NULL, NULL, NULL },
+    { "UpdateDeliveryConfiguration", 0, logs_update_delivery, NULL,
+      NULL, NULL },
     { "UpdateLookupTable", 0, logs_update_lookup, NULL, NULL, NULL },
 };
 

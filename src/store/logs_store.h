@@ -394,5 +394,63 @@ typedef int (*lv_log_chunk_index_fn)(void *arg, int64_t chunk_id,
 int lv_store_logs_chunk_index_list(struct lv_store *s, int64_t group_id,
                                    lv_log_chunk_index_fn fn, void *arg,
                                    struct lv_err *err);
+/* ---- delivery destinations (component "delivery") ----------------------- */
+
+/*
+ * A delivery destination of vended logs (PutDeliveryDestination): a name
+ * in (account, region) that stands for the resource logs are delivered
+ * to. logvault stores only those whose resource it hosts (a log group:
+ * type "CWL"); logs/delivery_dest.c says why. policy: the
+ * PutDeliveryDestinationPolicy document as given, "" when none.
+ */
+#define LV_DELIVERY_MAX_NAME 60
+#define LV_DELIVERY_MAX_ARN 2048
+
+struct lv_delivery_dest {
+    char account[13];
+    char region[64];
+    char name[LV_DELIVERY_MAX_NAME + 1];
+    char type[8];                   /* "CWL" */
+    char resource_arn[LV_DELIVERY_MAX_ARN + 1];
+    char output_format[16];         /* "" when not given */
+    char *tags;                     /* JSON object, "{}" when none */
+    char *policy;                   /* "" when none */
+};
+
+/* Frees what a record read from the store owns and NULLs it. */
+void lv_delivery_dest_release(struct lv_delivery_dest *d);
+
+typedef int (*lv_delivery_dest_fn)(void *arg,
+                                   const struct lv_delivery_dest *d);
+
+/* Creates d, or replaces type, resource_arn, output_format and tags of
+ * the destination of that name (its policy is kept), in one statement. */
+int lv_store_logs_dest_put(struct lv_store *s,
+                           const struct lv_delivery_dest *d,
+                           struct lv_err *err);
+
+/* Destination `name` of (account, region): 1 found, 0 absent. */
+int lv_store_logs_dest_get(struct lv_store *s, const char *account,
+                           const char *region, const char *name,
+                           struct lv_delivery_dest *out, struct lv_err *err);
+
+/* DescribeDeliveryDestinations: by name ascending, after after_name (""
+ * from the start), at most limit (> 0). fn's non-zero return stops the
+ * walk and is returned. */
+int lv_store_logs_dest_list(struct lv_store *s, const char *account,
+                            const char *region, const char *after_name,
+                            int limit, lv_delivery_dest_fn fn, void *arg,
+                            struct lv_err *err);
+
+/* 1 deleted, 0 no such destination. */
+int lv_store_logs_dest_delete(struct lv_store *s, const char *account,
+                              const char *region, const char *name,
+                              struct lv_err *err);
+
+/* Sets the policy ("" removes it) of the destination, touching no other
+ * field: 1 set, 0 no such destination. */
+int lv_store_logs_dest_set_policy(struct lv_store *s, const char *account,
+                                  const char *region, const char *name,
+                                  const char *policy, struct lv_err *err);
 
 #endif

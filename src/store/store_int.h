@@ -218,7 +218,7 @@ extern const struct lv_store_backend lv_store_postgres_backend;
 struct lv_migration {
     const char *component;  /* "core", "kms", "logs", "events", "audit",
                              * "insights", "lookup",
-                             * "policies" */
+                             * "policies", "delivery" */
     int version;            /* the version the database has after this step */
     const char *sql;
 };

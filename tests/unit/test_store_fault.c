@@ -217,6 +217,20 @@ static void make_def(struct lv_query_def *d, const char *id)
     d->last_modified_ms = 1000;
 }
 
+/* A delivery destination record; its strings are static. */
+static void make_dest(struct lv_delivery_dest *d, const char *name)
+{
+    static char tags[] = "{}";
+
+    memset(d, 0, sizeof(*d));
+    snprintf(d->account, sizeof(d->account), ACCT);
+    snprintf(d->region, sizeof(d->region), REGION);
+    snprintf(d->name, sizeof(d->name), "%s", name);
+    snprintf(d->type, sizeof(d->type), "CWL");
+    snprintf(d->resource_arn, sizeof(d->resource_arn), "arn:g");
+    d->tags = tags;
+}
+
 /* A lookup table record; its strings and bytes are static. */
 static void make_table(struct lv_lookup_rec *t, const char *name)
 {
@@ -260,6 +274,7 @@ static void populate(struct fx *f)
     struct lv_query_def qd;
     struct lv_log_respol rp;
     struct lv_lookup_rec lt;
+    struct lv_delivery_dest dd;
 
     make_key(&k, "k1");
     assert_int_equal(lv_store_kms_key_insert(f->s, &k, "sealed-1", 8, &err),
@@ -332,6 +347,8 @@ static void populate(struct fx *f)
     assert_int_equal(lv_store_lookup_insert(f->s, &lt, &err), 1);
     make_respol(&rp, "p1");
     assert_int_equal(lv_store_logs_respol_put(f->s, &rp, &err), 0);
+    make_dest(&dd, "dd1");
+    assert_int_equal(lv_store_logs_dest_put(f->s, &dd, &err), 0);
 }
 
 /* A fresh store with the fixture's records, wrapped with no rules. */
@@ -485,6 +502,12 @@ static int any_respol(void *arg, const struct lv_log_respol *r)
     return 0;
 }
 
+static int any_dest(void *arg, const struct lv_delivery_dest *d)
+{
+    (void)arg, (void)d;
+    return 0;
+}
+
 static int any_table(void *arg, const struct lv_lookup_rec *t)
 {
     (void)arg, (void)t;
@@ -584,6 +607,7 @@ static int call(struct fx *f, const char *op, int *writes,
     struct lv_query_def qd;
     struct lv_log_respol rp;
     struct lv_lookup_rec lt;
+    struct lv_delivery_dest dd;
     static const uint8_t sealed[] = { 1, 2, 3 };
     uint8_t h[LV_AUDIT_HASH_BYTES];
     int64_t n64 = 0;
@@ -981,6 +1005,25 @@ static int call(struct fx *f, const char *op, int *writes,
         rc = lv_store_insights_def_count(s, ACCT, REGION, &n64, err);
     } else if (IS("insights.def_delete")) {
         rc = lv_store_insights_def_delete(s, ACCT, REGION, "d1", err);
+    /* delivery destinations */
+    } else if (IS("logs.dest_put")) {
+        make_dest(&dd, "dd2");
+        rc = lv_store_logs_dest_put(s, &dd, err);
+    } else if (IS("logs.dest_get")) {
+        *writes = 0;
+        rc = lv_store_logs_dest_get(s, ACCT, REGION, "dd1", &dd, err);
+        if (rc > 0) {
+            lv_delivery_dest_release(&dd);
+        }
+    } else if (IS("logs.dest_list")) {
+        *writes = 0;
+        rc = lv_store_logs_dest_list(s, ACCT, REGION, "", 10, any_dest, NULL,
+                                     err);
+    } else if (IS("logs.dest_delete")) {
+        rc = lv_store_logs_dest_delete(s, ACCT, REGION, "dd1", err);
+    } else if (IS("logs.dest_set_policy")) {
+        rc = lv_store_logs_dest_set_policy(s, ACCT, REGION, "dd1", "{}",
+                                           err);
     /* lookup */
     } else if (IS("lookup.insert")) {
         make_table(&lt, "t2");

@@ -131,7 +131,7 @@ static void test_migrations(void **state)
     static const char *const comps[] = { "core", "kms", "logs", "events",
                                          "audit", "insights", "lookup",
                                          "policies", "respol",
-                                         "index" };
+                                         "index", "delivery" };
     struct lv_err err = LV_ERR_INIT;
     struct lv_store_config cfg = { NULL, NULL };
     enum lv_store_presence pres = LV_STORE_PRESENT;
@@ -587,10 +587,10 @@ static void test_migrate_together(void **state)
             fail_msg("opener %d: %s", i, o[i].msg);
         }
     }
-    /* core, logs, insights, lookup, policies, respol, index at 1; audit,
-     * events and kms at 2: each once. */
+    /* core, logs, insights, lookup, policies, respol, index, delivery at
+     * 1; audit, events and kms at 2: each once. */
     assert_int_equal(db_int("SELECT count(*) FROM schema_version"
-                            " WHERE version = 1"), 7);
+                            " WHERE version = 1"), 8);
     assert_int_equal(db_int("SELECT count(*) FROM schema_version"
                             " WHERE component IN ('audit', 'events', 'kms')"
                             " AND version = 2"), 3);

@@ -112,6 +112,8 @@ extern const struct lv_migration lv_pg_migrations_policies[];
 extern const struct lv_migration lv_pg_migrations_respol[];
 /* Field index policies and chunk indexes (logs_store.h), after it. */
 extern const struct lv_migration lv_pg_migrations_index[];
+/* Delivery destinations (logs_store.h), after it. */
+extern const struct lv_migration lv_pg_migrations_delivery[];
 extern const struct lv_migration *const lv_pg_migrations[];
 
 /* The state of a store opened on this backend (tests reach the database

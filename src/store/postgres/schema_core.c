@@ -32,5 +32,6 @@ const struct lv_migration *const lv_pg_migrations[] = {
     lv_pg_migrations_policies,
     lv_pg_migrations_respol,
     lv_pg_migrations_index,
+    lv_pg_migrations_delivery,
     NULL,
 };

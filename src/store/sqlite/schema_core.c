@@ -27,5 +27,6 @@ const struct lv_migration *const lv_sqlite_migrations[] = {
     lv_sqlite_migrations_policies,
     lv_sqlite_migrations_respol,
     lv_sqlite_migrations_index,
+    lv_sqlite_migrations_delivery,
     NULL,
 };

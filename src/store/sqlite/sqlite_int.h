@@ -92,6 +92,8 @@ extern const struct lv_migration lv_sqlite_migrations_policies[];
 extern const struct lv_migration lv_sqlite_migrations_respol[];
 /* Field index policies and chunk indexes (logs_store.h), after it. */
 extern const struct lv_migration lv_sqlite_migrations_index[];
+/* Delivery destinations (logs_store.h), after it. */
+extern const struct lv_migration lv_sqlite_migrations_delivery[];
 extern const struct lv_migration *const lv_sqlite_migrations[];
 
 /*
