@@ -115,6 +115,10 @@ int lv_kms_rotate_key(struct lv_req *rq, const struct lv_kms_key *cur,
      * both, against the row it changes. */
     ret = lv_store_kms_key_rotate(rq->store, cur->id, cur->row_version, &m,
                                   sealed.data, sealed.len, err);
+    /* A multi-Region primary's replicas get the same version. */
+    if (ret == 1 && cur->primary_region[0]) {
+        ret = lv_kms_mr_rotate(rq, cur, &m, mat, mat_len, err);
+    }
     if (ret == 1 && record_rotation(rq, cur, type, err) < 0) {
         ret = -1;
     }
@@ -141,6 +145,13 @@ out:
  */
 static int check_rotatable(const struct lv_kms_key *k, struct lv_err *err)
 {
+    /* A replica shares its primary's rotation (multiregion.c). */
+    if (k->primary_region[0] && strcmp(k->primary_region, k->region) != 0) {
+        return lv_err_set(err, LV_E_UNSUPPORTED_OPERATION,
+                          "%s is a multi-Region replica key: its rotation "
+                          "is managed through its primary key in %s.",
+                          k->arn, k->primary_region);
+    }
     if (strcmp(k->key_spec, "SYMMETRIC_DEFAULT") != 0 ||
         strcmp(k->key_usage, "ENCRYPT_DECRYPT") != 0) {
         return lv_err_set(err, LV_E_UNSUPPORTED_OPERATION,
@@ -266,7 +277,7 @@ int lv_kms_op_get_key_rotation_status(struct lv_req *rq, const json_t *in,
     }
     on = k.rotation_enabled && check_rotatable(&k, err) == 0;
     lv_jw_kbool(w, "KeyRotationEnabled", on);
-    lv_jw_kstr(w, "KeyId", k.id);
+    lv_jw_kstr(w, "KeyId", lv_kms_key_id(&k));
     if (on) {
         lv_jw_kint64(w, "RotationPeriodInDays", k.rotation_period_days);
         lv_jw_key(w, "NextRotationDate");
@@ -316,7 +327,7 @@ int lv_kms_op_rotate_key_on_demand(struct lv_req *rq, const json_t *in,
                           err) < 0) {
         goto out;
     }
-    lv_jw_kstr(w, "KeyId", k.id);
+    lv_jw_kstr(w, "KeyId", lv_kms_key_id(&k));
     ret = 0;
 out:
     lv_kms_key_release(&cur);
@@ -377,7 +388,7 @@ static int write_rotation(void *arg, const struct lv_kms_material *m)
     }
     lv_kms_material_id(rw->k->arn, m->version, mid);
     lv_jw_obj_open(rw->w);
-    lv_jw_kstr(rw->w, "KeyId", rw->k->id);
+    lv_jw_kstr(rw->w, "KeyId", lv_kms_key_id(rw->k));
     lv_jw_kstr(rw->w, "KeyMaterialId", mid);
     lv_jw_kstr(rw->w, "KeyMaterialState",
                m->version == rw->k->current_version ? "CURRENT"

@@ -43,7 +43,7 @@ struct lv_kms_sweeper {
 };
 
 struct due_list {
-    char ids[SWEEP_BATCH][37];
+    char ids[SWEEP_BATCH][LV_KMS_ID_MAX];
     size_t n;
 };
 
