@@ -569,7 +569,9 @@ int lv_kms_op_disable_key(struct lv_req *rq, const json_t *in,
 
 struct deletion {
     int64_t days;
-    double date;                /* set by change_schedule */
+    double date;                /* set by change_schedule; 0 while the
+                                 * key waits for its replicas */
+    const char *state;          /* set by change_schedule */
 };
 
 static int change_schedule(struct lv_req *rq, struct lv_kms_key *cur,
@@ -577,13 +579,31 @@ static int change_schedule(struct lv_req *rq, struct lv_kms_key *cur,
 {
     struct deletion *d = arg;
 
+    int replicas;
+    int rc;
+
     if (lv_kms_check_manageable(cur, err) < 0) {
         return -1;
     }
-    d->date = lv_kms_now(rq) + (double)d->days * DAY_SECONDS;
-    return lv_store_kms_key_schedule_deletion(rq->store, cur->id,
-                                              cur->row_version, d->date,
-                                              (int)d->days, err);
+    /* A multi-Region primary with replicas waits for them, with no
+     * deletion date, as PendingReplicaDeletion; its window starts when
+     * the last replica is deleted (multiregion.c). */
+    replicas = lv_kms_mr_replicas(rq, cur, err);
+    if (replicas < 0) {
+        return -1;
+    }
+    d->state = replicas > 0 ? "PendingReplicaDeletion" : "PendingDeletion";
+    d->date = replicas > 0 ? 0
+                           : lv_kms_now(rq) + (double)d->days * DAY_SECONDS;
+    rc = lv_store_kms_key_schedule_deletion(rq->store, cur->id,
+                                            cur->row_version, d->date,
+                                            (int)d->days, err);
+    if (rc == 1 && replicas > 0) {
+        rc = lv_store_kms_key_set_state(rq->store, cur->id,
+                                        cur->row_version + 1,
+                                        "PendingReplicaDeletion", err);
+    }
+    return rc;
 }
 
 int lv_kms_op_schedule_key_deletion(struct lv_req *rq, const json_t *in,
@@ -591,7 +611,7 @@ int lv_kms_op_schedule_key_deletion(struct lv_req *rq, const json_t *in,
 {
     struct lv_kms_key k;
     struct lv_kms_key cur;
-    struct deletion d = { PENDING_WINDOW_DEFAULT, 0 };
+    struct deletion d = { PENDING_WINDOW_DEFAULT, 0, "PendingDeletion" };
     int ret = -1;
 
     lv_kms_key_init(&k);
@@ -615,9 +635,11 @@ int lv_kms_op_schedule_key_deletion(struct lv_req *rq, const json_t *in,
     lv_log(LV_LOG_INFO, "kms: key deletion scheduled id=%s days=%d req=%s",
            k.id, (int)d.days, rq->id);
     lv_jw_kstr(w, "KeyId", k.arn);
-    lv_jw_key(w, "DeletionDate");
-    lv_jw_double(w, d.date);
-    lv_jw_kstr(w, "KeyState", "PendingDeletion");
+    if (d.date > 0) {
+        lv_jw_key(w, "DeletionDate");
+        lv_jw_double(w, d.date);
+    }
+    lv_jw_kstr(w, "KeyState", d.state);
     lv_jw_kint64(w, "PendingWindowInDays", d.days);
     ret = 0;
 out:
@@ -632,7 +654,8 @@ static int change_cancel(struct lv_req *rq, struct lv_kms_key *cur,
     int rc;
 
     (void)arg;
-    if (strcmp(cur->state, "PendingDeletion") != 0) {
+    if (strcmp(cur->state, "PendingDeletion") != 0 &&
+        strcmp(cur->state, "PendingReplicaDeletion") != 0) {
         /* AWS's key-state table: only a key pending deletion can have
          * its deletion cancelled. */
         return lv_err_set(err, LV_E_KMS_INVALID_STATE,

@@ -294,6 +294,23 @@ int lv_kms_mr_rotate(struct lv_req *rq, const struct lv_kms_key *cur,
                      const struct lv_kms_material *m, const uint8_t *mat,
                      size_t mat_len, struct lv_err *err);
 
+/*
+ * The live replicas of k, when k is a multi-Region primary: their count
+ * (0 for any other key), or -1 with *err on a store fault.
+ */
+int lv_kms_mr_replicas(struct lv_req *rq, const struct lv_kms_key *k,
+                       struct lv_err *err);
+
+/*
+ * After the replica k of a multi-Region key was deleted (the sweeper, in
+ * the deletion's transaction): a primary waiting in PendingReplicaDeletion
+ * for its last replica becomes PendingDeletion, its waiting period
+ * starting now. 1 done (or nothing to do), 0 the primary changed since
+ * it was read (the caller starts over), -1 with *err.
+ */
+int lv_kms_mr_replica_deleted(struct lv_req *rq, const struct lv_kms_key *k,
+                              struct lv_err *err);
+
 /* Writes the MultiRegion member of KeyMetadata and, for a multi-Region
  * key with mr given, MultiRegionConfiguration (MultiRegionKeyType,
  * PrimaryKey, ReplicaKeys). */

@@ -133,6 +133,76 @@ static int check_primary(const struct lv_kms_key *k, struct lv_err *err)
     return 0;
 }
 
+/* ---- deletion -------------------------------------------------------------- */
+
+struct count_live {
+    const char *skip;           /* stored id not counted */
+    int n;
+    struct lv_kms_key *primary; /* when not NULL: a copy of the primary */
+    const char *primary_region;
+};
+
+static int count_live(void *arg, const struct lv_kms_key *k)
+{
+    struct count_live *c = arg;
+
+    if (c->primary && strcmp(k->region, c->primary_region) == 0) {
+        lv_kms_key_release(c->primary);
+        *c->primary = *k;
+        c->primary->description = lv_xstrdup(k->description);
+        c->primary->policy = lv_xstrdup(k->policy);
+        return 0;
+    }
+    if (!k->material_destroyed && strcmp(k->id, c->skip) != 0) {
+        c->n++;
+    }
+    return 0;
+}
+
+int lv_kms_mr_replicas(struct lv_req *rq, const struct lv_kms_key *k,
+                       struct lv_err *err)
+{
+    struct count_live c = { k->id, 0, NULL, NULL };
+
+    if (!k->primary_region[0] || strcmp(k->primary_region, k->region) != 0) {
+        return 0;
+    }
+    if (lv_store_kms_key_mr_list(rq->store, lv_kms_key_id(k), count_live,
+                                 &c, err) < 0) {
+        return -1;
+    }
+    return c.n;
+}
+
+int lv_kms_mr_replica_deleted(struct lv_req *rq, const struct lv_kms_key *k,
+                              struct lv_err *err)
+{
+    struct lv_kms_key primary;
+    struct count_live c = { k->id, 0, &primary, k->primary_region };
+    int rc = 1;
+
+    if (!k->primary_region[0] || strcmp(k->primary_region, k->region) == 0) {
+        return 1;
+    }
+    lv_kms_key_init(&primary);
+    if (lv_store_kms_key_mr_list(rq->store, lv_kms_key_id(k), count_live,
+                                 &c, err) < 0) {
+        rc = -1;
+    } else if (c.n == 0 && primary.id[0] &&
+               strcmp(primary.state, "PendingReplicaDeletion") == 0) {
+        rc = lv_store_kms_key_schedule_deletion(
+            rq->store, primary.id, primary.row_version,
+            lv_kms_now(rq) + (double)primary.pending_window_days * 86400.0,
+            primary.pending_window_days, err);
+        if (rc == 1) {
+            lv_log(LV_LOG_INFO, "kms: last replica deleted, primary pending "
+                   "deletion id=%s", primary.id);
+        }
+    }
+    lv_kms_key_release(&primary);
+    return rc;
+}
+
 /* ---- rotation ------------------------------------------------------------ */
 
 struct mr_rotate {

@@ -88,6 +88,11 @@ static int change_delete(struct lv_req *rq, struct lv_kms_key *cur,
         return 1;
     }
     rc = lv_store_kms_key_destroy(rq->store, cur->id, cur->row_version, err);
+    /* A multi-Region primary waiting for its last replica starts its own
+     * waiting period (multiregion.c). */
+    if (rc == 1) {
+        rc = lv_kms_mr_replica_deleted(rq, cur, err);
+    }
     if (rc != 1) {
         return rc;
     }

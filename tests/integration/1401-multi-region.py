@@ -233,6 +233,30 @@ with Server("--audit-trail") as srv:
          k1.decrypt(CiphertextBlob=ct, EncryptionContext={"a": "b"})
          ["Plaintext"])
 
+    # -- deletion: a primary waits for its replicas --------------------------
+    dk = k1.create_key(MultiRegion=True)["KeyMetadata"]["KeyId"]
+    k1.replicate_key(KeyId=dk, ReplicaRegion=R2)
+    r = k1.schedule_key_deletion(KeyId=dk, PendingWindowInDays=7)
+    t.eq("primary with replicas: PendingReplicaDeletion, no date",
+         ("PendingReplicaDeletion", None, 7),
+         (r["KeyState"], r.get("DeletionDate"), r["PendingWindowInDays"]))
+    t.eq("DescribeKey shows it", "PendingReplicaDeletion",
+         k1.describe_key(KeyId=dk)["KeyMetadata"]["KeyState"])
+    t.error("a primary pending replica deletion does not encrypt",
+            "KMSInvalidStateException", k1.encrypt, KeyId=dk,
+            Plaintext=b"x", msg="PendingReplicaDeletion")
+    t.eq("its replica still works", "Enabled",
+         k2.describe_key(KeyId=dk)["KeyMetadata"]["KeyState"])
+    k1.cancel_key_deletion(KeyId=dk)
+    t.eq("cancelled: Disabled", "Disabled",
+         k1.describe_key(KeyId=dk)["KeyMetadata"]["KeyState"])
+    r = k2.schedule_key_deletion(KeyId=dk, PendingWindowInDays=7)
+    t.ok("a replica is simply PendingDeletion, with a date",
+         r["KeyState"] == "PendingDeletion" and "DeletionDate" in r, r)
+    t.eq("a single-Region key too", "PendingDeletion",
+         k1.schedule_key_deletion(KeyId=single["KeyId"],
+                                  PendingWindowInDays=7)["KeyState"])
+
     # -- the audit trail ---------------------------------------------------
     # ct-replicate-key: the caller's ReplicateKey in the primary's region,
     # and the replica's CreateKey in the replica's region.
