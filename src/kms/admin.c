@@ -267,26 +267,41 @@ int lv_kms_op_get_key_rotation_status(struct lv_req *rq, const json_t *in,
                                       struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
+    struct lv_kms_key primary;
+    const struct lv_kms_key *r = &k;
+    struct lv_err ignored = LV_ERR_INIT;
     int on;
     int ret = -1;
 
     lv_kms_key_init(&k);
+    lv_kms_key_init(&primary);
     if (lv_kms_load_key(rq, in, LV_KMS_CROSS_ACCOUNT, "GetKeyRotationStatus",
                         &k, err) < 0) {
         goto out;
     }
-    on = k.rotation_enabled && check_rotatable(&k, err) == 0;
+    /* A multi-Region replica shares its primary's rotation: its status
+     * is the primary's (absent a primary, rotation is off). */
+    if (k.primary_region[0] && strcmp(k.primary_region, k.region) != 0) {
+        int found = lv_kms_mr_primary(rq, &k, &primary, err);
+
+        if (found < 0) {
+            goto out;
+        }
+        r = found ? &primary : NULL;
+    }
+    on = r && r->rotation_enabled && check_rotatable(r, &ignored) == 0;
     lv_jw_kbool(w, "KeyRotationEnabled", on);
     lv_jw_kstr(w, "KeyId", lv_kms_key_id(&k));
     if (on) {
-        lv_jw_kint64(w, "RotationPeriodInDays", k.rotation_period_days);
+        lv_jw_kint64(w, "RotationPeriodInDays", r->rotation_period_days);
         lv_jw_key(w, "NextRotationDate");
-        lv_jw_double(w, k.next_rotation_date);
+        lv_jw_double(w, r->next_rotation_date);
     }
     /* OnDemandRotationStartDate is sent only while an on-demand rotation
      * is in progress; logvault rotates within the request, so never. */
     ret = 0;
 out:
+    lv_kms_key_release(&primary);
     lv_kms_key_release(&k);
     return ret;
 }

@@ -311,6 +311,12 @@ int lv_kms_mr_replicas(struct lv_req *rq, const struct lv_kms_key *k,
 int lv_kms_mr_replica_deleted(struct lv_req *rq, const struct lv_kms_key *k,
                               struct lv_err *err);
 
+/* The primary record of the multi-Region key k (any record): 1 found
+ * (*out, init'd by the caller, replaced), 0 none left (deleted), -1 with
+ * *err on a store fault. */
+int lv_kms_mr_primary(struct lv_req *rq, const struct lv_kms_key *k,
+                      struct lv_kms_key *out, struct lv_err *err);
+
 /* Writes the MultiRegion member of KeyMetadata and, for a multi-Region
  * key with mr given, MultiRegionConfiguration (MultiRegionKeyType,
  * PrimaryKey, ReplicaKeys). */

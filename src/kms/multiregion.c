@@ -503,6 +503,15 @@ static int find_region(void *arg, const struct lv_kms_key *k)
     return 1;
 }
 
+int lv_kms_mr_primary(struct lv_req *rq, const struct lv_kms_key *k,
+                      struct lv_kms_key *out, struct lv_err *err)
+{
+    struct find_region f = { k->primary_region, out };
+
+    return lv_store_kms_key_mr_list(rq->store, lv_kms_key_id(k),
+                                    find_region, &f, err);
+}
+
 /* Moves the primary role of cur (the primary, read in this transaction)
  * to the replica in `arg` (the region). */
 static int change_primary(struct lv_req *rq, struct lv_kms_key *cur,

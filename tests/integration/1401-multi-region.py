@@ -137,6 +137,12 @@ with Server("--audit-trail") as srv:
     v3r = k2.encrypt(KeyId=rot, Plaintext=b"v3r")["CiphertextBlob"]
     t.eq("the replica encrypts under the new version", b"v3r",
          k1.decrypt(CiphertextBlob=v3r)["Plaintext"])
+    t.eq("a replica shows its primary's rotation status", False,
+         k2.get_key_rotation_status(KeyId=rot)["KeyRotationEnabled"])
+    k1.enable_key_rotation(KeyId=rot)
+    t.eq("the primary's rotation is the replica's", (True, True),
+         (k1.get_key_rotation_status(KeyId=rot)["KeyRotationEnabled"],
+          k2.get_key_rotation_status(KeyId=rot)["KeyRotationEnabled"]))
     t.error("a replica is not rotated on its own",
             "UnsupportedOperationException", raw_call, srv,
             "RotateKeyOnDemand", R2, KeyId=rot)
