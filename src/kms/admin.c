@@ -78,7 +78,8 @@ static int record_rotation(struct lv_req *rq, const struct lv_kms_key *cur,
     lv_kms_material_id(cur->arn, cur->current_version + 1, next);
     d = json_pack("{s:s, s:s, s:s, s:s, s:s}", "rotationType", type,
                   "keyOrigin", cur->origin, "previousKeyMaterialId", prev,
-                  "currentKeyMaterialId", next, "keyId", cur->id);
+                  "currentKeyMaterialId", next, "keyId",
+                  lv_kms_key_id(cur));
     if (!d) {
         LV_BUG("kms: cannot make a rotation's details");
     }
@@ -145,13 +146,6 @@ out:
  */
 static int check_rotatable(const struct lv_kms_key *k, struct lv_err *err)
 {
-    /* A replica shares its primary's rotation (multiregion.c). */
-    if (k->primary_region[0] && strcmp(k->primary_region, k->region) != 0) {
-        return lv_err_set(err, LV_E_UNSUPPORTED_OPERATION,
-                          "%s is a multi-Region replica key: its rotation "
-                          "is managed through its primary key in %s.",
-                          k->arn, k->primary_region);
-    }
     if (strcmp(k->key_spec, "SYMMETRIC_DEFAULT") != 0 ||
         strcmp(k->key_usage, "ENCRYPT_DECRYPT") != 0) {
         return lv_err_set(err, LV_E_UNSUPPORTED_OPERATION,
@@ -163,6 +157,19 @@ static int check_rotatable(const struct lv_kms_key *k, struct lv_err *err)
         return lv_err_set(err, LV_E_UNSUPPORTED_OPERATION,
                           "%s origin is %s which is not valid for this "
                           "operation.", k->arn, k->origin);
+    }
+    return 0;
+}
+
+/* A multi-Region replica shares its primary's rotation (multiregion.c):
+ * it is not rotated, nor its rotation set, on its own. */
+static int check_not_replica(const struct lv_kms_key *k, struct lv_err *err)
+{
+    if (k->primary_region[0] && strcmp(k->primary_region, k->region) != 0) {
+        return lv_err_set(err, LV_E_UNSUPPORTED_OPERATION,
+                          "%s is a multi-Region replica key: its rotation "
+                          "is managed through its primary key in %s.",
+                          k->arn, k->primary_region);
     }
     return 0;
 }
@@ -190,7 +197,7 @@ static int change_rotation(struct lv_req *rq, struct lv_kms_key *cur,
     int64_t days = rc->days;
 
     if (check_state_for_rotation(cur, err) < 0 ||
-        check_rotatable(cur, err) < 0) {
+        check_rotatable(cur, err) < 0 || check_not_replica(cur, err) < 0) {
         return -1;
     }
     if (!rc->enable) {
@@ -314,7 +321,7 @@ static int change_rotate_on_demand(struct lv_req *rq,
 {
     (void)arg;
     if (lv_kms_check_enabled(cur, err) < 0 ||
-        check_rotatable(cur, err) < 0) {
+        check_rotatable(cur, err) < 0 || check_not_replica(cur, err) < 0) {
         return -1;
     }
     if (cur->on_demand_rotations >= MAX_ON_DEMAND_ROTATIONS) {
@@ -369,10 +376,16 @@ void lv_kms_material_id(const char *arn, uint32_t version, char out[65])
     unsigned char md[32];
     unsigned int md_len = 0;
     unsigned char v[4];
+    const char *mrk = strstr(arn, ":key/mrk-");
     EVP_MD_CTX *c = EVP_MD_CTX_new();
 
     if (!c) {
         LV_BUG("out of memory");
+    }
+    /* The records of a multi-Region key share their material, and so its
+     * ids (as on AWS): hashed from the KeyId, not the regional ARN. */
+    if (mrk) {
+        arn = mrk + 5;
     }
     v[0] = (unsigned char)(version >> 24);
     v[1] = (unsigned char)(version >> 16);

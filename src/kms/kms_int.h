@@ -397,7 +397,8 @@ int lv_kms_rotate_key(struct lv_req *rq, const struct lv_kms_key *cur,
 
 /* The KeyMaterialId of version `version` of the key arn (ListKeyRotations,
  * and the RotateKey record's serviceEventDetails): 64 hex digits, a
- * SHA-256 of the ARN and the version, revealing nothing of the material
+ * SHA-256 of the ARN (of a multi-Region key: of its KeyId, the same in
+ * every region) and the version, revealing nothing of the material
  * (admin.c). */
 void lv_kms_material_id(const char *arn, uint32_t version, char out[65]);
 

@@ -146,8 +146,8 @@ static int change_expire(struct lv_req *rq, struct lv_kms_key *cur,
         return rc;
     }
     lv_kms_material_id(cur->arn, 1, material_id);
-    details = json_pack("{s:s, s:s}", "keyId", cur->id, "keyMaterialId",
-                        material_id);
+    details = json_pack("{s:s, s:s}", "keyId", lv_kms_key_id(cur),
+                        "keyMaterialId", material_id);
     memset(&ev, 0, sizeof(ev));
     ev.event_name = "DeleteExpiredKeyMaterial";
     ev.key_arn = cur->arn;

@@ -137,6 +137,11 @@ with Server("--audit-trail") as srv:
     v3r = k2.encrypt(KeyId=rot, Plaintext=b"v3r")["CiphertextBlob"]
     t.eq("the replica encrypts under the new version", b"v3r",
          k1.decrypt(CiphertextBlob=v3r)["Plaintext"])
+    ids = [[r["KeyMaterialId"] for r in raw_call(
+        srv, "ListKeyRotations", reg, KeyId=rot)["Rotations"]]
+        for reg in (R1, R2)]
+    t.ok("both regions list the same material ids",
+         ids[0] == ids[1] and len(ids[0]) == 2, ids)
     t.eq("a replica shows its primary's rotation status", False,
          k2.get_key_rotation_status(KeyId=rot)["KeyRotationEnabled"])
     k1.enable_key_rotation(KeyId=rot)
