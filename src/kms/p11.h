@@ -43,9 +43,10 @@ void lv_p11_close(struct lv_p11 *p);
 /*
  * Opens a read-write session on the token labelled `label` (the 32-byte
  * blank-padded CK_TOKEN_INFO label, compared without its padding) and
- * logs in as the user with `pin`. -1 with CloudHsmClusterNotFound-like
- * detail in *err when no token has the label; with
- * "the user PIN is incorrect" (CKR_PIN_INCORRECT) when the PIN is wrong.
+ * logs in as the user with `pin`. -1 with KMSInternalException "no
+ * PKCS#11 token is labelled L" when no token has the label, and "the
+ * user PIN is incorrect" (CKR_PIN_INCORRECT) when the PIN is wrong: the
+ * caller maps them to the custom key store's errors.
  */
 int lv_p11_login(struct lv_p11 *p, const char *label, const char *pin,
                  struct lv_p11_session **out, struct lv_err *err);
