@@ -19,7 +19,9 @@
 VERSION := 0.1.0
 PKGS := libmicrohttpd jansson libcrypto libzstd libpcre2-8 sqlite3 libcurl \
         simdjson libpq
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+# p11-kit only for its header <p11-kit/pkcs11.h> (kms/p11.c loads a
+# PKCS#11 module with dlopen; nothing is linked).
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) p11-kit-1)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 
 CC ?= cc

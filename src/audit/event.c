@@ -313,6 +313,22 @@ static const struct rule kms_tag[] = {
 static const struct rule kms_untag[] = {
     C("KeyId", "keyId"), C("TagKeys", "tagKeys"), END,
 };
+/* ct-replicate-key: the request's members but the policy text, and the
+ * replica's metadata (the replica's own CreateKey is recorded in its
+ * region by kms/multiregion.c). */
+static const struct rule kms_replicate[] = {
+    C("KeyId", "keyId"), C("ReplicaRegion", "replicaRegion"),
+    C("BypassPolicyLockoutSafetyCheck", "bypassPolicyLockoutSafetyCheck"),
+    C("Description", "description"),
+    { "Tags", "tags", K_RENAME1, NULL, 0 }, END,
+};
+static const struct rule kms_replicate_resp[] = {
+    { "ReplicaKeyMetadata", "replicaKeyMetadata", K_DEEP, NULL, 0 }, END,
+};
+/* ct-update-primary-region */
+static const struct rule kms_update_primary[] = {
+    C("KeyId", "keyId"), C("PrimaryRegion", "primaryRegion"), END,
+};
 static const struct rule kms_update_description[] = {
     C("KeyId", "keyId"), C("Description", "description"), END,
 };
@@ -368,6 +384,7 @@ static const struct op_rule kms_ops[] = {
     { "PutKeyPolicy", 0, kms_put_key_policy, NULL, NULL, NULL },
     { "ReEncrypt", F_RO | F_KEY | F_RES, kms_reencrypt, NULL, NULL,
       kms_reencrypt_extra },
+    { "ReplicateKey", 0, kms_replicate, kms_replicate_resp, NULL, NULL },
     { "RetireGrant", 0, NULL, NULL, kms_retire_extra, NULL },
     { "RevokeGrant", 0, kms_revoke, NULL, NULL, NULL },
     /* ct-rotatekeyondemand: its response */
@@ -379,6 +396,7 @@ static const struct op_rule kms_ops[] = {
     { "UntagResource", 0, kms_untag, NULL, NULL, NULL },
     { "UpdateAlias", 0, kms_alias, NULL, NULL, NULL },
     { "UpdateKeyDescription", 0, kms_update_description, NULL, NULL, NULL },
+    { "UpdatePrimaryRegion", 0, kms_update_primary, NULL, NULL, NULL },
     { "Verify", F_RO | F_KEY, kms_sign, NULL, NULL, NULL },
     { "VerifyMac", F_RO | F_KEY, kms_mac, NULL, NULL, NULL },
 };

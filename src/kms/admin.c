@@ -78,7 +78,8 @@ static int record_rotation(struct lv_req *rq, const struct lv_kms_key *cur,
     lv_kms_material_id(cur->arn, cur->current_version + 1, next);
     d = json_pack("{s:s, s:s, s:s, s:s, s:s}", "rotationType", type,
                   "keyOrigin", cur->origin, "previousKeyMaterialId", prev,
-                  "currentKeyMaterialId", next, "keyId", cur->id);
+                  "currentKeyMaterialId", next, "keyId",
+                  lv_kms_key_id(cur));
     if (!d) {
         LV_BUG("kms: cannot make a rotation's details");
     }
@@ -115,6 +116,10 @@ int lv_kms_rotate_key(struct lv_req *rq, const struct lv_kms_key *cur,
      * both, against the row it changes. */
     ret = lv_store_kms_key_rotate(rq->store, cur->id, cur->row_version, &m,
                                   sealed.data, sealed.len, err);
+    /* A multi-Region primary's replicas get the same version. */
+    if (ret == 1 && cur->primary_region[0]) {
+        ret = lv_kms_mr_rotate(rq, cur, &m, mat, mat_len, err);
+    }
     if (ret == 1 && record_rotation(rq, cur, type, err) < 0) {
         ret = -1;
     }
@@ -156,6 +161,19 @@ static int check_rotatable(const struct lv_kms_key *k, struct lv_err *err)
     return 0;
 }
 
+/* A multi-Region replica shares its primary's rotation (multiregion.c):
+ * it is not rotated, nor its rotation set, on its own. */
+static int check_not_replica(const struct lv_kms_key *k, struct lv_err *err)
+{
+    if (k->primary_region[0] && strcmp(k->primary_region, k->region) != 0) {
+        return lv_err_set(err, LV_E_UNSUPPORTED_OPERATION,
+                          "%s is a multi-Region replica key: its rotation "
+                          "is managed through its primary key in %s.",
+                          k->arn, k->primary_region);
+    }
+    return 0;
+}
+
 /* EnableKeyRotation and DisableKeyRotation need an enabled key: a disabled
  * one answers DisabledException, one pending deletion
  * KMSInvalidStateException (the key-state table of the developer guide). */
@@ -179,7 +197,7 @@ static int change_rotation(struct lv_req *rq, struct lv_kms_key *cur,
     int64_t days = rc->days;
 
     if (check_state_for_rotation(cur, err) < 0 ||
-        check_rotatable(cur, err) < 0) {
+        check_rotatable(cur, err) < 0 || check_not_replica(cur, err) < 0) {
         return -1;
     }
     if (!rc->enable) {
@@ -256,26 +274,41 @@ int lv_kms_op_get_key_rotation_status(struct lv_req *rq, const json_t *in,
                                       struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
+    struct lv_kms_key primary;
+    const struct lv_kms_key *r = &k;
+    struct lv_err ignored = LV_ERR_INIT;
     int on;
     int ret = -1;
 
     lv_kms_key_init(&k);
+    lv_kms_key_init(&primary);
     if (lv_kms_load_key(rq, in, LV_KMS_CROSS_ACCOUNT, "GetKeyRotationStatus",
                         &k, err) < 0) {
         goto out;
     }
-    on = k.rotation_enabled && check_rotatable(&k, err) == 0;
+    /* A multi-Region replica shares its primary's rotation: its status
+     * is the primary's (absent a primary, rotation is off). */
+    if (k.primary_region[0] && strcmp(k.primary_region, k.region) != 0) {
+        int found = lv_kms_mr_primary(rq, &k, &primary, err);
+
+        if (found < 0) {
+            goto out;
+        }
+        r = found ? &primary : NULL;
+    }
+    on = r && r->rotation_enabled && check_rotatable(r, &ignored) == 0;
     lv_jw_kbool(w, "KeyRotationEnabled", on);
-    lv_jw_kstr(w, "KeyId", k.id);
+    lv_jw_kstr(w, "KeyId", lv_kms_key_id(&k));
     if (on) {
-        lv_jw_kint64(w, "RotationPeriodInDays", k.rotation_period_days);
+        lv_jw_kint64(w, "RotationPeriodInDays", r->rotation_period_days);
         lv_jw_key(w, "NextRotationDate");
-        lv_jw_double(w, k.next_rotation_date);
+        lv_jw_double(w, r->next_rotation_date);
     }
     /* OnDemandRotationStartDate is sent only while an on-demand rotation
      * is in progress; logvault rotates within the request, so never. */
     ret = 0;
 out:
+    lv_kms_key_release(&primary);
     lv_kms_key_release(&k);
     return ret;
 }
@@ -288,7 +321,7 @@ static int change_rotate_on_demand(struct lv_req *rq,
 {
     (void)arg;
     if (lv_kms_check_enabled(cur, err) < 0 ||
-        check_rotatable(cur, err) < 0) {
+        check_rotatable(cur, err) < 0 || check_not_replica(cur, err) < 0) {
         return -1;
     }
     if (cur->on_demand_rotations >= MAX_ON_DEMAND_ROTATIONS) {
@@ -316,7 +349,7 @@ int lv_kms_op_rotate_key_on_demand(struct lv_req *rq, const json_t *in,
                           err) < 0) {
         goto out;
     }
-    lv_jw_kstr(w, "KeyId", k.id);
+    lv_jw_kstr(w, "KeyId", lv_kms_key_id(&k));
     ret = 0;
 out:
     lv_kms_key_release(&cur);
@@ -343,10 +376,16 @@ void lv_kms_material_id(const char *arn, uint32_t version, char out[65])
     unsigned char md[32];
     unsigned int md_len = 0;
     unsigned char v[4];
+    const char *mrk = strstr(arn, ":key/mrk-");
     EVP_MD_CTX *c = EVP_MD_CTX_new();
 
     if (!c) {
         LV_BUG("out of memory");
+    }
+    /* The records of a multi-Region key share their material, and so its
+     * ids (as on AWS): hashed from the KeyId, not the regional ARN. */
+    if (mrk) {
+        arn = mrk + 5;
     }
     v[0] = (unsigned char)(version >> 24);
     v[1] = (unsigned char)(version >> 16);
@@ -377,7 +416,7 @@ static int write_rotation(void *arg, const struct lv_kms_material *m)
     }
     lv_kms_material_id(rw->k->arn, m->version, mid);
     lv_jw_obj_open(rw->w);
-    lv_jw_kstr(rw->w, "KeyId", rw->k->id);
+    lv_jw_kstr(rw->w, "KeyId", lv_kms_key_id(rw->k));
     lv_jw_kstr(rw->w, "KeyMaterialId", mid);
     lv_jw_kstr(rw->w, "KeyMaterialState",
                m->version == rw->k->current_version ? "CURRENT"

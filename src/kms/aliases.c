@@ -374,6 +374,7 @@ static int page_alias(void *arg, const struct lv_kms_alias *a)
 {
     struct alias_page *p = arg;
     char arn[512];
+    char key_id[LV_KMS_ID_MAX];
 
     if (p->count == p->limit) {
         p->truncated = 1;
@@ -383,7 +384,8 @@ static int page_alias(void *arg, const struct lv_kms_alias *a)
     lv_jw_obj_open(p->w);
     lv_jw_kstr(p->w, "AliasName", a->name);
     lv_jw_kstr(p->w, "AliasArn", arn);
-    lv_jw_kstr(p->w, "TargetKeyId", a->key_id);
+    lv_kms_public_id(a->key_id, key_id);
+    lv_jw_kstr(p->w, "TargetKeyId", key_id);
     lv_jw_key(p->w, "CreationDate");
     lv_jw_double(p->w, a->creation_date);
     lv_jw_key(p->w, "LastUpdatedDate");

@@ -749,7 +749,7 @@ static int wrap(struct lv_req *rq, const struct lv_kms_key *k,
                         err) < 0) {
         return -1;
     }
-    if (mat_len != LV_AEAD_KEY_BYTES || lv_keyid_parse(k->id, raw) < 0 ||
+    if (mat_len != LV_AEAD_KEY_BYTES || lv_kms_key_raw(k, raw) < 0 ||
         lv_blob_encrypt(mat, raw, k->current_version, ctx, n_ctx, pt,
                         pt_len, blob) < 0) {
         lv_err_set(err, LV_E_KMS_INTERNAL, "The data key pair cannot be "

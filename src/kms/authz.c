@@ -31,7 +31,7 @@
 #define POLICY_CACHE_SLOTS 256
 
 struct policy_slot {
-    char key_id[37];
+    char key_id[LV_KMS_ID_MAX];
     char *text;
     struct lv_policy *policy;
     unsigned refs;
@@ -582,8 +582,8 @@ static int reencrypt_same_key(struct lv_req *rq, const struct lv_kms_key *k,
     unsigned char *blob = NULL;
     size_t blob_len = 0;
     uint8_t raw[16];
+    uint8_t kraw[16];
     uint32_t version;
-    char id[37];
     int ret = 0;
 
     *same = 0;
@@ -602,8 +602,7 @@ static int reencrypt_same_key(struct lv_req *rq, const struct lv_kms_key *k,
     blob = lv_json_blob(rq->in, "CiphertextBlob", &blob_len);
     if (blob && lv_blob_parse_header(blob, blob_len, raw, &version,
                                      &oerr) == 0) {
-        lv_keyid_format(raw, id);
-        *same = strcmp(id, k->id) == 0;
+        *same = lv_kms_key_raw(k, kraw) == 0 && memcmp(raw, kraw, 16) == 0;
     }
     free(blob);
     return 0;

@@ -66,7 +66,7 @@ struct alias_slot {
 struct material_slot {
     uint64_t gen;
     int64_t loaded_ms;
-    char key_id[37];
+    char key_id[LV_KMS_ID_MAX];
     uint32_t version;
     uint8_t *mat;
     size_t len;
@@ -302,8 +302,67 @@ void lv_kms_cache_clear(struct lv_kms_cache *c)
 
 void lv_kms_key_arn(const struct lv_req *rq, const char *id, char out[256])
 {
-    snprintf(out, 256, "arn:aws:kms:%s:%s:key/%s", rq->region,
-             rq->who.account, id);
+    snprintf(out, 256, "arn:aws:kms:%s:%s:key/%.*s", rq->region,
+             rq->who.account, (int)strcspn(id, "@"), id);
+}
+
+const char *lv_kms_key_id(const struct lv_kms_key *k)
+{
+    const char *slash = strrchr(k->arn, '/');
+
+    return slash ? slash + 1 : k->id;
+}
+
+void lv_kms_public_id(const char *stored, char out[LV_KMS_ID_MAX])
+{
+    snprintf(out, LV_KMS_ID_MAX, "%.*s", (int)strcspn(stored, "@"), stored);
+}
+
+static int is_mrk_id(const char *s)
+{
+    return strlen(s) == 36 && strncmp(s, "mrk-", 4) == 0 &&
+           strspn(s + 4, "0123456789abcdef") == 32;
+}
+
+void lv_kms_mr_stored_id(const char *key_id, const char *region,
+                         char out[LV_KMS_ID_MAX])
+{
+    snprintf(out, LV_KMS_ID_MAX, "%s@%s", key_id, region);
+}
+
+static int hexval(char c)
+{
+    return c <= '9' ? c - '0' : c - 'a' + 10;
+}
+
+int lv_kms_key_raw(const struct lv_kms_key *k, uint8_t raw[16])
+{
+    const char *id = lv_kms_key_id(k);
+
+    if (is_mrk_id(id)) {
+        for (int i = 0; i < 16; i++) {
+            raw[i] = (uint8_t)(hexval(id[4 + 2 * i]) << 4 |
+                               hexval(id[5 + 2 * i]));
+        }
+        return 0;
+    }
+    return lv_keyid_parse(id, raw);
+}
+
+void lv_kms_raw_ids(const uint8_t raw[16], const char *region,
+                    char uuid[37], char mrk[LV_KMS_ID_MAX])
+{
+    static const char hex[] = "0123456789abcdef";
+    char id[37];
+
+    lv_keyid_format(raw, uuid);
+    memcpy(id, "mrk-", 4);
+    for (int i = 0; i < 16; i++) {
+        id[4 + 2 * i] = hex[raw[i] >> 4];
+        id[5 + 2 * i] = hex[raw[i] & 15];
+    }
+    id[36] = '\0';
+    lv_kms_mr_stored_id(id, region, mrk);
 }
 
 /* Splits "arn:aws:kms:REGION:ACCOUNT:RESOURCE" into its parts (pointers
@@ -340,7 +399,16 @@ static int get_key_in_scope(struct lv_req *rq, const char *id,
                             const char *account, const char *region,
                             struct lv_kms_key *out, struct lv_err *err)
 {
-    int found = key_get(rq, id, out, err);
+    char stored[LV_KMS_ID_MAX];
+    int found;
+
+    /* A multi-Region key's KeyId names its record in the region asked. */
+    if (is_mrk_id(id)) {
+        lv_kms_mr_stored_id(id, region, stored);
+    } else {
+        snprintf(stored, sizeof(stored), "%s", id);
+    }
+    found = key_get(rq, stored, out, err);
 
     if (found < 0) {
         return -1;
@@ -348,8 +416,9 @@ static int get_key_in_scope(struct lv_req *rq, const char *id,
     if (!found || strcmp(out->account, account) != 0 ||
         strcmp(out->region, region) != 0 || out->material_destroyed) {
         /* A deleted key is gone, as on AWS: not found. */
-        return lv_err_set(err, LV_E_NOT_FOUND, "Key 'arn:aws:kms:%s:%s:key/%s'"
-                          " does not exist", region, account, id);
+        return lv_err_set(err, LV_E_NOT_FOUND,
+                          "Key 'arn:aws:kms:%s:%s:key/%.*s' does not exist",
+                          region, account, (int)strcspn(id, "@"), id);
     }
     return 0;
 }
@@ -358,7 +427,7 @@ static int is_key_id(const char *s)
 {
     uint8_t raw[16];
 
-    return strlen(s) == 36 && lv_keyid_parse(s, raw) == 0;
+    return (strlen(s) == 36 && lv_keyid_parse(s, raw) == 0) || is_mrk_id(s);
 }
 
 static int resolve_alias(struct lv_req *rq, const char *account,
@@ -414,8 +483,9 @@ static int resolve_ref(struct lv_req *rq, const char *ref, unsigned flags,
     acct[12] = '\0';
     memcpy(reg, region, rlen);
     reg[rlen] = '\0';
-    /* A key lives in one region: an ARN of another region cannot name a
-     * key this request can reach (multi-Region keys are not served). */
+    /* A key record lives in one region: an ARN of another region cannot
+     * name a key this request can reach (a multi-Region key is reached
+     * through its record in the request's region). */
     if (strcmp(reg, rq->region) != 0) {
         return lv_err_set(err, LV_E_INVALID_ARN,
                           "ARN %s is in region %s, not in the request's "

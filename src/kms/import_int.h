@@ -31,6 +31,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/kms_store.h"
+
 struct lv_buf;
 struct lv_err;
 
@@ -41,7 +43,7 @@ struct lv_err;
  * private key and frees it. */
 struct lv_kms_import_params {
     int64_t valid_to_ms;
-    char key_id[37];
+    char key_id[LV_KMS_ID_MAX];
     char account[13];
     char alg[32];               /* WrappingAlgorithm */
     char spec[16];              /* WrappingKeySpec */

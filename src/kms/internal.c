@@ -175,7 +175,7 @@ int lv_kms_svc_generate_data_key(const struct lv_kms_service_call *c,
                         err) < 0) {
         goto out;
     }
-    if (mat_len != 32 || lv_keyid_parse(k.id, id) < 0) {
+    if (mat_len != 32 || lv_kms_key_raw(&k, id) < 0) {
         lv_err_set(err, LV_E_KMS_INTERNAL, "The key material of %s cannot be"
                    " used", k.arn);
         goto out;
@@ -211,6 +211,7 @@ int lv_kms_svc_decrypt(const struct lv_kms_service_call *c, const void *blob,
     struct lv_buf pt = LV_BUF_INIT(64);
     uint8_t id[16];
     char id_text[37];
+    char mr_text[LV_KMS_ID_MAX];
     uint32_t version;
     uint8_t *mat = NULL;
     size_t mat_len = 0;
@@ -224,8 +225,11 @@ int lv_kms_svc_decrypt(const struct lv_kms_service_call *c, const void *blob,
     if (lv_blob_parse_header(blob, len, id, &version, err) < 0) {
         goto out;
     }
-    lv_keyid_format(id, id_text);
+    lv_kms_raw_ids(id, c->region, id_text, mr_text);
     found = lv_kms_key_get(&rq, id_text, &k, err);
+    if (found == 0) {
+        found = lv_kms_key_get(&rq, mr_text, &k, err);
+    }
     if (found < 0) {
         goto out;
     }

@@ -202,7 +202,7 @@ static const struct spec_rule *find_rule(const char *spec)
  * error. */
 static int create_key_shape(const json_t *in, const char **spec_out,
                             const char **usage_out, const char **origin_out,
-                            struct lv_err *err)
+                            int *multi_out, struct lv_err *err)
 {
     const char *spec = lv_json_str(in, "KeySpec");
     const char *cmk_spec = lv_json_str(in, "CustomerMasterKeySpec");
@@ -236,10 +236,16 @@ static int create_key_shape(const json_t *in, const char **spec_out,
         return lv_err_set(err, LV_E_UNSUPPORTED_OPERATION,
                           "Custom key stores are not supported by logvault");
     }
-    if (lv_json_bool(in, "MultiRegion", &multi) && multi) {
+    /* Multi-Region keys (multiregion.c) of material KMS makes: the
+     * replicas of an imported one would each need the same material
+     * imported, which logvault does not do. */
+    if (lv_json_bool(in, "MultiRegion", &multi) && multi &&
+        strcmp(origin, "AWS_KMS") != 0) {
         return lv_err_set(err, LV_E_UNSUPPORTED_OPERATION,
-                          "Multi-Region keys are not supported by logvault");
+                          "logvault makes multi-Region keys with Origin "
+                          "AWS_KMS only");
     }
+    *multi_out = multi;
     rule = find_rule(spec);
     if (!rule) {
         return lv_err_set(err, LV_E_UNSUPPORTED_OPERATION,
@@ -286,11 +292,13 @@ int lv_kms_op_create_key(struct lv_req *rq, const json_t *in,
     const char *desc = lv_json_str(in, "Description");
     const char *policy = lv_json_str(in, "Policy");
     const json_t *tags = lv_json_arr(in, "Tags");
+    struct lv_kms_mr mr;
+    int multi = 0;
     int bypass = 0;
     int ret = -1;
 
     lv_kms_key_init(&k);
-    if (create_key_shape(in, &spec, &usage, &origin, err) < 0) {
+    if (create_key_shape(in, &spec, &usage, &origin, &multi, err) < 0) {
         goto out;
     }
     if (tags && lv_kms_tags_check(tags, err) < 0) {
@@ -302,7 +310,23 @@ int lv_kms_op_create_key(struct lv_req *rq, const json_t *in,
         goto out;
     }
     lv_keyid_new(raw);
-    lv_keyid_format(raw, k.id);
+    if (multi) {
+        char id[37];
+        static const char hex[] = "0123456789abcdef";
+
+        /* KeyId "mrk-" + 32 hex digits, stored per region. */
+        memcpy(id, "mrk-", 4);
+        for (int i = 0; i < 16; i++) {
+            id[4 + 2 * i] = hex[raw[i] >> 4];
+            id[5 + 2 * i] = hex[raw[i] & 15];
+        }
+        id[36] = '\0';
+        lv_kms_mr_stored_id(id, rq->region, k.id);
+        snprintf(k.primary_region, sizeof(k.primary_region), "%s",
+                 rq->region);
+    } else {
+        lv_keyid_format(raw, k.id);
+    }
     lv_kms_key_arn(rq, k.id, k.arn);
     snprintf(k.account, sizeof(k.account), "%s", rq->who.account);
     snprintf(k.region, sizeof(k.region), "%s", rq->region);
@@ -343,8 +367,18 @@ int lv_kms_op_create_key(struct lv_req *rq, const json_t *in,
     }
     lv_log(LV_LOG_INFO, "kms: key created id=%s spec=%s usage=%s origin=%s "
            "req=%s", k.id, k.key_spec, k.key_usage, k.origin, rq->id);
+    memset(&mr, 0, sizeof(mr));
+    if (multi) {
+        /* A new key is its only record. */
+        snprintf(mr.primary_region, sizeof(mr.primary_region), "%s",
+                 k.region);
+        snprintf(mr.rec[0].arn, sizeof(mr.rec[0].arn), "%s", k.arn);
+        snprintf(mr.rec[0].region, sizeof(mr.rec[0].region), "%s",
+                 k.region);
+        mr.n = 1;
+    }
     lv_jw_key(w, "KeyMetadata");
-    lv_kms_write_metadata(w, &k);
+    lv_kms_write_metadata(w, &k, &mr);
     ret = 0;
 out:
     if (mat) {
@@ -361,15 +395,17 @@ int lv_kms_op_describe_key(struct lv_req *rq, const json_t *in,
                            struct lv_jw *w, struct lv_err *err)
 {
     struct lv_kms_key k;
+    struct lv_kms_mr mr;
     int ret = -1;
 
     lv_kms_key_init(&k);
     if (lv_kms_load_key(rq, in, LV_KMS_ALIAS_OK | LV_KMS_CROSS_ACCOUNT,
-                        "DescribeKey", &k, err) < 0) {
+                        "DescribeKey", &k, err) < 0 ||
+        lv_kms_mr_load(rq, &k, &mr, err) < 0) {
         goto out;
     }
     lv_jw_key(w, "KeyMetadata");
-    lv_kms_write_metadata(w, &k);
+    lv_kms_write_metadata(w, &k, &mr);
     ret = 0;
 out:
     lv_kms_key_release(&k);
@@ -381,7 +417,7 @@ struct key_page {
     int limit;
     int count;
     int truncated;
-    char last[37];
+    char last[LV_KMS_ID_MAX];
 };
 
 static int page_key(void *arg, const struct lv_kms_key *k)
@@ -396,7 +432,7 @@ static int page_key(void *arg, const struct lv_kms_key *k)
         return 1;
     }
     lv_jw_obj_open(p->w);
-    lv_jw_kstr(p->w, "KeyId", k->id);
+    lv_jw_kstr(p->w, "KeyId", lv_kms_key_id(k));
     lv_jw_kstr(p->w, "KeyArn", k->arn);
     lv_jw_obj_close(p->w);
     snprintf(p->last, sizeof(p->last), "%s", k->id);
@@ -533,7 +569,9 @@ int lv_kms_op_disable_key(struct lv_req *rq, const json_t *in,
 
 struct deletion {
     int64_t days;
-    double date;                /* set by change_schedule */
+    double date;                /* set by change_schedule; 0 while the
+                                 * key waits for its replicas */
+    const char *state;          /* set by change_schedule */
 };
 
 static int change_schedule(struct lv_req *rq, struct lv_kms_key *cur,
@@ -541,13 +579,31 @@ static int change_schedule(struct lv_req *rq, struct lv_kms_key *cur,
 {
     struct deletion *d = arg;
 
+    int replicas;
+    int rc;
+
     if (lv_kms_check_manageable(cur, err) < 0) {
         return -1;
     }
-    d->date = lv_kms_now(rq) + (double)d->days * DAY_SECONDS;
-    return lv_store_kms_key_schedule_deletion(rq->store, cur->id,
-                                              cur->row_version, d->date,
-                                              (int)d->days, err);
+    /* A multi-Region primary with replicas waits for them, with no
+     * deletion date, as PendingReplicaDeletion; its window starts when
+     * the last replica is deleted (multiregion.c). */
+    replicas = lv_kms_mr_replicas(rq, cur, err);
+    if (replicas < 0) {
+        return -1;
+    }
+    d->state = replicas > 0 ? "PendingReplicaDeletion" : "PendingDeletion";
+    d->date = replicas > 0 ? 0
+                           : lv_kms_now(rq) + (double)d->days * DAY_SECONDS;
+    rc = lv_store_kms_key_schedule_deletion(rq->store, cur->id,
+                                            cur->row_version, d->date,
+                                            (int)d->days, err);
+    if (rc == 1 && replicas > 0) {
+        rc = lv_store_kms_key_set_state(rq->store, cur->id,
+                                        cur->row_version + 1,
+                                        "PendingReplicaDeletion", err);
+    }
+    return rc;
 }
 
 int lv_kms_op_schedule_key_deletion(struct lv_req *rq, const json_t *in,
@@ -555,7 +611,7 @@ int lv_kms_op_schedule_key_deletion(struct lv_req *rq, const json_t *in,
 {
     struct lv_kms_key k;
     struct lv_kms_key cur;
-    struct deletion d = { PENDING_WINDOW_DEFAULT, 0 };
+    struct deletion d = { PENDING_WINDOW_DEFAULT, 0, "PendingDeletion" };
     int ret = -1;
 
     lv_kms_key_init(&k);
@@ -579,9 +635,11 @@ int lv_kms_op_schedule_key_deletion(struct lv_req *rq, const json_t *in,
     lv_log(LV_LOG_INFO, "kms: key deletion scheduled id=%s days=%d req=%s",
            k.id, (int)d.days, rq->id);
     lv_jw_kstr(w, "KeyId", k.arn);
-    lv_jw_key(w, "DeletionDate");
-    lv_jw_double(w, d.date);
-    lv_jw_kstr(w, "KeyState", "PendingDeletion");
+    if (d.date > 0) {
+        lv_jw_key(w, "DeletionDate");
+        lv_jw_double(w, d.date);
+    }
+    lv_jw_kstr(w, "KeyState", d.state);
     lv_jw_kint64(w, "PendingWindowInDays", d.days);
     ret = 0;
 out:
@@ -596,7 +654,8 @@ static int change_cancel(struct lv_req *rq, struct lv_kms_key *cur,
     int rc;
 
     (void)arg;
-    if (strcmp(cur->state, "PendingDeletion") != 0) {
+    if (strcmp(cur->state, "PendingDeletion") != 0 &&
+        strcmp(cur->state, "PendingReplicaDeletion") != 0) {
         /* AWS's key-state table: only a key pending deletion can have
          * its deletion cancelled. */
         return lv_err_set(err, LV_E_KMS_INVALID_STATE,

@@ -262,11 +262,95 @@ int lv_kms_context(const struct json_t *in, const char *member,
                    struct lv_kv *pairs, size_t cap, size_t *n,
                    struct lv_err *err);
 
-/* Writes the KeyMetadata object of k (the value, not the key) with w. */
-void lv_kms_write_metadata(struct lv_jw *w, const struct lv_kms_key *k);
+/*
+ * The records of a multi-Region key (multiregion.c): the region of its
+ * primary, and each region's record that is not deleted (the primary's
+ * among them), in region order.
+ */
+#define LV_KMS_MR_MAX 32
+struct lv_kms_mr {
+    char primary_region[64];
+    size_t n;
+    struct {
+        char arn[256];
+        char region[64];
+    } rec[LV_KMS_MR_MAX];
+};
 
-/* The key ARN for an id in rq's scope, into out (256 bytes). */
+/* Fills *mr for k (n 0 for a single-Region key). 0, or -1 with *err on a
+ * store fault. */
+int lv_kms_mr_load(struct lv_req *rq, const struct lv_kms_key *k,
+                   struct lv_kms_mr *mr, struct lv_err *err);
+
+/*
+ * A rotation of the multi-Region primary cur (version m, material mat)
+ * reaches its replicas: each record that is not deleted gets the same
+ * version sealed for its own ARN (lv_store_kms_key_rotate guarded by its
+ * row_version), in the caller's transaction. 1, 0 when a replica changed
+ * since it was read (the caller starts over), -1 with *err.
+ */
+struct lv_kms_material;
+int lv_kms_mr_rotate(struct lv_req *rq, const struct lv_kms_key *cur,
+                     const struct lv_kms_material *m, const uint8_t *mat,
+                     size_t mat_len, struct lv_err *err);
+
+/*
+ * The live replicas of k, when k is a multi-Region primary: their count
+ * (0 for any other key), or -1 with *err on a store fault.
+ */
+int lv_kms_mr_replicas(struct lv_req *rq, const struct lv_kms_key *k,
+                       struct lv_err *err);
+
+/*
+ * After the replica k of a multi-Region key was deleted (the sweeper, in
+ * the deletion's transaction): a primary waiting in PendingReplicaDeletion
+ * for its last replica becomes PendingDeletion, its waiting period
+ * starting now. 1 done (or nothing to do), 0 the primary changed since
+ * it was read (the caller starts over), -1 with *err.
+ */
+int lv_kms_mr_replica_deleted(struct lv_req *rq, const struct lv_kms_key *k,
+                              struct lv_err *err);
+
+/* The primary record of the multi-Region key k (any record): 1 found
+ * (*out, init'd by the caller, replaced), 0 none left (deleted), -1 with
+ * *err on a store fault. */
+int lv_kms_mr_primary(struct lv_req *rq, const struct lv_kms_key *k,
+                      struct lv_kms_key *out, struct lv_err *err);
+
+/* Writes the MultiRegion member of KeyMetadata and, for a multi-Region
+ * key with mr given, MultiRegionConfiguration (MultiRegionKeyType,
+ * PrimaryKey, ReplicaKeys). */
+void lv_kms_mr_write(struct lv_jw *w, const struct lv_kms_key *k,
+                     const struct lv_kms_mr *mr);
+
+/* Writes the KeyMetadata object of k (the value, not the key) with w;
+ * mr (lv_kms_mr_load; NULL: no MultiRegionConfiguration) for a
+ * multi-Region key. */
+void lv_kms_write_metadata(struct lv_jw *w, const struct lv_kms_key *k,
+                           const struct lv_kms_mr *mr);
+
+/* The key ARN for an id (a KeyId, or a stored id "mrk-…@REGION") in
+ * rq's scope, into out (256 bytes). */
 void lv_kms_key_arn(const struct lv_req *rq, const char *id, char out[256]);
+
+/*
+ * Multi-Region keys (keys.c's ReplicateKey / UpdatePrimaryRegion; the
+ * stored ids of kms_store.h, LV_KMS_ID_MAX). lv_kms_key_id: k's KeyId as
+ * clients see it (the end of its ARN; a pointer into k). lv_kms_public_id:
+ * the KeyId of a stored id. lv_kms_mr_stored_id: the stored id of the
+ * multi-Region key `key_id`'s record in `region`. lv_kms_key_raw: the 16
+ * bytes a ciphertext blob carries for k (a UUID's, or the 32 hex digits
+ * of "mrk-…"), 0 or -1. lv_kms_raw_ids: the two keys a blob's 16 bytes
+ * can name — a single-Region key's UUID, and the multi-Region key's
+ * record in `region`.
+ */
+const char *lv_kms_key_id(const struct lv_kms_key *k);
+void lv_kms_public_id(const char *stored, char out[LV_KMS_ID_MAX]);
+void lv_kms_mr_stored_id(const char *key_id, const char *region,
+                         char out[LV_KMS_ID_MAX]);
+int lv_kms_key_raw(const struct lv_kms_key *k, uint8_t raw[16]);
+void lv_kms_raw_ids(const uint8_t raw[16], const char *region,
+                    char uuid[37], char mrk[LV_KMS_ID_MAX]);
 
 /* The encryption, signing, key agreement and MAC algorithms a key spec
  * offers (NULL-terminated lists, NULL for none); a key offers those of
@@ -313,7 +397,8 @@ int lv_kms_rotate_key(struct lv_req *rq, const struct lv_kms_key *cur,
 
 /* The KeyMaterialId of version `version` of the key arn (ListKeyRotations,
  * and the RotateKey record's serviceEventDetails): 64 hex digits, a
- * SHA-256 of the ARN and the version, revealing nothing of the material
+ * SHA-256 of the ARN (of a multi-Region key: of its KeyId, the same in
+ * every region) and the version, revealing nothing of the material
  * (admin.c). */
 void lv_kms_material_id(const char *arn, uint32_t version, char out[65]);
 

@@ -54,7 +54,7 @@ int lv_kms_op_get_key_last_usage(struct lv_req *rq, const json_t *in,
     if (found < 0) {
         goto out;
     }
-    lv_jw_kstr(w, "KeyId", k.id);
+    lv_jw_kstr(w, "KeyId", lv_kms_key_id(&k));
     if (found) {
         lv_jw_key(w, "KeyLastUsage");
         lv_jw_obj_open(w);

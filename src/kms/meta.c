@@ -134,11 +134,12 @@ static void write_list(struct lv_jw *w, const char *key,
 }
 
 /* Member order as AWS sends KeyMetadata. */
-void lv_kms_write_metadata(struct lv_jw *w, const struct lv_kms_key *k)
+void lv_kms_write_metadata(struct lv_jw *w, const struct lv_kms_key *k,
+                           const struct lv_kms_mr *mr)
 {
     lv_jw_obj_open(w);
     lv_jw_kstr(w, "AWSAccountId", k->account);
-    lv_jw_kstr(w, "KeyId", k->id);
+    lv_jw_kstr(w, "KeyId", lv_kms_key_id(k));
     lv_jw_kstr(w, "Arn", k->arn);
     lv_jw_key(w, "CreationDate");
     lv_jw_double(w, k->creation_date);
@@ -171,7 +172,7 @@ void lv_kms_write_metadata(struct lv_jw *w, const struct lv_kms_key *k)
                strcmp(k->key_usage, "KEY_AGREEMENT") == 0
                    ? lv_kms_key_agreement_algorithms(k->key_spec) : NULL);
     write_list(w, "MacAlgorithms", lv_kms_mac_algorithms(k->key_spec));
-    lv_jw_kbool(w, "MultiRegion", 0);
+    lv_kms_mr_write(w, k, mr);
     if (k->pending_window_days > 0) {
         lv_jw_kint64(w, "PendingDeletionWindowInDays",
                      k->pending_window_days);

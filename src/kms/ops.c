@@ -175,7 +175,7 @@ static int encrypt_under(struct lv_req *rq, const struct lv_kms_key *k,
                          err) < 0) {
             return -1;
         }
-        if (lv_keyid_parse(k->id, raw) < 0 ||
+        if (lv_kms_key_raw(k, raw) < 0 ||
             lv_blob_encrypt(mat, raw, k->current_version, ctx, n_ctx, pt,
                             pt_len, ct) < 0) {
             lv_err_set(err, LV_E_KMS_INTERNAL, "The plaintext cannot be "
@@ -265,16 +265,26 @@ static int decrypt_asym(struct lv_req *rq, const struct dec_in *d,
 }
 
 /*
- * The key a symmetric blob names, looked up by id: in rq's region (a blob
- * of another region's key cannot be ours to open: InvalidCiphertext), of
- * any account (the key policy decides). A key whose material deletion
+ * The key a symmetric blob names, looked up by the 16 bytes of its id: in
+ * rq's region (a blob of another region's key cannot be ours to open:
+ * InvalidCiphertext), of any account (the key policy decides). The bytes
+ * name a single-Region key's UUID, or else a multi-Region key, whose
+ * record in rq's region (a replica or the primary: they share material)
+ * opens blobs made in any of its regions. A key whose material deletion
  * destroyed is NotFound, as on AWS.
  */
-static int blob_key(struct lv_req *rq, const char *id, struct lv_kms_key *k,
-                    struct lv_err *err)
+static int blob_key(struct lv_req *rq, const uint8_t raw[16],
+                    struct lv_kms_key *k, struct lv_err *err)
 {
-    int found = lv_kms_key_get(rq, id, k, err);
+    char uuid[37];
+    char mrk[LV_KMS_ID_MAX];
+    int found;
 
+    lv_kms_raw_ids(raw, rq->region, uuid, mrk);
+    found = lv_kms_key_get(rq, uuid, k, err);
+    if (found == 0) {
+        found = lv_kms_key_get(rq, mrk, k, err);
+    }
     if (found < 0) {
         return -1;
     }
@@ -295,7 +305,7 @@ static int decrypt_sym(struct lv_req *rq, const struct dec_in *d,
                        struct lv_err *err)
 {
     uint8_t raw[16];
-    char id[37];
+    uint8_t kraw[16];
     uint32_t version;
     uint8_t *mat = NULL;
     size_t mat_len = 0;
@@ -313,14 +323,13 @@ static int decrypt_sym(struct lv_req *rq, const struct dec_in *d,
     if (lv_blob_parse_header(d->blob, d->len, raw, &version, err) < 0) {
         return -1;
     }
-    lv_keyid_format(raw, id);
     if (d->key_ref) {
-        if (strcmp(id, k->id) != 0) {
+        if (lv_kms_key_raw(k, kraw) < 0 || memcmp(raw, kraw, 16) != 0) {
             return lv_err_set(err, LV_E_INCORRECT_KEY, "The key ID in the "
                               "request does not identify a CMK that can "
                               "perform this operation.");
         }
-    } else if (blob_key(rq, id, k, err) < 0) {
+    } else if (blob_key(rq, raw, k, err) < 0) {
         return -1;
     }
     if (check_decrypt_key(rq, d, k, err) < 0) {

@@ -43,7 +43,7 @@ struct lv_kms_sweeper {
 };
 
 struct due_list {
-    char ids[SWEEP_BATCH][37];
+    char ids[SWEEP_BATCH][LV_KMS_ID_MAX];
     size_t n;
 };
 
@@ -88,6 +88,11 @@ static int change_delete(struct lv_req *rq, struct lv_kms_key *cur,
         return 1;
     }
     rc = lv_store_kms_key_destroy(rq->store, cur->id, cur->row_version, err);
+    /* A multi-Region primary waiting for its last replica starts its own
+     * waiting period (multiregion.c). */
+    if (rc == 1) {
+        rc = lv_kms_mr_replica_deleted(rq, cur, err);
+    }
     if (rc != 1) {
         return rc;
     }
@@ -141,8 +146,8 @@ static int change_expire(struct lv_req *rq, struct lv_kms_key *cur,
         return rc;
     }
     lv_kms_material_id(cur->arn, 1, material_id);
-    details = json_pack("{s:s, s:s}", "keyId", cur->id, "keyMaterialId",
-                        material_id);
+    details = json_pack("{s:s, s:s}", "keyId", lv_kms_key_id(cur),
+                        "keyMaterialId", material_id);
     memset(&ev, 0, sizeof(ev));
     ev.event_name = "DeleteExpiredKeyMaterial";
     ev.key_arn = cur->arn;

@@ -21,10 +21,18 @@ struct lv_err;
 struct lv_kms_material;
 struct lv_store;
 
+/*
+ * The room of a stored key id. A single-Region key's id is its KeyId, a
+ * UUID. The records of a multi-Region key (one per region, sharing their
+ * KeyId "mrk-" + 32 hex digits) are stored as "mrk-…@REGION", unique
+ * across regions; the KeyId is the part before '@' (and the end of arn).
+ */
+#define LV_KMS_ID_MAX 100
+
 /* One KMS key, as DescribeKey shows it plus what logvault needs. */
 struct lv_kms_key {
-    char id[37];                /* UUID */
-    char arn[256];              /* arn:aws:kms:REGION:ACCOUNT:key/ID */
+    char id[LV_KMS_ID_MAX];     /* UUID, or "mrk-…@REGION" (above) */
+    char arn[256];              /* arn:aws:kms:REGION:ACCOUNT:key/KEYID */
     char account[13];
     char region[64];
     char *description;          /* owned, never NULL after get */
@@ -54,6 +62,10 @@ struct lv_kms_key {
                                  * first imported (kms/import.c), "" until
                                  * then; kept when the material goes, so
                                  * that only the same material returns */
+    /* Multi-Region keys: the region of the primary key ("" for a
+     * single-Region key); the record is the primary when it is its own
+     * region. */
+    char primary_region[64];
 };
 
 void lv_kms_key_init(struct lv_kms_key *k);
@@ -207,6 +219,23 @@ int lv_store_kms_key_list(struct lv_store *s, const char *account,
                           const char *region, const char *after, int limit,
                           lv_kms_key_fn fn, void *arg, struct lv_err *err);
 
+/*
+ * The records of the multi-Region key `key_id` (its KeyId, "mrk-…"): every
+ * region's, deleted ones included, in region order; calls fn for each.
+ */
+int lv_store_kms_key_mr_list(struct lv_store *s, const char *key_id,
+                             lv_kms_key_fn fn, void *arg,
+                             struct lv_err *err);
+
+/*
+ * UpdatePrimaryRegion: every record of the multi-Region key `key_id` gets
+ * primary_region `region`, and its row_version moves on. Not guarded: the
+ * caller holds the primary record (lv_store_kms_key_hold) first in the
+ * same transaction.
+ */
+int lv_store_kms_key_set_primary(struct lv_store *s, const char *key_id,
+                                 const char *region, struct lv_err *err);
+
 /* Keys of every scope whose state is PendingDeletion with deletion_date <=
  * now, whose rotation is due (next_rotation_date <= now), or whose
  * imported material expires (0 < valid_to <= now): the background task's
@@ -247,7 +276,7 @@ struct lv_kms_alias {
     char account[13];
     char region[64];
     char name[257];             /* "alias/…" */
-    char key_id[37];
+    char key_id[LV_KMS_ID_MAX];
     double creation_date;
     double last_updated;
 };
@@ -287,7 +316,7 @@ int lv_store_kms_alias_delete_for_key(struct lv_store *s, const char *key_id,
 
 struct lv_kms_grant {
     char id[65];                /* grant id (hex) */
-    char key_id[37];
+    char key_id[LV_KMS_ID_MAX];
     char *name;                 /* owned, "" when none */
     char *grantee;              /* owned: principal ARN or service name */
     char *retiring;             /* owned, "" when none */

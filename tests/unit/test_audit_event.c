@@ -462,6 +462,18 @@ static const struct op_row op_rows[] = {
       "'destinationEncryptionAlgorithm':'SYMMETRIC_DEFAULT',"
       "'destinationEncryptionContext':{'Level':'3A'}}", "null", NULL,
       1, 1, 0, "['" KARN2 "','" KARN "']" },
+    /* ct-replicate-key: the request but the policy; the replica's
+     * metadata */
+    { "kms ReplicateKey",
+      "{'KeyId':'" KID "','ReplicaRegion':'us-west-2',"
+      "'Policy':'{}','BypassPolicyLockoutSafetyCheck':false,"
+      "'Description':''}",
+      "{'ReplicaKeyMetadata':{'KeyId':'" KID "'},'ReplicaPolicy':'{}'}",
+      KARN, NULL,
+      "{'keyId':'" KID "','replicaRegion':'us-west-2',"
+      "'bypassPolicyLockoutSafetyCheck':false,'description':''}",
+      "{'replicaKeyMetadata':{'keyId':'" KID "'}}",
+      NULL, 0, 0, 0, "['" KARN "']" },
     /* ct-retire-grant: requestParameters null, grantId aside; the token
      * never */
     { "kms RetireGrant",
@@ -518,6 +530,11 @@ static const struct op_row op_rows[] = {
       "{'KeyId':'" KID "','Description':'New key description'}", "{}", KARN,
       NULL, "{'keyId':'" KID "','description':'New key description'}",
       "null", NULL, 0, 0, 0, "['" KARN "']" },
+    /* ct-update-primary-region */
+    { "kms UpdatePrimaryRegion",
+      "{'KeyId':'" KID "','PrimaryRegion':'us-west-2'}", "{}", KARN, NULL,
+      "{'keyId':'" KID "','primaryRegion':'us-west-2'}", "null", NULL,
+      0, 0, 0, "['" KARN "']" },
     /* ct-verify: no message, no signature */
     { "kms Verify",
       "{'KeyId':'" KID2 "','Message':'aGVsbG8=','MessageType':'RAW',"

@@ -1370,7 +1370,7 @@ static void test_schema_version(void **state)
     int v = 0;
 
     assert_int_equal(lv_store_schema_version(f->s, "kms", &v, &err), 0);
-    assert_int_equal(v, 3);
+    assert_int_equal(v, 4);
 }
 
 /* A key written by a logvault before the row version (kms schema 1) is
@@ -1411,7 +1411,7 @@ static void test_upgrade_from_v1(void **state)
     s = lv_store_open(&cfg, &err);
     assert_non_null(s);
     assert_int_equal(lv_store_schema_version(s, "kms", &v, &err), 0);
-    assert_int_equal(v, 3);
+    assert_int_equal(v, 4);
     lv_kms_key_init(&k);
     assert_int_equal(lv_store_kms_key_get(s, "old", &k, &err), 1);
     assert_int_equal(k.row_version, 0);

@@ -284,6 +284,12 @@ static void populate(struct fx *f)
     assert_int_equal(lv_store_kms_key_insert(f->s, &k, "sealed-2", 8, &err),
                      0);
     lv_kms_key_release(&k);
+    /* A multi-Region key's record (kms.key_mr_list, key_set_primary). */
+    make_key(&k, "mrk-0@us-east-1");
+    snprintf(k.primary_region, sizeof(k.primary_region), "us-east-1");
+    assert_int_equal(lv_store_kms_key_insert(f->s, &k, "sealed-m", 8, &err),
+                     0);
+    lv_kms_key_release(&k);
     assert_int_equal(lv_store_kms_key_get(f->s, "k1", &k, &err), 1);
     f->rv = k.row_version;
     lv_kms_key_release(&k);
@@ -701,6 +707,11 @@ static int call(struct fx *f, const char *op, int *writes,
         *writes = 0;
         rc = lv_store_kms_key_list(s, ACCT, REGION, "", 10, any_key, NULL,
                                    err);
+    } else if (IS("kms.key_mr_list")) {
+        *writes = 0;
+        rc = lv_store_kms_key_mr_list(s, "mrk-0", any_key, NULL, err);
+    } else if (IS("kms.key_set_primary")) {
+        rc = lv_store_kms_key_set_primary(s, "mrk-0", "us-west-2", err);
     } else if (IS("kms.key_due")) {
         *writes = 0;
         rc = lv_store_kms_key_due(s, 2000000000, any_key, NULL, err);

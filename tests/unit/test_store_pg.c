@@ -150,10 +150,11 @@ static void test_migrations(void **state)
     for (size_t i = 0; i < sizeof(comps) / sizeof(comps[0]); i++) {
         assert_int_equal(lv_store_schema_version(s, comps[i], &v, &err), 0);
         /* audit's step 2: its batches; events' step 2: live tail's
-         * index by ingestion time; kms's step 2: imported material. */
-        assert_int_equal(v, strcmp(comps[i], "audit") == 0 ||
-                                    strcmp(comps[i], "events") == 0 ||
-                                    strcmp(comps[i], "kms") == 0
+         * index by ingestion time; kms's step 2: imported material, 3:
+         * multi-Region keys. */
+        assert_int_equal(v, strcmp(comps[i], "kms") == 0 ? 3
+                            : strcmp(comps[i], "audit") == 0 ||
+                                    strcmp(comps[i], "events") == 0
                                 ? 2 : 1);
     }
     assert_true(lv_pg_conn_count(lv_pg_of(s)) >= 1);
@@ -588,12 +589,14 @@ static void test_migrate_together(void **state)
         }
     }
     /* core, logs, insights, lookup, policies, respol, index, delivery at
-     * 1; audit, events and kms at 2: each once. */
+     * 1; audit and events at 2, kms at 3: each once. */
     assert_int_equal(db_int("SELECT count(*) FROM schema_version"
                             " WHERE version = 1"), 8);
     assert_int_equal(db_int("SELECT count(*) FROM schema_version"
-                            " WHERE component IN ('audit', 'events', 'kms')"
-                            " AND version = 2"), 3);
+                            " WHERE component IN ('audit', 'events')"
+                            " AND version = 2"), 2);
+    assert_int_equal(db_int("SELECT count(*) FROM schema_version"
+                            " WHERE component = 'kms' AND version = 3"), 1);
     assert_int_equal(db_int("SELECT count(*) FROM meta"
                             " WHERE key = 'core.created'"), 1);
 }

@@ -65,7 +65,7 @@ static int write_kms(struct lv_pg *q, const char *sql,
     " origin, creation_date, deletion_date, pending_window_days, policy,"   \
     " rotation_enabled, rotation_period_days, next_rotation_date,"          \
     " current_version, on_demand_rotations, material_destroyed, row_version,"\
-    " expiration_model, valid_to, import_fingerprint"
+    " expiration_model, valid_to, import_fingerprint, primary_region"
 
 /* A row of KEY_COLS into k (initialised, owning nothing). */
 static void read_key(const PGresult *r, int row, void *out)
@@ -96,6 +96,7 @@ static void read_key(const PGresult *r, int row, void *out)
     k->valid_to = lv_pg_get_double(r, row, 21);
     lv_pg_get_field(r, row, 22, F(k, import_fingerprint),
                     "import fingerprint");
+    lv_pg_get_field(r, row, 23, F(k, primary_region), "primary region");
 }
 
 static void release_key_row(void *row)
@@ -130,7 +131,7 @@ int lv_pg_kms_key_insert(void *impl, const struct lv_kms_key *k,
     static const char sql[] =
         "INSERT INTO kms_keys (" KEY_COLS ") VALUES ($1, $2, $3, $4, $5,"
         " $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,"
-        " $20, $21, $22, $23)";
+        " $20, $21, $22, $23, $24)";
     struct lv_pg *q = impl;
     struct lv_kms_material m;
     struct lv_pg_params p;
@@ -163,6 +164,7 @@ int lv_pg_kms_key_insert(void *impl, const struct lv_kms_key *k,
     lv_pg_param_field(&p, F(k, expiration_model));
     lv_pg_param_double(&p, k->valid_to);
     lv_pg_param_field(&p, F(k, import_fingerprint));
+    lv_pg_param_field(&p, F(k, primary_region));
     snprintf(id, sizeof(id), "%.*s", (int)strnlen(k->id, sizeof(k->id) - 1),
              k->id);
     /* The key and its first material land together or not at all. */
@@ -527,6 +529,76 @@ int lv_pg_kms_key_list(void *impl, const char *account, const char *region,
     };
 
     return lv_pg_walk_run(impl, &w, err);
+}
+
+/* The stored ids of a multi-Region key's records lie between "KEYID@"
+ * and "KEYID@~" (region names are lower case, digits and '-'). */
+static void mr_range(const char *key_id, char lo[LV_KMS_ID_MAX],
+                     char hi[LV_KMS_ID_MAX])
+{
+    snprintf(lo, LV_KMS_ID_MAX, "%s@", key_id);
+    snprintf(hi, LV_KMS_ID_MAX, "%s@~", key_id);
+}
+
+struct mr_walk {
+    char lo[LV_KMS_ID_MAX];
+    char hi[LV_KMS_ID_MAX];
+    lv_kms_key_fn fn;
+    void *arg;
+};
+
+static int call_mr_key(void *ctx, const void *row)
+{
+    struct mr_walk *mw = ctx;
+
+    return mw->fn(mw->arg, row);
+}
+
+static void bind_key_mr(struct lv_pg_params *p, void *ctx, const void *last,
+                        int n)
+{
+    struct mr_walk *mw = ctx;
+    const struct lv_kms_key *k = last;
+
+    lv_pg_param_text(p, k ? k->id : mw->lo);
+    lv_pg_param_text(p, mw->hi);
+    lv_pg_param_int64(p, n);
+}
+
+int lv_pg_kms_key_mr_list(void *impl, const char *key_id, lv_kms_key_fn fn,
+                          void *arg, struct lv_err *err)
+{
+    static const char sql[] =
+        "SELECT " KEY_COLS " FROM kms_keys"
+        " WHERE id > $1 AND id < $2 ORDER BY id LIMIT $3";
+    struct mr_walk mw;
+    struct lv_pg_walk w = {
+        sql, "list multi-Region kms key", sizeof(struct lv_kms_key), 1000,
+        &mw, bind_key_mr, read_key, release_key_row, call_mr_key,
+    };
+
+    mr_range(key_id, mw.lo, mw.hi);
+    mw.fn = fn;
+    mw.arg = arg;
+    return lv_pg_walk_run(impl, &w, err);
+}
+
+int lv_pg_kms_key_set_primary(void *impl, const char *key_id,
+                              const char *region, struct lv_err *err)
+{
+    static const char sql[] =
+        "UPDATE kms_keys SET primary_region = $3,"
+        " row_version = row_version + 1 WHERE id > $1 AND id < $2";
+    struct lv_pg_params p;
+    char lo[LV_KMS_ID_MAX];
+    char hi[LV_KMS_ID_MAX];
+
+    mr_range(key_id, lo, hi);
+    lv_pg_params_init(&p);
+    lv_pg_param_text(&p, lo);
+    lv_pg_param_text(&p, hi);
+    lv_pg_param_text(&p, region);
+    return write_kms(impl, sql, &p, 0, "set kms key primary region", err);
 }
 
 static void bind_key_due(struct lv_pg_params *p, void *ctx, const void *last,

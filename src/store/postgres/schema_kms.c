@@ -93,5 +93,9 @@ const struct lv_migration lv_pg_migrations_kms[] = {
       "ALTER TABLE kms_keys ADD COLUMN import_fingerprint TEXT COLLATE \"C\""
       " NOT NULL DEFAULT '';"
       "CREATE INDEX kms_keys_valid_to ON kms_keys (valid_to);" },
+    { "kms", 3,
+      /* Multi-Region keys: sqlite's step 4. */
+      "ALTER TABLE kms_keys ADD COLUMN primary_region TEXT COLLATE \"C\""
+      " NOT NULL DEFAULT '';" },
     LV_MIGRATION_END,
 };

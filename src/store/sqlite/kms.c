@@ -36,7 +36,7 @@
     " origin, creation_date, deletion_date, pending_window_days, policy,"   \
     " rotation_enabled, rotation_period_days, next_rotation_date,"          \
     " current_version, on_demand_rotations, material_destroyed, row_version,"\
-    " expiration_model, valid_to, import_fingerprint"
+    " expiration_model, valid_to, import_fingerprint, primary_region"
 
 #define F(k, f) (k)->f, sizeof((k)->f)
 
@@ -77,6 +77,7 @@ static void read_key(sqlite3_stmt *st, struct lv_kms_key *k)
     k->valid_to = sqlite3_column_double(st, 21);
     lv_sqlite_col_field(st, 22, F(k, import_fingerprint),
                         "import fingerprint");
+    lv_sqlite_col_field(st, 23, F(k, primary_region), "primary region");
 }
 
 static void read_key_row(sqlite3_stmt *st, void *row)
@@ -117,7 +118,7 @@ static int key_insert_row(struct lv_sqlite *s, const struct lv_kms_key *k,
     static const char sql[] =
         "INSERT INTO kms_keys (" KEY_COLS ") VALUES (?1, ?2, ?3, ?4, ?5,"
         " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
-        " ?20, ?21, ?22, ?23)";
+        " ?20, ?21, ?22, ?23, ?24)";
     struct lv_sqlite_bind b;
 
     if (lv_sqlite_start(s, sql, &b, err) < 0) {
@@ -146,6 +147,7 @@ static int key_insert_row(struct lv_sqlite *s, const struct lv_kms_key *k,
     lv_sqlite_bind_field(&b, F(k, expiration_model));
     lv_sqlite_bind_double(&b, k->valid_to);
     lv_sqlite_bind_field(&b, F(k, import_fingerprint));
+    lv_sqlite_bind_field(&b, F(k, primary_region));
     return changed(s, lv_sqlite_run_done(&b, "insert kms key", err));
 }
 
@@ -542,6 +544,82 @@ int lv_sqlite_kms_key_list(void *impl, const char *account, const char *region,
     };
 
     return lv_sqlite_walk_run(s, &w, err);
+}
+
+/* The stored ids of a multi-Region key's records lie between "KEYID@"
+ * and "KEYID@~" (region names are lower case, digits and '-'). */
+static void mr_range(const char *key_id, char lo[LV_KMS_ID_MAX],
+                     char hi[LV_KMS_ID_MAX])
+{
+    snprintf(lo, LV_KMS_ID_MAX, "%s@", key_id);
+    snprintf(hi, LV_KMS_ID_MAX, "%s@~", key_id);
+}
+
+struct mr_walk {
+    char lo[LV_KMS_ID_MAX];
+    char hi[LV_KMS_ID_MAX];
+    lv_kms_key_fn fn;
+    void *arg;
+};
+
+static int call_mr_key(void *ctx, const void *row)
+{
+    struct mr_walk *mw = ctx;
+
+    return mw->fn(mw->arg, row);
+}
+
+static void bind_key_mr(struct lv_sqlite_bind *b, void *ctx,
+                        const void *last, int n)
+{
+    struct mr_walk *mw = ctx;
+    const struct lv_kms_key *k = last;
+
+    lv_sqlite_bind_text(b, k ? k->id : mw->lo);
+    lv_sqlite_bind_text(b, mw->hi);
+    lv_sqlite_bind_int64(b, n);
+}
+
+int lv_sqlite_kms_key_mr_list(void *impl, const char *key_id,
+                              lv_kms_key_fn fn, void *arg,
+                              struct lv_err *err)
+{
+    struct lv_sqlite *s = impl;
+    static const char sql[] =
+        "SELECT " KEY_COLS " FROM kms_keys"
+        " WHERE id > ?1 AND id < ?2 ORDER BY id LIMIT ?3";
+    struct mr_walk mw;
+    struct lv_sqlite_walk w = {
+        sql, "list multi-Region kms key", sizeof(struct lv_kms_key), 1000,
+        &mw, bind_key_mr, read_key_row, release_key_row, call_mr_key,
+    };
+
+    mr_range(key_id, mw.lo, mw.hi);
+    mw.fn = fn;
+    mw.arg = arg;
+    return lv_sqlite_walk_run(s, &w, err);
+}
+
+int lv_sqlite_kms_key_set_primary(void *impl, const char *key_id,
+                                  const char *region, struct lv_err *err)
+{
+    struct lv_sqlite *s = impl;
+    static const char sql[] =
+        "UPDATE kms_keys SET primary_region = ?3,"
+        " row_version = row_version + 1 WHERE id > ?1 AND id < ?2";
+    struct lv_sqlite_bind b;
+    char lo[LV_KMS_ID_MAX];
+    char hi[LV_KMS_ID_MAX];
+
+    mr_range(key_id, lo, hi);
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
+        return -1;
+    }
+    lv_sqlite_bind_text(&b, lo);
+    lv_sqlite_bind_text(&b, hi);
+    lv_sqlite_bind_text(&b, region);
+    return changed(s, lv_sqlite_run_done(&b, "set kms key primary region",
+                                         err));
 }
 
 static void bind_key_due(struct lv_sqlite_bind *b, void *ctx,

@@ -94,5 +94,10 @@ const struct lv_migration lv_sqlite_migrations_kms[] = {
       " ADD COLUMN import_fingerprint TEXT NOT NULL DEFAULT '';"
       /* The background task's third list: material that expires. */
       "CREATE INDEX kms_keys_valid_to ON kms_keys (valid_to);" },
+    { "kms", 4,
+      /* Multi-Region keys: the region of the primary key, "" for a
+       * single-Region key (kms_store.h, LV_KMS_ID_MAX). */
+      "ALTER TABLE kms_keys"
+      " ADD COLUMN primary_region TEXT NOT NULL DEFAULT '';" },
     LV_MIGRATION_END,
 };

@@ -1,0 +1,152 @@
+/*
+ * test_kms_p11: AES-256 keys inside a PKCS#11 token (kms/p11.h), against
+ * a SoftHSM2 token made in a scratch directory (its own SOFTHSM2_CONF).
+ * Skipped (77) when softhsm2 is not installed.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kms/p11.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+#define MODULE "/usr/lib/softhsm/libsofthsm2.so"
+#define UTIL "/usr/bin/softhsm2-util"
+#define LABEL "lv-test-cluster"
+#define PIN "1234"
+
+static char dir[64];
+
+static int make_token(void)
+{
+    char path[128];
+    char cmd[512];
+    FILE *f;
+
+    snprintf(dir, sizeof(dir), "/tmp/lv-test-p11-XXXXXX");
+    if (!mkdtemp(dir)) {
+        return -1;
+    }
+    snprintf(path, sizeof(path), "%s/softhsm2.conf", dir);
+    f = fopen(path, "w");
+    if (!f) {
+        return -1;
+    }
+    fprintf(f, "directories.tokendir = %s\nobjectstore.backend = file\n"
+            "log.level = ERROR\n", dir);
+    fclose(f);
+    setenv("SOFTHSM2_CONF", path, 1);
+    snprintf(cmd, sizeof(cmd), UTIL " --init-token --free --label "
+             LABEL " --pin " PIN " --so-pin 5678 >/dev/null");
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_key_in_token(void **state)
+{
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_p11 *p;
+    struct lv_p11_session *s = NULL;
+    struct lv_buf ct = LV_BUF_INIT(1 << 20);
+    struct lv_buf pt = LV_BUF_INIT(1 << 20);
+    static const char msg[] = "plaintext that stays out of the token";
+
+    (void)state;
+    p = lv_p11_open(MODULE, &err);
+    assert_non_null(p);
+    /* A wrong PIN, and a label no token has, are refused. */
+    assert_int_equal(lv_p11_login(p, LABEL, "0000", &s, &err), -1);
+    assert_non_null(strstr(err.msg, "PIN is incorrect"));
+    assert_int_equal(lv_p11_login(p, "no-such-token", PIN, &s, &err), -1);
+    assert_int_equal(lv_p11_login(p, LABEL, PIN, &s, &err), 0);
+
+    assert_int_equal(lv_p11_has_key(s, "key-1", &err), 0);
+    assert_int_equal(lv_p11_generate(s, "key-1", &err), 0);
+    assert_int_equal(lv_p11_has_key(s, "key-1", &err), 1);
+    /* The token says the key cannot leave it. */
+    assert_int_equal(lv_p11_key_is_sealed(s, "key-1", &err), 1);
+
+    assert_int_equal(lv_p11_encrypt(s, "key-1", "ctx", 3, msg, sizeof(msg),
+                                    &ct, &err), 0);
+    assert_int_equal(ct.len, LV_P11_IV_BYTES + sizeof(msg) +
+                                 LV_P11_TAG_BYTES);
+    assert_null(memmem(ct.data, ct.len, "plaintext", 9));
+    assert_int_equal(lv_p11_decrypt(s, "key-1", "ctx", 3, ct.data, ct.len,
+                                    &pt, &err), 0);
+    assert_int_equal(pt.len, sizeof(msg));
+    assert_memory_equal(pt.data, msg, sizeof(msg));
+
+    /* Another AAD, a changed byte, another key: refused. */
+    pt.len = 0;
+    assert_int_equal(lv_p11_decrypt(s, "key-1", "ctY", 3, ct.data, ct.len,
+                                    &pt, &err), -1);
+    assert_int_equal(err.code, LV_E_INVALID_CIPHERTEXT);
+    ct.data[LV_P11_IV_BYTES] ^= 1;
+    assert_int_equal(lv_p11_decrypt(s, "key-1", "ctx", 3, ct.data, ct.len,
+                                    &pt, &err), -1);
+    assert_int_equal(err.code, LV_E_INVALID_CIPHERTEXT);
+    ct.data[LV_P11_IV_BYTES] ^= 1;
+    assert_int_equal(lv_p11_generate(s, "key-2", &err), 0);
+    assert_int_equal(lv_p11_decrypt(s, "key-2", "ctx", 3, ct.data, ct.len,
+                                    &pt, &err), -1);
+    assert_int_equal(err.code, LV_E_INVALID_CIPHERTEXT);
+    assert_int_equal(lv_p11_encrypt(s, "no-such-key", "", 0, "x", 1, &ct,
+                                    &err), -1);
+    lv_p11_logout(s);
+    lv_p11_close(p);
+
+    /* The key is a token object: there after the module is reloaded. */
+    p = lv_p11_open(MODULE, &err);
+    assert_non_null(p);
+    assert_int_equal(lv_p11_login(p, LABEL, PIN, &s, &err), 0);
+    pt.len = 0;
+    assert_int_equal(lv_p11_decrypt(s, "key-1", "ctx", 3, ct.data,
+                                    LV_P11_IV_BYTES + sizeof(msg) +
+                                        LV_P11_TAG_BYTES,
+                                    &pt, &err), 0);
+    assert_memory_equal(pt.data, msg, sizeof(msg));
+    lv_p11_logout(s);
+    lv_p11_close(p);
+    lv_buf_release(&ct);
+    lv_buf_release(&pt);
+}
+
+static void test_not_a_module(void **state)
+{
+    struct lv_err err = LV_ERR_INIT;
+
+    (void)state;
+    assert_null(lv_p11_open("/nonexistent/module.so", &err));
+    assert_int_equal(err.code, LV_E_KMS_INTERNAL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_key_in_token),
+        cmocka_unit_test(test_not_a_module),
+    };
+    char cmd[128];
+    int rc;
+
+    if (access(MODULE, R_OK) != 0 || access(UTIL, X_OK) != 0) {
+        printf("skipped: softhsm2 is not installed\n");
+        return 77;
+    }
+    if (make_token() < 0) {
+        printf("cannot make a SoftHSM2 token\n");
+        return 1;
+    }
+    rc = cmocka_run_group_tests(tests, NULL, NULL);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    if (system(cmd) != 0) {
+        printf("cannot remove %s\n", dir);
+    }
+    return rc;
+}
