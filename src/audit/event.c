@@ -585,6 +585,18 @@ static const struct rule logs_describe_lookups[] = {
     C("maxResults", "maxResults"), C("nextToken", "nextToken"), END,
 };
 
+/* Transformers: never logEventMessages (event text). */
+static const struct rule logs_transformer_id[] = {
+    C("logGroupIdentifier", "logGroupIdentifier"), END,
+};
+static const struct rule logs_put_transformer[] = {
+    C("logGroupIdentifier", "logGroupIdentifier"),
+    C("transformerConfig", "transformerConfig"), END,
+};
+static const struct rule logs_test_transformer[] = {
+    C("transformerConfig", "transformerConfig"), END,
+};
+
 static const struct op_rule logs_ops[] = {
     { "AssociateKmsKey", 0, logs_associate, NULL, NULL, NULL },
     { "CreateLogGroup", 0, logs_create_group, NULL, NULL, NULL },
@@ -596,6 +608,7 @@ static const struct op_rule logs_ops[] = {
     { "DeleteMetricFilter", 0, logs_filter_name, NULL, NULL, NULL },
     { "DeleteQueryDefinition", 0, logs_query_def_id, NULL, NULL, NULL },
     { "DeleteRetentionPolicy", 0, logs_group, NULL, NULL, NULL },
+    { "DeleteTransformer", 0, logs_transformer_id, NULL, NULL, NULL },
     { "DescribeLogGroups", F_RO, logs_describe_groups, NULL, NULL, NULL },
     { "DescribeLogStreams", F_RO, logs_describe_streams, NULL, NULL, NULL },
     { "DescribeLookupTables", F_RO, logs_describe_lookups, NULL, NULL,
@@ -614,6 +627,7 @@ static const struct op_rule logs_ops[] = {
     { "GetLookupTable", F_RO, logs_lookup_arn, NULL, NULL, NULL },
     { "GetQueryResults", F_RO | F_DATA, logs_query_results, NULL, NULL,
       NULL },
+    { "GetTransformer", F_RO, logs_transformer_id, NULL, NULL, NULL },
     { "ListLogGroups", F_RO, logs_list_groups, NULL, NULL, NULL },
     { "ListLogGroupsForQuery", F_RO, logs_groups_for_query, NULL, NULL,
       NULL },
@@ -625,6 +639,7 @@ static const struct op_rule logs_ops[] = {
     { "PutMetricFilter", 0, logs_put_filter, NULL, NULL, NULL },
     { "PutQueryDefinition", 0, logs_put_query_def, NULL, NULL, NULL },
     { "PutRetentionPolicy", 0, logs_retention, NULL, NULL, NULL },
+    { "PutTransformer", 0, logs_put_transformer, NULL, NULL, NULL },
     /* the session's events are never recorded (its answer is a stream) */
     { "StartLiveTail", F_RO, logs_start_live_tail, NULL, NULL, NULL },
     { "StartQuery", 0, logs_start_query, NULL, NULL, NULL },
@@ -632,6 +647,7 @@ static const struct op_rule logs_ops[] = {
     { "TagLogGroup", 0, logs_tag_group, NULL, NULL, NULL },
     { "TagResource", 0, logs_tag_resource, NULL, NULL, NULL },
     { "TestMetricFilter", F_RO, logs_test_filter, NULL, NULL, NULL },
+    { "TestTransformer", F_RO, logs_test_transformer, NULL, NULL, NULL },
     { "UntagLogGroup", 0, logs_tag_group, NULL, NULL, NULL },
     { "UntagResource", 0, logs_untag_resource, NULL, NULL, NULL },
     { "UpdateLookupTable", 0, logs_update_lookup, NULL, NULL, NULL },
