@@ -18,9 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
 
+#include "logs/transform_grok.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -46,6 +45,7 @@ enum kind {
     K_SUBST,
     K_TYPE,
     K_LIST_TO_MAP,
+    K_GROK,
     K_UNSUPPORTED,
 };
 
@@ -60,7 +60,7 @@ static const struct {
     { "parseJSON", K_PARSE_JSON, PARSER },
     { "parseKeyValue", K_PARSE_KV, PARSER },
     { "csv", K_CSV, PARSER },
-    { "grok", K_UNSUPPORTED, PARSER },
+    { "grok", K_GROK, PARSER },
     { "parseCloudfront", K_UNSUPPORTED, PARSER | VENDED },
     { "parseRoute53", K_UNSUPPORTED, PARSER | VENDED },
     { "parsePostgres", K_UNSUPPORTED, PARSER | VENDED },
@@ -87,6 +87,7 @@ struct proc {
     enum kind kind;
     const json_t *args;
     pcre2_code *re[MAX_ENTRIES];    /* substituteString: entry i's `from` */
+    struct lv_grok grok;            /* grok */
 };
 
 struct lv_transformer {
@@ -94,7 +95,6 @@ struct lv_transformer {
     struct proc p[LV_TRANSFORM_MAX_PROCESSORS];
     size_t n;
     pcre2_match_context *mctx;
-    pcre2_match_data *md;
 };
 
 /* ---- checking a config ---------------------------------------------------- */
@@ -323,6 +323,9 @@ static int check_args(enum kind k, const json_t *a)
         }
         /* "You must specify this parameter if flatten is true" */
         return flag(a, "flatten") && !s ? -1 : 0;
+    case K_GROK:
+        return opt_str(a, "source", MAX_PATH, &s) < 0 ||
+               req_str(a, "match", 512, &s) < 0 ? -1 : 0;
     case K_UNSUPPORTED:
         return 0;
     }
@@ -338,8 +341,8 @@ void lv_transformer_free(struct lv_transformer *t)
         for (size_t k = 0; k < MAX_ENTRIES; k++) {
             pcre2_code_free(t->p[i].re[k]);
         }
+        lv_grok_release(&t->p[i].grok);
     }
-    pcre2_match_data_free(t->md);
     pcre2_match_context_free(t->mctx);
     json_decref(t->config);
     free(t);
@@ -418,6 +421,16 @@ struct lv_transformer *lv_transformer_new(const json_t *config,
         if (kinds[j].kind == K_SUBST && compile_subst(t, &t->p[i], i,
                                                       err) < 0) {
             goto fail;
+        }
+        if (kinds[j].kind == K_GROK) {
+            char why[200];
+
+            if (lv_grok_compile(json_string_value(json_object_get(args,
+                                                                  "match")),
+                                &t->p[i].grok, why, sizeof(why)) < 0) {
+                bad(err, i, name, why);
+                goto fail;
+            }
         }
     }
     t->mctx = pcre2_match_context_create(NULL);
@@ -1094,6 +1107,46 @@ static int do_list_to_map(struct ev *e, const json_t *a)
     return 0;
 }
 
+static int do_grok(const struct lv_transformer *t, struct ev *e,
+                   const struct proc *p)
+{
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(p->grok.re,
+                                                                NULL);
+    PCRE2_SIZE *ov;
+    const char *s;
+    size_t n;
+    int rc;
+    int ret = -1;
+
+    if (!md) {
+        LV_BUG("pcre2 match data");
+    }
+    if (parser_text(e, p->args, &s, &n) < 0) {
+        goto out;
+    }
+    rc = pcre2_match(p->grok.re, (PCRE2_SPTR)s, n, 0, 0, md, t->mctx);
+    if (rc < 0) {
+        goto out;
+    }
+    if (!e->root) {
+        e->root = json_object();
+    }
+    ov = pcre2_get_ovector_pointer(md);
+    for (size_t i = 0; i < p->grok.n && (int)i + 1 < rc; i++) {
+        PCRE2_SIZE a = ov[2 * (i + 1)];
+        PCRE2_SIZE b = ov[2 * (i + 1) + 1];
+
+        if (a == PCRE2_UNSET || b < a) {
+            continue;
+        }
+        set_path(e->root, p->grok.field[i], json_stringn(s + a, b - a), 1);
+    }
+    ret = 0;
+out:
+    pcre2_match_data_free(md);
+    return ret;
+}
+
 static int run(const struct lv_transformer *t, const struct proc *p,
                struct ev *e)
 {
@@ -1104,6 +1157,8 @@ static int run(const struct lv_transformer *t, const struct proc *p,
         return do_parse_kv(e, p->args);
     case K_CSV:
         return do_csv(e, p->args);
+    case K_GROK:
+        return do_grok(t, e, p);
     default:
         break;
     }

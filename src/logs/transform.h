@@ -24,9 +24,11 @@
  * deleteKeys, renameKeys, moveKeys, copyValue (with the metadata keys
  * @logGroupName, @logGroupStream, @accountId, @regionName),
  * lowerCaseString, upperCaseString, trimString, splitString,
- * substituteString (PCRE2, with a match limit), typeConverter, listToMap.
- * Not implemented, refused with InvalidParameterException when a config
- * names them: grok, dateTimeConverter and the parsers for AWS vended logs
+ * substituteString (PCRE2, with a match limit), typeConverter, listToMap,
+ * grok (transform_grok.h: the documented subset of named patterns, PCRE2
+ * with the same limit). Not implemented, refused with
+ * InvalidParameterException when a config names them: dateTimeConverter
+ * and the parsers for AWS vended logs
  * (parseCloudfront, parseRoute53, parsePostgres, parseVPC, parseWAF,
  * parseToOCSF) — a config logvault cannot run is not stored to be ignored.
  *

@@ -191,6 +191,15 @@ with Server() as srv:
                                  "flattenedElement": "last"}}],
              src, {"outer_key": lst,
                    "newmap": {"a": "val-a", "b": "val-b2", "c": "val-c"}})
+    test_one(srv, "grok",
+             [{"grok": {"match": "%{NUMBER:version} %{HOSTNAME:hostname} "
+                                 "%{NOTSPACE:status} %{QUOTEDSTRING:logMsg}"}}],
+             '293750 server-01.internal-network.local OK '
+             '"[Thread-000] token generated"',
+             {"version": "293750",
+              "hostname": "server-01.internal-network.local",
+              "status": "OK",
+              "logMsg": '"[Thread-000] token generated"'})
     # A processor failing on an event leaves it as it came.
     test_one(srv, "parse failure keeps the event", [PJ], "not json",
              "not json")
@@ -229,9 +238,19 @@ with Server() as srv:
         transformerConfig=[PJ, {"listToMap": {"source": "a", "key": "k",
                                               "flatten": True}}],
         logEventMessages=["x"])
-    err("grok not implemented", IPE, srv, "TestTransformer",
-        msg="does not implement", transformerConfig=[
-            {"grok": {"match": "%{WORD:w}"}}], logEventMessages=["x"])
+    err("grok pattern outside the subset", IPE, srv, "TestTransformer",
+        msg="unsupported grok pattern", transformerConfig=[
+            {"grok": {"match": "%{NOSUCHPATTERN:w}"}}],
+        logEventMessages=["x"])
+    err("two grok", IPE, srv, "TestTransformer", msg="at most one grok",
+        transformerConfig=[{"grok": {"match": "%{WORD:w}"}},
+                           {"grok": {"match": "%{WORD:v}"}}],
+        logEventMessages=["x"])
+    err("dateTimeConverter not implemented", IPE, srv, "TestTransformer",
+        msg="does not implement", transformerConfig=[PJ, {
+            "dateTimeConverter": {"source": "a", "target": "b",
+                                  "matchPatterns": ["yyyy"]}}],
+        logEventMessages=["x"])
     err("no messages", IPE, srv, "TestTransformer", transformerConfig=[PJ],
         logEventMessages=[])
     err("missing entries", IPE, srv, "TestTransformer",

@@ -116,6 +116,26 @@ static const struct row rows[] = {
       "{\"l\":[{\"k\":\"a\",\"v\":1},{\"k\":\"a\",\"v\":2},{\"v\":3}]}",
       "{\"l\":[{\"k\":\"a\",\"v\":1},{\"k\":\"a\",\"v\":2},{\"v\":3}],"
       "\"m\":{\"a\":[1,2]}}" },
+    { "grok documented example", "[{\"grok\":{\"match\":\"%{NUMBER:version}"
+      " %{HOSTNAME:hostname} %{NOTSPACE:status} %{QUOTEDSTRING:logMsg}\"}}]",
+      "293750 server-01.internal-network.local OK \"[Thread-000] token "
+      "generated\"",
+      "{\"version\":\"293750\",\"hostname\":"
+      "\"server-01.internal-network.local\",\"status\":\"OK\","
+      "\"logMsg\":\"\\\"[Thread-000] token generated\\\"\"}" },
+    { "grok nested fields and user groups", "[{\"grok\":{\"match\":"
+      "\"^(a|b) %{IP:net.ip}(:%{POSINT:net.port})? %{LOGLEVEL:lvl}\"}}]",
+      "a 10.0.0.1 WARN x", "{\"net\":{\"ip\":\"10.0.0.1\"},"
+      "\"lvl\":\"WARN\"}" },
+    { "grok apache", "[{\"grok\":{\"match\":\"%{COMMONAPACHELOG}\"}}]",
+      "127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] \"GET /a.gif "
+      "HTTP/1.0\" 200 2326",
+      "{\"clientip\":\"127.0.0.1\",\"ident\":\"-\",\"auth\":"
+      "\"frank\",\"timestamp\":\"10/Oct/2000:13:55:36 -0700\","
+      "\"verb\":\"GET\",\"request\":\"/a.gif\",\"httpversion\":"
+      "\"1.0\",\"response\":\"200\",\"bytes\":\"2326\"}" },
+    { "grok no match", "[{\"grok\":{\"match\":\"^%{INT:n}$\"}}]",
+      "12a", NULL },
     { "listToMap not a list", "[" PJ ",{\"listToMap\":{\"source\":\"l\","
       "\"key\":\"k\"}}]", "{\"l\":1}", NULL },
 };
@@ -187,7 +207,13 @@ static const struct {
     { "six parsers", "[" PJ "," PJ "," PJ "," PJ "," PJ "," PJ "]",
       "at most 5" },
     { "two grok", "[{\"grok\":{\"match\":\"a\"}},{\"grok\":{\"match\":"
-      "\"b\"}}]", "does not implement" },
+      "\"b\"}}]", "at most one grok" },
+    { "grok unknown pattern", "[{\"grok\":{\"match\":\"%{NOPE:x}\"}}]",
+      "unsupported grok pattern" },
+    { "grok unclosed", "[{\"grok\":{\"match\":\"%{WORD:x\"}}]",
+      "not closed" },
+    { "grok named group", "[{\"grok\":{\"match\":\"(?<n>a)%{WORD:x}\"}}]",
+      "named groups" },
     { "vended second", "[" PJ ",{\"parseWAF\":{}}]", "first processor" },
     { "vended alone", "[{\"parseVPC\":{}}]", "does not implement" },
     { "dateTimeConverter", "[" PJ ",{\"dateTimeConverter\":{\"source\":"
