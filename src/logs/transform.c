@@ -28,6 +28,7 @@
 #define MATCH_LIMIT 100000      /* PCRE2 match() calls per substitution */
 #define DEPTH_LIMIT 10000
 #define MAX_PATH 128            /* Source, Target, Key: max 128 */
+#define MAX_SUBST_BYTES (1024 * 1024)
 
 enum kind {
     K_PARSE_JSON,
@@ -944,7 +945,9 @@ static int do_subst(const struct lv_transformer *t, struct ev *e,
                                   PCRE2_SUBSTITUTE_OVERFLOW_LENGTH,
                                   NULL, t->mctx, (PCRE2_SPTR)to,
                                   PCRE2_ZERO_TERMINATED, buf, &cap);
-            if (rc != PCRE2_ERROR_NOMEMORY) {
+            /* A result past MAX_SUBST_BYTES fails the event rather than
+             * taking that much memory. */
+            if (rc != PCRE2_ERROR_NOMEMORY || cap > MAX_SUBST_BYTES) {
                 break;
             }
         }

@@ -286,6 +286,37 @@ static void test_bound(void **state)
     json_decref(config);
 }
 
+/* A substitution whose result would pass 1 MiB fails the event instead
+ * of growing (10,000 matches of an empty pattern, 128 bytes each). */
+static void test_subst_bound(void **state)
+{
+    struct lv_err err = LV_ERR_INIT;
+    char cfg[512];
+    char *msg = malloc(10016);
+    char *out = NULL;
+    size_t len = 0;
+    json_t *config;
+    struct lv_transformer *t;
+
+    (void)state;
+    assert_non_null(msg);
+    snprintf(cfg, sizeof(cfg), "[" PJ ",{\"substituteString\":{\"entries\":"
+             "[{\"source\":\"a\",\"from\":\"(?:)\",\"to\":\"%0128d\"}]}}]",
+             0);
+    config = json_loads(cfg, 0, NULL);
+    assert_non_null(config);
+    t = lv_transformer_new(config, &err);
+    assert_non_null(t);
+    memcpy(msg, "{\"a\":\"", 6);
+    memset(msg + 6, 'x', 10000);
+    memcpy(msg + 10006, "\"}", 3);
+    assert_int_equal(lv_transformer_apply(t, NULL, msg, strlen(msg),
+                                          1 << 24, &out, &len), -1);
+    lv_transformer_free(t);
+    json_decref(config);
+    free(msg);
+}
+
 /* Every prefix and every bit flip of a config that uses many processors:
  * refused or run cleanly (the sanitizers judge). */
 static void test_garbage(void **state)
@@ -338,6 +369,7 @@ int main(void)
         cmocka_unit_test(test_rows),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_bound),
+        cmocka_unit_test(test_subst_bound),
         cmocka_unit_test(test_garbage),
     };
 
