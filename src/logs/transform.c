@@ -20,6 +20,7 @@
 
 
 #include "logs/transform_grok.h"
+#include "logs/transform_time.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -47,6 +48,7 @@ enum kind {
     K_TYPE,
     K_LIST_TO_MAP,
     K_GROK,
+    K_DATETIME,
     K_UNSUPPORTED,
 };
 
@@ -80,7 +82,7 @@ static const struct {
     { "substituteString", K_SUBST, 0 },
     { "typeConverter", K_TYPE, 0 },
     { "listToMap", K_LIST_TO_MAP, 0 },
-    { "dateTimeConverter", K_UNSUPPORTED, 0 },
+    { "dateTimeConverter", K_DATETIME, 0 },
 };
 #define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -89,6 +91,16 @@ struct proc {
     const json_t *args;
     pcre2_code *re[MAX_ENTRIES];    /* substituteString: entry i's `from` */
     struct lv_grok grok;            /* grok */
+    struct dtconv *dt;              /* dateTimeConverter */
+};
+
+/* dateTimeConverter's compiled patterns and zones. */
+struct dtconv {
+    struct lv_dtf match[5];
+    size_t n_match;
+    struct lv_dtf target;
+    int src_off;
+    int tgt_off;
 };
 
 struct lv_transformer {
@@ -226,6 +238,37 @@ static int compile_subst(struct lv_transformer *t, struct proc *p,
     return 0;
 }
 
+static int compile_datetime(struct proc *p, size_t i, struct lv_err *err)
+{
+    const json_t *a = p->args;
+    const char *fmt = json_string_value(json_object_get(a, "targetFormat"));
+    struct dtconv *dt = lv_xcalloc(1, sizeof(*dt));
+    size_t k;
+    const json_t *m;
+
+    p->dt = dt;
+    json_array_foreach(json_object_get(a, "matchPatterns"), k, m) {
+        if (lv_dtf_compile(json_string_value(m), &dt->match[k]) < 0) {
+            return bad(err, i, "dateTimeConverter", "a match pattern uses "
+                       "pattern letters logvault does not implement.");
+        }
+        dt->n_match = k + 1;
+    }
+    if (lv_dtf_compile(fmt ? fmt : "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'",
+                       &dt->target) < 0) {
+        return bad(err, i, "dateTimeConverter", "targetFormat uses pattern "
+                   "letters logvault does not implement.");
+    }
+    if (lv_dtf_zone(json_string_value(json_object_get(a, "sourceTimezone")),
+                    &dt->src_off) < 0 ||
+        lv_dtf_zone(json_string_value(json_object_get(a, "targetTimezone")),
+                    &dt->tgt_off) < 0) {
+        return bad(err, i, "dateTimeConverter", "logvault supports the UTC "
+                   "time zone and fixed offsets (+hh:mm) only.");
+    }
+    return 0;
+}
+
 /* Checks processor args of kind k (the model's shapes, again). */
 static int check_args(enum kind k, const json_t *a)
 {
@@ -327,6 +370,27 @@ static int check_args(enum kind k, const json_t *a)
     case K_GROK:
         return opt_str(a, "source", MAX_PATH, &s) < 0 ||
                req_str(a, "match", 512, &s) < 0 ? -1 : 0;
+    case K_DATETIME: {
+        const json_t *l = req_list(a, "matchPatterns", 5);
+        size_t i;
+        const json_t *m;
+
+        if (!l || req_str(a, "source", MAX_PATH, &s) < 0 ||
+            req_str(a, "target", MAX_PATH, &s) < 0 ||
+            opt_str(a, "targetFormat", 64, &s) < 0 ||
+            opt_str(a, "sourceTimezone", 64, &s) < 0 ||
+            opt_str(a, "targetTimezone", 64, &s) < 0 ||
+            opt_str(a, "locale", 64, &s) < 0) {
+            return -1;
+        }
+        json_array_foreach(l, i, m) {
+            if (!json_is_string(m) || json_string_length(m) < 1 ||
+                json_string_length(m) > 128) {
+                return -1;
+            }
+        }
+        return 0;
+    }
     case K_UNSUPPORTED:
         return 0;
     }
@@ -343,6 +407,7 @@ void lv_transformer_free(struct lv_transformer *t)
             pcre2_code_free(t->p[i].re[k]);
         }
         lv_grok_release(&t->p[i].grok);
+        free(t->p[i].dt);
     }
     pcre2_match_context_free(t->mctx);
     json_decref(t->config);
@@ -421,6 +486,10 @@ struct lv_transformer *lv_transformer_new(const json_t *config,
         t->n = i + 1;
         if (kinds[j].kind == K_SUBST && compile_subst(t, &t->p[i], i,
                                                       err) < 0) {
+            goto fail;
+        }
+        if (kinds[j].kind == K_DATETIME &&
+            compile_datetime(&t->p[i], i, err) < 0) {
             goto fail;
         }
         if (kinds[j].kind == K_GROK) {
@@ -1150,6 +1219,34 @@ out:
     return ret;
 }
 
+static int do_datetime(struct ev *e, const struct proc *p)
+{
+    const struct dtconv *dt = p->dt;
+    const json_t *v = get_path(e->root,
+                               json_string_value(json_object_get(p->args,
+                                                                 "source")));
+    char out[256];
+    int64_t ms = 0;
+    size_t k;
+
+    if (!json_is_string(v)) {
+        return 0;
+    }
+    for (k = 0; k < dt->n_match; k++) {
+        if (lv_dtf_parse(&dt->match[k], json_string_value(v),
+                         json_string_length(v), dt->src_off, &ms) == 0) {
+            break;
+        }
+    }
+    if (k == dt->n_match ||
+        lv_dtf_format(&dt->target, ms, dt->tgt_off, out, sizeof(out)) < 0) {
+        return -1;
+    }
+    set_path(e->root, json_string_value(json_object_get(p->args, "target")),
+             json_string(out), 1);
+    return 0;
+}
+
 static int run(const struct lv_transformer *t, const struct proc *p,
                struct ev *e)
 {
@@ -1193,6 +1290,8 @@ static int run(const struct lv_transformer *t, const struct proc *p,
         return do_type(e, p->args);
     case K_LIST_TO_MAP:
         return do_list_to_map(e, p->args);
+    case K_DATETIME:
+        return do_datetime(e, p);
     default:
         return -1;
     }

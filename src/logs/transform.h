@@ -26,9 +26,10 @@
  * lowerCaseString, upperCaseString, trimString, splitString,
  * substituteString (PCRE2, with a match limit), typeConverter, listToMap,
  * grok (transform_grok.h: the documented subset of named patterns, PCRE2
- * with the same limit). Not implemented, refused with
- * InvalidParameterException when a config names them: dateTimeConverter
- * and the parsers for AWS vended logs
+ * with the same limit), dateTimeConverter (transform_time.h: a subset of
+ * the pattern letters; UTC and fixed offsets). Not implemented, refused
+ * with InvalidParameterException when a config names them: the parsers
+ * for AWS vended logs
  * (parseCloudfront, parseRoute53, parsePostgres, parseVPC, parseWAF,
  * parseToOCSF) — a config logvault cannot run is not stored to be ignored.
  *

@@ -200,6 +200,14 @@ with Server() as srv:
               "hostname": "server-01.internal-network.local",
               "status": "OK",
               "logMsg": '"[Thread-000] token generated"'})
+    test_one(srv, "dateTimeConverter",
+             [PJ, {"dateTimeConverter": {
+                 "source": "original_time", "target": "converted_time",
+                 "matchPatterns": ["MM/dd/yyyy HH:mm:ss"],
+                 "sourceTimezone": "UTC", "locale": "en-US"}}],
+             '{"original_time": "11/06/2024 23:52:53"}',
+             {"original_time": "11/06/2024 23:52:53",
+              "converted_time": "2024-11-06T23:52:53.000Z"})
     # A processor failing on an event leaves it as it came.
     test_one(srv, "parse failure keeps the event", [PJ], "not json",
              "not json")
@@ -246,10 +254,14 @@ with Server() as srv:
         transformerConfig=[{"grok": {"match": "%{WORD:w}"}},
                            {"grok": {"match": "%{WORD:v}"}}],
         logEventMessages=["x"])
-    err("dateTimeConverter not implemented", IPE, srv, "TestTransformer",
-        msg="does not implement", transformerConfig=[PJ, {
+    err("dateTimeConverter named zone", IPE, srv, "TestTransformer",
+        msg="fixed offsets", transformerConfig=[PJ, {
             "dateTimeConverter": {"source": "a", "target": "b",
-                                  "matchPatterns": ["yyyy"]}}],
+                                  "matchPatterns": ["yyyy"],
+                                  "sourceTimezone": "America/New_York"}}],
+        logEventMessages=["x"])
+    err("vended parser not implemented", IPE, srv, "TestTransformer",
+        msg="does not implement", transformerConfig=[{"parseVPC": {}}],
         logEventMessages=["x"])
     err("no messages", IPE, srv, "TestTransformer", transformerConfig=[PJ],
         logEventMessages=[])

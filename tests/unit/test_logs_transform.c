@@ -136,6 +136,20 @@ static const struct row rows[] = {
       "\"1.0\",\"response\":\"200\",\"bytes\":\"2326\"}" },
     { "grok no match", "[{\"grok\":{\"match\":\"^%{INT:n}$\"}}]",
       "12a", NULL },
+    { "dateTimeConverter default format", "[" PJ ",{\"dateTimeConverter\":"
+      "{\"source\":\"t\",\"target\":\"c\",\"matchPatterns\":"
+      "[\"yyyy-MM-dd\",\"MM/dd/yyyy HH:mm:ss\"]}}]",
+      "{\"t\":\"11/06/2024 23:52:53\"}",
+      "{\"t\":\"11/06/2024 23:52:53\",\"c\":\"2024-11-06T23:52:53.000Z\"}" },
+    { "dateTimeConverter zones and names", "[" PJ ",{\"dateTimeConverter\":"
+      "{\"source\":\"t\",\"target\":\"t\",\"matchPatterns\":"
+      "[\"EEE, dd MMM yyyy hh:mm:ss.SSS a XXX\"],\"targetTimezone\":"
+      "\"UTC+05:30\",\"targetFormat\":\"yyyy-MM-dd HH:mm:ss.SSS XXX EEEE "
+      "MMMM\"}}]", "{\"t\":\"Tue, 31 Dec 2024 11:59:59.250 PM -01:00\"}",
+      "{\"t\":\"2025-01-01 06:29:59.250 +05:30 Wednesday January\"}" },
+    { "dateTimeConverter no match", "[" PJ ",{\"dateTimeConverter\":"
+      "{\"source\":\"t\",\"target\":\"c\",\"matchPatterns\":"
+      "[\"yyyy-MM-dd\"]}}]", "{\"t\":\"2024-13-01\"}", NULL },
     { "listToMap not a list", "[" PJ ",{\"listToMap\":{\"source\":\"l\","
       "\"key\":\"k\"}}]", "{\"l\":1}", NULL },
 };
@@ -216,9 +230,12 @@ static const struct {
       "named groups" },
     { "vended second", "[" PJ ",{\"parseWAF\":{}}]", "first processor" },
     { "vended alone", "[{\"parseVPC\":{}}]", "does not implement" },
-    { "dateTimeConverter", "[" PJ ",{\"dateTimeConverter\":{\"source\":"
-      "\"a\",\"target\":\"b\",\"matchPatterns\":[\"x\"]}}]",
-      "does not implement" },
+    { "dateTimeConverter letter", "[" PJ ",{\"dateTimeConverter\":"
+      "{\"source\":\"a\",\"target\":\"b\",\"matchPatterns\":[\"yyyy Q\"]}}]",
+      "pattern letters" },
+    { "dateTimeConverter zone", "[" PJ ",{\"dateTimeConverter\":"
+      "{\"source\":\"a\",\"target\":\"b\",\"matchPatterns\":[\"yyyy\"],"
+      "\"sourceTimezone\":\"Europe/Paris\"}}]", "fixed offsets" },
     { "unknown type", "[{\"parseXML\":{}}]", "unknown processor" },
     { "two types", "[{\"parseJSON\":{},\"csv\":{}}]", "exactly one" },
     { "args not object", "[{\"parseJSON\":1}]", "shape" },
