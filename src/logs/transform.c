@@ -110,7 +110,7 @@ struct lv_transformer {
     pcre2_match_context *mctx;
 };
 
-/* ---- checking a config ---------------------------------------------------- */
+/* ---- checking a config --------------------------------------------------- */
 
 static int bad(struct lv_err *err, size_t i, const char *name,
                const char *what)
@@ -515,7 +515,7 @@ fail:
     return NULL;
 }
 
-/* ---- paths ------------------------------------------------------------------ */
+/* ---- paths --------------------------------------------------------------- */
 
 /*
  * The object that holds the last segment of `path` in root, with that
@@ -595,7 +595,7 @@ static int take_path(json_t *root, const char *path, json_t **taken)
     return 1;
 }
 
-/* ---- one event -------------------------------------------------------------- */
+/* ---- one event ----------------------------------------------------------- */
 
 struct ev {
     json_t *root;               /* NULL until a parser made it */

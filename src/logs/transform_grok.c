@@ -92,7 +92,8 @@ static const struct {
     { "COMMONAPACHELOG", "(?:%{IPORHOST:clientip} %{USER:ident} "
                          "%{USER:auth} \\[%{HTTPDATE:timestamp}\\] "
                          "\"(?:%{WORD:verb} %{NOTSPACE:request}"
-                         "(?: HTTP/%{NUMBER:httpversion})?|%{DATA:rawrequest})\" "
+                         "(?: HTTP/%{NUMBER:httpversion})?|"
+                         "%{DATA:rawrequest})\" "
                          "%{NUMBER:response} (?:%{NUMBER:bytes}|-))" },
     { "COMBINEDAPACHELOG", "(?:%{COMMONAPACHELOG} %{QS:referrer} "
                            "%{QS:agent})" },

@@ -334,10 +334,10 @@ with Server() as srv:
     t.eq("group without transformer untouched", sent, plain)
     fl = logs.filter_log_events(logGroupName=G, filterPattern="WARN")
     t.eq("filter sees the transformed text", 1, len(fl["events"]))
-    qid = logs.start_query(logGroupName=G, startTime=now // 1000 - 60,
-                           endTime=now // 1000 + 60,
-                           queryString="fields kv.level, kv.ms, group"
-                                       " | filter ispresent(kv.level)")["queryId"]
+    qid = logs.start_query(
+        logGroupName=G, startTime=now // 1000 - 60, endTime=now // 1000 + 60,
+        queryString="fields kv.level, kv.ms, group"
+                    " | filter ispresent(kv.level)")["queryId"]
     r = wait_query(logs, qid)
     rows = [{f["field"]: f["value"] for f in row} for row in r["results"]]
     t.eq("insights status", "Complete", r["status"])
