@@ -787,6 +787,17 @@ static const struct rule logs_log_fields[] = {
     C("dataSourceName", "dataSourceName"),
     C("dataSourceType", "dataSourceType"), END,
 };
+/* Transformers: never logEventMessages (event text). */
+static const struct rule logs_transformer_id[] = {
+    C("logGroupIdentifier", "logGroupIdentifier"), END,
+};
+static const struct rule logs_put_transformer[] = {
+    C("logGroupIdentifier", "logGroupIdentifier"),
+    C("transformerConfig", "transformerConfig"), END,
+};
+static const struct rule logs_test_transformer[] = {
+    C("transformerConfig", "transformerConfig"), END,
+};
 
 static const struct op_rule logs_ops[] = {
     { "AssociateKmsKey", 0, logs_associate, NULL, NULL, NULL },
@@ -817,6 +828,7 @@ static const struct op_rule logs_ops[] = {
     { "DeleteResourcePolicy", 0, logs_delete_respol, NULL, NULL, NULL },
     { "DeleteRetentionPolicy", 0, logs_group, NULL, NULL, NULL },
     { "DeleteSubscriptionFilter", 0, logs_filter_name, NULL, NULL, NULL },
+    { "DeleteTransformer", 0, logs_transformer_id, NULL, NULL, NULL },
     { "DescribeAccountPolicies", F_RO, logs_account_policy, NULL, NULL,
       NULL },
     { "DescribeConfigurationTemplates", F_RO, logs_describe_templates, NULL,
@@ -869,6 +881,7 @@ static const struct op_rule logs_ops[] = {
     { "GetLookupTable", F_RO, logs_lookup_arn, NULL, NULL, NULL },
     { "GetQueryResults", F_RO | F_DATA, logs_query_results, NULL, NULL,
       NULL },
+    { "GetTransformer", F_RO, logs_transformer_id, NULL, NULL, NULL },
     { "ListIntegrations", F_RO, logs_list_integrations, NULL, NULL, NULL },
     { "ListLogGroups", F_RO, logs_list_groups, NULL, NULL, NULL },
     { "ListLogGroupsForQuery", F_RO, logs_groups_for_query, NULL, NULL,
@@ -898,6 +911,7 @@ static const struct op_rule logs_ops[] = {
     { "PutRetentionPolicy", 0, logs_retention, NULL, NULL, NULL },
     { "PutSubscriptionFilter", 0, logs_put_subscription, NULL, NULL,
       NULL },
+    { "PutTransformer", 0, logs_put_transformer, NULL, NULL, NULL },
     /* the session's events are never recorded (its answer is a stream) */
     { "StartLiveTail", F_RO, logs_start_live_tail, NULL, NULL, NULL },
     { "StartQuery", 0, logs_start_query, NULL, NULL, NULL },
@@ -905,6 +919,7 @@ static const struct op_rule logs_ops[] = {
     { "TagLogGroup", 0, logs_tag_group, NULL, NULL, NULL },
     { "TagResource", 0, logs_tag_resource, NULL, NULL, NULL },
     { "TestMetricFilter", F_RO, logs_test_filter, NULL, NULL, NULL },
+    { "TestTransformer", F_RO, logs_test_transformer, NULL, NULL, NULL },
     { "UntagLogGroup", 0, logs_tag_group, NULL, NULL, NULL },
     { "UntagResource", 0, logs_untag_resource, NULL, NULL, NULL },
     { "UpdateDeliveryConfiguration", 0, logs_update_delivery, NULL,

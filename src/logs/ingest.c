@@ -41,6 +41,7 @@
 #include "logs/logs.h"
 #include "logs/logs_int.h"
 #include "logs/respol.h"
+#include "logs/transform.h"
 #include "model/model.h"
 #include "util/json.h"
 #include "util/log.h"
@@ -52,6 +53,10 @@
 #define MAX_FUTURE_MS (2LL * 3600 * 1000)
 #define MAX_AGE_MS (14LL * 24 * 3600 * 1000)
 #define DAY_MS (24LL * 3600 * 1000)
+/* A transformed event obeys the event limit: 256 KB with its 26 bytes of
+ * overhead (API_PutLogEvents). */
+#define MAX_EVENT_BYTES (256 * 1024 - LV_CHUNK_EVENT_OVERHEAD)
+#define MAX_TRANSFORMER_BYTES (256 * 1024)
 
 /*
  * The events of a sorted batch that are neither too old nor too new:
@@ -350,6 +355,82 @@ int lv_logs_ingest_events(struct lv_req *rq, const struct lv_log_group *g,
     return n == 0 ? 0 : store_events(rq, g, st, ev, n, &next_seq, err);
 }
 
+/*
+ * A group with a transformer (PutTransformer, logs/transform.h): its
+ * events are transformed before they are chunked, and the transformed
+ * text is what is stored — what GetLogEvents, FilterLogEvents and Insights
+ * read, as AWS documents ("You can then refer to the transformed versions
+ * of the logs"). The original is not kept: no operation of the API reads
+ * it back. An event a processor fails on is stored as it came. ev[i].msg
+ * of a transformed event then points into *owned (n strings, NULL where
+ * untransformed), which the caller frees with free_owned. A config the
+ * store holds but that no longer compiles (it was accepted when put) is a
+ * fault: the batch is refused with ServiceUnavailableException rather
+ * than stored untransformed.
+ */
+static int transform_events(struct lv_req *rq, const struct lv_log_group *g,
+                            const char *stream, struct lv_chunk_event *ev,
+                            size_t n, char ***owned, struct lv_err *err)
+{
+    struct lv_buf text = LV_BUF_INIT(MAX_TRANSFORMER_BYTES);
+    struct lv_transformer *t = NULL;
+    struct lv_transform_meta meta;
+    struct lv_err terr = LV_ERR_INIT;
+    json_t *config = NULL;
+    int64_t created;
+    int64_t modified;
+    char **out = NULL;
+    int rc;
+    int ret = -1;
+
+    rc = lv_store_logs_group_get_transformer(rq->store, g->id, &text,
+                                             &created, &modified, err);
+    if (rc <= 0) {
+        /* 0: deleted since the group was read; store as it came. */
+        ret = rc;
+        goto out;
+    }
+    config = json_loadb(text.data, text.len, 0, NULL);
+    if (!config || !(t = lv_transformer_new(config, &terr))) {
+        lv_log(LV_LOG_WARN, "logs: stored transformer unusable group=%lld "
+               "req=%s", (long long)g->id, rq->id);
+        lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                   "The log group's transformer cannot be applied.");
+        goto out;
+    }
+    meta.group = g->name;
+    meta.stream = stream;
+    meta.account = g->account;
+    meta.region = g->region;
+    out = lv_xcalloc(n, sizeof(*out));
+    for (size_t i = 0; i < n; i++) {
+        size_t len = 0;
+
+        if (lv_transformer_apply(t, &meta, ev[i].msg, ev[i].len,
+                                 MAX_EVENT_BYTES, &out[i], &len) == 0) {
+            ev[i].msg = out[i];
+            ev[i].len = len;
+        }
+    }
+    *owned = out;
+    out = NULL;
+    ret = 0;
+out:
+    free(out);
+    lv_transformer_free(t);
+    json_decref(config);
+    lv_buf_release(&text);
+    return ret;
+}
+
+static void free_owned(char **owned, size_t n)
+{
+    for (size_t i = 0; owned && i < n; i++) {
+        free(owned[i]);
+    }
+    free(owned);
+}
+
 int lv_logs_op_put_log_events(struct lv_req *rq, const json_t *in,
                               struct lv_jw *w, struct lv_err *err)
 {
@@ -358,12 +439,13 @@ int lv_logs_op_put_log_events(struct lv_req *rq, const json_t *in,
     struct lv_fastjson_put fp = LV_FASTJSON_PUT_INIT;
     json_t *own = NULL;
     struct lv_chunk_event *ev = NULL;
+    char **owned = NULL;
     struct rejected rej;
     const char *stream_name;
     char token[64];
     size_t n = 0;
-    size_t from;
-    size_t to;
+    size_t from = 0;
+    size_t to = 0;
     int64_t next_seq;
     int ret = -1;
 
@@ -396,6 +478,11 @@ int lv_logs_op_put_log_events(struct lv_req *rq, const json_t *in,
     }
     classify(rq, &g, ev, n, &rej, &from, &to);
     next_seq = st.next_seq;
+    if (to > from && g.has_transformer &&
+        transform_events(rq, &g, stream_name, ev + from, to - from, &owned,
+                         err) < 0) {
+        goto out;
+    }
     if (to > from &&
         store_events(rq, &g, &st, ev + from, to - from, &next_seq,
                      err) < 0) {
@@ -426,6 +513,7 @@ int lv_logs_op_put_log_events(struct lv_req *rq, const json_t *in,
     }
     ret = 0;
 out:
+    free_owned(owned, to > from ? to - from : 0);
     free(ev);
     lv_fastjson_put_release(&fp);
     json_decref(own);

@@ -37,6 +37,9 @@ struct lv_log_group {
     char log_group_class[32];       /* STANDARD | INFREQUENT_ACCESS | … */
     int deletion_protection;
     int64_t stored_bytes;           /* maintained by chunk insert/delete */
+    int has_transformer;            /* a PutTransformer config is set (read
+                                     * only; lv_store_logs_group_*_transformer
+                                     * change it) */
 };
 
 /* Inserts g (g->id is set); returns 1 when the name exists in the scope
@@ -67,6 +70,25 @@ int lv_store_logs_group_set_kms_key(struct lv_store *s, int64_t id,
 int lv_store_logs_group_set_deletion_protection(struct lv_store *s,
                                                 int64_t id, int on,
                                                 struct lv_err *err);
+/*
+ * The group's log transformer (PutTransformer): config is its
+ * transformerConfig as JSON text, stored as given. Setting it keeps the
+ * creation time of a transformer already there and sets the last
+ * modification to now_ms; config NULL deletes it. One statement on the row
+ * as it stands. 1 changed, 0 no such group (or, deleting, no transformer
+ * to delete), -1 fault.
+ */
+int lv_store_logs_group_set_transformer(struct lv_store *s, int64_t id,
+                                        const char *config, int64_t now_ms,
+                                        struct lv_err *err);
+/* The group's transformer into *config (reset first) with its times: 1
+ * found, 0 none (or no such group), -1 fault (also when it would pass
+ * config->max). */
+int lv_store_logs_group_get_transformer(struct lv_store *s, int64_t id,
+                                        struct lv_buf *config,
+                                        int64_t *created_ms,
+                                        int64_t *modified_ms,
+                                        struct lv_err *err);
 /* Deletes the group with its streams, tags, chunks and data keys. */
 int lv_store_logs_group_delete(struct lv_store *s, int64_t id,
                                struct lv_err *err);

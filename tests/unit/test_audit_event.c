@@ -703,6 +703,27 @@ static const struct op_row op_rows[] = {
       "{'tags':{'Team':'ops'}}", NULL, GARN, "{'logGroupName':'my-group'}",
       "null", NULL, 1, 0, 0, "['" GARN "']" },
     /* a raw-body handler: no parsed input; the group from its ARN */
+    { "logs PutTransformer",
+      "{'logGroupIdentifier':'my-group','transformerConfig':"
+      "[{'parseJSON':{}}]}", "{}", NULL, GARN,
+      "{'logGroupIdentifier':'my-group','transformerConfig':"
+      "[{'parseJSON':{}}]}", "null", NULL, 0, 0, 0, "['" GARN "']" },
+    { "logs GetTransformer", "{'logGroupIdentifier':'my-group'}",
+      "{'logGroupIdentifier':'" GARN "','transformerConfig':"
+      "[{'parseJSON':{}}]}", NULL, GARN,
+      "{'logGroupIdentifier':'my-group'}", "null", NULL, 1, 0, 0,
+      "['" GARN "']" },
+    { "logs DeleteTransformer", "{'logGroupIdentifier':'my-group'}", "{}",
+      NULL, GARN, "{'logGroupIdentifier':'my-group'}", "null", NULL, 0, 0,
+      0, "['" GARN "']" },
+    /* never the event messages tested, nor what they became */
+    { "logs TestTransformer",
+      "{'transformerConfig':[{'parseJSON':{}}],'logEventMessages':"
+      "['secret a=1']}",
+      "{'transformedLogs':[{'eventNumber':1,'eventMessage':'x',"
+      "'transformedEventMessage':'y'}]}", NULL, NULL,
+      "{'transformerConfig':[{'parseJSON':{}}]}", "null", NULL, 1, 0, 0,
+      "[]" },
     { "logs PutLogEvents", NULL, "{'nextSequenceToken':'49'}", NULL, GARN,
       "{'logGroupName':'my-group'}", "null", NULL, 0, 0, 1,
       "['" GARN "']" },

@@ -791,6 +791,19 @@ static int call(struct fx *f, const char *op, int *writes,
     } else if (IS("logs.group_set_deletion_protection")) {
         rc = lv_store_logs_group_set_deletion_protection(s, f->group, 1,
                                                          err);
+    } else if (IS("logs.group_set_transformer")) {
+        rc = lv_store_logs_group_set_transformer(s, f->group,
+                                                 "[{\"parseJSON\":{}}]", 1,
+                                                 err);
+    } else if (IS("logs.group_get_transformer")) {
+        struct lv_buf tb = LV_BUF_INIT(4096);
+        int64_t c = 0;
+        int64_t m = 0;
+
+        *writes = 0;
+        rc = lv_store_logs_group_get_transformer(s, f->group, &tb, &c, &m,
+                                                 err);
+        lv_buf_release(&tb);
     } else if (IS("logs.group_delete")) {
         rc = lv_store_logs_group_delete(s, f->group, err);
     } else if (IS("logs.group_delete_unprotected")) {

@@ -151,10 +151,11 @@ static void test_migrations(void **state)
         assert_int_equal(lv_store_schema_version(s, comps[i], &v, &err), 0);
         /* audit's step 2: its batches; events' step 2: live tail's
          * index by ingestion time; kms's step 2: imported material, 3:
-         * multi-Region keys. */
+         * multi-Region keys; logs' step 2: log transformers. */
         assert_int_equal(v, strcmp(comps[i], "kms") == 0 ? 3
                             : strcmp(comps[i], "audit") == 0 ||
-                                    strcmp(comps[i], "events") == 0
+                                    strcmp(comps[i], "events") == 0 ||
+                                    strcmp(comps[i], "logs") == 0
                                 ? 2 : 1);
     }
     assert_true(lv_pg_conn_count(lv_pg_of(s)) >= 1);
@@ -588,13 +589,13 @@ static void test_migrate_together(void **state)
             fail_msg("opener %d: %s", i, o[i].msg);
         }
     }
-    /* core, logs, insights, lookup, policies, respol, index, delivery at
-     * 1; audit and events at 2, kms at 3: each once. */
+    /* core, insights, lookup, policies, respol, index, delivery at 1;
+     * audit, events and logs at 2, kms at 3: each once. */
     assert_int_equal(db_int("SELECT count(*) FROM schema_version"
-                            " WHERE version = 1"), 8);
+                            " WHERE version = 1"), 7);
     assert_int_equal(db_int("SELECT count(*) FROM schema_version"
-                            " WHERE component IN ('audit', 'events')"
-                            " AND version = 2"), 2);
+                            " WHERE component IN ('audit', 'events', 'logs')"
+                            " AND version = 2"), 3);
     assert_int_equal(db_int("SELECT count(*) FROM schema_version"
                             " WHERE component = 'kms' AND version = 3"), 1);
     assert_int_equal(db_int("SELECT count(*) FROM meta"

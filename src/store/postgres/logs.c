@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "store/postgres/pg_int.h"
+#include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -170,7 +171,8 @@ static int query_one(struct lv_pg *q, const char *sql,
 
 #define GROUP_COLS                                                           \
     "id, account, region, name, creation_time, retention_days,"             \
-    " kms_key_arn, log_group_class, deletion_protection, stored_bytes"
+    " kms_key_arn, log_group_class, deletion_protection, stored_bytes,"     \
+    " CASE WHEN transformer IS NULL THEN 0 ELSE 1 END"
 
 static void read_group(const PGresult *r, int row, void *out)
 {
@@ -186,6 +188,7 @@ static void read_group(const PGresult *r, int row, void *out)
     lv_pg_get_field(r, row, 7, F(g, log_group_class), "group class");
     g->deletion_protection = (int)lv_pg_get_int64(r, row, 8);
     g->stored_bytes = lv_pg_get_int64(r, row, 9);
+    g->has_transformer = (int)lv_pg_get_int64(r, row, 10);
 }
 
 int lv_pg_logs_group_insert(void *impl, struct lv_log_group *g,
@@ -319,6 +322,69 @@ int lv_pg_logs_group_set_deletion_protection(void *impl, int64_t id, int on,
 
     return set_field(impl, sql, id, NULL, on ? 1 : 0,
                      "set log group deletion protection", err);
+}
+
+int lv_pg_logs_group_set_transformer(void *impl, int64_t id,
+                                     const char *config, int64_t now_ms,
+                                     struct lv_err *err)
+{
+    struct lv_pg *q = impl;
+    static const char put[] =
+        "UPDATE logs_groups SET transformer = $2,"
+        " transformer_created = CASE WHEN transformer IS NULL THEN $3::bigint"
+        "  ELSE transformer_created END,"
+        " transformer_modified = $3::bigint WHERE id = $1";
+    static const char del[] =
+        "UPDATE logs_groups SET transformer = NULL, transformer_created = 0,"
+        " transformer_modified = 0"
+        " WHERE id = $1 AND transformer IS NOT NULL";
+    struct lv_pg_params p;
+
+    lv_pg_params_init(&p);
+    lv_pg_param_int64(&p, id);
+    if (config) {
+        lv_pg_param_text(&p, config);
+        lv_pg_param_int64(&p, now_ms);
+    }
+    return lv_pg_changed(q, config ? put : del, &p,
+                         "set log group transformer", err);
+}
+
+int lv_pg_logs_group_get_transformer(void *impl, int64_t id,
+                                     struct lv_buf *config,
+                                     int64_t *created_ms,
+                                     int64_t *modified_ms,
+                                     struct lv_err *err)
+{
+    struct lv_pg *q = impl;
+    static const char sql[] =
+        "SELECT transformer, transformer_created, transformer_modified"
+        " FROM logs_groups WHERE id = $1 AND transformer IS NOT NULL";
+    struct lv_pg_params p;
+    PGresult *res = NULL;
+    int found = 0;
+
+    lv_pg_params_init(&p);
+    lv_pg_param_int64(&p, id);
+    if (lv_pg_query(q, sql, &p, LV_PG_TEXT, &res, "read log group transformer",
+                    err) < 0) {
+        return -1;
+    }
+    if (PQntuples(res) > 0) {
+        lv_buf_reset(config);
+        if (lv_buf_add(config, PQgetvalue(res, 0, 0),
+                       (size_t)PQgetlength(res, 0, 0)) < 0) {
+            lv_buf_reset(config);
+            found = lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                               "store: log group transformer unreadable");
+        } else {
+            *created_ms = lv_pg_get_int64(res, 0, 1);
+            *modified_ms = lv_pg_get_int64(res, 0, 2);
+            found = 1;
+        }
+    }
+    PQclear(res);
+    return found;
 }
 
 int lv_pg_logs_group_delete_unprotected(void *impl, int64_t id,

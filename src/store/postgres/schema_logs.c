@@ -57,5 +57,12 @@ const struct lv_migration lv_pg_migrations_logs[] = {
       " key TEXT COLLATE \"C\" NOT NULL,"
       " value TEXT COLLATE \"C\" NOT NULL,"
       " PRIMARY KEY (group_id, key));" },
+    /* Log transformers (PutTransformer), as sqlite's logs step 3. */
+    { "logs", 2,
+      "ALTER TABLE logs_groups ADD COLUMN transformer TEXT;"
+      "ALTER TABLE logs_groups ADD COLUMN transformer_created"
+      " BIGINT NOT NULL DEFAULT 0;"
+      "ALTER TABLE logs_groups ADD COLUMN transformer_modified"
+      " BIGINT NOT NULL DEFAULT 0;" },
     LV_MIGRATION_END,
 };

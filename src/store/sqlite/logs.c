@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "store/sqlite/sqlite_int.h"
+#include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -57,7 +58,8 @@ static void prefix_upper(const char *prefix, char *out)
 
 #define GROUP_COLS                                                           \
     "id, account, region, name, creation_time, retention_days,"             \
-    " kms_key_arn, log_group_class, deletion_protection, stored_bytes"
+    " kms_key_arn, log_group_class, deletion_protection, stored_bytes,"     \
+    " CASE WHEN transformer IS NULL THEN 0 ELSE 1 END"
 
 #define F(p, f) (p)->f, sizeof((p)->f)
 
@@ -75,6 +77,7 @@ static void read_group(sqlite3_stmt *st, void *row)
     lv_sqlite_col_field(st, 7, F(g, log_group_class), "group class");
     g->deletion_protection = sqlite3_column_int(st, 8);
     g->stored_bytes = sqlite3_column_int64(st, 9);
+    g->has_transformer = sqlite3_column_int(st, 10);
 }
 
 static void read_one(sqlite3_stmt *st, void *row)
@@ -286,6 +289,70 @@ int lv_sqlite_logs_group_set_deletion_protection(void *impl, int64_t id,
 
     return set_field(s, sql, id, NULL, on ? 1 : 0,
                      "set log group deletion protection", err);
+}
+
+int lv_sqlite_logs_group_set_transformer(void *impl, int64_t id,
+                                         const char *config, int64_t now_ms,
+                                         struct lv_err *err)
+{
+    struct lv_sqlite *s = impl;
+    static const char put[] =
+        "UPDATE logs_groups SET transformer = ?2,"
+        " transformer_created = CASE WHEN transformer IS NULL THEN ?3"
+        "  ELSE transformer_created END,"
+        " transformer_modified = ?3 WHERE id = ?1";
+    static const char del[] =
+        "UPDATE logs_groups SET transformer = NULL, transformer_created = 0,"
+        " transformer_modified = 0"
+        " WHERE id = ?1 AND transformer IS NOT NULL";
+    struct lv_sqlite_bind b;
+
+    if (lv_sqlite_start(s, config ? put : del, &b, err) < 0) {
+        return -1;
+    }
+    lv_sqlite_bind_int64(&b, id);
+    if (config) {
+        lv_sqlite_bind_text(&b, config);
+        lv_sqlite_bind_int64(&b, now_ms);
+    }
+    return lv_sqlite_run_changed(&b, "set log group transformer", err);
+}
+
+int lv_sqlite_logs_group_get_transformer(void *impl, int64_t id,
+                                         struct lv_buf *config,
+                                         int64_t *created_ms,
+                                         int64_t *modified_ms,
+                                         struct lv_err *err)
+{
+    struct lv_sqlite *s = impl;
+    static const char sql[] =
+        "SELECT transformer, transformer_created, transformer_modified"
+        " FROM logs_groups WHERE id = ?1 AND transformer IS NOT NULL";
+    struct lv_sqlite_bind b;
+    const unsigned char *text;
+    int found;
+
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
+        return -1;
+    }
+    lv_sqlite_bind_int64(&b, id);
+    found = lv_sqlite_run_row(&b, "read log group transformer", err);
+    if (found != 1) {
+        return found;
+    }
+    lv_buf_reset(config);
+    text = sqlite3_column_text(b.st, 0);
+    if (!text || lv_buf_add(config, text,
+                            (size_t)sqlite3_column_bytes(b.st, 0)) < 0) {
+        sqlite3_reset(b.st);
+        lv_buf_reset(config);
+        return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                          "store: log group transformer unreadable");
+    }
+    *created_ms = sqlite3_column_int64(b.st, 1);
+    *modified_ms = sqlite3_column_int64(b.st, 2);
+    sqlite3_reset(b.st);
+    return 1;
 }
 
 int lv_sqlite_logs_group_delete_unprotected(void *impl, int64_t id,

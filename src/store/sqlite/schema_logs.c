@@ -72,5 +72,15 @@ const struct lv_migration lv_sqlite_migrations_logs[] = {
       "INSERT INTO logs_id_seq (name, last) VALUES"
       " ('group', (SELECT coalesce(max(id), 0) FROM logs_groups)),"
       " ('stream', (SELECT coalesce(max(id), 0) FROM logs_streams));" },
+    /* Log transformers (PutTransformer): the config as given, NULL when
+     * none, with its creation and last modification times (epoch ms). On
+     * the group's row, so that reading a group tells ingest whether it has
+     * one without another statement. */
+    { "logs", 3,
+      "ALTER TABLE logs_groups ADD COLUMN transformer TEXT;"
+      "ALTER TABLE logs_groups ADD COLUMN transformer_created"
+      " INTEGER NOT NULL DEFAULT 0;"
+      "ALTER TABLE logs_groups ADD COLUMN transformer_modified"
+      " INTEGER NOT NULL DEFAULT 0;" },
     LV_MIGRATION_END,
 };

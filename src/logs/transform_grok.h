@@ -1,0 +1,40 @@
+/*
+ * transform_grok: the grok processor's pattern language compiled to one
+ * PCRE2 regular expression (transform.c runs it, under its match limit).
+ *
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/
+ * CloudWatch-Logs-Transformation-Processors.html#CloudWatch-Logs-
+ * Transformation-Grok — %{SYNTAX} matches a named pattern, %{SYNTAX:field}
+ * also captures it as `field` (dot notation allowed); the text between
+ * is a regular expression. The named patterns are the documented common
+ * subset (numbers, words, spaces, DATA, GREEDYDATA, quoted strings, IPs,
+ * hosts, paths and URIs, dates and times, log levels, e-mail and MAC
+ * addresses, UUIDs, Apache's common and combined log formats); a name
+ * outside it is refused (InvalidParameterException), never matched as
+ * something else.
+ */
+#ifndef LV_LOGS_TRANSFORM_GROK_H
+#define LV_LOGS_TRANSFORM_GROK_H
+
+#include <stddef.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#define LV_GROK_MAX_FIELDS 32
+
+struct lv_grok {
+    pcre2_code *re;
+    size_t n;                                   /* captured fields */
+    char *field[LV_GROK_MAX_FIELDS];            /* field i is group i+1 */
+};
+
+/* Compiles `match` into *g: 0, or -1 with what is wrong in why[]. On
+ * failure *g holds nothing. */
+int lv_grok_compile(const char *match, struct lv_grok *g, char *why,
+                    size_t why_len);
+
+/* Frees what g holds; g itself is the caller's. */
+void lv_grok_release(struct lv_grok *g);
+
+#endif

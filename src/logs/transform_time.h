@@ -1,0 +1,52 @@
+/*
+ * transform_time: the dateTimeConverter processor's patterns — a subset
+ * of the Java DateTimeFormatter pattern letters AWS's page points to —
+ * compiled once, then used to parse a datetime string and format an
+ * instant (transform.c runs them).
+ *
+ * Letters: yyyy yy (year), M MM (month), MMM MMMM (English month names),
+ * d dd, H HH, h hh with a (AM/PM), m mm, s ss, S… (fraction of a second),
+ * E… (English day names: parsed and checked for form, written), X XX XXX
+ * and Z (offset, "Z" for zero with X), 'quoted text' and '' (a quote);
+ * any other ASCII letter is refused. Time zones: UTC (also "GMT", "Z",
+ * "Etc/UTC") and fixed offsets "+hh:mm" / "-hh:mm" / "UTC+hh:mm"; named
+ * zones with daylight rules are refused (InvalidParameterException in
+ * transform.c), never converted with a wrong offset.
+ */
+#ifndef LV_LOGS_TRANSFORM_TIME_H
+#define LV_LOGS_TRANSFORM_TIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LV_DTF_MAX_TOKENS 48
+
+struct lv_dtf_tok {
+    char letter;                /* 0: literal text */
+    unsigned char width;        /* repeat count, or the literal's length */
+    char text[24];              /* the literal */
+};
+
+struct lv_dtf {
+    struct lv_dtf_tok tok[LV_DTF_MAX_TOKENS];
+    size_t n;
+};
+
+/* Compiles a pattern: 0, or -1 when it uses what the subset lacks. */
+int lv_dtf_compile(const char *pattern, struct lv_dtf *f);
+
+/* A time zone as an offset from UTC in seconds: 0, or -1 unsupported. */
+int lv_dtf_zone(const char *zone, int *offset_s);
+
+/* Parses all of s[0..n) with f: 0 with the instant in *ms (epoch
+ * milliseconds; the zone is default_off_s unless s names an offset), or
+ * -1 when s does not match. */
+int lv_dtf_parse(const struct lv_dtf *f, const char *s, size_t n,
+                 int default_off_s, int64_t *ms);
+
+/* Writes instant ms in zone off_s with f into out[cap] (NUL-terminated):
+ * its length, or -1 when it does not fit or the year is out of 0..9999. */
+int lv_dtf_format(const struct lv_dtf *f, int64_t ms, int off_s, char *out,
+                  size_t cap);
+
+#endif

@@ -1,0 +1,394 @@
+/* logs/transform: log transformer configs and processors — each processor
+ * over events with the expected result (compared as JSON), events a
+ * processor fails on, each config rule refused, the output bound, a
+ * catastrophic pattern stopped by the match limit, and garbage, truncated
+ * and bit-flipped configs failing cleanly. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "logs/transform.h"
+#include "util/err.h"
+
+/* One row: a config, a message, the transformed event (JSON text), or
+ * NULL when a processor must fail on it. */
+struct row {
+    const char *name;
+    const char *config;
+    const char *msg;
+    const char *want;
+};
+
+#define PJ "{\"parseJSON\":{}}"
+
+static const struct row rows[] = {
+    { "parseJSON root", "[" PJ "]", "{\"a\":1,\"b\":{\"c\":[1,2]}}",
+      "{\"a\":1,\"b\":{\"c\":[1,2]}}" },
+    { "parseJSON destination", "[{\"parseJSON\":{\"destination\":\"n\"}}]",
+      "{\"a\":1}", "{\"n\":{\"a\":1}}" },
+    { "parseJSON not json", "[" PJ "]", "a=1", NULL },
+    { "parseJSON array", "[" PJ "]", "[1,2]", NULL },
+    { "parseJSON source", "[" PJ ",{\"parseJSON\":{\"source\":\"inner\","
+      "\"destination\":\"p\"}}]", "{\"inner\":\"{\\\"x\\\":2}\"}",
+      "{\"inner\":\"{\\\"x\\\":2}\",\"p\":{\"x\":2}}" },
+    { "parseJSON source missing", "[" PJ ",{\"parseJSON\":{\"source\":"
+      "\"nope\"}}]", "{\"a\":1}", NULL },
+    { "parseKeyValue defaults", "[{\"parseKeyValue\":{}}]",
+      "a=1&b=x=y&&c", "{\"a\":\"1\",\"b\":\"x=y\"}" },
+    { "parseKeyValue options", "[{\"parseKeyValue\":{\"destination\":"
+      "\"new_key\",\"fieldDelimiter\":\"!\",\"keyValueDelimiter\":\":\","
+      "\"nonMatchValue\":\"defaultValue\",\"keyPrefix\":\"parsed_\"}}]",
+      "key1:value1!key2:value2!key3:value3!key4",
+      "{\"new_key\":{\"parsed_key1\":\"value1\",\"parsed_key2\":\"value2\","
+      "\"parsed_key3\":\"value3\",\"parsed_key4\":\"defaultValue\"}}" },
+    { "parseKeyValue multi-char delimiters", "[{\"parseKeyValue\":"
+      "{\"fieldDelimiter\":\" | \",\"keyValueDelimiter\":\"=>\"}}]",
+      "a=>1 | b=>2", "{\"a\":\"1\",\"b\":\"2\"}" },
+    { "csv quoted", "[{\"csv\":{\"quoteCharacter\":\"'\",\"columns\":"
+      "[\"name\",\"age\",\"location\"]}}]",
+      "'Akua Mansa',28,'New York, USA'",
+      "{\"name\":\"Akua Mansa\",\"age\":\"28\","
+      "\"location\":\"New York, USA\"}" },
+    { "csv default names and extra", "[{\"csv\":{\"columns\":[\"a\"]}}]",
+      "1,\"2\"\"x\",", "{\"a\":\"1\",\"column_2\":\"2\\\"x\","
+      "\"column_3\":\"\"}" },
+    { "csv tab", "[{\"csv\":{\"delimiter\":\"\\\\t\"}}]", "a\tb",
+      "{\"column_1\":\"a\",\"column_2\":\"b\"}" },
+    { "addKeys nested new", "[" PJ ",{\"addKeys\":{\"entries\":[{\"key\":"
+      "\"x.y.z\",\"value\":\"v\"}]}}]", "{}",
+      "{\"x\":{\"y\":{\"z\":\"v\"}}}" },
+    { "addKeys through a string", "[" PJ ",{\"addKeys\":{\"entries\":"
+      "[{\"key\":\"s.y\",\"value\":\"v\"}]}}]", "{\"s\":\"str\"}",
+      "{\"s\":\"str\"}" },
+    { "deleteKeys", "[" PJ ",{\"deleteKeys\":{\"withKeys\":[\"a.b\","
+      "\"none\"]}}]", "{\"a\":{\"b\":1,\"c\":2}}", "{\"a\":{\"c\":2}}" },
+    { "moveKeys", "[" PJ ",{\"moveKeys\":{\"entries\":[{\"source\":"
+      "\"a.b\",\"target\":\"c.d\"}]}}]", "{\"a\":{\"b\":1},\"c\":{}}",
+      "{\"a\":{},\"c\":{\"d\":1}}" },
+    { "moveKeys no overwrite", "[" PJ ",{\"moveKeys\":{\"entries\":"
+      "[{\"source\":\"a\",\"target\":\"b\"}]}}]", "{\"a\":1,\"b\":2}",
+      "{\"a\":1,\"b\":2}" },
+    { "renameKeys", "[" PJ ",{\"renameKeys\":{\"entries\":[{\"key\":"
+      "\"o.k\",\"renameTo\":\"n\"}]}}]", "{\"o\":{\"k\":1}}",
+      "{\"o\":{\"n\":1}}" },
+    { "copyValue deep and metadata", "[" PJ ",{\"copyValue\":{\"entries\":"
+      "[{\"source\":\"a\",\"target\":\"b\"},{\"source\":\"@logGroupName\","
+      "\"target\":\"g\"},{\"source\":\"@logGroupStream\",\"target\":"
+      "\"s\"}]}}]", "{\"a\":{\"x\":[1]}}",
+      "{\"a\":{\"x\":[1]},\"b\":{\"x\":[1]},\"g\":\"/grp\","
+      "\"s\":\"str\"}" },
+    { "case and trim", "[" PJ ",{\"lowerCaseString\":{\"withKeys\":"
+      "[\"a\"]}},{\"upperCaseString\":{\"withKeys\":[\"b\",\"n\"]}},"
+      "{\"trimString\":{\"withKeys\":[\"c\"]}}]",
+      "{\"a\":\"AbC\",\"b\":\"x\xc3\xa9y\",\"c\":\" \\t z \",\"n\":5}",
+      "{\"a\":\"abc\",\"b\":\"X\xc3\xa9Y\",\"c\":\"z\",\"n\":5}" },
+    { "splitString", "[" PJ ",{\"splitString\":{\"entries\":[{\"source\":"
+      "\"a\",\"delimiter\":\"::\"},{\"source\":\"b\",\"delimiter\":\",\"}"
+      "]}}]", "{\"a\":\"x::y::\",\"b\":\"nodelim\"}",
+      "{\"a\":[\"x\",\"y\",\"\"],\"b\":[\"nodelim\"]}" },
+    { "substituteString groups", "[" PJ ",{\"substituteString\":"
+      "{\"entries\":[{\"source\":\"a\",\"from\":\"(\\\\d+)-(\\\\d+)\","
+      "\"to\":\"$2-$1\"}]}}]", "{\"a\":\"12-34 and 5-6\"}",
+      "{\"a\":\"34-12 and 6-5\"}" },
+    { "substituteString catastrophic", "[" PJ ",{\"substituteString\":"
+      "{\"entries\":[{\"source\":\"a\",\"from\":\"^(\\\\w+\\\\s?)+$\","
+      "\"to\":\"x\"}]}}]",
+      "{\"a\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\"}",
+      NULL },
+    { "typeConverter", "[" PJ ",{\"typeConverter\":{\"entries\":[{\"key\":"
+      "\"i\",\"type\":\"integer\"},{\"key\":\"d\",\"type\":\"double\"},"
+      "{\"key\":\"b\",\"type\":\"boolean\"},{\"key\":\"s\",\"type\":"
+      "\"string\"},{\"key\":\"none\",\"type\":\"integer\"}]}}]",
+      "{\"i\":\"-42\",\"d\":\"2.5\",\"b\":\"false\",\"s\":true}",
+      "{\"i\":-42,\"d\":2.5,\"b\":false,\"s\":\"true\"}" },
+    { "typeConverter fails", "[" PJ ",{\"typeConverter\":{\"entries\":"
+      "[{\"key\":\"i\",\"type\":\"integer\"}]}}]", "{\"i\":\"1.5\"}",
+      NULL },
+    { "listToMap", "[" PJ ",{\"listToMap\":{\"source\":\"l\",\"key\":"
+      "\"k\",\"valueKey\":\"v\",\"target\":\"m\"}}]",
+      "{\"l\":[{\"k\":\"a\",\"v\":1},{\"k\":\"a\",\"v\":2},{\"v\":3}]}",
+      "{\"l\":[{\"k\":\"a\",\"v\":1},{\"k\":\"a\",\"v\":2},{\"v\":3}],"
+      "\"m\":{\"a\":[1,2]}}" },
+    { "grok documented example", "[{\"grok\":{\"match\":\"%{NUMBER:version}"
+      " %{HOSTNAME:hostname} %{NOTSPACE:status} %{QUOTEDSTRING:logMsg}\"}}]",
+      "293750 server-01.internal-network.local OK \"[Thread-000] token "
+      "generated\"",
+      "{\"version\":\"293750\",\"hostname\":"
+      "\"server-01.internal-network.local\",\"status\":\"OK\","
+      "\"logMsg\":\"\\\"[Thread-000] token generated\\\"\"}" },
+    { "grok nested fields and user groups", "[{\"grok\":{\"match\":"
+      "\"^(a|b) %{IP:net.ip}(:%{POSINT:net.port})? %{LOGLEVEL:lvl}\"}}]",
+      "a 10.0.0.1 WARN x", "{\"net\":{\"ip\":\"10.0.0.1\"},"
+      "\"lvl\":\"WARN\"}" },
+    { "grok apache", "[{\"grok\":{\"match\":\"%{COMMONAPACHELOG}\"}}]",
+      "127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] \"GET /a.gif "
+      "HTTP/1.0\" 200 2326",
+      "{\"clientip\":\"127.0.0.1\",\"ident\":\"-\",\"auth\":"
+      "\"frank\",\"timestamp\":\"10/Oct/2000:13:55:36 -0700\","
+      "\"verb\":\"GET\",\"request\":\"/a.gif\",\"httpversion\":"
+      "\"1.0\",\"response\":\"200\",\"bytes\":\"2326\"}" },
+    { "grok no match", "[{\"grok\":{\"match\":\"^%{INT:n}$\"}}]",
+      "12a", NULL },
+    { "dateTimeConverter default format", "[" PJ ",{\"dateTimeConverter\":"
+      "{\"source\":\"t\",\"target\":\"c\",\"matchPatterns\":"
+      "[\"yyyy-MM-dd\",\"MM/dd/yyyy HH:mm:ss\"]}}]",
+      "{\"t\":\"11/06/2024 23:52:53\"}",
+      "{\"t\":\"11/06/2024 23:52:53\",\"c\":\"2024-11-06T23:52:53.000Z\"}" },
+    { "dateTimeConverter zones and names", "[" PJ ",{\"dateTimeConverter\":"
+      "{\"source\":\"t\",\"target\":\"t\",\"matchPatterns\":"
+      "[\"EEE, dd MMM yyyy hh:mm:ss.SSS a XXX\"],\"targetTimezone\":"
+      "\"UTC+05:30\",\"targetFormat\":\"yyyy-MM-dd HH:mm:ss.SSS XXX EEEE "
+      "MMMM\"}}]", "{\"t\":\"Tue, 31 Dec 2024 11:59:59.250 PM -01:00\"}",
+      "{\"t\":\"2025-01-01 06:29:59.250 +05:30 Wednesday January\"}" },
+    { "dateTimeConverter no match", "[" PJ ",{\"dateTimeConverter\":"
+      "{\"source\":\"t\",\"target\":\"c\",\"matchPatterns\":"
+      "[\"yyyy-MM-dd\"]}}]", "{\"t\":\"2024-13-01\"}", NULL },
+    { "listToMap not a list", "[" PJ ",{\"listToMap\":{\"source\":\"l\","
+      "\"key\":\"k\"}}]", "{\"l\":1}", NULL },
+};
+
+static int same_json(const char *a, const char *b)
+{
+    json_t *x = json_loads(a, 0, NULL);
+    json_t *y = json_loads(b, 0, NULL);
+    int eq = x && y && json_equal(x, y);
+
+    json_decref(x);
+    json_decref(y);
+    return eq;
+}
+
+static void test_rows(void **state)
+{
+    const struct lv_transform_meta meta = { "/grp", "str", "123456789012",
+                                            "us-east-1" };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        const struct row *r = &rows[i];
+        struct lv_err err = LV_ERR_INIT;
+        json_t *config = json_loads(r->config, 0, NULL);
+        struct lv_transformer *t;
+        char *out = NULL;
+        size_t len = 0;
+        int rc;
+
+        if (!config) {
+            fail_msg("%s: the row's config is not JSON", r->name);
+        }
+        t = lv_transformer_new(config, &err);
+        json_decref(config);
+        if (!t) {
+            fail_msg("%s: refused: %s", r->name, err.msg);
+        }
+        rc = lv_transformer_apply(t, &meta, r->msg, strlen(r->msg), 65536,
+                                  &out, &len);
+        lv_transformer_free(t);
+        if (!r->want) {
+            if (rc == 0) {
+                fail_msg("%s: transformed to %s, want a failure", r->name,
+                         out);
+            }
+            continue;
+        }
+        if (rc < 0) {
+            fail_msg("%s: failed, want %s", r->name, r->want);
+        }
+        if (strlen(out) != len || !same_json(out, r->want)) {
+            fail_msg("%s: got %s, want %s", r->name, out, r->want);
+        }
+        free(out);
+    }
+}
+
+/* Configs refused, with a word of the message. */
+static const struct {
+    const char *name;
+    const char *config;
+    const char *says;
+} refused[] = {
+    { "not a list", "{}", "1 to 20" },
+    { "empty", "[]", "1 to 20" },
+    { "mutator first", "[{\"trimString\":{\"withKeys\":[\"a\"]}}]",
+      "must be a parser" },
+    { "six parsers", "[" PJ "," PJ "," PJ "," PJ "," PJ "," PJ "]",
+      "at most 5" },
+    { "two grok", "[{\"grok\":{\"match\":\"a\"}},{\"grok\":{\"match\":"
+      "\"b\"}}]", "at most one grok" },
+    { "grok unknown pattern", "[{\"grok\":{\"match\":\"%{NOPE:x}\"}}]",
+      "unsupported grok pattern" },
+    { "grok unclosed", "[{\"grok\":{\"match\":\"%{WORD:x\"}}]",
+      "not closed" },
+    { "grok named group", "[{\"grok\":{\"match\":\"(?<n>a)%{WORD:x}\"}}]",
+      "named groups" },
+    { "vended second", "[" PJ ",{\"parseWAF\":{}}]", "first processor" },
+    { "vended alone", "[{\"parseVPC\":{}}]", "does not implement" },
+    { "dateTimeConverter letter", "[" PJ ",{\"dateTimeConverter\":"
+      "{\"source\":\"a\",\"target\":\"b\",\"matchPatterns\":[\"yyyy Q\"]}}]",
+      "pattern letters" },
+    { "dateTimeConverter zone", "[" PJ ",{\"dateTimeConverter\":"
+      "{\"source\":\"a\",\"target\":\"b\",\"matchPatterns\":[\"yyyy\"],"
+      "\"sourceTimezone\":\"Europe/Paris\"}}]", "fixed offsets" },
+    { "unknown type", "[{\"parseXML\":{}}]", "unknown processor" },
+    { "two types", "[{\"parseJSON\":{},\"csv\":{}}]", "exactly one" },
+    { "args not object", "[{\"parseJSON\":1}]", "shape" },
+    { "too many entries", "[" PJ ",{\"addKeys\":{\"entries\":["
+      "{\"key\":\"a\",\"value\":\"b\"},{\"key\":\"a\",\"value\":\"b\"},"
+      "{\"key\":\"a\",\"value\":\"b\"},{\"key\":\"a\",\"value\":\"b\"},"
+      "{\"key\":\"a\",\"value\":\"b\"},{\"key\":\"a\",\"value\":\"b\"}]}}]",
+      "shape" },
+    { "bad type", "[" PJ ",{\"typeConverter\":{\"entries\":[{\"key\":"
+      "\"a\",\"type\":\"long\"}]}}]", "shape" },
+    { "bad regex", "[" PJ ",{\"substituteString\":{\"entries\":[{\"source\":"
+      "\"a\",\"from\":\"[\",\"to\":\"b\"}]}}]", "regular expression" },
+    { "flatten no element", "[" PJ ",{\"listToMap\":{\"source\":\"a\","
+      "\"key\":\"k\",\"flatten\":true}}]", "shape" },
+    { "empty key", "[" PJ ",{\"deleteKeys\":{\"withKeys\":[\"\"]}}]",
+      "shape" },
+};
+
+static void test_refused(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        struct lv_err err = LV_ERR_INIT;
+        json_t *config = json_loads(refused[i].config, JSON_DECODE_ANY,
+                                    NULL);
+        struct lv_transformer *t;
+
+        if (!config) {
+            fail_msg("%s: the row's config is not JSON", refused[i].name);
+        }
+        t = lv_transformer_new(config, &err);
+        json_decref(config);
+        if (t) {
+            lv_transformer_free(t);
+            fail_msg("%s: accepted", refused[i].name);
+        }
+        if (err.code != LV_E_INVALID_PARAMETER ||
+            !strstr(err.msg, refused[i].says)) {
+            fail_msg("%s: %s, want one saying %s", refused[i].name,
+                     err.msg, refused[i].says);
+        }
+    }
+}
+
+/* A result longer than the bound fails (the event is then kept). */
+static void test_bound(void **state)
+{
+    struct lv_err err = LV_ERR_INIT;
+    json_t *config = json_loads("[" PJ "]", 0, NULL);
+    struct lv_transformer *t = lv_transformer_new(config, &err);
+    char *out = NULL;
+    size_t len = 0;
+    const char *msg = "{\"a\":\"0123456789\"}";
+
+    (void)state;
+    assert_non_null(t);
+    assert_int_equal(lv_transformer_apply(t, NULL, msg, strlen(msg), 10,
+                                          &out, &len), -1);
+    assert_null(out);
+    assert_int_equal(lv_transformer_apply(t, NULL, msg, strlen(msg), 64,
+                                          &out, &len), 0);
+    assert_int_equal(len, strlen(out));
+    free(out);
+    lv_transformer_free(t);
+    json_decref(config);
+}
+
+/* A substitution whose result would pass 1 MiB fails the event instead
+ * of growing (10,000 matches of an empty pattern, 128 bytes each). */
+static void test_subst_bound(void **state)
+{
+    struct lv_err err = LV_ERR_INIT;
+    char cfg[512];
+    char *msg = malloc(10016);
+    char *out = NULL;
+    size_t len = 0;
+    json_t *config;
+    struct lv_transformer *t;
+
+    (void)state;
+    assert_non_null(msg);
+    snprintf(cfg, sizeof(cfg), "[" PJ ",{\"substituteString\":{\"entries\":"
+             "[{\"source\":\"a\",\"from\":\"(?:)\",\"to\":\"%0128d\"}]}}]",
+             0);
+    config = json_loads(cfg, 0, NULL);
+    assert_non_null(config);
+    t = lv_transformer_new(config, &err);
+    assert_non_null(t);
+    memcpy(msg, "{\"a\":\"", 6);
+    memset(msg + 6, 'x', 10000);
+    memcpy(msg + 10006, "\"}", 3);
+    assert_int_equal(lv_transformer_apply(t, NULL, msg, strlen(msg),
+                                          1 << 24, &out, &len), -1);
+    lv_transformer_free(t);
+    json_decref(config);
+    free(msg);
+}
+
+/* Every prefix and every bit flip of a config that uses many processors:
+ * refused or run cleanly (the sanitizers judge). */
+static void test_garbage(void **state)
+{
+    static const char good[] =
+        "[{\"parseKeyValue\":{\"destination\":\"k\"}},{\"addKeys\":"
+        "{\"entries\":[{\"key\":\"a.b\",\"value\":\"c\"}]}},"
+        "{\"substituteString\":{\"entries\":[{\"source\":\"k.x\","
+        "\"from\":\"a\",\"to\":\"b\"}]}},{\"listToMap\":{\"source\":"
+        "\"k.l\",\"key\":\"q\"}}]";
+    char buf[sizeof(good)];
+    const char *msg = "x=aaa&l=1";
+
+    (void)state;
+    for (size_t n = 0; n < sizeof(good); n++) {
+        for (int bit = -1; bit < 8; bit++) {
+            struct lv_err err = LV_ERR_INIT;
+            struct lv_transformer *t;
+            json_t *config;
+            char *out = NULL;
+            size_t len;
+
+            memcpy(buf, good, sizeof(good));
+            if (bit >= 0) {
+                buf[n] = (char)(buf[n] ^ (1 << bit));
+            }
+            config = json_loadb(buf, bit < 0 ? n : sizeof(good) - 1,
+                                JSON_DECODE_ANY, NULL);
+            if (!config) {
+                continue;
+            }
+            t = lv_transformer_new(config, &err);
+            if (t) {
+                if (lv_transformer_apply(t, NULL, msg, strlen(msg), 4096,
+                                         &out, &len) == 0) {
+                    free(out);
+                }
+                lv_transformer_free(t);
+            } else {
+                assert_int_equal(err.code, LV_E_INVALID_PARAMETER);
+            }
+            json_decref(config);
+        }
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rows),
+        cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_bound),
+        cmocka_unit_test(test_subst_bound),
+        cmocka_unit_test(test_garbage),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
