@@ -34,6 +34,7 @@
 #include "store/kms_store.h"
 #include "store/logs_store.h"
 #include "store/lookup_store.h"
+#include "store/sched_store.h"
 #include "store/store.h"
 
 struct lv_buf;
@@ -113,6 +114,14 @@ struct lv_store_lookup_ops {
 #undef LV_STORE_OP
 };
 
+/* Scheduled queries (sched_ops.def, contracts of sched_store.h). */
+struct lv_store_sched_ops {
+#define LV_STORE_OP(name, params, args) \
+    int (*name)(void *impl, LV_STORE_UNPAREN params);
+#include "store/sched_ops.def"
+#undef LV_STORE_OP
+};
+
 /*
  * A backend. `open` fills s->impl (the backend's state, passed back to every
  * other operation) and s->where (what messages name: the database path; a
@@ -184,6 +193,7 @@ struct lv_store_backend {
     const struct lv_store_audit_ops *audit;
     const struct lv_store_insights_ops *insights;
     const struct lv_store_lookup_ops *lookup;
+    const struct lv_store_sched_ops *sched;
 };
 
 struct lv_store {
@@ -207,7 +217,7 @@ extern const struct lv_store_backend lv_store_postgres_backend;
  */
 struct lv_migration {
     const char *component;  /* "core", "kms", "logs", "events", "audit",
-                             * "insights", "lookup" */
+                             * "insights", "lookup", "sched" */
     int version;            /* the version the database has after this step */
     const char *sql;
 };

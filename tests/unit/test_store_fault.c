@@ -22,6 +22,7 @@
 #include "store/fault/fault.h"
 #include "store/insights_store.h"
 #include "store/lookup_store.h"
+#include "store/sched_store.h"
 #include "store/kms_store.h"
 #include "store/logs_store.h"
 #include "store/sqlite/sqlite_int.h"
@@ -228,6 +229,29 @@ static void make_table(struct lv_lookup_rec *t, const char *name)
     t->body_len = sizeof(body);
 }
 
+/* A scheduled query and one of its runs; strings static. */
+static void make_sched(struct lv_sched_rec *r, struct lv_sched_run *u,
+                       const char *name)
+{
+    static char doc[] = "{}";
+
+    memset(r, 0, sizeof(*r));
+    snprintf(r->account, sizeof(r->account), ACCT);
+    snprintf(r->region, sizeof(r->region), REGION);
+    snprintf(r->name, sizeof(r->name), "%s", name);
+    r->next_ms = 500;
+    r->created_ms = r->updated_ms = 1000;
+    r->doc = doc;
+    memset(u, 0, sizeof(*u));
+    snprintf(u->account, sizeof(u->account), ACCT);
+    snprintf(u->region, sizeof(u->region), REGION);
+    snprintf(u->name, sizeof(u->name), "%s", name);
+    snprintf(u->query_id, sizeof(u->query_id), "q-%s", name);
+    snprintf(u->status, sizeof(u->status), "Running");
+    u->triggered_ms = 1000;
+    u->doc = doc;
+}
+
 static void populate(struct fx *f)
 {
     struct lv_err err = LV_ERR_INIT;
@@ -245,6 +269,8 @@ static void populate(struct fx *f)
     struct lv_query_rec q;
     struct lv_query_def qd;
     struct lv_lookup_rec lt;
+    struct lv_sched_rec sr;
+    struct lv_sched_run su;
 
     make_key(&k, "k1");
     assert_int_equal(lv_store_kms_key_insert(f->s, &k, "sealed-1", 8, &err),
@@ -312,6 +338,9 @@ static void populate(struct fx *f)
     assert_int_equal(lv_store_insights_def_put(f->s, &qd, &err), 0);
     make_table(&lt, "t1");
     assert_int_equal(lv_store_lookup_insert(f->s, &lt, &err), 1);
+    make_sched(&sr, &su, "s1");
+    assert_int_equal(lv_store_sched_insert(f->s, &sr, &err), 1);
+    assert_int_equal(lv_store_sched_run_put(f->s, &su, &err), 0);
 }
 
 /* A fresh store with the fixture's records, wrapped with no rules. */
@@ -445,6 +474,18 @@ static int any_table(void *arg, const struct lv_lookup_rec *t)
 }
 
 
+static int any_sched(void *arg, const struct lv_sched_rec *r)
+{
+    (void)arg, (void)r;
+    return 0;
+}
+
+static int any_sched_run(void *arg, const struct lv_sched_run *r)
+{
+    (void)arg, (void)r;
+    return 0;
+}
+
 static int any_key(void *arg, const struct lv_kms_key *k)
 {
     (void)arg, (void)k;
@@ -529,6 +570,8 @@ static int call(struct fx *f, const char *op, int *writes,
     struct lv_query_rec qr;
     struct lv_query_def qd;
     struct lv_lookup_rec lt;
+    struct lv_sched_rec sr;
+    struct lv_sched_run su;
     static const uint8_t sealed[] = { 1, 2, 3 };
     uint8_t h[LV_AUDIT_HASH_BYTES];
     int64_t n64 = 0;
@@ -900,6 +943,40 @@ static int call(struct fx *f, const char *op, int *writes,
         rc = lv_store_lookup_count(s, ACCT, REGION, &n64, err);
     } else if (IS("lookup.delete")) {
         rc = lv_store_lookup_delete(s, ACCT, REGION, "t1", err);
+    /* sched */
+    } else if (IS("sched.insert")) {
+        make_sched(&sr, &su, "s2");
+        rc = lv_store_sched_insert(s, &sr, err);
+    } else if (IS("sched.update")) {
+        make_sched(&sr, &su, "s1");
+        sr.next_ms = 9;
+        rc = lv_store_sched_update(s, &sr, err);
+    } else if (IS("sched.get")) {
+        *writes = 0;
+        rc = lv_store_sched_get(s, ACCT, REGION, "s1", &sr, err);
+        if (rc > 0) {
+            lv_sched_rec_release(&sr);
+        }
+    } else if (IS("sched.list")) {
+        *writes = 0;
+        rc = lv_store_sched_list(s, ACCT, REGION, "", 10, any_sched, NULL,
+                                 err);
+    } else if (IS("sched.delete")) {
+        rc = lv_store_sched_delete(s, ACCT, REGION, "s1", err);
+    } else if (IS("sched.due")) {
+        *writes = 0;
+        rc = lv_store_sched_due(s, 1000, 10, any_sched, NULL, err);
+    } else if (IS("sched.run_put")) {
+        make_sched(&sr, &su, "s1");
+        snprintf(su.status, sizeof(su.status), "Complete");
+        rc = lv_store_sched_run_put(s, &su, err);
+    } else if (IS("sched.run_list")) {
+        *writes = 0;
+        rc = lv_store_sched_run_list(s, ACCT, REGION, "s1", 0, 2000, 10,
+                                     any_sched_run, NULL, err);
+    } else if (IS("sched.run_open")) {
+        *writes = 0;
+        rc = lv_store_sched_run_open(s, 10, any_sched_run, NULL, err);
     } else {
         fail_msg("no case for store operation %s", op);
     }

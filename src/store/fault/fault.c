@@ -44,6 +44,9 @@ enum op {
 #define LV_STORE_OP(name, params, args) OP_LOOKUP_##name,
 #include "store/lookup_ops.def"
 #undef LV_STORE_OP
+#define LV_STORE_OP(name, params, args) OP_SCHED_##name,
+#include "store/sched_ops.def"
+#undef LV_STORE_OP
     OP_COUNT
 };
 
@@ -64,6 +67,9 @@ const char *const lv_store_fault_ops[] = {
 #undef LV_STORE_OP
 #define LV_STORE_OP(name, params, args) "lookup." #name,
 #include "store/lookup_ops.def"
+#undef LV_STORE_OP
+#define LV_STORE_OP(name, params, args) "sched." #name,
+#include "store/sched_ops.def"
 #undef LV_STORE_OP
     NULL,
 };
@@ -481,6 +487,19 @@ static int fault_lease(void *impl, const char *name, struct lv_err *err)
 #include "store/lookup_ops.def"
 #undef LV_STORE_OP
 
+#define LV_STORE_OP(name, params, args)                                      \
+    static int sched_##name(void *impl, LV_STORE_UNPAREN params)             \
+    {                                                                        \
+        struct fault *fw = impl;                                             \
+                                                                             \
+        if (check(fw, OP_SCHED_##name, err) < 0) {                           \
+            return -1;                                                       \
+        }                                                                    \
+        return fw->be->sched->name(fw->impl, LV_STORE_UNPAREN args);         \
+    }
+#include "store/sched_ops.def"
+#undef LV_STORE_OP
+
 static const struct lv_store_kms_ops fault_kms_ops = {
 #define LV_STORE_OP(name, params, args) .name = kms_##name,
 #include "store/kms_ops.def"
@@ -511,6 +530,12 @@ static const struct lv_store_lookup_ops fault_lookup_ops = {
 #undef LV_STORE_OP
 };
 
+static const struct lv_store_sched_ops fault_sched_ops = {
+#define LV_STORE_OP(name, params, args) .name = sched_##name,
+#include "store/sched_ops.def"
+#undef LV_STORE_OP
+};
+
 /* open and probe stay NULL: the wrapper is put on a store already open. */
 static const struct lv_store_backend fault_backend = {
     .name = "fault",
@@ -533,6 +558,7 @@ static const struct lv_store_backend fault_backend = {
     .audit = &fault_audit_ops,
     .insights = &fault_insights_ops,
     .lookup = &fault_lookup_ops,
+    .sched = &fault_sched_ops,
 };
 
 /* ---- the wrapper's functions -------------------------------------------- */

@@ -1129,6 +1129,12 @@ static const struct lv_store_lookup_ops pg_lookup_ops = {
 #undef LV_STORE_OP
 };
 
+static const struct lv_store_sched_ops pg_sched_ops = {
+#define LV_STORE_OP(name, params, args) .name = lv_pg_sched_##name,
+#include "store/sched_ops.def"
+#undef LV_STORE_OP
+};
+
 const struct lv_store_backend lv_store_postgres_backend = {
     .name = "postgresql",
     .migrations = lv_pg_migrations,
@@ -1154,4 +1160,5 @@ const struct lv_store_backend lv_store_postgres_backend = {
     .audit = &pg_audit_ops,
     .insights = &pg_insights_ops,
     .lookup = &pg_lookup_ops,
+    .sched = &pg_sched_ops,
 };

@@ -80,6 +80,11 @@ void lv_pg_rollback(void *impl);
     int lv_pg_lookup_##name(void *impl, LV_STORE_UNPAREN params);
 #include "store/lookup_ops.def"
 #undef LV_STORE_OP
+/* Scheduled queries (sched.c), for store/sched_ops.def. */
+#define LV_STORE_OP(name, params, args) \
+    int lv_pg_sched_##name(void *impl, LV_STORE_UNPAREN params);
+#include "store/sched_ops.def"
+#undef LV_STORE_OP
 
 /*
  * Migrations, in PostgreSQL's dialect: one array per component, the same
@@ -101,6 +106,8 @@ extern const struct lv_migration lv_pg_migrations_audit[];
 extern const struct lv_migration lv_pg_migrations_insights[];
 /* Lookup tables (lookup_store.h), after it. */
 extern const struct lv_migration lv_pg_migrations_lookup[];
+/* Scheduled queries (sched_store.h), after it. */
+extern const struct lv_migration lv_pg_migrations_sched[];
 extern const struct lv_migration *const lv_pg_migrations[];
 
 /* The state of a store opened on this backend (tests reach the database

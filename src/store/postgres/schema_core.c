@@ -29,5 +29,6 @@ const struct lv_migration *const lv_pg_migrations[] = {
     lv_pg_migrations_audit,
     lv_pg_migrations_insights,
     lv_pg_migrations_lookup,
+    lv_pg_migrations_sched,
     NULL,
 };

@@ -957,6 +957,12 @@ static const struct lv_store_lookup_ops sq_lookup_ops = {
 #undef LV_STORE_OP
 };
 
+static const struct lv_store_sched_ops sq_sched_ops = {
+#define LV_STORE_OP(name, params, args) .name = lv_sqlite_sched_##name,
+#include "store/sched_ops.def"
+#undef LV_STORE_OP
+};
+
 const struct lv_store_backend lv_store_sqlite_backend = {
     .name = "sqlite",
     .migrations = lv_sqlite_migrations,
@@ -981,4 +987,5 @@ const struct lv_store_backend lv_store_sqlite_backend = {
     .audit = &sq_audit_ops,
     .insights = &sq_insights_ops,
     .lookup = &sq_lookup_ops,
+    .sched = &sq_sched_ops,
 };

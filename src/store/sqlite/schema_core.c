@@ -24,5 +24,6 @@ const struct lv_migration *const lv_sqlite_migrations[] = {
     lv_sqlite_migrations_audit,
     lv_sqlite_migrations_insights,
     lv_sqlite_migrations_lookup,
+    lv_sqlite_migrations_sched,
     NULL,
 };

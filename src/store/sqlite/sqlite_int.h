@@ -63,6 +63,11 @@ void lv_sqlite_rollback(void *impl);
     int lv_sqlite_lookup_##name(void *impl, LV_STORE_UNPAREN params);
 #include "store/lookup_ops.def"
 #undef LV_STORE_OP
+/* Scheduled queries (sched.c), for store/sched_ops.def. */
+#define LV_STORE_OP(name, params, args) \
+    int lv_sqlite_sched_##name(void *impl, LV_STORE_UNPAREN params);
+#include "store/sched_ops.def"
+#undef LV_STORE_OP
 
 /*
  * Migrations, in SQLite's dialect: one array per component ("events" holds
@@ -81,6 +86,8 @@ extern const struct lv_migration lv_sqlite_migrations_audit[];
 extern const struct lv_migration lv_sqlite_migrations_insights[];
 /* Lookup tables (lookup_store.h), after it. */
 extern const struct lv_migration lv_sqlite_migrations_lookup[];
+/* Scheduled queries (sched_store.h), after it. */
+extern const struct lv_migration lv_sqlite_migrations_sched[];
 extern const struct lv_migration *const lv_sqlite_migrations[];
 
 /*
