@@ -542,17 +542,47 @@ static const struct rule logs_describe_lookups[] = {
     C("maxResults", "maxResults"), C("nextToken", "nextToken"), END,
 };
 
+/* Scheduled queries: the definition as given (the query text as
+ * StartQuery's rule records it; no event data). */
+static const struct rule logs_sched_def[] = {
+    C("name", "name"), C("identifier", "identifier"),
+    C("description", "description"), C("queryLanguage", "queryLanguage"),
+    C("queryString", "queryString"),
+    C("logGroupIdentifiers", "logGroupIdentifiers"),
+    C("scheduleExpression", "scheduleExpression"),
+    C("timezone", "timezone"), C("startTimeOffset", "startTimeOffset"),
+    C("destinationConfiguration", "destinationConfiguration"),
+    C("scheduleStartTime", "scheduleStartTime"),
+    C("scheduleEndTime", "scheduleEndTime"),
+    C("executionRoleArn", "executionRoleArn"), C("state", "state"),
+    C("tags", "tags"), END,
+};
+static const struct rule logs_sched_id[] = {
+    C("identifier", "identifier"), END,
+};
+static const struct rule logs_sched_list[] = {
+    C("maxResults", "maxResults"), C("nextToken", "nextToken"),
+    C("state", "state"), END,
+};
+static const struct rule logs_sched_history[] = {
+    C("identifier", "identifier"), C("startTime", "startTime"),
+    C("endTime", "endTime"), C("executionStatuses", "executionStatuses"),
+    C("maxResults", "maxResults"), C("nextToken", "nextToken"), END,
+};
+
 static const struct op_rule logs_ops[] = {
     { "AssociateKmsKey", 0, logs_associate, NULL, NULL, NULL },
     { "CreateLogGroup", 0, logs_create_group, NULL, NULL, NULL },
     { "CreateLogStream", 0, logs_stream, NULL, NULL, NULL },
     { "CreateLookupTable", 0, logs_create_lookup, NULL, NULL, NULL },
+    { "CreateScheduledQuery", 0, logs_sched_def, NULL, NULL, NULL },
     { "DeleteLogGroup", 0, logs_group, NULL, NULL, NULL },
     { "DeleteLogStream", 0, logs_stream, NULL, NULL, NULL },
     { "DeleteLookupTable", 0, logs_lookup_arn, NULL, NULL, NULL },
     { "DeleteMetricFilter", 0, logs_filter_name, NULL, NULL, NULL },
     { "DeleteQueryDefinition", 0, logs_query_def_id, NULL, NULL, NULL },
     { "DeleteRetentionPolicy", 0, logs_group, NULL, NULL, NULL },
+    { "DeleteScheduledQuery", 0, logs_sched_id, NULL, NULL, NULL },
     { "DescribeLogGroups", F_RO, logs_describe_groups, NULL, NULL, NULL },
     { "DescribeLogStreams", F_RO, logs_describe_streams, NULL, NULL, NULL },
     { "DescribeLookupTables", F_RO, logs_describe_lookups, NULL, NULL,
@@ -571,9 +601,13 @@ static const struct op_rule logs_ops[] = {
     { "GetLookupTable", F_RO, logs_lookup_arn, NULL, NULL, NULL },
     { "GetQueryResults", F_RO | F_DATA, logs_query_results, NULL, NULL,
       NULL },
+    { "GetScheduledQuery", F_RO, logs_sched_id, NULL, NULL, NULL },
+    { "GetScheduledQueryHistory", F_RO, logs_sched_history, NULL, NULL,
+      NULL },
     { "ListLogGroups", F_RO, logs_list_groups, NULL, NULL, NULL },
     { "ListLogGroupsForQuery", F_RO, logs_groups_for_query, NULL, NULL,
       NULL },
+    { "ListScheduledQueries", F_RO, logs_sched_list, NULL, NULL, NULL },
     { "ListTagsForResource", F_RO, logs_resource, NULL, NULL, NULL },
     { "ListTagsLogGroup", F_RO, logs_group, NULL, NULL, NULL },
     { "PutLogEvents", F_DATA, logs_put_events, NULL, NULL, NULL },
@@ -590,6 +624,7 @@ static const struct op_rule logs_ops[] = {
     { "UntagLogGroup", 0, logs_tag_group, NULL, NULL, NULL },
     { "UntagResource", 0, logs_untag_resource, NULL, NULL, NULL },
     { "UpdateLookupTable", 0, logs_update_lookup, NULL, NULL, NULL },
+    { "UpdateScheduledQuery", 0, logs_sched_def, NULL, NULL, NULL },
 };
 
 /* ---- AWS CloudTrail --------------------------------------------------

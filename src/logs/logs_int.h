@@ -19,6 +19,7 @@ struct lv_datakey_cache;
 struct lv_keyring;
 struct lv_logs_committer;
 struct lv_logs_queries;
+struct lv_logs_sched;
 struct lv_logs_retention;
 
 /* What lv_logs_new() makes (logs.h); handlers reach it as
@@ -33,6 +34,9 @@ struct lv_logs {
     struct lv_logs_queries *queries;    /* Insights' runner pool and
                                          * sweeper (query_int.h); NULL
                                          * until started */
+    struct lv_logs_sched *sched;        /* scheduled queries' scheduler
+                                         * (sched_int.h); NULL until
+                                         * started */
 };
 
 /* "arn:aws:logs:REGION:ACCOUNT:log-group:NAME" with ":*" when `star`

@@ -466,6 +466,13 @@ static const struct op_row op_rows[] = {
       "'kmsKeyId':'KARN'}", "{'lookupTableArn':'LA','createdAt':1}", NULL,
       NULL, "{'lookupTableName':'users','kmsKeyId':'KARN'}", "null", NULL,
       0, 0, 0, "[]" },
+    { "logs CreateScheduledQuery",
+      "{'name':'sq','queryLanguage':'CWLI','queryString':'fields @message',"
+      "'scheduleExpression':'rate(5 minutes)','executionRoleArn':'R'}",
+      "{'scheduledQueryArn':'SA','state':'ENABLED'}", NULL, NULL,
+      "{'name':'sq','queryLanguage':'CWLI','queryString':'fields @message',"
+      "'scheduleExpression':'rate(5 minutes)','executionRoleArn':'R'}",
+      "null", NULL, 0, 0, 0, "[]" },
     { "logs DeleteLogGroup", "{'logGroupName':'my-group'}", "{}", NULL, GARN,
       "{'logGroupName':'my-group'}", "null", NULL, 0, 0, 0,
       "['" GARN "']" },
@@ -486,6 +493,8 @@ static const struct op_row op_rows[] = {
       NULL, GARN, "{'logGroupName':'my-group'}", "null", NULL, 0, 0, 0,
       "['" GARN "']" },
     /* "Only request elements are logged" for Describe* */
+    { "logs DeleteScheduledQuery", "{'identifier':'sq'}", "{}", NULL, NULL,
+      "{'identifier':'sq'}", "null", NULL, 0, 0, 0, "[]" },
     { "logs DescribeLogGroups", "{'logGroupNamePrefix':'my','limit':5}",
       "{'logGroups':[{'logGroupName':'my-group'}]}", NULL, NULL,
       "{'logGroupNamePrefix':'my','limit':5}", "null", NULL, 1, 0, 0, "[]" },
@@ -544,12 +553,22 @@ static const struct op_row op_rows[] = {
       "{'results':[[{'field':'@message','value':'ERROR secret'}]],"
       "'status':'Complete'}", NULL, NULL, "{'queryId':'QID'}", "null", NULL,
       1, 0, 1, "[]" },
+    { "logs GetScheduledQuery", "{'identifier':'sq'}", "{'name':'sq'}", NULL,
+      NULL, "{'identifier':'sq'}", "null", NULL, 1, 0, 0, "[]" },
+    { "logs GetScheduledQueryHistory",
+      "{'identifier':'sq','startTime':1,'endTime':2}",
+      "{'triggerHistory':[]}", NULL, NULL,
+      "{'identifier':'sq','startTime':1,'endTime':2}", "null", NULL, 1, 0,
+      0, "[]" },
     { "logs ListLogGroups", "{'logGroupNamePattern':'my'}",
       "{'logGroups':[]}", NULL, NULL, "{'logGroupNamePattern':'my'}", "null",
       NULL, 1, 0, 0, "[]" },
     { "logs ListLogGroupsForQuery", "{'queryId':'QID','maxResults':50}",
       "{'logGroupIdentifiers':['" GARN "']}", NULL, NULL,
       "{'queryId':'QID','maxResults':50}", "null", NULL, 1, 0, 0, "[]" },
+    { "logs ListScheduledQueries", "{'state':'ENABLED'}",
+      "{'scheduledQueries':[]}", NULL, NULL, "{'state':'ENABLED'}", "null",
+      NULL, 1, 0, 0, "[]" },
     { "logs ListTagsForResource", "{'resourceArn':'" GARN "'}",
       "{'tags':{'Team':'ops'}}", NULL, GARN, "{'resourceArn':'" GARN "'}",
       "null", NULL, 1, 0, 0, "['" GARN "']" },
@@ -611,7 +630,13 @@ static const struct op_row op_rows[] = {
       "{'lookupTableArn':'LA','tableBody':'id\\n2','description':'d'}",
       "{'lookupTableArn':'LA','lastUpdatedTime':1}", NULL, NULL,
       "{'lookupTableArn':'LA','description':'d'}", "null", NULL, 0, 0, 0,
-      "[]" },
+      "[]" },    { "logs UpdateScheduledQuery",
+      "{'identifier':'sq','queryLanguage':'CWLI','queryString':'fields x',"
+      "'scheduleExpression':'rate(1 hour)','executionRoleArn':'R',"
+      "'state':'DISABLED'}", "{'name':'sq'}", NULL, NULL,
+      "{'identifier':'sq','queryLanguage':'CWLI','queryString':'fields x',"
+      "'scheduleExpression':'rate(1 hour)','executionRoleArn':'R',"
+      "'state':'DISABLED'}", "null", NULL, 0, 0, 0, "[]" },
 };
 
 /* CloudTrail's field order (AWS KMS's 1.11 examples); errorCode and
