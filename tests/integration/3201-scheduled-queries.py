@@ -20,7 +20,7 @@ import time
 import botocore.exceptions
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lvtest import Server, T, logs_call  # noqa: E402
+from lvtest import Server, T, logs_call, on_pg  # noqa: E402
 
 t = T()
 ACCOUNT = "123456789012"
@@ -264,6 +264,32 @@ with Server(env={"LOGVAULT_TEST_SCHED_SPEED": "60"}) as srv:
     rc, out, err = cli("get-scheduled-query", "--identifier", "cli-sq")
     t.ok("cli: gone, an error exit naming ResourceNotFoundException",
          rc != 0 and "ResourceNotFoundException" in err, (rc, err))
+
+    # Two nodes on one PostgreSQL database: the lease lets one of them run
+    # the schedules, so each run is triggered once, by one node.
+    if on_pg():
+        with Server("--store", srv.store_uri, "--root-key-file",
+                    srv.root_key_file,
+                    env={"LOGVAULT_TEST_SCHED_SPEED": "60"}) as srv2:
+            logs2 = RawLogs(srv2, srv2.client("logs", region=REGION))
+            logs2.create_scheduled_query(
+                name="two-nodes", scheduleExpression="rate(1 minute)",
+                startTimeOffset=7200, **common)
+            runs = wait_for(lambda: [r for r in history(logs2, "two-nodes")
+                                     if r["executionStatus"] == "Complete"]
+                            if len(history(logs2, "two-nodes")) >= 3
+                            else None, "two nodes: three runs")
+            if runs:
+                times = sorted(r["triggeredTimestamp"]
+                               for r in history(logs2, "two-nodes"))
+                t.eq("two nodes: no run twice", len(set(times)), len(times))
+                t.ok("two nodes: runs on the minute grid",
+                     all((b - a) > 0 and (b - a) % 60000 == 0
+                         for a, b in zip(times, times[1:])), times)
+                n1 = srv.read_log().count("scheduled query triggered")
+                n2 = srv2.read_log().count("scheduled query triggered")
+                t.ok("two nodes: one node triggers", (n1 == 0) != (n2 == 0),
+                     (n1, n2))
 
     logs.delete_scheduled_query(identifier="every-minute")
     t.error("delete: gone", "ResourceNotFoundException",
