@@ -269,7 +269,7 @@ int64_t lv_sched_expr_next(const struct lv_sched_expr *e, int64_t anchor_ms,
         int64_t k;
 
         if (after_ms < anchor_ms) {
-            return anchor_ms + e->rate_ms;
+            return anchor_ms;
         }
         k = (after_ms - anchor_ms) / e->rate_ms + 1;
         return anchor_ms + k * e->rate_ms;

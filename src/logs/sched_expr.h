@@ -54,7 +54,7 @@ int lv_sched_expr_parse(const char *s, size_t len, struct lv_sched_expr *out,
 
 /*
  * The first run time strictly after after_ms: for a rate, anchor_ms + k
- * times the rate (the smallest such k >= 1 past after_ms; anchor_ms is
+ * times the rate (the smallest such k >= 0 past after_ms; anchor_ms is
  * the schedule's start); for cron, the first whole minute that matches.
  * -1 when there is none before the end of LV_SCHED_YEAR_MAX.
  */

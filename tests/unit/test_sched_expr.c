@@ -10,8 +10,10 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "logs/sched_expr.h"
+#include "logs/sched_int.h"
 
 /* Epoch ms of a UTC date and time. */
 static int64_t utc(int y, int mo, int d, int h, int mi)
@@ -49,7 +51,8 @@ static void test_rate(void **state)
     assert_int_equal(lv_sched_expr_next(&e, a, a), a + 60000);
     assert_int_equal(lv_sched_expr_next(&e, a, a + 59999), a + 60000);
     assert_int_equal(lv_sched_expr_next(&e, a, a + 60000), a + 120000);
-    assert_int_equal(lv_sched_expr_next(&e, a, a - 5000000), a + 60000);
+    /* Before the anchor (a scheduleStartTime to come): the anchor. */
+    assert_int_equal(lv_sched_expr_next(&e, a, a - 5000000), a);
     parse_ok("rate(5 minutes)", &e);
     assert_int_equal(e.rate_ms, 300000);
     parse_ok("rate(2 hours)", &e);
@@ -137,12 +140,43 @@ static void test_refused(void **state)
     assert_non_null(strstr(msg, "does not evaluate"));
 }
 
+/* The scheduler's next run of a definition: its state, anchor,
+ * scheduleStartTime and scheduleEndTime. */
+static void test_definition(void **state)
+{
+    struct lv_sched_expr e;
+    int64_t a = utc(2026, 1, 1, 0, 0);
+    json_t *doc = json_pack("{s:s, s:I}", "state", "ENABLED", "anchor",
+                            (json_int_t)a);
+
+    (void)state;
+    parse_ok("rate(1 hour)", &e);
+    assert_int_equal(lv_logs_sched_next(doc, &e, a + 1), a + 3600000);
+    /* Not before scheduleStartTime: the first run is at it. */
+    json_object_set_new(doc, "scheduleStartTime",
+                        json_integer(a + 86400000));
+    assert_int_equal(lv_logs_sched_next(doc, &e, a + 1), a + 86400000);
+    /* None past scheduleEndTime. */
+    json_object_set_new(doc, "scheduleEndTime",
+                        json_integer(a + 86400000 + 7200000));
+    assert_int_equal(lv_logs_sched_next(doc, &e, a + 86400000 + 3600000),
+                     a + 86400000 + 7200000);
+    assert_int_equal(lv_logs_sched_next(doc, &e, a + 86400000 + 7200000),
+                     -1);
+    /* DISABLED: none at all. */
+    json_object_del(doc, "scheduleEndTime");
+    json_object_set_new(doc, "state", json_string("DISABLED"));
+    assert_int_equal(lv_logs_sched_next(doc, &e, a), -1);
+    json_decref(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rate),
         cmocka_unit_test(test_cron),
         cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_definition),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
