@@ -35,6 +35,7 @@
 #include "store/logs_store.h"
 #include "store/lookup_store.h"
 #include "store/sched_store.h"
+#include "store/anomaly_store.h"
 #include "store/store.h"
 
 struct lv_buf;
@@ -122,6 +123,14 @@ struct lv_store_sched_ops {
 #undef LV_STORE_OP
 };
 
+/* Anomaly detectors (anomaly_ops.def, contracts of anomaly_store.h). */
+struct lv_store_anomaly_ops {
+#define LV_STORE_OP(name, params, args) \
+    int (*name)(void *impl, LV_STORE_UNPAREN params);
+#include "store/anomaly_ops.def"
+#undef LV_STORE_OP
+};
+
 /*
  * A backend. `open` fills s->impl (the backend's state, passed back to every
  * other operation) and s->where (what messages name: the database path; a
@@ -194,6 +203,7 @@ struct lv_store_backend {
     const struct lv_store_insights_ops *insights;
     const struct lv_store_lookup_ops *lookup;
     const struct lv_store_sched_ops *sched;
+    const struct lv_store_anomaly_ops *anomaly;
 };
 
 struct lv_store {
@@ -217,7 +227,8 @@ extern const struct lv_store_backend lv_store_postgres_backend;
  */
 struct lv_migration {
     const char *component;  /* "core", "kms", "logs", "events", "audit",
-                             * "insights", "lookup", "sched" */
+                             * "insights", "lookup", "sched",
+                             * "anomaly" */
     int version;            /* the version the database has after this step */
     const char *sql;
 };

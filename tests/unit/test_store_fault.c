@@ -23,6 +23,7 @@
 #include "store/insights_store.h"
 #include "store/lookup_store.h"
 #include "store/sched_store.h"
+#include "store/anomaly_store.h"
 #include "store/kms_store.h"
 #include "store/logs_store.h"
 #include "store/sqlite/sqlite_int.h"
@@ -252,6 +253,27 @@ static void make_sched(struct lv_sched_rec *r, struct lv_sched_run *u,
     u->doc = doc;
 }
 
+/* An anomaly detector and one anomaly; strings static. */
+static void make_detector(struct lv_anomaly_det *d, struct lv_anomaly_row *a,
+                          const char *id)
+{
+    static char doc[] = "{}";
+
+    memset(d, 0, sizeof(*d));
+    snprintf(d->account, sizeof(d->account), ACCT);
+    snprintf(d->region, sizeof(d->region), REGION);
+    snprintf(d->id, sizeof(d->id), "%s", id);
+    d->next_ms = 500;
+    d->created_ms = d->updated_ms = 1000;
+    d->doc = doc;
+    memset(a, 0, sizeof(*a));
+    snprintf(a->account, sizeof(a->account), ACCT);
+    snprintf(a->region, sizeof(a->region), REGION);
+    snprintf(a->detector, sizeof(a->detector), "%s", id);
+    snprintf(a->pattern_id, sizeof(a->pattern_id), "p-%s", id);
+    a->doc = doc;
+}
+
 static void populate(struct fx *f)
 {
     struct lv_err err = LV_ERR_INIT;
@@ -271,6 +293,8 @@ static void populate(struct fx *f)
     struct lv_lookup_rec lt;
     struct lv_sched_rec sr;
     struct lv_sched_run su;
+    struct lv_anomaly_det ad;
+    struct lv_anomaly_row ar;
 
     make_key(&k, "k1");
     assert_int_equal(lv_store_kms_key_insert(f->s, &k, "sealed-1", 8, &err),
@@ -341,6 +365,9 @@ static void populate(struct fx *f)
     make_sched(&sr, &su, "s1");
     assert_int_equal(lv_store_sched_insert(f->s, &sr, &err), 1);
     assert_int_equal(lv_store_sched_run_put(f->s, &su, &err), 0);
+    make_detector(&ad, &ar, "d1");
+    assert_int_equal(lv_store_anomaly_det_insert(f->s, &ad, &err), 1);
+    assert_int_equal(lv_store_anomaly_put(f->s, &ar, &err), 0);
 }
 
 /* A fresh store with the fixture's records, wrapped with no rules. */
@@ -486,6 +513,18 @@ static int any_sched_run(void *arg, const struct lv_sched_run *r)
     return 0;
 }
 
+static int any_detector(void *arg, const struct lv_anomaly_det *d)
+{
+    (void)arg, (void)d;
+    return 0;
+}
+
+static int any_anomaly(void *arg, const struct lv_anomaly_row *a)
+{
+    (void)arg, (void)a;
+    return 0;
+}
+
 static int any_key(void *arg, const struct lv_kms_key *k)
 {
     (void)arg, (void)k;
@@ -572,6 +611,8 @@ static int call(struct fx *f, const char *op, int *writes,
     struct lv_lookup_rec lt;
     struct lv_sched_rec sr;
     struct lv_sched_run su;
+    struct lv_anomaly_det adet;
+    struct lv_anomaly_row arow;
     static const uint8_t sealed[] = { 1, 2, 3 };
     uint8_t h[LV_AUDIT_HASH_BYTES];
     int64_t n64 = 0;
@@ -977,6 +1018,39 @@ static int call(struct fx *f, const char *op, int *writes,
     } else if (IS("sched.run_open")) {
         *writes = 0;
         rc = lv_store_sched_run_open(s, 10, any_sched_run, NULL, err);
+    /* anomaly */
+    } else if (IS("anomaly.det_insert")) {
+        make_detector(&adet, &arow, "d2");
+        rc = lv_store_anomaly_det_insert(s, &adet, err);
+    } else if (IS("anomaly.det_update")) {
+        make_detector(&adet, &arow, "d1");
+        adet.next_ms = 9;
+        rc = lv_store_anomaly_det_update(s, &adet, err);
+    } else if (IS("anomaly.det_get")) {
+        *writes = 0;
+        rc = lv_store_anomaly_det_get(s, ACCT, REGION, "d1", &adet, err);
+        if (rc > 0) {
+            lv_anomaly_det_release(&adet);
+        }
+    } else if (IS("anomaly.det_list")) {
+        *writes = 0;
+        rc = lv_store_anomaly_det_list(s, ACCT, REGION, "", 10,
+                                       any_detector, NULL, err);
+    } else if (IS("anomaly.det_delete")) {
+        rc = lv_store_anomaly_det_delete(s, ACCT, REGION, "d1", err);
+    } else if (IS("anomaly.det_due")) {
+        *writes = 0;
+        rc = lv_store_anomaly_det_due(s, 1000, 10, any_detector, NULL, err);
+    } else if (IS("anomaly.put")) {
+        static char other[] = "{\"x\":1}";
+
+        make_detector(&adet, &arow, "d1");
+        arow.doc = other;
+        rc = lv_store_anomaly_put(s, &arow, err);
+    } else if (IS("anomaly.list")) {
+        *writes = 0;
+        rc = lv_store_anomaly_list(s, ACCT, REGION, "", 10, any_anomaly,
+                                   NULL, err);
     } else {
         fail_msg("no case for store operation %s", op);
     }

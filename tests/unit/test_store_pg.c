@@ -130,7 +130,7 @@ static void test_migrations(void **state)
 {
     static const char *const comps[] = { "core", "kms", "logs", "events",
                                          "audit", "insights", "lookup",
-                                         "sched" };
+                                         "sched", "anomaly" };
     struct lv_err err = LV_ERR_INIT;
     struct lv_store_config cfg = { NULL, NULL };
     enum lv_store_presence pres = LV_STORE_PRESENT;
@@ -575,10 +575,10 @@ static void test_migrate_together(void **state)
             fail_msg("opener %d: %s", i, o[i].msg);
         }
     }
-    /* core, kms, logs, events, insights, lookup, sched at 1, audit at 2:
-     * each once. */
+    /* core, kms, logs, events, insights, lookup, sched, anomaly at 1,
+     * audit at 2: each once. */
     assert_int_equal(db_int("SELECT count(*) FROM schema_version"
-                            " WHERE version = 1"), 7);
+                            " WHERE version = 1"), 8);
     assert_int_equal(db_int("SELECT count(*) FROM schema_version"
                             " WHERE component = 'audit' AND version = 2"),
                      1);

@@ -1135,6 +1135,12 @@ static const struct lv_store_sched_ops pg_sched_ops = {
 #undef LV_STORE_OP
 };
 
+static const struct lv_store_anomaly_ops pg_anomaly_ops = {
+#define LV_STORE_OP(name, params, args) .name = lv_pg_anomaly_##name,
+#include "store/anomaly_ops.def"
+#undef LV_STORE_OP
+};
+
 const struct lv_store_backend lv_store_postgres_backend = {
     .name = "postgresql",
     .migrations = lv_pg_migrations,
@@ -1161,4 +1167,5 @@ const struct lv_store_backend lv_store_postgres_backend = {
     .insights = &pg_insights_ops,
     .lookup = &pg_lookup_ops,
     .sched = &pg_sched_ops,
+    .anomaly = &pg_anomaly_ops,
 };

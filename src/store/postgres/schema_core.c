@@ -30,5 +30,6 @@ const struct lv_migration *const lv_pg_migrations[] = {
     lv_pg_migrations_insights,
     lv_pg_migrations_lookup,
     lv_pg_migrations_sched,
+    lv_pg_migrations_anomaly,
     NULL,
 };

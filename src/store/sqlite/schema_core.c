@@ -25,5 +25,6 @@ const struct lv_migration *const lv_sqlite_migrations[] = {
     lv_sqlite_migrations_insights,
     lv_sqlite_migrations_lookup,
     lv_sqlite_migrations_sched,
+    lv_sqlite_migrations_anomaly,
     NULL,
 };

@@ -68,6 +68,11 @@ void lv_sqlite_rollback(void *impl);
     int lv_sqlite_sched_##name(void *impl, LV_STORE_UNPAREN params);
 #include "store/sched_ops.def"
 #undef LV_STORE_OP
+/* Anomaly detectors (anomaly.c), for store/anomaly_ops.def. */
+#define LV_STORE_OP(name, params, args) \
+    int lv_sqlite_anomaly_##name(void *impl, LV_STORE_UNPAREN params);
+#include "store/anomaly_ops.def"
+#undef LV_STORE_OP
 
 /*
  * Migrations, in SQLite's dialect: one array per component ("events" holds
@@ -88,6 +93,8 @@ extern const struct lv_migration lv_sqlite_migrations_insights[];
 extern const struct lv_migration lv_sqlite_migrations_lookup[];
 /* Scheduled queries (sched_store.h), after it. */
 extern const struct lv_migration lv_sqlite_migrations_sched[];
+/* Anomaly detectors (anomaly_store.h), after it. */
+extern const struct lv_migration lv_sqlite_migrations_anomaly[];
 extern const struct lv_migration *const lv_sqlite_migrations[];
 
 /*
