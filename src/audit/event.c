@@ -570,12 +570,38 @@ static const struct rule logs_sched_history[] = {
     C("maxResults", "maxResults"), C("nextToken", "nextToken"), END,
 };
 
+/* Anomaly detectors. */
+static const struct rule logs_anomaly_det[] = {
+    C("anomalyDetectorArn", "anomalyDetectorArn"),
+    C("logGroupArnList", "logGroupArnList"),
+    C("detectorName", "detectorName"),
+    C("evaluationFrequency", "evaluationFrequency"),
+    C("filterPattern", "filterPattern"), C("kmsKeyId", "kmsKeyId"),
+    C("anomalyVisibilityTime", "anomalyVisibilityTime"),
+    C("enabled", "enabled"), C("tags", "tags"), END,
+};
+static const struct rule logs_anomaly_list[] = {
+    C("anomalyDetectorArn", "anomalyDetectorArn"),
+    C("filterLogGroupArn", "filterLogGroupArn"),
+    C("suppressionState", "suppressionState"), C("limit", "limit"),
+    C("nextToken", "nextToken"), END,
+};
+static const struct rule logs_anomaly_update[] = {
+    C("anomalyDetectorArn", "anomalyDetectorArn"),
+    C("anomalyId", "anomalyId"), C("patternId", "patternId"),
+    C("suppressionType", "suppressionType"),
+    C("suppressionPeriod", "suppressionPeriod"), C("baseline", "baseline"),
+    END,
+};
+
 static const struct op_rule logs_ops[] = {
     { "AssociateKmsKey", 0, logs_associate, NULL, NULL, NULL },
+    { "CreateLogAnomalyDetector", 0, logs_anomaly_det, NULL, NULL, NULL },
     { "CreateLogGroup", 0, logs_create_group, NULL, NULL, NULL },
     { "CreateLogStream", 0, logs_stream, NULL, NULL, NULL },
     { "CreateLookupTable", 0, logs_create_lookup, NULL, NULL, NULL },
     { "CreateScheduledQuery", 0, logs_sched_def, NULL, NULL, NULL },
+    { "DeleteLogAnomalyDetector", 0, logs_anomaly_det, NULL, NULL, NULL },
     { "DeleteLogGroup", 0, logs_group, NULL, NULL, NULL },
     { "DeleteLogStream", 0, logs_stream, NULL, NULL, NULL },
     { "DeleteLookupTable", 0, logs_lookup_arn, NULL, NULL, NULL },
@@ -595,6 +621,7 @@ static const struct op_rule logs_ops[] = {
     { "DisassociateKmsKey", 0, logs_disassociate, NULL, NULL, NULL },
     { "FilterLogEvents", F_RO | F_DATA, logs_filter_events, NULL, NULL,
       NULL },
+    { "GetLogAnomalyDetector", F_RO, logs_anomaly_det, NULL, NULL, NULL },
     { "GetLogEvents", F_RO | F_DATA, logs_get_events, NULL, NULL, NULL },
     { "GetLogGroupFields", F_RO, logs_group_fields, NULL, NULL, NULL },
     { "GetLogRecord", F_RO | F_DATA, logs_get_record, NULL, NULL, NULL },
@@ -603,6 +630,9 @@ static const struct op_rule logs_ops[] = {
       NULL },
     { "GetScheduledQuery", F_RO, logs_sched_id, NULL, NULL, NULL },
     { "GetScheduledQueryHistory", F_RO, logs_sched_history, NULL, NULL,
+      NULL },
+    { "ListAnomalies", F_RO, logs_anomaly_list, NULL, NULL, NULL },
+    { "ListLogAnomalyDetectors", F_RO, logs_anomaly_list, NULL, NULL,
       NULL },
     { "ListLogGroups", F_RO, logs_list_groups, NULL, NULL, NULL },
     { "ListLogGroupsForQuery", F_RO, logs_groups_for_query, NULL, NULL,
@@ -623,6 +653,8 @@ static const struct op_rule logs_ops[] = {
     { "TestMetricFilter", F_RO, logs_test_filter, NULL, NULL, NULL },
     { "UntagLogGroup", 0, logs_tag_group, NULL, NULL, NULL },
     { "UntagResource", 0, logs_untag_resource, NULL, NULL, NULL },
+    { "UpdateAnomaly", 0, logs_anomaly_update, NULL, NULL, NULL },
+    { "UpdateLogAnomalyDetector", 0, logs_anomaly_det, NULL, NULL, NULL },
     { "UpdateLookupTable", 0, logs_update_lookup, NULL, NULL, NULL },
     { "UpdateScheduledQuery", 0, logs_sched_def, NULL, NULL, NULL },
 };

@@ -20,6 +20,7 @@ struct lv_keyring;
 struct lv_logs_committer;
 struct lv_logs_queries;
 struct lv_logs_sched;
+struct lv_logs_anomaly;
 struct lv_logs_retention;
 
 /* What lv_logs_new() makes (logs.h); handlers reach it as
@@ -34,6 +35,9 @@ struct lv_logs {
     struct lv_logs_queries *queries;    /* Insights' runner pool and
                                          * sweeper (query_int.h); NULL
                                          * until started */
+    struct lv_logs_anomaly *anomaly;    /* anomaly detectors' evaluator
+                                         * (anomaly_int.h); NULL until
+                                         * started */
     struct lv_logs_sched *sched;        /* scheduled queries' scheduler
                                          * (sched_int.h); NULL until
                                          * started */

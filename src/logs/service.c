@@ -11,6 +11,7 @@
 #include "logs/logs_int.h"
 #include "logs/query_int.h"
 #include "logs/retention.h"
+#include "logs/anomaly_int.h"
 #include "logs/sched_int.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -49,6 +50,11 @@ int lv_logs_start(struct lv_logs *logs, struct lv_app *app,
         return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
                           "cannot start the scheduled queries' scheduler");
     }
+    logs->anomaly = lv_logs_anomaly_start(app);
+    if (!logs->anomaly) {
+        return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                          "cannot start the anomaly detectors' evaluator");
+    }
     return 0;
 }
 
@@ -57,6 +63,7 @@ void lv_logs_free(struct lv_logs *logs)
     if (!logs) {
         return;
     }
+    lv_logs_anomaly_stop(logs->anomaly);
     lv_logs_sched_stop(logs->sched);
     lv_logs_queries_stop(logs->queries);
     lv_logs_retention_stop(logs->retention);
