@@ -2,9 +2,8 @@
  * anomaly_rule: the decision of a log anomaly detector for one pattern in
  * one evaluation window — whether the pattern's count is an anomaly
  * against its baseline, of which kind and priority. Deterministic, so the
- * same counts always give the same verdict. (The building block of the
- * anomaly detectors of issue 17; the detectors' operations and evaluator
- * are not written yet.)
+ * same counts always give the same verdict. The log anomaly detectors'
+ * evaluator (anomaly_run.c) applies it to every pattern of every window.
  *
  * Inputs: the pattern's event count in each of the previous windows
  * (the baseline, oldest first, 0 where it did not occur; at most the
