@@ -8,7 +8,9 @@
  * ListAnomalies: one detector's anomalies (anomalyDetectorArn) or every
  * detector's of the scope, by detector and pattern id; only those last
  * seen within the detector's anomalyVisibilityTime (days); suppressionState
- * SUPPRESSED or UNSUPPRESSED filters; limit 1 to 50 (default 50),
+ * SUPPRESSED or UNSUPPRESSED filters (a LIMITED suppression past its
+ * suppressedUntil no longer counts, and its anomaly shows Active again);
+ * limit 1 to 50 (default 50),
  * nextToken the position ("an:N"). `active` is whether the anomaly was
  * seen in the detector's last evaluated window; `suppressed` whether a
  * suppression holds now (INFINITE, or LIMITED until suppressedUntil).
@@ -96,13 +98,13 @@ static int list_each(void *arg, const struct lv_anomaly_row *a)
 {
     static const char *const members[] = {
         "anomalyId", "patternId", "anomalyDetectorArn", "patternString",
-        "priority", "firstSeen", "lastSeen", "description", "state",
-        "histogram", "logSamples", "patternTokens", "logGroupArnList",
+        "priority", "firstSeen", "lastSeen", "description", "histogram", "logSamples", "patternTokens", "logGroupArnList",
         "suppressedDate", "suppressedUntil", "isPatternLevelSuppression",
         NULL,
     };
     struct lister *l = arg;
     json_t *doc;
+    const char *state;
     int64_t last = 0;
     int sup;
 
@@ -137,6 +139,12 @@ static int list_each(void *arg, const struct lv_anomaly_row *a)
             lv_jw_json(l->w, v);
         }
     }
+    state = lv_json_str(doc, "state");
+    /* A LIMITED suppression that lapsed leaves the anomaly Active. */
+    if (state && strcmp(state, "Suppressed") == 0 && !sup) {
+        state = "Active";
+    }
+    lv_jw_kstr(l->w, "state", state ? state : "Active");
     lv_jw_kbool(l->w, "active", last >= l->window_end);
     lv_jw_kbool(l->w, "suppressed", sup);
     lv_jw_obj_close(l->w);
