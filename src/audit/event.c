@@ -799,6 +799,58 @@ static const struct rule logs_test_transformer[] = {
     C("transformerConfig", "transformerConfig"), END,
 };
 
+/* Scheduled queries: the definition as given (the query text as
+ * StartQuery's rule records it; no event data). */
+static const struct rule logs_sched_def[] = {
+    C("name", "name"), C("identifier", "identifier"),
+    C("description", "description"), C("queryLanguage", "queryLanguage"),
+    C("queryString", "queryString"),
+    C("logGroupIdentifiers", "logGroupIdentifiers"),
+    C("scheduleExpression", "scheduleExpression"),
+    C("timezone", "timezone"), C("startTimeOffset", "startTimeOffset"),
+    C("destinationConfiguration", "destinationConfiguration"),
+    C("scheduleStartTime", "scheduleStartTime"),
+    C("scheduleEndTime", "scheduleEndTime"),
+    C("executionRoleArn", "executionRoleArn"), C("state", "state"),
+    C("tags", "tags"), END,
+};
+static const struct rule logs_sched_id[] = {
+    C("identifier", "identifier"), END,
+};
+static const struct rule logs_sched_list[] = {
+    C("maxResults", "maxResults"), C("nextToken", "nextToken"),
+    C("state", "state"), END,
+};
+static const struct rule logs_sched_history[] = {
+    C("identifier", "identifier"), C("startTime", "startTime"),
+    C("endTime", "endTime"), C("executionStatuses", "executionStatuses"),
+    C("maxResults", "maxResults"), C("nextToken", "nextToken"), END,
+};
+
+/* Anomaly detectors. */
+static const struct rule logs_anomaly_det[] = {
+    C("anomalyDetectorArn", "anomalyDetectorArn"),
+    C("logGroupArnList", "logGroupArnList"),
+    C("detectorName", "detectorName"),
+    C("evaluationFrequency", "evaluationFrequency"),
+    C("filterPattern", "filterPattern"), C("kmsKeyId", "kmsKeyId"),
+    C("anomalyVisibilityTime", "anomalyVisibilityTime"),
+    C("enabled", "enabled"), C("tags", "tags"), END,
+};
+static const struct rule logs_anomaly_list[] = {
+    C("anomalyDetectorArn", "anomalyDetectorArn"),
+    C("filterLogGroupArn", "filterLogGroupArn"),
+    C("suppressionState", "suppressionState"), C("limit", "limit"),
+    C("nextToken", "nextToken"), END,
+};
+static const struct rule logs_anomaly_update[] = {
+    C("anomalyDetectorArn", "anomalyDetectorArn"),
+    C("anomalyId", "anomalyId"), C("patternId", "patternId"),
+    C("suppressionType", "suppressionType"),
+    C("suppressionPeriod", "suppressionPeriod"), C("baseline", "baseline"),
+    END,
+};
+
 static const struct op_rule logs_ops[] = {
     { "AssociateKmsKey", 0, logs_associate, NULL, NULL, NULL },
     { "AssociateSourceToS3TableIntegration", 0, logs_associate_s3t, NULL,
@@ -808,9 +860,11 @@ static const struct op_rule logs_ops[] = {
     { "CreateDelivery", 0, logs_create_delivery, NULL, NULL, NULL },
     { "CreateExportTask", 0, logs_create_export, NULL, NULL, NULL },
     { "CreateImportTask", 0, logs_create_import, NULL, NULL, NULL },
+    { "CreateLogAnomalyDetector", 0, logs_anomaly_det, NULL, NULL, NULL },
     { "CreateLogGroup", 0, logs_create_group, NULL, NULL, NULL },
     { "CreateLogStream", 0, logs_stream, NULL, NULL, NULL },
     { "CreateLookupTable", 0, logs_create_lookup, NULL, NULL, NULL },
+    { "CreateScheduledQuery", 0, logs_sched_def, NULL, NULL, NULL },
     { "DeleteAccountPolicy", 0, logs_account_policy, NULL, NULL, NULL },
     { "DeleteDataProtectionPolicy", 0, logs_dp_policy, NULL, NULL, NULL },
     { "DeleteDelivery", 0, logs_delivery_id, NULL, NULL, NULL },
@@ -820,6 +874,7 @@ static const struct op_rule logs_ops[] = {
     { "DeleteDestination", 0, logs_destination_name, NULL, NULL, NULL },
     { "DeleteIndexPolicy", 0, logs_index_policy, NULL, NULL, NULL },
     { "DeleteIntegration", 0, logs_integration_name, NULL, NULL, NULL },
+    { "DeleteLogAnomalyDetector", 0, logs_anomaly_det, NULL, NULL, NULL },
     { "DeleteLogGroup", 0, logs_group, NULL, NULL, NULL },
     { "DeleteLogStream", 0, logs_stream, NULL, NULL, NULL },
     { "DeleteLookupTable", 0, logs_lookup_arn, NULL, NULL, NULL },
@@ -827,6 +882,7 @@ static const struct op_rule logs_ops[] = {
     { "DeleteQueryDefinition", 0, logs_query_def_id, NULL, NULL, NULL },
     { "DeleteResourcePolicy", 0, logs_delete_respol, NULL, NULL, NULL },
     { "DeleteRetentionPolicy", 0, logs_group, NULL, NULL, NULL },
+    { "DeleteScheduledQuery", 0, logs_sched_id, NULL, NULL, NULL },
     { "DeleteSubscriptionFilter", 0, logs_filter_name, NULL, NULL, NULL },
     { "DeleteTransformer", 0, logs_transformer_id, NULL, NULL, NULL },
     { "DescribeAccountPolicies", F_RO, logs_account_policy, NULL, NULL,
@@ -873,6 +929,7 @@ static const struct op_rule logs_ops[] = {
     { "GetDeliveryDestinationPolicy", F_RO, logs_dest_name, NULL, NULL, NULL },
     { "GetDeliverySource", F_RO, logs_name, NULL, NULL, NULL },
     { "GetIntegration", F_RO, logs_integration_name, NULL, NULL, NULL },
+    { "GetLogAnomalyDetector", F_RO, logs_anomaly_det, NULL, NULL, NULL },
     { "GetLogEvents", F_RO | F_DATA, logs_get_events, NULL, NULL, NULL },
     { "GetLogFields", F_RO, logs_log_fields, NULL, NULL, NULL },
     { "GetLogGroupFields", F_RO, logs_group_fields, NULL, NULL, NULL },
@@ -881,11 +938,18 @@ static const struct op_rule logs_ops[] = {
     { "GetLookupTable", F_RO, logs_lookup_arn, NULL, NULL, NULL },
     { "GetQueryResults", F_RO | F_DATA, logs_query_results, NULL, NULL,
       NULL },
+    { "GetScheduledQuery", F_RO, logs_sched_id, NULL, NULL, NULL },
+    { "GetScheduledQueryHistory", F_RO, logs_sched_history, NULL, NULL,
+      NULL },
     { "GetTransformer", F_RO, logs_transformer_id, NULL, NULL, NULL },
+    { "ListAnomalies", F_RO, logs_anomaly_list, NULL, NULL, NULL },
     { "ListIntegrations", F_RO, logs_list_integrations, NULL, NULL, NULL },
+    { "ListLogAnomalyDetectors", F_RO, logs_anomaly_list, NULL, NULL,
+      NULL },
     { "ListLogGroups", F_RO, logs_list_groups, NULL, NULL, NULL },
     { "ListLogGroupsForQuery", F_RO, logs_groups_for_query, NULL, NULL,
       NULL },
+    { "ListScheduledQueries", F_RO, logs_sched_list, NULL, NULL, NULL },
     { "ListSourcesForS3TableIntegration", F_RO, logs_list_s3t_sources, NULL,
       NULL, NULL },
     { "ListTagsForResource", F_RO, logs_resource, NULL, NULL, NULL },
@@ -922,9 +986,12 @@ static const struct op_rule logs_ops[] = {
     { "TestTransformer", F_RO, logs_test_transformer, NULL, NULL, NULL },
     { "UntagLogGroup", 0, logs_tag_group, NULL, NULL, NULL },
     { "UntagResource", 0, logs_untag_resource, NULL, NULL, NULL },
+    { "UpdateAnomaly", 0, logs_anomaly_update, NULL, NULL, NULL },
     { "UpdateDeliveryConfiguration", 0, logs_update_delivery, NULL,
       NULL, NULL },
+    { "UpdateLogAnomalyDetector", 0, logs_anomaly_det, NULL, NULL, NULL },
     { "UpdateLookupTable", 0, logs_update_lookup, NULL, NULL, NULL },
+    { "UpdateScheduledQuery", 0, logs_sched_def, NULL, NULL, NULL },
 };
 
 /* ---- AWS CloudTrail --------------------------------------------------

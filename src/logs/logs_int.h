@@ -20,6 +20,8 @@ struct lv_keyring;
 struct lv_logs_committer;
 struct lv_logs_livetail;
 struct lv_logs_queries;
+struct lv_logs_sched;
+struct lv_logs_anomaly;
 struct lv_logs_retention;
 
 /* What lv_logs_new() makes (logs.h); handlers reach it as
@@ -36,6 +38,12 @@ struct lv_logs {
                                          * until started */
     struct lv_logs_livetail *livetail;  /* live tail sessions
                                          * (livetail.h) */
+    struct lv_logs_anomaly *anomaly;    /* anomaly detectors' evaluator
+                                         * (anomaly_int.h); NULL until
+                                         * started */
+    struct lv_logs_sched *sched;        /* scheduled queries' scheduler
+                                         * (sched_int.h); NULL until
+                                         * started */
 };
 
 /* "arn:aws:logs:REGION:ACCOUNT:log-group:NAME" with ":*" when `star`

@@ -12,6 +12,8 @@
 #include "logs/logs_int.h"
 #include "logs/query_int.h"
 #include "logs/retention.h"
+#include "logs/anomaly_int.h"
+#include "logs/sched_int.h"
 #include "util/err.h"
 #include "util/mem.h"
 
@@ -45,6 +47,16 @@ int lv_logs_start(struct lv_logs *logs, struct lv_app *app,
         return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
                           "cannot start the Logs Insights runners");
     }
+    logs->sched = lv_logs_sched_start(app);
+    if (!logs->sched) {
+        return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                          "cannot start the scheduled queries' scheduler");
+    }
+    logs->anomaly = lv_logs_anomaly_start(app);
+    if (!logs->anomaly) {
+        return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                          "cannot start the anomaly detectors' evaluator");
+    }
     return 0;
 }
 
@@ -53,6 +65,8 @@ void lv_logs_free(struct lv_logs *logs)
     if (!logs) {
         return;
     }
+    lv_logs_anomaly_stop(logs->anomaly);
+    lv_logs_sched_stop(logs->sched);
     lv_logs_queries_stop(logs->queries);
     lv_logs_retention_stop(logs->retention);
     lv_logs_committer_free(logs->committer);

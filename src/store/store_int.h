@@ -35,6 +35,8 @@
 #include "store/logs_store.h"
 #include "store/lookup_store.h"
 #include "store/policies_store.h"
+#include "store/sched_store.h"
+#include "store/anomaly_store.h"
 #include "store/store.h"
 
 struct lv_buf;
@@ -122,6 +124,22 @@ struct lv_store_policies_ops {
 #undef LV_STORE_OP
 };
 
+/* Scheduled queries (sched_ops.def, contracts of sched_store.h). */
+struct lv_store_sched_ops {
+#define LV_STORE_OP(name, params, args) \
+    int (*name)(void *impl, LV_STORE_UNPAREN params);
+#include "store/sched_ops.def"
+#undef LV_STORE_OP
+};
+
+/* Anomaly detectors (anomaly_ops.def, contracts of anomaly_store.h). */
+struct lv_store_anomaly_ops {
+#define LV_STORE_OP(name, params, args) \
+    int (*name)(void *impl, LV_STORE_UNPAREN params);
+#include "store/anomaly_ops.def"
+#undef LV_STORE_OP
+};
+
 /*
  * A backend. `open` fills s->impl (the backend's state, passed back to every
  * other operation) and s->where (what messages name: the database path; a
@@ -194,6 +212,8 @@ struct lv_store_backend {
     const struct lv_store_insights_ops *insights;
     const struct lv_store_lookup_ops *lookup;
     const struct lv_store_policies_ops *policies;
+    const struct lv_store_sched_ops *sched;
+    const struct lv_store_anomaly_ops *anomaly;
 };
 
 struct lv_store {
@@ -218,7 +238,8 @@ extern const struct lv_store_backend lv_store_postgres_backend;
 struct lv_migration {
     const char *component;  /* "core", "kms", "logs", "events", "audit",
                              * "insights", "lookup",
-                             * "policies", "delivery" */
+                             * "policies", "delivery", "sched",
+                             * "anomaly" */
     int version;            /* the version the database has after this step */
     const char *sql;
 };

@@ -23,6 +23,8 @@
 #include "store/insights_store.h"
 #include "store/lookup_store.h"
 #include "store/policies_store.h"
+#include "store/sched_store.h"
+#include "store/anomaly_store.h"
 #include "store/kms_store.h"
 #include "store/logs_store.h"
 #include "store/sqlite/sqlite_int.h"
@@ -256,6 +258,50 @@ static void make_table(struct lv_lookup_rec *t, const char *name)
     t->body_len = sizeof(body);
 }
 
+/* A scheduled query and one of its runs; strings static. */
+static void make_sched(struct lv_sched_rec *r, struct lv_sched_run *u,
+                       const char *name)
+{
+    static char doc[] = "{}";
+
+    memset(r, 0, sizeof(*r));
+    snprintf(r->account, sizeof(r->account), ACCT);
+    snprintf(r->region, sizeof(r->region), REGION);
+    snprintf(r->name, sizeof(r->name), "%s", name);
+    r->next_ms = 500;
+    r->created_ms = r->updated_ms = 1000;
+    r->doc = doc;
+    memset(u, 0, sizeof(*u));
+    snprintf(u->account, sizeof(u->account), ACCT);
+    snprintf(u->region, sizeof(u->region), REGION);
+    snprintf(u->name, sizeof(u->name), "%s", name);
+    snprintf(u->query_id, sizeof(u->query_id), "q-%s", name);
+    snprintf(u->status, sizeof(u->status), "Running");
+    u->triggered_ms = 1000;
+    u->doc = doc;
+}
+
+/* An anomaly detector and one anomaly; strings static. */
+static void make_detector(struct lv_anomaly_det *d, struct lv_anomaly_row *a,
+                          const char *id)
+{
+    static char doc[] = "{}";
+
+    memset(d, 0, sizeof(*d));
+    snprintf(d->account, sizeof(d->account), ACCT);
+    snprintf(d->region, sizeof(d->region), REGION);
+    snprintf(d->id, sizeof(d->id), "%s", id);
+    d->next_ms = 500;
+    d->created_ms = d->updated_ms = 1000;
+    d->doc = doc;
+    memset(a, 0, sizeof(*a));
+    snprintf(a->account, sizeof(a->account), ACCT);
+    snprintf(a->region, sizeof(a->region), REGION);
+    snprintf(a->detector, sizeof(a->detector), "%s", id);
+    snprintf(a->pattern_id, sizeof(a->pattern_id), "p-%s", id);
+    a->doc = doc;
+}
+
 static void populate(struct fx *f)
 {
     struct lv_err err = LV_ERR_INIT;
@@ -275,6 +321,10 @@ static void populate(struct fx *f)
     struct lv_log_respol rp;
     struct lv_lookup_rec lt;
     struct lv_delivery_dest dd;
+    struct lv_sched_rec sr;
+    struct lv_sched_run su;
+    struct lv_anomaly_det ad;
+    struct lv_anomaly_row ar;
 
     make_key(&k, "k1");
     assert_int_equal(lv_store_kms_key_insert(f->s, &k, "sealed-1", 8, &err),
@@ -355,6 +405,12 @@ static void populate(struct fx *f)
     assert_int_equal(lv_store_logs_respol_put(f->s, &rp, &err), 0);
     make_dest(&dd, "dd1");
     assert_int_equal(lv_store_logs_dest_put(f->s, &dd, &err), 0);
+    make_sched(&sr, &su, "s1");
+    assert_int_equal(lv_store_sched_insert(f->s, &sr, &err), 1);
+    assert_int_equal(lv_store_sched_run_put(f->s, &su, &err), 0);
+    make_detector(&ad, &ar, "d1");
+    assert_int_equal(lv_store_anomaly_det_insert(f->s, &ad, &err), 1);
+    assert_int_equal(lv_store_anomaly_put(f->s, &ar, &err), 0);
 }
 
 /* A fresh store with the fixture's records, wrapped with no rules. */
@@ -521,6 +577,30 @@ static int any_table(void *arg, const struct lv_lookup_rec *t)
 }
 
 
+static int any_sched(void *arg, const struct lv_sched_rec *r)
+{
+    (void)arg, (void)r;
+    return 0;
+}
+
+static int any_sched_run(void *arg, const struct lv_sched_run *r)
+{
+    (void)arg, (void)r;
+    return 0;
+}
+
+static int any_detector(void *arg, const struct lv_anomaly_det *d)
+{
+    (void)arg, (void)d;
+    return 0;
+}
+
+static int any_anomaly(void *arg, const struct lv_anomaly_row *a)
+{
+    (void)arg, (void)a;
+    return 0;
+}
+
 static int any_key(void *arg, const struct lv_kms_key *k)
 {
     (void)arg, (void)k;
@@ -614,6 +694,10 @@ static int call(struct fx *f, const char *op, int *writes,
     struct lv_log_respol rp;
     struct lv_lookup_rec lt;
     struct lv_delivery_dest dd;
+    struct lv_sched_rec sr;
+    struct lv_sched_run su;
+    struct lv_anomaly_det adet;
+    struct lv_anomaly_row arow;
     static const uint8_t sealed[] = { 1, 2, 3 };
     uint8_t h[LV_AUDIT_HASH_BYTES];
     int64_t n64 = 0;
@@ -1089,6 +1173,73 @@ static int call(struct fx *f, const char *op, int *writes,
         rc = lv_store_policies_list(s, ACCT, REGION, LV_POLICY_SCOPE_ACCOUNT,
                                     "DATA_PROTECTION_POLICY", 1, any_policy,
                                     NULL, err);
+    /* sched */
+    } else if (IS("sched.insert")) {
+        make_sched(&sr, &su, "s2");
+        rc = lv_store_sched_insert(s, &sr, err);
+    } else if (IS("sched.update")) {
+        make_sched(&sr, &su, "s1");
+        sr.next_ms = 9;
+        rc = lv_store_sched_update(s, &sr, err);
+    } else if (IS("sched.get")) {
+        *writes = 0;
+        rc = lv_store_sched_get(s, ACCT, REGION, "s1", &sr, err);
+        if (rc > 0) {
+            lv_sched_rec_release(&sr);
+        }
+    } else if (IS("sched.list")) {
+        *writes = 0;
+        rc = lv_store_sched_list(s, ACCT, REGION, "", 10, any_sched, NULL,
+                                 err);
+    } else if (IS("sched.delete")) {
+        rc = lv_store_sched_delete(s, ACCT, REGION, "s1", err);
+    } else if (IS("sched.due")) {
+        *writes = 0;
+        rc = lv_store_sched_due(s, 1000, 10, any_sched, NULL, err);
+    } else if (IS("sched.run_put")) {
+        make_sched(&sr, &su, "s1");
+        snprintf(su.status, sizeof(su.status), "Complete");
+        rc = lv_store_sched_run_put(s, &su, err);
+    } else if (IS("sched.run_list")) {
+        *writes = 0;
+        rc = lv_store_sched_run_list(s, ACCT, REGION, "s1", 0, 2000, 10,
+                                     any_sched_run, NULL, err);
+    } else if (IS("sched.run_open")) {
+        *writes = 0;
+        rc = lv_store_sched_run_open(s, 10, any_sched_run, NULL, err);
+    /* anomaly */
+    } else if (IS("anomaly.det_insert")) {
+        make_detector(&adet, &arow, "d2");
+        rc = lv_store_anomaly_det_insert(s, &adet, err);
+    } else if (IS("anomaly.det_update")) {
+        make_detector(&adet, &arow, "d1");
+        adet.next_ms = 9;
+        rc = lv_store_anomaly_det_update(s, &adet, err);
+    } else if (IS("anomaly.det_get")) {
+        *writes = 0;
+        rc = lv_store_anomaly_det_get(s, ACCT, REGION, "d1", &adet, err);
+        if (rc > 0) {
+            lv_anomaly_det_release(&adet);
+        }
+    } else if (IS("anomaly.det_list")) {
+        *writes = 0;
+        rc = lv_store_anomaly_det_list(s, ACCT, REGION, "", 10,
+                                       any_detector, NULL, err);
+    } else if (IS("anomaly.det_delete")) {
+        rc = lv_store_anomaly_det_delete(s, ACCT, REGION, "d1", err);
+    } else if (IS("anomaly.det_due")) {
+        *writes = 0;
+        rc = lv_store_anomaly_det_due(s, 1000, 10, any_detector, NULL, err);
+    } else if (IS("anomaly.put")) {
+        static char other[] = "{\"x\":1}";
+
+        make_detector(&adet, &arow, "d1");
+        arow.doc = other;
+        rc = lv_store_anomaly_put(s, &arow, err);
+    } else if (IS("anomaly.list")) {
+        *writes = 0;
+        rc = lv_store_anomaly_list(s, ACCT, REGION, "", 10, any_anomaly,
+                                   NULL, err);
     } else {
         fail_msg("no case for store operation %s", op);
     }

@@ -131,7 +131,8 @@ static void test_migrations(void **state)
     static const char *const comps[] = { "core", "kms", "logs", "events",
                                          "audit", "insights", "lookup",
                                          "policies", "respol",
-                                         "index", "delivery" };
+                                         "index", "delivery",
+                                         "sched", "anomaly" };
     struct lv_err err = LV_ERR_INIT;
     struct lv_store_config cfg = { NULL, NULL };
     enum lv_store_presence pres = LV_STORE_PRESENT;
@@ -589,10 +590,10 @@ static void test_migrate_together(void **state)
             fail_msg("opener %d: %s", i, o[i].msg);
         }
     }
-    /* core, insights, lookup, policies, respol, index, delivery at 1;
-     * audit, events and logs at 2, kms at 3: each once. */
+    /* core, insights, lookup, policies, respol, index, delivery, sched,
+     * anomaly at 1; audit, events and logs at 2, kms at 3: each once. */
     assert_int_equal(db_int("SELECT count(*) FROM schema_version"
-                            " WHERE version = 1"), 7);
+                            " WHERE version = 1"), 9);
     assert_int_equal(db_int("SELECT count(*) FROM schema_version"
                             " WHERE component IN ('audit', 'events', 'logs')"
                             " AND version = 2"), 3);

@@ -47,6 +47,12 @@ enum op {
 #define LV_STORE_OP(name, params, args) OP_POLICIES_##name,
 #include "store/policies_ops.def"
 #undef LV_STORE_OP
+#define LV_STORE_OP(name, params, args) OP_SCHED_##name,
+#include "store/sched_ops.def"
+#undef LV_STORE_OP
+#define LV_STORE_OP(name, params, args) OP_ANOMALY_##name,
+#include "store/anomaly_ops.def"
+#undef LV_STORE_OP
     OP_COUNT
 };
 
@@ -70,6 +76,12 @@ const char *const lv_store_fault_ops[] = {
 #undef LV_STORE_OP
 #define LV_STORE_OP(name, params, args) "policies." #name,
 #include "store/policies_ops.def"
+#undef LV_STORE_OP
+#define LV_STORE_OP(name, params, args) "sched." #name,
+#include "store/sched_ops.def"
+#undef LV_STORE_OP
+#define LV_STORE_OP(name, params, args) "anomaly." #name,
+#include "store/anomaly_ops.def"
 #undef LV_STORE_OP
     NULL,
 };
@@ -500,6 +512,32 @@ static int fault_lease(void *impl, const char *name, struct lv_err *err)
 #include "store/policies_ops.def"
 #undef LV_STORE_OP
 
+#define LV_STORE_OP(name, params, args)                                      \
+    static int sched_##name(void *impl, LV_STORE_UNPAREN params)             \
+    {                                                                        \
+        struct fault *fw = impl;                                             \
+                                                                             \
+        if (check(fw, OP_SCHED_##name, err) < 0) {                           \
+            return -1;                                                       \
+        }                                                                    \
+        return fw->be->sched->name(fw->impl, LV_STORE_UNPAREN args);         \
+    }
+#include "store/sched_ops.def"
+#undef LV_STORE_OP
+
+#define LV_STORE_OP(name, params, args)                                      \
+    static int anomaly_##name(void *impl, LV_STORE_UNPAREN params)           \
+    {                                                                        \
+        struct fault *fw = impl;                                             \
+                                                                             \
+        if (check(fw, OP_ANOMALY_##name, err) < 0) {                         \
+            return -1;                                                       \
+        }                                                                    \
+        return fw->be->anomaly->name(fw->impl, LV_STORE_UNPAREN args);       \
+    }
+#include "store/anomaly_ops.def"
+#undef LV_STORE_OP
+
 static const struct lv_store_kms_ops fault_kms_ops = {
 #define LV_STORE_OP(name, params, args) .name = kms_##name,
 #include "store/kms_ops.def"
@@ -536,6 +574,18 @@ static const struct lv_store_policies_ops fault_policies_ops = {
 #undef LV_STORE_OP
 };
 
+static const struct lv_store_sched_ops fault_sched_ops = {
+#define LV_STORE_OP(name, params, args) .name = sched_##name,
+#include "store/sched_ops.def"
+#undef LV_STORE_OP
+};
+
+static const struct lv_store_anomaly_ops fault_anomaly_ops = {
+#define LV_STORE_OP(name, params, args) .name = anomaly_##name,
+#include "store/anomaly_ops.def"
+#undef LV_STORE_OP
+};
+
 /* open and probe stay NULL: the wrapper is put on a store already open. */
 static const struct lv_store_backend fault_backend = {
     .name = "fault",
@@ -559,6 +609,8 @@ static const struct lv_store_backend fault_backend = {
     .insights = &fault_insights_ops,
     .lookup = &fault_lookup_ops,
     .policies = &fault_policies_ops,
+    .sched = &fault_sched_ops,
+    .anomaly = &fault_anomaly_ops,
 };
 
 /* ---- the wrapper's functions -------------------------------------------- */

@@ -1135,6 +1135,18 @@ static const struct lv_store_policies_ops pg_policies_ops = {
 #undef LV_STORE_OP
 };
 
+static const struct lv_store_sched_ops pg_sched_ops = {
+#define LV_STORE_OP(name, params, args) .name = lv_pg_sched_##name,
+#include "store/sched_ops.def"
+#undef LV_STORE_OP
+};
+
+static const struct lv_store_anomaly_ops pg_anomaly_ops = {
+#define LV_STORE_OP(name, params, args) .name = lv_pg_anomaly_##name,
+#include "store/anomaly_ops.def"
+#undef LV_STORE_OP
+};
+
 const struct lv_store_backend lv_store_postgres_backend = {
     .name = "postgresql",
     .migrations = lv_pg_migrations,
@@ -1161,4 +1173,6 @@ const struct lv_store_backend lv_store_postgres_backend = {
     .insights = &pg_insights_ops,
     .lookup = &pg_lookup_ops,
     .policies = &pg_policies_ops,
+    .sched = &pg_sched_ops,
+    .anomaly = &pg_anomaly_ops,
 };

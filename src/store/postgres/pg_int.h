@@ -85,6 +85,16 @@ void lv_pg_rollback(void *impl);
     int lv_pg_policies_##name(void *impl, LV_STORE_UNPAREN params);
 #include "store/policies_ops.def"
 #undef LV_STORE_OP
+/* Scheduled queries (sched.c), for store/sched_ops.def. */
+#define LV_STORE_OP(name, params, args) \
+    int lv_pg_sched_##name(void *impl, LV_STORE_UNPAREN params);
+#include "store/sched_ops.def"
+#undef LV_STORE_OP
+/* Anomaly detectors (anomaly.c), for store/anomaly_ops.def. */
+#define LV_STORE_OP(name, params, args) \
+    int lv_pg_anomaly_##name(void *impl, LV_STORE_UNPAREN params);
+#include "store/anomaly_ops.def"
+#undef LV_STORE_OP
 
 /*
  * Migrations, in PostgreSQL's dialect: one array per component, the same
@@ -114,6 +124,10 @@ extern const struct lv_migration lv_pg_migrations_respol[];
 extern const struct lv_migration lv_pg_migrations_index[];
 /* Delivery destinations (logs_store.h), after it. */
 extern const struct lv_migration lv_pg_migrations_delivery[];
+/* Scheduled queries (sched_store.h), after it. */
+extern const struct lv_migration lv_pg_migrations_sched[];
+/* Anomaly detectors (anomaly_store.h), after it. */
+extern const struct lv_migration lv_pg_migrations_anomaly[];
 extern const struct lv_migration *const lv_pg_migrations[];
 
 /* The state of a store opened on this backend (tests reach the database

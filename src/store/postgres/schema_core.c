@@ -33,5 +33,7 @@ const struct lv_migration *const lv_pg_migrations[] = {
     lv_pg_migrations_respol,
     lv_pg_migrations_index,
     lv_pg_migrations_delivery,
+    lv_pg_migrations_sched,
+    lv_pg_migrations_anomaly,
     NULL,
 };

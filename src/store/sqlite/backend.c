@@ -963,6 +963,18 @@ static const struct lv_store_policies_ops sq_policies_ops = {
 #undef LV_STORE_OP
 };
 
+static const struct lv_store_sched_ops sq_sched_ops = {
+#define LV_STORE_OP(name, params, args) .name = lv_sqlite_sched_##name,
+#include "store/sched_ops.def"
+#undef LV_STORE_OP
+};
+
+static const struct lv_store_anomaly_ops sq_anomaly_ops = {
+#define LV_STORE_OP(name, params, args) .name = lv_sqlite_anomaly_##name,
+#include "store/anomaly_ops.def"
+#undef LV_STORE_OP
+};
+
 const struct lv_store_backend lv_store_sqlite_backend = {
     .name = "sqlite",
     .migrations = lv_sqlite_migrations,
@@ -988,4 +1000,6 @@ const struct lv_store_backend lv_store_sqlite_backend = {
     .insights = &sq_insights_ops,
     .lookup = &sq_lookup_ops,
     .policies = &sq_policies_ops,
+    .sched = &sq_sched_ops,
+    .anomaly = &sq_anomaly_ops,
 };

@@ -28,5 +28,7 @@ const struct lv_migration *const lv_sqlite_migrations[] = {
     lv_sqlite_migrations_respol,
     lv_sqlite_migrations_index,
     lv_sqlite_migrations_delivery,
+    lv_sqlite_migrations_sched,
+    lv_sqlite_migrations_anomaly,
     NULL,
 };

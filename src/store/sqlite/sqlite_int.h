@@ -68,6 +68,16 @@ void lv_sqlite_rollback(void *impl);
     int lv_sqlite_policies_##name(void *impl, LV_STORE_UNPAREN params);
 #include "store/policies_ops.def"
 #undef LV_STORE_OP
+/* Scheduled queries (sched.c), for store/sched_ops.def. */
+#define LV_STORE_OP(name, params, args) \
+    int lv_sqlite_sched_##name(void *impl, LV_STORE_UNPAREN params);
+#include "store/sched_ops.def"
+#undef LV_STORE_OP
+/* Anomaly detectors (anomaly.c), for store/anomaly_ops.def. */
+#define LV_STORE_OP(name, params, args) \
+    int lv_sqlite_anomaly_##name(void *impl, LV_STORE_UNPAREN params);
+#include "store/anomaly_ops.def"
+#undef LV_STORE_OP
 
 /*
  * Migrations, in SQLite's dialect: one array per component ("events" holds
@@ -94,6 +104,10 @@ extern const struct lv_migration lv_sqlite_migrations_respol[];
 extern const struct lv_migration lv_sqlite_migrations_index[];
 /* Delivery destinations (logs_store.h), after it. */
 extern const struct lv_migration lv_sqlite_migrations_delivery[];
+/* Scheduled queries (sched_store.h), after it. */
+extern const struct lv_migration lv_sqlite_migrations_sched[];
+/* Anomaly detectors (anomaly_store.h), after it. */
+extern const struct lv_migration lv_sqlite_migrations_anomaly[];
 extern const struct lv_migration *const lv_sqlite_migrations[];
 
 /*

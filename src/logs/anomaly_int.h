@@ -1,0 +1,55 @@
+/*
+ * anomaly_int.h: log anomaly detectors inside the Logs service — the
+ * handlers (anomaly_detector.c, anomaly_list.c) and the evaluator
+ * (anomaly_run.c) share the detector's layout.
+ *
+ * A detector's `doc` (anomaly_store.h) holds the API's members
+ * (detectorName, logGroupArnList, evaluationFrequency, filterPattern,
+ * anomalyVisibilityTime, enabled) and logvault's own: "owner" (as a
+ * scheduled query's, sched_int.h: the principal whose rights its reads
+ * use), "windowMs" (the evaluation window), "windows" (windows evaluated
+ * so far), "lastWindowEnd" (epoch ms), "baseline" (pattern id → the
+ * counts of its last LV_ANOMALY_BASELINE windows, oldest first),
+ * "patterns" (pattern id → its pattern string).
+ * An anomaly's `doc` holds the Anomaly shape's members and
+ * "suppressedInfinite".
+ */
+#ifndef LV_LOGS_ANOMALY_INT_H
+#define LV_LOGS_ANOMALY_INT_H
+
+#include <stdint.h>
+
+struct lv_app;
+struct lv_req;
+
+/* "arn:aws:logs:REGION:ACCOUNT:anomaly-detector:ID". */
+#define LV_ANOMALY_ARN_MAX 200
+void lv_logs_anomaly_arn(const char *region, const char *account,
+                         const char *id, char out[LV_ANOMALY_ARN_MAX]);
+
+/* The detector id an ARN of rq's scope names into id[37]: 0, or -1. */
+int lv_logs_anomaly_id_of(const struct lv_req *rq, const char *arn,
+                          char id[37]);
+
+/* Windows of history a pattern's baseline keeps. */
+#define LV_ANOMALY_BASELINE 24
+
+/*
+ * The window of an evaluationFrequency, in ms (ONE_MIN … ONE_HOUR), or
+ * -1. When the environment variable LOGVAULT_TEST_ANOMALY_WINDOW_MS is
+ * set to N (100 to 60000) when the server starts — tests only,
+ * 3202-anomaly-detectors.py — every window is N ms, and a new detector's
+ * first window starts LV_ANOMALY_TEST_BACKFILL windows before its
+ * creation, so that a test can write events into past windows and read
+ * the verdicts without waiting.
+ */
+int64_t lv_logs_anomaly_window_ms(const char *frequency);
+int lv_logs_anomaly_test_mode(void);
+#define LV_ANOMALY_TEST_BACKFILL 10
+
+/* The evaluator: a ticker under the store lease "logs.anomaly". */
+struct lv_logs_anomaly;
+struct lv_logs_anomaly *lv_logs_anomaly_start(struct lv_app *app);
+void lv_logs_anomaly_stop(struct lv_logs_anomaly *a);
+
+#endif
