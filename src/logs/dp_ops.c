@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "logs/classes.h"
 #include "logs/dataprot.h"
 #include "logs/logs_int.h"
 #include "store/policies_store.h"
@@ -195,6 +196,8 @@ int lv_logs_op_put_data_protection_policy(struct lv_req *rq, const json_t *in,
                           "Member must not be null");
     }
     if (lv_logs_find_group_by(rq, ident, &g, err) < 0 ||
+        lv_logs_class_check(g.log_group_class, LV_FEAT_DATA_PROTECTION,
+                            err) < 0 ||
         validate_doc(rq, doc, err) < 0) {
         return -1;
     }

@@ -59,6 +59,8 @@
 #include "app.h"
 #include "crypto/crypto.h"
 #include "logs/chunk.h"
+#include "logs/classes.h"
+#include "logs/dataprot.h"
 #include "logs/datakey.h"
 #include "logs/filter.h"
 #include "logs/livetail.h"
@@ -395,6 +397,9 @@ struct poll_ctx {
     size_t group;
     struct lv_datakey_session ds;
     struct lv_buf payload;
+    struct lv_dp_set *mask;     /* the group's data protection policies
+                                 * (dataprot.h), NULL: nothing masked */
+    struct lv_buf masked;
     struct lv_err *err;
 };
 
@@ -426,10 +431,18 @@ static int visit(void *arg, const struct lv_log_chunk *c)
         return found;
     }
     for (size_t i = 0; i < plain.n; i++) {
-        const struct lv_chunk_event *e = &plain.ev[i];
+        struct lv_chunk_event e = plain.ev[i];
 
-        if (all || lv_filter_match(s->f, e->msg, e->len)) {
-            offer(s, pc->group, c->stream_id, c->ingestion_time, e);
+        /* Masked as every read path masks, and matched masked, as
+         * FilterLogEvents does: a pattern must not find what the caller
+         * may not see. */
+        if (pc->mask && lv_logs_mask(pc->mask, c->ingestion_time, e.msg,
+                                     e.len, &pc->masked) == 1) {
+            e.msg = pc->masked.data;
+            e.len = pc->masked.len;
+        }
+        if (all || lv_filter_match(s->f, e.msg, e.len)) {
+            offer(s, pc->group, c->stream_id, c->ingestion_time, &e);
         }
     }
     lv_chunk_plain_release(&plain);
@@ -463,11 +476,23 @@ static int poll_groups(struct lt_session *s, int64_t now_ms,
         if (lv_datakey_check_read(&pc.ds, err) < 0) {
             return -1;
         }
+        /* The policies as they stand at this poll (one put since the
+         * last is seen within a second). */
+        pc.mask = NULL;
+        if (lv_dp_set_load(s->rq.store, s->groups[i].g.account,
+                           s->groups[i].g.region, s->groups[i].g.id,
+                           &pc.mask, err) < 0) {
+            return -1;
+        }
         lv_buf_init(&pc.payload, 2 * (size_t)LV_CHUNK_MAX_RAW + 4096);
+        lv_buf_init(&pc.masked, SIZE_MAX);
         ret = lv_store_logs_chunk_list_ingested(s->rq.store,
                                                 s->groups[i].g.id, since,
                                                 visit, &pc, err);
         lv_buf_release(&pc.payload);
+        lv_secret_wipe(pc.masked.data, pc.masked.cap);
+        lv_buf_release(&pc.masked);
+        lv_dp_set_free(pc.mask);
     }
     return ret < 0 ? -1 : 0;
 }
@@ -714,7 +739,9 @@ int lv_logs_op_start_live_tail(struct lv_req *rq, const json_t *in,
             goto out;
         }
         if (lv_logs_find_group_by(rq, id, &s->groups[s->n_groups].g,
-                                  err) < 0) {
+                                  err) < 0 ||
+            lv_logs_class_check(s->groups[s->n_groups].g.log_group_class,
+                                LV_FEAT_LIVE_TAIL, err) < 0) {
             goto out;
         }
         s->groups[s->n_groups].ident = lv_xstrdup(id);

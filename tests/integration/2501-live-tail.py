@@ -229,6 +229,36 @@ with Server() as srv:
          sorted(r["message"] for r in got))
     stream.close()
 
+    # -- a data protection policy masks what the session shows -----------
+    # (and the filter pattern matches the masked text, as FilterLogEvents
+    # does: a pattern must not find what the caller may not see)
+    logs.create_log_group(logGroupName="dp")
+    logs.create_log_stream(logGroupName="dp", logStreamName="s")
+    email = ["arn:aws:dataprotection::aws:data-identifier/EmailAddress"]
+    logs.put_data_protection_policy(
+        logGroupIdentifier="dp", policyDocument=json.dumps({
+            "Name": "p", "Version": "2021-06-01", "Statement": [
+                {"Sid": "audit", "DataIdentifier": email,
+                 "Operation": {"Audit": {"FindingsDestination": {}}}},
+                {"Sid": "redact", "DataIdentifier": email,
+                 "Operation": {"Deidentify": {"MaskConfig": {}}}}]}))
+    ss, it, stream = start(lt, logGroupIdentifiers=["dp"])
+    put(logs, "dp", "s", ["mail to alice@example.com sent"])
+    got, _ = collect(it, 1)
+    t.ok("the email is masked in the session",
+         len(got) == 1 and "alice@example.com" not in got[0]["message"] and
+         got[0]["message"].startswith("mail to ") and
+         "*" in got[0]["message"], repr(got))
+    stream.close()
+    ss, it, stream = start(lt, logGroupIdentifiers=["dp"],
+                           logEventFilterPattern='"alice"')
+    put(logs, "dp", "s", ["mail to alice@example.com again",
+                          "alice without an address"])
+    got, _ = collect(it, 1)
+    t.eq("a pattern matches the masked text only",
+         ["alice without an address"], [r["message"] for r in got])
+    stream.close()
+
     # -- errors before the stream ----------------------------------------
     t.error("unknown group", "ResourceNotFoundException",
             lt.start_live_tail, logGroupIdentifiers=["nope"])
