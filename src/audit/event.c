@@ -783,6 +783,14 @@ static const struct rule logs_bearer[] = {
     C("bearerTokenAuthenticationEnabled", "bearerTokenAuthenticationEnabled"),
     END,
 };
+static const struct rule logs_aggregate_summaries[] = {
+    C("accountIdentifiers", "accountIdentifiers"),
+    C("includeLinkedAccounts", "includeLinkedAccounts"),
+    C("logGroupClass", "logGroupClass"),
+    C("logGroupNamePattern", "logGroupNamePattern"),
+    C("dataSources", "dataSources"), C("groupBy", "groupBy"),
+    C("nextToken", "nextToken"), C("limit", "limit"), END,
+};
 static const struct rule logs_log_fields[] = {
     C("dataSourceName", "dataSourceName"),
     C("dataSourceType", "dataSourceType"), END,
@@ -942,6 +950,8 @@ static const struct op_rule logs_ops[] = {
     { "GetScheduledQueryHistory", F_RO, logs_sched_history, NULL, NULL,
       NULL },
     { "GetTransformer", F_RO, logs_transformer_id, NULL, NULL, NULL },
+    { "ListAggregateLogGroupSummaries", F_RO, logs_aggregate_summaries,
+      NULL, NULL, NULL },
     { "ListAnomalies", F_RO, logs_anomaly_list, NULL, NULL, NULL },
     { "ListIntegrations", F_RO, logs_list_integrations, NULL, NULL, NULL },
     { "ListLogAnomalyDetectors", F_RO, logs_anomaly_list, NULL, NULL,

@@ -110,6 +110,28 @@ with Server() as srv:
          e and "amazon_vpc" in e.response["Error"]["Message"],
          repr(e and e.response))
 
+    # ListAggregateLogGroupSummaries: no group here has a data source, so
+    # no aggregate holds one (never a made-up data source); the request
+    # is checked all the same.
+    logs.create_log_group(logGroupName="agg-1")
+    r = logs.list_aggregate_log_group_summaries(
+        groupBy="DATA_SOURCE_NAME_AND_TYPE")
+    t.eq("aggregate summaries: none", [], r.get("aggregateLogGroupSummaries"))
+    t.error("aggregate summaries: groupBy is required",
+            "InvalidParameterException",
+            logs.list_aggregate_log_group_summaries)
+    t.error("aggregate summaries: a groupBy outside the enum",
+            "InvalidParameterException",
+            logs.list_aggregate_log_group_summaries, groupBy="NAME")
+    t.error("aggregate summaries: a pattern that is no regex",
+            "InvalidParameterException",
+            logs.list_aggregate_log_group_summaries,
+            groupBy="DATA_SOURCE_NAME_AND_TYPE", logGroupNamePattern="(a")
+    t.error("aggregate summaries: a token never issued",
+            "InvalidParameterException",
+            logs.list_aggregate_log_group_summaries,
+            groupBy="DATA_SOURCE_NAME_AND_TYPE", nextToken="x")
+
     # PutBearerTokenAuthentication.
     srv.client("logs").create_log_group(logGroupName="bt")
     e = t.error("bearer: enabling is refused", "InvalidOperationException",

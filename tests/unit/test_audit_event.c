@@ -906,6 +906,11 @@ static const struct op_row op_rows[] = {
       "'destinationArn':'K','roleArn':'R','distribution':'Random'}", "null",
       NULL, 0, 0, 0, "['" GARN "']" },
     /* deliveries, integrations, log objects: the request as given */
+    { "logs ListAggregateLogGroupSummaries",
+      "{'groupBy':'DATA_SOURCE_NAME_AND_TYPE','logGroupClass':'STANDARD'}",
+      "{'aggregateLogGroupSummaries':[]}", NULL, NULL,
+      "{'groupBy':'DATA_SOURCE_NAME_AND_TYPE','logGroupClass':'STANDARD'}",
+      "null", NULL, 1, 0, 0, "[]" },
     { "logs GetLogFields",
       "{'dataSourceName':'amazon_vpc','dataSourceType':'flow'}", "{}",
       NULL, NULL, "{'dataSourceName':'amazon_vpc','dataSourceType':'flow'}",
