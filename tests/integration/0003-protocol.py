@@ -141,13 +141,15 @@ with Server("--max-body", "1048576", "--timeout", "2") as srv:
          body)
 
     # An operation of the model with no handler: 501 NotImplemented naming
-    # it (UpdatePrimaryRegion is a KMS operation logvault will not serve).
-    st, h, body = srv.raw('{"KeyId": "mrk-1", "PrimaryRegion": "us-east-1"}',
-                          target="TrentService.UpdatePrimaryRegion")
+    # it. Every Logs and KMS operation has one now; CloudTrail's model is
+    # served for LookupEvents only, so DescribeTrails is one without.
+    ct = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101."
+    st, h, body = srv.raw('{}', target=ct + "DescribeTrails",
+                          service="cloudtrail")
     t.eq("NotImplemented status", 501, st)
     t.eq("NotImplemented type", "NotImplemented", aws_type(body))
     t.ok("NotImplemented names the operation",
-         "UpdatePrimaryRegion" in msg(body), body)
+         "DescribeTrails" in msg(body), body)
 
     # Keep-alive: one connection carries answers after 400, 501 and 413-free
     # requests; errors never close it.
@@ -155,7 +157,7 @@ with Server("--max-body", "1048576", "--timeout", "2") as srv:
     seen = []
     for target, body in (("TrentService.Nope", "{}"),
                          ("TrentService.UpdatePrimaryRegion",
-                          '{"KeyId": "k", "PrimaryRegion": "us-east-1"}'),
+                          '{"KeyId": "k"}'),
                          ("TrentService.ListKeys", "not json"),
                          ("TrentService.ListKeys", "{}")):
         st, h, b = srv.raw(body, target=target, conn=conn)
