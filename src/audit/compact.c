@@ -14,40 +14,6 @@
 
 /* ---- writing ------------------------------------------------------------ */
 
-/* The length of the well-formed UTF-8 sequence at s (n > 0 bytes left), or
- * 0 when it is not one: RFC 3629's table 4, the rule util/buf.c's JSON
- * writer applies (no overlong forms, no surrogates, nothing past
- * U+10FFFF). */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-    unsigned char lo = 0x80;
-    unsigned char hi = 0xbf;
-    size_t k;
-
-    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-        k = 2;
-    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-        k = 3;
-        lo = s[0] == 0xe0 ? 0xa0 : 0x80;
-        hi = s[0] == 0xed ? 0x9f : 0xbf;
-    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-        k = 4;
-        lo = s[0] == 0xf0 ? 0x90 : 0x80;
-        hi = s[0] == 0xf4 ? 0x8f : 0xbf;
-    } else {
-        return 0;
-    }
-    if (k > n || s[1] < lo || s[1] > hi) {
-        return 0;
-    }
-    for (size_t j = 2; j < k; j++) {
-        if ((s[j] & 0xc0) != 0x80) {
-            return 0;
-        }
-    }
-    return k;
-}
-
 /* <decimal v><end> */
 static int put_num(struct lv_buf *b, int64_t v, char end)
 {
@@ -67,7 +33,7 @@ static int put_replaced(struct lv_buf *b, const unsigned char *u, size_t n)
     int ret = -1;
 
     while (i < n) {
-        size_t k = u[i] < 0x80 ? 1 : utf8_seq_len(u + i, n - i);
+        size_t k = u[i] < 0x80 ? 1 : lv_utf8_seq_len(u + i, n - i);
 
         if (k == 0) {
             if (lv_buf_add(&t, "\xef\xbf\xbd", 3) < 0) {
@@ -112,7 +78,7 @@ int lv_audit_cw_str(struct lv_buf *b, const char *s, size_t n)
         i++;
     }
     while (i < n && u[i] != 0) {
-        size_t k = u[i] < 0x80 ? 1 : utf8_seq_len(u + i, n - i);
+        size_t k = u[i] < 0x80 ? 1 : lv_utf8_seq_len(u + i, n - i);
 
         if (k == 0) {
             return memchr(u + i, 0, n - i) ? -1 : put_replaced(b, u, n);

@@ -110,7 +110,7 @@ int lv_buf_addf(struct lv_buf *b, const char *fmt, ...)
  * 0 when it is not one: RFC 3629's table 4, so no overlong forms, no UTF-16
  * surrogates (U+D800..U+DFFF), nothing past U+10FFFF.
  */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
+size_t lv_utf8_seq_len(const unsigned char *s, size_t n)
 {
     unsigned char lo = 0x80;
     unsigned char hi = 0xbf;
@@ -213,7 +213,7 @@ int lv_buf_add_json_str(struct lv_buf *b, const char *s, size_t len)
 
             run = plain_run(u, run, len);
             if (run == len || u[run] < 0x80 ||
-                (k = utf8_seq_len(u + run, len - run)) == 0) {
+                (k = lv_utf8_seq_len(u + run, len - run)) == 0) {
                 break;
             }
             run += k;
@@ -405,7 +405,7 @@ char *lv_buf_put_json_str(char *dst, const char *s, size_t len)
         }
         c = u[i];
         if (c >= 0x80) {
-            k = utf8_seq_len(u + i, len - i);
+            k = lv_utf8_seq_len(u + i, len - i);
             if (k) {
                 memcpy(dst, u + i, k);
                 dst += k;

@@ -47,6 +47,12 @@ int lv_buf_add_json_str(struct lv_buf *b, const char *s, size_t len);
  * (lv_jw_reserve); everything else appends with lv_buf_add_json_str.
  */
 char *lv_buf_put_json_str(char *dst, const char *s, size_t len);
+
+/* The length of the well-formed UTF-8 sequence at s (n > 0 bytes left), or
+ * 0 when it is not one: RFC 3629's table 4, so no overlong forms, no
+ * UTF-16 surrogates (U+D800..U+DFFF), nothing past U+10FFFF. The rule the
+ * JSON writers apply (an ill-formed sequence becomes U+FFFD). */
+size_t lv_utf8_seq_len(const unsigned char *s, size_t n);
 /* The most bytes lv_buf_put_int64 writes. */
 #define LV_BUF_INT64_MAX 20
 /* Writes v in decimal at dst (room for LV_BUF_INT64_MAX bytes), returns
