@@ -80,6 +80,11 @@ int lv_logs_check_kms_key(struct lv_req *rq, const char *name,
                           const char *key_id, char key_arn[256],
                           struct lv_err *err);
 
+/* 1 when s has the form AWS takes for a Logs resource's KMS key: a key
+ * ARN or an alias ARN (arn:PARTITION:kms:REGION:ACCOUNT:key/ID or
+ * …:alias/NAME); a bare key id or alias name is not one. */
+int lv_logs_kms_ref_ok(const char *s);
+
 /* ---- tags (tags.c) ------------------------------------------------------ */
 
 /* Sets `tags` (an object of strings) on group_id inside the caller's

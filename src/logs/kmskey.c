@@ -68,6 +68,11 @@ static enum kms_ref classify(const char *s)
     return REF_INVALID;
 }
 
+int lv_logs_kms_ref_ok(const char *s)
+{
+    return classify(s) != REF_INVALID;
+}
+
 /* Turns what KMS said to the Logs service into what Logs says to its
  * caller. */
 static int translate(const struct lv_err *kerr, const char *key,

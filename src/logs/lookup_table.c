@@ -324,37 +324,13 @@ out:
 
 /* ---- input ------------------------------------------------------------ */
 
-/* kmsKeyId: an ARN of a KMS key or alias
- * (arn:PARTITION:kms:REGION:ACCOUNT:key/ID or …:alias/NAME). */
+/* kmsKeyId: an ARN of a KMS key or alias, as a log group's
+ * (kmskey.c's rule). */
 static int check_key_ref(const char *k, struct lv_err *err)
 {
-    const char *p = k;
-    size_t n;
-
-    if (strncmp(p, "arn:", 4) != 0) {
-        goto bad;
-    }
-    p += 4;
-    n = strcspn(p, ":");
-    if (n == 0 || strncmp(p + n, ":kms:", 5) != 0) {
-        goto bad;
-    }
-    p += n + 5;
-    n = strcspn(p, ":");
-    if (n == 0 || p[n] != ':') {
-        goto bad;
-    }
-    p += n + 1;
-    n = strspn(p, "0123456789");
-    if (n != 12 || p[n] != ':') {
-        goto bad;
-    }
-    p += n + 1;
-    if ((strncmp(p, "key/", 4) == 0 && p[4]) ||
-        (strncmp(p, "alias/", 6) == 0 && p[6])) {
+    if (lv_logs_kms_ref_ok(k)) {
         return 0;
     }
-bad:
     return lv_err_set(err, LV_E_INVALID_PARAMETER,
                       "The specified KMS Key Id could not be found. '%s'",
                       k);
