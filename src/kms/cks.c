@@ -6,6 +6,8 @@
  * The mapping: CustomKeyStoreType AWS_CLOUDHSM is real — its
  * CloudHsmClusterId is the label of a token of the module given with
  * `serve --pkcs11-module PATH`, its KeyStorePassword the token's user PIN.
+ * (The model holds cluster ids to AWS's pattern cluster-[2-7a-zA-Z]{11,16},
+ * so a token meant for a store is labelled so: "cluster-lvTokenAlpha".)
  * Without a module, no cluster exists (CloudHsmClusterNotFoundException).
  * EXTERNAL_KEY_STORE is answered as AWS does when the proxy cannot be
  * reached (XksProxyUriUnreachableException): logvault has no XKS client.
@@ -19,7 +21,13 @@
  * transient CONNECTING completes at once) and, as on AWS, answers success
  * even when the attempt fails: the store is FAILED with its
  * ConnectionErrorCode. A store recorded CONNECTED without a session in
- * this process (after a restart) is shown DISCONNECTED.
+ * this process (after a restart, or on another server sharing a
+ * PostgreSQL store) is shown DISCONNECTED.
+ *
+ * Keys in a custom key store are not made yet: CreateKey with a
+ * CustomKeyStoreId still answers UnsupportedOperationException (keys.c),
+ * so DeleteCustomKeyStore's CustomKeyStoreHasCMKsException counts keys
+ * (lv_store_kms_cks_key_count) that nothing creates so far.
  */
 #include <jansson.h>
 #include <openssl/pem.h>
