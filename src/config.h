@@ -15,6 +15,7 @@ struct lv_config {
     char *store;            /* "sqlite" (default) */
     char *credentials;      /* INI file, or NULL for test/test */
     char *root_key_file;    /* NULL: DATA_DIR/root.key, created if absent */
+    char *pkcs11_module;    /* NULL: no custom key store can connect */
     char *config_file;
     char *log_level;        /* debug|info|warn|error */
     long threads;           /* HTTP worker threads */

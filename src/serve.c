@@ -368,6 +368,10 @@ int lv_serve_main(int argc, char **argv)
     if (!http) {
         goto out;
     }
+    /* Custom key stores' token (src/kms/cks.c). */
+    if (lv_kms_set_pkcs11(app.kms, app.cfg.pkcs11_module, &err) < 0) {
+        goto out;
+    }
     /* Key deletion and automatic rotation when due (src/kms/sweeper.h). */
     if (lv_kms_start(app.kms, &app, 1000, &err) < 0) {
         goto out;

@@ -144,6 +144,27 @@ static const struct rule kms_create_grant[] = {
     C("DryRun", "dryRun"),
     END,
 };
+/* Custom key stores: the request's members but KeyStorePassword (the
+ * token's PIN is never recorded). */
+static const struct rule kms_cks_id[] = {
+    C("CustomKeyStoreId", "customKeyStoreId"), END,
+};
+static const struct rule kms_cks_create[] = {
+    C("CustomKeyStoreName", "customKeyStoreName"),
+    C("CustomKeyStoreType", "customKeyStoreType"),
+    C("CloudHsmClusterId", "cloudHsmClusterId"),
+    C("TrustAnchorCertificate", "trustAnchorCertificate"), END,
+};
+static const struct rule kms_cks_describe[] = {
+    C("CustomKeyStoreId", "customKeyStoreId"),
+    C("CustomKeyStoreName", "customKeyStoreName"), C("Limit", "limit"),
+    C("Marker", "marker"), END,
+};
+static const struct rule kms_cks_update[] = {
+    C("CustomKeyStoreId", "customKeyStoreId"),
+    C("NewCustomKeyStoreName", "newCustomKeyStoreName"),
+    C("CloudHsmClusterId", "cloudHsmClusterId"), END,
+};
 static const struct rule kms_create_grant_resp[] = {
     C("GrantId", "grantId"), END,
 };
@@ -336,20 +357,25 @@ static const struct rule kms_update_description[] = {
 /* Sorted by op (bsearch). */
 static const struct op_rule kms_ops[] = {
     { "CancelKeyDeletion", 0, kms_key_only, kms_key_resp, NULL, NULL },
+    { "ConnectCustomKeyStore", 0, kms_cks_id, NULL, NULL, NULL },
     { "CreateAlias", 0, kms_alias, NULL, NULL, NULL },
+    { "CreateCustomKeyStore", 0, kms_cks_create, kms_cks_id, NULL, NULL },
     { "CreateGrant", 0, kms_create_grant, kms_create_grant_resp, NULL,
       NULL },
     { "CreateKey", F_RES, kms_create_key, kms_create_key_resp, NULL, NULL },
     { "Decrypt", F_RO | F_KEY, kms_decrypt, NULL, NULL,
       kms_material_extra },
     { "DeleteAlias", 0, kms_delete_alias, NULL, NULL, NULL },
+    { "DeleteCustomKeyStore", 0, kms_cks_id, NULL, NULL, NULL },
     /* ct-deleteimportedkeymaterial */
     { "DeleteImportedKeyMaterial", 0, kms_delete_material, kms_material_resp,
       NULL, NULL },
     { "DeriveSharedSecret", F_RO | F_KEY, kms_derive, NULL, NULL, NULL },
+    { "DescribeCustomKeyStores", F_RO, kms_cks_describe, NULL, NULL, NULL },
     { "DescribeKey", F_RO, kms_key_only, NULL, NULL, NULL },
     { "DisableKey", 0, kms_key_only, NULL, NULL, NULL },
     { "DisableKeyRotation", 0, kms_key_only, NULL, NULL, NULL },
+    { "DisconnectCustomKeyStore", 0, kms_cks_id, NULL, NULL, NULL },
     { "EnableKey", 0, kms_key_only, NULL, NULL, NULL },
     { "EnableKeyRotation", 0, kms_enable_rotation, kms_resolved_key_resp,
       NULL, NULL },
@@ -395,6 +421,7 @@ static const struct op_rule kms_ops[] = {
     { "TagResource", 0, kms_tag, NULL, NULL, NULL },
     { "UntagResource", 0, kms_untag, NULL, NULL, NULL },
     { "UpdateAlias", 0, kms_alias, NULL, NULL, NULL },
+    { "UpdateCustomKeyStore", 0, kms_cks_update, NULL, NULL, NULL },
     { "UpdateKeyDescription", 0, kms_update_description, NULL, NULL, NULL },
     { "UpdatePrimaryRegion", 0, kms_update_primary, NULL, NULL, NULL },
     { "Verify", F_RO | F_KEY, kms_sign, NULL, NULL, NULL },

@@ -61,6 +61,14 @@ struct lv_kms *lv_kms_new(struct lv_store *s, const struct lv_keyring *kr);
 int lv_kms_start(struct lv_kms *kms, struct lv_app *app, int interval_ms,
                  struct lv_err *err);
 
+/*
+ * Custom key stores (cks.c): loads the PKCS#11 module at path (NULL: none,
+ * every AWS_CLOUDHSM store is CloudHsmClusterNotFound). Before serving;
+ * -1 with *err when the module cannot be loaded.
+ */
+int lv_kms_set_pkcs11(struct lv_kms *kms, const char *path,
+                      struct lv_err *err);
+
 /* Stops the background task, wipes and frees the caches and kms. NULL is
  * a no-op. */
 void lv_kms_free(struct lv_kms *kms);

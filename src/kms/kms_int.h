@@ -74,7 +74,14 @@ struct lv_kms {
     struct lv_kms_cache *cache;         /* keys, aliases, material */
     struct lv_kms_policies *policies;   /* parsed key policies */
     struct lv_kms_sweeper *sweeper;     /* NULL until lv_kms_start */
+    struct lv_kms_cks_rt *cks;          /* custom key stores' sessions and
+                                         * PINs (cks.c); NULL until
+                                         * lv_kms_set_pkcs11 */
 };
+
+/* Logs out of every session, wipes the PINs, unloads the module; NULL is
+ * a no-op. */
+void lv_kms_cks_rt_free(struct lv_kms_cks_rt *rt);
 
 /* The cache of keys, aliases and material (cache.c): new, and free (which
  * wipes the material); NULL is a no-op for free. */

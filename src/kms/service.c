@@ -38,6 +38,7 @@ void lv_kms_free(struct lv_kms *kms)
         return;
     }
     lv_kms_sweeper_stop(kms->sweeper);
+    lv_kms_cks_rt_free(kms->cks);
     lv_kms_policies_free(kms->policies);
     lv_kms_cache_free(kms->cache);
     free(kms);

@@ -24,6 +24,18 @@ void lv_kms_key_release(struct lv_kms_key *k)
     lv_kms_key_init(k);
 }
 
+void lv_kms_cks_init(struct lv_kms_cks *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->trust_anchor = NULL;
+}
+
+void lv_kms_cks_release(struct lv_kms_cks *c)
+{
+    free(c->trust_anchor);
+    lv_kms_cks_init(c);
+}
+
 void lv_kms_grant_init(struct lv_kms_grant *g)
 {
     memset(g, 0, sizeof(*g));

@@ -1,6 +1,7 @@
 /*
  * kms_store: the KMS service's records in the store — keys, their sealed
- * material versions, aliases, grants and tags — in domain terms.
+ * material versions, aliases, grants, tags and custom key stores — in
+ * domain terms.
  *
  * Key material is only ever stored sealed (crypto/ lv_seal under the root
  * key); this layer never sees it in clear and never interprets it. Records
@@ -66,6 +67,10 @@ struct lv_kms_key {
      * single-Region key); the record is the primary when it is its own
      * region. */
     char primary_region[64];
+    /* Keys of a custom key store (Origin AWS_CLOUDHSM): the store's id
+     * ("cks-…", "" for any other key); the material is the token key
+     * labelled with the key's id, never stored here. */
+    char custom_key_store_id[24];
 };
 
 void lv_kms_key_init(struct lv_kms_key *k);
@@ -361,5 +366,53 @@ int lv_store_kms_tag_list(struct lv_store *s, const char *key_id,
                           void *arg, struct lv_err *err);
 int lv_store_kms_tag_count(struct lv_store *s, const char *key_id, int *n,
                            struct lv_err *err);
+
+/* ---- custom key stores ------------------------------------------------------ */
+
+/*
+ * One custom key store (CreateCustomKeyStore). Its KeyStorePassword (the
+ * token's user PIN) is never stored: it lives in memory while the store
+ * is connected (kms/ only).
+ */
+struct lv_kms_cks {
+    char id[24];                /* "cks-" + 17 hex digits, globally unique */
+    char account[13];
+    char region[64];
+    char name[257];             /* CustomKeyStoreName, unique in the scope */
+    char type[32];              /* AWS_CLOUDHSM | EXTERNAL_KEY_STORE */
+    char cluster_id[64];        /* CloudHsmClusterId: the token's label */
+    char *trust_anchor;         /* owned PEM certificate, never NULL after get */
+    char state[32];             /* ConnectionState */
+    char error_code[64];        /* ConnectionErrorCode, "" when none */
+    double creation_date;
+};
+
+void lv_kms_cks_init(struct lv_kms_cks *c);
+void lv_kms_cks_release(struct lv_kms_cks *c);
+
+/* Inserts c: 0, or 1 (nothing written) when its id or its name in the
+ * scope exists. */
+int lv_store_kms_cks_insert(struct lv_store *s, const struct lv_kms_cks *c,
+                            struct lv_err *err);
+/* 1 with *out (released first) when the store `id` exists, 0 when not. */
+int lv_store_kms_cks_get(struct lv_store *s, const char *id,
+                         struct lv_kms_cks *out, struct lv_err *err);
+/* Writes every field of c but its id, scope, type and creation date over
+ * the record c->id: 1 when written, 0 when absent. The caller checks the
+ * new name is free in the same transaction (a clash is a store fault). */
+int lv_store_kms_cks_update(struct lv_store *s, const struct lv_kms_cks *c,
+                            struct lv_err *err);
+/* 1 when the store `id` was deleted, 0 when absent. */
+int lv_store_kms_cks_delete(struct lv_store *s, const char *id,
+                            struct lv_err *err);
+/* The scope's stores with id > after, ordered by id, at most limit. */
+typedef int (*lv_kms_cks_fn)(void *arg, const struct lv_kms_cks *c);
+int lv_store_kms_cks_list(struct lv_store *s, const char *account,
+                          const char *region, const char *after, int limit,
+                          lv_kms_cks_fn fn, void *arg, struct lv_err *err);
+/* *n = the keys of the store `id` not Deleted (a key pending deletion
+ * counts: DeleteCustomKeyStore waits for it). */
+int lv_store_kms_cks_key_count(struct lv_store *s, const char *id, int *n,
+                               struct lv_err *err);
 
 #endif

@@ -225,6 +225,39 @@ static const struct op_row op_rows[] = {
       "{'KeyId':'" KARN "'}", KARN, NULL,
       "{'keyId':'" KID "'}", "{'keyId':'" KARN "'}", NULL, 0, 0, 0,
       "['" KARN "']" },
+    /* Custom key stores: the request but KeyStorePassword (the PIN is
+     * never recorded); no key resource. */
+    { "kms ConnectCustomKeyStore",
+      "{'CustomKeyStoreId':'cks-1234567890abcdef0'}", "{}", NULL, NULL,
+      "{'customKeyStoreId':'cks-1234567890abcdef0'}", "null", NULL, 0, 0,
+      0, "[]" },
+    { "kms CreateCustomKeyStore",
+      "{'CustomKeyStoreName':'ExampleKeyStore',"
+      "'CustomKeyStoreType':'AWS_CLOUDHSM','CloudHsmClusterId':'token-1',"
+      "'TrustAnchorCertificate':'PEM','KeyStorePassword':'kmsPswd1'}",
+      "{'CustomKeyStoreId':'cks-1234567890abcdef0'}", NULL, NULL,
+      "{'customKeyStoreName':'ExampleKeyStore',"
+      "'customKeyStoreType':'AWS_CLOUDHSM','cloudHsmClusterId':'token-1',"
+      "'trustAnchorCertificate':'PEM'}",
+      "{'customKeyStoreId':'cks-1234567890abcdef0'}", NULL, 0, 0, 0, "[]" },
+    { "kms DeleteCustomKeyStore",
+      "{'CustomKeyStoreId':'cks-1234567890abcdef0'}", "{}", NULL, NULL,
+      "{'customKeyStoreId':'cks-1234567890abcdef0'}", "null", NULL, 0, 0,
+      0, "[]" },
+    { "kms DescribeCustomKeyStores",
+      "{'CustomKeyStoreName':'ExampleKeyStore'}",
+      "{'CustomKeyStores':[],'Truncated':false}", NULL, NULL,
+      "{'customKeyStoreName':'ExampleKeyStore'}", "null", NULL, 1, 0, 0,
+      "[]" },
+    { "kms DisconnectCustomKeyStore",
+      "{'CustomKeyStoreId':'cks-1234567890abcdef0'}", "{}", NULL, NULL,
+      "{'customKeyStoreId':'cks-1234567890abcdef0'}", "null", NULL, 0, 0, 0,
+      "[]" },
+    { "kms UpdateCustomKeyStore",
+      "{'CustomKeyStoreId':'cks-1234567890abcdef0',"
+      "'NewCustomKeyStoreName':'Other','KeyStorePassword':'kmsPswd2'}",
+      "{}", NULL, NULL, "{'customKeyStoreId':'cks-1234567890abcdef0',"
+      "'newCustomKeyStoreName':'Other'}", "null", NULL, 0, 0, 0, "[]" },
     /* ct-createalias: the key and the alias, both AWS::KMS::Key */
     { "kms CreateAlias",
       "{'AliasName':'alias/ExampleAlias','TargetKeyId':'" KID "'}", "{}",

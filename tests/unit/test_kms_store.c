@@ -1363,6 +1363,112 @@ static void test_key_import(void **state)
     lv_buf_release(&b);
 }
 
+/* ---- custom key stores ------------------------------------------------- */
+
+static void make_cks(struct lv_kms_cks *c, const char *id, const char *name)
+{
+    lv_kms_cks_init(c);
+    snprintf(c->id, sizeof(c->id), "%s", id);
+    snprintf(c->account, sizeof(c->account), ACCT_A);
+    snprintf(c->region, sizeof(c->region), "us-east-1");
+    snprintf(c->name, sizeof(c->name), "%s", name);
+    snprintf(c->type, sizeof(c->type), "AWS_CLOUDHSM");
+    snprintf(c->cluster_id, sizeof(c->cluster_id), "token-1");
+    snprintf(c->state, sizeof(c->state), "DISCONNECTED");
+    c->trust_anchor = lv_xstrdup("-----BEGIN CERTIFICATE-----\n");
+    c->creation_date = 1700000000.5;
+}
+
+static int seen_cks(void *arg, const struct lv_kms_cks *c)
+{
+    return seen_add(arg, c->name);
+}
+
+static void test_custom_key_store(void **state)
+{
+    struct lv_test_store *f = *state;
+    struct lv_store *s = f->s;
+    struct lv_err err = LV_ERR_INIT;
+    struct seen sn;
+    struct lv_kms_cks c;
+    struct lv_kms_cks got;
+    struct lv_kms_key k;
+    int n = -1;
+
+    lv_kms_cks_init(&got);
+    make_cks(&c, "cks-0000000000000000a", "one");
+    assert_int_equal(lv_store_kms_cks_insert(s, &c, &err), 0);
+    /* The same id, or the same name in the scope: exists. */
+    assert_int_equal(lv_store_kms_cks_insert(s, &c, &err), 1);
+    snprintf(c.id, sizeof(c.id), "cks-0000000000000000b");
+    assert_int_equal(lv_store_kms_cks_insert(s, &c, &err), 1);
+    snprintf(c.name, sizeof(c.name), "two");
+    assert_int_equal(lv_store_kms_cks_insert(s, &c, &err), 0);
+    lv_kms_cks_release(&c);
+
+    assert_int_equal(lv_store_kms_cks_get(s, "cks-0000000000000000a", &got,
+                                          &err), 1);
+    assert_string_equal(got.name, "one");
+    assert_string_equal(got.type, "AWS_CLOUDHSM");
+    assert_string_equal(got.cluster_id, "token-1");
+    assert_string_equal(got.trust_anchor, "-----BEGIN CERTIFICATE-----\n");
+    assert_string_equal(got.state, "DISCONNECTED");
+    assert_string_equal(got.error_code, "");
+    assert_true(got.creation_date == 1700000000.5);
+    assert_int_equal(lv_store_kms_cks_get(s, "cks-00000000000000000", &got,
+                                          &err), 0);
+
+    /* Connection state and name change in place. */
+    snprintf(got.state, sizeof(got.state), "FAILED");
+    snprintf(got.error_code, sizeof(got.error_code), "INVALID_CREDENTIALS");
+    snprintf(got.name, sizeof(got.name), "uno");
+    assert_int_equal(lv_store_kms_cks_update(s, &got, &err), 1);
+    lv_kms_cks_release(&got);
+    assert_int_equal(lv_store_kms_cks_get(s, "cks-0000000000000000a", &got,
+                                          &err), 1);
+    assert_string_equal(got.name, "uno");
+    assert_string_equal(got.state, "FAILED");
+    assert_string_equal(got.error_code, "INVALID_CREDENTIALS");
+
+    memset(&sn, 0, sizeof(sn));
+    assert_int_equal(lv_store_kms_cks_list(s, ACCT_A, "us-east-1", "", 10,
+                                           seen_cks, &sn, &err), 0);
+    assert_string_equal(sn.text, "uno,two");
+    memset(&sn, 0, sizeof(sn));
+    assert_int_equal(lv_store_kms_cks_list(s, ACCT_A, "us-east-1",
+                                           "cks-0000000000000000a", 10,
+                                           seen_cks, &sn, &err), 0);
+    assert_string_equal(sn.text, "two");
+    memset(&sn, 0, sizeof(sn));
+    assert_int_equal(lv_store_kms_cks_list(s, ACCT_A, "us-west-2", "", 10,
+                                           seen_cks, &sn, &err), 0);
+    assert_string_equal(sn.text, "");
+
+    /* A key of the store counts until it is Deleted. */
+    make_key(&k, "kc", ACCT_A, "us-east-1");
+    snprintf(k.custom_key_store_id, sizeof(k.custom_key_store_id),
+             "cks-0000000000000000a");
+    assert_int_equal(lv_store_kms_key_insert(s, &k, "x", 1, &err), 0);
+    lv_kms_key_release(&k);
+    assert_int_equal(lv_store_kms_key_get(s, "kc", &k, &err), 1);
+    assert_string_equal(k.custom_key_store_id, "cks-0000000000000000a");
+    assert_int_equal(lv_store_kms_cks_key_count(s, "cks-0000000000000000a",
+                                                &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(lv_store_kms_key_destroy(s, "kc", k.row_version, &err),
+                     1);
+    lv_kms_key_release(&k);
+    assert_int_equal(lv_store_kms_cks_key_count(s, "cks-0000000000000000a",
+                                                &n, &err), 0);
+    assert_int_equal(n, 0);
+
+    assert_int_equal(lv_store_kms_cks_delete(s, "cks-0000000000000000a",
+                                             &err), 1);
+    assert_int_equal(lv_store_kms_cks_delete(s, "cks-0000000000000000a",
+                                             &err), 0);
+    lv_kms_cks_release(&got);
+}
+
 static void test_schema_version(void **state)
 {
     struct lv_test_store *f = *state;
@@ -1370,7 +1476,7 @@ static void test_schema_version(void **state)
     int v = 0;
 
     assert_int_equal(lv_store_schema_version(f->s, "kms", &v, &err), 0);
-    assert_int_equal(v, 4);
+    assert_int_equal(v, 5);
 }
 
 /* A key written by a logvault before the row version (kms schema 1) is
@@ -1411,7 +1517,7 @@ static void test_upgrade_from_v1(void **state)
     s = lv_store_open(&cfg, &err);
     assert_non_null(s);
     assert_int_equal(lv_store_schema_version(s, "kms", &v, &err), 0);
-    assert_int_equal(v, 4);
+    assert_int_equal(v, 5);
     lv_kms_key_init(&k);
     assert_int_equal(lv_store_kms_key_get(s, "old", &k, &err), 1);
     assert_int_equal(k.row_version, 0);
@@ -1446,6 +1552,7 @@ int main(void)
         T(test_alias),
         T(test_grants),
         T(test_tags),
+        T(test_custom_key_store),
         cmocka_unit_test(test_upgrade_from_v1),
     };
 

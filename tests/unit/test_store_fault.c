@@ -302,10 +302,25 @@ static void make_detector(struct lv_anomaly_det *d, struct lv_anomaly_row *a,
     a->doc = doc;
 }
 
+/* A custom key store record of the test scope. */
+static void make_cks(struct lv_kms_cks *c, const char *id, const char *name)
+{
+    lv_kms_cks_init(c);
+    snprintf(c->id, sizeof(c->id), "%s", id);
+    snprintf(c->account, sizeof(c->account), ACCT);
+    snprintf(c->region, sizeof(c->region), REGION);
+    snprintf(c->name, sizeof(c->name), "%s", name);
+    snprintf(c->type, sizeof(c->type), "AWS_CLOUDHSM");
+    snprintf(c->cluster_id, sizeof(c->cluster_id), "token-1");
+    snprintf(c->state, sizeof(c->state), "DISCONNECTED");
+    c->creation_date = 1700000000;
+}
+
 static void populate(struct fx *f)
 {
     struct lv_err err = LV_ERR_INIT;
     struct lv_kms_key k;
+    struct lv_kms_cks cs;
     struct lv_kms_alias a;
     struct lv_kms_grant g;
     struct lv_log_group lg;
@@ -338,6 +353,15 @@ static void populate(struct fx *f)
     make_key(&k, "mrk-0@us-east-1");
     snprintf(k.primary_region, sizeof(k.primary_region), "us-east-1");
     assert_int_equal(lv_store_kms_key_insert(f->s, &k, "sealed-m", 8, &err),
+                     0);
+    lv_kms_key_release(&k);
+    /* A custom key store and a key in it (kms.cks_*). */
+    make_cks(&cs, "cks-00000000000000001", "store-1");
+    assert_int_equal(lv_store_kms_cks_insert(f->s, &cs, &err), 0);
+    make_key(&k, "kc");
+    snprintf(k.custom_key_store_id, sizeof(k.custom_key_store_id),
+             "cks-00000000000000001");
+    assert_int_equal(lv_store_kms_key_insert(f->s, &k, "sealed-c", 8, &err),
                      0);
     lv_kms_key_release(&k);
     assert_int_equal(lv_store_kms_key_get(f->s, "k1", &k, &err), 1);
@@ -601,6 +625,12 @@ static int any_anomaly(void *arg, const struct lv_anomaly_row *a)
     return 0;
 }
 
+static int any_cks(void *arg, const struct lv_kms_cks *c)
+{
+    (void)arg, (void)c;
+    return 0;
+}
+
 static int any_key(void *arg, const struct lv_kms_key *k)
 {
     (void)arg, (void)k;
@@ -678,6 +708,7 @@ static int call(struct fx *f, const char *op, int *writes,
     struct lv_store *s = f->s;
     struct lv_buf b = LV_BUF_INIT(1 << 20);
     struct lv_kms_key k;
+    struct lv_kms_cks cs;
     struct lv_kms_alias a;
     struct lv_kms_grant g;
     struct lv_kms_material m;
@@ -796,6 +827,26 @@ static int call(struct fx *f, const char *op, int *writes,
         rc = lv_store_kms_key_mr_list(s, "mrk-0", any_key, NULL, err);
     } else if (IS("kms.key_set_primary")) {
         rc = lv_store_kms_key_set_primary(s, "mrk-0", "us-west-2", err);
+    } else if (IS("kms.cks_insert")) {
+        make_cks(&cs, "cks-00000000000000002", "store-2");
+        rc = lv_store_kms_cks_insert(s, &cs, err);
+    } else if (IS("kms.cks_get")) {
+        *writes = 0;
+        lv_kms_cks_init(&cs);
+        rc = lv_store_kms_cks_get(s, "cks-00000000000000001", &cs, err);
+        lv_kms_cks_release(&cs);
+    } else if (IS("kms.cks_update")) {
+        make_cks(&cs, "cks-00000000000000001", "store-1b");
+        rc = lv_store_kms_cks_update(s, &cs, err);
+    } else if (IS("kms.cks_delete")) {
+        rc = lv_store_kms_cks_delete(s, "cks-00000000000000001", err);
+    } else if (IS("kms.cks_list")) {
+        *writes = 0;
+        rc = lv_store_kms_cks_list(s, ACCT, REGION, "", 10, any_cks, NULL,
+                                   err);
+    } else if (IS("kms.cks_key_count")) {
+        *writes = 0;
+        rc = lv_store_kms_cks_key_count(s, "cks-00000000000000001", &n, err);
     } else if (IS("kms.key_due")) {
         *writes = 0;
         rc = lv_store_kms_key_due(s, 2000000000, any_key, NULL, err);

@@ -152,8 +152,9 @@ static void test_migrations(void **state)
         assert_int_equal(lv_store_schema_version(s, comps[i], &v, &err), 0);
         /* audit's step 2: its batches; events' step 2: live tail's
          * index by ingestion time; kms's step 2: imported material, 3:
-         * multi-Region keys; logs' step 2: log transformers. */
-        assert_int_equal(v, strcmp(comps[i], "kms") == 0 ? 3
+         * multi-Region keys, 4: custom key stores; logs' step 2: log
+         * transformers. */
+        assert_int_equal(v, strcmp(comps[i], "kms") == 0 ? 4
                             : strcmp(comps[i], "audit") == 0 ||
                                     strcmp(comps[i], "events") == 0 ||
                                     strcmp(comps[i], "logs") == 0
@@ -415,6 +416,77 @@ static uint64_t generation(struct lv_store *s)
     return g;
 }
 
+static int cks_names(void *arg, const struct lv_kms_cks *c)
+{
+    struct lv_buf *b = arg;
+
+    return lv_buf_addf(b, "%s,", c->name) < 0 ? -1 : 0;
+}
+
+/* Custom key store records (kms step 4) and a key naming its store. */
+static void test_kms_custom_key_store(void **state)
+{
+    struct lv_buf b = LV_BUF_INIT(1024);
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_store *s = open_store();
+    struct lv_kms_cks c;
+    struct lv_kms_cks got;
+    struct lv_kms_key k;
+    int n = -1;
+
+    (void)state;
+    lv_kms_cks_init(&c);
+    lv_kms_cks_init(&got);
+    snprintf(c.id, sizeof(c.id), "cks-0000000000000000a");
+    snprintf(c.account, sizeof(c.account), "111111111111");
+    snprintf(c.region, sizeof(c.region), "us-east-1");
+    snprintf(c.name, sizeof(c.name), "one");
+    snprintf(c.type, sizeof(c.type), "AWS_CLOUDHSM");
+    snprintf(c.cluster_id, sizeof(c.cluster_id), "token-1");
+    snprintf(c.state, sizeof(c.state), "DISCONNECTED");
+    c.creation_date = 1700000000.5;
+    assert_int_equal(lv_store_kms_cks_insert(s, &c, &err), 0);
+    assert_int_equal(lv_store_kms_cks_insert(s, &c, &err), 1);
+    snprintf(c.id, sizeof(c.id), "cks-0000000000000000b");
+    assert_int_equal(lv_store_kms_cks_insert(s, &c, &err), 1);
+    snprintf(c.name, sizeof(c.name), "two");
+    assert_int_equal(lv_store_kms_cks_insert(s, &c, &err), 0);
+    assert_int_equal(lv_store_kms_cks_get(s, "cks-0000000000000000a", &got,
+                                          &err), 1);
+    assert_string_equal(got.name, "one");
+    assert_string_equal(got.trust_anchor, "");
+    snprintf(got.state, sizeof(got.state), "CONNECTED");
+    assert_int_equal(lv_store_kms_cks_update(s, &got, &err), 1);
+    assert_int_equal(lv_store_kms_cks_get(s, "cks-0000000000000000a", &got,
+                                          &err), 1);
+    assert_string_equal(got.state, "CONNECTED");
+    assert_int_equal(lv_store_kms_cks_list(s, "111111111111", "us-east-1",
+                                           "", 10, cks_names, &b, &err), 0);
+    assert_int_equal(lv_buf_addc(&b, '\0'), 0);
+    assert_string_equal(b.data, "one,two,");
+    make_key(&k, "0b7a1f3e-0000-4000-8000-0000000000c5");
+    snprintf(k.custom_key_store_id, sizeof(k.custom_key_store_id),
+             "cks-0000000000000000a");
+    assert_int_equal(lv_store_kms_key_insert(s, &k, "x", 1, &err), 0);
+    lv_kms_key_release(&k);
+    assert_int_equal(lv_store_kms_key_get(s,
+                                          "0b7a1f3e-0000-4000-8000-0000000000c5",
+                                          &k, &err), 1);
+    assert_string_equal(k.custom_key_store_id, "cks-0000000000000000a");
+    lv_kms_key_release(&k);
+    assert_int_equal(lv_store_kms_cks_key_count(s, "cks-0000000000000000a",
+                                                &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(lv_store_kms_cks_delete(s, "cks-0000000000000000b",
+                                             &err), 1);
+    assert_int_equal(lv_store_kms_cks_delete(s, "cks-0000000000000000b",
+                                             &err), 0);
+    lv_kms_cks_release(&got);
+    lv_kms_cks_release(&c);
+    lv_buf_release(&b);
+    lv_store_close(s);
+}
+
 static void test_kms_round_trip(void **state)
 {
     static const char id[] = "0b7a1f3e-0000-4000-8000-000000000001";
@@ -591,14 +663,14 @@ static void test_migrate_together(void **state)
         }
     }
     /* core, insights, lookup, policies, respol, index, delivery, sched,
-     * anomaly at 1; audit, events and logs at 2, kms at 3: each once. */
+     * anomaly at 1; audit, events and logs at 2, kms at 4: each once. */
     assert_int_equal(db_int("SELECT count(*) FROM schema_version"
                             " WHERE version = 1"), 9);
     assert_int_equal(db_int("SELECT count(*) FROM schema_version"
                             " WHERE component IN ('audit', 'events', 'logs')"
                             " AND version = 2"), 3);
     assert_int_equal(db_int("SELECT count(*) FROM schema_version"
-                            " WHERE component = 'kms' AND version = 3"), 1);
+                            " WHERE component = 'kms' AND version = 4"), 1);
     assert_int_equal(db_int("SELECT count(*) FROM meta"
                             " WHERE key = 'core.created'"), 1);
 }
@@ -653,6 +725,7 @@ int main(void)
         cmocka_unit_test(test_reconnect),
         cmocka_unit_test(test_meta_add_two_stores),
         cmocka_unit_test(test_kms_round_trip),
+        cmocka_unit_test(test_kms_custom_key_store),
         cmocka_unit_test(test_lease),
         cmocka_unit_test(test_migrate_together),   /* empties the schema */
     };

@@ -65,7 +65,8 @@ static int write_kms(struct lv_pg *q, const char *sql,
     " origin, creation_date, deletion_date, pending_window_days, policy,"   \
     " rotation_enabled, rotation_period_days, next_rotation_date,"          \
     " current_version, on_demand_rotations, material_destroyed, row_version,"\
-    " expiration_model, valid_to, import_fingerprint, primary_region"
+    " expiration_model, valid_to, import_fingerprint, primary_region,"\
+    " custom_key_store_id"
 
 /* A row of KEY_COLS into k (initialised, owning nothing). */
 static void read_key(const PGresult *r, int row, void *out)
@@ -97,6 +98,8 @@ static void read_key(const PGresult *r, int row, void *out)
     lv_pg_get_field(r, row, 22, F(k, import_fingerprint),
                     "import fingerprint");
     lv_pg_get_field(r, row, 23, F(k, primary_region), "primary region");
+    lv_pg_get_field(r, row, 24, F(k, custom_key_store_id),
+                    "custom key store id");
 }
 
 static void release_key_row(void *row)
@@ -131,7 +134,7 @@ int lv_pg_kms_key_insert(void *impl, const struct lv_kms_key *k,
     static const char sql[] =
         "INSERT INTO kms_keys (" KEY_COLS ") VALUES ($1, $2, $3, $4, $5,"
         " $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,"
-        " $20, $21, $22, $23, $24)";
+        " $20, $21, $22, $23, $24, $25)";
     struct lv_pg *q = impl;
     struct lv_kms_material m;
     struct lv_pg_params p;
@@ -165,6 +168,7 @@ int lv_pg_kms_key_insert(void *impl, const struct lv_kms_key *k,
     lv_pg_param_double(&p, k->valid_to);
     lv_pg_param_field(&p, F(k, import_fingerprint));
     lv_pg_param_field(&p, F(k, primary_region));
+    lv_pg_param_field(&p, F(k, custom_key_store_id));
     snprintf(id, sizeof(id), "%.*s", (int)strnlen(k->id, sizeof(k->id) - 1),
              k->id);
     /* The key and its first material land together or not at all. */
@@ -1168,6 +1172,181 @@ int lv_pg_kms_tag_count(void *impl, const char *key_id, int *n,
     lv_pg_params_init(&p);
     lv_pg_param_text(&p, key_id);
     if (lv_pg_query_int64(impl, sql, &p, &v, "count kms tags", err) < 0) {
+        return -1;
+    }
+    *n = (int)v;
+    return 0;
+}
+
+/* ---- custom key stores -------------------------------------------------- */
+
+#define CKS_COLS                                                             \
+    "id, account, region, name, type, cluster_id, trust_anchor, state,"     \
+    " error_code, creation_date"
+
+static void read_cks(const PGresult *r, int row, void *out)
+{
+    struct lv_kms_cks *c = out;
+
+    lv_pg_get_field(r, row, 0, F(c, id), "custom key store id");
+    lv_pg_get_field(r, row, 1, F(c, account), "custom key store account");
+    lv_pg_get_field(r, row, 2, F(c, region), "custom key store region");
+    lv_pg_get_field(r, row, 3, F(c, name), "custom key store name");
+    lv_pg_get_field(r, row, 4, F(c, type), "custom key store type");
+    lv_pg_get_field(r, row, 5, F(c, cluster_id), "custom key store cluster");
+    c->trust_anchor = lv_pg_get_dup(r, row, 6);
+    lv_pg_get_field(r, row, 7, F(c, state), "custom key store state");
+    lv_pg_get_field(r, row, 8, F(c, error_code), "custom key store error");
+    c->creation_date = lv_pg_get_double(r, row, 9);
+}
+
+static void release_cks_row(void *row)
+{
+    lv_kms_cks_release(row);
+}
+
+int lv_pg_kms_cks_insert(void *impl, const struct lv_kms_cks *c,
+                         struct lv_err *err)
+{
+    /* The id's and the scoped name's conflicts are "exists". */
+    static const char sql[] =
+        "INSERT INTO kms_custom_key_stores (" CKS_COLS ")"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        " ON CONFLICT DO NOTHING";
+    struct lv_pg_params p;
+    int rc;
+
+    lv_pg_params_init(&p);
+    lv_pg_param_field(&p, F(c, id));
+    lv_pg_param_field(&p, F(c, account));
+    lv_pg_param_field(&p, F(c, region));
+    lv_pg_param_field(&p, F(c, name));
+    lv_pg_param_field(&p, F(c, type));
+    lv_pg_param_field(&p, F(c, cluster_id));
+    lv_pg_param_text(&p, c->trust_anchor ? c->trust_anchor : "");
+    lv_pg_param_field(&p, F(c, state));
+    lv_pg_param_field(&p, F(c, error_code));
+    lv_pg_param_double(&p, c->creation_date);
+    rc = write_kms(impl, sql, &p, 1, "insert kms custom key store", err);
+    if (rc < 0) {
+        return -1;
+    }
+    return rc == 0 ? 1 : 0;
+}
+
+/* Inside a transaction the store is read FOR UPDATE, as a key is. */
+int lv_pg_kms_cks_get(void *impl, const char *id, struct lv_kms_cks *out,
+                      struct lv_err *err)
+{
+    static const char sql[] =
+        "SELECT " CKS_COLS " FROM kms_custom_key_stores WHERE id = $1";
+    static const char sql_txn[] =
+        "SELECT " CKS_COLS " FROM kms_custom_key_stores WHERE id = $1"
+        " FOR UPDATE";
+    struct lv_kms_cks c;
+    struct lv_pg_params p;
+    int rc;
+
+    lv_pg_params_init(&p);
+    lv_pg_param_text(&p, id);
+    lv_kms_cks_init(&c);
+    rc = query_one(impl, lv_pg_txn_depth(impl) > 0 ? sql_txn : sql, &p,
+                   read_cks, &c, "read kms custom key store", err);
+    if (rc != 1) {
+        lv_kms_cks_release(&c);
+        return rc;
+    }
+    lv_kms_cks_release(out);
+    *out = c;
+    return 1;
+}
+
+int lv_pg_kms_cks_update(void *impl, const struct lv_kms_cks *c,
+                         struct lv_err *err)
+{
+    static const char sql[] =
+        "UPDATE kms_custom_key_stores SET name = $2, cluster_id = $3,"
+        " trust_anchor = $4, state = $5, error_code = $6 WHERE id = $1";
+    struct lv_pg_params p;
+
+    lv_pg_params_init(&p);
+    lv_pg_param_field(&p, F(c, id));
+    lv_pg_param_field(&p, F(c, name));
+    lv_pg_param_field(&p, F(c, cluster_id));
+    lv_pg_param_text(&p, c->trust_anchor ? c->trust_anchor : "");
+    lv_pg_param_field(&p, F(c, state));
+    lv_pg_param_field(&p, F(c, error_code));
+    return write_kms(impl, sql, &p, 1, "update kms custom key store", err);
+}
+
+int lv_pg_kms_cks_delete(void *impl, const char *id, struct lv_err *err)
+{
+    static const char sql[] =
+        "DELETE FROM kms_custom_key_stores WHERE id = $1";
+    struct lv_pg_params p;
+
+    lv_pg_params_init(&p);
+    lv_pg_param_text(&p, id);
+    return write_kms(impl, sql, &p, 1, "delete kms custom key store", err);
+}
+
+struct cks_walk {
+    const char *account;
+    const char *region;
+    const char *after;
+    lv_kms_cks_fn fn;
+    void *arg;
+};
+
+static void bind_cks_list(struct lv_pg_params *p, void *ctx,
+                          const void *last, int n)
+{
+    struct cks_walk *cw = ctx;
+    const struct lv_kms_cks *c = last;
+
+    lv_pg_param_text(p, cw->account);
+    lv_pg_param_text(p, cw->region);
+    lv_pg_param_text(p, c ? c->id : cw->after);
+    lv_pg_param_int64(p, n);
+}
+
+static int call_cks(void *ctx, const void *row)
+{
+    struct cks_walk *cw = ctx;
+
+    return cw->fn(cw->arg, row);
+}
+
+int lv_pg_kms_cks_list(void *impl, const char *account, const char *region,
+                       const char *after, int limit, lv_kms_cks_fn fn,
+                       void *arg, struct lv_err *err)
+{
+    static const char sql[] =
+        "SELECT " CKS_COLS " FROM kms_custom_key_stores"
+        " WHERE account = $1 AND region = $2 AND id > $3"
+        " ORDER BY id LIMIT $4";
+    struct cks_walk cw = { account, region, after, fn, arg };
+    struct lv_pg_walk w = {
+        sql, "list kms custom key stores", sizeof(struct lv_kms_cks), limit,
+        &cw, bind_cks_list, read_cks, release_cks_row, call_cks,
+    };
+
+    return lv_pg_walk_run(impl, &w, err);
+}
+
+int lv_pg_kms_cks_key_count(void *impl, const char *id, int *n,
+                            struct lv_err *err)
+{
+    static const char sql[] =
+        "SELECT count(*) FROM kms_keys"
+        " WHERE custom_key_store_id = $1 AND state <> 'Deleted'";
+    struct lv_pg_params p;
+    int64_t v = 0;
+
+    lv_pg_params_init(&p);
+    lv_pg_param_text(&p, id);
+    if (lv_pg_query_int64(impl, sql, &p, &v,
+                          "count kms keys of custom key store", err) < 0) {
         return -1;
     }
     *n = (int)v;

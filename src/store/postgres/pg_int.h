@@ -154,7 +154,7 @@ PGconn *lv_pg_conn(struct lv_pg *q, struct lv_err *err);
  * call that runs the statement. More than LV_PG_MAX_PARAMS, or text that
  * is not valid for its column, fails the run, not the bind.
  */
-#define LV_PG_MAX_PARAMS 24
+#define LV_PG_MAX_PARAMS 32
 
 struct lv_pg_params {
     int n;

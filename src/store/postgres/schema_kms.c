@@ -97,5 +97,22 @@ const struct lv_migration lv_pg_migrations_kms[] = {
       /* Multi-Region keys: sqlite's step 4. */
       "ALTER TABLE kms_keys ADD COLUMN primary_region TEXT COLLATE \"C\""
       " NOT NULL DEFAULT '';" },
+    { "kms", 4,
+      /* Custom key stores: sqlite's step 5. */
+      "CREATE TABLE kms_custom_key_stores ("
+      " id TEXT COLLATE \"C\" NOT NULL PRIMARY KEY,"
+      " account TEXT COLLATE \"C\" NOT NULL,"
+      " region TEXT COLLATE \"C\" NOT NULL,"
+      " name TEXT COLLATE \"C\" NOT NULL,"
+      " type TEXT COLLATE \"C\" NOT NULL,"
+      " cluster_id TEXT COLLATE \"C\" NOT NULL DEFAULT '',"
+      " trust_anchor TEXT COLLATE \"C\" NOT NULL DEFAULT '',"
+      " state TEXT COLLATE \"C\" NOT NULL,"
+      " error_code TEXT COLLATE \"C\" NOT NULL DEFAULT '',"
+      " creation_date DOUBLE PRECISION NOT NULL,"
+      " UNIQUE (account, region, name));"
+      "ALTER TABLE kms_keys ADD COLUMN custom_key_store_id TEXT COLLATE \"C\""
+      " NOT NULL DEFAULT '';"
+      "CREATE INDEX kms_keys_cks ON kms_keys (custom_key_store_id);" },
     LV_MIGRATION_END,
 };

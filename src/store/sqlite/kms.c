@@ -36,7 +36,8 @@
     " origin, creation_date, deletion_date, pending_window_days, policy,"   \
     " rotation_enabled, rotation_period_days, next_rotation_date,"          \
     " current_version, on_demand_rotations, material_destroyed, row_version,"\
-    " expiration_model, valid_to, import_fingerprint, primary_region"
+    " expiration_model, valid_to, import_fingerprint, primary_region,"\
+    " custom_key_store_id"
 
 #define F(k, f) (k)->f, sizeof((k)->f)
 
@@ -78,6 +79,8 @@ static void read_key(sqlite3_stmt *st, struct lv_kms_key *k)
     lv_sqlite_col_field(st, 22, F(k, import_fingerprint),
                         "import fingerprint");
     lv_sqlite_col_field(st, 23, F(k, primary_region), "primary region");
+    lv_sqlite_col_field(st, 24, F(k, custom_key_store_id),
+                        "custom key store id");
 }
 
 static void read_key_row(sqlite3_stmt *st, void *row)
@@ -118,7 +121,7 @@ static int key_insert_row(struct lv_sqlite *s, const struct lv_kms_key *k,
     static const char sql[] =
         "INSERT INTO kms_keys (" KEY_COLS ") VALUES (?1, ?2, ?3, ?4, ?5,"
         " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
-        " ?20, ?21, ?22, ?23, ?24)";
+        " ?20, ?21, ?22, ?23, ?24, ?25)";
     struct lv_sqlite_bind b;
 
     if (lv_sqlite_start(s, sql, &b, err) < 0) {
@@ -148,6 +151,7 @@ static int key_insert_row(struct lv_sqlite *s, const struct lv_kms_key *k,
     lv_sqlite_bind_double(&b, k->valid_to);
     lv_sqlite_bind_field(&b, F(k, import_fingerprint));
     lv_sqlite_bind_field(&b, F(k, primary_region));
+    lv_sqlite_bind_field(&b, F(k, custom_key_store_id));
     return changed(s, lv_sqlite_run_done(&b, "insert kms key", err));
 }
 
@@ -1238,6 +1242,194 @@ int lv_sqlite_kms_tag_count(void *impl, const char *key_id, int *n,
     }
     lv_sqlite_bind_text(&b, key_id);
     if (lv_sqlite_run_int(&b, &v, "count kms tags", err) < 0) {
+        return -1;
+    }
+    *n = (int)v;
+    return 0;
+}
+
+/* ---- custom key stores -------------------------------------------------- */
+
+#define CKS_COLS                                                             \
+    "id, account, region, name, type, cluster_id, trust_anchor, state,"     \
+    " error_code, creation_date"
+
+static void read_cks(sqlite3_stmt *st, void *row)
+{
+    struct lv_kms_cks *c = row;
+
+    lv_sqlite_col_field(st, 0, F(c, id), "custom key store id");
+    lv_sqlite_col_field(st, 1, F(c, account), "custom key store account");
+    lv_sqlite_col_field(st, 2, F(c, region), "custom key store region");
+    lv_sqlite_col_field(st, 3, F(c, name), "custom key store name");
+    lv_sqlite_col_field(st, 4, F(c, type), "custom key store type");
+    lv_sqlite_col_field(st, 5, F(c, cluster_id), "custom key store cluster");
+    c->trust_anchor = lv_sqlite_col_dup(st, 6);
+    lv_sqlite_col_field(st, 7, F(c, state), "custom key store state");
+    lv_sqlite_col_field(st, 8, F(c, error_code), "custom key store error");
+    c->creation_date = sqlite3_column_double(st, 9);
+}
+
+static void release_cks_row(void *row)
+{
+    lv_kms_cks_release(row);
+}
+
+int lv_sqlite_kms_cks_insert(void *impl, const struct lv_kms_cks *c,
+                             struct lv_err *err)
+{
+    struct lv_sqlite *s = impl;
+    /* The id's and the scoped name's conflicts are "exists". */
+    static const char sql[] =
+        "INSERT INTO kms_custom_key_stores (" CKS_COLS ")"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        " ON CONFLICT DO NOTHING";
+    struct lv_sqlite_bind b;
+
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
+        return -1;
+    }
+    lv_sqlite_bind_field(&b, F(c, id));
+    lv_sqlite_bind_field(&b, F(c, account));
+    lv_sqlite_bind_field(&b, F(c, region));
+    lv_sqlite_bind_field(&b, F(c, name));
+    lv_sqlite_bind_field(&b, F(c, type));
+    lv_sqlite_bind_field(&b, F(c, cluster_id));
+    lv_sqlite_bind_text(&b, c->trust_anchor ? c->trust_anchor : "");
+    lv_sqlite_bind_field(&b, F(c, state));
+    lv_sqlite_bind_field(&b, F(c, error_code));
+    lv_sqlite_bind_double(&b, c->creation_date);
+    if (changed(s, lv_sqlite_run_done(&b, "insert kms custom key store",
+                                      err)) < 0) {
+        return -1;
+    }
+    return lv_sqlite_changes(b.st) == 0 ? 1 : 0;
+}
+
+int lv_sqlite_kms_cks_get(void *impl, const char *id, struct lv_kms_cks *out,
+                          struct lv_err *err)
+{
+    struct lv_sqlite *s = impl;
+    static const char sql[] =
+        "SELECT " CKS_COLS " FROM kms_custom_key_stores WHERE id = ?1";
+    struct lv_kms_cks c;
+    struct lv_sqlite_bind b;
+    int rc;
+
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
+        return -1;
+    }
+    lv_sqlite_bind_text(&b, id);
+    lv_kms_cks_init(&c);
+    rc = lv_sqlite_run_one(&b, read_cks, &c, "read kms custom key store",
+                           err);
+    if (rc != 1) {
+        lv_kms_cks_release(&c);
+        return rc;
+    }
+    lv_kms_cks_release(out);
+    *out = c;
+    return 1;
+}
+
+int lv_sqlite_kms_cks_update(void *impl, const struct lv_kms_cks *c,
+                             struct lv_err *err)
+{
+    struct lv_sqlite *s = impl;
+    static const char sql[] =
+        "UPDATE kms_custom_key_stores SET name = ?2, cluster_id = ?3,"
+        " trust_anchor = ?4, state = ?5, error_code = ?6 WHERE id = ?1";
+    struct lv_sqlite_bind b;
+
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
+        return -1;
+    }
+    lv_sqlite_bind_field(&b, F(c, id));
+    lv_sqlite_bind_field(&b, F(c, name));
+    lv_sqlite_bind_field(&b, F(c, cluster_id));
+    lv_sqlite_bind_text(&b, c->trust_anchor ? c->trust_anchor : "");
+    lv_sqlite_bind_field(&b, F(c, state));
+    lv_sqlite_bind_field(&b, F(c, error_code));
+    return changed(s, lv_sqlite_run_changed(&b, "update kms custom key store",
+                                            err));
+}
+
+int lv_sqlite_kms_cks_delete(void *impl, const char *id, struct lv_err *err)
+{
+    struct lv_sqlite *s = impl;
+    static const char sql[] =
+        "DELETE FROM kms_custom_key_stores WHERE id = ?1";
+    struct lv_sqlite_bind b;
+
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
+        return -1;
+    }
+    lv_sqlite_bind_text(&b, id);
+    return changed(s, lv_sqlite_run_changed(&b, "delete kms custom key store",
+                                            err));
+}
+
+struct cks_walk {
+    const char *account;
+    const char *region;
+    const char *after;
+    lv_kms_cks_fn fn;
+    void *arg;
+};
+
+static void bind_cks_list(struct lv_sqlite_bind *b, void *ctx,
+                          const void *last, int n)
+{
+    struct cks_walk *cw = ctx;
+    const struct lv_kms_cks *c = last;
+
+    lv_sqlite_bind_text(b, cw->account);
+    lv_sqlite_bind_text(b, cw->region);
+    lv_sqlite_bind_text(b, c ? c->id : cw->after);
+    lv_sqlite_bind_int64(b, n);
+}
+
+static int call_cks(void *ctx, const void *row)
+{
+    struct cks_walk *cw = ctx;
+
+    return cw->fn(cw->arg, row);
+}
+
+int lv_sqlite_kms_cks_list(void *impl, const char *account,
+                           const char *region, const char *after, int limit,
+                           lv_kms_cks_fn fn, void *arg, struct lv_err *err)
+{
+    struct lv_sqlite *s = impl;
+    static const char sql[] =
+        "SELECT " CKS_COLS " FROM kms_custom_key_stores"
+        " WHERE account = ?1 AND region = ?2 AND id > ?3"
+        " ORDER BY id LIMIT ?4";
+    struct cks_walk cw = { account, region, after, fn, arg };
+    struct lv_sqlite_walk w = {
+        sql, "list kms custom key stores", sizeof(struct lv_kms_cks), limit,
+        &cw, bind_cks_list, read_cks, release_cks_row, call_cks,
+    };
+
+    return lv_sqlite_walk_run(s, &w, err);
+}
+
+int lv_sqlite_kms_cks_key_count(void *impl, const char *id, int *n,
+                                struct lv_err *err)
+{
+    struct lv_sqlite *s = impl;
+    static const char sql[] =
+        "SELECT count(*) FROM kms_keys"
+        " WHERE custom_key_store_id = ?1 AND state <> 'Deleted'";
+    struct lv_sqlite_bind b;
+    int64_t v;
+
+    if (lv_sqlite_start(s, sql, &b, err) < 0) {
+        return -1;
+    }
+    lv_sqlite_bind_text(&b, id);
+    if (lv_sqlite_run_int(&b, &v, "count kms keys of custom key store",
+                          err) < 0) {
         return -1;
     }
     *n = (int)v;

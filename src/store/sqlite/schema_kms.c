@@ -99,5 +99,23 @@ const struct lv_migration lv_sqlite_migrations_kms[] = {
        * single-Region key (kms_store.h, LV_KMS_ID_MAX). */
       "ALTER TABLE kms_keys"
       " ADD COLUMN primary_region TEXT NOT NULL DEFAULT '';" },
+    { "kms", 5,
+      /* Custom key stores (kms_store.h, struct lv_kms_cks); their
+       * KeyStorePassword is never stored. A key of a store names it. */
+      "CREATE TABLE kms_custom_key_stores ("
+      " id TEXT NOT NULL PRIMARY KEY,"
+      " account TEXT NOT NULL,"
+      " region TEXT NOT NULL,"
+      " name TEXT NOT NULL,"
+      " type TEXT NOT NULL,"
+      " cluster_id TEXT NOT NULL DEFAULT '',"
+      " trust_anchor TEXT NOT NULL DEFAULT '',"
+      " state TEXT NOT NULL,"
+      " error_code TEXT NOT NULL DEFAULT '',"
+      " creation_date REAL NOT NULL,"
+      " UNIQUE (account, region, name));"
+      "ALTER TABLE kms_keys"
+      " ADD COLUMN custom_key_store_id TEXT NOT NULL DEFAULT '';"
+      "CREATE INDEX kms_keys_cks ON kms_keys (custom_key_store_id);" },
     LV_MIGRATION_END,
 };
