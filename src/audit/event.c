@@ -621,9 +621,9 @@ static const struct rule logs_group_fields[] = {
     C("logGroupName", "logGroupName"), C("time", "time"),
     C("logGroupIdentifier", "logGroupIdentifier"), END,
 };
-/* Data protection (logs/dp_ops.c): policy documents are configuration,
- * recorded as given. */
-static const struct rule logs_dp_policy[] = {
+/* A log group's policy (data protection, dp_ops.c; field index,
+ * index.c): policy documents are configuration, recorded as given. */
+static const struct rule logs_group_policy[] = {
     C("logGroupIdentifier", "logGroupIdentifier"),
     C("policyDocument", "policyDocument"), END,
 };
@@ -632,10 +632,6 @@ static const struct rule logs_account_policy[] = {
     C("policyType", "policyType"), C("scope", "scope"),
     C("selectionCriteria", "selectionCriteria"),
     C("accountIdentifiers", "accountIdentifiers"), END,
-};
-static const struct rule logs_index_policy[] = {
-    C("logGroupIdentifier", "logGroupIdentifier"),
-    C("policyDocument", "policyDocument"), END,
 };
 static const struct rule logs_group_identifiers[] = {
     C("logGroupIdentifiers", "logGroupIdentifiers"),
@@ -780,7 +776,9 @@ static const struct rule logs_associate_s3t[] = {
     C("integrationArn", "integrationArn"), C("dataSource", "dataSource"),
     END,
 };
-static const struct rule logs_s3t_identifier[] = {
+/* An `identifier` alone (an S3 table integration's source, a scheduled
+ * query). */
+static const struct rule logs_identifier[] = {
     C("identifier", "identifier"), END,
 };
 static const struct rule logs_list_s3t_sources[] = {
@@ -849,9 +847,6 @@ static const struct rule logs_sched_def[] = {
     C("executionRoleArn", "executionRoleArn"), C("state", "state"),
     C("tags", "tags"), END,
 };
-static const struct rule logs_sched_id[] = {
-    C("identifier", "identifier"), END,
-};
 static const struct rule logs_sched_list[] = {
     C("maxResults", "maxResults"), C("nextToken", "nextToken"),
     C("state", "state"), END,
@@ -901,13 +896,13 @@ static const struct op_rule logs_ops[] = {
     { "CreateLookupTable", 0, logs_create_lookup, NULL, NULL, NULL },
     { "CreateScheduledQuery", 0, logs_sched_def, NULL, NULL, NULL },
     { "DeleteAccountPolicy", 0, logs_account_policy, NULL, NULL, NULL },
-    { "DeleteDataProtectionPolicy", 0, logs_dp_policy, NULL, NULL, NULL },
+    { "DeleteDataProtectionPolicy", 0, logs_group_policy, NULL, NULL, NULL },
     { "DeleteDelivery", 0, logs_delivery_id, NULL, NULL, NULL },
     { "DeleteDeliveryDestination", 0, logs_name, NULL, NULL, NULL },
     { "DeleteDeliveryDestinationPolicy", 0, logs_dest_name, NULL, NULL, NULL },
     { "DeleteDeliverySource", 0, logs_name, NULL, NULL, NULL },
     { "DeleteDestination", 0, logs_destination_name, NULL, NULL, NULL },
-    { "DeleteIndexPolicy", 0, logs_index_policy, NULL, NULL, NULL },
+    { "DeleteIndexPolicy", 0, logs_group_policy, NULL, NULL, NULL },
     { "DeleteIntegration", 0, logs_integration_name, NULL, NULL, NULL },
     { "DeleteLogAnomalyDetector", 0, logs_anomaly_det, NULL, NULL, NULL },
     { "DeleteLogGroup", 0, logs_group, NULL, NULL, NULL },
@@ -917,7 +912,7 @@ static const struct op_rule logs_ops[] = {
     { "DeleteQueryDefinition", 0, logs_query_def_id, NULL, NULL, NULL },
     { "DeleteResourcePolicy", 0, logs_delete_respol, NULL, NULL, NULL },
     { "DeleteRetentionPolicy", 0, logs_group, NULL, NULL, NULL },
-    { "DeleteScheduledQuery", 0, logs_sched_id, NULL, NULL, NULL },
+    { "DeleteScheduledQuery", 0, logs_identifier, NULL, NULL, NULL },
     { "DeleteSubscriptionFilter", 0, logs_filter_name, NULL, NULL, NULL },
     { "DeleteTransformer", 0, logs_transformer_id, NULL, NULL, NULL },
     { "DescribeAccountPolicies", F_RO, logs_account_policy, NULL, NULL,
@@ -954,11 +949,11 @@ static const struct op_rule logs_ops[] = {
     { "DescribeSubscriptionFilters", F_RO, logs_describe_subscriptions,
       NULL, NULL, NULL },
     { "DisassociateKmsKey", 0, logs_disassociate, NULL, NULL, NULL },
-    { "DisassociateSourceFromS3TableIntegration", 0, logs_s3t_identifier, NULL,
+    { "DisassociateSourceFromS3TableIntegration", 0, logs_identifier, NULL,
       NULL, NULL },
     { "FilterLogEvents", F_RO | F_DATA, logs_filter_events, NULL, NULL,
       NULL },
-    { "GetDataProtectionPolicy", F_RO, logs_dp_policy, NULL, NULL, NULL },
+    { "GetDataProtectionPolicy", F_RO, logs_group_policy, NULL, NULL, NULL },
     { "GetDelivery", F_RO, logs_delivery_id, NULL, NULL, NULL },
     { "GetDeliveryDestination", F_RO, logs_name, NULL, NULL, NULL },
     { "GetDeliveryDestinationPolicy", F_RO, logs_dest_name, NULL, NULL, NULL },
@@ -973,7 +968,7 @@ static const struct op_rule logs_ops[] = {
     { "GetLookupTable", F_RO, logs_lookup_arn, NULL, NULL, NULL },
     { "GetQueryResults", F_RO | F_DATA, logs_query_results, NULL, NULL,
       NULL },
-    { "GetScheduledQuery", F_RO, logs_sched_id, NULL, NULL, NULL },
+    { "GetScheduledQuery", F_RO, logs_identifier, NULL, NULL, NULL },
     { "GetScheduledQueryHistory", F_RO, logs_sched_history, NULL, NULL,
       NULL },
     { "GetTransformer", F_RO, logs_transformer_id, NULL, NULL, NULL },
@@ -993,7 +988,7 @@ static const struct op_rule logs_ops[] = {
     { "ListTagsLogGroup", F_RO, logs_group, NULL, NULL, NULL },
     { "PutAccountPolicy", 0, logs_account_policy, NULL, NULL, NULL },
     { "PutBearerTokenAuthentication", 0, logs_bearer, NULL, NULL, NULL },
-    { "PutDataProtectionPolicy", 0, logs_dp_policy, NULL, NULL, NULL },
+    { "PutDataProtectionPolicy", 0, logs_group_policy, NULL, NULL, NULL },
     { "PutDeliveryDestination", 0, logs_put_dest, NULL, NULL, NULL },
     { "PutDeliveryDestinationPolicy", 0, logs_put_dest_policy, NULL,
       NULL, NULL },
@@ -1001,7 +996,7 @@ static const struct op_rule logs_ops[] = {
     { "PutDestination", 0, logs_put_destination, NULL, NULL, NULL },
     { "PutDestinationPolicy", 0, logs_put_destination_policy, NULL, NULL,
       NULL },
-    { "PutIndexPolicy", 0, logs_index_policy, NULL, NULL, NULL },
+    { "PutIndexPolicy", 0, logs_group_policy, NULL, NULL, NULL },
     { "PutIntegration", 0, logs_put_integration, NULL, NULL, NULL },
     { "PutLogEvents", F_DATA, logs_put_events, NULL, NULL, NULL },
     { "PutLogGroupDeletionProtection", 0, logs_deletion_protection, NULL,
