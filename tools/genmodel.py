@@ -62,6 +62,9 @@ EXTRA_ERRORS = [
 SERVICES = ("logs", "kms", "cloudtrail")
 VALIDATION_CODE = {"logs": "LV_E_INVALID_PARAMETER", "kms": "LV_E_VALIDATION",
                    "cloudtrail": "LV_E_INVALID_PARAMETER"}
+VALIDATION_SHAPE = {"logs": "InvalidParameterException",
+                    "kms": "ValidationException",
+                    "cloudtrail": "InvalidParameterException"}
 FAULT_CODE = {"logs": "LV_E_SERVICE_UNAVAILABLE", "kms": "LV_E_KMS_INTERNAL",
               "cloudtrail": "LV_E_SERVICE_UNAVAILABLE"}
 
@@ -191,7 +194,17 @@ def gen_service(svc, model, pag):
     for on in opnames:
         op = ops[on]
         p = pag.get(on)
-        out.append("    { %s, %d, %d, %d, %s, %s, %s },\n" % (
+        # An operation whose model lists ValidationException and not the
+        # service's usual validation error (newer Logs operations: the
+        # deliveries, scheduled queries, S3 table integrations) answers a
+        # failed constraint with ValidationException, as its model says.
+        errs = {e["shape"] for e in op.get("errors", [])}
+        vcode = "0"
+        if (VALIDATION_CODE[svc] != "LV_E_VALIDATION"
+                and "ValidationException" in errs
+                and VALIDATION_SHAPE[svc] not in errs):
+            vcode = "LV_E_VALIDATION"
+        out.append("    { %s, %d, %d, %d, %s, %s, %s, %s },\n" % (
             cstr(on),
             index[op["input"]["shape"]] if "input" in op else -1,
             index[op["output"]["shape"]] if "output" in op else -1,
@@ -200,7 +213,7 @@ def gen_service(svc, model, pag):
                 p.get("input_token"), str) else "NULL",
             cstr(p["output_token"]) if p and isinstance(
                 p.get("output_token"), str) else "NULL",
-            cstr(p.get("limit_key")) if p else "NULL"))
+            cstr(p.get("limit_key")) if p else "NULL", vcode))
     out.append("};\n\n")
 
     md = model["metadata"]

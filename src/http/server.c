@@ -344,6 +344,15 @@ static int process(struct lv_app *app, struct MHD_Connection *c,
     lv_jw_init(&w, out);
     lv_jw_obj_open(&w);
     if (h->fn(rq, in, &w, err) < 0) {
+        /* An operation whose model lists ValidationException and not the
+         * service's usual validation error (the newer Logs operations:
+         * deliveries, scheduled queries, S3 table integrations) never
+         * answers the usual one: a handler's own check, written in the
+         * service's code, answers with the operation's. */
+        if (rq->op->validation_code &&
+            err->code == (enum lv_errcode)rq->svc->validation_code) {
+            err->code = (enum lv_errcode)rq->op->validation_code;
+        }
         goto out;
     }
     lv_jw_obj_close(&w);

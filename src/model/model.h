@@ -59,6 +59,9 @@ struct lv_op {
     const char *input_token;   /* paginator, or NULL */
     const char *output_token;
     const char *limit_key;
+    int validation_code;   /* enum lv_errcode of this operation's validation
+                            * errors when its model differs from the
+                            * service's (0: the service's validation_code) */
 };
 
 struct lv_service {
@@ -130,7 +133,8 @@ const struct lv_member *lv_model_find_member(const struct lv_shape *sh,
  * range, enum, pattern) collected into one message, "N validation error(s)
  * detected: Value 'x' at 'path' failed to satisfy constraint: ...; ..." under
  * the service's own code (InvalidParameterException for Logs,
- * ValidationException for KMS). Unknown members are ignored, as AWS does.
+ * ValidationException for KMS), or the operation's own when its model
+ * lists only ValidationException (op->validation_code). Unknown members are ignored, as AWS does.
  * Returns 0 when valid, -1 with *err filled otherwise.
  */
 int lv_model_validate(const struct lv_service *svc, const struct lv_op *op,

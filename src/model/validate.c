@@ -470,6 +470,7 @@ static int check_types(const struct lv_service *svc, int shape,
 
 struct vstate {
     const struct lv_service *svc;
+    int code;                       /* enum lv_errcode of the report */
     struct lv_buf path;             /* 'logEvents.1.member.message' */
     char *errs[MAX_ERRORS];
     int n_errs;
@@ -976,7 +977,7 @@ static int report(struct vstate *st, struct lv_err *err)
         }
         lv_buf_adds(&msg, st->errs[i]);
     }
-    lv_err_set(err, (enum lv_errcode)st->svc->validation_code, "%s",
+    lv_err_set(err, (enum lv_errcode)st->code, "%s",
                msg.data);
     lv_buf_release(&msg);
     return -1;
@@ -991,6 +992,8 @@ int lv_model_validate(const struct lv_service *svc, const struct lv_op *op,
 
     memset(&st, 0, sizeof(st));
     st.svc = svc;
+    st.code = op->validation_code ? op->validation_code
+                                  : svc->validation_code;
     lv_buf_init(&st.path, SIZE_MAX);
     if (!in || !json_is_object(in)) {
         /* The body must be the input structure; Coral's words for a list

@@ -189,7 +189,7 @@ with Server() as srv:
     t.error("dest: parquet to a log group", "ValidationException",
             logs.put_delivery_destination, name_="bad",
             outputFormat="parquet", deliveryDestinationConfiguration=conf)
-    t.error("dest: an unknown format", "InvalidParameterException",
+    t.error("dest: an unknown format", "ValidationException",
             logs.put_delivery_destination, name_="bad",
             outputFormat="xml", deliveryDestinationConfiguration=conf)
     t.error("dest: not an ARN", "ValidationException",
@@ -201,7 +201,7 @@ with Server() as srv:
     t.eq("dest: only the two", ["to-target", "to-target-star"],
          [x["name"] for x in logs.describe_delivery_destinations()
           ["deliveryDestinations"]])
-    t.error("describe: limit 51", "InvalidParameterException",
+    t.error("describe: limit 51", "ValidationException",
             logs.describe_delivery_destinations, limit=51)
 
     logs.delete_delivery_destination(name_="to-target-star")
@@ -227,10 +227,10 @@ with Server() as srv:
     t.error("source: not an ARN", "ValidationException",
             put_source, name_="x", resourceArn="not-an-arn",
             logType="ACCESS_LOGS")
-    t.error("source: a name outside [\\w-]", "InvalidParameterException",
+    t.error("source: a name outside [\\w-]", "ValidationException",
             put_source, name_="a b", resourceArn=CF,
             logType="ACCESS_LOGS")
-    t.error("source: a name of 61 characters", "InvalidParameterException",
+    t.error("source: a name of 61 characters", "ValidationException",
             put_source, name_="n" * 61, resourceArn=CF,
             logType="ACCESS_LOGS")
     t.eq("source: nothing was stored", [],
@@ -244,9 +244,9 @@ with Server() as srv:
     t.error("delete source", "ResourceNotFoundException",
             delete_source, name_="cf")
     t.error("describe sources: a token not issued",
-            "InvalidParameterException", logs.describe_delivery_sources,
+            "ValidationException", logs.describe_delivery_sources,
             nextToken="bm90LWlzc3VlZA==")
-    t.error("describe sources: limit 0", "InvalidParameterException",
+    t.error("describe sources: limit 0", "ValidationException",
             logs.describe_delivery_sources, limit=0)
 
     # Deliveries: the source never exists.
@@ -265,11 +265,11 @@ with Server() as srv:
             logs.update_delivery_configuration, id="abcDEF123",
             fieldDelimiter=",")
     t.error("get delivery: an id outside [0-9A-Za-z]",
-            "InvalidParameterException", logs.get_delivery, id="a-b")
+            "ValidationException", logs.get_delivery, id="a-b")
     t.eq("describe deliveries: none", [],
          logs.describe_deliveries()["deliveries"])
     t.error("describe deliveries: a token not issued",
-            "InvalidParameterException", logs.describe_deliveries,
+            "ValidationException", logs.describe_deliveries,
             nextToken="bm90LWlzc3VlZA==")
 
     # Configuration templates: AWS service data of absent services.

@@ -88,7 +88,7 @@ with Server() as srv:
             logs.disassociate_source_from_s3_table_integration,
             identifier="src-1")
     t.error("associate: dataSource without its name",
-            "InvalidParameterException",
+            "ValidationException",
             logs.associate_source_to_s3_table_integration,
             integrationArn=S3T, dataSource={"type": "flow"})
 

@@ -154,6 +154,11 @@ with Server(env={"LOGVAULT_TEST_SCHED_SPEED": "60"}) as srv:
             create, sq_name="bad",
             scheduleExpression="rate(5 minutes)", scheduleStartTime=2000,
             scheduleEndTime=1000, **common)
+    # The front's own constraint check answers the operation's error:
+    # ListScheduledQueries' model lists ValidationException, not
+    # InvalidParameterException (botocore checks no maximum itself).
+    t.error("list: maxResults past the model's 1000", "ValidationException",
+            logs.list_scheduled_queries, maxResults=1001)
     t.error("get: unknown", "ResourceNotFoundException",
             logs.get_scheduled_query, identifier="nope")
     t.error("get: another account's ARN", "ResourceNotFoundException",

@@ -529,7 +529,12 @@ static void sweep_empty(const struct lv_service *svc)
             }
             continue;
         }
-        if (rc != -1 || (int)err.code != svc->validation_code) {
+        /* The operation's own code when its model lists only
+         * ValidationException (the newer Logs operations), else the
+         * service's. */
+        if (rc != -1 ||
+            (int)err.code != (op->validation_code ? op->validation_code
+                                                  : svc->validation_code)) {
             fail_msg("%s.%s {}: rc=%d %s", svc->name, op->name, rc,
                      err.msg);
         }
@@ -597,7 +602,9 @@ static void sweep_types(const struct lv_service *svc)
                 rc = lv_model_validate(svc, op, in, &err);
                 json_decref(in);
                 if (rc < 0 && err.code != LV_E_SERIALIZATION &&
-                    (int)err.code != svc->validation_code) {
+                    (int)err.code != (op->validation_code
+                                          ? op->validation_code
+                                          : svc->validation_code)) {
                     fail_msg("%s.%s %s=%s: %s", svc->name, op->name,
                              sh->members[m].name, values[v], err.msg);
                 }
@@ -756,6 +763,38 @@ static void test_values_quoted_whole(void **state)
     }
 }
 
+/* Which operations answer ValidationException in place of Logs' usual
+ * InvalidParameterException: those whose model lists only the former. */
+static void test_op_validation_code(void **state)
+{
+    static const struct {
+        const struct lv_service *svc;
+        const char *op;
+        int code;
+    } cases[] = {
+        { &lv_model_logs, "CreateDelivery", LV_E_VALIDATION },
+        { &lv_model_logs, "ListScheduledQueries", LV_E_VALIDATION },
+        { &lv_model_logs, "GetDeliverySource", LV_E_VALIDATION },
+        { &lv_model_logs, "PutLogEvents", 0 },
+        /* lists both: the service's usual one */
+        { &lv_model_logs, "CreateImportTask", 0 },
+        { &lv_model_kms, "Encrypt", 0 },
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct lv_op *op = lv_model_find_op(
+            cases[i].svc, cases[i].op, strlen(cases[i].op));
+
+        assert_non_null(op);
+        if (op->validation_code != cases[i].code) {
+            fail_msg("%s: validation_code %d, want %d", cases[i].op,
+                     op->validation_code, cases[i].code);
+        }
+    }
+}
+
 static void test_lookups(void **state)
 {
     const struct lv_service *svcs[] = { &lv_model_logs, &lv_model_kms };
@@ -804,6 +843,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lookups),
+        cmocka_unit_test(test_op_validation_code),
         cmocka_unit_test(test_patterns_compile),
         cmocka_unit_test(test_rows),
         cmocka_unit_test(test_every_op_empty),
