@@ -26,6 +26,7 @@
 #include "crypto/keyring.h"
 #include "logs/classes.h"
 #include "logs/groups_int.h"
+#include "logs/respol.h"
 #include "store/store.h"
 #include "util/b64.h"
 #include "util/buf.h"
@@ -313,6 +314,9 @@ int lv_logs_op_delete_log_group(struct lv_req *rq, const json_t *in,
         lv_err_set(err, LV_E_VALIDATION,
                    "Cannot delete log group with deletion protection "
                    "enabled. Disable deletion protection first.");
+        goto fail;
+    }
+    if (lv_logs_respol_drop_group(rq, &g, err) < 0) {
         goto fail;
     }
     return lv_store_commit(rq->store, err);

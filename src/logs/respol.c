@@ -42,6 +42,7 @@
 #include "store/store.h"
 #include "util/err.h"
 #include "util/json.h"
+#include "util/mem.h"
 
 #define DESCRIBE_MAX 50
 /* A stream ARN: the group's + ":log-stream:" + a name of up to 512
@@ -500,4 +501,57 @@ int lv_logs_respol_authorize(struct lv_req *rq, const struct lv_log_group *g,
                           resource, action);
     }
     return 0;
+}
+
+/* ---- a group's policies go with it -------------------------------------- */
+
+struct drop_names {
+    char (*names)[sizeof(((struct lv_log_respol *)0)->name)];
+    int n;
+};
+
+static int collect_name(void *arg, const struct lv_log_respol *p)
+{
+    struct drop_names *d = arg;
+
+    snprintf(d->names[d->n++], sizeof(d->names[0]), "%s", p->name);
+    return 0;
+}
+
+int lv_logs_respol_drop_group(struct lv_req *rq,
+                              const struct lv_log_group *g,
+                              struct lv_err *err)
+{
+    char arn[LV_LOGS_ARN_MAX];
+    /* One policy per group ARN (respol.h); room for a few more, so that
+     * a store holding more than the rule allows is still emptied in
+     * rounds rather than read into memory whole. */
+    enum { ROUND = 8 };
+    struct drop_names d;
+    int ret = -1;
+
+    lv_logs_group_arn(g, 0, arn);
+    d.names = lv_xcalloc(ROUND, sizeof(*d.names));
+    for (;;) {
+        d.n = 0;
+        if (lv_store_logs_respol_list(rq->store, g->account, g->region, arn,
+                                      "", "", ROUND, collect_name, &d,
+                                      err) < 0) {
+            goto out;
+        }
+        for (int i = 0; i < d.n; i++) {
+            if (lv_store_logs_respol_delete(rq->store, g->account,
+                                            g->region, arn, d.names[i],
+                                            NULL, err) < 0) {
+                goto out;
+            }
+        }
+        if (d.n < ROUND) {
+            break;
+        }
+    }
+    ret = 0;
+out:
+    free(d.names);
+    return ret;
 }

@@ -64,4 +64,17 @@ int lv_logs_respol_authorize(struct lv_req *rq, const struct lv_log_group *g,
                              const char *source_account,
                              const char *source_arn, struct lv_err *err);
 
+/*
+ * Deletes the resource policies scoped to group g (PutResourcePolicy with
+ * its ARN as resourceArn), inside the caller's transaction: DeleteLogGroup
+ * calls it so that a group created again under the same name does not
+ * inherit its predecessor's policy. AWS does not document what becomes of
+ * such a policy; one that outlived its group would grant access to a group
+ * nobody granted it for, so the strictest answer is that it goes with the
+ * group. 0, or -1 with the store's error.
+ */
+int lv_logs_respol_drop_group(struct lv_req *rq,
+                              const struct lv_log_group *g,
+                              struct lv_err *err);
+
 #endif

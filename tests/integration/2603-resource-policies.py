@@ -227,5 +227,18 @@ with Server("--credentials", creds) as srv:
     t.eq("alice's own calls are unchanged",
          [], ra("GetLogEvents", logGroupIdentifier=group_arn,
                 logStreamName="s")["events"])
+
+    # ---- a group's policy goes with the group --------------------------
+    # (undocumented by AWS: the strictest choice, respol.h) A group created
+    # again under the same name must not inherit its predecessor's grant.
+    la.delete_log_group(logGroupName="g1")
+    la.create_log_group(logGroupName="g1")
+    t.eq("after DeleteLogGroup and a new g1: no policy scoped to it",
+         [], ra("DescribeResourcePolicies",
+                resourceArn=group_arn)["resourcePolicies"])
+    t.eq("the account-scoped policy is untouched",
+         ["tenth"], [p["policyName"] for p in ra(
+             "DescribeResourcePolicies")["resourcePolicies"]
+             if p["policyName"] == "tenth"])
 os.unlink(creds)
 t.done()
