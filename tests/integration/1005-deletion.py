@@ -15,7 +15,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lvtest import Server, T  # noqa: E402
+from lvtest import Server, T, faketime_run  # noqa: E402
 
 REGION = "eu-west-2"
 ACCOUNT = "123456789012"
@@ -135,7 +135,7 @@ with Server() as srv:
     env = dict(os.environ)
     env.pop("ASAN_OPTIONS", None)
     env.pop("LD_PRELOAD", None)
-    p = subprocess.run(["/usr/bin/faketime", "-f", "+8d", sys.executable,
+    p = faketime_run("+8d", [sys.executable,
                         os.path.abspath(__file__), "--client", srv.endpoint,
                         key, base64.b64encode(ct).decode()],
                        capture_output=True, text=True, env=env)

@@ -7,13 +7,12 @@ rotation happens when due (the server run under faketime)."""
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lvtest import Server, T  # noqa: E402
+from lvtest import Server, T, faketime_run  # noqa: E402
 
 t = T()
 DAY = 86400
@@ -243,7 +242,7 @@ print(json.dumps({"types": [r["RotationType"] for r in rots],
 import shutil
 shutil.rmtree(srv.scratch, ignore_errors=True)
 """
-    p = subprocess.run(["faketime", "-f", "+91d", sys.executable, "-c",
+    p = faketime_run("+91d", [sys.executable, "-c",
                         probe, str(srv.port), auto,
                         os.path.dirname(os.path.abspath(__file__))],
                        capture_output=True,

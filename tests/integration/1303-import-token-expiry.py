@@ -14,7 +14,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lvtest import Server, T  # noqa: E402
+from lvtest import Server, T, faketime_run  # noqa: E402
 
 REGION = "eu-west-2"
 
@@ -130,7 +130,7 @@ with Server() as srv:
     env.pop("ASAN_OPTIONS", None)
     env.pop("LD_PRELOAD", None)
     b64 = lambda b: base64.b64encode(b).decode()  # noqa: E731
-    run = subprocess.run(["/usr/bin/faketime", "-f", "+25h", sys.executable,
+    run = faketime_run("+25h", [sys.executable,
                           os.path.abspath(__file__), "--client",
                           srv.endpoint, key, b64(p["ImportToken"]),
                           b64(wrapped), b64(material), key2, b64(ct)],

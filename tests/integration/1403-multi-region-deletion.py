@@ -14,7 +14,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lvtest import Server, T  # noqa: E402
+from lvtest import Server, T, faketime_run  # noqa: E402
 
 R1, R2 = "eu-west-2", "us-east-1"
 
@@ -97,7 +97,7 @@ with Server() as srv:
     env = dict(os.environ)
     env.pop("ASAN_OPTIONS", None)
     env.pop("LD_PRELOAD", None)
-    p = subprocess.run(["/usr/bin/faketime", "-f", "+8d", sys.executable,
+    p = faketime_run("+8d", [sys.executable,
                         os.path.abspath(__file__), "--client", srv.endpoint,
                         key], capture_output=True, text=True, env=env)
     if not t.eq("client under faketime ran", 0, p.returncode):

@@ -10,12 +10,11 @@ old events are gone for good and the newer ones still read."""
 import glob
 import json
 import os
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lvtest import Server, T  # noqa: E402
+from lvtest import Server, T, faketime_run  # noqa: E402
 
 t = T()
 ACCOUNT = "123456789012"
@@ -148,7 +147,7 @@ print(json.dumps(out))
         env = dict(os.environ)
         env.pop("ASAN_OPTIONS", None)
         env.pop("LD_PRELOAD", None)
-        p = subprocess.run(["/usr/bin/faketime", "-f", "+8d", sys.executable,
+        p = faketime_run("+8d", [sys.executable,
                             "-c", script, srv.endpoint, GROUP, key,
                             str(new_ts)], capture_output=True, text=True,
                            env=env)

@@ -18,14 +18,13 @@ make a race happen.
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lvtest import Server, T, kms_call  # noqa: E402
+from lvtest import Server, T, kms_call, faketime_run  # noqa: E402
 
 DAY = 86400
 KEYS = 8
@@ -129,7 +128,7 @@ with Server(data_dir=data_dir,
             env={"LD_PRELOAD": FAKETIME_LIB, "FAKETIME": fake,
                  "ASAN_OPTIONS":
                  "detect_leaks=1:verify_asan_link_order=0"}) as srv:
-    p = subprocess.run(["faketime", "-f", fake, sys.executable,
+    p = faketime_run(fake, [sys.executable,
                         os.path.abspath(__file__), "--client",
                         str(srv.port)] + key_ids,
                        capture_output=True, text=True, timeout=CEILING * 3)

@@ -26,7 +26,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lvtest import Server, T  # noqa: E402
+from lvtest import Server, T, faketime_run  # noqa: E402
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-2"
@@ -109,7 +109,7 @@ def faked_client(srv, rotated, deleted):
     env = dict(os.environ)
     env.pop("ASAN_OPTIONS", None)
     env.pop("LD_PRELOAD", None)
-    p = subprocess.run(["/usr/bin/faketime", "-f", "+%dd" % DAYS,
+    p = faketime_run("+%dd" % DAYS, [
                         sys.executable, os.path.abspath(__file__),
                         "--client", str(srv.port), rotated, deleted],
                        capture_output=True, text=True, env=env, timeout=120)

@@ -26,6 +26,7 @@ test that only means something on PostgreSQL.
 """
 import atexit
 import base64
+import glob
 import http.client
 import json
 import os
@@ -51,6 +52,24 @@ except ImportError:  # pragma: no cover - a missing prerequisite
 
 SANITIZER = re.compile(
     r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|BUG: ")
+
+
+# ---- a client under a faked clock ------------------------------------------
+def faketime_run(offset, argv, **kw):
+    """subprocess.run(argv, **kw) with Debian's libfaketime preloaded and
+    FAKETIME=offset ("+8d"), as the servers under test get it. Not the
+    `faketime` command: it keeps its clock in POSIX semaphores and shared
+    memory, and a run killed on this machine left /dev/shm entries that
+    made the next one fail with "sem_open: File exists"."""
+    lib = (sorted(glob.glob("/usr/lib/*/faketime/libfaketimeMT.so.1")) or
+           sorted(glob.glob("/usr/lib/*/faketime/libfaketime.so.1")) or
+           [None])[-1]
+    if lib is None:
+        raise RuntimeError("libfaketime (Debian's faketime) is missing")
+    env = dict(kw.pop("env", None) or os.environ)
+    env["LD_PRELOAD"] = lib
+    env["FAKETIME"] = offset
+    return subprocess.run(argv, env=env, **kw)
 
 
 # ---- the store under test ---------------------------------------------------
