@@ -13,7 +13,9 @@
  *
  * Symmetric ciphertexts are lv_blob_encrypt blobs under the material
  * version they name, so Decrypt needs no KeyId and every version a key
- * ever had still decrypts after rotation. RSA ciphertexts are the raw
+ * ever had still decrypts after rotation. A key of a custom key store
+ * makes blobs of the same layout on its token (cks.c); the key the blob
+ * names says which. RSA ciphertexts are the raw
  * RSAES-OAEP output, as on AWS; they name no key, so Decrypt of one needs
  * KeyId and EncryptionAlgorithm. GrantTokens are accepted and ignored:
  * they only bridge AWS's eventual consistency, and grants here take effect
@@ -71,7 +73,8 @@ int lv_kms_use_key(struct lv_req *rq, const json_t *in, const char *member,
     if (lv_kms_resolve(rq, ref, LV_KMS_ALIAS_OK | LV_KMS_CROSS_ACCOUNT, k,
                        err) < 0 ||
         lv_kms_authorize(rq, k, action, ctx, n_ctx, NULL, 0, err) < 0 ||
-        lv_kms_check_enabled(k, err) < 0) {
+        lv_kms_check_enabled(k, err) < 0 ||
+        lv_kms_cks_usable(rq, k, err) < 0) {
         return -1;
     }
     if (usage && lv_kms_check_usage(k, usage, op, err) < 0) {
@@ -170,6 +173,10 @@ static int encrypt_under(struct lv_req *rq, const struct lv_kms_key *k,
     uint8_t raw[16];
     int ret = -1;
 
+    if (is_symmetric(k) && k->custom_key_store_id[0]) {
+        /* On the token of its custom key store (cks.c). */
+        return lv_kms_cks_seal(rq, k, ctx, n_ctx, pt, pt_len, ct, err);
+    }
     if (is_symmetric(k)) {
         if (sym_material(rq, k, k->current_version, &mat, &mat_len,
                          err) < 0) {
@@ -220,6 +227,7 @@ static int check_decrypt_key(struct lv_req *rq, const struct dec_in *d,
     if (lv_kms_authorize(rq, k, d->action, d->ctx, d->n_ctx, NULL, 0,
                          err) < 0 ||
         lv_kms_check_enabled(k, err) < 0 ||
+        lv_kms_cks_usable(rq, k, err) < 0 ||
         lv_kms_check_usage(k, "ENCRYPT_DECRYPT", d->op, err) < 0) {
         return -1;
     }
@@ -341,6 +349,11 @@ static int decrypt_sym(struct lv_req *rq, const struct dec_in *d,
     }
     if (d->check_only && d->ignore_ciphertext) {
         return 0;
+    }
+    if (k->custom_key_store_id[0]) {
+        /* A key of a custom key store: the blob is opened on its token. */
+        return lv_kms_cks_open(rq, k, d->blob, d->len, d->ctx, d->n_ctx, pt,
+                               err);
     }
     if (sym_material(rq, k, version, &mat, &mat_len, err) < 0) {
         return -1;
