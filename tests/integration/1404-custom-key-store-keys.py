@@ -19,6 +19,9 @@ import sys
 import tempfile
 import time
 
+import boto3
+import botocore.config
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lvtest import Server, T  # noqa: E402
 
@@ -78,7 +81,8 @@ def policy():
          "Resource": "*"}]})
 
 
-with Server("--pkcs11-module", MODULE, env={"SOFTHSM2_CONF": conf}) as srv:
+with Server("--pkcs11-module", MODULE, "--audit-trail",
+            env={"SOFTHSM2_CONF": conf}) as srv:
     kms = srv.client("kms")
     logs = srv.client("logs")
     cks = kms.create_custom_key_store(
@@ -241,6 +245,31 @@ with Server("--pkcs11-module", MODULE, env={"SOFTHSM2_CONF": conf}) as srv:
     t.error("pending deletion: Encrypt is KMSInvalidStateException",
             "KMSInvalidStateException", kms.encrypt, KeyId=key,
             Plaintext=b"x")
+    # The audit trail's CreateKey record (ct-createkey): the store in
+    # requestParameters, the metadata with it in responseElements.
+    trail = boto3.session.Session().client(
+        "cloudtrail", region_name=REGION, endpoint_url=srv.endpoint,
+        aws_access_key_id="test", aws_secret_access_key="test",
+        config=botocore.config.Config(
+            retries={"max_attempts": 20, "mode": "standard"}))
+    recs = []
+    for page in trail.get_paginator("lookup_events").paginate(
+            LookupAttributes=[{"AttributeKey": "EventName",
+                               "AttributeValue": "CreateKey"}]):
+        recs += [json.loads(e["CloudTrailEvent"]) for e in page["Events"]]
+    mine = [r for r in recs if not r.get("errorCode") and
+            ((r.get("responseElements") or {}).get("keyMetadata") or {})
+            .get("keyId") == key]
+    t.eq("CreateKey recorded once", 1, len(mine))
+    if mine:
+        t.eq("requestParameters: customKeyStoreId and origin",
+             [cks, "AWS_CLOUDHSM"],
+             [mine[0]["requestParameters"].get("customKeyStoreId"),
+              mine[0]["requestParameters"].get("origin")])
+        kmd = mine[0]["responseElements"]["keyMetadata"]
+        t.eq("keyMetadata: customKeyStoreId, cloudHsmClusterId",
+             [cks, LABEL],
+             [kmd.get("customKeyStoreId"), kmd.get("cloudHsmClusterId")])
     log = srv.read_log()
     t.ok("the server's log names no PIN and no plaintext",
          PIN not in log and "secret text" not in log and
