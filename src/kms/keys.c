@@ -310,6 +310,19 @@ static int create_key_shape(const json_t *in, const char **spec_out,
                       usage, spec);
 }
 
+/* The record of k was not written: its token key goes again (else it
+ * stays on the token as an orphan, and the log says so). */
+static void untoken(struct lv_req *rq, const struct lv_kms_key *k)
+{
+    struct lv_err e = LV_ERR_INIT;
+
+    if (lv_kms_cks_destroy_key(rq, k, &e) < 0) {
+        lv_log(LV_LOG_WARN, "kms: token key %s of a key not created stays "
+               "on the token: %s", k->id, lv_err_msg(&e));
+    }
+    lv_err_release(&e);
+}
+
 int lv_kms_op_create_key(struct lv_req *rq, const json_t *in,
                          struct lv_jw *w, struct lv_err *err)
 {
@@ -427,14 +440,7 @@ int lv_kms_op_create_key(struct lv_req *rq, const json_t *in,
     ret = 0;
 out:
     if (on_token) {
-        /* The record was not written: take the token key back. */
-        struct lv_err e = LV_ERR_INIT;
-
-        if (lv_kms_cks_destroy_key(rq, &k, &e) < 0) {
-            lv_log(LV_LOG_WARN, "kms: token key %s of a key not created "
-                   "stays on the token: %s", k.id, lv_err_msg(&e));
-        }
-        lv_err_release(&e);
+        untoken(rq, &k);
     }
     if (mat) {
         lv_secret_free(mat, mat_len);

@@ -202,6 +202,33 @@ static void test_token_blob(void **state)
                      -1);
     assert_int_equal(err.code, LV_E_INVALID_CIPHERTEXT);
 
+    /* The halves make what lv_blob_encrypt makes: a blob sealed by
+     * lv_aead_seal under header, nonce and AAD as above opens with
+     * lv_blob_decrypt (and a token blob is the same layout). */
+    {
+        uint8_t key[LV_AEAD_KEY_BYTES];
+        struct lv_buf mine = LV_BUF_INIT(1 << 20);
+
+        memset(key, 0x5a, sizeof(key));
+        lv_blob_header(hdr, id, 7);
+        aad.len = 0;
+        lv_blob_aad(hdr, ctx, 1, &aad);
+        assert_int_equal(lv_buf_add(&mine, hdr, sizeof(hdr)), 0);
+        assert_int_equal(lv_buf_grow(&mine, sizeof(msg) + 16), 0);
+        assert_int_equal(lv_aead_seal(key, hdr + LV_BLOB_NONCE_OFFSET,
+                                      aad.data, aad.len, msg, sizeof(msg),
+                                      (uint8_t *)mine.data + mine.len,
+                                      (uint8_t *)mine.data + mine.len +
+                                          sizeof(msg)), 0);
+        mine.len += sizeof(msg) + 16;
+        pt.len = 0;
+        assert_int_equal(lv_blob_decrypt(key, mine.data, mine.len, ctx, 1,
+                                         &pt, &err), 0);
+        assert_int_equal(pt.len, sizeof(msg));
+        assert_memory_equal(pt.data, msg, sizeof(msg));
+        lv_buf_release(&mine);
+    }
+
     /* Destroyed: gone from the token. */
     assert_int_equal(lv_p11_destroy(s, "key-blob", &err), 1);
     assert_int_equal(lv_p11_has_key(s, "key-blob", &err), 0);
