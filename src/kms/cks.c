@@ -888,6 +888,34 @@ out:
     return ret;
 }
 
+int lv_kms_cks_random(struct lv_req *rq, const json_t *in, void *out,
+                      size_t n, struct lv_err *err)
+{
+    struct lv_kms_cks_rt *rt = rt_of(rq);
+    struct lv_p11_session *s;
+    struct lv_kms_cks c;
+    const char *shown;
+    int ret = -1;
+
+    lv_kms_cks_init(&c);
+    if (load(rq, in, &c, err) < 0) {
+        goto out;
+    }
+    shown = shown_state(rq, &c);
+    s = strcmp(shown, "CONNECTED") == 0 ? lock_session(rt, c.id) : NULL;
+    if (!s) {
+        invalid_state(&c, strcmp(shown, "CONNECTED") == 0 ? "DISCONNECTED"
+                                                         : shown,
+                      "GenerateRandom", err);
+        goto out;
+    }
+    ret = lv_p11_random(s, out, n, err);
+    pthread_mutex_unlock(&rt->mu);
+out:
+    lv_kms_cks_release(&c);
+    return ret;
+}
+
 int lv_kms_cks_destroy_key(struct lv_req *rq, const struct lv_kms_key *k,
                            struct lv_err *err)
 {

@@ -98,6 +98,8 @@ void lv_kms_cks_rt_free(struct lv_kms_cks_rt *rt);
  * lv_kms_cks_seal / lv_kms_cks_open: lv_blob_encrypt / lv_blob_decrypt for
  * a key k of a custom key store, on its token (same blob layout, same
  * errors, plus the unavailable key's). Plaintext out is secret.
+ * lv_kms_cks_random: GenerateRandom with in's CustomKeyStoreId — n bytes
+ * from the store's token into out, with lv_kms_cks_create_key's errors.
  * lv_kms_cks_destroy_key: destroys k's token key — 1 done, 0 when the
  * store is not connected here or the token has no such key, -1 with *err.
  */
@@ -114,6 +116,8 @@ int lv_kms_cks_seal(struct lv_req *rq, const struct lv_kms_key *k,
 int lv_kms_cks_open(struct lv_req *rq, const struct lv_kms_key *k,
                     const void *blob, size_t len, const struct lv_kv *ctx,
                     size_t n_ctx, struct lv_buf *pt, struct lv_err *err);
+int lv_kms_cks_random(struct lv_req *rq, const struct json_t *in,
+                      void *out, size_t n, struct lv_err *err);
 int lv_kms_cks_destroy_key(struct lv_req *rq, const struct lv_kms_key *k,
                            struct lv_err *err);
 

@@ -698,14 +698,8 @@ int lv_kms_op_generate_random(struct lv_req *rq, const json_t *in,
     uint8_t r[MAX_DATA_KEY_BYTES];
     int64_t n = 0;
 
-    (void)rq;
     if (no_recipient(in, err) < 0) {
         return -1;
-    }
-    if (lv_json_str(in, "CustomKeyStoreId")) {
-        return lv_err_set(err, LV_E_CUSTOM_KEY_STORE_NOT_FOUND,
-                          "Custom key store ID %s does not exist",
-                          lv_json_str(in, "CustomKeyStoreId"));
     }
     if (!lv_json_int64(in, "NumberOfBytes", &n)) {
         /* AWS's answer to a missing NumberOfBytes (the member is optional
@@ -718,7 +712,14 @@ int lv_kms_op_generate_random(struct lv_req *rq, const json_t *in,
                           "to satisfy constraint: Member must have value "
                           "less than or equal to 1024", (long long)n);
     }
-    lv_rand_bytes(r, (size_t)n);
+    if (lv_json_str(in, "CustomKeyStoreId")) {
+        /* From the token of the custom key store (cks.c). */
+        if (lv_kms_cks_random(rq, in, r, (size_t)n, err) < 0) {
+            return -1;
+        }
+    } else {
+        lv_rand_bytes(r, (size_t)n);
+    }
     lv_jw_key(w, "Plaintext");
     lv_jw_b64(w, r, (size_t)n);
     lv_secret_wipe(r, (size_t)n);

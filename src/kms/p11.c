@@ -330,6 +330,14 @@ int lv_p11_encrypt(struct lv_p11_session *s, const char *key_label,
     return 0;
 }
 
+int lv_p11_random(struct lv_p11_session *s, void *out, size_t n,
+                  struct lv_err *err)
+{
+    CK_RV rv = s->p->f->C_GenerateRandom(s->h, out, (CK_ULONG)n);
+
+    return rv == CKR_OK ? 0 : fail(err, "C_GenerateRandom", rv);
+}
+
 int lv_p11_destroy(struct lv_p11_session *s, const char *key_label,
                    struct lv_err *err)
 {

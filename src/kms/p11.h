@@ -89,6 +89,11 @@ int lv_p11_encrypt_iv(struct lv_p11_session *s, const char *key_label,
                       size_t aad_len, const void *pt, size_t pt_len,
                       struct lv_buf *out, struct lv_err *err);
 
+/* n random bytes from the token's generator into out (secret: the
+ * caller wipes them). */
+int lv_p11_random(struct lv_p11_session *s, void *out, size_t n,
+                  struct lv_err *err);
+
 /* Destroys the token key `key_label`: 1 destroyed, 0 when the token holds
  * no such key, -1 with *err. */
 int lv_p11_destroy(struct lv_p11_session *s, const char *key_label,

@@ -7,9 +7,10 @@ token (asked through the p11_probe helper: present, sensitive, not
 extractable), Encrypt / Decrypt / GenerateDataKey* / ReEncrypt on the
 token, tampered ciphertexts refused, the key unusable while its store is
 disconnected and its earlier ciphertexts readable again after reconnecting,
-rotation refused, DeleteCustomKeyStore refused while it holds keys, and a
-CloudWatch Logs group whose events are sealed under such a key. Skips
-without softhsm2 or the helper."""
+rotation and GenerateDataKeyPair refused, GenerateRandom from the token,
+DeleteCustomKeyStore refused while it holds keys, the audit trail's
+CreateKey record, and a CloudWatch Logs group whose events are sealed
+under such a key. Skips without softhsm2 or the helper."""
 import base64
 import json
 import os
@@ -181,6 +182,12 @@ with Server("--pkcs11-module", MODULE, "--audit-trail",
     t.error("GenerateDataKeyPair: UnsupportedOperationException",
             "UnsupportedOperationException", kms.generate_data_key_pair,
             KeyId=key, KeyPairSpec="ECC_NIST_P256")
+    rnd = kms.generate_random(NumberOfBytes=48,
+                              CustomKeyStoreId=cks)["Plaintext"]
+    t.eq("GenerateRandom from the store's token: 48 bytes", 48, len(rnd))
+    t.error("GenerateRandom, unknown store: CustomKeyStoreNotFoundException",
+            "CustomKeyStoreNotFoundException", kms.generate_random,
+            NumberOfBytes=8, CustomKeyStoreId="cks-0123456789abcdef0")
     t.error("rotation: UnsupportedOperationException",
             "UnsupportedOperationException", kms.enable_key_rotation,
             KeyId=key)
@@ -225,6 +232,10 @@ with Server("--pkcs11-module", MODULE, "--audit-trail",
          kms.describe_key(KeyId=key)["KeyMetadata"]["KeyState"])
     t.error("disconnected: CreateKey is CustomKeyStoreInvalidStateException",
             "CustomKeyStoreInvalidStateException", create)
+    t.error("disconnected: GenerateRandom is "
+            "CustomKeyStoreInvalidStateException",
+            "CustomKeyStoreInvalidStateException", kms.generate_random,
+            NumberOfBytes=8, CustomKeyStoreId=cks)
     t.error("a store with keys: CustomKeyStoreHasCMKsException",
             "CustomKeyStoreHasCMKsException", kms.delete_custom_key_store,
             CustomKeyStoreId=cks)
