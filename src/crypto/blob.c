@@ -20,7 +20,7 @@
 #define OFF_ALG 3
 #define OFF_KEYID 4
 #define OFF_VERSION 20
-#define OFF_NONCE 24
+#define OFF_NONCE LV_BLOB_NONCE_OFFSET
 
 static void put_be32(uint8_t *p, uint32_t v)
 {
@@ -90,6 +90,24 @@ static void build_aad(const uint8_t *header, const struct lv_kv *ctx,
     free(sorted);
 }
 
+void lv_blob_header(uint8_t header[LV_BLOB_HEADER_BYTES],
+                    const uint8_t key_id[16], uint32_t version)
+{
+    header[0] = LV_BLOB_MAGIC0;
+    header[1] = LV_BLOB_MAGIC1;
+    header[2] = LV_BLOB_FORMAT_V1;
+    header[OFF_ALG] = LV_BLOB_ALG_AES256_GCM;
+    memcpy(header + OFF_KEYID, key_id, 16);
+    put_be32(header + OFF_VERSION, version);
+    lv_rand_bytes(header + OFF_NONCE, LV_AEAD_NONCE_BYTES);
+}
+
+void lv_blob_aad(const uint8_t header[LV_BLOB_HEADER_BYTES],
+                 const struct lv_kv *ctx, size_t n_ctx, struct lv_buf *aad)
+{
+    build_aad(header, ctx, n_ctx, aad);
+}
+
 int lv_blob_encrypt(const uint8_t data_key[32], const uint8_t key_id[16],
                     uint32_t version, const struct lv_kv *ctx, size_t n_ctx,
                     const void *pt, size_t pt_len, struct lv_buf *out)
@@ -105,13 +123,7 @@ int lv_blob_encrypt(const uint8_t data_key[32], const uint8_t key_id[16],
         return -1;
     }
     dst = (uint8_t *)out->data + start;
-    dst[0] = LV_BLOB_MAGIC0;
-    dst[1] = LV_BLOB_MAGIC1;
-    dst[2] = LV_BLOB_FORMAT_V1;
-    dst[OFF_ALG] = LV_BLOB_ALG_AES256_GCM;
-    memcpy(dst + OFF_KEYID, key_id, 16);
-    put_be32(dst + OFF_VERSION, version);
-    lv_rand_bytes(dst + OFF_NONCE, LV_AEAD_NONCE_BYTES);
+    lv_blob_header(dst, key_id, version);
     build_aad(dst, ctx, n_ctx, &aad);
     if (lv_aead_seal(data_key, dst + OFF_NONCE, aad.data, aad.len, pt,
                      pt_len, dst + LV_BLOB_HEADER_BYTES,

@@ -275,6 +275,22 @@ int lv_blob_decrypt(const uint8_t key[32], const void *blob, size_t len,
                     const struct lv_kv *ctx, size_t n_ctx, struct lv_buf *pt,
                     struct lv_err *err);
 
+/*
+ * The two halves of lv_blob_encrypt / lv_blob_decrypt for a key held
+ * elsewhere (a PKCS#11 token, kms/cks.c), so that its blobs have the same
+ * layout and authenticate the same bytes: lv_blob_header writes the 36
+ * header bytes of a new blob (a fresh random nonce at
+ * LV_BLOB_NONCE_OFFSET); lv_blob_aad appends the AAD for a header (the
+ * header, then the canonical context) to *aad. The holder of the key then
+ * seals with AES-256-GCM under that nonce and AAD, and the blob is header
+ * || ciphertext || 16-byte tag.
+ */
+#define LV_BLOB_NONCE_OFFSET 24
+void lv_blob_header(uint8_t header[LV_BLOB_HEADER_BYTES],
+                    const uint8_t key_id[16], uint32_t version);
+void lv_blob_aad(const uint8_t header[LV_BLOB_HEADER_BYTES],
+                 const struct lv_kv *ctx, size_t n_ctx, struct lv_buf *aad);
+
 /* Wipes all of b's allocated bytes, then lv_buf_release()s it. */
 void lv_crypto_buf_release(struct lv_buf *b);
 

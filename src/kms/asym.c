@@ -798,6 +798,13 @@ static int data_key_pair(struct lv_req *rq, const json_t *in, int plain,
                    " CMK");
         goto out;
     }
+    if (k.custom_key_store_id[0]) {
+        /* "You cannot use an asymmetric KMS key or a KMS key in a custom
+         * key store" (API_GenerateDataKeyPair). */
+        lv_err_set(err, LV_E_UNSUPPORTED_OPERATION, "%s origin is %s which "
+                   "is not valid for this operation.", k.arn, k.origin);
+        goto out;
+    }
     if (!spec) {
         spec = "";
     }

@@ -24,15 +24,25 @@
  * this process (after a restart, or on another server sharing a
  * PostgreSQL store) is shown DISCONNECTED.
  *
- * Keys in a custom key store are not made yet: CreateKey with a
- * CustomKeyStoreId still answers UnsupportedOperationException (keys.c),
- * so DeleteCustomKeyStore's CustomKeyStoreHasCMKsException counts keys
- * (lv_store_kms_cks_key_count) that nothing creates so far.
+ * Keys in a custom key store (CreateKey with CustomKeyStoreId, Origin
+ * AWS_CLOUDHSM: keys.c asks lv_kms_cks_create_key) are AES-256 token keys
+ * labelled with the key's id; the key record holds no material. Their
+ * ciphertexts are ordinary blobs (crypto.h: same header, same AAD), sealed
+ * by the token under the blob's own nonce passed as the GCM IV
+ * (lv_p11_encrypt_iv), so Decrypt finds the key from the blob as for any
+ * symmetric key and the key record says where its material is. Every use
+ * needs the store's session in this process: without one the key is
+ * unusable (KMSInvalidStateException), as on AWS while its store is
+ * disconnected. When such a key is deleted (the sweeper, at the end of
+ * its waiting period) the token object is destroyed if the store is
+ * connected; if not, it stays on the token as an orphan (AWS leaves the
+ * key material in the cluster likewise) and the sweeper logs its label.
  */
 #include <jansson.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,6 +54,7 @@
 #include "kms/p11.h"
 #include "store/kms_store.h"
 #include "store/store.h"
+#include "util/buf.h"
 #include "util/err.h"
 #include "util/json.h"
 #include "util/log.h"
@@ -715,4 +726,208 @@ int lv_kms_op_delete_custom_key_store(struct lv_req *rq, const json_t *in,
 out:
     lv_kms_cks_release(&c);
     return ret;
+}
+
+/* ---- keys of a custom key store ----------------------------------------- */
+
+/* The session of the store id with rt->mu held (the caller unlocks), or
+ * NULL (not held) when the store is not connected in this process. */
+static struct lv_p11_session *lock_session(struct lv_kms_cks_rt *rt,
+                                           const char *id)
+{
+    struct cks_slot *sl;
+
+    if (!rt) {
+        return NULL;
+    }
+    pthread_mutex_lock(&rt->mu);
+    sl = slot_of(rt, id, 0);
+    if (sl && sl->s) {
+        return sl->s;
+    }
+    pthread_mutex_unlock(&rt->mu);
+    return NULL;
+}
+
+static int unusable(const struct lv_kms_key *k, struct lv_err *err)
+{
+    return lv_err_set(err, LV_E_KMS_INVALID_STATE, "%s is unavailable "
+                      "because its custom key store %s is not connected.",
+                      k->arn, k->custom_key_store_id);
+}
+
+int lv_kms_cks_create_key(struct lv_req *rq, const json_t *in,
+                          const char *key_label, char cluster[64],
+                          struct lv_err *err)
+{
+    struct lv_kms_cks_rt *rt = rt_of(rq);
+    struct lv_p11_session *s;
+    struct lv_kms_cks c;
+    const char *shown;
+    int ret = -1;
+
+    lv_kms_cks_init(&c);
+    if (load(rq, in, &c, err) < 0) {
+        goto out;
+    }
+    shown = shown_state(rq, &c);
+    if (strcmp(shown, "CONNECTED") != 0) {
+        invalid_state(&c, shown, "CreateKey", err);
+        goto out;
+    }
+    s = lock_session(rt, c.id);
+    if (!s) {
+        invalid_state(&c, "DISCONNECTED", "CreateKey", err);
+        goto out;
+    }
+    ret = lv_p11_generate(s, key_label, err);
+    pthread_mutex_unlock(&rt->mu);
+    if (ret == 0) {
+        snprintf(cluster, 64, "%s", c.cluster_id);
+    }
+out:
+    lv_kms_cks_release(&c);
+    return ret;
+}
+
+int lv_kms_cks_cluster(struct lv_req *rq, const struct lv_kms_key *k,
+                       char cluster[64], int *usable)
+{
+    struct lv_kms_cks c;
+    struct lv_err e = LV_ERR_INIT;
+    int rc;
+
+    cluster[0] = '\0';
+    *usable = connected(rt_of(rq), k->custom_key_store_id);
+    lv_kms_cks_init(&c);
+    rc = lv_store_kms_cks_get(rq->store, k->custom_key_store_id, &c, &e);
+    if (rc == 1) {
+        snprintf(cluster, 64, "%s", c.cluster_id);
+    }
+    lv_kms_cks_release(&c);
+    lv_err_release(&e);
+    return rc == 1 ? 0 : -1;
+}
+
+int lv_kms_cks_usable(struct lv_req *rq, const struct lv_kms_key *k,
+                      struct lv_err *err)
+{
+    if (!k->custom_key_store_id[0] ||
+        connected(rt_of(rq), k->custom_key_store_id)) {
+        return 0;
+    }
+    return unusable(k, err);
+}
+
+int lv_kms_cks_seal(struct lv_req *rq, const struct lv_kms_key *k,
+                    const struct lv_kv *ctx, size_t n_ctx, const void *pt,
+                    size_t pt_len, struct lv_buf *blob, struct lv_err *err)
+{
+    struct lv_kms_cks_rt *rt = rt_of(rq);
+    struct lv_p11_session *s;
+    struct lv_buf aad = LV_BUF_INIT(SIZE_MAX);
+    uint8_t hdr[LV_BLOB_HEADER_BYTES];
+    uint8_t raw[16];
+    size_t start = blob->len;
+    int ret = -1;
+
+    if (lv_kms_key_raw(k, raw) < 0) {
+        return lv_err_set(err, LV_E_KMS_INTERNAL, "The plaintext cannot be "
+                          "encrypted");
+    }
+    lv_blob_header(hdr, raw, k->current_version);
+    lv_blob_aad(hdr, ctx, n_ctx, &aad);
+    s = lock_session(rt, k->custom_key_store_id);
+    if (!s) {
+        unusable(k, err);
+        goto out;
+    }
+    if (lv_buf_add(blob, hdr, sizeof(hdr)) < 0) {
+        lv_err_set(err, LV_E_KMS_INTERNAL, "The plaintext cannot be "
+                   "encrypted");
+    } else if (lv_p11_encrypt_iv(s, k->id, hdr + LV_BLOB_NONCE_OFFSET,
+                                 aad.data, aad.len, pt, pt_len, blob,
+                                 err) == 0) {
+        ret = 0;
+    }
+    pthread_mutex_unlock(&rt->mu);
+    if (ret < 0) {
+        blob->len = start;
+        blob->data[start] = '\0';
+    }
+out:
+    lv_buf_release(&aad);
+    return ret;
+}
+
+int lv_kms_cks_open(struct lv_req *rq, const struct lv_kms_key *k,
+                    const void *blob, size_t len, const struct lv_kv *ctx,
+                    size_t n_ctx, struct lv_buf *pt, struct lv_err *err)
+{
+    struct lv_kms_cks_rt *rt = rt_of(rq);
+    struct lv_p11_session *s;
+    struct lv_buf aad = LV_BUF_INIT(SIZE_MAX);
+    const uint8_t *b = blob;
+    int ret = -1;
+
+    if (len < LV_BLOB_OVERHEAD) {
+        return lv_err_set(err, LV_E_INVALID_CIPHERTEXT, NULL);
+    }
+    lv_blob_aad(b, ctx, n_ctx, &aad);
+    s = lock_session(rt, k->custom_key_store_id);
+    if (!s) {
+        unusable(k, err);
+        goto out;
+    }
+    ret = lv_p11_decrypt(s, k->id, aad.data, aad.len,
+                         b + LV_BLOB_NONCE_OFFSET,
+                         len - LV_BLOB_NONCE_OFFSET, pt, err);
+    pthread_mutex_unlock(&rt->mu);
+out:
+    lv_buf_release(&aad);
+    return ret;
+}
+
+int lv_kms_cks_random(struct lv_req *rq, const json_t *in, void *out,
+                      size_t n, struct lv_err *err)
+{
+    struct lv_kms_cks_rt *rt = rt_of(rq);
+    struct lv_p11_session *s;
+    struct lv_kms_cks c;
+    const char *shown;
+    int ret = -1;
+
+    lv_kms_cks_init(&c);
+    if (load(rq, in, &c, err) < 0) {
+        goto out;
+    }
+    shown = shown_state(rq, &c);
+    s = strcmp(shown, "CONNECTED") == 0 ? lock_session(rt, c.id) : NULL;
+    if (!s) {
+        invalid_state(&c, strcmp(shown, "CONNECTED") == 0 ? "DISCONNECTED"
+                                                         : shown,
+                      "GenerateRandom", err);
+        goto out;
+    }
+    ret = lv_p11_random(s, out, n, err);
+    pthread_mutex_unlock(&rt->mu);
+out:
+    lv_kms_cks_release(&c);
+    return ret;
+}
+
+int lv_kms_cks_destroy_key(struct lv_req *rq, const struct lv_kms_key *k,
+                           struct lv_err *err)
+{
+    struct lv_kms_cks_rt *rt = rt_of(rq);
+    struct lv_p11_session *s;
+    int rc;
+
+    s = lock_session(rt, k->custom_key_store_id);
+    if (!s) {
+        return 0;
+    }
+    rc = lv_p11_destroy(s, k->id, err);
+    pthread_mutex_unlock(&rt->mu);
+    return rc;
 }

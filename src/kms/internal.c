@@ -170,8 +170,22 @@ int lv_kms_svc_generate_data_key(const struct lv_kms_service_call *c,
                        &k, err) < 0 ||
         lv_kms_authorize(&rq, &k, "GenerateDataKey", ctx, n_ctx, extra,
                          n_extra, err) < 0 ||
-        symmetric_usable(&k, "GenerateDataKey", err) < 0 ||
-        lv_kms_material(&rq, &k, k.current_version, &mat, &mat_len,
+        symmetric_usable(&k, "GenerateDataKey", err) < 0) {
+        goto out;
+    }
+    if (k.custom_key_store_id[0]) {
+        /* A key of a custom key store seals on its token (cks.c). */
+        lv_rand_bytes(dk, sizeof(dk));
+        if (lv_kms_cks_seal(&rq, &k, ctx, n_ctx, dk, sizeof(dk), blob,
+                            err) < 0) {
+            goto out;
+        }
+        memcpy(plaintext, dk, sizeof(dk));
+        snprintf(key_arn, 256, "%s", k.arn);
+        ret = 0;
+        goto out;
+    }
+    if (lv_kms_material(&rq, &k, k.current_version, &mat, &mat_len,
                         err) < 0) {
         goto out;
     }
@@ -243,13 +257,20 @@ int lv_kms_svc_decrypt(const struct lv_kms_service_call *c, const void *blob,
     }
     if (lv_kms_authorize(&rq, &k, "Decrypt", ctx, n_ctx, extra, n_extra,
                          err) < 0 ||
-        symmetric_usable(&k, "Decrypt", err) < 0 ||
-        lv_kms_material(&rq, &k, version, &mat, &mat_len, err) < 0) {
+        symmetric_usable(&k, "Decrypt", err) < 0) {
         goto out;
     }
     lv_buf_grow(&pt, 32);
-    if (mat_len != 32 || lv_blob_decrypt(mat, blob, len, ctx, n_ctx, &pt,
-                                         err) < 0) {
+    if (k.custom_key_store_id[0]) {
+        /* A key of a custom key store opens on its token (cks.c). */
+        if (lv_kms_cks_open(&rq, &k, blob, len, ctx, n_ctx, &pt, err) < 0) {
+            goto out;
+        }
+    } else if (lv_kms_material(&rq, &k, version, &mat, &mat_len,
+                               err) < 0) {
+        goto out;
+    } else if (mat_len != 32 || lv_blob_decrypt(mat, blob, len, ctx, n_ctx,
+                                                &pt, err) < 0) {
         lv_err_set(err, LV_E_INVALID_CIPHERTEXT, NULL);
         goto out;
     }

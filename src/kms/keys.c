@@ -208,6 +208,7 @@ static int create_key_shape(const json_t *in, const char **spec_out,
     const char *cmk_spec = lv_json_str(in, "CustomerMasterKeySpec");
     const char *usage = lv_json_str(in, "KeyUsage");
     const char *origin = lv_json_str(in, "Origin");
+    const char *cks_id = lv_json_str(in, "CustomKeyStoreId");
     const struct spec_rule *rule;
     int multi = 0;
 
@@ -221,20 +222,51 @@ static int create_key_shape(const json_t *in, const char **spec_out,
     if (!spec) {
         spec = cmk_spec ? cmk_spec : "SYMMETRIC_DEFAULT";
     }
-    /* Keys whose material KMS makes, and keys for imported material
-     * (import.c); no CloudHSM or external key stores. */
+    /* Keys whose material KMS makes, keys for imported material
+     * (import.c) and keys of a custom key store on a PKCS#11 token
+     * (cks.c); no external key stores. */
     if (!origin) {
         origin = "AWS_KMS";
     }
-    if (strcmp(origin, "AWS_KMS") != 0 && strcmp(origin, "EXTERNAL") != 0) {
+    if (strcmp(origin, "AWS_KMS") != 0 && strcmp(origin, "EXTERNAL") != 0 &&
+        strcmp(origin, "AWS_CLOUDHSM") != 0) {
         return lv_err_set(err, LV_E_UNSUPPORTED_OPERATION,
                           "Origin %s is not supported by logvault: keys are "
-                          "created with Origin AWS_KMS or EXTERNAL", origin);
+                          "created with Origin AWS_KMS, EXTERNAL or "
+                          "AWS_CLOUDHSM", origin);
     }
     *origin_out = origin;
-    if (lv_json_str(in, "CustomKeyStoreId") || lv_json_str(in, "XksKeyId")) {
+    if (lv_json_str(in, "XksKeyId")) {
         return lv_err_set(err, LV_E_UNSUPPORTED_OPERATION,
-                          "Custom key stores are not supported by logvault");
+                          "External key stores are not supported by "
+                          "logvault");
+    }
+    /* A key of a custom key store: Origin AWS_CLOUDHSM and the store go
+     * together (API_CreateKey: "specify the Origin parameter with a value
+     * of AWS_CLOUDHSM"); only symmetric encryption keys, of one Region. */
+    if (cks_id || strcmp(origin, "AWS_CLOUDHSM") == 0) {
+        if (!cks_id || strcmp(origin, "AWS_CLOUDHSM") != 0) {
+            return lv_err_set(err, LV_E_VALIDATION, "To create a KMS key in "
+                              "an AWS CloudHSM key store, specify both "
+                              "CustomKeyStoreId and Origin AWS_CLOUDHSM.");
+        }
+        if (strcmp(spec, "SYMMETRIC_DEFAULT") != 0) {
+            return lv_err_set(err, LV_E_UNSUPPORTED_OPERATION, "KeySpec %s "
+                              "is not supported for KMS keys in a custom "
+                              "key store. Only SYMMETRIC_DEFAULT keys can be "
+                              "created in a custom key store.", spec);
+        }
+        if (usage && strcmp(usage, "ENCRYPT_DECRYPT") != 0) {
+            return lv_err_set(err, LV_E_UNSUPPORTED_OPERATION, "KeyUsage %s "
+                              "is not supported for KMS keys in a custom "
+                              "key store. Only ENCRYPT_DECRYPT keys can be "
+                              "created in a custom key store.", usage);
+        }
+        if (lv_json_bool(in, "MultiRegion", &multi) && multi) {
+            return lv_err_set(err, LV_E_UNSUPPORTED_OPERATION, "You cannot "
+                              "create a multi-Region key in a custom key "
+                              "store.");
+        }
     }
     /* Multi-Region keys (multiregion.c) of material KMS makes: the
      * replicas of an imported one would each need the same material
@@ -278,6 +310,19 @@ static int create_key_shape(const json_t *in, const char **spec_out,
                       usage, spec);
 }
 
+/* The record of k was not written: its token key goes again (else it
+ * stays on the token as an orphan, and the log says so). */
+static void untoken(struct lv_req *rq, const struct lv_kms_key *k)
+{
+    struct lv_err e = LV_ERR_INIT;
+
+    if (lv_kms_cks_destroy_key(rq, k, &e) < 0) {
+        lv_log(LV_LOG_WARN, "kms: token key %s of a key not created stays "
+               "on the token: %s", k->id, lv_err_msg(&e));
+    }
+    lv_err_release(&e);
+}
+
 int lv_kms_op_create_key(struct lv_req *rq, const json_t *in,
                          struct lv_jw *w, struct lv_err *err)
 {
@@ -293,6 +338,8 @@ int lv_kms_op_create_key(struct lv_req *rq, const json_t *in,
     const char *policy = lv_json_str(in, "Policy");
     const json_t *tags = lv_json_arr(in, "Tags");
     struct lv_kms_mr mr;
+    char cluster[64] = "";
+    int on_token = 0;
     int multi = 0;
     int bypass = 0;
     int ret = -1;
@@ -353,6 +400,16 @@ int lv_kms_op_create_key(struct lv_req *rq, const json_t *in,
          lv_kms_seal(rq, &k, 1, mat, mat_len, &sealed, err) < 0)) {
         goto out;
     }
+    if (strcmp(origin, "AWS_CLOUDHSM") == 0) {
+        /* The material is made on the token, labelled with the key id;
+         * the record holds none. */
+        if (lv_kms_cks_create_key(rq, in, k.id, cluster, err) < 0) {
+            goto out;
+        }
+        snprintf(k.custom_key_store_id, sizeof(k.custom_key_store_id), "%s",
+                 lv_json_str(in, "CustomKeyStoreId"));
+        on_token = 1;
+    }
     if (lv_store_begin(rq->store, err) < 0) {
         goto out;
     }
@@ -365,6 +422,7 @@ int lv_kms_op_create_key(struct lv_req *rq, const json_t *in,
     if (lv_store_commit(rq->store, err) < 0) {
         goto out;
     }
+    on_token = 0;
     lv_log(LV_LOG_INFO, "kms: key created id=%s spec=%s usage=%s origin=%s "
            "req=%s", k.id, k.key_spec, k.key_usage, k.origin, rq->id);
     memset(&mr, 0, sizeof(mr));
@@ -378,9 +436,12 @@ int lv_kms_op_create_key(struct lv_req *rq, const json_t *in,
         mr.n = 1;
     }
     lv_jw_key(w, "KeyMetadata");
-    lv_kms_write_metadata(w, &k, &mr);
+    lv_kms_write_metadata_cks(w, &k, &mr, cluster, 1);
     ret = 0;
 out:
+    if (on_token) {
+        untoken(rq, &k);
+    }
     if (mat) {
         lv_secret_free(mat, mat_len);
     }
@@ -405,7 +466,15 @@ int lv_kms_op_describe_key(struct lv_req *rq, const json_t *in,
         goto out;
     }
     lv_jw_key(w, "KeyMetadata");
-    lv_kms_write_metadata(w, &k, &mr);
+    if (k.custom_key_store_id[0]) {
+        char cluster[64];
+        int usable = 0;
+
+        lv_kms_cks_cluster(rq, &k, cluster, &usable);
+        lv_kms_write_metadata_cks(w, &k, &mr, cluster, usable);
+    } else {
+        lv_kms_write_metadata(w, &k, &mr);
+    }
     ret = 0;
 out:
     lv_kms_key_release(&k);

@@ -83,6 +83,44 @@ struct lv_kms {
  * a no-op. */
 void lv_kms_cks_rt_free(struct lv_kms_cks_rt *rt);
 
+/*
+ * Keys of a custom key store (cks.c): AES-256 keys on the store's PKCS#11
+ * token, labelled with the key's id, material never out of the token.
+ *
+ * lv_kms_cks_create_key: the store named by in's CustomKeyStoreId must be
+ * of rq's scope (CustomKeyStoreNotFoundException) and CONNECTED here
+ * (CustomKeyStoreInvalidStateException); then generates the token key
+ * key_label and fills cluster with the store's CloudHsmClusterId.
+ * lv_kms_cks_cluster: the CloudHsmClusterId of k's store ("" and -1 when
+ * it cannot be read) and whether the store is connected here (*usable).
+ * lv_kms_cks_usable: 0 for a key of no custom key store or of a connected
+ * one; else KMSInvalidStateException (the key is unavailable).
+ * lv_kms_cks_seal / lv_kms_cks_open: lv_blob_encrypt / lv_blob_decrypt for
+ * a key k of a custom key store, on its token (same blob layout, same
+ * errors, plus the unavailable key's). Plaintext out is secret.
+ * lv_kms_cks_random: GenerateRandom with in's CustomKeyStoreId — n bytes
+ * from the store's token into out, with lv_kms_cks_create_key's errors.
+ * lv_kms_cks_destroy_key: destroys k's token key — 1 done, 0 when the
+ * store is not connected here or the token has no such key, -1 with *err.
+ */
+int lv_kms_cks_create_key(struct lv_req *rq, const struct json_t *in,
+                          const char *key_label, char cluster[64],
+                          struct lv_err *err);
+int lv_kms_cks_cluster(struct lv_req *rq, const struct lv_kms_key *k,
+                       char cluster[64], int *usable);
+int lv_kms_cks_usable(struct lv_req *rq, const struct lv_kms_key *k,
+                      struct lv_err *err);
+int lv_kms_cks_seal(struct lv_req *rq, const struct lv_kms_key *k,
+                    const struct lv_kv *ctx, size_t n_ctx, const void *pt,
+                    size_t pt_len, struct lv_buf *blob, struct lv_err *err);
+int lv_kms_cks_open(struct lv_req *rq, const struct lv_kms_key *k,
+                    const void *blob, size_t len, const struct lv_kv *ctx,
+                    size_t n_ctx, struct lv_buf *pt, struct lv_err *err);
+int lv_kms_cks_random(struct lv_req *rq, const struct json_t *in,
+                      void *out, size_t n, struct lv_err *err);
+int lv_kms_cks_destroy_key(struct lv_req *rq, const struct lv_kms_key *k,
+                           struct lv_err *err);
+
 /* The cache of keys, aliases and material (cache.c): new, and free (which
  * wipes the material); NULL is a no-op for free. */
 struct lv_kms_cache *lv_kms_cache_new(void);
@@ -335,6 +373,13 @@ void lv_kms_mr_write(struct lv_jw *w, const struct lv_kms_key *k,
  * multi-Region key. */
 void lv_kms_write_metadata(struct lv_jw *w, const struct lv_kms_key *k,
                            const struct lv_kms_mr *mr);
+/* The same for a key of a custom key store: CustomKeyStoreId, and
+ * CloudHsmClusterId `cluster` (NULL or "": left out); with usable 0 (the
+ * store is not connected) an Enabled or Disabled key shows KeyState
+ * Unavailable, as AWS shows it. */
+void lv_kms_write_metadata_cks(struct lv_jw *w, const struct lv_kms_key *k,
+                               const struct lv_kms_mr *mr,
+                               const char *cluster, int usable);
 
 /* The key ARN for an id (a KeyId, or a stored id "mrk-…@REGION") in
  * rq's scope, into out (256 bytes). */

@@ -133,10 +133,24 @@ static void write_list(struct lv_jw *w, const char *key,
     lv_jw_arr_close(w);
 }
 
-/* Member order as AWS sends KeyMetadata. */
 void lv_kms_write_metadata(struct lv_jw *w, const struct lv_kms_key *k,
                            const struct lv_kms_mr *mr)
 {
+    lv_kms_write_metadata_cks(w, k, mr, NULL, 1);
+}
+
+/* Member order as AWS sends KeyMetadata. */
+void lv_kms_write_metadata_cks(struct lv_jw *w, const struct lv_kms_key *k,
+                               const struct lv_kms_mr *mr,
+                               const char *cluster, int usable)
+{
+    /* A key of a custom key store that is not connected is Unavailable
+     * (AWS's key states), unless deletion is under way. */
+    const char *state = !usable && k->custom_key_store_id[0] &&
+                                (strcmp(k->state, "Enabled") == 0 ||
+                                 strcmp(k->state, "Disabled") == 0)
+                            ? "Unavailable" : k->state;
+
     lv_jw_obj_open(w);
     lv_jw_kstr(w, "AWSAccountId", k->account);
     lv_jw_kstr(w, "KeyId", lv_kms_key_id(k));
@@ -146,7 +160,7 @@ void lv_kms_write_metadata(struct lv_jw *w, const struct lv_kms_key *k,
     lv_jw_kbool(w, "Enabled", strcmp(k->state, "Enabled") == 0);
     lv_jw_kstr(w, "Description", k->description ? k->description : "");
     lv_jw_kstr(w, "KeyUsage", k->key_usage);
-    lv_jw_kstr(w, "KeyState", k->state);
+    lv_jw_kstr(w, "KeyState", state);
     if (k->deletion_date > 0) {
         lv_jw_key(w, "DeletionDate");
         lv_jw_double(w, k->deletion_date);
@@ -156,6 +170,12 @@ void lv_kms_write_metadata(struct lv_jw *w, const struct lv_kms_key *k,
         lv_jw_double(w, k->valid_to);
     }
     lv_jw_kstr(w, "Origin", k->origin);
+    if (k->custom_key_store_id[0]) {
+        lv_jw_kstr(w, "CustomKeyStoreId", k->custom_key_store_id);
+        if (cluster && cluster[0]) {
+            lv_jw_kstr(w, "CloudHsmClusterId", cluster);
+        }
+    }
     if (k->expiration_model[0]) {
         lv_jw_kstr(w, "ExpirationModel", k->expiration_model);
     }

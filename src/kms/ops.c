@@ -13,7 +13,9 @@
  *
  * Symmetric ciphertexts are lv_blob_encrypt blobs under the material
  * version they name, so Decrypt needs no KeyId and every version a key
- * ever had still decrypts after rotation. RSA ciphertexts are the raw
+ * ever had still decrypts after rotation. A key of a custom key store
+ * makes blobs of the same layout on its token (cks.c); the key the blob
+ * names says which. RSA ciphertexts are the raw
  * RSAES-OAEP output, as on AWS; they name no key, so Decrypt of one needs
  * KeyId and EncryptionAlgorithm. GrantTokens are accepted and ignored:
  * they only bridge AWS's eventual consistency, and grants here take effect
@@ -71,7 +73,8 @@ int lv_kms_use_key(struct lv_req *rq, const json_t *in, const char *member,
     if (lv_kms_resolve(rq, ref, LV_KMS_ALIAS_OK | LV_KMS_CROSS_ACCOUNT, k,
                        err) < 0 ||
         lv_kms_authorize(rq, k, action, ctx, n_ctx, NULL, 0, err) < 0 ||
-        lv_kms_check_enabled(k, err) < 0) {
+        lv_kms_check_enabled(k, err) < 0 ||
+        lv_kms_cks_usable(rq, k, err) < 0) {
         return -1;
     }
     if (usage && lv_kms_check_usage(k, usage, op, err) < 0) {
@@ -170,6 +173,10 @@ static int encrypt_under(struct lv_req *rq, const struct lv_kms_key *k,
     uint8_t raw[16];
     int ret = -1;
 
+    if (is_symmetric(k) && k->custom_key_store_id[0]) {
+        /* On the token of its custom key store (cks.c). */
+        return lv_kms_cks_seal(rq, k, ctx, n_ctx, pt, pt_len, ct, err);
+    }
     if (is_symmetric(k)) {
         if (sym_material(rq, k, k->current_version, &mat, &mat_len,
                          err) < 0) {
@@ -220,6 +227,7 @@ static int check_decrypt_key(struct lv_req *rq, const struct dec_in *d,
     if (lv_kms_authorize(rq, k, d->action, d->ctx, d->n_ctx, NULL, 0,
                          err) < 0 ||
         lv_kms_check_enabled(k, err) < 0 ||
+        lv_kms_cks_usable(rq, k, err) < 0 ||
         lv_kms_check_usage(k, "ENCRYPT_DECRYPT", d->op, err) < 0) {
         return -1;
     }
@@ -341,6 +349,11 @@ static int decrypt_sym(struct lv_req *rq, const struct dec_in *d,
     }
     if (d->check_only && d->ignore_ciphertext) {
         return 0;
+    }
+    if (k->custom_key_store_id[0]) {
+        /* A key of a custom key store: the blob is opened on its token. */
+        return lv_kms_cks_open(rq, k, d->blob, d->len, d->ctx, d->n_ctx, pt,
+                               err);
     }
     if (sym_material(rq, k, version, &mat, &mat_len, err) < 0) {
         return -1;
@@ -685,14 +698,8 @@ int lv_kms_op_generate_random(struct lv_req *rq, const json_t *in,
     uint8_t r[MAX_DATA_KEY_BYTES];
     int64_t n = 0;
 
-    (void)rq;
     if (no_recipient(in, err) < 0) {
         return -1;
-    }
-    if (lv_json_str(in, "CustomKeyStoreId")) {
-        return lv_err_set(err, LV_E_CUSTOM_KEY_STORE_NOT_FOUND,
-                          "Custom key store ID %s does not exist",
-                          lv_json_str(in, "CustomKeyStoreId"));
     }
     if (!lv_json_int64(in, "NumberOfBytes", &n)) {
         /* AWS's answer to a missing NumberOfBytes (the member is optional
@@ -705,7 +712,14 @@ int lv_kms_op_generate_random(struct lv_req *rq, const json_t *in,
                           "to satisfy constraint: Member must have value "
                           "less than or equal to 1024", (long long)n);
     }
-    lv_rand_bytes(r, (size_t)n);
+    if (lv_json_str(in, "CustomKeyStoreId")) {
+        /* From the token of the custom key store (cks.c). */
+        if (lv_kms_cks_random(rq, in, r, (size_t)n, err) < 0) {
+            return -1;
+        }
+    } else {
+        lv_rand_bytes(r, (size_t)n);
+    }
     lv_jw_key(w, "Plaintext");
     lv_jw_b64(w, r, (size_t)n);
     lv_secret_wipe(r, (size_t)n);

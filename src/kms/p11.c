@@ -279,12 +279,38 @@ static int gcm_init(struct lv_p11_session *s, const char *key_label,
                                                 : "C_DecryptInit", rv);
 }
 
+int lv_p11_encrypt_iv(struct lv_p11_session *s, const char *key_label,
+                      const uint8_t iv[LV_P11_IV_BYTES], const void *aad,
+                      size_t aad_len, const void *pt, size_t pt_len,
+                      struct lv_buf *out, struct lv_err *err)
+{
+    uint8_t ivc[LV_P11_IV_BYTES];
+    CK_ULONG n = pt_len + LV_P11_TAG_BYTES;
+    CK_RV rv;
+
+    memcpy(ivc, iv, sizeof(ivc));
+    /* Room first: an operation once begun must be finished. */
+    if (lv_buf_grow(out, (size_t)n) < 0) {
+        return lv_err_set(err, LV_E_KMS_INTERNAL, "ciphertext too large");
+    }
+    if (gcm_init(s, key_label, ivc, aad, aad_len, 1, err) < 0) {
+        return -1;
+    }
+    rv = s->p->f->C_Encrypt(s->h, (CK_BYTE_PTR)pt, pt_len,
+                            (CK_BYTE_PTR)out->data + out->len, &n);
+    if (rv != CKR_OK) {
+        return fail(err, "C_Encrypt", rv);
+    }
+    out->len += n;
+    out->data[out->len] = '\0';
+    return 0;
+}
+
 int lv_p11_encrypt(struct lv_p11_session *s, const char *key_label,
                    const void *aad, size_t aad_len, const void *pt,
                    size_t pt_len, struct lv_buf *out, struct lv_err *err)
 {
     uint8_t iv[LV_P11_IV_BYTES];
-    CK_ULONG n = pt_len + LV_P11_TAG_BYTES;
     size_t start = out->len;
     CK_RV rv;
 
@@ -292,24 +318,38 @@ int lv_p11_encrypt(struct lv_p11_session *s, const char *key_label,
     if (rv != CKR_OK) {
         return fail(err, "C_GenerateRandom", rv);
     }
-    /* Room first: an operation once begun must be finished. */
-    if (lv_buf_add(out, iv, sizeof(iv)) < 0 ||
-        lv_buf_grow(out, (size_t)n) < 0) {
-        out->len = start;
+    if (lv_buf_add(out, iv, sizeof(iv)) < 0) {
         return lv_err_set(err, LV_E_KMS_INTERNAL, "ciphertext too large");
     }
-    if (gcm_init(s, key_label, iv, aad, aad_len, 1, err) < 0) {
+    if (lv_p11_encrypt_iv(s, key_label, iv, aad, aad_len, pt, pt_len, out,
+                          err) < 0) {
         out->len = start;
+        out->data[out->len] = '\0';
         return -1;
     }
-    rv = s->p->f->C_Encrypt(s->h, (CK_BYTE_PTR)pt, pt_len,
-                            (CK_BYTE_PTR)out->data + out->len, &n);
-    if (rv != CKR_OK) {
-        out->len = start;
-        return fail(err, "C_Encrypt", rv);
-    }
-    out->len += n;
     return 0;
+}
+
+int lv_p11_random(struct lv_p11_session *s, void *out, size_t n,
+                  struct lv_err *err)
+{
+    CK_RV rv = s->p->f->C_GenerateRandom(s->h, out, (CK_ULONG)n);
+
+    return rv == CKR_OK ? 0 : fail(err, "C_GenerateRandom", rv);
+}
+
+int lv_p11_destroy(struct lv_p11_session *s, const char *key_label,
+                   struct lv_err *err)
+{
+    CK_OBJECT_HANDLE h;
+    CK_RV rv;
+    int found = find_key(s, key_label, &h, err);
+
+    if (found <= 0) {
+        return found;
+    }
+    rv = s->p->f->C_DestroyObject(s->h, h);
+    return rv == CKR_OK ? 1 : fail(err, "C_DestroyObject", rv);
 }
 
 int lv_p11_decrypt(struct lv_p11_session *s, const char *key_label,

@@ -12,7 +12,7 @@
  * (CKA_LABEL): generated with CKM_AES_KEY_GEN as CKA_SENSITIVE true,
  * CKA_EXTRACTABLE false, usable for encryption and decryption only; they
  * encrypt with CKM_AES_GCM (12-byte IV from the token's random generator,
- * 16-byte tag, the caller's AAD).
+ * or the caller's with lv_p11_encrypt_iv; 16-byte tag, the caller's AAD).
  *
  * Each function answers 0 (or 1/0 for a lookup) and -1 with *err:
  * KMSInternalException naming the PKCS#11 call and its CKR_ code (never a
@@ -77,5 +77,26 @@ int lv_p11_encrypt(struct lv_p11_session *s, const char *key_label,
 int lv_p11_decrypt(struct lv_p11_session *s, const char *key_label,
                    const void *aad, size_t aad_len, const void *in,
                    size_t in_len, struct lv_buf *out, struct lv_err *err);
+
+/*
+ * lv_p11_encrypt with the caller's IV (PKCS#11 2.40 CK_GCM_PARAMS: the
+ * token uses pIv as given; SoftHSM2 does): appends ciphertext || tag (16),
+ * without the IV, to *out. The caller must never use an IV twice with one
+ * key (a random 12-byte IV per message, as NIST SP 800-38D allows).
+ */
+int lv_p11_encrypt_iv(struct lv_p11_session *s, const char *key_label,
+                      const uint8_t iv[LV_P11_IV_BYTES], const void *aad,
+                      size_t aad_len, const void *pt, size_t pt_len,
+                      struct lv_buf *out, struct lv_err *err);
+
+/* n random bytes from the token's generator into out (secret: the
+ * caller wipes them). */
+int lv_p11_random(struct lv_p11_session *s, void *out, size_t n,
+                  struct lv_err *err);
+
+/* Destroys the token key `key_label`: 1 destroyed, 0 when the token holds
+ * no such key, -1 with *err. */
+int lv_p11_destroy(struct lv_p11_session *s, const char *key_label,
+                   struct lv_err *err);
 
 #endif

@@ -158,6 +158,28 @@ static int change_expire(struct lv_req *rq, struct lv_kms_key *cur,
     return rc;
 }
 
+/* A deleted key of a custom key store: its token key goes too when the
+ * store is connected here; else it stays on the token (an orphan, as AWS
+ * leaves key material in a CloudHSM cluster), and the log says so. */
+static void drop_token_key(struct lv_req *rq, const struct lv_kms_key *k)
+{
+    struct lv_err e = LV_ERR_INIT;
+    int rc = lv_kms_cks_destroy_key(rq, k, &e);
+
+    if (rc < 0) {
+        lv_log(LV_LOG_WARN, "kms: token key %s of custom key store %s not "
+               "destroyed: %s", k->id, k->custom_key_store_id,
+               lv_err_msg(&e));
+    } else if (rc == 0) {
+        lv_log(LV_LOG_WARN, "kms: token key %s stays on the token of custom "
+               "key store %s (not connected)", k->id,
+               k->custom_key_store_id);
+    } else {
+        lv_log(LV_LOG_INFO, "kms: token key %s destroyed", k->id);
+    }
+    lv_err_release(&e);
+}
+
 /* Acts on key `id` as it is now, each action decided and made in its own
  * transaction on the record read there (lv_kms_key_change): deletion if
  * due, else rotation if due. */
@@ -185,6 +207,9 @@ static void sweep_key(struct lv_app *app, const char *id, int64_t now_ms)
         cur.deletion_date <= at) {
         lv_kms_policy_cache_drop(app->kms, id);
         lv_log(LV_LOG_INFO, "kms: key deleted id=%s arn=%s", id, cur.arn);
+        if (cur.custom_key_store_id[0]) {
+            drop_token_key(&rq, &cur);
+        }
         goto out;
     }
     if (cur.valid_to > 0 && cur.valid_to <= at) {

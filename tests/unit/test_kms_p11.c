@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crypto/crypto.h"
 #include "kms/p11.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -117,6 +118,130 @@ static void test_key_in_token(void **state)
     lv_buf_release(&pt);
 }
 
+/*
+ * The blob of a token key: lv_blob_header + lv_blob_aad + the token's
+ * AES-GCM under the header's nonce (as kms/cks.c seals), so the blob has
+ * the layout of crypto.h and the token authenticates header, nonce,
+ * context and tag — a change to any byte is InvalidCiphertext.
+ */
+static void test_token_blob(void **state)
+{
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_p11 *p;
+    struct lv_p11_session *s = NULL;
+    struct lv_buf blob = LV_BUF_INIT(1 << 20);
+    struct lv_buf again = LV_BUF_INIT(1 << 20);
+    struct lv_buf aad = LV_BUF_INIT(1 << 20);
+    struct lv_buf pt = LV_BUF_INIT(1 << 20);
+    struct lv_kv ctx[1] = { { "purpose", "test" } };
+    uint8_t id[16];
+    uint8_t hdr[LV_BLOB_HEADER_BYTES];
+    uint8_t rid[16];
+    uint32_t version = 0;
+    static const char msg[] = "a data key of thirty-two bytes!";
+    size_t n;
+
+    (void)state;
+    memset(id, 0xab, sizeof(id));
+    p = lv_p11_open(MODULE, &err);
+    assert_non_null(p);
+    assert_int_equal(lv_p11_login(p, LABEL, PIN, &s, &err), 0);
+    assert_int_equal(lv_p11_generate(s, "key-blob", &err), 0);
+
+    lv_blob_header(hdr, id, 1);
+    lv_blob_aad(hdr, ctx, 1, &aad);
+    assert_int_equal(lv_buf_add(&blob, hdr, sizeof(hdr)), 0);
+    assert_int_equal(lv_p11_encrypt_iv(s, "key-blob",
+                                       hdr + LV_BLOB_NONCE_OFFSET, aad.data,
+                                       aad.len, msg, sizeof(msg), &blob,
+                                       &err), 0);
+    n = blob.len;
+    assert_int_equal(n, sizeof(msg) + LV_BLOB_OVERHEAD);
+    /* The header parses as any blob's: the key id and version. */
+    assert_int_equal(lv_blob_parse_header(blob.data, n, rid, &version,
+                                          &err), 0);
+    assert_memory_equal(rid, id, 16);
+    assert_int_equal(version, 1);
+
+    /* The token used our IV: the same IV gives the same ciphertext. */
+    assert_int_equal(lv_p11_encrypt_iv(s, "key-blob",
+                                       hdr + LV_BLOB_NONCE_OFFSET, aad.data,
+                                       aad.len, msg, sizeof(msg), &again,
+                                       &err), 0);
+    assert_int_equal(again.len, n - LV_BLOB_HEADER_BYTES);
+    assert_memory_equal(again.data, blob.data + LV_BLOB_HEADER_BYTES,
+                        again.len);
+
+    /* Opened from nonce on: nonce || ciphertext || tag. */
+    assert_int_equal(lv_p11_decrypt(s, "key-blob", aad.data, aad.len,
+                                    blob.data + LV_BLOB_NONCE_OFFSET,
+                                    n - LV_BLOB_NONCE_OFFSET, &pt, &err), 0);
+    assert_int_equal(pt.len, sizeof(msg));
+    assert_memory_equal(pt.data, msg, sizeof(msg));
+
+    /* Every byte is authenticated: each header byte (as AAD, key id and
+     * version included), the nonce, the ciphertext, the tag. */
+    for (size_t i = 0; i < n; i++) {
+        aad.len = 0;
+        blob.data[i] ^= 0x01;
+        lv_blob_aad((const uint8_t *)blob.data, ctx, 1, &aad);
+        pt.len = 0;
+        assert_int_equal(lv_p11_decrypt(s, "key-blob", aad.data, aad.len,
+                                        blob.data + LV_BLOB_NONCE_OFFSET,
+                                        n - LV_BLOB_NONCE_OFFSET, &pt,
+                                        &err), -1);
+        assert_int_equal(err.code, LV_E_INVALID_CIPHERTEXT);
+        blob.data[i] ^= 0x01;
+    }
+    /* Another context: refused. */
+    aad.len = 0;
+    lv_blob_aad((const uint8_t *)blob.data, NULL, 0, &aad);
+    assert_int_equal(lv_p11_decrypt(s, "key-blob", aad.data, aad.len,
+                                    blob.data + LV_BLOB_NONCE_OFFSET,
+                                    n - LV_BLOB_NONCE_OFFSET, &pt, &err),
+                     -1);
+    assert_int_equal(err.code, LV_E_INVALID_CIPHERTEXT);
+
+    /* The halves make what lv_blob_encrypt makes: a blob sealed by
+     * lv_aead_seal under header, nonce and AAD as above opens with
+     * lv_blob_decrypt (and a token blob is the same layout). */
+    {
+        uint8_t key[LV_AEAD_KEY_BYTES];
+        struct lv_buf mine = LV_BUF_INIT(1 << 20);
+
+        memset(key, 0x5a, sizeof(key));
+        lv_blob_header(hdr, id, 7);
+        aad.len = 0;
+        lv_blob_aad(hdr, ctx, 1, &aad);
+        assert_int_equal(lv_buf_add(&mine, hdr, sizeof(hdr)), 0);
+        assert_int_equal(lv_buf_grow(&mine, sizeof(msg) + 16), 0);
+        assert_int_equal(lv_aead_seal(key, hdr + LV_BLOB_NONCE_OFFSET,
+                                      aad.data, aad.len, msg, sizeof(msg),
+                                      (uint8_t *)mine.data + mine.len,
+                                      (uint8_t *)mine.data + mine.len +
+                                          sizeof(msg)), 0);
+        mine.len += sizeof(msg) + 16;
+        pt.len = 0;
+        assert_int_equal(lv_blob_decrypt(key, mine.data, mine.len, ctx, 1,
+                                         &pt, &err), 0);
+        assert_int_equal(pt.len, sizeof(msg));
+        assert_memory_equal(pt.data, msg, sizeof(msg));
+        lv_buf_release(&mine);
+    }
+
+    /* Destroyed: gone from the token. */
+    assert_int_equal(lv_p11_destroy(s, "key-blob", &err), 1);
+    assert_int_equal(lv_p11_has_key(s, "key-blob", &err), 0);
+    assert_int_equal(lv_p11_destroy(s, "key-blob", &err), 0);
+
+    lv_p11_logout(s);
+    lv_p11_close(p);
+    lv_buf_release(&blob);
+    lv_buf_release(&again);
+    lv_buf_release(&aad);
+    lv_crypto_buf_release(&pt);
+}
+
 static void test_not_a_module(void **state)
 {
     struct lv_err err = LV_ERR_INIT;
@@ -130,6 +255,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_key_in_token),
+        cmocka_unit_test(test_token_blob),
         cmocka_unit_test(test_not_a_module),
     };
     char cmd[128];
