@@ -836,8 +836,6 @@ def ingest_summary(rows, bpe=None):
         "mbps": Stat([x["mbps"] for x in good]),
         "cpu": Stat([x["server_cpu_s"] / x["events"] * 1e6 for x in good
                      if x["events"]]),
-        "gencpu": Stat([x["gen_cpu_s"] / x["events"] * 1e6 for x in good
-                        if x["events"] and "gen_cpu_s" in x]),
         "pgcpu": Stat([x["pg_cpu_s"] / x["events"] * 1e6 for x in good
                        if x["events"]]),
         "errors": sum(x["errors"] for x in good),
@@ -900,8 +898,8 @@ def bench_pg_ingest_two(pg, batch):
                 rows.append(None)
                 continue
             x = {k: sum(g[k] for g in got) for k in
-                 ("eps", "mbps", "events", "server_cpu_s", "gen_cpu_s",
-                  "errors", "rejected")}
+                 ("eps", "mbps", "events", "server_cpu_s", "errors",
+                  "rejected")}
             x["pg_cpu_s"] = pg_cpu
             x["nodes_eps"] = [g["eps"] for g in got]
             rows.append(x)
