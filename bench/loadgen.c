@@ -17,7 +17,8 @@
  *   common:         --port P [--cpu N] [--server-pid PID] [--seed S]
  *
  * Connections are blocking sockets, one thread each, all pinned to --cpu
- * (the server runs on the other core). PutLogEvents bodies are built and
+ * when it is given (issue 7's method: the server on the other core), or
+ * sharing every cpu with the server when it is -1 (issue 15's default). PutLogEvents bodies are built and
  * signed before the clock starts (a pool per connection, reused in turn;
  * the sequence token is ignored by the API, so a body can be sent again),
  * so the generator spends its time on the socket, not on JSON or SHA-256.
@@ -52,6 +53,14 @@
  * batch holds --batch events unless that passes PutLogEvents' 1,048,576
  * bytes (message bytes + 26 per event); then it holds as many as fit, and
  * the figures say so (batch_actual=).
+ *
+ * CPU (ingest): server_cpu_s is the --server-pid process's utime + stime
+ * over the timed window, gen_cpu_s the load generator's own (its threads
+ * sending and receiving; the bodies are built before the window), both
+ * from /proc/PID/stat; machine_cpu_s_per_m is their sum per million events
+ * (the CPU the whole load costs, whichever core ran it), and all_cpu_s the
+ * busy time of every cpu from /proc/stat (other processes included: on a
+ * shared machine it is larger than the sum).
  *
  * It does not: judge results, compute medians, or start logvault (run.py
  * does), except for `startup`, which must own the clock from fork.
@@ -198,6 +207,28 @@ static double proc_cpu_s(long pid)
         return 0;
     }
     return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* Busy seconds of all cpus (/proc/stat's "cpu" line, everything but idle
+ * and iowait), 0 when unreadable. */
+static double proc_busy_s(void)
+{
+    FILE *f = fopen("/proc/stat", "r");
+    unsigned long long v[8] = { 0 };
+    int n;
+
+    if (!f) {
+        return 0;
+    }
+    n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+               &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+    fclose(f);
+    if (n != 8) {
+        return 0;
+    }
+    /* user nice system idle iowait irq softirq steal */
+    return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) /
+           (double)sysconf(_SC_CLK_TCK);
 }
 
 static long proc_kb(long pid, const char *field)
@@ -804,6 +835,10 @@ static int run_ingest(void)
     double t1;
     double cpu0;
     double cpu1;
+    double gen0;
+    double gen1;
+    double all0;
+    double all1;
     size_t ev = 0;
     size_t raw = 0;
     size_t errors = 0;
@@ -877,6 +912,8 @@ static int run_ingest(void)
     }
     batch_actual /= n_batches;
     cpu0 = proc_cpu_s(O.server_pid);
+    gen0 = proc_cpu_s((long)getpid());
+    all0 = proc_busy_s();
     pthread_barrier_init(&rate_line, NULL, (unsigned)O.conns + 1);
     for (k = 0; k < O.conns; k++) {
         pthread_create(&w[k].th, NULL, ingest_worker, &w[k]);
@@ -914,14 +951,19 @@ static int run_ingest(void)
     }
     t1 = now_s();
     cpu1 = proc_cpu_s(O.server_pid);
+    gen1 = proc_cpu_s((long)getpid());
+    all1 = proc_busy_s();
     printf("ingest conns=%d batch=%zu batch_actual=%zu events=%zu "
            "raw_bytes=%zu requests=%zu errors=%zu rejected=%zu seconds=%.3f "
            "eps=%.0f mbps=%.2f server_cpu_s=%.3f cpu_s_per_m=%.3f "
+           "gen_cpu_s=%.3f machine_cpu_s_per_m=%.3f all_cpu_s=%.3f "
            "vmhwm_kb=%ld vmrss_kb=%ld rssanon_kb=%ld rssfile_kb=%ld\n",
            O.conns, O.batch, batch_actual, ev,
            raw, reqs, errors, rejected, t1 - t0, (double)ev / (t1 - t0),
            (double)raw / 1e6 / (t1 - t0), cpu1 - cpu0,
-           ev ? (cpu1 - cpu0) / ((double)ev / 1e6) : 0.0,
+           ev ? (cpu1 - cpu0) / ((double)ev / 1e6) : 0.0, gen1 - gen0,
+           ev ? (cpu1 - cpu0 + gen1 - gen0) / ((double)ev / 1e6) : 0.0,
+           all1 - all0,
            proc_kb(O.server_pid, "VmHWM"), proc_kb(O.server_pid, "VmRSS"),
            proc_kb(O.server_pid, "RssAnon"), proc_kb(O.server_pid, "RssFile"));
     if (O.rps > 0) {

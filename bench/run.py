@@ -22,6 +22,12 @@ Environment knobs (defaults are what `make bench` uses):
   BENCH_PG=auto|0         0 skips the PostgreSQL backend (issue 11); it is
                           also skipped, with a note, when PostgreSQL is not
                           installed
+  BENCH_PIN=0|1           the method (issue 15, round 9). 0 (default):
+                          logvault, moto, PostgreSQL and the load generator
+                          all unpinned, sharing every cpu, as a user's
+                          machine runs them. 1: issue 7's method, the load
+                          generator on the first cpu and the server (with
+                          its PostgreSQL) on the second, with taskset
   BENCH_READ_EVENTS, BENCH_SEARCH_MB, BENCH_RSS_EVENTS, BENCH_DISTINCT and
   BENCH_RUNS are also the quick mode for checking the driver itself, e.g.
   BENCH_RUNS=1 BENCH_READ_EVENTS=50000 BENCH_SEARCH_MB=16
@@ -95,10 +101,15 @@ INSIGHTS = (
 )
 DISTINCT_QUERY = "stats count() by x"
 
-# Pinning: load generator on cpu 0, server on cpu 1, when there are two
-# cpus we may use and taskset exists.
+# The method (issue 15, round 9). By default nothing is pinned: the
+# server (logvault or moto, and PostgreSQL) and the load generator share
+# every cpu, as they would on a user's machine, and the table reports CPU
+# per event of the server and of server + load generator. BENCH_PIN=1
+# keeps issue 7's method: load generator on the first cpu, server on the
+# second (when there are two cpus we may use and taskset exists).
 CPUS = sorted(os.sched_getaffinity(0))
-PIN = len(CPUS) >= 2 and shutil.which("taskset") is not None
+PIN_ASKED = os.environ.get("BENCH_PIN", "0") == "1"
+PIN = PIN_ASKED and len(CPUS) >= 2 and shutil.which("taskset") is not None
 GEN_CPU = str(CPUS[0]) if PIN else "-1"
 SRV_PREFIX = ["taskset", "-c", str(CPUS[1])] if PIN else []
 
@@ -307,7 +318,8 @@ def proc_stat(pid):
 
 
 class PgCluster:
-    """initdb + pg_ctl start in a scratch dir, pinned to the server's cpu.
+    """initdb + pg_ctl start in a scratch dir, pinned to the server's cpu
+    under BENCH_PIN=1 (SRV_PREFIX), unpinned otherwise.
     As root (PostgreSQL refuses root) every PostgreSQL program runs as the
     `postgres` user through runuser, the scratch dir owned by that user."""
 
@@ -491,8 +503,11 @@ def pct(a, b):
 def bench_ceiling():
     log("ceiling: zstd-1 + AES-256-GCM, and GCM open + unzstd + memmem, "
         "one core")
+    # One core by definition (one thread): pinned to the first cpu under
+    # either method, so that the figure does not depend on it.
     p = subprocess.run([CEILING, "--events", "500000", "--runs", str(RUNS),
-                        "--cpu", GEN_CPU], stdout=subprocess.PIPE, text=True,
+                        "--cpu", str(CPUS[0])], stdout=subprocess.PIPE,
+                       text=True,
                        check=True)
     rows = [parse(ln) for ln in p.stdout.splitlines()
             if ln.startswith("ceiling")]
@@ -522,6 +537,8 @@ def bench_ingest(kind):
                 "eps": Stat([x["eps"] for x in good]),
                 "mbps": Stat([x["mbps"] for x in good]),
                 "cpu": Stat([x["cpu_s_per_m"] for x in good]),
+                "mcpu": Stat([x["machine_cpu_s_per_m"] for x in good
+                              if "machine_cpu_s_per_m" in x]),
                 "actual": good[0]["batch_actual"] if good else None,
                 "bpe": bpe,
             }
@@ -1048,10 +1065,8 @@ def table(ceil, lv_ing, mo_ing, lv_read, mo_read, lv_search, mo_search,
     c_eps = ceil["ingest_eps"].med
     c_mbps = ceil["ingest_mbps"].med
     c_scan = ceil["scan_mbps"].med
-    L.append("Machine: %d cpus (%s), load generator on cpu %s, server on "
-             "cpu %s; %d runs per figure, median (min–max)." % (
-                 os.cpu_count(), cpu_model(), GEN_CPU if PIN else "any",
-                 CPUS[1] if PIN else "any", RUNS))
+    L.append("Machine: %d cpus (%s); %s; %d runs per figure, median "
+             "(min–max)." % (os.cpu_count(), cpu_model(), method(), RUNS))
     L.append("")
     L.append("### Ceiling of this machine (one core, same events, same "
              "libraries)")
@@ -1072,8 +1087,9 @@ def table(ceil, lv_ing, mo_ing, lv_read, mo_read, lv_search, mo_search,
     L.append("### Ingest (PutLogEvents, durable acknowledgements)")
     L.append("")
     L.append("| batch × conns | logvault events/s | MB/s | of ceiling | "
-             "server CPU s / M events | moto events/s | logvault / moto |")
-    L.append("|---|---|---|---|---|---|---|")
+             "server CPU s / M events | server + load generator CPU s / M "
+             "events | moto events/s | logvault / moto |")
+    L.append("|---|---|---|---|---|---|---|---|")
     for batch in BATCHES:
         for conns in CONNS:
             x = lv_ing[(batch, conns)]
@@ -1081,12 +1097,17 @@ def table(ceil, lv_ing, mo_ing, lv_read, mo_read, lv_search, mo_search,
             label = "{:,}".format(batch)
             if x["actual"] and int(x["actual"]) != batch:
                 label += " (→ %s)" % "{:,}".format(int(x["actual"]))
-            L.append("| %s × %d | %s | %s | %s | %s | %s | %s |" % (
+            L.append("| %s × %d | %s | %s | %s | %s | %s | %s | %s |" % (
                 label, conns, x["eps"].fmt(), x["mbps"].fmt(1),
                 pct(x["eps"].med, c_eps), x["cpu"].fmt(2),
-                m["eps"].fmt() if m else "skipped",
+                x["mcpu"].fmt(2), m["eps"].fmt() if m else "skipped",
                 ratio(x["eps"].med, m["eps"].med) if m else "n/a"))
-    b1 = lv_ing[(1000, 1)]
+    L.append("")
+    L.append("CPU per event from /proc/PID/stat over each timed run: the "
+             "server's process, and the server's plus the load "
+             "generator's own (the whole load's cost, whichever core ran "
+             "it; the generator builds and signs its bodies before the "
+             "clock starts).")
     L.append("")
     L.append("Data dir bytes per stored event (after ingest, server "
              "stopped; SQLite file + WAL + keys): %s." % ", ".join(
@@ -1184,11 +1205,13 @@ def pg_table(L, pg, lv_ing, lv_read, lv_search):
     L.append("### PostgreSQL backend (issue 11): the same loads, logvault "
              "with `--store postgresql://…`")
     L.append("")
-    L.append("PostgreSQL %s, a throwaway cluster pinned with logvault to "
-             "the server's cpu; SQLite figures are those of the tables "
-             "above (same run). CPU per event: logvault's process, and "
-             "separately the postmaster with all its processes." %
-             pg["version"])
+    L.append("PostgreSQL %s, a throwaway cluster %s; SQLite figures are "
+             "those of the tables above (same run). CPU per event: "
+             "logvault's process, and separately the postmaster with all "
+             "its processes." % (pg["version"],
+                                 "pinned with logvault to the server's cpu"
+                                 if PIN else "unpinned, as logvault and "
+                                 "the load generator"))
     L.append("")
     L.append("| load (batch × connections) | PostgreSQL events/s | MB/s | "
              "logvault CPU µs/event | PostgreSQL CPU µs/event | SQLite "
@@ -1285,21 +1308,29 @@ def pg_notes(pg):
         "wal_compression off (the chunks are compressed and encrypted "
         "already); logvault connects through the Unix socket; each "
         "configuration on a fresh database")
+    if PIN:
+        NOTES.append(
+            "PostgreSQL pinning (BENCH_PIN=1): the postmaster and every "
+            "backend are pinned with taskset to the server's cpu, with "
+            "logvault, as SQLite runs inside logvault's process: on both "
+            "backends one core holds the server and its database, so the "
+            "comparison is fair; the load generator keeps the other cpu")
+    else:
+        NOTES.append(
+            "PostgreSQL, like logvault and the load generator, is not "
+            "pinned: on both backends the server, its database and the "
+            "load generator share every cpu, so the comparison is fair")
     NOTES.append(
-        "PostgreSQL pinning: the postmaster and every backend are pinned "
-        "with taskset to the server's cpu, with logvault, as SQLite runs "
-        "inside logvault's process: on both backends one core holds the "
-        "server and its database, so the comparison is fair; the load "
-        "generator keeps the other cpu")
-    NOTES.append(
-        "PostgreSQL two nodes: two logvault processes (both on the "
-        "server's cpu) on one database with the same root key; two load "
-        "generators of %d connections each, one per node, started "
-        "together, writing the same %d streams (every stream gets "
-        "batches from both nodes); events/s and CPU are summed over "
-        "both — the figure measures what coordinating two nodes through "
-        "the database costs, not scaling (there is one server core)" % (
-            PG_CONNS // 2, PG_CONNS // 2))
+        "PostgreSQL two nodes: two logvault processes (%s) on one database "
+        "with the same root key; two load generators of %d connections "
+        "each, one per node, started together, writing the same %d "
+        "streams (every stream gets batches from both nodes); events/s "
+        "and CPU are summed over both — the figure measures what "
+        "coordinating two nodes through the database costs, not scaling "
+        "(%s)" % ("both on the server's cpu" if PIN else "unpinned",
+                  PG_CONNS // 2, PG_CONNS // 2,
+                  "there is one server core" if PIN else
+                  "the nodes share the machine's cpus"))
     NOTES.append("load average when the PostgreSQL cluster started (before "
                  "the first ingest figure): %.2f %.2f %.2f" %
                  pg["load_start"])
@@ -1340,14 +1371,26 @@ def cpu_model():
     return "unknown cpu"
 
 
+def method():
+    """The method of this run, as the table states it."""
+    if PIN:
+        return ("pinned (BENCH_PIN=1, issue 7's method): load generator on "
+                "cpu %s, server (and PostgreSQL) on cpu %s" % (GEN_CPU,
+                                                                CPUS[1]))
+    return ("unpinned (the default since issue 15, round 9; BENCH_PIN=1 "
+            "pins as issue 7 did): server, PostgreSQL and load generator "
+            "share all %d cpus" % len(CPUS))
+
+
 def main():
     for b in (LV, LOADGEN, CEILING):
         if not os.access(b, os.X_OK):
             print("bench: %s is missing; run `make bench`" % b)
             return 2
     os.makedirs(RESULTS, exist_ok=True)
-    if not PIN:
-        NOTES.append("not pinned: fewer than 2 usable cpus or no taskset")
+    if PIN_ASKED and not PIN:
+        NOTES.append("BENCH_PIN=1 asked, but not pinned: fewer than 2 "
+                     "usable cpus or no taskset")
     if BATCHES[-1] * 243 > 1048576:
         NOTES.append("batches of 10,000 ~217-byte events pass PutLogEvents' "
                      "1,048,576-byte limit (message bytes + 26 per event, "

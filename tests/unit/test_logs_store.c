@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "logs/retention.h"
@@ -779,6 +780,112 @@ static void test_lease(void **state)
     assert_int_equal(lv_store_lease(f->s, "kms.sweeper", &err), 1);
 }
 
+/* The WAL checkpointer (store/sqlite/ckpt.c): the commits of one
+ * connection, back to back, put ~15,000 pages through the WAL (60 MB, twice
+ * the hard bound); the WAL file never passes that bound (8,000 pages and a
+ * commit's worth), so it was checkpointed and started over, and every
+ * chunk reads back whole, from another connection, and after a reopen. */
+#define WAL_CHUNKS 300
+#define WAL_PAYLOAD (200 * 1024)
+
+static off_t wal_size(const char *dir)
+{
+    char path[LV_TEST_DIR_MAX + 32];
+    struct stat sb;
+
+    snprintf(path, sizeof(path), "%s/logvault.db-wal", dir);
+    return stat(path, &sb) == 0 ? sb.st_size : 0;
+}
+
+static int64_t chunk_bytes(struct lv_store *s, int64_t *n)
+{
+    struct lv_err err = LV_ERR_INIT;
+    sqlite3 *db = lv_sqlite_conn(lv_sqlite_of(s), &err);
+    sqlite3_stmt *st = NULL;
+    int64_t bytes;
+
+    assert_non_null(db);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*), "
+                                        "total(length(payload)) FROM "
+                                        "logs_chunks", -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    *n = sqlite3_column_int64(st, 0);
+    bytes = (int64_t)sqlite3_column_double(st, 1);
+    sqlite3_finalize(st);
+    return bytes;
+}
+
+static void *count_other_thread(void *arg)
+{
+    static int64_t n;
+
+    n = 0;
+    chunk_bytes(arg, &n);
+    return &n;
+}
+
+static void test_wal_checkpointed(void **state)
+{
+    struct lv_test_store *f = *state;
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_log_data_key dk;
+    char *payload = lv_xmalloc(WAL_PAYLOAD);
+    int64_t gid = add_group(f->s, ACCT_A, "wal");
+    int64_t sid = add_stream(f->s, gid, "s");
+    off_t most = 0;
+    int64_t n = 0;
+    pthread_t th;
+    void *got;
+    struct lv_store_config cfg = { "sqlite", NULL };
+
+    for (size_t i = 0; i < WAL_PAYLOAD; i++) {
+        payload[i] = (char)(i * 2654435761u >> 13);
+    }
+    memset(&dk, 0, sizeof(dk));
+    dk.group_id = gid;
+    dk.created_ms = 1700000000000;
+    assert_int_equal(lv_store_logs_data_key_insert(f->s, &dk, "w", 1, &err),
+                     0);
+    for (int i = 0; i < WAL_CHUNKS; i++) {
+        struct lv_log_chunk c;
+        off_t w;
+
+        memset(&c, 0, sizeof(c));
+        c.group_id = gid;
+        c.stream_id = sid;
+        c.seq = i;
+        c.first_ts = 1700000000000 + i;
+        c.last_ts = c.first_ts;
+        c.ingestion_time = c.first_ts;
+        c.n_events = 1;
+        c.raw_bytes = WAL_PAYLOAD;
+        c.data_key_id = dk.id;
+        payload[0] = (char)i;
+        assert_int_equal(lv_store_begin(f->s, &err), 0);
+        assert_int_equal(lv_store_logs_chunk_insert(f->s, &c, payload,
+                                                    WAL_PAYLOAD, &err), 0);
+        assert_int_equal(lv_store_commit(f->s, &err), 0);
+        w = wal_size(f->dir);
+        most = w > most ? w : most;
+    }
+    print_message("largest WAL: %lld bytes\n", (long long)most);
+    assert_true(most > 0);
+    assert_true(most < (off_t)(8000 + 2 * WAL_PAYLOAD / 4096 + 64) * 4120);
+    assert_int_equal(chunk_bytes(f->s, &n), (int64_t)WAL_CHUNKS * WAL_PAYLOAD);
+    assert_int_equal(n, WAL_CHUNKS);
+    assert_int_equal(pthread_create(&th, NULL, count_other_thread, f->s), 0);
+    assert_int_equal(pthread_join(th, &got), 0);
+    assert_int_equal(*(int64_t *)got, WAL_CHUNKS);
+    lv_store_close(f->s);
+    cfg.data_dir = f->dir;
+    f->s = lv_store_open(&cfg, &err);
+    assert_non_null(f->s);
+    assert_int_equal(chunk_bytes(f->s, &n), (int64_t)WAL_CHUNKS * WAL_PAYLOAD);
+    assert_int_equal(n, WAL_CHUNKS);
+    free(payload);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -807,6 +914,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_seq_reserve_threads, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_lease, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wal_checkpointed, setup,
+                                        teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

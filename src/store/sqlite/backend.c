@@ -66,6 +66,7 @@ struct lv_sqlite {
      * by the commit itself. One per store, not per process. */
     _Atomic uint64_t kms_generation;
     struct lv_sqlite_seqs *seqs;    /* the chunk sequence counters */
+    struct lv_sqlite_ckpt *ckpt;    /* the WAL checkpointer, or NULL */
 };
 
 /* Every open connection of every store. A thread's exit and
@@ -165,6 +166,9 @@ static struct conn *conn_open(struct lv_sqlite *q, int *rc_out,
     rc = sqlite3_busy_timeout(db, LV_SQLITE_BUSY_TIMEOUT_MS);
     if (rc == SQLITE_OK) {
         rc = sqlite3_exec(db, pragmas, NULL, NULL, NULL);
+    }
+    if (rc == SQLITE_OK) {
+        rc = lv_sqlite_ckpt_attach(q->ckpt, db);
     }
     if (rc != SQLITE_OK) {
         lv_sqlite_fail(db, rc, "configure connection", err);
@@ -370,6 +374,9 @@ static void sq_close(void *impl)
         next = c->next;
         conn_close(c);
     }
+    /* After every connection that could call its hook; its own is the
+     * last to close, and checkpoints what is left. */
+    lv_sqlite_ckpt_stop(q->ckpt);
     lv_sqlite_seqs_free(q->seqs);
     free(q->path);
     free(q);
@@ -512,6 +519,7 @@ static int sq_open(struct lv_store *s, const struct lv_store_config *cfg,
     path = NULL;
     atomic_init(&q->kms_generation, 1);
     q->seqs = lv_sqlite_seqs_new();
+    q->ckpt = lv_sqlite_ckpt_start(q->path);
     s->impl = q;
     s->where = lv_xstrdup(q->path);
     /* From here the store owns q: lv_store_close() releases it. */

@@ -39,6 +39,17 @@ int lv_sqlite_commit(void *impl, struct lv_err *err);
 int lv_sqlite_in_txn(void *impl);
 void lv_sqlite_rollback(void *impl);
 
+/* The WAL checkpointer (ckpt.c): a thread that checkpoints the WAL in
+ * the background, so that the commit that fills it does not. Start gives
+ * NULL when the thread cannot start; attach (each new connection, before
+ * use; NULL k: nothing) replaces SQLite's automatic checkpoint with a
+ * hook that wakes the thread, and returns an SQLite result code; stop
+ * (NULL: nothing) joins the thread, before the connections close. */
+struct lv_sqlite_ckpt;
+struct lv_sqlite_ckpt *lv_sqlite_ckpt_start(const char *path);
+int lv_sqlite_ckpt_attach(struct lv_sqlite_ckpt *k, sqlite3 *db);
+void lv_sqlite_ckpt_stop(struct lv_sqlite_ckpt *k);
+
 /* The domain operations; impl is the store's struct lv_sqlite. */
 #define LV_STORE_OP(name, params, args) \
     int lv_sqlite_kms_##name(void *impl, LV_STORE_UNPAREN params);
