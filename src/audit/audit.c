@@ -38,8 +38,10 @@
 /* A batch gathers until it has MAX_BATCH records (or LINGER_MS passed);
  * the writer then takes everything queued, up to MAX_TAKE: a batch is
  * one row per chain whatever its size, so a deep queue is written in one
- * commit rather than in many. */
-#define MAX_BATCH 512
+ * commit rather than in many. A batch as large as a row (MAX_RUN): jobs
+ * are small enough (a few hundred bytes) for a thousand in flight, and
+ * each commit is shared by twice as many records as with 512. */
+#define MAX_BATCH 1024
 #define MAX_TAKE 16384
 /* Records of one chain in one batch row at most: a lookup decodes whole
  * rows, so a row stays small enough (a few hundred KB of JSON) to decode
