@@ -28,7 +28,7 @@
 #include "helpers.h"
 
 #define REGION "eu-west-2"
-#define N_PER_CHAIN 1500        /* several writer batches (512) */
+#define N_PER_CHAIN 1500        /* several writer batches (1024) */
 
 static const char *const accounts[] = { "111111111111", "222222222222" };
 
