@@ -175,7 +175,8 @@ static int build(const struct lv_req *rq, const json_t *response,
 
 /* The record a thread builds for the writer, reused from one request to
  * the next so that it stays in the thread's cache: the writer gets a
- * compact copy of it (lv_audit_submit). */
+ * compact copy of it (lv_audit_submit). Used by enqueue_one only, which
+ * calls nothing that records (no re-entry on one thread). */
 static _Thread_local struct lv_audit_record scratch;
 
 /* Builds the record and hands it to the writer; a record that cannot be
