@@ -38,8 +38,10 @@
 /* A batch gathers until it has MAX_BATCH records (or LINGER_MS passed);
  * the writer then takes everything queued, up to MAX_TAKE: a batch is
  * one row per chain whatever its size, so a deep queue is written in one
- * commit rather than in many. */
-#define MAX_BATCH 512
+ * commit rather than in many. A batch as large as a row (MAX_RUN): jobs
+ * are small enough (a few hundred bytes) for a thousand in flight, and
+ * each commit is shared by twice as many records as with 512. */
+#define MAX_BATCH 1024
 #define MAX_TAKE 16384
 /* Records of one chain in one batch row at most: a lookup decodes whole
  * rows, so a row stays small enough (a few hundred KB of JSON) to decode
@@ -55,18 +57,44 @@
 #define LINGER_MS 200
 /* Records waiting at most; beyond this a request waits for room. */
 #define MAX_QUEUED 8192
-/* Jobs kept for reuse at most (each ~9 KB): a record's storage comes from
- * this pool, not from malloc, on the request's path; the writer gives a
- * batch's jobs back once written. */
+/* Jobs kept for reuse at most: a job's storage comes from this pool, not
+ * from malloc, on the request's path; the writer gives a batch's jobs
+ * back once written. */
 #define MAX_POOLED 1024
+/* A new job's room for texts at least: most records fit, so that a pooled
+ * job is rarely too small for the next. */
+#define JOB_MIN_TEXT 1536
 
 #define DIGEST_LEASE "audit.digest"
 #define RETENTION_LEASE "audit.retention"
 
+/* The texts of a job, in this order, each followed by a NUL: account,
+ * region, event_id, request_id, event_source, event_name, username,
+ * access_key_id, error_code, (type, name) for each resource, event, and
+ * trace when there is one. */
+enum {
+    T_ACCOUNT, T_REGION, T_EVENT_ID, T_REQUEST_ID, T_EVENT_SOURCE,
+    T_EVENT_NAME, T_USERNAME, T_ACCESS_KEY_ID, T_ERROR_CODE, T_RESOURCES,
+};
+#define JOB_TEXTS (T_RESOURCES + 2 * LV_AUDIT_MAX_RESOURCES + 2)
+
+/*
+ * A record in flight: what lv_audit_submit() copied of it, a few hundred
+ * bytes (the record's 9 KB struct is mostly room for four 2 KB resource
+ * names), so that the records queued stay in cache; the writer
+ * materialises the struct per run (job_record()).
+ */
 struct job {
     struct job *next;
     size_t pos;                 /* its place in its batch */
-    struct lv_audit_record r;
+    size_t cap;                 /* bytes of text[] */
+    int64_t event_time_ms;
+    int read_only;
+    int key_use;
+    int n_resources;            /* 0 … LV_AUDIT_MAX_RESOURCES */
+    int has_trace;
+    uint32_t len[JOB_TEXTS];    /* each text's length, without its NUL */
+    char text[];
 };
 
 struct lv_audit {
@@ -85,8 +113,11 @@ struct lv_audit {
     pthread_t thread;
 
     pthread_mutex_t pool_mu;    /* guards pool, pooled */
-    struct job *pool;           /* jobs for reuse, their records released */
+    struct job *pool;           /* jobs for reuse */
     size_t pooled;
+
+    struct lv_audit_record *recs;   /* the writer's: MAX_RUN records it
+                                     * materialises a run in */
 
     struct lv_ticker *task;
     int digest_lease;           /* lv_store_lease_pass()'s states */
@@ -145,14 +176,12 @@ static void free_jobs(struct job *j)
     while (j) {
         struct job *next = j->next;
 
-        lv_audit_record_release(&j->r);
         free(j);
         j = next;
     }
 }
 
-/* Releases what the records of jobs j … own and keeps the jobs for reuse,
- * up to MAX_POOLED; frees the rest. */
+/* Keeps jobs j … for reuse, up to MAX_POOLED; frees the rest. */
 static void recycle_jobs(struct lv_audit *a, struct job *j)
 {
     struct job *last = NULL;
@@ -160,7 +189,6 @@ static void recycle_jobs(struct lv_audit *a, struct job *j)
     size_t room;
 
     for (struct job *k = j; k; k = k->next) {
-        lv_audit_record_release(&k->r);
         last = k;
         n++;
     }
@@ -188,13 +216,64 @@ static void recycle_jobs(struct lv_audit *a, struct job *j)
     free_jobs(j);
 }
 
+/* The text t of job j. */
+static const char *job_text(const struct job *j, int t)
+{
+    const char *p = j->text;
+
+    for (int i = 0; i < t; i++) {
+        p += j->len[i] + 1;
+    }
+    return p;
+}
+
+/* A text of a job into a fixed field of a record (the job took at most
+ * the field's length less one: lv_audit_submit()). */
+#define TAKE(r, field, p, n) (memcpy((r)->field, (p), (n) + 1), (p) += (n) + 1)
+
+/* The record of job j, materialised in *r: its event and trace point
+ * into j (r is not to be released), its id, seq and hashes the chain's to
+ * set. */
+static void job_record(const struct job *j, struct lv_audit_record *r)
+{
+    const char *p = j->text;
+    const uint32_t *n = j->len;
+
+    r->id = 0;
+    r->seq = 0;
+    TAKE(r, account, p, n[T_ACCOUNT]);
+    TAKE(r, region, p, n[T_REGION]);
+    TAKE(r, event_id, p, n[T_EVENT_ID]);
+    TAKE(r, request_id, p, n[T_REQUEST_ID]);
+    TAKE(r, event_source, p, n[T_EVENT_SOURCE]);
+    TAKE(r, event_name, p, n[T_EVENT_NAME]);
+    TAKE(r, username, p, n[T_USERNAME]);
+    TAKE(r, access_key_id, p, n[T_ACCESS_KEY_ID]);
+    TAKE(r, error_code, p, n[T_ERROR_CODE]);
+    r->event_time_ms = j->event_time_ms;
+    r->read_only = j->read_only;
+    r->key_use = j->key_use;
+    r->n_resources = j->n_resources;
+    for (int i = 0; i < j->n_resources; i++) {
+        TAKE(r, resources[i].type, p, n[T_RESOURCES + 2 * i]);
+        TAKE(r, resources[i].name, p, n[T_RESOURCES + 2 * i + 1]);
+    }
+    r->event = (char *)p;
+    p += n[T_RESOURCES + 2 * j->n_resources] + 1;
+    r->trace = j->has_trace ? (char *)p : NULL;
+}
+
+#undef TAKE
+
 /* Appends one record in a transaction of its own: the fallback when a
  * batch could not be committed, so that one bad record (or a passing
  * fault) costs only itself. */
-static void write_one(struct lv_audit *a, struct lv_audit_record *r)
+static void write_one(struct lv_audit *a, const struct job *j)
 {
     struct lv_err err = LV_ERR_INIT;
+    struct lv_audit_record *r = &a->recs[0];
 
+    job_record(j, r);
     if (lv_store_begin(a->store, &err) < 0) {
         goto fail;
     }
@@ -212,16 +291,27 @@ fail:
            err.msg);
 }
 
+/* Whether jobs p and q are of one chain: account and region, the first
+ * two texts. */
+static int same_chain(const struct job *p, const struct job *q)
+{
+    size_t n = p->len[T_ACCOUNT] + p->len[T_REGION] + 2;
+
+    return p->len[T_ACCOUNT] == q->len[T_ACCOUNT] &&
+           p->len[T_REGION] == q->len[T_REGION] &&
+           memcmp(p->text, q->text, n) == 0;
+}
+
 /* Chains in (account, region) order, and each chain's records in the
  * order they were queued (pos). */
 static int by_chain(const void *x, const void *y)
 {
     const struct job *const *p = x;
     const struct job *const *q = y;
-    int c = strcmp((*p)->r.account, (*q)->r.account);
+    int c = strcmp((*p)->text, (*q)->text);
 
     if (c == 0) {
-        c = strcmp((*p)->r.region, (*q)->r.region);
+        c = strcmp(job_text(*p, T_REGION), job_text(*q, T_REGION));
     }
     if (c == 0) {
         c = ((*p)->pos > (*q)->pos) - ((*p)->pos < (*q)->pos);
@@ -231,35 +321,32 @@ static int by_chain(const void *x, const void *y)
 
 /*
  * Appends the batch's records in the batch's one transaction: each
- * chain's run of them (up to MAX_RUN) as one batch row (lv_audit_chain_append_batch:
- * compressed, with the sets lookups select on, no per-record index
- * entry), under the chain's lock, held to the commit.
+ * chain's run of them (up to MAX_RUN), materialised in a->recs, as one
+ * batch row (lv_audit_chain_append_batch: compressed, with the sets
+ * lookups select on, no per-record index entry), under the chain's lock,
+ * held to the commit.
  */
 static int append_batch(struct lv_audit *a, struct job **v, size_t n,
                         struct lv_err *err)
 {
-    struct lv_audit_record **run = lv_xcalloc(n, sizeof(*run));
+    struct lv_audit_record *run[MAX_RUN];
     size_t first = 0;
-    int ret = -1;
 
     while (first < n) {
-        const struct lv_audit_record *r0 = &v[first]->r;
         size_t k = 0;
 
         for (size_t i = first; i < n && k < MAX_RUN &&
-             strcmp(v[i]->r.account, r0->account) == 0 &&
-             strcmp(v[i]->r.region, r0->region) == 0; i++) {
-            run[k++] = &v[i]->r;
+             same_chain(v[i], v[first]); i++) {
+            job_record(v[i], &a->recs[k]);
+            run[k] = &a->recs[k];
+            k++;
         }
         if (lv_audit_chain_append_batch(a->store, a->kr, run, k, err) < 0) {
-            goto out;
+            return -1;
         }
         first += k;
     }
-    ret = 0;
-out:
-    free(run);
-    return ret;
+    return 0;
 }
 
 /*
@@ -296,7 +383,7 @@ one_by_one:
     lv_log(LV_LOG_WARN, "audit: batch of records failed, writing them one "
            "by one: %s", err.msg);
     for (i = 0; i < n; i++) {
-        write_one(a, &v[i]->r);
+        write_one(a, v[i]);
     }
 out:
     free(v);
@@ -360,12 +447,9 @@ static void *writer(void *arg)
     return NULL;
 }
 
-static struct job *job_of(struct lv_audit_record *r)
-{
-    return (struct job *)(void *)((char *)r - offsetof(struct job, r));
-}
-
-struct lv_audit_record *lv_audit_job_new(struct lv_audit *a)
+/* A job with room for `need` bytes of texts: a pooled one when the
+ * pool's first is large enough, else a new one. */
+static struct job *job_get(struct lv_audit *a, size_t need)
 {
     struct job *j;
 
@@ -376,28 +460,85 @@ struct lv_audit_record *lv_audit_job_new(struct lv_audit *a)
         a->pooled--;
     }
     pthread_mutex_unlock(&a->pool_mu);
-    if (!j) {
-        j = lv_xmalloc(sizeof(*j));
+    if (j && j->cap < need) {
+        free(j);
+        j = NULL;
     }
+    if (!j) {
+        size_t cap = need > JOB_MIN_TEXT ? need : JOB_MIN_TEXT;
 
+        j = lv_xmalloc(offsetof(struct job, text) + cap);
+        j->cap = cap;
+    }
     j->next = NULL;
     j->pos = 0;
-    j->r.event = NULL;
-    j->r.trace = NULL;
-    return &j->r;
+    return j;
 }
 
-void lv_audit_job_discard(struct lv_audit_record *r)
+/* Copies r into a job (above). */
+static struct job *job_of(struct lv_audit *a, const struct lv_audit_record *r)
 {
-    free_jobs(job_of(r));
+    const char *t[JOB_TEXTS];
+    uint32_t len[JOB_TEXTS];
+    size_t k = 0;
+    size_t need = 0;
+    int nres = r->n_resources;
+    struct job *j;
+    char *p;
+
+#define TEXT(f) (t[k] = (f), len[k] = (uint32_t)strnlen((f), sizeof(f) - 1), \
+                 k++)
+    TEXT(r->account);
+    TEXT(r->region);
+    TEXT(r->event_id);
+    TEXT(r->request_id);
+    TEXT(r->event_source);
+    TEXT(r->event_name);
+    TEXT(r->username);
+    TEXT(r->access_key_id);
+    TEXT(r->error_code);
+    if (nres < 0) {
+        nres = 0;
+    } else if (nres > LV_AUDIT_MAX_RESOURCES) {
+        nres = LV_AUDIT_MAX_RESOURCES;
+    }
+    for (int i = 0; i < nres; i++) {
+        TEXT(r->resources[i].type);
+        TEXT(r->resources[i].name);
+    }
+#undef TEXT
+    t[k] = r->event ? r->event : "";
+    len[k] = (uint32_t)strlen(t[k]);
+    k++;
+    if (r->trace) {
+        t[k] = r->trace;
+        len[k] = (uint32_t)strlen(r->trace);
+        k++;
+    }
+    for (size_t i = 0; i < k; i++) {
+        need += (size_t)len[i] + 1;
+    }
+    j = job_get(a, need);
+    j->event_time_ms = r->event_time_ms;
+    j->read_only = r->read_only;
+    j->key_use = r->key_use;
+    j->n_resources = nres;
+    j->has_trace = r->trace != NULL;
+    p = j->text;
+    for (size_t i = 0; i < k; i++) {
+        j->len[i] = len[i];
+        memcpy(p, t[i], len[i]);
+        p[len[i]] = '\0';
+        p += len[i] + 1;
+    }
+    return j;
 }
 
-void lv_audit_submit(struct lv_audit *a, struct lv_audit_record *r,
+void lv_audit_submit(struct lv_audit *a, const struct lv_audit_record *r,
                      int may_wait)
 {
-    struct job *j = job_of(r);
+    struct job *j = job_of(a, r);
 
-    j->next = NULL;
     pthread_mutex_lock(&a->mu);
     while (may_wait && a->queued >= MAX_QUEUED && a->running &&
            !a->stopping) {
@@ -406,14 +547,15 @@ void lv_audit_submit(struct lv_audit *a, struct lv_audit_record *r,
     if (!a->running) {
         pthread_mutex_unlock(&a->mu);
         lv_log(LV_LOG_WARN, "audit: record lost req=%s: the writer is not "
-               "running", j->r.request_id);
+               "running", r->request_id);
         free_jobs(j);
         return;
     }
     *a->tail = j;
     a->tail = &j->next;
     a->queued++;
-    /* The writer waits for a first record, then for a full batch. */
+    /* The writer waits for a first record, then for a full batch: one
+     * signal each, not one per record. */
     if (a->queued == 1 || a->queued == MAX_BATCH) {
         pthread_cond_signal(&a->work);
     }
@@ -500,6 +642,8 @@ static void task(void *arg)
 
 int lv_audit_start(struct lv_audit *a, struct lv_err *err)
 {
+    /* Pages of it are touched as far as the longest run reaches. */
+    a->recs = lv_xmalloc(MAX_RUN * sizeof(*a->recs));
     if (pthread_create(&a->thread, NULL, writer, a) != 0) {
         return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
                           "cannot start the audit writer");
@@ -540,6 +684,7 @@ void lv_audit_free(struct lv_audit *a)
     a->running = 0;
     free_jobs(a->head);
     free_jobs(a->pool);
+    free(a->recs);
     pthread_mutex_destroy(&a->pool_mu);
     pthread_mutex_destroy(&a->mu);
     pthread_cond_destroy(&a->work);

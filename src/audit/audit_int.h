@@ -18,14 +18,15 @@ struct lv_store *lv_audit_store(const struct lv_audit *a);
 const struct lv_keyring *lv_audit_keyring(const struct lv_audit *a);
 
 /*
- * A record for the writer, built in place (a record is 9 KB: it is
- * neither zeroed nor copied more than once on a request's path):
- * lv_audit_job_new() gives storage for one (not zeroed: the builder zeroes
- * it), taken from a's pool of written jobs when it has one, else
- * allocated; lv_audit_submit() hands it, and what it owns, to the writer,
- * which appends it to its chain in a later batch and then gives the job
- * back to the pool; lv_audit_job_discard() releases and frees one that is
- * not submitted.
+ * A record for the writer: lv_audit_submit() copies r (built by the
+ * caller, in storage of its own that stays hot in its cache: record.c
+ * uses one per thread) into a compact job of the few hundred bytes its
+ * fields and texts take (the 9 KB struct lv_audit_record is mostly room
+ * for four 2 KB resource names), taken from a's pool of written jobs when
+ * one is large enough, else allocated; r stays the caller's to release.
+ * The writer materialises the records of a batch's runs from their jobs
+ * (audit.c), appends them to their chain in a later batch and gives the
+ * jobs back to the pool.
  *
  * With may_wait, submit waits while the queue is full, so that a burst
  * slows callers down rather than losing records; a caller that may hold a
@@ -34,9 +35,7 @@ const struct lv_keyring *lv_audit_keyring(const struct lv_audit *a);
  * the writer stopped (a bug: no request runs then) the record is dropped
  * with a warning.
  */
-struct lv_audit_record *lv_audit_job_new(struct lv_audit *a);
-void lv_audit_job_discard(struct lv_audit_record *r);
-void lv_audit_submit(struct lv_audit *a, struct lv_audit_record *r,
+void lv_audit_submit(struct lv_audit *a, const struct lv_audit_record *r,
                      int may_wait);
 
 #endif

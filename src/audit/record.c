@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "audit/chain.h"
@@ -172,6 +173,12 @@ static int build(const struct lv_req *rq, const json_t *response,
     return 0;
 }
 
+/* The record a thread builds for the writer, reused from one request to
+ * the next so that it stays in the thread's cache: the writer gets a
+ * compact copy of it (lv_audit_submit). Used by enqueue_one only, which
+ * calls nothing that records (no re-entry on one thread). */
+static _Thread_local struct lv_audit_record scratch;
+
 /* Builds the record and hands it to the writer; a record that cannot be
  * built is logged (by request id) and dropped: the request it describes
  * changed nothing, or has already been answered. */
@@ -181,16 +188,17 @@ static void enqueue_one(struct lv_audit *a, const struct lv_req *rq,
                         const char *shared, int may_wait)
 {
     struct lv_err err = LV_ERR_INIT;
-    struct lv_audit_record *r = lv_audit_job_new(a);
+    struct lv_audit_record *r = &scratch;
 
     if (build(rq, response, failure, invoked_by, recipient, shared, r,
               &err) < 0) {
         lv_log(LV_LOG_WARN, "audit: cannot build the record req=%s: %s",
                rq->id, err.msg);
-        lv_audit_job_discard(r);
+        lv_audit_record_release(r);
         return;
     }
     lv_audit_submit(a, r, may_wait);
+    lv_audit_record_release(r);
 }
 
 /* The record of rq for the writer: in the principal's trail, and in the
@@ -356,7 +364,9 @@ int lv_audit_req_done(struct lv_audit *a, struct lv_req *rq,
     other = key_owner(rq, NULL, owner);
     if (other) {
         lv_uuid4(shared);
-        r2 = lv_audit_job_new(a);   /* 9 KB: off the stack */
+        r2 = lv_xmalloc(sizeof(*r2));   /* 9 KB: off the stack */
+        r2->event = NULL;
+        r2->trace = NULL;
     }
     if (build(rq, resp, NULL, NULL, NULL, other ? shared : NULL, &r,
               err) < 0 ||
@@ -391,7 +401,8 @@ txn_closed:
 out:
     lv_audit_record_release(&r);
     if (r2) {
-        lv_audit_job_discard(r2);
+        lv_audit_record_release(r2);
+        free(r2);
     }
     json_decref(resp);
     json_decref(raw);

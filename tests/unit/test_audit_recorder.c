@@ -1,6 +1,7 @@
 /*
  * test_audit_recorder: audit/audit.c — the writer appends every record
- * queued, each chain's records in the order they were queued, in batches,
+ * queued, as it was submitted (every field, from the job it keeps of it),
+ * each chain's records in the order they were queued, in batches,
  * and a stop writes what is still queued (the chains then verify clean);
  * the task expires records past 90 days (the chain's base moves) and
  * signs each chain's head. On the sqlite backend.
@@ -27,7 +28,7 @@
 #include "helpers.h"
 
 #define REGION "eu-west-2"
-#define N_PER_CHAIN 1500        /* several writer batches (512) */
+#define N_PER_CHAIN 1500        /* several writer batches (1024) */
 
 static const char *const accounts[] = { "111111111111", "222222222222" };
 
@@ -69,8 +70,10 @@ static int64_t wall_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* A record as event.c would leave it: event malloc'd (the writer frees
- * it with lv_audit_record_release). */
+/* A record as event.c would leave it: event malloc'd (the caller
+ * releases it once submitted: the writer keeps a copy). Every record names
+ * a key; every third a second resource and has a trace, so that the
+ * writer's copy is checked field by field (walked()). */
 static void make(struct lv_audit_record *r, const char *account,
                  int64_t time_ms, int i)
 {
@@ -85,11 +88,60 @@ static void make(struct lv_audit_record *r, const char *account,
     r->read_only = 1;
     r->key_use = 1;
     r->event = lv_xasprintf("{\"eventName\":\"Encrypt\",\"n\":%d}", i);
+    r->n_resources = 1;
+    snprintf(r->resources[0].type, sizeof(r->resources[0].type),
+             "AWS::KMS::Key");
+    snprintf(r->resources[0].name, sizeof(r->resources[0].name),
+             "arn:aws:kms:%s:%s:key/k-%d", REGION, account, i);
+    if (i % 3 == 0) {
+        r->n_resources = 2;
+        snprintf(r->resources[1].type, sizeof(r->resources[1].type),
+                 "AWS::Logs::LogGroup");
+        snprintf(r->resources[1].name, sizeof(r->resources[1].name),
+                 "arn:aws:logs:%s:%s:log-group:g%d", REGION, account, i);
+        r->trace = lv_xasprintf("{\"trace\":%d}", i);
+        snprintf(r->error_code, sizeof(r->error_code),
+                 "AccessDeniedException");
+    }
+}
+
+/* Whether r is what make() made of it (i from its request id): what the
+ * writer wrote is what was submitted. */
+static int made(const struct lv_audit_record *r)
+{
+    struct lv_audit_record *m = lv_xmalloc(sizeof(*m));
+    int i;
+    int ok;
+
+    if (sscanf(r->request_id, "req-%d", &i) != 1) {
+        free(m);
+        return 0;
+    }
+    make(m, r->account, r->event_time_ms, i);
+    ok = strcmp(m->event_id, r->event_id) == 0 &&
+         strcmp(m->event_source, r->event_source) == 0 &&
+         strcmp(m->event_name, r->event_name) == 0 &&
+         strcmp(m->username, r->username) == 0 &&
+         strcmp(m->access_key_id, r->access_key_id) == 0 &&
+         strcmp(m->error_code, r->error_code) == 0 &&
+         m->read_only == r->read_only && m->key_use == r->key_use &&
+         m->n_resources == r->n_resources && r->event &&
+         strcmp(m->event, r->event) == 0 &&
+         (m->trace ? r->trace && strcmp(m->trace, r->trace) == 0
+                   : r->trace == NULL);
+    for (int k = 0; ok && k < m->n_resources; k++) {
+        ok = strcmp(m->resources[k].type, r->resources[k].type) == 0 &&
+             strcmp(m->resources[k].name, r->resources[k].name) == 0;
+    }
+    lv_audit_record_release(m);
+    free(m);
+    return ok;
 }
 
 struct walk {
     int n;
     int in_order;
+    int as_made;                /* every record is what make() made */
     int64_t last_seq;
     int64_t last_time;
 };
@@ -101,6 +153,9 @@ static int walked(void *arg, const struct lv_audit_record *r)
     if ((w->last_seq >= 0 && r->seq != w->last_seq + 1) ||
         r->event_time_ms <= w->last_time) {
         w->in_order = 0;
+    }
+    if (!made(r)) {
+        w->as_made = 0;
     }
     w->last_seq = r->seq;
     w->last_time = r->event_time_ms;
@@ -116,6 +171,7 @@ static void walk(struct fx *f, const char *account, struct walk *w,
 
     memset(w, 0, sizeof(*w));
     w->in_order = 1;
+    w->as_made = 1;
     w->last_seq = -1;
     w->last_time = INT64_MIN;
     assert_int_equal(lv_store_audit_chain_walk(f->st.s, account, REGION, 0,
@@ -146,10 +202,12 @@ static void test_writer_writes_all_in_order(void **state)
     /* Interleaved chains; each chain's times rise in queue order. */
     for (int i = 0; i < N_PER_CHAIN; i++) {
         for (size_t k = 0; k < 2; k++) {
-            struct lv_audit_record *r = lv_audit_job_new(a);
+            struct lv_audit_record *r = lv_xmalloc(sizeof(*r));
 
             make(r, accounts[k], t0 + i, i);
-            lv_audit_submit(a, r, 1);   /* the writer's now */
+            lv_audit_submit(a, r, 1);   /* the writer's copy now */
+            lv_audit_record_release(r);
+            free(r);
         }
     }
     /* The stop writes whatever is still queued. */
@@ -158,6 +216,7 @@ static void test_writer_writes_all_in_order(void **state)
         walk(f, accounts[k], &w, &base);
         assert_int_equal(w.n, N_PER_CHAIN);
         assert_true(w.in_order);
+        assert_true(w.as_made);
         assert_int_equal(base, 0);
     }
     memset(&vs, 0, sizeof(vs));
@@ -196,7 +255,7 @@ static void test_task_expires_and_signs(void **state)
         make(&r, accounts[0], i < 3 ? old + i : now - 1000 + i, i);
         assert_int_equal(lv_audit_chain_append(f->st.s, f->kr, &r, &err),
                          0);
-        free(r.event);
+        lv_audit_record_release(&r);
     }
     a = lv_audit_new(f->st.s, f->kr, &cfg);
     assert_int_equal(lv_audit_start(a, &err), 0);
