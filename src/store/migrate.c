@@ -55,23 +55,20 @@ static int check_row(void *arg, const char *component, int version)
     return 1;
 }
 
-/* One step in its own transaction, with its version bump. A step already
- * applied (by another process since the check) is skipped. */
-static int apply_step(struct lv_store *s, const struct lv_migration *m,
-                      struct lv_err *err)
+/* Applies step m inside the caller's transaction, with its version bump.
+ * A step already applied (by another process since the check) is
+ * skipped. 0, or -1 with the backend's cause logged. */
+static int step_in_txn(struct lv_store *s, const struct lv_migration *m,
+                       int *applied, struct lv_err *err)
 {
     const struct lv_store_backend *be = s->be;
     int cur = 0;
 
-    if (be->begin(s->impl, err) < 0) {
-        goto fail;
-    }
+    *applied = 0;
     if (be->version_get(s->impl, m->component, &cur, err) < 0) {
-        be->rollback(s->impl);
-        goto fail;
+        return -1;
     }
     if (cur >= m->version) {
-        be->rollback(s->impl);
         return 0;
     }
     if (cur != m->version - 1) {
@@ -80,16 +77,15 @@ static int apply_step(struct lv_store *s, const struct lv_migration *m,
     }
     if (be->exec(s->impl, m->sql, err) < 0 ||
         be->version_set(s->impl, m->component, m->version, err) < 0) {
-        be->rollback(s->impl);
-        goto fail;
+        return -1;
     }
-    if (be->commit(s->impl, err) < 0) {
-        goto fail;
-    }
-    lv_log(LV_LOG_INFO, "store: migrated file=%s component=%s version=%d",
-           s->where, m->component, m->version);
+    *applied = 1;
     return 0;
-fail:
+}
+
+static int step_failed(struct lv_store *s, const struct lv_migration *m,
+                       struct lv_err *err)
+{
     /* The backend logged the cause; the operator reads this at startup. */
     return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
                       "store: %s: migrating schema %s to version %d failed "
@@ -97,11 +93,92 @@ fail:
                       s->where, m->component, m->version);
 }
 
+static void log_step(const struct lv_store *s, const struct lv_migration *m)
+{
+    lv_log(LV_LOG_INFO, "store: migrated file=%s component=%s version=%d",
+           s->where, m->component, m->version);
+}
+
+/* One step in its own transaction (a store that has a schema already). */
+static int apply_step(struct lv_store *s, const struct lv_migration *m,
+                      struct lv_err *err)
+{
+    const struct lv_store_backend *be = s->be;
+    int applied = 0;
+
+    if (be->begin(s->impl, err) < 0) {
+        return step_failed(s, m, err);
+    }
+    if (step_in_txn(s, m, &applied, err) < 0) {
+        be->rollback(s->impl);
+        return step_failed(s, m, err);
+    }
+    if (!applied) {
+        be->rollback(s->impl);
+        return 0;
+    }
+    if (be->commit(s->impl, err) < 0) {
+        return step_failed(s, m, err);
+    }
+    log_step(s, m);
+    return 0;
+}
+
+/* A store with no schema at all (a new data dir or database): every step
+ * of every list in one transaction, so one commit (one fsync) instead of
+ * one per step; a failing step leaves the store as empty as it was. */
+static int apply_all(struct lv_store *s,
+                     const struct lv_migration *const *lists,
+                     struct lv_err *err)
+{
+    const struct lv_store_backend *be = s->be;
+    const struct lv_migration *failed = NULL;
+    int applied;
+
+    if (be->begin(s->impl, err) < 0) {
+        goto fail;
+    }
+    for (size_t i = 0; lists[i] && !failed; i++) {
+        for (const struct lv_migration *m = lists[i]; m->component; m++) {
+            if (step_in_txn(s, m, &applied, err) < 0) {
+                failed = m;
+                break;
+            }
+        }
+    }
+    if (failed) {
+        be->rollback(s->impl);
+        return step_failed(s, failed, err);
+    }
+    if (be->commit(s->impl, err) < 0) {
+        goto fail;
+    }
+    for (size_t i = 0; lists[i]; i++) {
+        for (const struct lv_migration *m = lists[i]; m->component; m++) {
+            log_step(s, m);
+        }
+    }
+    return 0;
+fail:
+    return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                      "store: %s: creating the schema failed (see the log); "
+                      "the database is left without one", s->where);
+}
+
+static int count_row(void *arg, const char *component, int version)
+{
+    (void)component;
+    (void)version;
+    ++*(int *)arg;
+    return 0;
+}
+
 static int migrate_locked(struct lv_store *s,
                           const struct lv_migration *const *lists,
                           struct lv_err *err)
 {
     struct check c = { lists, s->where, err };
+    int rows = 0;
     int cur;
     int rc;
 
@@ -115,6 +192,13 @@ static int migrate_locked(struct lv_store *s,
     }
     if (rc < 0) {
         goto unreadable;
+    }
+    /* Nothing applied yet: all of it at once. */
+    if (s->be->version_each(s->impl, count_row, &rows, err) < 0) {
+        goto unreadable;
+    }
+    if (rows == 0 && lists[0] && lists[0]->component) {
+        return apply_all(s, lists, err);
     }
     for (size_t i = 0; lists[i]; i++) {
         for (const struct lv_migration *m = lists[i]; m->component; m++) {

@@ -10,8 +10,9 @@
  * lv_store_close(). Every function may be called from any thread.
  *
  * Schema: each component (core, kms, logs) owns an ordered list of forward
- * migrations; open applies the missing ones in one transaction per step and
- * refuses a database written by a newer logvault.
+ * migrations; open applies the missing ones in one transaction per step
+ * (all of a new database's in one) and refuses a database written by a
+ * newer logvault.
  *
  * Domain functions for the services live in their own headers beside this
  * one (kms_store.h, logs_store.h).

@@ -231,8 +231,9 @@ extern const struct lv_store_backend lv_store_postgres_backend;
  * Migrations. Each component owns an array of steps, ordered by version
  * (1, 2, 3 … with no gap), ended by LV_MIGRATION_END. A step's SQL is a
  * script (several statements allowed) in its backend's dialect; it runs in
- * its own transaction together with the version bump, so a failing step
- * leaves the database at the version before it. Steps are never edited
+ * its own transaction together with the version bump (a new database's
+ * steps all in one), so a failing step leaves the database at the version
+ * before it. Steps are never edited
  * once released: a change is a new step.
  */
 struct lv_migration {
@@ -255,7 +256,10 @@ struct lv_migration {
  * a component at a version above the highest the lists know (0 for a
  * component they do not name). Then it applies each missing step in its
  * own transaction; on a failing step it stops with -1, the database left at
- * the last step that succeeded. A step list with a gap is a bug (LV_BUG).
+ * the last step that succeeded. A store with no schema yet (no component
+ * at any version: a new database) gets every step of every list in one
+ * transaction instead (one commit, one fsync); a failing step then leaves
+ * it with no schema at all. A step list with a gap is a bug (LV_BUG).
  */
 int lv_store_migrate(struct lv_store *s,
                      const struct lv_migration *const *lists,

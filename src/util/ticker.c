@@ -41,8 +41,15 @@ static void *run(void *arg)
 {
     struct lv_ticker *t = arg;
     struct timespec until;
+    int first_ms = t->interval_ms < LV_TICKER_FIRST_MS ? t->interval_ms
+                                                       : LV_TICKER_FIRST_MS;
 
     pthread_mutex_lock(&t->mu);
+    /* The first call waits a little (ticker.h), stop still wakes it. */
+    deadline_after(&until, first_ms);
+    while (!t->stop &&
+           pthread_cond_timedwait(&t->cv, &t->mu, &until) != ETIMEDOUT) {
+    }
     while (!t->stop) {
         pthread_mutex_unlock(&t->mu);
         t->fn(t->arg);

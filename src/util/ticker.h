@@ -1,6 +1,6 @@
 /*
- * ticker: a background thread that runs one function right at start and
- * then every interval, until stopped. The KMS sweeper and the Logs
+ * ticker: a background thread that runs one function shortly after start
+ * and then every interval, until stopped. The KMS sweeper and the Logs
  * retention task are built on it.
  *
  * Not here: what the work is, catching up on missed ticks (an interval is
@@ -12,9 +12,16 @@
 
 struct lv_ticker;
 
+/* The first call comes this long after start (or interval_ms after it,
+ * when shorter), not at once: a starting server answers its first
+ * requests before its housekeeping opens store connections (each parses
+ * the whole schema) on the same cores. */
+#define LV_TICKER_FIRST_MS 200
+
 /*
- * Starts a thread that calls fn(arg) at once, then again interval_ms (> 0,
- * else LV_BUG) after each call returns. `name` says in log lines what the
+ * Starts a thread that calls fn(arg) LV_TICKER_FIRST_MS after start (or
+ * interval_ms, if shorter), then again interval_ms (> 0, else LV_BUG)
+ * after each call returns. `name` says in log lines what the
  * thread is ("kms sweeper"); it must have static storage. fn and arg must
  * stay valid until lv_ticker_stop() returns. Returns the handle, or NULL
  * when the thread cannot be started (logged).

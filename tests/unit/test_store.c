@@ -160,7 +160,15 @@ static const struct lv_migration *const lists_fake2[] = { fake2, NULL };
 static const struct lv_migration *const lists_fake3[] = { fake3, NULL };
 static const struct lv_migration *const lists_fake3_bad[] = { fake3_bad,
                                                               NULL };
+static const struct lv_migration other1_bad[] = {
+    { "other", 1, "CREATE TABLE o1 (x INTEGER); CREATE TABL oops (x)" },
+    LV_MIGRATION_END,
+};
+
 static const struct lv_migration *const lists_other1[] = { other1, NULL };
+static const struct lv_migration *const lists_fake2_other1_bad[] = {
+    fake2, other1_bad, NULL
+};
 static const struct lv_migration *const lists_both[] = { fake1, other1,
                                                          NULL };
 
@@ -426,6 +434,40 @@ static void test_failing_step(void **state)
     s = open_with(&t, lists_fake3, &err);
     assert_non_null(s);
     assert_int_equal(version_of(s, "fake"), 3);
+    lv_store_close(s);
+    tmp_remove(&t);
+}
+
+/* A new database gets all its steps in one transaction: a failing step
+ * of the last list leaves not even the first list's steps behind. */
+static void test_failing_step_fresh(void **state)
+{
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_store *s;
+    struct tmp t;
+
+    (void)state;
+    tmp_make(&t);
+    s = open_with(&t, lists_fake2_other1_bad, &err);
+    assert_null(s);
+    assert_int_equal(err.code, LV_E_SERVICE_UNAVAILABLE);
+    assert_non_null(strstr(err.msg, "migrating schema other to version 1"));
+    lv_err_release(&err);
+
+    s = open_with(&t, lists_other1, &err);
+    assert_non_null(s);
+    assert_int_equal(version_of(s, "fake"), 0);
+    assert_int_equal(version_of(s, "other"), 1);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM sqlite_master"
+                                  " WHERE name IN ('t1', 't2')"), 0);
+    lv_store_close(s);
+
+    /* And a fixed binary still gets there, step by step on a store that
+     * has a schema now. */
+    s = open_with(&t, lists_both, &err);
+    assert_non_null(s);
+    assert_int_equal(version_of(s, "fake"), 1);
+    assert_int_equal(version_of(s, "other"), 1);
     lv_store_close(s);
     tmp_remove(&t);
 }
@@ -1104,6 +1146,7 @@ int main(void)
         cmocka_unit_test(test_migrate),
         cmocka_unit_test(test_newer_refused),
         cmocka_unit_test(test_before_migrate),
+        cmocka_unit_test(test_failing_step_fresh),
         cmocka_unit_test(test_failing_step),
         cmocka_unit_test(test_threads_write),
         cmocka_unit_test(test_close_with_live_threads),
