@@ -317,31 +317,46 @@ static int64_t bytes_acked(int fd)
     return (int64_t)ti.tcpi_bytes_acked;
 }
 
+/* acked0 before the peer's acknowledged count has been read. */
+#define ACKED_UNREAD (-2)
+
 void lv_conns_sending(struct lv_conns *cs, struct lv_conn *c, int64_t now_ms)
 {
-    int64_t acked;
-
     if (!c) {
         return;
     }
-    acked = bytes_acked(c->fd);
+    /* No TCP_INFO here: a getsockopt on every answer cost every request a
+     * system call, and most answers are gone before the reaper looks. The
+     * count is read at the reaper's first look (answer_too_slow). */
     pthread_mutex_lock(&cs->mu);
-    c->sending = acked >= 0;
+    c->sending = 1;
     c->send_ms = now_ms;
-    c->acked0 = acked;
+    c->acked0 = ACKED_UNREAD;
     pthread_mutex_unlock(&cs->mu);
 }
 
 /* An answer being sent that the peer has not taken at the minimum rate:
  * a peer that reads a large answer a few bytes at a time would otherwise
  * hold the connection, and the answer's memory (up to 16 MiB), for
- * hours. */
-static int answer_too_slow(const struct lv_conns *cs, const struct lv_conn *c,
+ * hours. The rate is measured from the reaper's first look at the answer
+ * (at most a reaper's interval after it was queued), which grants a slow
+ * peer that interval more than measuring from the queueing would. */
+static int answer_too_slow(const struct lv_conns *cs, struct lv_conn *c,
                            int64_t now_ms)
 {
     int64_t acked;
 
-    if (!c->sending || now_ms - c->send_ms < cs->lim.header_ms) {
+    if (!c->sending) {
+        return 0;
+    }
+    if (c->acked0 == ACKED_UNREAD) {
+        acked = bytes_acked(c->fd);
+        c->sending = acked >= 0;    /* not TCP: nothing to measure */
+        c->acked0 = acked;
+        c->send_ms = now_ms;
+        return 0;
+    }
+    if (now_ms - c->send_ms < cs->lim.header_ms) {
         return 0;
     }
     acked = bytes_acked(c->fd);

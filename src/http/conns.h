@@ -89,8 +89,9 @@ void lv_conns_remove(struct lv_conns *cs, struct lv_conn *c);
  * NULL c is a no-op. */
 void lv_conns_busy(struct lv_conns *cs, struct lv_conn *c, int64_t now_ms);
 void lv_conns_body(struct lv_conns *cs, struct lv_conn *c, size_t n);
-/* The answer is queued at now_ms: from now on the peer must take it at
- * the minimum rate (lv_conns_reap). NULL c is a no-op. */
+/* The answer is queued at now_ms: from the reaper's next look on, the
+ * peer must take it at the minimum rate (lv_conns_reap). No system call.
+ * NULL c is a no-op. */
 void lv_conns_sending(struct lv_conns *cs, struct lv_conn *c, int64_t now_ms);
 void lv_conns_answering(struct lv_conns *cs, struct lv_conn *c);
 void lv_conns_idle(struct lv_conns *cs, struct lv_conn *c, int64_t now_ms);
