@@ -19,7 +19,9 @@
 
 #include <stdint.h>
 
+struct json_t;
 struct lv_app;
+struct lv_err;
 struct lv_req;
 
 /* "arn:aws:logs:REGION:ACCOUNT:anomaly-detector:ID". */
@@ -30,6 +32,21 @@ void lv_logs_anomaly_arn(const char *region, const char *account,
 /* The detector id an ARN of rq's scope names into id[37]: 0, or -1. */
 int lv_logs_anomaly_id_of(const struct lv_req *rq, const char *arn,
                           char id[37]);
+
+/*
+ * The detector's KMS key (doc's "kmsKeyId", a key ARN), if it has one:
+ * may the Logs service (logs.<region>.amazonaws.com) use it for `action`
+ * ("Decrypt" to read the detector's findings, "GenerateDataKey" to write
+ * them), with the encryption context {"aws:logs:arn": <detector ARN>}, now?
+ * Asked on every ListAnomalies, UpdateAnomaly and evaluated window, so a
+ * disabled key, one pending deletion or a policy that no longer allows
+ * Logs stops them at once (AWS documents only that the data "can no longer
+ * be retrieved"; the strictest reading). 0 allowed or no key; -1 with the
+ * Logs error (lv_logs_kms_key_error). rq gives the scope.
+ */
+int lv_logs_anomaly_key_check(struct lv_req *rq, const char *detector_id,
+                              const struct json_t *doc, const char *action,
+                              struct lv_err *err);
 
 /* Windows of history a pattern's baseline keeps. */
 #define LV_ANOMALY_BASELINE 24

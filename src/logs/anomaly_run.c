@@ -28,6 +28,8 @@
  *   4. The window's counts join the baseline; windows and lastWindowEnd
  *      move on.
  * Events that arrive after their window was evaluated are not counted.
+ * A detector whose KMS key the Logs service can no longer use evaluates
+ * nothing until it can (lv_logs_anomaly_key_check).
  */
 #include "logs/anomaly_int.h"
 
@@ -577,6 +579,25 @@ static void evaluate(struct lv_logs_anomaly *a, struct lv_anomaly_det *d,
     if (!json_is_object(doc) || win <= 0) {
         json_decref(doc);
         return;
+    }
+    /* A detector with a KMS key writes findings only while the Logs
+     * service may still use the key: while it may not, no window is
+     * evaluated (nothing written in clear instead), and the windows due
+     * are caught up once it may again. */
+    {
+        struct lv_req krq;
+        int refused;
+
+        owner_req(a, d, doc, &krq);
+        refused = lv_logs_anomaly_key_check(&krq, d->id, doc,
+                                            "GenerateDataKey", &err) < 0;
+        free(krq.trace);
+        if (refused) {
+            lv_log(LV_LOG_WARN, "logs: anomaly detector paused, its kms key "
+                   "cannot be used: %s", err.msg);
+            json_decref(doc);
+            return;
+        }
     }
     for (int i = 0; i < LV_ANOMALY_CATCH_UP && d->next_ms <= now; i++) {
         evaluate_window(a, d, doc, win);
