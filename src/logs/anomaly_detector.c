@@ -17,8 +17,9 @@
  * detectors allows logs.<region>.amazonaws.com under
  * kms:EncryptionContext:aws:logs:arn = arn:aws:logs:R:A:anomaly-detector:*
  * (LogsAnomalyDetection-KMS.html) —, is kept as the key's ARN and shown by
- * Get/ListLogAnomalyDetectors; what it protects and when it is asked is
- * lv_logs_anomaly_key_check's (anomaly_int.h). At most
+ * Get/ListLogAnomalyDetectors, with a data key made under it at creation
+ * (anomaly_seal.c): what it protects and when it is asked is in
+ * anomaly_int.h. At most
  * LV_ANOMALY_MAX_DETECTORS per account and Region
  * (LimitExceededException). The detector's status: PAUSED when disabled,
  * INITIALIZING before its first window, TRAINING while it has fewer than
@@ -262,7 +263,8 @@ int lv_logs_op_create_log_anomaly_detector(struct lv_req *rq,
     lv_logs_anomaly_arn(rq->region, rq->who.account, d.id, arn);
     if (key_id) {
         if (lv_logs_check_kms_key_for(rq, arn, arn, key_id, key_arn,
-                                      err) < 0) {
+                                      err) < 0 ||
+            lv_logs_anomaly_key_new(rq, d.id, key_arn, doc, err) < 0) {
             goto out;
         }
         json_object_set_new(doc, "kmsKeyId", json_string(key_arn));

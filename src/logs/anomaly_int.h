@@ -48,6 +48,49 @@ int lv_logs_anomaly_key_check(struct lv_req *rq, const char *detector_id,
                               const struct json_t *doc, const char *action,
                               struct lv_err *err);
 
+/*
+ * The detector's data key (anomaly_seal.c): with a KMS key, what the
+ * detector keeps that comes from log events — its doc's "patterns", and
+ * each anomaly's patternString, patternTokens and logSamples — is kept
+ * sealed under a data key of that KMS key ("sealed" members).
+ */
+struct lv_anomaly_key {
+    int on;                     /* 0: the detector has no KMS key */
+    uint8_t key[32];
+};
+
+/* Makes the data key of a new detector under key_arn (GenerateDataKey as
+ * the Logs service, context the detector's ARN) and keeps its KMS blob in
+ * doc ("dataKey"): 0, or -1 with the Logs error. */
+int lv_logs_anomaly_key_new(struct lv_req *rq, const char *detector_id,
+                            const char *key_arn, struct json_t *doc,
+                            struct lv_err *err);
+
+/* The plaintext data key of the detector (doc: its record) into *k, which
+ * the caller wipes with lv_logs_anomaly_key_wipe; k->on 0 when it has no
+ * KMS key. KMS Decrypt is asked every time, so this fails as soon as the
+ * key can no longer be used: -1 with the Logs error
+ * (lv_logs_kms_key_error), or ServiceUnavailableException for a record
+ * whose data key is unreadable (logged). */
+int lv_logs_anomaly_key_open(struct lv_req *rq, const char *detector_id,
+                             const struct json_t *doc,
+                             struct lv_anomaly_key *k, struct lv_err *err);
+void lv_logs_anomaly_key_wipe(struct lv_anomaly_key *k);
+
+/* Moves the `members` (NULL-terminated) of obj into its "sealed" member,
+ * encrypted under k and bound to (detector_id, what); nothing when k->on
+ * is 0. */
+void lv_logs_anomaly_seal(const struct lv_anomaly_key *k,
+                          const char *detector_id, const char *what,
+                          struct json_t *obj, const char *const members[]);
+
+/* The reverse: puts the sealed members back into obj and drops "sealed";
+ * 0 (also when nothing is sealed), or -1 with ServiceUnavailableException
+ * when it does not open under k (logged). */
+int lv_logs_anomaly_unseal(const struct lv_anomaly_key *k,
+                           const char *detector_id, const char *what,
+                           struct json_t *obj, struct lv_err *err);
+
 /* Windows of history a pattern's baseline keeps. */
 #define LV_ANOMALY_BASELINE 24
 

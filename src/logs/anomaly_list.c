@@ -77,16 +77,20 @@ struct lister {
     int64_t window_end, visible_ms;
     int failed;                 /* the detector's key refused: err */
     struct lv_err err;
+    struct lv_anomaly_key key;  /* det's data key (wiped at the end) */
 };
 
 /* Detector `id` of rq's scope: 0 when it exists and its findings may be
- * read now (its key, if any, allows the Logs service to Decrypt), with
- * *doc (the caller's) when doc is not NULL; else -1 with *err
+ * read now (its key, if any, allows the Logs service to Decrypt its data
+ * key), with *doc (the caller's) when doc is not NULL and its data key in
+ * *k (the caller wipes it) when k is not NULL; else -1 with *err
  * (ResourceNotFoundException, the key's error, a store fault). */
 static int readable_detector(struct lv_req *rq, const char *id,
-                             json_t **doc, struct lv_err *err)
+                             json_t **doc, struct lv_anomaly_key *k,
+                             struct lv_err *err)
 {
     struct lv_anomaly_det d;
+    struct lv_anomaly_key mine;
     json_t *dd;
     int rc;
 
@@ -98,9 +102,12 @@ static int readable_detector(struct lv_req *rq, const char *id,
     }
     dd = json_loads(d.doc ? d.doc : "", 0, NULL);
     lv_anomaly_det_release(&d);
-    if (lv_logs_anomaly_key_check(rq, id, dd, "Decrypt", err) < 0) {
+    if (lv_logs_anomaly_key_open(rq, id, dd, k ? k : &mine, err) < 0) {
         json_decref(dd);
         return -1;
+    }
+    if (!k) {
+        lv_logs_anomaly_key_wipe(&mine);
     }
     if (doc) {
         *doc = dd;
@@ -120,7 +127,8 @@ static int detector_facts(struct lister *l, const char *id)
     snprintf(l->det, sizeof(l->det), "%s", id);
     l->window_end = 0;
     l->visible_ms = days * DAY_MS;
-    if (readable_detector(l->rq, id, &doc, &l->err) < 0) {
+    lv_logs_anomaly_key_wipe(&l->key);
+    if (readable_detector(l->rq, id, &doc, &l->key, &l->err) < 0) {
         /* A detector deleted meanwhile: its anomalies go with it. */
         return l->err.code == LV_E_RESOURCE_NOT_FOUND ? 0 : -1;
     }
@@ -151,6 +159,17 @@ static int list_each(void *arg, const struct lv_anomaly_row *a)
         return 1;
     }
     doc = json_loads(a->doc ? a->doc : "", 0, NULL);
+    if (doc) {
+        char what[64];
+
+        snprintf(what, sizeof(what), "anomaly/%s", a->pattern_id);
+        if (lv_logs_anomaly_unseal(&l->key, a->detector, what, doc,
+                                   &l->err) < 0) {
+            json_decref(doc);
+            l->failed = 1;
+            return 1;
+        }
+    }
     lv_json_int64(doc, "lastSeen", &last);
     sup = suppressed_now(doc, l->rq->now_ms);
     if (!doc || last < l->rq->now_ms - l->visible_ms ||
@@ -207,7 +226,7 @@ int lv_logs_op_list_anomalies(struct lv_req *rq, const json_t *in,
         if (lv_logs_anomaly_id_of(rq, arn, id) < 0) {
             return lv_err_set(err, LV_E_RESOURCE_NOT_FOUND, no_detector);
         }
-        if (readable_detector(rq, id, NULL, err) < 0) {
+        if (readable_detector(rq, id, NULL, NULL, err) < 0) {
             return -1;
         }
     }
@@ -232,6 +251,7 @@ int lv_logs_op_list_anomalies(struct lv_req *rq, const json_t *in,
     rc = lv_store_anomaly_list(rq->store, rq->who.account, rq->region, id,
                                SCAN_MAX, list_each, &l, err);
     lv_jw_arr_close(w);
+    lv_logs_anomaly_key_wipe(&l.key);
     if (rc < 0) {
         return -1;
     }
@@ -329,7 +349,7 @@ int lv_logs_op_update_anomaly(struct lv_req *rq, const json_t *in,
                               id) < 0) {
         return lv_err_set(err, LV_E_RESOURCE_NOT_FOUND, no_detector);
     }
-    if (readable_detector(rq, id, NULL, err) < 0) {
+    if (readable_detector(rq, id, NULL, NULL, err) < 0) {
         return -1;
     }
     if (lv_store_anomaly_list(rq->store, rq->who.account, rq->region, id,

@@ -8,18 +8,23 @@ asymmetric key and a missing key are refused, nothing is created; Get and
 ListLogAnomalyDetectors show the key's ARN; the detector finds anomalies
 as without a key; disabling the key makes ListAnomalies (of the detector
 and of all detectors) and UpdateAnomaly fail with the key's error while
-GetLogAnomalyDetector still answers, and enabling it restores them. The
-test windows are those of 3202 (events written before the detector, with
-their own timestamps; waits poll until a deadline)."""
+GetLogAnomalyDetector still answers, and enabling it restores them. At
+rest (read from the store's own tables, on either backend), the encrypted
+detector's pattern strings, tokens and log samples are sealed — none in
+clear in its records — while a detector without a key keeps them as they
+are (the control that the check can see them). The test windows are those
+of 3202 (events written before the detector, with their own timestamps;
+waits poll until a deadline)."""
 import json
 import os
+import sqlite3
 import sys
 import time
 
 import botocore.exceptions
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lvtest import Server, T, logs_call  # noqa: E402
+from lvtest import Server, T, logs_call, on_pg, psql  # noqa: E402
 
 t = T()
 ACCOUNT = "123456789012"
@@ -54,6 +59,19 @@ def call(srv, op, **body):
             "Code": out.get("__type", "").split("#")[-1],
             "Message": out.get("message", "")}}, op)
     return out
+
+
+def stored_docs(srv, table, column, value):
+    """The doc column of the store's rows of `table` whose `column` is
+    value (read from the store itself: SQLite file or PostgreSQL)."""
+    sql = "SELECT doc FROM %s WHERE %s = '%s'" % (table, column, value)
+    if on_pg():
+        return psql(sql, srv.store_uri)
+    db = sqlite3.connect(os.path.join(srv.data_dir, "logvault.db"))
+    try:
+        return [r[0] for r in db.execute(sql)]
+    finally:
+        db.close()
 
 
 def wait_for(fn, what):
@@ -126,11 +144,40 @@ with Server(env={"LOGVAULT_TEST_ANOMALY_WINDOW_MS": "1000"}) as srv:
     t.ok("get: no kmsKeyId without a key", "kmsKeyId" not in call(
         srv, "GetLogAnomalyDetector", anomalyDetectorArn=plain))
 
-    def the_burst():
-        out = call(srv, "ListAnomalies", anomalyDetectorArn=arn)["anomalies"]
+    def burst_of(det):
+        out = call(srv, "ListAnomalies", anomalyDetectorArn=det)["anomalies"]
         return [a for a in out if a["patternString"] == BURST]
 
+    def the_burst():
+        return burst_of(arn)
+
     found = wait_for(the_burst, "the encrypted detector reports the burst")
+    wait_for(lambda: burst_of(plain), "the plain detector reports it too")
+
+    # ---- at rest ------------------------------------------------------------
+    enc_id, plain_id = arn.rsplit(":", 1)[1], plain.rsplit(":", 1)[1]
+    clear = ["disk failure on volume", "user login ok"]
+    docs = stored_docs(srv, "anomalies", "detector", plain_id)
+    t.ok("control: a plain detector's anomalies hold the text in clear",
+         docs and any(c in d for d in docs for c in clear), docs)
+    docs = stored_docs(srv, "anomalies", "detector", enc_id)
+    t.ok("encrypted: its anomalies are stored", len(docs) > 0, docs)
+    t.eq("encrypted: no pattern, token or sample text in clear", [],
+         [d for d in docs if any(c in d for c in clear)])
+    t.ok("encrypted: each anomaly sealed, its other members kept",
+         all("sealed" in json.loads(d) and "patternString" not in
+             json.loads(d) and "logSamples" not in json.loads(d) and
+             "priority" in json.loads(d) for d in docs), docs)
+    ddoc = stored_docs(srv, "anomaly_detectors", "id", enc_id)
+    t.ok("encrypted: the detector's patterns sealed, its data key wrapped",
+         len(ddoc) == 1 and not any(c in ddoc[0] for c in clear) and
+         "patterns" not in json.loads(ddoc[0]) and
+         "sealed" in json.loads(ddoc[0]) and
+         "dataKey" in json.loads(ddoc[0]), ddoc)
+    pdoc = stored_docs(srv, "anomaly_detectors", "id", plain_id)
+    t.ok("control: the plain detector's patterns in clear",
+         len(pdoc) == 1 and "patterns" in json.loads(pdoc[0]), pdoc)
+
     if found:
         a = found[0]
         t.eq("anomaly: HIGH", "HIGH", a["priority"])
