@@ -134,9 +134,11 @@ with Server() as srv:
     t.error("bad marker", "InvalidMarkerException", kms.list_aliases,
             Marker="bm9wZQ==")
 
-    # A predefined alias has no key: as a KeyId it is not found.
+    # A predefined alias has no key: as a KeyId it is not found (AWS's
+    # answer for an alias without a key). DescribeKey is left out: AWS
+    # services create their managed key through it (API_DescribeKey),
+    # which logvault does not do.
     for op, kw in [(kms.encrypt, {"Plaintext": b"x"}),
-                   (kms.describe_key, {}),
                    (kms.generate_data_key, {"KeySpec": "AES_256"})]:
         t.error("%s with alias/aws/ebs" % op.__name__, "NotFoundException",
                 op, KeyId="alias/aws/ebs",
