@@ -78,6 +78,7 @@ struct lister {
     int failed;                 /* the detector's key refused: err */
     struct lv_err err;
     struct lv_anomaly_key key;  /* det's data key (wiped at the end) */
+    int gone;                   /* det was deleted during the walk */
 };
 
 /* Detector `id` of rq's scope: 0 when it exists and its findings may be
@@ -128,9 +129,11 @@ static int detector_facts(struct lister *l, const char *id)
     l->window_end = 0;
     l->visible_ms = days * DAY_MS;
     lv_logs_anomaly_key_wipe(&l->key);
+    l->gone = 0;
     if (readable_detector(l->rq, id, &doc, &l->key, &l->err) < 0) {
         /* A detector deleted meanwhile: its anomalies go with it. */
-        return l->err.code == LV_E_RESOURCE_NOT_FOUND ? 0 : -1;
+        l->gone = l->err.code == LV_E_RESOURCE_NOT_FOUND;
+        return l->gone ? 0 : -1;
     }
     lv_json_int64(doc, "lastWindowEnd", &l->window_end);
     lv_json_int64(doc, "anomalyVisibilityTime", &days);
@@ -157,6 +160,9 @@ static int list_each(void *arg, const struct lv_anomaly_row *a)
         detector_facts(l, a->detector) < 0) {
         l->failed = 1;
         return 1;
+    }
+    if (l->gone) {
+        return 0;
     }
     doc = json_loads(a->doc ? a->doc : "", 0, NULL);
     if (doc) {
