@@ -5,8 +5,12 @@
  * (cache.c); deleting a deleted key's aliases is the sweeper's.
  * https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html
  *
- * Not served: the AWS managed aliases (alias/aws/…) that AWS services
- * create in an account; that prefix is refused (NotAuthorizedException).
+ * The AWS managed aliases (alias/aws/…): CreateAlias, UpdateAlias and
+ * DeleteAlias refuse that prefix (NotAuthorizedException); ListAliases
+ * shows AWS's predefined ones (managed_aliases below) as AWS does before a
+ * service has created their key. logvault hosts none of those services,
+ * so no AWS managed key ever exists here: such an alias used as a KeyId
+ * answers NotFoundException "Alias <arn> is not found." (cache.c).
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -361,14 +365,109 @@ int lv_kms_op_delete_alias(struct lv_req *rq, const json_t *in,
                       "changed by other requests; please try again", name);
 }
 
+/*
+ * The predefined AWS managed aliases that ListAliases shows in every
+ * account and Region before the service has created its AWS managed key
+ * (API_ListAliases: "The response might also include aliases that have no
+ * TargetKeyId field. These are predefined aliases that AWS has created but
+ * has not yet associated with a KMS key."). AWS documents no list; this is
+ * a snapshot of what real `list-aliases` answers showed without a
+ * TargetKeyId, and it agrees across the two full answers found (us-east-1,
+ * a boto3 list_aliases() answer at https://pastebin.com/mT3P2ZRP;
+ * eu-central-1, an answer recorded in the test fixture of a public
+ * CloudFormation KMS provider, both 2019; the thread of
+ * hashicorp/terraform-provider-aws#2009 shows a subset). Names seen
+ * only with a key there (alias/aws/secretsmanager, lambda, acm, backup,
+ * fsx, …) are absent from the other Region's answer, so AWS creates them
+ * with their key and they are not listed here. AWS adds services over
+ * time: the list can lag behind AWS.
+ *
+ * Shape, as in those answers: AliasName and AliasArn only — no
+ * TargetKeyId, CreationDate or LastUpdatedDate. Order: both answers list
+ * managed and customer aliases together, sorted by name byte-wise (also
+ * the API reference's example: alias/ExampleAlias before alias/aws/…), the
+ * order of the store's walk (byte-wise on both backends); the table must
+ * stay sorted (strcmp).
+ */
+static const char *const managed_aliases[] = {
+    "alias/aws/dynamodb",
+    "alias/aws/ebs",
+    "alias/aws/elasticfilesystem",
+    "alias/aws/es",
+    "alias/aws/glue",
+    "alias/aws/kinesisvideo",
+    "alias/aws/rds",
+    "alias/aws/redshift",
+    "alias/aws/s3",
+    "alias/aws/ssm",
+    "alias/aws/xray",
+};
+#define N_MANAGED_ALIASES \
+    (sizeof(managed_aliases) / sizeof(managed_aliases[0]))
+
+/* One page of ListAliases: the store's aliases (name order) merged with
+ * managed_aliases[next…] (with_managed: not when listing one key's). */
 struct alias_page {
     const struct lv_req *rq;
     struct lv_jw *w;
     int limit;
     int count;
     int truncated;
+    int with_managed;
+    size_t next;                /* first managed alias not yet passed */
     char last[257];
 };
+
+/* 1 when the page is full — an entry is waiting, so it is truncated —,
+ * else 0. */
+static int page_full(struct alias_page *p)
+{
+    if (p->count == p->limit) {
+        p->truncated = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static void page_managed(struct alias_page *p, const char *name)
+{
+    char arn[512];
+
+    alias_arn(p->rq, name, arn);
+    lv_jw_obj_open(p->w);
+    lv_jw_kstr(p->w, "AliasName", name);
+    lv_jw_kstr(p->w, "AliasArn", arn);
+    lv_jw_obj_close(p->w);
+    snprintf(p->last, sizeof(p->last), "%s", name);
+    p->count++;
+}
+
+/* Emits the managed aliases that sort before `upto` (NULL: all that are
+ * left); 1 when the page filled up first. A stored alias of the same name
+ * (none can be created; defensive) takes the managed one's place. */
+static int page_managed_before(struct alias_page *p, const char *upto)
+{
+    int c;
+
+    if (!p->with_managed) {
+        return 0;
+    }
+    for (; p->next < N_MANAGED_ALIASES; p->next++) {
+        c = upto ? strcmp(managed_aliases[p->next], upto) : -1;
+        if (c == 0) {
+            p->next++;
+            break;
+        }
+        if (c > 0) {
+            break;
+        }
+        if (page_full(p)) {
+            return 1;
+        }
+        page_managed(p, managed_aliases[p->next]);
+    }
+    return 0;
+}
 
 static int page_alias(void *arg, const struct lv_kms_alias *a)
 {
@@ -376,8 +475,7 @@ static int page_alias(void *arg, const struct lv_kms_alias *a)
     char arn[512];
     char key_id[LV_KMS_ID_MAX];
 
-    if (p->count == p->limit) {
-        p->truncated = 1;
+    if (page_managed_before(p, a->name) || page_full(p)) {
         return 1;
     }
     alias_arn(p->rq, a->name, arn);
@@ -419,12 +517,24 @@ int lv_kms_op_list_aliases(struct lv_req *rq, const json_t *in,
     p.rq = rq;
     p.w = w;
     p.limit = lv_kms_limit(in);
+    /* A key's aliases are never the predefined ones: they have no key. */
+    p.with_managed = ref == NULL;
+    while (p.next < N_MANAGED_ALIASES &&
+           strcmp(managed_aliases[p.next], after) <= 0) {
+        p.next++;
+    }
     lv_jw_key(w, "Aliases");
     lv_jw_arr_open(w);
+    /* limit + 1 rows: one more than fits tells a full page that more
+     * follow; a walk that ends short of that has shown every stored
+     * alias, and the managed ones left follow it. */
     if (lv_store_kms_alias_list(rq->store, rq->who.account, rq->region,
                                 ref ? k.id : NULL, after, p.limit + 1,
                                 page_alias, &p, err) < 0) {
         goto out;
+    }
+    if (!p.truncated) {
+        page_managed_before(&p, NULL);
     }
     lv_jw_arr_close(w);
     if (p.truncated) {

@@ -11,9 +11,15 @@
  * logGroupArnList must name 1 to 10 groups of the caller's account and
  * Region, each existing (ResourceNotFoundException); filterPattern must
  * parse (logs/filter.h); evaluationFrequency defaults to FIVE_MIN,
- * anomalyVisibilityTime to 21 days. kmsKeyId is refused: logvault does
- * not yet encrypt a detector's anomaly data under a customer managed key,
- * and says so rather than accept a key it would not use. At most
+ * anomalyVisibilityTime to 21 days. kmsKeyId (CreateLogAnomalyDetector
+ * only, a key ARN) obeys a log group's key rule (kmskey.c) with the
+ * detector's ARN as the encryption context — AWS's key policy for
+ * detectors allows logs.<region>.amazonaws.com under
+ * kms:EncryptionContext:aws:logs:arn = arn:aws:logs:R:A:anomaly-detector:*
+ * (LogsAnomalyDetection-KMS.html) —, is kept as the key's ARN and shown by
+ * Get/ListLogAnomalyDetectors, with a data key made under it at creation
+ * (anomaly_seal.c): what it protects and when it is asked is in
+ * anomaly_int.h. At most
  * LV_ANOMALY_MAX_DETECTORS per account and Region
  * (LimitExceededException). The detector's status: PAUSED when disabled,
  * INITIALIZING before its first window, TRAINING while it has fewer than
@@ -32,7 +38,9 @@
 #include "logs/anomaly_int.h"
 #include "logs/anomaly_rule.h"
 #include "logs/filter.h"
+#include "logs/groups_int.h"
 #include "logs/logs_int.h"
+#include "kms/kms.h"
 #include "store/anomaly_store.h"
 #include "store/store.h"
 #include "svc/req.h"
@@ -67,6 +75,32 @@ int lv_logs_anomaly_id_of(const struct lv_req *rq, const char *arn,
         return -1;
     }
     memcpy(id, arn + n, 37);
+    return 0;
+}
+
+int lv_logs_anomaly_key_check(struct lv_req *rq, const char *detector_id,
+                              const json_t *doc, const char *action,
+                              struct lv_err *err)
+{
+    const char *key = lv_json_str(doc, "kmsKeyId");
+    struct lv_kms_service_call c;
+    struct lv_err kerr = LV_ERR_INIT;
+    struct lv_kv ctx;
+    char service[128];
+    char arn[LV_ANOMALY_ARN_MAX];
+
+    if (!key || !key[0]) {
+        return 0;
+    }
+    lv_logs_anomaly_arn(rq->region, rq->who.account, detector_id, arn);
+    lv_logs_kms_call(rq, &c, service);
+    ctx.key = "aws:logs:arn";
+    ctx.value = arn;
+    if (rq->app->logs->kms->authorize(&c, key, action, &ctx, 1, &kerr) < 0) {
+        lv_log(LV_LOG_INFO, "logs: anomaly detector key refused req=%s "
+               "action=%s code=%d", rq->id, action, (int)kerr.code);
+        return lv_logs_kms_key_error(&kerr, key, arn, err);
+    }
     return 0;
 }
 
@@ -135,7 +169,7 @@ static void write_det(struct lv_req *rq, const struct lv_anomaly_det *d,
 {
     static const char *const members[] = {
         "detectorName", "logGroupArnList", "evaluationFrequency",
-        "filterPattern", "anomalyVisibilityTime", NULL,
+        "filterPattern", "anomalyVisibilityTime", "kmsKeyId", NULL,
     };
     char arn[LV_ANOMALY_ARN_MAX];
 
@@ -174,19 +208,15 @@ int lv_logs_op_create_log_anomaly_detector(struct lv_req *rq,
     json_t *arns = json_array();
     const json_t *list = lv_json_arr(in, "logGroupArnList");
     const char *freq = lv_json_str(in, "evaluationFrequency");
+    const char *key_id = lv_json_str(in, "kmsKeyId");
     char arn[LV_ANOMALY_ARN_MAX];
+    char key_arn[256];
     int64_t n = 0, win;
     int ret = -1;
     size_t i;
     const json_t *v;
 
     memset(&d, 0, sizeof(d));
-    if (lv_json_str(in, "kmsKeyId")) {
-        lv_err_set(err, LV_E_INVALID_PARAMETER, "kmsKeyId is not "
-                   "supported: logvault does not encrypt anomaly detectors' "
-                   "data under a customer managed key.");
-        goto out;
-    }
     if (json_array_size(list) == 0 || json_array_size(list) > MAX_GROUPS) {
         lv_err_set(err, LV_E_INVALID_PARAMETER, "logGroupArnList must "
                    "contain 1 to %d log group ARNs.", MAX_GROUPS);
@@ -230,6 +260,15 @@ int lv_logs_op_create_log_anomaly_detector(struct lv_req *rq,
     lv_uuid4(d.id);
     snprintf(d.account, sizeof(d.account), "%s", rq->who.account);
     snprintf(d.region, sizeof(d.region), "%s", rq->region);
+    lv_logs_anomaly_arn(rq->region, rq->who.account, d.id, arn);
+    if (key_id) {
+        if (lv_logs_check_kms_key_for(rq, arn, arn, key_id, key_arn,
+                                      err) < 0 ||
+            lv_logs_anomaly_key_new(rq, d.id, key_arn, doc, err) < 0) {
+            goto out;
+        }
+        json_object_set_new(doc, "kmsKeyId", json_string(key_arn));
+    }
     d.created_ms = d.updated_ms = rq->now_ms;
     /* Windows are aligned on their length; the first ends after now. */
     d.next_ms = (rq->now_ms / win + 1) * win;
@@ -254,7 +293,6 @@ int lv_logs_op_create_log_anomaly_detector(struct lv_req *rq,
     if (lv_store_commit(rq->store, err) < 0) {
         goto out;
     }
-    lv_logs_anomaly_arn(rq->region, rq->who.account, d.id, arn);
     lv_log(LV_LOG_INFO, "logs: anomaly detector created req=%s", rq->id);
     lv_jw_kstr(w, "anomalyDetectorArn", arn);
     ret = 0;

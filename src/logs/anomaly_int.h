@@ -19,7 +19,9 @@
 
 #include <stdint.h>
 
+struct json_t;
 struct lv_app;
+struct lv_err;
 struct lv_req;
 
 /* "arn:aws:logs:REGION:ACCOUNT:anomaly-detector:ID". */
@@ -30,6 +32,64 @@ void lv_logs_anomaly_arn(const char *region, const char *account,
 /* The detector id an ARN of rq's scope names into id[37]: 0, or -1. */
 int lv_logs_anomaly_id_of(const struct lv_req *rq, const char *arn,
                           char id[37]);
+
+/*
+ * The detector's KMS key (doc's "kmsKeyId", a key ARN), if it has one:
+ * may the Logs service (logs.<region>.amazonaws.com) use it for `action`
+ * ("Decrypt" to read the detector's findings, "GenerateDataKey" to write
+ * them), with the encryption context {"aws:logs:arn": <detector ARN>}, now?
+ * Asked on every ListAnomalies, UpdateAnomaly and evaluated window, so a
+ * disabled key, one pending deletion or a policy that no longer allows
+ * Logs stops them at once (AWS documents only that the data "can no longer
+ * be retrieved"; the strictest reading). 0 allowed or no key; -1 with the
+ * Logs error (lv_logs_kms_key_error). rq gives the scope.
+ */
+int lv_logs_anomaly_key_check(struct lv_req *rq, const char *detector_id,
+                              const struct json_t *doc, const char *action,
+                              struct lv_err *err);
+
+/*
+ * The detector's data key (anomaly_seal.c): with a KMS key, what the
+ * detector keeps that comes from log events — its doc's "patterns", and
+ * each anomaly's patternString, patternTokens and logSamples — is kept
+ * sealed under a data key of that KMS key ("sealed" members).
+ */
+struct lv_anomaly_key {
+    int on;                     /* 0: the detector has no KMS key */
+    uint8_t key[32];
+};
+
+/* Makes the data key of a new detector under key_arn (GenerateDataKey as
+ * the Logs service, context the detector's ARN) and keeps its KMS blob in
+ * doc ("dataKey"): 0, or -1 with the Logs error. */
+int lv_logs_anomaly_key_new(struct lv_req *rq, const char *detector_id,
+                            const char *key_arn, struct json_t *doc,
+                            struct lv_err *err);
+
+/* The plaintext data key of the detector (doc: its record) into *k, which
+ * the caller wipes with lv_logs_anomaly_key_wipe; k->on 0 when it has no
+ * KMS key. KMS Decrypt is asked every time, so this fails as soon as the
+ * key can no longer be used: -1 with the Logs error
+ * (lv_logs_kms_key_error), or ServiceUnavailableException for a record
+ * whose data key is unreadable (logged). */
+int lv_logs_anomaly_key_open(struct lv_req *rq, const char *detector_id,
+                             const struct json_t *doc,
+                             struct lv_anomaly_key *k, struct lv_err *err);
+void lv_logs_anomaly_key_wipe(struct lv_anomaly_key *k);
+
+/* Moves the `members` (NULL-terminated) of obj into its "sealed" member,
+ * encrypted under k and bound to (detector_id, what); nothing when k->on
+ * is 0. */
+void lv_logs_anomaly_seal(const struct lv_anomaly_key *k,
+                          const char *detector_id, const char *what,
+                          struct json_t *obj, const char *const members[]);
+
+/* The reverse: puts the sealed members back into obj and drops "sealed";
+ * 0 (also when nothing is sealed), or -1 with ServiceUnavailableException
+ * when it does not open under k (logged). */
+int lv_logs_anomaly_unseal(const struct lv_anomaly_key *k,
+                           const char *detector_id, const char *what,
+                           struct json_t *obj, struct lv_err *err);
 
 /* Windows of history a pattern's baseline keeps. */
 #define LV_ANOMALY_BASELINE 24

@@ -24,6 +24,12 @@
  * evaluator raises nothing more for the pattern. Neither
  * suppressionType nor baseline: the anomaly is unsuppressed (state
  * Active).
+ *
+ * A detector with a KMS key (kmsKeyId) has its findings read only while
+ * the Logs service may still Decrypt under it with the detector's context
+ * (lv_logs_anomaly_key_check): ListAnomalies (of that detector, or of every
+ * detector, which fails on the first refused one) and UpdateAnomaly answer
+ * the key's error otherwise.
  */
 #include "logs/logs.h"
 
@@ -69,29 +75,71 @@ struct lister {
     int more;
     char det[37];
     int64_t window_end, visible_ms;
+    int failed;                 /* the detector's key refused: err */
+    struct lv_err err;
+    struct lv_anomaly_key key;  /* det's data key (wiped at the end) */
+    int gone;                   /* det was deleted during the walk */
 };
 
-/* The detector's lastWindowEnd and visibility, for its anomalies. */
-static void detector_facts(struct lister *l, const char *id)
+/* Detector `id` of rq's scope: 0 when it exists and its findings may be
+ * read now (its key, if any, allows the Logs service to Decrypt its data
+ * key), with *doc (the caller's) when doc is not NULL and its data key in
+ * *k (the caller wipes it) when k is not NULL; else -1 with *err
+ * (ResourceNotFoundException, the key's error, a store fault). */
+static int readable_detector(struct lv_req *rq, const char *id,
+                             json_t **doc, struct lv_anomaly_key *k,
+                             struct lv_err *err)
 {
-    struct lv_err err = LV_ERR_INIT;
     struct lv_anomaly_det d;
-    json_t *doc;
+    struct lv_anomaly_key mine;
+    json_t *dd;
+    int rc;
+
+    rc = lv_store_anomaly_det_get(rq->store, rq->who.account, rq->region, id,
+                                  &d, err);
+    if (rc <= 0) {
+        return rc < 0 ? -1 : lv_err_set(err, LV_E_RESOURCE_NOT_FOUND,
+                                        no_detector);
+    }
+    dd = json_loads(d.doc ? d.doc : "", 0, NULL);
+    lv_anomaly_det_release(&d);
+    if (lv_logs_anomaly_key_open(rq, id, dd, k ? k : &mine, err) < 0) {
+        json_decref(dd);
+        return -1;
+    }
+    if (!k) {
+        lv_logs_anomaly_key_wipe(&mine);
+    }
+    if (doc) {
+        *doc = dd;
+    } else {
+        json_decref(dd);
+    }
+    return 0;
+}
+
+/* The detector's lastWindowEnd and visibility, for its anomalies: 0, or
+ * -1 when its key refuses (l->err). */
+static int detector_facts(struct lister *l, const char *id)
+{
+    json_t *doc = NULL;
     int64_t days = 21;
 
     snprintf(l->det, sizeof(l->det), "%s", id);
     l->window_end = 0;
     l->visible_ms = days * DAY_MS;
-    if (lv_store_anomaly_det_get(l->rq->store, l->rq->who.account,
-                                 l->rq->region, id, &d, &err) <= 0) {
-        return;
+    lv_logs_anomaly_key_wipe(&l->key);
+    l->gone = 0;
+    if (readable_detector(l->rq, id, &doc, &l->key, &l->err) < 0) {
+        /* A detector deleted meanwhile: its anomalies go with it. */
+        l->gone = l->err.code == LV_E_RESOURCE_NOT_FOUND;
+        return l->gone ? 0 : -1;
     }
-    doc = json_loads(d.doc ? d.doc : "", 0, NULL);
     lv_json_int64(doc, "lastWindowEnd", &l->window_end);
     lv_json_int64(doc, "anomalyVisibilityTime", &days);
     l->visible_ms = days * DAY_MS;
     json_decref(doc);
-    lv_anomaly_det_release(&d);
+    return 0;
 }
 
 static int list_each(void *arg, const struct lv_anomaly_row *a)
@@ -108,10 +156,26 @@ static int list_each(void *arg, const struct lv_anomaly_row *a)
     int64_t last = 0;
     int sup;
 
-    if (strcmp(l->det, a->detector) != 0) {
-        detector_facts(l, a->detector);
+    if (strcmp(l->det, a->detector) != 0 &&
+        detector_facts(l, a->detector) < 0) {
+        l->failed = 1;
+        return 1;
+    }
+    if (l->gone) {
+        return 0;
     }
     doc = json_loads(a->doc ? a->doc : "", 0, NULL);
+    if (doc) {
+        char what[64];
+
+        snprintf(what, sizeof(what), "anomaly/%s", a->pattern_id);
+        if (lv_logs_anomaly_unseal(&l->key, a->detector, what, doc,
+                                   &l->err) < 0) {
+            json_decref(doc);
+            l->failed = 1;
+            return 1;
+        }
+    }
     lv_json_int64(doc, "lastSeen", &last);
     sup = suppressed_now(doc, l->rq->now_ms);
     if (!doc || last < l->rq->now_ms - l->visible_ms ||
@@ -157,7 +221,6 @@ int lv_logs_op_list_anomalies(struct lv_req *rq, const json_t *in,
                               struct lv_jw *w, struct lv_err *err)
 {
     struct lister l;
-    struct lv_anomaly_det d;
     const char *arn = lv_json_str(in, "anomalyDetectorArn");
     const char *token = lv_json_str(in, "nextToken");
     char id[37] = "";
@@ -169,13 +232,9 @@ int lv_logs_op_list_anomalies(struct lv_req *rq, const json_t *in,
         if (lv_logs_anomaly_id_of(rq, arn, id) < 0) {
             return lv_err_set(err, LV_E_RESOURCE_NOT_FOUND, no_detector);
         }
-        rc = lv_store_anomaly_det_get(rq->store, rq->who.account,
-                                      rq->region, id, &d, err);
-        if (rc <= 0) {
-            return rc < 0 ? -1 : lv_err_set(err, LV_E_RESOURCE_NOT_FOUND,
-                                            no_detector);
+        if (readable_detector(rq, id, NULL, NULL, err) < 0) {
+            return -1;
         }
-        lv_anomaly_det_release(&d);
     }
     l.rq = rq;
     l.w = w;
@@ -198,7 +257,12 @@ int lv_logs_op_list_anomalies(struct lv_req *rq, const json_t *in,
     rc = lv_store_anomaly_list(rq->store, rq->who.account, rq->region, id,
                                SCAN_MAX, list_each, &l, err);
     lv_jw_arr_close(w);
+    lv_logs_anomaly_key_wipe(&l.key);
     if (rc < 0) {
+        return -1;
+    }
+    if (l.failed) {
+        *err = l.err;
         return -1;
     }
     if (l.more) {
@@ -260,7 +324,6 @@ int lv_logs_op_update_anomaly(struct lv_req *rq, const json_t *in,
                               struct lv_jw *w, struct lv_err *err)
 {
     struct finder f;
-    struct lv_anomaly_det d;
     const char *type = lv_json_str(in, "suppressionType");
     const json_t *period = lv_json_obj(in, "suppressionPeriod");
     json_t *doc = NULL;
@@ -268,7 +331,6 @@ int lv_logs_op_update_anomaly(struct lv_req *rq, const json_t *in,
     int baseline = 0;
     int64_t len = -1;
     int ret = -1;
-    int rc;
 
     (void)w;
     memset(&f, 0, sizeof(f));
@@ -293,13 +355,9 @@ int lv_logs_op_update_anomaly(struct lv_req *rq, const json_t *in,
                               id) < 0) {
         return lv_err_set(err, LV_E_RESOURCE_NOT_FOUND, no_detector);
     }
-    rc = lv_store_anomaly_det_get(rq->store, rq->who.account, rq->region, id,
-                                  &d, err);
-    if (rc <= 0) {
-        return rc < 0 ? -1 : lv_err_set(err, LV_E_RESOURCE_NOT_FOUND,
-                                        no_detector);
+    if (readable_detector(rq, id, NULL, NULL, err) < 0) {
+        return -1;
     }
-    lv_anomaly_det_release(&d);
     if (lv_store_anomaly_list(rq->store, rq->who.account, rq->region, id,
                               SCAN_MAX, find_each, &f, err) < 0) {
         goto out;

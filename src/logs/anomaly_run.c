@@ -28,6 +28,10 @@
  *   4. The window's counts join the baseline; windows and lastWindowEnd
  *      move on.
  * Events that arrive after their window was evaluated are not counted.
+ * A detector whose KMS key the Logs service can no longer use evaluates
+ * nothing until it can (lv_logs_anomaly_key_check); with a key, the
+ * pattern strings it keeps and its anomalies' patterns and samples are
+ * sealed under its data key at rest (anomaly_seal.c).
  */
 #include "logs/anomaly_int.h"
 
@@ -357,18 +361,23 @@ static json_t *tokens_of(const char *text)
 /* Writes (or refreshes) the anomaly of pattern p; 1 when the pattern is
  * in the Baseline state (nothing raised). */
 static int raise_anomaly(struct lv_store *store,
+                         const struct lv_anomaly_key *k,
                          const struct lv_anomaly_det *d,
                          const json_t *ddoc, const char *pid,
                          const char *text, const json_t *samples,
                          int64_t count, int64_t wstart, int64_t wend,
                          const struct lv_anomaly_verdict *v)
 {
+    static const char *const from_events[] = {
+        "patternString", "patternTokens", "logSamples", NULL,
+    };
     struct lv_err err = LV_ERR_INIT;
     struct found f = { pid, NULL };
     struct lv_anomaly_row row;
     json_t *doc;
     json_t *hist;
     char arn[LV_ANOMALY_ARN_MAX];
+    char what[64];
     char key[24];
     const char *state;
     int baseline = 0;
@@ -379,6 +388,13 @@ static int raise_anomaly(struct lv_store *store,
     }
     doc = f.doc ? json_loads(f.doc, 0, NULL) : NULL;
     free(f.doc);
+    snprintf(what, sizeof(what), "anomaly/%s", pid);
+    if (json_is_object(doc) &&
+        lv_logs_anomaly_unseal(k, d->id, what, doc, &err) < 0) {
+        /* Logged; the anomaly is left as it is rather than replaced. */
+        json_decref(doc);
+        return 0;
+    }
     if (!json_is_object(doc)) {
         char uuid[37];
 
@@ -412,6 +428,7 @@ static int raise_anomaly(struct lv_store *store,
     json_object_set_new(hist, key, json_integer(count));
     json_object_set(doc, "logSamples", samples ? (json_t *)samples
                                                : json_array());
+    lv_logs_anomaly_seal(k, d->id, what, doc, from_events);
     memset(&row, 0, sizeof(row));
     snprintf(row.account, sizeof(row.account), "%s", d->account);
     snprintf(row.region, sizeof(row.region), "%s", d->region);
@@ -461,6 +478,7 @@ static void push_count(json_t *baseline, const char *pid, int64_t count,
 }
 
 static void evaluate_window(struct lv_logs_anomaly *a,
+                            const struct lv_anomaly_key *k,
                             const struct lv_anomaly_det *d, json_t *doc,
                             int64_t win)
 {
@@ -505,7 +523,7 @@ static void evaluate_window(struct lv_logs_anomaly *a,
             memset(base, 0, n * sizeof(*base));
         }
         if (lv_anomaly_judge(base, n, w.p[i].count, &v)) {
-            raise_anomaly(a->app->store, d, doc, w.p[i].id, w.p[i].text,
+            raise_anomaly(a->app->store, k, d, doc, w.p[i].id, w.p[i].text,
                           w.p[i].samples, w.p[i].count, start, end, &v);
         }
     }
@@ -518,7 +536,7 @@ static void evaluate_window(struct lv_logs_anomaly *a,
         }
         if (!here && lv_json_str(texts, pid) &&
             lv_anomaly_judge(base, base_of(arr, base), 0, &v)) {
-            raise_anomaly(a->app->store, d, doc, pid,
+            raise_anomaly(a->app->store, k, d, doc, pid,
                           lv_json_str(texts, pid), NULL, 0, start, end,
                           &v);
         }
@@ -569,6 +587,8 @@ static int due_each(void *arg, const struct lv_anomaly_det *d)
 static void evaluate(struct lv_logs_anomaly *a, struct lv_anomaly_det *d,
                      int64_t now)
 {
+    static const char *const detector_texts[] = { "patterns", NULL };
+    struct lv_anomaly_key k;
     struct lv_err err = LV_ERR_INIT;
     json_t *doc = json_loads(d->doc, 0, NULL);
     int64_t win = lv_logs_anomaly_window_ms(
@@ -578,10 +598,38 @@ static void evaluate(struct lv_logs_anomaly *a, struct lv_anomaly_det *d,
         json_decref(doc);
         return;
     }
+    /* A detector with a KMS key writes findings only while the Logs
+     * service may still use the key: while it may not, no window is
+     * evaluated (nothing written in clear instead), and the windows due
+     * are caught up once it may again. */
+    {
+        struct lv_req krq;
+        int refused;
+
+        owner_req(a, d, doc, &krq);
+        refused = lv_logs_anomaly_key_check(&krq, d->id, doc,
+                                            "GenerateDataKey", &err) < 0 ||
+                  lv_logs_anomaly_key_open(&krq, d->id, doc, &k, &err) < 0;
+        free(krq.trace);
+        if (refused) {
+            lv_log(LV_LOG_WARN, "logs: anomaly detector paused, its kms key "
+                   "cannot be used: %s", err.msg);
+            json_decref(doc);
+            return;
+        }
+    }
+    /* The patterns seen so far, sealed at rest under the data key. */
+    if (lv_logs_anomaly_unseal(&k, d->id, "patterns", doc, &err) < 0) {
+        lv_logs_anomaly_key_wipe(&k);
+        json_decref(doc);
+        return;
+    }
     for (int i = 0; i < LV_ANOMALY_CATCH_UP && d->next_ms <= now; i++) {
-        evaluate_window(a, d, doc, win);
+        evaluate_window(a, &k, d, doc, win);
         d->next_ms += win;
     }
+    lv_logs_anomaly_seal(&k, d->id, "patterns", doc, detector_texts);
+    lv_logs_anomaly_key_wipe(&k);
     free(d->doc);
     d->doc = json_dumps(doc, JSON_COMPACT);
     if (lv_store_anomaly_det_update(a->app->store, d, &err) < 0) {

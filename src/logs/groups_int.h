@@ -80,6 +80,20 @@ int lv_logs_check_kms_key(struct lv_req *rq, const char *name,
                           const char *key_id, char key_arn[256],
                           struct lv_err *err);
 
+/* The same rule for another Logs resource (an anomaly detector): the
+ * encryption context is {"aws:logs:arn": resource_arn}, which the errors
+ * name too; `label` is what an ill-formed key_id's message quotes. */
+int lv_logs_check_kms_key_for(struct lv_req *rq, const char *label,
+                              const char *resource_arn, const char *key_id,
+                              char key_arn[256], struct lv_err *err);
+
+/* What KMS said to the Logs service about `key` (kerr) as Logs says it to
+ * its caller for resource_arn, as the two checks above do: -1 with *err
+ * (AccessDeniedException, InvalidParameterException for a disabled,
+ * pending-deletion or unusable key, ServiceUnavailableException). */
+int lv_logs_kms_key_error(const struct lv_err *kerr, const char *key,
+                          const char *resource_arn, struct lv_err *err);
+
 /* 1 when s has the form AWS takes for a Logs resource's KMS key: a key
  * ARN or an alias ARN (arn:PARTITION:kms:REGION:ACCOUNT:key/ID or
  * …:alias/NAME); a bare key id or alias name is not one. */

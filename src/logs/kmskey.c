@@ -1,7 +1,9 @@
 /*
  * kmskey.c: binding a log group to a customer-managed KMS key —
  * AssociateKmsKey, DisassociateKmsKey, and the key rule CreateLogGroup
- * shares with them (lv_logs_check_kms_key).
+ * shares with them (lv_logs_check_kms_key) — and anomaly detectors, whose
+ * key obeys the same rule with the detector's ARN as the context
+ * (lv_logs_check_kms_key_for).
  *
  * The rule is AWS's: CloudWatch Logs uses the key as the service principal
  * logs.<region>.amazonaws.com, with the encryption context
@@ -116,18 +118,22 @@ static int translate(const struct lv_err *kerr, const char *key,
     }
 }
 
-int lv_logs_check_kms_key(struct lv_req *rq, const char *name,
-                          const char *key_id, char key_arn[256],
-                          struct lv_err *err)
+int lv_logs_kms_key_error(const struct lv_err *kerr, const char *key,
+                          const char *resource_arn, struct lv_err *err)
+{
+    return translate(kerr, key, resource_arn, err);
+}
+
+int lv_logs_check_kms_key_for(struct lv_req *rq, const char *label,
+                              const char *resource_arn, const char *key_id,
+                              char key_arn[256], struct lv_err *err)
 {
     static const char *const actions[] = { "GenerateDataKey", "Decrypt" };
     struct lv_kms_service_call c;
     struct lv_kms_key_info info;
-    struct lv_log_group g;
     struct lv_err kerr = LV_ERR_INIT;
     struct lv_kv ctx;
     char service[128];
-    char group_arn[LV_LOGS_ARN_MAX];
     char arn[256];
     enum kms_ref ref = classify(key_id);
 
@@ -137,20 +143,15 @@ int lv_logs_check_kms_key(struct lv_req *rq, const char *name,
          * hashicorp/terraform#24194). */
         return lv_err_set(err, LV_E_INVALID_PARAMETER,
                           "The specified KMS Key Id could not be found. "
-                          "'%s'", name);
+                          "'%s'", label);
     }
-    memset(&g, 0, sizeof(g));
-    snprintf(g.account, sizeof(g.account), "%s", rq->who.account);
-    snprintf(g.region, sizeof(g.region), "%s", rq->region);
-    snprintf(g.name, sizeof(g.name), "%s", name);
-    lv_logs_group_arn(&g, 0, group_arn);
     lv_logs_kms_call(rq, &c, service);
     snprintf(arn, sizeof(arn), "%s", key_id);
     if (ref == REF_ALIAS) {
-        /* The group keeps the key the alias names now: its data must stay
-         * readable under that key even if the alias moves. */
+        /* The resource keeps the key the alias names now: its data must
+         * stay readable under that key even if the alias moves. */
         if (rq->app->logs->kms->describe_key(&c, key_id, &info, &kerr) < 0) {
-            return translate(&kerr, key_id, group_arn, err);
+            return translate(&kerr, key_id, resource_arn, err);
         }
         snprintf(arn, sizeof(arn), "%s", info.arn);
     }
@@ -160,18 +161,34 @@ int lv_logs_check_kms_key(struct lv_req *rq, const char *name,
      * Authorization of the two operations Logs performs also checks
      * existence, state, usage and key spec. */
     ctx.key = "aws:logs:arn";
-    ctx.value = group_arn;
+    ctx.value = resource_arn;
     for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
         if (rq->app->logs->kms->authorize(&c, arn, actions[i], &ctx, 1,
                                           &kerr) < 0) {
-            lv_log(LV_LOG_INFO, "logs: kms key refused req=%s group=%s "
-                   "key=%s action=%s code=%d", rq->id, group_arn, arn,
+            lv_log(LV_LOG_INFO, "logs: kms key refused req=%s resource=%s "
+                   "key=%s action=%s code=%d", rq->id, resource_arn, arn,
                    actions[i], (int)kerr.code);
-            return translate(&kerr, arn, group_arn, err);
+            return translate(&kerr, arn, resource_arn, err);
         }
     }
     snprintf(key_arn, 256, "%s", arn);
     return 0;
+}
+
+int lv_logs_check_kms_key(struct lv_req *rq, const char *name,
+                          const char *key_id, char key_arn[256],
+                          struct lv_err *err)
+{
+    struct lv_log_group g;
+    char group_arn[LV_LOGS_ARN_MAX];
+
+    memset(&g, 0, sizeof(g));
+    snprintf(g.account, sizeof(g.account), "%s", rq->who.account);
+    snprintf(g.region, sizeof(g.region), "%s", rq->region);
+    snprintf(g.name, sizeof(g.name), "%s", name);
+    lv_logs_group_arn(&g, 0, group_arn);
+    return lv_logs_check_kms_key_for(rq, name, group_arn, key_id, key_arn,
+                                     err);
 }
 
 /* The group AssociateKmsKey / DisassociateKmsKey name: logGroupName or

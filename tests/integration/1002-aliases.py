@@ -1,6 +1,9 @@
 """KMS aliases through boto3: CreateAlias, UpdateAlias, DeleteAlias,
 ListAliases (all, by key, paging), their errors with AWS's messages, and
-that a restart keeps them."""
+that a restart keeps them. ListAliases also shows AWS's predefined managed
+aliases (alias/aws/..., no TargetKeyId and no dates) in every account and
+Region, sorted with the account's own by name, across pages; used as a
+KeyId they are not found (no AWS service here creates their key)."""
 import datetime
 import os
 import sys
@@ -13,8 +16,35 @@ ACCOUNT = "123456789012"
 REGION = "eu-west-2"
 
 
-def alias_arn(name):
-    return "arn:aws:kms:%s:%s:%s" % (REGION, ACCOUNT, name)
+# The snapshot src/kms/aliases.c serves (managed_aliases[]).
+MANAGED = ["alias/aws/dynamodb", "alias/aws/ebs",
+           "alias/aws/elasticfilesystem", "alias/aws/es", "alias/aws/glue",
+           "alias/aws/kinesisvideo", "alias/aws/rds", "alias/aws/redshift",
+           "alias/aws/s3", "alias/aws/ssm", "alias/aws/xray"]
+
+
+def alias_arn(name, region=REGION):
+    return "arn:aws:kms:%s:%s:%s" % (region, ACCOUNT, name)
+
+
+def own(aliases):
+    """The account's own aliases of a ListAliases answer."""
+    return [a["AliasName"] for a in aliases
+            if not a["AliasName"].startswith("alias/aws/")]
+
+
+def pages(kms, limit, **kw):
+    """Every page of ListAliases at `limit`: (names in order, page sizes,
+    truncation flags)."""
+    names, sizes, flags = [], [], []
+    r = kms.list_aliases(Limit=limit, **kw)
+    while True:
+        names += [a["AliasName"] for a in r["Aliases"]]
+        sizes.append(len(r["Aliases"]))
+        flags.append(r["Truncated"])
+        if not r["Truncated"]:
+            return names, sizes, flags
+        r = kms.list_aliases(Limit=limit, Marker=r["NextMarker"], **kw)
 
 
 with Server() as srv:
@@ -57,8 +87,11 @@ with Server() as srv:
     # ListAliases.
     r = kms.list_aliases()
     names = [a["AliasName"] for a in r["Aliases"]]
-    t.eq("list all", ["alias/app", "alias/by-arn", "alias/team/sub_1-x"],
-         names)
+    own_names = ["alias/app", "alias/by-arn", "alias/team/sub_1-x"]
+    t.eq("list all: own and managed, sorted by name",
+         sorted(own_names + MANAGED), names)
+    t.eq("list all: managed at their place", ["alias/app"] + MANAGED +
+         ["alias/by-arn", "alias/team/sub_1-x"], names)
     t.eq("list truncated", False, r["Truncated"])
     a = r["Aliases"][0]
     t.eq("entry members", ["AliasArn", "AliasName", "CreationDate",
@@ -67,6 +100,9 @@ with Server() as srv:
     t.eq("entry target", k1["KeyId"], a["TargetKeyId"])
     t.ok("entry dates", isinstance(a["CreationDate"], datetime.datetime) and
          isinstance(a["LastUpdatedDate"], datetime.datetime))
+    m = r["Aliases"][1:1 + len(MANAGED)]
+    t.eq("managed entries: name and arn only",
+         [{"AliasName": n, "AliasArn": alias_arn(n)} for n in MANAGED], m)
     r = kms.list_aliases(KeyId=k1["KeyId"])
     t.eq("list by key", ["alias/app", "alias/by-arn"],
          [a["AliasName"] for a in r["Aliases"]])
@@ -76,13 +112,38 @@ with Server() as srv:
     t.error("list by unknown key", "NotFoundException", kms.list_aliases,
             KeyId="11111111-2222-3333-4444-555555555555")
     r = kms.list_aliases(Limit=2)
-    t.eq("page 1", (2, True), (len(r["Aliases"]), r["Truncated"]))
+    t.eq("page 1", (["alias/app", "alias/aws/dynamodb"], True),
+         ([a["AliasName"] for a in r["Aliases"]], r["Truncated"]))
     r2 = kms.list_aliases(Limit=2, Marker=r["NextMarker"])
-    t.eq("page 2", ["alias/team/sub_1-x"],
+    t.eq("page 2", ["alias/aws/ebs", "alias/aws/elasticfilesystem"],
          [a["AliasName"] for a in r2["Aliases"]])
-    t.eq("page 2 not truncated", False, r2["Truncated"])
+    for limit in (1, 2, 3, 5, 11, 12, 13, 14, 100):
+        got, sizes, flags = pages(kms, limit)
+        total = len(own_names) + len(MANAGED)
+        t.eq("paging by %d: every alias once, in order" % limit,
+             sorted(own_names + MANAGED), got)
+        t.eq("paging by %d: full pages, then the rest" % limit,
+             [limit] * (total // limit) + ([total % limit]
+                                            if total % limit else []),
+             sizes)
+        t.eq("paging by %d: truncated until the last" % limit,
+             [True] * (len(flags) - 1) + [False], flags)
+    t.eq("paging by key", (["alias/app", "alias/by-arn"], [1, 1],
+                           [True, False]),
+         pages(kms, 1, KeyId=k1["KeyId"]))
     t.error("bad marker", "InvalidMarkerException", kms.list_aliases,
             Marker="bm9wZQ==")
+
+    # A predefined alias has no key: as a KeyId it is not found (AWS's
+    # answer for an alias without a key). DescribeKey is left out: AWS
+    # services create their managed key through it (API_DescribeKey),
+    # which logvault does not do.
+    for op, kw in [(kms.encrypt, {"Plaintext": b"x"}),
+                   (kms.generate_data_key, {"KeySpec": "AES_256"})]:
+        t.error("%s with alias/aws/ebs" % op.__name__, "NotFoundException",
+                op, KeyId="alias/aws/ebs",
+                msg="Alias %s is not found." % alias_arn("alias/aws/ebs"),
+                **kw)
 
     # UpdateAlias.
     kms.update_alias(AliasName="alias/app", TargetKeyId=k2["KeyId"])
@@ -120,12 +181,18 @@ with Server() as srv:
 
     # Aliases are per region.
     other = srv.client("kms", region="us-east-1")
-    t.eq("other region has none", [], other.list_aliases()["Aliases"])
+    r = other.list_aliases()["Aliases"]
+    t.eq("other region: only the managed ones, in its own arn",
+         [{"AliasName": n, "AliasArn": alias_arn(n, "us-east-1")}
+          for n in MANAGED], r)
 
     srv.restart()
     kms = srv.client("kms")
+    r = kms.list_aliases()["Aliases"]
     t.eq("restart keeps aliases", ["alias/app", "alias/team/sub_1-x"],
-         [a["AliasName"] for a in kms.list_aliases()["Aliases"]])
+         own(r))
+    t.eq("restart: managed ones still listed", MANAGED,
+         [a["AliasName"] for a in r if "TargetKeyId" not in a])
     t.eq("restart keeps targets", k2["KeyId"],
          kms.describe_key(KeyId="alias/app")["KeyMetadata"]["KeyId"])
 t.done()

@@ -165,10 +165,14 @@ with Server(env={"LOGVAULT_TEST_ANOMALY_WINDOW_MS": "1000"}) as srv:
              [x["state"] for x in the_burst()])
 
     # ---- errors -------------------------------------------------------------
-    t.error("create: kmsKeyId is refused", "InvalidParameterException",
+    # A key the Logs service cannot use (here: none such); 3203 has the
+    # rest of kmsKeyId.
+    t.error("create: a missing kmsKeyId", "AccessDeniedException",
             logs.create_log_anomaly_detector, logGroupArnList=[GARN],
             kmsKeyId="arn:aws:kms:%s:%s:key/abc" % (REGION, ACCOUNT),
-            msg="kmsKeyId")
+            msg="The specified KMS key does not exist or is not allowed to "
+                "be used with Arn 'arn:aws:logs:%s:%s:anomaly-detector:"
+                % (REGION, ACCOUNT))
     t.error("create: a group that does not exist",
             "ResourceNotFoundException", logs.create_log_anomaly_detector,
             logGroupArnList=[GARN + "-missing"])
