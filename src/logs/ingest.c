@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "logs/acctpol_int.h"
 #include "logs/chunk.h"
 #include "logs/datakey.h"
 #include "logs/dataprot.h"
@@ -356,8 +357,8 @@ int lv_logs_ingest_events(struct lv_req *rq, const struct lv_log_group *g,
 }
 
 /*
- * A group with a transformer (PutTransformer, logs/transform.h): its
- * events are transformed before they are chunked, and the transformed
+ * A group with a transformer (PutTransformer, logs/transform.h) or
+ * selected by an account TRANSFORMER_POLICY (acctpol_int.h): its events are transformed before they are chunked, and the transformed
  * text is what is stored — what GetLogEvents, FilterLogEvents and Insights
  * read, as AWS documents ("You can then refer to the transformed versions
  * of the logs"). The original is not kept: no operation of the API reads
@@ -377,16 +378,13 @@ static int transform_events(struct lv_req *rq, const struct lv_log_group *g,
     struct lv_transform_meta meta;
     struct lv_err terr = LV_ERR_INIT;
     json_t *config = NULL;
-    int64_t created;
-    int64_t modified;
     char **out = NULL;
     int rc;
     int ret = -1;
 
-    rc = lv_store_logs_group_get_transformer(rq->store, g->id, &text,
-                                             &created, &modified, err);
+    rc = lv_acctpol_transformer_effective(rq, g, &text, err);
     if (rc <= 0) {
-        /* 0: deleted since the group was read; store as it came. */
+        /* 0: none (or deleted since the group was read); as it came. */
         ret = rc;
         goto out;
     }
@@ -478,7 +476,7 @@ int lv_logs_op_put_log_events(struct lv_req *rq, const json_t *in,
     }
     classify(rq, &g, ev, n, &rej, &from, &to);
     next_seq = st.next_seq;
-    if (to > from && g.has_transformer &&
+    if (to > from &&
         transform_events(rq, &g, stream_name, ev + from, to - from, &owned,
                          err) < 0) {
         goto out;
