@@ -9,6 +9,8 @@
  */
 #include "logs/acctpol_int.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/json.h"
+#include "util/log.h"
 #include "util/mem.h"
 
 /* AWS: "The selectionCriteria string can be up to 25KB in length." */
@@ -362,104 +365,408 @@ out:
     return ret;
 }
 
-/* ---- the policy in force for a group ------------------------------------ */
+/* ---- the policies in force, cached by generation ------------------------ */
 
-struct pick {
-    const struct lv_log_group *g;
-    struct lv_log_policy_rec best;
-    int found;                      /* 0, 1 every group, 2 a prefix */
+/*
+ * A snapshot of the account policies of one (account, region, type) in
+ * force, as read at or after a group read that returned generation `gen`
+ * (policies_store.h): immutable once built, shared by reference count.
+ */
+struct snap_pol {
+    struct lv_log_policy_rec rec;   /* an owned copy */
+    int level;                      /* 1: every group, 2: prefixes, 0:
+                                     * unreadable selection (none) */
+    char **prefixes;
+    size_t n;
 };
 
-static int pick_one(void *arg, const struct lv_log_policy_rec *r)
+struct snap {
+    int refs;                       /* under cache_mu */
+    struct snap_pol *v;
+    size_t n;
+};
+
+#define SNAP_SLOTS 64
+#define XF_SLOTS 64
+
+struct snap_slot {
+    char account[13];
+    char region[64];
+    char type[48];
+    int64_t gen;
+    uint64_t used;
+    struct snap *s;
+};
+
+/* A compiled transformer: a group's own, keyed by (group id, its
+ * transformer_version), or an account policy's, keyed by the policy's id
+ * (rows are never updated in place) and version -1. */
+struct lv_acctpol_xf {
+    int refs;                       /* under cache_mu */
+    struct lv_transformer *t;
+};
+
+struct xf_slot {
+    int64_t id;
+    int64_t version;
+    uint64_t used;
+    struct lv_acctpol_xf *x;
+};
+
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct snap_slot snaps[SNAP_SLOTS];
+static struct xf_slot xfs[XF_SLOTS];
+static uint64_t cache_tick;
+
+static void snap_free(struct snap *sn)
 {
-    struct pick *pk = arg;
+    for (size_t i = 0; sn && i < sn->n; i++) {
+        lv_log_policy_rec_release(&sn->v[i].rec);
+        for (size_t k = 0; k < sn->v[i].n; k++) {
+            free(sn->v[i].prefixes[k]);
+        }
+        free(sn->v[i].prefixes);
+    }
+    if (sn) {
+        free(sn->v);
+        free(sn);
+    }
+}
+
+static void snap_unref(struct snap *sn)
+{
+    int last;
+
+    if (!sn) {
+        return;
+    }
+    pthread_mutex_lock(&cache_mu);
+    last = --sn->refs == 0;
+    pthread_mutex_unlock(&cache_mu);
+    if (last) {
+        snap_free(sn);
+    }
+}
+
+static int snap_add(void *arg, const struct lv_log_policy_rec *r)
+{
+    struct snap *sn = arg;
     struct lv_err perr = LV_ERR_INIT;
     struct selection sel;
-    int level = 0;
+    struct snap_pol *p;
     size_t i;
     json_t *v;
 
-    if (selection_parse(r->selection ? r->selection : "", &sel, &perr) < 0) {
-        return 0;
+    sn->v = lv_xrealloc(sn->v, (sn->n + 1) * sizeof(*sn->v));
+    p = &sn->v[sn->n++];
+    memset(p, 0, sizeof(*p));
+    p->rec = *r;
+    p->rec.document = lv_xstrdup(r->document ? r->document : "");
+    p->rec.selection = lv_xstrdup(r->selection ? r->selection : "");
+    if (selection_parse(p->rec.selection, &sel, &perr) < 0) {
+        return 0;                   /* selects nothing */
     }
     if (!sel.values) {
-        level = 1;
+        p->level = 1;
     } else if (!sel.by_name && !sel.negated) {
+        p->level = 2;
+        p->prefixes = lv_xcalloc(json_array_size(sel.values),
+                                 sizeof(*p->prefixes));
         json_array_foreach(sel.values, i, v) {
-            if (strncmp(pk->g->name, json_string_value(v),
-                        json_string_length(v)) == 0) {
-                level = 2;
-            }
+            p->prefixes[p->n++] = lv_xstrdup(json_string_value(v));
         }
     }
     selection_release(&sel);
-    if (level > pk->found) {
-        lv_log_policy_rec_release(&pk->best);
-        pk->best = *r;
-        pk->best.document = lv_xstrdup(r->document);
-        pk->best.selection = lv_xstrdup(r->selection ? r->selection : "");
-        pk->found = level;
-    }
     return 0;
+}
+
+/* The snapshot of (g's account and region, type) for generation
+ * g->policy_gen: from the cache, or read and cached. 0 with *out (unref
+ * it), -1. A group not read from the store (gen 0) is served uncached. */
+static int snap_get(struct lv_req *rq, const struct lv_log_group *g,
+                    const char *type, struct snap **out, struct lv_err *err)
+{
+    struct snap *sn = NULL;
+    struct snap_slot *victim = NULL;
+
+    pthread_mutex_lock(&cache_mu);
+    for (size_t i = 0; g->policy_gen > 0 && i < SNAP_SLOTS; i++) {
+        struct snap_slot *sl = &snaps[i];
+
+        if (sl->s && sl->gen == g->policy_gen &&
+            strcmp(sl->type, type) == 0 &&
+            strcmp(sl->account, g->account) == 0 &&
+            strcmp(sl->region, g->region) == 0) {
+            sl->used = ++cache_tick;
+            sn = sl->s;
+            sn->refs++;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&cache_mu);
+    if (sn) {
+        *out = sn;
+        return 0;
+    }
+    sn = lv_xcalloc(1, sizeof(*sn));
+    sn->refs = 1;
+    if (lv_store_policies_list(rq->store, g->account, g->region,
+                               LV_POLICY_SCOPE_ACCOUNT, type, 0, snap_add,
+                               sn, err) < 0) {
+        snap_free(sn);
+        return -1;
+    }
+    if (g->policy_gen > 0) {
+        struct snap *old = NULL;
+
+        pthread_mutex_lock(&cache_mu);
+        for (size_t i = 0; i < SNAP_SLOTS; i++) {
+            struct snap_slot *sl = &snaps[i];
+
+            if (sl->s && strcmp(sl->type, type) == 0 &&
+                strcmp(sl->account, g->account) == 0 &&
+                strcmp(sl->region, g->region) == 0) {
+                victim = sl;        /* the same key: replace it */
+                break;
+            }
+            if (!victim || !sl->s ||
+                (victim->s && sl->used < victim->used)) {
+                victim = sl;
+            }
+        }
+        old = victim->s;
+        if (old && --old->refs > 0) {
+            old = NULL;             /* still in use: its last user frees */
+        }
+        snprintf(victim->account, sizeof(victim->account), "%s",
+                 g->account);
+        snprintf(victim->region, sizeof(victim->region), "%s", g->region);
+        snprintf(victim->type, sizeof(victim->type), "%s", type);
+        victim->gen = g->policy_gen;
+        victim->used = ++cache_tick;
+        victim->s = sn;
+        sn->refs++;
+        pthread_mutex_unlock(&cache_mu);
+        snap_free(old);
+    }
+    *out = sn;
+    return 0;
+}
+
+/* The policy of sn that applies to g (see lv_acctpol_for_group), or
+ * NULL. */
+static const struct snap_pol *snap_pick(const struct snap *sn,
+                                        const struct lv_log_group *g)
+{
+    const struct snap_pol *best = NULL;
+    int best_level = 0;
+
+    if (g->log_group_class[0] && strcmp(g->log_group_class, "STANDARD")) {
+        return NULL;
+    }
+    for (size_t i = 0; i < sn->n; i++) {
+        const struct snap_pol *p = &sn->v[i];
+        int level = p->level == 1 ? 1 : 0;
+
+        for (size_t k = 0; p->level == 2 && k < p->n; k++) {
+            if (strncmp(g->name, p->prefixes[k],
+                        strlen(p->prefixes[k])) == 0) {
+                level = 2;
+            }
+        }
+        if (level > best_level) {
+            best = p;
+            best_level = level;
+        }
+    }
+    return best;
 }
 
 int lv_acctpol_for_group(struct lv_req *rq, const struct lv_log_group *g,
                          const char *type, struct lv_log_policy_rec *out,
                          struct lv_err *err)
 {
-    struct pick pk;
+    const struct snap_pol *p;
+    struct snap *sn;
 
-    memset(&pk, 0, sizeof(pk));
     memset(out, 0, sizeof(*out));
-    if (g->log_group_class[0] && strcmp(g->log_group_class, "STANDARD")) {
-        return 0;
-    }
-    pk.g = g;
-    if (lv_store_policies_list(rq->store, g->account, g->region,
-                               LV_POLICY_SCOPE_ACCOUNT, type, 0, pick_one,
-                               &pk, err) < 0) {
-        lv_log_policy_rec_release(&pk.best);
+    if (snap_get(rq, g, type, &sn, err) < 0) {
         return -1;
     }
-    if (!pk.found) {
-        return 0;
+    p = snap_pick(sn, g);
+    if (p) {
+        *out = p->rec;
+        out->document = lv_xstrdup(p->rec.document);
+        out->selection = lv_xstrdup(p->rec.selection);
     }
-    *out = pk.best;
-    return 1;
+    snap_unref(sn);
+    return p ? 1 : 0;
 }
 
-int lv_acctpol_transformer_effective(struct lv_req *rq,
-                                     const struct lv_log_group *g,
-                                     struct lv_buf *config,
-                                     struct lv_err *err)
+int lv_acctpol_any(struct lv_req *rq, const struct lv_log_group *g,
+                   const char *type, struct lv_err *err)
 {
-    struct lv_log_policy_rec rec;
-    struct lv_err perr = LV_ERR_INIT;
-    const json_t *c;
+    struct snap *sn;
+    int any;
+
+    if (snap_get(rq, g, type, &sn, err) < 0) {
+        return -1;
+    }
+    any = sn->n > 0;
+    snap_unref(sn);
+    return any;
+}
+
+/* ---- compiled transformers ------------------------------------------------ */
+
+void lv_acctpol_xf_put(struct lv_acctpol_xf *x)
+{
+    int last;
+
+    if (!x) {
+        return;
+    }
+    pthread_mutex_lock(&cache_mu);
+    last = --x->refs == 0;
+    pthread_mutex_unlock(&cache_mu);
+    if (last) {
+        lv_transformer_free(x->t);
+        free(x);
+    }
+}
+
+static struct lv_acctpol_xf *xf_find(int64_t id, int64_t version)
+{
+    struct lv_acctpol_xf *x = NULL;
+
+    pthread_mutex_lock(&cache_mu);
+    for (size_t i = 0; i < XF_SLOTS; i++) {
+        if (xfs[i].x && xfs[i].id == id && xfs[i].version == version) {
+            xfs[i].used = ++cache_tick;
+            x = xfs[i].x;
+            x->refs++;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&cache_mu);
+    return x;
+}
+
+/* Compiles config text into a new entry (1 reference for the caller),
+ * cached under (id, version); NULL when it does not compile. */
+static struct lv_acctpol_xf *xf_add(int64_t id, int64_t version,
+                                    const json_t *config)
+{
+    struct lv_err terr = LV_ERR_INIT;
+    struct lv_transformer *t = config ? lv_transformer_new(config, &terr)
+                                      : NULL;
+    struct lv_acctpol_xf *x;
+    struct lv_acctpol_xf *old = NULL;
+    struct xf_slot *victim = NULL;
+
+    if (!t) {
+        return NULL;
+    }
+    x = lv_xcalloc(1, sizeof(*x));
+    x->t = t;
+    x->refs = 2;                    /* the caller's and the cache's */
+    pthread_mutex_lock(&cache_mu);
+    for (size_t i = 0; i < XF_SLOTS; i++) {
+        struct xf_slot *sl = &xfs[i];
+
+        if (sl->x && sl->id == id) {
+            victim = sl;            /* an older version of the same */
+            break;
+        }
+        if (!victim || !sl->x || (victim->x && sl->used < victim->used)) {
+            victim = sl;
+        }
+    }
+    old = victim->x;
+    if (old && --old->refs > 0) {
+        old = NULL;
+    }
+    victim->id = id;
+    victim->version = version;
+    victim->used = ++cache_tick;
+    victim->x = x;
+    pthread_mutex_unlock(&cache_mu);
+    if (old) {
+        lv_transformer_free(old->t);
+        free(old);
+    }
+    return x;
+}
+
+const struct lv_transformer *lv_acctpol_xf_of(const struct lv_acctpol_xf *x)
+{
+    return x->t;
+}
+
+int lv_acctpol_transformer_get(struct lv_req *rq,
+                               const struct lv_log_group *g,
+                               struct lv_acctpol_xf **out,
+                               struct lv_err *err)
+{
+    struct lv_buf text = LV_BUF_INIT(SIZE_MAX);
+    const struct snap_pol *p;
+    struct snap *sn = NULL;
     json_t *root = NULL;
+    const json_t *c = NULL;
     int64_t created;
     int64_t modified;
     int rc;
+    int ret = -1;
 
-    lv_buf_reset(config);
+    *out = NULL;
     if (g->has_transformer) {
-        rc = lv_store_logs_group_get_transformer(rq->store, g->id, config,
-                                                 &created, &modified, err);
-        if (rc != 0) {
-            return rc;              /* 0: deleted since g was read */
+        /* The group's own: ids are never reused, versions only grow. */
+        if ((*out = xf_find(g->id, g->transformer_version))) {
+            return 1;
         }
+        rc = lv_store_logs_group_get_transformer(rq->store, g->id, &text,
+                                                 &created, &modified, err);
+        if (rc < 0) {
+            goto out;
+        }
+        if (rc == 1) {
+            root = json_loadb(text.data, text.len, 0, NULL);
+            *out = xf_add(g->id, g->transformer_version, root);
+            ret = *out ? 1 : -2;
+            goto out;
+        }
+        /* 0: deleted since g was read; the account's may apply. */
     }
-    rc = lv_acctpol_for_group(rq, g, LV_ACCTPOL_TRANSFORMER, &rec, err);
-    if (rc != 1) {
-        return rc;
+    if (snap_get(rq, g, LV_ACCTPOL_TRANSFORMER, &sn, err) < 0) {
+        goto out;
     }
-    c = lv_acctpol_transformer_config(rec.document, &root, &perr);
-    if (!c || lv_json_dump_to_buf(c, config) < 0) {
-        /* It was accepted when put: a fault, as ingest.c takes it. */
-        lv_buf_reset(config);
-        lv_buf_adds(config, "null");
+    p = snap_pick(sn, g);
+    if (!p) {
+        ret = 0;
+        goto out;
     }
+    /* Keyed by the policy row's id, negated so that it never meets a
+     * group id; the row is never changed in place. */
+    if ((*out = xf_find(-p->rec.id, -1))) {
+        ret = 1;
+        goto out;
+    }
+    c = lv_acctpol_transformer_config(p->rec.document, &root, err);
+    *out = c ? xf_add(-p->rec.id, -1, c) : NULL;
+    ret = *out ? 1 : -2;
+out:
+    if (ret == -2) {
+        /* Accepted when put, so a config that does not compile now is a
+         * fault: ingest refuses the batch rather than store it
+         * untransformed. */
+        lv_log(LV_LOG_WARN, "logs: stored transformer unusable group=%lld "
+               "req=%s", (long long)g->id, rq->id);
+        lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
+                   "The log group's transformer cannot be applied.");
+        ret = -1;
+    }
+    snap_unref(sn);
     json_decref(root);
-    lv_log_policy_rec_release(&rec);
-    return 1;
+    lv_buf_release(&text);
+    return ret;
 }

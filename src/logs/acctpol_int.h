@@ -33,8 +33,8 @@
 #include "store/policies_store.h"
 #include "svc/req.h"
 
-struct lv_buf;
 struct lv_err;
+struct lv_transformer;
 
 #define LV_ACCTPOL_FIELD_INDEX "FIELD_INDEX_POLICY"
 #define LV_ACCTPOL_TRANSFORMER "TRANSFORMER_POLICY"
@@ -86,21 +86,46 @@ int lv_acctpol_subscription(struct lv_req *rq, const char *doc,
  * prefix is the more specific choice; AWS documents no order), none for
  * a group not of the Standard class. 1 with *out (release it with
  * lv_log_policy_rec_release), 0 when none applies, -1 with *err.
+ *
+ * Cached in this process per (account, region, type) and generation: g
+ * must have been read from the store (its policy_gen, policies_store.h
+ * states the contract); while the generation g carries is the cached
+ * one, no store read is made. A g with policy_gen 0 is served uncached.
  */
 int lv_acctpol_for_group(struct lv_req *rq, const struct lv_log_group *g,
                          const char *type, struct lv_log_policy_rec *out,
                          struct lv_err *err);
 
 /*
- * The transformer in force for group g: its own (PutTransformer) when it
- * has one — AWS: "the log group uses only the log-group level
- * transformer" — else the transformerConfig of the account's
- * TRANSFORMER_POLICY that selects it. 1 with the config's JSON text (the
- * processors array) in *config (reset first), 0 when none applies, -1.
+ * 1 when some account policy of `type` is in force in g's account and
+ * region (whatever it selects), 0 when none, -1 with *err. Cached like
+ * lv_acctpol_for_group.
  */
-int lv_acctpol_transformer_effective(struct lv_req *rq,
-                                     const struct lv_log_group *g,
-                                     struct lv_buf *config,
-                                     struct lv_err *err);
+int lv_acctpol_any(struct lv_req *rq, const struct lv_log_group *g,
+                   const char *type, struct lv_err *err);
+
+/*
+ * The transformer in force for group g, compiled: its own (PutTransformer)
+ * when it has one — AWS: "the log group uses only the log-group level
+ * transformer" — else the one of the account's TRANSFORMER_POLICY that
+ * selects it. 1 with *out (a reference: lv_acctpol_xf_of gives the
+ * transformer, lv_acctpol_xf_put drops it), 0 when none applies, -1 with
+ * *err (ServiceUnavailableException for a stored config that no longer
+ * compiles).
+ *
+ * Caches, in this process: compiled transformers by (group id,
+ * lv_log_group.transformer_version) and by account policy row id (rows
+ * are never changed in place); so a group read fresh from the store costs
+ * no store read and no compile while neither changed. Applying a cached
+ * transformer from several threads at once is safe: lv_transformer_apply
+ * takes it const and keeps its scratch per call.
+ */
+struct lv_acctpol_xf;
+int lv_acctpol_transformer_get(struct lv_req *rq,
+                               const struct lv_log_group *g,
+                               struct lv_acctpol_xf **out,
+                               struct lv_err *err);
+const struct lv_transformer *lv_acctpol_xf_of(const struct lv_acctpol_xf *x);
+void lv_acctpol_xf_put(struct lv_acctpol_xf *x);
 
 #endif

@@ -58,10 +58,14 @@ static int lookup(struct lv_req *rq, const struct lv_log_group *g,
 
     name[0] = '\0';
     *account = 0;
-    rc = lv_store_logs_index_policy_get(rq->store, g->id, doc, updated,
-                                        err);
-    if (rc != 0) {
-        return rc;
+    /* g was read from the store: its row says whether it has its own
+     * (logs_store.h), so a group without one costs no read here. */
+    if (g->has_index_policy) {
+        rc = lv_store_logs_index_policy_get(rq->store, g->id, doc, updated,
+                                            err);
+        if (rc != 0) {
+            return rc;
+        }
     }
     rc = lv_acctpol_for_group(rq, g, LV_ACCTPOL_FIELD_INDEX, &rec, err);
     if (rc == 1) {

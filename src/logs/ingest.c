@@ -57,7 +57,6 @@
 /* A transformed event obeys the event limit: 256 KB with its 26 bytes of
  * overhead (API_PutLogEvents). */
 #define MAX_EVENT_BYTES (256 * 1024 - LV_CHUNK_EVENT_OVERHEAD)
-#define MAX_TRANSFORMER_BYTES (256 * 1024)
 
 /*
  * The events of a sorted batch that are neither too old nor too new:
@@ -367,35 +366,26 @@ int lv_logs_ingest_events(struct lv_req *rq, const struct lv_log_group *g,
  * untransformed), which the caller frees with free_owned. A config the
  * store holds but that no longer compiles (it was accepted when put) is a
  * fault: the batch is refused with ServiceUnavailableException rather
- * than stored untransformed.
+ * than stored untransformed. The group row says whether it has its own;
+ * the account's are cached by policy generation, so a group with neither
+ * costs no store read here.
  */
 static int transform_events(struct lv_req *rq, const struct lv_log_group *g,
                             const char *stream, struct lv_chunk_event *ev,
                             size_t n, char ***owned, struct lv_err *err)
 {
-    struct lv_buf text = LV_BUF_INIT(MAX_TRANSFORMER_BYTES);
-    struct lv_transformer *t = NULL;
+    struct lv_acctpol_xf *x = NULL;
+    const struct lv_transformer *t;
     struct lv_transform_meta meta;
-    struct lv_err terr = LV_ERR_INIT;
-    json_t *config = NULL;
     char **out = NULL;
     int rc;
-    int ret = -1;
 
-    rc = lv_acctpol_transformer_effective(rq, g, &text, err);
+    /* Compiled and cached (acctpol_int.h); 0: none applies. */
+    rc = lv_acctpol_transformer_get(rq, g, &x, err);
     if (rc <= 0) {
-        /* 0: none (or deleted since the group was read); as it came. */
-        ret = rc;
-        goto out;
+        return rc;
     }
-    config = json_loadb(text.data, text.len, 0, NULL);
-    if (!config || !(t = lv_transformer_new(config, &terr))) {
-        lv_log(LV_LOG_WARN, "logs: stored transformer unusable group=%lld "
-               "req=%s", (long long)g->id, rq->id);
-        lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
-                   "The log group's transformer cannot be applied.");
-        goto out;
-    }
+    t = lv_acctpol_xf_of(x);
     meta.group = g->name;
     meta.stream = stream;
     meta.account = g->account;
@@ -411,14 +401,8 @@ static int transform_events(struct lv_req *rq, const struct lv_log_group *g,
         }
     }
     *owned = out;
-    out = NULL;
-    ret = 0;
-out:
-    free(out);
-    lv_transformer_free(t);
-    json_decref(config);
-    lv_buf_release(&text);
-    return ret;
+    lv_acctpol_xf_put(x);
+    return 0;
 }
 
 static void free_owned(char **owned, size_t n)
