@@ -12,7 +12,10 @@ follow it:
   transformer's version, not its text);
 - DeleteTransformer: the account's again; DeleteAccountPolicy: as sent;
 - PutAccountPolicy FIELD_INDEX_POLICY: B's next chunk is indexed
-  (DescribeFieldIndexes lists the field)."""
+  (DescribeFieldIndexes lists the field);
+- PutAccountPolicy DATA_PROTECTION_POLICY with an audit destination: B's
+  next event holding an email address gets its findings report (B
+  skips the audit while no policy is in force)."""
 import json
 import os
 import sys
@@ -84,4 +87,31 @@ with Nodes(2) as nodes:
     t.eq("field index policy put through A: B's next chunk indexed",
          ["requestId"],
          [x.get("fieldIndexName") for x in fi.get("fieldIndexes", [])])
+
+    lb.create_log_group(logGroupName="/findings")
+    email_event = [{"timestamp": int(time.time() * 1000),
+                    "message": "mail jane.doe@example.com"}]
+    lb.put_log_events(logGroupName=G, logStreamName=S,
+                      logEvents=email_event)
+    t.eq("no data protection policy: no findings", [], lb.describe_log_streams(
+        logGroupName="/findings")["logStreams"])
+    ids = ["arn:aws:dataprotection::aws:data-identifier/EmailAddress"]
+    ok(a, "PutAccountPolicy", policyName="dp",
+       policyType="DATA_PROTECTION_POLICY",
+       policyDocument=json.dumps({
+           "Name": "p", "Version": "2021-06-01", "Statement": [
+               {"Sid": "audit", "DataIdentifier": ids, "Operation": {
+                   "Audit": {"FindingsDestination": {
+                       "CloudWatchLogs": {"LogGroup": "/findings"}}}}},
+               {"Sid": "redact", "DataIdentifier": ids, "Operation": {
+                   "Deidentify": {"MaskConfig": {}}}}]}))
+    lb.put_log_events(logGroupName=G, logStreamName=S,
+                      logEvents=email_event)
+    reports = [e["message"] for e in lb.get_log_events(
+        logGroupName="/findings", logStreamName=G,
+        startFromHead=True)["events"]]
+    t.eq("account data protection policy put through A: B audits",
+         [["EmailAddress"]],
+         [[d["name"] for d in json.loads(m)["dataIdentifiers"]]
+          for m in reports])
 t.done()
