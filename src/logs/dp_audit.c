@@ -28,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "logs/acctpol_int.h"
 #include "logs/chunk.h"
 #include "logs/events_int.h"
 #include "logs/logs_int.h"
@@ -147,6 +148,20 @@ void lv_dp_audit_ingest(struct lv_req *rq, const struct lv_log_group *g,
 
     if (n == 0) {
         return;
+    }
+    /* The group row says whether it has its own policy; the account's
+     * are cached by generation (acctpol_int.h): a group under none costs
+     * no store read. */
+    if (!g->has_dp_policy) {
+        int any = lv_acctpol_any(rq, g, "DATA_PROTECTION_POLICY", &err);
+
+        if (any < 0) {
+            lv_log(LV_LOG_WARN, "logs: data protection audit skipped: %s "
+                   "req=%s", err.msg, rq->id);
+        }
+        if (any <= 0) {
+            return;
+        }
     }
     if (lv_dp_set_load_current(rq->store, g->account, g->region, g->id,
                                &set, &err) < 0) {

@@ -8,17 +8,25 @@
  * API_PutDataProtectionPolicy.html, API_PutAccountPolicy.html …
  *
  * Choices where AWS documents no wording (each pinned by 2601):
- * - Account policies: only DATA_PROTECTION_POLICY is honoured; the other
- *   types of the model (SUBSCRIPTION_FILTER_POLICY, FIELD_INDEX_POLICY,
- *   TRANSFORMER_POLICY, METRIC_EXTRACTION_POLICY) answer
- *   InvalidParameterException naming the supported type, the strictest
- *   answer: a 200 would promise work this server does not do. Describe
- *   and Delete of those types answer what is true — no policy of that
- *   type exists: [] and ResourceNotFoundException. The store keeps any
- *   type (policies_store.h) for whoever adds them.
+ * - Account policies (the other types' rules are in acctpol_int.h):
+ *   DATA_PROTECTION_POLICY, FIELD_INDEX_POLICY and TRANSFORMER_POLICY are
+ *   honoured — the field index policy where index.c and ingest.c take the
+ *   effective policy, the transformer on ingest (transformer.c). A put of
+ *   the same policyName replaces that policy.
+ *   SUBSCRIPTION_FILTER_POLICY delivers to Kinesis, Firehose or Lambda,
+ *   which logvault does not host: it answers as PutSubscriptionFilter
+ *   does for that destination (acctpol.c, absent_int.h) and is never
+ *   stored. METRIC_EXTRACTION_POLICY says which groups' Embedded Metric
+ *   Format events make CloudWatch metrics; logvault hosts no CloudWatch
+ *   metrics (the README: no metrics are emitted), so there is nothing for
+ *   such a policy to govern, and the put answers InvalidParameterException
+ *   saying so rather than a 200 for a policy nothing would read. Describe
+ *   and Delete answer what is stored for any type.
+ * - policyName: 1..255 characters (AWS documents no bound; this one keeps
+ *   records small), not starting with "aws/" (AWS).
  * - An account has one data protection policy (AWS: "each account can
- *   have only one account-level data protection policy"): a put replaces
- *   the one in force, whatever its name. selectionCriteria is refused for
+ *   have only one account-level data protection policy"): a put of that
+ *   type replaces the one in force, whatever its name. selectionCriteria is refused for
  *   this type (AWS takes it only for the other types).
  * - FindingsDestination: a CloudWatch Logs group must exist in the
  *   caller's account and region (AWS: destinations "must already exist");
@@ -36,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "logs/acctpol_int.h"
 #include "logs/classes.h"
 #include "logs/dataprot.h"
 #include "logs/logs_int.h"
@@ -115,11 +124,15 @@ static int collect_name(void *arg, const struct lv_log_policy_rec *r)
     return 0;
 }
 
-/* In one transaction: closes the policy in force of rec's (scope, type,
- * name) — or every one of its (scope, type) when `any_name` — and
- * inserts rec. */
+/* In one transaction: runs `check` (when given) against the policies in
+ * force, closes the policy in force of rec's (scope, type, name) — or
+ * every one of its (scope, type) when `any_name` — and inserts rec. */
 static int replace(struct lv_req *rq, const struct lv_log_policy_rec *rec,
-                   int any_name, struct lv_err *err)
+                   int any_name,
+                   int (*check)(struct lv_req *,
+                                const struct lv_log_policy_rec *,
+                                struct lv_err *),
+                   struct lv_err *err)
 {
     struct lv_store *s = rq->store;
     struct names nm = { NULL, 0 };
@@ -127,6 +140,9 @@ static int replace(struct lv_req *rq, const struct lv_log_policy_rec *rec,
 
     if (lv_store_begin(s, err) < 0) {
         return -1;
+    }
+    if (check && check(rq, rec, err) < 0) {
+        goto fail;
     }
     if (any_name) {
         if (lv_store_policies_list(s, rec->account, rec->region, rec->scope,
@@ -210,7 +226,7 @@ int lv_logs_op_put_data_protection_policy(struct lv_req *rq, const json_t *in,
     rec.document = (char *)doc;
     rec.selection = (char *)"";
     rec.from_ms = rq->now_ms;
-    if (replace(rq, &rec, 0, err) < 0) {
+    if (replace(rq, &rec, 0, NULL, err) < 0) {
         return -1;
     }
     lv_jw_kstr(w, "logGroupIdentifier", ident);
@@ -288,17 +304,18 @@ static int need_type(const char *type, struct lv_err *err)
     return 0;
 }
 
-/* DATA_PROTECTION_POLICY is the one type honoured (see the top). */
+/* The types a put may store (see the top). */
 static int check_type(const char *type, struct lv_err *err)
 {
     if (need_type(type, err) < 0) {
         return -1;
     }
-    if (strcmp(type, DP_TYPE) != 0) {
+    if (strcmp(type, "METRIC_EXTRACTION_POLICY") == 0) {
         return lv_err_set(err, LV_E_INVALID_PARAMETER,
-                          "Policy type %s is not supported by this server; "
-                          "the supported policy type is "
-                          "DATA_PROTECTION_POLICY.", type);
+                          "Policy type METRIC_EXTRACTION_POLICY is not "
+                          "supported by this server: it hosts no CloudWatch "
+                          "metrics, so no metric is ever extracted from "
+                          "Embedded Metric Format events.");
     }
     return 0;
 }
@@ -328,19 +345,27 @@ int lv_logs_op_put_account_policy(struct lv_req *rq, const json_t *in,
     const char *scope = lv_json_str(in, "scope");
     struct lv_log_policy_rec rec;
 
+    const char *sel = lv_json_str(in, "selectionCriteria");
+    int is_dp;
+
     if (check_type(type, err) < 0) {
         return -1;
     }
+    is_dp = strcmp(type, DP_TYPE) == 0;
     if (!name || !*name || strlen(name) > MAX_POLICY_NAME) {
         return lv_err_set(err, LV_E_INVALID_PARAMETER,
                           "policyName must be between 1 and %d characters.",
                           MAX_POLICY_NAME);
     }
+    if (strncmp(name, "aws/", 4) == 0) {
+        return lv_err_set(err, LV_E_INVALID_PARAMETER,
+                          "policyName cannot start with aws/.");
+    }
     if (scope && strcmp(scope, "ALL") != 0) {
         return lv_err_set(err, LV_E_INVALID_PARAMETER,
                           "scope must be ALL.");
     }
-    if (lv_json_str(in, "selectionCriteria")) {
+    if (is_dp && sel) {
         return lv_err_set(err, LV_E_INVALID_PARAMETER,
                           "selectionCriteria is not supported for policy "
                           "type DATA_PROTECTION_POLICY.");
@@ -351,7 +376,11 @@ int lv_logs_op_put_account_policy(struct lv_req *rq, const json_t *in,
                           "'policyDocument' failed to satisfy constraint: "
                           "Member must not be null");
     }
-    if (validate_doc(rq, doc, err) < 0) {
+    if (strcmp(type, LV_ACCTPOL_SUBSCRIPTION) == 0) {
+        return lv_acctpol_subscription(rq, doc, sel, err);
+    }
+    if (is_dp ? validate_doc(rq, doc, err) < 0
+              : lv_acctpol_check_doc(type, doc, sel, err) < 0) {
         return -1;
     }
     memset(&rec, 0, sizeof(rec));
@@ -362,9 +391,10 @@ int lv_logs_op_put_account_policy(struct lv_req *rq, const json_t *in,
     snprintf(rec.name, sizeof(rec.name), "%s", name);
     snprintf(rec.policy_scope, sizeof(rec.policy_scope), "ALL");
     rec.document = (char *)doc;
-    rec.selection = (char *)"";
+    rec.selection = (char *)(sel ? sel : "");
     rec.from_ms = rq->now_ms;
-    if (replace(rq, &rec, 1, err) < 0) {
+    if (replace(rq, &rec, is_dp, is_dp ? NULL : lv_acctpol_check_store,
+                err) < 0) {
         return -1;
     }
     lv_jw_key(w, "accountPolicy");

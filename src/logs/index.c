@@ -12,6 +12,15 @@
  * event holding it (firstEventTime, lastEventTime) and when its latest
  * index was built (lastScanTime, the chunk's ingestion). Only log groups
  * of the Standard class take a policy (classes.h).
+ *
+ * The effective policy of a group is its own, else the account-level
+ * FIELD_INDEX_POLICY that selects it (AWS: "Log group-level field index
+ * policies override account-level field index policies"); no group here
+ * has a data source, so no data-source policy adds to it. DescribeIndex-
+ * Policies shows that policy with source ACCOUNT and its policyName,
+ * as AWS documents ("If a specified log group doesn't have a log-group
+ * level index policy, but an account-wide index policy applies to it,
+ * that account-wide policy is returned").
  */
 #include "logs/logs.h"
 
@@ -21,6 +30,7 @@
 
 #include <jansson.h>
 
+#include "logs/acctpol_int.h"
 #include "logs/classes.h"
 #include "logs/fidx.h"
 #include "logs/index_int.h"
@@ -33,6 +43,42 @@
 #include "util/log.h"
 #include "util/mem.h"
 
+/*
+ * The policy in force for g, as stored: the group's own (*name "",
+ * *account 0), else the account-level FIELD_INDEX_POLICY that selects it
+ * (acctpol_int.h; *name its policyName, *account 1). 1 with doc, *updated
+ * filled, 0 when none, -1.
+ */
+static int lookup(struct lv_req *rq, const struct lv_log_group *g,
+                  struct lv_buf *doc, int64_t *updated, char name[256],
+                  int *account, struct lv_err *err)
+{
+    struct lv_log_policy_rec rec;
+    int rc;
+
+    name[0] = '\0';
+    *account = 0;
+    /* g was read from the store: its row says whether it has its own
+     * (logs_store.h), so a group without one costs no read here. */
+    if (g->has_index_policy) {
+        rc = lv_store_logs_index_policy_get(rq->store, g->id, doc, updated,
+                                            err);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    rc = lv_acctpol_for_group(rq, g, LV_ACCTPOL_FIELD_INDEX, &rec, err);
+    if (rc == 1) {
+        lv_buf_reset(doc);
+        lv_buf_adds(doc, rec.document);
+        *updated = rec.from_ms;
+        snprintf(name, 256, "%s", rec.name);
+        *account = 1;
+        lv_log_policy_rec_release(&rec);
+    }
+    return rc;
+}
+
 int lv_logs_index_policy_effective(struct lv_req *rq,
                                    const struct lv_log_group *g,
                                    struct lv_fidx_policy *out,
@@ -41,23 +87,27 @@ int lv_logs_index_policy_effective(struct lv_req *rq,
     struct lv_buf doc = LV_BUF_INIT(LV_FIDX_MAX_DOC + 1);
     struct lv_err perr = LV_ERR_INIT;
     int64_t updated = 0;
+    char name[256];
+    int account = 0;
     int rc;
 
     lv_fidx_policy_release(out);
-    rc = lv_store_logs_index_policy_get(rq->store, g->id, &doc, &updated,
-                                        err);
+    rc = lookup(rq, g, &doc, &updated, name, &account, err);
     if (rc == 1 &&
         lv_fidx_policy_parse(doc.data, doc.len, out, &perr) < 0) {
         lv_log(LV_LOG_WARN, "logs: stored index policy unreadable "
-               "group=%lld req=%s", (long long)g->id, rq->id);
+               "group=%lld account_level=%d req=%s", (long long)g->id,
+               account, rq->id);
         rc = 0;
     }
     lv_buf_release(&doc);
     return rc;
 }
 
+/* An IndexPolicy; name is "" for the group's own (source LOG_GROUP), an
+ * account policy's name otherwise (source ACCOUNT). */
 static void write_policy(struct lv_jw *w, const struct lv_log_group *g,
-                         const char *doc, int64_t updated)
+                         const char *doc, int64_t updated, const char *name)
 {
     char arn[LV_LOGS_ARN_MAX];
 
@@ -66,7 +116,10 @@ static void write_policy(struct lv_jw *w, const struct lv_log_group *g,
     lv_jw_kstr(w, "logGroupIdentifier", arn);
     lv_jw_kint64(w, "lastUpdateTime", updated);
     lv_jw_kstr(w, "policyDocument", doc);
-    lv_jw_kstr(w, "source", "LOG_GROUP");
+    if (name[0]) {
+        lv_jw_kstr(w, "policyName", name);
+    }
+    lv_jw_kstr(w, "source", name[0] ? "ACCOUNT" : "LOG_GROUP");
     lv_jw_obj_close(w);
 }
 
@@ -104,7 +157,7 @@ int lv_logs_op_put_index_policy(struct lv_req *rq, const json_t *in,
     lv_log(LV_LOG_INFO, "logs: index policy put group=%lld fields=%zu "
            "req=%s", (long long)g.id, p.n, rq->id);
     lv_jw_key(w, "indexPolicy");
-    write_policy(w, &g, doc, rq->now_ms);
+    write_policy(w, &g, doc, rq->now_ms, "");
     ret = 0;
 out:
     lv_fidx_policy_release(&p);
@@ -122,6 +175,8 @@ int lv_logs_op_describe_index_policies(struct lv_req *rq, const json_t *in,
     const json_t *v;
     size_t i;
     int64_t updated = 0;
+    char name[256];
+    int account = 0;
     int ret = -1;
 
     lv_jw_key(w, "indexPolicies");
@@ -133,13 +188,12 @@ int lv_logs_op_describe_index_policies(struct lv_req *rq, const json_t *in,
             lv_logs_find_group_by(rq, json_string_value(v), &g, err) < 0) {
             goto out;
         }
-        rc = lv_store_logs_index_policy_get(rq->store, g.id, &doc, &updated,
-                                            err);
+        rc = lookup(rq, &g, &doc, &updated, name, &account, err);
         if (rc < 0) {
             goto out;
         }
         if (rc == 1) {
-            write_policy(w, &g, doc.data, updated);
+            write_policy(w, &g, doc.data, updated, name);
         }
     }
     lv_jw_arr_close(w);

@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "logs/acctpol_int.h"
 #include "logs/chunk.h"
 #include "logs/datakey.h"
 #include "logs/dataprot.h"
@@ -56,7 +57,6 @@
 /* A transformed event obeys the event limit: 256 KB with its 26 bytes of
  * overhead (API_PutLogEvents). */
 #define MAX_EVENT_BYTES (256 * 1024 - LV_CHUNK_EVENT_OVERHEAD)
-#define MAX_TRANSFORMER_BYTES (256 * 1024)
 
 /*
  * The events of a sorted batch that are neither too old nor too new:
@@ -356,8 +356,8 @@ int lv_logs_ingest_events(struct lv_req *rq, const struct lv_log_group *g,
 }
 
 /*
- * A group with a transformer (PutTransformer, logs/transform.h): its
- * events are transformed before they are chunked, and the transformed
+ * A group with a transformer (PutTransformer, logs/transform.h) or
+ * selected by an account TRANSFORMER_POLICY (acctpol_int.h): its events are transformed before they are chunked, and the transformed
  * text is what is stored — what GetLogEvents, FilterLogEvents and Insights
  * read, as AWS documents ("You can then refer to the transformed versions
  * of the logs"). The original is not kept: no operation of the API reads
@@ -366,38 +366,26 @@ int lv_logs_ingest_events(struct lv_req *rq, const struct lv_log_group *g,
  * untransformed), which the caller frees with free_owned. A config the
  * store holds but that no longer compiles (it was accepted when put) is a
  * fault: the batch is refused with ServiceUnavailableException rather
- * than stored untransformed.
+ * than stored untransformed. The group row says whether it has its own;
+ * the account's are cached by policy generation, so a group with neither
+ * costs no store read here.
  */
 static int transform_events(struct lv_req *rq, const struct lv_log_group *g,
                             const char *stream, struct lv_chunk_event *ev,
                             size_t n, char ***owned, struct lv_err *err)
 {
-    struct lv_buf text = LV_BUF_INIT(MAX_TRANSFORMER_BYTES);
-    struct lv_transformer *t = NULL;
+    struct lv_acctpol_xf *x = NULL;
+    const struct lv_transformer *t;
     struct lv_transform_meta meta;
-    struct lv_err terr = LV_ERR_INIT;
-    json_t *config = NULL;
-    int64_t created;
-    int64_t modified;
     char **out = NULL;
     int rc;
-    int ret = -1;
 
-    rc = lv_store_logs_group_get_transformer(rq->store, g->id, &text,
-                                             &created, &modified, err);
+    /* Compiled and cached (acctpol_int.h); 0: none applies. */
+    rc = lv_acctpol_transformer_get(rq, g, &x, err);
     if (rc <= 0) {
-        /* 0: deleted since the group was read; store as it came. */
-        ret = rc;
-        goto out;
+        return rc;
     }
-    config = json_loadb(text.data, text.len, 0, NULL);
-    if (!config || !(t = lv_transformer_new(config, &terr))) {
-        lv_log(LV_LOG_WARN, "logs: stored transformer unusable group=%lld "
-               "req=%s", (long long)g->id, rq->id);
-        lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
-                   "The log group's transformer cannot be applied.");
-        goto out;
-    }
+    t = lv_acctpol_xf_of(x);
     meta.group = g->name;
     meta.stream = stream;
     meta.account = g->account;
@@ -413,14 +401,8 @@ static int transform_events(struct lv_req *rq, const struct lv_log_group *g,
         }
     }
     *owned = out;
-    out = NULL;
-    ret = 0;
-out:
-    free(out);
-    lv_transformer_free(t);
-    json_decref(config);
-    lv_buf_release(&text);
-    return ret;
+    lv_acctpol_xf_put(x);
+    return 0;
 }
 
 static void free_owned(char **owned, size_t n)
@@ -478,7 +460,7 @@ int lv_logs_op_put_log_events(struct lv_req *rq, const json_t *in,
     }
     classify(rq, &g, ev, n, &rej, &from, &to);
     next_seq = st.next_seq;
-    if (to > from && g.has_transformer &&
+    if (to > from &&
         transform_events(rq, &g, stream_name, ev + from, to - from, &owned,
                          err) < 0) {
         goto out;

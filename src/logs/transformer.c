@@ -13,7 +13,11 @@
  * InvalidOperationException. GetTransformer and DeleteTransformer on a
  * group without a transformer answer ResourceNotFoundException. The
  * config is stored as given once lv_transformer_new accepted it, and
- * GetTransformer returns it as given.
+ * GetTransformer returns it as given. GetTransformer answers the group's
+ * own transformer only: a group that an account TRANSFORMER_POLICY
+ * transforms (acctpol_int.h) but that has none of its own answers
+ * ResourceNotFoundException (AWS documents nothing else; the account's is
+ * read with DescribeAccountPolicies).
  */
 #include "logs/logs.h"
 

@@ -40,6 +40,16 @@ struct lv_log_group {
     int has_transformer;            /* a PutTransformer config is set (read
                                      * only; lv_store_logs_group_*_transformer
                                      * change it) */
+    /* Read with the row, in the same statement, for ingest (read only):
+     * the transformer's version (bumped by every set or delete of it, so
+     * a compiled transformer may be cached by (id, version)); whether the
+     * group has its own index policy and its own data protection policy
+     * in force; and the generation of the log policies
+     * (policies_store.h) as of this read. */
+    int64_t transformer_version;
+    int has_index_policy;
+    int has_dp_policy;
+    int64_t policy_gen;
 };
 
 /* Inserts g (g->id is set); returns 1 when the name exists in the scope

@@ -18,6 +18,16 @@
  * opened with lv_store_begin(); 0 (or a count) and -1 with *err
  * (LV_E_SERVICE_UNAVAILABLE) on a store fault. The operations are listed
  * in policies_ops.def.
+ *
+ * The generation: a number the store bumps, in the writer's transaction,
+ * on every insert and close of a policy of any scope and type (a trigger
+ * on the table, so no writer can forget it). Every read of a log group
+ * returns the generation as of that read (lv_log_group.policy_gen, same
+ * statement, so no extra round trip). A reader that cached policies read
+ * at or after a group read that returned generation G may serve them to
+ * any later request whose group read returns G; a different number means
+ * a write committed since: re-read. On PostgreSQL this holds across
+ * nodes, since the number lives in the database.
  */
 #ifndef LV_STORE_POLICIES_STORE_H
 #define LV_STORE_POLICIES_STORE_H

@@ -287,13 +287,12 @@ try:
         # ---- the account policy (raw calls: Debian's botocore predates
         # PutAccountPolicy) ----
         adoc = policy([ARN + "EmailAddress"])
-        for typ in ["SUBSCRIPTION_FILTER_POLICY", "FIELD_INDEX_POLICY",
-                    "TRANSFORMER_POLICY"]:
-            t.logs_error("policy type %s refused" % typ,
-                         "InvalidParameterException", srv,
-                         "PutAccountPolicy", msg="DATA_PROTECTION_POLICY",
-                         policyName="acct", policyDocument="{}",
-                         policyType=typ)
+        # (the other types: 2604)
+        t.logs_error("policy type METRIC_EXTRACTION_POLICY refused",
+                     "InvalidParameterException", srv, "PutAccountPolicy",
+                     msg="METRIC_EXTRACTION_POLICY", policyName="acct",
+                     policyDocument="{}",
+                     policyType="METRIC_EXTRACTION_POLICY")
         t.logs_error("invalid account policy", "InvalidParameterException",
                      srv, "PutAccountPolicy", policyName="acct",
                      policyDocument=policy([ARN + "Address"]),

@@ -153,11 +153,14 @@ static void test_migrations(void **state)
         /* audit's step 2: its batches; events' step 2: live tail's
          * index by ingestion time; kms's step 2: imported material, 3:
          * multi-Region keys, 4: custom key stores; logs' step 2: log
-         * transformers. */
-        assert_int_equal(v, strcmp(comps[i], "kms") == 0 ? 4
+         * transformers, 3: their version; policies' step 2: their
+         * generation. */
+        assert_int_equal(v, strcmp(comps[i], "kms") == 0 ||
+                                    strcmp(comps[i], "logs") == 0
+                                ? (strcmp(comps[i], "kms") == 0 ? 4 : 3)
                             : strcmp(comps[i], "audit") == 0 ||
                                     strcmp(comps[i], "events") == 0 ||
-                                    strcmp(comps[i], "logs") == 0
+                                    strcmp(comps[i], "policies") == 0
                                 ? 2 : 1);
     }
     assert_true(lv_pg_conn_count(lv_pg_of(s)) >= 1);
@@ -662,13 +665,16 @@ static void test_migrate_together(void **state)
             fail_msg("opener %d: %s", i, o[i].msg);
         }
     }
-    /* core, insights, lookup, policies, respol, index, delivery, sched,
-     * anomaly at 1; audit, events and logs at 2, kms at 4: each once. */
+    /* core, insights, lookup, respol, index, delivery, sched, anomaly at
+     * 1; audit, events and policies at 2, logs at 3, kms at 4: each
+     * once. */
     assert_int_equal(db_int("SELECT count(*) FROM schema_version"
-                            " WHERE version = 1"), 9);
+                            " WHERE version = 1"), 8);
     assert_int_equal(db_int("SELECT count(*) FROM schema_version"
-                            " WHERE component IN ('audit', 'events', 'logs')"
-                            " AND version = 2"), 3);
+                            " WHERE component IN ('audit', 'events',"
+                            " 'policies') AND version = 2"), 3);
+    assert_int_equal(db_int("SELECT count(*) FROM schema_version"
+                            " WHERE component = 'logs' AND version = 3"), 1);
     assert_int_equal(db_int("SELECT count(*) FROM schema_version"
                             " WHERE component = 'kms' AND version = 4"), 1);
     assert_int_equal(db_int("SELECT count(*) FROM meta"

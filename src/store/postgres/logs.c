@@ -172,7 +172,16 @@ static int query_one(struct lv_pg *q, const char *sql,
 #define GROUP_COLS                                                           \
     "id, account, region, name, creation_time, retention_days,"             \
     " kms_key_arn, log_group_class, deletion_protection, stored_bytes,"     \
-    " CASE WHEN transformer IS NULL THEN 0 ELSE 1 END"
+    " CASE WHEN transformer IS NULL THEN 0 ELSE 1 END, transformer_version,"\
+    " CASE WHEN EXISTS (SELECT 1 FROM logs_index_policies ip"              \
+    "  WHERE ip.group_id = logs_groups.id) THEN 1 ELSE 0 END,"              \
+    " CASE WHEN EXISTS (SELECT 1 FROM log_policies lp"                     \
+    "  WHERE lp.account = logs_groups.account"                            \
+    "  AND lp.region = logs_groups.region"                                \
+    "  AND lp.scope = 'group:' || logs_groups.id"                         \
+    "  AND lp.type = 'DATA_PROTECTION_POLICY' AND lp.to_ms = 0)"          \
+    "  THEN 1 ELSE 0 END,"                                                 \
+    " (SELECT gen FROM log_policy_gen)"
 
 static void read_group(const PGresult *r, int row, void *out)
 {
@@ -189,6 +198,10 @@ static void read_group(const PGresult *r, int row, void *out)
     g->deletion_protection = (int)lv_pg_get_int64(r, row, 8);
     g->stored_bytes = lv_pg_get_int64(r, row, 9);
     g->has_transformer = (int)lv_pg_get_int64(r, row, 10);
+    g->transformer_version = lv_pg_get_int64(r, row, 11);
+    g->has_index_policy = (int)lv_pg_get_int64(r, row, 12);
+    g->has_dp_policy = (int)lv_pg_get_int64(r, row, 13);
+    g->policy_gen = lv_pg_get_int64(r, row, 14);
 }
 
 int lv_pg_logs_group_insert(void *impl, struct lv_log_group *g,
@@ -333,10 +346,12 @@ int lv_pg_logs_group_set_transformer(void *impl, int64_t id,
         "UPDATE logs_groups SET transformer = $2,"
         " transformer_created = CASE WHEN transformer IS NULL THEN $3::bigint"
         "  ELSE transformer_created END,"
-        " transformer_modified = $3::bigint WHERE id = $1";
+        " transformer_modified = $3::bigint,"
+        " transformer_version = transformer_version + 1 WHERE id = $1";
     static const char del[] =
         "UPDATE logs_groups SET transformer = NULL, transformer_created = 0,"
-        " transformer_modified = 0"
+        " transformer_modified = 0,"
+        " transformer_version = transformer_version + 1"
         " WHERE id = $1 AND transformer IS NOT NULL";
     struct lv_pg_params p;
 

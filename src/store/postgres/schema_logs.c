@@ -64,5 +64,9 @@ const struct lv_migration lv_pg_migrations_logs[] = {
       " BIGINT NOT NULL DEFAULT 0;"
       "ALTER TABLE logs_groups ADD COLUMN transformer_modified"
       " BIGINT NOT NULL DEFAULT 0;" },
+    /* The version of a group's transformer, as sqlite's logs step 4. */
+    { "logs", 3,
+      "ALTER TABLE logs_groups ADD COLUMN transformer_version"
+      " BIGINT NOT NULL DEFAULT 0;" },
     LV_MIGRATION_END,
 };

@@ -25,5 +25,20 @@ const struct lv_migration lv_pg_migrations_policies[] = {
       " to_ms BIGINT NOT NULL);"
       "CREATE INDEX log_policies_scope"
       " ON log_policies (account, region, scope, type, to_ms);" },
+    /* The generation of log_policies, as sqlite's policies step 2: one
+     * row, bumped by every statement that inserts or closes policies, in
+     * the writer's transaction — so every node sees a new number once the
+     * write commits. */
+    { "policies", 2,
+      "CREATE TABLE log_policy_gen ("
+      " id INTEGER PRIMARY KEY CHECK (id = 1),"
+      " gen BIGINT NOT NULL);"
+      "INSERT INTO log_policy_gen (id, gen) VALUES (1, 1);"
+      "CREATE FUNCTION log_policies_gen_bump() RETURNS trigger"
+      " LANGUAGE plpgsql AS $$ BEGIN"
+      " UPDATE log_policy_gen SET gen = gen + 1; RETURN NULL; END $$;"
+      "CREATE TRIGGER log_policies_gen AFTER INSERT OR UPDATE"
+      " ON log_policies FOR EACH STATEMENT"
+      " EXECUTE FUNCTION log_policies_gen_bump();" },
     LV_MIGRATION_END,
 };

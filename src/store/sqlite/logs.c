@@ -59,7 +59,16 @@ static void prefix_upper(const char *prefix, char *out)
 #define GROUP_COLS                                                           \
     "id, account, region, name, creation_time, retention_days,"             \
     " kms_key_arn, log_group_class, deletion_protection, stored_bytes,"     \
-    " CASE WHEN transformer IS NULL THEN 0 ELSE 1 END"
+    " CASE WHEN transformer IS NULL THEN 0 ELSE 1 END, transformer_version,"\
+    " CASE WHEN EXISTS (SELECT 1 FROM logs_index_policies ip"              \
+    "  WHERE ip.group_id = logs_groups.id) THEN 1 ELSE 0 END,"              \
+    " CASE WHEN EXISTS (SELECT 1 FROM log_policies lp"                     \
+    "  WHERE lp.account = logs_groups.account"                            \
+    "  AND lp.region = logs_groups.region"                                \
+    "  AND lp.scope = 'group:' || logs_groups.id"                         \
+    "  AND lp.type = 'DATA_PROTECTION_POLICY' AND lp.to_ms = 0)"          \
+    "  THEN 1 ELSE 0 END,"                                                 \
+    " (SELECT gen FROM log_policy_gen)"
 
 #define F(p, f) (p)->f, sizeof((p)->f)
 
@@ -78,6 +87,10 @@ static void read_group(sqlite3_stmt *st, void *row)
     g->deletion_protection = sqlite3_column_int(st, 8);
     g->stored_bytes = sqlite3_column_int64(st, 9);
     g->has_transformer = sqlite3_column_int(st, 10);
+    g->transformer_version = sqlite3_column_int64(st, 11);
+    g->has_index_policy = sqlite3_column_int(st, 12);
+    g->has_dp_policy = sqlite3_column_int(st, 13);
+    g->policy_gen = sqlite3_column_int64(st, 14);
 }
 
 static void read_one(sqlite3_stmt *st, void *row)
@@ -300,10 +313,12 @@ int lv_sqlite_logs_group_set_transformer(void *impl, int64_t id,
         "UPDATE logs_groups SET transformer = ?2,"
         " transformer_created = CASE WHEN transformer IS NULL THEN ?3"
         "  ELSE transformer_created END,"
-        " transformer_modified = ?3 WHERE id = ?1";
+        " transformer_modified = ?3,"
+        " transformer_version = transformer_version + 1 WHERE id = ?1";
     static const char del[] =
         "UPDATE logs_groups SET transformer = NULL, transformer_created = 0,"
-        " transformer_modified = 0"
+        " transformer_modified = 0,"
+        " transformer_version = transformer_version + 1"
         " WHERE id = ?1 AND transformer IS NOT NULL";
     struct lv_sqlite_bind b;
 

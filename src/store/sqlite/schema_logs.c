@@ -82,5 +82,11 @@ const struct lv_migration lv_sqlite_migrations_logs[] = {
       " INTEGER NOT NULL DEFAULT 0;"
       "ALTER TABLE logs_groups ADD COLUMN transformer_modified"
       " INTEGER NOT NULL DEFAULT 0;" },
+    /* The version of a group's transformer: bumped by every put or
+     * delete, read with the group, so that a compiled transformer can be
+     * cached by (group id, version) (logs_store.h). */
+    { "logs", 4,
+      "ALTER TABLE logs_groups ADD COLUMN transformer_version"
+      " INTEGER NOT NULL DEFAULT 0;" },
     LV_MIGRATION_END,
 };

@@ -24,5 +24,17 @@ const struct lv_migration lv_sqlite_migrations_policies[] = {
       " to_ms INTEGER NOT NULL);"
       "CREATE INDEX log_policies_scope"
       " ON log_policies (account, region, scope, type, to_ms);" },
+    /* The generation of log_policies (policies_store.h): one row, bumped
+     * by every insert and close, so that a reader can tell a cached copy
+     * of the policies from a stale one by reading one number. */
+    { "policies", 2,
+      "CREATE TABLE log_policy_gen ("
+      " id INTEGER PRIMARY KEY CHECK (id = 1),"
+      " gen INTEGER NOT NULL);"
+      "INSERT INTO log_policy_gen (id, gen) VALUES (1, 1);"
+      "CREATE TRIGGER log_policies_gen_insert AFTER INSERT ON log_policies"
+      " BEGIN UPDATE log_policy_gen SET gen = gen + 1; END;"
+      "CREATE TRIGGER log_policies_gen_update AFTER UPDATE ON log_policies"
+      " BEGIN UPDATE log_policy_gen SET gen = gen + 1; END;" },
     LV_MIGRATION_END,
 };
