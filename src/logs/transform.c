@@ -21,6 +21,7 @@
 
 #include "logs/transform_grok.h"
 #include "logs/transform_time.h"
+#include "logs/transform_vended.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -49,45 +50,52 @@ enum kind {
     K_LIST_TO_MAP,
     K_GROK,
     K_DATETIME,
+    K_VENDED,
     K_UNSUPPORTED,
 };
 
 #define PARSER 1
 #define VENDED 2                /* a parser for an AWS vended log */
 
+#define ONCE 4                  /* at most one in a transformer */
+
 static const struct {
     const char *name;
     enum kind kind;
     int flags;
+    enum lv_vended vended;      /* K_VENDED: which log */
 } kinds[] = {
-    { "parseJSON", K_PARSE_JSON, PARSER },
-    { "parseKeyValue", K_PARSE_KV, PARSER },
-    { "csv", K_CSV, PARSER },
-    { "grok", K_GROK, PARSER },
-    { "parseCloudfront", K_UNSUPPORTED, PARSER | VENDED },
-    { "parseRoute53", K_UNSUPPORTED, PARSER | VENDED },
-    { "parsePostgres", K_UNSUPPORTED, PARSER | VENDED },
-    { "parseVPC", K_UNSUPPORTED, PARSER | VENDED },
-    { "parseWAF", K_UNSUPPORTED, PARSER | VENDED },
-    { "parseToOCSF", K_UNSUPPORTED, PARSER | VENDED },
-    { "addKeys", K_ADD_KEYS, 0 },
-    { "deleteKeys", K_DELETE_KEYS, 0 },
-    { "renameKeys", K_RENAME_KEYS, 0 },
-    { "moveKeys", K_MOVE_KEYS, 0 },
-    { "copyValue", K_COPY_VALUE, 0 },
-    { "lowerCaseString", K_LOWER, 0 },
-    { "upperCaseString", K_UPPER, 0 },
-    { "trimString", K_TRIM, 0 },
-    { "splitString", K_SPLIT, 0 },
-    { "substituteString", K_SUBST, 0 },
-    { "typeConverter", K_TYPE, 0 },
-    { "listToMap", K_LIST_TO_MAP, 0 },
-    { "dateTimeConverter", K_DATETIME, 0 },
+    { "parseJSON", K_PARSE_JSON, PARSER, 0 },
+    { "parseKeyValue", K_PARSE_KV, PARSER, 0 },
+    { "csv", K_CSV, PARSER, 0 },
+    { "grok", K_GROK, PARSER | ONCE, 0 },
+    { "parseCloudfront", K_VENDED, PARSER | VENDED, LV_VENDED_CLOUDFRONT },
+    { "parseRoute53", K_VENDED, PARSER | VENDED, LV_VENDED_ROUTE53 },
+    { "parsePostgres", K_VENDED, PARSER | VENDED, LV_VENDED_POSTGRES },
+    { "parseVPC", K_VENDED, PARSER | VENDED, LV_VENDED_VPC },
+    { "parseWAF", K_VENDED, PARSER | VENDED, LV_VENDED_WAF },
+    /* Its OCSF mappings are not documented field by field
+     * (transform_vended.h). */
+    { "parseToOCSF", K_UNSUPPORTED, PARSER | VENDED, 0 },
+    { "addKeys", K_ADD_KEYS, ONCE, 0 },
+    { "deleteKeys", K_DELETE_KEYS, 0, 0 },
+    { "renameKeys", K_RENAME_KEYS, 0, 0 },
+    { "moveKeys", K_MOVE_KEYS, 0, 0 },
+    { "copyValue", K_COPY_VALUE, ONCE, 0 },
+    { "lowerCaseString", K_LOWER, 0, 0 },
+    { "upperCaseString", K_UPPER, 0, 0 },
+    { "trimString", K_TRIM, 0, 0 },
+    { "splitString", K_SPLIT, 0, 0 },
+    { "substituteString", K_SUBST, 0, 0 },
+    { "typeConverter", K_TYPE, 0, 0 },
+    { "listToMap", K_LIST_TO_MAP, 0, 0 },
+    { "dateTimeConverter", K_DATETIME, 0, 0 },
 };
 #define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
 
 struct proc {
     enum kind kind;
+    enum lv_vended vended;          /* K_VENDED */
     const json_t *args;
     pcre2_code *re[MAX_ENTRIES];    /* substituteString: entry i's `from` */
     struct lv_grok grok;            /* grok */
@@ -391,6 +399,10 @@ static int check_args(enum kind k, const json_t *a)
         }
         return 0;
     }
+    case K_VENDED:
+        /* "No other value than @message is allowed for source." */
+        return opt_str(a, "source", MAX_PATH, &s) < 0 ||
+               (s && strcmp(s, "@message")) ? -1 : 0;
     case K_UNSUPPORTED:
         return 0;
     }
@@ -420,7 +432,7 @@ struct lv_transformer *lv_transformer_new(const json_t *config,
     struct lv_transformer *t = NULL;
     size_t n = json_array_size(config);
     size_t parsers = 0;
-    int grok = 0;
+    unsigned char seen[N_KINDS] = { 0 };
 
     if (!json_is_array(config) || n < 1 ||
         n > LV_TRANSFORM_MAX_PROCESSORS) {
@@ -465,9 +477,14 @@ struct lv_transformer *lv_transformer_new(const json_t *config,
                 "first processor, and a transformer has at most one.");
             goto fail;
         }
-        if (strcmp(name, "grok") == 0 && grok++) {
-            bad(err, i, name, "a transformer has at most one grok "
-                "processor.");
+        /* CloudWatch-Logs-Transformation-Create.html: one grok, one
+         * addKeys, one copyValue. */
+        if ((kinds[j].flags & ONCE) && seen[j]++) {
+            char why[96];
+
+            snprintf(why, sizeof(why), "a transformer has at most one %s "
+                     "processor.", name);
+            bad(err, i, name, why);
             goto fail;
         }
         if ((kinds[j].flags & PARSER) &&
@@ -478,10 +495,12 @@ struct lv_transformer *lv_transformer_new(const json_t *config,
         }
         if (kinds[j].kind == K_UNSUPPORTED) {
             bad(err, i, name, "logvault does not implement this processor "
-                "type.");
+                "type: its OCSF mappings are not documented field by "
+                "field.");
             goto fail;
         }
         t->p[i].kind = kinds[j].kind;
+        t->p[i].vended = kinds[j].vended;
         t->p[i].args = args;
         t->n = i + 1;
         if (kinds[j].kind == K_SUBST && compile_subst(t, &t->p[i], i,
@@ -1259,6 +1278,10 @@ static int run(const struct lv_transformer *t, const struct proc *p,
         return do_csv(e, p->args);
     case K_GROK:
         return do_grok(t, e, p);
+    case K_VENDED:
+        /* Always first (lv_transformer_new), over the whole message. */
+        e->root = lv_vended_parse(p->vended, e->msg, e->len);
+        return e->root ? 0 : -1;
     default:
         break;
     }

@@ -260,8 +260,22 @@ with Server() as srv:
                                   "matchPatterns": ["yyyy"],
                                   "sourceTimezone": "America/New_York"}}],
         logEventMessages=["x"])
-    err("vended parser not implemented", IPE, srv, "TestTransformer",
-        msg="does not implement", transformerConfig=[{"parseVPC": {}}],
+    err("parseToOCSF not implemented", IPE, srv, "TestTransformer",
+        msg="does not implement", transformerConfig=[{"parseToOCSF": {
+            "eventSource": "VPCFlow", "ocsfVersion": "V1.1"}}],
+        logEventMessages=["x"])
+    err("two addKeys", IPE, srv, "TestTransformer",
+        msg="at most one addKeys", transformerConfig=[
+            PJ, {"addKeys": {"entries": [{"key": "a", "value": "b"}]}},
+            {"addKeys": {"entries": [{"key": "c", "value": "d"}]}}],
+        logEventMessages=["x"])
+    err("two copyValue", IPE, srv, "TestTransformer",
+        msg="at most one copyValue", transformerConfig=[
+            PJ, {"copyValue": {"entries": [{"source": "a", "target": "b"}]}},
+            {"copyValue": {"entries": [{"source": "a", "target": "c"}]}}],
+        logEventMessages=["x"])
+    err("vended parser source other than @message", IPE, srv,
+        "TestTransformer", transformerConfig=[{"parseVPC": {"source": "m"}}],
         logEventMessages=["x"])
     err("no messages", IPE, srv, "TestTransformer", transformerConfig=[PJ],
         logEventMessages=[])

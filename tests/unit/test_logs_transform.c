@@ -152,16 +152,191 @@ static const struct row rows[] = {
       "[\"yyyy-MM-dd\"]}}]", "{\"t\":\"2024-13-01\"}", NULL },
     { "listToMap not a list", "[" PJ ",{\"listToMap\":{\"source\":\"l\","
       "\"key\":\"k\"}}]", "{\"l\":1}", NULL },
+    /* The built-in parsers for AWS vended logs: the page's examples (the
+     * transformed event compared as text, so field order and number types
+     * count), and lines of another shape. */
+    { "parseCloudfront page example", "[{\"parseCloudfront\":{}}]",
+      "2019-12-04  21:02:31   LAX1   392    192.0.2.24    GET    d111111a"
+      "bcdef8.cloudfront.net  /index.html    200    -  Mozilla/5.0%20(Win"
+      "dows%20NT%2010.0;%20Win64;%20x64)%20AppleWebKit/537.36%20(KHTML,%2"
+      "0like%20Gecko)%20Chrome/78.0.3904.108%20Safari/537.36  -  -  Hit  "
+      "  SOX4xwn4XV6Q4rgb7XiVGOHms_BGlTAC4KyHmureZmBNrjGdRLiNIQ==   d1111"
+      "11abcdef8.cloudfront.net  https  23 0.001  -  TLSv1.2    ECDHE-RSA"
+      "-AES128-GCM-SHA256    Hit    HTTP/2.0   -  -  11040  0.001  Hit   "
+      " text/html  78 -  -",
+      "{\"date\":\"2019-12-04\",\"time\":\"21:02:31\",\"x-edge-location\""
+      ":\"LAX1\",\"sc-bytes\":392,\"c-ip\":\"192.0.2.24\",\"cs-method\":"
+      "\"GET\",\"cs(Host)\":\"d111111abcdef8.cloudfront.net\",\"cs-uri-st"
+      "em\":\"/index.html\",\"sc-status\":200,\"cs(Referer)\":\"-\",\"cs("
+      "User-Agent)\":\"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWeb"
+      "Kit/537.36 (KHTML, like Gecko) Chrome/78.0.3904.108 Safari/537.36"
+      "\",\"cs-uri-query\":\"-\",\"cs(Cookie)\":\"-\",\"x-edge-result-typ"
+      "e\":\"Hit\",\"x-edge-request-id\":\"SOX4xwn4XV6Q4rgb7XiVGOHms_BGlT"
+      "AC4KyHmureZmBNrjGdRLiNIQ==\",\"x-host-header\":\"d111111abcdef8.cl"
+      "oudfront.net\",\"cs-protocol\":\"https\",\"cs-bytes\":23,\"time-ta"
+      "ken\":0.001,\"x-forwarded-for\":\"-\",\"ssl-protocol\":\"TLSv1.2\""
+      ",\"ssl-cipher\":\"ECDHE-RSA-AES128-GCM-SHA256\",\"x-edge-response-"
+      "result-type\":\"Hit\",\"cs-protocol-version\":\"HTTP/2.0\",\"fle-s"
+      "tatus\":\"-\",\"fle-encrypted-fields\":\"-\",\"c-port\":11040,\"ti"
+      "me-to-first-byte\":0.001,\"x-edge-detailed-result-type\":\"Hit\","
+      "\"sc-content-type\":\"text/html\",\"sc-content-len\":78,\"sc-range"
+      "-start\":\"-\",\"sc-range-end\":\"-\"}" },
+    { "parseCloudfront tabs", "[{\"parseCloudfront\":{}}]",
+      "2019-12-04\t21:02:31\tLAX1\t392\t192.0.2.24\tGET\td111111abcdef8.c"
+      "loudfront.net\t/index.html\t200\t-\tMozilla/5.0%20(Windows%20NT%20"
+      "10.0;%20Win64;%20x64)%20AppleWebKit/537.36%20(KHTML,%20like%20Geck"
+      "o)%20Chrome/78.0.3904.108%20Safari/537.36\t-\t-\tHit\tSOX4xwn4XV6Q"
+      "4rgb7XiVGOHms_BGlTAC4KyHmureZmBNrjGdRLiNIQ==\td111111abcdef8.cloud"
+      "front.net\thttps\t23\t0.001\t-\tTLSv1.2\tECDHE-RSA-AES128-GCM-SHA2"
+      "56\tHit\tHTTP/2.0\t-\t-\t11040\t0.001\tHit\ttext/html\t78\t-\t-",
+      "{\"date\":\"2019-12-04\",\"time\":\"21:02:31\",\"x-edge-location\""
+      ":\"LAX1\",\"sc-bytes\":392,\"c-ip\":\"192.0.2.24\",\"cs-method\":"
+      "\"GET\",\"cs(Host)\":\"d111111abcdef8.cloudfront.net\",\"cs-uri-st"
+      "em\":\"/index.html\",\"sc-status\":200,\"cs(Referer)\":\"-\",\"cs("
+      "User-Agent)\":\"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWeb"
+      "Kit/537.36 (KHTML, like Gecko) Chrome/78.0.3904.108 Safari/537.36"
+      "\",\"cs-uri-query\":\"-\",\"cs(Cookie)\":\"-\",\"x-edge-result-typ"
+      "e\":\"Hit\",\"x-edge-request-id\":\"SOX4xwn4XV6Q4rgb7XiVGOHms_BGlT"
+      "AC4KyHmureZmBNrjGdRLiNIQ==\",\"x-host-header\":\"d111111abcdef8.cl"
+      "oudfront.net\",\"cs-protocol\":\"https\",\"cs-bytes\":23,\"time-ta"
+      "ken\":0.001,\"x-forwarded-for\":\"-\",\"ssl-protocol\":\"TLSv1.2\""
+      ",\"ssl-cipher\":\"ECDHE-RSA-AES128-GCM-SHA256\",\"x-edge-response-"
+      "result-type\":\"Hit\",\"cs-protocol-version\":\"HTTP/2.0\",\"fle-s"
+      "tatus\":\"-\",\"fle-encrypted-fields\":\"-\",\"c-port\":11040,\"ti"
+      "me-to-first-byte\":0.001,\"x-edge-detailed-result-type\":\"Hit\","
+      "\"sc-content-type\":\"text/html\",\"sc-content-len\":78,\"sc-range"
+      "-start\":\"-\",\"sc-range-end\":\"-\"}" },
+    { "parseCloudfront header line", "[{\"parseCloudfront\":{}}]",
+      "#Version: 1.0",
+      NULL },
+    { "parseCloudfront short line", "[{\"parseCloudfront\":{}}]",
+      "2019-12-04 21:02:31 LAX1 392 192.0.2.24 GET d111111abcdef8.cloudfr"
+      "ont.net /index.html 200 - Mozilla/5.0%20(Windows%20NT%2010.0;%20Wi"
+      "n64;%20x64)%20AppleWebKit/537.36%20(KHTML,%20like%20Gecko)%20Chrom"
+      "e/78.0.3904.108%20Safari/537.36 - - Hit SOX4xwn4XV6Q4rgb7XiVGOHms_"
+      "BGlTAC4KyHmureZmBNrjGdRLiNIQ== d111111abcdef8.cloudfront.net https"
+      " 23 0.001 - TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256 Hit HTTP/2.0",
+      NULL },
+    { "parseRoute53 page example", "[{\"parseRoute53\":{}}]",
+      "1.0 2017-12-13T08:15:50.235Z Z123412341234 example.com AAAA NOERRO"
+      "R TCP IAD12 192.0.2.0 198.51.100.0/24",
+      "{\"version\":1.0,\"queryTimestamp\":\"2017-12-13T08:15:50.235Z\","
+      "\"hostZoneId\":\"Z123412341234\",\"queryName\":\"example.com\",\"q"
+      "ueryType\":\"AAAA\",\"responseCode\":\"NOERROR\",\"protocol\":\"TC"
+      "P\",\"edgeLocation\":\"IAD12\",\"resolverIp\":\"192.0.2.0\",\"edns"
+      "ClientSubnet\":\"198.51.100.0/24\"}" },
+    { "parseRoute53 octal escape", "[{\"parseRoute53\":{}}]",
+      "1.0 2017-12-13T08:15:50.235Z Z123412341234 \\052.example.com AAAA "
+      "NOERROR TCP IAD12 192.0.2.0 -",
+      "{\"version\":1.0,\"queryTimestamp\":\"2017-12-13T08:15:50.235Z\","
+      "\"hostZoneId\":\"Z123412341234\",\"queryName\":\"*.example.com\","
+      "\"queryType\":\"AAAA\",\"responseCode\":\"NOERROR\",\"protocol\":"
+      "\"TCP\",\"edgeLocation\":\"IAD12\",\"resolverIp\":\"192.0.2.0\",\""
+      "ednsClientSubnet\":\"-\"}" },
+    { "parseRoute53 resolver log (JSON)", "[{\"parseRoute53\":{}}]",
+      "{\"version\":\"1.100000\",\"query_name\":\"example.com.\"}",
+      NULL },
+    { "parseVPC page example", "[{\"parseVPC\":{}}]",
+      "2 123456789010 eni-abc123de 192.0.2.0 192.0.2.24 20641 22 6 20 424"
+      "9 1418530010 1418530070 ACCEPT OK",
+      "{\"version\":2,\"accountId\":\"123456789010\",\"interfaceId\":\"en"
+      "i-abc123de\",\"srcAddr\":\"192.0.2.0\",\"dstAddr\":\"192.0.2.24\","
+      "\"srcPort\":20641,\"dstPort\":22,\"protocol\":6,\"packets\":20,\"b"
+      "ytes\":4249,\"start\":1418530010,\"end\":1418530070,\"action\":\"A"
+      "CCEPT\",\"logStatus\":\"OK\"}" },
+    { "parseVPC source @message", "[{\"parseVPC\":{\"source\":\"@message\"}}]",
+      "2 123456789010 eni-abc123de 192.0.2.0 192.0.2.24 20641 22 6 20 424"
+      "9 1418530010 1418530070 ACCEPT OK",
+      "{\"version\":2,\"accountId\":\"123456789010\",\"interfaceId\":\"en"
+      "i-abc123de\",\"srcAddr\":\"192.0.2.0\",\"dstAddr\":\"192.0.2.24\","
+      "\"srcPort\":20641,\"dstPort\":22,\"protocol\":6,\"packets\":20,\"b"
+      "ytes\":4249,\"start\":1418530010,\"end\":1418530070,\"action\":\"A"
+      "CCEPT\",\"logStatus\":\"OK\"}" },
+    { "parseVPC NODATA", "[{\"parseVPC\":{}}]",
+      "2 123456789010 eni-abc123de - - - - - - - 1418530010 1418530070 - "
+      "NODATA",
+      "{\"version\":2,\"accountId\":\"123456789010\",\"interfaceId\":\"en"
+      "i-abc123de\",\"srcAddr\":\"-\",\"dstAddr\":\"-\",\"srcPort\":\"-\""
+      ",\"dstPort\":\"-\",\"protocol\":\"-\",\"packets\":\"-\",\"bytes\":"
+      "\"-\",\"start\":1418530010,\"end\":1418530070,\"action\":\"-\",\"l"
+      "ogStatus\":\"NODATA\"}" },
+    { "parseVPC custom format", "[{\"parseVPC\":{}}]",
+      "5 vpc-1 eni-abc123de 192.0.2.0",
+      NULL },
+    { "parseVPC text in a number", "[{\"parseVPC\":{}}]",
+      "2 123456789010 eni-abc123de 192.0.2.0 192.0.2.24 http 22 6 20 4249"
+      " 1418530010 1418530070 ACCEPT OK",
+      NULL },
+    { "parsePostgres page example", "[{\"parsePostgres\":{}}]",
+      "2019-03-10 03:54:59 UTC:10.0.0.123(52834):postgres@logtestdb:[2017"
+      "5]:ERROR: column \"wrong_column_name\" does not exist at character"
+      " 8",
+      "{\"logTime\":\"2019-03-10 03:54:59 UTC\",\"srcIp\":\"10.0.0.123(52"
+      "834)\",\"userName\":\"postgres\",\"dbName\":\"logtestdb\",\"proces"
+      "sId\":\"20175\",\"logLevel\":\"ERROR\"}" },
+    { "parsePostgres background process", "[{\"parsePostgres\":{}}]",
+      "2019-03-10 03:55:00 UTC::@:[412]:LOG: checkpoint starting: time",
+      "{\"logTime\":\"2019-03-10 03:55:00 UTC\",\"srcIp\":\"\",\"userName"
+      "\":\"\",\"dbName\":\"\",\"processId\":\"412\",\"logLevel\":\"LOG\""
+      "}" },
+    { "parsePostgres IPv6 client", "[{\"parsePostgres\":{}}]",
+      "2019-03-10 03:55:00 UTC:2001:db8::7(40000):app@db:[9]:FATAL: x",
+      "{\"logTime\":\"2019-03-10 03:55:00 UTC\",\"srcIp\":\"2001:db8::7(4"
+      "0000)\",\"userName\":\"app\",\"dbName\":\"db\",\"processId\":\"9\""
+      ",\"logLevel\":\"FATAL\"}" },
+    { "parsePostgres not a postgres line", "[{\"parsePostgres\":{}}]",
+      "hello world",
+      NULL },
+    { "parseWAF page example", "[{\"parseWAF\":{}}]",
+      "{\"timestamp\": 1576280412771, \"formatVersion\": 1, \"webaclId\":"
+      " \"arn:aws:wafv2:ap-southeast-2:111122223333:regional/webacl/STMTe"
+      "st/1EXAMPLE-2ARN-3ARN-4ARN-123456EXAMPLE\", \"terminatingRuleId\":"
+      " \"STMTest_SQLi_XSS\", \"terminatingRuleType\": \"REGULAR\", \"act"
+      "ion\": \"BLOCK\", \"terminatingRuleMatchDetails\": [{\"conditionTy"
+      "pe\": \"SQL_INJECTION\", \"sensitivityLevel\": \"HIGH\", \"locatio"
+      "n\": \"HEADER\", \"matchedData\": [\"10\", \"AND\", \"1\"]}], \"ht"
+      "tpSourceName\": \"-\", \"httpSourceId\": \"-\", \"ruleGroupList\":"
+      " [], \"rateBasedRuleList\": [], \"nonTerminatingMatchingRules\": ["
+      "], \"httpRequest\": {\"clientIp\": \"1.1.1.1\", \"country\": \"AU"
+      "\", \"headers\": [{\"name\": \"Host\", \"value\": \"localhost:1989"
+      "\"}, {\"name\": \"User-Agent\", \"value\": \"curl/7.61.1\"}, {\"na"
+      "me\": \"Accept\", \"value\": \"*/*\"}, {\"name\": \"x-stm-test\", "
+      "\"value\": \"10 AND 1=1\"}], \"uri\": \"/myUri\", \"args\": \"\", "
+      "\"httpVersion\": \"HTTP/1.1\", \"httpMethod\": \"GET\", \"requestI"
+      "d\": \"rid\"}, \"labels\": [{\"name\": \"value\"}]}",
+      "{\"httpRequest\":{\"headers\":{\"Host\":\"localhost:1989\",\"User-"
+      "Agent\":\"curl/7.61.1\",\"Accept\":\"*/*\",\"x-stm-test\":\"10 AND"
+      " 1=1\"},\"clientIp\":\"1.1.1.1\",\"country\":\"AU\",\"uri\":\"/myU"
+      "ri\",\"args\":\"\",\"httpVersion\":\"HTTP/1.1\",\"httpMethod\":\"G"
+      "ET\",\"requestId\":\"rid\"},\"labels\":{\"name\":\"value\"},\"time"
+      "stamp\":1576280412771,\"formatVersion\":1,\"webaclId\":\"arn:aws:w"
+      "afv2:ap-southeast-2:111122223333:regional/webacl/STMTest/1EXAMPLE-"
+      "2ARN-3ARN-4ARN-123456EXAMPLE\",\"terminatingRuleId\":\"STMTest_SQL"
+      "i_XSS\",\"terminatingRuleType\":\"REGULAR\",\"action\":\"BLOCK\","
+      "\"terminatingRuleMatchDetails\":[{\"conditionType\":\"SQL_INJECTIO"
+      "N\",\"sensitivityLevel\":\"HIGH\",\"location\":\"HEADER\",\"matche"
+      "dData\":[\"10\",\"AND\",\"1\"]}],\"httpSourceName\":\"-\",\"httpSo"
+      "urceId\":\"-\",\"ruleGroupList\":[],\"rateBasedRuleList\":[],\"non"
+      "TerminatingMatchingRules\":[]}" },
+    { "parseWAF repeated header", "[{\"parseWAF\":{}}]",
+      "{\"httpRequest\":{\"headers\":[{\"name\":\"A\",\"value\":\"1\"},{"
+      "\"name\":\"A\",\"value\":\"2\"}]}}",
+      NULL },
+    { "parseWAF not JSON", "[{\"parseWAF\":{}}]",
+      "GET / HTTP/1.1",
+      NULL },
 };
 
-static int same_json(const char *a, const char *b)
+/* got is exactly want's JSON, written compactly: the same members in
+ * the same order, numbers of the same type. */
+static int same_json(const char *got, const char *want)
 {
-    json_t *x = json_loads(a, 0, NULL);
-    json_t *y = json_loads(b, 0, NULL);
-    int eq = x && y && json_equal(x, y);
+    json_t *w = json_loads(want, 0, NULL);
+    char *text = w ? json_dumps(w, JSON_COMPACT) : NULL;
+    int eq = text && strcmp(got, text) == 0;
 
-    json_decref(x);
-    json_decref(y);
+    free(text);
+    json_decref(w);
     return eq;
 }
 
@@ -229,7 +404,17 @@ static const struct {
     { "grok named group", "[{\"grok\":{\"match\":\"(?<n>a)%{WORD:x}\"}}]",
       "named groups" },
     { "vended second", "[" PJ ",{\"parseWAF\":{}}]", "first processor" },
-    { "vended alone", "[{\"parseVPC\":{}}]", "does not implement" },
+    { "parseToOCSF", "[{\"parseToOCSF\":{\"eventSource\":"
+      "\"VPCFlow\",\"ocsfVersion\":\"V1.1\"}}]", "OCSF mappings" },
+    { "vended source", "[{\"parseVPC\":{\"source\":\"m\"}}]",
+      "shape" },
+    { "two addKeys", "[" PJ ",{\"addKeys\":{\"entries\":[{\"key\":"
+      "\"a\",\"value\":\"b\"}]}},{\"addKeys\":{\"entries\":"
+      "[{\"key\":\"c\",\"value\":\"d\"}]}}]", "at most one addKeys" },
+    { "two copyValue", "[" PJ ",{\"copyValue\":{\"entries\":[{"
+      "\"source\":\"a\",\"target\":\"b\"}]}},{\"copyValue\":"
+      "{\"entries\":[{\"source\":\"a\",\"target\":\"c\"}]}}]",
+      "at most one copyValue" },
     { "dateTimeConverter letter", "[" PJ ",{\"dateTimeConverter\":"
       "{\"source\":\"a\",\"target\":\"b\",\"matchPatterns\":[\"yyyy Q\"]}}]",
       "pattern letters" },
