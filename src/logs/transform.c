@@ -317,6 +317,10 @@ static int check_args(enum kind k, const json_t *a)
             opt_str(a, "delimiter", 2, &s) < 0) {
             return -1;
         }
+        /* "Maximum length: 1 unless the value is \t or \s" */
+        if (s && strlen(s) == 2 && strcmp(s, "\\t") && strcmp(s, "\\s")) {
+            return -1;
+        }
         if (cols && (!json_is_array(cols) || json_array_size(cols) > 100)) {
             return -1;
         }
@@ -785,10 +789,13 @@ static int do_csv(struct ev *e, const json_t *a)
         return -1;
     }
     qc = q ? q[0] : '"';
-    /* "\t" written as its two characters means a tab, as AWS's examples
-     * give it in JSON. */
+    /* "Setting delimiter to \t will separate each column on a tab
+     * character, and \s [...] on a single space character": the two
+     * characters, as the page writes them. */
     if (d && strcmp(d, "\\t") == 0) {
         d = "\t";
+    } else if (d && strcmp(d, "\\s") == 0) {
+        d = " ";
     }
     snprintf(dc, sizeof(dc), "%s", d ? d : ",");
     dl = strlen(dc);
@@ -872,8 +879,10 @@ static int do_move(struct ev *e, const json_t *a, int keep)
         const char *src = json_string_value(json_object_get(x, "source"));
         const char *dst = json_string_value(json_object_get(x, "target"));
         int over = flag(x, "overwriteIfExists");
+        char moved[2 * MAX_PATH + 2];
         json_t *v = NULL;
         const char *m = NULL;
+        size_t sl = strlen(src);
 
         if (keep && e->meta && src[0] == '@') {
             m = strcmp(src, "@logGroupName") == 0 ? e->meta->group
@@ -885,20 +894,35 @@ static int do_move(struct ev *e, const json_t *a, int keep)
             set_path(e->root, dst, json_string(m), over);
             continue;
         }
-        if (!keep) {
-            if (get_path(e->root, src) == NULL ||
-                (!over && get_path(e->root, dst))) {
-                continue;
-            }
-            take_path(e->root, src, &v);
-        } else {
+        if (keep) {
             v = get_path(e->root, src);
-            if (!v) {
-                continue;
+            if (v) {
+                set_path(e->root, dst, json_deep_copy(v), over);
             }
-            v = json_deep_copy(v);
+            continue;
         }
-        set_path(e->root, dst, v, over);
+        /* The page's example moves "outer_key1.inner_key1" to
+         * "outer_key2", an object, and the key lands in it under its own
+         * name: a target that is an object receives the key. */
+        if (json_is_object(get_path(e->root, dst))) {
+            const char *leaf = strrchr(src, '.');
+
+            if ((size_t)snprintf(moved, sizeof(moved), "%s.%s", dst,
+                                 leaf ? leaf + 1 : src) < sizeof(moved)) {
+                dst = moved;
+            }
+        }
+        /* Nothing moves into itself; a key that cannot be placed stays
+         * where it was. */
+        if (!get_path(e->root, src) || (!over && get_path(e->root, dst)) ||
+            (strncmp(dst, src, sl) == 0 &&
+             (dst[sl] == '.' || dst[sl] == '\0'))) {
+            continue;
+        }
+        v = json_incref(get_path(e->root, src));
+        if (set_path(e->root, dst, v, over) == 0) {
+            take_path(e->root, src, NULL);
+        }
     }
     return 0;
 }
@@ -1229,6 +1253,10 @@ static int do_grok(const struct lv_transformer *t, struct ev *e,
 
         if (a == PCRE2_UNSET || b < a) {
             continue;
+        }
+        if (p->grok.unquote[i] && b - a >= 2) {
+            a++;
+            b--;
         }
         set_path(e->root, p->grok.field[i], json_stringn(s + a, b - a), 1);
     }

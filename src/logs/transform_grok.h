@@ -6,12 +6,18 @@
  * CloudWatch-Logs-Transformation-Processors.html#CloudWatch-Logs-
  * Transformation-Grok — %{SYNTAX} matches a named pattern, %{SYNTAX:field}
  * also captures it as `field` (dot notation allowed); the text between
- * is a regular expression. The named patterns are the documented common
- * subset (numbers, words, spaces, DATA, GREEDYDATA, quoted strings, IPs,
- * hosts, paths and URIs, dates and times, log levels, e-mail and MAC
- * addresses, UUIDs, Apache's common and combined log formats); a name
- * outside it is refused (InvalidParameterException), never matched as
- * something else.
+ * is a regular expression. The named patterns are those of the page's
+ * "Supported grok patterns" tables (NUMBER too, which its examples use),
+ * each within its "Maximum pattern limit", at most 20 in a match, and at
+ * most 5 of URI, URIPARAM, URIPATHPARAM, SPACE, DATA, GREEDYDATA and
+ * GREEDYDATA_MULTILINE in all; a name outside them is refused
+ * (InvalidParameterException), never matched as something else. A
+ * QUOTEDSTRING's value is the text inside its quotes; HOSTPORT, URIHOST,
+ * SYSLOGPROG and SYSLOGFACILITY also capture the parts the page names
+ * (PORT, port, program and pid, facility and priority). Not implemented
+ * (refused by name): the common log patterns APACHE_ACCESS_LOG,
+ * NGINX_ACCESS_LOG and SYSLOG5424, whose typed, reordered output the
+ * page shows only by example.
  */
 #ifndef LV_LOGS_TRANSFORM_GROK_H
 #define LV_LOGS_TRANSFORM_GROK_H
@@ -27,6 +33,7 @@ struct lv_grok {
     pcre2_code *re;
     size_t n;                                   /* captured fields */
     char *field[LV_GROK_MAX_FIELDS];            /* field i is group i+1 */
+    unsigned char unquote[LV_GROK_MAX_FIELDS];  /* QUOTEDSTRING: strip */
 };
 
 /* Compiles `match` into *g: 0, or -1 with what is wrong in why[]. On

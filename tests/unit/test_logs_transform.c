@@ -116,24 +116,81 @@ static const struct row rows[] = {
       "{\"l\":[{\"k\":\"a\",\"v\":1},{\"k\":\"a\",\"v\":2},{\"v\":3}]}",
       "{\"l\":[{\"k\":\"a\",\"v\":1},{\"k\":\"a\",\"v\":2},{\"v\":3}],"
       "\"m\":{\"a\":[1,2]}}" },
-    { "grok documented example", "[{\"grok\":{\"match\":\"%{NUMBER:version}"
-      " %{HOSTNAME:hostname} %{NOTSPACE:status} %{QUOTEDSTRING:logMsg}\"}}]",
-      "293750 server-01.internal-network.local OK \"[Thread-000] token "
-      "generated\"",
-      "{\"version\":\"293750\",\"hostname\":"
-      "\"server-01.internal-network.local\",\"status\":\"OK\","
-      "\"logMsg\":\"\\\"[Thread-000] token generated\\\"\"}" },
+    { "grok page example 1",
+      "[{\"grok\":{\"match\":\"%{NUMBER:version} %{HOSTNAME:hostname} %{N"
+      "OTSPACE:status} %{QUOTEDSTRING:logMsg}\"}}]",
+      "293750 server-01.internal-network.local OK \"[Thread-000] token ge"
+      "nerated\"",
+      "{\"version\":\"293750\",\"hostname\":\"server-01.internal-network."
+      "local\",\"status\":\"OK\",\"logMsg\":\"[Thread-000] token generate"
+      "d\"}" },
+    { "grok page example 1b",
+      "[{\"grok\":{\"match\":\"%{HTTPDATE:timestamp} %{IPORHOST:clientip}"
+      " %{NUMBER:response_status}\"}}]",
+      "23/Nov/2024:10:25:15 -0900 172.16.0.1 200",
+      "{\"timestamp\":\"23/Nov/2024:10:25:15 -0900\",\"clientip\":\"172.1"
+      "6.0.1\",\"response_status\":\"200\"}" },
+    { "grok page example 2",
+      "[{\"parseJSON\":{}},{\"grok\":{\"match\":\"%{WORD:http_method} %{N"
+      "OTSPACE:request} HTTP/%{NUMBER:http_version}\",\"source\":\"logMsg"
+      "\"}}]",
+      "{\"timestamp\":\"2024-11-23T16:03:12Z\",\"level\":\"ERROR\",\"logM"
+      "sg\":\"GET /page.html HTTP/1.1\"}",
+      "{\"timestamp\":\"2024-11-23T16:03:12Z\",\"level\":\"ERROR\",\"logM"
+      "sg\":\"GET /page.html HTTP/1.1\",\"http_method\":\"GET\",\"request"
+      "\":\"/page.html\",\"http_version\":\"1.1\"}" },
+    { "grok page example 3",
+      "[{\"grok\":{\"match\":\"%{IP:client.ip} %{WORD:method} %{URIPATHPA"
+      "RAM:request.uri} %{NUMBER:response.status} %{NUMBER:response.bytes"
+      "}\"}}]",
+      "192.168.1.1 GET /index.html?param=value 200 1234",
+      "{\"client\":{\"ip\":\"192.168.1.1\"},\"method\":\"GET\",\"request"
+      "\":{\"uri\":\"/index.html?param=value\"},\"response\":{\"status\":"
+      "\"200\",\"bytes\":\"1234\"}}" },
+    { "grok HOSTPORT",
+      "[{\"grok\":{\"match\":\"%{HOSTPORT:ip}\"}}]",
+      "192.168.1.1:8080",
+      "{\"ip\":\"192.168.1.1:8080\",\"PORT\":\"8080\"}" },
+    { "grok URIHOST",
+      "[{\"grok\":{\"match\":\"%{URIHOST:host} %{URIHOST:ip}\"}}]",
+      "example.com:443 10.0.0.1",
+      "{\"host\":\"example.com:443\",\"port\":\"443\",\"ip\":\"10.0.0.1\""
+      "}" },
+    { "grok SYSLOGPROG",
+      "[{\"grok\":{\"match\":\"%{SYSLOGPROG:programWithId}\"}}]",
+      "user.profile/settings-page[1234]",
+      "{\"programWithId\":\"user.profile/settings-page[1234]\",\"program"
+      "\":\"user.profile/settings-page\",\"pid\":\"1234\"}" },
+    { "grok SYSLOGFACILITY",
+      "[{\"grok\":{\"match\":\"%{SYSLOGFACILITY:syslog}\"}}]",
+      "<13.6>",
+      "{\"syslog\":\"<13.6>\",\"facility\":\"13\",\"priority\":\"6\"}" },
+    { "grok dates",
+      "[{\"grok\":{\"match\":\"%{DATESTAMP_RFC2822:a};%{DATESTAMP_OTHER:b"
+      "};%{DATESTAMP_EVENTLOG:c};%{TZ:d}\"}}]",
+      "Mon, 15 May 2023 14:30:00 +0530;Mon May 15 14:30:00 PST 2023;20230"
+      "515143000;PDT",
+      "{\"a\":\"Mon, 15 May 2023 14:30:00 +0530\",\"b\":\"Mon May 15 14:3"
+      "0:00 PST 2023\",\"c\":\"20230515143000\",\"d\":\"PDT\"}" },
+    { "grok paths and ids",
+      "[{\"grok\":{\"match\":\"%{UNIXPATH:p} %{WINPATH:w} %{ARN:arn} %{UR"
+      "N:urn} %{MAC:m} %{TTY:t}\"}}]",
+      "/search?q=regex C:\\Users\\John\\file.txt arn:aws:iam:us-east-1:12"
+      "3456789012:user/johndoe urn:isbn:0451450523 0123.4567.89AB /dev/tt"
+      "y1",
+      "{\"p\":\"/search?q=regex\",\"w\":\"C:\\\\Users\\\\John\\\\file.txt"
+      "\",\"arn\":\"arn:aws:iam:us-east-1:123456789012:user/johndoe\",\"u"
+      "rn\":\"urn:isbn:0451450523\",\"m\":\"0123.4567.89AB\",\"t\":\"/dev"
+      "/tty1\"}" },
+    { "grok GREEDYDATA_MULTILINE",
+      "[{\"grok\":{\"match\":\"%{WORD:w} %{GREEDYDATA_MULTILINE:data}\"}}"
+      "]",
+      "x abc\ndef",
+      "{\"w\":\"x\",\"data\":\"abc\\ndef\"}" },
     { "grok nested fields and user groups", "[{\"grok\":{\"match\":"
       "\"^(a|b) %{IP:net.ip}(:%{POSINT:net.port})? %{LOGLEVEL:lvl}\"}}]",
       "a 10.0.0.1 WARN x", "{\"net\":{\"ip\":\"10.0.0.1\"},"
       "\"lvl\":\"WARN\"}" },
-    { "grok apache", "[{\"grok\":{\"match\":\"%{COMMONAPACHELOG}\"}}]",
-      "127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] \"GET /a.gif "
-      "HTTP/1.0\" 200 2326",
-      "{\"clientip\":\"127.0.0.1\",\"ident\":\"-\",\"auth\":"
-      "\"frank\",\"timestamp\":\"10/Oct/2000:13:55:36 -0700\","
-      "\"verb\":\"GET\",\"request\":\"/a.gif\",\"httpversion\":"
-      "\"1.0\",\"response\":\"200\",\"bytes\":\"2326\"}" },
     { "grok no match", "[{\"grok\":{\"match\":\"^%{INT:n}$\"}}]",
       "12a", NULL },
     { "dateTimeConverter default format", "[" PJ ",{\"dateTimeConverter\":"
@@ -152,6 +209,38 @@ static const struct row rows[] = {
       "[\"yyyy-MM-dd\"]}}]", "{\"t\":\"2024-13-01\"}", NULL },
     { "listToMap not a list", "[" PJ ",{\"listToMap\":{\"source\":\"l\","
       "\"key\":\"k\"}}]", "{\"l\":1}", NULL },
+    /* More of the page's examples. */
+    { "csv page example",
+      "[{\"csv\":{\"delimiter\":\":\",\"quoteCharacter\":\"'\"}}]",
+      "'Akua Mansa':28:'New York: USA'",
+      "{\"column_1\":\"Akua Mansa\",\"column_2\":\"28\",\"column_3\":\"Ne"
+      "w York: USA\"}" },
+    { "csv \\s",
+      "[{\"csv\":{\"delimiter\":\"\\\\s\"}}]",
+      "a b",
+      "{\"column_1\":\"a\",\"column_2\":\"b\"}" },
+    { "deleteKeys page example",
+      "[{\"parseJSON\":{}},{\"deleteKeys\":{\"withKeys\":[\"outer_key.inn"
+      "er_key\"]}}]",
+      "{\"outer_key\":{\"inner_key\":\"inner_value\"}}",
+      "{\"outer_key\":{}}" },
+    { "moveKeys page example",
+      "[{\"parseJSON\":{}},{\"moveKeys\":{\"entries\":[{\"source\":\"oute"
+      "r_key1.inner_key1\",\"target\":\"outer_key2\"}]}}]",
+      "{\"outer_key1\":{\"inner_key1\":\"inner_value1\"},\"outer_key2\":{"
+      "\"inner_key2\":\"inner_value2\"}}",
+      "{\"outer_key1\":{},\"outer_key2\":{\"inner_key2\":\"inner_value2\""
+      ",\"inner_key1\":\"inner_value1\"}}" },
+    { "moveKeys into itself",
+      "[{\"parseJSON\":{}},{\"moveKeys\":{\"entries\":[{\"source\":\"a\","
+      "\"target\":\"a.b\"}]}}]",
+      "{\"a\":{\"c\":1}}",
+      "{\"a\":{\"c\":1}}" },
+    { "moveKeys target unplaceable",
+      "[{\"parseJSON\":{}},{\"moveKeys\":{\"entries\":[{\"source\":\"a\","
+      "\"target\":\"s.y\"}]}}]",
+      "{\"a\":1,\"s\":\"str\"}",
+      "{\"a\":1,\"s\":\"str\"}" },
     /* The built-in parsers for AWS vended logs: the page's examples (the
      * transformed event compared as text, so field order and number types
      * count), and lines of another shape. */
@@ -401,6 +490,19 @@ static const struct {
       "unsupported grok pattern" },
     { "grok unclosed", "[{\"grok\":{\"match\":\"%{WORD:x\"}}]",
       "not closed" },
+    { "grok pattern not on the page",
+      "[{\"grok\":{\"match\":\"%{COMMONAPACHELOG}\"}}]",
+      "unsupported grok pattern" },
+    { "grok NOTSPACE six times",
+      "[{\"grok\":{\"match\":\"%{NOTSPACE} %{NOTSPACE} %{NOTSPACE} "
+      "%{NOTSPACE} %{NOTSPACE} %{NOTSPACE}\"}}]", "at most 5 times" },
+    { "grok DATA and GREEDYDATA six times",
+      "[{\"grok\":{\"match\":\"%{DATA} %{DATA} %{DATA} %{SPACE} "
+      "%{URI} %{GREEDYDATA}\"}}]", "in all" },
+    { "grok 21 patterns",
+      "[{\"grok\":{\"match\":\"%{INT}%{INT}%{INT}%{INT}%{INT}%{INT}"
+      "%{INT}%{INT}%{INT}%{INT}%{INT}%{INT}%{INT}%{INT}%{INT}%{INT}%{INT}"
+      "%{INT}%{INT}%{INT}%{WORD}\"}}]", "at most 20 grok patterns" },
     { "grok named group", "[{\"grok\":{\"match\":\"(?<n>a)%{WORD:x}\"}}]",
       "named groups" },
     { "vended second", "[" PJ ",{\"parseWAF\":{}}]", "first processor" },
@@ -436,6 +538,8 @@ static const struct {
     { "flatten no element", "[" PJ ",{\"listToMap\":{\"source\":\"a\","
       "\"key\":\"k\",\"flatten\":true}}]", "shape" },
     { "empty key", "[" PJ ",{\"deleteKeys\":{\"withKeys\":[\"\"]}}]",
+      "shape" },
+    { "csv two-character delimiter", "[{\"csv\":{\"delimiter\":\"ab\"}}]",
       "shape" },
 };
 
