@@ -476,6 +476,16 @@ struct lv_transformer *lv_transformer_new(const json_t *config,
                 "be a parser.");
             goto fail;
         }
+        /* "When using parseJSON as the first processor, you must parse
+         * the entire log event using @message as the source field": the
+         * first parser has nothing else to read, whichever it is. */
+        if (i == 0 && json_is_string(json_object_get(args, "source")) &&
+            strcmp(json_string_value(json_object_get(args, "source")),
+                   "@message")) {
+            bad(err, i, name, "the first processor must parse the whole "
+                "log event (source @message).");
+            goto fail;
+        }
         if ((kinds[j].flags & VENDED) && i > 0) {
             bad(err, i, name, "a parser for AWS vended logs must be the "
                 "first processor, and a transformer has at most one.");
@@ -1247,18 +1257,34 @@ static int do_grok(const struct lv_transformer *t, struct ev *e,
         e->root = json_object();
     }
     ov = pcre2_get_ovector_pointer(md);
-    for (size_t i = 0; i < p->grok.n && (int)i + 1 < rc; i++) {
-        PCRE2_SIZE a = ov[2 * (i + 1)];
-        PCRE2_SIZE b = ov[2 * (i + 1) + 1];
+    /* A common log pattern's fields first, reshaped; then the others. */
+    for (int pass = p->grok.common_kind ? 0 : 1; pass < 2; pass++) {
+        json_t *got = pass == 0 ? json_object() : NULL;
 
-        if (a == PCRE2_UNSET || b < a) {
-            continue;
+        for (size_t i = 0; i < p->grok.n && (int)i + 1 < rc; i++) {
+            PCRE2_SIZE a = ov[2 * (i + 1)];
+            PCRE2_SIZE b = ov[2 * (i + 1) + 1];
+            json_t *v;
+
+            if (a == PCRE2_UNSET || b < a ||
+                (pass == 0) != (p->grok.common[i] != 0)) {
+                continue;
+            }
+            if (p->grok.unquote[i] && b - a >= 2) {
+                a++;
+                b--;
+            }
+            v = json_stringn(s + a, b - a);
+            if (pass == 0) {
+                json_object_set_new(got, p->grok.field[i], v);
+            } else {
+                set_path(e->root, p->grok.field[i], v, 1);
+            }
         }
-        if (p->grok.unquote[i] && b - a >= 2) {
-            a++;
-            b--;
+        if (got) {
+            lv_grok_common(&p->grok, got, e->root);
+            json_decref(got);
         }
-        set_path(e->root, p->grok.field[i], json_stringn(s + a, b - a), 1);
     }
     ret = 0;
 out:

@@ -10,9 +10,13 @@
  */
 #include "logs/transform_grok.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "logs/transform_time.h"
 
 #include "util/buf.h"
 #include "util/mem.h"
@@ -130,6 +134,24 @@ static const struct {
                   "[Cc]rit(?:ical)?|CRIT(?:ICAL)?|[Ff]atal|FATAL|"
                   "[Ss]evere|SEVERE|[Ee]merg(?:ency)?|EMERG(?:ENCY)?)",
       20, 0 },
+    /* The common log patterns (few = 2): their captures are reshaped by
+     * lv_grok_common. ident/auth "-" and the SD, procid "-" are absent
+     * from the page's outputs. */
+    { "APACHE_ACCESS_LOG", "(?:%{IPORHOST:remote_host} %{NOTSPACE} "
+                           "%{NOTSPACE:auth_user} "
+                           "\\[%{HTTPDATE:timestamp}\\] "
+                           "\"%{WORD:http_method} %{NOTSPACE:request} "
+                           "HTTP/%{NUMBER:http_version}\" "
+                           "%{INT:status_code} (?:%{INT:response_size}|-)"
+                           "(?: \"%{DATA:referrer}\" \"%{DATA:agent}\")?)",
+      1, 2 },
+    { "NGINX_ACCESS_LOG", "%{APACHE_ACCESS_LOG}", 1, 2 },
+    { "SYSLOG5424", "(?:<%{NONNEGINT:pri}>%{NONNEGINT:version} "
+                    "%{NOTSPACE:timestamp} %{NOTSPACE:hostname} "
+                    "%{NOTSPACE:app} %{NOTSPACE:procid} "
+                    "%{NOTSPACE:msg_id} "
+                    "(?:-|\\[%{DATA:structured_data}\\]) ?"
+                    "%{GREEDYDATA:message})", 1, 2 },
     { "COMMONAPACHELOG", "(?:%{IPORHOST:clientip} %{USER:ident} "
                          "%{USER:auth} \\[%{HTTPDATE:timestamp}\\] "
                          "\"(?:%{WORD:verb} %{NOTSPACE:request}"
@@ -159,8 +181,39 @@ static int find_pat(const char *name, size_t n)
 struct uses {
     int total;
     int few;
+    int common;         /* a common log pattern came first */
+    int after;          /* patterns after it */
     unsigned char n[N_PATS];
 };
+
+/*
+ * "When you use these specific patterns, they must be the first patterns
+ * in your matching configuration, and no other patterns can precede
+ * them. Also, you can follow them only with exactly one DATA,
+ * GREEDYDATA or GREEDYDATA_MULTILINE pattern."
+ */
+static int common_rule(struct uses *u, int k, char *why, size_t why_len)
+{
+    const char *n = pats[k].name;
+
+    if (pats[k].few == 2) {
+        if (u->total > 1) {
+            snprintf(why, why_len, "%%{%s} must be the first pattern of "
+                     "the grok match", n);
+            return -1;
+        }
+        u->common = 1;
+        return 0;
+    }
+    if (u->common && (++u->after > 1 || (strcmp(n, "DATA") &&
+                                         strcmp(n, "GREEDYDATA") &&
+                                         strcmp(n, "GREEDYDATA_MULTILINE")))) {
+        snprintf(why, why_len, "a common log pattern may be followed only "
+                 "by one DATA, GREEDYDATA or GREEDYDATA_MULTILINE");
+        return -1;
+    }
+    return 0;
+}
 
 /* Counts a use of pattern k at the top level: 0, or -1 with why[]. */
 static int count_use(struct uses *u, int k, char *why, size_t why_len)
@@ -175,7 +228,7 @@ static int count_use(struct uses *u, int k, char *why, size_t why_len)
                  "grok match", pats[k].name, pats[k].max);
         return -1;
     }
-    if (pats[k].few && ++u->few > MAX_FEW) {
+    if (pats[k].few == 1 && ++u->few > MAX_FEW) {
         snprintf(why, why_len, "URI, URIPARAM, URIPATHPARAM, SPACE, DATA, "
                  "GREEDYDATA and GREEDYDATA_MULTILINE may be used at most "
                  "%d times in all in a grok match", MAX_FEW);
@@ -193,9 +246,9 @@ void lv_grok_release(struct lv_grok *g)
     memset(g, 0, sizeof(*g));
 }
 
-static int expand(const char *s, int depth, struct uses *u,
-                  struct lv_grok *g, struct lv_buf *out, char *why,
-                  size_t why_len)
+static int expand(const char *s, int depth, int in_common,
+                  struct uses *u, struct lv_grok *g, struct lv_buf *out,
+                  char *why, size_t why_len)
 {
     if (depth > MAX_DEPTH) {
         snprintf(why, why_len, "grok patterns nest too deep");
@@ -236,7 +289,8 @@ static int expand(const char *s, int depth, struct uses *u,
                      (int)(nlen > 64 ? 64 : nlen), s + 2);
             return -1;
         }
-        if (depth == 0 && count_use(u, k, why, why_len) < 0) {
+        if (depth == 0 && (count_use(u, k, why, why_len) < 0 ||
+                           common_rule(u, k, why, why_len) < 0)) {
             return -1;
         }
         if (colon) {
@@ -258,6 +312,7 @@ static int expand(const char *s, int depth, struct uses *u,
              * page: "Hello, world!" gives {"msg": "Hello, world!"}). */
             g->unquote[g->n] = strcmp(pats[k].name, "QUOTEDSTRING") == 0 ||
                                strcmp(pats[k].name, "QS") == 0;
+            g->common[g->n] = (unsigned char)in_common;
             if (lv_buf_addf(out, "(?<f%zu>", g->n) < 0) {
                 goto long_;
             }
@@ -265,7 +320,12 @@ static int expand(const char *s, int depth, struct uses *u,
         } else if (lv_buf_add(out, "(?:", 3) < 0) {
             goto long_;
         }
-        if (expand(pats[k].def, depth + 1, u, g, out, why, why_len) < 0) {
+        if (pats[k].few == 2) {
+            g->common_kind = strcmp(pats[k].name, "SYSLOG5424") == 0
+                             ? LV_GROK_SYSLOG : LV_GROK_ACCESS;
+        }
+        if (expand(pats[k].def, depth + 1, in_common || pats[k].few == 2,
+                   u, g, out, why, why_len) < 0) {
             return -1;
         }
         if (lv_buf_add(out, ")", 1) < 0) {
@@ -291,7 +351,7 @@ int lv_grok_compile(const char *match, struct lv_grok *g, char *why,
 
     memset(&u, 0, sizeof(u));
     memset(g, 0, sizeof(*g));
-    if (expand(match, 0, &u, g, &re, why, why_len) < 0) {
+    if (expand(match, 0, 0, &u, g, &re, why, why_len) < 0) {
         goto fail;
     }
     /* Plain groups of the user's own regex would shift the numbering:
@@ -316,4 +376,63 @@ fail:
     lv_buf_release(&re);
     lv_grok_release(g);
     return -1;
+}
+
+/* The page's outputs, in their order; "-" and empty values are left out
+ * (ident and procid "-" are absent from the page's examples). */
+static const char *const access_order[] = {
+    "request", "referrer", "agent", "http_method", "status_code",
+    "auth_user", "http_version", "response_size", "remote_host",
+    "timestamp", NULL,
+};
+static const char *const syslog_order[] = {
+    "pri", "version", "timestamp", "hostname", "app", "procid", "msg_id",
+    "structured_data", "message", NULL,
+};
+
+/* HTTPDATE "03/Aug/2023:12:34:56 +0000" as the page writes it,
+ * "2023-08-03T12:34:56Z" (UTC); NULL when it does not parse. */
+static json_t *iso_time(const char *s)
+{
+    struct lv_dtf in;
+    struct lv_dtf out;
+    int64_t ms = 0;
+    char buf[64];
+
+    if (lv_dtf_compile("dd/MMM/yyyy:HH:mm:ss Z", &in) < 0 ||
+        lv_dtf_compile("yyyy-MM-dd'T'HH:mm:ss'Z'", &out) < 0 ||
+        lv_dtf_parse(&in, s, strlen(s), 0, &ms) < 0 ||
+        lv_dtf_format(&out, ms, 0, buf, sizeof(buf)) < 0) {
+        return NULL;
+    }
+    return json_string(buf);
+}
+
+void lv_grok_common(const struct lv_grok *g, const json_t *got,
+                    json_t *root)
+{
+    const char *const *order = g->common_kind == LV_GROK_SYSLOG
+                               ? syslog_order : access_order;
+
+    for (size_t i = 0; order[i]; i++) {
+        const char *v = json_string_value(json_object_get(got, order[i]));
+        json_t *out = NULL;
+        char *end = NULL;
+        long long n;
+
+        if (!v || !*v || strcmp(v, "-") == 0) {
+            continue;
+        }
+        if (!strcmp(order[i], "status_code") ||
+            !strcmp(order[i], "response_size") ||
+            !strcmp(order[i], "pri") || !strcmp(order[i], "version")) {
+            errno = 0;
+            n = strtoll(v, &end, 10);
+            out = errno || *end ? NULL : json_integer(n);
+        } else if (g->common_kind == LV_GROK_ACCESS &&
+                   !strcmp(order[i], "timestamp")) {
+            out = iso_time(v);
+        }
+        json_object_set_new(root, order[i], out ? out : json_string(v));
+    }
 }

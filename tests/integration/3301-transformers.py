@@ -214,6 +214,40 @@ with Server() as srv:
               "hostname": "server-01.internal-network.local",
               "status": "OK",
               "logMsg": "[Thread-000] token generated"})
+    test_one(srv, "grok APACHE_ACCESS_LOG",
+             [{"grok": {"match": "%{APACHE_ACCESS_LOG}"}}],
+             '127.0.0.1 - - [03/Aug/2023:12:34:56 +0000] '
+             '"GET /page.html HTTP/1.1" 200 1234',
+             {"request": "/page.html", "http_method": "GET",
+              "status_code": 200, "http_version": "1.1",
+              "response_size": 1234, "remote_host": "127.0.0.1",
+              "timestamp": "2023-08-03T12:34:56Z"})
+    agent = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+             "(KHTML, like Gecko) Chrome/92.0.4515.131 Safari/537.36")
+    test_one(srv, "grok NGINX_ACCESS_LOG",
+             [{"grok": {"match": "%{NGINX_ACCESS_LOG}"}}],
+             '192.168.1.100 - Foo [03/Aug/2023:12:34:56 +0000] '
+             '"GET /account/login.html HTTP/1.1" 200 42 '
+             '"https://www.amazon.com/" "%s"' % agent,
+             {"request": "/account/login.html",
+              "referrer": "https://www.amazon.com/", "agent": agent,
+              "http_method": "GET", "status_code": 200, "auth_user": "Foo",
+              "http_version": "1.1", "response_size": 42,
+              "remote_host": "192.168.1.100",
+              "timestamp": "2023-08-03T12:34:56Z"})
+    test_one(srv, "grok SYSLOG5424",
+             [{"grok": {"match": "%{SYSLOG5424}"}}],
+             '<165>1 2003-10-11T22:14:15.003Z mymachine.example.com '
+             'evntslog - ID47 [exampleSDID@32473 iut="3" eventSource= '
+             '"Application" eventID="1011"][examplePriority@32473 '
+             'class="high"]',
+             {"pri": 165, "version": 1,
+              "timestamp": "2003-10-11T22:14:15.003Z",
+              "hostname": "mymachine.example.com", "app": "evntslog",
+              "msg_id": "ID47",
+              "structured_data": 'exampleSDID@32473 iut="3" eventSource= '
+                                 '"Application" eventID="1011"',
+              "message": '[examplePriority@32473 class="high"]'})
     test_one(srv, "grok dotted fields",
              [{"grok": {"match": "%{IP:client.ip} %{WORD:method} "
                                  "%{URIPATHPARAM:request.uri} "
@@ -280,6 +314,10 @@ with Server() as srv:
         msg="first processor", transformerConfig=[
             {"addKeys": {"entries": [{"key": "a", "value": "b"}]}}],
         logEventMessages=["x"])
+    err("first parser reads another field", IPE, srv, "TestTransformer",
+        msg="source @message",
+        transformerConfig=[{"parseJSON": {"source": "body"}}],
+        logEventMessages=["x"])
     err("six parsers", IPE, srv, "TestTransformer", msg="at most 5",
         transformerConfig=[PJ] * 6, logEventMessages=["x"])
     err("21 processors", IPE, srv, "TestTransformer",
@@ -312,6 +350,10 @@ with Server() as srv:
     err("grok NOTSPACE over its limit", IPE, srv, "TestTransformer",
         msg="at most 5 times", transformerConfig=[
             {"grok": {"match": " ".join(["%{NOTSPACE}"] * 6)}}],
+        logEventMessages=["x"])
+    err("grok common pattern followed by NUMBER", IPE, srv,
+        "TestTransformer", msg="followed only by", transformerConfig=[
+            {"grok": {"match": "%{NGINX_ACCESS_LOG} %{NUMBER:num}"}}],
         logEventMessages=["x"])
     err("csv two-character delimiter", IPE, srv, "TestTransformer",
         transformerConfig=[{"csv": {"delimiter": "ab"}}],

@@ -187,6 +187,44 @@ static const struct row rows[] = {
       "]",
       "x abc\ndef",
       "{\"w\":\"x\",\"data\":\"abc\\ndef\"}" },
+    { "grok APACHE_ACCESS_LOG page example",
+      "[{\"grok\":{\"match\":\"%{APACHE_ACCESS_LOG}\"}}]",
+      "127.0.0.1 - - [03/Aug/2023:12:34:56 +0000] \"GET /page.html HTTP/1"
+      ".1\" 200 1234",
+      "{\"request\":\"/page.html\",\"http_method\":\"GET\",\"status_code"
+      "\":200,\"http_version\":\"1.1\",\"response_size\":1234,\"remote_ho"
+      "st\":\"127.0.0.1\",\"timestamp\":\"2023-08-03T12:34:56Z\"}" },
+    { "grok NGINX_ACCESS_LOG page example",
+      "[{\"grok\":{\"match\":\"%{NGINX_ACCESS_LOG}\"}}]",
+      "192.168.1.100 - Foo [03/Aug/2023:12:34:56 +0000] \"GET /account/lo"
+      "gin.html HTTP/1.1\" 200 42 \"https://www.amazon.com/\" \"Mozilla/5"
+      ".0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like G"
+      "ecko) Chrome/92.0.4515.131 Safari/537.36\"",
+      "{\"request\":\"/account/login.html\",\"referrer\":\"https://www.am"
+      "azon.com/\",\"agent\":\"Mozilla/5.0 (Windows NT 10.0; Win64; x64) "
+      "AppleWebKit/537.36 (KHTML, like Gecko) Chrome/92.0.4515.131 Safari"
+      "/537.36\",\"http_method\":\"GET\",\"status_code\":200,\"auth_user"
+      "\":\"Foo\",\"http_version\":\"1.1\",\"response_size\":42,\"remote_"
+      "host\":\"192.168.1.100\",\"timestamp\":\"2023-08-03T12:34:56Z\"}" },
+    { "grok SYSLOG5424 page example",
+      "[{\"grok\":{\"match\":\"%{SYSLOG5424}\"}}]",
+      "<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - I"
+      "D47 [exampleSDID@32473 iut=\"3\" eventSource= \"Application\" even"
+      "tID=\"1011\"][examplePriority@32473 class=\"high\"]",
+      "{\"pri\":165,\"version\":1,\"timestamp\":\"2003-10-11T22:14:15.003"
+      "Z\",\"hostname\":\"mymachine.example.com\",\"app\":\"evntslog\",\""
+      "msg_id\":\"ID47\",\"structured_data\":\"exampleSDID@32473 iut=\\\""
+      "3\\\" eventSource= \\\"Application\\\" eventID=\\\"1011\\\"\",\"me"
+      "ssage\":\"[examplePriority@32473 class=\\\"high\\\"]\"}" },
+    { "grok APACHE_ACCESS_LOG then GREEDYDATA, offset to UTC",
+      "[{\"grok\":{\"match\":\"%{APACHE_ACCESS_LOG} %{GREEDYDATA:logMsg}"
+      "\"}}]",
+      "10.0.0.1 - bob [03/Aug/2023:12:34:56 +0200] \"POST /x HTTP/2.0\" 4"
+      "04 - trailing text",
+      "{\"request\":\"/x\",\"http_method\":\"POST\",\"status_code\":404,"
+      "\"auth_user\":\"bob\",\"http_version\":\"2.0\",\"remote_host\":\"1"
+      "0.0.0.1\",\"timestamp\":\"2023-08-03T10:34:56Z\",\"logMsg\":\"trai"
+      "ling text\"}" },
     { "grok nested fields and user groups", "[{\"grok\":{\"match\":"
       "\"^(a|b) %{IP:net.ip}(:%{POSINT:net.port})? %{LOGLEVEL:lvl}\"}}]",
       "a 10.0.0.1 WARN x", "{\"net\":{\"ip\":\"10.0.0.1\"},"
@@ -490,6 +528,8 @@ static const struct {
       "unsupported grok pattern" },
     { "grok unclosed", "[{\"grok\":{\"match\":\"%{WORD:x\"}}]",
       "not closed" },
+    { "first parser with a source",
+      "[{\"parseJSON\":{\"source\":\"a\"}}]", "source @message" },
     { "grok pattern not on the page",
       "[{\"grok\":{\"match\":\"%{COMMONAPACHELOG}\"}}]",
       "unsupported grok pattern" },
@@ -503,6 +543,15 @@ static const struct {
       "[{\"grok\":{\"match\":\"%{INT}%{INT}%{INT}%{INT}%{INT}%{INT}"
       "%{INT}%{INT}%{INT}%{INT}%{INT}%{INT}%{INT}%{INT}%{INT}%{INT}%{INT}"
       "%{INT}%{INT}%{INT}%{WORD}\"}}]", "at most 20 grok patterns" },
+    { "grok common pattern not first",
+      "[{\"grok\":{\"match\":\"%{WORD:w} %{SYSLOG5424}\"}}]",
+      "must be the first pattern" },
+    { "grok two common patterns",
+      "[{\"grok\":{\"match\":\"%{APACHE_ACCESS_LOG} %{SYSLOG5424}\"}}]",
+      "must be the first pattern" },
+    { "grok common pattern then NUMBER",
+      "[{\"grok\":{\"match\":\"%{NGINX_ACCESS_LOG} %{NUMBER:num}\"}}]",
+      "followed only by" },
     { "grok named group", "[{\"grok\":{\"match\":\"(?<n>a)%{WORD:x}\"}}]",
       "named groups" },
     { "vended second", "[" PJ ",{\"parseWAF\":{}}]", "first processor" },
