@@ -1374,6 +1374,44 @@ static int run(const struct lv_transformer *t, const struct proc *p,
     }
 }
 
+/*
+ * The fewest significant digits, 15 to 17, that write every real in v so
+ * that it reads back the same: the page writes 0.001 and 1.0, and a
+ * parsed 0.005 should not come out as 0.0050000000000000001.
+ */
+static int real_precision(const json_t *v)
+{
+    int p = 15;
+    size_t i;
+    const char *k;
+    const json_t *x;
+
+    if (json_is_real(v)) {
+        double d = json_real_value(v);
+        char b[40];
+
+        for (; p < 17; p++) {
+            snprintf(b, sizeof(b), "%.*g", p, d);
+            if (strtod(b, NULL) == d) {
+                break;
+            }
+        }
+    } else if (json_is_object(v)) {
+        json_object_foreach((json_t *)v, k, x) {
+            int q = real_precision(x);
+
+            p = q > p ? q : p;
+        }
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, x) {
+            int q = real_precision(x);
+
+            p = q > p ? q : p;
+        }
+    }
+    return p;
+}
+
 int lv_transformer_apply(const struct lv_transformer *t,
                          const struct lv_transform_meta *meta,
                          const char *msg, size_t len, size_t max_out,
@@ -1395,7 +1433,8 @@ int lv_transformer_apply(const struct lv_transformer *t,
     if (!e.root) {
         goto out;
     }
-    text = json_dumps(e.root, JSON_COMPACT);
+    text = json_dumps(e.root, JSON_COMPACT |
+                      JSON_REAL_PRECISION(real_precision(e.root)));
     if (!text || strlen(text) > max_out) {
         goto out;
     }
