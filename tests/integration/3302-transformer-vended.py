@@ -67,9 +67,9 @@ CF_OUT = """{
   "sc-bytes": 392, "c-ip": "192.0.2.24", "cs-method": "GET",
   "cs(Host)": "d111111abcdef8.cloudfront.net", "cs-uri-stem": "/index.html",
   "sc-status": 200, "cs(Referer)": "-",
-  "cs(User-Agent)": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/78.0.3904.108 Safari/537.36",
+  "cs(User-Agent)": "UA",
   "cs-uri-query": "-", "cs(Cookie)": "-", "x-edge-result-type": "Hit",
-  "x-edge-request-id": "SOX4xwn4XV6Q4rgb7XiVGOHms_BGlTAC4KyHmureZmBNrjGdRLiNIQ==",
+  "x-edge-request-id": "RID",
   "x-host-header": "d111111abcdef8.cloudfront.net", "cs-protocol": "https",
   "cs-bytes": 23, "time-taken": 0.001, "x-forwarded-for": "-",
   "ssl-protocol": "TLSv1.2", "ssl-cipher": "ECDHE-RSA-AES128-GCM-SHA256",
@@ -78,6 +78,13 @@ CF_OUT = """{
   "time-to-first-byte": 0.001, "x-edge-detailed-result-type": "Hit",
   "sc-content-type": "text/html", "sc-content-len": 78,
   "sc-range-start": "-", "sc-range-end": "-"}"""
+CF_OUT = (CF_OUT.replace('"UA"', json.dumps(
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/78.0.3904.108 Safari/537.36"))
+    .replace('"RID"', json.dumps("SOX4xwn4XV6Q4rgb7XiVGOHms_BGlTAC4Ky"
+                                 "HmureZmBNrjGdRLiNIQ==")))
+ACL = json.dumps("arn:aws:wafv2:ap-southeast-2:111122223333:regional/"
+                 "webacl/STMTest/1EXAMPLE-2ARN-3ARN-4ARN-123456EXAMPLE")
 R53 = ("1.0 2017-12-13T08:15:50.235Z Z123412341234 example.com AAAA NOERROR "
        "TCP IAD12 192.0.2.0 198.51.100.0/24")
 R53_OUT = """{
@@ -103,7 +110,7 @@ PG_OUT = """{
   "logLevel": "ERROR"}"""
 WAF = json.dumps(page("""{
   "timestamp": 1576280412771, "formatVersion": 1,
-  "webaclId": "arn:aws:wafv2:ap-southeast-2:111122223333:regional/webacl/STMTest/1EXAMPLE-2ARN-3ARN-4ARN-123456EXAMPLE",
+  "webaclId": "ACL",
   "terminatingRuleId": "STMTest_SQLi_XSS", "terminatingRuleType": "REGULAR",
   "action": "BLOCK",
   "terminatingRuleMatchDetails": [{"conditionType": "SQL_INJECTION",
@@ -118,7 +125,7 @@ WAF = json.dumps(page("""{
                 {"name": "x-stm-test", "value": "10 AND 1=1"}],
     "uri": "/myUri", "args": "", "httpVersion": "HTTP/1.1",
     "httpMethod": "GET", "requestId": "rid"},
-  "labels": [{"name": "value"}]}"""))
+  "labels": [{"name": "value"}]}""".replace('"ACL"', ACL)))
 WAF_OUT = """{
   "httpRequest": {"headers": {"Host": "localhost:1989",
       "User-Agent": "curl/7.61.1", "Accept": "*/*",
@@ -127,14 +134,15 @@ WAF_OUT = """{
     "httpVersion": "HTTP/1.1", "httpMethod": "GET", "requestId": "rid"},
   "labels": {"name": "value"},
   "timestamp": 1576280412771, "formatVersion": 1,
-  "webaclId": "arn:aws:wafv2:ap-southeast-2:111122223333:regional/webacl/STMTest/1EXAMPLE-2ARN-3ARN-4ARN-123456EXAMPLE",
+  "webaclId": "ACL",
   "terminatingRuleId": "STMTest_SQLi_XSS", "terminatingRuleType": "REGULAR",
   "action": "BLOCK",
   "terminatingRuleMatchDetails": [{"conditionType": "SQL_INJECTION",
     "sensitivityLevel": "HIGH", "location": "HEADER",
     "matchedData": ["10", "AND", "1"]}],
   "httpSourceName": "-", "httpSourceId": "-", "ruleGroupList": [],
-  "rateBasedRuleList": [], "nonTerminatingMatchingRules": []}"""
+  "rateBasedRuleList": [], "nonTerminatingMatchingRules": []}""".replace(
+    '"ACL"', ACL)
 
 with Server() as srv:
     logs = srv.client("logs")
