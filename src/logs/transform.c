@@ -413,6 +413,64 @@ static int check_args(enum kind k, const json_t *a)
     return -1;
 }
 
+/* The paths the page limits to "Maximum nested key depth: 3": a member
+ * of the args (list NULL), or of each element of the list `list` (field
+ * NULL: the list's strings themselves). */
+static const struct {
+    enum kind kind;
+    const char *list;
+    const char *field;
+} deep_paths[] = {
+    { K_PARSE_JSON, NULL, "source" }, { K_PARSE_JSON, NULL, "destination" },
+    { K_GROK, NULL, "source" }, { K_CSV, NULL, "source" },
+    { K_CSV, "columns", NULL }, { K_PARSE_KV, NULL, "source" },
+    { K_SUBST, "entries", "source" }, { K_ADD_KEYS, "entries", "key" },
+    { K_MOVE_KEYS, "entries", "source" }, { K_MOVE_KEYS, "entries", "target" },
+    { K_RENAME_KEYS, "entries", "renameTo" },
+    { K_COPY_VALUE, "entries", "source" },
+    { K_COPY_VALUE, "entries", "target" },
+    { K_LIST_TO_MAP, NULL, "source" }, { K_LIST_TO_MAP, NULL, "target" },
+    { K_TYPE, "entries", "key" }, { K_DATETIME, NULL, "target" },
+};
+#define MAX_DEPTH 3
+
+static int too_deep(const json_t *v)
+{
+    const char *s = json_string_value(v);
+    int segs = 1;
+
+    for (; s && *s; s++) {
+        segs += *s == '.';
+    }
+    return segs > MAX_DEPTH;
+}
+
+/* 0, or -1 when a path of k's args nests deeper than MAX_DEPTH keys. */
+static int check_depth(enum kind k, const json_t *a)
+{
+    for (size_t d = 0; d < sizeof(deep_paths) / sizeof(deep_paths[0]); d++) {
+        size_t i;
+        const json_t *e;
+
+        if (deep_paths[d].kind != k) {
+            continue;
+        }
+        if (!deep_paths[d].list) {
+            if (too_deep(json_object_get(a, deep_paths[d].field))) {
+                return -1;
+            }
+            continue;
+        }
+        json_array_foreach(json_object_get(a, deep_paths[d].list), i, e) {
+            if (too_deep(deep_paths[d].field
+                         ? json_object_get(e, deep_paths[d].field) : e)) {
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
 void lv_transformer_free(struct lv_transformer *t)
 {
     if (!t) {
@@ -469,6 +527,10 @@ struct lv_transformer *lv_transformer_new(const json_t *config,
         if (!json_is_object(args) || check_args(kinds[j].kind, args) < 0) {
             bad(err, i, name, "its parameters do not match the processor's "
                 "shape.");
+            goto fail;
+        }
+        if (check_depth(kinds[j].kind, args) < 0) {
+            bad(err, i, name, "a key path nests deeper than 3 keys.");
             goto fail;
         }
         if (i == 0 && !(kinds[j].flags & PARSER)) {

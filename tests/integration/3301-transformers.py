@@ -355,6 +355,11 @@ with Server() as srv:
         "TestTransformer", msg="followed only by", transformerConfig=[
             {"grok": {"match": "%{NGINX_ACCESS_LOG} %{NUMBER:num}"}}],
         logEventMessages=["x"])
+    err("key path four deep", IPE, srv, "TestTransformer",
+        msg="deeper than 3", transformerConfig=[
+            PJ, {"copyValue": {"entries": [
+                {"source": "a", "target": "b.c.d.e"}]}}],
+        logEventMessages=["x"])
     err("csv two-character delimiter", IPE, srv, "TestTransformer",
         transformerConfig=[{"csv": {"delimiter": "ab"}}],
         logEventMessages=["x"])

@@ -533,6 +533,11 @@ static const struct {
       "not closed" },
     { "first parser with a source",
       "[{\"parseJSON\":{\"source\":\"a\"}}]", "source @message" },
+    { "addKeys key four deep",
+      "[" PJ ",{\"addKeys\":{\"entries\":[{\"key\":\"a.b.c.d\","
+      "\"value\":\"v\"}]}}]", "deeper than 3" },
+    { "csv column four deep",
+      "[{\"csv\":{\"columns\":[\"a\",\"w.x.y.z\"]}}]", "deeper than 3" },
     { "grok pattern not on the page",
       "[{\"grok\":{\"match\":\"%{COMMONAPACHELOG}\"}}]",
       "unsupported grok pattern" },
