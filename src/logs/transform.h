@@ -8,7 +8,9 @@
  * CloudWatch-Logs-Transformation-Create.html (the rules of a config: the
  * first processor is a parser; at most 5 parsers; one grok, one addKeys,
  * one copyValue; a parser for an AWS vended log only first and only one,
- * its source absent or "@message"). The shapes and their
+ * its source absent or "@message"; the first parser reads the whole
+ * message; the key paths the Processors page limits nest at most 3 keys
+ * deep). The shapes and their
  * lengths, counts (1..20 processors) and enums are the model's
  * (lv_model_validate checks them before a handler runs); this module
  * checks them again where its own safety depends on them, since a stored
