@@ -111,8 +111,10 @@ static int hexval(char c)
 
 /*
  * "Encoded field values are decoded": %XX (CloudFront's URL encoding) or
- * \ooo (Route 53's octal escapes), once; anything else is copied. A new
- * JSON string, or NULL when the result is not UTF-8.
+ * \ooo (Route 53's octal escapes), once; anything else is copied, and so
+ * is an escape of the NUL byte (a transformed event is JSON text that
+ * every reader takes, and readers differ on "\u0000"). A new JSON
+ * string, or NULL when the result is not UTF-8.
  */
 static json_t *decoded(const char *s, size_t n, char esc)
 {
@@ -122,7 +124,8 @@ static json_t *decoded(const char *s, size_t n, char esc)
 
     for (size_t i = 0; i < n; i++) {
         if (esc == '%' && s[i] == '%' && i + 2 < n &&
-            hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+            hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0 &&
+            hexval(s[i + 1]) + hexval(s[i + 2]) > 0) {
             d[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
             i += 2;
             continue;
@@ -130,7 +133,8 @@ static json_t *decoded(const char *s, size_t n, char esc)
         if (esc == '\\' && s[i] == '\\' && i + 3 < n &&
             s[i + 1] >= '0' && s[i + 1] <= '3' &&
             s[i + 2] >= '0' && s[i + 2] <= '7' &&
-            s[i + 3] >= '0' && s[i + 3] <= '7') {
+            s[i + 3] >= '0' && s[i + 3] <= '7' &&
+            (s[i + 1] != '0' || s[i + 2] != '0' || s[i + 3] != '0')) {
             d[o++] = (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 +
                             (s[i + 3] - '0'));
             i += 3;

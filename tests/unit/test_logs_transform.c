@@ -387,6 +387,14 @@ static const struct row rows[] = {
       "\"srcPort\":20641,\"dstPort\":22,\"protocol\":6,\"packets\":20,\"b"
       "ytes\":4249,\"start\":1418530010,\"end\":1418530070,\"action\":\"A"
       "CCEPT\",\"logStatus\":\"OK\"}" },
+    { "parseRoute53 NUL escape kept",
+      "[{\"parseRoute53\":{}}]",
+      "1 t z a\\000b.com A NOERROR UDP IAD12 192.0.2.0 -",
+      "{\"version\":1,\"queryTimestamp\":\"t\",\"hostZoneId\":\"z\","
+      "\"queryName\":\"a\\\\000b.com\",\"queryType\":\"A\","
+      "\"responseCode\":\"NOERROR\",\"protocol\":\"UDP\","
+      "\"edgeLocation\":\"IAD12\",\"resolverIp\":\"192.0.2.0\","
+      "\"ednsClientSubnet\":\"-\"}" },
     { "parseVPC NODATA", "[{\"parseVPC\":{}}]",
       "2 123456789010 eni-abc123de - - - - - - - 1418530010 1418530070 - "
       "NODATA",
