@@ -21,6 +21,7 @@
 
 #include "logs/transform_grok.h"
 #include "logs/transform_time.h"
+#include "logs/transform_vended.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -49,45 +50,52 @@ enum kind {
     K_LIST_TO_MAP,
     K_GROK,
     K_DATETIME,
+    K_VENDED,
     K_UNSUPPORTED,
 };
 
 #define PARSER 1
 #define VENDED 2                /* a parser for an AWS vended log */
 
+#define ONCE 4                  /* at most one in a transformer */
+
 static const struct {
     const char *name;
     enum kind kind;
     int flags;
+    enum lv_vended vended;      /* K_VENDED: which log */
 } kinds[] = {
-    { "parseJSON", K_PARSE_JSON, PARSER },
-    { "parseKeyValue", K_PARSE_KV, PARSER },
-    { "csv", K_CSV, PARSER },
-    { "grok", K_GROK, PARSER },
-    { "parseCloudfront", K_UNSUPPORTED, PARSER | VENDED },
-    { "parseRoute53", K_UNSUPPORTED, PARSER | VENDED },
-    { "parsePostgres", K_UNSUPPORTED, PARSER | VENDED },
-    { "parseVPC", K_UNSUPPORTED, PARSER | VENDED },
-    { "parseWAF", K_UNSUPPORTED, PARSER | VENDED },
-    { "parseToOCSF", K_UNSUPPORTED, PARSER | VENDED },
-    { "addKeys", K_ADD_KEYS, 0 },
-    { "deleteKeys", K_DELETE_KEYS, 0 },
-    { "renameKeys", K_RENAME_KEYS, 0 },
-    { "moveKeys", K_MOVE_KEYS, 0 },
-    { "copyValue", K_COPY_VALUE, 0 },
-    { "lowerCaseString", K_LOWER, 0 },
-    { "upperCaseString", K_UPPER, 0 },
-    { "trimString", K_TRIM, 0 },
-    { "splitString", K_SPLIT, 0 },
-    { "substituteString", K_SUBST, 0 },
-    { "typeConverter", K_TYPE, 0 },
-    { "listToMap", K_LIST_TO_MAP, 0 },
-    { "dateTimeConverter", K_DATETIME, 0 },
+    { "parseJSON", K_PARSE_JSON, PARSER, 0 },
+    { "parseKeyValue", K_PARSE_KV, PARSER, 0 },
+    { "csv", K_CSV, PARSER, 0 },
+    { "grok", K_GROK, PARSER | ONCE, 0 },
+    { "parseCloudfront", K_VENDED, PARSER | VENDED, LV_VENDED_CLOUDFRONT },
+    { "parseRoute53", K_VENDED, PARSER | VENDED, LV_VENDED_ROUTE53 },
+    { "parsePostgres", K_VENDED, PARSER | VENDED, LV_VENDED_POSTGRES },
+    { "parseVPC", K_VENDED, PARSER | VENDED, LV_VENDED_VPC },
+    { "parseWAF", K_VENDED, PARSER | VENDED, LV_VENDED_WAF },
+    /* Its OCSF mappings are not documented field by field
+     * (transform_vended.h). */
+    { "parseToOCSF", K_UNSUPPORTED, PARSER | VENDED, 0 },
+    { "addKeys", K_ADD_KEYS, ONCE, 0 },
+    { "deleteKeys", K_DELETE_KEYS, 0, 0 },
+    { "renameKeys", K_RENAME_KEYS, 0, 0 },
+    { "moveKeys", K_MOVE_KEYS, 0, 0 },
+    { "copyValue", K_COPY_VALUE, ONCE, 0 },
+    { "lowerCaseString", K_LOWER, 0, 0 },
+    { "upperCaseString", K_UPPER, 0, 0 },
+    { "trimString", K_TRIM, 0, 0 },
+    { "splitString", K_SPLIT, 0, 0 },
+    { "substituteString", K_SUBST, 0, 0 },
+    { "typeConverter", K_TYPE, 0, 0 },
+    { "listToMap", K_LIST_TO_MAP, 0, 0 },
+    { "dateTimeConverter", K_DATETIME, 0, 0 },
 };
 #define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
 
 struct proc {
     enum kind kind;
+    enum lv_vended vended;          /* K_VENDED */
     const json_t *args;
     pcre2_code *re[MAX_ENTRIES];    /* substituteString: entry i's `from` */
     struct lv_grok grok;            /* grok */
@@ -309,6 +317,10 @@ static int check_args(enum kind k, const json_t *a)
             opt_str(a, "delimiter", 2, &s) < 0) {
             return -1;
         }
+        /* "Maximum length: 1 unless the value is \t or \s" */
+        if (s && strlen(s) == 2 && strcmp(s, "\\t") && strcmp(s, "\\s")) {
+            return -1;
+        }
         if (cols && (!json_is_array(cols) || json_array_size(cols) > 100)) {
             return -1;
         }
@@ -391,10 +403,72 @@ static int check_args(enum kind k, const json_t *a)
         }
         return 0;
     }
+    case K_VENDED:
+        /* "No other value than @message is allowed for source." */
+        return opt_str(a, "source", MAX_PATH, &s) < 0 ||
+               (s && strcmp(s, "@message")) ? -1 : 0;
     case K_UNSUPPORTED:
         return 0;
     }
     return -1;
+}
+
+/* The paths the page limits to "Maximum nested key depth: 3": a member
+ * of the args (list NULL), or of each element of the list `list` (field
+ * NULL: the list's strings themselves). */
+static const struct {
+    enum kind kind;
+    const char *list;
+    const char *field;
+} deep_paths[] = {
+    { K_PARSE_JSON, NULL, "source" }, { K_PARSE_JSON, NULL, "destination" },
+    { K_GROK, NULL, "source" }, { K_CSV, NULL, "source" },
+    { K_CSV, "columns", NULL }, { K_PARSE_KV, NULL, "source" },
+    { K_SUBST, "entries", "source" }, { K_ADD_KEYS, "entries", "key" },
+    { K_MOVE_KEYS, "entries", "source" }, { K_MOVE_KEYS, "entries", "target" },
+    { K_RENAME_KEYS, "entries", "renameTo" },
+    { K_COPY_VALUE, "entries", "source" },
+    { K_COPY_VALUE, "entries", "target" },
+    { K_LIST_TO_MAP, NULL, "source" }, { K_LIST_TO_MAP, NULL, "target" },
+    { K_TYPE, "entries", "key" }, { K_DATETIME, NULL, "target" },
+};
+#define MAX_DEPTH 3
+
+static int too_deep(const json_t *v)
+{
+    const char *s = json_string_value(v);
+    int segs = 1;
+
+    for (; s && *s; s++) {
+        segs += *s == '.';
+    }
+    return segs > MAX_DEPTH;
+}
+
+/* 0, or -1 when a path of k's args nests deeper than MAX_DEPTH keys. */
+static int check_depth(enum kind k, const json_t *a)
+{
+    for (size_t d = 0; d < sizeof(deep_paths) / sizeof(deep_paths[0]); d++) {
+        size_t i;
+        const json_t *e;
+
+        if (deep_paths[d].kind != k) {
+            continue;
+        }
+        if (!deep_paths[d].list) {
+            if (too_deep(json_object_get(a, deep_paths[d].field))) {
+                return -1;
+            }
+            continue;
+        }
+        json_array_foreach(json_object_get(a, deep_paths[d].list), i, e) {
+            if (too_deep(deep_paths[d].field
+                         ? json_object_get(e, deep_paths[d].field) : e)) {
+                return -1;
+            }
+        }
+    }
+    return 0;
 }
 
 void lv_transformer_free(struct lv_transformer *t)
@@ -420,7 +494,7 @@ struct lv_transformer *lv_transformer_new(const json_t *config,
     struct lv_transformer *t = NULL;
     size_t n = json_array_size(config);
     size_t parsers = 0;
-    int grok = 0;
+    unsigned char seen[N_KINDS] = { 0 };
 
     if (!json_is_array(config) || n < 1 ||
         n > LV_TRANSFORM_MAX_PROCESSORS) {
@@ -455,9 +529,23 @@ struct lv_transformer *lv_transformer_new(const json_t *config,
                 "shape.");
             goto fail;
         }
+        if (check_depth(kinds[j].kind, args) < 0) {
+            bad(err, i, name, "a key path nests deeper than 3 keys.");
+            goto fail;
+        }
         if (i == 0 && !(kinds[j].flags & PARSER)) {
             bad(err, i, name, "the first processor of a transformer must "
                 "be a parser.");
+            goto fail;
+        }
+        /* "When using parseJSON as the first processor, you must parse
+         * the entire log event using @message as the source field": the
+         * first parser has nothing else to read, whichever it is. */
+        if (i == 0 && json_is_string(json_object_get(args, "source")) &&
+            strcmp(json_string_value(json_object_get(args, "source")),
+                   "@message")) {
+            bad(err, i, name, "the first processor must parse the whole "
+                "log event (source @message).");
             goto fail;
         }
         if ((kinds[j].flags & VENDED) && i > 0) {
@@ -465,9 +553,14 @@ struct lv_transformer *lv_transformer_new(const json_t *config,
                 "first processor, and a transformer has at most one.");
             goto fail;
         }
-        if (strcmp(name, "grok") == 0 && grok++) {
-            bad(err, i, name, "a transformer has at most one grok "
-                "processor.");
+        /* CloudWatch-Logs-Transformation-Create.html: one grok, one
+         * addKeys, one copyValue. */
+        if ((kinds[j].flags & ONCE) && seen[j]++) {
+            char why[96];
+
+            snprintf(why, sizeof(why), "a transformer has at most one %s "
+                     "processor.", name);
+            bad(err, i, name, why);
             goto fail;
         }
         if ((kinds[j].flags & PARSER) &&
@@ -478,10 +571,12 @@ struct lv_transformer *lv_transformer_new(const json_t *config,
         }
         if (kinds[j].kind == K_UNSUPPORTED) {
             bad(err, i, name, "logvault does not implement this processor "
-                "type.");
+                "type: its OCSF mappings are not documented field by "
+                "field.");
             goto fail;
         }
         t->p[i].kind = kinds[j].kind;
+        t->p[i].vended = kinds[j].vended;
         t->p[i].args = args;
         t->n = i + 1;
         if (kinds[j].kind == K_SUBST && compile_subst(t, &t->p[i], i,
@@ -766,10 +861,13 @@ static int do_csv(struct ev *e, const json_t *a)
         return -1;
     }
     qc = q ? q[0] : '"';
-    /* "\t" written as its two characters means a tab, as AWS's examples
-     * give it in JSON. */
+    /* "Setting delimiter to \t will separate each column on a tab
+     * character, and \s [...] on a single space character": the two
+     * characters, as the page writes them. */
     if (d && strcmp(d, "\\t") == 0) {
         d = "\t";
+    } else if (d && strcmp(d, "\\s") == 0) {
+        d = " ";
     }
     snprintf(dc, sizeof(dc), "%s", d ? d : ",");
     dl = strlen(dc);
@@ -853,8 +951,10 @@ static int do_move(struct ev *e, const json_t *a, int keep)
         const char *src = json_string_value(json_object_get(x, "source"));
         const char *dst = json_string_value(json_object_get(x, "target"));
         int over = flag(x, "overwriteIfExists");
+        char moved[2 * MAX_PATH + 2];
         json_t *v = NULL;
         const char *m = NULL;
+        size_t sl = strlen(src);
 
         if (keep && e->meta && src[0] == '@') {
             m = strcmp(src, "@logGroupName") == 0 ? e->meta->group
@@ -866,20 +966,35 @@ static int do_move(struct ev *e, const json_t *a, int keep)
             set_path(e->root, dst, json_string(m), over);
             continue;
         }
-        if (!keep) {
-            if (get_path(e->root, src) == NULL ||
-                (!over && get_path(e->root, dst))) {
-                continue;
-            }
-            take_path(e->root, src, &v);
-        } else {
+        if (keep) {
             v = get_path(e->root, src);
-            if (!v) {
-                continue;
+            if (v) {
+                set_path(e->root, dst, json_deep_copy(v), over);
             }
-            v = json_deep_copy(v);
+            continue;
         }
-        set_path(e->root, dst, v, over);
+        /* The page's example moves "outer_key1.inner_key1" to
+         * "outer_key2", an object, and the key lands in it under its own
+         * name: a target that is an object receives the key. */
+        if (json_is_object(get_path(e->root, dst))) {
+            const char *leaf = strrchr(src, '.');
+
+            if ((size_t)snprintf(moved, sizeof(moved), "%s.%s", dst,
+                                 leaf ? leaf + 1 : src) < sizeof(moved)) {
+                dst = moved;
+            }
+        }
+        /* Nothing moves into itself; a key that cannot be placed stays
+         * where it was. */
+        if (!get_path(e->root, src) || (!over && get_path(e->root, dst)) ||
+            (strncmp(dst, src, sl) == 0 &&
+             (dst[sl] == '.' || dst[sl] == '\0'))) {
+            continue;
+        }
+        v = json_incref(get_path(e->root, src));
+        if (set_path(e->root, dst, v, over) == 0) {
+            take_path(e->root, src, NULL);
+        }
     }
     return 0;
 }
@@ -1204,14 +1319,34 @@ static int do_grok(const struct lv_transformer *t, struct ev *e,
         e->root = json_object();
     }
     ov = pcre2_get_ovector_pointer(md);
-    for (size_t i = 0; i < p->grok.n && (int)i + 1 < rc; i++) {
-        PCRE2_SIZE a = ov[2 * (i + 1)];
-        PCRE2_SIZE b = ov[2 * (i + 1) + 1];
+    /* A common log pattern's fields first, reshaped; then the others. */
+    for (int pass = p->grok.common_kind ? 0 : 1; pass < 2; pass++) {
+        json_t *got = pass == 0 ? json_object() : NULL;
 
-        if (a == PCRE2_UNSET || b < a) {
-            continue;
+        for (size_t i = 0; i < p->grok.n && (int)i + 1 < rc; i++) {
+            PCRE2_SIZE a = ov[2 * (i + 1)];
+            PCRE2_SIZE b = ov[2 * (i + 1) + 1];
+            json_t *v;
+
+            if (a == PCRE2_UNSET || b < a ||
+                (pass == 0) != (p->grok.common[i] != 0)) {
+                continue;
+            }
+            if (p->grok.unquote[i] && b - a >= 2) {
+                a++;
+                b--;
+            }
+            v = json_stringn(s + a, b - a);
+            if (pass == 0) {
+                json_object_set_new(got, p->grok.field[i], v);
+            } else {
+                set_path(e->root, p->grok.field[i], v, 1);
+            }
         }
-        set_path(e->root, p->grok.field[i], json_stringn(s + a, b - a), 1);
+        if (got) {
+            lv_grok_common(&p->grok, got, e->root);
+            json_decref(got);
+        }
     }
     ret = 0;
 out:
@@ -1259,6 +1394,10 @@ static int run(const struct lv_transformer *t, const struct proc *p,
         return do_csv(e, p->args);
     case K_GROK:
         return do_grok(t, e, p);
+    case K_VENDED:
+        /* Always first (lv_transformer_new), over the whole message. */
+        e->root = lv_vended_parse(p->vended, e->msg, e->len);
+        return e->root ? 0 : -1;
     default:
         break;
     }
@@ -1297,6 +1436,44 @@ static int run(const struct lv_transformer *t, const struct proc *p,
     }
 }
 
+/*
+ * The fewest significant digits, 15 to 17, that write every real in v so
+ * that it reads back the same: the page writes 0.001 and 1.0, and a
+ * parsed 0.005 should not come out as 0.0050000000000000001.
+ */
+static int real_precision(const json_t *v)
+{
+    int p = 15;
+    size_t i;
+    const char *k;
+    const json_t *x;
+
+    if (json_is_real(v)) {
+        double d = json_real_value(v);
+        char b[40];
+
+        for (; p < 17; p++) {
+            snprintf(b, sizeof(b), "%.*g", p, d);
+            if (strtod(b, NULL) == d) {
+                break;
+            }
+        }
+    } else if (json_is_object(v)) {
+        json_object_foreach((json_t *)v, k, x) {
+            int q = real_precision(x);
+
+            p = q > p ? q : p;
+        }
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, x) {
+            int q = real_precision(x);
+
+            p = q > p ? q : p;
+        }
+    }
+    return p;
+}
+
 int lv_transformer_apply(const struct lv_transformer *t,
                          const struct lv_transform_meta *meta,
                          const char *msg, size_t len, size_t max_out,
@@ -1318,7 +1495,8 @@ int lv_transformer_apply(const struct lv_transformer *t,
     if (!e.root) {
         goto out;
     }
-    text = json_dumps(e.root, JSON_COMPACT);
+    text = json_dumps(e.root, JSON_COMPACT |
+                      JSON_REAL_PRECISION(real_precision(e.root)));
     if (!text || strlen(text) > max_out) {
         goto out;
     }

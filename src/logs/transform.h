@@ -6,8 +6,11 @@
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/
  * CloudWatch-Logs-Transformation.html (processors and their semantics);
  * CloudWatch-Logs-Transformation-Create.html (the rules of a config: the
- * first processor is a parser; at most 5 parsers; one grok; a parser for
- * an AWS vended log only first and only one). The shapes and their
+ * first processor is a parser; at most 5 parsers; one grok, one addKeys,
+ * one copyValue; a parser for an AWS vended log only first and only one,
+ * its source absent or "@message"; the first parser reads the whole
+ * message; the key paths the Processors page limits nest at most 3 keys
+ * deep). The shapes and their
  * lengths, counts (1..20 processors) and enums are the model's
  * (lv_model_validate checks them before a handler runs); this module
  * checks them again where its own safety depends on them, since a stored
@@ -27,11 +30,12 @@
  * substituteString (PCRE2, with a match limit), typeConverter, listToMap,
  * grok (transform_grok.h: the documented subset of named patterns, PCRE2
  * with the same limit), dateTimeConverter (transform_time.h: a subset of
- * the pattern letters; UTC and fixed offsets). Not implemented, refused
- * with InvalidParameterException when a config names them: the parsers
- * for AWS vended logs
- * (parseCloudfront, parseRoute53, parsePostgres, parseVPC, parseWAF,
- * parseToOCSF) — a config logvault cannot run is not stored to be ignored.
+ * the pattern letters; UTC and fixed offsets), and the parsers for AWS
+ * vended logs parseCloudfront, parseRoute53, parsePostgres, parseVPC and
+ * parseWAF (transform_vended.h). Not implemented, refused with
+ * InvalidParameterException when a config names it: parseToOCSF, whose
+ * mappings are not documented field by field — a config logvault cannot
+ * run is not stored to be ignored.
  *
  * Not here: storing a config (store/logs_store.h), the operations
  * (transformer.c), applying it on ingest (ingest.c).

@@ -9,8 +9,10 @@
  *
  * Input: the config's JSON text, then a NUL byte, then event messages
  * separated by NUL bytes. With no NUL, the whole input is one message run
- * through a fixed config that uses every implemented processor (corpus:
- * tests/fuzz/corpus/fuzz_transform/).
+ * through a fixed config that uses every configurable processor, then
+ * through each parser for AWS vended logs alone (corpus:
+ * tests/fuzz/corpus/fuzz_transform/, with each vended parser's example
+ * from AWS's page).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -55,6 +57,12 @@ static const char every[] =
     "{\"typeConverter\":{\"entries\":[{\"key\":\"kv.n\","
     "\"type\":\"integer\"},{\"key\":\"kv.d\",\"type\":\"double\"}]}}]";
 
+static const char *const vended[] = {
+    "[{\"parseCloudfront\":{}}]", "[{\"parseRoute53\":{}}]",
+    "[{\"parsePostgres\":{}}]", "[{\"parseVPC\":{}}]",
+    "[{\"parseWAF\":{}}]",
+};
+
 static void run(const struct lv_transformer *t, const char *msg, size_t n)
 {
     struct lv_transform_meta meta = { "/g", "s", "123456789012",
@@ -86,14 +94,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *config;
 
     if (!nul) {
-        config = json_loads(every, 0, NULL);
-        t = lv_transformer_new(config, &err);
-        if (!t) {
-            abort();
+        for (size_t i = 0; i <= sizeof(vended) / sizeof(vended[0]); i++) {
+            config = json_loads(i ? vended[i - 1] : every, 0, NULL);
+            t = lv_transformer_new(config, &err);
+            if (!t) {
+                abort();
+            }
+            run(t, p, size);
+            lv_transformer_free(t);
+            json_decref(config);
         }
-        run(t, p, size);
-        lv_transformer_free(t);
-        json_decref(config);
         return 0;
     }
     config = json_loadb(p, (size_t)(nul - p), 0, NULL);

@@ -5,6 +5,7 @@ that you can use" page (CloudWatch-Logs-Transformation-Processors.html),
 the config rules and their errors, and a group whose ingested events read
 back transformed through GetLogEvents, FilterLogEvents and Insights, while
 a group without a transformer keeps its events as sent."""
+import collections
 import json
 import os
 import sys
@@ -28,20 +29,30 @@ def ok(srv, op, **body):
     return out
 
 
+def exact(v):
+    return json.dumps(v, separators=(",", ":"))
+
+
 def test_one(srv, name, config, message, want):
-    """TestTransformer of one message: the transformed event (decoded)
-    must equal want (a dict), and the original must come back as sent."""
+    """TestTransformer of one message: the transformed event must be want
+    (a dict, its members in AWS's order; compared as text, so order and
+    number types count), and the original must come back as sent."""
     out = ok(srv, "TestTransformer", transformerConfig=config,
              logEventMessages=[message])["transformedLogs"]
     t.eq(name + ": one record", 1, len(out))
     rec = out[0]
     t.eq(name + ": eventNumber", 1, rec.get("eventNumber"))
     t.eq(name + ": original kept", message, rec.get("eventMessage"))
+    got = rec.get("transformedEventMessage")
+    if isinstance(want, str):
+        t.eq(name, want, got)
+        return
     try:
-        got = json.loads(rec.get("transformedEventMessage", ""))
+        got = exact(json.loads(got,
+                               object_pairs_hook=collections.OrderedDict))
     except ValueError:
-        got = rec.get("transformedEventMessage")
-    t.eq(name, want, got)
+        pass
+    t.eq(name, exact(want), got)
 
 
 def wait_query(logs, qid):
@@ -78,11 +89,15 @@ with Server() as srv:
     test_one(srv, "parseKeyValue defaults", [{"parseKeyValue": {}}],
              "a=1&b=two&c", {"a": "1", "b": "two"})
     test_one(srv, "csv",
-             [{"csv": {"quoteCharacter": "'", "delimiter": ",",
+             [{"csv": {"delimiter": ":", "quoteCharacter": "'"}}],
+             "'Akua Mansa':28:'New York: USA'",
+             {"column_1": "Akua Mansa", "column_2": "28",
+              "column_3": "New York: USA"})
+    test_one(srv, "csv columns and \\s",
+             [{"csv": {"delimiter": "\\s",
                        "columns": ["name", "age", "location"]}}],
-             "'Akua Mansa',28,'New York, USA'",
-             {"name": "Akua Mansa", "age": "28",
-              "location": "New York, USA"})
+             'Akua 28 "New York"',
+             {"name": "Akua", "age": "28", "location": "New York"})
     test_one(srv, "csv default columns", [{"csv": {}}], 'x,"y ""z""",',
              {"column_1": "x", "column_2": 'y "z"', "column_3": ""})
     test_one(srv, "addKeys",
@@ -99,14 +114,13 @@ with Server() as srv:
                  {"key": "k", "value": "new", "overwriteIfExists": True}]}}],
              '{"k": "old"}', {"k": "new"})
     test_one(srv, "deleteKeys",
-             [PJ, {"deleteKeys": {"withKeys": ["outer_key.inner_key1"]}}],
-             '{"outer_key": {"inner_key1": "inner_value1", '
-             '"inner_key2": "inner_value2"}}',
-             {"outer_key": {"inner_key2": "inner_value2"}})
+             [PJ, {"deleteKeys": {"withKeys": ["outer_key.inner_key"]}}],
+             '{"outer_key": {"inner_key": "inner_value"}}',
+             {"outer_key": {}})
     test_one(srv, "moveKeys",
              [PJ, {"moveKeys": {"entries": [
                  {"source": "outer_key1.inner_key1",
-                  "target": "outer_key2.inner_key1"}]}}],
+                  "target": "outer_key2"}]}}],
              '{"outer_key1": {"inner_key1": "inner_value1"}, '
              '"outer_key2": {"inner_key2": "inner_value2"}}',
              {"outer_key1": {},
@@ -199,7 +213,82 @@ with Server() as srv:
              {"version": "293750",
               "hostname": "server-01.internal-network.local",
               "status": "OK",
-              "logMsg": '"[Thread-000] token generated"'})
+              "logMsg": "[Thread-000] token generated"})
+    test_one(srv, "grok APACHE_ACCESS_LOG",
+             [{"grok": {"match": "%{APACHE_ACCESS_LOG}"}}],
+             '127.0.0.1 - - [03/Aug/2023:12:34:56 +0000] '
+             '"GET /page.html HTTP/1.1" 200 1234',
+             {"request": "/page.html", "http_method": "GET",
+              "status_code": 200, "http_version": "1.1",
+              "response_size": 1234, "remote_host": "127.0.0.1",
+              "timestamp": "2023-08-03T12:34:56Z"})
+    agent = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+             "(KHTML, like Gecko) Chrome/92.0.4515.131 Safari/537.36")
+    test_one(srv, "grok NGINX_ACCESS_LOG",
+             [{"grok": {"match": "%{NGINX_ACCESS_LOG}"}}],
+             '192.168.1.100 - Foo [03/Aug/2023:12:34:56 +0000] '
+             '"GET /account/login.html HTTP/1.1" 200 42 '
+             '"https://www.amazon.com/" "%s"' % agent,
+             {"request": "/account/login.html",
+              "referrer": "https://www.amazon.com/", "agent": agent,
+              "http_method": "GET", "status_code": 200, "auth_user": "Foo",
+              "http_version": "1.1", "response_size": 42,
+              "remote_host": "192.168.1.100",
+              "timestamp": "2023-08-03T12:34:56Z"})
+    test_one(srv, "grok SYSLOG5424",
+             [{"grok": {"match": "%{SYSLOG5424}"}}],
+             '<165>1 2003-10-11T22:14:15.003Z mymachine.example.com '
+             'evntslog - ID47 [exampleSDID@32473 iut="3" eventSource= '
+             '"Application" eventID="1011"][examplePriority@32473 '
+             'class="high"]',
+             {"pri": 165, "version": 1,
+              "timestamp": "2003-10-11T22:14:15.003Z",
+              "hostname": "mymachine.example.com", "app": "evntslog",
+              "msg_id": "ID47",
+              "structured_data": 'exampleSDID@32473 iut="3" eventSource= '
+                                 '"Application" eventID="1011"',
+              "message": '[examplePriority@32473 class="high"]'})
+    test_one(srv, "grok dotted fields",
+             [{"grok": {"match": "%{IP:client.ip} %{WORD:method} "
+                                 "%{URIPATHPARAM:request.uri} "
+                                 "%{NUMBER:response.status} "
+                                 "%{NUMBER:response.bytes}"}}],
+             "192.168.1.1 GET /index.html?param=value 200 1234",
+             {"client": {"ip": "192.168.1.1"}, "method": "GET",
+              "request": {"uri": "/index.html?param=value"},
+              "response": {"status": "200", "bytes": "1234"}})
+    test_one(srv, "grok with parseJSON",
+             [PJ, {"grok": {"source": "logMsg",
+                            "match": "%{WORD:http_method} "
+                                     "%{NOTSPACE:request} "
+                                     "HTTP/%{NUMBER:http_version}"}}],
+             '{"timestamp": "2024-11-23T16:03:12Z", "level": "ERROR", '
+             '"logMsg": "GET /page.html HTTP/1.1"}',
+             {"timestamp": "2024-11-23T16:03:12Z", "level": "ERROR",
+              "logMsg": "GET /page.html HTTP/1.1", "http_method": "GET",
+              "request": "/page.html", "http_version": "1.1"})
+    test_one(srv, "substituteString named groups",
+             [PJ, {"substituteString": {"entries": [
+                 {"source": "outer_key.inner_key1",
+                  "from": "(\\w+), (\\w+), and (\\w+)",
+                  "to": "$1 and $3"},
+                 {"source": "outer_key.inner_key2",
+                  "from": "^arn:aws:sts::(?P<account_id>\\d{12}):"
+                          "assumed-role/(?P<role_name>[\\w+=,.@-]+)/"
+                          "(?P<role_session_name>[\\w+=,.@-]+)$",
+                  "to": "${account_id}:${role_name}:"
+                        "${role_session_name}"}]}}],
+             '{"outer_key": {"inner_key1": "Tom, Dick, and Harry", '
+             '"inner_key2": "arn:aws:sts::123456789012:assumed-role/'
+             'MyImportantRole/MySession"}}',
+             {"outer_key": {"inner_key1": "Tom and Harry",
+                            "inner_key2": "123456789012:MyImportantRole:"
+                                          "MySession"}})
+    test_one(srv, "splitString multi-character delimiter",
+             [PJ, {"splitString": {"entries": [
+                 {"source": "outer_key.inner_key", "delimiter": ", "}]}}],
+             '{"outer_key": {"inner_key": "item1, item2, item3"}}',
+             {"outer_key": {"inner_key": ["item1", "item2", "item3"]}})
     test_one(srv, "dateTimeConverter",
              [PJ, {"dateTimeConverter": {
                  "source": "original_time", "target": "converted_time",
@@ -224,6 +313,10 @@ with Server() as srv:
     err("first must be a parser", IPE, srv, "TestTransformer",
         msg="first processor", transformerConfig=[
             {"addKeys": {"entries": [{"key": "a", "value": "b"}]}}],
+        logEventMessages=["x"])
+    err("first parser reads another field", IPE, srv, "TestTransformer",
+        msg="source @message",
+        transformerConfig=[{"parseJSON": {"source": "body"}}],
         logEventMessages=["x"])
     err("six parsers", IPE, srv, "TestTransformer", msg="at most 5",
         transformerConfig=[PJ] * 6, logEventMessages=["x"])
@@ -250,6 +343,26 @@ with Server() as srv:
         msg="unsupported grok pattern", transformerConfig=[
             {"grok": {"match": "%{NOSUCHPATTERN:w}"}}],
         logEventMessages=["x"])
+    err("grok pattern not on the page", IPE, srv, "TestTransformer",
+        msg="unsupported grok pattern", transformerConfig=[
+            {"grok": {"match": "%{COMBINEDAPACHELOG}"}}],
+        logEventMessages=["x"])
+    err("grok NOTSPACE over its limit", IPE, srv, "TestTransformer",
+        msg="at most 5 times", transformerConfig=[
+            {"grok": {"match": " ".join(["%{NOTSPACE}"] * 6)}}],
+        logEventMessages=["x"])
+    err("grok common pattern followed by NUMBER", IPE, srv,
+        "TestTransformer", msg="followed only by", transformerConfig=[
+            {"grok": {"match": "%{NGINX_ACCESS_LOG} %{NUMBER:num}"}}],
+        logEventMessages=["x"])
+    err("key path four deep", IPE, srv, "TestTransformer",
+        msg="deeper than 3", transformerConfig=[
+            PJ, {"copyValue": {"entries": [
+                {"source": "a", "target": "b.c.d.e"}]}}],
+        logEventMessages=["x"])
+    err("csv two-character delimiter", IPE, srv, "TestTransformer",
+        transformerConfig=[{"csv": {"delimiter": "ab"}}],
+        logEventMessages=["x"])
     err("two grok", IPE, srv, "TestTransformer", msg="at most one grok",
         transformerConfig=[{"grok": {"match": "%{WORD:w}"}},
                            {"grok": {"match": "%{WORD:v}"}}],
@@ -260,8 +373,22 @@ with Server() as srv:
                                   "matchPatterns": ["yyyy"],
                                   "sourceTimezone": "America/New_York"}}],
         logEventMessages=["x"])
-    err("vended parser not implemented", IPE, srv, "TestTransformer",
-        msg="does not implement", transformerConfig=[{"parseVPC": {}}],
+    err("parseToOCSF not implemented", IPE, srv, "TestTransformer",
+        msg="does not implement", transformerConfig=[{"parseToOCSF": {
+            "eventSource": "VPCFlow", "ocsfVersion": "V1.1"}}],
+        logEventMessages=["x"])
+    err("two addKeys", IPE, srv, "TestTransformer",
+        msg="at most one addKeys", transformerConfig=[
+            PJ, {"addKeys": {"entries": [{"key": "a", "value": "b"}]}},
+            {"addKeys": {"entries": [{"key": "c", "value": "d"}]}}],
+        logEventMessages=["x"])
+    err("two copyValue", IPE, srv, "TestTransformer",
+        msg="at most one copyValue", transformerConfig=[
+            PJ, {"copyValue": {"entries": [{"source": "a", "target": "b"}]}},
+            {"copyValue": {"entries": [{"source": "a", "target": "c"}]}}],
+        logEventMessages=["x"])
+    err("vended parser source other than @message", IPE, srv,
+        "TestTransformer", transformerConfig=[{"parseVPC": {"source": "m"}}],
         logEventMessages=["x"])
     err("no messages", IPE, srv, "TestTransformer", transformerConfig=[PJ],
         logEventMessages=[])

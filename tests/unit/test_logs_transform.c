@@ -108,6 +108,14 @@ static const struct row rows[] = {
       "\"string\"},{\"key\":\"none\",\"type\":\"integer\"}]}}]",
       "{\"i\":\"-42\",\"d\":\"2.5\",\"b\":\"false\",\"s\":true}",
       "{\"i\":-42,\"d\":2.5,\"b\":false,\"s\":\"true\"}" },
+    { "reals in their shortest form", "[" PJ ",{\"typeConverter\":"
+      "{\"entries\":[{\"key\":\"a\",\"type\":\"double\"},"
+      "{\"key\":\"b\",\"type\":\"double\"}]}}]",
+      "{\"a\":\"0.005\",\"b\":\"1.1\",\"c\":1.0}",
+      "{\"a\":0.005,\"b\":1.1,\"c\":1.0}" },
+    { "reals that need 17 digits", "[" PJ "]",
+      "{\"a\":0.1,\"b\":0.30000000000000004}",
+      "{\"a\":0.10000000000000001,\"b\":0.30000000000000004}" },
     { "typeConverter fails", "[" PJ ",{\"typeConverter\":{\"entries\":"
       "[{\"key\":\"i\",\"type\":\"integer\"}]}}]", "{\"i\":\"1.5\"}",
       NULL },
@@ -116,24 +124,119 @@ static const struct row rows[] = {
       "{\"l\":[{\"k\":\"a\",\"v\":1},{\"k\":\"a\",\"v\":2},{\"v\":3}]}",
       "{\"l\":[{\"k\":\"a\",\"v\":1},{\"k\":\"a\",\"v\":2},{\"v\":3}],"
       "\"m\":{\"a\":[1,2]}}" },
-    { "grok documented example", "[{\"grok\":{\"match\":\"%{NUMBER:version}"
-      " %{HOSTNAME:hostname} %{NOTSPACE:status} %{QUOTEDSTRING:logMsg}\"}}]",
-      "293750 server-01.internal-network.local OK \"[Thread-000] token "
-      "generated\"",
-      "{\"version\":\"293750\",\"hostname\":"
-      "\"server-01.internal-network.local\",\"status\":\"OK\","
-      "\"logMsg\":\"\\\"[Thread-000] token generated\\\"\"}" },
+    { "grok page example 1",
+      "[{\"grok\":{\"match\":\"%{NUMBER:version} %{HOSTNAME:hostname} %{N"
+      "OTSPACE:status} %{QUOTEDSTRING:logMsg}\"}}]",
+      "293750 server-01.internal-network.local OK \"[Thread-000] token ge"
+      "nerated\"",
+      "{\"version\":\"293750\",\"hostname\":\"server-01.internal-network."
+      "local\",\"status\":\"OK\",\"logMsg\":\"[Thread-000] token generate"
+      "d\"}" },
+    { "grok page example 1b",
+      "[{\"grok\":{\"match\":\"%{HTTPDATE:timestamp} %{IPORHOST:clientip}"
+      " %{NUMBER:response_status}\"}}]",
+      "23/Nov/2024:10:25:15 -0900 172.16.0.1 200",
+      "{\"timestamp\":\"23/Nov/2024:10:25:15 -0900\",\"clientip\":\"172.1"
+      "6.0.1\",\"response_status\":\"200\"}" },
+    { "grok page example 2",
+      "[{\"parseJSON\":{}},{\"grok\":{\"match\":\"%{WORD:http_method} %{N"
+      "OTSPACE:request} HTTP/%{NUMBER:http_version}\",\"source\":\"logMsg"
+      "\"}}]",
+      "{\"timestamp\":\"2024-11-23T16:03:12Z\",\"level\":\"ERROR\",\"logM"
+      "sg\":\"GET /page.html HTTP/1.1\"}",
+      "{\"timestamp\":\"2024-11-23T16:03:12Z\",\"level\":\"ERROR\",\"logM"
+      "sg\":\"GET /page.html HTTP/1.1\",\"http_method\":\"GET\",\"request"
+      "\":\"/page.html\",\"http_version\":\"1.1\"}" },
+    { "grok page example 3",
+      "[{\"grok\":{\"match\":\"%{IP:client.ip} %{WORD:method} %{URIPATHPA"
+      "RAM:request.uri} %{NUMBER:response.status} %{NUMBER:response.bytes"
+      "}\"}}]",
+      "192.168.1.1 GET /index.html?param=value 200 1234",
+      "{\"client\":{\"ip\":\"192.168.1.1\"},\"method\":\"GET\",\"request"
+      "\":{\"uri\":\"/index.html?param=value\"},\"response\":{\"status\":"
+      "\"200\",\"bytes\":\"1234\"}}" },
+    { "grok HOSTPORT",
+      "[{\"grok\":{\"match\":\"%{HOSTPORT:ip}\"}}]",
+      "192.168.1.1:8080",
+      "{\"ip\":\"192.168.1.1:8080\",\"PORT\":\"8080\"}" },
+    { "grok URIHOST",
+      "[{\"grok\":{\"match\":\"%{URIHOST:host} %{URIHOST:ip}\"}}]",
+      "example.com:443 10.0.0.1",
+      "{\"host\":\"example.com:443\",\"port\":\"443\",\"ip\":\"10.0.0.1\""
+      "}" },
+    { "grok SYSLOGPROG",
+      "[{\"grok\":{\"match\":\"%{SYSLOGPROG:programWithId}\"}}]",
+      "user.profile/settings-page[1234]",
+      "{\"programWithId\":\"user.profile/settings-page[1234]\",\"program"
+      "\":\"user.profile/settings-page\",\"pid\":\"1234\"}" },
+    { "grok SYSLOGFACILITY",
+      "[{\"grok\":{\"match\":\"%{SYSLOGFACILITY:syslog}\"}}]",
+      "<13.6>",
+      "{\"syslog\":\"<13.6>\",\"facility\":\"13\",\"priority\":\"6\"}" },
+    { "grok dates",
+      "[{\"grok\":{\"match\":\"%{DATESTAMP_RFC2822:a};%{DATESTAMP_OTHER:b"
+      "};%{DATESTAMP_EVENTLOG:c};%{TZ:d}\"}}]",
+      "Mon, 15 May 2023 14:30:00 +0530;Mon May 15 14:30:00 PST 2023;20230"
+      "515143000;PDT",
+      "{\"a\":\"Mon, 15 May 2023 14:30:00 +0530\",\"b\":\"Mon May 15 14:3"
+      "0:00 PST 2023\",\"c\":\"20230515143000\",\"d\":\"PDT\"}" },
+    { "grok paths and ids",
+      "[{\"grok\":{\"match\":\"%{UNIXPATH:p} %{WINPATH:w} %{ARN:arn} %{UR"
+      "N:urn} %{MAC:m} %{TTY:t}\"}}]",
+      "/search?q=regex C:\\Users\\John\\file.txt arn:aws:iam:us-east-1:12"
+      "3456789012:user/johndoe urn:isbn:0451450523 0123.4567.89AB /dev/tt"
+      "y1",
+      "{\"p\":\"/search?q=regex\",\"w\":\"C:\\\\Users\\\\John\\\\file.txt"
+      "\",\"arn\":\"arn:aws:iam:us-east-1:123456789012:user/johndoe\",\"u"
+      "rn\":\"urn:isbn:0451450523\",\"m\":\"0123.4567.89AB\",\"t\":\"/dev"
+      "/tty1\"}" },
+    { "grok GREEDYDATA_MULTILINE",
+      "[{\"grok\":{\"match\":\"%{WORD:w} %{GREEDYDATA_MULTILINE:data}\"}}"
+      "]",
+      "x abc\ndef",
+      "{\"w\":\"x\",\"data\":\"abc\\ndef\"}" },
+    { "grok APACHE_ACCESS_LOG page example",
+      "[{\"grok\":{\"match\":\"%{APACHE_ACCESS_LOG}\"}}]",
+      "127.0.0.1 - - [03/Aug/2023:12:34:56 +0000] \"GET /page.html HTTP/1"
+      ".1\" 200 1234",
+      "{\"request\":\"/page.html\",\"http_method\":\"GET\",\"status_code"
+      "\":200,\"http_version\":\"1.1\",\"response_size\":1234,\"remote_ho"
+      "st\":\"127.0.0.1\",\"timestamp\":\"2023-08-03T12:34:56Z\"}" },
+    { "grok NGINX_ACCESS_LOG page example",
+      "[{\"grok\":{\"match\":\"%{NGINX_ACCESS_LOG}\"}}]",
+      "192.168.1.100 - Foo [03/Aug/2023:12:34:56 +0000] \"GET /account/lo"
+      "gin.html HTTP/1.1\" 200 42 \"https://www.amazon.com/\" \"Mozilla/5"
+      ".0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like G"
+      "ecko) Chrome/92.0.4515.131 Safari/537.36\"",
+      "{\"request\":\"/account/login.html\",\"referrer\":\"https://www.am"
+      "azon.com/\",\"agent\":\"Mozilla/5.0 (Windows NT 10.0; Win64; x64) "
+      "AppleWebKit/537.36 (KHTML, like Gecko) Chrome/92.0.4515.131 Safari"
+      "/537.36\",\"http_method\":\"GET\",\"status_code\":200,\"auth_user"
+      "\":\"Foo\",\"http_version\":\"1.1\",\"response_size\":42,\"remote_"
+      "host\":\"192.168.1.100\",\"timestamp\":\"2023-08-03T12:34:56Z\"}" },
+    { "grok SYSLOG5424 page example",
+      "[{\"grok\":{\"match\":\"%{SYSLOG5424}\"}}]",
+      "<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - I"
+      "D47 [exampleSDID@32473 iut=\"3\" eventSource= \"Application\" even"
+      "tID=\"1011\"][examplePriority@32473 class=\"high\"]",
+      "{\"pri\":165,\"version\":1,\"timestamp\":\"2003-10-11T22:14:15.003"
+      "Z\",\"hostname\":\"mymachine.example.com\",\"app\":\"evntslog\",\""
+      "msg_id\":\"ID47\",\"structured_data\":\"exampleSDID@32473 iut=\\\""
+      "3\\\" eventSource= \\\"Application\\\" eventID=\\\"1011\\\"\",\"me"
+      "ssage\":\"[examplePriority@32473 class=\\\"high\\\"]\"}" },
+    { "grok APACHE_ACCESS_LOG then GREEDYDATA, offset to UTC",
+      "[{\"grok\":{\"match\":\"%{APACHE_ACCESS_LOG} %{GREEDYDATA:logMsg}"
+      "\"}}]",
+      "10.0.0.1 - bob [03/Aug/2023:12:34:56 +0200] \"POST /x HTTP/2.0\" 4"
+      "04 - trailing text",
+      "{\"request\":\"/x\",\"http_method\":\"POST\",\"status_code\":404,"
+      "\"auth_user\":\"bob\",\"http_version\":\"2.0\",\"remote_host\":\"1"
+      "0.0.0.1\",\"timestamp\":\"2023-08-03T10:34:56Z\",\"logMsg\":\"trai"
+      "ling text\"}" },
     { "grok nested fields and user groups", "[{\"grok\":{\"match\":"
       "\"^(a|b) %{IP:net.ip}(:%{POSINT:net.port})? %{LOGLEVEL:lvl}\"}}]",
       "a 10.0.0.1 WARN x", "{\"net\":{\"ip\":\"10.0.0.1\"},"
       "\"lvl\":\"WARN\"}" },
-    { "grok apache", "[{\"grok\":{\"match\":\"%{COMMONAPACHELOG}\"}}]",
-      "127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] \"GET /a.gif "
-      "HTTP/1.0\" 200 2326",
-      "{\"clientip\":\"127.0.0.1\",\"ident\":\"-\",\"auth\":"
-      "\"frank\",\"timestamp\":\"10/Oct/2000:13:55:36 -0700\","
-      "\"verb\":\"GET\",\"request\":\"/a.gif\",\"httpversion\":"
-      "\"1.0\",\"response\":\"200\",\"bytes\":\"2326\"}" },
     { "grok no match", "[{\"grok\":{\"match\":\"^%{INT:n}$\"}}]",
       "12a", NULL },
     { "dateTimeConverter default format", "[" PJ ",{\"dateTimeConverter\":"
@@ -152,17 +255,227 @@ static const struct row rows[] = {
       "[\"yyyy-MM-dd\"]}}]", "{\"t\":\"2024-13-01\"}", NULL },
     { "listToMap not a list", "[" PJ ",{\"listToMap\":{\"source\":\"l\","
       "\"key\":\"k\"}}]", "{\"l\":1}", NULL },
+    /* More of the page's examples. */
+    { "csv page example",
+      "[{\"csv\":{\"delimiter\":\":\",\"quoteCharacter\":\"'\"}}]",
+      "'Akua Mansa':28:'New York: USA'",
+      "{\"column_1\":\"Akua Mansa\",\"column_2\":\"28\",\"column_3\":\"Ne"
+      "w York: USA\"}" },
+    { "csv \\s",
+      "[{\"csv\":{\"delimiter\":\"\\\\s\"}}]",
+      "a b",
+      "{\"column_1\":\"a\",\"column_2\":\"b\"}" },
+    { "deleteKeys page example",
+      "[{\"parseJSON\":{}},{\"deleteKeys\":{\"withKeys\":[\"outer_key.inn"
+      "er_key\"]}}]",
+      "{\"outer_key\":{\"inner_key\":\"inner_value\"}}",
+      "{\"outer_key\":{}}" },
+    { "moveKeys page example",
+      "[{\"parseJSON\":{}},{\"moveKeys\":{\"entries\":[{\"source\":\"oute"
+      "r_key1.inner_key1\",\"target\":\"outer_key2\"}]}}]",
+      "{\"outer_key1\":{\"inner_key1\":\"inner_value1\"},\"outer_key2\":{"
+      "\"inner_key2\":\"inner_value2\"}}",
+      "{\"outer_key1\":{},\"outer_key2\":{\"inner_key2\":\"inner_value2\""
+      ",\"inner_key1\":\"inner_value1\"}}" },
+    { "moveKeys into itself",
+      "[{\"parseJSON\":{}},{\"moveKeys\":{\"entries\":[{\"source\":\"a\","
+      "\"target\":\"a.b\"}]}}]",
+      "{\"a\":{\"c\":1}}",
+      "{\"a\":{\"c\":1}}" },
+    { "moveKeys target unplaceable",
+      "[{\"parseJSON\":{}},{\"moveKeys\":{\"entries\":[{\"source\":\"a\","
+      "\"target\":\"s.y\"}]}}]",
+      "{\"a\":1,\"s\":\"str\"}",
+      "{\"a\":1,\"s\":\"str\"}" },
+    /* The built-in parsers for AWS vended logs: the page's examples (the
+     * transformed event compared as text, so field order and number types
+     * count), and lines of another shape. */
+    { "parseCloudfront page example", "[{\"parseCloudfront\":{}}]",
+      "2019-12-04  21:02:31   LAX1   392    192.0.2.24    GET    d111111a"
+      "bcdef8.cloudfront.net  /index.html    200    -  Mozilla/5.0%20(Win"
+      "dows%20NT%2010.0;%20Win64;%20x64)%20AppleWebKit/537.36%20(KHTML,%2"
+      "0like%20Gecko)%20Chrome/78.0.3904.108%20Safari/537.36  -  -  Hit  "
+      "  SOX4xwn4XV6Q4rgb7XiVGOHms_BGlTAC4KyHmureZmBNrjGdRLiNIQ==   d1111"
+      "11abcdef8.cloudfront.net  https  23 0.001  -  TLSv1.2    ECDHE-RSA"
+      "-AES128-GCM-SHA256    Hit    HTTP/2.0   -  -  11040  0.001  Hit   "
+      " text/html  78 -  -",
+      "{\"date\":\"2019-12-04\",\"time\":\"21:02:31\",\"x-edge-location\""
+      ":\"LAX1\",\"sc-bytes\":392,\"c-ip\":\"192.0.2.24\",\"cs-method\":"
+      "\"GET\",\"cs(Host)\":\"d111111abcdef8.cloudfront.net\",\"cs-uri-st"
+      "em\":\"/index.html\",\"sc-status\":200,\"cs(Referer)\":\"-\",\"cs("
+      "User-Agent)\":\"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWeb"
+      "Kit/537.36 (KHTML, like Gecko) Chrome/78.0.3904.108 Safari/537.36"
+      "\",\"cs-uri-query\":\"-\",\"cs(Cookie)\":\"-\",\"x-edge-result-typ"
+      "e\":\"Hit\",\"x-edge-request-id\":\"SOX4xwn4XV6Q4rgb7XiVGOHms_BGlT"
+      "AC4KyHmureZmBNrjGdRLiNIQ==\",\"x-host-header\":\"d111111abcdef8.cl"
+      "oudfront.net\",\"cs-protocol\":\"https\",\"cs-bytes\":23,\"time-ta"
+      "ken\":0.001,\"x-forwarded-for\":\"-\",\"ssl-protocol\":\"TLSv1.2\""
+      ",\"ssl-cipher\":\"ECDHE-RSA-AES128-GCM-SHA256\",\"x-edge-response-"
+      "result-type\":\"Hit\",\"cs-protocol-version\":\"HTTP/2.0\",\"fle-s"
+      "tatus\":\"-\",\"fle-encrypted-fields\":\"-\",\"c-port\":11040,\"ti"
+      "me-to-first-byte\":0.001,\"x-edge-detailed-result-type\":\"Hit\","
+      "\"sc-content-type\":\"text/html\",\"sc-content-len\":78,\"sc-range"
+      "-start\":\"-\",\"sc-range-end\":\"-\"}" },
+    { "parseCloudfront tabs", "[{\"parseCloudfront\":{}}]",
+      "2019-12-04\t21:02:31\tLAX1\t392\t192.0.2.24\tGET\td111111abcdef8.c"
+      "loudfront.net\t/index.html\t200\t-\tMozilla/5.0%20(Windows%20NT%20"
+      "10.0;%20Win64;%20x64)%20AppleWebKit/537.36%20(KHTML,%20like%20Geck"
+      "o)%20Chrome/78.0.3904.108%20Safari/537.36\t-\t-\tHit\tSOX4xwn4XV6Q"
+      "4rgb7XiVGOHms_BGlTAC4KyHmureZmBNrjGdRLiNIQ==\td111111abcdef8.cloud"
+      "front.net\thttps\t23\t0.001\t-\tTLSv1.2\tECDHE-RSA-AES128-GCM-SHA2"
+      "56\tHit\tHTTP/2.0\t-\t-\t11040\t0.001\tHit\ttext/html\t78\t-\t-",
+      "{\"date\":\"2019-12-04\",\"time\":\"21:02:31\",\"x-edge-location\""
+      ":\"LAX1\",\"sc-bytes\":392,\"c-ip\":\"192.0.2.24\",\"cs-method\":"
+      "\"GET\",\"cs(Host)\":\"d111111abcdef8.cloudfront.net\",\"cs-uri-st"
+      "em\":\"/index.html\",\"sc-status\":200,\"cs(Referer)\":\"-\",\"cs("
+      "User-Agent)\":\"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWeb"
+      "Kit/537.36 (KHTML, like Gecko) Chrome/78.0.3904.108 Safari/537.36"
+      "\",\"cs-uri-query\":\"-\",\"cs(Cookie)\":\"-\",\"x-edge-result-typ"
+      "e\":\"Hit\",\"x-edge-request-id\":\"SOX4xwn4XV6Q4rgb7XiVGOHms_BGlT"
+      "AC4KyHmureZmBNrjGdRLiNIQ==\",\"x-host-header\":\"d111111abcdef8.cl"
+      "oudfront.net\",\"cs-protocol\":\"https\",\"cs-bytes\":23,\"time-ta"
+      "ken\":0.001,\"x-forwarded-for\":\"-\",\"ssl-protocol\":\"TLSv1.2\""
+      ",\"ssl-cipher\":\"ECDHE-RSA-AES128-GCM-SHA256\",\"x-edge-response-"
+      "result-type\":\"Hit\",\"cs-protocol-version\":\"HTTP/2.0\",\"fle-s"
+      "tatus\":\"-\",\"fle-encrypted-fields\":\"-\",\"c-port\":11040,\"ti"
+      "me-to-first-byte\":0.001,\"x-edge-detailed-result-type\":\"Hit\","
+      "\"sc-content-type\":\"text/html\",\"sc-content-len\":78,\"sc-range"
+      "-start\":\"-\",\"sc-range-end\":\"-\"}" },
+    { "parseCloudfront header line", "[{\"parseCloudfront\":{}}]",
+      "#Version: 1.0",
+      NULL },
+    { "parseCloudfront short line", "[{\"parseCloudfront\":{}}]",
+      "2019-12-04 21:02:31 LAX1 392 192.0.2.24 GET d111111abcdef8.cloudfr"
+      "ont.net /index.html 200 - Mozilla/5.0%20(Windows%20NT%2010.0;%20Wi"
+      "n64;%20x64)%20AppleWebKit/537.36%20(KHTML,%20like%20Gecko)%20Chrom"
+      "e/78.0.3904.108%20Safari/537.36 - - Hit SOX4xwn4XV6Q4rgb7XiVGOHms_"
+      "BGlTAC4KyHmureZmBNrjGdRLiNIQ== d111111abcdef8.cloudfront.net https"
+      " 23 0.001 - TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256 Hit HTTP/2.0",
+      NULL },
+    { "parseRoute53 page example", "[{\"parseRoute53\":{}}]",
+      "1.0 2017-12-13T08:15:50.235Z Z123412341234 example.com AAAA NOERRO"
+      "R TCP IAD12 192.0.2.0 198.51.100.0/24",
+      "{\"version\":1.0,\"queryTimestamp\":\"2017-12-13T08:15:50.235Z\","
+      "\"hostZoneId\":\"Z123412341234\",\"queryName\":\"example.com\",\"q"
+      "ueryType\":\"AAAA\",\"responseCode\":\"NOERROR\",\"protocol\":\"TC"
+      "P\",\"edgeLocation\":\"IAD12\",\"resolverIp\":\"192.0.2.0\",\"edns"
+      "ClientSubnet\":\"198.51.100.0/24\"}" },
+    { "parseRoute53 octal escape", "[{\"parseRoute53\":{}}]",
+      "1.0 2017-12-13T08:15:50.235Z Z123412341234 \\052.example.com AAAA "
+      "NOERROR TCP IAD12 192.0.2.0 -",
+      "{\"version\":1.0,\"queryTimestamp\":\"2017-12-13T08:15:50.235Z\","
+      "\"hostZoneId\":\"Z123412341234\",\"queryName\":\"*.example.com\","
+      "\"queryType\":\"AAAA\",\"responseCode\":\"NOERROR\",\"protocol\":"
+      "\"TCP\",\"edgeLocation\":\"IAD12\",\"resolverIp\":\"192.0.2.0\",\""
+      "ednsClientSubnet\":\"-\"}" },
+    { "parseRoute53 resolver log (JSON)", "[{\"parseRoute53\":{}}]",
+      "{\"version\":\"1.100000\",\"query_name\":\"example.com.\"}",
+      NULL },
+    { "parseVPC page example", "[{\"parseVPC\":{}}]",
+      "2 123456789010 eni-abc123de 192.0.2.0 192.0.2.24 20641 22 6 20 424"
+      "9 1418530010 1418530070 ACCEPT OK",
+      "{\"version\":2,\"accountId\":\"123456789010\",\"interfaceId\":\"en"
+      "i-abc123de\",\"srcAddr\":\"192.0.2.0\",\"dstAddr\":\"192.0.2.24\","
+      "\"srcPort\":20641,\"dstPort\":22,\"protocol\":6,\"packets\":20,\"b"
+      "ytes\":4249,\"start\":1418530010,\"end\":1418530070,\"action\":\"A"
+      "CCEPT\",\"logStatus\":\"OK\"}" },
+    { "parseVPC source @message", "[{\"parseVPC\":{\"source\":\"@message\"}}]",
+      "2 123456789010 eni-abc123de 192.0.2.0 192.0.2.24 20641 22 6 20 424"
+      "9 1418530010 1418530070 ACCEPT OK",
+      "{\"version\":2,\"accountId\":\"123456789010\",\"interfaceId\":\"en"
+      "i-abc123de\",\"srcAddr\":\"192.0.2.0\",\"dstAddr\":\"192.0.2.24\","
+      "\"srcPort\":20641,\"dstPort\":22,\"protocol\":6,\"packets\":20,\"b"
+      "ytes\":4249,\"start\":1418530010,\"end\":1418530070,\"action\":\"A"
+      "CCEPT\",\"logStatus\":\"OK\"}" },
+    { "parseRoute53 NUL escape kept",
+      "[{\"parseRoute53\":{}}]",
+      "1 t z a\\000b.com A NOERROR UDP IAD12 192.0.2.0 -",
+      "{\"version\":1,\"queryTimestamp\":\"t\",\"hostZoneId\":\"z\","
+      "\"queryName\":\"a\\\\000b.com\",\"queryType\":\"A\","
+      "\"responseCode\":\"NOERROR\",\"protocol\":\"UDP\","
+      "\"edgeLocation\":\"IAD12\",\"resolverIp\":\"192.0.2.0\","
+      "\"ednsClientSubnet\":\"-\"}" },
+    { "parseVPC NODATA", "[{\"parseVPC\":{}}]",
+      "2 123456789010 eni-abc123de - - - - - - - 1418530010 1418530070 - "
+      "NODATA",
+      "{\"version\":2,\"accountId\":\"123456789010\",\"interfaceId\":\"en"
+      "i-abc123de\",\"srcAddr\":\"-\",\"dstAddr\":\"-\",\"srcPort\":\"-\""
+      ",\"dstPort\":\"-\",\"protocol\":\"-\",\"packets\":\"-\",\"bytes\":"
+      "\"-\",\"start\":1418530010,\"end\":1418530070,\"action\":\"-\",\"l"
+      "ogStatus\":\"NODATA\"}" },
+    { "parseVPC custom format", "[{\"parseVPC\":{}}]",
+      "5 vpc-1 eni-abc123de 192.0.2.0",
+      NULL },
+    { "parseVPC text in a number", "[{\"parseVPC\":{}}]",
+      "2 123456789010 eni-abc123de 192.0.2.0 192.0.2.24 http 22 6 20 4249"
+      " 1418530010 1418530070 ACCEPT OK",
+      NULL },
+    { "parsePostgres page example", "[{\"parsePostgres\":{}}]",
+      "2019-03-10 03:54:59 UTC:10.0.0.123(52834):postgres@logtestdb:[2017"
+      "5]:ERROR: column \"wrong_column_name\" does not exist at character"
+      " 8",
+      "{\"logTime\":\"2019-03-10 03:54:59 UTC\",\"srcIp\":\"10.0.0.123(52"
+      "834)\",\"userName\":\"postgres\",\"dbName\":\"logtestdb\",\"proces"
+      "sId\":\"20175\",\"logLevel\":\"ERROR\"}" },
+    { "parsePostgres background process", "[{\"parsePostgres\":{}}]",
+      "2019-03-10 03:55:00 UTC::@:[412]:LOG: checkpoint starting: time",
+      "{\"logTime\":\"2019-03-10 03:55:00 UTC\",\"srcIp\":\"\",\"userName"
+      "\":\"\",\"dbName\":\"\",\"processId\":\"412\",\"logLevel\":\"LOG\""
+      "}" },
+    { "parsePostgres IPv6 client", "[{\"parsePostgres\":{}}]",
+      "2019-03-10 03:55:00 UTC:2001:db8::7(40000):app@db:[9]:FATAL: x",
+      "{\"logTime\":\"2019-03-10 03:55:00 UTC\",\"srcIp\":\"2001:db8::7(4"
+      "0000)\",\"userName\":\"app\",\"dbName\":\"db\",\"processId\":\"9\""
+      ",\"logLevel\":\"FATAL\"}" },
+    { "parsePostgres not a postgres line", "[{\"parsePostgres\":{}}]",
+      "hello world",
+      NULL },
+    { "parseWAF page example", "[{\"parseWAF\":{}}]",
+      "{\"timestamp\": 1576280412771, \"formatVersion\": 1, \"webaclId\":"
+      " \"arn:aws:wafv2:ap-southeast-2:111122223333:regional/webacl/STMTe"
+      "st/1EXAMPLE-2ARN-3ARN-4ARN-123456EXAMPLE\", \"terminatingRuleId\":"
+      " \"STMTest_SQLi_XSS\", \"terminatingRuleType\": \"REGULAR\", \"act"
+      "ion\": \"BLOCK\", \"terminatingRuleMatchDetails\": [{\"conditionTy"
+      "pe\": \"SQL_INJECTION\", \"sensitivityLevel\": \"HIGH\", \"locatio"
+      "n\": \"HEADER\", \"matchedData\": [\"10\", \"AND\", \"1\"]}], \"ht"
+      "tpSourceName\": \"-\", \"httpSourceId\": \"-\", \"ruleGroupList\":"
+      " [], \"rateBasedRuleList\": [], \"nonTerminatingMatchingRules\": ["
+      "], \"httpRequest\": {\"clientIp\": \"1.1.1.1\", \"country\": \"AU"
+      "\", \"headers\": [{\"name\": \"Host\", \"value\": \"localhost:1989"
+      "\"}, {\"name\": \"User-Agent\", \"value\": \"curl/7.61.1\"}, {\"na"
+      "me\": \"Accept\", \"value\": \"*/*\"}, {\"name\": \"x-stm-test\", "
+      "\"value\": \"10 AND 1=1\"}], \"uri\": \"/myUri\", \"args\": \"\", "
+      "\"httpVersion\": \"HTTP/1.1\", \"httpMethod\": \"GET\", \"requestI"
+      "d\": \"rid\"}, \"labels\": [{\"name\": \"value\"}]}",
+      "{\"httpRequest\":{\"headers\":{\"Host\":\"localhost:1989\",\"User-"
+      "Agent\":\"curl/7.61.1\",\"Accept\":\"*/*\",\"x-stm-test\":\"10 AND"
+      " 1=1\"},\"clientIp\":\"1.1.1.1\",\"country\":\"AU\",\"uri\":\"/myU"
+      "ri\",\"args\":\"\",\"httpVersion\":\"HTTP/1.1\",\"httpMethod\":\"G"
+      "ET\",\"requestId\":\"rid\"},\"labels\":{\"name\":\"value\"},\"time"
+      "stamp\":1576280412771,\"formatVersion\":1,\"webaclId\":\"arn:aws:w"
+      "afv2:ap-southeast-2:111122223333:regional/webacl/STMTest/1EXAMPLE-"
+      "2ARN-3ARN-4ARN-123456EXAMPLE\",\"terminatingRuleId\":\"STMTest_SQL"
+      "i_XSS\",\"terminatingRuleType\":\"REGULAR\",\"action\":\"BLOCK\","
+      "\"terminatingRuleMatchDetails\":[{\"conditionType\":\"SQL_INJECTIO"
+      "N\",\"sensitivityLevel\":\"HIGH\",\"location\":\"HEADER\",\"matche"
+      "dData\":[\"10\",\"AND\",\"1\"]}],\"httpSourceName\":\"-\",\"httpSo"
+      "urceId\":\"-\",\"ruleGroupList\":[],\"rateBasedRuleList\":[],\"non"
+      "TerminatingMatchingRules\":[]}" },
+    { "parseWAF repeated header", "[{\"parseWAF\":{}}]",
+      "{\"httpRequest\":{\"headers\":[{\"name\":\"A\",\"value\":\"1\"},{"
+      "\"name\":\"A\",\"value\":\"2\"}]}}",
+      NULL },
+    { "parseWAF not JSON", "[{\"parseWAF\":{}}]",
+      "GET / HTTP/1.1",
+      NULL },
 };
 
-static int same_json(const char *a, const char *b)
+/* got is exactly want: compact JSON text, the same members in the same
+ * order, numbers written the same way (so of the same type, and reals in
+ * their shortest form). */
+static int same_json(const char *got, const char *want)
 {
-    json_t *x = json_loads(a, 0, NULL);
-    json_t *y = json_loads(b, 0, NULL);
-    int eq = x && y && json_equal(x, y);
-
-    json_decref(x);
-    json_decref(y);
-    return eq;
+    return strcmp(got, want) == 0;
 }
 
 static void test_rows(void **state)
@@ -226,10 +539,49 @@ static const struct {
       "unsupported grok pattern" },
     { "grok unclosed", "[{\"grok\":{\"match\":\"%{WORD:x\"}}]",
       "not closed" },
+    { "first parser with a source",
+      "[{\"parseJSON\":{\"source\":\"a\"}}]", "source @message" },
+    { "addKeys key four deep",
+      "[" PJ ",{\"addKeys\":{\"entries\":[{\"key\":\"a.b.c.d\","
+      "\"value\":\"v\"}]}}]", "deeper than 3" },
+    { "csv column four deep",
+      "[{\"csv\":{\"columns\":[\"a\",\"w.x.y.z\"]}}]", "deeper than 3" },
+    { "grok pattern not on the page",
+      "[{\"grok\":{\"match\":\"%{COMMONAPACHELOG}\"}}]",
+      "unsupported grok pattern" },
+    { "grok NOTSPACE six times",
+      "[{\"grok\":{\"match\":\"%{NOTSPACE} %{NOTSPACE} %{NOTSPACE} "
+      "%{NOTSPACE} %{NOTSPACE} %{NOTSPACE}\"}}]", "at most 5 times" },
+    { "grok DATA and GREEDYDATA six times",
+      "[{\"grok\":{\"match\":\"%{DATA} %{DATA} %{DATA} %{SPACE} "
+      "%{URI} %{GREEDYDATA}\"}}]", "in all" },
+    { "grok 21 patterns",
+      "[{\"grok\":{\"match\":\"%{INT}%{INT}%{INT}%{INT}%{INT}%{INT}"
+      "%{INT}%{INT}%{INT}%{INT}%{INT}%{INT}%{INT}%{INT}%{INT}%{INT}%{INT}"
+      "%{INT}%{INT}%{INT}%{WORD}\"}}]", "at most 20 grok patterns" },
+    { "grok common pattern not first",
+      "[{\"grok\":{\"match\":\"%{WORD:w} %{SYSLOG5424}\"}}]",
+      "must be the first pattern" },
+    { "grok two common patterns",
+      "[{\"grok\":{\"match\":\"%{APACHE_ACCESS_LOG} %{SYSLOG5424}\"}}]",
+      "must be the first pattern" },
+    { "grok common pattern then NUMBER",
+      "[{\"grok\":{\"match\":\"%{NGINX_ACCESS_LOG} %{NUMBER:num}\"}}]",
+      "followed only by" },
     { "grok named group", "[{\"grok\":{\"match\":\"(?<n>a)%{WORD:x}\"}}]",
       "named groups" },
     { "vended second", "[" PJ ",{\"parseWAF\":{}}]", "first processor" },
-    { "vended alone", "[{\"parseVPC\":{}}]", "does not implement" },
+    { "parseToOCSF", "[{\"parseToOCSF\":{\"eventSource\":"
+      "\"VPCFlow\",\"ocsfVersion\":\"V1.1\"}}]", "OCSF mappings" },
+    { "vended source", "[{\"parseVPC\":{\"source\":\"m\"}}]",
+      "shape" },
+    { "two addKeys", "[" PJ ",{\"addKeys\":{\"entries\":[{\"key\":"
+      "\"a\",\"value\":\"b\"}]}},{\"addKeys\":{\"entries\":"
+      "[{\"key\":\"c\",\"value\":\"d\"}]}}]", "at most one addKeys" },
+    { "two copyValue", "[" PJ ",{\"copyValue\":{\"entries\":[{"
+      "\"source\":\"a\",\"target\":\"b\"}]}},{\"copyValue\":"
+      "{\"entries\":[{\"source\":\"a\",\"target\":\"c\"}]}}]",
+      "at most one copyValue" },
     { "dateTimeConverter letter", "[" PJ ",{\"dateTimeConverter\":"
       "{\"source\":\"a\",\"target\":\"b\",\"matchPatterns\":[\"yyyy Q\"]}}]",
       "pattern letters" },
@@ -251,6 +603,8 @@ static const struct {
     { "flatten no element", "[" PJ ",{\"listToMap\":{\"source\":\"a\","
       "\"key\":\"k\",\"flatten\":true}}]", "shape" },
     { "empty key", "[" PJ ",{\"deleteKeys\":{\"withKeys\":[\"\"]}}]",
+      "shape" },
+    { "csv two-character delimiter", "[{\"csv\":{\"delimiter\":\"ab\"}}]",
       "shape" },
 };
 
