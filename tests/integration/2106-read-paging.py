@@ -2,7 +2,8 @@
 """GetLogEvents paging over chunks that later pages share (the kept
 decoded chunks of src/logs/read.c, issue 15): what a page keeps for the
 next must change nothing a client sees. Paging both ways over writers whose
-batches overlap in time returns every event once, in order; a stream
+batches overlap in time (20 chunks), by 7 events or all in one page,
+returns every event once, in order; a stream
 deleted and made again between two pages reads its own events; and a page
 whose chunks are under a KMS key (the group's, or one the group had before
 its key was disassociated) is refused once the key is disabled between
@@ -43,7 +44,7 @@ def page_all(logs, group, forward, limit=LIMIT):
     return [m for p in pages for m in p], len(pages)
 
 
-def fill(logs, group, base, text, rounds=3):
+def fill(logs, group, base, text, rounds=5):
     """WRITERS batches per round whose timestamps interleave: each batch
     is a chunk of its own, and the chunks overlap in time."""
     want = []
@@ -90,6 +91,15 @@ with Server() as srv:
             t.ok("paging %s (%d): several pages"
                  % ("forwards" if forward else "backwards", attempt),
                  n >= len(want) // LIMIT, "%d pages" % n)
+
+    # One page of everything: a walk over more chunks (20) than the store
+    # lists in its first batch (src/store/sqlite/events.c), both ways.
+    for forward in (True, False):
+        got, n = page_all(logs, "g", forward, limit=10000)
+        t.eq("one page %s: every event once, in order"
+             % ("forwards" if forward else "backwards"), want, got)
+        t.eq("one page %s: one page" % ("forwards" if forward else
+                                        "backwards"), 1, n)
 
     # The stream is deleted and made again, with events of the same
     # timestamps and lengths, between the first page and the next (whose
