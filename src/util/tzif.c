@@ -20,7 +20,7 @@
 #include "util/mem.h"
 
 #define MAX_FILE (1u << 20)
-#define MAX_OFF (26 * 3600)         /* |UT offset| bound, RFC 8536 says < 26h */
+#define MAX_OFF (26 * 3600)     /* |UT offset| < 26 hours (RFC 8536) */
 #define MAX_TRANS 100000u
 
 /* A rule date: 'J' (Julian 1..365, no Feb 29), 'N' (0..365), 'M'. */

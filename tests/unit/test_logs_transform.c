@@ -714,7 +714,8 @@ static const struct {
       "\"targetTimezone\":\"../zoneinfo/UTC\"}}]", "known time zone ID" },
     { "dateTimeConverter zone absolute", "[" PJ ",{\"dateTimeConverter\":"
       "{\"source\":\"a\",\"target\":\"b\",\"matchPatterns\":[\"yyyy\"],"
-      "\"targetTimezone\":\"/usr/share/zoneinfo/UTC\"}}]", "known time zone ID" },
+      "\"targetTimezone\":\"/usr/share/zoneinfo/UTC\"}}]",
+      "known time zone ID" },
     { "unknown type", "[{\"parseXML\":{}}]", "unknown processor" },
     { "two types", "[{\"parseJSON\":{},\"csv\":{}}]", "exactly one" },
     { "args not object", "[{\"parseJSON\":1}]", "shape" },

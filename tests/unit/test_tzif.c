@@ -31,12 +31,15 @@ struct at_row {
 };
 
 static const struct at_row at_rows[] = {
-    { "Europe/Berlin", 1711846799, 3600, 0, "CET" },     /* 2024-03-31 00:59:59Z */
+    /* 2024-03-31T00:59:59Z, then the change to CEST */
+    { "Europe/Berlin", 1711846799, 3600, 0, "CET" },
     { "Europe/Berlin", 1711846800, 7200, 1, "CEST" },
-    { "Europe/Berlin", 1729990799, 7200, 1, "CEST" },    /* 2024-10-27 00:59:59Z */
+    /* 2024-10-27T00:59:59Z, then the change to CET */
+    { "Europe/Berlin", 1729990799, 7200, 1, "CEST" },
     { "Europe/Berlin", 1729990800, 3600, 0, "CET" },
     { "Europe/Berlin", -2208988800, 3600, 0, "CET" },    /* 1900 */
-    { "Europe/Berlin", 7265725199, 3600, 0, "CET" },     /* 2200-03-30, footer */
+    /* 2200-03-30: past the last transition, by the footer */
+    { "Europe/Berlin", 7265725199, 3600, 0, "CET" },
     { "Europe/Berlin", 7265725200, 7200, 1, "CEST" },
     { "Europe/Berlin", 7273756800, 7200, 1, "CEST" },
     { "America/New_York", 1710053999, -18000, 0, "EST" },
@@ -269,7 +272,7 @@ static void test_names(void **state)
     }
     assert_null(lv_tzif_get("Europe/Nowhere"));
     assert_null(lv_tzif_get("Europe"));             /* a directory */
-    assert_null(lv_tzif_get("zone.tab") );          /* '.' refused */
+    assert_null(lv_tzif_get("zone.tab"));           /* '.' refused */
     assert_null(lv_tzif_get("iso3166"));            /* no such file */
     assert_ptr_equal(lv_tzif_get("Europe/Berlin"),
                      lv_tzif_get("Europe/Berlin"));
