@@ -139,6 +139,8 @@ static void fixed_abbr(const char *z, int off, char *out, size_t cap)
     }
     if (strncmp(z, "UTC", 3) == 0 || strncmp(z, "GMT", 3) == 0) {
         snprintf(prefix, sizeof(prefix), "%.3s", z);
+    } else if (strncmp(z, "UT", 2) == 0) {
+        snprintf(prefix, sizeof(prefix), "UT");
     }
     if (off == 0) {
         snprintf(out, cap, "%s", prefix[0] ? prefix : "Z");
@@ -151,14 +153,44 @@ static void fixed_abbr(const char *z, int off, char *out, size_t cap)
     }
 }
 
+/* Files of the tz database that are no zone ID of java.time (ZoneId.of
+ * refuses them): the host's own zone, the POSIX default rules, and the
+ * copies under posix/ and right/ (tzif.c refuses right/'s leap seconds). */
+static int java_zone_id(const char *z)
+{
+    return strcmp(z, "localtime") != 0 && strcmp(z, "posixrules") != 0 &&
+           strcmp(z, "Factory") != 0 && strncmp(z, "posix/", 6) != 0 &&
+           strncmp(z, "right/", 6) != 0;
+}
+
 int lv_dtf_tz(const char *zone, struct lv_dtf_tz *tz)
 {
+    const char *p = zone;
+
     memset(tz, 0, sizeof(*tz));
     if (lv_dtf_zone(zone, &tz->off_s) == 0) {
         fixed_abbr(zone, tz->off_s, tz->abbr, sizeof(tz->abbr));
         return 0;
     }
-    tz->rules = lv_tzif_get(zone);
+    /* java.time's offset IDs, never a file: "+5", "UT+05:00", "GMT+5"
+     * (the tz database's GMT+5 would be five hours west). */
+    if (strncmp(p, "UTC", 3) == 0 || strncmp(p, "GMT", 3) == 0) {
+        p += 3;
+    } else if (strncmp(p, "UT", 2) == 0) {
+        p += 2;
+    }
+    if (*p == '+' || *p == '-') {
+        if (lv_dtf_zone(p, &tz->off_s) == 0) {
+            /* "UT+05:00" */
+        } else if (isdigit((unsigned char)p[1]) && !p[2]) {
+            tz->off_s = (p[1] - '0') * 3600 * (*p == '-' ? -1 : 1);
+        } else {
+            return -1;
+        }
+        fixed_abbr(zone, tz->off_s, tz->abbr, sizeof(tz->abbr));
+        return 0;
+    }
+    tz->rules = java_zone_id(zone) ? lv_tzif_get(zone) : NULL;
     return tz->rules ? 0 : -1;
 }
 

@@ -11,9 +11,12 @@
  * written; parsed only as "UTC", "GMT" or "Z"), 'quoted text' and ''
  * (a quote); any other ASCII letter is refused. Time zones (lv_dtf_tz):
  * UTC (also "GMT", "Z", "Etc/UTC"), fixed offsets "+hh:mm" / "-hh:mm" /
- * "UTC+hh:mm", and IANA zone names ("Europe/Berlin") with their daylight
- * rules, read from the system's TZif files (util/tzif.h); an unknown name
- * is refused (InvalidParameterException in transform.c).
+ * "+h" with an optional prefix UTC, GMT or UT as java.time reads them
+ * ("GMT+5" is five hours east, never the tz database's file of that name),
+ * and IANA zone names ("Europe/Berlin") with their daylight rules, read
+ * from the system's TZif files (util/tzif.h); an unknown name, and files
+ * that are no java.time zone ID (localtime, posixrules, Factory, posix/,
+ * right/), are refused (InvalidParameterException in transform.c).
  *
  * z writes what java.time's DateTimeFormatter writes for fixed zones
  * ("UTC", "GMT", "Z", "+05:30", "UTC+05:30"); for a named zone it writes

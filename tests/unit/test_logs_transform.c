@@ -588,6 +588,17 @@ static const struct row zone_rows[] = {
       DT("", "\"targetTimezone\":\"UTC+05:30\",", ISO, "HH:mm z"),
       "{\"t\":\"2024-01-15T00:00:00.000Z\"}",
       "{\"t\":\"2024-01-15T00:00:00.000Z\",\"c\":\"05:30 UTC+05:30\"}" },
+    { "java.time offset IDs, not files",
+      DT("\"sourceTimezone\":\"GMT+5\",", "\"targetTimezone\":\"UT-03:00\",",
+         YMDHMS, ISO " z"),
+      "{\"t\":\"2024-01-15 05:00:00\"}",
+      "{\"t\":\"2024-01-15 05:00:00\","
+      "\"c\":\"2024-01-14T21:00:00.000-03:00 UT-03:00\"}" },
+    { "Etc zones keep the tz database's sign",
+      DT("\"sourceTimezone\":\"Etc/GMT+5\",", "", YMDHMS, ISO),
+      "{\"t\":\"2024-01-15 05:00:00\"}",
+      "{\"t\":\"2024-01-15 05:00:00\","
+      "\"c\":\"2024-01-15T10:00:00.000Z\"}" },
     { "default zone name", DT("", "", ISO, "HH:mm z"),
       "{\"t\":\"2024-01-15T00:00:00.000Z\"}",
       "{\"t\":\"2024-01-15T00:00:00.000Z\",\"c\":\"00:00 UTC\"}" },
@@ -712,6 +723,15 @@ static const struct {
     { "dateTimeConverter zone path", "[" PJ ",{\"dateTimeConverter\":"
       "{\"source\":\"a\",\"target\":\"b\",\"matchPatterns\":[\"yyyy\"],"
       "\"targetTimezone\":\"../zoneinfo/UTC\"}}]", "known time zone ID" },
+    { "dateTimeConverter zone localtime", "[" PJ ",{\"dateTimeConverter\":"
+      "{\"source\":\"a\",\"target\":\"b\",\"matchPatterns\":[\"yyyy\"],"
+      "\"targetTimezone\":\"localtime\"}}]", "known time zone ID" },
+    { "dateTimeConverter zone posix copy", "[" PJ ",{\"dateTimeConverter\":"
+      "{\"source\":\"a\",\"target\":\"b\",\"matchPatterns\":[\"yyyy\"],"
+      "\"targetTimezone\":\"posix/Europe/Berlin\"}}]", "known time zone ID" },
+    { "dateTimeConverter zone offset form", "[" PJ ",{\"dateTimeConverter\":"
+      "{\"source\":\"a\",\"target\":\"b\",\"matchPatterns\":[\"yyyy\"],"
+      "\"targetTimezone\":\"GMT+5x\"}}]", "known time zone ID" },
     { "dateTimeConverter zone absolute", "[" PJ ",{\"dateTimeConverter\":"
       "{\"source\":\"a\",\"target\":\"b\",\"matchPatterns\":[\"yyyy\"],"
       "\"targetTimezone\":\"/usr/share/zoneinfo/UTC\"}}]",
