@@ -107,8 +107,8 @@ struct dtconv {
     struct lv_dtf match[5];
     size_t n_match;
     struct lv_dtf target;
-    int src_off;
-    int tgt_off;
+    struct lv_dtf_tz src;
+    struct lv_dtf_tz tgt;
 };
 
 struct lv_transformer {
@@ -267,12 +267,14 @@ static int compile_datetime(struct proc *p, size_t i, struct lv_err *err)
         return bad(err, i, "dateTimeConverter", "targetFormat uses pattern "
                    "letters logvault does not implement.");
     }
-    if (lv_dtf_zone(json_string_value(json_object_get(a, "sourceTimezone")),
-                    &dt->src_off) < 0 ||
-        lv_dtf_zone(json_string_value(json_object_get(a, "targetTimezone")),
-                    &dt->tgt_off) < 0) {
-        return bad(err, i, "dateTimeConverter", "logvault supports the UTC "
-                   "time zone and fixed offsets (+hh:mm) only.");
+    /* AWS's wording for an unknown zone is not documented; ours. */
+    if (lv_dtf_tz(json_string_value(json_object_get(a, "sourceTimezone")),
+                  &dt->src) < 0 ||
+        lv_dtf_tz(json_string_value(json_object_get(a, "targetTimezone")),
+                  &dt->tgt) < 0) {
+        return bad(err, i, "dateTimeConverter", "sourceTimezone and "
+                   "targetTimezone must be UTC, a fixed offset (+hh:mm) or "
+                   "a known time zone ID (such as Europe/Berlin).");
     }
     return 0;
 }
@@ -1368,13 +1370,13 @@ static int do_datetime(struct ev *e, const struct proc *p)
         return 0;
     }
     for (k = 0; k < dt->n_match; k++) {
-        if (lv_dtf_parse(&dt->match[k], json_string_value(v),
-                         json_string_length(v), dt->src_off, &ms) == 0) {
+        if (lv_dtf_parse_tz(&dt->match[k], json_string_value(v),
+                         json_string_length(v), &dt->src, &ms) == 0) {
             break;
         }
     }
     if (k == dt->n_match ||
-        lv_dtf_format(&dt->target, ms, dt->tgt_off, out, sizeof(out)) < 0) {
+        lv_dtf_format_tz(&dt->target, ms, &dt->tgt, out, sizeof(out)) < 0) {
         return -1;
     }
     set_path(e->root, json_string_value(json_object_get(p->args, "target")),

@@ -7,6 +7,8 @@
  */
 #include "logs/transform_time.h"
 
+#include "util/tzif.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +37,7 @@ int lv_dtf_compile(const char *p, struct lv_dtf *f)
             char c = *p;
             size_t w = 0;
 
-            if (!strchr("yMdHhmsSaEXZ", c)) {
+            if (!strchr("yMdHhmsSaEXZz", c)) {
                 return -1;
             }
             while (p[w] == c) {
@@ -44,7 +46,7 @@ int lv_dtf_compile(const char *p, struct lv_dtf *f)
             if ((c == 'y' && w != 2 && w != 4) || w > 9 ||
                 (c == 'M' && w > 4) || (strchr("dHhms", c) && w > 2) ||
                 (c == 'a' && w != 1) || (c == 'X' && w > 3) ||
-                (c == 'Z' && w > 1)) {
+                (c == 'Z' && w > 1) || (c == 'z' && w > 3)) {
                 return -1;
             }
             t->letter = c;
@@ -125,6 +127,73 @@ int lv_dtf_zone(const char *z, int *off)
     return parse_off(z, off);
 }
 
+/* What java.time's z writes for the fixed zone z (offset off). */
+static void fixed_abbr(const char *z, int off, char *out, size_t cap)
+{
+    char prefix[4] = "";
+    int a = off < 0 ? -off : off;
+
+    if (!z || strcmp(z, "Etc/UTC") == 0) {
+        snprintf(out, cap, "UTC");
+        return;
+    }
+    if (strncmp(z, "UTC", 3) == 0 || strncmp(z, "GMT", 3) == 0) {
+        snprintf(prefix, sizeof(prefix), "%.3s", z);
+    } else if (strncmp(z, "UT", 2) == 0) {
+        snprintf(prefix, sizeof(prefix), "UT");
+    }
+    if (off == 0) {
+        snprintf(out, cap, "%s", prefix[0] ? prefix : "Z");
+    } else if (a % 60) {
+        snprintf(out, cap, "%s%c%02d:%02d:%02d", prefix, off < 0 ? '-' : '+',
+                 a / 3600, a / 60 % 60, a % 60);
+    } else {
+        snprintf(out, cap, "%s%c%02d:%02d", prefix, off < 0 ? '-' : '+',
+                 a / 3600, a / 60 % 60);
+    }
+}
+
+/* Files of the tz database that are no zone ID of java.time (ZoneId.of
+ * refuses them): the host's own zone, the POSIX default rules, and the
+ * copies under posix/ and right/ (tzif.c refuses right/'s leap seconds). */
+static int java_zone_id(const char *z)
+{
+    return strcmp(z, "localtime") != 0 && strcmp(z, "posixrules") != 0 &&
+           strcmp(z, "Factory") != 0 && strncmp(z, "posix/", 6) != 0 &&
+           strncmp(z, "right/", 6) != 0;
+}
+
+int lv_dtf_tz(const char *zone, struct lv_dtf_tz *tz)
+{
+    const char *p = zone;
+
+    memset(tz, 0, sizeof(*tz));
+    if (lv_dtf_zone(zone, &tz->off_s) == 0) {
+        fixed_abbr(zone, tz->off_s, tz->abbr, sizeof(tz->abbr));
+        return 0;
+    }
+    /* java.time's offset IDs, never a file: "+5", "UT+05:00", "GMT+5"
+     * (the tz database's GMT+5 would be five hours west). */
+    if (strncmp(p, "UTC", 3) == 0 || strncmp(p, "GMT", 3) == 0) {
+        p += 3;
+    } else if (strncmp(p, "UT", 2) == 0) {
+        p += 2;
+    }
+    if (*p == '+' || *p == '-') {
+        if (lv_dtf_zone(p, &tz->off_s) == 0) {
+            /* "UT+05:00" */
+        } else if (isdigit((unsigned char)p[1]) && !p[2]) {
+            tz->off_s = (p[1] - '0') * 3600 * (*p == '-' ? -1 : 1);
+        } else {
+            return -1;
+        }
+        fixed_abbr(zone, tz->off_s, tz->abbr, sizeof(tz->abbr));
+        return 0;
+    }
+    tz->rules = java_zone_id(zone) ? lv_tzif_get(zone) : NULL;
+    return tz->rules ? 0 : -1;
+}
+
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 {
     int64_t era;
@@ -202,6 +271,14 @@ static int name(const char **s, const char *end, const char *const *names,
 int lv_dtf_parse(const struct lv_dtf *f, const char *s, size_t n,
                  int default_off, int64_t *ms)
 {
+    struct lv_dtf_tz tz = { .off_s = default_off };
+
+    return lv_dtf_parse_tz(f, s, n, &tz, ms);
+}
+
+int lv_dtf_parse_tz(const struct lv_dtf *f, const char *s, size_t n,
+                    const struct lv_dtf_tz *tz, int64_t *ms)
+{
     const char *end = s + n;
     long year = 1970;
     long mon = 1;
@@ -211,7 +288,9 @@ int lv_dtf_parse(const struct lv_dtf *f, const char *s, size_t n,
     long sec = 0;
     long frac_ms = 0;
     int pm = -1;
-    int off = default_off;
+    int off = tz->off_s;
+    int have_off = 0;
+    int64_t local;
 
     for (size_t i = 0; i < f->n; i++) {
         const struct lv_dtf_tok *t = &f->tok[i];
@@ -273,11 +352,26 @@ int lv_dtf_parse(const struct lv_dtf *f, const char *s, size_t n,
         case 'E':
             v = name(&s, end, days, 7);
             break;
+        case 'z':
+            /* Zone names: the fixed UTC ones only (tz abbreviations are
+             * ambiguous: "IST", "CST"). */
+            if (end - s >= 3 && (memcmp(s, "UTC", 3) == 0 ||
+                                 memcmp(s, "GMT", 3) == 0)) {
+                s += 3;
+            } else if (s < end && *s == 'Z') {
+                s++;
+            } else {
+                return -1;
+            }
+            off = 0;
+            have_off = 1;
+            continue;
         case 'X':
         case 'Z': {
             char z[8];
             size_t k = 0;
 
+            have_off = 1;
             if (t->letter == 'X' && s < end && *s == 'Z') {
                 off = 0;
                 s++;
@@ -313,14 +407,31 @@ int lv_dtf_parse(const struct lv_dtf *f, const char *s, size_t n,
         }
         hour = hour % 12 + (pm ? 12 : 0);
     }
-    *ms = (days_from_civil(year, (unsigned)mon, (unsigned)day) * 86400 +
-           hour * 3600 + min * 60 + sec - off) * 1000 + frac_ms;
+    local = days_from_civil(year, (unsigned)mon, (unsigned)day) * 86400 +
+            hour * 3600 + min * 60 + sec;
+    if (!have_off && tz->rules) {
+        *ms = lv_tzif_local_to_utc(tz->rules, local) * 1000 + frac_ms;
+    } else {
+        *ms = (local - off) * 1000 + frac_ms;
+    }
     return 0;
 }
 
 int lv_dtf_format(const struct lv_dtf *f, int64_t ms, int off, char *out,
                   size_t cap)
 {
+    struct lv_dtf_tz tz = { .off_s = off };
+
+    fixed_abbr(off == 0 ? "UTC" : "", off, tz.abbr, sizeof(tz.abbr));
+    return lv_dtf_format_tz(f, ms, &tz, out, cap);
+}
+
+int lv_dtf_format_tz(const struct lv_dtf *f, int64_t ms,
+                     const struct lv_dtf_tz *tz, char *out, size_t cap)
+{
+    struct lv_tzinfo zi;
+    int off = tz->off_s;
+    const char *abbr = tz->abbr;
     int64_t local = ms + (int64_t)off * 1000;
     int64_t day = (local >= 0 ? local : local - 86399999) / 86400000;
     int64_t rest = local - day * 86400000;
@@ -330,6 +441,14 @@ int lv_dtf_format(const struct lv_dtf *f, int64_t ms, int off, char *out,
     size_t n = 0;
     int w;
 
+    if (tz->rules) {
+        lv_tzif_at(tz->rules, (ms >= 0 ? ms : ms - 999) / 1000, &zi);
+        off = zi.off;
+        abbr = zi.abbr;
+        local = ms + (int64_t)off * 1000;
+        day = (local >= 0 ? local : local - 86399999) / 86400000;
+        rest = local - day * 86400000;
+    }
     civil_from_days(day, &y, &m, &d);
     if (y < 0 || y > 9999) {
         return -1;
@@ -391,6 +510,9 @@ int lv_dtf_format(const struct lv_dtf *f, int64_t ms, int off, char *out,
                      days[wd]);
             break;
         }
+        case 'z':
+            snprintf(buf, sizeof(buf), "%s", abbr);
+            break;
         case 'X':
         case 'Z': {
             int a = off < 0 ? -off : off;

@@ -367,11 +367,11 @@ with Server() as srv:
         transformerConfig=[{"grok": {"match": "%{WORD:w}"}},
                            {"grok": {"match": "%{WORD:v}"}}],
         logEventMessages=["x"])
-    err("dateTimeConverter named zone", IPE, srv, "TestTransformer",
-        msg="fixed offsets", transformerConfig=[PJ, {
+    err("dateTimeConverter unknown zone", IPE, srv, "TestTransformer",
+        msg="known time zone ID", transformerConfig=[PJ, {
             "dateTimeConverter": {"source": "a", "target": "b",
                                   "matchPatterns": ["yyyy"],
-                                  "sourceTimezone": "America/New_York"}}],
+                                  "sourceTimezone": "America/Nowhere"}}],
         logEventMessages=["x"])
     err("parseToOCSF not implemented", IPE, srv, "TestTransformer",
         msg="does not implement", transformerConfig=[{"parseToOCSF": {
