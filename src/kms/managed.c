@@ -27,10 +27,21 @@
  * Descriptions: "Default key that protects my <what> when no other key is
  * defined", the wording of describe-key answers users quote since 2021
  * (older keys say "Default master key that …"); <what> as seen in those
- * answers for each service. No answer was found for alias/aws/redshift:
- * its <what> ("Redshift data") follows the others' pattern and is not
- * AWS's verified text. The policy's Sid names the service in short form;
- * AWS's Sid text differs per service and is not verified for all.
+ * answers: s3, ebs, rds, dynamodb, ssm and elasticfilesystem in the newer
+ * wording; es, glue, kinesisvideo and xray only in the older one (their
+ * <what> kept, the prefix made the newer). No answer was found for
+ * alias/aws/redshift: its <what> ("Redshift data") follows the others'
+ * pattern and is not AWS's verified text. The policy's Sid names the
+ * service in short form and its Id is "auto-<name>-1"; AWS's Sid text and
+ * Id number differ per service and are not verified for all.
+ *
+ * The refusals are AWS's: its answer to a direct management call on an
+ * AWS managed key is the key policy's AccessDeniedException (e.g. users
+ * quoting "is not authorized to perform: kms:ListKeyPolicies on resource"
+ * for the older managed-key policy without List*, Netflix/security_monkey
+ * #721); the API reference documents no other error for these keys
+ * ("You cannot enable or disable automatic rotation of AWS managed KMS
+ * keys", API_EnableKeyRotation, names none).
  */
 #include "kms/managed.h"
 
