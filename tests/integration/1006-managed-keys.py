@@ -44,6 +44,18 @@ def aliases(kms):
         marker = r["NextMarker"]
 
 
+def alias_pages(kms, limit):
+    out, marker = [], None
+    while True:
+        kw = {"Marker": marker} if marker else {}
+        r = kms.list_aliases(Limit=limit, **kw)
+        t.ok("page of at most %d" % limit, len(r["Aliases"]) <= limit)
+        out += [(a["AliasName"], a.get("TargetKeyId")) for a in r["Aliases"]]
+        if not r.get("Truncated"):
+            return out
+        marker = r["NextMarker"]
+
+
 def key_ids(kms):
     out, marker = [], None
     while True:
@@ -128,6 +140,12 @@ with Server("--credentials", creds) as srv:
          "TargetKeyId" not in after.get("alias/aws/rds", {"TargetKeyId": 1}))
     t.eq("alias listed once", 1,
          sum(1 for n in after if n == "alias/aws/s3"))
+    whole = alias_pages(kms, 1000)
+    t.eq("ListAliases: sorted, each name once",
+         sorted(set(n for n, _ in whole)), [n for n, _ in whole])
+    for limit in (1, 2, 3):
+        t.eq("ListAliases in pages of %d: the same list" % limit, whole,
+             alias_pages(kms, limit))
     t.eq("ListAliases by key", ["alias/aws/s3"],
          [x["AliasName"] for x in kms.list_aliases(KeyId=kid)["Aliases"]])
     t.eq("ListKeys: the three managed keys",
@@ -158,6 +176,14 @@ with Server("--credentials", creds) as srv:
          kms.get_key_rotation_status(KeyId=kid)["KeyRotationEnabled"])
 
     # -- direct use and changes: refused by the policy ------------------
+    e = t.error("Encrypt: AWS's message", "AccessDeniedException",
+                kms.encrypt, KeyId=kid, Plaintext=b"x")
+    if e:
+        t.eq("Encrypt: AWS's message",
+             "User: arn:aws:iam::%s:root is not authorized to perform: "
+             "kms:Encrypt on resource: %s because no resource-based policy "
+             "allows the kms:Encrypt action" % (ACCOUNT, md["Arn"]),
+             e.response["Error"]["Message"])
     for who, c in (("root", kms), ("bob", bob)):
         t.error("%s: Encrypt by alias" % who, "AccessDeniedException",
                 c.encrypt, KeyId="alias/aws/s3", Plaintext=b"x")
