@@ -7,10 +7,12 @@
  *
  * The AWS managed aliases (alias/aws/…): CreateAlias, UpdateAlias and
  * DeleteAlias refuse that prefix (NotAuthorizedException); ListAliases
- * shows AWS's predefined ones (managed_aliases below) as AWS does before a
- * service has created their key. logvault hosts none of those services,
- * so no AWS managed key ever exists here: such an alias used as a KeyId
- * answers NotFoundException "Alias <arn> is not found." (cache.c).
+ * shows AWS's predefined ones (managed.c's list) as AWS does before their
+ * key exists, without TargetKeyId. DescribeKey on one makes its AWS
+ * managed key (managed.c) and stores the alias; from then on the stored
+ * alias is listed in its place, with TargetKeyId and dates. Until then
+ * such an alias used as a KeyId by any other operation answers
+ * NotFoundException "Alias <arn> is not found." (cache.c).
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@
 #include "kms/keys_int.h"
 #include "kms/kms.h"
 #include "kms/kms_int.h"
+#include "kms/managed.h"
 #include "store/kms_store.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -370,43 +373,30 @@ int lv_kms_op_delete_alias(struct lv_req *rq, const json_t *in,
  * account and Region before the service has created its AWS managed key
  * (API_ListAliases: "The response might also include aliases that have no
  * TargetKeyId field. These are predefined aliases that AWS has created but
- * has not yet associated with a KMS key."). AWS documents no list; this is
- * a snapshot of what real `list-aliases` answers showed without a
- * TargetKeyId, and it agrees across the two full answers found (us-east-1,
- * a boto3 list_aliases() answer at https://pastebin.com/mT3P2ZRP;
- * eu-central-1, an answer recorded in the test fixture of a public
- * CloudFormation KMS provider, both 2019; the thread of
- * hashicorp/terraform-provider-aws#2009 shows a subset). Names seen
- * only with a key there (alias/aws/secretsmanager, lambda, acm, backup,
- * fsx, …) are absent from the other Region's answer, so AWS creates them
- * with their key and they are not listed here. AWS adds services over
- * time: the list can lag behind AWS.
+ * has not yet associated with a KMS key."), kept in managed.c
+ * (lv_kms_managed_name). AWS documents no list; it is a snapshot of what
+ * real `list-aliases` answers showed without a TargetKeyId, and it agrees
+ * across the two full answers found (us-east-1, a boto3 list_aliases()
+ * answer at https://pastebin.com/mT3P2ZRP; eu-central-1, an answer
+ * recorded in the test fixture of a public CloudFormation KMS provider,
+ * both 2019; the thread of hashicorp/terraform-provider-aws#2009 shows a
+ * subset). Names seen only with a key there (alias/aws/secretsmanager,
+ * lambda, acm, backup, fsx, …) are absent from the other Region's answer,
+ * so AWS creates them with their key and they are not listed here. AWS
+ * adds services over time: the list can lag behind AWS.
  *
  * Shape, as in those answers: AliasName and AliasArn only — no
  * TargetKeyId, CreationDate or LastUpdatedDate. Order: both answers list
  * managed and customer aliases together, sorted by name byte-wise (also
  * the API reference's example: alias/ExampleAlias before alias/aws/…), the
- * order of the store's walk (byte-wise on both backends); the table must
- * stay sorted (strcmp).
+ * order of the store's walk (byte-wise on both backends); the list is
+ * sorted (strcmp).
  */
-static const char *const managed_aliases[] = {
-    "alias/aws/dynamodb",
-    "alias/aws/ebs",
-    "alias/aws/elasticfilesystem",
-    "alias/aws/es",
-    "alias/aws/glue",
-    "alias/aws/kinesisvideo",
-    "alias/aws/rds",
-    "alias/aws/redshift",
-    "alias/aws/s3",
-    "alias/aws/ssm",
-    "alias/aws/xray",
-};
-#define N_MANAGED_ALIASES \
-    (sizeof(managed_aliases) / sizeof(managed_aliases[0]))
+#define N_MANAGED_ALIASES lv_kms_managed_count()
 
 /* One page of ListAliases: the store's aliases (name order) merged with
- * managed_aliases[next…] (with_managed: not when listing one key's). */
+ * the predefined aliases from next on (with_managed: not when listing
+ * one key's). */
 struct alias_page {
     const struct lv_req *rq;
     struct lv_jw *w;
@@ -444,7 +434,8 @@ static void page_managed(struct alias_page *p, const char *name)
 
 /* Emits the managed aliases that sort before `upto` (NULL: all that are
  * left); 1 when the page filled up first. A stored alias of the same name
- * (none can be created; defensive) takes the managed one's place. */
+ * (the alias once DescribeKey made its key) takes the managed one's
+ * place. */
 static int page_managed_before(struct alias_page *p, const char *upto)
 {
     int c;
@@ -453,7 +444,7 @@ static int page_managed_before(struct alias_page *p, const char *upto)
         return 0;
     }
     for (; p->next < N_MANAGED_ALIASES; p->next++) {
-        c = upto ? strcmp(managed_aliases[p->next], upto) : -1;
+        c = upto ? strcmp(lv_kms_managed_name(p->next), upto) : -1;
         if (c == 0) {
             p->next++;
             break;
@@ -464,7 +455,7 @@ static int page_managed_before(struct alias_page *p, const char *upto)
         if (page_full(p)) {
             return 1;
         }
-        page_managed(p, managed_aliases[p->next]);
+        page_managed(p, lv_kms_managed_name(p->next));
     }
     return 0;
 }
@@ -520,7 +511,7 @@ int lv_kms_op_list_aliases(struct lv_req *rq, const json_t *in,
     /* A key's aliases are never the predefined ones: they have no key. */
     p.with_managed = ref == NULL;
     while (p.next < N_MANAGED_ALIASES &&
-           strcmp(managed_aliases[p.next], after) <= 0) {
+           strcmp(lv_kms_managed_name(p.next), after) <= 0) {
         p.next++;
     }
     lv_jw_key(w, "Aliases");

@@ -22,6 +22,7 @@
 
 #include "kms/keys_int.h"
 #include "kms/kms_int.h"
+#include "kms/managed.h"
 #include "policy/policy.h"
 #include "store/kms_store.h"
 #include "store/store.h"
@@ -457,10 +458,14 @@ int lv_kms_op_describe_key(struct lv_req *rq, const json_t *in,
 {
     struct lv_kms_key k;
     struct lv_kms_mr mr;
+    const char *ref = lv_json_str(in, "KeyId");
     int ret = -1;
 
     lv_kms_key_init(&k);
-    if (lv_kms_load_key(rq, in, LV_KMS_ALIAS_OK | LV_KMS_CROSS_ACCOUNT,
+    /* A predefined alias/aws/… alias with no key yet gets its AWS managed
+     * key first (managed.c; API_DescribeKey). */
+    if ((ref && lv_kms_managed_ensure(rq, ref, err) < 0) ||
+        lv_kms_load_key(rq, in, LV_KMS_ALIAS_OK | LV_KMS_CROSS_ACCOUNT,
                         "DescribeKey", &k, err) < 0 ||
         lv_kms_mr_load(rq, &k, &mr, err) < 0) {
         goto out;

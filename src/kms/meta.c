@@ -179,7 +179,8 @@ void lv_kms_write_metadata_cks(struct lv_jw *w, const struct lv_kms_key *k,
     if (k->expiration_model[0]) {
         lv_jw_kstr(w, "ExpirationModel", k->expiration_model);
     }
-    lv_jw_kstr(w, "KeyManager", "CUSTOMER");
+    lv_jw_kstr(w, "KeyManager",
+               strcmp(k->key_manager, "AWS") == 0 ? "AWS" : "CUSTOMER");
     lv_jw_kstr(w, "CustomerMasterKeySpec", k->key_spec);
     lv_jw_kstr(w, "KeySpec", k->key_spec);
     write_list(w, "EncryptionAlgorithms",

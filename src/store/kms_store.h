@@ -71,6 +71,9 @@ struct lv_kms_key {
      * ("cks-…", "" for any other key); the material is the token key
      * labelled with the key's id, never stored here. */
     char custom_key_store_id[24];
+    /* "AWS" for an AWS managed key (kms/managed.c: made by DescribeKey on
+     * a predefined alias/aws/… alias), "" for a customer managed key. */
+    char key_manager[8];
 };
 
 void lv_kms_key_init(struct lv_kms_key *k);

@@ -135,9 +135,8 @@ with Server() as srv:
             Marker="bm9wZQ==")
 
     # A predefined alias has no key: as a KeyId it is not found (AWS's
-    # answer for an alias without a key). DescribeKey is left out: AWS
-    # services create their managed key through it (API_DescribeKey),
-    # which logvault does not do.
+    # answer for an alias without a key). DescribeKey is left out: it
+    # makes the AWS managed key (API_DescribeKey; test 1006).
     for op, kw in [(kms.encrypt, {"Plaintext": b"x"}),
                    (kms.generate_data_key, {"KeySpec": "AES_256"})]:
         t.error("%s with alias/aws/ebs" % op.__name__, "NotFoundException",

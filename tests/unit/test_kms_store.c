@@ -1448,10 +1448,13 @@ static void test_custom_key_store(void **state)
     make_key(&k, "kc", ACCT_A, "us-east-1");
     snprintf(k.custom_key_store_id, sizeof(k.custom_key_store_id),
              "cks-0000000000000000a");
+    /* (and the key manager round-trips: AWS managed keys) */
+    snprintf(k.key_manager, sizeof(k.key_manager), "AWS");
     assert_int_equal(lv_store_kms_key_insert(s, &k, "x", 1, &err), 0);
     lv_kms_key_release(&k);
     assert_int_equal(lv_store_kms_key_get(s, "kc", &k, &err), 1);
     assert_string_equal(k.custom_key_store_id, "cks-0000000000000000a");
+    assert_string_equal(k.key_manager, "AWS");
     assert_int_equal(lv_store_kms_cks_key_count(s, "cks-0000000000000000a",
                                                 &n, &err), 0);
     assert_int_equal(n, 1);
@@ -1476,7 +1479,7 @@ static void test_schema_version(void **state)
     int v = 0;
 
     assert_int_equal(lv_store_schema_version(f->s, "kms", &v, &err), 0);
-    assert_int_equal(v, 5);
+    assert_int_equal(v, 6);
 }
 
 /* A key written by a logvault before the row version (kms schema 1) is
@@ -1517,10 +1520,13 @@ static void test_upgrade_from_v1(void **state)
     s = lv_store_open(&cfg, &err);
     assert_non_null(s);
     assert_int_equal(lv_store_schema_version(s, "kms", &v, &err), 0);
-    assert_int_equal(v, 5);
+    assert_int_equal(v, 6);
     lv_kms_key_init(&k);
     assert_int_equal(lv_store_kms_key_get(s, "old", &k, &err), 1);
     assert_int_equal(k.row_version, 0);
+    /* Keys from before AWS managed keys (kms schema 6) are the
+     * customer's. */
+    assert_string_equal(k.key_manager, "");
     assert_int_equal(lv_store_kms_key_set_state(s, "old", 0, "Disabled",
                                                 &err), 1);
     assert_int_equal(lv_store_kms_key_get(s, "old", &k, &err), 1);

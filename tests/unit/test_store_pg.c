@@ -152,12 +152,12 @@ static void test_migrations(void **state)
         assert_int_equal(lv_store_schema_version(s, comps[i], &v, &err), 0);
         /* audit's step 2: its batches; events' step 2: live tail's
          * index by ingestion time; kms's step 2: imported material, 3:
-         * multi-Region keys, 4: custom key stores; logs' step 2: log
-         * transformers, 3: their version; policies' step 2: their
-         * generation. */
+         * multi-Region keys, 4: custom key stores, 5: AWS managed keys;
+         * logs' step 2: log transformers, 3: their version; policies'
+         * step 2: their generation. */
         assert_int_equal(v, strcmp(comps[i], "kms") == 0 ||
                                     strcmp(comps[i], "logs") == 0
-                                ? (strcmp(comps[i], "kms") == 0 ? 4 : 3)
+                                ? (strcmp(comps[i], "kms") == 0 ? 5 : 3)
                             : strcmp(comps[i], "audit") == 0 ||
                                     strcmp(comps[i], "events") == 0 ||
                                     strcmp(comps[i], "policies") == 0
@@ -470,12 +470,15 @@ static void test_kms_custom_key_store(void **state)
     make_key(&k, "0b7a1f3e-0000-4000-8000-0000000000c5");
     snprintf(k.custom_key_store_id, sizeof(k.custom_key_store_id),
              "cks-0000000000000000a");
+    /* (and the key manager round-trips: AWS managed keys) */
+    snprintf(k.key_manager, sizeof(k.key_manager), "AWS");
     assert_int_equal(lv_store_kms_key_insert(s, &k, "x", 1, &err), 0);
     lv_kms_key_release(&k);
     assert_int_equal(lv_store_kms_key_get(s,
                                           "0b7a1f3e-0000-4000-8000-0000000000c5",
                                           &k, &err), 1);
     assert_string_equal(k.custom_key_store_id, "cks-0000000000000000a");
+    assert_string_equal(k.key_manager, "AWS");
     lv_kms_key_release(&k);
     assert_int_equal(lv_store_kms_cks_key_count(s, "cks-0000000000000000a",
                                                 &n, &err), 0);
@@ -666,7 +669,7 @@ static void test_migrate_together(void **state)
         }
     }
     /* core, insights, lookup, respol, index, delivery, sched, anomaly at
-     * 1; audit, events and policies at 2, logs at 3, kms at 4: each
+     * 1; audit, events and policies at 2, logs at 3, kms at 5: each
      * once. */
     assert_int_equal(db_int("SELECT count(*) FROM schema_version"
                             " WHERE version = 1"), 8);
@@ -676,7 +679,7 @@ static void test_migrate_together(void **state)
     assert_int_equal(db_int("SELECT count(*) FROM schema_version"
                             " WHERE component = 'logs' AND version = 3"), 1);
     assert_int_equal(db_int("SELECT count(*) FROM schema_version"
-                            " WHERE component = 'kms' AND version = 4"), 1);
+                            " WHERE component = 'kms' AND version = 5"), 1);
     assert_int_equal(db_int("SELECT count(*) FROM meta"
                             " WHERE key = 'core.created'"), 1);
 }

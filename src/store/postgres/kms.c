@@ -66,7 +66,7 @@ static int write_kms(struct lv_pg *q, const char *sql,
     " rotation_enabled, rotation_period_days, next_rotation_date,"          \
     " current_version, on_demand_rotations, material_destroyed, row_version,"\
     " expiration_model, valid_to, import_fingerprint, primary_region,"\
-    " custom_key_store_id"
+    " custom_key_store_id, key_manager"
 
 /* A row of KEY_COLS into k (initialised, owning nothing). */
 static void read_key(const PGresult *r, int row, void *out)
@@ -100,6 +100,7 @@ static void read_key(const PGresult *r, int row, void *out)
     lv_pg_get_field(r, row, 23, F(k, primary_region), "primary region");
     lv_pg_get_field(r, row, 24, F(k, custom_key_store_id),
                     "custom key store id");
+    lv_pg_get_field(r, row, 25, F(k, key_manager), "key manager");
 }
 
 static void release_key_row(void *row)
@@ -134,7 +135,7 @@ int lv_pg_kms_key_insert(void *impl, const struct lv_kms_key *k,
     static const char sql[] =
         "INSERT INTO kms_keys (" KEY_COLS ") VALUES ($1, $2, $3, $4, $5,"
         " $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,"
-        " $20, $21, $22, $23, $24, $25)";
+        " $20, $21, $22, $23, $24, $25, $26)";
     struct lv_pg *q = impl;
     struct lv_kms_material m;
     struct lv_pg_params p;
@@ -169,6 +170,7 @@ int lv_pg_kms_key_insert(void *impl, const struct lv_kms_key *k,
     lv_pg_param_field(&p, F(k, import_fingerprint));
     lv_pg_param_field(&p, F(k, primary_region));
     lv_pg_param_field(&p, F(k, custom_key_store_id));
+    lv_pg_param_field(&p, F(k, key_manager));
     snprintf(id, sizeof(id), "%.*s", (int)strnlen(k->id, sizeof(k->id) - 1),
              k->id);
     /* The key and its first material land together or not at all. */

@@ -114,5 +114,9 @@ const struct lv_migration lv_pg_migrations_kms[] = {
       "ALTER TABLE kms_keys ADD COLUMN custom_key_store_id TEXT COLLATE \"C\""
       " NOT NULL DEFAULT '';"
       "CREATE INDEX kms_keys_cks ON kms_keys (custom_key_store_id);" },
+    { "kms", 5,
+      /* AWS managed keys: sqlite's step 6. */
+      "ALTER TABLE kms_keys ADD COLUMN key_manager TEXT COLLATE \"C\""
+      " NOT NULL DEFAULT '';" },
     LV_MIGRATION_END,
 };

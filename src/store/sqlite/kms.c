@@ -37,7 +37,7 @@
     " rotation_enabled, rotation_period_days, next_rotation_date,"          \
     " current_version, on_demand_rotations, material_destroyed, row_version,"\
     " expiration_model, valid_to, import_fingerprint, primary_region,"\
-    " custom_key_store_id"
+    " custom_key_store_id, key_manager"
 
 #define F(k, f) (k)->f, sizeof((k)->f)
 
@@ -81,6 +81,7 @@ static void read_key(sqlite3_stmt *st, struct lv_kms_key *k)
     lv_sqlite_col_field(st, 23, F(k, primary_region), "primary region");
     lv_sqlite_col_field(st, 24, F(k, custom_key_store_id),
                         "custom key store id");
+    lv_sqlite_col_field(st, 25, F(k, key_manager), "key manager");
 }
 
 static void read_key_row(sqlite3_stmt *st, void *row)
@@ -121,7 +122,7 @@ static int key_insert_row(struct lv_sqlite *s, const struct lv_kms_key *k,
     static const char sql[] =
         "INSERT INTO kms_keys (" KEY_COLS ") VALUES (?1, ?2, ?3, ?4, ?5,"
         " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
-        " ?20, ?21, ?22, ?23, ?24, ?25)";
+        " ?20, ?21, ?22, ?23, ?24, ?25, ?26)";
     struct lv_sqlite_bind b;
 
     if (lv_sqlite_start(s, sql, &b, err) < 0) {
@@ -152,6 +153,7 @@ static int key_insert_row(struct lv_sqlite *s, const struct lv_kms_key *k,
     lv_sqlite_bind_field(&b, F(k, import_fingerprint));
     lv_sqlite_bind_field(&b, F(k, primary_region));
     lv_sqlite_bind_field(&b, F(k, custom_key_store_id));
+    lv_sqlite_bind_field(&b, F(k, key_manager));
     return changed(s, lv_sqlite_run_done(&b, "insert kms key", err));
 }
 

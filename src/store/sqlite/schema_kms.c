@@ -117,5 +117,9 @@ const struct lv_migration lv_sqlite_migrations_kms[] = {
       "ALTER TABLE kms_keys"
       " ADD COLUMN custom_key_store_id TEXT NOT NULL DEFAULT '';"
       "CREATE INDEX kms_keys_cks ON kms_keys (custom_key_store_id);" },
+    { "kms", 6,
+      /* AWS managed keys: "AWS", "" for a customer managed key. */
+      "ALTER TABLE kms_keys"
+      " ADD COLUMN key_manager TEXT NOT NULL DEFAULT '';" },
     LV_MIGRATION_END,
 };
