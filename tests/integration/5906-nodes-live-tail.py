@@ -3,7 +3,15 @@
 node A sees the events put through node B (sessions poll the store, so
 every node's commits reach every session), filtered by its pattern; and
 a group deleted through B ends A's session with
-SessionStreamingException."""
+SessionStreamingException.
+
+The limit of 15 sessions per account and Region counts both nodes'
+sessions (the store's session book): with 15 spread over A and B, a 16th
+is refused on either; a session closed on B frees its slot for A; and
+when B is killed (SIGKILL: nothing removes its rows), its slots come
+back to A once their rows expire (livetail.h LV_LIVETAIL_EXPIRY_MS, 15
+s; waited for with a generous bound), up to 15 again and not one
+more."""
 import atexit
 import os
 import shutil
@@ -12,7 +20,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lvpg import REGION, Nodes, client, need_pg  # noqa: E402
+from lvpg import REGION, Nodes, client, need_pg, wait_for  # noqa: E402
 from lvtest import T  # noqa: E402
 
 import boto3  # noqa: E402
@@ -26,6 +34,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
 # Updates come about once a second: a bound on how many are read while
 # waiting, not a check of timing.
 MAX_UPDATES = 30
+LIMIT = 15
+# Far above the rows' expiry (15 s after B's last renewal): a bound on
+# the wait, not a check of timing.
+EXPIRY_BOUND = 120
 t = T()
 
 
@@ -45,7 +57,41 @@ def tail_client(srv):
         aws_access_key_id="test", aws_secret_access_key="test",
         config=botocore.config.Config(retries={"max_attempts": 0},
                                       inject_host_prefix=False,
+                                      max_pool_connections=2 * LIMIT,
                                       read_timeout=30))
+
+
+def open_session(lt, group):
+    """A session on lt's node; returns its stream once sessionStart came
+    (so the server holds it)."""
+    r = lt.start_live_tail(logGroupIdentifiers=[group])
+    stream = r["responseStream"]
+    first = next(iter(stream))
+    if "sessionStart" not in first:
+        raise AssertionError("no sessionStart: %r" % (first,))
+    return stream
+
+
+def refused(lt, group):
+    """The error code of a start refused, None when it was admitted (the
+    session is closed again)."""
+    try:
+        open_session(lt, group).close()
+    except botocore.exceptions.ClientError as e:
+        return e.response["Error"]["Code"], e.response["Error"]["Message"]
+    return None
+
+
+def _try_open(lt, group):
+    """A session's stream, or None while the limit refuses it (for
+    wait_for)."""
+    try:
+        return open_session(lt, group)
+    except botocore.exceptions.ClientError as e:
+        if e.response["Error"]["Code"] != "LimitExceededException":
+            raise
+        time.sleep(0.5)
+        return None
 
 
 with Nodes(2) as nodes:
@@ -82,4 +128,42 @@ with Nodes(2) as nodes:
          "SessionStreamingException",
          err.response["Error"]["Code"] if err else None)
     stream.close()
+
+    # -- the limit over both nodes ----------------------------------------
+    la.create_log_group(logGroupName="lim")
+    ta, tb = tail_client(a), tail_client(b)
+    # Sessions closed above may still be in the book until their server
+    # writes to them again: wait for the first start.
+    on_a = [wait_for("a first session on A",
+                     lambda: _try_open(ta, "lim"), bound=EXPIRY_BOUND)]
+    on_a += [open_session(ta, "lim") for _ in range(LIMIT // 2)]
+    on_b = [open_session(tb, "lim") for _ in range(LIMIT - len(on_a))]
+    t.eq("15 sessions spread over both nodes", (8, 7),
+         (len(on_a), len(on_b)))
+    full = ("LimitExceededException",
+            "The maximum number of concurrent Live Tail sessions (15) for "
+            "this account has been reached.")
+    t.eq("a 16th session refused on A", full, refused(ta, "lim"))
+    t.eq("a 16th session refused on B", full, refused(tb, "lim"))
+
+    # A session closed on B frees its slot for A (B lets it go when it
+    # next writes to it).
+    on_b.pop().close()
+    on_a.append(wait_for("the slot closed on B taken on A",
+                         lambda: _try_open(ta, "lim"), bound=EXPIRY_BOUND))
+    t.eq("then full again", full, refused(ta, "lim"))
+
+    # B dies with its 6 sessions: their rows stay until they expire, then
+    # A takes the slots, up to 15 and not one more.
+    nodes.kill(1)
+    for st in on_b:
+        st.close()
+    while len(on_a) < LIMIT:
+        on_a.append(wait_for("a slot of dead B's (%d on A)" % len(on_a),
+                             lambda: _try_open(ta, "lim"),
+                             bound=EXPIRY_BOUND))
+    t.eq("A holds 15 once B's rows expired", LIMIT, len(on_a))
+    t.eq("and a 16th is refused", full, refused(ta, "lim"))
+    for st in on_a:
+        st.close()
 t.done()
