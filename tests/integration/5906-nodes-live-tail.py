@@ -21,7 +21,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lvpg import REGION, Nodes, client, need_pg, wait_for  # noqa: E402
-from lvtest import T  # noqa: E402
+from lvtest import T, psql  # noqa: E402
 
 import boto3  # noqa: E402
 import botocore.config  # noqa: E402
@@ -61,6 +61,9 @@ def tail_client(srv):
                                       read_timeout=30))
 
 
+SESSION_IDS = {}        # stream -> its sessionId
+
+
 def open_session(lt, group):
     """A session on lt's node; returns its stream once sessionStart came
     (so the server holds it)."""
@@ -69,7 +72,27 @@ def open_session(lt, group):
     first = next(iter(stream))
     if "sessionStart" not in first:
         raise AssertionError("no sessionStart: %r" % (first,))
+    SESSION_IDS[stream] = first["sessionStart"]["sessionId"]
     return stream
+
+
+def book_has(uri, sid):
+    """Whether the store's session book has a row for session sid."""
+    return psql("SELECT count(*) FROM livetail_sessions WHERE id = '%s'"
+                % sid, uri) == ["1"]
+
+
+def end_of(stream, bound):
+    """The (code, message) of the exception that ends stream, read within
+    bound seconds (a ceiling, not a timing check); None if none came."""
+    deadline = time.time() + bound
+    try:
+        for _ in iter(stream):
+            if time.time() > deadline:
+                return None
+    except botocore.exceptions.EventStreamError as e:
+        return e.response["Error"]["Code"], e.response["Error"]["Message"]
+    return None
 
 
 def refused(lt, group):
@@ -164,6 +187,25 @@ with Nodes(2) as nodes:
                              bound=EXPIRY_BOUND))
     t.eq("A holds 15 once B's rows expired", LIMIT, len(on_a))
     t.eq("and a 16th is refused", full, refused(ta, "lim"))
+
+    # A session whose row was lost (as when it stalled past its expiry)
+    # books itself again at its next renewal when there is room...
+    sid = SESSION_IDS[on_a[1]]
+    psql("DELETE FROM livetail_sessions WHERE id = '%s'" % sid, nodes.uri)
+    t.ok("a lost row is booked again",
+         wait_for("session %s booked again" % sid,
+                  lambda: book_has(nodes.uri, sid), bound=EXPIRY_BOUND))
+    # ... and ends with the limit's message when its slot was taken
+    # meanwhile (here by a row put in its place in one transaction).
+    sid = SESSION_IDS[on_a[0]]
+    psql("INSERT INTO livetail_sessions SELECT 'taker', account, region,"
+         " 'test', started_ms, expires_ms + 3600000 FROM livetail_sessions"
+         " WHERE id = '%s'; DELETE FROM livetail_sessions WHERE id = '%s'"
+         % (sid, sid), nodes.uri)
+    t.eq("a lost slot taken meanwhile ends the session",
+         ("SessionStreamingException", full[1]),
+         end_of(on_a.pop(0), EXPIRY_BOUND))
+    t.ok("which leaves no row of its own", not book_has(nodes.uri, sid))
     for st in on_a:
         st.close()
 t.done()
