@@ -11,7 +11,12 @@ is refused on either; a session closed on B frees its slot for A; and
 when B is killed (SIGKILL: nothing removes its rows), its slots come
 back to A once their rows expire (livetail.h LV_LIVETAIL_EXPIRY_MS, 15
 s; waited for with a generous bound), up to 15 again and not one
-more."""
+more.
+
+A third node whose store fails the first admit and the first renewal
+(LOGVAULT_STORE_FAULT, sanitizer build): the start answers
+ServiceUnavailableException and books nothing; a session whose renewal
+fails ends with SessionStreamingException and leaves no row."""
 import atexit
 import os
 import shutil
@@ -21,7 +26,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lvpg import REGION, Nodes, client, need_pg, wait_for  # noqa: E402
-from lvtest import T, psql  # noqa: E402
+from lvtest import Server, T, psql  # noqa: E402
 
 import boto3  # noqa: E402
 import botocore.config  # noqa: E402
@@ -35,13 +40,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
 # waiting, not a check of timing.
 MAX_UPDATES = 30
 LIMIT = 15
+OTHER_REGION = "us-east-1"
 # Far above the rows' expiry (15 s after B's last renewal): a bound on
 # the wait, not a check of timing.
 EXPIRY_BOUND = 120
 t = T()
 
 
-def tail_client(srv):
+def tail_client(srv, region=REGION):
     """A client with the Logs model this server implements (Debian's
     botocore predates StartLiveTail) and no host prefix (2501's)."""
     d = tempfile.mkdtemp(prefix="lv-5906-model.")
@@ -53,7 +59,7 @@ def tail_client(srv):
     bs = botocore.session.get_session()
     bs.get_component("data_loader").search_paths.insert(0, d)
     return boto3.session.Session(botocore_session=bs).client(
-        "logs", region_name=REGION, endpoint_url=srv.endpoint,
+        "logs", region_name=region, endpoint_url=srv.endpoint,
         aws_access_key_id="test", aws_secret_access_key="test",
         config=botocore.config.Config(retries={"max_attempts": 0},
                                       inject_host_prefix=False,
@@ -208,4 +214,33 @@ with Nodes(2) as nodes:
     t.ok("which leaves no row of its own", not book_has(nodes.uri, sid))
     for st in on_a:
         st.close()
+
+    # -- store faults, on a third node and a scope of its own -------------
+    c = Server("--store", nodes.uri, "--root-key-file", nodes.key_file,
+               env={"LOGVAULT_STORE_FAULT":
+                    "livetail.admit#1,livetail.renew#1"})
+    nodes.servers.append(c)     # stopped and checked with the others
+    c.start()
+    tc = tail_client(c, OTHER_REGION)
+    lc = boto3.session.Session().client(
+        "logs", region_name=OTHER_REGION, endpoint_url=c.endpoint,
+        aws_access_key_id="test", aws_secret_access_key="test")
+    lc.create_log_group(logGroupName="lim")
+    scope = ("SELECT count(*) FROM livetail_sessions WHERE region = '%s'"
+             % OTHER_REGION)
+    got = refused(tc, "lim")
+    t.eq("a fault at admit answers 503", "ServiceUnavailableException",
+         got and got[0])
+    t.eq("and books nothing", ["0"], psql(scope, nodes.uri))
+    st = open_session(tc, "lim")
+    t.eq("the next start is booked", ["1"], psql(scope, nodes.uri))
+    t.eq("a fault at renewal ends the session",
+         ("SessionStreamingException", "An internal error occurred."),
+         end_of(st, EXPIRY_BOUND))
+    # Only admit reaps expired rows, and none comes in this scope: a row
+    # not deleted by its session would stay.
+    t.ok("and its row goes with it",
+         wait_for("the failed session's row removed",
+                  lambda: psql(scope, nodes.uri) == ["0"],
+                  bound=EXPIRY_BOUND))
 t.done()
