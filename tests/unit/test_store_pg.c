@@ -666,8 +666,8 @@ static void test_migrate_together(void **state)
         }
     }
     /* core, insights, lookup, respol, index, delivery, sched, anomaly,
-     * livetail at 1; audit, events and policies at 2, logs at 3, kms at 4: each
-     * once. */
+     * livetail at 1; audit, events and policies at 2, logs at 3, kms at
+     * 4: each once. */
     assert_int_equal(db_int("SELECT count(*) FROM schema_version"
                             " WHERE version = 1"), 9);
     assert_int_equal(db_int("SELECT count(*) FROM schema_version"
