@@ -38,8 +38,16 @@
  * a store fault, with a generic message (the fault is logged).
  *
  * Limits: LV_LIVETAIL_MAX_PER_ACCOUNT sessions at once per account and
- * region (the CloudWatch Logs quota, 15), LV_LIVETAIL_MAX_SESSIONS in the
- * whole server (each holds a connection and a poll per second).
+ * region (the CloudWatch Logs quota, 15) over every node sharing the
+ * store, LV_LIVETAIL_MAX_SESSIONS in this server (each holds a connection
+ * and a poll per second). The first is kept in the store's session book
+ * (store/livetail_store.h, see livetail.h for renewal and expiry): a
+ * session whose row was lost (it expired while the session was stalled
+ * longer than LV_LIVETAIL_EXPIRY_MS, and another took the slot) books
+ * itself again at its next renewal, and ends with a
+ * SessionStreamingException carrying the limit's message when the scope
+ * is full by then. A store fault while renewing ends the session as one
+ * while polling does.
  *
  * logvault has no IAM identity policies for the Logs API: any principal
  * of the account may start a session, as with the other Logs operations.
@@ -53,6 +61,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -65,6 +74,7 @@
 #include "logs/filter.h"
 #include "logs/livetail.h"
 #include "logs/logs_int.h"
+#include "store/livetail_store.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/evstream.h"
@@ -129,6 +139,8 @@ struct lt_session {
     struct lv_filter *f;
     int64_t start_ms, end_ms;
     int started;                /* sessionStart sent */
+    int booked;                 /* in the store's session book */
+    int64_t renew_ms;           /* when the row is renewed next */
     struct lt_stream_name *snames;
     size_t n_snames, cap_snames;
     struct lt_seen *seen;
@@ -162,45 +174,123 @@ void lv_logs_livetail_free(struct lv_logs_livetail *reg)
     free(reg);
 }
 
-/* Books s, or LimitExceededException. */
+#define LIMIT_MSG                                                            \
+    "The maximum number of concurrent Live Tail sessions (%d) for this "     \
+    "account has been reached."
+
+/* This node's name in the book: host/pid, as StartQuery's runner's. */
+static void node_name(char out[64])
+{
+    char host[48];
+
+    if (gethostname(host, sizeof(host)) < 0) {
+        snprintf(host, sizeof(host), "node");
+    }
+    host[sizeof(host) - 1] = '\0';
+    snprintf(out, 64, "%s/%ld", host, (long)getpid());
+}
+
+/* Books s in the store's session book at now_ms: 1 booked, 0 the scope
+ * is full, -1 with *err on a store fault. */
+static int book(struct lt_session *s, int64_t now_ms, struct lv_err *err)
+{
+    struct lv_livetail_rec r;
+    int rc;
+
+    memset(&r, 0, sizeof(r));
+    snprintf(r.id, sizeof(r.id), "%s", s->session_id);
+    snprintf(r.account, sizeof(r.account), "%s", s->account);
+    snprintf(r.region, sizeof(r.region), "%s", s->rq.region);
+    node_name(r.node);
+    r.started_ms = s->start_ms;
+    r.expires_ms = now_ms + LV_LIVETAIL_EXPIRY_MS;
+    rc = lv_store_livetail_admit(s->rq.store, &r,
+                                 LV_LIVETAIL_MAX_PER_ACCOUNT, now_ms, err);
+    if (rc > 0) {
+        s->booked = 1;
+        s->renew_ms = now_ms + LV_LIVETAIL_RENEW_MS;
+    }
+    return rc;
+}
+
+/* Takes one of this server's slots for s, then books it in the store;
+ * LimitExceededException when either is full. */
 static int admit(struct lv_logs_livetail *reg, struct lt_session *s,
                  struct lv_err *err)
 {
-    int mine = 0;
-    int ret = -1;
+    int rc;
 
     pthread_mutex_lock(&reg->lock);
-    for (struct lt_session *o = reg->head; o; o = o->next) {
-        if (strcmp(o->account, s->account) == 0 &&
-            strcmp(o->rq.region, s->rq.region) == 0) {
-            mine++;
-        }
-    }
-    if (mine >= LV_LIVETAIL_MAX_PER_ACCOUNT) {
-        lv_err_set(err, LV_E_LIMIT_EXCEEDED,
-                   "The maximum number of concurrent Live Tail sessions "
-                   "(%d) for this account has been reached.",
-                   LV_LIVETAIL_MAX_PER_ACCOUNT);
-    } else if (reg->n >= LV_LIVETAIL_MAX_SESSIONS) {
+    if (reg->n >= LV_LIVETAIL_MAX_SESSIONS) {
+        pthread_mutex_unlock(&reg->lock);
         lv_err_set(err, LV_E_LIMIT_EXCEEDED,
                    "The maximum number of concurrent Live Tail sessions "
                    "on this server (%d) has been reached.",
                    LV_LIVETAIL_MAX_SESSIONS);
-    } else {
-        s->reg = reg;
-        s->next = reg->head;
-        reg->head = s;
-        reg->n++;
-        ret = 0;
+        return -1;
     }
+    s->reg = reg;
+    s->next = reg->head;
+    reg->head = s;
+    reg->n++;
     pthread_mutex_unlock(&reg->lock);
-    return ret;
+    rc = book(s, s->start_ms, err);
+    if (rc == 0) {
+        lv_err_set(err, LV_E_LIMIT_EXCEEDED, LIMIT_MSG,
+                   LV_LIVETAIL_MAX_PER_ACCOUNT);
+    }
+    /* On failure the caller's session_free() leaves the server's book. */
+    return rc > 0 ? 0 : -1;
+}
+
+/* Renews s's row when due; books it again when it was lost. 0 go on,
+ * -1 with *err: end the session (the scope full: LV_E_LIMIT_EXCEEDED). */
+static int renew(struct lt_session *s, int64_t now_ms, struct lv_err *err)
+{
+    int rc;
+
+    if (now_ms < s->renew_ms) {
+        return 0;
+    }
+    rc = lv_store_livetail_renew(s->rq.store, s->session_id, now_ms,
+                                 now_ms + LV_LIVETAIL_EXPIRY_MS, err);
+    if (rc < 0) {
+        return -1;
+    }
+    if (rc > 0) {
+        s->renew_ms = now_ms + LV_LIVETAIL_RENEW_MS;
+        return 0;
+    }
+    /* Expired and maybe reaped: the row (if still there) is stale. */
+    s->booked = 0;
+    if (lv_store_livetail_remove(s->rq.store, s->session_id, err) < 0) {
+        return -1;
+    }
+    rc = book(s, now_ms, err);
+    if (rc == 0) {
+        lv_err_set(err, LV_E_LIMIT_EXCEEDED, LIMIT_MSG,
+                   LV_LIVETAIL_MAX_PER_ACCOUNT);
+    }
+    lv_log(LV_LOG_WARN, "livetail: session=%s lost its slot, %s",
+           s->session_id, rc > 0 ? "booked again" : "ends");
+    return rc > 0 ? 0 : -1;
 }
 
 static void leave(struct lt_session *s)
 {
     struct lv_logs_livetail *reg = s->reg;
+    struct lv_err err = LV_ERR_INIT;
 
+    if (s->booked) {
+        /* A fault leaves the row to expire (logged by the store). */
+        if (lv_store_livetail_remove(s->rq.store, s->session_id,
+                                     &err) < 0) {
+            lv_log(LV_LOG_WARN, "livetail: session=%s left in the book "
+                   "until it expires", s->session_id);
+        }
+        lv_err_release(&err);
+        s->booked = 0;
+    }
     if (!reg) {
         return;
     }
@@ -634,10 +724,11 @@ static int stream_pump(struct lv_stream *st, struct lv_buf *out,
     }
     s->rq.now = (time_t)(now_ms / 1000);
     s->rq.now_ms = now_ms;
-    if (poll_groups(s, now_ms, &err) < 0) {
+    if (renew(s, now_ms, &err) < 0 || poll_groups(s, now_ms, &err) < 0) {
         items_clear(s);
         if (err.code == LV_E_ACCESS_DENIED ||
-            err.code == LV_E_RESOURCE_NOT_FOUND) {
+            err.code == LV_E_RESOURCE_NOT_FOUND ||
+            err.code == LV_E_LIMIT_EXCEEDED) {
             lv_evstream_exception(out, "SessionStreamingException",
                                   lv_err_msg(&err));
         } else {

@@ -32,6 +32,7 @@
 #include "store/audit_store.h"
 #include "store/insights_store.h"
 #include "store/kms_store.h"
+#include "store/livetail_store.h"
 #include "store/logs_store.h"
 #include "store/lookup_store.h"
 #include "store/policies_store.h"
@@ -140,6 +141,15 @@ struct lv_store_anomaly_ops {
 #undef LV_STORE_OP
 };
 
+/* Live Tail's session book (livetail_ops.def, contracts of
+ * livetail_store.h). */
+struct lv_store_livetail_ops {
+#define LV_STORE_OP(name, params, args) \
+    int (*name)(void *impl, LV_STORE_UNPAREN params);
+#include "store/livetail_ops.def"
+#undef LV_STORE_OP
+};
+
 /*
  * A backend. `open` fills s->impl (the backend's state, passed back to every
  * other operation) and s->where (what messages name: the database path; a
@@ -214,6 +224,7 @@ struct lv_store_backend {
     const struct lv_store_policies_ops *policies;
     const struct lv_store_sched_ops *sched;
     const struct lv_store_anomaly_ops *anomaly;
+    const struct lv_store_livetail_ops *livetail;
 };
 
 struct lv_store {
@@ -240,7 +251,7 @@ struct lv_migration {
     const char *component;  /* "core", "kms", "logs", "events", "audit",
                              * "insights", "lookup",
                              * "policies", "delivery", "sched",
-                             * "anomaly" */
+                             * "anomaly", "livetail" */
     int version;            /* the version the database has after this step */
     const char *sql;
 };

@@ -25,6 +25,7 @@
 #include "store/policies_store.h"
 #include "store/sched_store.h"
 #include "store/anomaly_store.h"
+#include "store/livetail_store.h"
 #include "store/kms_store.h"
 #include "store/logs_store.h"
 #include "store/sqlite/sqlite_int.h"
@@ -281,6 +282,18 @@ static void make_sched(struct lv_sched_rec *r, struct lv_sched_run *u,
     u->doc = doc;
 }
 
+/* A live tail session of the fixture's scope, unexpired until 1e12. */
+static void make_session(struct lv_livetail_rec *r, const char *id)
+{
+    memset(r, 0, sizeof(*r));
+    snprintf(r->id, sizeof(r->id), "%s", id);
+    snprintf(r->account, sizeof(r->account), "%s", ACCT);
+    snprintf(r->region, sizeof(r->region), "%s", REGION);
+    snprintf(r->node, sizeof(r->node), "host/1");
+    r->started_ms = 1000;
+    r->expires_ms = 1000000000000LL;
+}
+
 /* An anomaly detector and one anomaly; strings static. */
 static void make_detector(struct lv_anomaly_det *d, struct lv_anomaly_row *a,
                           const char *id)
@@ -340,6 +353,7 @@ static void populate(struct fx *f)
     struct lv_sched_run su;
     struct lv_anomaly_det ad;
     struct lv_anomaly_row ar;
+    struct lv_livetail_rec lr;
 
     make_key(&k, "k1");
     assert_int_equal(lv_store_kms_key_insert(f->s, &k, "sealed-1", 8, &err),
@@ -435,6 +449,8 @@ static void populate(struct fx *f)
     make_detector(&ad, &ar, "d1");
     assert_int_equal(lv_store_anomaly_det_insert(f->s, &ad, &err), 1);
     assert_int_equal(lv_store_anomaly_put(f->s, &ar, &err), 0);
+    make_session(&lr, "lt1");
+    assert_int_equal(lv_store_livetail_admit(f->s, &lr, 15, 2000, &err), 1);
 }
 
 /* A fresh store with the fixture's records, wrapped with no rules. */
@@ -729,6 +745,7 @@ static int call(struct fx *f, const char *op, int *writes,
     struct lv_sched_run su;
     struct lv_anomaly_det adet;
     struct lv_anomaly_row arow;
+    struct lv_livetail_rec lrec;
     static const uint8_t sealed[] = { 1, 2, 3 };
     uint8_t h[LV_AUDIT_HASH_BYTES];
     int64_t n64 = 0;
@@ -1291,6 +1308,17 @@ static int call(struct fx *f, const char *op, int *writes,
         *writes = 0;
         rc = lv_store_anomaly_list(s, ACCT, REGION, "", 10, any_anomaly,
                                    NULL, err);
+    /* livetail */
+    } else if (IS("livetail.admit")) {
+        make_session(&lrec, "lt2");
+        rc = lv_store_livetail_admit(s, &lrec, 15, 2000, err);
+    } else if (IS("livetail.renew")) {
+        rc = lv_store_livetail_renew(s, "lt1", 2000, 2000000000000LL, err);
+    } else if (IS("livetail.remove")) {
+        rc = lv_store_livetail_remove(s, "lt1", err);
+    } else if (IS("livetail.count")) {
+        *writes = 0;
+        rc = lv_store_livetail_count(s, ACCT, REGION, 2000, &n64, err);
     } else {
         fail_msg("no case for store operation %s", op);
     }

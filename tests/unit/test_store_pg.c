@@ -132,7 +132,7 @@ static void test_migrations(void **state)
                                          "audit", "insights", "lookup",
                                          "policies", "respol",
                                          "index", "delivery",
-                                         "sched", "anomaly" };
+                                         "sched", "anomaly", "livetail" };
     struct lv_err err = LV_ERR_INIT;
     struct lv_store_config cfg = { NULL, NULL };
     enum lv_store_presence pres = LV_STORE_PRESENT;
@@ -668,11 +668,11 @@ static void test_migrate_together(void **state)
             fail_msg("opener %d: %s", i, o[i].msg);
         }
     }
-    /* core, insights, lookup, respol, index, delivery, sched, anomaly at
-     * 1; audit, events and policies at 2, logs at 3, kms at 5: each
-     * once. */
+    /* core, insights, lookup, respol, index, delivery, sched, anomaly,
+     * livetail at 1; audit, events and policies at 2, logs at 3, kms at
+     * 5: each once. */
     assert_int_equal(db_int("SELECT count(*) FROM schema_version"
-                            " WHERE version = 1"), 8);
+                            " WHERE version = 1"), 9);
     assert_int_equal(db_int("SELECT count(*) FROM schema_version"
                             " WHERE component IN ('audit', 'events',"
                             " 'policies') AND version = 2"), 3);

@@ -53,6 +53,9 @@ enum op {
 #define LV_STORE_OP(name, params, args) OP_ANOMALY_##name,
 #include "store/anomaly_ops.def"
 #undef LV_STORE_OP
+#define LV_STORE_OP(name, params, args) OP_LIVETAIL_##name,
+#include "store/livetail_ops.def"
+#undef LV_STORE_OP
     OP_COUNT
 };
 
@@ -82,6 +85,9 @@ const char *const lv_store_fault_ops[] = {
 #undef LV_STORE_OP
 #define LV_STORE_OP(name, params, args) "anomaly." #name,
 #include "store/anomaly_ops.def"
+#undef LV_STORE_OP
+#define LV_STORE_OP(name, params, args) "livetail." #name,
+#include "store/livetail_ops.def"
 #undef LV_STORE_OP
     NULL,
 };
@@ -538,6 +544,19 @@ static int fault_lease(void *impl, const char *name, struct lv_err *err)
 #include "store/anomaly_ops.def"
 #undef LV_STORE_OP
 
+#define LV_STORE_OP(name, params, args)                                      \
+    static int livetail_##name(void *impl, LV_STORE_UNPAREN params)          \
+    {                                                                        \
+        struct fault *fw = impl;                                             \
+                                                                             \
+        if (check(fw, OP_LIVETAIL_##name, err) < 0) {                        \
+            return -1;                                                       \
+        }                                                                    \
+        return fw->be->livetail->name(fw->impl, LV_STORE_UNPAREN args);      \
+    }
+#include "store/livetail_ops.def"
+#undef LV_STORE_OP
+
 static const struct lv_store_kms_ops fault_kms_ops = {
 #define LV_STORE_OP(name, params, args) .name = kms_##name,
 #include "store/kms_ops.def"
@@ -586,6 +605,12 @@ static const struct lv_store_anomaly_ops fault_anomaly_ops = {
 #undef LV_STORE_OP
 };
 
+static const struct lv_store_livetail_ops fault_livetail_ops = {
+#define LV_STORE_OP(name, params, args) .name = livetail_##name,
+#include "store/livetail_ops.def"
+#undef LV_STORE_OP
+};
+
 /* open and probe stay NULL: the wrapper is put on a store already open. */
 static const struct lv_store_backend fault_backend = {
     .name = "fault",
@@ -611,6 +636,7 @@ static const struct lv_store_backend fault_backend = {
     .policies = &fault_policies_ops,
     .sched = &fault_sched_ops,
     .anomaly = &fault_anomaly_ops,
+    .livetail = &fault_livetail_ops,
 };
 
 /* ---- the wrapper's functions -------------------------------------------- */

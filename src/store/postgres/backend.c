@@ -1147,6 +1147,12 @@ static const struct lv_store_anomaly_ops pg_anomaly_ops = {
 #undef LV_STORE_OP
 };
 
+static const struct lv_store_livetail_ops pg_livetail_ops = {
+#define LV_STORE_OP(name, params, args) .name = lv_pg_livetail_##name,
+#include "store/livetail_ops.def"
+#undef LV_STORE_OP
+};
+
 const struct lv_store_backend lv_store_postgres_backend = {
     .name = "postgresql",
     .migrations = lv_pg_migrations,
@@ -1175,4 +1181,5 @@ const struct lv_store_backend lv_store_postgres_backend = {
     .policies = &pg_policies_ops,
     .sched = &pg_sched_ops,
     .anomaly = &pg_anomaly_ops,
+    .livetail = &pg_livetail_ops,
 };

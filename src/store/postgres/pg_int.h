@@ -95,6 +95,11 @@ void lv_pg_rollback(void *impl);
     int lv_pg_anomaly_##name(void *impl, LV_STORE_UNPAREN params);
 #include "store/anomaly_ops.def"
 #undef LV_STORE_OP
+/* Live Tail's session book (livetail.c), for store/livetail_ops.def. */
+#define LV_STORE_OP(name, params, args) \
+    int lv_pg_livetail_##name(void *impl, LV_STORE_UNPAREN params);
+#include "store/livetail_ops.def"
+#undef LV_STORE_OP
 
 /*
  * Migrations, in PostgreSQL's dialect: one array per component, the same
@@ -128,6 +133,8 @@ extern const struct lv_migration lv_pg_migrations_delivery[];
 extern const struct lv_migration lv_pg_migrations_sched[];
 /* Anomaly detectors (anomaly_store.h), after it. */
 extern const struct lv_migration lv_pg_migrations_anomaly[];
+/* Live Tail's session book (livetail_store.h), after it. */
+extern const struct lv_migration lv_pg_migrations_livetail[];
 extern const struct lv_migration *const lv_pg_migrations[];
 
 /* The state of a store opened on this backend (tests reach the database

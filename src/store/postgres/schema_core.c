@@ -35,5 +35,6 @@ const struct lv_migration *const lv_pg_migrations[] = {
     lv_pg_migrations_delivery,
     lv_pg_migrations_sched,
     lv_pg_migrations_anomaly,
+    lv_pg_migrations_livetail,
     NULL,
 };

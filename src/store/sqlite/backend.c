@@ -983,6 +983,12 @@ static const struct lv_store_anomaly_ops sq_anomaly_ops = {
 #undef LV_STORE_OP
 };
 
+static const struct lv_store_livetail_ops sq_livetail_ops = {
+#define LV_STORE_OP(name, params, args) .name = lv_sqlite_livetail_##name,
+#include "store/livetail_ops.def"
+#undef LV_STORE_OP
+};
+
 const struct lv_store_backend lv_store_sqlite_backend = {
     .name = "sqlite",
     .migrations = lv_sqlite_migrations,
@@ -1010,4 +1016,5 @@ const struct lv_store_backend lv_store_sqlite_backend = {
     .policies = &sq_policies_ops,
     .sched = &sq_sched_ops,
     .anomaly = &sq_anomaly_ops,
+    .livetail = &sq_livetail_ops,
 };

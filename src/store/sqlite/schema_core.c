@@ -30,5 +30,6 @@ const struct lv_migration *const lv_sqlite_migrations[] = {
     lv_sqlite_migrations_delivery,
     lv_sqlite_migrations_sched,
     lv_sqlite_migrations_anomaly,
+    lv_sqlite_migrations_livetail,
     NULL,
 };

@@ -89,6 +89,11 @@ void lv_sqlite_ckpt_stop(struct lv_sqlite_ckpt *k);
     int lv_sqlite_anomaly_##name(void *impl, LV_STORE_UNPAREN params);
 #include "store/anomaly_ops.def"
 #undef LV_STORE_OP
+/* Live Tail's session book (livetail.c), for store/livetail_ops.def. */
+#define LV_STORE_OP(name, params, args) \
+    int lv_sqlite_livetail_##name(void *impl, LV_STORE_UNPAREN params);
+#include "store/livetail_ops.def"
+#undef LV_STORE_OP
 
 /*
  * Migrations, in SQLite's dialect: one array per component ("events" holds
@@ -119,6 +124,8 @@ extern const struct lv_migration lv_sqlite_migrations_delivery[];
 extern const struct lv_migration lv_sqlite_migrations_sched[];
 /* Anomaly detectors (anomaly_store.h), after it. */
 extern const struct lv_migration lv_sqlite_migrations_anomaly[];
+/* Live Tail's session book (livetail_store.h), after it. */
+extern const struct lv_migration lv_sqlite_migrations_livetail[];
 extern const struct lv_migration *const lv_sqlite_migrations[];
 
 /*
