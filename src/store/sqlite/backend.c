@@ -571,6 +571,46 @@ static int run(struct conn *c, const char *sql)
     return sqlite3_exec(c->db, sql, NULL, NULL, NULL);
 }
 
+/*
+ * The transaction control of the write paths, prepared once per
+ * connection (the statement cache, keyed by these strings' addresses)
+ * rather than parsed by sqlite3_exec() on every call: a PutLogEvents job
+ * opens and releases two savepoints inside its group commit's
+ * transaction, per chunk and per job. Savepoints deeper than
+ * SP_CACHED levels fall back to run().
+ */
+#define SP_CACHED 6
+static const char *const sp_open[SP_CACHED] = {
+    "SAVEPOINT lv_sp1", "SAVEPOINT lv_sp2", "SAVEPOINT lv_sp3",
+    "SAVEPOINT lv_sp4", "SAVEPOINT lv_sp5", "SAVEPOINT lv_sp6",
+};
+static const char *const sp_release[SP_CACHED] = {
+    "RELEASE lv_sp1", "RELEASE lv_sp2", "RELEASE lv_sp3",
+    "RELEASE lv_sp4", "RELEASE lv_sp5", "RELEASE lv_sp6",
+};
+static const char sql_begin[] = "BEGIN IMMEDIATE";
+static const char sql_commit[] = "COMMIT";
+
+/* Runs one cached statement that returns no rows: SQLITE_OK or the
+ * error of its step, as run() would return it. */
+static int run_cached(struct conn *c, const char *sql)
+{
+    sqlite3_stmt *st = cache_get(c, sql);
+    int rc;
+
+    if (!st) {
+        rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                &st, NULL);
+        if (rc != SQLITE_OK) {
+            return rc;
+        }
+        cache_put(c, sql, st);
+    }
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 /* Undoes and closes savepoint `level` (1 = the first inside BEGIN). */
 static void rollback_savepoint(struct conn *c, int level)
 {
@@ -595,7 +635,9 @@ int lv_sqlite_begin(void *impl, struct lv_err *err)
         return -1;
     }
     if (c->depth == 0) {
-        rc = run(c, "BEGIN IMMEDIATE");
+        rc = run_cached(c, sql_begin);
+    } else if (c->depth <= SP_CACHED) {
+        rc = run_cached(c, sp_open[c->depth - 1]);
     } else {
         snprintf(sql, sizeof(sql), "SAVEPOINT lv_sp%d", c->depth);
         rc = run(c, sql);
@@ -653,8 +695,12 @@ static int commit_level(struct conn *c, struct lv_err *err)
                           LV_STORE_UNAVAILABLE_MSG);
     }
     if (level > 1) {
-        snprintf(sql, sizeof(sql), "RELEASE lv_sp%d", level - 1);
-        rc = run(c, sql);
+        if (level - 1 <= SP_CACHED) {
+            rc = run_cached(c, sp_release[level - 2]);
+        } else {
+            snprintf(sql, sizeof(sql), "RELEASE lv_sp%d", level - 1);
+            rc = run(c, sql);
+        }
         if (rc != SQLITE_OK) {
             lv_sqlite_fail(c->db, rc, "release savepoint", err);
             rollback_savepoint(c, level - 1);
@@ -662,7 +708,7 @@ static int commit_level(struct conn *c, struct lv_err *err)
         }
         return 0;
     }
-    rc = run(c, "COMMIT");
+    rc = run_cached(c, sql_commit);
     if (rc != SQLITE_OK) {
         lv_sqlite_fail(c->db, rc, "commit", err);
         if (!sqlite3_get_autocommit(c->db)) {
