@@ -14,6 +14,7 @@
  * calendar ones, counted from January 1970.
  */
 #include "insights/fn_int.h"
+#include "util/civil.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -79,36 +80,6 @@ int lv_iq_period_parse(const char *s, size_t len, int64_t *ms, int *months)
 
 /* ---- calendar ------------------------------------------------------------ */
 
-/* H. Hinnant's days_from_civil / civil_from_days. */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    int64_t era;
-    unsigned yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = (unsigned)(y - era * 400);
-    doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-    int64_t era;
-    unsigned doe, yoe, doy, mp;
-
-    z += 719468;
-    era = (z >= 0 ? z : z - 146096) / 146097;
-    doe = (unsigned)(z - era * 146097);
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
 static int64_t floor_div(int64_t a, int64_t b)
 {
     int64_t q = a / b;
@@ -123,16 +94,16 @@ int64_t lv_iq_time_add_months(int64_t t, int months)
     int64_t y, mi;
     unsigned m, d, last;
 
-    civil_from_days(days, &y, &m, &d);
+    lv_civil_from_days(days, &y, &m, &d);
     mi = y * 12 + (int64_t)m - 1 + months;
     y = floor_div(mi, 12);
     m = (unsigned)(mi - y * 12) + 1;
-    last = (unsigned)(days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1,
-                                      1) - days_from_civil(y, m, 1));
+    last = (unsigned)(lv_days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1,
+                                      1) - lv_days_from_civil(y, m, 1));
     if (d > last) {
         d = last;
     }
-    return days_from_civil(y, m, d) * DAY_MS + in_day;
+    return lv_days_from_civil(y, m, d) * DAY_MS + in_day;
 }
 
 /* Times beyond ±10^16 ms (about ±300,000 years) are refused, so that no
@@ -147,14 +118,14 @@ static void floor_period(int64_t t, int64_t pms, int months, int64_t *fl,
         int64_t days = floor_div(t, DAY_MS), y, mi;
         unsigned m, d;
 
-        civil_from_days(days, &y, &m, &d);
+        lv_civil_from_days(days, &y, &m, &d);
         mi = (y - 1970) * 12 + (m - 1);
         mi = floor_div(mi, months) * months;
-        *fl = days_from_civil(1970 + floor_div(mi, 12),
+        *fl = lv_days_from_civil(1970 + floor_div(mi, 12),
                               (unsigned)(mi - floor_div(mi, 12) * 12) + 1,
                               1) * DAY_MS;
         mi += months;
-        *next = days_from_civil(1970 + floor_div(mi, 12),
+        *next = lv_days_from_civil(1970 + floor_div(mi, 12),
                                 (unsigned)(mi - floor_div(mi, 12) * 12) + 1,
                                 1) * DAY_MS;
         return;
@@ -346,7 +317,7 @@ FN(fn_formatdate)
     t += (int64_t)off * 1000;
     days = floor_div(t, DAY_MS);
     rem = t - days * DAY_MS;
-    civil_from_days(days, &y, &m, &d);
+    lv_civil_from_days(days, &y, &m, &d);
     if (y < -9999 || y > 99999) {
         lv_iq_set_null(out);
         return;
@@ -359,7 +330,7 @@ FN(fn_formatdate)
     tm.tm_min = (int)(rem / 60000 % 60);
     tm.tm_sec = (int)(rem / 1000 % 60);
     tm.tm_wday = (int)((days % 7 + 11) % 7);     /* 1970-01-01: Thursday */
-    tm.tm_yday = (int)(days - days_from_civil(y, 1, 1));
+    tm.tm_yday = (int)(days - lv_days_from_civil(y, 1, 1));
     if (off) {
         snprintf(zone, sizeof(zone), "%c%02d:%02d", off < 0 ? '-' : '+',
                  (off < 0 ? -off : off) / 3600,
@@ -676,7 +647,7 @@ FN(fn_parsedate)
         p.hour > 23 || p.min > 59 || p.sec > 59 || p.year > 99999) {
         goto null;
     }
-    days = days_from_civil(p.year, (unsigned)p.mon, (unsigned)p.day);
+    days = lv_days_from_civil(p.year, (unsigned)p.mon, (unsigned)p.day);
     lv_iq_set_num(out, (double)(days * DAY_MS + p.hour * 3600000LL +
                                 p.min * 60000LL + p.sec * 1000LL + p.ms -
                                 (int64_t)p.off_s * 1000));

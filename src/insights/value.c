@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "util/buf.h"
+#include "util/civil.h"
 #include "util/mem.h"
 
 /* ---- numbers ------------------------------------------------------------- */
@@ -195,25 +196,6 @@ static void add_number(struct lv_buf *out, double d)
     }
 }
 
-/* Days since 1970-01-01 → proleptic Gregorian date (H. Hinnant's
- * civil_from_days), for any int64 day count a double of ms can hold. */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-    int64_t era, yy;
-    unsigned doe, yoe, doy, mp;
-
-    z += 719468;
-    era = (z >= 0 ? z : z - 146096) / 146097;
-    doe = (unsigned)(z - era * 146097);
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    yy = (int64_t)yoe + era * 400;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = yy + (*m <= 2);
-}
-
 /* 2024-01-02 03:04:05.678, UTC: how GetQueryResults shows @timestamp and
  * bin() values (recorded results show "2026-05-24 10:00:00.000" for a
  * bin(5m) key). */
@@ -232,7 +214,7 @@ static void add_time(struct lv_buf *out, double ms_d)
         rem += 86400000;
         days--;
     }
-    civil_from_days(days, &y, &m, &d);
+    lv_civil_from_days(days, &y, &m, &d);
     lv_buf_addf(out, "%04lld-%02u-%02u %02d:%02d:%02d.%03d", (long long)y,
                 m, d, (int)(rem / 3600000), (int)(rem / 60000 % 60),
                 (int)(rem / 1000 % 60), (int)(rem % 1000));

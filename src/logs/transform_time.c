@@ -1,12 +1,13 @@
 /*
  * transform_time.c: dateTimeConverter patterns (transform_time.h).
  *
- * Civil dates to days and back are Howard Hinnant's days_from_civil /
- * civil_from_days algorithms (proleptic Gregorian), so no libc time zone
+ * Civil dates to days and back are util/civil.h's (proleptic
+ * Gregorian), so no libc time zone
  * state (TZ, localtime) is touched and threads need no lock.
  */
 #include "logs/transform_time.h"
 
+#include "util/civil.h"
 #include "util/tzif.h"
 
 #include <ctype.h>
@@ -194,40 +195,6 @@ int lv_dtf_tz(const char *zone, struct lv_dtf_tz *tz)
     return tz->rules ? 0 : -1;
 }
 
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    int64_t era;
-    unsigned yoe;
-    unsigned doy;
-    unsigned doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = (unsigned)(y - era * 400);
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-    int64_t era;
-    unsigned doe;
-    unsigned yoe;
-    unsigned doy;
-    unsigned mp;
-
-    z += 719468;
-    era = (z >= 0 ? z : z - 146096) / 146097;
-    doe = (unsigned)(z - era * 146097);
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
 /* Reads 1..max digits (exactly max when fixed): the value, or -1. */
 static long digits(const char **s, const char *end, size_t max, int fixed)
 {
@@ -407,7 +374,7 @@ int lv_dtf_parse_tz(const struct lv_dtf *f, const char *s, size_t n,
         }
         hour = hour % 12 + (pm ? 12 : 0);
     }
-    local = days_from_civil(year, (unsigned)mon, (unsigned)day) * 86400 +
+    local = lv_days_from_civil(year, (unsigned)mon, (unsigned)day) * 86400 +
             hour * 3600 + min * 60 + sec;
     if (!have_off && tz->rules) {
         *ms = lv_tzif_local_to_utc(tz->rules, local) * 1000 + frac_ms;
@@ -449,7 +416,7 @@ int lv_dtf_format_tz(const struct lv_dtf *f, int64_t ms,
         day = (local >= 0 ? local : local - 86399999) / 86400000;
         rest = local - day * 86400000;
     }
-    civil_from_days(day, &y, &m, &d);
+    lv_civil_from_days(day, &y, &m, &d);
     if (y < 0 || y > 9999) {
         return -1;
     }

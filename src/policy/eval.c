@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "policy/policy_int.h"
+#include "util/civil.h"
 #include "util/err.h"
 
 const char *lv_policy_decision_name(enum lv_policy_decision d)
@@ -63,23 +64,6 @@ static int read_digits(const char **p, int n, int *out)
     *p += n;
     *out = v;
     return 0;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
- * days_from_civil). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    int64_t era;
-    int64_t yoe;
-    int64_t doy;
-    int64_t doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
 }
 
 static int read_epoch(const char *s, int64_t *out)
@@ -174,7 +158,7 @@ int lv_policy_read_date(const char *s, int64_t *out)
     if (*p) {
         return -1;
     }
-    *out = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se) -
+    *out = ((lv_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se) -
             (int64_t)off * 60) * 1000 + ms;
     return 0;
 }

@@ -1,9 +1,8 @@
 /*
  * tzif.c: TZif files and POSIX TZ strings (tzif.h).
  *
- * Civil dates to days are Howard Hinnant's days_from_civil (proleptic
- * Gregorian), as in logs/transform_time.c; no libc time zone state is
- * touched. The cache is a list under one mutex; zones in it are immutable,
+ * Civil dates to days are util/civil.h's (proleptic Gregorian); no libc
+ * time zone state is touched. The cache is a list under one mutex; zones in it are immutable,
  * so readers need no lock once they hold a pointer.
  */
 #include "util/tzif.h"
@@ -17,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/civil.h"
 #include "util/mem.h"
 
 #define MAX_FILE (1u << 20)
@@ -60,21 +60,6 @@ struct lv_tzif {
 
 /* ---- dates -------------------------------------------------------------- */
 
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    int64_t era;
-    unsigned yoe;
-    unsigned doy;
-    unsigned doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = (unsigned)(y - era * 400);
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
 static int64_t year_of(int64_t t)
 {
     int64_t z = (t >= 0 ? t : t - 86399) / 86400 + 719468;
@@ -98,14 +83,14 @@ static int64_t rule_local(const struct rule *r, int64_t y)
     int64_t day;
 
     if (r->kind == 'J') {
-        day = days_from_civil(y, 1, 1) + r->a - 1 +
+        day = lv_days_from_civil(y, 1, 1) + r->a - 1 +
               (leap(y) && r->a >= 60);
     } else if (r->kind == 'N') {
-        day = days_from_civil(y, 1, 1) + r->a;
+        day = lv_days_from_civil(y, 1, 1) + r->a;
     } else {
-        int64_t first = days_from_civil(y, (unsigned)r->a, 1);
-        int64_t next = r->a == 12 ? days_from_civil(y + 1, 1, 1)
-                                  : days_from_civil(y, (unsigned)r->a + 1, 1);
+        int64_t first = lv_days_from_civil(y, (unsigned)r->a, 1);
+        int64_t next = r->a == 12 ? lv_days_from_civil(y + 1, 1, 1)
+                                  : lv_days_from_civil(y, (unsigned)r->a + 1, 1);
         int wd = (int)(((first + 4) % 7 + 7) % 7);     /* 1970-01-01: Thu */
 
         day = first + (r->d - wd + 7) % 7 + (int64_t)(r->w - 1) * 7;
