@@ -320,9 +320,9 @@ static int by_chain(const void *x, const void *y)
 }
 
 /*
- * Appends the batch's records in the batch's one transaction: each
- * chain's run of them (up to MAX_RUN), materialised in a->recs, as one
- * batch row (lv_audit_chain_append_batch: compressed, with the sets
+ * Appends the n records of v (one chain's, in write_batch) in the caller's
+ * transaction: each run of them (up to MAX_RUN), materialised in a->recs,
+ * as one batch row (lv_audit_chain_append_batch: compressed, with the sets
  * lookups select on, no per-record index entry), under the chain's lock,
  * held to the commit.
  */
@@ -350,42 +350,57 @@ static int append_batch(struct lv_audit *a, struct job **v, size_t n,
 }
 
 /*
- * Appends a batch in one transaction. Its chains are locked (chain_head)
- * in one order, (account, region), whoever appends: two nodes' writers
- * sharing a store never wait for each other in a cycle.
+ * Appends a batch, one transaction per chain: the writer never holds two
+ * chains' locks (chain_head) at once. A request's change may hold two (a
+ * ReplicateKey locks the replica Region's chain for KMS's CreateKey
+ * record, then its own Region's for its own), in the order its handler
+ * takes them; a writer holding one chain while it waited for another
+ * could close a cycle with it, and PostgreSQL would abort one of the two
+ * (40P01: the request then answered 503). Runs are still taken in
+ * (account, region) order. Most batches hold one chain, so this costs no
+ * commit more than one transaction per batch did.
  */
 static void write_batch(struct lv_audit *a, struct job *batch, size_t n)
 {
     struct lv_err err = LV_ERR_INIT;
     struct job **v = lv_xcalloc(n, sizeof(*v));
     size_t i = 0;
+    size_t first = 0;
 
     for (struct job *j = batch; j && i < n; j = j->next) {
         j->pos = i;
         v[i++] = j;
     }
     qsort(v, n, sizeof(*v), by_chain);
-    if (lv_store_begin(a->store, &err) < 0) {
-        goto one_by_one;
-    }
-    if (append_batch(a, v, n, &err) < 0) {
-        lv_store_rollback(a->store);
-        goto one_by_one;
-    }
-    if (lv_store_commit(a->store, &err) < 0) {
-        goto one_by_one;
-    }
-    lv_log(LV_LOG_DEBUG, "audit: wrote records=%zu", n);
-    goto out;
+    while (first < n) {
+        size_t end = first + 1;
+
+        while (end < n && same_chain(v[end], v[first])) {
+            end++;
+        }
+        if (lv_store_begin(a->store, &err) < 0) {
+            goto one_by_one;
+        }
+        if (append_batch(a, v + first, end - first, &err) < 0) {
+            lv_store_rollback(a->store);
+            goto one_by_one;
+        }
+        if (lv_store_commit(a->store, &err) < 0) {
+            goto one_by_one;
+        }
+        lv_log(LV_LOG_DEBUG, "audit: wrote records=%zu", end - first);
+        first = end;
+        continue;
 one_by_one:
-    /* Each in a transaction of its own: one bad record (or a passing
-     * fault) costs only itself. */
-    lv_log(LV_LOG_WARN, "audit: batch of records failed, writing them one "
-           "by one: %s", err.msg);
-    for (i = 0; i < n; i++) {
-        write_one(a, v[i]);
+        /* Each in a transaction of its own: one bad record (or a passing
+         * fault) costs only itself. */
+        lv_log(LV_LOG_WARN, "audit: batch of records failed, writing them "
+               "one by one: %s", err.msg);
+        for (i = first; i < end; i++) {
+            write_one(a, v[i]);
+        }
+        first = end;
     }
-out:
     free(v);
 }
 
