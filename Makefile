@@ -210,7 +210,7 @@ gen-check:
 
 # The load generator and the ceiling, linked against the release library
 # (SigV4 signing, AES-GCM, zstd).
-BENCH_BINS := build/bench/loadgen build/bench/ceiling
+BENCH_BINS := build/bench/loadgen build/bench/ceiling build/bench/auditrec
 bench: build/logvault $(BENCH_BINS)
 	bench/run.sh
 
