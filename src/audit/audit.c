@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "audit/chain.h"
+#include "audit/event.h"
 #include "store/audit_store.h"
 #include "store/store.h"
 #include "util/err.h"
@@ -68,32 +69,23 @@
 #define DIGEST_LEASE "audit.digest"
 #define RETENTION_LEASE "audit.retention"
 
-/* The texts of a job, in this order, each followed by a NUL: account,
- * region, event_id, request_id, event_source, event_name, username,
- * access_key_id, error_code, (type, name) for each resource, event, and
- * trace when there is one. */
-enum {
-    T_ACCOUNT, T_REGION, T_EVENT_ID, T_REQUEST_ID, T_EVENT_SOURCE,
-    T_EVENT_NAME, T_USERNAME, T_ACCESS_KEY_ID, T_ERROR_CODE, T_RESOURCES,
-};
-#define JOB_TEXTS (T_RESOURCES + 2 * LV_AUDIT_MAX_RESOURCES + 2)
-
 /*
  * A record in flight: what lv_audit_submit() copied of it, a few hundred
  * bytes (the record's 9 KB struct is mostly room for four 2 KB resource
- * names), so that the records queued stay in cache; the writer
- * materialises the struct per run (job_record()).
+ * names), so that the records queued stay in cache and little crosses
+ * from the request's core to the writer's. text[] holds its chain's
+ * account and region (each with its NUL), then its enc2 bytes
+ * (store/audit_store.h), the very bytes the chain hashes and the batch
+ * keeps: the writer reads its fields back from them (for the sets lookups
+ * select on) and copies them once, into the batch's body.
  */
 struct job {
     struct job *next;
     size_t pos;                 /* its place in its batch */
     size_t cap;                 /* bytes of text[] */
-    int64_t event_time_ms;
-    int read_only;
-    int key_use;
-    int n_resources;            /* 0 … LV_AUDIT_MAX_RESOURCES */
-    int has_trace;
-    uint32_t len[JOB_TEXTS];    /* each text's length, without its NUL */
+    uint32_t region_at;         /* the region's offset in text[] */
+    uint32_t rec_at;            /* enc2's offset in text[] */
+    uint32_t rec_len;
     char text[];
 };
 
@@ -116,8 +108,10 @@ struct lv_audit {
     struct job *pool;           /* jobs for reuse */
     size_t pooled;
 
-    struct lv_audit_record *recs;   /* the writer's: MAX_RUN records it
-                                     * materialises a run in */
+    struct lv_audit_record *one;    /* the writer's: a job materialised
+                                     * for write_one() */
+    struct lv_audit_flat *flats;    /* the writer's: MAX_RUN records'
+                                     * fields, read back from their jobs */
 
     struct lv_ticker *task;
     int digest_lease;           /* lv_store_lease_pass()'s states */
@@ -216,51 +210,52 @@ static void recycle_jobs(struct lv_audit *a, struct job *j)
     free_jobs(j);
 }
 
-/* The text t of job j. */
-static const char *job_text(const struct job *j, int t)
+/* A view into a fixed field of a record (cut to fit: the views of a
+ * job were taken from such fields, lv_audit_fields_of()). */
+static void take(char *dst, size_t cap, const struct lv_audit_text *t)
 {
-    const char *p = j->text;
+    size_t n = t->n < cap ? t->n : cap - 1;
 
-    for (int i = 0; i < t; i++) {
-        p += j->len[i] + 1;
-    }
-    return p;
+    memcpy(dst, t->p, n);
+    dst[n] = '\0';
 }
 
-/* A text of a job into a fixed field of a record (the job took at most
- * the field's length less one: lv_audit_submit()). */
-#define TAKE(r, field, p, n) (memcpy((r)->field, (p), (n) + 1), (p) += (n) + 1)
+#define TAKE(r, field, t) take((r)->field, sizeof((r)->field), (t))
 
-/* The record of job j, materialised in *r: its event and trace point
- * into j (r is not to be released), its id, seq and hashes the chain's to
- * set. */
-static void job_record(const struct job *j, struct lv_audit_record *r)
+/* The record of job j, materialised in *r for a single-row append: its
+ * event and trace malloc'd (release r), its id, seq and hashes the
+ * chain's to set. */
+static int job_record(const struct job *j, struct lv_audit_record *r)
 {
-    const char *p = j->text;
-    const uint32_t *n = j->len;
+    struct lv_audit_fields fields;
+    const struct lv_audit_fields *f = &fields;
 
-    r->id = 0;
-    r->seq = 0;
-    TAKE(r, account, p, n[T_ACCOUNT]);
-    TAKE(r, region, p, n[T_REGION]);
-    TAKE(r, event_id, p, n[T_EVENT_ID]);
-    TAKE(r, request_id, p, n[T_REQUEST_ID]);
-    TAKE(r, event_source, p, n[T_EVENT_SOURCE]);
-    TAKE(r, event_name, p, n[T_EVENT_NAME]);
-    TAKE(r, username, p, n[T_USERNAME]);
-    TAKE(r, access_key_id, p, n[T_ACCESS_KEY_ID]);
-    TAKE(r, error_code, p, n[T_ERROR_CODE]);
-    r->event_time_ms = j->event_time_ms;
-    r->read_only = j->read_only;
-    r->key_use = j->key_use;
-    r->n_resources = j->n_resources;
-    for (int i = 0; i < j->n_resources; i++) {
-        TAKE(r, resources[i].type, p, n[T_RESOURCES + 2 * i]);
-        TAKE(r, resources[i].name, p, n[T_RESOURCES + 2 * i + 1]);
+    if (lv_audit_enc2_read((const uint8_t *)j->text + j->rec_at, j->rec_len,
+                           &fields) < 0) {
+        return -1;
     }
-    r->event = (char *)p;
-    p += n[T_RESOURCES + 2 * j->n_resources] + 1;
-    r->trace = j->has_trace ? (char *)p : NULL;
+    memset(r, 0, offsetof(struct lv_audit_record, resources));
+    snprintf(r->account, sizeof(r->account), "%s", j->text);
+    snprintf(r->region, sizeof(r->region), "%s", j->text + j->region_at);
+    TAKE(r, event_id, &f->event_id);
+    TAKE(r, request_id, &f->request_id);
+    TAKE(r, event_source, &f->event_source);
+    TAKE(r, event_name, &f->event_name);
+    TAKE(r, username, &f->username);
+    TAKE(r, access_key_id, &f->access_key_id);
+    TAKE(r, error_code, &f->error_code);
+    r->event_time_ms = f->event_time_ms;
+    r->read_only = f->read_only;
+    r->key_use = f->key_use;
+    r->n_resources = f->n_resources;
+    for (int i = 0; i < f->n_resources; i++) {
+        TAKE(r, resources[i].type, &f->res_type[i]);
+        TAKE(r, resources[i].name, &f->res_name[i]);
+    }
+    r->event = lv_xstrndup(f->event.p, f->event.n);
+    r->trace = f->has_trace ? lv_xstrndup(f->trace.p, f->trace.n) : NULL;
+    r->enc2 = 0;
+    return 0;
 }
 
 #undef TAKE
@@ -271,9 +266,14 @@ static void job_record(const struct job *j, struct lv_audit_record *r)
 static void write_one(struct lv_audit *a, const struct job *j)
 {
     struct lv_err err = LV_ERR_INIT;
-    struct lv_audit_record *r = &a->recs[0];
+    struct lv_audit_record *r = a->one;
 
-    job_record(j, r);
+    if (job_record(j, r) < 0) {
+        /* Not possible: the job's bytes are lv_audit_enc2_put()'s. */
+        lv_log(LV_LOG_WARN, "audit: record lost: its bytes do not read "
+               "back");
+        return;
+    }
     if (lv_store_begin(a->store, &err) < 0) {
         goto fail;
     }
@@ -284,22 +284,22 @@ static void write_one(struct lv_audit *a, const struct job *j)
     if (lv_store_commit(a->store, &err) < 0) {
         goto fail;
     }
+    lv_audit_record_release(r);
     return;
 fail:
     /* The record's content is never logged: its request id says which. */
     lv_log(LV_LOG_WARN, "audit: record lost req=%s: %s", r->request_id,
            err.msg);
+    lv_audit_record_release(r);
 }
 
 /* Whether jobs p and q are of one chain: account and region, the first
  * two texts. */
 static int same_chain(const struct job *p, const struct job *q)
 {
-    size_t n = p->len[T_ACCOUNT] + p->len[T_REGION] + 2;
-
-    return p->len[T_ACCOUNT] == q->len[T_ACCOUNT] &&
-           p->len[T_REGION] == q->len[T_REGION] &&
-           memcmp(p->text, q->text, n) == 0;
+    return p->region_at == q->region_at &&
+           strcmp(p->text, q->text) == 0 &&
+           strcmp(p->text + p->region_at, q->text + q->region_at) == 0;
 }
 
 /* Chains in (account, region) order, and each chain's records in the
@@ -311,7 +311,7 @@ static int by_chain(const void *x, const void *y)
     int c = strcmp((*p)->text, (*q)->text);
 
     if (c == 0) {
-        c = strcmp(job_text(*p, T_REGION), job_text(*q, T_REGION));
+        c = strcmp((*p)->text + (*p)->region_at, (*q)->text + (*q)->region_at);
     }
     if (c == 0) {
         c = ((*p)->pos > (*q)->pos) - ((*p)->pos < (*q)->pos);
@@ -321,27 +321,37 @@ static int by_chain(const void *x, const void *y)
 
 /*
  * Appends the n records of v (one chain's, in write_batch) in the caller's
- * transaction: each run of them (up to MAX_RUN), materialised in a->recs,
- * as one batch row (lv_audit_chain_append_batch: compressed, with the sets
- * lookups select on, no per-record index entry), under the chain's lock,
- * held to the commit.
+ * transaction: each run of them (up to MAX_RUN) as one batch row
+ * (lv_audit_chain_append_flat: their bytes as they are, compressed, with
+ * the sets lookups select on, no per-record index entry), under the
+ * chain's lock, held to the commit.
  */
 static int append_batch(struct lv_audit *a, struct job **v, size_t n,
                         struct lv_err *err)
 {
-    struct lv_audit_record *run[MAX_RUN];
+    struct lv_audit_flat *run[MAX_RUN];
     size_t first = 0;
+    int64_t id;
 
     while (first < n) {
         size_t k = 0;
 
-        for (size_t i = first; i < n && k < MAX_RUN &&
-             same_chain(v[i], v[first]); i++) {
-            job_record(v[i], &a->recs[k]);
-            run[k] = &a->recs[k];
+        while (first + k < n && k < MAX_RUN) {
+            const struct job *j = v[first + k];
+            struct lv_audit_flat *f = &a->flats[k];
+
+            f->rec = (const uint8_t *)j->text + j->rec_at;
+            f->rec_len = j->rec_len;
+            if (lv_audit_enc2_read(f->rec, f->rec_len, &f->f) < 0) {
+                return lv_err_set(err, LV_E_INTERNAL_FAILURE, "audit: a "
+                                  "record's bytes do not read back");
+            }
+            run[k] = f;
             k++;
         }
-        if (lv_audit_chain_append_batch(a->store, a->kr, run, k, err) < 0) {
+        if (lv_audit_chain_append_flat(a->store, a->kr, v[first]->text,
+                                       v[first]->text + v[first]->region_at,
+                                       run, k, &id, err) < 0) {
             return -1;
         }
         first += k;
@@ -490,70 +500,35 @@ static struct job *job_get(struct lv_audit *a, size_t need)
     return j;
 }
 
-/* Copies r into a job (above). */
-static struct job *job_of(struct lv_audit *a, const struct lv_audit_record *r)
+/* A job (above) of the record of chain (account, region) whose fields
+ * are f: its chain, then its enc2 bytes. */
+static struct job *job_of(struct lv_audit *a,
+                          const struct lv_audit_text *account,
+                          const struct lv_audit_text *region,
+                          const struct lv_audit_fields *f)
 {
-    const char *t[JOB_TEXTS];
-    uint32_t len[JOB_TEXTS];
-    size_t k = 0;
-    size_t need = 0;
-    int nres = r->n_resources;
-    struct job *j;
-    char *p;
+    size_t n = lv_audit_enc2_size(f);
+    struct job *j = job_get(a, account->n + region->n + 2 + n);
+    uint8_t *p;
+    uint8_t *end;
 
-#define TEXT(f) (t[k] = (f), len[k] = (uint32_t)strnlen((f), sizeof(f) - 1), \
-                 k++)
-    TEXT(r->account);
-    TEXT(r->region);
-    TEXT(r->event_id);
-    TEXT(r->request_id);
-    TEXT(r->event_source);
-    TEXT(r->event_name);
-    TEXT(r->username);
-    TEXT(r->access_key_id);
-    TEXT(r->error_code);
-    if (nres < 0) {
-        nres = 0;
-    } else if (nres > LV_AUDIT_MAX_RESOURCES) {
-        nres = LV_AUDIT_MAX_RESOURCES;
-    }
-    for (int i = 0; i < nres; i++) {
-        TEXT(r->resources[i].type);
-        TEXT(r->resources[i].name);
-    }
-#undef TEXT
-    t[k] = r->event ? r->event : "";
-    len[k] = (uint32_t)strlen(t[k]);
-    k++;
-    if (r->trace) {
-        t[k] = r->trace;
-        len[k] = (uint32_t)strlen(r->trace);
-        k++;
-    }
-    for (size_t i = 0; i < k; i++) {
-        need += (size_t)len[i] + 1;
-    }
-    j = job_get(a, need);
-    j->event_time_ms = r->event_time_ms;
-    j->read_only = r->read_only;
-    j->key_use = r->key_use;
-    j->n_resources = nres;
-    j->has_trace = r->trace != NULL;
-    p = j->text;
-    for (size_t i = 0; i < k; i++) {
-        j->len[i] = len[i];
-        memcpy(p, t[i], len[i]);
-        p[len[i]] = '\0';
-        p += len[i] + 1;
-    }
+    memcpy(j->text, account->p, account->n);
+    j->text[account->n] = '\0';
+    j->region_at = (uint32_t)(account->n + 1);
+    memcpy(j->text + j->region_at, region->p, region->n);
+    j->text[j->region_at + region->n] = '\0';
+    j->rec_at = (uint32_t)(j->region_at + region->n + 1);
+    p = (uint8_t *)j->text + j->rec_at;
+    end = lv_audit_enc2_put(p, f, NULL);
+    j->rec_len = (uint32_t)(end - p);
     return j;
 }
 
-void lv_audit_submit(struct lv_audit *a, const struct lv_audit_record *r,
-                     int may_wait)
+/* Queues j (lv_audit_submit's contract); request_id names it in a
+ * warning. */
+static void enqueue_job(struct lv_audit *a, struct job *j,
+                        const struct lv_audit_text *request_id, int may_wait)
 {
-    struct job *j = job_of(a, r);
-
     pthread_mutex_lock(&a->mu);
     while (may_wait && a->queued >= MAX_QUEUED && a->running &&
            !a->stopping) {
@@ -561,8 +536,8 @@ void lv_audit_submit(struct lv_audit *a, const struct lv_audit_record *r,
     }
     if (!a->running) {
         pthread_mutex_unlock(&a->mu);
-        lv_log(LV_LOG_WARN, "audit: record lost req=%s: the writer is not "
-               "running", r->request_id);
+        lv_log(LV_LOG_WARN, "audit: record lost req=%.*s: the writer is not "
+               "running", (int)request_id->n, request_id->p);
         free_jobs(j);
         return;
     }
@@ -575,6 +550,29 @@ void lv_audit_submit(struct lv_audit *a, const struct lv_audit_record *r,
         pthread_cond_signal(&a->work);
     }
     pthread_mutex_unlock(&a->mu);
+}
+
+void lv_audit_submit(struct lv_audit *a, const struct lv_audit_record *r,
+                     int may_wait)
+{
+    struct lv_audit_fields f;
+    struct lv_audit_text account = {
+        r->account, strnlen(r->account, sizeof(r->account) - 1),
+    };
+    struct lv_audit_text region = {
+        r->region, strnlen(r->region, sizeof(r->region) - 1),
+    };
+
+    lv_audit_fields_of(r, &f);
+    enqueue_job(a, job_of(a, &account, &region, &f), &f.request_id,
+                may_wait);
+}
+
+void lv_audit_submit_views(struct lv_audit *a,
+                           const struct lv_audit_views *v, int may_wait)
+{
+    enqueue_job(a, job_of(a, &v->account, &v->region, &v->f),
+                &v->f.request_id, may_wait);
 }
 
 /* ---- digests and retention --------------------------------------------- */
@@ -657,8 +655,8 @@ static void task(void *arg)
 
 int lv_audit_start(struct lv_audit *a, struct lv_err *err)
 {
-    /* Pages of it are touched as far as the longest run reaches. */
-    a->recs = lv_xmalloc(MAX_RUN * sizeof(*a->recs));
+    a->one = lv_xmalloc(sizeof(*a->one));
+    a->flats = lv_xmalloc(MAX_RUN * sizeof(*a->flats));
     if (pthread_create(&a->thread, NULL, writer, a) != 0) {
         return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
                           "cannot start the audit writer");
@@ -699,7 +697,8 @@ void lv_audit_free(struct lv_audit *a)
     a->running = 0;
     free_jobs(a->head);
     free_jobs(a->pool);
-    free(a->recs);
+    free(a->one);
+    free(a->flats);
     pthread_mutex_destroy(&a->pool_mu);
     pthread_mutex_destroy(&a->mu);
     pthread_cond_destroy(&a->work);

@@ -9,6 +9,7 @@
 #include "audit/audit.h"
 
 struct lv_audit_record;
+struct lv_audit_views;
 
 /* The recorder's configuration, as lv_audit_new() was given it. */
 const struct lv_audit_config *lv_audit_config_of(const struct lv_audit *a);
@@ -24,9 +25,10 @@ const struct lv_keyring *lv_audit_keyring(const struct lv_audit *a);
  * fields and texts take (the 9 KB struct lv_audit_record is mostly room
  * for four 2 KB resource names), taken from a's pool of written jobs when
  * one is large enough, else allocated; r stays the caller's to release.
- * The writer materialises the records of a batch's runs from their jobs
- * (audit.c), appends them to their chain in a later batch and gives the
- * jobs back to the pool.
+ * The job holds r's enc2 bytes (store/audit_store.h), which the writer
+ * hashes and stores as they are (audit.c, lv_audit_chain_append_flat),
+ * appending them to their chain in a later batch, and then gives the job
+ * back to the pool.
  *
  * With may_wait, submit waits while the queue is full, so that a burst
  * slows callers down rather than losing records; a caller that may hold a
@@ -37,5 +39,11 @@ const struct lv_keyring *lv_audit_keyring(const struct lv_audit *a);
  */
 void lv_audit_submit(struct lv_audit *a, const struct lv_audit_record *r,
                      int may_wait);
+
+/* As lv_audit_submit, for the record v gives (event.h): what record.c
+ * hands over, with no record struct built in between. v stays the
+ * caller's. */
+void lv_audit_submit_views(struct lv_audit *a,
+                           const struct lv_audit_views *v, int may_wait);
 
 #endif

@@ -222,13 +222,70 @@ static EVP_MD_CTX *md_new(void)
     return md;
 }
 
+/* ---- v2: a batched record, hashed over its enc2 bytes ------------------ */
+
+static const char magic2[] = "logvault audit record v2";
+
+/* The bytes v2 hashes before a record's enc2 that are its chain's:
+ * prev_hash (32, set per record), magic2 with its NUL, str(account),
+ * str(region), then i64(seq) (8, set per record). */
+struct prefix2 {
+    uint8_t b[LV_AUDIT_HASH_BYTES + sizeof(magic2) + 4 + 13 + 4 + 64 + 8];
+    size_t seq_at;              /* where i64(seq) goes; the prefix's end
+                                 * is seq_at + 8 */
+};
+
+static void prefix2_init(struct prefix2 *x, const char *account,
+                         const char *region)
+{
+    size_t na = strnlen(account, 12);
+    size_t nr = strnlen(region, 63);
+    uint8_t *p = x->b + LV_AUDIT_HASH_BYTES;
+
+    memcpy(p, magic2, sizeof(magic2));          /* with its NUL */
+    p += sizeof(magic2);
+    p = put_str(p, account, na);
+    p = put_str(p, region, nr);
+    x->seq_at = (size_t)(p - x->b);
+}
+
+/* SHA-256(prev || the chain's part || i64(seq) || rec) into out. */
+static void hash2(EVP_MD_CTX *md, struct prefix2 *x,
+                  const uint8_t prev[LV_AUDIT_HASH_BYTES], int64_t seq,
+                  const uint8_t *rec, size_t rec_len,
+                  uint8_t out[LV_AUDIT_HASH_BYTES])
+{
+    unsigned int n = 0;
+
+    memcpy(x->b, prev, LV_AUDIT_HASH_BYTES);
+    put_i64(x->b + x->seq_at, seq);
+    pthread_once(&sha256_once, sha256_init);
+    if (!EVP_DigestInit_ex(md, sha256, NULL) ||
+        !EVP_DigestUpdate(md, x->b, x->seq_at + 8) ||
+        !EVP_DigestUpdate(md, rec, rec_len) ||
+        !EVP_DigestFinal_ex(md, out, &n) || n != LV_AUDIT_HASH_BYTES) {
+        LV_BUG("audit: SHA-256 failed");
+    }
+}
+
 void lv_audit_record_hash(const struct lv_audit_record *r,
                           uint8_t out[LV_AUDIT_HASH_BYTES])
 {
     struct lv_buf b = LV_BUF_INIT(SIZE_MAX);
     EVP_MD_CTX *md = md_new();
 
-    record_hash(md, &b, r, out);
+    if (r->enc2) {
+        struct prefix2 x;
+
+        prefix2_init(&x, r->account, r->region);
+        if (lv_audit_enc2_of(r, &b) < 0) {
+            LV_BUG("audit: cannot encode a record");
+        }
+        hash2(md, &x, r->prev_hash, r->seq, (const uint8_t *)b.data, b.len,
+              out);
+    } else {
+        record_hash(md, &b, r, out);
+    }
     EVP_MD_CTX_free(md);
     lv_buf_release(&b);
 }
@@ -294,8 +351,6 @@ int lv_audit_chain_append_batch(struct lv_store *s,
                                 struct lv_audit_record *const *v, size_t n,
                                 struct lv_err *err)
 {
-    struct lv_buf b = LV_BUF_INIT(SIZE_MAX);
-    EVP_MD_CTX *md;
     int64_t head = 0;
     uint8_t hash[LV_AUDIT_HASH_BYTES];
 
@@ -304,18 +359,45 @@ int lv_audit_chain_append_batch(struct lv_store *s,
                                   hash, err) < 0) {
         return -1;
     }
-    md = md_new();
     for (size_t i = 0; i < n; i++) {
         struct lv_audit_record *r = v[i];
 
         r->seq = ++head;
+        r->enc2 = 1;
         memcpy(r->prev_hash, hash, sizeof(hash));
-        record_hash(md, &b, r, r->hash);
+        lv_audit_record_hash(r, r->hash);
         memcpy(hash, r->hash, sizeof(hash));
     }
-    EVP_MD_CTX_free(md);
-    lv_buf_release(&b);
     return lv_store_audit_append_batch(s, v, n, err);
+}
+
+int lv_audit_chain_append_flat(struct lv_store *s,
+                               const struct lv_keyring *kr,
+                               const char *account, const char *region,
+                               struct lv_audit_flat *const *v, size_t n,
+                               int64_t *id, struct lv_err *err)
+{
+    struct prefix2 x;
+    EVP_MD_CTX *md;
+    int64_t head = 0;
+    uint8_t base[LV_AUDIT_HASH_BYTES];
+    const uint8_t *prev = base;
+
+    (void)kr;
+    if (lv_store_audit_chain_head(s, account, region, &head, base,
+                                  err) < 0) {
+        return -1;
+    }
+    prefix2_init(&x, account, region);
+    md = md_new();
+    for (size_t i = 0; i < n; i++) {
+        hash2(md, &x, prev, head + 1 + (int64_t)i, v[i]->rec, v[i]->rec_len,
+              v[i]->hash);
+        prev = v[i]->hash;
+    }
+    EVP_MD_CTX_free(md);
+    return lv_store_audit_append_flat(s, account, region, head + 1, base, v,
+                                      n, id, err);
 }
 
 int lv_audit_digest_make(struct lv_store *s, const struct lv_keyring *kr,

@@ -27,6 +27,16 @@
  * hash covers everything the JSON says — or, for a record written before
  * the compact form, its JSON; both verify alike.
  *
+ * A batched record (the recorder's writer keeps read-only and refused
+ * requests in batches: store/audit_store.h) is hashed as v2, over the
+ * very bytes the store keeps of it, enc2(r) (store/audit_store.h), so
+ * that the writer encodes each record once:
+ *     SHA-256(prev_hash || "logvault audit record v2" NUL
+ *             || str(account) || str(region) || i64(seq) || enc2(r))
+ * enc2 covers every field v1's encoding does but account, region and
+ * seq, which the prefix covers; r->enc2 says which formula a record read
+ * back from the store takes.
+ *
  * A digest's signature is HMAC-SHA256 under the keyring's "audit-digest"
  * key over
  *     "logvault audit digest v1" NUL
@@ -50,7 +60,8 @@ struct lv_store;
 int lv_audit_record_encode(const struct lv_audit_record *r,
                            struct lv_buf *out);
 
-/* r's hash as above, from r->prev_hash and r's fields, into out. */
+/* r's hash as above (v2 when r->enc2, else v1), from r->prev_hash and
+ * r's fields, into out. */
 void lv_audit_record_hash(const struct lv_audit_record *r,
                           uint8_t out[LV_AUDIT_HASH_BYTES]);
 
@@ -77,15 +88,28 @@ int lv_audit_chain_append(struct lv_store *s, const struct lv_keyring *kr,
  * (lv_store_audit_append_batch(): the form the recorder's writer keeps
  * read-only and refused records in): under the chain's lock, each
  * record's seq, prev_hash and hash set as lv_audit_chain_append() sets
- * them, in order, and each record's id set to its batch's. Joins the
- * caller's transaction, which must be open (no nested level of its own:
- * on sqlite a savepoint per batch would copy every page it touches). kr
- * as above. 0, or -1 with *err (the caller rolls back).
+ * them (v2: r->enc2 set), in order, and each record's id set to its
+ * batch's. Joins the caller's transaction, which must be open (no nested
+ * level of its own: on sqlite a savepoint per batch would copy every page
+ * it touches). kr as above. 0, or -1 with *err (the caller rolls back).
  */
 int lv_audit_chain_append_batch(struct lv_store *s,
                                 const struct lv_keyring *kr,
                                 struct lv_audit_record *const *v, size_t n,
                                 struct lv_err *err);
+
+/*
+ * The recorder's writer's append: v[0] … v[n-1] (n >= 1), records of the
+ * chain of (account, region) with their enc2 bytes ready, as one batch:
+ * under the chain's lock, each record's hash (v2) set in order, then
+ * lv_store_audit_append_flat(); *id: the batch's row id. Joins the
+ * caller's transaction, which must be open. 0, or -1 with *err.
+ */
+int lv_audit_chain_append_flat(struct lv_store *s,
+                               const struct lv_keyring *kr,
+                               const char *account, const char *region,
+                               struct lv_audit_flat *const *v, size_t n,
+                               int64_t *id, struct lv_err *err);
 
 /*
  * Makes the next digest of the chain of (account, region): under the

@@ -1051,14 +1051,11 @@ static int op_rule_cmp(const void *key, const void *elem)
     return strcmp(key, ((const struct op_rule *)elem)->op);
 }
 
-static const struct op_rule *find_rule(const char *svc, const char *op)
+static const struct op_rule *find_rule_in(const char *svc, const char *op)
 {
     const struct op_rule *t;
     size_t n;
 
-    if (svc == NULL || op == NULL) {
-        return NULL;
-    }
     if (strcmp(svc, "kms") == 0) {
         t = kms_ops;
         n = sizeof(kms_ops) / sizeof(kms_ops[0]);
@@ -1072,6 +1069,36 @@ static const struct op_rule *find_rule(const char *svc, const char *op)
         return NULL;
     }
     return bsearch(op, t, n, sizeof(*t), op_rule_cmp);
+}
+
+/* find_rule_in, with the last answer of this thread kept: a request asks
+ * for its operation's rule four times (lv_audit_req_begin, the response,
+ * the record), and a busy path asks for one operation's over and over. */
+static const struct op_rule *find_rule(const char *svc, const char *op)
+{
+    static _Thread_local char last_svc[16];
+    static _Thread_local char last_op[64];
+    static _Thread_local const struct op_rule *last;
+    size_t ns;
+    size_t no;
+
+    if (svc == NULL || op == NULL) {
+        return NULL;
+    }
+    if (last_svc[0] && strcmp(op, last_op) == 0 &&
+        strcmp(svc, last_svc) == 0) {
+        return last;
+    }
+    last = find_rule_in(svc, op);
+    ns = strlen(svc);
+    no = strlen(op);
+    if (ns < sizeof(last_svc) && no < sizeof(last_op)) {
+        memcpy(last_svc, svc, ns + 1);
+        memcpy(last_op, op, no + 1);
+    } else {
+        last_svc[0] = '\0';        /* not kept */
+    }
+    return last;
 }
 
 static int has_prefix(const char *s, const char *p)
@@ -1743,122 +1770,212 @@ static int put_members(struct lv_buf *b, const json_t *o,
     return 0;
 }
 
-int lv_audit_event_build(const struct lv_audit_input *in,
-                         struct lv_audit_record *out, struct lv_err *err)
+/* A record while it is built (build_core): its columns, as loans of the
+ * input's strings and of *c's own. */
+struct built {
+    const char *recipient;
+    const char *username;
+    const char *access_key_id;
+    int read_only;
+    int key_use;
+    char source[64];
+    char event_id[37];
+    char svcname[160];
+    struct res_list rl;
+};
+
+/* The columns of in's record into *c and its compact form into b: 0, or
+ * -1 with *err. */
+static int build_core(const struct lv_audit_input *in, struct built *c,
+                      struct lv_buf *b, struct lv_err *err)
 {
     const struct lv_req *rq = in->rq;
     const struct lv_principal *who;
     const struct op_rule *rule;
-    struct res_list rl;
-    struct lv_buf b = LV_BUF_INIT(LV_AUDIT_MAX_EVENT_BYTES);
     enum identity id;
-    char svcname[160];
-    char source[64];
-    char event_id[37];
     const char *invoked_by = in->invoked_by;
-    const char *recipient;
     const char *svc;
-    const char *username;
     const json_t *resp;
-    int read_only, i;
-    int ret = -1;
 
     if (rq == NULL || rq->svc == NULL || rq->op == NULL) {
-        lv_err_set(err, LV_E_INTERNAL_FAILURE,
-                   "audit: a record needs a request's service and "
-                   "operation");
-        goto out;
+        return lv_err_set(err, LV_E_INTERNAL_FAILURE,
+                          "audit: a record needs a request's service and "
+                          "operation");
     }
     if (rq->now_ms < 0 || rq->now_ms > MAX_EVENT_MS) {
-        lv_err_set(err, LV_E_INTERNAL_FAILURE,
-                   "audit: request time out of range");
-        goto out;
+        return lv_err_set(err, LV_E_INTERNAL_FAILURE,
+                          "audit: request time out of range");
     }
     who = &rq->who;
-    recipient = in->recipient != NULL ? in->recipient : who->account;
+    c->recipient = in->recipient != NULL ? in->recipient : who->account;
     svc = rq->svc->signing_name;
     rule = find_rule(svc, rq->op->name);
-    id = record_identity(who, recipient, &invoked_by, svcname,
-                         sizeof(svcname));
-    read_only = rule != NULL ? (rule->flags & F_RO) != 0
-                             : lv_audit_read_only(svc, rq->op->name);
-    if (event_source(svc, source, sizeof(source)) < 0) {
-        lv_err_set(err, LV_E_INTERNAL_FAILURE,
-                   "audit: a service name past its field");
-        goto out;
+    id = record_identity(who, c->recipient, &invoked_by, c->svcname,
+                         sizeof(c->svcname));
+    c->read_only = rule != NULL ? (rule->flags & F_RO) != 0
+                                : lv_audit_read_only(svc, rq->op->name);
+    if (event_source(svc, c->source, sizeof(c->source)) < 0) {
+        return lv_err_set(err, LV_E_INTERNAL_FAILURE,
+                          "audit: a service name past its field");
     }
-    username = id == ID_SERVICE         ? invoked_by
-               : id == ID_USER          ? who->user
-               : id == ID_OTHER_ACCOUNT ? ""
-                                        : "root";
-    event_uuid(event_id);
-    rl.n = 0;
-    collect_resources(&rl, rule, in);
-
-    /* The compact form: the facts, no JSON (event.h). */
-    resp = in->error_code == NULL ? in->response : NULL;
-    if (lv_buf_grow(&b, 512) < 0) {
-        LV_BUG("audit: the record's limit is below 512 bytes");
-    }
-    if (lv_buf_add(&b, COMPACT_V1, 2) < 0 || lv_buf_addc(&b, KIND_CALL) < 0 ||
-        lv_audit_cw_cstr(&b, svc) < 0 ||
-        lv_audit_cw_cstr(&b, who->account) < 0 ||
-        lv_audit_cw_cstr(&b, who->arn) < 0 ||
-        lv_audit_cw_cstr(&b, who->user) < 0 ||
-        lv_audit_cw_cstr(&b, who->service) < 0 ||
-        lv_audit_cw_cstr(&b, who->access_key) < 0 ||
-        lv_audit_cw_opt(&b, in->invoked_by) < 0 ||
-        lv_audit_cw_cstr(&b, rq->source_ip) < 0 ||
-        lv_audit_cw_opt(&b, rq->user_agent) < 0 ||
-        lv_audit_cw_opt(&b, in->error_code ? in->error_message : NULL) < 0 ||
-        lv_audit_cw_opt(&b, in->key_arn) < 0 ||
-        lv_audit_cw_opt(&b, in->group_arn) < 0 ||
-        lv_audit_cw_opt(&b, in->shared_event_id) < 0 ||
-        put_members(&b, rq->in, rule ? rule->req : NULL,
-                    rule ? rule->extra_in : NULL) < 0 ||
-        put_members(&b, resp, rule ? rule->resp : NULL,
-                    rule ? rule->extra_out : NULL) < 0) {
-        lv_err_set(err, LV_E_INTERNAL_FAILURE,
-                   "audit: the record of request %s is past %d bytes",
-                   rq->id, LV_AUDIT_MAX_EVENT_BYTES);
-        goto out;
-    }
-
-    /* Success: only now is *out written. */
-    clear_record(out);
-    copy_str(out->account, sizeof(out->account), recipient);
-    copy_str(out->region, sizeof(out->region), rq->region);
-    out->event_time_ms = rq->now_ms;
-    memcpy(out->event_id, event_id, sizeof(out->event_id));
-    copy_str(out->request_id, sizeof(out->request_id), rq->id);
-    copy_str(out->event_source, sizeof(out->event_source), source);
-    copy_str(out->event_name, sizeof(out->event_name), rq->op->name);
-    out->read_only = read_only;
+    c->username = id == ID_SERVICE         ? invoked_by
+                  : id == ID_USER          ? who->user
+                  : id == ID_OTHER_ACCOUNT ? ""
+                                           : "root";
+    c->access_key_id = id == ID_SERVICE || id == ID_OTHER_ACCOUNT
+                           ? ""
+                           : who->access_key;
     /* A use of another account's key counts as the key's use in its
      * owner's record only (that record is the one GetKeyLastUsage names
      * to the owner, whose trail holds it). */
-    out->key_use = rule != NULL && (rule->flags & F_KEY) != 0 &&
-                   (in->key_arn == NULL ||
-                    arn_account_is(in->key_arn, recipient));
-    copy_str(out->username, sizeof(out->username), username);
+    c->key_use = rule != NULL && (rule->flags & F_KEY) != 0 &&
+                 (in->key_arn == NULL ||
+                  arn_account_is(in->key_arn, c->recipient));
+    event_uuid(c->event_id);
+    c->rl.n = 0;
+    collect_resources(&c->rl, rule, in);
+
+    /* The compact form: the facts, no JSON (event.h). */
+    resp = in->error_code == NULL ? in->response : NULL;
+    if (lv_buf_grow(b, 512) < 0) {
+        LV_BUG("audit: the record's limit is below 512 bytes");
+    }
+    if (lv_buf_add(b, COMPACT_V1, 2) < 0 || lv_buf_addc(b, KIND_CALL) < 0 ||
+        lv_audit_cw_cstr(b, svc) < 0 ||
+        lv_audit_cw_cstr(b, who->account) < 0 ||
+        lv_audit_cw_cstr(b, who->arn) < 0 ||
+        lv_audit_cw_cstr(b, who->user) < 0 ||
+        lv_audit_cw_cstr(b, who->service) < 0 ||
+        lv_audit_cw_cstr(b, who->access_key) < 0 ||
+        lv_audit_cw_opt(b, in->invoked_by) < 0 ||
+        lv_audit_cw_cstr(b, rq->source_ip) < 0 ||
+        lv_audit_cw_opt(b, rq->user_agent) < 0 ||
+        lv_audit_cw_opt(b, in->error_code ? in->error_message : NULL) < 0 ||
+        lv_audit_cw_opt(b, in->key_arn) < 0 ||
+        lv_audit_cw_opt(b, in->group_arn) < 0 ||
+        lv_audit_cw_opt(b, in->shared_event_id) < 0 ||
+        put_members(b, rq->in, rule ? rule->req : NULL,
+                    rule ? rule->extra_in : NULL) < 0 ||
+        put_members(b, resp, rule ? rule->resp : NULL,
+                    rule ? rule->extra_out : NULL) < 0) {
+        return lv_err_set(err, LV_E_INTERNAL_FAILURE,
+                          "audit: the record of request %s is past %d bytes",
+                          rq->id, LV_AUDIT_MAX_EVENT_BYTES);
+    }
+    return 0;
+}
+
+int lv_audit_event_build(const struct lv_audit_input *in,
+                         struct lv_audit_record *out, struct lv_err *err)
+{
+    const struct lv_req *rq = in->rq;
+    struct lv_buf b = LV_BUF_INIT(LV_AUDIT_MAX_EVENT_BYTES);
+    struct built c;
+    int i;
+
+    if (build_core(in, &c, &b, err) < 0) {
+        lv_buf_release(&b);
+        return -1;
+    }
+    /* Success: only now is *out written. */
+    clear_record(out);
+    copy_str(out->account, sizeof(out->account), c.recipient);
+    copy_str(out->region, sizeof(out->region), rq->region);
+    out->event_time_ms = rq->now_ms;
+    memcpy(out->event_id, c.event_id, sizeof(out->event_id));
+    copy_str(out->request_id, sizeof(out->request_id), rq->id);
+    copy_str(out->event_source, sizeof(out->event_source), c.source);
+    copy_str(out->event_name, sizeof(out->event_name), rq->op->name);
+    out->read_only = c.read_only;
+    out->key_use = c.key_use;
+    copy_str(out->username, sizeof(out->username), c.username);
     copy_str(out->access_key_id, sizeof(out->access_key_id),
-             id == ID_SERVICE || id == ID_OTHER_ACCOUNT ? ""
-                                                       : who->access_key);
+             c.access_key_id);
     copy_str(out->error_code, sizeof(out->error_code),
              in->error_code != NULL ? in->error_code : "");
-    for (i = 0; i < rl.n; i++) {
+    for (i = 0; i < c.rl.n; i++) {
         copy_str(out->resources[i].type, sizeof(out->resources[i].type),
-                 rl.type[i]);
+                 c.rl.type[i]);
         copy_str(out->resources[i].name, sizeof(out->resources[i].name),
-                 rl.name[i]);
+                 c.rl.name[i]);
     }
-    out->n_resources = rl.n;
+    out->n_resources = c.rl.n;
     out->event = lv_buf_detach(&b, NULL);
+    lv_buf_release(&b);
+    return 0;
+}
+
+/* s as a view, cut as copy_str() cuts it into a field of cap bytes. */
+static struct lv_audit_text view(const char *s, size_t cap)
+{
+    struct lv_audit_text t = { s, strnlen(s, cap - 1) };
+
+    return t;
+}
+
+#define FIELD_CAP(name) sizeof(((struct lv_audit_record *)0)->name)
+
+int lv_audit_event_views(const struct lv_audit_input *in,
+                         struct lv_audit_views *out, struct lv_err *err)
+{
+    const struct lv_req *rq = in->rq;
+    struct lv_buf b = LV_BUF_INIT(LV_AUDIT_MAX_EVENT_BYTES);
+    struct built built;
+    struct built *c = &built;
+    struct lv_audit_fields *f = &out->f;
+    int ret = -1;
+
+    out->event = NULL;
+    if (build_core(in, c, &b, err) < 0) {
+        goto out;
+    }
+    /* What the views lend from c, which ends here, moves to out. */
+    memcpy(out->event_id, c->event_id, sizeof(out->event_id));
+    memcpy(out->source, c->source, sizeof(out->source));
+    if (c->username == c->svcname) {
+        memcpy(out->svcname, c->svcname, sizeof(out->svcname));
+    }
+    for (int i = 0; i < c->rl.n; i++) {
+        if (c->rl.name[i] == c->rl.alias_arn) {
+            memcpy(out->alias_arn, c->rl.alias_arn, sizeof(out->alias_arn));
+        }
+    }
+    out->account = view(c->recipient, FIELD_CAP(account));
+    out->region = view(rq->region, FIELD_CAP(region));
+    f->event_time_ms = rq->now_ms;
+    f->read_only = c->read_only;
+    f->key_use = c->key_use;
+    f->event_id = view(out->event_id, FIELD_CAP(event_id));
+    f->request_id = view(rq->id, FIELD_CAP(request_id));
+    f->event_source = view(out->source, FIELD_CAP(event_source));
+    f->event_name = view(rq->op->name, FIELD_CAP(event_name));
+    /* The username may be the service's name, in c's svcname. */
+    f->username = view(c->username == c->svcname ? out->svcname
+                                                 : c->username,
+                       FIELD_CAP(username));
+    f->access_key_id = view(c->access_key_id, FIELD_CAP(access_key_id));
+    f->error_code = view(in->error_code != NULL ? in->error_code : "",
+                         FIELD_CAP(error_code));
+    f->n_resources = c->rl.n;
+    for (int i = 0; i < c->rl.n; i++) {
+        f->res_type[i] = view(c->rl.type[i], FIELD_CAP(resources[0].type));
+        f->res_name[i] = view(c->rl.name[i] == c->rl.alias_arn
+                                  ? out->alias_arn
+                                  : c->rl.name[i],
+                              FIELD_CAP(resources[0].name));
+    }
+    out->event = lv_buf_detach(&b, &f->event.n);
+    f->event.p = out->event;
+    f->has_trace = 0;
+    f->trace.p = "";
+    f->trace.n = 0;
     ret = 0;
 out:
     lv_buf_release(&b);
     return ret;
 }
+
+#undef FIELD_CAP
 
 /* The CloudTrail JSON of an API call's record, from its facts and its
  * columns, into w. */

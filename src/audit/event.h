@@ -42,6 +42,9 @@
 
 #include <stdint.h>
 
+#include "auth/creds.h"
+#include "store/audit_store.h"
+
 struct json_t;
 struct lv_audit_record;
 struct lv_err;
@@ -112,6 +115,30 @@ struct lv_audit_input {
  */
 int lv_audit_event_build(const struct lv_audit_input *in,
                          struct lv_audit_record *out, struct lv_err *err);
+
+/*
+ * What lv_audit_event_views() gives: the record lv_audit_event_build()
+ * would make, as views (store/audit_store.h) for the recorder's writer,
+ * which copies them into its job at once (no 9 KB record in between).
+ * The views point into the input's request and strings and into *out
+ * itself; event is the compact form, malloc'd (free it). Each view is cut
+ * to its record field's size, as lv_audit_event_build cuts it.
+ */
+struct lv_audit_views {
+    struct lv_audit_text account;   /* whose trail (recipientAccountId) */
+    struct lv_audit_text region;
+    struct lv_audit_fields f;       /* has_trace 0: the caller adds one */
+    char *event;
+    char event_id[37];              /* storage the views lend */
+    char source[64];
+    char svcname[160];
+    char alias_arn[LV_MAX_ARN];
+};
+
+/* As lv_audit_event_build, into *out (above). 0, or -1 with *err (then
+ * out->event is NULL). */
+int lv_audit_event_views(const struct lv_audit_input *in,
+                         struct lv_audit_views *out, struct lv_err *err);
 
 /*
  * An event a service records of what it did on its own, on no caller's

@@ -138,67 +138,72 @@ static const char *key_owner(const struct lv_req *rq,
     return strcmp(out, rq->who.account) != 0 ? out : NULL;
 }
 
-/* Builds the record of rq into *r (release it, built or not), for the
- * trail of `recipient` (NULL: the principal's account) with
- * sharedEventID `shared` (NULL: none). */
+/* The input of rq's record (event.h) into *in, for the trail of
+ * `recipient` (NULL: the principal's account) with sharedEventID `shared`
+ * (NULL: none); group: room for the group's ARN (2048 bytes). */
+static void input_of(struct lv_audit_input *in, const struct lv_req *rq,
+                     const json_t *response, const struct lv_err *failure,
+                     const char *invoked_by, const char *recipient,
+                     const char *shared, char group[2048])
+{
+    memset(in, 0, sizeof(*in));
+    in->rq = rq;
+    in->response = failure ? NULL : response;
+    in->error_code = failure ? lv_err_type(failure->code) : NULL;
+    in->error_message = failure ? lv_err_msg(failure) : NULL;
+    in->invoked_by = invoked_by;
+    in->key_arn = rq->key_arn[0] ? rq->key_arn : NULL;
+    in->group_arn = group_arn_of(rq, rq->in, group, 2048);
+    in->recipient = recipient;
+    in->shared_event_id = shared;
+}
+
+/* Builds the record of a change (input_of's arguments) into *r (release
+ * it, built or not). */
 static int build(const struct lv_req *rq, const json_t *response,
-                 const struct lv_err *failure, const char *invoked_by,
                  const char *recipient, const char *shared,
                  struct lv_audit_record *r, struct lv_err *err)
 {
     struct lv_audit_input in;
     char group[2048];
 
-    memset(&in, 0, sizeof(in));
     r->event = NULL;            /* the rest is lv_audit_event_build's */
     r->trace = NULL;
-    in.rq = rq;
-    in.response = failure ? NULL : response;
-    in.error_code = failure ? lv_err_type(failure->code) : NULL;
-    in.error_message = failure ? lv_err_msg(failure) : NULL;
-    in.invoked_by = invoked_by;
-    in.key_arn = rq->key_arn[0] ? rq->key_arn : NULL;
-    in.group_arn = group_arn_of(rq, rq->in, group, sizeof(group));
-    in.recipient = recipient;
-    in.shared_event_id = shared;
-    if (lv_audit_event_build(&in, r, err) < 0) {
-        return -1;
-    }
-    /* A refusal keeps the explainer's trace of it (kms/authz.c), readable
-     * only through the explainer, by principals allowed GetKeyPolicy; in
-     * the caller's record only. */
-    if (failure && rq->trace && !recipient) {
-        r->trace = lv_xstrdup(rq->trace);
-    }
-    return 0;
+    input_of(&in, rq, response, NULL, NULL, recipient, shared, group);
+    return lv_audit_event_build(&in, r, err);
 }
 
-/* The record a thread builds for the writer, reused from one request to
- * the next so that it stays in the thread's cache: the writer gets a
- * compact copy of it (lv_audit_submit). Used by enqueue_one only, which
- * calls nothing that records (no re-entry on one thread). */
-static _Thread_local struct lv_audit_record scratch;
-
-/* Builds the record and hands it to the writer; a record that cannot be
- * built is logged (by request id) and dropped: the request it describes
- * changed nothing, or has already been answered. */
+/* Builds the record (as views: no record struct) and hands it to the
+ * writer; a record that cannot be built is logged (by request id) and
+ * dropped: the request it describes changed nothing, or has already been
+ * answered. */
 static void enqueue_one(struct lv_audit *a, const struct lv_req *rq,
                         const json_t *response, const struct lv_err *failure,
                         const char *invoked_by, const char *recipient,
                         const char *shared, int may_wait)
 {
     struct lv_err err = LV_ERR_INIT;
-    struct lv_audit_record *r = &scratch;
+    struct lv_audit_input in;
+    struct lv_audit_views v;
+    char group[2048];
 
-    if (build(rq, response, failure, invoked_by, recipient, shared, r,
-              &err) < 0) {
+    input_of(&in, rq, response, failure, invoked_by, recipient, shared,
+             group);
+    if (lv_audit_event_views(&in, &v, &err) < 0) {
         lv_log(LV_LOG_WARN, "audit: cannot build the record req=%s: %s",
                rq->id, err.msg);
-        lv_audit_record_release(r);
         return;
     }
-    lv_audit_submit(a, r, may_wait);
-    lv_audit_record_release(r);
+    /* A refusal keeps the explainer's trace of it (kms/authz.c),
+     * readable only through the explainer, by principals allowed
+     * GetKeyPolicy; in the caller's record only. */
+    if (failure && rq->trace && !recipient) {
+        v.f.has_trace = 1;
+        v.f.trace.p = rq->trace;
+        v.f.trace.n = strlen(rq->trace);
+    }
+    lv_audit_submit_views(a, &v, may_wait);
+    free(v.event);
 }
 
 /* The record of rq for the writer: in the principal's trail, and in the
@@ -368,9 +373,8 @@ int lv_audit_req_done(struct lv_audit *a, struct lv_req *rq,
         r2->event = NULL;
         r2->trace = NULL;
     }
-    if (build(rq, resp, NULL, NULL, NULL, other ? shared : NULL, &r,
-              err) < 0 ||
-        (r2 && build(rq, resp, NULL, NULL, other, shared, r2, err) < 0)) {
+    if (build(rq, resp, NULL, other ? shared : NULL, &r, err) < 0 ||
+        (r2 && build(rq, resp, other, shared, r2, err) < 0)) {
         lv_log(LV_LOG_ERROR, "audit: cannot build the record of a change "
                "req=%s: %s; the change is rolled back", rq->id, err->msg);
         lv_err_set(err, rq->svc->fault_code, "The request could not be "

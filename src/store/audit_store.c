@@ -6,29 +6,32 @@
  * chain_walk and append_batch, which combine single rows (rows_*) and
  * batched records (batch_*) backend-independently.
  *
- * A batch's body is one zstd frame (level 1, content size in its header)
- * of this serialization:
+ * A batch's body is one zstd frame (a fast level, content size in its
+ * header) of one of two serializations. The writer writes format 2; format
+ * 1, written before it, is still read:
+ *
+ *   "lvab2"                         5 bytes, the format
+ *   32 bytes                        the prev_hash of its first record (the
+ *                                   chain's head before the batch)
+ *   then for each record, in seq order (seq_first, seq_first + 1 …):
+ *     enc2(record)                  audit_store.h
+ *     32 bytes                      its hash (chain.h v2)
  *
  *   "lvab1"                         5 bytes, the format
- *   then for each record, in seq order (seq_first, seq_first + 1 …):
- *     varint  event_time_ms (as uint64)
- *     str     event_id, request_id, event_source, event_name
- *     byte    flags: 1 read_only, 2 key_use, 4 has a trace
- *     str     username, access_key_id, error_code
- *     byte    n_resources, then str type, str name for each
- *     str     event
- *     str     trace (when flags has 4)
- *     32+32   prev_hash, hash
+ *   then for each record, in seq order:
+ *     enc2(record) as above, then 32+32 bytes prev_hash, hash (chain.h v1)
  *
  * varint = unsigned LEB128; str = varint length, then the bytes (no NUL).
- * account, region and each seq are the row's. A body that does not
- * decode exactly (changed underneath) is passed over with a warning (by
- * batch id: never its content): its records read as absent, which is
- * what verification reports.
+ * account, region and each seq are the row's; a record's prev_hash in
+ * format 2 is the hash stored before it. A body that does not decode
+ * exactly (changed underneath) is passed over with a warning (by batch
+ * id: never its content): its records read as absent, which is what
+ * verification reports.
  */
 #include "store/audit_store.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,7 +72,8 @@ void lv_audit_batch_release(struct lv_audit_batch *b)
 
 /* ---- the codec ----------------------------------------------------------- */
 
-#define BODY_MAGIC "lvab1"
+#define BODY_MAGIC_V1 "lvab1"
+#define BODY_MAGIC_V2 "lvab2"
 #define BODY_MAGIC_LEN 5
 /* One of zstd's fast levels: a batch is written for every few hundred
  * records and its text repeats itself, so level -3 keeps most of level
@@ -83,60 +87,151 @@ void lv_audit_batch_release(struct lv_audit_batch *b)
 #define FLAG_KEY_USE 2
 #define FLAG_TRACE 4
 
-static void add_varint(struct lv_buf *b, uint64_t v)
+/* The bytes of v as a varint. */
+static size_t varint_len(uint64_t v)
 {
-    uint8_t x[10];
-    size_t n = 0;
+    size_t n = 1;
 
-    do {
-        x[n] = (uint8_t)(v & 0x7f);
+    while (v >= 0x80) {
         v >>= 7;
-        if (v) {
-            x[n] |= 0x80;
-        }
         n++;
-    } while (v);
-    lv_buf_add(b, x, n);
+    }
+    return n;
 }
 
-static void add_str(struct lv_buf *b, const char *s, size_t len)
+static uint8_t *put_varint(uint8_t *p, uint64_t v)
 {
-    add_varint(b, len);
-    if (len) {
-        lv_buf_add(b, s, len);
+    while (v >= 0x80) {
+        *p++ = (uint8_t)(v | 0x80);
+        v >>= 7;
     }
+    *p++ = (uint8_t)v;
+    return p;
 }
 
-/* A fixed char field, never read past cap. */
-#define ADD_FIELD(b, f) add_str((b), (f), strnlen((f), sizeof(f)))
-
-static void encode_record(struct lv_buf *b, const struct lv_audit_record *r)
+/* A str of t at p; *at (when not NULL) re-pointed to the bytes written. */
+static uint8_t *put_text(uint8_t *p, const struct lv_audit_text *t,
+                         struct lv_audit_text *at)
 {
-    uint8_t flags = (uint8_t)((r->read_only ? FLAG_READ_ONLY : 0) |
-                              (r->key_use ? FLAG_KEY_USE : 0) |
-                              (r->trace ? FLAG_TRACE : 0));
-    uint8_t nres = (uint8_t)r->n_resources;
+    p = put_varint(p, t->n);
+    if (t->n) {
+        memcpy(p, t->p, t->n);
+    }
+    if (at) {
+        at->p = (const char *)p;
+        at->n = t->n;
+    }
+    return p + t->n;
+}
 
-    add_varint(b, (uint64_t)r->event_time_ms);
-    ADD_FIELD(b, r->event_id);
-    ADD_FIELD(b, r->request_id);
-    ADD_FIELD(b, r->event_source);
-    ADD_FIELD(b, r->event_name);
-    lv_buf_add(b, &flags, 1);
-    ADD_FIELD(b, r->username);
-    ADD_FIELD(b, r->access_key_id);
-    ADD_FIELD(b, r->error_code);
-    lv_buf_add(b, &nres, 1);
-    for (int i = 0; i < r->n_resources; i++) {
-        ADD_FIELD(b, r->resources[i].type);
-        ADD_FIELD(b, r->resources[i].name);
+static size_t text_len(const struct lv_audit_text *t)
+{
+    return varint_len(t->n) + t->n;
+}
+
+#define VIEW(f) ((struct lv_audit_text){ (f), strnlen((f), sizeof(f)) })
+
+void lv_audit_fields_of(const struct lv_audit_record *r,
+                        struct lv_audit_fields *f)
+{
+    int nres = r->n_resources;
+
+    if (nres < 0) {
+        nres = 0;
+    } else if (nres > LV_AUDIT_MAX_RESOURCES) {
+        nres = LV_AUDIT_MAX_RESOURCES;
     }
-    add_str(b, r->event ? r->event : "", r->event ? strlen(r->event) : 0);
-    if (r->trace) {
-        add_str(b, r->trace, strlen(r->trace));
+    f->event_time_ms = r->event_time_ms;
+    f->read_only = r->read_only != 0;
+    f->key_use = r->key_use != 0;
+    f->has_trace = r->trace != NULL;
+    f->n_resources = nres;
+    f->event_id = VIEW(r->event_id);
+    f->request_id = VIEW(r->request_id);
+    f->event_source = VIEW(r->event_source);
+    f->event_name = VIEW(r->event_name);
+    f->username = VIEW(r->username);
+    f->access_key_id = VIEW(r->access_key_id);
+    f->error_code = VIEW(r->error_code);
+    for (int i = 0; i < nres; i++) {
+        f->res_type[i] = VIEW(r->resources[i].type);
+        f->res_name[i] = VIEW(r->resources[i].name);
     }
-    lv_buf_add(b, r->prev_hash, LV_AUDIT_HASH_BYTES);
-    lv_buf_add(b, r->hash, LV_AUDIT_HASH_BYTES);
+    f->event.p = r->event ? r->event : "";
+    f->event.n = strlen(f->event.p);
+    f->trace.p = r->trace ? r->trace : "";
+    f->trace.n = r->trace ? strlen(r->trace) : 0;
+}
+
+#undef VIEW
+
+size_t lv_audit_enc2_size(const struct lv_audit_fields *f)
+{
+    size_t n = varint_len((uint64_t)f->event_time_ms) + 2;  /* + flags,
+                                                               * n_res */
+
+    n += text_len(&f->event_id) + text_len(&f->request_id) +
+         text_len(&f->event_source) + text_len(&f->event_name) +
+         text_len(&f->username) + text_len(&f->access_key_id) +
+         text_len(&f->error_code) + text_len(&f->event);
+    for (int i = 0; i < f->n_resources; i++) {
+        n += text_len(&f->res_type[i]) + text_len(&f->res_name[i]);
+    }
+    if (f->has_trace) {
+        n += text_len(&f->trace);
+    }
+    return n;
+}
+
+uint8_t *lv_audit_enc2_put(uint8_t *p, const struct lv_audit_fields *f,
+                           struct lv_audit_fields *at)
+{
+    struct lv_audit_fields src = *f;    /* at may be f */
+    struct lv_audit_fields *o = at;
+
+    if (o) {
+        *o = src;
+    }
+#define PUT(name) (p = put_text(p, &src.name, o ? &o->name : NULL))
+    p = put_varint(p, (uint64_t)src.event_time_ms);
+    PUT(event_id);
+    PUT(request_id);
+    PUT(event_source);
+    PUT(event_name);
+    *p++ = (uint8_t)((src.read_only ? FLAG_READ_ONLY : 0) |
+                     (src.key_use ? FLAG_KEY_USE : 0) |
+                     (src.has_trace ? FLAG_TRACE : 0));
+    PUT(username);
+    PUT(access_key_id);
+    PUT(error_code);
+    *p++ = (uint8_t)src.n_resources;
+    for (int i = 0; i < src.n_resources; i++) {
+        PUT(res_type[i]);
+        PUT(res_name[i]);
+    }
+    PUT(event);
+    if (src.has_trace) {
+        PUT(trace);
+    }
+#undef PUT
+    return p;
+}
+
+int lv_audit_enc2_of(const struct lv_audit_record *r, struct lv_buf *out)
+{
+    struct lv_audit_fields f;
+    size_t n;
+    uint8_t *end;
+
+    lv_audit_fields_of(r, &f);
+    n = lv_audit_enc2_size(&f);
+    if (lv_buf_grow(out, n) < 0) {
+        return -1;
+    }
+    end = lv_audit_enc2_put((uint8_t *)out->data + out->len, &f, NULL);
+    out->len = (size_t)((char *)end - out->data);
+    out->data[out->len] = '\0';
+    return 0;
 }
 
 struct rd {
@@ -227,8 +322,10 @@ static void rd_hash(struct rd *d, uint8_t h[LV_AUDIT_HASH_BYTES])
 }
 
 /* Decodes the next record of d into *r (zeroed first; release it): 0, or
- * -1 when the bytes do not decode. */
-static int decode_record(struct rd *d, struct lv_audit_record *r)
+ * -1 when the bytes do not decode. Format 2 (prev: the hash before it)
+ * stores its hash only; format 1 (prev NULL) its prev_hash and hash. */
+static int decode_record(struct rd *d, struct lv_audit_record *r,
+                         const uint8_t *prev)
 {
     uint8_t flags;
     uint8_t nres;
@@ -259,9 +356,56 @@ static int decode_record(struct rd *d, struct lv_audit_record *r)
     if (flags & FLAG_TRACE) {
         r->trace = rd_dup(d);
     }
-    rd_hash(d, r->prev_hash);
+    if (prev) {
+        memcpy(r->prev_hash, prev, LV_AUDIT_HASH_BYTES);
+        r->enc2 = 1;
+    } else {
+        rd_hash(d, r->prev_hash);
+    }
     rd_hash(d, r->hash);
     return d->bad ? -1 : 0;
+}
+
+static void rd_text(struct rd *d, struct lv_audit_text *t)
+{
+    t->p = rd_str(d, &t->n);
+}
+
+int lv_audit_enc2_read(const uint8_t *p, size_t n, struct lv_audit_fields *f)
+{
+    struct rd d = { p, p + n, 0 };
+    uint8_t flags;
+    int nres;
+
+    memset(f, 0, sizeof(*f));
+    f->event_time_ms = (int64_t)rd_varint(&d);
+    rd_text(&d, &f->event_id);
+    rd_text(&d, &f->request_id);
+    rd_text(&d, &f->event_source);
+    rd_text(&d, &f->event_name);
+    flags = rd_byte(&d);
+    f->read_only = !!(flags & FLAG_READ_ONLY);
+    f->key_use = !!(flags & FLAG_KEY_USE);
+    f->has_trace = !!(flags & FLAG_TRACE);
+    rd_text(&d, &f->username);
+    rd_text(&d, &f->access_key_id);
+    rd_text(&d, &f->error_code);
+    nres = rd_byte(&d);
+    if (nres > LV_AUDIT_MAX_RESOURCES) {
+        return -1;
+    }
+    f->n_resources = nres;
+    for (int i = 0; i < nres; i++) {
+        rd_text(&d, &f->res_type[i]);
+        rd_text(&d, &f->res_name[i]);
+    }
+    rd_text(&d, &f->event);
+    if (f->has_trace) {
+        rd_text(&d, &f->trace);
+    } else {
+        f->trace.p = "";
+    }
+    return d.bad || d.p != d.e ? -1 : 0;
 }
 
 typedef int (*record_cb)(void *arg, struct lv_audit_record *r);
@@ -281,6 +425,8 @@ static int decode_body(const struct lv_audit_batch *b, record_cb fn,
     struct lv_audit_record *r = lv_xmalloc(sizeof(*r));
     struct rd d;
     int64_t n = b->seq_last - b->seq_first + 1;
+    uint8_t prev[LV_AUDIT_HASH_BYTES];
+    int v2 = 0;
     const char *why = NULL;
     int rc = 0;
 
@@ -297,15 +443,18 @@ static int decode_body(const struct lv_audit_batch *b, record_cb fn,
         why = "it does not decompress";
         goto out;
     }
-    if (memcmp(raw, BODY_MAGIC, BODY_MAGIC_LEN) != 0) {
-        why = "unknown format";
-        goto out;
-    }
     d.p = raw + BODY_MAGIC_LEN;
     d.e = raw + raw_len;
     d.bad = 0;
+    if (memcmp(raw, BODY_MAGIC_V2, BODY_MAGIC_LEN) == 0) {
+        v2 = 1;
+        rd_hash(&d, prev);
+    } else if (memcmp(raw, BODY_MAGIC_V1, BODY_MAGIC_LEN) != 0) {
+        why = "unknown format";
+        goto out;
+    }
     for (int64_t i = 0; i < n; i++) {
-        if (decode_record(&d, r) < 0) {
+        if (decode_record(&d, r, v2 ? prev : NULL) < 0) {
             lv_audit_record_release(r);
             why = "a record does not decode";
             goto out;
@@ -314,6 +463,7 @@ static int decode_body(const struct lv_audit_batch *b, record_cb fn,
         memcpy(r->account, b->account, sizeof(r->account));
         memcpy(r->region, b->region, sizeof(r->region));
         r->seq = b->seq_first + i;
+        memcpy(prev, r->hash, sizeof(prev));
         rc = fn(arg, r);
         lv_audit_record_release(r);
         if (rc) {
@@ -460,9 +610,8 @@ static void set_grow(struct line_set *ls)
 }
 
 static void set_add(struct line_set *ls, char tag, const char *value,
-                    size_t cap)
+                    size_t vlen)
 {
-    size_t vlen = strnlen(value, cap);
     size_t at = ls->b->len;
     size_t n;
     size_t i;
@@ -486,98 +635,134 @@ static void set_add(struct line_set *ls, char tag, const char *value,
     }
 }
 
-#define SET_ADD(ls, tag, f) set_add((ls), (tag), (f), sizeof(f))
+#define SET_ADD(ls, tag, t) set_add((ls), (tag), (t).p, (t).n)
+
+static int same_text(const struct lv_audit_text *a,
+                     const struct lv_audit_text *b)
+{
+    return a->n == b->n && memcmp(a->p, b->p, a->n) == 0;
+}
 
 /* Whether r adds nothing to the sets that p added: the same values of
  * every attribute (most records of a run are alike: one caller, one
  * operation, one key), so that a batch hashes each value once per change
  * rather than once per record. */
-static int same_attrs(const struct lv_audit_record *p,
-                      const struct lv_audit_record *r)
+static int same_attrs(const struct lv_audit_fields *p,
+                      const struct lv_audit_fields *r)
 {
     if (p->read_only != r->read_only || p->n_resources != r->n_resources ||
-        (p->key_use && !p->error_code[0]) !=
-            (r->key_use && !r->error_code[0]) ||
-        strcmp(p->event_name, r->event_name) != 0 ||
-        strcmp(p->username, r->username) != 0 ||
-        strcmp(p->event_source, r->event_source) != 0 ||
-        strcmp(p->access_key_id, r->access_key_id) != 0) {
+        (p->key_use && !p->error_code.n) !=
+            (r->key_use && !r->error_code.n) ||
+        !same_text(&p->event_name, &r->event_name) ||
+        !same_text(&p->username, &r->username) ||
+        !same_text(&p->event_source, &r->event_source) ||
+        !same_text(&p->access_key_id, &r->access_key_id)) {
         return 0;
     }
     for (int k = 0; k < r->n_resources; k++) {
-        if (strcmp(p->resources[k].type, r->resources[k].type) != 0 ||
-            strcmp(p->resources[k].name, r->resources[k].name) != 0) {
+        if (!same_text(&p->res_type[k], &r->res_type[k]) ||
+            !same_text(&p->res_name[k], &r->res_name[k])) {
             return 0;
         }
     }
     return 1;
 }
 
-static void build_batch(struct lv_audit_record *const *v, size_t n,
+/* The sets' lines of record f (build_batch). */
+static void add_attrs(struct line_set *ls, const struct lv_audit_fields *f)
+{
+    static const char key_type[] = "AWS::KMS::Key";
+    int used = f->key_use && !f->error_code.n;
+
+    SET_ADD(ls, LV_AUDIT_TAG_EVENT_NAME, f->event_name);
+    if (f->read_only) {
+        set_add(ls, LV_AUDIT_TAG_READ_ONLY, "true", 4);
+    } else {
+        set_add(ls, LV_AUDIT_TAG_READ_ONLY, "false", 5);
+    }
+    SET_ADD(ls, LV_AUDIT_TAG_USERNAME, f->username);
+    SET_ADD(ls, LV_AUDIT_TAG_EVENT_SOURCE, f->event_source);
+    SET_ADD(ls, LV_AUDIT_TAG_ACCESS_KEY_ID, f->access_key_id);
+    for (int k = 0; k < f->n_resources; k++) {
+        SET_ADD(ls, LV_AUDIT_TAG_RESOURCE_TYPE, f->res_type[k]);
+        SET_ADD(ls, LV_AUDIT_TAG_RESOURCE_NAME, f->res_name[k]);
+        if (used && f->res_type[k].n == sizeof(key_type) - 1 &&
+            memcmp(f->res_type[k].p, key_type, sizeof(key_type) - 1) == 0) {
+            SET_ADD(ls, LV_AUDIT_TAG_KEY_USED, f->res_name[k]);
+        }
+    }
+}
+
+/* The batch (format 2) of v[0] … v[n-1] at seq_first …, after prev. */
+static void build_batch(const char *account, const char *region,
+                        int64_t seq_first,
+                        const uint8_t prev[LV_AUDIT_HASH_BYTES],
+                        struct lv_audit_flat *const *v, size_t n,
                         struct lv_audit_batch *b)
 {
     struct lv_buf attrs = LV_BUF_INIT(SIZE_MAX);
     struct lv_buf ids = LV_BUF_INIT(SIZE_MAX);
     struct lv_buf raw = LV_BUF_INIT(SIZE_MAX);
     struct line_set ls;
+    size_t total = BODY_MAGIC_LEN + LV_AUDIT_HASH_BYTES;
     size_t bound;
     size_t z;
+    char *p;
 
     memset(b, 0, sizeof(*b));
-    memcpy(b->account, v[0]->account, sizeof(b->account));
-    memcpy(b->region, v[0]->region, sizeof(b->region));
-    b->seq_first = v[0]->seq;
-    b->seq_last = v[n - 1]->seq;
+    if ((size_t)snprintf(b->account, sizeof(b->account), "%s", account) >=
+            sizeof(b->account) ||
+        (size_t)snprintf(b->region, sizeof(b->region), "%s", region) >=
+            sizeof(b->region)) {
+        LV_BUG("audit batch: a chain's account or region past its field");
+    }
+    b->seq_first = seq_first;
+    b->seq_last = seq_first + (int64_t)n - 1;
     b->time_min = INT64_MAX;
     b->time_max = INT64_MIN;
     memcpy(b->last_hash, v[n - 1]->hash, LV_AUDIT_HASH_BYTES);
 
+    /* The body in one reservation: the records' bytes are ready. */
+    for (size_t i = 0; i < n; i++) {
+        total += v[i]->rec_len + LV_AUDIT_HASH_BYTES;
+    }
+    if (lv_buf_grow(&raw, total) < 0 || lv_buf_grow(&ids, 96 * n) < 0) {
+        LV_BUG("audit batch: no room");
+    }
+    p = raw.data;
+    memcpy(p, BODY_MAGIC_V2, BODY_MAGIC_LEN);
+    p += BODY_MAGIC_LEN;
+    memcpy(p, prev, LV_AUDIT_HASH_BYTES);
+    p += LV_AUDIT_HASH_BYTES;
+
     set_init(&ls, &attrs, 64);
     lv_buf_addc(&attrs, '\n');
     lv_buf_addc(&ids, '\n');
-    lv_buf_add(&raw, BODY_MAGIC, BODY_MAGIC_LEN);
     for (size_t i = 0; i < n; i++) {
-        const struct lv_audit_record *r = v[i];
-        int used = r->key_use && !r->error_code[0];
+        const struct lv_audit_fields *f = &v[i]->f;
 
-        if (strcmp(r->account, b->account) != 0 ||
-            strcmp(r->region, b->region) != 0 ||
-            r->seq != b->seq_first + (int64_t)i ||
-            r->n_resources < 0 || r->n_resources > LV_AUDIT_MAX_RESOURCES) {
-            LV_BUG("audit batch: record %zu is not the next of its chain",
-                   i);
+        if (f->n_resources < 0 || f->n_resources > LV_AUDIT_MAX_RESOURCES) {
+            LV_BUG("audit batch: record %zu has %d resources", i,
+                   f->n_resources);
         }
-        if (r->event_time_ms < b->time_min) {
-            b->time_min = r->event_time_ms;
+        if (f->event_time_ms < b->time_min) {
+            b->time_min = f->event_time_ms;
         }
-        if (r->event_time_ms > b->time_max) {
-            b->time_max = r->event_time_ms;
+        if (f->event_time_ms > b->time_max) {
+            b->time_max = f->event_time_ms;
         }
-        if (i > 0 && same_attrs(v[i - 1], r)) {
-            goto attrs_done;    /* its values are in the sets already */
+        if (i == 0 || !same_attrs(&v[i - 1]->f, f)) {
+            add_attrs(&ls, f);
         }
-        SET_ADD(&ls, LV_AUDIT_TAG_EVENT_NAME, r->event_name);
-        set_add(&ls, LV_AUDIT_TAG_READ_ONLY, r->read_only ? "true" : "false",
-                6);
-        SET_ADD(&ls, LV_AUDIT_TAG_USERNAME, r->username);
-        SET_ADD(&ls, LV_AUDIT_TAG_EVENT_SOURCE, r->event_source);
-        SET_ADD(&ls, LV_AUDIT_TAG_ACCESS_KEY_ID, r->access_key_id);
-        for (int k = 0; k < r->n_resources; k++) {
-            const struct lv_audit_resource *res = &r->resources[k];
-
-            SET_ADD(&ls, LV_AUDIT_TAG_RESOURCE_TYPE, res->type);
-            SET_ADD(&ls, LV_AUDIT_TAG_RESOURCE_NAME, res->name);
-            if (used && strcmp(res->type, "AWS::KMS::Key") == 0) {
-                SET_ADD(&ls, LV_AUDIT_TAG_KEY_USED, res->name);
-            }
-        }
-attrs_done:
-        add_line(&ids, LV_AUDIT_TAG_EVENT_ID, r->event_id,
-                 strnlen(r->event_id, sizeof(r->event_id)));
-        add_line(&ids, LV_AUDIT_TAG_REQUEST_ID, r->request_id,
-                 strnlen(r->request_id, sizeof(r->request_id)));
-        encode_record(&raw, r);
+        add_line(&ids, LV_AUDIT_TAG_EVENT_ID, f->event_id.p, f->event_id.n);
+        add_line(&ids, LV_AUDIT_TAG_REQUEST_ID, f->request_id.p,
+                 f->request_id.n);
+        memcpy(p, v[i]->rec, v[i]->rec_len);
+        p += v[i]->rec_len;
+        memcpy(p, v[i]->hash, LV_AUDIT_HASH_BYTES);
+        p += LV_AUDIT_HASH_BYTES;
     }
+    raw.len = total;
     free(ls.off);
     free(ls.len);
     b->attrs = lv_buf_detach(&attrs, NULL);
@@ -592,9 +777,11 @@ attrs_done:
     lv_buf_release(&raw);
 }
 
-int lv_store_audit_append_batch(struct lv_store *s,
-                                struct lv_audit_record *const *v, size_t n,
-                                struct lv_err *err)
+int lv_store_audit_append_flat(struct lv_store *s, const char *account,
+                               const char *region, int64_t seq_first,
+                               const uint8_t prev_hash[LV_AUDIT_HASH_BYTES],
+                               struct lv_audit_flat *const *v, size_t n,
+                               int64_t *id, struct lv_err *err)
 {
     struct lv_audit_batch b;
     int rc;
@@ -602,14 +789,68 @@ int lv_store_audit_append_batch(struct lv_store *s,
     if (n == 0) {
         LV_BUG("audit batch: no record");
     }
-    build_batch(v, n, &b);
+    build_batch(account, region, seq_first, prev_hash, v, n, &b);
     rc = lv_store_audit_batch_insert(s, &b, err);
     if (rc == 0) {
-        for (size_t i = 0; i < n; i++) {
-            v[i]->id = b.id;
-        }
+        *id = b.id;
     }
     lv_audit_batch_release(&b);
+    return rc;
+}
+
+int lv_store_audit_append_batch(struct lv_store *s,
+                                struct lv_audit_record *const *v, size_t n,
+                                struct lv_err *err)
+{
+    struct lv_audit_flat *flat;
+    struct lv_audit_flat **pv;
+    struct lv_audit_fields f;
+    uint8_t *bytes;
+    size_t total = 0;
+    size_t at = 0;
+    int64_t id = 0;
+    int rc;
+
+    if (n == 0) {
+        LV_BUG("audit batch: no record");
+    }
+    flat = lv_xcalloc(n, sizeof(*flat));
+    pv = lv_xcalloc(n, sizeof(*pv));
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(v[i]->account, v[0]->account) != 0 ||
+            strcmp(v[i]->region, v[0]->region) != 0 ||
+            v[i]->seq != v[0]->seq + (int64_t)i ||
+            (i > 0 && memcmp(v[i]->prev_hash, v[i - 1]->hash,
+                             LV_AUDIT_HASH_BYTES) != 0)) {
+            LV_BUG("audit batch: record %zu is not the next of its chain",
+                   i);
+        }
+        lv_audit_fields_of(v[i], &f);
+        total += lv_audit_enc2_size(&f);
+    }
+    bytes = lv_xmalloc(total ? total : 1);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *end;
+
+        lv_audit_fields_of(v[i], &f);
+        end = lv_audit_enc2_put(bytes + at, &f, &flat[i].f);
+        flat[i].rec = bytes + at;
+        flat[i].rec_len = (size_t)(end - (bytes + at));
+        memcpy(flat[i].hash, v[i]->hash, LV_AUDIT_HASH_BYTES);
+        at += flat[i].rec_len;
+        pv[i] = &flat[i];
+    }
+    rc = lv_store_audit_append_flat(s, v[0]->account, v[0]->region,
+                                    v[0]->seq, v[0]->prev_hash, pv, n, &id,
+                                    err);
+    if (rc == 0) {
+        for (size_t i = 0; i < n; i++) {
+            v[i]->id = id;
+        }
+    }
+    free(bytes);
+    free(pv);
+    free(flat);
     return rc;
 }
 

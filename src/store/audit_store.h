@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct lv_buf;
 struct lv_err;
 struct lv_store;
 
@@ -68,6 +69,11 @@ struct lv_audit_record {
                                      * JSON text; NULL when none */
     uint8_t prev_hash[LV_AUDIT_HASH_BYTES];
     uint8_t hash[LV_AUDIT_HASH_BYTES];
+    int enc2;                       /* 1: kept in a batch of format 2, and
+                                     * hashed as chain.h's v2 (over its
+                                     * enc2 bytes, below); 0: hashed as
+                                     * chain.h's v1 (a single row, or a
+                                     * batch of format 1) */
 };
 
 /* Frees what a record read from the store owns (event, trace) and zeroes
@@ -162,13 +168,101 @@ int lv_store_audit_chain_walk(struct lv_store *s, const char *account,
 /*
  * Appends v[0] … v[n-1] (n >= 1), records of one chain whose seq, prev_hash
  * and hash the caller set under chain_head's lock (consecutive places, in
- * order), as one batch (below), and makes the last the head of its chain.
- * Sets each record's id to the batch's row id. Joins the caller's
- * transaction like append.
+ * order; each prev_hash the hash before it), as one batch of format 2
+ * (below: a batched record is hashed as chain.h's v2, and reads back with
+ * enc2 set), and makes the last the head of its chain. Sets each record's
+ * id to the batch's row id. Joins the caller's transaction like append.
  */
 int lv_store_audit_append_batch(struct lv_store *s,
                                 struct lv_audit_record *const *v, size_t n,
                                 struct lv_err *err);
+
+/*
+ * ---- a batched record's bytes (format 2) -------------------------------
+ *
+ * enc2(r), what a record of a format-2 batch is in the store, byte for
+ * byte, in this order:
+ *     varint  event_time_ms (as uint64)
+ *     str     event_id, request_id, event_source, event_name
+ *     byte    flags: 1 read_only, 2 key_use, 4 has a trace
+ *     str     username, access_key_id, error_code
+ *     byte    n_resources, then str type, str name for each
+ *     str     event
+ *     str     trace (when flags has 4)
+ * varint: unsigned LEB128, shortest form; str: varint length, then the
+ * bytes (no NUL). The recorder's writer builds these bytes once per
+ * record, while the record is in flight (src/audit/audit.c); the chain
+ * hashes them as they are (chain.h, v2) and the store keeps them as they
+ * are: nothing encodes a record twice. Verification rebuilds them from a
+ * decoded record's fields (lv_audit_enc2_of), which gives the same bytes
+ * for the same fields: one writer, no choices.
+ */
+
+/* A text of a record, by pointer and length (not NUL-terminated). */
+struct lv_audit_text {
+    const char *p;
+    size_t n;
+};
+
+/* The fields enc2 is made of, as views. */
+struct lv_audit_fields {
+    int64_t event_time_ms;
+    int read_only;
+    int key_use;
+    int has_trace;
+    int n_resources;                /* 0 … LV_AUDIT_MAX_RESOURCES */
+    struct lv_audit_text event_id, request_id, event_source, event_name;
+    struct lv_audit_text username, access_key_id, error_code;
+    struct lv_audit_text res_type[LV_AUDIT_MAX_RESOURCES];
+    struct lv_audit_text res_name[LV_AUDIT_MAX_RESOURCES];
+    struct lv_audit_text event, trace;
+};
+
+/* r's fields as views into r (valid while r is; r->n_resources clamped
+ * to 0 … LV_AUDIT_MAX_RESOURCES, fixed fields read up to their size). */
+void lv_audit_fields_of(const struct lv_audit_record *r,
+                        struct lv_audit_fields *f);
+
+/* The exact length of enc2 of f. */
+size_t lv_audit_enc2_size(const struct lv_audit_fields *f);
+
+/* Writes enc2 of f at p (lv_audit_enc2_size(f) bytes of room) and returns
+ * its end. at, when not NULL, receives f's views re-pointed into the
+ * bytes written (at may be f). */
+uint8_t *lv_audit_enc2_put(uint8_t *p, const struct lv_audit_fields *f,
+                           struct lv_audit_fields *at);
+
+/* The fields of enc2 bytes p … p + n - 1 as views into them: 0, or -1
+ * when they are not exactly one record's enc2. */
+int lv_audit_enc2_read(const uint8_t *p, size_t n,
+                       struct lv_audit_fields *f);
+
+/* Appends enc2 of r to out: 0, or -1 past out->max. */
+int lv_audit_enc2_of(const struct lv_audit_record *r, struct lv_buf *out);
+
+/* A record for append_flat: its enc2 bytes, its fields as views into
+ * them (lv_audit_enc2_read: for the sets lookups select on), and its
+ * hash (chain.h v2). */
+struct lv_audit_flat {
+    const uint8_t *rec;
+    size_t rec_len;
+    struct lv_audit_fields f;
+    uint8_t hash[LV_AUDIT_HASH_BYTES];
+};
+
+/*
+ * Appends v[0] … v[n-1] (n >= 1) to the chain of (account, region) as one
+ * batch of format 2 at places seq_first … seq_first + n - 1, the first
+ * following prev_hash (the head chain_head gave), each with its hash as
+ * the caller set it (chain.h v2, over its enc2 bytes), and makes the last
+ * the head of its chain. *id: the batch's row id. Joins the caller's
+ * transaction like append_batch.
+ */
+int lv_store_audit_append_flat(struct lv_store *s, const char *account,
+                               const char *region, int64_t seq_first,
+                               const uint8_t prev_hash[LV_AUDIT_HASH_BYTES],
+                               struct lv_audit_flat *const *v, size_t n,
+                               int64_t *id, struct lv_err *err);
 
 /*
  * ---- batches: how the records above are kept --------------------------

@@ -47,13 +47,16 @@ def unzstd(data, scratch):
 
 def batch_records(b, scratch):
     """The records of one audit_batches row, decoded as
-    src/store/audit_store.c documents the body: "lvab1", then per record
-    varint time, str event_id, request_id, event_source, event_name, byte
-    flags, str username, access_key_id, error_code, byte n, n × (str type,
-    str name), str event, [str trace], 32 + 32 bytes of hashes."""
+    src/store/audit_store.c documents the body: "lvab2" and 32 bytes (the
+    first record's prev_hash), then per record its enc2 — varint time, str
+    event_id, request_id, event_source, event_name, byte flags, str
+    username, access_key_id, error_code, byte n, n × (str type, str name),
+    str event, [str trace] — and 32 bytes of its hash. (Format 1, which
+    the writer wrote before, had 32 + 32 bytes of hashes after each record
+    and no prev_hash up front.)"""
     raw = unzstd(b["body"], scratch)
-    t.ok("batch %s: format lvab1" % b["id"], raw[:5] == b"lvab1", raw[:5])
-    pos = [5]
+    t.ok("batch %s: format lvab2" % b["id"], raw[:5] == b"lvab2", raw[:5])
+    pos = [5 + 32]
 
     def varint():
         v, shift = 0, 0
@@ -92,7 +95,7 @@ def batch_records(b, scratch):
         r["event"] = text()
         if flags & 4:
             text()
-        pos[0] += 64
+        pos[0] += 32
         out.append(r)
     t.ok("batch %s: decodes exactly" % b["id"], pos[0] == len(raw),
          (pos[0], len(raw)))

@@ -5,8 +5,9 @@
  * transaction (rolled back with it; committed, linked 1, 2, 3 …),
  * lv_audit_digest_make() linking digests, and lv_audit_chain_verify() on
  * a clean chain, a record rewritten with a consistent hash (found by the
- * link and the digest), the last record deleted, an expired chain, and a
- * stop requested by the callback. On the sqlite backend (the store tests
+ * link and the digest), the last record deleted, an expired chain, a
+ * stop requested by the callback, and batches of format 1 (before the
+ * writer kept enc2 bytes) read, verified and continued in format 2. On the sqlite backend (the store tests
  * cover both backends' operations).
  */
 #include <stdarg.h>
@@ -19,10 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zstd.h>
+
 #include "audit/chain.h"
 #include "crypto/keyring.h"
 #include "store/sqlite/sqlite_int.h"
 #include "store/store.h"
+#include "util/buf.h"
 #include "util/err.h"
 #include "util/hex.h"
 #include "util/mem.h"
@@ -100,6 +104,20 @@ static void test_record_hash_known_answer(void **state)
     hex_of(h, hex);
     assert_string_equal(hex, "0cf13f5ca4a60972b47414b8a3255339"
                              "4e36ae147cba45e538c2e61ed0f6a56a");
+
+    /* The same record batched (v2: over its enc2 bytes, after the
+     * chain's prefix), with and without its trace. */
+    r.enc2 = 1;
+    r.trace = tr_deny;
+    lv_audit_record_hash(&r, h);
+    hex_of(h, hex);
+    assert_string_equal(hex, "849809297f52de3b094f24d916166c74"
+                             "958bee4b82a6554dd293a8829dd3b481");
+    r.trace = NULL;
+    lv_audit_record_hash(&r, h);
+    hex_of(h, hex);
+    assert_string_equal(hex, "7e484c4432768a93ad1d3147e196ba93"
+                             "12730f169ddb25013cd4297c4b4cffb9");
 }
 
 static void test_digest_known_answer(void **state)
@@ -375,6 +393,142 @@ static void test_tail_removed_and_expired(void **state)
     assert_true(has(&fo, LV_AUDIT_REMOVED, 4, 6));
 }
 
+/* A chain walk's callback: records past seq 4 are format 2 but the
+ * single row (8); the last one seen is kept in *arg. */
+static int check_v2(void *arg, const struct lv_audit_record *r)
+{
+    struct lv_audit_record *last = arg;
+
+    assert_int_equal(r->enc2, r->seq >= 5 && r->seq <= 7);
+    last->seq = r->seq;
+    return 0;
+}
+
+/* A batch of format 1, as the writer wrote it before format 2: "lvab1",
+ * then each record's enc2 followed by its prev_hash and hash (v1). */
+static void insert_v1_batch(struct fx *f, int from, int to)
+{
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_buf raw = LV_BUF_INIT(SIZE_MAX);
+    struct lv_audit_batch b;
+    struct lv_audit_record r;
+    int64_t seq;
+    uint8_t head[LV_AUDIT_HASH_BYTES];
+    size_t bound;
+
+    memset(&b, 0, sizeof(b));
+    assert_int_equal(lv_store_begin(f->s, &err), 0);
+    assert_int_equal(lv_store_audit_chain_head(f->s, ACCT, REGION, &seq,
+                                               head, &err), 0);
+    assert_int_equal(seq, from - 1);
+    assert_int_equal(lv_buf_add(&raw, "lvab1", 5), 0);
+    snprintf(b.account, sizeof(b.account), ACCT);
+    snprintf(b.region, sizeof(b.region), REGION);
+    b.seq_first = from;
+    b.seq_last = to;
+    b.time_min = 1000 * from;
+    b.time_max = 1000 * to;
+    for (int i = from; i <= to; i++) {
+        make(&r, i);
+        r.seq = i;
+        memcpy(r.prev_hash, head, sizeof(head));
+        lv_audit_record_hash(&r, r.hash);   /* v1: r.enc2 is 0 */
+        assert_int_equal(lv_audit_enc2_of(&r, &raw), 0);
+        assert_int_equal(lv_buf_add(&raw, r.prev_hash, sizeof(head)), 0);
+        assert_int_equal(lv_buf_add(&raw, r.hash, sizeof(head)), 0);
+        memcpy(head, r.hash, sizeof(head));
+    }
+    memcpy(b.last_hash, head, sizeof(head));
+    b.attrs = lv_xstrdup("\nN:Encrypt\n");
+    b.ids = lv_xstrdup("\n");
+    bound = ZSTD_compressBound(raw.len);
+    b.body = lv_xmalloc(bound);
+    b.body_len = ZSTD_compress(b.body, bound, raw.data, raw.len, 1);
+    assert_false(ZSTD_isError(b.body_len));
+    assert_int_equal(lv_store_audit_batch_insert(f->s, &b, &err), 0);
+    assert_int_equal(lv_store_commit(f->s, &err), 0);
+    lv_audit_batch_release(&b);
+    lv_buf_release(&raw);
+}
+
+/* Batches written before format 2 still read and verify, and a chain goes
+ * on from them in format 2 (v2 hashes after v1 ones). */
+static void test_v1_batches_still_verify(void **state)
+{
+    struct fx *f = *state;
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_audit_record recs[3];
+    struct lv_audit_record *run[3];
+    struct lv_audit_record last;
+    struct found fo;
+    struct lv_audit_verify_stats st;
+
+    insert_v1_batch(f, 1, 4);
+    verify(f, &fo, &st);
+    assert_int_equal(st.records, 4);
+    assert_int_equal(fo.n, 0);
+
+    for (int i = 0; i < 3; i++) {
+        make(&recs[i], 5 + i);
+        run[i] = &recs[i];
+    }
+    assert_int_equal(lv_store_begin(f->s, &err), 0);
+    assert_int_equal(lv_audit_chain_append_batch(f->s, f->kr, run, 3, &err),
+                     0);
+    assert_int_equal(lv_store_commit(f->s, &err), 0);
+    assert_int_equal(recs[0].seq, 5);
+    assert_int_equal(recs[2].seq, 7);
+    append_n(f, 8, 8);
+    verify(f, &fo, &st);
+    assert_int_equal(st.records, 8);
+    assert_int_equal(fo.n, 0);
+
+    /* Each record reads back with its format (check_v2). */
+    memset(&last, 0, sizeof(last));
+    assert_int_equal(lv_store_audit_chain_walk(f->s, ACCT, REGION, 6,
+                                               &(int64_t){ 0 },
+                                               (uint8_t[32]){ 0 },
+                                               check_v2, &last, &err), 0);
+    assert_int_equal(last.seq, 8);
+
+    /* A v1 record's text changed underneath: reported as changed. */
+    {
+        struct lv_audit_batch b;
+        uint8_t *raw;
+        unsigned long long n;
+        char *at;
+        char *sql;
+        char *hex;
+
+        memset(&b, 0, sizeof(b));
+        assert_int_equal(lv_store_audit_batch_body(f->s, 1, &b, &err), 1);
+        n = ZSTD_getFrameContentSize(b.body, b.body_len);
+        raw = lv_xmalloc((size_t)n);
+        assert_int_equal(ZSTD_decompress(raw, (size_t)n, b.body, b.body_len),
+                         n);
+        at = memmem(raw, (size_t)n, "id-3", 4);
+        assert_non_null(at);
+        at[3] = '9';
+        free(b.body);
+        b.body = lv_xmalloc(ZSTD_compressBound((size_t)n));
+        b.body_len = ZSTD_compress(b.body, ZSTD_compressBound((size_t)n),
+                                   raw, (size_t)n, 1);
+        hex = lv_xmalloc(2 * b.body_len + 1);
+        lv_hex_encode(b.body, b.body_len, hex);
+        hex[2 * b.body_len] = '\0';
+        sql = lv_xasprintf("UPDATE audit_batches SET body = x'%s' WHERE"
+                           " id = 1", hex);
+        exec_sql(f, sql);
+        free(sql);
+        free(hex);
+        free(raw);
+        lv_audit_batch_release(&b);
+    }
+    verify(f, &fo, &st);
+    assert_int_equal(fo.n, 1);
+    assert_true(has(&fo, LV_AUDIT_CHANGED, 3, 3));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -384,6 +538,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_digests_link, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tail_removed_and_expired, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_v1_batches_still_verify, setup,
                                         teardown),
     };
 
