@@ -28,6 +28,14 @@ Environment knobs (defaults are what `make bench` uses):
                           machine runs them. 1: issue 7's method, the load
                           generator on the first cpu and the server (with
                           its PostgreSQL) on the second, with taskset
+  BENCH_TRAIL_RUNS=2*RUNS rounds of the audit trail's KMS and ingest
+                          figures (issue 13), which need more than RUNS:
+                          each round is one run per configuration
+  BENCH_ONLY=trail        only the audit trail's figures (issue 13: KMS
+                          and ingest without and with --audit-trail,
+                          interleaved, and build/bench/auditrec), in
+                          bench/results/trail.md; about 4 minutes at the
+                          defaults, e.g. BENCH_ONLY=trail bench/run.sh
   BENCH_READ_EVENTS, BENCH_SEARCH_MB, BENCH_RSS_EVENTS, BENCH_DISTINCT and
   BENCH_RUNS are also the quick mode for checking the driver itself, e.g.
   BENCH_RUNS=1 BENCH_READ_EVENTS=50000 BENCH_SEARCH_MB=16
@@ -38,6 +46,15 @@ figures, after them: the queries of INSIGHTS over the same group (whose
 generated events are about half JSON access logs, so the JSON-field query
 needs no group of its own), then a group of BENCH_DISTINCT small JSON
 events, each with its own x, for the peak memory of `stats count() by x`.
+
+The audit trail (issue 13: recording costs at most 5% of KMS Encrypt and
+of ingest throughput) is measured on servers side by side, one per
+configuration (without the trail, --audit-trail, and for ingest also
+--audit-trail --audit-data-events, reported but not judged), their runs
+interleaved round by round (bench_kms_trail, bench_ingest_trail): two
+series one after the other swing more than 5% apart on this machine. The
+plain server's KMS runs are also the table's KMS rows. Then the recorder
+alone, outside HTTP: build/bench/auditrec with the trail on and --off.
 
 The PostgreSQL figures (issue 11) run on a throwaway cluster of the
 driver's own (PgCluster), each right after its SQLite counterpart, with
@@ -62,6 +79,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LV = os.path.join(ROOT, "build", "logvault")
 LOADGEN = os.path.join(ROOT, "build", "bench", "loadgen")
 CEILING = os.path.join(ROOT, "build", "bench", "ceiling")
+AUDITREC = os.path.join(ROOT, "build", "bench", "auditrec")
 RESULTS = os.path.join(ROOT, "bench", "results")
 
 
@@ -936,17 +954,209 @@ def pg_available():
 
 
 def bench_kms(kind, args=()):
-    """KMS requests/s; for logvault, args are extra serve options (issue
-    13: --audit-trail measures the same with the audit trail on)."""
+    """KMS requests/s over RUNS runs on one server (moto's figures; for
+    logvault, bench_kms_trail measures with and without the trail)."""
     res = {}
     with Server(kind, args=args) as srv:
-        for op in ("Encrypt", "Decrypt", "GenerateDataKey"):
+        for op in KMS_OPS:
             rows = [loadgen(srv, "kms", "--op", op, "--conns", 8,
                             "--seconds", KMS_S, check=False)
                     for _ in range(RUNS)]
             res[op] = Stat([x["rps"] for x in rows if x])
             log("%s kms %s: %s requests/s" % (kind, op, res[op].fmt()))
     return res
+
+
+# ---- the audit trail's cost (issue 13) --------------------------------
+#
+# "Recording costs at most 5% of KMS Encrypt throughput and of ingest
+# throughput." Two series measured one after the other cannot show a 5%
+# difference on this machine: run to run, the KMS figures swing ±25% with
+# how the scheduler places the server's two worker threads and the load
+# generator's connections. So the servers of every configuration run side
+# by side (an idle server costs next to nothing) and the runs interleave:
+# round r runs once against each, the first of the round rotating from
+# round to round, so that a drift of the machine's load falls on every
+# configuration alike. Each figure is the median over TRAIL_RUNS rounds;
+# the ratio of the rounds' own pairs (same round, run back to back) is
+# shown beside the ratio of the medians.
+
+KMS_OPS = ("Encrypt", "Decrypt", "GenerateDataKey")
+TRAIL_RUNS = env_int("BENCH_TRAIL_RUNS", 2 * RUNS)
+TRAIL_TARGET = 0.05                     # issue 13: at most 5%
+TRAIL_BATCH, TRAIL_CONNS = 1000, 8      # issue 7's headline ingest load
+TRAIL_RECORDS = 100000                  # auditrec --records
+# key, serve options
+TRAIL_OFF = ("off", [])
+TRAIL_ON = ("on", ["--audit-trail"])
+TRAIL_DATA = ("data", ["--audit-trail", "--audit-data-events"])
+
+
+def interleaved(servers, run):
+    """TRAIL_RUNS rounds of run(server, round) against each of servers
+    ({key: Server}), the first of each round rotating (with two servers:
+    alternating). -> {key: [run's result or None, one per round]}, so
+    that index r of every list is the same round."""
+    keys = list(servers)
+    out = {k: [] for k in keys}
+    for r in range(TRAIL_RUNS):
+        for i in range(len(keys)):
+            k = keys[(r + i) % len(keys)]
+            out[k].append(run(servers[k], r))
+    return out
+
+
+def settled_run(srv, *args):
+    """loadgen(srv, *args) as a run of the trail's rounds, then wait (up
+    to 5 s) until the server's CPU time stops moving (no tick in 100 ms):
+    work it still does after the timed window (a writer catching up on a
+    queue) would otherwise be missed in this run's server_cpu_s and land
+    in the next run, of another configuration. That tail is added to
+    server_cpu_s (and cpu_s_per_m) and kept as tail_cpu_s."""
+    x = loadgen(srv, *args, check=False)
+    st = proc_stat(srv.pid)
+    if not x or not st:
+        return x
+    c0 = last = st[1]
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        time.sleep(0.1)
+        st = proc_stat(srv.pid)
+        if not st or st[1] == last:
+            break
+        last = st[1]
+    x["tail_cpu_s"] = last - c0
+    x["server_cpu_s"] += x["tail_cpu_s"]
+    if x.get("events"):
+        x["cpu_s_per_m"] = x["server_cpu_s"] / x["events"] * 1e6
+    return x
+
+
+def trail_summary(rows, rate, cpu):
+    """{key: {rate: Stat, cpu: Stat, failed: n}} from interleaved rows;
+    rate(x) and cpu(x) read one run's figures. Under "paired": for every
+    key but "off", the per-round ratios key / off of both (rounds where
+    either run failed are left out)."""
+    def figs(x, f):
+        return f(x) if x else None
+
+    out = {"paired": {}}
+    for k, xs in rows.items():
+        out[k] = {"rate": Stat([figs(x, rate) for x in xs]),
+                  "cpu": Stat([figs(x, cpu) for x in xs]),
+                  "tail": Stat([x.get("tail_cpu_s") for x in xs if x]),
+                  "failed": sum(1 for x in xs if not x)}
+    for k, xs in rows.items():
+        if k == "off":
+            continue
+        pr, pc = [], []
+        for x, o in zip(xs, rows["off"]):
+            if x and o and rate(o) and cpu(o):
+                pr.append(rate(x) / rate(o))
+                pc.append(cpu(x) / cpu(o))
+        out["paired"][k] = {"rate": Stat(pr), "cpu": Stat(pc)}
+    return out
+
+
+def kms_cpu_us(x):
+    """Server CPU-µs per request of one loadgen kms run."""
+    return x["server_cpu_s"] / x["requests"] * 1e6 if x["requests"] \
+        else None
+
+
+def bench_kms_trail():
+    """KMS requests/s and server CPU-µs per request, without and with
+    --audit-trail, interleaved on two servers side by side: {op:
+    trail_summary}."""
+    res = {}
+    with Server("logvault", args=TRAIL_OFF[1]) as off, \
+            Server("logvault", args=TRAIL_ON[1]) as on:
+        for op in KMS_OPS:
+            rows = interleaved(
+                {"off": off, "on": on},
+                lambda srv, r: settled_run(srv, "kms", "--op", op,
+                                           "--conns", 8, "--seconds",
+                                           KMS_S))
+            res[op] = t = trail_summary(rows, lambda x: x["rps"],
+                                        kms_cpu_us)
+            log("logvault kms %s: without the trail %s requests/s, %s "
+                "CPU-µs/request; with it %s requests/s, %s CPU-µs/request" %
+                (op, t["off"]["rate"].fmt(), t["off"]["cpu"].fmt(1),
+                 t["on"]["rate"].fmt(), t["on"]["cpu"].fmt(1)))
+    return res
+
+
+def bench_ingest_trail():
+    """PutLogEvents TRAIL_BATCH x TRAIL_CONNS, events/s and server CPU s per
+    million events, on three servers side by side: without the trail,
+    --audit-trail (management events only, the default: a PutLogEvents
+    records nothing) and --audit-trail --audit-data-events (every
+    PutLogEvents recorded; reported, not judged). Each run into a group of
+    its own, --create, as bench_ingest."""
+    with contextlib.ExitStack() as st:
+        servers = {k: st.enter_context(Server("logvault", args=a))
+                   for k, a in (TRAIL_OFF, TRAIL_ON, TRAIL_DATA)}
+        rows = interleaved(
+            servers,
+            lambda srv, r: settled_run(srv, "ingest", "--group",
+                                       "trail-%d" % r, "--conns",
+                                       TRAIL_CONNS, "--batch", TRAIL_BATCH,
+                                       "--seconds", INGEST_S, "--create"))
+    res = trail_summary(rows, lambda x: x["eps"],
+                        lambda x: x["cpu_s_per_m"])
+    log("logvault ingest %d x %d: without the trail %s events/s, with it "
+        "%s, with data events %s" % (
+            TRAIL_BATCH, TRAIL_CONNS, res["off"]["rate"].fmt(),
+            res["on"]["rate"].fmt(), res["data"]["rate"].fmt()))
+    return res
+
+
+def bench_auditrec():
+    """build/bench/auditrec (the recorder alone, outside HTTP), RUNS times
+    with the trail on and RUNS times --off, interleaved (alternating which
+    goes first): {on|off: {request_us, writer_us, total_us: Stat},
+    "diff": Stat of the rounds' on - off total_us, "failed": n}."""
+    figs = ("request_us", "writer_us", "total_us")
+    rows = {"on": [], "off": []}
+    for r in range(RUNS):
+        for k in (("on", "off") if r % 2 == 0 else ("off", "on")):
+            cmd = SRV_PREFIX + [AUDITREC, "--records", str(TRAIL_RECORDS)] + \
+                (["--off"] if k == "off" else [])
+            p = subprocess.run(cmd, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+            lines = [ln for ln in p.stdout.splitlines()
+                     if ln.startswith("auditrec")]
+            if p.returncode != 0 or not lines:
+                log("auditrec %s failed (%d): %s" % (
+                    k, p.returncode, (p.stderr or p.stdout).strip()[-300:]))
+                rows[k].append(None)
+                continue
+            rows[k].append(parse(lines[-1]))
+    res = {k: {f: Stat([x[f] for x in xs if x]) for f in figs}
+           for k, xs in rows.items()}
+    res["diff"] = Stat([x["total_us"] - o["total_us"]
+                        for x, o in zip(rows["on"], rows["off"]) if x and o])
+    res["failed"] = sum(1 for xs in rows.values() for x in xs if not x)
+    log("auditrec: total µs/record on %s, off %s" % (
+        res["on"]["total_us"].fmt(3), res["off"]["total_us"].fmt(3)))
+    return res
+
+
+def bench_trail():
+    """Issue 13's three figures, in this order (the recorder's cost is put
+    against the plain server's Encrypt CPU-µs of the same run)."""
+    load = os.getloadavg()
+    kms = bench_kms_trail()
+    ing = bench_ingest_trail()
+    rec = bench_auditrec()
+    return {"kms": kms, "ingest": ing, "rec": rec, "load_start": load}
+
+
+def kms_plain(trail):
+    """The KMS requests/s without the trail (the rows and moto comparison
+    of the read/search/KMS table), from the plain server of the trail's
+    rounds."""
+    return {op: trail["kms"][op]["off"]["rate"] for op in KMS_OPS}
 
 
 def bench_startup():
@@ -1060,7 +1270,7 @@ plot '%s' using 2:3:4:xtic(1) title "logvault (SQLite)" lc rgb "#2b6cb0", \\
 
 def table(ceil, lv_ing, mo_ing, lv_read, mo_read, lv_search, mo_search,
           lv_kms, mo_kms, startup, rss, moto_note, search_note, pg,
-          lv_kms_trail=None, lat=None):
+          trail=None, lat=None):
     L = []
     c_eps = ceil["ingest_eps"].med
     c_mbps = ceil["ingest_mbps"].med
@@ -1151,19 +1361,20 @@ def table(ceil, lv_ing, mo_ing, lv_read, mo_read, lv_search, mo_search,
         insights_rows(L, lv_search.get("insights"), c_scan)
     else:
         L.append("| FilterLogEvents | %s | | | |" % search_note)
-    for op in ("Encrypt", "Decrypt", "GenerateDataKey"):
+    for op in KMS_OPS:
         L.append("| KMS %s, 8 connections: requests/s | %s | | %s | %s |" % (
             op, lv_kms[op].fmt(), mo_kms[op].fmt() if mo_kms else "skipped",
             ratio(lv_kms[op].med, mo_kms[op].med) if mo_kms else "n/a"))
-    if lv_kms_trail:
-        # Issue 13's bench: the audit trail's cost, as the same requests
-        # with it on (serve --audit-trail), measured in this run.
-        for op in ("Encrypt", "Decrypt", "GenerateDataKey"):
+    if trail:
+        # Issue 13's bench: the same requests with the audit trail on
+        # (serve --audit-trail), interleaved with those above; the CPU
+        # and the cost are in the audit trail's section.
+        for op in KMS_OPS:
+            on = trail["kms"][op]["on"]["rate"]
             L.append("| KMS %s, 8 connections, with the audit trail "
                      "(`--audit-trail`): requests/s | %s | | | "
                      "%s of the rate without it |" % (
-                         op, lv_kms_trail[op].fmt(),
-                         pct(lv_kms_trail[op].med, lv_kms[op].med)))
+                         op, on.fmt(), pct(on.med, lv_kms[op].med)))
     L.append("| startup to first answered request, new data dir: ms | %s "
              "| | | |" % startup["fresh"].fmt(2))
     L.append("| startup, existing data dir: ms | %s | | | |" %
@@ -1181,6 +1392,8 @@ def table(ceil, lv_ing, mo_ing, lv_read, mo_read, lv_search, mo_search,
                  "(RssFile, mapped database pages): MB | %.1f / %.1f | | | "
                  "|" % ("{:,}".format(n), anon / 1024.0, filekb / 1024.0))
     L.append("")
+    if trail:
+        trail_table(L, trail)
     if pg:
         pg_table(L, pg, lv_ing, lv_read, lv_search)
     if moto_note:
@@ -1196,6 +1409,137 @@ def table(ceil, lv_ing, mo_ing, lv_read, mo_read, lv_search, mo_search,
 
 def met(ok):
     return "met" if ok else "**not met**"
+
+
+def signed_pct(r):
+    """A ratio as a signed change: 1.041 -> '+4.1%'."""
+    return "n/a" if r is None else "%+.1f%%" % (100.0 * (r - 1.0))
+
+
+def ratio_fmt(st, signed):
+    """A Stat of ratios as 'median (min–max)', in % or signed %."""
+    if not st.ok:
+        return "n/a"
+    f = signed_pct if signed else (lambda r: "%.1f%%" % (100.0 * r))
+    return "%s (%s – %s)" % (f(st.med), f(min(st.values)),
+                             f(max(st.values)))
+
+
+def trail_cost_rows(L, what, unit, t, key, judged):
+    """The rows of one load of the trail's table: rate and CPU without and
+    with (key), their ratios, the cost and, when judged, issue 13's
+    target."""
+    off, on, pr = t["off"], t[key], t["paired"][key]
+    rr = on["rate"].med / off["rate"].med \
+        if on["rate"].ok and off["rate"].ok and off["rate"].med else None
+    cr = on["cpu"].med / off["cpu"].med \
+        if on["cpu"].ok and off["cpu"].ok and off["cpu"].med else None
+    rate_unit, cpu_unit, cpu_digits, per = unit
+    L.append("| %s: %s | %s | %s | %s | |" % (
+        what, rate_unit, off["rate"].fmt(), on["rate"].fmt(),
+        "n/a" if rr is None else "%.1f%%" % (100 * rr)))
+    L.append("| %s: server %s | %s | %s | %s | |" % (
+        what, cpu_unit, off["cpu"].fmt(cpu_digits),
+        on["cpu"].fmt(cpu_digits), signed_pct(cr)))
+    if judged:
+        verdict = "throughput ≥ %.0f%%: %s; CPU ≤ +%.0f%%: %s" % (
+            100 * (1 - TRAIL_TARGET),
+            "n/a" if rr is None else met(rr >= 1 - TRAIL_TARGET),
+            100 * TRAIL_TARGET,
+            "n/a" if cr is None else met(cr <= 1 + TRAIL_TARGET))
+    else:
+        verdict = "not judged"
+    L.append("| %s: audit trail's cost | %s CPU per %s, %s of the %s "
+             "without it | round by round: CPU %s, %s %s | | %s |" % (
+                 what, signed_pct(cr), per,
+                 "n/a" if rr is None else "%.1f%%" % (100 * rr),
+                 rate_unit, ratio_fmt(pr["cpu"], True), rate_unit,
+                 ratio_fmt(pr["rate"], False), verdict))
+    tail = t[key]["tail"]
+    if tail.ok and tail.med > 0.02:
+        NOTES.append("audit trail, %s: the server with the trail kept "
+                     "working after the timed window, %s ms of CPU per "
+                     "run (counted in its CPU)" % (what,
+                                                   tail.fmt(0, 1e-3)))
+    for k in ("off", key):
+        if t[k]["failed"]:
+            NOTES.append("audit trail, %s, %s: %d of %d runs failed (not "
+                         "counted)" % (what, "without the trail"
+                                       if k == "off" else "with it",
+                                       t[k]["failed"], TRAIL_RUNS))
+
+
+def trail_table(L, trail):
+    """Issue 13's section: KMS and ingest without and with the audit
+    trail (interleaved, bench_kms_trail, bench_ingest_trail), and the
+    recorder alone (bench_auditrec)."""
+    kms, ing, rec = trail["kms"], trail["ingest"], trail["rec"]
+    L.append("### The audit trail's cost (issue 13: at most %.0f%% of KMS "
+             "Encrypt and of ingest throughput)" % (100 * TRAIL_TARGET))
+    L.append("")
+    L.append("Servers side by side, one per configuration, idle when not "
+             "measured; %d rounds, each one run against every server, the "
+             "first of the round rotating; median (min–max) over the "
+             "rounds. \"Round by round\": the ratio of each round's two "
+             "runs, median (min–max)." % TRAIL_RUNS)
+    L.append("")
+    L.append("| figure | without the trail | with the trail | with / "
+             "without | issue 13 |")
+    L.append("|---|---|---|---|---|")
+    for op in KMS_OPS:
+        trail_cost_rows(L, "KMS %s, 8 connections" % op,
+                        ("requests/s", "CPU-µs per request", 1, "request"),
+                        kms[op], "on", op == "Encrypt")
+    what = "PutLogEvents %s × %d" % ("{:,}".format(TRAIL_BATCH), TRAIL_CONNS)
+    trail_cost_rows(L, what, ("events/s", "CPU s / M events", 2, "event"),
+                    ing, "on", True)
+    trail_cost_rows(L, what + " with `--audit-data-events` (every "
+                    "PutLogEvents recorded)",
+                    ("events/s", "CPU s / M events", 2, "event"),
+                    ing, "data", False)
+    L.append("")
+    L.append("The recorder alone (build/bench/auditrec --records %s: KMS "
+             "Encrypt records through the front's hooks, no HTTP; %d runs "
+             "each, interleaved), CPU-µs per record:" % (
+                 "{:,}".format(TRAIL_RECORDS), RUNS))
+    L.append("")
+    L.append("| figure | trail off (`--off`) | trail on | on − off |")
+    L.append("|---|---|---|---|")
+    for f, label in (("request_us", "request thread (the hooks)"),
+                     ("writer_us", "writer (process less request thread)"),
+                     ("total_us", "total")):
+        a, b = rec["off"][f], rec["on"][f]
+        L.append("| %s | %s | %s | %s |" % (
+            label, a.fmt(3), b.fmt(3),
+            "%.3f" % (b.med - a.med) if a.ok and b.ok else "n/a"))
+    cost = rec["on"]["total_us"].med - rec["off"]["total_us"].med \
+        if rec["on"]["total_us"].ok and rec["off"]["total_us"].ok else None
+    enc = kms["Encrypt"]["off"]["cpu"].med
+    L.append("")
+    L.append("The recorder's cost: %s CPU-µs per record (rounds: %s), %s "
+             "of the plain server's Encrypt CPU-µs per request (%s, "
+             "above)." % (
+                 "n/a" if cost is None else "%.2f" % cost,
+                 rec["diff"].fmt(2),
+                 "n/a" if cost is None or not enc else
+                 "%.1f%%" % (100.0 * cost / enc),
+                 "n/a" if not enc else "%.1f" % enc))
+    L.append("")
+    if rec["failed"]:
+        NOTES.append("auditrec: %d of %d runs failed (not counted)" % (
+            rec["failed"], 2 * RUNS))
+    NOTES.append(
+        "audit trail (issue 13): %d interleaved rounds (BENCH_TRAIL_RUNS, "
+        "default 2 × BENCH_RUNS) of %g s KMS runs and %g s ingest runs; "
+        "the KMS rows without the trail (and their moto ratio) are the "
+        "plain server's runs of these rounds. KMS and ingest CPU: the "
+        "server process's, writer thread included, from /proc/PID/stat "
+        "over each timed run and after it until the server's CPU stops "
+        "moving (the next run waits for that); the judged configurations "
+        "are `--audit-trail` alone (data events off, as on AWS: a "
+        "PutLogEvents records nothing); load average when they started: "
+        "%.2f %.2f %.2f" % ((TRAIL_RUNS, KMS_S, INGEST_S) +
+                            trail["load_start"]))
 
 
 def pg_table(L, pg, lv_ing, lv_read, lv_search):
@@ -1382,8 +1726,40 @@ def method():
             "share all %d cpus" % len(CPUS))
 
 
+def main_trail():
+    """BENCH_ONLY=trail: issue 13's figures alone (bench_trail), the
+    same section as in the full table, in bench/results/trail.md."""
+    trail = bench_trail()
+    load = os.getloadavg()
+    NOTES.append("BENCH_ONLY=trail: the audit trail's figures only")
+    NOTES.append("load average at the end: %.2f %.2f %.2f on %d cpus" % (
+        load + (os.cpu_count(),)))
+    L = ["Machine: %d cpus (%s); %s." % (os.cpu_count(), cpu_model(),
+                                         method()), ""]
+    trail_table(L, trail)
+    L.append("Notes:")
+    L.append("")
+    L.extend("- " + n for n in NOTES)
+    L.append("")
+    took = time.time() - T_START
+    out = ("## logvault benchmarks — the audit trail (BENCH_ONLY=trail), "
+           "%s, %.1f minutes\n\n" % (time.strftime("%Y-%m-%d",
+                                                   time.gmtime()),
+                                     took / 60)) + "\n".join(L)
+    with open(os.path.join(RESULTS, "trail.md"), "w") as f:
+        f.write(out)
+    print()
+    print(out)
+    log("wrote bench/results/trail.md")
+    return 0
+
+
 def main():
-    for b in (LV, LOADGEN, CEILING):
+    only = os.environ.get("BENCH_ONLY", "")
+    if only not in ("", "trail"):
+        print("bench: BENCH_ONLY=%s: only `trail` is known" % only)
+        return 2
+    for b in (LV, LOADGEN, AUDITREC) + (() if only else (CEILING,)):
         if not os.access(b, os.X_OK):
             print("bench: %s is missing; run `make bench`" % b)
             return 2
@@ -1391,6 +1767,8 @@ def main():
     if PIN_ASKED and not PIN:
         NOTES.append("BENCH_PIN=1 asked, but not pinned: fewer than 2 "
                      "usable cpus or no taskset")
+    if only == "trail":
+        return main_trail()
     if BATCHES[-1] * 243 > 1048576:
         NOTES.append("batches of 10,000 ~217-byte events pass PutLogEvents' "
                      "1,048,576-byte limit (message bytes + 26 per event, "
@@ -1462,8 +1840,8 @@ def main():
             log(search_note)
     if pg:
         pg_notes(pg)
-    lv_kms = bench_kms("logvault")
-    lv_kms_trail = bench_kms("logvault", ["--audit-trail"])
+    trail = bench_trail()
+    lv_kms = kms_plain(trail)
     mo_kms = bench_kms("moto") if moto else None
     rss = bench_rss(RSS_EVENTS)
     if RSS_EVENTS < 10000000:
@@ -1477,7 +1855,7 @@ def main():
                  "cores and widened the min–max" % (load + (os.cpu_count(),)))
     md = table(ceil, lv_ing, mo_ing, lv_read, mo_read, lv_search, mo_search,
                lv_kms, mo_kms, startup, rss, moto_note, search_note, pg,
-               lv_kms_trail, lat)
+               trail, lat)
     took = time.time() - T_START
     head = ("## logvault benchmarks — `make bench`, %s, %.1f minutes\n\n" % (
         time.strftime("%Y-%m-%d", time.gmtime()), took / 60))
