@@ -1135,6 +1135,34 @@ int lv_audit_uses_response(const char *svc, const char *op)
                          (r->flags & F_RES) != 0);
 }
 
+/* Whether rules names member (n bytes). */
+static int names_member(const struct rule *rules, const char *member,
+                        size_t n)
+{
+    for (const struct rule *r = rules; r != NULL && r->member != NULL; r++) {
+        if (strlen(r->member) == n && memcmp(r->member, member, n) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int lv_audit_response_member(const char *svc, const char *op,
+                             const char *member, size_t n)
+{
+    /* The members collect_resources() reads of a response. */
+    static const struct rule res_members[] = {
+        C("SourceKeyId", ""), C("KeyId", ""), C("KeyMetadata", ""), END,
+    };
+    const struct op_rule *r = find_rule(svc, op);
+
+    return r != NULL && n > 0 &&
+           (names_member(r->resp, member, n) ||
+            names_member(r->extra_out, member, n) ||
+            ((r->flags & F_RES) != 0 &&
+             names_member(res_members, member, n)));
+}
+
 int lv_audit_key_use(const char *svc, const char *op)
 {
     const struct op_rule *r = find_rule(svc, op);

@@ -197,6 +197,12 @@ int lv_audit_key_use(const char *svc, const char *op);
  * Logs operation): the recorder can skip parsing the response then. */
 int lv_audit_uses_response(const char *svc, const char *op);
 
+/* 1 when that record reads the response's top-level member `member` (n
+ * bytes, not NUL-terminated): the only members the recorder needs to
+ * parse of a response (never a plaintext: no table names one). */
+int lv_audit_response_member(const char *svc, const char *op,
+                             const char *member, size_t n);
+
 /* The size limit of one record's compact form (CloudTrail caps an event
  * at 256 KB: "CloudTrail event size" in its quotas), and of the JSON
  * rendered from it (escapes may make it longer than its compact form). */

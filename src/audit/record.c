@@ -20,6 +20,7 @@
 #include "store/store.h"
 #include "svc/req.h"
 #include "util/err.h"
+#include "util/json_pick.h"
 #include "util/log.h"
 #include "util/mem.h"
 
@@ -46,39 +47,6 @@ static int wanted(const struct lv_audit *a, const struct lv_req *rq)
 {
     return a && rq->svc && rq->op &&
            (lv_audit_config_of(a)->data_events || !data_event(rq));
-}
-
-/* The response as event.c reads it: the handler's output object, less
- * its secret members, when event.c reads it (lv_audit_uses_response);
- * else NULL, unparsed (Encrypt, every Logs operation: a GetLogEvents page
- * holds event text), which event.c takes at no loss. */
-static json_t *response_of(const struct lv_req *rq, const char *text,
-                           size_t len)
-{
-    json_t *j = NULL;
-
-    if (!lv_audit_uses_response(rq->svc->signing_name, rq->op->name)) {
-        return NULL;
-    }
-    if (text && len) {
-        j = json_loadb(text, len, 0, NULL);
-    }
-    if (!json_is_object(j)) {
-        json_decref(j);
-        return json_object();
-    }
-    for (size_t i = 0; secret_members[i]; i++) {
-        json_t *v = json_object_get(j, secret_members[i]);
-
-        if (json_is_string(v)) {
-            /* jansson's copy of the text, ours to wipe before it frees
-             * it. */
-            lv_secret_wipe((char *)json_string_value(v),
-                           json_string_length(v));
-            json_object_del(j, secret_members[i]);
-        }
-    }
-    return j;
 }
 
 /* The log group a Logs request names, as an ARN, in buf (256 bytes);
@@ -248,85 +216,64 @@ int lv_audit_req_begin(struct lv_audit *a, struct lv_req *rq, int raw_body,
     return 0;
 }
 
-/* The raw-body members a record takes (event.c's PutLogEvents rule:
- * the group and the stream, never the events). */
-static const char *const raw_members[] = {
-    "logGroupName", "logStreamName", NULL,
-};
-
-/* The end of the JSON string starting at p (its opening quote), past
- * its closing quote; NULL when it does not end before e. */
-static const char *string_end(const char *p, const char *e)
+/* The response members event.c reads (never a secret one: no table
+ * names one, and secret_members says so again). */
+static int want_response(void *arg, const char *key, size_t n)
 {
-    for (p++; p < e; p++) {
-        if (*p == '\\') {
-            p++;
-        } else if (*p == '"') {
-            return p + 1;
+    const struct lv_req *rq = arg;
+
+    for (size_t i = 0; secret_members[i]; i++) {
+        if (strlen(secret_members[i]) == n &&
+            memcmp(secret_members[i], key, n) == 0) {
+            return 0;
         }
     }
-    return NULL;
+    return lv_audit_response_member(rq->svc->signing_name, rq->op->name,
+                                    key, n);
 }
 
-/*
- * A raw-body handler's input (PutLogEvents) for its record only: the
- * top-level string members of raw_members, found by a scan that skips
- * everything else (the events, up to megabytes, are never parsed). The
- * handler or the front has validated the body already, or refused it:
- * a body the scan cannot follow gives what it found so far. NULL when
- * the request has its parsed input, or no body.
- */
+/* The response as event.c reads it: the members of the handler's output
+ * object that it reads (lv_json_pick: nothing else is parsed or copied),
+ * when it reads any (lv_audit_uses_response); else NULL, unparsed
+ * (Encrypt, every Logs operation: a GetLogEvents page holds event text),
+ * which event.c takes at no loss. */
+static json_t *response_of(const struct lv_req *rq, const char *text,
+                           size_t len)
+{
+    if (!lv_audit_uses_response(rq->svc->signing_name, rq->op->name)) {
+        return NULL;
+    }
+    return lv_json_pick(text ? text : "", text ? len : 0, want_response,
+                        (void *)rq);
+}
+
+/* The raw-body members a record takes (event.c's PutLogEvents rule:
+ * the group and the stream, never the events). */
+static int want_raw(void *arg, const char *key, size_t n)
+{
+    static const char *const raw_members[] = {
+        "logGroupName", "logStreamName", NULL,
+    };
+
+    (void)arg;
+    for (size_t i = 0; raw_members[i]; i++) {
+        if (strlen(raw_members[i]) == n &&
+            memcmp(raw_members[i], key, n) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A raw-body handler's input (PutLogEvents) for its record only: its
+ * raw_members, picked from the body (lv_json_pick). NULL when the request has its parsed
+ * input, or no body. */
 static json_t *raw_input(const struct lv_req *rq)
 {
-    const char *p;
-    const char *e;
-    const char *key = NULL;
-    size_t key_len = 0;
-    int depth = 0;
-    json_t *in;
-
     if (rq->in || !rq->body) {
         return NULL;
     }
-    in = json_object();
-    p = rq->body;
-    e = rq->body + rq->body_len;
-    while (p < e) {
-        if (*p == '"') {
-            const char *end = string_end(p, e);
-
-            if (!end) {
-                break;
-            }
-            if (depth == 1 && !key) {
-                key = p + 1;
-                key_len = (size_t)(end - p) - 2;
-            } else if (depth == 1) {
-                for (size_t i = 0; raw_members[i]; i++) {
-                    if (strlen(raw_members[i]) == key_len &&
-                        memcmp(raw_members[i], key, key_len) == 0) {
-                        json_object_set_new(in, raw_members[i],
-                                            json_loadb(p, (size_t)(end - p),
-                                                       JSON_DECODE_ANY,
-                                                       NULL));
-                    }
-                }
-                key = NULL;
-            }
-            p = end;
-            continue;
-        }
-        if (*p == '{' || *p == '[') {
-            depth++;
-        } else if (*p == '}' || *p == ']') {
-            depth--;
-        }
-        if (depth == 1 && key && (*p == ',' || *p == '}' || *p == ']')) {
-            key = NULL;         /* a member whose value is not a string */
-        }
-        p++;
-    }
-    return in;
+    return lv_json_pick(rq->body, rq->body_len, want_raw, NULL);
 }
 
 int lv_audit_req_done(struct lv_audit *a, struct lv_req *rq,
