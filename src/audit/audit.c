@@ -388,7 +388,11 @@ static void write_batch(struct lv_audit *a, struct job *batch, size_t n)
         while (end < n && same_chain(v[end], v[first])) {
             end++;
         }
-        if (lv_store_begin(a->store, &err) < 0) {
+        /* Nobody waits for these records, and they were only in memory
+         * until now: the batch need not wait for the disk either
+         * (lv_store_begin_relaxed: an OS crash may lose it, a process
+         * crash cannot, and it never outlives a later change's record). */
+        if (lv_store_begin_relaxed(a->store, &err) < 0) {
             goto one_by_one;
         }
         if (append_batch(a, v + first, end - first, &err) < 0) {

@@ -23,8 +23,12 @@
  *    the asynchronous writer, which group-commits records in batches (like
  *    the Logs committer, src/logs/commit.c, but letting a batch gather for
  *    up to 200 ms: nobody waits for it), so that a busy Encrypt path
- *    shares one commit among many records. A record queued is written
- *    unless the process dies first: a clean stop writes them all.
+ *    shares one commit among many records, which does not wait for the
+ *    disk (lv_store_begin_relaxed). A record queued is written unless the
+ *    process dies first: a clean stop writes them all; a batch written
+ *    is kept unless the operating system crashes (or the power fails)
+ *    before the store's log is next flushed, which any later change's
+ *    commit does.
  *  - a call the Logs service makes to KMS for a group (src/kms/internal.c):
  *    recorded as AWS records them (userIdentity AWSService, invokedBy
  *    logs.amazonaws.com, the encryption context in requestParameters),

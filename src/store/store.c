@@ -291,14 +291,11 @@ static void txn_closed(struct txn_state *t, int ok)
     }
 }
 
-int lv_store_begin(struct lv_store *s, struct lv_err *err)
+/* The bookkeeping of a level the backend opened (after_commit's). */
+static void level_opened(struct lv_store *s)
 {
-    struct txn_state *t;
+    struct txn_state *t = txn_find(s);
 
-    if (s->be->begin(s->impl, err) < 0) {
-        return -1;
-    }
-    t = txn_find(s);
     if (!t) {
         t = lv_xcalloc(1, sizeof(*t));
         t->s = s;
@@ -307,6 +304,23 @@ int lv_store_begin(struct lv_store *s, struct lv_err *err)
         txn_states = t;
     }
     t->depth++;
+}
+
+int lv_store_begin(struct lv_store *s, struct lv_err *err)
+{
+    if (s->be->begin(s->impl, err) < 0) {
+        return -1;
+    }
+    level_opened(s);
+    return 0;
+}
+
+int lv_store_begin_relaxed(struct lv_store *s, struct lv_err *err)
+{
+    if (s->be->begin_relaxed(s->impl, err) < 0) {
+        return -1;
+    }
+    level_opened(s);
     return 0;
 }
 

@@ -126,6 +126,22 @@ int lv_store_commit(struct lv_store *s, struct lv_err *err);
 void lv_store_rollback(struct lv_store *s);
 
 /*
+ * lv_store_begin for an outermost transaction (none may be open on this
+ * thread: LV_BUG otherwise) whose commit does not wait for the disk: it
+ * returns once the database has the transaction, before it is flushed, so
+ * an operating system crash or a power loss may undo it — never half of
+ * it, and never while keeping a transaction committed after it on any
+ * connection (each backend's log is one sequence: a later flushed commit
+ * flushes it too); a process crash or a restart never does. For work
+ * nobody waits on, which was only in memory before anyway (the audit
+ * trail's batches of read-only records): it saves a flush per
+ * transaction. sqlite: synchronous=NORMAL for this transaction (it can
+ * only change outside one; FULL again after it); PostgreSQL: SET LOCAL
+ * synchronous_commit = off.
+ */
+int lv_store_begin_relaxed(struct lv_store *s, struct lv_err *err);
+
+/*
  * Work that must wait until what this thread's transaction wrote is
  * visible to every other connection: fn(arg) runs on this thread right
  * after the outermost lv_store_commit succeeds (in the order registered),

@@ -181,6 +181,8 @@ struct lv_store_backend {
     int (*begin)(void *impl, struct lv_err *err);
     int (*commit)(void *impl, struct lv_err *err);
     void (*rollback)(void *impl);
+    /* An outermost begin as lv_store_begin_relaxed() (store.h) asks. */
+    int (*begin_relaxed)(void *impl, struct lv_err *err);
     /* schema_version rows: get (0 when absent), set (insert or update),
      * and a walk over every row, stopping early when fn returns non-zero
      * (that value is then returned). */

@@ -620,6 +620,46 @@ static void test_close_with_live_threads(void **state)
 
 /* ---- transactions ---- */
 
+/* lv_store_begin_relaxed: a transaction like any other (kept on commit,
+ * undone on rollback, levels nested in it), run with synchronous=NORMAL,
+ * and the connection back at FULL once it ends, whichever way. */
+static void test_begin_relaxed(void **state)
+{
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_store *s;
+    struct tmp t;
+
+    (void)state;
+    tmp_make(&t);
+    s = open_with(&t, lists_fake1, &err);
+    assert_non_null(s);
+    assert_int_equal(query_int(s, "PRAGMA synchronous"), 2);   /* FULL */
+
+    assert_int_equal(lv_store_begin_relaxed(s, &err), 0);
+    assert_int_equal(query_int(s, "PRAGMA synchronous"), 1);   /* NORMAL */
+    exec_ok(s, "INSERT INTO t1 VALUES (1)");
+    assert_int_equal(lv_store_begin(s, &err), 0);
+    exec_ok(s, "INSERT INTO t1 VALUES (2)");
+    lv_store_rollback(s);
+    assert_int_equal(lv_store_commit(s, &err), 0);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM t1"), 1);
+    assert_int_equal(query_int(s, "PRAGMA synchronous"), 2);
+
+    assert_int_equal(lv_store_begin_relaxed(s, &err), 0);
+    exec_ok(s, "INSERT INTO t1 VALUES (3)");
+    lv_store_rollback(s);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM t1"), 1);
+    assert_int_equal(query_int(s, "PRAGMA synchronous"), 2);
+
+    /* Work after it commits with FULL again (no transaction left open). */
+    assert_int_equal(lv_store_begin(s, &err), 0);
+    exec_ok(s, "INSERT INTO t1 VALUES (4)");
+    assert_int_equal(lv_store_commit(s, &err), 0);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM t1"), 2);
+    lv_store_close(s);
+    tmp_remove(&t);
+}
+
 static void test_transactions(void **state)
 {
     struct lv_err err = LV_ERR_INIT;
@@ -1151,6 +1191,7 @@ int main(void)
         cmocka_unit_test(test_threads_write),
         cmocka_unit_test(test_close_with_live_threads),
         cmocka_unit_test(test_transactions),
+        cmocka_unit_test(test_begin_relaxed),
         cmocka_unit_test(test_after_commit),
         cmocka_unit_test(test_meta),
         cmocka_unit_test(test_stmt_cache),

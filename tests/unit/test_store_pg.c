@@ -264,6 +264,59 @@ static void test_nested(void **state)
     lv_store_close(s);
 }
 
+/* synchronous_commit on this thread's connection ("on", "off"). */
+static char *sync_commit(struct lv_store *s)
+{
+    struct lv_err err = LV_ERR_INIT;
+    PGconn *pg = lv_pg_conn(lv_pg_of(s), &err);
+    PGresult *r;
+    char *v;
+
+    assert_non_null(pg);
+    r = PQexec(pg, "SHOW synchronous_commit");
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    v = lv_xstrdup(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return v;
+}
+
+/* lv_store_begin_relaxed: a transaction like any other (kept on commit,
+ * undone on rollback, levels nested in it), with synchronous_commit off
+ * for it alone. */
+static void test_begin_relaxed(void **state)
+{
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_store *s = open_store();
+    char *v;
+
+    (void)state;
+    assert_int_equal(lv_store_begin_relaxed(s, &err), 0);
+    v = sync_commit(s);
+    assert_string_equal(v, "off");
+    free(v);
+    assert_int_equal(lv_store_meta_set(s, "r.kept", "1", 1, &err), 0);
+    assert_int_equal(lv_store_begin(s, &err), 0);
+    assert_int_equal(lv_store_meta_set(s, "r.inner", "2", 1, &err), 0);
+    lv_store_rollback(s);
+    assert_int_equal(lv_store_commit(s, &err), 0);
+    v = sync_commit(s);
+    assert_string_equal(v, "on");
+    free(v);
+    assert_int_equal(db_int("SELECT count(*) FROM meta"
+                            " WHERE key = 'r.kept'"), 1);
+    assert_int_equal(db_int("SELECT count(*) FROM meta"
+                            " WHERE key = 'r.inner'"), 0);
+
+    assert_int_equal(lv_store_begin_relaxed(s, &err), 0);
+    assert_int_equal(lv_store_meta_set(s, "r.undone", "3", 1, &err), 0);
+    lv_store_rollback(s);
+    assert_int_equal(meta_has(s, "r.undone"), 0);
+    v = sync_commit(s);
+    assert_string_equal(v, "on");
+    free(v);
+    lv_store_close(s);
+}
+
 static void test_failed_statement(void **state)
 {
     struct lv_err err = LV_ERR_INIT;
@@ -730,6 +783,7 @@ int main(void)
         cmocka_unit_test(test_migrations),
         cmocka_unit_test(test_newer_refused),
         cmocka_unit_test(test_nested),
+        cmocka_unit_test(test_begin_relaxed),
         cmocka_unit_test(test_failed_statement),
         cmocka_unit_test(test_reconnect),
         cmocka_unit_test(test_meta_add_two_stores),

@@ -320,6 +320,23 @@ static int fault_begin(void *impl, struct lv_err *err)
     return 0;
 }
 
+/* As fault_begin: the same faults (OP_BEGIN), then the backend's. */
+static int fault_begin_relaxed(void *impl, struct lv_err *err)
+{
+    struct fault *f = impl;
+    struct txn *t;
+
+    if (check(f, OP_BEGIN, err) < 0 ||
+        f->be->begin_relaxed(f->impl, err) < 0) {
+        return -1;
+    }
+    t = this_txn(f);
+    if (t->depth++ == 0) {
+        memset(t->called, 0, sizeof(t->called));
+    }
+    return 0;
+}
+
 static int fault_commit(void *impl, struct lv_err *err)
 {
     struct fault *f = impl;
@@ -618,6 +635,7 @@ static const struct lv_store_backend fault_backend = {
     .ping = fault_ping,
     .exec = fault_exec,
     .begin = fault_begin,
+    .begin_relaxed = fault_begin_relaxed,
     .commit = fault_commit,
     .rollback = fault_rollback,
     .version_get = fault_version_get,

@@ -607,6 +607,27 @@ static struct conn *conn_in_txn(void *impl, const char *what)
     return c;
 }
 
+static int pg_begin_relaxed(void *impl, struct lv_err *err)
+{
+    struct lv_pg *q = impl;
+    struct conn *c = pthread_getspecific(q->key);
+
+    if (c && c->depth != 0) {
+        LV_BUG("store: begin_relaxed inside a transaction");
+    }
+    if (lv_pg_begin(impl, err) < 0) {
+        return -1;
+    }
+    c = pthread_getspecific(q->key);
+    /* SET LOCAL: this transaction only; nothing to restore, nor to redo
+     * after a reconnect. */
+    if (simple(c, "SET LOCAL synchronous_commit = off", "begin", err) < 0) {
+        lv_pg_rollback(impl);
+        return -1;
+    }
+    return 0;
+}
+
 /* The outermost level closed: rolls back what is left when the
  * transaction failed or a commit did not happen. */
 static void end_outermost(struct conn *c)
@@ -1162,6 +1183,7 @@ const struct lv_store_backend lv_store_postgres_backend = {
     .ping = pg_ping,
     .exec = pg_exec,
     .begin = lv_pg_begin,
+    .begin_relaxed = pg_begin_relaxed,
     .commit = lv_pg_commit,
     .rollback = lv_pg_rollback,
     .version_get = pg_version_get,

@@ -48,6 +48,8 @@ struct conn {
     sqlite3 *db;
     int depth;              /* open transaction levels, 0 = autocommit */
     int kms_dirty;          /* the open transaction wrote KMS records */
+    int relaxed;            /* synchronous=NORMAL until the open
+                             * transaction ends (sq_begin_relaxed) */
     struct slot *slots;     /* open addressing, nslots a power of two */
     size_t nslots;
     size_t used;
@@ -673,10 +675,47 @@ static struct conn *conn_in_txn(void *impl, const char *what)
  * it wrote (or the state it restored) is what every reader sees. */
 static void txn_ended(struct conn *c)
 {
+    int rc;
+
     if (c->depth == 0 && c->kms_dirty) {
         c->kms_dirty = 0;
         atomic_fetch_add(&c->owner->kms_generation, 1);
     }
+    if (c->depth == 0 && c->relaxed) {
+        c->relaxed = 0;
+        rc = run(c, "PRAGMA synchronous = FULL");
+        if (rc != SQLITE_OK) {
+            /* The connection would go on relaxed: not to be used. */
+            LV_BUG("store: cannot set synchronous = FULL again (%d)", rc);
+        }
+    }
+}
+
+static int sq_begin_relaxed(void *impl, struct lv_err *err)
+{
+    struct conn *c = get_conn(impl, err);
+    int rc;
+
+    if (!c) {
+        return -1;
+    }
+    if (c->depth != 0) {
+        LV_BUG("store: begin_relaxed inside a transaction");
+    }
+    /* Read at commit time, settable only outside a transaction: a WAL
+     * commit then skips its fsync (the WAL is synced at the next
+     * checkpoint, or by the next FULL commit). txn_ended() sets FULL
+     * again. */
+    rc = run(c, "PRAGMA synchronous = NORMAL");
+    if (rc != SQLITE_OK) {
+        return lv_sqlite_fail(c->db, rc, "begin", err);
+    }
+    c->relaxed = 1;
+    if (lv_sqlite_begin(impl, err) < 0) {
+        txn_ended(c);
+        return -1;
+    }
+    return 0;
 }
 
 static int commit_level(struct conn *c, struct lv_err *err)
@@ -1044,6 +1083,7 @@ const struct lv_store_backend lv_store_sqlite_backend = {
     .ping = sq_ping,
     .exec = sq_exec,
     .begin = lv_sqlite_begin,
+    .begin_relaxed = sq_begin_relaxed,
     .commit = lv_sqlite_commit,
     .rollback = lv_sqlite_rollback,
     .version_get = sq_version_get,
