@@ -138,8 +138,19 @@ static int replace(struct lv_req *rq, const struct lv_log_policy_rec *rec,
     struct names nm = { NULL, 0 };
     int ret = -1;
 
+    char lock[256];
+
     if (lv_store_begin(s, err) < 0) {
         return -1;
+    }
+    /* The check reads the policies in force and the write adds one: two
+     * puts of one account, region and type at once (two nodes on
+     * PostgreSQL) must not both pass a check that each would fail after
+     * the other (overlapping prefixes; two data protection policies). */
+    snprintf(lock, sizeof(lock), "logs.policies:%s:%s:%s:%s", rec->account,
+             rec->region, rec->scope, rec->type);
+    if (lv_store_lock(s, lock, err) < 0) {
+        goto fail;
     }
     if (check && check(rq, rec, err) < 0) {
         goto fail;

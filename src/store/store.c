@@ -155,6 +155,11 @@ const char *lv_store_kind_of(const struct lv_store *s)
     return s->kind;
 }
 
+int lv_store_lock(struct lv_store *s, const char *name, struct lv_err *err)
+{
+    return s->be->xact_lock ? s->be->xact_lock(s->impl, name, err) : 0;
+}
+
 int lv_store_lease(struct lv_store *s, const char *name, struct lv_err *err)
 {
     return s->be->lease(s->impl, name, err);

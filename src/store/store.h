@@ -91,6 +91,18 @@ const char *lv_store_kind_of(const struct lv_store *s);
 int lv_store_lease(struct lv_store *s, const char *name, struct lv_err *err);
 
 /*
+ * Serializes the transaction open on this thread (there must be one)
+ * with every other transaction, in this process or any other sharing the
+ * store, that locks the same name: the second to ask waits until the
+ * first ends. For a check followed by a write that a concurrent
+ * transaction's own check would not see (two PutAccountPolicy calls whose
+ * prefixes overlap). sqlite: nothing to do, a transaction holds the one
+ * write lock from its begin; PostgreSQL: a transaction-scoped advisory
+ * lock on the name. 0, or -1 with *err.
+ */
+int lv_store_lock(struct lv_store *s, const char *name, struct lv_err *err);
+
+/*
  * lv_store_lease() for one pass of a background task: 1 when the pass may
  * run (this process holds `name`), 0 when it must be skipped (another
  * process holds it, or the store failed). *state is the task's own,

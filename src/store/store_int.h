@@ -218,6 +218,10 @@ struct lv_store_backend {
      * around its check and its steps, so that nodes starting together
      * migrate once. Taking it waits for the holder. 0 or -1 with *err. */
     int (*migrate_lock)(void *impl, int on, struct lv_err *err);
+    /* Optional (NULL: a transaction holds the store's one write lock from
+     * its begin already, as sqlite's BEGIN IMMEDIATE): lv_store_lock()
+     * (store.h), in the transaction open on this thread. */
+    int (*xact_lock)(void *impl, const char *name, struct lv_err *err);
     const struct lv_store_kms_ops *kms;
     const struct lv_store_logs_ops *logs;
     const struct lv_store_audit_ops *audit;

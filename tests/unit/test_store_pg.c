@@ -317,6 +317,62 @@ static void test_begin_relaxed(void **state)
     lv_store_close(s);
 }
 
+/* The second of two transactions locking one name (lv_store_lock) waits
+ * for the first to end: the waiter sees what the first did before it
+ * committed. */
+struct locker {
+    struct lv_store *s;
+    volatile int first_done;        /* set by the first just before its
+                                     * commit */
+    int seen;                       /* first_done when the lock came */
+    int rc;
+};
+
+static void *second_locker(void *arg)
+{
+    struct locker *l = arg;
+    struct lv_err err = LV_ERR_INIT;
+
+    l->rc = lv_store_begin(l->s, &err);
+    if (l->rc == 0) {
+        l->rc = lv_store_lock(l->s, "test.lock", &err);
+        l->seen = l->first_done;
+        lv_store_rollback(l->s);
+    }
+    return NULL;
+}
+
+static void test_lock(void **state)
+{
+    struct lv_err err = LV_ERR_INIT;
+    struct locker l = { open_store(), 0, -1, -1 };
+    pthread_t th;
+
+    (void)state;
+    assert_int_equal(lv_store_begin(l.s, &err), 0);
+    assert_int_equal(lv_store_lock(l.s, "test.lock", &err), 0);
+    assert_int_equal(pthread_create(&th, NULL, second_locker, &l), 0);
+    /* Ample time for the second to take the lock if it did not wait;
+     * not a timed assertion: the order is what is checked. */
+    usleep(300 * 1000);
+    l.first_done = 1;
+    assert_int_equal(lv_store_commit(l.s, &err), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(l.rc, 0);
+    assert_int_equal(l.seen, 1);
+
+    /* Another name does not wait. */
+    l.first_done = 0;
+    assert_int_equal(lv_store_begin(l.s, &err), 0);
+    assert_int_equal(lv_store_lock(l.s, "test.other", &err), 0);
+    assert_int_equal(pthread_create(&th, NULL, second_locker, &l), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(l.rc, 0);
+    assert_int_equal(l.seen, 0);
+    lv_store_rollback(l.s);
+    lv_store_close(l.s);
+}
+
 static void test_failed_statement(void **state)
 {
     struct lv_err err = LV_ERR_INIT;
@@ -784,6 +840,7 @@ int main(void)
         cmocka_unit_test(test_newer_refused),
         cmocka_unit_test(test_nested),
         cmocka_unit_test(test_begin_relaxed),
+        cmocka_unit_test(test_lock),
         cmocka_unit_test(test_failed_statement),
         cmocka_unit_test(test_reconnect),
         cmocka_unit_test(test_meta_add_two_stores),

@@ -320,6 +320,14 @@ static int fault_begin(void *impl, struct lv_err *err)
     return 0;
 }
 
+/* Passed through (no fault of its own: it orders, it keeps nothing). */
+static int fault_xact_lock(void *impl, const char *name, struct lv_err *err)
+{
+    struct fault *f = impl;
+
+    return f->be->xact_lock ? f->be->xact_lock(f->impl, name, err) : 0;
+}
+
 /* As fault_begin: the same faults (OP_BEGIN), then the backend's. */
 static int fault_begin_relaxed(void *impl, struct lv_err *err)
 {
@@ -646,6 +654,7 @@ static const struct lv_store_backend fault_backend = {
     .meta_add = fault_meta_add,
     .kms_generation = fault_kms_generation,
     .lease = fault_lease,
+    .xact_lock = fault_xact_lock,
     .kms = &fault_kms_ops,
     .logs = &fault_logs_ops,
     .audit = &fault_audit_ops,

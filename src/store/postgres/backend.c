@@ -782,6 +782,23 @@ static int pg_migrate_lock(void *impl, int on, struct lv_err *err)
                         : "release the migration lock", err);
 }
 
+/* lv_store_lock(): until the transaction ends (keyed apart from the
+ * leases and the migration lock, which are session locks). */
+static int pg_xact_lock(void *impl, const char *name, struct lv_err *err)
+{
+    static const char sql[] = "SELECT pg_advisory_xact_lock($1)";
+    struct lv_pg_params p;
+    char key[256];
+
+    if (lv_pg_txn_depth(impl) == 0) {
+        LV_BUG("store: lock with no transaction open");
+    }
+    snprintf(key, sizeof(key), "xact:%s", name);
+    lv_pg_params_init(&p);
+    lv_pg_param_int64(&p, lock_key(key));
+    return lv_pg_run(impl, sql, &p, "lock", err);
+}
+
 int lv_pg_lease(void *impl, const char *name, struct lv_err *err)
 {
     static const char sql[] = "SELECT pg_try_advisory_lock($1)";
@@ -1195,6 +1212,7 @@ const struct lv_store_backend lv_store_postgres_backend = {
     .kms_generation = pg_kms_generation,
     .lease = lv_pg_lease,
     .migrate_lock = pg_migrate_lock,
+    .xact_lock = pg_xact_lock,
     .kms = &pg_kms_ops,
     .logs = &pg_logs_ops,
     .audit = &pg_audit_ops,
