@@ -21,6 +21,7 @@
 #include "audit/chain.h"
 #include "crypto/keyring.h"
 #include "store/audit_store.h"
+#include "store/fault/fault.h"
 #include "store/store.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -225,6 +226,53 @@ static void test_writer_writes_all_in_order(void **state)
     assert_int_equal(findings, 0);
 }
 
+/* When a batch cannot be written (its insert fails), the writer writes
+ * its records one by one as single rows, each read back from its job:
+ * every record is there, in order, as it was submitted, and the chains
+ * verify clean. */
+static void test_writer_falls_back_one_by_one(void **state)
+{
+    struct fx *f = *state;
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_audit_config cfg = { 0, 3600 * 1000, 3600LL * 1000 };
+    struct lv_audit *a;
+    struct lv_audit_verify_stats vs;
+    struct walk w;
+    int64_t base;
+    int64_t t0 = wall_ms();
+    int findings = 0;
+    enum { N = 40 };
+
+    assert_int_equal(lv_store_fault_wrap(f->st.s, "audit.batch_insert",
+                                         &err), 0);
+    a = lv_audit_new(f->st.s, f->kr, &cfg);
+    assert_int_equal(lv_audit_start(a, &err), 0);
+    for (int i = 0; i < N; i++) {
+        for (size_t k = 0; k < 2; k++) {
+            struct lv_audit_record *r = lv_xmalloc(sizeof(*r));
+
+            make(r, accounts[k], t0 + i, i);
+            lv_audit_submit(a, r, 1);
+            lv_audit_record_release(r);
+            free(r);
+        }
+    }
+    lv_audit_free(a);
+    assert_true(lv_store_fault_hits(f->st.s) >= 2);     /* both chains */
+    assert_int_equal(lv_store_fault_set(f->st.s, "", &err), 0);
+    for (size_t k = 0; k < 2; k++) {
+        walk(f, accounts[k], &w, &base);
+        assert_int_equal(w.n, N);
+        assert_true(w.in_order);
+        assert_true(w.as_made);
+    }
+    memset(&vs, 0, sizeof(vs));
+    assert_int_equal(lv_audit_verify_all(f->st.s, f->kr, 0, finding,
+                                         &findings, &vs, &err), 0);
+    assert_int_equal(findings, 0);
+    assert_int_equal(vs.records, 2 * N);
+}
+
 static int digest_of(struct fx *f, const char *account,
                      struct lv_audit_digest *d)
 {
@@ -283,6 +331,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_writer_writes_all_in_order,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_writer_falls_back_one_by_one,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_task_expires_and_signs, setup,
                                         teardown),
