@@ -266,8 +266,8 @@ static int want_raw(void *arg, const char *key, size_t n)
 }
 
 /* A raw-body handler's input (PutLogEvents) for its record only: its
- * raw_members, picked from the body (lv_json_pick). NULL when the request has its parsed
- * input, or no body. */
+ * raw_members, picked from the body (lv_json_pick). NULL when the request
+ * has its parsed input, or no body. */
 static json_t *raw_input(const struct lv_req *rq)
 {
     if (rq->in || !rq->body) {

@@ -7,8 +7,8 @@
  * a clean chain, a record rewritten with a consistent hash (found by the
  * link and the digest), the last record deleted, an expired chain, a
  * stop requested by the callback, and batches of format 1 (before the
- * writer kept enc2 bytes) read, verified and continued in format 2. On the sqlite backend (the store tests
- * cover both backends' operations).
+ * writer kept enc2 bytes) read, verified and continued in format 2. On
+ * the sqlite backend (the store tests cover both backends' operations).
  */
 #include <stdarg.h>
 #include <stddef.h>
