@@ -1442,11 +1442,19 @@ def trail_cost_rows(L, what, unit, t, key, judged):
         what, cpu_unit, off["cpu"].fmt(cpu_digits),
         on["cpu"].fmt(cpu_digits), signed_pct(cr)))
     if judged:
-        verdict = "throughput ≥ %.0f%%: %s; CPU ≤ +%.0f%%: %s" % (
-            100 * (1 - TRAIL_TARGET),
-            "n/a" if rr is None else met(rr >= 1 - TRAIL_TARGET),
-            100 * TRAIL_TARGET,
-            "n/a" if cr is None else met(cr <= 1 + TRAIL_TARGET))
+        # Judged on the round-by-round ratios: each pair of runs was made
+        # back to back, so their ratio cancels the drift of the machine
+        # that the two series' medians keep (ingest with data events off
+        # records nothing, yet its series' medians differed by 5%).
+        prr = pr["rate"].med if pr["rate"].ok else None
+        prc = pr["cpu"].med if pr["cpu"].ok else None
+        verdict = ("round by round, throughput ≥ %.0f%%: %s; CPU ≤ +%.0f%%: "
+                   "%s" % (100 * (1 - TRAIL_TARGET),
+                           "n/a" if prr is None
+                           else met(prr >= 1 - TRAIL_TARGET),
+                           100 * TRAIL_TARGET,
+                           "n/a" if prc is None
+                           else met(prc <= 1 + TRAIL_TARGET)))
     else:
         verdict = "not judged"
     L.append("| %s: audit trail's cost | %s CPU per %s, %s of the %s "
