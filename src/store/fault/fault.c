@@ -1,10 +1,11 @@
 /*
  * fault/fault.c: the fault-injection wrapper backend (fault.h). Every
  * operation of the table is wrapped: the core ones by hand below, the
- * domain ones from kms_ops.def, logs_ops.def, audit_ops.def and
- * insights_ops.def, so an
+ * domain ones from each component's list (kms, logs, audit, insights,
+ * lookup, policies, sched, anomaly and livetail _ops.def), so an
  * operation added to those lists is wrapped (and named) without a change
- * here.
+ * here. begin_relaxed fails as begin does; xact_lock (lv_store_lock) is
+ * passed through.
  */
 #include "store/fault/fault.h"
 

@@ -18,10 +18,13 @@
  *   commit/OP#N only the Nth such commit
  * OP is one of lv_store_fault_ops: a core operation (ping, exec, begin,
  * commit, version_get, version_set, version_each, meta_get, meta_set,
- * meta_add) or a domain one, "kms.NAME" / "logs.NAME" / "audit.NAME" /
- * "insights.NAME" for each entry of kms_ops.def / logs_ops.def /
- * audit_ops.def / insights_ops.def. rollback,
- * close, kms_generation and lease never fail (lease is passed through unchanged).
+ * meta_add; "begin" covers lv_store_begin_relaxed too) or a domain one,
+ * "COMPONENT.NAME" for each entry NAME of a component's list:
+ * kms_ops.def, logs_ops.def, audit_ops.def, insights_ops.def,
+ * lookup_ops.def, policies_ops.def, sched_ops.def, anomaly_ops.def and
+ * livetail_ops.def ("kms.key_get", "audit.batch_insert"). rollback, close,
+ * kms_generation, lease and lv_store_lock never fail (lease and the lock
+ * are passed through unchanged).
  *
  * How it is turned on: by tests through lv_store_fault_wrap(), and in a
  * server built for tests (the sanitizer build: the Makefile defines
