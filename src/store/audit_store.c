@@ -129,7 +129,9 @@ static size_t text_len(const struct lv_audit_text *t)
     return varint_len(t->n) + t->n;
 }
 
-#define VIEW(f) ((struct lv_audit_text){ (f), strnlen((f), sizeof(f)) })
+/* At most the field's size less one: what a record can hold and a
+ * decoder accepts (a field filling its whole size would be a bug). */
+#define VIEW(f) ((struct lv_audit_text){ (f), strnlen((f), sizeof(f) - 1) })
 
 void lv_audit_fields_of(const struct lv_audit_record *r,
                         struct lv_audit_fields *f)
