@@ -32,6 +32,7 @@
 #include "util/log.h"
 #include "util/mem.h"
 
+#include "both_backends.h"
 #include "helpers.h"
 
 #define ACCT "111111111111"
@@ -41,65 +42,7 @@
 #define KEY2 "arn:aws:kms:eu-west-2:111111111111:key/k2"
 #define GROUP "arn:aws:logs:eu-west-2:111111111111:log-group:g"
 
-struct fx {
-    int pg;
-    char dir[LV_TEST_DIR_MAX];      /* sqlite */
-    char db[64];                    /* postgres */
-    char *spec;
-    struct lv_store *s;
-};
-
 /* ---- fixtures ------------------------------------------------------------- */
-
-static PGconn *admin;
-static int n_dbs;
-
-static void admin_run(const char *sql)
-{
-    PGresult *r = PQexec(admin, sql);
-    ExecStatusType st = PQresultStatus(r);
-
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        fail_msg("admin: %s: %s", sql, PQerrorMessage(admin));
-    }
-    PQclear(r);
-}
-
-/* The admin connection's settings, with dbname replaced (values quoted). */
-static char *spec_for(const char *db)
-{
-    PQconninfoOption *opts = PQconninfo(admin);
-    struct lv_buf b = LV_BUF_INIT(SIZE_MAX);
-
-    for (PQconninfoOption *o = opts; o && o->keyword; o++) {
-        if (!o->val || !*o->val || strcmp(o->keyword, "dbname") == 0) {
-            continue;
-        }
-        lv_buf_addf(&b, "%s='", o->keyword);
-        for (const char *p = o->val; *p; p++) {
-            if (*p == '\'' || *p == '\\') {
-                lv_buf_addc(&b, '\\');
-            }
-            lv_buf_addc(&b, *p);
-        }
-        lv_buf_adds(&b, "' ");
-    }
-    lv_buf_addf(&b, "dbname='%s'", db);
-    PQconninfoFree(opts);
-    return lv_buf_detach(&b, NULL);
-}
-
-static struct lv_store *open_spec(const char *spec)
-{
-    struct lv_store_config cfg = { spec, NULL };
-    struct lv_err err = LV_ERR_INIT;
-    struct lv_store *s = lv_store_open(&cfg, &err);
-
-    if (!s) {
-        fail_msg("open: %s", err.msg);
-    }
-    return s;
-}
 
 /* Whether fill() stores records in batches (append_batch), mixed with
  * single rows, rather than as single rows only: the list, lookup, walk
@@ -108,34 +51,12 @@ static int batched;
 
 static int setup_sqlite(void **state)
 {
-    struct fx *f = lv_xcalloc(1, sizeof(*f));
-
-    if (lv_test_store_open("audit-store", f->dir, &f->s) < 0) {
-        free(f);
-        return -1;
-    }
-    *state = f;
-    return 0;
+    return lv_both_setup_sqlite(state, "audit-store");
 }
 
-/* No admin connection: the fixture has no store and the test skips. */
 static int setup_pg(void **state)
 {
-    struct fx *f = lv_xcalloc(1, sizeof(*f));
-    char sql[128];
-
-    f->pg = 1;
-    *state = f;
-    if (!admin) {
-        return 0;
-    }
-    snprintf(f->db, sizeof(f->db), "lv_audit_%ld_%d", (long)getpid(),
-             ++n_dbs);
-    snprintf(sql, sizeof(sql), "CREATE DATABASE %s", f->db);
-    admin_run(sql);
-    f->spec = spec_for(f->db);
-    f->s = open_spec(f->spec);
-    return 0;
+    return lv_both_setup_pg(state, "lv_audit");
 }
 
 static int setup_sqlite_batched(void **state)
@@ -152,31 +73,8 @@ static int setup_pg_batched(void **state)
 
 static int teardown(void **state)
 {
-    struct fx *f = *state;
-    char sql[128];
-
     batched = 0;
-    if (!f->pg) {
-        lv_test_store_close(f->s, f->dir);
-    } else if (f->s) {
-        lv_store_close(f->s);
-        snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)",
-                 f->db);
-        admin_run(sql);
-    }
-    free(f->spec);
-    free(f);
-    return 0;
-}
-
-static struct lv_store *store_of(void **state)
-{
-    struct fx *f = *state;
-
-    if (!f->s) {
-        skip();
-    }
-    return f->s;
+    return lv_both_teardown(state);
 }
 
 /* ---- records ---------------------------------------------------------------- */
@@ -385,7 +283,7 @@ static int see(void *arg, const struct lv_audit_record *r)
 
 static void test_append_head(void **state)
 {
-    struct lv_store *s = store_of(state);
+    struct lv_store *s = lv_both_store(state);
     struct lv_err err = LV_ERR_INIT;
     struct lv_audit_record recs[N_RECS];
     struct lv_audit_record r;
@@ -541,7 +439,7 @@ static int p_all(const struct lv_audit_record *r, const void *a)
 
 static void test_list(void **state)
 {
-    struct lv_store *s = store_of(state);
+    struct lv_store *s = lv_both_store(state);
     struct lv_audit_record recs[N_RECS];
     struct seen sn;
     struct seen page;
@@ -642,7 +540,7 @@ static void test_list(void **state)
  * each record once. */
 static void test_list_ties(void **state)
 {
-    struct lv_store *s = store_of(state);
+    struct lv_store *s = lv_both_store(state);
     struct lv_audit_record r[N_RECS];   /* list() compares N_RECS */
     struct seen page;
     int64_t bt = INT64_MAX;
@@ -677,7 +575,7 @@ static void test_list_ties(void **state)
 
 static void test_by_request_and_last_use(void **state)
 {
-    struct lv_store *s = store_of(state);
+    struct lv_store *s = lv_both_store(state);
     struct lv_err err = LV_ERR_INIT;
     struct lv_audit_record recs[N_RECS];
     struct lv_audit_record out;
@@ -765,7 +663,7 @@ static void walk(struct lv_store *s, int64_t after, int64_t *base_seq,
 
 static void test_walk_and_expire(void **state)
 {
-    struct lv_store *s = store_of(state);
+    struct lv_store *s = lv_both_store(state);
     struct lv_err err = LV_ERR_INIT;
     struct lv_audit_record recs[N_RECS];
     struct lv_audit_record r;
@@ -847,7 +745,7 @@ static int see_digest(void *arg, const struct lv_audit_digest *d)
 
 static void test_digests(void **state)
 {
-    struct lv_store *s = store_of(state);
+    struct lv_store *s = lv_both_store(state);
     struct lv_err err = LV_ERR_INIT;
     struct lv_audit_digest d[2];
     struct lv_audit_digest out;
@@ -902,7 +800,7 @@ struct racer {
 static void *race(void *arg)
 {
     struct racer *rc = arg;
-    struct lv_store *s = open_spec(rc->spec);
+    struct lv_store *s = lv_both_open_spec(rc->spec);
 
     for (int i = 0; i < rc->n; i++) {
         struct lv_err err = LV_ERR_INIT;
@@ -958,7 +856,7 @@ static int check_link(void *arg, const struct lv_audit_record *r)
 
 static void test_pg_two_appenders(void **state)
 {
-    struct fx *f = *state;
+    struct lv_both *f = *state;
     struct lv_err err = LV_ERR_INIT;
     struct racer rc[2];
     pthread_t t[2];
@@ -966,7 +864,7 @@ static void test_pg_two_appenders(void **state)
     uint8_t base[LV_AUDIT_HASH_BYTES];
     int64_t base_seq;
 
-    store_of(state);
+    lv_both_store(state);
     for (int i = 0; i < 2; i++) {
         rc[i] = (struct racer){ f->spec, 40, 0 };
         assert_int_equal(pthread_create(&t[i], NULL, race, &rc[i]), 0);
@@ -1008,23 +906,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pg_two_appenders, setup_pg,
                                         teardown),
     };
-    const char *uri = getenv("LV_PG_ADMIN_URI");
-    int rc;
 
-    lv_log_level = LV_LOG_WARN;
-    if (uri && *uri) {
-        admin = PQconnectdb(uri);
-        if (PQstatus(admin) != CONNECTION_OK) {
-            fprintf(stderr, "cannot connect with LV_PG_ADMIN_URI: %s",
-                    PQerrorMessage(admin));
-            return 1;
-        }
-    } else {
-        printf("PostgreSQL cases skipped: LV_PG_ADMIN_URI not set\n");
-    }
-    rc = cmocka_run_group_tests(tests, NULL, NULL);
-    if (admin) {
-        PQfinish(admin);
-    }
-    return rc;
+    return lv_both_main(tests);
 }

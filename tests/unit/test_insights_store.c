@@ -38,6 +38,7 @@
 #include "util/log.h"
 #include "util/mem.h"
 
+#include "both_backends.h"
 #include "helpers.h"
 
 #define ACCT "111111111111"
@@ -45,137 +46,29 @@
 #define REGION "eu-west-2"
 #define REGION2 "us-east-1"
 
-struct fx {
-    int pg;
-    char dir[LV_TEST_DIR_MAX];      /* sqlite */
-    char db[64];                    /* postgres */
-    char *spec;
-    struct lv_store *s;
-};
-
 /* ---- fixtures ------------------------------------------------------------- */
-
-static PGconn *admin;
-static int n_dbs;
-
-static void admin_run(const char *sql)
-{
-    PGresult *r = PQexec(admin, sql);
-    ExecStatusType st = PQresultStatus(r);
-
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        fail_msg("admin: %s: %s", sql, PQerrorMessage(admin));
-    }
-    PQclear(r);
-}
 
 static int64_t admin_int(const char *sql)
 {
-    PGresult *r = PQexec(admin, sql);
+    PGresult *r = PQexec(lv_both_admin, sql);
     int64_t v;
 
     if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
-        fail_msg("admin: %s: %s", sql, PQerrorMessage(admin));
+        fail_msg("admin: %s: %s", sql, PQerrorMessage(lv_both_admin));
     }
     v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     PQclear(r);
     return v;
 }
 
-/* The admin connection's settings, with dbname replaced (values quoted). */
-static char *spec_for(const char *db)
-{
-    PQconninfoOption *opts = PQconninfo(admin);
-    struct lv_buf b = LV_BUF_INIT(SIZE_MAX);
-
-    for (PQconninfoOption *o = opts; o && o->keyword; o++) {
-        if (!o->val || !*o->val || strcmp(o->keyword, "dbname") == 0) {
-            continue;
-        }
-        lv_buf_addf(&b, "%s='", o->keyword);
-        for (const char *p = o->val; *p; p++) {
-            if (*p == '\'' || *p == '\\') {
-                lv_buf_addc(&b, '\\');
-            }
-            lv_buf_addc(&b, *p);
-        }
-        lv_buf_adds(&b, "' ");
-    }
-    lv_buf_addf(&b, "dbname='%s'", db);
-    PQconninfoFree(opts);
-    return lv_buf_detach(&b, NULL);
-}
-
-static struct lv_store *open_spec(const char *spec)
-{
-    struct lv_store_config cfg = { spec, NULL };
-    struct lv_err err = LV_ERR_INIT;
-    struct lv_store *s = lv_store_open(&cfg, &err);
-
-    if (!s) {
-        fail_msg("open: %s", err.msg);
-    }
-    return s;
-}
-
 static int setup_sqlite(void **state)
 {
-    struct fx *f = lv_xcalloc(1, sizeof(*f));
-
-    if (lv_test_store_open("insights-store", f->dir, &f->s) < 0) {
-        free(f);
-        return -1;
-    }
-    *state = f;
-    return 0;
+    return lv_both_setup_sqlite(state, "insights-store");
 }
 
-/* No admin connection: the fixture has no store and the test skips. */
 static int setup_pg(void **state)
 {
-    struct fx *f = lv_xcalloc(1, sizeof(*f));
-    char sql[128];
-
-    f->pg = 1;
-    *state = f;
-    if (!admin) {
-        return 0;
-    }
-    snprintf(f->db, sizeof(f->db), "lv_insights_%ld_%d", (long)getpid(),
-             ++n_dbs);
-    snprintf(sql, sizeof(sql), "CREATE DATABASE %s", f->db);
-    admin_run(sql);
-    f->spec = spec_for(f->db);
-    f->s = open_spec(f->spec);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    char sql[128];
-
-    if (!f->pg) {
-        lv_test_store_close(f->s, f->dir);
-    } else if (f->s) {
-        lv_store_close(f->s);
-        snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)",
-                 f->db);
-        admin_run(sql);
-    }
-    free(f->spec);
-    free(f);
-    return 0;
-}
-
-static struct lv_store *store_of(void **state)
-{
-    struct fx *f = *state;
-
-    if (!f->s) {
-        skip();
-    }
-    return f->s;
+    return lv_both_setup_pg(state, "lv_insights");
 }
 
 /* ---- queries --------------------------------------------------------------- */
@@ -273,7 +166,7 @@ static struct lv_query_rec get(struct lv_store *s, const char *id,
 /* Read back as written; results only when asked; scoped. */
 static void test_query_roundtrip(void **state)
 {
-    struct lv_store *s = store_of(state);
+    struct lv_store *s = lv_both_store(state);
     struct lv_err err = LV_ERR_INIT;
     static uint8_t sealed[] = { 0x00, 0xff, 0x7f, 0x80, 0x00, 0x5c, 0x78 };
     static char stats[] = "{\"recordsMatched\":3.0,\"recordsScanned\":9.0}";
@@ -338,7 +231,7 @@ static void test_query_roundtrip(void **state)
 /* Each move only from the statuses it allows; what each writes. */
 static void test_status_moves(void **state)
 {
-    struct lv_store *s = store_of(state);
+    struct lv_store *s = lv_both_store(state);
     struct lv_err err = LV_ERR_INIT;
     static uint8_t sealed[] = { 1, 2, 3, 4 };
     static char why[] = "timed out";
@@ -476,7 +369,7 @@ static void test_status_moves(void **state)
 #define RACE_QUERIES 60
 
 struct racer {
-    struct fx *f;
+    struct lv_both *f;
     pthread_barrier_t *go;
     int cancel;                 /* 1: StopQuery's move; 0: the runner's end */
     int won[RACE_QUERIES];
@@ -489,7 +382,7 @@ static void *race(void *arg)
 {
     struct racer *r = arg;
     /* On PostgreSQL a store of its own: another node. */
-    struct lv_store *s = r->f->pg ? open_spec(r->f->spec) : r->f->s;
+    struct lv_store *s = r->f->pg ? lv_both_open_spec(r->f->spec) : r->f->s;
 
     pthread_barrier_wait(r->go);
     /* The finisher walks the other way: the two meet on some query in
@@ -528,8 +421,8 @@ static void *race(void *arg)
  * (whichever it was). */
 static void test_race_cancel_finish(void **state)
 {
-    struct lv_store *s = store_of(state);
-    struct fx *f = *state;
+    struct lv_store *s = lv_both_store(state);
+    struct lv_both *f = *state;
     struct racer r[2];
     pthread_t t[2];
     pthread_barrier_t go;
@@ -586,7 +479,7 @@ static void test_race_cancel_finish(void **state)
 
 static void test_count_active(void **state)
 {
-    struct lv_store *s = store_of(state);
+    struct lv_store *s = lv_both_store(state);
     struct lv_err err = LV_ERR_INIT;
     static const char *const st[] = { "Scheduled", "Running", "Complete",
                                       "Failed", "Cancelled", "Timeout" };
@@ -783,7 +676,7 @@ static void check_pages(struct lv_store *s, const char *account,
 
 static void test_list(void **state)
 {
-    struct lv_store *s = store_of(state);
+    struct lv_store *s = lv_both_store(state);
     struct lv_err err = LV_ERR_INIT;
     struct seen sn = { lv_xcalloc(LIST_QUERIES, sizeof(*sn.rows)), 0,
                        LIST_QUERIES, 0 };
@@ -885,7 +778,7 @@ static int fail_stale(void *arg, const struct lv_query_rec *q)
 
 static void test_stale(void **state)
 {
-    struct lv_store *s = store_of(state);
+    struct lv_store *s = lv_both_store(state);
     struct lv_err err = LV_ERR_INIT;
     static const char *const st[] = { "Scheduled", "Running", "Complete",
                                       "Cancelled" };
@@ -944,7 +837,7 @@ static void test_stale(void **state)
 
 static void test_expire(void **state)
 {
-    struct lv_store *s = store_of(state);
+    struct lv_store *s = lv_both_store(state);
     struct lv_err err = LV_ERR_INIT;
     static const char *const st[] = { "Scheduled", "Running", "Complete",
                                       "Failed", "Cancelled", "Timeout" };
@@ -1019,7 +912,7 @@ static void assert_def_equal(const struct lv_query_def *a,
 
 static void test_def_put_get_delete(void **state)
 {
-    struct lv_store *s = store_of(state);
+    struct lv_store *s = lv_both_store(state);
     struct lv_err err = LV_ERR_INIT;
     static char text2[] = "stats count() by bin(5m)";
     static char none[] = "[]";
@@ -1181,7 +1074,7 @@ static void check_def_pages(struct lv_store *s, const char *prefix,
 
 static void test_def_list(void **state)
 {
-    struct lv_store *s = store_of(state);
+    struct lv_store *s = lv_both_store(state);
     struct lv_err err = LV_ERR_INIT;
     char long_prefix[1200];
     struct def_seen *ds;
@@ -1238,7 +1131,7 @@ static void test_def_list(void **state)
 
 /* Returns once a session of f's database waits for a lock; fails if the
  * thread that should be that session is done first (it did not wait). */
-static void assert_blocked(struct fx *f, atomic_int *done)
+static void assert_blocked(struct lv_both *f, atomic_int *done)
 {
     char sql[256];
     int waiting = 0;
@@ -1267,7 +1160,7 @@ struct waiter {
 static void *wait_and_move(void *arg)
 {
     struct waiter *w = arg;
-    struct lv_store *s = open_spec(w->spec);
+    struct lv_store *s = lv_both_open_spec(w->spec);
     struct lv_err err = LV_ERR_INIT;
 
     if (w->cancel) {
@@ -1292,7 +1185,7 @@ static void *wait_and_move(void *arg)
  * commits it finds the holder's status and writes nothing — or, when the
  * holder rolls back, finds Running and wins.
  */
-static void hold_and_race(struct fx *f, int i, int holder_cancels,
+static void hold_and_race(struct lv_both *f, int i, int holder_cancels,
                           int commit)
 {
     struct lv_err err = LV_ERR_INIT;
@@ -1350,9 +1243,9 @@ static void hold_and_race(struct fx *f, int i, int holder_cancels,
 
 static void test_pg_held_row(void **state)
 {
-    struct fx *f = *state;
+    struct lv_both *f = *state;
 
-    store_of(state);
+    lv_both_store(state);
     hold_and_race(f, 1, 1, 1);  /* StopQuery first, the runner waits */
     hold_and_race(f, 2, 0, 1);  /* the runner first, StopQuery waits */
     hold_and_race(f, 3, 1, 0);  /* StopQuery rolled back: the runner wins */
@@ -1369,7 +1262,7 @@ struct putter {
 static void *put_def(void *arg)
 {
     struct putter *p = arg;
-    struct lv_store *s = open_spec(p->spec);
+    struct lv_store *s = lv_both_open_spec(p->spec);
     struct lv_err err = LV_ERR_INIT;
 
     p->rc = lv_store_insights_def_put(s, &p->d, &err);
@@ -1385,8 +1278,8 @@ static void *put_def(void *arg)
  */
 static void test_pg_def_put_race(void **state)
 {
-    struct fx *f = *state;
-    struct lv_store *s = store_of(state);
+    struct lv_both *f = *state;
+    struct lv_store *s = lv_both_store(state);
 
     for (int commit = 1; commit >= 0; commit--) {
         struct lv_err err = LV_ERR_INIT;
@@ -1428,8 +1321,8 @@ static void test_pg_def_put_race(void **state)
 /* ---- main ------------------------------------------------------------------- */
 
 #define BOTH(t)                                                              \
-    cmocka_unit_test_setup_teardown(t, setup_sqlite, teardown),              \
-        cmocka_unit_test_setup_teardown(t, setup_pg, teardown)
+    cmocka_unit_test_setup_teardown(t, setup_sqlite, lv_both_teardown),      \
+        cmocka_unit_test_setup_teardown(t, setup_pg, lv_both_teardown)
 
 int main(void)
 {
@@ -1444,27 +1337,10 @@ int main(void)
         BOTH(test_def_put_get_delete),
         BOTH(test_def_list),
         cmocka_unit_test_setup_teardown(test_pg_held_row, setup_pg,
-                                        teardown),
+                                        lv_both_teardown),
         cmocka_unit_test_setup_teardown(test_pg_def_put_race, setup_pg,
-                                        teardown),
+                                        lv_both_teardown),
     };
-    const char *uri = getenv("LV_PG_ADMIN_URI");
-    int rc;
 
-    lv_log_level = LV_LOG_WARN;
-    if (uri && *uri) {
-        admin = PQconnectdb(uri);
-        if (PQstatus(admin) != CONNECTION_OK) {
-            fprintf(stderr, "cannot connect with LV_PG_ADMIN_URI: %s",
-                    PQerrorMessage(admin));
-            return 1;
-        }
-    } else {
-        printf("PostgreSQL cases skipped: LV_PG_ADMIN_URI not set\n");
-    }
-    rc = cmocka_run_group_tests(tests, NULL, NULL);
-    if (admin) {
-        PQfinish(admin);
-    }
-    return rc;
+    return lv_both_main(tests);
 }

@@ -33,6 +33,7 @@
 #include "util/log.h"
 #include "util/mem.h"
 
+#include "both_backends.h"
 #include "helpers.h"
 
 #define ACCT "111111111111"
@@ -40,124 +41,16 @@
 #define REGION "eu-west-2"
 #define REGION2 "us-east-1"
 
-struct fx {
-    int pg;
-    char dir[LV_TEST_DIR_MAX];      /* sqlite */
-    char db[64];                    /* postgres */
-    char *spec;
-    struct lv_store *s;
-};
-
 /* ---- fixtures ----------------------------------------------------------- */
-
-static PGconn *admin;
-static int n_dbs;
-
-static void admin_run(const char *sql)
-{
-    PGresult *r = PQexec(admin, sql);
-    ExecStatusType st = PQresultStatus(r);
-
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        fail_msg("admin: %s: %s", sql, PQerrorMessage(admin));
-    }
-    PQclear(r);
-}
-
-/* The admin connection's settings, with dbname replaced (values quoted). */
-static char *spec_for(const char *db)
-{
-    PQconninfoOption *opts = PQconninfo(admin);
-    struct lv_buf b = LV_BUF_INIT(SIZE_MAX);
-
-    for (PQconninfoOption *o = opts; o && o->keyword; o++) {
-        if (!o->val || !*o->val || strcmp(o->keyword, "dbname") == 0) {
-            continue;
-        }
-        lv_buf_addf(&b, "%s='", o->keyword);
-        for (const char *p = o->val; *p; p++) {
-            if (*p == '\'' || *p == '\\') {
-                lv_buf_addc(&b, '\\');
-            }
-            lv_buf_addc(&b, *p);
-        }
-        lv_buf_adds(&b, "' ");
-    }
-    lv_buf_addf(&b, "dbname='%s'", db);
-    PQconninfoFree(opts);
-    return lv_buf_detach(&b, NULL);
-}
-
-static struct lv_store *open_spec(const char *spec)
-{
-    struct lv_store_config cfg = { spec, NULL };
-    struct lv_err err = LV_ERR_INIT;
-    struct lv_store *s = lv_store_open(&cfg, &err);
-
-    if (!s) {
-        fail_msg("open: %s", err.msg);
-    }
-    return s;
-}
 
 static int setup_sqlite(void **state)
 {
-    struct fx *f = lv_xcalloc(1, sizeof(*f));
-
-    if (lv_test_store_open("livetail-store", f->dir, &f->s) < 0) {
-        free(f);
-        return -1;
-    }
-    *state = f;
-    return 0;
+    return lv_both_setup_sqlite(state, "livetail-store");
 }
 
-/* No admin connection: the fixture has no store and the test skips. */
 static int setup_pg(void **state)
 {
-    struct fx *f = lv_xcalloc(1, sizeof(*f));
-    char sql[128];
-
-    f->pg = 1;
-    *state = f;
-    if (!admin) {
-        return 0;
-    }
-    snprintf(f->db, sizeof(f->db), "lv_livetail_%ld_%d", (long)getpid(),
-             ++n_dbs);
-    snprintf(sql, sizeof(sql), "CREATE DATABASE %s", f->db);
-    admin_run(sql);
-    f->spec = spec_for(f->db);
-    f->s = open_spec(f->spec);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    char sql[128];
-
-    if (!f->pg) {
-        lv_test_store_close(f->s, f->dir);
-    } else if (f->s) {
-        lv_store_close(f->s);
-        snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)",
-                 f->db);
-        admin_run(sql);
-    }
-    free(f->spec);
-    free(f);
-    return 0;
-}
-
-static struct lv_store *store_of(void **state)
-{
-    struct fx *f = *state;
-
-    if (!f->s) {
-        skip();
-    }
-    return f->s;
+    return lv_both_setup_pg(state, "lv_livetail");
 }
 
 /* ---- sessions ---------------------------------------------------------- */
@@ -202,7 +95,7 @@ static int64_t count(struct lv_store *s, const char *account,
 
 static void test_admit_limit(void **state)
 {
-    struct lv_store *s = store_of(state);
+    struct lv_store *s = lv_both_store(state);
     struct lv_err err = LV_ERR_INIT;
     char id[37];
 
@@ -231,7 +124,7 @@ static void test_admit_limit(void **state)
 
 static void test_expiry_and_renew(void **state)
 {
-    struct lv_store *s = store_of(state);
+    struct lv_store *s = lv_both_store(state);
     struct lv_err err = LV_ERR_INIT;
     char id0[37];
     char id1[37];
@@ -301,7 +194,7 @@ static void *race(void *arg)
 
 static void test_race(void **state)
 {
-    struct lv_store *s = store_of(state);
+    struct lv_store *s = lv_both_store(state);
     struct racer rs[RACERS];
     pthread_t th[RACERS];
     atomic_int go = 0;
@@ -323,8 +216,8 @@ static void test_race(void **state)
 }
 
 #define BOTH(t)                                                              \
-    cmocka_unit_test_setup_teardown(t, setup_sqlite, teardown),              \
-        cmocka_unit_test_setup_teardown(t, setup_pg, teardown)
+    cmocka_unit_test_setup_teardown(t, setup_sqlite, lv_both_teardown),      \
+        cmocka_unit_test_setup_teardown(t, setup_pg, lv_both_teardown)
 
 int main(void)
 {
@@ -333,23 +226,6 @@ int main(void)
         BOTH(test_expiry_and_renew),
         BOTH(test_race),
     };
-    const char *uri = getenv("LV_PG_ADMIN_URI");
-    int rc;
 
-    lv_log_level = LV_LOG_WARN;
-    if (uri && *uri) {
-        admin = PQconnectdb(uri);
-        if (PQstatus(admin) != CONNECTION_OK) {
-            fprintf(stderr, "cannot connect with LV_PG_ADMIN_URI: %s",
-                    PQerrorMessage(admin));
-            return 1;
-        }
-    } else {
-        printf("PostgreSQL cases skipped: LV_PG_ADMIN_URI not set\n");
-    }
-    rc = cmocka_run_group_tests(tests, NULL, NULL);
-    if (admin) {
-        PQfinish(admin);
-    }
-    return rc;
+    return lv_both_main(tests);
 }
