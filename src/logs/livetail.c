@@ -178,18 +178,6 @@ void lv_logs_livetail_free(struct lv_logs_livetail *reg)
     "The maximum number of concurrent Live Tail sessions (%d) for this "     \
     "account has been reached."
 
-/* This node's name in the book: host/pid, as StartQuery's runner's. */
-static void node_name(char out[64])
-{
-    char host[48];
-
-    if (gethostname(host, sizeof(host)) < 0) {
-        snprintf(host, sizeof(host), "node");
-    }
-    host[sizeof(host) - 1] = '\0';
-    snprintf(out, 64, "%s/%ld", host, (long)getpid());
-}
-
 /* Books s in the store's session book at now_ms: 1 booked, 0 the scope
  * is full, -1 with *err on a store fault. */
 static int book(struct lt_session *s, int64_t now_ms, struct lv_err *err)
@@ -201,7 +189,7 @@ static int book(struct lt_session *s, int64_t now_ms, struct lv_err *err)
     snprintf(r.id, sizeof(r.id), "%s", s->session_id);
     snprintf(r.account, sizeof(r.account), "%s", s->account);
     snprintf(r.region, sizeof(r.region), "%s", s->rq.region);
-    node_name(r.node);
+    lv_logs_node_name(r.node);
     r.started_ms = s->start_ms;
     r.expires_ms = now_ms + LV_LIVETAIL_EXPIRY_MS;
     rc = lv_store_livetail_admit(s->rq.store, &r,

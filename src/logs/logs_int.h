@@ -75,6 +75,10 @@ int lv_logs_find_stream(struct lv_req *rq, const struct lv_log_group *g,
                         const char *name, struct lv_log_stream *st,
                         struct lv_err *err);
 
+/* This node's name in the rows that say which node holds something (a
+ * running query, a Live Tail session): "<host>/<pid>", into out. */
+void lv_logs_node_name(char out[64]);
+
 /* The KMS service call of this request: principal
  * logs.<rq->region>.amazonaws.com acting for rq's account. `service` is
  * caller storage of 128 bytes that c points into. */

@@ -41,7 +41,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
@@ -282,18 +281,6 @@ static int check_language(const json_t *in, struct lv_err *err)
                       lang);
 }
 
-/* The node a query runs on, for the record (the host and process). */
-static void node_name(char out[64])
-{
-    char host[48];
-
-    if (gethostname(host, sizeof(host)) < 0) {
-        snprintf(host, sizeof(host), "node");
-    }
-    host[sizeof(host) - 1] = '\0';
-    snprintf(out, 64, "%s/%ld", host, (long)getpid());
-}
-
 int lv_logs_op_start_query(struct lv_req *rq, const json_t *in,
                            struct lv_jw *w, struct lv_err *err)
 {
@@ -372,7 +359,7 @@ int lv_logs_op_start_query(struct lv_req *rq, const json_t *in,
     rec.start_time_s = start;
     rec.end_time_s = end;
     rec.limit = (int)limit;
-    node_name(rec.node);
+    lv_logs_node_name(rec.node);
     rec.heartbeat_ms = rq->now_ms;
 
     if (lv_store_begin(rq->store, err) < 0) {

@@ -4,7 +4,9 @@
  */
 #include "logs/logs.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "logs/datakey.h"
 #include "logs/events_int.h"
@@ -73,4 +75,15 @@ void lv_logs_free(struct lv_logs *logs)
     lv_datakey_cache_free(logs->datakeys);
     lv_logs_livetail_free(logs->livetail);
     free(logs);
+}
+
+void lv_logs_node_name(char out[64])
+{
+    char host[48];
+
+    if (gethostname(host, sizeof(host)) < 0) {
+        snprintf(host, sizeof(host), "node");
+    }
+    host[sizeof(host) - 1] = '\0';
+    snprintf(out, 64, "%s/%ld", host, (long)getpid());
 }
