@@ -47,9 +47,12 @@ else ifeq ($(SANITIZE),fuzz)
 else
   OUT := build/san
   # The test build alone can inject store faults (LOGVAULT_STORE_FAULT,
-  # src/store/fault/fault.h); the release build has no code for it.
+  # src/store/fault/fault.h); the release build has no code for it. It
+  # also builds every audit record tail the recorder reuses and stops at a
+  # difference (LV_AUDIT_MEMO_CHECK, src/audit/event.h).
   OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=$(SANITIZE) \
-         -fno-sanitize-recover=all -DLV_STORE_FAULT_INJECTION
+         -fno-sanitize-recover=all -DLV_STORE_FAULT_INJECTION \
+         -DLV_AUDIT_MEMO_CHECK
 endif
 
 SRCS := $(shell find src -name '*.c' | sort)

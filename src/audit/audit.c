@@ -342,7 +342,8 @@ static int append_batch(struct lv_audit *a, struct job **v, size_t n,
 
             f->rec = (const uint8_t *)j->text + j->rec_at;
             f->rec_len = j->rec_len;
-            if (lv_audit_enc2_read(f->rec, f->rec_len, &f->f) < 0) {
+            /* A run of one kind: only the heads after its first. */
+            if (lv_audit_flat_read(f, k > 0 ? &a->flats[k - 1] : NULL) < 0) {
                 return lv_err_set(err, LV_E_INTERNAL_FAILURE, "audit: a "
                                   "record's bytes do not read back");
             }
@@ -381,7 +382,12 @@ static void write_batch(struct lv_audit *a, struct job *batch, size_t n)
         j->pos = i;
         v[i++] = j;
     }
-    qsort(v, n, sizeof(*v), by_chain);
+    /* Most batches are of one chain: sorted already (by pos). */
+    for (i = 1; i < n && same_chain(v[i], v[0]); i++) {
+    }
+    if (i < n) {
+        qsort(v, n, sizeof(*v), by_chain);
+    }
     while (first < n) {
         size_t end = first + 1;
 
@@ -572,11 +578,27 @@ void lv_audit_submit(struct lv_audit *a, const struct lv_audit_record *r,
                 may_wait);
 }
 
-void lv_audit_submit_views(struct lv_audit *a,
-                           const struct lv_audit_views *v, int may_wait)
+void lv_audit_submit_enc(struct lv_audit *a, const struct lv_audit_enc *e,
+                         int may_wait)
 {
-    enqueue_job(a, job_of(a, &v->account, &v->region, &v->f),
-                &v->f.request_id, may_wait);
+    struct lv_audit_text eid = { e->event_id, strlen(e->event_id) };
+    size_t head = lv_audit_enc2_head_size(e->event_time_ms, &eid,
+                                          &e->request_id);
+    size_t n = head + e->tail_len;
+    struct job *j = job_get(a, e->account.n + e->region.n + 2 + n);
+    uint8_t *p;
+
+    memcpy(j->text, e->account.p, e->account.n);
+    j->text[e->account.n] = '\0';
+    j->region_at = (uint32_t)(e->account.n + 1);
+    memcpy(j->text + j->region_at, e->region.p, e->region.n);
+    j->text[j->region_at + e->region.n] = '\0';
+    j->rec_at = (uint32_t)(j->region_at + e->region.n + 1);
+    p = (uint8_t *)j->text + j->rec_at;
+    p = lv_audit_enc2_put_head(p, e->event_time_ms, &eid, &e->request_id);
+    memcpy(p, e->tail, e->tail_len);
+    j->rec_len = (uint32_t)n;
+    enqueue_job(a, j, &e->request_id, may_wait);
 }
 
 /* ---- digests and retention --------------------------------------------- */

@@ -9,7 +9,7 @@
 #include "audit/audit.h"
 
 struct lv_audit_record;
-struct lv_audit_views;
+struct lv_audit_enc;
 
 /* The recorder's configuration, as lv_audit_new() was given it. */
 const struct lv_audit_config *lv_audit_config_of(const struct lv_audit *a);
@@ -40,10 +40,11 @@ const struct lv_keyring *lv_audit_keyring(const struct lv_audit *a);
 void lv_audit_submit(struct lv_audit *a, const struct lv_audit_record *r,
                      int may_wait);
 
-/* As lv_audit_submit, for the record v gives (event.h): what record.c
- * hands over, with no record struct built in between. v stays the
- * caller's. */
-void lv_audit_submit_views(struct lv_audit *a,
-                           const struct lv_audit_views *v, int may_wait);
+/* As lv_audit_submit, for the record e gives (event.h,
+ * lv_audit_event_enc): its head's fields and tail's bytes are copied into
+ * the job as they are, with no record struct built in between. e stays
+ * the caller's. */
+void lv_audit_submit_enc(struct lv_audit *a, const struct lv_audit_enc *e,
+                         int may_wait);
 
 #endif

@@ -268,6 +268,67 @@ static void hash2(EVP_MD_CTX *md, struct prefix2 *x,
     }
 }
 
+/* ---- v3: a batched record, hashed over its head and its tail's hash ---- */
+
+static const char magic3[] = "logvault audit record v3";
+
+/* prefix2's layout with magic3 (the same length). */
+static void prefix3_init(struct prefix2 *x, const char *account,
+                         const char *region)
+{
+    prefix2_init(x, account, region);
+    memcpy(x->b + LV_AUDIT_HASH_BYTES, magic3, sizeof(magic3));
+}
+
+/* SHA-256 of a record's tail into out. */
+static void hash_tail(EVP_MD_CTX *md, const uint8_t *tail, size_t n,
+                      uint8_t out[LV_AUDIT_HASH_BYTES])
+{
+    unsigned int len = 0;
+
+    pthread_once(&sha256_once, sha256_init);
+    if (!EVP_DigestInit_ex(md, sha256, NULL) ||
+        !EVP_DigestUpdate(md, tail, n) ||
+        !EVP_DigestFinal_ex(md, out, &len) || len != LV_AUDIT_HASH_BYTES) {
+        LV_BUG("audit: SHA-256 failed");
+    }
+}
+
+/* SHA-256(prev || the chain's part (magic3) || i64(seq) || head ||
+ * tail_hash) into out. */
+static void hash3(EVP_MD_CTX *md, struct prefix2 *x,
+                  const uint8_t prev[LV_AUDIT_HASH_BYTES], int64_t seq,
+                  const uint8_t *head, size_t head_len,
+                  const uint8_t tail_hash[LV_AUDIT_HASH_BYTES],
+                  uint8_t out[LV_AUDIT_HASH_BYTES])
+{
+    unsigned int n = 0;
+
+    memcpy(x->b, prev, LV_AUDIT_HASH_BYTES);
+    put_i64(x->b + x->seq_at, seq);
+    pthread_once(&sha256_once, sha256_init);
+    if (!EVP_DigestInit_ex(md, sha256, NULL) ||
+        !EVP_DigestUpdate(md, x->b, x->seq_at + 8) ||
+        !EVP_DigestUpdate(md, head, head_len) ||
+        !EVP_DigestUpdate(md, tail_hash, LV_AUDIT_HASH_BYTES) ||
+        !EVP_DigestFinal_ex(md, out, &n) || n != LV_AUDIT_HASH_BYTES) {
+        LV_BUG("audit: SHA-256 failed");
+    }
+}
+
+/* The v3 hash of the record whose enc2 bytes are rec (its head the first
+ * head_len), into out. */
+static void hash3_rec(EVP_MD_CTX *md, struct prefix2 *x,
+                      const uint8_t prev[LV_AUDIT_HASH_BYTES], int64_t seq,
+                      const uint8_t *rec, size_t rec_len, size_t head_len,
+                      uint8_t out[LV_AUDIT_HASH_BYTES])
+{
+    uint8_t th[LV_AUDIT_HASH_BYTES];
+
+    hash_tail(md, rec + head_len, rec_len - head_len, th);
+    hash3(md, x, prev, seq, rec, head_len, th, out);
+}
+
 void lv_audit_record_hash(const struct lv_audit_record *r,
                           uint8_t out[LV_AUDIT_HASH_BYTES])
 {
@@ -277,12 +338,24 @@ void lv_audit_record_hash(const struct lv_audit_record *r,
     if (r->enc2) {
         struct prefix2 x;
 
-        prefix2_init(&x, r->account, r->region);
         if (lv_audit_enc2_of(r, &b) < 0) {
             LV_BUG("audit: cannot encode a record");
         }
-        hash2(md, &x, r->prev_hash, r->seq, (const uint8_t *)b.data, b.len,
-              out);
+        if (r->tail_hashed) {
+            struct lv_audit_fields f;
+
+            lv_audit_fields_of(r, &f);
+            prefix3_init(&x, r->account, r->region);
+            hash3_rec(md, &x, r->prev_hash, r->seq, (const uint8_t *)b.data,
+                      b.len, lv_audit_enc2_head_size(f.event_time_ms,
+                                                     &f.event_id,
+                                                     &f.request_id),
+                      out);
+        } else {
+            prefix2_init(&x, r->account, r->region);
+            hash2(md, &x, r->prev_hash, r->seq, (const uint8_t *)b.data,
+                  b.len, out);
+        }
     } else {
         record_hash(md, &b, r, out);
     }
@@ -364,6 +437,7 @@ int lv_audit_chain_append_batch(struct lv_store *s,
 
         r->seq = ++head;
         r->enc2 = 1;
+        r->tail_hashed = 1;
         memcpy(r->prev_hash, hash, sizeof(hash));
         lv_audit_record_hash(r, r->hash);
         memcpy(hash, r->hash, sizeof(hash));
@@ -381,6 +455,7 @@ int lv_audit_chain_append_flat(struct lv_store *s,
     EVP_MD_CTX *md;
     int64_t head = 0;
     uint8_t base[LV_AUDIT_HASH_BYTES];
+    uint8_t tail_hash[LV_AUDIT_HASH_BYTES];
     const uint8_t *prev = base;
 
     (void)kr;
@@ -388,11 +463,18 @@ int lv_audit_chain_append_flat(struct lv_store *s,
                                   err) < 0) {
         return -1;
     }
-    prefix2_init(&x, account, region);
+    prefix3_init(&x, account, region);
     md = md_new();
     for (size_t i = 0; i < n; i++) {
-        hash2(md, &x, prev, head + 1 + (int64_t)i, v[i]->rec, v[i]->rec_len,
-              v[i]->hash);
+        const struct lv_audit_flat *f = v[i];
+
+        /* A run of records of one kind has one tail: hashed once. */
+        if (i == 0 || !f->same_tail) {
+            hash_tail(md, f->rec + f->head_len, f->rec_len - f->head_len,
+                      tail_hash);
+        }
+        hash3(md, &x, prev, head + 1 + (int64_t)i, f->rec, f->head_len,
+              tail_hash, v[i]->hash);
         prev = v[i]->hash;
     }
     EVP_MD_CTX_free(md);

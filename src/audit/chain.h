@@ -28,14 +28,24 @@
  * the compact form, its JSON; both verify alike.
  *
  * A batched record (the recorder's writer keeps read-only and refused
- * requests in batches: store/audit_store.h) is hashed as v2, over the
- * very bytes the store keeps of it, enc2(r) (store/audit_store.h), so
- * that the writer encodes each record once:
+ * requests in batches: store/audit_store.h) is hashed as v3, over the
+ * very bytes the store keeps of it, enc2(r) (store/audit_store.h), split
+ * into its head (eventTime, eventID, requestID: what differs from one
+ * request to the next) and its tail (the rest):
+ *     SHA-256(prev_hash || "logvault audit record v3" NUL
+ *             || str(account) || str(region) || i64(seq)
+ *             || head(r) || SHA-256(tail(r)))
+ * A run of one client's requests shares one tail, which the writer hashes
+ * once and the batch keeps once (format 3); each record is still a link
+ * of its own, so verification still reports each record changed, and a
+ * change to a shared tail reports every record that shares it.
+ * Records batched before v3 (format 2) are hashed as v2, over the whole
+ * of enc2:
  *     SHA-256(prev_hash || "logvault audit record v2" NUL
  *             || str(account) || str(region) || i64(seq) || enc2(r))
  * enc2 covers every field v1's encoding does but account, region and
- * seq, which the prefix covers; r->enc2 says which formula a record read
- * back from the store takes.
+ * seq, which the prefix covers; r->enc2 and r->tail_hashed say which
+ * formula a record read back from the store takes.
  *
  * A digest's signature is HMAC-SHA256 under the keyring's "audit-digest"
  * key over
@@ -60,7 +70,8 @@ struct lv_store;
 int lv_audit_record_encode(const struct lv_audit_record *r,
                            struct lv_buf *out);
 
-/* r's hash as above (v2 when r->enc2, else v1), from r->prev_hash and
+/* r's hash as above (v3 when r->enc2 and r->tail_hashed, v2 when
+ * r->enc2 alone, else v1), from r->prev_hash and
  * r's fields, into out. */
 void lv_audit_record_hash(const struct lv_audit_record *r,
                           uint8_t out[LV_AUDIT_HASH_BYTES]);
@@ -88,10 +99,10 @@ int lv_audit_chain_append(struct lv_store *s, const struct lv_keyring *kr,
  * (lv_store_audit_append_batch(): the form the recorder's writer keeps
  * read-only and refused records in): under the chain's lock, each
  * record's seq, prev_hash and hash set as lv_audit_chain_append() sets
- * them (v2: r->enc2 set), in order, and each record's id set to its
- * batch's. Joins the caller's transaction, which must be open (no nested
- * level of its own: on sqlite a savepoint per batch would copy every page
- * it touches). kr as above. 0, or -1 with *err (the caller rolls back).
+ * them (v3: r->enc2 and r->tail_hashed set), in order, and each record's
+ * id set to its batch's. Joins the caller's transaction, which must be
+ * open (no nested level of its own: on sqlite a savepoint per batch would
+ * copy every page it touches). kr as above. 0, or -1 with *err (the caller rolls back).
  */
 int lv_audit_chain_append_batch(struct lv_store *s,
                                 const struct lv_keyring *kr,
@@ -101,7 +112,8 @@ int lv_audit_chain_append_batch(struct lv_store *s,
 /*
  * The recorder's writer's append: v[0] … v[n-1] (n >= 1), records of the
  * chain of (account, region) with their enc2 bytes ready, as one batch:
- * under the chain's lock, each record's hash (v2) set in order, then
+ * under the chain's lock, each record's hash (v3: a run's tail hashed
+ * once, by same_tail) set in order, then
  * lv_store_audit_append_flat(); *id: the batch's row id. Joins the
  * caller's transaction, which must be open. 0, or -1 with *err.
  */

@@ -32,6 +32,7 @@
  */
 #include "audit/event.h"
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -2004,6 +2005,386 @@ out:
 }
 
 #undef FIELD_CAP
+
+/* ---- the tail, remembered per thread (lv_audit_event_enc) ---------------- */
+
+/* No table names more members than this (put_members: 32 each). */
+#define MEMO_MAX_VALS 128
+
+/* What a thread remembers of the last tail it built that may be reused,
+ * and its storage for one that may not. */
+struct memo {
+    int valid;
+    const struct lv_service *svc;
+    const struct lv_op *op;
+    const struct op_rule *rule;
+    struct lv_buf key;          /* the inputs' strings (memo_strings) */
+    int has_req;                /* the request had an input object */
+    int has_resp;               /* the tail read a response */
+    size_t n_vals;
+    json_t *vals[MEMO_MAX_VALS]; /* copies of the values of the members
+                                 * the tables name, in their order
+                                 * (req, extra_in, resp, extra_out);
+                                 * NULL where absent */
+    struct lv_buf tail;         /* the tail remembered */
+    struct lv_buf scratch;      /* a tail that is not remembered */
+};
+
+static pthread_key_t memo_key;
+static pthread_once_t memo_once = PTHREAD_ONCE_INIT;
+
+static void memo_forget(struct memo *m)
+{
+    m->valid = 0;
+    for (size_t i = 0; i < m->n_vals; i++) {
+        json_decref(m->vals[i]);
+    }
+    m->n_vals = 0;
+}
+
+static void memo_free(void *arg)
+{
+    struct memo *m = arg;
+
+    memo_forget(m);
+    lv_buf_release(&m->key);
+    lv_buf_release(&m->tail);
+    lv_buf_release(&m->scratch);
+    free(m);
+}
+
+static void memo_init(void)
+{
+    if (pthread_key_create(&memo_key, memo_free) != 0) {
+        LV_BUG("audit: no thread key for the record memo");
+    }
+}
+
+static struct memo *memo_of_thread(void)
+{
+    struct memo *m;
+
+    pthread_once(&memo_once, memo_init);
+    m = pthread_getspecific(memo_key);
+    if (m == NULL) {
+        m = lv_xcalloc(1, sizeof(*m));
+        lv_buf_init(&m->key, SIZE_MAX);
+        lv_buf_init(&m->tail, SIZE_MAX);
+        lv_buf_init(&m->scratch, SIZE_MAX);
+        if (pthread_setspecific(memo_key, m) != 0) {
+            LV_BUG("audit: cannot keep the record memo");
+        }
+    }
+    return m;
+}
+
+/* The string inputs of a tail besides the members, in one order: the
+ * principal, whose trail, the caller, the error, the key and group, the
+ * region. NULL where absent. */
+#define MEMO_STRINGS 15
+
+static void memo_strings(const struct lv_audit_input *in,
+                         const char *s[MEMO_STRINGS])
+{
+    const struct lv_req *rq = in->rq;
+    int i = 0;
+
+    s[i++] = rq->who.account;
+    s[i++] = rq->who.arn;
+    s[i++] = rq->who.user;
+    s[i++] = rq->who.service;
+    s[i++] = rq->who.access_key;
+    s[i++] = in->invoked_by;
+    s[i++] = in->recipient;
+    s[i++] = in->shared_event_id;
+    s[i++] = rq->source_ip;
+    s[i++] = rq->user_agent;
+    s[i++] = in->error_code;
+    s[i++] = in->error_message;
+    s[i++] = in->key_arn;
+    s[i++] = in->group_arn;
+    s[i++] = rq->region;
+}
+
+/* Whether a and b are the same JSON as the compact form writes it: type,
+ * member order, bytes (a real's bits: 0.0 and -0.0 differ there). */
+static int same_json(const json_t *a, const json_t *b, int depth)
+{
+    if (json_typeof(a) != json_typeof(b) ||
+        depth > LV_AUDIT_COMPACT_MAX_DEPTH) {
+        return 0;
+    }
+    switch (json_typeof(a)) {
+    case JSON_STRING: {
+        size_t n = json_string_length(a);
+
+        return n == json_string_length(b) &&
+               memcmp(json_string_value(a), json_string_value(b), n) == 0;
+    }
+    case JSON_INTEGER:
+        return json_integer_value(a) == json_integer_value(b);
+    case JSON_REAL: {
+        double x = json_real_value(a);
+        double y = json_real_value(b);
+
+        return memcmp(&x, &y, sizeof(x)) == 0;
+    }
+    case JSON_ARRAY:
+        if (json_array_size(a) != json_array_size(b)) {
+            return 0;
+        }
+        for (size_t i = 0; i < json_array_size(a); i++) {
+            if (!same_json(json_array_get(a, i), json_array_get(b, i),
+                           depth + 1)) {
+                return 0;
+            }
+        }
+        return 1;
+    case JSON_OBJECT: {
+        void *ia = json_object_iter((json_t *)a);
+        void *ib = json_object_iter((json_t *)b);
+
+        if (json_object_size(a) != json_object_size(b)) {
+            return 0;
+        }
+        for (; ia && ib; ia = json_object_iter_next((json_t *)a, ia),
+                         ib = json_object_iter_next((json_t *)b, ib)) {
+            if (strcmp(json_object_iter_key(ia), json_object_iter_key(ib))
+                    != 0 ||
+                !same_json(json_object_iter_value(ia),
+                           json_object_iter_value(ib), depth + 1)) {
+                return 0;
+            }
+        }
+        return ia == NULL && ib == NULL;
+    }
+    default:
+        return 1;               /* true, false, null */
+    }
+}
+
+/* The members named by rules and more: their values in o (NULL where
+ * absent, or when o is), one call of fn each, in order; fn may stop the
+ * walk by returning 0. */
+static int each_member(const json_t *o, const struct rule *rules,
+                       const struct rule *more,
+                       int (*fn)(void *arg, const json_t *v), void *arg)
+{
+    const struct rule *sets[2] = { rules, more };
+
+    for (int k = 0; k < 2; k++) {
+        for (const struct rule *r = sets[k]; r != NULL && r->member != NULL;
+             r++) {
+            if (r->member[0] != '\0' &&
+                !fn(arg, o != NULL ? json_object_get(o, r->member) : NULL)) {
+                return 0;
+            }
+        }
+    }
+    return 1;
+}
+
+/* A walk of memo values (same_value, keep_value). */
+struct vals_walk {
+    struct memo *m;
+    size_t i;
+};
+
+static int same_value(void *arg, const json_t *v)
+{
+    struct vals_walk *w = arg;
+    const json_t *kept;
+
+    if (w->i >= w->m->n_vals) {
+        return 0;
+    }
+    kept = w->m->vals[w->i++];
+    return (v == NULL) == (kept == NULL) &&
+           (v == NULL || same_json(v, kept, 0));
+}
+
+static int keep_value(void *arg, const json_t *v)
+{
+    struct vals_walk *w = arg;
+
+    if (w->m->n_vals == MEMO_MAX_VALS) {
+        return 0;
+    }
+    w->m->vals[w->m->n_vals++] = v ? json_deep_copy((json_t *)v) : NULL;
+    return 1;
+}
+
+/* The response the tail reads: none on failure (build_core's rule). */
+static const json_t *tail_response(const struct lv_audit_input *in)
+{
+    return in->error_code == NULL ? in->response : NULL;
+}
+
+/* Whether m holds the tail of in's record. */
+static int memo_hit(const struct memo *m, const struct lv_audit_input *in,
+                    const struct op_rule *rule)
+{
+    const char *s[MEMO_STRINGS];
+    const char *k = m->key.data;
+    const char *end = m->key.data + m->key.len;
+    struct vals_walk w;
+
+    if (!m->valid || m->svc != in->rq->svc || m->op != in->rq->op ||
+        m->rule != rule) {
+        return 0;
+    }
+    memo_strings(in, s);
+    for (int i = 0; i < MEMO_STRINGS; i++) {
+        if (k >= end) {
+            return 0;
+        }
+        if (s[i] == NULL) {
+            if (*k++ != 0) {
+                return 0;
+            }
+            continue;
+        }
+        if (*k++ != 1 || strcmp(k, s[i]) != 0) {
+            return 0;
+        }
+        k += strlen(k) + 1;
+    }
+    if ((in->rq->in != NULL) != m->has_req ||
+        (tail_response(in) != NULL) != m->has_resp) {
+        return 0;
+    }
+    w.m = (struct memo *)m;
+    w.i = 0;
+    return each_member(in->rq->in, rule->req, rule->extra_in, same_value,
+                       &w) &&
+           each_member(tail_response(in), rule->resp, rule->extra_out,
+                       same_value, &w) &&
+           w.i == m->n_vals;
+}
+
+static void memo_keep(struct memo *m, const struct lv_audit_input *in,
+                      const struct op_rule *rule, const uint8_t *tail,
+                      size_t n)
+{
+    const char *s[MEMO_STRINGS];
+    struct vals_walk w;
+
+    memo_forget(m);
+    m->key.len = 0;
+    m->tail.len = 0;
+    memo_strings(in, s);
+    for (int i = 0; i < MEMO_STRINGS; i++) {
+        if (s[i] == NULL) {
+            lv_buf_addc(&m->key, 0);
+        } else {
+            lv_buf_addc(&m->key, 1);
+            lv_buf_add(&m->key, s[i], strlen(s[i]) + 1);
+        }
+    }
+    lv_buf_add(&m->tail, tail, n);
+    w.m = m;
+    w.i = 0;
+    if (!each_member(in->rq->in, rule->req, rule->extra_in, keep_value,
+                     &w) ||
+        !each_member(tail_response(in), rule->resp, rule->extra_out,
+                     keep_value, &w)) {
+        memo_forget(m);
+        return;                 /* more than a memo holds: not kept */
+    }
+    m->has_req = in->rq->in != NULL;
+    m->has_resp = tail_response(in) != NULL;
+    m->svc = in->rq->svc;
+    m->op = in->rq->op;
+    m->rule = rule;
+    m->valid = 1;
+}
+
+/* Builds the record of in (lv_audit_event_views) and its enc2 into b
+ * (emptied first): *out's fields, the tail pointing into b. */
+static int build_enc(const struct lv_audit_input *in, const char *trace,
+                     struct lv_buf *b, struct lv_audit_enc *out,
+                     struct lv_err *err)
+{
+    struct lv_audit_views v;
+    size_t head;
+    size_t n;
+
+    if (lv_audit_event_views(in, &v, err) < 0) {
+        return -1;
+    }
+    if (trace != NULL) {
+        v.f.has_trace = 1;
+        v.f.trace.p = trace;
+        v.f.trace.n = strlen(trace);
+    }
+    head = lv_audit_enc2_head_size(v.f.event_time_ms, &v.f.event_id,
+                                   &v.f.request_id);
+    n = lv_audit_enc2_size(&v.f);
+    b->len = 0;
+    if (lv_buf_grow(b, n) < 0) {
+        LV_BUG("audit: no room for a record's bytes");
+    }
+    lv_audit_enc2_put((uint8_t *)b->data, &v.f, NULL);
+    b->len = n;
+    out->account = v.account;
+    out->region = v.region;
+    out->event_time_ms = v.f.event_time_ms;
+    memcpy(out->event_id, v.event_id, sizeof(out->event_id));
+    out->request_id = v.f.request_id;
+    out->tail = (const uint8_t *)b->data + head;
+    out->tail_len = n - head;
+    free(v.event);
+    return 0;
+}
+
+int lv_audit_event_enc(const struct lv_audit_input *in, const char *trace,
+                       struct lv_audit_enc *out, struct lv_err *err)
+{
+    struct memo *m = memo_of_thread();
+    const struct lv_req *rq = in->rq;
+    const struct op_rule *rule;
+    int memoable;
+
+    if (rq == NULL || rq->svc == NULL || rq->op == NULL) {
+        return build_enc(in, trace, &m->scratch, out, err);
+    }
+    rule = find_rule(rq->svc->signing_name, rq->op->name);
+    memoable = trace == NULL && rule != NULL && (rule->flags & F_RO) &&
+               !(rule->flags & F_RES);
+    if (!memoable || !memo_hit(m, in, rule)) {
+        if (build_enc(in, trace, &m->scratch, out, err) < 0) {
+            return -1;
+        }
+        if (memoable) {
+            memo_keep(m, in, rule, out->tail, out->tail_len);
+        }
+        return 0;
+    }
+    if (rq->now_ms < 0 || rq->now_ms > MAX_EVENT_MS) {
+        return lv_err_set(err, LV_E_INTERNAL_FAILURE,
+                          "audit: request time out of range");
+    }
+#ifdef LV_AUDIT_MEMO_CHECK
+    if (build_enc(in, trace, &m->scratch, out, err) < 0 ||
+        out->tail_len != m->tail.len ||
+        memcmp(out->tail, m->tail.data, m->tail.len) != 0) {
+        LV_BUG("audit: a remembered record tail differs from the one "
+               "built (req=%s)", rq->id);
+    }
+#endif
+    out->account = view(in->recipient != NULL ? in->recipient
+                                              : rq->who.account,
+                        sizeof(((struct lv_audit_record *)0)->account));
+    out->region = view(rq->region,
+                       sizeof(((struct lv_audit_record *)0)->region));
+    out->event_time_ms = rq->now_ms;
+    event_uuid(out->event_id);
+    out->request_id = view(rq->id,
+                           sizeof(((struct lv_audit_record *)0)->request_id));
+    out->tail = (const uint8_t *)m->tail.data;
+    out->tail_len = m->tail.len;
+    return 0;
+}
 
 /* The CloudTrail JSON of an API call's record, from its facts and its
  * columns, into w. */

@@ -141,6 +141,42 @@ int lv_audit_event_views(const struct lv_audit_input *in,
                          struct lv_audit_views *out, struct lv_err *err);
 
 /*
+ * The record of `in` as the recorder's writer takes it (audit.c): its
+ * chain (account: recipientAccountId, region) and its enc2 bytes
+ * (store/audit_store.h) in two parts, the head's fields (eventTime, a
+ * fresh eventID, requestID) and the tail's bytes. trace: the explainer's
+ * trace kept with the record (NULL: none).
+ *
+ * The tail is remembered per thread. A read-only operation's record
+ * without a trace, whose operation takes no resource from its response,
+ * has the tail of this thread's previous one when every input it is built
+ * from is the same: the service and operation, the principal, the
+ * recipient and sharedEventID, the caller's address and user agent, the
+ * error, the key and log group, the region, and the values (type, order
+ * and bytes) of the request and response members the operation's table
+ * records. The tail is then reused, not built again: building it costs
+ * more than the rest of recording, and a busy client sends the same
+ * request over and over. The test build (LV_AUDIT_MEMO_CHECK) builds it
+ * anyway and stops at the first difference.
+ *
+ * out's views point into in's request and strings and into this thread's
+ * storage, valid until the thread's next call. 0, or -1 with *err as
+ * lv_audit_event_views.
+ */
+struct lv_audit_enc {
+    struct lv_audit_text account;
+    struct lv_audit_text region;
+    int64_t event_time_ms;
+    char event_id[37];
+    struct lv_audit_text request_id;
+    const uint8_t *tail;
+    size_t tail_len;
+};
+
+int lv_audit_event_enc(const struct lv_audit_input *in, const char *trace,
+                       struct lv_audit_enc *out, struct lv_err *err);
+
+/*
  * An event a service records of what it did on its own, on no caller's
  * request (CloudTrail's eventType "AwsServiceEvent"): KMS's automatic
  * rotation of a key (RotateKey, ct-rotatekey) and its deletion of a key

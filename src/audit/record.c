@@ -141,7 +141,8 @@ static int build(const struct lv_req *rq, const json_t *response,
     return lv_audit_event_build(&in, r, err);
 }
 
-/* Builds the record (as views: no record struct) and hands it to the
+/* Builds the record (lv_audit_event_enc: no record struct, and the tail
+ * of the thread's previous one when it is the same) and hands it to the
  * writer; a record that cannot be built is logged (by request id) and
  * dropped: the request it describes changed nothing, or has already been
  * answered. */
@@ -152,26 +153,22 @@ static void enqueue_one(struct lv_audit *a, const struct lv_req *rq,
 {
     struct lv_err err = LV_ERR_INIT;
     struct lv_audit_input in;
-    struct lv_audit_views v;
+    struct lv_audit_enc e;
     char group[2048];
+    /* A refusal keeps the explainer's trace of it (kms/authz.c),
+     * readable only through the explainer, by principals allowed
+     * GetKeyPolicy; in the caller's record only. */
+    const char *trace = failure && rq->trace && !recipient ? rq->trace
+                                                           : NULL;
 
     input_of(&in, rq, response, failure, invoked_by, recipient, shared,
              group);
-    if (lv_audit_event_views(&in, &v, &err) < 0) {
+    if (lv_audit_event_enc(&in, trace, &e, &err) < 0) {
         lv_log(LV_LOG_WARN, "audit: cannot build the record req=%s: %s",
                rq->id, err.msg);
         return;
     }
-    /* A refusal keeps the explainer's trace of it (kms/authz.c),
-     * readable only through the explainer, by principals allowed
-     * GetKeyPolicy; in the caller's record only. */
-    if (failure && rq->trace && !recipient) {
-        v.f.has_trace = 1;
-        v.f.trace.p = rq->trace;
-        v.f.trace.n = strlen(rq->trace);
-    }
-    lv_audit_submit_views(a, &v, may_wait);
-    free(v.event);
+    lv_audit_submit_enc(a, &e, may_wait);
 }
 
 /* The record of rq for the writer: in the principal's trail, and in the

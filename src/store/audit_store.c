@@ -7,13 +7,26 @@
  * batched records (batch_*) backend-independently.
  *
  * A batch's body is one zstd frame (a fast level, content size in its
- * header) of one of two serializations. The writer writes format 2; format
- * 1, written before it, is still read:
+ * header) of one of three serializations. The writer writes format 3;
+ * formats 2 and 1, written before it, are still read:
  *
- *   "lvab2"                         5 bytes, the format
+ *   "lvab3"                         5 bytes, the format
  *   32 bytes                        the prev_hash of its first record (the
  *                                   chain's head before the batch)
  *   then for each record, in seq order (seq_first, seq_first + 1 …):
+ *     head(record)                  enc2's head (audit_store.h)
+ *     varint t                      0: its tail is the tail of the record
+ *                                   before it (never for the first);
+ *                                   else its tail follows, t - 1 bytes
+ *     [tail(record)]
+ *     32 bytes                      its hash (chain.h v3)
+ *   A client's run of one request keeps its tail once: the body is the
+ *   heads, mostly, and the writer compresses and stores a fifth of
+ *   format 2's bytes.
+ *
+ *   "lvab2"                         5 bytes, the format
+ *   32 bytes                        the prev_hash of its first record
+ *   then for each record, in seq order:
  *     enc2(record)                  audit_store.h
  *     32 bytes                      its hash (chain.h v2)
  *
@@ -23,7 +36,7 @@
  *
  * varint = unsigned LEB128; str = varint length, then the bytes (no NUL).
  * account, region and each seq are the row's; a record's prev_hash in
- * format 2 is the hash stored before it. A body that does not decode
+ * formats 3 and 2 is the hash stored before it. A body that does not decode
  * exactly (changed underneath) is passed over with a warning (by batch
  * id: never its content): its records read as absent, which is what
  * verification reports.
@@ -74,6 +87,7 @@ void lv_audit_batch_release(struct lv_audit_batch *b)
 
 #define BODY_MAGIC_V1 "lvab1"
 #define BODY_MAGIC_V2 "lvab2"
+#define BODY_MAGIC_V3 "lvab3"
 #define BODY_MAGIC_LEN 5
 /* One of zstd's fast levels: a batch is written for every few hundred
  * records and its text repeats itself, so level -3 keeps most of level
@@ -183,6 +197,23 @@ size_t lv_audit_enc2_size(const struct lv_audit_fields *f)
         n += text_len(&f->trace);
     }
     return n;
+}
+
+size_t lv_audit_enc2_head_size(int64_t event_time_ms,
+                               const struct lv_audit_text *event_id,
+                               const struct lv_audit_text *request_id)
+{
+    return varint_len((uint64_t)event_time_ms) + text_len(event_id) +
+           text_len(request_id);
+}
+
+uint8_t *lv_audit_enc2_put_head(uint8_t *p, int64_t event_time_ms,
+                                const struct lv_audit_text *event_id,
+                                const struct lv_audit_text *request_id)
+{
+    p = put_varint(p, (uint64_t)event_time_ms);
+    p = put_text(p, event_id, NULL);
+    return put_text(p, request_id, NULL);
 }
 
 uint8_t *lv_audit_enc2_put(uint8_t *p, const struct lv_audit_fields *f,
@@ -323,19 +354,20 @@ static void rd_hash(struct rd *d, uint8_t h[LV_AUDIT_HASH_BYTES])
     d->p += LV_AUDIT_HASH_BYTES;
 }
 
-/* Decodes the next record of d into *r (zeroed first; release it): 0, or
- * -1 when the bytes do not decode. Format 2 (prev: the hash before it)
- * stores its hash only; format 1 (prev NULL) its prev_hash and hash. */
-static int decode_record(struct rd *d, struct lv_audit_record *r,
-                         const uint8_t *prev)
+/* The head of an enc2 (event_time_ms, event_id, request_id) into r. */
+static void decode_head(struct rd *d, struct lv_audit_record *r)
+{
+    r->event_time_ms = (int64_t)rd_varint(d);
+    RD_FIELD(d, r->event_id);
+    RD_FIELD(d, r->request_id);
+}
+
+/* The tail of an enc2 (every field after its head) into r. */
+static void decode_tail(struct rd *d, struct lv_audit_record *r)
 {
     uint8_t flags;
     uint8_t nres;
 
-    memset(r, 0, sizeof(*r));
-    r->event_time_ms = (int64_t)rd_varint(d);
-    RD_FIELD(d, r->event_id);
-    RD_FIELD(d, r->request_id);
     RD_FIELD(d, r->event_source);
     RD_FIELD(d, r->event_name);
     flags = rd_byte(d);
@@ -357,6 +389,54 @@ static int decode_record(struct rd *d, struct lv_audit_record *r,
     r->event = rd_dup(d);
     if (flags & FLAG_TRACE) {
         r->trace = rd_dup(d);
+    }
+}
+
+/* A body's format: what decode_record reads. */
+enum body_format { BODY_V1 = 1, BODY_V2, BODY_V3 };
+
+/* The tail a format-3 record took last in its body (its bytes: a
+ * record may say its tail is that one). */
+struct tail_ref {
+    const uint8_t *p;
+    size_t n;
+};
+
+/* Decodes the next record of d into *r (zeroed first; release it): 0, or
+ * -1 when the bytes do not decode. Format 3 and 2 (prev: the hash before
+ * it) store its hash only, format 3 its tail once for a run of equal
+ * ones (last: the run's, updated); format 1 (prev NULL) its prev_hash and
+ * hash. */
+static int decode_record(struct rd *d, struct lv_audit_record *r,
+                         enum body_format fmt, const uint8_t *prev,
+                         struct tail_ref *last)
+{
+    memset(r, 0, sizeof(*r));
+    decode_head(d, r);
+    if (fmt == BODY_V3) {
+        uint64_t mark = rd_varint(d);
+        struct rd t;
+
+        if (mark != 0) {
+            if (mark - 1 > (uint64_t)(d->e - d->p)) {
+                return -1;
+            }
+            last->p = d->p;
+            last->n = (size_t)(mark - 1);
+            d->p += last->n;
+        } else if (last->p == NULL) {
+            return -1;          /* "the same tail" with none before */
+        }
+        t.p = last->p;
+        t.e = last->p + last->n;
+        t.bad = 0;
+        decode_tail(&t, r);
+        if (t.bad || t.p != t.e) {
+            return -1;
+        }
+        r->tail_hashed = 1;
+    } else {
+        decode_tail(d, r);
     }
     if (prev) {
         memcpy(r->prev_hash, prev, LV_AUDIT_HASH_BYTES);
@@ -428,7 +508,8 @@ static int decode_body(const struct lv_audit_batch *b, record_cb fn,
     struct rd d;
     int64_t n = b->seq_last - b->seq_first + 1;
     uint8_t prev[LV_AUDIT_HASH_BYTES];
-    int v2 = 0;
+    enum body_format fmt;
+    struct tail_ref last = { NULL, 0 };
     const char *why = NULL;
     int rc = 0;
 
@@ -448,15 +529,21 @@ static int decode_body(const struct lv_audit_batch *b, record_cb fn,
     d.p = raw + BODY_MAGIC_LEN;
     d.e = raw + raw_len;
     d.bad = 0;
-    if (memcmp(raw, BODY_MAGIC_V2, BODY_MAGIC_LEN) == 0) {
-        v2 = 1;
+    if (memcmp(raw, BODY_MAGIC_V3, BODY_MAGIC_LEN) == 0) {
+        fmt = BODY_V3;
         rd_hash(&d, prev);
-    } else if (memcmp(raw, BODY_MAGIC_V1, BODY_MAGIC_LEN) != 0) {
+    } else if (memcmp(raw, BODY_MAGIC_V2, BODY_MAGIC_LEN) == 0) {
+        fmt = BODY_V2;
+        rd_hash(&d, prev);
+    } else if (memcmp(raw, BODY_MAGIC_V1, BODY_MAGIC_LEN) == 0) {
+        fmt = BODY_V1;
+    } else {
         why = "unknown format";
         goto out;
     }
     for (int64_t i = 0; i < n; i++) {
-        if (decode_record(&d, r, v2 ? prev : NULL) < 0) {
+        if (decode_record(&d, r, fmt, fmt == BODY_V1 ? NULL : prev,
+                          &last) < 0) {
             lv_audit_record_release(r);
             why = "a record does not decode";
             goto out;
@@ -484,6 +571,27 @@ out:
     free(raw);
     free(r);
     return rc;
+}
+
+/* lv_audit_batch_decode's callback, under decode_body's. */
+struct const_cb {
+    lv_audit_record_fn fn;
+    void *arg;
+};
+
+static int const_record(void *arg, struct lv_audit_record *r)
+{
+    struct const_cb *c = arg;
+
+    return c->fn(c->arg, r);
+}
+
+int lv_audit_batch_decode(const struct lv_audit_batch *b,
+                          lv_audit_record_fn fn, void *arg)
+{
+    struct const_cb c = { fn, arg };
+
+    return decode_body(b, const_record, &c);
 }
 
 /* Reads the body of b (a batch as search and walk give it, without one)
@@ -695,7 +803,37 @@ static void add_attrs(struct line_set *ls, const struct lv_audit_fields *f)
     }
 }
 
-/* The batch (format 2) of v[0] … v[n-1] at seq_first …, after prev. */
+int lv_audit_flat_read(struct lv_audit_flat *f,
+                       const struct lv_audit_flat *prev)
+{
+    struct rd d = { f->rec, f->rec + f->rec_len, 0 };
+    struct lv_audit_text eid;
+    struct lv_audit_text rid;
+    int64_t t;
+    size_t tail;
+
+    t = (int64_t)rd_varint(&d);
+    rd_text(&d, &eid);
+    rd_text(&d, &rid);
+    if (d.bad) {
+        return -1;
+    }
+    f->head_len = (size_t)(d.p - f->rec);
+    tail = f->rec_len - f->head_len;
+    f->same_tail = prev != NULL && tail == prev->rec_len - prev->head_len &&
+                   memcmp(f->rec + f->head_len, prev->rec + prev->head_len,
+                          tail) == 0;
+    if (!f->same_tail) {
+        return lv_audit_enc2_read(f->rec, f->rec_len, &f->f);
+    }
+    f->f = prev->f;
+    f->f.event_time_ms = t;
+    f->f.event_id = eid;
+    f->f.request_id = rid;
+    return 0;
+}
+
+/* The batch (format 3) of v[0] … v[n-1] at seq_first …, after prev. */
 static void build_batch(const char *account, const char *region,
                         int64_t seq_first,
                         const uint8_t prev[LV_AUDIT_HASH_BYTES],
@@ -707,9 +845,10 @@ static void build_batch(const char *account, const char *region,
     struct lv_buf raw = LV_BUF_INIT(SIZE_MAX);
     struct line_set ls;
     size_t total = BODY_MAGIC_LEN + LV_AUDIT_HASH_BYTES;
+    size_t hl;
     size_t bound;
     size_t z;
-    char *p;
+    uint8_t *p;
 
     memset(b, 0, sizeof(*b));
     if ((size_t)snprintf(b->account, sizeof(b->account), "%s", account) >=
@@ -724,15 +863,16 @@ static void build_batch(const char *account, const char *region,
     b->time_max = INT64_MIN;
     memcpy(b->last_hash, v[n - 1]->hash, LV_AUDIT_HASH_BYTES);
 
-    /* The body in one reservation: the records' bytes are ready. */
+    /* The body in one reservation (at most: a tail repeated is kept
+     * once), the records' bytes being ready. */
     for (size_t i = 0; i < n; i++) {
-        total += v[i]->rec_len + LV_AUDIT_HASH_BYTES;
+        total += v[i]->rec_len + 10 + LV_AUDIT_HASH_BYTES;
     }
     if (lv_buf_grow(&raw, total) < 0 || lv_buf_grow(&ids, 96 * n) < 0) {
         LV_BUG("audit batch: no room");
     }
-    p = raw.data;
-    memcpy(p, BODY_MAGIC_V2, BODY_MAGIC_LEN);
+    p = (uint8_t *)raw.data;
+    memcpy(p, BODY_MAGIC_V3, BODY_MAGIC_LEN);
     p += BODY_MAGIC_LEN;
     memcpy(p, prev, LV_AUDIT_HASH_BYTES);
     p += LV_AUDIT_HASH_BYTES;
@@ -759,12 +899,20 @@ static void build_batch(const char *account, const char *region,
         add_line(&ids, LV_AUDIT_TAG_EVENT_ID, f->event_id.p, f->event_id.n);
         add_line(&ids, LV_AUDIT_TAG_REQUEST_ID, f->request_id.p,
                  f->request_id.n);
-        memcpy(p, v[i]->rec, v[i]->rec_len);
-        p += v[i]->rec_len;
+        hl = v[i]->head_len;
+        memcpy(p, v[i]->rec, hl);
+        p += hl;
+        if (i > 0 && v[i]->same_tail) {
+            *p++ = 0;           /* the tail before it */
+        } else {
+            p = put_varint(p, (uint64_t)(v[i]->rec_len - hl) + 1);
+            memcpy(p, v[i]->rec + hl, v[i]->rec_len - hl);
+            p += v[i]->rec_len - hl;
+        }
         memcpy(p, v[i]->hash, LV_AUDIT_HASH_BYTES);
         p += LV_AUDIT_HASH_BYTES;
     }
-    raw.len = total;
+    raw.len = (size_t)((char *)p - raw.data);
     free(ls.off);
     free(ls.len);
     b->attrs = lv_buf_detach(&attrs, NULL);
@@ -835,9 +983,12 @@ int lv_store_audit_append_batch(struct lv_store *s,
         uint8_t *end;
 
         lv_audit_fields_of(v[i], &f);
-        end = lv_audit_enc2_put(bytes + at, &f, &flat[i].f);
+        end = lv_audit_enc2_put(bytes + at, &f, NULL);
         flat[i].rec = bytes + at;
         flat[i].rec_len = (size_t)(end - (bytes + at));
+        if (lv_audit_flat_read(&flat[i], i > 0 ? &flat[i - 1] : NULL) < 0) {
+            LV_BUG("audit batch: record %zu does not read back", i);
+        }
         memcpy(flat[i].hash, v[i]->hash, LV_AUDIT_HASH_BYTES);
         at += flat[i].rec_len;
         pv[i] = &flat[i];

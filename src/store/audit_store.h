@@ -69,11 +69,14 @@ struct lv_audit_record {
                                      * JSON text; NULL when none */
     uint8_t prev_hash[LV_AUDIT_HASH_BYTES];
     uint8_t hash[LV_AUDIT_HASH_BYTES];
-    int enc2;                       /* 1: kept in a batch of format 2, and
-                                     * hashed as chain.h's v2 (over its
-                                     * enc2 bytes, below); 0: hashed as
+    int enc2;                       /* 1: kept in a batch of format 2 or
+                                     * 3, and hashed as chain.h's v2 (over
+                                     * its enc2 bytes, below) or v3 (over
+                                     * their head and their tail's hash:
+                                     * tail_hashed); 0: hashed as
                                      * chain.h's v1 (a single row, or a
                                      * batch of format 1) */
+    int tail_hashed;                /* with enc2: 1 for v3, 0 for v2 */
 };
 
 /* Frees what a record read from the store owns (event, trace) and zeroes
@@ -168,9 +171,9 @@ int lv_store_audit_chain_walk(struct lv_store *s, const char *account,
 /*
  * Appends v[0] … v[n-1] (n >= 1), records of one chain whose seq, prev_hash
  * and hash the caller set under chain_head's lock (consecutive places, in
- * order; each prev_hash the hash before it), as one batch of format 2
- * (below: a batched record is hashed as chain.h's v2, and reads back with
- * enc2 set), and makes the last the head of its chain. Sets each record's
+ * order; each prev_hash the hash before it), as one batch of format 3
+ * (below: a batched record is hashed as chain.h's v3, and reads back with
+ * enc2 and tail_hashed set), and makes the last the head of its chain. Sets each record's
  * id to the batch's row id. Joins the caller's transaction like append.
  */
 int lv_store_audit_append_batch(struct lv_store *s,
@@ -178,10 +181,10 @@ int lv_store_audit_append_batch(struct lv_store *s,
                                 struct lv_err *err);
 
 /*
- * ---- a batched record's bytes (format 2) -------------------------------
+ * ---- a batched record's bytes (formats 2 and 3) --------------------------
  *
- * enc2(r), what a record of a format-2 batch is in the store, byte for
- * byte, in this order:
+ * enc2(r), what a record of a batch is in the store (format 3 keeps a
+ * run of equal tails once: audit_store.c), byte for byte, in this order:
  *     varint  event_time_ms (as uint64)
  *     str     event_id, request_id, event_source, event_name
  *     byte    flags: 1 read_only, 2 key_use, 4 has a trace
@@ -192,7 +195,8 @@ int lv_store_audit_append_batch(struct lv_store *s,
  * varint: unsigned LEB128, shortest form; str: varint length, then the
  * bytes (no NUL). The recorder's writer builds these bytes once per
  * record, while the record is in flight (src/audit/audit.c); the chain
- * hashes them as they are (chain.h, v2) and the store keeps them as they
+ * hashes them as they are (chain.h, v3: the head, varint to request_id,
+ * and the hash of the tail, the rest) and the store keeps them as they
  * are: nothing encodes a record twice. Verification rebuilds them from a
  * decoded record's fields (lv_audit_enc2_of), which gives the same bytes
  * for the same fields: one writer, no choices.
@@ -237,25 +241,50 @@ uint8_t *lv_audit_enc2_put(uint8_t *p, const struct lv_audit_fields *f,
 int lv_audit_enc2_read(const uint8_t *p, size_t n,
                        struct lv_audit_fields *f);
 
+/*
+ * enc2 in two parts: its head, the fields that differ from one request to
+ * the next (event_time_ms, event_id, request_id), and its tail, every
+ * field after them, which a run of one client's requests shares (the
+ * recorder reuses it, src/audit/event.c). A record's enc2 is its head's
+ * bytes, then its tail's.
+ */
+size_t lv_audit_enc2_head_size(int64_t event_time_ms,
+                               const struct lv_audit_text *event_id,
+                               const struct lv_audit_text *request_id);
+uint8_t *lv_audit_enc2_put_head(uint8_t *p, int64_t event_time_ms,
+                                const struct lv_audit_text *event_id,
+                                const struct lv_audit_text *request_id);
+
 /* Appends enc2 of r to out: 0, or -1 past out->max. */
 int lv_audit_enc2_of(const struct lv_audit_record *r, struct lv_buf *out);
 
 /* A record for append_flat: its enc2 bytes, its fields as views into
- * them (lv_audit_enc2_read: for the sets lookups select on), and its
- * hash (chain.h v2). */
+ * them (lv_audit_enc2_read: for the sets lookups select on), whether its
+ * tail is the one of the record before it in its run (same_tail: hashed
+ * and kept once, chain.h v3 and format 3), and its hash (chain.h v3). */
 struct lv_audit_flat {
     const uint8_t *rec;
     size_t rec_len;
     struct lv_audit_fields f;
+    size_t head_len;                /* enc2's head: the first bytes */
+    int same_tail;
     uint8_t hash[LV_AUDIT_HASH_BYTES];
 };
 
+/* Reads f's fields from its bytes (f->rec, f->rec_len) as
+ * lv_audit_enc2_read does, and sets its head_len and same_tail: prev is
+ * the record before it in its run (NULL for the first), read before it;
+ * when its tail is the same, only f's head is read and the tail's views
+ * are prev's (valid while prev's bytes are). 0, or -1 as enc2_read. */
+int lv_audit_flat_read(struct lv_audit_flat *f,
+                       const struct lv_audit_flat *prev);
+
 /*
  * Appends v[0] … v[n-1] (n >= 1) to the chain of (account, region) as one
- * batch of format 2 at places seq_first … seq_first + n - 1, the first
+ * batch of format 3 at places seq_first … seq_first + n - 1, the first
  * following prev_hash (the head chain_head gave), each with its hash as
- * the caller set it (chain.h v2, over its enc2 bytes), and makes the last
- * the head of its chain. *id: the batch's row id. Joins the caller's
+ * the caller set it (chain.h v3, over its enc2 bytes' head and its tail's
+ * hash), and makes the last the head of its chain. *id: the batch's row id. Joins the caller's
  * transaction like append_batch.
  */
 int lv_store_audit_append_flat(struct lv_store *s, const char *account,
@@ -320,6 +349,16 @@ struct lv_audit_batch {
 
 /* Frees what a batch read from the store owns and zeroes it. */
 void lv_audit_batch_release(struct lv_audit_batch *b);
+
+/* The records of b (a batch with its body, as batch_body reads it), each
+ * handed to fn in seq order, as list, by_request and chain_walk decode
+ * them: 0 when done, fn's non-zero value when fn stopped. A body that does
+ * not decode exactly (changed underneath) is logged by batch id and the
+ * rest of its records are passed over, as a read of the store passes them
+ * over. (The store's own readers use it; so do the tests and the body's
+ * fuzzer.) */
+int lv_audit_batch_decode(const struct lv_audit_batch *b,
+                          lv_audit_record_fn fn, void *arg);
 
 typedef int (*lv_audit_batch_fn)(void *arg, const struct lv_audit_batch *b);
 

@@ -5,7 +5,9 @@
  * members (Tags, Constraints, KeyMetadata) are walked by type: whatever
  * JSON arrives, the builder must not crash, leak or read out of bounds,
  * its compact record must render, and the rendering must be one
- * well-formed JSON object.
+ * well-formed JSON object; and the recorder's path (lv_audit_event_enc,
+ * which reuses a thread's last tail for the same inputs) must give the
+ * tail built from scratch, the first time and the second.
  *
  * Input: byte 0 picks the operation (every implemented one, from
  * model/gen/ops.def), byte 1 the identity (user, root, the Logs service)
@@ -42,6 +44,46 @@ static const struct fuzz_op fuzz_ops[] = {
 };
 
 #define N_OPS (sizeof(fuzz_ops) / sizeof(fuzz_ops[0]))
+
+/* in's record through lv_audit_event_enc twice, the second time with a
+ * deep copy of its request (other objects, the same JSON: a reuse of the
+ * thread's remembered tail where the operation allows one): both tails
+ * are the one built from scratch (lv_audit_event_views, then enc2). */
+static void enc_twice(const struct lv_audit_input *in)
+{
+    struct lv_audit_input again = *in;
+    struct lv_req rq = *in->rq;
+    struct lv_audit_views v;
+    struct lv_audit_enc e;
+    struct lv_err err = LV_ERR_INIT;
+    json_t *copy = rq.in ? json_deep_copy(rq.in) : NULL;
+    uint8_t *b;
+    size_t head;
+    size_t n;
+
+    if (lv_audit_event_views(in, &v, &err) < 0) {
+        abort();            /* built once, it builds again */
+    }
+    head = lv_audit_enc2_head_size(v.f.event_time_ms, &v.f.event_id,
+                                   &v.f.request_id);
+    n = lv_audit_enc2_size(&v.f);
+    b = malloc(n);
+    if (b == NULL) {
+        abort();
+    }
+    lv_audit_enc2_put(b, &v.f, NULL);
+    rq.in = copy;
+    again.rq = &rq;
+    for (int i = 0; i < 2; i++) {
+        if (lv_audit_event_enc(i ? &again : in, NULL, &e, &err) < 0 ||
+            e.tail_len != n - head || memcmp(e.tail, b + head, n - head)) {
+            abort();        /* a tail that is not the one built */
+        }
+    }
+    free(b);
+    free(v.event);
+    json_decref(copy);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -121,6 +163,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         json_decref(ev);
         free(json);
         free(r.event);
+        enc_twice(&in);
     }
     json_decref(req);
     json_decref(resp);

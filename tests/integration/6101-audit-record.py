@@ -15,6 +15,7 @@ them (userIdentity AWSService, invokedBy logs.amazonaws.com, the
 encryption context in requestParameters); no record holds a plaintext or
 a ciphertext."""
 import base64
+import hashlib
 import json
 import os
 import sqlite3
@@ -47,21 +48,28 @@ def unzstd(data, scratch):
 
 def batch_records(b, scratch):
     """The records of one audit_batches row, decoded as
-    src/store/audit_store.c documents the body: "lvab2" and 32 bytes (the
-    first record's prev_hash), then per record its enc2 — varint time, str
-    event_id, request_id, event_source, event_name, byte flags, str
-    username, access_key_id, error_code, byte n, n × (str type, str name),
-    str event, [str trace] — and 32 bytes of its hash. (Format 1, which
-    the writer wrote before, had 32 + 32 bytes of hashes after each record
-    and no prev_hash up front.)"""
+    src/store/audit_store.c documents the body: "lvab3" and 32 bytes (the
+    first record's prev_hash), then per record its enc2's head — varint
+    time, str event_id, str request_id — then varint t: 0 when its tail is
+    the tail of the record before it, else t - 1 bytes of tail follow —
+    str event_source, event_name, byte flags, str username, access_key_id,
+    error_code, byte n, n × (str type, str name), str event, [str trace] —
+    and 32 bytes of its hash. Each hash is checked against chain.h's v3,
+    computed here: SHA-256(prev || "logvault audit record v3" NUL ||
+    str(account) || str(region) || i64(seq) || head || SHA-256(tail)),
+    str being a 4-byte big-endian length and the bytes, i64 8 bytes
+    big-endian. (Formats 2 and 1, which the writer wrote before, kept
+    every record's whole enc2.)"""
     raw = unzstd(b["body"], scratch)
-    t.ok("batch %s: format lvab2" % b["id"], raw[:5] == b"lvab2", raw[:5])
-    pos = [5 + 32]
+    t.ok("batch %s: format lvab3" % b["id"], raw[:5] == b"lvab3", raw[:5])
+    prev = raw[5:37]
+    pos = [37]
+    buf = [raw]
 
     def varint():
         v, shift = 0, 0
         while True:
-            c = raw[pos[0]]
+            c = buf[0][pos[0]]
             pos[0] += 1
             v |= (c & 0x7f) << shift
             shift += 7
@@ -70,21 +78,42 @@ def batch_records(b, scratch):
 
     def text():
         n = varint()
-        v = raw[pos[0]:pos[0] + n].decode()
+        v = buf[0][pos[0]:pos[0] + n].decode()
         pos[0] += n
         return v
 
     def byte():
         pos[0] += 1
-        return raw[pos[0] - 1]
+        return buf[0][pos[0] - 1]
 
+    def s4(v):
+        v = v.encode()
+        return len(v).to_bytes(4, "big") + v
+
+    chain = b"logvault audit record v3\0" + s4(b["account"]) + \
+        s4(b["region"])
     out = []
+    tail = None
+    hashes_ok = True
+    shared = 0
     for seq in range(b["seq_first"], b["seq_last"] + 1):
         r = {"id": b["id"], "account": b["account"], "region": b["region"],
              "seq": seq}
+        start = pos[0]
         r["event_time_ms"] = varint()
         r["event_id"] = text()
         r["request_id"] = text()
+        head = raw[start:pos[0]]
+        mark = varint()
+        if mark:
+            tail = raw[pos[0]:pos[0] + mark - 1]
+            pos[0] += mark - 1
+        else:
+            shared += 1
+        t.ok("batch %s seq %d: a tail to read" % (b["id"], seq),
+             tail is not None)
+        back = pos[0]
+        buf[0], pos[0] = tail, 0
         r["event_source"] = text()
         r["event_name"] = text()
         flags = byte()
@@ -95,11 +124,20 @@ def batch_records(b, scratch):
         r["event"] = text()
         if flags & 4:
             text()
+        t.ok("batch %s seq %d: its tail decodes exactly" % (b["id"], seq),
+             pos[0] == len(tail))
+        buf[0], pos[0] = raw, back
+        h = raw[pos[0]:pos[0] + 32]
         pos[0] += 32
+        want = hashlib.sha256(prev + chain + seq.to_bytes(8, "big") + head +
+                              hashlib.sha256(tail).digest()).digest()
+        hashes_ok = hashes_ok and h == want
+        prev = h
         out.append(r)
     t.ok("batch %s: decodes exactly" % b["id"], pos[0] == len(raw),
          (pos[0], len(raw)))
-    return out
+    t.ok("batch %s: every hash is chain.h's v3" % b["id"], hashes_ok)
+    return out, shared
 
 
 def render(recs):
@@ -162,8 +200,11 @@ def records(srv):
         by_id.setdefault(x["record_id"], []).append([x["type"], x["name"]])
     for r in out:
         r["resources"] = by_id.get(r["id"], [])
+    records.shared = 0
     for b in batches:
-        out += batch_records(b, srv.scratch)
+        got, shared = batch_records(b, srv.scratch)
+        out += got
+        records.shared += shared
     out.sort(key=lambda r: (r["account"], r["region"], r["seq"]))
     for r, text in zip(out, render(out)):
         r["rendered"] = text
@@ -266,6 +307,16 @@ with Server("--audit-trail") as srv:
     r = kms.encrypt(KeyId=key_arn, Plaintext=SECRET)
     blob = r["CiphertextBlob"]
     ids["Encrypt"] = rid(r)
+    # The same request again: its records share one tail (format 3).
+    again = [rid(kms.encrypt(KeyId=key_arn, Plaintext=SECRET))
+             for _ in range(3)]
+    # The same context in two orders: two records, each as it was sent
+    # (the recorder reuses a tail only for the same members in the same
+    # order, src/audit/event.h).
+    ctx_ab = rid(kms.encrypt(KeyId=key_arn, Plaintext=SECRET,
+                             EncryptionContext={"a": "1", "b": "2"}))
+    ctx_ba = rid(kms.encrypt(KeyId=key_arn, Plaintext=SECRET,
+                             EncryptionContext={"b": "2", "a": "1"}))
     ids["Decrypt"] = rid(kms.decrypt(CiphertextBlob=blob))
     ids["CreateAlias"] = rid(kms.create_alias(AliasName="alias/audited",
                                               TargetKeyId=key_arn))
@@ -306,6 +357,20 @@ with Server("--audit-trail") as srv:
     if r:
         t.eq("Encrypt: responseElements null", None,
              r["ct"].get("responseElements"))
+    for i, x in enumerate(again):
+        check_record("Encrypt again %d" % i, recs, x, "Encrypt", kms_src,
+                     True)
+    t.ok("repeated records share a tail in their batch",
+         records.shared >= 2, records.shared)
+    for name, x, order in (("ab", ctx_ab, ["a", "b"]),
+                           ("ba", ctx_ba, ["b", "a"])):
+        r = check_record("Encrypt ctx " + name, recs, x, "Encrypt", kms_src,
+                         True)
+        if r:
+            ctx = (r["ct"].get("requestParameters") or {}).get(
+                "encryptionContext") or {}
+            t.eq("Encrypt ctx %s: the context in its order" % name, order,
+                 list(ctx))
     check_record("Decrypt", recs, ids["Decrypt"], "Decrypt", kms_src, True)
     check_record("CreateAlias", recs, ids["CreateAlias"], "CreateAlias",
                  kms_src, False)

@@ -118,6 +118,21 @@ static void test_record_hash_known_answer(void **state)
     hex_of(h, hex);
     assert_string_equal(hex, "7e484c4432768a93ad1d3147e196ba93"
                              "12730f169ddb25013cd4297c4b4cffb9");
+
+    /* v3, as the writer hashes now: over enc2's head and its tail's
+     * SHA-256 (computed in Python from chain.h's text, as the v2 answers
+     * above, which the same script reproduces). */
+    r.tail_hashed = 1;
+    r.trace = tr_deny;
+    lv_audit_record_hash(&r, h);
+    hex_of(h, hex);
+    assert_string_equal(hex, "35030082aa35ec1cd98bdbd87de939c6"
+                             "1947ff2cd7ba645538421aa624b498c2");
+    r.trace = NULL;
+    lv_audit_record_hash(&r, h);
+    hex_of(h, hex);
+    assert_string_equal(hex, "c71367d5c73a457b0f6c75e76b2b6fb8"
+                             "56df9d86b6065a1048126de4f9cad662");
 }
 
 static void test_digest_known_answer(void **state)
@@ -393,20 +408,122 @@ static void test_tail_removed_and_expired(void **state)
     assert_true(has(&fo, LV_AUDIT_REMOVED, 4, 6));
 }
 
-/* A chain walk's callback: records past seq 4 are format 2 but the
- * single row (8); the last one seen is kept in *arg. */
-static int check_v2(void *arg, const struct lv_audit_record *r)
+/* Changes the byte at `at` of the nth occurrence (1: the first) of
+ * `needle` in the raw body of batch `id` to c, underneath (the body
+ * decompressed, changed, compressed again and written back by SQL); the
+ * occurrences counted are checked: exactly `count` (0: any, at least n). */
+static void patch_body_n(struct fx *f, int64_t id, const char *needle,
+                         size_t at, char c, int nth, int count)
+{
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_audit_batch b;
+    uint8_t *raw;
+    unsigned long long n;
+    char *hit = NULL;
+    char *sql;
+    char *hex;
+    int seen = 0;
+
+    memset(&b, 0, sizeof(b));
+    assert_int_equal(lv_store_audit_batch_body(f->s, id, &b, &err), 1);
+    n = ZSTD_getFrameContentSize(b.body, b.body_len);
+    raw = lv_xmalloc((size_t)n);
+    assert_int_equal(ZSTD_decompress(raw, (size_t)n, b.body, b.body_len), n);
+    for (char *p = (char *)raw;
+         (p = memmem(p, (size_t)n - (size_t)(p - (char *)raw), needle,
+                     strlen(needle))) != NULL;
+         p++) {
+        if (++seen == nth) {
+            hit = p;
+        }
+    }
+    assert_non_null(hit);
+    if (count) {
+        assert_int_equal(seen, count);
+    }
+    hit[at] = c;
+    free(b.body);
+    b.body = lv_xmalloc(ZSTD_compressBound((size_t)n));
+    b.body_len = ZSTD_compress(b.body, ZSTD_compressBound((size_t)n), raw,
+                               (size_t)n, 1);
+    hex = lv_xmalloc(2 * b.body_len + 1);
+    lv_hex_encode(b.body, b.body_len, hex);
+    hex[2 * b.body_len] = '\0';
+    sql = lv_xasprintf("UPDATE audit_batches SET body = x'%s' WHERE id = %lld",
+                       hex, (long long)id);
+    exec_sql(f, sql);
+    free(sql);
+    free(hex);
+    free(raw);
+    lv_audit_batch_release(&b);
+}
+
+static void patch_body(struct fx *f, int64_t id, const char *needle,
+                       size_t at, char c, int nth)
+{
+    patch_body_n(f, id, needle, at, c, nth, 0);
+}
+
+/* Format 3 keeps a run's tail once: a change to a head is its record's
+ * alone; a change to the shared tail is every record's that shares it. */
+static void test_v3_shared_tail(void **state)
+{
+    struct fx *f = *state;
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_audit_record recs[4];
+    struct lv_audit_record *run[4];
+    struct found fo;
+    struct lv_audit_verify_stats st;
+
+    for (int i = 0; i < 4; i++) {
+        make(&recs[i], 1 + i);      /* one tail: only the heads differ */
+        run[i] = &recs[i];
+    }
+    assert_int_equal(lv_store_begin(f->s, &err), 0);
+    assert_int_equal(lv_audit_chain_append_batch(f->s, f->kr, run, 4, &err),
+                     0);
+    assert_int_equal(lv_store_commit(f->s, &err), 0);
+    verify(f, &fo, &st);
+    assert_int_equal(st.records, 4);
+    assert_int_equal(fo.n, 0);
+
+    /* One head changed: that record only. The tail is kept once (the
+     * event text occurs once in the body, checked by count). */
+    patch_body(f, 1, "id-2", 3, '7', 1);
+    verify(f, &fo, &st);
+    assert_int_equal(fo.n, 1);
+    assert_true(has(&fo, LV_AUDIT_CHANGED, 2, 2));
+    patch_body(f, 1, "id-7", 3, '2', 1);        /* back */
+    verify(f, &fo, &st);
+    assert_int_equal(fo.n, 0);
+
+    /* The shared tail changed: the four records that share it. */
+    patch_body_n(f, 1, ev_plain, 3, 'X', 1, 1);
+    verify(f, &fo, &st);
+    assert_int_equal(fo.n, 4);
+    for (int i = 1; i <= 4; i++) {
+        assert_true(has(&fo, LV_AUDIT_CHANGED, i, i));
+    }
+}
+
+/* A chain walk's callback (test_old_batches_still_verify): 1 … 4 are
+ * format 1, 5 … 7 format 2, 8 … 10 format 3, 11 a single row; the last
+ * one seen is kept in *arg. */
+static int check_formats(void *arg, const struct lv_audit_record *r)
 {
     struct lv_audit_record *last = arg;
 
-    assert_int_equal(r->enc2, r->seq >= 5 && r->seq <= 7);
+    assert_int_equal(r->enc2, r->seq >= 5 && r->seq <= 10);
+    assert_int_equal(r->tail_hashed, r->seq >= 8 && r->seq <= 10);
     last->seq = r->seq;
     return 0;
 }
 
-/* A batch of format 1, as the writer wrote it before format 2: "lvab1",
- * then each record's enc2 followed by its prev_hash and hash (v1). */
-static void insert_v1_batch(struct fx *f, int from, int to)
+/* A batch of an older format, as the writer wrote it before format 3:
+ * format 1 is "lvab1", then each record's enc2 followed by its prev_hash
+ * and hash (v1); format 2 is "lvab2", the first prev_hash, then each
+ * record's enc2 followed by its hash (v2). */
+static void insert_old_batch(struct fx *f, int format, int from, int to)
 {
     struct lv_err err = LV_ERR_INIT;
     struct lv_buf raw = LV_BUF_INIT(SIZE_MAX);
@@ -421,7 +538,11 @@ static void insert_v1_batch(struct fx *f, int from, int to)
     assert_int_equal(lv_store_audit_chain_head(f->s, ACCT, REGION, &seq,
                                                head, &err), 0);
     assert_int_equal(seq, from - 1);
-    assert_int_equal(lv_buf_add(&raw, "lvab1", 5), 0);
+    assert_int_equal(lv_buf_add(&raw, format == 1 ? "lvab1" : "lvab2", 5),
+                     0);
+    if (format == 2) {
+        assert_int_equal(lv_buf_add(&raw, head, sizeof(head)), 0);
+    }
     snprintf(b.account, sizeof(b.account), ACCT);
     snprintf(b.region, sizeof(b.region), REGION);
     b.seq_first = from;
@@ -432,9 +553,13 @@ static void insert_v1_batch(struct fx *f, int from, int to)
         make(&r, i);
         r.seq = i;
         memcpy(r.prev_hash, head, sizeof(head));
-        lv_audit_record_hash(&r, r.hash);   /* v1: r.enc2 is 0 */
+        r.enc2 = format == 2;               /* v1 or v2 */
+        lv_audit_record_hash(&r, r.hash);
         assert_int_equal(lv_audit_enc2_of(&r, &raw), 0);
-        assert_int_equal(lv_buf_add(&raw, r.prev_hash, sizeof(head)), 0);
+        if (format == 1) {
+            assert_int_equal(lv_buf_add(&raw, r.prev_hash, sizeof(head)),
+                             0);
+        }
         assert_int_equal(lv_buf_add(&raw, r.hash, sizeof(head)), 0);
         memcpy(head, r.hash, sizeof(head));
     }
@@ -451,9 +576,9 @@ static void insert_v1_batch(struct fx *f, int from, int to)
     lv_buf_release(&raw);
 }
 
-/* Batches written before format 2 still read and verify, and a chain goes
- * on from them in format 2 (v2 hashes after v1 ones). */
-static void test_v1_batches_still_verify(void **state)
+/* Batches written before format 3 still read and verify, and a chain goes
+ * on from them in format 3 (v3 hashes after v2 and v1 ones). */
+static void test_old_batches_still_verify(void **state)
 {
     struct fx *f = *state;
     struct lv_err err = LV_ERR_INIT;
@@ -463,67 +588,41 @@ static void test_v1_batches_still_verify(void **state)
     struct found fo;
     struct lv_audit_verify_stats st;
 
-    insert_v1_batch(f, 1, 4);
+    insert_old_batch(f, 1, 1, 4);
     verify(f, &fo, &st);
     assert_int_equal(st.records, 4);
     assert_int_equal(fo.n, 0);
+    insert_old_batch(f, 2, 5, 7);
+    verify(f, &fo, &st);
+    assert_int_equal(st.records, 7);
+    assert_int_equal(fo.n, 0);
 
     for (int i = 0; i < 3; i++) {
-        make(&recs[i], 5 + i);
+        make(&recs[i], 8 + i);
         run[i] = &recs[i];
     }
     assert_int_equal(lv_store_begin(f->s, &err), 0);
     assert_int_equal(lv_audit_chain_append_batch(f->s, f->kr, run, 3, &err),
                      0);
     assert_int_equal(lv_store_commit(f->s, &err), 0);
-    assert_int_equal(recs[0].seq, 5);
-    assert_int_equal(recs[2].seq, 7);
-    append_n(f, 8, 8);
+    assert_int_equal(recs[0].seq, 8);
+    assert_int_equal(recs[2].seq, 10);
+    append_n(f, 11, 11);
     verify(f, &fo, &st);
-    assert_int_equal(st.records, 8);
+    assert_int_equal(st.records, 11);
     assert_int_equal(fo.n, 0);
 
-    /* Each record reads back with its format (check_v2). */
+    /* Each record reads back with its format (check_formats). */
     memset(&last, 0, sizeof(last));
-    assert_int_equal(lv_store_audit_chain_walk(f->s, ACCT, REGION, 6,
+    assert_int_equal(lv_store_audit_chain_walk(f->s, ACCT, REGION, 0,
                                                &(int64_t){ 0 },
                                                (uint8_t[32]){ 0 },
-                                               check_v2, &last, &err), 0);
-    assert_int_equal(last.seq, 8);
+                                               check_formats, &last, &err),
+                     0);
+    assert_int_equal(last.seq, 11);
 
     /* A v1 record's text changed underneath: reported as changed. */
-    {
-        struct lv_audit_batch b;
-        uint8_t *raw;
-        unsigned long long n;
-        char *at;
-        char *sql;
-        char *hex;
-
-        memset(&b, 0, sizeof(b));
-        assert_int_equal(lv_store_audit_batch_body(f->s, 1, &b, &err), 1);
-        n = ZSTD_getFrameContentSize(b.body, b.body_len);
-        raw = lv_xmalloc((size_t)n);
-        assert_int_equal(ZSTD_decompress(raw, (size_t)n, b.body, b.body_len),
-                         n);
-        at = memmem(raw, (size_t)n, "id-3", 4);
-        assert_non_null(at);
-        at[3] = '9';
-        free(b.body);
-        b.body = lv_xmalloc(ZSTD_compressBound((size_t)n));
-        b.body_len = ZSTD_compress(b.body, ZSTD_compressBound((size_t)n),
-                                   raw, (size_t)n, 1);
-        hex = lv_xmalloc(2 * b.body_len + 1);
-        lv_hex_encode(b.body, b.body_len, hex);
-        hex[2 * b.body_len] = '\0';
-        sql = lv_xasprintf("UPDATE audit_batches SET body = x'%s' WHERE"
-                           " id = 1", hex);
-        exec_sql(f, sql);
-        free(sql);
-        free(hex);
-        free(raw);
-        lv_audit_batch_release(&b);
-    }
+    patch_body(f, 1, "id-3", 3, '9', 1);
     verify(f, &fo, &st);
     assert_int_equal(fo.n, 1);
     assert_true(has(&fo, LV_AUDIT_CHANGED, 3, 3));
@@ -539,7 +638,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_digests_link, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tail_removed_and_expired, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_v1_batches_still_verify, setup,
+        cmocka_unit_test_setup_teardown(test_v3_shared_tail, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_old_batches_still_verify, setup,
                                         teardown),
     };
 

@@ -1842,6 +1842,162 @@ static void fresh_event_ids(void **state)
 }
 
 
+/* The tail of in's record as built from scratch: lv_audit_event_views,
+ * then enc2 (trace NULL), malloc'd, its length in *n. */
+static uint8_t *tail_built(const struct lv_audit_input *in, size_t *n)
+{
+    struct lv_audit_views v;
+    struct lv_err err = LV_ERR_INIT;
+    size_t head;
+    size_t all;
+    uint8_t *b;
+    uint8_t *t;
+
+    assert_int_equal(lv_audit_event_views(in, &v, &err), 0);
+    head = lv_audit_enc2_head_size(v.f.event_time_ms, &v.f.event_id,
+                                   &v.f.request_id);
+    all = lv_audit_enc2_size(&v.f);
+    b = lv_xmalloc(all);
+    lv_audit_enc2_put(b, &v.f, NULL);
+    t = lv_xmalloc(all - head);
+    memcpy(t, b + head, all - head);
+    *n = all - head;
+    free(b);
+    free(v.event);
+    return t;
+}
+
+/* One step of remembered_tails: in's record through lv_audit_event_enc
+ * has the tail built from scratch, a fresh eventID, and rq's requestID
+ * and time; *same (when not NULL) says whether the tail is the last
+ * step's, whose bytes *last holds (updated). */
+static void enc_step(const char *name, const struct lv_audit_input *in,
+                     uint8_t **last, size_t *last_n, int want_same)
+{
+    struct lv_audit_enc e;
+    struct lv_err err = LV_ERR_INIT;
+    size_t n;
+    uint8_t *want = tail_built(in, &n);
+
+    assert_int_equal(lv_audit_event_enc(in, NULL, &e, &err), 0);
+    if (e.tail_len != n || memcmp(e.tail, want, n) != 0) {
+        fail_msg("%s: the tail differs from the one built", name);
+    }
+    assert_true(is_uuid(e.event_id));
+    assert_int_equal(e.event_time_ms, in->rq->now_ms);
+    assert_int_equal(e.request_id.n, strlen(in->rq->id));
+    if (*last != NULL &&
+        ((*last_n == n && memcmp(*last, want, n) == 0) != want_same)) {
+        fail_msg("%s: the tail is %sthe step before's", name,
+                 want_same ? "not " : "");
+    }
+    free(*last);
+    *last = want;
+    *last_n = n;
+}
+
+/* lv_audit_event_enc remembers a tail per thread and reuses it for the
+ * same inputs (event.h): every input that shapes a tail, changed alone,
+ * gives the tail built from scratch (the test build also checks each
+ * reuse, LV_AUDIT_MEMO_CHECK), and the same inputs again give the same
+ * tail with a new eventID. */
+static void remembered_tails(void **state)
+{
+    struct lv_req rq;
+    struct lv_audit_input in;
+    uint8_t *last = NULL;
+    size_t last_n = 0;
+    json_t *body = parse("{'KeyId': 'alias/x', 'Plaintext': 'c2VjcmV0',"
+                         " 'EncryptionContext': {'a': '1', 'b': '2'}}");
+    json_t *swapped = parse("{'KeyId': 'alias/x', 'Plaintext': 'c2VjcmV0',"
+                            " 'EncryptionContext': {'b': '2', 'a': '1'}}");
+    json_t *real = parse("{'KeyId': 'alias/x', 'Plaintext': 'c2VjcmV0',"
+                         " 'EncryptionContext': {'a': '1', 'b': '2'},"
+                         " 'DryRun': false}");
+    json_t *other_pt = parse("{'KeyId': 'alias/x', 'Plaintext': 'b3RoZXI=',"
+                             " 'EncryptionContext': {'a': '1', 'b': '2'}}");
+    json_t *resp = parse("{'KeyMaterialId': 'm1'}");
+    json_t *resp2 = parse("{'KeyMaterialId': 'm2'}");
+
+    (void)state;
+    make_req(&rq, "kms", "Encrypt", body, "Alice");
+    memset(&in, 0, sizeof(in));
+    in.rq = &rq;
+    in.key_arn = KARN;
+    enc_step("first", &in, &last, &last_n, 0);
+    snprintf(rq.id, sizeof(rq.id), "another-request");
+    rq.now_ms += 5;
+    enc_step("again", &in, &last, &last_n, 1);
+    rq.in = other_pt;           /* a member no record names */
+    enc_step("another plaintext", &in, &last, &last_n, 1);
+    rq.in = swapped;
+    enc_step("context reordered", &in, &last, &last_n, 0);
+    rq.in = body;
+    enc_step("context back", &in, &last, &last_n, 0);
+    rq.in = real;
+    enc_step("one member more", &in, &last, &last_n, 0);
+    rq.in = body;
+    enc_step("back", &in, &last, &last_n, 0);
+    rq.user_agent = "Boto3/1.34.0";
+    enc_step("user agent", &in, &last, &last_n, 0);
+    rq.user_agent = NULL;
+    enc_step("no user agent", &in, &last, &last_n, 0);
+    snprintf(rq.source_ip, sizeof(rq.source_ip), "192.0.2.9");
+    enc_step("source address", &in, &last, &last_n, 0);
+    in.key_arn = KARN2;
+    enc_step("key", &in, &last, &last_n, 0);
+    snprintf(rq.who.access_key, sizeof(rq.who.access_key), "AKIAOTHER");
+    enc_step("access key", &in, &last, &last_n, 0);
+    snprintf(rq.who.user, sizeof(rq.who.user), "Bob");
+    snprintf(rq.who.arn, sizeof(rq.who.arn), "arn:aws:iam::%s:user/Bob",
+             ACCT);
+    enc_step("user", &in, &last, &last_n, 0);
+    in.error_code = "AccessDeniedException";
+    in.error_message = "no";
+    enc_step("an error", &in, &last, &last_n, 0);
+    in.error_message = "not that either";
+    enc_step("another message", &in, &last, &last_n, 0);
+    in.error_code = NULL;
+    in.error_message = NULL;
+    enc_step("no error", &in, &last, &last_n, 0);
+    in.recipient = "444455556666";
+    in.shared_event_id = "8d5ab5d4-5e4a-4e6e-9d3b-1f2a3b4c5d6e";
+    enc_step("the key owner's trail", &in, &last, &last_n, 0);
+    in.recipient = NULL;
+    in.shared_event_id = NULL;
+    enc_step("the caller's", &in, &last, &last_n, 0);
+    snprintf(rq.region, sizeof(rq.region), "eu-west-2");
+    enc_step("region", &in, &last, &last_n, 1);  /* no tail names it */
+
+    /* A response member a record names (Decrypt's KeyMaterialId). */
+    make_req(&rq, "kms", "Decrypt", body, "Alice");
+    in.rq = &rq;
+    in.response = resp;
+    enc_step("decrypt", &in, &last, &last_n, 0);
+    enc_step("decrypt again", &in, &last, &last_n, 1);
+    in.response = resp2;
+    enc_step("another key material", &in, &last, &last_n, 0);
+    in.error_code = "IncorrectKeyException";
+    in.error_message = "wrong key";
+    enc_step("failed: no response read", &in, &last, &last_n, 0);
+    in.response = resp;
+    enc_step("failed, another response", &in, &last, &last_n, 1);
+    in.error_code = NULL;
+    in.error_message = NULL;
+
+    /* Another operation with the same inputs. */
+    make_req(&rq, "kms", "GenerateDataKey", body, "Alice");
+    in.rq = &rq;
+    enc_step("another operation", &in, &last, &last_n, 0);
+    free(last);
+    json_decref(body);
+    json_decref(swapped);
+    json_decref(real);
+    json_decref(other_pt);
+    json_decref(resp);
+    json_decref(resp2);
+}
+
 /* A cross-account request's two records (the KMS guide: "Cross-account
  * operations on KMS keys are logged in both the caller account and the
  * KMS key owner account"; CloudTrail's sharedEventID): Alice of ACCT
@@ -2221,6 +2377,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_operation),
+        cmocka_unit_test(remembered_tails),
         cmocka_unit_test(every_implemented_op_has_a_row),
         cmocka_unit_test(no_secret_ever),
         cmocka_unit_test(logs_service_call),
