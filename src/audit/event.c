@@ -2184,23 +2184,60 @@ static int each_member(const json_t *o, const struct rule *rules,
     return 1;
 }
 
-/* A walk of memo values (same_value, keep_value). */
+/* A walk of memo values (keep_value). */
 struct vals_walk {
     struct memo *m;
     size_t i;
 };
 
-static int same_value(void *arg, const json_t *v)
+/* Whether o's members named by rules and more are the values m kept
+ * for them from m->vals[*i] on (keep_value, in the names' order), *i
+ * moved past them. o is read once, each of its members looked up among
+ * the names (a few), rather than each name looked up in o (a hash each):
+ * a name o lacks must have been absent when kept, and a name listed twice
+ * never matches (no memo, never a wrong one). */
+static int same_members(const json_t *o, const struct rule *rules,
+                        const struct rule *more, const struct memo *m,
+                        size_t *i)
 {
-    struct vals_walk *w = arg;
-    const json_t *kept;
+    const struct rule *sets[2] = { rules, more };
+    const char *names[64];
+    size_t n = 0;
+    size_t present = 0;
+    size_t matched = 0;
+    const char *key;
+    json_t *v;
 
-    if (w->i >= w->m->n_vals) {
-        return 0;
+    for (int k = 0; k < 2; k++) {
+        for (const struct rule *r = sets[k]; r != NULL && r->member != NULL;
+             r++) {
+            if (r->member[0] == '\0') {
+                continue;
+            }
+            if (n == sizeof(names) / sizeof(names[0]) ||
+                *i + n >= m->n_vals) {
+                return 0;
+            }
+            present += m->vals[*i + n] != NULL;
+            names[n++] = r->member;
+        }
     }
-    kept = w->m->vals[w->i++];
-    return (v == NULL) == (kept == NULL) &&
-           (v == NULL || same_json(v, kept, 0));
+    if (o != NULL) {
+        json_object_foreach((json_t *)o, key, v) {
+            for (size_t j = 0; j < n; j++) {
+                if (strcmp(key, names[j]) == 0) {
+                    if (m->vals[*i + j] == NULL ||
+                        !same_json(v, m->vals[*i + j], 0)) {
+                        return 0;
+                    }
+                    matched++;
+                    break;
+                }
+            }
+        }
+    }
+    *i += n;
+    return matched == present;
 }
 
 static int keep_value(void *arg, const json_t *v)
@@ -2227,7 +2264,7 @@ static int memo_hit(const struct memo *m, const struct lv_audit_input *in,
     const char *s[MEMO_STRINGS];
     const char *k = m->key.data;
     const char *end = m->key.data + m->key.len;
-    struct vals_walk w;
+    size_t i = 0;
 
     if (!m->valid || m->svc != in->rq->svc || m->op != in->rq->op ||
         m->rule != rule) {
@@ -2253,13 +2290,10 @@ static int memo_hit(const struct memo *m, const struct lv_audit_input *in,
         (tail_response(in) != NULL) != m->has_resp) {
         return 0;
     }
-    w.m = (struct memo *)m;
-    w.i = 0;
-    return each_member(in->rq->in, rule->req, rule->extra_in, same_value,
-                       &w) &&
-           each_member(tail_response(in), rule->resp, rule->extra_out,
-                       same_value, &w) &&
-           w.i == m->n_vals;
+    return same_members(in->rq->in, rule->req, rule->extra_in, m, &i) &&
+           same_members(tail_response(in), rule->resp, rule->extra_out, m,
+                        &i) &&
+           i == m->n_vals;
 }
 
 static void memo_keep(struct memo *m, const struct lv_audit_input *in,
