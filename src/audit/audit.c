@@ -70,14 +70,16 @@
 #define RETENTION_LEASE "audit.retention"
 
 /*
- * A record in flight: what lv_audit_submit() copied of it, a few hundred
- * bytes (the record's 9 KB struct is mostly room for four 2 KB resource
- * names), so that the records queued stay in cache and little crosses
- * from the request's core to the writer's. text[] holds its chain's
- * account and region (each with its NUL), then its enc2 bytes
- * (store/audit_store.h), the very bytes the chain hashes and the batch
- * keeps: the writer reads its fields back from them (for the sets lookups
- * select on) and copies them once, into the batch's body.
+ * A record in flight: what lv_audit_submit() or lv_audit_submit_enc()
+ * copied of it, a few hundred bytes (the record's 9 KB struct is mostly
+ * room for four 2 KB resource names), so that the records queued stay in
+ * cache and little crosses from the request's core to the writer's.
+ * text[] holds its chain's account and region (each with its NUL), then
+ * its enc2 bytes (store/audit_store.h), the very bytes the chain hashes
+ * and the batch keeps: the writer reads its fields back from them (for
+ * the sets lookups select on) and copies them once, into the batch's body.
+ * A record whose tail is its thread's remembered one (event.h) holds only
+ * its head there, about a hundred bytes, and a reference to the tail.
  */
 struct job {
     struct job *next;
@@ -86,6 +88,9 @@ struct job {
     uint32_t region_at;         /* the region's offset in text[] */
     uint32_t rec_at;            /* enc2's offset in text[] */
     uint32_t rec_len;
+    struct lv_audit_tail *shared;   /* its tail, when it is a remembered
+                                     * one (event.h; a reference held):
+                                     * text[] then holds enc2's head only */
     char text[];
 };
 
@@ -170,6 +175,7 @@ static void free_jobs(struct job *j)
     while (j) {
         struct job *next = j->next;
 
+        lv_audit_tail_drop(j->shared);
         free(j);
         j = next;
     }
@@ -183,6 +189,8 @@ static void recycle_jobs(struct lv_audit *a, struct job *j)
     size_t room;
 
     for (struct job *k = j; k; k = k->next) {
+        lv_audit_tail_drop(k->shared);
+        k->shared = NULL;
         last = k;
         n++;
     }
@@ -227,11 +235,14 @@ static void take(char *dst, size_t cap, const struct lv_audit_text *t)
  * chain's to set. */
 static int job_record(const struct job *j, struct lv_audit_record *r)
 {
-    struct lv_audit_fields fields;
-    const struct lv_audit_fields *f = &fields;
+    struct lv_audit_flat fl;
+    const struct lv_audit_fields *f = &fl.f;
 
-    if (lv_audit_enc2_read((const uint8_t *)j->text + j->rec_at, j->rec_len,
-                           &fields) < 0) {
+    fl.rec = (const uint8_t *)j->text + j->rec_at;
+    fl.rec_len = j->rec_len;
+    fl.tail = j->shared ? j->shared->b : NULL;
+    fl.tail_len = j->shared ? j->shared->n : 0;
+    if (lv_audit_flat_read(&fl, NULL) < 0) {
         return -1;
     }
     memset(r, 0, offsetof(struct lv_audit_record, resources));
@@ -342,6 +353,8 @@ static int append_batch(struct lv_audit *a, struct job **v, size_t n,
 
             f->rec = (const uint8_t *)j->text + j->rec_at;
             f->rec_len = j->rec_len;
+            f->tail = j->shared ? j->shared->b : NULL;
+            f->tail_len = j->shared ? j->shared->n : 0;
             /* A run of one kind: only the heads after its first. */
             if (lv_audit_flat_read(f, k > 0 ? &a->flats[k - 1] : NULL) < 0) {
                 return lv_err_set(err, LV_E_INTERNAL_FAILURE, "audit: a "
@@ -507,6 +520,7 @@ static struct job *job_get(struct lv_audit *a, size_t need)
     }
     j->next = NULL;
     j->pos = 0;
+    j->shared = NULL;
     return j;
 }
 
@@ -584,7 +598,9 @@ void lv_audit_submit_enc(struct lv_audit *a, const struct lv_audit_enc *e,
     struct lv_audit_text eid = { e->event_id, strlen(e->event_id) };
     size_t head = lv_audit_enc2_head_size(e->event_time_ms, &eid,
                                           &e->request_id);
-    size_t n = head + e->tail_len;
+    /* A remembered tail is referenced, not copied: the job is its head,
+     * and the writer finds a run's tail the same by its address. */
+    size_t n = head + (e->shared ? 0 : e->tail_len);
     struct job *j = job_get(a, e->account.n + e->region.n + 2 + n);
     uint8_t *p;
 
@@ -596,7 +612,12 @@ void lv_audit_submit_enc(struct lv_audit *a, const struct lv_audit_enc *e,
     j->rec_at = (uint32_t)(j->region_at + e->region.n + 1);
     p = (uint8_t *)j->text + j->rec_at;
     p = lv_audit_enc2_put_head(p, e->event_time_ms, &eid, &e->request_id);
-    memcpy(p, e->tail, e->tail_len);
+    if (e->shared) {
+        lv_audit_tail_hold(e->shared);
+        j->shared = e->shared;
+    } else {
+        memcpy(p, e->tail, e->tail_len);
+    }
     j->rec_len = (uint32_t)n;
     enqueue_job(a, j, &e->request_id, may_wait);
 }

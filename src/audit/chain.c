@@ -470,8 +470,7 @@ int lv_audit_chain_append_flat(struct lv_store *s,
 
         /* A run of records of one kind has one tail: hashed once. */
         if (i == 0 || !f->same_tail) {
-            hash_tail(md, f->rec + f->head_len, f->rec_len - f->head_len,
-                      tail_hash);
+            hash_tail(md, f->tail, f->tail_len, tail_hash);
         }
         hash3(md, &x, prev, head + 1 + (int64_t)i, f->rec, f->head_len,
               tail_hash, v[i]->hash);

@@ -2026,9 +2026,22 @@ struct memo {
                                  * the tables name, in their order
                                  * (req, extra_in, resp, extra_out);
                                  * NULL where absent */
-    struct lv_buf tail;         /* the tail remembered */
+    struct lv_audit_tail *tail; /* the tail remembered (one reference) */
     struct lv_buf scratch;      /* a tail that is not remembered */
 };
+
+void lv_audit_tail_hold(struct lv_audit_tail *t)
+{
+    atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
+}
+
+void lv_audit_tail_drop(struct lv_audit_tail *t)
+{
+    if (t != NULL &&
+        atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) == 1) {
+        free(t);
+    }
+}
 
 static pthread_key_t memo_key;
 static pthread_once_t memo_once = PTHREAD_ONCE_INIT;
@@ -2048,7 +2061,7 @@ static void memo_free(void *arg)
 
     memo_forget(m);
     lv_buf_release(&m->key);
-    lv_buf_release(&m->tail);
+    lv_audit_tail_drop(m->tail);
     lv_buf_release(&m->scratch);
     free(m);
 }
@@ -2069,7 +2082,6 @@ static struct memo *memo_of_thread(void)
     if (m == NULL) {
         m = lv_xcalloc(1, sizeof(*m));
         lv_buf_init(&m->key, SIZE_MAX);
-        lv_buf_init(&m->tail, SIZE_MAX);
         lv_buf_init(&m->scratch, SIZE_MAX);
         if (pthread_setspecific(memo_key, m) != 0) {
             LV_BUG("audit: cannot keep the record memo");
@@ -2305,7 +2317,6 @@ static void memo_keep(struct memo *m, const struct lv_audit_input *in,
 
     memo_forget(m);
     m->key.len = 0;
-    m->tail.len = 0;
     memo_strings(in, s);
     for (int i = 0; i < MEMO_STRINGS; i++) {
         if (s[i] == NULL) {
@@ -2315,7 +2326,11 @@ static void memo_keep(struct memo *m, const struct lv_audit_input *in,
             lv_buf_add(&m->key, s[i], strlen(s[i]) + 1);
         }
     }
-    lv_buf_add(&m->tail, tail, n);
+    lv_audit_tail_drop(m->tail);
+    m->tail = lv_xmalloc(sizeof(*m->tail) + n);
+    atomic_init(&m->tail->refs, 1);
+    m->tail->n = n;
+    memcpy(m->tail->b, tail, n);
     w.m = m;
     w.i = 0;
     if (!each_member(in->rq->in, rule->req, rule->extra_in, keep_value,
@@ -2379,6 +2394,7 @@ int lv_audit_event_enc(const struct lv_audit_input *in, const char *trace,
     const struct op_rule *rule;
     int memoable;
 
+    out->shared = NULL;
     if (rq == NULL || rq->svc == NULL || rq->op == NULL) {
         return build_enc(in, trace, &m->scratch, out, err);
     }
@@ -2391,6 +2407,10 @@ int lv_audit_event_enc(const struct lv_audit_input *in, const char *trace,
         }
         if (memoable) {
             memo_keep(m, in, rule, out->tail, out->tail_len);
+            if (m->valid) {     /* the run's first record shares it too */
+                out->shared = m->tail;
+                out->tail = m->tail->b;
+            }
         }
         return 0;
     }
@@ -2400,8 +2420,8 @@ int lv_audit_event_enc(const struct lv_audit_input *in, const char *trace,
     }
 #ifdef LV_AUDIT_MEMO_CHECK
     if (build_enc(in, trace, &m->scratch, out, err) < 0 ||
-        out->tail_len != m->tail.len ||
-        memcmp(out->tail, m->tail.data, m->tail.len) != 0) {
+        out->tail_len != m->tail->n ||
+        memcmp(out->tail, m->tail->b, m->tail->n) != 0) {
         LV_BUG("audit: a remembered record tail differs from the one "
                "built (req=%s)", rq->id);
     }
@@ -2415,8 +2435,9 @@ int lv_audit_event_enc(const struct lv_audit_input *in, const char *trace,
     event_uuid(out->event_id);
     out->request_id = view(rq->id,
                            sizeof(((struct lv_audit_record *)0)->request_id));
-    out->tail = (const uint8_t *)m->tail.data;
-    out->tail_len = m->tail.len;
+    out->tail = m->tail->b;
+    out->tail_len = m->tail->n;
+    out->shared = m->tail;
     return 0;
 }
 

@@ -40,6 +40,7 @@
 #ifndef LV_AUDIT_EVENT_H
 #define LV_AUDIT_EVENT_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "auth/creds.h"
@@ -171,7 +172,27 @@ struct lv_audit_enc {
     struct lv_audit_text request_id;
     const uint8_t *tail;
     size_t tail_len;
+    struct lv_audit_tail *shared;   /* the remembered tail tail points
+                                     * into, or NULL: a holder of the
+                                     * record past the call takes a
+                                     * reference (lv_audit_tail_hold)
+                                     * instead of copying the bytes */
 };
+
+/*
+ * A remembered tail, shared by the records that reuse it: its bytes never
+ * change; counted references (the thread that remembers it holds one, and
+ * each job of the recorder's writer that points at it), freed with the
+ * last.
+ */
+struct lv_audit_tail {
+    _Atomic size_t refs;
+    size_t n;
+    uint8_t b[];
+};
+
+void lv_audit_tail_hold(struct lv_audit_tail *t);
+void lv_audit_tail_drop(struct lv_audit_tail *t);   /* NULL: no-op */
 
 int lv_audit_event_enc(const struct lv_audit_input *in, const char *trace,
                        struct lv_audit_enc *out, struct lv_err *err);

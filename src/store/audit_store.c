@@ -457,41 +457,48 @@ static void rd_text(struct rd *d, struct lv_audit_text *t)
     t->p = rd_str(d, &t->n);
 }
 
-int lv_audit_enc2_read(const uint8_t *p, size_t n, struct lv_audit_fields *f)
+/* The fields of an enc2's tail (every field after its head) into f. */
+static int read_tail(struct rd *d, struct lv_audit_fields *f)
 {
-    struct rd d = { p, p + n, 0 };
     uint8_t flags;
     int nres;
 
-    memset(f, 0, sizeof(*f));
-    f->event_time_ms = (int64_t)rd_varint(&d);
-    rd_text(&d, &f->event_id);
-    rd_text(&d, &f->request_id);
-    rd_text(&d, &f->event_source);
-    rd_text(&d, &f->event_name);
-    flags = rd_byte(&d);
+    rd_text(d, &f->event_source);
+    rd_text(d, &f->event_name);
+    flags = rd_byte(d);
     f->read_only = !!(flags & FLAG_READ_ONLY);
     f->key_use = !!(flags & FLAG_KEY_USE);
     f->has_trace = !!(flags & FLAG_TRACE);
-    rd_text(&d, &f->username);
-    rd_text(&d, &f->access_key_id);
-    rd_text(&d, &f->error_code);
-    nres = rd_byte(&d);
+    rd_text(d, &f->username);
+    rd_text(d, &f->access_key_id);
+    rd_text(d, &f->error_code);
+    nres = rd_byte(d);
     if (nres > LV_AUDIT_MAX_RESOURCES) {
         return -1;
     }
     f->n_resources = nres;
     for (int i = 0; i < nres; i++) {
-        rd_text(&d, &f->res_type[i]);
-        rd_text(&d, &f->res_name[i]);
+        rd_text(d, &f->res_type[i]);
+        rd_text(d, &f->res_name[i]);
     }
-    rd_text(&d, &f->event);
+    rd_text(d, &f->event);
     if (f->has_trace) {
-        rd_text(&d, &f->trace);
+        rd_text(d, &f->trace);
     } else {
         f->trace.p = "";
     }
-    return d.bad || d.p != d.e ? -1 : 0;
+    return d->bad || d->p != d->e ? -1 : 0;
+}
+
+int lv_audit_enc2_read(const uint8_t *p, size_t n, struct lv_audit_fields *f)
+{
+    struct rd d = { p, p + n, 0 };
+
+    memset(f, 0, sizeof(*f));
+    f->event_time_ms = (int64_t)rd_varint(&d);
+    rd_text(&d, &f->event_id);
+    rd_text(&d, &f->request_id);
+    return read_tail(&d, f);
 }
 
 typedef int (*record_cb)(void *arg, struct lv_audit_record *r);
@@ -822,27 +829,41 @@ int lv_audit_flat_read(struct lv_audit_flat *f,
                        const struct lv_audit_flat *prev)
 {
     struct rd d = { f->rec, f->rec + f->rec_len, 0 };
+    struct rd t;
     struct lv_audit_text eid;
     struct lv_audit_text rid;
-    int64_t t;
-    size_t tail;
+    int64_t time_ms;
 
-    t = (int64_t)rd_varint(&d);
+    time_ms = (int64_t)rd_varint(&d);
     rd_text(&d, &eid);
     rd_text(&d, &rid);
     if (d.bad) {
         return -1;
     }
     f->head_len = (size_t)(d.p - f->rec);
-    tail = f->rec_len - f->head_len;
-    f->same_tail = prev != NULL && tail == prev->rec_len - prev->head_len &&
-                   memcmp(f->rec + f->head_len, prev->rec + prev->head_len,
-                          tail) == 0;
-    if (!f->same_tail) {
-        return lv_audit_enc2_read(f->rec, f->rec_len, &f->f);
+    if (f->tail == NULL) {
+        f->tail = d.p;
+        f->tail_len = f->rec_len - f->head_len;
+    } else if (f->head_len != f->rec_len) {
+        return -1;              /* bytes between a head and its tail */
     }
-    f->f = prev->f;
-    f->f.event_time_ms = t;
+    /* A shared tail is the same object; another equal one, the same
+     * bytes. */
+    f->same_tail = prev != NULL && f->tail_len == prev->tail_len &&
+                   (f->tail == prev->tail ||
+                    memcmp(f->tail, prev->tail, f->tail_len) == 0);
+    if (f->same_tail) {
+        f->f = prev->f;
+    } else {
+        memset(&f->f, 0, sizeof(f->f));
+        t.p = f->tail;
+        t.e = f->tail + f->tail_len;
+        t.bad = 0;
+        if (read_tail(&t, &f->f) < 0) {
+            return -1;
+        }
+    }
+    f->f.event_time_ms = time_ms;
     f->f.event_id = eid;
     f->f.request_id = rid;
     return 0;
@@ -882,7 +903,7 @@ static void build_batch(const char *account, const char *region,
     /* The body in one reservation (at most: a tail repeated is kept
      * once), the records' bytes being ready. */
     for (size_t i = 0; i < n; i++) {
-        total += v[i]->rec_len + 10 + LV_AUDIT_HASH_BYTES;
+        total += v[i]->head_len + v[i]->tail_len + 10 + LV_AUDIT_HASH_BYTES;
     }
     if (lv_buf_grow(&raw, total) < 0 || lv_buf_grow(&ids, 96 * n) < 0) {
         LV_BUG("audit batch: no room");
@@ -921,10 +942,10 @@ static void build_batch(const char *account, const char *region,
         if (i > 0 && v[i]->same_tail) {
             *p++ = 0;           /* the tail before it */
         } else {
-            p = put_varint(p, (uint64_t)(v[i]->rec_len - hl) + 1);
-            memcpy(p, v[i]->rec + hl, v[i]->rec_len - hl);
-            p += v[i]->rec_len - hl;
-            tails += v[i]->rec_len - hl;
+            p = put_varint(p, (uint64_t)v[i]->tail_len + 1);
+            memcpy(p, v[i]->tail, v[i]->tail_len);
+            p += v[i]->tail_len;
+            tails += v[i]->tail_len;
         }
         memcpy(p, v[i]->hash, LV_AUDIT_HASH_BYTES);
         p += LV_AUDIT_HASH_BYTES;
@@ -1004,6 +1025,7 @@ int lv_store_audit_append_batch(struct lv_store *s,
         end = lv_audit_enc2_put(bytes + at, &f, NULL);
         flat[i].rec = bytes + at;
         flat[i].rec_len = (size_t)(end - (bytes + at));
+        flat[i].tail = NULL;
         if (lv_audit_flat_read(&flat[i], i > 0 ? &flat[i - 1] : NULL) < 0) {
             LV_BUG("audit batch: record %zu does not read back", i);
         }

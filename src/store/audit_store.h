@@ -263,15 +263,18 @@ int lv_audit_enc2_of(const struct lv_audit_record *r, struct lv_buf *out);
  * tail is the one of the record before it in its run (same_tail: hashed
  * and kept once, chain.h v3 and format 3), and its hash (chain.h v3). */
 struct lv_audit_flat {
-    const uint8_t *rec;
-    size_t rec_len;
+    const uint8_t *rec;             /* its enc2, or its head alone when */
+    size_t rec_len;                 /* tail is set by the caller */
+    const uint8_t *tail;            /* NULL: in rec, after the head */
+    size_t tail_len;
     struct lv_audit_fields f;
     size_t head_len;                /* enc2's head: the first bytes */
     int same_tail;
     uint8_t hash[LV_AUDIT_HASH_BYTES];
 };
 
-/* Reads f's fields from its bytes (f->rec, f->rec_len) as
+/* Reads f's fields from its bytes (f->rec, f->rec_len, and f->tail when
+ * the caller set it; else it is set to the tail's place in rec) as
  * lv_audit_enc2_read does, and sets its head_len and same_tail: prev is
  * the record before it in its run (NULL for the first), read before it;
  * when its tail is the same, only f's head is read and the tail's views

@@ -17,12 +17,17 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "audit/audit_int.h"
 #include "audit/chain.h"
+#include "audit/event.h"
 #include "crypto/keyring.h"
 #include "store/audit_store.h"
 #include "store/fault/fault.h"
+#include "model/model.h"
 #include "store/store.h"
+#include "svc/req.h"
 #include "util/err.h"
 #include "util/mem.h"
 
@@ -273,6 +278,127 @@ static void test_writer_falls_back_one_by_one(void **state)
     assert_int_equal(vs.records, 2 * N);
 }
 
+/* What test_hooks_share_tails expects of a chain's records, in order. */
+struct hooked {
+    int n;
+    int ok;
+};
+
+static int hooked_record(void *arg, const struct lv_audit_record *r)
+{
+    struct hooked *h = arg;
+    struct lv_err err = LV_ERR_INIT;
+    char want[64];
+    char *json = NULL;
+
+    snprintf(want, sizeof(want), "req-%d", h->n);
+    if (strcmp(r->request_id, want) != 0 ||
+        strcmp(r->event_name, "Encrypt") != 0 ||
+        lv_audit_event_render(r, &json, &err) < 0 ||
+        strstr(json, "\"requestParameters\":{\"encryptionContext\":"
+                     "{\"purpose\":\"test\"},\"keyId\":\"alias/test\"")
+            == NULL ||
+        strstr(json, "aGVsbG8") != NULL) {        /* never the plaintext */
+        h->ok = 0;
+    }
+    free(json);
+    h->n++;
+    return 0;
+}
+
+/*
+ * Records made through the front's hooks (as a server makes them: the
+ * thread's remembered tail, shared by reference with the writer's jobs):
+ * runs of one account's Encrypts, interleaved with the other's, so that
+ * tails are shared within a run and not across. Every record reaches its
+ * chain, in order, whole, and verifies; with the batch insert faulted
+ * (faulted: 1), the writer's one-by-one fallback reads each record, and
+ * its shared tail, back from its job.
+ */
+static void hooks_share_tails(struct fx *f, int faulted)
+{
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_audit_config cfg = { 0, 3600 * 1000, 3600LL * 1000 };
+    struct lv_audit *a;
+    struct lv_audit_verify_stats vs;
+    struct lv_req rq;
+    struct hooked h;
+    json_t *in = json_pack("{s:s, s:s, s:{s:s}}", "KeyId", "alias/test",
+                           "Plaintext", "aGVsbG8=", "EncryptionContext",
+                           "purpose", "test");
+    static const char resp[] = "{\"CiphertextBlob\":\"AQID\"}";
+    int count[2] = { 0, 0 };
+    int findings = 0;
+    enum { N = 60, RUN = 7 };
+
+    if (faulted) {
+        assert_int_equal(lv_store_fault_wrap(f->st.s, "audit.batch_insert",
+                                             &err), 0);
+    }
+    a = lv_audit_new(f->st.s, f->kr, &cfg);
+    assert_int_equal(lv_audit_start(a, &err), 0);
+    memset(&rq, 0, sizeof(rq));
+    snprintf(rq.region, sizeof(rq.region), REGION);
+    snprintf(rq.source_ip, sizeof(rq.source_ip), "192.0.2.1");
+    rq.user_agent = "aws-cli/2.15.0";
+    rq.svc = &lv_model_kms;
+    rq.op = lv_model_find_op(&lv_model_kms, "Encrypt", 7);
+    rq.store = f->st.s;
+    rq.in = in;
+    for (int i = 0; i < 2 * N; i++) {
+        struct lv_audit_req ar = LV_AUDIT_REQ_INIT;
+        int k = (i / RUN) % 2;
+
+        if (count[k] == N) {
+            k = !k;
+        }
+        snprintf(rq.who.account, sizeof(rq.who.account), "%s", accounts[k]);
+        snprintf(rq.who.arn, sizeof(rq.who.arn), "arn:aws:iam::%s:root",
+                 accounts[k]);
+        snprintf(rq.who.access_key, sizeof(rq.who.access_key), "AKIA%d", k);
+        snprintf(rq.key_arn, sizeof(rq.key_arn),
+                 "arn:aws:kms:%s:%s:key/1234abcd-12ab-34cd-56ef-"
+                 "1234567890ab", REGION, accounts[k]);
+        snprintf(rq.id, sizeof(rq.id), "req-%d", count[k]++);
+        rq.now_ms = wall_ms();
+        assert_int_equal(lv_audit_req_begin(a, &rq, 0, &ar, &err), 0);
+        assert_int_equal(lv_audit_req_done(a, &rq, &ar, resp,
+                                           sizeof(resp) - 1, &err), 0);
+    }
+    lv_audit_free(a);
+    if (faulted) {
+        assert_true(lv_store_fault_hits(f->st.s) >= 2);
+        assert_int_equal(lv_store_fault_set(f->st.s, "", &err), 0);
+    }
+    for (size_t k = 0; k < 2; k++) {
+        h.n = 0;
+        h.ok = 1;
+        assert_int_equal(lv_store_audit_chain_walk(f->st.s, accounts[k],
+                                                   REGION, 0, &(int64_t){ 0 },
+                                                   (uint8_t[32]){ 0 },
+                                                   hooked_record, &h, &err),
+                         0);
+        assert_int_equal(h.n, N);
+        assert_true(h.ok);
+    }
+    memset(&vs, 0, sizeof(vs));
+    assert_int_equal(lv_audit_verify_all(f->st.s, f->kr, 0, finding,
+                                         &findings, &vs, &err), 0);
+    assert_int_equal(findings, 0);
+    assert_int_equal(vs.records, 2 * N);
+    json_decref(in);
+}
+
+static void test_hooks_share_tails(void **state)
+{
+    hooks_share_tails(*state, 0);
+}
+
+static void test_hooks_share_tails_one_by_one(void **state)
+{
+    hooks_share_tails(*state, 1);
+}
+
 static int digest_of(struct fx *f, const char *account,
                      struct lv_audit_digest *d)
 {
@@ -333,6 +459,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_writer_writes_all_in_order,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_writer_falls_back_one_by_one,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hooks_share_tails, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_hooks_share_tails_one_by_one,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_task_expires_and_signs, setup,
                                         teardown),
