@@ -677,6 +677,24 @@ static void add_line(struct lv_buf *b, char tag, const char *value,
     b->data[b->len] = '\0';
 }
 
+/* The bytes of an id an ids line holds (audit_store.h). */
+static size_t id_prefix(size_t n)
+{
+    return n < LV_AUDIT_ID_PREFIX ? n : LV_AUDIT_ID_PREFIX;
+}
+
+/* The term that finds an id of tag in ids, into b (emptied): "\n", the
+ * tag, ':', the id's first bytes as add_line() writes them, unframed at
+ * its end (a whole id's line and a prefix's both start so). */
+static char *id_term(struct lv_buf *b, char tag, const char *id)
+{
+    b->len = 0;
+    lv_buf_addc(b, '\n');
+    add_line(b, tag, id, id_prefix(strlen(id)));
+    b->data[--b->len] = '\0';          /* the line's '\n' */
+    return b->data;
+}
+
 static void set_init(struct line_set *ls, struct lv_buf *b, size_t cap)
 {
     ls->b = b;
@@ -933,9 +951,10 @@ static void build_batch(const char *account, const char *region,
         if (i == 0 || !same_attrs(&v[i - 1]->f, f)) {
             add_attrs(&ls, f);
         }
-        add_line(&ids, LV_AUDIT_TAG_EVENT_ID, f->event_id.p, f->event_id.n);
+        add_line(&ids, LV_AUDIT_TAG_EVENT_ID, f->event_id.p,
+                 id_prefix(f->event_id.n));
         add_line(&ids, LV_AUDIT_TAG_REQUEST_ID, f->request_id.p,
-                 f->request_id.n);
+                 id_prefix(f->request_id.n));
         hl = v[i]->head_len;
         memcpy(p, v[i]->rec, hl);
         p += hl;
@@ -1049,8 +1068,9 @@ int lv_store_audit_append_batch(struct lv_store *s,
 
 /* ---- matching ------------------------------------------------------------ */
 
-/* The framed line a batch holding a record that passes f has (in attrs,
- * or in ids for EventId) into buf; NULL when f selects on none. */
+/* The framed line a batch holding a record that passes f has in attrs,
+ * or for EventId the id's term in ids (id_term), into buf; NULL when f
+ * selects on none. */
 static char *filter_term(const struct lv_audit_filter *f, int *in_ids,
                          struct lv_buf *buf)
 {
@@ -1068,6 +1088,9 @@ static char *filter_term(const struct lv_audit_filter *f, int *in_ids,
     *in_ids = f->attr == LV_AUDIT_ATTR_EVENT_ID;
     if (f->attr == LV_AUDIT_ATTR_NONE || !f->value) {
         return NULL;
+    }
+    if (*in_ids) {
+        return id_term(buf, LV_AUDIT_TAG_EVENT_ID, f->value);
     }
     if ((unsigned)f->attr >= sizeof(tags)) {
         LV_BUG("audit list: lookup attribute %d", (int)f->attr);
@@ -1320,9 +1343,9 @@ int lv_store_audit_by_request(struct lv_store *s, const char *account,
     if (rc != 0) {
         return rc;
     }
-    lv_buf_addc(&term, '\n');
-    add_line(&term, LV_AUDIT_TAG_REQUEST_ID, request_id, strlen(request_id));
-    rc = lv_store_audit_batch_search(s, account, NULL, 1, term.data,
+    rc = lv_store_audit_batch_search(s, account, NULL, 1,
+                                     id_term(&term, LV_AUDIT_TAG_REQUEST_ID,
+                                             request_id),
                                      INT64_MIN, INT64_MAX, by_request_batch,
                                      &st, err);
     lv_buf_release(&term);
