@@ -4,8 +4,10 @@ MalformedPolicyDocumentException, the policy lockout safety check (and its
 bypass) at CreateKey and PutKeyPolicy, policies that are really enforced on
 the management operations (a denied user, another account), and that a
 restart keeps policies."""
+import atexit
 import json
 import os
+import shutil
 import sys
 import tempfile
 
@@ -46,6 +48,7 @@ DENY_BOB = {"Sid": "deny-bob", "Effect": "Deny",
                        "kms:TagResource"], "Resource": "*"}
 
 scratch = tempfile.mkdtemp(prefix="lv-1003.")
+atexit.register(shutil.rmtree, scratch, True)
 creds = os.path.join(scratch, "creds")
 with open(creds, "w") as f:
     f.write("[AKIAROOT]\nsecret_access_key = root-secret\n"

@@ -8,8 +8,10 @@ managed keys (use only kms:ViaService the service); a direct Encrypt and
 every change of the key are refused by that policy (AccessDenied); yearly
 rotation is on; alias/aws/nope is still not found; another account gets a
 key of its own."""
+import atexit
 import json
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -23,6 +25,7 @@ OTHER = "444455556666"
 REGION = "eu-west-2"
 
 scratch = tempfile.mkdtemp(prefix="lv-1006.")
+atexit.register(shutil.rmtree, scratch, True)
 creds = os.path.join(scratch, "creds")
 with open(creds, "w") as f:
     f.write("[AKIAROOT]\nsecret_access_key = root-secret\n"

@@ -266,6 +266,9 @@ class Server:
     def __init__(self, *args, data_dir=None, env=None, wrapper=None):
         self.args = list(args)
         self.scratch = tempfile.mkdtemp(prefix="lv-test.")
+        # A test that starts and stops its server itself (not `with`) leaves
+        # its scratch to this: removed when the test's process ends.
+        atexit.register(shutil.rmtree, self.scratch, True)
         self.data_dir = data_dir or os.path.join(self.scratch, "data")
         self.env = env
         self.wrapper = wrapper or []
