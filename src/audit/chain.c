@@ -272,61 +272,62 @@ static void hash2(EVP_MD_CTX *md, struct prefix2 *x,
 
 static const char magic3[] = "logvault audit record v3";
 
-/* prefix2's layout with magic3 (the same length). */
-static void prefix3_init(struct prefix2 *x, const char *account,
+/* What v3 hashes before a tail: magic3 with its NUL, str(account),
+ * str(region) (the chain's: the same for every record of a batch). */
+struct prefix3 {
+    uint8_t b[sizeof(magic3) + 4 + 13 + 4 + 64];
+    size_t n;
+};
+
+static void prefix3_init(struct prefix3 *x, const char *account,
                          const char *region)
 {
-    prefix2_init(x, account, region);
-    memcpy(x->b + LV_AUDIT_HASH_BYTES, magic3, sizeof(magic3));
+    uint8_t *p = x->b;
+
+    memcpy(p, magic3, sizeof(magic3));          /* with its NUL */
+    p += sizeof(magic3);
+    p = put_str(p, account, strnlen(account, 12));
+    p = put_str(p, region, strnlen(region, 63));
+    x->n = (size_t)(p - x->b);
 }
 
-/* SHA-256 of a record's tail into out. */
-static void hash_tail(EVP_MD_CTX *md, const uint8_t *tail, size_t n,
+/* T = SHA-256(the chain's part || tail) into out. */
+static void hash_tail(EVP_MD_CTX *md, const struct prefix3 *x,
+                      const uint8_t *tail, size_t n,
                       uint8_t out[LV_AUDIT_HASH_BYTES])
 {
     unsigned int len = 0;
 
     pthread_once(&sha256_once, sha256_init);
     if (!EVP_DigestInit_ex(md, sha256, NULL) ||
+        !EVP_DigestUpdate(md, x->b, x->n) ||
         !EVP_DigestUpdate(md, tail, n) ||
         !EVP_DigestFinal_ex(md, out, &len) || len != LV_AUDIT_HASH_BYTES) {
         LV_BUG("audit: SHA-256 failed");
     }
 }
 
-/* SHA-256(prev || the chain's part (magic3) || i64(seq) || head ||
- * tail_hash) into out. */
-static void hash3(EVP_MD_CTX *md, struct prefix2 *x,
-                  const uint8_t prev[LV_AUDIT_HASH_BYTES], int64_t seq,
-                  const uint8_t *head, size_t head_len,
-                  const uint8_t tail_hash[LV_AUDIT_HASH_BYTES],
+/* SHA-256(prev || i64(seq) || head || T) into out: three blocks of
+ * SHA-256 for a record whose ids are UUIDs (the chain's part is in T,
+ * hashed once for a run's tail). */
+static void hash3(EVP_MD_CTX *md, const uint8_t prev[LV_AUDIT_HASH_BYTES],
+                  int64_t seq, const uint8_t *head, size_t head_len,
+                  const uint8_t t[LV_AUDIT_HASH_BYTES],
                   uint8_t out[LV_AUDIT_HASH_BYTES])
 {
+    uint8_t ps[LV_AUDIT_HASH_BYTES + 8];
     unsigned int n = 0;
 
-    memcpy(x->b, prev, LV_AUDIT_HASH_BYTES);
-    put_i64(x->b + x->seq_at, seq);
+    memcpy(ps, prev, LV_AUDIT_HASH_BYTES);
+    put_i64(ps + LV_AUDIT_HASH_BYTES, seq);
     pthread_once(&sha256_once, sha256_init);
     if (!EVP_DigestInit_ex(md, sha256, NULL) ||
-        !EVP_DigestUpdate(md, x->b, x->seq_at + 8) ||
+        !EVP_DigestUpdate(md, ps, sizeof(ps)) ||
         !EVP_DigestUpdate(md, head, head_len) ||
-        !EVP_DigestUpdate(md, tail_hash, LV_AUDIT_HASH_BYTES) ||
+        !EVP_DigestUpdate(md, t, LV_AUDIT_HASH_BYTES) ||
         !EVP_DigestFinal_ex(md, out, &n) || n != LV_AUDIT_HASH_BYTES) {
         LV_BUG("audit: SHA-256 failed");
     }
-}
-
-/* The v3 hash of the record whose enc2 bytes are rec (its head the first
- * head_len), into out. */
-static void hash3_rec(EVP_MD_CTX *md, struct prefix2 *x,
-                      const uint8_t prev[LV_AUDIT_HASH_BYTES], int64_t seq,
-                      const uint8_t *rec, size_t rec_len, size_t head_len,
-                      uint8_t out[LV_AUDIT_HASH_BYTES])
-{
-    uint8_t th[LV_AUDIT_HASH_BYTES];
-
-    hash_tail(md, rec + head_len, rec_len - head_len, th);
-    hash3(md, x, prev, seq, rec, head_len, th, out);
 }
 
 void lv_audit_record_hash(const struct lv_audit_record *r,
@@ -343,14 +344,17 @@ void lv_audit_record_hash(const struct lv_audit_record *r,
         }
         if (r->tail_hashed) {
             struct lv_audit_fields f;
+            struct prefix3 x3;
+            uint8_t t[LV_AUDIT_HASH_BYTES];
+            size_t hl;
 
             lv_audit_fields_of(r, &f);
-            prefix3_init(&x, r->account, r->region);
-            hash3_rec(md, &x, r->prev_hash, r->seq, (const uint8_t *)b.data,
-                      b.len, lv_audit_enc2_head_size(f.event_time_ms,
-                                                     &f.event_id,
-                                                     &f.request_id),
-                      out);
+            hl = lv_audit_enc2_head_size(f.event_time_ms, &f.event_id,
+                                         &f.request_id);
+            prefix3_init(&x3, r->account, r->region);
+            hash_tail(md, &x3, (const uint8_t *)b.data + hl, b.len - hl, t);
+            hash3(md, r->prev_hash, r->seq, (const uint8_t *)b.data, hl, t,
+                  out);
         } else {
             prefix2_init(&x, r->account, r->region);
             hash2(md, &x, r->prev_hash, r->seq, (const uint8_t *)b.data,
@@ -451,7 +455,7 @@ int lv_audit_chain_append_flat(struct lv_store *s,
                                struct lv_audit_flat *const *v, size_t n,
                                int64_t *id, struct lv_err *err)
 {
-    struct prefix2 x;
+    struct prefix3 x3;
     EVP_MD_CTX *md;
     int64_t head = 0;
     uint8_t base[LV_AUDIT_HASH_BYTES];
@@ -463,16 +467,16 @@ int lv_audit_chain_append_flat(struct lv_store *s,
                                   err) < 0) {
         return -1;
     }
-    prefix3_init(&x, account, region);
+    prefix3_init(&x3, account, region);
     md = md_new();
     for (size_t i = 0; i < n; i++) {
         const struct lv_audit_flat *f = v[i];
 
         /* A run of records of one kind has one tail: hashed once. */
         if (i == 0 || !f->same_tail) {
-            hash_tail(md, f->tail, f->tail_len, tail_hash);
+            hash_tail(md, &x3, f->tail, f->tail_len, tail_hash);
         }
-        hash3(md, &x, prev, head + 1 + (int64_t)i, f->rec, f->head_len,
+        hash3(md, prev, head + 1 + (int64_t)i, f->rec, f->head_len,
               tail_hash, v[i]->hash);
         prev = v[i]->hash;
     }

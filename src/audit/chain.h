@@ -32,9 +32,11 @@
  * very bytes the store keeps of it, enc2(r) (store/audit_store.h), split
  * into its head (eventTime, eventID, requestID: what differs from one
  * request to the next) and its tail (the rest):
- *     SHA-256(prev_hash || "logvault audit record v3" NUL
- *             || str(account) || str(region) || i64(seq)
- *             || head(r) || SHA-256(tail(r)))
+ *     SHA-256(prev_hash || i64(seq) || head(r) || T)
+ *     T = SHA-256("logvault audit record v3" NUL || str(account)
+ *                 || str(region) || tail(r))
+ * (the chain's name is hashed with the tail, once for a run, so that a
+ * record whose ids are UUIDs takes three blocks of SHA-256, not four)
  * A run of one client's requests shares one tail, which the writer hashes
  * once and the batch keeps once (format 3); each record is still a link
  * of its own, so verification still reports each record changed, and a

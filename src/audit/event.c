@@ -2283,17 +2283,17 @@ static int memo_hit(const struct memo *m, const struct lv_audit_input *in,
         return 0;
     }
     memo_strings(in, s);
-    for (int i = 0; i < MEMO_STRINGS; i++) {
+    for (int j = 0; j < MEMO_STRINGS; j++) {
         if (k >= end) {
             return 0;
         }
-        if (s[i] == NULL) {
+        if (s[j] == NULL) {
             if (*k++ != 0) {
                 return 0;
             }
             continue;
         }
-        if (*k++ != 1 || strcmp(k, s[i]) != 0) {
+        if (*k++ != 1 || strcmp(k, s[j]) != 0) {
             return 0;
         }
         k += strlen(k) + 1;

@@ -55,10 +55,10 @@ def batch_records(b, scratch):
     str event_source, event_name, byte flags, str username, access_key_id,
     error_code, byte n, n × (str type, str name), str event, [str trace] —
     and 32 bytes of its hash. Each hash is checked against chain.h's v3,
-    computed here: SHA-256(prev || "logvault audit record v3" NUL ||
-    str(account) || str(region) || i64(seq) || head || SHA-256(tail)),
-    str being a 4-byte big-endian length and the bytes, i64 8 bytes
-    big-endian. (Formats 2 and 1, which the writer wrote before, kept
+    computed here: SHA-256(prev || i64(seq) || head || T), T =
+    SHA-256("logvault audit record v3" NUL || str(account) || str(region)
+    || tail), str being a 4-byte big-endian length and the bytes, i64 8
+    bytes big-endian. (Formats 2 and 1, which the writer wrote before, kept
     every record's whole enc2.)"""
     raw = unzstd(b["body"], scratch)
     t.ok("batch %s: format lvab3" % b["id"], raw[:5] == b"lvab3", raw[:5])
@@ -129,8 +129,8 @@ def batch_records(b, scratch):
         buf[0], pos[0] = raw, back
         h = raw[pos[0]:pos[0] + 32]
         pos[0] += 32
-        want = hashlib.sha256(prev + chain + seq.to_bytes(8, "big") + head +
-                              hashlib.sha256(tail).digest()).digest()
+        want = hashlib.sha256(prev + seq.to_bytes(8, "big") + head +
+                              hashlib.sha256(chain + tail).digest()).digest()
         hashes_ok = hashes_ok and h == want
         prev = h
         out.append(r)

@@ -119,20 +119,21 @@ static void test_record_hash_known_answer(void **state)
     assert_string_equal(hex, "7e484c4432768a93ad1d3147e196ba93"
                              "12730f169ddb25013cd4297c4b4cffb9");
 
-    /* v3, as the writer hashes now: over enc2's head and its tail's
-     * SHA-256 (computed in Python from chain.h's text, as the v2 answers
-     * above, which the same script reproduces). */
+    /* v3, as the writer hashes now: over prev, seq, enc2's head and T,
+     * the SHA-256 of the chain's name and the tail (computed in Python
+     * from chain.h's text, as the v2 answers above, which the same script
+     * reproduces). */
     r.tail_hashed = 1;
     r.trace = tr_deny;
     lv_audit_record_hash(&r, h);
     hex_of(h, hex);
-    assert_string_equal(hex, "35030082aa35ec1cd98bdbd87de939c6"
-                             "1947ff2cd7ba645538421aa624b498c2");
+    assert_string_equal(hex, "54c07c311154ce3c1d454105b910d12c"
+                             "aa45601acb9469ce4c97043c1d70313b");
     r.trace = NULL;
     lv_audit_record_hash(&r, h);
     hex_of(h, hex);
-    assert_string_equal(hex, "c71367d5c73a457b0f6c75e76b2b6fb8"
-                             "56df9d86b6065a1048126de4f9cad662");
+    assert_string_equal(hex, "c0aadb561d54cc7a903c9406324a8b48"
+                             "7321887faa6626ade7e003f6af96283c");
 }
 
 static void test_digest_known_answer(void **state)
