@@ -2006,7 +2006,7 @@ out:
 
 #undef FIELD_CAP
 
-/* ---- the tail, remembered per thread (lv_audit_event_enc) ---------------- */
+/* ---- the tail, remembered per thread (lv_audit_event_enc) --------------- */
 
 /* No table names more members than this (put_members: 32 each). */
 #define MEMO_MAX_VALS 128

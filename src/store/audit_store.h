@@ -173,8 +173,9 @@ int lv_store_audit_chain_walk(struct lv_store *s, const char *account,
  * and hash the caller set under chain_head's lock (consecutive places, in
  * order; each prev_hash the hash before it), as one batch of format 3
  * (below: a batched record is hashed as chain.h's v3, and reads back with
- * enc2 and tail_hashed set), and makes the last the head of its chain. Sets each record's
- * id to the batch's row id. Joins the caller's transaction like append.
+ * enc2 and tail_hashed set), and makes the last the head of its chain.
+ * Sets each record's id to the batch's row id. Joins the caller's
+ * transaction like append.
  */
 int lv_store_audit_append_batch(struct lv_store *s,
                                 struct lv_audit_record *const *v, size_t n,
@@ -196,7 +197,7 @@ int lv_store_audit_append_batch(struct lv_store *s,
  * bytes (no NUL). The recorder's writer builds these bytes once per
  * record, while the record is in flight (src/audit/audit.c); the chain
  * hashes them as they are (chain.h, v3: the head, varint to request_id,
- * and the hash of the tail, the rest) and the store keeps them as they
+ * and a hash of the tail, the rest) and the store keeps them as they
  * are: nothing encodes a record twice. Verification rebuilds them from a
  * decoded record's fields (lv_audit_enc2_of), which gives the same bytes
  * for the same fields: one writer, no choices.
@@ -287,8 +288,8 @@ int lv_audit_flat_read(struct lv_audit_flat *f,
  * batch of format 3 at places seq_first … seq_first + n - 1, the first
  * following prev_hash (the head chain_head gave), each with its hash as
  * the caller set it (chain.h v3, over its enc2 bytes' head and its tail's
- * hash), and makes the last the head of its chain. *id: the batch's row id. Joins the caller's
- * transaction like append_batch.
+ * hash), and makes the last the head of its chain. *id: the batch's row
+ * id. Joins the caller's transaction like append_batch.
  */
 int lv_store_audit_append_flat(struct lv_store *s, const char *account,
                                const char *region, int64_t seq_first,
@@ -322,10 +323,10 @@ int lv_store_audit_append_flat(struct lv_store *s, const char *account,
  * id cut to its first LV_AUDIT_ID_PREFIX bytes (batches written before
  * format 3 hold them whole): a lookup by id searches for
  * "\nE:<its prefix>" unframed at its end, which finds both, and matches
- * the records of the batches found exactly. A UUID's first 12 digits are
- * 48 random bits: another record's id shares them once in 2^48, which
- * costs that lookup one batch read, never a wrong record; whole, the ids
- * were 40% of what the writer stored per record. */
+ * the records of the batches found exactly. A UUID's first 12 characters
+ * hold 44 random bits: another record's id shares them once in 2^44,
+ * which costs that lookup one more batch read, never a wrong record;
+ * whole, the ids were 40% of what the writer stored per record. */
 #define LV_AUDIT_ID_PREFIX 12
 #define LV_AUDIT_TAG_EVENT_NAME 'N'
 #define LV_AUDIT_TAG_READ_ONLY 'O'      /* "O:true", "O:false" */
@@ -366,8 +367,8 @@ void lv_audit_batch_release(struct lv_audit_batch *b);
  * them: 0 when done, fn's non-zero value when fn stopped. A body that does
  * not decode exactly (changed underneath) is logged by batch id and the
  * rest of its records are passed over, as a read of the store passes them
- * over. (The store's own readers use it; so do the tests and the body's
- * fuzzer.) */
+ * over. (The store's readers decode the same way; the body's fuzzer
+ * goes through this.) */
 int lv_audit_batch_decode(const struct lv_audit_batch *b,
                           lv_audit_record_fn fn, void *arg);
 
