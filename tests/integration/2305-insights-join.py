@@ -188,7 +188,7 @@ with Server() as srv:
     t.ok("the log says why (the key and the sub-query's group)",
          "query Failed query=%s why=The specified KMS key does not exist or "
          "is not allowed to be used with Arn '%s'" % (qid, FN_ARN)
-         in srv.read_log())
+         in srv.wait_log("query Failed query=%s why=" % qid))
     kms.enable_key(KeyId=key)
     qid, r = run(logs, join_q, start_s, end_s)
     t.eq("enabled again: complete again", ("Complete", 2),

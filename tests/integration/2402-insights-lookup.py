@@ -60,8 +60,12 @@ def query(srv, logs, text, start, end):
             break
         time.sleep(0.05)
     why = ""
-    for line in srv.read_log().splitlines():
-        if "query=%s why=" % qid in line:
+    # The runner logs why a query failed just after it records the end
+    # (src/logs/query_run.c finish_other): the status can be read first.
+    mark = "query=%s why=" % qid
+    log = srv.wait_log(mark) if r["status"] == "Failed" else srv.read_log()
+    for line in log.splitlines():
+        if mark in line:
             why = line.split(" why=", 1)[1]
     rows = [{f["field"]: f["value"] for f in row if f["field"] != "@ptr"}
             for row in r.get("results", [])]

@@ -98,7 +98,7 @@ with Server() as srv:
     t.ok("the log says why (the key and the group)",
          "query Failed query=%s why=The specified KMS key does not exist or "
          "is not allowed to be used with Arn '%s'" % (qid, GROUP_ARN)
-         in srv.read_log())
+         in srv.wait_log("query Failed query=%s why=" % qid))
     t.error("key disabled: GetLogRecord", "AccessDeniedException",
             logs.get_log_record, logRecordPointer=ptr, msg=GROUP_ARN)
     t.eq("DescribeQueries shows it Failed", "Failed", [

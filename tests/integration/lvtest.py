@@ -363,6 +363,17 @@ class Server:
         with open(self.log_path, "rb") as f:
             return f.read().decode("utf-8", "replace")
 
+    def wait_log(self, text, seconds=5.0):
+        """The log once it holds text, or as it is after `seconds`: a
+        line the server writes just after a state a client can already
+        read (a query's end is recorded, then logged)."""
+        deadline = time.monotonic() + seconds
+        while True:
+            log = self.read_log()
+            if text in log or time.monotonic() >= deadline:
+                return log
+            time.sleep(0.05)
+
     def __enter__(self):
         return self.start()
 
