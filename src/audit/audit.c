@@ -533,15 +533,15 @@ static struct job *job_get(struct lv_audit *a, size_t need)
 
 /* A job (above) of the record of chain (account, region) whose fields
  * are f: its chain, then its enc2 bytes. */
-static struct job *job_of(struct lv_audit *a,
-                          const struct lv_audit_text *account,
-                          const struct lv_audit_text *region,
-                          const struct lv_audit_fields *f)
+/* A job of chain (account, region) with room for rec_len bytes of its
+ * record after its chain's texts, where it is to be written (rec_len
+ * set). */
+static struct job *job_for(struct lv_audit *a,
+                           const struct lv_audit_text *account,
+                           const struct lv_audit_text *region,
+                           size_t rec_len)
 {
-    size_t n = lv_audit_enc2_size(f);
-    struct job *j = job_get(a, account->n + region->n + 2 + n);
-    uint8_t *p;
-    uint8_t *end;
+    struct job *j = job_get(a, account->n + region->n + 2 + rec_len);
 
     memcpy(j->text, account->p, account->n);
     j->text[account->n] = '\0';
@@ -549,9 +549,18 @@ static struct job *job_of(struct lv_audit *a,
     memcpy(j->text + j->region_at, region->p, region->n);
     j->text[j->region_at + region->n] = '\0';
     j->rec_at = (uint32_t)(j->region_at + region->n + 1);
-    p = (uint8_t *)j->text + j->rec_at;
-    end = lv_audit_enc2_put(p, f, NULL);
-    j->rec_len = (uint32_t)(end - p);
+    j->rec_len = (uint32_t)rec_len;
+    return j;
+}
+
+static struct job *job_of(struct lv_audit *a,
+                          const struct lv_audit_text *account,
+                          const struct lv_audit_text *region,
+                          const struct lv_audit_fields *f)
+{
+    struct job *j = job_for(a, account, region, lv_audit_enc2_size(f));
+
+    lv_audit_enc2_put((uint8_t *)j->text + j->rec_at, f, NULL);
     return j;
 }
 
@@ -607,17 +616,10 @@ void lv_audit_submit_enc(struct lv_audit *a, const struct lv_audit_enc *e,
                                           &e->request_id);
     /* A remembered tail is referenced, not copied: the job is its head,
      * and the writer finds a run's tail the same by its address. */
-    size_t n = head + (e->shared ? 0 : e->tail_len);
-    struct job *j = job_get(a, e->account.n + e->region.n + 2 + n);
-    uint8_t *p;
+    struct job *j = job_for(a, &e->account, &e->region,
+                            head + (e->shared ? 0 : e->tail_len));
+    uint8_t *p = (uint8_t *)j->text + j->rec_at;
 
-    memcpy(j->text, e->account.p, e->account.n);
-    j->text[e->account.n] = '\0';
-    j->region_at = (uint32_t)(e->account.n + 1);
-    memcpy(j->text + j->region_at, e->region.p, e->region.n);
-    j->text[j->region_at + e->region.n] = '\0';
-    j->rec_at = (uint32_t)(j->region_at + e->region.n + 1);
-    p = (uint8_t *)j->text + j->rec_at;
     p = lv_audit_enc2_put_head(p, e->event_time_ms, &eid, &e->request_id);
     if (e->shared) {
         lv_audit_tail_hold(e->shared);
@@ -625,7 +627,6 @@ void lv_audit_submit_enc(struct lv_audit *a, const struct lv_audit_enc *e,
     } else {
         memcpy(p, e->tail, e->tail_len);
     }
-    j->rec_len = (uint32_t)n;
     enqueue_job(a, j, &e->request_id, may_wait);
 }
 

@@ -2175,35 +2175,35 @@ static int same_json(const json_t *a, const json_t *b, int depth)
     }
 }
 
-/* The members named by rules and more: their values in o (NULL where
- * absent, or when o is), one call of fn each, in order; fn may stop the
- * walk by returning 0. */
-static int each_member(const json_t *o, const struct rule *rules,
-                       const struct rule *more,
-                       int (*fn)(void *arg, const json_t *v), void *arg)
+/* The most member names one table pair names (put_members: 32). */
+#define MEMO_MAX_NAMES 64
+
+/* The member names of rules and more, in order, into names: how many, or
+ * -1 past MEMO_MAX_NAMES (no table names so many). The memo keeps and
+ * compares the members in this order. */
+static int rule_names(const struct rule *rules, const struct rule *more,
+                      const char *names[MEMO_MAX_NAMES])
 {
     const struct rule *sets[2] = { rules, more };
+    int n = 0;
 
     for (int k = 0; k < 2; k++) {
         for (const struct rule *r = sets[k]; r != NULL && r->member != NULL;
              r++) {
-            if (r->member[0] != '\0' &&
-                !fn(arg, o != NULL ? json_object_get(o, r->member) : NULL)) {
-                return 0;
+            if (r->member[0] == '\0') {
+                continue;
             }
+            if (n == MEMO_MAX_NAMES) {
+                return -1;
+            }
+            names[n++] = r->member;
         }
     }
-    return 1;
+    return n;
 }
 
-/* A walk of memo values (keep_value). */
-struct vals_walk {
-    struct memo *m;
-    size_t i;
-};
-
 /* Whether o's members named by rules and more are the values m kept
- * for them from m->vals[*i] on (keep_value, in the names' order), *i
+ * for them from m->vals[*i] on (keep_members, in the names' order), *i
  * moved past them. o is read once, each of its members looked up among
  * the names (a few), rather than each name looked up in o (a hash each):
  * a name o lacks must have been absent when kept, and a name listed twice
@@ -2212,34 +2212,25 @@ static int same_members(const json_t *o, const struct rule *rules,
                         const struct rule *more, const struct memo *m,
                         size_t *i)
 {
-    const struct rule *sets[2] = { rules, more };
-    const char *names[64];
-    size_t n = 0;
+    const char *names[MEMO_MAX_NAMES];
+    int n = rule_names(rules, more, names);
     size_t present = 0;
     size_t matched = 0;
     const char *key;
     json_t *v;
 
-    for (int k = 0; k < 2; k++) {
-        for (const struct rule *r = sets[k]; r != NULL && r->member != NULL;
-             r++) {
-            if (r->member[0] == '\0') {
-                continue;
-            }
-            if (n == sizeof(names) / sizeof(names[0]) ||
-                *i + n >= m->n_vals) {
-                return 0;
-            }
-            present += m->vals[*i + n] != NULL;
-            names[n++] = r->member;
-        }
+    if (n < 0 || *i + (size_t)n > m->n_vals) {
+        return 0;
+    }
+    for (int j = 0; j < n; j++) {
+        present += m->vals[*i + (size_t)j] != NULL;
     }
     if (o != NULL) {
         json_object_foreach((json_t *)o, key, v) {
-            for (size_t j = 0; j < n; j++) {
+            for (int j = 0; j < n; j++) {
                 if (strcmp(key, names[j]) == 0) {
-                    if (m->vals[*i + j] == NULL ||
-                        !same_json(v, m->vals[*i + j], 0)) {
+                    if (m->vals[*i + (size_t)j] == NULL ||
+                        !same_json(v, m->vals[*i + (size_t)j], 0)) {
                         return 0;
                     }
                     matched++;
@@ -2248,19 +2239,27 @@ static int same_members(const json_t *o, const struct rule *rules,
             }
         }
     }
-    *i += n;
+    *i += (size_t)n;
     return matched == present;
 }
 
-static int keep_value(void *arg, const json_t *v)
+/* Appends to m->vals copies of o's members named by rules and more (NULL
+ * where absent, or when o is): 0, or -1 past what a memo holds. */
+static int keep_members(struct memo *m, const json_t *o,
+                        const struct rule *rules, const struct rule *more)
 {
-    struct vals_walk *w = arg;
+    const char *names[MEMO_MAX_NAMES];
+    int n = rule_names(rules, more, names);
 
-    if (w->m->n_vals == MEMO_MAX_VALS) {
-        return 0;
+    if (n < 0 || m->n_vals + (size_t)n > MEMO_MAX_VALS) {
+        return -1;
     }
-    w->m->vals[w->m->n_vals++] = v ? json_deep_copy((json_t *)v) : NULL;
-    return 1;
+    for (int j = 0; j < n; j++) {
+        const json_t *v = o != NULL ? json_object_get(o, names[j]) : NULL;
+
+        m->vals[m->n_vals++] = v ? json_deep_copy((json_t *)v) : NULL;
+    }
+    return 0;
 }
 
 /* The response the tail reads: none on failure (build_core's rule). */
@@ -2313,7 +2312,6 @@ static void memo_keep(struct memo *m, const struct lv_audit_input *in,
                       size_t n)
 {
     const char *s[MEMO_STRINGS];
-    struct vals_walk w;
 
     memo_forget(m);
     m->key.len = 0;
@@ -2331,12 +2329,9 @@ static void memo_keep(struct memo *m, const struct lv_audit_input *in,
     atomic_init(&m->tail->refs, 1);
     m->tail->n = n;
     memcpy(m->tail->b, tail, n);
-    w.m = m;
-    w.i = 0;
-    if (!each_member(in->rq->in, rule->req, rule->extra_in, keep_value,
-                     &w) ||
-        !each_member(tail_response(in), rule->resp, rule->extra_out,
-                     keep_value, &w)) {
+    if (keep_members(m, in->rq->in, rule->req, rule->extra_in) < 0 ||
+        keep_members(m, tail_response(in), rule->resp, rule->extra_out) <
+            0) {
         memo_forget(m);
         return;                 /* more than a memo holds: not kept */
     }
