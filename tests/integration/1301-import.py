@@ -94,9 +94,11 @@ try:
         raw = lambda op: kms_call(srv, op)  # noqa: E731
 
         def params(key_id, alg="RSAES_OAEP_SHA_256", spec="RSA_2048"):
-            r = raw("GetParametersForImport")(KeyId=key_id,
-                                              WrappingAlgorithm=alg,
-                                              WrappingKeySpec=spec)
+            # Each call makes a wrapping key pair: a 4096-bit RSA key's
+            # generation has a long tail (0.4-3.7 s alone here), and once
+            # passed 30 s in a loaded run of the whole suite on 2 cores.
+            r = kms_call(srv, "GetParametersForImport", timeout=180)(
+                KeyId=key_id, WrappingAlgorithm=alg, WrappingKeySpec=spec)
             return (base64.b64decode(r["PublicKey"]),
                     base64.b64decode(r["ImportToken"]), r)
 

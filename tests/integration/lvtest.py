@@ -403,9 +403,10 @@ class Server:
 
     def raw(self, body, target=None, headers=None, sign=True,
             service="kms", region="eu-west-2", key="test", secret="test",
-            method="POST", path="/", conn=None):
+            method="POST", path="/", conn=None, timeout=30):
         """Sends one HTTP request; returns (status, headers dict, body).
-        `body` is bytes or str; signed with SigV4 by botocore when `sign`."""
+        `body` is bytes or str; signed with SigV4 by botocore when `sign`;
+        `timeout`: seconds the answer may take (a new connection's)."""
         if isinstance(body, str):
             body = body.encode()
         hdrs = {"Content-Type": "application/x-amz-json-1.1"}
@@ -423,7 +424,7 @@ class Server:
         own = conn is None
         if own:
             conn = http.client.HTTPConnection("127.0.0.1", self.port,
-                                              timeout=30)
+                                              timeout=timeout)
         conn.request(method, path, body=body, headers=hdrs)
         resp = conn.getresponse()
         data = resp.read()
@@ -434,7 +435,7 @@ class Server:
         return out
 
 
-def kms_call(srv, op, key="test", secret="test"):
+def kms_call(srv, op, key="test", secret="test", timeout=30):
     """A signed KMS call that botocore does not validate (Debian's botocore
     predates DryRun and RotateKeyOnDemand), as a function of the request's
     members: kms_call(srv, "Encrypt")(KeyId=..., Plaintext=b"..."). Blobs
@@ -444,7 +445,7 @@ def kms_call(srv, op, key="test", secret="test"):
         body = {k: base64.b64encode(v).decode() if isinstance(v, bytes)
                 else v for k, v in kw.items()}
         st, _, data = srv.raw(json.dumps(body), target="TrentService." + op,
-                              key=key, secret=secret)
+                              key=key, secret=secret, timeout=timeout)
         out = json.loads(data or b"{}")
         if st != 200:
             raise botocore.exceptions.ClientError({"Error": {
