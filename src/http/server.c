@@ -1033,7 +1033,11 @@ struct lv_http *lv_http_start(struct lv_app *app, int *port,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_UNESCAPE_CALLBACK, unescape_url, NULL,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
+        /* 0, not 1: 1 is SO_REUSEPORT, which let a second serve bind the
+         * same port and the kernel split connections between two stores.
+         * MHD still sets SO_REUSEADDR, so a restart is not held off by
+         * TIME_WAIT. */
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)0,
         MHD_OPTION_ARRAY, tls_opts,
         MHD_OPTION_END);
     if (h->d) {

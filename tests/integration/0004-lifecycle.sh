@@ -14,6 +14,14 @@ rc=$?
 expect_eq "a second serve on the same data dir fails" 1 $rc
 [[ $out == *"is in use by another logvault serve (pid $first_pid)"* ]] \
     || fail "second serve message: $out"
+# A second serve on another data dir but the same port is refused: the
+# port is not shared (SO_REUSEPORT would split connections between them).
+lv_store_args
+out=$(timeout 20 "$LOGVAULT_BIN" serve --listen "127.0.0.1:$LV_PORT" \
+      --data-dir "$LV_SCRATCH/other-data" "${LV_STORE_ARGS[@]}" 2>&1)
+expect_eq "a second serve on the same port fails" 1 $?
+[[ $out == *"cannot listen on 127.0.0.1:$LV_PORT: Address already in use"* ]] \
+    || fail "second serve on the port: $out"
 if lv_on_pg; then
     expect_eq "the data dir holds only its LOCK" "LOCK" "$(ls -A "$LV_DATA")"
     keyfile=${LV_STORE_ARGS[3]}

@@ -8,6 +8,12 @@
 # default address is the point of the test).
 . "$(dirname "$0")/lib.sh"
 
+# The port is fixed, so this test's runs on the two backends (one pool)
+# take turns: each holds a lock on a file named after the port. Another
+# program on the port still makes it a skip, below.
+exec 9>"${TMPDIR:-/tmp}/logvault-test-127.0.0.1-4566.lock"
+flock -w 600 9 || { echo "skipped: no turn on 127.0.0.1:4566 in 600 s"; exit 77; }
+
 LV_DATA=$LV_SCRATCH/first-run-data
 lv_store_args || exit 1
 data=$LV_DATA
