@@ -16,17 +16,21 @@
  * CPU-µs per record of the request thread (CLOCK_THREAD_CPUTIME_ID over
  * the hooks alone), of the writer (the process's CPU less the request
  * thread's, up to the last record written: lv_audit_free waits for it)
- * and their sum. The request thread's figure covers the whole loop (its
+ * and their sum, and (sqlite) the bytes of the data dir's files after the
+ * store is closed, per record: what the writer stored, pages included. The
+ * request thread's figure covers the whole loop (its
  * request ids, clock reads and pauses too: reading a thread's CPU clock
  * around each record would cost more than the record on a VM, where it is
  * a system call); --off runs the same loop with no recorder (a NULL
  * lv_audit), so the recorder's cost is the difference of the two.
  */
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -53,6 +57,29 @@ static int64_t wall_ms(void)
 
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The bytes of the regular files in dir. */
+static double dir_bytes(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    double total = 0;
+
+    if (!d) {
+        return 0;
+    }
+    while ((e = readdir(d)) != NULL) {
+        char path[512];
+        struct stat st;
+
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+            total += (double)st.st_size;
+        }
+    }
+    closedir(d);
+    return total;
 }
 
 static void usage(void)
@@ -86,6 +113,7 @@ int main(int argc, char **argv)
     double t0, p0, t_req, p_all;
     long burst;
     char cmd[64];
+    char kind[32];
 
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--records") == 0 && i + 1 < argc) {
@@ -168,13 +196,15 @@ int main(int argc, char **argv)
     t_req = cpu_s(CLOCK_THREAD_CPUTIME_ID) - t0;
     lv_audit_free(a);       /* writes what is still queued */
     p_all = cpu_s(CLOCK_PROCESS_CPUTIME_ID) - p0;
-    printf("auditrec records=%ld rate=%ld store=%s trail=%s "
-           "request_us=%.3f writer_us=%.3f total_us=%.3f\n", n, rate,
-           lv_store_kind_of(s), off ? "off" : "on", t_req / n * 1e6,
-           (p_all - t_req) / n * 1e6, p_all / n * 1e6);
+    snprintf(kind, sizeof(kind), "%s", lv_store_kind_of(s));
     json_decref(in);
     lv_keyring_free(kr);
     lv_store_close(s);
+    printf("auditrec records=%ld rate=%ld store=%s trail=%s "
+           "request_us=%.3f writer_us=%.3f total_us=%.3f "
+           "dir_bytes_per_record=%.1f\n", n, rate, kind, off ? "off" : "on",
+           t_req / n * 1e6, (p_all - t_req) / n * 1e6, p_all / n * 1e6,
+           dir_bytes(dir) / (double)n);
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     if (system(cmd) != 0) {
         fprintf(stderr, "auditrec: could not remove %s\n", dir);

@@ -1116,7 +1116,7 @@ def bench_auditrec():
     with the trail on and RUNS times --off, interleaved (alternating which
     goes first): {on|off: {request_us, writer_us, total_us: Stat},
     "diff": Stat of the rounds' on - off total_us, "failed": n}."""
-    figs = ("request_us", "writer_us", "total_us")
+    figs = ("request_us", "writer_us", "total_us", "dir_bytes_per_record")
     rows = {"on": [], "off": []}
     for r in range(RUNS):
         for k in (("on", "off") if r % 2 == 0 else ("off", "on")):
@@ -1132,7 +1132,7 @@ def bench_auditrec():
                 rows[k].append(None)
                 continue
             rows[k].append(parse(lines[-1]))
-    res = {k: {f: Stat([x[f] for x in xs if x]) for f in figs}
+    res = {k: {f: Stat([x[f] for x in xs if x and f in x]) for f in figs}
            for k, xs in rows.items()}
     res["diff"] = Stat([x["total_us"] - o["total_us"]
                         for x, o in zip(rows["on"], rows["off"]) if x and o])
@@ -1532,7 +1532,13 @@ def trail_table(L, trail):
                  "n/a" if cost is None or not enc else
                  "%.1f%%" % (100.0 * cost / enc),
                  "n/a" if not enc else "%.1f" % enc))
-    L.append("")
+    a = rec["off"]["dir_bytes_per_record"]
+    b = rec["on"]["dir_bytes_per_record"]
+    if a.ok and b.ok:
+        L.append("What the writer stored: %.1f bytes of data dir per record "
+                 "(its files after the store is closed, pages included; "
+                 "%.1f with the trail off)." % (b.med, a.med))
+        L.append("")
     if rec["failed"]:
         NOTES.append("auditrec: %d of %d runs failed (not counted)" % (
             rec["failed"], 2 * RUNS))

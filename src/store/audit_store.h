@@ -320,14 +320,16 @@ int lv_store_audit_append_flat(struct lv_store *s, const char *account,
  * framed by '\n' ("\nN:Encrypt\nU:alice\n"); a newline in a value reads
  * as a space (a batch is selected on its sets, each record then matched
  * exactly). ids: "\nE:<eventID>\nQ:<requestID>\n" for each record, each
- * id cut to its first LV_AUDIT_ID_PREFIX bytes (batches written before
- * format 3 hold them whole): a lookup by id searches for
- * "\nE:<its prefix>" unframed at its end, which finds both, and matches
- * the records of the batches found exactly. A UUID's first 12 characters
- * hold 44 random bits: another record's id shares them once in 2^44,
- * which costs that lookup one more batch read, never a wrong record;
- * whole, the ids were 40% of what the writer stored per record. */
-#define LV_AUDIT_ID_PREFIX 12
+ * id cut to its first LV_AUDIT_ID_PREFIX bytes (batches of format 3 hold
+ * 12, older ones whole ids): a lookup by id searches for
+ * "\nE:<its prefix>" unframed at its end, which finds all of them, and
+ * matches the records of the batches found exactly. A UUID's first 8
+ * characters hold 32 random bits: another record's id shares them once in
+ * 2^32, which costs that lookup one more batch read (one in four million
+ * batches of 1,024 records), never a wrong record; whole, the ids were
+ * 40% of what the writer stored per record, and what it stores is what
+ * recording costs it most (audit_store.c, format 4). */
+#define LV_AUDIT_ID_PREFIX 8
 #define LV_AUDIT_TAG_EVENT_NAME 'N'
 #define LV_AUDIT_TAG_READ_ONLY 'O'      /* "O:true", "O:false" */
 #define LV_AUDIT_TAG_USERNAME 'U'

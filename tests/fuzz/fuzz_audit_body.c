@@ -1,6 +1,6 @@
 /*
  * fuzz_audit_body: libFuzzer target for the audit batch body's decoder
- * (src/store/audit_store.c, lv_audit_batch_decode: formats 1, 2 and 3).
+ * (src/store/audit_store.c, lv_audit_batch_decode: formats 1 to 4).
  * A batch comes back from the store, where its body may have been changed
  * underneath: whatever the bytes, decoding must not crash, leak or read
  * out of bounds; each record it hands over must hash (chain.h, each
@@ -8,7 +8,7 @@
  * and LookupEvents treat it.
  *
  * Input: byte 0 gives the batch's number of records (1 … 64); the rest is
- * the body's bytes before compression ("lvab3" …: the corpus has one
+ * the body's bytes before compression ("lvab4" …: the corpus has one
  * batch of each format, tests/fuzz/corpus/fuzz_audit_body/).
  */
 #include <stddef.h>

@@ -2,8 +2,10 @@
 """Writes tests/fuzz/corpus/fuzz_audit_body/: one batch body of each
 format (src/store/audit_store.c documents them), as fuzz_audit_body takes
 its input: a byte (the batch's records less one), then the body before
-compression. Format 3's has a tail kept once (t = 0) and one with a
-trace. The hashes are not a chain's: the decoder does not check them."""
+compression. Format 4's has binary and text ids, a time going back, tails
+kept once and one with a trace; format 3's a tail kept once (t = 0) and
+one with a trace. The hashes are not a chain's: the decoder does not
+check them."""
 import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -38,7 +40,21 @@ def tail(trace=False):
     return t + (s('{"decision":"deny"}') if trace else b"")
 
 
+def head4(i, k, dt):
+    """Format 4's head: k, the time's difference, then the ids (bit 1 and
+    2 of k: 16 bytes each, else a str)."""
+    z = (dt << 1) ^ (dt >> 63)
+    return (bytes([k]) + varint(z) +
+            (bytes(range(i, i + 16)) if k & 1 else s("ev-%d" % i)) +
+            (bytes(range(16 - i, 32 - i)) if k & 2 else s("req-%d" % i)))
+
+
 h = bytes(range(32))
+b4 = (b"lvab4" + h +
+      head4(0, 3, 1660171107123) + s(tail()) + h +
+      head4(1, 3 | 4, -5) + h +
+      head4(2, 1, 1000) + s(tail(True)) + h +
+      head4(3, 2 | 4, 0) + h)
 b3 = (b"lvab3" + h +
       head(0) + varint(len(tail()) + 1) + tail() + h +
       head(1) + b"\x00" + h +
@@ -46,6 +62,7 @@ b3 = (b"lvab3" + h +
 b2 = b"lvab2" + h + b"".join(head(i) + tail() + h for i in range(3))
 b1 = b"lvab1" + b"".join(head(i) + tail() + h + h for i in range(3))
 os.makedirs(OUT, exist_ok=True)
-for name, body in (("format3", b3), ("format2", b2), ("format1", b1)):
+for name, body in (("format4", b4), ("format3", b3), ("format2", b2),
+                   ("format1", b1)):
     with open(os.path.join(OUT, name), "wb") as f:
-        f.write(bytes([2]) + body)
+        f.write(bytes([3 if body is b4 else 2]) + body)

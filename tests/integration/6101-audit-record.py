@@ -18,11 +18,13 @@ import base64
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lvtest import Server, T, on_pg, psql  # noqa: E402
@@ -34,6 +36,8 @@ ACCOUNT = "123456789012"
 REGION = "eu-west-2"
 SECRET = b"the plaintext nobody may read in the trail"
 EVENT_TEXT = "event text that stays out of the trail"
+UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
+                     r"[0-9a-f]{12}")
 
 
 def unzstd(data, scratch):
@@ -48,20 +52,24 @@ def unzstd(data, scratch):
 
 def batch_records(b, scratch):
     """The records of one audit_batches row, decoded as
-    src/store/audit_store.c documents the body: "lvab3" and 32 bytes (the
-    first record's prev_hash), then per record its enc2's head — varint
-    time, str event_id, str request_id — then varint t: 0 when its tail is
-    the tail of the record before it, else t - 1 bytes of tail follow —
-    str event_source, event_name, byte flags, str username, access_key_id,
-    error_code, byte n, n × (str type, str name), str event, [str trace] —
-    and 32 bytes of its hash. Each hash is checked against chain.h's v3,
-    computed here: SHA-256(prev || i64(seq) || head || T), T =
-    SHA-256("logvault audit record v3" NUL || str(account) || str(region)
-    || tail), str being a 4-byte big-endian length and the bytes, i64 8
-    bytes big-endian. (Formats 2 and 1, which the writer wrote before, kept
-    every record's whole enc2.)"""
+    src/store/audit_store.c documents the body: "lvab4" and 32 bytes (the
+    first record's prev_hash), then per record a byte k (1: its event_id
+    is 16 bytes, else a str; 2: the same for its request_id; 4: its tail
+    is the tail of the record before it), varint zigzag of its time less
+    the time before it (0 for the first), its event_id, its request_id
+    (16 bytes read as a lower-case 8-4-4-4-12 UUID), then unless k has 4
+    a str of its tail — str event_source, event_name, byte flags, str
+    username, access_key_id, error_code, byte n, n × (str type, str name),
+    str event, [str trace] — and 32 bytes of its hash. Each hash is
+    checked against chain.h's v3, computed here over enc2's head (varint
+    time, str event_id, str request_id: the ids as text):
+    SHA-256(prev || i64(seq) || head || T), T = SHA-256("logvault audit
+    record v3" NUL || str(account) || str(region) || tail), str being a
+    4-byte big-endian length and the bytes, i64 8 bytes big-endian.
+    (Formats 3, 2 and 1, which the writer wrote before, kept the ids as
+    text.)"""
     raw = unzstd(b["body"], scratch)
-    t.ok("batch %s: format lvab3" % b["id"], raw[:5] == b"lvab3", raw[:5])
+    t.ok("batch %s: format lvab4" % b["id"], raw[:5] == b"lvab4", raw[:5])
     prev = raw[5:37]
     pos = [37]
     buf = [raw]
@@ -86,9 +94,27 @@ def batch_records(b, scratch):
         pos[0] += 1
         return buf[0][pos[0] - 1]
 
+    def an_id(binary):
+        if not binary:
+            return text()
+        v = str(uuid.UUID(bytes=bytes(buf[0][pos[0]:pos[0] + 16])))
+        pos[0] += 16
+        return v
+
     def s4(v):
         v = v.encode()
         return len(v).to_bytes(4, "big") + v
+
+    def enc_varint(v):
+        out = b""
+        while v >= 0x80:
+            out += bytes([(v & 0x7f) | 0x80])
+            v >>= 7
+        return out + bytes([v])
+
+    def enc_text(v):
+        v = v.encode()
+        return enc_varint(len(v)) + v
 
     chain = b"logvault audit record v3\0" + s4(b["account"]) + \
         s4(b["region"])
@@ -96,18 +122,29 @@ def batch_records(b, scratch):
     tail = None
     hashes_ok = True
     shared = 0
+    time_ms = 0
     for seq in range(b["seq_first"], b["seq_last"] + 1):
         r = {"id": b["id"], "account": b["account"], "region": b["region"],
              "seq": seq}
-        start = pos[0]
-        r["event_time_ms"] = varint()
-        r["event_id"] = text()
-        r["request_id"] = text()
-        head = raw[start:pos[0]]
-        mark = varint()
-        if mark:
-            tail = raw[pos[0]:pos[0] + mark - 1]
-            pos[0] += mark - 1
+        k = byte()
+        t.ok("batch %s seq %d: k has no unknown bit" % (b["id"], seq),
+             k & ~7 == 0, k)
+        z = varint()
+        time_ms += (z >> 1) ^ -(z & 1)
+        r["event_time_ms"] = time_ms
+        r["event_id"] = an_id(k & 1)
+        r["request_id"] = an_id(k & 2)
+        for bit, name in ((1, "event_id"), (2, "request_id")):
+            t.ok("batch %s seq %d: %s stored as 16 bytes exactly when it "
+                 "is a lower-case UUID" % (b["id"], seq, name),
+                 bool(k & bit) == bool(UUID_RE.fullmatch(r[name])),
+                 (k, r[name]))
+        head = (enc_varint(time_ms) + enc_text(r["event_id"]) +
+                enc_text(r["request_id"]))
+        if not k & 4:
+            n = varint()
+            tail = raw[pos[0]:pos[0] + n]
+            pos[0] += n
         else:
             shared += 1
         t.ok("batch %s seq %d: a tail to read" % (b["id"], seq),

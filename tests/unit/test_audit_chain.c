@@ -413,8 +413,9 @@ static void test_tail_removed_and_expired(void **state)
  * `needle` in the raw body of batch `id` to c, underneath (the body
  * decompressed, changed, compressed again and written back by SQL); the
  * occurrences counted are checked: exactly `count` (0: any, at least n). */
-static void patch_body_n(struct fx *f, int64_t id, const char *needle,
-                         size_t at, char c, int nth, int count)
+static void patch_bytes(struct fx *f, int64_t id, const void *needle,
+                        size_t needle_len, size_t at, char c, int nth,
+                        int count)
 {
     struct lv_err err = LV_ERR_INIT;
     struct lv_audit_batch b;
@@ -432,7 +433,7 @@ static void patch_body_n(struct fx *f, int64_t id, const char *needle,
     assert_int_equal(ZSTD_decompress(raw, (size_t)n, b.body, b.body_len), n);
     for (char *p = (char *)raw;
          (p = memmem(p, (size_t)n - (size_t)(p - (char *)raw), needle,
-                     strlen(needle))) != NULL;
+                     needle_len)) != NULL;
          p++) {
         if (++seen == nth) {
             hit = p;
@@ -459,10 +460,142 @@ static void patch_body_n(struct fx *f, int64_t id, const char *needle,
     lv_audit_batch_release(&b);
 }
 
+static void patch_body_n(struct fx *f, int64_t id, const char *needle,
+                         size_t at, char c, int nth, int count)
+{
+    patch_bytes(f, id, needle, strlen(needle), at, c, nth, count);
+}
+
 static void patch_body(struct fx *f, int64_t id, const char *needle,
                        size_t at, char c, int nth)
 {
     patch_body_n(f, id, needle, at, c, nth, 0);
+}
+
+/* The raw body of batch id (free it), its length in *n. */
+static uint8_t *raw_body(struct fx *f, int64_t id, size_t *n)
+{
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_audit_batch b;
+    unsigned long long len;
+    uint8_t *raw;
+
+    memset(&b, 0, sizeof(b));
+    assert_int_equal(lv_store_audit_batch_body(f->s, id, &b, &err), 1);
+    len = ZSTD_getFrameContentSize(b.body, b.body_len);
+    raw = lv_xmalloc((size_t)len);
+    assert_int_equal(ZSTD_decompress(raw, (size_t)len, b.body, b.body_len),
+                     len);
+    lv_audit_batch_release(&b);
+    *n = (size_t)len;
+    return raw;
+}
+
+/* Records' ids and times as a chain walk reads them back
+ * (test_v4_heads). */
+struct seen_heads {
+    int n;
+    char event_id[8][37];
+    char request_id[8][64];
+    int64_t time_ms[8];
+};
+
+static int keep_head(void *arg, const struct lv_audit_record *r)
+{
+    struct seen_heads *sh = arg;
+
+    assert_true(sh->n < 8);
+    assert_int_equal(r->seq, sh->n + 1);
+    assert_true(r->tail_hashed);
+    memcpy(sh->event_id[sh->n], r->event_id, sizeof(r->event_id));
+    memcpy(sh->request_id[sh->n], r->request_id, sizeof(r->request_id));
+    sh->time_ms[sh->n] = r->event_time_ms;
+    sh->n++;
+    return 0;
+}
+
+/* Format 4 stores a UUID id as its 16 bytes and a time as its difference
+ * from the one before; every other id as text. Each reads back exactly:
+ * upper case, a character short or long, a dash misplaced, empty; times
+ * going back, and the extremes of int64. A byte of a stored UUID changed
+ * is that record's change. */
+static void test_v4_heads(void **state)
+{
+    static const char *const ids[6][2] = {
+        { "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9",
+          "1a2b3c4d-5e6f-4a0b-8c1d-2e3f4a5b6c7d" },
+        { "0F1E2D3C-4B5A-4978-8695-A4B3C2D1E0F9", "req-2" },
+        { "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f",
+          "1a2b3c4d-5e6f-4a0b-8c1d-2e3f4a5b6c7d0" },
+        { "0f1e2d3c_4b5a-4978-8695-a4b3c2d1e0f9", "" },
+        { "ffffffff-ffff-ffff-ffff-ffffffffffff",
+          "00000000-0000-0000-0000-000000000000" },
+        { "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0fg",
+          "1a2b3c4d-5e6f-4a0b-8c1d-2e3f4a5b6c7d" },
+    };
+    static const int64_t times[6] = {
+        1700000000000, 1699999999000, 0, INT64_MAX, INT64_MIN, 1,
+    };
+    static const uint8_t uuid1[16] = {
+        0x0f, 0x1e, 0x2d, 0x3c, 0x4b, 0x5a, 0x49, 0x78,
+        0x86, 0x95, 0xa4, 0xb3, 0xc2, 0xd1, 0xe0, 0xf9,
+    };
+    struct fx *f = *state;
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_audit_record recs[6];
+    struct lv_audit_record *run[6];
+    struct seen_heads sh;
+    struct found fo;
+    struct lv_audit_verify_stats st;
+    uint8_t *raw;
+    size_t n;
+
+    for (int i = 0; i < 6; i++) {
+        make(&recs[i], 1 + i);
+        snprintf(recs[i].event_id, sizeof(recs[i].event_id), "%s",
+                 ids[i][0]);
+        snprintf(recs[i].request_id, sizeof(recs[i].request_id), "%s",
+                 ids[i][1]);
+        recs[i].event_time_ms = times[i];
+        run[i] = &recs[i];
+    }
+    assert_int_equal(lv_store_begin(f->s, &err), 0);
+    assert_int_equal(lv_audit_chain_append_batch(f->s, f->kr, run, 6, &err),
+                     0);
+    assert_int_equal(lv_store_commit(f->s, &err), 0);
+
+    memset(&sh, 0, sizeof(sh));
+    assert_int_equal(lv_store_audit_chain_walk(f->s, ACCT, REGION, 0,
+                                               &(int64_t){ 0 },
+                                               (uint8_t[32]){ 0 },
+                                               keep_head, &sh, &err), 0);
+    assert_int_equal(sh.n, 6);
+    for (int i = 0; i < 6; i++) {
+        assert_string_equal(sh.event_id[i], ids[i][0]);
+        assert_string_equal(sh.request_id[i], ids[i][1]);
+        assert_true(sh.time_ms[i] == times[i]);
+    }
+    verify(f, &fo, &st);
+    assert_int_equal(st.records, 6);
+    assert_int_equal(fo.n, 0);
+
+    /* Format 4; the lower-case UUIDs are stored as bytes, not text (the
+     * first's bytes once: the third's and the sixth's eventIDs are not
+     * UUIDs), the others as text. */
+    raw = raw_body(f, 1, &n);
+    assert_memory_equal(raw, "lvab4", 5);
+    assert_null(memmem(raw, n, ids[0][0], 36));
+    assert_null(memmem(raw, n, "ffffffff-", 9));
+    assert_non_null(memmem(raw, n, ids[1][0], 36));
+    assert_non_null(memmem(raw, n, ids[2][0], 35));
+    assert_non_null(memmem(raw, n, ids[5][0], 36));
+    free(raw);
+
+    /* A byte of the first record's eventID changed: its record only. */
+    patch_bytes(f, 1, uuid1, sizeof(uuid1), 15, 0x0e, 1, 1);
+    verify(f, &fo, &st);
+    assert_int_equal(fo.n, 1);
+    assert_true(has(&fo, LV_AUDIT_CHANGED, 1, 1));
 }
 
 /* Format 3 keeps a run's tail once: a change to a head is its record's
@@ -508,22 +641,25 @@ static void test_v3_shared_tail(void **state)
 }
 
 /* A chain walk's callback (test_old_batches_still_verify): 1 … 4 are
- * format 1, 5 … 7 format 2, 8 … 10 format 3, 11 a single row; the last
- * one seen is kept in *arg. */
+ * format 1, 5 … 7 format 2, 8 … 10 format 3, 11 … 13 format 4, 14 a
+ * single row; the last one seen is kept in *arg. */
 static int check_formats(void *arg, const struct lv_audit_record *r)
 {
     struct lv_audit_record *last = arg;
 
-    assert_int_equal(r->enc2, r->seq >= 5 && r->seq <= 10);
-    assert_int_equal(r->tail_hashed, r->seq >= 8 && r->seq <= 10);
+    assert_int_equal(r->enc2, r->seq >= 5 && r->seq <= 13);
+    assert_int_equal(r->tail_hashed, r->seq >= 8 && r->seq <= 13);
     last->seq = r->seq;
     return 0;
 }
 
-/* A batch of an older format, as the writer wrote it before format 3:
+/* A batch of an older format, as the writer wrote it before format 4:
  * format 1 is "lvab1", then each record's enc2 followed by its prev_hash
  * and hash (v1); format 2 is "lvab2", the first prev_hash, then each
- * record's enc2 followed by its hash (v2). */
+ * record's enc2 followed by its hash (v2); format 3 is "lvab3", the first
+ * prev_hash, then each record's enc2 head, its tail (varint length + 1,
+ * then the tail; 0 for the tail before it, as all records here have one)
+ * and its hash (v3). */
 static void insert_old_batch(struct fx *f, int format, int from, int to)
 {
     struct lv_err err = LV_ERR_INIT;
@@ -539,9 +675,10 @@ static void insert_old_batch(struct fx *f, int format, int from, int to)
     assert_int_equal(lv_store_audit_chain_head(f->s, ACCT, REGION, &seq,
                                                head, &err), 0);
     assert_int_equal(seq, from - 1);
-    assert_int_equal(lv_buf_add(&raw, format == 1 ? "lvab1" : "lvab2", 5),
-                     0);
-    if (format == 2) {
+    assert_int_equal(lv_buf_add(&raw, format == 1   ? "lvab1"
+                                      : format == 2 ? "lvab2"
+                                                    : "lvab3", 5), 0);
+    if (format >= 2) {
         assert_int_equal(lv_buf_add(&raw, head, sizeof(head)), 0);
     }
     snprintf(b.account, sizeof(b.account), ACCT);
@@ -554,9 +691,31 @@ static void insert_old_batch(struct fx *f, int format, int from, int to)
         make(&r, i);
         r.seq = i;
         memcpy(r.prev_hash, head, sizeof(head));
-        r.enc2 = format == 2;               /* v1 or v2 */
+        r.enc2 = format >= 2;               /* v1, v2 or v3 */
+        r.tail_hashed = format == 3;
         lv_audit_record_hash(&r, r.hash);
-        assert_int_equal(lv_audit_enc2_of(&r, &raw), 0);
+        if (format == 3) {
+            struct lv_buf enc = LV_BUF_INIT(SIZE_MAX);
+            struct lv_audit_fields fl;
+            size_t hl;
+            uint8_t mark[2];
+
+            lv_audit_fields_of(&r, &fl);
+            hl = lv_audit_enc2_head_size(r.event_time_ms, &fl.event_id,
+                                         &fl.request_id);
+            assert_int_equal(lv_audit_enc2_of(&r, &enc), 0);
+            assert_true(enc.len - hl + 1 < 128);    /* a one-byte varint */
+            mark[0] = (uint8_t)(i == from ? enc.len - hl + 1 : 0);
+            assert_int_equal(lv_buf_add(&raw, enc.data, hl), 0);
+            assert_int_equal(lv_buf_add(&raw, mark, 1), 0);
+            if (i == from) {
+                assert_int_equal(lv_buf_add(&raw, enc.data + hl,
+                                            enc.len - hl), 0);
+            }
+            lv_buf_release(&enc);
+        } else {
+            assert_int_equal(lv_audit_enc2_of(&r, &raw), 0);
+        }
         if (format == 1) {
             assert_int_equal(lv_buf_add(&raw, r.prev_hash, sizeof(head)),
                              0);
@@ -577,8 +736,8 @@ static void insert_old_batch(struct fx *f, int format, int from, int to)
     lv_buf_release(&raw);
 }
 
-/* Batches written before format 3 still read and verify, and a chain goes
- * on from them in format 3 (v3 hashes after v2 and v1 ones). */
+/* Batches written before format 4 still read and verify, and a chain goes
+ * on from them in format 4 (v3 hashes after v3, v2 and v1 ones). */
 static void test_old_batches_still_verify(void **state)
 {
     struct fx *f = *state;
@@ -597,20 +756,24 @@ static void test_old_batches_still_verify(void **state)
     verify(f, &fo, &st);
     assert_int_equal(st.records, 7);
     assert_int_equal(fo.n, 0);
+    insert_old_batch(f, 3, 8, 10);
+    verify(f, &fo, &st);
+    assert_int_equal(st.records, 10);
+    assert_int_equal(fo.n, 0);
 
     for (int i = 0; i < 3; i++) {
-        make(&recs[i], 8 + i);
+        make(&recs[i], 11 + i);
         run[i] = &recs[i];
     }
     assert_int_equal(lv_store_begin(f->s, &err), 0);
     assert_int_equal(lv_audit_chain_append_batch(f->s, f->kr, run, 3, &err),
                      0);
     assert_int_equal(lv_store_commit(f->s, &err), 0);
-    assert_int_equal(recs[0].seq, 8);
-    assert_int_equal(recs[2].seq, 10);
-    append_n(f, 11, 11);
+    assert_int_equal(recs[0].seq, 11);
+    assert_int_equal(recs[2].seq, 13);
+    append_n(f, 14, 14);
     verify(f, &fo, &st);
-    assert_int_equal(st.records, 11);
+    assert_int_equal(st.records, 14);
     assert_int_equal(fo.n, 0);
 
     /* Each record reads back with its format (check_formats). */
@@ -620,13 +783,16 @@ static void test_old_batches_still_verify(void **state)
                                                (uint8_t[32]){ 0 },
                                                check_formats, &last, &err),
                      0);
-    assert_int_equal(last.seq, 11);
+    assert_int_equal(last.seq, 14);
 
-    /* A v1 record's text changed underneath: reported as changed. */
+    /* A v1 record's text changed underneath, and a v3 record's head:
+     * each reported as changed. */
     patch_body(f, 1, "id-3", 3, '9', 1);
+    patch_body(f, 3, "id-9", 3, '7', 1);
     verify(f, &fo, &st);
-    assert_int_equal(fo.n, 1);
+    assert_int_equal(fo.n, 2);
     assert_true(has(&fo, LV_AUDIT_CHANGED, 3, 3));
+    assert_true(has(&fo, LV_AUDIT_CHANGED, 9, 9));
 }
 
 int main(void)
@@ -639,6 +805,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_digests_link, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tail_removed_and_expired, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_v4_heads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_v3_shared_tail, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_old_batches_still_verify, setup,
