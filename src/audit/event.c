@@ -2228,7 +2228,8 @@ static int same_members(const json_t *o, const struct rule *rules,
     if (o != NULL) {
         json_object_foreach((json_t *)o, key, v) {
             for (int j = 0; j < n; j++) {
-                if (strcmp(key, names[j]) == 0) {
+                /* The first letter first: most names differ there. */
+                if (key[0] == names[j][0] && strcmp(key, names[j]) == 0) {
                     if (m->vals[*i + (size_t)j] == NULL ||
                         !same_json(v, m->vals[*i + (size_t)j], 0)) {
                         return 0;

@@ -542,8 +542,15 @@ static int decode_record(struct rd *d, struct lv_audit_record *r,
         struct rd t;
 
         if (fmt == BODY_V4) {
-            mark = decode_head4(d, &last->time_ms, r) & K_SAME_TAIL
-                       ? 0 : rd_varint(d) + 1;
+            mark = 0;
+            if (!(decode_head4(d, &last->time_ms, r) & K_SAME_TAIL)) {
+                uint64_t n = rd_varint(d);
+
+                if (n > (uint64_t)(d->e - d->p)) {
+                    return -1;  /* and n + 1 never wraps to 0 */
+                }
+                mark = n + 1;
+            }
         } else {
             decode_head(d, r);
             mark = rd_varint(d);
