@@ -309,23 +309,30 @@ static void hash_tail(EVP_MD_CTX *md, const struct prefix3 *x,
 
 /* SHA-256(prev || i64(seq) || head || T) into out: three blocks of
  * SHA-256 for a record whose ids are UUIDs (the chain's part is in T,
- * hashed once for a run's tail). */
+ * hashed once for a run's tail), in one update from one buffer: each
+ * EVP_DigestUpdate costs a provider call and a copy into the context's
+ * block, about 10 ns, for every record. */
 static void hash3(EVP_MD_CTX *md, const uint8_t prev[LV_AUDIT_HASH_BYTES],
                   int64_t seq, const uint8_t *head, size_t head_len,
                   const uint8_t t[LV_AUDIT_HASH_BYTES],
                   uint8_t out[LV_AUDIT_HASH_BYTES])
 {
-    uint8_t ps[LV_AUDIT_HASH_BYTES + 8];
-    unsigned int n = 0;
+    uint8_t m[LV_AUDIT_HASH_BYTES + 8 + 256 + LV_AUDIT_HASH_BYTES];
+    size_t n = LV_AUDIT_HASH_BYTES + 8;
+    unsigned int len = 0;
 
-    memcpy(ps, prev, LV_AUDIT_HASH_BYTES);
-    put_i64(ps + LV_AUDIT_HASH_BYTES, seq);
+    memcpy(m, prev, LV_AUDIT_HASH_BYTES);
+    put_i64(m + LV_AUDIT_HASH_BYTES, seq);
     pthread_once(&sha256_once, sha256_init);
+    if (head_len > 256) {
+        /* A head is a varint and two ids of at most 36 and 63 bytes. */
+        LV_BUG("audit: a record's head of %zu bytes", head_len);
+    }
+    memcpy(m + n, head, head_len);
+    memcpy(m + n + head_len, t, LV_AUDIT_HASH_BYTES);
     if (!EVP_DigestInit_ex(md, sha256, NULL) ||
-        !EVP_DigestUpdate(md, ps, sizeof(ps)) ||
-        !EVP_DigestUpdate(md, head, head_len) ||
-        !EVP_DigestUpdate(md, t, LV_AUDIT_HASH_BYTES) ||
-        !EVP_DigestFinal_ex(md, out, &n) || n != LV_AUDIT_HASH_BYTES) {
+        !EVP_DigestUpdate(md, m, n + head_len + LV_AUDIT_HASH_BYTES) ||
+        !EVP_DigestFinal_ex(md, out, &len) || len != LV_AUDIT_HASH_BYTES) {
         LV_BUG("audit: SHA-256 failed");
     }
 }
