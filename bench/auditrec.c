@@ -36,6 +36,7 @@
 #include <jansson.h>
 
 #include "audit/audit.h"
+#include "crypto/crypto.h"
 #include "crypto/keyring.h"
 #include "model/model.h"
 #include "store/store.h"
@@ -179,8 +180,7 @@ int main(int argc, char **argv)
     for (long i = 0; i < n; i++) {
         struct lv_audit_req ar = LV_AUDIT_REQ_INIT;
 
-        snprintf(rq.id, sizeof(rq.id), "00000000-0000-4000-8000-%012ld",
-                 i % 1000000000000L);
+        lv_uuid4(rq.id);        /* as the server's front: random */
         rq.now_ms = wall_ms();
         rq.now = (time_t)(rq.now_ms / 1000);
         if (lv_audit_req_begin(a, &rq, 0, &ar, &err) < 0 ||

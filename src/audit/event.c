@@ -1694,22 +1694,6 @@ static void clear_record(struct lv_audit_record *r)
     memset((char *)r + tail, 0, sizeof(*r) - tail);
 }
 
-/* A fresh UUID for eventID, from a per-thread pool of random bytes: a
- * call of the random source costs more than the whole record, and event
- * ids need uniqueness, not secrecy. */
-static void event_uuid(char out[37])
-{
-    static _Thread_local uint8_t pool[4096];
-    static _Thread_local size_t left;
-
-    if (left < 16) {
-        lv_rand_bytes(pool, sizeof(pool));
-        left = sizeof(pool);
-    }
-    lv_keyid_format(pool + sizeof(pool) - left, out);
-    left -= 16;
-}
-
 /* "<svc>.amazonaws.com" into out (cap bytes): 0, or -1 when it does not
  * fit. (Not snprintf: this runs for every request recorded.) */
 static int event_source(const char *svc, char *out, size_t cap)
@@ -1860,7 +1844,7 @@ static int build_core(const struct lv_audit_input *in, struct built *c,
     c->key_use = rule != NULL && (rule->flags & F_KEY) != 0 &&
                  (in->key_arn == NULL ||
                   arn_account_is(in->key_arn, c->recipient));
-    event_uuid(c->event_id);
+    lv_uuid4(c->event_id);
     c->rl.n = 0;
     collect_resources(&c->rl, rule, in);
 
@@ -2428,7 +2412,7 @@ int lv_audit_event_enc(const struct lv_audit_input *in, const char *trace,
     out->region = view(rq->region,
                        sizeof(((struct lv_audit_record *)0)->region));
     out->event_time_ms = rq->now_ms;
-    event_uuid(out->event_id);
+    lv_uuid4(out->event_id);
     out->request_id = view(rq->id,
                            sizeof(((struct lv_audit_record *)0)->request_id));
     out->tail = m->tail->b;
@@ -2759,7 +2743,7 @@ int lv_audit_service_event_build(const struct lv_audit_service_event *in,
                    "audit: service event time out of range");
         goto out;
     }
-    event_uuid(event_id);
+    lv_uuid4(event_id);
     rl.n = 0;
     add_resource(&rl, "AWS::KMS::Key", in->key_arn);
     if (rl.n != 1) {

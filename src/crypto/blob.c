@@ -99,7 +99,7 @@ void lv_blob_header(uint8_t header[LV_BLOB_HEADER_BYTES],
     header[OFF_ALG] = LV_BLOB_ALG_AES256_GCM;
     memcpy(header + OFF_KEYID, key_id, 16);
     put_be32(header + OFF_VERSION, version);
-    lv_rand_bytes(header + OFF_NONCE, LV_AEAD_NONCE_BYTES);
+    lv_rand_public(header + OFF_NONCE, LV_AEAD_NONCE_BYTES);
 }
 
 void lv_blob_aad(const uint8_t header[LV_BLOB_HEADER_BYTES],

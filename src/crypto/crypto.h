@@ -82,7 +82,20 @@ void lv_rand_bytes(void *p, size_t n);
  */
 void lv_rand_set_source(lv_rand_fn *fn);
 
-/* Writes a fresh random UUID v4, lower case, NUL-terminated (36 + 1). */
+/*
+ * Random bytes that are not secrets: ids and AEAD nonces, which anyone
+ * may see once used. They come from a per-thread pool drawn with
+ * lv_rand_bytes 4 KB at a time (a call of RAND_bytes costs microseconds,
+ * whatever its length), so the bytes of later calls sit in memory until
+ * they are handed out: never use it for keys or anything else secret.
+ * A new source (lv_rand_set_source) is used from the next call on. Not
+ * for a process that forks and draws in both halves (logvault does not
+ * fork).
+ */
+void lv_rand_public(void *p, size_t n);
+
+/* Writes a fresh random UUID v4, lower case, NUL-terminated (36 + 1),
+ * from lv_rand_public. */
 void lv_uuid4(char out[37]);
 
 /* ---- KMS key ids: UUIDs as 16 raw bytes -------------------------------- */

@@ -55,7 +55,7 @@ int lv_seal(const uint8_t root[32], const char *aad_key_arn,
     }
     dst = (uint8_t *)out->data + start;
     dst[0] = LV_SEAL_FORMAT_V1;
-    lv_rand_bytes(dst + OFF_NONCE, LV_AEAD_NONCE_BYTES);
+    lv_rand_public(dst + OFF_NONCE, LV_AEAD_NONCE_BYTES);
     aad = seal_aad(aad_key_arn, version, &aad_len);
     if (lv_aead_seal(root, dst + OFF_NONCE, aad, aad_len, material, len,
                      dst + OFF_CT, dst + OFF_TAG) < 0) {

@@ -263,7 +263,7 @@ int lv_chunk_seal(const uint8_t key[32], const struct lv_log_chunk *meta,
     }
     hdr = (uint8_t *)payload->data + start;
     hdr[0] = LV_CHUNK_FORMAT_V1;
-    lv_rand_bytes(hdr + 1, LV_AEAD_NONCE_BYTES);
+    lv_rand_public(hdr + 1, LV_AEAD_NONCE_BYTES);
     make_aad(meta, aad);
     if (lv_aead_seal(key, hdr + 1, aad, sizeof(aad), z, z_len,
                      hdr + LV_CHUNK_HEADER_BYTES, hdr + 13) < 0) {

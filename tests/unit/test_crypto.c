@@ -297,19 +297,52 @@ static void fixed_source(void *p, size_t n)
 static void test_rand_source(void **state)
 {
     uint8_t r[8];
-    uint8_t want[8];
+    uint8_t p[12];
+    uint8_t big[300];
+    uint8_t want[300];
     char u[37];
 
     (void)state;
+    lv_uuid4(u);                    /* this thread's pool drawn */
     lv_rand_set_source(fixed_source);
     lv_rand_bytes(r, sizeof(r));
-    lv_uuid4(u);
+    lv_uuid4(u);                    /* not from the pool drawn before */
+    lv_rand_public(p, sizeof(p));
+    lv_rand_public(big, sizeof(big));   /* past the pool's: drawn whole */
     lv_rand_set_source(NULL);
     memset(want, 0x5a, sizeof(want));
     assert_memory_equal(r, want, sizeof(r));
+    assert_memory_equal(p, want, sizeof(p));
+    assert_memory_equal(big, want, sizeof(big));
     assert_string_equal(u, "5a5a5a5a-5a5a-4a5a-9a5a-5a5a5a5a5a5a");
     lv_rand_bytes(r, sizeof(r));
     assert_memory_not_equal(r, want, sizeof(r));
+    lv_rand_public(p, sizeof(p));   /* nor the fixed source's pool */
+    assert_memory_not_equal(p, want, sizeof(p));
+}
+
+static int cmp_uuid(const void *a, const void *b)
+{
+    return memcmp(a, b, 37);
+}
+
+/* Ids from the per-thread pool: each one new, across many refills. */
+static void test_rand_public_unique(void **state)
+{
+    enum { N = 5000 };              /* 5000 × 16 bytes: 20 pools */
+    char (*u)[37] = malloc(N * sizeof(*u));
+
+    (void)state;
+    assert_non_null(u);
+    for (int i = 0; i < N; i++) {
+        lv_uuid4(u[i]);
+        assert_true(is_uuid4(u[i]));
+    }
+    qsort(u, N, sizeof(*u), cmp_uuid);
+    for (int i = 1; i < N; i++) {
+        assert_string_not_equal(u[i - 1], u[i]);
+    }
+    free(u);
 }
 
 static void test_keyid_parse(void **state)
@@ -1070,6 +1103,7 @@ int main(void)
         cmocka_unit_test(test_aead_threads),
         cmocka_unit_test(test_uuid4),
         cmocka_unit_test(test_rand_source),
+        cmocka_unit_test(test_rand_public_unique),
         cmocka_unit_test(test_keyid_parse),
         cmocka_unit_test(test_rootkey_create_and_reuse),
         cmocka_unit_test(test_rootkey_refused),
