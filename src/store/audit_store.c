@@ -527,10 +527,10 @@ struct tail_ref {
 };
 
 /* Decodes the next record of d into *r (zeroed first; release it): 0, or
- * -1 when the bytes do not decode. Format 3 and 2 (prev: the hash before
- * it) store its hash only, format 3 its tail once for a run of equal
- * ones (last: the run's, updated); format 1 (prev NULL) its prev_hash and
- * hash. */
+ * -1 when the bytes do not decode. Formats 4, 3 and 2 (prev: the hash
+ * before it) store its hash only, formats 4 and 3 its tail once for a run
+ * of equal ones (last: the run's, and in format 4 the time before it,
+ * updated); format 1 (prev NULL) its prev_hash and hash. */
 static int decode_record(struct rd *d, struct lv_audit_record *r,
                          enum body_format fmt, const uint8_t *prev,
                          struct tail_ref *last)

@@ -171,7 +171,7 @@ int lv_store_audit_chain_walk(struct lv_store *s, const char *account,
 /*
  * Appends v[0] … v[n-1] (n >= 1), records of one chain whose seq, prev_hash
  * and hash the caller set under chain_head's lock (consecutive places, in
- * order; each prev_hash the hash before it), as one batch of format 3
+ * order; each prev_hash the hash before it), as one batch of format 4
  * (below: a batched record is hashed as chain.h's v3, and reads back with
  * enc2 and tail_hashed set), and makes the last the head of its chain.
  * Sets each record's id to the batch's row id. Joins the caller's
@@ -184,8 +184,9 @@ int lv_store_audit_append_batch(struct lv_store *s,
 /*
  * ---- a batched record's bytes (formats 2 and 3) --------------------------
  *
- * enc2(r), what a record of a batch is in the store (format 3 keeps a
- * run of equal tails once: audit_store.c), byte for byte, in this order:
+ * enc2(r), what a record of a batch is hashed over and was in the store
+ * (formats 3 and 4 keep a run of equal tails once, format 4 the head's
+ * ids as 16 bytes: audit_store.c), byte for byte, in this order:
  *     varint  event_time_ms (as uint64)
  *     str     event_id, request_id, event_source, event_name
  *     byte    flags: 1 read_only, 2 key_use, 4 has a trace
@@ -262,7 +263,7 @@ int lv_audit_enc2_of(const struct lv_audit_record *r, struct lv_buf *out);
 /* A record for append_flat: its enc2 bytes, its fields as views into
  * them (lv_audit_enc2_read: for the sets lookups select on), whether its
  * tail is the one of the record before it in its run (same_tail: hashed
- * and kept once, chain.h v3 and format 3), and its hash (chain.h v3). */
+ * and kept once, chain.h v3 and format 4), and its hash (chain.h v3). */
 struct lv_audit_flat {
     const uint8_t *rec;             /* its enc2, or its head alone when */
     size_t rec_len;                 /* tail is set by the caller */
@@ -285,7 +286,7 @@ int lv_audit_flat_read(struct lv_audit_flat *f,
 
 /*
  * Appends v[0] … v[n-1] (n >= 1) to the chain of (account, region) as one
- * batch of format 3 at places seq_first … seq_first + n - 1, the first
+ * batch of format 4 at places seq_first … seq_first + n - 1, the first
  * following prev_hash (the head chain_head gave), each with its hash as
  * the caller set it (chain.h v3, over its enc2 bytes' head and its tail's
  * hash), and makes the last the head of its chain. *id: the batch's row
