@@ -38,9 +38,9 @@
  * (the chain's name is hashed with the tail, once for a run, so that a
  * record whose ids are UUIDs takes three blocks of SHA-256, not four)
  * A run of one client's requests shares one tail, which the writer hashes
- * once and the batch keeps once (formats 3 and 4); each record is still a link
- * of its own, so verification still reports each record changed, and a
- * change to a shared tail reports every record that shares it.
+ * once and the batch keeps once (formats 3 and 4); each record is still
+ * a link of its own, so verification still reports each record changed,
+ * and a change to a shared tail reports every record that shares it.
  * Records batched before v3 (format 2) are hashed as v2, over the whole
  * of enc2:
  *     SHA-256(prev_hash || "logvault audit record v2" NUL
