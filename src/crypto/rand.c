@@ -105,23 +105,51 @@ void lv_uuid4(char out[37])
     lv_keyid_format(id, out);
 }
 
+/* Where each byte's two digits are in 8-4-4-4-12 text. */
+static const uint8_t digit_at[16] = {
+    0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34,
+};
+
+/* A lower-case hex digit's value with 0x10 set; 0 for any other byte. */
+static const uint8_t lower_hex[256] = {
+    ['0'] = 0x10, ['1'] = 0x11, ['2'] = 0x12, ['3'] = 0x13, ['4'] = 0x14,
+    ['5'] = 0x15, ['6'] = 0x16, ['7'] = 0x17, ['8'] = 0x18, ['9'] = 0x19,
+    ['a'] = 0x1a, ['b'] = 0x1b, ['c'] = 0x1c, ['d'] = 0x1d, ['e'] = 0x1e,
+    ['f'] = 0x1f,
+};
+
 void lv_keyid_format(const uint8_t id[16], char out[37])
 {
-    /* 8-4-4-4-12 digits: each byte's two digits at a fixed place, the
-     * dashes written once. No branch per byte: every audit record's
-     * eventID is made here (a loop testing for the dashes cost 270
-     * instructions an id). */
+    /* Each byte's two digits at their place, the dashes written once. No
+     * branch per byte: every audit record's eventID is made here (a loop
+     * testing for the dashes cost 270 instructions an id). */
     static const char digits[] = "0123456789abcdef";
-    static const uint8_t at[16] = {
-        0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34,
-    };
 
     for (int i = 0; i < 16; i++) {
-        out[at[i]] = digits[id[i] >> 4];
-        out[at[i] + 1] = digits[id[i] & 15];
+        out[digit_at[i]] = digits[id[i] >> 4];
+        out[digit_at[i] + 1] = digits[id[i] & 15];
     }
     out[8] = out[13] = out[18] = out[23] = '-';
     out[36] = '\0';
+}
+
+int lv_keyid_parse_lower(const char *s, size_t n, uint8_t out[16])
+{
+    const unsigned char *u = (const unsigned char *)s;
+    unsigned ok = 0x10;
+
+    if (n != 36 || u[8] != '-' || u[13] != '-' || u[18] != '-' ||
+        u[23] != '-') {
+        return 0;
+    }
+    for (int i = 0; i < 16; i++) {
+        unsigned hi = lower_hex[u[digit_at[i]]];
+        unsigned lo = lower_hex[u[digit_at[i] + 1]];
+
+        ok &= hi & lo;
+        out[i] = (uint8_t)(hi << 4 | (lo & 15));
+    }
+    return ok != 0;
 }
 
 int lv_keyid_parse(const char *s, uint8_t out[16])

@@ -174,42 +174,6 @@ static int64_t unzigzag(uint64_t z, int64_t before)
     return (int64_t)((uint64_t)before + d);
 }
 
-/* A lower-case hex digit's value with 0x10 set; 0 for any other byte. */
-static const uint8_t hex_value[256] = {
-    ['0'] = 0x10, ['1'] = 0x11, ['2'] = 0x12, ['3'] = 0x13, ['4'] = 0x14,
-    ['5'] = 0x15, ['6'] = 0x16, ['7'] = 0x17, ['8'] = 0x18, ['9'] = 0x19,
-    ['a'] = 0x1a, ['b'] = 0x1b, ['c'] = 0x1c, ['d'] = 0x1d, ['e'] = 0x1e,
-    ['f'] = 0x1f,
-};
-
-/* The 16 bytes of t into out when t is a UUID exactly as
- * lv_keyid_format writes one (36 characters, lower-case hex digits,
- * dashes at 8, 13, 18, 23), so that it reads back the same: 1; else 0
- * (it is then kept as text). Two per record on the writer's path: no
- * branch per digit. */
-static int uuid_of(const struct lv_audit_text *t, uint8_t out[UUID_BYTES])
-{
-    /* Where each byte's two digits are. */
-    static const uint8_t at[UUID_BYTES] = {
-        0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34,
-    };
-    const unsigned char *s = (const unsigned char *)t->p;
-    unsigned ok = 0x10;
-
-    if (t->n != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' ||
-        s[23] != '-') {
-        return 0;
-    }
-    for (int k = 0; k < UUID_BYTES; k++) {
-        unsigned hi = hex_value[s[at[k]]];
-        unsigned lo = hex_value[s[at[k] + 1]];
-
-        ok &= hi & lo;
-        out[k] = (uint8_t)(hi << 4 | (lo & 15));
-    }
-    return ok != 0;
-}
-
 /* A str of t at p; *at (when not NULL) re-pointed to the bytes written. */
 static uint8_t *put_text(uint8_t *p, const struct lv_audit_text *t,
                          struct lv_audit_text *at)
@@ -1028,12 +992,13 @@ int lv_audit_flat_read(struct lv_audit_flat *f,
     return 0;
 }
 
-/* An id of format 4 at p: its 16 bytes when it is a UUID (kind |= bit),
- * else a str. */
+/* An id of format 4 at p: its 16 bytes when it is a UUID as
+ * lv_keyid_format writes one, so that it reads back the same (kind |=
+ * bit), else a str. */
 static uint8_t *put_id(uint8_t *p, const struct lv_audit_text *id,
                        uint8_t bit, uint8_t *kind)
 {
-    if (uuid_of(id, p)) {
+    if (lv_keyid_parse_lower(id->p, id->n, p)) {
         *kind |= bit;
         return p + UUID_BYTES;
     }

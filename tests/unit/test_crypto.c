@@ -375,6 +375,9 @@ static void test_keyid_parse(void **state)
                  "1234abcd-12ab-34cd-56ef-1234567890ab", NULL },
         { "NUL inside", "1234abcd-12ab-34\0d-56ef-1234567890ab", NULL },
     };
+    static const char doc[] = "1234abcd-12ab-34cd-56ef-1234567890ab";
+    uint8_t strict[16];
+    uint8_t want[16];
 
     (void)state;
     for (size_t r = 0; r < N(rows); r++) {
@@ -383,6 +386,11 @@ static void test_keyid_parse(void **state)
         uint8_t untouched[16];
         char out[37];
 
+        /* The strict form: only the canonical text itself. */
+        CHECK(name, lv_keyid_parse_lower(rows[r].in, strlen(rows[r].in),
+                                         id) ==
+                        (rows[r].canonical &&
+                         strcmp(rows[r].in, rows[r].canonical) == 0));
         memset(id, 0xee, sizeof(id));
         memset(untouched, 0xee, sizeof(untouched));
         if (rows[r].canonical) {
@@ -395,6 +403,13 @@ static void test_keyid_parse(void **state)
         }
     }
     assert_int_equal(lv_keyid_parse(NULL, (uint8_t[16]){ 0 }), -1);
+    /* 36 characters with a NUL among them; the bytes it parses. */
+    assert_int_equal(lv_keyid_parse_lower("1234abcd-12ab-34\0d-56ef-"
+                                          "1234567890ab", 36,
+                                          (uint8_t[16]){ 0 }), 0);
+    assert_int_equal(lv_keyid_parse_lower(doc, 36, strict), 1);
+    assert_int_equal(lv_keyid_parse(doc, want), 0);
+    assert_memory_equal(strict, want, 16);
 }
 
 /* ---- rootkey ------------------------------------------------------------ */
