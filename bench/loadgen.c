@@ -13,6 +13,9 @@
  *                   [--poll-ms M]
  *   loadgen kms     --op Encrypt|Decrypt|GenerateDataKey --conns C
  *                   --seconds T
+ *   loadgen kms-ab  --op … --conns C --port2 P2 --server-pid PID
+ *                   --server-pid2 PID2 [--windows N] [--window-ms M]
+ *                   (two servers in alternating windows: see run_kms_ab)
  *   loadgen startup -- COMMAND…   (runs COMMAND, times the first answer)
  *   common:         --port P [--cpu N] [--server-pid PID] [--seed S]
  *
@@ -66,8 +69,10 @@
  * does), except for `startup`, which must own the clock from fork.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -101,6 +106,10 @@ struct opts {
     int port;
     int cpu;
     long server_pid;
+    int port2;              /* kms-ab: server B */
+    long server_pid2;
+    int windows;
+    long window_ms;
     uint64_t seed;
     const char *group;
     const char *stream;
@@ -125,6 +134,7 @@ struct opts {
 static struct opts O = {
     .port = 0, .cpu = -1, .seed = 7, .conns = 1, .batch = 1000,
     .pool_mb = 96, .gen_events = 400000, .range_s = 86400, .poll_ms = 20,
+    .windows = 400, .window_ms = 250,
 };
 
 /* One HTTP request ready to write: head + body. */
@@ -146,6 +156,7 @@ struct conn {
     char *body;             /* into `in` */
     size_t body_len;
     int must_close;
+    int port;               /* 0: --port */
 };
 
 static double now_s(void)
@@ -386,7 +397,7 @@ static int conn_open(struct conn *c)
     }
     memset(&sa, 0, sizeof(sa));
     sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)O.port);
+    sa.sin_port = htons((uint16_t)(c->port ? c->port : O.port));
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
         close(c->fd);
@@ -1315,14 +1326,44 @@ static void *kms_worker(void *arg)
     return NULL;
 }
 
-static int run_kms(void)
+/* The request body of --op for the server on O.port: CreateKey there
+ * (and Encrypt for Decrypt's blob); the key id and blob are kept in
+ * *key_id and *blob for the caller to free. */
+static void kms_body(char *body, size_t n, char **key_id, char **blob)
 {
     struct conn c = { .fd = -1 };
+    const char *pt = "cGxhaW50ZXh0IG9mIDMyIGJ5dGVzLCBmb3IgYmVuY2g=";
+
+    call(&c, "kms", KMS_TARGET "CreateKey", "{}");
+    *key_id = json_str(c.body, "KeyId");
+    if (!*key_id) {
+        die("CreateKey answered no KeyId");
+    }
+    snprintf(body, n, "{\"KeyId\":\"%s\",\"Plaintext\":\"%s\"}", *key_id,
+             pt);
+    if (strcmp(O.op, "Decrypt") == 0) {
+        call(&c, "kms", KMS_TARGET "Encrypt", body);
+        *blob = json_str(c.body, "CiphertextBlob");
+        if (!*blob) {
+            die("Encrypt answered no CiphertextBlob");
+        }
+        snprintf(body, n, "{\"CiphertextBlob\":\"%s\"}", *blob);
+    } else if (strcmp(O.op, "GenerateDataKey") == 0) {
+        snprintf(body, n, "{\"KeyId\":\"%s\",\"KeySpec\":\"AES_256\"}",
+                 *key_id);
+    } else if (strcmp(O.op, "Encrypt") != 0) {
+        die("--op is Encrypt, Decrypt or GenerateDataKey");
+    }
+    conn_close(&c);
+    free(c.in);
+}
+
+static int run_kms(void)
+{
     struct worker *w;
-    char *key_id;
+    char *key_id = NULL;
     char *blob = NULL;
     char body[4096];
-    const char *pt = "cGxhaW50ZXh0IG9mIDMyIGJ5dGVzLCBmb3IgYmVuY2g=";
     size_t reqs = 0;
     size_t errors = 0;
     double t0;
@@ -1335,27 +1376,7 @@ static int run_kms(void)
         die("kms needs --op and --conns 1..64");
     }
     pin(O.cpu);
-    call(&c, "kms", KMS_TARGET "CreateKey", "{}");
-    key_id = json_str(c.body, "KeyId");
-    if (!key_id) {
-        die("CreateKey answered no KeyId");
-    }
-    snprintf(body, sizeof(body), "{\"KeyId\":\"%s\",\"Plaintext\":\"%s\"}",
-             key_id, pt);
-    if (strcmp(O.op, "Decrypt") == 0) {
-        call(&c, "kms", KMS_TARGET "Encrypt", body);
-        blob = json_str(c.body, "CiphertextBlob");
-        if (!blob) {
-            die("Encrypt answered no CiphertextBlob");
-        }
-        snprintf(body, sizeof(body), "{\"CiphertextBlob\":\"%s\"}", blob);
-    } else if (strcmp(O.op, "GenerateDataKey") == 0) {
-        snprintf(body, sizeof(body), "{\"KeyId\":\"%s\","
-                 "\"KeySpec\":\"AES_256\"}", key_id);
-    } else if (strcmp(O.op, "Encrypt") != 0) {
-        die("--op is Encrypt, Decrypt or GenerateDataKey");
-    }
-    conn_close(&c);
+    kms_body(body, sizeof(body), &key_id, &blob);
     w = lv_xcalloc((size_t)O.conns, sizeof(*w));
     pthread_barrier_init(&start_line, NULL, (unsigned)O.conns + 1);
     for (k = 0; k < O.conns; k++) {
@@ -1390,7 +1411,310 @@ static int run_kms(void)
     free(w);
     free(key_id);
     free(blob);
-    free(c.in);
+    return errors ? 1 : 0;
+}
+
+/* ---- KMS, two servers in alternating windows (kms-ab) ------------------- */
+
+/* A process's CPU time in seconds, to the nanosecond: the sum over its
+ * threads of /proc/PID/task/TID/schedstat's first field (time on a cpu).
+ * Threads that ended are not counted: the servers measured keep theirs. */
+static double proc_cpu_ns_s(long pid)
+{
+    char path[64];
+    DIR *d;
+    struct dirent *e;
+    unsigned long long sum = 0;
+
+    snprintf(path, sizeof(path), "/proc/%ld/task", pid);
+    d = opendir(path);
+    if (!d) {
+        return 0;
+    }
+    while ((e = readdir(d)) != NULL) {
+        char p2[320];
+        FILE *f;
+        unsigned long long ns;
+
+        if (e->d_name[0] == '.') {
+            continue;
+        }
+        snprintf(p2, sizeof(p2), "/proc/%ld/task/%s/schedstat", pid,
+                 e->d_name);
+        f = fopen(p2, "r");
+        if (!f) {
+            continue;
+        }
+        if (fscanf(f, "%llu", &ns) == 1) {
+            sum += ns;
+        }
+        fclose(f);
+    }
+    closedir(d);
+    return (double)sum / 1e9;
+}
+
+#define AB_WARM 4           /* windows run before the counted ones */
+
+static int ab_phase;        /* the window now running; -1: stop */
+static const unsigned char *ab_side;    /* window -> 0 (A) or 1 (B) */
+
+struct ab_worker {
+    pthread_t th;
+    struct req req[2];
+    int port[2];
+    size_t *done;           /* answered requests, by the window sent in */
+    size_t errors;
+    char err_sample[256];
+};
+
+static void *kms_ab_worker(void *arg)
+{
+    struct ab_worker *w = arg;
+    struct conn c[2] = { { .fd = -1, .port = w->port[0] },
+                         { .fd = -1, .port = w->port[1] } };
+
+    pin(O.cpu);
+    if (conn_open(&c[0]) != 0 || conn_open(&c[1]) != 0) {
+        die("cannot connect");
+    }
+    pthread_barrier_wait(&start_line);
+    for (int last = 0;;) {
+        int ph = __atomic_load_n(&ab_phase, __ATOMIC_ACQUIRE);
+        int s;
+
+        if (ph < 0) {
+            break;
+        }
+        if (ph != last) {
+            /* A new window, new connections: which of a server's threads
+             * takes a connection decides its cost per request by up to
+             * ±15% (one split of the 8 connections against another); a
+             * fresh draw every window averages that over the run. */
+            conn_close(&c[0]);
+            conn_close(&c[1]);
+            last = ph;
+        }
+        s = ab_side[ph];
+        if (roundtrip(&c[s], &w->req[s]) != 0 || c[s].status != 200) {
+            w->errors++;
+            if (!w->err_sample[0] && c[s].body) {
+                snprintf(w->err_sample, sizeof(w->err_sample), "%d %.*s",
+                         c[s].status, (int)(c[s].body_len > 200
+                                            ? 200 : c[s].body_len),
+                         c[s].body);
+            }
+            if (w->errors > 1000) {
+                break;
+            }
+            continue;
+        }
+        w->done[ph]++;
+    }
+    for (int s = 0; s < 2; s++) {
+        conn_close(&c[s]);
+        free(c[s].in);
+    }
+    return NULL;
+}
+
+/*
+ * kms-ab: the same load against two servers (A on --port, --server-pid;
+ * B on --port2, --server-pid2), in alternating windows of --window-ms,
+ * --windows of them after AB_WARM uncounted ones: pair k is windows 2k
+ * and 2k+1, A then B for even k, B then A for odd k (so that neither side
+ * always follows the other). Every connection thread holds a connection
+ * to each server and sends each request to the side of the window it is
+ * sent in; the window counts it when its answer comes.
+ *
+ * A server's CPU in one of its windows is what its process used from
+ * that window's start to the start of its next window (or the end): what
+ * it still does after its window (a writer catching up) is its own, and
+ * the other server's window between costs it nothing else. Sampling
+ * both servers in the same short windows, over and over, cancels what
+ * drifts on a shared machine (another guest's load, the clock), which
+ * two long runs one after the other cannot.
+ *
+ * Printed: each side's requests, seconds and CPU (totals over the counted
+ * windows), B/A of CPU per request and of requests/s from those totals,
+ * and from the pairs the geometric mean of B/A with its 95% interval
+ * (mean of the logs ± 1.96 standard errors) and the median.
+ */
+static int run_kms_ab(void)
+{
+    struct ab_worker *w;
+    char *key_id[2] = { NULL, NULL };
+    char *blob[2] = { NULL, NULL };
+    char body[2][4096];
+    int n = AB_WARM + O.windows;
+    double *t;              /* window i started at t[i]; t[n]: the end */
+    double *cpu[2];         /* each side's CPU at t[i] */
+    double *ratio_cpu;
+    double *ratio_rps;
+    unsigned char *side;
+    size_t errors = 0;
+    double tot_req[2] = { 0, 0 };
+    double tot_cpu[2] = { 0, 0 };
+    double tot_s[2] = { 0, 0 };
+    double sum_l = 0;
+    double sum_l2 = 0;
+    double sum_r = 0;
+    int pairs = O.windows / 2;
+    int k;
+    int i;
+
+    if (!O.op || O.conns < 1 || O.conns > MAX_CONNS || O.port2 <= 0 ||
+        O.server_pid <= 0 || O.server_pid2 <= 0 || pairs < 2 ||
+        O.window_ms < 10) {
+        die("kms-ab needs --op, --conns 1..64, --port2, --server-pid, "
+            "--server-pid2, --windows ≥ 4 and --window-ms ≥ 10");
+    }
+    pin(O.cpu);
+    {
+        int port = O.port;
+
+        kms_body(body[0], sizeof(body[0]), &key_id[0], &blob[0]);
+        O.port = O.port2;
+        kms_body(body[1], sizeof(body[1]), &key_id[1], &blob[1]);
+        O.port = port;
+    }
+    side = lv_xcalloc((size_t)n, 1);
+    for (i = 0; i < n; i++) {
+        side[i] = (unsigned char)((i & 1) ^ ((i >> 1) & 1));
+    }
+    ab_side = side;
+    t = lv_xcalloc((size_t)n + 1, sizeof(*t));
+    cpu[0] = lv_xcalloc((size_t)n + 1, sizeof(*cpu[0]));
+    cpu[1] = lv_xcalloc((size_t)n + 1, sizeof(*cpu[1]));
+    w = lv_xcalloc((size_t)O.conns, sizeof(*w));
+    pthread_barrier_init(&start_line, NULL, (unsigned)O.conns + 1);
+    for (k = 0; k < O.conns; k++) {
+        char target[64];
+        int port = O.port;
+
+        snprintf(target, sizeof(target), KMS_TARGET "%s", O.op);
+        w[k].done = lv_xcalloc((size_t)n, sizeof(*w[k].done));
+        make_req(&w[k].req[0], "kms", target, lv_xstrdup(body[0]),
+                 strlen(body[0]));
+        O.port = O.port2;   /* the Host header signed */
+        make_req(&w[k].req[1], "kms", target, lv_xstrdup(body[1]),
+                 strlen(body[1]));
+        O.port = port;
+        w[k].port[0] = O.port;
+        w[k].port[1] = O.port2;
+    }
+    for (k = 0; k < O.conns; k++) {
+        pthread_create(&w[k].th, NULL, kms_ab_worker, &w[k]);
+    }
+    __atomic_store_n(&ab_phase, 0, __ATOMIC_RELEASE);
+    pthread_barrier_wait(&start_line);
+    t[0] = now_s();
+    cpu[0][0] = proc_cpu_ns_s(O.server_pid);
+    cpu[1][0] = proc_cpu_ns_s(O.server_pid2);
+    for (i = 1; i <= n; i++) {
+        sleep_until(t[0] + (double)i * (double)O.window_ms / 1000.0);
+        __atomic_store_n(&ab_phase, i < n ? i : -1, __ATOMIC_RELEASE);
+        t[i] = now_s();
+        cpu[0][i] = proc_cpu_ns_s(O.server_pid);
+        cpu[1][i] = proc_cpu_ns_s(O.server_pid2);
+    }
+    for (k = 0; k < O.conns; k++) {
+        pthread_join(w[k].th, NULL);
+        errors += w[k].errors;
+        if (w[k].err_sample[0]) {
+            fprintf(stderr, "loadgen: error sample: %s\n", w[k].err_sample);
+        }
+    }
+    /* Let the last windows' stragglers (a writer's queue) finish: wait
+     * until neither server's CPU moves for 100 ms, at most 5 s. */
+    for (double end = now_s() + 5; now_s() < end;) {
+        double a = proc_cpu_ns_s(O.server_pid);
+        double b = proc_cpu_ns_s(O.server_pid2);
+
+        sleep_until(now_s() + 0.1);
+        if (proc_cpu_ns_s(O.server_pid) - a < 0.001 &&
+            proc_cpu_ns_s(O.server_pid2) - b < 0.001) {
+            break;
+        }
+    }
+    cpu[0][n] = proc_cpu_ns_s(O.server_pid);
+    cpu[1][n] = proc_cpu_ns_s(O.server_pid2);
+    ratio_cpu = lv_xcalloc((size_t)pairs, sizeof(*ratio_cpu));
+    ratio_rps = lv_xcalloc((size_t)pairs, sizeof(*ratio_rps));
+    for (k = 0; k < pairs; k++) {
+        double req[2] = { 0, 0 };
+        double c[2];
+        double s[2];
+
+        for (int j = 0; j < 2; j++) {
+            int wi = AB_WARM + 2 * k + j;
+            int sd = side[wi];
+            int next = wi + 1;
+
+            while (next < n && side[next] != sd) {
+                next++;
+            }
+            for (int m = 0; m < O.conns; m++) {
+                req[sd] += (double)w[m].done[wi];
+            }
+            c[sd] = cpu[sd][next] - cpu[sd][wi];
+            s[sd] = t[wi + 1] - t[wi];
+            tot_req[sd] += req[sd];
+            tot_cpu[sd] += c[sd];
+            tot_s[sd] += s[sd];
+        }
+        if (req[0] < 1 || req[1] < 1 || c[0] <= 0 || c[1] <= 0) {
+            die("a window answered no request (or its server used no CPU)");
+        }
+        ratio_cpu[k] = (c[1] / req[1]) / (c[0] / req[0]);
+        ratio_rps[k] = (req[1] / s[1]) / (req[0] / s[0]);
+        sum_l += log(ratio_cpu[k]);
+        sum_l2 += log(ratio_cpu[k]) * log(ratio_cpu[k]);
+        sum_r += log(ratio_rps[k]);
+    }
+    {
+        double mean = sum_l / pairs;
+        double sd = sqrt((sum_l2 - (double)pairs * mean * mean) /
+                         (double)(pairs - 1));
+        double half = 1.96 * sd / sqrt((double)pairs);
+        double rps_gm = exp(sum_r / pairs);
+
+        qsort(ratio_cpu, (size_t)pairs, sizeof(double), cmp_double);
+        qsort(ratio_rps, (size_t)pairs, sizeof(double), cmp_double);
+        printf("kms-ab op=%s conns=%d windows=%d window_ms=%ld errors=%zu "
+               "a_requests=%.0f a_seconds=%.3f a_cpu_s=%.4f "
+               "b_requests=%.0f b_seconds=%.3f b_cpu_s=%.4f "
+               "a_cpu_us=%.3f b_cpu_us=%.3f a_rps=%.0f b_rps=%.0f "
+               "cpu_ratio=%.4f rps_ratio=%.4f "
+               "pair_cpu_gm=%.4f pair_cpu_lo=%.4f pair_cpu_hi=%.4f "
+               "pair_cpu_med=%.4f pair_rps_gm=%.4f pair_rps_med=%.4f\n",
+               O.op, O.conns, O.windows, O.window_ms, errors,
+               tot_req[0], tot_s[0], tot_cpu[0], tot_req[1], tot_s[1],
+               tot_cpu[1], tot_cpu[0] / tot_req[0] * 1e6,
+               tot_cpu[1] / tot_req[1] * 1e6, tot_req[0] / tot_s[0],
+               tot_req[1] / tot_s[1],
+               (tot_cpu[1] / tot_req[1]) / (tot_cpu[0] / tot_req[0]),
+               (tot_req[1] / tot_s[1]) / (tot_req[0] / tot_s[0]),
+               exp(mean), exp(mean - half), exp(mean + half),
+               pct(ratio_cpu, (size_t)pairs, 0.5), rps_gm,
+               pct(ratio_rps, (size_t)pairs, 0.5));
+    }
+    for (k = 0; k < O.conns; k++) {
+        free_req(&w[k].req[0]);
+        free_req(&w[k].req[1]);
+        free(w[k].done);
+    }
+    free(w);
+    free(t);
+    free(cpu[0]);
+    free(cpu[1]);
+    free(ratio_cpu);
+    free(ratio_rps);
+    free(side);
+    for (k = 0; k < 2; k++) {
+        free(key_id[k]);
+        free(blob[k]);
+    }
     return errors ? 1 : 0;
 }
 
@@ -1490,6 +1814,14 @@ int main(int argc, char **argv)
             O.cpu = (int)strtol(v, NULL, 10);
         } else if (strcmp(a, "--server-pid") == 0) {
             O.server_pid = strtol(v, NULL, 10);
+        } else if (strcmp(a, "--port2") == 0) {
+            O.port2 = (int)strtol(v, NULL, 10);
+        } else if (strcmp(a, "--server-pid2") == 0) {
+            O.server_pid2 = strtol(v, NULL, 10);
+        } else if (strcmp(a, "--windows") == 0) {
+            O.windows = (int)strtol(v, NULL, 10);
+        } else if (strcmp(a, "--window-ms") == 0) {
+            O.window_ms = strtol(v, NULL, 10);
         } else if (strcmp(a, "--seed") == 0) {
             O.seed = strtoull(v, NULL, 10);
         } else if (strcmp(a, "--group") == 0) {
@@ -1553,6 +1885,9 @@ int main(int argc, char **argv)
             O.seconds = 2;
         }
         return run_kms();
+    }
+    if (strcmp(O.mode, "kms-ab") == 0) {
+        return run_kms_ab();
     }
     if (strcmp(O.mode, "startup") == 0) {
         return run_startup();

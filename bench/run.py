@@ -28,9 +28,13 @@ Environment knobs (defaults are what `make bench` uses):
                           machine runs them. 1: issue 7's method, the load
                           generator on the first cpu and the server (with
                           its PostgreSQL) on the second, with taskset
-  BENCH_TRAIL_RUNS=2*RUNS rounds of the audit trail's KMS and ingest
-                          figures (issue 13), which need more than RUNS:
-                          each round is one run per configuration
+  BENCH_TRAIL_RUNS=2*RUNS rounds of the audit trail's ingest figures
+                          (issue 13), which need more than RUNS: each
+                          round is one run per configuration
+  BENCH_TRAIL_AB_RUNS=4   loadgen kms-ab runs of the audit trail's KMS
+                          Encrypt figures (half as many, at least 2, for
+                          Decrypt and GenerateDataKey), each of
+  BENCH_TRAIL_AB_WINDOWS=300 alternating windows of 100 ms
   BENCH_ONLY=trail        only the audit trail's figures (issue 13: KMS
                           and ingest without and with --audit-trail,
                           interleaved, and build/bench/auditrec), in
@@ -50,11 +54,13 @@ events, each with its own x, for the peak memory of `stats count() by x`.
 The audit trail (issue 13: recording costs at most 5% of KMS Encrypt and
 of ingest throughput) is measured on servers side by side, one per
 configuration (without the trail, --audit-trail, and for ingest also
---audit-trail --audit-data-events, reported but not judged), their runs
-interleaved round by round (bench_kms_trail, bench_ingest_trail): two
-series one after the other swing more than 5% apart on this machine. The
-plain server's KMS runs are also the table's KMS rows. Then the recorder
-alone, outside HTTP: build/bench/auditrec with the trail on and --off.
+--audit-trail --audit-data-events, reported but not judged): two series
+one after the other swing more than 5% apart on this machine. KMS by
+loadgen kms-ab, which alternates one load between two servers every
+100 ms (bench_kms_trail, where the comment says why); ingest by runs
+interleaved round by round (bench_ingest_trail). The plain server's KMS
+figures are also the table's KMS rows. Then the recorder alone, outside
+HTTP: build/bench/auditrec with the trail on and --off.
 
 The PostgreSQL figures (issue 11) run on a throwaway cluster of the
 driver's own (PgCluster), each right after its SQLite counterpart, with
@@ -63,6 +69,7 @@ same run.
 """
 import contextlib
 import glob
+import math
 import os
 import pwd
 import re
@@ -979,7 +986,8 @@ def bench_kms(kind, args=()):
 # round to round, so that a drift of the machine's load falls on every
 # configuration alike. Each figure is the median over TRAIL_RUNS rounds;
 # the ratio of the rounds' own pairs (same round, run back to back) is
-# shown beside the ratio of the medians.
+# shown beside the ratio of the medians. That is how ingest is measured;
+# KMS, whose runs swing most, by loadgen kms-ab (below, bench_kms_trail).
 
 KMS_OPS = ("Encrypt", "Decrypt", "GenerateDataKey")
 TRAIL_RUNS = env_int("BENCH_TRAIL_RUNS", 2 * RUNS)
@@ -1064,25 +1072,81 @@ def kms_cpu_us(x):
         else None
 
 
-def bench_kms_trail():
-    """KMS requests/s and server CPU-µs per request, without and with
-    --audit-trail, interleaved on two servers side by side: {op:
-    trail_summary}."""
-    res = {}
+# KMS is measured differently (bench_kms_trail, loadgen kms-ab). A
+# server's CPU per request differs by up to ±15% with how its two HTTP
+# threads happen to share out the load generator's 8 connections, a draw
+# made when they connect: the same two processes, reconnected four times
+# one after the other, gave 0.84, 0.99, 0.87 and 1.00 of one's CPU per
+# request against the other's, both without the trail. Series of 2 s runs,
+# interleaved, could not resolve 5% through that. kms-ab sends the same 8
+# connections' load to the two servers in alternating 100 ms windows and
+# reconnects every window, so a run of 300 windows averages over the draw
+# and over the machine's drift alike; a run's figure is the ratio of the
+# two servers' totals. Runs alternate which server comes first in each
+# pair of windows' ordering (A), since A against A leans about 1% (0.984
+# to 1.001 over 8 runs), and each run starts two fresh servers.
+TRAIL_AB_RUNS = env_int("BENCH_TRAIL_AB_RUNS", 4)    # Encrypt; 2 others
+TRAIL_AB_WINDOWS = env_int("BENCH_TRAIL_AB_WINDOWS", 300)
+TRAIL_AB_MS = 100
+
+
+def kms_ab_run(op, on_first):
+    """One loadgen kms-ab run of op between a fresh server without the
+    trail and one with it (on_first: the trail's server is A): {off_rps,
+    on_rps, off_cpu, on_cpu (CPU-µs per request), cpu (on / off), rate
+    (on / off), lo, hi (the run's 95% interval of cpu)}, or None."""
     with Server("logvault", args=TRAIL_OFF[1]) as off, \
             Server("logvault", args=TRAIL_ON[1]) as on:
-        for op in KMS_OPS:
-            rows = interleaved(
-                {"off": off, "on": on},
-                lambda srv, r: settled_run(srv, "kms", "--op", op,
-                                           "--conns", 8, "--seconds",
-                                           KMS_S))
-            res[op] = t = trail_summary(rows, lambda x: x["rps"],
-                                        kms_cpu_us)
-            log("logvault kms %s: without the trail %s requests/s, %s "
-                "CPU-µs/request; with it %s requests/s, %s CPU-µs/request" %
-                (op, t["off"]["rate"].fmt(), t["off"]["cpu"].fmt(1),
-                 t["on"]["rate"].fmt(), t["on"]["cpu"].fmt(1)))
+        a, b = (on, off) if on_first else (off, on)
+        p = subprocess.run(
+            [LOADGEN, "kms-ab", "--port", str(a.port), "--port2",
+             str(b.port), "--server-pid", str(a.pid), "--server-pid2",
+             str(b.pid), "--cpu", GEN_CPU, "--op", op, "--conns", "8",
+             "--windows", str(TRAIL_AB_WINDOWS), "--window-ms",
+             str(TRAIL_AB_MS)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        x = loadgen_result("kms-ab", p.returncode, p.stdout, p.stderr,
+                           False)
+    if not x:
+        return None
+    if on_first:
+        return {"off_rps": x["b_rps"], "on_rps": x["a_rps"],
+                "off_cpu": x["b_cpu_us"], "on_cpu": x["a_cpu_us"],
+                "cpu": 1 / x["cpu_ratio"], "rate": 1 / x["rps_ratio"],
+                "lo": 1 / x["pair_cpu_hi"], "hi": 1 / x["pair_cpu_lo"]}
+    return {"off_rps": x["a_rps"], "on_rps": x["b_rps"],
+            "off_cpu": x["a_cpu_us"], "on_cpu": x["b_cpu_us"],
+            "cpu": x["cpu_ratio"], "rate": x["rps_ratio"],
+            "lo": x["pair_cpu_lo"], "hi": x["pair_cpu_hi"]}
+
+
+def geomean(xs):
+    return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else None
+
+
+def bench_kms_trail():
+    """KMS requests/s and server CPU-µs per request without and with
+    --audit-trail, by kms-ab runs (above): {op: {off, on: {rate, cpu:
+    Stat over runs}, runs: [kms_ab_run], cost_cpu, cost_rate (geometric
+    means of the runs' ratios), failed}}."""
+    res = {}
+    for op in KMS_OPS:
+        n = TRAIL_AB_RUNS if op == "Encrypt" else max(2, TRAIL_AB_RUNS // 2)
+        runs = [kms_ab_run(op, r % 2 == 1) for r in range(n)]
+        ok = [x for x in runs if x]
+        res[op] = t = {
+            "off": {"rate": Stat([x["off_rps"] for x in ok]),
+                    "cpu": Stat([x["off_cpu"] for x in ok])},
+            "on": {"rate": Stat([x["on_rps"] for x in ok]),
+                   "cpu": Stat([x["on_cpu"] for x in ok])},
+            "runs": ok, "failed": len(runs) - len(ok),
+            "cost_cpu": geomean([x["cpu"] for x in ok]),
+            "cost_rate": geomean([x["rate"] for x in ok])}
+        log("logvault kms %s, kms-ab: without the trail %s requests/s, %s "
+            "CPU-µs/request; with it %s, %s; CPU with / without %s" % (
+                op, t["off"]["rate"].fmt(), t["off"]["cpu"].fmt(1),
+                t["on"]["rate"].fmt(), t["on"]["cpu"].fmt(1),
+                " ".join("%.3f" % x["cpu"] for x in ok)))
     return res
 
 
@@ -1477,6 +1541,38 @@ def trail_cost_rows(L, what, unit, t, key, judged):
                                        t[k]["failed"], TRAIL_RUNS))
 
 
+def trail_kms_rows(L, op, t, judged):
+    """The rows of one KMS operation in the trail's table, from
+    bench_kms_trail's kms-ab runs."""
+    what = "KMS %s, 8 connections" % op
+    cc, cr = t["cost_cpu"], t["cost_rate"]
+    L.append("| %s: requests/s | %s | %s | %s | |" % (
+        what, t["off"]["rate"].fmt(), t["on"]["rate"].fmt(),
+        "n/a" if cr is None else "%.1f%%" % (100 * cr)))
+    L.append("| %s: server CPU-µs per request | %s | %s | %s | |" % (
+        what, t["off"]["cpu"].fmt(1), t["on"]["cpu"].fmt(1),
+        signed_pct(cc)))
+    if judged:
+        verdict = ("throughput ≥ %.0f%%: %s; CPU ≤ +%.0f%%: %s" % (
+            100 * (1 - TRAIL_TARGET),
+            "n/a" if cr is None else met(cr >= 1 - TRAIL_TARGET),
+            100 * TRAIL_TARGET,
+            "n/a" if cc is None else met(cc <= 1 + TRAIL_TARGET)))
+    else:
+        verdict = "not judged"
+    L.append("| %s: audit trail's cost | CPU per request %s, %s of the "
+             "requests/s without it | per run: CPU %s | | %s |" % (
+                 what, signed_pct(cc),
+                 "n/a" if cr is None else "%.1f%%" % (100 * cr),
+                 ", ".join("%s (%s to %s)" % (
+                     signed_pct(x["cpu"]), signed_pct(x["lo"]),
+                     signed_pct(x["hi"])) for x in t["runs"]) or "n/a",
+                 verdict))
+    if t["failed"]:
+        NOTES.append("audit trail, %s: %d kms-ab runs failed (not "
+                     "counted)" % (what, t["failed"]))
+
+
 def trail_table(L, trail):
     """Issue 13's section: KMS and ingest without and with the audit
     trail (interleaved, bench_kms_trail, bench_ingest_trail), and the
@@ -1485,19 +1581,27 @@ def trail_table(L, trail):
     L.append("### The audit trail's cost (issue 13: at most %.0f%% of KMS "
              "Encrypt and of ingest throughput)" % (100 * TRAIL_TARGET))
     L.append("")
-    L.append("Servers side by side, one per configuration, idle when not "
-             "measured; %d rounds, each one run against every server, the "
-             "first of the round rotating; median (min–max) over the "
-             "rounds. \"Round by round\": the ratio of each round's two "
-             "runs, median (min–max)." % TRAIL_RUNS)
+    L.append("KMS: `loadgen kms-ab`, the same 8 connections' load sent "
+             "to a server without the trail and one with it in "
+             "alternating %d ms windows, reconnecting every window, %d "
+             "windows a run; a run's figures are the two servers' totals "
+             "over its windows, median (min–max) over the runs; the cost "
+             "is the geometric mean of the runs' ratios, whose server "
+             "comes first alternating from run to run; beside each run's "
+             "ratio, its 95%% interval from its pairs of windows." % (
+                 TRAIL_AB_MS, TRAIL_AB_WINDOWS))
+    L.append("")
+    L.append("Ingest: servers side by side, one per configuration, idle "
+             "when not measured; %d rounds, each one run against every "
+             "server, the first of the round rotating; median (min–max) "
+             "over the rounds. \"Round by round\": the ratio of each "
+             "round's two runs, median (min–max)." % TRAIL_RUNS)
     L.append("")
     L.append("| figure | without the trail | with the trail | with / "
              "without | issue 13 |")
     L.append("|---|---|---|---|---|")
     for op in KMS_OPS:
-        trail_cost_rows(L, "KMS %s, 8 connections" % op,
-                        ("requests/s", "CPU-µs per request", 1, "request"),
-                        kms[op], "on", op == "Encrypt")
+        trail_kms_rows(L, op, kms[op], op == "Encrypt")
     what = "PutLogEvents %s × %d" % ("{:,}".format(TRAIL_BATCH), TRAIL_CONNS)
     trail_cost_rows(L, what, ("events/s", "CPU s / M events", 2, "event"),
                     ing, "on", True)
@@ -1543,17 +1647,22 @@ def trail_table(L, trail):
         NOTES.append("auditrec: %d of %d runs failed (not counted)" % (
             rec["failed"], 2 * RUNS))
     NOTES.append(
-        "audit trail (issue 13): %d interleaved rounds (BENCH_TRAIL_RUNS, "
-        "default 2 × BENCH_RUNS) of %g s KMS runs and %g s ingest runs; "
-        "the KMS rows without the trail (and their moto ratio) are the "
-        "plain server's runs of these rounds. KMS and ingest CPU: the "
-        "server process's, writer thread included, from /proc/PID/stat "
-        "over each timed run and after it until the server's CPU stops "
-        "moving (the next run waits for that); the judged configurations "
-        "are `--audit-trail` alone (data events off, as on AWS: a "
-        "PutLogEvents records nothing); load average when they started: "
-        "%.2f %.2f %.2f" % ((TRAIL_RUNS, KMS_S, INGEST_S) +
-                            trail["load_start"]))
+        "audit trail (issue 13): KMS by %d kms-ab runs for Encrypt and "
+        "%d for Decrypt and GenerateDataKey (BENCH_TRAIL_AB_RUNS) of %d "
+        "windows (BENCH_TRAIL_AB_WINDOWS) of %d ms; the KMS rows without "
+        "the trail (and their moto ratio) are the plain server's figures "
+        "of these runs. Ingest by %d interleaved rounds (BENCH_TRAIL_RUNS, "
+        "default 2 × BENCH_RUNS) of %g s runs. CPU: the server process's, "
+        "writer thread included: for KMS the sum of its threads' "
+        "/proc/PID/task/TID/schedstat from the start of each of its "
+        "windows to the start of its next (what it does after its window "
+        "is its own), for ingest /proc/PID/stat over each timed run and "
+        "after it until the server's CPU stops moving; the judged "
+        "configurations are `--audit-trail` alone (data events off, as on "
+        "AWS: a PutLogEvents records nothing); load average when they "
+        "started: %.2f %.2f %.2f" % (
+            (TRAIL_AB_RUNS, max(2, TRAIL_AB_RUNS // 2), TRAIL_AB_WINDOWS,
+             TRAIL_AB_MS, TRAIL_RUNS, INGEST_S) + trail["load_start"]))
 
 
 def pg_table(L, pg, lv_ing, lv_read, lv_search):
