@@ -193,8 +193,17 @@ static void recycle_jobs(struct lv_audit *a, struct job **v, size_t n)
 {
     size_t keep;
 
+    /* A run of jobs sharing a tail gives back its references at once. */
+    for (size_t i = 0, run = 0; i < n; i++) {
+        struct lv_audit_tail *t = v[i]->shared;
+
+        run++;
+        if (i + 1 == n || v[i + 1]->shared != t) {
+            lv_audit_tail_drop_n(t, run);
+            run = 0;
+        }
+    }
     for (size_t i = 0; i < n; i++) {
-        lv_audit_tail_drop(v[i]->shared);
         v[i]->shared = NULL;
         v[i]->next = i + 1 < n ? v[i + 1] : NULL;
     }

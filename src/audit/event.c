@@ -2011,24 +2011,57 @@ struct memo {
                                  * (req, extra_in, resp, extra_out);
                                  * NULL where absent */
     struct lv_audit_tail *tail; /* the tail remembered (one reference) */
+    size_t credit;              /* and references to it taken ahead for
+                                 * holders (lv_audit_tail_hold) */
     struct lv_buf scratch;      /* a tail that is not remembered */
 };
 
+/* References a thread takes ahead for the holders of its remembered tail,
+ * in one atomic add. */
+#define TAIL_CREDIT 1024
+
+static pthread_key_t memo_key;
+static pthread_once_t memo_once = PTHREAD_ONCE_INIT;
+
 void lv_audit_tail_hold(struct lv_audit_tail *t)
 {
+    struct memo *m;
+
+    /* Only a memo's tail is shared: memo_key exists. */
+    m = pthread_getspecific(memo_key);
+    if (m != NULL && m->tail == t) {
+        if (m->credit == 0) {
+            atomic_fetch_add_explicit(&t->refs, TAIL_CREDIT,
+                                      memory_order_relaxed);
+            m->credit = TAIL_CREDIT;
+        }
+        m->credit--;
+        return;
+    }
     atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
 }
 
-void lv_audit_tail_drop(struct lv_audit_tail *t)
+void lv_audit_tail_drop_n(struct lv_audit_tail *t, size_t n)
 {
-    if (t != NULL &&
-        atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) == 1) {
+    if (t != NULL && n > 0 &&
+        atomic_fetch_sub_explicit(&t->refs, n, memory_order_acq_rel) == n) {
         free(t);
     }
 }
 
-static pthread_key_t memo_key;
-static pthread_once_t memo_once = PTHREAD_ONCE_INIT;
+void lv_audit_tail_drop(struct lv_audit_tail *t)
+{
+    lv_audit_tail_drop_n(t, 1);
+}
+
+/* The memo's reference to its tail and the credit it did not hand out,
+ * given back. */
+static void memo_drop_tail(struct memo *m)
+{
+    lv_audit_tail_drop_n(m->tail, 1 + m->credit);
+    m->tail = NULL;
+    m->credit = 0;
+}
 
 static void memo_forget(struct memo *m)
 {
@@ -2045,7 +2078,7 @@ static void memo_free(void *arg)
 
     memo_forget(m);
     lv_buf_release(&m->key);
-    lv_audit_tail_drop(m->tail);
+    memo_drop_tail(m);
     lv_buf_release(&m->scratch);
     free(m);
 }
@@ -2309,7 +2342,7 @@ static void memo_keep(struct memo *m, const struct lv_audit_input *in,
             lv_buf_add(&m->key, s[i], strlen(s[i]) + 1);
         }
     }
-    lv_audit_tail_drop(m->tail);
+    memo_drop_tail(m);
     m->tail = lv_xmalloc(sizeof(*m->tail) + n);
     atomic_init(&m->tail->refs, 1);
     m->tail->n = n;

@@ -22,8 +22,10 @@
  *
  * JSON in the tables is written with ' for " to keep them readable.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1896,6 +1898,60 @@ static void enc_step(const char *name, const struct lv_audit_input *in,
     *last_n = n;
 }
 
+/* The references to a remembered tail (event.h): holders on the thread
+ * that remembers it take them from its credit, past the credit too, and
+ * when the thread forgets the tail (another record's inputs) it gives
+ * back what it did not hand out, so that the count is the holders'
+ * exactly; the last holder's drop frees it (ASan would see a leak or a
+ * use after free). A thread that does not remember the tail takes one
+ * reference each. */
+static void *hold_elsewhere(void *arg)
+{
+    lv_audit_tail_hold(arg);
+    return NULL;
+}
+
+static void tail_references(void **state)
+{
+    struct lv_req rq;
+    struct lv_audit_input in;
+    struct lv_audit_enc e;
+    struct lv_audit_tail *t;
+    struct lv_err err = LV_ERR_INIT;
+    json_t *body = parse("{'KeyId': 'alias/x', 'Plaintext': 'c2VjcmV0'}");
+    pthread_t th;
+    const size_t holds = 2500;  /* past two credits */
+
+    (void)state;
+    make_req(&rq, "kms", "Encrypt", body, "Alice");
+    memset(&in, 0, sizeof(in));
+    in.rq = &rq;
+    in.key_arn = KARN;
+    assert_int_equal(lv_audit_event_enc(&in, NULL, &e, &err), 0);
+    t = e.shared;
+    assert_non_null(t);
+    for (size_t i = 0; i < holds; i++) {
+        assert_int_equal(lv_audit_event_enc(&in, NULL, &e, &err), 0);
+        assert_ptr_equal(e.shared, t);
+        lv_audit_tail_hold(e.shared);
+        /* Never fewer than the holders and the memo's own. */
+        assert_true(atomic_load(&t->refs) >= i + 2);
+    }
+    assert_int_equal(pthread_create(&th, NULL, hold_elsewhere, t), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    in.key_arn = KARN2;         /* the thread now remembers another tail */
+    assert_int_equal(lv_audit_event_enc(&in, NULL, &e, &err), 0);
+    assert_ptr_not_equal(e.shared, t);
+    assert_int_equal(atomic_load(&t->refs), holds + 1);
+    lv_audit_tail_drop_n(t, holds / 2);
+    assert_int_equal(atomic_load(&t->refs), holds + 1 - holds / 2);
+    lv_audit_tail_drop_n(t, 0);
+    lv_audit_tail_drop_n(NULL, 3);
+    lv_audit_tail_drop_n(t, holds - holds / 2);
+    lv_audit_tail_drop(t);      /* the last: freed */
+    json_decref(body);
+}
+
 /* lv_audit_event_enc remembers a tail per thread and reuses it for the
  * same inputs (event.h): every input that shapes a tail, changed alone,
  * gives the tail built from scratch (the test build also checks each
@@ -2378,6 +2434,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_operation),
         cmocka_unit_test(remembered_tails),
+        cmocka_unit_test(tail_references),
         cmocka_unit_test(every_implemented_op_has_a_row),
         cmocka_unit_test(no_secret_ever),
         cmocka_unit_test(logs_service_call),
