@@ -2,16 +2,27 @@
  * audit.c: the recorder object (audit.h) — its asynchronous writer and its
  * digest and retention task.
  *
- * The writer: one thread owns the queue's far end. A request puts its
- * record on the queue (a ring of jobs) and goes on at once (it does not
- * wait for the commit: the records it queues are those of requests that
- * changed nothing, see audit.h). The writer takes the whole queue (up to
- * MAX_TAKE records) at once and appends every record of it in one
+ * The writer: one thread owns the far end of every outbox. A request
+ * puts its record in its thread's outbox (a ring of jobs) and goes on at
+ * once (it does not wait for the commit: the records it queues are those
+ * of requests that changed nothing, see audit.h). The writer takes every
+ * outbox's records (up to MAX_TAKE) at once and appends them in one
  * transaction, so while it writes one batch the next one gathers and a
  * commit is shared by every request that arrived meanwhile (as the Logs
- * group committer, src/logs/commit.c). The queue is bounded: a request
- * finding it full waits for room, so that a burst is slowed down, never
- * forgotten.
+ * group committer, src/logs/commit.c). An outbox is bounded: a request
+ * finding its own full waits for room, so that a burst is slowed down,
+ * never forgotten.
+ *
+ * Outboxes: a thread that records has its own (struct outbox), which only
+ * it and the writer lock, the writer a few times a second; the writer
+ * gives the jobs it wrote back to the outbox they came from, for its
+ * thread to reuse. With one queue and one pool for all, each record took
+ * two locks that every recording thread and the writer took, and their
+ * cache lines crossed between cores with every record. Records of two
+ * threads in one chain are appended outbox by outbox, so a batch's
+ * records are in time order only roughly, as they were (each record's
+ * time is its request's start): a batch keeps its own time range, which
+ * is what lookups select on.
  *
  * The task: a ticker that expires records older than 90 days and signs
  * the head of every chain when a digest is due, each under a store lease
@@ -20,6 +31,8 @@
 #include "audit/audit_int.h"
 
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -57,17 +70,18 @@
  * (the requests it records changed nothing), and CloudTrail itself shows
  * an event minutes after the call. */
 #define LINGER_MS 200
-/* Records waiting at most; beyond this a request waits for room (one that
- * may not wait is queued all the same: the ring grows). */
+/* Records waiting in one outbox at most; beyond this its thread's request
+ * waits for room (one that may not wait is queued all the same: the ring
+ * grows). */
 #define MAX_QUEUED 8192
 /* How many jobs ahead of the one it reads the writer fetches: a job was
  * written on another core, and each one read only when reached cost the
  * writer a cache miss after another (a list of jobs cost the same, its
  * next pointers read one after the other). */
 #define PREFETCH_AHEAD 8
-/* Jobs kept for reuse at most: a job's storage comes from this pool, not
- * from malloc, on the request's path; the writer gives a batch's jobs
- * back once written. */
+/* Jobs an outbox keeps for reuse at most: a job's storage comes from its
+ * thread's outbox, not from malloc, on the request's path; the writer
+ * gives a batch's jobs back once written. */
 #define MAX_POOLED 1024
 /* A new job's room for texts at least: most records fit, so that a pooled
  * job is rarely too small for the next. */
@@ -89,7 +103,8 @@
  * its head there, about a hundred bytes, and a reference to the tail.
  */
 struct job {
-    struct job *next;           /* in the pool */
+    struct job *next;           /* among an outbox's jobs for reuse */
+    struct outbox *box;         /* whose thread made it */
     size_t pos;                 /* its place in its batch */
     size_t cap;                 /* bytes of text[] */
     uint32_t region_at;         /* the region's offset in text[] */
@@ -101,22 +116,44 @@ struct job {
     char text[];
 };
 
+/*
+ * A recording thread's outbox. Its thread puts its jobs in `jobs` and
+ * takes jobs to reuse from `mine`, which no other thread touches; the
+ * writer takes `jobs` and gives jobs back into `given`, which its thread
+ * takes over when `mine` runs out. Counted: the recorder holds it (in its
+ * list, until the writer finds it orphaned and empty, or the recorder is
+ * freed) and so does its thread (until it ends, or records into another
+ * recorder), so that neither frees it under the other.
+ */
+struct outbox {
+    pthread_mutex_t mu;         /* guards jobs, given, n_given, orphan */
+    struct lv_ring jobs;        /* its thread's records, oldest first */
+    struct job *given;          /* jobs the writer gave back */
+    size_t n_given;
+    int orphan;                 /* its thread has left it */
+    struct job *mine;           /* its thread's: jobs to reuse */
+    atomic_int refs;
+    struct outbox *next;        /* in the recorder's list (its mu) */
+};
+
 struct lv_audit {
     struct lv_store *store;
     const struct lv_keyring *kr;
     struct lv_audit_config cfg;
+    uint64_t gen;               /* this recorder's number, never reused:
+                                 * a thread's outbox is this recorder's
+                                 * when its number is this */
 
-    pthread_mutex_t mu;
-    pthread_cond_t work;        /* the queue has records, or stop */
-    pthread_cond_t room;        /* the queue has room again */
-    struct lv_ring queue;       /* the jobs queued, oldest first */
-    int running;
+    pthread_mutex_t mu;         /* guards boxes, full, stopping, the
+                                 * waits; pending is set under it */
+    pthread_cond_t work;        /* an outbox has records, or stop */
+    pthread_cond_t room;        /* the writer took the outboxes' records */
+    struct outbox *boxes;       /* every outbox */
+    atomic_int pending;         /* an outbox may have records */
+    int full;                   /* an outbox has MAX_BATCH records */
+    atomic_int running;
     int stopping;
     pthread_t thread;
-
-    pthread_mutex_t pool_mu;    /* guards pool, pooled */
-    struct job *pool;           /* jobs for reuse */
-    size_t pooled;
 
     struct lv_audit_record *one;    /* the writer's: a job materialised
                                      * for write_one() */
@@ -131,6 +168,8 @@ struct lv_audit {
     int retention_lease;
     int64_t last_digest_ms;     /* touched by the task's thread only */
 };
+
+static atomic_uint_fast64_t next_gen;
 
 static int64_t wall_ms(void)
 {
@@ -151,10 +190,10 @@ struct lv_audit *lv_audit_new(struct lv_store *s, const struct lv_keyring *kr,
     a->store = s;
     a->kr = kr;
     a->cfg = *cfg;
+    a->gen = atomic_fetch_add(&next_gen, 1) + 1;
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->work, NULL);
     pthread_cond_init(&a->room, NULL);
-    pthread_mutex_init(&a->pool_mu, NULL);
     a->digest_lease = LV_STORE_LEASE_UNKNOWN;
     a->retention_lease = LV_STORE_LEASE_UNKNOWN;
     return a;
@@ -188,10 +227,33 @@ static void free_jobs(struct job *j)
     }
 }
 
-/* Keeps the n jobs of v for reuse, up to MAX_POOLED; frees the rest. */
-static void recycle_jobs(struct lv_audit *a, struct job **v, size_t n)
+/* Gives the jobs v[first] … v[end - 1], all of outbox b, back to it
+ * (linked already), up to MAX_POOLED there; frees the rest. */
+static void give_back(struct outbox *b, struct job **v, size_t first,
+                      size_t end)
 {
+    size_t n = end - first;
     size_t keep;
+
+    v[end - 1]->next = NULL;
+    pthread_mutex_lock(&b->mu);
+    keep = MAX_POOLED - b->n_given < n ? MAX_POOLED - b->n_given : n;
+    if (keep > 0) {
+        v[first + keep - 1]->next = b->given;
+        b->given = v[first];
+        b->n_given += keep;
+    }
+    pthread_mutex_unlock(&b->mu);
+    if (keep < n) {
+        free_jobs(v[first + keep]);
+    }
+}
+
+/* Gives the n jobs of v back to their outboxes for reuse (a run of one
+ * outbox's jobs at once: a batch is mostly such runs). */
+static void recycle_jobs(struct job **v, size_t n)
+{
+    size_t first = 0;
 
     /* A run of jobs sharing a tail gives back its references at once. */
     for (size_t i = 0, run = 0; i < n; i++) {
@@ -206,21 +268,10 @@ static void recycle_jobs(struct lv_audit *a, struct job **v, size_t n)
     for (size_t i = 0; i < n; i++) {
         v[i]->shared = NULL;
         v[i]->next = i + 1 < n ? v[i + 1] : NULL;
-    }
-    if (n == 0) {
-        return;
-    }
-    pthread_mutex_lock(&a->pool_mu);
-    keep = MAX_POOLED - a->pooled < n ? MAX_POOLED - a->pooled : n;
-    if (keep > 0) {
-        v[keep - 1]->next = a->pool;
-        a->pool = v[0];
-        a->pooled += keep;
-    }
-    pthread_mutex_unlock(&a->pool_mu);
-    if (keep < n) {
-        v[n - 1]->next = NULL;
-        free_jobs(v[keep]);
+        if (i + 1 == n || v[i + 1]->box != v[i]->box) {
+            give_back(v[i]->box, v, first, i + 1);
+            first = i + 1;
+        }
     }
 }
 
@@ -448,7 +499,7 @@ one_by_one:
     }
 }
 
-/* Waits, holding a->mu between waits, until the batch is full, LINGER_MS
+/* Waits, holding a->mu between waits, until an outbox is full, LINGER_MS
  * have passed, or the recorder stops. */
 static void linger(struct lv_audit *a)
 {
@@ -458,9 +509,53 @@ static void linger(struct lv_audit *a)
     until.tv_nsec += (long)LINGER_MS * 1000000;
     until.tv_sec += until.tv_nsec / 1000000000;
     until.tv_nsec %= 1000000000;
-    while (a->queue.n < MAX_BATCH && !a->stopping) {
+    while (!a->full && !a->stopping) {
         if (pthread_cond_timedwait(&a->work, &a->mu, &until) == ETIMEDOUT) {
             break;
+        }
+    }
+}
+
+/* Takes every outbox's records, up to MAX_TAKE, into a->taken (under
+ * a->mu): how many. pending is cleared first, so that a record put after
+ * its outbox was taken sets it again (enqueue_job); it is set again here
+ * when MAX_TAKE left records behind. */
+static size_t collect(struct lv_audit *a)
+{
+    size_t n = 0;
+
+    atomic_store(&a->pending, 0);
+    a->full = 0;
+    for (struct outbox *b = a->boxes; b != NULL; b = b->next) {
+        pthread_mutex_lock(&b->mu);
+        n += lv_ring_take(&b->jobs, a->taken + n, MAX_TAKE - n);
+        if (b->jobs.n > 0) {
+            atomic_store(&a->pending, 1);
+        }
+        pthread_mutex_unlock(&b->mu);
+    }
+    return n;
+}
+
+static void box_unref(struct outbox *b);
+
+/* Frees the outboxes whose threads left them and that are empty (under
+ * a->mu, after their jobs came back: nothing of the writer's points to
+ * them). */
+static void reap(struct lv_audit *a)
+{
+    for (struct outbox **pb = &a->boxes; *pb != NULL;) {
+        struct outbox *b = *pb;
+        int gone;
+
+        pthread_mutex_lock(&b->mu);
+        gone = b->orphan && b->jobs.n == 0;
+        pthread_mutex_unlock(&b->mu);
+        if (gone) {
+            *pb = b->next;
+            box_unref(b);
+        } else {
+            pb = &b->next;
         }
     }
 }
@@ -473,49 +568,134 @@ static void *writer(void *arg)
     for (;;) {
         size_t n;
 
-        while (!a->queue.n && !a->stopping) {
+        while (!atomic_load(&a->pending) && !a->stopping) {
             pthread_cond_wait(&a->work, &a->mu);
         }
-        if (!a->queue.n) {
+        if (!a->stopping) {
+            linger(a);
+        }
+        n = collect(a);
+        pthread_cond_broadcast(&a->room);
+        if (n == 0 && a->stopping) {
             break;              /* stopping, and everything is written */
         }
-        linger(a);
-        n = lv_ring_take(&a->queue, a->taken, MAX_TAKE);
-        pthread_cond_broadcast(&a->room);
         pthread_mutex_unlock(&a->mu);
 
         for (size_t i = 0; i < n; i++) {
             a->batch[i] = a->taken[i];
         }
-        write_batch(a, a->batch, n);
-        recycle_jobs(a, a->batch, n);
+        if (n > 0) {
+            write_batch(a, a->batch, n);
+            recycle_jobs(a->batch, n);
+        }
 
         pthread_mutex_lock(&a->mu);
+        reap(a);
     }
     pthread_mutex_unlock(&a->mu);
     return NULL;
+}
+
+/* ---- outboxes ------------------------------------------------------------ */
+
+/* This thread's outbox and the number of the recorder it is of. */
+static _Thread_local struct {
+    uint64_t gen;
+    struct outbox *box;
+} my;
+/* Its value: this thread's outbox, left when the thread ends. */
+static pthread_key_t box_key;
+static pthread_once_t box_once = PTHREAD_ONCE_INIT;
+
+static void box_unref(struct outbox *b)
+{
+    if (atomic_fetch_sub(&b->refs, 1) != 1) {
+        return;
+    }
+    for (void *p; lv_ring_take(&b->jobs, &p, 1) == 1;) {
+        struct job *j = p;
+
+        j->next = NULL;
+        free_jobs(j);
+    }
+    lv_ring_release(&b->jobs);
+    free_jobs(b->given);
+    free_jobs(b->mine);
+    pthread_mutex_destroy(&b->mu);
+    free(b);
+}
+
+/* Its thread leaves b (it ends, or records into another recorder): the
+ * writer still takes what it holds, then frees it. */
+static void box_leave(void *arg)
+{
+    struct outbox *b = arg;
+
+    pthread_mutex_lock(&b->mu);
+    b->orphan = 1;
+    pthread_mutex_unlock(&b->mu);
+    box_unref(b);
+}
+
+static void box_key_init(void)
+{
+    if (pthread_key_create(&box_key, box_leave) != 0) {
+        LV_BUG("audit: no thread key for the outboxes");
+    }
+}
+
+/* This thread's outbox of a: made and listed the first time. */
+static struct outbox *box_of_thread(struct lv_audit *a)
+{
+    struct outbox *b;
+
+    if (my.gen == a->gen) {
+        return my.box;
+    }
+    pthread_once(&box_once, box_key_init);
+    if (my.box != NULL) {
+        box_leave(my.box);      /* another recorder's, gone or not */
+    }
+    b = lv_xcalloc(1, sizeof(*b));
+    pthread_mutex_init(&b->mu, NULL);
+    atomic_init(&b->refs, 2);
+    pthread_mutex_lock(&a->mu);
+    b->next = a->boxes;
+    a->boxes = b;
+    pthread_mutex_unlock(&a->mu);
+    my.gen = a->gen;
+    my.box = b;
+    if (pthread_setspecific(box_key, b) != 0) {
+        LV_BUG("audit: cannot keep a thread's outbox");
+    }
+    return b;
 }
 
 /* A job with room for `need` bytes of texts: a pooled one when the
  * pool's first is large enough, else a new one. */
 static struct job *job_get(struct lv_audit *a, size_t need)
 {
+    struct outbox *b = box_of_thread(a);
     struct job *j;
 
-    pthread_mutex_lock(&a->pool_mu);
-    j = a->pool;
+    if (b->mine == NULL) {
+        pthread_mutex_lock(&b->mu);
+        b->mine = b->given;
+        b->given = NULL;
+        b->n_given = 0;
+        pthread_mutex_unlock(&b->mu);
+    }
+    j = b->mine;
     if (j) {
-        a->pool = j->next;
-        a->pooled--;
+        b->mine = j->next;
         /* The next request's job: last written by the writer, on another
          * core; fetched now, while this request still has its answer to
          * send, rather than when it is needed. */
-        if (a->pool) {
-            __builtin_prefetch(a->pool, 1);
-            __builtin_prefetch(a->pool->text + 64, 1);
+        if (b->mine) {
+            __builtin_prefetch(b->mine, 1);
+            __builtin_prefetch(b->mine->text + 64, 1);
         }
     }
-    pthread_mutex_unlock(&a->pool_mu);
     if (j && j->cap < need) {
         free(j);
         j = NULL;
@@ -527,6 +707,7 @@ static struct job *job_get(struct lv_audit *a, size_t need)
         j->cap = cap;
     }
     j->next = NULL;
+    j->box = b;
     j->pos = 0;
     j->shared = NULL;
     return j;
@@ -565,30 +746,68 @@ static struct job *job_of(struct lv_audit *a,
     return j;
 }
 
-/* Queues j (lv_audit_submit's contract); request_id names it in a
- * warning. */
+/* How many records outbox b holds. */
+static size_t box_count(struct outbox *b)
+{
+    size_t n;
+
+    pthread_mutex_lock(&b->mu);
+    n = b->jobs.n;
+    pthread_mutex_unlock(&b->mu);
+    return n;
+}
+
+/* Tells the writer that an outbox has records (full: MAX_BATCH of them,
+ * or more), unless it knows. */
+static void wake(struct lv_audit *a, int full)
+{
+    if (!full && atomic_load(&a->pending)) {
+        return;
+    }
+    pthread_mutex_lock(&a->mu);
+    atomic_store(&a->pending, 1);
+    if (full) {
+        a->full = 1;
+    }
+    pthread_cond_signal(&a->work);
+    pthread_mutex_unlock(&a->mu);
+}
+
+/* Queues j in its outbox (lv_audit_submit's contract); request_id names
+ * it in a warning. */
 static void enqueue_job(struct lv_audit *a, struct job *j,
                         const struct lv_audit_text *request_id, int may_wait)
 {
-    pthread_mutex_lock(&a->mu);
-    while (may_wait && a->queue.n >= MAX_QUEUED && a->running &&
-           !a->stopping) {
-        pthread_cond_wait(&a->room, &a->mu);
-    }
-    if (!a->running) {
-        pthread_mutex_unlock(&a->mu);
+    struct outbox *b = j->box;
+    size_t n;
+
+    if (!atomic_load(&a->running)) {
         lv_log(LV_LOG_WARN, "audit: record lost req=%.*s: the writer is not "
                "running", (int)request_id->n, request_id->p);
         free_jobs(j);
         return;
     }
-    lv_ring_put(&a->queue, j);
-    /* The writer waits for a first record, then for a full batch: one
-     * signal each, not one per record. */
-    if (a->queue.n == 1 || a->queue.n == MAX_BATCH) {
-        pthread_cond_signal(&a->work);
+    pthread_mutex_lock(&b->mu);
+    lv_ring_put(&b->jobs, j);
+    n = b->jobs.n;
+    pthread_mutex_unlock(&b->mu);
+    /* The writer waits for a first record, then for a full outbox: the
+     * outbox's first since the writer took it tells it unless another's
+     * has, and its MAX_BATCH-th ends its lingering. No signal per record. */
+    if (n == 1 || n == MAX_BATCH) {
+        wake(a, n == MAX_BATCH);
     }
-    pthread_mutex_unlock(&a->mu);
+    if (may_wait && n >= MAX_QUEUED) {
+        pthread_mutex_lock(&a->mu);
+        while (atomic_load(&a->running) && !a->stopping &&
+               box_count(b) >= MAX_QUEUED) {
+            atomic_store(&a->pending, 1);
+            a->full = 1;
+            pthread_cond_signal(&a->work);
+            pthread_cond_wait(&a->room, &a->mu);
+        }
+        pthread_mutex_unlock(&a->mu);
+    }
 }
 
 void lv_audit_submit(struct lv_audit *a, const struct lv_audit_record *r,
@@ -718,7 +937,7 @@ int lv_audit_start(struct lv_audit *a, struct lv_err *err)
                           "cannot start the audit writer");
     }
     pthread_mutex_lock(&a->mu);
-    a->running = 1;
+    atomic_store(&a->running, 1);
     pthread_mutex_unlock(&a->mu);
     /* The first digest is due one interval after the start: a node that
      * restarts often does not sign at every start. */
@@ -741,29 +960,37 @@ void lv_audit_free(struct lv_audit *a)
     }
     lv_ticker_stop(a->task);
     pthread_mutex_lock(&a->mu);
-    running = a->running;
+    running = atomic_load(&a->running);
     a->stopping = 1;
     pthread_cond_broadcast(&a->work);
     pthread_cond_broadcast(&a->room);
     pthread_mutex_unlock(&a->mu);
     if (running) {
-        /* The writer leaves once the queue is empty. */
+        /* The writer leaves once the outboxes are empty. */
         pthread_join(a->thread, NULL);
     }
-    a->running = 0;
-    for (void *p; lv_ring_take(&a->queue, &p, 1) == 1;) {
-        struct job *j = p;
+    atomic_store(&a->running, 0);
+    /* A record put after the writer left is lost (with its outbox's, if
+     * its thread has left it too); a thread still holding its outbox
+     * frees it when it ends or records into another recorder. */
+    while (a->boxes != NULL) {
+        struct outbox *b = a->boxes;
 
-        j->next = NULL;
-        free_jobs(j);
+        a->boxes = b->next;
+        pthread_mutex_lock(&b->mu);
+        for (void *p; lv_ring_take(&b->jobs, &p, 1) == 1;) {
+            struct job *j = p;
+
+            j->next = NULL;
+            free_jobs(j);
+        }
+        pthread_mutex_unlock(&b->mu);
+        box_unref(b);
     }
-    lv_ring_release(&a->queue);
-    free_jobs(a->pool);
     free(a->one);
     free(a->flats);
     free(a->taken);
     free(a->batch);
-    pthread_mutex_destroy(&a->pool_mu);
     pthread_mutex_destroy(&a->mu);
     pthread_cond_destroy(&a->work);
     pthread_cond_destroy(&a->room);
