@@ -38,7 +38,7 @@ Environment knobs (defaults are what `make bench` uses):
   BENCH_ONLY=trail        only the audit trail's figures (issue 13: KMS
                           and ingest without and with --audit-trail,
                           interleaved, and build/bench/auditrec), in
-                          bench/results/trail.md; about 4 minutes at the
+                          bench/results/trail.md; about 7 minutes at the
                           defaults, e.g. BENCH_ONLY=trail bench/run.sh
   BENCH_READ_EVENTS, BENCH_SEARCH_MB, BENCH_RSS_EVENTS, BENCH_DISTINCT and
   BENCH_RUNS are also the quick mode for checking the driver itself, e.g.
