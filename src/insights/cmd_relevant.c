@@ -379,7 +379,7 @@ static int relevant_end(struct lv_iq_block *b, lv_iq_row_sink *sink,
         const struct rfield *f = &rv->f[i];
         struct lv_buf top = LV_BUF_INIT(SIZE_MAX);
         struct lv_iq_row *row;
-        double score, mc = 0, mb = 0;
+        double score = 0, mc = 0, mb = 0;
 
         if (f->numeric ? score_numeric(f, &score, &mc, &mb) < 0
                        : score_categorical(f, &score, &top) < 0) {
