@@ -1458,11 +1458,11 @@ static double proc_cpu_ns_s(long pid)
 
 static int ab_phase;        /* the window now running; -1: stop */
 static const unsigned char *ab_side;    /* window -> 0 (A) or 1 (B) */
+static int ab_port[2];                  /* A's and B's */
 
 struct ab_worker {
     pthread_t th;
     struct req req[2];
-    int port[2];
     size_t *done;           /* answered requests, by the window sent in */
     size_t errors;
     char err_sample[256];
@@ -1471,8 +1471,8 @@ struct ab_worker {
 static void *kms_ab_worker(void *arg)
 {
     struct ab_worker *w = arg;
-    struct conn c[2] = { { .fd = -1, .port = w->port[0] },
-                         { .fd = -1, .port = w->port[1] } };
+    struct conn c[2] = { { .fd = -1, .port = ab_port[0] },
+                         { .fd = -1, .port = ab_port[1] } };
 
     pin(O.cpu);
     if (conn_open(&c[0]) != 0 || conn_open(&c[1]) != 0) {
@@ -1570,14 +1570,23 @@ static int run_kms_ab(void)
             "--server-pid2, --windows ≥ 4 and --window-ms ≥ 10");
     }
     pin(O.cpu);
-    {
-        int port = O.port;
+    ab_port[0] = O.port;
+    ab_port[1] = O.port2;
+    w = lv_xcalloc((size_t)O.conns, sizeof(*w));
+    for (int s = 0; s < 2; s++) {
+        char target[64];
 
-        kms_body(body[0], sizeof(body[0]), &key_id[0], &blob[0]);
-        O.port = O.port2;
-        kms_body(body[1], sizeof(body[1]), &key_id[1], &blob[1]);
-        O.port = port;
+        /* call() and make_req() connect to, and sign the Host of,
+         * O.port: each side's key and requests are made for its own. */
+        O.port = ab_port[s];
+        kms_body(body[s], sizeof(body[s]), &key_id[s], &blob[s]);
+        snprintf(target, sizeof(target), KMS_TARGET "%s", O.op);
+        for (k = 0; k < O.conns; k++) {
+            make_req(&w[k].req[s], "kms", target, lv_xstrdup(body[s]),
+                     strlen(body[s]));
+        }
     }
+    O.port = ab_port[0];
     side = lv_xcalloc((size_t)n, 1);
     for (i = 0; i < n; i++) {
         side[i] = (unsigned char)((i & 1) ^ ((i >> 1) & 1));
@@ -1586,24 +1595,9 @@ static int run_kms_ab(void)
     t = lv_xcalloc((size_t)n + 1, sizeof(*t));
     cpu[0] = lv_xcalloc((size_t)n + 1, sizeof(*cpu[0]));
     cpu[1] = lv_xcalloc((size_t)n + 1, sizeof(*cpu[1]));
-    w = lv_xcalloc((size_t)O.conns, sizeof(*w));
     pthread_barrier_init(&start_line, NULL, (unsigned)O.conns + 1);
     for (k = 0; k < O.conns; k++) {
-        char target[64];
-        int port = O.port;
-
-        snprintf(target, sizeof(target), KMS_TARGET "%s", O.op);
         w[k].done = lv_xcalloc((size_t)n, sizeof(*w[k].done));
-        make_req(&w[k].req[0], "kms", target, lv_xstrdup(body[0]),
-                 strlen(body[0]));
-        O.port = O.port2;   /* the Host header signed */
-        make_req(&w[k].req[1], "kms", target, lv_xstrdup(body[1]),
-                 strlen(body[1]));
-        O.port = port;
-        w[k].port[0] = O.port;
-        w[k].port[1] = O.port2;
-    }
-    for (k = 0; k < O.conns; k++) {
         pthread_create(&w[k].th, NULL, kms_ab_worker, &w[k]);
     }
     __atomic_store_n(&ab_phase, 0, __ATOMIC_RELEASE);

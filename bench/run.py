@@ -1066,12 +1066,6 @@ def trail_summary(rows, rate, cpu):
     return out
 
 
-def kms_cpu_us(x):
-    """Server CPU-µs per request of one loadgen kms run."""
-    return x["server_cpu_s"] / x["requests"] * 1e6 if x["requests"] \
-        else None
-
-
 # KMS is measured differently (bench_kms_trail, loadgen kms-ab). A
 # server's CPU per request differs by up to ±15% with how its two HTTP
 # threads happen to share out the load generator's 8 connections, a draw
