@@ -719,8 +719,6 @@ static struct job *job_get(struct lv_audit *a, size_t need)
     return j;
 }
 
-/* A job (above) of the record of chain (account, region) whose fields
- * are f: its chain, then its enc2 bytes. */
 /* A job of chain (account, region) with room for rec_len bytes of its
  * record after its chain's texts, where it is to be written (rec_len
  * set). */
@@ -741,6 +739,8 @@ static struct job *job_for(struct lv_audit *a,
     return j;
 }
 
+/* A job (above) of the record of chain (account, region) whose fields
+ * are f: its chain, then its enc2 bytes. */
 static struct job *job_of(struct lv_audit *a,
                           const struct lv_audit_text *account,
                           const struct lv_audit_text *region,

@@ -193,28 +193,48 @@ static int finding(void *arg, const struct lv_audit_finding *fd)
     return 0;
 }
 
+/* Submits make()'s record i of account's chain at time_ms. */
+static void submit_one(struct lv_audit *a, const char *account,
+                       int64_t time_ms, int i)
+{
+    struct lv_audit_record *r = lv_xmalloc(sizeof(*r));
+
+    make(r, account, time_ms, i);
+    lv_audit_submit(a, r, 1);   /* the writer's copy now */
+    lv_audit_record_release(r);
+    free(r);
+}
+
+/* Every chain of the store verifies with no finding: how many records
+ * it read. */
+static int64_t verified_records(struct fx *f)
+{
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_audit_verify_stats vs;
+    int findings = 0;
+
+    memset(&vs, 0, sizeof(vs));
+    assert_int_equal(lv_audit_verify_all(f->st.s, f->kr, 0, finding,
+                                         &findings, &vs, &err), 0);
+    assert_int_equal(findings, 0);
+    return (int64_t)vs.records;
+}
+
 static void test_writer_writes_all_in_order(void **state)
 {
     struct fx *f = *state;
     struct lv_err err = LV_ERR_INIT;
     struct lv_audit_config cfg = { 0, 3600 * 1000, 3600LL * 1000 };
     struct lv_audit *a = lv_audit_new(f->st.s, f->kr, &cfg);
-    struct lv_audit_verify_stats vs;
     struct walk w;
     int64_t base;
     int64_t t0 = wall_ms();
-    int findings = 0;
 
     assert_int_equal(lv_audit_start(a, &err), 0);
     /* Interleaved chains; each chain's times rise in queue order. */
     for (int i = 0; i < N_PER_CHAIN; i++) {
         for (size_t k = 0; k < 2; k++) {
-            struct lv_audit_record *r = lv_xmalloc(sizeof(*r));
-
-            make(r, accounts[k], t0 + i, i);
-            lv_audit_submit(a, r, 1);   /* the writer's copy now */
-            lv_audit_record_release(r);
-            free(r);
+            submit_one(a, accounts[k], t0 + i, i);
         }
     }
     /* The stop writes whatever is still queued. */
@@ -226,10 +246,7 @@ static void test_writer_writes_all_in_order(void **state)
         assert_true(w.as_made);
         assert_int_equal(base, 0);
     }
-    memset(&vs, 0, sizeof(vs));
-    assert_int_equal(lv_audit_verify_all(f->st.s, f->kr, 0, finding,
-                                         &findings, &vs, &err), 0);
-    assert_int_equal(findings, 0);
+    assert_int_equal(verified_records(f), 2 * N_PER_CHAIN);
 }
 
 /* Outboxes (audit.c): threads that record and end, one that records past
@@ -249,12 +266,7 @@ static void submit_range(struct lv_audit *a, int first, int n,
                          int64_t t0)
 {
     for (int i = first; i < first + n; i++) {
-        struct lv_audit_record *r = lv_xmalloc(sizeof(*r));
-
-        make(r, accounts[0], t0 + i, i);
-        lv_audit_submit(a, r, 1);
-        lv_audit_record_release(r);
-        free(r);
+        submit_one(a, accounts[0], t0 + i, i);
     }
 }
 
@@ -272,12 +284,10 @@ static void test_writer_takes_every_outbox(void **state)
     struct lv_err err = LV_ERR_INIT;
     struct lv_audit_config cfg = { 0, 3600 * 1000, 3600LL * 1000 };
     struct lv_audit *a = lv_audit_new(f->st.s, f->kr, &cfg);
-    struct lv_audit_verify_stats vs;
     struct submitter sub[OUTBOX_THREADS];
     pthread_t th[OUTBOX_THREADS];
     struct walk w;
     int64_t base;
-    int findings = 0;
     int total = 0;
 
     assert_int_equal(lv_audit_start(a, &err), 0);
@@ -305,10 +315,7 @@ static void test_writer_takes_every_outbox(void **state)
     assert_int_equal(w.n, total);
     assert_true(w.as_made);
     assert_int_equal(base, 0);
-    memset(&vs, 0, sizeof(vs));
-    assert_int_equal(lv_audit_verify_all(f->st.s, f->kr, 0, finding,
-                                         &findings, &vs, &err), 0);
-    assert_int_equal(findings, 0);
+    assert_int_equal(verified_records(f), total);
 }
 
 /* When a batch cannot be written (its insert fails), the writer writes
@@ -321,11 +328,9 @@ static void test_writer_falls_back_one_by_one(void **state)
     struct lv_err err = LV_ERR_INIT;
     struct lv_audit_config cfg = { 0, 3600 * 1000, 3600LL * 1000 };
     struct lv_audit *a;
-    struct lv_audit_verify_stats vs;
     struct walk w;
     int64_t base;
     int64_t t0 = wall_ms();
-    int findings = 0;
     enum { N = 40 };
 
     assert_int_equal(lv_store_fault_wrap(f->st.s, "audit.batch_insert",
@@ -334,12 +339,7 @@ static void test_writer_falls_back_one_by_one(void **state)
     assert_int_equal(lv_audit_start(a, &err), 0);
     for (int i = 0; i < N; i++) {
         for (size_t k = 0; k < 2; k++) {
-            struct lv_audit_record *r = lv_xmalloc(sizeof(*r));
-
-            make(r, accounts[k], t0 + i, i);
-            lv_audit_submit(a, r, 1);
-            lv_audit_record_release(r);
-            free(r);
+            submit_one(a, accounts[k], t0 + i, i);
         }
     }
     lv_audit_free(a);
@@ -351,11 +351,7 @@ static void test_writer_falls_back_one_by_one(void **state)
         assert_true(w.in_order);
         assert_true(w.as_made);
     }
-    memset(&vs, 0, sizeof(vs));
-    assert_int_equal(lv_audit_verify_all(f->st.s, f->kr, 0, finding,
-                                         &findings, &vs, &err), 0);
-    assert_int_equal(findings, 0);
-    assert_int_equal(vs.records, 2 * N);
+    assert_int_equal(verified_records(f), 2 * N);
 }
 
 /* What test_hooks_share_tails expects of a chain's records, in order. */
@@ -400,7 +396,6 @@ static void hooks_share_tails(struct fx *f, int faulted)
     struct lv_err err = LV_ERR_INIT;
     struct lv_audit_config cfg = { 0, 3600 * 1000, 3600LL * 1000 };
     struct lv_audit *a;
-    struct lv_audit_verify_stats vs;
     struct lv_req rq;
     struct hooked h;
     json_t *in = json_pack("{s:s, s:s, s:{s:s}}", "KeyId", "alias/test",
@@ -408,7 +403,6 @@ static void hooks_share_tails(struct fx *f, int faulted)
                            "purpose", "test");
     static const char resp[] = "{\"CiphertextBlob\":\"AQID\"}";
     int count[2] = { 0, 0 };
-    int findings = 0;
     enum { N = 60, RUN = 7 };
 
     if (faulted) {
@@ -461,11 +455,7 @@ static void hooks_share_tails(struct fx *f, int faulted)
         assert_int_equal(h.n, N);
         assert_true(h.ok);
     }
-    memset(&vs, 0, sizeof(vs));
-    assert_int_equal(lv_audit_verify_all(f->st.s, f->kr, 0, finding,
-                                         &findings, &vs, &err), 0);
-    assert_int_equal(findings, 0);
-    assert_int_equal(vs.records, 2 * N);
+    assert_int_equal(verified_records(f), 2 * N);
     json_decref(in);
 }
 
