@@ -1,7 +1,7 @@
 /*
  * test_store: the store core and its SQLite backend — open, migrations
  * (fresh, reopen, forward, newer refused, failing step), per-thread
- * connections, transactions, meta, the statement cache, failures to
+ * connections, the writers' turn, transactions, meta, the statement cache, failures to
  * open, and the background passes' use of leases (against a scripted
  * backend). Each test works in its own temporary directory.
  */
@@ -618,6 +618,196 @@ static void test_close_with_live_threads(void **state)
     tmp_remove(&t);
 }
 
+/* ---- the writers' turn (turn.c) ---- */
+
+/* Until n threads wait for the turn (they block, so this only polls);
+ * fails after a minute of waiting, as a thread that never queues would
+ * leave it. */
+static void wait_queued(struct lv_sqlite_turn *t, int n)
+{
+    for (int i = 0; lv_sqlite_turn_waiting(t) < n; i++) {
+        assert_true(i < 60000);
+        usleep(1000);
+    }
+}
+
+#define TURN_THREADS 4
+
+struct turn_taker {
+    struct lv_sqlite_turn *t;
+    int id;
+    int timeout_ms;
+    int rc;                     /* what take answered */
+    pthread_mutex_t *mu;        /* guards order and n */
+    int *order;
+    int *n;
+};
+
+static void *take_turn(void *arg)
+{
+    struct turn_taker *k = arg;
+
+    k->rc = lv_sqlite_turn_take(k->t, k->timeout_ms);
+    if (k->rc == 0) {
+        pthread_mutex_lock(k->mu);
+        k->order[(*k->n)++] = k->id;
+        pthread_mutex_unlock(k->mu);
+        lv_sqlite_turn_give(k->t);
+    }
+    return NULL;
+}
+
+/* Threads get the turn in the order they asked for it, and one whose wait
+ * runs out leaves the queue without holding up those behind it. */
+static void test_turn_order(void **state)
+{
+    struct lv_sqlite_turn t;
+    struct turn_taker k[TURN_THREADS];
+    pthread_t th[TURN_THREADS];
+    pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    int order[TURN_THREADS];
+    int n = 0;
+
+    (void)state;
+    lv_sqlite_turn_init(&t);
+    /* Free: taken at once, and again once given back. */
+    assert_int_equal(lv_sqlite_turn_take(&t, 0), 0);
+    lv_sqlite_turn_give(&t);
+    assert_int_equal(lv_sqlite_turn_take(&t, 0), 0);
+    /* Held: a wait runs out (and leaves nothing queued). */
+    assert_int_equal(lv_sqlite_turn_take(&t, 20), -1);
+    assert_int_equal(lv_sqlite_turn_waiting(&t), 0);
+    /* Four threads queue one after the other; the third gives up. */
+    for (int i = 0; i < TURN_THREADS; i++) {
+        k[i] = (struct turn_taker){ &t, i, i == 2 ? 50 : 60000, -2, &mu,
+                                    order, &n };
+        assert_int_equal(pthread_create(&th[i], NULL, take_turn, &k[i]), 0);
+        wait_queued(&t, i == 3 ? 3 : i + 1);
+        if (i == 2) {
+            assert_int_equal(pthread_join(th[2], NULL), 0);
+            assert_int_equal(k[2].rc, -1);
+            assert_int_equal(lv_sqlite_turn_waiting(&t), 2);
+        }
+    }
+    lv_sqlite_turn_give(&t);
+    for (int i = 0; i < TURN_THREADS; i++) {
+        if (i != 2) {
+            assert_int_equal(pthread_join(th[i], NULL), 0);
+            assert_int_equal(k[i].rc, 0);
+        }
+    }
+    assert_int_equal(n, 3);
+    assert_int_equal(order[0], 0);
+    assert_int_equal(order[1], 1);
+    assert_int_equal(order[2], 3);
+    /* The last gave it back: free again. */
+    assert_int_equal(lv_sqlite_turn_take(&t, 0), 0);
+    lv_sqlite_turn_give(&t);
+    lv_sqlite_turn_destroy(&t);
+}
+
+struct turn_writer {
+    struct lv_store *s;
+    int rc;
+};
+
+/* A write outside any transaction, through util.c's helpers. */
+static void *write_alone(void *arg)
+{
+    static const char sql[] = "INSERT INTO w (thread, n) VALUES (1, 1)";
+    struct turn_writer *w = arg;
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_sqlite_bind b;
+
+    w->rc = lv_sqlite_start(lv_sqlite_of(w->s), sql, &b, &err);
+    if (w->rc == 0) {
+        w->rc = lv_sqlite_run_done(&b, "insert", &err);
+    }
+    return NULL;
+}
+
+/* A transaction, and it ends with its thread without a commit (begun on
+ * the backend: the store core's bookkeeping of it would leak). */
+static void *begin_and_exit(void *arg)
+{
+    struct turn_writer *w = arg;
+    struct lv_err err = LV_ERR_INIT;
+
+    w->rc = w->s->be->begin(w->s->impl, &err);
+    if (w->rc == 0) {
+        w->rc = w->s->be->exec(w->s->impl,
+                               "INSERT INTO w (thread, n) VALUES (2, 2)",
+                               &err);
+    }
+    return NULL;
+}
+
+static void *set_meta(void *arg)
+{
+    struct turn_writer *w = arg;
+    struct lv_err err = LV_ERR_INIT;
+
+    w->rc = lv_store_meta_set(w->s, "turn", "x", 1, &err);
+    return NULL;
+}
+
+/* The store's writers take the turn: a write outside a transaction queues
+ * behind an open transaction (rather than polling SQLite's lock), a meta
+ * write too, and a thread that ends inside a transaction passes the turn
+ * on as its connection closes. */
+static void test_turn_in_store(void **state)
+{
+    struct lv_err err = LV_ERR_INIT;
+    struct turn_writer w = { NULL, -2 };
+    struct lv_store_config cfg = { 0 };
+    struct lv_sqlite_turn *turn;
+    struct lv_store *s;
+    pthread_t th;
+    struct tmp t;
+
+    (void)state;
+    tmp_make(&t);
+    cfg.spec = "sqlite";
+    cfg.data_dir = t.data;
+    s = lv_store_open(&cfg, &err);     /* with the meta table */
+    assert_non_null(s);
+    turn = lv_sqlite_turn_of(lv_sqlite_of(s));
+    exec_ok(s, "CREATE TABLE w (thread INTEGER, n INTEGER)");
+    w.s = s;
+
+    assert_int_equal(lv_store_begin(s, &err), 0);
+    assert_int_equal(pthread_create(&th, NULL, write_alone, &w), 0);
+    wait_queued(turn, 1);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM w"), 0);
+    assert_int_equal(lv_store_commit(s, &err), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(w.rc, 0);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM w"), 1);
+
+    assert_int_equal(lv_store_begin(s, &err), 0);
+    assert_int_equal(pthread_create(&th, NULL, begin_and_exit, &w), 0);
+    wait_queued(turn, 1);
+    lv_store_rollback(s);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(w.rc, 0);
+    /* Its connection closed with the thread, its insert undone, and the
+     * turn is free: taken at once. */
+    assert_int_equal(lv_sqlite_turn_take(turn, 0), 0);
+    lv_sqlite_turn_give(turn);
+    assert_int_equal(lv_store_begin(s, &err), 0);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM w"), 1);
+    assert_int_equal(lv_store_commit(s, &err), 0);
+
+    assert_int_equal(lv_store_begin(s, &err), 0);
+    assert_int_equal(pthread_create(&th, NULL, set_meta, &w), 0);
+    wait_queued(turn, 1);
+    lv_store_rollback(s);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(w.rc, 0);
+    lv_store_close(s);
+    tmp_remove(&t);
+}
+
 /* ---- transactions ---- */
 
 /* lv_store_begin_relaxed: a transaction like any other (kept on commit,
@@ -1190,6 +1380,8 @@ int main(void)
         cmocka_unit_test(test_failing_step),
         cmocka_unit_test(test_threads_write),
         cmocka_unit_test(test_close_with_live_threads),
+        cmocka_unit_test(test_turn_order),
+        cmocka_unit_test(test_turn_in_store),
         cmocka_unit_test(test_transactions),
         cmocka_unit_test(test_begin_relaxed),
         cmocka_unit_test(test_after_commit),

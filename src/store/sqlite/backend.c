@@ -3,10 +3,10 @@
  * lv_store_backend: open, close, transactions, schema versions, meta) and
  * its table; the domain operations live beside it in kms.c, logs.c,
  * events.c and metric.c, their SQL helpers in util.c. One database file,
- * DATA_DIR/logvault.db, One database file, DATA_DIR/logvault.db,
- * in WAL mode with synchronous=FULL (a commit is on disk when it returns),
- * foreign keys on, and a busy timeout so that writers on several threads
- * wait for each other instead of failing.
+ * DATA_DIR/logvault.db, in WAL mode with synchronous=FULL (a commit is on
+ * disk when it returns) and foreign keys on. Writers on several threads
+ * queue for their turn (turn.c) instead of polling for SQLite's lock; a
+ * busy timeout stays for what does not queue there.
  *
  * Each thread uses its own connection (SQLITE_OPEN_NOMUTEX: a connection is
  * never shared), found through a pthread key and opened on first use. A
@@ -50,6 +50,7 @@ struct conn {
     int kms_dirty;          /* the open transaction wrote KMS records */
     int relaxed;            /* synchronous=NORMAL until the open
                              * transaction ends (sq_begin_relaxed) */
+    int turn;               /* holds the writers' turn (turn.c) */
     struct slot *slots;     /* open addressing, nslots a power of two */
     size_t nslots;
     size_t used;
@@ -69,6 +70,7 @@ struct lv_sqlite {
     _Atomic uint64_t kms_generation;
     struct lv_sqlite_seqs *seqs;    /* the chunk sequence counters */
     struct lv_sqlite_ckpt *ckpt;    /* the WAL checkpointer, or NULL */
+    struct lv_sqlite_turn turn;     /* the writers' queue (turn.c) */
 };
 
 /* Every open connection of every store. A thread's exit and
@@ -97,8 +99,12 @@ static void conn_close(struct conn *c)
     }
     free(c->slots);
     /* _v2: a statement leaked outside the cache delays the close instead
-     * of failing it. An open transaction is rolled back. */
+     * of failing it. An open transaction is rolled back, and its turn
+     * passes on (a thread that ended inside one). */
     sqlite3_close_v2(c->db);
+    if (c->turn) {
+        lv_sqlite_turn_give(&c->owner->turn);
+    }
     free(c);
 }
 
@@ -380,6 +386,7 @@ static void sq_close(void *impl)
      * last to close, and checkpoints what is left. */
     lv_sqlite_ckpt_stop(q->ckpt);
     lv_sqlite_seqs_free(q->seqs);
+    lv_sqlite_turn_destroy(&q->turn);
     free(q->path);
     free(q);
 }
@@ -520,6 +527,7 @@ static int sq_open(struct lv_store *s, const struct lv_store_config *cfg,
     q->path = path;
     path = NULL;
     atomic_init(&q->kms_generation, 1);
+    lv_sqlite_turn_init(&q->turn);
     q->seqs = lv_sqlite_seqs_new();
     q->ckpt = lv_sqlite_ckpt_start(q->path);
     s->impl = q;
@@ -590,6 +598,22 @@ static const char *const sp_release[SP_CACHED] = {
     "RELEASE lv_sp1", "RELEASE lv_sp2", "RELEASE lv_sp3",
     "RELEASE lv_sp4", "RELEASE lv_sp5", "RELEASE lv_sp6",
 };
+
+/* Gives c's turn back, if it holds it (its outermost transaction ended, or
+ * never began). */
+static void give_turn(struct conn *c)
+{
+    if (c->turn) {
+        c->turn = 0;
+        lv_sqlite_turn_give(&c->owner->turn);
+    }
+}
+
+struct lv_sqlite_turn *lv_sqlite_turn_of(struct lv_sqlite *q)
+{
+    return &q->turn;
+}
+
 static const char sql_begin[] = "BEGIN IMMEDIATE";
 static const char sql_commit[] = "COMMIT";
 
@@ -637,6 +661,14 @@ int lv_sqlite_begin(void *impl, struct lv_err *err)
         return -1;
     }
     if (c->depth == 0) {
+        if (lv_sqlite_turn_take(&c->owner->turn,
+                                LV_SQLITE_BUSY_TIMEOUT_MS) < 0) {
+            lv_log(LV_LOG_ERROR, "store: begin failed: no writer's turn "
+                   "within %d ms", LV_SQLITE_BUSY_TIMEOUT_MS);
+            return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE, "%s",
+                              LV_STORE_UNAVAILABLE_MSG);
+        }
+        c->turn = 1;
         rc = run_cached(c, sql_begin);
     } else if (c->depth <= SP_CACHED) {
         rc = run_cached(c, sp_open[c->depth - 1]);
@@ -645,6 +677,9 @@ int lv_sqlite_begin(void *impl, struct lv_err *err)
         rc = run(c, sql);
     }
     if (rc != SQLITE_OK) {
+        if (c->depth == 0) {
+            give_turn(c);
+        }
         return lv_sqlite_fail(c->db, rc, "begin", err);
     }
     c->depth++;
@@ -677,6 +712,9 @@ static void txn_ended(struct conn *c)
 {
     int rc;
 
+    if (c->depth == 0) {
+        give_turn(c);
+    }
     if (c->depth == 0 && c->kms_dirty) {
         c->kms_dirty = 0;
         atomic_fetch_add(&c->owner->kms_generation, 1);
@@ -987,7 +1025,16 @@ static int meta_write(void *impl, const char *sql, const char *key,
     /* A zero-length blob, never NULL, even when value is NULL. */
     rc = len ? sqlite3_bind_blob(st, 2, value, (int)len, SQLITE_STATIC)
              : sqlite3_bind_zeroblob(st, 2, 0);
-    if (rc == SQLITE_OK) {
+    if (rc == SQLITE_OK && c->depth == 0) {
+        /* A write of its own: it queues as a transaction would. */
+        if (lv_sqlite_turn_take(&c->owner->turn,
+                                LV_SQLITE_BUSY_TIMEOUT_MS) < 0) {
+            rc = SQLITE_BUSY;
+        } else {
+            rc = step_with_key(st, key);
+            lv_sqlite_turn_give(&c->owner->turn);
+        }
+    } else if (rc == SQLITE_OK) {
         rc = step_with_key(st, key);
     }
     sqlite3_reset(st);

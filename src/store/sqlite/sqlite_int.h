@@ -19,6 +19,7 @@
 #ifndef LV_STORE_SQLITE_SQLITE_INT_H
 #define LV_STORE_SQLITE_SQLITE_INT_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,6 +50,29 @@ struct lv_sqlite_ckpt;
 struct lv_sqlite_ckpt *lv_sqlite_ckpt_start(const char *path);
 int lv_sqlite_ckpt_attach(struct lv_sqlite_ckpt *k, sqlite3 *db);
 void lv_sqlite_ckpt_stop(struct lv_sqlite_ckpt *k);
+
+/* The writers' turn (turn.c): this process's writers to the database, in
+ * the order they came. Take waits up to timeout_ms for the turn: 0, or -1
+ * when the wait ran out (the caller answers as for SQLITE_BUSY). Give
+ * hands it to the first waiter, or frees it. A thread takes it before
+ * BEGIN (backend.c) and gives it back when its transaction has ended, or
+ * holds it for one write's step outside a transaction (util.c); never
+ * twice. The struct is here to be embedded; only turn.c looks inside. */
+struct lv_sqlite_turn_waiter;
+struct lv_sqlite_turn {
+    pthread_mutex_t mu;
+    int held;
+    struct lv_sqlite_turn_waiter *head;     /* waiters, first come first */
+    struct lv_sqlite_turn_waiter *tail;
+};
+void lv_sqlite_turn_init(struct lv_sqlite_turn *t);
+void lv_sqlite_turn_destroy(struct lv_sqlite_turn *t);
+int lv_sqlite_turn_take(struct lv_sqlite_turn *t, int timeout_ms);
+void lv_sqlite_turn_give(struct lv_sqlite_turn *t);
+/* How many threads wait for the turn now (tests). */
+int lv_sqlite_turn_waiting(struct lv_sqlite_turn *t);
+/* The store's turn (backend.c). */
+struct lv_sqlite_turn *lv_sqlite_turn_of(struct lv_sqlite *q);
 
 /* The domain operations; impl is the store's struct lv_sqlite. */
 #define LV_STORE_OP(name, params, args) \
@@ -177,6 +201,7 @@ int lv_sqlite_fail(sqlite3 *db, int rc, const char *what,
  * the statement before returning).
  */
 struct lv_sqlite_bind {
+    struct lv_sqlite *q;    /* its store (lv_sqlite_start), or NULL */
     sqlite3_stmt *st;
     int i;          /* the last parameter bound */
     int rc;         /* SQLITE_OK, or the first failure */

@@ -38,6 +38,7 @@ static int bind_next(struct lv_sqlite_bind *b, size_t len)
 
 void lv_sqlite_bind_start(struct lv_sqlite_bind *b, sqlite3_stmt *st)
 {
+    b->q = NULL;
     b->st = st;
     b->i = 0;
     b->rc = SQLITE_OK;
@@ -52,6 +53,7 @@ int lv_sqlite_start(struct lv_sqlite *q, const char *sql,
         return -1;
     }
     lv_sqlite_bind_start(b, st);
+    b->q = q;
     return 0;
 }
 
@@ -165,10 +167,35 @@ int lv_sqlite_stmt_fail(sqlite3_stmt *st, int rc, const char *what,
     return -1;
 }
 
+/* Steps b's statement once, or answers b->rc when binding failed. A write
+ * outside any transaction takes the writers' turn for its step (turn.c),
+ * as a transaction does for its whole length; SQLITE_BUSY when the turn
+ * does not come. */
+static int step(const struct lv_sqlite_bind *b)
+{
+    struct lv_sqlite_turn *turn;
+    int rc;
+
+    if (b->rc != SQLITE_OK) {
+        return b->rc;
+    }
+    if (!b->q || sqlite3_stmt_readonly(b->st) ||
+        !sqlite3_get_autocommit(sqlite3_db_handle(b->st))) {
+        return sqlite3_step(b->st);
+    }
+    turn = lv_sqlite_turn_of(b->q);
+    if (lv_sqlite_turn_take(turn, LV_SQLITE_BUSY_TIMEOUT_MS) < 0) {
+        return SQLITE_BUSY;
+    }
+    rc = sqlite3_step(b->st);
+    lv_sqlite_turn_give(turn);
+    return rc;
+}
+
 int lv_sqlite_run_done(const struct lv_sqlite_bind *b, const char *what,
                        struct lv_err *err)
 {
-    int rc = b->rc == SQLITE_OK ? sqlite3_step(b->st) : b->rc;
+    int rc = step(b);
 
     if (rc != SQLITE_DONE) {
         return lv_sqlite_stmt_fail(b->st, rc, what, err);
@@ -189,7 +216,7 @@ int lv_sqlite_run_changed(const struct lv_sqlite_bind *b, const char *what,
 int lv_sqlite_run_row(const struct lv_sqlite_bind *b, const char *what,
                       struct lv_err *err)
 {
-    int rc = b->rc == SQLITE_OK ? sqlite3_step(b->st) : b->rc;
+    int rc = step(b);
 
     if (rc == SQLITE_DONE) {
         sqlite3_reset(b->st);
@@ -217,7 +244,7 @@ int lv_sqlite_run_one(const struct lv_sqlite_bind *b,
 int lv_sqlite_run_int(const struct lv_sqlite_bind *b, int64_t *v,
                       const char *what, struct lv_err *err)
 {
-    int rc = b->rc == SQLITE_OK ? sqlite3_step(b->st) : b->rc;
+    int rc = step(b);
 
     if (rc != SQLITE_ROW) {
         return lv_sqlite_stmt_fail(b->st, rc, what, err);
