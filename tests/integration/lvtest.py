@@ -209,6 +209,11 @@ def _has_opt(args, name):
     return any(a == name or a.startswith(name + "=") for a in args)
 
 
+# Checks failed so far in this process (every T's): a Server that stops
+# after one prints its log's errors and warnings (Server.__exit__).
+_failed = [0]
+
+
 class T:
     """Counts checks; every check prints ok or FAIL with what it saw."""
 
@@ -222,6 +227,7 @@ class T:
             print("ok: " + name)
         else:
             self.fails += 1
+            _failed[0] += 1
             print("FAIL: %s %s" % (name, detail))
         return cond
 
@@ -379,6 +385,15 @@ class Server:
 
     def __exit__(self, *exc):
         rc = self.stop()
+        if (_failed[0] or exc[0] is not None) and self.log_path:
+            # What the server said of the failure, before its log goes
+            # with the scratch dir.
+            lines = [ln for ln in self.read_log().splitlines()
+                     if " error " in ln or " warn " in ln]
+            if lines:
+                print("server log, its last errors and warnings:")
+                for ln in lines[-20:]:
+                    print("    " + ln[:300])
         shutil.rmtree(self.scratch, ignore_errors=True)
         if self.sanitizer_reports:
             print("FAIL: sanitizer or BUG report in the server log:")

@@ -159,7 +159,13 @@ for kind in $kinds; do
             77) skip=$((skip + 1)) ;;
             *) failed+=("$name")
                echo "---- $name on $kind (exit $rc)"
-               sed 's/^/    | /' "$logdir/$kind/$name.log" | tail -n 60 ;;
+               sed 's/^/    | /' "$logdir/$kind/$name.log" | tail -n 60
+               # Last, so that an output cut to its end still names them.
+               if grep -q '^FAIL' "$logdir/$kind/$name.log"; then
+                   echo "---- $name on $kind: its failed checks"
+                   grep '^FAIL' "$logdir/$kind/$name.log" | cut -c1-400 |
+                       head -n 20 | sed 's/^/    | /'
+               fi ;;
         esac
     done
     echo "integration ($kind): $pass passed, $skip skipped, ${#failed[@]} failed"
