@@ -45,7 +45,10 @@ ifeq ($(SANITIZE),)
 else ifeq ($(SANITIZE),fuzz)
   OUT ?= build/fuzz
 else
-  OUT := build/san
+  # The test build (address,undefined) in build/san; any other sanitizer
+  # (thread) in a tree of its own, never mixed into it.
+  comma := ,
+  OUT := $(if $(filter address$(comma)undefined,$(SANITIZE)),build/san,build/san-$(subst $(comma),-,$(SANITIZE)))
   # The test build alone can inject store faults (LOGVAULT_STORE_FAULT,
   # src/store/fault/fault.h); the release build has no code for it. It
   # also builds every audit record tail the recorder reuses and stops at a
