@@ -48,6 +48,7 @@
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/ring.h"
+#include "util/thread.h"
 #include "util/ticker.h"
 
 /* A batch gathers until it has MAX_BATCH records (or LINGER_MS passed);
@@ -942,6 +943,7 @@ int lv_audit_start(struct lv_audit *a, struct lv_err *err)
         return lv_err_set(err, LV_E_SERVICE_UNAVAILABLE,
                           "cannot start the audit writer");
     }
+    lv_thread_name(a->thread, "audit");
     pthread_mutex_lock(&a->mu);
     atomic_store(&a->running, 1);
     pthread_mutex_unlock(&a->mu);

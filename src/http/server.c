@@ -36,6 +36,7 @@
 #include "util/json.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/thread.h"
 #include "util/ticker.h"
 
 /* Responses are built in memory; the largest a handler may write. AWS caps
@@ -560,6 +561,7 @@ static void put_pool_start(struct lv_http *http)
     while (http->put_n < want &&
            pthread_create(&http->put_th[http->put_n], NULL, put_thread,
                           http) == 0) {
+        lv_thread_name(http->put_th[http->put_n], "put");
         http->put_n++;
     }
     if (http->put_n < want) {

@@ -24,6 +24,7 @@
 #include "store/store.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/thread.h"
 
 #define MAX_BATCH 512
 
@@ -294,6 +295,7 @@ int lv_logs_commit_start(struct lv_logs_committer *cm, struct lv_err *err)
                           "cannot start the log committer thread: %s",
                           strerror(rc));
     }
+    lv_thread_name(cm->thread, "commit");
     cm->running = 1;
     pthread_mutex_unlock(&cm->mu);
     return 0;

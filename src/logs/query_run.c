@@ -76,6 +76,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/thread.h"
 #include "util/ticker.h"
 
 #define DAY_MS (24LL * 3600 * 1000)
@@ -1018,6 +1019,7 @@ struct lv_logs_queries *lv_logs_queries_start(struct lv_app *app)
             lv_logs_queries_stop(qs);
             return NULL;
         }
+        lv_thread_name(qs->th[i], "query");
         qs->n_th++;
     }
     qs->sweeper = lv_ticker_start("logs insights sweeper", LV_QUERY_SWEEP_MS,

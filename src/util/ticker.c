@@ -14,6 +14,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/thread.h"
 
 struct lv_ticker {
     const char *name;
@@ -91,6 +92,7 @@ struct lv_ticker *lv_ticker_start(const char *name, int interval_ms,
         free(t);
         return NULL;
     }
+    lv_thread_name(t->thread, name);
     return t;
 }
 

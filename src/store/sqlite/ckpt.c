@@ -38,6 +38,7 @@
 
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/thread.h"
 
 /* SQLite's own default threshold (SQLITE_DEFAULT_WAL_AUTOCHECKPOINT). */
 #define LV_CKPT_PAGES 1000
@@ -148,6 +149,7 @@ struct lv_sqlite_ckpt *lv_sqlite_ckpt_start(const char *path)
         free(k);
         return NULL;
     }
+    lv_thread_name(k->thread, "checkpoint");
     return k;
 }
 
