@@ -751,6 +751,37 @@ static void *set_meta(void *arg)
     return NULL;
 }
 
+/* Opens a transaction on s and starts fn(w) in a thread; returns once
+ * that thread waits for the turn. */
+static pthread_t queue_behind(struct lv_store *s, struct lv_sqlite_turn *turn,
+                              void *(*fn)(void *), struct turn_writer *w)
+{
+    struct lv_err err = LV_ERR_INIT;
+    pthread_t th;
+
+    w->rc = -2;
+    assert_int_equal(lv_store_begin(s, &err), 0);
+    assert_int_equal(pthread_create(&th, NULL, fn, w), 0);
+    wait_queued(turn, 1);
+    return th;
+}
+
+/* Ends queue_behind's transaction (commit or rollback); the thread then
+ * has the turn, and what it did succeeded. */
+static void end_and_join(struct lv_store *s, pthread_t th,
+                         const struct turn_writer *w, int commit)
+{
+    struct lv_err err = LV_ERR_INIT;
+
+    if (commit) {
+        assert_int_equal(lv_store_commit(s, &err), 0);
+    } else {
+        lv_store_rollback(s);
+    }
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(w->rc, 0);
+}
+
 /* The store's writers take the turn: a write outside a transaction queues
  * behind an open transaction (rather than polling SQLite's lock), a meta
  * write too, and a thread that ends inside a transaction passes the turn
@@ -775,21 +806,13 @@ static void test_turn_in_store(void **state)
     exec_ok(s, "CREATE TABLE w (thread INTEGER, n INTEGER)");
     w.s = s;
 
-    assert_int_equal(lv_store_begin(s, &err), 0);
-    assert_int_equal(pthread_create(&th, NULL, write_alone, &w), 0);
-    wait_queued(turn, 1);
+    th = queue_behind(s, turn, write_alone, &w);
     assert_int_equal(query_int(s, "SELECT count(*) FROM w"), 0);
-    assert_int_equal(lv_store_commit(s, &err), 0);
-    assert_int_equal(pthread_join(th, NULL), 0);
-    assert_int_equal(w.rc, 0);
+    end_and_join(s, th, &w, 1);
     assert_int_equal(query_int(s, "SELECT count(*) FROM w"), 1);
 
-    assert_int_equal(lv_store_begin(s, &err), 0);
-    assert_int_equal(pthread_create(&th, NULL, begin_and_exit, &w), 0);
-    wait_queued(turn, 1);
-    lv_store_rollback(s);
-    assert_int_equal(pthread_join(th, NULL), 0);
-    assert_int_equal(w.rc, 0);
+    th = queue_behind(s, turn, begin_and_exit, &w);
+    end_and_join(s, th, &w, 0);
     /* Its connection closed with the thread, its insert undone, and the
      * turn is free: taken at once. */
     assert_int_equal(lv_sqlite_turn_take(turn, 0), 0);
@@ -798,12 +821,8 @@ static void test_turn_in_store(void **state)
     assert_int_equal(query_int(s, "SELECT count(*) FROM w"), 1);
     assert_int_equal(lv_store_commit(s, &err), 0);
 
-    assert_int_equal(lv_store_begin(s, &err), 0);
-    assert_int_equal(pthread_create(&th, NULL, set_meta, &w), 0);
-    wait_queued(turn, 1);
-    lv_store_rollback(s);
-    assert_int_equal(pthread_join(th, NULL), 0);
-    assert_int_equal(w.rc, 0);
+    th = queue_behind(s, turn, set_meta, &w);
+    end_and_join(s, th, &w, 0);
     lv_store_close(s);
     tmp_remove(&t);
 }
