@@ -614,17 +614,24 @@ static _Thread_local struct {
 static pthread_key_t box_key;
 static pthread_once_t box_once = PTHREAD_ONCE_INIT;
 
-static void box_unref(struct outbox *b)
+/* Frees the records b holds, unwritten (the caller holds b->mu, or is
+ * the last to hold b). */
+static void drop_records(struct outbox *b)
 {
-    if (atomic_fetch_sub(&b->refs, 1) != 1) {
-        return;
-    }
     for (void *p; lv_ring_take(&b->jobs, &p, 1) == 1;) {
         struct job *j = p;
 
         j->next = NULL;
         free_jobs(j);
     }
+}
+
+static void box_unref(struct outbox *b)
+{
+    if (atomic_fetch_sub(&b->refs, 1) != 1) {
+        return;
+    }
+    drop_records(b);
     lv_ring_release(&b->jobs);
     free_jobs(b->given);
     free_jobs(b->mine);
@@ -678,8 +685,8 @@ static struct outbox *box_of_thread(struct lv_audit *a)
     return b;
 }
 
-/* A job with room for `need` bytes of texts: a pooled one when the
- * pool's first is large enough, else a new one. */
+/* A job with room for `need` bytes of texts: the next one this thread's
+ * outbox kept for reuse when it is large enough, else a new one. */
 static struct job *job_get(struct lv_audit *a, size_t need)
 {
     struct outbox *b = box_of_thread(a);
@@ -765,18 +772,24 @@ static size_t box_count(struct outbox *b)
 }
 
 /* Tells the writer that an outbox has records (full: MAX_BATCH of them,
- * or more), unless it knows. */
+ * or more), under a->mu. */
+static void tell_writer(struct lv_audit *a, int full)
+{
+    atomic_store(&a->pending, 1);
+    if (full) {
+        a->full = 1;
+    }
+    pthread_cond_signal(&a->work);
+}
+
+/* tell_writer(), unless the writer knows already. */
 static void wake(struct lv_audit *a, int full)
 {
     if (!full && atomic_load(&a->pending)) {
         return;
     }
     pthread_mutex_lock(&a->mu);
-    atomic_store(&a->pending, 1);
-    if (full) {
-        a->full = 1;
-    }
-    pthread_cond_signal(&a->work);
+    tell_writer(a, full);
     pthread_mutex_unlock(&a->mu);
 }
 
@@ -808,9 +821,7 @@ static void enqueue_job(struct lv_audit *a, struct job *j,
         pthread_mutex_lock(&a->mu);
         while (atomic_load(&a->running) && !a->stopping &&
                box_count(b) >= MAX_QUEUED) {
-            atomic_store(&a->pending, 1);
-            a->full = 1;
-            pthread_cond_signal(&a->work);
+            tell_writer(a, 1);
             pthread_cond_wait(&a->room, &a->mu);
         }
         pthread_mutex_unlock(&a->mu);
@@ -986,12 +997,7 @@ void lv_audit_free(struct lv_audit *a)
 
         a->boxes = b->next;
         pthread_mutex_lock(&b->mu);
-        for (void *p; lv_ring_take(&b->jobs, &p, 1) == 1;) {
-            struct job *j = p;
-
-            j->next = NULL;
-            free_jobs(j);
-        }
+        drop_records(b);
         pthread_mutex_unlock(&b->mu);
         box_unref(b);
     }

@@ -1025,17 +1025,11 @@ static int meta_write(void *impl, const char *sql, const char *key,
     /* A zero-length blob, never NULL, even when value is NULL. */
     rc = len ? sqlite3_bind_blob(st, 2, value, (int)len, SQLITE_STATIC)
              : sqlite3_bind_zeroblob(st, 2, 0);
-    if (rc == SQLITE_OK && c->depth == 0) {
-        /* A write of its own: it queues as a transaction would. */
-        if (lv_sqlite_turn_take(&c->owner->turn,
-                                LV_SQLITE_BUSY_TIMEOUT_MS) < 0) {
-            rc = SQLITE_BUSY;
-        } else {
-            rc = step_with_key(st, key);
-            lv_sqlite_turn_give(&c->owner->turn);
-        }
-    } else if (rc == SQLITE_OK) {
-        rc = step_with_key(st, key);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    }
+    if (rc == SQLITE_OK) {
+        rc = lv_sqlite_step(c->owner, st);    /* queues for its turn */
     }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) {

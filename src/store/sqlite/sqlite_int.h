@@ -73,6 +73,11 @@ void lv_sqlite_turn_give(struct lv_sqlite_turn *t);
 int lv_sqlite_turn_waiting(struct lv_sqlite_turn *t);
 /* The store's turn (backend.c). */
 struct lv_sqlite_turn *lv_sqlite_turn_of(struct lv_sqlite *q);
+/* Steps st once, as sqlite3_step(); a write outside any transaction takes
+ * q's turn for its step, as a transaction does for its whole length, and
+ * answers SQLITE_BUSY when the turn does not come (util.c). NULL q: a
+ * plain step. */
+int lv_sqlite_step(struct lv_sqlite *q, sqlite3_stmt *st);
 
 /* The domain operations; impl is the store's struct lv_sqlite. */
 #define LV_STORE_OP(name, params, args) \

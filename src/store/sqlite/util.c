@@ -167,29 +167,29 @@ int lv_sqlite_stmt_fail(sqlite3_stmt *st, int rc, const char *what,
     return -1;
 }
 
-/* Steps b's statement once, or answers b->rc when binding failed. A write
- * outside any transaction takes the writers' turn for its step (turn.c),
- * as a transaction does for its whole length; SQLITE_BUSY when the turn
- * does not come. */
-static int step(const struct lv_sqlite_bind *b)
+int lv_sqlite_step(struct lv_sqlite *q, sqlite3_stmt *st)
 {
     struct lv_sqlite_turn *turn;
     int rc;
 
-    if (b->rc != SQLITE_OK) {
-        return b->rc;
+    if (!q || sqlite3_stmt_readonly(st) ||
+        !sqlite3_get_autocommit(sqlite3_db_handle(st))) {
+        return sqlite3_step(st);
     }
-    if (!b->q || sqlite3_stmt_readonly(b->st) ||
-        !sqlite3_get_autocommit(sqlite3_db_handle(b->st))) {
-        return sqlite3_step(b->st);
-    }
-    turn = lv_sqlite_turn_of(b->q);
+    turn = lv_sqlite_turn_of(q);
     if (lv_sqlite_turn_take(turn, LV_SQLITE_BUSY_TIMEOUT_MS) < 0) {
         return SQLITE_BUSY;
     }
-    rc = sqlite3_step(b->st);
+    rc = sqlite3_step(st);
     lv_sqlite_turn_give(turn);
     return rc;
+}
+
+/* Steps b's statement once (lv_sqlite_step), or answers b->rc when
+ * binding failed. */
+static int step(const struct lv_sqlite_bind *b)
+{
+    return b->rc != SQLITE_OK ? b->rc : lv_sqlite_step(b->q, b->st);
 }
 
 int lv_sqlite_run_done(const struct lv_sqlite_bind *b, const char *what,
