@@ -42,6 +42,7 @@
 
 #include "audit/chain.h"
 #include "audit/event.h"
+#include "crypto/crypto.h"
 #include "store/audit_store.h"
 #include "store/store.h"
 #include "util/err.h"
@@ -313,6 +314,11 @@ static int job_record(const struct job *j, struct lv_audit_record *r)
     snprintf(r->account, sizeof(r->account), "%s", j->text);
     snprintf(r->region, sizeof(r->region), "%s", j->text + j->region_at);
     TAKE(r, event_id, &f->event_id);
+    if (r->event_id[0] == '\0') {
+        /* A batch would have derived it from the record's place
+         * (store/audit_eid.h); a single row keeps one. */
+        lv_uuid4(r->event_id);
+    }
     TAKE(r, request_id, &f->request_id);
     TAKE(r, event_source, &f->event_source);
     TAKE(r, event_name, &f->event_name);

@@ -36,7 +36,10 @@
  *     T = SHA-256("logvault audit record v3" NUL || str(account)
  *                 || str(region) || tail(r))
  * (the chain's name is hashed with the tail, once for a run, so that a
- * record whose ids are UUIDs takes three blocks of SHA-256, not four)
+ * record whose ids are UUIDs takes three blocks of SHA-256, not four;
+ * two when its eventID is the one its place gives it, which head(r) then
+ * holds as the empty text: seq, account and region, hashed, give it,
+ * store/audit_eid.h)
  * A run of one client's requests shares one tail, which the writer hashes
  * once and the batch keeps once (formats 3 and 4); each record is still
  * a link of its own, so verification still reports each record changed,

@@ -46,6 +46,7 @@
 #include "audit/compact.h"
 #include "crypto/crypto.h"
 #include "model/model.h"
+#include "store/audit_eid.h"
 #include "store/audit_store.h"
 #include "svc/req.h"
 #include "util/buf.h"
@@ -2361,6 +2362,27 @@ static void memo_keep(struct memo *m, const struct lv_audit_input *in,
     m->valid = 1;
 }
 
+/* out's eventID: none for an account whose batched records take the one
+ * their place gives them (store/audit_eid.h), else the one drawn already
+ * (drawn) or a fresh one. */
+static void eid_of(struct lv_audit_enc *out, int drawn)
+{
+    const struct lv_audit_text *a = &out->account;
+    char account[13];
+
+    if (a->n == 12) {
+        memcpy(account, a->p, 12);
+        account[12] = '\0';
+        if (lv_audit_eid_account_ok(account)) {
+            out->event_id[0] = '\0';
+            return;
+        }
+    }
+    if (!drawn) {
+        lv_uuid4(out->event_id);
+    }
+}
+
 /* Builds the record of in (lv_audit_event_views) and its enc2 into b
  * (emptied first): *out's fields, the tail pointing into b. */
 static int build_enc(const struct lv_audit_input *in, const char *trace,
@@ -2392,6 +2414,7 @@ static int build_enc(const struct lv_audit_input *in, const char *trace,
     out->region = v.region;
     out->event_time_ms = v.f.event_time_ms;
     memcpy(out->event_id, v.event_id, sizeof(out->event_id));
+    eid_of(out, 1);
     out->request_id = v.f.request_id;
     out->tail = (const uint8_t *)b->data + head;
     out->tail_len = n - head;
@@ -2445,7 +2468,7 @@ int lv_audit_event_enc(const struct lv_audit_input *in, const char *trace,
     out->region = view(rq->region,
                        sizeof(((struct lv_audit_record *)0)->region));
     out->event_time_ms = rq->now_ms;
-    lv_uuid4(out->event_id);
+    eid_of(out, 0);
     out->request_id = view(rq->id,
                            sizeof(((struct lv_audit_record *)0)->request_id));
     out->tail = m->tail->b;

@@ -144,9 +144,12 @@ int lv_audit_event_views(const struct lv_audit_input *in,
 /*
  * The record of `in` as the recorder's writer takes it (audit.c): its
  * chain (account: recipientAccountId, region) and its enc2 bytes
- * (store/audit_store.h) in two parts, the head's fields (eventTime, a
- * fresh eventID, requestID) and the tail's bytes. trace: the explainer's
- * trace kept with the record (NULL: none).
+ * (store/audit_store.h) in two parts, the head's fields (eventTime, an
+ * eventID, requestID) and the tail's bytes. trace: the explainer's
+ * trace kept with the record (NULL: none). The eventID is empty when the
+ * account is one whose batched records take the id their place gives
+ * them (store/audit_eid.h): the writer's batch stores none, and reading
+ * the batch derives it; a record the writer cannot batch draws one then.
  *
  * The tail is remembered per thread. A read-only operation's record
  * without a trace, whose operation takes no resource from its response,

@@ -77,6 +77,10 @@ struct lv_audit_record {
                                      * chain.h's v1 (a single row, or a
                                      * batch of format 1) */
     int tail_hashed;                /* with enc2: 1 for v3, 0 for v2 */
+    int event_id_derived;           /* 1: a batched record whose place
+                                     * gives its event_id (audit_eid.h):
+                                     * none is stored, and its hash and
+                                     * enc2 have none (lv_audit_fields_of) */
 };
 
 /* Frees what a record read from the store owns (event, trace) and zeroes

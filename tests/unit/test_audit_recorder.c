@@ -24,6 +24,7 @@
 #include "audit/chain.h"
 #include "audit/event.h"
 #include "crypto/keyring.h"
+#include "store/audit_eid.h"
 #include "store/audit_store.h"
 #include "store/fault/fault.h"
 #include "model/model.h"
@@ -354,10 +355,14 @@ static void test_writer_falls_back_one_by_one(void **state)
     assert_int_equal(verified_records(f), 2 * N);
 }
 
-/* What test_hooks_share_tails expects of a chain's records, in order. */
+/* What test_hooks_share_tails expects of a chain's records, in order;
+ * and the eventID and place of each. */
 struct hooked {
     int n;
     int ok;
+    int derived;                /* records whose eventID their place gave */
+    char ids[64][37];
+    int64_t seqs[64];
 };
 
 static int hooked_record(void *arg, const struct lv_audit_record *r)
@@ -374,12 +379,55 @@ static int hooked_record(void *arg, const struct lv_audit_record *r)
         strstr(json, "\"requestParameters\":{\"encryptionContext\":"
                      "{\"purpose\":\"test\"},\"keyId\":\"alias/test\"")
             == NULL ||
-        strstr(json, "aGVsbG8") != NULL) {        /* never the plaintext */
+        strstr(json, "aGVsbG8") != NULL ||       /* never the plaintext */
+        strstr(json, r->event_id) == NULL || h->n >= 64) {
         h->ok = 0;
     }
     free(json);
+    if (h->n < 64) {
+        struct lv_audit_eid eid;
+        char want_id[37];
+
+        lv_audit_eid_init(&eid, r->region);
+        lv_audit_eid_make(&eid, r->account, r->seq, want_id);
+        /* A batched record's eventID is the one its place gives; a single
+         * row's (the writer's fallback) a random one, kept. */
+        if (r->event_id_derived ? strcmp(r->event_id, want_id) != 0
+                                : strcmp(r->event_id, want_id) == 0 ||
+                                      strlen(r->event_id) != 36) {
+            h->ok = 0;
+        }
+        h->derived += r->event_id_derived;
+        snprintf(h->ids[h->n], sizeof(h->ids[0]), "%s", r->event_id);
+        h->seqs[h->n] = r->seq;
+    }
     h->n++;
     return 0;
+}
+
+static int listed(void *arg, const struct lv_audit_record *r)
+{
+    int64_t *seq = arg;
+
+    *seq = *seq == 0 ? r->seq : -1;     /* -1: more than one */
+    return 0;
+}
+
+/* The place of the one record of account's chain that a lookup by
+ * eventID id finds: 0 when none, -1 when several. */
+static int64_t found_by_event_id(struct fx *f, const char *account,
+                                 const char *id)
+{
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_audit_filter flt = {
+        LV_AUDIT_ATTR_EVENT_ID, id, INT64_MIN, INT64_MAX,
+    };
+    int64_t seq = 0;
+
+    assert_int_equal(lv_store_audit_list(f->st.s, account, REGION, &flt,
+                                         INT64_MAX, INT64_MAX, 50, listed,
+                                         &seq, &err), 0);
+    return seq;
 }
 
 /*
@@ -445,7 +493,7 @@ static void hooks_share_tails(struct fx *f, int faulted)
         assert_int_equal(lv_store_fault_set(f->st.s, "", &err), 0);
     }
     for (size_t k = 0; k < 2; k++) {
-        h.n = 0;
+        memset(&h, 0, sizeof(h));
         h.ok = 1;
         assert_int_equal(lv_store_audit_chain_walk(f->st.s, accounts[k],
                                                    REGION, 0, &(int64_t){ 0 },
@@ -454,6 +502,14 @@ static void hooks_share_tails(struct fx *f, int faulted)
                          0);
         assert_int_equal(h.n, N);
         assert_true(h.ok);
+        /* Batched, every eventID is its place's; one by one, none. */
+        assert_int_equal(h.derived, faulted ? 0 : N);
+        for (int i = 0; i < N; i += 7) {
+            assert_true(found_by_event_id(f, accounts[k], h.ids[i]) ==
+                        h.seqs[i]);
+            /* Never in the other account's trail. */
+            assert_true(found_by_event_id(f, accounts[!k], h.ids[i]) == 0);
+        }
     }
     assert_int_equal(verified_records(f), 2 * N);
     json_decref(in);
