@@ -409,13 +409,15 @@ static json_t *kept_trace(struct lv_req *rq, const struct lv_kms_key *k,
 {
     struct find_trace f = { k->arn, NULL };
 
-    if (lv_store_audit_by_request(rq->store, rq->who.account, request_id,
-                                  take_trace, &f, err) < 0) {
+    if (lv_store_audit_traces_by_request(rq->store, rq->who.account,
+                                         request_id, take_trace, &f,
+                                         err) < 0) {
         return NULL;
     }
     if (!f.trace && strcmp(k->account, rq->who.account) != 0 &&
-        lv_store_audit_by_request(rq->store, k->account, request_id,
-                                  take_trace, &f, err) < 0) {
+        lv_store_audit_traces_by_request(rq->store, k->account,
+                                         request_id, take_trace, &f,
+                                         err) < 0) {
         return NULL;
     }
     if (!f.trace) {

@@ -1099,8 +1099,12 @@ static void build_batch(const char *account, const char *region,
             add_line(&ids, LV_AUDIT_TAG_EVENT_ID, f->event_id.p,
                      id_prefix(f->event_id.n));
         }
-        add_line(&ids, LV_AUDIT_TAG_REQUEST_ID, f->request_id.p,
-                 id_prefix(f->request_id.n));
+        if (f->has_trace) {
+            /* Only the explainer looks a record up by its requestID,
+             * for the trace a refusal keeps. */
+            add_line(&ids, LV_AUDIT_TAG_REQUEST_ID, f->request_id.p,
+                     id_prefix(f->request_id.n));
+        }
         kind = p++;
         *kind = i > 0 && v[i]->same_tail ? K_SAME_TAIL : 0;
         p = put_varint(p, zigzag(f->event_time_ms, time_ms));
@@ -1499,11 +1503,19 @@ static int by_request_record(void *arg, struct lv_audit_record *r)
 {
     struct by_request_state *st = arg;
 
-    if (strcmp(r->request_id, st->request_id) != 0) {
+    if (!r->trace || strcmp(r->request_id, st->request_id) != 0) {
         return 0;
     }
     st->rc = st->fn(st->arg, r);
     return st->rc;
+}
+
+/* A single row of the request: passed on when it keeps a trace. */
+static int by_request_row(void *arg, const struct lv_audit_record *r)
+{
+    struct by_request_state *st = arg;
+
+    return r->trace ? st->fn(st->arg, r) : 0;
 }
 
 static int by_request_batch(void *arg, const struct lv_audit_batch *b)
@@ -1513,16 +1525,18 @@ static int by_request_batch(void *arg, const struct lv_audit_batch *b)
     return decode_batch(st->s, b, by_request_record, st, st->err);
 }
 
-int lv_store_audit_by_request(struct lv_store *s, const char *account,
-                              const char *request_id, lv_audit_record_fn fn,
-                              void *arg, struct lv_err *err)
+int lv_store_audit_traces_by_request(struct lv_store *s,
+                                     const char *account,
+                                     const char *request_id,
+                                     lv_audit_record_fn fn, void *arg,
+                                     struct lv_err *err)
 {
     struct by_request_state st = { s, err, request_id, fn, arg, 0 };
     struct lv_buf term = LV_BUF_INIT(SIZE_MAX);
     int rc;
 
-    rc = lv_store_audit_rows_by_request(s, account, request_id, fn, arg,
-                                        err);
+    rc = lv_store_audit_rows_by_request(s, account, request_id,
+                                        by_request_row, &st, err);
     if (rc != 0) {
         return rc;
     }

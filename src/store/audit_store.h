@@ -143,10 +143,12 @@ int lv_store_audit_list(struct lv_store *s, const char *account,
                         struct lv_err *err);
 
 /* The records of `account` (any region) whose requestID is request_id (a
- * request made by a service on the caller's behalf may have several):
- * the single rows in id order, then the batched ones, newest batch
- * first. */
-int lv_store_audit_by_request(struct lv_store *s, const char *account,
+ * request made by a service on the caller's behalf may have several) and
+ * that keep the explainer's trace of a refusal, the only records looked
+ * up by requestID (a batch's ids set names the requestIDs of those
+ * only): the single rows in id order, then the batched ones, newest
+ * batch first. */
+int lv_store_audit_traces_by_request(struct lv_store *s, const char *account,
                               const char *request_id, lv_audit_record_fn fn,
                               void *arg, struct lv_err *err);
 
@@ -324,7 +326,11 @@ int lv_store_audit_append_flat(struct lv_store *s, const char *account,
 /* attrs: each line "<tag>:<value>", each present value once, every line
  * framed by '\n' ("\nN:Encrypt\nU:alice\n"); a newline in a value reads
  * as a space (a batch is selected on its sets, each record then matched
- * exactly). ids: "\nE:<eventID>\nQ:<requestID>\n" for each record, each
+ * exactly). ids: "\nE:<eventID>\n" for each record whose eventID is
+ * stored (not one its place gives it, audit_eid.h: a lookup by such an id
+ * goes to its place) and "\nQ:<requestID>\n" for each record that keeps
+ * the explainer's trace (traces_by_request; batches written before both
+ * rules hold every record's ids), each
  * id cut to its first LV_AUDIT_ID_PREFIX bytes (batches of format 3 hold
  * 12, older ones whole ids): a lookup by id searches for
  * "\nE:<its prefix>" unframed at its end, which finds all of them, and

@@ -583,31 +583,37 @@ static void test_by_request_and_last_use(void **state)
     struct seen sn = { 0 };
 
     fill(s, recs);
-    /* req-2 is records 4 and 5 (batched: a single row, then a batch);
-     * OTHER's req-0 is not ACCT's req-0 (records 0, 1). */
+    /* req-2 is records 4 and 5, req-4 records 8 and 9; 4 and 9 keep a
+     * trace, and are the ones found (rows or batches: fill). OTHER's req-0
+     * is not ACCT's req-0 (records 0, 1), and neither of those keeps a
+     * trace. */
     sn.recs = recs;
     sn.n_recs = N_RECS;
-    assert_int_equal(lv_store_audit_by_request(s, ACCT, "req-2", see, &sn,
-                                               &err), 0);
-    assert_int_equal(sn.n, 2);
+    assert_int_equal(lv_store_audit_traces_by_request(s, ACCT, "req-2", see,
+                                                      &sn, &err), 0);
+    assert_int_equal(sn.n, 1);
     assert_int_equal(sn.seqs[0], recs[4].seq);
-    assert_int_equal(sn.seqs[1], recs[5].seq);
     memset(&sn, 0, sizeof(sn));
     sn.recs = recs;
     sn.n_recs = N_RECS;
-    assert_int_equal(lv_store_audit_by_request(s, ACCT, "req-0", see, &sn,
-                                               &err), 0);
-    assert_int_equal(sn.n, 2);
-    assert_int_equal(sn.seqs[0], recs[0].seq);
-    assert_int_equal(sn.seqs[1], recs[1].seq);
+    assert_int_equal(lv_store_audit_traces_by_request(s, ACCT, "req-4", see,
+                                                      &sn, &err), 0);
+    assert_int_equal(sn.n, 1);
+    assert_int_equal(sn.seqs[0], recs[9].seq);
+    memset(&sn, 0, sizeof(sn));
+    sn.recs = recs;
+    sn.n_recs = N_RECS;
+    assert_int_equal(lv_store_audit_traces_by_request(s, ACCT, "req-0", see,
+                                                      &sn, &err), 0);
+    assert_int_equal(sn.n, 0);
     /* A request id that is a prefix of another's matches only itself. */
     memset(&sn, 0, sizeof(sn));
-    assert_int_equal(lv_store_audit_by_request(s, ACCT, "req-", see, &sn,
-                                               &err), 0);
+    assert_int_equal(lv_store_audit_traces_by_request(s, ACCT, "req-", see,
+                                                      &sn, &err), 0);
     assert_int_equal(sn.n, 0);
     memset(&sn, 0, sizeof(sn));
-    assert_int_equal(lv_store_audit_by_request(s, ACCT, "nope", see, &sn,
-                                               &err), 0);
+    assert_int_equal(lv_store_audit_traces_by_request(s, ACCT, "nope", see,
+                                                      &sn, &err), 0);
     assert_int_equal(sn.n, 0);
 
     /* KEY1: key uses are i%3 != 0 with i odd (1, 5, 7), or i%3 == 0 (a

@@ -1098,8 +1098,8 @@ static int call(struct fx *f, const char *op, int *writes,
                                  10, any_record, NULL, err);
     } else if (IS("audit.rows_by_request")) {
         *writes = 0;
-        rc = lv_store_audit_by_request(s, ACCT, "req-1", any_record, NULL,
-                                       err);
+        rc = lv_store_audit_traces_by_request(s, ACCT, "req-1", any_record,
+                                              NULL, err);
     } else if (IS("audit.rows_key_last_use")) {
         *writes = 0;
         rc = lv_store_audit_key_last_use(s, "k1", &ar, err);
