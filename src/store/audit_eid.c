@@ -79,16 +79,30 @@ uint64_t lv_siphash24(uint64_t k0, uint64_t k1, const void *m, size_t n)
 }
 
 /* The region's key comes from SipHash under this fixed key ("logvault
- * eventid", and its version), over the region's name. */
+ * eventid", and its version), over the salt's length (one byte), the salt
+ * and the region's name. */
 #define KEY0 UINT64_C(0x7475616c76676f6c)
 #define KEY1 UINT64_C(0x3164697475657665)
+#define MAX_SALT 64
 
-void lv_audit_eid_init(struct lv_audit_eid *p, const char *region)
+void lv_audit_eid_init(struct lv_audit_eid *p, const uint8_t *salt,
+                       size_t salt_len, const char *region)
 {
-    size_t n = strlen(region);
+    uint8_t m[1 + MAX_SALT + 64];
+    size_t rn = strnlen(region, 64);
+    size_t n;
 
-    p->k0 = lv_siphash24(KEY0, KEY1, region, n);
-    p->k1 = lv_siphash24(KEY1, KEY0, region, n);
+    if (salt_len > MAX_SALT) {
+        salt_len = MAX_SALT;
+    }
+    m[0] = (uint8_t)salt_len;
+    if (salt_len > 0) {
+        memcpy(m + 1, salt, salt_len);
+    }
+    memcpy(m + 1 + salt_len, region, rn);
+    n = 1 + salt_len + rn;
+    p->k0 = lv_siphash24(KEY0, KEY1, m, n);
+    p->k1 = lv_siphash24(KEY1, KEY0, m, n);
 }
 
 int lv_audit_eid_account_ok(const char *account)

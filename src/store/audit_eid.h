@@ -8,7 +8,10 @@
  * where account is the 12-digit account as a number (40 bits), seq the
  * record's place in its chain (63 bits), P a 122-bit Feistel permutation
  * of eight rounds whose round function is SipHash-2-4 under a key drawn
- * from the region's name (SipHash-2-4 under a fixed key), and uuid() lays
+ * from the store's salt and the region's name (SipHash-2-4 under a fixed
+ * key; the salt is 16 random bytes a store draws when it is made, so
+ * that two stores, or a data dir made anew, never give one id to two
+ * records, as random ids would not), and uuid() lays
  * the 122 bits out as a version-4 UUID (version and variant bits set,
  * lower case). Distinct places of a region give distinct ids (P is a
  * bijection); another region's ids come from another permutation, and
@@ -35,13 +38,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The permutation of one region. */
+/* The permutation of one region of one store. */
 struct lv_audit_eid {
     uint64_t k0, k1;
 };
 
-/* The permutation of `region`'s records. */
-void lv_audit_eid_init(struct lv_audit_eid *p, const char *region);
+/* The permutation of `region`'s records in the store whose salt is the
+ * salt_len bytes at salt (lv_store_audit_eid: its meta "audit.eid_salt"). */
+void lv_audit_eid_init(struct lv_audit_eid *p, const uint8_t *salt,
+                       size_t salt_len, const char *region);
 
 /* Whether records of account's chains can have derived ids: account is
  * 12 decimal digits. */

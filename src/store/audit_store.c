@@ -79,6 +79,7 @@
 
 #include "crypto/crypto.h"
 #include "store/audit_eid.h"
+#include "store/store.h"
 #include "store/store_int.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -621,7 +622,8 @@ typedef int (*record_cb)(void *arg, struct lv_audit_record *r);
  * warning when the body does not decode exactly (whatever fn saw of it
  * stays seen: a body changed underneath).
  */
-static int decode_body(const struct lv_audit_batch *b, record_cb fn,
+static int decode_body(const struct lv_audit_batch *b,
+                       const struct lv_audit_eid *eid, record_cb fn,
                        void *arg)
 {
     unsigned long long raw_len;
@@ -632,8 +634,6 @@ static int decode_body(const struct lv_audit_batch *b, record_cb fn,
     uint8_t prev[LV_AUDIT_HASH_BYTES];
     enum body_format fmt;
     struct tail_ref last = { NULL, 0, 0 };
-    struct lv_audit_eid eid;
-    int have_eid = 0;
     const char *why = NULL;
     int rc = 0;
 
@@ -681,12 +681,11 @@ static int decode_body(const struct lv_audit_batch *b, record_cb fn,
         r->seq = b->seq_first + i;
         if (fmt == BODY_V4 && r->event_id[0] == '\0' &&
             lv_audit_eid_account_ok(r->account)) {
-            /* Stored as nothing: the record's place gives it. */
-            if (!have_eid) {
-                lv_audit_eid_init(&eid, r->region);
-                have_eid = 1;
+            /* Stored as nothing: the record's place gives it (a reader
+             * without the store, eid NULL, leaves it empty). */
+            if (eid != NULL) {
+                lv_audit_eid_make(eid, r->account, r->seq, r->event_id);
             }
-            lv_audit_eid_make(&eid, r->account, r->seq, r->event_id);
             r->event_id_derived = 1;
         }
         memcpy(prev, r->hash, sizeof(prev));
@@ -728,7 +727,24 @@ int lv_audit_batch_decode(const struct lv_audit_batch *b,
 {
     struct const_cb c = { fn, arg };
 
-    return decode_body(b, const_record, &c);
+    return decode_body(b, NULL, const_record, &c);
+}
+
+int lv_store_audit_eid(struct lv_store *s, const char *region,
+                       struct lv_audit_eid *p, struct lv_err *err)
+{
+    struct lv_buf salt = LV_BUF_INIT(64);
+    int rc = lv_store_meta_get(s, LV_AUDIT_EID_SALT, &salt, err);
+
+    if (rc < 0) {
+        lv_buf_release(&salt);
+        return -1;
+    }
+    /* Absent only in a store its migrations did not make (a test's). */
+    lv_audit_eid_init(p, rc > 0 ? (const uint8_t *)salt.data : NULL,
+                      rc > 0 ? salt.len : 0, region);
+    lv_buf_release(&salt);
+    return 0;
 }
 
 /* Reads the body of b (a batch as search and walk give it, without one)
@@ -738,15 +754,19 @@ static int decode_batch(struct lv_store *s, const struct lv_audit_batch *b,
                         record_cb fn, void *arg, struct lv_err *err)
 {
     struct lv_audit_batch full = *b;
+    struct lv_audit_eid eid;
     int rc;
 
+    if (lv_store_audit_eid(s, b->region, &eid, err) < 0) {
+        return -1;
+    }
     full.attrs = NULL;
     full.ids = NULL;
     full.body = NULL;
     full.body_len = 0;
     rc = lv_store_audit_batch_body(s, b->id, &full, err);
     if (rc > 0) {
-        rc = decode_body(&full, fn, arg);
+        rc = decode_body(&full, &eid, fn, arg);
     }
     lv_audit_batch_release(&full);
     return rc;
@@ -1425,15 +1445,18 @@ static int list_at_seq(void *arg, const struct lv_audit_batch *b)
 
 /* Whether f looks up an eventID that a batched record of (account,
  * region) derives from its place (audit_eid.h): 1 with the place. */
-static int derived_place(const char *account, const char *region,
-                         const struct lv_audit_filter *f, int64_t *seq)
+static int derived_place(struct lv_store *s, const char *account,
+                         const char *region, const struct lv_audit_filter *f,
+                         int64_t *seq, struct lv_err *err)
 {
     struct lv_audit_eid eid;
 
     if (f->attr != LV_AUDIT_ATTR_EVENT_ID || !f->value || !region) {
         return 0;
     }
-    lv_audit_eid_init(&eid, region);
+    if (lv_store_audit_eid(s, region, &eid, err) < 0) {
+        return -1;
+    }
     return lv_audit_eid_seq(&eid, account, f->value, seq);
 }
 
@@ -1459,7 +1482,11 @@ int lv_store_audit_list(struct lv_store *s, const char *account,
         goto out;
     }
     cand_cut(&ls);
-    if (derived_place(account, region, f, &ls.seq)) {
+    rc = derived_place(s, account, region, f, &ls.seq, err);
+    if (rc < 0) {
+        goto out;
+    }
+    if (rc > 0) {
         /* Its place names its batch; the ids set does not hold it. */
         rc = lv_store_audit_batch_walk(s, account, region, ls.seq - 1,
                                        list_at_seq, &ls, err);

@@ -323,6 +323,17 @@ int lv_store_audit_append_flat(struct lv_store *s, const char *account,
  * backend never decodes a body.
  */
 
+/* The meta key of the store's salt for derived eventIDs (audit_eid.h),
+ * 16 random bytes its migrations draw. */
+#define LV_AUDIT_EID_SALT "audit.eid_salt"
+
+struct lv_audit_eid;
+
+/* The store's permutation of region's derived eventIDs (audit_eid.h) into
+ * *p. 0, or -1 with *err when the salt cannot be read. */
+int lv_store_audit_eid(struct lv_store *s, const char *region,
+                       struct lv_audit_eid *p, struct lv_err *err);
+
 /* attrs: each line "<tag>:<value>", each present value once, every line
  * framed by '\n' ("\nN:Encrypt\nU:alice\n"); a newline in a value reads
  * as a space (a batch is selected on its sets, each record then matched

@@ -1,6 +1,6 @@
 /* store/audit_eid: SipHash-2-4's published vectors, and derived eventIDs:
  * version-4 UUIDs, distinct for distinct places, read back to their place
- * under their own account and region only. */
+ * under their own store (salt), account and region only. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,12 +30,17 @@ static void test_siphash_vectors(void **state)
     assert_true(lv_siphash24(k0, k1, m, 15) == UINT64_C(0xa129ca6149be45e5));
 }
 
+static const uint8_t salt_a[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+                                    12, 13, 14, 15, 16 };
+static const uint8_t salt_b[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+                                    12, 13, 14, 15, 17 };
+
 static int seq_of(const char *region, const char *account, const char *id,
                   int64_t *seq)
 {
     struct lv_audit_eid p;
 
-    lv_audit_eid_init(&p, region);
+    lv_audit_eid_init(&p, salt_a, sizeof(salt_a), region);
     return lv_audit_eid_seq(&p, account, id, seq);
 }
 
@@ -53,7 +58,7 @@ static void test_round_trip(void **state)
     int64_t seq;
 
     (void)state;
-    lv_audit_eid_init(&p, "eu-west-2");
+    lv_audit_eid_init(&p, salt_a, sizeof(salt_a), "eu-west-2");
     for (size_t a = 0; a < sizeof(accounts) / sizeof(*accounts); a++) {
         for (size_t i = 0; i < sizeof(seqs) / sizeof(*seqs); i++) {
             assert_int_equal(lv_audit_eid_make(&p, accounts[a], seqs[i], id),
@@ -80,7 +85,7 @@ static void test_distinct_and_scoped(void **state)
     int64_t seq;
 
     (void)state;
-    lv_audit_eid_init(&p, "us-east-1");
+    lv_audit_eid_init(&p, salt_a, sizeof(salt_a), "us-east-1");
     for (int i = 0; i < N; i++) {
         assert_int_equal(lv_audit_eid_make(&p, "111122223333", i + 1,
                                            ids[i]), 0);
@@ -100,6 +105,34 @@ static void test_distinct_and_scoped(void **state)
     assert_int_equal(seq_of("eu-west-1", "111122223333", ids[0], &seq), 0);
 }
 
+/* Another store (salt) gives the same place another id, and does not
+ * read this store's ids back; no salt is a salt of its own. */
+static void test_salted(void **state)
+{
+    struct lv_audit_eid a;
+    struct lv_audit_eid b;
+    struct lv_audit_eid none;
+    char ia[37];
+    char ib[37];
+    char in[37];
+    int64_t seq;
+
+    (void)state;
+    lv_audit_eid_init(&a, salt_a, sizeof(salt_a), "us-east-1");
+    lv_audit_eid_init(&b, salt_b, sizeof(salt_b), "us-east-1");
+    lv_audit_eid_init(&none, NULL, 0, "us-east-1");
+    for (int64_t s = 1; s <= 1000; s++) {
+        assert_int_equal(lv_audit_eid_make(&a, "111122223333", s, ia), 0);
+        assert_int_equal(lv_audit_eid_make(&b, "111122223333", s, ib), 0);
+        assert_int_equal(lv_audit_eid_make(&none, "111122223333", s, in), 0);
+        assert_true(strcmp(ia, ib) != 0 && strcmp(ia, in) != 0 &&
+                    strcmp(ib, in) != 0);
+        assert_int_equal(lv_audit_eid_seq(&b, "111122223333", ia, &seq), 0);
+        assert_int_equal(lv_audit_eid_seq(&a, "111122223333", ia, &seq), 1);
+        assert_true(seq == s);
+    }
+}
+
 /* What is not a derived id of the chain: a random UUID, upper case, not
  * a UUID at all; and places that have none. */
 static void test_refused(void **state)
@@ -110,7 +143,7 @@ static void test_refused(void **state)
     int64_t seq = 7;
 
     (void)state;
-    lv_audit_eid_init(&p, "us-east-1");
+    lv_audit_eid_init(&p, salt_a, sizeof(salt_a), "us-east-1");
     assert_int_equal(lv_audit_eid_make(&p, "11112222333", 1, id), -1);
     assert_string_equal(id, "");
     assert_int_equal(lv_audit_eid_make(&p, "1111222233334", 1, id), -1);
@@ -138,6 +171,7 @@ int main(void)
         cmocka_unit_test(test_siphash_vectors),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_distinct_and_scoped),
+        cmocka_unit_test(test_salted),
         cmocka_unit_test(test_refused),
     };
 

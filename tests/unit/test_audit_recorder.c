@@ -30,6 +30,7 @@
 #include "model/model.h"
 #include "store/store.h"
 #include "svc/req.h"
+#include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"
 
@@ -360,6 +361,7 @@ static void test_writer_falls_back_one_by_one(void **state)
 struct hooked {
     int n;
     int ok;
+    struct lv_audit_eid eid;    /* the store's, of REGION */
     int derived;                /* records whose eventID their place gave */
     char ids[64][37];
     int64_t seqs[64];
@@ -385,11 +387,9 @@ static int hooked_record(void *arg, const struct lv_audit_record *r)
     }
     free(json);
     if (h->n < 64) {
-        struct lv_audit_eid eid;
         char want_id[37];
 
-        lv_audit_eid_init(&eid, r->region);
-        lv_audit_eid_make(&eid, r->account, r->seq, want_id);
+        lv_audit_eid_make(&h->eid, r->account, r->seq, want_id);
         /* A batched record's eventID is the one its place gives; a single
          * row's (the writer's fallback) a random one, kept. */
         if (r->event_id_derived ? strcmp(r->event_id, want_id) != 0
@@ -495,6 +495,8 @@ static void hooks_share_tails(struct fx *f, int faulted)
     for (size_t k = 0; k < 2; k++) {
         memset(&h, 0, sizeof(h));
         h.ok = 1;
+        assert_int_equal(lv_store_audit_eid(f->st.s, REGION, &h.eid, &err),
+                         0);
         assert_int_equal(lv_store_audit_chain_walk(f->st.s, accounts[k],
                                                    REGION, 0, &(int64_t){ 0 },
                                                    (uint8_t[32]){ 0 },
@@ -513,6 +515,40 @@ static void hooks_share_tails(struct fx *f, int faulted)
     }
     assert_int_equal(verified_records(f), 2 * N);
     json_decref(in);
+}
+
+/* Each store draws its own salt for derived eventIDs: 16 bytes, another
+ * in another store, so that the same place of the same chain has another
+ * id there. */
+static void test_eid_salt_per_store(void **state)
+{
+    struct fx *f = *state;
+    struct lv_err err = LV_ERR_INIT;
+    struct lv_test_store other;
+    struct lv_buf a = LV_BUF_INIT(64);
+    struct lv_buf b = LV_BUF_INIT(64);
+    struct lv_audit_eid ea;
+    struct lv_audit_eid eb;
+    char ia[37];
+    char ib[37];
+
+    assert_int_equal(lv_test_store_open("audit-recorder2", other.dir,
+                                        &other.s), 0);
+    assert_int_equal(lv_store_meta_get(f->st.s, LV_AUDIT_EID_SALT, &a, &err),
+                     1);
+    assert_int_equal(lv_store_meta_get(other.s, LV_AUDIT_EID_SALT, &b, &err),
+                     1);
+    assert_int_equal(a.len, 16);
+    assert_int_equal(b.len, 16);
+    assert_true(memcmp(a.data, b.data, 16) != 0);
+    assert_int_equal(lv_store_audit_eid(f->st.s, REGION, &ea, &err), 0);
+    assert_int_equal(lv_store_audit_eid(other.s, REGION, &eb, &err), 0);
+    assert_int_equal(lv_audit_eid_make(&ea, accounts[0], 1, ia), 0);
+    assert_int_equal(lv_audit_eid_make(&eb, accounts[0], 1, ib), 0);
+    assert_string_not_equal(ia, ib);
+    lv_buf_release(&a);
+    lv_buf_release(&b);
+    lv_test_store_close(other.s, other.dir);
 }
 
 static void test_hooks_share_tails(void **state)
@@ -588,6 +624,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_writer_falls_back_one_by_one,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_eid_salt_per_store, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_hooks_share_tails, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_hooks_share_tails_one_by_one,

@@ -150,7 +150,8 @@ static void test_migrations(void **state)
     s = open_store();
     for (size_t i = 0; i < sizeof(comps) / sizeof(comps[0]); i++) {
         assert_int_equal(lv_store_schema_version(s, comps[i], &v, &err), 0);
-        /* audit's step 2: its batches; events' step 2: live tail's
+        /* audit's step 2: its batches, 3: the eventID salt; events'
+         * step 2: live tail's
          * index by ingestion time; kms's step 2: imported material, 3:
          * multi-Region keys, 4: custom key stores, 5: AWS managed keys;
          * logs' step 2: log transformers, 3: their version; policies'
@@ -158,8 +159,9 @@ static void test_migrations(void **state)
         assert_int_equal(v, strcmp(comps[i], "kms") == 0 ||
                                     strcmp(comps[i], "logs") == 0
                                 ? (strcmp(comps[i], "kms") == 0 ? 5 : 3)
-                            : strcmp(comps[i], "audit") == 0 ||
-                                    strcmp(comps[i], "events") == 0 ||
+                            : strcmp(comps[i], "audit") == 0
+                                ? 3
+                            : strcmp(comps[i], "events") == 0 ||
                                     strcmp(comps[i], "policies") == 0
                                 ? 2 : 1);
     }
@@ -778,15 +780,19 @@ static void test_migrate_together(void **state)
         }
     }
     /* core, insights, lookup, respol, index, delivery, sched, anomaly,
-     * livetail at 1; audit, events and policies at 2, logs at 3, kms at
-     * 5: each once. */
+     * livetail at 1; events and policies at 2, logs and audit at 3, kms
+     * at 5: each once, and the eventID salt drawn once. */
     assert_int_equal(db_int("SELECT count(*) FROM schema_version"
                             " WHERE version = 1"), 9);
     assert_int_equal(db_int("SELECT count(*) FROM schema_version"
-                            " WHERE component IN ('audit', 'events',"
-                            " 'policies') AND version = 2"), 3);
+                            " WHERE component IN ('events',"
+                            " 'policies') AND version = 2"), 2);
     assert_int_equal(db_int("SELECT count(*) FROM schema_version"
-                            " WHERE component = 'logs' AND version = 3"), 1);
+                            " WHERE component IN ('logs', 'audit')"
+                            " AND version = 3"), 2);
+    assert_int_equal(db_int("SELECT count(*) FROM meta"
+                            " WHERE key = 'audit.eid_salt'"
+                            " AND length(value) = 16"), 1);
     assert_int_equal(db_int("SELECT count(*) FROM schema_version"
                             " WHERE component = 'kms' AND version = 5"), 1);
     assert_int_equal(db_int("SELECT count(*) FROM meta"

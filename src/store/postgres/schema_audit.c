@@ -108,5 +108,12 @@ const struct lv_migration lv_pg_migrations_audit[] = {
       "CREATE INDEX audit_batches_time ON audit_batches"
       " (account, region, time_max, id);"
       "CREATE INDEX audit_batches_expiry ON audit_batches (time_max, id);" },
+    /* The salt of derived eventIDs, as sqlite's step 3: 16 bytes of
+     * gen_random_uuid() (PostgreSQL 13 and later, no extension; its 122
+     * random bits come from the server's strong random source). */
+    { "audit", 3,
+      "INSERT INTO meta (key, value)"
+      " VALUES ('audit.eid_salt',"
+      " decode(replace(gen_random_uuid()::text, '-', ''), 'hex'));" },
     LV_MIGRATION_END,
 };

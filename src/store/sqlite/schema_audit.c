@@ -113,5 +113,10 @@ const struct lv_migration lv_sqlite_migrations_audit[] = {
       " (account, region, time_max, id);"
       /* Expiry, and a key's last use in any chain. */
       "CREATE INDEX audit_batches_expiry ON audit_batches (time_max, id);" },
+    /* The salt of the eventIDs batched records derive from their place
+     * (store/audit_eid.h): two stores never give two records one id. */
+    { "audit", 3,
+      "INSERT INTO meta (key, value)"
+      " VALUES ('audit.eid_salt', randomblob(16));" },
     LV_MIGRATION_END,
 };
