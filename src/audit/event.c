@@ -1165,6 +1165,43 @@ int lv_audit_response_member(const char *svc, const char *op,
              names_member(res_members, member, n)));
 }
 
+int lv_audit_response_may_name(const char *svc, const char *op,
+                               const char *text, size_t len)
+{
+    const struct op_rule *r = find_rule(svc, op);
+    const struct rule *sets[2];
+    char quoted[72];
+
+    if (r == NULL) {
+        return 0;
+    }
+    if ((r->flags & F_RES) != 0) {
+        return 1;
+    }
+    sets[0] = r->resp;
+    sets[1] = r->extra_out;
+    for (int k = 0; k < 2; k++) {
+        for (const struct rule *x = sets[k]; x != NULL && x->member != NULL;
+             x++) {
+            size_t n = strlen(x->member);
+
+            if (n == 0) {
+                continue;
+            }
+            if (n + 2 > sizeof(quoted)) {
+                return 1;       /* no table names one so long: parse */
+            }
+            quoted[0] = '"';
+            memcpy(quoted + 1, x->member, n);
+            quoted[n + 1] = '"';
+            if (memmem(text, len, quoted, n + 2) != NULL) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
 int lv_audit_key_use(const char *svc, const char *op)
 {
     const struct op_rule *r = find_rule(svc, op);

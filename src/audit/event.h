@@ -275,6 +275,16 @@ int lv_audit_uses_response(const char *svc, const char *op);
 int lv_audit_response_member(const char *svc, const char *op,
                              const char *member, size_t n);
 
+/* 0 when the response text (len bytes, JSON as the handlers write it:
+ * lv_jw, which never escapes a letter of a member's name) names none of
+ * the members that record reads, so that the recorder need not parse it:
+ * the record is then the one a response lacking them gives. 1 when it may
+ * (or the record reads resources from it). Decrypt and GenerateDataKey
+ * read only KeyMaterialId, which our answers do not carry today, and
+ * their answers hold a plaintext that a parse would scan. */
+int lv_audit_response_may_name(const char *svc, const char *op,
+                               const char *text, size_t len);
+
 /* The size limit of one record's compact form (CloudTrail caps an event
  * at 256 KB: "CloudTrail event size" in its quotas), and of the JSON
  * rendered from it (escapes may make it longer than its compact form). */

@@ -231,13 +231,16 @@ static int want_response(void *arg, const char *key, size_t n)
 
 /* The response as event.c reads it: the members of the handler's output
  * object that it reads (lv_json_pick: nothing else is parsed or copied),
- * when it reads any (lv_audit_uses_response); else NULL, unparsed
- * (Encrypt, every Logs operation: a GetLogEvents page holds event text),
- * which event.c takes at no loss. */
+ * when it reads any (lv_audit_uses_response) and the text names one
+ * (lv_audit_response_may_name); else NULL, unparsed (Encrypt, every Logs
+ * operation: a GetLogEvents page holds event text; a Decrypt without a
+ * KeyMaterialId), which event.c takes at no loss. */
 static json_t *response_of(const struct lv_req *rq, const char *text,
                            size_t len)
 {
-    if (!lv_audit_uses_response(rq->svc->signing_name, rq->op->name)) {
+    if (!lv_audit_uses_response(rq->svc->signing_name, rq->op->name) ||
+        !lv_audit_response_may_name(rq->svc->signing_name, rq->op->name,
+                                    text ? text : "", text ? len : 0)) {
         return NULL;
     }
     return lv_json_pick(text ? text : "", text ? len : 0, want_response,

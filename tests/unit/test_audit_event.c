@@ -1513,6 +1513,62 @@ static json_t *build(struct lv_audit_input *in, struct lv_audit_record *r)
     return ev;
 }
 
+/* Which responses the recorder parses (lv_audit_response_may_name): those
+ * that name a member their record reads, any of a record that reads
+ * resources from its response; and a Decrypt answered without
+ * KeyMaterialId, left unparsed, is recorded as the parsed one is. */
+static void response_parse_skipped(void **state)
+{
+    static const char with[] =
+        "{\"KeyId\":\"" KARN "\",\"Plaintext\":\"aGVsbG8=\","
+        "\"EncryptionAlgorithm\":\"SYMMETRIC_DEFAULT\","
+        "\"KeyMaterialId\":\"" MAT "\"}";
+    static const char without[] =
+        "{\"KeyId\":\"" KARN "\",\"Plaintext\":\"S2V5TWF0ZXJpYWxJZA==\","
+        "\"EncryptionAlgorithm\":\"SYMMETRIC_DEFAULT\","
+        "\"Note\":\"\\\"KeyMaterialId\\\" in a value\"}";
+    json_t *req = parse("{'CiphertextBlob':'AQID','EncryptionContext':"
+                        CTX "}");
+    json_t *parsed = parse("{'KeyId':'" KARN "'}");    /* picked: none */
+    struct lv_audit_input in;
+    struct lv_audit_record r1;
+    struct lv_audit_record r2;
+    struct lv_req rq;
+    json_t *a;
+    json_t *b;
+
+    (void)state;
+    assert_int_equal(lv_audit_response_may_name("kms", "Decrypt", with,
+                                                sizeof(with) - 1), 1);
+    assert_int_equal(lv_audit_response_may_name("kms", "Decrypt", without,
+                                                sizeof(without) - 1), 0);
+    assert_int_equal(lv_audit_response_may_name("kms", "GenerateDataKey",
+                                                with, sizeof(with) - 1), 1);
+    assert_int_equal(lv_audit_response_may_name("kms", "Encrypt", with,
+                                                sizeof(with) - 1), 0);
+    /* CreateKey's record names the key its response names. */
+    assert_int_equal(lv_audit_response_may_name("kms", "CreateKey", "{}", 2),
+                     1);
+    make_req(&rq, "kms", "Decrypt", req, "alice");
+    memset(&in, 0, sizeof(in));
+    in.rq = &rq;
+    in.key_arn = KARN;
+    in.response = parsed;
+    a = build(&in, &r1);
+    in.response = NULL;
+    b = build(&in, &r2);
+    json_object_del(a, "eventID");
+    json_object_del(b, "eventID");
+    assert_true(json_equal(a, b));
+    assert_null(json_object_get(a, "additionalEventData"));
+    lv_audit_record_release(&r1);
+    lv_audit_record_release(&r2);
+    json_decref(a);
+    json_decref(b);
+    json_decref(parsed);
+    json_decref(req);
+}
+
 /* The Logs service's own GenerateDataKey for a group, as AWS records the
  * calls a service makes with its service principal. */
 static void logs_service_call(void **state)
@@ -2456,6 +2512,7 @@ int main(void)
         cmocka_unit_test(service_events),
         cmocka_unit_test(cross_account),
         cmocka_unit_test(compact_records),
+        cmocka_unit_test(response_parse_skipped),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
 
