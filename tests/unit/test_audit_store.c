@@ -573,6 +573,21 @@ static void test_list_ties(void **state)
     assert_int_equal(page.n, 0);
 }
 
+/* The records of ACCT's request req that keep a trace, into *sn (the
+ * records are recs): how many. */
+static int traced(struct lv_store *s, const char *req,
+                  struct lv_audit_record recs[N_RECS], struct seen *sn)
+{
+    struct lv_err err = LV_ERR_INIT;
+
+    memset(sn, 0, sizeof(*sn));
+    sn->recs = recs;
+    sn->n_recs = N_RECS;
+    assert_int_equal(lv_store_audit_traces_by_request(s, ACCT, req, see, sn,
+                                                      &err), 0);
+    return sn->n;
+}
+
 static void test_by_request_and_last_use(void **state)
 {
     struct lv_store *s = lv_both_store(state);
@@ -587,34 +602,14 @@ static void test_by_request_and_last_use(void **state)
      * trace, and are the ones found (rows or batches: fill). OTHER's req-0
      * is not ACCT's req-0 (records 0, 1), and neither of those keeps a
      * trace. */
-    sn.recs = recs;
-    sn.n_recs = N_RECS;
-    assert_int_equal(lv_store_audit_traces_by_request(s, ACCT, "req-2", see,
-                                                      &sn, &err), 0);
-    assert_int_equal(sn.n, 1);
+    assert_int_equal(traced(s, "req-2", recs, &sn), 1);
     assert_int_equal(sn.seqs[0], recs[4].seq);
-    memset(&sn, 0, sizeof(sn));
-    sn.recs = recs;
-    sn.n_recs = N_RECS;
-    assert_int_equal(lv_store_audit_traces_by_request(s, ACCT, "req-4", see,
-                                                      &sn, &err), 0);
-    assert_int_equal(sn.n, 1);
+    assert_int_equal(traced(s, "req-4", recs, &sn), 1);
     assert_int_equal(sn.seqs[0], recs[9].seq);
-    memset(&sn, 0, sizeof(sn));
-    sn.recs = recs;
-    sn.n_recs = N_RECS;
-    assert_int_equal(lv_store_audit_traces_by_request(s, ACCT, "req-0", see,
-                                                      &sn, &err), 0);
-    assert_int_equal(sn.n, 0);
+    assert_int_equal(traced(s, "req-0", recs, &sn), 0);
     /* A request id that is a prefix of another's matches only itself. */
-    memset(&sn, 0, sizeof(sn));
-    assert_int_equal(lv_store_audit_traces_by_request(s, ACCT, "req-", see,
-                                                      &sn, &err), 0);
-    assert_int_equal(sn.n, 0);
-    memset(&sn, 0, sizeof(sn));
-    assert_int_equal(lv_store_audit_traces_by_request(s, ACCT, "nope", see,
-                                                      &sn, &err), 0);
-    assert_int_equal(sn.n, 0);
+    assert_int_equal(traced(s, "req-", recs, &sn), 0);
+    assert_int_equal(traced(s, "nope", recs, &sn), 0);
 
     /* KEY1: key uses are i%3 != 0 with i odd (1, 5, 7), or i%3 == 0 (a
      * Logs record naming KEY1 but not a key use); 9 is not a key use,
