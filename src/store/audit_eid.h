@@ -3,8 +3,8 @@
  * recorder's writer keeps in batches (audit_store.h, format 4).
  *
  * A batched record's eventID is not drawn at random and stored: it is a
- * permutation of (account, seq) under a key of its region,
- *     eventID = uuid(P_region(account || seq || 0^19))
+ * permutation of (account, seq) under a key of its store and region,
+ *     eventID = uuid(P_store,region(account || seq || 0^19))
  * where account is the 12-digit account as a number (40 bits), seq the
  * record's place in its chain (63 bits), P a 122-bit Feistel permutation
  * of eight rounds whose round function is SipHash-2-4 under a key drawn
@@ -25,12 +25,13 @@
  * the id gives the chain's place, and a lookup by EventId reads the one
  * batch that holds it.
  *
- * The key is public: an eventID says its record's place in its chain to
- * whoever holds it, which the account that reads its own trail knows
- * anyway; it says nothing of another account's records (an id inverted
- * under another account's name is not one of its ids, so that a lookup
- * never crosses accounts). CloudTrail documents eventID only as a GUID
- * that identifies the event; nothing relies on it being random.
+ * The key is the store's (its salt is kept in the store, not secret from
+ * whoever reads the store's files, and never answered by the API). To
+ * whoever holds the key, an eventID says its record's place in its
+ * chain, which the account that reads its own trail knows anyway; an id
+ * inverted under another account's name is not one of its ids, so that a
+ * lookup never crosses accounts. CloudTrail documents eventID only as a
+ * GUID that identifies the event; nothing relies on it being random.
  */
 #ifndef LV_STORE_AUDIT_EID_H
 #define LV_STORE_AUDIT_EID_H
