@@ -26,7 +26,10 @@
  *      samples of the window updated). A pattern whose anomaly is in the
  *      Baseline state raises nothing more.
  *   4. The window's counts join the baseline; windows and lastWindowEnd
- *      move on.
+ *      move on. The detector's document (its status, from windows) is
+ *      written once the tick's windows are done, after their anomalies,
+ *      each write a commit of its own: a reader may see an anomaly before
+ *      the status that follows it (3202 waits for it).
  * Events that arrive after their window was evaluated are not counted.
  * A detector whose KMS key the Logs service can no longer use evaluates
  * nothing until it can (lv_logs_anomaly_key_check); with a key, the
