@@ -730,34 +730,72 @@ int lv_audit_batch_decode(const struct lv_audit_batch *b,
     return decode_body(b, NULL, const_record, &c);
 }
 
+/* The store's derived-eventID permutations for the batches one read
+ * decodes (list, by request, last use, walk): the salt read from meta once
+ * a read, not once a batch, and the permutation of the last region. */
+struct eid_cache {
+    int have_salt;
+    uint8_t salt[64];
+    size_t salt_len;
+    int have_eid;
+    char region[64];
+    struct lv_audit_eid eid;
+};
+
+static const struct lv_audit_eid *eid_for(struct lv_store *s,
+                                          struct eid_cache *c,
+                                          const char *region,
+                                          struct lv_err *err)
+{
+    if (!c->have_salt) {
+        struct lv_buf salt = LV_BUF_INIT(sizeof(c->salt));
+        int rc = lv_store_meta_get(s, LV_AUDIT_EID_SALT, &salt, err);
+
+        if (rc < 0) {
+            lv_buf_release(&salt);
+            return NULL;
+        }
+        /* Absent only in a store its migrations did not make (a test's). */
+        c->salt_len = rc > 0 ? salt.len : 0;
+        if (c->salt_len > 0) {
+            memcpy(c->salt, salt.data, c->salt_len);
+        }
+        lv_buf_release(&salt);
+        c->have_salt = 1;
+    }
+    if (!c->have_eid || strcmp(c->region, region) != 0) {
+        snprintf(c->region, sizeof(c->region), "%s", region);
+        lv_audit_eid_init(&c->eid, c->salt, c->salt_len, c->region);
+        c->have_eid = 1;
+    }
+    return &c->eid;
+}
+
 int lv_store_audit_eid(struct lv_store *s, const char *region,
                        struct lv_audit_eid *p, struct lv_err *err)
 {
-    struct lv_buf salt = LV_BUF_INIT(64);
-    int rc = lv_store_meta_get(s, LV_AUDIT_EID_SALT, &salt, err);
+    struct eid_cache c = { 0 };
+    const struct lv_audit_eid *e = eid_for(s, &c, region, err);
 
-    if (rc < 0) {
-        lv_buf_release(&salt);
+    if (e == NULL) {
         return -1;
     }
-    /* Absent only in a store its migrations did not make (a test's). */
-    lv_audit_eid_init(p, rc > 0 ? (const uint8_t *)salt.data : NULL,
-                      rc > 0 ? salt.len : 0, region);
-    lv_buf_release(&salt);
+    *p = *e;
     return 0;
 }
 
 /* Reads the body of b (a batch as search and walk give it, without one)
- * and decodes it (decode_body): its value, 0 when the batch is gone, or
- * -1 with *err on a store fault. */
+ * and decodes it (decode_body, with the permutation of c's store): its
+ * value, 0 when the batch is gone, or -1 with *err on a store fault. */
 static int decode_batch(struct lv_store *s, const struct lv_audit_batch *b,
-                        record_cb fn, void *arg, struct lv_err *err)
+                        struct eid_cache *c, record_cb fn, void *arg,
+                        struct lv_err *err)
 {
     struct lv_audit_batch full = *b;
-    struct lv_audit_eid eid;
+    const struct lv_audit_eid *eid = eid_for(s, c, b->region, err);
     int rc;
 
-    if (lv_store_audit_eid(s, b->region, &eid, err) < 0) {
+    if (eid == NULL) {
         return -1;
     }
     full.attrs = NULL;
@@ -766,7 +804,7 @@ static int decode_batch(struct lv_store *s, const struct lv_audit_batch *b,
     full.body_len = 0;
     rc = lv_store_audit_batch_body(s, b->id, &full, err);
     if (rc > 0) {
-        rc = decode_body(&full, &eid, fn, arg);
+        rc = decode_body(&full, eid, fn, arg);
     }
     lv_audit_batch_release(&full);
     return rc;
@@ -1361,6 +1399,7 @@ struct list_state {
     struct lv_audit_record **v;     /* candidates, newest first once cut */
     size_t n;
     size_t cap;
+    struct eid_cache eid;           /* decode_batch's */
 };
 
 static void cand_add(struct list_state *ls, struct lv_audit_record *r)
@@ -1422,7 +1461,7 @@ static int list_batch(void *arg, const struct lv_audit_batch *b)
         b->time_max < ls->v[ls->limit - 1]->event_time_ms) {
         return 1;
     }
-    if (decode_batch(ls->s, b, list_batched, ls, ls->err) < 0) {
+    if (decode_batch(ls->s, b, &ls->eid, list_batched, ls, ls->err) < 0) {
         return -1;
     }
     cand_cut(ls);
@@ -1437,27 +1476,28 @@ static int list_at_seq(void *arg, const struct lv_audit_batch *b)
     struct list_state *ls = arg;
 
     if (b->seq_first <= ls->seq &&
-        decode_batch(ls->s, b, list_batched, ls, ls->err) < 0) {
+        decode_batch(ls->s, b, &ls->eid, list_batched, ls, ls->err) < 0) {
         return -1;
     }
     return 1;
 }
 
-/* Whether f looks up an eventID that a batched record of (account,
- * region) derives from its place (audit_eid.h): 1 with the place. */
-static int derived_place(struct lv_store *s, const char *account,
-                         const char *region, const struct lv_audit_filter *f,
-                         int64_t *seq, struct lv_err *err)
+/* Whether ls's filter looks up an eventID that a batched record of
+ * (account, region) derives from its place (audit_eid.h): 1 with the place
+ * in ls->seq, 0, or -1 with *ls->err. */
+static int derived_place(struct list_state *ls, const char *account,
+                         const char *region)
 {
-    struct lv_audit_eid eid;
+    const struct lv_audit_eid *eid;
 
-    if (f->attr != LV_AUDIT_ATTR_EVENT_ID || !f->value || !region) {
+    if (ls->f->attr != LV_AUDIT_ATTR_EVENT_ID || !ls->f->value || !region) {
         return 0;
     }
-    if (lv_store_audit_eid(s, region, &eid, err) < 0) {
+    eid = eid_for(ls->s, &ls->eid, region, ls->err);
+    if (eid == NULL) {
         return -1;
     }
-    return lv_audit_eid_seq(&eid, account, f->value, seq);
+    return lv_audit_eid_seq(eid, account, ls->f->value, &ls->seq);
 }
 
 int lv_store_audit_list(struct lv_store *s, const char *account,
@@ -1482,7 +1522,7 @@ int lv_store_audit_list(struct lv_store *s, const char *account,
         goto out;
     }
     cand_cut(&ls);
-    rc = derived_place(s, account, region, f, &ls.seq, err);
+    rc = derived_place(&ls, account, region);
     if (rc < 0) {
         goto out;
     }
@@ -1524,6 +1564,7 @@ struct by_request_state {
     lv_audit_record_fn fn;
     void *arg;
     int rc;                         /* fn's non-zero value */
+    struct eid_cache eid;           /* decode_batch's */
 };
 
 static int by_request_record(void *arg, struct lv_audit_record *r)
@@ -1549,7 +1590,7 @@ static int by_request_batch(void *arg, const struct lv_audit_batch *b)
 {
     struct by_request_state *st = arg;
 
-    return decode_batch(st->s, b, by_request_record, st, st->err);
+    return decode_batch(st->s, b, &st->eid, by_request_record, st, st->err);
 }
 
 int lv_store_audit_traces_by_request(struct lv_store *s,
@@ -1583,6 +1624,7 @@ struct last_use_state {
     struct lv_err *err;
     const char *key_arn;
     struct lv_audit_record *best;   /* NULL: none yet */
+    struct eid_cache eid;           /* decode_batch's */
 };
 
 static int last_use_record(void *arg, struct lv_audit_record *r)
@@ -1612,7 +1654,8 @@ static int last_use_batch(void *arg, const struct lv_audit_batch *b)
     if (st->best && b->time_max < st->best->event_time_ms) {
         return 1;                   /* batches come newest first */
     }
-    return decode_batch(st->s, b, last_use_record, st, st->err) < 0 ? -1
+    return decode_batch(st->s, b, &st->eid, last_use_record, st,
+                        st->err) < 0 ? -1
                                                                    : 0;
 }
 
@@ -1664,6 +1707,7 @@ struct walk_state {
     int64_t upto;                   /* batches starting before it */
     int rc;                         /* fn's non-zero value */
     struct lv_err *err;
+    struct eid_cache eid;           /* decode_batch's */
 };
 
 static int walk_record(void *arg, struct lv_audit_record *r)
@@ -1686,7 +1730,7 @@ static int walk_batch(void *arg, const struct lv_audit_batch *b)
     if (b->seq_first >= ws->upto) {
         return 1;                   /* the single row comes first */
     }
-    rc = decode_batch(ws->s, b, walk_record, ws, ws->err);
+    rc = decode_batch(ws->s, b, &ws->eid, walk_record, ws, ws->err);
     if (rc != 0) {
         return rc < 0 ? -1 : 1;
     }
